@@ -1,0 +1,86 @@
+//! Who was recorded, with what, and how: [`Patient`], [`Device`], [`Acquisition`], [`FilterBand`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{Date, DateTime};
+
+/// Patient sex as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Sex {
+    /// Male.
+    Male,
+    /// Female.
+    Female,
+    /// Not recorded or not stated.
+    #[default]
+    Unknown,
+}
+
+/// Patient demographics. Every field is optional: files carry anything from nothing to all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    /// Patient identifier / MRN.
+    pub id: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// Given name(s).
+    pub first_name: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<Date>,
+    /// Age in years at acquisition, when stated directly.
+    pub age_years: Option<f64>,
+    /// Sex.
+    pub sex: Sex,
+    /// Height in centimetres.
+    pub height_cm: Option<f64>,
+    /// Weight in kilograms.
+    pub weight_kg: Option<f64>,
+}
+
+impl Patient {
+    /// "Last, First" or whichever part exists.
+    pub fn display_name(&self) -> Option<String> {
+        match (&self.last_name, &self.first_name) {
+            (Some(l), Some(f)) => Some(format!("{l}, {f}")),
+            (Some(n), None) | (None, Some(n)) => Some(n.clone()),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The acquiring device and software.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    /// Manufacturer (e.g. "GE", "Philips", "Mortara").
+    pub manufacturer: Option<String>,
+    /// Model (e.g. "MAC5500", "ELI250").
+    pub model: Option<String>,
+    /// Software / firmware version.
+    pub software: Option<String>,
+    /// Site, institution or location.
+    pub institution: Option<String>,
+}
+
+/// The filter band applied by the acquiring device, as stated by the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterBand {
+    /// High-pass corner in Hz.
+    pub highpass_hz: Option<f64>,
+    /// Low-pass corner in Hz.
+    pub lowpass_hz: Option<f64>,
+    /// Notch frequency in Hz (50 or 60).
+    pub notch_hz: Option<f64>,
+}
+
+/// Acquisition context: start time, device, filters, free-text comments.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Acquisition {
+    /// When the recording started (local time as the file states it).
+    pub start_time: Option<DateTime>,
+    /// The device.
+    pub device: Device,
+    /// The device's filter band.
+    pub filter_band: FilterBand,
+    /// Free-text comments from the header (WFDB `#` lines, EDF recording field...).
+    pub comments: Vec<String>,
+}
