@@ -1,0 +1,40 @@
+//! Exit codes and error printing for the CLI.
+//!
+//! Contract (tests and scripts rely on it): 0 success; 2 bad input or usage, i.e. the file is
+//! missing, unreadable or not a valid ECG, with the message naming the file and the problem;
+//! 1 any other failure. A closed stdout pipe (`heartlens info x | head`) counts as success.
+
+use std::process::ExitCode;
+
+/// An error that should exit with code 2 (bad input); anything else exits with 1.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// Prints the error chain and chooses the exit code.
+pub fn report(result: anyhow::Result<()>) -> ExitCode {
+    let Err(err) = result else {
+        return ExitCode::SUCCESS;
+    };
+    if err
+        .chain()
+        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+    {
+        return ExitCode::SUCCESS;
+    }
+    let bad_input = err
+        .chain()
+        .any(|c| c.downcast_ref::<BadInput>().is_some() || c.downcast_ref::<formats::Error>().is_some());
+    eprintln!("heartlens: error: {err}");
+    for cause in err.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    if bad_input { ExitCode::from(2) } else { ExitCode::from(1) }
+}
