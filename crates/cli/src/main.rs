@@ -21,12 +21,15 @@ struct Cli {
 enum Command {
     /// Print what a recording contains (format, leads, rates, first samples, warnings).
     Info(cmd::info::Args),
+    /// The store's database: path, check, backup, restore.
+    Db(cmd::db::Args),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => cmd::info::run(args),
+        Command::Db(args) => cmd::db::run(args),
     };
     exit::report(result)
 }

@@ -15,16 +15,23 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod edf;
 mod error;
 mod mmap;
 mod options;
 mod registry;
+mod scp;
 mod source;
+mod wfdb;
 
+pub use edf::writer::write as write_edf;
 pub use error::{Error, ErrorKind};
 pub use options::{Limits, OpenOptions};
 pub use registry::{Confidence, FORMATS, Format, probe};
 pub use source::Input;
+pub use wfdb::writer::{
+    WfdbFiles, WfdbStorage, write as write_wfdb, write_to_dir as write_wfdb_to_dir,
+};
 
 use std::path::Path;
 

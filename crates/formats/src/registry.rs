@@ -37,7 +37,11 @@ pub trait Format: Sync {
 }
 
 /// Every format Heartlens reads, in no particular order.
-pub static FORMATS: &[&dyn Format] = &[];
+pub static FORMATS: &[&dyn Format] = &[
+    &crate::wfdb::Wfdb,
+    &crate::edf::Edf,
+    &crate::scp::Scp,
+];
 
 /// The most confident format for this input (ties broken by extension), if any says more than
 /// [`Confidence::No`].

@@ -1,0 +1,2 @@
+//! Beat criterion bench (being written).
+fn main() {}

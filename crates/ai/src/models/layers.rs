@@ -1,0 +1,374 @@
+//! Layers shared by the float ([`super::phi3`]) and quantized ([`super::quantized_phi3`]) Phi-3:
+//! rotary embedding, KV cache, causal attention and the decoder stack, generic over the linear
+//! layer type (`candle_nn::Linear` for safetensors, `QMatMul` for GGUF).
+//!
+//! The two model files only load weights (HF names vs llama.cpp names); the arithmetic lives here
+//! once, so both paths compute the same thing. It follows `modeling_phi3.py` (transformers,
+//! eager attention) and candle-transformers `models/phi3.rs` @ 0.11.1.
+//!
+//! The stack takes **input embeddings**, not ids: HeartcareGPT puts `signal_proj` soft tokens
+//! between the embeddings of `<signal_start>` and `<signal_end>`.
+
+use candle::{D, DType, Device, Module, Tensor};
+use candle_nn::RmsNorm;
+
+/// Sizes of a Phi-3 decoder (upstream `config.json` names in comments).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Phi3Dims {
+    /// `vocab_size`.
+    pub vocab: usize,
+    /// `hidden_size`.
+    pub hidden: usize,
+    /// `num_attention_heads`.
+    pub n_head: usize,
+    /// `num_key_value_heads`.
+    pub n_kv_head: usize,
+    /// `intermediate_size`.
+    pub intermediate: usize,
+    /// `num_hidden_layers`.
+    pub n_layer: usize,
+    /// `rms_norm_eps`.
+    pub rms_eps: f64,
+    /// `rope_theta`.
+    pub rope_theta: f64,
+    /// `max_position_embeddings`: the context length in tokens.
+    pub context: usize,
+}
+
+impl Phi3Dims {
+    /// Per-head width.
+    pub fn head_dim(&self) -> usize {
+        self.hidden / self.n_head.max(1)
+    }
+
+    /// Checks the sizes are consistent, naming the field that is not.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.n_head == 0 || self.n_kv_head == 0 || self.hidden == 0 || self.vocab == 0 {
+            return Err("zero heads, hidden size or vocabulary".into());
+        }
+        if self.hidden % self.n_head != 0 {
+            return Err(format!(
+                "hidden size {} is not a multiple of head count {}",
+                self.hidden, self.n_head
+            ));
+        }
+        if self.n_head % self.n_kv_head != 0 {
+            return Err(format!(
+                "head count {} is not a multiple of KV head count {}",
+                self.n_head, self.n_kv_head
+            ));
+        }
+        if self.head_dim() % 2 != 0 {
+            return Err(format!("head dim {} is odd", self.head_dim()));
+        }
+        if self.context == 0 || self.context > 1 << 20 {
+            return Err(format!("context length {} out of range", self.context));
+        }
+        Ok(())
+    }
+}
+
+/// Rotary position embedding (rotate-half form, as `modeling_phi3.py` without `rope_scaling`).
+#[derive(Debug, Clone)]
+pub(crate) struct Rope {
+    cos: Tensor,
+    sin: Tensor,
+}
+
+impl Rope {
+    pub(crate) fn new(dims: &Phi3Dims, dev: &Device) -> candle::Result<Self> {
+        let dim = dims.head_dim();
+        let inv_freq: Vec<f32> = (0..dim)
+            .step_by(2)
+            .map(|i| 1f32 / dims.rope_theta.powf(i as f64 / dim as f64) as f32)
+            .collect();
+        let inv_freq = Tensor::from_vec(inv_freq, (1, dim / 2), dev)?;
+        let t = Tensor::arange(0u32, dims.context as u32, dev)?
+            .to_dtype(DType::F32)?
+            .reshape((dims.context, 1))?;
+        let freqs = t.matmul(&inv_freq)?;
+        Ok(Self {
+            cos: freqs.cos()?,
+            sin: freqs.sin()?,
+        })
+    }
+
+    /// `x` is `[b, heads, t, head_dim]`; positions start at `offset`.
+    fn apply(&self, x: &Tensor, offset: usize) -> candle::Result<Tensor> {
+        let (_, _, t, _) = x.dims4()?;
+        let cos = self.cos.narrow(0, offset, t)?;
+        let sin = self.sin.narrow(0, offset, t)?;
+        candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
+    }
+}
+
+/// One decoder layer: pre-norm attention with fused qkv, then the gated (SiLU) MLP with fused
+/// gate/up rows (gate first).
+#[derive(Debug, Clone)]
+pub(crate) struct Block<L> {
+    pub(crate) qkv: L,
+    pub(crate) o: L,
+    pub(crate) gate_up: L,
+    pub(crate) down: L,
+    pub(crate) attn_norm: RmsNorm,
+    pub(crate) ffn_norm: RmsNorm,
+    cache: Option<(Tensor, Tensor)>,
+}
+
+impl<L: Module> Block<L> {
+    pub(crate) fn new(
+        qkv: L,
+        o: L,
+        gate_up: L,
+        down: L,
+        attn_norm: RmsNorm,
+        ffn_norm: RmsNorm,
+    ) -> Self {
+        Self {
+            qkv,
+            o,
+            gate_up,
+            down,
+            attn_norm,
+            ffn_norm,
+            cache: None,
+        }
+    }
+
+    fn forward(
+        &mut self,
+        xs: &Tensor,
+        mask: Option<&Tensor>,
+        offset: usize,
+        rope: &Rope,
+        d: &Phi3Dims,
+    ) -> candle::Result<Tensor> {
+        let (b, t, _) = xs.dims3()?;
+        let hd = d.head_dim();
+        let residual = xs;
+        let h = self.attn_norm.forward(xs)?;
+        let qkv = self.qkv.forward(&h)?;
+        let q_w = d.n_head * hd;
+        let kv_w = d.n_kv_head * hd;
+        let q = qkv
+            .narrow(D::Minus1, 0, q_w)?
+            .reshape((b, t, d.n_head, hd))?
+            .transpose(1, 2)?;
+        let k = qkv
+            .narrow(D::Minus1, q_w, kv_w)?
+            .reshape((b, t, d.n_kv_head, hd))?
+            .transpose(1, 2)?;
+        let v = qkv
+            .narrow(D::Minus1, q_w + kv_w, kv_w)?
+            .reshape((b, t, d.n_kv_head, hd))?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let q = rope.apply(&q, offset)?;
+        let k = rope.apply(&k, offset)?;
+        let (k, v) = match self.cache.take() {
+            Some((pk, pv)) if offset > 0 => {
+                (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?)
+            }
+            _ => (k, v),
+        };
+        self.cache = Some((k.clone(), v.clone()));
+        let groups = d.n_head / d.n_kv_head;
+        let k = repeat_kv(k, groups)?.contiguous()?;
+        let v = repeat_kv(v, groups)?.contiguous()?;
+        let scale = 1f64 / (hd as f64).sqrt();
+        let att = (q.matmul(&k.t()?)? * scale)?;
+        let att = match mask {
+            Some(m) => att.broadcast_add(m)?,
+            None => att,
+        };
+        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, q_w))?;
+        let y = self.o.forward(&y)?;
+        let xs = (y + residual)?;
+        let residual = &xs;
+        let h = self.ffn_norm.forward(&xs)?;
+        let gu = self.gate_up.forward(&h)?;
+        let gate = gu.narrow(D::Minus1, 0, d.intermediate)?;
+        let up = gu.narrow(D::Minus1, d.intermediate, d.intermediate)?;
+        let y = self.down.forward(&(up * gate.silu()?)?)?;
+        residual + y
+    }
+}
+
+fn repeat_kv(xs: Tensor, n_rep: usize) -> candle::Result<Tensor> {
+    if n_rep == 1 {
+        return Ok(xs);
+    }
+    let (b, n_kv, s, hd) = xs.dims4()?;
+    Tensor::cat(&vec![&xs; n_rep], 2)?.reshape((b, n_kv * n_rep, s, hd))
+}
+
+/// Additive causal mask `[t, offset + t]`: position `i` sees keys `0..=offset + i`.
+fn causal_mask(t: usize, offset: usize, dev: &Device) -> candle::Result<Tensor> {
+    let s = offset + t;
+    let mask: Vec<f32> = (0..t)
+        .flat_map(|i| (0..s).map(move |j| if j > offset + i { f32::NEG_INFINITY } else { 0.0 }))
+        .collect();
+    Tensor::from_vec(mask, (t, s), dev)
+}
+
+/// Embedding table, decoder layers, final norm and LM head.
+#[derive(Debug, Clone)]
+pub(crate) struct Phi3Stack<L> {
+    pub(crate) dims: Phi3Dims,
+    /// `[vocab, hidden]`, f32.
+    pub(crate) embed: Tensor,
+    pub(crate) blocks: Vec<Block<L>>,
+    pub(crate) norm: RmsNorm,
+    pub(crate) lm_head: L,
+    rope: Rope,
+    /// Tokens currently in the KV cache.
+    pub(crate) cached: usize,
+}
+
+/// Per-layer outputs and the final-norm hidden states of one prompt (parity checks only).
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// Output of each decoder layer, `[t, hidden]` each.
+    pub layer_outputs: Vec<Tensor>,
+    /// After the final RMSNorm, `[t, hidden]`.
+    pub final_norm: Tensor,
+}
+
+impl<L: Module> Phi3Stack<L> {
+    pub(crate) fn new(
+        dims: Phi3Dims,
+        embed: Tensor,
+        blocks: Vec<Block<L>>,
+        norm: RmsNorm,
+        lm_head: L,
+    ) -> candle::Result<Self> {
+        let rope = Rope::new(&dims, embed.device())?;
+        Ok(Self {
+            dims,
+            embed,
+            blocks,
+            norm,
+            lm_head,
+            rope,
+            cached: 0,
+        })
+    }
+
+    /// Embedding rows of `ids`, `[t, hidden]`. Ids outside the vocabulary are an error.
+    pub(crate) fn embed_ids(&self, ids: &[u32]) -> candle::Result<Tensor> {
+        if let Some(bad) = ids.iter().find(|&&i| i as usize >= self.dims.vocab) {
+            candle::bail!("token id {bad} outside the vocabulary of {}", self.dims.vocab)
+        }
+        let idx = Tensor::new(ids, self.embed.device())?;
+        self.embed.index_select(&idx, 0)
+    }
+
+    fn run(&mut self, embeds: &Tensor, offset: usize, trace: bool) -> candle::Result<(Tensor, Vec<Tensor>)> {
+        let embeds = match embeds.rank() {
+            2 => embeds.unsqueeze(0)?,
+            3 => embeds.clone(),
+            r => candle::bail!("input embeddings must be [t, hidden] or [1, t, hidden], got rank {r}"),
+        };
+        let (b, t, h) = embeds.dims3()?;
+        if b != 1 || h != self.dims.hidden {
+            candle::bail!(
+                "input embeddings [{b}, {t}, {h}] do not match hidden size {}",
+                self.dims.hidden
+            )
+        }
+        if t == 0 {
+            candle::bail!("empty input")
+        }
+        if offset != self.cached {
+            if offset == 0 {
+                self.clear_cache();
+            } else {
+                candle::bail!("offset {offset} does not continue the cache of {}", self.cached)
+            }
+        }
+        if offset + t > self.dims.context {
+            candle::bail!(
+                "{} tokens exceed the context length {}",
+                offset + t,
+                self.dims.context
+            )
+        }
+        let mask = if t > 1 {
+            Some(causal_mask(t, offset, embeds.device())?)
+        } else {
+            None
+        };
+        let mut xs = embeds.to_dtype(DType::F32)?;
+        let mut outs = Vec::new();
+        for block in &mut self.blocks {
+            xs = block.forward(&xs, mask.as_ref(), offset, &self.rope, &self.dims)?;
+            if trace {
+                outs.push(xs.squeeze(0)?);
+            }
+        }
+        self.cached = offset + t;
+        Ok((xs, outs))
+    }
+
+    /// Runs `embeds` (`[t, hidden]`) at positions `offset..offset + t` and returns the logits
+    /// of the last position, `[vocab]`. `offset` must equal the tokens already cached (0 resets).
+    pub(crate) fn forward_embeds(&mut self, embeds: &Tensor, offset: usize) -> candle::Result<Tensor> {
+        let (xs, _) = self.run(embeds, offset, false)?;
+        let t = xs.dim(1)?;
+        let last = xs.narrow(1, t - 1, 1)?;
+        self.lm_head
+            .forward(&self.norm.forward(&last)?)?
+            .flatten_all()
+    }
+
+    /// Runs a whole prompt from position 0 and returns every layer's output.
+    pub(crate) fn trace(&mut self, embeds: &Tensor) -> candle::Result<Trace> {
+        let (xs, layer_outputs) = self.run(embeds, 0, true)?;
+        let final_norm = self.norm.forward(&xs)?.squeeze(0)?;
+        Ok(Trace {
+            layer_outputs,
+            final_norm,
+        })
+    }
+
+    /// Logits for hidden states `[t, hidden]` (after the final norm), `[t, vocab]`.
+    pub(crate) fn logits(&self, final_norm: &Tensor) -> candle::Result<Tensor> {
+        self.lm_head.forward(&final_norm.unsqueeze(0)?)?.squeeze(0)
+    }
+
+    pub(crate) fn clear_cache(&mut self) {
+        for b in &mut self.blocks {
+            b.cache = None;
+        }
+        self.cached = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causal_mask_hides_only_future_keys() {
+        let m = causal_mask(2, 3, &Device::Cpu).unwrap().to_vec2::<f32>().unwrap();
+        assert_eq!(m[0], vec![0.0, 0.0, 0.0, 0.0, f32::NEG_INFINITY]);
+        assert_eq!(m[1], vec![0.0; 5]);
+    }
+
+    #[test]
+    fn dims_validation_names_the_problem() {
+        let d = Phi3Dims {
+            vocab: 10,
+            hidden: 30,
+            n_head: 4,
+            n_kv_head: 4,
+            intermediate: 8,
+            n_layer: 1,
+            rms_eps: 1e-5,
+            rope_theta: 1e4,
+            context: 16,
+        };
+        assert!(d.validate().unwrap_err().contains("multiple of head count"));
+    }
+}

@@ -1,0 +1,13 @@
+//! The models, one file per model (the candle-transformers layout).
+//!
+//! - ECG: [`beat`] (the Beat tokenizer, v3 and v1 configurations) and [`signal_proj`] (the
+//!   HeartcareGPT-v3 projector from Beat's quantized vectors to language-model soft tokens).
+//! - Language: [`phi3`] (safetensors, f32) and [`quantized_phi3`] (GGUF), sharing [`layers`];
+//!   [`lora`] merges PEFT adapters.
+
+pub mod beat;
+pub mod signal_proj;
+pub mod layers;
+pub mod lora;
+pub mod phi3;
+pub mod quantized_phi3;

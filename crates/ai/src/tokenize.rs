@@ -1,0 +1,1 @@
+//! Recording -> Beat codes (being written: see issue #6).

@@ -1,0 +1,106 @@
+//! `heartlens db path|check|backup OUT|restore IN [--db FILE]`: the store's database file.
+//!
+//! The database is `$HEARTLENS_HOME/heartlens.sqlite3`, else the platform's data directory
+//! (`heartlens db path` prints it); `--db` names another file. `backup` writes a consistent copy
+//! while the app may be running; `restore` verifies the file (SQLite header, Heartlens
+//! application id, schema not newer than this build, `PRAGMA integrity_check`), keeps the
+//! current database beside it as `<name>.before-restore-<ms>`, and replaces it atomically; it
+//! refuses while another process has the database open. A file that is not a usable Heartlens
+//! database exits with code 2.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::exit::BadInput;
+
+/// Arguments of `heartlens db`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+    /// Database file (default: $HEARTLENS_HOME/heartlens.sqlite3 or the platform data dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    db: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Print the database path.
+    Path,
+    /// Verify a database (default: the store) without modifying it.
+    Check {
+        /// The file to check (default: the store's database).
+        file: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the database to OUT (must not exist).
+    Backup {
+        /// The backup file to create.
+        out: PathBuf,
+    },
+    /// Replace the database with a verified backup.
+    Restore {
+        /// The backup file.
+        input: PathBuf,
+    },
+}
+
+/// Turns store errors about a user-supplied file into exit code 2.
+fn classify(e: store::Error) -> anyhow::Error {
+    if e.is_bad_input() {
+        anyhow::Error::new(BadInput(e.to_string()))
+    } else {
+        anyhow::Error::new(e)
+    }
+}
+
+fn db_path(db: Option<&Path>) -> Result<PathBuf> {
+    match db {
+        Some(p) => Ok(p.to_path_buf()),
+        None => store::default_path().map_err(classify),
+    }
+}
+
+/// Runs `heartlens db`.
+pub fn run(args: Args) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match args.action {
+        Action::Path => {
+            writeln!(out, "{}", db_path(args.db.as_deref())?.display())?;
+        }
+        Action::Check { file } => {
+            let file = match file {
+                Some(f) => f,
+                None => db_path(args.db.as_deref())?,
+            };
+            if !file.exists() {
+                return Err(anyhow::Error::new(BadInput(format!("{}: no such file", file.display()))));
+            }
+            let version = store::blocking::verify(&file).map_err(classify)?;
+            writeln!(
+                out,
+                "{}: ok (schema {}, this build supports {})",
+                file.display(),
+                version.map_or_else(|| "none".to_string(), |v| v.to_string()),
+                store::supported_schema_version()
+            )?;
+        }
+        Action::Backup { out: target } => {
+            let db = store::blocking::backup(args.db.as_deref(), &target)
+                .map_err(classify)
+                .with_context(|| format!("backing up to {}", target.display()))?;
+            writeln!(out, "backed up {} to {}", db.display(), target.display())?;
+        }
+        Action::Restore { input } => {
+            let (db, saved) = store::blocking::restore(args.db.as_deref(), &input)
+                .map_err(classify)
+                .with_context(|| format!("restoring from {}", input.display()))?;
+            writeln!(out, "restored {} from {}", db.display(), input.display())?;
+            if let Some(saved) = saved {
+                writeln!(out, "previous database kept at {}", saved.display())?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! `heartlens render FILE --layout 3x4+1 --png OUT.png [--width W --height H] [--dpi D]
+//! [--speed 25] [--gain 10] [--cabrera] [--start S]`: draws a recording on calibrated paper
+//! with the GPU renderer (lavapipe when there is no GPU) and writes a PNG whose `pHYs` chunk
+//! carries the DPI, so a printer honouring it reproduces 25 mm/s and 10 mm/mV.
+//!
+//! Prints one line: the output path, size, adapter and the window drawn. `--geometry` writes
+//! the panel geometry JSON (the UI's contract) beside the PNG.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use ecg::LeadLabel;
+use render::{Gain, Layout, LeadOrder, PaperSpeed, Renderer, Scene, Viewport};
+
+use super::open::InputArgs;
+use crate::exit::BadInput;
+
+/// Arguments of `heartlens render`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Layout: 3x4, 3x4+1, 3x4+3, 6x2, 12x1, strip, median or overview.
+    #[arg(long, default_value = "3x4+1")]
+    layout: String,
+    /// Rhythm lead(s) for 3x4+1 / 3x4+3, or the lead of strip/overview (comma separated).
+    #[arg(long)]
+    rhythm: Option<String>,
+    /// Output PNG file.
+    #[arg(long)]
+    png: PathBuf,
+    /// Width in pixels.
+    #[arg(long, default_value_t = 1600)]
+    width: u32,
+    /// Height in pixels.
+    #[arg(long, default_value_t = 900)]
+    height: u32,
+    /// Resolution in dots per inch (pixels per inch of paper).
+    #[arg(long, default_value_t = 96.0)]
+    dpi: f64,
+    /// Paper speed in mm/s: 12.5, 25 or 50.
+    #[arg(long, default_value_t = 25.0)]
+    speed: f64,
+    /// Gain in mm/mV: 5, 10 or 20.
+    #[arg(long, default_value_t = 10.0)]
+    gain: f64,
+    /// Cabrera limb lead order (aVL, I, -aVR, II, aVF, III).
+    #[arg(long)]
+    cabrera: bool,
+    /// Start of the window, in seconds from the recording start.
+    #[arg(long, default_value_t = 0.0)]
+    start: f64,
+    /// Minutes per row in the overview layout.
+    #[arg(long, default_value_t = 5.0)]
+    minutes_per_row: f64,
+    /// Rows in the strip and overview layouts.
+    #[arg(long)]
+    rows: Option<u32>,
+    /// Hide the 1-mm grid lines.
+    #[arg(long)]
+    no_minor_grid: bool,
+    /// Do not draw the recording's annotations.
+    #[arg(long)]
+    no_annotations: bool,
+    /// Also write the panel geometry as JSON to this file.
+    #[arg(long)]
+    geometry: Option<PathBuf>,
+}
+
+fn bad(msg: String) -> anyhow::Error {
+    BadInput(msg).into()
+}
+
+fn layout(args: &Args) -> Result<Layout> {
+    let mut layout: Layout = args.layout.parse().map_err(|e: render::Error| bad(e.to_string()))?;
+    let leads: Option<Vec<LeadLabel>> = args
+        .rhythm
+        .as_ref()
+        .map(|s| s.split(',').filter(|t| !t.trim().is_empty()).map(LeadLabel::parse).collect());
+    match (&mut layout, leads) {
+        (Layout::ThreeByFour { rhythm }, Some(l)) => *rhythm = l,
+        (Layout::Strip { lead, rows }, l) => {
+            if let Some(first) = l.and_then(|l| l.into_iter().next()) {
+                *lead = first;
+            }
+            if let Some(r) = args.rows {
+                *rows = r;
+            }
+        }
+        (Layout::Overview { lead, seconds_per_row, rows }, l) => {
+            if let Some(first) = l.and_then(|l| l.into_iter().next()) {
+                *lead = first;
+            }
+            *seconds_per_row = args.minutes_per_row * 60.0;
+            if let Some(r) = args.rows {
+                *rows = r;
+            }
+        }
+        (_, Some(_)) => {
+            return Err(bad(format!("--rhythm does not apply to layout {}", args.layout)));
+        }
+        _ => {}
+    }
+    Ok(layout)
+}
+
+/// Runs `heartlens render`.
+pub fn run(args: Args) -> Result<()> {
+    let speed = PaperSpeed::from_mm_per_s(args.speed)
+        .ok_or_else(|| bad(format!("--speed {}: expected 12.5, 25 or 50 mm/s", args.speed)))?;
+    let gain = Gain::from_mm_per_mv(args.gain)
+        .ok_or_else(|| bad(format!("--gain {}: expected 5, 10 or 20 mm/mV", args.gain)))?;
+    if !(args.dpi.is_finite() && (10.0..=5000.0).contains(&args.dpi)) {
+        return Err(bad(format!("--dpi {}: expected 10..=5000", args.dpi)));
+    }
+    let mut layout = layout(&args)?;
+    let rec = args.input.open()?;
+    // A single-lead file in a strip/overview: show its lead when the default II is absent.
+    if let (Layout::Strip { lead, .. } | Layout::Overview { lead, .. }, None) = (&mut layout, &args.rhythm)
+        && rec.lead(lead).is_none()
+        && let Some(first) = rec.leads.first()
+    {
+        *lead = first.label.clone();
+    }
+    let mut scene = Scene::new(&rec).with_dpi(args.dpi);
+    scene.layout = layout;
+    scene.speed = speed;
+    scene.gain = gain;
+    scene.order = if args.cabrera { LeadOrder::Cabrera } else { LeadOrder::Standard };
+    scene.start_s = args.start;
+    scene.grid.minor = !args.no_minor_grid;
+    if args.no_annotations {
+        scene.annotations.clear();
+    }
+    scene.header = Some(header(&rec, &args));
+    let mut renderer = Renderer::new().context("starting the GPU renderer")?;
+    let frame = renderer
+        .render(&scene, Viewport::new(args.width, args.height))
+        .map_err(|e| match e {
+            render::Error::Scene { .. } | render::Error::Layout { .. } | render::Error::Viewport { .. } => {
+                bad(e.to_string())
+            }
+            other => anyhow::Error::new(other),
+        })?;
+    frame
+        .save_png(&args.png, Some(scene.px_per_mm))
+        .with_context(|| format!("writing {}", args.png.display()))?;
+    if let Some(path) = &args.geometry {
+        let json = serde_json::to_string_pretty(&frame)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}: {}x{} px, {} cells, {} on {} ({})",
+        args.png.display(),
+        frame.width,
+        frame.height,
+        frame.panels.len(),
+        scene.layout,
+        renderer.adapter().name,
+        renderer.adapter().backend
+    )?;
+    Ok(())
+}
+
+fn header(rec: &ecg::Recording, args: &Args) -> String {
+    let mut parts = Vec::new();
+    if let Some(name) = rec.patient.display_name() {
+        parts.push(name);
+    }
+    if let Some(t) = rec.acquisition.start_time {
+        parts.push(t.to_iso8601());
+    }
+    let file = args.input.file.file_name().map(|f| f.to_string_lossy().into_owned());
+    parts.extend(file);
+    if !rec.source.format.is_empty() {
+        parts.push(rec.source.format.clone());
+    }
+    parts.push(format!("{:.1} s", rec.duration_s()));
+    if args.start > 0.0 {
+        parts.push(format!("from {:.1} s", args.start));
+    }
+    parts.join("   ")
+}

@@ -1,0 +1,132 @@
+//! The grid pipeline: ECG paper's 1-mm and 5-mm lines, drawn per pixel by
+//! `shaders/grid.wgsl` from one full-screen triangle (cost: one fragment per pixel, whatever
+//! the pitch). [`GridPipeline::new`] builds it once; [`GridPipeline::draw`] records it into a pass
+//! after [`GridPipeline::prepare`] uploaded the frame's uniforms.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::scene::Scene;
+
+/// Minor line width in mm (drawn at least 1 px wide).
+const MINOR_WIDTH_MM: f64 = 0.1;
+/// Major line width in mm (drawn at least 1.4 px wide).
+const MAJOR_WIDTH_MM: f64 = 0.2;
+
+/// Mirrors `struct Grid` in `grid.wgsl` (std140-compatible: vec4 fields on 16-byte offsets).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct GridUniform {
+    viewport: [f32; 2],
+    px_per_mm: f32,
+    flags: u32,
+    minor_color: [f32; 4],
+    major_color: [f32; 4],
+    minor_width: f32,
+    major_width: f32,
+    minor_fade: f32,
+    _pad: f32,
+}
+
+const _: () = assert!(std::mem::size_of::<GridUniform>() == 64);
+
+/// The grid's pipeline, uniform buffer and bind group, created once per renderer.
+pub(crate) struct GridPipeline {
+    pipeline: wgpu::RenderPipeline,
+    uniform: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+}
+
+impl GridPipeline {
+    pub(crate) fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+        let module = device.create_shader_module(wgpu::include_wgsl!("shaders/grid.wgsl"));
+        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("grid uniform"),
+            size: std::mem::size_of::<GridUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("grid bind group layout"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            }],
+        });
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("grid bind group"),
+            layout: &layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniform.as_entire_binding(),
+            }],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("grid pipeline layout"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("grid pipeline"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format,
+                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            multiview_mask: None,
+            cache: None,
+        });
+        Self {
+            pipeline,
+            uniform,
+            bind_group,
+        }
+    }
+
+    /// Uploads this frame's grid parameters.
+    pub(crate) fn prepare(&self, queue: &wgpu::Queue, scene: &Scene<'_>, width: u32, height: u32) {
+        let ppm = scene.px_per_mm;
+        let flags = u32::from(scene.grid.minor) | (u32::from(scene.grid.major) << 1);
+        // Below ~2.5 px/mm the 1-mm lines merge into a tint; fade them out towards 1.5 px/mm.
+        let minor_fade = ((ppm - 1.5) / 1.0).clamp(0.0, 1.0) as f32;
+        let u = GridUniform {
+            viewport: [width as f32, height as f32],
+            px_per_mm: ppm as f32,
+            flags,
+            minor_color: scene.colors.minor.to_f32(),
+            major_color: scene.colors.major.to_f32(),
+            minor_width: (MINOR_WIDTH_MM * ppm).max(1.0) as f32,
+            major_width: (MAJOR_WIDTH_MM * ppm).max(1.4) as f32,
+            minor_fade,
+            _pad: 0.0,
+        };
+        queue.write_buffer(&self.uniform, 0, bytemuck::bytes_of(&u));
+    }
+
+    /// Records the grid draw.
+    pub(crate) fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        pass.draw(0..3, 0..1);
+    }
+}

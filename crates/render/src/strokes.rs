@@ -1,0 +1,307 @@
+//! From a placed page ([`Plan`]) and each cell's [`Trace`] to the frame's segments and the
+//! extra text that annotations need. Pure CPU work, tested without a GPU.
+//!
+//! Mapping (the same the UI applies through `PanelGeometry`): a sample at time `t` and value
+//! `v` mV lands at `x = rect.x + (t - t0) / seconds_per_px`,
+//! `y = baseline - v * 1000 / microvolts_per_px`. Envelope columns are drawn at column centres
+//! (`x + k + 0.5`), polylines at the samples' exact times, clipped to the cell.
+
+use ecg::{Annotation, AnnotationKind, WaveKind, WavePoint};
+
+use crate::envelope::Trace;
+use crate::layout::{Anchor, Cell, CellSource, Plan, TextItem};
+use crate::scene::{Layout, Rgba, Scene};
+use crate::segments::Segment;
+
+/// Segments and annotation text of one frame.
+#[derive(Debug, Default)]
+pub(crate) struct Drawing {
+    pub segments: Vec<Segment>,
+    pub texts: Vec<TextItem>,
+}
+
+/// Minimum spacing of annotation labels in px: denser labels are skipped, not overprinted.
+const LABEL_SPACING_PX: f32 = 10.0;
+
+impl Drawing {
+    fn line(&mut self, a: [f32; 2], b: [f32; 2], half_width: f32, color: Rgba) {
+        if a.iter().chain(&b).all(|v| v.is_finite()) {
+            self.segments.push(Segment {
+                a,
+                b,
+                half_width,
+                color: color.0,
+            });
+        }
+    }
+}
+
+/// Builds the frame's segments: pulses, lead-change marks, traces, then annotations on top.
+pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) -> Drawing {
+    let ppm = scene.px_per_mm as f32;
+    let hw = (scene.trace_width_mm as f32 * ppm).max(1.0) / 2.0;
+    let mut d = Drawing::default();
+    for p in &plan.pulses {
+        let (x, base) = (p.x_px as f32, p.baseline_y_px as f32);
+        let (w, h) = (p.width_px as f32, p.height_px as f32);
+        let c = scene.colors.calibration;
+        d.line([x - ppm, base], [x, base], hw, c);
+        d.line([x, base], [x, base - h], hw, c);
+        d.line([x, base - h], [x + w, base - h], hw, c);
+        d.line([x + w, base - h], [x + w, base], hw, c);
+        d.line([x + w, base], [x + w + ppm, base], hw, c);
+    }
+    for s in &plan.separators {
+        d.line([s[0], s[1]], [s[2], s[3]], hw, scene.colors.calibration);
+    }
+    for (cell, trace) in plan.cells.iter().zip(traces) {
+        if let Some(t) = trace {
+            draw_trace(&mut d, cell, t, hw, scene.colors.trace);
+        }
+    }
+    let rhythm_rows = matches!(&scene.layout, Layout::ThreeByFour { rhythm } if !rhythm.is_empty());
+    for (k, cell) in plan.cells.iter().enumerate() {
+        if cell.source != CellSource::Recording {
+            continue;
+        }
+        // Marks for all leads go on the rhythm strips when there are any (12 copies of a beat
+        // code would hide the traces), otherwise on every cell.
+        let is_rhythm = rhythm_rows && k >= 12;
+        draw_annotations(&mut d, scene, cell, &scene.annotations, !rhythm_rows || is_rhythm);
+    }
+    if let Some(m) = &scene.recording.median_beats {
+        for cell in plan.cells.iter().filter(|c| c.source == CellSource::Median) {
+            draw_annotations(&mut d, scene, cell, &m.fiducials, true);
+        }
+    }
+    d
+}
+
+fn y_of(cell: &Cell, mv: f32) -> f32 {
+    let g = &cell.geometry;
+    (g.baseline_y_px - f64::from(mv) * 1000.0 / g.microvolts_per_px) as f32
+}
+
+fn draw_trace(d: &mut Drawing, cell: &Cell, trace: &Trace, hw: f32, color: Rgba) {
+    let [x0, _, w, _] = cell.geometry.rect_px;
+    match trace {
+        Trace::Columns(cols) => {
+            let mut prev: Option<(f32, f32, f32)> = None; // (x, y_top, y_bottom)
+            for (k, &[lo, hi]) in cols.iter().enumerate() {
+                if lo.is_nan() {
+                    prev = None;
+                    continue;
+                }
+                let x = x0 + k as f32 + 0.5;
+                let (top, bottom) = (y_of(cell, hi), y_of(cell, lo));
+                d.line([x, top], [x, bottom], hw, color);
+                if let Some((px, ptop, pbottom)) = prev {
+                    // Join non-overlapping neighbours so steep slopes stay continuous.
+                    if bottom < ptop {
+                        d.line([px, ptop], [x, bottom], hw, color);
+                    } else if top > pbottom {
+                        d.line([px, pbottom], [x, top], hw, color);
+                    }
+                }
+                prev = Some((x, top, bottom));
+            }
+        }
+        Trace::Polyline(points) => {
+            for pair in points.windows(2) {
+                let ([xa, va], [xb, vb]) = (pair[0], pair[1]);
+                if va.is_nan() || vb.is_nan() {
+                    continue;
+                }
+                let (mut a, mut b) = ([xa, y_of(cell, va)], [xb, y_of(cell, vb)]);
+                // Clip to the cell's columns: neighbouring cells must not overlap.
+                if b[0] <= 0.0 || a[0] >= w {
+                    continue;
+                }
+                if a[0] < 0.0 {
+                    let f = -a[0] / (b[0] - a[0]);
+                    a = [0.0, a[1] + f * (b[1] - a[1])];
+                }
+                if b[0] > w {
+                    let f = (w - a[0]) / (b[0] - a[0]);
+                    b = [w, a[1] + f * (b[1] - a[1])];
+                }
+                d.line([x0 + a[0], a[1]], [x0 + b[0], b[1]], hw, color);
+            }
+        }
+    }
+}
+
+fn wave_letter(wave: WaveKind) -> &'static str {
+    match wave {
+        WaveKind::P => "P",
+        WaveKind::Qrs => "QRS",
+        WaveKind::T => "T",
+        WaveKind::U => "U",
+    }
+}
+
+fn draw_annotations(d: &mut Drawing, scene: &Scene<'_>, cell: &Cell, marks: &[Annotation], all_leads: bool) {
+    let g = &cell.geometry;
+    let [x0, top, w, _] = g.rect_px;
+    let ppm = scene.px_per_mm as f32;
+    let t1 = g.t0_s + f64::from(w) * g.seconds_per_px;
+    let x_of = |t: f64| x0 + ((t - g.t0_s) / g.seconds_per_px) as f32;
+    let thin = (0.1 * ppm).max(0.6);
+    let text_px = 2.5 * ppm;
+    // A compressed time axis (overview) keeps only non-normal beat labels.
+    let compressed = g.seconds_per_px > 0.02;
+    let mut last_label_x = f32::NEG_INFINITY;
+    for a in marks {
+        let applies = match &a.lead {
+            None => all_leads,
+            Some(l) => l.name() == g.lead,
+        };
+        if !applies || a.end_s() < g.t0_s || a.onset_s > t1 {
+            continue;
+        }
+        let x = x_of(a.onset_s);
+        let inside = (x0..=x0 + w).contains(&x);
+        let mut label = |d: &mut Drawing, x: f32, text: String, color: Rgba, y: f32| {
+            if x - last_label_x >= LABEL_SPACING_PX && !text.is_empty() {
+                last_label_x = x;
+                d.texts.push(TextItem {
+                    pos_px: [x, y],
+                    size_px: text_px,
+                    text,
+                    anchor: Anchor::Left,
+                    color,
+                });
+            }
+        };
+        let tick_top = top + 5.0 * ppm;
+        match &a.kind {
+            AnnotationKind::Beat { code } => {
+                if inside && !(compressed && code == "N") {
+                    label(d, x, code.clone(), scene.colors.annotation, top + 5.0 * ppm);
+                }
+            }
+            AnnotationKind::Wave { wave, point } => {
+                if inside {
+                    let c = scene.colors.fiducial;
+                    d.line([x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
+                    if *point == WavePoint::Peak {
+                        label(d, x, wave_letter(*wave).into(), c, tick_top - 3.0 * ppm);
+                    }
+                }
+            }
+            AnnotationKind::WaveSpan { wave } => {
+                let c = scene.colors.fiducial;
+                let (xa, xb) = (x.max(x0), x_of(a.end_s()).min(x0 + w));
+                let y = tick_top + 1.5 * ppm;
+                d.line([xa, y], [xb, y], thin, c);
+                for xe in [x, x_of(a.end_s())] {
+                    if (x0..=x0 + w).contains(&xe) {
+                        d.line([xe, y - ppm], [xe, y + ppm], thin, c);
+                    }
+                }
+                label(d, xa, wave_letter(*wave).into(), c, y - 3.5 * ppm);
+            }
+            AnnotationKind::Interval | AnnotationKind::Caliper => {
+                let c = scene.colors.annotation;
+                let (xa, xb) = (x.max(x0), x_of(a.end_s()).min(x0 + w));
+                let y = g.baseline_y_px as f32 + 6.0 * ppm;
+                d.line([xa, y], [xb, y], thin, c);
+                for xe in [x, x_of(a.end_s())] {
+                    if (x0..=x0 + w).contains(&xe) {
+                        d.line([xe, y - ppm], [xe, y + ppm], thin, c);
+                    }
+                }
+                label(d, xa, a.text.clone(), c, y + 0.5 * ppm);
+            }
+            AnnotationKind::Rhythm { code } => {
+                if inside {
+                    let c = scene.colors.annotation;
+                    d.line([x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
+                    label(d, x + 0.5 * ppm, code.clone(), c, tick_top - 3.0 * ppm);
+                }
+            }
+            _ => {
+                if inside {
+                    let c = scene.colors.annotation;
+                    d.line([x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
+                    let text = match &a.kind {
+                        AnnotationKind::Other { code } if a.text.is_empty() => code.clone(),
+                        _ => a.text.clone(),
+                    };
+                    label(d, x + 0.5 * ppm, text, c, tick_top - 3.0 * ppm);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{PanelGeometry, plan};
+    use ecg::{Lead, LeadLabel, Recording, Signal, Unit};
+
+    fn cell() -> Cell {
+        Cell {
+            geometry: PanelGeometry {
+                rect_px: [100.0, 0.0, 50.0, 100.0],
+                lead: "II".into(),
+                seconds_per_px: 0.01,
+                microvolts_per_px: 10.0,
+                baseline_y_px: 60.0,
+                t0_s: 1.0,
+            },
+            lead: None,
+            source: CellSource::Recording,
+            basis: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn columns_become_vertical_bars_joined_across_gaps() {
+        let mut d = Drawing::default();
+        let t = Trace::Columns(vec![[0.0, 0.1], [0.5, 0.6], [f32::NAN, f32::NAN], [0.0, 0.0]]);
+        draw_trace(&mut d, &cell(), &t, 0.5, Rgba::rgb(0, 0, 0));
+        // Column 0: 0..0.1 mV = y 60..50; column 1: y 10..0, above it, so one join.
+        assert_eq!(d.segments[0].a, [100.5, 50.0]);
+        assert_eq!(d.segments[0].b, [100.5, 60.0]);
+        assert_eq!(d.segments[1].a, [101.5, 0.0]);
+        assert_eq!(d.segments[2].a, [100.5, 50.0]);
+        assert_eq!(d.segments[2].b, [101.5, 10.0]);
+        // The NaN column breaks the line: column 3 is a lone dot.
+        assert_eq!(d.segments.len(), 4);
+    }
+
+    #[test]
+    fn polylines_are_clipped_to_the_cell() {
+        let mut d = Drawing::default();
+        let t = Trace::Polyline(vec![[-10.0, 0.0], [10.0, 0.2], [60.0, 0.2]]);
+        draw_trace(&mut d, &cell(), &t, 0.5, Rgba::rgb(0, 0, 0));
+        assert_eq!(d.segments.len(), 2);
+        assert_eq!(d.segments[0].a, [100.0, 50.0]);
+        assert_eq!(d.segments[1].b, [150.0, 40.0]);
+    }
+
+    #[test]
+    fn pulses_are_one_millivolt_tall_and_annotations_land_at_their_time() {
+        let lead = Lead::new("II", 500.0, Unit::Millivolt, Signal::from_physical(vec![0.0; 5000]));
+        let mut rec = Recording::new(vec![lead]);
+        rec.annotations.push(Annotation::point(
+            2.0,
+            AnnotationKind::Beat { code: "V".into() },
+            "",
+        ));
+        let mut scene = Scene::new(&rec).with_dpi(254.0);
+        scene.layout = Layout::Strip {
+            lead: LeadLabel::II,
+            rows: 1,
+        };
+        let p = plan(&scene, 3000, 1000).unwrap();
+        let d = build(&scene, &p, &[None]);
+        let rise = &d.segments[1];
+        assert!((rise.a[1] - rise.b[1] - 100.0).abs() < 1e-4, "10 mm at 10 px/mm");
+        let v = d.texts.iter().find(|t| t.text == "V").unwrap();
+        let g = &p.cells[0].geometry;
+        assert!((v.pos_px[0] - (g.rect_px[0] + 2.0 / g.seconds_per_px as f32)).abs() < 1e-3);
+    }
+}

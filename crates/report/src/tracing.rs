@@ -1,0 +1,281 @@
+//! Drawing ECG paper: the 1-mm/5-mm grid, calibration pulses and traces at true scale
+//! (25 mm/s, 10 mm/mV), and annotation marks on them.
+//!
+//! Scale is exact in page millimetres: a PDF viewer at 100 % or a printer at "actual size"
+//! reproduces it, and the PNG at a known DPI has `dpi / 25.4` pixels per mm. Traces are
+//! polylines through every sample; above 1000 Hz each 0.1-mm column keeps its minimum and
+//! maximum in time order (the peaks a pen would reach), which bounds the path size.
+
+use ecg::{Annotation, Lead, LeadLabel};
+
+use crate::drawing::{Item, Rect, Rgb};
+use crate::error::Error;
+use crate::text::{FontKind, Fonts, MM_PER_PT};
+
+/// Paper speed.
+pub(crate) const MM_PER_S: f64 = 25.0;
+/// Gain.
+pub(crate) const MM_PER_MV: f64 = 10.0;
+/// Space at the start of each row for the calibration pulse (1 mm lead-in, 5 mm = 200 ms
+/// pulse, 1 mm lead-out, 1 mm gap).
+pub(crate) const PULSE_SPACE_MM: f32 = 8.0;
+/// Longest window a row shows.
+pub(crate) const MAX_ROW_S: f64 = 10.0;
+/// Highest sampling rate drawn (bounds allocation for a corrupt rate).
+const MAX_RATE_HZ: f64 = 100_000.0;
+
+/// The grid: 1-mm minor lines, 5-mm major lines, aligned to the rectangle's top-left corner.
+/// The rectangle's size should be a whole number of millimetres.
+pub(crate) fn grid(rect: Rect) -> Vec<Item> {
+    let mut minor = Vec::new();
+    let mut major = Vec::new();
+    let cols = rect.w.round() as i32;
+    let rows = rect.h.round() as i32;
+    for i in 0..=cols {
+        let x = rect.x + i as f32;
+        let seg = vec![(x, rect.y), (x, rect.bottom())];
+        if i % 5 == 0 { major.push(seg) } else { minor.push(seg) }
+    }
+    for j in 0..=rows {
+        let y = rect.y + j as f32;
+        let seg = vec![(rect.x, y), (rect.right(), y)];
+        if j % 5 == 0 { major.push(seg) } else { minor.push(seg) }
+    }
+    vec![
+        Item::Lines {
+            subpaths: minor,
+            width: 0.1,
+            color: Rgb::GRID_MINOR,
+        },
+        Item::Lines {
+            subpaths: major,
+            width: 0.2,
+            color: Rgb::GRID_MAJOR,
+        },
+    ]
+}
+
+/// A 1-mV, 200-ms calibration pulse starting at `x` on `baseline`.
+pub(crate) fn pulse(x: f32, baseline: f32) -> Item {
+    let top = baseline - MM_PER_MV as f32;
+    Item::Lines {
+        subpaths: vec![vec![
+            (x, baseline),
+            (x + 1.0, baseline),
+            (x + 1.0, top),
+            (x + 6.0, top),
+            (x + 6.0, baseline),
+            (x + 7.0, baseline),
+        ]],
+        width: 0.3,
+        color: Rgb::BLACK,
+    }
+}
+
+/// The polyline of `lead` from `start_s` for `duration_s` (at most [`MAX_ROW_S`]), with time
+/// zero at `x0` and 0 mV at `baseline`. `Ok(None)` when the lead is not a voltage or has no
+/// usable rate; gaps (NaN samples) split the line.
+pub(crate) fn trace(
+    lead: &Lead,
+    start_s: f64,
+    duration_s: f64,
+    x0: f32,
+    baseline: f32,
+) -> Result<Option<Vec<Vec<(f32, f32)>>>, Error> {
+    let fs = lead.sampling_rate_hz;
+    if !(fs.is_finite() && fs > 0.0 && fs <= MAX_RATE_HZ) || lead.unit.to_uv_factor().is_none() {
+        return Ok(None);
+    }
+    let duration_s = duration_s.clamp(0.0, MAX_ROW_S);
+    let start = (start_s.max(0.0) * fs).round() as usize;
+    let available = lead.n_samples().saturating_sub(start);
+    let n = ((duration_s * fs).round() as usize).min(available);
+    if n == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    let samples = match lead.read_uv(start, n) {
+        Some(r) => r.map_err(|source| Error::Samples {
+            lead: lead.label.name().to_string(),
+            source,
+        })?,
+        None => return Ok(None),
+    };
+    let point = |i: usize, uv: f64| -> (f32, f32) {
+        let x = x0 as f64 + i as f64 / fs * MM_PER_S;
+        let y = baseline as f64 - uv / 1000.0 * MM_PER_MV;
+        (x as f32, y as f32)
+    };
+    let mut subpaths: Vec<Vec<(f32, f32)>> = Vec::new();
+    let mut current: Vec<(f32, f32)> = Vec::new();
+    let mut flush = |current: &mut Vec<(f32, f32)>| {
+        if current.len() >= 2 {
+            subpaths.push(std::mem::take(current));
+        } else {
+            current.clear();
+        }
+    };
+    // Samples per 0.1-mm column; 1 keeps every sample.
+    let per_column = ((fs / MM_PER_S / 10.0).floor() as usize).max(1);
+    if fs <= 1000.0 || per_column <= 2 {
+        for (i, &uv) in samples.iter().enumerate() {
+            if uv.is_finite() {
+                current.push(point(i, uv));
+            } else {
+                flush(&mut current);
+            }
+        }
+    } else {
+        for (c, chunk) in samples.chunks(per_column).enumerate() {
+            let base = c * per_column;
+            let finite = chunk.iter().enumerate().filter(|(_, v)| v.is_finite());
+            let min = finite.clone().min_by(|a, b| a.1.total_cmp(b.1));
+            let max = finite.max_by(|a, b| a.1.total_cmp(b.1));
+            match (min, max) {
+                (Some((imin, &vmin)), Some((imax, &vmax))) => {
+                    let (first, second) = if imin <= imax {
+                        ((imin, vmin), (imax, vmax))
+                    } else {
+                        ((imax, vmax), (imin, vmin))
+                    };
+                    current.push(point(base + first.0, first.1));
+                    if second.0 != first.0 {
+                        current.push(point(base + second.0, second.1));
+                    }
+                }
+                _ => flush(&mut current),
+            }
+        }
+    }
+    flush(&mut current);
+    Ok(Some(subpaths))
+}
+
+/// A lead-name label at the top-left of a panel.
+pub(crate) fn lead_label(fonts: &Fonts, name: &str, x: f32, top: f32, max_w: f32) -> Item {
+    let size = 8.0 * MM_PER_PT;
+    let text = fonts.fit(FontKind::Bold, size, name, max_w);
+    Item::Text(fonts.run(FontKind::Bold, size, Rgb::BLACK, (x, top + 3.5), &text))
+}
+
+/// Where one lead's window sits on a page.
+#[derive(Debug, Clone)]
+pub(crate) struct Panel {
+    pub lead: LeadLabel,
+    pub start_s: f64,
+    pub duration_s: f64,
+    /// x of the window start.
+    pub x: f32,
+    pub baseline: f32,
+    /// Vertical extent of the row (marks go near its top).
+    pub top: f32,
+    /// True for the rhythm strip and for full rows: annotations on all leads go here.
+    pub full_row: bool,
+}
+
+/// Marks for the numbered annotations falling in a panel: a tick with the number at onset,
+/// and a bracket to the end for spans.
+pub(crate) fn annotation_marks(
+    fonts: &Fonts,
+    panel: &Panel,
+    annotations: &[(usize, &Annotation)],
+) -> Vec<Item> {
+    let size = 6.5 * MM_PER_PT;
+    let end_s = panel.start_s + panel.duration_s;
+    let x_of = |t: f64| panel.x + ((t - panel.start_s) * MM_PER_S) as f32;
+    let mut items = Vec::new();
+    let mut ticks = Vec::new();
+    for &(number, a) in annotations {
+        let on_this_lead = match &a.lead {
+            None => panel.full_row,
+            Some(l) => l == &panel.lead,
+        };
+        if !on_this_lead || !a.onset_s.is_finite() {
+            continue;
+        }
+        let a_end = a.onset_s + a.duration_s.max(0.0);
+        if a_end < panel.start_s || a.onset_s >= end_s {
+            continue;
+        }
+        let y = panel.top + 1.5;
+        if a.onset_s >= panel.start_s {
+            let x = x_of(a.onset_s);
+            ticks.push(vec![(x, y), (x, y + 4.0)]);
+            let label = number.to_string();
+            items.push(Item::Text(fonts.run(
+                FontKind::Bold,
+                size,
+                Rgb::ANNOTATION,
+                (x + 0.6, y + 2.2),
+                &label,
+            )));
+        }
+        if a.duration_s > 0.0 {
+            let x1 = x_of(a.onset_s.max(panel.start_s));
+            let x2 = x_of(a_end.min(end_s));
+            ticks.push(vec![(x1, y + 4.0), (x2, y + 4.0)]);
+            if a_end <= end_s {
+                ticks.push(vec![(x2, y + 2.5), (x2, y + 4.0)]);
+            }
+        }
+    }
+    if !ticks.is_empty() {
+        items.insert(
+            0,
+            Item::Lines {
+                subpaths: ticks,
+                width: 0.35,
+                color: Rgb::ANNOTATION,
+            },
+        );
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecg::{Signal, Unit};
+
+    #[test]
+    fn one_millivolt_is_ten_millimetres_and_one_second_is_25() {
+        let mut samples = vec![0.0f32; 500];
+        samples[250] = 1.0;
+        let lead = Lead::new("II", 500.0, Unit::Millivolt, Signal::from_physical(samples));
+        let paths = trace(&lead, 0.0, 10.0, 10.0, 100.0).unwrap().unwrap();
+        assert_eq!(paths.len(), 1);
+        let p = &paths[0];
+        assert_eq!(p.len(), 500);
+        assert!((p[250].0 - 22.5).abs() < 1e-4); // 0.5 s -> 12.5 mm after x0 = 10
+        assert!((p[250].1 - 90.0).abs() < 1e-4); // 1 mV -> 10 mm up
+        assert!((p[0].1 - 100.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn gaps_split_the_trace_and_high_rates_are_bounded() {
+        let mut samples = vec![0.0f32; 100];
+        samples[50] = f32::NAN;
+        let lead = Lead::new("I", 500.0, Unit::Millivolt, Signal::from_physical(samples));
+        let paths = trace(&lead, 0.0, 10.0, 0.0, 0.0).unwrap().unwrap();
+        assert_eq!(paths.len(), 2);
+        let fast = Lead::new(
+            "I",
+            10_000.0,
+            Unit::Microvolt,
+            Signal::from_physical(vec![5.0f32; 100_000]),
+        );
+        let paths = trace(&fast, 0.0, 10.0, 0.0, 0.0).unwrap().unwrap();
+        let points: usize = paths.iter().map(Vec::len).sum();
+        assert!(points <= 2 * 2500 + 2, "{points}");
+    }
+
+    #[test]
+    fn non_voltage_leads_are_not_drawn() {
+        let lead = Lead::new(
+            "PLETH",
+            100.0,
+            Unit::parse("NU"),
+            Signal::from_physical(vec![1.0f32; 10]),
+        );
+        assert!(trace(&lead, 0.0, 1.0, 0.0, 0.0).unwrap().is_none());
+    }
+}

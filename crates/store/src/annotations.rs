@@ -1,0 +1,457 @@
+//! Annotations made by users: beat labels, intervals, notes and caliper measurements.
+//!
+//! Rows are never removed: [`delete`] sets `deleted_at_ms`. Every change writes its audit entry
+//! (the whole row before and after, as JSON) in the caller's transaction, and [`undo`]/[`redo`]
+//! replay those rows, so undo works across restarts. A signed recording refuses all of these
+//! with [`Error::Locked`].
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+
+use crate::audit::{self, Action, Entity, NewEntry};
+use crate::database::col;
+use crate::error::{Error, Result};
+use crate::review;
+
+/// What an annotation means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnotationKind {
+    /// A beat label (code: WFDB/MIT `N`, `V`, `A`...).
+    Beat,
+    /// A measured interval.
+    Interval,
+    /// A free-text note.
+    Note,
+    /// A caliper measurement (value in `value`).
+    Caliper,
+}
+
+impl AnnotationKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnnotationKind::Beat => "beat",
+            AnnotationKind::Interval => "interval",
+            AnnotationKind::Note => "note",
+            AnnotationKind::Caliper => "caliper",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "beat" => AnnotationKind::Beat,
+            "interval" => AnnotationKind::Interval,
+            "note" => AnnotationKind::Note,
+            "caliper" => AnnotationKind::Caliper,
+            other => {
+                return Err(Error::State(format!(
+                    "unknown annotation kind {other:?} in database"
+                )));
+            }
+        })
+    }
+}
+
+/// The editable content of an annotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnotationData {
+    /// Start, seconds from the start of the recording.
+    pub start_s: f64,
+    /// End, seconds (= start for a point).
+    pub end_s: f64,
+    /// Lead name as `ecg::LeadLabel::name` writes it; None = all leads.
+    pub lead: Option<String>,
+    /// What it is.
+    pub kind: AnnotationKind,
+    /// Beat code for beat labels.
+    pub code: Option<String>,
+    /// Free text.
+    pub text: String,
+    /// A measured value with its unit, e.g. `{"value": 402.0, "unit": "ms"}`.
+    pub value: Option<serde_json::Value>,
+}
+
+impl AnnotationData {
+    /// A free-text note over a time range on all leads.
+    pub fn note(start_s: f64, end_s: f64, text: impl Into<String>) -> Self {
+        Self {
+            start_s,
+            end_s,
+            lead: None,
+            kind: AnnotationKind::Note,
+            code: None,
+            text: text.into(),
+            value: None,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(self.start_s.is_finite() && self.end_s.is_finite()) {
+            return Err(Error::Argument {
+                field: "time range",
+                message: format!(
+                    "start_s {} and end_s {} must be finite",
+                    self.start_s, self.end_s
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The same annotation in the shared vocabulary (source = user), for rendering and reports.
+    pub fn to_ecg(&self) -> ecg::Annotation {
+        let kind = match self.kind {
+            AnnotationKind::Beat => ecg::AnnotationKind::Beat {
+                code: self.code.clone().unwrap_or_default(),
+            },
+            AnnotationKind::Interval => ecg::AnnotationKind::Interval,
+            AnnotationKind::Note => ecg::AnnotationKind::Note,
+            AnnotationKind::Caliper => ecg::AnnotationKind::Caliper,
+        };
+        let mut a = ecg::Annotation::point(self.start_s, kind, self.text.clone());
+        a.duration_s = (self.end_s - self.start_s).max(0.0);
+        a.lead = self.lead.as_deref().map(ecg::LeadLabel::parse);
+        a.source = ecg::AnnotationSource::User;
+        a
+    }
+}
+
+/// A stored annotation (this whole struct is what the audit log keeps as before/after).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// Row id.
+    pub id: i64,
+    /// The recording.
+    pub recording_id: i64,
+    /// Content.
+    #[serde(flatten)]
+    pub data: AnnotationData,
+    /// Who created it.
+    pub author: String,
+    /// Created, Unix ms.
+    pub created_at_ms: i64,
+    /// Last changed, Unix ms.
+    pub updated_at_ms: i64,
+    /// Deleted, Unix ms (soft delete); None = live.
+    pub deleted_at_ms: Option<i64>,
+}
+
+const COLUMNS: &str = "id, recording_id, start_s, end_s, lead, kind, code, text, value_json, author, \
+                       created_at_ms, updated_at_ms, deleted_at_ms";
+
+fn from_row(row: &SqliteRow) -> Result<Annotation> {
+    let value: Option<String> = col(row, "value_json")?;
+    Ok(Annotation {
+        id: col(row, "id")?,
+        recording_id: col(row, "recording_id")?,
+        data: AnnotationData {
+            start_s: col(row, "start_s")?,
+            end_s: col(row, "end_s")?,
+            lead: col(row, "lead")?,
+            kind: AnnotationKind::parse(&col::<String>(row, "kind")?)?,
+            code: col(row, "code")?,
+            text: col(row, "text")?,
+            value: value
+                .map(|v| {
+                    serde_json::from_str(&v).map_err(|e| Error::json("annotations.value_json", e))
+                })
+                .transpose()?,
+        },
+        author: col(row, "author")?,
+        created_at_ms: col(row, "created_at_ms")?,
+        updated_at_ms: col(row, "updated_at_ms")?,
+        deleted_at_ms: col(row, "deleted_at_ms")?,
+    })
+}
+
+fn to_json(a: &Annotation) -> Result<serde_json::Value> {
+    serde_json::to_value(a).map_err(|e| Error::json("annotation", e))
+}
+
+fn value_json(data: &AnnotationData) -> Result<Option<String>> {
+    data.value
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Error::json("value", e))
+}
+
+/// Creates an annotation and its audit entry.
+pub async fn create(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    data: &AnnotationData,
+    author: &str,
+    now_ms: i64,
+) -> Result<Annotation> {
+    data.validate()?;
+    review::ensure_unlocked(conn, recording_id).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO annotations (recording_id, start_s, end_s, lead, kind, code, text, value_json, author, \
+                                  created_at_ms, updated_at_ms) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+    )))
+    .bind(recording_id)
+    .bind(data.start_s)
+    .bind(data.end_s)
+    .bind(&data.lead)
+    .bind(data.kind.as_str())
+    .bind(&data.code)
+    .bind(&data.text)
+    .bind(value_json(data)?)
+    .bind(author)
+    .bind(now_ms)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let created = from_row(&row)?;
+    let after = to_json(&created)?;
+    audit::append(
+        conn,
+        &NewEntry {
+            recording_id,
+            entity: Entity::Annotation,
+            entity_id: created.id,
+            action: Action::Create,
+            actor: author,
+            at_ms: now_ms,
+            before: None,
+            after: Some(&after),
+            target_id: None,
+        },
+    )
+    .await?;
+    Ok(created)
+}
+
+/// One annotation (deleted ones too).
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Annotation> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM annotations WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(Error::NotFound {
+        entity: "annotation",
+        id,
+    })?;
+    from_row(&row)
+}
+
+/// The live annotations of a recording, by start time.
+pub async fn list(conn: &mut SqliteConnection, recording_id: i64) -> Result<Vec<Annotation>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL \
+         ORDER BY start_s, id"
+    )))
+    .bind(recording_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The live annotations overlapping `[start_s, end_s]`, by start time (what a view needs).
+pub async fn in_range(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    start_s: f64,
+    end_s: f64,
+) -> Result<Vec<Annotation>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL \
+         AND start_s <= ? AND end_s >= ? ORDER BY start_s, id"
+    )))
+    .bind(recording_id)
+    .bind(end_s)
+    .bind(start_s)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Overwrites a row with a full state (used by update, delete, undo, redo).
+async fn write_state(conn: &mut SqliteConnection, a: &Annotation) -> Result<()> {
+    sqlx::query(
+        "UPDATE annotations SET start_s = ?, end_s = ?, lead = ?, kind = ?, code = ?, text = ?, value_json = ?, \
+             author = ?, created_at_ms = ?, updated_at_ms = ?, deleted_at_ms = ? WHERE id = ?",
+    )
+    .bind(a.data.start_s)
+    .bind(a.data.end_s)
+    .bind(&a.data.lead)
+    .bind(a.data.kind.as_str())
+    .bind(&a.data.code)
+    .bind(&a.data.text)
+    .bind(value_json(&a.data)?)
+    .bind(&a.author)
+    .bind(a.created_at_ms)
+    .bind(a.updated_at_ms)
+    .bind(a.deleted_at_ms)
+    .bind(a.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn change(
+    conn: &mut SqliteConnection,
+    before: &Annotation,
+    after: &Annotation,
+    action: Action,
+    actor: &str,
+    now_ms: i64,
+    target_id: Option<i64>,
+) -> Result<()> {
+    write_state(conn, after).await?;
+    let (b, a) = (to_json(before)?, to_json(after)?);
+    audit::append(
+        conn,
+        &NewEntry {
+            recording_id: before.recording_id,
+            entity: Entity::Annotation,
+            entity_id: before.id,
+            action,
+            actor,
+            at_ms: now_ms,
+            before: Some(&b),
+            after: Some(&a),
+            target_id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Replaces the content of a live annotation.
+pub async fn update(
+    conn: &mut SqliteConnection,
+    id: i64,
+    data: &AnnotationData,
+    actor: &str,
+    now_ms: i64,
+) -> Result<Annotation> {
+    data.validate()?;
+    let before = get(conn, id).await?;
+    review::ensure_unlocked(conn, before.recording_id).await?;
+    if before.deleted_at_ms.is_some() {
+        return Err(Error::State(format!(
+            "annotation {id} is deleted; undo the delete first"
+        )));
+    }
+    let mut after = before.clone();
+    after.data = data.clone();
+    after.updated_at_ms = now_ms;
+    change(conn, &before, &after, Action::Update, actor, now_ms, None).await?;
+    Ok(after)
+}
+
+/// Soft-deletes an annotation.
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    id: i64,
+    actor: &str,
+    now_ms: i64,
+) -> Result<Annotation> {
+    let before = get(conn, id).await?;
+    review::ensure_unlocked(conn, before.recording_id).await?;
+    if before.deleted_at_ms.is_some() {
+        return Err(Error::State(format!("annotation {id} is already deleted")));
+    }
+    let mut after = before.clone();
+    after.deleted_at_ms = Some(now_ms);
+    after.updated_at_ms = now_ms;
+    change(conn, &before, &after, Action::Delete, actor, now_ms, None).await?;
+    Ok(after)
+}
+
+/// Parses an audit state; None (a create's "before") means the row did not exist yet.
+fn state(v: Option<serde_json::Value>) -> Result<Option<Annotation>> {
+    v.map(|v| serde_json::from_value(v).map_err(|e| Error::json("audit_log annotation state", e)))
+        .transpose()
+}
+
+/// Undoes the latest not-yet-undone annotation change of a recording. Returns the annotation
+/// as it is now, or None when there is nothing to undo.
+pub async fn undo(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    actor: &str,
+    now_ms: i64,
+) -> Result<Option<Annotation>> {
+    review::ensure_unlocked(conn, recording_id).await?;
+    let (undo_stack, _) = audit::undo_redo_stacks(conn, recording_id, Entity::Annotation).await?;
+    let Some(&target) = undo_stack.last() else {
+        return Ok(None);
+    };
+    let entry = audit::get(conn, target).await?;
+    let current = get(conn, entry.entity_id).await?;
+    let restored = match state(entry.before)? {
+        Some(mut prev) => {
+            prev.updated_at_ms = now_ms;
+            prev
+        }
+        // Undoing a create: the row goes away (softly).
+        None => {
+            let mut gone = current.clone();
+            gone.deleted_at_ms = Some(now_ms);
+            gone.updated_at_ms = now_ms;
+            gone
+        }
+    };
+    change(
+        conn,
+        &current,
+        &restored,
+        Action::Undo,
+        actor,
+        now_ms,
+        Some(target),
+    )
+    .await?;
+    Ok(Some(restored))
+}
+
+/// Re-applies the latest undone change, unless a new change was made since. Returns the
+/// annotation as it is now, or None when there is nothing to redo.
+pub async fn redo(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    actor: &str,
+    now_ms: i64,
+) -> Result<Option<Annotation>> {
+    review::ensure_unlocked(conn, recording_id).await?;
+    let (_, redo_stack) = audit::undo_redo_stacks(conn, recording_id, Entity::Annotation).await?;
+    let Some(&target) = redo_stack.last() else {
+        return Ok(None);
+    };
+    let entry = audit::get(conn, target).await?;
+    let current = get(conn, entry.entity_id).await?;
+    let Some(mut reapplied) = state(entry.after)? else {
+        return Err(Error::State(format!(
+            "audit entry {target} has no after state to redo"
+        )));
+    };
+    reapplied.updated_at_ms = now_ms;
+    change(
+        conn,
+        &current,
+        &reapplied,
+        Action::Redo,
+        actor,
+        now_ms,
+        Some(target),
+    )
+    .await?;
+    Ok(Some(reapplied))
+}
+
+/// Live annotation count of a recording.
+pub async fn count(conn: &mut SqliteConnection, recording_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL",
+    )
+    .bind(recording_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}

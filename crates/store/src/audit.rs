@@ -1,0 +1,269 @@
+//! The append-only audit log: who changed what, when, from what, to what.
+//!
+//! Every clinical change writes one entry in the same transaction as the change (the repository
+//! functions of `annotations` and `review` do it themselves, so a caller cannot forget). Triggers
+//! in the schema refuse UPDATE and DELETE on the log. Undo and redo are entries too: their
+//! `target_id` names the entry they undo or re-apply, which is how the undo/redo stacks are
+//! rebuilt after a restart (see [`undo_redo_stacks`]).
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+
+use crate::database::col;
+use crate::error::{Error, Result};
+
+/// What kind of row an entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Entity {
+    /// An annotation.
+    Annotation,
+    /// A measurement override.
+    Measurement,
+    /// An interpretation statement.
+    Statement,
+    /// A signature.
+    Signature,
+}
+
+impl Entity {
+    /// The value stored in `audit_log.entity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Annotation => "annotation",
+            Entity::Measurement => "measurement",
+            Entity::Statement => "statement",
+            Entity::Signature => "signature",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "annotation" => Entity::Annotation,
+            "measurement" => Entity::Measurement,
+            "statement" => Entity::Statement,
+            "signature" => Entity::Signature,
+            other => return Err(Error::State(format!("unknown audit entity {other:?}"))),
+        })
+    }
+}
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A row was created (before = null).
+    Create,
+    /// A row was changed.
+    Update,
+    /// A row was (soft) deleted.
+    Delete,
+    /// An earlier entry was undone (target_id = that entry).
+    Undo,
+    /// An undone entry was re-applied (target_id = the entry).
+    Redo,
+    /// The recording was signed.
+    Sign,
+}
+
+impl Action {
+    /// The value stored in `audit_log.action`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Undo => "undo",
+            Action::Redo => "redo",
+            Action::Sign => "sign",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "create" => Action::Create,
+            "update" => Action::Update,
+            "delete" => Action::Delete,
+            "undo" => Action::Undo,
+            "redo" => Action::Redo,
+            "sign" => Action::Sign,
+            other => return Err(Error::State(format!("unknown audit action {other:?}"))),
+        })
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    /// Entry id (increasing with time).
+    pub id: i64,
+    /// The recording.
+    pub recording_id: i64,
+    /// What kind of row.
+    pub entity: Entity,
+    /// Which row.
+    pub entity_id: i64,
+    /// What was done.
+    pub action: Action,
+    /// Who did it.
+    pub actor: String,
+    /// When, Unix ms.
+    pub at_ms: i64,
+    /// The row before (None for a create).
+    pub before: Option<serde_json::Value>,
+    /// The row after (None when it stopped existing).
+    pub after: Option<serde_json::Value>,
+    /// For undo/redo: the entry undone or re-applied.
+    pub target_id: Option<i64>,
+}
+
+/// A new entry (the id and nothing else is assigned by the database).
+#[derive(Debug, Clone)]
+pub(crate) struct NewEntry<'a> {
+    pub recording_id: i64,
+    pub entity: Entity,
+    pub entity_id: i64,
+    pub action: Action,
+    pub actor: &'a str,
+    pub at_ms: i64,
+    pub before: Option<&'a serde_json::Value>,
+    pub after: Option<&'a serde_json::Value>,
+    pub target_id: Option<i64>,
+}
+
+/// Appends an entry; returns its id.
+pub(crate) async fn append(conn: &mut SqliteConnection, e: &NewEntry<'_>) -> Result<i64> {
+    let before = e
+        .before
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|x| Error::json("before", x))?;
+    let after = e
+        .after
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|x| Error::json("after", x))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO audit_log (recording_id, entity, entity_id, action, actor, at_ms, before_json, \
+                                after_json, target_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(e.recording_id)
+    .bind(e.entity.as_str())
+    .bind(e.entity_id)
+    .bind(e.action.as_str())
+    .bind(e.actor)
+    .bind(e.at_ms)
+    .bind(before)
+    .bind(after)
+    .bind(e.target_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+fn parse_json(s: Option<String>, field: &'static str) -> Result<Option<serde_json::Value>> {
+    s.map(|s| serde_json::from_str(&s).map_err(|e| Error::json(field, e)))
+        .transpose()
+}
+
+fn from_row(row: &SqliteRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: col(row, "id")?,
+        recording_id: col(row, "recording_id")?,
+        entity: Entity::parse(&col::<String>(row, "entity")?)?,
+        entity_id: col(row, "entity_id")?,
+        action: Action::parse(&col::<String>(row, "action")?)?,
+        actor: col(row, "actor")?,
+        at_ms: col(row, "at_ms")?,
+        before: parse_json(col(row, "before_json")?, "audit_log.before_json")?,
+        after: parse_json(col(row, "after_json")?, "audit_log.after_json")?,
+        target_id: col(row, "target_id")?,
+    })
+}
+
+/// The whole log of a recording, oldest first.
+pub async fn history(conn: &mut SqliteConnection, recording_id: i64) -> Result<Vec<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id \
+         FROM audit_log WHERE recording_id = ? ORDER BY id",
+    )
+    .bind(recording_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The log of one row, oldest first.
+pub async fn of_entity(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    entity_id: i64,
+) -> Result<Vec<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id \
+         FROM audit_log WHERE entity = ? AND entity_id = ? ORDER BY id",
+    )
+    .bind(entity.as_str())
+    .bind(entity_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// One entry by id.
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<AuditEntry> {
+    let row = sqlx::query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id \
+         FROM audit_log WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(Error::NotFound {
+        entity: "audit entry",
+        id,
+    })?;
+    from_row(&row)
+}
+
+/// The undo and redo stacks (entry ids, top last) of one entity kind of a recording, rebuilt by
+/// replaying the log: a plain change pushes on the undo stack and clears the redo stack; an undo
+/// moves its target from the undo stack to the redo stack; a redo moves it back.
+pub(crate) async fn undo_redo_stacks(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    entity: Entity,
+) -> Result<(Vec<i64>, Vec<i64>)> {
+    let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, action, target_id FROM audit_log WHERE recording_id = ? AND entity = ? ORDER BY id",
+    )
+    .bind(recording_id)
+    .bind(entity.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut undo = Vec::new();
+    let mut redo = Vec::new();
+    for (id, action, target) in rows {
+        match (Action::parse(&action)?, target) {
+            (Action::Undo, Some(t)) => {
+                if let Some(pos) = undo.iter().rposition(|&x| x == t) {
+                    undo.remove(pos);
+                }
+                redo.push(t);
+            }
+            (Action::Redo, Some(t)) => {
+                if let Some(pos) = redo.iter().rposition(|&x| x == t) {
+                    redo.remove(pos);
+                }
+                undo.push(t);
+            }
+            (Action::Create | Action::Update | Action::Delete, _) => {
+                undo.push(id);
+                redo.clear();
+            }
+            _ => {}
+        }
+    }
+    Ok((undo, redo))
+}

@@ -1,0 +1,464 @@
+//! The database file: where it lives, how it is opened, and how it is backed up and restored.
+//!
+//! Opening is careful because the file may not be ours:
+//! 1. The first 100 bytes must be an SQLite header (or the file empty/missing). A text file or
+//!    anything else is refused before SQLite touches it.
+//! 2. A plain connection (no journal-mode change, nothing written) reads `application_id`, the
+//!    table list and the highest applied migration. Another application's database, or ours
+//!    from a newer Heartlens, is refused here, unmodified.
+//! 3. Only then is the pool opened with the real options (WAL, `synchronous=FULL`,
+//!    `busy_timeout`, foreign keys) and [`MIGRATOR`](crate::MIGRATOR) brought up to date.
+//!
+//! Durability: `synchronous=FULL` in WAL mode syncs the WAL on every commit, so an acknowledged
+//! annotation or signature survives power loss, not only a process crash (NORMAL would only
+//! promise the latter). A clinical record is worth the few hundred microseconds a commit costs;
+//! the chat stream batches tokens per commit so it is not bound by it (see `bench/store/`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{Connection, Row};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of a Heartlens store: "HLEN" (set by the first migration).
+pub const APPLICATION_ID: i32 = 0x484C_454E;
+
+/// File name of the store inside the data directory.
+pub const DB_FILE_NAME: &str = "heartlens.sqlite3";
+
+/// The environment variable that overrides the data directory.
+pub const HOME_ENV: &str = "HEARTLENS_HOME";
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// The default database path: `$HEARTLENS_HOME/heartlens.sqlite3`, else the platform's data
+/// directory (`~/.local/share/heartlens` on Linux, `~/Library/Application Support/heartlens` on
+/// macOS, `%APPDATA%\heartlens` on Windows).
+pub fn default_path() -> Result<PathBuf> {
+    path_from(std::env::var_os(HOME_ENV), dirs::data_dir())
+}
+
+fn path_from(home: Option<std::ffi::OsString>, data_dir: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(home) = home.filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home).join(DB_FILE_NAME));
+    }
+    let base = data_dir.ok_or(Error::NoDataDir)?;
+    Ok(base.join("heartlens").join(DB_FILE_NAME))
+}
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub(crate) path: PathBuf,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) max_connections: u32,
+}
+
+impl StoreOptions {
+    /// Options for the database at `path` with the defaults: 30 s busy timeout, 4 connections.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            // Long enough that a background writer (analysis cache, chat stream) never makes the
+            // UI's write fail; each of those transactions lasts milliseconds.
+            busy_timeout: Duration::from_secs(30),
+            max_connections: 4,
+        }
+    }
+
+    /// How long a writer waits for another writer before [`Error::Busy`].
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Pool size (readers run in parallel in WAL mode; writers take turns).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// The database path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn connect_options(&self) -> SqliteConnectOptions {
+        SqliteConnectOptions::new()
+            .filename(&self.path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(self.busy_timeout)
+            .foreign_keys(true)
+    }
+}
+
+/// What the pre-flight inspection found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Missing, empty, or an SQLite file without tables: safe to initialise.
+    New,
+    /// A Heartlens store with this highest applied migration (None: not migrated yet).
+    Ours(Option<i64>),
+}
+
+/// Highest migration version this build knows.
+pub fn supported_schema_version() -> i64 {
+    crate::MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Steps (1) and (2) of the module doc: decides whether `path` may be opened, without writing.
+pub(crate) async fn inspect(path: &Path) -> Result<Found> {
+    match check_header(path)? {
+        Header::Missing | Header::Empty => return Ok(Found::New),
+        Header::Sqlite => {}
+    }
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(30))
+        .foreign_keys(false);
+    let mut conn = SqliteConnection::connect_with(&opts)
+        .await
+        .map_err(|e| with_path(e.into(), path))?;
+    let found = inspect_conn(&mut conn, path).await;
+    // Closing does not write either; ignore a close error after a successful inspection.
+    let _ = conn.close().await;
+    found
+}
+
+async fn inspect_conn(conn: &mut SqliteConnection, path: &Path) -> Result<Found> {
+    let wrap = |e: sqlx::Error| with_path(e.into(), path);
+    let app_id: i32 = sqlx::query_scalar("PRAGMA application_id")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(wrap)?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(wrap)?;
+    if tables.is_empty() && app_id == 0 {
+        return Ok(Found::New);
+    }
+    if app_id != APPLICATION_ID {
+        let mut list: Vec<&str> = tables.iter().map(String::as_str).take(5).collect();
+        if tables.len() > 5 {
+            list.push("...");
+        }
+        return Err(Error::ForeignDatabase {
+            path: path.to_path_buf(),
+            application_id: app_id,
+            tables: list.join(", "),
+        });
+    }
+    if !tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Ok(Found::Ours(None));
+    }
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(wrap)?;
+    let supported = supported_schema_version();
+    if let Some(v) = version
+        && v > supported
+    {
+        return Err(Error::NewerSchema {
+            path: path.to_path_buf(),
+            found: v,
+            supported,
+        });
+    }
+    Ok(Found::Ours(version))
+}
+
+enum Header {
+    Missing,
+    Empty,
+    Sqlite,
+}
+
+fn check_header(path: &Path) -> Result<Header> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Header::Missing),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+            reason: "not a regular file".into(),
+        });
+    }
+    if meta.len() == 0 {
+        return Ok(Header::Empty);
+    }
+    let mut head = [0u8; 100];
+    let mut n = 0;
+    while n < head.len() {
+        let got = file.read(&mut head[n..]).map_err(|e| Error::io(path, e))?;
+        if got == 0 {
+            break;
+        }
+        n += got;
+    }
+    if n < head.len() || &head[..16] != SQLITE_MAGIC {
+        let shown: String = head[..n.min(16)]
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        return Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+            reason: format!(
+                "no SQLite header at offset 0 (found {shown:?}, {} bytes)",
+                meta.len()
+            ),
+        });
+    }
+    Ok(Header::Sqlite)
+}
+
+/// Adds the file to errors that name a file.
+pub(crate) fn with_path(e: Error, path: &Path) -> Error {
+    match e {
+        Error::Corrupt { detail, .. } => Error::Corrupt {
+            path: path.to_path_buf(),
+            detail,
+        },
+        other => other,
+    }
+}
+
+/// Step (3): opens the pool and migrates. Called after [`inspect`] accepted the file.
+pub(crate) async fn open_pool(opts: &StoreOptions) -> Result<SqlitePool> {
+    let path = &opts.path;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(opts.max_connections)
+        .min_connections(0)
+        .connect_with(opts.connect_options())
+        .await
+        .map_err(|e| with_path(e.into(), path))?;
+    // Two processes opening a fresh file at once may both try the first migration; the loser
+    // fails on "already exists" after the winner committed, and a second run sees it applied.
+    if let Err(first) = crate::MIGRATOR.run(&pool).await {
+        tracing::warn!("migration attempt failed, retrying once: {first}");
+        crate::MIGRATOR.run(&pool).await?;
+    }
+    Ok(pool)
+}
+
+/// `PRAGMA integrity_check`: Ok if SQLite reports "ok", else [`Error::Corrupt`] with its report.
+pub async fn integrity_check(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
+    let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| with_path(e.into(), path))?;
+    if rows.len() == 1 && rows[0] == "ok" {
+        return Ok(());
+    }
+    Err(Error::Corrupt {
+        path: path.to_path_buf(),
+        detail: rows.into_iter().take(10).collect::<Vec<_>>().join("; "),
+    })
+}
+
+/// Writes a consistent copy of the open database to `out` with `VACUUM INTO` (a read
+/// transaction: other writers go on). Refuses to overwrite an existing file.
+pub(crate) async fn backup_to(pool: &SqlitePool, out: &Path) -> Result<()> {
+    if out.exists() {
+        return Err(Error::Argument {
+            field: "backup path",
+            message: format!("{} already exists; choose a new file", out.display()),
+        });
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let out_str = out.to_str().ok_or_else(|| Error::Argument {
+        field: "backup path",
+        message: format!("{} is not valid UTF-8", out.display()),
+    })?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(out_str)
+        .execute(pool)
+        .await?;
+    // VACUUM INTO does not sync the new file; do it so the backup is durable when we return.
+    let f = std::fs::File::open(out).map_err(|e| Error::io(out, e))?;
+    f.sync_all().map_err(|e| Error::io(out, e))?;
+    Ok(())
+}
+
+/// Checks that `file` is a complete, uncorrupted Heartlens store this build can open. Nothing is
+/// written to it.
+pub async fn verify_file(file: &Path) -> Result<Option<i64>> {
+    let found = inspect(file).await?;
+    let version = match found {
+        Found::New => {
+            return Err(Error::NotADatabase {
+                path: file.to_path_buf(),
+                reason: "empty database (no Heartlens tables)".into(),
+            });
+        }
+        Found::Ours(v) => v,
+    };
+    let opts = SqliteConnectOptions::new()
+        .filename(file)
+        .create_if_missing(false)
+        .foreign_keys(false);
+    let mut conn = SqliteConnection::connect_with(&opts)
+        .await
+        .map_err(|e| with_path(e.into(), file))?;
+    let checked = integrity_check(&mut conn, file).await;
+    let _ = conn.close().await;
+    checked?;
+    Ok(version)
+}
+
+/// Replaces the database at `opts.path` with the verified copy of `backup`, atomically.
+///
+/// 1. `backup` is copied next to the target and the copy is verified (so what is checked is what
+///    is installed) and synced.
+/// 2. The current database, if any, is checkpointed and closed; if its `-wal` file is still
+///    there, another process has it open and the restore is refused. Otherwise it is copied to
+///    `<name>.before-restore-<ms>`.
+/// 3. The copy is renamed over the target (atomic on one file system) and the directory synced.
+///
+/// Returns the path of the saved previous database, if there was one.
+pub(crate) async fn restore_from(opts: &StoreOptions, backup: &Path) -> Result<Option<PathBuf>> {
+    let target = &opts.path;
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    // Verify the source first, so a wrong file fails before anything is copied.
+    verify_file(backup).await?;
+
+    // (1)
+    let stamp = crate::now_ms();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| DB_FILE_NAME.to_string());
+    let tmp = dir.join(format!(".{name}.restore-{stamp}.tmp"));
+    let result = async {
+        std::fs::copy(backup, &tmp).map_err(|e| Error::io(&tmp, e))?;
+        verify_file(&tmp).await?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(&tmp, e))?;
+
+        // (2)
+        let mut saved = None;
+        if matches!(check_header(target)?, Header::Sqlite) {
+            inspect(target).await?;
+            let pool = open_pool(opts).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&pool)
+                .await?;
+            pool.close().await;
+            // The last connection to close removes the -wal file; if it is still there,
+            // another process has the database open.
+            if sidecar(target, "-wal").exists() {
+                return Err(Error::InUse {
+                    path: target.clone(),
+                });
+            }
+            // Checkpointed and closed: the main file alone is the whole database.
+            let keep = dir.join(format!("{name}.before-restore-{stamp}"));
+            std::fs::copy(target, &keep).map_err(|e| Error::io(&keep, e))?;
+            std::fs::File::open(&keep)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io(&keep, e))?;
+            saved = Some(keep);
+        }
+        // A leftover -shm from a crashed process describes the old file; SQLite rebuilds it.
+        let shm = sidecar(target, "-shm");
+        if shm.exists() {
+            std::fs::remove_file(&shm).map_err(|e| Error::io(&shm, e))?;
+        }
+        // (3)
+        std::fs::rename(&tmp, target).map_err(|e| Error::io(target, e))?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            // Directory fsync makes the rename durable; not supported on every platform.
+            let _ = d.sync_all();
+        }
+        Ok(saved)
+    }
+    .await;
+    if result.is_err() && tmp.exists() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Reads a row's column, mapping decode errors.
+pub(crate) fn col<'r, T>(row: &'r sqlx::sqlite::SqliteRow, name: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(name).map_err(Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartlens_home_overrides_the_platform_data_dir() {
+        let p = path_from(
+            Some("/tmp/hl".into()),
+            Some(PathBuf::from("/home/u/.local/share")),
+        )
+        .unwrap();
+        assert_eq!(p, PathBuf::from("/tmp/hl/heartlens.sqlite3"));
+    }
+
+    #[test]
+    fn without_heartlens_home_the_store_lives_in_the_data_dir() {
+        let p = path_from(None, Some(PathBuf::from("/home/u/.local/share"))).unwrap();
+        assert_eq!(
+            p,
+            PathBuf::from("/home/u/.local/share/heartlens/heartlens.sqlite3")
+        );
+        let empty = path_from(Some("".into()), Some(PathBuf::from("/d"))).unwrap();
+        assert_eq!(empty, PathBuf::from("/d/heartlens/heartlens.sqlite3"));
+    }
+
+    #[test]
+    fn no_data_dir_and_no_home_is_an_error_naming_the_fix() {
+        let err = path_from(None, None).unwrap_err();
+        assert!(err.to_string().contains("HEARTLENS_HOME"));
+    }
+
+    #[test]
+    fn application_id_spells_hlen() {
+        assert_eq!(APPLICATION_ID.to_be_bytes(), *b"HLEN");
+    }
+}

@@ -1,0 +1,542 @@
+//! The clinical review of a recording: measurement overrides, statement states and the
+//! signature that locks it.
+//!
+//! Every change writes an audit entry in the caller's transaction. [`sign`] hashes the reviewed
+//! state (live annotations, overrides, statements) into the signature, so a later reader can
+//! tell that what was signed is what is stored; after it, [`ensure_unlocked`] refuses changes
+//! with [`Error::Locked`] naming the signer (schema triggers refuse them too, as a backstop).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+
+use crate::annotations;
+use crate::audit::{self, Action, Entity, NewEntry};
+use crate::database::col;
+use crate::error::{Error, Result};
+use crate::recordings::hex;
+
+pub use ecg::StatementState;
+
+/// A clinician's value for a measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasurementOverride {
+    /// Row id (0 before it is stored).
+    pub id: i64,
+    /// The recording.
+    pub recording_id: i64,
+    /// Measurement name with its unit, as `ecg::Measurements` names it ("qt_ms", "qtc_ms", "hr_bpm").
+    pub name: String,
+    /// Lead name, or "" for the global measurement.
+    pub lead: String,
+    /// The value.
+    pub value: f64,
+    /// Its unit ("ms", "bpm", "deg", "mV").
+    pub unit: String,
+    /// Method where one applies (QTc: "bazett", "fridericia", "framingham", "hodges").
+    pub method: Option<String>,
+    /// The analysed value it replaces, if any.
+    pub original_value: Option<f64>,
+    /// Who set it.
+    pub author: String,
+    /// When, Unix ms.
+    pub at_ms: i64,
+}
+
+/// An interpretation statement with its review state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredStatement {
+    /// Row id.
+    pub id: i64,
+    /// The recording.
+    pub recording_id: i64,
+    /// Stable code of the statement (analysis rule id or device code).
+    pub code: String,
+    /// Text as suggested.
+    pub text: String,
+    /// The criterion that fired, if any.
+    pub criterion: Option<String>,
+    /// Review state.
+    pub state: StatementState,
+    /// The clinician's text when state is Edited.
+    pub edited_text: Option<String>,
+    /// Who last changed the state (None while only suggested by analysis).
+    pub actor: Option<String>,
+    /// When, Unix ms.
+    pub at_ms: i64,
+}
+
+/// The signature locking a reviewed recording.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Row id.
+    pub id: i64,
+    /// The recording.
+    pub recording_id: i64,
+    /// Who signed.
+    pub signer: String,
+    /// What the signature means ("reviewed", "approved", "read and confirmed").
+    pub meaning: String,
+    /// When, Unix ms.
+    pub signed_at_ms: i64,
+    /// SHA-256 of the reviewed state at signing time (see [`review_digest`]).
+    pub review_sha256: String,
+}
+
+fn state_str(s: StatementState) -> &'static str {
+    match s {
+        StatementState::Suggested => "suggested",
+        StatementState::Confirmed => "confirmed",
+        StatementState::Rejected => "rejected",
+        StatementState::Edited => "edited",
+    }
+}
+
+fn parse_state(s: &str) -> Result<StatementState> {
+    Ok(match s {
+        "suggested" => StatementState::Suggested,
+        "confirmed" => StatementState::Confirmed,
+        "rejected" => StatementState::Rejected,
+        "edited" => StatementState::Edited,
+        other => {
+            return Err(Error::State(format!(
+                "unknown statement state {other:?} in database"
+            )));
+        }
+    })
+}
+
+/// The signature of a recording, if it has one.
+pub async fn signature(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+) -> Result<Option<Signature>> {
+    let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
+        "SELECT id, signer, meaning, signed_at_ms, review_sha256 FROM signatures WHERE recording_id = ?",
+    )
+    .bind(recording_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(
+        |(id, signer, meaning, signed_at_ms, review_sha256)| Signature {
+            id,
+            recording_id,
+            signer,
+            meaning,
+            signed_at_ms,
+            review_sha256,
+        },
+    ))
+}
+
+/// Fails with [`Error::Locked`] if the recording is signed.
+pub async fn ensure_unlocked(conn: &mut SqliteConnection, recording_id: i64) -> Result<()> {
+    match signature(conn, recording_id).await? {
+        None => Ok(()),
+        Some(s) => Err(Error::Locked {
+            recording_id,
+            signer: s.signer,
+            meaning: s.meaning,
+            signed_at_ms: s.signed_at_ms,
+        }),
+    }
+}
+
+fn override_from_row(row: &SqliteRow) -> Result<MeasurementOverride> {
+    Ok(MeasurementOverride {
+        id: col(row, "id")?,
+        recording_id: col(row, "recording_id")?,
+        name: col(row, "name")?,
+        lead: col(row, "lead")?,
+        value: col(row, "value")?,
+        unit: col(row, "unit")?,
+        method: col(row, "method")?,
+        original_value: col(row, "original_value")?,
+        author: col(row, "author")?,
+        at_ms: col(row, "at_ms")?,
+    })
+}
+
+const OVERRIDE_COLUMNS: &str =
+    "id, recording_id, name, lead, value, unit, method, original_value, author, at_ms";
+
+async fn find_override(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    name: &str,
+    lead: &str,
+) -> Result<Option<MeasurementOverride>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {OVERRIDE_COLUMNS} FROM measurement_overrides WHERE recording_id = ? AND name = ? AND lead = ?"
+    )))
+    .bind(recording_id)
+    .bind(name)
+    .bind(lead)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(override_from_row).transpose()
+}
+
+fn json<T: Serialize>(v: &T, field: &'static str) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| Error::json(field, e))
+}
+
+/// Sets (or replaces) a measurement override. `o.id`, `o.author` and `o.at_ms` are ignored:
+/// the stored row gets its own id, `author` and `now_ms`.
+pub async fn set_override(
+    conn: &mut SqliteConnection,
+    o: &MeasurementOverride,
+    author: &str,
+    now_ms: i64,
+) -> Result<MeasurementOverride> {
+    if !o.value.is_finite() {
+        return Err(Error::Argument {
+            field: "value",
+            message: format!("{} is not a finite number", o.value),
+        });
+    }
+    ensure_unlocked(conn, o.recording_id).await?;
+    let before = find_override(conn, o.recording_id, &o.name, &o.lead).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO measurement_overrides (recording_id, name, lead, value, unit, method, original_value, author, at_ms) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (recording_id, name, lead) DO UPDATE SET value = excluded.value, unit = excluded.unit, \
+             method = excluded.method, original_value = excluded.original_value, author = excluded.author, \
+             at_ms = excluded.at_ms \
+         RETURNING {OVERRIDE_COLUMNS}"
+    )))
+    .bind(o.recording_id)
+    .bind(&o.name)
+    .bind(&o.lead)
+    .bind(o.value)
+    .bind(&o.unit)
+    .bind(&o.method)
+    .bind(o.original_value)
+    .bind(author)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let stored = override_from_row(&row)?;
+    let b = before.as_ref().map(|b| json(b, "override")).transpose()?;
+    let a = json(&stored, "override")?;
+    audit::append(
+        conn,
+        &NewEntry {
+            recording_id: o.recording_id,
+            entity: Entity::Measurement,
+            entity_id: stored.id,
+            action: if before.is_some() {
+                Action::Update
+            } else {
+                Action::Create
+            },
+            actor: author,
+            at_ms: now_ms,
+            before: b.as_ref(),
+            after: Some(&a),
+            target_id: None,
+        },
+    )
+    .await?;
+    Ok(stored)
+}
+
+/// Removes an override (the analysed value applies again). Returns false if there was none.
+pub async fn clear_override(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    name: &str,
+    lead: &str,
+    actor: &str,
+    now_ms: i64,
+) -> Result<bool> {
+    ensure_unlocked(conn, recording_id).await?;
+    let Some(before) = find_override(conn, recording_id, name, lead).await? else {
+        return Ok(false);
+    };
+    sqlx::query("DELETE FROM measurement_overrides WHERE id = ?")
+        .bind(before.id)
+        .execute(&mut *conn)
+        .await?;
+    let b = json(&before, "override")?;
+    audit::append(
+        conn,
+        &NewEntry {
+            recording_id,
+            entity: Entity::Measurement,
+            entity_id: before.id,
+            action: Action::Delete,
+            actor,
+            at_ms: now_ms,
+            before: Some(&b),
+            after: None,
+            target_id: None,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The overrides of a recording, by name and lead.
+pub async fn overrides(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+) -> Result<Vec<MeasurementOverride>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {OVERRIDE_COLUMNS} FROM measurement_overrides WHERE recording_id = ? ORDER BY name, lead"
+    )))
+    .bind(recording_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(override_from_row).collect()
+}
+
+const STATEMENT_COLUMNS: &str =
+    "id, recording_id, code, text, criterion, state, edited_text, actor, at_ms";
+
+fn statement_from_row(row: &SqliteRow) -> Result<StoredStatement> {
+    Ok(StoredStatement {
+        id: col(row, "id")?,
+        recording_id: col(row, "recording_id")?,
+        code: col(row, "code")?,
+        text: col(row, "text")?,
+        criterion: col(row, "criterion")?,
+        state: parse_state(&col::<String>(row, "state")?)?,
+        edited_text: col(row, "edited_text")?,
+        actor: col(row, "actor")?,
+        at_ms: col(row, "at_ms")?,
+    })
+}
+
+async fn find_statement(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    code: &str,
+) -> Result<Option<StoredStatement>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {STATEMENT_COLUMNS} FROM statements WHERE recording_id = ? AND code = ?"
+    )))
+    .bind(recording_id)
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(statement_from_row).transpose()
+}
+
+/// Records a statement suggested by analysis or by the device. An existing statement with the
+/// same code keeps its review state (a re-analysis does not undo a clinician's decision); only
+/// its text and criterion are refreshed while it is still merely suggested.
+pub async fn suggest_statement(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    code: &str,
+    text: &str,
+    criterion: Option<&str>,
+    actor: &str,
+    now_ms: i64,
+) -> Result<StoredStatement> {
+    ensure_unlocked(conn, recording_id).await?;
+    if let Some(existing) = find_statement(conn, recording_id, code).await? {
+        if existing.state != StatementState::Suggested
+            || (existing.text == text && existing.criterion.as_deref() == criterion)
+        {
+            return Ok(existing);
+        }
+        sqlx::query("UPDATE statements SET text = ?, criterion = ?, at_ms = ? WHERE id = ?")
+            .bind(text)
+            .bind(criterion)
+            .bind(now_ms)
+            .bind(existing.id)
+            .execute(&mut *conn)
+            .await?;
+        let after = find_statement(conn, recording_id, code)
+            .await?
+            .ok_or(Error::NotFound {
+                entity: "statement",
+                id: existing.id,
+            })?;
+        let (b, a) = (json(&existing, "statement")?, json(&after, "statement")?);
+        audit::append(
+            conn,
+            &NewEntry {
+                recording_id,
+                entity: Entity::Statement,
+                entity_id: after.id,
+                action: Action::Update,
+                actor,
+                at_ms: now_ms,
+                before: Some(&b),
+                after: Some(&a),
+                target_id: None,
+            },
+        )
+        .await?;
+        return Ok(after);
+    }
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO statements (recording_id, code, text, criterion, state, at_ms) \
+         VALUES (?, ?, ?, ?, 'suggested', ?) RETURNING {STATEMENT_COLUMNS}"
+    )))
+    .bind(recording_id)
+    .bind(code)
+    .bind(text)
+    .bind(criterion)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let created = statement_from_row(&row)?;
+    let a = json(&created, "statement")?;
+    audit::append(
+        conn,
+        &NewEntry {
+            recording_id,
+            entity: Entity::Statement,
+            entity_id: created.id,
+            action: Action::Create,
+            actor,
+            at_ms: now_ms,
+            before: None,
+            after: Some(&a),
+            target_id: None,
+        },
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Sets a statement's review state. `edited_text` is required for Edited and refused otherwise.
+pub async fn set_statement_state(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    code: &str,
+    state: StatementState,
+    edited_text: Option<&str>,
+    actor: &str,
+    now_ms: i64,
+) -> Result<StoredStatement> {
+    if (state == StatementState::Edited) != edited_text.is_some() {
+        return Err(Error::Argument {
+            field: "edited_text",
+            message: "required exactly when the state is edited".into(),
+        });
+    }
+    ensure_unlocked(conn, recording_id).await?;
+    let before = find_statement(conn, recording_id, code)
+        .await?
+        .ok_or_else(|| {
+            Error::State(format!(
+                "recording {recording_id} has no statement {code:?}"
+            ))
+        })?;
+    sqlx::query(
+        "UPDATE statements SET state = ?, edited_text = ?, actor = ?, at_ms = ? WHERE id = ?",
+    )
+    .bind(state_str(state))
+    .bind(edited_text)
+    .bind(actor)
+    .bind(now_ms)
+    .bind(before.id)
+    .execute(&mut *conn)
+    .await?;
+    let after = StoredStatement {
+        state,
+        edited_text: edited_text.map(str::to_string),
+        actor: Some(actor.to_string()),
+        at_ms: now_ms,
+        ..before.clone()
+    };
+    let (b, a) = (json(&before, "statement")?, json(&after, "statement")?);
+    audit::append(
+        conn,
+        &NewEntry {
+            recording_id,
+            entity: Entity::Statement,
+            entity_id: after.id,
+            action: Action::Update,
+            actor,
+            at_ms: now_ms,
+            before: Some(&b),
+            after: Some(&a),
+            target_id: None,
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+/// The statements of a recording, in the order they were first suggested.
+pub async fn statements(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+) -> Result<Vec<StoredStatement>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {STATEMENT_COLUMNS} FROM statements WHERE recording_id = ? ORDER BY id"
+    )))
+    .bind(recording_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(statement_from_row).collect()
+}
+
+/// SHA-256 over the canonical JSON of the reviewed state: live annotations (by id), overrides
+/// and statements. Timestamps of the last change are included, so any edit changes it.
+pub async fn review_digest(conn: &mut SqliteConnection, recording_id: i64) -> Result<String> {
+    let mut anns = annotations::list(conn, recording_id).await?;
+    anns.sort_by_key(|a| a.id);
+    let state = serde_json::json!({
+        "recording_id": recording_id,
+        "annotations": anns,
+        "overrides": overrides(conn, recording_id).await?,
+        "statements": statements(conn, recording_id).await?,
+    });
+    let bytes = serde_json::to_vec(&state).map_err(|e| Error::json("review state", e))?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+/// Signs a recording: stores the signature with the digest of the reviewed state and locks it.
+pub async fn sign(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    signer: &str,
+    meaning: &str,
+    now_ms: i64,
+) -> Result<Signature> {
+    ensure_unlocked(conn, recording_id).await?;
+    let digest = review_digest(conn, recording_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO signatures (recording_id, signer, meaning, signed_at_ms, review_sha256) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(recording_id)
+    .bind(signer)
+    .bind(meaning)
+    .bind(now_ms)
+    .bind(&digest)
+    .fetch_one(&mut *conn)
+    .await?;
+    let sig = Signature {
+        id,
+        recording_id,
+        signer: signer.to_string(),
+        meaning: meaning.to_string(),
+        signed_at_ms: now_ms,
+        review_sha256: digest,
+    };
+    let a = json(&sig, "signature")?;
+    audit::append(
+        conn,
+        &NewEntry {
+            recording_id,
+            entity: Entity::Signature,
+            entity_id: id,
+            action: Action::Sign,
+            actor: signer,
+            at_ms: now_ms,
+            before: None,
+            after: Some(&a),
+            target_id: None,
+        },
+    )
+    .await?;
+    Ok(sig)
+}

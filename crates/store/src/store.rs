@@ -1,0 +1,500 @@
+//! [`Store`]: the open database and one method per user action.
+//!
+//! Each action method is a transaction boundary: it begins a write transaction, calls the
+//! repository functions of the table modules (which take `&mut SqliteConnection` and never
+//! begin or commit), and commits. An early `?` drops the transaction, which rolls it back.
+//! Callers that need several changes in one transaction do the same with [`Store::begin_write`].
+//!
+//! Write transactions start with `BEGIN IMMEDIATE`: they take the write lock up front, where the
+//! busy timeout applies. A deferred transaction that reads and then writes can instead fail at
+//! once with SQLITE_BUSY when another writer committed in between (the busy handler cannot help
+//! a stale snapshot); that is the usual source of "database is locked" in WAL mode.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Sqlite;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::SqlitePool;
+
+use crate::annotations::{self, Annotation, AnnotationData};
+use crate::audit::{self, AuditEntry};
+use crate::chats::{self, ChatMessage, ChatThread, MessageStatus, NewMessage, Role};
+use crate::database::{self, StoreOptions};
+use crate::error::{Error, Result};
+use crate::now_ms;
+use crate::recordings::{self, ContentHash, NewRecording, Recording};
+use crate::reports::{self, ExportedReport};
+use crate::review::{self, MeasurementOverride, Signature, StatementState, StoredStatement};
+use crate::sessions::{self, Session, ViewState};
+use crate::settings;
+
+/// A write transaction (see the module doc).
+pub type WriteTx = sqlx::Transaction<'static, Sqlite>;
+
+/// The open store. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    options: StoreOptions,
+}
+
+/// Everything the screen needs to show a recording as it was left.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionSnapshot {
+    /// The recording.
+    pub recording: Recording,
+    /// Its saved view (default view if it was never saved).
+    pub session: Session,
+    /// Live annotations by start time.
+    pub annotations: Vec<Annotation>,
+    /// Measurement overrides.
+    pub overrides: Vec<MeasurementOverride>,
+    /// Statements.
+    pub statements: Vec<StoredStatement>,
+    /// Signature, if signed.
+    pub signature: Option<Signature>,
+    /// Chat threads, most recent first.
+    pub threads: Vec<ChatThread>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at the default path (see
+    /// [`default_path`](crate::default_path)).
+    pub async fn open_default() -> Result<Self> {
+        Self::open_with(StoreOptions::new(database::default_path()?)).await
+    }
+
+    /// Opens (creating if needed) the store at `path` with default options.
+    pub async fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        Self::open_with(StoreOptions::new(path)).await
+    }
+
+    /// Opens the store: checks the file is ours and not newer, opens the pool, migrates.
+    pub async fn open_with(options: StoreOptions) -> Result<Self> {
+        database::inspect(&options.path).await?;
+        let pool = database::open_pool(&options).await?;
+        Ok(Self { pool, options })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.options.path
+    }
+
+    /// The connection pool, for callers composing their own queries in tests or tools.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Begins a write transaction (`BEGIN IMMEDIATE`). Pass `&mut *tx` to repository functions,
+    /// then `tx.commit()`.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<PoolConnection<Sqlite>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Closes all connections (waits for them to be returned).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    // ---- database file ----
+
+    /// `PRAGMA integrity_check`.
+    pub async fn integrity_check(&self) -> Result<()> {
+        let mut conn = self.read().await?;
+        database::integrity_check(&mut conn, &self.options.path).await
+    }
+
+    /// Writes a consistent copy of the database to `out` (must not exist) while it stays in use.
+    pub async fn backup(&self, out: &Path) -> Result<()> {
+        database::backup_to(&self.pool, out).await
+    }
+
+    /// Replaces the database at `options.path` with `backup` after verifying it; no store may
+    /// be open on it. The previous database is kept beside it and its path returned.
+    pub async fn restore(options: &StoreOptions, backup: &Path) -> Result<Option<PathBuf>> {
+        database::restore_from(options, backup).await
+    }
+
+    // ---- recordings and sessions ----
+
+    /// Records that a file was opened (new content or a known one at a new path) and touches
+    /// its session. Hashing happens on a blocking thread.
+    pub async fn open_file(
+        &self,
+        path: &Path,
+        format: &str,
+        metadata: serde_json::Value,
+    ) -> Result<Recording> {
+        let p = path.to_path_buf();
+        let (hash, size) = tokio::task::spawn_blocking(move || ContentHash::of_file(&p))
+            .await
+            .map_err(|e| Error::State(format!("hashing task failed: {e}")))??;
+        self.open_recording(&NewRecording {
+            content_sha256: hash,
+            size_bytes: size,
+            path: path.to_string_lossy().into_owned(),
+            format: format.to_string(),
+            metadata,
+        })
+        .await
+    }
+
+    /// As [`Store::open_file`] with the hash already known.
+    pub async fn open_recording(&self, new: &NewRecording) -> Result<Recording> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let rec = recordings::upsert(&mut tx, new, now).await?;
+        sessions::touch(&mut tx, rec.id, now).await?;
+        tx.commit().await?;
+        Ok(rec)
+    }
+
+    /// A recording by id.
+    pub async fn recording(&self, id: i64) -> Result<Recording> {
+        recordings::get(&mut *self.read().await?, id).await
+    }
+
+    /// A recording by content hash.
+    pub async fn find_recording(&self, hash: &ContentHash) -> Result<Option<Recording>> {
+        recordings::find_by_hash(&mut *self.read().await?, hash).await
+    }
+
+    /// Recently opened recordings, newest first.
+    pub async fn recent(&self, limit: u32) -> Result<Vec<Recording>> {
+        recordings::recent(&mut *self.read().await?, limit).await
+    }
+
+    /// Caches an analysis result.
+    pub async fn set_analysis(
+        &self,
+        recording_id: i64,
+        version: &str,
+        analysis: &serde_json::Value,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        recordings::set_analysis(&mut tx, recording_id, version, analysis).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The cached analysis and its version.
+    pub async fn analysis(&self, recording_id: i64) -> Result<Option<(String, serde_json::Value)>> {
+        recordings::analysis(&mut *self.read().await?, recording_id).await
+    }
+
+    /// Saves the view state.
+    pub async fn save_view(&self, recording_id: i64, view: &ViewState) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sessions::save(&mut tx, recording_id, view, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Loads everything needed to show a recording, from one consistent snapshot.
+    pub async fn load_session(&self, recording_id: i64) -> Result<SessionSnapshot> {
+        let mut tx = self.pool.begin().await?;
+        let recording = recordings::get(&mut tx, recording_id).await?;
+        let session = sessions::load(&mut tx, recording_id)
+            .await?
+            .unwrap_or(Session {
+                recording_id,
+                view: ViewState::default(),
+                last_opened_at_ms: recording.last_opened_at_ms,
+            });
+        let snapshot = SessionSnapshot {
+            annotations: annotations::list(&mut tx, recording_id).await?,
+            overrides: review::overrides(&mut tx, recording_id).await?,
+            statements: review::statements(&mut tx, recording_id).await?,
+            signature: review::signature(&mut tx, recording_id).await?,
+            threads: chats::threads(&mut tx, recording_id).await?,
+            recording,
+            session,
+        };
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
+    // ---- annotations ----
+
+    /// Adds an annotation (with its audit entry, one transaction).
+    pub async fn add_annotation(
+        &self,
+        recording_id: i64,
+        data: &AnnotationData,
+        author: &str,
+    ) -> Result<Annotation> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::create(&mut tx, recording_id, data, author, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Edits an annotation.
+    pub async fn update_annotation(
+        &self,
+        id: i64,
+        data: &AnnotationData,
+        actor: &str,
+    ) -> Result<Annotation> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::update(&mut tx, id, data, actor, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Soft-deletes an annotation.
+    pub async fn delete_annotation(&self, id: i64, actor: &str) -> Result<Annotation> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::delete(&mut tx, id, actor, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Undoes the latest annotation change of a recording (None: nothing to undo).
+    pub async fn undo(&self, recording_id: i64, actor: &str) -> Result<Option<Annotation>> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::undo(&mut tx, recording_id, actor, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Redoes the latest undone annotation change (None: nothing to redo).
+    pub async fn redo(&self, recording_id: i64, actor: &str) -> Result<Option<Annotation>> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::redo(&mut tx, recording_id, actor, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Live annotations of a recording.
+    pub async fn annotations(&self, recording_id: i64) -> Result<Vec<Annotation>> {
+        annotations::list(&mut *self.read().await?, recording_id).await
+    }
+
+    /// Live annotations overlapping a time range.
+    pub async fn annotations_in_range(
+        &self,
+        recording_id: i64,
+        start_s: f64,
+        end_s: f64,
+    ) -> Result<Vec<Annotation>> {
+        annotations::in_range(&mut *self.read().await?, recording_id, start_s, end_s).await
+    }
+
+    /// The audit log of a recording.
+    pub async fn history(&self, recording_id: i64) -> Result<Vec<AuditEntry>> {
+        audit::history(&mut *self.read().await?, recording_id).await
+    }
+
+    // ---- review ----
+
+    /// Sets a measurement override.
+    pub async fn set_override(
+        &self,
+        o: &MeasurementOverride,
+        author: &str,
+    ) -> Result<MeasurementOverride> {
+        let mut tx = self.begin_write().await?;
+        let stored = review::set_override(&mut tx, o, author, now_ms()).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Clears a measurement override.
+    pub async fn clear_override(
+        &self,
+        recording_id: i64,
+        name: &str,
+        lead: &str,
+        actor: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let cleared =
+            review::clear_override(&mut tx, recording_id, name, lead, actor, now_ms()).await?;
+        tx.commit().await?;
+        Ok(cleared)
+    }
+
+    /// Records suggested statements (from analysis or the device) in one transaction.
+    pub async fn suggest_statements(
+        &self,
+        recording_id: i64,
+        suggestions: &[(String, String, Option<String>)],
+        actor: &str,
+    ) -> Result<Vec<StoredStatement>> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let mut out = Vec::with_capacity(suggestions.len());
+        for (code, text, criterion) in suggestions {
+            out.push(
+                review::suggest_statement(
+                    &mut tx,
+                    recording_id,
+                    code,
+                    text,
+                    criterion.as_deref(),
+                    actor,
+                    now,
+                )
+                .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Confirms, rejects or edits a statement.
+    pub async fn set_statement_state(
+        &self,
+        recording_id: i64,
+        code: &str,
+        state: StatementState,
+        edited_text: Option<&str>,
+        actor: &str,
+    ) -> Result<StoredStatement> {
+        let mut tx = self.begin_write().await?;
+        let s = review::set_statement_state(
+            &mut tx,
+            recording_id,
+            code,
+            state,
+            edited_text,
+            actor,
+            now_ms(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// Signs and locks a recording.
+    pub async fn sign(&self, recording_id: i64, signer: &str, meaning: &str) -> Result<Signature> {
+        let mut tx = self.begin_write().await?;
+        let s = review::sign(&mut tx, recording_id, signer, meaning, now_ms()).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    // ---- chats ----
+
+    /// Creates a chat thread.
+    pub async fn create_thread(&self, recording_id: i64, title: &str) -> Result<ChatThread> {
+        let mut tx = self.begin_write().await?;
+        let t = chats::create_thread(&mut tx, recording_id, title, now_ms()).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// Adds a finished message (the user's question, a system prompt).
+    pub async fn add_message(
+        &self,
+        thread_id: i64,
+        role: Role,
+        text: &str,
+        meta: &NewMessage,
+    ) -> Result<ChatMessage> {
+        let mut tx = self.begin_write().await?;
+        let m = chats::add_message(&mut tx, thread_id, role, text, meta, now_ms()).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    /// Starts a streaming assistant message.
+    pub async fn start_message(&self, thread_id: i64, meta: &NewMessage) -> Result<ChatMessage> {
+        let mut tx = self.begin_write().await?;
+        let m = chats::start_message(&mut tx, thread_id, meta, now_ms()).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    /// Appends streamed text to a message (one short transaction; call it per token or per
+    /// batch of tokens).
+    pub async fn append_tokens(&self, message_id: i64, delta: &str, n_tokens: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        chats::append_tokens(&mut tx, message_id, delta, n_tokens, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a streaming message.
+    pub async fn finish_message(
+        &self,
+        message_id: i64,
+        status: &MessageStatus,
+    ) -> Result<ChatMessage> {
+        let mut tx = self.begin_write().await?;
+        let m = chats::finish(&mut tx, message_id, status, now_ms()).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    /// Messages of a thread.
+    pub async fn messages(&self, thread_id: i64) -> Result<Vec<ChatMessage>> {
+        chats::messages(&mut *self.read().await?, thread_id).await
+    }
+
+    /// Threads of a recording.
+    pub async fn threads(&self, recording_id: i64) -> Result<Vec<ChatThread>> {
+        chats::threads(&mut *self.read().await?, recording_id).await
+    }
+
+    /// Marks messages left streaming by a crash as stopped (call at app start).
+    pub async fn close_interrupted_messages(&self) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let n = chats::close_interrupted(&mut tx, now_ms()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    // ---- reports and settings ----
+
+    /// Records a report export.
+    pub async fn record_report(
+        &self,
+        recording_id: i64,
+        path: &str,
+        format: &str,
+        content_sha256: &ContentHash,
+        exported_by: &str,
+    ) -> Result<ExportedReport> {
+        let mut tx = self.begin_write().await?;
+        let r = reports::record(
+            &mut tx,
+            recording_id,
+            path,
+            format,
+            content_sha256,
+            exported_by,
+            now_ms(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    /// Reports exported for a recording.
+    pub async fn reports(&self, recording_id: i64) -> Result<Vec<ExportedReport>> {
+        reports::list(&mut *self.read().await?, recording_id).await
+    }
+
+    /// A setting.
+    pub async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        settings::get(&mut *self.read().await?, key).await
+    }
+
+    /// Sets a setting.
+    pub async fn set_setting<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        settings::set(&mut tx, key, value, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,295 @@
+//! The schema's history: every migration applies from an empty database and from each earlier
+//! schema with data in it, and files that are not ours, or newer, are refused untouched.
+
+mod common;
+
+use std::borrow::Cow;
+
+use sqlx::Connection;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use store::{Error, MIGRATOR, Store};
+
+use common::file_digest;
+
+async fn raw_conn(path: &std::path::Path) -> SqliteConnection {
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
+    SqliteConnection::connect_with(&opts)
+        .await
+        .expect("connect")
+}
+
+fn prefix_migrator(k: usize) -> Migrator {
+    let mut m = Migrator::with_migrations(MIGRATOR.iter().take(k).cloned().collect());
+    m.migrations = Cow::Owned(m.migrations.to_vec());
+    m
+}
+
+/// Inserts a row into every table that exists after the first `k` migrations, so that the
+/// later migrations run over data.
+async fn seed(conn: &mut SqliteConnection, k: usize) {
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("tables");
+    let has = |t: &str| tables.iter().any(|x| x == t);
+    let hash = format!("{:064x}", k + 1);
+    if has("recordings") {
+        sqlx::query(
+            "INSERT INTO recordings (content_sha256, size_bytes, last_path, format, metadata_json, \
+             first_seen_at_ms, last_opened_at_ms) VALUES (?, 1, '/old', 'WFDB', '{}', 1, 1)",
+        )
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await
+        .expect("seed recording");
+    }
+    if has("annotations") {
+        sqlx::query(
+            "INSERT INTO annotations (recording_id, start_s, end_s, kind, text, author, created_at_ms, updated_at_ms) \
+             SELECT id, 1.0, 2.0, 'note', 'seeded', 'test', 1, 1 FROM recordings WHERE content_sha256 = ?",
+        )
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await
+        .expect("seed annotation");
+    }
+    if has("settings") {
+        sqlx::query("INSERT INTO settings (key, value_json, updated_at_ms) VALUES (?, '1', 1)")
+            .bind(format!("seed.{k}"))
+            .execute(&mut *conn)
+            .await
+            .expect("seed setting");
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_from_empty_and_from_every_earlier_schema() {
+    let n = MIGRATOR.iter().count();
+    assert!(n >= 1);
+    for k in 0..=n {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("heartlens.sqlite3");
+        let mut seeded_recordings = 0;
+        if k > 0 {
+            let mut conn = raw_conn(&path).await;
+            prefix_migrator(k)
+                .run(&mut conn)
+                .await
+                .expect("apply prefix");
+            seed(&mut conn, k).await;
+            seeded_recordings = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM recordings")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        }
+        let store = Store::open(&path)
+            .await
+            .unwrap_or_else(|e| panic!("open after {k} migrations: {e}"));
+        let versions: Vec<i64> = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let expected: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        assert_eq!(versions, expected, "after starting from {k} migrations");
+        let recs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recordings")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            recs, seeded_recordings,
+            "seeded rows survive from schema {k}"
+        );
+        store.integrity_check().await.unwrap();
+        let fk: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert!(fk.is_empty(), "foreign keys hold after schema {k}: {fk:?}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn migration_files_are_one_per_version_and_never_empty() {
+    let mut versions: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    let n = versions.len();
+    versions.dedup();
+    assert_eq!(versions.len(), n);
+    for m in MIGRATOR.iter() {
+        assert!(
+            !m.sql.as_str().trim().is_empty(),
+            "migration {} is empty",
+            m.version
+        );
+    }
+}
+
+#[tokio::test]
+async fn open_sets_wal_foreign_keys_and_application_id() {
+    let t = common::temp_store().await;
+    let mut conn = t.store.read().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(busy, 30_000);
+    let app: i32 = sqlx::query_scalar("PRAGMA application_id")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(app, store::APPLICATION_ID);
+}
+
+#[tokio::test]
+async fn a_text_file_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heartlens.sqlite3");
+    std::fs::write(&path, "these are my notes, not a database\n".repeat(10)).unwrap();
+    let before = file_digest(&path);
+    let err = Store::open(&path).await.unwrap_err();
+    assert!(matches!(err, Error::NotADatabase { .. }), "{err}");
+    assert!(err.is_bad_input());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("not a Heartlens database") && msg.contains("untouched"),
+        "{msg}"
+    );
+    assert_eq!(file_digest(&path), before);
+    assert!(!dir.path().join("heartlens.sqlite3-wal").exists());
+}
+
+#[tokio::test]
+async fn a_truncated_header_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    std::fs::write(&path, b"SQLite format 3\0short").unwrap();
+    let err = Store::open(&path).await.unwrap_err();
+    assert!(matches!(err, Error::NotADatabase { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn another_applications_database_is_refused_and_not_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.sqlite3");
+    {
+        let mut conn = raw_conn(&path).await;
+        sqlx::query("CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO contacts (name) VALUES ('Ada')")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let before = file_digest(&path);
+    let err = Store::open(&path).await.unwrap_err();
+    match &err {
+        Error::ForeignDatabase {
+            tables,
+            application_id,
+            ..
+        } => {
+            assert_eq!(tables, "contacts");
+            assert_eq!(*application_id, 0);
+        }
+        other => panic!("expected ForeignDatabase, got {other}"),
+    }
+    assert!(err.to_string().contains("another application"), "{err}");
+    assert_eq!(
+        file_digest(&path),
+        before,
+        "foreign database must not change"
+    );
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_heartlens_is_refused_not_damaged() {
+    let t = common::temp_store().await;
+    let path = t.path();
+    let future = store::supported_schema_version() + 1;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?, 'from the future', 1, x'00', 0)",
+    )
+    .bind(future)
+    .execute(t.store.pool())
+    .await
+    .unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    t.store.clone().close().await;
+    let before = file_digest(&path);
+    let err = Store::open(&path).await.unwrap_err();
+    match &err {
+        Error::NewerSchema {
+            found, supported, ..
+        } => {
+            assert_eq!(*found, future);
+            assert_eq!(*supported, future - 1);
+        }
+        other => panic!("expected NewerSchema, got {other}"),
+    }
+    assert!(err.to_string().contains("update Heartlens"), "{err}");
+    assert_eq!(file_digest(&path), before);
+}
+
+#[tokio::test]
+async fn a_corrupt_database_reports_corruption_with_the_path() {
+    let t = common::temp_store().await;
+    let path = t.path();
+    let rec = common::recording(&t.store, "corrupt").await;
+    for i in 0..200 {
+        t.store
+            .add_annotation(
+                rec.id,
+                &store::annotations::AnnotationData::note(i as f64, i as f64, "x".repeat(200)),
+                "t",
+            )
+            .await
+            .unwrap();
+    }
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    t.store.clone().close().await;
+    // Overwrite page 3 onwards with garbage, keeping the header.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    for b in bytes.iter_mut().skip(2 * page).take(4 * page) {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = match Store::open(&path).await {
+        Ok(s) => s.integrity_check().await.unwrap_err(),
+        Err(e) => e,
+    };
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("heartlens.sqlite3"), "{err}");
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up Heartlens and opens the bundled demo recording (LUDB record 1) in the desktop app.
+# Pass another ECG file to open that instead: scripts/run-demo.sh path/to/file.hea
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}"
+cargo build --release --locked -p heartlens-app -p heartlens-cli
+file="${1:-assets/demo/1.hea}"
+"$CARGO_TARGET_DIR/release/heartlens" info "$file"
+exec "$CARGO_TARGET_DIR/release/heartlens-app" "$file"

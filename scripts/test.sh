@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the whole Heartlens test suite: UI unit tests, then every Rust test in the workspace
+# (unit, integration, CLI, golden images on lavapipe, PDF checks, the app under Xvfb).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}"
+# Deterministic software rendering for golden images (mesa lavapipe).
+export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}"
+# WebKitGTK under Xvfb: no GPU compositing; WebDriver needs automation enabled or it hangs.
+export WEBKIT_DISABLE_COMPOSITING_MODE=1
+export TAURI_WEBVIEW_AUTOMATION=true
+export HEARTLENS_REQUIRE_APP_TESTS=1
+
+(cd ui && npx vitest run)
+cargo build --workspace --locked
+cargo test --workspace --locked

@@ -1,0 +1,61 @@
+//! Annotations: create (on a lead or all leads), edit, delete, list, undo/redo. Each is one
+//! store transaction with its audit row; the store refuses changes to a signed recording.
+
+use tauri::State;
+
+use crate::error::CommandError;
+use crate::state::AppState;
+
+/// The user recorded as author. A desktop app has one user per OS account.
+pub fn current_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "clinician".to_string())
+}
+
+/// Adds an annotation.
+#[tauri::command]
+pub async fn add_annotation(
+    recording_id: i64,
+    data: store::annotations::AnnotationData,
+    state: State<'_, AppState>,
+) -> Result<store::annotations::Annotation, CommandError> {
+    Ok(state.store().await?.add_annotation(recording_id, &data, &current_user()).await?)
+}
+
+/// Edits an annotation.
+#[tauri::command]
+pub async fn update_annotation(
+    id: i64,
+    data: store::annotations::AnnotationData,
+    state: State<'_, AppState>,
+) -> Result<store::annotations::Annotation, CommandError> {
+    Ok(state.store().await?.update_annotation(id, &data, &current_user()).await?)
+}
+
+/// Deletes (softly) an annotation.
+#[tauri::command]
+pub async fn delete_annotation(id: i64, state: State<'_, AppState>) -> Result<store::annotations::Annotation, CommandError> {
+    Ok(state.store().await?.delete_annotation(id, &current_user()).await?)
+}
+
+/// Live annotations of a recording.
+#[tauri::command]
+pub async fn list_annotations(
+    recording_id: i64,
+    state: State<'_, AppState>,
+) -> Result<Vec<store::annotations::Annotation>, CommandError> {
+    Ok(state.store().await?.annotations(recording_id).await?)
+}
+
+/// Undoes the last annotation change (from the audit log; works across restarts).
+#[tauri::command]
+pub async fn undo(recording_id: i64, state: State<'_, AppState>) -> Result<Option<store::annotations::Annotation>, CommandError> {
+    Ok(state.store().await?.undo(recording_id, &current_user()).await?)
+}
+
+/// Redoes the last undone change.
+#[tauri::command]
+pub async fn redo(recording_id: i64, state: State<'_, AppState>) -> Result<Option<store::annotations::Annotation>, CommandError> {
+    Ok(state.store().await?.redo(recording_id, &current_user()).await?)
+}

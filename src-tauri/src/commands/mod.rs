@@ -1,0 +1,6 @@
+//! Tauri commands, one module per domain. Each command deserialises, fetches state, calls one
+//! crate function and maps the error; no SQL, DSP or prompt text lives here.
+
+pub mod annotate;
+pub mod open;
+pub mod view;

@@ -1,0 +1,61 @@
+//! Drawing the tracing: the UI asks for a frame of the current viewport; the renderer draws it
+//! offscreen with wgpu and we return raw RGBA bytes (`tauri::ipc::Response`, no JSON encoding
+//! of megabytes) while the per-panel geometry is fetched as small JSON by `frame_geometry`.
+//! Also saves the view state so the session restores exactly.
+
+use tauri::State;
+use tauri::ipc::Response;
+
+use crate::error::{CommandError, ErrorCode};
+use crate::ipc_types::ViewSettings;
+use crate::state::{AppState, lock};
+
+/// Renders one frame of `recording_id` as RGBA (width*height*4 bytes).
+#[tauri::command]
+pub async fn render_frame(
+    recording_id: i64,
+    view: ViewSettings,
+    width: u32,
+    height: u32,
+    state: State<'_, AppState>,
+) -> Result<Response, CommandError> {
+    let rec = state.recording(recording_id)?;
+    let annotations = match state.store().await {
+        Ok(store) => store
+            .annotations(recording_id)
+            .await?
+            .iter()
+            .map(|a| a.data.to_ecg())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let renderer = state.renderer.clone();
+    // Rendering blocks on the GPU readback: keep it off the async runtime.
+    let frame = tauri::async_runtime::spawn_blocking(move || -> Result<render::Frame, CommandError> {
+        let scene = view.to_scene(&rec.recording, annotations)?;
+        let mut slot = lock(&renderer);
+        let renderer = slot.get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()));
+        match renderer {
+            Ok(r) => Ok(r.render(&scene, render::Viewport::new(width.clamp(16, 8192), height.clamp(16, 8192)))?),
+            Err(msg) => Err(CommandError::new(ErrorCode::Render, format!("no GPU renderer: {msg}"))),
+        }
+    })
+    .await
+    .map_err(CommandError::task)??;
+    *lock(&state.last_geometry) = frame.panels.clone();
+    Ok(Response::new(frame.rgba))
+}
+
+/// Geometry of the last rendered frame's panels (pixel rect, lead, s/px, µV/px, baseline).
+#[tauri::command]
+pub fn frame_geometry(state: State<'_, AppState>) -> Vec<render::PanelGeometry> {
+    lock(&state.last_geometry).clone()
+}
+
+/// Saves the view so reopening the recording restores it.
+#[tauri::command]
+pub async fn save_view(recording_id: i64, view: ViewSettings, state: State<'_, AppState>) -> Result<(), CommandError> {
+    let store = state.store().await?;
+    store.save_view(recording_id, &view.to_store()).await?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Payloads exchanged with the web UI (camelCase on the wire).
+
+use serde::{Deserialize, Serialize};
+
+/// A summary of an opened recording.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingSummary {
+    /// Path opened.
+    pub path: String,
+    /// Format name.
+    pub format: String,
+    /// Duration in seconds.
+    pub duration_s: f64,
+    /// Start time, ISO-8601.
+    pub start_time: Option<String>,
+    /// Patient display name (rendered as text by the UI, never as HTML).
+    pub patient_name: Option<String>,
+    /// Lead names with rates.
+    pub leads: Vec<LeadSummary>,
+    /// Warnings raised while reading.
+    pub warnings: Vec<String>,
+}
+
+/// One lead in a [`RecordingSummary`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadSummary {
+    /// Display name.
+    pub name: String,
+    /// Sampling rate in Hz.
+    pub sampling_rate_hz: f64,
+    /// Number of samples.
+    pub n_samples: usize,
+    /// Derived from other leads.
+    pub derived: bool,
+}
+
+impl RecordingSummary {
+    /// Summarises a recording.
+    pub fn of(path: &std::path::Path, rec: &ecg::Recording) -> Self {
+        Self {
+            path: path.display().to_string(),
+            format: rec.source.format.clone(),
+            duration_s: rec.duration_s(),
+            start_time: rec.acquisition.start_time.map(|t| t.to_iso8601()),
+            patient_name: rec.patient.display_name(),
+            leads: rec
+                .leads
+                .iter()
+                .map(|l| LeadSummary {
+                    name: l.label.name().to_string(),
+                    sampling_rate_hz: l.sampling_rate_hz,
+                    n_samples: l.n_samples(),
+                    derived: l.derived,
+                })
+                .collect(),
+            warnings: rec.source.warnings.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// What `open_recording` returns: everything the screen needs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedRecording {
+    /// Store id used by every other command.
+    pub recording_id: i64,
+    /// Header facts.
+    pub summary: RecordingSummary,
+    /// The saved view (defaults when never saved).
+    pub view: store::sessions::ViewState,
+    /// Live user annotations.
+    pub annotations: Vec<store::annotations::Annotation>,
+    /// Who signed it, if it is signed (then it is read-only).
+    pub signed_by: Option<String>,
+}
+
+/// One row of the worklist.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorklistEntry {
+    /// Store id.
+    pub recording_id: i64,
+    /// Last path.
+    pub path: String,
+    /// Format.
+    pub format: String,
+    /// Last opened, Unix ms.
+    pub last_opened_at_ms: i64,
+}
+
+/// The paper settings the UI controls. Kept in the store's `ViewState` (cabrera and grid in its
+/// `extra` map) so a session restores exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewSettings {
+    /// Layout name: 3x4+1, 3x4+3, 6x2, 12x1, strip, median, overview.
+    pub layout: String,
+    /// Cabrera limb-lead order.
+    pub cabrera: bool,
+    /// Paper speed, mm/s (12.5, 25, 50).
+    pub speed_mm_s: f64,
+    /// Gain, mm/mV (5, 10, 20).
+    pub gain_mm_mv: f64,
+    /// Draw the 1-mm/5-mm grid.
+    pub grid: bool,
+    /// Left edge of the window, seconds.
+    pub start_s: f64,
+    /// Display pixels per millimetre (from the screen's DPI and the zoom).
+    pub px_per_mm: f64,
+}
+
+impl ViewSettings {
+    /// The render scene for this view.
+    pub fn to_scene<'a>(
+        &self,
+        recording: &'a ecg::Recording,
+        user_annotations: Vec<ecg::Annotation>,
+    ) -> Result<render::Scene<'a>, crate::error::CommandError> {
+        use crate::error::{CommandError, ErrorCode};
+        let mut scene = render::Scene::new(recording);
+        scene.layout = self.layout.parse()?;
+        scene.order = if self.cabrera { render::LeadOrder::Cabrera } else { render::LeadOrder::Standard };
+        scene.speed = render::PaperSpeed::from_mm_per_s(self.speed_mm_s)
+            .ok_or_else(|| CommandError::new(ErrorCode::BadRequest, format!("paper speed {} mm/s is not 12.5, 25 or 50", self.speed_mm_s)))?;
+        scene.gain = render::Gain::from_mm_per_mv(self.gain_mm_mv)
+            .ok_or_else(|| CommandError::new(ErrorCode::BadRequest, format!("gain {} mm/mV is not 5, 10 or 20", self.gain_mm_mv)))?;
+        scene.grid = render::Grid { minor: self.grid, major: self.grid };
+        scene.start_s = self.start_s.max(0.0);
+        scene.px_per_mm = self.px_per_mm;
+        scene.annotations.extend(user_annotations);
+        scene.validate()?;
+        Ok(scene)
+    }
+
+    /// The store's view state for this view.
+    pub fn to_store(&self) -> store::sessions::ViewState {
+        let mut v = store::sessions::ViewState {
+            layout: self.layout.clone(),
+            speed_mm_s: self.speed_mm_s,
+            gain_mm_mv: self.gain_mm_mv,
+            position_s: self.start_s,
+            zoom: self.px_per_mm,
+            ..Default::default()
+        };
+        v.extra.insert("cabrera".into(), self.cabrera.into());
+        v.extra.insert("grid".into(), self.grid.into());
+        v
+    }
+}

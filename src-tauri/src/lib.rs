@@ -1,0 +1,45 @@
+//! The Heartlens desktop app: Tauri 2 glue over the crates.
+//!
+//! One `run()` adds plugins, registers commands grouped by domain, manages the [`state::AppState`]
+//! and opens the file named on the command line (`heartlens-app FILE`). Commands live in
+//! `commands/<domain>.rs`; each deserialises, fetches state, calls one crate function and maps
+//! the error to [`error::CommandError`]. No SQL, DSP or prompt text here.
+
+mod commands;
+mod error;
+mod ipc_types;
+mod state;
+
+use std::path::PathBuf;
+
+/// Starts the app. The first command-line argument that is not a flag is opened at start-up.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .try_init();
+    let initial_file: Option<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).find(|p| {
+        !p.to_string_lossy().starts_with('-')
+    });
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state::AppState::new(initial_file))
+        .invoke_handler(tauri::generate_handler![
+            // open
+            commands::open::initial_file,
+            commands::open::open_recording,
+            commands::open::worklist,
+            // view
+            commands::view::render_frame,
+            commands::view::frame_geometry,
+            commands::view::save_view,
+            // annotate
+            commands::annotate::add_annotation,
+            commands::annotate::update_annotation,
+            commands::annotate::delete_annotation,
+            commands::annotate::list_annotations,
+            commands::annotate::undo,
+            commands::annotate::redo,
+        ])
+        .run(tauri::generate_context!())
+        .expect("the Tauri runtime starts (webview libraries present)");
+}

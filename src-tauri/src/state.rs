@@ -1,0 +1,68 @@
+//! [`AppState`]: the typed services the commands share. Each locks for itself; no lock is held
+//! across an `.await`, and heavy work (decoding, rendering, analysis) runs on blocking threads.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use crate::error::{CommandError, ErrorCode};
+
+/// A recording open in the app: the decoded file and its store row.
+pub struct OpenRecording {
+    /// Store row id.
+    pub id: i64,
+    /// Path it was opened from.
+    pub path: PathBuf,
+    /// The decoded recording (leads may be lazily decoded).
+    pub recording: ecg::Recording,
+}
+
+/// Shared app state.
+pub struct AppState {
+    /// The file named on the command line, handed to the UI once at start-up.
+    pub initial_file: Mutex<Option<PathBuf>>,
+    /// The store, opened on first use (so a broken database is reported in the UI, not a crash).
+    store: OnceCell<store::Store>,
+    /// Open recordings by store id.
+    pub recordings: Mutex<HashMap<i64, Arc<OpenRecording>>>,
+    /// The GPU renderer, created on first frame. `None` inside = creation failed (message kept).
+    pub renderer: Arc<Mutex<Option<Result<render::Renderer, String>>>>,
+    /// Geometry of the last frame, for the UI's pointer mapping.
+    pub last_geometry: Mutex<Vec<render::PanelGeometry>>,
+}
+
+impl AppState {
+    /// New state.
+    pub fn new(initial_file: Option<PathBuf>) -> Self {
+        Self {
+            initial_file: Mutex::new(initial_file),
+            store: OnceCell::new(),
+            recordings: Mutex::new(HashMap::new()),
+            renderer: Arc::new(Mutex::new(None)),
+            last_geometry: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The store, opening it at the default path (`HEARTLENS_HOME` or the platform data dir).
+    pub async fn store(&self) -> Result<&store::Store, CommandError> {
+        self.store
+            .get_or_try_init(|| async { store::Store::open_default().await })
+            .await
+            .map_err(CommandError::from)
+    }
+
+    /// An open recording by id.
+    pub fn recording(&self, id: i64) -> Result<Arc<OpenRecording>, CommandError> {
+        lock(&self.recordings)
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, format!("recording {id} is not open")))
+    }
+}
+
+/// Locks a mutex, recovering from poisoning (a panicked frame must not brick the app).
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

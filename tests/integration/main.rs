@@ -1,0 +1,6 @@
+//! One integration binary (ripgrep's layout): modules by theme, each with its own doc.
+
+mod app;
+mod cli;
+mod util;
+mod webdriver;

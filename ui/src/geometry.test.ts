@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { caliper, panelAt, pointAt, xOfTime } from "./geometry";
+import type { PanelGeometry } from "./ipc/types";
+
+// 25 mm/s and 10 mm/mV at 4 px/mm: 0.01 s per px, 25 uV per px.
+const panel: PanelGeometry = {
+  rect_px: [100, 50, 1000, 200],
+  lead: "II",
+  seconds_per_px: 0.01,
+  microvolts_per_px: 25,
+  baseline_y_px: 150,
+  t0_s: 2.5,
+};
+
+describe("geometry", () => {
+  it("maps pixels to seconds and microvolts using the panel's calibration", () => {
+    const p = pointAt([panel], 200, 110);
+    expect(p).not.toBeNull();
+    expect(p!.timeS).toBeCloseTo(3.5, 9);
+    expect(p!.amplitudeUv).toBeCloseTo(1000, 9);
+    expect(xOfTime(panel, 3.5)).toBeCloseTo(200, 9);
+  });
+
+  it("finds no panel outside every rect", () => {
+    expect(panelAt([panel], 99, 60)).toBeNull();
+    expect(panelAt([panel], 1100, 60)).toBeNull();
+  });
+
+  it("measures a caliper interval and rate", () => {
+    const a = pointAt([panel], 200, 150)!;
+    const b = pointAt([panel], 280, 130)!;
+    const c = caliper(a, b);
+    expect(c.intervalMs).toBeCloseTo(800, 6);
+    expect(c.rateBpm).toBeCloseTo(75, 6);
+    expect(c.deltaMv).toBeCloseTo(0.5, 9);
+  });
+});

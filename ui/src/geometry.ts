@@ -1,0 +1,49 @@
+// Pointer <-> (seconds, microvolts) mapping from the renderer's panel geometry. This is the only
+// unit conversion the UI does; every saved number comes from Rust.
+import type { PanelGeometry } from "./ipc/types";
+
+export interface PointOnTrace {
+  panel: PanelGeometry;
+  timeS: number;
+  amplitudeUv: number;
+}
+
+/** The panel under a frame pixel, if any. */
+export function panelAt(panels: PanelGeometry[], x: number, y: number): PanelGeometry | null {
+  for (const p of panels) {
+    const [px, py, w, h] = p.rect_px;
+    if (x >= px && x < px + w && y >= py && y < py + h) return p;
+  }
+  return null;
+}
+
+/** Time and amplitude at a frame pixel. */
+export function pointAt(panels: PanelGeometry[], x: number, y: number): PointOnTrace | null {
+  const panel = panelAt(panels, x, y);
+  if (panel === null) return null;
+  return {
+    panel,
+    timeS: panel.t0_s + (x - panel.rect_px[0]) * panel.seconds_per_px,
+    amplitudeUv: (panel.baseline_y_px - y) * panel.microvolts_per_px,
+  };
+}
+
+/** Frame x pixel of a time inside a panel. */
+export function xOfTime(panel: PanelGeometry, timeS: number): number {
+  return panel.rect_px[0] + (timeS - panel.t0_s) / panel.seconds_per_px;
+}
+
+/** Formats a readout: "1.234 s · 0.52 mV". */
+export function readout(p: PointOnTrace): string {
+  return `${p.panel.lead} · ${p.timeS.toFixed(3)} s · ${(p.amplitudeUv / 1000).toFixed(2)} mV`;
+}
+
+/** A caliper between two points on the same panel: interval in ms, amplitude difference in mV, rate. */
+export function caliper(a: PointOnTrace, b: PointOnTrace): { intervalMs: number; deltaMv: number; rateBpm: number | null } {
+  const intervalMs = Math.abs(b.timeS - a.timeS) * 1000;
+  return {
+    intervalMs,
+    deltaMv: (b.amplitudeUv - a.amplitudeUv) / 1000,
+    rateBpm: intervalMs > 0 ? 60000 / intervalMs : null,
+  };
+}

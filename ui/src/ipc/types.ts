@@ -1,0 +1,91 @@
+// Wire types of the Tauri commands (camelCase structs from src-tauri/src/ipc_types.rs; the
+// store's own structs keep snake_case). Pinned by src-tauri's ipc_types tests.
+
+export interface LeadSummary {
+  name: string;
+  samplingRateHz: number;
+  nSamples: number;
+  derived: boolean;
+}
+
+export interface RecordingSummary {
+  path: string;
+  format: string;
+  durationS: number;
+  startTime: string | null;
+  patientName: string | null;
+  leads: LeadSummary[];
+  warnings: string[];
+}
+
+export interface StoredViewState {
+  layout: string;
+  speed_mm_s: number;
+  gain_mm_mv: number;
+  position_s: number;
+  zoom: number;
+  open_panels: string[];
+  cabrera?: boolean;
+  grid?: boolean;
+}
+
+export type AnnotationKind = "beat" | "interval" | "note" | "caliper";
+
+export interface AnnotationData {
+  start_s: number;
+  end_s: number;
+  lead: string | null;
+  kind: AnnotationKind;
+  code: string | null;
+  text: string;
+  value: { value: number; unit: string } | null;
+}
+
+export interface Annotation extends AnnotationData {
+  id: number;
+  recording_id: number;
+  author: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+  deleted_at_ms: number | null;
+}
+
+export interface OpenedRecording {
+  recordingId: number;
+  summary: RecordingSummary;
+  view: StoredViewState;
+  annotations: Annotation[];
+  signedBy: string | null;
+}
+
+export interface WorklistEntry {
+  recordingId: number;
+  path: string;
+  format: string;
+  lastOpenedAtMs: number;
+}
+
+export interface ViewSettings {
+  layout: string;
+  cabrera: boolean;
+  speedMmS: number;
+  gainMmMv: number;
+  grid: boolean;
+  startS: number;
+  pxPerMm: number;
+}
+
+export interface PanelGeometry {
+  rect_px: [number, number, number, number];
+  lead: string;
+  seconds_per_px: number;
+  microvolts_per_px: number;
+  baseline_y_px: number;
+  t0_s: number;
+}
+
+export interface CommandError {
+  code: string;
+  message: string;
+  detail?: string;
+}

@@ -1,0 +1,209 @@
+// The app shell: header (open, worklist search), toolbar, tracing, side panels. UI state here
+// is view state only; the store (through Rust) is the truth.
+import { open } from "@tauri-apps/plugin-dialog";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import {
+  addAnnotation,
+  deleteAnnotation,
+  errorMessage,
+  initialFile,
+  listAnnotations,
+  openRecording,
+  redo,
+  saveView,
+  undo,
+  worklist,
+} from "./ipc";
+import type { Annotation, OpenedRecording, ViewSettings } from "./ipc/types";
+import { annotationPanel } from "./annotations";
+import { summaryView } from "./summary";
+import { toolbar } from "./toolbar";
+import { Viewer } from "./viewer";
+
+// CSS pixels per millimetre at 96 dpi (the CSS reference pixel); the renderer gets device pixels.
+const CSS_PX_PER_MM = 96 / 25.4;
+
+const app = document.querySelector<HTMLDivElement>("#app");
+if (app === null) throw new Error("index.html has no #app");
+
+interface Current {
+  opened: OpenedRecording;
+  view: ViewSettings;
+  annotations: Annotation[];
+}
+let current: Current | null = null;
+
+const header = document.createElement("header");
+const h1 = document.createElement("h1");
+h1.textContent = "Heartlens";
+const openButton = document.createElement("button");
+openButton.id = "open-file";
+openButton.textContent = "Open…";
+const search = document.createElement("input");
+search.id = "worklist-search";
+search.placeholder = "Search recent recordings";
+const recent = document.createElement("select");
+recent.id = "worklist";
+const status = document.createElement("span");
+status.id = "status";
+header.append(h1, openButton, search, recent, status);
+
+const toolbarSlot = document.createElement("div");
+const body = document.createElement("div");
+body.className = "body";
+const main = document.createElement("main");
+main.id = "content";
+main.textContent = "Open an ECG file (Ctrl+O, or drop it here) to begin.";
+const side = document.createElement("aside");
+side.id = "side";
+body.append(main, side);
+app.append(header, toolbarSlot, body);
+
+const viewer = new Viewer({
+  onPan: (startS) => void updateView({ startS }),
+  onSelect: (lead, startS, endS) => void createAnnotation(lead, startS, endS),
+  onError: (m) => setStatus(m, true),
+});
+
+function setStatus(text: string, error = false): void {
+  status.textContent = text;
+  status.className = error ? "error" : "";
+}
+
+function viewFromStore(o: OpenedRecording): ViewSettings {
+  const v = o.view;
+  return {
+    layout: v.layout,
+    cabrera: v.cabrera ?? false,
+    speedMmS: v.speed_mm_s,
+    gainMmMv: v.gain_mm_mv,
+    grid: v.grid ?? true,
+    startS: v.position_s,
+    pxPerMm: CSS_PX_PER_MM * (window.devicePixelRatio || 1),
+  };
+}
+
+async function redraw(): Promise<void> {
+  if (current === null) return;
+  await viewer.draw(current.opened.recordingId, current.view);
+}
+
+async function updateView(patch: Partial<ViewSettings>): Promise<void> {
+  if (current === null) return;
+  current.view = { ...current.view, ...patch };
+  await redraw();
+  try {
+    await saveView(current.opened.recordingId, current.view);
+  } catch (e) {
+    setStatus(errorMessage(e), true);
+  }
+}
+
+function renderSide(): void {
+  if (current === null) return;
+  side.replaceChildren(
+    summaryView(current.opened.summary),
+    annotationPanel(current.annotations, {
+      onJump: (a) => void updateView({ startS: Math.max(0, a.start_s - 1) }),
+      onDelete: (a) => void mutate(() => deleteAnnotation(a.id)),
+      onUndo: () => void mutate(() => undo(current!.opened.recordingId)),
+      onRedo: () => void mutate(() => redo(current!.opened.recordingId)),
+    }),
+  );
+}
+
+async function mutate(action: () => Promise<unknown>): Promise<void> {
+  if (current === null) return;
+  try {
+    await action();
+    current.annotations = await listAnnotations(current.opened.recordingId);
+    renderSide();
+    await redraw();
+  } catch (e) {
+    setStatus(errorMessage(e), true);
+  }
+}
+
+async function createAnnotation(lead: string, startS: number, endS: number): Promise<void> {
+  if (current === null) return;
+  const text = window.prompt(`Note for ${lead} ${startS.toFixed(2)}–${endS.toFixed(2)} s`, "") ?? null;
+  if (text === null) return;
+  const id = current.opened.recordingId;
+  await mutate(() =>
+    addAnnotation(id, { start_s: startS, end_s: endS, lead, kind: "note", code: null, text, value: null }),
+  );
+}
+
+async function show(path: string): Promise<void> {
+  setStatus(`Opening ${path}…`);
+  try {
+    const opened = await openRecording(path);
+    current = { opened, view: viewFromStore(opened), annotations: opened.annotations };
+    toolbarSlot.replaceChildren(toolbar(current.view, (patch) => void updateView(patch)));
+    main.replaceChildren(viewer.element);
+    renderSide();
+    setStatus(opened.signedBy !== null ? `Signed by ${opened.signedBy} (read-only)` : "");
+    await redraw();
+    await refreshWorklist();
+  } catch (e) {
+    setStatus(errorMessage(e), true);
+  }
+}
+
+async function refreshWorklist(): Promise<void> {
+  try {
+    const rows = await worklist(search.value);
+    recent.replaceChildren(
+      ...[{ label: `Recent (${rows.length})`, value: "" }, ...rows.map((r) => ({ label: `${r.format} · ${r.path}`, value: r.path }))].map(
+        (o) => {
+          const opt = document.createElement("option");
+          opt.value = o.value;
+          opt.textContent = o.label;
+          return opt;
+        },
+      ),
+    );
+  } catch (e) {
+    setStatus(errorMessage(e), true);
+  }
+}
+
+async function pickFile(): Promise<void> {
+  const picked = await open({ multiple: false, directory: false });
+  if (typeof picked === "string") await show(picked);
+}
+
+openButton.addEventListener("click", () => void pickFile());
+search.addEventListener("input", () => void refreshWorklist());
+recent.addEventListener("change", () => {
+  if (recent.value !== "") void show(recent.value);
+});
+window.addEventListener("resize", () => void redraw());
+window.addEventListener("keydown", (e) => {
+  const ctrl = e.ctrlKey || e.metaKey;
+  if (ctrl && e.key === "o") {
+    e.preventDefault();
+    void pickFile();
+  } else if (ctrl && e.key === "z") {
+    e.preventDefault();
+    if (current !== null) void mutate(() => undo(current!.opened.recordingId));
+  } else if (ctrl && (e.key === "y" || (e.shiftKey && e.key === "Z"))) {
+    e.preventDefault();
+    if (current !== null) void mutate(() => redo(current!.opened.recordingId));
+  } else if (current !== null && e.target === document.body) {
+    const step = 2.5;
+    if (e.key === "ArrowRight") void updateView({ startS: current.view.startS + step });
+    if (e.key === "ArrowLeft") void updateView({ startS: Math.max(0, current.view.startS - step) });
+  }
+});
+
+void getCurrentWebview()
+  .onDragDropEvent((ev) => {
+    if (ev.payload.type === "drop" && ev.payload.paths.length > 0) void show(ev.payload.paths[0]);
+  })
+  .catch(() => undefined);
+
+void refreshWorklist();
+void initialFile().then((p) => {
+  if (p !== null) void show(p);
+});
