@@ -149,3 +149,77 @@ impl ViewSettings {
         v
     }
 }
+
+/// Whether chat can run and how to get a model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatStatus {
+    /// Installed model names.
+    pub models: Vec<String>,
+    /// Where models are installed.
+    pub models_dir: Option<String>,
+    /// What to tell the user when there is none.
+    pub help: String,
+}
+
+impl ChatStatus {
+    /// Reads the registry.
+    pub fn now() -> Self {
+        let dir = ai::default_models_dir();
+        let models = dir
+            .clone()
+            .map(ai::Registry::new)
+            .and_then(|r| r.list().ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.error.is_none())
+            .map(|m| m.name)
+            .collect();
+        Self {
+            models,
+            models_dir: dir.map(|d| d.display().to_string()),
+            help: "No model installed. Import a local chat model (GGUF, e.g. Phi-3, Qwen2.5 or Llama 3) on the Models page, \
+                   or run `heartlens models import`. HeartcareGPT weights can be imported the same way once available."
+                .to_string(),
+        }
+    }
+}
+
+/// A chat message as the UI shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessageView {
+    /// Row id.
+    pub id: i64,
+    /// user or assistant.
+    pub role: String,
+    /// Text (rendered as text, never HTML).
+    pub text: String,
+    /// Model name.
+    pub model: Option<String>,
+    /// heartcaregpt or grounded.
+    pub mode: Option<String>,
+    /// streaming, complete, stopped, error.
+    pub status: String,
+    /// Tokens generated.
+    pub tokens: i64,
+}
+
+impl From<store::chats::ChatMessage> for ChatMessageView {
+    fn from(m: store::chats::ChatMessage) -> Self {
+        Self {
+            id: m.id,
+            role: serde_json::to_value(m.role).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            text: m.text,
+            model: m.model_id,
+            mode: m.mode,
+            status: match m.status {
+                store::chats::MessageStatus::Streaming => "streaming".into(),
+                store::chats::MessageStatus::Complete => "complete".into(),
+                store::chats::MessageStatus::Stopped => "stopped".into(),
+                store::chats::MessageStatus::Error(e) => format!("error: {e}"),
+            },
+            tokens: m.completion_tokens,
+        }
+    }
+}

@@ -39,6 +39,15 @@ pub fn run() {
             commands::annotate::list_annotations,
             commands::annotate::undo,
             commands::annotate::redo,
+            // chat
+            commands::chat::chat_status,
+            commands::chat::chat_history,
+            commands::chat::chat_ask,
+            commands::chat::cancel_job,
+            // models
+            commands::models::list_models,
+            commands::models::remove_model,
+            commands::models::import_model,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime starts (webview libraries present)");

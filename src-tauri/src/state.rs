@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
@@ -31,6 +32,19 @@ pub struct AppState {
     pub renderer: Arc<Mutex<Option<Result<render::Renderer, String>>>>,
     /// Geometry of the last frame, for the UI's pointer mapping.
     pub last_geometry: Mutex<Vec<render::PanelGeometry>>,
+    /// Loaded chat models by the name the UI used.
+    pub models: Mutex<HashMap<String, Arc<LoadedModel>>>,
+    /// Cancel switches of running jobs.
+    pub jobs: Mutex<HashMap<u64, Arc<AtomicBool>>>,
+    next_job: AtomicU64,
+}
+
+/// A chat model on its engine thread.
+pub struct LoadedModel {
+    /// The name the UI used (installed model or path).
+    pub name: String,
+    /// The engine.
+    pub engine: ai::Engine,
 }
 
 impl AppState {
@@ -42,6 +56,9 @@ impl AppState {
             recordings: Mutex::new(HashMap::new()),
             renderer: Arc::new(Mutex::new(None)),
             last_geometry: Mutex::new(Vec::new()),
+            models: Mutex::new(HashMap::new()),
+            jobs: Mutex::new(HashMap::new()),
+            next_job: AtomicU64::new(1),
         }
     }
 
@@ -51,6 +68,11 @@ impl AppState {
             .get_or_try_init(|| async { store::Store::open_default().await })
             .await
             .map_err(CommandError::from)
+    }
+
+    /// A fresh job id.
+    pub fn next_job_id(&self) -> u64 {
+        self.next_job.fetch_add(1, Ordering::Relaxed)
     }
 
     /// An open recording by id.

@@ -16,6 +16,8 @@ import {
 } from "./ipc";
 import type { Annotation, OpenedRecording, ViewSettings } from "./ipc/types";
 import { annotationPanel } from "./annotations";
+import { chatPanel } from "./chat";
+import { modelsPage } from "./models";
 import { summaryView } from "./summary";
 import { toolbar } from "./toolbar";
 import { Viewer } from "./viewer";
@@ -44,9 +46,12 @@ search.id = "worklist-search";
 search.placeholder = "Search recent recordings";
 const recent = document.createElement("select");
 recent.id = "worklist";
+const modelsButton = document.createElement("button");
+modelsButton.id = "open-models";
+modelsButton.textContent = "Models";
 const status = document.createElement("span");
 status.id = "status";
-header.append(h1, openButton, search, recent, status);
+header.append(h1, openButton, search, recent, modelsButton, status);
 
 const toolbarSlot = document.createElement("div");
 const body = document.createElement("div");
@@ -99,9 +104,21 @@ async function updateView(patch: Partial<ViewSettings>): Promise<void> {
   }
 }
 
+const chatSlot = document.createElement("div");
+
+async function renderChat(): Promise<void> {
+  if (current === null) return;
+  try {
+    chatSlot.replaceChildren(await chatPanel(current.opened.recordingId));
+  } catch (e) {
+    setStatus(errorMessage(e), true);
+  }
+}
+
 function renderSide(): void {
   if (current === null) return;
   side.replaceChildren(
+    chatSlot,
     summaryView(current.opened.summary),
     annotationPanel(current.annotations, {
       onJump: (a) => void updateView({ startS: Math.max(0, a.start_s - 1) }),
@@ -142,6 +159,7 @@ async function show(path: string): Promise<void> {
     toolbarSlot.replaceChildren(toolbar(current.view, (patch) => void updateView(patch)));
     main.replaceChildren(viewer.element);
     renderSide();
+    void renderChat();
     setStatus(opened.signedBy !== null ? `Signed by ${opened.signedBy} (read-only)` : "");
     await redraw();
     await refreshWorklist();
@@ -174,6 +192,13 @@ async function pickFile(): Promise<void> {
 }
 
 openButton.addEventListener("click", () => void pickFile());
+modelsButton.addEventListener("click", async () => {
+  const page = await modelsPage(() => void renderChat());
+  const close = document.createElement("button");
+  close.textContent = "Close";
+  close.addEventListener("click", () => renderSide());
+  side.replaceChildren(close, page);
+});
 search.addEventListener("input", () => void refreshWorklist());
 recent.addEventListener("change", () => {
   if (recent.value !== "") void show(recent.value);

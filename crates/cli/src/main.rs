@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Print what a recording contains (format, leads, rates, first samples, warnings).
     Info(cmd::info::Args),
+    /// Draw a recording on calibrated ECG paper (GPU, lavapipe without one) and write a PNG.
+    Render(cmd::render::Args),
     /// The store's database: path, check, backup, restore.
     Db(cmd::db::Args),
 }
@@ -29,6 +31,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => cmd::info::run(args),
+        Command::Render(args) => cmd::render::run(args),
         Command::Db(args) => cmd::db::run(args),
     };
     exit::report(result)

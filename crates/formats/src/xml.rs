@@ -241,19 +241,8 @@ impl Element {
     }
 }
 
-impl Drop for Element {
-    // Iterative drop: a deep tree must not recurse (limited anyway by MAX_DEPTH).
-    fn drop(&mut self) {
-        let mut stack = std::mem::take(&mut self.children);
-        while let Some(mut e) = stack.pop() {
-            stack.append(&mut e.children);
-        }
-    }
-}
-
-fn local(name: &[u8]) -> String {
-    let s = String::from_utf8_lossy(name);
-    s.rsplit(':').next().unwrap_or("").to_string()
+fn local(name: &str) -> String {
+    name.rsplit(':').next().unwrap_or("").to_string()
 }
 
 fn xml_err(e: impl std::fmt::Display, pos: u64) -> Error {
@@ -353,7 +342,9 @@ fn start_element(s: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<Elem
     let mut attrs = Vec::new();
     for a in s.attributes() {
         let a = a.map_err(|e| xml_err(e, pos))?;
-        let v = a.unescape_value().map_err(|e| xml_err(e, pos))?;
+        let v = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| xml_err(e, pos))?;
         attrs.push((local(a.key.as_ref()), v.into_owned()));
     }
     Ok(Element {

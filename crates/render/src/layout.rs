@@ -189,8 +189,7 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
     let paper = |mm: f64| mm / speed; // seconds for mm of paper
     match &scene.layout {
         Layout::ThreeByFour { rhythm } => {
-            // Columns are whole 5-mm squares so each column starts on a major line.
-            let col_w = (page.trace_w_mm / 4.0 / 5.0).floor() * 5.0;
+            let col_w = column_width(page.trace_w_mm, 4, speed, 2.5);
             let n_rows = 3 + rhythm.len();
             for r in 0..3 {
                 for c in 0..4 {
@@ -208,7 +207,7 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
             plan.add_pulses(&page, n_rows);
         }
         Layout::SixByTwo => {
-            let col_w = (page.trace_w_mm / 2.0 / 5.0).floor() * 5.0;
+            let col_w = column_width(page.trace_w_mm, 2, speed, 5.0);
             for r in 0..6 {
                 for c in 0..2 {
                     let x = page.trace_x_mm + col_w * c as f64;
@@ -262,7 +261,7 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
                     message: "the recording has no median beats (the file stores none; run the analysis to compute them)".into(),
                 });
             };
-            let col_w = (page.trace_w_mm / 4.0 / 5.0).floor() * 5.0;
+            let col_w = column_width(page.trace_w_mm, 4, speed, 2.5);
             for r in 0..3 {
                 for c in 0..4 {
                     let label = &twelve[c * 3 + r];
@@ -307,6 +306,15 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
         plan.insets.push(([x, y, w, h], inset.kind.clone()));
     }
     Ok(plan)
+}
+
+/// Width of one of `n` columns: whole half-seconds at the paper speed, at most `max_s` (the
+/// standard 10-s page: 2.5 s per column in 3x4, 5 s in 6x2; a wider viewport leaves blank
+/// paper on the right rather than stretching a 12-lead over 16 s).
+fn column_width(trace_w_mm: f64, n: usize, mm_per_s: f64, max_s: f64) -> f64 {
+    let step = 0.5 * mm_per_s;
+    let fit = ((trace_w_mm / n as f64 / step).floor() * step).max(step.min(trace_w_mm / n as f64));
+    fit.min(max_s * mm_per_s)
 }
 
 fn px2(x_mm: f64, y_mm: f64, ppm: f64) -> [f32; 2] {

@@ -142,6 +142,7 @@ impl Renderer {
                     power_preference,
                     force_fallback_adapter,
                     compatible_surface: None,
+                    apply_limit_buckets: false,
                 })
                 .await
             {

@@ -68,7 +68,7 @@ impl TextLayer {
             max_texture_side: Some(self.max_texture_side),
             ..Default::default()
         };
-        let output = self.ctx.run_ui(input, |ui| {
+        let mut output = self.ctx.run_ui(input, |ui| {
             let painter = ui.painter().clone();
             for t in texts {
                 let anchor = match t.anchor {
@@ -91,11 +91,16 @@ impl TextLayer {
                 });
             }
         });
-        for (id, delta) in &output.textures_delta.set {
-            self.renderer.update_texture(device, queue, *id, delta);
+        for (id, deltas) in &output.textures_delta.set {
+            for delta in deltas {
+                self.renderer.update_texture(device, queue, *id, delta);
+            }
         }
-        self.to_free = output.textures_delta.free;
-        self.jobs = self.ctx.tessellate(output.shapes, output.pixels_per_point);
+        self.to_free = output.textures_delta.free.iter().copied().collect();
+        // Applied above (set) or after submission (free): egui asserts that deltas are handled.
+        output.textures_delta.clear();
+        let shapes = std::mem::take(&mut output.shapes);
+        self.jobs = self.ctx.tessellate(shapes, output.pixels_per_point);
         self.screen = egui_wgpu::ScreenDescriptor {
             size_in_pixels: [width, height],
             pixels_per_point: output.pixels_per_point,
@@ -173,6 +178,7 @@ fn inset_plot(ui: &mut egui::Ui, k: usize, r: Rect, kind: &InsetKind, scene: &Sc
         .allow_double_click_reset(false)
         .show_x(false)
         .show_y(false)
+        .include_y(0.0)
         .x_axis_label(x_label)
         .y_axis_label(y_label)
         .show(ui, |p| {

@@ -170,18 +170,26 @@ impl Fonts {
         if capped.len() < text.len() {
             overflow = true;
         }
-        let fits = |s: &str| self.width(kind, size, s) <= max_w;
+        // Line width = sum of word widths + spaces: widths do not depend on bidi order, and
+        // DejaVu has no kerning across a space, so each word is shaped once.
+        let space_w = self.width(kind, size, " ");
         'paragraphs: for para in capped.split('\n') {
             let para = clean_line(para);
             let mut line = String::new();
+            let mut line_w = 0.0f32;
             for word in para.split(' ').filter(|w| !w.is_empty()) {
-                let candidate = if line.is_empty() {
-                    word.to_string()
+                let word_w = self.width_bounded(kind, size, word, max_w);
+                let candidate_w = if line.is_empty() {
+                    word_w
                 } else {
-                    format!("{line} {word}")
+                    line_w + space_w + word_w
                 };
-                if fits(&candidate) {
-                    line = candidate;
+                if candidate_w <= max_w {
+                    if !line.is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                    line_w = candidate_w;
                     continue;
                 }
                 if !line.is_empty() {
@@ -191,7 +199,8 @@ impl Fonts {
                     }
                 }
                 let mut rest = word;
-                while !fits(rest) {
+                let mut rest_w = word_w;
+                while rest_w > max_w {
                     let cut = self.longest_prefix(kind, size, rest, max_w);
                     let (head, tail) = rest.split_at(cut);
                     lines.push(head.to_string());
@@ -199,8 +208,10 @@ impl Fonts {
                         break 'paragraphs;
                     }
                     rest = tail;
+                    rest_w = self.width_bounded(kind, size, rest, max_w);
                 }
                 line = rest.to_string();
+                line_w = rest_w;
             }
             lines.push(line);
             if lines.len() > max_lines {
@@ -221,13 +232,31 @@ impl Fonts {
         lines
     }
 
+    /// The most characters a line `max_w` wide can hold: no DejaVu glyph with an advance is
+    /// narrower than 0.1 em.
+    fn max_chars(size: f32, max_w: f32) -> usize {
+        (max_w / (0.1 * size)).ceil().max(1.0) as usize + 1
+    }
+
+    /// Like [`Fonts::width`], but infinite without shaping when `text` has more characters than
+    /// a line can hold, so a huge word costs no more than a line.
+    fn width_bounded(&self, kind: FontKind, size: f32, text: &str, max_w: f32) -> f32 {
+        if text.chars().nth(Self::max_chars(size, max_w)).is_some() {
+            f32::INFINITY
+        } else {
+            self.width(kind, size, text)
+        }
+    }
+
     /// The byte length of the longest prefix of `text` (at least one character) that fits.
     fn longest_prefix(&self, kind: FontKind, size: f32, text: &str, max_w: f32) -> usize {
+        let max_chars = Self::max_chars(size, max_w);
         let bounds: Vec<usize> = text
             .char_indices()
             .map(|(i, _)| i)
             .skip(1)
             .chain(std::iter::once(text.len()))
+            .take(max_chars)
             .collect();
         // bounds[k] = end of the first k+1 characters; find the largest k that fits.
         let (mut lo, mut hi) = (0usize, bounds.len());

@@ -63,7 +63,11 @@ pub(crate) struct ClassifyInput<'a> {
 }
 
 /// Correlation of each beat with the dominant template (None at the edges).
-pub(crate) fn template_correlations(leads: &[Vec<f64>], fs: f64, fids: &[usize]) -> Vec<Option<f64>> {
+pub(crate) fn template_correlations(
+    leads: &[Vec<f64>],
+    fs: f64,
+    fids: &[usize],
+) -> Vec<Option<f64>> {
     let pre = ms(fs, 50.0);
     let post = ms(fs, 100.0);
     let n = leads.first().map_or(0, Vec::len);
@@ -130,10 +134,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Vec<BeatClass> {
     for (i, b) in input.beats.iter().enumerate() {
         let on = b.qrs_on.unwrap_or(b.fid.saturating_sub(ms(fs, 50.0)));
         let spike_lo = on.saturating_sub(ms(fs, 60.0));
-        let paced = input
-            .spikes
-            .iter()
-            .any(|&s| s >= spike_lo && s <= b.fid);
+        let paced = input.spikes.iter().any(|&s| s >= spike_lo && s <= b.fid);
         if paced {
             out.push(BeatClass::Paced);
             continue;
@@ -142,9 +143,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Vec<BeatClass> {
             out.push(BeatClass::Unknown);
             continue;
         };
-        let wide = b
-            .qrs_ms
-            .is_some_and(|w| w > 130.0 && w > dom_width + 30.0);
+        let wide = b.qrs_ms.is_some_and(|w| w > 130.0 && w > dom_width + 30.0);
         if c < 0.8 || wide {
             out.push(BeatClass::Ventricular);
             continue;

@@ -97,11 +97,7 @@ pub(crate) fn delineate(v: &LeadView<'_>, c: &BeatContext) -> BeatWaves {
     };
     let t = twave(v, c, &q);
     let p = if c.want_p { pwave(v, c, &q) } else { None };
-    BeatWaves {
-        p,
-        qrs: Some(q),
-        t,
-    }
+    BeatWaves { p, qrs: Some(q), t }
 }
 
 fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
@@ -148,7 +144,9 @@ fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
         }
     }
     // Walk outward to the threshold crossing.
-    let lim_on = first.saturating_sub(ms(fs, 60.0)).max(a.saturating_sub(ms(fs, 40.0)));
+    let lim_on = first
+        .saturating_sub(ms(fs, 60.0))
+        .max(a.saturating_sub(ms(fs, 40.0)));
     let mut on = first;
     while on > lim_on && v.d[on].abs() > QRS_ON_FRACTION * dmax {
         on -= 1;
@@ -160,7 +158,8 @@ fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
     }
     // Peak: largest deviation from the onset level inside the complex.
     let base = v.x[on];
-    let peak = (on..=off).max_by(|&x, &y| (v.x[x] - base).abs().total_cmp(&(v.x[y] - base).abs()))?;
+    let peak =
+        (on..=off).max_by(|&x, &y| (v.x[x] - base).abs().total_cmp(&(v.x[y] - base).abs()))?;
     Some(Points {
         on: Some(on),
         peak: Some(peak),
@@ -215,7 +214,8 @@ fn twave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     }
     let base = iso_level(v, q_on);
     let search_end = end.saturating_sub(ms(fs, 30.0)).max(start + 1);
-    let peak = (start..search_end).max_by(|&a, &b| (v.s[a] - base).abs().total_cmp(&(v.s[b] - base).abs()))?;
+    let peak = (start..search_end)
+        .max_by(|&a, &b| (v.s[a] - base).abs().total_cmp(&(v.s[b] - base).abs()))?;
     let amp = v.s[peak] - base;
     if amp.abs() < 0.02 {
         return None;
@@ -257,7 +257,8 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     }
     let base = iso_level(v, q_on);
     let lo = start + ms(fs, 20.0);
-    let peak = (lo..end).max_by(|&a, &b| (v.s[a] - base).abs().total_cmp(&(v.s[b] - base).abs()))?;
+    let peak =
+        (lo..end).max_by(|&a, &b| (v.s[a] - base).abs().total_cmp(&(v.s[b] - base).abs()))?;
     let amp = v.s[peak] - base;
     // Noise: spread of the slope in the window; the P must stand out.
     let slopes: Vec<f64> = (start..end).map(|i| v.ds[i].abs()).collect();
@@ -274,7 +275,9 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     let m_on = (start..=peak)
         .max_by(|&a, &b| (pol * v.ds[a]).total_cmp(&(pol * v.ds[b])))
         .unwrap_or(peak);
-    let r_on = m_on.saturating_sub(ms(fs, 60.0)).max(start.saturating_sub(ms(fs, 20.0)));
+    let r_on = m_on
+        .saturating_sub(ms(fs, 60.0))
+        .max(start.saturating_sub(ms(fs, 20.0)));
     let on = trapezium(&v.s, m_on, r_on, pol);
     if !(on < peak && peak < off) {
         return None;

@@ -88,7 +88,11 @@ pub fn pacing_spikes(x: &[f64], fs_hz: f64) -> Vec<usize> {
         let up = x[i] - x[i - k];
         let down = x[i] - x[(i + k).min(x.len() - 1)];
         let around = (x[i - back] - x[i + back]).abs();
-        if up.abs() > 0.5 && down.abs() > 0.5 && up.signum() == down.signum() && around < 0.5 * up.abs() {
+        if up.abs() > 0.5
+            && down.abs() > 0.5
+            && up.signum() == down.signum()
+            && around < 0.5 * up.abs()
+        {
             out.push(i);
             i += back;
         } else {
@@ -305,7 +309,9 @@ mod tests {
         let fs = 500.0;
         let mut r = Vec::new();
         let mut t = 0.5;
-        let rrs = [0.8, 0.55, 1.1, 0.6, 0.9, 0.45, 1.3, 0.7, 0.75, 0.5, 1.0, 0.65];
+        let rrs = [
+            0.8, 0.55, 1.1, 0.6, 0.9, 0.45, 1.3, 0.7, 0.75, 0.5, 1.0, 0.65,
+        ];
         for rr in rrs.iter().cycle().take(40) {
             r.push(t);
             t += rr;

@@ -12,14 +12,25 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod analyze;
 pub mod beat_preprocess;
+mod classify;
+mod delineate;
+mod detect;
 mod error;
+pub mod evaluate;
 mod filters;
 mod iir;
+mod measure;
+mod median;
 mod pyramid;
 mod reduce;
 mod resample;
+mod statements;
 
+pub use analyze::{Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze};
+pub use classify::BeatClass;
+pub use detect::pacing_spikes;
 pub use error::Error;
 pub use filters::{
     Filter, FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, PowerlineSubtraction,
@@ -28,5 +39,7 @@ pub use iir::{
     FilterKind, Sos, butter_sos, filtfilt, lfilter, lfilter_zi, sosfilt_in_place, sosfilt_zi,
     sosfiltfilt, sosfiltfilt_padlen,
 };
+pub use measure::LeadAmplitudes;
+pub use median::MedianBeat;
 pub use pyramid::Pyramid;
 pub use resample::{firwin_kaiser_lowpass, kaiser_window, resample_poly, resample_poly_taps};

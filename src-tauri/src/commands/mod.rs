@@ -2,5 +2,7 @@
 //! crate function and maps the error; no SQL, DSP or prompt text lives here.
 
 pub mod annotate;
+pub mod chat;
+pub mod models;
 pub mod open;
 pub mod view;

@@ -1,9 +1,14 @@
 // The only module that calls `invoke`: one typed function per Tauri command.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   Annotation,
   AnnotationData,
+  ChatEvent,
+  ChatMessageView,
+  ChatStatus,
   CommandError,
+  ImportProgress,
+  InstalledModel,
   OpenedRecording,
   PanelGeometry,
   ViewSettings,
@@ -59,6 +64,45 @@ export function undo(recordingId: number): Promise<Annotation | null> {
 
 export function redo(recordingId: number): Promise<Annotation | null> {
   return invoke<Annotation | null>("redo", { recordingId });
+}
+
+export function chatStatus(): Promise<ChatStatus> {
+  return invoke<ChatStatus>("chat_status");
+}
+
+export function chatHistory(recordingId: number): Promise<ChatMessageView[]> {
+  return invoke<ChatMessageView[]>("chat_history", { recordingId });
+}
+
+/** Asks a question; `onEvent` receives the streamed answer. Resolves with the saved message. */
+export function chatAsk(
+  recordingId: number,
+  model: string,
+  question: string,
+  onEvent: (e: ChatEvent) => void,
+  maxTokens?: number,
+): Promise<ChatMessageView> {
+  const channel = new Channel<ChatEvent>();
+  channel.onmessage = onEvent;
+  return invoke<ChatMessageView>("chat_ask", { recordingId, model, question, maxTokens, onEvent: channel });
+}
+
+export function cancelJob(jobId: number): Promise<boolean> {
+  return invoke<boolean>("cancel_job", { jobId });
+}
+
+export function listModels(): Promise<InstalledModel[]> {
+  return invoke<InstalledModel[]>("list_models");
+}
+
+export function removeModel(name: string): Promise<void> {
+  return invoke<void>("remove_model", { name });
+}
+
+export function importModel(gguf: string, tokenizer: string | null, name: string, onProgress: (p: ImportProgress) => void): Promise<void> {
+  const channel = new Channel<ImportProgress>();
+  channel.onmessage = onProgress;
+  return invoke<void>("import_model", { gguf, tokenizer, name, onProgress: channel });
 }
 
 /** The user-facing message of a command error (or anything thrown). */

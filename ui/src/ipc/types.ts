@@ -89,3 +89,40 @@ export interface CommandError {
   message: string;
   detail?: string;
 }
+
+export interface ChatStatus {
+  models: string[];
+  modelsDir: string | null;
+  help: string;
+}
+
+export interface ChatMessageView {
+  id: number;
+  role: string;
+  text: string;
+  model: string | null;
+  mode: string | null;
+  status: string;
+  tokens: number;
+}
+
+export type ChatEvent =
+  | { event: "started"; data: { jobId: number; model: string; mode: string; promptTokens: number } }
+  | { event: "token"; data: { text: string } }
+  | { event: "done"; data: { tokensPerS: number; stop: string } };
+
+export interface InstalledModel {
+  name: string;
+  path: string;
+  kind: string | null;
+  architecture: string | null;
+  quantization: string | null;
+  bytes: number;
+  error: string | null;
+}
+
+export interface ImportProgress {
+  stage: string;
+  done: number;
+  total: number;
+}

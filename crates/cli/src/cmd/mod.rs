@@ -3,3 +3,4 @@
 pub mod db;
 pub mod info;
 pub mod open;
+pub mod render;

@@ -444,7 +444,7 @@ fn statements(d: &Element) -> Vec<String> {
     let mut line = String::new();
     for s in d.children("DiagnosisStatement") {
         if let Some(t) = s.text_at(&["StmtText"]) {
-            if !line.is_empty() {
+            if !line.is_empty() && !t.starts_with([',', '.', ';', ':']) {
                 line.push(' ');
             }
             line.push_str(&t);

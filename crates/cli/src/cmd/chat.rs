@@ -1,0 +1,143 @@
+//! `heartlens chat FILE --model PATH [--beat WEIGHTS] --question "..." [--max-tokens N] [--json]`:
+//! one question about one tracing.
+//!
+//! `--model` is a model path (GGUF file, installed-model folder, safetensors folder) or the name of
+//! an installed model. HeartcareGPT models answer from the ECG soft tokens (Beat weights from
+//! `--beat` or the model folder); any other chat model answers in grounded mode from the tracing as
+//! text (device measurements and statements, user annotations).
+//!
+//! With `--json` it prints `{"mode": "heartcaregpt|grounded", "token_ids": [...], "text": "...",
+//! "tokens_per_s": f}` (a contract); otherwise the answer streams to stdout as it is generated.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use ai::engine::{ChatRequest, Engine, Event, SamplingSettings};
+use ai::model::{ChatModel, Mode, OpenOptions};
+use ai::prompt::Grounding;
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use super::open::InputArgs;
+use crate::exit::BadInput;
+
+/// Arguments of `heartlens chat`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Model: a path or the name of an installed model.
+    #[arg(long)]
+    model: String,
+    /// Beat weights (HeartcareGPT mode), if not in the model folder.
+    #[arg(long)]
+    beat: Option<PathBuf>,
+    /// The question.
+    #[arg(long)]
+    question: String,
+    /// Answer budget in tokens.
+    #[arg(long, default_value_t = 256)]
+    max_tokens: usize,
+    /// Sampling temperature (default: greedy).
+    #[arg(long)]
+    temperature: Option<f64>,
+    /// Repetition penalty over generated tokens.
+    #[arg(long, default_value_t = 1.1)]
+    repeat_penalty: f32,
+    /// Dequantize GGUF weights to f32 at load (exact, slower).
+    #[arg(long)]
+    dequantize: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonAnswer<'a> {
+    mode: &'a str,
+    token_ids: &'a [u32],
+    text: &'a str,
+    tokens_per_s: f64,
+}
+
+fn model_path(spec: &str) -> Result<PathBuf> {
+    let p = PathBuf::from(spec);
+    if p.exists() {
+        return Ok(p);
+    }
+    if let Some(dir) = ai::default_models_dir() {
+        if let Ok(found) = ai::Registry::new(dir).get(spec) {
+            return Ok(found);
+        }
+    }
+    bail!(BadInput(format!("--model {spec}: no such file and no installed model of that name")))
+}
+
+/// Runs `heartlens chat`.
+pub fn run(args: Args) -> Result<()> {
+    let rec = args.input.open()?;
+    let path = model_path(&args.model)?;
+    let model = ChatModel::open(&path, OpenOptions { dequantize: args.dequantize })
+        .map_err(|e| BadInput(e.to_string()))
+        .with_context(|| format!("loading model {}", path.display()))?;
+    let mut req = ChatRequest {
+        question: args.question.clone(),
+        sampling: SamplingSettings {
+            temperature: args.temperature,
+            repeat_penalty: args.repeat_penalty,
+            ..SamplingSettings::default()
+        },
+        max_tokens: args.max_tokens,
+        ..ChatRequest::default()
+    };
+    match model.mode {
+        Mode::HeartcareGpt => {
+            let beat = args
+                .beat
+                .clone()
+                .or_else(|| {
+                    let p = path.join(ai::import::BEAT_FILE);
+                    p.is_file().then_some(p)
+                })
+                .ok_or_else(|| BadInput("HeartcareGPT needs Beat weights: pass --beat WEIGHTS".into()))?;
+            req.soft_tokens = super::chat_signal::soft_tokens(&rec, &beat, &model)?;
+        }
+        Mode::Grounded => req.grounding = Some(Grounding::from_recording(&rec)),
+    }
+    let engine = Engine::spawn(model)?;
+    let job = engine.submit(req)?;
+    let mut out = std::io::stdout().lock();
+    for ev in job.events {
+        match ev {
+            Event::Started { mode, prompt_tokens } => {
+                if !args.json {
+                    eprintln!("[{} mode, prompt {prompt_tokens} tokens]", mode.name());
+                }
+            }
+            Event::Token { text, .. } => {
+                if !args.json {
+                    write!(out, "{text}")?;
+                    out.flush()?;
+                }
+            }
+            Event::Done(a) => {
+                if args.json {
+                    let j = JsonAnswer {
+                        mode: a.mode.name(),
+                        token_ids: &a.token_ids,
+                        text: &a.text,
+                        tokens_per_s: a.tokens_per_s,
+                    };
+                    serde_json::to_writer(&mut out, &j)?;
+                    writeln!(out)?;
+                } else {
+                    writeln!(out)?;
+                    eprintln!("[{} tokens, {:.1} tokens/s, stop: {:?}]", a.token_ids.len(), a.tokens_per_s, a.stop);
+                }
+                return Ok(());
+            }
+            Event::Error(e) => bail!("chat failed: {e}"),
+        }
+    }
+    bail!("the chat engine stopped without an answer")
+}

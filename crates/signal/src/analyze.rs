@@ -1,0 +1,625 @@
+//! The analysis entry point: [`analyze`] a [`Recording`] into an [`Analysis`].
+//!
+//! Steps, in order (each one a module):
+//! 1. Leads: every voltage lead at the first voltage lead's rate (III, aVR, aVL, aVF derived
+//!    when only I and II are stored), read whole in mV, gaps interpolated.
+//! 2. Pacing spikes ([`crate::detect::pacing_spikes`]) are located on the raw leads and
+//!    bridged in the analysis copies.
+//! 3. Two filtered copies: the *analysis* band 0.5-40 Hz (plus a mains notch) for detection
+//!    and delineation, and the user's [`FilterChain`] (default 0.05-150 Hz) for median beats
+//!    and amplitudes, the numbers a cardiologist reads.
+//! 4. QRS detection on all leads ([`crate::detect`]).
+//! 5. Per-lead delineation of every beat ([`crate::delineate`]) and global boundaries.
+//! 6. Rhythm features (RR irregularity, P presence) and beat classification ([`BeatClass`]).
+//! 7. Median beats of the dominant beats, delineated again; global measurements, axes and
+//!    per-lead amplitudes on them ([`crate::measure`]).
+//! 8. Statements with their criteria ([`crate::statements`]).
+
+use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
+use serde::{Deserialize, Serialize};
+
+use crate::beat_preprocess::interpolate_nan;
+use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, classify};
+use crate::delineate::{
+    BeatContext, BeatWaves, LeadView, Points, delineate, global_boundaries, ms,
+};
+use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
+use crate::error::Error;
+use crate::filters::{Filter, FilterChain, Highpass, Lowpass, Notch};
+use crate::measure::{LeadAmplitudes, amplitudes, baseline, frontal_axis, net_area};
+use crate::median::{MedianBeat, median_beat};
+use crate::statements::{Findings, derive};
+
+/// What [`analyze`] should do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisOptions {
+    /// Filters for median beats and amplitudes (the band the numbers are read in).
+    pub filter: FilterChain,
+    /// Mains frequency (50 or 60 Hz) notched out of the analysis copy.
+    pub mains_hz: f64,
+    /// Patient sex for sex-specific criteria; `None` takes the recording's.
+    pub sex: Option<Sex>,
+    /// Beats used for each median beat (evenly spread over the record).
+    pub max_median_beats: usize,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        Self {
+            filter: FilterChain::diagnostic(),
+            mains_hz: 50.0,
+            sex: None,
+            max_median_beats: 300,
+        }
+    }
+}
+
+/// One detected beat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Beat {
+    /// QRS fiducial (energy centroid) as a sample index.
+    pub fiducial_sample: usize,
+    /// R peak: the largest deflection of the lead with the largest QRS, as a sample index.
+    pub r_sample: usize,
+    /// `r_sample` in seconds.
+    pub r_s: f64,
+    /// Class.
+    pub class: BeatClass,
+    /// RR interval to the previous beat in ms.
+    pub rr_ms: Option<f64>,
+}
+
+/// A delineated wave (sample indices at [`Analysis::fs_hz`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Wave {
+    /// P, QRS or T.
+    pub kind: WaveKind,
+    /// Index of the beat in [`Analysis::beats`].
+    pub beat: usize,
+    /// Onset sample.
+    pub onset_sample: Option<usize>,
+    /// Peak sample.
+    pub peak_sample: Option<usize>,
+    /// Offset sample.
+    pub offset_sample: Option<usize>,
+}
+
+impl Wave {
+    /// Onset in seconds.
+    pub fn onset_s(&self, fs_hz: f64) -> Option<f64> {
+        self.onset_sample.map(|s| s as f64 / fs_hz)
+    }
+    /// Peak in seconds.
+    pub fn peak_s(&self, fs_hz: f64) -> Option<f64> {
+        self.peak_sample.map(|s| s as f64 / fs_hz)
+    }
+    /// Offset in seconds.
+    pub fn offset_s(&self, fs_hz: f64) -> Option<f64> {
+        self.offset_sample.map(|s| s as f64 / fs_hz)
+    }
+}
+
+/// All waves of one lead, in time order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadWaves {
+    /// The lead.
+    pub lead: LeadLabel,
+    /// Its waves.
+    pub waves: Vec<Wave>,
+}
+
+/// The result of [`analyze`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// Sampling rate of every index in this analysis.
+    pub fs_hz: f64,
+    /// Samples analysed per lead.
+    pub n_samples: usize,
+    /// The leads analysed, in recording order.
+    pub leads: Vec<LeadLabel>,
+    /// Beats in time order.
+    pub beats: Vec<Beat>,
+    /// Per-lead waves.
+    pub waves: Vec<LeadWaves>,
+    /// Global (all-lead) waves per beat: earliest onset, latest offset.
+    pub global_waves: Vec<Wave>,
+    /// Global measurements (on the median beat).
+    pub measurements: Measurements,
+    /// Per-lead amplitudes (on the median beat).
+    pub amplitudes: Vec<LeadAmplitudes>,
+    /// Median beat per lead.
+    pub medians: Vec<MedianBeat>,
+    /// Global waves of the median beat (indices into [`MedianBeat::samples_mv`]).
+    pub median_waves: Vec<Wave>,
+    /// Interpretation statements with their criteria.
+    pub statements: Vec<Statement>,
+    /// The filter chain used for medians and amplitudes.
+    pub filter: FilterChain,
+    /// `filter.band()`, e.g. "0.05-150 Hz".
+    pub filter_band: String,
+    /// Band of the copy used for detection and delineation.
+    pub analysis_band: String,
+    /// Whether atrial fibrillation was found (P waves then not reported).
+    pub atrial_fibrillation: bool,
+}
+
+struct Leads {
+    labels: Vec<LeadLabel>,
+    raw: Vec<Vec<f64>>,
+    fs: f64,
+}
+
+fn load_leads(rec: &Recording) -> Result<Leads, Error> {
+    let mut rec = rec.clone();
+    rec.derive_limb_leads();
+    let first = rec
+        .leads
+        .iter()
+        .find(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0)
+        .ok_or_else(|| Error::Unsupported("no voltage lead with a sampling rate".into()))?;
+    let fs = first.sampling_rate_hz;
+    let chosen: Vec<&ecg::Lead> = rec
+        .leads
+        .iter()
+        .filter(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz == fs)
+        .collect();
+    let n = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
+    if (n as f64) < fs * 1.0 {
+        return Err(Error::TooShort {
+            what: "analysis (one second of signal)",
+            needed: (fs as usize).saturating_sub(1),
+            found: n,
+        });
+    }
+    let mut labels = Vec::new();
+    let mut raw = Vec::new();
+    for l in chosen {
+        let f = l.unit.to_uv_factor().unwrap_or(1000.0) / 1000.0;
+        let v = l.signal.read_range(0, n).map_err(|source| Error::Sample {
+            lead: l.label.name().to_string(),
+            source,
+        })?;
+        let x: Vec<f64> = v.into_iter().map(|s| f64::from(s) * f).collect();
+        labels.push(l.label.clone());
+        raw.push(interpolate_nan(&x));
+    }
+    Ok(Leads { labels, raw, fs })
+}
+
+fn to_wave(kind: WaveKind, beat: usize, p: Option<Points>) -> Option<Wave> {
+    p.map(|p| Wave {
+        kind,
+        beat,
+        onset_sample: p.on,
+        peak_sample: p.peak,
+        offset_sample: p.off,
+    })
+}
+
+fn waves_of(beat: usize, b: &BeatWaves) -> Vec<Wave> {
+    [
+        to_wave(WaveKind::P, beat, b.p),
+        to_wave(WaveKind::Qrs, beat, b.qrs),
+        to_wave(WaveKind::T, beat, b.t),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Analyses a recording: beats, waves, measurements, amplitudes, median beats, statements.
+///
+/// ```
+/// use ecg::{Lead, Recording, Signal, Unit};
+/// // 10 s of a synthetic 75 bpm ECG at 500 Hz in one lead.
+/// let fs = 500.0;
+/// let x: Vec<f32> = (0..5000).map(|i| {
+///     let t = (i as f64 / fs) % 0.8;
+///     let g = |c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
+///     (g(0.2, 0.02, 0.15) + g(0.36, 0.01, 1.2) + g(0.62, 0.04, 0.3)) as f32
+/// }).collect();
+/// let rec = Recording::new(vec![Lead::new("II", fs, Unit::Millivolt, Signal::from_physical(x))]);
+/// let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).unwrap();
+/// assert!((12..=13).contains(&a.beats.len()));
+/// assert!((a.measurements.hr.unwrap().0 - 75.0).abs() < 2.0);
+/// ```
+pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Error> {
+    // (1) Leads.
+    let Leads { labels, raw, fs } = load_leads(rec)?;
+    let n = raw[0].len();
+
+    // (2) Pacing spikes on the raw leads (any lead).
+    let mut spikes: Vec<usize> = raw.iter().flat_map(|x| pacing_spikes(x, fs)).collect();
+    spikes.sort_unstable();
+    spikes.dedup_by(|a, b| a.abs_diff(*b) < ms(fs, 10.0));
+
+    // (3) Filtered copies.
+    let hp = Highpass::MONITORING;
+    let lp = Lowpass::HZ40;
+    let notch = (opts.mains_hz < fs / 2.0 && opts.mains_hz > lp.cutoff_hz)
+        .then(|| Notch::new(opts.mains_hz));
+    let mut analysis_band = format!("0.5-40 Hz");
+    if let Some(nt) = notch {
+        analysis_band.push_str(&format!(", notch {} Hz", nt.freq_hz));
+    }
+    let mut clean = Vec::with_capacity(raw.len());
+    let mut display = Vec::with_capacity(raw.len());
+    for x in &raw {
+        let mut c = x.clone();
+        clip_spikes(&mut c, &spikes, fs);
+        c = hp.apply(&c, fs).or_else(|e| short_ok(e, &c))?;
+        if let Some(nt) = notch {
+            c = nt.apply(&c, fs).or_else(|e| short_ok(e, &c))?;
+        }
+        c = lp.apply(&c, fs).or_else(|e| short_ok(e, &c))?;
+        clean.push(c);
+        display.push(opts.filter.apply(x, fs)?);
+    }
+
+    // (4) Beats.
+    let energy = qrs_energy(&clean, fs)?;
+    let fids = detect(&energy, fs);
+    let rr_samples: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    let rr_med = if rr_samples.is_empty() {
+        fs
+    } else {
+        median(&rr_samples)
+    };
+
+    // (5) Per-lead delineation, beats in order so each P window starts after the last T.
+    let views: Vec<LeadView<'_>> = clean.iter().map(|x| LeadView::new(x, fs)).collect();
+    let delineate_all = |want_p: bool| -> Vec<Vec<BeatWaves>> {
+        views
+            .iter()
+            .map(|v| {
+                let mut prev_t_off = None;
+                fids.iter()
+                    .enumerate()
+                    .map(|(i, &f)| {
+                        let prev = i.checked_sub(1).map(|k| fids[k]);
+                        let next = fids.get(i + 1).copied();
+                        let rr = next.map_or(rr_med, |nx| (nx - f) as f64);
+                        let ctx = BeatContext {
+                            fid: f,
+                            prev,
+                            next,
+                            rr,
+                            prev_t_off,
+                            want_p,
+                        };
+                        let w = delineate(v, &ctx);
+                        prev_t_off = w.t.and_then(|t| t.off);
+                        w
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let mut per_lead = delineate_all(true);
+    let n_beats = fids.len();
+    let mut global: Vec<BeatWaves> = (0..n_beats)
+        .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
+        .collect();
+
+    // (6) Rhythm features and classes.
+    let feats: Vec<BeatFeatures> = fids
+        .iter()
+        .zip(&global)
+        .map(|(&f, g)| BeatFeatures {
+            fid: f,
+            qrs_ms: g
+                .qrs
+                .and_then(|q| Some((q.off? - q.on?) as f64 * 1000.0 / fs)),
+            qrs_on: g.qrs.and_then(|q| q.on),
+        })
+        .collect();
+    let first_classes = classify(&ClassifyInput {
+        leads: &clean,
+        fs,
+        beats: &feats,
+        spikes: &spikes,
+        atrial_fibrillation: false,
+    });
+    let conducted: Vec<bool> = first_classes
+        .iter()
+        .map(|c| matches!(c, BeatClass::Normal | BeatClass::Supraventricular))
+        .collect();
+    let rr_irregularity = irregularity(&fids, &conducted);
+    let p_fraction = if n_beats == 0 {
+        0.0
+    } else {
+        global.iter().filter(|g| g.p.is_some()).count() as f64 / n_beats as f64
+    };
+    let paced_fraction = first_classes
+        .iter()
+        .filter(|&&c| c == BeatClass::Paced)
+        .count() as f64
+        / n_beats.max(1) as f64;
+    let af = n_beats >= 6
+        && paced_fraction <= 0.5
+        && rr_irregularity.is_some_and(|v| v > 0.10)
+        && p_fraction < 0.5;
+    let classes = if af {
+        classify(&ClassifyInput {
+            leads: &clean,
+            fs,
+            beats: &feats,
+            spikes: &spikes,
+            atrial_fibrillation: true,
+        })
+    } else {
+        first_classes
+    };
+    if af {
+        // No P waves in atrial fibrillation: what the P detector found are f waves.
+        for l in &mut per_lead {
+            for b in l.iter_mut() {
+                b.p = None;
+            }
+        }
+        for g in &mut global {
+            g.p = None;
+        }
+    }
+    let _ = delineate_all;
+
+    // Dominant R lead: the largest median QRS peak-to-peak.
+    let dom_lead = (0..clean.len())
+        .max_by(|&a, &b| {
+            lead_qrs_size(&clean[a], &fids, fs).total_cmp(&lead_qrs_size(&clean[b], &fids, fs))
+        })
+        .unwrap_or(0);
+    let beats: Vec<Beat> = fids
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| {
+            let r = r_peak(&clean[dom_lead], f, fs);
+            Beat {
+                fiducial_sample: f,
+                r_sample: r,
+                r_s: r as f64 / fs,
+                class: classes[i],
+                rr_ms: (i > 0).then(|| (f - fids[i - 1]) as f64 * 1000.0 / fs),
+            }
+        })
+        .collect();
+
+    // (7) Median beats over the dominant class.
+    let dominant_fids: Vec<usize> = fids
+        .iter()
+        .zip(&classes)
+        .filter(|(_, c)| matches!(c, BeatClass::Normal | BeatClass::Paced))
+        .map(|(&f, _)| f)
+        .collect();
+    let med_fids = if dominant_fids.len() >= 2 {
+        dominant_fids
+    } else {
+        fids.clone()
+    };
+    let pre = ms(fs, 500.0);
+    let post = ms(fs, 700.0);
+    let mut medians = Vec::new();
+    let mut med_clean = Vec::new();
+    for (k, lbl) in labels.iter().enumerate() {
+        if let (Some((md, nb)), Some((mc, _))) = (
+            median_beat(&display[k], &med_fids, pre, post, opts.max_median_beats),
+            median_beat(&clean[k], &med_fids, pre, post, opts.max_median_beats),
+        ) {
+            medians.push(MedianBeat {
+                lead: lbl.clone(),
+                fs_hz: fs,
+                samples_mv: md.iter().map(|&v| v as f32).collect(),
+                fiducial_sample: pre,
+                n_beats: nb,
+            });
+            med_clean.push((k, md, mc));
+        }
+    }
+    let med_per_lead: Vec<BeatWaves> = med_clean
+        .iter()
+        .map(|(_, _, mc)| {
+            let v = LeadView::new(mc, fs);
+            delineate(
+                &v,
+                &BeatContext {
+                    fid: pre,
+                    prev: None,
+                    next: None,
+                    rr: rr_med,
+                    prev_t_off: None,
+                    want_p: !af,
+                },
+            )
+        })
+        .collect();
+    let med_global = global_boundaries(&med_per_lead);
+    let median_waves = waves_of(0, &med_global);
+
+    // Measurements.
+    let mut m = Measurements::default();
+    if !rr_samples.is_empty() {
+        let rr_ms: Vec<f64> = rr_samples.iter().map(|r| r * 1000.0 / fs).collect();
+        let mean = rr_ms.iter().sum::<f64>() / rr_ms.len() as f64;
+        let sd =
+            (rr_ms.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / rr_ms.len() as f64).sqrt();
+        m.rr = Some(ecg::Millis(round1(mean)));
+        m.rr_sd = Some(ecg::Millis(round1(sd)));
+        m.hr = Some(ecg::Bpm(round1(60_000.0 / mean)));
+    }
+    let to_ms = |s: usize| s as f64 * 1000.0 / fs;
+    if let Some(q) = med_global.qrs
+        && let (Some(on), Some(off)) = (q.on, q.off)
+    {
+        m.qrs = Some(ecg::Millis(round1(to_ms(off - on))));
+        if let Some(p) = med_global.p
+            && let Some(pon) = p.on
+            && pon < on
+        {
+            m.pr = Some(ecg::Millis(round1(to_ms(on - pon))));
+            if let Some(poff) = p.off {
+                m.p_duration = Some(ecg::Millis(round1(to_ms(poff.saturating_sub(pon)))));
+            }
+        }
+        if let Some(t) = med_global.t
+            && let Some(toff) = t.off
+            && toff > on
+        {
+            let qt = ecg::Millis(round1(to_ms(toff - on)));
+            m.qt = Some(qt);
+            if let Some(rr) = m.rr {
+                let q = QtcSet::from_qt_rr(qt, rr);
+                let r = |v: Option<ecg::Millis>| v.map(|x| ecg::Millis(round1(x.0)));
+                m.qtc = QtcSet {
+                    bazett: r(q.bazett),
+                    fridericia: r(q.fridericia),
+                    framingham: r(q.framingham),
+                    hodges: r(q.hodges),
+                };
+            }
+        }
+    }
+    // Axes on the median beats of I and aVF.
+    let med_of = |l: &LeadLabel| -> Option<&Vec<f64>> {
+        med_clean
+            .iter()
+            .find(|(k, _, _)| &labels[*k] == l)
+            .map(|(_, md, _)| md)
+    };
+    if let (Some(mi), Some(mf), Some(q)) = (
+        med_of(&LeadLabel::I),
+        med_of(&LeadLabel::AVF),
+        med_global.qrs,
+    ) && let (Some(on), Some(off)) = (q.on, q.off)
+    {
+        let bi = baseline(mi, on, fs);
+        let bf = baseline(mf, on, fs);
+        let axis = |a: usize, c: usize| -> Option<ecg::Degrees> {
+            frontal_axis(net_area(mi, a, c, bi)?, net_area(mf, a, c, bf)?)
+        };
+        m.axis.qrs = axis(on, off);
+        if let Some(p) = med_global.p
+            && let (Some(pon), Some(poff)) = (p.on, p.off)
+        {
+            m.axis.p = axis(pon, poff);
+        }
+        if let Some(t) = med_global.t
+            && let Some(toff) = t.off
+        {
+            m.axis.t = axis(off + ms(fs, 40.0), toff);
+        }
+    }
+    let amps: Vec<LeadAmplitudes> = med_clean
+        .iter()
+        .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
+        .collect();
+
+    // (8) Statements.
+    let sex = opts.sex.unwrap_or(rec.patient.sex);
+    let statements = derive(&Findings {
+        m: &m,
+        classes: &classes,
+        p_fraction,
+        rr_irregularity,
+        atrial_fibrillation: af,
+        amplitudes: &amps,
+        sex,
+    });
+
+    let waves = labels
+        .iter()
+        .zip(&per_lead)
+        .map(|(l, bw)| LeadWaves {
+            lead: l.clone(),
+            waves: bw
+                .iter()
+                .enumerate()
+                .flat_map(|(i, b)| waves_of(i, b))
+                .collect(),
+        })
+        .collect();
+    let global_waves = global
+        .iter()
+        .enumerate()
+        .flat_map(|(i, b)| waves_of(i, b))
+        .collect();
+
+    Ok(Analysis {
+        fs_hz: fs,
+        n_samples: n,
+        leads: labels,
+        beats,
+        waves,
+        global_waves,
+        measurements: m,
+        amplitudes: amps,
+        medians,
+        median_waves,
+        statements,
+        filter_band: opts.filter.band(),
+        filter: opts.filter,
+        analysis_band,
+        atrial_fibrillation: af,
+    })
+}
+
+fn short_ok(e: Error, x: &[f64]) -> Result<Vec<f64>, Error> {
+    match e {
+        Error::TooShort { .. } => Ok(x.to_vec()),
+        other => Err(other),
+    }
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// RMSSD / mean RR over consecutive RR pairs whose three beats are all conducted.
+fn irregularity(fids: &[usize], conducted: &[bool]) -> Option<f64> {
+    let mut rr = Vec::new();
+    for i in 1..fids.len() {
+        if conducted[i] && conducted[i - 1] {
+            rr.push(Some((fids[i] - fids[i - 1]) as f64));
+        } else {
+            rr.push(None);
+        }
+    }
+    let mut diffs = Vec::new();
+    let mut all = Vec::new();
+    for w in rr.windows(2) {
+        if let (Some(a), Some(b)) = (w[0], w[1]) {
+            diffs.push((b - a).powi(2));
+            all.push(a);
+        }
+    }
+    if diffs.len() < 4 {
+        return None;
+    }
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    Some((diffs.iter().sum::<f64>() / diffs.len() as f64).sqrt() / mean)
+}
+
+/// Median QRS peak-to-peak of a lead around the fiducials (±60 ms).
+fn lead_qrs_size(x: &[f64], fids: &[usize], fs: f64) -> f64 {
+    let w = ms(fs, 60.0);
+    let v: Vec<f64> = fids
+        .iter()
+        .filter(|&&f| f >= w && f + w < x.len())
+        .map(|&f| {
+            let s = &x[f - w..f + w];
+            s.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                - s.iter().copied().fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    median(&v)
+}
+
+/// Largest absolute deflection within ±80 ms of the fiducial.
+fn r_peak(x: &[f64], f: usize, fs: f64) -> usize {
+    let w = ms(fs, 80.0);
+    let a = f.saturating_sub(w);
+    let b = (f + w).min(x.len().saturating_sub(1));
+    let base = x[a];
+    (a..=b)
+        .max_by(|&i, &j| (x[i] - base).abs().total_cmp(&(x[j] - base).abs()))
+        .unwrap_or(f)
+}

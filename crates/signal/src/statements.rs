@@ -1,0 +1,306 @@
+//! Rhythm and interpretation statements derived from the measurements, each carrying the
+//! criterion that fired. These are suggestions for a cardiologist to confirm
+//! ([`ecg::StatementState::Suggested`]), never a diagnosis.
+//!
+//! Criteria (thresholds from the AHA/ACCF/HRS 2009 recommendations for the standardization
+//! and interpretation of the ECG, parts III-V, unless stated):
+//! - Rhythm: atrial fibrillation when RR is irregularly irregular (RMSSD/mean RR > 0.10 over
+//!   conducted beats) and P waves precede fewer than half of the beats; paced rhythm when more
+//!   than half the beats follow a pacing spike; sinus rhythm when P waves precede at least
+//!   80 % of the QRS with a P axis of -30..+100°, called bradycardia below 60 and tachycardia
+//!   above 100 bpm.
+//! - Premature complexes: any ventricular / supraventricular beat.
+//! - AV conduction: first-degree AV block PR > 200 ms; short PR < 120 ms.
+//! - Intraventricular conduction: QRS >= 120 ms complete, 110-119 ms incomplete bundle-branch
+//!   block; right when V1 ends positive (rSR'/R'), left when V1 ends negative and lead I / V6
+//!   have no Q; otherwise non-specific intraventricular conduction delay.
+//! - Axis: left deviation -30..-90°, right deviation +90..+180°, extreme -90..-180°.
+//! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms.
+//! - Voltage: low voltage when every limb lead QRS peak-to-peak < 0.5 mV (precordial < 1.0
+//!   mV); LVH voltage by Sokolow-Lyon S(V1) + max R(V5, V6) >= 3.5 mV, by Cornell
+//!   R(aVL) + S(V3) > 2.8 mV (men) / 2.0 mV (women), or R(aVL) >= 1.1 mV; RVH voltage
+//!   R(V1) >= 0.7 mV with R > |S| in V1 and QRS < 120 ms.
+
+use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
+
+use crate::classify::BeatClass;
+use crate::measure::LeadAmplitudes;
+
+/// What the statement rules look at.
+pub(crate) struct Findings<'a> {
+    pub m: &'a Measurements,
+    pub classes: &'a [BeatClass],
+    pub p_fraction: f64,
+    pub rr_irregularity: Option<f64>,
+    pub atrial_fibrillation: bool,
+    pub amplitudes: &'a [LeadAmplitudes],
+    pub sex: Sex,
+}
+
+fn st(text: impl Into<String>, criterion: impl Into<String>) -> Statement {
+    Statement {
+        text: text.into(),
+        criterion: Some(criterion.into()),
+        state: StatementState::Suggested,
+    }
+}
+
+fn amp<'a>(a: &'a [LeadAmplitudes], l: &LeadLabel) -> Option<&'a LeadAmplitudes> {
+    a.iter().find(|x| &x.lead == l)
+}
+
+fn mv(v: Option<ecg::Microvolts>) -> Option<f64> {
+    v.map(|u| u.0 / 1000.0)
+}
+
+pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let n = f.classes.len();
+    if n < 2 {
+        return out;
+    }
+    let hr = f.m.hr.map(|h| h.0);
+    let count = |c: BeatClass| f.classes.iter().filter(|&&x| x == c).count();
+    let paced = count(BeatClass::Paced);
+    let pvc = count(BeatClass::Ventricular);
+    let pac = count(BeatClass::Supraventricular);
+
+    // Rhythm.
+    if paced * 2 > n {
+        out.push(st(
+            "Paced rhythm",
+            format!("pacing spike before {paced} of {n} QRS complexes"),
+        ));
+    } else if f.atrial_fibrillation {
+        out.push(st(
+            "Atrial fibrillation",
+            format!(
+                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10) and P waves before {:.0}% of beats (< 50%)",
+                f.rr_irregularity.unwrap_or(0.0),
+                100.0 * f.p_fraction
+            ),
+        ));
+    } else if f.p_fraction >= 0.8 {
+        let p_axis_ok = f.m.axis.p.is_none_or(|a| (-30.0..=100.0).contains(&a.0));
+        if p_axis_ok {
+            let p_txt = format!("P before {:.0}% of QRS", 100.0 * f.p_fraction);
+            let axis_txt =
+                f.m.axis
+                    .p
+                    .map_or(String::new(), |a| format!(", P axis {:.0}°", a.0));
+            match hr {
+                Some(h) if h < 60.0 => out.push(st(
+                    "Sinus bradycardia",
+                    format!("{p_txt}{axis_txt}, rate {h:.0} bpm < 60"),
+                )),
+                Some(h) if h > 100.0 => out.push(st(
+                    "Sinus tachycardia",
+                    format!("{p_txt}{axis_txt}, rate {h:.0} bpm > 100"),
+                )),
+                Some(h) => out.push(st(
+                    "Sinus rhythm",
+                    format!("{p_txt}{axis_txt}, rate {h:.0} bpm (60-100)"),
+                )),
+                None => {}
+            }
+        } else if let Some(a) = f.m.axis.p {
+            out.push(st(
+                "Ectopic atrial rhythm",
+                format!("P axis {:.0}° outside -30..+100°", a.0),
+            ));
+        }
+    } else {
+        out.push(st(
+            "Undetermined rhythm",
+            format!(
+                "P waves before {:.0}% of beats, RR irregularity {:.2}",
+                100.0 * f.p_fraction,
+                f.rr_irregularity.unwrap_or(0.0)
+            ),
+        ));
+    }
+    if pvc > 0 {
+        out.push(st(
+            "Ventricular premature complexes",
+            format!("{pvc} of {n} beats with wide/different QRS morphology"),
+        ));
+    }
+    if pac > 0 {
+        out.push(st(
+            "Supraventricular premature complexes",
+            format!("{pac} of {n} beats premature (> 15%) with normal QRS morphology"),
+        ));
+    }
+
+    // AV conduction (only meaningful with P waves).
+    if !f.atrial_fibrillation
+        && f.p_fraction >= 0.8
+        && let Some(pr) = f.m.pr
+    {
+        if pr.0 > 200.0 {
+            out.push(st(
+                "First-degree AV block",
+                format!("PR {:.0} ms > 200", pr.0),
+            ));
+        } else if pr.0 < 120.0 {
+            out.push(st("Short PR interval", format!("PR {:.0} ms < 120", pr.0)));
+        }
+    }
+
+    // Intraventricular conduction.
+    if let Some(qrs) = f.m.qrs
+        && qrs.0 >= 110.0
+        && paced * 2 <= n
+    {
+        let complete = qrs.0 >= 120.0;
+        let v1 = amp(f.amplitudes, &LeadLabel::V1);
+        let v1_term_pos = v1.and_then(|a| a.qrs_terminal_positive);
+        let lat_q = [LeadLabel::I, LeadLabel::V6]
+            .iter()
+            .filter_map(|l| amp(f.amplitudes, l))
+            .any(|a| mv(a.q).is_some_and(|q| q < -0.1));
+        let (txt, why) = match v1_term_pos {
+            Some(true) => (
+                "right bundle branch block",
+                format!("QRS {:.0} ms, terminal R/R' in V1", qrs.0),
+            ),
+            Some(false) if !lat_q => (
+                "left bundle branch block",
+                format!(
+                    "QRS {:.0} ms, V1 ends negative (QS/rS), no Q in I/V6",
+                    qrs.0
+                ),
+            ),
+            _ => ("", String::new()),
+        };
+        if !txt.is_empty() {
+            let prefix = if complete { "Complete" } else { "Incomplete" };
+            let bound = if complete { ">= 120" } else { "110-119" };
+            out.push(st(format!("{prefix} {txt}"), format!("{why} ({bound} ms)")));
+        } else if complete {
+            out.push(st(
+                "Non-specific intraventricular conduction delay",
+                format!("QRS {:.0} ms >= 110 without a bundle-branch pattern", qrs.0),
+            ));
+        }
+    }
+
+    // Axis.
+    if let Some(a) = f.m.axis.qrs {
+        let d = a.0;
+        if (-90.0..-30.0).contains(&d) {
+            out.push(st(
+                "Left axis deviation",
+                format!("QRS axis {d:.0}° (-30..-90)"),
+            ));
+        } else if d > 90.0 && d <= 180.0 {
+            out.push(st(
+                "Right axis deviation",
+                format!("QRS axis {d:.0}° (+90..+180)"),
+            ));
+        } else if d < -90.0 {
+            out.push(st(
+                "Extreme axis deviation",
+                format!("QRS axis {d:.0}° (-90..-180)"),
+            ));
+        }
+    }
+
+    // QT.
+    if let Some(qtc) = f.m.qtc.bazett {
+        let limit = if f.sex == Sex::Female { 460.0 } else { 450.0 };
+        if qtc.0 > limit {
+            out.push(st(
+                "Prolonged QT interval",
+                format!("QTc Bazett {:.0} ms > {limit:.0} ms", qtc.0),
+            ));
+        } else if qtc.0 < 340.0 {
+            out.push(st(
+                "Short QT interval",
+                format!("QTc Bazett {:.0} ms < 340 ms", qtc.0),
+            ));
+        }
+    }
+
+    // Voltage.
+    let limb = [
+        LeadLabel::I,
+        LeadLabel::II,
+        LeadLabel::III,
+        LeadLabel::AVR,
+        LeadLabel::AVL,
+        LeadLabel::AVF,
+    ];
+    let prec = [
+        LeadLabel::V1,
+        LeadLabel::V2,
+        LeadLabel::V3,
+        LeadLabel::V4,
+        LeadLabel::V5,
+        LeadLabel::V6,
+    ];
+    let p2p = |ls: &[LeadLabel]| -> Option<f64> {
+        let v: Vec<f64> = ls
+            .iter()
+            .filter_map(|l| amp(f.amplitudes, l).and_then(|a| mv(a.qrs_p2p)))
+            .collect();
+        (v.len() == ls.len()).then(|| v.iter().copied().fold(0.0, f64::max))
+    };
+    if let Some(mx) = p2p(&limb)
+        && mx < 0.5
+    {
+        out.push(st(
+            "Low QRS voltage in limb leads",
+            format!("largest limb-lead QRS {mx:.2} mV < 0.5 mV"),
+        ));
+    }
+    if let Some(mx) = p2p(&prec)
+        && mx < 1.0
+    {
+        out.push(st(
+            "Low QRS voltage in precordial leads",
+            format!("largest precordial QRS {mx:.2} mV < 1.0 mV"),
+        ));
+    }
+    let r = |l: LeadLabel| amp(f.amplitudes, &l).and_then(|a| mv(a.r));
+    let s = |l: LeadLabel| amp(f.amplitudes, &l).and_then(|a| mv(a.s)).map(f64::abs);
+    let mut lvh = Vec::new();
+    if let (Some(sv1), Some(rv5), Some(rv6)) =
+        (s(LeadLabel::V1), r(LeadLabel::V5), r(LeadLabel::V6))
+    {
+        let v = sv1 + rv5.max(rv6);
+        if v >= 3.5 {
+            lvh.push(format!("Sokolow-Lyon S(V1)+R(V5/V6) {v:.2} mV >= 3.5"));
+        }
+    }
+    if let (Some(ravl), Some(sv3)) = (r(LeadLabel::AVL), s(LeadLabel::V3)) {
+        let v = ravl + sv3;
+        let limit = if f.sex == Sex::Female { 2.0 } else { 2.8 };
+        if v > limit {
+            lvh.push(format!("Cornell R(aVL)+S(V3) {v:.2} mV > {limit:.1}"));
+        }
+        if ravl >= 1.1 {
+            lvh.push(format!("R(aVL) {ravl:.2} mV >= 1.1"));
+        }
+    }
+    if !lvh.is_empty() {
+        out.push(st(
+            "Left ventricular hypertrophy by voltage criteria",
+            lvh.join("; "),
+        ));
+    }
+    if let (Some(rv1), Some(sv1), Some(qrs)) = (r(LeadLabel::V1), s(LeadLabel::V1), f.m.qrs)
+        && rv1 >= 0.7
+        && rv1 > sv1
+        && qrs.0 < 120.0
+    {
+        out.push(st(
+            "Right ventricular hypertrophy by voltage criteria",
+            format!(
+                "R(V1) {rv1:.2} mV >= 0.7 with R > S in V1, QRS {:.0} ms",
+                qrs.0
+            ),
+        ));
+    }
+    out
+}
