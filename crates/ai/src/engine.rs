@@ -162,11 +162,14 @@ enum Prompt {
     Embeds(Tensor, usize),
 }
 
-/// (1) + (2): builds the prompt, dropping the oldest turns until it fits.
+/// (1) + (2): builds the prompt, dropping the oldest turns (user/assistant pairs) until the
+/// prompt leaves room for the answer (at least `min(max_tokens, 64)` tokens). Prompt length
+/// only shrinks as turns are dropped, so the number of pairs is found by bisection.
 fn build_prompt(model: &ChatModel, req: &ChatRequest) -> Result<(Prompt, usize, usize)> {
-    let mut dropped = 0;
-    loop {
-        let history = &req.history[dropped.min(req.history.len())..];
+    let len = req.history.len();
+    let need = req.max_tokens.clamp(1, 64);
+    let build = |dropped: usize| -> Result<(Prompt, usize)> {
+        let history = &req.history[dropped.min(len)..];
         let prompt = match model.mode {
             Mode::HeartcareGpt => heartcaregpt_prompt(model, history, req)?,
             Mode::Grounded => grounded_prompt(model, history, req)?,
@@ -175,22 +178,43 @@ fn build_prompt(model: &ChatModel, req: &ChatRequest) -> Result<(Prompt, usize, 
             Prompt::Ids(ids) => ids.len(),
             Prompt::Embeds(_, n) => *n,
         };
-        let budget = model.context_tokens.saturating_sub(n);
-        if budget >= req.max_tokens.min(64).max(1) || dropped >= req.history.len() {
-            if n >= model.context_tokens {
-                return Err(LlmError::ContextFull {
-                    prompt_tokens: n,
-                    context_tokens: model.context_tokens,
-                });
-            }
-            return Ok((prompt, n, dropped));
-        }
-        // drop one user/assistant pair at a time
-        dropped = (dropped + 2).min(req.history.len());
+        Ok((prompt, n))
+    };
+    let fits = |n: usize| model.context_tokens.saturating_sub(n) >= need;
+    let (p, n) = build(0)?;
+    if fits(n) {
+        return Ok((p, n, 0));
     }
+    let steps = len.div_ceil(2);
+    let (p, n) = build(len)?;
+    if !fits(n) {
+        if n >= model.context_tokens {
+            return Err(LlmError::ContextFull {
+                prompt_tokens: n,
+                context_tokens: model.context_tokens,
+            });
+        }
+        return Ok((p, n, len));
+    }
+    let (mut lo, mut hi) = (1, steps);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if fits(build((2 * mid).min(len))?.1) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    let dropped = (2 * hi).min(len);
+    let (p, n) = build(dropped)?;
+    Ok((p, n, dropped))
 }
 
-fn heartcaregpt_prompt(model: &ChatModel, history: &[Message], req: &ChatRequest) -> Result<Prompt> {
+fn heartcaregpt_prompt(
+    model: &ChatModel,
+    history: &[Message],
+    req: &ChatRequest,
+) -> Result<Prompt> {
     let mut text = String::new();
     for m in history {
         match m.role {
@@ -226,7 +250,9 @@ fn grounded_prompt(model: &ChatModel, history: &[Message], req: &ChatRequest) ->
     msgs.extend(history.iter().filter(|m| m.role != Role::System).cloned());
     msgs.push(Message::new(Role::User, req.question.trim()));
     let text = model.template.render(&msgs);
-    let ids = model.tokenizer.encode(&text, !model.template.has_own_bos())?;
+    let ids = model
+        .tokenizer
+        .encode(&text, !model.template.has_own_bos())?;
     Ok(Prompt::Ids(ids))
 }
 
@@ -237,10 +263,11 @@ fn apply_penalty(logits: &mut [f32], generated: &[u32], penalty: f32) {
     }
     let mut seen = std::collections::HashSet::new();
     for &id in generated {
-        if seen.insert(id) {
-            if let Some(l) = logits.get_mut(id as usize) {
-                *l = if *l < 0.0 { *l * penalty } else { *l / penalty };
-            }
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(l) = logits.get_mut(id as usize) {
+            *l = if *l < 0.0 { *l * penalty } else { *l / penalty };
         }
     }
 }
@@ -270,8 +297,7 @@ pub fn generate(
     let mut generated: Vec<u32> = Vec::new();
     let mut text = String::new();
     let mut stop = StopReason::MaxTokens;
-    let mut pos = prompt_tokens;
-    for step in 0..max_tokens {
+    for (step, pos) in (0..max_tokens).zip(prompt_tokens..) {
         if cancel.load(Ordering::Relaxed) {
             stop = StopReason::Cancelled;
             break;
@@ -286,14 +312,20 @@ pub fn generate(
         }
         generated.push(next);
         let full = model.tokenizer.decode(&generated)?;
-        let delta = if !full.ends_with('\u{FFFD}') && full.len() >= text.len() && full.is_char_boundary(text.len()) {
+        let delta = if !full.ends_with('\u{FFFD}')
+            && full.len() >= text.len()
+            && full.is_char_boundary(text.len())
+        {
             let d = full[text.len()..].to_string();
             text = full;
             d
         } else {
             String::new()
         };
-        on_event(Event::Token { id: next, text: delta });
+        on_event(Event::Token {
+            id: next,
+            text: delta,
+        });
         if step + 1 == max_tokens {
             if max_tokens < req.max_tokens {
                 stop = StopReason::Context;
@@ -301,7 +333,6 @@ pub fn generate(
             break;
         }
         logits = model.backend.forward_ids(&[next], pos)?;
-        pos += 1;
     }
     let decode_s = t1.elapsed().as_secs_f64();
     let text = model.tokenizer.decode(&generated)?;

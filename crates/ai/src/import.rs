@@ -91,12 +91,14 @@ impl Quantization {
             Self::F32 => GgmlDType::F32,
             Self::F16 => GgmlDType::F16,
             Self::Q8_0 => GgmlDType::Q8_0,
-            Self::Q4KM if gguf == "output.weight" || gguf.ends_with("ffn_down.weight") => GgmlDType::Q6K,
+            Self::Q4KM if gguf == "output.weight" || gguf.ends_with("ffn_down.weight") => {
+                GgmlDType::Q6K
+            }
             Self::Q4KM => GgmlDType::Q4K,
         };
-        if row % want.block_size() == 0 {
+        if row.is_multiple_of(want.block_size()) {
             want
-        } else if row % GgmlDType::Q8_0.block_size() == 0 && want != GgmlDType::F16 {
+        } else if row.is_multiple_of(GgmlDType::Q8_0.block_size()) && want != GgmlDType::F16 {
             GgmlDType::Q8_0
         } else {
             GgmlDType::F16
@@ -163,10 +165,17 @@ impl Manifest {
     /// Reads a manifest.
     pub fn open(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| LlmError::io(path, e))?;
-        let m: Manifest =
-            serde_json::from_str(&text).map_err(|e| LlmError::bad(path, "manifest", e.to_string()))?;
+        let m: Manifest = serde_json::from_str(&text)
+            .map_err(|e| LlmError::bad(path, "manifest", e.to_string()))?;
         if m.version != MANIFEST_VERSION {
-            return Err(LlmError::bad(path, "version", format!("{} is not {MANIFEST_VERSION}; re-import the model", m.version)));
+            return Err(LlmError::bad(
+                path,
+                "version",
+                format!(
+                    "{} is not {MANIFEST_VERSION}; re-import the model",
+                    m.version
+                ),
+            ));
         }
         Ok(m)
     }
@@ -180,9 +189,18 @@ impl Manifest {
     pub fn verify(&self, dir: &Path) -> Result<()> {
         for f in self.all_files() {
             let p = dir.join(&f.file);
-            let len = std::fs::metadata(&p).map_err(|e| LlmError::io(&p, e))?.len();
+            let len = std::fs::metadata(&p)
+                .map_err(|e| LlmError::io(&p, e))?
+                .len();
             if len != f.bytes {
-                return Err(LlmError::bad(&p, "size", format!("{len} bytes, manifest says {}; re-import the model", f.bytes)));
+                return Err(LlmError::bad(
+                    &p,
+                    "size",
+                    format!(
+                        "{len} bytes, manifest says {}; re-import the model",
+                        f.bytes
+                    ),
+                ));
             }
             let h = sha256_file(&p)?;
             if h != f.sha256 {
@@ -249,7 +267,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 100
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         && !name.starts_with('.');
     if ok {
         Ok(())
@@ -266,7 +286,9 @@ fn entry(dir: &Path, file: &str, role: &str) -> Result<FileEntry> {
         file: file.to_string(),
         role: role.to_string(),
         sha256: sha256_file(&p)?,
-        bytes: std::fs::metadata(&p).map_err(|e| LlmError::io(&p, e))?.len(),
+        bytes: std::fs::metadata(&p)
+            .map_err(|e| LlmError::io(&p, e))?
+            .len(),
     })
 }
 
@@ -280,7 +302,9 @@ impl Staging {
         check_name(name)?;
         let dest = models_dir.join(name);
         if dest.exists() {
-            return Err(LlmError::Invalid(format!("a model named {name} is already installed; remove it first")));
+            return Err(LlmError::Invalid(format!(
+                "a model named {name} is already installed; remove it first"
+            )));
         }
         let partial = models_dir.join(format!(".{name}.partial"));
         if partial.exists() {
@@ -292,7 +316,8 @@ impl Staging {
 
     fn finish(self, manifest: &Manifest) -> Result<PathBuf> {
         let p = self.partial.join(MANIFEST_FILE);
-        let json = serde_json::to_string_pretty(manifest).map_err(|e| LlmError::Invalid(e.to_string()))?;
+        let json =
+            serde_json::to_string_pretty(manifest).map_err(|e| LlmError::Invalid(e.to_string()))?;
         std::fs::write(&p, json).map_err(|e| LlmError::io(&p, e))?;
         std::fs::rename(&self.partial, &self.dest).map_err(|e| LlmError::io(&self.dest, e))?;
         Ok(self.dest.clone())
@@ -353,7 +378,11 @@ pub fn import_heartcaregpt(
         match gguf_name(k) {
             Some(g) => names.push((k, g)),
             None => {
-                return Err(LlmError::bad(&src.base, k, "not a Phi-3 tensor (unexpected in the checkpoint)"));
+                return Err(LlmError::bad(
+                    &src.base,
+                    k,
+                    "not a Phi-3 tensor (unexpected in the checkpoint)",
+                ));
             }
         }
     }
@@ -381,29 +410,78 @@ pub fn import_heartcaregpt(
     }
     step("quantizing", total, total);
     let mut md: Vec<(String, gguf_file::Value)> = vec![
-        ("general.architecture".into(), gguf_file::Value::String("phi3".into())),
-        ("general.name".into(), gguf_file::Value::String(name.to_string())),
-        ("general.file_type".into(), gguf_file::Value::U32(quant.file_type())),
-        ("phi3.context_length".into(), gguf_file::Value::U32(d.context as u32)),
-        ("phi3.embedding_length".into(), gguf_file::Value::U32(d.hidden as u32)),
-        ("phi3.feed_forward_length".into(), gguf_file::Value::U32(d.intermediate as u32)),
-        ("phi3.block_count".into(), gguf_file::Value::U32(d.n_layer as u32)),
-        ("phi3.attention.head_count".into(), gguf_file::Value::U32(d.n_head as u32)),
-        ("phi3.attention.head_count_kv".into(), gguf_file::Value::U32(d.n_kv_head as u32)),
-        ("phi3.attention.layer_norm_rms_epsilon".into(), gguf_file::Value::F32(d.rms_eps as f32)),
-        ("phi3.rope.dimension_count".into(), gguf_file::Value::U32(d.head_dim() as u32)),
-        ("phi3.rope.freq_base".into(), gguf_file::Value::F32(d.rope_theta as f32)),
+        (
+            "general.architecture".into(),
+            gguf_file::Value::String("phi3".into()),
+        ),
+        (
+            "general.name".into(),
+            gguf_file::Value::String(name.to_string()),
+        ),
+        (
+            "general.file_type".into(),
+            gguf_file::Value::U32(quant.file_type()),
+        ),
+        (
+            "phi3.context_length".into(),
+            gguf_file::Value::U32(d.context as u32),
+        ),
+        (
+            "phi3.embedding_length".into(),
+            gguf_file::Value::U32(d.hidden as u32),
+        ),
+        (
+            "phi3.feed_forward_length".into(),
+            gguf_file::Value::U32(d.intermediate as u32),
+        ),
+        (
+            "phi3.block_count".into(),
+            gguf_file::Value::U32(d.n_layer as u32),
+        ),
+        (
+            "phi3.attention.head_count".into(),
+            gguf_file::Value::U32(d.n_head as u32),
+        ),
+        (
+            "phi3.attention.head_count_kv".into(),
+            gguf_file::Value::U32(d.n_kv_head as u32),
+        ),
+        (
+            "phi3.attention.layer_norm_rms_epsilon".into(),
+            gguf_file::Value::F32(d.rms_eps as f32),
+        ),
+        (
+            "phi3.rope.dimension_count".into(),
+            gguf_file::Value::U32(d.head_dim() as u32),
+        ),
+        (
+            "phi3.rope.freq_base".into(),
+            gguf_file::Value::F32(d.rope_theta as f32),
+        ),
     ];
     // tokenizer
-    let tok_src = src.tokenizer.clone().unwrap_or_else(|| src.base.join("tokenizer.json"));
+    let tok_src = src
+        .tokenizer
+        .clone()
+        .unwrap_or_else(|| src.base.join("tokenizer.json"));
     let mut files = Vec::new();
-    let is_gguf = tok_src.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf"));
+    let is_gguf = tok_src
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gguf"));
     if is_gguf {
         let (ct, _) = read_gguf(&tok_src)?;
-        let mut keys: Vec<&String> = ct.metadata.keys().filter(|k| k.starts_with("tokenizer.")).collect();
+        let mut keys: Vec<&String> = ct
+            .metadata
+            .keys()
+            .filter(|k| k.starts_with("tokenizer."))
+            .collect();
         keys.sort();
         if keys.is_empty() {
-            return Err(LlmError::bad(&tok_src, "tokenizer.ggml.model", "this GGUF has no tokenizer"));
+            return Err(LlmError::bad(
+                &tok_src,
+                "tokenizer.ggml.model",
+                "this GGUF has no tokenizer",
+            ));
         }
         for k in keys {
             md.push((k.clone(), ct.metadata[k].clone()));
@@ -416,8 +494,11 @@ pub fn import_heartcaregpt(
     step("writing GGUF", 0, 1);
     let gguf_path = staging.partial.join(GGUF_FILE);
     {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&gguf_path).map_err(|e| LlmError::io(&gguf_path, e))?);
-        let md_refs: Vec<(&str, &gguf_file::Value)> = md.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(&gguf_path).map_err(|e| LlmError::io(&gguf_path, e))?,
+        );
+        let md_refs: Vec<(&str, &gguf_file::Value)> =
+            md.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let t_refs: Vec<(&str, &QTensor)> = qtensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
         gguf_file::write(&mut f, &md_refs, &t_refs)?;
         f.flush().map_err(|e| LlmError::io(&gguf_path, e))?;
@@ -431,11 +512,17 @@ pub fn import_heartcaregpt(
     }
     // (4)
     let mut proj: HashMap<String, Tensor> = HashMap::new();
-    for (prefix, p) in [("signal_proj", &src.signal_proj), ("visual_proj", &src.visual_proj)] {
+    for (prefix, p) in [
+        ("signal_proj", &src.signal_proj),
+        ("visual_proj", &src.visual_proj),
+    ] {
         let Some(p) = p else { continue };
         step("projectors", 0, 1);
         for (k, t) in load_safetensors_f32(p, &dev)? {
-            let k = k.strip_prefix(&format!("{prefix}.")).unwrap_or(&k).to_string();
+            let k = k
+                .strip_prefix(&format!("{prefix}."))
+                .unwrap_or(&k)
+                .to_string();
             proj.insert(format!("{prefix}.{k}"), t);
         }
         source.insert(prefix.to_string(), p.display().to_string());
@@ -446,7 +533,10 @@ pub fn import_heartcaregpt(
             return Err(LlmError::bad(
                 src.signal_proj.as_deref().unwrap_or(Path::new("")),
                 "0.weight",
-                format!("signal_proj projects to {h}, the language model is {} wide", d.hidden),
+                format!(
+                    "signal_proj projects to {h}, the language model is {} wide",
+                    d.hidden
+                ),
             ));
         }
     }
@@ -454,7 +544,13 @@ pub fn import_heartcaregpt(
         let p = staging.partial.join(PROJECTORS_FILE);
         let mut shapes = BTreeMap::new();
         for (k, t) in &proj {
-            shapes.insert(k.clone(), TensorEntry { shape: t.dims().to_vec(), dtype: "F32".into() });
+            shapes.insert(
+                k.clone(),
+                TensorEntry {
+                    shape: t.dims().to_vec(),
+                    dtype: "F32".into(),
+                },
+            );
         }
         candle::safetensors::save(&proj, &p)?;
         tensors.insert(PROJECTORS_FILE.to_string(), shapes);
@@ -465,7 +561,15 @@ pub fn import_heartcaregpt(
         let beat = load_safetensors_f32(b, &dev)?;
         let shapes = beat
             .iter()
-            .map(|(k, t)| (k.clone(), TensorEntry { shape: t.dims().to_vec(), dtype: format!("{:?}", t.dtype()) }))
+            .map(|(k, t)| {
+                (
+                    k.clone(),
+                    TensorEntry {
+                        shape: t.dims().to_vec(),
+                        dtype: format!("{:?}", t.dtype()),
+                    },
+                )
+            })
             .collect();
         let dst = staging.partial.join(BEAT_FILE);
         std::fs::copy(b, &dst).map_err(|e| LlmError::io(b, e))?;
@@ -478,7 +582,9 @@ pub fn import_heartcaregpt(
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         name: name.to_string(),
-        kind: if proj.contains_key("signal_proj.0.weight") && vocab == crate::prompt::HEARTCAREGPT_VOCAB {
+        kind: if proj.contains_key("signal_proj.0.weight")
+            && vocab == crate::prompt::HEARTCAREGPT_VOCAB
+        {
             ModelKind::HeartcareGpt
         } else {
             ModelKind::Grounded
@@ -505,7 +611,11 @@ pub fn import_gguf(
     mut progress: impl FnMut(Progress),
 ) -> Result<Manifest> {
     std::fs::create_dir_all(models_dir).map_err(|e| LlmError::io(models_dir, e))?;
-    progress(Progress { stage: "checking".into(), done: 0, total: 1 });
+    progress(Progress {
+        stage: "checking".into(),
+        done: 0,
+        total: 1,
+    });
     let (ct, _) = read_gguf(gguf)?;
     let arch = ct
         .metadata
@@ -514,13 +624,25 @@ pub fn import_gguf(
         .cloned()
         .ok_or_else(|| LlmError::bad(gguf, "general.architecture", "missing"))?;
     if !["phi3", "llama", "qwen2", "qwen3"].contains(&arch.as_str()) {
-        return Err(LlmError::bad(gguf, "general.architecture", format!("{arch} is not supported (phi3, llama, qwen2, qwen3)")));
+        return Err(LlmError::bad(
+            gguf,
+            "general.architecture",
+            format!("{arch} is not supported (phi3, llama, qwen2, qwen3)"),
+        ));
     }
     if tokenizer.is_none() && !ct.metadata.contains_key("tokenizer.ggml.tokens") {
-        return Err(LlmError::bad(gguf, "tokenizer.ggml.tokens", "no tokenizer in the GGUF; pass a tokenizer.json"));
+        return Err(LlmError::bad(
+            gguf,
+            "tokenizer.ggml.tokens",
+            "no tokenizer in the GGUF; pass a tokenizer.json",
+        ));
     }
     let staging = Staging::new(models_dir, name)?;
-    progress(Progress { stage: "copying".into(), done: 0, total: 1 });
+    progress(Progress {
+        stage: "copying".into(),
+        done: 0,
+        total: 1,
+    });
     std::fs::copy(gguf, staging.partial.join(GGUF_FILE)).map_err(|e| LlmError::io(gguf, e))?;
     let mut files = Vec::new();
     if let Some(t) = tokenizer {
@@ -536,7 +658,13 @@ pub fn import_gguf(
         if info.shape.rank() == 2 {
             *counts.entry(dt.clone()).or_default() += 1;
         }
-        shapes.insert(k.clone(), TensorEntry { shape: info.shape.dims().to_vec(), dtype: dt });
+        shapes.insert(
+            k.clone(),
+            TensorEntry {
+                shape: info.shape.dims().to_vec(),
+                dtype: dt,
+            },
+        );
     }
     let quantization = counts
         .into_iter()
@@ -547,7 +675,11 @@ pub fn import_gguf(
     tensors.insert(GGUF_FILE.to_string(), shapes);
     let mut source = BTreeMap::new();
     source.insert("gguf".into(), gguf.display().to_string());
-    progress(Progress { stage: "hashing".into(), done: 0, total: 1 });
+    progress(Progress {
+        stage: "hashing".into(),
+        done: 0,
+        total: 1,
+    });
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         name: name.to_string(),
@@ -560,7 +692,11 @@ pub fn import_gguf(
         source,
     };
     staging.finish(&manifest)?;
-    progress(Progress { stage: "done".into(), done: 1, total: 1 });
+    progress(Progress {
+        stage: "done".into(),
+        done: 1,
+        total: 1,
+    });
     Ok(manifest)
 }
 
@@ -570,9 +706,18 @@ mod tests {
 
     #[test]
     fn quantization_falls_back_when_rows_do_not_fit_blocks() {
-        assert_eq!(Quantization::Q4KM.dtype_for("blk.0.attn_qkv.weight", 3072), GgmlDType::Q4K);
-        assert_eq!(Quantization::Q4KM.dtype_for("output.weight", 3072), GgmlDType::Q6K);
-        assert_eq!(Quantization::Q4KM.dtype_for("blk.0.attn_qkv.weight", 32), GgmlDType::Q8_0);
+        assert_eq!(
+            Quantization::Q4KM.dtype_for("blk.0.attn_qkv.weight", 3072),
+            GgmlDType::Q4K
+        );
+        assert_eq!(
+            Quantization::Q4KM.dtype_for("output.weight", 3072),
+            GgmlDType::Q6K
+        );
+        assert_eq!(
+            Quantization::Q4KM.dtype_for("blk.0.attn_qkv.weight", 32),
+            GgmlDType::Q8_0
+        );
         assert_eq!(Quantization::Q8_0.dtype_for("x", 48), GgmlDType::F16);
         assert_eq!(Quantization::parse("Q4_K_M"), Some(Quantization::Q4KM));
     }

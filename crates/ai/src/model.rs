@@ -46,7 +46,6 @@ impl Mode {
 
 /// The network weights.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
 pub enum Backend {
     /// Phi-3 in f32 from safetensors.
     Phi3(Phi3),
@@ -60,6 +59,19 @@ pub enum Backend {
     Qwen3(quantized_qwen3::ModelWeights),
 }
 
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Backend::Phi3(_) => "Phi3",
+            Backend::QuantizedPhi3(_) => "QuantizedPhi3",
+            Backend::Llama(_) => "Llama",
+            Backend::Qwen2(_) => "Qwen2",
+            Backend::Qwen3(_) => "Qwen3",
+        };
+        f.write_str(name)
+    }
+}
+
 impl Backend {
     /// Whether the model accepts input embeddings (needed for ECG soft tokens).
     pub fn accepts_embeddings(&self) -> bool {
@@ -71,7 +83,9 @@ impl Backend {
         match self {
             Backend::Phi3(m) => m.embed(ids),
             Backend::QuantizedPhi3(m) => m.embed(ids),
-            _ => Err(LlmError::Invalid("this model does not accept input embeddings".into())),
+            _ => Err(LlmError::Invalid(
+                "this model does not accept input embeddings".into(),
+            )),
         }
     }
 
@@ -102,7 +116,9 @@ impl Backend {
         match self {
             Backend::Phi3(m) => m.forward_embeds(embeds, offset),
             Backend::QuantizedPhi3(m) => m.forward_embeds(embeds, offset),
-            _ => Err(LlmError::Invalid("this model does not accept input embeddings".into())),
+            _ => Err(LlmError::Invalid(
+                "this model does not accept input embeddings".into(),
+            )),
         }
     }
 
@@ -170,9 +186,18 @@ impl ChatModel {
         let tok_path = dir.join("tokenizer.json");
         let tokenizer = TextTokenizer::from_file(&tok_path)?;
         let cfg = crate::models::phi3::Config::open(&dir.join("config.json"))?;
-        let tokenizer = tokenizer.with_special_ids(cfg.bos_token_id.or(Some(1)), cfg.eos_token_id.into_iter().collect());
-        let signal_proj = load_projector(&dir.join(crate::import::PROJECTORS_FILE), model.dims().hidden, dev)?;
-        let mode = if signal_proj.is_some() && tokenizer.token_id("<signal_start>") == Some(SIGNAL_START) {
+        let tokenizer = tokenizer.with_special_ids(
+            cfg.bos_token_id.or(Some(1)),
+            cfg.eos_token_id.into_iter().collect(),
+        );
+        let signal_proj = load_projector(
+            &dir.join(crate::import::PROJECTORS_FILE),
+            model.dims().hidden,
+            dev,
+        )?;
+        let mode = if signal_proj.is_some()
+            && tokenizer.token_id("<signal_start>") == Some(SIGNAL_START)
+        {
             Mode::HeartcareGpt
         } else {
             Mode::Grounded
@@ -228,9 +253,15 @@ impl ChatModel {
                 },
                 dev,
             )?),
-            "llama" => Backend::Llama(quantized_llama::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?),
-            "qwen2" => Backend::Qwen2(quantized_qwen2::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?),
-            "qwen3" => Backend::Qwen3(quantized_qwen3::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?),
+            "llama" => Backend::Llama(
+                quantized_llama::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?,
+            ),
+            "qwen2" => Backend::Qwen2(
+                quantized_qwen2::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?,
+            ),
+            "qwen3" => Backend::Qwen3(
+                quantized_qwen3::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?,
+            ),
             other => {
                 return Err(LlmError::bad(
                     path,
@@ -247,7 +278,9 @@ impl ChatModel {
             )?,
             _ => None,
         };
-        let mode = if signal_proj.is_some() && tokenizer.token_id("<signal_start>") == Some(SIGNAL_START) {
+        let mode = if signal_proj.is_some()
+            && tokenizer.token_id("<signal_start>") == Some(SIGNAL_START)
+        {
             Mode::HeartcareGpt
         } else {
             Mode::Grounded
@@ -273,6 +306,36 @@ impl ChatModel {
             .as_ref()
             .ok_or_else(|| LlmError::Invalid("this model has no signal projector".into()))?;
         Ok(p.forward(quantized)?)
+    }
+
+    /// Loads Beat v3 weights (HeartcareGPT's ECG tokenizer) on the CPU.
+    pub fn load_beat(path: &Path) -> Result<crate::models::beat::Beat> {
+        crate::models::beat::Beat::load(&crate::models::beat::Config::v3(), &[path], &Device::Cpu)
+            .map_err(|e| LlmError::bad(path, "Beat weights", e.to_string()))
+    }
+
+    /// HeartcareGPT soft tokens of a tokenized recording: per window, the codes' codebook sums
+    /// (Beat's quantized vectors `[m, 128]`) through `signal_proj` -> `[m, hidden]`.
+    pub fn soft_tokens(
+        &self,
+        beat: &crate::models::beat::Beat,
+        tokenized: &crate::tokenize::Tokenized,
+    ) -> Result<Vec<Tensor>> {
+        let mut out = Vec::with_capacity(tokenized.windows.len());
+        for w in &tokenized.windows {
+            let m = w.codes.len();
+            let levels = w.codes.first().map_or(0, Vec::len);
+            if m == 0 || levels == 0 || w.codes.iter().any(|c| c.len() != levels) {
+                return Err(LlmError::Invalid(
+                    "Beat window without a rectangular code grid".into(),
+                ));
+            }
+            let flat: Vec<u32> = w.codes.iter().flatten().copied().collect();
+            let codes = Tensor::from_vec(flat, (1, m, levels), beat.device())?;
+            let q = beat.codes_to_quantized(&codes)?.squeeze(0)?;
+            out.push(self.project_signal(&q)?);
+        }
+        Ok(out)
     }
 }
 
@@ -301,7 +364,10 @@ fn load_projector(path: &Path, hidden: usize, dev: &Device) -> Result<Option<Sig
         return Err(LlmError::bad(
             path,
             "signal_proj",
-            format!("projects to {} but the language model is {hidden} wide", proj.hidden()),
+            format!(
+                "projects to {} but the language model is {hidden} wide",
+                proj.hidden()
+            ),
         ));
     }
     Ok(Some(proj))

@@ -141,7 +141,11 @@ impl ChatTemplate {
             }
             ChatTemplate::ChatMl | ChatTemplate::Qwen3 => {
                 for m in messages {
-                    s.push_str(&format!("<|im_start|>{}\n{}<|im_end|>\n", role_name(m.role), m.content));
+                    s.push_str(&format!(
+                        "<|im_start|>{}\n{}<|im_end|>\n",
+                        role_name(m.role),
+                        m.content
+                    ));
                 }
                 s.push_str("<|im_start|>assistant\n");
                 if self == ChatTemplate::Qwen3 {
@@ -226,12 +230,19 @@ impl Grounding {
             _ => None,
         };
         Self {
-            leads: rec.leads.iter().map(|l| l.label.name().to_string()).collect(),
+            leads: rec
+                .leads
+                .iter()
+                .map(|l| l.label.name().to_string())
+                .collect(),
             duration_s: rec.duration_s(),
             sampling_rate_hz: rec.leads.first().map_or(0.0, |l| l.sampling_rate_hz),
             age_years: rec.patient.age_years,
             sex,
-            measurements: rec.device_measurements.clone().map(|m| (m, "device".to_string())),
+            measurements: rec
+                .device_measurements
+                .clone()
+                .map(|m| (m, "device".to_string())),
             statements: rec.device_statements.clone(),
             annotations: rec
                 .annotations
@@ -303,7 +314,11 @@ impl Grounding {
         if !self.annotations.is_empty() {
             s.push_str("Annotations by the user:\n");
             for a in &self.annotations {
-                let lead = a.lead.as_ref().map(|l| format!(" lead {}", l.name())).unwrap_or_default();
+                let lead = a
+                    .lead
+                    .as_ref()
+                    .map(|l| format!(" lead {}", l.name()))
+                    .unwrap_or_default();
                 if a.duration_s > 0.0 {
                     s.push_str(&format!(
                         "- {:.2}-{:.2} s{lead}: {}\n",
@@ -343,29 +358,52 @@ mod tests {
 
     #[test]
     fn templates_are_detected_from_jinja_text() {
-        assert_eq!(ChatTemplate::detect(Some("{{'<|im_start|>' + m}}"), "llama"), ChatTemplate::ChatMl);
-        assert_eq!(ChatTemplate::detect(Some("<|im_start|>{% if enable_thinking %}"), "x"), ChatTemplate::Qwen3);
-        assert_eq!(ChatTemplate::detect(Some("<|start_header_id|>"), "llama"), ChatTemplate::Llama3);
+        assert_eq!(
+            ChatTemplate::detect(Some("{{'<|im_start|>' + m}}"), "llama"),
+            ChatTemplate::ChatMl
+        );
+        assert_eq!(
+            ChatTemplate::detect(Some("<|im_start|>{% if enable_thinking %}"), "x"),
+            ChatTemplate::Qwen3
+        );
+        assert_eq!(
+            ChatTemplate::detect(Some("<|start_header_id|>"), "llama"),
+            ChatTemplate::Llama3
+        );
         assert_eq!(ChatTemplate::detect(None, "phi3"), ChatTemplate::Phi3);
         assert_eq!(ChatTemplate::detect(None, "llama"), ChatTemplate::Llama2);
     }
 
     #[test]
     fn phi3_template_opens_the_assistant_turn() {
-        let m = [Message::new(Role::System, "S"), Message::new(Role::User, "Q")];
-        assert_eq!(ChatTemplate::Phi3.render(&m), "<|system|>\nS<|end|>\n<|user|>\nQ<|end|>\n<|assistant|>\n");
+        let m = [
+            Message::new(Role::System, "S"),
+            Message::new(Role::User, "Q"),
+        ];
+        assert_eq!(
+            ChatTemplate::Phi3.render(&m),
+            "<|system|>\nS<|end|>\n<|user|>\nQ<|end|>\n<|assistant|>\n"
+        );
         assert_eq!(
             ChatTemplate::Qwen3.render(&m),
             "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
         );
-        assert_eq!(ChatTemplate::Llama2.render(&m), "[INST] <<SYS>>\nS\n<</SYS>>\n\nQ [/INST]");
+        assert_eq!(
+            ChatTemplate::Llama2.render(&m),
+            "[INST] <<SYS>>\nS\n<</SYS>>\n\nQ [/INST]"
+        );
     }
 
     #[test]
     fn grounding_names_the_qtc_formula_and_skips_rejected_statements() {
-        let mut m = Measurements::default();
-        m.hr = Some(ecg::Bpm(72.0));
-        m.qtc.fridericia = Some(ecg::Millis(431.0));
+        let m = Measurements {
+            hr: Some(ecg::Bpm(72.0)),
+            qtc: ecg::QtcSet {
+                fridericia: Some(ecg::Millis(431.0)),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         let mut rejected = ecg::Statement::from_device("Atrial fibrillation");
         rejected.state = StatementState::Rejected;
         let g = Grounding {
@@ -374,7 +412,11 @@ mod tests {
             sampling_rate_hz: 500.0,
             measurements: Some((m, "device".into())),
             statements: vec![ecg::Statement::from_device("Sinus rhythm"), rejected],
-            annotations: vec![Annotation::point(2.5, ecg::AnnotationKind::Note, "ectopic?")],
+            annotations: vec![Annotation::point(
+                2.5,
+                ecg::AnnotationKind::Note,
+                "ectopic?",
+            )],
             ..Default::default()
         };
         let t = g.to_text();

@@ -32,7 +32,11 @@ pub struct InstalledModel {
 /// (`$XDG_DATA_HOME/heartlens/models`, `~/.local/share/heartlens/models`,
 /// `~/Library/Application Support/heartlens/models`, `%APPDATA%\heartlens\models`).
 pub fn default_models_dir() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(h) = env("HEARTLENS_HOME") {
         return Some(h.join("models"));
     }
@@ -90,7 +94,10 @@ impl Registry {
         if is_plain_name(name) && p.join(MANIFEST_FILE).is_file() {
             Ok(p)
         } else {
-            Err(LlmError::Invalid(format!("no model named {name:?} in {}", self.dir.display())))
+            Err(LlmError::Invalid(format!(
+                "no model named {name:?} in {}",
+                self.dir.display()
+            )))
         }
     }
 
@@ -101,7 +108,10 @@ impl Registry {
         }
         let p = self.dir.join(name);
         if !p.is_dir() {
-            return Err(LlmError::Invalid(format!("no model named {name:?} in {}", self.dir.display())));
+            return Err(LlmError::Invalid(format!(
+                "no model named {name:?} in {}",
+                self.dir.display()
+            )));
         }
         std::fs::remove_dir_all(&p).map_err(|e| LlmError::io(&p, e))
     }

@@ -39,7 +39,7 @@ pub struct TextTokenizer {
 
 #[derive(Debug, Clone)]
 enum Inner {
-    Spm(Spm),
+    Spm(Box<Spm>),
     Hf(Box<tokenizers::Tokenizer>),
 }
 
@@ -60,7 +60,13 @@ impl TextTokenizer {
         let get = |k: &str| ct.metadata.get(k);
         let model = get("tokenizer.ggml.model")
             .and_then(|v| v.to_string().ok())
-            .ok_or_else(|| LlmError::bad(path, "tokenizer.ggml.model", "missing: no tokenizer in this GGUF"))?
+            .ok_or_else(|| {
+                LlmError::bad(
+                    path,
+                    "tokenizer.ggml.model",
+                    "missing: no tokenizer in this GGUF",
+                )
+            })?
             .clone();
         let tokens: Vec<String> = get("tokenizer.ggml.tokens")
             .and_then(|v| v.to_vec().ok())
@@ -70,27 +76,54 @@ impl TextTokenizer {
             .collect();
         let n = tokens.len();
         let types: Vec<i32> = match get("tokenizer.ggml.token_type").and_then(|v| v.to_vec().ok()) {
-            Some(v) if v.len() == n => v.iter().map(|t| t.to_i32().unwrap_or(TYPE_NORMAL)).collect(),
-            Some(_) => return Err(LlmError::bad(path, "tokenizer.ggml.token_type", "length differs from tokens")),
+            Some(v) if v.len() == n => v
+                .iter()
+                .map(|t| t.to_i32().unwrap_or(TYPE_NORMAL))
+                .collect(),
+            Some(_) => {
+                return Err(LlmError::bad(
+                    path,
+                    "tokenizer.ggml.token_type",
+                    "length differs from tokens",
+                ));
+            }
             None => vec![TYPE_NORMAL; n],
         };
-        let id = |k: &str| get(k).and_then(|v| v.to_u32().ok()).filter(|&i| (i as usize) < n);
+        let id = |k: &str| {
+            get(k)
+                .and_then(|v| v.to_u32().ok())
+                .filter(|&i| (i as usize) < n)
+        };
         let bos = id("tokenizer.ggml.bos_token_id");
         let eos: Vec<u32> = id("tokenizer.ggml.eos_token_id").into_iter().collect();
-        let specials = specials_from(tokens.iter().zip(&types).enumerate().filter_map(|(i, (t, ty))| {
-            (*ty == TYPE_CONTROL || *ty == TYPE_USER_DEFINED).then(|| (t.clone(), i as u32))
-        }));
+        let specials = specials_from(
+            tokens
+                .iter()
+                .zip(&types)
+                .enumerate()
+                .filter(|(_, (_, ty))| **ty == TYPE_CONTROL || **ty == TYPE_USER_DEFINED)
+                .map(|(i, (t, _))| (t.clone(), i as u32)),
+        );
         let inner = match model.as_str() {
             "llama" => {
-                let scores: Vec<f32> = match get("tokenizer.ggml.scores").and_then(|v| v.to_vec().ok()) {
-                    Some(v) if v.len() == n => v.iter().map(|s| s.to_f32().unwrap_or(0.0)).collect(),
-                    _ => return Err(LlmError::bad(path, "tokenizer.ggml.scores", "missing or wrong length")),
-                };
+                let scores: Vec<f32> =
+                    match get("tokenizer.ggml.scores").and_then(|v| v.to_vec().ok()) {
+                        Some(v) if v.len() == n => {
+                            v.iter().map(|s| s.to_f32().unwrap_or(0.0)).collect()
+                        }
+                        _ => {
+                            return Err(LlmError::bad(
+                                path,
+                                "tokenizer.ggml.scores",
+                                "missing or wrong length",
+                            ));
+                        }
+                    };
                 let add_prefix = get("tokenizer.ggml.add_space_prefix")
                     .and_then(|v| v.to_bool().ok())
                     .unwrap_or(true);
                 let unk = id("tokenizer.ggml.unknown_token_id").unwrap_or(0);
-                Inner::Spm(Spm::new(tokens, scores, types, unk, add_prefix))
+                Inner::Spm(Box::new(Spm::new(tokens, scores, types, unk, add_prefix)))
             }
             "gpt2" => {
                 let merges: Vec<(String, String)> = get("tokenizer.ggml.merges")
@@ -109,7 +142,9 @@ impl TextTokenizer {
                 return Err(LlmError::bad(
                     path,
                     "tokenizer.ggml.model",
-                    format!("{other} vocabularies are not supported; put a tokenizer.json beside the model"),
+                    format!(
+                        "{other} vocabularies are not supported; put a tokenizer.json beside the model"
+                    ),
                 ));
             }
         };
@@ -239,7 +274,9 @@ impl TextTokenizer {
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
         match &self.inner {
             Inner::Spm(s) => Ok(s.decode(ids)),
-            Inner::Hf(t) => t.decode(ids, true).map_err(|e| LlmError::Tokenizer(e.to_string())),
+            Inner::Hf(t) => t
+                .decode(ids, true)
+                .map_err(|e| LlmError::Tokenizer(e.to_string())),
         }
     }
 }
@@ -258,7 +295,7 @@ fn byte_level_bpe(
 ) -> Result<tokenizers::Tokenizer> {
     use tokenizers::models::bpe::BPE;
     use tokenizers::pre_tokenizers::byte_level::ByteLevel;
-    let vocab: HashMap<String, u32> = tokens
+    let vocab: tokenizers::models::bpe::Vocab = tokens
         .iter()
         .enumerate()
         .map(|(i, t)| (t.clone(), i as u32))
@@ -278,8 +315,54 @@ fn byte_level_bpe(
     Ok(tk)
 }
 
+/// A symbol of the SentencePiece merge: a byte range of the normalised text.
+#[derive(Debug, Clone, Copy)]
+struct Sym {
+    start: usize,
+    len: usize,
+    prev: Option<usize>,
+    next: Option<usize>,
+}
+
+/// A candidate merge of `left` and its successor (`len` = merged byte length when pushed).
+#[derive(Debug, Clone, Copy)]
+struct Bigram {
+    score: f32,
+    left: usize,
+    len: usize,
+}
+
+impl PartialEq for Bigram {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Bigram {}
+
+impl PartialOrd for Bigram {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Bigram {
+    /// Higher score first, then the leftmost.
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&o.score)
+            .then_with(|| o.left.cmp(&self.left))
+    }
+}
+
 impl Spm {
-    fn new(pieces: Vec<String>, scores: Vec<f32>, types: Vec<i32>, unk: u32, add_prefix: bool) -> Self {
+    fn new(
+        pieces: Vec<String>,
+        scores: Vec<f32>,
+        types: Vec<i32>,
+        unk: u32,
+        add_prefix: bool,
+    ) -> Self {
         let mut index = HashMap::with_capacity(pieces.len());
         let mut byte_ids = [None; 256];
         for (i, p) in pieces.iter().enumerate() {
@@ -307,47 +390,74 @@ impl Spm {
         }
     }
 
-    /// Score of the merged piece `a + b`, if it is a normal vocabulary piece.
-    fn pair_score(&self, a: &str, b: &str) -> Option<f32> {
-        let mut s = String::with_capacity(a.len() + b.len());
-        s.push_str(a);
-        s.push_str(b);
-        let id = *self.index.get(&s)? as usize;
-        (self.types.get(id) != Some(&TYPE_CONTROL)).then(|| self.scores[id])
-    }
-
     fn encode(&self, text: &str, at_start: bool, out: &mut Vec<u32>) {
         let mut norm = String::with_capacity(text.len() + 3);
         if at_start && self.add_prefix {
             norm.push('▁');
         }
         norm.push_str(&text.replace(' ', "▁"));
-        let mut syms: Vec<String> = norm.chars().map(String::from).collect();
-        // (2) greedy merges by score; `scores[i]` is the merge of syms[i] and syms[i + 1].
-        let mut scores: Vec<Option<f32>> = syms.windows(2).map(|w| self.pair_score(&w[0], &w[1])).collect();
-        loop {
-            let mut best: Option<(usize, f32)> = None;
-            for (i, s) in scores.iter().enumerate() {
-                if let Some(s) = *s {
-                    if best.is_none_or(|(_, b)| s > b) {
-                        best = Some((i, s));
-                    }
-                }
-            }
-            let Some((i, _)) = best else { break };
-            let right = syms.remove(i + 1);
-            syms[i].push_str(&right);
-            scores.remove(i);
-            if i < scores.len() {
-                scores[i] = self.pair_score(&syms[i], &syms[i + 1]);
-            }
-            if i > 0 {
-                scores[i - 1] = self.pair_score(&syms[i - 1], &syms[i]);
-            }
+        // (2) greedy merges by score, leftmost first on ties, with a heap over adjacent pairs and
+        // a linked list of symbols (byte ranges of `norm`), as llama.cpp: O(n log n).
+        let mut syms: Vec<Sym> = Vec::with_capacity(norm.len());
+        for (i, (start, c)) in norm.char_indices().enumerate() {
+            syms.push(Sym {
+                start,
+                len: c.len_utf8(),
+                prev: i.checked_sub(1),
+                next: Some(i + 1),
+            });
         }
+        if let Some(last) = syms.last_mut() {
+            last.next = None;
+        }
+        let mut heap = std::collections::BinaryHeap::new();
+        let push = |heap: &mut std::collections::BinaryHeap<Bigram>, syms: &[Sym], left: usize| {
+            let Some(right) = syms[left].next else { return };
+            let (a, b) = (&syms[left], &syms[right]);
+            let piece = &norm[a.start..b.start + b.len];
+            if let Some(&id) = self
+                .index
+                .get(piece)
+                .filter(|&&id| self.types[id as usize] != TYPE_CONTROL)
+            {
+                heap.push(Bigram {
+                    score: self.scores[id as usize],
+                    left,
+                    len: piece.len(),
+                });
+            }
+        };
+        for i in 0..syms.len().saturating_sub(1) {
+            push(&mut heap, &syms, i);
+        }
+        while let Some(bg) = heap.pop() {
+            let left = bg.left;
+            let Some(right) = syms[left].next else {
+                continue;
+            };
+            // stale entry: one side was merged since it was pushed
+            if syms[left].len == 0 || syms[left].len + syms[right].len != bg.len {
+                continue;
+            }
+            syms[left].len += syms[right].len;
+            syms[right].len = 0;
+            syms[left].next = syms[right].next;
+            if let Some(n) = syms[right].next {
+                syms[n].prev = Some(left);
+            }
+            if let Some(p) = syms[left].prev {
+                push(&mut heap, &syms, p);
+            }
+            push(&mut heap, &syms, left);
+        }
+        let pieces: Vec<&str> = syms
+            .iter()
+            .filter(|s| s.len > 0)
+            .map(|s| &norm[s.start..s.start + s.len])
+            .collect();
         // (3) pieces to ids, byte fallback for the rest.
-        for s in syms {
-            match self.index.get(&s) {
+        for s in pieces {
+            match self.index.get(s) {
                 Some(&id) => out.push(id),
                 None => {
                     for b in s.bytes() {

@@ -18,10 +18,15 @@ fn llm(rel: &str) -> PathBuf {
 const LLAMA: &str = "tiny_random_llama_gguf/llama-2-tiny-random.gguf";
 
 fn grounding() -> Grounding {
-    let mut m = ecg::Measurements::default();
-    m.hr = Some(ecg::Bpm(64.0));
-    m.qt = Some(ecg::Millis(400.0));
-    m.qtc.bazett = Some(ecg::Millis(413.0));
+    let m = ecg::Measurements {
+        hr: Some(ecg::Bpm(64.0)),
+        qt: Some(ecg::Millis(400.0)),
+        qtc: ecg::QtcSet {
+            bazett: Some(ecg::Millis(413.0)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     Grounding {
         leads: ["I", "II", "V1"].map(String::from).to_vec(),
         duration_s: 10.0,
@@ -39,7 +44,10 @@ fn llama2_vocabulary_from_gguf_gives_llama2_ids() {
     let ct = candle::quantized::gguf_file::Content::read(&mut f).unwrap();
     let tok = TextTokenizer::from_gguf(&ct, &p).unwrap();
     // Llama-2: "▁Hello" 15043, "▁world" 3186 (README of shared/vectors, deviation 4).
-    assert_eq!(tok.encode("Hello world", true).unwrap(), vec![1, 15043, 3186]);
+    assert_eq!(
+        tok.encode("Hello world", true).unwrap(),
+        vec![1, 15043, 3186]
+    );
     assert_eq!(tok.decode(&[1, 15043, 3186]).unwrap(), "Hello world");
     // characters outside the vocabulary fall back to bytes and decode back
     let text = "QTc 413 ms ≥ 𝔔";
@@ -65,7 +73,10 @@ fn tiny_llama_gguf_answers_in_grounded_mode_on_the_engine_thread() {
     let mut answer = None;
     for ev in job.events {
         match ev {
-            Event::Started { mode, prompt_tokens } => {
+            Event::Started {
+                mode,
+                prompt_tokens,
+            } => {
                 assert_eq!(mode, Mode::Grounded);
                 assert!(prompt_tokens > 50, "the tracing is in the prompt");
             }
@@ -84,8 +95,14 @@ fn tiny_llama_gguf_answers_in_grounded_mode_on_the_engine_thread() {
     // a long conversation drops its oldest turns instead of failing
     let mut long = req.clone();
     for i in 0..400 {
-        long.history.push(Message::new(Role::User, format!("question {i} about the ST segment in lead V{}", i % 6 + 1)));
-        long.history.push(Message::new(Role::Assistant, "I cannot see the tracing itself.".to_string()));
+        long.history.push(Message::new(
+            Role::User,
+            format!("question {i} about the ST segment in lead V{}", i % 6 + 1),
+        ));
+        long.history.push(Message::new(
+            Role::Assistant,
+            "I cannot see the tracing itself.".to_string(),
+        ));
     }
     long.max_tokens = 4;
     let a = engine.submit(long).unwrap().wait().unwrap();
@@ -96,10 +113,14 @@ fn tiny_llama_gguf_answers_in_grounded_mode_on_the_engine_thread() {
 fn qwen3_tokenizer() -> (TextTokenizer, String) {
     let gz = std::fs::read(llm("qwen3_tokenizer/tokenizer.json.gz")).unwrap();
     let mut json = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut json).unwrap();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut json)
+        .unwrap();
     let tok = TextTokenizer::from_json_bytes(&json, Path::new("tokenizer.json")).unwrap();
-    let cfg: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(llm("qwen3_tokenizer/tokenizer_config.json")).unwrap()).unwrap();
+    let cfg: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(llm("qwen3_tokenizer/tokenizer_config.json")).unwrap(),
+    )
+    .unwrap();
     (tok, cfg["chat_template"].as_str().unwrap().to_string())
 }
 
@@ -108,7 +129,10 @@ fn qwen3_tokenizer_json_and_chat_template_render_a_grounded_prompt() {
     let (tok, template) = qwen3_tokenizer();
     let t = ChatTemplate::detect(Some(&template), "qwen3");
     assert_eq!(t, ChatTemplate::Qwen3);
-    let msgs = [grounding().system_message(), Message::new(Role::User, "Is the QTc prolonged?")];
+    let msgs = [
+        grounding().system_message(),
+        Message::new(Role::User, "Is the QTc prolonged?"),
+    ];
     let text = t.render(&msgs);
     assert!(text.contains("QTc (Bazett): 413 ms"));
     let ids = tok.encode(&text, false).unwrap();
@@ -118,9 +142,15 @@ fn qwen3_tokenizer_json_and_chat_template_render_a_grounded_prompt() {
     assert_eq!(ids[0], im_start);
     assert_eq!(ids.iter().filter(|&&i| i == im_start).count(), 3);
     assert_eq!(ids.iter().filter(|&&i| i == im_end).count(), 2);
-    let stops: Vec<u32> = t.stop_texts().iter().filter_map(|s| tok.token_id(s)).collect();
+    let stops: Vec<u32> = t
+        .stop_texts()
+        .iter()
+        .filter_map(|s| tok.token_id(s))
+        .collect();
     assert!(stops.contains(&im_end));
     // decoding skips the specials and gives the text back
-    let plain = tok.decode(&tok.encode("Sinus rhythm, 64 bpm.", false).unwrap()).unwrap();
+    let plain = tok
+        .decode(&tok.encode("Sinus rhythm, 64 bpm.", false).unwrap())
+        .unwrap();
     assert_eq!(plain, "Sinus rhythm, 64 bpm.");
 }

@@ -28,8 +28,14 @@ fn sources() -> HeartcareSources {
 }
 
 fn reference() -> (Tensor, Vec<u32>) {
-    let v = candle::safetensors::load(data("vectors/phi3/phi3_vectors.safetensors"), &Device::Cpu).unwrap();
-    let ids = v["lora_merged.c.generated_ids"].to_vec1::<i64>().unwrap().into_iter().map(|i| i as u32).collect();
+    let v = candle::safetensors::load(data("vectors/phi3/phi3_vectors.safetensors"), &Device::Cpu)
+        .unwrap();
+    let ids = v["lora_merged.c.generated_ids"]
+        .to_vec1::<i64>()
+        .unwrap()
+        .into_iter()
+        .map(|i| i as u32)
+        .collect();
     (v["b.inputs_embeds"].narrow(0, 1, 20).unwrap(), ids)
 }
 
@@ -43,31 +49,46 @@ fn answer(dir: &Path) -> Vec<u32> {
         max_tokens: 24,
         ..Default::default()
     };
-    generate(&mut m, &req, &AtomicBool::new(false), |_| {}).unwrap().token_ids
+    generate(&mut m, &req, &AtomicBool::new(false), |_| {})
+        .unwrap()
+        .token_ids
 }
 
 #[test]
 fn imported_heartcaregpt_reproduces_the_merged_lora_greedy_ids() {
     let tmp = tempfile::tempdir().unwrap();
     let mut stages = Vec::new();
-    let m = import_heartcaregpt(&sources(), Quantization::F32, tmp.path(), "hc-f32", |p| stages.push(p.stage)).unwrap();
+    let m = import_heartcaregpt(&sources(), Quantization::F32, tmp.path(), "hc-f32", |p| {
+        stages.push(p.stage)
+    })
+    .unwrap();
     assert!(stages.iter().any(|s| s == "merging LoRA") && stages.last().unwrap() == "done");
     assert_eq!(m.kind, ModelKind::HeartcareGpt);
-    assert_eq!(m.tensors["model.gguf"]["blk.0.attn_qkv.weight"].shape, vec![96, 32]);
-    assert_eq!(m.tensors["projectors.safetensors"]["signal_proj.0.weight"].shape, vec![32, 128]);
+    assert_eq!(
+        m.tensors["model.gguf"]["blk.0.attn_qkv.weight"].shape,
+        vec![96, 32]
+    );
+    assert_eq!(
+        m.tensors["projectors.safetensors"]["signal_proj.0.weight"].shape,
+        vec![32, 128]
+    );
     assert_eq!(m.gguf.sha256.len(), 64);
     let (_, expected) = reference();
     assert_eq!(answer(&tmp.path().join("hc-f32")), expected);
 
     // Q8_0 of the merged weights: same greedy path (top-1 gaps ≥ 0.024).
-    let q = import_heartcaregpt(&sources(), Quantization::Q8_0, tmp.path(), "hc-q8", |_| {}).unwrap();
+    let q =
+        import_heartcaregpt(&sources(), Quantization::Q8_0, tmp.path(), "hc-q8", |_| {}).unwrap();
     assert_eq!(q.quantization, "Q8_0");
     assert_eq!(q.tensors["model.gguf"]["token_embd.weight"].dtype, "Q8_0");
     assert_eq!(answer(&tmp.path().join("hc-q8")), expected);
 
     let reg = Registry::new(tmp.path());
     let listed = reg.list().unwrap();
-    assert_eq!(listed.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["hc-f32", "hc-q8"]);
+    assert_eq!(
+        listed.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["hc-f32", "hc-q8"]
+    );
     assert!(listed[1].bytes < listed[0].bytes);
     // a tampered file is refused before loading
     let proj = tmp.path().join("hc-q8/projectors.safetensors");
@@ -75,12 +96,15 @@ fn imported_heartcaregpt_reproduces_the_merged_lora_greedy_ids() {
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&proj, bytes).unwrap();
-    let err = ChatModel::open(&tmp.path().join("hc-q8"), OpenOptions::default()).unwrap_err().to_string();
+    let err = ChatModel::open(&tmp.path().join("hc-q8"), OpenOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("sha256") && err.contains("re-import"), "{err}");
     reg.remove("hc-q8").unwrap();
     assert_eq!(reg.list().unwrap().len(), 1);
     // names are unique
-    let err = import_heartcaregpt(&sources(), Quantization::F32, tmp.path(), "hc-f32", |_| {}).unwrap_err();
+    let err = import_heartcaregpt(&sources(), Quantization::F32, tmp.path(), "hc-f32", |_| {})
+        .unwrap_err();
     assert!(err.to_string().contains("already installed"));
 }
 
@@ -89,22 +113,51 @@ fn truncated_checkpoints_are_reported_with_their_path() {
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("base");
     std::fs::create_dir(&base).unwrap();
-    std::fs::copy(data("vectors/phi3/tiny_phi3/config.json"), base.join("config.json")).unwrap();
+    std::fs::copy(
+        data("vectors/phi3/tiny_phi3/config.json"),
+        base.join("config.json"),
+    )
+    .unwrap();
     let st = std::fs::read(data("vectors/phi3/tiny_phi3/model.safetensors")).unwrap();
     std::fs::write(base.join("model.safetensors"), &st[..st.len() / 2]).unwrap();
-    let src = HeartcareSources { base: base.clone(), ..sources() };
-    let err = import_heartcaregpt(&src, Quantization::Q8_0, &tmp.path().join("models"), "x", |_| {})
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("model.safetensors") && err.contains("truncated"), "{err}");
-    assert!(Registry::new(tmp.path().join("models")).list().unwrap().is_empty(), "nothing half-installed");
+    let src = HeartcareSources {
+        base: base.clone(),
+        ..sources()
+    };
+    let err = import_heartcaregpt(
+        &src,
+        Quantization::Q8_0,
+        &tmp.path().join("models"),
+        "x",
+        |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("model.safetensors") && err.contains("truncated"),
+        "{err}"
+    );
+    assert!(
+        Registry::new(tmp.path().join("models"))
+            .list()
+            .unwrap()
+            .is_empty(),
+        "nothing half-installed"
+    );
 
     let gguf = std::fs::read(data("vectors/phi3/gguf/tiny_phi3_q8_0.gguf")).unwrap();
     let cut = tmp.path().join("cut.gguf");
     std::fs::write(&cut, &gguf[..gguf.len() - 1000]).unwrap();
-    let err = ChatModel::open(&cut, OpenOptions::default()).unwrap_err().to_string();
-    assert!(err.contains("cut.gguf") && err.contains("truncated"), "{err}");
-    let err = ChatModel::open(&base.join("config.json"), OpenOptions::default()).unwrap_err().to_string();
+    let err = ChatModel::open(&cut, OpenOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cut.gguf") && err.contains("truncated"),
+        "{err}"
+    );
+    let err = ChatModel::open(&base.join("config.json"), OpenOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("GGUF"), "{err}");
 }
 

@@ -19,7 +19,11 @@ use candle_nn::VarBuilder;
 const TOL: f32 = 1e-5;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/vectors/")).join(name)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/vectors/"
+    ))
+    .join(name)
 }
 
 fn load(name: &str) -> HashMap<String, Tensor> {
@@ -46,7 +50,7 @@ fn max_abs(a: &Tensor, b: &Tensor) -> f32 {
 fn check(report: &mut Vec<String>, what: &str, got: &Tensor, want: &Tensor) {
     let d = max_abs(got, want);
     println!("{what:<40} max abs diff {d:.3e}");
-    if !(d <= TOL) {
+    if d.is_nan() || d > TOL {
         report.push(format!("{what}: max abs diff {d:e} > {TOL:e}"));
     }
 }
@@ -104,7 +108,9 @@ fn run_cases(cfg: &Config, weights: &[&str], vectors: &str, cases: &[&str]) {
         let got_codes = codes_as_i64(&out.codes.i(0).unwrap());
         let want_codes = get("indices").to_vec2::<i64>().unwrap();
         if got_codes != want_codes {
-            failures.push(format!("{tag}.indices differ: {got_codes:?} vs {want_codes:?}"));
+            failures.push(format!(
+                "{tag}.indices differ: {got_codes:?} vs {want_codes:?}"
+            ));
         }
         check(
             &mut failures,
@@ -113,15 +119,29 @@ fn run_cases(cfg: &Config, weights: &[&str], vectors: &str, cases: &[&str]) {
             &get("quantized"),
         );
         let recon = model.decode(&out.quantized).unwrap();
-        check(&mut failures, &format!("{tag}.recon"), &recon.i(0).unwrap(), &get("recon"));
+        check(
+            &mut failures,
+            &format!("{tag}.recon"),
+            &recon.i(0).unwrap(),
+            &get("recon"),
+        );
         let pred = model.predict(&out.encoder_queries).unwrap();
-        check(&mut failures, &format!("{tag}.pred"), &pred.i(0).unwrap(), &get("pred"));
+        check(
+            &mut failures,
+            &format!("{tag}.pred"),
+            &pred.i(0).unwrap(),
+            &get("pred"),
+        );
         for (name, p) in &proj {
             let y = p.forward(&out.quantized.i(0).unwrap()).unwrap();
             check(&mut failures, &format!("{tag}.{name}"), &y, &get(name));
         }
     }
-    assert!(failures.is_empty(), "parity failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "parity failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -138,7 +158,10 @@ fn beat_v3_matches_the_reference_on_every_case() {
 fn beat_v1_matches_the_reference_on_every_case() {
     run_cases(
         &Config::v1(),
-        &["beat/beat_v3_weights.safetensors", "beat/beat_v1_weights.safetensors"],
+        &[
+            "beat/beat_v3_weights.safetensors",
+            "beat/beat_v1_weights.safetensors",
+        ],
         "beat/beat_v1_vectors.safetensors",
         &["ptbxl_HR06000", "ludb_1", "rand_a", "rand_b"],
     );
@@ -163,9 +186,24 @@ fn beat_v3_multiwindow_t2000_matches_upstream_forward() {
         get("indices").to_vec2::<i64>().unwrap()
     );
     let mut failures = Vec::new();
-    check(&mut failures, "v3/multiwindow_T2000.quantized", &out.quantized.i(0).unwrap(), &get("quantized"));
-    check(&mut failures, "v3/multiwindow_T2000.recon", &out.recon.i(0).unwrap(), &get("recon"));
-    check(&mut failures, "v3/multiwindow_T2000.pred", &out.pred.i(0).unwrap(), &get("pred"));
+    check(
+        &mut failures,
+        "v3/multiwindow_T2000.quantized",
+        &out.quantized.i(0).unwrap(),
+        &get("quantized"),
+    );
+    check(
+        &mut failures,
+        "v3/multiwindow_T2000.recon",
+        &out.recon.i(0).unwrap(),
+        &get("recon"),
+    );
+    check(
+        &mut failures,
+        "v3/multiwindow_T2000.pred",
+        &out.pred.i(0).unwrap(),
+        &get("pred"),
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -179,7 +217,10 @@ fn a_batch_gives_the_same_codes_as_single_windows() {
     .unwrap();
     let v = load("beat/beat_v3_vectors.safetensors");
     let cases = ["ptbxl_HR06000", "ludb_1", "ludb_38", "rand_a", "rand_b"];
-    let inputs: Vec<Tensor> = cases.iter().map(|c| v[&format!("{c}.input")].clone()).collect();
+    let inputs: Vec<Tensor> = cases
+        .iter()
+        .map(|c| v[&format!("{c}.input")].clone())
+        .collect();
     let out = model.forward(&Tensor::stack(&inputs, 0).unwrap()).unwrap();
     for (i, c) in cases.iter().enumerate() {
         assert_eq!(
@@ -187,7 +228,12 @@ fn a_batch_gives_the_same_codes_as_single_windows() {
             v[&format!("{c}.indices")].to_vec2::<i64>().unwrap(),
             "{c}"
         );
-        assert!(max_abs(&out.encoder_queries.i(i).unwrap(), &v[&format!("{c}.encoder_queries")]) <= TOL);
+        assert!(
+            max_abs(
+                &out.encoder_queries.i(i).unwrap(),
+                &v[&format!("{c}.encoder_queries")]
+            ) <= TOL
+        );
     }
 }
 
@@ -198,7 +244,11 @@ fn the_real_inputs_are_the_preprocessing_model_inputs() {
     let v1 = load("beat/beat_v1_vectors.safetensors");
     for case in ["ptbxl_HR06000", "ludb_1", "ludb_38"] {
         let p = load(&format!("preprocess/{case}.safetensors"));
-        assert_eq!(max_abs(&p["model_input"], &v3[&format!("{case}.input")]), 0.0, "{case}");
+        assert_eq!(
+            max_abs(&p["model_input"], &v3[&format!("{case}.input")]),
+            0.0,
+            "{case}"
+        );
         if case != "ludb_38" {
             let w = p["v1_window_norm"].narrow(1, 0, 500).unwrap();
             assert_eq!(max_abs(&w, &v1[&format!("{case}.input")]), 0.0, "{case}");
@@ -216,7 +266,10 @@ fn a_missing_tensor_is_an_error_naming_it() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("sequence_to_tokens.1.weight") || err.contains("not found"), "{err}");
+    assert!(
+        err.contains("sequence_to_tokens.1.weight") || err.contains("not found"),
+        "{err}"
+    );
     // A v3 file under the v1 config fails on the first differently shaped tensor.
     let err = Beat::load(
         &Config::v1(),
@@ -226,4 +279,190 @@ fn a_missing_tensor_is_an_error_naming_it() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("latents") || err.contains("shape"), "{err}");
+}
+
+#[test]
+fn pytorch_checkpoints_load_like_safetensors() {
+    // `beat_v1_weights.pth` = torch.save(OrderedDict of the 6 v1 tensors, F16), written by
+    // bench/beat/make_pth.py the way the upstream training writes `tokenizer.pth`; mixed with
+    // the v3 safetensors, later keys win exactly as with two safetensors files.
+    let model = Beat::load(
+        &Config::v1(),
+        &[
+            data("beat/beat_v3_weights.safetensors"),
+            data("beat/beat_v1_weights.pth"),
+        ],
+        &Device::Cpu,
+    )
+    .unwrap();
+    let v = load("beat/beat_v1_vectors.safetensors");
+    let out = model
+        .forward(&v["ludb_1.input"].unsqueeze(0).unwrap())
+        .unwrap();
+    assert_eq!(
+        codes_as_i64(&out.codes.i(0).unwrap()),
+        v["ludb_1.indices"].to_vec2::<i64>().unwrap()
+    );
+    assert!(
+        max_abs(
+            &out.encoder_queries.i(0).unwrap(),
+            &v["ludb_1.encoder_queries"]
+        ) <= TOL
+    );
+
+    // A nested checkpoint {"state_dict": {"module.0.weight": ...}, "epoch": 3}.
+    let ts = ai::models::beat::read_checkpoint(&data("beat/signal_proj_h32_nested.pth")).unwrap();
+    let proj =
+        SignalProj::load(128, VarBuilder::from_tensors(ts, DType::F32, &Device::Cpu)).unwrap();
+    let v3 = load("beat/beat_v3_vectors.safetensors");
+    let y = proj.forward(&v3["rand_a.quantized"]).unwrap();
+    assert!(max_abs(&y, &v3["rand_a.signal_proj_h32"]) <= TOL);
+}
+
+#[test]
+fn a_file_that_is_not_a_checkpoint_is_an_error_naming_it() {
+    let err = ai::models::beat::read_checkpoint(&data("beat/README.md"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("README.md"), "{err}");
+}
+
+/// The `preprocess` record `case` as a Recording: 12 leads, 500 Hz, mV, f32 samples (what a
+/// reader produces).
+fn recording(case: &str, drop: Option<usize>) -> ecg::Recording {
+    let p = load(&format!("preprocess/{case}.safetensors"));
+    let raw = p["raw_500hz"]
+        .to_dtype(DType::F32)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
+    let leads = raw
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != drop)
+        .map(|(i, x)| {
+            ecg::Lead::new(
+                ecg::LeadLabel::STANDARD_12[i].name(),
+                500.0,
+                ecg::Unit::Millivolt,
+                ecg::Signal::from_physical(x),
+            )
+        })
+        .collect();
+    ecg::Recording::new(leads)
+}
+
+fn window_rows(input: &[f32], t: usize) -> Tensor {
+    Tensor::from_slice(input, (12, t), &Device::Cpu).unwrap()
+}
+
+#[test]
+fn the_pipeline_reproduces_the_reference_windows_and_codes() {
+    use ai::models::beat::Version;
+    use ai::tokenize::{TokenizeOptions, WindowMode, clean_leads, prepare_windows, tokenize};
+    let v3_model = Beat::load(
+        &Config::v3(),
+        &[data("beat/beat_v3_weights.safetensors")],
+        &Device::Cpu,
+    )
+    .unwrap();
+    let v3 = load("beat/beat_v3_vectors.safetensors");
+    // Window starts from shared/vectors/preprocess/meta.json (quality window, v3 and v1).
+    let mut failures = Vec::new();
+    for (case, start, v1_start) in [
+        ("ptbxl_HR06000", 672, 672),
+        ("ludb_1", 486, 673),
+        ("ludb_38", 0, 764),
+    ] {
+        let p = load(&format!("preprocess/{case}.safetensors"));
+        let cl = clean_leads(&recording(case, None)).unwrap();
+        assert_eq!(cl.leads.len(), 12);
+        assert_eq!(cl.leads[0].len(), 2500);
+        let w = prepare_windows(&cl, Version::V3, WindowMode::Start(start)).unwrap();
+        check(
+            &mut failures,
+            &format!("pipeline/{case}.model_input"),
+            &window_rows(&w[0].input, 1000),
+            &p["model_input"],
+        );
+        let w = prepare_windows(&cl, Version::V3, WindowMode::Centred).unwrap();
+        assert_eq!(w[0].start, 500);
+        let want = p["window_centred_norm"].narrow(1, 0, 1000).unwrap();
+        check(
+            &mut failures,
+            &format!("pipeline/{case}.centred"),
+            &window_rows(&w[0].input, 1000),
+            &want,
+        );
+        let w = prepare_windows(&cl, Version::V1, WindowMode::Start(v1_start)).unwrap();
+        let want = p["v1_window_norm"].narrow(1, 0, 500).unwrap();
+        check(
+            &mut failures,
+            &format!("pipeline/{case}.v1_input"),
+            &window_rows(&w[0].input, 500),
+            &want,
+        );
+
+        // End to end: Recording -> codes equal the reference codes of the same window.
+        let t = tokenize(
+            &v3_model,
+            &recording(case, None),
+            &TokenizeOptions {
+                mode: WindowMode::Start(start),
+            },
+        )
+        .unwrap();
+        let want = v3[&format!("{case}.indices")].to_vec2::<i64>().unwrap();
+        let got: Vec<Vec<i64>> = t.windows[0]
+            .codes
+            .iter()
+            .map(|r| r.iter().map(|&c| i64::from(c)).collect())
+            .collect();
+        if got != want {
+            failures.push(format!("{case}: end-to-end codes differ"));
+        }
+        assert!((t.windows[0].start_s - start as f64 / 250.0).abs() < 1e-12);
+
+        // The quality choice: reported, inside the record; printed next to NeuroKit's choice.
+        let best = prepare_windows(&cl, Version::V3, WindowMode::Best).unwrap();
+        println!(
+            "{case}: quality window start {} ({:?}); reference (NeuroKit averageQRS) {start}",
+            best[0].start, best[0].choice
+        );
+        assert!(best[0].start + 1500 <= 2500);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn split_mode_and_missing_leads_are_reported() {
+    use ai::tokenize::{TokenizeOptions, WindowChoice, WindowMode, tokenize};
+    let model = Beat::load(
+        &Config::v3(),
+        &[data("beat/beat_v3_weights.safetensors")],
+        &Device::Cpu,
+    )
+    .unwrap();
+    // Drop V3 (index 8).
+    let t = tokenize(
+        &model,
+        &recording("ludb_1", Some(8)),
+        &TokenizeOptions {
+            mode: WindowMode::Split,
+        },
+    )
+    .unwrap();
+    assert_eq!(t.missing_leads, vec!["V3".to_string()]);
+    assert_eq!(t.windows.len(), 3);
+    assert_eq!(t.windows[0].left_pad_s, 2.0);
+    assert_eq!(t.windows[0].start_s, 0.0);
+    assert_eq!(t.windows[1].start_s, 2.0);
+    assert_eq!(t.windows[2].start_s, 6.0);
+    assert!(t.windows.iter().all(|w| {
+        w.codes.len() == 20
+            && w.codes
+                .iter()
+                .all(|c| c.len() == 2 && c.iter().all(|&i| i < 512))
+    }));
+    assert!(t.windows.iter().all(|w| w.choice == WindowChoice::Split));
 }

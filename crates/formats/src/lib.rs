@@ -15,17 +15,27 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod aecg;
+mod csv;
+mod dicom;
 mod edf;
 mod error;
+mod ishne;
 mod mmap;
+mod mortara;
+mod muse;
 mod options;
+mod philips;
 mod registry;
 mod scp;
 mod source;
 mod wfdb;
+mod xml;
 
+pub use csv::writer::write as write_csv;
 pub use edf::writer::write as write_edf;
 pub use error::{Error, ErrorKind};
+pub use ishne::{crc_ccitt as ishne_crc_ccitt, write as write_ishne};
 pub use options::{Limits, OpenOptions};
 pub use registry::{Confidence, FORMATS, Format, probe};
 pub use source::Input;

@@ -40,7 +40,14 @@ pub trait Format: Sync {
 pub static FORMATS: &[&dyn Format] = &[
     &crate::wfdb::Wfdb,
     &crate::edf::Edf,
+    &crate::csv::Csv,
+    &crate::ishne::Ishne,
     &crate::scp::Scp,
+    &crate::aecg::Aecg,
+    &crate::dicom::Dicom,
+    &crate::mortara::Mortara,
+    &crate::muse::Muse,
+    &crate::philips::Philips,
 ];
 
 /// The most confident format for this input (ties broken by extension), if any says more than

@@ -283,7 +283,9 @@ pub(crate) fn parse(text: &str) -> Result<Element, Error> {
                 if stack.len() < 2 {
                     return Err(xml_err("unexpected end tag", pos));
                 }
-                let done = stack.pop().expect("stack has at least two elements (checked)");
+                let done = stack
+                    .pop()
+                    .expect("stack has at least two elements (checked)");
                 if let Some(parent) = stack.last_mut() {
                     parent.children.push(done);
                 }

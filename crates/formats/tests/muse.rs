@@ -49,7 +49,10 @@ fn check(file: &str, first3: &[(&str, [f64; 3])], ranges: &[(&str, f64, f64)]) -
         let v = mv(&rec, name);
         let min = v.iter().cloned().fold(f64::MAX, f64::min);
         let max = v.iter().cloned().fold(f64::MIN, f64::max);
-        assert!((min - lo).abs() < 6e-5 && (max - hi).abs() < 6e-5, "{name}: {min} {max}");
+        assert!(
+            (min - lo).abs() < 6e-5 && (max - hi).abs() < 6e-5,
+            "{name}: {min} {max}"
+        );
     }
     let mb = rec.median_beats.as_ref().expect("median beats");
     assert_eq!(mb.leads.len(), 12);
@@ -72,12 +75,20 @@ fn braveheart_example1_matches_reference_values() {
     assert_eq!(m.qtc.bazett.unwrap().0, 403.0);
     assert_eq!(m.qtc.fridericia.unwrap().0, 419.0);
     assert_eq!(
-        (m.axis.p.unwrap().0, m.axis.qrs.unwrap().0, m.axis.t.unwrap().0),
+        (
+            m.axis.p.unwrap().0,
+            m.axis.qrs.unwrap().0,
+            m.axis.t.unwrap().0
+        ),
         (51.0, 20.0, 40.0)
     );
     // Median fiducials in samples of the 600-sample median: QOnset 216 -> 0.432 s.
     let mb = rec.median_beats.as_ref().unwrap();
-    let on: Vec<f64> = mb.fiducials.iter().map(|a| (a.onset_s * 500.0).round()).collect();
+    let on: Vec<f64> = mb
+        .fiducials
+        .iter()
+        .map(|a| (a.onset_s * 500.0).round())
+        .collect();
     for w in [147.0, 200.0, 216.0, 264.0, 442.0] {
         assert!(on.contains(&w), "{w} in {on:?}");
     }
@@ -92,7 +103,10 @@ fn braveheart_example2_matches_reference_values() {
         &[("V3", -2.2204, 3.5819)],
     );
     let m = rec.device_measurements.as_ref().unwrap();
-    assert_eq!((m.hr.unwrap().0, m.pr.unwrap().0, m.qt.unwrap().0), (65.0, 184.0, 420.0));
+    assert_eq!(
+        (m.hr.unwrap().0, m.pr.unwrap().0, m.qt.unwrap().0),
+        (65.0, 184.0, 420.0)
+    );
     assert_eq!(m.qtc.bazett.unwrap().0, 437.0);
     assert_eq!(m.axis.qrs.unwrap().0, -2.0);
 }
@@ -101,20 +115,33 @@ fn braveheart_example2_matches_reference_values() {
 fn egm_muse_sinus_statements_demographics_and_wfdb_twin() {
     let rec = check(
         "egm_muse_sinus/muse-sinus.xml",
-        &[("I", [-0.0098, -0.0049, -0.0049]), ("V3", [0.0586, 0.0586, 0.0634])],
+        &[
+            ("I", [-0.0098, -0.0049, -0.0049]),
+            ("V3", [0.0586, 0.0586, 0.0634]),
+        ],
         &[("V4", -1.6738, 0.4246)],
     );
-    let texts: Vec<&str> = rec.device_statements.iter().map(|s| s.text.as_str()).collect();
+    let texts: Vec<&str> = rec
+        .device_statements
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
     for want in [
         "Normal Sinus rhythm",
         "Anterior infarct, age undetermined",
         "T wave abnormality, consider lateral ischemia",
         "Abnormal ECG",
     ] {
-        assert!(texts.iter().any(|t| t.contains(want)), "{want} in {texts:?}");
+        assert!(
+            texts.iter().any(|t| t.contains(want)),
+            "{want} in {texts:?}"
+        );
     }
     let m = rec.device_measurements.as_ref().unwrap();
-    assert_eq!((m.hr.unwrap().0, m.qrs.unwrap().0, m.qt.unwrap().0), (90.0, 86.0, 402.0));
+    assert_eq!(
+        (m.hr.unwrap().0, m.qrs.unwrap().0, m.qt.unwrap().0),
+        (90.0, 86.0, 402.0)
+    );
     assert_eq!(m.qtc.fridericia.unwrap().0, 460.0);
     assert_eq!(rec.patient.last_name.as_deref(), Some("DOE"));
     assert_eq!(rec.patient.sex, ecg::Sex::Male);
@@ -125,9 +152,25 @@ fn egm_muse_sinus_statements_demographics_and_wfdb_twin() {
     // EGM's WFDB export of the same ECG: first row (I, II, III, AVF, AVL, AVR, V1..V6) =
     // -10 5 15 10 -12 2 29 44 59 34 -29 -44. Its digits are the MUSE values in µV rounded to
     // integers (its header's "200/mV" gain does not match them), so compare that way.
-    let want = [("I", -10), ("II", 5), ("III", 15), ("aVF", 10), ("aVL", -12), ("aVR", 2), ("V1", 29), ("V2", 44), ("V3", 59), ("V4", 34), ("V5", -29), ("V6", -44)];
+    let want = [
+        ("I", -10),
+        ("II", 5),
+        ("III", 15),
+        ("aVF", 10),
+        ("aVL", -12),
+        ("aVR", 2),
+        ("V1", 29),
+        ("V2", 44),
+        ("V3", 59),
+        ("V4", 34),
+        ("V5", -29),
+        ("V6", -44),
+    ];
     for (name, adu) in want {
         let uv = lead(&rec, name).read_uv(0, 1).unwrap().unwrap()[0];
-        assert!((uv - f64::from(adu)).abs() <= 0.5 + 1e-3, "{name}: {uv} µV vs {adu}");
+        assert!(
+            (uv - f64::from(adu)).abs() <= 0.5 + 1e-3,
+            "{name}: {uv} µV vs {adu}"
+        );
     }
 }

@@ -16,7 +16,10 @@ fn lead<'a>(rec: &'a Recording, name: &str) -> &'a ecg::Lead {
 fn digital(rec: &Recording, name: &str) -> Vec<i32> {
     let l = lead(rec, name);
     let mut out = vec![0; l.n_samples()];
-    assert!(l.signal.read_digital(0, &mut out).unwrap(), "{name} has digital values");
+    assert!(
+        l.signal.read_digital(0, &mut out).unwrap(),
+        "{name} has digital values"
+    );
     out
 }
 
@@ -52,9 +55,15 @@ fn ecgtoolkit_example_matches_reference_values() {
     assert_eq!(rec.source.format, "SCP-ECG");
     assert_eq!(
         stored_names(&rec),
-        ["I", "II", "V1", "V2", "V3", "V4", "V5", "V6", "III", "aVR", "aVL", "aVF"]
+        [
+            "I", "II", "V1", "V2", "V3", "V4", "V5", "V6", "III", "aVR", "aVL", "aVF"
+        ]
     );
-    assert!(rec.leads.iter().all(|l| l.n_samples() == 5000 && l.sampling_rate_hz == 500.0));
+    assert!(
+        rec.leads
+            .iter()
+            .all(|l| l.n_samples() == 5000 && l.sampling_rate_hz == 500.0)
+    );
     let refs: [(&str, [f64; 3]); 4] = [
         ("I", [-0.005, -0.005, -0.005]),
         ("V2", [0.1375, 0.1325, 0.1275]),
@@ -84,7 +93,11 @@ fn ecgtoolkit_example_matches_reference_values() {
     assert_eq!(mb.leads.len(), 12);
     assert_eq!(mb.sampling_rate_hz, 500.0);
     // Median fiducials as SOURCES.md lists them (ms): P on 286, QRS on 434, T off 854.
-    let on: Vec<f64> = mb.fiducials.iter().map(|a| (a.onset_s * 1000.0).round()).collect();
+    let on: Vec<f64> = mb
+        .fiducials
+        .iter()
+        .map(|a| (a.onset_s * 1000.0).round())
+        .collect();
     for want in [286.0, 388.0, 434.0, 554.0, 854.0] {
         assert!(on.contains(&want), "{want} in {on:?}");
     }
@@ -104,18 +117,31 @@ fn welch_allyn_paediatric_lead_set_first_difference_600_hz() {
     assert_eq!(lead(&rec, "I").n_samples(), 6000);
     assert_close(&first3_mv(&rec, "I"), &[0.0712, 0.0825, 0.0938], 6e-5, "I");
     assert_close(&first3_mv(&rec, "V1"), &[0.3037, 0.3637, 0.42], 6e-5, "V1");
-    assert_close(&first3_mv(&rec, "V7"), &[0.0488, 0.0562, 0.0675], 6e-5, "V7");
+    assert_close(
+        &first3_mv(&rec, "V7"),
+        &[0.0488, 0.0562, 0.0675],
+        6e-5,
+        "V7",
+    );
     let m = rec.device_measurements.as_ref().unwrap();
     assert_eq!(m.hr.unwrap().0, 82.0);
     assert_eq!(m.rr.unwrap().0, 731.0);
     assert_eq!(m.qtc.bazett.unwrap().0, 401.0);
     assert_eq!(
-        (m.axis.p.unwrap().0, m.axis.qrs.unwrap().0, m.axis.t.unwrap().0),
+        (
+            m.axis.p.unwrap().0,
+            m.axis.qrs.unwrap().0,
+            m.axis.t.unwrap().0
+        ),
         (64.0, 49.0, 25.0)
     );
     // Swedish statements decoded (non-ASCII).
     assert!(rec.device_statements.iter().any(|s| s.text == "sinusrytm"));
-    assert!(rec.device_statements.iter().any(|s| s.text.contains("försiktighet")));
+    assert!(
+        rec.device_statements
+            .iter()
+            .any(|s| s.text.contains("försiktighet"))
+    );
 }
 
 #[test]
@@ -125,8 +151,18 @@ fn welch_allyn_adult_matches_reference_values() {
         stored_names(&rec),
         ["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"]
     );
-    assert_close(&first3_mv(&rec, "II"), &[-0.1087, -0.1275, -0.1462], 6e-5, "II");
-    assert_close(&first3_mv(&rec, "V4"), &[-0.1162, -0.1387, -0.1575], 6e-5, "V4");
+    assert_close(
+        &first3_mv(&rec, "II"),
+        &[-0.1087, -0.1275, -0.1462],
+        6e-5,
+        "II",
+    );
+    assert_close(
+        &first3_mv(&rec, "V4"),
+        &[-0.1162, -0.1387, -0.1575],
+        6e-5,
+        "V4",
+    );
     let v4: Vec<f64> = lead(&rec, "V4").read_uv(0, 6000).unwrap().unwrap();
     let max = v4.iter().cloned().fold(f64::MIN, f64::max) / 1000.0;
     assert!((max - 1.4025).abs() < 6e-5, "{max}");
@@ -156,29 +192,50 @@ fn burdick_reference_beat_subtraction_matches_parsescp_output() {
     );
     let want = parsescp_dat();
     // parsescp order: I, II, III, aVR, aVF, aVL, V1..V6; 5 µV units (200 adu/mV).
-    let order = ["I", "II", "III", "aVR", "aVF", "aVL", "V1", "V2", "V3", "V4", "V5", "V6"];
+    let order = [
+        "I", "II", "III", "aVR", "aVF", "aVL", "V1", "V2", "V3", "V4", "V5", "V6",
+    ];
     for (k, name) in order.iter().enumerate() {
         let l = lead(&rec, name);
         assert_eq!(l.n_samples(), 5000, "{name}");
         if !l.derived {
-            assert_eq!(l.signal.calibration().unwrap().gain, 0.2, "{name}: 5 µV per unit");
-            assert_eq!(digital(&rec, name), want[k], "{name}: every sample equals parsescp");
+            assert_eq!(
+                l.signal.calibration().unwrap().gain,
+                0.2,
+                "{name}: 5 µV per unit"
+            );
+            assert_eq!(
+                digital(&rec, name),
+                want[k],
+                "{name}: every sample equals parsescp"
+            );
         } else {
             // parsescp derives with integer division; ours is exact: within 0.5 unit.
             let uv = l.read_uv(0, 5000).unwrap().unwrap();
             let tol = if *name == "III" { 1e-3 } else { 0.5 + 1e-3 };
             for (j, (x, w)) in uv.iter().zip(&want[k]).enumerate() {
-                assert!((x / 5.0 - f64::from(*w)).abs() <= tol, "{name}[{j}]: {x} µV vs {w}");
+                assert!(
+                    (x / 5.0 - f64::from(*w)).abs() <= tol,
+                    "{name}[{j}]: {x} µV vs {w}"
+                );
             }
         }
     }
     let m = rec.device_measurements.as_ref().unwrap();
     assert_eq!(m.rr.unwrap().0, 869.0);
     assert_eq!(
-        (m.axis.p.unwrap().0, m.axis.qrs.unwrap().0, m.axis.t.unwrap().0),
+        (
+            m.axis.p.unwrap().0,
+            m.axis.qrs.unwrap().0,
+            m.axis.t.unwrap().0
+        ),
         (-18.0, -41.0, 118.0)
     );
-    let texts: Vec<&str> = rec.device_statements.iter().map(|s| s.text.as_str()).collect();
+    let texts: Vec<&str> = rec
+        .device_statements
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
     assert_eq!(
         texts,
         [
@@ -193,7 +250,14 @@ fn burdick_reference_beat_subtraction_matches_parsescp_output() {
     assert_eq!(rec.patient.age_years, Some(49.0));
     assert_eq!(rec.patient.sex, ecg::Sex::Male);
     // Median fiducials in ms (test.des): P on 40, P end 188, QRS on 210, QRS end 314, T end 656.
-    let on: Vec<f64> = rec.median_beats.as_ref().unwrap().fiducials.iter().map(|a| (a.onset_s * 1000.0).round()).collect();
+    let on: Vec<f64> = rec
+        .median_beats
+        .as_ref()
+        .unwrap()
+        .fiducials
+        .iter()
+        .map(|a| (a.onset_s * 1000.0).round())
+        .collect();
     for want in [40.0, 188.0, 210.0, 314.0, 656.0] {
         assert!(on.contains(&want), "{want} in {on:?}");
     }
@@ -206,7 +270,12 @@ fn contec_saturated_byte_counts_are_cut_with_warnings() {
     assert_eq!(lead(&rec, "I").sampling_rate_hz, 800.0);
     // The converter capped the 16-bit byte count at 32767 samples (65534 bytes) per lead.
     assert_eq!(lead(&rec, "I").n_samples(), 32767);
-    assert!(rec.source.warnings.iter().any(|w| w.field == "section 6 lead 1"));
+    assert!(
+        rec.source
+            .warnings
+            .iter()
+            .any(|w| w.field == "section 6 lead 1")
+    );
     // First digital row of the EDF/CSV twins: -20 -25 -5 23 -7 -15 0 ...
     let first: Vec<i32> = ["I", "II", "III", "aVR", "aVL", "aVF", "V1"]
         .iter()
@@ -229,5 +298,8 @@ fn healforce_non_compliant_file_fails_clearly() {
     assert_eq!(e.field.as_deref(), Some("file length"));
     assert_eq!(e.offset, Some(2));
     let msg = e.to_string();
-    assert!(msg.contains("62.SCP") && msg.contains("1928331264"), "{msg}");
+    assert!(
+        msg.contains("62.SCP") && msg.contains("1928331264"),
+        "{msg}"
+    );
 }

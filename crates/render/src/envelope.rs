@@ -8,24 +8,18 @@
 //!
 //! Cost: a window reads the samples it covers once. For the paper layouts that is the window
 //! (10 s at 25 mm/s), whatever the record's length; the overview layout of a Holter file covers
-//! hours per row, and there a [`MinMaxPyramid`] (built once per lead and cached by the
-//! renderer) answers each column from precomputed blocks instead, so the frame's cost depends
-//! on pixels, not on hours.
-//!
-//! This pyramid is the renderer's own until `signal::Pyramid` (issue #3) is published; the
-//! column computation above it does not care which one answers.
+//! hours per row, and there a [`signal::Pyramid`] (built once per lead and cached by the
+//! renderer) answers each column from precomputed buckets instead, so the frame's cost depends
+//! on pixels, not on hours. Column bounds are ours in both paths (sample `i` belongs to the
+//! column holding time `i / fs`), so the two paths give identical columns.
 
-use ecg::{Lead, SampleError, Signal};
+use ecg::{Lead, SampleError};
+use signal::Pyramid;
 
 /// Samples read per chunk (256 KiB of f32).
 const CHUNK: usize = 65_536;
 /// Above this many samples per column, a pyramid (when available) answers instead of the samples.
 pub(crate) const PYRAMID_THRESHOLD: f64 = 256.0;
-/// Samples summarised by one block of the pyramid's first level; each level is
-/// [`FANOUT`] times coarser.
-const LEVEL0_BLOCK: usize = 64;
-const FANOUT: usize = 16;
-
 /// What a cell draws, in pixels along x and millivolts along y.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Trace {
@@ -35,104 +29,15 @@ pub(crate) enum Trace {
     Columns(Vec<[f32; 2]>),
 }
 
-/// Min/max of consecutive blocks at several resolutions, for one signal.
-#[derive(Debug, Clone)]
-pub(crate) struct MinMaxPyramid {
-    /// `levels[k]` holds `[min, max]` per block of `LEVEL0_BLOCK * FANOUT^k` samples; NaN
-    /// samples are ignored, an all-NaN block is a NaN pair.
-    levels: Vec<Vec<[f32; 2]>>,
-    len: usize,
-}
-
-impl MinMaxPyramid {
-    /// Builds the pyramid by reading the signal once, in chunks.
-    pub(crate) fn build(signal: &Signal) -> Result<Self, SampleError> {
-        let len = signal.len();
-        let mut level0 = Vec::with_capacity(len / LEVEL0_BLOCK + 1);
-        let mut buf = vec![0.0f32; CHUNK];
-        let mut start = 0;
-        while start < len {
-            let n = CHUNK.min(len - start);
-            signal.read(start, &mut buf[..n])?;
-            for block in buf[..n].chunks(LEVEL0_BLOCK) {
-                level0.push(min_max(block.iter().copied()));
-            }
-            start += n;
-        }
-        let mut levels = vec![level0];
-        while levels.last().is_some_and(|l| l.len() > 1) {
-            let prev = levels.last().map(Vec::as_slice).unwrap_or_default();
-            let next: Vec<[f32; 2]> = prev.chunks(FANOUT).map(merge_all).collect();
-            levels.push(next);
-        }
-        Ok(Self { levels, len })
-    }
-
-    /// Min/max of samples `start..end`, from the coarsest blocks that fit plus samples read at
-    /// the ragged edges. Reads at most about `2 * LEVEL0_BLOCK` samples and visits
-    /// `2 * FANOUT` blocks per level.
-    fn range(&self, signal: &Signal, start: usize, end: usize, buf: &mut Vec<f32>) -> Result<[f32; 2], SampleError> {
-        let end = end.min(self.len);
-        if start >= end {
-            return Ok([f32::NAN, f32::NAN]);
-        }
-        let first_block = start.div_ceil(LEVEL0_BLOCK);
-        let last_block = end / LEVEL0_BLOCK; // exclusive
-        if first_block >= last_block {
-            return read_min_max(signal, start, end, buf);
-        }
-        let mut acc = read_min_max(signal, start, first_block * LEVEL0_BLOCK, buf)?;
-        acc = merge(acc, read_min_max(signal, last_block * LEVEL0_BLOCK, end, buf)?);
-        acc = merge(acc, self.blocks(0, first_block, last_block));
-        Ok(acc)
-    }
-
-    /// Min/max of level-`k` blocks `a..b`, recursing to coarser levels for the middle part.
-    fn blocks(&self, k: usize, a: usize, b: usize) -> [f32; 2] {
-        let level = &self.levels[k];
-        let b = b.min(level.len());
-        if a >= b {
-            return [f32::NAN, f32::NAN];
-        }
-        if k + 1 < self.levels.len() {
-            let (pa, pb) = (a.div_ceil(FANOUT), b / FANOUT);
-            if pa < pb {
-                let left = merge_all(&level[a..pa * FANOUT]);
-                let right = merge_all(&level[pb * FANOUT..b]);
-                return merge(merge(left, right), self.blocks(k + 1, pa, pb));
-            }
-        }
-        merge_all(&level[a..b])
-    }
-}
-
-fn min_max(values: impl Iterator<Item = f32>) -> [f32; 2] {
-    let mut acc = [f32::NAN, f32::NAN];
-    for v in values {
-        if v.is_nan() {
-            continue;
-        }
-        // f32::min/max ignore a NaN operand, so the first real value replaces the NaN start.
-        acc = [acc[0].min(v), acc[1].max(v)];
-    }
-    acc
-}
-
-fn merge(a: [f32; 2], b: [f32; 2]) -> [f32; 2] {
-    [a[0].min(b[0]), a[1].max(b[1])]
-}
-
-fn merge_all(blocks: &[[f32; 2]]) -> [f32; 2] {
-    blocks.iter().fold([f32::NAN, f32::NAN], |a, b| merge(a, *b))
-}
-
-fn read_min_max(signal: &Signal, start: usize, end: usize, buf: &mut Vec<f32>) -> Result<[f32; 2], SampleError> {
-    if start >= end {
-        return Ok([f32::NAN, f32::NAN]);
-    }
-    buf.resize(end - start, 0.0);
-    signal.read(start, buf)?;
-    Ok(min_max(buf.iter().copied()))
+/// Why a trace could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TraceError {
+    /// Reading samples failed.
+    #[error(transparent)]
+    Samples(#[from] SampleError),
+    /// The pyramid could not answer (it reads the edges of each span from the signal).
+    #[error(transparent)]
+    Pyramid(#[from] signal::Error),
 }
 
 /// The trace of `lead` for `n_cols` columns of `seconds_per_px` each, from `t0_s`, scaled to
@@ -143,8 +48,8 @@ pub(crate) fn trace(
     seconds_per_px: f64,
     n_cols: usize,
     mv_per_unit: f32,
-    pyramid: Option<&MinMaxPyramid>,
-) -> Result<Trace, SampleError> {
+    pyramid: Option<&Pyramid>,
+) -> Result<Trace, TraceError> {
     let fs = lead.sampling_rate_hz;
     let len = lead.n_samples();
     if !(fs.is_finite() && fs > 0.0) || len == 0 || n_cols == 0 {
@@ -178,9 +83,9 @@ pub(crate) fn trace(
     let scale = |[lo, hi]: [f32; 2]| [lo * mv_per_unit, hi * mv_per_unit];
     match pyramid {
         Some(p) if samples_per_px > PYRAMID_THRESHOLD => {
-            let mut buf = Vec::new();
             for (k, col) in cols.iter_mut().enumerate() {
-                *col = scale(p.range(&lead.signal, bounds[k], bounds[k + 1], &mut buf)?);
+                let (lo, hi) = p.range_min_max(bounds[k], bounds[k + 1])?;
+                *col = scale([lo, hi]);
             }
         }
         _ => {
@@ -214,7 +119,7 @@ pub(crate) fn trace(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ecg::Unit;
+    use ecg::{Signal, Unit};
 
     fn lead(values: Vec<f32>, fs: f64) -> Lead {
         Lead::new("II", fs, Unit::Millivolt, Signal::from_physical(values))
@@ -260,7 +165,7 @@ mod tests {
             })
             .collect();
         let l = lead(v, 100.0);
-        let p = MinMaxPyramid::build(&l.signal).unwrap();
+        let p = Pyramid::build(&l.signal).unwrap();
         for (t0, spp, n) in [(0.0, 10.0, 200), (13.37, 3.3, 333), (1500.0, 7.0, 80)] {
             let direct = trace(&l, t0, spp, n, 1.0, None).unwrap();
             let fast = trace(&l, t0, spp, n, 1.0, Some(&p)).unwrap();

@@ -55,6 +55,14 @@ pub enum Error {
         /// The reader's error.
         source: ecg::SampleError,
     },
+    /// The min/max pyramid of a lead could not be built or queried.
+    #[error("lead {lead}: pyramid: {source}")]
+    Pyramid {
+        /// The lead's display name.
+        lead: String,
+        /// The pyramid's error.
+        source: signal::Error,
+    },
     /// PNG encoding or writing failed.
     #[error("PNG export: {0}")]
     Png(#[from] png::EncodingError),

@@ -63,7 +63,9 @@ mod tests {
             panels: Vec::new(),
         };
         let mut bytes = Vec::new();
-        frame.write_png(&mut bytes, Some(px_per_mm_from_dpi(254.0))).unwrap();
+        frame
+            .write_png(&mut bytes, Some(px_per_mm_from_dpi(254.0)))
+            .unwrap();
         let dec = png::Decoder::new(std::io::Cursor::new(bytes));
         let mut reader = dec.read_info().unwrap();
         let dims = reader.info().pixel_dims.unwrap();

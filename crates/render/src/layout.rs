@@ -147,7 +147,11 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
     let page_w = f64::from(width) / ppm;
     let page_h = f64::from(height) / ppm;
     let speed = scene.speed.mm_per_s();
-    let header = if scene.header.is_some() { HEADER_MM } else { 0.0 };
+    let header = if scene.header.is_some() {
+        HEADER_MM
+    } else {
+        0.0
+    };
     let pulse_w_mm = match scene.layout {
         Layout::Overview { .. } => OVERVIEW_PULSE_MM,
         _ => PULSE_S * speed,
@@ -202,7 +206,17 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
             }
             for (k, label) in rhythm.iter().enumerate() {
                 let x = page.trace_x_mm;
-                plan.add_cell(scene, &page, 3 + k, n_rows, x, col_w * 4.0, scene.start_s, label, speed);
+                plan.add_cell(
+                    scene,
+                    &page,
+                    3 + k,
+                    n_rows,
+                    x,
+                    col_w * 4.0,
+                    scene.start_s,
+                    label,
+                    speed,
+                );
             }
             plan.add_pulses(&page, n_rows);
         }
@@ -220,7 +234,17 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
         }
         Layout::TwelveByOne => {
             for (r, label) in twelve.iter().enumerate() {
-                plan.add_cell(scene, &page, r, 12, page.trace_x_mm, page.trace_w_mm, scene.start_s, label, speed);
+                plan.add_cell(
+                    scene,
+                    &page,
+                    r,
+                    12,
+                    page.trace_x_mm,
+                    page.trace_w_mm,
+                    scene.start_s,
+                    label,
+                    speed,
+                );
             }
             plan.add_pulses(&page, 12);
         }
@@ -228,7 +252,17 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
             let n = *rows as usize;
             for r in 0..n {
                 let t0 = scene.start_s + paper(page.trace_w_mm) * r as f64;
-                plan.add_cell(scene, &page, r, n, page.trace_x_mm, page.trace_w_mm, t0, lead, speed);
+                plan.add_cell(
+                    scene,
+                    &page,
+                    r,
+                    n,
+                    page.trace_x_mm,
+                    page.trace_w_mm,
+                    t0,
+                    lead,
+                    speed,
+                );
             }
             plan.add_pulses(&page, n);
         }
@@ -241,7 +275,17 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
             let overview_speed = page.trace_w_mm / seconds_per_row;
             for r in 0..n {
                 let t0 = scene.start_s + seconds_per_row * r as f64;
-                plan.add_cell(scene, &page, r, n, page.trace_x_mm, page.trace_w_mm, t0, lead, overview_speed);
+                plan.add_cell(
+                    scene,
+                    &page,
+                    r,
+                    n,
+                    page.trace_x_mm,
+                    page.trace_w_mm,
+                    t0,
+                    lead,
+                    overview_speed,
+                );
                 let minutes = t0 / 60.0;
                 let (_, _, base) = page.row(r, n);
                 plan.texts.push(TextItem {
@@ -267,8 +311,23 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
                     let label = &twelve[c * 3 + r];
                     let x = page.trace_x_mm + col_w * c as f64;
                     let lead = resolve(&medians.leads, label, scene.derive_leads);
-                    let basis = lead.as_ref().map(|l| basis(&medians.leads, l)).unwrap_or_default();
-                    plan.push_cell(&page, r, 3, x, col_w, 0.0, label, lead, basis, CellSource::Median, speed);
+                    let basis = lead
+                        .as_ref()
+                        .map(|l| basis(&medians.leads, l))
+                        .unwrap_or_default();
+                    plan.push_cell(
+                        &page,
+                        r,
+                        3,
+                        x,
+                        col_w,
+                        0.0,
+                        label,
+                        lead,
+                        basis,
+                        CellSource::Median,
+                        speed,
+                    );
                 }
                 plan.add_separators(&page, r, 3, col_w, 4);
             }
@@ -278,12 +337,18 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
     // Calibration text in the footer; the header line at the top.
     let footer_y = page_h - FOOTER_MM / 2.0;
     let cal = match &scene.layout {
-        Layout::Overview { seconds_per_row, .. } => format!(
+        Layout::Overview {
+            seconds_per_row, ..
+        } => format!(
             "{:.0} s/row   {} mm/mV",
             seconds_per_row,
             scene.gain.mm_per_mv()
         ),
-        _ => format!("{} mm/s   {} mm/mV", scene.speed.mm_per_s(), scene.gain.mm_per_mv()),
+        _ => format!(
+            "{} mm/s   {} mm/mV",
+            scene.speed.mm_per_s(),
+            scene.gain.mm_per_mv()
+        ),
     };
     plan.texts.push(TextItem {
         pos_px: px2(page_w - RIGHT_MM, footer_y - 1.5, ppm),
@@ -338,7 +403,19 @@ impl Plan {
         let leads = &scene.recording.leads;
         let lead = resolve(leads, label, scene.derive_leads);
         let basis = lead.as_ref().map(|l| basis(leads, l)).unwrap_or_default();
-        self.push_cell(page, row, n_rows, x_mm, w_mm, t0_s, label, lead, basis, CellSource::Recording, mm_per_s);
+        self.push_cell(
+            page,
+            row,
+            n_rows,
+            x_mm,
+            w_mm,
+            t0_s,
+            label,
+            lead,
+            basis,
+            CellSource::Recording,
+            mm_per_s,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -361,16 +438,16 @@ impl Plan {
         let name = label.name().to_string();
         if page.lead_labels {
             self.texts.push(TextItem {
-            pos_px: px2(x_mm + 1.0, top + 1.0, ppm),
-            size_px: (LABEL_MM * ppm) as f32,
-            text: if lead.is_some() {
-                name.clone()
-            } else {
-                format!("{name} (absent)")
-            },
-            anchor: Anchor::Left,
-            color: page.text_color,
-        });
+                pos_px: px2(x_mm + 1.0, top + 1.0, ppm),
+                size_px: (LABEL_MM * ppm) as f32,
+                text: if lead.is_some() {
+                    name.clone()
+                } else {
+                    format!("{name} (absent)")
+                },
+                anchor: Anchor::Left,
+                color: page.text_color,
+            });
         }
         self.cells.push(Cell {
             geometry: PanelGeometry {
@@ -396,7 +473,10 @@ impl Plan {
         let (_, _, base) = page.row(row, n_rows);
         for c in 1..cols {
             let x = ((page.trace_x_mm + col_w * c as f64) * page.ppm) as f32;
-            let (y0, y1) = (((base - 2.5) * page.ppm) as f32, ((base + 2.5) * page.ppm) as f32);
+            let (y0, y1) = (
+                ((base - 2.5) * page.ppm) as f32,
+                ((base + 2.5) * page.ppm) as f32,
+            );
             self.separators.push([x, y0, x, y1]);
         }
     }
@@ -425,7 +505,14 @@ mod tests {
         Recording::new(
             LeadLabel::STANDARD_12
                 .iter()
-                .map(|l| Lead::new(l.name(), 500.0, Unit::Millivolt, Signal::from_physical(vec![0.0; n])))
+                .map(|l| {
+                    Lead::new(
+                        l.name(),
+                        500.0,
+                        Unit::Millivolt,
+                        Signal::from_physical(vec![0.0; n]),
+                    )
+                })
                 .collect(),
         )
     }
@@ -436,7 +523,11 @@ mod tests {
         let scene = Scene::new(&rec).with_dpi(254.0); // 10 px/mm
         let plan = plan(&scene, 2900, 2000).unwrap();
         assert_eq!(plan.cells.len(), 13);
-        let names: Vec<_> = plan.cells.iter().map(|c| c.geometry.lead.as_str()).collect();
+        let names: Vec<_> = plan
+            .cells
+            .iter()
+            .map(|c| c.geometry.lead.as_str())
+            .collect();
         assert_eq!(&names[..4], ["I", "aVR", "V1", "V4"]);
         assert_eq!(names[12], "II");
         let g = &plan.cells[1].geometry;
@@ -456,12 +547,21 @@ mod tests {
         scene.speed = PaperSpeed::Mm50;
         scene.gain = Gain::Mm20;
         let plan = plan(&scene, 2900, 2000).unwrap();
-        let col0: Vec<_> = plan.cells.iter().step_by(4).take(3).map(|c| c.geometry.lead.as_str()).collect();
+        let col0: Vec<_> = plan
+            .cells
+            .iter()
+            .step_by(4)
+            .take(3)
+            .map(|c| c.geometry.lead.as_str())
+            .collect();
         assert_eq!(col0, ["aVL", "I", "-aVR"]);
         let g = &plan.cells[0].geometry;
         assert!((g.seconds_per_px - 1.0 / 500.0).abs() < 1e-12);
         assert!((g.microvolts_per_px - 5.0).abs() < 1e-12);
-        assert!(plan.cells[8].lead.as_ref().unwrap().derived, "-aVR is derived from aVR");
+        assert!(
+            plan.cells[8].lead.as_ref().unwrap().derived,
+            "-aVR is derived from aVR"
+        );
     }
 
     #[test]
@@ -474,7 +574,11 @@ mod tests {
             assert!(!plan.cells.is_empty(), "{name}");
             for c in &plan.cells {
                 let [x, y, w, h] = c.geometry.rect_px;
-                assert!(x >= 0.0 && y >= 0.0 && x + w <= 1600.5 && y + h <= 900.5, "{name}: {:?}", c.geometry);
+                assert!(
+                    x >= 0.0 && y >= 0.0 && x + w <= 1600.5 && y + h <= 900.5,
+                    "{name}: {:?}",
+                    c.geometry
+                );
                 assert!(c.lead.is_some(), "{name}: {}", c.geometry.lead);
             }
         }

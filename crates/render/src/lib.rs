@@ -16,7 +16,7 @@
 //! scene.layout = "strip".parse()?;
 //! let mut renderer = Renderer::new()?;
 //! let frame = renderer.render(&scene, Viewport::new(1600, 900))?;
-//! frame.save_png("ii.png".as_ref(), Some(scene.px_per_mm))?;
+//! frame.save_png(std::path::Path::new("ii.png"), Some(scene.px_per_mm))?;
 //! # Ok::<(), render::Error>(())
 //! ```
 //!

@@ -8,8 +8,8 @@
 //! 2. the device asks for downlevel limits raised only to the adapter's texture size, so the
 //!    same code runs on lavapipe, old GL drivers and real GPUs;
 //! 3. the page is placed on the CPU ([`crate::layout`]) and each cell's samples are reduced to
-//!    at most one min/max pair per pixel column ([`crate::envelope`]), from a cached pyramid
-//!    when a column covers many samples (long-record overview);
+//!    at most one min/max pair per pixel column ([`crate::envelope`]), from a cached
+//!    [`signal::Pyramid`] when a column covers many samples (long-record overview);
 //! 4. one render pass draws grid, segments and text into an offscreen `Rgba8Unorm` texture
 //!    (kept between frames of the same size);
 //! 5. the texture is copied to a buffer whose rows are padded to
@@ -20,8 +20,9 @@ use std::sync::{Arc, Weak};
 
 use ecg::SampleSource;
 use serde::{Deserialize, Serialize};
+use signal::Pyramid;
 
-use crate::envelope::{self, MinMaxPyramid, PYRAMID_THRESHOLD, Trace};
+use crate::envelope::{self, PYRAMID_THRESHOLD, Trace, TraceError};
 use crate::error::{Error, Result};
 use crate::grid::GridPipeline;
 use crate::layout::{self, Cell, PanelGeometry};
@@ -101,7 +102,7 @@ struct Target {
 
 struct CachedPyramid {
     sources: Vec<Weak<dyn SampleSource>>,
-    pyramid: Arc<MinMaxPyramid>,
+    pyramid: Arc<Pyramid>,
 }
 
 /// Device, queue and pipelines, created once; see the module docs for a frame's steps.
@@ -118,7 +119,9 @@ pub struct Renderer {
 
 impl std::fmt::Debug for Renderer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Renderer").field("adapter", &self.adapter).finish_non_exhaustive()
+        f.debug_struct("Renderer")
+            .field("adapter", &self.adapter)
+            .finish_non_exhaustive()
     }
 }
 
@@ -131,7 +134,8 @@ impl Renderer {
 
     async fn new_async() -> Result<Self> {
         // (1)
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let power_preference =
             wgpu::PowerPreference::from_env().unwrap_or(wgpu::PowerPreference::HighPerformance);
         let mut adapter = None;
@@ -174,7 +178,9 @@ impl Renderer {
             name: info.name.clone(),
             backend: format!("{:?}", info.backend),
             device_type: format!("{:?}", info.device_type),
-            driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+            driver: format!("{} {}", info.driver, info.driver_info)
+                .trim()
+                .to_string(),
         };
         tracing::info!(adapter = ?summary, "render device ready");
         Ok(Self {
@@ -218,9 +224,11 @@ impl Renderer {
         self.grid.prepare(&self.queue, scene, width, height);
         self.segments
             .prepare(&self.device, &self.queue, &drawing.segments, width, height);
-        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("frame encoder"),
-        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame encoder"),
+            });
         self.text.prepare(
             &self.device,
             &self.queue,
@@ -295,7 +303,11 @@ impl Renderer {
     }
 
     fn ensure_target(&mut self, width: u32, height: u32) {
-        if self.target.as_ref().is_some_and(|t| t.width == width && t.height == height) {
+        if self
+            .target
+            .as_ref()
+            .is_some_and(|t| t.width == width && t.height == height)
+        {
             return;
         }
         let texture = self.device.create_texture(&wgpu::TextureDescriptor {
@@ -334,7 +346,10 @@ impl Renderer {
     }
 
     fn read_back(&self) -> Result<Vec<u8>> {
-        let target = self.target.as_ref().expect("read_back runs after ensure_target");
+        let target = self
+            .target
+            .as_ref()
+            .expect("read_back runs after ensure_target");
         let (tx, rx) = std::sync::mpsc::channel();
         target
             .readback
@@ -358,7 +373,10 @@ impl Renderer {
                 .readback
                 .get_mapped_range(..)
                 .map_err(|e| gpu(e.to_string()))?;
-            for line in view.chunks(target.padded_row as usize).take(target.height as usize) {
+            for line in view
+                .chunks(target.padded_row as usize)
+                .take(target.height as usize)
+            {
                 rgba.extend_from_slice(&line[..row]);
             }
         }
@@ -375,9 +393,15 @@ impl Renderer {
         let n_cols = g.rect_px[2].max(0.0).round() as usize;
         let dense = lead.sampling_rate_hz * g.seconds_per_px > PYRAMID_THRESHOLD;
         let pyramid = if dense { self.pyramid(cell)? } else { None };
-        let samples = |source| Error::Samples {
-            lead: g.lead.clone(),
-            source,
+        let samples = |e: TraceError| match e {
+            TraceError::Samples(source) => Error::Samples {
+                lead: g.lead.clone(),
+                source,
+            },
+            TraceError::Pyramid(source) => Error::Pyramid {
+                lead: g.lead.clone(),
+                source,
+            },
         };
         envelope::trace(
             lead,
@@ -391,7 +415,7 @@ impl Renderer {
         .map_err(samples)
     }
 
-    fn pyramid(&mut self, cell: &Cell) -> Result<Option<Arc<MinMaxPyramid>>> {
+    fn pyramid(&mut self, cell: &Cell) -> Result<Option<Arc<Pyramid>>> {
         let Some(lead) = &cell.lead else {
             return Ok(None);
         };
@@ -406,12 +430,15 @@ impl Renderer {
         {
             return Ok(Some(c.pyramid.clone()));
         }
-        let pyramid = Arc::new(MinMaxPyramid::build(&lead.signal).map_err(|source| Error::Samples {
-            lead: cell.geometry.lead.clone(),
-            source,
-        })?);
+        let pyramid = Arc::new(
+            Pyramid::build(&lead.signal).map_err(|source| Error::Pyramid {
+                lead: cell.geometry.lead.clone(),
+                source,
+            })?,
+        );
         if self.pyramids.len() >= PYRAMID_CACHE {
-            self.pyramids.retain(|_, c| c.sources.iter().all(|w| w.strong_count() > 0));
+            self.pyramids
+                .retain(|_, c| c.sources.iter().all(|w| w.strong_count() > 0));
             if self.pyramids.len() >= PYRAMID_CACHE {
                 self.pyramids.clear();
             }

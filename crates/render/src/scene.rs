@@ -426,7 +426,9 @@ mod tests {
 
     #[test]
     fn layouts_parse_from_cli_names_and_print_back() {
-        for name in ["3x4", "3x4+1", "3x4+3", "6x2", "12x1", "strip", "median", "overview"] {
+        for name in [
+            "3x4", "3x4+1", "3x4+3", "6x2", "12x1", "strip", "median", "overview",
+        ] {
             let l: Layout = name.parse().unwrap();
             assert_eq!(l.name(), name);
         }

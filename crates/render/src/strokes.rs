@@ -67,7 +67,13 @@ pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) ->
         // Marks for all leads go on the rhythm strips when there are any (12 copies of a beat
         // code would hide the traces), otherwise on every cell.
         let is_rhythm = rhythm_rows && k >= 12;
-        draw_annotations(&mut d, scene, cell, &scene.annotations, !rhythm_rows || is_rhythm);
+        draw_annotations(
+            &mut d,
+            scene,
+            cell,
+            &scene.annotations,
+            !rhythm_rows || is_rhythm,
+        );
     }
     if let Some(m) = &scene.recording.median_beats {
         for cell in plan.cells.iter().filter(|c| c.source == CellSource::Median) {
@@ -140,7 +146,13 @@ fn wave_letter(wave: WaveKind) -> &'static str {
     }
 }
 
-fn draw_annotations(d: &mut Drawing, scene: &Scene<'_>, cell: &Cell, marks: &[Annotation], all_leads: bool) {
+fn draw_annotations(
+    d: &mut Drawing,
+    scene: &Scene<'_>,
+    cell: &Cell,
+    marks: &[Annotation],
+    all_leads: bool,
+) {
     let g = &cell.geometry;
     let [x0, top, w, _] = g.rect_px;
     let ppm = scene.px_per_mm as f32;
@@ -262,10 +274,16 @@ mod tests {
     #[test]
     fn columns_become_vertical_bars_joined_across_gaps() {
         let mut d = Drawing::default();
-        let t = Trace::Columns(vec![[0.0, 0.1], [0.5, 0.6], [f32::NAN, f32::NAN], [0.0, 0.0]]);
+        let t = Trace::Columns(vec![
+            [0.0, 0.1],
+            [0.5, 0.6],
+            [f32::NAN, f32::NAN],
+            [0.0, 0.0],
+        ]);
         draw_trace(&mut d, &cell(), &t, 0.5, Rgba::rgb(0, 0, 0));
         // Column 0: 0..0.1 mV = y 60..50; column 1: y 10..0, above it, so one join.
-        let near = |p: [f32; 2], q: [f32; 2]| (p[0] - q[0]).abs() < 1e-4 && (p[1] - q[1]).abs() < 1e-4;
+        let near =
+            |p: [f32; 2], q: [f32; 2]| (p[0] - q[0]).abs() < 1e-4 && (p[1] - q[1]).abs() < 1e-4;
         assert!(near(d.segments[0].a, [100.5, 50.0]), "{:?}", d.segments[0]);
         assert!(near(d.segments[0].b, [100.5, 60.0]), "{:?}", d.segments[0]);
         assert!(near(d.segments[1].a, [101.5, 0.0]), "{:?}", d.segments[1]);
@@ -287,7 +305,12 @@ mod tests {
 
     #[test]
     fn pulses_are_one_millivolt_tall_and_annotations_land_at_their_time() {
-        let lead = Lead::new("II", 500.0, Unit::Millivolt, Signal::from_physical(vec![0.0; 5000]));
+        let lead = Lead::new(
+            "II",
+            500.0,
+            Unit::Millivolt,
+            Signal::from_physical(vec![0.0; 5000]),
+        );
         let mut rec = Recording::new(vec![lead]);
         rec.annotations.push(Annotation::point(
             2.0,
@@ -302,7 +325,10 @@ mod tests {
         let p = plan(&scene, 3000, 1000).unwrap();
         let d = build(&scene, &p, &[None]);
         let rise = &d.segments[1];
-        assert!((rise.a[1] - rise.b[1] - 100.0).abs() < 1e-4, "10 mm at 10 px/mm");
+        assert!(
+            (rise.a[1] - rise.b[1] - 100.0).abs() < 1e-4,
+            "10 mm at 10 px/mm"
+        );
         let v = d.texts.iter().find(|t| t.text == "V").unwrap();
         let g = &p.cells[0].geometry;
         assert!((v.pos_px[0] - (g.rect_px[0] + 2.0 / g.seconds_per_px as f32)).abs() < 1e-3);

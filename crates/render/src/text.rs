@@ -35,7 +35,8 @@ impl TextLayer {
     pub(crate) fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
         let ctx = egui::Context::default();
         ctx.set_visuals(egui::Visuals::light());
-        let renderer = egui_wgpu::Renderer::new(device, format, egui_wgpu::RendererOptions::PREDICTABLE);
+        let renderer =
+            egui_wgpu::Renderer::new(device, format, egui_wgpu::RendererOptions::PREDICTABLE);
         Self {
             ctx,
             renderer,
@@ -84,7 +85,8 @@ impl TextLayer {
                 );
             }
             for (k, (rect, kind)) in insets.iter().enumerate() {
-                let r = Rect::from_min_size(Pos2::new(rect[0], rect[1]), Vec2::new(rect[2], rect[3]));
+                let r =
+                    Rect::from_min_size(Pos2::new(rect[0], rect[1]), Vec2::new(rect[2], rect[3]));
                 ui.scope_builder(UiBuilder::new().max_rect(r), |ui| {
                     ui.painter().rect_filled(r, 0.0, Color32::WHITE);
                     inset_plot(ui, k, r, kind, scene);

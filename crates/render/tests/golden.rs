@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use ecg::{Annotation, AnnotationKind, Lead, LeadLabel, Recording, Signal, Unit};
-use render::{Colors, Frame, Grid, Inset, InsetKind, Layout, LeadOrder, Renderer, Rgba, Scene, Viewport};
+use render::{
+    Colors, Frame, Grid, Inset, InsetKind, Layout, LeadOrder, Renderer, Rgba, Scene, Viewport,
+};
 
 /// One device for the whole binary: creating a lavapipe device per test costs seconds.
 fn renderer() -> Option<std::sync::MutexGuard<'static, Option<Renderer>>> {
@@ -36,7 +38,9 @@ fn renderer() -> Option<std::sync::MutexGuard<'static, Option<Renderer>>> {
 
 fn render(scene: &Scene<'_>, w: u32, h: u32) -> Option<Frame> {
     let mut guard = renderer()?;
-    let r = guard.as_mut().expect("renderer() returns Some only with a renderer");
+    let r = guard
+        .as_mut()
+        .expect("renderer() returns Some only with a renderer");
     Some(r.render(scene, Viewport::new(w, h)).expect("frame renders"))
 }
 
@@ -87,7 +91,14 @@ fn flat_twelve(values_mv: [f32; 12], seconds: f64) -> Recording {
         LeadLabel::STANDARD_12
             .iter()
             .zip(values_mv)
-            .map(|(l, v)| Lead::new(l.name(), 500.0, Unit::Millivolt, Signal::from_physical(vec![v; n])))
+            .map(|(l, v)| {
+                Lead::new(
+                    l.name(),
+                    500.0,
+                    Unit::Millivolt,
+                    Signal::from_physical(vec![v; n]),
+                )
+            })
             .collect(),
     )
 }
@@ -107,7 +118,9 @@ fn grid_pitch_in_pixels_matches_millimetres_at_the_dpi() {
         scene.colors = white_paper();
         scene.lead_labels = false;
         let ppm = scene.px_per_mm;
-        let Some(frame) = render(&scene, 1600, 900) else { return };
+        let Some(frame) = render(&scene, 1600, 900) else {
+            return;
+        };
         let inside = |c: &f64| *c > 1.0 && *c < f64::from(frame.width) - 1.0; // edge lines are cut
         // A row halfway between two 1-mm lines, 4 mm below the first baseline: only vertical
         // grid lines cross it (no trace, label or pulse there).
@@ -115,7 +128,9 @@ fn grid_pitch_in_pixels_matches_millimetres_at_the_dpi() {
         let y = (((base / ppm) + 4.0).floor() + 0.5) * ppm;
         let y = y as u32;
         // The green channel separates the colours: paper 255, minor 200, major 130.
-        let row: Vec<u8> = (0..frame.width).map(|x| frame.pixel(x, y).unwrap()[1]).collect();
+        let row: Vec<u8> = (0..frame.width)
+            .map(|x| frame.pixel(x, y).unwrap()[1])
+            .collect();
         // Ink is linear in coverage (255 - G); a line is major when its darkest pixel is
         // darker than a minor line can be.
         let any: Vec<f64> = row.iter().map(|&g| f64::from(255 - g)).collect();
@@ -125,21 +140,37 @@ fn grid_pitch_in_pixels_matches_millimetres_at_the_dpi() {
             .copied()
             .filter(|c| {
                 let i = *c as usize;
-                row[i.saturating_sub(1)..(i + 2).min(row.len())].iter().any(|&g| g < 170)
+                row[i.saturating_sub(1)..(i + 2).min(row.len())]
+                    .iter()
+                    .any(|&g| g < 170)
             })
             .collect();
         assert!(majors.len() > 20, "{dpi} dpi: {} major lines", majors.len());
         let major_pitch = slope(&majors);
         let minor_pitch = slope(&all);
-        eprintln!("{dpi} dpi: major pitch {major_pitch:.4} px (expected {:.4}), 1-mm pitch {minor_pitch:.4} px (expected {ppm:.4})", 5.0 * ppm);
-        assert!((major_pitch - 5.0 * ppm).abs() < 0.01, "{dpi} dpi: 5-mm pitch {major_pitch} px, expected {}", 5.0 * ppm);
-        assert!((minor_pitch - ppm).abs() < 0.01, "{dpi} dpi: 1-mm pitch {minor_pitch} px, expected {ppm}");
+        eprintln!(
+            "{dpi} dpi: major pitch {major_pitch:.4} px (expected {:.4}), 1-mm pitch {minor_pitch:.4} px (expected {ppm:.4})",
+            5.0 * ppm
+        );
+        assert!(
+            (major_pitch - 5.0 * ppm).abs() < 0.01,
+            "{dpi} dpi: 5-mm pitch {major_pitch} px, expected {}",
+            5.0 * ppm
+        );
+        assert!(
+            (minor_pitch - ppm).abs() < 0.01,
+            "{dpi} dpi: 1-mm pitch {minor_pitch} px, expected {ppm}"
+        );
         // Every line sits where k * px_per_mm says, not just on average. 0.15 px: the 1-mm line
         // under a 5-mm line is narrower, so where the pair is cut by a pixel edge the composite
         // ink is not exactly linear in coverage (measured up to 0.11 px at 96 dpi on lavapipe).
         for c in &majors {
             let k = (c / (5.0 * ppm)).round();
-            assert!((c - k * 5.0 * ppm).abs() < 0.15, "{dpi} dpi: major line at {c}, expected {}", k * 5.0 * ppm);
+            assert!(
+                (c - k * 5.0 * ppm).abs() < 0.15,
+                "{dpi} dpi: major line at {c}, expected {}",
+                k * 5.0 * ppm
+            );
         }
     }
 }
@@ -150,14 +181,21 @@ fn calibration_pulse_is_ten_millimetres_tall_at_ten_mm_per_mv() {
     for dpi in [254.0, 96.0, 150.0] {
         let mut scene = Scene::new(&rec).with_dpi(dpi);
         scene.colors = white_paper();
-        scene.grid = Grid { minor: false, major: false };
+        scene.grid = Grid {
+            minor: false,
+            major: false,
+        };
         let ppm = scene.px_per_mm;
-        let Some(frame) = render(&scene, 1600, 900) else { return };
+        let Some(frame) = render(&scene, 1600, 900) else {
+            return;
+        };
         let base = frame.panels[0].baseline_y_px;
         // Pulse: lead-in from 1 to 2 mm, top from 2 mm to 2 mm + 200 ms (5 mm at 25 mm/s).
         let column = |x_mm: f64| -> Vec<f64> {
             let x = (x_mm * ppm) as u32;
-            (0..frame.height).map(|y| f64::from(255 - frame.pixel(x, y).unwrap()[0])).collect()
+            (0..frame.height)
+                .map(|y| f64::from(255 - frame.pixel(x, y).unwrap()[0]))
+                .collect()
         };
         let near = |profile: Vec<f64>, around: f64| {
             let lo = (around - 3.0 * ppm).max(0.0) as usize;
@@ -167,9 +205,18 @@ fn calibration_pulse_is_ten_millimetres_tall_at_ten_mm_per_mv() {
         let top = near(column(4.5), base - 10.0 * ppm);
         let baseline = near(column(1.5), base);
         let height_mm = (baseline - top) / ppm;
-        eprintln!("{dpi} dpi: pulse {:.3} px = {height_mm:.4} mm", baseline - top);
-        assert!((baseline - base).abs() < 0.05, "{dpi} dpi: baseline at {baseline}, expected {base}");
-        assert!((height_mm - 10.0).abs() < 0.02, "{dpi} dpi: pulse {height_mm} mm tall");
+        eprintln!(
+            "{dpi} dpi: pulse {:.3} px = {height_mm:.4} mm",
+            baseline - top
+        );
+        assert!(
+            (baseline - base).abs() < 0.05,
+            "{dpi} dpi: baseline at {baseline}, expected {base}"
+        );
+        assert!(
+            (height_mm - 10.0).abs() < 0.02,
+            "{dpi} dpi: pulse {height_mm} mm tall"
+        );
     }
 }
 
@@ -183,7 +230,9 @@ fn lead_order_is_right_for_standard_and_cabrera() {
         if name == "-aVR" {
             return -levels[3];
         }
-        let i = LeadLabel::parse(name).standard_index().expect("a standard lead");
+        let i = LeadLabel::parse(name)
+            .standard_index()
+            .expect("a standard lead");
         levels[i]
     };
     for (order, first_column) in [
@@ -195,8 +244,13 @@ fn lead_order_is_right_for_standard_and_cabrera() {
             scene.order = order;
             scene.layout = layout.parse().unwrap();
             scene.colors = white_paper();
-            scene.grid = Grid { minor: false, major: false };
-            let Some(frame) = render(&scene, 1600, 1000) else { return };
+            scene.grid = Grid {
+                minor: false,
+                major: false,
+            };
+            let Some(frame) = render(&scene, 1600, 1000) else {
+                return;
+            };
             let names: Vec<&str> = frame.panels.iter().map(|p| p.lead.as_str()).collect();
             let twelve = order.twelve();
             let want: Vec<&str> = twelve.iter().map(|l| l.name()).collect();
@@ -214,11 +268,18 @@ fn lead_order_is_right_for_standard_and_cabrera() {
             for p in &frame.panels {
                 let [x, _, w, _] = p.rect_px;
                 let xc = (x + w * 0.6) as u32;
-                let profile = (0..frame.height).map(|y| (y as usize, f64::from(255 - frame.pixel(xc, y).unwrap()[0])));
-                let expected = p.baseline_y_px - f64::from(level(&p.lead)) * 1000.0 / p.microvolts_per_px;
+                let profile = (0..frame.height)
+                    .map(|y| (y as usize, f64::from(255 - frame.pixel(xc, y).unwrap()[0])));
+                let expected =
+                    p.baseline_y_px - f64::from(level(&p.lead)) * 1000.0 / p.microvolts_per_px;
                 let lo = (expected - 8.0) as usize;
-                let found = centroid(profile.filter(|(y, _)| (lo..lo + 16).contains(y))).unwrap_or(f64::NAN);
-                assert!((found - expected).abs() < 0.3, "{order:?} {layout} {}: trace at y {found}, expected {expected}", p.lead);
+                let found = centroid(profile.filter(|(y, _)| (lo..lo + 16).contains(y)))
+                    .unwrap_or(f64::NAN);
+                assert!(
+                    (found - expected).abs() < 0.3,
+                    "{order:?} {layout} {}: trace at y {found}, expected {expected}",
+                    p.lead
+                );
             }
         }
     }
@@ -229,14 +290,29 @@ fn lead_order_is_right_for_standard_and_cabrera() {
 #[test]
 fn synthetic_sine_lands_on_the_expected_pixels() {
     let fs = 250.0;
-    let v: Vec<f32> = (0..2500).map(|i| (2.0 * std::f64::consts::PI * i as f64 / fs).sin() as f32).collect();
-    let rec = Recording::new(vec![Lead::new("II", fs, Unit::Millivolt, Signal::from_physical(v))]);
+    let v: Vec<f32> = (0..2500)
+        .map(|i| (2.0 * std::f64::consts::PI * i as f64 / fs).sin() as f32)
+        .collect();
+    let rec = Recording::new(vec![Lead::new(
+        "II",
+        fs,
+        Unit::Millivolt,
+        Signal::from_physical(v),
+    )]);
     let mut scene = Scene::new(&rec).with_dpi(254.0);
-    scene.layout = Layout::Strip { lead: LeadLabel::II, rows: 1 };
+    scene.layout = Layout::Strip {
+        lead: LeadLabel::II,
+        rows: 1,
+    };
     scene.colors = white_paper();
-    scene.grid = Grid { minor: false, major: false };
+    scene.grid = Grid {
+        minor: false,
+        major: false,
+    };
     scene.start_s = 0.5;
-    let Some(frame) = render(&scene, 2000, 800) else { return };
+    let Some(frame) = render(&scene, 2000, 800) else {
+        return;
+    };
     let p = &frame.panels[0];
     assert!((p.seconds_per_px - 1.0 / 250.0).abs() < 1e-12);
     assert!((p.microvolts_per_px - 10.0).abs() < 1e-12);
@@ -246,11 +322,15 @@ fn synthetic_sine_lands_on_the_expected_pixels() {
     for k in (20..(w as u32 - 20)).step_by(7) {
         let x = x0 as u32 + k;
         let t = p.t0_s + (f64::from(x) + 0.5 - f64::from(x0)) * p.seconds_per_px;
-        let expected = p.baseline_y_px - (2.0 * std::f64::consts::PI * t).sin() * 1000.0 / p.microvolts_per_px;
+        let expected =
+            p.baseline_y_px - (2.0 * std::f64::consts::PI * t).sin() * 1000.0 / p.microvolts_per_px;
         // Skip the steepest parts where a column's ink spans many rows: there the centroid
         // still marks the centre, but the label-free band around it is what we check.
         let lo = (expected - 12.0).max(0.0) as u32;
-        let found = centroid((lo..lo + 24).map(|y| (y as usize, f64::from(255 - frame.pixel(x, y).unwrap()[0])))).unwrap();
+        let found = centroid(
+            (lo..lo + 24).map(|y| (y as usize, f64::from(255 - frame.pixel(x, y).unwrap()[0]))),
+        )
+        .unwrap();
         worst = worst.max((found - expected).abs());
     }
     eprintln!("sine: worst column centroid error {worst:.3} px");
@@ -262,23 +342,46 @@ fn synthetic_sine_lands_on_the_expected_pixels() {
 #[test]
 fn dense_square_wave_keeps_both_levels_in_edge_columns() {
     let fs = 4000.0;
-    let v: Vec<f32> = (0..40_000).map(|i| if (i / 1000) % 2 == 0 { 1.0 } else { -1.0 }).collect();
-    let rec = Recording::new(vec![Lead::new("II", fs, Unit::Millivolt, Signal::from_physical(v))]);
+    let v: Vec<f32> = (0..40_000)
+        .map(|i| if (i / 1000) % 2 == 0 { 1.0 } else { -1.0 })
+        .collect();
+    let rec = Recording::new(vec![Lead::new(
+        "II",
+        fs,
+        Unit::Millivolt,
+        Signal::from_physical(v),
+    )]);
     let mut scene = Scene::new(&rec).with_dpi(254.0);
-    scene.layout = Layout::Strip { lead: LeadLabel::II, rows: 1 };
+    scene.layout = Layout::Strip {
+        lead: LeadLabel::II,
+        rows: 1,
+    };
     scene.colors = white_paper();
-    scene.grid = Grid { minor: false, major: false };
-    let Some(frame) = render(&scene, 2000, 800) else { return };
+    scene.grid = Grid {
+        minor: false,
+        major: false,
+    };
+    let Some(frame) = render(&scene, 2000, 800) else {
+        return;
+    };
     let p = &frame.panels[0];
     let (hi, lo) = (p.baseline_y_px - 100.0, p.baseline_y_px + 100.0);
     let ink = |x: u32, y: f64| 255 - frame.pixel(x, y as u32).unwrap()[0];
     // Edges every 0.25 s = 62.5 px; edge k lies in column floor(62.5 k).
     for k in 1..6u32 {
         let x = p.rect_px[0] as u32 + (62.5 * f64::from(k)) as u32;
-        assert!(ink(x, hi) > 200 && ink(x, lo) > 200, "edge {k} at x {x}: {} / {}", ink(x, hi), ink(x, lo));
+        assert!(
+            ink(x, hi) > 200 && ink(x, lo) > 200,
+            "edge {k} at x {x}: {} / {}",
+            ink(x, hi),
+            ink(x, lo)
+        );
         let flat = x + 30;
         let (a, b) = (ink(flat, hi), ink(flat, lo));
-        assert!((a > 200) != (b > 200), "flat part at x {flat} inks one level only: {a} / {b}");
+        assert!(
+            (a > 200) != (b > 200),
+            "flat part at x {flat} inks one level only: {a} / {b}"
+        );
     }
 }
 
@@ -305,13 +408,30 @@ fn overview_of_a_long_record_shows_a_single_spike_where_it_happened() {
     let fs = 250.0;
     let len = (6.0 * 3600.0 * fs) as usize;
     let spike_t = 4.0 * 3600.0 + 1234.5;
-    let src = Spiky { len, spike: (spike_t * fs) as usize };
-    let rec = Recording::new(vec![Lead::new("II", fs, Unit::Millivolt, Signal::new(std::sync::Arc::new(src)))]);
+    let src = Spiky {
+        len,
+        spike: (spike_t * fs) as usize,
+    };
+    let rec = Recording::new(vec![Lead::new(
+        "II",
+        fs,
+        Unit::Millivolt,
+        Signal::new(std::sync::Arc::new(src)),
+    )]);
     let mut scene = Scene::new(&rec).with_dpi(96.0);
-    scene.layout = Layout::Overview { lead: LeadLabel::II, seconds_per_row: 1800.0, rows: 12 };
+    scene.layout = Layout::Overview {
+        lead: LeadLabel::II,
+        seconds_per_row: 1800.0,
+        rows: 12,
+    };
     scene.colors = white_paper();
-    scene.grid = Grid { minor: false, major: false };
-    let Some(frame) = render(&scene, 1600, 1800) else { return };
+    scene.grid = Grid {
+        minor: false,
+        major: false,
+    };
+    let Some(frame) = render(&scene, 1600, 1800) else {
+        return;
+    };
     assert_eq!(frame.panels.len(), 12);
     let row = (spike_t / 1800.0) as usize;
     let p = &frame.panels[row];
@@ -324,38 +444,65 @@ fn overview_of_a_long_record_shows_a_single_spike_where_it_happened() {
     for (r, q) in frame.panels.iter().enumerate().filter(|(r, _)| *r != row) {
         let xm = q.rect_px[0] + q.rect_px[2] / 2.0;
         assert!(ink(xm, q.baseline_y_px) > 100, "row {r} baseline");
-        assert!(ink(xm, q.baseline_y_px - 20.0) < 20, "row {r} above baseline");
+        assert!(
+            ink(xm, q.baseline_y_px - 20.0) < 20,
+            "row {r} above baseline"
+        );
     }
     // The second frame reuses the cached pyramid.
     let started = std::time::Instant::now();
-    let Some(_) = render(&scene, 1600, 1800) else { return };
-    eprintln!("overview, cached pyramid: {:?} per frame", started.elapsed());
+    let Some(_) = render(&scene, 1600, 1800) else {
+        return;
+    };
+    eprintln!(
+        "overview, cached pyramid: {:?} per frame",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn panel_geometry_serialises_with_the_documented_keys() {
     let rec = common::twelve_lead(10.0, 500.0);
     let scene = Scene::new(&rec);
-    let Some(frame) = render(&scene, 1200, 700) else { return };
+    let Some(frame) = render(&scene, 1200, 700) else {
+        return;
+    };
     let json = serde_json::to_value(&frame).unwrap();
     assert_eq!(json["width"], 1200);
     let p = &json["panels"][0];
-    for key in ["rect_px", "lead", "seconds_per_px", "microvolts_per_px", "baseline_y_px", "t0_s"] {
+    for key in [
+        "rect_px",
+        "lead",
+        "seconds_per_px",
+        "microvolts_per_px",
+        "baseline_y_px",
+        "t0_s",
+    ] {
         assert!(p.get(key).is_some(), "missing {key} in {p}");
     }
-    assert!(json.get("rgba").is_none(), "pixels travel separately from the geometry");
+    assert!(
+        json.get("rgba").is_none(),
+        "pixels travel separately from the geometry"
+    );
     assert_eq!(frame.rgba.len(), 1200 * 700 * 4);
 }
 
 // ---- golden images ----
 
 fn golden_path(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/golden/render")).join(name)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/golden/render"
+    ))
+    .join(name)
 }
 
 fn read_png(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e} (bless with HEARTLENS_BLESS=1)", path.display()));
-    let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().unwrap();
+    let file = std::fs::File::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e} (bless with HEARTLENS_BLESS=1)", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();
     buf.truncate(info.buffer_size());
@@ -381,8 +528,17 @@ fn compare_with_golden(name: &str, frame: &Frame, px_per_mm: f64) {
         .chunks(4)
         .zip(frame.rgba.chunks(4))
         .map(|(a, b)| {
-            let d = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0);
-            sum += a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y))).sum::<u64>();
+            let d = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| x.abs_diff(*y))
+                .max()
+                .unwrap_or(0);
+            sum += a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| u64::from(x.abs_diff(*y)))
+                .sum::<u64>();
             d
         })
         .collect();
@@ -392,8 +548,13 @@ fn compare_with_golden(name: &str, frame: &Frame, px_per_mm: f64) {
     eprintln!("{name}: mean abs diff {mean:.4}, p99 {p99}");
     if mean > 0.5 || p99 > 16 {
         let actual = path.with_extension("actual.png");
-        let _ = frame.save_png(&std::env::temp_dir().join(actual.file_name().unwrap()), Some(px_per_mm));
-        panic!("{name}: mean abs diff {mean:.4} (<= 0.5), p99 {p99} (<= 16); actual written to the temp dir");
+        let _ = frame.save_png(
+            &std::env::temp_dir().join(actual.file_name().unwrap()),
+            Some(px_per_mm),
+        );
+        panic!(
+            "{name}: mean abs diff {mean:.4} (<= 0.5), p99 {p99} (<= 16); actual written to the temp dir"
+        );
     }
 }
 
@@ -402,7 +563,13 @@ fn golden_three_by_four_plus_one_with_annotations_and_inset() {
     let mut rec = common::twelve_lead(10.0, 500.0);
     for k in 0..12 {
         let t = 0.35 + common::RR_S * f64::from(k);
-        rec.annotations.push(Annotation::point(t, AnnotationKind::Beat { code: if k == 5 { "V".into() } else { "N".into() } }, ""));
+        rec.annotations.push(Annotation::point(
+            t,
+            AnnotationKind::Beat {
+                code: if k == 5 { "V".into() } else { "N".into() },
+            },
+            "",
+        ));
     }
     rec.annotations.push(Annotation {
         onset_s: 5.0,
@@ -416,8 +583,13 @@ fn golden_three_by_four_plus_one_with_annotations_and_inset() {
     // fractional pitches are covered by the calibration tests above.
     let mut scene = Scene::new(&rec).with_dpi(101.6);
     scene.header = Some("SYNTHETIC, Test   2026-01-01T08:00:00   75 bpm".into());
-    scene.insets.push(Inset { kind: InsetKind::RrTachogram, rect_mm: [265.0, 1.0, 58.0, 20.0] });
-    let Some(frame) = render(&scene, 1300, 760) else { return };
+    scene.insets.push(Inset {
+        kind: InsetKind::RrTachogram,
+        rect_mm: [265.0, 1.0, 58.0, 20.0],
+    });
+    let Some(frame) = render(&scene, 1300, 760) else {
+        return;
+    };
     compare_with_golden("synthetic_3x4+1.png", &frame, scene.px_per_mm);
 }
 
@@ -429,6 +601,63 @@ fn golden_cabrera_six_by_two_at_50_mm_per_s() {
     scene.order = LeadOrder::Cabrera;
     scene.speed = render::PaperSpeed::Mm50;
     scene.gain = render::Gain::Mm5;
-    let Some(frame) = render(&scene, 1200, 900) else { return };
+    let Some(frame) = render(&scene, 1200, 900) else {
+        return;
+    };
     compare_with_golden("synthetic_6x2_cabrera_50mms.png", &frame, scene.px_per_mm);
+}
+
+/// The median-beat layout draws `Recording::median_beats` (here one synthetic beat per lead,
+/// I and II stored, the other limb leads derived) with the file's fiducials.
+#[test]
+fn golden_median_beats_with_fiducials() {
+    use ecg::{MedianBeats, WaveKind, WavePoint};
+    let fs = 500.0;
+    let n = 600; // 1.2 s
+    let leads = LeadLabel::STANDARD_12
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            !matches!(
+                l,
+                LeadLabel::III | LeadLabel::AVR | LeadLabel::AVL | LeadLabel::AVF
+            )
+        })
+        .map(|(k, l)| {
+            let v: Vec<f32> = (0..n)
+                .map(|i| common::ecg_value(k, i as f64 / fs))
+                .collect();
+            Lead::new(l.name(), fs, Unit::Millivolt, Signal::from_physical(v))
+        })
+        .collect();
+    let wave = |t: f64, wave: WaveKind, point: WavePoint| {
+        Annotation::point(t, AnnotationKind::Wave { wave, point }, "")
+    };
+    let fiducials = vec![
+        wave(0.15, WaveKind::P, WavePoint::Onset),
+        wave(0.25, WaveKind::P, WavePoint::Offset),
+        wave(0.32, WaveKind::Qrs, WavePoint::Onset),
+        wave(0.35, WaveKind::Qrs, WavePoint::Peak),
+        wave(0.40, WaveKind::Qrs, WavePoint::Offset),
+        wave(0.68, WaveKind::T, WavePoint::Offset),
+    ];
+    let mut rec = common::twelve_lead(10.0, fs);
+    rec.median_beats = Some(MedianBeats {
+        sampling_rate_hz: fs,
+        leads,
+        fiducials,
+    });
+    let mut scene = Scene::new(&rec).with_dpi(127.0);
+    scene.layout = Layout::MedianBeats;
+    scene.speed = render::PaperSpeed::Mm50;
+    scene.insets.push(Inset {
+        kind: InsetKind::MedianBeat(LeadLabel::II),
+        rect_mm: [212.0, 10.0, 45.0, 30.0],
+    });
+    let Some(frame) = render(&scene, 1300, 800) else {
+        return;
+    };
+    assert_eq!(frame.panels.len(), 12);
+    assert_eq!(frame.panels[0].t0_s, 0.0);
+    compare_with_golden("synthetic_median_beats.png", &frame, scene.px_per_mm);
 }

@@ -151,7 +151,11 @@ impl Page {
     /// Every text run on the page, including those inside clips, with whether it is clipped.
     #[cfg(test)]
     pub(crate) fn texts(&self) -> Vec<(&TextRun, Option<Rect>)> {
-        fn walk<'a>(items: &'a [Item], clip: Option<Rect>, out: &mut Vec<(&'a TextRun, Option<Rect>)>) {
+        fn walk<'a>(
+            items: &'a [Item],
+            clip: Option<Rect>,
+            out: &mut Vec<(&'a TextRun, Option<Rect>)>,
+        ) {
             for item in items {
                 match item {
                     Item::Text(t) => out.push((t, clip)),

@@ -5,7 +5,10 @@
 //! nothing about the store or the model layer. The CLI and the app convert their session rows
 //! (statement reviews, chat turns, signatures) into these types before calling [`crate::Report`].
 
-use ecg::{Annotation, LeadLabel, Measurements, Recording, Statement};
+use ecg::{
+    Annotation, AnnotationKind, AnnotationSource, Lead, LeadLabel, Measurements, MedianBeats,
+    Recording, Signal, Statement, Unit, WavePoint,
+};
 
 /// Paper size. Reports are always landscape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -179,5 +182,63 @@ impl ReportInput {
             strips: Vec::new(),
             options: ReportOptions::default(),
         }
+    }
+}
+
+impl ReportInput {
+    /// Takes measurements, statements (as suggested) and, when the file has none, median beats
+    /// with their fiducials from Heartlens' own analysis (`signal::analyze`).
+    pub fn with_analysis(mut self, analysis: &signal::Analysis) -> Self {
+        self.measurements = analysis.measurements.clone();
+        self.statements = analysis
+            .statements
+            .iter()
+            .cloned()
+            .map(ReportStatement::from)
+            .collect();
+        if self.recording.median_beats.is_none() && !analysis.medians.is_empty() {
+            let fs = analysis.fs_hz;
+            let leads = analysis
+                .medians
+                .iter()
+                .map(|m| {
+                    let mut lead = Lead::new(
+                        m.lead.name(),
+                        m.fs_hz,
+                        Unit::Millivolt,
+                        Signal::from_physical(m.samples_mv.clone()),
+                    );
+                    lead.label = m.lead.clone();
+                    lead
+                })
+                .collect();
+            let mut fiducials = Vec::new();
+            for w in &analysis.median_waves {
+                for (point, sample) in [
+                    (WavePoint::Onset, w.onset_sample),
+                    (WavePoint::Offset, w.offset_sample),
+                ] {
+                    if let Some(s) = sample {
+                        fiducials.push(Annotation {
+                            source: AnnotationSource::Analysis,
+                            ..Annotation::point(
+                                s as f64 / fs,
+                                AnnotationKind::Wave {
+                                    wave: w.kind,
+                                    point,
+                                },
+                                "",
+                            )
+                        });
+                    }
+                }
+            }
+            self.recording.median_beats = Some(MedianBeats {
+                sampling_rate_hz: fs,
+                leads,
+                fiducials,
+            });
+        }
+        self
     }
 }

@@ -10,7 +10,9 @@
 //! Every text box has a width and a line budget (see `text.rs`), so no string can leave its
 //! box: the header ends above the grid, the list ends above the footer.
 
-use ecg::{Annotation, AnnotationKind, AnnotationSource, LeadLabel, Recording, Sex, StatementState};
+use ecg::{
+    Annotation, AnnotationKind, AnnotationSource, LeadLabel, Recording, Sex, StatementState,
+};
 
 use crate::drawing::{Item, Page, Rect, Rgb};
 use crate::error::Error;
@@ -34,11 +36,15 @@ const FOOTER_H: f32 = 7.0;
 /// Lays out every page of the report.
 pub(crate) fn pages(input: &ReportInput, fonts: &Fonts) -> Result<Vec<Page>, Error> {
     let (w, h) = input.options.paper.size_mm();
-    let numbered: Vec<(usize, &Annotation)> =
-        input.annotations.iter().enumerate().map(|(i, a)| (i + 1, a)).collect();
+    let numbered: Vec<(usize, &Annotation)> = input
+        .annotations
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (i + 1, a))
+        .collect();
     let mut pages = vec![tracing_page(input, fonts, &numbered, w, h)?];
     let mut flow = Flow::new(fonts, w, h);
-    details(input, fonts, &numbered, &mut flow);
+    details(input, &numbered, &mut flow);
     pages.extend(flow.finish());
     if let Some(page) = median_page(input, fonts, w, h)? {
         pages.push(page);
@@ -55,9 +61,7 @@ pub(crate) fn pages(input: &ReportInput, fonts: &Fonts) -> Result<Vec<Page>, Err
 pub(crate) fn kind_name(kind: &AnnotationKind) -> String {
     match kind {
         AnnotationKind::Beat { .. } => "beat".into(),
-        AnnotationKind::Wave { wave, point } => {
-            format!("{wave:?} {point:?}").to_lowercase()
-        }
+        AnnotationKind::Wave { wave, point } => format!("{wave:?} {point:?}").to_lowercase(),
         AnnotationKind::WaveSpan { wave } => format!("{wave:?} wave").to_lowercase(),
         AnnotationKind::Rhythm { .. } => "rhythm".into(),
         AnnotationKind::Interval => "interval".into(),
@@ -102,7 +106,11 @@ fn fmt_opt(v: Option<f64>, unit: &str) -> String {
 }
 
 fn fmt_hz(v: f64) -> String {
-    if v >= 1.0 { format!("{v:.0}") } else { format!("{v}") }
+    if v >= 1.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// "0.05–150 Hz, notch 50 Hz", or "not stated".
@@ -118,10 +126,15 @@ fn filter_text(rec: &Recording) -> String {
     if let Some(n) = f.notch_hz {
         parts.push(format!("notch {} Hz", fmt_hz(n)));
     }
-    if parts.is_empty() { "not stated".into() } else { parts.join(", ") }
+    if parts.is_empty() {
+        "not stated".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// Pushes one line of text fitted to `max_w`.
+#[allow(clippy::too_many_arguments)]
 fn text_line(
     page: &mut Page,
     fonts: &Fonts,
@@ -134,7 +147,8 @@ fn text_line(
 ) {
     let line = fonts.fit(kind, size, text, max_w);
     if !line.is_empty() {
-        page.items.push(Item::Text(fonts.run(kind, size, color, (x, y), &line)));
+        page.items
+            .push(Item::Text(fonts.run(kind, size, color, (x, y), &line)));
     }
 }
 
@@ -155,7 +169,8 @@ fn text_block(
     let mut y = y;
     for line in fonts.wrap(kind, size, text, max_w, max_lines) {
         if !line.is_empty() {
-            page.items.push(Item::Text(fonts.run(kind, size, color, (x, y), &line)));
+            page.items
+                .push(Item::Text(fonts.run(kind, size, color, (x, y), &line)));
         }
         y += line_h;
     }
@@ -177,7 +192,16 @@ fn tracing_page(
     // (1a) Demographics and acquisition, left column.
     let col_a = (MARGIN, 88.0);
     let mut y = MARGIN + 4.0;
-    text_line(&mut page, fonts, FontKind::Bold, TITLE, Rgb::BLACK, (col_a.0, y), "12-lead ECG report", col_a.1);
+    text_line(
+        &mut page,
+        fonts,
+        FontKind::Bold,
+        TITLE,
+        Rgb::BLACK,
+        (col_a.0, y),
+        "12-lead ECG report",
+        col_a.1,
+    );
     y += 5.0;
     let p = &rec.patient;
     let mut lines: Vec<(FontKind, String)> = Vec::new();
@@ -187,24 +211,39 @@ fn tracing_page(
         let name = p.display_name().unwrap_or_else(|| "—".into());
         lines.push((FontKind::Bold, format!("Patient: {name}")));
         let id = p.id.clone().unwrap_or_else(|| "—".into());
-        let born = p.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+        let born = p
+            .birth_date
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "—".into());
         lines.push((FontKind::Regular, format!("ID: {id}  ·  Born: {born}")));
     }
-    let age = p.age_years.filter(|a| a.is_finite()).map(|a| format!("{a:.0} y")).unwrap_or_else(|| "—".into());
+    let age = p
+        .age_years
+        .filter(|a| a.is_finite())
+        .map(|a| format!("{a:.0} y"))
+        .unwrap_or_else(|| "—".into());
     let sex = match p.sex {
         Sex::Male => "male",
         Sex::Female => "female",
         Sex::Unknown => "—",
     };
     lines.push((FontKind::Regular, format!("Age: {age}  ·  Sex: {sex}")));
-    let acquired = rec.acquisition.start_time.map(|t| t.to_iso8601()).unwrap_or_else(|| "not stated".into());
+    let acquired = rec
+        .acquisition
+        .start_time
+        .map(|t| t.to_iso8601())
+        .unwrap_or_else(|| "not stated".into());
     lines.push((FontKind::Regular, format!("Acquired: {acquired}")));
     let d = &rec.acquisition.device;
     let device: Vec<&str> = [&d.manufacturer, &d.model, &d.software]
         .into_iter()
         .filter_map(|s| s.as_deref())
         .collect();
-    let device = if device.is_empty() { "not stated".to_string() } else { device.join(" ") };
+    let device = if device.is_empty() {
+        "not stated".to_string()
+    } else {
+        device.join(" ")
+    };
     lines.push((FontKind::Regular, format!("Device: {device}")));
     lines.push((FontKind::Regular, format!("Filter: {}", filter_text(rec))));
     let mut source = rec.source.format.clone();
@@ -218,7 +257,16 @@ fn tracing_page(
         if y > header_bottom {
             break;
         }
-        text_line(&mut page, fonts, kind, BODY, Rgb::BLACK, (col_a.0, y), &line, col_a.1);
+        text_line(
+            &mut page,
+            fonts,
+            kind,
+            BODY,
+            Rgb::BLACK,
+            (col_a.0, y),
+            &line,
+            col_a.1,
+        );
         y += LINE;
     }
 
@@ -226,7 +274,16 @@ fn tracing_page(
     let col_b = MARGIN + 92.0;
     let m = &input.measurements;
     let mut y = MARGIN + 4.0;
-    text_line(&mut page, fonts, FontKind::Bold, BODY, Rgb::BLACK, (col_b, y), "Measurements", 60.0);
+    text_line(
+        &mut page,
+        fonts,
+        FontKind::Bold,
+        BODY,
+        Rgb::BLACK,
+        (col_b, y),
+        "Measurements",
+        60.0,
+    );
     y += LINE + 0.5;
     let mut rows: Vec<(String, String)> = vec![
         ("Heart rate".into(), fmt_opt(m.hr.map(|v| v.0), "bpm")),
@@ -245,17 +302,44 @@ fn tracing_page(
     if !any_qtc {
         rows.push(("QTc".into(), "—".into()));
     }
-    let axis = |v: Option<ecg::Degrees>| v.filter(|d| d.0.is_finite()).map(|d| format!("{:.0}°", d.0)).unwrap_or_else(|| "—".into());
+    let axis = |v: Option<ecg::Degrees>| {
+        v.filter(|d| d.0.is_finite())
+            .map(|d| format!("{:.0}°", d.0))
+            .unwrap_or_else(|| "—".into())
+    };
     rows.push((
         "Axes P/QRS/T".into(),
-        format!("{} / {} / {}", axis(m.axis.p), axis(m.axis.qrs), axis(m.axis.t)),
+        format!(
+            "{} / {} / {}",
+            axis(m.axis.p),
+            axis(m.axis.qrs),
+            axis(m.axis.t)
+        ),
     ));
     for (label, value) in rows {
         if y > header_bottom {
             break;
         }
-        text_line(&mut page, fonts, FontKind::Regular, BODY, Rgb::GREY, (col_b, y), &label, 27.0);
-        text_line(&mut page, fonts, FontKind::Regular, BODY, Rgb::BLACK, (col_b + 28.0, y), &value, 36.0);
+        text_line(
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            BODY,
+            Rgb::GREY,
+            (col_b, y),
+            &label,
+            27.0,
+        );
+        text_line(
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            BODY,
+            Rgb::BLACK,
+            (col_b + 28.0, y),
+            &value,
+            36.0,
+        );
         y += LINE - 0.3;
     }
 
@@ -263,27 +347,63 @@ fn tracing_page(
     let col_c = MARGIN + 160.0;
     let col_c_w = w - MARGIN - col_c;
     let mut y = MARGIN + 4.0;
-    text_line(&mut page, fonts, FontKind::Bold, BODY, Rgb::BLACK, (col_c, y), "Interpretation", col_c_w);
+    text_line(
+        &mut page,
+        fonts,
+        FontKind::Bold,
+        BODY,
+        Rgb::BLACK,
+        (col_c, y),
+        "Interpretation",
+        col_c_w,
+    );
     y += LINE + 0.5;
     if input.statements.is_empty() {
-        text_line(&mut page, fonts, FontKind::Regular, BODY, Rgb::GREY, (col_c, y), "No statements.", col_c_w);
+        text_line(
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            BODY,
+            Rgb::GREY,
+            (col_c, y),
+            "No statements.",
+            col_c_w,
+        );
     }
     for (i, s) in input.statements.iter().enumerate() {
         let remaining_lines = ((header_bottom - y) / LINE).floor() as usize;
         let left = input.statements.len() - i;
         if remaining_lines == 0 || (remaining_lines == 1 && left > 1) {
             text_line(
-                &mut page, fonts, FontKind::Regular, BODY, Rgb::GREY, (col_c, y),
-                &format!("… {left} more statement(s) on page 2"), col_c_w,
+                &mut page,
+                fonts,
+                FontKind::Regular,
+                BODY,
+                Rgb::GREY,
+                (col_c, y),
+                &format!("… {left} more statement(s) on page 2"),
+                col_c_w,
             );
             break;
         }
-        let budget = if left > 1 { remaining_lines - 1 } else { remaining_lines }.min(2);
+        let budget = if left > 1 {
+            remaining_lines - 1
+        } else {
+            remaining_lines
+        }
+        .min(2);
         let state = statement_state(s);
         y = text_block(
-            &mut page, fonts, FontKind::Regular, BODY, Rgb::BLACK, (col_c, y),
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            BODY,
+            Rgb::BLACK,
+            (col_c, y),
             &format!("• {} [{state}]", crate::text::clean_line(&s.statement.text)),
-            col_c_w, budget, LINE,
+            col_c_w,
+            budget,
+            LINE,
         );
     }
 
@@ -306,19 +426,40 @@ fn tracing_page(
         let label_w = 14.0;
         match rec.lead(&panel.lead) {
             Some(lead) => {
-                if let Some(paths) = tracing::trace(lead, panel.start_s, panel.duration_s, panel.x, panel.baseline)? {
+                if let Some(paths) = tracing::trace(
+                    lead,
+                    panel.start_s,
+                    panel.duration_s,
+                    panel.x,
+                    panel.baseline,
+                )? {
                     traces.extend(paths);
                 }
-                clipped.push(tracing::lead_label(fonts, panel.lead.name(), panel.x + 1.0, panel.top, label_w));
+                clipped.push(tracing::lead_label(
+                    fonts,
+                    panel.lead.name(),
+                    panel.x + 1.0,
+                    panel.top,
+                    label_w,
+                ));
             }
             None => {
-                clipped.push(tracing::lead_label(fonts, &format!("{} —", panel.lead.name()), panel.x + 1.0, panel.top, 30.0));
+                clipped.push(tracing::lead_label(
+                    fonts,
+                    &format!("{} —", panel.lead.name()),
+                    panel.x + 1.0,
+                    panel.top,
+                    30.0,
+                ));
             }
         }
         // Column boundary marks in the 3x4 layout.
         if !panel.full_row && panel.x > grid.x + PULSE_SPACE_MM + 1.0 {
             clipped.push(Item::Lines {
-                subpaths: vec![vec![(panel.x, panel.baseline - 3.0), (panel.x, panel.baseline + 3.0)]],
+                subpaths: vec![vec![
+                    (panel.x, panel.baseline - 3.0),
+                    (panel.x, panel.baseline + 3.0),
+                ]],
                 width: 0.3,
                 color: Rgb::BLACK,
             });
@@ -347,18 +488,36 @@ fn tracing_page(
     for panel in &panels {
         clipped.extend(tracing::annotation_marks(fonts, panel, &marks));
     }
-    clipped.push(Item::Lines { subpaths: traces, width: 0.25, color: Rgb::BLACK });
-    page.items.push(Item::Clip { rect: grid, items: clipped });
-    page.items.push(Item::Rect { rect: grid, fill: None, stroke: Some((Rgb::GRID_MAJOR, 0.3)) });
+    clipped.push(Item::Lines {
+        subpaths: traces,
+        width: 0.25,
+        color: Rgb::BLACK,
+    });
+    page.items.push(Item::Clip {
+        rect: grid,
+        items: clipped,
+    });
+    page.items.push(Item::Rect {
+        rect: grid,
+        fill: None,
+        stroke: Some((Rgb::GRID_MAJOR, 0.3)),
+    });
 
     // (1e) Scale line under the grid.
     let mut y = grid.bottom() + 3.5;
     let end_s = opts.start_s + MAX_ROW_S;
     text_line(
-        &mut page, fonts, FontKind::Regular, SMALL, Rgb::GREY, (grid.x, y),
+        &mut page,
+        fonts,
+        FontKind::Regular,
+        SMALL,
+        Rgb::GREY,
+        (grid.x, y),
         &format!(
             "25 mm/s  ·  10 mm/mV  ·  grid 1 mm / 5 mm  ·  window {:.1}–{:.1} s  ·  filter {}",
-            opts.start_s, end_s, filter_text(rec)
+            opts.start_s,
+            end_s,
+            filter_text(rec)
         ),
         GRID_W,
     );
@@ -369,47 +528,126 @@ fn tracing_page(
     let list_w = GRID_W - sig_w - 4.0;
     let bottom = h - MARGIN - FOOTER_H + 2.0;
     let list_top = y;
-    text_line(&mut page, fonts, FontKind::Bold, BODY, Rgb::BLACK, (grid.x, y), &format!("Annotations ({})", numbered.len()), list_w);
+    text_line(
+        &mut page,
+        fonts,
+        FontKind::Bold,
+        BODY,
+        Rgb::BLACK,
+        (grid.x, y),
+        &format!("Annotations ({})", numbered.len()),
+        list_w,
+    );
     y += LINE;
     if numbered.is_empty() {
-        text_line(&mut page, fonts, FontKind::Regular, SMALL, Rgb::GREY, (grid.x, y), "None.", list_w);
+        text_line(
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            SMALL,
+            Rgb::GREY,
+            (grid.x, y),
+            "None.",
+            list_w,
+        );
     }
     let capacity = ((bottom - y) / SMALL_LINE).floor().max(0.0) as usize;
-    let shown = if numbered.len() > capacity { capacity.saturating_sub(1) } else { numbered.len() };
+    let shown = if numbered.len() > capacity {
+        capacity.saturating_sub(1)
+    } else {
+        numbered.len()
+    };
     for &(n, a) in numbered.iter().take(shown) {
-        text_line(&mut page, fonts, FontKind::Regular, SMALL, Rgb::ANNOTATION, (grid.x, y), &n.to_string(), 8.0);
-        let lead = a.lead.as_ref().map(|l| l.name().to_string()).unwrap_or_else(|| "all".into());
         text_line(
-            &mut page, fonts, FontKind::Regular, SMALL, Rgb::BLACK, (grid.x + 8.0, y),
-            &format!("{:.3} s  {lead}  {}  {}", a.onset_s, kind_with_code(&a.kind), a.text),
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            SMALL,
+            Rgb::ANNOTATION,
+            (grid.x, y),
+            &n.to_string(),
+            8.0,
+        );
+        let lead = a
+            .lead
+            .as_ref()
+            .map(|l| l.name().to_string())
+            .unwrap_or_else(|| "all".into());
+        text_line(
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            SMALL,
+            Rgb::BLACK,
+            (grid.x + 8.0, y),
+            &format!(
+                "{:.3} s  {lead}  {}  {}",
+                a.onset_s,
+                kind_with_code(&a.kind),
+                a.text
+            ),
             list_w - 8.0,
         );
         y += SMALL_LINE;
     }
     if shown < numbered.len() {
         text_line(
-            &mut page, fonts, FontKind::Regular, SMALL, Rgb::GREY, (grid.x, y),
-            &format!("… {} more in the annotation list (page 2)", numbered.len() - shown), list_w,
+            &mut page,
+            fonts,
+            FontKind::Regular,
+            SMALL,
+            Rgb::GREY,
+            (grid.x, y),
+            &format!(
+                "… {} more in the annotation list (page 2)",
+                numbered.len() - shown
+            ),
+            list_w,
         );
     }
-    signature_block(input, fonts, &mut page, Rect::new(grid.right() - sig_w, list_top - 2.5, sig_w, bottom - list_top + 1.0));
+    signature_block(
+        input,
+        fonts,
+        &mut page,
+        Rect::new(
+            grid.right() - sig_w,
+            list_top - 2.5,
+            sig_w,
+            bottom - list_top + 1.0,
+        ),
+    );
     Ok(page)
 }
 
 fn statement_state(s: &crate::input::ReportStatement) -> String {
     let state = state_name(s.statement.state);
     match &s.reviewed_by {
-        Some(by) if s.statement.state != StatementState::Suggested => format!("{state} by {}", crate::text::clean_line(by)),
+        Some(by) if s.statement.state != StatementState::Suggested => {
+            format!("{state} by {}", crate::text::clean_line(by))
+        }
         _ => state.to_string(),
     }
 }
 
 fn signature_block(input: &ReportInput, fonts: &Fonts, page: &mut Page, rect: Rect) {
-    page.items.push(Item::Rect { rect, fill: None, stroke: Some((Rgb::GREY, 0.2)) });
+    page.items.push(Item::Rect {
+        rect,
+        fill: None,
+        stroke: Some((Rgb::GREY, 0.2)),
+    });
     let x = rect.x + 2.0;
     let w = rect.w - 4.0;
     let mut y = rect.y + 4.0;
-    text_line(page, fonts, FontKind::Bold, BODY, Rgb::BLACK, (x, y), "Signature", w);
+    text_line(
+        page,
+        fonts,
+        FontKind::Bold,
+        BODY,
+        Rgb::BLACK,
+        (x, y),
+        "Signature",
+        w,
+    );
     y += LINE + 0.5;
     match &input.signature {
         Some(sig) => {
@@ -426,7 +664,16 @@ fn signature_block(input: &ReportInput, fonts: &Fonts, page: &mut Page, rect: Re
             }
         }
         None => {
-            text_line(page, fonts, FontKind::Regular, BODY, Rgb::GREY, (x, y), "Not signed.", w);
+            text_line(
+                page,
+                fonts,
+                FontKind::Regular,
+                BODY,
+                Rgb::GREY,
+                (x, y),
+                "Not signed.",
+                w,
+            );
         }
     }
 }
@@ -500,7 +747,13 @@ struct Flow<'f> {
 
 impl<'f> Flow<'f> {
     fn new(fonts: &'f Fonts, w: f32, h: f32) -> Self {
-        Self { fonts, w, h, pages: Vec::new(), y: f32::INFINITY }
+        Self {
+            fonts,
+            w,
+            h,
+            pages: Vec::new(),
+            y: f32::INFINITY,
+        }
     }
 
     fn bottom(&self) -> f32 {
@@ -533,7 +786,16 @@ impl<'f> Flow<'f> {
             self.y += 3.0;
         }
         let (fonts, y, tw) = (self.fonts, self.y, self.text_w());
-        text_line(self.page(), fonts, FontKind::Bold, TITLE, Rgb::BLACK, (MARGIN, y), text, tw);
+        text_line(
+            self.page(),
+            fonts,
+            FontKind::Bold,
+            TITLE,
+            Rgb::BLACK,
+            (MARGIN, y),
+            text,
+            tw,
+        );
         self.y += 6.0;
     }
 
@@ -542,7 +804,16 @@ impl<'f> Flow<'f> {
         self.ensure(line_h);
         let (fonts, y) = (self.fonts, self.y);
         for (x, cw, kind, color, text) in cells {
-            text_line(self.page(), fonts, *kind, size, *color, (MARGIN + x, y), text, *cw);
+            text_line(
+                self.page(),
+                fonts,
+                *kind,
+                size,
+                *color,
+                (MARGIN + x, y),
+                text,
+                *cw,
+            );
         }
         self.y += line_h;
     }
@@ -567,14 +838,29 @@ impl<'f> Flow<'f> {
 }
 
 /// (2) Statements in full, the annotation list and the chat.
-fn details(input: &ReportInput, fonts: &Fonts, numbered: &[(usize, &Annotation)], flow: &mut Flow<'_>) {
-    let _ = fonts;
+fn details(input: &ReportInput, numbered: &[(usize, &Annotation)], flow: &mut Flow<'_>) {
     if !input.statements.is_empty() {
         flow.heading("Interpretation");
         for s in &input.statements {
-            flow.paragraph(0.0, FontKind::Regular, Rgb::BLACK, &format!("• {} [{}]", crate::text::clean_line(&s.statement.text), statement_state(s)), 6);
+            flow.paragraph(
+                0.0,
+                FontKind::Regular,
+                Rgb::BLACK,
+                &format!(
+                    "• {} [{}]",
+                    crate::text::clean_line(&s.statement.text),
+                    statement_state(s)
+                ),
+                6,
+            );
             if let Some(c) = &s.statement.criterion {
-                flow.paragraph(4.0, FontKind::Regular, Rgb::GREY, &format!("criterion: {c}"), 3);
+                flow.paragraph(
+                    4.0,
+                    FontKind::Regular,
+                    Rgb::GREY,
+                    &format!("criterion: {c}"),
+                    3,
+                );
             }
         }
     }
@@ -582,17 +868,30 @@ fn details(input: &ReportInput, fonts: &Fonts, numbered: &[(usize, &Annotation)]
         flow.heading("Annotations");
         let start = input.recording.acquisition.start_time;
         let header = [
-            (0.0, 10.0, "#"), (10.0, 22.0, "time"), (32.0, 24.0, "clock"), (56.0, 14.0, "lead"),
-            (70.0, 30.0, "kind"), (100.0, 16.0, "source"), (116.0, 160.0, "text"),
+            (0.0, 10.0, "#"),
+            (10.0, 22.0, "time"),
+            (32.0, 24.0, "clock"),
+            (56.0, 14.0, "lead"),
+            (70.0, 30.0, "kind"),
+            (100.0, 16.0, "source"),
+            (116.0, 160.0, "text"),
         ];
-        let cells: Vec<_> = header.iter().map(|&(x, w, t)| (x, w, FontKind::Bold, Rgb::BLACK, t.to_string())).collect();
+        let cells: Vec<_> = header
+            .iter()
+            .map(|&(x, w, t)| (x, w, FontKind::Bold, Rgb::BLACK, t.to_string()))
+            .collect();
         flow.row(&cells, SMALL, SMALL_LINE + 0.6);
         let text_w = flow.text_w() - 116.0;
         for &(n, a) in numbered {
             let clock = start
                 .map(|t| {
                     let s = (t.time.seconds_since_midnight() + a.onset_s).rem_euclid(86_400.0);
-                    format!("{:02}:{:02}:{:04.1}", (s / 3600.0) as u32, ((s % 3600.0) / 60.0) as u32, s % 60.0)
+                    format!(
+                        "{:02}:{:02}:{:04.1}",
+                        (s / 3600.0) as u32,
+                        ((s % 3600.0) / 60.0) as u32,
+                        s % 60.0
+                    )
                 })
                 .unwrap_or_else(|| "—".into());
             let time = if a.duration_s > 0.0 {
@@ -600,8 +899,14 @@ fn details(input: &ReportInput, fonts: &Fonts, numbered: &[(usize, &Annotation)]
             } else {
                 format!("{:.3} s", a.onset_s)
             };
-            let lead = a.lead.as_ref().map(|l| l.name().to_string()).unwrap_or_else(|| "all".into());
-            let lines = flow.fonts.wrap(FontKind::Regular, SMALL, &a.text, text_w, 4);
+            let lead = a
+                .lead
+                .as_ref()
+                .map(|l| l.name().to_string())
+                .unwrap_or_else(|| "all".into());
+            let lines = flow
+                .fonts
+                .wrap(FontKind::Regular, SMALL, &a.text, text_w, 4);
             let first = lines.first().cloned().unwrap_or_default();
             flow.row(
                 &[
@@ -609,26 +914,71 @@ fn details(input: &ReportInput, fonts: &Fonts, numbered: &[(usize, &Annotation)]
                     (10.0, 22.0, FontKind::Regular, Rgb::BLACK, time),
                     (32.0, 24.0, FontKind::Regular, Rgb::BLACK, clock),
                     (56.0, 14.0, FontKind::Regular, Rgb::BLACK, lead),
-                    (70.0, 30.0, FontKind::Regular, Rgb::BLACK, kind_with_code(&a.kind)),
-                    (100.0, 16.0, FontKind::Regular, Rgb::BLACK, source_name(a.source).into()),
+                    (
+                        70.0,
+                        30.0,
+                        FontKind::Regular,
+                        Rgb::BLACK,
+                        kind_with_code(&a.kind),
+                    ),
+                    (
+                        100.0,
+                        16.0,
+                        FontKind::Regular,
+                        Rgb::BLACK,
+                        source_name(a.source).into(),
+                    ),
                     (116.0, text_w, FontKind::Regular, Rgb::BLACK, first),
                 ],
                 SMALL,
                 SMALL_LINE,
             );
             for more in lines.into_iter().skip(1) {
-                flow.row(&[(116.0, text_w, FontKind::Regular, Rgb::BLACK, more)], SMALL, SMALL_LINE);
+                flow.row(
+                    &[(116.0, text_w, FontKind::Regular, Rgb::BLACK, more)],
+                    SMALL,
+                    SMALL_LINE,
+                );
             }
         }
     }
     if input.options.include_chat && !input.chat.is_empty() {
         flow.heading("Chat exchanges");
-        flow.paragraph(0.0, FontKind::Regular, Rgb::GREY, "Answers come from a local language model and are not a diagnosis.", 2);
+        flow.paragraph(
+            0.0,
+            FontKind::Regular,
+            Rgb::GREY,
+            "Answers come from a local language model and are not a diagnosis.",
+            2,
+        );
         for c in &input.chat {
             flow.y += 2.0;
-            flow.paragraph(0.0, FontKind::Regular, Rgb::GREY, &format!("{} · {} · {}", crate::text::clean_line(&c.time), crate::text::clean_line(&c.model), crate::text::clean_line(&c.mode)), 2);
-            flow.paragraph(0.0, FontKind::Bold, Rgb::BLACK, &format!("Q: {}", c.question), 8);
-            flow.paragraph(0.0, FontKind::Regular, Rgb::BLACK, &format!("A: {}", c.answer), 60);
+            flow.paragraph(
+                0.0,
+                FontKind::Regular,
+                Rgb::GREY,
+                &format!(
+                    "{} · {} · {}",
+                    crate::text::clean_line(&c.time),
+                    crate::text::clean_line(&c.model),
+                    crate::text::clean_line(&c.mode)
+                ),
+                2,
+            );
+            flow.paragraph(
+                0.0,
+                FontKind::Bold,
+                Rgb::BLACK,
+                &format!("Q: {}", c.question),
+                8,
+            );
+            flow.paragraph(
+                0.0,
+                FontKind::Regular,
+                Rgb::BLACK,
+                &format!("A: {}", c.answer),
+                60,
+            );
         }
     }
 }
@@ -642,11 +992,34 @@ fn median_page(input: &ReportInput, fonts: &Fonts, w: f32, h: f32) -> Result<Opt
         return Ok(None);
     }
     let mut page = Page::new(w, h);
-    text_line(&mut page, fonts, FontKind::Bold, TITLE, Rgb::BLACK, (MARGIN, MARGIN + 4.0), "Median beats", w - 2.0 * MARGIN);
-    text_line(&mut page, fonts, FontKind::Regular, SMALL, Rgb::GREY, (MARGIN, MARGIN + 8.5), "25 mm/s, 10 mm/mV; blue lines: fiducials stated with the beats", w - 2.0 * MARGIN);
+    text_line(
+        &mut page,
+        fonts,
+        FontKind::Bold,
+        TITLE,
+        Rgb::BLACK,
+        (MARGIN, MARGIN + 4.0),
+        "Median beats",
+        w - 2.0 * MARGIN,
+    );
+    text_line(
+        &mut page,
+        fonts,
+        FontKind::Regular,
+        SMALL,
+        Rgb::GREY,
+        (MARGIN, MARGIN + 8.5),
+        "25 mm/s, 10 mm/mV; blue lines: fiducials stated with the beats",
+        w - 2.0 * MARGIN,
+    );
     let panel_w = 43.0;
     let panel_h = 60.0;
-    let grid = Rect::new(((w - 6.0 * panel_w) / 2.0).round(), MARGIN + 14.0, 6.0 * panel_w, 2.0 * panel_h);
+    let grid = Rect::new(
+        ((w - 6.0 * panel_w) / 2.0).round(),
+        MARGIN + 14.0,
+        6.0 * panel_w,
+        2.0 * panel_h,
+    );
     page.grids.push(grid);
     let mut items = tracing::grid(grid);
     let mut traces = Vec::new();
@@ -662,7 +1035,13 @@ fn median_page(input: &ReportInput, fonts: &Fonts, w: f32, h: f32) -> Result<Opt
         if let Some(paths) = tracing::trace(lead, 0.0, beat_s, x0, baseline)? {
             traces.extend(paths);
         }
-        items.push(tracing::lead_label(fonts, lead.label.name(), x + 1.0, top, panel_w - 2.0));
+        items.push(tracing::lead_label(
+            fonts,
+            lead.label.name(),
+            x + 1.0,
+            top,
+            panel_w - 2.0,
+        ));
         for f in &medians.fiducials {
             let fx = x0 + (f.onset_s * MM_PER_S) as f32;
             if f.onset_s >= 0.0 && fx < x + panel_w {
@@ -670,29 +1049,79 @@ fn median_page(input: &ReportInput, fonts: &Fonts, w: f32, h: f32) -> Result<Opt
             }
         }
         if col > 0 {
-            items.push(Item::Lines { subpaths: vec![vec![(x, top), (x, top + panel_h)]], width: 0.4, color: Rgb::GRID_MAJOR });
+            items.push(Item::Lines {
+                subpaths: vec![vec![(x, top), (x, top + panel_h)]],
+                width: 0.4,
+                color: Rgb::GRID_MAJOR,
+            });
         }
     }
-    items.push(Item::Lines { subpaths: fiducials, width: 0.2, color: Rgb::ANNOTATION });
-    items.push(Item::Lines { subpaths: traces, width: 0.25, color: Rgb::BLACK });
+    items.push(Item::Lines {
+        subpaths: fiducials,
+        width: 0.2,
+        color: Rgb::ANNOTATION,
+    });
+    items.push(Item::Lines {
+        subpaths: traces,
+        width: 0.25,
+        color: Rgb::BLACK,
+    });
     page.items.push(Item::Clip { rect: grid, items });
-    page.items.push(Item::Rect { rect: grid, fill: None, stroke: Some((Rgb::GRID_MAJOR, 0.3)) });
+    page.items.push(Item::Rect {
+        rect: grid,
+        fill: None,
+        stroke: Some((Rgb::GRID_MAJOR, 0.3)),
+    });
     Ok(Some(page))
 }
 
 /// (4) Selected strips, four per page.
-fn strip_pages(input: &ReportInput, fonts: &Fonts, numbered: &[(usize, &Annotation)], w: f32, h: f32) -> Result<Vec<Page>, Error> {
+fn strip_pages(
+    input: &ReportInput,
+    fonts: &Fonts,
+    numbered: &[(usize, &Annotation)],
+    w: f32,
+    h: f32,
+) -> Result<Vec<Page>, Error> {
     let mut pages = Vec::new();
     let strip_h = 30.0;
     for (k, chunk) in input.strips.chunks(4).enumerate() {
         let mut page = Page::new(w, h);
-        let title = if k == 0 { "Strips" } else { "Strips (continued)" };
-        text_line(&mut page, fonts, FontKind::Bold, TITLE, Rgb::BLACK, (MARGIN, MARGIN + 4.0), title, w - 2.0 * MARGIN);
+        let title = if k == 0 {
+            "Strips"
+        } else {
+            "Strips (continued)"
+        };
+        text_line(
+            &mut page,
+            fonts,
+            FontKind::Bold,
+            TITLE,
+            Rgb::BLACK,
+            (MARGIN, MARGIN + 4.0),
+            title,
+            w - 2.0 * MARGIN,
+        );
         let mut y = MARGIN + 10.0;
         for strip in chunk {
             let x = ((w - GRID_W) / 2.0).round();
-            let caption = format!("{}  ·  {}  ·  {:.1}–{:.1} s", strip.lead.name(), crate::text::clean_line(&strip.caption), strip.start_s, strip.start_s + strip.duration_s.clamp(0.0, MAX_ROW_S));
-            text_line(&mut page, fonts, FontKind::Regular, BODY, Rgb::BLACK, (x, y + 3.0), &caption, GRID_W);
+            let caption = format!(
+                "{}  ·  {}  ·  {:.1}–{:.1} s",
+                strip.lead.name(),
+                crate::text::clean_line(&strip.caption),
+                strip.start_s,
+                strip.start_s + strip.duration_s.clamp(0.0, MAX_ROW_S)
+            );
+            text_line(
+                &mut page,
+                fonts,
+                FontKind::Regular,
+                BODY,
+                Rgb::BLACK,
+                (x, y + 3.0),
+                &caption,
+                GRID_W,
+            );
             let grid = Rect::new(x, y + 5.0, GRID_W, strip_h);
             page.grids.push(grid);
             let mut items = tracing::grid(grid);
@@ -708,13 +1137,22 @@ fn strip_pages(input: &ReportInput, fonts: &Fonts, numbered: &[(usize, &Annotati
                 full_row: true,
             };
             if let Some(lead) = input.recording.lead(&strip.lead)
-                && let Some(paths) = tracing::trace(lead, panel.start_s, panel.duration_s, panel.x, baseline)?
+                && let Some(paths) =
+                    tracing::trace(lead, panel.start_s, panel.duration_s, panel.x, baseline)?
             {
-                items.push(Item::Lines { subpaths: paths, width: 0.25, color: Rgb::BLACK });
+                items.push(Item::Lines {
+                    subpaths: paths,
+                    width: 0.25,
+                    color: Rgb::BLACK,
+                });
             }
             items.extend(tracing::annotation_marks(fonts, &panel, numbered));
             page.items.push(Item::Clip { rect: grid, items });
-            page.items.push(Item::Rect { rect: grid, fill: None, stroke: Some((Rgb::GRID_MAJOR, 0.3)) });
+            page.items.push(Item::Rect {
+                rect: grid,
+                fill: None,
+                stroke: Some((Rgb::GRID_MAJOR, 0.3)),
+            });
             y += strip_h + 10.0;
         }
         pages.push(page);
@@ -730,10 +1168,28 @@ fn footer(input: &ReportInput, fonts: &Fonts, page: &mut Page, number: usize, to
         left.push_str(" · de-identified");
     }
     let w = page.width - 2.0 * MARGIN;
-    text_line(page, fonts, FontKind::Regular, SMALL, Rgb::GREY, (MARGIN, y), &left, w / 2.0);
+    text_line(
+        page,
+        fonts,
+        FontKind::Regular,
+        SMALL,
+        Rgb::GREY,
+        (MARGIN, y),
+        &left,
+        w / 2.0,
+    );
     let right = format!("page {number} of {total}");
     let rw = fonts.width(FontKind::Regular, SMALL, &right);
-    text_line(page, fonts, FontKind::Regular, SMALL, Rgb::GREY, (page.width - MARGIN - rw, y), &right, w / 2.0);
+    text_line(
+        page,
+        fonts,
+        FontKind::Regular,
+        SMALL,
+        Rgb::GREY,
+        (page.width - MARGIN - rw, y),
+        &right,
+        w / 2.0,
+    );
 }
 
 #[cfg(test)]
@@ -748,7 +1204,12 @@ mod tests {
             .map(|l| {
                 let samples: Vec<f32> =
                     (0..5000).map(|i| ((i as f32) * 0.05).sin() * 2.5).collect();
-                Lead::new(l.name(), 500.0, Unit::Millivolt, Signal::from_physical(samples))
+                Lead::new(
+                    l.name(),
+                    500.0,
+                    Unit::Millivolt,
+                    Signal::from_physical(samples),
+                )
             })
             .collect();
         Recording::new(leads)
@@ -770,11 +1231,15 @@ mod tests {
         rec.source.format = hostile(4);
         rec.median_beats = Some(MedianBeats {
             sampling_rate_hz: 500.0,
-            leads: rec.leads.iter().map(|l| {
-                let mut l = l.clone();
-                l.signal = Signal::from_physical(vec![0.5f32; 600]);
-                l
-            }).collect(),
+            leads: rec
+                .leads
+                .iter()
+                .map(|l| {
+                    let mut l = l.clone();
+                    l.signal = Signal::from_physical(vec![0.5f32; 600]);
+                    l
+                })
+                .collect(),
             fiducials: vec![Annotation::point(0.3, AnnotationKind::Note, hostile(5))],
         });
         let mut input = ReportInput::from_recording(rec);
@@ -800,9 +1265,18 @@ mod tests {
                 time: hostile(i),
             })
             .collect();
-        input.signature = Some(Signature { name: hostile(7), time: hostile(8), meaning: hostile(9) });
+        input.signature = Some(Signature {
+            name: hostile(7),
+            time: hostile(8),
+            meaning: hostile(9),
+        });
         input.strips = (0..5)
-            .map(|i| Strip { lead: LeadLabel::II, start_s: i as f64, duration_s: 99.0, caption: hostile(i) })
+            .map(|i| Strip {
+                lead: LeadLabel::II,
+                start_s: i as f64,
+                duration_s: 99.0,
+                caption: hostile(i),
+            })
             .collect();
         input
     }
@@ -814,7 +1288,12 @@ mod tests {
             let pages = pages(&hostile_input(paper), &fonts).unwrap();
             assert!(pages.len() >= 5, "{} pages", pages.len());
             for (k, page) in pages.iter().enumerate() {
-                let content = Rect::new(MARGIN, MARGIN, page.width - 2.0 * MARGIN, page.height - 2.0 * MARGIN + 2.0);
+                let content = Rect::new(
+                    MARGIN,
+                    MARGIN,
+                    page.width - 2.0 * MARGIN,
+                    page.height - 2.0 * MARGIN + 2.0,
+                );
                 for grid in &page.grids {
                     assert!(content.contains(grid, 0.01), "page {k}: grid {grid:?}");
                 }
@@ -823,9 +1302,17 @@ mod tests {
                     match clip {
                         Some(clip) => assert!(page.grids.contains(&clip)),
                         None => {
-                            assert!(content.contains(&b, 0.01), "page {k}: {:?} at {b:?}", run.text);
+                            assert!(
+                                content.contains(&b, 0.01),
+                                "page {k}: {:?} at {b:?}",
+                                run.text
+                            );
                             for grid in &page.grids {
-                                assert!(!b.intersects(grid), "page {k}: {:?} at {b:?} enters the grid", run.text);
+                                assert!(
+                                    !b.intersects(grid),
+                                    "page {k}: {:?} at {b:?} enters the grid",
+                                    run.text
+                                );
                             }
                         }
                     }

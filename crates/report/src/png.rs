@@ -5,9 +5,7 @@
 //! its own display list rather than re-laid out for the GPU.)
 
 use rustybuzz::ttf_parser;
-use tiny_skia::{
-    FillRule, LineCap, LineJoin, Mask, Paint, PathBuilder, Pixmap, Stroke, Transform,
-};
+use tiny_skia::{FillRule, LineCap, LineJoin, Mask, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 use crate::drawing::{Item, Page, Rect, Rgb, TextRun};
 use crate::error::Error;

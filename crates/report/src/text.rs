@@ -249,27 +249,34 @@ impl Fonts {
     }
 
     /// The byte length of the longest prefix of `text` (at least one character) that fits.
+    /// Shapes the longest possible line once and walks its advances in logical order, then
+    /// checks the cut by shaping it (a join or ligature at the cut can change a width).
     fn longest_prefix(&self, kind: FontKind, size: f32, text: &str, max_w: f32) -> usize {
-        let max_chars = Self::max_chars(size, max_w);
-        let bounds: Vec<usize> = text
+        let first = text.chars().next().map_or(text.len(), char::len_utf8);
+        let end = text
             .char_indices()
-            .map(|(i, _)| i)
-            .skip(1)
-            .chain(std::iter::once(text.len()))
-            .take(max_chars)
-            .collect();
-        // bounds[k] = end of the first k+1 characters; find the largest k that fits.
-        let (mut lo, mut hi) = (0usize, bounds.len());
-        while lo + 1 < hi {
-            let mid = (lo + hi) / 2;
-            let end = bounds.get(mid).copied().unwrap_or(text.len());
-            if self.width(kind, size, text.get(..end).unwrap_or(text)) <= max_w {
-                lo = mid;
-            } else {
-                hi = mid;
+            .nth(Self::max_chars(size, max_w))
+            .map_or(text.len(), |(i, _)| i);
+        let head = text.get(..end).unwrap_or(text);
+        let mut glyphs = self.shape(kind, head);
+        glyphs.sort_by_key(|g| g.range.start);
+        let mut cut = head.len();
+        let mut acc = 0.0f32;
+        for g in &glyphs {
+            acc += g.x_advance * size;
+            if acc > max_w {
+                cut = g.range.start;
+                break;
             }
         }
-        bounds.get(lo).copied().unwrap_or(text.len())
+        let mut cut = cut.max(first);
+        while cut > first && self.width(kind, size, text.get(..cut).unwrap_or(text)) > max_w {
+            cut = text
+                .get(..cut)
+                .and_then(|t| t.char_indices().next_back())
+                .map_or(first, |(i, _)| i.max(first));
+        }
+        cut
     }
 
     fn ellipsise(&self, kind: FontKind, size: f32, line: &str, max_w: f32) -> String {
@@ -337,7 +344,11 @@ mod tests {
         // The first strong character is Hebrew, so the paragraph is right-to-left: "abc" is
         // drawn leftmost, then the Hebrew word with its last letter first.
         assert_eq!(glyphs.first().unwrap().range.start, "שלום ".len());
-        let hebrew: Vec<usize> = glyphs.iter().map(|g| g.range.start).filter(|&s| s < 8).collect();
+        let hebrew: Vec<usize> = glyphs
+            .iter()
+            .map(|g| g.range.start)
+            .filter(|&s| s < 8)
+            .collect();
         assert_eq!(hebrew, vec![6, 4, 2, 0]);
         let arabic = fonts.shape(FontKind::Regular, "مرحبا");
         assert!(arabic.iter().all(|g| g.id != 0), "{arabic:?}");

@@ -34,12 +34,20 @@ pub(crate) fn grid(rect: Rect) -> Vec<Item> {
     for i in 0..=cols {
         let x = rect.x + i as f32;
         let seg = vec![(x, rect.y), (x, rect.bottom())];
-        if i % 5 == 0 { major.push(seg) } else { minor.push(seg) }
+        if i % 5 == 0 {
+            major.push(seg)
+        } else {
+            minor.push(seg)
+        }
     }
     for j in 0..=rows {
         let y = rect.y + j as f32;
         let seg = vec![(rect.x, y), (rect.right(), y)];
-        if j % 5 == 0 { major.push(seg) } else { minor.push(seg) }
+        if j % 5 == 0 {
+            major.push(seg)
+        } else {
+            minor.push(seg)
+        }
     }
     vec![
         Item::Lines {
@@ -72,6 +80,9 @@ pub(crate) fn pulse(x: f32, baseline: f32) -> Item {
     }
 }
 
+/// Open polylines in page millimetres.
+pub(crate) type Polylines = Vec<Vec<(f32, f32)>>;
+
 /// The polyline of `lead` from `start_s` for `duration_s` (at most [`MAX_ROW_S`]), with time
 /// zero at `x0` and 0 mV at `baseline`. `Ok(None)` when the lead is not a voltage or has no
 /// usable rate; gaps (NaN samples) split the line.
@@ -81,7 +92,7 @@ pub(crate) fn trace(
     duration_s: f64,
     x0: f32,
     baseline: f32,
-) -> Result<Option<Vec<Vec<(f32, f32)>>>, Error> {
+) -> Result<Option<Polylines>, Error> {
     let fs = lead.sampling_rate_hz;
     if !(fs.is_finite() && fs > 0.0 && fs <= MAX_RATE_HZ) || lead.unit.to_uv_factor().is_none() {
         return Ok(None);

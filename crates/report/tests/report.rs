@@ -24,15 +24,21 @@ fn tool(name: &str) -> bool {
 
 /// A synthetic 10-s, 500-Hz 12-lead ECG at 75 bpm: Gaussian P, QRS and T waves.
 fn synthetic_ecg() -> Recording {
+    synthetic_ecg_s(10)
+}
+
+fn synthetic_ecg_s(seconds: usize) -> Recording {
     let fs = 500.0;
     let gains = [1.0, 1.2, 0.4, -0.8, 0.5, 0.7, -0.6, 0.3, 0.8, 1.3, 1.1, 0.9];
-    let names = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"];
+    let names = [
+        "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
+    ];
     let wave = |t: f64, c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
     let leads = names
         .iter()
         .zip(gains)
         .map(|(name, g)| {
-            let samples: Vec<f32> = (0..5000)
+            let samples: Vec<f32> = (0..seconds * 500)
                 .map(|i| {
                     let t = (i as f64 / fs) % 0.8;
                     let mv = wave(t, 0.2, 0.025, 0.15)
@@ -136,14 +142,27 @@ fn write_pdf(input: &ReportInput, dir: &Path) -> PathBuf {
     std::fs::write(&path, report.pdf().unwrap()).unwrap();
     if let Ok(keep) = std::env::var("HEARTLENS_REPORT_KEEP") {
         let _ = std::fs::create_dir_all(&keep);
-        let _ = std::fs::copy(&path, Path::new(&keep).join(dir.file_name().unwrap()).with_extension("pdf"));
+        let _ = std::fs::copy(
+            &path,
+            Path::new(&keep)
+                .join(dir.file_name().unwrap())
+                .with_extension("pdf"),
+        );
     }
     path
 }
 
 fn pdftotext(pdf: &Path) -> String {
-    let out = Command::new("pdftotext").arg(pdf).arg("-").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -218,12 +237,14 @@ fn read_ppm(path: &Path) -> (usize, usize, Vec<u8>) {
     (w, h, data[i + 1..].to_vec())
 }
 
-fn centre_of_first_dark_run(px: &[u8], w: usize, h: usize, x: usize) -> f64 {
+fn centre_of_first_dark_run(px: &[u8], w: usize, h: usize, x: usize, from_y: usize) -> f64 {
     let dark = |y: usize| {
         let p = &px[(y * w + x) * 3..][..3];
         p.iter().all(|&c| c < 110)
     };
-    let start = (0..h).find(|&y| dark(y)).expect("a dark pixel in the column");
+    let start = (from_y..h)
+        .find(|&y| dark(y))
+        .expect("a dark pixel in the column");
     let end = (start..h).find(|&y| !dark(y)).unwrap_or(h);
     (start + end - 1) as f64 / 2.0
 }
@@ -245,7 +266,10 @@ fn raster_grid_pitch_and_calibration_pulse_are_true_scale() {
     assert!(status.success());
     let (w, h, px) = read_ppm(&prefix.with_extension("ppm"));
     let px_per_mm = DPI as f64 / 25.4;
-    assert!(w.abs_diff((297.0 * px_per_mm).round() as usize) <= 1, "width {w}");
+    assert!(
+        w.abs_diff((297.0 * px_per_mm).round() as usize) <= 1,
+        "width {w}"
+    );
     let reddish = |x: usize, y: usize| {
         let p = &px[(y * w + x) * 3..][..3];
         p[0] > 200 && p[1] < 225 && p[2] < 225 && p[0] as i32 - p[1] as i32 > 20
@@ -282,10 +306,16 @@ fn raster_grid_pitch_and_calibration_pulse_are_true_scale() {
     assert!((mm - 260.0).abs() < 0.5, "grid spans {mm} mm, want 260");
 
     // Calibration pulse of the first row: baseline on the 1-mm lead-in, top on the 5-mm plateau.
+    // The grid's top edge: the first row that is reddish across most of the grid's width.
+    let (gx0, gx1) = (centres[0] as usize, *centres.last().unwrap() as usize);
+    let grid_top = (0..h)
+        .find(|&y| (gx0..gx1).filter(|&x| reddish(x, y)).count() > (gx1 - gx0) / 2)
+        .expect("grid top");
     let grid_left = centres[0];
     let pulse_x = grid_left + px_per_mm; // pulse starts 1 mm into the grid
-    let baseline = centre_of_first_dark_run(&px, w, h, (pulse_x + 0.5 * px_per_mm) as usize);
-    let top = centre_of_first_dark_run(&px, w, h, (pulse_x + 3.5 * px_per_mm) as usize);
+    let baseline =
+        centre_of_first_dark_run(&px, w, h, (pulse_x + 0.5 * px_per_mm) as usize, grid_top);
+    let top = centre_of_first_dark_run(&px, w, h, (pulse_x + 3.5 * px_per_mm) as usize, grid_top);
     let height_mm = (baseline - top) / px_per_mm;
     assert!(
         (height_mm - 10.0).abs() < 0.15,
@@ -300,7 +330,11 @@ fn tracing_is_vector_paths_not_an_image() {
     }
     let dir = tempfile::tempdir().unwrap();
     let pdf = write_pdf(&input(), dir.path());
-    let out = Command::new("pdfimages").arg("-list").arg(&pdf).output().unwrap();
+    let out = Command::new("pdfimages")
+        .arg("-list")
+        .arg(&pdf)
+        .output()
+        .unwrap();
     let listing = String::from_utf8_lossy(&out.stdout);
     // The listing is two header lines and then one line per image.
     assert_eq!(listing.lines().count(), 2, "images found:\n{listing}");
@@ -333,8 +367,16 @@ fn hostile_strings_render_without_breaking_the_page() {
     input.recording.patient.last_name = Some(hostile.clone());
     input.recording.patient.id = Some(hostile.clone());
     input.recording.acquisition.device.model = Some(hostile.clone());
-    input.annotations.push(Annotation::point(1.0, AnnotationKind::Note, hostile.clone()));
-    input.statements.push(ReportStatement::from(Statement::from_device(hostile.clone())));
+    input.annotations.push(Annotation::point(
+        1.0,
+        AnnotationKind::Note,
+        hostile.clone(),
+    ));
+    input
+        .statements
+        .push(ReportStatement::from(Statement::from_device(
+            hostile.clone(),
+        )));
     input.chat[0].question = hostile.clone();
     input.signature.as_mut().unwrap().name = hostile;
     let dir = tempfile::tempdir().unwrap();
@@ -361,4 +403,38 @@ fn png_of_the_tracing_page_matches_the_page_size() {
     assert_eq!((w, h), (1169, 827)); // 297 x 210 mm at 100 dpi
     assert!(report.png(0, 5000.0).is_err());
     assert!(report.png(99, 100.0).is_err());
+}
+
+#[test]
+fn analysis_adds_median_beats_and_strips_get_their_own_pages() {
+    if !tool("pdftotext") {
+        return;
+    }
+    let rec = synthetic_ecg_s(30);
+    let analysis = signal::analyze(&rec, &signal::AnalysisOptions::default()).unwrap();
+    let mut input = ReportInput::from_recording(rec).with_analysis(&analysis);
+    assert!(input.recording.median_beats.is_some());
+    input.strips = vec![report::Strip {
+        lead: LeadLabel::V2,
+        start_s: 18.0,
+        duration_s: 10.0,
+        caption: "episode at 18 s".into(),
+    }];
+    input.annotations = vec![Annotation::point(20.0, AnnotationKind::Note, "late note")];
+    let report = Report::new(&input).unwrap();
+    assert_eq!(report.page_count(), 4); // tracing, annotations, medians, strips
+    let dir = tempfile::tempdir().unwrap();
+    let text = pdftotext(&write_pdf(&input, dir.path()));
+    for want in [
+        "Median beats",
+        "Strips",
+        "episode at 18 s",
+        "late note",
+        "Heart rate",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let hr = input.measurements.hr.unwrap().0;
+    assert!((hr - 75.0).abs() < 2.0, "analysis HR {hr}");
+    assert!(text.contains(&format!("{hr:.0} bpm")));
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, classify};
 use crate::delineate::{
-    BeatContext, BeatWaves, LeadView, Points, delineate, global_boundaries, ms,
+    BeatContext, BeatWaves, LeadView, Points, delineate, global_boundaries, ms, reconcile_qrs,
 };
 use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
@@ -229,16 +229,14 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     let n = raw[0].len();
 
     // (2) Pacing spikes on the raw leads (any lead).
-    let mut spikes: Vec<usize> = raw.iter().flat_map(|x| pacing_spikes(x, fs)).collect();
-    spikes.sort_unstable();
-    spikes.dedup_by(|a, b| a.abs_diff(*b) < ms(fs, 10.0));
+    let spikes = pacing_spikes(&raw, fs);
 
     // (3) Filtered copies.
     let hp = Highpass::MONITORING;
     let lp = Lowpass::HZ40;
     let notch = (opts.mains_hz < fs / 2.0 && opts.mains_hz > lp.cutoff_hz)
         .then(|| Notch::new(opts.mains_hz));
-    let mut analysis_band = format!("0.5-40 Hz");
+    let mut analysis_band = String::from("0.5-40 Hz");
     if let Some(nt) = notch {
         analysis_band.push_str(&format!(", notch {} Hz", nt.freq_hz));
     }
@@ -301,6 +299,10 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
         .collect();
 
+    // Global boundaries come from the leads' own boundaries (earliest/latest), the per-lead
+    // output from the reconciled ones.
+    reconcile_qrs(&mut per_lead, fs);
+
     // (6) Rhythm features and classes.
     let feats: Vec<BeatFeatures> = fids
         .iter()
@@ -361,7 +363,6 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
             g.p = None;
         }
     }
-    let _ = delineate_all;
 
     // Dominant R lead: the largest median QRS peak-to-peak.
     let dom_lead = (0..clean.len())

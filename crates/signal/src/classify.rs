@@ -4,13 +4,13 @@
 //! Q/unknown):
 //! - **Morphology**: correlation of the beat (all leads, -50..+100 ms around the fiducial) with
 //!   the record's dominant template (sample-wise median of all beats). A conducted beat
-//!   resembles the dominant beat (> 0.8), a ventricular ectopic does not.
+//!   resembles the dominant beat, a ventricular ectopic does not.
 //! - **Width**: the beat's global QRS duration against the dominant width.
 //! - **Prematurity**: the preceding RR against the median RR of the 16 surrounding beats.
 //! - **Pacing**: a pacemaker spike within 60 ms before the QRS onset.
 //!
-//! Order: paced, then ventricular (different morphology, or > 130 ms and 30 ms wider than
-//! the dominant beat), then supraventricular (premature by more than 15 % with dominant
+//! Order: paced, then ventricular (correlation < 0.6; or > 130 ms and 30 ms wider than the
+//! dominant beat; or premature with correlation < 0.85), then supraventricular (premature by more than 15 % with dominant
 //! morphology, never in atrial fibrillation where every RR is "premature"), then normal.
 
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,11 @@ impl BeatClass {
 }
 
 /// Per-beat inputs.
+/// Below this correlation with the dominant beat a beat is ventricular whatever its timing.
+const VERY_DIFFERENT: f64 = 0.6;
+/// Below this correlation a premature beat is ventricular.
+const DIFFERENT: f64 = 0.85;
+
 pub(crate) struct BeatFeatures {
     pub fid: usize,
     pub qrs_ms: Option<f64>,
@@ -144,15 +149,15 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Vec<BeatClass> {
             continue;
         };
         let wide = b.qrs_ms.is_some_and(|w| w > 130.0 && w > dom_width + 30.0);
-        if c < 0.8 || wide {
-            out.push(BeatClass::Ventricular);
-            continue;
-        }
         let lo = i.saturating_sub(8);
         let hi = (i + 9).min(rr.len());
         let local: Vec<f64> = rr[lo..hi].iter().flatten().copied().collect();
         let local_rr = median(&local);
         let premature = rr[i].is_some_and(|r| local_rr > 0.0 && r < 0.85 * local_rr);
+        if c < VERY_DIFFERENT || wide || (c < DIFFERENT && premature) {
+            out.push(BeatClass::Ventricular);
+            continue;
+        }
         if premature && !input.atrial_fibrillation {
             out.push(BeatClass::Supraventricular);
         } else {

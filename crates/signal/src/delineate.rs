@@ -14,9 +14,16 @@
 //! 3. P: the same peak and trapezium rules in the window between the previous T end and the
 //!    QRS onset; no P is reported when the deflection is not above the noise level there.
 //!
+//! 4. Leads are then reconciled ([`reconcile_qrs`]): each lead's QRS onset and offset are kept
+//!    within 6 ms of the beat's median across leads, since a lead where the complex is tiny
+//!    or notched cannot move its boundary far from what the other leads show.
+//!
 //! Global boundaries ([`global_boundaries`]) take the second earliest onset and the second
 //! latest offset across leads (the earliest/latest themselves, as clinical carts do, but one
 //! outlying lead cannot stretch the interval).
+//!
+//! The constants below were tuned on the eight LUDB records in `tests/data/wfdb/ludb`
+//! (see `crates/signal/tests/ludb.rs` for the resulting accuracy).
 
 use crate::detect::{median, moving_average};
 
@@ -52,7 +59,7 @@ pub(crate) struct LeadView<'a> {
 impl<'a> LeadView<'a> {
     pub fn new(x: &'a [f64], fs: f64) -> Self {
         let d = diff(x);
-        let s = moving_average(x, ms(fs, 40.0));
+        let s = moving_average(x, ms(fs, SMOOTH_MS));
         let ds = diff(&s);
         Self { x, d, s, ds, fs }
     }
@@ -87,8 +94,22 @@ pub(crate) struct BeatContext {
 }
 
 /// Tuning constants of the QRS boundary search, as fractions of the maximum slope.
-const QRS_ON_FRACTION: f64 = 0.06;
-const QRS_OFF_FRACTION: f64 = 0.07;
+/// QRS onset: slope below this fraction of the complex's maximum slope for [`QUIET_MS`].
+const QRS_ON_FRACTION: f64 = 0.04;
+/// QRS offset: the same for the end of the complex.
+const QRS_OFF_FRACTION: f64 = 0.06;
+/// How long the slope must stay low to end the walk (a Q nadir or a notch is shorter).
+const QUIET_MS: f64 = 10.0;
+/// Smoothing of the signal used for P and T (moving average, ms).
+const SMOOTH_MS: f64 = 20.0;
+/// Trapezium reference distance after the steepest T descent (ms).
+const T_OFF_REF_MS: f64 = 50.0;
+/// Trapezium reference distance before the steepest T ascent (ms).
+const T_ON_REF_MS: f64 = 90.0;
+/// Trapezium reference distance for P onset and offset (ms).
+const P_REF_MS: f64 = 30.0;
+/// Per-lead QRS boundaries are kept within this distance of the beat's median across leads.
+pub(crate) const QRS_LEAD_SPREAD_MS: f64 = 6.0;
 
 pub(crate) fn delineate(v: &LeadView<'_>, c: &BeatContext) -> BeatWaves {
     let qrs = qrs(v, c);
@@ -147,15 +168,43 @@ fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
     let lim_on = first
         .saturating_sub(ms(fs, 60.0))
         .max(a.saturating_sub(ms(fs, 40.0)));
+    let quiet = ms(fs, QUIET_MS);
+    let th_on = QRS_ON_FRACTION * dmax;
     let mut on = first;
-    while on > lim_on && v.d[on].abs() > QRS_ON_FRACTION * dmax {
-        on -= 1;
+    let mut run = 0;
+    let mut i = first;
+    while i > lim_on {
+        i -= 1;
+        if v.d[i].abs() <= th_on {
+            run += 1;
+            if run >= quiet {
+                break;
+            }
+        } else {
+            run = 0;
+            on = i;
+        }
     }
+    // `on` is the last sample above threshold; the onset is the first quiet one before it.
+    on = on.saturating_sub(1).max(lim_on);
     let lim_off = (last + ms(fs, 80.0)).min(n - 2);
+    let th_off = QRS_OFF_FRACTION * dmax;
     let mut off = last;
-    while off < lim_off && v.d[off].abs() > QRS_OFF_FRACTION * dmax {
-        off += 1;
+    let mut run = 0;
+    let mut i = last;
+    while i < lim_off {
+        i += 1;
+        if v.d[i].abs() <= th_off {
+            run += 1;
+            if run >= quiet {
+                break;
+            }
+        } else {
+            run = 0;
+            off = i;
+        }
     }
+    off = (off + 1).min(lim_off);
     // Peak: largest deviation from the onset level inside the complex.
     let base = v.x[on];
     let peak =
@@ -226,13 +275,15 @@ fn twave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     let m = (peak..=m_end)
         .max_by(|&a, &b| (-pol * v.ds[a]).total_cmp(&(-pol * v.ds[b])))
         .unwrap_or(peak);
-    let r = (m + ms(fs, 150.0)).min(n - 1).min(end + ms(fs, 100.0));
+    let r = (m + ms(fs, T_OFF_REF_MS))
+        .min(n - 1)
+        .min(end + ms(fs, 100.0));
     let off = trapezium(&v.s, m, r, pol);
     // Onset: steepest departure before the peak.
     let m_on = (start..=peak)
         .max_by(|&a, &b| (pol * v.ds[a]).total_cmp(&(pol * v.ds[b])))
         .unwrap_or(peak);
-    let r_on = m_on.saturating_sub(ms(fs, 120.0)).max(q_off);
+    let r_on = m_on.saturating_sub(ms(fs, T_ON_REF_MS)).max(q_off);
     let on = trapezium(&v.s, m_on, r_on, pol);
     Some(Points {
         on: Some(on),
@@ -270,7 +321,7 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     let m_off = (peak..end)
         .max_by(|&a, &b| (-pol * v.ds[a]).total_cmp(&(-pol * v.ds[b])))
         .unwrap_or(peak);
-    let r_off = (m_off + ms(fs, 60.0)).min(q_on);
+    let r_off = (m_off + ms(fs, P_REF_MS)).min(q_on);
     let off = trapezium(&v.s, m_off, r_off, pol);
     let m_on = (start..=peak)
         .max_by(|&a, &b| (pol * v.ds[a]).total_cmp(&(pol * v.ds[b])))
@@ -287,6 +338,38 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
         peak: Some(peak),
         off: Some(off),
     })
+}
+
+/// Step 4: clamps each lead's QRS onset/offset of each beat to the median across leads
+/// ± [`QRS_LEAD_SPREAD_MS`].
+pub(crate) fn reconcile_qrs(per_lead: &mut [Vec<BeatWaves>], fs: f64) {
+    let n_beats = per_lead.first().map_or(0, Vec::len);
+    let w = ms(fs, QRS_LEAD_SPREAD_MS);
+    for b in 0..n_beats {
+        let ons: Vec<f64> = per_lead
+            .iter()
+            .filter_map(|l| l[b].qrs.and_then(|q| q.on))
+            .map(|v| v as f64)
+            .collect();
+        let offs: Vec<f64> = per_lead
+            .iter()
+            .filter_map(|l| l[b].qrs.and_then(|q| q.off))
+            .map(|v| v as f64)
+            .collect();
+        if ons.is_empty() || offs.is_empty() {
+            continue;
+        }
+        let (mon, moff) = (
+            median(&ons).round() as usize,
+            median(&offs).round() as usize,
+        );
+        for l in per_lead.iter_mut() {
+            if let Some(q) = l[b].qrs.as_mut() {
+                q.on = q.on.map(|v| v.clamp(mon.saturating_sub(w), mon + w));
+                q.off = q.off.map(|v| v.clamp(moff.saturating_sub(w), moff + w));
+            }
+        }
+    }
 }
 
 /// Second earliest (or earliest with fewer than 3 values).

@@ -71,36 +71,53 @@ pub(crate) fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Sample indices of pacemaker spikes: a jump of more than `0.5 mV` within 4 ms that returns
-/// within 8 ms, much faster than any QRS slope. `x` is a lead in mV before low-pass
-/// filtering.
-pub fn pacing_spikes(x: &[f64], fs_hz: f64) -> Vec<usize> {
-    let k = secs(fs_hz, 0.004).max(1);
-    let back = secs(fs_hz, 0.008).max(2);
-    let mut out = Vec::new();
-    if x.len() < 2 * back + 2 {
-        return out;
+/// Sample indices of pacemaker spikes on all leads at once. A spike is a deflection of one
+/// or two samples (< 2 ms at 500-1000 Hz): its curvature `|x[i] - (x[i-k] + x[i+k]) / 2|`
+/// (k = 1 sample, 2 at 1 kHz and above) exceeds 2.5 times the lead's 99.5th percentile of
+/// that curvature and 0.05 mV, simultaneously (±1 sample) in at least 3 leads (or in every lead
+/// when there are fewer). QRS peaks are far smoother than that at these rates. `leads` are in
+/// mV before low-pass filtering.
+pub fn pacing_spikes(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
+    let n = leads.iter().map(Vec::len).min().unwrap_or(0);
+    let k = if fs_hz >= 1000.0 { 2 } else { 1 };
+    let edge = secs(fs_hz, 0.02);
+    if n < 2 * edge + 2 * k + 1 || leads.is_empty() {
+        return Vec::new();
     }
-    // A spike has a large first difference in each direction, close together, while the
-    // signal around it (outside the spike) is comparatively level.
-    let mut i = back;
-    while i + back < x.len() {
-        let up = x[i] - x[i - k];
-        let down = x[i] - x[(i + k).min(x.len() - 1)];
-        let around = (x[i - back] - x[i + back]).abs();
-        if up.abs() > 0.5
-            && down.abs() > 0.5
-            && up.signum() == down.signum()
-            && around < 0.5 * up.abs()
-        {
+    let mut votes = vec![0u32; n];
+    for x in leads {
+        let z: Vec<f64> = (k..n - k)
+            .map(|i| (x[i] - 0.5 * (x[i - k] + x[i + k])).abs())
+            .collect();
+        let thr = (SPIKE_FACTOR * quantile(&z, 0.995)).max(SPIKE_MIN_MV);
+        // Hit mask dilated by one sample, one vote per lead per sample.
+        let mut hit = vec![false; n];
+        for (j, &v) in z.iter().enumerate() {
+            if v > thr {
+                let i = j + k;
+                for h in hit.iter_mut().take((i + 2).min(n)).skip(i - 1) {
+                    *h = true;
+                }
+            }
+        }
+        for (v, h) in votes.iter_mut().zip(&hit) {
+            *v += u32::from(*h);
+        }
+    }
+    let need = leads.len().min(3) as u32;
+    let mut out: Vec<usize> = Vec::new();
+    for i in edge..n - edge {
+        if votes[i] >= need && out.last().is_none_or(|&l| i > l + secs(fs_hz, 0.01)) {
             out.push(i);
-            i += back;
-        } else {
-            i += 1;
         }
     }
     out
 }
+
+/// Curvature of a pacing spike relative to the lead's 99.5th percentile curvature.
+const SPIKE_FACTOR: f64 = 2.5;
+/// Smallest curvature (mV) counted as a spike.
+const SPIKE_MIN_MV: f64 = 0.05;
 
 /// Replaces spike neighbourhoods by a straight line so the detector and delineator do not
 /// see them.
@@ -332,7 +349,7 @@ mod tests {
         let mut x = synth(fs, 3000, &[1.0, 2.0]);
         x[900] += 3.0;
         x[901] += 2.0;
-        let s = pacing_spikes(&x, fs);
+        let s = pacing_spikes(&[x.clone(), x.clone(), x.clone()], fs);
         assert_eq!(s.len(), 1, "{s:?}");
         assert!((899..=902).contains(&s[0]));
         clip_spikes(&mut x, &s, fs);

@@ -331,7 +331,7 @@ pub fn evaluate_delineation(
                 used_d[j] = true;
                 score.true_positives += 1;
                 let (rw, dw) = (r[i], d[j]);
-                let mut push = |s: &mut ErrorStats, a: Option<f64>, b: Option<f64>| {
+                let push = |s: &mut ErrorStats, a: Option<f64>, b: Option<f64>| {
                     if let (Some(a), Some(b)) = (a, b) {
                         s.errors_ms.push((b - a) * 1000.0);
                     }

@@ -20,7 +20,7 @@ fn beat(i: usize) -> AnnotationData {
         end_s: t,
         lead: None,
         kind: AnnotationKind::Beat,
-        code: Some(if i % 50 == 0 { "V" } else { "N" }.into()),
+        code: Some(if i.is_multiple_of(50) { "V" } else { "N" }.into()),
         text: String::new(),
         value: None,
     }
@@ -57,7 +57,7 @@ async fn insert_annotations(store: &Store, rec: i64, n: usize) {
 async fn insert_messages(store: &Store, thread: i64, n: usize) {
     let mut tx = store.begin_write().await.unwrap();
     for i in 0..n {
-        let role = if i % 2 == 0 {
+        let role = if i.is_multiple_of(2) {
             Role::User
         } else {
             Role::Assistant

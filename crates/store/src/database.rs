@@ -257,6 +257,19 @@ pub(crate) async fn open_pool(opts: &StoreOptions) -> Result<SqlitePool> {
         .connect_with(opts.connect_options())
         .await
         .map_err(|e| with_path(e.into(), path))?;
+    // Mark the file as ours before the migrator creates its own table: a crash between that
+    // table and the first migration must not leave a file that the next open calls foreign.
+    // Only reached after `inspect` found the file new or ours.
+    let app_id: i32 = sqlx::query_scalar("PRAGMA application_id")
+        .fetch_one(&pool)
+        .await?;
+    if app_id == 0 {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA application_id = {APPLICATION_ID}"
+        )))
+        .execute(&pool)
+        .await?;
+    }
     // Two processes opening a fresh file at once may both try the first migration; the loser
     // fails on "already exists" after the winner committed, and a second run sees it applied.
     if let Err(first) = crate::MIGRATOR.run(&pool).await {

@@ -826,3 +826,65 @@ fn the_blocking_front_backs_up_and_restores() {
     assert_eq!(restored, db);
     assert!(saved.is_some());
 }
+
+#[tokio::test]
+async fn a_still_suggested_statement_is_refreshed_by_reanalysis_and_audited() {
+    let t = temp_store().await;
+    let rec = recording(&t.store, "refresh").await;
+    let first = t
+        .store
+        .suggest_statements(
+            rec.id,
+            &[(
+                "LAD".into(),
+                "Left axis deviation".into(),
+                Some("axis -35 deg".into()),
+            )],
+            "analysis",
+        )
+        .await
+        .unwrap();
+    let same = t
+        .store
+        .suggest_statements(
+            rec.id,
+            &[(
+                "LAD".into(),
+                "Left axis deviation".into(),
+                Some("axis -35 deg".into()),
+            )],
+            "analysis",
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, same, "an identical suggestion changes nothing");
+    let refreshed = t
+        .store
+        .suggest_statements(
+            rec.id,
+            &[(
+                "LAD".into(),
+                "Left axis deviation".into(),
+                Some("axis -41 deg".into()),
+            )],
+            "analysis",
+        )
+        .await
+        .unwrap();
+    assert_eq!(refreshed[0].id, first[0].id);
+    assert_eq!(refreshed[0].criterion.as_deref(), Some("axis -41 deg"));
+    assert_eq!(refreshed[0].state, StatementState::Suggested);
+    let mut conn = t.store.read().await.unwrap();
+    let log = store::audit::of_entity(&mut conn, Entity::Statement, first[0].id)
+        .await
+        .unwrap();
+    let actions: Vec<Action> = log.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [Action::Create, Action::Update]);
+    assert_eq!(log[1].before.as_ref().unwrap()["criterion"], "axis -35 deg");
+    assert!(matches!(
+        t.store
+            .set_statement_state(rec.id, "NOPE", StatementState::Confirmed, None, "dr.a")
+            .await,
+        Err(Error::State(_))
+    ));
+}

@@ -21,7 +21,7 @@ async fn ui_analysis_and_chat_writers_run_together_without_lock_errors() {
     let ui = {
         let s = t.store.clone();
         tokio::spawn(async move {
-            for i in 0..150 {
+            for i in 0..150u32 {
                 let a = s
                     .add_annotation(
                         rec.id,
@@ -29,7 +29,7 @@ async fn ui_analysis_and_chat_writers_run_together_without_lock_errors() {
                         "dr.a",
                     )
                     .await?;
-                if i % 10 == 0 {
+                if i.is_multiple_of(10) {
                     s.update_annotation(
                         a.id,
                         &AnnotationData::note(i as f64, i as f64 + 2.0, "ui2"),

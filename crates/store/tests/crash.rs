@@ -157,7 +157,7 @@ async fn committed_rows_survive_sigkill_at_random_moments() {
                 Ok(line) => lines.push(line),
                 Err(e) => panic!("run {run}: child wrote nothing in 20 s ({e})"),
             }
-            std::thread::sleep(Duration::from_micros(rng.below(40_000)));
+            std::thread::sleep(Duration::from_micros(rng.below(25_000)));
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("run {run}: child exited by itself with {status}");
@@ -177,4 +177,25 @@ async fn committed_rows_survive_sigkill_at_random_moments() {
         "only {kills_after_writes} of {runs} kills landed after writes began; the test is not testing"
     );
     assert!(!acked.annotations.is_empty() && !acked.messages.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_during_the_first_open_leaves_a_store_that_opens() {
+    let seed = store::now_ms() as u64 | 1;
+    eprintln!("first-open crash test: seed {seed}");
+    let mut rng = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    for run in 0..20 {
+        let path = dir.path().join(format!("fresh-{run}.sqlite3"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_heartlens-store-crash-child"))
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn child");
+        std::thread::sleep(Duration::from_micros(rng.below(30_000)));
+        child.kill().expect("SIGKILL child");
+        child.wait().expect("reap child");
+        verify(&path, &Acked::default(), run, seed).await;
+    }
 }

@@ -293,3 +293,34 @@ async fn a_corrupt_database_reports_corruption_with_the_path() {
     assert!(matches!(err, Error::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("heartlens.sqlite3"), "{err}");
 }
+
+#[tokio::test]
+async fn a_store_interrupted_before_its_first_migration_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heartlens.sqlite3");
+    {
+        // What a crash right after creating the file leaves: our id, no tables.
+        let mut conn = raw_conn(&path).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA application_id = {}",
+            store::APPLICATION_ID
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query("CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+                     installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+                     checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let store = Store::open(&path).await.expect("reopens and migrates");
+    store.integrity_check().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, MIGRATOR.iter().count() as i64);
+}

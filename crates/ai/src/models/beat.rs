@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use candle::{D, DType, Device, IndexOp, Module, Tensor};
+use candle::{DType, Device, IndexOp, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 
 /// ECG sampling rate Beat was trained on, after `resample_poly(1, 2)` from 500 Hz.
@@ -187,7 +187,10 @@ impl Attention {
     fn new(cfg: &Config, vb: VarBuilder) -> candle::Result<Self> {
         let inner = cfg.heads * cfg.dim_head;
         let lin = |name: &str, out: usize, inp: usize| -> candle::Result<Linear> {
-            Ok(Linear::new(vb.get((out, inp), &format!("{name}.weight"))?, None))
+            Ok(Linear::new(
+                vb.get((out, inp), &format!("{name}.weight"))?,
+                None,
+            ))
         };
         Ok(Self {
             to_q: lin("to_q", inner, cfg.dim)?,
@@ -256,7 +259,12 @@ impl Module for FeedForward {
 /// `layers.{2i+1}` = (norm, feed-forward), residual after each, then `final_norm`.
 #[derive(Debug, Clone)]
 struct Transformer {
-    blocks: Vec<(UnitOffsetLayerNorm, Attention, UnitOffsetLayerNorm, FeedForward)>,
+    blocks: Vec<(
+        UnitOffsetLayerNorm,
+        Attention,
+        UnitOffsetLayerNorm,
+        FeedForward,
+    )>,
     final_norm: UnitOffsetLayerNorm,
 }
 
@@ -366,7 +374,11 @@ impl Beat {
     /// F32) or PyTorch `.pth`/`.pt` checkpoints (the `tokenizer.pth` the reference training
     /// writes; a bare state dict, or one nested under `state_dict`/`model`, with an optional
     /// `module.` prefix). The v1 model is `[v3 file, v1 file]` for the shared test weights.
-    pub fn load<P: AsRef<Path>>(cfg: &Config, files: &[P], device: &Device) -> candle::Result<Self> {
+    pub fn load<P: AsRef<Path>>(
+        cfg: &Config,
+        files: &[P],
+        device: &Device,
+    ) -> candle::Result<Self> {
         if files.is_empty() {
             candle::bail!("Beat: no weight file given");
         }
@@ -410,7 +422,11 @@ impl Beat {
     /// (1) `[b, 12, T]` -> `[b, n, 128]`.
     pub fn embed(&self, x: &Tensor) -> candle::Result<Tensor> {
         let b = self.check_input(x)?;
-        let (c, p, n) = (self.cfg.channels, self.cfg.patch_size, self.cfg.num_patches());
+        let (c, p, n) = (
+            self.cfg.channels,
+            self.cfg.patch_size,
+            self.cfg.num_patches(),
+        );
         let patches = x
             .reshape((b, c, n, p))?
             .transpose(1, 2)?
@@ -628,7 +644,7 @@ pub struct MultiWindowOutput {
 
 /// Reads all tensors of one checkpoint file, recognised by its content: a ZIP archive is a
 /// PyTorch checkpoint, anything else is tried as safetensors.
-pub(crate) fn read_checkpoint(path: &Path) -> candle::Result<HashMap<String, Tensor>> {
+pub fn read_checkpoint(path: &Path) -> candle::Result<HashMap<String, Tensor>> {
     let mut head = [0u8; 4];
     {
         use std::io::Read;
@@ -647,7 +663,12 @@ pub(crate) fn read_checkpoint(path: &Path) -> candle::Result<HashMap<String, Ten
         let mut found = Vec::new();
         // Named keys first: probing a nested checkpoint with `None` would make candle log every
         // non-tensor entry it skips.
-        for key in [Some("state_dict"), Some("model"), Some("model_state_dict"), None] {
+        for key in [
+            Some("state_dict"),
+            Some("model"),
+            Some("model_state_dict"),
+            None,
+        ] {
             let infos = candle::pickle::read_pth_tensor_info(path, false, key);
             if matches!(&infos, Ok(v) if !v.is_empty()) {
                 found = candle::pickle::read_all_with_key(path, key).map_err(with_path)?;
@@ -686,10 +707,16 @@ mod tests {
     #[test]
     fn configs_have_the_published_shapes() {
         let v3 = Config::v3();
-        assert_eq!((v3.num_patches(), v3.num_queries, v3.pred_len()), (40, 20, 500));
+        assert_eq!(
+            (v3.num_patches(), v3.num_queries, v3.pred_len()),
+            (40, 20, 500)
+        );
         assert_eq!(v3.window_s(), 4.0);
         let v1 = Config::v1();
-        assert_eq!((v1.num_patches(), v1.num_queries, v1.pred_len()), (20, 10, 250));
+        assert_eq!(
+            (v1.num_patches(), v1.num_queries, v1.pred_len()),
+            (20, 10, 250)
+        );
         assert_eq!(Version::parse("V1"), Some(Version::V1));
         assert_eq!(Version::parse("v2"), None);
     }

@@ -46,19 +46,19 @@ impl Phi3Dims {
         if self.n_head == 0 || self.n_kv_head == 0 || self.hidden == 0 || self.vocab == 0 {
             return Err("zero heads, hidden size or vocabulary".into());
         }
-        if self.hidden % self.n_head != 0 {
+        if !self.hidden.is_multiple_of(self.n_head) {
             return Err(format!(
                 "hidden size {} is not a multiple of head count {}",
                 self.hidden, self.n_head
             ));
         }
-        if self.n_head % self.n_kv_head != 0 {
+        if !self.n_head.is_multiple_of(self.n_kv_head) {
             return Err(format!(
                 "head count {} is not a multiple of KV head count {}",
                 self.n_head, self.n_kv_head
             ));
         }
-        if self.head_dim() % 2 != 0 {
+        if !self.head_dim().is_multiple_of(2) {
             return Err(format!("head dim {} is odd", self.head_dim()));
         }
         if self.context == 0 || self.context > 1 << 20 {
@@ -207,7 +207,15 @@ fn repeat_kv(xs: Tensor, n_rep: usize) -> candle::Result<Tensor> {
 fn causal_mask(t: usize, offset: usize, dev: &Device) -> candle::Result<Tensor> {
     let s = offset + t;
     let mask: Vec<f32> = (0..t)
-        .flat_map(|i| (0..s).map(move |j| if j > offset + i { f32::NEG_INFINITY } else { 0.0 }))
+        .flat_map(|i| {
+            (0..s).map(move |j| {
+                if j > offset + i {
+                    f32::NEG_INFINITY
+                } else {
+                    0.0
+                }
+            })
+        })
         .collect();
     Tensor::from_vec(mask, (t, s), dev)
 }
@@ -258,17 +266,27 @@ impl<L: Module> Phi3Stack<L> {
     /// Embedding rows of `ids`, `[t, hidden]`. Ids outside the vocabulary are an error.
     pub(crate) fn embed_ids(&self, ids: &[u32]) -> candle::Result<Tensor> {
         if let Some(bad) = ids.iter().find(|&&i| i as usize >= self.dims.vocab) {
-            candle::bail!("token id {bad} outside the vocabulary of {}", self.dims.vocab)
+            candle::bail!(
+                "token id {bad} outside the vocabulary of {}",
+                self.dims.vocab
+            )
         }
         let idx = Tensor::new(ids, self.embed.device())?;
         self.embed.index_select(&idx, 0)
     }
 
-    fn run(&mut self, embeds: &Tensor, offset: usize, trace: bool) -> candle::Result<(Tensor, Vec<Tensor>)> {
+    fn run(
+        &mut self,
+        embeds: &Tensor,
+        offset: usize,
+        trace: bool,
+    ) -> candle::Result<(Tensor, Vec<Tensor>)> {
         let embeds = match embeds.rank() {
             2 => embeds.unsqueeze(0)?,
             3 => embeds.clone(),
-            r => candle::bail!("input embeddings must be [t, hidden] or [1, t, hidden], got rank {r}"),
+            r => candle::bail!(
+                "input embeddings must be [t, hidden] or [1, t, hidden], got rank {r}"
+            ),
         };
         let (b, t, h) = embeds.dims3()?;
         if b != 1 || h != self.dims.hidden {
@@ -284,7 +302,10 @@ impl<L: Module> Phi3Stack<L> {
             if offset == 0 {
                 self.clear_cache();
             } else {
-                candle::bail!("offset {offset} does not continue the cache of {}", self.cached)
+                candle::bail!(
+                    "offset {offset} does not continue the cache of {}",
+                    self.cached
+                )
             }
         }
         if offset + t > self.dims.context {
@@ -313,7 +334,11 @@ impl<L: Module> Phi3Stack<L> {
 
     /// Runs `embeds` (`[t, hidden]`) at positions `offset..offset + t` and returns the logits
     /// of the last position, `[vocab]`. `offset` must equal the tokens already cached (0 resets).
-    pub(crate) fn forward_embeds(&mut self, embeds: &Tensor, offset: usize) -> candle::Result<Tensor> {
+    pub(crate) fn forward_embeds(
+        &mut self,
+        embeds: &Tensor,
+        offset: usize,
+    ) -> candle::Result<Tensor> {
         let (xs, _) = self.run(embeds, offset, false)?;
         let t = xs.dim(1)?;
         let last = xs.narrow(1, t - 1, 1)?;
@@ -351,7 +376,10 @@ mod tests {
 
     #[test]
     fn causal_mask_hides_only_future_keys() {
-        let m = causal_mask(2, 3, &Device::Cpu).unwrap().to_vec2::<f32>().unwrap();
+        let m = causal_mask(2, 3, &Device::Cpu)
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
         assert_eq!(m[0], vec![0.0, 0.0, 0.0, 0.0, f32::NEG_INFINITY]);
         assert_eq!(m[1], vec![0.0; 5]);
     }

@@ -51,7 +51,11 @@ impl LoraAdapter {
         let cfg: LoraConfig = serde_json::from_str(&text)
             .map_err(|e| LlmError::bad(&cfg_path, "adapter_config", e.to_string()))?;
         if cfg.use_dora {
-            return Err(LlmError::bad(&cfg_path, "use_dora", "DoRA adapters are not supported"));
+            return Err(LlmError::bad(
+                &cfg_path,
+                "use_dora",
+                "DoRA adapters are not supported",
+            ));
         }
         if cfg.r == 0 {
             return Err(LlmError::bad(&cfg_path, "r", "rank 0"));
@@ -76,13 +80,20 @@ impl LoraAdapter {
         let mut b = HashMap::new();
         let mut replacements = HashMap::new();
         for (k, t) in tensors {
-            let base = k.strip_prefix(PEFT_PREFIX).unwrap_or(&k).replace(".modules_to_save", "");
+            let base = k
+                .strip_prefix(PEFT_PREFIX)
+                .unwrap_or(&k)
+                .replace(".modules_to_save", "");
             if let Some(stem) = base.strip_suffix(".lora_A.weight") {
                 a.insert(format!("{stem}.weight"), t);
             } else if let Some(stem) = base.strip_suffix(".lora_B.weight") {
                 b.insert(format!("{stem}.weight"), t);
             } else if base.contains("lora_") {
-                return Err(LlmError::bad(path, k, "unsupported LoRA tensor (embedding LoRA?)"));
+                return Err(LlmError::bad(
+                    path,
+                    k,
+                    "unsupported LoRA tensor (embedding LoRA?)",
+                ));
             } else {
                 replacements.insert(base.replace(".base_layer", ""), t);
             }
@@ -117,7 +128,11 @@ impl LoraAdapter {
     pub fn merge_into(&self, weights: &mut HashMap<String, Tensor>, path: &Path) -> Result<()> {
         for (name, (a, b)) in &self.pairs {
             let Some(w) = weights.get(name) else {
-                return Err(LlmError::bad(path, name, "LoRA target not in the base model"));
+                return Err(LlmError::bad(
+                    path,
+                    name,
+                    "LoRA target not in the base model",
+                ));
             };
             let delta = (b.matmul(a)? * self.scale)?;
             if delta.dims() != w.dims() {
@@ -162,8 +177,8 @@ pub fn checkpoint_files(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let index = dir.join("model.safetensors.index.json");
     let text = std::fs::read_to_string(&index).map_err(|e| LlmError::io(&index, e))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| LlmError::bad(&index, "json", e.to_string()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| LlmError::bad(&index, "json", e.to_string()))?;
     let Some(map) = v.get("weight_map").and_then(|m| m.as_object()) else {
         return Err(LlmError::bad(&index, "weight_map", "missing"));
     };

@@ -68,12 +68,22 @@ impl Config {
         let cfg: Config = serde_json::from_str(&text)
             .map_err(|e| LlmError::bad(path, "config.json", e.to_string()))?;
         if cfg.rope_scaling.as_ref().is_some_and(|v| !v.is_null()) {
-            return Err(LlmError::bad(path, "rope_scaling", "LongRoPE (128k Phi-3) is not supported"));
+            return Err(LlmError::bad(
+                path,
+                "rope_scaling",
+                "LongRoPE (128k Phi-3) is not supported",
+            ));
         }
         if cfg.hidden_act != "silu" {
-            return Err(LlmError::bad(path, "hidden_act", format!("{} is not silu", cfg.hidden_act)));
+            return Err(LlmError::bad(
+                path,
+                "hidden_act",
+                format!("{} is not silu", cfg.hidden_act),
+            ));
         }
-        cfg.dims().validate().map_err(|m| LlmError::bad(path, "config.json", m))?;
+        cfg.dims()
+            .validate()
+            .map_err(|m| LlmError::bad(path, "config.json", m))?;
         Ok(cfg)
     }
 
@@ -106,7 +116,8 @@ impl Phi3 {
         let cfg = Config::open(&dir.join("config.json"))?;
         let mut weights = load_checkpoint(dir, dev)?;
         if let Some(lora) = lora_dir {
-            LoraAdapter::load(lora, dev)?.merge_into(&mut weights, &lora.join("adapter_model.safetensors"))?;
+            LoraAdapter::load(lora, dev)?
+                .merge_into(&mut weights, &lora.join("adapter_model.safetensors"))?;
         }
         Self::from_tensors(&cfg, weights, dev, dir)
     }
@@ -122,7 +133,9 @@ impl Phi3 {
         let vb = VarBuilder::from_tensors(weights, candle::DType::F32, dev);
         let bad = |e: candle::Error| LlmError::bad(path, "tensor", e.to_string());
         let m = vb.pp("model");
-        let embed = m.get((d.vocab, d.hidden), "embed_tokens.weight").map_err(bad)?;
+        let embed = m
+            .get((d.vocab, d.hidden), "embed_tokens.weight")
+            .map_err(bad)?;
         let hd = d.head_dim();
         let qkv_rows = (d.n_head + 2 * d.n_kv_head) * hd;
         let mut blocks = Vec::with_capacity(d.n_layer);

@@ -98,11 +98,16 @@ pub(crate) fn md_f64(ct: &gguf_file::Content, path: &Path, key: &str) -> Result<
 pub fn read_gguf(path: &Path) -> Result<(gguf_file::Content, std::fs::File)> {
     let mut f = std::fs::File::open(path).map_err(|e| LlmError::io(path, e))?;
     let ct = gguf_file::Content::read(&mut f).map_err(|e| {
-        LlmError::bad(path, "gguf header", format!("not a readable GGUF file: {e}"))
+        LlmError::bad(
+            path,
+            "gguf header",
+            format!("not a readable GGUF file: {e}"),
+        )
     })?;
     let len = f.metadata().map_err(|e| LlmError::io(path, e))?.len();
     for (name, info) in &ct.tensor_infos {
-        let bytes = info.shape.elem_count() / info.ggml_dtype.block_size() * info.ggml_dtype.type_size();
+        let bytes =
+            info.shape.elem_count() / info.ggml_dtype.block_size() * info.ggml_dtype.type_size();
         let end = (ct.tensor_data_offset)
             .checked_add(info.offset)
             .and_then(|o| o.checked_add(bytes as u64));
@@ -110,7 +115,9 @@ pub fn read_gguf(path: &Path) -> Result<(gguf_file::Content, std::fs::File)> {
             return Err(LlmError::bad(
                 path,
                 name,
-                format!("tensor data runs past the end of the file ({len} bytes): truncated download?"),
+                format!(
+                    "tensor data runs past the end of the file ({len} bytes): truncated download?"
+                ),
             ));
         }
     }
@@ -136,7 +143,11 @@ impl QuantizedPhi3 {
             .to_string()
             .map_err(|e| LlmError::bad(path, "general.architecture", e.to_string()))?;
         if arch != "phi3" {
-            return Err(LlmError::bad(path, "general.architecture", format!("{arch}, expected phi3")));
+            return Err(LlmError::bad(
+                path,
+                "general.architecture",
+                format!("{arch}, expected phi3"),
+            ));
         }
         let embed_q = tensor(ct, r, path, "token_embd.weight", dev)?;
         let (vocab, hidden) = embed_q.shape().dims2()?;
@@ -152,13 +163,19 @@ impl QuantizedPhi3 {
             context: md_usize(ct, path, "phi3.context_length")?,
         };
         if md_usize(ct, path, "phi3.embedding_length")? != hidden {
-            return Err(LlmError::bad(path, "phi3.embedding_length", "does not match token_embd"));
+            return Err(LlmError::bad(
+                path,
+                "phi3.embedding_length",
+                "does not match token_embd",
+            ));
         }
         d.validate().map_err(|m| LlmError::bad(path, "phi3.*", m))?;
-        if let Ok(rope_dim) = md_usize(ct, path, "phi3.rope.dimension_count") {
-            if rope_dim != d.head_dim() {
-                return Err(LlmError::bad(path, "phi3.rope.dimension_count", "partial rotary is not supported"));
-            }
+        if md_usize(ct, path, "phi3.rope.dimension_count").is_ok_and(|r| r != d.head_dim()) {
+            return Err(LlmError::bad(
+                path,
+                "phi3.rope.dimension_count",
+                "partial rotary is not supported",
+            ));
         }
         let embed = embed_q.dequantize(dev)?;
         let hd = d.head_dim();
@@ -180,10 +197,26 @@ impl QuantizedPhi3 {
         for i in 0..d.n_layer {
             let p = format!("blk.{i}");
             blocks.push(Block::new(
-                lin(r, &format!("{p}.attn_qkv.weight"), ((d.n_head + 2 * d.n_kv_head) * hd, d.hidden))?,
-                lin(r, &format!("{p}.attn_output.weight"), (d.hidden, d.n_head * hd))?,
-                lin(r, &format!("{p}.ffn_up.weight"), (2 * d.intermediate, d.hidden))?,
-                lin(r, &format!("{p}.ffn_down.weight"), (d.hidden, d.intermediate))?,
+                lin(
+                    r,
+                    &format!("{p}.attn_qkv.weight"),
+                    ((d.n_head + 2 * d.n_kv_head) * hd, d.hidden),
+                )?,
+                lin(
+                    r,
+                    &format!("{p}.attn_output.weight"),
+                    (d.hidden, d.n_head * hd),
+                )?,
+                lin(
+                    r,
+                    &format!("{p}.ffn_up.weight"),
+                    (2 * d.intermediate, d.hidden),
+                )?,
+                lin(
+                    r,
+                    &format!("{p}.ffn_down.weight"),
+                    (d.hidden, d.intermediate),
+                )?,
                 norm(r, &format!("{p}.attn_norm.weight"))?,
                 norm(r, &format!("{p}.ffn_norm.weight"))?,
             ));
@@ -261,8 +294,14 @@ mod tests {
 
     #[test]
     fn every_hf_phi3_name_maps_to_a_gguf_name() {
-        assert_eq!(gguf_name("model.layers.3.mlp.gate_up_proj.weight").as_deref(), Some("blk.3.ffn_up.weight"));
-        assert_eq!(gguf_name("lm_head.weight").as_deref(), Some("output.weight"));
+        assert_eq!(
+            gguf_name("model.layers.3.mlp.gate_up_proj.weight").as_deref(),
+            Some("blk.3.ffn_up.weight")
+        );
+        assert_eq!(
+            gguf_name("lm_head.weight").as_deref(),
+            Some("output.weight")
+        );
         assert_eq!(gguf_name("model.layers.x.mlp.down_proj.weight"), None);
         assert_eq!(gguf_name("vision.weight"), None);
     }

@@ -28,7 +28,11 @@ impl SignalProj {
             vb.get((hidden, in_dim), "0.weight")?,
             Some(vb.get(hidden, "0.bias")?),
         );
-        let norm = LayerNorm::new(vb.get(hidden, "2.weight")?, vb.get(hidden, "2.bias")?, LN_EPS);
+        let norm = LayerNorm::new(
+            vb.get(hidden, "2.weight")?,
+            vb.get(hidden, "2.bias")?,
+            LN_EPS,
+        );
         Ok(Self {
             linear,
             norm,
@@ -72,14 +76,28 @@ mod tests {
     fn hidden_size_is_read_from_the_checkpoint() {
         let dev = Device::Cpu;
         let mut ts = HashMap::new();
-        ts.insert("0.weight".to_string(), Tensor::zeros((8, 4), DType::F32, &dev).unwrap());
-        ts.insert("0.bias".to_string(), Tensor::zeros(8, DType::F32, &dev).unwrap());
-        ts.insert("2.weight".to_string(), Tensor::ones(8, DType::F32, &dev).unwrap());
-        ts.insert("2.bias".to_string(), Tensor::zeros(8, DType::F32, &dev).unwrap());
+        ts.insert(
+            "0.weight".to_string(),
+            Tensor::zeros((8, 4), DType::F32, &dev).unwrap(),
+        );
+        ts.insert(
+            "0.bias".to_string(),
+            Tensor::zeros(8, DType::F32, &dev).unwrap(),
+        );
+        ts.insert(
+            "2.weight".to_string(),
+            Tensor::ones(8, DType::F32, &dev).unwrap(),
+        );
+        ts.insert(
+            "2.bias".to_string(),
+            Tensor::zeros(8, DType::F32, &dev).unwrap(),
+        );
         let vb = VarBuilder::from_tensors(ts, DType::F32, &dev);
         let proj = SignalProj::load(4, vb).unwrap();
         assert_eq!(proj.hidden(), 8);
-        let y = proj.forward(&Tensor::ones((3, 4), DType::F32, &dev).unwrap()).unwrap();
+        let y = proj
+            .forward(&Tensor::ones((3, 4), DType::F32, &dev).unwrap())
+            .unwrap();
         assert_eq!(y.dims(), &[3, 8]);
     }
 }

@@ -70,16 +70,23 @@ fn model_path(spec: &str) -> Result<PathBuf> {
             return Ok(found);
         }
     }
-    bail!(BadInput(format!("--model {spec}: no such file and no installed model of that name")))
+    bail!(BadInput(format!(
+        "--model {spec}: no such file and no installed model of that name"
+    )))
 }
 
 /// Runs `heartlens chat`.
 pub fn run(args: Args) -> Result<()> {
     let rec = args.input.open()?;
     let path = model_path(&args.model)?;
-    let model = ChatModel::open(&path, OpenOptions { dequantize: args.dequantize })
-        .map_err(|e| BadInput(e.to_string()))
-        .with_context(|| format!("loading model {}", path.display()))?;
+    let model = ChatModel::open(
+        &path,
+        OpenOptions {
+            dequantize: args.dequantize,
+        },
+    )
+    .map_err(|e| BadInput(e.to_string()))
+    .with_context(|| format!("loading model {}", path.display()))?;
     let mut req = ChatRequest {
         question: args.question.clone(),
         sampling: SamplingSettings {
@@ -99,8 +106,14 @@ pub fn run(args: Args) -> Result<()> {
                     let p = path.join(ai::import::BEAT_FILE);
                     p.is_file().then_some(p)
                 })
-                .ok_or_else(|| BadInput("HeartcareGPT needs Beat weights: pass --beat WEIGHTS".into()))?;
-            req.soft_tokens = super::chat_signal::soft_tokens(&rec, &beat, &model)?;
+                .ok_or_else(|| {
+                    BadInput("HeartcareGPT needs Beat weights: pass --beat WEIGHTS".into())
+                })?;
+            let beat = ChatModel::load_beat(&beat).map_err(|e| BadInput(e.to_string()))?;
+            let tokenized =
+                ai::tokenize::tokenize(&beat, &rec, &ai::tokenize::TokenizeOptions::default())
+                    .map_err(|e| BadInput(format!("{}: {e}", args.input.file.display())))?;
+            req.soft_tokens = model.soft_tokens(&beat, &tokenized)?;
         }
         Mode::Grounded => req.grounding = Some(Grounding::from_recording(&rec)),
     }
@@ -109,7 +122,10 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = std::io::stdout().lock();
     for ev in job.events {
         match ev {
-            Event::Started { mode, prompt_tokens } => {
+            Event::Started {
+                mode,
+                prompt_tokens,
+            } => {
                 if !args.json {
                     eprintln!("[{} mode, prompt {prompt_tokens} tokens]", mode.name());
                 }
@@ -132,7 +148,12 @@ pub fn run(args: Args) -> Result<()> {
                     writeln!(out)?;
                 } else {
                     writeln!(out)?;
-                    eprintln!("[{} tokens, {:.1} tokens/s, stop: {:?}]", a.token_ids.len(), a.tokens_per_s, a.stop);
+                    eprintln!(
+                        "[{} tokens, {:.1} tokens/s, stop: {:?}]",
+                        a.token_ids.len(),
+                        a.tokens_per_s,
+                        a.stop
+                    );
                 }
                 return Ok(());
             }

@@ -75,7 +75,10 @@ pub fn run(args: Args) -> Result<()> {
                 None => db_path(args.db.as_deref())?,
             };
             if !file.exists() {
-                return Err(anyhow::Error::new(BadInput(format!("{}: no such file", file.display()))));
+                return Err(anyhow::Error::new(BadInput(format!(
+                    "{}: no such file",
+                    file.display()
+                ))));
             }
             let version = store::blocking::verify(&file).map_err(classify)?;
             writeln!(
@@ -103,4 +106,74 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("heartlens-cli-db-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    }
+
+    fn is_bad_input(e: &anyhow::Error) -> bool {
+        e.chain().any(|c| c.downcast_ref::<BadInput>().is_some())
+    }
+
+    #[test]
+    fn backup_check_and_restore_round_trip() {
+        let dir = scratch("roundtrip");
+        let db = dir.join("heartlens.sqlite3");
+        let out = dir.join("backup.sqlite3");
+        let args = |action| Args {
+            action,
+            db: Some(db.clone()),
+        };
+        run(args(Action::Backup { out: out.clone() }))
+            .expect("backup creates the store and copies it");
+        run(args(Action::Check {
+            file: Some(out.clone()),
+        }))
+        .expect("backup verifies");
+        run(args(Action::Restore { input: out.clone() })).expect("restore");
+        run(args(Action::Check { file: None })).expect("restored store verifies");
+        let again = run(args(Action::Backup { out: out.clone() })).unwrap_err();
+        assert!(
+            !is_bad_input(&again),
+            "an existing target is a usage error, exit 1: {again:#}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn restoring_a_text_file_exits_as_bad_input_and_keeps_the_store() {
+        let dir = scratch("badinput");
+        let db = dir.join("heartlens.sqlite3");
+        let text = dir.join("notes.txt");
+        std::fs::write(&text, "not a database").expect("write");
+        let err = run(Args {
+            action: Action::Restore { input: text },
+            db: Some(db.clone()),
+        })
+        .unwrap_err();
+        assert!(is_bad_input(&err), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("not a Heartlens database"),
+            "{err:#}"
+        );
+        assert!(!db.exists(), "nothing was created or replaced");
+        let err = run(Args {
+            action: Action::Check {
+                file: Some(dir.join("missing")),
+            },
+            db: None,
+        })
+        .unwrap_err();
+        assert!(is_bad_input(&err));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

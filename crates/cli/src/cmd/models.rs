@@ -75,13 +75,16 @@ struct ImportArgs {
 pub fn run(args: Args) -> Result<()> {
     let dir = match args.dir.clone() {
         Some(d) => d,
-        None => ai::default_models_dir().context("no models folder: set HEARTLENS_HOME or pass --dir")?,
+        None => ai::default_models_dir()
+            .context("no models folder: set HEARTLENS_HOME or pass --dir")?,
     };
     let registry = Registry::new(&dir);
     match args.action {
         Action::List { json } => list(&registry, json),
         Action::Remove { name } => {
-            registry.remove(&name).map_err(|e| BadInput(e.to_string()))?;
+            registry
+                .remove(&name)
+                .map_err(|e| BadInput(e.to_string()))?;
             println!("removed {name}");
             Ok(())
         }
@@ -101,7 +104,10 @@ fn list(registry: &Registry, json: bool) -> Result<()> {
         writeln!(out, "no models in {}", registry.dir().display())?;
     }
     for m in models {
-        let kind = m.kind.map(|k| format!("{k:?}").to_lowercase()).unwrap_or_else(|| "broken".into());
+        let kind = m
+            .kind
+            .map(|k| format!("{k:?}").to_lowercase())
+            .unwrap_or_else(|| "broken".into());
         writeln!(
             out,
             "{:<28} {:<13} {:<6} {:<8} {:>9.1} MB{}",
@@ -127,7 +133,10 @@ fn import(dir: &std::path::Path, a: ImportArgs) -> Result<()> {
         (Some(g), None) => import_gguf(g, a.tokenizer.as_deref(), dir, &a.name, progress),
         (None, Some(base)) => {
             let Some(quant) = Quantization::parse(&a.quant) else {
-                bail!(BadInput(format!("--quant {}: use f32, f16, q8_0 or q4_k_m", a.quant)));
+                bail!(BadInput(format!(
+                    "--quant {}: use f32, f16, q8_0 or q4_k_m",
+                    a.quant
+                )));
             };
             let src = HeartcareSources {
                 base: base.clone(),

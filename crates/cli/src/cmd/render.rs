@@ -73,11 +73,16 @@ fn bad(msg: String) -> anyhow::Error {
 }
 
 fn layout(args: &Args) -> Result<Layout> {
-    let mut layout: Layout = args.layout.parse().map_err(|e: render::Error| bad(e.to_string()))?;
-    let leads: Option<Vec<LeadLabel>> = args
-        .rhythm
-        .as_ref()
-        .map(|s| s.split(',').filter(|t| !t.trim().is_empty()).map(LeadLabel::parse).collect());
+    let mut layout: Layout = args
+        .layout
+        .parse()
+        .map_err(|e: render::Error| bad(e.to_string()))?;
+    let leads: Option<Vec<LeadLabel>> = args.rhythm.as_ref().map(|s| {
+        s.split(',')
+            .filter(|t| !t.trim().is_empty())
+            .map(LeadLabel::parse)
+            .collect()
+    });
     match (&mut layout, leads) {
         (Layout::ThreeByFour { rhythm }, Some(l)) => *rhythm = l,
         (Layout::Strip { lead, rows }, l) => {
@@ -88,7 +93,14 @@ fn layout(args: &Args) -> Result<Layout> {
                 *rows = r;
             }
         }
-        (Layout::Overview { lead, seconds_per_row, rows }, l) => {
+        (
+            Layout::Overview {
+                lead,
+                seconds_per_row,
+                rows,
+            },
+            l,
+        ) => {
             if let Some(first) = l.and_then(|l| l.into_iter().next()) {
                 *lead = first;
             }
@@ -98,7 +110,10 @@ fn layout(args: &Args) -> Result<Layout> {
             }
         }
         (_, Some(_)) => {
-            return Err(bad(format!("--rhythm does not apply to layout {}", args.layout)));
+            return Err(bad(format!(
+                "--rhythm does not apply to layout {}",
+                args.layout
+            )));
         }
         _ => {}
     }
@@ -107,8 +122,12 @@ fn layout(args: &Args) -> Result<Layout> {
 
 /// Runs `heartlens render`.
 pub fn run(args: Args) -> Result<()> {
-    let speed = PaperSpeed::from_mm_per_s(args.speed)
-        .ok_or_else(|| bad(format!("--speed {}: expected 12.5, 25 or 50 mm/s", args.speed)))?;
+    let speed = PaperSpeed::from_mm_per_s(args.speed).ok_or_else(|| {
+        bad(format!(
+            "--speed {}: expected 12.5, 25 or 50 mm/s",
+            args.speed
+        ))
+    })?;
     let gain = Gain::from_mm_per_mv(args.gain)
         .ok_or_else(|| bad(format!("--gain {}: expected 5, 10 or 20 mm/mV", args.gain)))?;
     if !(args.dpi.is_finite() && (10.0..=5000.0).contains(&args.dpi)) {
@@ -117,7 +136,8 @@ pub fn run(args: Args) -> Result<()> {
     let mut layout = layout(&args)?;
     let rec = args.input.open()?;
     // A single-lead file in a strip/overview: show its lead when the default II is absent.
-    if let (Layout::Strip { lead, .. } | Layout::Overview { lead, .. }, None) = (&mut layout, &args.rhythm)
+    if let (Layout::Strip { lead, .. } | Layout::Overview { lead, .. }, None) =
+        (&mut layout, &args.rhythm)
         && rec.lead(lead).is_none()
         && let Some(first) = rec.leads.first()
     {
@@ -127,7 +147,11 @@ pub fn run(args: Args) -> Result<()> {
     scene.layout = layout;
     scene.speed = speed;
     scene.gain = gain;
-    scene.order = if args.cabrera { LeadOrder::Cabrera } else { LeadOrder::Standard };
+    scene.order = if args.cabrera {
+        LeadOrder::Cabrera
+    } else {
+        LeadOrder::Standard
+    };
     scene.start_s = args.start;
     scene.grid.minor = !args.no_minor_grid;
     if args.no_annotations {
@@ -138,9 +162,9 @@ pub fn run(args: Args) -> Result<()> {
     let frame = renderer
         .render(&scene, Viewport::new(args.width, args.height))
         .map_err(|e| match e {
-            render::Error::Scene { .. } | render::Error::Layout { .. } | render::Error::Viewport { .. } => {
-                bad(e.to_string())
-            }
+            render::Error::Scene { .. }
+            | render::Error::Layout { .. }
+            | render::Error::Viewport { .. } => bad(e.to_string()),
             other => anyhow::Error::new(other),
         })?;
     frame
@@ -173,7 +197,11 @@ fn header(rec: &ecg::Recording, args: &Args) -> String {
     if let Some(t) = rec.acquisition.start_time {
         parts.push(t.to_iso8601());
     }
-    let file = args.input.file.file_name().map(|f| f.to_string_lossy().into_owned());
+    let file = args
+        .input
+        .file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned());
     parts.extend(file);
     if !rec.source.format.is_empty() {
         parts.push(rec.source.format.clone());

@@ -96,7 +96,12 @@ pub struct SignalHeader {
 
 impl SignalHeader {
     fn is_annotations(&self, bdf: bool) -> bool {
-        self.label == if bdf { "BDF Annotations" } else { "EDF Annotations" }
+        self.label
+            == if bdf {
+                "BDF Annotations"
+            } else {
+                "EDF Annotations"
+            }
             || self.label == "EDF Annotations"
     }
 }
@@ -161,7 +166,11 @@ fn text(h: &[u8], off: usize, len: usize, field: &str, warnings: &mut Vec<Warnin
             "contains bytes outside printable US-ASCII (EDF 1992 section 2); read as Latin-1",
         ));
     }
-    b.iter().map(|&c| c as char).collect::<String>().trim().to_string()
+    b.iter()
+        .map(|&c| c as char)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn number(
@@ -187,25 +196,44 @@ fn number(
     if let Ok(v) = t.replace(',', ".").parse::<f64>()
         && v.is_finite()
     {
-        warnings.push(Warning::at(field.to_string(), off as u64, format!("decimal comma in '{t}'")));
+        warnings.push(Warning::at(
+            field.to_string(),
+            off as u64,
+            format!("decimal comma in '{t}'"),
+        ));
         return Ok(v);
     }
-    Err(Error::format_at(field.to_string(), off as u64, format!("not a number: '{t}'")))
+    Err(Error::format_at(
+        field.to_string(),
+        off as u64,
+        format!("not a number: '{t}'"),
+    ))
 }
 
 /// Parses the header (fixed part and signal part) and reconciles the record count with the
 /// file size.
-pub fn parse_header(bytes: &[u8], options: &OpenOptions, warnings: &mut Vec<Warning>) -> Result<Header, Error> {
+pub fn parse_header(
+    bytes: &[u8],
+    options: &OpenOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<Header, Error> {
     if bytes.len() < 256 {
         return Err(Error::format_at(
             "header",
             0,
-            format!("file has {} bytes, an EDF header needs at least 256", bytes.len()),
+            format!(
+                "file has {} bytes, an EDF header needs at least 256",
+                bytes.len()
+            ),
         ));
     }
     let bdf = bytes[0] == 0xff && &bytes[1..8] == b"BIOSEMI";
     if !bdf && &bytes[..8] != b"0       " {
-        return Err(Error::format_at("version", 0, "expected '0       ' (EDF) or 0xFF 'BIOSEMI' (BDF)"));
+        return Err(Error::format_at(
+            "version",
+            0,
+            "expected '0       ' (EDF) or 0xFF 'BIOSEMI' (BDF)",
+        ));
     }
     let patient = text(bytes, 8, 80, "local patient identification", warnings);
     let recording = text(bytes, 88, 80, "local recording identification", warnings);
@@ -217,13 +245,20 @@ pub fn parse_header(bytes: &[u8], options: &OpenOptions, warnings: &mut Vec<Warn
     let record_duration_s = number(bytes, 244, 8, "duration of a data record", warnings)?;
     let ns = number(bytes, 252, 4, "number of signals", warnings)?;
     if ns < 0.0 || ns.fract() != 0.0 {
-        return Err(Error::format_at("number of signals", 252, format!("must be a whole number >= 0, found {ns}")));
+        return Err(Error::format_at(
+            "number of signals",
+            252,
+            format!("must be a whole number >= 0, found {ns}"),
+        ));
     }
     let ns = ns as usize;
     if ns > options.limits.max_leads {
         return Err(Error::limit(
             "number of signals",
-            format!("{ns} signals exceed the limit of {}", options.limits.max_leads),
+            format!(
+                "{ns} signals exceed the limit of {}",
+                options.limits.max_leads
+            ),
         )
         .with_offset(252));
     }
@@ -232,18 +267,27 @@ pub fn parse_header(bytes: &[u8], options: &OpenOptions, warnings: &mut Vec<Warn
         return Err(Error::format_at(
             "signal headers",
             256,
-            format!("{ns} signals need a {header_bytes}-byte header, the file has {} bytes", bytes.len()),
+            format!(
+                "{ns} signals need a {header_bytes}-byte header, the file has {} bytes",
+                bytes.len()
+            ),
         ));
     }
     if declared_header != header_bytes as f64 {
         warnings.push(Warning::at(
             "number of bytes in header record",
             184,
-            format!("says {declared_header}, {ns} signals make it {header_bytes}; using {header_bytes}"),
+            format!(
+                "says {declared_header}, {ns} signals make it {header_bytes}; using {header_bytes}"
+            ),
         ));
     }
     if !(record_duration_s.is_finite() && record_duration_s >= 0.0) {
-        return Err(Error::format_at("duration of a data record", 244, format!("must be >= 0, found {record_duration_s}")));
+        return Err(Error::format_at(
+            "duration of a data record",
+            244,
+            format!("must be >= 0, found {record_duration_s}"),
+        ));
     }
     // Signal fields are stored column-wise: all labels, then all transducers, ...
     let col = |start: usize, width: usize, i: usize| 256 + start * ns + width * i;
@@ -258,7 +302,13 @@ pub fn parse_header(bytes: &[u8], options: &OpenOptions, warnings: &mut Vec<Warn
         let dmin = number(bytes, col(120, 8, i), 8, &f("digital minimum"), warnings)?;
         let dmax = number(bytes, col(128, 8, i), 8, &f("digital maximum"), warnings)?;
         let prefiltering = text(bytes, col(136, 80, i), 80, &f("prefiltering"), warnings);
-        let spr = number(bytes, col(216, 8, i), 8, &f("number of samples in each data record"), warnings)?;
+        let spr = number(
+            bytes,
+            col(216, 8, i),
+            8,
+            &f("number of samples in each data record"),
+            warnings,
+        )?;
         if !(spr >= 0.0 && spr.fract() == 0.0 && spr <= 1e9) {
             return Err(Error::format_at(
                 f("number of samples in each data record"),
@@ -306,7 +356,9 @@ pub fn parse_header(bytes: &[u8], options: &OpenOptions, warnings: &mut Vec<Warn
             warnings.push(Warning::at(
                 "number of data records",
                 236,
-                format!("says {declared}, the file holds {available} complete records; reading those"),
+                format!(
+                    "says {declared}, the file holds {available} complete records; reading those"
+                ),
             ));
             available
         } else {
@@ -314,7 +366,10 @@ pub fn parse_header(bytes: &[u8], options: &OpenOptions, warnings: &mut Vec<Warn
                 warnings.push(Warning::at(
                     "data records",
                     header_bytes.saturating_add(declared.saturating_mul(rb)),
-                    format!("{} bytes after the last declared record ignored", data - declared * rb),
+                    format!(
+                        "{} bytes after the last declared record ignored",
+                        data - declared * rb
+                    ),
                 ));
             }
             declared
@@ -345,12 +400,17 @@ impl EdfSource {
             let i = (start + n) as u64;
             let (r, j) = (i / self.spr, i % self.spr);
             let off = self.data_offset + r * self.record_bytes + self.signal_offset + j * bps;
-            let off = usize::try_from(off).map_err(|_| SampleError::Decode("offset overflow".into()))?;
+            let off =
+                usize::try_from(off).map_err(|_| SampleError::Decode("offset overflow".into()))?;
             *o = if self.bdf {
-                let s = b.get(off..off + 3).ok_or_else(|| SampleError::Decode(format!("sample {i} past the end of the file")))?;
+                let s = b.get(off..off + 3).ok_or_else(|| {
+                    SampleError::Decode(format!("sample {i} past the end of the file"))
+                })?;
                 i32::from(s[0]) | i32::from(s[1]) << 8 | i32::from(s[2] as i8) << 16
             } else {
-                let s = b.get(off..off + 2).ok_or_else(|| SampleError::Decode(format!("sample {i} past the end of the file")))?;
+                let s = b.get(off..off + 2).ok_or_else(|| {
+                    SampleError::Decode(format!("sample {i} past the end of the file"))
+                })?;
                 i32::from(i16::from_le_bytes([s[0], s[1]]))
             };
         }
@@ -396,10 +456,16 @@ fn start_datetime(h: &Header, warnings: &mut Vec<Warning>) -> Option<DateTime> {
         let r = (it.next()??, it.next()??, it.next()??);
         it.next().is_none().then_some(r)
     };
-    let time = match nums(&h.start_time).and_then(|(hh, mm, ss)| TimeOfDay::new(hh as u8, mm as u8, f64::from(ss)).filter(|_| hh < 24 && mm < 60)) {
+    let time = match nums(&h.start_time).and_then(|(hh, mm, ss)| {
+        TimeOfDay::new(hh as u8, mm as u8, f64::from(ss)).filter(|_| hh < 24 && mm < 60)
+    }) {
         Some(t) => t,
         None => {
-            warnings.push(Warning::at("starttime", 176, format!("'{}' is not hh.mm.ss; start time unknown", h.start_time)));
+            warnings.push(Warning::at(
+                "starttime",
+                176,
+                format!("'{}' is not hh.mm.ss; start time unknown", h.start_time),
+            ));
             return None;
         }
     };
@@ -408,12 +474,18 @@ fn start_datetime(h: &Header, warnings: &mut Vec<Warning>) -> Option<DateTime> {
         Date::new(year as i32, m as u8, d as u8)
     });
     if date.is_none() {
-        warnings.push(Warning::at("startdate", 168, format!("'{}' is not dd.mm.yy", h.start_date)));
+        warnings.push(Warning::at(
+            "startdate",
+            168,
+            format!("'{}' is not dd.mm.yy", h.start_date),
+        ));
     }
     if h.plus()
         && let Some(rest) = h.recording.strip_prefix("Startdate ")
         && let Some(full) = rest.split(' ').next().and_then(parse_edfplus_date)
-        && date.is_some_and(|d| d.month == full.month && d.day == full.day && d.year % 100 == full.year % 100)
+        && date.is_some_and(|d| {
+            d.month == full.month && d.day == full.day && d.year % 100 == full.year % 100
+        })
     {
         date = Some(full);
     }
@@ -426,7 +498,9 @@ fn parse_edfplus_date(s: &str) -> Option<Date> {
     let d: u8 = it.next()?.parse().ok()?;
     let m = it.next()?;
     let y: i32 = it.next()?.parse().ok()?;
-    const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
     let m = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(m))? as u8 + 1;
     Date::new(y, m, d)
 }
@@ -441,7 +515,7 @@ fn parse_patient(h: &Header) -> Patient {
         return p;
     }
     let f: Vec<&str> = h.patient.split(' ').collect();
-    let known = |s: &&str| *s != "X" && !s.is_empty();
+    let known = |s: &&&str| **s != "X" && !s.is_empty();
     p.id = f.first().filter(known).map(|s| s.replace('_', " "));
     p.sex = match f.get(1).copied() {
         Some("M") => Sex::Male,
@@ -469,7 +543,9 @@ pub fn read(input: &Input, options: &OpenOptions) -> Result<Recording, Error> {
     let h = parse_header(bytes, options, &mut warnings)?;
     let rb = h.record_bytes();
     let bps = h.bytes_per_sample();
-    let annot_idx: Vec<usize> = (0..h.signals.len()).filter(|&i| h.signals[i].is_annotations(h.bdf)).collect();
+    let annot_idx: Vec<usize> = (0..h.signals.len())
+        .filter(|&i| h.signals[i].is_annotations(h.bdf))
+        .collect();
 
     // (2) signals
     let mut leads = Vec::new();
@@ -486,7 +562,13 @@ pub fn read(input: &Input, options: &OpenOptions) -> Result<Recording, Error> {
         let n = s.samples_per_record.saturating_mul(h.n_records);
         total = total.saturating_add(n);
         if total > options.limits.max_samples {
-            return Err(Error::limit("data records", format!("{total} samples exceed the limit of {}", options.limits.max_samples)));
+            return Err(Error::limit(
+                "data records",
+                format!(
+                    "{total} samples exceed the limit of {}",
+                    options.limits.max_samples
+                ),
+            ));
         }
         let field = |name: &str| format!("signal {i} ({}) {name}", s.label);
         let (dmin, dmax) = (s.digital_min as f64, s.digital_max as f64);
@@ -496,20 +578,40 @@ pub fn read(input: &Input, options: &OpenOptions) -> Result<Recording, Error> {
                 field("calibration"),
                 format!("digital range {dmin}..{dmax} or physical range {pmin}..{pmax} is empty; values read as digital units"),
             ));
-            Calibration { gain: 1.0, baseline: 0.0, resolution_bits: Some(bps as u32 * 8) }
+            Calibration {
+                gain: 1.0,
+                baseline: 0.0,
+                resolution_bits: Some(bps as u32 * 8),
+            }
         } else {
             // physical = (d - dmin) * (pmax - pmin) / (dmax - dmin) + pmin, as (d - baseline) / gain
             let gain = (dmax - dmin) / (pmax - pmin);
-            Calibration { gain, baseline: dmin - pmin * gain, resolution_bits: Some(bps as u32 * 8) }
+            Calibration {
+                gain,
+                baseline: dmin - pmin * gain,
+                resolution_bits: Some(bps as u32 * 8),
+            }
         };
         if dmax < dmin {
-            warnings.push(Warning::new(field("digital minimum"), format!("digital minimum {dmin} > maximum {dmax}")));
+            warnings.push(Warning::new(
+                field("digital minimum"),
+                format!("digital minimum {dmin} > maximum {dmax}"),
+            ));
         }
-        let fs = if h.record_duration_s > 0.0 { s.samples_per_record as f64 / h.record_duration_s } else { 0.0 };
+        let fs = if h.record_duration_s > 0.0 {
+            s.samples_per_record as f64 / h.record_duration_s
+        } else {
+            0.0
+        };
         if fs == 0.0 && n > 0 {
-            return Err(Error::format_at("duration of a data record", 244, "is 0 but the file has ordinary signals"));
+            return Err(Error::format_at(
+                "duration of a data record",
+                244,
+                "is 0 but the file has ordinary signals",
+            ));
         }
-        let len = usize::try_from(n).map_err(|_| Error::limit(field("samples"), "do not fit in memory"))?;
+        let len = usize::try_from(n)
+            .map_err(|_| Error::limit(field("samples"), "do not fit in memory"))?;
         let src = EdfSource {
             file: input.clone(),
             data_offset: h.header_bytes,
@@ -520,7 +622,12 @@ pub fn read(input: &Input, options: &OpenOptions) -> Result<Recording, Error> {
             len,
             calibration,
         };
-        let mut lead = Lead::new(&s.label, fs, Unit::parse(&s.physical_dimension), Signal::new(Arc::new(src)));
+        let mut lead = Lead::new(
+            &s.label,
+            fs,
+            Unit::parse(&s.physical_dimension),
+            Signal::new(Arc::new(src)),
+        );
         if s.physical_dimension.is_empty() {
             lead.unit = Unit::Other(String::new());
         }
@@ -534,12 +641,19 @@ pub fn read(input: &Input, options: &OpenOptions) -> Result<Recording, Error> {
         let len = h.signals[a].samples_per_record * bps;
         for r in 0..h.n_records {
             let off = h.header_bytes + r * rb + signal_offsets[a];
-            let Some(chunk) = usize::try_from(off).ok().and_then(|o| bytes.get(o..o + len as usize)) else {
+            let Some(chunk) = usize::try_from(off)
+                .ok()
+                .and_then(|o| bytes.get(o..o + len as usize))
+            else {
                 break;
             };
             let (tals, errors) = tal::parse(chunk);
             for (msg, at) in errors {
-                warnings.push(Warning::at(format!("annotations, data record {r}"), off + at as u64, msg));
+                warnings.push(Warning::at(
+                    format!("annotations, data record {r}"),
+                    off + at as u64,
+                    msg,
+                ));
             }
             for (k, t) in tals.into_iter().enumerate() {
                 if k == 0 && record_onsets.len() as u64 == r {
@@ -563,24 +677,47 @@ pub fn read(input: &Input, options: &OpenOptions) -> Result<Recording, Error> {
     for a in &mut annotations {
         a.onset_s -= start_offset;
     }
-    annotations.sort_by(|a, b| a.onset_s.partial_cmp(&b.onset_s).unwrap_or(std::cmp::Ordering::Equal));
+    annotations.sort_by(|a, b| {
+        a.onset_s
+            .partial_cmp(&b.onset_s)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     if h.plus() && annot_idx.is_empty() {
-        warnings.push(Warning::new("signals", format!("{} file without an '{} Annotations' signal", h.reserved, if h.bdf { "BDF" } else { "EDF" })));
+        warnings.push(Warning::new(
+            "signals",
+            format!(
+                "{} file without an '{} Annotations' signal",
+                h.reserved,
+                if h.bdf { "BDF" } else { "EDF" }
+            ),
+        ));
     }
 
     // EDF+D: a new segment wherever a record does not start where the previous one ended.
     let mut segments = Vec::new();
     if h.discontinuous() && !leads.is_empty() {
-        let spr0 = h.signals.iter().enumerate().find(|(i, _)| !annot_idx.contains(i)).map_or(0, |(_, s)| s.samples_per_record);
+        let spr0 = h
+            .signals
+            .iter()
+            .enumerate()
+            .find(|(i, _)| !annot_idx.contains(i))
+            .map_or(0, |(_, s)| s.samples_per_record);
         let mut expected: Option<f64> = None;
         for (r, onset) in record_onsets.iter().enumerate() {
-            let onset = onset.unwrap_or_else(|| expected.unwrap_or(r as f64 * h.record_duration_s) + start_offset);
+            let onset = onset.unwrap_or_else(|| {
+                expected.unwrap_or(r as f64 * h.record_duration_s) + start_offset
+            });
             let start_s = onset - start_offset;
             let first_sample = (r as u64 * spr0) as usize;
-            let continues = expected.is_some_and(|e| (e - start_s).abs() < 1e-6 * h.record_duration_s.max(1.0));
+            let continues =
+                expected.is_some_and(|e| (e - start_s).abs() < 1e-6 * h.record_duration_s.max(1.0));
             match segments.last_mut() {
                 Some(Segment { n_samples, .. }) if continues => *n_samples += spr0 as usize,
-                _ => segments.push(Segment { start_s, first_sample, n_samples: spr0 as usize }),
+                _ => segments.push(Segment {
+                    start_s,
+                    first_sample,
+                    n_samples: spr0 as usize,
+                }),
             }
             expected = Some(start_s + h.record_duration_s);
         }
@@ -599,15 +736,28 @@ pub fn read(input: &Input, options: &OpenOptions) -> Result<Recording, Error> {
     if !h.recording.is_empty() {
         rec.acquisition.comments.push(h.recording.clone());
     }
-    if let Some(pf) = h.signals.iter().map(|s| s.prefiltering.as_str()).find(|p| !p.is_empty()) {
+    if let Some(pf) = h
+        .signals
+        .iter()
+        .map(|s| s.prefiltering.as_str())
+        .find(|p| !p.is_empty())
+    {
         rec.acquisition.filter_band = parse_prefilter(pf);
     }
     rec.annotations = annotations;
     rec.segments = segments;
     let kind = if h.bdf { "BDF" } else { "EDF" };
     rec.source = SourceInfo {
-        format: if h.plus() { format!("{kind}+") } else { kind.to_string() },
-        version: Some(if h.reserved.is_empty() { kind.to_string() } else { h.reserved.clone() }),
+        format: if h.plus() {
+            format!("{kind}+")
+        } else {
+            kind.to_string()
+        },
+        version: Some(if h.reserved.is_empty() {
+            kind.to_string()
+        } else {
+            h.reserved.clone()
+        }),
         path: None,
         warnings,
     };
@@ -621,7 +771,11 @@ fn parse_prefilter(s: &str) -> ecg::FilterBand {
         let Some((k, v)) = part.split_once(':') else {
             continue;
         };
-        let v = v.trim_end_matches("Hz").trim_end_matches("hz").parse::<f64>().ok();
+        let v = v
+            .trim_end_matches("Hz")
+            .trim_end_matches("hz")
+            .parse::<f64>()
+            .ok();
         match k.to_ascii_uppercase().as_str() {
             "HP" => band.highpass_hz = v,
             "LP" => band.lowpass_hz = v,
@@ -659,6 +813,9 @@ mod tests {
         assert_eq!(p.last_name.as_deref(), Some("Haagse Harry"));
         h.start_date = "02.03.85".into();
         h.reserved.clear();
-        assert_eq!(start_datetime(&h, &mut w).unwrap().date, Date::new(1985, 3, 2));
+        assert_eq!(
+            start_datetime(&h, &mut w).unwrap().date,
+            Date::new(1985, 3, 2)
+        );
     }
 }

@@ -95,7 +95,13 @@ pub fn encode(onset_s: f64, duration_s: f64, texts: &[&str]) -> Vec<u8> {
     }
     for t in texts {
         // 0x14 and 0x00 are delimiters: they cannot appear inside a text.
-        out.extend(t.bytes().map(|b| if b == 0x14 || b == 0 || b == 0x15 { b' ' } else { b }));
+        out.extend(t.bytes().map(|b| {
+            if b == 0x14 || b == 0 || b == 0x15 {
+                b' '
+            } else {
+                b
+            }
+        }));
         out.push(0x14);
     }
     out.push(0);

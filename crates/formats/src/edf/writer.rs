@@ -14,7 +14,9 @@ use super::tal;
 use crate::error::{Error, ErrorKind};
 
 /// Record durations tried, longest first: all leads need a whole number of samples per record.
-const RECORD_DURATIONS_S: [f64; 12] = [1.0, 2.0, 5.0, 10.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001];
+const RECORD_DURATIONS_S: [f64; 12] = [
+    1.0, 2.0, 5.0, 10.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001,
+];
 
 /// Formats a number in at most 8 characters (EDF numeric fields), or `None` if impossible.
 pub fn fit8(v: f64) -> Option<String> {
@@ -63,7 +65,10 @@ struct Prepared {
 fn prepare(lead: &Lead) -> Result<Prepared, Error> {
     let physical = lead.signal.to_vec().map_err(Error::from)?;
     let mut digital = vec![0i32; physical.len()];
-    let has = lead.signal.read_digital(0, &mut digital).map_err(Error::from)?;
+    let has = lead
+        .signal
+        .read_digital(0, &mut digital)
+        .map_err(Error::from)?;
     let (dmin, dmax) = (-32768i32, 32767i32);
     if let (true, Some(cal)) = (has, lead.signal.calibration())
         && cal.gain.is_finite()
@@ -83,14 +88,26 @@ fn prepare(lead: &Lead) -> Result<Prepared, Error> {
             .zip(&physical)
             .map(|(&d, p)| if p.is_nan() { dmin as i16 } else { d as i16 })
             .collect();
-        return Ok(Prepared { digital, pmin, pmax, dmin, dmax });
+        return Ok(Prepared {
+            digital,
+            pmin,
+            pmax,
+            dmin,
+            dmax,
+        });
     }
     let (lo, hi) = physical
         .iter()
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(f64::from(v)), hi.max(f64::from(v))));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(f64::from(v)), hi.max(f64::from(v)))
+        });
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) };
-    let (lo, hi) = if hi - lo < 1e-9 { (lo - 1.0, hi + 1.0) } else { (lo, hi) };
+    let (lo, hi) = if hi - lo < 1e-9 {
+        (lo - 1.0, hi + 1.0)
+    } else {
+        (lo, hi)
+    };
     let too_big = || {
         Error::new(
             ErrorKind::Parameter,
@@ -102,19 +119,30 @@ fn prepare(lead: &Lead) -> Result<Prepared, Error> {
     // Widen outward so rounding to 8 characters never cuts off the extremes.
     let pmin_s = fit8(lo - (hi - lo) * 1e-6).ok_or_else(too_big)?;
     let pmax_s = fit8(hi + (hi - lo) * 1e-6).ok_or_else(too_big)?;
-    let (pmin, pmax): (f64, f64) = (pmin_s.parse().map_err(|_| too_big())?, pmax_s.parse().map_err(|_| too_big())?);
+    let (pmin, pmax): (f64, f64) = (
+        pmin_s.parse().map_err(|_| too_big())?,
+        pmax_s.parse().map_err(|_| too_big())?,
+    );
     let gain = f64::from(dmax - dmin) / (pmax - pmin);
     let digital = physical
         .iter()
         .map(|&p| {
             if p.is_finite() {
-                ((f64::from(p) - pmin) * gain + f64::from(dmin)).round().clamp(f64::from(dmin), f64::from(dmax)) as i16
+                ((f64::from(p) - pmin) * gain + f64::from(dmin))
+                    .round()
+                    .clamp(f64::from(dmin), f64::from(dmax)) as i16
             } else {
                 dmin as i16
             }
         })
         .collect();
-    Ok(Prepared { digital, pmin: pmin_s, pmax: pmax_s, dmin, dmax })
+    Ok(Prepared {
+        digital,
+        pmin: pmin_s,
+        pmax: pmax_s,
+        dmin,
+        dmax,
+    })
 }
 
 /// The text an annotation gets in a TAL.
@@ -152,7 +180,9 @@ fn tal_text(a: &Annotation) -> String {
     if t.is_empty() { "annotation".into() } else { t }
 }
 
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 
 /// Encodes a recording as an EDF+C file.
 pub fn write(rec: &Recording) -> Result<Vec<u8>, Error> {
@@ -175,7 +205,11 @@ pub fn write(rec: &Recording) -> Result<Vec<u8>, Error> {
                 )
             })?
     };
-    let sprs: Vec<usize> = rec.leads.iter().map(|l| (l.sampling_rate_hz * duration).round() as usize).collect();
+    let sprs: Vec<usize> = rec
+        .leads
+        .iter()
+        .map(|l| (l.sampling_rate_hz * duration).round() as usize)
+        .collect();
     let n_records = rec
         .leads
         .iter()
@@ -185,15 +219,31 @@ pub fn write(rec: &Recording) -> Result<Vec<u8>, Error> {
         .unwrap_or(0)
         .max(1);
     if n_records > 99_999_999 {
-        return Err(Error::new(ErrorKind::LimitExceeded, Some("data records".into()), None, "more than 99 999 999 data records"));
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            Some("data records".into()),
+            None,
+            "more than 99 999 999 data records",
+        ));
     }
-    let prepared = rec.leads.iter().map(prepare).collect::<Result<Vec<_>, _>>()?;
+    let prepared = rec
+        .leads
+        .iter()
+        .map(prepare)
+        .collect::<Result<Vec<_>, _>>()?;
 
     // (2) annotations: time-keeping TAL per record, then the annotations spread over records.
-    let sub_second = rec.acquisition.start_time.map_or(0.0, |t| t.time.second.fract());
+    let sub_second = rec
+        .acquisition
+        .start_time
+        .map_or(0.0, |t| t.time.second.fract());
     let keep = |r: usize| tal::encode(r as f64 * duration + sub_second, 0.0, &[]);
     let tals: Vec<Vec<u8>> = {
-        let mut anns: Vec<&Annotation> = rec.annotations.iter().filter(|a| a.onset_s.is_finite()).collect();
+        let mut anns: Vec<&Annotation> = rec
+            .annotations
+            .iter()
+            .filter(|a| a.onset_s.is_finite())
+            .collect();
         anns.sort_by(|a, b| a.onset_s.total_cmp(&b.onset_s));
         anns.iter()
             .map(|a| {
@@ -226,17 +276,43 @@ pub fn write(rec: &Recording) -> Result<Vec<u8>, Error> {
         Sex::Female => "F",
         Sex::Unknown => "X",
     };
-    let birth = p.birth_date.map_or("X".to_string(), |d| format!("{:02}-{}-{:04}", d.day, MONTHS[usize::from(d.month.clamp(1, 12) - 1)], d.year));
-    let name = p.display_name().map_or("X".to_string(), |n| n.replace(", ", ",").replace(' ', "_"));
-    let id = p.id.as_deref().map_or("X".to_string(), |s| s.replace(' ', "_"));
+    let birth = p.birth_date.map_or("X".to_string(), |d| {
+        format!(
+            "{:02}-{}-{:04}",
+            d.day,
+            MONTHS[usize::from(d.month.clamp(1, 12) - 1)],
+            d.year
+        )
+    });
+    let name = p
+        .display_name()
+        .map_or("X".to_string(), |n| n.replace(", ", ",").replace(' ', "_"));
+    let id =
+        p.id.as_deref()
+            .map_or("X".to_string(), |s| s.replace(' ', "_"));
     h.push_str(&field(&format!("{id} {sex} {birth} {name}"), 80));
     let start = rec.acquisition.start_time;
     let date = start.and_then(|t| t.date);
-    let startdate = date.map_or("X".to_string(), |d| format!("{:02}-{}-{:04}", d.day, MONTHS[usize::from(d.month.clamp(1, 12) - 1)], d.year));
+    let startdate = date.map_or("X".to_string(), |d| {
+        format!(
+            "{:02}-{}-{:04}",
+            d.day,
+            MONTHS[usize::from(d.month.clamp(1, 12) - 1)],
+            d.year
+        )
+    });
     h.push_str(&field(&format!("Startdate {startdate} X X heartlens"), 80));
-    let (dd, mm, yy) = date.map_or((1, 1, 85), |d| (u32::from(d.day), u32::from(d.month), (d.year.rem_euclid(100)) as u32));
+    let (dd, mm, yy) = date.map_or((1, 1, 85), |d| {
+        (
+            u32::from(d.day),
+            u32::from(d.month),
+            (d.year.rem_euclid(100)) as u32,
+        )
+    });
     h.push_str(&format!("{dd:02}.{mm:02}.{yy:02}"));
-    let (th, tm, ts) = start.map_or((0, 0, 0), |t| (t.time.hour, t.time.minute, t.time.second.trunc() as u8));
+    let (th, tm, ts) = start.map_or((0, 0, 0), |t| {
+        (t.time.hour, t.time.minute, t.time.second.trunc() as u8)
+    });
     h.push_str(&format!("{th:02}.{tm:02}.{ts:02}"));
     h.push_str(&field(&(256 * (ns + 1)).to_string(), 8));
     h.push_str(&field("EDF+C", 44));

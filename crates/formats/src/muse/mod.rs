@@ -12,7 +12,7 @@ use base64::Engine;
 use ecg::{
     Annotation, AnnotationKind, Axis, Bpm, Calibration, Date, DateTime, Degrees, Lead,
     Measurements, MedianBeats, Millis, Recording, Sex, Signal, Statement, StatementState,
-    TimeOfDay, Unit, WaveKind, WavePoint, Warning,
+    TimeOfDay, Unit, Warning, WaveKind, WavePoint,
 };
 
 use crate::error::Error;
@@ -200,7 +200,9 @@ fn read_waveform(
     let base = wf
         .text_at(&["SampleBase"])
         .and_then(|t| xml::number(&t))
-        .ok_or_else(|| Error::format_at("Waveform/SampleBase", wf.offset, "missing or not a number"))?;
+        .ok_or_else(|| {
+            Error::format_at("Waveform/SampleBase", wf.offset, "missing or not a number")
+        })?;
     let exp = wf
         .text_at(&["SampleExponent"])
         .and_then(|t| xml::number(&t))
@@ -255,7 +257,10 @@ fn read_waveform(
                     format!("invalid base64: {e}"),
                 )
             })?;
-        if let Some(want) = ld.text_at(&["LeadDataCRC32"]).and_then(|t| t.parse::<u32>().ok()) {
+        if let Some(want) = ld
+            .text_at(&["LeadDataCRC32"])
+            .and_then(|t| t.parse::<u32>().ok())
+        {
             let got = crc32(&raw);
             if got != want {
                 warnings.push(Warning::at(
@@ -292,7 +297,12 @@ fn read_waveform(
             baseline: 0.0,
             resolution_bits: Some(16),
         };
-        leads.push(Lead::new(&id, fs, unit, Signal::from_digital(values, cal, None)));
+        leads.push(Lead::new(
+            &id,
+            fs,
+            unit,
+            Signal::from_digital(values, cal, None),
+        ));
     }
     if leads.is_empty() {
         return Err(Error::format_at("Waveform", wf.offset, "no <LeadData>"));
@@ -449,9 +459,7 @@ fn statements(d: &Element) -> Vec<String> {
             }
             line.push_str(&t);
         }
-        let ends = s
-            .children("StmtFlag")
-            .any(|f| f.text.trim() == "ENDSLINE");
+        let ends = s.children("StmtFlag").any(|f| f.text.trim() == "ENDSLINE");
         if ends && !line.is_empty() {
             out.push(std::mem::take(&mut line));
         }

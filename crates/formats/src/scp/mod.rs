@@ -54,7 +54,7 @@ pub(crate) fn probe_bytes(head: &[u8]) -> Confidence {
     }
     let id = u16::from_le_bytes([head[8], head[9]]);
     let len = u32::from_le_bytes([head[10], head[11], head[12], head[13]]);
-    if id != 0 || len < 16 + 10 || len > 16 + 10 * 64 || (len - 16) % 10 != 0 {
+    if id != 0 || !(16 + 10..=16 + 10 * 64).contains(&len) || !(len - 16).is_multiple_of(10) {
         return Confidence::No;
     }
     if &head[16..22] == b"SCPECG" {

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use ecg::{
-    Acquisition, Annotation, AnnotationKind, Axis, Bpm, Calibration, Date, DateTime, Degrees,
-    Lead, MedianBeats, Millis, Patient, Recording, Sex, Signal, Statement, StatementState,
-    TimeOfDay, Unit, WaveKind, WavePoint, Warning,
+    Acquisition, Annotation, AnnotationKind, Axis, Bpm, Calibration, Date, DateTime, Degrees, Lead,
+    MedianBeats, Millis, Patient, Recording, Sex, Signal, Statement, StatementState, TimeOfDay,
+    Unit, Warning, WaveKind, WavePoint,
 };
 
 use super::huffman::{self, Table};
@@ -86,7 +86,12 @@ fn text(bytes: &[u8]) -> String {
     let b = &bytes[..end];
     match std::str::from_utf8(b) {
         Ok(s) => s.trim().to_string(),
-        Err(_) => b.iter().map(|&c| char::from(c)).collect::<String>().trim().to_string(),
+        Err(_) => b
+            .iter()
+            .map(|&c| char::from(c))
+            .collect::<String>()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -200,6 +205,8 @@ fn manufacturer(code: u8) -> Option<&'static str> {
 #[derive(Debug, Clone)]
 struct LeadDef {
     name: String,
+    /// First sample number (1-based, section 3).
+    start: u32,
     n_samples: usize,
 }
 
@@ -271,7 +278,10 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
             ctx.warn(
                 "file length",
                 2,
-                format!("declares {declared} bytes; {} trailing bytes ignored", actual - declared),
+                format!(
+                    "declares {declared} bytes; {} trailing bytes ignored",
+                    actual - declared
+                ),
             );
         }
         declared as usize
@@ -346,7 +356,10 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
 
     // Section 6: rhythm (or residual).
     let s6 = get(6).ok_or_else(|| {
-        Error::format("section 6", "rhythm data section is missing: no signal to read")
+        Error::format(
+            "section 6",
+            "rhythm data section is missing: no signal to read",
+        )
     })?;
     let mut hdr6 = data_header(&s6, 6)?;
     if hdr6.interval_us == 0 {
@@ -366,14 +379,49 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
         hdr6.avm_nv = 5000;
     }
     let counts: Vec<usize> = leads_def.iter().map(|l| l.n_samples).collect();
-    if hdr6.bimodal {
-        return Err(Error::unsupported(
-            "section 6 bimodal compression",
-            "bimodal compression (decimated rhythm outside protected zones) is not decoded",
-        )
-        .with_offset(s6.data_offset() + 5));
-    }
-    let mut residual = decode_leads(&s6, 6, &hdr6, &counts, &tables, &mut ctx)?;
+    let mut fs_interval = hdr6.interval_us;
+    let mut residual = if hdr6.bimodal {
+        // Bimodal compression: outside the protected zones of section 4 the residual is stored
+        // decimated by (section 6 interval / section 5 interval), 1 to 4.
+        let at = s6.data_offset() + 5;
+        let (Some(q), Some((h5, _))) = (&qrs, &ref_beat) else {
+            return Err(Error::format_at(
+                "section 6 bimodal compression",
+                at,
+                "bimodal compression needs the protected zones of section 4 and the sample interval of section 5",
+            ));
+        };
+        let rate = (h5.interval_us > 0 && hdr6.interval_us % h5.interval_us == 0)
+            .then(|| hdr6.interval_us / h5.interval_us)
+            .filter(|r| (1..=4).contains(r))
+            .ok_or_else(|| {
+                Error::format_at(
+                    "section 6 bimodal compression",
+                    at,
+                    format!(
+                        "decimation {} µs / {} µs is not a whole factor of 1 to 4",
+                        hdr6.interval_us, h5.interval_us
+                    ),
+                )
+            })? as usize;
+        fs_interval = h5.interval_us;
+        let stored = decode_leads_opt(&s6, 6, &hdr6, &counts, &tables, true, &mut ctx)?;
+        let mut out = Vec::with_capacity(stored.len());
+        for (i, (v, def)) in stored.iter().zip(&leads_def).enumerate() {
+            let (lead, short) = expand_bimodal(v, def.n_samples, def.start, rate, &q.protected);
+            if short {
+                ctx.warn(
+                    &format!("section 6 lead {}", i + 1),
+                    at,
+                    "bimodal data ended before the lead length of section 3; the last value is held",
+                );
+            }
+            out.push(lead);
+        }
+        out
+    } else {
+        decode_leads(&s6, 6, &hdr6, &counts, &tables, &mut ctx)?
+    };
 
     // Combine residual and reference beat in the finest amplitude unit of the two.
     let mut unit_nv = hdr6.avm_nv;
@@ -394,14 +442,12 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
             *v = v.saturating_mul(scale6);
         }
     }
-    if use_ref
-        && let (Some((h5, beats)), Some(q)) = (&ref_beat, &qrs)
-    {
+    if use_ref && let (Some((h5, beats)), Some(q)) = (&ref_beat, &qrs) {
         let scale5 = i32::try_from(h5.avm_nv.max(1) / unit_nv).unwrap_or(1);
         add_reference_beats(&mut residual, beats, scale5, q, &s6, &mut ctx);
     }
 
-    let fs = rate_hz(hdr6.interval_us);
+    let fs = rate_hz(fs_interval);
     let cal = Calibration {
         gain: 1000.0 / f64::from(unit_nv),
         baseline: 0.0,
@@ -466,9 +512,7 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
             if fid > 0 {
                 rec.annotations.push(Annotation::point(
                     f64::from(fid - 1) / fs,
-                    AnnotationKind::Beat {
-                        code: format!("{ty}"),
-                    },
+                    AnnotationKind::Other { code: "QRS".into() },
                     format!("SCP QRS fiducial, reference beat type {ty}"),
                 ));
             }
@@ -565,7 +609,11 @@ fn section_at<'a>(
 ) -> Result<Section<'a>, Error> {
     let field = format!("section {expected_id} header");
     let hdr = bytes.get(start..start.saturating_add(16)).ok_or_else(|| {
-        Error::format_at(field.clone(), start as u64, "section header past end of file")
+        Error::format_at(
+            field.clone(),
+            start as u64,
+            "section header past end of file",
+        )
     })?;
     let crc = u16::from_le_bytes([hdr[0], hdr[1]]);
     let id = u16::from_le_bytes([hdr[2], hdr[3]]);
@@ -741,10 +789,7 @@ fn parse_section1(s: &Section<'_>, p: &mut Patient, a: &mut Acquisition, ctx: &m
     }
 }
 
-fn parse_section3(
-    s: &Section<'_>,
-    options: &OpenOptions,
-) -> Result<(Vec<LeadDef>, u8), Error> {
+fn parse_section3(s: &Section<'_>, options: &OpenOptions) -> Result<(Vec<LeadDef>, u8), Error> {
     let n = usize::from(s.u8(0, "section 3 number of leads")?);
     let flags = s.u8(1, "section 3 flags")?;
     if n == 0 {
@@ -788,6 +833,7 @@ fn parse_section3(
         }
         leads.push(LeadDef {
             name: lead_name(id),
+            start,
             n_samples: ns as usize,
         });
     }
@@ -844,6 +890,48 @@ fn data_header(s: &Section<'_>, id: u16) -> Result<DataHeader, Error> {
     })
 }
 
+/// Rebuilds a full-rate lead from bimodal data: inside protected zones (1-based sample
+/// numbers of section 4) one stored value per sample; elsewhere one stored value per `rate`
+/// samples, interpolated linearly towards the next stored value (the inverse of the averaging
+/// encoder of ECG Toolkit's `SCPSection6.EncodeData`). Returns the lead and whether the data
+/// ran out early.
+fn expand_bimodal(
+    stored: &[i32],
+    n: usize,
+    start: u32,
+    rate: usize,
+    zones: &[(u32, u32)],
+) -> (Vec<i32>, bool) {
+    let mut out = Vec::with_capacity(n);
+    let mut k = 0usize;
+    while out.len() < n && k < stored.len() {
+        let p = u64::from(start) + out.len() as u64;
+        let protected = zones
+            .iter()
+            .any(|&(a, b)| a > 0 && u64::from(a) <= p && p <= u64::from(b));
+        let v = stored[k];
+        if protected || rate == 1 {
+            out.push(v);
+        } else {
+            let next = stored.get(k + 1).copied().unwrap_or(v);
+            for i in 0..rate {
+                if out.len() >= n {
+                    break;
+                }
+                let step = i64::from(next - v) * i as i64 / rate as i64;
+                out.push((i64::from(v) + step) as i32);
+            }
+        }
+        k += 1;
+    }
+    let short = out.len() < n;
+    if short {
+        let last = out.last().copied().unwrap_or(0);
+        out.resize(n, last);
+    }
+    (out, short)
+}
+
 /// Decodes every lead of section 5 or 6 into amplitude units of the section's AVM.
 fn decode_leads(
     s: &Section<'_>,
@@ -851,6 +939,19 @@ fn decode_leads(
     hdr: &DataHeader,
     counts: &[usize],
     tables: &Option<Vec<Table>>,
+    ctx: &mut Ctx,
+) -> Result<Vec<Vec<i32>>, Error> {
+    decode_leads_opt(s, id, hdr, counts, tables, false, ctx)
+}
+
+/// As [`decode_leads`]; `short_ok` accepts leads that end before `counts` (bimodal data).
+fn decode_leads_opt(
+    s: &Section<'_>,
+    id: u16,
+    hdr: &DataHeader,
+    counts: &[usize],
+    tables: &Option<Vec<Table>>,
+    short_ok: bool,
     ctx: &mut Ctx,
 ) -> Result<Vec<Vec<i32>>, Error> {
     let nleads = counts.len();
@@ -899,7 +1000,7 @@ fn decode_leads(
         let mut values = match tables {
             Some(t) => {
                 let d = huffman::decode(bytes, n, t, at, &field)?;
-                if d.short {
+                if d.short && !short_ok {
                     ctx.warn(
                         &field,
                         at,
@@ -917,7 +1018,7 @@ fn decode_leads(
                     .take(n)
                     .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
                     .collect();
-                if v.len() < n {
+                if v.len() < n && !short_ok {
                     ctx.warn(
                         &field,
                         at,
@@ -1014,13 +1115,11 @@ fn add_reference_beats(
                 bad += 1;
                 continue;
             }
-            let mut m = m0 as usize;
-            for j in (t0 - 1)..t2 {
+            for (m, j) in (m0 as usize..).zip((t0 - 1)..t2) {
                 let (Some(x), Some(&r)) = (lead.get_mut(j as usize), beat.get(m)) else {
                     break;
                 };
                 *x = x.saturating_add(r.saturating_mul(scale5));
-                m += 1;
             }
         }
     }
@@ -1190,7 +1289,11 @@ pub(crate) fn build_minimal(leads: &[(u8, Vec<i16>)], interval_us: u16, avm_nv: 
             s6.extend_from_slice(&x.to_le_bytes());
         }
     }
-    let bodies = [(1u16, section(1, &s1)), (3, section(3, &s3)), (6, section(6, &s6))];
+    let bodies = [
+        (1u16, section(1, &s1)),
+        (3, section(3, &s3)),
+        (6, section(6, &s6)),
+    ];
     let s0_len = 16 + 10 * 4;
     let mut pointers = Vec::new();
     pointers.extend_from_slice(&0u16.to_le_bytes());
@@ -1234,7 +1337,10 @@ mod tests {
         let mut d = [0; 3];
         rec.leads[1].signal.read_digital(0, &mut d).unwrap();
         assert_eq!(d, [4, 5, -6]);
-        assert_eq!(rec.leads[0].signal.to_vec().unwrap(), vec![5.0, -10.0, 15.0]);
+        assert_eq!(
+            rec.leads[0].signal.to_vec().unwrap(),
+            vec![5.0, -10.0, 15.0]
+        );
         assert_eq!(rec.patient.last_name.as_deref(), Some("Doe"));
         // III, aVR, aVL, aVF derived.
         assert_eq!(rec.leads.len(), 6);
@@ -1257,6 +1363,17 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Format);
         assert_eq!(e.field.as_deref(), Some("file length"));
         assert_eq!(e.offset, Some(2));
+    }
+
+    #[test]
+    fn bimodal_expansion_keeps_protected_zones_and_interpolates_elsewhere() {
+        // Samples 1-4 decimated by 2 (2 stored), 5-6 protected, 7-8 decimated (1 stored).
+        let (v, short) = expand_bimodal(&[0, 10, 11, 12, 20], 8, 1, 2, &[(5, 6)]);
+        assert_eq!(v, vec![0, 5, 10, 10, 11, 12, 20, 20]);
+        assert!(!short);
+        let (v, short) = expand_bimodal(&[1], 3, 1, 1, &[]);
+        assert_eq!(v, vec![1, 1, 1]);
+        assert!(short);
     }
 
     #[test]

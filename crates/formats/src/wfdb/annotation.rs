@@ -20,8 +20,8 @@ use crate::error::Error;
 /// Mnemonics of the standard codes 0..=49 (`ecgcodes.h`, `annstr`); "" = unused.
 const MNEMONICS: [&str; 50] = [
     "", "N", "L", "R", "a", "V", "F", "J", "A", "S", "E", "j", "/", "Q", "~", "", "|", "", "s",
-    "T", "*", "D", "\"", "=", "p", "B", "^", "t", "+", "u", "?", "!", "[", "]", "e", "n", "@",
-    "x", "f", "(", ")", "r", "", "", "", "", "", "", "", "",
+    "T", "*", "D", "\"", "=", "p", "B", "^", "t", "+", "u", "?", "!", "[", "]", "e", "n", "@", "x",
+    "f", "(", ")", "r", "", "", "", "", "", "", "", "",
 ];
 
 const SKIP: u16 = 59;
@@ -164,7 +164,11 @@ fn peak_wave(code: u8) -> Option<WaveKind> {
 
 /// Turns raw annotations into the shared vocabulary. `fs_hz` converts samples to seconds;
 /// `lead` is the lead these marks belong to (from the file extension), if any.
-pub fn to_annotations(raw: &[RawAnnotation], fs_hz: f64, lead: Option<LeadLabel>) -> Vec<Annotation> {
+pub fn to_annotations(
+    raw: &[RawAnnotation],
+    fs_hz: f64,
+    lead: Option<LeadLabel>,
+) -> Vec<Annotation> {
     let mut out = Vec::with_capacity(raw.len());
     for (j, r) in raw.iter().enumerate() {
         let prev = j.checked_sub(1).and_then(|p| raw.get(p));
@@ -191,7 +195,8 @@ pub fn to_annotations(raw: &[RawAnnotation], fs_hz: f64, lead: Option<LeadLabel>
                 }
             }
             c => {
-                let in_triplet = prev.is_some_and(|p| p.code == 39) || next.is_some_and(|n| n.code == 40);
+                let in_triplet =
+                    prev.is_some_and(|p| p.code == 39) || next.is_some_and(|n| n.code == 40);
                 match peak_wave(c) {
                     Some(wave) if in_triplet || !beat_code(c) => AnnotationKind::Wave {
                         wave,
@@ -306,10 +311,7 @@ mod tests {
 
     #[test]
     fn mitdb_rhythm_with_aux_then_beat() {
-        let raw = parse(&[
-            0x12, 0x70, 0x03, 0xfc, b'(', b'N', 0, 0, 0x3b, 0x04, 0, 0,
-        ])
-        .unwrap();
+        let raw = parse(&[0x12, 0x70, 0x03, 0xfc, b'(', b'N', 0, 0, 0x3b, 0x04, 0, 0]).unwrap();
         assert_eq!(raw.len(), 2);
         assert_eq!((raw[0].sample, raw[0].symbol().as_str()), (18, "+"));
         assert_eq!(raw[0].aux, "(N");
@@ -321,17 +323,24 @@ mod tests {
 
     #[test]
     fn ludb_triplets_become_wave_points() {
-        let raw: Vec<RawAnnotation> = [(644, 39), (662, 1), (682, 40), (776, 39), (843, 27), (878, 40)]
-            .iter()
-            .map(|&(s, c)| RawAnnotation {
-                sample: s,
-                code: c,
-                sub: 0,
-                chan: 0,
-                num: 0,
-                aux: String::new(),
-            })
-            .collect();
+        let raw: Vec<RawAnnotation> = [
+            (644, 39),
+            (662, 1),
+            (682, 40),
+            (776, 39),
+            (843, 27),
+            (878, 40),
+        ]
+        .iter()
+        .map(|&(s, c)| RawAnnotation {
+            sample: s,
+            code: c,
+            sub: 0,
+            chan: 0,
+            num: 0,
+            aux: String::new(),
+        })
+        .collect();
         let a = to_annotations(&raw, 500.0, Some(LeadLabel::II));
         assert_eq!(
             a[0].kind,
@@ -355,7 +364,13 @@ mod tests {
     fn written_annotations_read_back_with_skip_and_aux() {
         let mut anns = vec![
             Annotation::point(0.5, AnnotationKind::Beat { code: "V".into() }, ""),
-            Annotation::point(100.0, AnnotationKind::Rhythm { code: "(AFIB".into() }, "(AFIB"),
+            Annotation::point(
+                100.0,
+                AnnotationKind::Rhythm {
+                    code: "(AFIB".into(),
+                },
+                "(AFIB",
+            ),
             Annotation::point(100.2, AnnotationKind::Note, "odd"),
         ];
         anns[0].text = String::new();

@@ -8,7 +8,11 @@ use crate::error::Error;
 
 /// Decodes all channels of a FLAC stream, stopping after `max_per_channel` samples per
 /// channel. Returns one vector per channel.
-pub fn decode(bytes: &[u8], n_channels: usize, max_per_channel: u64) -> Result<Vec<Vec<i32>>, Error> {
+pub fn decode(
+    bytes: &[u8],
+    n_channels: usize,
+    max_per_channel: u64,
+) -> Result<Vec<Vec<i32>>, Error> {
     let reader = claxon::FlacReader::new(std::io::Cursor::new(bytes))
         .map_err(|e| Error::format_at("FLAC stream", 0, format!("cannot read FLAC header: {e}")))?;
     let info = reader.streaminfo();
@@ -16,10 +20,13 @@ pub fn decode(bytes: &[u8], n_channels: usize, max_per_channel: u64) -> Result<V
     if channels != n_channels {
         return Err(Error::format(
             "FLAC stream",
-            format!("the header lists {n_channels} signals in this file but the FLAC stream has {channels} channels"),
+            format!(
+                "the header lists {n_channels} signals in this file but the FLAC stream has {channels} channels"
+            ),
         ));
     }
-    let cap = usize::try_from(max_per_channel.min(info.samples.unwrap_or(0)).min(1 << 26)).unwrap_or(0);
+    let cap =
+        usize::try_from(max_per_channel.min(info.samples.unwrap_or(0)).min(1 << 26)).unwrap_or(0);
     let mut out: Vec<Vec<i32>> = (0..channels).map(|_| Vec::with_capacity(cap)).collect();
     let mut blocks = reader;
     let mut blocks = blocks.blocks();
@@ -29,11 +36,15 @@ pub fn decode(bytes: &[u8], n_channels: usize, max_per_channel: u64) -> Result<V
             Ok(Some(b)) => b,
             Ok(None) => break,
             Err(e) => {
-                return Err(Error::format("FLAC stream", format!("corrupt FLAC frame: {e}")));
+                return Err(Error::format(
+                    "FLAC stream",
+                    format!("corrupt FLAC frame: {e}"),
+                ));
             }
         };
         for (c, dst) in out.iter_mut().enumerate() {
-            let room = usize::try_from(max_per_channel.saturating_sub(dst.len() as u64)).unwrap_or(usize::MAX);
+            let room = usize::try_from(max_per_channel.saturating_sub(dst.len() as u64))
+                .unwrap_or(usize::MAX);
             let ch = block.channel(c as u32);
             dst.extend_from_slice(&ch[..ch.len().min(room)]);
         }

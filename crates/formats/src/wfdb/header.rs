@@ -180,7 +180,12 @@ pub fn parse(bytes: &[u8], max_signals: usize) -> Result<Header, Error> {
     let (name, n_seg) = match name_field.split_once('/') {
         Some((n, s)) => (
             n.to_string(),
-            Some(parse_int::<usize>(s, rec_no, rec_off, "number of segments")?),
+            Some(parse_int::<usize>(
+                s,
+                rec_no,
+                rec_off,
+                "number of segments",
+            )?),
         ),
         None => (name_field.to_string(), None),
     };
@@ -195,12 +200,7 @@ pub fn parse(bytes: &[u8], max_signals: usize) -> Result<Header, Error> {
     let n_signals: usize = match f.get(1) {
         Some(s) => parse_int(s, rec_no, rec_off, "number of signals")?,
         None => {
-            return Err(err(
-                rec_no,
-                rec_off,
-                "number of signals",
-                "missing".into(),
-            ));
+            return Err(err(rec_no, rec_off, "number of signals", "missing".into()));
         }
     };
     if n_signals > max_signals {
@@ -279,7 +279,10 @@ pub fn parse(bytes: &[u8], max_signals: usize) -> Result<Header, Error> {
                 rec_no,
                 rec_off,
                 "number of segments",
-                format!("{n_seg} segments declared, {} segment lines found", rest.len()),
+                format!(
+                    "{n_seg} segments declared, {} segment lines found",
+                    rest.len()
+                ),
             ));
         }
         for &(off, no, line) in &rest[..n_seg] {
@@ -359,9 +362,9 @@ fn parse_signal(line: &str, no: usize, off: u64) -> Result<SignalSpec, Error> {
         };
         let (g, b) = match g.split_once('(') {
             Some((a, b)) => {
-                let b = b.strip_suffix(')').ok_or_else(|| {
-                    err(no, off, "baseline", format!("missing ')' in '{b}'"))
-                })?;
+                let b = b
+                    .strip_suffix(')')
+                    .ok_or_else(|| err(no, off, "baseline", format!("missing ')' in '{b}'")))?;
                 (a, Some(parse_int::<i64>(b, no, off, "baseline")?))
             }
             None => (g, None),
@@ -502,7 +505,11 @@ mod tests {
         assert_eq!(h.segments[1].name, "~");
         assert_eq!(h.base_time, Some((10, 44, 18.529)));
         assert_eq!(h.base_date, Some((2704, 5, 4)));
-        let n = parse(b"n 1 0.0166666666667/125 72\nn.dat 16 10/bpm 16 0 0 0 0 HR\n", 8).unwrap();
+        let n = parse(
+            b"n 1 0.0166666666667/125 72\nn.dat 16 10/bpm 16 0 0 0 0 HR\n",
+            8,
+        )
+        .unwrap();
         assert_eq!(n.counter_freq_hz, Some(125.0));
     }
 

@@ -43,12 +43,37 @@ use samples::{Layout, WfdbSource};
 pub const CHECKSUM_MAX_BYTES: u64 = 64 << 20;
 
 /// Extensions that are never annotation files.
-const NOT_ANNOTATIONS: &[&str] = &["hea", "dat", "mat", "xyz", "csv", "txt", "edf", "json", "png", "pdf", "gz", "zip", "xml", "hea-", "log", "md"];
+const NOT_ANNOTATIONS: &[&str] = &[
+    "hea", "dat", "mat", "xyz", "csv", "txt", "edf", "json", "png", "pdf", "gz", "zip", "xml",
+    "hea-", "log", "md",
+];
 
 /// Annotation extensions tried when the input came from memory (no folder to list).
 const KNOWN_ANNOTATION_EXTENSIONS: &[&str] = &[
-    "atr", "ann", "qrs", "ecg", "pu", "pu0", "pu1", "ari", "apn", "st", "ecgpuwave", "i", "ii", "iii", "avr", "avl",
-    "avf", "v1", "v2", "v3", "v4", "v5", "v6", "test",
+    "atr",
+    "ann",
+    "qrs",
+    "ecg",
+    "pu",
+    "pu0",
+    "pu1",
+    "ari",
+    "apn",
+    "st",
+    "ecgpuwave",
+    "i",
+    "ii",
+    "iii",
+    "avr",
+    "avl",
+    "avf",
+    "v1",
+    "v2",
+    "v3",
+    "v4",
+    "v5",
+    "v6",
+    "test",
 ];
 
 /// The WFDB format (registry entry).
@@ -191,7 +216,11 @@ fn frames_available(format: u32, data_len: u64, frame_len: u64) -> u64 {
 }
 
 /// Reads a single-segment record.
-pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recording, Error> {
+pub(crate) fn read_single(
+    h: &Header,
+    given: &Input,
+    options: &OpenOptions,
+) -> Result<Recording, Error> {
     let mut warnings = Vec::new();
     // (1) group the signals by file, in header order
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
@@ -202,6 +231,7 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
         }
     }
     let mut signals: Vec<Option<Signal>> = vec![None; h.signals.len()];
+    let mut unskewed: Vec<Option<Signal>> = vec![None; h.signals.len()];
     let mut n_frames = h.n_samples;
     let mut checksum_bytes = 0u64;
     let mut formats = BTreeSet::new();
@@ -209,7 +239,14 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
         let first = &h.signals[idx[0]];
         let format = first.format;
         formats.insert(format);
-        let field = |i: usize| format!("header line {}: signal {} ({})", i + 2, i, h.signals[i].description);
+        let field = |i: usize| {
+            format!(
+                "header line {}: signal {} ({})",
+                i + 2,
+                i,
+                h.signals[i].description
+            )
+        };
         for &i in idx {
             let s = &h.signals[i];
             if s.format != format {
@@ -228,7 +265,10 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
                 ));
             }
         }
-        let frame_len: u64 = idx.iter().map(|&i| u64::from(h.signals[i].samples_per_frame)).sum();
+        let frame_len: u64 = idx
+            .iter()
+            .map(|&i| u64::from(h.signals[i].samples_per_frame))
+            .sum();
         let calibration = |i: usize| {
             let s = &h.signals[i];
             Calibration {
@@ -255,7 +295,12 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
                     n_frames: frames,
                 };
                 let len = checked_len(layout.len(), options, &field(i))?;
-                let src = WfdbSource::new(Input::from_bytes(Vec::new(), None), layout, len, calibration(i));
+                let src = WfdbSource::new(
+                    Input::from_bytes(Vec::new(), None),
+                    layout,
+                    len,
+                    calibration(i),
+                );
                 signals[i] = Some(Signal::new(Arc::new(src)));
             }
             continue;
@@ -267,16 +312,32 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
             warnings.push(Warning::at(
                 field(idx[0]),
                 first.line_offset,
-                format!("block size {} ignored (the file is read as a plain file)", first.block_size),
+                format!(
+                    "block size {} ignored (the file is read as a plain file)",
+                    first.block_size
+                ),
             ));
         }
         if matches!(format, 508 | 516 | 524) {
             let per_channel_max = n_frames
                 .map(|n| n.saturating_mul(frame_len))
                 .unwrap_or(options.limits.max_samples);
-            let data = fin.bytes().get(usize::try_from(offset).unwrap_or(usize::MAX)..).unwrap_or_default();
-            let channels = flac::decode(data, idx.len(), per_channel_max.min(options.limits.max_samples))
-                .map_err(|e| Error { field: Some(format!("signal file {file}: {}", e.field.unwrap_or_default())), ..e })?;
+            let data = fin
+                .bytes()
+                .get(usize::try_from(offset).unwrap_or(usize::MAX)..)
+                .unwrap_or_default();
+            let channels = flac::decode(
+                data,
+                idx.len(),
+                per_channel_max.min(options.limits.max_samples),
+            )
+            .map_err(|e| Error {
+                field: Some(format!(
+                    "signal file {file}: {}",
+                    e.field.unwrap_or_default()
+                )),
+                ..e
+            })?;
             for (c, &i) in idx.iter().enumerate() {
                 let spf = u64::from(h.signals[i].samples_per_frame);
                 let mut v = channels.get(c).cloned().unwrap_or_default();
@@ -290,7 +351,11 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
                     ));
                 }
                 v.resize(want, samples::invalid_value(format).unwrap_or(i32::MIN));
-                signals[i] = Some(Signal::from_digital(v, calibration(i), samples::invalid_value(format)));
+                signals[i] = Some(Signal::from_digital(
+                    v,
+                    calibration(i),
+                    samples::invalid_value(format),
+                ));
             }
             continue;
         }
@@ -300,7 +365,11 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
             frames_available(format, data_len, frame_len)
         };
         let frames = *n_frames.get_or_insert(available);
-        let max_skew = idx.iter().map(|&i| u64::from(h.signals[i].skew)).max().unwrap_or(0);
+        let max_skew = idx
+            .iter()
+            .map(|&i| u64::from(h.signals[i].skew))
+            .max()
+            .unwrap_or(0);
         if available < frames.saturating_add(max_skew) && available < frames {
             warnings.push(Warning::new(
                 format!("signal file {file}"),
@@ -310,10 +379,18 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
         if format == 8 {
             let specs: Vec<(u64, i64)> = idx
                 .iter()
-                .map(|&i| (u64::from(h.signals[i].samples_per_frame), h.signals[i].initial_value.unwrap_or(0)))
+                .map(|&i| {
+                    (
+                        u64::from(h.signals[i].samples_per_frame),
+                        h.signals[i].initial_value.unwrap_or(0),
+                    )
+                })
                 .collect();
             checked_len(frames.saturating_mul(frame_len), options, file)?;
-            let data = fin.bytes().get(usize::try_from(offset).unwrap_or(usize::MAX)..).unwrap_or_default();
+            let data = fin
+                .bytes()
+                .get(usize::try_from(offset).unwrap_or(usize::MAX)..)
+                .unwrap_or_default();
             let decoded = samples::decode_format8(data, &specs, frames);
             for (mut v, &i) in decoded.into_iter().zip(idx) {
                 let spf = u64::from(h.signals[i].samples_per_frame);
@@ -339,7 +416,22 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
             };
             offset_in_frame += u64::from(s.samples_per_frame);
             let len = checked_len(layout.len(), options, &field(i))?;
-            signals[i] = Some(Signal::new(Arc::new(WfdbSource::new(fin.clone(), layout, len, calibration(i)))));
+            signals[i] = Some(Signal::new(Arc::new(WfdbSource::new(
+                fin.clone(),
+                layout,
+                len,
+                calibration(i),
+            ))));
+            if layout.skew > 0 {
+                // The checksum covers the samples as stored, before the skew shifts them.
+                let stored = Layout { skew: 0, ..layout };
+                unskewed[i] = Some(Signal::new(Arc::new(WfdbSource::new(
+                    fin.clone(),
+                    stored,
+                    len,
+                    calibration(i),
+                ))));
+            }
         }
         checksum_bytes = checksum_bytes.saturating_add(data_len);
     }
@@ -347,13 +439,17 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
     if total > options.limits.max_samples {
         return Err(Error::limit(
             "WFDB signals",
-            format!("{total} samples exceed the limit of {}", options.limits.max_samples),
+            format!(
+                "{total} samples exceed the limit of {}",
+                options.limits.max_samples
+            ),
         ));
     }
 
     // (4) checksums
     if !options.lazy && checksum_bytes <= CHECKSUM_MAX_BYTES {
         for (i, (s, sig)) in h.signals.iter().zip(&signals).enumerate() {
+            let sig = unskewed[i].as_ref().or(sig.as_ref());
             let (Some(want), Some(sig)) = (s.checksum, sig) else {
                 continue;
             };
@@ -361,9 +457,16 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
                 && (got as u16) != (want as u16)
             {
                 warnings.push(Warning::at(
-                    format!("header line {}: checksum of signal {i} ({})", i + 2, s.description),
+                    format!(
+                        "header line {}: checksum of signal {i} ({})",
+                        i + 2,
+                        s.description
+                    ),
                     s.line_offset,
-                    format!("header says {want}, samples sum to {} (mod 65536)", got as i16),
+                    format!(
+                        "header says {want}, samples sum to {} (mod 65536)",
+                        got as i16
+                    ),
                 ));
             }
         }
@@ -382,7 +485,12 @@ pub(crate) fn read_single(h: &Header, given: &Input, options: &OpenOptions) -> R
                 s.description.clone()
             };
             let sig = sig.unwrap_or_else(|| Signal::from_physical(Vec::new()));
-            Lead::new(&name, fs * f64::from(s.samples_per_frame), Unit::parse(&s.units), sig)
+            Lead::new(
+                &name,
+                fs * f64::from(s.samples_per_frame),
+                Unit::parse(&s.units),
+                sig,
+            )
         })
         .collect();
     let mut rec = Recording::new(leads);
@@ -406,10 +514,18 @@ fn checked_len(n: u64, options: &OpenOptions, field: &str) -> Result<usize, Erro
     if n > options.limits.max_samples {
         return Err(Error::limit(
             field.to_string(),
-            format!("{n} samples exceed the limit of {}", options.limits.max_samples),
+            format!(
+                "{n} samples exceed the limit of {}",
+                options.limits.max_samples
+            ),
         ));
     }
-    usize::try_from(n).map_err(|_| Error::limit(field.to_string(), format!("{n} samples do not fit in memory")))
+    usize::try_from(n).map_err(|_| {
+        Error::limit(
+            field.to_string(),
+            format!("{n} samples do not fit in memory"),
+        )
+    })
 }
 
 /// 16-bit checksum of a signal's digital values (`None` when it has none).
@@ -437,7 +553,11 @@ fn read_annotations(h: &Header, given: &Input, options: &OpenOptions, rec: &mut 
     let signal_files: BTreeSet<&str> = h.signals.iter().map(|s| s.file.as_str()).collect();
     let mut names: Vec<String> = Vec::new();
     if let Some(dir) = given.path().and_then(|p| p.parent()) {
-        if let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir }) {
+        if let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir
+        }) {
             for e in entries.flatten() {
                 if let Some(n) = e.file_name().to_str()
                     && n.starts_with(&prefix)
@@ -477,7 +597,8 @@ fn read_annotations(h: &Header, given: &Input, options: &OpenOptions, rec: &mut 
                     LeadLabel::Other(_) => None,
                     l => Some(l),
                 };
-                rec.annotations.extend(annotation::to_annotations(&raw, fs, lead));
+                rec.annotations
+                    .extend(annotation::to_annotations(&raw, fs, lead));
             }
             Err(e) => rec.warn(Warning {
                 field: format!("annotation file {n}: {}", e.field.unwrap_or_default()),
@@ -486,6 +607,9 @@ fn read_annotations(h: &Header, given: &Input, options: &OpenOptions, rec: &mut 
             }),
         }
     }
-    rec.annotations
-        .sort_by(|a, b| a.onset_s.partial_cmp(&b.onset_s).unwrap_or(std::cmp::Ordering::Equal));
+    rec.annotations.sort_by(|a, b| {
+        a.onset_s
+            .partial_cmp(&b.onset_s)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
 }

@@ -9,7 +9,10 @@
 
 use std::sync::Arc;
 
-use ecg::{Calibration, Lead, Recording, SampleError, SampleSource, Segment, Signal, SourceInfo, Unit, Warning};
+use ecg::{
+    Calibration, Lead, Recording, SampleError, SampleSource, Segment, Signal, SourceInfo, Unit,
+    Warning,
+};
 
 use super::header::{self, Header};
 use super::samples::check_range;
@@ -60,7 +63,10 @@ impl ConcatSource {
                 break;
             };
             let stop = end.min(part.start + part.len);
-            let sig = part.signal.as_ref().filter(|s| s.len() >= stop - part.start);
+            let sig = part
+                .signal
+                .as_ref()
+                .filter(|s| s.len() >= stop - part.start);
             f(sig, i - part.start, (i - start)..(stop - start))?;
             i = stop;
             p += 1;
@@ -114,24 +120,45 @@ impl SampleSource for ConcatSource {
 /// Reads a multi-segment record whose master header is `h`.
 pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recording, Error> {
     if h.segments.len() > MAX_SEGMENTS {
-        return Err(Error::limit("segments", format!("{} segments exceed the limit of {MAX_SEGMENTS}", h.segments.len())));
+        return Err(Error::limit(
+            "segments",
+            format!(
+                "{} segments exceed the limit of {MAX_SEGMENTS}",
+                h.segments.len()
+            ),
+        ));
     }
     let mut warnings = Vec::new();
     let open_segment = |name: &str| -> Result<(Header, Recording), Error> {
         let hea = open_file(given, &format!("{name}.hea"))?;
-        let sh = header::parse(hea.bytes(), options.limits.max_leads)
-            .map_err(|e| Error { field: Some(format!("segment {name}: {}", e.field.clone().unwrap_or_default())), ..e })?;
+        let sh = header::parse(hea.bytes(), options.limits.max_leads).map_err(|e| Error {
+            field: Some(format!(
+                "segment {name}: {}",
+                e.field.clone().unwrap_or_default()
+            )),
+            ..e
+        })?;
         if !sh.segments.is_empty() {
-            return Err(Error::format(format!("segment {name}"), "a segment may not itself be a multi-segment record"));
+            return Err(Error::format(
+                format!("segment {name}"),
+                "a segment may not itself be a multi-segment record",
+            ));
         }
-        let rec = read_single(&sh, &hea, options)
-            .map_err(|e| Error { field: Some(format!("segment {name}: {}", e.field.clone().unwrap_or_default())), ..e })?;
+        let rec = read_single(&sh, &hea, options).map_err(|e| Error {
+            field: Some(format!(
+                "segment {name}: {}",
+                e.field.clone().unwrap_or_default()
+            )),
+            ..e
+        })?;
         Ok((sh, rec))
     };
 
     // The layout: names, units and calibration of the record's signals.
     let mut segs = h.segments.iter().peekable();
-    let variable = segs.peek().is_some_and(|s| s.n_samples == 0 && s.name != "~");
+    let variable = segs
+        .peek()
+        .is_some_and(|s| s.n_samples == 0 && s.name != "~");
     let layout: Vec<(String, Unit, Option<Calibration>, f64)> = if variable {
         let Some(first) = segs.next() else {
             return Err(Error::format("segments", "no segments"));
@@ -140,7 +167,14 @@ pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recordin
         lh.signals
             .iter()
             .zip(&lrec.leads)
-            .map(|(s, l)| (l.original_label.clone(), l.unit.clone(), l.signal.calibration(), f64::from(s.samples_per_frame)))
+            .map(|(s, l)| {
+                (
+                    l.original_label.clone(),
+                    l.unit.clone(),
+                    l.signal.calibration(),
+                    f64::from(s.samples_per_frame),
+                )
+            })
             .collect()
     } else {
         Vec::new()
@@ -152,13 +186,18 @@ pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recordin
     let mut segments = Vec::new();
     let mut has_gap = false;
     for seg in segs {
-        let n = usize::try_from(seg.n_samples).map_err(|_| Error::limit("segment length", "does not fit in memory"))?;
+        let n = usize::try_from(seg.n_samples)
+            .map_err(|_| Error::limit("segment length", "does not fit in memory"))?;
         if seg.name == "~" {
             has_gap = true;
             if !layout.is_empty() {
                 for (k, p) in parts.iter_mut().enumerate() {
                     let spf = layout.get(k).map_or(1.0, |l| l.3) as usize;
-                    p.push(Part { start: 0, len: n.saturating_mul(spf.max(1)), signal: None });
+                    p.push(Part {
+                        start: 0,
+                        len: n.saturating_mul(spf.max(1)),
+                        signal: None,
+                    });
                 }
             }
             // A gap before any stored segment of a fixed layout is sized once the layout is
@@ -167,13 +206,23 @@ pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recordin
             continue;
         }
         let (_, srec) = open_segment(&seg.name)?;
-        warnings.extend(srec.source.warnings.iter().cloned().map(|w| Warning { field: format!("segment {}: {}", seg.name, w.field), ..w }));
+        warnings.extend(srec.source.warnings.iter().cloned().map(|w| Warning {
+            field: format!("segment {}: {}", seg.name, w.field),
+            ..w
+        }));
         if layout.is_empty() {
             // Fixed layout: the first stored segment defines the signals.
             layout = srec
                 .leads
                 .iter()
-                .map(|l| (l.original_label.clone(), l.unit.clone(), l.signal.calibration(), l.sampling_rate_hz / h.fs_hz))
+                .map(|l| {
+                    (
+                        l.original_label.clone(),
+                        l.unit.clone(),
+                        l.signal.calibration(),
+                        l.sampling_rate_hz / h.fs_hz,
+                    )
+                })
                 .collect();
         }
         if parts.len() < layout.len() {
@@ -183,7 +232,11 @@ pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recordin
                 for (k, p) in parts.iter_mut().enumerate() {
                     if p.is_empty() {
                         let spf = layout[k].3.round().max(1.0) as usize;
-                        p.push(Part { start: 0, len: pos.saturating_mul(spf), signal: None });
+                        p.push(Part {
+                            start: 0,
+                            len: pos.saturating_mul(spf),
+                            signal: None,
+                        });
                     }
                 }
             }
@@ -205,9 +258,17 @@ pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recordin
                     format!("signal {name} has {} samples, the master header says {want}; the rest reads as NaN", s.len()),
                 ));
             }
-            parts[k].push(Part { start: 0, len: want, signal });
+            parts[k].push(Part {
+                start: 0,
+                len: want,
+                signal,
+            });
         }
-        segments.push(Segment { start_s: pos as f64 / h.fs_hz, first_sample: pos, n_samples: n });
+        segments.push(Segment {
+            start_s: pos as f64 / h.fs_hz,
+            first_sample: pos,
+            n_samples: n,
+        });
         pos = pos.saturating_add(n);
     }
     let total_frames = pos;
@@ -229,14 +290,33 @@ pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recordin
                 p.start = start;
                 start = start.saturating_add(p.len);
             }
-            let cals: Vec<Option<Calibration>> = ps.iter().filter_map(|p| p.signal.as_ref()).map(Signal::calibration).collect();
+            let cals: Vec<Option<Calibration>> = ps
+                .iter()
+                .filter_map(|p| p.signal.as_ref())
+                .map(Signal::calibration)
+                .collect();
             let shared = match cals.first() {
-                Some(Some(c)) if cals.iter().all(|x| x.as_ref() == Some(c)) && cal.is_none_or(|l| l == *c) => Some(*c),
+                Some(Some(c))
+                    if cals.iter().all(|x| x.as_ref() == Some(c))
+                        && cal.is_none_or(|l| l == *c) =>
+                {
+                    Some(*c)
+                }
                 None => *cal,
                 _ => None,
             };
-            let src = ConcatSource { parts: ps, len: start, calibration: shared, invalid: i32::MIN };
-            Lead::new(name, h.fs_hz * spf, unit.clone(), Signal::new(Arc::new(src)))
+            let src = ConcatSource {
+                parts: ps,
+                len: start,
+                calibration: shared,
+                invalid: i32::MIN,
+            };
+            Lead::new(
+                name,
+                h.fs_hz * spf,
+                unit.clone(),
+                Signal::new(Arc::new(src)),
+            )
         })
         .collect();
     let mut rec = Recording::new(leads);
@@ -245,7 +325,10 @@ pub fn read(h: &Header, given: &Input, options: &OpenOptions) -> Result<Recordin
     }
     rec.source = SourceInfo {
         format: "WFDB".into(),
-        version: Some(format!("multi-segment ({} layout)", if variable { "variable" } else { "fixed" })),
+        version: Some(format!(
+            "multi-segment ({} layout)",
+            if variable { "variable" } else { "fixed" }
+        )),
         path: None,
         warnings,
     };

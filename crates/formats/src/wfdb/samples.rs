@@ -295,7 +295,11 @@ pub fn decode_format8(data: &[u8], signals: &[(u64, i64)], n_frames: u64) -> Vec
     let mut out: Vec<Vec<i32>> = signals
         .iter()
         .map(|&(spf, _)| {
-            Vec::with_capacity(usize::try_from(spf.saturating_mul(n_frames)).unwrap_or(0).min(data.len()))
+            Vec::with_capacity(
+                usize::try_from(spf.saturating_mul(n_frames))
+                    .unwrap_or(0)
+                    .min(data.len()),
+            )
         })
         .collect();
     let mut acc: Vec<i64> = signals.iter().map(|&(_, init)| init).collect();
@@ -319,24 +323,25 @@ pub fn decode_format8(data: &[u8], signals: &[(u64, i64)], n_frames: u64) -> Vec
 mod tests {
     use super::*;
 
-/// Bytes needed to hold `n` stream samples (rounded up), or `None` on overflow.
-fn bytes_for_samples(format: u32, n: u64) -> Option<u64> {
-    match format {
-        8 | 80 => Some(n),
-        16 | 61 | 160 => n.checked_mul(2),
-        24 => n.checked_mul(3),
-        32 => n.checked_mul(4),
-        212 => n.checked_mul(3).map(|b| b.div_ceil(2)),
-        310 | 311 => n.checked_mul(4).map(|b| b.div_ceil(3)),
-        _ => None,
+    /// Bytes needed to hold `n` stream samples (rounded up), or `None` on overflow.
+    fn bytes_for_samples(format: u32, n: u64) -> Option<u64> {
+        match format {
+            8 | 80 => Some(n),
+            16 | 61 | 160 => n.checked_mul(2),
+            24 => n.checked_mul(3),
+            32 => n.checked_mul(4),
+            212 => n.checked_mul(3).map(|b| b.div_ceil(2)),
+            // 310: the second sample of a group lives in the second 16-bit word.
+            310 => Some((n / 3) * 4 + [0, 2, 4][(n % 3) as usize]),
+            311 => n.checked_mul(4).map(|b| b.div_ceil(3)),
+            _ => None,
+        }
     }
-}
-
 
     #[test]
     fn packed_formats_decode_signed_samples() {
-        // 212: samples 0x801 (-2047) and 0x7ff (2047) -> bytes 01 f8 ff
-        let d = [0x01, 0xf8, 0xff];
+        // 212: samples 0x801 (-2047) and 0x7ff (2047) -> bytes 01 78 ff
+        let d = [0x01, 0x78, 0xff];
         assert_eq!(decode_one(212, &d, 0), Some(-2047));
         assert_eq!(decode_one(212, &d, 1), Some(2047));
         assert_eq!(decode_one(212, &d, 2), None);

@@ -75,7 +75,10 @@ fn prepare(lead: &Lead, n: usize, storage: WfdbStorage, invalid: i32) -> Result<
     let len = lead.n_samples();
     let physical = lead.signal.to_vec().map_err(Error::from)?;
     let mut digital = vec![0i32; len];
-    let has_digital = lead.signal.read_digital(0, &mut digital).map_err(Error::from)?;
+    let has_digital = lead
+        .signal
+        .read_digital(0, &mut digital)
+        .map_err(Error::from)?;
     let cal = lead.signal.calibration();
     let max = storage.max_abs();
     let unit = lead.unit.symbol().replace([' ', '\t'], "_");
@@ -107,7 +110,13 @@ fn prepare(lead: &Lead, n: usize, storage: WfdbStorage, invalid: i32) -> Result<
         .fold(0.0f64, |m, &v| m.max(f64::from(v).abs()));
     let preferred = match lead.unit.to_uv_factor() {
         // 1 µV per step for format 16, 5 µV for 212 (the MIT-BIH resolution).
-        Some(uv) => uv / if storage == WfdbStorage::Format16 { 1.0 } else { 5.0 },
+        Some(uv) => {
+            uv / if storage == WfdbStorage::Format16 {
+                1.0
+            } else {
+                5.0
+            }
+        }
         None => (max as f64 - 1.0) / peak.max(f64::MIN_POSITIVE),
     };
     let fit = if peak > 0.0 {
@@ -126,7 +135,9 @@ fn prepare(lead: &Lead, n: usize, storage: WfdbStorage, invalid: i32) -> Result<
     }
     for (o, &p) in out.iter_mut().zip(&physical) {
         *o = if p.is_finite() {
-            (f64::from(p) * gain).round().clamp(-(max as f64), max as f64) as i32
+            (f64::from(p) * gain)
+                .round()
+                .clamp(-(max as f64), max as f64) as i32
         } else {
             invalid
         };
@@ -163,7 +174,9 @@ pub fn write(rec: &Recording, record: &str, storage: WfdbStorage) -> Result<Wfdb
         ));
     }
     if !(fs.is_finite() && fs > 0.0) {
-        return Err(Error::parameter(format!("sampling rate {fs} Hz cannot be written")));
+        return Err(Error::parameter(format!(
+            "sampling rate {fs} Hz cannot be written"
+        )));
     }
     let n = rec.leads.iter().map(Lead::n_samples).max().unwrap_or(0);
     let invalid = invalid_value(storage.code()).unwrap_or(i32::MIN);
@@ -182,7 +195,10 @@ pub fn write(rec: &Recording, record: &str, storage: WfdbStorage) -> Result<Wfdb
         }
     }
     let signal = match storage {
-        WfdbStorage::Format16 => stream.iter().flat_map(|&v| (v as i16).to_le_bytes()).collect(),
+        WfdbStorage::Format16 => stream
+            .iter()
+            .flat_map(|&v| (v as i16).to_le_bytes())
+            .collect(),
         WfdbStorage::Format212 => {
             let mut out = Vec::with_capacity(stream.len() * 3 / 2 + 2);
             for pair in stream.chunks(2) {
@@ -229,7 +245,11 @@ pub fn write(rec: &Recording, record: &str, storage: WfdbStorage) -> Result<Wfdb
     }
     h.push_str(&format!(
         "# written by heartlens from {}\n",
-        if rec.source.format.is_empty() { "memory" } else { &rec.source.format }
+        if rec.source.format.is_empty() {
+            "memory"
+        } else {
+            &rec.source.format
+        }
     ));
     for c in &rec.acquisition.comments {
         for line in c.lines() {

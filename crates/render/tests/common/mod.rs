@@ -96,7 +96,12 @@ pub fn lazy_twelve_lead(seconds: f64, fs: f64) -> Recording {
         .enumerate()
         .map(|(k, label)| {
             let src = LazyEcg { lead: k, fs, len };
-            Lead::new(label.name(), fs, Unit::Millivolt, Signal::new(Arc::new(src)))
+            Lead::new(
+                label.name(),
+                fs,
+                Unit::Millivolt,
+                Signal::new(Arc::new(src)),
+            )
         })
         .collect();
     Recording::new(leads)

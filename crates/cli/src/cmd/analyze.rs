@@ -1,0 +1,221 @@
+//! `heartlens analyze FILE [--json] [--filter diagnostic|monitoring] [--mains 50|60]`:
+//! beats, waves, global measurements and interpretation statements.
+//!
+//! The JSON shape is a contract (tests and tools rely on it; `null` where not found):
+//! `{"measurements": {"hr_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms": {"bazett",
+//! "fridericia", "framingham", "hodges"}, "axis_deg": {"p", "qrs", "t"}}, "statements":
+//! [{"text", "criterion"}], "beats": [{"r_s", "class"}], "waves": {"<lead>": [{"kind":
+//! "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}`. Times are seconds from the start of the
+//! recording; `class` is normal, supraventricular, ventricular, paced or unknown.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use ecg::WaveKind;
+use serde::Serialize;
+use signal::{Analysis, AnalysisOptions, FilterChain};
+
+use super::open::InputArgs;
+
+/// Arguments of `heartlens analyze`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Band for median beats and amplitudes: diagnostic (0.05-150 Hz) or monitoring (0.5-40 Hz).
+    #[arg(long, default_value = "diagnostic", value_parser = ["diagnostic", "monitoring"])]
+    filter: String,
+    /// Mains frequency in Hz, notched out before delineation.
+    #[arg(long, default_value_t = 50.0)]
+    mains: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Out {
+    measurements: MeasurementsOut,
+    statements: Vec<StatementOut>,
+    beats: Vec<BeatOut>,
+    waves: BTreeMap<String, Vec<WaveOut>>,
+}
+
+#[derive(Debug, Serialize)]
+struct MeasurementsOut {
+    hr_bpm: Option<f64>,
+    rr_ms: Option<f64>,
+    pr_ms: Option<f64>,
+    qrs_ms: Option<f64>,
+    qt_ms: Option<f64>,
+    qtc_ms: QtcOut,
+    axis_deg: AxisOut,
+}
+
+#[derive(Debug, Serialize)]
+struct QtcOut {
+    bazett: Option<f64>,
+    fridericia: Option<f64>,
+    framingham: Option<f64>,
+    hodges: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct AxisOut {
+    p: Option<f64>,
+    qrs: Option<f64>,
+    t: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatementOut {
+    text: String,
+    criterion: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct BeatOut {
+    r_s: f64,
+    class: signal::BeatClass,
+}
+
+#[derive(Debug, Serialize)]
+struct WaveOut {
+    kind: &'static str,
+    onset_s: Option<f64>,
+    peak_s: Option<f64>,
+    offset_s: Option<f64>,
+}
+
+/// Rounds seconds to the microsecond so JSON does not show float noise.
+fn round_s(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+fn to_out(a: &Analysis) -> Out {
+    let m = &a.measurements;
+    let fs = a.fs_hz;
+    let waves = a
+        .waves
+        .iter()
+        .map(|lw| {
+            let v = lw
+                .waves
+                .iter()
+                .map(|w| WaveOut {
+                    kind: match w.kind {
+                        WaveKind::P => "P",
+                        WaveKind::Qrs => "QRS",
+                        WaveKind::T => "T",
+                        WaveKind::U => "U",
+                    },
+                    onset_s: w.onset_s(fs).map(round_s),
+                    peak_s: w.peak_s(fs).map(round_s),
+                    offset_s: w.offset_s(fs).map(round_s),
+                })
+                .collect();
+            (lw.lead.name().to_string(), v)
+        })
+        .collect();
+    Out {
+        measurements: MeasurementsOut {
+            hr_bpm: m.hr.map(|v| v.0),
+            rr_ms: m.rr.map(|v| v.0),
+            pr_ms: m.pr.map(|v| v.0),
+            qrs_ms: m.qrs.map(|v| v.0),
+            qt_ms: m.qt.map(|v| v.0),
+            qtc_ms: QtcOut {
+                bazett: m.qtc.bazett.map(|v| v.0),
+                fridericia: m.qtc.fridericia.map(|v| v.0),
+                framingham: m.qtc.framingham.map(|v| v.0),
+                hodges: m.qtc.hodges.map(|v| v.0),
+            },
+            axis_deg: AxisOut {
+                p: m.axis.p.map(|v| v.0),
+                qrs: m.axis.qrs.map(|v| v.0),
+                t: m.axis.t.map(|v| v.0),
+            },
+        },
+        statements: a
+            .statements
+            .iter()
+            .map(|s| StatementOut {
+                text: s.text.clone(),
+                criterion: s.criterion.clone(),
+            })
+            .collect(),
+        beats: a
+            .beats
+            .iter()
+            .map(|b| BeatOut {
+                r_s: round_s(b.r_s),
+                class: b.class,
+            })
+            .collect(),
+        waves,
+    }
+}
+
+fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("-".to_string(), |v| format!("{v:.0} {unit}"))
+}
+
+/// Runs `heartlens analyze`.
+pub fn run(args: Args) -> Result<()> {
+    let rec = args.input.open()?;
+    let opts = AnalysisOptions {
+        filter: match args.filter.as_str() {
+            "monitoring" => FilterChain::monitoring(),
+            _ => FilterChain::diagnostic(),
+        },
+        mains_hz: args.mains,
+        ..AnalysisOptions::default()
+    };
+    let a = signal::analyze(&rec, &opts)
+        .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
+    let out = to_out(&a);
+    let mut w = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut w, &out)?;
+        writeln!(w)?;
+        return Ok(());
+    }
+    let m = &out.measurements;
+    writeln!(w, "{}: {} beats, {} leads at {} Hz", args.input.file.display(), a.beats.len(), a.leads.len(), a.fs_hz)?;
+    writeln!(w, "band: {} (delineation on {})", a.filter_band, a.analysis_band)?;
+    writeln!(
+        w,
+        "HR {}  RR {}  PR {}  QRS {}  QT {}",
+        opt(m.hr_bpm, "bpm"),
+        opt(m.rr_ms, "ms"),
+        opt(m.pr_ms, "ms"),
+        opt(m.qrs_ms, "ms"),
+        opt(m.qt_ms, "ms")
+    )?;
+    writeln!(
+        w,
+        "QTc Bazett {}  Fridericia {}  Framingham {}  Hodges {}",
+        opt(m.qtc_ms.bazett, "ms"),
+        opt(m.qtc_ms.fridericia, "ms"),
+        opt(m.qtc_ms.framingham, "ms"),
+        opt(m.qtc_ms.hodges, "ms")
+    )?;
+    writeln!(
+        w,
+        "axis P {}  QRS {}  T {}",
+        opt(m.axis_deg.p, "deg"),
+        opt(m.axis_deg.qrs, "deg"),
+        opt(m.axis_deg.t, "deg")
+    )?;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for b in &a.beats {
+        *counts.entry(b.class.code()).or_default() += 1;
+    }
+    writeln!(w, "beats by class: {counts:?}")?;
+    writeln!(w, "statements (suggestions, to be confirmed):")?;
+    for s in &out.statements {
+        writeln!(w, "  {} [{}]", s.text, s.criterion.as_deref().unwrap_or(""))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Delineation and beat-detection accuracy on WFDB records with reference marks.
+//!
+//! `cargo run --release -p heartlens-signal --example ludb_eval -- [DIR_OR_HEA...]`
+//! (default: the eight LUDB records in `tests/data/wfdb/ludb`). Prints per-record and total
+//! Se / PPV / mean ± SD (ms) for P, QRS and T, the analysis time per record, and, with
+//! `--csv FILE`, one row per record and wave for the benchmark tables.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use signal::evaluate::{DelineationReport, analysis_waves, evaluate_delineation, reference_waves};
+
+fn records(args: &[String]) -> Vec<PathBuf> {
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb");
+    let inputs: Vec<PathBuf> = if args.is_empty() {
+        vec![PathBuf::from(default)]
+    } else {
+        args.iter().map(PathBuf::from).collect()
+    };
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(&p)
+                .expect("readable directory")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "hea"))
+                .collect();
+            v.sort_by_key(|p| {
+                p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .and_then(|s| s.parse::<u32>().ok())
+                    .unwrap_or(u32::MAX)
+            });
+            out.extend(v);
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let csv = args.iter().position(|a| a == "--csv").map(|i| {
+        let f = args.get(i + 1).cloned().expect("--csv FILE");
+        args.drain(i..=i + 1);
+        f
+    });
+    let mut csv = csv.map(|f| {
+        let mut w = std::fs::File::create(&f).expect("writable CSV");
+        writeln!(w, "tool,record,wave,n_ref,n_det,tp,se,ppv,on_mean,on_sd,peak_mean,peak_sd,off_mean,off_sd,seconds").unwrap();
+        w
+    });
+    let mut total = DelineationReport::empty();
+    let mut total_s = 0.0;
+    for path in records(&args) {
+        let rec = formats::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let t0 = Instant::now();
+        let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis");
+        let secs = t0.elapsed().as_secs_f64();
+        total_s += secs;
+        let rep = evaluate_delineation(
+            &reference_waves(&rec.annotations),
+            &analysis_waves(&a),
+            0.15,
+        );
+        let name = Path::new(&path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_string();
+        println!("== {name}: {} beats, {:.1} ms", a.beats.len(), secs * 1e3);
+        println!("{rep}");
+        if let Some(w) = csv.as_mut() {
+            for s in &rep.waves {
+                writeln!(
+                    w,
+                    "heartlens,{name},{:?},{},{},{},{:.4},{:.4},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.6}",
+                    s.kind, s.n_reference, s.n_detected, s.true_positives, s.sensitivity(), s.ppv(),
+                    s.onset.mean(), s.onset.sd(), s.peak.mean(), s.peak.sd(), s.offset.mean(), s.offset.sd(), secs
+                )
+                .unwrap();
+            }
+        }
+        total.merge(&rep);
+    }
+    println!(
+        "== all records ({:.1} ms analysis in total)\n{total}",
+        total_s * 1e3
+    );
+}
