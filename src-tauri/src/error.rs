@@ -20,8 +20,6 @@ pub enum ErrorCode {
     Render,
     /// The recording is signed and locked.
     Locked,
-    /// The operation was cancelled.
-    Cancelled,
     /// Anything else.
     Internal,
 }

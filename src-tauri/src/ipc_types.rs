@@ -55,7 +55,12 @@ impl RecordingSummary {
                     derived: l.derived,
                 })
                 .collect(),
-            warnings: rec.source.warnings.iter().map(ToString::to_string).collect(),
+            warnings: rec
+                .source
+                .warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
         }
     }
 }
@@ -121,12 +126,27 @@ impl ViewSettings {
         use crate::error::{CommandError, ErrorCode};
         let mut scene = render::Scene::new(recording);
         scene.layout = self.layout.parse()?;
-        scene.order = if self.cabrera { render::LeadOrder::Cabrera } else { render::LeadOrder::Standard };
-        scene.speed = render::PaperSpeed::from_mm_per_s(self.speed_mm_s)
-            .ok_or_else(|| CommandError::new(ErrorCode::BadRequest, format!("paper speed {} mm/s is not 12.5, 25 or 50", self.speed_mm_s)))?;
-        scene.gain = render::Gain::from_mm_per_mv(self.gain_mm_mv)
-            .ok_or_else(|| CommandError::new(ErrorCode::BadRequest, format!("gain {} mm/mV is not 5, 10 or 20", self.gain_mm_mv)))?;
-        scene.grid = render::Grid { minor: self.grid, major: self.grid };
+        scene.order = if self.cabrera {
+            render::LeadOrder::Cabrera
+        } else {
+            render::LeadOrder::Standard
+        };
+        scene.speed = render::PaperSpeed::from_mm_per_s(self.speed_mm_s).ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::BadRequest,
+                format!("paper speed {} mm/s is not 12.5, 25 or 50", self.speed_mm_s),
+            )
+        })?;
+        scene.gain = render::Gain::from_mm_per_mv(self.gain_mm_mv).ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::BadRequest,
+                format!("gain {} mm/mV is not 5, 10 or 20", self.gain_mm_mv),
+            )
+        })?;
+        scene.grid = render::Grid {
+            minor: self.grid,
+            major: self.grid,
+        };
         scene.start_s = self.start_s.max(0.0);
         scene.px_per_mm = self.px_per_mm;
         scene.annotations.extend(user_annotations);
@@ -209,7 +229,10 @@ impl From<store::chats::ChatMessage> for ChatMessageView {
     fn from(m: store::chats::ChatMessage) -> Self {
         Self {
             id: m.id,
-            role: serde_json::to_value(m.role).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            role: serde_json::to_value(m.role)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             text: m.text,
             model: m.model_id,
             mode: m.mode,

@@ -17,9 +17,10 @@ pub fn run() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .try_init();
-    let initial_file: Option<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).find(|p| {
-        !p.to_string_lossy().starts_with('-')
-    });
+    let initial_file: Option<PathBuf> = std::env::args_os()
+        .skip(1)
+        .map(PathBuf::from)
+        .find(|p| !p.to_string_lossy().starts_with('-'));
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::new(initial_file))

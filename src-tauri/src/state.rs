@@ -12,10 +12,6 @@ use crate::error::{CommandError, ErrorCode};
 
 /// A recording open in the app: the decoded file and its store row.
 pub struct OpenRecording {
-    /// Store row id.
-    pub id: i64,
-    /// Path it was opened from.
-    pub path: PathBuf,
     /// The decoded recording (leads may be lazily decoded).
     pub recording: ecg::Recording,
 }
@@ -65,7 +61,12 @@ impl AppState {
     /// The store, opening it at the default path (`HEARTLENS_HOME` or the platform data dir).
     pub async fn store(&self) -> Result<&store::Store, CommandError> {
         self.store
-            .get_or_try_init(|| async { store::Store::open_default().await })
+            .get_or_try_init(|| async {
+                let store = store::Store::open_default().await?;
+                // Answers left "streaming" by a crash or kill are closed as stopped.
+                store.close_interrupted_messages().await?;
+                Ok::<_, store::Error>(store)
+            })
             .await
             .map_err(CommandError::from)
     }
@@ -77,10 +78,9 @@ impl AppState {
 
     /// An open recording by id.
     pub fn recording(&self, id: i64) -> Result<Arc<OpenRecording>, CommandError> {
-        lock(&self.recordings)
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, format!("recording {id} is not open")))
+        lock(&self.recordings).get(&id).cloned().ok_or_else(|| {
+            CommandError::new(ErrorCode::NotFound, format!("recording {id} is not open"))
+        })
     }
 }
 

@@ -32,5 +32,8 @@ pub fn heartlens(args: &[&str]) -> Output {
         "{} not built: run `cargo test --workspace` (it builds the CLI)",
         bin.display()
     );
-    Command::new(bin).args(args).output().expect("run heartlens")
+    Command::new(bin)
+        .args(args)
+        .output()
+        .expect("run heartlens")
 }

@@ -16,11 +16,16 @@ use serde_json::{Value, json};
 pub fn missing_prerequisite(app: &Path) -> Option<String> {
     for tool in ["Xvfb", "WebKitWebDriver"] {
         if which(tool).is_none() {
-            return Some(format!("{tool} is not installed (scripts/setup.sh installs it)"));
+            return Some(format!(
+                "{tool} is not installed (scripts/setup.sh installs it)"
+            ));
         }
     }
     if !app.exists() {
-        return Some(format!("{} is not built (cargo build --workspace)", app.display()));
+        return Some(format!(
+            "{} is not built (cargo build --workspace)",
+            app.display()
+        ));
     }
     None
 }
@@ -66,7 +71,14 @@ impl AppSession {
         let display_num = 90 + (std::process::id() % 400);
         let display = format!(":{display_num}");
         let xvfb = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1600x1000x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -148,7 +160,10 @@ impl AppSession {
                 return v;
             }
             if start.elapsed() > timeout {
-                let text = self.execute("return document.body ? document.body.innerText : ''", json!([]));
+                let text = self.execute(
+                    "return document.body ? document.body.innerText : ''",
+                    json!([]),
+                );
                 panic!("timed out waiting for {what}; page text:\n{text}");
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -162,14 +177,20 @@ impl AppSession {
             &self.url("/element"),
             &json!({ "using": "css selector", "value": css }),
         );
-        let obj = r["value"].as_object().unwrap_or_else(|| panic!("no element {css}: {r}"));
+        let obj = r["value"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no element {css}: {r}"));
         let id = obj
             .values()
             .next()
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}: {r}"))
             .to_string();
-        post(&self.agent, &self.url(&format!("/element/{id}/click")), &json!({}));
+        post(
+            &self.agent,
+            &self.url(&format!("/element/{id}/click")),
+            &json!({}),
+        );
     }
 
     /// Saves a PNG screenshot of the window.
@@ -193,7 +214,10 @@ impl AppSession {
 
 impl Drop for AppSession {
     fn drop(&mut self) {
-        let _ = self.agent.delete(&format!("{}/session/{}", self.base, self.session)).call();
+        let _ = self
+            .agent
+            .delete(&format!("{}/session/{}", self.base, self.session))
+            .call();
     }
 }
 

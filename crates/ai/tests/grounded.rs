@@ -106,7 +106,7 @@ fn tiny_llama_gguf_answers_in_grounded_mode_on_the_engine_thread() {
     }
     long.max_tokens = 4;
     let a = engine.submit(long).unwrap().wait().unwrap();
-    assert!(a.dropped_turns > 0 && a.dropped_turns % 2 == 0);
+    assert!(a.dropped_turns > 0 && a.dropped_turns.is_multiple_of(2));
     assert!(a.prompt_tokens < 4096);
 }
 

@@ -23,18 +23,22 @@ pub fn report(result: anyhow::Result<()>) -> ExitCode {
     let Err(err) = result else {
         return ExitCode::SUCCESS;
     };
-    if err
-        .chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-    {
+    if err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }) {
         return ExitCode::SUCCESS;
     }
-    let bad_input = err
-        .chain()
-        .any(|c| c.downcast_ref::<BadInput>().is_some() || c.downcast_ref::<formats::Error>().is_some());
+    let bad_input = err.chain().any(|c| {
+        c.downcast_ref::<BadInput>().is_some() || c.downcast_ref::<formats::Error>().is_some()
+    });
     eprintln!("heartlens: error: {err}");
     for cause in err.chain().skip(1) {
         eprintln!("  caused by: {cause}");
     }
-    if bad_input { ExitCode::from(2) } else { ExitCode::from(1) }
+    if bad_input {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    }
 }

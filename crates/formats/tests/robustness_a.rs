@@ -100,7 +100,7 @@ fn truncated_and_bit_flipped_samples_never_panic() {
         }
         for round in 0..24 {
             let mut b = bytes.clone();
-            let limit = b.len().min(4096).max(1);
+            let limit = b.len().clamp(1, 4096);
             for _ in 0..3 {
                 let i = (next() as usize) % limit;
                 if let Some(x) = b.get_mut(i) {

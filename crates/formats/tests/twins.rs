@@ -97,7 +97,9 @@ fn contec_scp_edf_and_csv_digital_values_agree() {
             );
         }
     }
-    let csv_opts = formats::OpenOptions::new().sampling_rate_hz(Some(800.0));
+    let csv_opts = formats::OpenOptions::new()
+        .sampling_rate_hz(Some(800.0))
+        .unit(Some("uV".into()));
     if let Some(csv) = open_other("csv/contec_0000050/0000050.ECG.csv", csv_opts) {
         // Raw counts without a header: columns 1-6 are I, II, III, aVR, aVL, aVF.
         for (k, name) in TWELVE.iter().take(6).enumerate() {

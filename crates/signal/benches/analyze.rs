@@ -4,8 +4,14 @@
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 
-const LUDB_1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb/1.hea");
-const MITDB_100: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/mitdb_100/100.hea");
+const LUDB_1: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/wfdb/ludb/1.hea"
+);
+const MITDB_100: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/wfdb/mitdb_100/100.hea"
+);
 
 fn bench(c: &mut Criterion) {
     let rec = formats::open(LUDB_1).expect("LUDB 1 opens");

@@ -41,6 +41,10 @@ pub struct AnalysisOptions {
     pub sex: Option<Sex>,
     /// Beats used for each median beat (evenly spread over the record).
     pub max_median_beats: usize,
+    /// At most this many samples (all leads together) are analysed; a longer recording is
+    /// analysed from its start up to that point ([`Analysis::analysed_s`] says how far). The
+    /// analysis holds about 60 bytes per sample, so the default (40 M) stays under 2.5 GB.
+    pub max_total_samples: usize,
 }
 
 impl Default for AnalysisOptions {
@@ -50,6 +54,7 @@ impl Default for AnalysisOptions {
             mains_hz: 50.0,
             sex: None,
             max_median_beats: 300,
+            max_total_samples: 40_000_000,
         }
     }
 }
@@ -141,7 +146,15 @@ pub struct Analysis {
     pub analysis_band: String,
     /// Whether atrial fibrillation was found (P waves then not reported).
     pub atrial_fibrillation: bool,
+    /// Seconds analysed from the start (shorter than the recording when it exceeded
+    /// [`AnalysisOptions::max_total_samples`]).
+    pub analysed_s: f64,
 }
+
+/// Fewest samples per lead the analysis accepts.
+const MIN_SAMPLES: usize = 64;
+/// Lowest sampling rate the QRS band (5-20 Hz) can be analysed at.
+const MIN_FS_HZ: f64 = 50.0;
 
 struct Leads {
     labels: Vec<LeadLabel>,
@@ -149,7 +162,7 @@ struct Leads {
     fs: f64,
 }
 
-fn load_leads(rec: &Recording) -> Result<Leads, Error> {
+fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
     let mut rec = rec.clone();
     rec.derive_limb_leads();
     let first = rec
@@ -164,13 +177,20 @@ fn load_leads(rec: &Recording) -> Result<Leads, Error> {
         .filter(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz == fs)
         .collect();
     let n = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
-    if (n as f64) < fs * 1.0 {
+    let needed = (fs.ceil() as usize).max(MIN_SAMPLES);
+    if n < needed {
         return Err(Error::TooShort {
-            what: "analysis (one second of signal)",
-            needed: (fs as usize).saturating_sub(1),
+            what: "analysis (one second and 64 samples of signal)",
+            needed: needed - 1,
             found: n,
         });
     }
+    if fs < MIN_FS_HZ {
+        return Err(Error::Unsupported(format!(
+            "sampling rate {fs} Hz is below {MIN_FS_HZ} Hz"
+        )));
+    }
+    let n = n.min(max_total / chosen.len().max(1)).max(needed);
     let mut labels = Vec::new();
     let mut raw = Vec::new();
     for l in chosen {
@@ -225,7 +245,7 @@ fn waves_of(beat: usize, b: &BeatWaves) -> Vec<Wave> {
 /// ```
 pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Error> {
     // (1) Leads.
-    let Leads { labels, raw, fs } = load_leads(rec)?;
+    let Leads { labels, raw, fs } = load_leads(rec, opts.max_total_samples)?;
     let n = raw[0].len();
 
     // (2) Pacing spikes on the raw leads (any lead).
@@ -311,7 +331,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
             fid: f,
             qrs_ms: g
                 .qrs
-                .and_then(|q| Some((q.off? - q.on?) as f64 * 1000.0 / fs)),
+                .and_then(|q| Some(q.off?.checked_sub(q.on?)? as f64 * 1000.0 / fs)),
             qrs_on: g.qrs.and_then(|q| q.on),
         })
         .collect();
@@ -450,6 +470,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     let to_ms = |s: usize| s as f64 * 1000.0 / fs;
     if let Some(q) = med_global.qrs
         && let (Some(on), Some(off)) = (q.on, q.off)
+        && off > on
     {
         m.qrs = Some(ecg::Millis(round1(to_ms(off - on))));
         if let Some(p) = med_global.p
@@ -560,6 +581,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         filter: opts.filter,
         analysis_band,
         atrial_fibrillation: af,
+        analysed_s: n as f64 / fs,
     })
 }
 
@@ -623,4 +645,57 @@ fn r_peak(x: &[f64], f: usize, fs: f64) -> usize {
     (a..=b)
         .max_by(|&i, &j| (x[i] - base).abs().total_cmp(&(x[j] - base).abs()))
         .unwrap_or(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecg::{Lead, Signal, Unit};
+
+    fn lead(name: &str, fs: f64, n: usize, unit: Unit) -> Lead {
+        Lead::new(name, fs, unit, Signal::from_physical(vec![0.0f32; n]))
+    }
+
+    #[test]
+    fn unusable_recordings_are_errors_not_panics() {
+        let opts = AnalysisOptions::default();
+        assert!(matches!(
+            analyze(&Recording::new(vec![]), &opts),
+            Err(Error::Unsupported(_))
+        ));
+        let other = lead("PLETH", 100.0, 1000, Unit::Other("%".into()));
+        assert!(analyze(&Recording::new(vec![other]), &opts).is_err());
+        let short = lead("II", 500.0, 100, Unit::Millivolt);
+        assert!(matches!(
+            analyze(&Recording::new(vec![short]), &opts),
+            Err(Error::TooShort { .. })
+        ));
+        let slow = lead("II", 20.0, 1000, Unit::Millivolt);
+        assert!(matches!(
+            analyze(&Recording::new(vec![slow]), &opts),
+            Err(Error::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn a_flat_line_has_no_beats_and_no_statements() {
+        let flat = lead("II", 500.0, 5000, Unit::Millivolt);
+        let a = analyze(&Recording::new(vec![flat]), &AnalysisOptions::default()).unwrap();
+        assert!(a.beats.is_empty());
+        assert!(a.statements.is_empty());
+        assert_eq!(a.measurements.hr, None);
+        assert_eq!(a.filter_band, "0.05-150 Hz");
+    }
+
+    #[test]
+    fn long_recordings_are_capped_not_loaded_whole() {
+        let l = lead("II", 500.0, 100_000, Unit::Millivolt);
+        let opts = AnalysisOptions {
+            max_total_samples: 20_000,
+            ..AnalysisOptions::default()
+        };
+        let a = analyze(&Recording::new(vec![l]), &opts).unwrap();
+        assert_eq!(a.n_samples, 20_000);
+        assert!((a.analysed_s - 40.0).abs() < 1e-9);
+    }
 }

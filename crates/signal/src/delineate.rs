@@ -373,7 +373,7 @@ pub(crate) fn reconcile_qrs(per_lead: &mut [Vec<BeatWaves>], fs: f64) {
 }
 
 /// Second earliest (or earliest with fewer than 3 values).
-pub(crate) fn robust_min(v: &mut Vec<usize>) -> Option<usize> {
+pub(crate) fn robust_min(v: &mut [usize]) -> Option<usize> {
     v.sort_unstable();
     match v.len() {
         0 => None,
@@ -383,7 +383,7 @@ pub(crate) fn robust_min(v: &mut Vec<usize>) -> Option<usize> {
 }
 
 /// Second latest (or latest with fewer than 3 values).
-pub(crate) fn robust_max(v: &mut Vec<usize>) -> Option<usize> {
+pub(crate) fn robust_max(v: &mut [usize]) -> Option<usize> {
     v.sort_unstable();
     match v.len() {
         0 => None,

@@ -127,7 +127,7 @@ impl Notch {
                 ),
             ));
         }
-        if !(self.q > 0.0) {
+        if self.q.is_nan() || self.q <= 0.0 {
             return Err(Error::invalid("q", "must be positive"));
         }
         let w0 = 2.0 * self.freq_hz / fs_hz;

@@ -20,7 +20,11 @@ pub async fn add_annotation(
     data: store::annotations::AnnotationData,
     state: State<'_, AppState>,
 ) -> Result<store::annotations::Annotation, CommandError> {
-    Ok(state.store().await?.add_annotation(recording_id, &data, &current_user()).await?)
+    Ok(state
+        .store()
+        .await?
+        .add_annotation(recording_id, &data, &current_user())
+        .await?)
 }
 
 /// Edits an annotation.
@@ -30,13 +34,24 @@ pub async fn update_annotation(
     data: store::annotations::AnnotationData,
     state: State<'_, AppState>,
 ) -> Result<store::annotations::Annotation, CommandError> {
-    Ok(state.store().await?.update_annotation(id, &data, &current_user()).await?)
+    Ok(state
+        .store()
+        .await?
+        .update_annotation(id, &data, &current_user())
+        .await?)
 }
 
 /// Deletes (softly) an annotation.
 #[tauri::command]
-pub async fn delete_annotation(id: i64, state: State<'_, AppState>) -> Result<store::annotations::Annotation, CommandError> {
-    Ok(state.store().await?.delete_annotation(id, &current_user()).await?)
+pub async fn delete_annotation(
+    id: i64,
+    state: State<'_, AppState>,
+) -> Result<store::annotations::Annotation, CommandError> {
+    Ok(state
+        .store()
+        .await?
+        .delete_annotation(id, &current_user())
+        .await?)
 }
 
 /// Live annotations of a recording.
@@ -50,12 +65,26 @@ pub async fn list_annotations(
 
 /// Undoes the last annotation change (from the audit log; works across restarts).
 #[tauri::command]
-pub async fn undo(recording_id: i64, state: State<'_, AppState>) -> Result<Option<store::annotations::Annotation>, CommandError> {
-    Ok(state.store().await?.undo(recording_id, &current_user()).await?)
+pub async fn undo(
+    recording_id: i64,
+    state: State<'_, AppState>,
+) -> Result<Option<store::annotations::Annotation>, CommandError> {
+    Ok(state
+        .store()
+        .await?
+        .undo(recording_id, &current_user())
+        .await?)
 }
 
 /// Redoes the last undone change.
 #[tauri::command]
-pub async fn redo(recording_id: i64, state: State<'_, AppState>) -> Result<Option<store::annotations::Annotation>, CommandError> {
-    Ok(state.store().await?.redo(recording_id, &current_user()).await?)
+pub async fn redo(
+    recording_id: i64,
+    state: State<'_, AppState>,
+) -> Result<Option<store::annotations::Annotation>, CommandError> {
+    Ok(state
+        .store()
+        .await?
+        .redo(recording_id, &current_user())
+        .await?)
 }

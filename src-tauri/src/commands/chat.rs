@@ -50,12 +50,20 @@ pub fn chat_status() -> ChatStatus {
 
 /// Messages of the recording's latest thread.
 #[tauri::command]
-pub async fn chat_history(recording_id: i64, state: State<'_, AppState>) -> Result<Vec<ChatMessageView>, CommandError> {
+pub async fn chat_history(
+    recording_id: i64,
+    state: State<'_, AppState>,
+) -> Result<Vec<ChatMessageView>, CommandError> {
     let store = state.store().await?;
     let Some(thread) = store.threads(recording_id).await?.into_iter().next() else {
         return Ok(Vec::new());
     };
-    Ok(store.messages(thread.id).await?.into_iter().map(ChatMessageView::from).collect())
+    Ok(store
+        .messages(thread.id)
+        .await?
+        .into_iter()
+        .map(ChatMessageView::from)
+        .collect())
 }
 
 /// Asks a question about the recording with the named installed model (or a model file path).
@@ -71,7 +79,10 @@ pub async fn chat_ask(
 ) -> Result<ChatMessageView, CommandError> {
     let question = question.trim().to_string();
     if question.is_empty() {
-        return Err(CommandError::new(ErrorCode::BadRequest, "the question is empty"));
+        return Err(CommandError::new(
+            ErrorCode::BadRequest,
+            "the question is empty",
+        ));
     }
     let rec = state.recording(recording_id)?;
     let store = state.store().await?.clone();
@@ -81,12 +92,21 @@ pub async fn chat_ask(
     };
     let earlier = store.messages(thread.id).await?;
     store
-        .add_message(thread.id, store::chats::Role::User, &question, &store::chats::NewMessage::default())
+        .add_message(
+            thread.id,
+            store::chats::Role::User,
+            &question,
+            &store::chats::NewMessage::default(),
+        )
         .await?;
 
     let loaded = load_model(&state, &model).await?;
-    let user_annotations: Vec<ecg::Annotation> =
-        store.annotations(recording_id).await?.iter().map(|a| a.data.to_ecg()).collect();
+    let user_annotations: Vec<ecg::Annotation> = store
+        .annotations(recording_id)
+        .await?
+        .iter()
+        .map(|a| a.data.to_ecg())
+        .collect();
     let mut grounding = ai::prompt::Grounding::from_recording(&rec.recording);
     grounding.annotations.extend(user_annotations);
     if let Some((m, statements)) = analysis_of(&rec.recording) {
@@ -97,10 +117,19 @@ pub async fn chat_ask(
     }
     let history = earlier
         .iter()
-        .filter(|m| matches!(m.status, store::chats::MessageStatus::Complete) || m.role == store::chats::Role::User)
+        .filter(|m| {
+            matches!(m.status, store::chats::MessageStatus::Complete)
+                || m.role == store::chats::Role::User
+        })
         .filter_map(|m| match m.role {
-            store::chats::Role::User => Some(ai::prompt::Message::new(ai::prompt::Role::User, m.text.clone())),
-            store::chats::Role::Assistant => Some(ai::prompt::Message::new(ai::prompt::Role::Assistant, m.text.clone())),
+            store::chats::Role::User => Some(ai::prompt::Message::new(
+                ai::prompt::Role::User,
+                m.text.clone(),
+            )),
+            store::chats::Role::Assistant => Some(ai::prompt::Message::new(
+                ai::prompt::Role::Assistant,
+                m.text.clone(),
+            )),
             store::chats::Role::System => None,
         })
         .collect();
@@ -129,38 +158,48 @@ pub async fn chat_ask(
     // Drain events on a blocking thread; persist text as it grows so a crash keeps it.
     let message_id = answer_row.id;
     let store_bg = store.clone();
-    let result = tauri::async_runtime::spawn_blocking(move || -> Result<(ai::Answer, String), CommandError> {
-        let mut text = String::new();
-        for ev in job.events {
-            match ev {
-                ai::Event::Started { mode, prompt_tokens } => {
-                    let _ = on_event.send(ChatEvent::Started {
-                        job_id,
-                        model: model_name.clone(),
-                        mode: mode.name().to_string(),
+    let result = tauri::async_runtime::spawn_blocking(
+        move || -> Result<(ai::Answer, String), CommandError> {
+            let mut text = String::new();
+            for ev in job.events {
+                match ev {
+                    ai::Event::Started {
+                        mode,
                         prompt_tokens,
-                    });
+                    } => {
+                        let _ = on_event.send(ChatEvent::Started {
+                            job_id,
+                            model: model_name.clone(),
+                            mode: mode.name().to_string(),
+                            prompt_tokens,
+                        });
+                    }
+                    ai::Event::Token { text: piece, .. } => {
+                        text.push_str(&piece);
+                        let _ = tauri::async_runtime::block_on(
+                            store_bg.append_tokens(message_id, &piece, 1),
+                        );
+                        let _ = on_event.send(ChatEvent::Token { text: piece });
+                    }
+                    ai::Event::Done(answer) => {
+                        let _ = on_event.send(ChatEvent::Done {
+                            tokens_per_s: answer.tokens_per_s,
+                            stop: serde_json::to_value(answer.stop)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_string))
+                                .unwrap_or_default(),
+                        });
+                        return Ok((answer, text));
+                    }
+                    ai::Event::Error(e) => return Err(CommandError::new(ErrorCode::Internal, e)),
                 }
-                ai::Event::Token { text: piece, .. } => {
-                    text.push_str(&piece);
-                    let _ = tauri::async_runtime::block_on(store_bg.append_tokens(message_id, &piece, 1));
-                    let _ = on_event.send(ChatEvent::Token { text: piece });
-                }
-                ai::Event::Done(answer) => {
-                    let _ = on_event.send(ChatEvent::Done {
-                        tokens_per_s: answer.tokens_per_s,
-                        stop: serde_json::to_value(answer.stop)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                    });
-                    return Ok((answer, text));
-                }
-                ai::Event::Error(e) => return Err(CommandError::new(ErrorCode::Internal, e)),
             }
-        }
-        Err(CommandError::new(ErrorCode::Internal, "the chat engine stopped"))
-    })
+            Err(CommandError::new(
+                ErrorCode::Internal,
+                "the chat engine stopped",
+            ))
+        },
+    )
     .await
     .map_err(CommandError::task)?;
     lock(&state.jobs).remove(&job_id);
@@ -198,24 +237,31 @@ async fn load_model(state: &AppState, model: &str) -> Result<Arc<LoadedModel>, C
         return Ok(m.clone());
     }
     let path = match ai::default_models_dir().map(ai::Registry::new) {
-        Some(reg) if reg.get(model).is_ok() => reg.get(model).map_err(|e| CommandError::new(ErrorCode::NotFound, e.to_string()))?,
+        Some(reg) if reg.get(model).is_ok() => reg
+            .get(model)
+            .map_err(|e| CommandError::new(ErrorCode::NotFound, e.to_string()))?,
         _ => std::path::PathBuf::from(model),
     };
     if !path.exists() {
         return Err(CommandError::new(
             ErrorCode::NotFound,
-            format!("model {model:?} is not installed; import one on the Models page (a GGUF chat model or HeartcareGPT weights)"),
+            format!(
+                "model {model:?} is not installed; import one on the Models page (a GGUF chat model or HeartcareGPT weights)"
+            ),
         ));
     }
     let name = model.to_string();
-    let loaded = tauri::async_runtime::spawn_blocking(move || -> Result<LoadedModel, CommandError> {
-        let m = ai::ChatModel::open(&path, ai::OpenOptions::default())
-            .map_err(|e| CommandError::new(ErrorCode::BadFile, format!("{}: {e}", path.display())))?;
-        let engine = ai::Engine::spawn(m).map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
-        Ok(LoadedModel { name, engine })
-    })
-    .await
-    .map_err(CommandError::task)??;
+    let loaded =
+        tauri::async_runtime::spawn_blocking(move || -> Result<LoadedModel, CommandError> {
+            let m = ai::ChatModel::open(&path, ai::OpenOptions::default()).map_err(|e| {
+                CommandError::new(ErrorCode::BadFile, format!("{}: {e}", path.display()))
+            })?;
+            let engine = ai::Engine::spawn(m)
+                .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+            Ok(LoadedModel { name, engine })
+        })
+        .await
+        .map_err(CommandError::task)??;
     let loaded = Arc::new(loaded);
     lock(&state.models).insert(model.to_string(), loaded.clone());
     Ok(loaded)

@@ -5,15 +5,21 @@ use crate::error::{CommandError, ErrorCode};
 fn registry() -> Result<ai::Registry, CommandError> {
     ai::default_models_dir()
         .map(ai::Registry::new)
-        .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "no models folder: set HEARTLENS_HOME"))
+        .ok_or_else(|| {
+            CommandError::new(ErrorCode::NotFound, "no models folder: set HEARTLENS_HOME")
+        })
 }
 
 /// Installed models.
 #[tauri::command]
 pub async fn list_models() -> Result<Vec<ai::registry::InstalledModel>, CommandError> {
-    tauri::async_runtime::spawn_blocking(|| registry()?.list().map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string())))
-        .await
-        .map_err(CommandError::task)?
+    tauri::async_runtime::spawn_blocking(|| {
+        registry()?
+            .list()
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))
+    })
+    .await
+    .map_err(CommandError::task)?
 }
 
 /// Removes an installed model.

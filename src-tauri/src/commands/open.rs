@@ -13,13 +13,18 @@ use crate::state::{AppState, OpenRecording, lock};
 /// The file named on the command line, once (later calls return `None`).
 #[tauri::command]
 pub fn initial_file(state: State<'_, AppState>) -> Option<String> {
-    lock(&state.initial_file).take().map(|p| p.display().to_string())
+    lock(&state.initial_file)
+        .take()
+        .map(|p| p.display().to_string())
 }
 
 /// Opens a recording: decodes it off the async runtime, records it in the store (by content
 /// hash, so a moved file keeps its session) and returns its summary, saved view and annotations.
 #[tauri::command]
-pub async fn open_recording(path: String, state: State<'_, AppState>) -> Result<OpenedRecording, CommandError> {
+pub async fn open_recording(
+    path: String,
+    state: State<'_, AppState>,
+) -> Result<OpenedRecording, CommandError> {
     let path = PathBuf::from(path);
     let p = path.clone();
     let recording = tauri::async_runtime::spawn_blocking(move || formats::open(&p))
@@ -28,16 +33,11 @@ pub async fn open_recording(path: String, state: State<'_, AppState>) -> Result<
     let summary = RecordingSummary::of(&path, &recording);
     let store = state.store().await?;
     let metadata = serde_json::to_value(&summary).unwrap_or_default();
-    let row = store.open_file(&path, &recording.source.format, metadata).await?;
+    let row = store
+        .open_file(&path, &recording.source.format, metadata)
+        .await?;
     let snapshot = store.load_session(row.id).await?;
-    lock(&state.recordings).insert(
-        row.id,
-        Arc::new(OpenRecording {
-            id: row.id,
-            path,
-            recording,
-        }),
-    );
+    lock(&state.recordings).insert(row.id, Arc::new(OpenRecording { recording }));
     Ok(OpenedRecording {
         recording_id: row.id,
         summary,
@@ -49,14 +49,21 @@ pub async fn open_recording(path: String, state: State<'_, AppState>) -> Result<
 
 /// Recently opened recordings, optionally filtered by a search text (path or format).
 #[tauri::command]
-pub async fn worklist(search: Option<String>, state: State<'_, AppState>) -> Result<Vec<WorklistEntry>, CommandError> {
+pub async fn worklist(
+    search: Option<String>,
+    state: State<'_, AppState>,
+) -> Result<Vec<WorklistEntry>, CommandError> {
     let store = state.store().await?;
     let needle = search.unwrap_or_default().to_lowercase();
     Ok(store
         .recent(200)
         .await?
         .into_iter()
-        .filter(|r| needle.is_empty() || r.last_path.to_lowercase().contains(&needle) || r.format.to_lowercase().contains(&needle))
+        .filter(|r| {
+            needle.is_empty()
+                || r.last_path.to_lowercase().contains(&needle)
+                || r.format.to_lowercase().contains(&needle)
+        })
         .map(|r| WorklistEntry {
             recording_id: r.id,
             path: r.last_path,

@@ -31,17 +31,25 @@ pub async fn render_frame(
     };
     let renderer = state.renderer.clone();
     // Rendering blocks on the GPU readback: keep it off the async runtime.
-    let frame = tauri::async_runtime::spawn_blocking(move || -> Result<render::Frame, CommandError> {
-        let scene = view.to_scene(&rec.recording, annotations)?;
-        let mut slot = lock(&renderer);
-        let renderer = slot.get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()));
-        match renderer {
-            Ok(r) => Ok(r.render(&scene, render::Viewport::new(width.clamp(16, 8192), height.clamp(16, 8192)))?),
-            Err(msg) => Err(CommandError::new(ErrorCode::Render, format!("no GPU renderer: {msg}"))),
-        }
-    })
-    .await
-    .map_err(CommandError::task)??;
+    let frame =
+        tauri::async_runtime::spawn_blocking(move || -> Result<render::Frame, CommandError> {
+            let scene = view.to_scene(&rec.recording, annotations)?;
+            let mut slot = lock(&renderer);
+            let renderer =
+                slot.get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()));
+            match renderer {
+                Ok(r) => Ok(r.render(
+                    &scene,
+                    render::Viewport::new(width.clamp(16, 8192), height.clamp(16, 8192)),
+                )?),
+                Err(msg) => Err(CommandError::new(
+                    ErrorCode::Render,
+                    format!("no GPU renderer: {msg}"),
+                )),
+            }
+        })
+        .await
+        .map_err(CommandError::task)??;
     *lock(&state.last_geometry) = frame.panels.clone();
     Ok(Response::new(frame.rgba))
 }
@@ -54,7 +62,11 @@ pub fn frame_geometry(state: State<'_, AppState>) -> Vec<render::PanelGeometry> 
 
 /// Saves the view so reopening the recording restores it.
 #[tauri::command]
-pub async fn save_view(recording_id: i64, view: ViewSettings, state: State<'_, AppState>) -> Result<(), CommandError> {
+pub async fn save_view(
+    recording_id: i64,
+    view: ViewSettings,
+    state: State<'_, AppState>,
+) -> Result<(), CommandError> {
     let store = state.store().await?;
     store.save_view(recording_id, &view.to_store()).await?;
     Ok(())

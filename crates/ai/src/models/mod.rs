@@ -6,8 +6,8 @@
 //!   [`lora`] merges PEFT adapters.
 
 pub mod beat;
-pub mod signal_proj;
 pub mod layers;
 pub mod lora;
 pub mod phi3;
 pub mod quantized_phi3;
+pub mod signal_proj;

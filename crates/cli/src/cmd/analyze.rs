@@ -182,8 +182,19 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     let m = &out.measurements;
-    writeln!(w, "{}: {} beats, {} leads at {} Hz", args.input.file.display(), a.beats.len(), a.leads.len(), a.fs_hz)?;
-    writeln!(w, "band: {} (delineation on {})", a.filter_band, a.analysis_band)?;
+    writeln!(
+        w,
+        "{}: {} beats, {} leads at {} Hz",
+        args.input.file.display(),
+        a.beats.len(),
+        a.leads.len(),
+        a.fs_hz
+    )?;
+    writeln!(
+        w,
+        "band: {} (delineation on {})",
+        a.filter_band, a.analysis_band
+    )?;
     writeln!(
         w,
         "HR {}  RR {}  PR {}  QRS {}  QT {}",

@@ -4,7 +4,7 @@
 //! `--model` is a model path (GGUF file, installed-model folder, safetensors folder) or the name of
 //! an installed model. HeartcareGPT models answer from the ECG soft tokens (Beat weights from
 //! `--beat` or the model folder); any other chat model answers in grounded mode from the tracing as
-//! text (device measurements and statements, user annotations).
+//! text (`signal::analyze` measurements and statements, else the device's; user annotations).
 //!
 //! With `--json` it prints `{"mode": "heartcaregpt|grounded", "token_ids": [...], "text": "...",
 //! "tokens_per_s": f}` (a contract); otherwise the answer streams to stdout as it is generated.
@@ -65,10 +65,10 @@ fn model_path(spec: &str) -> Result<PathBuf> {
     if p.exists() {
         return Ok(p);
     }
-    if let Some(dir) = ai::default_models_dir() {
-        if let Ok(found) = ai::Registry::new(dir).get(spec) {
-            return Ok(found);
-        }
+    if let Some(dir) = ai::default_models_dir()
+        && let Ok(found) = ai::Registry::new(dir).get(spec)
+    {
+        return Ok(found);
     }
     bail!(BadInput(format!(
         "--model {spec}: no such file and no installed model of that name"
@@ -115,7 +115,20 @@ pub fn run(args: Args) -> Result<()> {
                     .map_err(|e| BadInput(format!("{}: {e}", args.input.file.display())))?;
             req.soft_tokens = model.soft_tokens(&beat, &tokenized)?;
         }
-        Mode::Grounded => req.grounding = Some(Grounding::from_recording(&rec)),
+        Mode::Grounded => {
+            // Our own measurements when the analysis runs; the device's otherwise.
+            let mut g = Grounding::from_recording(&rec);
+            match signal::analyze(&rec, &signal::AnalysisOptions::default()) {
+                Ok(an) => {
+                    g.measurements = Some((an.measurements, "Heartlens analysis".into()));
+                    g.statements.extend(an.statements);
+                }
+                Err(e) => {
+                    eprintln!("heartlens: analysis failed ({e}); using the device's measurements")
+                }
+            }
+            req.grounding = Some(g);
+        }
     }
     let engine = Engine::spawn(model)?;
     let job = engine.submit(req)?;

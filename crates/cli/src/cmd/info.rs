@@ -56,7 +56,11 @@ fn describe(rec: &Recording, n: usize) -> Result<Info> {
                 Some(v) => ("uV".to_string(), v?),
                 None => (
                     lead.unit.symbol().to_string(),
-                    lead.signal.read_range(0, n)?.into_iter().map(f64::from).collect(),
+                    lead.signal
+                        .read_range(0, n)?
+                        .into_iter()
+                        .map(f64::from)
+                        .collect(),
                 ),
             };
             Ok(LeadInfo {
@@ -66,7 +70,10 @@ fn describe(rec: &Recording, n: usize) -> Result<Info> {
                 unit,
                 derived: lead.derived,
                 // NaN (a missing sample) is not JSON: print null.
-                first_uv: values.into_iter().map(|v| v.is_finite().then_some(round_uv(v))).collect(),
+                first_uv: values
+                    .into_iter()
+                    .map(|v| v.is_finite().then_some(round_uv(v)))
+                    .collect(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -76,7 +83,12 @@ fn describe(rec: &Recording, n: usize) -> Result<Info> {
         start_time: rec.acquisition.start_time.map(|t| t.to_iso8601()),
         leads,
         annotations: rec.annotations.len(),
-        warnings: rec.source.warnings.iter().map(ToString::to_string).collect(),
+        warnings: rec
+            .source
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
     })
 }
 

@@ -254,13 +254,10 @@ fn read_group(
 
 fn dicom_date(t: &str) -> Option<Date> {
     let t = t.trim();
-    if t.len() < 8 {
-        return None;
-    }
     Date::new(
-        t[0..4].parse().ok()?,
-        t[4..6].parse().ok()?,
-        t[6..8].parse().ok()?,
+        t.get(0..4)?.parse().ok()?,
+        t.get(4..6)?.parse().ok()?,
+        t.get(6..8)?.parse().ok()?,
     )
 }
 
@@ -476,7 +473,8 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
         _ => Sex::Unknown,
     };
     rec.patient.age_years = text(&obj, Tag(0x0010, 0x1010)).and_then(|a| {
-        let (n, u) = a.split_at(a.len().saturating_sub(1));
+        let split = a.char_indices().last().map_or(0, |(i, _)| i);
+        let (n, u) = a.split_at(split);
         let n: f64 = n.parse().ok()?;
         Some(match u {
             "M" => n / 12.0,

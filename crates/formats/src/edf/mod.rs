@@ -342,7 +342,7 @@ pub fn parse_header(
     };
     let rb = h.record_bytes();
     let data = (bytes.len() as u64).saturating_sub(header_bytes);
-    let available = if rb == 0 { 0 } else { data / rb };
+    let available = data.checked_div(rb).unwrap_or(0);
     h.n_records = if declared_records < 0.0 {
         warnings.push(Warning::at(
             "number of data records",

@@ -189,8 +189,20 @@ pub(crate) fn decode(
         *bit += 1;
         u32::from(b)
     };
+    // (length, code) -> code index, per table: a lookup per bit instead of a scan.
+    let index: Vec<std::collections::HashMap<(u8, u32), usize>> = tables
+        .iter()
+        .map(|t| {
+            t.codes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ((c.prefix_bits, c.code), i))
+                .collect()
+        })
+        .collect();
     let mut table = 0usize;
-    let mut values = Vec::with_capacity(n);
+    // Every value takes at least one bit: never reserve more than the data can hold.
+    let mut values = Vec::with_capacity(n.min(data.len().saturating_mul(8)));
     'samples: while values.len() < n {
         let mut acc: u32 = 0;
         let mut len: u8 = 0;
@@ -200,18 +212,14 @@ pub(crate) fn decode(
             }
             acc = (acc << 1) | read_bit(&mut bit);
             len += 1;
-            let t = tables.get(table).ok_or_else(|| {
-                Error::format_at(
+            let (Some(t), Some(ix)) = (tables.get(table), index.get(table)) else {
+                return Err(Error::format_at(
                     field,
                     offset,
                     format!("Huffman table {} missing", table + 1),
-                )
-            })?;
-            if let Some(c) = t
-                .codes
-                .iter()
-                .find(|c| c.prefix_bits == len && c.code == acc)
-            {
+                ));
+            };
+            if let Some(c) = ix.get(&(len, acc)).and_then(|&i| t.codes.get(i)) {
                 if c.mode == 0 {
                     // Table-mode switch: the value names the new table (1-based).
                     let next = usize::try_from(c.value).unwrap_or(0);

@@ -413,7 +413,7 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
                 ctx.warn(
                     &format!("section 6 lead {}", i + 1),
                     at,
-                    "bimodal data ended before the lead length of section 3; the last value is held",
+                    "bimodal data ended before the lead length of section 3; the lead is cut there",
                 );
             }
             out.push(lead);
@@ -894,7 +894,7 @@ fn data_header(s: &Section<'_>, id: u16) -> Result<DataHeader, Error> {
 /// numbers of section 4) one stored value per sample; elsewhere one stored value per `rate`
 /// samples, interpolated linearly towards the next stored value (the inverse of the averaging
 /// encoder of ECG Toolkit's `SCPSection6.EncodeData`). Returns the lead and whether the data
-/// ran out early.
+/// ran out early (the lead is then shorter than `n`).
 fn expand_bimodal(
     stored: &[i32],
     n: usize,
@@ -902,7 +902,7 @@ fn expand_bimodal(
     rate: usize,
     zones: &[(u32, u32)],
 ) -> (Vec<i32>, bool) {
-    let mut out = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n.min(stored.len().saturating_mul(rate)));
     let mut k = 0usize;
     while out.len() < n && k < stored.len() {
         let p = u64::from(start) + out.len() as u64;
@@ -925,10 +925,6 @@ fn expand_bimodal(
         k += 1;
     }
     let short = out.len() < n;
-    if short {
-        let last = out.last().copied().unwrap_or(0);
-        out.resize(n, last);
-    }
     (out, short)
 }
 
@@ -1372,7 +1368,7 @@ mod tests {
         assert_eq!(v, vec![0, 5, 10, 10, 11, 12, 20, 20]);
         assert!(!short);
         let (v, short) = expand_bimodal(&[1], 3, 1, 1, &[]);
-        assert_eq!(v, vec![1, 1, 1]);
+        assert_eq!(v, vec![1]);
         assert!(short);
     }
 

@@ -71,11 +71,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawAnnotation>, Error> {
         let b = bytes.get(p..p + 2)?;
         Some(u16::from_le_bytes([b[0], b[1]]))
     };
-    loop {
-        let Some(w) = word(pos) else {
-            // A file may end without the zero word (odd trailing byte tolerated).
-            break;
-        };
+    // A file may end without the zero word (odd trailing byte tolerated).
+    while let Some(w) = word(pos) {
         let at = pos as u64;
         pos += 2;
         let a = w >> 10;

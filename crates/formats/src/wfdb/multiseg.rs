@@ -96,15 +96,8 @@ impl SampleSource for ConcatSource {
         }
         let invalid = self.invalid;
         self.each_part(start, out.len(), |sig, local, range| match sig {
-            Some(s) => {
-                if s.read_digital(local, &mut out[range.clone()])? {
-                    Ok(())
-                } else {
-                    out[range].fill(invalid);
-                    Ok(())
-                }
-            }
-            None => {
+            Some(s) if s.read_digital(local, &mut out[range.clone()])? => Ok(()),
+            _ => {
                 out[range].fill(invalid);
                 Ok(())
             }
