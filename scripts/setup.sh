@@ -31,8 +31,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# Web UI: exact versions from ui/package-lock.json, then the production bundle Tauri embeds.
+# Web UI: versions from ui/package-lock.json, then the production bundle Tauri embeds.
+# `npm install` rather than `npm ci`: npm 11.19 rejects its own lock files as "out of sync"
+# when they omit other platforms' optional rollup binaries, which npm install handles.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  (cd ui && npm ci --no-audit --no-fund)
+  (cd ui && npm install --no-audit --no-fund)
 fi
 (cd ui && npm run build --silent)
