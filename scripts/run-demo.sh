@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}"
-cargo build --release --locked -p heartlens-app -p heartlens-cli
+# Debug profile: the same build the tests use, so a checkout that passed the tests starts at once.
+cargo build --locked -p heartlens-app -p heartlens-cli
 file="${1:-assets/demo/1.hea}"
-"$CARGO_TARGET_DIR/release/heartlens" info "$file"
-exec "$CARGO_TARGET_DIR/release/heartlens-app" "$file"
+"$CARGO_TARGET_DIR/debug/heartlens" info "$file"
+exec "$CARGO_TARGET_DIR/debug/heartlens-app" "$file"
