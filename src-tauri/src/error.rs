@@ -66,13 +66,12 @@ impl From<formats::Error> for CommandError {
 
 impl From<store::Error> for CommandError {
     fn from(e: store::Error) -> Self {
-        let text = e.to_string();
-        let code = if text.contains("signed") || text.contains("locked") {
-            ErrorCode::Locked
-        } else {
-            ErrorCode::Store
+        let code = match &e {
+            store::Error::Locked { .. } => ErrorCode::Locked,
+            store::Error::NotFound { .. } => ErrorCode::NotFound,
+            _ => ErrorCode::Store,
         };
-        Self::new(code, text)
+        Self::new(code, e.to_string())
     }
 }
 

@@ -24,4 +24,4 @@ pub mod tokenizer;
 pub use engine::{Answer, ChatRequest, Engine, Event, SamplingSettings, StopReason};
 pub use error::{LlmError, Result as LlmResult};
 pub use model::{ChatModel, Mode, OpenOptions};
-pub use registry::{Registry, default_models_dir};
+pub use registry::{Registry, default_models_dir, resolve_model};

@@ -253,6 +253,15 @@ impl Grounding {
         }
     }
 
+    /// Replaces the device's measurements with Heartlens analysis and adds its statements.
+    pub fn add_analysis(&mut self, analysis: &signal::Analysis) {
+        self.measurements = Some((
+            analysis.measurements.clone(),
+            "Heartlens analysis".to_string(),
+        ));
+        self.statements.extend(analysis.statements.iter().cloned());
+    }
+
     /// The tracing as text, one fact a line.
     pub fn to_text(&self) -> String {
         let mut s = String::from("ECG recording:\n");

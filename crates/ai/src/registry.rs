@@ -50,6 +50,16 @@ pub fn default_models_dir() -> Option<PathBuf> {
     data.map(|d| d.join("heartlens").join("models"))
 }
 
+/// What a user's model argument names: an existing file or folder path first, else a model
+/// installed in the default models folder. `None` when it is neither.
+pub fn resolve_model(spec: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(spec);
+    if p.exists() {
+        return Some(p);
+    }
+    Registry::new(default_models_dir()?).get(spec).ok()
+}
+
 /// Models in a folder.
 #[derive(Debug, Clone)]
 pub struct Registry {

@@ -109,11 +109,8 @@ pub async fn chat_ask(
         .collect();
     let mut grounding = ai::prompt::Grounding::from_recording(&rec.recording);
     grounding.annotations.extend(user_annotations);
-    if let Some((m, statements)) = analysis_of(&rec.recording) {
-        grounding.measurements = Some((m, "Heartlens analysis".to_string()));
-        if grounding.statements.is_empty() {
-            grounding.statements = statements;
-        }
+    if let Ok(analysis) = signal::analyze(&rec.recording, &signal::AnalysisOptions::default()) {
+        grounding.add_analysis(&analysis);
     }
     let history = earlier
         .iter()
@@ -223,12 +220,6 @@ pub fn cancel_job(job_id: u64, state: State<'_, AppState>) -> bool {
         }
         None => false,
     }
-}
-
-/// Measurements and statements from Heartlens analysis, when it succeeds.
-fn analysis_of(rec: &ecg::Recording) -> Option<(ecg::Measurements, Vec<ecg::Statement>)> {
-    let a = signal::analyze(rec, &signal::AnalysisOptions::default()).ok()?;
-    Some((a.measurements.clone(), a.statements.clone()))
 }
 
 /// The engine for `model` (an installed model's name or a path), loading it once.

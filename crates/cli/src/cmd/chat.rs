@@ -61,18 +61,12 @@ struct JsonAnswer<'a> {
 }
 
 fn model_path(spec: &str) -> Result<PathBuf> {
-    let p = PathBuf::from(spec);
-    if p.exists() {
-        return Ok(p);
+    match ai::resolve_model(spec) {
+        Some(p) => Ok(p),
+        None => bail!(BadInput(format!(
+            "--model {spec}: no such file and no installed model of that name"
+        ))),
     }
-    if let Some(dir) = ai::default_models_dir()
-        && let Ok(found) = ai::Registry::new(dir).get(spec)
-    {
-        return Ok(found);
-    }
-    bail!(BadInput(format!(
-        "--model {spec}: no such file and no installed model of that name"
-    )))
 }
 
 /// Runs `heartlens chat`.
@@ -119,10 +113,7 @@ pub fn run(args: Args) -> Result<()> {
             // Our own measurements when the analysis runs; the device's otherwise.
             let mut g = Grounding::from_recording(&rec);
             match signal::analyze(&rec, &signal::AnalysisOptions::default()) {
-                Ok(an) => {
-                    g.measurements = Some((an.measurements, "Heartlens analysis".into()));
-                    g.statements.extend(an.statements);
-                }
+                Ok(an) => g.add_analysis(&an),
                 Err(e) => {
                     eprintln!("heartlens: analysis failed ({e}); using the device's measurements")
                 }
