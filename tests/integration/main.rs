@@ -2,5 +2,6 @@
 
 mod app;
 mod cli;
+mod report;
 mod util;
 mod webdriver;

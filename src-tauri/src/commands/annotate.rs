@@ -6,12 +6,7 @@ use tauri::State;
 use crate::error::CommandError;
 use crate::state::AppState;
 
-/// The user recorded as author. A desktop app has one user per OS account.
-pub fn current_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "clinician".to_string())
-}
+pub use reading::current_user;
 
 /// Adds an annotation.
 #[tauri::command]

@@ -1,0 +1,259 @@
+//! Reports of a session: what a store session adds to a [`ReportInput`] (its annotations,
+//! statement reviews, measurement overrides, signature and the chat exchanges the user chose),
+//! writing the PDF/PNG/CSV files, and recording each export in the store with the SHA-256 of
+//! the bytes written. `heartlens report --session` and the app's export dialog both go
+//! through here.
+
+use std::path::{Path, PathBuf};
+
+use report::{ChatExchange, Report, ReportInput, ReportStatement, Signature};
+use serde::Serialize;
+use store::Store;
+use store::chats::{MessageStatus, Role};
+use store::recordings::ContentHash;
+use store::reports::ExportedReport;
+use store::review::MeasurementOverride;
+
+use crate::{Error, Result, review, utc_text};
+
+/// One completed question/answer pair of a session's chats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatTurn {
+    /// The answer's message id (what the user ticks in the export dialog).
+    pub answer_id: i64,
+    /// The exchange as the report prints it.
+    pub exchange: ChatExchange,
+}
+
+/// What a store session contributes to a report.
+#[derive(Debug, Clone)]
+pub struct SessionParts {
+    /// The recording's id in the store.
+    pub recording_id: i64,
+    /// SHA-256 of the file the session was made from.
+    pub content_sha256: ContentHash,
+    /// Where the store last saw that file.
+    pub last_path: String,
+    /// The session's annotations.
+    pub annotations: Vec<ecg::Annotation>,
+    /// Statements with their review (empty when none were ever suggested or reviewed).
+    pub statements: Vec<ReportStatement>,
+    /// Measurement overrides.
+    pub overrides: Vec<MeasurementOverride>,
+    /// The signature, once signed.
+    pub signature: Option<Signature>,
+    /// Completed chat exchanges, oldest thread first.
+    pub chat: Vec<ChatTurn>,
+}
+
+/// A short view of a chat exchange for the export dialog's chooser.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatChoice {
+    /// The answer's message id.
+    pub answer_id: i64,
+    /// The question.
+    pub question: String,
+    /// The answer.
+    pub answer: String,
+    /// The model that answered.
+    pub model: String,
+    /// When.
+    pub time: String,
+}
+
+impl SessionParts {
+    /// Loads a session (the recording's id in the store).
+    pub async fn load(store: &Store, recording_id: i64) -> Result<Self> {
+        let snap = store.load_session(recording_id).await?;
+        let mut chat = Vec::new();
+        for thread in snap.threads.iter().rev() {
+            let msgs = store.messages(thread.id).await?;
+            for pair in msgs.windows(2) {
+                let (q, a) = (&pair[0], &pair[1]);
+                if q.role == Role::User
+                    && a.role == Role::Assistant
+                    && matches!(a.status, MessageStatus::Complete)
+                {
+                    chat.push(ChatTurn {
+                        answer_id: a.id,
+                        exchange: ChatExchange {
+                            question: q.text.clone(),
+                            answer: a.text.clone(),
+                            model: a.model_id.clone().unwrap_or_default(),
+                            mode: a.mode.clone().unwrap_or_default(),
+                            time: utc_text(a.created_at_ms),
+                        },
+                    });
+                }
+            }
+        }
+        let statements = snap
+            .statements
+            .iter()
+            .map(|st| ReportStatement {
+                statement: ecg::Statement {
+                    text: st.edited_text.clone().unwrap_or_else(|| st.text.clone()),
+                    criterion: st.criterion.clone(),
+                    state: st.state,
+                },
+                reviewed_by: st.actor.clone(),
+            })
+            .collect();
+        Ok(Self {
+            recording_id,
+            content_sha256: snap.recording.content_sha256.clone(),
+            last_path: snap.recording.last_path.clone(),
+            annotations: snap.annotations.iter().map(|a| a.data.to_ecg()).collect(),
+            statements,
+            overrides: snap.overrides,
+            signature: snap.signature.map(|s| Signature {
+                name: s.signer,
+                time: utc_text(s.signed_at_ms),
+                meaning: s.meaning,
+            }),
+            chat,
+        })
+    }
+
+    /// Refuses a file whose content is not the session's recording.
+    pub fn check_file(&self, file: &Path, hash: &ContentHash) -> Result<()> {
+        if *hash == self.content_sha256 {
+            Ok(())
+        } else {
+            Err(Error::WrongFile {
+                file: file.to_path_buf(),
+                session: self.recording_id,
+                other: self.last_path.clone(),
+            })
+        }
+    }
+
+    /// The chat exchanges, for the export dialog.
+    pub fn chat_choices(&self) -> Vec<ChatChoice> {
+        self.chat
+            .iter()
+            .map(|t| ChatChoice {
+                answer_id: t.answer_id,
+                question: t.exchange.question.clone(),
+                answer: t.exchange.answer.clone(),
+                model: t.exchange.model.clone(),
+                time: t.exchange.time.clone(),
+            })
+            .collect()
+    }
+
+    /// Puts the session into a report: its annotations replace the file's, reviewed statements
+    /// replace the suggestions (when there are any), overrides correct the measurements, the
+    /// signature is added, and the chosen chat exchanges (`None` = all) are included.
+    pub fn apply_to(&self, input: &mut ReportInput, chosen_answers: Option<&[i64]>) {
+        input.annotations = self.annotations.clone();
+        if !self.statements.is_empty() {
+            input.statements = self.statements.clone();
+        }
+        review::apply_overrides(&mut input.measurements, &self.overrides);
+        input.signature = self.signature.clone();
+        input.chat = self
+            .chat
+            .iter()
+            .filter(|t| chosen_answers.is_none_or(|ids| ids.contains(&t.answer_id)))
+            .map(|t| t.exchange.clone())
+            .collect();
+    }
+}
+
+/// Which files to write.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    /// The PDF report.
+    pub pdf: Option<PathBuf>,
+    /// A PNG of the tracing page.
+    pub png: Option<PathBuf>,
+    /// Resolution of the PNG (dots per inch).
+    pub png_dpi: f32,
+    /// Measurements and annotations as CSV.
+    pub csv: Option<PathBuf>,
+}
+
+/// A file written by [`write`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// Where.
+    pub path: PathBuf,
+    /// "pdf", "png" or "csv".
+    pub format: &'static str,
+    /// SHA-256 of the bytes written.
+    pub sha256: ContentHash,
+}
+
+/// Writes the chosen files. Each is written beside its destination and renamed into place, so
+/// a failure never leaves a half-written report where an older one was.
+pub fn write(report: &Report, targets: &Targets) -> Result<Vec<Written>> {
+    let mut out = Vec::new();
+    if let Some(path) = &targets.pdf {
+        out.push(write_one(path, "pdf", &report.pdf()?)?);
+    }
+    if let Some(path) = &targets.png {
+        let dpi = if targets.png_dpi > 0.0 {
+            targets.png_dpi
+        } else {
+            200.0
+        };
+        out.push(write_one(path, "png", &report.png(0, dpi)?)?);
+    }
+    if let Some(path) = &targets.csv {
+        out.push(write_one(path, "csv", report.csv().as_bytes())?);
+    }
+    Ok(out)
+}
+
+fn write_one(path: &Path, format: &'static str, bytes: &[u8]) -> Result<Written> {
+    let io = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let name = path.file_name().ok_or_else(|| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a file name",
+        ))
+    })?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".partial");
+    let tmp = path.with_file_name(tmp_name);
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(Written {
+        path: path.to_path_buf(),
+        format,
+        sha256: ContentHash::of_bytes(bytes),
+    })
+}
+
+/// Records written files as exports of a recording.
+pub async fn record(
+    store: &Store,
+    recording_id: i64,
+    written: &[Written],
+    exported_by: &str,
+) -> Result<Vec<ExportedReport>> {
+    let mut out = Vec::with_capacity(written.len());
+    for w in written {
+        out.push(
+            store
+                .record_report(
+                    recording_id,
+                    &w.path.display().to_string(),
+                    w.format,
+                    &w.sha256,
+                    exported_by,
+                )
+                .await?,
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,36 @@
+//! A cardiologist's reading of one recording: what the CLI and the app share above the store.
+//!
+//! - [`analysis`]: `signal::analyze` results cached in the store per recording and analysis
+//!   version, so the chat, the review panel and reports do not re-analyse.
+//! - [`review`]: the measurement table (analysis values with the clinician's overrides, the
+//!   original kept) and the statements to confirm, reject or edit, seeded from analysis.
+//! - [`export`]: a store session turned into a [`report::ReportInput`] (annotations, reviews,
+//!   overrides, signature, chosen chat exchanges), the files written, and each export
+//!   recorded in the store with the SHA-256 of its bytes.
+//!
+//! Everything here is async over [`store::Store`]; decoding and analysis stay synchronous
+//! (callers run them on a blocking thread).
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod analysis;
+mod error;
+pub mod export;
+pub mod review;
+mod time;
+
+pub use error::Error;
+pub use time::utc_text;
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The user recorded as author of reviews, annotations and exports: the OS account (a desktop
+/// workstation has one reader per account), or "clinician" when the environment names none.
+pub fn current_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "clinician".to_string())
+}
