@@ -1,6 +1,7 @@
 """LUDB delineation with NeuroKit2 `ecg_delineate(method='dwt')`, scored exactly like
 crates/signal/src/evaluate.rs (peaks matched within 150 ms, closest pairs first, detections
-counted only inside each lead's annotated stretch, errors = detected - reference in ms).
+counted when matched or, unmatched, when inside each lead's annotated stretch (first marked
+onset to last marked offset), errors = detected - reference in ms).
 
 Usage: /work/venvs/signal/bin/python bench/signal/ludb_neurokit.py [LUDB_DIR] [OUT_CSV]
 Per lead: nk.ecg_clean(x, 500) -> nk.ecg_peaks -> nk.ecg_delineate(..., method='dwt').
@@ -73,13 +74,14 @@ def centre(w):
 
 
 def score(refs, dets, acc):
-    lo = min((w["on"] if w["on"] is not None else w["peak"]) for w in refs) - TOL
-    hi = max((w["off"] if w["off"] is not None else w["peak"]) for w in refs) + TOL
+    first = min((w["on"] if w["on"] is not None else w["peak"]) for w in refs)
+    last = max((w["off"] if w["off"] is not None else w["peak"]) for w in refs)
+    lo, hi = first - TOL, last + TOL
     for k in ("P", "QRS", "T"):
         r = [w for w in refs if w["kind"] == k]
         d = [w for w in dets if w["kind"] == k and centre(w) is not None and lo <= centre(w) <= hi]
         s = acc[k]
-        s["ref"] += len(r); s["det"] += len(d)
+        s["ref"] += len(r)
         pairs = sorted((abs(centre(a) - centre(b)), i, j) for i, a in enumerate(r) for j, b in enumerate(d)
                        if centre(a) is not None and abs(centre(a) - centre(b)) <= TOL)
         ur, ud = set(), set()
@@ -89,6 +91,7 @@ def score(refs, dets, acc):
             for p in ("on", "peak", "off"):
                 if r[i][p] is not None and d[j][p] is not None:
                     s[p].append((d[j][p] - r[i][p]) * 1000)
+        s["det"] += sum(1 for j, w in enumerate(d) if j in ud or first <= centre(w) <= last)
 
 
 def new_acc():

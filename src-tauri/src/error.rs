@@ -75,6 +75,19 @@ impl From<store::Error> for CommandError {
     }
 }
 
+impl From<reading::Error> for CommandError {
+    fn from(e: reading::Error) -> Self {
+        match e {
+            reading::Error::Store(e) => e.into(),
+            reading::Error::Argument { .. } | reading::Error::WrongFile { .. } => {
+                Self::new(ErrorCode::BadRequest, e.to_string())
+            }
+            reading::Error::Write { .. } => Self::new(ErrorCode::NotFound, e.to_string()),
+            _ => Self::new(ErrorCode::Internal, e.to_string()),
+        }
+    }
+}
+
 impl From<render::Error> for CommandError {
     fn from(e: render::Error) -> Self {
         Self::new(ErrorCode::Render, e.to_string())

@@ -40,6 +40,17 @@ pub fn run() {
             commands::annotate::list_annotations,
             commands::annotate::undo,
             commands::annotate::redo,
+            // review
+            commands::review::review,
+            commands::review::set_qtc_formula,
+            commands::review::set_measurement,
+            commands::review::clear_measurement,
+            commands::review::set_statement,
+            commands::review::sign,
+            commands::review::default_signer,
+            // report
+            commands::report::report_chat_choices,
+            commands::report::export_report,
             // chat
             commands::chat::chat_status,
             commands::chat::chat_history,

@@ -14,6 +14,18 @@ use crate::error::{CommandError, ErrorCode};
 pub struct OpenRecording {
     /// The decoded recording (leads may be lazily decoded).
     pub recording: ecg::Recording,
+    /// Its analysis, once computed or read from the store's cache.
+    pub analysis: OnceCell<Arc<signal::Analysis>>,
+}
+
+impl OpenRecording {
+    /// A freshly opened recording (not yet analysed).
+    pub fn new(recording: ecg::Recording) -> Self {
+        Self {
+            recording,
+            analysis: OnceCell::new(),
+        }
+    }
 }
 
 /// Shared app state.
@@ -74,6 +86,32 @@ impl AppState {
     /// A fresh job id.
     pub fn next_job_id(&self) -> u64 {
         self.next_job.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The analysis of an open recording: from memory, else the store's cache, else computed
+    /// on a blocking thread, cached, and its statements seeded as suggestions for review.
+    pub async fn analysis(&self, id: i64) -> Result<Arc<signal::Analysis>, CommandError> {
+        let rec = self.recording(id)?;
+        let store = self.store().await?;
+        rec.analysis
+            .get_or_try_init(|| async {
+                if let Some(a) = reading::analysis::cached(store, id).await? {
+                    return Ok(Arc::new(a));
+                }
+                let r = Arc::clone(&rec);
+                let a = tauri::async_runtime::spawn_blocking(move || {
+                    reading::analysis::compute(&r.recording)
+                })
+                .await
+                .map_err(CommandError::task)??;
+                reading::analysis::save(store, id, &a).await?;
+                let mut statements = rec.recording.device_statements.clone();
+                statements.extend(a.statements.iter().cloned());
+                reading::review::seed_statements(store, id, &statements, "analysis").await?;
+                Ok(Arc::new(a))
+            })
+            .await
+            .cloned()
     }
 
     /// An open recording by id.

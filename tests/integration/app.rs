@@ -1,6 +1,8 @@
 //! The desktop app in a real window under Xvfb, driven through WebDriver: open a file named on
-//! the command line, change the layout, annotate by shift-dragging on the tracing, restart and
-//! find both restored from the store.
+//! the command line, change the layout, annotate by shift-dragging on the tracing, lay and save
+//! a caliper, correct QT and confirm a statement in the review panel, ask the tiny test model a
+//! question, export the report (checked with pdftotext), sign, then restart and find the
+//! layout, annotations, review and signature restored from the store.
 //!
 //! Skips with a note when Xvfb/WebKitWebDriver are absent, unless `HEARTLENS_REQUIRE_APP_TESTS=1`
 //! (set by scripts/test.sh, so CI never skips silently).
@@ -43,6 +45,24 @@ fn app_opens_renders_annotates_and_restores_the_session() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
+    // The tiny random Llama GGUF, installed the way a user would (`heartlens models import`).
+    let gguf = data("llm/tiny_random_llama_gguf/llama-2-tiny-random.gguf");
+    let models = home.path().join("models");
+    let out = crate::util::heartlens(&[
+        "models",
+        "import",
+        "--name",
+        "tiny-test",
+        "--gguf",
+        gguf.to_str().unwrap(),
+        "--dir",
+        models.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "model import: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let file = data("wfdb/ludb/1.hea");
     let args = [file.display().to_string()];
     let envs = [("HEARTLENS_HOME", home.path())];
@@ -93,6 +113,7 @@ fn app_opens_renders_annotates_and_restores_the_session() {
             list.as_str().unwrap_or_default().contains("<b>bold</b>"),
             "markup must show as text: {list}"
         );
+        review_chat_export_and_sign(&s, home.path());
         s.click("#open-models");
         s.wait_for(
             "the models page",
@@ -116,5 +137,160 @@ fn app_opens_renders_annotates_and_restores_the_session() {
         "const a = document.querySelector('#annotations'); return a && a.innerText.includes('artefact') ? true : null;",
         WAIT,
     );
+    let review = s.wait_for(
+        "the restored review",
+        "const r = document.querySelector('#review'); return r && r.innerText.includes('Signed by') ? r.innerText : null;",
+        WAIT,
+    );
+    let review = review.as_str().unwrap_or_default();
+    assert!(review.contains("Dr. E2E"), "signature restored: {review}");
+    let qt = s.execute(
+        "return document.querySelector('#measurements tr[data-name=qt_ms] input').value;",
+        json!([]),
+    );
+    assert_eq!(qt, "433", "corrected QT restored");
     s.screenshot(&repo_root().join("docs/screenshots/app-restored.png"));
+}
+
+/// Caliper, review, chat, export and sign-off in the running app.
+fn review_chat_export_and_sign(s: &AppSession, home: &std::path::Path) {
+    // Caliper: toggle the mode, drag across part of the first cell, save it.
+    s.execute(
+        r#"document.querySelector('#caliper-mode').click();
+           const c = document.querySelector('#tracing');
+           const r = c.getBoundingClientRect();
+           const y = r.top + r.height * 0.12;
+           const opts = (x) => ({clientX: x, clientY: y, bubbles: true, pointerId: 2});
+           c.dispatchEvent(new PointerEvent('pointerdown', opts(r.left + r.width * 0.1)));
+           c.dispatchEvent(new PointerEvent('pointermove', opts(r.left + r.width * 0.2)));
+           c.dispatchEvent(new PointerEvent('pointerup', opts(r.left + r.width * 0.2)));"#,
+        json!([]),
+    );
+    let readout = s.wait_for(
+        "the caliper readout",
+        "const r = document.querySelector('#caliper-readout'); return r && document.querySelector('#caliper-save') ? r.innerText : null;",
+        WAIT,
+    );
+    assert!(
+        readout.as_str().unwrap_or_default().contains(" ms"),
+        "caliper readout: {readout}"
+    );
+    s.execute(
+        "document.querySelector('#caliper-save').click(); document.querySelector('#caliper-mode').click();",
+        json!([]),
+    );
+    s.wait_for(
+        "the saved caliper",
+        "const a = document.querySelector('#annotations'); return a && a.innerText.includes('caliper:') ? true : null;",
+        WAIT,
+    );
+
+    // Review: correct QT, confirm the first statement.
+    s.wait_for(
+        "the measurement table",
+        "return document.querySelector('#measurements tr[data-name=qt_ms] input') ? true : null;",
+        WAIT,
+    );
+    s.execute(
+        r#"const i = document.querySelector('#measurements tr[data-name=qt_ms] input');
+           i.value = '433';
+           i.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));"#,
+        json!([]),
+    );
+    s.wait_for(
+        "the corrected QT",
+        "const t = document.querySelector('#measurements tr[data-name=qt_ms]'); return t && t.innerText.includes('analysed') ? true : null;",
+        WAIT,
+    );
+    s.execute(
+        "document.querySelector('#statements .statement .confirm').click();",
+        json!([]),
+    );
+    s.wait_for(
+        "a confirmed statement",
+        "const l = document.querySelector('#statements'); return l && l.innerText.includes('confirmed by') ? true : null;",
+        WAIT,
+    );
+
+    // Chat with the tiny test model: a streamed answer saved in the store.
+    s.wait_for(
+        "the chat panel with the installed model",
+        "return document.querySelector('#chat-ask') ? true : null;",
+        WAIT,
+    );
+    s.execute(
+        r#"document.querySelector('#chat-question').value = 'What is the heart rate?';
+           document.querySelector('#chat-ask').click();"#,
+        json!([]),
+    );
+    let meta = s.wait_for(
+        "the finished answer",
+        "const m = [...document.querySelectorAll('#chat-log .msg.assistant .msg-meta')].pop(); return m && m.innerText.includes('tokens/s') && m.innerText.includes('complete') ? m.innerText : null;",
+        WAIT,
+    );
+    assert!(
+        meta.as_str().unwrap_or_default().contains("tiny-test"),
+        "answer meta names the model: {meta}"
+    );
+    s.screenshot(&repo_root().join("docs/screenshots/app-review-chat.png"));
+
+    // Export: the dialog writes PDF + CSV with the chat exchange and records it.
+    let pdf = home.join("export/ludb-1-report.pdf");
+    std::fs::create_dir_all(pdf.parent().unwrap()).unwrap();
+    s.execute(
+        "document.querySelector('#export-report').click();",
+        json!([]),
+    );
+    s.wait_for(
+        "the export dialog",
+        "return document.querySelector('#export-dialog input[id^=export-chat-]') ? true : null;",
+        WAIT,
+    );
+    s.execute(
+        r#"document.querySelector('#export-path').value = arguments[0];
+           document.querySelector('#export-csv').checked = true;
+           document.querySelector('#export-go').click();"#,
+        json!([pdf.display().to_string()]),
+    );
+    let result = s.wait_for(
+        "the export result",
+        "const r = document.querySelector('#export-result'); return r && (r.innerText.startsWith('Saved') || r.className === 'error') ? r.innerText : null;",
+        WAIT,
+    );
+    assert!(
+        result.as_str().unwrap_or_default().starts_with("Saved"),
+        "export: {result}"
+    );
+    s.screenshot(&repo_root().join("docs/screenshots/app-export.png"));
+    s.execute(
+        "document.querySelector('#export-dialog').close();",
+        json!([]),
+    );
+    assert!(pdf.exists() && pdf.with_extension("csv").exists());
+    let csv = std::fs::read_to_string(pdf.with_extension("csv")).unwrap();
+    assert!(csv.contains("433"), "corrected QT in the CSV:\n{csv}");
+    if let Ok(out) = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("What is the heart rate?") && text.contains("433"),
+            "PDF text lacks the chat or corrected QT:\n{text}"
+        );
+    }
+
+    // Sign-off locks the recording.
+    s.execute(
+        r#"window.confirm = () => true;
+           document.querySelector('#signer').value = 'Dr. E2E';
+           document.querySelector('#sign').click();"#,
+        json!([]),
+    );
+    s.wait_for(
+        "the signature",
+        "const g = document.querySelector('#signature.signed'); return g ? g.innerText : null;",
+        WAIT,
+    );
 }

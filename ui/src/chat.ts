@@ -82,6 +82,12 @@ export async function chatPanel(recordingId: number): Promise<HTMLElement> {
     const meta = answer.querySelector<HTMLDivElement>(".msg-meta")!;
     ask.disabled = true;
     stop.disabled = false;
+    // The saved message and the final "done" event may arrive in either order.
+    let savedMeta = "";
+    let speed = "";
+    const showMeta = (): void => {
+      meta.textContent = [savedMeta, speed].filter((x) => x !== "").join(" · ") || "…";
+    };
     try {
       const saved = await chatAsk(recordingId, picker.value, question, (e) => {
         if (e.event === "started") {
@@ -90,11 +96,13 @@ export async function chatPanel(recordingId: number): Promise<HTMLElement> {
         } else if (e.event === "token") {
           text.textContent = (text.textContent ?? "") + e.data.text;
         } else {
-          meta.textContent = `${e.data.tokensPerS.toFixed(1)} tokens/s · ${e.data.stop}`;
+          speed = `${e.data.tokensPerS.toFixed(1)} tokens/s · ${e.data.stop}`;
+          showMeta();
         }
       });
       lastAnswer = saved.text;
-      meta.textContent = `${metaOf(saved)} · ${meta.textContent}`;
+      savedMeta = metaOf(saved);
+      showMeta();
     } catch (err) {
       meta.textContent = errorMessage(err);
       meta.className = "msg-meta error";

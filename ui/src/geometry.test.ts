@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caliper, panelAt, pointAt, xOfTime } from "./geometry";
+import { caliper, caliperText, marchingTicks, panelAt, pointAt, xOfTime } from "./geometry";
 import type { PanelGeometry } from "./ipc/types";
 
 // 25 mm/s and 10 mm/mV at 4 px/mm: 0.01 s per px, 25 uV per px.
@@ -33,5 +33,19 @@ describe("geometry", () => {
     expect(c.intervalMs).toBeCloseTo(800, 6);
     expect(c.rateBpm).toBeCloseTo(75, 6);
     expect(c.deltaMv).toBeCloseTo(0.5, 9);
+  });
+});
+
+describe("marching calipers", () => {
+  const panel = { rect_px: [0, 0, 1000, 100] as [number, number, number, number], lead: "II", seconds_per_px: 0.01, microvolts_per_px: 10, baseline_y_px: 50, t0_s: 2 };
+  it("repeats the interval across the visible window", () => {
+    const ticks = marchingTicks(panel, 5, 0.8);
+    expect(ticks[0]).toBeCloseTo(2.6);
+    expect(ticks.some((t) => Math.abs(t - 5) < 1e-9)).toBe(true);
+    expect(ticks[ticks.length - 1]).toBeLessThanOrEqual(12);
+    expect(ticks.length).toBe(12);
+  });
+  it("reads out interval, rate and amplitude", () => {
+    expect(caliperText({ intervalMs: 800, deltaMv: 0.125, rateBpm: 75 })).toBe("800 ms · 75 bpm · Δ 0.13 mV");
   });
 });

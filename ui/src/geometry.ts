@@ -47,3 +47,21 @@ export function caliper(a: PointOnTrace, b: PointOnTrace): { intervalMs: number;
     rateBpm: intervalMs > 0 ? 60000 / intervalMs : null,
   };
 }
+
+/** Times of marching-caliper ticks: the interval repeated from `startS` across the panel's
+ * visible time (both directions), at most `max` ticks. */
+export function marchingTicks(panel: PanelGeometry, startS: number, intervalS: number, max = 200): number[] {
+  if (!(intervalS > 0)) return [startS];
+  const t0 = panel.t0_s;
+  const t1 = panel.t0_s + panel.rect_px[2] * panel.seconds_per_px;
+  const first = startS - Math.floor((startS - t0) / intervalS) * intervalS;
+  const out: number[] = [];
+  for (let t = first; t <= t1 + 1e-9 && out.length < max; t += intervalS) out.push(t);
+  return out;
+}
+
+/** Caliper readout: "412 ms · 146 bpm · Δ 0.12 mV". */
+export function caliperText(c: { intervalMs: number; deltaMv: number; rateBpm: number | null }): string {
+  const rate = c.rateBpm === null ? "" : ` · ${Math.round(c.rateBpm)} bpm`;
+  return `${Math.round(c.intervalMs)} ms${rate} · Δ ${c.deltaMv.toFixed(2)} mV`;
+}

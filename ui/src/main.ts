@@ -4,19 +4,28 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import {
   addAnnotation,
+  clearMeasurement,
+  defaultSigner,
   deleteAnnotation,
   errorMessage,
   initialFile,
   listAnnotations,
   openRecording,
   redo,
+  review,
   saveView,
+  setMeasurement,
+  setQtcFormula,
+  setStatement,
+  sign,
   undo,
   worklist,
 } from "./ipc";
 import type { Annotation, OpenedRecording, ViewSettings } from "./ipc/types";
 import { annotationPanel } from "./annotations";
 import { chatPanel } from "./chat";
+import { openExportDialog } from "./export";
+import { reviewPanel } from "./review";
 import { modelsPage } from "./models";
 import { summaryView } from "./summary";
 import { toolbar } from "./toolbar";
@@ -46,12 +55,22 @@ search.id = "worklist-search";
 search.placeholder = "Search recent recordings";
 const recent = document.createElement("select");
 recent.id = "worklist";
+const exportButton = document.createElement("button");
+exportButton.id = "export-report";
+exportButton.textContent = "Export report…";
+exportButton.title = "Export the annotated report (Ctrl+E)";
+exportButton.disabled = true;
+const caliperButton = document.createElement("button");
+caliperButton.id = "caliper-mode";
+caliperButton.textContent = "Calipers";
+caliperButton.title = "Drag on a lead to measure (or Alt-drag any time); Esc clears";
+caliperButton.setAttribute("aria-pressed", "false");
 const modelsButton = document.createElement("button");
 modelsButton.id = "open-models";
 modelsButton.textContent = "Models";
 const status = document.createElement("span");
 status.id = "status";
-header.append(h1, openButton, search, recent, modelsButton, status);
+header.append(h1, openButton, search, recent, caliperButton, exportButton, modelsButton, status);
 
 const toolbarSlot = document.createElement("div");
 const body = document.createElement("div");
@@ -67,6 +86,7 @@ app.append(header, toolbarSlot, body);
 const viewer = new Viewer({
   onPan: (startS) => void updateView({ startS }),
   onSelect: (lead, startS, endS) => void createAnnotation(lead, startS, endS),
+  onCaliper: (lead, startS, endS, intervalMs) => void saveCaliper(lead, startS, endS, intervalMs),
   onError: (m) => setStatus(m, true),
 });
 
@@ -105,6 +125,40 @@ async function updateView(patch: Partial<ViewSettings>): Promise<void> {
 }
 
 const chatSlot = document.createElement("div");
+const reviewSlot = document.createElement("div");
+let signerName: string | null = null;
+
+async function renderReview(): Promise<void> {
+  if (current === null) return;
+  const id = current.opened.recordingId;
+  try {
+    signerName ??= await defaultSigner();
+    const r = await review(id);
+    const act = (f: () => Promise<unknown>) => async () => {
+      try {
+        await f();
+      } catch (e) {
+        setStatus(errorMessage(e), true);
+      }
+      await renderReview();
+    };
+    reviewSlot.replaceChildren(
+      reviewPanel(r, signerName, {
+        onFormula: (f) => void act(() => setQtcFormula(f))(),
+        onSetValue: (row, v) => void act(() => setMeasurement(id, row.name, row.method, v))(),
+        onReset: (row) => void act(() => clearMeasurement(id, row.name))(),
+        onStatement: (st, decision, text) => void act(() => setStatement(id, st.code, decision, text))(),
+        onSign: (who, meaning) =>
+          void act(async () => {
+            const sig = await sign(id, who, meaning);
+            setStatus(`Signed by ${sig.signer} (read-only)`);
+          })(),
+      }),
+    );
+  } catch (e) {
+    reviewSlot.textContent = `Measurements unavailable: ${errorMessage(e)}`;
+  }
+}
 
 async function renderChat(): Promise<void> {
   if (current === null) return;
@@ -118,6 +172,7 @@ async function renderChat(): Promise<void> {
 function renderSide(): void {
   if (current === null) return;
   side.replaceChildren(
+    reviewSlot,
     chatSlot,
     summaryView(current.opened.summary),
     annotationPanel(current.annotations, {
@@ -151,6 +206,23 @@ async function createAnnotation(lead: string, startS: number, endS: number): Pro
   );
 }
 
+async function saveCaliper(lead: string, startS: number, endS: number, intervalMs: number): Promise<void> {
+  if (current === null) return;
+  const id = current.opened.recordingId;
+  const text = `${Math.round(intervalMs)} ms (${Math.round(60000 / intervalMs)} bpm)`;
+  await mutate(() =>
+    addAnnotation(id, { start_s: startS, end_s: endS, lead, kind: "caliper", code: null, text, value: { value: intervalMs, unit: "ms" } }),
+  );
+}
+
+function exportReport(): void {
+  if (current === null) return;
+  const c = current;
+  void openExportDialog(c.opened.recordingId, c.opened.summary.path, c.view.startS, (files) =>
+    setStatus(`Report saved: ${files.map((f) => f.path).join(", ")}`),
+  );
+}
+
 async function show(path: string): Promise<void> {
   setStatus(`Opening ${path}…`);
   try {
@@ -159,7 +231,9 @@ async function show(path: string): Promise<void> {
     toolbarSlot.replaceChildren(toolbar(current.view, (patch) => void updateView(patch)));
     main.replaceChildren(viewer.element);
     renderSide();
+    exportButton.disabled = false;
     void renderChat();
+    void renderReview();
     setStatus(opened.signedBy !== null ? `Signed by ${opened.signedBy} (read-only)` : "");
     await redraw();
     await refreshWorklist();
@@ -192,6 +266,13 @@ async function pickFile(): Promise<void> {
 }
 
 openButton.addEventListener("click", () => void pickFile());
+exportButton.addEventListener("click", () => exportReport());
+caliperButton.addEventListener("click", () => {
+  viewer.caliperMode = !viewer.caliperMode;
+  caliperButton.setAttribute("aria-pressed", String(viewer.caliperMode));
+  caliperButton.classList.toggle("active", viewer.caliperMode);
+  if (!viewer.caliperMode) viewer.clearCaliper();
+});
 modelsButton.addEventListener("click", async () => {
   const page = await modelsPage(() => void renderChat());
   const close = document.createElement("button");
@@ -209,6 +290,9 @@ window.addEventListener("keydown", (e) => {
   if (ctrl && e.key === "o") {
     e.preventDefault();
     void pickFile();
+  } else if (ctrl && e.key === "e") {
+    e.preventDefault();
+    exportReport();
   } else if (ctrl && e.key === "z") {
     e.preventDefault();
     if (current !== null) void mutate(() => undo(current!.opened.recordingId));

@@ -1,16 +1,20 @@
 // The tracing: frames drawn by the Rust renderer, blitted into a <canvas>. The UI draws only
 // transient overlays (hover readout, the selection being dragged) from the frame's geometry.
 // Pan: drag moves the last frame with a CSS transform at once; the new frame replaces it when
-// ready. Shift-drag selects a time range to annotate.
+// ready. Shift-drag selects a time range to annotate. Alt-drag (or drag in caliper mode) lays a
+// caliper: interval, rate and amplitude difference, with marching ticks repeating the interval
+// across the lead for rhythm; it stays until the next drag or Escape and can be saved.
 import { frameGeometry, renderFrame } from "./ipc";
 import type { PanelGeometry, ViewSettings } from "./ipc/types";
-import { pointAt, readout, type PointOnTrace } from "./geometry";
+import { caliper, caliperText, marchingTicks, pointAt, readout, xOfTime, type PointOnTrace } from "./geometry";
 
 export interface ViewerEvents {
   /** The user dragged the paper: new window start. */
   onPan(startS: number): void;
   /** The user shift-dragged a range on a lead. */
   onSelect(lead: string, startS: number, endS: number): void;
+  /** The user saved a caliper on a lead. */
+  onCaliper(lead: string, startS: number, endS: number, intervalMs: number): void;
   /** A frame failed to render. */
   onError(message: string): void;
 }
@@ -22,7 +26,10 @@ export class Viewer {
   private readonly selection: HTMLDivElement;
   private panels: PanelGeometry[] = [];
   private pending = 0;
-  private drag: { x0: number; startS: number; select: PointOnTrace | null } | null = null;
+  private drag: { x0: number; startS: number; select: PointOnTrace | null; caliper: PointOnTrace | null } | null = null;
+  private readonly caliperLayer: HTMLDivElement;
+  /** Drag lays calipers instead of panning (toolbar toggle). */
+  caliperMode = false;
 
   constructor(private readonly events: ViewerEvents) {
     this.element = document.createElement("div");
@@ -34,7 +41,13 @@ export class Viewer {
     this.hover.id = "hover-readout";
     this.selection = document.createElement("div");
     this.selection.className = "selection";
-    this.element.append(this.canvas, this.selection, this.hover);
+    this.caliperLayer = document.createElement("div");
+    this.caliperLayer.className = "caliper-layer";
+    this.caliperLayer.id = "caliper";
+    this.element.append(this.canvas, this.selection, this.caliperLayer, this.hover);
+    window.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") this.clearCaliper();
+    });
     this.canvas.addEventListener("pointermove", (e) => this.onMove(e));
     this.canvas.addEventListener("pointerdown", (e) => this.onDown(e));
     this.canvas.addEventListener("pointerup", (e) => this.onUp(e));
@@ -57,7 +70,10 @@ export class Viewer {
     this.hover.textContent = p === null ? "" : readout(p);
     if (this.drag === null) return;
     const dx = e.clientX - this.drag.x0;
-    if (this.drag.select !== null) {
+    if (this.drag.caliper !== null) {
+      const end = p !== null && p.panel.lead === this.drag.caliper.panel.lead ? p : null;
+      if (end !== null) this.showCaliper(this.drag.caliper, end, false);
+    } else if (this.drag.select !== null) {
       const left = Math.min(e.clientX, this.drag.x0) - this.element.getBoundingClientRect().left;
       this.selection.style.display = "block";
       this.selection.style.left = `${left}px`;
@@ -70,7 +86,14 @@ export class Viewer {
   private onDown(e: PointerEvent): void {
     const [x, y] = this.framePoint(e);
     const p = pointAt(this.panels, x, y);
-    this.drag = { x0: e.clientX, startS: p?.timeS ?? 0, select: e.shiftKey && p !== null ? p : null };
+    const measuring = (e.altKey || this.caliperMode) && p !== null;
+    if (measuring || e.shiftKey) this.clearCaliper();
+    this.drag = {
+      x0: e.clientX,
+      startS: p?.timeS ?? 0,
+      select: e.shiftKey && !measuring && p !== null ? p : null,
+      caliper: measuring ? p : null,
+    };
     this.canvas.setPointerCapture(e.pointerId);
   }
 
@@ -80,6 +103,16 @@ export class Viewer {
     this.selection.style.display = "none";
     if (drag === null) return;
     const dxCss = e.clientX - drag.x0;
+    if (drag.caliper !== null) {
+      const [x, y] = this.framePoint(e);
+      const end = pointAt(this.panels, x, Math.min(y, drag.caliper.panel.rect_px[1] + drag.caliper.panel.rect_px[3] - 1));
+      if (end !== null && end.panel.lead === drag.caliper.panel.lead && Math.abs(dxCss) >= 3) {
+        this.showCaliper(drag.caliper, end, true);
+      } else {
+        this.clearCaliper();
+      }
+      return;
+    }
     if (drag.select !== null) {
       const [x, y] = this.framePoint(e);
       const end = pointAt(this.panels, x, Math.min(y, drag.select.panel.rect_px[1] + drag.select.panel.rect_px[3] - 1));
@@ -94,6 +127,52 @@ export class Viewer {
     const scale = this.canvas.width / Math.max(1, this.canvas.getBoundingClientRect().width);
     const secondsPerPx = this.panels[0].seconds_per_px;
     this.events.onPan(Math.max(0, this.panels[0].t0_s - dxCss * scale * secondsPerPx));
+  }
+
+  /** Removes the caliper overlay. */
+  clearCaliper(): void {
+    this.caliperLayer.replaceChildren();
+    this.caliperLayer.style.display = "none";
+  }
+
+  /** Draws a caliper from `a` to `b` (same lead) with marching ticks; `done` adds Save. */
+  private showCaliper(a: PointOnTrace, b: PointOnTrace, done: boolean): void {
+    const r = this.canvas.getBoundingClientRect();
+    const box = this.element.getBoundingClientRect();
+    const sx = r.width / Math.max(1, this.canvas.width);
+    const sy = r.height / Math.max(1, this.canvas.height);
+    const [, py, , ph] = a.panel.rect_px;
+    const c = caliper(a, b);
+    const t0 = Math.min(a.timeS, b.timeS);
+    const interval = Math.abs(b.timeS - a.timeS);
+    const ticks = marchingTicks(a.panel, t0, interval);
+    const parts: HTMLElement[] = ticks.map((t) => {
+      const tick = document.createElement("div");
+      const main = Math.abs(t - t0) < 1e-9 || Math.abs(t - t0 - interval) < 1e-9;
+      tick.className = main ? "caliper-tick main" : "caliper-tick";
+      tick.style.left = `${r.left - box.left + xOfTime(a.panel, t) * sx}px`;
+      tick.style.top = `${r.top - box.top + py * sy}px`;
+      tick.style.height = `${ph * sy}px`;
+      return tick;
+    });
+    const label = document.createElement("div");
+    label.className = "caliper-label";
+    label.id = "caliper-readout";
+    label.textContent = `${a.panel.lead} · ${caliperText(c)}`;
+    label.style.left = `${r.left - box.left + xOfTime(a.panel, t0) * sx}px`;
+    label.style.top = `${r.top - box.top + py * sy}px`;
+    if (done) {
+      const saveButton = document.createElement("button");
+      saveButton.id = "caliper-save";
+      saveButton.textContent = "Save";
+      saveButton.addEventListener("click", () => {
+        this.events.onCaliper(a.panel.lead, t0, t0 + interval, c.intervalMs);
+        this.clearCaliper();
+      });
+      label.append(" ", saveButton);
+    }
+    this.caliperLayer.style.display = "block";
+    this.caliperLayer.replaceChildren(...parts, label);
   }
 
   /** Requests and shows a frame for `view` at the element's size. Older responses are dropped. */
@@ -112,6 +191,7 @@ export class Viewer {
       if (ctx === null) throw new Error("no 2D canvas context");
       ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
       this.canvas.style.transform = "";
+      if (panels.map((p) => `${p.lead}${p.t0_s}`).join() !== this.panels.map((p) => `${p.lead}${p.t0_s}`).join()) this.clearCaliper();
       this.panels = panels;
       this.canvas.dataset.frame = String(ticket);
       this.canvas.dataset.panels = panels.map((p) => p.lead).join(",");

@@ -9,8 +9,13 @@
 //!    and delineation, and the user's [`FilterChain`] (default 0.05-150 Hz) for median beats
 //!    and amplitudes, the numbers a cardiologist reads.
 //! 4. QRS detection on all leads ([`crate::detect`]).
-//! 5. Per-lead delineation of every beat ([`crate::delineate`]) and global boundaries.
+//! 5. Per-lead delineation of every beat ([`crate::delineate`]), multi-lead consensus of P
+//!    and T, and global boundaries. Limb-lead consistency (Einthoven) is checked on the
+//!    analysis copy.
 //! 6. Rhythm features (RR irregularity, P presence) and beat classification ([`BeatClass`]).
+//!    P waves are kept only when atrial activity is organised: a P before at least half the
+//!    beats with a stable PR (SD <= 40 ms) or regular P-P intervals; never in atrial
+//!    fibrillation.
 //! 7. Median beats of the dominant beats, delineated again; global measurements, axes and
 //!    per-lead amplitudes on them ([`crate::measure`]).
 //! 8. Statements with their criteria ([`crate::statements`]).
@@ -21,13 +26,17 @@ use serde::{Deserialize, Serialize};
 use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, classify};
 use crate::delineate::{
-    BeatContext, BeatWaves, LeadView, Points, delineate, global_boundaries, ms, reconcile_qrs,
+    BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
+    reconcile,
 };
 use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
 use crate::filters::{Filter, FilterChain, Highpass, Lowpass, Notch};
-use crate::measure::{LeadAmplitudes, amplitudes, baseline, frontal_axis, net_area};
+use crate::measure::{
+    EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis, net_area,
+};
 use crate::median::{MedianBeat, median_beat};
+use crate::rhythm::{flutter_cycle, non_conducted_p};
 use crate::statements::{Findings, derive};
 
 /// What [`analyze`] should do.
@@ -146,10 +155,19 @@ pub struct Analysis {
     pub analysis_band: String,
     /// Whether atrial fibrillation was found (P waves then not reported).
     pub atrial_fibrillation: bool,
+    /// Whether atrial flutter was found (P waves then not reported either).
+    pub atrial_flutter: bool,
     /// Seconds analysed from the start (shorter than the recording when it exceeded
     /// [`AnalysisOptions::max_total_samples`]).
     pub analysed_s: f64,
 }
+
+/// P waves must precede at least this fraction of the beats to be reported.
+const P_MIN_FRACTION: f64 = 0.5;
+/// ... and have a PR interval SD up to this (ms) ...
+const PR_MAX_SD_MS: f64 = 40.0;
+/// ... or P-P intervals this regular (RMSSD / mean), as in AV dissociation.
+const PP_MAX_IRREGULARITY: f64 = 0.10;
 
 /// Fewest samples per lead the analysis accepts.
 const MIN_SAMPLES: usize = 64;
@@ -274,6 +292,15 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         display.push(opts.filter.apply(x, fs)?);
     }
 
+    // Limb-lead consistency (Einthoven / Goldberger) on the analysis copy.
+    let limb = einthoven(&|l: &LeadLabel| {
+        labels
+            .iter()
+            .position(|x| x == l)
+            .map(|k| clean[k].as_slice())
+    });
+    let limb_inconsistent = limb.filter(|c| c.residual > EINTHOVEN_MAX_RESIDUAL);
+
     // (4) Beats.
     let energy = qrs_energy(&clean, fs)?;
     let fids = detect(&energy, fs);
@@ -304,6 +331,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
                             rr,
                             prev_t_off,
                             want_p,
+                            spike: spike_before(&spikes, f, fs),
                         };
                         let w = delineate(v, &ctx);
                         prev_t_off = w.t.and_then(|t| t.off);
@@ -314,6 +342,23 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
             .collect()
     };
     let mut per_lead = delineate_all(true);
+    let ctx_of = |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
+        let f = fids[i];
+        let next = fids.get(i + 1).copied();
+        BeatContext {
+            fid: f,
+            prev: i.checked_sub(1).map(|k| fids[k]),
+            next,
+            rr: next.map_or(rr_med, |nx| (nx - f) as f64),
+            prev_t_off: i
+                .checked_sub(1)
+                .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
+            want_p: true,
+            spike: spike_before(&spikes, f, fs),
+        }
+    };
+    harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
+    harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
     let n_beats = fids.len();
     let mut global: Vec<BeatWaves> = (0..n_beats)
         .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
@@ -321,7 +366,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
 
     // Global boundaries come from the leads' own boundaries (earliest/latest), the per-lead
     // output from the reconciled ones.
-    reconcile_qrs(&mut per_lead, fs);
+    reconcile(&mut per_lead, fs);
 
     // (6) Rhythm features and classes.
     let feats: Vec<BeatFeatures> = fids
@@ -352,16 +397,27 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     } else {
         global.iter().filter(|g| g.p.is_some()).count() as f64 / n_beats as f64
     };
+    let (pr_sd_ms, pp_irr) = p_regularity(&global, &fids, fs);
+    // P waves are reported only when atrial activity is organised: found before at least half
+    // the beats, with a stable PR or regular P-P intervals.
+    let p_organised = p_fraction >= P_MIN_FRACTION
+        && (pr_sd_ms.is_some_and(|v| v <= PR_MAX_SD_MS)
+            || pp_irr.is_some_and(|v| v <= PP_MAX_IRREGULARITY));
     let paced_fraction = first_classes
         .iter()
         .filter(|&&c| c == BeatClass::Paced)
         .count() as f64
         / n_beats.max(1) as f64;
-    let af = n_beats >= 6
+    // Atrial flutter: no organised P waves but regular atrial activity at 240-350/min.
+    let flutter = (n_beats >= 4 && paced_fraction <= 0.5 && !p_organised)
+        .then(|| flutter_cycle(&labels, &clean, &fids, fs))
+        .flatten();
+    let af = flutter.is_none()
+        && n_beats >= 6
         && paced_fraction <= 0.5
         && rr_irregularity.is_some_and(|v| v > 0.10)
         && p_fraction < 0.5;
-    let classes = if af {
+    let classes = if af || flutter.is_some() {
         classify(&ClassifyInput {
             leads: &clean,
             fs,
@@ -372,8 +428,11 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     } else {
         first_classes
     };
-    if af {
-        // No P waves in atrial fibrillation: what the P detector found are f waves.
+    if af || flutter.is_some() || !p_organised {
+        // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
+        // waves. Nor when
+        // the deflections found are sporadic or unrelated to anything (fibrillation under
+        // ventricular pacing, noise).
         for l in &mut per_lead {
             for b in l.iter_mut() {
                 b.p = None;
@@ -436,24 +495,59 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
             med_clean.push((k, md, mc));
         }
     }
-    let med_per_lead: Vec<BeatWaves> = med_clean
+    // The median beat's neighbours are one median RR away (where the window holds them), so
+    // its T search stops before the next P as it does in the beats themselves.
+    let rr_med_samples = rr_med.round() as usize;
+    let med_ctx = BeatContext {
+        fid: pre,
+        prev: pre.checked_sub(rr_med_samples),
+        next: Some(pre + rr_med_samples).filter(|&nx| nx < pre + post),
+        rr: rr_med,
+        prev_t_off: None,
+        want_p: !af && p_organised,
+        spike: None,
+    };
+    let med_views: Vec<LeadView<'_>> = med_clean
         .iter()
-        .map(|(_, _, mc)| {
-            let v = LeadView::new(mc, fs);
-            delineate(
-                &v,
-                &BeatContext {
-                    fid: pre,
-                    prev: None,
-                    next: None,
-                    rr: rr_med,
-                    prev_t_off: None,
-                    want_p: !af,
-                },
-            )
-        })
+        .map(|(_, _, mc)| LeadView::new(mc, fs))
         .collect();
+    let mut med_lead_beats: Vec<Vec<BeatWaves>> = med_views
+        .iter()
+        .map(|v| vec![delineate(v, &med_ctx)])
+        .collect();
+    let med_ctx_of = |_: &[Vec<BeatWaves>], _: usize, _: usize| med_ctx;
+    harmonise(&med_views, &mut med_lead_beats, Kind::T, &med_ctx_of);
+    if med_ctx.want_p {
+        harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
+    }
+    let med_per_lead: Vec<BeatWaves> = med_lead_beats.into_iter().map(|l| l[0]).collect();
     let med_global = global_boundaries(&med_per_lead);
+
+    // Non-conducted P waves (second-degree AV block) against the median beat's P.
+    let blocked_p = match med_global.p {
+        Some(Points {
+            on: Some(pon),
+            peak: Some(ppk),
+            off: Some(poff),
+        }) if p_organised && !af && flutter.is_none() && pon < ppk && ppk < poff => {
+            let templates: Vec<Vec<f64>> = med_clean
+                .iter()
+                .filter_map(|(_, _, mc)| mc.get(pon..=poff).map(<[f64]>::to_vec))
+                .collect();
+            let leads: Vec<&[f64]> = med_clean
+                .iter()
+                .map(|(k, _, _)| clean[*k].as_slice())
+                .collect();
+            let p_peaks: Vec<Option<usize>> =
+                global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
+            if templates.len() == leads.len() {
+                non_conducted_p(&leads, &templates, ppk - pon, &fids, &p_peaks, fs)
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    };
     let median_waves = waves_of(0, &med_global);
 
     // Measurements.
@@ -515,8 +609,10 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     {
         let bi = baseline(mi, on, fs);
         let bf = baseline(mf, on, fs);
+        // Lead I's gain relative to aVF when the stored gains are not a common calibration.
+        let k_i = limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0);
         let axis = |a: usize, c: usize| -> Option<ecg::Degrees> {
-            frontal_axis(net_area(mi, a, c, bi)?, net_area(mf, a, c, bf)?)
+            frontal_axis(k_i * net_area(mi, a, c, bi)?, net_area(mf, a, c, bf)?)
         };
         m.axis.qrs = axis(on, off);
         if let Some(p) = med_global.p
@@ -545,6 +641,10 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         atrial_fibrillation: af,
         amplitudes: &amps,
         sex,
+        limb_residual: limb_inconsistent.map(|c| c.residual),
+        flutter,
+        blocked_p: &blocked_p,
+        fs_hz: fs,
     });
 
     let waves = labels
@@ -581,6 +681,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         filter: opts.filter,
         analysis_band,
         atrial_fibrillation: af,
+        atrial_flutter: flutter.is_some(),
         analysed_s: n as f64 / fs,
     })
 }
@@ -594,6 +695,46 @@ fn short_ok(e: Error, x: &[f64]) -> Result<Vec<f64>, Error> {
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
+}
+
+/// How organised the P waves found are: SD of the P-peak-to-fiducial interval (ms) over the
+/// beats with a P, and RMSSD / mean of the intervals between P peaks of consecutive beats
+/// that both have one. Sinus P waves have a stable PR (conducted) or regular P-P intervals
+/// (AV dissociation); deflections picked from fibrillatory baseline have neither.
+fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> (Option<f64>, Option<f64>) {
+    let pk: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
+    let pr: Vec<f64> = pk
+        .iter()
+        .zip(fids)
+        .filter_map(|(p, &f)| Some(f.checked_sub((*p)?)? as f64 * 1000.0 / fs))
+        .collect();
+    let pr_sd = (pr.len() >= 3).then(|| {
+        let m = pr.iter().sum::<f64>() / pr.len() as f64;
+        (pr.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (pr.len() - 1) as f64).sqrt()
+    });
+    let pp: Vec<Option<f64>> = pk
+        .windows(2)
+        .map(|w| Some(w[1]?.checked_sub(w[0]?)? as f64))
+        .collect();
+    let mut d = Vec::new();
+    let mut all = Vec::new();
+    for w in pp.windows(2) {
+        if let (Some(a), Some(b)) = (w[0], w[1]) {
+            d.push((b - a).powi(2));
+            all.push(a);
+        }
+    }
+    let pp_irr = (d.len() >= 2).then(|| {
+        let m = all.iter().sum::<f64>() / all.len() as f64;
+        (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
+    });
+    (pr_sd, pp_irr)
+}
+
+/// The last pacing spike within 150 ms before a QRS fiducial.
+fn spike_before(spikes: &[usize], fid: usize, fs: f64) -> Option<usize> {
+    let lo = fid.saturating_sub(ms(fs, 150.0));
+    spikes.iter().rev().find(|&&s| s <= fid && s >= lo).copied()
 }
 
 /// RMSSD / mean RR over consecutive RR pairs whose three beats are all conducted.
@@ -685,6 +826,138 @@ mod tests {
         assert!(a.statements.is_empty());
         assert_eq!(a.measurements.hr, None);
         assert_eq!(a.filter_band, "0.05-150 Hz");
+    }
+
+    /// Six Einthoven-consistent limb leads (mV) at 500 Hz, 72 bpm, from a frontal dipole with
+    /// the QRS at `qrs_deg`, P at +60° and T at +40°; `gain` scales each stored lead.
+    fn dipole_record(qrs_deg: f64, gain: [f64; 6]) -> Recording {
+        dipole_record_dropping(qrs_deg, gain, &[])
+    }
+
+    /// [`dipole_record`] whose cycles listed in `drop` have their P wave but no QRS or T.
+    fn dipole_record_dropping(qrs_deg: f64, gain: [f64; 6], drop: &[usize]) -> Recording {
+        let fs = 500.0;
+        let n = 5000;
+        let g = |t: f64, c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
+        let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);
+        let cycle = 60.0 / 72.0;
+        for k in 0..n {
+            let t = (k as f64 / fs) % cycle;
+            let dropped = drop.contains(&((k as f64 / fs / cycle) as usize));
+            for (j, (c, w, a, deg)) in [
+                (0.15, 0.02, 0.15, 60.0),
+                (0.31, 0.012, 1.5, qrs_deg),
+                (0.34, 0.012, -0.5, qrs_deg - 150.0),
+                (0.58, 0.045, 0.35, 40.0),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if dropped && j > 0 {
+                    continue;
+                }
+                let v = g(t, c, w, a);
+                let r: f64 = f64::to_radians(deg);
+                x[k] += v * r.cos();
+                y[k] += v * r.sin();
+            }
+        }
+        // Lead I sees x; II sees the vector projected on +60°; the others follow.
+        let i: Vec<f64> = x.clone();
+        let ii: Vec<f64> = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| 0.5 * a + 0.75f64.sqrt() * b)
+            .collect();
+        let comb = |a: f64, b: f64| -> Vec<f64> {
+            i.iter().zip(&ii).map(|(p, q)| a * p + b * q).collect()
+        };
+        let leads = [
+            ("I", i.clone()),
+            ("II", ii.clone()),
+            ("III", comb(-1.0, 1.0)),
+            ("aVR", comb(-0.5, -0.5)),
+            ("aVL", comb(1.0, -0.5)),
+            ("aVF", comb(-0.5, 1.0)),
+        ];
+        Recording::new(
+            leads
+                .iter()
+                .zip(gain)
+                .map(|((name, v), k)| {
+                    let v: Vec<f32> = v.iter().map(|s| (s * k) as f32).collect();
+                    Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(v))
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn frontal_axis_of_a_known_dipole() {
+        for deg in [-60.0, 0.0, 45.0, 75.0, 150.0] {
+            let a = analyze(&dipole_record(deg, [1.0; 6]), &AnalysisOptions::default()).unwrap();
+            // The QRS is two lobes (R at `deg`, S at `deg - 150`): its net vector.
+            let r: f64 = f64::to_radians(deg);
+            let s: f64 = f64::to_radians(deg - 150.0);
+            let want = (1.5 * r.sin() - 0.5 * s.sin()).atan2(1.5 * r.cos() - 0.5 * s.cos());
+            let got = a.measurements.axis.qrs.unwrap().0;
+            assert!(
+                (got - want.to_degrees()).abs() <= 4.0,
+                "QRS {deg}: {got} vs {}",
+                want.to_degrees()
+            );
+            let t = a.measurements.axis.t.unwrap().0;
+            assert!((t - 40.0).abs() <= 6.0, "T axis {t}");
+            assert!(!a.statements.iter().any(|s| s.text.contains("Einthoven")));
+        }
+        // Left axis deviation is called at -60° (net about -69°), not at 0°.
+        let lad = |deg: f64| {
+            analyze(&dipole_record(deg, [1.0; 6]), &AnalysisOptions::default())
+                .unwrap()
+                .statements
+                .iter()
+                .any(|s| s.text == "Left axis deviation")
+        };
+        assert!(lad(-60.0));
+        assert!(!lad(0.0));
+    }
+
+    #[test]
+    fn a_dropped_beat_after_a_p_wave_is_second_degree_av_block() {
+        let opts = AnalysisOptions::default();
+        let a = analyze(&dipole_record_dropping(60.0, [1.0; 6], &[6]), &opts).unwrap();
+        let st = a
+            .statements
+            .iter()
+            .find(|s| s.text.starts_with("Second-degree AV block"))
+            .expect("second-degree AV block stated");
+        assert_eq!(st.text, "Second-degree AV block, Mobitz II");
+        // Without the dropped beat: no AV block of that kind.
+        let a = analyze(&dipole_record(60.0, [1.0; 6]), &opts).unwrap();
+        assert!(
+            !a.statements
+                .iter()
+                .any(|s| s.text.starts_with("Second-degree"))
+        );
+    }
+
+    #[test]
+    fn range_normalised_limb_leads_are_flagged_and_the_axis_corrected() {
+        // Gains as a converter that scales every lead to the same range would leave them.
+        let gains = [0.58, 0.83, 0.81, 0.73, 0.73, 1.43];
+        let a = analyze(&dipole_record(-60.0, gains), &AnalysisOptions::default()).unwrap();
+        let b = analyze(&dipole_record(-60.0, [1.0; 6]), &AnalysisOptions::default()).unwrap();
+        let (ga, gb) = (
+            a.measurements.axis.qrs.unwrap().0,
+            b.measurements.axis.qrs.unwrap().0,
+        );
+        assert!((ga - gb).abs() <= 2.0, "{ga} vs {gb}");
+        assert!(a.statements.iter().any(|s| s.text.contains("Einthoven")));
+        assert!(
+            !a.statements
+                .iter()
+                .any(|s| s.text.starts_with("Low QRS voltage"))
+        );
     }
 
     #[test]

@@ -6,17 +6,25 @@
 //!    its maximum; the complex is the run of samples with slope above 25 % of it (gaps under
 //!    40 ms bridged); onset and offset are where the slope, walking outward, falls below a
 //!    fraction of the maximum (Laguna et al. 1994, Comput Biomed Res 27:45, threshold method).
-//! 2. T: in a window after the QRS that scales with the RR interval, the peak is the largest
-//!    deviation of the 12-Hz-smoothed signal from the isoelectric level (PQ junction); the
+//!    A paced complex starts after its pacing spike (which is bridged before delineation).
+//! 2. T: in a window after the QRS that scales with the RR interval, the peak is the most
+//!    prominent local extremum of the 20-ms-smoothed signal ([`prominent_extremum`], the
+//!    `scipy.signal.peak_prominences` definition), so a sloping ST segment (strain, LVH)
+//!    cannot outbid a small T the way the largest deviation from the PQ level could; the
 //!    offset (and onset) use the trapezium-area method (Vázquez-Seisdedos et al. 2011,
 //!    BioMed Eng OnLine 10:89): from the point of steepest descent `m`, T end is the sample
 //!    `i` maximising `(y[m] - y[i]) (2r - i - m)` up to a reference point `r`.
 //! 3. P: the same peak and trapezium rules in the window between the previous T end and the
 //!    QRS onset; no P is reported when the deflection is not above the noise level there.
-//!
-//! 4. Leads are then reconciled ([`reconcile_qrs`]): each lead's QRS onset and offset are kept
-//!    within 6 ms of the beat's median across leads, since a lead where the complex is tiny
-//!    or notched cannot move its boundary far from what the other leads show.
+//! 4. Multi-lead consensus ([`harmonise`], T first, then P): a P or T wave is one event seen
+//!    in all leads. Per beat it exists when at least a third of the leads found it (else
+//!    single-lead finds are dropped); a lead whose peak lies off the consensus, or that found
+//!    nothing, is searched again in a narrow window around where the other leads put it,
+//!    with a lower, noise-relative threshold (a flat T in III, a biphasic P in V1).
+//! 5. Leads are then reconciled ([`reconcile`]): each lead's QRS, P and T onset and offset
+//!    are kept within 6, 25 and 30 ms of the beat's median across leads, since a lead where
+//!    the wave is tiny, notched or biphasic cannot move its boundary far from what the other
+//!    leads show.
 //!
 //! Global boundaries ([`global_boundaries`]) take the second earliest onset and the second
 //! latest offset across leads (the earliest/latest themselves, as clinical carts do, but one
@@ -91,6 +99,8 @@ pub(crate) struct BeatContext {
     pub prev_t_off: Option<usize>,
     /// Whether to look for a P wave (not in atrial fibrillation).
     pub want_p: bool,
+    /// The pacing spike that started this QRS, if any (sample index).
+    pub spike: Option<usize>,
 }
 
 /// Tuning constants of the QRS boundary search, as fractions of the maximum slope.
@@ -100,14 +110,39 @@ const QRS_ON_FRACTION: f64 = 0.04;
 const QRS_OFF_FRACTION: f64 = 0.06;
 /// How long the slope must stay low to end the walk (a Q nadir or a notch is shorter).
 const QUIET_MS: f64 = 10.0;
+/// A paced QRS starts this long after its pacing spike (the spike itself is bridged over
+/// ±8 ms before delineation).
+const PACED_ONSET_AFTER_SPIKE_MS: f64 = 8.0;
 /// Smoothing of the signal used for P and T (moving average, ms).
 const SMOOTH_MS: f64 = 20.0;
 /// Trapezium reference distance after the steepest T descent (ms).
 const T_OFF_REF_MS: f64 = 50.0;
 /// Trapezium reference distance before the steepest T ascent (ms).
 const T_ON_REF_MS: f64 = 90.0;
-/// Trapezium reference distance for P onset and offset (ms).
+/// Trapezium reference distance after the steepest P descent (ms).
 const P_REF_MS: f64 = 30.0;
+/// Trapezium reference distance before the steepest P ascent (ms).
+const P_ON_REF_MS: f64 = 60.0;
+/// Smallest T (prominence, mV) in the first pass, and in the second pass (window from the
+/// other leads) together with a multiple of the lead's noise level.
+const T_MIN_MV: f64 = 0.02;
+const T_MIN_MV_HINTED: f64 = 0.005;
+const T_NOISE_HINTED: f64 = 0.5;
+/// The same for P.
+const P_MIN_MV: f64 = 0.025;
+const P_NOISE: f64 = 1.5;
+const P_MIN_MV_HINTED: f64 = 0.005;
+const P_NOISE_HINTED: f64 = 0.5;
+/// Second pass ([`harmonise`]): a lead's peak farther than the tolerance from the expected
+/// one is searched again within ± the window (ms).
+const P_CONSENSUS_TOL_MS: f64 = 40.0;
+const P_CONSENSUS_WIN_MS: f64 = 50.0;
+const T_CONSENSUS_TOL_MS: f64 = 60.0;
+const T_CONSENSUS_WIN_MS: f64 = 80.0;
+/// Per-lead P boundaries are kept within this distance of the beat's median across leads.
+pub(crate) const P_LEAD_SPREAD_MS: f64 = 25.0;
+/// Per-lead T boundaries are kept within this distance of the beat's median across leads.
+pub(crate) const T_LEAD_SPREAD_MS: f64 = 30.0;
 /// Per-lead QRS boundaries are kept within this distance of the beat's median across leads.
 pub(crate) const QRS_LEAD_SPREAD_MS: f64 = 6.0;
 
@@ -116,8 +151,12 @@ pub(crate) fn delineate(v: &LeadView<'_>, c: &BeatContext) -> BeatWaves {
     let Some(q) = qrs else {
         return BeatWaves::default();
     };
-    let t = twave(v, c, &q);
-    let p = if c.want_p { pwave(v, c, &q) } else { None };
+    let t = twave(v, c, &q, None);
+    let p = if c.want_p {
+        pwave(v, c, &q, None)
+    } else {
+        None
+    };
     BeatWaves { p, qrs: Some(q), t }
 }
 
@@ -187,6 +226,13 @@ fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
     }
     // `on` is the last sample above threshold; the onset is the first quiet one before it.
     on = on.saturating_sub(1).max(lim_on);
+    // A paced complex starts after its (bridged) pacing spike, not on it.
+    if let Some(sp) = c.spike {
+        let after = sp + ms(fs, PACED_ONSET_AFTER_SPIKE_MS);
+        if sp <= first && on < after {
+            on = after.min(first);
+        }
+    }
     let lim_off = (last + ms(fs, 80.0)).min(n - 2);
     let th_off = QRS_OFF_FRACTION * dmax;
     let mut off = last;
@@ -247,7 +293,79 @@ fn trapezium(y: &[f64], m: usize, r: usize, polarity: f64) -> usize {
     best
 }
 
-fn twave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
+/// The most prominent interior local extremum of `y` in `a..b` as (index, signed
+/// prominence): a maximum's prominence is its height above the higher of the two lowest
+/// points reached walking left and right until the signal exceeds it (or the window ends),
+/// as `scipy.signal.peak_prominences` defines it; a minimum's the same on `-y`. A ramp
+/// (ST segment sloping into the T wave, a T tail running into the P window) has no interior
+/// extremum, so it cannot win over the wave itself the way the largest deviation from the
+/// PQ level can.
+pub(crate) fn prominent_extremum(y: &[f64], a: usize, b: usize) -> Option<(usize, f64)> {
+    let b = b.min(y.len());
+    if a + 2 >= b {
+        return None;
+    }
+    let mut best: Option<(usize, f64)> = None;
+    for i in a + 1..b - 1 {
+        let sign = if y[i] >= y[i - 1] && y[i] > y[i + 1] {
+            1.0
+        } else if y[i] <= y[i - 1] && y[i] < y[i + 1] {
+            -1.0
+        } else {
+            continue;
+        };
+        let h = sign * y[i];
+        let mut left = h;
+        let mut k = i;
+        while k > a {
+            k -= 1;
+            let v = sign * y[k];
+            if v > h {
+                break;
+            }
+            left = left.min(v);
+        }
+        let mut right = h;
+        let mut k = i;
+        while k + 1 < b {
+            k += 1;
+            let v = sign * y[k];
+            if v > h {
+                break;
+            }
+            right = right.min(v);
+        }
+        let prom = h - left.max(right);
+        if best.is_none_or(|(_, p)| prom > p.abs()) {
+            best = Some((i, sign * prom));
+        }
+    }
+    best
+}
+
+/// Peak of a wave in `a..b`: the most prominent extremum, or (when the window holds no
+/// interior extremum) the largest deviation from `base`. Returns (index, signed size).
+fn wave_peak(y: &[f64], a: usize, b: usize, base: f64) -> Option<(usize, f64)> {
+    prominent_extremum(y, a, b).or_else(|| {
+        let i = (a..b.min(y.len()))
+            .max_by(|&i, &j| (y[i] - base).abs().total_cmp(&(y[j] - base).abs()))?;
+        Some((i, y[i] - base))
+    })
+}
+
+/// Noise level of a lead in `a..b`: median absolute slope of the smoothed signal times 40 ms.
+fn noise_level(v: &LeadView<'_>, a: usize, b: usize) -> f64 {
+    let slopes: Vec<f64> = (a..b.min(v.ds.len())).map(|i| v.ds[i].abs()).collect();
+    median(&slopes) * ms(v.fs, 40.0) as f64
+}
+
+/// T wave. `win`: a narrower window for the peak (second pass, from the other leads).
+fn twave(
+    v: &LeadView<'_>,
+    c: &BeatContext,
+    q: &Points,
+    win: Option<(usize, usize)>,
+) -> Option<Points> {
     let fs = v.fs;
     let n = v.x.len();
     let (q_on, q_off) = (q.on?, q.off?);
@@ -263,10 +381,16 @@ fn twave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     }
     let base = iso_level(v, q_on);
     let search_end = end.saturating_sub(ms(fs, 30.0)).max(start + 1);
-    let peak = (start..search_end)
-        .max_by(|&a, &b| (v.s[a] - base).abs().total_cmp(&(v.s[b] - base).abs()))?;
-    let amp = v.s[peak] - base;
-    if amp.abs() < 0.02 {
+    let (pa, pb, min_amp) = match win {
+        Some((lo, hi)) => (
+            lo.max(start),
+            hi.min(search_end),
+            T_MIN_MV_HINTED.max(T_NOISE_HINTED * noise_level(v, start, end)),
+        ),
+        None => (start, search_end, T_MIN_MV),
+    };
+    let (peak, amp) = wave_peak(&v.s, pa, pb, base)?;
+    if amp.abs() < min_amp {
         return None;
     }
     let pol = amp.signum();
@@ -292,7 +416,13 @@ fn twave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     })
 }
 
-fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
+/// P wave. `win`: a narrower window for the peak (second pass, from the other leads).
+fn pwave(
+    v: &LeadView<'_>,
+    c: &BeatContext,
+    q: &Points,
+    win: Option<(usize, usize)>,
+) -> Option<Points> {
     let fs = v.fs;
     let q_on = q.on?;
     let end = q_on.saturating_sub(ms(fs, 20.0));
@@ -300,7 +430,9 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     if let Some(p) = c.prev {
         start = start.max(p + ((c.fid - p) as f64 * 0.45) as usize);
     }
-    if let Some(t) = c.prev_t_off {
+    if let Some(t) = c.prev_t_off
+        && win.is_none()
+    {
         start = start.max(t + ms(fs, 20.0));
     }
     if start + ms(fs, 60.0) >= end {
@@ -308,13 +440,17 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     }
     let base = iso_level(v, q_on);
     let lo = start + ms(fs, 20.0);
-    let peak =
-        (lo..end).max_by(|&a, &b| (v.s[a] - base).abs().total_cmp(&(v.s[b] - base).abs()))?;
-    let amp = v.s[peak] - base;
-    // Noise: spread of the slope in the window; the P must stand out.
-    let slopes: Vec<f64> = (start..end).map(|i| v.ds[i].abs()).collect();
-    let noise = median(&slopes) * ms(fs, 40.0) as f64;
-    if amp.abs() < 0.025 || amp.abs() < 1.5 * noise {
+    let noise = noise_level(v, start, end);
+    let (pa, pb, min_amp) = match win {
+        Some((a, b)) => (
+            a.max(lo),
+            b.min(end),
+            P_MIN_MV_HINTED.max(P_NOISE_HINTED * noise),
+        ),
+        None => (lo, end, P_MIN_MV.max(P_NOISE * noise)),
+    };
+    let (peak, amp) = wave_peak(&v.s, pa, pb, base)?;
+    if amp.abs() < min_amp {
         return None;
     }
     let pol = amp.signum();
@@ -327,7 +463,7 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
         .max_by(|&a, &b| (pol * v.ds[a]).total_cmp(&(pol * v.ds[b])))
         .unwrap_or(peak);
     let r_on = m_on
-        .saturating_sub(ms(fs, 60.0))
+        .saturating_sub(ms(fs, P_ON_REF_MS))
         .max(start.saturating_sub(ms(fs, 20.0)));
     let on = trapezium(&v.s, m_on, r_on, pol);
     if !(on < peak && peak < off) {
@@ -340,22 +476,150 @@ fn pwave(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
     })
 }
 
-/// Step 4: clamps each lead's QRS onset/offset of each beat to the median across leads
-/// ± [`QRS_LEAD_SPREAD_MS`].
-pub(crate) fn reconcile_qrs(per_lead: &mut [Vec<BeatWaves>], fs: f64) {
+/// Builds the context of (lead, beat) from the current per-lead waves.
+pub(crate) type ContextOf<'a> = dyn Fn(&[Vec<BeatWaves>], usize, usize) -> BeatContext + 'a;
+
+/// Which wave [`harmonise`] works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    P,
+    T,
+}
+
+fn get(b: &BeatWaves, k: Kind) -> Option<Points> {
+    match k {
+        Kind::P => b.p,
+        Kind::T => b.t,
+    }
+}
+
+fn set(b: &mut BeatWaves, k: Kind, v: Option<Points>) {
+    match k {
+        Kind::P => b.p = v,
+        Kind::T => b.t = v,
+    }
+}
+
+/// Step 5: multi-lead consensus for P or T. An atrial or ventricular repolarisation wave
+/// is one event seen in every lead, so per beat:
+/// 1. the wave exists when at least a third of the leads found it; otherwise what single
+///    leads found (f or flutter waves, noise, a P in a paced or fibrillating record) is
+///    dropped in every lead;
+/// 2. its expected peak in lead `l` is the median peak across leads plus the lead's own
+///    typical offset from that median (median over beats, e.g. V1's P or T comes later);
+/// 3. a lead whose peak lies farther than the tolerance from the expected one, or that
+///    found none, is searched again in a window around the expected peak with a
+///    noise-relative threshold (a low T in lead III, a biphasic P in V1).
+///
+/// `ctx(lead, beat)` gives the beat context (with the previous T offset of that lead).
+pub(crate) fn harmonise(
+    views: &[LeadView<'_>],
+    per_lead: &mut [Vec<BeatWaves>],
+    kind: Kind,
+    ctx: &ContextOf<'_>,
+) {
+    let n_leads = per_lead.len();
     let n_beats = per_lead.first().map_or(0, Vec::len);
-    let w = ms(fs, QRS_LEAD_SPREAD_MS);
+    let Some(fs) = views.first().map(|v| v.fs) else {
+        return;
+    };
+    let need = n_leads.div_ceil(3).max(1);
+    let (tol, half) = match kind {
+        Kind::P => (ms(fs, P_CONSENSUS_TOL_MS), ms(fs, P_CONSENSUS_WIN_MS)),
+        Kind::T => (ms(fs, T_CONSENSUS_TOL_MS), ms(fs, T_CONSENSUS_WIN_MS)),
+    };
+    // (1) Consensus peak per beat.
+    let centre: Vec<Option<f64>> = (0..n_beats)
+        .map(|b| {
+            let pk: Vec<f64> = per_lead
+                .iter()
+                .filter_map(|l| get(&l[b], kind).and_then(|p| p.peak))
+                .map(|v| v as f64)
+                .collect();
+            if pk.len() < need {
+                return None;
+            }
+            let m = median(&pk);
+            // Median of the peaks near the first median (outlying leads do not pull it).
+            let near: Vec<f64> = pk
+                .iter()
+                .copied()
+                .filter(|v| (v - m).abs() <= 2.0 * tol as f64)
+                .collect();
+            (near.len() >= need).then(|| median(&near))
+        })
+        .collect();
+    // (2) Each lead's typical offset from the consensus.
+    let offsets: Vec<f64> = per_lead
+        .iter()
+        .map(|l| {
+            let d: Vec<f64> = (0..n_beats)
+                .filter_map(|b| {
+                    let c = centre[b]?;
+                    let p = get(&l[b], kind)?.peak? as f64;
+                    ((p - c).abs() <= 2.0 * tol as f64).then_some(p - c)
+                })
+                .collect();
+            if d.len() * 2 < n_beats.max(1) {
+                0.0
+            } else {
+                median(&d)
+            }
+        })
+        .collect();
+    // (3) Re-search outlying or missing leads; drop the wave where there is no consensus.
     for b in 0..n_beats {
-        let ons: Vec<f64> = per_lead
-            .iter()
-            .filter_map(|l| l[b].qrs.and_then(|q| q.on))
-            .map(|v| v as f64)
-            .collect();
-        let offs: Vec<f64> = per_lead
-            .iter()
-            .filter_map(|l| l[b].qrs.and_then(|q| q.off))
-            .map(|v| v as f64)
-            .collect();
+        for li in 0..n_leads {
+            let Some(c) = centre[b] else {
+                set(&mut per_lead[li][b], kind, None);
+                continue;
+            };
+            let e = (c + offsets[li]).round().max(0.0) as usize;
+            let cur = get(&per_lead[li][b], kind);
+            if cur
+                .and_then(|p| p.peak)
+                .is_some_and(|p| p.abs_diff(e) <= tol)
+            {
+                continue;
+            }
+            let Some(q) = per_lead[li][b].qrs else {
+                continue;
+            };
+            let cx = ctx(per_lead, li, b);
+            let win = Some((e.saturating_sub(half), e + half));
+            let redo = match kind {
+                Kind::P => pwave(&views[li], &cx, &q, win),
+                Kind::T => twave(&views[li], &cx, &q, win),
+            };
+            set(&mut per_lead[li][b], kind, redo);
+        }
+    }
+}
+
+/// Step 4: clamps each lead's QRS, P and T boundaries of each beat to the median across the
+/// leads that found the wave ± [`QRS_LEAD_SPREAD_MS`] (QRS), [`P_LEAD_SPREAD_MS`] (P) and
+/// [`T_LEAD_SPREAD_MS`] (T). The peaks stay where each lead has them.
+pub(crate) fn reconcile(per_lead: &mut [Vec<BeatWaves>], fs: f64) {
+    reconcile_wave(per_lead, ms(fs, QRS_LEAD_SPREAD_MS), |b| &mut b.qrs);
+    reconcile_wave(per_lead, ms(fs, P_LEAD_SPREAD_MS), |b| &mut b.p);
+    reconcile_wave(per_lead, ms(fs, T_LEAD_SPREAD_MS), |b| &mut b.t);
+}
+
+fn reconcile_wave(
+    per_lead: &mut [Vec<BeatWaves>],
+    w: usize,
+    wave: fn(&mut BeatWaves) -> &mut Option<Points>,
+) {
+    let n_beats = per_lead.first().map_or(0, Vec::len);
+    for b in 0..n_beats {
+        let mut ons = Vec::new();
+        let mut offs = Vec::new();
+        for l in per_lead.iter_mut() {
+            if let Some(p) = *wave(&mut l[b]) {
+                ons.extend(p.on.map(|v| v as f64));
+                offs.extend(p.off.map(|v| v as f64));
+            }
+        }
         if ons.is_empty() || offs.is_empty() {
             continue;
         }
@@ -364,9 +628,12 @@ pub(crate) fn reconcile_qrs(per_lead: &mut [Vec<BeatWaves>], fs: f64) {
             median(&offs).round() as usize,
         );
         for l in per_lead.iter_mut() {
-            if let Some(q) = l[b].qrs.as_mut() {
+            if let Some(q) = wave(&mut l[b]).as_mut() {
                 q.on = q.on.map(|v| v.clamp(mon.saturating_sub(w), mon + w));
                 q.off = q.off.map(|v| v.clamp(moff.saturating_sub(w), moff + w));
+                if let (Some(on), Some(pk), Some(off)) = (q.on, q.peak, q.off) {
+                    q.peak = Some(pk.clamp(on, off.max(on)));
+                }
             }
         }
     }
@@ -420,5 +687,68 @@ pub(crate) fn global_boundaries(per_lead: &[BeatWaves]) -> BeatWaves {
         p: wave(&|b| b.p),
         qrs: wave(&|b| b.qrs),
         t: wave(&|b| b.t),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prominence_prefers_a_bump_over_a_ramp() {
+        // A ramp from -0.3 up to 0, then a +0.08 bump, then flat: the largest deviation from
+        // zero is the ramp's start, the most prominent extremum is the bump.
+        let mut y: Vec<f64> = (0..50).map(|i| -0.3 + 0.3 * i as f64 / 50.0).collect();
+        y.extend((0..40).map(|i| 0.08 * (std::f64::consts::PI * i as f64 / 40.0).sin()));
+        y.extend(std::iter::repeat_n(0.0, 30));
+        let (i, p) = prominent_extremum(&y, 0, y.len()).unwrap();
+        assert!((65..=75).contains(&i), "{i}");
+        assert!((p - 0.08).abs() < 1e-3, "{p}");
+        // An inverted wave has negative prominence.
+        let neg: Vec<f64> = y.iter().map(|v| -v).collect();
+        let (_, p) = prominent_extremum(&neg, 0, neg.len()).unwrap();
+        assert!((p + 0.08).abs() < 1e-3);
+        // A monotonic window has no interior extremum.
+        assert_eq!(prominent_extremum(&y, 0, 50), None);
+    }
+
+    fn pts(pk: usize) -> Option<Points> {
+        Some(Points {
+            on: Some(pk - 20),
+            peak: Some(pk),
+            off: Some(pk + 20),
+        })
+    }
+
+    #[test]
+    fn a_p_wave_in_one_lead_of_six_is_dropped() {
+        let fs = 500.0;
+        let x = vec![0.0; 1000];
+        let views: Vec<LeadView<'_>> = (0..6).map(|_| LeadView::new(&x, fs)).collect();
+        let beat = |p: Option<Points>| BeatWaves {
+            p,
+            qrs: pts(500),
+            t: None,
+        };
+        let mut per_lead: Vec<Vec<BeatWaves>> = (0..6)
+            .map(|l| vec![beat(if l == 0 { pts(420) } else { None })])
+            .collect();
+        let ctx = |_: &[Vec<BeatWaves>], _: usize, _: usize| BeatContext {
+            fid: 500,
+            prev: None,
+            next: None,
+            rr: fs,
+            prev_t_off: None,
+            want_p: true,
+            spike: None,
+        };
+        harmonise(&views, &mut per_lead, Kind::P, &ctx);
+        assert!(per_lead.iter().all(|l| l[0].p.is_none()));
+        // Found in three leads: kept there; the flat leads have nothing to add.
+        for l in per_lead.iter_mut().take(3) {
+            l[0].p = pts(420);
+        }
+        harmonise(&views, &mut per_lead, Kind::P, &ctx);
+        assert_eq!(per_lead.iter().filter(|l| l[0].p.is_some()).count(), 3);
     }
 }

@@ -5,9 +5,11 @@
 //! Matching follows the usual delineation protocol (Martínez et al. 2004, IEEE TBME 51:570;
 //! Kalyakulina et al. 2020 for LUDB): a detected wave matches a reference wave of the same
 //! kind in the same lead when their peaks are within the tolerance (150 ms), each used once,
-//! closest pairs first. Only detections inside the annotated stretch of each lead (first
-//! reference onset - tolerance to last reference offset + tolerance) count, because LUDB
-//! leaves the first and last beats unmarked. Errors are detected minus reference, in ms.
+//! closest pairs first. LUDB marks a stretch of each lead that starts and ends on a QRS and
+//! leaves the waves outside it unmarked (the P before the first marked QRS, the T after the
+//! last), so a detection counts when it matched a reference wave (its centre within the
+//! tolerance of the stretch) or, unmatched, when its centre lies inside the stretch (first
+//! reference onset to last reference offset). Errors are detected minus reference, in ms.
 
 use std::fmt;
 
@@ -285,16 +287,15 @@ pub fn evaluate_delineation(
     }
     for lead in &leads {
         let refs: Vec<&MarkedWave> = reference.iter().filter(|w| &w.lead == lead).collect();
-        let lo = refs
+        let first = refs
             .iter()
             .filter_map(|w| w.onset_s.or(w.peak_s))
-            .fold(f64::INFINITY, f64::min)
-            - tolerance_s;
-        let hi = refs
+            .fold(f64::INFINITY, f64::min);
+        let last = refs
             .iter()
             .filter_map(|w| w.offset_s.or(w.peak_s))
-            .fold(f64::NEG_INFINITY, f64::max)
-            + tolerance_s;
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = (first - tolerance_s, last + tolerance_s);
         for score in report.waves.iter_mut() {
             let r: Vec<&MarkedWave> = refs
                 .iter()
@@ -307,7 +308,6 @@ pub fn evaluate_delineation(
                 .filter(|w| w.centre().is_some_and(|c| c >= lo && c <= hi))
                 .collect();
             score.n_reference += r.len();
-            score.n_detected += d.len();
             // Closest pairs first.
             let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
             for (i, rw) in r.iter().enumerate() {
@@ -340,6 +340,11 @@ pub fn evaluate_delineation(
                 push(&mut score.peak, rw.peak_s, dw.peak_s);
                 push(&mut score.offset, rw.offset_s, dw.offset_s);
             }
+            score.n_detected += d
+                .iter()
+                .zip(&used_d)
+                .filter(|(w, used)| **used || w.centre().is_some_and(|c| c >= first && c <= last))
+                .count();
         }
     }
     report
@@ -464,6 +469,8 @@ mod tests {
             w(WaveKind::Qrs, 1.01, 1.05, 1.09),
             w(WaveKind::Qrs, 1.6, 1.62, 1.7),
             w(WaveKind::Qrs, 9.0, 9.0, 9.0),
+            // Unmatched, just before the marked stretch: not counted.
+            w(WaveKind::Qrs, 0.85, 0.9, 0.95),
         ];
         let rep = evaluate_delineation(&r, &d, 0.15);
         let q = rep.get(WaveKind::Qrs).unwrap();

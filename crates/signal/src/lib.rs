@@ -26,6 +26,7 @@ mod median;
 mod pyramid;
 mod reduce;
 mod resample;
+mod rhythm;
 mod statements;
 
 pub use analyze::{Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze};
@@ -47,4 +48,4 @@ pub use resample::{firwin_kaiser_lowpass, kaiser_window, resample_poly, resample
 /// Version of [`analyze`]'s results. Caches of an [`Analysis`] (the store's) are valid only for
 /// the same value; raise the revision whenever detection, delineation, measurements or
 /// statements change their output.
-pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r2");
+pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r3");

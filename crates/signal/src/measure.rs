@@ -6,6 +6,14 @@
 //! - Frontal axes from the net area of the wave in leads I and aVF: lead I projects the
 //!   frontal vector on 0°, aVF on +90° scaled by √3/2 (Goldberger), so
 //!   `axis = atan2(2/√3 · aVF, I)`.
+//! - Limb-lead consistency ([`einthoven`]): the six limb leads are two degrees of freedom
+//!   (III = II - I, aVR = -(I + II)/2, aVL = I - II/2, aVF = II - I/2). Recordings that
+//!   violate this by more than [`EINTHOVEN_MAX_RESIDUAL`] have per-lead gains that are not
+//!   the calibration (a converter that scaled every lead to the same range, as the LUDB
+//!   WFDB headers do: each lead's gain makes its range exactly 1 mV). The ratio of the true
+//!   gains of I and aVF then follows from the least-squares fit `aVF = a II + b I`
+//!   (consistent leads give b = -1/2), so the frontal axis stays correct; absolute voltages
+//!   cannot be recovered and the voltage criteria are not applied.
 //! - Amplitudes relative to the isoelectric PQ level (mean over 20 ms ending 5 ms before the
 //!   QRS onset) in µV: P, Q, R, S, R', ST at J, J+60 and J+80 ms, T (CSE / AHA conventions;
 //!   Q is the first negative deflection before R, S the negative one after R, R' a second
@@ -153,6 +161,81 @@ pub(crate) fn net_area(m: &[f64], a: usize, c: usize, b: f64) -> Option<f64> {
     Some(m[a..=c].iter().map(|v| v - b).sum())
 }
 
+/// Largest relative RMS residual of Einthoven's and Goldberger's relations a recording may
+/// show and still be taken as calibrated (independently digitised leads: < 1 % on the test
+/// records; LUDB's range-normalised leads: 9-80 %).
+pub(crate) const EINTHOVEN_MAX_RESIDUAL: f64 = 0.10;
+
+/// Limb-lead consistency of a recording.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct LimbConsistency {
+    /// Largest RMS(lead - relation) / RMS(lead) over the relations that can be checked.
+    pub residual: f64,
+    /// Gain of lead I relative to aVF (1 for calibrated leads), from `aVF = a II + b I`.
+    pub i_over_avf: Option<f64>,
+}
+
+fn rms(v: impl Iterator<Item = f64>) -> f64 {
+    let (mut s, mut n) = (0.0, 0usize);
+    for x in v {
+        s += x * x;
+        n += 1;
+    }
+    if n == 0 { 0.0 } else { (s / n as f64).sqrt() }
+}
+
+/// Checks the limb leads (`None` without I, II and one more limb lead). `lead(label)`
+/// gives a lead's band-passed samples (equal lengths).
+pub(crate) fn einthoven<'a>(
+    lead: &dyn Fn(&ecg::LeadLabel) -> Option<&'a [f64]>,
+) -> Option<LimbConsistency> {
+    use ecg::LeadLabel as L;
+    let (i, ii) = (lead(&L::I)?, lead(&L::II)?);
+    let n = i.len().min(ii.len());
+    // (lead, coefficient of I, coefficient of II)
+    let rel = [
+        (L::III, -1.0, 1.0),
+        (L::AVR, -0.5, -0.5),
+        (L::AVL, 1.0, -0.5),
+        (L::AVF, -0.5, 1.0),
+    ];
+    let mut worst: Option<f64> = None;
+    for (l, ci, cii) in rel {
+        let Some(x) = lead(&l) else { continue };
+        let m = n.min(x.len());
+        let den = rms(x[..m].iter().copied());
+        if den <= 0.0 {
+            continue;
+        }
+        let num = rms((0..m).map(|k| x[k] - ci * i[k] - cii * ii[k]));
+        let r = num / den;
+        worst = Some(worst.map_or(r, |w: f64| w.max(r)));
+    }
+    let residual = worst?;
+    // Least squares aVF = a II + b I.
+    let i_over_avf = lead(&L::AVF).and_then(|f| {
+        let m = n.min(f.len());
+        let (mut s11, mut s12, mut s22, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for k in 0..m {
+            s11 += ii[k] * ii[k];
+            s12 += ii[k] * i[k];
+            s22 += i[k] * i[k];
+            y1 += ii[k] * f[k];
+            y2 += i[k] * f[k];
+        }
+        let det = s11 * s22 - s12 * s12;
+        if det.abs() <= f64::EPSILON * s11 * s22 {
+            return None;
+        }
+        let b = (s11 * y2 - s12 * y1) / det;
+        (b < 0.0).then_some(-2.0 * b)
+    });
+    Some(LimbConsistency {
+        residual,
+        i_over_avf,
+    })
+}
+
 /// Frontal axis from net values in lead I and aVF.
 pub(crate) fn frontal_axis(i: f64, avf: f64) -> Option<ecg::Degrees> {
     if i == 0.0 && avf == 0.0 {
@@ -165,6 +248,56 @@ pub(crate) fn frontal_axis(i: f64, avf: f64) -> Option<ecg::Degrees> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Einthoven-consistent limb leads of a frontal dipole loop (x, y) rotated by `deg`.
+    fn limb_leads(deg: f64, n: usize) -> Vec<(ecg::LeadLabel, Vec<f64>)> {
+        use ecg::LeadLabel as L;
+        let th = deg.to_radians();
+        let (mut i, mut ii) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for k in 0..n {
+            let (a, b) = ((k as f64 * 0.05).sin(), 0.3 * (k as f64 * 0.31).cos());
+            let (x, y) = (a * th.cos() - b * th.sin(), a * th.sin() + b * th.cos());
+            i.push(x);
+            ii.push(0.5 * x + 0.75f64.sqrt() * y);
+        }
+        let comb = |a: f64, b: f64| i.iter().zip(&ii).map(|(x, y)| a * x + b * y).collect();
+        vec![
+            (L::III, comb(-1.0, 1.0)),
+            (L::AVR, comb(-0.5, -0.5)),
+            (L::AVL, comb(1.0, -0.5)),
+            (L::AVF, comb(-0.5, 1.0)),
+            (L::I, i),
+            (L::II, ii),
+        ]
+    }
+
+    fn check(ls: &[(ecg::LeadLabel, Vec<f64>)]) -> Option<LimbConsistency> {
+        einthoven(&|l: &ecg::LeadLabel| ls.iter().find(|(x, _)| x == l).map(|(_, v)| v.as_slice()))
+    }
+
+    #[test]
+    fn einthoven_residual_and_gain_ratio() {
+        let mut leads = limb_leads(-45.0, 2000);
+        let c = check(&leads).unwrap();
+        assert!(c.residual < 1e-9);
+        assert!((c.i_over_avf.unwrap() - 1.0).abs() < 1e-9);
+        // Scale aVF by 2.5 and lead I by 0.6 (per-lead range normalisation).
+        for (l, v) in leads.iter_mut() {
+            let k = match l {
+                ecg::LeadLabel::AVF => 2.5,
+                ecg::LeadLabel::I => 0.6,
+                _ => 1.0,
+            };
+            v.iter_mut().for_each(|x| *x *= k);
+        }
+        let c = check(&leads).unwrap();
+        assert!(c.residual > EINTHOVEN_MAX_RESIDUAL);
+        // True gain of I relative to aVF: (1 / 0.6) / (1 / 2.5).
+        assert!((c.i_over_avf.unwrap() - 2.5 / 0.6).abs() < 1e-6);
+        // Only I and II: nothing to check.
+        leads.retain(|(l, _)| matches!(l, ecg::LeadLabel::I | ecg::LeadLabel::II));
+        assert_eq!(check(&leads), None);
+    }
 
     #[test]
     fn axis_follows_the_hexaxial_reference() {

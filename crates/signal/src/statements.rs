@@ -6,16 +6,24 @@
 //! and interpretation of the ECG, parts III-V, unless stated):
 //! - Rhythm: atrial fibrillation when RR is irregularly irregular (RMSSD/mean RR > 0.10 over
 //!   conducted beats) and P waves precede fewer than half of the beats; paced rhythm when more
-//!   than half the beats follow a pacing spike; sinus rhythm when P waves precede at least
+//!   than half the beats follow a pacing spike; atrial flutter when P waves are not
+//!   organised but II, III, aVF and V1 (at least three) show regular atrial activity at
+//!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]); sinus rhythm when P waves precede at least
 //!   80 % of the QRS with a P axis of -30..+100°, called bradycardia below 60 and tachycardia
 //!   above 100 bpm.
 //! - Premature complexes: any ventricular / supraventricular beat.
-//! - AV conduction: first-degree AV block PR > 200 ms; short PR < 120 ms.
+//! - AV conduction: first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
+//!   block when a P wave in a pause is not followed by a QRS ([`crate::rhythm`]), Mobitz I
+//!   when the PR before the pause is >= 20 ms longer than after it, Mobitz II when it is
+//!   constant within 10 ms. Third-degree block (AV dissociation) is not detected.
 //! - Intraventricular conduction: QRS >= 120 ms complete, 110-119 ms incomplete bundle-branch
 //!   block; right when V1 ends positive (rSR'/R'), left when V1 ends negative and lead I / V6
 //!   have no Q; otherwise non-specific intraventricular conduction delay.
 //! - Axis: left deviation -30..-90°, right deviation +90..+180°, extreme -90..-180°.
 //! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms.
+//! - Calibration: when the limb leads violate Einthoven's law (III = II - I and Goldberger's
+//!   relations) by more than 10 % RMS the lead gains are not one calibration, so the voltage
+//!   criteria below are replaced by a statement saying so.
 //! - Voltage: low voltage when every limb lead QRS peak-to-peak < 0.5 mV (precordial < 1.0
 //!   mV); LVH voltage by Sokolow-Lyon S(V1) + max R(V5, V6) >= 3.5 mV, by Cornell
 //!   R(aVL) + S(V3) > 2.8 mV (men) / 2.0 mV (women), or R(aVL) >= 1.1 mV; RVH voltage
@@ -25,6 +33,7 @@ use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
 use crate::classify::BeatClass;
 use crate::measure::LeadAmplitudes;
+use crate::rhythm::{Flutter, NonConducted};
 
 /// What the statement rules look at.
 pub(crate) struct Findings<'a> {
@@ -35,6 +44,14 @@ pub(crate) struct Findings<'a> {
     pub atrial_fibrillation: bool,
     pub amplitudes: &'a [LeadAmplitudes],
     pub sex: Sex,
+    /// Relative residual of the limb-lead relations when above the calibration limit.
+    pub limb_residual: Option<f64>,
+    /// Atrial flutter.
+    pub flutter: Option<Flutter>,
+    /// P waves not followed by a QRS.
+    pub blocked_p: &'a [NonConducted],
+    /// Sampling rate of the sample indices above.
+    pub fs_hz: f64,
 }
 
 fn st(text: impl Into<String>, criterion: impl Into<String>) -> Statement {
@@ -70,6 +87,19 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             "Paced rhythm",
             format!("pacing spike before {paced} of {n} QRS complexes"),
+        ));
+    } else if let Some(Flutter {
+        cycle_ms: cycle,
+        correlation: r,
+    }) = f.flutter
+    {
+        let rate = hr.map_or(String::new(), |h| format!(", ventricular rate {h:.0} bpm"));
+        out.push(st(
+            "Atrial flutter",
+            format!(
+                "no organised P waves; regular atrial activity at {:.0}/min (cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag in >= 3 of II, III, aVF, V1; flutter range 240-350/min){rate}",
+                60_000.0 / cycle
+            ),
         ));
     } else if f.atrial_fibrillation {
         out.push(st(
@@ -132,8 +162,39 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         ));
     }
 
+    // Second-degree AV block: P waves that are not followed by a QRS.
+    if let Some(first) = f.blocked_p.first() {
+        let k = f.blocked_p.len();
+        let lengthened = f
+            .blocked_p
+            .iter()
+            .all(|b| b.pr_before_ms - b.pr_after_ms >= 20.0);
+        let constant = f
+            .blocked_p
+            .iter()
+            .all(|b| (b.pr_before_ms - b.pr_after_ms).abs() <= 10.0);
+        let text = if lengthened {
+            "Second-degree AV block, Mobitz I (Wenckebach)"
+        } else if constant {
+            "Second-degree AV block, Mobitz II"
+        } else {
+            "Second-degree AV block"
+        };
+        out.push(st(
+            text,
+            format!(
+                "{k} P wave(s) not followed by a QRS (first at {:.2} s, correlation {:.2} with the median P); PR {:.0} ms before the pause, {:.0} ms after (Mobitz I: lengthens >= 20 ms before the pause; II: constant within 10 ms)",
+                first.peak as f64 / f.fs_hz,
+                first.r,
+                first.pr_before_ms,
+                first.pr_after_ms
+            ),
+        ));
+    }
+
     // AV conduction (only meaningful with P waves).
     if !f.atrial_fibrillation
+        && f.flutter.is_none()
         && f.p_fraction >= 0.8
         && let Some(pr) = f.m.pr
     {
@@ -220,6 +281,19 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 format!("QTc Bazett {:.0} ms < 340 ms", qtc.0),
             ));
         }
+    }
+
+    // Calibration: voltage criteria need leads on one calibration.
+    if let Some(r) = f.limb_residual {
+        out.push(st(
+            "Limb leads inconsistent with Einthoven's law: lead gains suspect, voltage criteria not applied",
+            format!(
+                "RMS of III - (II - I) (or aVR/aVL/aVF against I, II) is {:.0}% of the lead (> {:.0}%); the frontal axis uses the gain ratio of I to aVF fitted from aVF = a II + b I",
+                100.0 * r,
+                100.0 * crate::measure::EINTHOVEN_MAX_RESIDUAL
+            ),
+        ));
+        return out;
     }
 
     // Voltage.

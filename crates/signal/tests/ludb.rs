@@ -4,9 +4,10 @@
 //! incomplete LBBB, first-degree AV block, LVH).
 //!
 //! The thresholds are what the analysis achieves today (see `bench/signal/results/`), with a
-//! small margin, so a regression fails the test. They are below the targets for P
-//! and T sensitivity (95 %) and the CSE tolerances for the SDs; the numbers are stated
-//! honestly in `bench/signal/README.md`.
+//! small margin, so a regression fails the test. P and T meet the 95 % Se/PPV
+//! target on these records; the boundary SDs meet the CSE tolerance for T offset only (the
+//! numbers are stated in `bench/signal/README.md`). The delineator's constants were tuned on
+//! these same eight records, so this is not an independent validation.
 
 use ecg::WaveKind;
 use signal::evaluate::{DelineationReport, analysis_waves, evaluate_delineation, reference_waves};
@@ -69,7 +70,7 @@ fn ludb_delineation_meets_the_measured_accuracy() {
         Bounds {
             se: 0.995,
             ppv: 0.995,
-            onset: Some((3.0, 15.0)),
+            onset: Some((3.0, 13.5)),
             offset: Some((7.0, 17.0)),
         },
     );
@@ -77,20 +78,20 @@ fn ludb_delineation_meets_the_measured_accuracy() {
         &rep,
         WaveKind::P,
         Bounds {
-            se: 0.87,
-            ppv: 0.84,
-            onset: Some((3.0, 24.0)),
-            offset: Some((3.0, 22.0)),
+            se: 0.98,
+            ppv: 0.99,
+            onset: Some((3.0, 14.5)),
+            offset: Some((3.0, 19.5)),
         },
     );
     check(
         &rep,
         WaveKind::T,
         Bounds {
-            se: 0.88,
-            ppv: 0.83,
+            se: 0.975,
+            ppv: 0.95,
             onset: None,
-            offset: Some((3.0, 38.0)),
+            offset: Some((5.0, 29.0)),
         },
     );
 }

@@ -15,7 +15,12 @@ use crate::state::{AppState, LoadedModel, lock};
 
 /// What streams to the UI during an answer. The wire shape is a contract with `ui/src/chat.ts`.
 #[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase", tag = "event", content = "data")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "event",
+    content = "data"
+)]
 pub enum ChatEvent {
     /// The answer started: which model and mode, which job id cancels it.
     Started {
@@ -109,8 +114,9 @@ pub async fn chat_ask(
         .collect();
     let mut grounding = ai::prompt::Grounding::from_recording(&rec.recording);
     grounding.annotations.extend(user_annotations);
-    if let Ok(analysis) = signal::analyze(&rec.recording, &signal::AnalysisOptions::default()) {
-        grounding.add_analysis(&analysis);
+    match state.analysis(recording_id).await {
+        Ok(analysis) => grounding.add_analysis(&analysis),
+        Err(e) => tracing::warn!(message = %e.message, "chat without analysis"),
     }
     let history = earlier
         .iter()
@@ -256,4 +262,32 @@ async fn load_model(state: &AppState, model: &str) -> Result<Arc<LoadedModel>, C
     let loaded = Arc::new(loaded);
     lock(&state.models).insert(model.to_string(), loaded.clone());
     Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape `ui/src/ipc/types.ts` declares: camelCase tags and camelCase fields.
+    #[test]
+    fn chat_events_serialise_as_the_ui_expects() {
+        let started = ChatEvent::Started {
+            job_id: 3,
+            model: "m".into(),
+            mode: "grounded".into(),
+            prompt_tokens: 10,
+        };
+        assert_eq!(
+            serde_json::to_value(&started).unwrap(),
+            serde_json::json!({"event": "started", "data": {"jobId": 3, "model": "m", "mode": "grounded", "promptTokens": 10}})
+        );
+        let done = ChatEvent::Done {
+            tokens_per_s: 12.5,
+            stop: "eos".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&done).unwrap(),
+            serde_json::json!({"event": "done", "data": {"tokensPerS": 12.5, "stop": "eos"}})
+        );
+    }
 }

@@ -5,4 +5,6 @@ pub mod annotate;
 pub mod chat;
 pub mod models;
 pub mod open;
+pub mod report;
+pub mod review;
 pub mod view;

@@ -37,7 +37,7 @@ pub async fn open_recording(
         .open_file(&path, &recording.source.format, metadata)
         .await?;
     let snapshot = store.load_session(row.id).await?;
-    lock(&state.recordings).insert(row.id, Arc::new(OpenRecording { recording }));
+    lock(&state.recordings).insert(row.id, Arc::new(OpenRecording::new(recording)));
     Ok(OpenedRecording {
         recording_id: row.id,
         summary,

@@ -5,12 +5,18 @@ import type {
   AnnotationData,
   ChatEvent,
   ChatMessageView,
+  ChatChoice,
   ChatStatus,
   CommandError,
+  ExportedFile,
+  ExportRequest,
   ImportProgress,
   InstalledModel,
   OpenedRecording,
   PanelGeometry,
+  ReviewView,
+  StatementState,
+  SignatureView,
   ViewSettings,
   WorklistEntry,
 } from "./types";
@@ -103,6 +109,42 @@ export function importModel(gguf: string, tokenizer: string | null, name: string
   const channel = new Channel<ImportProgress>();
   channel.onmessage = onProgress;
   return invoke<void>("import_model", { gguf, tokenizer, name, onProgress: channel });
+}
+
+export function review(recordingId: number): Promise<ReviewView> {
+  return invoke<ReviewView>("review", { recordingId });
+}
+
+export function setQtcFormula(formula: string): Promise<void> {
+  return invoke<void>("set_qtc_formula", { formula });
+}
+
+export function setMeasurement(recordingId: number, name: string, method: string | null, value: number): Promise<void> {
+  return invoke<void>("set_measurement", { recordingId, name, method, value });
+}
+
+export function clearMeasurement(recordingId: number, name: string): Promise<void> {
+  return invoke<void>("clear_measurement", { recordingId, name });
+}
+
+export function setStatement(recordingId: number, code: string, decision: StatementState, text: string | null): Promise<void> {
+  return invoke<void>("set_statement", { recordingId, code, decision, text });
+}
+
+export function sign(recordingId: number, signer: string, meaning: string): Promise<SignatureView> {
+  return invoke<SignatureView>("sign", { recordingId, signer, meaning });
+}
+
+export function defaultSigner(): Promise<string> {
+  return invoke<string>("default_signer");
+}
+
+export function reportChatChoices(recordingId: number): Promise<ChatChoice[]> {
+  return invoke<ChatChoice[]>("report_chat_choices", { recordingId });
+}
+
+export function exportReport(recordingId: number, request: ExportRequest): Promise<ExportedFile[]> {
+  return invoke<ExportedFile[]>("export_report", { recordingId, request });
 }
 
 /** The user-facing message of a command error (or anything thrown). */

@@ -126,3 +126,66 @@ export interface ImportProgress {
   done: number;
   total: number;
 }
+
+export interface MeasurementRow {
+  name: string;
+  label: string;
+  unit: string;
+  method: string | null;
+  analysed: number | null;
+  value: number | null;
+  overridden_by: string | null;
+}
+
+export type StatementState = "suggested" | "confirmed" | "rejected" | "edited";
+
+export interface StoredStatement {
+  id: number;
+  recording_id: number;
+  code: string;
+  text: string;
+  criterion: string | null;
+  state: StatementState;
+  edited_text: string | null;
+  actor: string | null;
+  at_ms: number;
+}
+
+export interface SignatureView {
+  signer: string;
+  meaning: string;
+  time: string;
+}
+
+export interface ReviewView {
+  rows: MeasurementRow[];
+  qtcFormula: string;
+  statements: StoredStatement[];
+  signature: SignatureView | null;
+  analysisBand: string;
+  atrialFibrillation: boolean;
+}
+
+export interface ChatChoice {
+  answerId: number;
+  question: string;
+  answer: string;
+  model: string;
+  time: string;
+}
+
+export interface ExportRequest {
+  pdfPath: string;
+  pngPath: string | null;
+  csvPath: string | null;
+  paper: "a4" | "letter";
+  deidentify: boolean;
+  chatAnswerIds: number[];
+  startS: number;
+}
+
+export interface ExportedFile {
+  path: string;
+  format: string;
+  sha256: string;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { formatValue, reviewPanel, statementText, visibleRows } from "./review";
+import type { MeasurementRow, ReviewView, StoredStatement } from "./ipc/types";
+
+const row = (name: string, method: string | null, value: number | null): MeasurementRow => ({
+  name,
+  label: name,
+  unit: "ms",
+  method,
+  analysed: value,
+  value,
+  overridden_by: null,
+});
+
+const statement = (over: Partial<StoredStatement>): StoredStatement => ({
+  id: 1,
+  recording_id: 1,
+  code: "sinus_rhythm",
+  text: "Sinus rhythm",
+  criterion: "P before every QRS",
+  state: "suggested",
+  edited_text: null,
+  actor: null,
+  at_ms: 0,
+  ...over,
+});
+
+describe("review panel", () => {
+  it("shows QTc for the chosen formula only", () => {
+    const rows = [row("qt_ms", null, 400), row("qtc_ms", "bazett", 440), row("qtc_ms", "hodges", 430)];
+    expect(visibleRows(rows, "hodges").map((r) => r.method)).toEqual([null, "hodges"]);
+  });
+
+  it("formats missing and measured values", () => {
+    expect(formatValue(null, "ms")).toBe("—");
+    expect(formatValue(401.6, "ms")).toBe("402");
+    expect(formatValue(-32.2, "°")).toBe("-32");
+  });
+
+  it("prints edited statements with the clinician's text and renders markup as text", () => {
+    expect(statementText(statement({ state: "edited", edited_text: "Sinus bradycardia" }))).toBe("Sinus bradycardia");
+    const hostile = "<img src=x onerror=alert(1)>";
+    const view: ReviewView = {
+      rows: [row("qt_ms", null, 400)],
+      qtcFormula: "bazett",
+      statements: [statement({ text: hostile })],
+      signature: { signer: "<b>Dr</b>", meaning: "Read and confirmed", time: "2026-11-22 10:00 UTC" },
+      analysisBand: "0.5-40 Hz",
+      atrialFibrillation: false,
+    };
+    const ev = { onFormula() {}, onSetValue() {}, onReset() {}, onStatement() {}, onSign() {} };
+    const el = reviewPanel(view, "me", ev);
+    expect(el.querySelector("img")).toBeNull();
+    expect(el.querySelector("b")).toBeNull();
+    expect(el.textContent).toContain(hostile);
+    expect(el.querySelector("#signature")?.textContent).toContain("Signed by <b>Dr</b>");
+    // Signed: nothing is editable.
+    expect([...el.querySelectorAll("button")].every((b) => b.disabled)).toBe(true);
+  });
+});
