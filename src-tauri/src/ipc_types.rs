@@ -117,6 +117,17 @@ pub struct ViewSettings {
 }
 
 impl ViewSettings {
+    /// Seconds of signal a frame `width_px` wide can show from `start_s` (every layout but
+    /// the overview shows at most one full-width row of paper); `None` for the overview, which
+    /// shows the whole recording.
+    pub fn visible_seconds(&self, width_px: u32) -> Option<f64> {
+        let px_per_s = self.px_per_mm * self.speed_mm_s;
+        if self.layout == "overview" || !(px_per_s > 0.0) {
+            return None;
+        }
+        Some(f64::from(width_px) / px_per_s)
+    }
+
     /// The render scene for this view.
     pub fn to_scene<'a>(
         &self,
@@ -244,5 +255,25 @@ impl From<store::chats::ChatMessage> for ChatMessageView {
             },
             tokens: m.completion_tokens,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(layout: &str) -> ViewSettings {
+        serde_json::from_value(serde_json::json!({
+            "layout": layout, "cabrera": false, "speedMmS": 25.0, "gainMmMv": 10.0,
+            "grid": true, "startS": 12.0, "pxPerMm": 4.0
+        }))
+        .expect("the UI's ViewSettings shape deserialises")
+    }
+
+    #[test]
+    fn visible_window_follows_paper_speed_and_overview_shows_all() {
+        // 1000 px at 4 px/mm and 25 mm/s = 10 s of paper.
+        assert_eq!(view("3x4+1").visible_seconds(1000), Some(10.0));
+        assert_eq!(view("overview").visible_seconds(1000), None);
     }
 }

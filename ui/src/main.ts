@@ -131,6 +131,7 @@ let signerName: string | null = null;
 async function renderReview(): Promise<void> {
   if (current === null) return;
   const id = current.opened.recordingId;
+  if (reviewSlot.childElementCount === 0) reviewSlot.textContent = "Analysing the tracing…";
   try {
     signerName ??= await defaultSigner();
     const r = await review(id);
@@ -227,6 +228,7 @@ async function show(path: string): Promise<void> {
   setStatus(`Opening ${path}…`);
   try {
     const opened = await openRecording(path);
+    reviewSlot.replaceChildren();
     current = { opened, view: viewFromStore(opened), annotations: opened.annotations };
     toolbarSlot.replaceChildren(toolbar(current.view, (patch) => void updateView(patch)));
     main.replaceChildren(viewer.element);

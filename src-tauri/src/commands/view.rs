@@ -20,13 +20,24 @@ pub async fn render_frame(
     state: State<'_, AppState>,
 ) -> Result<Response, CommandError> {
     let rec = state.recording(recording_id)?;
+    // Only the annotations the frame can show: a Holter session may hold 100k of them.
+    let window = view.visible_seconds(width);
     let annotations = match state.store().await {
-        Ok(store) => store
-            .annotations(recording_id)
-            .await?
-            .iter()
-            .map(|a| a.data.to_ecg())
-            .collect(),
+        Ok(store) => {
+            let rows = match window {
+                Some(w) => {
+                    store
+                        .annotations_in_range(
+                            recording_id,
+                            view.start_s - 1.0,
+                            view.start_s + w + 1.0,
+                        )
+                        .await?
+                }
+                None => store.annotations(recording_id).await?,
+            };
+            rows.iter().map(|a| a.data.to_ecg()).collect()
+        }
         Err(_) => Vec::new(),
     };
     let renderer = state.renderer.clone();
