@@ -154,6 +154,20 @@ fn app_opens_renders_annotates_and_restores_the_session() {
 
 /// Caliper, review, chat, export and sign-off in the running app.
 fn review_chat_export_and_sign(s: &AppSession, home: &std::path::Path) {
+    // Edit the note's text from the list.
+    s.execute(
+        r#"window.prompt = () => "artefact (edited)";
+           [...document.querySelectorAll('#annotations li')]
+             .find((l) => l.innerText.includes('note:'))
+             .querySelector('.edit').click();"#,
+        json!([]),
+    );
+    s.wait_for(
+        "the edited note",
+        "const a = document.querySelector('#annotations'); return a && a.innerText.includes('artefact (edited)') ? true : null;",
+        WAIT,
+    );
+
     // Caliper: toggle the mode, drag across part of the first cell, save it.
     s.execute(
         r#"document.querySelector('#caliper-mode').click();

@@ -5,6 +5,7 @@ import type { Annotation } from "./ipc/types";
 export interface AnnotationPanelEvents {
   onJump(a: Annotation): void;
   onDelete(a: Annotation): void;
+  onEdit(a: Annotation): void;
   onUndo(): void;
   onRedo(): void;
 }
@@ -35,12 +36,17 @@ export function annotationPanel(items: Annotation[], events: AnnotationPanelEven
     const text = document.createElement("span");
     text.className = "annotation-text";
     text.textContent = ` ${a.kind}: ${a.text}`;
+    const edit = document.createElement("button");
+    edit.className = "edit";
+    edit.textContent = "✎";
+    edit.title = "Edit the note";
+    edit.addEventListener("click", () => events.onEdit(a));
     const del = document.createElement("button");
     del.className = "delete";
     del.textContent = "✕";
     del.title = "Delete";
     del.addEventListener("click", () => events.onDelete(a));
-    li.append(jump, text, del);
+    li.append(jump, text, edit, del);
     list.append(li);
   }
   root.append(list);

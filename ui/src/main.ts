@@ -13,6 +13,7 @@ import {
   openRecording,
   redo,
   review,
+  updateAnnotation,
   saveView,
   setMeasurement,
   setQtcFormula,
@@ -85,7 +86,7 @@ app.append(header, toolbarSlot, body);
 
 const viewer = new Viewer({
   onPan: (startS) => void updateView({ startS }),
-  onSelect: (lead, startS, endS) => void createAnnotation(lead, startS, endS),
+  onSelect: (lead, startS, endS, allLeads) => void createAnnotation(allLeads ? null : lead, startS, endS),
   onCaliper: (lead, startS, endS, intervalMs) => void saveCaliper(lead, startS, endS, intervalMs),
   onError: (m) => setStatus(m, true),
 });
@@ -179,6 +180,12 @@ function renderSide(): void {
     annotationPanel(current.annotations, {
       onJump: (a) => void updateView({ startS: Math.max(0, a.start_s - 1) }),
       onDelete: (a) => void mutate(() => deleteAnnotation(a.id)),
+      onEdit: (a) => {
+        const text = window.prompt(`Note for ${a.lead ?? "all leads"} ${a.start_s.toFixed(2)}–${a.end_s.toFixed(2)} s`, a.text);
+        if (text === null) return;
+        const { start_s, end_s, lead, kind, code, value } = a;
+        void mutate(() => updateAnnotation(a.id, { start_s, end_s, lead, kind, code, text, value }));
+      },
       onUndo: () => void mutate(() => undo(current!.opened.recordingId)),
       onRedo: () => void mutate(() => redo(current!.opened.recordingId)),
     }),
@@ -197,9 +204,9 @@ async function mutate(action: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function createAnnotation(lead: string, startS: number, endS: number): Promise<void> {
+async function createAnnotation(lead: string | null, startS: number, endS: number): Promise<void> {
   if (current === null) return;
-  const text = window.prompt(`Note for ${lead} ${startS.toFixed(2)}–${endS.toFixed(2)} s`, "") ?? null;
+  const text = window.prompt(`Note for ${lead ?? "all leads"} ${startS.toFixed(2)}–${endS.toFixed(2)} s`, "") ?? null;
   if (text === null) return;
   const id = current.opened.recordingId;
   await mutate(() =>

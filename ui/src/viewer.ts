@@ -1,7 +1,7 @@
 // The tracing: frames drawn by the Rust renderer, blitted into a <canvas>. The UI draws only
 // transient overlays (hover readout, the selection being dragged) from the frame's geometry.
 // Pan: drag moves the last frame with a CSS transform at once; the new frame replaces it when
-// ready. Shift-drag selects a time range to annotate. Alt-drag (or drag in caliper mode) lays a
+// ready. Shift-drag selects a time range to annotate on that lead (Ctrl+Shift-drag: all leads). Alt-drag (or drag in caliper mode) lays a
 // caliper: interval, rate and amplitude difference, with marching ticks repeating the interval
 // across the lead for rhythm; it stays until the next drag or Escape and can be saved.
 import { frameGeometry, renderFrame } from "./ipc";
@@ -11,8 +11,8 @@ import { caliper, caliperText, marchingTicks, pointAt, readout, xOfTime, type Po
 export interface ViewerEvents {
   /** The user dragged the paper: new window start. */
   onPan(startS: number): void;
-  /** The user shift-dragged a range on a lead. */
-  onSelect(lead: string, startS: number, endS: number): void;
+  /** The user shift-dragged a range on a lead (Ctrl+Shift: on all leads). */
+  onSelect(lead: string, startS: number, endS: number, allLeads: boolean): void;
   /** The user saved a caliper on a lead. */
   onCaliper(lead: string, startS: number, endS: number, intervalMs: number): void;
   /** A frame failed to render. */
@@ -117,7 +117,7 @@ export class Viewer {
       const [x, y] = this.framePoint(e);
       const end = pointAt(this.panels, x, Math.min(y, drag.select.panel.rect_px[1] + drag.select.panel.rect_px[3] - 1));
       const endS = end !== null && end.panel.lead === drag.select.panel.lead ? end.timeS : drag.select.timeS;
-      this.events.onSelect(drag.select.panel.lead, Math.min(drag.select.timeS, endS), Math.max(drag.select.timeS, endS));
+      this.events.onSelect(drag.select.panel.lead, Math.min(drag.select.timeS, endS), Math.max(drag.select.timeS, endS), e.ctrlKey || e.metaKey);
       return;
     }
     if (Math.abs(dxCss) < 3 || this.panels.length === 0) {
