@@ -114,6 +114,9 @@ pub struct ViewSettings {
     pub start_s: f64,
     /// Display pixels per millimetre (from the screen's DPI and the zoom).
     pub px_per_mm: f64,
+    /// Display filter preset (kept in the store's `filters`).
+    #[serde(default)]
+    pub filter: reading::display::DisplayFilter,
 }
 
 impl ViewSettings {
@@ -173,6 +176,7 @@ impl ViewSettings {
             gain_mm_mv: self.gain_mm_mv,
             position_s: self.start_s,
             zoom: self.px_per_mm,
+            filters: serde_json::to_value(self.filter).unwrap_or_default(),
             ..Default::default()
         };
         v.extra.insert("cabrera".into(), self.cabrera.into());
@@ -275,5 +279,13 @@ mod tests {
         // 1000 px at 4 px/mm and 25 mm/s = 10 s of paper.
         assert_eq!(view("3x4+1").visible_seconds(1000), Some(10.0));
         assert_eq!(view("overview").visible_seconds(1000), None);
+        assert_eq!(
+            view("3x4+1").filter,
+            reading::display::DisplayFilter::Off,
+            "views saved before filters existed open unfiltered"
+        );
+        let mut v = view("6x2");
+        v.filter = reading::display::DisplayFilter::Monitoring60;
+        assert_eq!(v.to_store().filters, serde_json::json!("monitoring60"));
     }
 }

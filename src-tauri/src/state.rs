@@ -16,6 +16,8 @@ pub struct OpenRecording {
     pub recording: ecg::Recording,
     /// Its analysis, once computed or read from the store's cache.
     pub analysis: OnceCell<Arc<signal::Analysis>>,
+    /// Filtered copies for display, by preset (made on first use).
+    display: Mutex<HashMap<reading::display::DisplayFilter, Arc<ecg::Recording>>>,
 }
 
 impl OpenRecording {
@@ -24,6 +26,32 @@ impl OpenRecording {
         Self {
             recording,
             analysis: OnceCell::new(),
+            display: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The recording filtered for display (blocking: call off the async runtime). `None` when
+    /// drawn as recorded: filter off, or too long to filter (logged).
+    pub fn filtered_for_display(
+        &self,
+        filter: reading::display::DisplayFilter,
+    ) -> Option<Arc<ecg::Recording>> {
+        if filter == reading::display::DisplayFilter::Off {
+            return None;
+        }
+        if let Some(r) = lock(&self.display).get(&filter) {
+            return Some(r.clone());
+        }
+        match reading::display::filtered(&self.recording, filter) {
+            Ok(r) => {
+                let r = Arc::new(r);
+                lock(&self.display).insert(filter, r.clone());
+                Some(r)
+            }
+            Err(e) => {
+                tracing::warn!(%e, "drawing unfiltered");
+                None
+            }
         }
     }
 }

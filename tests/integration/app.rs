@@ -93,6 +93,23 @@ fn app_opens_renders_annotates_and_restores_the_session() {
             WAIT,
         );
 
+        // Display filter: 0.5-40 Hz with a 50 Hz notch; a new frame arrives.
+        let before = s.execute(
+            "return document.querySelector('#tracing').dataset.frame;",
+            json!([]),
+        );
+        s.execute(
+            "const f = document.querySelector('#filter'); f.value = 'monitoring50'; f.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([]),
+        );
+        s.wait_for(
+            "the filtered frame",
+            &format!(
+                "const f = document.querySelector('#tracing').dataset.frame; return f && f !== {before} ? true : null;"
+            ),
+            WAIT,
+        );
+
         // Annotate: shift-drag across the first cell, answering the note prompt.
         s.execute(
             r#"window.prompt = () => "artefact <b>bold</b>";
@@ -132,6 +149,8 @@ fn app_opens_renders_annotates_and_restores_the_session() {
     );
     let layout = s.execute("return document.querySelector('#layout').value;", json!([]));
     assert_eq!(layout, "6x2");
+    let filter = s.execute("return document.querySelector('#filter').value;", json!([]));
+    assert_eq!(filter, "monitoring50", "display filter restored");
     s.wait_for(
         "the restored annotation",
         "const a = document.querySelector('#annotations'); return a && a.innerText.includes('artefact') ? true : null;",

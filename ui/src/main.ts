@@ -29,7 +29,7 @@ import { openExportDialog } from "./export";
 import { reviewPanel } from "./review";
 import { modelsPage } from "./models";
 import { summaryView } from "./summary";
-import { toolbar } from "./toolbar";
+import { parseFilter, toolbar } from "./toolbar";
 import { Viewer } from "./viewer";
 
 // CSS pixels per millimetre at 96 dpi (the CSS reference pixel); the renderer gets device pixels.
@@ -105,6 +105,7 @@ function viewFromStore(o: OpenedRecording): ViewSettings {
     gainMmMv: v.gain_mm_mv,
     grid: v.grid ?? true,
     startS: v.position_s,
+    filter: parseFilter(v.filters),
     pxPerMm: CSS_PX_PER_MM * (window.devicePixelRatio || 1),
   };
 }
@@ -237,7 +238,8 @@ async function show(path: string): Promise<void> {
     const opened = await openRecording(path);
     reviewSlot.replaceChildren();
     current = { opened, view: viewFromStore(opened), annotations: opened.annotations };
-    toolbarSlot.replaceChildren(toolbar(current.view, (patch) => void updateView(patch)));
+    const totalSamples = opened.summary.leads.reduce((n, l) => n + l.nSamples, 0);
+    toolbarSlot.replaceChildren(toolbar(current.view, totalSamples, (patch) => void updateView(patch)));
     main.replaceChildren(viewer.element);
     renderSide();
     exportButton.disabled = false;

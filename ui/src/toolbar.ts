@@ -1,10 +1,24 @@
 // Paper controls: layout, Cabrera order, speed, gain, grid. Emits the new settings; owns no state
 // beyond its inputs.
-import type { ViewSettings } from "./ipc/types";
+import type { DisplayFilter, ViewSettings } from "./ipc/types";
 
 export const LAYOUTS = ["3x4+1", "3x4+3", "6x2", "12x1", "strip", "median", "overview"] as const;
 export const SPEEDS = [12.5, 25, 50] as const;
 export const GAINS = [5, 10, 20] as const;
+/** Display filters with their bands (as `reading::display::DisplayFilter::band` states them). */
+export const FILTERS: readonly { value: DisplayFilter; band: string }[] = [
+  { value: "off", band: "As recorded" },
+  { value: "diagnostic", band: "0.05-150 Hz" },
+  { value: "monitoring50", band: "0.5-40 Hz, notch 50 Hz" },
+  { value: "monitoring60", band: "0.5-40 Hz, notch 60 Hz" },
+];
+/** Most samples (all leads) a filtered copy is made for (`reading::display::MAX_FILTERED_SAMPLES`). */
+export const MAX_FILTERED_SAMPLES = 16_000_000;
+
+/** Reads a stored filter value, falling back to "off" for anything unknown. */
+export function parseFilter(v: unknown): DisplayFilter {
+  return FILTERS.find((f) => f.value === v)?.value ?? "off";
+}
 
 function select(id: string, label: string, options: readonly (string | number)[], value: string | number): HTMLLabelElement {
   const wrap = document.createElement("label");
@@ -32,8 +46,29 @@ function checkbox(id: string, label: string, checked: boolean): HTMLLabelElement
   return wrap;
 }
 
+function filterSelect(value: DisplayFilter, totalSamples: number): HTMLLabelElement {
+  const wrap = document.createElement("label");
+  wrap.textContent = "Filter ";
+  const s = document.createElement("select");
+  s.id = "filter";
+  for (const f of FILTERS) {
+    const opt = document.createElement("option");
+    opt.value = f.value;
+    opt.textContent = f.band;
+    s.append(opt);
+  }
+  s.value = value;
+  if (totalSamples > MAX_FILTERED_SAMPLES) {
+    s.value = "off";
+    s.disabled = true;
+    wrap.title = "Display filters apply to recordings up to 16 million samples; this one is shown as recorded";
+  }
+  wrap.append(s);
+  return wrap;
+}
+
 /** Builds the toolbar; `onChange` receives a patch of the settings that changed. */
-export function toolbar(view: ViewSettings, onChange: (patch: Partial<ViewSettings>) => void): HTMLElement {
+export function toolbar(view: ViewSettings, totalSamples: number, onChange: (patch: Partial<ViewSettings>) => void): HTMLElement {
   const bar = document.createElement("div");
   bar.className = "toolbar";
   bar.append(
@@ -42,6 +77,7 @@ export function toolbar(view: ViewSettings, onChange: (patch: Partial<ViewSettin
     select("speed", "mm/s", SPEEDS, view.speedMmS),
     select("gain", "mm/mV", GAINS, view.gainMmMv),
     checkbox("grid", "Grid", view.grid),
+    filterSelect(view.filter, totalSamples),
   );
   bar.addEventListener("change", (ev) => {
     const t = ev.target as HTMLInputElement | HTMLSelectElement;
@@ -57,6 +93,9 @@ export function toolbar(view: ViewSettings, onChange: (patch: Partial<ViewSettin
         break;
       case "gain":
         onChange({ gainMmMv: Number(t.value) });
+        break;
+      case "filter":
+        onChange({ filter: parseFilter(t.value) });
         break;
       case "grid":
         onChange({ grid: (t as HTMLInputElement).checked });

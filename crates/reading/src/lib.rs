@@ -4,6 +4,7 @@
 //!   version, so the chat, the review panel and reports do not re-analyse.
 //! - [`review`]: the measurement table (analysis values with the clinician's overrides, the
 //!   original kept) and the statements to confirm, reject or edit, seeded from analysis.
+//! - [`display`]: display filter presets and a zero-phase filtered copy to draw.
 //! - [`export`]: a store session turned into a [`report::ReportInput`] (annotations, reviews,
 //!   overrides, signature, chosen chat exchanges), the files written, and each export
 //!   recorded in the store with the SHA-256 of its bytes.
@@ -14,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod display;
 mod error;
 pub mod export;
 pub mod review;

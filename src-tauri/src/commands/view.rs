@@ -44,7 +44,9 @@ pub async fn render_frame(
     // Rendering blocks on the GPU readback: keep it off the async runtime.
     let frame =
         tauri::async_runtime::spawn_blocking(move || -> Result<render::Frame, CommandError> {
-            let scene = view.to_scene(&rec.recording, annotations)?;
+            let filtered = rec.filtered_for_display(view.filter);
+            let recording = filtered.as_deref().unwrap_or(&rec.recording);
+            let scene = view.to_scene(recording, annotations)?;
             let mut slot = lock(&renderer);
             let renderer =
                 slot.get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()));

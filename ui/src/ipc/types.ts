@@ -25,6 +25,7 @@ export interface StoredViewState {
   position_s: number;
   zoom: number;
   open_panels: string[];
+  filters?: unknown;
   cabrera?: boolean;
   grid?: boolean;
 }
@@ -73,7 +74,10 @@ export interface ViewSettings {
   grid: boolean;
   startS: number;
   pxPerMm: number;
+  filter: DisplayFilter;
 }
+
+export type DisplayFilter = "off" | "diagnostic" | "monitoring50" | "monitoring60";
 
 export interface PanelGeometry {
   rect_px: [number, number, number, number];

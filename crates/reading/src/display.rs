@@ -1,0 +1,147 @@
+//! Display filters: the presets a reader picks in the toolbar (as recorded, diagnostic
+//! 0.05-150 Hz, monitoring 0.5-40 Hz with a 50 or 60 Hz notch) and a zero-phase filtered copy
+//! of a recording to draw. The band of each preset is stated as reports state it.
+
+use ecg::{Lead, Recording, Signal};
+use serde::{Deserialize, Serialize};
+use signal::{FilterChain, PowerlineMethod};
+
+use crate::{Error, Result};
+
+/// Most samples (all leads together) a filtered copy is made for: about 45 min of 12 leads
+/// at 500 Hz, 80 MB of `f32`. Longer recordings are drawn as recorded.
+pub const MAX_FILTERED_SAMPLES: usize = 16_000_000;
+
+/// A display filter preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisplayFilter {
+    /// The samples as recorded.
+    #[default]
+    Off,
+    /// 0.05-150 Hz (AHA diagnostic band).
+    Diagnostic,
+    /// 0.5-40 Hz with a 50 Hz notch.
+    Monitoring50,
+    /// 0.5-40 Hz with a 60 Hz notch.
+    Monitoring60,
+}
+
+impl DisplayFilter {
+    /// Every preset, in toolbar order.
+    pub const ALL: [DisplayFilter; 4] = [
+        DisplayFilter::Off,
+        DisplayFilter::Diagnostic,
+        DisplayFilter::Monitoring50,
+        DisplayFilter::Monitoring60,
+    ];
+
+    /// The filter chain, `None` for [`DisplayFilter::Off`].
+    pub fn chain(self) -> Option<FilterChain> {
+        match self {
+            DisplayFilter::Off => None,
+            DisplayFilter::Diagnostic => Some(FilterChain::diagnostic()),
+            DisplayFilter::Monitoring50 => Some(FilterChain::monitoring()),
+            DisplayFilter::Monitoring60 => Some(FilterChain {
+                mains_hz: 60.0,
+                powerline: PowerlineMethod::Notch,
+                ..FilterChain::monitoring()
+            }),
+        }
+    }
+
+    /// The band as shown to the reader ("as recorded", "0.5-40 Hz, notch 50 Hz").
+    pub fn band(self) -> String {
+        self.chain()
+            .map_or_else(|| "as recorded".to_string(), |c| c.band())
+    }
+}
+
+/// A copy of `recording` with every lead filtered by `filter` (zero-phase). A low-pass at or
+/// above 45 % of a lead's sampling rate is left out for that lead (it would pass everything).
+/// Refuses recordings above [`MAX_FILTERED_SAMPLES`].
+pub fn filtered(recording: &Recording, filter: DisplayFilter) -> Result<Recording> {
+    let Some(chain) = filter.chain() else {
+        return Ok(recording.clone());
+    };
+    let total: usize = recording.leads.iter().map(|l| l.signal.len()).sum();
+    if total > MAX_FILTERED_SAMPLES {
+        return Err(Error::Argument {
+            field: "filter",
+            message: format!(
+                "display filters apply to recordings up to {MAX_FILTERED_SAMPLES} samples; this one has {total}, shown as recorded"
+            ),
+        });
+    }
+    let mut out = recording.clone();
+    for lead in &mut out.leads {
+        *lead = filtered_lead(lead, chain)?;
+    }
+    Ok(out)
+}
+
+fn filtered_lead(lead: &Lead, mut chain: FilterChain) -> Result<Lead> {
+    let fs = lead.sampling_rate_hz;
+    if chain.lowpass.is_some_and(|l| l.cutoff_hz >= 0.45 * fs) {
+        chain.lowpass = None;
+    }
+    let samples = lead.signal.to_vec().map_err(|e| Error::Argument {
+        field: "lead",
+        message: format!("{}: reading samples: {e}", lead.label.name()),
+    })?;
+    let x: Vec<f64> = samples.iter().map(|&v| f64::from(v)).collect();
+    let y = chain.apply(&x, fs)?;
+    let mut out = lead.clone();
+    out.signal = Signal::from_physical(y.into_iter().map(|v| v as f32).collect::<Vec<f32>>());
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use ecg::Unit;
+
+    use super::*;
+
+    #[test]
+    fn monitoring_removes_baseline_wander_and_keeps_the_qrs_band() {
+        let fs = 500.0;
+        let n = 5000;
+        // 0.2 Hz wander of 1 mV plus a 10 Hz component of 0.5 mV.
+        let x: Vec<f32> = (0..n)
+            .map(|i| {
+                let t = i as f64 / fs;
+                ((2.0 * std::f64::consts::PI * 0.2 * t).sin()
+                    + 0.5 * (2.0 * std::f64::consts::PI * 10.0 * t).sin()) as f32
+            })
+            .collect();
+        let rec = Recording::new(vec![Lead::new(
+            "II",
+            fs,
+            Unit::Millivolt,
+            Signal::from_physical(x),
+        )]);
+        let y = filtered(&rec, DisplayFilter::Monitoring50).unwrap().leads[0]
+            .signal
+            .to_vec()
+            .unwrap();
+        // Middle second: the wander is gone, the 10 Hz part stays (amplitude ~0.5).
+        let mid = &y[2000..2500];
+        let mean = mid.iter().sum::<f32>() / mid.len() as f32;
+        let peak = mid.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(mean.abs() < 0.05, "wander left: mean {mean}");
+        assert!((peak - 0.5).abs() < 0.05, "10 Hz peak {peak}");
+        assert_eq!(
+            filtered(&rec, DisplayFilter::Off).unwrap().leads[0]
+                .signal
+                .len(),
+            n
+        );
+    }
+
+    #[test]
+    fn bands_are_named() {
+        assert_eq!(DisplayFilter::Off.band(), "as recorded");
+        assert_eq!(DisplayFilter::Diagnostic.band(), "0.05-150 Hz");
+        assert_eq!(DisplayFilter::Monitoring60.band(), "0.5-40 Hz, notch 60 Hz");
+    }
+}
