@@ -114,9 +114,16 @@ pub struct ViewSettings {
     pub start_s: f64,
     /// Display pixels per millimetre (from the screen's DPI and the zoom).
     pub px_per_mm: f64,
+    /// Magnification over true scale (1 = 25 mm/s is 25 mm on screen), kept in the store.
+    #[serde(default = "one")]
+    pub zoom: f64,
     /// Display filter preset (kept in the store's `filters`).
     #[serde(default)]
     pub filter: reading::display::DisplayFilter,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl ViewSettings {
@@ -175,7 +182,11 @@ impl ViewSettings {
             speed_mm_s: self.speed_mm_s,
             gain_mm_mv: self.gain_mm_mv,
             position_s: self.start_s,
-            zoom: self.px_per_mm,
+            zoom: if self.zoom.is_finite() && self.zoom > 0.0 {
+                self.zoom
+            } else {
+                1.0
+            },
             filters: serde_json::to_value(self.filter).unwrap_or_default(),
             ..Default::default()
         };

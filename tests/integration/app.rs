@@ -110,6 +110,22 @@ fn app_opens_renders_annotates_and_restores_the_session() {
             WAIT,
         );
 
+        // Zoom in one step (Ctrl+=) and back to true scale (Ctrl+0).
+        s.execute(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {key: '=', ctrlKey: true, bubbles: true}));",
+            json!([]),
+        );
+        s.wait_for(
+            "zoom 150%",
+            "const t = document.querySelector('#status').innerText; return t.includes('zoom 150%') ? true : null;",
+            WAIT,
+        );
+        s.execute(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {key: '0', ctrlKey: true, bubbles: true}));",
+            json!([]),
+        );
+        wait_for_frame(&s);
+
         // Annotate: shift-drag across the first cell, answering the note prompt.
         s.execute(
             r#"window.prompt = () => "artefact <b>bold</b>";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caliper, caliperText, marchingTicks, panelAt, pointAt, xOfTime } from "./geometry";
+import { caliper, caliperText, marchingTicks, nearestZoom, panelAt, pointAt, stepZoom, xOfTime } from "./geometry";
 import type { PanelGeometry } from "./ipc/types";
 
 // 25 mm/s and 10 mm/mV at 4 px/mm: 0.01 s per px, 25 uV per px.
@@ -47,5 +47,16 @@ describe("marching calipers", () => {
   });
   it("reads out interval, rate and amplitude", () => {
     expect(caliperText({ intervalMs: 800, deltaMv: 0.125, rateBpm: 75 })).toBe("800 ms · 75 bpm · Δ 0.13 mV");
+  });
+});
+
+describe("zoom steps", () => {
+  it("steps through the magnifications and clamps at the ends", () => {
+    expect(stepZoom(1, 1)).toBe(1.5);
+    expect(stepZoom(1, -1)).toBe(0.75);
+    expect(stepZoom(4, 1)).toBe(4);
+    expect(stepZoom(0.5, -1)).toBe(0.5);
+    expect(nearestZoom(1.9)).toBe(2);
+    expect(nearestZoom(Number.NaN)).toBe(1);
   });
 });

@@ -65,3 +65,18 @@ export function caliperText(c: { intervalMs: number; deltaMv: number; rateBpm: n
   const rate = c.rateBpm === null ? "" : ` · ${Math.round(c.rateBpm)} bpm`;
   return `${Math.round(c.intervalMs)} ms${rate} · Δ ${c.deltaMv.toFixed(2)} mV`;
 }
+
+/** Magnifications the viewer steps through (1 = true scale: 25 mm/s is 25 mm on screen). */
+export const ZOOMS = [0.5, 0.75, 1, 1.5, 2, 3, 4] as const;
+
+/** The zoom step nearest to `z`. */
+export function nearestZoom(z: number): number {
+  if (!Number.isFinite(z) || z <= 0) return 1;
+  return ZOOMS.reduce((best, s) => (Math.abs(Math.log(s / z)) < Math.abs(Math.log(best / z)) ? s : best), 1 as number);
+}
+
+/** The next zoom step in or out from `z`. */
+export function stepZoom(z: number, direction: 1 | -1): number {
+  const i = ZOOMS.indexOf(nearestZoom(z) as (typeof ZOOMS)[number]);
+  return ZOOMS[Math.min(ZOOMS.length - 1, Math.max(0, i + direction))];
+}

@@ -30,10 +30,16 @@ import { reviewPanel } from "./review";
 import { modelsPage } from "./models";
 import { summaryView } from "./summary";
 import { parseFilter, toolbar } from "./toolbar";
+import { nearestZoom, stepZoom } from "./geometry";
 import { Viewer } from "./viewer";
 
 // CSS pixels per millimetre at 96 dpi (the CSS reference pixel); the renderer gets device pixels.
 const CSS_PX_PER_MM = 96 / 25.4;
+
+/** Display pixels per millimetre at true scale on this screen. */
+function truePxPerMm(): number {
+  return CSS_PX_PER_MM * (window.devicePixelRatio || 1);
+}
 
 const app = document.querySelector<HTMLDivElement>("#app");
 if (app === null) throw new Error("index.html has no #app");
@@ -106,8 +112,28 @@ function viewFromStore(o: OpenedRecording): ViewSettings {
     grid: v.grid ?? true,
     startS: v.position_s,
     filter: parseFilter(v.filters),
-    pxPerMm: CSS_PX_PER_MM * (window.devicePixelRatio || 1),
+    zoom: nearestZoom(v.zoom),
+    pxPerMm: truePxPerMm() * nearestZoom(v.zoom),
   };
+}
+
+function zoomLabel(): string {
+  if (current === null) return "";
+  const z = current.view.zoom;
+  return z === 1 ? "true scale" : `zoom ${Math.round(z * 100)}%`;
+}
+
+/** Zooms in or out one step; the last frame scales at once, the new frame replaces it. */
+function zoom(direction: 1 | -1): void {
+  if (current === null) return;
+  const before = current.view.pxPerMm;
+  const z = stepZoom(current.view.zoom, direction);
+  const pxPerMm = truePxPerMm() * z;
+  if (z === current.view.zoom) return;
+  viewer.element.querySelector("canvas")?.style.setProperty("transform", `scale(${pxPerMm / before})`);
+  viewer.element.querySelector("canvas")?.style.setProperty("transform-origin", "0 0");
+  void updateView({ pxPerMm, zoom: z });
+  setStatus(zoomLabel());
 }
 
 async function redraw(): Promise<void> {
@@ -296,6 +322,15 @@ recent.addEventListener("change", () => {
   if (recent.value !== "") void show(recent.value);
 });
 window.addEventListener("resize", () => void redraw());
+main.addEventListener(
+  "wheel",
+  (e) => {
+    if (!(e.ctrlKey || e.metaKey) || current === null) return;
+    e.preventDefault();
+    zoom(e.deltaY < 0 ? 1 : -1);
+  },
+  { passive: false },
+);
 window.addEventListener("keydown", (e) => {
   const ctrl = e.ctrlKey || e.metaKey;
   if (ctrl && e.key === "o") {
@@ -310,6 +345,16 @@ window.addEventListener("keydown", (e) => {
   } else if (ctrl && (e.key === "y" || (e.shiftKey && e.key === "Z"))) {
     e.preventDefault();
     if (current !== null) void mutate(() => redo(current!.opened.recordingId));
+  } else if (ctrl && (e.key === "+" || e.key === "=")) {
+    e.preventDefault();
+    zoom(1);
+  } else if (ctrl && e.key === "-") {
+    e.preventDefault();
+    zoom(-1);
+  } else if (ctrl && e.key === "0") {
+    e.preventDefault();
+    if (current !== null) void updateView({ pxPerMm: truePxPerMm(), zoom: 1 });
+    setStatus("true scale");
   } else if (current !== null && e.target === document.body) {
     const step = 2.5;
     if (e.key === "ArrowRight") void updateView({ startS: current.view.startS + step });

@@ -10,6 +10,7 @@ const view: ViewSettings = {
   grid: true,
   startS: 0,
   pxPerMm: 3.78,
+  zoom: 1,
   filter: "monitoring50",
 };
 

@@ -74,6 +74,7 @@ export interface ViewSettings {
   grid: boolean;
   startS: number;
   pxPerMm: number;
+  zoom: number;
   filter: DisplayFilter;
 }
 
