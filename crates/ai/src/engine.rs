@@ -249,10 +249,32 @@ fn grounded_prompt(model: &ChatModel, history: &[Message], req: &ChatRequest) ->
     }
     msgs.extend(history.iter().filter(|m| m.role != Role::System).cloned());
     msgs.push(Message::new(Role::User, req.question.trim()));
-    let text = model.template.render(&msgs);
-    let ids = model
-        .tokenizer
-        .encode(&text, !model.template.has_own_bos())?;
+    let tok = &model.tokenizer;
+    let bos = tok
+        .bos()
+        .and_then(|id| tok.token_text(id))
+        .unwrap_or_default();
+    let eos = tok
+        .eos()
+        .first()
+        .and_then(|&id| tok.token_text(id))
+        .unwrap_or_default();
+    let rendered = model.jinja.as_ref().and_then(|j| {
+        j.render(&msgs, &bos, &eos)
+            .inspect_err(
+                |e| tracing::warn!(%e, family = ?model.template, "using the built-in template"),
+            )
+            .ok()
+    });
+    let (text, add_bos) = match rendered {
+        // The model's own template; add BOS unless it printed one itself.
+        Some(t) => {
+            let own = !bos.is_empty() && t.starts_with(&bos);
+            (t, !own)
+        }
+        None => (model.template.render(&msgs), !model.template.has_own_bos()),
+    };
+    let ids = tok.encode(&text, add_bos)?;
     Ok(Prompt::Ids(ids))
 }
 

@@ -16,6 +16,7 @@ pub mod tokenize;
 pub mod engine;
 mod error;
 pub mod import;
+pub mod jinja;
 pub mod model;
 pub mod prompt;
 pub mod registry;

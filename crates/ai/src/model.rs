@@ -143,8 +143,10 @@ pub struct ChatModel {
     pub tokenizer: TextTokenizer,
     /// Prompt recipe.
     pub mode: Mode,
-    /// Chat template (grounded mode).
+    /// Chat template family (grounded mode): stop tokens, and the fallback rendering.
     pub template: ChatTemplate,
+    /// The model's own Jinja chat template, when its files carry one (rendered first).
+    pub jinja: Option<crate::jinja::JinjaTemplate>,
     /// Ids that end the answer.
     pub stop_ids: Vec<u32>,
     /// Context length in tokens.
@@ -209,6 +211,7 @@ impl ChatModel {
             tokenizer,
             mode,
             template,
+            jinja: None,
             stop_ids,
             context_tokens,
             signal_proj,
@@ -230,7 +233,13 @@ impl ChatModel {
             .metadata
             .get("tokenizer.chat_template")
             .and_then(|v| v.to_string().ok())
-            .cloned();
+            .cloned()
+            .or_else(|| {
+                // A Hugging Face tokenizer_config.json beside the GGUF may carry it instead.
+                let cfg = std::fs::read(path.with_file_name("tokenizer_config.json")).ok()?;
+                let v: serde_json::Value = serde_json::from_slice(&cfg).ok()?;
+                v.get("chat_template")?.as_str().map(str::to_string)
+            });
         let tok_json = path.with_file_name("tokenizer.json");
         let gguf_tok = TextTokenizer::from_gguf(&ct, path);
         let tokenizer = if tok_json.is_file() {
@@ -287,11 +296,13 @@ impl ChatModel {
         };
         let template = ChatTemplate::detect(template_text.as_deref(), &arch);
         let stop_ids = stop_ids(&tokenizer, template, mode);
+        let jinja = template_text.map(crate::jinja::JinjaTemplate::new);
         Ok(Self {
             backend,
             tokenizer,
             mode,
             template,
+            jinja,
             stop_ids,
             context_tokens,
             signal_proj,

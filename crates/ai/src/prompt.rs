@@ -63,7 +63,8 @@ impl Message {
     }
 }
 
-/// The chat templates we can render (the common families; Jinja is not interpreted).
+/// The chat template families built in: stop tokens for every model, and the rendering used
+/// when the model carries no Jinja template or it fails to render ([`crate::jinja`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChatTemplate {

@@ -208,6 +208,17 @@ impl TextTokenizer {
         }
     }
 
+    /// The text of a token id (special tokens as written, e.g. `<s>`), if it exists.
+    pub fn token_text(&self, id: u32) -> Option<String> {
+        if let Some((t, _)) = self.specials.iter().find(|(_, i)| *i == id) {
+            return Some(t.clone());
+        }
+        match &self.inner {
+            Inner::Spm(s) => s.pieces.get(id as usize).cloned(),
+            Inner::Hf(t) => t.id_to_token(id),
+        }
+    }
+
     /// The id of a piece or special token.
     pub fn token_id(&self, piece: &str) -> Option<u32> {
         if let Some((_, id)) = self.specials.iter().find(|(t, _)| t == piece) {

@@ -128,6 +128,7 @@ fn chat_model(backend: Backend) -> ChatModel {
         tokenizer: gguf_tokenizer(),
         mode: Mode::HeartcareGpt,
         template: ChatTemplate::Phi3,
+        jinja: None,
         stop_ids: vec![PHI3_EOS, PHI3_END],
         context_tokens: 4096,
         signal_proj: None,
