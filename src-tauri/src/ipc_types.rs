@@ -75,10 +75,22 @@ pub struct OpenedRecording {
     pub summary: RecordingSummary,
     /// The saved view (defaults when never saved).
     pub view: store::sessions::ViewState,
-    /// Live user annotations.
+    /// The first page of live user annotations, by start time.
     pub annotations: Vec<store::annotations::Annotation>,
+    /// How many live user annotations there are in all.
+    pub annotation_count: u64,
     /// Who signed it, if it is signed (then it is read-only).
     pub signed_by: Option<String>,
+}
+
+/// A page of annotations for the list panel.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotationPage {
+    /// The annotations, by start time.
+    pub items: Vec<store::annotations::Annotation>,
+    /// How many there are in all.
+    pub total: u64,
 }
 
 /// One row of the worklist.

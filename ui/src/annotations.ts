@@ -10,12 +10,12 @@ export interface AnnotationPanelEvents {
   onRedo(): void;
 }
 
-export function annotationPanel(items: Annotation[], events: AnnotationPanelEvents): HTMLElement {
+export function annotationPanel(items: Annotation[], total: number, events: AnnotationPanelEvents): HTMLElement {
   const root = document.createElement("section");
   root.className = "panel annotations";
   root.id = "annotations";
   const h = document.createElement("h3");
-  h.textContent = `Annotations (${items.length})`;
+  h.textContent = total > items.length ? `Annotations (first ${items.length} of ${total})` : `Annotations (${total})`;
   const undo = document.createElement("button");
   undo.id = "undo";
   undo.textContent = "Undo";

@@ -48,6 +48,7 @@ interface Current {
   opened: OpenedRecording;
   view: ViewSettings;
   annotations: Annotation[];
+  annotationTotal: number;
 }
 let current: Current | null = null;
 
@@ -204,7 +205,7 @@ function renderSide(): void {
     reviewSlot,
     chatSlot,
     summaryView(current.opened.summary),
-    annotationPanel(current.annotations, {
+    annotationPanel(current.annotations, current.annotationTotal, {
       onJump: (a) => void updateView({ startS: Math.max(0, a.start_s - 1) }),
       onDelete: (a) => void mutate(() => deleteAnnotation(a.id)),
       onEdit: (a) => {
@@ -223,7 +224,9 @@ async function mutate(action: () => Promise<unknown>): Promise<void> {
   if (current === null) return;
   try {
     await action();
-    current.annotations = await listAnnotations(current.opened.recordingId);
+    const page = await listAnnotations(current.opened.recordingId);
+    current.annotations = page.items;
+    current.annotationTotal = page.total;
     renderSide();
     await redraw();
   } catch (e) {
@@ -263,7 +266,7 @@ async function show(path: string): Promise<void> {
   try {
     const opened = await openRecording(path);
     reviewSlot.replaceChildren();
-    current = { opened, view: viewFromStore(opened), annotations: opened.annotations };
+    current = { opened, view: viewFromStore(opened), annotations: opened.annotations, annotationTotal: opened.annotationCount };
     const totalSamples = opened.summary.leads.reduce((n, l) => n + l.nSamples, 0);
     toolbarSlot.replaceChildren(toolbar(current.view, totalSamples, (patch) => void updateView(patch)));
     main.replaceChildren(viewer.element);

@@ -66,6 +66,8 @@ impl SessionParts {
     /// Loads a session (the recording's id in the store).
     pub async fn load(store: &Store, recording_id: i64) -> Result<Self> {
         let snap = store.load_session(recording_id).await?;
+        // The snapshot carries only the first page of annotations; a report lists them all.
+        let annotations = store.annotations(recording_id).await?;
         let mut chat = Vec::new();
         for thread in snap.threads.iter().rev() {
             let msgs = store.messages(thread.id).await?;
@@ -104,7 +106,7 @@ impl SessionParts {
             recording_id,
             content_sha256: snap.recording.content_sha256.clone(),
             last_path: snap.recording.last_path.clone(),
-            annotations: snap.annotations.iter().map(|a| a.data.to_ecg()).collect(),
+            annotations: annotations.iter().map(|a| a.data.to_ecg()).collect(),
             statements,
             overrides: snap.overrides,
             signature: snap.signature.map(|s| Signature {

@@ -252,6 +252,23 @@ pub async fn list(conn: &mut SqliteConnection, recording_id: i64) -> Result<Vec<
     rows.iter().map(from_row).collect()
 }
 
+/// The first `limit` live annotations by start time (a panel's first page).
+pub async fn first(
+    conn: &mut SqliteConnection,
+    recording_id: i64,
+    limit: u32,
+) -> Result<Vec<Annotation>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL \
+         ORDER BY start_s, id LIMIT ?"
+    )))
+    .bind(recording_id)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// The live annotations overlapping `[start_s, end_s]`, by start time (what a view needs).
 pub async fn in_range(
     conn: &mut SqliteConnection,

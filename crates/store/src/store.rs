@@ -40,6 +40,10 @@ pub struct Store {
     options: StoreOptions,
 }
 
+/// Most annotations a [`SessionSnapshot`] carries, so opening a session stays fast however many
+/// the recording has.
+pub const SESSION_ANNOTATIONS: u32 = 1000;
+
 /// Everything the screen needs to show a recording as it was left.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionSnapshot {
@@ -47,8 +51,11 @@ pub struct SessionSnapshot {
     pub recording: Recording,
     /// Its saved view (default view if it was never saved).
     pub session: Session,
-    /// Live annotations by start time.
+    /// The first [`SESSION_ANNOTATIONS`] live annotations by start time (a Holter session
+    /// may hold 100k; use [`Store::annotations`] or [`Store::annotations_in_range`] for more).
     pub annotations: Vec<Annotation>,
+    /// How many live annotations the recording has in all.
+    pub annotation_count: u64,
     /// Measurement overrides.
     pub overrides: Vec<MeasurementOverride>,
     /// Statements.
@@ -210,7 +217,9 @@ impl Store {
                 last_opened_at_ms: recording.last_opened_at_ms,
             });
         let snapshot = SessionSnapshot {
-            annotations: annotations::list(&mut tx, recording_id).await?,
+            annotations: annotations::first(&mut tx, recording_id, SESSION_ANNOTATIONS).await?,
+            annotation_count: u64::try_from(annotations::count(&mut tx, recording_id).await?)
+                .unwrap_or(0),
             overrides: review::overrides(&mut tx, recording_id).await?,
             statements: review::statements(&mut tx, recording_id).await?,
             signature: review::signature(&mut tx, recording_id).await?,
@@ -272,6 +281,21 @@ impl Store {
         let a = annotations::redo(&mut tx, recording_id, actor, now_ms()).await?;
         tx.commit().await?;
         Ok(a)
+    }
+
+    /// The first `limit` live annotations by start time.
+    pub async fn annotations_first(
+        &self,
+        recording_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Annotation>> {
+        annotations::first(&mut *self.read().await?, recording_id, limit).await
+    }
+
+    /// How many live annotations a recording has.
+    pub async fn annotation_count(&self, recording_id: i64) -> Result<u64> {
+        let n = annotations::count(&mut *self.read().await?, recording_id).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// Live annotations of a recording.

@@ -888,3 +888,35 @@ async fn a_still_suggested_statement_is_refreshed_by_reanalysis_and_audited() {
         Err(Error::State(_))
     ));
 }
+
+#[tokio::test]
+async fn a_session_carries_the_first_page_of_annotations_and_the_total() {
+    let t = temp_store().await;
+    let rec = recording(&t.store, "paged").await;
+    let n = store::SESSION_ANNOTATIONS as usize + 5;
+    // One transaction, as a bulk import would write them.
+    let mut tx = t.store.begin_write().await.unwrap();
+    for i in (0..n).rev() {
+        store::annotations::create(
+            &mut tx,
+            rec.id,
+            &AnnotationData::note(i as f64, i as f64, format!("n{i}")),
+            "import",
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let snap = t.store.load_session(rec.id).await.unwrap();
+    assert_eq!(snap.annotation_count, n as u64);
+    assert_eq!(snap.annotations.len(), store::SESSION_ANNOTATIONS as usize);
+    assert_eq!(snap.annotations[0].data.text, "n0", "by start time");
+    assert_eq!(t.store.annotations(rec.id).await.unwrap().len(), n);
+    let first = t.store.annotations_first(rec.id, 3).await.unwrap();
+    assert_eq!(
+        first.iter().map(|a| a.data.start_s).collect::<Vec<_>>(),
+        [0.0, 1.0, 2.0]
+    );
+    assert_eq!(t.store.annotation_count(rec.id).await.unwrap(), n as u64);
+}

@@ -49,13 +49,19 @@ pub async fn delete_annotation(
         .await?)
 }
 
-/// Live annotations of a recording.
+/// The first page of a recording's live annotations (by start time) and their total.
 #[tauri::command]
 pub async fn list_annotations(
     recording_id: i64,
     state: State<'_, AppState>,
-) -> Result<Vec<store::annotations::Annotation>, CommandError> {
-    Ok(state.store().await?.annotations(recording_id).await?)
+) -> Result<crate::ipc_types::AnnotationPage, CommandError> {
+    let store = state.store().await?;
+    Ok(crate::ipc_types::AnnotationPage {
+        items: store
+            .annotations_first(recording_id, store::SESSION_ANNOTATIONS)
+            .await?,
+        total: store.annotation_count(recording_id).await?,
+    })
 }
 
 /// Undoes the last annotation change (from the audit log; works across restarts).

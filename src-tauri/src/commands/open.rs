@@ -43,6 +43,7 @@ pub async fn open_recording(
         summary,
         view: snapshot.session.view,
         annotations: snapshot.annotations,
+        annotation_count: snapshot.annotation_count,
         signed_by: snapshot.signature.map(|s| s.signer),
     })
 }

@@ -3,6 +3,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   Annotation,
   AnnotationData,
+  AnnotationPage,
   ChatEvent,
   ChatMessageView,
   ChatChoice,
@@ -60,8 +61,9 @@ export function deleteAnnotation(id: number): Promise<Annotation> {
   return invoke<Annotation>("delete_annotation", { id });
 }
 
-export function listAnnotations(recordingId: number): Promise<Annotation[]> {
-  return invoke<Annotation[]>("list_annotations", { recordingId });
+/** The first page of annotations by start time, and how many there are in all. */
+export function listAnnotations(recordingId: number): Promise<AnnotationPage> {
+  return invoke<AnnotationPage>("list_annotations", { recordingId });
 }
 
 export function undo(recordingId: number): Promise<Annotation | null> {

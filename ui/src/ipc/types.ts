@@ -56,6 +56,7 @@ export interface OpenedRecording {
   summary: RecordingSummary;
   view: StoredViewState;
   annotations: Annotation[];
+  annotationCount: number;
   signedBy: string | null;
 }
 
@@ -193,4 +194,9 @@ export interface ExportedFile {
   path: string;
   format: string;
   sha256: string;
+}
+
+export interface AnnotationPage {
+  items: Annotation[];
+  total: number;
 }
