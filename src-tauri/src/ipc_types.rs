@@ -159,6 +159,14 @@ impl ViewSettings {
         use crate::error::{CommandError, ErrorCode};
         let mut scene = render::Scene::new(recording);
         scene.layout = self.layout.parse()?;
+        // Strip and overview default to lead II: show the first lead when there is no II.
+        if let render::Layout::Strip { lead, .. } | render::Layout::Overview { lead, .. } =
+            &mut scene.layout
+            && recording.lead(lead).is_none()
+            && let Some(first) = recording.leads.first()
+        {
+            *lead = first.label.clone();
+        }
         scene.order = if self.cabrera {
             render::LeadOrder::Cabrera
         } else {

@@ -185,6 +185,15 @@ fn app_opens_renders_annotates_and_restores_the_session() {
     );
     assert_eq!(qt, "433", "corrected QT restored");
     s.screenshot(&repo_root().join("docs/screenshots/app-restored.png"));
+    drop(s);
+
+    // A 2-lead Holter (MIT-BIH 100: MLII, V5) opens lead by lead, not as a 12-lead page of
+    // absent leads.
+    let holter = [data("wfdb/mitdb_100/100.hea").display().to_string()];
+    let s = AppSession::start(&app, &holter, &envs);
+    assert_eq!(wait_for_frame(&s), "MLII,V5");
+    let layout = s.execute("return document.querySelector('#layout').value;", json!([]));
+    assert_eq!(layout, "leads");
 }
 
 /// Caliper, review, chat, export and sign-off in the running app.

@@ -2,7 +2,7 @@
 // beyond its inputs.
 import type { DisplayFilter, ViewSettings } from "./ipc/types";
 
-export const LAYOUTS = ["3x4+1", "3x4+3", "6x2", "12x1", "strip", "median", "overview"] as const;
+export const LAYOUTS = ["3x4+1", "3x4+3", "6x2", "12x1", "leads", "strip", "median", "overview"] as const;
 export const SPEEDS = [12.5, 25, 50] as const;
 export const GAINS = [5, 10, 20] as const;
 /** Display filters with their bands (as `reading::display::DisplayFilter::band` states them). */

@@ -248,6 +248,29 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
             }
             plan.add_pulses(&page, 12);
         }
+        Layout::RecordingLeads => {
+            let labels: Vec<LeadLabel> = rec
+                .leads
+                .iter()
+                .take(Layout::MAX_LEAD_ROWS)
+                .map(|l| l.label.clone())
+                .collect();
+            let n = labels.len().max(1);
+            for (r, label) in labels.iter().enumerate() {
+                plan.add_cell(
+                    scene,
+                    &page,
+                    r,
+                    n,
+                    page.trace_x_mm,
+                    page.trace_w_mm,
+                    scene.start_s,
+                    label,
+                    speed,
+                );
+            }
+            plan.add_pulses(&page, n);
+        }
         Layout::Strip { lead, rows } => {
             let n = *rows as usize;
             for r in 0..n {
@@ -567,7 +590,9 @@ mod tests {
     #[test]
     fn every_layout_places_cells_inside_the_page() {
         let rec = twelve_lead(10.0);
-        for name in ["3x4", "3x4+1", "3x4+3", "6x2", "12x1", "strip", "overview"] {
+        for name in [
+            "3x4", "3x4+1", "3x4+3", "6x2", "12x1", "leads", "strip", "overview",
+        ] {
             let mut scene = Scene::new(&rec);
             scene.layout = name.parse().unwrap();
             let plan = plan(&scene, 1600, 900).unwrap();
@@ -582,6 +607,33 @@ mod tests {
                 assert!(c.lead.is_some(), "{name}: {}", c.geometry.lead);
             }
         }
+    }
+
+    #[test]
+    fn recording_leads_layout_shows_a_two_lead_holter_lead_by_lead() {
+        let leads = ["MLII", "V5"]
+            .iter()
+            .map(|n| {
+                Lead::new(
+                    n,
+                    360.0,
+                    ecg::Unit::Millivolt,
+                    ecg::Signal::from_physical(vec![0.0; 3600]),
+                )
+            })
+            .collect();
+        let rec = ecg::Recording::new(leads);
+        let mut scene = Scene::new(&rec);
+        scene.layout = "leads".parse().unwrap();
+        let plan = plan(&scene, 1600, 900).unwrap();
+        let names: Vec<_> = plan
+            .cells
+            .iter()
+            .map(|c| c.geometry.lead.as_str())
+            .collect();
+        assert_eq!(names, ["MLII", "V5"]);
+        assert!(plan.cells.iter().all(|c| c.lead.is_some()));
+        assert_eq!(plan.pulses.len(), 2);
     }
 
     #[test]

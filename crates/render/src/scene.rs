@@ -198,6 +198,10 @@ pub enum Layout {
     SixByTwo,
     /// Twelve full-width rows, all simultaneous.
     TwelveByOne,
+    /// Every lead the recording has, in file order, one full-width row each, all simultaneous
+    /// (at most [`Layout::MAX_LEAD_ROWS`]): the layout for 2- and 3-lead Holter and
+    /// non-standard recordings, whose leads a 12-lead layout would show as absent.
+    RecordingLeads,
     /// One lead on consecutive rows (each row continues where the previous ended).
     Strip {
         /// The lead.
@@ -220,6 +224,9 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// Most rows [`Layout::RecordingLeads`] draws.
+    pub const MAX_LEAD_ROWS: usize = 16;
+
     /// `3x4+1` with the given rhythm lead.
     pub fn three_by_four_plus_one(rhythm: LeadLabel) -> Self {
         Layout::ThreeByFour {
@@ -241,6 +248,7 @@ impl Layout {
             Layout::ThreeByFour { rhythm } => format!("3x4+{}", rhythm.len()),
             Layout::SixByTwo => "6x2".into(),
             Layout::TwelveByOne => "12x1".into(),
+            Layout::RecordingLeads => "leads".into(),
             Layout::Strip { .. } => "strip".into(),
             Layout::MedianBeats => "median".into(),
             Layout::Overview { .. } => "overview".into(),
@@ -254,7 +262,7 @@ impl fmt::Display for Layout {
     }
 }
 
-/// Parses the CLI spelling: `3x4`, `3x4+1`, `3x4+3`, `6x2`, `12x1`, `strip`, `median`,
+/// Parses the CLI spelling: `3x4`, `3x4+1`, `3x4+3`, `6x2`, `12x1`, `leads`, `strip`, `median`,
 /// `overview`. Rhythm and strip leads get conventional defaults (II; V1, II, V5); overview
 /// shows lead II (or the first lead) at 5 minutes per row.
 impl FromStr for Layout {
@@ -268,6 +276,7 @@ impl FromStr for Layout {
             "3x4+3" => Layout::three_by_four_plus_three([V1, II, V5]),
             "6x2" => Layout::SixByTwo,
             "12x1" => Layout::TwelveByOne,
+            "leads" | "all" => Layout::RecordingLeads,
             "strip" | "single" | "1x1" => Layout::Strip { lead: II, rows: 4 },
             "median" | "medians" => Layout::MedianBeats,
             "overview" | "holter" => Layout::Overview {
@@ -279,7 +288,7 @@ impl FromStr for Layout {
                 return Err(Error::Scene {
                     field: "layout",
                     message: format!(
-                        "unknown layout {other:?} (expected 3x4, 3x4+1, 3x4+3, 6x2, 12x1, strip, median or overview)"
+                        "unknown layout {other:?} (expected 3x4, 3x4+1, 3x4+3, 6x2, 12x1, leads, strip, median or overview)"
                     ),
                 });
             }

@@ -1,5 +1,5 @@
 //! `heartlens render FILE --layout 3x4+1 --png OUT.png [--width W --height H] [--dpi D]
-//! [--speed 25] [--gain 10] [--cabrera] [--start S]`: draws a recording on calibrated paper
+//! [--speed 25] [--gain 10] [--cabrera] [--start S] [--filter monitoring50]`: draws a recording on calibrated paper
 //! with the GPU renderer (lavapipe when there is no GPU) and writes a PNG whose `pHYs` chunk
 //! carries the DPI, so a printer honouring it reproduces 25 mm/s and 10 mm/mV.
 //!
@@ -66,6 +66,34 @@ pub struct Args {
     /// Also write the panel geometry as JSON to this file.
     #[arg(long)]
     geometry: Option<PathBuf>,
+    /// Display filter (its band is printed in the header).
+    #[arg(long, value_enum, default_value = "off")]
+    filter: FilterArg,
+}
+
+/// `--filter` presets (see `reading::display::DisplayFilter`).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FilterArg {
+    /// As recorded.
+    Off,
+    /// 0.05-150 Hz.
+    Diagnostic,
+    /// 0.5-40 Hz, notch 50 Hz.
+    Monitoring50,
+    /// 0.5-40 Hz, notch 60 Hz.
+    Monitoring60,
+}
+
+impl FilterArg {
+    fn preset(self) -> reading::display::DisplayFilter {
+        use reading::display::DisplayFilter as F;
+        match self {
+            FilterArg::Off => F::Off,
+            FilterArg::Diagnostic => F::Diagnostic,
+            FilterArg::Monitoring50 => F::Monitoring50,
+            FilterArg::Monitoring60 => F::Monitoring60,
+        }
+    }
 }
 
 fn bad(msg: String) -> anyhow::Error {
@@ -135,6 +163,8 @@ pub fn run(args: Args) -> Result<()> {
     }
     let mut layout = layout(&args)?;
     let rec = args.input.open()?;
+    let rec = reading::display::filtered(&rec, args.filter.preset())
+        .map_err(|e| bad(format!("{}: {e}", args.input.file.display())))?;
     // A single-lead file in a strip/overview: show its lead when the default II is absent.
     if let (Layout::Strip { lead, .. } | Layout::Overview { lead, .. }, None) =
         (&mut layout, &args.rhythm)
@@ -209,6 +239,10 @@ fn header(rec: &ecg::Recording, args: &Args) -> String {
     parts.push(format!("{:.1} s", rec.duration_s()));
     if args.start > 0.0 {
         parts.push(format!("from {:.1} s", args.start));
+    }
+    let filter = args.filter.preset();
+    if filter != reading::display::DisplayFilter::Off {
+        parts.push(format!("filter {}", filter.band()));
     }
     parts.join("   ")
 }
