@@ -334,8 +334,10 @@ fn review_chat_export_and_sign(s: &AppSession, home: &std::path::Path) {
     {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
-            text.contains("What is the heart rate?") && text.contains("433"),
-            "PDF text lacks the chat or corrected QT:\n{text}"
+            text.contains("What is the heart rate?")
+                && text.contains("433")
+                && text.contains("notch 50 Hz"),
+            "PDF text lacks the chat, the corrected QT or the display filter band:\n{text}"
         );
     }
 

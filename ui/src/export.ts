@@ -3,7 +3,7 @@
 // the store records each file written.
 import { save } from "@tauri-apps/plugin-dialog";
 import { errorMessage, exportReport, reportChatChoices } from "./ipc";
-import type { ExportedFile, ExportRequest } from "./ipc/types";
+import type { DisplayFilter, ExportedFile, ExportRequest } from "./ipc/types";
 
 /** `/dir/rec.hea` -> `/dir/rec-report.pdf` (the default beside the recording). */
 export function defaultReportPath(recordingPath: string, ext = "pdf"): string {
@@ -41,6 +41,7 @@ export async function openExportDialog(
   recordingId: number,
   recordingPath: string,
   startS: number,
+  filter: DisplayFilter,
   onDone: (files: ExportedFile[]) => void,
 ): Promise<void> {
   const dlg = document.createElement("dialog");
@@ -108,6 +109,7 @@ export async function openExportDialog(
       deidentify: deid.checked,
       chatAnswerIds: [...chosen].filter(([, b]) => b.checked).map(([id]) => id),
       startS,
+      filter,
     };
     go.disabled = true;
     result.className = "";

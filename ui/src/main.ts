@@ -256,7 +256,7 @@ async function saveCaliper(lead: string, startS: number, endS: number, intervalM
 function exportReport(): void {
   if (current === null) return;
   const c = current;
-  void openExportDialog(c.opened.recordingId, c.opened.summary.path, c.view.startS, (files) =>
+  void openExportDialog(c.opened.recordingId, c.opened.summary.path, c.view.startS, c.view.filter, (files) =>
     setStatus(`Report saved: ${files.map((f) => f.path).join(", ")}`),
   );
 }

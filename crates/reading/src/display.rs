@@ -14,7 +14,7 @@ pub const MAX_FILTERED_SAMPLES: usize = 16_000_000;
 
 /// A display filter preset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "lowercase")]
 pub enum DisplayFilter {
     /// The samples as recorded.
     #[default]
@@ -57,7 +57,53 @@ impl DisplayFilter {
     }
 }
 
-/// A copy of `recording` with every lead filtered by `filter` (zero-phase). A low-pass at or
+/// The band a filtered copy shows: the device's band narrowed by the display filter (the
+/// higher high-pass, the lower low-pass, the display notch or else the device's).
+pub fn combined_band(device: ecg::FilterBand, filter: DisplayFilter) -> ecg::FilterBand {
+    let Some(chain) = filter.chain() else {
+        return device;
+    };
+    let display = chain.filter_band();
+    let pick = |a: Option<f64>, b: Option<f64>, higher: bool| match (a, b) {
+        (Some(x), Some(y)) => Some(if higher { x.max(y) } else { x.min(y) }),
+        (x, y) => x.or(y),
+    };
+    ecg::FilterBand {
+        highpass_hz: pick(device.highpass_hz, display.highpass_hz, true),
+        lowpass_hz: pick(device.lowpass_hz, display.lowpass_hz, false),
+        notch_hz: display.notch_hz.or(device.notch_hz),
+    }
+}
+
+impl DisplayFilter {
+    /// The name as stored and typed (`off`, `diagnostic`, `monitoring50`, `monitoring60`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DisplayFilter::Off => "off",
+            DisplayFilter::Diagnostic => "diagnostic",
+            DisplayFilter::Monitoring50 => "monitoring50",
+            DisplayFilter::Monitoring60 => "monitoring60",
+        }
+    }
+}
+
+impl std::str::FromStr for DisplayFilter {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        DisplayFilter::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown display filter {s:?} (off, diagnostic, monitoring50, monitoring60)"
+                )
+            })
+    }
+}
+
+/// A copy of `recording` with every lead filtered by `filter` (zero-phase), its stated
+/// filter band narrowed accordingly ([`combined_band`]). A low-pass at or
 /// above 45 % of a lead's sampling rate is left out for that lead (it would pass everything).
 /// Refuses recordings above [`MAX_FILTERED_SAMPLES`].
 pub fn filtered(recording: &Recording, filter: DisplayFilter) -> Result<Recording> {
@@ -77,6 +123,7 @@ pub fn filtered(recording: &Recording, filter: DisplayFilter) -> Result<Recordin
     for lead in &mut out.leads {
         *lead = filtered_lead(lead, chain)?;
     }
+    out.acquisition.filter_band = combined_band(recording.acquisition.filter_band, filter);
     Ok(out)
 }
 
@@ -139,7 +186,29 @@ mod tests {
     }
 
     #[test]
+    fn the_stated_band_narrows_to_the_display_filter() {
+        let device = ecg::FilterBand {
+            highpass_hz: Some(0.05),
+            lowpass_hz: Some(100.0),
+            notch_hz: None,
+        };
+        let b = combined_band(device, DisplayFilter::Monitoring60);
+        assert_eq!(
+            (b.highpass_hz, b.lowpass_hz, b.notch_hz),
+            (Some(0.5), Some(40.0), Some(60.0))
+        );
+        assert_eq!(combined_band(device, DisplayFilter::Off), device);
+        let b = combined_band(ecg::FilterBand::default(), DisplayFilter::Diagnostic);
+        assert_eq!((b.highpass_hz, b.lowpass_hz), (Some(0.05), Some(150.0)));
+    }
+
+    #[test]
     fn bands_are_named() {
+        for f in DisplayFilter::ALL {
+            assert_eq!(f.name().parse::<DisplayFilter>(), Ok(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.name());
+        }
+        assert!("bogus".parse::<DisplayFilter>().is_err());
         assert_eq!(DisplayFilter::Off.band(), "as recorded");
         assert_eq!(DisplayFilter::Diagnostic.band(), "0.05-150 Hz");
         assert_eq!(DisplayFilter::Monitoring60.band(), "0.5-40 Hz, notch 60 Hz");

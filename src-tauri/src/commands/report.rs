@@ -29,6 +29,10 @@ pub struct ExportRequest {
     pub chat_answer_ids: Vec<i64>,
     /// Start of the tracing page's 10-s window, seconds.
     pub start_s: f64,
+    /// The display filter the reader is viewing with; the report draws with it and states
+    /// the band.
+    #[serde(default)]
+    pub filter: reading::display::DisplayFilter,
 }
 
 /// One file written.
@@ -101,8 +105,11 @@ pub async fn export_report(
             .map(PathBuf::from),
     };
     let written = tauri::async_runtime::spawn_blocking(move || {
-        let mut input =
-            report::ReportInput::from_recording(rec.recording.clone()).with_analysis(&analysis);
+        // A recording too long to filter is reported as recorded (its stated band unchanged).
+        let recording = reading::display::filtered(&rec.recording, request.filter)
+            .inspect_err(|e| tracing::warn!(%e, "report drawn unfiltered"))
+            .unwrap_or_else(|_| rec.recording.clone());
+        let mut input = report::ReportInput::from_recording(recording).with_analysis(&analysis);
         parts.apply_to(&mut input, Some(&request.chat_answer_ids));
         input.drop_machine_marks();
         input.options.paper = paper;

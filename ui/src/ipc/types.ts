@@ -188,6 +188,7 @@ export interface ExportRequest {
   deidentify: boolean;
   chatAnswerIds: number[];
   startS: number;
+  filter: DisplayFilter;
 }
 
 export interface ExportedFile {

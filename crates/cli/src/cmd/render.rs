@@ -66,34 +66,10 @@ pub struct Args {
     /// Also write the panel geometry as JSON to this file.
     #[arg(long)]
     geometry: Option<PathBuf>,
-    /// Display filter (its band is printed in the header).
-    #[arg(long, value_enum, default_value = "off")]
-    filter: FilterArg,
-}
-
-/// `--filter` presets (see `reading::display::DisplayFilter`).
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FilterArg {
-    /// As recorded.
-    Off,
-    /// 0.05-150 Hz.
-    Diagnostic,
-    /// 0.5-40 Hz, notch 50 Hz.
-    Monitoring50,
-    /// 0.5-40 Hz, notch 60 Hz.
-    Monitoring60,
-}
-
-impl FilterArg {
-    fn preset(self) -> reading::display::DisplayFilter {
-        use reading::display::DisplayFilter as F;
-        match self {
-            FilterArg::Off => F::Off,
-            FilterArg::Diagnostic => F::Diagnostic,
-            FilterArg::Monitoring50 => F::Monitoring50,
-            FilterArg::Monitoring60 => F::Monitoring60,
-        }
-    }
+    /// Display filter: off, diagnostic (0.05-150 Hz), monitoring50 or monitoring60 (0.5-40 Hz
+    /// with a 50/60 Hz notch); its band is printed in the header.
+    #[arg(long, default_value = "off")]
+    filter: reading::display::DisplayFilter,
 }
 
 fn bad(msg: String) -> anyhow::Error {
@@ -163,7 +139,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let mut layout = layout(&args)?;
     let rec = args.input.open()?;
-    let rec = reading::display::filtered(&rec, args.filter.preset())
+    let rec = reading::display::filtered(&rec, args.filter)
         .map_err(|e| bad(format!("{}: {e}", args.input.file.display())))?;
     // A single-lead file in a strip/overview: show its lead when the default II is absent.
     if let (Layout::Strip { lead, .. } | Layout::Overview { lead, .. }, None) =
@@ -240,7 +216,7 @@ fn header(rec: &ecg::Recording, args: &Args) -> String {
     if args.start > 0.0 {
         parts.push(format!("from {:.1} s", args.start));
     }
-    let filter = args.filter.preset();
+    let filter = args.filter;
     if filter != reading::display::DisplayFilter::Off {
         parts.push(format!("filter {}", filter.band()));
     }

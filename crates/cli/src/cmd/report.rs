@@ -1,5 +1,5 @@
 //! `heartlens report FILE --pdf OUT.pdf [--png OUT.png] [--csv OUT.csv] [--deidentify]
-//! [--paper a4|letter] [--no-chat] [--start S]`: the annotated report of a recording.
+//! [--paper a4|letter] [--no-chat] [--start S] [--filter monitoring50]`: the annotated report of a recording.
 //!
 //! Measurements and statements come from `signal::analyze` (the device's own, when analysis
 //! fails or `--device-measurements` is given). Annotations listed are the file's notes,
@@ -68,6 +68,10 @@ pub struct Args {
     /// recording's id in the store).
     #[arg(long)]
     session: Option<i64>,
+    /// Display filter the tracing is drawn with (off, diagnostic, monitoring50, monitoring60);
+    /// the report states the resulting band.
+    #[arg(long, default_value = "off")]
+    filter: reading::display::DisplayFilter,
     /// The store database for --session (default: the app's).
     #[arg(long)]
     db: Option<PathBuf>,
@@ -89,6 +93,10 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let file = &args.input.file;
+    if args.filter != reading::display::DisplayFilter::Off {
+        input.recording = reading::display::filtered(&input.recording, args.filter)
+            .map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
+    }
     let session = match args.session {
         Some(id) => {
             let (hash, _) = store::recordings::ContentHash::of_file(file)?;
