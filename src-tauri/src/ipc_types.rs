@@ -144,7 +144,7 @@ impl ViewSettings {
     /// shows the whole recording.
     pub fn visible_seconds(&self, width_px: u32) -> Option<f64> {
         let px_per_s = self.px_per_mm * self.speed_mm_s;
-        if self.layout == "overview" || !(px_per_s > 0.0) {
+        if self.layout == "overview" || !px_per_s.is_finite() || px_per_s <= 0.0 {
             return None;
         }
         Some(f64::from(width_px) / px_per_s)

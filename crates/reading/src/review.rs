@@ -209,21 +209,21 @@ pub fn apply_overrides(m: &mut Measurements, overrides: &[MeasurementOverride]) 
         (false, true) => m.hr = m.rr.filter(|r| r.0 > 0.0).map(|r| Bpm(60_000.0 / r.0)),
         _ => {}
     }
-    if set("qt") || set("hr") || set("rr") {
-        if let (Some(qt), Some(rr)) = (m.qt, m.rr) {
-            let derived = QtcSet::from_qt_rr(qt, rr);
-            for f in QtcFormula::ALL {
-                let by_hand = global
-                    .iter()
-                    .any(|o| short(&o.name) == "qtc" && formula(o.method.as_deref()) == f);
-                if !by_hand {
-                    let v = derived.get(f);
-                    match f {
-                        QtcFormula::Bazett => m.qtc.bazett = v,
-                        QtcFormula::Fridericia => m.qtc.fridericia = v,
-                        QtcFormula::Framingham => m.qtc.framingham = v,
-                        QtcFormula::Hodges => m.qtc.hodges = v,
-                    }
+    if (set("qt") || set("hr") || set("rr"))
+        && let (Some(qt), Some(rr)) = (m.qt, m.rr)
+    {
+        let derived = QtcSet::from_qt_rr(qt, rr);
+        for f in QtcFormula::ALL {
+            let by_hand = global
+                .iter()
+                .any(|o| short(&o.name) == "qtc" && formula(o.method.as_deref()) == f);
+            if !by_hand {
+                let v = derived.get(f);
+                match f {
+                    QtcFormula::Bazett => m.qtc.bazett = v,
+                    QtcFormula::Fridericia => m.qtc.fridericia = v,
+                    QtcFormula::Framingham => m.qtc.framingham = v,
+                    QtcFormula::Hodges => m.qtc.hodges = v,
                 }
             }
         }
