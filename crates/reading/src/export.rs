@@ -164,6 +164,59 @@ impl SessionParts {
     }
 }
 
+/// What the reader chose for a report (export dialog or command line).
+#[derive(Debug, Clone, Default)]
+pub struct ReportChoices {
+    /// Paper size.
+    pub paper: report::Paper,
+    /// Start of the tracing page's 10-s window, seconds.
+    pub start_s: f64,
+    /// Drop name, identifier and birth date.
+    pub deidentify: bool,
+    /// The display filter the tracing is drawn with (its band is stated).
+    pub filter: crate::display::DisplayFilter,
+    /// Chat answers to include: `None` every completed exchange, `Some(ids)` those (an empty
+    /// list leaves the chat out).
+    pub chat: Option<Vec<i64>>,
+    /// Keep beat labels and wave fiducials in the annotation list (thousands on a Holter).
+    pub all_annotations: bool,
+}
+
+/// The report input for a recording: `analysis` (when given) supplies measurements, statements
+/// and median beats, the session (when given) its annotations, reviews, overrides, signature
+/// and chosen chat, and `choices` the rest; layout and strips follow the recording. Returns
+/// warnings for what could not be honoured (a recording too long to filter is drawn as
+/// recorded, its stated band unchanged).
+pub fn report_input(
+    recording: &ecg::Recording,
+    analysis: Option<&signal::Analysis>,
+    session: Option<&SessionParts>,
+    choices: &ReportChoices,
+) -> (ReportInput, Vec<String>) {
+    let mut warnings = Vec::new();
+    let recording = crate::display::filtered(recording, choices.filter).unwrap_or_else(|e| {
+        warnings.push(e.to_string());
+        recording.clone()
+    });
+    let mut input = ReportInput::from_recording(recording);
+    if let Some(a) = analysis {
+        input = input.with_analysis(a);
+    }
+    if let Some(parts) = session {
+        parts.apply_to(&mut input, choices.chat.as_deref());
+    }
+    if !choices.all_annotations {
+        input.drop_machine_marks();
+    }
+    input.options.paper = choices.paper;
+    input.options.start_s = choices.start_s;
+    input.options.deidentify = choices.deidentify;
+    input.options.include_chat = choices.chat.as_ref().is_none_or(|ids| !ids.is_empty());
+    input.choose_layout();
+    input.choose_strips();
+    (input, warnings)
+}
+
 /// Which files to write.
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
@@ -258,4 +311,85 @@ pub async fn record(
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use ecg::{Lead, Recording, Signal, Unit};
+
+    use super::*;
+
+    fn session() -> SessionParts {
+        let turn = |id: i64, q: &str| ChatTurn {
+            answer_id: id,
+            exchange: ChatExchange {
+                question: q.into(),
+                answer: "a".into(),
+                model: "m".into(),
+                mode: "grounded".into(),
+                time: "t".into(),
+            },
+        };
+        SessionParts {
+            recording_id: 1,
+            content_sha256: ContentHash::of_bytes(b"x"),
+            last_path: "/x.hea".into(),
+            annotations: vec![ecg::Annotation::point(
+                1.0,
+                ecg::AnnotationKind::Note,
+                "note",
+            )],
+            statements: Vec::new(),
+            overrides: Vec::new(),
+            signature: None,
+            chat: vec![turn(7, "first"), turn(9, "second")],
+        }
+    }
+
+    fn recording() -> Recording {
+        Recording::new(vec![Lead::new(
+            "II",
+            500.0,
+            Unit::Millivolt,
+            Signal::from_physical(vec![0.0; 5000]),
+        )])
+    }
+
+    #[test]
+    fn chosen_chat_answers_and_session_annotations_reach_the_report() {
+        let s = session();
+        let choices = ReportChoices {
+            chat: Some(vec![9]),
+            filter: crate::display::DisplayFilter::Monitoring50,
+            ..ReportChoices::default()
+        };
+        let (input, warnings) = report_input(&recording(), None, Some(&s), &choices);
+        assert!(warnings.is_empty());
+        assert_eq!(input.chat.len(), 1);
+        assert_eq!(input.chat[0].question, "second");
+        assert!(input.options.include_chat);
+        assert_eq!(input.annotations.len(), 1);
+        assert_eq!(input.recording.acquisition.filter_band.notch_hz, Some(50.0));
+        let none = ReportChoices {
+            chat: Some(Vec::new()),
+            ..ReportChoices::default()
+        };
+        assert!(
+            !report_input(&recording(), None, Some(&s), &none)
+                .0
+                .options
+                .include_chat
+        );
+        let all = report_input(&recording(), None, Some(&s), &ReportChoices::default()).0;
+        assert_eq!(all.chat.len(), 2);
+    }
+
+    #[test]
+    fn a_file_of_other_content_is_refused_naming_both() {
+        let err = session()
+            .check_file(Path::new("/y.hea"), &ContentHash::of_bytes(b"y"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/y.hea") && err.contains("/x.hea"), "{err}");
+    }
 }

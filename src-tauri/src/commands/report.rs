@@ -104,20 +104,20 @@ pub async fn export_report(
             .filter(|p| !p.is_empty())
             .map(PathBuf::from),
     };
+    let choices = reading::export::ReportChoices {
+        paper,
+        start_s: request.start_s,
+        deidentify: request.deidentify,
+        filter: request.filter,
+        chat: Some(request.chat_answer_ids),
+        all_annotations: false,
+    };
     let written = tauri::async_runtime::spawn_blocking(move || {
-        // A recording too long to filter is reported as recorded (its stated band unchanged).
-        let recording = reading::display::filtered(&rec.recording, request.filter)
-            .inspect_err(|e| tracing::warn!(%e, "report drawn unfiltered"))
-            .unwrap_or_else(|_| rec.recording.clone());
-        let mut input = report::ReportInput::from_recording(recording).with_analysis(&analysis);
-        parts.apply_to(&mut input, Some(&request.chat_answer_ids));
-        input.drop_machine_marks();
-        input.options.paper = paper;
-        input.options.deidentify = request.deidentify;
-        input.options.include_chat = !request.chat_answer_ids.is_empty();
-        input.options.start_s = request.start_s;
-        input.choose_layout();
-        input.choose_strips();
+        let (input, warnings) =
+            reading::export::report_input(&rec.recording, Some(&analysis), Some(&parts), &choices);
+        for w in warnings {
+            tracing::warn!(%w, "report");
+        }
         let report = report::Report::new(&input)?;
         reading::export::write(&report, &targets)
     })

@@ -17,7 +17,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use report::{Paper, Report, ReportInput};
+use report::{Paper, Report};
 
 use super::open::InputArgs;
 use crate::exit::BadInput;
@@ -83,20 +83,18 @@ pub fn run(args: Args) -> Result<()> {
     if !(args.start.is_finite() && args.start >= 0.0) {
         return Err(BadInput(format!("--start {}: must be a time >= 0 s", args.start)).into());
     }
-    let mut input = ReportInput::from_recording(rec);
-    if !args.device_measurements {
-        match reading::analysis::compute(&input.recording) {
-            Ok(analysis) => input = input.with_analysis(&analysis),
-            Err(e) => eprintln!(
-                "heartlens: warning: analysis failed ({e}); reporting the device's measurements"
-            ),
-        }
-    }
+    let analysis = if args.device_measurements {
+        None
+    } else {
+        reading::analysis::compute(&rec)
+            .inspect_err(|e| {
+                eprintln!(
+                    "heartlens: warning: analysis failed ({e}); reporting the device's measurements"
+                )
+            })
+            .ok()
+    };
     let file = &args.input.file;
-    if args.filter != reading::display::DisplayFilter::Off {
-        input.recording = reading::display::filtered(&input.recording, args.filter)
-            .map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
-    }
     let session = match args.session {
         Some(id) => {
             let (hash, _) = store::recordings::ContentHash::of_file(file)?;
@@ -113,21 +111,22 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => None,
     };
-    if let Some(parts) = &session {
-        parts.apply_to(&mut input, None);
-    }
-    if !args.all_annotations {
-        input.drop_machine_marks();
-    }
-    input.options.start_s = args.start;
-    input.options.deidentify = args.deidentify;
-    input.options.include_chat = !args.no_chat;
-    input.options.paper = match args.paper {
-        PaperArg::A4 => Paper::A4,
-        PaperArg::Letter => Paper::Letter,
+    let choices = reading::export::ReportChoices {
+        paper: match args.paper {
+            PaperArg::A4 => Paper::A4,
+            PaperArg::Letter => Paper::Letter,
+        },
+        start_s: args.start,
+        deidentify: args.deidentify,
+        filter: args.filter,
+        chat: args.no_chat.then(Vec::new),
+        all_annotations: args.all_annotations,
     };
-    input.choose_layout();
-    input.choose_strips();
+    let (input, warnings) =
+        reading::export::report_input(&rec, analysis.as_ref(), session.as_ref(), &choices);
+    for w in warnings {
+        eprintln!("heartlens: warning: {}: {w}", file.display());
+    }
     let report = Report::new(&input).context("laying out the report")?;
     let targets = reading::export::Targets {
         pdf: Some(args.pdf.clone()),
