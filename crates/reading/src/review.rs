@@ -252,7 +252,7 @@ pub async fn seed_statements(
     statements: &[Statement],
     actor: &str,
 ) -> Result<()> {
-    if store.load_session(recording_id).await?.signature.is_some() {
+    if store.review_state(recording_id).await?.signature.is_some() {
         return Ok(());
     }
     let suggestions: Vec<_> = statements
@@ -268,7 +268,7 @@ pub async fn seed_statements(
 /// The review of a recording: `analysed` measurements with the stored overrides, and the
 /// stored statements and signature.
 pub async fn review(store: &Store, recording_id: i64, analysed: &Measurements) -> Result<Review> {
-    let snap = store.load_session(recording_id).await?;
+    let snap = store.review_state(recording_id).await?;
     let mut effective = analysed.clone();
     apply_overrides(&mut effective, &snap.overrides);
     let mut rows = Vec::new();

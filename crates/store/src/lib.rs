@@ -61,7 +61,7 @@ pub use database::{
     supported_schema_version, verify_file,
 };
 pub use error::{Error, Result};
-pub use store::{SESSION_ANNOTATIONS, SessionSnapshot, Store, WriteTx};
+pub use store::{ReviewState, SESSION_ANNOTATIONS, SessionSnapshot, Store, WriteTx};
 
 /// The migrations in the workspace's `migrations/`, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

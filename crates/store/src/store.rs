@@ -40,6 +40,17 @@ pub struct Store {
     options: StoreOptions,
 }
 
+/// The review of a recording: measurement overrides, statements and the signature.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewState {
+    /// Measurement overrides.
+    pub overrides: Vec<MeasurementOverride>,
+    /// Statements.
+    pub statements: Vec<StoredStatement>,
+    /// Signature, if signed.
+    pub signature: Option<Signature>,
+}
+
 /// Most annotations a [`SessionSnapshot`] carries, so opening a session stays fast however many
 /// the recording has.
 pub const SESSION_ANNOTATIONS: u32 = 1000;
@@ -229,6 +240,18 @@ impl Store {
         };
         tx.commit().await?;
         Ok(snapshot)
+    }
+
+    /// The review of a recording (overrides, statements, signature) from one snapshot.
+    pub async fn review_state(&self, recording_id: i64) -> Result<ReviewState> {
+        let mut tx = self.pool.begin().await?;
+        let state = ReviewState {
+            overrides: review::overrides(&mut tx, recording_id).await?,
+            statements: review::statements(&mut tx, recording_id).await?,
+            signature: review::signature(&mut tx, recording_id).await?,
+        };
+        tx.commit().await?;
+        Ok(state)
     }
 
     // ---- annotations ----

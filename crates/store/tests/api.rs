@@ -920,3 +920,24 @@ async fn a_session_carries_the_first_page_of_annotations_and_the_total() {
     );
     assert_eq!(t.store.annotation_count(rec.id).await.unwrap(), n as u64);
 }
+
+#[tokio::test]
+async fn review_state_matches_the_session_snapshot() {
+    let t = temp_store().await;
+    let rec = recording(&t.store, "review-state").await;
+    t.store
+        .suggest_statements(
+            rec.id,
+            &[("sinus".into(), "Sinus rhythm".into(), None)],
+            "analysis",
+        )
+        .await
+        .unwrap();
+    t.store.sign(rec.id, "Dr. A", "Reviewed").await.unwrap();
+    let state = t.store.review_state(rec.id).await.unwrap();
+    let snap = t.store.load_session(rec.id).await.unwrap();
+    assert_eq!(state.statements, snap.statements);
+    assert_eq!(state.overrides, snap.overrides);
+    assert_eq!(state.signature, snap.signature);
+    assert_eq!(state.signature.unwrap().signer, "Dr. A");
+}
