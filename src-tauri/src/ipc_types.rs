@@ -190,6 +190,7 @@ impl ViewSettings {
         };
         scene.start_s = self.start_s.max(0.0);
         scene.px_per_mm = self.px_per_mm;
+        scene.center_traces = true;
         scene.annotations.extend(user_annotations);
         scene.validate()?;
         Ok(scene)

@@ -29,6 +29,25 @@ pub(crate) enum Trace {
     Columns(Vec<[f32; 2]>),
 }
 
+/// The median value of a trace in mV (column midpoints for [`Trace::Columns`]), ignoring
+/// gaps; `None` for an empty or all-gap trace.
+pub(crate) fn median_mv(trace: &Trace) -> Option<f32> {
+    let mut v: Vec<f32> = match trace {
+        Trace::Polyline(p) => p.iter().map(|q| q[1]).filter(|x| x.is_finite()).collect(),
+        Trace::Columns(c) => c
+            .iter()
+            .map(|[lo, hi]| (lo + hi) / 2.0)
+            .filter(|x| x.is_finite())
+            .collect(),
+    };
+    if v.is_empty() {
+        return None;
+    }
+    let mid = v.len() / 2;
+    let (_, m, _) = v.select_nth_unstable_by(mid, f32::total_cmp);
+    Some(*m)
+}
+
 /// Why a trace could not be computed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TraceError {
@@ -114,6 +133,20 @@ pub(crate) fn trace(
         }
     }
     Ok(Trace::Columns(cols))
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::*;
+
+    #[test]
+    fn median_ignores_gaps_and_uses_column_midpoints() {
+        let p = Trace::Polyline(vec![[0.0, 5.0], [1.0, f32::NAN], [2.0, 5.2], [3.0, 9.0]]);
+        assert_eq!(median_mv(&p), Some(5.2));
+        let c = Trace::Columns(vec![[1.0, 3.0], [f32::NAN, f32::NAN], [2.0, 2.0]]);
+        assert_eq!(median_mv(&c), Some(2.0));
+        assert_eq!(median_mv(&Trace::Columns(vec![[f32::NAN, f32::NAN]])), None);
+    }
 }
 
 #[cfg(test)]

@@ -208,12 +208,20 @@ impl Renderer {
             return Err(Error::Viewport { width, height, max });
         }
         // (3)
-        let plan = layout::plan(scene, width, height)?;
+        let mut plan = layout::plan(scene, width, height)?;
         let traces = plan
             .cells
             .iter()
             .map(|cell| self.trace(cell))
             .collect::<Result<Vec<_>>>()?;
+        if scene.center_traces {
+            for (cell, trace) in plan.cells.iter_mut().zip(&traces) {
+                if let Some(mv) = trace.as_ref().and_then(envelope::median_mv) {
+                    let g = &mut cell.geometry;
+                    g.baseline_y_px += f64::from(mv) * 1000.0 / g.microvolts_per_px;
+                }
+            }
+        }
         let drawing = strokes::build(scene, &plan, &traces);
         let texts: Vec<_> = plan.texts.iter().chain(&drawing.texts).collect();
 

@@ -351,6 +351,10 @@ pub struct Scene<'a> {
     pub lead_labels: bool,
     /// Small analysis plots (egui_plot).
     pub insets: Vec<Inset>,
+    /// Draw each cell's trace about the median of its own samples, as carts print (an
+    /// electrode's DC offset is not part of the ECG and would push the trace out of its row).
+    /// The panel geometry's baseline moves with it, so pointer readouts stay true voltages.
+    pub center_traces: bool,
 }
 
 impl<'a> Scene<'a> {
@@ -373,6 +377,7 @@ impl<'a> Scene<'a> {
             header: None,
             lead_labels: true,
             insets: Vec::new(),
+            center_traces: false,
         }
     }
 

@@ -487,6 +487,36 @@ fn panel_geometry_serialises_with_the_documented_keys() {
     assert_eq!(frame.rgba.len(), 1200 * 700 * 4);
 }
 
+#[test]
+fn centred_traces_sit_on_their_row_and_readouts_stay_true() {
+    // Lead I carries a 4-mV electrode offset; the others are flat at 0.
+    let mut values = [0.0f32; 12];
+    values[0] = 4.0;
+    let rec = flat_twelve(values, 10.0);
+    let mut scene = Scene::new(&rec);
+    scene.layout = Layout::TwelveByOne;
+    let Some(raw) = render(&scene, 1200, 1400) else {
+        return;
+    };
+    scene.center_traces = true;
+    let centred = render(&scene, 1200, 1400).expect("renderer present");
+    let (g_raw, g_c) = (&raw.panels[0], &centred.panels[0]);
+    let shift = g_c.baseline_y_px - g_raw.baseline_y_px;
+    assert!(
+        (shift - 4000.0 / g_raw.microvolts_per_px).abs() < 1e-6,
+        "baseline moves by 4 mV: {shift} px"
+    );
+    // The flat 4-mV line now lies on the row's original baseline, and the geometry still
+    // maps it to 4 mV.
+    let y_line = g_raw.baseline_y_px;
+    let uv = (g_c.baseline_y_px - y_line) * g_c.microvolts_per_px;
+    assert!((uv - 4000.0).abs() < 1e-6, "{uv}");
+    assert_eq!(
+        raw.panels[1].baseline_y_px, centred.panels[1].baseline_y_px,
+        "a lead without offset does not move"
+    );
+}
+
 // ---- golden images ----
 
 fn golden_path(name: &str) -> PathBuf {

@@ -83,6 +83,17 @@ pub(crate) fn pulse(x: f32, baseline: f32) -> Item {
 /// Open polylines in page millimetres.
 pub(crate) type Polylines = Vec<Vec<(f32, f32)>>;
 
+/// The median of the finite values, `None` when there are none.
+fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    let mid = v.len() / 2;
+    let (_, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
+    Some(*m)
+}
+
 /// The polyline of `lead` from `start_s` for `duration_s` (at most [`MAX_ROW_S`]), with time
 /// zero at `x0` and 0 mV at `baseline`. `Ok(None)` when the lead is not a voltage or has no
 /// usable rate; gaps (NaN samples) split the line.
@@ -111,9 +122,12 @@ pub(crate) fn trace(
         })?,
         None => return Ok(None),
     };
+    // Drawn about the window's own median, as carts print: an electrode's DC offset is not part
+    // of the ECG and would push the trace out of its row.
+    let offset_uv = median(&samples).unwrap_or(0.0);
     let point = |i: usize, uv: f64| -> (f32, f32) {
         let x = x0 as f64 + i as f64 / fs * MM_PER_S;
-        let y = baseline as f64 - uv / 1000.0 * MM_PER_MV;
+        let y = baseline as f64 - (uv - offset_uv) / 1000.0 * MM_PER_MV;
         (x as f32, y as f32)
     };
     let mut subpaths: Vec<Vec<(f32, f32)>> = Vec::new();
@@ -246,6 +260,24 @@ pub(crate) fn annotation_marks(
 mod tests {
     use super::*;
     use ecg::{Signal, Unit};
+
+    #[test]
+    fn an_electrode_offset_does_not_move_the_trace_off_its_row() {
+        let mut samples = vec![4.0f32; 500];
+        samples[250] = 5.0;
+        let lead = Lead::new("V3", 500.0, Unit::Millivolt, Signal::from_physical(samples));
+        let p = &trace(&lead, 0.0, 1.0, 0.0, 100.0).unwrap().unwrap()[0];
+        assert!(
+            (p[0].1 - 100.0).abs() < 1e-4,
+            "flat part on the baseline: {}",
+            p[0].1
+        );
+        let peak = p.iter().map(|q| q.1).fold(f32::INFINITY, f32::min);
+        assert!(
+            (peak - 90.0).abs() < 1e-3,
+            "the 1-mV deflection stays 10 mm: {peak}"
+        );
+    }
 
     #[test]
     fn one_millivolt_is_ten_millimetres_and_one_second_is_25() {

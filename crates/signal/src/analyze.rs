@@ -2,7 +2,8 @@
 //!
 //! Steps, in order (each one a module):
 //! 1. Leads: every voltage lead at the first voltage lead's rate (III, aVR, aVL, aVF derived
-//!    when only I and II are stored), read whole in mV, gaps interpolated.
+//!    when only I and II are stored), read whole in mV, gaps interpolated; a trailing
+//!    calibration pulse (the same value in every stored lead, as Philips appends) is dropped.
 //! 2. Pacing spikes ([`crate::detect::pacing_spikes`]) are located on the raw leads and
 //!    bridged in the analysis copies.
 //! 3. Two filtered copies: the *analysis* band 0.5-40 Hz (plus a mains notch) for detection
@@ -135,7 +136,8 @@ pub struct Analysis {
     pub beats: Vec<Beat>,
     /// Per-lead waves.
     pub waves: Vec<LeadWaves>,
-    /// Global (all-lead) waves per beat: earliest onset, latest offset.
+    /// Global (all-lead) waves per beat: earliest onset, latest offset (robustly: the second
+    /// earliest / latest lead; the lower quartile for P onsets, which scatter most).
     pub global_waves: Vec<Wave>,
     /// Global measurements (on the median beat).
     pub measurements: Measurements,
@@ -158,7 +160,8 @@ pub struct Analysis {
     /// Whether atrial flutter was found (P waves then not reported either).
     pub atrial_flutter: bool,
     /// Seconds analysed from the start (shorter than the recording when it exceeded
-    /// [`AnalysisOptions::max_total_samples`]).
+    /// [`AnalysisOptions::max_total_samples`] or ended with a calibration pulse, which is
+    /// not analysed).
     pub analysed_s: f64,
 }
 
@@ -211,6 +214,7 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
     let n = n.min(max_total / chosen.len().max(1)).max(needed);
     let mut labels = Vec::new();
     let mut raw = Vec::new();
+    let mut stored = Vec::new();
     for l in chosen {
         let f = l.unit.to_uv_factor().unwrap_or(1000.0) / 1000.0;
         let v = l.signal.read_range(0, n).map_err(|source| Error::Sample {
@@ -220,9 +224,66 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
         let x: Vec<f64> = v.into_iter().map(|s| f64::from(s) * f).collect();
         labels.push(l.label.clone());
         raw.push(interpolate_nan(&x));
+        stored.push(!l.derived);
+    }
+    // A trailing calibration pulse (Philips appends 0.5 s of 0 then 1 mV to every lead) is
+    // not ECG: it would be detected as beats and break the limb-lead relations.
+    let end = calibration_tail_start(&raw, &stored, fs);
+    if end < n && end >= needed {
+        raw.iter_mut().for_each(|x| x.truncate(end));
     }
     Ok(Leads { labels, raw, fs })
 }
+
+/// Where a calibration pulse or blank at the end of the recording starts: the first run, in
+/// the last second, of at least 100 ms in which every stored (not derived) lead holds the
+/// same value within [`CAL_TOLERANCE_MV`] (Philips appends 0 then 1 mV to every lead; a
+/// converted copy carries ±1 LSB of rounding and a few stray samples after it), when at least
+/// 90 % of the samples from there to the end are like that. The length when there is none.
+/// Needs three stored leads that differ from each other over most of the second before the
+/// run: real leads are never sample-for-sample identical, while a synthetic recording with
+/// identical leads is left alone, and a flat stretch followed by a beat is not cut.
+fn calibration_tail_start(raw: &[Vec<f64>], stored: &[bool], fs: f64) -> usize {
+    let n = raw.iter().map(Vec::len).min().unwrap_or(0);
+    let leads: Vec<&Vec<f64>> = raw
+        .iter()
+        .zip(stored)
+        .filter_map(|(x, &s)| s.then_some(x))
+        .collect();
+    if leads.len() < 3 {
+        return n;
+    }
+    let same = |k: usize| {
+        let v = leads[0][k];
+        leads.iter().all(|x| (x[k] - v).abs() <= CAL_TOLERANCE_MV)
+    };
+    let second = fs.ceil() as usize;
+    let min_run = (0.1 * fs).ceil() as usize;
+    let mut run_start = None;
+    for k in n.saturating_sub(second)..n {
+        if !same(k) {
+            run_start = None;
+            continue;
+        }
+        let st = *run_start.get_or_insert(k);
+        if k + 1 - st >= min_run {
+            // Not ECG after it (at least 90 % of the rest is common-valued) but ECG before
+            // it (the leads differ over most of the second before).
+            let rest_same = (st..n).filter(|&j| same(j)).count();
+            let before = st.saturating_sub(second)..st;
+            let differing = before.clone().filter(|&j| !same(j)).count();
+            return if rest_same * 10 >= (n - st) * 9 && differing * 2 > before.len() {
+                st
+            } else {
+                n
+            };
+        }
+    }
+    n
+}
+
+/// Leads closer than this (mV, two LSB of 5 µV) count as holding the same value.
+const CAL_TOLERANCE_MV: f64 = 0.01;
 
 fn to_wave(kind: WaveKind, beat: usize, p: Option<Points>) -> Option<Wave> {
     p.map(|p| Wave {
@@ -511,6 +572,20 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         .iter()
         .map(|(_, _, mc)| LeadView::new(mc, fs))
         .collect();
+    // The previous beat's T ends one median RR before the median T offset; at fast rates it
+    // lies inside the 300 ms P search window (muse-sinus at 90 bpm: a "P onset" on the previous
+    // T's downslope, PR 310 ms). The per-beat delineation knows it from the previous beat; the
+    // median beat takes it from a first pass (median over the leads).
+    let mut t_offs: Vec<f64> = med_views
+        .iter()
+        .filter_map(|v| delineate(v, &med_ctx).t.and_then(|t| t.off))
+        .map(|o| o as f64)
+        .collect();
+    t_offs.retain(|&o| o >= rr_med_samples as f64);
+    let med_ctx = BeatContext {
+        prev_t_off: (!t_offs.is_empty()).then(|| median(&t_offs).round() as usize - rr_med_samples),
+        ..med_ctx
+    };
     let mut med_lead_beats: Vec<Vec<BeatWaves>> = med_views
         .iter()
         .map(|v| vec![delineate(v, &med_ctx)])
@@ -520,6 +595,8 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     if med_ctx.want_p {
         harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
     }
+    // Per-lead boundaries within the lead spread of the median across leads, as in the beats.
+    reconcile(&mut med_lead_beats, fs);
     let med_per_lead: Vec<BeatWaves> = med_lead_beats.into_iter().map(|l| l[0]).collect();
     let med_global = global_boundaries(&med_per_lead);
 
@@ -958,6 +1035,56 @@ mod tests {
                 .iter()
                 .any(|s| s.text.starts_with("Low QRS voltage"))
         );
+    }
+
+    #[test]
+    fn a_trailing_calibration_pulse_is_not_analysed() {
+        let fs = 500.0;
+        let mut leads = Vec::new();
+        for (k, name) in ["I", "II", "V1"].iter().enumerate() {
+            // 75 bpm: P, QRS and T as Gaussians, a different size in each lead.
+            let mut v: Vec<f32> = (0..5000)
+                .map(|i| {
+                    let t = (i as f64 / fs) % 0.8;
+                    let g = |c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
+                    let s = g(0.2, 0.02, 0.15) + g(0.36, 0.01, 1.2) + g(0.62, 0.04, 0.3);
+                    // Raw leads differ by their electrode offsets too.
+                    (s * (1.0 + 0.3 * k as f64) + 0.05 * k as f64) as f32
+                })
+                .collect();
+            v.extend(std::iter::repeat_n(0.0, 200));
+            v.extend(std::iter::repeat_n(1.0, 300));
+            leads.push(Lead::new(
+                name,
+                fs,
+                Unit::Millivolt,
+                Signal::from_physical(v),
+            ));
+        }
+        let a = analyze(&Recording::new(leads), &AnalysisOptions::default()).unwrap();
+        assert_eq!(a.n_samples, 5000);
+        assert!((12..=13).contains(&a.beats.len()), "{:?}", a.beats);
+        assert!(a.beats.iter().all(|b| b.class != crate::BeatClass::Paced));
+        assert!((a.measurements.hr.unwrap().0 - 75.0).abs() < 2.0);
+        // Scaled copies of one synthetic beat share their flat stretches (TP) but end on ECG:
+        // nothing is cut.
+        let leads: Vec<Lead> = ["I", "II", "V1"]
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let v: Vec<f32> = (0..5000)
+                    .map(|i| {
+                        let t = (i as f64 / fs) % 0.8;
+                        let g = |c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
+                        let s = g(0.2, 0.02, 0.15) + g(0.36, 0.01, 1.2) + g(0.62, 0.04, 0.3);
+                        (s * (1.0 + 0.3 * k as f64)) as f32
+                    })
+                    .collect();
+                Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(v))
+            })
+            .collect();
+        let a = analyze(&Recording::new(leads), &AnalysisOptions::default()).unwrap();
+        assert_eq!(a.n_samples, 5000);
     }
 
     #[test]

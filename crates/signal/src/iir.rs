@@ -216,9 +216,9 @@ fn cplxreal(z: &[C64]) -> Result<Vec<C64>, Error> {
             "array contains complex value with no matching conjugate",
         ));
     }
-    // Runs of (approximately) equal real part are sorted by imaginary part.
-    sort_runs(&mut zp, tol);
-    sort_runs(&mut zn, tol);
+    // Runs of (approximately) equal real part in `zp` are sorted by |imaginary part|, the
+    // same runs in `zn` likewise (SciPy finds the runs on `zp` only).
+    sort_runs(&mut zp, &mut zn, tol);
     for (a, b) in zp.iter().zip(&zn) {
         if a.sub(b.conj()).abs() > tol * b.abs() {
             return Err(Error::invalid(
@@ -239,17 +239,21 @@ fn cplxreal(z: &[C64]) -> Result<Vec<C64>, Error> {
     Ok(out)
 }
 
-fn sort_runs(v: &mut [C64], tol: f64) {
-    if v.len() < 2 {
+fn sort_runs(zp: &mut [C64], zn: &mut [C64], tol: f64) {
+    if zp.len() < 2 {
         return;
     }
     let mut start = 0;
-    while start < v.len() {
+    while start < zp.len() {
         let mut end = start + 1;
-        while end < v.len() && v[end].re - v[end - 1].re <= tol * v[end - 1].abs() {
+        while end < zp.len() && zp[end].re - zp[end - 1].re <= tol * zp[end - 1].abs() {
             end += 1;
         }
-        v[start..end].sort_by(|a, b| a.im.total_cmp(&b.im));
+        let by_abs_im = |a: &C64, b: &C64| a.im.abs().total_cmp(&b.im.abs());
+        zp[start..end].sort_by(by_abs_im);
+        if let Some(chunk) = zn.get_mut(start..end) {
+            chunk.sort_by(by_abs_im);
+        }
         start = end;
     }
 }
@@ -661,6 +665,32 @@ mod tests {
             assert!(dc(&hp).abs() < 1e-9);
             assert_eq!(lp.len(), order.div_ceil(2));
         }
+    }
+
+    #[test]
+    fn cutoff_at_a_quarter_of_the_rate_pairs_its_imaginary_poles() {
+        // Wn = 0.5 puts every digital pole on the imaginary axis (real parts ~1e-17 of either
+        // sign): the 150 Hz low-pass at 600 Hz (Welch Allyn) once failed to design.
+        // scipy.signal.butter(4, 150, fs=600, output='sos'):
+        let want = [
+            [
+                0.09398085143379,
+                0.18796170286758,
+                0.09398085143379,
+                1.0,
+                0.0,
+                0.03956612989658,
+            ],
+            [1.0, 2.0, 1.0, 1.0, 0.0, 0.44646269217169],
+        ];
+        let sos = butter_sos(4, 150.0, 600.0, FilterKind::Lowpass).unwrap();
+        assert_eq!(sos.len(), 2);
+        for (got, want) in sos.sections.iter().zip(want) {
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() < 1e-10, "{got:?} vs {want:?}");
+            }
+        }
+        assert!(butter_sos(6, 125.0, 500.0, FilterKind::Lowpass).is_ok());
     }
 
     #[test]

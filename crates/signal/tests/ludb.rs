@@ -90,7 +90,9 @@ fn ludb_delineation_meets_the_measured_accuracy() {
         Bounds {
             se: 0.975,
             ppv: 0.95,
-            onset: None,
+            // T onset: -1.7 ± 28.8 ms since the upstroke search is bounded to 80 ms before
+            // the peak (-7.7 ± 33.5 before).
+            onset: Some((4.0, 30.0)),
             offset: Some((5.0, 29.0)),
         },
     );

@@ -159,6 +159,7 @@ pub fn run(args: Args) -> Result<()> {
         LeadOrder::Standard
     };
     scene.start_s = args.start;
+    scene.center_traces = true;
     scene.grid.minor = !args.no_minor_grid;
     if args.no_annotations {
         scene.annotations.clear();
