@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "undo",
     "redo",
     "review",
+    "cancel_analysis",
     "set_qtc_formula",
     "set_measurement",
     "clear_measurement",

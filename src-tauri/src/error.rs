@@ -20,6 +20,8 @@ pub enum ErrorCode {
     Render,
     /// The recording is signed and locked.
     Locked,
+    /// The user cancelled the work.
+    Cancelled,
     /// Anything else.
     Internal,
 }
@@ -83,6 +85,9 @@ impl From<reading::Error> for CommandError {
                 Self::new(ErrorCode::BadRequest, e.to_string())
             }
             reading::Error::Write { .. } => Self::new(ErrorCode::NotFound, e.to_string()),
+            reading::Error::Analysis(signal::Error::Cancelled) => {
+                Self::new(ErrorCode::Cancelled, e.to_string())
+            }
             _ => Self::new(ErrorCode::Internal, e.to_string()),
         }
     }

@@ -42,6 +42,7 @@ pub fn run() {
             commands::annotate::redo,
             // review
             commands::review::review,
+            commands::review::cancel_analysis,
             commands::review::set_qtc_formula,
             commands::review::set_measurement,
             commands::review::clear_measurement,

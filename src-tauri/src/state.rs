@@ -72,6 +72,8 @@ pub struct AppState {
     pub models: Mutex<HashMap<String, Arc<LoadedModel>>>,
     /// Cancel switches of running jobs.
     pub jobs: Mutex<HashMap<u64, Arc<AtomicBool>>>,
+    /// Cancel switches of running analyses, by recording id.
+    pub analyses: Mutex<HashMap<i64, Arc<AtomicBool>>>,
     next_job: AtomicU64,
 }
 
@@ -94,6 +96,7 @@ impl AppState {
             last_geometry: Mutex::new(Vec::new()),
             models: Mutex::new(HashMap::new()),
             jobs: Mutex::new(HashMap::new()),
+            analyses: Mutex::new(HashMap::new()),
             next_job: AtomicU64::new(1),
         }
     }
@@ -127,11 +130,14 @@ impl AppState {
                     return Ok(Arc::new(a));
                 }
                 let r = Arc::clone(&rec);
-                let a = tauri::async_runtime::spawn_blocking(move || {
-                    reading::analysis::compute(&r.recording)
+                let cancel = Arc::new(AtomicBool::new(false));
+                lock(&self.analyses).insert(id, cancel.clone());
+                let result = tauri::async_runtime::spawn_blocking(move || {
+                    reading::analysis::compute_cancellable(&r.recording, &cancel)
                 })
-                .await
-                .map_err(CommandError::task)??;
+                .await;
+                lock(&self.analyses).remove(&id);
+                let a = result.map_err(CommandError::task)??;
                 reading::analysis::save(store, id, &a).await?;
                 let mut statements = rec.recording.device_statements.clone();
                 statements.extend(a.statements.iter().cloned());

@@ -4,6 +4,7 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import {
   addAnnotation,
+  cancelAnalysis,
   clearMeasurement,
   defaultSigner,
   deleteAnnotation,
@@ -160,7 +161,17 @@ let signerName: string | null = null;
 async function renderReview(): Promise<void> {
   if (current === null) return;
   const id = current.opened.recordingId;
-  if (reviewSlot.childElementCount === 0) reviewSlot.textContent = "Analysing the tracing…";
+  if (reviewSlot.querySelector("#review") === null) {
+    const busy = document.createElement("p");
+    busy.id = "analysing";
+    busy.textContent = "Analysing the tracing… ";
+    const stop = document.createElement("button");
+    stop.id = "cancel-analysis";
+    stop.textContent = "Cancel";
+    stop.addEventListener("click", () => void cancelAnalysis(id));
+    busy.append(stop);
+    reviewSlot.replaceChildren(busy);
+  }
   try {
     signerName ??= await defaultSigner();
     const r = await review(id);
@@ -186,7 +197,17 @@ async function renderReview(): Promise<void> {
       }),
     );
   } catch (e) {
-    reviewSlot.textContent = `Measurements unavailable: ${errorMessage(e)}`;
+    const p = document.createElement("p");
+    p.id = "analysis-error";
+    p.textContent = `Measurements unavailable: ${errorMessage(e)} `;
+    const again = document.createElement("button");
+    again.textContent = "Analyse again";
+    again.addEventListener("click", () => {
+      reviewSlot.replaceChildren();
+      void renderReview();
+    });
+    p.append(again);
+    reviewSlot.replaceChildren(p);
   }
 }
 

@@ -34,3 +34,15 @@ pub async fn save(store: &Store, recording_id: i64, analysis: &Analysis) -> Resu
 pub fn compute(recording: &ecg::Recording) -> Result<Analysis> {
     Ok(signal::analyze(recording, &AnalysisOptions::default())?)
 }
+
+/// [`compute`] that stops with `signal::Error::Cancelled` soon after `cancel` is set.
+pub fn compute_cancellable(
+    recording: &ecg::Recording,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Analysis> {
+    Ok(signal::analyze_cancellable(
+        recording,
+        &AnalysisOptions::default(),
+        cancel,
+    )?)
+}

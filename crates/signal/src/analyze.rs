@@ -21,6 +21,8 @@
 //!    per-lead amplitudes on them ([`crate::measure`]).
 //! 8. Statements with their criteria ([`crate::statements`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
 use serde::{Deserialize, Serialize};
 
@@ -323,13 +325,32 @@ fn waves_of(beat: usize, b: &BeatWaves) -> Vec<Wave> {
 /// assert!((a.measurements.hr.unwrap().0 - 75.0).abs() < 2.0);
 /// ```
 pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Error> {
+    analyze_cancellable(rec, opts, &AtomicBool::new(false))
+}
+
+/// [`analyze`] that stops with [`Error::Cancelled`] soon after `cancel` is set (it is checked
+/// between stages and between leads), so a long recording's analysis can be abandoned.
+pub fn analyze_cancellable(
+    rec: &Recording,
+    opts: &AnalysisOptions,
+    cancel: &AtomicBool,
+) -> Result<Analysis, Error> {
+    let check = || {
+        if cancel.load(Ordering::Relaxed) {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     // (1) Leads.
     let Leads { labels, raw, fs } = load_leads(rec, opts.max_total_samples)?;
     let n = raw[0].len();
 
+    check()?;
     // (2) Pacing spikes on the raw leads (any lead).
     let spikes = pacing_spikes(&raw, fs);
 
+    check()?;
     // (3) Filtered copies.
     let hp = Highpass::MONITORING;
     let lp = Lowpass::HZ40;
@@ -342,6 +363,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     let mut clean = Vec::with_capacity(raw.len());
     let mut display = Vec::with_capacity(raw.len());
     for x in &raw {
+        check()?;
         let mut c = x.clone();
         clip_spikes(&mut c, &spikes, fs);
         c = hp.apply(&c, fs).or_else(|e| short_ok(e, &c))?;
@@ -362,6 +384,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     });
     let limb_inconsistent = limb.filter(|c| c.residual > EINTHOVEN_MAX_RESIDUAL);
 
+    check()?;
     // (4) Beats.
     let energy = qrs_energy(&clean, fs)?;
     let fids = detect(&energy, fs);
@@ -372,6 +395,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         median(&rr_samples)
     };
 
+    check()?;
     // (5) Per-lead delineation, beats in order so each P window starts after the last T.
     let views: Vec<LeadView<'_>> = clean.iter().map(|x| LeadView::new(x, fs)).collect();
     let delineate_all = |want_p: bool| -> Vec<Vec<BeatWaves>> {
@@ -429,6 +453,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
     // output from the reconciled ones.
     reconcile(&mut per_lead, fs);
 
+    check()?;
     // (6) Rhythm features and classes.
     let feats: Vec<BeatFeatures> = fids
         .iter()
@@ -525,6 +550,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         })
         .collect();
 
+    check()?;
     // (7) Median beats over the dominant class.
     let dominant_fids: Vec<usize> = fids
         .iter()
@@ -708,6 +734,7 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
         .collect();
 
+    check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
     let statements = derive(&Findings {
@@ -1097,5 +1124,31 @@ mod tests {
         let a = analyze(&Recording::new(vec![l]), &opts).unwrap();
         assert_eq!(a.n_samples, 20_000);
         assert!((a.analysed_s - 40.0).abs() < 1e-9);
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use super::*;
+    use ecg::{Lead, Signal, Unit};
+
+    #[test]
+    fn a_set_cancel_flag_stops_the_analysis() {
+        let x: Vec<f32> = (0..5000)
+            .map(|i| if i % 500 < 10 { 1.0 } else { 0.0 })
+            .collect();
+        let rec = Recording::new(vec![Lead::new(
+            "II",
+            500.0,
+            Unit::Millivolt,
+            Signal::from_physical(x),
+        )]);
+        let cancel = AtomicBool::new(true);
+        assert!(matches!(
+            analyze_cancellable(&rec, &AnalysisOptions::default(), &cancel),
+            Err(Error::Cancelled)
+        ));
+        cancel.store(false, Ordering::Relaxed);
+        assert!(analyze_cancellable(&rec, &AnalysisOptions::default(), &cancel).is_ok());
     }
 }

@@ -37,6 +37,9 @@ pub enum Error {
         /// The source's error.
         source: ecg::SampleError,
     },
+    /// The caller cancelled the analysis.
+    #[error("analysis cancelled")]
+    Cancelled,
 }
 
 impl Error {

@@ -29,7 +29,7 @@ mod resample;
 mod rhythm;
 mod statements;
 
-pub use analyze::{Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze};
+pub use analyze::{Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze, analyze_cancellable};
 pub use classify::BeatClass;
 pub use detect::pacing_spikes;
 pub use error::Error;

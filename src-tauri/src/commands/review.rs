@@ -74,6 +74,19 @@ pub async fn review(
     })
 }
 
+/// Stops the running analysis of a recording (the review then reports it cancelled and can be
+/// asked again). `false` when none is running.
+#[tauri::command]
+pub fn cancel_analysis(recording_id: i64, state: State<'_, AppState>) -> bool {
+    match crate::state::lock(&state.analyses).get(&recording_id) {
+        Some(flag) => {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
+}
+
 /// Chooses the QTc formula the table leads with (kept across recordings).
 #[tauri::command]
 pub async fn set_qtc_formula(

@@ -117,6 +117,11 @@ export function review(recordingId: number): Promise<ReviewView> {
   return invoke<ReviewView>("review", { recordingId });
 }
 
+/** Stops the running analysis of a recording; `false` when none is running. */
+export function cancelAnalysis(recordingId: number): Promise<boolean> {
+  return invoke<boolean>("cancel_analysis", { recordingId });
+}
+
 export function setQtcFormula(formula: string): Promise<void> {
   return invoke<void>("set_qtc_formula", { formula });
 }
