@@ -3,9 +3,12 @@
 # in the same run, on the same weights and window. Writes results/<date>-<host>/{beat.csv,machine.txt}.
 #
 #   python3 -m venv /work/venvs/beat && /work/venvs/beat/bin/pip install torch numpy safetensors
-#   VENV=/work/venvs/beat bench/beat/run.sh
+#   RAYON_NUM_THREADS=2 TORCH_THREADS=2 CARGO_TARGET_DIR=/work/targets/release-bench bench/beat/run.sh
 # BENCH_PROFILE=dev reuses a debug build (candle and gemm are opt-level 2 there); RAYON_NUM_THREADS
-# limits candle's threads.
+# limits candle's threads, TORCH_THREADS torch's (default: torch's own default); a second torch row
+# always uses one thread. BENCH_ARGS overrides criterion's arguments (default: short runs).
+# BENCH_EXE=path runs an already built bench executable instead of `cargo bench` (e.g. while a
+# build holding the target dir's lock is paused).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -14,15 +17,25 @@ data="$root/tests/data/vectors/beat"
 out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)"
 mkdir -p "$out"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+NICE="${NICE:-nice -n 10}"
+BENCH_ARGS="${BENCH_ARGS:---noplot --warm-up-time 1 --measurement-time 5 --sample-size 10}"
 
 { date -u; uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz' || true; uptime;
-  rustc --version; "$py" -c 'import torch; print("torch", torch.__version__, "threads", torch.get_num_threads())'; } > "$out/machine.txt"
+  rustc --version; "$py" -c 'import torch; print("torch", torch.__version__, "default threads", torch.get_num_threads())'
+  echo "RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-unset} TORCH_THREADS=${TORCH_THREADS:-default} profile=${BENCH_PROFILE:-bench}"
+  echo "criterion args: $BENCH_ARGS"; } > "$out/machine.txt"
 
 # 1. The peer is the same model (indices equal, floats < 1e-5 on every reference case).
-(cd "$here" && "$py" check_torch.py "$data") > "$out/check_torch.txt"
+(cd "$here" && $NICE "$py" check_torch.py "$data") > "$out/check_torch.txt"
 
 # 2. candle.
-(cd "$root" && cargo bench --profile "${BENCH_PROFILE:-bench}" -p heartlens-ai --bench beat -- --noplot) > "$out/criterion.txt" 2>&1
+rm -rf "$CARGO_TARGET_DIR/criterion/beat_v3"
+# shellcheck disable=SC2086
+if [ -n "${BENCH_EXE:-}" ]; then
+  (cd "$root/crates/ai" && $NICE "$BENCH_EXE" --bench $BENCH_ARGS) > "$out/criterion.txt" 2>&1
+else
+  (cd "$root" && $NICE cargo bench --profile "${BENCH_PROFILE:-bench}" -p heartlens-ai --bench beat -- $BENCH_ARGS) > "$out/criterion.txt" 2>&1
+fi
 echo "impl,case,batch,ms_per_window,iterations" > "$out/beat.csv"
 for case in tokenize_b1 full_b1 tokenize_b8; do
   est="$CARGO_TARGET_DIR/criterion/beat_v3/$case/new/estimates.json"
@@ -36,6 +49,7 @@ PY
 done
 
 # 3. PyTorch with torch's default threads and with one thread.
-(cd "$here" && "$py" bench_torch.py "$data") >> "$out/beat.csv"
-(cd "$here" && "$py" bench_torch.py "$data" 1) >> "$out/beat.csv"
+(cd "$here" && $NICE "$py" bench_torch.py "$data" ${TORCH_THREADS:-}) >> "$out/beat.csv"
+(cd "$here" && $NICE "$py" bench_torch.py "$data" 1) >> "$out/beat.csv"
+echo "uptime_after: $(uptime)" >> "$out/machine.txt"
 cat "$out/beat.csv"

@@ -1,10 +1,15 @@
-"""Generates a multi-hour 3-lead 360 Hz recording as WFDB format 212 and as EDF (numpy only)."""
+"""Generates a multi-hour 3-lead 360 Hz recording as WFDB format 212 and as EDF (numpy only).
+
+Usage: generate.py OUTDIR HOURS. Writes OUTDIR/holter212_<H>h.{hea,dat} and OUTDIR/holter_<H>h.edf
+(the duration is in the name, so files of another length in OUTDIR are never reused by mistake).
+"""
 import os
 import sys
 
 import numpy as np
 
 out, hours = sys.argv[1], float(sys.argv[2])
+tag = f"{hours:g}h"
 fs, nsig = 360, 3
 n = int(hours * 3600 * fs)
 t = np.arange(n) / fs
@@ -13,7 +18,7 @@ beats = (np.sin(2 * np.pi * 1.2 * t) ** 31) * 1500
 sig = np.stack([beats * g + rng.normal(0, 20, n) for g in (1.0, 0.6, -0.4)], axis=1)
 dig = np.clip(np.round(sig / 5), -2047, 2047).astype(np.int32)  # 5 uV per step, 200 adu/mV
 
-hea = os.path.join(out, "holter212.hea")
+hea = os.path.join(out, f"holter212_{tag}.hea")
 if not os.path.exists(hea):
     flat = (dig.reshape(-1) & 0xFFF).astype(np.uint32)
     if flat.size % 2:
@@ -23,15 +28,15 @@ if not os.path.exists(hea):
     packed[:, 0] = a & 0xFF
     packed[:, 1] = ((a >> 8) & 0x0F) | (((b >> 8) & 0x0F) << 4)
     packed[:, 2] = b & 0xFF
-    packed.tofile(os.path.join(out, "holter212.dat"))
+    packed.tofile(os.path.join(out, f"holter212_{tag}.dat"))
     with open(hea, "w") as f:
-        f.write(f"holter212 {nsig} {fs} {n}\n")
+        f.write(f"holter212_{tag} {nsig} {fs} {n}\n")
         for k in range(nsig):
             cs = int(dig[:, k].sum()) & 0xFFFF
             cs = cs - 65536 if cs > 32767 else cs
-            f.write(f"holter212.dat 212 200 12 0 {dig[0, k]} {cs} 0 ECG{k}\n")
+            f.write(f"holter212_{tag}.dat 212 200 12 0 {dig[0, k]} {cs} 0 ECG{k}\n")
 
-edf = os.path.join(out, "holter.edf")
+edf = os.path.join(out, f"holter_{tag}.edf")
 if not os.path.exists(edf):
     nrec = n // fs
     d16 = dig[: nrec * fs].astype("<i2")

@@ -38,7 +38,7 @@ if hf_dir:
     import torch
     from transformers import AutoModelForCausalLM
     torch.set_num_threads(threads)
-    m = AutoModelForCausalLM.from_pretrained(hf_dir, torch_dtype=torch.float32, attn_implementation="eager").eval()
+    m = AutoModelForCausalLM.from_pretrained(hf_dir, dtype=torch.float32, attn_implementation="eager").eval()
     with torch.inference_mode():
         x = torch.tensor([prompt])
         t0 = time.perf_counter(); out = m(x, use_cache=True); t1 = time.perf_counter()

@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# Runs the store's criterion benches (crates/store/benches/store.rs) and writes one CSV of
-# mean/median times plus the machine description to bench/store/results/<date>-<host>.*
-# Usage: bench/store/run.sh   (uses $CARGO_TARGET_DIR, default target/)
+# Runs the store's criterion benches (crates/store/benches/store.rs, bench profile = release) and
+# writes one CSV of mean/median times plus the machine description to
+# bench/store/results/<date>-<host>/{store.csv,criterion.log,machine.txt}.
+# Usage: CARGO_TARGET_DIR=/work/targets/release-bench bench/store/run.sh
+# BENCH_ARGS overrides criterion's arguments (default: short runs for a shared 2-core machine).
+# BENCH_EXE=path runs an already built bench executable instead of `cargo bench`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-stamp="$(date -u +%Y-%m-%d)-$(hostname -s)"
-out="$root/bench/store/results/$stamp"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+target="$CARGO_TARGET_DIR"
+NICE="${NICE:-nice -n 10}"
+BENCH_ARGS="${BENCH_ARGS:---noplot --warm-up-time 1 --measurement-time 5 --sample-size 10}"
+out="$root/bench/store/results/$(date -u +%Y-%m-%d)-$(hostname -s)"
+mkdir -p "$out"
 cd "$root"
-cargo bench -p heartlens-store --bench store 2>&1 | tee "$out.log"
-python3 - "$target/criterion" "$out.csv" <<'PY'
+loadavg_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+# Only this bench's groups: the target dir's criterion/ is shared with other benches.
+rm -rf "$target/criterion/bulk" "$target/criterion/interactive"
+# shellcheck disable=SC2086
+if [ -n "${BENCH_EXE:-}" ]; then
+  (cd crates/store && $NICE "$BENCH_EXE" --bench $BENCH_ARGS) 2>&1 | tee "$out/criterion.log"
+else
+  $NICE cargo bench -p heartlens-store --bench store -- $BENCH_ARGS 2>&1 | tee "$out/criterion.log"
+fi
+python3 - "$target/criterion" "$out/store.csv" <<'PY'
 import json, pathlib, sys
 base, out = pathlib.Path(sys.argv[1]), sys.argv[2]
 rows = ["group,bench,mean_ms,median_ms,ci_low_ms,ci_high_ms"]
-for est in sorted(base.glob("*/*/new/estimates.json")):
+ests = sorted(base.glob("bulk/*/new/estimates.json")) + sorted(base.glob("interactive/*/new/estimates.json"))
+for est in ests:
     group, bench = est.parts[-4], est.parts[-3]
     e = json.loads(est.read_text())
     ms = lambda v: f"{v / 1e6:.4f}"
@@ -31,6 +46,9 @@ PY
   echo "mem: $(grep MemTotal /proc/meminfo | awk '{print $2/1024 " MiB"}')"
   echo "kernel: $(uname -r)"
   echo "rustc: $(rustc --version)"
-  echo "fs: $(df -T "$target" | awk 'NR==2 {print $2}')"
+  echo "fs of TMPDIR (bench databases): $(df -T "${TMPDIR:-/tmp}" | awk 'NR==2 {print $2}')"
   echo "loadavg_after_run: $(cut -d' ' -f1-3 /proc/loadavg)"
-} > "$out.machine.txt"
+  echo "criterion args: $BENCH_ARGS"
+  echo "loadavg_before_run: $loadavg_before"
+  echo "uptime_after_run: $(uptime)"
+} > "$out/machine.txt"
