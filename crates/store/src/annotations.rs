@@ -269,6 +269,11 @@ pub async fn first(
     rows.iter().map(from_row).collect()
 }
 
+/// Annotations starting more than this before a window are looked up by duration (the
+/// `annotations_span_idx` index); the rest by start time. Keeps a window query proportional to
+/// what it returns however far into a Holter recording the window is.
+const LONG_SPAN_S: f64 = 60.0;
+
 /// The live annotations overlapping `[start_s, end_s]`, by start time (what a view needs).
 pub async fn in_range(
     conn: &mut SqliteConnection,
@@ -276,12 +281,23 @@ pub async fn in_range(
     start_s: f64,
     end_s: f64,
 ) -> Result<Vec<Annotation>> {
+    // Disjoint halves: those starting within LONG_SPAN_S before the window or inside it, and
+    // those starting earlier, which overlap the window only if they last longer than that.
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL \
-         AND start_s <= ? AND end_s >= ? ORDER BY start_s, id"
+         AND start_s >= ? AND start_s <= ? AND end_s >= ? \
+         UNION ALL \
+         SELECT {COLUMNS} FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL \
+         AND (end_s - start_s) > ? AND start_s < ? AND end_s >= ? \
+         ORDER BY start_s, id"
     )))
     .bind(recording_id)
+    .bind(start_s - LONG_SPAN_S)
     .bind(end_s)
+    .bind(start_s)
+    .bind(recording_id)
+    .bind(LONG_SPAN_S)
+    .bind(start_s - LONG_SPAN_S)
     .bind(start_s)
     .fetch_all(&mut *conn)
     .await?;

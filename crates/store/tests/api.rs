@@ -941,3 +941,54 @@ async fn review_state_matches_the_session_snapshot() {
     assert_eq!(state.signature, snap.signature);
     assert_eq!(state.signature.unwrap().signer, "Dr. A");
 }
+
+/// The window query (split into recent starts and long spans) returns exactly what a plain
+/// overlap filter does, for short marks and hour-long notes alike.
+#[tokio::test]
+async fn window_query_matches_a_brute_force_overlap_filter() {
+    let t = temp_store().await;
+    let rec = recording(&t.store, "window").await;
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut all = Vec::new();
+    let mut tx = t.store.begin_write().await.unwrap();
+    for i in 0..400 {
+        let start = next() * 3600.0;
+        let span = match i % 4 {
+            0 => 0.0,
+            1 => next() * 2.0,
+            2 => next() * 120.0,
+            _ => next() * 1800.0,
+        };
+        let d = AnnotationData::note(start, start + span, format!("a{i}"));
+        store::annotations::create(&mut tx, rec.id, &d, "test", 0)
+            .await
+            .unwrap();
+        all.push((start, start + span));
+    }
+    tx.commit().await.unwrap();
+    for _ in 0..50 {
+        let s = next() * 3600.0;
+        let e = s + next() * 30.0;
+        let got: Vec<(f64, f64)> = t
+            .store
+            .annotations_in_range(rec.id, s, e)
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| (a.data.start_s, a.data.end_s))
+            .collect();
+        let mut want: Vec<(f64, f64)> = all
+            .iter()
+            .copied()
+            .filter(|&(a, b)| a <= e && b >= s)
+            .collect();
+        want.sort_by(|x, y| x.0.total_cmp(&y.0));
+        assert_eq!(got, want, "window {s}..{e}");
+    }
+}
