@@ -282,12 +282,14 @@ pub async fn in_range(
     end_s: f64,
 ) -> Result<Vec<Annotation>> {
     // Disjoint halves: those starting within LONG_SPAN_S before the window or inside it, and
-    // those starting earlier, which overlap the window only if they last longer than that.
+    // those starting earlier, which overlap the window only if they last longer than that
+    // (found by duration; without `INDEXED BY` SQLite walks the start-time index instead).
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL \
          AND start_s >= ? AND start_s <= ? AND end_s >= ? \
          UNION ALL \
-         SELECT {COLUMNS} FROM annotations WHERE recording_id = ? AND deleted_at_ms IS NULL \
+         SELECT {COLUMNS} FROM annotations INDEXED BY annotations_span_idx \
+         WHERE recording_id = ? AND deleted_at_ms IS NULL \
          AND (end_s - start_s) > ? AND start_s < ? AND end_s >= ? \
          ORDER BY start_s, id"
     )))
