@@ -66,6 +66,11 @@ impl LeadLabel {
             if let Some(rest) = s.strip_prefix(prefix)
                 && !rest.is_empty()
             {
+                // "ECG1", "ECG 2" on Holter and EDF channels number the channels; they are not
+                // leads I and II.
+                if prefix == "ECG" && rest.bytes().all(|b| b.is_ascii_digit()) {
+                    return LeadLabel::Other(raw.to_string());
+                }
                 s = rest.to_string();
             }
         }
@@ -163,6 +168,9 @@ mod tests {
             assert_eq!(LeadLabel::parse(text), want, "{text}");
         }
         assert_eq!(LeadLabel::parse("PLETH"), LeadLabel::Other("PLETH".into()));
+        // Holter channel numbers are not limb leads.
+        assert_eq!(LeadLabel::parse("ECG1"), LeadLabel::Other("ECG1".into()));
+        assert_eq!(LeadLabel::parse("ECG 2"), LeadLabel::Other("ECG 2".into()));
         assert_eq!(LeadLabel::AVR.name(), "aVR");
     }
 }
