@@ -38,6 +38,7 @@ pub use error::{Error, ErrorKind};
 pub use ishne::{crc_ccitt as ishne_crc_ccitt, write as write_ishne};
 pub use options::{Limits, OpenOptions};
 pub use registry::{Confidence, FORMATS, Format, probe};
+pub use scp::{ScpLeadMeasurements, scp_lead_measurements};
 pub use source::Input;
 pub use wfdb::writer::{
     WfdbFiles, WfdbStorage, write as write_wfdb, write_to_dir as write_wfdb_to_dir,

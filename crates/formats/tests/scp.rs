@@ -303,3 +303,50 @@ fn healforce_non_compliant_file_fails_clearly() {
         "{msg}"
     );
 }
+
+/// Section 10 (per-lead measurements): values as stored in the Burdick and Welch Allyn files
+/// (lead I, II, III blocks; 29999 = not computed becomes `None`).
+#[test]
+fn section10_lead_measurements_are_decoded() {
+    let b = std::fs::read(data("burdick_wfdb_test/test.scp")).unwrap();
+    let m = formats::scp_lead_measurements(&b).unwrap();
+    assert_eq!(m.len(), 12);
+    assert_eq!(
+        m.iter().take(3).map(|l| l.lead_id).collect::<Vec<_>>(),
+        [1, 2, 61]
+    );
+    assert_eq!(m[0].raw.len(), 69);
+    assert_eq!(m[0].p_duration_ms, Some(134));
+    assert_eq!(m[0].pr_interval_ms, None);
+    assert_eq!(m[0].qrs_duration_ms, Some(90));
+    assert_eq!(m[0].qt_interval_ms, Some(446));
+    assert_eq!(m[0].q_amplitude_uv, Some(-111));
+    assert_eq!(m[0].r_amplitude_uv, Some(1130));
+    assert_eq!(m[2].q_amplitude_uv, Some(-1517));
+
+    let w = std::fs::read(data("welchallyn/ECG_20060620_112352_ANON000002.SCP")).unwrap();
+    let m = formats::scp_lead_measurements(&w).unwrap();
+    assert_eq!(m.len(), 12);
+    assert_eq!(m[1].lead_id, 2);
+    assert_eq!(m[1].raw.len(), 29);
+    assert_eq!(
+        (
+            m[1].p_duration_ms,
+            m[1].pr_interval_ms,
+            m[1].qrs_duration_ms
+        ),
+        (Some(102), Some(177), Some(100))
+    );
+    assert_eq!(m[1].qt_interval_ms, Some(343));
+    assert_eq!(
+        (m[1].r_amplitude_uv, m[1].s_amplitude_uv),
+        (Some(808), Some(346))
+    );
+
+    // No section 10: empty; truncated file: an error naming the field, never a panic.
+    let e = std::fs::read(data("ecgtoolkit_example/Example.scp")).unwrap();
+    assert!(formats::scp_lead_measurements(&e).unwrap().is_empty());
+    for cut in (0..b.len()).step_by(97) {
+        let _ = formats::scp_lead_measurements(&b[..cut]);
+    }
+}

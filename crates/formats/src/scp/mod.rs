@@ -24,6 +24,7 @@ use crate::registry::{Confidence, Format};
 use crate::source::Input;
 
 pub(crate) use parse::read_bytes;
+pub use parse::{ScpLeadMeasurements, scp_lead_measurements};
 
 /// The SCP-ECG reader.
 pub(crate) struct Scp;

@@ -527,6 +527,10 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
     if let Some(s) = get(8) {
         parse_section8(&s, &mut rec, &mut ctx);
     }
+    // Section 11: universal statement codes (SCP-ECG v2); statements not already in section 8.
+    if let Some(s) = get(11) {
+        parse_section11(&s, &mut rec, &mut ctx);
+    }
 
     rec.source.format = "SCP-ECG".into();
     rec.source.version = Some(format!("protocol {}", s3.version.max(1)));
@@ -1213,6 +1217,73 @@ fn parse_section7(s: &Section<'_>, rec: &mut Recording, ctx: &mut Ctx) {
     }
 }
 
+/// Section 11 (EN 1064:2005 5.13): the same 9-byte preamble as section 8 (confirmation,
+/// date, time, count), then per statement a sequence number (1 byte), a length (2 bytes) and
+/// that many bytes: a type (1 = coded acronyms, 2 = full text, 3 = statement logic) followed by
+/// NUL-separated strings. Coded and full-text statements become device statements; statement
+/// logic is skipped. Texts already read from section 8 are not repeated.
+fn parse_section11(s: &Section<'_>, rec: &mut Recording, ctx: &mut Ctx) {
+    let d = s.data;
+    if d.is_empty() {
+        return;
+    }
+    if d.len() < 9 {
+        ctx.warn("section 11", s.offset, "too short for a statement header");
+        return;
+    }
+    let state = match d[0] {
+        1 => StatementState::Confirmed,
+        2 => StatementState::Edited,
+        _ => StatementState::Suggested,
+    };
+    let n = usize::from(d[8]);
+    let mut pos = 9;
+    for i in 0..n {
+        let Some(len) = le16(d, pos + 1) else {
+            ctx.warn(
+                "section 11 statements",
+                s.data_offset() + pos as u64,
+                format!("statement {} header runs past the section end", i + 1),
+            );
+            break;
+        };
+        let start = pos + 3;
+        let Some(body) = d.get(start..start + usize::from(len)) else {
+            ctx.warn(
+                "section 11 statements",
+                s.data_offset() + pos as u64,
+                format!("statement {} runs past the section end", i + 1),
+            );
+            break;
+        };
+        pos = start + usize::from(len);
+        let Some((&kind, rest)) = body.split_first() else {
+            continue;
+        };
+        if kind != 1 && kind != 2 {
+            continue;
+        }
+        let parts: Vec<String> = rest
+            .split(|&b| b == 0)
+            .map(text)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let t = parts.join(" ");
+        if rec.device_statements.iter().any(|st| st.text == t) {
+            continue;
+        }
+        let mut st = Statement::from_device(t);
+        if kind == 1 {
+            st.criterion = Some("SCP section 11 coded statement".into());
+        }
+        st.state = state;
+        rec.device_statements.push(st);
+    }
+}
+
 fn parse_section8(s: &Section<'_>, rec: &mut Recording, ctx: &mut Ctx) {
     let d = s.data;
     if d.len() < 9 {
@@ -1246,6 +1317,104 @@ fn parse_section8(s: &Section<'_>, rec: &mut Recording, ctx: &mut Ctx) {
         }
         pos += 3 + usize::from(len);
     }
+}
+
+/// Per-lead measurements from SCP-ECG section 10 (EN 1064:2005 5.12, "lead measurement
+/// block"). Durations and intervals in ms, amplitudes in µV; `None` where the device wrote a
+/// "not computed" (29999), "rejected" (29998) or "wave not present" (19999) code, or the lead
+/// block is too short to hold the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScpLeadMeasurements {
+    /// SCP lead identifier (1 = I, 2 = II, 61 = III, ...; EN 1064 table 6).
+    pub lead_id: u16,
+    /// P duration (ms).
+    pub p_duration_ms: Option<i16>,
+    /// PR interval (ms).
+    pub pr_interval_ms: Option<i16>,
+    /// QRS duration (ms).
+    pub qrs_duration_ms: Option<i16>,
+    /// QT interval (ms).
+    pub qt_interval_ms: Option<i16>,
+    /// Q wave amplitude (µV).
+    pub q_amplitude_uv: Option<i16>,
+    /// R wave amplitude (µV).
+    pub r_amplitude_uv: Option<i16>,
+    /// S wave amplitude (µV).
+    pub s_amplitude_uv: Option<i16>,
+    /// J point amplitude (µV).
+    pub j_amplitude_uv: Option<i16>,
+    /// Every stored value in table order (P duration, PR, QRS, QT, Q/R/S/R'/S' durations,
+    /// Q/R/S/R'/S'/J amplitudes, P+/P-/T+/T- amplitudes, ST slope, ...), codes kept.
+    pub raw: Vec<i16>,
+}
+
+/// Reads section 10 of an SCP-ECG file: one [`ScpLeadMeasurements`] per lead, in file order;
+/// empty when the file has no section 10.
+pub fn scp_lead_measurements(bytes: &[u8]) -> Result<Vec<ScpLeadMeasurements>, Error> {
+    let mut ctx = Ctx {
+        warnings: Vec::new(),
+    };
+    if bytes.len() < 6 + 16 {
+        return Err(Error::format_at(
+            "file header",
+            0,
+            format!("{} bytes: too short for an SCP-ECG file", bytes.len()),
+        ));
+    }
+    let sections = read_section_table(bytes, &mut ctx)?;
+    let Some(s) = sections.get(&10) else {
+        return Ok(Vec::new());
+    };
+    let d = s.data;
+    if d.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = le16(d, 0).ok_or_else(|| s.short(0, "section 10 lead count"))?;
+    let mut out = Vec::new();
+    let mut pos = 4;
+    for i in 0..n {
+        let (Some(lead_id), Some(len)) = (le16(d, pos), le16(d, pos + 2)) else {
+            return Err(Error::format_at(
+                "section 10 lead block",
+                s.data_offset() + pos as u64,
+                format!("lead block {} of {n} runs past the section end", i + 1),
+            ));
+        };
+        let start = pos + 4;
+        let body = d.get(start..start + usize::from(len)).ok_or_else(|| {
+            Error::format_at(
+                "section 10 lead block",
+                s.data_offset() + pos as u64,
+                format!(
+                    "lead block {} of {n} ({len} bytes) runs past the section end",
+                    i + 1
+                ),
+            )
+        })?;
+        let raw: Vec<i16> = body
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let v = |k: usize| {
+            raw.get(k)
+                .copied()
+                .filter(|&x| !matches!(x, 29999 | 29998 | 19999))
+        };
+        out.push(ScpLeadMeasurements {
+            lead_id,
+            p_duration_ms: v(0),
+            pr_interval_ms: v(1),
+            qrs_duration_ms: v(2),
+            qt_interval_ms: v(3),
+            q_amplitude_uv: v(9),
+            r_amplitude_uv: v(10),
+            s_amplitude_uv: v(11),
+            j_amplitude_uv: v(14),
+            raw,
+        });
+        pos = start + usize::from(len);
+    }
+    Ok(out)
 }
 
 /// Builds a minimal uncompressed SCP file (sections 0, 1, 3, 6) for tests and fuzz seeds.
@@ -1318,6 +1487,61 @@ pub(crate) fn build_minimal(leads: &[(u8, Vec<i16>)], interval_us: u16, avm_nv: 
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+
+    #[test]
+    fn section11_coded_and_text_statements_become_device_statements() {
+        // Preamble: confirmed, date, time, 4 statements.
+        let mut d = vec![1u8, 0xEA, 0x07, 5, 4, 10, 20, 30, 4];
+        let mut stmt = |seq: u8, body: &[u8]| {
+            d.push(seq);
+            d.extend_from_slice(&(body.len() as u16).to_le_bytes());
+            d.extend_from_slice(body);
+        };
+        stmt(1, b"\x01SR\0");
+        stmt(2, b"\x02Normal ECG\0");
+        stmt(3, b"\x03(1 AND 2)\0");
+        stmt(4, b"\x02Sinus rhythm\0");
+        let s = Section {
+            offset: 100,
+            data: &d,
+            version: 20,
+        };
+        let mut rec = Recording::default();
+        rec.device_statements
+            .push(Statement::from_device("Sinus rhythm".to_string()));
+        let mut ctx = Ctx {
+            warnings: Vec::new(),
+        };
+        parse_section11(&s, &mut rec, &mut ctx);
+        let texts: Vec<&str> = rec
+            .device_statements
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(texts, ["Sinus rhythm", "SR", "Normal ECG"]);
+        assert_eq!(rec.device_statements[2].state, StatementState::Confirmed);
+        assert!(ctx.warnings.is_empty());
+
+        // A statement running past the end gives a warning naming the section and offset.
+        let cut = &d[..d.len() - 4];
+        let s = Section {
+            offset: 100,
+            data: cut,
+            version: 20,
+        };
+        let mut rec = Recording::default();
+        parse_section11(&s, &mut rec, &mut ctx);
+        assert_eq!(rec.device_statements.len(), 2);
+        assert_eq!(ctx.warnings.len(), 1);
+        // Empty section 11 (as in the Burdick sample): nothing, no warning.
+        let s = Section {
+            offset: 100,
+            data: &[],
+            version: 20,
+        };
+        parse_section11(&s, &mut rec, &mut ctx);
+        assert_eq!(ctx.warnings.len(), 1);
+    }
 
     #[test]
     fn crc_matches_the_ccitt_check_value() {
