@@ -166,3 +166,20 @@ fn ecgtoolkit_implicit_vr_matches_pydicom() {
     assert_eq!(rec.patient.id.as_deref(), Some("SBJ-123"));
     assert!(rec.lead(&LeadLabel::AVF).is_some());
 }
+
+/// Fuzzing found a file whose element length made the DICOM parser reserve ~1.9 GB; the length
+/// pre-scan refuses it at once, naming the element and offset.
+#[test]
+fn an_element_longer_than_the_file_is_refused_before_parsing() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/formats-fuzz/dicom-oom-element-length.dcm"
+    );
+    let err = formats::open(std::path::Path::new(path))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("dicom-oom-element-length.dcm") && err.contains("declares"),
+        "{err}"
+    );
+}

@@ -11,6 +11,8 @@
 //! `RHYTHM` (or the first non-median group) becomes the leads; a `MEDIAN BEAT` group becomes
 //! [`MedianBeats`]. Waveform Annotation items become measurements, statements and fiducials.
 
+mod prescan;
+
 use dicom_object::mem::InMemDicomObject;
 use dicom_object::{OpenFileOptions, Tag};
 use ecg::{
@@ -305,6 +307,7 @@ pub(crate) fn read_bytes(bytes: &[u8], options: &OpenOptions) -> Result<Recordin
             "\"DICM\" magic missing",
         ));
     }
+    prescan::check_lengths(bytes)?;
     let obj = OpenFileOptions::new()
         .read_preamble(dicom_object::file::ReadPreamble::Always)
         .from_reader(bytes)
