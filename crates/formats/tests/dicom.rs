@@ -167,19 +167,21 @@ fn ecgtoolkit_implicit_vr_matches_pydicom() {
     assert!(rec.lead(&LeadLabel::AVF).is_some());
 }
 
-/// Fuzzing found a file whose element length made the DICOM parser reserve ~1.9 GB; the length
-/// pre-scan refuses it at once, naming the element and offset.
+/// Fuzzing found files whose corrupt element headers made the DICOM parser reserve 1-2 GB;
+/// the header pre-scan refuses them at once, naming the element and offset.
 #[test]
-fn an_element_longer_than_the_file_is_refused_before_parsing() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/data/formats-fuzz/dicom-oom-element-length.dcm"
-    );
-    let err = formats::open(std::path::Path::new(path))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("dicom-oom-element-length.dcm") && err.contains("declares"),
-        "{err}"
-    );
+fn corrupt_element_headers_are_refused_before_parsing() {
+    for name in ["dicom-oom-element-length.dcm", "dicom-oom-bad-vr.dcm"] {
+        let path = format!(
+            "{}/../../tests/data/formats-fuzz/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let err = formats::open(std::path::Path::new(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(name) && (err.contains("declares") || err.contains("no valid VR")),
+            "{err}"
+        );
+    }
 }

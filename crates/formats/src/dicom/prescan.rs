@@ -17,6 +17,13 @@ const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 const LONG_VRS: [&[u8; 2]; 13] = [
     b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"OD", b"OL", b"OV", b"SV", b"UV", b"UC", b"UR",
 ];
+/// Every VR of PS3.5 table 6.2-1; anything else in an explicit-VR header is corruption (the
+/// parser would read a 4-byte length from elsewhere in the header).
+const KNOWN_VRS: [&[u8; 2]; 34] = [
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"OB",
+    b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
+    b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
+];
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 
 fn u16_le(b: &[u8], at: usize) -> Option<u16> {
@@ -70,6 +77,16 @@ pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), Error> {
             (u32_le(bytes, pos + 4).unwrap_or(0), 8, false)
         } else {
             let vr: [u8; 2] = [bytes[pos + 4], bytes[pos + 5]];
+            if !KNOWN_VRS.contains(&&vr) {
+                return Err(Error::format_at(
+                    "DICOM value representation",
+                    pos as u64 + 4,
+                    format!(
+                        "element ({group:04X},{element:04X}) has no valid VR ({:?})",
+                        String::from_utf8_lossy(&vr)
+                    ),
+                ));
+            }
             if LONG_VRS.contains(&&vr) {
                 let Some(len) = u32_le(bytes, pos + 8) else {
                     break;
