@@ -171,7 +171,11 @@ fn ecgtoolkit_implicit_vr_matches_pydicom() {
 /// the header pre-scan refuses them at once, naming the element and offset.
 #[test]
 fn corrupt_element_headers_are_refused_before_parsing() {
-    for name in ["dicom-oom-element-length.dcm", "dicom-oom-bad-vr.dcm"] {
+    for name in [
+        "dicom-oom-element-length.dcm",
+        "dicom-oom-bad-vr.dcm",
+        "dicom-oom-implicit-sequence.dcm",
+    ] {
         let path = format!(
             "{}/../../tests/data/formats-fuzz/{name}",
             env!("CARGO_MANIFEST_DIR")

@@ -74,7 +74,10 @@ pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), Error> {
             continue;
         }
         let (len, header, is_sequence) = if implicit && !in_meta {
-            (u32_le(bytes, pos + 4).unwrap_or(0), 8, false)
+            // Implicit VR names no SQ; a value that opens with an item tag is one (the parser
+            // knows from its dictionary and reads the items' elements too).
+            let opens_item = bytes.get(pos + 8..pos + 12) == Some(&[0xFE, 0xFF, 0x00, 0xE0]);
+            (u32_le(bytes, pos + 4).unwrap_or(0), 8, opens_item)
         } else {
             let vr: [u8; 2] = [bytes[pos + 4], bytes[pos + 5]];
             if !KNOWN_VRS.contains(&&vr) {
