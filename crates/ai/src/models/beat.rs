@@ -173,12 +173,18 @@ impl Module for UnitOffsetLayerNorm {
 }
 
 /// Bias-free multi-head self-attention, no mask, no positional bias (quirk 2).
+///
+/// `to_q`, `to_k` and `to_v` are fused at load into one `[3 * inner, dim]` projection (one
+/// matmul and one head split per call instead of three). When the softmax scale
+/// `dim_head^-0.5` is a power of two (64 -> 1/8, both releases) it is folded into the `to_q`
+/// rows: scaling by a power of two is exact in floating point, so the scores are bit-identical
+/// to scaling them afterwards.
 #[derive(Debug, Clone)]
 struct Attention {
-    to_q: Linear,
-    to_k: Linear,
-    to_v: Linear,
+    to_qkv: Linear,
     to_out: Linear,
+    /// Scale still to apply to the scores (`None` when folded into `to_qkv`).
+    post_scale: Option<f64>,
     heads: usize,
     dim_head: usize,
 }
@@ -186,43 +192,63 @@ struct Attention {
 impl Attention {
     fn new(cfg: &Config, vb: VarBuilder) -> candle::Result<Self> {
         let inner = cfg.heads * cfg.dim_head;
-        let lin = |name: &str, out: usize, inp: usize| -> candle::Result<Linear> {
-            Ok(Linear::new(
-                vb.get((out, inp), &format!("{name}.weight"))?,
-                None,
-            ))
+        let get = |name: &str, out: usize, inp: usize| -> candle::Result<Tensor> {
+            vb.get((out, inp), &format!("{name}.weight"))
         };
+        let scale = 1.0 / (cfg.dim_head as f64).sqrt();
+        let exact_pow2 = scale.log2().fract() == 0.0;
+        let q = get("to_q", inner, cfg.dim)?;
+        let (q, post_scale) = if exact_pow2 {
+            ((q * scale)?, None)
+        } else {
+            (q, Some(scale))
+        };
+        let qkv = Tensor::cat(
+            &[
+                &q,
+                &get("to_k", inner, cfg.dim)?,
+                &get("to_v", inner, cfg.dim)?,
+            ],
+            0,
+        )?
+        .contiguous()?;
         Ok(Self {
-            to_q: lin("to_q", inner, cfg.dim)?,
-            to_k: lin("to_k", inner, cfg.dim)?,
-            to_v: lin("to_v", inner, cfg.dim)?,
-            to_out: lin("to_out", cfg.dim, inner)?,
+            to_qkv: Linear::new(qkv, None),
+            to_out: Linear::new(get("to_out", cfg.dim, inner)?, None),
+            post_scale,
             heads: cfg.heads,
             dim_head: cfg.dim_head,
         })
     }
-
-    fn split_heads(&self, x: &Tensor) -> candle::Result<Tensor> {
-        let (b, n, _) = x.dims3()?;
-        x.reshape((b, n, self.heads, self.dim_head))?
-            .transpose(1, 2)?
-            .contiguous()
-    }
 }
 
-impl Module for Attention {
-    fn forward(&self, xs: &Tensor) -> candle::Result<Tensor> {
+impl Attention {
+    /// Attention outputs of the query rows `start..start + len` only (keys and values use
+    /// every row): the rows a caller keeps from the last layer.
+    fn forward_rows(&self, xs: &Tensor, start: usize, len: usize) -> candle::Result<Tensor> {
         let (b, n, _) = xs.dims3()?;
-        let q = self.split_heads(&self.to_q.forward(xs)?)?;
-        let k = self.split_heads(&self.to_k.forward(xs)?)?;
-        let v = self.split_heads(&self.to_v.forward(xs)?)?;
-        let scale = 1.0 / (self.dim_head as f64).sqrt();
-        let scores = (q.matmul(&k.t()?)? * scale)?;
+        // [b, n, 3 * h * d] -> [3, b, h, n, d] in one copy.
+        let qkv = self
+            .to_qkv
+            .forward(xs)?
+            .reshape((b, n, 3, self.heads, self.dim_head))?
+            .permute((2, 0, 3, 1, 4))?
+            .contiguous()?;
+        let (q, k, v) = (qkv.get(0)?, qkv.get(1)?, qkv.get(2)?);
+        let q = if start == 0 && len == n {
+            q
+        } else {
+            q.narrow(2, start, len)?.contiguous()?
+        };
+        let mut scores = q.matmul(&k.t()?)?;
+        if let Some(scale) = self.post_scale {
+            scores = (scores * scale)?;
+        }
         let attn = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = attn
-            .matmul(&v)?
-            .transpose(1, 2)?
-            .reshape((b, n, self.heads * self.dim_head))?;
+        let out =
+            attn.matmul(&v)?
+                .transpose(1, 2)?
+                .reshape((b, len, self.heads * self.dim_head))?;
         self.to_out.forward(&out)
     }
 }
@@ -287,12 +313,23 @@ impl Transformer {
     }
 }
 
-impl Module for Transformer {
-    fn forward(&self, xs: &Tensor) -> candle::Result<Tensor> {
+impl Transformer {
+    /// Output rows `start..start + len` only. Every row is a function of all rows through the
+    /// attention of the earlier layers, but in the last layer the other rows are needed only
+    /// as keys and values, so its queries, feed-forward and final norm run on the kept rows.
+    fn forward_rows(&self, xs: &Tensor, start: usize, len: usize) -> candle::Result<Tensor> {
+        let n = xs.dim(1)?;
         let mut x = xs.clone();
-        for (norm_a, attn, norm_f, ff) in &self.blocks {
-            x = (attn.forward(&norm_a.forward(&x)?)? + &x)?;
+        let last = self.blocks.len().saturating_sub(1);
+        for (i, (norm_a, attn, norm_f, ff)) in self.blocks.iter().enumerate() {
+            let (s, l) = if i == last { (start, len) } else { (0, n) };
+            let a = attn.forward_rows(&norm_a.forward(&x)?, s, l)?;
+            let kept = if l == n { x } else { x.narrow(1, s, l)? };
+            x = (a + kept)?;
             x = (ff.forward(&norm_f.forward(&x)?)? + &x)?;
+        }
+        if self.blocks.is_empty() {
+            x = x.narrow(1, start, len)?;
         }
         self.final_norm.forward(&x)
     }
@@ -444,8 +481,7 @@ impl Beat {
             .unsqueeze(0)?
             .broadcast_as((b, self.cfg.num_queries, d))?;
         let h = Tensor::cat(&[tokens, &queries], 1)?;
-        let out = self.encoder.forward(&h)?;
-        out.narrow(1, n, self.cfg.num_queries)?.contiguous()
+        self.encoder.forward_rows(&h, n, self.cfg.num_queries)
     }
 
     /// (1)+(2) `[b, 12, T]` -> encoder query outputs `[b, m, 128]`.
@@ -539,7 +575,7 @@ impl Beat {
         let n = self.cfg.num_patches();
         let pos = self.pos_emb.unsqueeze(0)?.broadcast_as((b, n, d))?;
         let h = Tensor::cat(&[&pos, quantized], 1)?;
-        let out = self.decoder.forward(&h)?.narrow(1, 0, n)?;
+        let out = self.decoder.forward_rows(&h, 0, n)?;
         self.unpatchify(&self.tokens_to_sequence.forward(&out)?)
     }
 
