@@ -3,8 +3,8 @@
 //! element's declared length up front, so a corrupt length of ~2 GB in a 200 KB file would
 //! otherwise allocate gigabytes before failing (found by fuzzing).
 //!
-//! The walk is flat: sequence and item headers are stepped over and their content scanned
-//! as elements, so nesting needs no stack. Big-endian and deflated datasets are not scanned
+//! The walk is flat: sequence and item headers are stepped over and their content read
+//! as elements, so nesting needs no stack. Big-endian and deflated datasets are not pre-scanned
 //! (the parser reads those through a decoder, and they do not occur in ECG files seen so far).
 
 use crate::error::Error;
@@ -59,7 +59,7 @@ pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), Error> {
             match syntax.as_deref() {
                 Some(IMPLICIT_VR_LE) => implicit = true,
                 Some(EXPLICIT_VR_LE) | None => {}
-                // Big-endian or deflated: not scanned (see the module docs).
+                // Big-endian or deflated: left to the parser (see the module docs).
                 Some(_) => return Ok(()),
             }
         }
@@ -67,7 +67,7 @@ pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), Error> {
         if group == 0xFFFE {
             let len = u32_le(bytes, pos + 4).unwrap_or(0);
             pos += 8;
-            // An item's content is scanned as elements; delimiters carry no value.
+            // An item's content is walked as elements; delimiters carry no value.
             if element == 0xE000 && len != UNDEFINED && len as usize > bytes.len() - pos {
                 return Err(too_long(group, element, pos - 8, len, bytes.len() - pos));
             }
@@ -117,7 +117,7 @@ pub(crate) fn check_lengths(bytes: &[u8]) -> Result<(), Error> {
                     .to_string(),
             );
         }
-        // A defined-length sequence's items are scanned too; other values are skipped.
+        // A defined-length sequence's items are walked too; other values are skipped.
         pos = if is_sequence {
             value_at
         } else {
