@@ -4,7 +4,7 @@
 //! otherwise allocate gigabytes before failing (found by fuzzing).
 //!
 //! The walk is flat: sequence and item headers are stepped over and their content read
-//! as elements, so nesting needs no stack. Big-endian and deflated datasets are not pre-scanned
+//! as elements, so nesting needs no stack. Big-endian and deflated datasets are not checked
 //! (the parser reads those through a decoder, and they do not occur in ECG files seen so far).
 
 use crate::error::Error;
