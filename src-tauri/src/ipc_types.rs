@@ -159,14 +159,7 @@ impl ViewSettings {
         use crate::error::{CommandError, ErrorCode};
         let mut scene = render::Scene::new(recording);
         scene.layout = self.layout.parse()?;
-        // Strip and overview default to lead II: show the first lead when there is no II.
-        if let render::Layout::Strip { lead, .. } | render::Layout::Overview { lead, .. } =
-            &mut scene.layout
-            && recording.lead(lead).is_none()
-            && let Some(first) = recording.leads.first()
-        {
-            *lead = first.label.clone();
-        }
+        scene.layout.show_a_present_lead(recording);
         scene.order = if self.cabrera {
             render::LeadOrder::Cabrera
         } else {

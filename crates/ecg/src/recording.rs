@@ -180,6 +180,16 @@ impl Recording {
         self.leads.iter().find(|l| &l.label == label)
     }
 
+    /// Whether most of the standard 12 leads are present (at least 8), so 12-lead layouts and
+    /// reports suit the recording; 2- and 3-lead Holters and odd montages are not.
+    pub fn is_twelve_lead(&self) -> bool {
+        LeadLabel::STANDARD_12
+            .iter()
+            .filter(|l| self.lead(l).is_some())
+            .count()
+            >= 8
+    }
+
     /// Duration in seconds: the longest lead.
     pub fn duration_s(&self) -> f64 {
         self.leads.iter().map(Lead::duration_s).fold(0.0, f64::max)

@@ -227,6 +227,17 @@ impl Layout {
     /// Most rows [`Layout::RecordingLeads`] draws.
     pub const MAX_LEAD_ROWS: usize = 16;
 
+    /// Strip and overview name lead II by default: point them at the recording's first lead
+    /// when it has no such lead (a 1-lead file, a Holter's "ECG1").
+    pub fn show_a_present_lead(&mut self, recording: &Recording) {
+        if let Layout::Strip { lead, .. } | Layout::Overview { lead, .. } = self
+            && recording.lead(lead).is_none()
+            && let Some(first) = recording.leads.first()
+        {
+            *lead = first.label.clone();
+        }
+    }
+
     /// `3x4+1` with the given rhythm lead.
     pub fn three_by_four_plus_one(rhythm: LeadLabel) -> Self {
         Layout::ThreeByFour {
@@ -437,6 +448,39 @@ impl<'a> Scene<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_strip_shows_a_lead_the_recording_has() {
+        let one = |name: &str| {
+            Recording::new(vec![ecg::Lead::new(
+                name,
+                250.0,
+                ecg::Unit::Millivolt,
+                ecg::Signal::from_physical(vec![0.0; 10]),
+            )])
+        };
+        let mut strip: Layout = "strip".parse().unwrap();
+        strip.show_a_present_lead(&one("II"));
+        assert_eq!(
+            strip,
+            Layout::Strip {
+                lead: LeadLabel::II,
+                rows: 4
+            }
+        );
+        strip.show_a_present_lead(&one("ECG1"));
+        assert_eq!(
+            strip,
+            Layout::Strip {
+                lead: LeadLabel::parse("ECG1"),
+                rows: 4
+            }
+        );
+        let mut twelve = Layout::TwelveByOne;
+        twelve.show_a_present_lead(&one("ECG1"));
+        assert_eq!(twelve, Layout::TwelveByOne);
+        assert!(!one("II").is_twelve_lead());
+    }
 
     #[test]
     fn layouts_parse_from_cli_names_and_print_back() {

@@ -33,11 +33,7 @@ impl ReportInput {
     /// [`Layout::MAX_ROWS`]).
     pub fn choose_layout(&mut self) {
         let rec = &self.recording;
-        let standard = LeadLabel::STANDARD_12
-            .iter()
-            .filter(|l| rec.lead(l).is_some())
-            .count();
-        self.options.layout = if standard >= 8 {
+        self.options.layout = if rec.is_twelve_lead() {
             Layout::ThreeByFour {
                 rhythm: self.rhythm_lead(),
             }

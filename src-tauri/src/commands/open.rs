@@ -39,15 +39,11 @@ pub async fn open_recording(
     let mut snapshot = store.load_session(row.id).await?;
     // A 12-lead layout shows a 2-lead Holter or a non-standard recording as empty "absent"
     // cells: such recordings open with one row per lead they have.
-    let standard = ecg::LeadLabel::STANDARD_12
-        .iter()
-        .filter(|l| recording.lead(l).is_some())
-        .count();
     let twelve_lead_layout = matches!(
         snapshot.session.view.layout.as_str(),
         "3x4" | "3x4+1" | "3x4+3" | "6x2" | "12x1"
     );
-    if standard < 8 && twelve_lead_layout {
+    if twelve_lead_layout && !recording.is_twelve_lead() {
         snapshot.session.view.layout = "leads".to_string();
     }
     lock(&state.recordings).insert(row.id, Arc::new(OpenRecording::new(recording)));

@@ -141,13 +141,9 @@ pub fn run(args: Args) -> Result<()> {
     let rec = args.input.open()?;
     let rec = reading::display::filtered(&rec, args.filter)
         .map_err(|e| bad(format!("{}: {e}", args.input.file.display())))?;
-    // A single-lead file in a strip/overview: show its lead when the default II is absent.
-    if let (Layout::Strip { lead, .. } | Layout::Overview { lead, .. }, None) =
-        (&mut layout, &args.rhythm)
-        && rec.lead(lead).is_none()
-        && let Some(first) = rec.leads.first()
-    {
-        *lead = first.label.clone();
+    // Unless --rhythm named the lead, a strip/overview shows one the file has.
+    if args.rhythm.is_none() {
+        layout.show_a_present_lead(&rec);
     }
     let mut scene = Scene::new(&rec).with_dpi(args.dpi);
     scene.layout = layout;
