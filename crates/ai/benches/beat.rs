@@ -1,5 +1,6 @@
 //! Beat on CPU: time per 4-s window (v3) for tokenization (embed + encoder + RVQ), at batch 1
-//! and batch 8, plus the full forward with decoder and prediction head.
+//! and batch 8, plus the full forward with decoder and prediction head; `tokenize_b1_candle_ops`
+//! runs the same window through candle's device-generic ops instead of the packed CPU kernels.
 //!
 //! Uses the reference test weights (`tests/data/vectors/beat`, random but full-size) and the
 //! `ptbxl_HR06000` window. `bench/beat/run.sh` runs this and the PyTorch peer in one go.
@@ -39,6 +40,11 @@ fn bench(c: &mut Criterion) {
             let pred = model.predict(&out.encoder_queries).expect("predict");
             (out, recon, pred)
         })
+    });
+    // The device-generic candle path (what a GPU runs), on the CPU for comparison.
+    let candle_ops = model.clone().with_candle_ops();
+    g.bench_function("tokenize_b1_candle_ops", |b| {
+        b.iter(|| candle_ops.forward(&x1).expect("forward"))
     });
     g.throughput(Throughput::Elements(8));
     g.bench_function("tokenize_b8", |b| {

@@ -65,7 +65,18 @@ fn codes_as_i64(codes: &Tensor) -> Vec<Vec<i64>> {
 
 fn run_cases(cfg: &Config, weights: &[&str], vectors: &str, cases: &[&str]) {
     let files: Vec<PathBuf> = weights.iter().map(|w| data(w)).collect();
-    let model = Beat::load(cfg, &files, &Device::Cpu).expect("weights load");
+    let packed = Beat::load(cfg, &files, &Device::Cpu).expect("weights load");
+    // The packed CPU kernels (what runs on a CPU) and candle's device-generic ops (what runs
+    // on a GPU) must both match the reference.
+    for (path, model) in [
+        ("cpu-kernels", packed.clone()),
+        ("candle-ops", packed.with_candle_ops()),
+    ] {
+        run_cases_on(cfg, &model, path, vectors, cases);
+    }
+}
+
+fn run_cases_on(cfg: &Config, model: &Beat, path: &str, vectors: &str, cases: &[&str]) {
     let v = load(vectors);
     let proj: Vec<(String, SignalProj)> = if cfg.num_queries == 20 {
         [32, 64]
@@ -92,7 +103,7 @@ fn run_cases(cfg: &Config, weights: &[&str], vectors: &str, cases: &[&str]) {
         };
         let x = get("input").unsqueeze(0).unwrap();
         let out = model.forward(&x).unwrap();
-        let tag = format!("{}/{case}", cfg.version.name());
+        let tag = format!("{path}/{}/{case}", cfg.version.name());
         check(
             &mut failures,
             &format!("{tag}.tokens_embedded"),

@@ -20,8 +20,11 @@
 //!
 //! Inference only (quirk 10: the EMA codebook update and rotation trick are training-time).
 
+mod cpu;
+
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use candle::{DType, Device, IndexOp, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
@@ -363,6 +366,8 @@ pub struct Beat {
     /// `[1, K]`: squared norms of the codebook rows.
     codebook_sq: Tensor,
     device: Device,
+    /// The same weights packed for [`cpu`], set when the device is the CPU.
+    cpu: Option<Arc<cpu::CpuBeat>>,
 }
 
 impl Beat {
@@ -393,7 +398,7 @@ impl Beat {
             .contiguous()?;
         let codebook_sq = codebook.sqr()?.sum_keepdim(1)?.t()?.contiguous()?;
         let device = vb.device().clone();
-        Ok(Self {
+        let mut beat = Self {
             cfg: cfg.clone(),
             sequence_to_tokens,
             pos_emb,
@@ -404,7 +409,19 @@ impl Beat {
             codebook,
             codebook_sq,
             device,
-        })
+            cpu: None,
+        };
+        if beat.device.is_cpu() {
+            beat.cpu = Some(Arc::new(cpu::CpuBeat::new(&beat)?));
+        }
+        Ok(beat)
+    }
+
+    /// The same model with every step run through candle's device-generic ops (the path GPUs
+    /// take), instead of the packed CPU kernels: the cross-check of those kernels.
+    pub fn with_candle_ops(mut self) -> Self {
+        self.cpu = None;
+        self
     }
 
     /// Loads weights from files applied in order, later keys winning: `.safetensors` (F16 or
@@ -572,6 +589,11 @@ impl Beat {
     /// (4) Quantized queries `[b, m, 128]` -> reconstruction `[b, 12, T]`.
     pub fn decode(&self, quantized: &Tensor) -> candle::Result<Tensor> {
         let (b, _, d) = quantized.dims3()?;
+        if let Some(cpu) = &self.cpu {
+            let rows = cpu::CpuBeat::per_window(quantized, |q| cpu.decode(q))?;
+            let (c, t) = (self.cfg.channels, self.cfg.seq_len);
+            return Tensor::from_vec(rows.concat(), (b, c, t), &self.device);
+        }
         let n = self.cfg.num_patches();
         let pos = self.pos_emb.unsqueeze(0)?.broadcast_as((b, n, d))?;
         let h = Tensor::cat(&[&pos, quantized], 1)?;
@@ -582,11 +604,34 @@ impl Beat {
     /// (5) Unquantized encoder queries `[b, m, 128]` -> forecast `[b, 12, m * 25]` (the
     /// samples after the window: 2 s for v3, 1 s for v1).
     pub fn predict(&self, encoder_queries: &Tensor) -> candle::Result<Tensor> {
+        if let Some(cpu) = &self.cpu {
+            let (b, m, _) = encoder_queries.dims3()?;
+            let rows = cpu::CpuBeat::per_window(encoder_queries, |q| cpu.predict(q))?;
+            let shape = (b, self.cfg.channels, m * self.cfg.patch_size);
+            return Tensor::from_vec(rows.concat(), shape, &self.device);
+        }
         self.unpatchify(&self.tokens_to_sequence.forward(encoder_queries)?)
     }
 
     /// Tokenizes a batch of windows `[b, 12, T]`.
     pub fn forward(&self, x: &Tensor) -> candle::Result<BeatOutput> {
+        if let Some(cpu) = &self.cpu {
+            let b = self.check_input(x)?;
+            let windows = cpu::CpuBeat::per_window(x, |w| cpu.tokenize(w))?;
+            let (n, m, d) = (self.cfg.num_patches(), self.cfg.num_queries, self.cfg.dim);
+            let levels = self.cfg.residual_levels;
+            let stack = |f: &dyn Fn(&cpu::WindowOutput) -> &[f32], rows: usize| {
+                let data: Vec<f32> = windows.iter().flat_map(|w| f(w).to_vec()).collect();
+                Tensor::from_vec(data, (b, rows, d), &self.device)
+            };
+            let codes: Vec<u32> = windows.iter().flat_map(|w| w.codes.clone()).collect();
+            return Ok(BeatOutput {
+                tokens_embedded: stack(&|w| &w.tokens_embedded, n)?,
+                encoder_queries: stack(&|w| &w.encoder_queries, m)?,
+                codes: Tensor::from_vec(codes, (b, m, levels), &self.device)?,
+                quantized: stack(&|w| &w.quantized, m)?,
+            });
+        }
         let tokens_embedded = self.embed(x)?;
         let encoder_queries = self.encode_tokens(&tokens_embedded)?;
         let (codes, quantized) = self.quantize(&encoder_queries)?;

@@ -4,8 +4,10 @@
 //!   HeartcareGPT-v3 projector from Beat's quantized vectors to language-model soft tokens).
 //! - Language: [`phi3`] (safetensors, f32) and [`quantized_phi3`] (GGUF), sharing [`layers`];
 //!   [`lora`] merges PEFT adapters.
+//! - [`kernels`]: packed f32 CPU kernels for the small ECG models.
 
 pub mod beat;
+pub mod kernels;
 pub mod layers;
 pub mod lora;
 pub mod phi3;
