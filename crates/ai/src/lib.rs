@@ -8,7 +8,7 @@
 //! The language side: [`model::ChatModel`] opens HeartcareGPT (GGUF or safetensors Phi-3 plus
 //! `signal_proj`) or any chat GGUF (grounded mode); [`engine`] streams answers on its own thread;
 //! [`prompt`] builds both prompt recipes; [`import`] merges LoRA and writes a quantized GGUF with
-//! a manifest; [`registry`] lists installed models.
+//! a manifest; [`registry`] lists installed models; [`threads`] is the app's CPU thread policy.
 
 pub mod models;
 pub mod tokenize;
@@ -20,6 +20,7 @@ pub mod jinja;
 pub mod model;
 pub mod prompt;
 pub mod registry;
+pub mod threads;
 pub mod tokenizer;
 
 pub use engine::{Answer, ChatRequest, Engine, Event, SamplingSettings, StopReason};

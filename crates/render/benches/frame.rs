@@ -2,9 +2,9 @@
 //! 12-lead record and for a 24-h 12-lead record generated lazily (no samples in RAM), in the
 //! same run. The 24-h frame shows a 10-s window in hour 12: its cost must not depend on the
 //! record's length (target: at most 1.2x the 10-s frame). Two more cases time the overview
-//! layout of the 24-h record: 5 minutes per row (about 100 samples per pixel column at 500 Hz,
-//! below `PYRAMID_THRESHOLD`, so every frame reads the hour of samples it shows) and 30 minutes
-//! per row (about 600 samples per column: answered from the cached min/max pyramid).
+//! layout of the 24-h record: 5 minutes per row (about 100 samples per pixel column at 500 Hz)
+//! and 30 minutes per row (about 600): both above `PYRAMID_THRESHOLD` (two pyramid buckets), so
+//! after the first frame builds the pyramid, frames read no samples.
 //!
 //! Run: `WGPU_BACKEND=vulkan cargo bench -p heartlens-render --bench frame`. Without an
 //! adapter it prints why and measures nothing.
@@ -53,7 +53,7 @@ fn frames(c: &mut Criterion) {
             seconds_per_row: 300.0,
             rows: 12,
         };
-        // The first frame fills the caches; time the frames after it.
+        // The first frame builds the pyramid (reads the lead once); time the frames after it.
         renderer.render(&scene, vp).expect("frame");
         b.iter(|| renderer.render(&scene, vp).expect("frame"));
     });

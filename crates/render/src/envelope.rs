@@ -11,15 +11,18 @@
 //! hours per row, and there a [`signal::Pyramid`] (built once per lead and cached by the
 //! renderer) answers each column from precomputed buckets instead, so the frame's cost depends
 //! on pixels, not on hours. Column bounds are ours in both paths (sample `i` belongs to the
-//! column holding time `i / fs`), so the two paths give identical columns.
+//! column holding time `i / fs`); the pyramid path moves each bound to the nearest bucket
+//! boundary ([`signal::Pyramid::snapped_min_max`], at most `Pyramid::BUCKET / 2` samples, a
+//! quarter of a pixel at the threshold) so that it reads no samples at all.
 
 use ecg::{Lead, SampleError};
 use signal::Pyramid;
 
 /// Samples read per chunk (256 KiB of f32).
 const CHUNK: usize = 65_536;
-/// Above this many samples per column, a pyramid (when available) answers instead of the samples.
-pub(crate) const PYRAMID_THRESHOLD: f64 = 256.0;
+/// Above this many samples per column (two base buckets), a pyramid (when available) answers
+/// instead of the samples.
+pub(crate) const PYRAMID_THRESHOLD: f64 = 2.0 * Pyramid::BUCKET as f64;
 /// What a cell draws, in pixels along x and millivolts along y.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Trace {
@@ -103,7 +106,7 @@ pub(crate) fn trace(
     match pyramid {
         Some(p) if samples_per_px > PYRAMID_THRESHOLD => {
             for (k, col) in cols.iter_mut().enumerate() {
-                let (lo, hi) = p.range_min_max(bounds[k], bounds[k + 1])?;
+                let (lo, hi) = p.snapped_min_max(bounds[k], bounds[k + 1])?;
                 *col = scale([lo, hi]);
             }
         }
@@ -187,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn pyramid_columns_equal_direct_columns() {
+    fn pyramid_columns_are_the_samples_between_bucket_snapped_bounds() {
         let v: Vec<f32> = (0..200_000)
             .map(|i| {
                 if (50_000..50_100).contains(&i) {
@@ -197,17 +200,46 @@ mod tests {
                 }
             })
             .collect();
-        let l = lead(v, 100.0);
+        let fs = 100.0;
+        let l = lead(v.clone(), fs);
         let p = Pyramid::build(&l.signal).unwrap();
+        let bucket = Pyramid::BUCKET;
+        let snap = |i: usize| (i + bucket / 2) / bucket * bucket;
         for (t0, spp, n) in [(0.0, 10.0, 200), (13.37, 3.3, 333), (1500.0, 7.0, 80)] {
-            let direct = trace(&l, t0, spp, n, 1.0, None).unwrap();
-            let fast = trace(&l, t0, spp, n, 1.0, Some(&p)).unwrap();
-            // Bitwise, so that NaN (no samples) equals NaN.
-            let bits = |t: Trace| match t {
-                Trace::Columns(c) => c.iter().map(|p| p.map(f32::to_bits)).collect::<Vec<_>>(),
-                Trace::Polyline(_) => panic!("expected columns"),
+            let Trace::Columns(fast) = trace(&l, t0, spp, n, 1.0, Some(&p)).unwrap() else {
+                panic!("expected columns")
             };
-            assert_eq!(bits(direct), bits(fast), "t0 {t0} spp {spp}");
+            for (k, col) in fast.iter().enumerate() {
+                // The bounds `trace` uses, then snapped to the nearest bucket boundary.
+                let at =
+                    |x: f64| (((t0 + x * spp) * fs - 1e-9).ceil().max(0.0) as usize).min(v.len());
+                let (a, b) = (snap(at(k as f64)), snap(at(k as f64 + 1.0)).min(v.len()));
+                let want = v[a.min(b)..b]
+                    .iter()
+                    .filter(|x| !x.is_nan())
+                    .fold([f32::NAN, f32::NAN], |[lo, hi], &x| [lo.min(x), hi.max(x)]);
+                // Bitwise, so that NaN (no samples) equals NaN.
+                assert_eq!(
+                    col.map(f32::to_bits),
+                    want.map(f32::to_bits),
+                    "t0 {t0} spp {spp} col {k}"
+                );
+            }
+            // And within a quarter pixel of the exact columns: each exact column's range lies
+            // within the range of this column and its neighbours (the two outermost columns
+            // have no outer neighbour: up to half a bucket at the window's edges is not drawn).
+            let Trace::Columns(exact) = trace(&l, t0, spp, n, 1.0, None).unwrap() else {
+                panic!("expected columns")
+            };
+            for k in 1..n - 1 {
+                if exact[k][0].is_nan() {
+                    continue;
+                }
+                let near = &fast[k.saturating_sub(1)..(k + 2).min(n)];
+                let lo = near.iter().map(|c| c[0]).fold(f32::NAN, f32::min);
+                let hi = near.iter().map(|c| c[1]).fold(f32::NAN, f32::max);
+                assert!(lo <= exact[k][0] && exact[k][1] <= hi, "col {k}");
+            }
         }
     }
 

@@ -20,6 +20,7 @@
 //! Pyramid::min_max(&self, start_sample, end_sample, n_columns) -> Vec<(f32, f32)>
 //! Pyramid::try_min_max(&self, start_sample, end_sample, n_columns) -> Result<Vec<(f32, f32)>, Error>
 //! Pyramid::range_min_max(&self, start_sample, end_sample) -> Result<(f32, f32), Error>
+//! Pyramid::snapped_min_max(&self, start_sample, end_sample) -> Result<(f32, f32), Error>
 //! ```
 //!
 //! ```
@@ -155,6 +156,9 @@ impl Pyramid {
         }))
     }
 
+    /// Samples per bucket at the finest level ([`BASE_BUCKET`]).
+    pub const BUCKET: usize = BASE_BUCKET;
+
     /// Number of samples covered.
     pub fn len(&self) -> usize {
         self.len
@@ -190,6 +194,31 @@ impl Pyramid {
             acc = self.raw(start, first_bucket * BASE_BUCKET, acc)?;
             acc = self.buckets(0, first_bucket, last_bucket, acc);
             acc = self.raw(last_bucket * BASE_BUCKET, end, acc)?;
+        }
+        Ok(finish(acc))
+    }
+
+    /// `(min, max)` of `start..end` with both ends moved to the nearest base-bucket boundary
+    /// (by at most `BASE_BUCKET / 2` samples), answered from the levels alone: no sample is
+    /// read except in the partial bucket at the very end of the signal. For drawing columns
+    /// that span several buckets, where moving an edge by half a bucket is a fraction of a
+    /// pixel and exact edges would cost two sample reads per column. A span that rounds to no
+    /// whole bucket falls back to [`Pyramid::range_min_max`].
+    pub fn snapped_min_max(&self, start: usize, end: usize) -> Result<(f32, f32), Error> {
+        let end = end.min(self.len);
+        if start >= end {
+            return Ok((f32::NAN, f32::NAN));
+        }
+        let whole_buckets = self.len / BASE_BUCKET;
+        let first = ((start + BASE_BUCKET / 2) / BASE_BUCKET).min(whole_buckets);
+        let last = ((end + BASE_BUCKET / 2) / BASE_BUCKET).min(whole_buckets);
+        let tail = whole_buckets * BASE_BUCKET;
+        if first >= last && end <= tail {
+            return self.range_min_max(start, end);
+        }
+        let mut acc = self.buckets(0, first, last, EMPTY);
+        if end > tail {
+            acc = self.raw(start.max(tail), end, acc)?;
         }
         Ok(finish(acc))
     }
@@ -334,6 +363,32 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn snapped_spans_are_the_exact_min_max_of_the_rounded_span(
+            x in proptest::collection::vec(prop_oneof![9 => -5.0f32..5.0, 1 => Just(f32::NAN)], 0..20_000),
+            s in 0usize..21_000,
+            w in 0usize..3_000,
+        ) {
+            let sig = Signal::from_physical(x.clone());
+            let p = Pyramid::build(&sig).unwrap();
+            let (e, len) = (s + w, x.len());
+            let got = p.snapped_min_max(s, e).unwrap();
+            let whole = len / BASE_BUCKET * BASE_BUCKET;
+            let round = |i: usize| ((i + BASE_BUCKET / 2) / BASE_BUCKET * BASE_BUCKET).min(whole);
+            let (a, b) = (round(s.min(len)), round(e.min(len)));
+            let want = if s >= e.min(len) {
+                (f32::NAN, f32::NAN)
+            } else if a >= b && e.min(len) <= whole {
+                brute(&x, s, e)
+            } else {
+                // Whole buckets a..b, plus the partial tail when the span reaches it.
+                let tail = if e.min(len) > whole { brute(&x, s.max(whole), e) } else { (f32::NAN, f32::NAN) };
+                let body = brute(&x, a, b);
+                finish(fold(fold(fold(fold(EMPTY, body.0), body.1), tail.0), tail.1))
+            };
+            prop_assert!(same(got, want), "{s}..{e} of {len}: {got:?} vs {want:?}");
+        }
+
         #[test]
         fn columns_are_the_exact_min_max_of_their_samples(
             x in proptest::collection::vec(prop_oneof![9 => -5.0f32..5.0, 1 => Just(f32::NAN)], 0..20_000),
