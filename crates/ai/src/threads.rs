@@ -33,7 +33,10 @@ mod tests {
         assert_eq!(interactive_threads(2), 1);
         assert_eq!(interactive_threads(8), 7);
         assert_eq!(interactive_threads_setting(None, 4).as_deref(), Some("3"));
-        assert_eq!(interactive_threads_setting(Some(""), 2).as_deref(), Some("1"));
+        assert_eq!(
+            interactive_threads_setting(Some(""), 2).as_deref(),
+            Some("1")
+        );
         assert_eq!(interactive_threads_setting(Some("4"), 2), None);
     }
 }
