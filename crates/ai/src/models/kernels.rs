@@ -12,6 +12,8 @@
 
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 /// Output columns per packed panel (two AVX-512 or four AVX2 registers).
 pub const NR: usize = 32;
 
@@ -129,9 +131,45 @@ impl Product<'_> {
     /// When the operands do not have the sizes described (a programming error, not input).
     // The only unsafe code: calling a function compiled for CPU features after checking that the
     // CPU has them.
-    #[allow(unsafe_code)]
     pub fn run(&self, out: &mut [f32]) {
         self.check(out);
+        let tasks = self.parallel_tasks();
+        if tasks <= 1 {
+            return self.run_serial(out);
+        }
+        // Row bands (whole register blocks) on rayon's pool; each band's output rows are one
+        // contiguous stretch of `out`.
+        let band = self.rows.div_ceil(tasks).next_multiple_of(6);
+        out.par_chunks_mut(band * self.ldo)
+            .enumerate()
+            .for_each(|(i, out)| {
+                let r0 = i * band;
+                if r0 < self.rows {
+                    Product {
+                        a: &self.a[r0 * self.lda..],
+                        rows: band.min(self.rows - r0),
+                        cols: self.cols.clone(),
+                        ..*self
+                    }
+                    .run_serial(out);
+                }
+            });
+    }
+
+    /// How many row bands to compute in parallel: one unless the product is large enough
+    /// (a million multiply-adds) for the split to pay for itself.
+    fn parallel_tasks(&self) -> usize {
+        let threads = rayon::current_num_threads();
+        let work = self.rows * self.w.k * self.cols.len();
+        if threads <= 1 || work < 1 << 20 || self.rows < 12 {
+            1
+        } else {
+            threads.min(self.rows / 6)
+        }
+    }
+
+    #[allow(unsafe_code)]
+    fn run_serial(&self, out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         {
             if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
@@ -593,6 +631,31 @@ mod tests {
                 assert!((g - e).abs() < 1e-4, "{g} vs {e}");
             }
         }
+    }
+
+    #[test]
+    fn row_bands_on_several_threads_equal_one_thread() {
+        let (rows, k, n) = (61, 128, 300);
+        let a = values(rows * k, 8);
+        let w = Panels::from_linear(&values(n * k, 9), n, k);
+        let bias = values(n, 10);
+        let p = Product {
+            bias: Some(&bias),
+            accumulate: true,
+            ..Product::new(&a, k, rows, &w, n + 3)
+        };
+        let mut serial = values(rows * (n + 3), 11);
+        let mut banded = serial.clone();
+        p.run_serial(&mut serial);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            assert!(p.parallel_tasks() > 1);
+            p.run(&mut banded)
+        });
+        assert_eq!(serial, banded);
     }
 
     #[test]
