@@ -9,6 +9,8 @@
 # always uses one thread. BENCH_ARGS overrides criterion's arguments (default: short runs).
 # BENCH_EXE=path runs an already built bench executable instead of `cargo bench` (e.g. while a
 # build holding the target dir's lock is paused).
+# HEARTCARE_SUITE=path to a checkout of DCDmllm/Heartcare-Suite at b1dc8606 adds the upstream
+# reference module itself (bench_upstream.py; needs `pip install x-transformers==2.31.10 einops einx`).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -37,7 +39,7 @@ else
   (cd "$root" && $NICE cargo bench --profile "${BENCH_PROFILE:-bench}" -p heartlens-ai --bench beat -- $BENCH_ARGS) > "$out/criterion.txt" 2>&1
 fi
 echo "impl,case,batch,ms_per_window,iterations" > "$out/beat.csv"
-for case in tokenize_b1 full_b1 tokenize_b8; do
+for case in tokenize_b1 full_b1 tokenize_b1_candle_ops tokenize_b8; do
   est="$CARGO_TARGET_DIR/criterion/beat_v3/$case/new/estimates.json"
   batch=1; [[ $case == *b8 ]] && batch=8
   "$py" - "$est" "$case" "$batch" "profile-${BENCH_PROFILE:-bench}-threads${RAYON_NUM_THREADS:-all}" >> "$out/beat.csv" <<'PY'
@@ -51,5 +53,10 @@ done
 # 3. PyTorch with torch's default threads and with one thread.
 (cd "$here" && $NICE "$py" bench_torch.py "$data" ${TORCH_THREADS:-}) >> "$out/beat.csv"
 (cd "$here" && $NICE "$py" bench_torch.py "$data" 1) >> "$out/beat.csv"
+# 4. The upstream module, when a checkout is given.
+if [ -n "${HEARTCARE_SUITE:-}" ]; then
+  (cd "$here" && $NICE "$py" bench_upstream.py "$data" ${TORCH_THREADS:-}) >> "$out/beat.csv"
+  (cd "$here" && $NICE "$py" bench_upstream.py "$data" 1) >> "$out/beat.csv"
+fi
 echo "uptime_after: $(uptime)" >> "$out/machine.txt"
 cat "$out/beat.csv"
