@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Decode tokens/s on CPU: Heartlens (candle) vs llama.cpp (llama-cpp-python) vs HF transformers,
-# same GGUF / same weights, same prompt ids, greedy, 2 threads. Not run in CI.
+# Decode tokens/s on CPU: Heartlens (candle) vs llama.cpp vs HF transformers, same GGUF / same
+# weights, same prompt ids, greedy, $THREADS threads (default 2). Not run in CI.
 #
-#   python3 -m venv /work/venvs/llm && /work/venvs/llm/bin/pip install llama-cpp-python gguf transformers torch numpy safetensors
+#   python3 -m venv /work/venvs/llm && /work/venvs/llm/bin/pip install gguf transformers torch numpy safetensors
+#   (cd bench/llm/llamacpp && npm ci)   # llama.cpp: node-llama-cpp's prebuilt CPU binary
 #   PY=/work/venvs/llm/bin/python WORK=/tmp/bench-llm CARGO_TARGET_DIR=/work/targets/release-bench bash bench/llm/run.sh
-# llama-cpp-python has no wheel on PyPI: pip builds llama.cpp from source (> 75 min on a shared
-# 2-core VM). Without it peers.py prints an "error" line for llama.cpp and the other rows still run.
+# llama.cpp runs through bench/llm/llamacpp/decode.mjs (npm ships prebuilt llama.cpp binaries; the
+# PyPI route, llama-cpp-python, builds llama.cpp from source, > 75 min on a shared 2-core VM, and
+# stays optional in peers.py: without it peers.py prints an "error" line and the other rows run).
 #
 # Models: (1) a random-weight Phi-3 sized down (hidden 1024, 12 layers, 16 heads, FFN 2816, vocab
 # 32016: 220M parameters) written by make_model.py and converted to Q8_0 GGUF by
@@ -51,9 +53,10 @@ RAW="$OUT/raw.jsonl"
 : > "$RAW"
 for run in 1 2; do
   $NICE "$DEC" "$MODELS/bench-q8" "$PROMPT" "$DECODE" | tee -a "$RAW"
+  (cd "$HERE/llamacpp" && $NICE node decode.mjs "$GGUF" "$PROMPT" "$DECODE" "$THREADS") | tee -a "$RAW"
   $NICE "$PY" "$HERE/peers.py" "$GGUF" "$HF" "$PROMPT" "$DECODE" "$THREADS" | tee -a "$RAW"
   $NICE "$DEC" "$TINY" "$PROMPT" "$DECODE" | tee -a "$RAW"
-  $NICE "$PY" "$HERE/peers.py" "$TINY" - "$PROMPT" "$DECODE" "$THREADS" | tee -a "$RAW"
+  (cd "$HERE/llamacpp" && $NICE node decode.mjs "$TINY" "$PROMPT" "$DECODE" "$THREADS") | tee -a "$RAW"
 done
 echo "uptime_after: $(uptime)" >> "$OUT/machine.txt"
 "$PY" - "$RAW" "$OUT/results.csv" <<'PYEOF'
