@@ -39,7 +39,7 @@ use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis, net_area,
 };
 use crate::median::{MedianBeat, median_beat};
-use crate::rhythm::{flutter_cycle, non_conducted_p};
+use crate::rhythm::{atrial_waves, av_block, flutter_cycle, non_conducted_p};
 use crate::statements::{Findings, derive};
 
 /// What [`analyze`] should do.
@@ -514,6 +514,40 @@ pub fn analyze_cancellable(
     } else {
         first_classes
     };
+    // 2:1 and third-degree AV block: P waves anywhere in the cycle, matched to the median of
+    // the P waves found before the beats (aligned on their peaks), in a slow regular rhythm.
+    let detected_p: Vec<usize> = global.iter().filter_map(|g| g.p?.peak).collect();
+    let av = (n_beats >= 6
+        && !af
+        && flutter.is_none()
+        && paced_fraction <= 0.5
+        && rr_med >= 0.8 * fs
+        && detected_p.len() >= 3)
+        .then(|| {
+            let half = ms(fs, 60.0);
+            let segs: Vec<usize> = detected_p
+                .iter()
+                .copied()
+                .filter(|&pk| pk >= half && pk + half < n)
+                .collect();
+            if segs.len() < 3 {
+                return None;
+            }
+            let templates: Vec<Vec<f64>> = clean
+                .iter()
+                .map(|x| {
+                    (0..=2 * half)
+                        .map(|j| {
+                            median(&segs.iter().map(|&pk| x[pk - half + j]).collect::<Vec<_>>())
+                        })
+                        .collect()
+                })
+                .collect();
+            let leads: Vec<&[f64]> = clean.iter().map(Vec::as_slice).collect();
+            let p_train = atrial_waves(&leads, &templates, half, &fids, fs);
+            av_block(&p_train, &fids, fs)
+        })
+        .flatten();
     if af || flutter.is_some() || !p_organised {
         // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
         // waves. Nor when
@@ -748,6 +782,7 @@ pub fn analyze_cancellable(
         limb_residual: limb_inconsistent.map(|c| c.residual),
         flutter,
         blocked_p: &blocked_p,
+        av_block: av,
         fs_hz: fs,
     });
 
@@ -1150,5 +1185,203 @@ mod cancel_tests {
         ));
         cancel.store(false, Ordering::Relaxed);
         assert!(analyze_cancellable(&rec, &AnalysisOptions::default(), &cancel).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod av_block_tests {
+    //! 2:1 and third-degree AV block on synthetic 12-lead tracings: P, QRS and T waves with
+    //! their own spatial directions, projected on the 12 leads, plus noise and baseline wander.
+    use super::*;
+    use ecg::{Lead, Signal, Unit};
+
+    const FS: f64 = 500.0;
+    const SECONDS: f64 = 12.0;
+
+    /// A 12-lead tracing with P peaks at `p_s` and QRS peaks at `qrs_s` (seconds). `f_waves`
+    /// adds coarse fibrillatory activity.
+    fn tracing(p_s: &[f64], qrs_s: &[f64], f_waves: bool, seed: u64) -> Recording {
+        let n = (SECONDS * FS) as usize;
+        // (x: left, y: inferior, z: anterior) lead directions.
+        let c60 = 0.75f64.sqrt();
+        let dirs: [(&str, [f64; 3]); 12] = [
+            ("I", [1.0, 0.0, 0.0]),
+            ("II", [0.5, c60, 0.0]),
+            ("III", [-0.5, c60, 0.0]),
+            ("aVR", [-c60, -0.5, 0.0]),
+            ("aVL", [c60, -0.5, 0.0]),
+            ("aVF", [0.0, 1.0, 0.0]),
+            ("V1", [-0.3, 0.1, 0.95]),
+            ("V2", [0.0, 0.1, 1.0]),
+            ("V3", [0.4, 0.15, 0.9]),
+            ("V4", [0.7, 0.2, 0.6]),
+            ("V5", [0.9, 0.2, 0.3]),
+            ("V6", [1.0, 0.2, 0.0]),
+        ];
+        // (offset from the wave's time s, width s, amplitude mV, direction).
+        let p_wave = [(0.0, 0.022, 0.15, [0.5, 0.8, 0.3])];
+        let qrs = [
+            (-0.025, 0.008, -0.1, [0.7, 0.6, -0.3]),
+            (0.0, 0.011, 1.4, [0.6, 0.7, -0.4]),
+            (0.028, 0.010, -0.4, [-0.3, 0.2, 0.9]),
+            (0.30, 0.045, 0.35, [0.7, 0.5, -0.5]),
+        ];
+        let mut s = seed;
+        let mut noise = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let mut vec3 = vec![[0.0f64; 3]; n];
+        let mut add = |at: f64, parts: &[(f64, f64, f64, [f64; 3])]| {
+            for &(off, w, a, d) in parts {
+                let c = at + off;
+                let lo = (((c - 5.0 * w) * FS).max(0.0)) as usize;
+                let hi = (((c + 5.0 * w) * FS) as usize).min(n);
+                for (k, v) in vec3.iter_mut().enumerate().take(hi).skip(lo) {
+                    let g = a * (-((k as f64 / FS - c) / w).powi(2) / 2.0).exp();
+                    for j in 0..3 {
+                        v[j] += g * d[j];
+                    }
+                }
+            }
+        };
+        p_s.iter().for_each(|&t| add(t, &p_wave));
+        qrs_s.iter().for_each(|&t| add(t, &qrs));
+        let mut leads: Vec<Vec<f64>> = dirs
+            .iter()
+            .enumerate()
+            .map(|(li, (_, d))| {
+                let phase = li as f64;
+                (0..n)
+                    .map(|k| {
+                        let t = k as f64 / FS;
+                        let mut x: f64 = (0..3).map(|j| vec3[k][j] * d[j]).sum();
+                        x += 0.15 * (2.0 * std::f64::consts::PI * 0.3 * t + phase).sin();
+                        x += 0.03 * noise();
+                        if f_waves {
+                            // Disorganised: three incommensurate rates, phases differing by lead.
+                            x += [(5.3, 0.04), (6.9, 0.035), (8.1, 0.03)]
+                                .iter()
+                                .map(|&(hz, a)| {
+                                    let w = 2.0 * std::f64::consts::PI * hz;
+                                    a * (w * t + phase * hz).sin()
+                                })
+                                .sum::<f64>();
+                        }
+                        x
+                    })
+                    .collect()
+            })
+            .collect();
+        // The limb leads follow Einthoven's and Goldberger's relations from I and II.
+        for (k, (a, b)) in [
+            (2, (-1.0, 1.0)),
+            (3, (-0.5, -0.5)),
+            (4, (1.0, -0.5)),
+            (5, (-0.5, 1.0)),
+        ] {
+            leads[k] = (0..n).map(|i| a * leads[0][i] + b * leads[1][i]).collect();
+        }
+        Recording::new(
+            dirs.iter()
+                .zip(leads)
+                .map(|((name, _), v)| {
+                    let v: Vec<f32> = v.into_iter().map(|x| x as f32).collect();
+                    Lead::new(name, FS, Unit::Millivolt, Signal::from_physical(v))
+                })
+                .collect(),
+        )
+    }
+
+    fn times(start: f64, step: f64) -> Vec<f64> {
+        (0..)
+            .map(|k| start + k as f64 * step)
+            .take_while(|&t| t < SECONDS - 0.3)
+            .collect()
+    }
+
+    fn texts(rec: &Recording) -> Vec<String> {
+        analyze(rec, &AnalysisOptions::default())
+            .unwrap()
+            .statements
+            .into_iter()
+            .map(|s| format!("{}: {}", s.text, s.criterion.unwrap_or_default()))
+            .collect()
+    }
+
+    fn has(t: &[String], prefix: &str) -> bool {
+        t.iter().any(|s| s.starts_with(prefix))
+    }
+
+    #[test]
+    fn two_to_one_block_is_stated_with_its_criterion() {
+        // Atrial 80/min, every other P conducted with PR (peak to peak) 170 ms: ventricles 40/min.
+        let p = times(0.4, 0.75);
+        let qrs: Vec<f64> = p.iter().step_by(2).map(|t| t + 0.17).collect();
+        let t = texts(&tracing(&p, &qrs, false, 1));
+        assert!(has(&t, "2:1 AV block: regular P waves at 80/min"), "{t:#?}");
+        assert!(has(&t, "Sinus rhythm: P before 100% of QRS"), "{t:#?}");
+        assert!(t.iter().any(|s| s.contains("atrial rate 80 bpm")), "{t:#?}");
+        assert!(!has(&t, "Third-degree"), "{t:#?}");
+    }
+
+    #[test]
+    fn complete_block_is_stated_with_its_criterion() {
+        // Atrial 90/min, idioventricular-like escape at 36/min, unrelated.
+        let p = times(0.25, 60.0 / 90.0);
+        let qrs = times(0.55, 60.0 / 36.0);
+        let t = texts(&tracing(&p, &qrs, false, 2));
+        assert!(has(&t, "Third-degree (complete) AV block"), "{t:#?}");
+        assert!(t.iter().any(|s| s.contains("atrial rate 90 bpm")), "{t:#?}");
+        assert!(!has(&t, "Undetermined"), "{t:#?}");
+        // Atrial 75/min, ventricles 42/min: near 2:1 in rate, but the PR varies.
+        let p = times(0.25, 0.8);
+        let qrs = times(0.51, 60.0 / 42.0);
+        let t = texts(&tracing(&p, &qrs, false, 10));
+        assert!(has(&t, "Third-degree (complete) AV block"), "{t:#?}");
+        assert!(!has(&t, "2:1"), "{t:#?}");
+        assert!(!has(&t, "2:1"), "{t:#?}");
+    }
+
+    #[test]
+    fn conducted_rhythms_are_not_av_block() {
+        let none = |t: &[String]| !has(t, "2:1") && !has(t, "Third-degree");
+        // Sinus bradycardia 45/min, 1:1.
+        let p = times(0.3, 60.0 / 45.0);
+        let qrs: Vec<f64> = p.iter().map(|t| t + 0.16).collect();
+        let t = texts(&tracing(&p, &qrs, false, 3));
+        assert!(none(&t), "{t:#?}");
+        // Sinus at 50/min with a premature atrial complex (early P and QRS).
+        let mut p = times(0.3, 1.2);
+        p[4] -= 0.4;
+        let qrs: Vec<f64> = p.iter().map(|t| t + 0.16).collect();
+        let t = texts(&tracing(&p, &qrs, false, 4));
+        assert!(none(&t), "{t:#?}");
+        // Blocked premature atrial complexes in bigeminy: two P waves per RR, but P-P irregular.
+        let mut p = Vec::new();
+        let mut qrs = Vec::new();
+        let mut at = 0.3;
+        while at < SECONDS - 1.5 {
+            p.push(at);
+            qrs.push(at + 0.16);
+            p.push(at + 0.5);
+            at += 1.4;
+        }
+        let t = texts(&tracing(&p, &qrs, false, 5));
+        assert!(none(&t), "{t:#?}");
+        // Atrial fibrillation with a slow, irregular ventricular response.
+        let mut qrs = Vec::new();
+        let mut at = 0.4;
+        for k in 0.. {
+            at += [1.1, 1.5, 0.9, 1.3, 1.7, 1.0][k % 6];
+            if at > SECONDS - 0.5 {
+                break;
+            }
+            qrs.push(at);
+        }
+        let t = texts(&tracing(&[], &qrs, true, 6));
+        assert!(none(&t), "{t:#?}");
     }
 }

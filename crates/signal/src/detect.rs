@@ -42,12 +42,15 @@ pub(crate) fn median(v: &[f64]) -> f64 {
     if w.is_empty() {
         return 0.0;
     }
-    w.sort_by(f64::total_cmp);
+    // Selection instead of a full sort: the same elements as sorted[n / 2] (and
+    // sorted[n / 2 - 1], the largest of the lower part), so the same value.
     let n = w.len();
+    let (lower, &mut mid, _) = w.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        w[n / 2]
+        mid
     } else {
-        0.5 * (w[n / 2 - 1] + w[n / 2])
+        let below = lower.iter().copied().max_by(f64::total_cmp).unwrap_or(mid);
+        0.5 * (below + mid)
     }
 }
 

@@ -19,7 +19,15 @@
 //! the T slope still matches): correlation >= [`MIN_P_CORRELATION`] and a size 0.4-2.5 times
 //! the median P. Whether the PR lengthened before the pause (Mobitz I, Wenckebach) or not
 //! (Mobitz II) is left to the statement. Validated on synthetic tracings only (none of the
-//! LUDB test records has a second-degree block); a 2:1 block has no pause and is not found.
+//! LUDB test records has a second-degree block); a 2:1 block has no pause and is not found
+//! this way.
+//!
+//! 2:1 and third-degree AV block ([`atrial_waves`], [`av_block`]): P waves are searched in
+//! the whole cycle, not only before each QRS, by the same multi-lead template correlation
+//! with the median of the P waves found before the beats (at least three, aligned on their
+//! peaks; slow regular rhythms only), and the P train is compared with
+//! the QRS train (see [`av_block`] for the criteria). Validated on synthetic 12-lead tracings
+//! only; on the real tracings in `tests/data` neither fires.
 
 use ecg::LeadLabel;
 
@@ -238,6 +246,261 @@ pub(crate) fn non_conducted_p(
         }
     }
     out
+}
+
+/// Smallest multi-lead correlation with the P template for a P wave found anywhere in the
+/// cardiac cycle by [`atrial_waves`].
+pub(crate) const MIN_TRAIN_CORRELATION: f64 = 0.75;
+/// Atrial and ventricular cycles count as regular when their intervals stay within this
+/// fraction of the median.
+pub(crate) const REGULAR_TOLERANCE: f64 = 0.12;
+
+/// Every P-like deflection in the tracing, not only the one before each QRS: positions where
+/// all leads together correlate with the P template (`templates`, one per lead, peak at
+/// `peak_in_template`; both linearly detrended) at >= [`MIN_TRAIN_CORRELATION`] with a size
+/// 0.4-2.5 times the template, outside the QRS complexes (50 ms before to 90 ms after each
+/// fiducial), at least 250 ms apart (the best first). Returns peak samples in order.
+pub(crate) fn atrial_waves(
+    leads: &[&[f64]],
+    templates: &[Vec<f64>],
+    peak_in_template: usize,
+    fids: &[usize],
+    fs: f64,
+) -> Vec<usize> {
+    let len = templates.first().map_or(0, Vec::len);
+    if leads.is_empty() || leads.len() != templates.len() || len < 4 || peak_in_template >= len {
+        return Vec::new();
+    }
+    let mut tmpl: Vec<Vec<f64>> = templates.to_vec();
+    tmpl.iter_mut().for_each(|t| detrend(t));
+    let tt: f64 = tmpl.iter().flatten().map(|v| v * v).sum();
+    if tt <= 0.0 {
+        return Vec::new();
+    }
+    let n = leads.iter().map(|l| l.len()).min().unwrap_or(0);
+    let mut blocked = vec![false; n];
+    for &f in fids {
+        let a = f.saturating_sub(ms(fs, 50.0)).min(n);
+        let b = (f + ms(fs, 90.0)).min(n);
+        blocked[a..b].iter_mut().for_each(|v| *v = true);
+    }
+    // Detrending the segment (x_k minus the line a (1 - u_k) + b u_k through its ends,
+    // u_k = k / (len - 1)) is done algebraically: the template sums below and the segment's
+    // own sums give the same dot products without copying it.
+    let u: Vec<f64> = (0..len).map(|k| k as f64 / (len - 1) as f64).collect();
+    let (mut s00, mut s01, mut s11) = (0.0, 0.0, 0.0);
+    for &v in &u {
+        s00 += (1.0 - v) * (1.0 - v);
+        s01 += v * (1.0 - v);
+        s11 += v * v;
+    }
+    let c: Vec<(f64, f64)> = tmpl
+        .iter()
+        .map(|t| {
+            t.iter().zip(&u).fold((0.0, 0.0), |(c1, c2), (&tv, &v)| {
+                (c1 + tv * (1.0 - v), c2 + tv * v)
+            })
+        })
+        .collect();
+    let score = |start: usize| -> Option<(f64, f64)> {
+        if blocked[start] || blocked[start + len - 1] || blocked[start + peak_in_template] {
+            return None;
+        }
+        let (mut xy, mut xx) = (0.0, 0.0);
+        for ((l, t), &(c1, c2)) in leads.iter().zip(&tmpl).zip(&c) {
+            let x = &l[start..start + len];
+            let (a, b) = (x[0], x[len - 1]);
+            let (mut xt, mut sx, mut sxu, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+            for ((&xv, &tv), &v) in x.iter().zip(t).zip(&u) {
+                xt += xv * tv;
+                sx += xv;
+                sxu += xv * v;
+                sxx += xv * xv;
+            }
+            xy += xt - a * c1 - b * c2;
+            xx += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
+                + a * a * s00
+                + 2.0 * a * b * s01
+                + b * b * s11;
+        }
+        (xx > 0.0).then(|| (xy / (xx * tt).sqrt(), xy / tt))
+    };
+    // A coarse pass every 8 ms (the correlation peak of a P wave is tens of ms wide), then
+    // every sample around the promising positions.
+    let stride = ms(fs, 8.0).max(1);
+    let last = n.saturating_sub(len);
+    let mut cands: Vec<(usize, f64)> = Vec::new();
+    let mut done = vec![false; last];
+    for coarse in (0..last).step_by(stride) {
+        if score(coarse).is_none_or(|(r, _)| r < MIN_TRAIN_CORRELATION - 0.1) {
+            continue;
+        }
+        let from = coarse.saturating_sub(stride);
+        let to = (coarse + stride + 1).min(last);
+        for (start, seen) in (from..to).zip(&mut done[from..to]) {
+            if std::mem::replace(seen, true) {
+                continue;
+            }
+            if let Some((r, size)) = score(start)
+                && r >= MIN_TRAIN_CORRELATION
+                && (0.4..=2.5).contains(&size)
+            {
+                cands.push((start + peak_in_template, r));
+            }
+        }
+    }
+    cands.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let gap = ms(fs, 250.0);
+    let mut out: Vec<usize> = Vec::new();
+    for (pk, _) in cands {
+        if out.iter().all(|&q| q.abs_diff(pk) >= gap) {
+            out.push(pk);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// An AV block read from the P-wave train and the QRS complexes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum AvBlock {
+    /// Every other P wave conducted with a constant PR.
+    TwoToOne {
+        /// Atrial and ventricular rates (/min).
+        atrial_bpm: f64,
+        /// See `atrial_bpm`.
+        ventricular_bpm: f64,
+        /// Mean and SD of the conducted PR (P peak to QRS fiducial, ms).
+        pr_ms: f64,
+        /// See `pr_ms`.
+        pr_sd_ms: f64,
+    },
+    /// Regular P waves and a regular, slower ventricular rhythm with no fixed relation.
+    Complete {
+        /// Atrial and ventricular rates (/min).
+        atrial_bpm: f64,
+        /// See `atrial_bpm`.
+        ventricular_bpm: f64,
+        /// SD and range of the interval from the last P to each QRS (ms).
+        pr_sd_ms: f64,
+        /// See `pr_sd_ms`.
+        pr_range_ms: f64,
+    },
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let m = v.iter().sum::<f64>() / v.len() as f64;
+    let sd =
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0)).sqrt();
+    (m, sd)
+}
+
+/// 2:1 or third-degree AV block from the atrial waves `p` (from [`atrial_waves`]) and the
+/// QRS fiducials of a rhythm whose beats are all conducted-looking (not paced, no AF).
+///
+/// Both need at least six QRS complexes and eight P waves, every RR within
+/// [`REGULAR_TOLERANCE`] of the median, and a regular atrial rhythm: every P-P interval
+/// within that tolerance of a whole number of atrial cycles (P waves hidden in a QRS or T
+/// leave gaps), at least half of them one cycle, and P waves found for at least 60 % of the
+/// atrial cycles. Then
+/// - 2:1: ventricular cycle 2 atrial cycles (± 12 %), two P waves in at least 80 % of the RR
+///   intervals and never more, the P before each QRS at a constant PR (SD <= 20 ms,
+///   80-400 ms) in at least 80 % of beats;
+/// - third-degree: atrial rate at least 1.3 times the ventricular rate, ventricular rate
+///   below 60/min, and the interval from the last P to the QRS varying widely (SD >= 60 ms and
+///   range >= 150 ms) so that no fixed PR exists.
+pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> {
+    if fids.len() < 6 || p.len() < 8 {
+        return None;
+    }
+    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    let rr_med = median(&rr);
+    if rr
+        .iter()
+        .any(|&r| (r - rr_med).abs() > REGULAR_TOLERANCE * rr_med)
+    {
+        return None;
+    }
+    let pp: Vec<f64> = p.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    // The atrial cycle: median of the intervals shorter than 1.5 times the shortest ones'.
+    let shortest = pp.iter().copied().fold(f64::INFINITY, f64::min);
+    let single: Vec<f64> = pp.iter().copied().filter(|&d| d < 1.5 * shortest).collect();
+    if single.len() < 5 {
+        return None;
+    }
+    let cycle = median(&single);
+    let mut ones = 0usize;
+    let mut cycles = 0usize;
+    for &d in &pp {
+        let k = (d / cycle).round().max(1.0);
+        if (d - k * cycle).abs() > REGULAR_TOLERANCE * cycle {
+            return None;
+        }
+        cycles += k as usize;
+        ones += usize::from(k == 1.0);
+    }
+    if (ones as f64) < 0.5 * pp.len() as f64 || (p.len() as f64 - 1.0) < 0.6 * cycles as f64 {
+        return None;
+    }
+    let to_bpm = |samples: f64| 60.0 * fs / samples;
+    let (atrial_bpm, ventricular_bpm) = (to_bpm(cycle), to_bpm(rr_med));
+    // The interval from the last P before each QRS (within one atrial cycle) to the QRS.
+    let last_p: Vec<Option<f64>> = fids
+        .iter()
+        .map(|&f| {
+            p.iter()
+                .rev()
+                .find(|&&q| q < f && (f - q) as f64 <= 1.2 * cycle)
+                .map(|&q| (f - q) as f64 * 1000.0 / fs)
+        })
+        .collect();
+    let ratio = rr_med / cycle;
+    if (ratio - 2.0).abs() <= 2.0 * REGULAR_TOLERANCE {
+        let counts: Vec<usize> = fids
+            .windows(2)
+            .map(|w| p.iter().filter(|&&q| q >= w[0] && q < w[1]).count())
+            .collect();
+        let two = counts.iter().filter(|&&c| c == 2).count();
+        let pr: Vec<f64> = last_p
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| (80.0..=400.0).contains(v))
+            .collect();
+        if counts.iter().all(|&c| c <= 2)
+            && two as f64 >= 0.8 * counts.len() as f64
+            && pr.len() as f64 >= 0.8 * fids.len() as f64
+        {
+            let (pr_ms, pr_sd_ms) = mean_sd(&pr);
+            if pr_sd_ms <= 20.0 {
+                return Some(AvBlock::TwoToOne {
+                    atrial_bpm,
+                    ventricular_bpm,
+                    pr_ms,
+                    pr_sd_ms,
+                });
+            }
+        }
+        // Not 2:1 conduction; dissociation at about half the atrial rate is checked below.
+    }
+    if ratio >= 1.3 && ventricular_bpm < 60.0 {
+        let pr: Vec<f64> = last_p.iter().flatten().copied().collect();
+        if pr.len() < 5 {
+            return None;
+        }
+        let (_, pr_sd_ms) = mean_sd(&pr);
+        let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if pr_sd_ms >= 60.0 && hi - lo >= 150.0 {
+            return Some(AvBlock::Complete {
+                atrial_bpm,
+                ventricular_bpm,
+                pr_sd_ms,
+                pr_range_ms: hi - lo,
+            });
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -15,7 +15,10 @@
 //! - AV conduction: first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
 //!   block when a P wave in a pause is not followed by a QRS ([`crate::rhythm`]), Mobitz I
 //!   when the PR before the pause is >= 20 ms longer than after it, Mobitz II when it is
-//!   constant within 10 ms. Third-degree block (AV dissociation) is not detected.
+//!   constant within 10 ms; 2:1 block and third-degree (complete) block from the P waves
+//!   found anywhere in the cycle in a slow regular rhythm ([`crate::rhythm::av_block`]): 2:1
+//!   when two regular P waves fall in every RR with a constant PR, third-degree when regular
+//!   P waves march through a regular, slower (< 60/min) ventricular rhythm.
 //! - Intraventricular conduction: QRS >= 120 ms complete, 110-119 ms incomplete bundle-branch
 //!   block; right when V1 ends positive (rSR'/R'), left when V1 ends negative and lead I / V6
 //!   have no Q; otherwise non-specific intraventricular conduction delay.
@@ -33,7 +36,7 @@ use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
 use crate::classify::BeatClass;
 use crate::measure::LeadAmplitudes;
-use crate::rhythm::{Flutter, NonConducted};
+use crate::rhythm::{AvBlock, Flutter, NonConducted};
 
 /// What the statement rules look at.
 pub(crate) struct Findings<'a> {
@@ -50,6 +53,8 @@ pub(crate) struct Findings<'a> {
     pub flutter: Option<Flutter>,
     /// P waves not followed by a QRS.
     pub blocked_p: &'a [NonConducted],
+    /// 2:1 or third-degree AV block.
+    pub av_block: Option<AvBlock>,
     /// Sampling rate of the sample indices above.
     pub fs_hz: f64,
 }
@@ -110,7 +115,14 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 100.0 * f.p_fraction
             ),
         ));
-    } else if f.p_fraction >= 0.8 {
+    } else if f.p_fraction >= 0.8 || f.av_block.is_some() {
+        // With 2:1 or complete AV block the sinus node is named by the atrial rate.
+        let (hr, rate_word) = match f.av_block {
+            Some(AvBlock::TwoToOne { atrial_bpm, .. } | AvBlock::Complete { atrial_bpm, .. }) => {
+                (Some(atrial_bpm), "atrial rate")
+            }
+            None => (hr, "rate"),
+        };
         let p_axis_ok = f.m.axis.p.is_none_or(|a| (-30.0..=100.0).contains(&a.0));
         if p_axis_ok {
             let p_txt = format!("P before {:.0}% of QRS", 100.0 * f.p_fraction);
@@ -121,15 +133,15 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             match hr {
                 Some(h) if h < 60.0 => out.push(st(
                     "Sinus bradycardia",
-                    format!("{p_txt}{axis_txt}, rate {h:.0} bpm < 60"),
+                    format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm < 60"),
                 )),
                 Some(h) if h > 100.0 => out.push(st(
                     "Sinus tachycardia",
-                    format!("{p_txt}{axis_txt}, rate {h:.0} bpm > 100"),
+                    format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm > 100"),
                 )),
                 Some(h) => out.push(st(
                     "Sinus rhythm",
-                    format!("{p_txt}{axis_txt}, rate {h:.0} bpm (60-100)"),
+                    format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm (60-100)"),
                 )),
                 None => {}
             }
@@ -190,6 +202,33 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 first.pr_after_ms
             ),
         ));
+    }
+
+    // 2:1 and third-degree AV block from the P waves found anywhere in the cycle.
+    match f.av_block {
+        Some(AvBlock::TwoToOne {
+            atrial_bpm,
+            ventricular_bpm,
+            pr_ms,
+            pr_sd_ms,
+        }) => out.push(st(
+            "2:1 AV block",
+            format!(
+                "regular P waves at {atrial_bpm:.0}/min, every other one not followed by a QRS (ventricular rate {ventricular_bpm:.0}/min); conducted PR constant ({pr_ms:.0} ± {pr_sd_ms:.0} ms, P peak to QRS, SD <= 20)"
+            ),
+        )),
+        Some(AvBlock::Complete {
+            atrial_bpm,
+            ventricular_bpm,
+            pr_sd_ms,
+            pr_range_ms,
+        }) => out.push(st(
+            "Third-degree (complete) AV block",
+            format!(
+                "regular P waves at {atrial_bpm:.0}/min and a regular, slower ventricular rhythm at {ventricular_bpm:.0}/min (< 60) with no fixed relation: P to QRS varies by SD {pr_sd_ms:.0} ms, range {pr_range_ms:.0} ms (>= 60 / 150); atrial rate >= 1.3 x ventricular"
+            ),
+        )),
+        None => {}
     }
 
     // AV conduction (only meaningful with P waves).

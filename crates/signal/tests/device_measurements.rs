@@ -181,6 +181,14 @@ fn analyse(file: &str) -> (ecg::Measurements, ecg::Measurements) {
         .clone()
         .unwrap_or_else(|| panic!("{file}: no device measurements"));
     let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
+    // None of these tracings has a 2:1 or third-degree AV block.
+    assert!(
+        !a.statements
+            .iter()
+            .any(|s| s.text.starts_with("2:1") || s.text.starts_with("Third-degree")),
+        "{file}: {:?}",
+        a.statements
+    );
     (device, a.measurements)
 }
 

@@ -33,6 +33,14 @@ fn mitdb_100_beats_are_found_with_high_sensitivity_and_ppv() {
     );
     assert!(s.sensitivity() >= 0.998, "Se {:.4}", s.sensitivity());
     assert!(s.ppv() >= 0.998, "PPV {:.4}", s.ppv());
+    // None of these tracings has a 2:1 or third-degree AV block.
+    assert!(
+        !a.statements
+            .iter()
+            .any(|s| s.text.starts_with("2:1") || s.text.starts_with("Third-degree")),
+        "MIT-BIH 100: {:?}",
+        a.statements
+    );
     // Record 100: sinus rhythm with 33 atrial premature beats and 1 PVC.
     assert!(
         a.statements.iter().any(|s| s.text.starts_with("Sinus")),
