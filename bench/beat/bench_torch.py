@@ -2,10 +2,11 @@
 check_torch.py) per 4-s v3 window on CPU, the same three cases as crates/ai/benches/beat.rs.
 Prints CSV rows: impl,case,batch,ms_per_window,iterations."""
 import sys
-import time
 
 import torch
 from safetensors.torch import load_file
+
+from timing import timeit
 
 import beat_torch
 
@@ -21,16 +22,6 @@ def full(x):
     h = m.encode(x)
     idx, q = m.vq(h)
     return idx, m.decode(q), m.predict(h)
-
-
-def timeit(fn, x, min_s=3.0):
-    for _ in range(20):
-        fn(x)
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < min_s:
-        fn(x)
-        n += 1
-    return (time.perf_counter() - t0) / n, n
 
 
 with torch.inference_mode():

@@ -15,10 +15,11 @@ Prints CSV rows: impl,case,batch,ms_per_window,iterations.
 """
 import os
 import sys
-import time
 
 import torch
 from safetensors.torch import load_file
+
+from timing import timeit
 
 sys.path.insert(0, os.environ["HEARTCARE_SUITE"])
 from utils.my_tokenizer import Tokenizer  # noqa: E402  (upstream, not vendored)
@@ -60,18 +61,8 @@ x1 = vectors["ptbxl_HR06000.input"][None]
 x8 = x1.repeat(8, 1, 1)
 
 
-def timeit(fn, x, min_s=3.0):
-    for _ in range(10):
-        fn(x)
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < min_s:
-        fn(x)
-        n += 1
-    return (time.perf_counter() - t0) / n, n
-
-
 with torch.inference_mode():
     for case, x in [("upstream_forward_b1", x1), ("upstream_forward_b8", x8)]:
-        s, n = timeit(codes_of, x)
+        s, n = timeit(codes_of, x, warmup=10)
         b = x.shape[0]
         print(f"upstream-torch-{torch.__version__}-threads{threads},{case},{b},{s * 1e3 / b:.4f},{n}")

@@ -168,6 +168,15 @@ fn detrend(v: &mut [f64]) {
     }
 }
 
+/// The per-lead templates less the line through their end points ([`detrend`]), and their
+/// total energy; `None` when the templates are flat (nothing to correlate against).
+fn detrended_templates(templates: &[Vec<f64>]) -> Option<(Vec<Vec<f64>>, f64)> {
+    let mut tmpl: Vec<Vec<f64>> = templates.to_vec();
+    tmpl.iter_mut().for_each(|t| detrend(t));
+    let tt: f64 = tmpl.iter().flatten().map(|v| v * v).sum();
+    (tt > 0.0).then_some((tmpl, tt))
+}
+
 /// Non-conducted P waves in pauses. `leads`: analysis copies; `templates`: each lead's
 /// median-beat P wave (same order), `peak_in_template` the P peak's index in them;
 /// `p_peaks`: each beat's P peak (global), `fids` the QRS fiducials.
@@ -183,12 +192,9 @@ pub(crate) fn non_conducted_p(
     if leads.is_empty() || leads.len() != templates.len() || len < 4 || fids.len() < 3 {
         return Vec::new();
     }
-    let mut tmpl: Vec<Vec<f64>> = templates.to_vec();
-    tmpl.iter_mut().for_each(|t| detrend(t));
-    let tt: f64 = tmpl.iter().flatten().map(|v| v * v).sum();
-    if tt <= 0.0 {
+    let Some((tmpl, tt)) = detrended_templates(templates) else {
         return Vec::new();
-    }
+    };
     let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let rr_med = median(&rr);
     let n = leads.iter().map(|l| l.len()).min().unwrap_or(0);
@@ -271,12 +277,9 @@ pub(crate) fn atrial_waves(
     if leads.is_empty() || leads.len() != templates.len() || len < 4 || peak_in_template >= len {
         return Vec::new();
     }
-    let mut tmpl: Vec<Vec<f64>> = templates.to_vec();
-    tmpl.iter_mut().for_each(|t| detrend(t));
-    let tt: f64 = tmpl.iter().flatten().map(|v| v * v).sum();
-    if tt <= 0.0 {
+    let Some((tmpl, tt)) = detrended_templates(templates) else {
         return Vec::new();
-    }
+    };
     let n = leads.iter().map(|l| l.len()).min().unwrap_or(0);
     let mut blocked = vec![false; n];
     for &f in fids {
