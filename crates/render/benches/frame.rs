@@ -46,28 +46,19 @@ fn frames(c: &mut Criterion) {
         scene.start_s = 12.0 * 3600.0;
         b.iter(|| renderer.render(&scene, vp).expect("frame"));
     });
-    g.bench_function("24h_12lead_overview_5min_rows", |b| {
-        let mut scene = Scene::new(&long);
-        scene.layout = Layout::Overview {
-            lead: LeadLabel::II,
-            seconds_per_row: 300.0,
-            rows: 12,
-        };
-        // The first frame builds the pyramid (reads the lead once); time the frames after it.
-        renderer.render(&scene, vp).expect("frame");
-        b.iter(|| renderer.render(&scene, vp).expect("frame"));
-    });
-    g.bench_function("24h_12lead_overview_30min_rows", |b| {
-        let mut scene = Scene::new(&long);
-        scene.layout = Layout::Overview {
-            lead: LeadLabel::II,
-            seconds_per_row: 1800.0,
-            rows: 12,
-        };
-        // The first frame builds the pyramid (reads the lead once); time the frames after it.
-        renderer.render(&scene, vp).expect("frame");
-        b.iter(|| renderer.render(&scene, vp).expect("frame"));
-    });
+    for (minutes, seconds_per_row) in [(5, 300.0), (30, 1800.0)] {
+        g.bench_function(format!("24h_12lead_overview_{minutes}min_rows"), |b| {
+            let mut scene = Scene::new(&long);
+            scene.layout = Layout::Overview {
+                lead: LeadLabel::II,
+                seconds_per_row,
+                rows: 12,
+            };
+            // The first frame builds the pyramid (reads the lead once); time the frames after it.
+            renderer.render(&scene, vp).expect("frame");
+            b.iter(|| renderer.render(&scene, vp).expect("frame"));
+        });
+    }
     g.finish();
 }
 

@@ -621,10 +621,13 @@ impl Beat {
             let (n, m, d) = (self.cfg.num_patches(), self.cfg.num_queries, self.cfg.dim);
             let levels = self.cfg.residual_levels;
             let stack = |f: &dyn Fn(&cpu::WindowOutput) -> &[f32], rows: usize| {
-                let data: Vec<f32> = windows.iter().flat_map(|w| f(w).to_vec()).collect();
+                let data: Vec<f32> = windows.iter().flat_map(|w| f(w).iter().copied()).collect();
                 Tensor::from_vec(data, (b, rows, d), &self.device)
             };
-            let codes: Vec<u32> = windows.iter().flat_map(|w| w.codes.clone()).collect();
+            let codes: Vec<u32> = windows
+                .iter()
+                .flat_map(|w| w.codes.iter().copied())
+                .collect();
             return Ok(BeatOutput {
                 tokens_embedded: stack(&|w| &w.tokens_embedded, n)?,
                 encoder_queries: stack(&|w| &w.encoder_queries, m)?,
