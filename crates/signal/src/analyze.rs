@@ -34,7 +34,7 @@ use crate::delineate::{
 };
 use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
-use crate::filters::{Filter, FilterChain, Highpass, Lowpass, Notch};
+use crate::filters::{FilterChain, Highpass, Lowpass, Notch, pass_short, views};
 use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis, net_area,
 };
@@ -360,20 +360,19 @@ pub fn analyze_cancellable(
     if let Some(nt) = notch {
         analysis_band.push_str(&format!(", notch {} Hz", nt.freq_hz));
     }
-    let mut clean = Vec::with_capacity(raw.len());
-    let mut display = Vec::with_capacity(raw.len());
-    for x in &raw {
-        check()?;
-        let mut c = x.clone();
-        clip_spikes(&mut c, &spikes, fs);
-        c = hp.apply(&c, fs).or_else(|e| short_ok(e, &c))?;
-        if let Some(nt) = notch {
-            c = nt.apply(&c, fs).or_else(|e| short_ok(e, &c))?;
-        }
-        c = lp.apply(&c, fs).or_else(|e| short_ok(e, &c))?;
-        clean.push(c);
-        display.push(opts.filter.apply(x, fs)?);
+    // All leads at once (the IIR filters run them in interleaved lanes).
+    let mut clean: Vec<Vec<f64>> = raw.clone();
+    for c in &mut clean {
+        clip_spikes(c, &spikes, fs);
     }
+    check()?;
+    clean = pass_short(&hp, clean, fs)?;
+    if let Some(nt) = notch {
+        clean = pass_short(&nt, clean, fs)?;
+    }
+    clean = pass_short(&lp, clean, fs)?;
+    check()?;
+    let display = opts.filter.apply_many(&views(&raw), fs)?;
 
     // Limb-lead consistency (Einthoven / Goldberger) on the analysis copy.
     let limb = einthoven(&|l: &LeadLabel| {
@@ -823,13 +822,6 @@ pub fn analyze_cancellable(
         atrial_flutter: flutter.is_some(),
         analysed_s: n as f64 / fs,
     })
-}
-
-fn short_ok(e: Error, x: &[f64]) -> Result<Vec<f64>, Error> {
-    match e {
-        Error::TooShort { .. } => Ok(x.to_vec()),
-        other => Err(other),
-    }
 }
 
 fn round1(v: f64) -> f64 {

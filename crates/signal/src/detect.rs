@@ -18,7 +18,7 @@
 //! and they are clipped before step 1 so they are not counted as beats.
 
 use crate::error::Error;
-use crate::iir::{FilterKind, butter_sos, sosfiltfilt};
+use crate::iir::{FilterKind, butter_sos, sosfiltfilt_many};
 
 /// Samples -> seconds helpers kept local: all indices here are at one rate.
 fn secs(fs: f64, s: f64) -> usize {
@@ -38,14 +38,30 @@ pub(crate) fn quantile(v: &[f64], q: f64) -> f64 {
 
 /// Median of finite values (0 when none).
 pub(crate) fn median(v: &[f64]) -> f64 {
-    let mut w: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    if w.is_empty() {
+    median_in(&mut Vec::with_capacity(v.len()), v.iter().copied())
+}
+
+/// [`median`] of the values `v` yields, using `buf` as scratch space (no allocation once it
+/// has grown): for callers that take many medians in a row.
+pub(crate) fn median_in(buf: &mut Vec<f64>, v: impl Iterator<Item = f64>) -> f64 {
+    buf.clear();
+    buf.extend(v.filter(|x| x.is_finite()));
+    let n = buf.len();
+    if n == 0 {
         return 0.0;
+    }
+    if n <= 32 {
+        // Small sets (median beats take one value per beat): a sort beats selection.
+        buf.sort_unstable_by(f64::total_cmp);
+        return if n % 2 == 1 {
+            buf[n / 2]
+        } else {
+            0.5 * (buf[n / 2 - 1] + buf[n / 2])
+        };
     }
     // Selection instead of a full sort: the same elements as sorted[n / 2] (and
     // sorted[n / 2 - 1], the largest of the lower part), so the same value.
-    let n = w.len();
-    let (lower, &mut mid, _) = w.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let (lower, &mut mid, _) = buf.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
         mid
     } else {
@@ -150,12 +166,15 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error
     let mut sum = vec![0.0f64; n];
     let hp = butter_sos(2, 5.0, fs_hz, FilterKind::Highpass)?;
     let lp = butter_sos(2, 20.0f64.min(fs_hz * 0.45), fs_hz, FilterKind::Lowpass)?;
-    for x in leads {
-        if x.len() != n || n <= 3 * crate::iir::sosfiltfilt_padlen(&hp) {
-            continue;
-        }
-        let bp = sosfiltfilt(&lp, &sosfiltfilt(&hp, x)?)?;
-        let mut e = vec![0.0f64; n];
+    let usable: Vec<&[f64]> = leads
+        .iter()
+        .map(Vec::as_slice)
+        .filter(|x| x.len() == n && n > 3 * crate::iir::sosfiltfilt_padlen(&hp))
+        .collect();
+    let high = sosfiltfilt_many(&hp, &usable)?;
+    let band = sosfiltfilt_many(&lp, &crate::filters::views(&high))?;
+    let mut e = vec![0.0f64; n];
+    for bp in &band {
         for i in 1..n - 1 {
             let d = (bp[i + 1] - bp[i - 1]) * fs_hz / 2.0;
             e[i] = d * d;

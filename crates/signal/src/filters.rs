@@ -17,27 +17,25 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::iir::{FilterKind, butter_sos, filtfilt, sosfiltfilt};
+use crate::iir::{FilterKind, butter_sos, filtfilt_many, sosfiltfilt_many};
 
 /// A filter over one lead's samples at a given rate.
 pub trait Filter {
     /// Filters `x` sampled at `fs_hz`; the output has the same length.
     fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error>;
+    /// Filters each of several equally long leads sampled at `fs_hz`, as [`Filter::apply`] on
+    /// each (the IIR filters run the leads together, which is several times faster).
+    fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
+        xs.iter().map(|x| self.apply(x, fs_hz)).collect()
+    }
     /// Human-readable description of what the filter passes, e.g.
     /// `"high-pass 0.5 Hz (Butterworth order 2, zero-phase)"`.
     fn band(&self) -> String;
 }
 
-/// Runs a zero-phase SOS filter, falling back to no padding for very short inputs.
-fn zero_phase(sos: &crate::iir::Sos, x: &[f64]) -> Result<Vec<f64>, Error> {
-    if x.len() <= crate::iir::sosfiltfilt_padlen(sos) {
-        return Err(Error::TooShort {
-            what: "zero-phase filter",
-            needed: crate::iir::sosfiltfilt_padlen(sos),
-            found: x.len(),
-        });
-    }
-    sosfiltfilt(sos, x)
+/// [`Filter::apply`] of a filter whose work is done in [`Filter::apply_many`].
+fn apply_one(f: &impl Filter, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
+    Ok(f.apply_many(&[x], fs_hz)?.remove(0))
 }
 
 /// Baseline-wander high-pass (Butterworth order 2, zero phase).
@@ -56,8 +54,11 @@ impl Highpass {
 
 impl Filter for Highpass {
     fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
+        apply_one(self, x, fs_hz)
+    }
+    fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
         let sos = butter_sos(2, self.cutoff_hz, fs_hz, FilterKind::Highpass)?;
-        zero_phase(&sos, x)
+        sosfiltfilt_many(&sos, xs)
     }
     fn band(&self) -> String {
         format!(
@@ -85,12 +86,15 @@ impl Lowpass {
 
 impl Filter for Lowpass {
     fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
+        apply_one(self, x, fs_hz)
+    }
+    fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
         if self.cutoff_hz >= fs_hz / 2.0 {
             // Nothing above Nyquist to remove: the band is already narrower.
-            return Ok(x.to_vec());
+            return Ok(xs.iter().map(|x| x.to_vec()).collect());
         }
         let sos = butter_sos(4, self.cutoff_hz, fs_hz, FilterKind::Lowpass)?;
-        zero_phase(&sos, x)
+        sosfiltfilt_many(&sos, xs)
     }
     fn band(&self) -> String {
         format!(
@@ -146,8 +150,11 @@ impl Notch {
 
 impl Filter for Notch {
     fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
+        apply_one(self, x, fs_hz)
+    }
+    fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
         let (b, a) = self.coefficients(fs_hz)?;
-        filtfilt(&b, &a, x)
+        filtfilt_many(&b, &a, xs)
     }
     fn band(&self) -> String {
         format!(
@@ -301,29 +308,33 @@ impl FilterChain {
 
     /// Runs the chain. Short inputs that a stage cannot pad are passed through that stage.
     pub fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
-        let mut y = x.to_vec();
+        Ok(self.apply_many(&[x], fs_hz)?.remove(0))
+    }
+
+    /// [`FilterChain::apply`] on each of several equally long leads, run together.
+    pub fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
+        let mut ys: Vec<Vec<f64>> = xs.iter().map(|x| x.to_vec()).collect();
         if let Some(hp) = self.highpass {
-            y = pass_short(hp.apply(&y, fs_hz), &y)?;
+            ys = pass_short(&hp, ys, fs_hz)?;
         }
+        let notch = Notch::new(self.mains_hz);
         match self.powerline {
             PowerlineMethod::Off => {}
             _ if self.mains_hz >= fs_hz / 2.0 => {}
-            PowerlineMethod::Notch => {
-                y = pass_short(Notch::new(self.mains_hz).apply(&y, fs_hz), &y)?;
-            }
+            PowerlineMethod::Notch => ys = pass_short(&notch, ys, fs_hz)?,
             PowerlineMethod::Subtraction => {
                 let sub = PowerlineSubtraction::new(self.mains_hz);
-                y = if sub.period_samples(fs_hz).is_some() {
-                    sub.apply(&y, fs_hz)?
+                ys = if sub.period_samples(fs_hz).is_some() {
+                    sub.apply_many(&views(&ys), fs_hz)?
                 } else {
-                    pass_short(Notch::new(self.mains_hz).apply(&y, fs_hz), &y)?
+                    pass_short(&notch, ys, fs_hz)?
                 };
             }
         }
         if let Some(lp) = self.lowpass {
-            y = pass_short(lp.apply(&y, fs_hz), &y)?;
+            ys = pass_short(&lp, ys, fs_hz)?;
         }
-        Ok(y)
+        Ok(ys)
     }
 
     /// The band as stated in reports: e.g. `"0.05-150 Hz"`, `"0.5-40 Hz, notch 50 Hz"`.
@@ -373,11 +384,22 @@ impl FilterChain {
     }
 }
 
-fn pass_short(r: Result<Vec<f64>, Error>, x: &[f64]) -> Result<Vec<f64>, Error> {
-    match r {
-        Err(Error::TooShort { .. }) => Ok(x.to_vec()),
+/// Runs `f` on the leads `ys`, passing them through unchanged when they are too short for it
+/// (a stage that cannot pad its edges).
+pub(crate) fn pass_short(
+    f: &impl Filter,
+    ys: Vec<Vec<f64>>,
+    fs_hz: f64,
+) -> Result<Vec<Vec<f64>>, Error> {
+    match f.apply_many(&views(&ys), fs_hz) {
+        Err(Error::TooShort { .. }) => Ok(ys),
         other => other,
     }
+}
+
+/// Borrowed views of owned leads.
+pub(crate) fn views(ys: &[Vec<f64>]) -> Vec<&[f64]> {
+    ys.iter().map(Vec::as_slice).collect()
 }
 
 /// `0.05`, `0.5`, `40`: no trailing zeros.

@@ -11,6 +11,7 @@
 //! Key types: [`Sos`] (second-order sections, each `[b0, b1, b2, 1, a1, a2]`) and [`FilterKind`].
 
 use crate::error::Error;
+use crate::lanes::{BaLanes, SosLanes, forward_backward};
 
 /// A minimal complex number with NumPy's arithmetic (Smith division, as `npy_cdiv`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -567,27 +568,24 @@ pub fn lfilter(b: &[f64], a: &[f64], x: &[f64]) -> Result<Vec<f64>, Error> {
     Ok(y)
 }
 
-/// `odd_ext(x, n)`: `2*x[0] - x[n..0:-1]`, `x`, `2*x[-1] - x[-2..-(n+2):-1]`.
-fn odd_ext(x: &[f64], n: usize) -> Vec<f64> {
-    let len = x.len();
-    let mut ext = Vec::with_capacity(len + 2 * n);
-    let (first, last) = (x[0], x[len - 1]);
-    for i in (1..=n).rev() {
-        ext.push(2.0 * first - x[i]);
+fn check_pad(xs: &[&[f64]], edge: usize, what: &'static str) -> Result<(), Error> {
+    let Some(n) = xs.first().map(|x| x.len()) else {
+        return Ok(());
+    };
+    if let Some(other) = xs.iter().find(|x| x.len() != n) {
+        return Err(Error::invalid(
+            "xs",
+            format!(
+                "{what}: signals filtered together must be equally long ({n} and {} samples)",
+                other.len()
+            ),
+        ));
     }
-    ext.extend_from_slice(x);
-    for i in 1..=n {
-        ext.push(2.0 * last - x[len - 1 - i]);
-    }
-    ext
-}
-
-fn check_pad(x: &[f64], edge: usize, what: &'static str) -> Result<(), Error> {
-    if x.len() <= edge {
+    if n <= edge {
         return Err(Error::TooShort {
             what,
             needed: edge,
-            found: x.len(),
+            found: n,
         });
     }
     Ok(())
@@ -604,46 +602,41 @@ pub fn sosfiltfilt_padlen(sos: &Sos) -> usize {
 /// Zero-phase forward-backward filtering, as `scipy.signal.sosfiltfilt(sos, x)` (odd
 /// extension of [`sosfiltfilt_padlen`] samples, steady-state initial conditions).
 pub fn sosfiltfilt(sos: &Sos, x: &[f64]) -> Result<Vec<f64>, Error> {
+    Ok(sosfiltfilt_many(sos, &[x])?.remove(0))
+}
+
+/// [`sosfiltfilt`] of several equally long signals (the leads of a recording), filtered
+/// together in interleaved lanes; each output is bit-identical to [`sosfiltfilt`] of its input.
+pub fn sosfiltfilt_many(sos: &Sos, xs: &[&[f64]]) -> Result<Vec<Vec<f64>>, Error> {
     let edge = sosfiltfilt_padlen(sos);
-    check_pad(x, edge, "sosfiltfilt edge padding")?;
+    check_pad(xs, edge, "sosfiltfilt edge padding")?;
     let zi = sosfilt_zi(sos)?;
-    let mut ext = if edge > 0 {
-        odd_ext(x, edge)
-    } else {
-        x.to_vec()
+    let f = SosLanes {
+        sections: &sos.sections,
+        zi: &zi,
     };
-    let x0 = ext[0];
-    let zi0: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * x0, z[1] * x0]).collect();
-    sosfilt_in_place(sos, &mut ext, &zi0);
-    let y0 = ext[ext.len() - 1];
-    ext.reverse();
-    let zi1: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * y0, z[1] * y0]).collect();
-    sosfilt_in_place(sos, &mut ext, &zi1);
-    ext.reverse();
-    Ok(ext[edge..ext.len() - edge].to_vec())
+    Ok(forward_backward(&f, xs, edge))
 }
 
 /// Zero-phase forward-backward filtering, as `scipy.signal.filtfilt(b, a, x)` with
 /// `method='pad'`, `padtype='odd'` and `padlen = 3*max(len(a), len(b))`.
 pub fn filtfilt(b: &[f64], a: &[f64], x: &[f64]) -> Result<Vec<f64>, Error> {
+    Ok(filtfilt_many(b, a, &[x])?.remove(0))
+}
+
+/// [`filtfilt`] of several equally long signals, filtered together in interleaved lanes; each
+/// output is bit-identical to [`filtfilt`] of its input.
+pub fn filtfilt_many(b: &[f64], a: &[f64], xs: &[&[f64]]) -> Result<Vec<Vec<f64>>, Error> {
     let edge = 3 * a.len().max(b.len());
-    check_pad(x, edge, "filtfilt edge padding")?;
+    check_pad(xs, edge, "filtfilt edge padding")?;
     let zi = lfilter_zi(b, a)?;
     let (bn, an) = normalise_ba(b, a)?;
-    let mut ext = if edge > 0 {
-        odd_ext(x, edge)
-    } else {
-        x.to_vec()
+    let f = BaLanes {
+        b: &bn,
+        a: &an,
+        zi: &zi,
     };
-    let x0 = ext[0];
-    let zi0: Vec<f64> = zi.iter().map(|z| z * x0).collect();
-    lfilter_in_place(&bn, &an, &mut ext, &zi0);
-    let y0 = ext[ext.len() - 1];
-    ext.reverse();
-    let zi1: Vec<f64> = zi.iter().map(|z| z * y0).collect();
-    lfilter_in_place(&bn, &an, &mut ext, &zi1);
-    ext.reverse();
-    Ok(ext[edge..ext.len() - edge].to_vec())
+    Ok(forward_backward(&f, xs, edge))
 }
 
 #[cfg(test)]
@@ -711,6 +704,67 @@ mod tests {
         let sos = butter_sos(2, 10.0, 100.0, FilterKind::Lowpass).unwrap();
         let y = sosfiltfilt(&sos, &x).unwrap();
         assert!(y.iter().all(|v| (v - 2.5).abs() < 1e-9));
+    }
+
+    /// The scalar `sosfiltfilt` of SciPy: odd extension, `sosfilt` forward from `zi * x[0]`,
+    /// backward from `zi * y[-1]`, extension cut.
+    fn scalar_sosfiltfilt(sos: &Sos, x: &[f64]) -> Vec<f64> {
+        let edge = sosfiltfilt_padlen(sos);
+        let n = x.len();
+        let mut ext: Vec<f64> = (1..=edge).rev().map(|i| 2.0 * x[0] - x[i]).collect();
+        ext.extend_from_slice(x);
+        ext.extend((1..=edge).map(|i| 2.0 * x[n - 1] - x[n - 1 - i]));
+        let zi = sosfilt_zi(sos).unwrap();
+        let scaled =
+            |v: f64| -> Vec<[f64; 2]> { zi.iter().map(|z| [z[0] * v, z[1] * v]).collect() };
+        let z0 = scaled(ext[0]);
+        sosfilt_in_place(sos, &mut ext, &z0);
+        let z1 = scaled(ext[ext.len() - 1]);
+        ext.reverse();
+        sosfilt_in_place(sos, &mut ext, &z1);
+        ext.reverse();
+        ext[edge..edge + n].to_vec()
+    }
+
+    #[test]
+    fn leads_filtered_together_equal_each_filtered_alone_bit_for_bit() {
+        // Six leads (a full group of four lanes and a partial one), different content.
+        let leads: Vec<Vec<f64>> = (0..6)
+            .map(|l| {
+                (0..700)
+                    .map(|i| {
+                        let t = i as f64 / 500.0;
+                        (l as f64 + 1.0) * (7.0 * t).sin()
+                            + 0.3 * (97.0 * t + l as f64).cos()
+                            + if i % 131 == l { 2.0 } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+        let views: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+        for sos in [
+            butter_sos(2, 0.5, 500.0, FilterKind::Highpass).unwrap(),
+            butter_sos(5, 40.0, 500.0, FilterKind::Lowpass).unwrap(),
+        ] {
+            let many = sosfiltfilt_many(&sos, &views).unwrap();
+            for (x, y) in leads.iter().zip(&many) {
+                let alone = scalar_sosfiltfilt(&sos, x);
+                assert!(alone.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits()));
+                assert_eq!(sosfiltfilt(&sos, x).unwrap(), *y);
+            }
+        }
+        let (b, a) = ([0.9, -1.2, 0.9], [1.0, -1.2, 0.8]);
+        let many = filtfilt_many(&b, &a, &views).unwrap();
+        for (x, y) in leads.iter().zip(&many) {
+            assert_eq!(filtfilt(&b, &a, x).unwrap(), *y);
+        }
+        assert!(matches!(
+            sosfiltfilt_many(
+                &butter_sos(2, 0.5, 500.0, FilterKind::Highpass).unwrap(),
+                &[&leads[0], &leads[1][..600]]
+            ),
+            Err(Error::InvalidArgument { .. })
+        ));
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod error;
 pub mod evaluate;
 mod filters;
 mod iir;
+mod lanes;
 mod measure;
 mod median;
 mod pyramid;
@@ -37,8 +38,8 @@ pub use filters::{
     Filter, FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, PowerlineSubtraction,
 };
 pub use iir::{
-    FilterKind, Sos, butter_sos, filtfilt, lfilter, lfilter_zi, sosfilt_in_place, sosfilt_zi,
-    sosfiltfilt, sosfiltfilt_padlen,
+    FilterKind, Sos, butter_sos, filtfilt, filtfilt_many, lfilter, lfilter_zi, sosfilt_in_place,
+    sosfilt_zi, sosfiltfilt, sosfiltfilt_many, sosfiltfilt_padlen,
 };
 pub use measure::LeadAmplitudes;
 pub use median::MedianBeat;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::median;
+use crate::detect::median_in;
 
 /// One lead's median beat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,14 +40,9 @@ pub(crate) fn median_beat(
     }
     let step = fit.len().div_ceil(max_beats.max(1)).max(1);
     let used: Vec<usize> = fit.iter().step_by(step).copied().collect();
-    let mut col = vec![0.0f64; used.len()];
+    let mut col = Vec::with_capacity(used.len());
     let out = (0..pre + post)
-        .map(|k| {
-            for (c, &f) in col.iter_mut().zip(&used) {
-                *c = x[f - pre + k];
-            }
-            median(&col)
-        })
+        .map(|k| median_in(&mut col, used.iter().map(|&f| x[f - pre + k])))
         .collect();
     Some((out, used.len()))
 }
