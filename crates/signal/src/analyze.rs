@@ -24,6 +24,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::beat_preprocess::interpolate_nan;
@@ -335,6 +336,16 @@ pub fn analyze_cancellable(
     opts: &AnalysisOptions,
     cancel: &AtomicBool,
 ) -> Result<Analysis, Error> {
+    // The per-lead stages run on the rayon pool; entering it once here (instead of at every
+    // parallel stage) saves a thread hand-off per stage.
+    rayon::scope(|_| analyze_in_pool(rec, opts, cancel))
+}
+
+fn analyze_in_pool(
+    rec: &Recording,
+    opts: &AnalysisOptions,
+    cancel: &AtomicBool,
+) -> Result<Analysis, Error> {
     let check = || {
         if cancel.load(Ordering::Relaxed) {
             Err(Error::Cancelled)
@@ -360,19 +371,23 @@ pub fn analyze_cancellable(
     if let Some(nt) = notch {
         analysis_band.push_str(&format!(", notch {} Hz", nt.freq_hz));
     }
-    // All leads at once (the IIR filters run them in interleaved lanes).
-    let mut clean: Vec<Vec<f64>> = raw.clone();
-    for c in &mut clean {
-        clip_spikes(c, &spikes, fs);
-    }
-    check()?;
-    clean = pass_short(&hp, clean, fs)?;
-    if let Some(nt) = notch {
-        clean = pass_short(&nt, clean, fs)?;
-    }
-    clean = pass_short(&lp, clean, fs)?;
-    check()?;
-    let display = opts.filter.apply_many(&views(&raw), fs)?;
+    // All leads at once (the IIR filters run them in interleaved lanes); the analysis and
+    // display copies side by side.
+    let (clean, display) = rayon::join(
+        || -> Result<Vec<Vec<f64>>, Error> {
+            let mut clean: Vec<Vec<f64>> = raw.clone();
+            for c in &mut clean {
+                clip_spikes(c, &spikes, fs);
+            }
+            clean = pass_short(&hp, clean, fs)?;
+            if let Some(nt) = notch {
+                clean = pass_short(&nt, clean, fs)?;
+            }
+            pass_short(&lp, clean, fs)
+        },
+        || opts.filter.apply_many(&views(&raw), fs),
+    );
+    let (clean, display) = (clean?, display?);
 
     // Limb-lead consistency (Einthoven / Goldberger) on the analysis copy.
     let limb = einthoven(&|l: &LeadLabel| {
@@ -396,10 +411,10 @@ pub fn analyze_cancellable(
 
     check()?;
     // (5) Per-lead delineation, beats in order so each P window starts after the last T.
-    let views: Vec<LeadView<'_>> = clean.iter().map(|x| LeadView::new(x, fs)).collect();
+    let views: Vec<LeadView<'_>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
     let delineate_all = |want_p: bool| -> Vec<Vec<BeatWaves>> {
         views
-            .iter()
+            .par_iter()
             .map(|v| {
                 let mut prev_t_off = None;
                 fids.iter()
@@ -598,23 +613,24 @@ pub fn analyze_cancellable(
     };
     let pre = ms(fs, 500.0);
     let post = ms(fs, 700.0);
-    let mut medians = Vec::new();
-    let mut med_clean = Vec::new();
-    for (k, lbl) in labels.iter().enumerate() {
-        if let (Some((md, nb)), Some((mc, _))) = (
-            median_beat(&display[k], &med_fids, pre, post, opts.max_median_beats),
-            median_beat(&clean[k], &med_fids, pre, post, opts.max_median_beats),
-        ) {
-            medians.push(MedianBeat {
+    let per_lead_medians: Vec<_> = labels
+        .par_iter()
+        .enumerate()
+        .map(|(k, lbl)| {
+            let (md, nb) = median_beat(&display[k], &med_fids, pre, post, opts.max_median_beats)?;
+            let (mc, _) = median_beat(&clean[k], &med_fids, pre, post, opts.max_median_beats)?;
+            let beat = MedianBeat {
                 lead: lbl.clone(),
                 fs_hz: fs,
                 samples_mv: md.iter().map(|&v| v as f32).collect(),
                 fiducial_sample: pre,
                 n_beats: nb,
-            });
-            med_clean.push((k, md, mc));
-        }
-    }
+            };
+            Some((beat, (k, md, mc)))
+        })
+        .collect();
+    let (medians, med_clean): (Vec<MedianBeat>, Vec<_>) =
+        per_lead_medians.into_iter().flatten().unzip();
     // The median beat's neighbours are one median RR away (where the window holds them), so
     // its T search stops before the next P as it does in the beats themselves.
     let rr_med_samples = rr_med.round() as usize;

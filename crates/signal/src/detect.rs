@@ -17,6 +17,8 @@
 //! Pacing spikes are narrow (< 2 ms): [`pacing_spikes`] finds them in the unfiltered leads
 //! and they are clipped before step 1 so they are not counted as beats.
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::iir::{FilterKind, butter_sos, sosfiltfilt_many};
 
@@ -173,17 +175,21 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error
         .collect();
     let high = sosfiltfilt_many(&hp, &usable)?;
     let band = sosfiltfilt_many(&lp, &crate::filters::views(&high))?;
-    let mut e = vec![0.0f64; n];
-    for bp in &band {
-        for i in 1..n - 1 {
-            let d = (bp[i + 1] - bp[i - 1]) * fs_hz / 2.0;
-            e[i] = d * d;
-        }
-        let scale = quantile(&e, 0.98);
-        if scale <= 0.0 || !scale.is_finite() {
-            continue;
-        }
-        for (s, v) in sum.iter_mut().zip(&e) {
+    let energies: Vec<Option<(Vec<f64>, f64)>> = band
+        .par_iter()
+        .map(|bp| {
+            let mut e = vec![0.0f64; n];
+            for i in 1..n - 1 {
+                let d = (bp[i + 1] - bp[i - 1]) * fs_hz / 2.0;
+                e[i] = d * d;
+            }
+            let scale = quantile(&e, 0.98);
+            (scale > 0.0 && scale.is_finite()).then_some((e, scale))
+        })
+        .collect();
+    // Summed in lead order (the same sum whatever the thread count).
+    for (e, scale) in energies.iter().flatten() {
+        for (s, v) in sum.iter_mut().zip(e) {
             // Cap at 50x the lead's typical QRS energy: one artefact in one lead must not
             // decide alone.
             *s += (v / scale).min(50.0);
