@@ -90,16 +90,20 @@ pub(crate) fn flutter_cycle(
             return None;
         }
         let mean = kept.iter().sum::<f64>() / kept.len() as f64;
+        // Blanked samples as zeros (and a 0/1 mask), so the sums below need no branch: a
+        // product with a blanked sample adds an exact zero, the same sums as skipping it.
+        let z: Vec<f64> = (0..n)
+            .map(|i| if keep[i] { x[i] - mean } else { 0.0 })
+            .collect();
+        let mask: Vec<f64> = keep.iter().map(|&k| if k { 1.0 } else { 0.0 }).collect();
         let ac: Vec<f64> = (lo..=hi)
             .map(|lag| {
                 let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
                 for i in 0..n - lag {
-                    if keep[i] && keep[i + lag] {
-                        let (a, b) = (x[i] - mean, x[i + lag] - mean);
-                        sxy += a * b;
-                        sxx += a * a;
-                        syy += b * b;
-                    }
+                    let (a, b) = (z[i], z[i + lag]);
+                    sxy += a * b;
+                    sxx += a * a * mask[i + lag];
+                    syy += b * b * mask[i];
                 }
                 if sxx > 0.0 && syy > 0.0 {
                     sxy / (sxx * syy).sqrt()
