@@ -10,7 +10,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use signal::evaluate::{DelineationReport, analysis_waves, evaluate_delineation, reference_waves};
+use signal::evaluate::{
+    DelineationReport, analysis_global_waves, analysis_waves, evaluate_delineation,
+    global_reference_waves, reference_waves,
+};
+
+/// Marks of one wave in different leads lie within this of each other (s).
+const GLOBAL_CLUSTER_S: f64 = 0.12;
+/// A global reference wave needs marks in this many leads.
+const GLOBAL_MIN_LEADS: usize = 6;
 
 fn records(args: &[String]) -> Vec<PathBuf> {
     let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb");
@@ -62,6 +70,7 @@ fn main() {
         w
     });
     let mut total = DelineationReport::empty();
+    let mut total_global = DelineationReport::empty();
     let mut total_s = 0.0;
     for path in records(&args) {
         let rec = formats::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -77,11 +86,14 @@ fn main() {
         times.sort_by(f64::total_cmp);
         let secs = times[times.len() / 2];
         total_s += secs;
-        let rep = evaluate_delineation(
-            &reference_waves(&rec.annotations),
-            &analysis_waves(&a),
+        let reference = reference_waves(&rec.annotations);
+        let rep = evaluate_delineation(&reference, &analysis_waves(&a), 0.15);
+        let global = evaluate_delineation(
+            &global_reference_waves(&reference, GLOBAL_CLUSTER_S, GLOBAL_MIN_LEADS),
+            &analysis_global_waves(&a),
             0.15,
         );
+        total_global.merge(&global);
         let name = Path::new(&path)
             .file_stem()
             .and_then(|s| s.to_str())
@@ -105,5 +117,9 @@ fn main() {
     println!(
         "== all records ({:.1} ms analysis in total)\n{total}",
         total_s * 1e3
+    );
+    println!(
+        "== global (all-lead) waves per beat against the earliest onset / median peak / latest \
+         offset of the cardiologist's marks in the {GLOBAL_MIN_LEADS}+ leads that mark the wave\n{total_global}"
     );
 }

@@ -125,6 +125,74 @@ pub fn analysis_waves(a: &Analysis) -> Vec<MarkedWave> {
         .collect()
 }
 
+/// The analysis' global (all-lead) waves per beat as [`MarkedWave`]s without a lead.
+pub fn analysis_global_waves(a: &Analysis) -> Vec<MarkedWave> {
+    a.global_waves
+        .iter()
+        .map(|w| MarkedWave {
+            lead: None,
+            kind: w.kind,
+            onset_s: w.onset_s(a.fs_hz),
+            peak_s: w.peak_s(a.fs_hz),
+            offset_s: w.offset_s(a.fs_hz),
+        })
+        .collect()
+}
+
+/// Global reference waves from per-lead marks, as a cart defines its global boundaries: the
+/// marks of one wave in the different leads (same kind, centres within `cluster_s` of the
+/// first one's) form one global wave with the earliest onset, the median peak and the latest
+/// offset; waves marked in fewer than `min_leads` leads are left out.
+pub fn global_reference_waves(
+    per_lead: &[MarkedWave],
+    cluster_s: f64,
+    min_leads: usize,
+) -> Vec<MarkedWave> {
+    let mut out = Vec::new();
+    for kind in [WaveKind::P, WaveKind::Qrs, WaveKind::T] {
+        let mut waves: Vec<(&MarkedWave, f64)> = per_lead
+            .iter()
+            .filter(|w| w.kind == kind && w.lead.is_some())
+            .filter_map(|w| Some((w, w.centre()?)))
+            .collect();
+        waves.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut i = 0;
+        while i < waves.len() {
+            let first = waves[i].1;
+            let mut j = i;
+            while j < waves.len() && waves[j].1 - first <= cluster_s {
+                j += 1;
+            }
+            let cluster = &waves[i..j];
+            let mut leads: Vec<&Option<LeadLabel>> = Vec::new();
+            for (w, _) in cluster {
+                if !leads.contains(&&w.lead) {
+                    leads.push(&w.lead);
+                }
+            }
+            if leads.len() >= min_leads {
+                let mut peaks: Vec<f64> = cluster.iter().filter_map(|(w, _)| w.peak_s).collect();
+                peaks.sort_by(f64::total_cmp);
+                out.push(MarkedWave {
+                    lead: None,
+                    kind,
+                    onset_s: cluster
+                        .iter()
+                        .filter_map(|(w, _)| w.onset_s)
+                        .min_by(f64::total_cmp),
+                    peak_s: (!peaks.is_empty()).then(|| peaks[peaks.len() / 2]),
+                    offset_s: cluster
+                        .iter()
+                        .filter_map(|(w, _)| w.offset_s)
+                        .max_by(f64::total_cmp),
+                });
+            }
+            i = j;
+        }
+    }
+    out
+}
+
 /// Running mean/SD of errors in ms.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ErrorStats {

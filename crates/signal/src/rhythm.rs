@@ -32,7 +32,7 @@
 use ecg::LeadLabel;
 
 use crate::delineate::ms;
-use crate::detect::median;
+use crate::detect::{median, moving_average};
 
 /// Smallest autocorrelation at the flutter cycle.
 pub(crate) const MIN_R: f64 = 0.12;
@@ -368,11 +368,83 @@ pub(crate) fn atrial_waves(
     out
 }
 
+/// P-wave candidates anywhere in the cycle, for the P template of [`atrial_waves`] when the
+/// beats show too few P waves before them (in complete AV block most P waves fall far from
+/// the QRS, where the per-beat delineation does not look). Outside the `blanked` samples
+/// (QRS complexes and T waves), each lead's P-band signal (its 20-ms moving average less its
+/// 200-ms one) is squared and divided by its median there; the sum over the leads peaks at
+/// P waves. Its local maxima at least 250 ms apart and at least [`P_CANDIDATE_MIN_RATIO`]
+/// times its median are returned, strongest first, at most `max` of them.
+pub(crate) fn free_p_candidates(
+    leads: &[&[f64]],
+    blanked: &[bool],
+    fs: f64,
+    max: usize,
+) -> Vec<usize> {
+    let n = leads
+        .iter()
+        .map(|l| l.len())
+        .min()
+        .unwrap_or(0)
+        .min(blanked.len());
+    let open: Vec<usize> = (0..n).filter(|&i| !blanked[i]).collect();
+    if open.len() < n / 10 || open.is_empty() {
+        return Vec::new();
+    }
+    let (short, long) = (ms(fs, 20.0), ms(fs, 200.0));
+    let mut energy = vec![0.0f64; n];
+    for x in leads {
+        let fast = moving_average(&x[..n], short);
+        let slow = moving_average(&x[..n], long);
+        let band: Vec<f64> = fast
+            .iter()
+            .zip(&slow)
+            .map(|(a, b)| (a - b) * (a - b))
+            .collect();
+        let level = median(&open.iter().map(|&i| band[i]).collect::<Vec<_>>());
+        if level > 0.0 && level.is_finite() {
+            for (e, b) in energy.iter_mut().zip(&band) {
+                *e += b / level;
+            }
+        }
+    }
+    let level = median(&open.iter().map(|&i| energy[i]).collect::<Vec<_>>());
+    if level <= 0.0 || !level.is_finite() {
+        return Vec::new();
+    }
+    let mut peaks: Vec<usize> = open
+        .iter()
+        .copied()
+        .filter(|&i| i > 0 && i + 1 < n && !blanked[i - 1] && !blanked[i + 1])
+        .filter(|&i| energy[i] > energy[i - 1] && energy[i] >= energy[i + 1])
+        .filter(|&i| energy[i] >= P_CANDIDATE_MIN_RATIO * level)
+        .collect();
+    peaks.sort_by(|&a, &b| energy[b].total_cmp(&energy[a]));
+    let gap = ms(fs, 250.0);
+    let mut out: Vec<usize> = Vec::new();
+    for pk in peaks {
+        if out.len() >= max {
+            break;
+        }
+        if out.iter().all(|&q| q.abs_diff(pk) >= gap) {
+            out.push(pk);
+        }
+    }
+    out
+}
+
+/// A free P candidate's multi-lead P-band energy is at least this many times its median
+/// outside the QRS and T waves.
+const P_CANDIDATE_MIN_RATIO: f64 = 4.0;
+
 /// An AV block read from the P-wave train and the QRS complexes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum AvBlock {
-    /// Every other P wave conducted with a constant PR.
-    TwoToOne {
+    /// Only every `ratio`-th P wave conducted, with a constant PR: 2:1 AV block, or advanced
+    /// (high-grade) AV block at 3:1 or 4:1.
+    FixedRatio {
+        /// P waves per QRS (2, 3 or 4).
+        ratio: usize,
         /// Atrial and ventricular rates (/min).
         atrial_bpm: f64,
         /// See `atrial_bpm`.
@@ -410,9 +482,9 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 /// within that tolerance of a whole number of atrial cycles (P waves hidden in a QRS or T
 /// leave gaps), at least half of them one cycle, and P waves found for at least 60 % of the
 /// atrial cycles. Then
-/// - 2:1: ventricular cycle 2 atrial cycles (± 12 %), two P waves in at least 80 % of the RR
-///   intervals and never more, the P before each QRS at a constant PR (SD <= 20 ms,
-///   80-400 ms) in at least 80 % of beats;
+/// - 2:1 (and advanced 3:1 / 4:1): ventricular cycle k = 2, 3 or 4 atrial cycles (± k x 12 %),
+///   k P waves in at least 80 % of the RR intervals and never more, the P before each QRS at
+///   a constant PR (SD <= 20 ms, 80-400 ms) in at least 80 % of beats;
 /// - third-degree: atrial rate at least 1.3 times the ventricular rate, ventricular rate
 ///   below 60/min, and the interval from the last P to the QRS varying widely (SD >= 60 ms and
 ///   range >= 150 ms) so that no fixed PR exists.
@@ -462,25 +534,28 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
         })
         .collect();
     let ratio = rr_med / cycle;
-    if (ratio - 2.0).abs() <= 2.0 * REGULAR_TOLERANCE {
+    let k = ratio.round();
+    if (2.0..=4.0).contains(&k) && (ratio - k).abs() <= k * REGULAR_TOLERANCE {
+        let k = k as usize;
         let counts: Vec<usize> = fids
             .windows(2)
             .map(|w| p.iter().filter(|&&q| q >= w[0] && q < w[1]).count())
             .collect();
-        let two = counts.iter().filter(|&&c| c == 2).count();
+        let full = counts.iter().filter(|&&c| c == k).count();
         let pr: Vec<f64> = last_p
             .iter()
             .flatten()
             .copied()
             .filter(|v| (80.0..=400.0).contains(v))
             .collect();
-        if counts.iter().all(|&c| c <= 2)
-            && two as f64 >= 0.8 * counts.len() as f64
+        if counts.iter().all(|&c| c <= k)
+            && full as f64 >= 0.8 * counts.len() as f64
             && pr.len() as f64 >= 0.8 * fids.len() as f64
         {
             let (pr_ms, pr_sd_ms) = mean_sd(&pr);
             if pr_sd_ms <= 20.0 {
-                return Some(AvBlock::TwoToOne {
+                return Some(AvBlock::FixedRatio {
+                    ratio: k,
                     atrial_bpm,
                     ventricular_bpm,
                     pr_ms,
@@ -488,7 +563,7 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
                 });
             }
         }
-        // Not 2:1 conduction; dissociation at about half the atrial rate is checked below.
+        // Not k:1 conduction; dissociation at about 1/k of the atrial rate is checked below.
     }
     if ratio >= 1.3 && ventricular_bpm < 60.0 {
         let pr: Vec<f64> = last_p.iter().flatten().copied().collect();

@@ -118,14 +118,19 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     } else if f.p_fraction >= 0.8 || f.av_block.is_some() {
         // With 2:1 or complete AV block the sinus node is named by the atrial rate.
         let (hr, rate_word) = match f.av_block {
-            Some(AvBlock::TwoToOne { atrial_bpm, .. } | AvBlock::Complete { atrial_bpm, .. }) => {
+            Some(AvBlock::FixedRatio { atrial_bpm, .. } | AvBlock::Complete { atrial_bpm, .. }) => {
                 (Some(atrial_bpm), "atrial rate")
             }
             None => (hr, "rate"),
         };
         let p_axis_ok = f.m.axis.p.is_none_or(|a| (-30.0..=100.0).contains(&a.0));
         if p_axis_ok {
-            let p_txt = format!("P before {:.0}% of QRS", 100.0 * f.p_fraction);
+            let p_txt = if f.av_block.is_some() && f.p_fraction < 0.8 {
+                // Most P waves are not before a QRS here; the AV block statement holds the train.
+                "regular P waves (AV block below)".to_string()
+            } else {
+                format!("P before {:.0}% of QRS", 100.0 * f.p_fraction)
+            };
             let axis_txt =
                 f.m.axis
                     .p
@@ -206,7 +211,8 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
 
     // 2:1 and third-degree AV block from the P waves found anywhere in the cycle.
     match f.av_block {
-        Some(AvBlock::TwoToOne {
+        Some(AvBlock::FixedRatio {
+            ratio: 2,
             atrial_bpm,
             ventricular_bpm,
             pr_ms,
@@ -215,6 +221,18 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             "2:1 AV block",
             format!(
                 "regular P waves at {atrial_bpm:.0}/min, every other one not followed by a QRS (ventricular rate {ventricular_bpm:.0}/min); conducted PR constant ({pr_ms:.0} ± {pr_sd_ms:.0} ms, P peak to QRS, SD <= 20)"
+            ),
+        )),
+        Some(AvBlock::FixedRatio {
+            ratio,
+            atrial_bpm,
+            ventricular_bpm,
+            pr_ms,
+            pr_sd_ms,
+        }) => out.push(st(
+            format!("Advanced (high-grade) AV block, {ratio}:1 conduction"),
+            format!(
+                "regular P waves at {atrial_bpm:.0}/min, only one in {ratio} followed by a QRS (ventricular rate {ventricular_bpm:.0}/min); conducted PR constant ({pr_ms:.0} ± {pr_sd_ms:.0} ms, P peak to QRS, SD <= 20)"
             ),
         )),
         Some(AvBlock::Complete {
@@ -235,6 +253,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     if !f.atrial_fibrillation
         && f.flutter.is_none()
         && f.p_fraction >= 0.8
+        && !matches!(f.av_block, Some(AvBlock::Complete { .. }))
         && let Some(pr) = f.m.pr
     {
         if pr.0 > 200.0 {
