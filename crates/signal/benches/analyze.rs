@@ -36,7 +36,11 @@ fn bench(c: &mut Criterion) {
     let views: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
     let chain = signal::FilterChain::monitoring();
     c.bench_function("0.5-40 Hz + notch, 12 leads together", |b| {
-        b.iter(|| chain.apply_many(black_box(&views), 500.0).expect("filtered"))
+        b.iter(|| {
+            chain
+                .apply_many(black_box(&views), 500.0)
+                .expect("filtered")
+        })
     });
     c.bench_function("0.5-40 Hz + notch, 12 leads one at a time", |b| {
         b.iter(|| {
