@@ -767,6 +767,40 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Any number of leads (partial lane groups included), any length the padding allows,
+        /// any filter order: each lead's output equals the scalar SciPy order bit for bit.
+        #[test]
+        fn any_lead_count_and_length_matches_the_scalar_filter(
+            n_leads in 1usize..20,
+            len in 40usize..600,
+            order in 1usize..6,
+            seed in 0u64..1000,
+        ) {
+            let sos = butter_sos(order, 0.2 * 500.0 / 2.0, 500.0, FilterKind::Lowpass).unwrap();
+            let len = len.max(sosfiltfilt_padlen(&sos) + 1);
+            let mut s = seed;
+            let leads: Vec<Vec<f64>> = (0..n_leads)
+                .map(|_| {
+                    (0..len)
+                        .map(|_| {
+                            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+                        })
+                        .collect()
+                })
+                .collect();
+            let views: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+            let many = sosfiltfilt_many(&sos, &views).unwrap();
+            proptest::prop_assert_eq!(many.len(), n_leads);
+            for (x, y) in leads.iter().zip(&many) {
+                let alone = scalar_sosfiltfilt(&sos, x);
+                proptest::prop_assert!(alone.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+        }
+    }
+
     #[test]
     fn short_input_is_an_error_not_a_panic() {
         let sos = butter_sos(5, 0.5, 250.0, FilterKind::Highpass).unwrap();
