@@ -406,8 +406,9 @@ fn state(v: Option<serde_json::Value>) -> Result<Option<Annotation>> {
         .transpose()
 }
 
-/// Undoes the latest not-yet-undone annotation change of a recording. Returns the annotation
-/// as it is now, or None when there is nothing to undo.
+/// Undoes `actor`'s latest not-yet-undone annotation change of a recording (other actors'
+/// changes are never undone by it). Returns the annotation as it is now, or None when there is
+/// nothing to undo.
 pub async fn undo(
     conn: &mut SqliteConnection,
     recording_id: i64,
@@ -415,7 +416,8 @@ pub async fn undo(
     now_ms: i64,
 ) -> Result<Option<Annotation>> {
     review::ensure_unlocked(conn, recording_id).await?;
-    let (undo_stack, _) = audit::undo_redo_stacks(conn, recording_id, Entity::Annotation).await?;
+    let (undo_stack, _) =
+        audit::undo_redo_stacks(conn, recording_id, Entity::Annotation, actor).await?;
     let Some(&target) = undo_stack.last() else {
         return Ok(None);
     };
@@ -456,7 +458,8 @@ pub async fn redo(
     now_ms: i64,
 ) -> Result<Option<Annotation>> {
     review::ensure_unlocked(conn, recording_id).await?;
-    let (_, redo_stack) = audit::undo_redo_stacks(conn, recording_id, Entity::Annotation).await?;
+    let (_, redo_stack) =
+        audit::undo_redo_stacks(conn, recording_id, Entity::Annotation, actor).await?;
     let Some(&target) = redo_stack.last() else {
         return Ok(None);
     };

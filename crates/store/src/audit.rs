@@ -4,7 +4,7 @@
 //! functions of `annotations` and `review` do it themselves, so a caller cannot forget). Triggers
 //! in the schema refuse UPDATE and DELETE on the log. Undo and redo are entries too: their
 //! `target_id` names the entry they undo or re-apply, which is how the undo/redo stacks are
-//! rebuilt after a restart (see [`undo_redo_stacks`]).
+//! rebuilt after a restart, one pair per actor (see [`undo_redo_stacks`]).
 
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
@@ -227,19 +227,24 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<AuditEntry> {
     from_row(&row)
 }
 
-/// The undo and redo stacks (entry ids, top last) of one entity kind of a recording, rebuilt by
-/// replaying the log: a plain change pushes on the undo stack and clears the redo stack; an undo
-/// moves its target from the undo stack to the redo stack; a redo moves it back.
+/// One actor's undo and redo stacks (entry ids, top last) for one entity kind of a recording,
+/// rebuilt by replaying that actor's log entries: a plain change pushes on the undo stack and
+/// clears the redo stack; an undo moves its target from the undo stack to the redo stack; a
+/// redo moves it back. Each actor undoes only their own changes: a cardiologist's undo must
+/// never take back what the analysis or a colleague wrote in the meantime.
 pub(crate) async fn undo_redo_stacks(
     conn: &mut SqliteConnection,
     recording_id: i64,
     entity: Entity,
+    actor: &str,
 ) -> Result<(Vec<i64>, Vec<i64>)> {
     let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT id, action, target_id FROM audit_log WHERE recording_id = ? AND entity = ? ORDER BY id",
+        "SELECT id, action, target_id FROM audit_log \
+         WHERE recording_id = ? AND entity = ? AND actor = ? ORDER BY id",
     )
     .bind(recording_id)
     .bind(entity.as_str())
+    .bind(actor)
     .fetch_all(&mut *conn)
     .await?;
     let mut undo = Vec::new();

@@ -391,8 +391,15 @@ pub(crate) async fn restore_from(opts: &StoreOptions, backup: &Path) -> Result<O
                 .await?;
             pool.close().await;
             // The last connection to close removes the -wal file; if it is still there,
-            // another process has the database open.
-            if sidecar(target, "-wal").exists() {
+            // another process has the database open. This process's own connections close on
+            // their worker threads, so the file may outlive the close by a moment (seen once
+            // in a loaded CI run): only a -wal that stays is another process's.
+            let wal = sidecar(target, "-wal");
+            let deadline = std::time::Instant::now() + WAL_GRACE;
+            while wal.exists() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            if wal.exists() {
                 return Err(Error::InUse {
                     path: target.clone(),
                 });
@@ -424,6 +431,9 @@ pub(crate) async fn restore_from(opts: &StoreOptions, backup: &Path) -> Result<O
     }
     result
 }
+
+/// How long a restore waits for the database's -wal file to go after closing its own pool.
+const WAL_GRACE: Duration = Duration::from_secs(2);
 
 fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();

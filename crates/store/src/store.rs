@@ -290,7 +290,8 @@ impl Store {
         Ok(a)
     }
 
-    /// Undoes the latest annotation change of a recording (None: nothing to undo).
+    /// Undoes `actor`'s latest annotation change of a recording, never another actor's (None:
+    /// nothing to undo).
     pub async fn undo(&self, recording_id: i64, actor: &str) -> Result<Option<Annotation>> {
         let mut tx = self.begin_write().await?;
         let a = annotations::undo(&mut tx, recording_id, actor, now_ms()).await?;
@@ -298,7 +299,7 @@ impl Store {
         Ok(a)
     }
 
-    /// Redoes the latest undone annotation change (None: nothing to redo).
+    /// Redoes `actor`'s latest undone annotation change (None: nothing to redo).
     pub async fn redo(&self, recording_id: i64, actor: &str) -> Result<Option<Annotation>> {
         let mut tx = self.begin_write().await?;
         let a = annotations::redo(&mut tx, recording_id, actor, now_ms()).await?;

@@ -710,6 +710,44 @@ async fn annotations_in_range_and_conversion_to_ecg() {
 }
 
 #[tokio::test]
+async fn undo_takes_back_only_the_actors_own_changes() {
+    let t = temp_store().await;
+    let rec = recording(&t.store, "undo-actors").await;
+    let mine = t
+        .store
+        .add_annotation(rec.id, &AnnotationData::note(1.0, 1.0, "mine"), "dr.a")
+        .await
+        .unwrap();
+    // The analysis writes after the cardiologist's change ...
+    t.store
+        .add_annotation(
+            rec.id,
+            &AnnotationData::note(2.0, 2.0, "analysis"),
+            "analysis",
+        )
+        .await
+        .unwrap();
+    // ... and the cardiologist's undo takes back their own note, not the analysis'.
+    let undone = t.store.undo(rec.id, "dr.a").await.unwrap().unwrap();
+    assert_eq!((undone.id, undone.deleted_at_ms.is_some()), (mine.id, true));
+    let texts = |v: Vec<store::annotations::Annotation>| {
+        v.into_iter().map(|a| a.data.text).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        texts(t.store.annotations(rec.id).await.unwrap()),
+        ["analysis"]
+    );
+    // Another actor's change does not clear this actor's redo stack.
+    t.store
+        .add_annotation(rec.id, &AnnotationData::note(3.0, 3.0, "later"), "analysis")
+        .await
+        .unwrap();
+    let again = t.store.redo(rec.id, "dr.a").await.unwrap().unwrap();
+    assert_eq!((again.id, again.deleted_at_ms), (mine.id, None));
+    assert_eq!(t.store.undo(rec.id, "dr.b").await.unwrap(), None);
+}
+
+#[tokio::test]
 async fn backup_and_restore_replace_the_database_atomically() {
     let t = temp_store().await;
     let rec = recording(&t.store, "backup").await;
