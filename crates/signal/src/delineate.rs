@@ -123,6 +123,9 @@ const T_ON_REF_MS: f64 = 90.0;
 const P_REF_MS: f64 = 30.0;
 /// Trapezium reference distance before the steepest P ascent (ms).
 const P_ON_REF_MS: f64 = 60.0;
+/// A P onset this close to the start of its trapezium search is no corner but a sloping
+/// baseline, and is not reported (ms).
+const P_ONSET_CLIP_MS: f64 = 4.0;
 /// Furthest the steepest point of the P upstroke may lie before the P peak.
 const P_UPSTROKE_MS: f64 = 80.0;
 /// Furthest the steepest point of the T upstroke may lie before the T peak.
@@ -476,8 +479,12 @@ fn pwave(
     if !(on < peak && peak < off) {
         return None;
     }
+    // An onset within P_ONSET_CLIP_MS of the trapezium's far end found no corner: the
+    // baseline before the P keeps sloping (the previous T's tail, muse-sinus V2-V6 at
+    // 90/min), so this lead has no onset to report and the global onset comes from the others.
+    let clipped = r_on < m_on && on <= r_on + ms(fs, P_ONSET_CLIP_MS);
     Some(Points {
-        on: Some(on),
+        on: (!clipped).then_some(on),
         peak: Some(peak),
         off: Some(off),
     })
