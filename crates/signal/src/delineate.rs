@@ -123,9 +123,9 @@ const T_ON_REF_MS: f64 = 90.0;
 const P_REF_MS: f64 = 30.0;
 /// Trapezium reference distance before the steepest P ascent (ms).
 const P_ON_REF_MS: f64 = 60.0;
-/// A P onset this close to the start of its trapezium search is no corner but a sloping
-/// baseline, and is not reported (ms).
-const P_ONSET_CLIP_MS: f64 = 4.0;
+/// A P onset or offset this close to the far end of its trapezium search is no corner but a
+/// sloping baseline, and is not reported (ms).
+const P_EDGE_CLIP_MS: f64 = 4.0;
 /// Furthest the steepest point of the P upstroke may lie before the P peak.
 const P_UPSTROKE_MS: f64 = 80.0;
 /// Furthest the steepest point of the T upstroke may lie before the T peak.
@@ -467,6 +467,7 @@ fn pwave(
         .unwrap_or(peak);
     let r_off = (m_off + ms(fs, P_REF_MS)).min(q_on);
     let off = trapezium(&v.s, m_off, r_off, pol);
+    let off_clipped = r_off > m_off && off + ms(fs, P_EDGE_CLIP_MS) >= r_off;
     // The P upstroke lies within P_UPSTROKE_MS of its peak (a P lasts up to ~120 ms); a
     // steeper slope further back belongs to the baseline or the end of the previous T.
     let m_on = (start.max(peak.saturating_sub(ms(fs, P_UPSTROKE_MS)))..=peak)
@@ -479,14 +480,15 @@ fn pwave(
     if !(on < peak && peak < off) {
         return None;
     }
-    // An onset within P_ONSET_CLIP_MS of the trapezium's far end found no corner: the
-    // baseline before the P keeps sloping (the previous T's tail, muse-sinus V2-V6 at
-    // 90/min), so this lead has no onset to report and the global onset comes from the others.
-    let clipped = r_on < m_on && on <= r_on + ms(fs, P_ONSET_CLIP_MS);
+    // A boundary within P_EDGE_CLIP_MS of the trapezium's far end found no corner: the
+    // baseline keeps sloping (before the P, the previous T's tail: muse-sinus V2-V6 at
+    // 90/min), so this lead has no such boundary to report and the global one comes from the
+    // other leads.
+    let on_clipped = r_on < m_on && on <= r_on + ms(fs, P_EDGE_CLIP_MS);
     Some(Points {
-        on: (!clipped).then_some(on),
+        on: (!on_clipped).then_some(on),
         peak: Some(peak),
-        off: Some(off),
+        off: (!off_clipped).then_some(off),
     })
 }
 
