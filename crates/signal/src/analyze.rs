@@ -980,6 +980,64 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any leads (1-12, equal length 0-4000 samples, 50-1000 Hz) of spiky, noisy, partly
+        /// non-finite or huge values: the analysis returns a result or an error, never panics,
+        /// and every index it reports lies inside the recording.
+        #[test]
+        fn arbitrary_signals_never_panic(
+            n_leads in 1usize..13,
+            n in 0usize..4000,
+            fs in proptest::sample::select(vec![50.0, 128.0, 250.0, 360.0, 500.0, 1000.0]),
+            seed in 0u64..10_000,
+            spikes in 0usize..40,
+            specials in proptest::collection::vec(
+                proptest::sample::select(vec![f32::NAN, f32::INFINITY, 1e30, -1e30, 0.0]),
+                0..6,
+            ),
+        ) {
+            let names = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"];
+            let mut st = seed;
+            let mut rnd = move || {
+                st = st.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (st >> 11) as f64 / (1u64 << 53) as f64
+            };
+            let leads: Vec<Lead> = names[..n_leads]
+                .iter()
+                .map(|name| {
+                    let mut v: Vec<f32> = (0..n)
+                        .map(|i| {
+                            let t = i as f64 / fs;
+                            ((1.2 * (6.0 * t).sin()).powi(9) + 0.1 * (rnd() - 0.5)) as f32
+                        })
+                        .collect();
+                    for _ in 0..spikes.min(n) {
+                        let k = (rnd() * n as f64) as usize % n.max(1);
+                        v[k] += 5.0;
+                    }
+                    for &x in &specials {
+                        if n > 0 {
+                            let k = (rnd() * n as f64) as usize % n;
+                            v[k] = x;
+                        }
+                    }
+                    Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(v))
+                })
+                .collect();
+            if let Ok(a) = analyze(&Recording::new(leads), &AnalysisOptions::default()) {
+                for b in &a.beats {
+                    proptest::prop_assert!(b.fiducial_sample < a.n_samples.max(1));
+                }
+                for w in a.waves.iter().flat_map(|l| &l.waves).chain(&a.global_waves) {
+                    for i in [w.onset_sample, w.peak_sample, w.offset_sample].into_iter().flatten() {
+                        proptest::prop_assert!(i < a.n_samples.max(1));
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_flat_line_has_no_beats_and_no_statements() {
         let flat = lead("II", 500.0, 5000, Unit::Millivolt);
