@@ -330,7 +330,8 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
 }
 
 /// [`analyze`] that stops with [`Error::Cancelled`] soon after `cancel` is set (it is checked
-/// between stages and between leads), so a long recording's analysis can be abandoned.
+/// between stages and between the filter passes, each of which runs over all leads at once),
+/// so a long recording's analysis can be abandoned.
 pub fn analyze_cancellable(
     rec: &Recording,
     opts: &AnalysisOptions,
@@ -380,8 +381,10 @@ fn analyze_in_pool(
                 clip_spikes(c, &spikes, fs);
             }
             clean = pass_short(&hp, clean, fs)?;
+            check()?;
             if let Some(nt) = notch {
                 clean = pass_short(&nt, clean, fs)?;
+                check()?;
             }
             pass_short(&lp, clean, fs)
         },
