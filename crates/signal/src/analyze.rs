@@ -40,7 +40,9 @@ use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis, net_area,
 };
 use crate::median::{MedianBeat, median_beat};
-use crate::rhythm::{atrial_waves, av_block, flutter_cycle, free_p_candidates, non_conducted_p};
+use crate::rhythm::{
+    atrial_waves, av_block, flutter_cycle, free_p_candidates, non_conducted_p, qrs_t_mask,
+};
 use crate::statements::{Findings, derive};
 
 /// What [`analyze`] should do.
@@ -542,19 +544,7 @@ fn analyze_in_pool(
                 let leads: Vec<&[f64]> = clean.iter().map(Vec::as_slice).collect();
                 let mut detected_p: Vec<usize> = global.iter().filter_map(|g| g.p?.peak).collect();
                 if detected_p.len() < 3 {
-                    let mut blanked = vec![false; n];
-                    for (g, &f) in global.iter().zip(&fids) {
-                        let on = g
-                            .qrs
-                            .and_then(|q| q.on)
-                            .unwrap_or(f.saturating_sub(ms(fs, 60.0)));
-                        let off =
-                            g.t.and_then(|t| t.off)
-                                .unwrap_or(f + ms(fs, 450.0))
-                                .max(f + ms(fs, 250.0));
-                        let (a, b) = (on.saturating_sub(ms(fs, 20.0)), (off + ms(fs, 40.0)).min(n));
-                        blanked[a.min(b)..b].iter_mut().for_each(|v| *v = true);
-                    }
+                    let blanked = qrs_t_mask(&global, &fids, n, fs);
                     detected_p = free_p_candidates(&leads, &blanked, fs, 2 * n_beats + 8);
                 }
                 let half = ms(fs, 60.0);

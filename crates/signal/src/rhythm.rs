@@ -31,7 +31,7 @@
 
 use ecg::LeadLabel;
 
-use crate::delineate::ms;
+use crate::delineate::{BeatWaves, ms};
 use crate::detect::{median, moving_average};
 
 /// Smallest autocorrelation at the flutter cycle.
@@ -366,6 +366,26 @@ pub(crate) fn atrial_waves(
     }
     out.sort_unstable();
     out
+}
+
+/// The samples [`free_p_candidates`] leaves out: each beat's QRS and T (global boundaries;
+/// 60 ms before the fiducial and 450 ms after it where not found, at least 250 ms after it),
+/// widened by 20 ms before and 40 ms after.
+pub(crate) fn qrs_t_mask(global: &[BeatWaves], fids: &[usize], n: usize, fs: f64) -> Vec<bool> {
+    let mut blanked = vec![false; n];
+    for (g, &f) in global.iter().zip(fids) {
+        let on = g
+            .qrs
+            .and_then(|q| q.on)
+            .unwrap_or(f.saturating_sub(ms(fs, 60.0)));
+        let off =
+            g.t.and_then(|t| t.off)
+                .unwrap_or(f + ms(fs, 450.0))
+                .max(f + ms(fs, 250.0));
+        let (a, b) = (on.saturating_sub(ms(fs, 20.0)), (off + ms(fs, 40.0)).min(n));
+        blanked[a.min(b)..b].iter_mut().for_each(|v| *v = true);
+    }
+    blanked
 }
 
 /// P-wave candidates anywhere in the cycle, for the P template of [`atrial_waves`] when the
