@@ -21,6 +21,7 @@ mod error;
 pub mod evaluate;
 mod filters;
 mod iir;
+pub mod interpretation_eval;
 mod lanes;
 mod measure;
 mod median;

@@ -1,0 +1,166 @@
+//! Interpretation accuracy: the analysis' statements against the cardiologists' diagnoses.
+//!
+//! `cargo run --release -p heartlens-signal --example ludb_interpretation -- DIR_OR_HEA... [--json FILE] [--verbose]`
+//!
+//! Reads every WFDB record (`.hea`) given or found in the folders given, analyses it and scores
+//! each statement class against the record's labels ([`signal::interpretation_eval`]): LUDB
+//! diagnoses in the header comments (`#Rhythm: Sinus rhythm.`, `#Complete right bundle branch
+//! block.`, ...) or PhysioNet/CinC 2021 SNOMED-CT codes (`#Dx: 426783006,...`). Rate
+//! statements are judged on the rate of the cardiologists' QRS marks by the AHA cut-offs (< 60,
+//! > 100 bpm) when the record has marks, as the held-out scoring does. Prints per-class counts,
+//! sensitivity and PPV, then every miss and false statement with the record's statements;
+//! `--json FILE` writes the same per record and class for comparing two rule sets.
+
+use std::path::{Path, PathBuf};
+
+use signal::interpretation_eval::{ClassScore, Labels, score_record};
+
+fn records(args: &[String]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in args.iter().map(PathBuf::from) {
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(&p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "hea"))
+                .collect();
+            v.sort_by_key(|p| {
+                let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+                (stem.parse::<u32>().unwrap_or(u32::MAX), stem.to_string())
+            });
+            out.extend(v);
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let json = args.iter().position(|a| a == "--json").map(|i| {
+        let f = args.get(i + 1).cloned().expect("--json FILE");
+        args.drain(i..=i + 1);
+        f
+    });
+    let verbose = if let Some(i) = args.iter().position(|a| a == "--verbose") {
+        args.remove(i);
+        true
+    } else {
+        false
+    };
+    if args.is_empty() {
+        eprintln!("usage: ludb_interpretation DIR_OR_HEA... [--json FILE] [--verbose]");
+        std::process::exit(2);
+    }
+    let mut totals: Vec<ClassScore> = Vec::new();
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    let mut n_records = 0usize;
+    for path in records(&args) {
+        let name = Path::new(&path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_string();
+        let header = match std::fs::read_to_string(&path) {
+            Ok(h) => h,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let rec = match formats::open(&path) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let labels = Labels::from_header(&header, &rec.annotations);
+        let a = match signal::analyze(&rec, &signal::AnalysisOptions::default()) {
+            Ok(a) => a,
+            Err(e) => {
+                failures.push(format!("{name}: analysis: {e}"));
+                continue;
+            }
+        };
+        n_records += 1;
+        let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+        let outcomes = score_record(&labels, &texts);
+        if verbose {
+            println!(
+                "{name}: rate {} | labels: {} | statements: {}",
+                labels
+                    .marked_rate_bpm
+                    .map_or("-".to_string(), |r| format!("{r:.0}")),
+                labels.diagnoses.join("; "),
+                texts.join("; ")
+            );
+        }
+        for (class, outcome) in &outcomes {
+            let t = match totals.iter_mut().find(|t| t.class == *class) {
+                Some(t) => t,
+                None => {
+                    totals.push(ClassScore::new(class));
+                    totals.last_mut().expect("just pushed")
+                }
+            };
+            t.add(*outcome, &name);
+            rows.push(format!(
+                "{{\"record\":\"{name}\",\"class\":\"{class}\",\"outcome\":\"{outcome:?}\"}}"
+            ));
+        }
+        // Any high-grade AV block on a sinus-rhythm record is listed whatever its class.
+        if labels.sinus
+            && texts.iter().any(|t| {
+                t.starts_with("2:1 AV block")
+                    || t.starts_with("Advanced (high-grade) AV block")
+                    || t.starts_with("Third-degree")
+            })
+        {
+            println!(
+                "!! {name}: high-grade AV block stated on a sinus-rhythm record: {}",
+                texts.join("; ")
+            );
+        }
+    }
+    println!("{n_records} records analysed");
+    println!(
+        "{:<40} {:>5} {:>4} {:>4} {:>4} {:>7} {:>7}",
+        "class", "true", "TP", "FN", "FP", "Se %", "PPV %"
+    );
+    for t in &totals {
+        println!(
+            "{:<40} {:>5} {:>4} {:>4} {:>4} {:>7} {:>7}",
+            t.class,
+            t.tp + t.fn_,
+            t.tp,
+            t.fn_,
+            t.fp,
+            pct(t.sensitivity()),
+            pct(t.ppv())
+        );
+    }
+    for t in &totals {
+        if !t.missed.is_empty() || !t.false_records.is_empty() {
+            println!(
+                "{}: missed [{}] false [{}]",
+                t.class,
+                t.missed.join(" "),
+                t.false_records.join(" ")
+            );
+        }
+    }
+    for f in &failures {
+        println!("failed: {f}");
+    }
+    if let Some(f) = json {
+        let body = format!("[\n{}\n]\n", rows.join(",\n"));
+        std::fs::write(&f, body).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |x| format!("{:.1}", 100.0 * x))
+}
