@@ -37,8 +37,8 @@ pub use annotation::{Annotation, AnnotationKind, AnnotationSource, WaveKind, Wav
 pub use derive::LIMB_DERIVATIONS;
 pub use label::LeadLabel;
 pub use measurement::{
-    Axis, Bpm, Degrees, Measurements, Micros, Microvolts, Millis, QtcFormula, QtcSet, Statement,
-    StatementState,
+    Axis, Bpm, Degrees, Evidence, Measurements, Micros, Microvolts, Millis, QtcFormula, QtcSet,
+    Statement, StatementState,
 };
 pub use metadata::{Acquisition, Device, FilterBand, Patient, Sex};
 pub use recording::{Lead, MedianBeats, Recording, Segment, SourceInfo, Warning};

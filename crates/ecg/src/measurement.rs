@@ -179,8 +179,30 @@ pub enum StatementState {
     Edited,
 }
 
+/// What an analysis statement rests on, so a viewer can highlight it and a report cite it:
+/// the leads whose waves meet the criterion and the beats (indices into the analysis' beat
+/// list) that show it. Empty for device statements and for statements about the whole
+/// recording (e.g. a rate from every beat).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Leads the criterion was met in (empty: all leads or not lead-specific).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leads: Vec<crate::LeadLabel>,
+    /// Beats (indices into the analysis' beats) the statement rests on (empty: every beat or
+    /// the median beat).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub beats: Vec<usize>,
+}
+
+impl Evidence {
+    /// No leads and no beats named.
+    pub fn is_empty(&self) -> bool {
+        self.leads.is_empty() && self.beats.is_empty()
+    }
+}
+
 /// One interpretation statement ("Sinus rhythm", "Left axis deviation"...).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
     /// The statement text.
     pub text: String,
@@ -188,6 +210,9 @@ pub struct Statement {
     pub criterion: Option<String>,
     /// Review state.
     pub state: StatementState,
+    /// The leads and beats an analysis statement rests on.
+    #[serde(default, skip_serializing_if = "Evidence::is_empty")]
+    pub evidence: Evidence,
 }
 
 impl Statement {
@@ -197,6 +222,7 @@ impl Statement {
             text: text.into(),
             criterion: None,
             state: StatementState::Suggested,
+            evidence: Evidence::default(),
         }
     }
 }

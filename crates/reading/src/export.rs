@@ -98,6 +98,7 @@ impl SessionParts {
                     text: st.edited_text.clone().unwrap_or_else(|| st.text.clone()),
                     criterion: st.criterion.clone(),
                     state: st.state,
+                    evidence: ecg::Evidence::default(),
                 },
                 reviewed_by: st.actor.clone(),
             })

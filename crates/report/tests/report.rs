@@ -105,6 +105,7 @@ fn input() -> ReportInput {
                 text: "Sinus rhythm".into(),
                 criterion: Some("regular RR, P before each QRS".into()),
                 state: StatementState::Confirmed,
+                ..Statement::default()
             },
             reviewed_by: Some("Dr. Reviewer".into()),
         },

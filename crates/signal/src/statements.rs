@@ -64,6 +64,7 @@ fn st(text: impl Into<String>, criterion: impl Into<String>) -> Statement {
         text: text.into(),
         criterion: Some(criterion.into()),
         state: StatementState::Suggested,
+        evidence: ecg::Evidence::default(),
     }
 }
 
