@@ -483,15 +483,21 @@ fn analyze_in_pool(
                 .qrs
                 .and_then(|q| Some(q.off?.checked_sub(q.on?)? as f64 * 1000.0 / fs)),
             qrs_on: g.qrs.and_then(|q| q.on),
+            pr: g
+                .p
+                .and_then(|p| p.on)
+                .zip(g.qrs.and_then(|q| q.on))
+                .and_then(|(pon, qon)| qon.checked_sub(pon)),
         })
         .collect();
-    let first_classes = classify(&ClassifyInput {
+    let first = classify(&ClassifyInput {
         leads: &clean,
         fs,
         beats: &feats,
         spikes: &spikes,
         atrial_fibrillation: false,
     });
+    let first_classes = &first.classes;
     let conducted: Vec<bool> = first_classes
         .iter()
         .map(|c| matches!(c, BeatClass::Normal | BeatClass::Supraventricular))
@@ -522,7 +528,7 @@ fn analyze_in_pool(
         && paced_fraction <= 0.5
         && rr_irregularity.is_some_and(|v| v > 0.10)
         && p_fraction < 0.5;
-    let classes = if af || flutter.is_some() {
+    let classified = if af || flutter.is_some() {
         classify(&ClassifyInput {
             leads: &clean,
             fs,
@@ -531,8 +537,9 @@ fn analyze_in_pool(
             atrial_fibrillation: true,
         })
     } else {
-        first_classes
+        first
     };
+    let classes = &classified.classes;
     // 2:1 and third-degree AV block: P waves anywhere in the cycle, matched to the median of
     // the P waves found before the beats (aligned on their peaks), in a slow regular rhythm.
     // When fewer than three beats show a P wave before them (in complete block most P waves
@@ -610,7 +617,7 @@ fn analyze_in_pool(
     // (7) Median beats over the dominant class.
     let dominant_fids: Vec<usize> = fids
         .iter()
-        .zip(&classes)
+        .zip(classes)
         .filter(|(_, c)| matches!(c, BeatClass::Normal | BeatClass::Paced))
         .map(|(&f, _)| f)
         .collect();
@@ -796,7 +803,7 @@ fn analyze_in_pool(
     let sex = opts.sex.unwrap_or(rec.patient.sex);
     let statements = derive(&Findings {
         m: &m,
-        classes: &classes,
+        classes,
         p_fraction,
         rr_irregularity,
         atrial_fibrillation: af,
@@ -807,6 +814,9 @@ fn analyze_in_pool(
         blocked_p: &blocked_p,
         av_block: av,
         fs_hz: fs,
+        fids: &fids,
+        leads: &labels,
+        different_leads: &classified.different_leads,
     });
 
     let waves = labels
