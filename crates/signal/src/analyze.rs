@@ -40,6 +40,7 @@ use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis, net_area,
 };
 use crate::median::{MedianBeat, median_beat};
+use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::rhythm::{
     AvBlock, atrial_waves, av_block, dissociated_atria, flutter_cycle, free_p_candidates,
     non_conducted_p, qrs_t_mask,
@@ -880,6 +881,22 @@ fn analyze_in_pool(
         different_leads: &classified.different_leads,
         paced_dissociation,
     });
+    // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
+    let quality_inputs: Vec<LeadInput<'_>> = labels
+        .iter()
+        .enumerate()
+        .map(|(k, l)| LeadInput {
+            lead: l.clone(),
+            raw: &raw[k],
+            clean: &clean[k],
+            median: med_clean
+                .iter()
+                .find(|(j, _, _)| *j == k)
+                .map(|(_, _, mc)| mc.as_slice()),
+        })
+        .collect();
+    let lead_quality = assess(&quality_inputs, &med_fids, pre, fs);
+    let statements = apply_quality(statements, &lead_quality);
 
     let waves = labels
         .iter()
@@ -1124,11 +1141,14 @@ mod tests {
     }
 
     #[test]
-    fn a_flat_line_has_no_beats_and_no_statements() {
+    fn a_flat_line_has_no_beats_and_only_a_lead_off_statement() {
         let flat = lead("II", 500.0, 5000, Unit::Millivolt);
         let a = analyze(&Recording::new(vec![flat]), &AnalysisOptions::default()).unwrap();
         assert!(a.beats.is_empty());
-        assert!(a.statements.is_empty());
+        let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["Technically limited recording"]);
+        let c = a.statements[0].criterion.as_deref().unwrap();
+        assert!(c.contains("II (lead off (flat))"), "{c}");
         assert_eq!(a.measurements.hr, None);
         assert_eq!(a.filter_band, "0.05-150 Hz");
     }

@@ -26,6 +26,7 @@ mod lanes;
 mod measure;
 mod median;
 mod pyramid;
+mod quality;
 mod reduce;
 mod resample;
 mod rhythm;

@@ -1,0 +1,397 @@
+//! Signal quality per lead: lead off, saturation, baseline wander and noise, so statements
+//! that rest on a poor lead are withheld with the reason instead of stated on bad data.
+//!
+//! Per lead, on the raw samples and the 0.5-40 Hz analysis copy:
+//! - **Lead off**: the analysis copy's range below [`LEAD_OFF_MV`] (a flat line).
+//! - **Saturation**: at least [`SATURATED_FRACTION`] of the samples sit in runs of 10 ms or
+//!   more at exactly the lead's highest or lowest value (the amplifier's rail).
+//! - **Baseline wander**: the range of the raw lead's 1-s moving average larger than
+//!   [`WANDER_QRS_RATIO`] times the lead's median-beat QRS size.
+//! - **Noise**: the median over the dominant beats of the RMS difference between the beat
+//!   (-500..+700 ms around the fiducial, analysis copy) and the lead's median beat, above
+//!   [`NOISE_QRS_RATIO`] of the median beat's QRS size (what is left after the beat's own
+//!   shape is taken away is noise: muscle, mains residue, electrode motion).
+//!
+//! A lead off, saturated or noisy is *poor*. A statement whose evidence names a poor lead is
+//! withheld, and one "Technically limited recording" statement lists the poor leads (and any
+//! with baseline wander), the reasons and the statements withheld. Baseline wander alone
+//! withholds nothing: the analysis copy's 0.5 Hz high-pass removes it.
+
+use ecg::LeadLabel;
+
+use crate::delineate::ms;
+use crate::detect::median;
+
+/// Below this range (mV) the analysis copy is a flat line: the lead is off.
+pub(crate) const LEAD_OFF_MV: f64 = 0.02;
+/// At least this fraction of samples on the rail: saturated.
+pub(crate) const SATURATED_FRACTION: f64 = 0.01;
+/// 1-s baseline range above this multiple of the QRS size: baseline wander.
+pub(crate) const WANDER_QRS_RATIO: f64 = 2.0;
+/// Beat-to-median RMS above this fraction of the QRS size: noisy.
+pub(crate) const NOISE_QRS_RATIO: f64 = 0.15;
+
+/// Why a lead is poor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    LeadOff,
+    Saturated,
+    BaselineWander,
+    Noise,
+}
+
+impl Problem {
+    fn text(self) -> &'static str {
+        match self {
+            Problem::LeadOff => "lead off (flat)",
+            Problem::Saturated => "saturated",
+            Problem::BaselineWander => "baseline wander",
+            Problem::Noise => "noise",
+        }
+    }
+}
+
+/// One lead's quality.
+#[derive(Debug, Clone)]
+pub(crate) struct LeadQuality {
+    pub lead: LeadLabel,
+    pub problems: Vec<Problem>,
+    /// Beat-to-median RMS / QRS size.
+    pub noise_ratio: Option<f64>,
+}
+
+impl LeadQuality {
+    /// Off, saturated or noisy: statements resting on the lead are withheld. Baseline wander
+    /// alone is not (the 0.5 Hz high-pass of the analysis copy removes it); it is only named
+    /// when the recording is limited anyway.
+    pub fn poor(&self) -> bool {
+        self.problems.iter().any(|p| *p != Problem::BaselineWander)
+    }
+}
+
+fn range(v: &[f64]) -> f64 {
+    let (lo, hi) = v
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    if hi >= lo { hi - lo } else { 0.0 }
+}
+
+/// Fraction of samples in runs of at least `min_run` at the lead's extreme values.
+fn rail_fraction(raw: &[f64], min_run: usize) -> f64 {
+    if raw.is_empty() {
+        return 0.0;
+    }
+    let (lo, hi) = raw
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    if hi <= lo {
+        return 0.0;
+    }
+    // A rail lies far from the baseline (the median): a flat baseline that happens to be the
+    // lowest value of a lead with only upward deflections is not one.
+    let step = raw.len().div_ceil(100_000).max(1);
+    let mid = median(
+        &raw.iter()
+            .step_by(step)
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect::<Vec<_>>(),
+    );
+    let far = |v: f64| (v - mid).abs() > 0.25 * (hi - lo);
+    let (lo, hi) = (
+        if far(lo) { lo } else { f64::NAN },
+        if far(hi) { hi } else { f64::NAN },
+    );
+    let mut on_rail = 0usize;
+    let mut run = 0usize;
+    let mut last = f64::NAN;
+    for &x in raw {
+        if (x == lo || x == hi) && (run == 0 || x == last) {
+            run += 1;
+        } else {
+            if run >= min_run {
+                on_rail += run;
+            }
+            run = usize::from(x == lo || x == hi);
+        }
+        last = x;
+    }
+    if run >= min_run {
+        on_rail += run;
+    }
+    on_rail as f64 / raw.len() as f64
+}
+
+/// Range of the 1-s moving average (the baseline) of `raw`.
+fn wander(raw: &[f64], fs: f64) -> f64 {
+    let w = ms(fs, 1000.0).max(1);
+    if raw.len() < w || raw.iter().any(|x| !x.is_finite()) {
+        return 0.0;
+    }
+    let mut acc: f64 = raw[..w].iter().sum();
+    let mut lo = acc;
+    let mut hi = acc;
+    for i in w..raw.len() {
+        acc += raw[i] - raw[i - w];
+        lo = lo.min(acc);
+        hi = hi.max(acc);
+    }
+    (hi - lo) / w as f64
+}
+
+/// Inputs of [`assess`] for one lead.
+pub(crate) struct LeadInput<'a> {
+    pub lead: LeadLabel,
+    pub raw: &'a [f64],
+    pub clean: &'a [f64],
+    /// The lead's median beat of the analysis copy, `pre` samples before the fiducial.
+    pub median: Option<&'a [f64]>,
+}
+
+/// Quality of each lead. `fids`: the dominant beats the medians were made of; `pre`: the
+/// median window's samples before the fiducial.
+pub(crate) fn assess(
+    leads: &[LeadInput<'_>],
+    fids: &[usize],
+    pre: usize,
+    fs: f64,
+) -> Vec<LeadQuality> {
+    leads
+        .iter()
+        .map(|l| {
+            let mut problems = Vec::new();
+            if range(l.clean) < LEAD_OFF_MV {
+                problems.push(Problem::LeadOff);
+            }
+            if rail_fraction(l.raw, ms(fs, 10.0).max(2)) >= SATURATED_FRACTION {
+                problems.push(Problem::Saturated);
+            }
+            let mut noise_ratio = None;
+            if let Some(m) = l.median {
+                let qrs =
+                    range(&m[pre.saturating_sub(ms(fs, 60.0))..(pre + ms(fs, 80.0)).min(m.len())]);
+                if qrs > 0.0 && !problems.contains(&Problem::LeadOff) {
+                    if wander(l.raw, fs) > WANDER_QRS_RATIO * qrs {
+                        problems.push(Problem::BaselineWander);
+                    }
+                    let post = m.len() - pre;
+                    let rms: Vec<f64> = fids
+                        .iter()
+                        .filter(|&&f| f >= pre && f + post <= l.clean.len())
+                        .map(|&f| {
+                            let seg = &l.clean[f - pre..f + post];
+                            let e: f64 = seg.iter().zip(m).map(|(a, b)| (a - b) * (a - b)).sum();
+                            (e / m.len() as f64).sqrt()
+                        })
+                        .collect();
+                    if rms.len() >= 3 {
+                        let r = median(&rms) / qrs;
+                        noise_ratio = Some(r);
+                        if r > NOISE_QRS_RATIO {
+                            problems.push(Problem::Noise);
+                        }
+                    }
+                }
+            }
+            LeadQuality {
+                lead: l.lead.clone(),
+                problems,
+                noise_ratio,
+            }
+        })
+        .collect()
+}
+
+/// Withholds the statements whose evidence names a poor lead and, when any lead is poor,
+/// adds a "Technically limited recording" statement naming the leads, the problems and what
+/// was withheld.
+pub(crate) fn apply(
+    statements: Vec<ecg::Statement>,
+    quality: &[LeadQuality],
+) -> Vec<ecg::Statement> {
+    let poor: Vec<&LeadQuality> = quality.iter().filter(|q| q.poor()).collect();
+    if poor.is_empty() {
+        return statements;
+    }
+    let is_poor = |l: &LeadLabel| poor.iter().any(|q| &q.lead == l);
+    let (kept, withheld): (Vec<ecg::Statement>, Vec<ecg::Statement>) = statements
+        .into_iter()
+        .partition(|s| !s.evidence.leads.iter().any(is_poor));
+    let leads_txt: Vec<String> = quality
+        .iter()
+        .filter(|q| !q.problems.is_empty())
+        .map(|q| {
+            let why: Vec<String> = q
+                .problems
+                .iter()
+                .map(|p| match (p, q.noise_ratio) {
+                    (Problem::Noise, Some(r)) => {
+                        format!("noise, beat-to-median RMS {:.0} % of the QRS", 100.0 * r)
+                    }
+                    _ => p.text().to_string(),
+                })
+                .collect();
+            format!("{} ({})", q.lead, why.join(", "))
+        })
+        .collect();
+    let mut criterion = format!(
+        "poor signal (lead off, saturation or noise) in {} of {} leads; by lead: {}",
+        poor.len(),
+        quality.len(),
+        leads_txt.join("; ")
+    );
+    if !withheld.is_empty() {
+        let w: Vec<&str> = withheld.iter().map(|s| s.text.as_str()).collect();
+        criterion.push_str(&format!(
+            "; withheld because they rest on these leads: {}",
+            w.join("; ")
+        ));
+    }
+    let mut out = kept;
+    out.push(ecg::Statement {
+        text: "Technically limited recording".into(),
+        criterion: Some(criterion),
+        state: ecg::StatementState::Suggested,
+        evidence: ecg::Evidence {
+            leads: poor.iter().map(|q| q.lead.clone()).collect(),
+            beats: Vec::new(),
+        },
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn beat_train(n: usize, fs: f64, fids: &[usize]) -> Vec<f64> {
+        let mut x = vec![0.0; n];
+        for &f in fids {
+            for (k, v) in x.iter_mut().enumerate() {
+                let d = (k as f64 - f as f64) / (0.01 * fs);
+                *v += (-d * d / 2.0).exp();
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn clean_noisy_flat_and_saturated_leads_are_told_apart() {
+        let fs = 500.0;
+        let n = 5000;
+        let fids: Vec<usize> = (0..9).map(|i| 400 + i * 500).collect();
+        let clean = beat_train(n, fs, &fids);
+        let mut s = 7u64;
+        let noisy: Vec<f64> = clean
+            .iter()
+            .map(|v| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v + 0.8 * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+            })
+            .collect();
+        let flat = vec![0.001; n];
+        let saturated: Vec<f64> = clean.iter().map(|v| v.min(0.5)).collect();
+        let pre = 250;
+        let med = |x: &[f64]| {
+            crate::median::median_beat(x, &fids, pre, 350, 100)
+                .unwrap()
+                .0
+        };
+        let (mc, mn, ms_) = (med(&clean), med(&noisy), med(&saturated));
+        let q = assess(
+            &[
+                LeadInput {
+                    lead: LeadLabel::I,
+                    raw: &clean,
+                    clean: &clean,
+                    median: Some(&mc),
+                },
+                LeadInput {
+                    lead: LeadLabel::II,
+                    raw: &noisy,
+                    clean: &noisy,
+                    median: Some(&mn),
+                },
+                LeadInput {
+                    lead: LeadLabel::V1,
+                    raw: &flat,
+                    clean: &flat,
+                    median: None,
+                },
+                LeadInput {
+                    lead: LeadLabel::V2,
+                    raw: &saturated,
+                    clean: &saturated,
+                    median: Some(&ms_),
+                },
+            ],
+            &fids,
+            pre,
+            fs,
+        );
+        assert!(q[0].problems.is_empty(), "{:?}", q[0]);
+        assert_eq!(q[1].problems, vec![Problem::Noise], "{:?}", q[1]);
+        assert_eq!(q[2].problems, vec![Problem::LeadOff]);
+        assert!(q[3].problems.contains(&Problem::Saturated), "{:?}", q[3]);
+
+        let st = |text: &str, leads: Vec<LeadLabel>| ecg::Statement {
+            text: text.into(),
+            evidence: ecg::Evidence {
+                leads,
+                beats: Vec::new(),
+            },
+            ..Default::default()
+        };
+        let out = apply(
+            vec![
+                st("Sinus rhythm", vec![]),
+                st("Left axis deviation", vec![LeadLabel::I, LeadLabel::II]),
+                st(
+                    "Right ventricular hypertrophy by voltage criteria",
+                    vec![LeadLabel::V3],
+                ),
+            ],
+            &q,
+        );
+        let texts: Vec<&str> = out.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Sinus rhythm",
+                "Right ventricular hypertrophy by voltage criteria",
+                "Technically limited recording"
+            ]
+        );
+        let c = out[2].criterion.as_deref().unwrap();
+        assert!(
+            c.contains("II (noise, beat-to-median RMS") && c.contains("V1 (lead off (flat))"),
+            "{c}"
+        );
+        assert!(
+            c.contains("withheld because they rest on these leads: Left axis deviation"),
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn good_leads_change_nothing() {
+        let q = vec![LeadQuality {
+            lead: LeadLabel::I,
+            problems: vec![],
+            noise_ratio: Some(0.02),
+        }];
+        let s = vec![ecg::Statement {
+            text: "Sinus rhythm".into(),
+            ..Default::default()
+        }];
+        assert_eq!(apply(s.clone(), &q), s);
+    }
+}
