@@ -43,6 +43,7 @@ use crate::median::{MedianBeat, median_beat};
 use crate::rhythm::{
     atrial_waves, av_block, flutter_cycle, free_p_candidates, non_conducted_p, qrs_t_mask,
 };
+use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::statements::{Findings, derive};
 
 /// What [`analyze`] should do.
@@ -791,6 +792,19 @@ fn analyze_in_pool(
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
         .collect();
 
+    // QRS shapes of the analysis copy's median beats for the conduction criteria.
+    let qrs_shapes: Vec<QrsShape> = match med_global.qrs {
+        Some(Points {
+            on: Some(on),
+            off: Some(off),
+            ..
+        }) => med_clean
+            .iter()
+            .filter_map(|(k, _, mc)| qrs_shape(labels[*k].clone(), mc, on, off, fs))
+            .collect(),
+        _ => Vec::new(),
+    };
+
     check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
@@ -807,6 +821,7 @@ fn analyze_in_pool(
         blocked_p: &blocked_p,
         av_block: av,
         fs_hz: fs,
+        qrs_shapes: &qrs_shapes,
     });
 
     let waves = labels
