@@ -125,6 +125,24 @@ impl QrsShape {
         self.ends_with("+-+")
     }
 
+    /// The last three lobes named as rsr', rsR', rSR', RSr'... (capital when at least a third
+    /// of the lead's largest lobe).
+    fn rsr_name(&self) -> String {
+        let big = self.dominant().map_or(0.0, |d| d.amp.abs()) / 3.0;
+        let n = self.lobes.len();
+        ["r", "s", "r'"]
+            .iter()
+            .zip(&self.lobes[n.saturating_sub(3)..])
+            .map(|(name, l)| {
+                if l.amp.abs() >= big {
+                    name.to_uppercase()
+                } else {
+                    name.to_string()
+                }
+            })
+            .collect()
+    }
+
     /// A dominant terminal R (R, qR, notched R): the last lobe positive and the largest.
     fn dominant_terminal_r(&self) -> bool {
         match (self.lobes.last(), self.dominant()) {
@@ -276,7 +294,7 @@ pub(crate) fn shape(lead: LeadLabel, m: &[f64], on: usize, off: usize, fs: f64) 
         lobes.push(Lobe {
             positive: pos,
             start: s,
-            end: e,
+            end: e.min(qrs_len - 1),
             peak,
             amp,
             humps: humps.len(),
@@ -365,7 +383,7 @@ fn rbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
     let right = [LeadLabel::V1, LeadLabel::V2].into_iter().find_map(|l| {
         let sh = get(l.clone())?;
         if sh.rsr_prime() {
-            Some((l, "rsr'/rsR'/rSR'".to_string()))
+            Some((l, sh.rsr_name()))
         } else if sh.dominant_terminal_r()
             && let Some(rpt) = sh.r_peak_time_ms()
             && rpt > RBBB_V1_RPT_MS
@@ -386,7 +404,7 @@ fn rbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
     }
     Some((
         format!(
-            "{} in {}; wide S in I and V6 ({}; longer than the R or > {RBBB_S_WIDE_MS:.0} ms)",
+            "{} in {} (rsr', rsR' or rSR', or a dominant R with R-peak time > {RBBB_V1_RPT_MS:.0} ms); wide S in I and V6 ({}; longer than the R or > {RBBB_S_WIDE_MS:.0} ms)",
             right.1,
             right.0,
             s_txt.join(", ")
@@ -445,14 +463,19 @@ fn lbbb_morphology(
     let mut leads = vec![LeadLabel::V1, LeadLabel::I];
     leads.extend(others.iter().cloned());
     leads.extend(lateral.iter().map(|s| s.lead.clone()));
-    leads.dedup();
+    let mut uniq: Vec<LeadLabel> = Vec::new();
+    for l in leads {
+        if !uniq.contains(&l) {
+            uniq.push(l);
+        }
+    }
     Some((
         format!(
             "V1 QS/rS; broad R (>= half the QRS) in I and {}; no q in I, V5, V6; R-peak time {rpt_txt} (> {LBBB_RPT_MS:.0}{})",
             join(&others),
             if rs_lateral { "; RS in V5/V6 from a displaced transition" } else { "" }
         ),
-        leads,
+        uniq,
     ))
 }
 
@@ -638,6 +661,11 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
             ),
             &[],
         ));
+    }
+    if std::env::var_os("HEARTLENS_IVCD_DEBUG").is_some() {
+        for s in &out {
+            eprintln!("DUMP STMT {} :: {} :: {:?}", s.text, s.criterion.as_deref().unwrap_or(""), s.evidence.leads);
+        }
     }
     out
 }
