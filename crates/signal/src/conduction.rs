@@ -669,3 +669,360 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecg::LeadLabel as L;
+
+    const FS: f64 = 500.0;
+    /// QRS onset in the synthetic median beats (samples; 200 ms of flat PQ before it).
+    const ON: usize = 100;
+
+    /// A lead whose median beat is `f(t)` (mV, t in ms from the QRS onset).
+    fn lead_fn(l: L, qrs_ms: f64, f: &dyn Fn(f64) -> f64) -> QrsShape {
+        let x: Vec<f64> = (0..400)
+            .map(|k| f((k as f64 - ON as f64) * 1000.0 / FS))
+            .collect();
+        let off = ON + (qrs_ms * FS / 1000.0).round() as usize;
+        shape(l, &x, ON, off, FS).expect("QRS inside the beat")
+    }
+
+    /// A lead made of Gaussian waves (centre ms from the QRS onset, SD ms, amplitude mV).
+    fn lead(l: L, qrs_ms: f64, waves: &[(f64, f64, f64)]) -> QrsShape {
+        let w = waves.to_vec();
+        lead_fn(l, qrs_ms, &move |t| {
+            w.iter()
+                .map(|&(c, sd, a)| a * (-(t - c).powi(2) / (2.0 * sd * sd)).exp())
+                .sum()
+        })
+    }
+
+    fn run(qrs_ms: f64, axis: f64, pr: Option<f64>, shapes: &[QrsShape]) -> Vec<Statement> {
+        statements(&Inputs {
+            qrs_ms,
+            axis: Some(axis),
+            pr_ms: pr,
+            shapes,
+        })
+    }
+
+    fn texts(s: &[Statement]) -> Vec<&str> {
+        s.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    // Waves of the leads (centre, SD, amplitude).
+    const RS: &[(f64, f64, f64)] = &[(15.0, 5.0, 0.2), (50.0, 10.0, -0.9)];
+    const QRS_NORMAL: &[(f64, f64, f64)] = &[(12.0, 3.0, -0.08), (40.0, 8.0, 1.0), (68.0, 5.0, -0.15)];
+    const QR: &[(f64, f64, f64)] = &[(12.0, 4.0, -0.15), (50.0, 10.0, 0.9)];
+    const R_LATE: &[(f64, f64, f64)] = &[(40.0, 14.0, 0.9)];
+
+    /// Leads of a normal narrow QRS (90 ms) with `v1` in V1 and `lateral` in I and V6.
+    fn narrow(v1: &[(f64, f64, f64)], lateral: &[(f64, f64, f64)], q: f64) -> Vec<QrsShape> {
+        vec![
+            lead(L::I, q, lateral),
+            lead(L::II, q, QRS_NORMAL),
+            lead(L::III, q, QRS_NORMAL),
+            lead(L::AVL, q, QRS_NORMAL),
+            lead(L::AVF, q, QRS_NORMAL),
+            lead(L::V1, q, v1),
+            lead(L::V2, q, RS),
+            lead(L::V4, q, QRS_NORMAL),
+            lead(L::V5, q, QRS_NORMAL),
+            lead(L::V6, q, lateral),
+        ]
+    }
+
+    /// RBBB leads: rsR' in V1, a wide S after the R in I and V6, stretched to `q` ms.
+    fn rbbb(q: f64) -> Vec<QrsShape> {
+        let k = q / 140.0;
+        let s = |w: &[(f64, f64, f64)]| -> Vec<(f64, f64, f64)> {
+            w.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect()
+        };
+        let v1 = s(&[(15.0, 5.0, 0.3), (45.0, 8.0, -0.5), (100.0, 12.0, 0.9)]);
+        let lat = s(&[(30.0, 8.0, 0.8), (92.0, 14.0, -0.4)]);
+        narrow(&v1, &lat, q)
+    }
+
+    #[test]
+    fn lobes_and_r_peak_time_of_a_qrs() {
+        let s = lead(L::V1, 140.0, &[(15.0, 5.0, 0.3), (45.0, 8.0, -0.5), (100.0, 12.0, 0.9)]);
+        assert_eq!(s.lobes.len(), 3);
+        assert!(s.rsr_prime());
+        assert_eq!(s.rsr_name(), "rSR'");
+        assert!((s.r_peak_time_ms().unwrap() - 100.0).abs() <= 2.0);
+        let v6 = lead(L::V6, 90.0, QRS_NORMAL);
+        assert!(v6.initial_q());
+        assert!((v6.r_peak_time_ms().unwrap() - 40.0).abs() <= 2.0);
+        // A notched R is one lobe with two humps; the R-peak time runs to the second.
+        let notched = lead(L::V6, 150.0, &[(45.0, 14.0, 0.8), (95.0, 16.0, 0.9)]);
+        assert_eq!(notched.lobes.len(), 1);
+        assert_eq!(notched.lobes[0].humps, 2);
+        assert!((notched.r_peak_time_ms().unwrap() - 95.0).abs() <= 4.0);
+    }
+
+    #[test]
+    fn an_st_segment_still_rising_after_the_qrs_is_not_a_wave() {
+        // QS in V1 followed by ST elevation that keeps rising past the window.
+        let s = lead_fn(L::V1, 120.0, &|t| {
+            let qs = -1.0 * (-(t - 55.0).powi(2) / (2.0 * 18.0f64.powi(2))).exp();
+            let st = if t > 100.0 { 0.01 * (t - 100.0) } else { 0.0 };
+            qs + st
+        });
+        assert_eq!(s.lobes.len(), 1, "{:?}", s.lobes);
+        assert!(!s.lobes[0].positive);
+        assert!(s.rs_or_qs());
+    }
+
+    #[test]
+    fn complete_and_incomplete_rbbb() {
+        let out = run(140.0, 60.0, Some(160.0), &rbbb(140.0));
+        assert_eq!(texts(&out), ["Complete right bundle branch block"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(c.contains("QRS 140 ms >= 120") && c.contains("rSR' in V1"), "{c}");
+        assert_eq!(out[0].evidence.leads, [L::V1, L::I, L::V6]);
+        let out = run(114.0, 60.0, Some(160.0), &rbbb(114.0));
+        assert_eq!(texts(&out), ["Incomplete right bundle branch block"]);
+        assert!(out[0].criterion.as_deref().unwrap().contains("(110-119)"));
+    }
+
+    #[test]
+    fn a_dominant_late_r_in_v1_is_rbbb_an_early_one_is_not() {
+        let mut leads = rbbb(140.0);
+        leads[5] = lead(L::V1, 140.0, &[(70.0, 20.0, 1.0)]);
+        leads[6] = lead(L::V2, 140.0, RS);
+        let out = run(140.0, 60.0, None, &leads);
+        assert_eq!(texts(&out), ["Complete right bundle branch block"]);
+        assert!(out[0].criterion.as_deref().unwrap().contains("R-peak time 70 ms > 50"));
+        // Dominant R peaking at 40 ms: not the late R of RBBB; the QRS is still wide.
+        leads[5] = lead(L::V1, 140.0, &[(40.0, 12.0, 1.0)]);
+        let out = run(140.0, 60.0, None, &leads);
+        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+    }
+
+    #[test]
+    fn narrow_rsr_prime_in_v1_is_not_rbbb() {
+        // rSr' in V1 and a terminal S in I / V6, QRS 96 ms: a normal variant.
+        let v1 = [(12.0, 4.0, 0.2), (40.0, 7.0, -0.8), (75.0, 6.0, 0.3)];
+        let lat = [(25.0, 7.0, 0.8), (65.0, 9.0, -0.3)];
+        let out = run(96.0, 60.0, Some(160.0), &narrow(&v1, &lat, 96.0));
+        assert!(out.is_empty(), "{:?}", texts(&out));
+    }
+
+    #[test]
+    fn wide_qrs_without_the_wide_s_in_i_and_v6_is_not_rbbb() {
+        let mut leads = rbbb(140.0);
+        leads[0] = lead(L::I, 140.0, &[(12.0, 4.0, -0.1), (60.0, 16.0, 1.0)]);
+        let out = run(140.0, 60.0, Some(160.0), &leads);
+        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+    }
+
+    /// LBBB leads at QRS `q`: rS in V1, broad notched R without q in I, aVL, V5, V6.
+    fn lbbb(q: f64) -> Vec<QrsShape> {
+        let k = q / 150.0;
+        let s = |w: &[(f64, f64, f64)]| -> Vec<(f64, f64, f64)> {
+            w.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect()
+        };
+        let broad = s(&[(45.0, 14.0, 0.8), (95.0, 16.0, 0.9)]);
+        let v1 = s(&[(12.0, 4.0, 0.1), (70.0, 20.0, -1.2)]);
+        vec![
+            lead(L::I, q, &broad),
+            lead(L::II, q, &broad),
+            lead(L::III, q, &s(RS)),
+            lead(L::AVL, q, &broad),
+            lead(L::AVF, q, &broad),
+            lead(L::V1, q, &v1),
+            lead(L::V2, q, &v1),
+            lead(L::V4, q, &broad),
+            lead(L::V5, q, &broad),
+            lead(L::V6, q, &broad),
+        ]
+    }
+
+    #[test]
+    fn complete_lbbb() {
+        let out = run(150.0, -10.0, Some(170.0), &lbbb(150.0));
+        assert_eq!(texts(&out), ["Complete left bundle branch block"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(c.contains("no q in I, V5, V6") && c.contains("(> 60"), "{c}");
+        assert_eq!(out[0].evidence.leads, [L::V1, L::I, L::AVL, L::V5, L::V6]);
+    }
+
+    #[test]
+    fn a_q_in_v6_or_an_early_lateral_r_is_not_lbbb() {
+        let mut leads = lbbb(150.0);
+        leads[9] = lead(L::V6, 150.0, &[(12.0, 4.0, -0.2), (45.0, 14.0, 0.8), (95.0, 16.0, 0.9)]);
+        let out = run(150.0, -10.0, Some(170.0), &leads);
+        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        // RS peaking at 45 ms in I, aVL, V5 and V6: no late lateral R.
+        let mut leads = lbbb(150.0);
+        for k in [0, 3, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead(l, 150.0, &[(45.0, 14.0, 1.0), (110.0, 12.0, -0.3)]);
+        }
+        let out = run(150.0, -10.0, Some(170.0), &leads);
+        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+    }
+
+    #[test]
+    fn incomplete_lbbb_needs_late_r_in_v4_to_v6() {
+        let mut leads = lbbb(150.0);
+        for k in [0, 7, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead(l, 114.0, &[(70.0, 15.0, 1.0)]);
+        }
+        leads[5] = lead(L::V1, 114.0, &[(10.0, 3.0, 0.1), (55.0, 15.0, -1.0)]);
+        let out = run(114.0, 0.0, Some(170.0), &leads);
+        assert_eq!(texts(&out), ["Incomplete left bundle branch block"]);
+        // R peaking at 45 ms in V4-V6: a non-specific delay.
+        for k in [7, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead(l, 114.0, R_LATE);
+        }
+        let out = run(114.0, 0.0, Some(170.0), &leads);
+        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+    }
+
+    /// Leads of left anterior fascicular block (QRS 100 ms): qR in I and aVL, rS inferiorly.
+    fn lafb() -> Vec<QrsShape> {
+        let mut l = narrow(RS, QR, 100.0);
+        l[1] = lead(L::II, 100.0, RS);
+        l[2] = lead(L::III, 100.0, RS);
+        l[3] = lead(L::AVL, 100.0, QR);
+        l[4] = lead(L::AVF, 100.0, RS);
+        l
+    }
+
+    #[test]
+    fn lafb_needs_the_axis_and_qr_in_avl() {
+        let out = run(100.0, -60.0, Some(160.0), &lafb());
+        assert_eq!(texts(&out), ["Left anterior fascicular block"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(c.contains("QRS axis -60°") && c.contains("qR in aVL"), "{c}");
+        assert_eq!(out[0].evidence.leads, [L::AVL, L::II, L::III, L::AVF]);
+        // Left axis deviation of -35°: not LAFB.
+        assert!(run(100.0, -35.0, Some(160.0), &lafb()).is_empty());
+        // LAD without qR in aVL (plain R): not LAFB.
+        let mut leads = lafb();
+        leads[3] = lead(L::AVL, 100.0, R_LATE);
+        assert!(run(100.0, -60.0, Some(160.0), &leads).is_empty());
+        // qR in aVL with an early R (R-peak time 30 ms < 45).
+        leads[3] = lead(L::AVL, 100.0, &[(8.0, 3.0, -0.15), (30.0, 7.0, 0.9)]);
+        assert!(run(100.0, -60.0, Some(160.0), &leads).is_empty());
+        // With complete LBBB no fascicular block is stated.
+        let out = run(150.0, -60.0, Some(160.0), &lbbb(150.0));
+        assert_eq!(texts(&out), ["Complete left bundle branch block"]);
+    }
+
+    #[test]
+    fn rbbb_with_lafb_is_bifascicular() {
+        let mut leads = rbbb(140.0);
+        leads[1] = lead(L::II, 140.0, RS);
+        leads[2] = lead(L::III, 140.0, RS);
+        leads[3] = lead(L::AVL, 140.0, QR);
+        leads[4] = lead(L::AVF, 140.0, RS);
+        let out = run(140.0, -60.0, Some(160.0), &leads);
+        assert_eq!(
+            texts(&out),
+            ["Complete right bundle branch block", "Left anterior fascicular block"]
+        );
+        assert!(out[1].criterion.as_deref().unwrap().contains("bifascicular"));
+    }
+
+    #[test]
+    fn lpfb_is_a_consider_statement() {
+        let mut leads = narrow(RS, RS, 100.0);
+        leads[2] = lead(L::III, 100.0, QR);
+        leads[3] = lead(L::AVL, 100.0, RS);
+        leads[4] = lead(L::AVF, 100.0, QR);
+        let out = run(100.0, 120.0, Some(160.0), &leads);
+        assert_eq!(texts(&out), ["Left posterior fascicular block"]);
+        assert!(out[0].criterion.as_deref().unwrap().starts_with("consider:"));
+        assert_eq!(out[0].evidence.leads, [L::I, L::AVL, L::III, L::AVF]);
+        // Right axis deviation with a qR in I: not LPFB.
+        leads[0] = lead(L::I, 100.0, QR);
+        assert!(run(100.0, 120.0, Some(160.0), &leads).is_empty());
+    }
+
+    #[test]
+    fn non_specific_delay_above_110_ms_only() {
+        let wide = |q: f64| {
+            let k = q / 90.0;
+            let w: Vec<(f64, f64, f64)> =
+                QRS_NORMAL.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect();
+            let v1: Vec<(f64, f64, f64)> = RS.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect();
+            narrow(&v1, &w, q)
+        };
+        let out = run(124.0, 40.0, Some(160.0), &wide(124.0));
+        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        assert!(out[0].evidence.leads.is_empty());
+        assert!(run(110.0, 40.0, Some(160.0), &wide(110.0)).is_empty());
+        assert!(run(90.0, 40.0, Some(160.0), &wide(90.0)).is_empty());
+    }
+
+    /// An R with a delta wave: a 40 ms ramp to 0.2 mV, then a steep R.
+    fn delta_r(t: f64) -> f64 {
+        let ramp = if t <= 0.0 {
+            0.0
+        } else if t < 40.0 {
+            0.2 * t / 40.0
+        } else {
+            0.2 * (-(t - 40.0).powi(2) / (2.0 * 40.0f64.powi(2))).exp()
+        };
+        ramp + 1.0 * (-(t - 65.0).powi(2) / (2.0 * 12.0f64.powi(2))).exp()
+    }
+
+    #[test]
+    fn pre_excitation_needs_short_pr_delta_and_wide_qrs() {
+        let mut leads = narrow(RS, QRS_NORMAL, 130.0);
+        for k in [0, 1, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead_fn(l, 130.0, &delta_r);
+        }
+        assert!(leads[0].delta && !leads[5].delta);
+        let out = run(130.0, 40.0, Some(100.0), &leads);
+        assert_eq!(texts(&out), ["Ventricular pre-excitation (WPW pattern)"]);
+        assert_eq!(out[0].evidence.leads, [L::I, L::II, L::V5, L::V6]);
+        // Normal PR or no P waves: not pre-excitation (the broad lateral R reads as LBBB).
+        for pr in [Some(160.0), None] {
+            let out = run(130.0, 40.0, pr, &leads);
+            assert_eq!(texts(&out), ["Complete left bundle branch block"]);
+        }
+        // A normal R has no delta wave.
+        assert!(!lead(L::V6, 90.0, QRS_NORMAL).delta);
+    }
+
+    #[test]
+    fn no_conduction_statement_in_a_paced_rhythm() {
+        let shapes = rbbb(140.0);
+        let m = ecg::Measurements {
+            qrs: Some(ecg::Millis(140.0)),
+            ..Default::default()
+        };
+        let f = |classes: &[crate::classify::BeatClass]| {
+            crate::statements::derive(&crate::statements::Findings {
+                m: &m,
+                classes,
+                p_fraction: 0.0,
+                rr_irregularity: None,
+                atrial_fibrillation: false,
+                amplitudes: &[],
+                sex: ecg::Sex::Unknown,
+                limb_residual: None,
+                flutter: None,
+                blocked_p: &[],
+                av_block: None,
+                fs_hz: FS,
+                qrs_shapes: &shapes,
+            })
+            .into_iter()
+            .map(|s| s.text)
+            .collect::<Vec<_>>()
+        };
+        use crate::classify::BeatClass::{Normal, Paced};
+        assert!(f(&[Normal; 8]).iter().any(|t| t == "Complete right bundle branch block"));
+        let paced = f(&[Paced; 8]);
+        assert!(paced.iter().any(|t| t == "Paced rhythm"));
+        assert!(!paced.iter().any(|t| t.contains("bundle branch")), "{paced:?}");
+    }
+}
