@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, classify};
+use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
     reconcile,
@@ -43,7 +44,6 @@ use crate::median::{MedianBeat, median_beat};
 use crate::rhythm::{
     atrial_waves, av_block, flutter_cycle, free_p_candidates, non_conducted_p, qrs_t_mask,
 };
-use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::statements::{Findings, derive};
 
 /// What [`analyze`] should do.

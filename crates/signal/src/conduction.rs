@@ -154,8 +154,12 @@ impl QrsShape {
     /// Widths (ms) of a terminal S and of the R before it.
     fn terminal_s(&self) -> Option<(f64, f64)> {
         let n = self.lobes.len();
-        (n >= 2 && self.ends_with("+-"))
-            .then(|| (self.width_ms(&self.lobes[n - 1]), self.width_ms(&self.lobes[n - 2])))
+        (n >= 2 && self.ends_with("+-")).then(|| {
+            (
+                self.width_ms(&self.lobes[n - 1]),
+                self.width_ms(&self.lobes[n - 2]),
+            )
+        })
     }
 
     /// The QRS begins with a negative deflection (q, Q or QS).
@@ -189,31 +193,16 @@ impl QrsShape {
             _ => false,
         }
     }
-
-    /// Compact description for the dump: lobes as sign, width and RPT.
-    pub fn dump(&self) -> String {
-        let mut s = format!("{:?}:", self.lead);
-        for l in &self.lobes {
-            s.push_str(&format!(
-                "{}{:.0}{}{}@{:.0} ",
-                if l.positive { '+' } else { '-' },
-                100.0 * l.amp.abs() / self.p2p.max(1e-9),
-                if l.humps >= 2 { "~" } else { "" },
-                format!("[{:.0}-{:.0}]", self.to_ms(l.start), self.to_ms(l.end)),
-                self.to_ms(l.last_hump),
-            ));
-        }
-        s.push_str(&format!(
-            "rpt={}{}",
-            self.r_peak_time_ms().map_or("-".into(), |v| format!("{v:.0}")),
-            if self.delta { " DELTA" } else { "" }
-        ));
-        s
-    }
 }
 
 /// Reads the QRS of a median beat `m` (mV) between the global QRS `on` and `off`.
-pub(crate) fn shape(lead: LeadLabel, m: &[f64], on: usize, off: usize, fs: f64) -> Option<QrsShape> {
+pub(crate) fn shape(
+    lead: LeadLabel,
+    m: &[f64],
+    on: usize,
+    off: usize,
+    fs: f64,
+) -> Option<QrsShape> {
     if on >= off || off >= m.len() {
         return None;
     }
@@ -315,9 +304,7 @@ pub(crate) fn shape(lead: LeadLabel, m: &[f64], on: usize, off: usize, fs: f64) 
     // lobe), before the steep part.
     let delta = lobes.first().is_some_and(|l| {
         let sgn = if l.positive { 1.0 } else { -1.0 };
-        let main = lobes
-            .iter()
-            .all(|o| o.amp.abs() <= l.amp.abs());
+        let main = lobes.iter().all(|o| o.amp.abs() <= l.amp.abs());
         let n = ms(fs, 30.0);
         let start = (l.start..=l.peak).find(|&k| y[k] * sgn >= thr / 2.0);
         match start {
@@ -388,7 +375,10 @@ fn rbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
             && let Some(rpt) = sh.r_peak_time_ms()
             && rpt > RBBB_V1_RPT_MS
         {
-            Some((l, format!("dominant R, R-peak time {rpt:.0} ms > {RBBB_V1_RPT_MS:.0}")))
+            Some((
+                l,
+                format!("dominant R, R-peak time {rpt:.0} ms > {RBBB_V1_RPT_MS:.0}"),
+            ))
         } else {
             None
         }
@@ -414,10 +404,7 @@ fn rbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
 }
 
 /// Left bundle-branch block morphology at QRS >= 120 ms.
-fn lbbb_morphology(
-    get: &Get<'_>,
-    qrs_ms: f64,
-) -> Option<(String, Vec<LeadLabel>)> {
+fn lbbb_morphology(get: &Get<'_>, qrs_ms: f64) -> Option<(String, Vec<LeadLabel>)> {
     let (i, v1) = (get(LeadLabel::I)?, get(LeadLabel::V1)?);
     let lateral: Vec<&QrsShape> = [LeadLabel::V5, LeadLabel::V6]
         .into_iter()
@@ -450,7 +437,10 @@ fn lbbb_morphology(
         let ok = il.iter().any(|s| rpt(s) > LBBB_RPT_MS);
         (il, ok)
     } else {
-        (lateral.clone(), lateral.iter().all(|s| rpt(s) > LBBB_RPT_MS))
+        (
+            lateral.clone(),
+            lateral.iter().all(|s| rpt(s) > LBBB_RPT_MS),
+        )
     };
     if !rpt_ok {
         return None;
@@ -473,16 +463,18 @@ fn lbbb_morphology(
         format!(
             "V1 QS/rS; broad R (>= half the QRS) in I and {}; no q in I, V5, V6; R-peak time {rpt_txt} (> {LBBB_RPT_MS:.0}{})",
             join(&others),
-            if rs_lateral { "; RS in V5/V6 from a displaced transition" } else { "" }
+            if rs_lateral {
+                "; RS in V5/V6 from a displaced transition"
+            } else {
+                ""
+            }
         ),
         uniq,
     ))
 }
 
 /// Incomplete left bundle-branch block morphology at QRS 110-119 ms.
-fn incomplete_lbbb_morphology(
-    get: &Get<'_>,
-) -> Option<(String, Vec<LeadLabel>)> {
+fn incomplete_lbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
     let i = get(LeadLabel::I)?;
     if !get(LeadLabel::V1)?.rs_or_qs() || i.initial_q() {
         return None;
@@ -552,12 +544,6 @@ fn lpfb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
 pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
     let get = |l: LeadLabel| x.shapes.iter().find(|s| s.lead == l);
     let mut out = Vec::new();
-    if std::env::var_os("HEARTLENS_IVCD_DEBUG").is_some() {
-        eprintln!("DUMP qrs={:.0} axis={:?} pr={:?}", x.qrs_ms, x.axis, x.pr_ms);
-        for s in x.shapes {
-            eprintln!("DUMP   {}", s.dump());
-        }
-    }
     let q = x.qrs_ms;
     let complete = q >= QRS_COMPLETE_MS;
     let incomplete = (QRS_INCOMPLETE_MS..QRS_COMPLETE_MS).contains(&q);
@@ -594,7 +580,10 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
         } else {
             (
                 "Incomplete",
-                format!("QRS {q:.0} ms ({QRS_INCOMPLETE_MS:.0}-{:.0})", QRS_COMPLETE_MS - 1.0),
+                format!(
+                    "QRS {q:.0} ms ({QRS_INCOMPLETE_MS:.0}-{:.0})",
+                    QRS_COMPLETE_MS - 1.0
+                ),
             )
         };
         if let Some((why, leads)) = rbbb_morphology(&get) {
@@ -621,7 +610,8 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
 
     // Fascicular blocks: QRS < 120 ms, or beside a right bundle-branch block (bifascicular).
     let mut fascicular = false;
-    if (!complete || rbbb) && !(bbb && !rbbb) {
+    let lbbb = bbb && !rbbb;
+    if !lbbb && (!complete || rbbb) {
         let qrs_txt = if complete {
             format!("QRS {q:.0} ms with right bundle branch block (bifascicular)")
         } else {
@@ -661,11 +651,6 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
             ),
             &[],
         ));
-    }
-    if std::env::var_os("HEARTLENS_IVCD_DEBUG").is_some() {
-        for s in &out {
-            eprintln!("DUMP STMT {} :: {} :: {:?}", s.text, s.criterion.as_deref().unwrap_or(""), s.evidence.leads);
-        }
     }
     out
 }
@@ -713,7 +698,8 @@ mod tests {
 
     // Waves of the leads (centre, SD, amplitude).
     const RS: &[(f64, f64, f64)] = &[(15.0, 5.0, 0.2), (50.0, 10.0, -0.9)];
-    const QRS_NORMAL: &[(f64, f64, f64)] = &[(12.0, 3.0, -0.08), (40.0, 8.0, 1.0), (68.0, 5.0, -0.15)];
+    const QRS_NORMAL: &[(f64, f64, f64)] =
+        &[(12.0, 3.0, -0.08), (40.0, 8.0, 1.0), (68.0, 5.0, -0.15)];
     const QR: &[(f64, f64, f64)] = &[(12.0, 4.0, -0.15), (50.0, 10.0, 0.9)];
     const R_LATE: &[(f64, f64, f64)] = &[(40.0, 14.0, 0.9)];
 
@@ -746,7 +732,11 @@ mod tests {
 
     #[test]
     fn lobes_and_r_peak_time_of_a_qrs() {
-        let s = lead(L::V1, 140.0, &[(15.0, 5.0, 0.3), (45.0, 8.0, -0.5), (100.0, 12.0, 0.9)]);
+        let s = lead(
+            L::V1,
+            140.0,
+            &[(15.0, 5.0, 0.3), (45.0, 8.0, -0.5), (100.0, 12.0, 0.9)],
+        );
         assert_eq!(s.lobes.len(), 3);
         assert!(s.rsr_prime());
         assert_eq!(s.rsr_name(), "rSR'");
@@ -765,7 +755,7 @@ mod tests {
     fn an_st_segment_still_rising_after_the_qrs_is_not_a_wave() {
         // QS in V1 followed by ST elevation that keeps rising past the window.
         let s = lead_fn(L::V1, 120.0, &|t| {
-            let qs = -1.0 * (-(t - 55.0).powi(2) / (2.0 * 18.0f64.powi(2))).exp();
+            let qs = -(-(t - 55.0).powi(2) / (2.0 * 18.0f64.powi(2))).exp();
             let st = if t > 100.0 { 0.01 * (t - 100.0) } else { 0.0 };
             qs + st
         });
@@ -779,7 +769,10 @@ mod tests {
         let out = run(140.0, 60.0, Some(160.0), &rbbb(140.0));
         assert_eq!(texts(&out), ["Complete right bundle branch block"]);
         let c = out[0].criterion.as_deref().unwrap();
-        assert!(c.contains("QRS 140 ms >= 120") && c.contains("rSR' in V1"), "{c}");
+        assert!(
+            c.contains("QRS 140 ms >= 120") && c.contains("rSR' in V1"),
+            "{c}"
+        );
         assert_eq!(out[0].evidence.leads, [L::V1, L::I, L::V6]);
         let out = run(114.0, 60.0, Some(160.0), &rbbb(114.0));
         assert_eq!(texts(&out), ["Incomplete right bundle branch block"]);
@@ -793,11 +786,20 @@ mod tests {
         leads[6] = lead(L::V2, 140.0, RS);
         let out = run(140.0, 60.0, None, &leads);
         assert_eq!(texts(&out), ["Complete right bundle branch block"]);
-        assert!(out[0].criterion.as_deref().unwrap().contains("R-peak time 70 ms > 50"));
+        assert!(
+            out[0]
+                .criterion
+                .as_deref()
+                .unwrap()
+                .contains("R-peak time 70 ms > 50")
+        );
         // Dominant R peaking at 40 ms: not the late R of RBBB; the QRS is still wide.
         leads[5] = lead(L::V1, 140.0, &[(40.0, 12.0, 1.0)]);
         let out = run(140.0, 60.0, None, &leads);
-        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
     }
 
     #[test]
@@ -814,7 +816,10 @@ mod tests {
         let mut leads = rbbb(140.0);
         leads[0] = lead(L::I, 140.0, &[(12.0, 4.0, -0.1), (60.0, 16.0, 1.0)]);
         let out = run(140.0, 60.0, Some(160.0), &leads);
-        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
     }
 
     /// LBBB leads at QRS `q`: rS in V1, broad notched R without q in I, aVL, V5, V6.
@@ -844,16 +849,26 @@ mod tests {
         let out = run(150.0, -10.0, Some(170.0), &lbbb(150.0));
         assert_eq!(texts(&out), ["Complete left bundle branch block"]);
         let c = out[0].criterion.as_deref().unwrap();
-        assert!(c.contains("no q in I, V5, V6") && c.contains("(> 60"), "{c}");
+        assert!(
+            c.contains("no q in I, V5, V6") && c.contains("(> 60"),
+            "{c}"
+        );
         assert_eq!(out[0].evidence.leads, [L::V1, L::I, L::AVL, L::V5, L::V6]);
     }
 
     #[test]
     fn a_q_in_v6_or_an_early_lateral_r_is_not_lbbb() {
         let mut leads = lbbb(150.0);
-        leads[9] = lead(L::V6, 150.0, &[(12.0, 4.0, -0.2), (45.0, 14.0, 0.8), (95.0, 16.0, 0.9)]);
+        leads[9] = lead(
+            L::V6,
+            150.0,
+            &[(12.0, 4.0, -0.2), (45.0, 14.0, 0.8), (95.0, 16.0, 0.9)],
+        );
         let out = run(150.0, -10.0, Some(170.0), &leads);
-        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
         // RS peaking at 45 ms in I, aVL, V5 and V6: no late lateral R.
         let mut leads = lbbb(150.0);
         for k in [0, 3, 8, 9] {
@@ -861,7 +876,10 @@ mod tests {
             leads[k] = lead(l, 150.0, &[(45.0, 14.0, 1.0), (110.0, 12.0, -0.3)]);
         }
         let out = run(150.0, -10.0, Some(170.0), &leads);
-        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
     }
 
     #[test]
@@ -880,7 +898,10 @@ mod tests {
             leads[k] = lead(l, 114.0, R_LATE);
         }
         let out = run(114.0, 0.0, Some(170.0), &leads);
-        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
     }
 
     /// Leads of left anterior fascicular block (QRS 100 ms): qR in I and aVL, rS inferiorly.
@@ -898,7 +919,10 @@ mod tests {
         let out = run(100.0, -60.0, Some(160.0), &lafb());
         assert_eq!(texts(&out), ["Left anterior fascicular block"]);
         let c = out[0].criterion.as_deref().unwrap();
-        assert!(c.contains("QRS axis -60°") && c.contains("qR in aVL"), "{c}");
+        assert!(
+            c.contains("QRS axis -60°") && c.contains("qR in aVL"),
+            "{c}"
+        );
         assert_eq!(out[0].evidence.leads, [L::AVL, L::II, L::III, L::AVF]);
         // Left axis deviation of -35°: not LAFB.
         assert!(run(100.0, -35.0, Some(160.0), &lafb()).is_empty());
@@ -924,9 +948,18 @@ mod tests {
         let out = run(140.0, -60.0, Some(160.0), &leads);
         assert_eq!(
             texts(&out),
-            ["Complete right bundle branch block", "Left anterior fascicular block"]
+            [
+                "Complete right bundle branch block",
+                "Left anterior fascicular block"
+            ]
         );
-        assert!(out[1].criterion.as_deref().unwrap().contains("bifascicular"));
+        assert!(
+            out[1]
+                .criterion
+                .as_deref()
+                .unwrap()
+                .contains("bifascicular")
+        );
     }
 
     #[test]
@@ -937,7 +970,13 @@ mod tests {
         leads[4] = lead(L::AVF, 100.0, QR);
         let out = run(100.0, 120.0, Some(160.0), &leads);
         assert_eq!(texts(&out), ["Left posterior fascicular block"]);
-        assert!(out[0].criterion.as_deref().unwrap().starts_with("consider:"));
+        assert!(
+            out[0]
+                .criterion
+                .as_deref()
+                .unwrap()
+                .starts_with("consider:")
+        );
         assert_eq!(out[0].evidence.leads, [L::I, L::AVL, L::III, L::AVF]);
         // Right axis deviation with a qR in I: not LPFB.
         leads[0] = lead(L::I, 100.0, QR);
@@ -948,13 +987,19 @@ mod tests {
     fn non_specific_delay_above_110_ms_only() {
         let wide = |q: f64| {
             let k = q / 90.0;
-            let w: Vec<(f64, f64, f64)> =
-                QRS_NORMAL.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect();
-            let v1: Vec<(f64, f64, f64)> = RS.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect();
+            let w: Vec<(f64, f64, f64)> = QRS_NORMAL
+                .iter()
+                .map(|&(c, sd, a)| (c * k, sd * k, a))
+                .collect();
+            let v1: Vec<(f64, f64, f64)> =
+                RS.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect();
             narrow(&v1, &w, q)
         };
         let out = run(124.0, 40.0, Some(160.0), &wide(124.0));
-        assert_eq!(texts(&out), ["Non-specific intraventricular conduction delay"]);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
         assert!(out[0].evidence.leads.is_empty());
         assert!(run(110.0, 40.0, Some(160.0), &wide(110.0)).is_empty());
         assert!(run(90.0, 40.0, Some(160.0), &wide(90.0)).is_empty());
@@ -1020,9 +1065,16 @@ mod tests {
             .collect::<Vec<_>>()
         };
         use crate::classify::BeatClass::{Normal, Paced};
-        assert!(f(&[Normal; 8]).iter().any(|t| t == "Complete right bundle branch block"));
+        assert!(
+            f(&[Normal; 8])
+                .iter()
+                .any(|t| t == "Complete right bundle branch block")
+        );
         let paced = f(&[Paced; 8]);
         assert!(paced.iter().any(|t| t == "Paced rhythm"));
-        assert!(!paced.iter().any(|t| t.contains("bundle branch")), "{paced:?}");
+        assert!(
+            !paced.iter().any(|t| t.contains("bundle branch")),
+            "{paced:?}"
+        );
     }
 }
