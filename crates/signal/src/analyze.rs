@@ -42,7 +42,7 @@ use crate::measure::{
 };
 use crate::median::{MedianBeat, median_beat};
 use crate::rhythm::{
-    atrial_waves, av_block, flutter_cycle, free_p_candidates, non_conducted_p, qrs_t_mask,
+    AvBlock, atrial_waves, av_block, flutter_cycle, free_p_candidates, non_conducted_p, qrs_t_mask,
 };
 use crate::statements::{Findings, derive};
 
@@ -171,6 +171,14 @@ pub struct Analysis {
     pub analysed_s: f64,
 }
 
+/// Atrial fibrillation: RR irregularity (RMSSD / mean RR of the conducted beats) above this ...
+const AF_MIN_IRREGULARITY: f64 = 0.10;
+/// ... and P waves before fewer than half the beats, or before fewer than this fraction of
+/// them at a PR that varies by more than [`AF_MIN_PR_SD_MS`] (deflections of the fibrillatory
+/// baseline that happen to sit before some QRS complexes are not conducted P waves).
+const AF_MAX_P_FRACTION_UNSTABLE: f64 = 0.7;
+/// See [`AF_MAX_P_FRACTION_UNSTABLE`].
+const AF_MIN_PR_SD_MS: f64 = 25.0;
 /// P waves must precede at least this fraction of the beats to be reported.
 const P_MIN_FRACTION: f64 = 0.5;
 /// ... and have a PR interval SD up to this (ms) ...
@@ -484,15 +492,21 @@ fn analyze_in_pool(
                 .qrs
                 .and_then(|q| Some(q.off?.checked_sub(q.on?)? as f64 * 1000.0 / fs)),
             qrs_on: g.qrs.and_then(|q| q.on),
+            pr: g
+                .p
+                .and_then(|p| p.on)
+                .zip(g.qrs.and_then(|q| q.on))
+                .and_then(|(pon, qon)| qon.checked_sub(pon)),
         })
         .collect();
-    let first_classes = classify(&ClassifyInput {
+    let first = classify(&ClassifyInput {
         leads: &clean,
         fs,
         beats: &feats,
         spikes: &spikes,
         atrial_fibrillation: false,
     });
+    let first_classes = &first.classes;
     let conducted: Vec<bool> = first_classes
         .iter()
         .map(|c| matches!(c, BeatClass::Normal | BeatClass::Supraventricular))
@@ -518,12 +532,17 @@ fn analyze_in_pool(
     let flutter = (n_beats >= 4 && paced_fraction <= 0.5 && !p_organised)
         .then(|| flutter_cycle(&labels, &clean, &fids, fs))
         .flatten();
+    if std::env::var_os("HLDBG2").is_some() {
+        eprintln!("rhythm p_fraction {p_fraction:.2} irr {rr_irregularity:?} pr_sd {pr_sd_ms:?} pp_irr {pp_irr:?} organised {p_organised} paced {paced_fraction:.2}");
+    }
     let af = flutter.is_none()
         && n_beats >= 6
         && paced_fraction <= 0.5
-        && rr_irregularity.is_some_and(|v| v > 0.10)
-        && p_fraction < 0.5;
-    let classes = if af || flutter.is_some() {
+        && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY)
+        && (p_fraction < 0.5
+            || (p_fraction < AF_MAX_P_FRACTION_UNSTABLE
+                && pr_sd_ms.is_some_and(|v| v > AF_MIN_PR_SD_MS)));
+    let classified = if af || flutter.is_some() {
         classify(&ClassifyInput {
             leads: &clean,
             fs,
@@ -532,8 +551,9 @@ fn analyze_in_pool(
             atrial_fibrillation: true,
         })
     } else {
-        first_classes
+        first
     };
+    let classes = &classified.classes;
     // 2:1 and third-degree AV block: P waves anywhere in the cycle, matched to the median of
     // the P waves found before the beats (aligned on their peaks), in a slow regular rhythm.
     // When fewer than three beats show a P wave before them (in complete block most P waves
@@ -568,7 +588,33 @@ fn analyze_in_pool(
                     })
                     .collect();
                 let p_train = atrial_waves(&leads, &templates, half, &fids, fs);
-                av_block(&p_train, &fids, fs)
+                // 2:1 and advanced block rest on the blocked P waves, which sit where T and U
+                // waves are: a wave inside a T wave (QRS to T offset + 20 ms) cannot be told
+                // from the T wave itself, so the ratio must still hold without those waves (a
+                // P hidden in a T leaves a gap in the train). Complete block needs no such
+                // check: a T wave taken for a P sits at a fixed distance from the QRS and
+                // only makes the P-to-QRS interval look more constant.
+                let clear_of_t: Vec<usize> = p_train
+                    .iter()
+                    .copied()
+                    .filter(|&pk| {
+                        !fids.iter().zip(&global).enumerate().any(|(j, (&f, g))| {
+                            let end = g.t.and_then(|t| t.off).map_or_else(
+                                || {
+                                    let nx = fids.get(j + 1).copied().unwrap_or(n);
+                                    (f + ms(fs, 400.0)).min(nx)
+                                },
+                                |o| o + ms(fs, 20.0),
+                            );
+                            pk >= f && pk <= end
+                        })
+                    })
+                    .collect();
+                match av_block(&p_train, &fids, fs) {
+                    Some(AvBlock::FixedRatio { .. }) => av_block(&clear_of_t, &fids, fs)
+                        .filter(|b| matches!(b, AvBlock::FixedRatio { .. })),
+                    other => other,
+                }
             })
             .flatten();
     if af || flutter.is_some() || !p_organised {
@@ -611,7 +657,7 @@ fn analyze_in_pool(
     // (7) Median beats over the dominant class.
     let dominant_fids: Vec<usize> = fids
         .iter()
-        .zip(&classes)
+        .zip(classes)
         .filter(|(_, c)| matches!(c, BeatClass::Normal | BeatClass::Paced))
         .map(|(&f, _)| f)
         .collect();
@@ -810,7 +856,7 @@ fn analyze_in_pool(
     let sex = opts.sex.unwrap_or(rec.patient.sex);
     let statements = derive(&Findings {
         m: &m,
-        classes: &classes,
+        classes,
         p_fraction,
         rr_irregularity,
         atrial_fibrillation: af,
@@ -822,6 +868,9 @@ fn analyze_in_pool(
         av_block: av,
         fs_hz: fs,
         qrs_shapes: &qrs_shapes,
+        fids: &fids,
+        leads: &labels,
+        different_leads: &classified.different_leads,
     });
 
     let waves = labels

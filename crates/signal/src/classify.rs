@@ -1,17 +1,26 @@
 //! Beat classification: normal, supraventricular, ventricular, paced, unknown.
 //!
-//! Rules on three features per beat, in the spirit of the AAMI EC57 classes (N, S, V, paced,
+//! Rules on features per beat, in the spirit of the AAMI EC57 classes (N, S, V, paced,
 //! Q/unknown):
-//! - **Morphology**: correlation of the beat (all leads, -50..+100 ms around the fiducial) with
-//!   the record's dominant template (sample-wise median of all beats). A conducted beat
-//!   resembles the dominant beat, a ventricular ectopic does not.
-//! - **Width**: the beat's global QRS duration against the dominant width.
-//! - **Prematurity**: the preceding RR against the median RR of the 16 surrounding beats.
+//! - **Morphology, lead by lead**: each lead's QRS (-50..+100 ms around the fiducial) is
+//!   compared with that lead's dominant template (sample-wise median of all beats): it
+//!   *differs* in that lead when the correlation is below [`LEAD_DIFFERENT`] or its size is
+//!   outside [`SIZE_RATIO`]. Only leads whose template QRS is at least [`USABLE_LEAD`] of the
+//!   largest lead's count, so one noisy small lead cannot make a beat ectopic.
+//! - **Prematurity**: the preceding RR against the median RR of the 16 surrounding beats
+//!   (premature below [`PREMATURE`]), and the following RR (a compensatory pause).
+//! - **P-wave relation**: a P wave before the beat at the dominant PR (within 40 ms).
 //! - **Pacing**: a pacemaker spike within 60 ms before the QRS onset.
 //!
-//! Order: paced, then ventricular (correlation < 0.6; or > 130 ms and 30 ms wider than the
-//! dominant beat; or premature with correlation < 0.85), then supraventricular (premature by more than 15 % with dominant
-//! morphology, never in atrial fibrillation where every RR is "premature"), then normal.
+//! Order: paced; then ventricular when the beat differs in at least [`MIN_DIFFERENT_LEADS`]
+//! leads and in at least 40 % of the usable leads, and is premature (or, in atrial
+//! fibrillation where prematurity means nothing, differs in at least 60 % of the leads), and
+//! no P wave precedes it at the dominant PR (a premature beat with such a P wave and a
+//! different QRS is conducted with aberration: supraventricular); then supraventricular
+//! (premature with the dominant morphology, never in atrial fibrillation where every RR is
+//! "premature"); then normal. A beat that differs everywhere but is not premature (an
+//! artefact, an escape or fusion beat) stays normal unless it differs in at least 80 % of
+//! the leads and is also at least 40 ms wider than the dominant beat.
 
 use serde::{Deserialize, Serialize};
 
@@ -47,16 +56,27 @@ impl BeatClass {
     }
 }
 
-/// Per-beat inputs.
-/// Below this correlation with the dominant beat a beat is ventricular whatever its timing.
-const VERY_DIFFERENT: f64 = 0.6;
-/// Below this correlation a premature beat is ventricular.
-const DIFFERENT: f64 = 0.85;
+/// A lead's QRS differs from its template below this correlation.
+pub(crate) const LEAD_DIFFERENT: f64 = 0.8;
+/// ... or when its peak-to-peak size is outside this ratio of the template's.
+pub(crate) const SIZE_RATIO: (f64, f64) = (0.5, 2.0);
+/// A lead takes part when its template QRS is at least this fraction of the largest lead's.
+pub(crate) const USABLE_LEAD: f64 = 0.15;
+/// A ventricular beat differs in at least this many leads.
+pub(crate) const MIN_DIFFERENT_LEADS: usize = 3;
+/// A beat is premature when its RR is below this fraction of the local median RR.
+pub(crate) const PREMATURE: f64 = 0.85;
 
+/// ... and below this fraction of the RR before it.
+pub(crate) const ABRUPT: f64 = 0.9;
+
+/// Per-beat inputs.
 pub(crate) struct BeatFeatures {
     pub fid: usize,
     pub qrs_ms: Option<f64>,
     pub qrs_on: Option<usize>,
+    /// PR (P onset to QRS onset, samples) when a P wave was found before the beat.
+    pub pr: Option<usize>,
 }
 
 pub(crate) struct ClassifyInput<'a> {
@@ -67,45 +87,82 @@ pub(crate) struct ClassifyInput<'a> {
     pub atrial_fibrillation: bool,
 }
 
-/// Correlation of each beat with the dominant template (None at the edges).
-pub(crate) fn template_correlations(
-    leads: &[Vec<f64>],
-    fs: f64,
-    fids: &[usize],
-) -> Vec<Option<f64>> {
+/// How one beat's QRS compares with the dominant beat's, lead by lead.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Morphology {
+    /// Leads taking part (template large enough).
+    pub usable: usize,
+    /// Indices of the usable leads where the beat differs.
+    pub different: Vec<usize>,
+}
+
+/// Per-lead comparison of each beat with that lead's dominant template (None at the edges).
+pub(crate) fn morphologies(leads: &[Vec<f64>], fs: f64, fids: &[usize]) -> Vec<Option<Morphology>> {
     let pre = ms(fs, 50.0);
     let post = ms(fs, 100.0);
     let n = leads.first().map_or(0, Vec::len);
     let w = pre + post;
-    let windows: Vec<Option<Vec<f64>>> = fids
+    let inside: Vec<bool> = fids.iter().map(|&f| f >= pre && f + post <= n).collect();
+    let valid: Vec<usize> = fids
         .iter()
-        .map(|&f| {
-            if f < pre || f + post > n {
-                return None;
-            }
-            let mut v = Vec::with_capacity(w * leads.len());
-            for l in leads {
-                let seg = &l[f - pre..f + post];
-                let m = seg.iter().sum::<f64>() / w as f64;
-                v.extend(seg.iter().map(|x| x - m));
-            }
-            Some(v)
-        })
+        .zip(&inside)
+        .filter(|(_, ok)| **ok)
+        .map(|(&f, _)| f)
         .collect();
-    let valid: Vec<&Vec<f64>> = windows.iter().flatten().collect();
-    if valid.is_empty() {
+    if valid.is_empty() || w == 0 {
         return vec![None; fids.len()];
     }
-    let len = valid[0].len();
     // Sample-wise median over at most 200 evenly spaced beats (bounded cost on Holters).
     let step = valid.len().div_ceil(200).max(1);
-    let picked: Vec<&Vec<f64>> = valid.iter().step_by(step).copied().collect();
-    let template: Vec<f64> = (0..len)
-        .map(|k| median(&picked.iter().map(|v| v[k]).collect::<Vec<_>>()))
-        .collect();
-    windows
+    let picked: Vec<usize> = valid.iter().step_by(step).copied().collect();
+    let window = |x: &[f64], f: usize| -> Vec<f64> {
+        let seg = &x[f - pre..f + post];
+        let m = seg.iter().sum::<f64>() / w as f64;
+        seg.iter().map(|v| v - m).collect()
+    };
+    let templates: Vec<Vec<f64>> = leads
         .iter()
-        .map(|w| w.as_ref().map(|v| pearson(v, &template)))
+        .map(|x| {
+            let wins: Vec<Vec<f64>> = picked.iter().map(|&f| window(x, f)).collect();
+            (0..w)
+                .map(|k| median(&wins.iter().map(|v| v[k]).collect::<Vec<_>>()))
+                .collect()
+        })
+        .collect();
+    let p2p = |v: &[f64]| {
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        if hi >= lo { hi - lo } else { 0.0 }
+    };
+    let sizes: Vec<f64> = templates.iter().map(|t| p2p(t)).collect();
+    let largest = sizes.iter().copied().fold(0.0, f64::max);
+    let usable: Vec<usize> = (0..leads.len())
+        .filter(|&k| largest > 0.0 && sizes[k].is_finite() && sizes[k] >= USABLE_LEAD * largest)
+        .collect();
+    fids.iter()
+        .zip(&inside)
+        .map(|(&f, ok)| {
+            if !ok {
+                return None;
+            }
+            let different = usable
+                .iter()
+                .copied()
+                .filter(|&k| {
+                    let v = window(&leads[k], f);
+                    let r = pearson(&v, &templates[k]);
+                    let ratio = p2p(&v) / sizes[k];
+                    r < LEAD_DIFFERENT || !(SIZE_RATIO.0..=SIZE_RATIO.1).contains(&ratio)
+                })
+                .collect();
+            Some(Morphology {
+                usable: usable.len(),
+                different,
+            })
+        })
         .collect()
 }
 
@@ -126,43 +183,101 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
-pub(crate) fn classify(input: &ClassifyInput<'_>) -> Vec<BeatClass> {
+/// The classes and, per beat, the leads its QRS differs in (for the statements' evidence).
+pub(crate) struct Classified {
+    pub classes: Vec<BeatClass>,
+    pub different_leads: Vec<Vec<usize>>,
+}
+
+pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let fs = input.fs;
     let fids: Vec<usize> = input.beats.iter().map(|b| b.fid).collect();
-    let corr = template_correlations(input.leads, fs, &fids);
+    let morph = morphologies(input.leads, fs, &fids);
     let widths: Vec<f64> = input.beats.iter().filter_map(|b| b.qrs_ms).collect();
     let dom_width = median(&widths);
+    let prs: Vec<f64> = input
+        .beats
+        .iter()
+        .filter_map(|b| b.pr)
+        .map(|p| p as f64)
+        .collect();
+    let dom_pr = (!prs.is_empty()).then(|| median(&prs));
     let rr: Vec<Option<f64>> = (0..fids.len())
         .map(|i| (i > 0).then(|| (fids[i] - fids[i - 1]) as f64))
         .collect();
-    let mut out = Vec::with_capacity(fids.len());
-    for (i, b) in input.beats.iter().enumerate() {
+    let is_paced = |b: &BeatFeatures| {
         let on = b.qrs_on.unwrap_or(b.fid.saturating_sub(ms(fs, 50.0)));
         let spike_lo = on.saturating_sub(ms(fs, 60.0));
-        let paced = input.spikes.iter().any(|&s| s >= spike_lo && s <= b.fid);
-        if paced {
-            out.push(BeatClass::Paced);
+        input.spikes.iter().any(|&s| s >= spike_lo && s <= b.fid)
+    };
+    let paced: Vec<bool> = input.beats.iter().map(is_paced).collect();
+    // In a paced rhythm the unpaced beats are mostly conducted or fusion beats (or paced
+    // beats whose spike was too small to find): only a premature, wide beat that differs in
+    // most leads is ventricular there.
+    let paced_rhythm = paced.iter().filter(|&&p| p).count() * 2 > paced.len();
+    let mut classes = Vec::with_capacity(fids.len());
+    let mut different_leads = Vec::with_capacity(fids.len());
+    for (i, b) in input.beats.iter().enumerate() {
+        different_leads.push(Vec::new());
+        if paced[i] {
+            classes.push(BeatClass::Paced);
             continue;
         }
-        let Some(c) = corr[i] else {
-            out.push(BeatClass::Unknown);
+        let Some(m) = &morph[i] else {
+            classes.push(BeatClass::Unknown);
             continue;
         };
-        let wide = b.qrs_ms.is_some_and(|w| w > 130.0 && w > dom_width + 30.0);
         let lo = i.saturating_sub(8);
         let hi = (i + 9).min(rr.len());
         let local: Vec<f64> = rr[lo..hi].iter().flatten().copied().collect();
         let local_rr = median(&local);
-        let premature = rr[i].is_some_and(|r| local_rr > 0.0 && r < 0.85 * local_rr);
-        if c < VERY_DIFFERENT || wide || (c < DIFFERENT && premature) {
-            out.push(BeatClass::Ventricular);
+        // Premature: short against the local median RR and abruptly shorter than the RR
+        // before it (sinus arrhythmia shortens the RR gradually).
+        let premature = rr[i].is_some_and(|r| {
+            local_rr > 0.0
+                && r < PREMATURE * local_rr
+                && rr
+                    .get(i.wrapping_sub(1))
+                    .copied()
+                    .flatten()
+                    .is_none_or(|prev| r < ABRUPT * prev)
+        });
+        let n_diff = m.different.len();
+        let frac = |f: f64| {
+            m.usable > 0 && n_diff >= MIN_DIFFERENT_LEADS && n_diff as f64 >= f * m.usable as f64
+        };
+        let conducted_p = match (b.pr, dom_pr) {
+            (Some(pr), Some(d)) => (pr as f64 - d).abs() <= ms(fs, 40.0) as f64,
+            _ => false,
+        };
+        let wider = b.qrs_ms.is_some_and(|w| w >= dom_width + 40.0);
+        let ventricular = if paced_rhythm {
+            premature && frac(0.6) && b.qrs_ms.is_some_and(|w| w >= 130.0)
+        } else if input.atrial_fibrillation {
+            frac(0.6)
+        } else {
+            (premature && frac(0.4) && !conducted_p) || (frac(0.8) && wider && !conducted_p)
+        };
+        if std::env::var_os("HLDBG").is_some() {
+            eprintln!(
+                "beat {i} fid {} diff {n_diff}/{} prem {premature} rr {:?} local {local_rr:.0} pr {:?} dom_pr {dom_pr:?} w {:?} dom {dom_width:.0}",
+                b.fid, m.usable, rr[i], b.pr, b.qrs_ms
+            );
+        }
+        if ventricular {
+            classes.push(BeatClass::Ventricular);
+            different_leads[i].clone_from(&m.different);
             continue;
         }
-        if premature && !input.atrial_fibrillation {
-            out.push(BeatClass::Supraventricular);
+        if premature && !input.atrial_fibrillation && !paced_rhythm {
+            classes.push(BeatClass::Supraventricular);
+            different_leads[i].clone_from(&m.different);
         } else {
-            out.push(BeatClass::Normal);
+            classes.push(BeatClass::Normal);
         }
     }
-    out
+    Classified {
+        classes,
+        different_leads,
+    }
 }

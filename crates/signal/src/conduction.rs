@@ -1059,6 +1059,9 @@ mod tests {
                 av_block: None,
                 fs_hz: FS,
                 qrs_shapes: &shapes,
+                fids: &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
+                leads: &[],
+                different_leads: &[],
             })
             .into_iter()
             .map(|s| s.text)

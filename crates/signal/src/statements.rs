@@ -19,9 +19,9 @@
 //!   found anywhere in the cycle in a slow regular rhythm ([`crate::rhythm::av_block`]): 2:1
 //!   when two regular P waves fall in every RR with a constant PR, third-degree when regular
 //!   P waves march through a regular, slower (< 60/min) ventricular rhythm.
-//! - Intraventricular conduction: QRS >= 120 ms complete, 110-119 ms incomplete bundle-branch
-//!   block; right when V1 ends positive (rSR'/R'), left when V1 ends negative and lead I / V6
-//!   have no Q; otherwise non-specific intraventricular conduction delay.
+//! - Intraventricular conduction: complete / incomplete RBBB and LBBB, left anterior and
+//!   posterior fascicular block, non-specific delay and pre-excitation by the QRS morphology
+//!   of the median beats ([`crate::conduction`], AHA 2009 part III); none in a paced rhythm.
 //! - Axis: left deviation -30..-90°, right deviation +90..+180°, extreme -90..-180°.
 //! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms.
 //! - Calibration: when the limb leads violate Einthoven's law (III = II - I and Goldberger's
@@ -59,6 +59,80 @@ pub(crate) struct Findings<'a> {
     pub fs_hz: f64,
     /// QRS shapes of the median beats ([`crate::conduction`]).
     pub qrs_shapes: &'a [crate::conduction::QrsShape],
+    /// QRS fiducials (samples), one per beat.
+    pub fids: &'a [usize],
+    /// The analysed leads (indices below refer to them).
+    pub leads: &'a [LeadLabel],
+    /// Per beat, the leads its QRS differs from the dominant beat in.
+    pub different_leads: &'a [Vec<usize>],
+}
+
+/// Statement with its evidence.
+fn st_on(
+    text: impl Into<String>,
+    criterion: impl Into<String>,
+    leads: Vec<LeadLabel>,
+    beats: Vec<usize>,
+) -> Statement {
+    let mut s = st(text, criterion);
+    s.evidence = ecg::Evidence { leads, beats };
+    s
+}
+
+/// Beats of one class: their indices, where they are, the leads they differ in, and whether
+/// any come in consecutive pairs or runs.
+fn ectopic_summary(
+    f: &Findings<'_>,
+    class: BeatClass,
+) -> Option<(Vec<usize>, String, Vec<LeadLabel>)> {
+    let idx: Vec<usize> = (0..f.classes.len())
+        .filter(|&i| f.classes[i] == class)
+        .collect();
+    if idx.is_empty() {
+        return None;
+    }
+    let times: Vec<String> = idx
+        .iter()
+        .take(8)
+        .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
+        .collect();
+    let more = if idx.len() > 8 { ", ..." } else { "" };
+    let longest = idx
+        .iter()
+        .fold((0usize, 0usize, None::<usize>), |(best, cur, prev), &i| {
+            let cur = if prev.is_some_and(|p| p + 1 == i) {
+                cur + 1
+            } else {
+                1
+            };
+            (best.max(cur), cur, Some(i))
+        })
+        .0;
+    let pattern = match longest {
+        0 | 1 => "single",
+        2 => "including a couplet",
+        _ => "including a run of 3 or more",
+    };
+    let mut leads: Vec<usize> = idx
+        .iter()
+        .flat_map(|&i| f.different_leads.get(i).into_iter().flatten().copied())
+        .collect();
+    leads.sort_unstable();
+    leads.dedup();
+    let leads: Vec<LeadLabel> = leads
+        .iter()
+        .filter_map(|&k| f.leads.get(k).cloned())
+        .collect();
+    Some((
+        idx.clone(),
+        format!(
+            "{} of {} beats, {pattern}, at {}{more}",
+            idx.len(),
+            f.classes.len(),
+            times.join(", ")
+        ),
+        leads,
+    ))
 }
 
 fn st(text: impl Into<String>, criterion: impl Into<String>) -> Statement {
@@ -169,16 +243,29 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             ),
         ));
     }
-    if pvc > 0 {
-        out.push(st(
+    if pvc > 0
+        && let Some((beats, summary, leads)) = ectopic_summary(f, BeatClass::Ventricular)
+    {
+        let why = if f.atrial_fibrillation {
+            "QRS different from the dominant beat in >= 3 and >= 60 % of the leads (correlation < 0.8 or size outside 0.5-2x), no P wave at the dominant PR"
+        } else {
+            "premature (RR < 85 % of the local median and < 90 % of the RR before) with a QRS different from the dominant beat in >= 3 and >= 40 % of the leads (correlation < 0.8 or size outside 0.5-2x), no P wave at the dominant PR"
+        };
+        out.push(st_on(
             "Ventricular premature complexes",
-            format!("{pvc} of {n} beats with wide/different QRS morphology"),
+            format!("{summary}: {why}"),
+            leads,
+            beats,
         ));
     }
-    if pac > 0 {
-        out.push(st(
+    if pac > 0
+        && let Some((beats, summary, leads)) = ectopic_summary(f, BeatClass::Supraventricular)
+    {
+        out.push(st_on(
             "Supraventricular premature complexes",
-            format!("{pac} of {n} beats premature (> 15%) with normal QRS morphology"),
+            format!("{summary}: premature (RR < 85 % of the local median and < 90 % of the RR before) with the dominant QRS, or a different QRS after a P wave at the dominant PR (aberrant conduction)"),
+            leads,
+            beats,
         ));
     }
 
