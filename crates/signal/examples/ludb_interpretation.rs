@@ -89,8 +89,16 @@ fn main() {
         let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
         let outcomes = score_record(&labels, &texts);
         if verbose {
+            let pr = marked_pr_ms(&rec.annotations);
             println!(
-                "{name}: rate {} | labels: {} | statements: {}",
+                "{name}: PR ours {} marked {} QRS ours {} | rate {} | labels: {} | statements: {}",
+                a.measurements
+                    .pr
+                    .map_or("-".to_string(), |v| format!("{:.0}", v.0)),
+                pr.map_or("-".to_string(), |v| format!("{v:.0}")),
+                a.measurements
+                    .qrs
+                    .map_or("-".to_string(), |v| format!("{:.0}", v.0)),
                 labels
                     .marked_rate_bpm
                     .map_or("-".to_string(), |r| format!("{r:.0}")),
@@ -111,8 +119,9 @@ fn main() {
                 "{{\"record\":\"{name}\",\"class\":\"{class}\",\"outcome\":\"{outcome:?}\"}}"
             ));
         }
-        // Any high-grade AV block on a sinus-rhythm record is listed whatever its class.
+        // A high-grade AV block on a sinus-rhythm record without a labelled block is listed.
         if labels.sinus
+            && !signal::interpretation_eval::labelled(&labels, "third-degree AV block")
             && texts.iter().any(|t| {
                 t.starts_with("2:1 AV block")
                     || t.starts_with("Advanced (high-grade) AV block")
@@ -159,6 +168,31 @@ fn main() {
         let body = format!("[\n{}\n]\n", rows.join(",\n"));
         std::fs::write(&f, body).unwrap_or_else(|e| panic!("{f}: {e}"));
     }
+}
+
+/// Median PR of the cardiologists' marks: earliest QRS onset minus the earliest onset of the
+/// P wave before it (global marks in 6+ leads).
+fn marked_pr_ms(annotations: &[ecg::Annotation]) -> Option<f64> {
+    use signal::evaluate::{global_reference_waves, reference_waves};
+    let g = global_reference_waves(&reference_waves(annotations), 0.12, 6);
+    let mut prs: Vec<f64> = g
+        .iter()
+        .filter(|w| w.kind == ecg::WaveKind::Qrs)
+        .filter_map(|q| {
+            let on = q.onset_s?;
+            let p = g
+                .iter()
+                .filter(|w| w.kind == ecg::WaveKind::P)
+                .filter_map(|w| w.onset_s)
+                .filter(|&pon| pon < on && on - pon < 0.4)
+                .fold(None, |acc: Option<f64>, v| {
+                    Some(acc.map_or(v, |a| a.max(v)))
+                })?;
+            Some((on - p) * 1000.0)
+        })
+        .collect();
+    prs.sort_by(f64::total_cmp);
+    (!prs.is_empty()).then(|| prs[prs.len() / 2])
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::beat_preprocess::interpolate_nan;
-use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, classify};
+use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, classify};
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
@@ -42,7 +42,8 @@ use crate::measure::{
 };
 use crate::median::{MedianBeat, median_beat};
 use crate::rhythm::{
-    AvBlock, atrial_waves, av_block, flutter_cycle, free_p_candidates, non_conducted_p, qrs_t_mask,
+    AvBlock, atrial_waves, av_block, dissociated_atria, flutter_cycle, free_p_candidates,
+    non_conducted_p, qrs_t_mask,
 };
 use crate::statements::{Findings, derive};
 
@@ -532,9 +533,6 @@ fn analyze_in_pool(
     let flutter = (n_beats >= 4 && paced_fraction <= 0.5 && !p_organised)
         .then(|| flutter_cycle(&labels, &clean, &fids, fs))
         .flatten();
-    if std::env::var_os("HLDBG2").is_some() {
-        eprintln!("rhythm p_fraction {p_fraction:.2} irr {rr_irregularity:?} pr_sd {pr_sd_ms:?} pp_irr {pp_irr:?} organised {p_organised} paced {paced_fraction:.2}");
-    }
     let af = flutter.is_none()
         && n_beats >= 6
         && paced_fraction <= 0.5
@@ -559,35 +557,42 @@ fn analyze_in_pool(
     // When fewer than three beats show a P wave before them (in complete block most P waves
     // fall far from the QRS), the template comes from P-like waves found anywhere outside
     // the QRS and T waves instead.
+    let leads_ref: Vec<&[f64]> = clean.iter().map(Vec::as_slice).collect();
+    // The P-wave train from P peaks found (or, with fewer than three, from free candidates
+    // outside the QRS and T waves): every wave matching their median in all leads.
+    let p_train_from = |free: bool| -> Vec<usize> {
+        let mut detected_p: Vec<usize> = if free {
+            Vec::new()
+        } else {
+            global.iter().filter_map(|g| g.p?.peak).collect()
+        };
+        if detected_p.len() < 3 {
+            let blanked = qrs_t_mask(&global, &fids, n, fs);
+            detected_p = free_p_candidates(&leads_ref, &blanked, fs, 2 * n_beats + 8);
+        }
+        let half = ms(fs, 60.0);
+        let segs: Vec<usize> = detected_p
+            .iter()
+            .copied()
+            .filter(|&pk| pk >= half && pk + half < n)
+            .collect();
+        if segs.len() < 3 {
+            return Vec::new();
+        }
+        let templates: Vec<Vec<f64>> = clean
+            .iter()
+            .map(|x| {
+                (0..=2 * half)
+                    .map(|j| median(&segs.iter().map(|&pk| x[pk - half + j]).collect::<Vec<_>>()))
+                    .collect()
+            })
+            .collect();
+        atrial_waves(&leads_ref, &templates, half, &fids, fs)
+    };
     let av =
         (n_beats >= 6 && !af && flutter.is_none() && paced_fraction <= 0.5 && rr_med >= 0.8 * fs)
             .then(|| {
-                let leads: Vec<&[f64]> = clean.iter().map(Vec::as_slice).collect();
-                let mut detected_p: Vec<usize> = global.iter().filter_map(|g| g.p?.peak).collect();
-                if detected_p.len() < 3 {
-                    let blanked = qrs_t_mask(&global, &fids, n, fs);
-                    detected_p = free_p_candidates(&leads, &blanked, fs, 2 * n_beats + 8);
-                }
-                let half = ms(fs, 60.0);
-                let segs: Vec<usize> = detected_p
-                    .iter()
-                    .copied()
-                    .filter(|&pk| pk >= half && pk + half < n)
-                    .collect();
-                if segs.len() < 3 {
-                    return None;
-                }
-                let templates: Vec<Vec<f64>> = clean
-                    .iter()
-                    .map(|x| {
-                        (0..=2 * half)
-                            .map(|j| {
-                                median(&segs.iter().map(|&pk| x[pk - half + j]).collect::<Vec<_>>())
-                            })
-                            .collect()
-                    })
-                    .collect();
-                let p_train = atrial_waves(&leads, &templates, half, &fids, fs);
+                let p_train = p_train_from(false);
                 // 2:1 and advanced block rest on the blocked P waves, which sit where T and U
                 // waves are: a wave inside a T wave (QRS to T offset + 20 ms) cannot be told
                 // from the T wave itself, so the ratio must still hold without those waves (a
@@ -617,6 +622,14 @@ fn analyze_in_pool(
                 }
             })
             .flatten();
+    // Under ventricular pacing: P waves marching through the paced beats (complete AV block
+    // with a ventricular pacemaker), never guessed when the paced beats follow the P waves.
+    let paced_dissociation = (n_beats >= 6 && !af && flutter.is_none() && paced_fraction > 0.3)
+        .then(|| {
+            let p_train = p_train_from(true);
+            dissociated_atria(&p_train, &fids, fs)
+        })
+        .flatten();
     if af || flutter.is_some() || !p_organised {
         // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
         // waves. Nor when
@@ -655,11 +668,16 @@ fn analyze_in_pool(
 
     check()?;
     // (7) Median beats over the dominant class.
+    // Beats of the dominant class whose QRS also has the dominant shape (a late-coupled
+    // ectopic, a fusion or an artefact that is not premature stays out of the median).
     let dominant_fids: Vec<usize> = fids
         .iter()
         .zip(classes)
-        .filter(|(_, c)| matches!(c, BeatClass::Normal | BeatClass::Paced))
-        .map(|(&f, _)| f)
+        .zip(&classified.different_leads)
+        .filter(|((_, c), d)| {
+            matches!(c, BeatClass::Normal | BeatClass::Paced) && d.len() < MIN_DIFFERENT_LEADS
+        })
+        .map(|((&f, _), _)| f)
         .collect();
     let med_fids = if dominant_fids.len() >= 2 {
         dominant_fids
@@ -871,6 +889,7 @@ fn analyze_in_pool(
         fids: &fids,
         leads: &labels,
         different_leads: &classified.different_leads,
+        paced_dissociation,
     });
 
     let waves = labels
@@ -1339,6 +1358,18 @@ mod av_block_tests {
     /// A 12-lead tracing with P peaks at `p_s` and QRS peaks at `qrs_s` (seconds). `f_waves`
     /// adds coarse fibrillatory activity.
     fn tracing(p_s: &[f64], qrs_s: &[f64], f_waves: bool, seed: u64) -> Recording {
+        tracing_with_pvcs(p_s, qrs_s, &[], f_waves, seed)
+    }
+
+    /// [`tracing`] plus ventricular ectopic beats at `pvc_s`: a wide QRS of another axis with a
+    /// discordant T wave and no P wave.
+    fn tracing_with_pvcs(
+        p_s: &[f64],
+        qrs_s: &[f64],
+        pvc_s: &[f64],
+        f_waves: bool,
+        seed: u64,
+    ) -> Recording {
         let n = (SECONDS * FS) as usize;
         // (x: left, y: inferior, z: anterior) lead directions.
         let c60 = 0.75f64.sqrt();
@@ -1385,8 +1416,14 @@ mod av_block_tests {
                 }
             }
         };
+        let pvc = [
+            (0.0, 0.030, -1.6, [0.8, -0.3, 0.6]),
+            (0.05, 0.025, 0.6, [-0.4, 0.6, -0.6]),
+            (0.32, 0.05, 0.45, [-0.7, 0.3, -0.5]),
+        ];
         p_s.iter().for_each(|&t| add(t, &p_wave));
         qrs_s.iter().for_each(|&t| add(t, &qrs));
+        pvc_s.iter().for_each(|&t| add(t, &pvc));
         let mut leads: Vec<Vec<f64>> = dirs
             .iter()
             .enumerate()
@@ -1586,5 +1623,108 @@ mod av_block_tests {
         }
         let t = texts(&tracing(&[], &qrs, true, 6));
         assert!(none(&t), "{t:#?}");
+    }
+
+    fn statement<'a>(a: &'a Analysis, prefix: &str) -> Option<&'a ecg::Statement> {
+        a.statements.iter().find(|s| s.text.starts_with(prefix))
+    }
+
+    /// Sinus at 75/min with P waves and QRS complexes at `rr` spacing, leaving out the beats
+    /// at `skip` (replaced by ectopics by the caller).
+    fn sinus_times(rr: f64, skip: &[usize]) -> (Vec<f64>, Vec<f64>) {
+        let q: Vec<f64> = times(0.5, rr)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i))
+            .map(|(_, t)| t)
+            .collect();
+        let p = q.iter().map(|t| t - 0.16).filter(|&t| t > 0.05).collect();
+        (p, q)
+    }
+
+    #[test]
+    fn premature_ventricular_beats_are_named_with_their_beats_and_leads() {
+        let rr = 0.8;
+        for seed in 0..3 {
+            // Beats 4 and 9 come 60 % of an RR early, with a compensatory pause.
+            let (p, q) = sinus_times(rr, &[4, 9]);
+            let pvcs = [0.5 + 3.6 * rr, 0.5 + 8.6 * rr];
+            let a = analyze(
+                &tracing_with_pvcs(&p, &q, &pvcs, false, seed),
+                &AnalysisOptions::default(),
+            )
+            .unwrap();
+            let s = statement(&a, "Ventricular premature complexes")
+                .unwrap_or_else(|| panic!("seed {seed}: {:#?}", a.statements));
+            let crit = s.criterion.as_deref().unwrap();
+            assert!(crit.starts_with("2 of "), "{crit}");
+            assert_eq!(s.evidence.beats.len(), 2, "{:?}", s.evidence);
+            for &b in &s.evidence.beats {
+                let t = a.beats[b].fiducial_sample as f64 / a.fs_hz;
+                assert!(pvcs.iter().any(|v| (v - t).abs() < 0.1), "beat at {t} s");
+            }
+            assert!(s.evidence.leads.len() >= 3, "{:?}", s.evidence.leads);
+            assert!(statement(&a, "Supraventricular premature").is_none());
+            assert!(statement(&a, "Atrial fibrillation").is_none());
+        }
+    }
+
+    #[test]
+    fn a_premature_narrow_beat_after_a_p_wave_is_supraventricular() {
+        let rr = 0.8;
+        for seed in 0..3 {
+            let (mut p, mut q) = sinus_times(rr, &[5]);
+            let early = 0.5 + 4.65 * rr;
+            q.push(early);
+            p.push(early - 0.16);
+            q.sort_by(f64::total_cmp);
+            p.sort_by(f64::total_cmp);
+            let a = analyze(&tracing(&p, &q, false, seed), &AnalysisOptions::default()).unwrap();
+            let s = statement(&a, "Supraventricular premature complexes")
+                .unwrap_or_else(|| panic!("seed {seed}: {:#?}", a.statements));
+            assert_eq!(s.evidence.beats.len(), 1);
+            assert!(
+                statement(&a, "Ventricular premature").is_none(),
+                "{:#?}",
+                a.statements
+            );
+        }
+    }
+
+    #[test]
+    fn sinus_arrhythmia_and_regular_sinus_have_no_ectopic_beats() {
+        for seed in 0..3 {
+            // RR swinging +-12 % over about four beats (respiratory sinus arrhythmia).
+            let mut q = vec![0.5];
+            for i in 0..14 {
+                let rr = 0.75 * (1.0 + 0.12 * (i as f64 * std::f64::consts::PI / 2.0).sin());
+                let next = q[q.len() - 1] + rr;
+                if next < SECONDS - 0.4 {
+                    q.push(next);
+                }
+            }
+            let p: Vec<f64> = q.iter().map(|t| t - 0.16).collect();
+            let a = analyze(&tracing(&p, &q, false, seed), &AnalysisOptions::default()).unwrap();
+            for bad in [
+                "Ventricular premature",
+                "Supraventricular premature",
+                "Atrial fibrillation",
+            ] {
+                assert!(
+                    statement(&a, bad).is_none(),
+                    "seed {seed}: {:#?}",
+                    a.statements
+                );
+            }
+            let (p, q) = sinus_times(0.8, &[]);
+            let a = analyze(&tracing(&p, &q, false, seed), &AnalysisOptions::default()).unwrap();
+            assert!(
+                a.beats
+                    .iter()
+                    .all(|b| matches!(b.class, BeatClass::Normal | BeatClass::Unknown)),
+                "{:?}",
+                a.beats.iter().map(|b| b.class).collect::<Vec<_>>()
+            );
+        }
     }
 }

@@ -227,6 +227,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
             classes.push(BeatClass::Unknown);
             continue;
         };
+        different_leads[i].clone_from(&m.different);
         let lo = i.saturating_sub(8);
         let hi = (i + 9).min(rr.len());
         let local: Vec<f64> = rr[lo..hi].iter().flatten().copied().collect();
@@ -258,20 +259,12 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         } else {
             (premature && frac(0.4) && !conducted_p) || (frac(0.8) && wider && !conducted_p)
         };
-        if std::env::var_os("HLDBG").is_some() {
-            eprintln!(
-                "beat {i} fid {} diff {n_diff}/{} prem {premature} rr {:?} local {local_rr:.0} pr {:?} dom_pr {dom_pr:?} w {:?} dom {dom_width:.0}",
-                b.fid, m.usable, rr[i], b.pr, b.qrs_ms
-            );
-        }
         if ventricular {
             classes.push(BeatClass::Ventricular);
-            different_leads[i].clone_from(&m.different);
             continue;
         }
         if premature && !input.atrial_fibrillation && !paced_rhythm {
             classes.push(BeatClass::Supraventricular);
-            different_leads[i].clone_from(&m.different);
         } else {
             classes.push(BeatClass::Normal);
         }

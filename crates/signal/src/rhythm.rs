@@ -494,6 +494,116 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     (m, sd)
 }
 
+/// The atrial cycle (samples) of a regular P-wave train: every P-P interval within
+/// [`REGULAR_TOLERANCE`] of a whole number of cycles (P waves hidden in a QRS or T leave
+/// gaps), at least half of them one cycle, at least five single cycles, and P waves found for
+/// at least 60 % of the cycles spanned.
+pub(crate) fn atrial_cycle(p: &[usize]) -> Option<f64> {
+    let pp: Vec<f64> = p.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    // The atrial cycle: median of the intervals shorter than 1.5 times the shortest ones'.
+    let shortest = pp.iter().copied().fold(f64::INFINITY, f64::min);
+    let single: Vec<f64> = pp.iter().copied().filter(|&d| d < 1.5 * shortest).collect();
+    if single.len() < 5 {
+        return None;
+    }
+    let cycle = median(&single);
+    let mut ones = 0usize;
+    let mut cycles = 0usize;
+    for &d in &pp {
+        let k = (d / cycle).round().max(1.0);
+        if (d - k * cycle).abs() > REGULAR_TOLERANCE * cycle {
+            return None;
+        }
+        cycles += k as usize;
+        ones += usize::from(k == 1.0);
+    }
+    if (ones as f64) < 0.5 * pp.len() as f64 || (p.len() as f64 - 1.0) < 0.6 * cycles as f64 {
+        return None;
+    }
+    Some(cycle)
+}
+
+/// The longest chain of P waves on one regular atrial cycle, for trains with stray
+/// candidates (a T-wave notch, a pacing artefact): the cycle (300-1500 ms) that the most
+/// candidates have a partner one cycle later for (within 6 %), then the longest chain of
+/// candidates each one to three cycles after the previous one. Needs at least 8 P waves
+/// found for at least 60 % of the cycles the chain spans.
+fn regular_chain(p: &[usize], fs: f64) -> Option<(Vec<usize>, f64)> {
+    let (lo, hi) = (ms(fs, 300.0), ms(fs, 1500.0));
+    let step = ms(fs, 4.0).max(1);
+    let fits = |d: f64, c: f64, k: f64| (d - k * c).abs() <= 0.06 * k * c;
+    let mut best: Option<(usize, f64)> = None;
+    for c in (lo..=hi).step_by(step) {
+        let c = c as f64;
+        let score = p
+            .iter()
+            .filter(|&&a| p.iter().any(|&b| b > a && fits((b - a) as f64, c, 1.0)))
+            .count();
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    let (_, cycle) = best?;
+    // Longest chain by dynamic programming over the sorted candidates.
+    let n = p.len();
+    let mut len = vec![1usize; n];
+    let mut prev = vec![None; n];
+    for j in 0..n {
+        for i in 0..j {
+            let d = (p[j] - p[i]) as f64;
+            if (1..=3).any(|k| fits(d, cycle, k as f64)) && len[i] + 1 > len[j] {
+                len[j] = len[i] + 1;
+                prev[j] = Some(i);
+            }
+        }
+    }
+    let end = (0..n).max_by_key(|&j| len[j])?;
+    let mut chain = vec![p[end]];
+    let mut at = end;
+    while let Some(i) = prev[at] {
+        chain.push(p[i]);
+        at = i;
+    }
+    chain.reverse();
+    let spanned = ((chain[chain.len() - 1] - chain[0]) as f64 / cycle).round();
+    (chain.len() >= 8 && (chain.len() as f64 - 1.0) >= 0.6 * spanned).then_some((chain, cycle))
+}
+
+/// P waves that march through a paced (or otherwise wide, regular) ventricular rhythm with no
+/// fixed relation to it: a regular atrial train ([`atrial_cycle`], at least 8 P waves) whose
+/// interval from the last P wave to each QRS varies by SD >= 60 ms and range >= 150 ms (an
+/// atrial-synchronous pacemaker keeps it constant at its AV delay). Returns the atrial and
+/// ventricular rates (per minute), the SD and the range (ms).
+pub(crate) fn dissociated_atria(
+    p: &[usize],
+    fids: &[usize],
+    fs: f64,
+) -> Option<(f64, f64, f64, f64)> {
+    if fids.len() < 6 || p.len() < 8 {
+        return None;
+    }
+    let (p, cycle) = regular_chain(p, fs)?;
+    let p = p.as_slice();
+    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    let rr_med = median(&rr);
+    let pr: Vec<f64> = fids
+        .iter()
+        .filter_map(|&f| {
+            p.iter()
+                .rev()
+                .find(|&&q| q < f && (f - q) as f64 <= 1.2 * cycle)
+                .map(|&q| (f - q) as f64 * 1000.0 / fs)
+        })
+        .collect();
+    if pr.len() < 5 {
+        return None;
+    }
+    let (_, sd) = mean_sd(&pr);
+    let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (sd >= 60.0 && hi - lo >= 150.0).then(|| (60.0 * fs / cycle, 60.0 * fs / rr_med, sd, hi - lo))
+}
+
 /// 2:1 or third-degree AV block from the atrial waves `p` (from [`atrial_waves`]) and the
 /// QRS fiducials of a rhythm whose beats are all conducted-looking (not paced, no AF).
 ///
@@ -520,27 +630,7 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
     {
         return None;
     }
-    let pp: Vec<f64> = p.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    // The atrial cycle: median of the intervals shorter than 1.5 times the shortest ones'.
-    let shortest = pp.iter().copied().fold(f64::INFINITY, f64::min);
-    let single: Vec<f64> = pp.iter().copied().filter(|&d| d < 1.5 * shortest).collect();
-    if single.len() < 5 {
-        return None;
-    }
-    let cycle = median(&single);
-    let mut ones = 0usize;
-    let mut cycles = 0usize;
-    for &d in &pp {
-        let k = (d / cycle).round().max(1.0);
-        if (d - k * cycle).abs() > REGULAR_TOLERANCE * cycle {
-            return None;
-        }
-        cycles += k as usize;
-        ones += usize::from(k == 1.0);
-    }
-    if (ones as f64) < 0.5 * pp.len() as f64 || (p.len() as f64 - 1.0) < 0.6 * cycles as f64 {
-        return None;
-    }
+    let cycle = atrial_cycle(p)?;
     let to_bpm = |samples: f64| 60.0 * fs / samples;
     let (atrial_bpm, ventricular_bpm) = (to_bpm(cycle), to_bpm(rr_med));
     // The interval from the last P before each QRS (within one atrial cycle) to the QRS.

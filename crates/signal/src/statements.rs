@@ -65,6 +65,9 @@ pub(crate) struct Findings<'a> {
     pub leads: &'a [LeadLabel],
     /// Per beat, the leads its QRS differs from the dominant beat in.
     pub different_leads: &'a [Vec<usize>],
+    /// Under pacing, P waves dissociated from the ventricular beats: atrial and ventricular
+    /// rate (/min), SD and range of the P-to-QRS interval (ms).
+    pub paced_dissociation: Option<(f64, f64, f64, f64)>,
 }
 
 /// Statement with its evidence.
@@ -170,6 +173,14 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             "Paced rhythm",
             format!("pacing spike before {paced} of {n} QRS complexes"),
         ));
+        if let Some((atrial, ventricular, sd, range)) = f.paced_dissociation {
+            out.push(st(
+                "Third-degree (complete) AV block",
+                format!(
+                    "under ventricular pacing: regular P waves at {atrial:.0}/min march through the paced rhythm at {ventricular:.0}/min with no fixed relation (P to QRS SD {sd:.0} ms, range {range:.0} ms; >= 60 / 150)"
+                ),
+            ));
+        }
     } else if let Some(Flutter {
         cycle_ms: cycle,
         correlation: r,

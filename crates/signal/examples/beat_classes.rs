@@ -1,0 +1,16 @@
+//! Prints each beat's class and RR for a file: `cargo run -p heartlens-signal --example beat_classes -- FILE`.
+fn main() {
+    for p in std::env::args().skip(1) {
+        let rec = formats::open(std::path::Path::new(&p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis");
+        let line: Vec<String> = a
+            .beats
+            .iter()
+            .map(|b| format!("{}@{:.2}", b.class.code(), b.r_s))
+            .collect();
+        println!("{p}: {}", line.join(" "));
+        for s in &a.statements {
+            println!("  {} [{}]", s.text, s.criterion.as_deref().unwrap_or(""));
+        }
+    }
+}
