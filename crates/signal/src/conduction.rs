@@ -1062,6 +1062,7 @@ mod tests {
                 fids: &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
                 leads: &[],
                 different_leads: &[],
+                paced_dissociation: None,
             })
             .into_iter()
             .map(|s| s.text)
