@@ -57,6 +57,7 @@ const LOBE_MIN_MV: f64 = 0.02;
 /// One deflection of the QRS: a run of one sign. Indices are samples from the QRS onset.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Lobe {
+    /// Above the PQ level (R waves) or below it (Q, S).
     pub positive: bool,
     /// First sample (zero crossing or window start).
     pub start: usize,
@@ -75,8 +76,11 @@ pub(crate) struct Lobe {
 /// The QRS of one lead's median beat, as the conduction criteria read it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct QrsShape {
+    /// The lead.
     pub lead: LeadLabel,
+    /// Sampling rate of the sample counts below (Hz).
     pub fs: f64,
+    /// The deflections in order; neighbours have opposite signs.
     pub lobes: Vec<Lobe>,
     /// QRS peak-to-peak (mV).
     pub p2p: f64,
