@@ -6,14 +6,18 @@
 //! - Complete RBBB: QRS >= 120 ms; rsr', rsR' or rSR' in V1 or V2, or a wide (often notched)
 //!   R in V1 with R-peak time in V1 > 50 ms; S wave in I and V6 longer than the R wave or
 //!   > 40 ms. Incomplete RBBB: the same morphology with QRS 110-119 ms.
-//! - Complete LBBB: QRS >= 120 ms; broad notched or slurred R in I, aVL, V5, V6 (an RS in V5
-//!   or V6 is allowed when the transition is displaced); no q in I, V5, V6 (a narrow q in aVL
-//!   allowed); R-peak time > 60 ms in V5 and V6; V1 ending negative (QS or rS).
+//! - Complete LBBB: QRS >= 120 ms; broad R (the largest deflection, lasting at least half the
+//!   QRS) in I and in aVL, V5 or V6 (the recommendations' "notched or slurred" is not tested:
+//!   slurs on the 40 Hz median beat are too subtle to read reliably); no q in I, V5, V6 (aVL
+//!   not checked, a narrow q is allowed there); R-peak time > 60 ms in V5 and V6, or in I or
+//!   aVL when V5 and V6 show an RS (displaced transition); V1 ending negative (QS or rS).
 //!   Incomplete LBBB: QRS 110-119 ms, R-peak time > 60 ms in V4, V5, V6 and no q in I, V5,
 //!   V6 (the LVH pattern the recommendations also ask for is named in the criterion, not
 //!   tested: voltage cannot be trusted on every recording).
 //! - Left anterior fascicular block: frontal QRS axis -45..-90°, qR in aVL, R-peak time in
-//!   aVL >= 45 ms, rS in II, III and aVF (two of three), QRS < 120 ms.
+//!   aVL >= 45 ms, rS (or QS) in two of II, III and aVF, QRS < 120 ms; beside a right
+//!   bundle-branch block the QRS bound does not apply (bifascicular block), beside a left one
+//!   no fascicular block is stated.
 //! - Left posterior fascicular block: axis +90..+180°, rS in I and aVL, qR in III and aVF,
 //!   QRS < 120 ms; stated as "consider" since right ventricular hypertrophy, a vertical heart
 //!   and lateral infarction give the same pattern.
