@@ -518,11 +518,15 @@ fn analyze_in_pool(
     } else {
         global.iter().filter(|g| g.p.is_some()).count() as f64 / n_beats as f64
     };
-    let (pr_sd_ms, pp_irr) = p_regularity(&global, &fids, fs);
+    let PRegularity {
+        pr_sd: pr_sd_ms,
+        pr_robust_sd,
+        pp_irr,
+    } = p_regularity(&global, &fids, fs);
     // P waves are reported only when atrial activity is organised: found before at least half
     // the beats, with a stable PR or regular P-P intervals.
     let p_organised = p_fraction >= P_MIN_FRACTION
-        && (pr_sd_ms.is_some_and(|v| v <= PR_MAX_SD_MS)
+        && (pr_robust_sd.is_some_and(|v| v <= PR_MAX_SD_MS)
             || pp_irr.is_some_and(|v| v <= PP_MAX_IRREGULARITY));
     let paced_fraction = first_classes
         .iter()
@@ -939,7 +943,7 @@ fn round1(v: f64) -> f64 {
 /// beats with a P, and RMSSD / mean of the intervals between P peaks of consecutive beats
 /// that both have one. Sinus P waves have a stable PR (conducted) or regular P-P intervals
 /// (AV dissociation); deflections picked from fibrillatory baseline have neither.
-fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> (Option<f64>, Option<f64>) {
+fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
     let pk: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
     let pr: Vec<f64> = pk
         .iter()
@@ -949,6 +953,12 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> (Option<f64>, 
     let pr_sd = (pr.len() >= 3).then(|| {
         let m = pr.iter().sum::<f64>() / pr.len() as f64;
         (pr.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (pr.len() - 1) as f64).sqrt()
+    });
+    // Robust SD (1.4826 x the median absolute deviation): a premature atrial beat's P wave
+    // with its own PR does not make the others' look disorganised.
+    let pr_robust_sd = (pr.len() >= 3).then(|| {
+        let m = median(&pr);
+        1.4826 * median(&pr.iter().map(|v| (v - m).abs()).collect::<Vec<_>>())
     });
     let pp: Vec<Option<f64>> = pk
         .windows(2)
@@ -966,7 +976,21 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> (Option<f64>, 
         let m = all.iter().sum::<f64>() / all.len() as f64;
         (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
     });
-    (pr_sd, pp_irr)
+    PRegularity {
+        pr_sd,
+        pr_robust_sd,
+        pp_irr,
+    }
+}
+
+/// How organised the P waves found before the beats are ([`p_regularity`]).
+struct PRegularity {
+    /// SD of the P-peak-to-fiducial interval (ms).
+    pr_sd: Option<f64>,
+    /// The same as 1.4826 x its median absolute deviation (ms).
+    pr_robust_sd: Option<f64>,
+    /// RMSSD / mean of the P-P intervals of consecutive beats that both have a P.
+    pp_irr: Option<f64>,
 }
 
 /// The last pacing spike within 150 ms before a QRS fiducial.

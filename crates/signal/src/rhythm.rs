@@ -527,8 +527,11 @@ pub(crate) fn atrial_cycle(p: &[usize]) -> Option<f64> {
 /// candidates (a T-wave notch, a pacing artefact): the cycle (300-1500 ms) that the most
 /// candidates have a partner one cycle later for (within 6 %), then the longest chain of
 /// candidates each one to three cycles after the previous one. Needs at least 8 P waves
-/// found for at least 60 % of the cycles the chain spans.
+/// found for at least 60 % of the cycles the chain spans. Only the first 200 candidates are
+/// used.
 fn regular_chain(p: &[usize], fs: f64) -> Option<(Vec<usize>, f64)> {
+    // Quadratic in the candidates: the first 200 (minutes of a long recording) suffice.
+    let p = &p[..p.len().min(200)];
     let (lo, hi) = (ms(fs, 300.0), ms(fs, 1500.0));
     let step = ms(fs, 4.0).max(1);
     let fits = |d: f64, c: f64, k: f64| (d - k * c).abs() <= 0.06 * k * c;

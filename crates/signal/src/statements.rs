@@ -147,6 +147,21 @@ fn st(text: impl Into<String>, criterion: impl Into<String>) -> Statement {
     }
 }
 
+/// The leads of `want` that the recording has.
+fn present(f: &Findings<'_>, want: &[LeadLabel]) -> Vec<LeadLabel> {
+    want.iter()
+        .filter(|l| f.leads.contains(l))
+        .cloned()
+        .collect()
+}
+
+/// Indices of the beats of one class.
+fn beats_of(f: &Findings<'_>, class: BeatClass) -> Vec<usize> {
+    (0..f.classes.len())
+        .filter(|&i| f.classes[i] == class)
+        .collect()
+}
+
 fn amp<'a>(a: &'a [LeadAmplitudes], l: &LeadLabel) -> Option<&'a LeadAmplitudes> {
     a.iter().find(|x| &x.lead == l)
 }
@@ -169,9 +184,11 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
 
     // Rhythm.
     if paced * 2 > n {
-        out.push(st(
+        out.push(st_on(
             "Paced rhythm",
             format!("pacing spike before {paced} of {n} QRS complexes"),
+            Vec::new(),
+            beats_of(f, BeatClass::Paced),
         ));
         if let Some((atrial, ventricular, sd, range)) = f.paced_dissociation {
             out.push(st(
@@ -187,18 +204,20 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     }) = f.flutter
     {
         let rate = hr.map_or(String::new(), |h| format!(", ventricular rate {h:.0} bpm"));
-        out.push(st(
+        out.push(st_on(
             "Atrial flutter",
             format!(
                 "no organised P waves; regular atrial activity at {:.0}/min (cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag in >= 3 of II, III, aVF, V1; flutter range 240-350/min){rate}",
                 60_000.0 / cycle
             ),
+            present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1]),
+            Vec::new(),
         ));
     } else if f.atrial_fibrillation {
         out.push(st(
             "Atrial fibrillation",
             format!(
-                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10) and P waves before {:.0}% of beats (< 50%)",
+                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms)",
                 f.rr_irregularity.unwrap_or(0.0),
                 100.0 * f.p_fraction
             ),
@@ -298,7 +317,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         } else {
             "Second-degree AV block"
         };
-        out.push(st(
+        out.push(st_on(
             text,
             format!(
                 "{k} P wave(s) not followed by a QRS (first at {:.2} s, correlation {:.2} with the median P); PR {:.0} ms before the pause, {:.0} ms after (Mobitz I: lengthens >= 20 ms before the pause; II: constant within 10 ms)",
@@ -307,6 +326,8 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 first.pr_before_ms,
                 first.pr_after_ms
             ),
+            Vec::new(),
+            f.blocked_p.iter().map(|b| b.beat_after).collect(),
         ));
     }
 
@@ -383,19 +404,25 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     if let Some(a) = f.m.axis.qrs {
         let d = a.0;
         if (-90.0..-30.0).contains(&d) {
-            out.push(st(
+            out.push(st_on(
                 "Left axis deviation",
                 format!("QRS axis {d:.0}° (-30..-90)"),
+                present(f, &[LeadLabel::I, LeadLabel::AVF]),
+                Vec::new(),
             ));
         } else if d > 90.0 && d <= 180.0 {
-            out.push(st(
+            out.push(st_on(
                 "Right axis deviation",
                 format!("QRS axis {d:.0}° (+90..+180)"),
+                present(f, &[LeadLabel::I, LeadLabel::AVF]),
+                Vec::new(),
             ));
         } else if d < -90.0 {
-            out.push(st(
+            out.push(st_on(
                 "Extreme axis deviation",
                 format!("QRS axis {d:.0}° (-90..-180)"),
+                present(f, &[LeadLabel::I, LeadLabel::AVF]),
+                Vec::new(),
             ));
         }
     }
@@ -456,28 +483,39 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     if let Some(mx) = p2p(&limb)
         && mx < 0.5
     {
-        out.push(st(
+        out.push(st_on(
             "Low QRS voltage in limb leads",
             format!("largest limb-lead QRS {mx:.2} mV < 0.5 mV"),
+            limb.to_vec(),
+            Vec::new(),
         ));
     }
     if let Some(mx) = p2p(&prec)
         && mx < 1.0
     {
-        out.push(st(
+        out.push(st_on(
             "Low QRS voltage in precordial leads",
             format!("largest precordial QRS {mx:.2} mV < 1.0 mV"),
+            prec.to_vec(),
+            Vec::new(),
         ));
     }
     let r = |l: LeadLabel| amp(f.amplitudes, &l).and_then(|a| mv(a.r));
     let s = |l: LeadLabel| amp(f.amplitudes, &l).and_then(|a| mv(a.s)).map(f64::abs);
     let mut lvh = Vec::new();
+    let mut lvh_leads: Vec<LeadLabel> = Vec::new();
     if let (Some(sv1), Some(rv5), Some(rv6)) =
         (s(LeadLabel::V1), r(LeadLabel::V5), r(LeadLabel::V6))
     {
         let v = sv1 + rv5.max(rv6);
         if v >= 3.5 {
             lvh.push(format!("Sokolow-Lyon S(V1)+R(V5/V6) {v:.2} mV >= 3.5"));
+            let r_lead = if rv5 >= rv6 {
+                LeadLabel::V5
+            } else {
+                LeadLabel::V6
+            };
+            lvh_leads.extend([LeadLabel::V1, r_lead]);
         }
     }
     if let (Some(ravl), Some(sv3)) = (r(LeadLabel::AVL), s(LeadLabel::V3)) {
@@ -485,15 +523,25 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         let limit = if f.sex == Sex::Female { 2.0 } else { 2.8 };
         if v > limit {
             lvh.push(format!("Cornell R(aVL)+S(V3) {v:.2} mV > {limit:.1}"));
+            lvh_leads.extend([LeadLabel::AVL, LeadLabel::V3]);
         }
         if ravl >= 1.1 {
             lvh.push(format!("R(aVL) {ravl:.2} mV >= 1.1"));
+            lvh_leads.push(LeadLabel::AVL);
         }
     }
     if !lvh.is_empty() {
-        out.push(st(
+        let mut leads: Vec<LeadLabel> = Vec::new();
+        for l in lvh_leads {
+            if !leads.contains(&l) {
+                leads.push(l);
+            }
+        }
+        out.push(st_on(
             "Left ventricular hypertrophy by voltage criteria",
             lvh.join("; "),
+            leads,
+            Vec::new(),
         ));
     }
     if let (Some(rv1), Some(sv1), Some(qrs)) = (r(LeadLabel::V1), s(LeadLabel::V1), f.m.qrs)
@@ -501,12 +549,14 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         && rv1 > sv1
         && qrs.0 < 120.0
     {
-        out.push(st(
+        out.push(st_on(
             "Right ventricular hypertrophy by voltage criteria",
             format!(
                 "R(V1) {rv1:.2} mV >= 0.7 with R > S in V1, QRS {:.0} ms",
                 qrs.0
             ),
+            vec![LeadLabel::V1],
+            Vec::new(),
         ));
     }
     out
