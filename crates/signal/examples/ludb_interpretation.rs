@@ -6,8 +6,8 @@
 //! each statement class against the record's labels ([`signal::interpretation_eval`]): LUDB
 //! diagnoses in the header comments (`#Rhythm: Sinus rhythm.`, `#Complete right bundle branch
 //! block.`, ...) or PhysioNet/CinC 2021 SNOMED-CT codes (`#Dx: 426783006,...`). Rate
-//! statements are judged on the rate of the cardiologists' QRS marks by the AHA cut-offs (< 60,
-//! > 100 bpm) when the record has marks, as the held-out scoring does. Prints per-class counts,
+//! statements are judged on the rate of the cardiologists' QRS marks by the AHA cut-offs
+//! (< 60, > 100 bpm) when the record has marks, as the held-out scoring does. Prints per-class counts,
 //! sensitivity and PPV, then every miss and false statement with the record's statements;
 //! `--json FILE` writes the same per record and class for comparing two rule sets.
 

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, classify};
+use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
     reconcile,
@@ -860,6 +861,19 @@ fn analyze_in_pool(
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
         .collect();
 
+    // QRS shapes of the analysis copy's median beats for the conduction criteria.
+    let qrs_shapes: Vec<QrsShape> = match med_global.qrs {
+        Some(Points {
+            on: Some(on),
+            off: Some(off),
+            ..
+        }) => med_clean
+            .iter()
+            .filter_map(|(k, _, mc)| qrs_shape(labels[*k].clone(), mc, on, off, fs))
+            .collect(),
+        _ => Vec::new(),
+    };
+
     check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
@@ -876,6 +890,7 @@ fn analyze_in_pool(
         blocked_p: &blocked_p,
         av_block: av,
         fs_hz: fs,
+        qrs_shapes: &qrs_shapes,
         fids: &fids,
         leads: &labels,
         different_leads: &classified.different_leads,

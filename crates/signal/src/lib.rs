@@ -15,6 +15,7 @@
 mod analyze;
 pub mod beat_preprocess;
 mod classify;
+mod conduction;
 mod delineate;
 mod detect;
 mod error;

@@ -19,9 +19,9 @@
 //!   found anywhere in the cycle in a slow regular rhythm ([`crate::rhythm::av_block`]): 2:1
 //!   when two regular P waves fall in every RR with a constant PR, third-degree when regular
 //!   P waves march through a regular, slower (< 60/min) ventricular rhythm.
-//! - Intraventricular conduction: QRS >= 120 ms complete, 110-119 ms incomplete bundle-branch
-//!   block; right when V1 ends positive (rSR'/R'), left when V1 ends negative and lead I / V6
-//!   have no Q; otherwise non-specific intraventricular conduction delay.
+//! - Intraventricular conduction: complete / incomplete RBBB and LBBB, left anterior and
+//!   posterior fascicular block, non-specific delay and pre-excitation by the QRS morphology
+//!   of the median beats ([`crate::conduction`], AHA 2009 part III); none in a paced rhythm.
 //! - Axis: left deviation -30..-90°, right deviation +90..+180°, extreme -90..-180°.
 //! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms.
 //! - Calibration: when the limb leads violate Einthoven's law (III = II - I and Goldberger's
@@ -57,6 +57,8 @@ pub(crate) struct Findings<'a> {
     pub av_block: Option<AvBlock>,
     /// Sampling rate of the sample indices above.
     pub fs_hz: f64,
+    /// QRS shapes of the median beats ([`crate::conduction`]).
+    pub qrs_shapes: &'a [crate::conduction::QrsShape],
     /// QRS fiducials (samples), one per beat.
     pub fids: &'a [usize],
     /// The analysed leads (indices below refer to them).
@@ -386,42 +388,16 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         }
     }
 
-    // Intraventricular conduction.
+    // Intraventricular conduction ([`crate::conduction`]); not in a paced rhythm.
     if let Some(qrs) = f.m.qrs
-        && qrs.0 >= 110.0
         && paced * 2 <= n
     {
-        let complete = qrs.0 >= 120.0;
-        let v1 = amp(f.amplitudes, &LeadLabel::V1);
-        let v1_term_pos = v1.and_then(|a| a.qrs_terminal_positive);
-        let lat_q = [LeadLabel::I, LeadLabel::V6]
-            .iter()
-            .filter_map(|l| amp(f.amplitudes, l))
-            .any(|a| mv(a.q).is_some_and(|q| q < -0.1));
-        let (txt, why) = match v1_term_pos {
-            Some(true) => (
-                "right bundle branch block",
-                format!("QRS {:.0} ms, terminal R/R' in V1", qrs.0),
-            ),
-            Some(false) if !lat_q => (
-                "left bundle branch block",
-                format!(
-                    "QRS {:.0} ms, V1 ends negative (QS/rS), no Q in I/V6",
-                    qrs.0
-                ),
-            ),
-            _ => ("", String::new()),
-        };
-        if !txt.is_empty() {
-            let prefix = if complete { "Complete" } else { "Incomplete" };
-            let bound = if complete { ">= 120" } else { "110-119" };
-            out.push(st(format!("{prefix} {txt}"), format!("{why} ({bound} ms)")));
-        } else if complete {
-            out.push(st(
-                "Non-specific intraventricular conduction delay",
-                format!("QRS {:.0} ms >= 110 without a bundle-branch pattern", qrs.0),
-            ));
-        }
+        out.extend(crate::conduction::statements(&crate::conduction::Inputs {
+            qrs_ms: qrs.0,
+            axis: f.m.axis.qrs.map(|a| a.0),
+            pr_ms: f.m.pr.map(|p| p.0).filter(|_| f.p_fraction >= 0.8),
+            shapes: f.qrs_shapes,
+        }));
     }
 
     // Axis.

@@ -1,0 +1,1092 @@
+//! Intraventricular conduction: QRS morphology on the median beats and the bundle-branch,
+//! fascicular-block, conduction-delay and pre-excitation statements read from it.
+//!
+//! Criteria (AHA/ACCF/HRS 2009 recommendations for the standardization and interpretation of
+//! the ECG, part III: intraventricular conduction disturbances, Surawicz et al.):
+//! - Complete RBBB: QRS >= 120 ms; rsr', rsR' or rSR' in V1 or V2, or a wide (often notched)
+//!   R in V1 with R-peak time in V1 > 50 ms; S wave in I and V6 longer than the R wave or
+//!   > 40 ms. Incomplete RBBB: the same morphology with QRS 110-119 ms.
+//! - Complete LBBB: QRS >= 120 ms; broad R (the largest deflection, lasting at least half the
+//!   QRS) in I and in aVL, V5 or V6 (the recommendations' "notched or slurred" is not tested:
+//!   slurs on the 40 Hz median beat are too subtle to read reliably); no q in I, V5, V6 (aVL
+//!   not checked, a narrow q is allowed there); R-peak time > 60 ms in V5 and V6, or in I or
+//!   aVL when V5 and V6 show an RS (displaced transition); V1 ending negative (QS or rS).
+//!   Incomplete LBBB: QRS 110-119 ms, R-peak time > 60 ms in V4, V5, V6 and no q in I, V5,
+//!   V6 (the LVH pattern the recommendations also ask for is named in the criterion, not
+//!   tested: voltage cannot be trusted on every recording).
+//! - Left anterior fascicular block: frontal QRS axis -45..-90°, qR in aVL, R-peak time in
+//!   aVL >= 45 ms, rS (or QS) in two of II, III and aVF, QRS < 120 ms; beside a right
+//!   bundle-branch block the QRS bound does not apply (bifascicular block), beside a left one
+//!   no fascicular block is stated.
+//! - Left posterior fascicular block: axis +90..+180°, rS in I and aVL, qR in III and aVF,
+//!   QRS < 120 ms; stated as "consider" since right ventricular hypertrophy, a vertical heart
+//!   and lateral infarction give the same pattern.
+//! - Non-specific intraventricular conduction delay: QRS > 110 ms without the criteria of a
+//!   bundle-branch or fascicular block or pre-excitation.
+//! - Ventricular pre-excitation (WPW pattern): PR < 120 ms, a delta wave (slowly rising first
+//!   30 ms of the QRS) in at least two leads and QRS >= 120 ms.
+//!
+//! Morphology (per lead, on the 0.5-40 Hz median beat, relative to the PQ level): the QRS,
+//! from the global onset to the global offset, is cut into lobes, runs of one sign larger than
+//! 5 % of the lead's QRS peak-to-peak (at least 20 µV); a lobe that is still growing where the
+//! window ends (20 ms past the offset) is the ST segment, not a wave. The R-peak time runs from
+//! the global QRS onset to the last peak of the last positive lobe. Only shapes and timings
+//! within a lead are compared (never amplitudes between leads), so the rules hold on
+//! recordings whose leads carry their own gains.
+
+use ecg::{Evidence, LeadLabel, Statement, StatementState};
+
+use crate::delineate::ms;
+use crate::measure::baseline;
+
+/// QRS duration of a complete bundle-branch block and of pre-excitation (ms).
+pub(crate) const QRS_COMPLETE_MS: f64 = 120.0;
+/// QRS duration of an incomplete bundle-branch block / conduction delay (ms).
+pub(crate) const QRS_INCOMPLETE_MS: f64 = 110.0;
+/// R-peak time in V1 above which a dominant R in V1 is right bundle-branch block (ms).
+const RBBB_V1_RPT_MS: f64 = 50.0;
+/// Width of the S wave in I and V6 above which it is the wide S of RBBB (ms).
+const RBBB_S_WIDE_MS: f64 = 40.0;
+/// R-peak time in V5 / V6 above which the R is the late R of LBBB (ms).
+const LBBB_RPT_MS: f64 = 60.0;
+/// R-peak time in aVL of left anterior fascicular block (ms, at least).
+const LAFB_AVL_RPT_MS: f64 = 45.0;
+/// PR interval of pre-excitation (ms, below).
+const WPW_PR_MS: f64 = 120.0;
+/// A lobe counts when it reaches this fraction of the lead's QRS peak-to-peak ...
+const LOBE_FRACTION: f64 = 0.05;
+/// ... and at least this many mV.
+const LOBE_MIN_MV: f64 = 0.02;
+
+/// One deflection of the QRS: a run of one sign. Indices are samples from the QRS onset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Lobe {
+    /// Above the PQ level (R waves) or below it (Q, S).
+    pub positive: bool,
+    /// First sample (zero crossing or window start).
+    pub start: usize,
+    /// Last sample.
+    pub end: usize,
+    /// Sample of the largest magnitude.
+    pub peak: usize,
+    /// Signed extreme (mV from the PQ level).
+    pub amp: f64,
+    /// Local extrema of the lobe's sign of at least a quarter of its extreme, in order.
+    pub humps: usize,
+    /// Sample of the last such extreme.
+    pub last_hump: usize,
+}
+
+/// The QRS of one lead's median beat, as the conduction criteria read it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QrsShape {
+    /// The lead.
+    pub lead: LeadLabel,
+    /// Sampling rate of the sample counts below (Hz).
+    pub fs: f64,
+    /// The deflections in order; neighbours have opposite signs.
+    pub lobes: Vec<Lobe>,
+    /// QRS peak-to-peak (mV).
+    pub p2p: f64,
+    /// Slurred, slowly rising start of the QRS (delta wave).
+    pub delta: bool,
+}
+
+impl QrsShape {
+    fn to_ms(&self, samples: usize) -> f64 {
+        samples as f64 * 1000.0 / self.fs
+    }
+
+    /// QRS onset to the last peak of the last positive lobe (ms).
+    pub fn r_peak_time_ms(&self) -> Option<f64> {
+        self.lobes
+            .iter()
+            .rev()
+            .find(|l| l.positive)
+            .map(|l| self.to_ms(l.last_hump))
+    }
+
+    /// Duration of a lobe (ms).
+    pub fn width_ms(&self, l: &Lobe) -> f64 {
+        self.to_ms(l.end + 1 - l.start)
+    }
+
+    /// The largest lobe.
+    fn dominant(&self) -> Option<&Lobe> {
+        self.lobes
+            .iter()
+            .max_by(|a, b| a.amp.abs().total_cmp(&b.amp.abs()))
+    }
+
+    /// Whether the lobes end with the signs in `tail` ('+' / '-').
+    fn ends_with(&self, tail: &str) -> bool {
+        let signs: String = self
+            .lobes
+            .iter()
+            .map(|l| if l.positive { '+' } else { '-' })
+            .collect();
+        signs.ends_with(tail)
+    }
+
+    /// rsr', rsR' or rSR': a positive, a negative and a terminal positive deflection.
+    fn rsr_prime(&self) -> bool {
+        self.ends_with("+-+")
+    }
+
+    /// The last three lobes named as rsr', rsR', rSR', RSr'... (capital when at least a third
+    /// of the lead's largest lobe).
+    fn rsr_name(&self) -> String {
+        let big = self.dominant().map_or(0.0, |d| d.amp.abs()) / 3.0;
+        let n = self.lobes.len();
+        ["r", "s", "r'"]
+            .iter()
+            .zip(&self.lobes[n.saturating_sub(3)..])
+            .map(|(name, l)| {
+                if l.amp.abs() >= big {
+                    name.to_uppercase()
+                } else {
+                    name.to_string()
+                }
+            })
+            .collect()
+    }
+
+    /// A dominant terminal R (R, qR, notched R): the last lobe positive and the largest.
+    fn dominant_terminal_r(&self) -> bool {
+        match (self.lobes.last(), self.dominant()) {
+            (Some(l), Some(d)) => l.positive && l == d,
+            _ => false,
+        }
+    }
+
+    /// Widths (ms) of a terminal S and of the R before it.
+    fn terminal_s(&self) -> Option<(f64, f64)> {
+        let n = self.lobes.len();
+        (n >= 2 && self.ends_with("+-")).then(|| {
+            (
+                self.width_ms(&self.lobes[n - 1]),
+                self.width_ms(&self.lobes[n - 2]),
+            )
+        })
+    }
+
+    /// The QRS begins with a negative deflection (q, Q or QS).
+    fn initial_q(&self) -> bool {
+        self.lobes.first().is_some_and(|l| !l.positive)
+    }
+
+    /// Broad R: the largest deflection positive and lasting at least half the QRS.
+    fn broad_r(&self, qrs_ms: f64) -> bool {
+        self.dominant()
+            .is_some_and(|d| d.positive && self.width_ms(d) >= qrs_ms / 2.0)
+    }
+
+    /// Predominantly negative with a terminal S: rS or QS.
+    fn rs_or_qs(&self) -> bool {
+        self.lobes.last().is_some_and(|l| !l.positive) && self.dominant() == self.lobes.last()
+    }
+
+    /// rS: a small initial r, then a larger S that ends the QRS.
+    fn small_r_big_s(&self) -> bool {
+        self.lobes.len() == 2 && self.ends_with("+-") && self.rs_or_qs()
+    }
+
+    /// qR: an initial q, then the dominant R; a terminal s smaller than half the R allowed.
+    fn q_r(&self) -> bool {
+        let l = &self.lobes;
+        let r_ok = |r: &Lobe| r.positive && Some(r) == self.dominant();
+        match l.len() {
+            2 => !l[0].positive && r_ok(&l[1]),
+            3 => !l[0].positive && r_ok(&l[1]) && l[2].amp.abs() < l[1].amp / 2.0,
+            _ => false,
+        }
+    }
+}
+
+/// Reads the QRS of a median beat `m` (mV) between the global QRS `on` and `off`.
+pub(crate) fn shape(
+    lead: LeadLabel,
+    m: &[f64],
+    on: usize,
+    off: usize,
+    fs: f64,
+) -> Option<QrsShape> {
+    if on >= off || off >= m.len() {
+        return None;
+    }
+    let b = baseline(m, on, fs);
+    let end = (off + ms(fs, 20.0)).min(m.len() - 1);
+    let y: Vec<f64> = m[on..=end].iter().map(|v| v - b).collect();
+    let qrs_len = off - on + 1;
+    let (lo, hi) = y[..qrs_len]
+        .iter()
+        .fold((0.0f64, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let p2p = hi - lo;
+    let thr = (LOBE_FRACTION * p2p).max(LOBE_MIN_MV);
+    // Cores: runs beyond the threshold; same-sign cores merge (the dip between is a notch).
+    let mut cores: Vec<(bool, usize, usize)> = Vec::new();
+    for (k, &v) in y.iter().enumerate() {
+        if v.abs() < thr {
+            continue;
+        }
+        let pos = v > 0.0;
+        match cores.last_mut() {
+            Some(c) if c.0 == pos => c.2 = k,
+            _ => {
+                if k >= qrs_len {
+                    break;
+                }
+                cores.push((pos, k, k));
+            }
+        }
+    }
+    let mut lobes = Vec::with_capacity(cores.len());
+    for (i, &(pos, cs, ce)) in cores.iter().enumerate() {
+        let sgn = if pos { 1.0 } else { -1.0 };
+        // Extend to the zero crossings, not past the neighbouring cores.
+        let lo_lim = if i == 0 { 0 } else { cores[i - 1].2 + 1 };
+        let hi_lim = cores.get(i + 1).map_or(y.len() - 1, |c| c.1 - 1);
+        let mut s = cs;
+        while s > lo_lim && y[s - 1] * sgn > 0.0 {
+            s -= 1;
+        }
+        let mut e = ce;
+        while e < hi_lim && y[e + 1] * sgn > 0.0 {
+            e += 1;
+        }
+        let (peak, amp) = (s..=e)
+            .map(|k| (k, y[k]))
+            .max_by(|a, b| (a.1 * sgn).total_cmp(&(b.1 * sgn)))
+            .unwrap_or((cs, y[cs]));
+        // Humps: local extrema of the lobe's sign of >= 1/4 of the extreme, separated by a
+        // dip of at least the lobe threshold's half and 10 % of the smaller one.
+        let mut humps: Vec<usize> = Vec::new();
+        let mut dip = f64::INFINITY;
+        for k in s.max(1)..=e.min(y.len() - 2) {
+            let v = y[k] * sgn;
+            dip = dip.min(v);
+            let is_max = v >= y[k - 1] * sgn && v > y[k + 1] * sgn;
+            if !is_max || v < amp.abs() / 4.0 {
+                continue;
+            }
+            match humps.last_mut() {
+                Some(h) => {
+                    let prev = y[*h] * sgn;
+                    let need = (thr / 2.0).max(0.1 * prev.min(v));
+                    if prev.min(v) - dip >= need {
+                        humps.push(k);
+                    } else if v > prev {
+                        *h = k;
+                    } else {
+                        continue;
+                    }
+                }
+                None => humps.push(k),
+            }
+            dip = v;
+        }
+        if humps.is_empty() {
+            humps.push(peak);
+        }
+        lobes.push(Lobe {
+            positive: pos,
+            start: s,
+            end: e.min(qrs_len - 1),
+            peak,
+            amp,
+            humps: humps.len(),
+            last_hump: *humps.last().unwrap_or(&peak),
+        });
+    }
+    // A last lobe whose extreme is the end of the window is the ST segment.
+    if let Some(l) = lobes.last()
+        && lobes.len() > 1
+        && l.peak + 1 >= y.len() - 1
+    {
+        lobes.pop();
+    }
+    // Lobes that peak only after the QRS offset are not QRS waves either.
+    lobes.retain(|l| l.peak < qrs_len || l.start < qrs_len.saturating_sub(ms(fs, 10.0)));
+    // Delta wave: the first lobe is the QRS's main deflection and its first 30 ms rise at
+    // less than a third of the lobe's steepest slope, yet leave the baseline (>= 10 % of the
+    // lobe), before the steep part.
+    let delta = lobes.first().is_some_and(|l| {
+        let sgn = if l.positive { 1.0 } else { -1.0 };
+        let main = lobes.iter().all(|o| o.amp.abs() <= l.amp.abs());
+        let n = ms(fs, 30.0);
+        let start = (l.start..=l.peak).find(|&k| y[k] * sgn >= thr / 2.0);
+        match start {
+            Some(st) if main && st + n < l.peak => {
+                let steepest = (st..l.peak)
+                    .map(|k| (y[k + 1] - y[k]) * sgn)
+                    .fold(0.0, f64::max);
+                let rise = (y[st + n] - y[st]) * sgn;
+                steepest > 0.0
+                    && rise / n as f64 <= steepest / 3.0
+                    && y[st + n] * sgn >= 0.1 * l.amp.abs()
+            }
+            _ => false,
+        }
+    });
+    Some(QrsShape {
+        lead,
+        fs,
+        lobes,
+        p2p,
+        delta,
+    })
+}
+
+/// What the conduction rules look at.
+pub(crate) struct Inputs<'a> {
+    /// QRS duration of the median beat (ms).
+    pub qrs_ms: f64,
+    /// Frontal QRS axis (degrees).
+    pub axis: Option<f64>,
+    /// PR interval (ms), when P waves precede the QRS.
+    pub pr_ms: Option<f64>,
+    /// Shapes of the leads present.
+    pub shapes: &'a [QrsShape],
+}
+
+fn st(text: &str, criterion: String, leads: &[LeadLabel]) -> Statement {
+    Statement {
+        text: text.into(),
+        criterion: Some(criterion),
+        state: StatementState::Suggested,
+        evidence: Evidence {
+            leads: leads.to_vec(),
+            beats: Vec::new(),
+        },
+    }
+}
+
+/// Finds a lead's shape.
+type Get<'a> = dyn Fn(LeadLabel) -> Option<&'a QrsShape> + 'a;
+
+fn join(leads: &[LeadLabel]) -> String {
+    leads
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Right bundle-branch block morphology: the criterion text and the leads it rests on.
+fn rbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
+    // V1 or V2: rsr' / rsR' / rSR', or a dominant (often notched) R with R-peak time > 50 ms.
+    let right = [LeadLabel::V1, LeadLabel::V2].into_iter().find_map(|l| {
+        let sh = get(l.clone())?;
+        if sh.rsr_prime() {
+            Some((l, sh.rsr_name()))
+        } else if sh.dominant_terminal_r()
+            && let Some(rpt) = sh.r_peak_time_ms()
+            && rpt > RBBB_V1_RPT_MS
+        {
+            Some((
+                l,
+                format!("dominant R, R-peak time {rpt:.0} ms > {RBBB_V1_RPT_MS:.0}"),
+            ))
+        } else {
+            None
+        }
+    })?;
+    // I and V6: S longer than the R or > 40 ms.
+    let mut s_txt = Vec::new();
+    for l in [LeadLabel::I, LeadLabel::V6] {
+        let (sw, rw) = get(l.clone())?.terminal_s()?;
+        if !(sw > rw || sw > RBBB_S_WIDE_MS) {
+            return None;
+        }
+        s_txt.push(format!("{sw:.0} ms in {l}"));
+    }
+    Some((
+        format!(
+            "{} in {} (rsr', rsR' or rSR', or a dominant R with R-peak time > {RBBB_V1_RPT_MS:.0} ms); wide S in I and V6 ({}; longer than the R or > {RBBB_S_WIDE_MS:.0} ms)",
+            right.1,
+            right.0,
+            s_txt.join(", ")
+        ),
+        vec![right.0, LeadLabel::I, LeadLabel::V6],
+    ))
+}
+
+/// Left bundle-branch block morphology at QRS >= 120 ms.
+fn lbbb_morphology(get: &Get<'_>, qrs_ms: f64) -> Option<(String, Vec<LeadLabel>)> {
+    let (i, v1) = (get(LeadLabel::I)?, get(LeadLabel::V1)?);
+    let lateral: Vec<&QrsShape> = [LeadLabel::V5, LeadLabel::V6]
+        .into_iter()
+        .filter_map(get)
+        .collect();
+    if lateral.is_empty() || !v1.rs_or_qs() {
+        return None;
+    }
+    // No q in I, V5, V6.
+    if i.initial_q() || lateral.iter().any(|s| s.initial_q()) {
+        return None;
+    }
+    // Broad R in I and in aVL, V5 or V6.
+    let others: Vec<LeadLabel> = [LeadLabel::AVL, LeadLabel::V5, LeadLabel::V6]
+        .into_iter()
+        .filter(|l| get(l.clone()).is_some_and(|s| s.broad_r(qrs_ms)))
+        .collect();
+    if !i.broad_r(qrs_ms) || others.is_empty() {
+        return None;
+    }
+    // R-peak time > 60 ms in V5 and V6; in I or aVL when V5 and V6 show the RS of a
+    // displaced transition.
+    let rpt = |s: &QrsShape| s.r_peak_time_ms().unwrap_or(0.0);
+    let rs_lateral = lateral.iter().all(|s| s.terminal_s().is_some());
+    let (rpt_leads, rpt_ok): (Vec<&QrsShape>, bool) = if rs_lateral {
+        let il: Vec<&QrsShape> = [LeadLabel::I, LeadLabel::AVL]
+            .into_iter()
+            .filter_map(get)
+            .collect();
+        let ok = il.iter().any(|s| rpt(s) > LBBB_RPT_MS);
+        (il, ok)
+    } else {
+        (
+            lateral.clone(),
+            lateral.iter().all(|s| rpt(s) > LBBB_RPT_MS),
+        )
+    };
+    if !rpt_ok {
+        return None;
+    }
+    let rpt_txt = rpt_leads
+        .iter()
+        .map(|s| format!("{:.0} ms in {}", rpt(s), s.lead))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut leads = vec![LeadLabel::V1, LeadLabel::I];
+    leads.extend(others.iter().cloned());
+    leads.extend(lateral.iter().map(|s| s.lead.clone()));
+    let mut uniq: Vec<LeadLabel> = Vec::new();
+    for l in leads {
+        if !uniq.contains(&l) {
+            uniq.push(l);
+        }
+    }
+    Some((
+        format!(
+            "V1 QS/rS; broad R (>= half the QRS) in I and {}; no q in I, V5, V6; R-peak time {rpt_txt} (> {LBBB_RPT_MS:.0}{})",
+            join(&others),
+            if rs_lateral {
+                "; RS in V5/V6 from a displaced transition"
+            } else {
+                ""
+            }
+        ),
+        uniq,
+    ))
+}
+
+/// Incomplete left bundle-branch block morphology at QRS 110-119 ms.
+fn incomplete_lbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
+    let i = get(LeadLabel::I)?;
+    if !get(LeadLabel::V1)?.rs_or_qs() || i.initial_q() {
+        return None;
+    }
+    let mut txt = Vec::new();
+    let mut leads = vec![LeadLabel::V1, LeadLabel::I];
+    for l in [LeadLabel::V4, LeadLabel::V5, LeadLabel::V6] {
+        let sh = get(l.clone())?;
+        let rpt = sh.r_peak_time_ms()?;
+        if rpt <= LBBB_RPT_MS || (l != LeadLabel::V4 && sh.initial_q()) {
+            return None;
+        }
+        txt.push(format!("{rpt:.0} ms in {l}"));
+        leads.push(l);
+    }
+    Some((
+        format!(
+            "V1 QS/rS; R-peak time {} (> {LBBB_RPT_MS:.0}); no q in I, V5, V6 (the LVH pattern the AHA criteria also name is not tested)",
+            txt.join(", ")
+        ),
+        leads,
+    ))
+}
+
+/// Left anterior fascicular block morphology (the axis and QRS checked by the caller).
+fn lafb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
+    let avl = get(LeadLabel::AVL)?;
+    let rpt = avl.r_peak_time_ms()?;
+    if !avl.q_r() || rpt < LAFB_AVL_RPT_MS {
+        return None;
+    }
+    let inferior: Vec<LeadLabel> = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF]
+        .into_iter()
+        .filter(|l| get(l.clone()).is_some_and(QrsShape::rs_or_qs))
+        .collect();
+    if inferior.len() < 2 {
+        return None;
+    }
+    let mut leads = vec![LeadLabel::AVL];
+    leads.extend(inferior.iter().cloned());
+    Some((
+        format!(
+            "qR in aVL with R-peak time {rpt:.0} ms (>= {LAFB_AVL_RPT_MS:.0}); rS/QS in {}",
+            join(&inferior)
+        ),
+        leads,
+    ))
+}
+
+/// Left posterior fascicular block morphology (axis and QRS checked by the caller).
+fn lpfb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
+    let rs = [LeadLabel::I, LeadLabel::AVL]
+        .into_iter()
+        .all(|l| get(l).is_some_and(QrsShape::small_r_big_s));
+    let qr = [LeadLabel::III, LeadLabel::AVF]
+        .into_iter()
+        .all(|l| get(l).is_some_and(QrsShape::q_r));
+    (rs && qr).then(|| {
+        (
+            "rS in I and aVL, qR in III and aVF".to_string(),
+            vec![LeadLabel::I, LeadLabel::AVL, LeadLabel::III, LeadLabel::AVF],
+        )
+    })
+}
+
+/// Intraventricular conduction statements (none in a paced rhythm: the caller checks).
+pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
+    let get = |l: LeadLabel| x.shapes.iter().find(|s| s.lead == l);
+    let mut out = Vec::new();
+    let q = x.qrs_ms;
+    let complete = q >= QRS_COMPLETE_MS;
+    let incomplete = (QRS_INCOMPLETE_MS..QRS_COMPLETE_MS).contains(&q);
+
+    // Pre-excitation first: its wide QRS is not a bundle-branch block.
+    if let Some(pr) = x.pr_ms
+        && pr < WPW_PR_MS
+        && complete
+    {
+        let delta: Vec<LeadLabel> = x
+            .shapes
+            .iter()
+            .filter(|s| s.delta)
+            .map(|s| s.lead.clone())
+            .collect();
+        if delta.len() >= 2 {
+            out.push(st(
+                "Ventricular pre-excitation (WPW pattern)",
+                format!(
+                    "PR {pr:.0} ms < {WPW_PR_MS:.0}; QRS {q:.0} ms >= {QRS_COMPLETE_MS:.0}; delta wave (first 30 ms of the QRS rising at < 1/3 of its steepest slope) in {}",
+                    join(&delta)
+                ),
+                &delta,
+            ));
+            return out;
+        }
+    }
+
+    let mut bbb = false;
+    let mut rbbb = false;
+    if complete || incomplete {
+        let (kind, bound) = if complete {
+            ("Complete", format!("QRS {q:.0} ms >= {QRS_COMPLETE_MS:.0}"))
+        } else {
+            (
+                "Incomplete",
+                format!(
+                    "QRS {q:.0} ms ({QRS_INCOMPLETE_MS:.0}-{:.0})",
+                    QRS_COMPLETE_MS - 1.0
+                ),
+            )
+        };
+        if let Some((why, leads)) = rbbb_morphology(&get) {
+            out.push(st(
+                &format!("{kind} right bundle branch block"),
+                format!("{bound}; {why}"),
+                &leads,
+            ));
+            bbb = true;
+            rbbb = true;
+        } else if let Some((why, leads)) = if complete {
+            lbbb_morphology(&get, q)
+        } else {
+            incomplete_lbbb_morphology(&get)
+        } {
+            out.push(st(
+                &format!("{kind} left bundle branch block"),
+                format!("{bound}; {why}"),
+                &leads,
+            ));
+            bbb = true;
+        }
+    }
+
+    // Fascicular blocks: QRS < 120 ms, or beside a right bundle-branch block (bifascicular).
+    let mut fascicular = false;
+    let lbbb = bbb && !rbbb;
+    if !lbbb && (!complete || rbbb) {
+        let qrs_txt = if complete {
+            format!("QRS {q:.0} ms with right bundle branch block (bifascicular)")
+        } else {
+            format!("QRS {q:.0} ms < {QRS_COMPLETE_MS:.0}")
+        };
+        if let Some(a) = x.axis {
+            if (-90.0..=-45.0).contains(&a)
+                && let Some((why, leads)) = lafb_morphology(&get)
+            {
+                out.push(st(
+                    "Left anterior fascicular block",
+                    format!("QRS axis {a:.0}° (-45..-90); {why}; {qrs_txt}"),
+                    &leads,
+                ));
+                fascicular = true;
+            } else if a > 90.0
+                && a <= 180.0
+                && let Some((why, leads)) = lpfb_morphology(&get)
+            {
+                out.push(st(
+                    "Left posterior fascicular block",
+                    format!(
+                        "consider: QRS axis {a:.0}° (+90..+180); {why}; {qrs_txt}; exclude right ventricular hypertrophy, lateral infarction and a vertical heart"
+                    ),
+                    &leads,
+                ));
+                fascicular = true;
+            }
+        }
+    }
+
+    if q > QRS_INCOMPLETE_MS && !bbb && !fascicular {
+        out.push(st(
+            "Non-specific intraventricular conduction delay",
+            format!(
+                "QRS {q:.0} ms > {QRS_INCOMPLETE_MS:.0} without the criteria of a bundle-branch or fascicular block or pre-excitation"
+            ),
+            &[],
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecg::LeadLabel as L;
+
+    const FS: f64 = 500.0;
+    /// QRS onset in the synthetic median beats (samples; 200 ms of flat PQ before it).
+    const ON: usize = 100;
+
+    /// A lead whose median beat is `f(t)` (mV, t in ms from the QRS onset).
+    fn lead_fn(l: L, qrs_ms: f64, f: &dyn Fn(f64) -> f64) -> QrsShape {
+        let x: Vec<f64> = (0..400)
+            .map(|k| f((k as f64 - ON as f64) * 1000.0 / FS))
+            .collect();
+        let off = ON + (qrs_ms * FS / 1000.0).round() as usize;
+        shape(l, &x, ON, off, FS).expect("QRS inside the beat")
+    }
+
+    /// A lead made of Gaussian waves (centre ms from the QRS onset, SD ms, amplitude mV).
+    fn lead(l: L, qrs_ms: f64, waves: &[(f64, f64, f64)]) -> QrsShape {
+        let w = waves.to_vec();
+        lead_fn(l, qrs_ms, &move |t| {
+            w.iter()
+                .map(|&(c, sd, a)| a * (-(t - c).powi(2) / (2.0 * sd * sd)).exp())
+                .sum()
+        })
+    }
+
+    fn run(qrs_ms: f64, axis: f64, pr: Option<f64>, shapes: &[QrsShape]) -> Vec<Statement> {
+        statements(&Inputs {
+            qrs_ms,
+            axis: Some(axis),
+            pr_ms: pr,
+            shapes,
+        })
+    }
+
+    fn texts(s: &[Statement]) -> Vec<&str> {
+        s.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    // Waves of the leads (centre, SD, amplitude).
+    const RS: &[(f64, f64, f64)] = &[(15.0, 5.0, 0.2), (50.0, 10.0, -0.9)];
+    const QRS_NORMAL: &[(f64, f64, f64)] =
+        &[(12.0, 3.0, -0.08), (40.0, 8.0, 1.0), (68.0, 5.0, -0.15)];
+    const QR: &[(f64, f64, f64)] = &[(12.0, 4.0, -0.15), (50.0, 10.0, 0.9)];
+    const R_LATE: &[(f64, f64, f64)] = &[(40.0, 14.0, 0.9)];
+
+    /// Leads of a normal narrow QRS (90 ms) with `v1` in V1 and `lateral` in I and V6.
+    fn narrow(v1: &[(f64, f64, f64)], lateral: &[(f64, f64, f64)], q: f64) -> Vec<QrsShape> {
+        vec![
+            lead(L::I, q, lateral),
+            lead(L::II, q, QRS_NORMAL),
+            lead(L::III, q, QRS_NORMAL),
+            lead(L::AVL, q, QRS_NORMAL),
+            lead(L::AVF, q, QRS_NORMAL),
+            lead(L::V1, q, v1),
+            lead(L::V2, q, RS),
+            lead(L::V4, q, QRS_NORMAL),
+            lead(L::V5, q, QRS_NORMAL),
+            lead(L::V6, q, lateral),
+        ]
+    }
+
+    /// RBBB leads: rsR' in V1, a wide S after the R in I and V6, stretched to `q` ms.
+    fn rbbb(q: f64) -> Vec<QrsShape> {
+        let k = q / 140.0;
+        let s = |w: &[(f64, f64, f64)]| -> Vec<(f64, f64, f64)> {
+            w.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect()
+        };
+        let v1 = s(&[(15.0, 5.0, 0.3), (45.0, 8.0, -0.5), (100.0, 12.0, 0.9)]);
+        let lat = s(&[(30.0, 8.0, 0.8), (92.0, 14.0, -0.4)]);
+        narrow(&v1, &lat, q)
+    }
+
+    #[test]
+    fn lobes_and_r_peak_time_of_a_qrs() {
+        let s = lead(
+            L::V1,
+            140.0,
+            &[(15.0, 5.0, 0.3), (45.0, 8.0, -0.5), (100.0, 12.0, 0.9)],
+        );
+        assert_eq!(s.lobes.len(), 3);
+        assert!(s.rsr_prime());
+        assert_eq!(s.rsr_name(), "rSR'");
+        assert!((s.r_peak_time_ms().unwrap() - 100.0).abs() <= 2.0);
+        let v6 = lead(L::V6, 90.0, QRS_NORMAL);
+        assert!(v6.initial_q());
+        assert!((v6.r_peak_time_ms().unwrap() - 40.0).abs() <= 2.0);
+        // A notched R is one lobe with two humps; the R-peak time runs to the second.
+        let notched = lead(L::V6, 150.0, &[(45.0, 14.0, 0.8), (95.0, 16.0, 0.9)]);
+        assert_eq!(notched.lobes.len(), 1);
+        assert_eq!(notched.lobes[0].humps, 2);
+        assert!((notched.r_peak_time_ms().unwrap() - 95.0).abs() <= 4.0);
+    }
+
+    #[test]
+    fn an_st_segment_still_rising_after_the_qrs_is_not_a_wave() {
+        // QS in V1 followed by ST elevation that keeps rising past the window.
+        let s = lead_fn(L::V1, 120.0, &|t| {
+            let qs = -(-(t - 55.0).powi(2) / (2.0 * 18.0f64.powi(2))).exp();
+            let st = if t > 100.0 { 0.01 * (t - 100.0) } else { 0.0 };
+            qs + st
+        });
+        assert_eq!(s.lobes.len(), 1, "{:?}", s.lobes);
+        assert!(!s.lobes[0].positive);
+        assert!(s.rs_or_qs());
+    }
+
+    #[test]
+    fn complete_and_incomplete_rbbb() {
+        let out = run(140.0, 60.0, Some(160.0), &rbbb(140.0));
+        assert_eq!(texts(&out), ["Complete right bundle branch block"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(
+            c.contains("QRS 140 ms >= 120") && c.contains("rSR' in V1"),
+            "{c}"
+        );
+        assert_eq!(out[0].evidence.leads, [L::V1, L::I, L::V6]);
+        let out = run(114.0, 60.0, Some(160.0), &rbbb(114.0));
+        assert_eq!(texts(&out), ["Incomplete right bundle branch block"]);
+        assert!(out[0].criterion.as_deref().unwrap().contains("(110-119)"));
+    }
+
+    #[test]
+    fn a_dominant_late_r_in_v1_is_rbbb_an_early_one_is_not() {
+        let mut leads = rbbb(140.0);
+        leads[5] = lead(L::V1, 140.0, &[(70.0, 20.0, 1.0)]);
+        leads[6] = lead(L::V2, 140.0, RS);
+        let out = run(140.0, 60.0, None, &leads);
+        assert_eq!(texts(&out), ["Complete right bundle branch block"]);
+        assert!(
+            out[0]
+                .criterion
+                .as_deref()
+                .unwrap()
+                .contains("R-peak time 70 ms > 50")
+        );
+        // Dominant R peaking at 40 ms: not the late R of RBBB; the QRS is still wide.
+        leads[5] = lead(L::V1, 140.0, &[(40.0, 12.0, 1.0)]);
+        let out = run(140.0, 60.0, None, &leads);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
+    }
+
+    #[test]
+    fn narrow_rsr_prime_in_v1_is_not_rbbb() {
+        // rSr' in V1 and a terminal S in I / V6, QRS 96 ms: a normal variant.
+        let v1 = [(12.0, 4.0, 0.2), (40.0, 7.0, -0.8), (75.0, 6.0, 0.3)];
+        let lat = [(25.0, 7.0, 0.8), (65.0, 9.0, -0.3)];
+        let out = run(96.0, 60.0, Some(160.0), &narrow(&v1, &lat, 96.0));
+        assert!(out.is_empty(), "{:?}", texts(&out));
+    }
+
+    #[test]
+    fn wide_qrs_without_the_wide_s_in_i_and_v6_is_not_rbbb() {
+        let mut leads = rbbb(140.0);
+        leads[0] = lead(L::I, 140.0, &[(12.0, 4.0, -0.1), (60.0, 16.0, 1.0)]);
+        let out = run(140.0, 60.0, Some(160.0), &leads);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
+    }
+
+    /// LBBB leads at QRS `q`: rS in V1, broad notched R without q in I, aVL, V5, V6.
+    fn lbbb(q: f64) -> Vec<QrsShape> {
+        let k = q / 150.0;
+        let s = |w: &[(f64, f64, f64)]| -> Vec<(f64, f64, f64)> {
+            w.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect()
+        };
+        let broad = s(&[(45.0, 14.0, 0.8), (95.0, 16.0, 0.9)]);
+        let v1 = s(&[(12.0, 4.0, 0.1), (70.0, 20.0, -1.2)]);
+        vec![
+            lead(L::I, q, &broad),
+            lead(L::II, q, &broad),
+            lead(L::III, q, &s(RS)),
+            lead(L::AVL, q, &broad),
+            lead(L::AVF, q, &broad),
+            lead(L::V1, q, &v1),
+            lead(L::V2, q, &v1),
+            lead(L::V4, q, &broad),
+            lead(L::V5, q, &broad),
+            lead(L::V6, q, &broad),
+        ]
+    }
+
+    #[test]
+    fn complete_lbbb() {
+        let out = run(150.0, -10.0, Some(170.0), &lbbb(150.0));
+        assert_eq!(texts(&out), ["Complete left bundle branch block"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(
+            c.contains("no q in I, V5, V6") && c.contains("(> 60"),
+            "{c}"
+        );
+        assert_eq!(out[0].evidence.leads, [L::V1, L::I, L::AVL, L::V5, L::V6]);
+    }
+
+    #[test]
+    fn a_q_in_v6_or_an_early_lateral_r_is_not_lbbb() {
+        let mut leads = lbbb(150.0);
+        leads[9] = lead(
+            L::V6,
+            150.0,
+            &[(12.0, 4.0, -0.2), (45.0, 14.0, 0.8), (95.0, 16.0, 0.9)],
+        );
+        let out = run(150.0, -10.0, Some(170.0), &leads);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
+        // RS peaking at 45 ms in I, aVL, V5 and V6: no late lateral R.
+        let mut leads = lbbb(150.0);
+        for k in [0, 3, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead(l, 150.0, &[(45.0, 14.0, 1.0), (110.0, 12.0, -0.3)]);
+        }
+        let out = run(150.0, -10.0, Some(170.0), &leads);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
+    }
+
+    #[test]
+    fn incomplete_lbbb_needs_late_r_in_v4_to_v6() {
+        let mut leads = lbbb(150.0);
+        for k in [0, 7, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead(l, 114.0, &[(70.0, 15.0, 1.0)]);
+        }
+        leads[5] = lead(L::V1, 114.0, &[(10.0, 3.0, 0.1), (55.0, 15.0, -1.0)]);
+        let out = run(114.0, 0.0, Some(170.0), &leads);
+        assert_eq!(texts(&out), ["Incomplete left bundle branch block"]);
+        // R peaking at 45 ms in V4-V6: a non-specific delay.
+        for k in [7, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead(l, 114.0, R_LATE);
+        }
+        let out = run(114.0, 0.0, Some(170.0), &leads);
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
+    }
+
+    /// Leads of left anterior fascicular block (QRS 100 ms): qR in I and aVL, rS inferiorly.
+    fn lafb() -> Vec<QrsShape> {
+        let mut l = narrow(RS, QR, 100.0);
+        l[1] = lead(L::II, 100.0, RS);
+        l[2] = lead(L::III, 100.0, RS);
+        l[3] = lead(L::AVL, 100.0, QR);
+        l[4] = lead(L::AVF, 100.0, RS);
+        l
+    }
+
+    #[test]
+    fn lafb_needs_the_axis_and_qr_in_avl() {
+        let out = run(100.0, -60.0, Some(160.0), &lafb());
+        assert_eq!(texts(&out), ["Left anterior fascicular block"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(
+            c.contains("QRS axis -60°") && c.contains("qR in aVL"),
+            "{c}"
+        );
+        assert_eq!(out[0].evidence.leads, [L::AVL, L::II, L::III, L::AVF]);
+        // Left axis deviation of -35°: not LAFB.
+        assert!(run(100.0, -35.0, Some(160.0), &lafb()).is_empty());
+        // LAD without qR in aVL (plain R): not LAFB.
+        let mut leads = lafb();
+        leads[3] = lead(L::AVL, 100.0, R_LATE);
+        assert!(run(100.0, -60.0, Some(160.0), &leads).is_empty());
+        // qR in aVL with an early R (R-peak time 30 ms < 45).
+        leads[3] = lead(L::AVL, 100.0, &[(8.0, 3.0, -0.15), (30.0, 7.0, 0.9)]);
+        assert!(run(100.0, -60.0, Some(160.0), &leads).is_empty());
+        // With complete LBBB no fascicular block is stated.
+        let out = run(150.0, -60.0, Some(160.0), &lbbb(150.0));
+        assert_eq!(texts(&out), ["Complete left bundle branch block"]);
+    }
+
+    #[test]
+    fn rbbb_with_lafb_is_bifascicular() {
+        let mut leads = rbbb(140.0);
+        leads[1] = lead(L::II, 140.0, RS);
+        leads[2] = lead(L::III, 140.0, RS);
+        leads[3] = lead(L::AVL, 140.0, QR);
+        leads[4] = lead(L::AVF, 140.0, RS);
+        let out = run(140.0, -60.0, Some(160.0), &leads);
+        assert_eq!(
+            texts(&out),
+            [
+                "Complete right bundle branch block",
+                "Left anterior fascicular block"
+            ]
+        );
+        assert!(
+            out[1]
+                .criterion
+                .as_deref()
+                .unwrap()
+                .contains("bifascicular")
+        );
+    }
+
+    #[test]
+    fn lpfb_is_a_consider_statement() {
+        let mut leads = narrow(RS, RS, 100.0);
+        leads[2] = lead(L::III, 100.0, QR);
+        leads[3] = lead(L::AVL, 100.0, RS);
+        leads[4] = lead(L::AVF, 100.0, QR);
+        let out = run(100.0, 120.0, Some(160.0), &leads);
+        assert_eq!(texts(&out), ["Left posterior fascicular block"]);
+        assert!(
+            out[0]
+                .criterion
+                .as_deref()
+                .unwrap()
+                .starts_with("consider:")
+        );
+        assert_eq!(out[0].evidence.leads, [L::I, L::AVL, L::III, L::AVF]);
+        // Right axis deviation with a qR in I: not LPFB.
+        leads[0] = lead(L::I, 100.0, QR);
+        assert!(run(100.0, 120.0, Some(160.0), &leads).is_empty());
+    }
+
+    #[test]
+    fn non_specific_delay_above_110_ms_only() {
+        let wide = |q: f64| {
+            let k = q / 90.0;
+            let w: Vec<(f64, f64, f64)> = QRS_NORMAL
+                .iter()
+                .map(|&(c, sd, a)| (c * k, sd * k, a))
+                .collect();
+            let v1: Vec<(f64, f64, f64)> =
+                RS.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect();
+            narrow(&v1, &w, q)
+        };
+        let out = run(124.0, 40.0, Some(160.0), &wide(124.0));
+        assert_eq!(
+            texts(&out),
+            ["Non-specific intraventricular conduction delay"]
+        );
+        assert!(out[0].evidence.leads.is_empty());
+        assert!(run(110.0, 40.0, Some(160.0), &wide(110.0)).is_empty());
+        assert!(run(90.0, 40.0, Some(160.0), &wide(90.0)).is_empty());
+    }
+
+    /// An R with a delta wave: a 40 ms ramp to 0.2 mV, then a steep R.
+    fn delta_r(t: f64) -> f64 {
+        let ramp = if t <= 0.0 {
+            0.0
+        } else if t < 40.0 {
+            0.2 * t / 40.0
+        } else {
+            0.2 * (-(t - 40.0).powi(2) / (2.0 * 40.0f64.powi(2))).exp()
+        };
+        ramp + 1.0 * (-(t - 65.0).powi(2) / (2.0 * 12.0f64.powi(2))).exp()
+    }
+
+    #[test]
+    fn pre_excitation_needs_short_pr_delta_and_wide_qrs() {
+        let mut leads = narrow(RS, QRS_NORMAL, 130.0);
+        for k in [0, 1, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead_fn(l, 130.0, &delta_r);
+        }
+        assert!(leads[0].delta && !leads[5].delta);
+        let out = run(130.0, 40.0, Some(100.0), &leads);
+        assert_eq!(texts(&out), ["Ventricular pre-excitation (WPW pattern)"]);
+        assert_eq!(out[0].evidence.leads, [L::I, L::II, L::V5, L::V6]);
+        // Normal PR or no P waves: not pre-excitation (the broad lateral R reads as LBBB).
+        for pr in [Some(160.0), None] {
+            let out = run(130.0, 40.0, pr, &leads);
+            assert_eq!(texts(&out), ["Complete left bundle branch block"]);
+        }
+        // A normal R has no delta wave.
+        assert!(!lead(L::V6, 90.0, QRS_NORMAL).delta);
+    }
+
+    #[test]
+    fn no_conduction_statement_in_a_paced_rhythm() {
+        let shapes = rbbb(140.0);
+        let m = ecg::Measurements {
+            qrs: Some(ecg::Millis(140.0)),
+            ..Default::default()
+        };
+        let f = |classes: &[crate::classify::BeatClass]| {
+            crate::statements::derive(&crate::statements::Findings {
+                m: &m,
+                classes,
+                p_fraction: 0.0,
+                rr_irregularity: None,
+                atrial_fibrillation: false,
+                amplitudes: &[],
+                sex: ecg::Sex::Unknown,
+                limb_residual: None,
+                flutter: None,
+                blocked_p: &[],
+                av_block: None,
+                fs_hz: FS,
+                qrs_shapes: &shapes,
+                fids: &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
+                leads: &[],
+                different_leads: &[],
+                paced_dissociation: None,
+            })
+            .into_iter()
+            .map(|s| s.text)
+            .collect::<Vec<_>>()
+        };
+        use crate::classify::BeatClass::{Normal, Paced};
+        assert!(
+            f(&[Normal; 8])
+                .iter()
+                .any(|t| t == "Complete right bundle branch block")
+        );
+        let paced = f(&[Paced; 8]);
+        assert!(paced.iter().any(|t| t == "Paced rhythm"));
+        assert!(
+            !paced.iter().any(|t| t.contains("bundle branch")),
+            "{paced:?}"
+        );
+    }
+}
