@@ -22,7 +22,8 @@
 //!   QRS < 120 ms; stated as "consider" since right ventricular hypertrophy, a vertical heart
 //!   and lateral infarction give the same pattern.
 //! - Non-specific intraventricular conduction delay: QRS > 110 ms without the criteria of a
-//!   bundle-branch or fascicular block or pre-excitation.
+//!   bundle-branch or fascicular block or pre-excitation; stated from 120 ms
+//!   ([`IVCD_STATED_MS`]) to allow for the measurement's error.
 //! - Ventricular pre-excitation (WPW pattern): PR < 120 ms, a delta wave (slowly rising first
 //!   30 ms of the QRS) in at least two leads and QRS >= 120 ms.
 //!
@@ -43,6 +44,10 @@ use crate::measure::baseline;
 pub(crate) const QRS_COMPLETE_MS: f64 = 120.0;
 /// QRS duration of an incomplete bundle-branch block / conduction delay (ms).
 pub(crate) const QRS_INCOMPLETE_MS: f64 = 110.0;
+/// A non-specific delay is stated from this QRS duration: the AHA threshold (> 110 ms) plus
+/// the spread of the global QRS duration against cardiologists' marks (LUDB dev: the onset
+/// scatters by about 15 ms), so a normal QRS measured long is not called a conduction delay.
+pub(crate) const IVCD_STATED_MS: f64 = 120.0;
 /// R-peak time in V1 above which a dominant R in V1 is right bundle-branch block (ms).
 const RBBB_V1_RPT_MS: f64 = 50.0;
 /// Width of the S wave in I and V6 above which it is the wide S of RBBB (ms).
@@ -651,11 +656,11 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
         }
     }
 
-    if q > QRS_INCOMPLETE_MS && !bbb && !fascicular {
+    if q >= IVCD_STATED_MS && !bbb && !fascicular {
         out.push(st(
             "Non-specific intraventricular conduction delay",
             format!(
-                "QRS {q:.0} ms > {QRS_INCOMPLETE_MS:.0} without the criteria of a bundle-branch or fascicular block or pre-excitation"
+                "QRS {q:.0} ms >= {IVCD_STATED_MS:.0} (AHA: > {QRS_INCOMPLETE_MS:.0}; stated from {IVCD_STATED_MS:.0} ms, beyond the global QRS measurement's error) without the criteria of a bundle-branch or fascicular block or pre-excitation"
             ),
             &[],
         ));
@@ -900,16 +905,14 @@ mod tests {
         leads[5] = lead(L::V1, 114.0, &[(10.0, 3.0, 0.1), (55.0, 15.0, -1.0)]);
         let out = run(114.0, 0.0, Some(170.0), &leads);
         assert_eq!(texts(&out), ["Incomplete left bundle branch block"]);
-        // R peaking at 45 ms in V4-V6: a non-specific delay.
+        // R peaking at 45 ms in V4-V6: no bundle-branch pattern, and at 114 ms below the
+        // 120 ms from which a non-specific delay is stated.
         for k in [7, 8, 9] {
             let l = leads[k].lead.clone();
             leads[k] = lead(l, 114.0, R_LATE);
         }
         let out = run(114.0, 0.0, Some(170.0), &leads);
-        assert_eq!(
-            texts(&out),
-            ["Non-specific intraventricular conduction delay"]
-        );
+        assert!(out.is_empty(), "{:?}", texts(&out));
     }
 
     /// Leads of left anterior fascicular block (QRS 100 ms): qR in I and aVL, rS inferiorly.
