@@ -111,6 +111,7 @@ pub const CLASSES: &[&str] = &[
     "atrial fibrillation",
     "atrial flutter",
     "paced rhythm",
+    "sinus arrhythmia",
     "first-degree AV block",
     "third-degree AV block",
     "complete RBBB",
@@ -142,6 +143,7 @@ pub fn labelled(l: &Labels, class: &str) -> bool {
         }
         "atrial fibrillation" => l.dx("rhythm: atrial fibrillation") || l.code(&["164889003"]),
         "atrial flutter" => l.dx("rhythm: atrial flutter") || l.code(&["164890007"]),
+        "sinus arrhythmia" => l.dx("rhythm: sinus arrhythmia") || l.code(&[SN_SINUS_ARRHYTHMIA]),
         "paced rhythm" => l.dx("pacing") || l.code(&["10370003", "251266004"]),
         "first-degree AV block" => l.dx("i degree av block") || l.code(&["270492004"]),
         "third-degree AV block" => l.dx("iii degree av-block") || l.code(&["27885002"]),
@@ -201,6 +203,7 @@ pub fn stated(texts: &[&str], class: &str) -> bool {
         "sinus tachycardia (> 100)" => any(&|t| t.starts_with("Sinus tachycardia")),
         "atrial fibrillation" => any(&|t| t.starts_with("Atrial fibrillation")),
         "atrial flutter" => any(&|t| t.starts_with("Atrial flutter")),
+        "sinus arrhythmia" => any(&|t| t.starts_with("Sinus arrhythmia")),
         "paced rhythm" => any(&|t| t.contains("aced rhythm")),
         "first-degree AV block" => any(&|t| t.starts_with("First-degree AV block")),
         "third-degree AV block" => any(&|t| t.starts_with("Third-degree")),

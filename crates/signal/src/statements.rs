@@ -147,6 +147,31 @@ fn st(text: impl Into<String>, criterion: impl Into<String>) -> Statement {
     }
 }
 
+/// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
+const LAA_P_DURATION_MS: f64 = 120.0;
+
+/// Sinus arrhythmia: the sinus cycle varies by more than this (AHA/ACCF/HRS 2009: > 0.16 s).
+const SINUS_ARRHYTHMIA_MS: f64 = 160.0;
+
+/// Range (ms) of the RR intervals between two consecutive normal beats (at least four of
+/// them), so premature beats and their pauses do not count.
+fn sinus_rr_range_ms(f: &Findings<'_>) -> Option<f64> {
+    let rr: Vec<f64> = (1..f.fids.len().min(f.classes.len()))
+        .filter(|&i| f.classes[i] == BeatClass::Normal && f.classes[i - 1] == BeatClass::Normal)
+        .filter(|&i| {
+            // The beat before a premature one is normal, but the RR after an ectopic is not.
+            i < 2 || f.classes[i - 2] == BeatClass::Normal || i == 1
+        })
+        .map(|i| (f.fids[i] - f.fids[i - 1]) as f64 * 1000.0 / f.fs_hz)
+        .collect();
+    if rr.len() < 4 {
+        return None;
+    }
+    let lo = rr.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = rr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some(hi - lo)
+}
+
 /// The leads of `want` that the recording has.
 fn present(f: &Findings<'_>, want: &[LeadLabel]) -> Vec<LeadLabel> {
     want.iter()
@@ -256,6 +281,17 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                     format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm (60-100)"),
                 )),
                 None => {}
+            }
+            if f.av_block.is_none()
+                && let Some(range) = sinus_rr_range_ms(f)
+                && range > SINUS_ARRHYTHMIA_MS
+            {
+                out.push(st(
+                    "Sinus arrhythmia",
+                    format!(
+                        "sinus P waves; RR between consecutive conducted beats varies by {range:.0} ms (> {SINUS_ARRHYTHMIA_MS:.0} ms), premature beats and the pauses after them left out"
+                    ),
+                ));
             }
         } else if let Some(a) = f.m.axis.p {
             out.push(st(
@@ -441,6 +477,22 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 format!("QTc Bazett {:.0} ms < 340 ms", qtc.0),
             ));
         }
+    }
+
+    // Atrial abnormality from the P-wave duration (time criteria hold whatever the gains).
+    if !f.atrial_fibrillation
+        && f.flutter.is_none()
+        && f.p_fraction >= 0.8
+        && let Some(pd) = f.m.p_duration
+        && pd.0 >= LAA_P_DURATION_MS
+    {
+        out.push(st(
+            "Left atrial abnormality",
+            format!(
+                "P wave duration {:.0} ms >= {LAA_P_DURATION_MS:.0} (all-lead P onset to offset on the median beat)",
+                pd.0
+            ),
+        ));
     }
 
     // Calibration: voltage criteria need leads on one calibration.
