@@ -1,8 +1,20 @@
 //! Prints each beat's class and RR for a file: `cargo run -p heartlens-signal --example beat_classes -- FILE`.
 fn main() {
     for p in std::env::args().skip(1) {
-        let rec = formats::open(std::path::Path::new(&p)).unwrap_or_else(|e| panic!("{p}: {e}"));
-        let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis");
+        let rec = match formats::open(std::path::Path::new(&p)) {
+            Ok(r) => r,
+            Err(e) => {
+                println!("{p}: {e}");
+                continue;
+            }
+        };
+        let a = match signal::analyze(&rec, &signal::AnalysisOptions::default()) {
+            Ok(a) => a,
+            Err(e) => {
+                println!("{p}: analysis: {e}");
+                continue;
+            }
+        };
         let line: Vec<String> = a
             .beats
             .iter()

@@ -557,6 +557,14 @@ fn lpfb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
 pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
     let get = |l: LeadLabel| x.shapes.iter().find(|s| s.lead == l);
     let mut out = Vec::new();
+    // The criteria are 12-lead criteria: without I, V1 and V6 a bundle-branch pattern can be
+    // neither seen nor excluded, so nothing is said (Holter and monitoring leads).
+    if [LeadLabel::I, LeadLabel::V1, LeadLabel::V6]
+        .into_iter()
+        .any(|l| get(l).is_none())
+    {
+        return out;
+    }
     let q = x.qrs_ms;
     let complete = q >= QRS_COMPLETE_MS;
     let incomplete = (QRS_INCOMPLETE_MS..QRS_COMPLETE_MS).contains(&q);
@@ -660,9 +668,10 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
         out.push(st(
             "Non-specific intraventricular conduction delay",
             format!(
-                "QRS {q:.0} ms >= {IVCD_STATED_MS:.0} (AHA: > {QRS_INCOMPLETE_MS:.0}; stated from {IVCD_STATED_MS:.0} ms, beyond the global QRS measurement's error) without the criteria of a bundle-branch or fascicular block or pre-excitation"
+                "QRS {q:.0} ms >= {IVCD_STATED_MS:.0} (AHA: > {QRS_INCOMPLETE_MS:.0}; stated from {IVCD_STATED_MS:.0} ms, beyond the global QRS measurement's error) without the criteria of a bundle-branch or fascicular block or pre-excitation; the duration spans all leads"
             ),
-            &[],
+            // The global duration rests on every lead: a poor lead withholds it.
+            &x.shapes.iter().map(|s| s.lead.clone()).collect::<Vec<_>>(),
         ));
     }
     out
@@ -995,6 +1004,13 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_said_without_i_v1_and_v6() {
+        let mut leads = narrow(RS, QRS_NORMAL, 150.0);
+        leads.retain(|s| s.lead != L::V6);
+        assert!(run(150.0, 40.0, Some(160.0), &leads).is_empty());
+    }
+
+    #[test]
     fn non_specific_delay_above_110_ms_only() {
         let wide = |q: f64| {
             let k = q / 90.0;
@@ -1011,7 +1027,7 @@ mod tests {
             texts(&out),
             ["Non-specific intraventricular conduction delay"]
         );
-        assert!(out[0].evidence.leads.is_empty());
+        assert_eq!(out[0].evidence.leads.len(), 10);
         assert!(run(110.0, 40.0, Some(160.0), &wide(110.0)).is_empty());
         assert!(run(90.0, 40.0, Some(160.0), &wide(90.0)).is_empty());
     }
