@@ -6,6 +6,9 @@
 //! `--csv FILE`, one row per record and wave for the benchmark tables. `--repeat N` analyses
 //! each record N times and reports the median time (the VM this is benchmarked on is shared).
 
+#[path = "common/records.rs"]
+mod records;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -27,26 +30,7 @@ fn records(args: &[String]) -> Vec<PathBuf> {
     } else {
         args.iter().map(PathBuf::from).collect()
     };
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(&p)
-                .expect("readable directory")
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "hea"))
-                .collect();
-            v.sort_by_key(|p| {
-                p.file_stem()
-                    .and_then(|s| s.to_str())
-                    .and_then(|s| s.parse::<u32>().ok())
-                    .unwrap_or(u32::MAX)
-            });
-            out.extend(v);
-        } else {
-            out.push(p);
-        }
-    }
-    out
+    records::wfdb_headers(&inputs)
 }
 
 fn main() {

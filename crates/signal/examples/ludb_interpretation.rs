@@ -11,29 +11,16 @@
 //! sensitivity and PPV, then every miss and false statement with the record's statements;
 //! `--json FILE` writes the same per record and class for comparing two rule sets.
 
+#[path = "common/records.rs"]
+mod records;
+
 use std::path::{Path, PathBuf};
 
 use signal::interpretation_eval::{ClassScore, Labels, score_record};
 
 fn records(args: &[String]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in args.iter().map(PathBuf::from) {
-        if p.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(&p)
-                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "hea"))
-                .collect();
-            v.sort_by_key(|p| {
-                let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-                (stem.parse::<u32>().unwrap_or(u32::MAX), stem.to_string())
-            });
-            out.extend(v);
-        } else {
-            out.push(p);
-        }
-    }
-    out
+    let inputs: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
+    records::wfdb_headers(&inputs)
 }
 
 fn main() {

@@ -572,6 +572,19 @@ fn regular_chain(p: &[usize], fs: f64) -> Option<(Vec<usize>, f64)> {
     (chain.len() >= 8 && (chain.len() as f64 - 1.0) >= 0.6 * spanned).then_some((chain, cycle))
 }
 
+/// For each QRS, the interval (ms) from the last P wave before it, within 1.2 atrial
+/// cycles, to the QRS.
+fn last_p_to_qrs_ms(p: &[usize], fids: &[usize], cycle: f64, fs: f64) -> Vec<Option<f64>> {
+    fids.iter()
+        .map(|&f| {
+            p.iter()
+                .rev()
+                .find(|&&q| q < f && (f - q) as f64 <= 1.2 * cycle)
+                .map(|&q| (f - q) as f64 * 1000.0 / fs)
+        })
+        .collect()
+}
+
 /// P waves that march through a paced (or otherwise wide, regular) ventricular rhythm with no
 /// fixed relation to it: a regular atrial train ([`atrial_cycle`], at least 8 P waves) whose
 /// interval from the last P wave to each QRS varies by SD >= 60 ms and range >= 150 ms (an
@@ -589,14 +602,9 @@ pub(crate) fn dissociated_atria(
     let p = p.as_slice();
     let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let rr_med = median(&rr);
-    let pr: Vec<f64> = fids
-        .iter()
-        .filter_map(|&f| {
-            p.iter()
-                .rev()
-                .find(|&&q| q < f && (f - q) as f64 <= 1.2 * cycle)
-                .map(|&q| (f - q) as f64 * 1000.0 / fs)
-        })
+    let pr: Vec<f64> = last_p_to_qrs_ms(p, fids, cycle, fs)
+        .into_iter()
+        .flatten()
         .collect();
     if pr.len() < 5 {
         return None;
@@ -636,16 +644,7 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
     let cycle = atrial_cycle(p)?;
     let to_bpm = |samples: f64| 60.0 * fs / samples;
     let (atrial_bpm, ventricular_bpm) = (to_bpm(cycle), to_bpm(rr_med));
-    // The interval from the last P before each QRS (within one atrial cycle) to the QRS.
-    let last_p: Vec<Option<f64>> = fids
-        .iter()
-        .map(|&f| {
-            p.iter()
-                .rev()
-                .find(|&&q| q < f && (f - q) as f64 <= 1.2 * cycle)
-                .map(|&q| (f - q) as f64 * 1000.0 / fs)
-        })
-        .collect();
+    let last_p = last_p_to_qrs_ms(p, fids, cycle, fs);
     let ratio = rr_med / cycle;
     let k = ratio.round();
     if (2.0..=4.0).contains(&k) && (ratio - k).abs() <= k * REGULAR_TOLERANCE {
