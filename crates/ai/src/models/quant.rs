@@ -138,9 +138,9 @@ fn decode_block(t: GgmlDType, b: &[u8], out: &mut Decoded) {
             } else {
                 (-8.0 * d, &b[2..18])
             };
-            for j in 0..16 {
-                out.q[j] = qs[j] & 0xF;
-                out.q[j + 16] = qs[j] >> 4;
+            for (j, &v) in qs.iter().enumerate() {
+                out.q[j] = v & 0xF;
+                out.q[j + 16] = v >> 4;
             }
             out.scale[0] = d;
             out.min[0] = m;
@@ -154,11 +154,11 @@ fn decode_block(t: GgmlDType, b: &[u8], out: &mut Decoded) {
             };
             let qh = u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
             let qs = &b[o + 4..o + 20];
-            for j in 0..16 {
+            for (j, &v) in qs.iter().enumerate() {
                 let h0 = ((qh >> j) & 1) as u8;
                 let h1 = ((qh >> (j + 16)) & 1) as u8;
-                out.q[j] = (qs[j] & 0xF) | (h0 << 4);
-                out.q[j + 16] = (qs[j] >> 4) | (h1 << 4);
+                out.q[j] = (v & 0xF) | (h0 << 4);
+                out.q[j + 16] = (v >> 4) | (h1 << 4);
             }
             out.scale[0] = d;
             out.min[0] = m;
@@ -461,7 +461,7 @@ impl QWeight {
         if rayon::current_num_threads() <= 1 || n <= chunk {
             out_t.chunks_mut(chunk * m).enumerate().for_each(&work);
         } else {
-            out_t.par_chunks_mut(chunk * m).enumerate().for_each(&work);
+            out_t.par_chunks_mut(chunk * m).enumerate().for_each(work);
         }
         if m == 1 {
             out[..n].copy_from_slice(&out_t);
