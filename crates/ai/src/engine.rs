@@ -15,7 +15,13 @@
 //! 3. sampling: greedy by default; repetition penalty over the **generated** ids only (the prompt
 //!    is embeddings, upstream never penalises it): logit < 0 → ×p, else ÷p.
 //! 4. tokens/s: decode steps (tokens after the first) per second of decode time; prefill is
-//!    reported apart.
+//!    reported apart (seconds, tokens/s of the tokens computed, time to the first token).
+//! 5. prefix cache: the model remembers which ids its KV cache holds; a prompt that starts with
+//!    them (a follow-up question on the same tracing, a regenerated answer) keeps that prefix and
+//!    computes only the rest. Prompts of soft tokens, and back ends that cannot cut their cache,
+//!    start from an empty cache.
+//! 6. prefill in chunks of [`PREFILL_CHUNK`] ids where the back end allows it, with an
+//!    [`Event::Prefill`] after each and the cancel flag checked between them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +35,10 @@ use candle_transformers::generation::{LogitsProcessor, Sampling};
 use crate::error::{LlmError, Result};
 use crate::model::{ChatModel, Mode};
 use crate::prompt::{Grounding, Message, Role, SIGNAL_END, SIGNAL_START, heartcaregpt_text};
+
+/// Prompt ids fed per prefill call (6): large enough for the blocked kernels to reuse each
+/// weight block across many tokens, small enough for a progress event every second or so.
+pub const PREFILL_CHUNK: usize = 128;
 
 /// Sampling settings. The default is HeartcareGPT's: greedy, repetition penalty 1.1.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -127,8 +137,14 @@ pub struct Answer {
     pub dropped_turns: usize,
     /// Decode speed.
     pub tokens_per_s: f64,
-    /// Prefill speed.
+    /// Prefill speed: prompt tokens computed (not reused from the cache) per second.
     pub prefill_tokens_per_s: f64,
+    /// Prefill time in seconds.
+    pub prefill_s: f64,
+    /// Seconds from the request to the first answer token (prompt building and prefill).
+    pub time_to_first_token_s: f64,
+    /// Prompt tokens whose keys and values were reused from the previous request.
+    pub reused_prompt_tokens: usize,
     /// Why it ended.
     pub stop: StopReason,
 }
@@ -142,6 +158,13 @@ pub enum Event {
         mode: Mode,
         /// Prompt length in tokens.
         prompt_tokens: usize,
+    },
+    /// Prefill progress: `done` of `total` prompt tokens are in the KV cache.
+    Prefill {
+        /// Prompt tokens done (reused ones included).
+        done: usize,
+        /// Prompt tokens in all.
+        total: usize,
     },
     /// One token and the new text it completes (may be empty mid-UTF-8).
     Token {
@@ -301,6 +324,7 @@ pub fn generate(
     cancel: &AtomicBool,
     mut on_event: impl FnMut(Event),
 ) -> Result<Answer> {
+    let t_request = Instant::now();
     let (prompt, prompt_tokens, dropped_turns) = build_prompt(model, req)?;
     on_event(Event::Started {
         mode: model.mode,
@@ -309,16 +333,39 @@ pub fn generate(
     let max_tokens = req.max_tokens.min(model.context_tokens - prompt_tokens);
     let mut processor = req.sampling.processor();
     let t0 = Instant::now();
-    model.backend.clear_cache();
-    let mut logits = match &prompt {
-        Prompt::Ids(ids) => model.backend.forward_ids(ids, 0)?,
-        Prompt::Embeds(e, _) => model.backend.forward_embeds(e, 0)?,
+    let (mut logits, reused) = match prefill(model, &prompt, cancel, &mut on_event) {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            let answer = Answer {
+                mode: model.mode,
+                token_ids: Vec::new(),
+                text: String::new(),
+                prompt_tokens,
+                dropped_turns,
+                tokens_per_s: 0.0,
+                prefill_tokens_per_s: 0.0,
+                prefill_s: t0.elapsed().as_secs_f64(),
+                time_to_first_token_s: 0.0,
+                reused_prompt_tokens: 0,
+                stop: StopReason::Cancelled,
+            };
+            on_event(Event::Done(answer.clone()));
+            return Ok(answer);
+        }
+        Err(e) => {
+            model.backend.clear_cache();
+            model.cached_ids.clear();
+            return Err(e);
+        }
     };
     let prefill_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let mut generated: Vec<u32> = Vec::new();
     let mut text = String::new();
     let mut stop = StopReason::MaxTokens;
+    let mut time_to_first_token_s = 0.0;
+    // Soft-token prompts are not ids: nothing after them can be matched as a prefix.
+    let track_ids = matches!(prompt, Prompt::Ids(_));
     for (step, pos) in (0..max_tokens).zip(prompt_tokens..) {
         if cancel.load(Ordering::Relaxed) {
             stop = StopReason::Cancelled;
@@ -328,6 +375,9 @@ pub fn generate(
         apply_penalty(&mut v, &generated, req.sampling.repeat_penalty);
         let n = v.len();
         let next = processor.sample(&Tensor::from_vec(v, n, &candle::Device::Cpu)?)?;
+        if step == 0 {
+            time_to_first_token_s = t_request.elapsed().as_secs_f64();
+        }
         if model.stop_ids.contains(&next) {
             stop = StopReason::Eos;
             break;
@@ -354,7 +404,17 @@ pub fn generate(
             }
             break;
         }
-        logits = model.backend.forward_ids(&[next], pos)?;
+        logits = match model.backend.forward_ids(&[next], pos) {
+            Ok(l) => l,
+            Err(e) => {
+                model.backend.clear_cache();
+                model.cached_ids.clear();
+                return Err(e);
+            }
+        };
+        if track_ids {
+            model.cached_ids.push(next);
+        }
     }
     let decode_s = t1.elapsed().as_secs_f64();
     let text = model.tokenizer.decode(&generated)?;
@@ -373,11 +433,75 @@ pub fn generate(
         prompt_tokens,
         dropped_turns,
         tokens_per_s,
-        prefill_tokens_per_s: prompt_tokens as f64 / prefill_s.max(1e-9),
+        prefill_tokens_per_s: (prompt_tokens - reused) as f64 / prefill_s.max(1e-9),
+        prefill_s,
+        time_to_first_token_s,
+        reused_prompt_tokens: reused,
         stop,
     };
     on_event(Event::Done(answer.clone()));
     Ok(answer)
+}
+
+/// (5) + (6): puts the prompt in the KV cache, reusing the longest cached prefix, and returns
+/// the logits of its last position and the number of reused tokens; `None` when cancelled.
+/// `model.cached_ids` follows what the cache holds.
+fn prefill(
+    model: &mut ChatModel,
+    prompt: &Prompt,
+    cancel: &AtomicBool,
+    on_event: &mut impl FnMut(Event),
+) -> Result<Option<(Tensor, usize)>> {
+    let ids = match prompt {
+        Prompt::Embeds(e, n) => {
+            model.cached_ids.clear();
+            model.backend.clear_cache();
+            let logits = model.backend.forward_embeds(e, 0)?;
+            on_event(Event::Prefill {
+                done: *n,
+                total: *n,
+            });
+            return Ok(Some((logits, 0)));
+        }
+        Prompt::Ids(ids) => ids,
+    };
+    // At least the last prompt id is fed again: its logits start the answer.
+    let common = model
+        .cached_ids
+        .iter()
+        .zip(ids)
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(ids.len().saturating_sub(1));
+    let reused = if common > 0 && model.backend.truncate_cache(common)? {
+        common
+    } else {
+        model.backend.clear_cache();
+        0
+    };
+    model.cached_ids.truncate(reused);
+    let chunk = if model.backend.chunked_prefill() {
+        PREFILL_CHUNK
+    } else {
+        ids.len()
+    };
+    let mut pos = reused;
+    let mut logits = None;
+    while pos < ids.len() {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let end = (pos + chunk).min(ids.len());
+        logits = Some(model.backend.forward_ids(&ids[pos..end], pos)?);
+        model.cached_ids.extend_from_slice(&ids[pos..end]);
+        pos = end;
+        on_event(Event::Prefill {
+            done: pos,
+            total: ids.len(),
+        });
+    }
+    let logits = logits.ok_or_else(|| LlmError::Invalid("empty prompt".into()))?;
+    Ok(Some((logits, reused)))
 }
 
 enum Command {

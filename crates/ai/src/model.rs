@@ -5,9 +5,11 @@
 //!   `signal_proj` projector, hashes checked first.
 //! - A folder with `config.json` + safetensors: Phi-3 in f32 (HeartcareGPT when the vocabulary has
 //!   `<signal_start>`), optional `lora/` adapter merged.
-//! - A `.gguf` file: `phi3` (ours, accepts embeddings), `llama`, `qwen2`, `qwen3`
-//!   (candle-transformers' quantized models, ids only): grounded mode, unless it is a HeartcareGPT
-//!   GGUF with `projectors.safetensors` beside it.
+//! - A `.gguf` file: `phi3` and `llama` (ours, on our quantised kernels, accept embeddings),
+//!   `qwen2`, `qwen3` and mixture-of-experts llama (candle-transformers' quantized models, ids
+//!   only): grounded mode, unless it is a HeartcareGPT GGUF with `projectors.safetensors` beside
+//!   it. [`OpenOptions::reference_kernels`] opens `llama` with candle-transformers instead (the
+//!   path before issue 17, kept as the reference our back end is tested against).
 //!
 //! The tokenizer comes from a `tokenizer.json` beside the weights when there is one, else from
 //! the GGUF vocabulary.
@@ -19,6 +21,7 @@ use candle_transformers::models::{quantized_llama, quantized_qwen2, quantized_qw
 
 use crate::error::{LlmError, Result};
 use crate::models::phi3::Phi3;
+use crate::models::quantized_llama::QuantizedLlama;
 use crate::models::quantized_phi3::{QuantizedOptions, QuantizedPhi3, read_gguf};
 use crate::models::signal_proj::SignalProj;
 use crate::prompt::{ChatTemplate, PHI3_END, PHI3_EOS, SIGNAL_START};
@@ -51,7 +54,9 @@ pub enum Backend {
     Phi3(Phi3),
     /// Phi-3 from GGUF.
     QuantizedPhi3(QuantizedPhi3),
-    /// Llama (1/2/3, Mistral) from GGUF.
+    /// Llama (1/2/3, Mistral, SmolLM) from GGUF, on our kernels.
+    QuantizedLlama(QuantizedLlama),
+    /// Llama from GGUF on candle-transformers (mixture of experts, or the reference kernels).
     Llama(quantized_llama::ModelWeights),
     /// Qwen2/2.5 from GGUF.
     Qwen2(quantized_qwen2::ModelWeights),
@@ -64,6 +69,7 @@ impl std::fmt::Debug for Backend {
         let name = match self {
             Backend::Phi3(_) => "Phi3",
             Backend::QuantizedPhi3(_) => "QuantizedPhi3",
+            Backend::QuantizedLlama(_) => "QuantizedLlama",
             Backend::Llama(_) => "Llama",
             Backend::Qwen2(_) => "Qwen2",
             Backend::Qwen3(_) => "Qwen3",
@@ -75,7 +81,10 @@ impl std::fmt::Debug for Backend {
 impl Backend {
     /// Whether the model accepts input embeddings (needed for ECG soft tokens).
     pub fn accepts_embeddings(&self) -> bool {
-        matches!(self, Backend::Phi3(_) | Backend::QuantizedPhi3(_))
+        matches!(
+            self,
+            Backend::Phi3(_) | Backend::QuantizedPhi3(_) | Backend::QuantizedLlama(_)
+        )
     }
 
     /// Embedding rows of `ids` (only for models that accept embeddings).
@@ -83,6 +92,7 @@ impl Backend {
         match self {
             Backend::Phi3(m) => m.embed(ids),
             Backend::QuantizedPhi3(m) => m.embed(ids),
+            Backend::QuantizedLlama(m) => m.embed(ids),
             _ => Err(LlmError::Invalid(
                 "this model does not accept input embeddings".into(),
             )),
@@ -92,7 +102,7 @@ impl Backend {
     /// Logits `[vocab]` of the last position after feeding `ids` at `offset..`.
     pub fn forward_ids(&mut self, ids: &[u32], offset: usize) -> Result<Tensor> {
         match self {
-            Backend::Phi3(_) | Backend::QuantizedPhi3(_) => {
+            Backend::Phi3(_) | Backend::QuantizedPhi3(_) | Backend::QuantizedLlama(_) => {
                 let e = self.embed(ids)?;
                 self.forward_embeds(&e, offset)
             }
@@ -116,10 +126,31 @@ impl Backend {
         match self {
             Backend::Phi3(m) => m.forward_embeds(embeds, offset),
             Backend::QuantizedPhi3(m) => m.forward_embeds(embeds, offset),
+            Backend::QuantizedLlama(m) => m.forward_embeds(embeds, offset),
             _ => Err(LlmError::Invalid(
                 "this model does not accept input embeddings".into(),
             )),
         }
+    }
+
+    /// Keeps the first `len` positions of the KV cache; `false` when this back end cannot
+    /// (candle-transformers' models), and the caller must start again from an empty cache.
+    pub fn truncate_cache(&mut self, len: usize) -> Result<bool> {
+        match self {
+            Backend::Phi3(m) => m.truncate_cache(len).map(|_| true),
+            Backend::QuantizedPhi3(m) => m.truncate_cache(len).map(|_| true),
+            Backend::QuantizedLlama(m) => m.truncate_cache(len).map(|_| true),
+            Backend::Llama(_) | Backend::Qwen2(_) | Backend::Qwen3(_) => Ok(false),
+        }
+    }
+
+    /// Whether a prompt may be fed in several calls at increasing offsets (our decoder stack
+    /// masks any offset; candle-transformers' models only handle one multi-token call from 0).
+    pub fn chunked_prefill(&self) -> bool {
+        matches!(
+            self,
+            Backend::Phi3(_) | Backend::QuantizedPhi3(_) | Backend::QuantizedLlama(_)
+        )
     }
 
     /// Forgets the KV cache.
@@ -127,6 +158,7 @@ impl Backend {
         match self {
             Backend::Phi3(m) => m.clear_cache(),
             Backend::QuantizedPhi3(m) => m.clear_cache(),
+            Backend::QuantizedLlama(m) => m.clear_cache(),
             Backend::Llama(m) => m.clear_kv_cache(),
             Backend::Qwen2(m) => m.clear_kv_cache(),
             Backend::Qwen3(m) => m.clear_kv_cache(),
@@ -155,6 +187,9 @@ pub struct ChatModel {
     pub signal_proj: Option<SignalProj>,
     /// Where it was loaded from.
     pub path: PathBuf,
+    /// The ids whose keys and values are in the back end's cache, in order: the engine keeps
+    /// their prefix for the next prompt. Start empty; [`ChatModel::forget_cache`] clears both.
+    pub cached_ids: Vec<u32>,
 }
 
 /// How to open a model.
@@ -162,6 +197,9 @@ pub struct ChatModel {
 pub struct OpenOptions {
     /// Dequantize GGUF weights to f32 at load (exact arithmetic, more memory, slower).
     pub dequantize: bool,
+    /// Open `llama` GGUF files with candle-transformers and candle's kernels, the path before
+    /// our quantised kernels (reference runs and comparisons).
+    pub reference_kernels: bool,
 }
 
 impl ChatModel {
@@ -216,6 +254,7 @@ impl ChatModel {
             context_tokens,
             signal_proj,
             path: dir.to_path_buf(),
+            cached_ids: Vec::new(),
         })
     }
 
@@ -262,6 +301,17 @@ impl ChatModel {
                 },
                 dev,
             )?),
+            "llama" if !opts.reference_kernels && crate::models::quantized_llama::supports(&ct) => {
+                Backend::QuantizedLlama(QuantizedLlama::from_gguf(
+                    &ct,
+                    &mut f,
+                    path,
+                    QuantizedOptions {
+                        dequantize: opts.dequantize,
+                    },
+                    dev,
+                )?)
+            }
             "llama" => Backend::Llama(
                 quantized_llama::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?,
             ),
@@ -307,7 +357,14 @@ impl ChatModel {
             context_tokens,
             signal_proj,
             path: path.to_path_buf(),
+            cached_ids: Vec::new(),
         })
+    }
+
+    /// Forgets the KV cache and the ids it held: the next request computes its whole prompt.
+    pub fn forget_cache(&mut self) {
+        self.backend.clear_cache();
+        self.cached_ids.clear();
     }
 
     /// Maps Beat's quantized vectors `[m, 128]` of one window to soft tokens `[m, hidden]`.

@@ -80,6 +80,7 @@ fn tiny_llama_gguf_answers_in_grounded_mode_on_the_engine_thread() {
                 assert_eq!(mode, Mode::Grounded);
                 assert!(prompt_tokens > 50, "the tracing is in the prompt");
             }
+            Event::Prefill { done, total } => assert!(done <= total),
             Event::Token { id, .. } => streamed.push(id),
             Event::Done(a) => answer = Some(a),
             Event::Error(e) => panic!("{e}"),

@@ -133,6 +133,7 @@ fn chat_model(backend: Backend) -> ChatModel {
         context_tokens: 4096,
         signal_proj: None,
         path: data("tiny_phi3"),
+        cached_ids: Vec::new(),
     }
 }
 

@@ -177,6 +177,9 @@ pub async fn chat_ask(
                             prompt_tokens,
                         });
                     }
+                    // Prefill progress is not shown in the app yet (issue 17): the UI has no
+                    // event for it.
+                    ai::Event::Prefill { .. } => {}
                     ai::Event::Token { text: piece, .. } => {
                         text.push_str(&piece);
                         let _ = tauri::async_runtime::block_on(

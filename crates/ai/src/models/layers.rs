@@ -1,6 +1,6 @@
 //! Layers shared by the float ([`super::phi3`]) and quantized ([`super::quantized_phi3`]) Phi-3:
 //! rotary embedding, KV cache, causal attention and the decoder stack, generic over the linear
-//! layer type (`candle_nn::Linear` for safetensors, `QMatMul` for GGUF).
+//! layer type (`candle_nn::Linear` for safetensors, [`super::quant::QLinear`] for GGUF).
 //!
 //! The two model files only load weights (HF names vs llama.cpp names); the arithmetic lives here
 //! once, so both paths compute the same thing. It follows `modeling_phi3.py` (transformers,
@@ -68,11 +68,14 @@ impl Phi3Dims {
     }
 }
 
-/// Rotary position embedding (rotate-half form, as `modeling_phi3.py` without `rope_scaling`).
+/// Rotary position embedding (rotate-half form, as `modeling_phi3.py` without `rope_scaling`;
+/// interleaved pairs for llama GGUF files, whose converter permuted the q/k rows for ggml's
+/// `rope_norm`, as candle-transformers `quantized_llama.rs` applies `rope_i`).
 #[derive(Debug, Clone)]
 pub(crate) struct Rope {
     cos: Tensor,
     sin: Tensor,
+    interleaved: bool,
 }
 
 impl Rope {
@@ -90,6 +93,7 @@ impl Rope {
         Ok(Self {
             cos: freqs.cos()?,
             sin: freqs.sin()?,
+            interleaved: false,
         })
     }
 
@@ -98,7 +102,11 @@ impl Rope {
         let (_, _, t, _) = x.dims4()?;
         let cos = self.cos.narrow(0, offset, t)?;
         let sin = self.sin.narrow(0, offset, t)?;
-        candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
+        if self.interleaved {
+            candle_nn::rotary_emb::rope_i(&x.contiguous()?, &cos, &sin)
+        } else {
+            candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
+        }
     }
 }
 
@@ -263,6 +271,12 @@ impl<L: Module> Phi3Stack<L> {
         })
     }
 
+    /// Rotary embedding on interleaved pairs (llama GGUF layout) instead of rotated halves.
+    pub(crate) fn with_interleaved_rope(mut self) -> Self {
+        self.rope.interleaved = true;
+        self
+    }
+
     /// Embedding rows of `ids`, `[t, hidden]`. Ids outside the vocabulary are an error.
     pub(crate) fn embed_ids(&self, ids: &[u32]) -> candle::Result<Tensor> {
         if let Some(bad) = ids.iter().find(|&&i| i as usize >= self.dims.vocab) {
@@ -367,6 +381,25 @@ impl<L: Module> Phi3Stack<L> {
             b.cache = None;
         }
         self.cached = 0;
+    }
+
+    /// Keeps the first `len` positions of the KV cache (a shared prompt prefix) and forgets
+    /// the rest; the next call continues at offset `len`.
+    pub(crate) fn truncate_cache(&mut self, len: usize) -> candle::Result<()> {
+        if len == 0 {
+            self.clear_cache();
+            return Ok(());
+        }
+        if len > self.cached {
+            candle::bail!("cannot keep {len} positions of a cache of {}", self.cached)
+        }
+        for b in &mut self.blocks {
+            if let Some((k, v)) = b.cache.take() {
+                b.cache = Some((k.narrow(2, 0, len)?, v.narrow(2, 0, len)?));
+            }
+        }
+        self.cached = len;
+        Ok(())
     }
 }
 

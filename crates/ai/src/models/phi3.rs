@@ -195,6 +195,11 @@ impl Phi3 {
     pub fn clear_cache(&mut self) {
         self.stack.clear_cache()
     }
+
+    /// Keeps the first `len` cached positions (a shared prompt prefix).
+    pub fn truncate_cache(&mut self, len: usize) -> Result<()> {
+        Ok(self.stack.truncate_cache(len)?)
+    }
 }
 
 /// All tensors of a safetensors checkpoint folder, in f32.

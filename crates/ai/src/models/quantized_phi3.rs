@@ -6,19 +6,21 @@
 //! (`convert_hf_to_gguf.py`, `Phi3MiniModel`): see [`GGUF_NAMES`]. No q/k permutation is applied
 //! for Phi-3, and `ffn_up` holds the fused gate/up rows (gate first).
 //!
-//! Weights stay quantized and run through `QMatMul` (which re-quantizes activations to Q8 for
-//! the k-quant kernels: logits move by ~0.1, argmax unchanged on our vectors), unless
-//! [`QuantizedOptions::dequantize`] is set: then every weight is dequantized to f32 once at load,
-//! which reproduces an f32 reference run of the dequantized weights to ~1e-6.
+//! Weights stay quantized and run through [`QLinear`] (our kernels, which quantize activations
+//! to 8 bits per 32 values: logits move by ~0.1, argmax unchanged on our vectors; types without a
+//! kernel go through candle's `QMatMul`), unless [`QuantizedOptions::dequantize`] is set: then
+//! every weight is dequantized to f32 once at load, which reproduces an f32 reference run of the
+//! dequantized weights to ~1e-6.
 
 use std::io::{Read, Seek};
 use std::path::Path;
 
-use candle::quantized::{QMatMul, QTensor, gguf_file};
+use candle::quantized::{QTensor, gguf_file};
 use candle::{Device, Tensor};
 use candle_nn::RmsNorm;
 
 use super::layers::{Block, Phi3Dims, Phi3Stack, Trace};
+use super::quant::QLinear;
 use crate::error::{LlmError, Result};
 
 /// HF safetensors name (per layer, after `model.layers.N.`) -> GGUF name (after `blk.N.`).
@@ -62,7 +64,7 @@ pub struct QuantizedOptions {
 /// Phi-3 from GGUF.
 #[derive(Debug, Clone)]
 pub struct QuantizedPhi3 {
-    stack: Phi3Stack<QMatMul>,
+    stack: Phi3Stack<QLinear>,
 }
 
 /// Reads a required metadata value, naming the key when it is missing or mistyped.
@@ -179,14 +181,10 @@ impl QuantizedPhi3 {
         }
         let embed = embed_q.dequantize(dev)?;
         let hd = d.head_dim();
-        let lin = |r: &mut R, name: &str, shape: (usize, usize)| -> Result<QMatMul> {
+        let lin = |r: &mut R, name: &str, shape: (usize, usize)| -> Result<QLinear> {
             let t = tensor(ct, r, path, name, dev)?;
             check_shape(path, name, &t, &[shape.0, shape.1])?;
-            Ok(if opts.dequantize {
-                QMatMul::Tensor(t.dequantize(dev)?)
-            } else {
-                QMatMul::from_qtensor(t)?
-            })
+            QLinear::new(t, opts.dequantize).map_err(|e| LlmError::bad(path, name, e.to_string()))
         };
         let norm = |r: &mut R, name: &str| -> Result<RmsNorm> {
             let t = tensor(ct, r, path, name, dev)?;
@@ -225,7 +223,7 @@ impl QuantizedPhi3 {
         let head = if ct.tensor_infos.contains_key("output.weight") {
             lin(r, "output.weight", (d.vocab, d.hidden))?
         } else {
-            QMatMul::Tensor(embed.clone())
+            QLinear::from_dense(embed.clone())
         };
         let stack = Phi3Stack::new(d, embed, blocks, out_norm, head)?;
         Ok(Self { stack })
@@ -259,6 +257,11 @@ impl QuantizedPhi3 {
     /// Forgets the KV cache.
     pub fn clear_cache(&mut self) {
         self.stack.clear_cache()
+    }
+
+    /// Keeps the first `len` cached positions (a shared prompt prefix).
+    pub fn truncate_cache(&mut self, len: usize) -> Result<()> {
+        Ok(self.stack.truncate_cache(len)?)
     }
 }
 

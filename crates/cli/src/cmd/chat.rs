@@ -7,7 +7,9 @@
 //! text (`signal::analyze` measurements and statements, else the device's; user annotations).
 //!
 //! With `--json` it prints `{"mode": "heartcaregpt|grounded", "token_ids": [...], "text": "...",
-//! "tokens_per_s": f}` (a contract); otherwise the answer streams to stdout as it is generated.
+//! "tokens_per_s": f, "prompt_tokens": n, "prefill_s": f, "prefill_tokens_per_s": f,
+//! "time_to_first_token_s": f}` (a contract); otherwise the answer streams to stdout as it is
+//! generated. Prefill progress (`prefill 128/559`) goes to stderr either way.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -58,6 +60,10 @@ struct JsonAnswer<'a> {
     token_ids: &'a [u32],
     text: &'a str,
     tokens_per_s: f64,
+    prompt_tokens: usize,
+    prefill_s: f64,
+    prefill_tokens_per_s: f64,
+    time_to_first_token_s: f64,
 }
 
 fn model_path(spec: &str) -> Result<PathBuf> {
@@ -77,6 +83,7 @@ pub fn run(args: Args) -> Result<()> {
         &path,
         OpenOptions {
             dequantize: args.dequantize,
+            ..OpenOptions::default()
         },
     )
     .map_err(|e| BadInput(e.to_string()))
@@ -134,6 +141,12 @@ pub fn run(args: Args) -> Result<()> {
                     eprintln!("[{} mode, prompt {prompt_tokens} tokens]", mode.name());
                 }
             }
+            Event::Prefill { done, total } => {
+                eprint!("\rprefill {done}/{total}");
+                if done == total {
+                    eprintln!();
+                }
+            }
             Event::Token { text, .. } => {
                 if !args.json {
                     write!(out, "{text}")?;
@@ -147,15 +160,22 @@ pub fn run(args: Args) -> Result<()> {
                         token_ids: &a.token_ids,
                         text: &a.text,
                         tokens_per_s: a.tokens_per_s,
+                        prompt_tokens: a.prompt_tokens,
+                        prefill_s: a.prefill_s,
+                        prefill_tokens_per_s: a.prefill_tokens_per_s,
+                        time_to_first_token_s: a.time_to_first_token_s,
                     };
                     serde_json::to_writer(&mut out, &j)?;
                     writeln!(out)?;
                 } else {
                     writeln!(out)?;
                     eprintln!(
-                        "[{} tokens, {:.1} tokens/s, stop: {:?}]",
+                        "[{} tokens, {:.1} tokens/s, prefill {:.2} s ({:.1} tokens/s), first token after {:.2} s, stop: {:?}]",
                         a.token_ids.len(),
                         a.tokens_per_s,
+                        a.prefill_s,
+                        a.prefill_tokens_per_s,
+                        a.time_to_first_token_s,
                         a.stop
                     );
                 }
