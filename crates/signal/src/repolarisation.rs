@@ -6,8 +6,8 @@
 //! "ECG manifestations of acute myocardial ischaemia (in absence of LVH and LBBB)" and "ECG
 //! changes associated with prior myocardial infarction (in the absence of QRS confounders)"):
 //! - ST elevation: new ST elevation at the J point in two contiguous leads, >= 0.1 mV
-//!   ([`STE_MV`]) in all leads other than V2-V3; in V2-V3 >= 0.2 mV for men >= 40 years,
-//!   >= 0.25 mV for men < 40 years, >= 0.15 mV for women ([`ste_v2v3_mv`]). With the sex, or a
+//!   ([`STE_MV`]) in all leads other than V2-V3; in V2-V3 >= 0.2 mV for men >= 40
+//!   years, >= 0.25 mV for men < 40 years, >= 0.15 mV for women ([`ste_v2v3_mv`]). With the sex, or a
 //!   man's age, unknown the men >= 40 threshold (0.2 mV) is used and the criterion says so.
 //!   Stated as "consider acute myocardial injury": the ECG alone does not make the diagnosis.
 //! - ST depression: new horizontal or downsloping ST depression >= 0.05 mV ([`STD_MV`]) at
