@@ -885,6 +885,7 @@ fn analyze_in_pool(
         atrial_fibrillation: af,
         amplitudes: &amps,
         sex,
+        age_years: rec.patient.age_years,
         limb_residual: limb_inconsistent.map(|c| c.residual),
         flutter,
         blocked_p: &blocked_p,

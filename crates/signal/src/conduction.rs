@@ -1080,6 +1080,7 @@ mod tests {
                 atrial_fibrillation: false,
                 amplitudes: &[],
                 sex: ecg::Sex::Unknown,
+                age_years: None,
                 limb_residual: None,
                 flutter: None,
                 blocked_p: &[],

@@ -29,6 +29,7 @@ mod median;
 mod pyramid;
 mod quality;
 mod reduce;
+mod repolarisation;
 mod resample;
 mod rhythm;
 mod statements;

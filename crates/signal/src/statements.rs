@@ -47,6 +47,8 @@ pub(crate) struct Findings<'a> {
     pub atrial_fibrillation: bool,
     pub amplitudes: &'a [LeadAmplitudes],
     pub sex: Sex,
+    /// Patient age (years), for the age-specific ST-elevation thresholds.
+    pub age_years: Option<f64>,
     /// Relative residual of the limb-lead relations when above the calibration limit.
     pub limb_residual: Option<f64>,
     /// Atrial flutter.
@@ -611,5 +613,18 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             Vec::new(),
         ));
     }
+
+    // Repolarisation and Q waves ([`crate::repolarisation`]); voltage thresholds, so only
+    // here, after the calibration check.
+    let repolarisation = crate::repolarisation::statements(&crate::repolarisation::Inputs {
+        amplitudes: f.amplitudes,
+        shapes: f.qrs_shapes,
+        sex: f.sex,
+        age_years: f.age_years,
+        qrs_ms: f.m.qrs.map(|q| q.0),
+        paced: paced * 2 > n,
+        prior: &out,
+    });
+    out.extend(repolarisation);
     out
 }
