@@ -18,7 +18,7 @@
 //!   prominent R wave or R/S ratio > 1 (here: R larger than |S|). aVR and V1, where an inverted
 //!   T is normal, never count; III counts only with a contiguous partner (II or aVF).
 //! - Pathological Q waves (prior MI): any Q wave >= 20 ms ([`Q_V2V3_MS`]) or a QS complex in
-//!   V2-V3; a Q wave >= 30 ms ([`Q_MS`]) and >= 0.1 mV deep ([`Q_MV`]) or a QS complex in I,
+//!   V2-V3 (here also >= 0.1 mV deep, [`Q_V2V3_MV`], stricter than the UDMI); a Q wave >= 30 ms ([`Q_MS`]) and >= 0.1 mV deep ([`Q_MV`]) or a QS complex in I,
 //!   II, aVL, aVF or V4-V6; in two leads of one contiguous grouping (I, aVL; V1-V6; II, III,
 //!   aVF). Stated as "consider prior myocardial infarction". The Q width is the first
 //!   (negative) deflection of the QRS on the median beat from zero crossing to zero crossing
@@ -68,6 +68,11 @@ pub(crate) const STD_MV: f64 = 0.05;
 pub(crate) const TWI_MV: f64 = 0.1;
 /// Q wave width in V2-V3 (ms, at least).
 pub(crate) const Q_V2V3_MS: f64 = 20.0;
+/// Q wave depth in V2-V3 (mV, at least). The UDMI counts any Q wave there; a small septal q
+/// measured from zero crossing to zero crossing on the median beat can reach 20 ms (a Welch
+/// Allyn file its device reads as a normal variant: V2 0.06 mV, V3 0.09 mV), so a Q must also
+/// be 0.1 mV deep here, as in the other leads.
+pub(crate) const Q_V2V3_MV: f64 = 0.1;
 /// Q wave width in I, II, aVL, aVF, V4-V6 (ms, at least) ...
 pub(crate) const Q_MS: f64 = 30.0;
 /// ... and depth (mV, at least).
@@ -347,7 +352,7 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
             .filter(|l| match (l, q_of(l)) {
                 (_, None) => false,
                 (LeadLabel::V2 | LeadLabel::V3, Some(q)) => {
-                    q.is_none_or(|(w, _)| w >= Q_V2V3_MS - 1e-9)
+                    q.is_none_or(|(w, d)| w >= Q_V2V3_MS - 1e-9 && d >= Q_V2V3_MV - 1e-9)
                 }
                 (
                     LeadLabel::I
@@ -373,7 +378,7 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
                 })
                 .collect();
             let crit = format!(
-                "consider prior myocardial infarction; Fourth Universal Definition of MI: Q >= {Q_V2V3_MS:.0} ms or QS in V2-V3, Q >= {Q_MS:.0} ms and >= {Q_MV:.1} mV deep or QS in I, II, aVL, aVF, V4-V6, in two leads of one contiguous grouping (I, aVL; V1-V6; II, III, aVF): {}",
+                "consider prior myocardial infarction; Fourth Universal Definition of MI: Q >= {Q_V2V3_MS:.0} ms (and >= {Q_V2V3_MV:.1} mV deep) or QS in V2-V3, Q >= {Q_MS:.0} ms and >= {Q_MV:.1} mV deep or QS in I, II, aVL, aVF, V4-V6, in two leads of one contiguous grouping (I, aVL; V1-V6; II, III, aVF): {}",
                 desc.join(", "),
             );
             out.push(statement("Pathological Q waves", q, crit));
@@ -756,9 +761,12 @@ mod tests {
         put(&mut c.shapes, shape(III, Some((40.0, 0.5))));
         assert!(c.texts().is_empty());
 
-        // V2-V3: any Q >= 20 ms, or QS.
+        // V2-V3: a Q >= 20 ms and >= 0.1 mV deep, or QS; a shallow septal q is not.
         let mut c = Case::new();
-        put(&mut c.shapes, shape(V2, Some((20.0, 0.05))));
+        put(&mut c.shapes, shape(V2, Some((25.0, 0.06))));
+        put(&mut c.shapes, shape(V3, Some((23.0, 0.09))));
+        assert!(c.texts().is_empty());
+        put(&mut c.shapes, shape(V2, Some((20.0, 0.15))));
         put(&mut c.shapes, qs(V3));
         let out = c.run();
         assert_eq!(out.len(), 1, "{out:?}");
@@ -766,7 +774,7 @@ mod tests {
         assert!(out[0].criterion.as_deref().unwrap().contains("V3 QS"));
         // A 20 ms Q in V4 is not enough there (30 ms needed), but V2-V4 groups as V1-V6.
         let mut c = Case::new();
-        put(&mut c.shapes, shape(V2, Some((20.0, 0.05))));
+        put(&mut c.shapes, shape(V2, Some((20.0, 0.15))));
         put(&mut c.shapes, shape(V4, Some((20.0, 0.3))));
         assert!(c.texts().is_empty());
         put(&mut c.shapes, shape(V5, Some((36.0, 0.3))));
