@@ -99,20 +99,7 @@ pub(crate) struct Inputs<'a> {
 }
 
 /// Standard lead order, for listing leads.
-const ORDER: [LeadLabel; 12] = [
-    LeadLabel::I,
-    LeadLabel::II,
-    LeadLabel::III,
-    LeadLabel::AVR,
-    LeadLabel::AVL,
-    LeadLabel::AVF,
-    LeadLabel::V1,
-    LeadLabel::V2,
-    LeadLabel::V3,
-    LeadLabel::V4,
-    LeadLabel::V5,
-    LeadLabel::V6,
-];
+const ORDER: [LeadLabel; 12] = LeadLabel::STANDARD_12;
 
 /// Contiguous groups for the ST and T criteria.
 const ST_GROUPS: [&[LeadLabel]; 4] = [

@@ -511,22 +511,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     }
 
     // Voltage.
-    let limb = [
-        LeadLabel::I,
-        LeadLabel::II,
-        LeadLabel::III,
-        LeadLabel::AVR,
-        LeadLabel::AVL,
-        LeadLabel::AVF,
-    ];
-    let prec = [
-        LeadLabel::V1,
-        LeadLabel::V2,
-        LeadLabel::V3,
-        LeadLabel::V4,
-        LeadLabel::V5,
-        LeadLabel::V6,
-    ];
+    let (limb, prec) = LeadLabel::STANDARD_12.split_at(6);
     let p2p = |ls: &[LeadLabel]| -> Option<f64> {
         let v: Vec<f64> = ls
             .iter()
@@ -534,7 +519,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             .collect();
         (v.len() == ls.len()).then(|| v.iter().copied().fold(0.0, f64::max))
     };
-    if let Some(mx) = p2p(&limb)
+    if let Some(mx) = p2p(limb)
         && mx < 0.5
     {
         out.push(st_on(
@@ -544,7 +529,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             Vec::new(),
         ));
     }
-    if let Some(mx) = p2p(&prec)
+    if let Some(mx) = p2p(prec)
         && mx < 1.0
     {
         out.push(st_on(
