@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "worklist",
     "render_frame",
     "frame_geometry",
+    "frame_marks",
     "save_view",
     "add_annotation",
     "update_annotation",

@@ -132,6 +132,10 @@ pub struct ViewSettings {
     /// Display filter preset (kept in the store's `filters`).
     #[serde(default)]
     pub filter: reading::display::DisplayFilter,
+    /// Machine marks drawn: none (clean paper, the default), the file's or the analysis'
+    /// (kept in the store's `extra` map).
+    #[serde(default)]
+    pub marks: render::Marks,
 }
 
 fn one() -> f64 {
@@ -155,9 +159,10 @@ impl ViewSettings {
         &self,
         recording: &'a ecg::Recording,
         user_annotations: Vec<ecg::Annotation>,
+        analysis: Option<&signal::Analysis>,
     ) -> Result<render::Scene<'a>, crate::error::CommandError> {
         use crate::error::{CommandError, ErrorCode};
-        let mut scene = render::Scene::new(recording);
+        let mut scene = render::Scene::new(recording).with_marks(self.marks, analysis);
         scene.layout = self.layout.parse()?;
         scene.layout.show_a_present_lead(recording);
         scene.order = if self.cabrera {
@@ -206,6 +211,7 @@ impl ViewSettings {
         };
         v.extra.insert("cabrera".into(), self.cabrera.into());
         v.extra.insert("grid".into(), self.grid.into());
+        v.extra.insert("marks".into(), self.marks.name().into());
         v
     }
 }
@@ -312,5 +318,12 @@ mod tests {
         let mut v = view("6x2");
         v.filter = reading::display::DisplayFilter::Monitoring60;
         assert_eq!(v.to_store().filters, serde_json::json!("monitoring60"));
+        assert_eq!(
+            view("6x2").marks,
+            render::Marks::None,
+            "clean paper by default"
+        );
+        v.marks = render::Marks::Analysis;
+        assert_eq!(v.to_store().extra["marks"], serde_json::json!("analysis"));
     }
 }

@@ -32,6 +32,7 @@ pub fn run() {
             // view
             commands::view::render_frame,
             commands::view::frame_geometry,
+            commands::view::frame_marks,
             commands::view::save_view,
             // annotate
             commands::annotate::add_annotation,

@@ -68,6 +68,8 @@ pub struct AppState {
     pub renderer: Arc<Mutex<Option<Result<render::Renderer, String>>>>,
     /// Geometry of the last frame, for the UI's pointer mapping.
     pub last_geometry: Mutex<Vec<render::PanelGeometry>>,
+    /// Where the last frame drew its wave marks, for hover labels.
+    pub last_marks: Mutex<Vec<render::MarkGeometry>>,
     /// Loaded chat models by the name the UI used.
     pub models: Mutex<HashMap<String, Arc<LoadedModel>>>,
     /// Cancel switches of running jobs.
@@ -94,6 +96,7 @@ impl AppState {
             recordings: Mutex::new(HashMap::new()),
             renderer: Arc::new(Mutex::new(None)),
             last_geometry: Mutex::new(Vec::new()),
+            last_marks: Mutex::new(Vec::new()),
             models: Mutex::new(HashMap::new()),
             jobs: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),

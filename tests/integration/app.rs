@@ -1,6 +1,8 @@
 //! The desktop app in a real window under Xvfb, driven through WebDriver: open a file named on
-//! the command line, change the layout, annotate by shift-dragging on the tracing, lay and save
-//! a caliper, correct QT and confirm a statement in the review panel, ask the tiny test model a
+//! the command line on clean paper, switch the file's and the analysis' wave marks on and off,
+//! change the layout, annotate by shift-dragging on the tracing, lay and save a caliper, show a
+//! statement's evidence and a measurement's caliper on the tracing, correct QT and confirm a
+//! statement in the review panel, ask the tiny test model a
 //! question, export the report (checked with pdftotext), sign, then restart and find the
 //! layout, annotations, review and signature restored from the store.
 //!
@@ -19,6 +21,158 @@ const WAIT: Duration = Duration::from_secs(90);
 fn app_binary() -> std::path::PathBuf {
     crate::util::heartlens_bin()
         .with_file_name(format!("heartlens-app{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Pixels of the canvas tinted with the renderer's wave-mark green (`render::Colors::fiducial`,
+/// 0/140/70, blended with the paper at the anti-aliased edges): green clearly above red and
+/// blue. Paper, grid and trace pixels (and their blends) never are.
+const MARK_PIXELS: &str = r#"const c = document.querySelector('#tracing');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 1] - d[i] > 40 && d[i + 1] - d[i + 2] > 25) n++;
+    }
+    return n;"#;
+
+/// Chooses a value of a toolbar select and waits for the next frame; returns its mark count.
+fn choose_marks(s: &AppSession, value: &str) -> u64 {
+    let before = s.execute(
+        "return document.querySelector('#tracing').dataset.frame;",
+        json!([]),
+    );
+    s.execute(
+        "const m = document.querySelector('#marks'); m.value = arguments[0]; m.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([value]),
+    );
+    let marks = s.wait_for(
+        &format!("the frame with {value} marks"),
+        &format!(
+            "const c = document.querySelector('#tracing'); return c.dataset.frame && c.dataset.frame !== {before} ? c.dataset.marks : null;"
+        ),
+        WAIT,
+    );
+    marks
+        .as_str()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("mark count of the {value} frame: {marks}"))
+}
+
+/// Marks: clean paper by default, the file's and the analysis' on demand, and off again.
+fn marks_are_off_by_default_and_switchable(s: &AppSession) {
+    let value = s.execute("return document.querySelector('#marks').value;", json!([]));
+    assert_eq!(value, "none", "clean paper by default");
+    let shown = s.execute(
+        "return document.querySelector('#tracing').dataset.marks;",
+        json!([]),
+    );
+    assert_eq!(shown, "0", "no wave marks drawn by default");
+    let green = s
+        .execute(MARK_PIXELS, json!([]))
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    assert_eq!(green, 0, "no mark-green pixels on clean paper");
+
+    let file = choose_marks(s, "file");
+    assert!(file > 20, "LUDB 1 has per-lead P/QRS/T marks: {file}");
+    let green = s.execute(MARK_PIXELS, json!([])).as_u64().unwrap_or(0);
+    assert!(
+        green > 50,
+        "the file's marks are drawn: {green} green pixels"
+    );
+    s.screenshot(&repo_root().join("docs/screenshots/app-marks-file.png"));
+
+    let analysis = choose_marks(s, "analysis");
+    assert!(analysis > 20, "the analysis' marks: {analysis}");
+    assert_eq!(choose_marks(s, "none"), 0, "marks off again");
+    let green = s
+        .execute(MARK_PIXELS, json!([]))
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    assert_eq!(green, 0, "clean paper again");
+}
+
+/// Clicking a statement with evidence highlights its leads and beats; clicking it again clears
+/// them. Clicking QT draws its calipers on the rhythm strip.
+fn evidence_shows_on_the_tracing(s: &AppSession) {
+    s.wait_for(
+        "the statements",
+        "return document.querySelector('#statements li') ? true : null;",
+        WAIT,
+    );
+    // LUDB 1's statements (sinus bradycardia: every beat; the limb-lead consistency check)
+    // name no leads or beats; the highlight is only checked when one does.
+    let with_evidence = s.execute(
+        "return document.querySelectorAll('#statements li.has-evidence').length;",
+        json!([]),
+    );
+    if with_evidence.as_u64().unwrap_or(0) > 0 {
+        statement_evidence_toggles(s);
+    } else {
+        eprintln!("LUDB 1 has no statement with evidence: statement highlight not exercised");
+    }
+    measurement_caliper_toggles(s);
+}
+
+fn statement_evidence_toggles(s: &AppSession) {
+    s.execute(
+        "document.querySelector('#statements li.has-evidence .statement-text').click();",
+        json!([]),
+    );
+    let shapes = s.wait_for(
+        "the statement's evidence on the tracing",
+        "const l = document.querySelector('#evidence-layer'); const n = l.querySelectorAll('.evidence-cell, .evidence-beat').length; return n > 0 ? n : null;",
+        WAIT,
+    );
+    assert!(
+        shapes.as_u64().unwrap_or(0) > 0,
+        "evidence shapes: {shapes}"
+    );
+    let label = s.execute(
+        "return document.querySelector('#evidence-label').innerText;",
+        json!([]),
+    );
+    assert!(
+        label.as_str().unwrap_or_default().contains("lead")
+            || label.as_str().unwrap_or_default().contains("beat"),
+        "evidence label: {label}"
+    );
+    s.screenshot(&repo_root().join("docs/screenshots/app-evidence.png"));
+    s.execute(
+        "document.querySelector('#statements li.has-evidence .statement-text').click();",
+        json!([]),
+    );
+    s.wait_for(
+        "the evidence cleared",
+        "return document.querySelector('#evidence-layer').childElementCount === 0 ? true : null;",
+        WAIT,
+    );
+}
+
+fn measurement_caliper_toggles(s: &AppSession) {
+    s.execute(
+        "document.querySelector('#measurements tr[data-name=qt_ms] td.measurement-label').click();",
+        json!([]),
+    );
+    let label = s.wait_for(
+        "the QT calipers",
+        "const n = document.querySelectorAll('#evidence-layer line.evidence-caliper').length; return n >= 2 ? document.querySelector('#evidence-label').innerText : null;",
+        WAIT,
+    );
+    let label = label.as_str().unwrap_or_default().to_string();
+    assert!(
+        label.starts_with("QT ") && label.contains("T offset"),
+        "QT caliper label: {label}"
+    );
+    s.screenshot(&repo_root().join("docs/screenshots/app-caliper-qt.png"));
+    s.execute(
+        "document.querySelector('#measurements tr[data-name=qt_ms] td.measurement-label').click();",
+        json!([]),
+    );
+    s.wait_for(
+        "the calipers cleared",
+        "return document.querySelector('#evidence-layer').childElementCount === 0 ? true : null;",
+        WAIT,
+    );
 }
 
 /// Waits until a frame is on the canvas and returns its panel names.
@@ -81,6 +235,7 @@ fn app_opens_renders_annotates_and_restores_the_session() {
         let panels = wait_for_frame(&s);
         assert!(panels.starts_with("I,"), "3x4+1 panels: {panels}");
         s.screenshot(&repo_root().join("docs/screenshots/app-3x4.png"));
+        marks_are_off_by_default_and_switchable(&s);
 
         // Change the layout to 6x2 with the toolbar.
         s.execute(
@@ -243,12 +398,14 @@ fn review_chat_export_and_sign(s: &AppSession, home: &std::path::Path) {
         WAIT,
     );
 
-    // Review: correct QT, confirm the first statement.
+    // Review: the evidence of a statement and a measurement, then correct QT, confirm the
+    // first statement.
     s.wait_for(
         "the measurement table",
         "return document.querySelector('#measurements tr[data-name=qt_ms] input') ? true : null;",
         WAIT,
     );
+    evidence_shows_on_the_tracing(s);
     s.execute(
         r#"const i = document.querySelector('#measurements tr[data-name=qt_ms] input');
            i.value = '433';

@@ -53,3 +53,123 @@ fn info_on_a_non_ecg_file_exits_2_and_says_so() {
         "stderr: {err}"
     );
 }
+
+#[test]
+fn compare_json_gives_deltas_and_statement_changes() {
+    let now = data("wfdb/ludb/1.hea");
+    let prior = data("wfdb/ludb/2.hea");
+    let json = |a: &std::path::Path, b: &std::path::Path| -> serde_json::Value {
+        let out = heartlens(&[
+            "compare",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("valid JSON")
+    };
+    // A recording against itself: nothing changed.
+    let same = json(&now, &now);
+    let rows = same["measurements"].as_array().unwrap();
+    assert_eq!(rows.len(), 12, "9 measurements, QTc once per formula");
+    for r in rows {
+        if !r["delta"].is_null() {
+            assert_eq!(r["delta"].as_f64(), Some(0.0), "{r}");
+        }
+    }
+    assert!(same["new_statements"].as_array().unwrap().is_empty());
+    assert!(same["resolved_statements"].as_array().unwrap().is_empty());
+    // Two different recordings: the rate differs, and each delta is current - prior.
+    let diff = json(&now, &prior);
+    let hr = diff["measurements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "hr_bpm")
+        .unwrap()
+        .clone();
+    let (c, p, d) = (
+        hr["current"].as_f64().unwrap(),
+        hr["prior"].as_f64().unwrap(),
+        hr["delta"].as_f64().unwrap(),
+    );
+    assert!((c - p - d).abs() < 1e-9 && d != 0.0, "{hr}");
+    // Text output names the prior ECG first.
+    let out = heartlens(&["compare", now.to_str().unwrap(), prior.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Compared with the"), "{text}");
+    assert!(text.contains("Heart rate"), "{text}");
+}
+
+#[test]
+fn compare_with_a_missing_prior_exits_2_naming_it() {
+    let out = heartlens(&[
+        "compare",
+        data("wfdb/ludb/1.hea").to_str().unwrap(),
+        "/nonexistent/prior.hea",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/prior.hea"), "stderr: {err}");
+}
+
+#[test]
+fn render_draws_clean_paper_unless_marks_are_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = data("wfdb/ludb/1.hea");
+    // The geometry JSON lists where wave marks were drawn (the UI's hover contract).
+    let marks = |which: &str| -> Option<usize> {
+        let png = dir.path().join(format!("{which}.png"));
+        let geometry = dir.path().join(format!("{which}.json"));
+        let out = heartlens(&[
+            "render",
+            file.to_str().unwrap(),
+            "--png",
+            png.to_str().unwrap(),
+            "--geometry",
+            geometry.to_str().unwrap(),
+            "--marks",
+            which,
+        ]);
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            // No GPU adapter at all (not even lavapipe): nothing to check here.
+            assert!(
+                err.contains("GPU") || err.contains("adapter"),
+                "stderr: {err}"
+            );
+            return None;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&geometry).unwrap()).unwrap();
+        Some(v["marks"].as_array().expect("marks in the geometry").len())
+    };
+    let Some(clean) = marks("none") else {
+        return;
+    };
+    assert_eq!(clean, 0, "clean paper by default");
+    let file_marks = marks("file").unwrap();
+    assert!(
+        file_marks > 20,
+        "LUDB 1's per-lead wave marks: {file_marks}"
+    );
+    let analysis = marks("analysis").unwrap();
+    assert!(analysis > 20, "the analysis' wave marks: {analysis}");
+    let out = heartlens(&[
+        "render",
+        file.to_str().unwrap(),
+        "--png",
+        "x.png",
+        "--marks",
+        "all",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown --marks is a usage error"
+    );
+}

@@ -27,10 +27,11 @@ import type { Annotation, OpenedRecording, ViewSettings } from "./ipc/types";
 import { annotationPanel } from "./annotations";
 import { chatPanel } from "./chat";
 import { openExportDialog } from "./export";
-import { reviewPanel } from "./review";
+import { evidenceSummary, highlightKey, reviewPanel, statementText } from "./review";
+import { caliperLabel, caliperPanels, evidenceShapes, toggle, type Highlight } from "./evidence";
 import { modelsPage } from "./models";
 import { summaryView } from "./summary";
-import { parseFilter, toolbar } from "./toolbar";
+import { parseFilter, parseMarks, toolbar } from "./toolbar";
 import { nearestZoom, stepZoom } from "./geometry";
 import { Viewer } from "./viewer";
 
@@ -114,6 +115,7 @@ function viewFromStore(o: OpenedRecording): ViewSettings {
     grid: v.grid ?? true,
     startS: v.position_s,
     filter: parseFilter(v.filters),
+    marks: parseMarks(v.marks),
     zoom: nearestZoom(v.zoom),
     pxPerMm: truePxPerMm() * nearestZoom(v.zoom),
   };
@@ -151,6 +153,22 @@ async function updateView(patch: Partial<ViewSettings>): Promise<void> {
     await saveView(current.opened.recordingId, current.view);
   } catch (e) {
     setStatus(errorMessage(e), true);
+  }
+}
+
+/** Shows (or, clicked again, clears) a highlight; pans to it when the frame does not show it. */
+function showHighlight(next: Highlight): void {
+  const h = toggle(viewer.currentHighlight(), next);
+  viewer.setHighlight(h);
+  for (const el of reviewSlot.querySelectorAll(".highlighted")) el.classList.remove("highlighted");
+  if (h === null || current === null) return;
+  const selector = h.kind === "statement" ? `#statements li[data-code="${CSS.escape(h.evidence.code)}"]` : `#measurements tr[data-name="${CSS.escape(h.caliper.name)}"]`;
+  reviewSlot.querySelector(selector)?.classList.add("highlighted");
+  const panels = viewer.geometry();
+  if (h.kind === "caliper" && caliperPanels(panels, h.caliper).length === 0) {
+    void updateView({ startS: Math.max(0, h.caliper.startS - 1) });
+  } else if (h.kind === "statement" && h.evidence.beatTimesS.length > 0 && evidenceShapes(panels, h.evidence).bands.length === 0) {
+    void updateView({ startS: Math.max(0, h.evidence.beatTimesS[0] - 1) });
   }
 }
 
@@ -194,7 +212,11 @@ async function renderReview(): Promise<void> {
             const sig = await sign(id, who, meaning);
             setStatus(`Signed by ${sig.signer} (read-only)`);
           })(),
-      }),
+        onEvidence: (st, evidence) =>
+          showHighlight({ kind: "statement", key: highlightKey("statement", st.code), label: `${statementText(st)} · ${evidenceSummary(evidence)}`, evidence }),
+        onCaliper: (row, caliper) =>
+          showHighlight({ kind: "caliper", key: highlightKey("measurement", row.name), label: caliperLabel(row.label, caliper), caliper }),
+      }, viewer.currentHighlight()?.key ?? null),
     );
   } catch (e) {
     const p = document.createElement("p");
@@ -287,6 +309,7 @@ async function show(path: string): Promise<void> {
   try {
     const opened = await openRecording(path);
     reviewSlot.replaceChildren();
+    viewer.setHighlight(null);
     current = { opened, view: viewFromStore(opened), annotations: opened.annotations, annotationTotal: opened.annotationCount };
     const totalSamples = opened.summary.leads.reduce((n, l) => n + l.nSamples, 0);
     toolbarSlot.replaceChildren(toolbar(current.view, totalSamples, (patch) => void updateView(patch)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatValue, reviewPanel, statementText, visibleRows } from "./review";
+import { evidenceSummary, formatValue, highlightKey, reviewPanel, statementText, visibleRows } from "./review";
 import type { MeasurementRow, ReviewView, StoredStatement } from "./ipc/types";
 
 const row = (name: string, method: string | null, value: number | null): MeasurementRow => ({
@@ -47,8 +47,10 @@ describe("review panel", () => {
       signature: { signer: "<b>Dr</b>", meaning: "Read and confirmed", time: "2026-11-22 10:00 UTC" },
       analysisBand: "0.5-40 Hz",
       atrialFibrillation: false,
+      evidence: [],
+      calipers: [],
     };
-    const ev = { onFormula() {}, onSetValue() {}, onReset() {}, onStatement() {}, onSign() {} };
+    const ev = { onFormula() {}, onSetValue() {}, onReset() {}, onStatement() {}, onSign() {}, onEvidence() {}, onCaliper() {} };
     const el = reviewPanel(view, "me", ev);
     expect(el.querySelector("img")).toBeNull();
     expect(el.querySelector("b")).toBeNull();
@@ -56,5 +58,41 @@ describe("review panel", () => {
     expect(el.querySelector("#signature")?.textContent).toContain("Signed by <b>Dr</b>");
     // Signed: nothing is editable.
     expect([...el.querySelectorAll("button")].every((b) => b.disabled)).toBe(true);
+  });
+
+  it("offers a statement's evidence and a measurement's caliper by click", () => {
+    const evidence = { code: "ventricular_premature_complexes", leads: ["V1"], beatTimesS: [1.2, 4.5] };
+    const caliper = { name: "qt_ms", span: "QRS onset to T offset", beat: 1, startS: 1.1, endS: 1.5, beatMs: 400, medianMs: 404 };
+    const view: ReviewView = {
+      rows: [row("qt_ms", null, 400), row("pr_ms", null, 160)],
+      qtcFormula: "bazett",
+      statements: [statement({}), statement({ id: 2, code: evidence.code, text: "Ventricular premature complexes" })],
+      signature: null,
+      analysisBand: "0.5-40 Hz",
+      atrialFibrillation: false,
+      evidence: [evidence],
+      calipers: [caliper],
+    };
+    const shown: string[] = [];
+    const ev = {
+      onFormula() {},
+      onSetValue() {},
+      onReset() {},
+      onStatement() {},
+      onSign() {},
+      onEvidence: (s: StoredStatement, e: typeof evidence) => shown.push(`${s.code}:${e.beatTimesS.length}`),
+      onCaliper: (r: MeasurementRow, c: typeof caliper) => shown.push(`${r.name}:${c.beatMs}`),
+    };
+    const el = reviewPanel(view, "me", ev, highlightKey("statement", evidence.code));
+    const items = [...el.querySelectorAll<HTMLLIElement>("#statements li")];
+    expect(items.map((li) => li.classList.contains("has-evidence"))).toEqual([false, true]);
+    expect(items[1].classList.contains("highlighted")).toBe(true);
+    items[0].querySelector<HTMLElement>(".statement-text")!.click();
+    items[1].querySelector<HTMLElement>(".statement-text")!.click();
+    el.querySelector<HTMLElement>("tr[data-name=qt_ms] td.measurement-label")!.click();
+    el.querySelector<HTMLElement>("tr[data-name=pr_ms] td.measurement-label")!.click();
+    expect(shown).toEqual(["ventricular_premature_complexes:2", "qt_ms:400"]);
+    expect(evidenceSummary(evidence)).toBe("lead V1 · 2 beats");
+    expect(evidenceSummary({ code: "x", leads: ["I", "aVL"], beatTimesS: [] })).toBe("leads I, aVL");
   });
 });

@@ -1,7 +1,8 @@
 // The review panel: the measurement table (the clinician's corrections next to the analysed
 // values, QTc formula of choice), the statements to confirm / reject / edit, and sign-off.
-// Everything shown is text; every change goes through Rust, which audits it.
-import type { MeasurementRow, ReviewView, StatementState, StoredStatement } from "./ipc/types";
+// Everything shown is text; every change goes through Rust, which audits it. Clicking a
+// statement with evidence, or a measurement's name, asks the viewer to show where it comes from.
+import type { MeasurementCaliper, MeasurementRow, ReviewView, StatementEvidence, StatementState, StoredStatement } from "./ipc/types";
 
 export const QTC_FORMULAS = ["bazett", "fridericia", "framingham", "hodges"] as const;
 export const SIGN_MEANINGS = ["Read and confirmed", "Reviewed", "Overread with changes"] as const;
@@ -12,6 +13,15 @@ export interface ReviewEvents {
   onReset(row: MeasurementRow): void;
   onStatement(s: StoredStatement, decision: StatementState, text: string | null): void;
   onSign(signer: string, meaning: string): void;
+  /** The reader clicked a statement that names leads or beats. */
+  onEvidence(s: StoredStatement, evidence: StatementEvidence): void;
+  /** The reader clicked the name of a measurement the analysis can place on a beat. */
+  onCaliper(row: MeasurementRow, caliper: MeasurementCaliper): void;
+}
+
+/** The highlight key of a statement or a measurement (what `selected` names). */
+export function highlightKey(kind: "statement" | "measurement", id: string): string {
+  return kind === "statement" ? `s:${id}` : `m:${id}`;
 }
 
 /** The rows the table shows: QTc only for the chosen formula. */
@@ -39,14 +49,25 @@ function button(text: string, cls: string, onClick: () => void, disabled: boolea
   return b;
 }
 
-function measurementTable(r: ReviewView, locked: boolean, ev: ReviewEvents): HTMLTableElement {
+function measurementTable(r: ReviewView, locked: boolean, ev: ReviewEvents, selected: string | null): HTMLTableElement {
   const table = document.createElement("table");
   table.id = "measurements";
   for (const row of visibleRows(r.rows, r.qtcFormula)) {
     const tr = document.createElement("tr");
     tr.dataset.name = row.name;
     const label = document.createElement("td");
+    label.className = "measurement-label";
     label.textContent = row.label;
+    const cal = (r.calipers ?? []).find((c) => c.name === row.name);
+    if (cal !== undefined) {
+      tr.classList.add("has-caliper");
+      tr.classList.toggle("highlighted", selected === highlightKey("measurement", row.name));
+      label.title = `Show where ${row.label} was measured`;
+      label.addEventListener("click", (e) => {
+        const t = e.target as HTMLElement;
+        if (t.tagName !== "SELECT" && t.tagName !== "OPTION") ev.onCaliper(row, cal);
+      });
+    }
     if (row.name === "qtc_ms") {
       const sel = document.createElement("select");
       sel.id = "qtc-formula";
@@ -85,7 +106,7 @@ function measurementTable(r: ReviewView, locked: boolean, ev: ReviewEvents): HTM
   return table;
 }
 
-function statementList(r: ReviewView, locked: boolean, ev: ReviewEvents): HTMLUListElement {
+function statementList(r: ReviewView, locked: boolean, ev: ReviewEvents, selected: string | null): HTMLUListElement {
   const ul = document.createElement("ul");
   ul.id = "statements";
   for (const s of r.statements) {
@@ -99,6 +120,13 @@ function statementList(r: ReviewView, locked: boolean, ev: ReviewEvents): HTMLUL
     state.className = "statement-state";
     state.textContent = s.actor !== null && s.state !== "suggested" ? ` ${s.state} by ${s.actor}` : ` ${s.state}`;
     li.append(text, state);
+    const evidence = (r.evidence ?? []).find((e) => e.code === s.code);
+    if (evidence !== undefined) {
+      li.classList.add("has-evidence");
+      li.classList.toggle("highlighted", selected === highlightKey("statement", s.code));
+      text.title = "Show the leads and beats it rests on";
+      text.addEventListener("click", () => ev.onEvidence(s, evidence));
+    }
     if (s.criterion !== null) {
       const c = document.createElement("div");
       c.className = "criterion";
@@ -159,7 +187,15 @@ function signBlock(r: ReviewView, defaultSigner: string, ev: ReviewEvents): HTML
   return div;
 }
 
-export function reviewPanel(r: ReviewView, defaultSigner: string, ev: ReviewEvents): HTMLElement {
+/** What a statement's evidence covers: "leads V1, II · 3 beats". */
+export function evidenceSummary(e: StatementEvidence): string {
+  const parts: string[] = [];
+  if (e.leads.length > 0) parts.push(`${e.leads.length === 1 ? "lead" : "leads"} ${e.leads.join(", ")}`);
+  if (e.beatTimesS.length > 0) parts.push(`${e.beatTimesS.length} ${e.beatTimesS.length === 1 ? "beat" : "beats"}`);
+  return parts.join(" · ");
+}
+
+export function reviewPanel(r: ReviewView, defaultSigner: string, ev: ReviewEvents, selected: string | null = null): HTMLElement {
   const locked = r.signature !== null;
   const root = document.createElement("section");
   root.className = "panel review";
@@ -171,6 +207,6 @@ export function reviewPanel(r: ReviewView, defaultSigner: string, ev: ReviewEven
   band.textContent = `Measured through ${r.analysisBand}${r.atrialFibrillation ? " · atrial fibrillation: no P waves" : ""}`;
   const hs = document.createElement("h3");
   hs.textContent = "Statements";
-  root.append(h, band, measurementTable(r, locked, ev), hs, statementList(r, locked, ev), signBlock(r, defaultSigner, ev));
+  root.append(h, band, measurementTable(r, locked, ev, selected), hs, statementList(r, locked, ev, selected), signBlock(r, defaultSigner, ev));
   return root;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFilter, toolbar } from "./toolbar";
+import { parseFilter, parseMarks, toolbar } from "./toolbar";
 import type { ViewSettings } from "./ipc/types";
 
 const view: ViewSettings = {
@@ -12,6 +12,7 @@ const view: ViewSettings = {
   pxPerMm: 3.78,
   zoom: 1,
   filter: "monitoring50",
+  marks: "none",
 };
 
 describe("toolbar", () => {
@@ -30,6 +31,22 @@ describe("toolbar", () => {
     const sel = toolbar(view, 50_000_000, () => undefined).querySelector<HTMLSelectElement>("#filter")!;
     expect(sel.disabled).toBe(true);
     expect(sel.value).toBe("off");
+  });
+
+  it("offers clean paper, the file's or the analysis' marks", () => {
+    const patches: Partial<ViewSettings>[] = [];
+    const sel = toolbar(view, 60_000, (p) => patches.push(p)).querySelector<HTMLSelectElement>("#marks")!;
+    expect(sel.value).toBe("none");
+    expect([...sel.options].map((o) => o.value)).toEqual(["none", "file", "analysis"]);
+    sel.value = "analysis";
+    sel.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(patches).toEqual([{ marks: "analysis" }]);
+  });
+
+  it("reads views saved before marks existed as clean paper", () => {
+    expect(parseMarks(undefined)).toBe("none");
+    expect(parseMarks("bogus")).toBe("none");
+    expect(parseMarks("file")).toBe("file");
   });
 
   it("reads unknown stored filters as off", () => {

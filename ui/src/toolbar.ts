@@ -1,6 +1,6 @@
-// Paper controls: layout, Cabrera order, speed, gain, grid. Emits the new settings; owns no state
+// Paper controls: layout, Cabrera order, speed, gain, grid, display filter, machine marks. Emits the new settings; owns no state
 // beyond its inputs.
-import type { DisplayFilter, ViewSettings } from "./ipc/types";
+import type { DisplayFilter, Marks, ViewSettings } from "./ipc/types";
 
 export const LAYOUTS = ["3x4+1", "3x4+3", "6x2", "12x1", "leads", "strip", "median", "overview"] as const;
 export const SPEEDS = [12.5, 25, 50] as const;
@@ -14,6 +14,35 @@ export const FILTERS: readonly { value: DisplayFilter; band: string }[] = [
 ];
 /** Most samples (all leads) a filtered copy is made for (`reading::display::MAX_FILTERED_SAMPLES`). */
 export const MAX_FILTERED_SAMPLES = 16_000_000;
+
+/** Machine marks the paper can show (`render::Marks`): clean paper by default. */
+export const MARKS: readonly { value: Marks; label: string }[] = [
+  { value: "none", label: "None" },
+  { value: "file", label: "File's" },
+  { value: "analysis", label: "Analysis'" },
+];
+
+/** Reads a stored marks value, falling back to clean paper for anything unknown. */
+export function parseMarks(v: unknown): Marks {
+  return MARKS.find((m) => m.value === v)?.value ?? "none";
+}
+
+function marksSelect(value: Marks): HTMLLabelElement {
+  const wrap = document.createElement("label");
+  wrap.textContent = "Marks ";
+  wrap.title = "P/QRS/T onsets and offsets and beat labels: none (clean paper), the file's or the analysis'. Hover a tick to name it.";
+  const s = document.createElement("select");
+  s.id = "marks";
+  for (const m of MARKS) {
+    const opt = document.createElement("option");
+    opt.value = m.value;
+    opt.textContent = m.label;
+    s.append(opt);
+  }
+  s.value = value;
+  wrap.append(s);
+  return wrap;
+}
 
 /** Reads a stored filter value, falling back to "off" for anything unknown. */
 export function parseFilter(v: unknown): DisplayFilter {
@@ -78,6 +107,7 @@ export function toolbar(view: ViewSettings, totalSamples: number, onChange: (pat
     select("gain", "mm/mV", GAINS, view.gainMmMv),
     checkbox("grid", "Grid", view.grid),
     filterSelect(view.filter, totalSamples),
+    marksSelect(view.marks),
   );
   bar.addEventListener("change", (ev) => {
     const t = ev.target as HTMLInputElement | HTMLSelectElement;
@@ -96,6 +126,9 @@ export function toolbar(view: ViewSettings, totalSamples: number, onChange: (pat
         break;
       case "filter":
         onChange({ filter: parseFilter(t.value) });
+        break;
+      case "marks":
+        onChange({ marks: parseMarks(t.value) });
         break;
       case "grid":
         onChange({ grid: (t as HTMLInputElement).checked });

@@ -4,8 +4,11 @@
 // ready. Shift-drag selects a time range to annotate on that lead (Ctrl+Shift-drag: all leads). Alt-drag (or drag in caliper mode) lays a
 // caliper: interval, rate and amplitude difference, with marching ticks repeating the interval
 // across the lead for rhythm; it stays until the next drag or Escape and can be saved.
-import { frameGeometry, renderFrame } from "./ipc";
-import type { PanelGeometry, ViewSettings } from "./ipc/types";
+// Wave marks are drawn unlabelled; hovering one names it. A statement's evidence or a
+// measurement's caliper is shown in an SVG layer over the frame (see evidence.ts).
+import { frameGeometry, frameMarks, renderFrame } from "./ipc";
+import type { MarkGeometry, PanelGeometry, ViewSettings } from "./ipc/types";
+import { drawHighlight, markAt, type Highlight } from "./evidence";
 import { caliper, caliperText, marchingTicks, pointAt, readout, xOfTime, type PointOnTrace } from "./geometry";
 
 export interface ViewerEvents {
@@ -25,6 +28,10 @@ export class Viewer {
   private readonly hover: HTMLDivElement;
   private readonly selection: HTMLDivElement;
   private panels: PanelGeometry[] = [];
+  private marks: MarkGeometry[] = [];
+  private highlight: Highlight | null = null;
+  private readonly evidenceLayer: SVGSVGElement;
+  private readonly evidenceLabel: HTMLDivElement;
   private pending = 0;
   private drag: { x0: number; startS: number; select: PointOnTrace | null; caliper: PointOnTrace | null } | null = null;
   private readonly caliperLayer: HTMLDivElement;
@@ -44,7 +51,14 @@ export class Viewer {
     this.caliperLayer = document.createElement("div");
     this.caliperLayer.className = "caliper-layer";
     this.caliperLayer.id = "caliper";
-    this.element.append(this.canvas, this.selection, this.caliperLayer, this.hover);
+    this.evidenceLayer = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    this.evidenceLayer.id = "evidence-layer";
+    this.evidenceLayer.setAttribute("class", "evidence-layer");
+    this.evidenceLayer.setAttribute("preserveAspectRatio", "none");
+    this.evidenceLabel = document.createElement("div");
+    this.evidenceLabel.className = "evidence-label";
+    this.evidenceLabel.id = "evidence-label";
+    this.element.append(this.canvas, this.evidenceLayer, this.selection, this.caliperLayer, this.evidenceLabel, this.hover);
     window.addEventListener("keydown", (e) => {
       if (e.key === "Escape") this.clearCaliper();
     });
@@ -67,7 +81,9 @@ export class Viewer {
   private onMove(e: PointerEvent): void {
     const [x, y] = this.framePoint(e);
     const p = pointAt(this.panels, x, y);
-    this.hover.textContent = p === null ? "" : readout(p);
+    const mark = markAt(this.marks, x, y, 6 * (window.devicePixelRatio || 1));
+    this.hover.textContent = mark !== null ? `${mark.lead} · ${mark.text} · ${mark.time_s.toFixed(3)} s` : p === null ? "" : readout(p);
+    this.hover.classList.toggle("on-mark", mark !== null);
     if (this.drag === null) return;
     const dx = e.clientX - this.drag.x0;
     if (this.drag.caliper !== null) {
@@ -129,6 +145,23 @@ export class Viewer {
     this.events.onPan(Math.max(0, this.panels[0].t0_s - dxCss * scale * secondsPerPx));
   }
 
+  /** Shows a statement's evidence or a measurement's caliper (null clears it). */
+  setHighlight(h: Highlight | null): void {
+    this.highlight = h;
+    this.drawHighlight();
+  }
+
+  /** The highlight shown, if any. */
+  currentHighlight(): Highlight | null {
+    return this.highlight;
+  }
+
+  private drawHighlight(): void {
+    drawHighlight(this.evidenceLayer, this.panels, this.canvas.width, this.canvas.height, this.highlight);
+    this.evidenceLabel.textContent = this.highlight?.label ?? "";
+    this.evidenceLabel.style.display = this.highlight === null ? "none" : "block";
+  }
+
   /** Removes the caliper overlay. */
   clearCaliper(): void {
     this.caliperLayer.replaceChildren();
@@ -184,6 +217,7 @@ export class Viewer {
     try {
       const rgba = await renderFrame(recordingId, view, width, height);
       const panels = await frameGeometry();
+      const marks = await frameMarks();
       if (ticket !== this.pending) return;
       this.canvas.width = width;
       this.canvas.height = height;
@@ -193,6 +227,9 @@ export class Viewer {
       this.canvas.style.transform = "";
       if (panels.map((p) => `${p.lead}${p.t0_s}`).join() !== this.panels.map((p) => `${p.lead}${p.t0_s}`).join()) this.clearCaliper();
       this.panels = panels;
+      this.marks = marks;
+      this.drawHighlight();
+      this.canvas.dataset.marks = String(marks.length);
       this.canvas.dataset.frame = String(ticket);
       this.canvas.dataset.panels = panels.map((p) => p.lead).join(",");
     } catch (e) {

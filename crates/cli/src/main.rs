@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Analyse a recording: beats, waves, measurements (QTc by formula) and statements.
     Analyze(cmd::analyze::Args),
+    /// Compare a recording with a prior one: measurement deltas, statements new and resolved.
+    Compare(cmd::compare::Args),
     /// Print what a recording contains (format, leads, rates, first samples, warnings).
     Info(cmd::info::Args),
     /// Draw a recording on calibrated ECG paper (GPU, lavapipe without one) and write a PNG.
@@ -44,6 +46,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Info(args) => cmd::info::run(args),
         Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
         Command::Render(args) => cmd::render::run(args),
         Command::Db(args) => cmd::db::run(args),
         Command::Convert(args) => cmd::convert::run(args),

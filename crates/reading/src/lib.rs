@@ -4,7 +4,11 @@
 //!   version, so the chat, the review panel and reports do not re-analyse.
 //! - [`review`]: the measurement table (analysis values with the clinician's overrides, the
 //!   original kept) and the statements to confirm, reject or edit, seeded from analysis.
+//! - [`compare`]: a recording against a prior one: measurement deltas, statements new and
+//!   resolved.
 //! - [`display`]: display filter presets and a zero-phase filtered copy to draw.
+//! - [`evidence`]: the leads and beats each statement rests on, and where each interval was
+//!   measured, for highlights on the tracing.
 //! - [`export`]: a store session turned into a [`report::ReportInput`] (annotations, reviews,
 //!   overrides, signature, chosen chat exchanges), the files written, and each export
 //!   recorded in the store with the SHA-256 of its bytes.
@@ -15,8 +19,10 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod compare;
 pub mod display;
 mod error;
+pub mod evidence;
 pub mod export;
 pub mod review;
 mod time;

@@ -61,6 +61,7 @@ mod tests {
             width: 3,
             height: 2,
             panels: Vec::new(),
+            marks: Vec::new(),
         };
         let mut bytes = Vec::new();
         frame

@@ -44,5 +44,7 @@ pub use export::px_per_mm_from_dpi;
 pub use layout::PanelGeometry;
 pub use renderer::{AdapterSummary, Frame, Renderer, Viewport};
 pub use scene::{
-    Colors, Gain, Grid, Inset, InsetKind, Layout, LeadOrder, MM_PER_INCH, PaperSpeed, Rgba, Scene,
+    Colors, Gain, Grid, Inset, InsetKind, Layout, LeadOrder, MM_PER_INCH, Marks, PaperSpeed, Rgba,
+    Scene, analysis_marks, is_machine_mark,
 };
+pub use strokes::MarkGeometry;

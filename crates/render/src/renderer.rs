@@ -30,6 +30,7 @@ use crate::leads::mv_per_unit;
 use crate::scene::Scene;
 use crate::segments::SegmentPipeline;
 use crate::strokes;
+use crate::strokes::MarkGeometry;
 use crate::text::TextLayer;
 
 /// The offscreen format: 8-bit RGBA in gamma space, what egui-wgpu and PNG expect.
@@ -65,6 +66,8 @@ pub struct Frame {
     pub height: u32,
     /// Geometry of every cell, in layout order.
     pub panels: Vec<PanelGeometry>,
+    /// Where the wave marks were drawn, for hover labels in the UI.
+    pub marks: Vec<MarkGeometry>,
 }
 
 impl Frame {
@@ -307,6 +310,7 @@ impl Renderer {
             width,
             height,
             panels: plan.cells.into_iter().map(|c| c.geometry).collect(),
+            marks: drawing.marks,
         })
     }
 

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ecg::{Annotation, LeadLabel, Recording};
+use ecg::{Annotation, AnnotationKind, AnnotationSource, LeadLabel, Recording};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -307,6 +307,97 @@ impl FromStr for Layout {
     }
 }
 
+/// Which machine marks a frame shows: beat labels and the P/QRS/T onsets and offsets. Clean
+/// paper ([`Marks::None`]) is the default, as on a cart's printout; the reader asks for marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Marks {
+    /// Clean paper: no machine marks.
+    #[default]
+    None,
+    /// The marks stored in the file (WFDB annotators, EDF+ annotations, device fiducials).
+    File,
+    /// Heartlens' own analysis: every beat and each lead's P, QRS and T onset and offset.
+    Analysis,
+}
+
+impl Marks {
+    /// The name the CLI and the UI use: `none`, `file` or `analysis`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Marks::None => "none",
+            Marks::File => "file",
+            Marks::Analysis => "analysis",
+        }
+    }
+}
+
+impl FromStr for Marks {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "off" => Ok(Marks::None),
+            "file" => Ok(Marks::File),
+            "analysis" => Ok(Marks::Analysis),
+            other => Err(Error::Scene {
+                field: "marks",
+                message: format!("unknown marks {other:?} (expected none, file or analysis)"),
+            }),
+        }
+    }
+}
+
+/// True for machine marks (beat labels, wave fiducials and spans), which [`Scene::marks`]
+/// carries, as opposed to the reader's annotations (notes, rhythm changes, intervals,
+/// calipers), which [`Scene::annotations`] carries.
+pub fn is_machine_mark(a: &Annotation) -> bool {
+    matches!(
+        a.kind,
+        AnnotationKind::Beat { .. } | AnnotationKind::Wave { .. } | AnnotationKind::WaveSpan { .. }
+    )
+}
+
+/// The marks of an analysis: each beat's class code at its R peak (all leads) and, per lead,
+/// each delineated wave from onset to offset.
+pub fn analysis_marks(analysis: &signal::Analysis) -> Vec<Annotation> {
+    let fs = analysis.fs_hz;
+    let mut out: Vec<Annotation> = analysis
+        .beats
+        .iter()
+        .map(|b| Annotation {
+            source: AnnotationSource::Analysis,
+            ..Annotation::point(
+                b.r_s,
+                AnnotationKind::Beat {
+                    code: b.class.code().to_string(),
+                },
+                "",
+            )
+        })
+        .collect();
+    if !(fs.is_finite() && fs > 0.0) {
+        return out;
+    }
+    for lw in &analysis.waves {
+        for w in &lw.waves {
+            if let (Some(on), Some(off)) = (w.onset_sample, w.offset_sample)
+                && off >= on
+            {
+                out.push(Annotation {
+                    onset_s: on as f64 / fs,
+                    duration_s: (off - on) as f64 / fs,
+                    lead: Some(lw.lead.clone()),
+                    kind: AnnotationKind::WaveSpan { wave: w.kind },
+                    text: String::new(),
+                    source: AnnotationSource::Analysis,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// A small analysis plot drawn with egui_plot on top of the paper.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -349,9 +440,16 @@ pub struct Scene<'a> {
     /// Compute leads the file lacks (III, aVR, aVL, aVF from I and II; -aVR from aVR) instead
     /// of leaving their cells empty.
     pub derive_leads: bool,
-    /// Committed annotations and fiducial marks to draw (file marks, analysis results and
-    /// user marks the store has committed). Transient overlays stay in the UI.
+    /// Committed annotations to draw: the reader's notes, intervals and calipers and the
+    /// file's notes and rhythm changes. Machine marks go in [`Scene::marks`]; transient
+    /// overlays stay in the UI.
     pub annotations: Vec<Annotation>,
+    /// Machine marks to draw (see [`Marks`] and [`Scene::with_marks`]): beat labels, and wave
+    /// onsets and offsets as small ticks on the trace, unlabelled (the UI labels them on
+    /// hover from [`crate::Frame::marks`]). Empty for clean paper.
+    pub marks: Vec<Annotation>,
+    /// Draw the median beats' fiducials in the median layout (set with the marks).
+    pub median_fiducials: bool,
     /// Display resolution: pixels per millimetre of paper.
     pub px_per_mm: f64,
     /// Trace line width in millimetres (drawn at least 1 px wide).
@@ -370,7 +468,7 @@ pub struct Scene<'a> {
 
 impl<'a> Scene<'a> {
     /// A 3x4+1 (rhythm II) scene at 25 mm/s, 10 mm/mV, full grid, standard order, at 96 DPI,
-    /// showing the recording's own annotations.
+    /// showing the recording's own annotations on clean paper (no machine marks).
     pub fn new(recording: &'a Recording) -> Self {
         Self {
             recording,
@@ -382,7 +480,14 @@ impl<'a> Scene<'a> {
             order: LeadOrder::Standard,
             start_s: 0.0,
             derive_leads: true,
-            annotations: recording.annotations.clone(),
+            annotations: recording
+                .annotations
+                .iter()
+                .filter(|a| !is_machine_mark(a))
+                .cloned()
+                .collect(),
+            marks: Vec::new(),
+            median_fiducials: false,
             px_per_mm: 96.0 / MM_PER_INCH,
             trace_width_mm: 0.25,
             header: None,
@@ -390,6 +495,24 @@ impl<'a> Scene<'a> {
             insets: Vec::new(),
             center_traces: false,
         }
+    }
+
+    /// Shows the machine marks of `source`: the recording's own, or those of `analysis`
+    /// (none when no analysis is given).
+    pub fn with_marks(mut self, source: Marks, analysis: Option<&signal::Analysis>) -> Self {
+        self.marks = match source {
+            Marks::None => Vec::new(),
+            Marks::File => self
+                .recording
+                .annotations
+                .iter()
+                .filter(|a| is_machine_mark(a))
+                .cloned()
+                .collect(),
+            Marks::Analysis => analysis.map(analysis_marks).unwrap_or_default(),
+        };
+        self.median_fiducials = source != Marks::None;
+        self
     }
 
     /// Sets pixels per millimetre from dots per inch.

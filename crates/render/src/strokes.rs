@@ -7,6 +7,7 @@
 //! (`x + k + 0.5`), polylines at the samples' exact times, clipped to the cell.
 
 use ecg::{Annotation, AnnotationKind, WaveKind, WavePoint};
+use serde::{Deserialize, Serialize};
 
 use crate::envelope::Trace;
 use crate::layout::{Anchor, Cell, CellSource, Plan, TextItem};
@@ -18,6 +19,8 @@ use crate::segments::Segment;
 pub(crate) struct Drawing {
     pub segments: Vec<Segment>,
     pub texts: Vec<TextItem>,
+    /// Where wave marks were drawn.
+    pub marks: Vec<MarkGeometry>,
 }
 
 /// Minimum spacing of annotation labels in px: denser labels are skipped, not overprinted.
@@ -36,7 +39,8 @@ impl Drawing {
     }
 }
 
-/// Builds the frame's segments: pulses, lead-change marks, traces, then annotations on top.
+/// Builds the frame's segments: pulses, lead-change marks, traces, then machine marks and
+/// annotations on top.
 pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) -> Drawing {
     let ppm = scene.px_per_mm as f32;
     let hw = (scene.trace_width_mm as f32 * ppm).max(1.0) / 2.0;
@@ -60,27 +64,92 @@ pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) ->
         }
     }
     let rhythm_rows = matches!(&scene.layout, Layout::ThreeByFour { rhythm } if !rhythm.is_empty());
-    for (k, cell) in plan.cells.iter().enumerate() {
+    for (k, (cell, trace)) in plan.cells.iter().zip(traces).enumerate() {
         if cell.source != CellSource::Recording {
             continue;
         }
         // Marks for all leads go on the rhythm strips when there are any (12 copies of a beat
         // code would hide the traces), otherwise on every cell.
         let is_rhythm = rhythm_rows && k >= 12;
-        draw_annotations(
-            &mut d,
-            scene,
+        let all_leads = !rhythm_rows || is_rhythm;
+        let on = Target {
             cell,
-            &scene.annotations,
-            !rhythm_rows || is_rhythm,
-        );
+            trace: trace.as_ref(),
+        };
+        draw_annotations(&mut d, scene, &on, &scene.marks, all_leads);
+        draw_annotations(&mut d, scene, &on, &scene.annotations, all_leads);
     }
-    if let Some(m) = &scene.recording.median_beats {
-        for cell in plan.cells.iter().filter(|c| c.source == CellSource::Median) {
-            draw_annotations(&mut d, scene, cell, &m.fiducials, true);
+    if scene.median_fiducials
+        && let Some(m) = &scene.recording.median_beats
+    {
+        for (cell, trace) in plan.cells.iter().zip(traces) {
+            if cell.source == CellSource::Median {
+                let on = Target {
+                    cell,
+                    trace: trace.as_ref(),
+                };
+                draw_annotations(&mut d, scene, &on, &m.fiducials, true);
+            }
         }
     }
     d
+}
+
+/// A cell and the trace drawn in it (wave marks sit on the trace).
+struct Target<'a> {
+    cell: &'a Cell,
+    trace: Option<&'a Trace>,
+}
+
+/// Where a wave mark was drawn, so the UI can name it on hover (marks carry no printed label:
+/// on a 12-lead page the labels would cover the traces and the lead names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkGeometry {
+    /// Centre of the tick, in pixels from the frame's top-left.
+    pub x_px: f32,
+    /// Centre of the tick, in pixels from the frame's top.
+    pub y_px: f32,
+    /// The cell's lead name.
+    pub lead: String,
+    /// What it marks, e.g. "P onset", "QRS offset".
+    pub text: String,
+    /// Its time in seconds (for median beats, from the beat start).
+    pub time_s: f64,
+}
+
+/// The trace's height at frame column `x` (column midpoint or interpolated sample line).
+fn trace_y_at(cell: &Cell, trace: &Trace, x: f32) -> Option<f32> {
+    let xr = x - cell.geometry.rect_px[0];
+    let mv = match trace {
+        Trace::Columns(cols) => {
+            let k = (xr - 0.5).round();
+            if k < 0.0 {
+                return None;
+            }
+            let [lo, hi] = *cols.get(k as usize)?;
+            (lo + hi) / 2.0
+        }
+        Trace::Polyline(points) => {
+            let i = points.partition_point(|p| p[0] < xr);
+            match (i.checked_sub(1).and_then(|j| points.get(j)), points.get(i)) {
+                (Some(a), Some(b)) if b[0] > a[0] => {
+                    a[1] + (b[1] - a[1]) * (xr - a[0]) / (b[0] - a[0])
+                }
+                (_, Some(b)) => b[1],
+                (Some(a), None) => a[1],
+                (None, None) => return None,
+            }
+        }
+    };
+    mv.is_finite().then(|| y_of(cell, mv))
+}
+
+/// The box the cell's lead name is printed in (see `layout::push_cell`), with a margin.
+fn lead_name_box(cell: &Cell, ppm: f32) -> [f32; 4] {
+    let [x0, top, _, _] = cell.geometry.rect_px;
+    let chars = cell.geometry.lead.chars().count() as f32 + 1.0;
+    let h = crate::layout::LABEL_MM as f32 * ppm;
+    [x0, top, 2.0 * ppm + chars * 0.7 * h, 2.0 * ppm + h]
 }
 
 fn y_of(cell: &Cell, mv: f32) -> f32 {
@@ -146,13 +215,52 @@ fn wave_letter(wave: WaveKind) -> &'static str {
     }
 }
 
+fn point_name(point: WavePoint) -> &'static str {
+    match point {
+        WavePoint::Onset => "onset",
+        WavePoint::Peak => "peak",
+        WavePoint::Offset => "offset",
+    }
+}
+
+/// A wave mark: a short tick across the trace at `t`, unlabelled, recorded for hover. Skipped
+/// outside the cell and where it would touch the lead name.
+fn wave_tick(d: &mut Drawing, scene: &Scene<'_>, on: &Target<'_>, t: f64, text: String) {
+    let g = &on.cell.geometry;
+    let [x0, _, w, _] = g.rect_px;
+    let x = x0 + ((t - g.t0_s) / g.seconds_per_px) as f32;
+    if !(x0..=x0 + w).contains(&x) {
+        return;
+    }
+    let ppm = scene.px_per_mm as f32;
+    let y = on
+        .trace
+        .and_then(|tr| trace_y_at(on.cell, tr, x))
+        .unwrap_or(g.baseline_y_px as f32);
+    let half = 1.0 * ppm;
+    let [bx, by, bw, bh] = lead_name_box(on.cell, ppm);
+    if scene.lead_labels && x >= bx && x <= bx + bw && y - half <= by + bh && y + half >= by {
+        return;
+    }
+    let thin = (0.12 * ppm).max(0.7);
+    d.line([x, y - half], [x, y + half], thin, scene.colors.fiducial);
+    d.marks.push(MarkGeometry {
+        x_px: x,
+        y_px: y,
+        lead: g.lead.clone(),
+        text,
+        time_s: t,
+    });
+}
+
 fn draw_annotations(
     d: &mut Drawing,
     scene: &Scene<'_>,
-    cell: &Cell,
+    on: &Target<'_>,
     marks: &[Annotation],
     all_leads: bool,
 ) {
+    let cell = on.cell;
     let g = &cell.geometry;
     let [x0, top, w, _] = g.rect_px;
     let ppm = scene.px_per_mm as f32;
@@ -160,7 +268,7 @@ fn draw_annotations(
     let x_of = |t: f64| x0 + ((t - g.t0_s) / g.seconds_per_px) as f32;
     let thin = (0.1 * ppm).max(0.6);
     let text_px = 2.5 * ppm;
-    // A compressed time axis (overview) keeps only non-normal beat labels.
+    // A compressed time axis (overview) keeps only non-normal beat labels and no wave marks.
     let compressed = g.seconds_per_px > 0.02;
     let mut last_label_x = f32::NEG_INFINITY;
     for a in marks {
@@ -185,35 +293,34 @@ fn draw_annotations(
             }
         };
         let tick_top = top + 5.0 * ppm;
+        // Note and rhythm labels start right of the lead name when their tick is under it.
+        let name_box = lead_name_box(cell, ppm);
+        let note_x = if scene.lead_labels && x < name_box[0] + name_box[2] {
+            name_box[0] + name_box[2]
+        } else {
+            x + 0.5 * ppm
+        };
         match &a.kind {
             AnnotationKind::Beat { code } => {
                 // Beats are the dense lane: a label closer than LABEL_SPACING_PX to the
-                // previous one is skipped, not overprinted.
+                // previous one is skipped, not overprinted. They sit below the lead name.
                 if inside && !(compressed && code == "N") && x - last_label_x >= LABEL_SPACING_PX {
                     last_label_x = x;
                     label(d, x, code.clone(), scene.colors.annotation, top + 5.0 * ppm);
                 }
             }
             AnnotationKind::Wave { wave, point } => {
-                if inside {
-                    let c = scene.colors.fiducial;
-                    d.line([x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
-                    if *point == WavePoint::Peak {
-                        label(d, x, wave_letter(*wave).into(), c, tick_top - 3.0 * ppm);
-                    }
+                if *point != WavePoint::Peak && !compressed {
+                    let text = format!("{} {}", wave_letter(*wave), point_name(*point));
+                    wave_tick(d, scene, on, a.onset_s, text);
                 }
             }
             AnnotationKind::WaveSpan { wave } => {
-                let c = scene.colors.fiducial;
-                let (xa, xb) = (x.max(x0), x_of(a.end_s()).min(x0 + w));
-                let y = tick_top + 1.5 * ppm;
-                d.line([xa, y], [xb, y], thin, c);
-                for xe in [x, x_of(a.end_s())] {
-                    if (x0..=x0 + w).contains(&xe) {
-                        d.line([xe, y - ppm], [xe, y + ppm], thin, c);
-                    }
+                if !compressed {
+                    let name = wave_letter(*wave);
+                    wave_tick(d, scene, on, a.onset_s, format!("{name} onset"));
+                    wave_tick(d, scene, on, a.end_s(), format!("{name} offset"));
                 }
-                label(d, xa, wave_letter(*wave).into(), c, y - 3.5 * ppm);
             }
             AnnotationKind::Interval | AnnotationKind::Caliper => {
                 let c = scene.colors.annotation;
@@ -231,7 +338,7 @@ fn draw_annotations(
                 if inside {
                     let c = scene.colors.annotation;
                     d.line([x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
-                    label(d, x + 0.5 * ppm, code.clone(), c, tick_top - 3.0 * ppm);
+                    label(d, note_x, code.clone(), c, tick_top - 3.0 * ppm);
                 }
             }
             _ => {
@@ -242,7 +349,7 @@ fn draw_annotations(
                         AnnotationKind::Other { code } if a.text.is_empty() => code.clone(),
                         _ => a.text.clone(),
                     };
-                    label(d, x + 0.5 * ppm, text, c, tick_top - 3.0 * ppm);
+                    label(d, note_x, text, c, tick_top - 3.0 * ppm);
                 }
             }
         }
@@ -317,7 +424,9 @@ mod tests {
             AnnotationKind::Beat { code: "V".into() },
             "",
         ));
-        let mut scene = Scene::new(&rec).with_dpi(254.0);
+        let mut scene = Scene::new(&rec)
+            .with_dpi(254.0)
+            .with_marks(crate::Marks::File, None);
         scene.layout = Layout::Strip {
             lead: LeadLabel::II,
             rows: 1,
@@ -332,5 +441,116 @@ mod tests {
         let v = d.texts.iter().find(|t| t.text == "V").unwrap();
         let g = &p.cells[0].geometry;
         assert!((v.pos_px[0] - (g.rect_px[0] + 2.0 / g.seconds_per_px as f32)).abs() < 1e-3);
+    }
+
+    fn ludb_like() -> Recording {
+        let lead = Lead::new(
+            "II",
+            500.0,
+            Unit::Millivolt,
+            Signal::from_physical(vec![0.0; 5000]),
+        );
+        let mut rec = Recording::new(vec![lead]);
+        rec.annotations.push(Annotation {
+            onset_s: 1.0,
+            duration_s: 0.1,
+            lead: Some(LeadLabel::II),
+            kind: AnnotationKind::WaveSpan {
+                wave: WaveKind::Qrs,
+            },
+            text: String::new(),
+            source: ecg::AnnotationSource::File,
+        });
+        rec.annotations.push(Annotation {
+            lead: Some(LeadLabel::II),
+            ..Annotation::point(
+                1.05,
+                AnnotationKind::Wave {
+                    wave: WaveKind::Qrs,
+                    point: WavePoint::Peak,
+                },
+                "",
+            )
+        });
+        rec
+    }
+
+    #[test]
+    fn paper_is_clean_unless_marks_are_asked_for() {
+        let rec = ludb_like();
+        let mut scene = Scene::new(&rec).with_dpi(254.0);
+        scene.layout = Layout::Strip {
+            lead: LeadLabel::II,
+            rows: 1,
+        };
+        let p = plan(&scene, 3000, 1000).unwrap();
+        let clean = build(&scene, &p, &[None]);
+        assert!(clean.marks.is_empty() && clean.texts.is_empty());
+        let fid = scene.colors.fiducial.0;
+        let green = |d: &Drawing| d.segments.iter().filter(|s| s.color == fid).count();
+        assert_eq!(green(&clean), 0);
+
+        let scene = scene.with_marks(crate::Marks::File, None);
+        let d = build(&scene, &p, &[None]);
+        // Onset and offset ticks, nothing for the peak, and no printed label.
+        assert_eq!(green(&d), 2);
+        assert!(d.texts.is_empty(), "{:?}", d.texts);
+        let names: Vec<_> = d.marks.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(names, ["QRS onset", "QRS offset"]);
+        let g = &p.cells[0].geometry;
+        let m = &d.marks[0];
+        assert!((m.x_px - (g.rect_px[0] + 1.0 / g.seconds_per_px as f32)).abs() < 1e-3);
+        // Without a trace the tick sits on the baseline.
+        assert!((f64::from(m.y_px) - g.baseline_y_px).abs() < 1e-3);
+        // Ticks are short: 2 mm at 10 px/mm.
+        let tick = d.segments.iter().find(|s| s.color == fid).unwrap();
+        assert!(((tick.b[1] - tick.a[1]) - 20.0).abs() < 1e-3, "{tick:?}");
+    }
+
+    #[test]
+    fn wave_ticks_sit_on_the_trace_and_never_on_the_lead_name() {
+        let rec = ludb_like();
+        let mut scene = Scene::new(&rec)
+            .with_dpi(254.0)
+            .with_marks(crate::Marks::File, None);
+        scene.layout = Layout::Strip {
+            lead: LeadLabel::II,
+            rows: 1,
+        };
+        let p = plan(&scene, 3000, 1000).unwrap();
+        let g = &p.cells[0].geometry;
+        // A polyline at 0.5 mV: ticks at that height, 50 px above the baseline.
+        let px_per_s = (1.0 / g.seconds_per_px) as f32;
+        let line = Trace::Polyline(vec![[0.0, 0.5], [3.0 * px_per_s, 0.5]]);
+        let d = build(&scene, &p, &[Some(line)]);
+        assert_eq!(d.marks.len(), 2);
+        for m in &d.marks {
+            assert!(
+                (f64::from(m.y_px) - (g.baseline_y_px - 50.0)).abs() < 1e-3,
+                "{m:?}"
+            );
+        }
+        // A mark under the lead name (cell's top-left) is dropped.
+        let mut rec = ludb_like();
+        rec.annotations[0].onset_s = 0.0;
+        rec.annotations[0].duration_s = 0.5; // 125 px: clear of the name
+        let mut scene = Scene::new(&rec)
+            .with_dpi(254.0)
+            .with_marks(crate::Marks::File, None);
+        scene.layout = Layout::Strip {
+            lead: LeadLabel::II,
+            rows: 1,
+        };
+        let top = p.cells[0].geometry.rect_px[1];
+        let mv_at_name =
+            ((g.baseline_y_px as f32 - (top + 25.0)) * g.microvolts_per_px as f32) / 1000.0;
+        let high = Trace::Polyline(vec![[0.0, mv_at_name], [3.0 * px_per_s, mv_at_name]]);
+        let d = build(&scene, &p, &[Some(high)]);
+        let names: Vec<_> = d.marks.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            names,
+            ["QRS offset"],
+            "the onset at t = 0 is under the name"
+        );
     }
 }

@@ -126,10 +126,19 @@ impl TextLayer {
     }
 }
 
-/// RR intervals (s) at each beat's time (s), from the beat annotations.
+/// RR intervals (s) at each beat's time (s), from the beat marks shown, else the recording's
+/// own beat annotations (the tachogram does not need the marks drawn).
 pub(crate) fn rr_series(scene: &Scene<'_>) -> Vec<[f64; 2]> {
-    let mut beats: Vec<f64> = scene
-        .annotations
+    let shown = scene
+        .marks
+        .iter()
+        .any(|a| matches!(a.kind, AnnotationKind::Beat { .. }));
+    let source = if shown {
+        &scene.marks
+    } else {
+        &scene.recording.annotations
+    };
+    let mut beats: Vec<f64> = source
         .iter()
         .filter(|a| matches!(a.kind, AnnotationKind::Beat { .. }) && a.lead.is_none())
         .map(|a| a.onset_s)

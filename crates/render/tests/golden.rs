@@ -611,7 +611,9 @@ fn golden_three_by_four_plus_one_with_annotations_and_inset() {
     });
     // Whole pixels per millimetre (4) keep the grid periodic, so the committed PNG stays small;
     // fractional pitches are covered by the calibration tests above.
-    let mut scene = Scene::new(&rec).with_dpi(101.6);
+    let mut scene = Scene::new(&rec)
+        .with_dpi(101.6)
+        .with_marks(render::Marks::File, None);
     scene.header = Some("SYNTHETIC, Test   2026-01-01T08:00:00   75 bpm".into());
     scene.insets.push(Inset {
         kind: InsetKind::RrTachogram,
@@ -677,7 +679,9 @@ fn golden_median_beats_with_fiducials() {
         leads,
         fiducials,
     });
-    let mut scene = Scene::new(&rec).with_dpi(127.0);
+    let mut scene = Scene::new(&rec)
+        .with_dpi(127.0)
+        .with_marks(render::Marks::File, None);
     scene.layout = Layout::MedianBeats;
     scene.speed = render::PaperSpeed::Mm50;
     scene.insets.push(Inset {

@@ -23,6 +23,8 @@ impl Rgb {
     pub(crate) const GRID_MAJOR: Rgb = Rgb(235, 130, 130);
     /// Annotation marks and numbers.
     pub(crate) const ANNOTATION: Rgb = Rgb(0, 80, 200);
+    /// Wave marks (P/QRS/T onsets and offsets) on the trace.
+    pub(crate) const FIDUCIAL: Rgb = Rgb(0, 140, 70);
 }
 
 /// An axis-aligned rectangle in millimetres.

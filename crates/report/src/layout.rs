@@ -36,20 +36,28 @@ const FOOTER_H: f32 = 7.0;
 /// Lays out every page of the report.
 pub(crate) fn pages(input: &ReportInput, fonts: &Fonts) -> Result<Vec<Page>, Error> {
     let (w, h) = input.options.paper.size_mm();
+    // Wave marks are ticks on the trace, not numbered annotations (thousands on a long
+    // recording); the CSV still lists them.
     let numbered: Vec<(usize, &Annotation)> = input
         .annotations
         .iter()
+        .filter(|a| !tracing::is_wave_mark(a))
         .enumerate()
         .map(|(i, a)| (i + 1, a))
         .collect();
-    let mut pages = vec![tracing_page(input, fonts, &numbered, w, h)?];
+    let waves: Vec<&Annotation> = input
+        .annotations
+        .iter()
+        .filter(|a| tracing::is_wave_mark(a))
+        .collect();
+    let mut pages = vec![tracing_page(input, fonts, &numbered, &waves, w, h)?];
     let mut flow = Flow::new(fonts, w, h);
     details(input, &numbered, &mut flow);
     pages.extend(flow.finish());
     if let Some(page) = median_page(input, fonts, w, h)? {
         pages.push(page);
     }
-    pages.extend(strip_pages(input, fonts, &numbered, w, h)?);
+    pages.extend(strip_pages(input, fonts, &numbered, &waves, w, h)?);
     let total = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
         footer(input, fonts, page, i + 1, total);
@@ -181,6 +189,7 @@ fn tracing_page(
     input: &ReportInput,
     fonts: &Fonts,
     numbered: &[(usize, &Annotation)],
+    waves: &[&Annotation],
     w: f32,
     h: f32,
 ) -> Result<Page, Error> {
@@ -433,6 +442,7 @@ fn tracing_page(
                     panel.x,
                     panel.baseline,
                 )? {
+                    clipped.extend(tracing::wave_ticks(panel, &paths, waves));
                     traces.extend(paths);
                 }
                 clipped.push(tracing::lead_label(
@@ -1080,6 +1090,7 @@ fn strip_pages(
     input: &ReportInput,
     fonts: &Fonts,
     numbered: &[(usize, &Annotation)],
+    waves: &[&Annotation],
     w: f32,
     h: f32,
 ) -> Result<Vec<Page>, Error> {
@@ -1140,6 +1151,7 @@ fn strip_pages(
                 && let Some(paths) =
                     tracing::trace(lead, panel.start_s, panel.duration_s, panel.x, baseline)?
             {
+                items.extend(tracing::wave_ticks(&panel, &paths, waves));
                 items.push(Item::Lines {
                     subpaths: paths,
                     width: 0.25,

@@ -6,7 +6,7 @@
 //! polylines through every sample; above 1000 Hz each 0.1-mm column keeps its minimum and
 //! maximum in time order (the peaks a pen would reach), which bounds the path size.
 
-use ecg::{Annotation, Lead, LeadLabel};
+use ecg::{Annotation, AnnotationKind, Lead, LeadLabel, WavePoint};
 
 use crate::drawing::{Item, Rect, Rgb};
 use crate::error::Error;
@@ -182,6 +182,79 @@ pub(crate) fn lead_label(fonts: &Fonts, name: &str, x: f32, top: f32, max_w: f32
     Item::Text(fonts.run(FontKind::Bold, size, Rgb::BLACK, (x, top + 3.5), &text))
 }
 
+/// True for wave marks (P/QRS/T fiducials and spans): drawn as unlabelled ticks on the trace
+/// by [`wave_ticks`], neither numbered nor listed (the CSV keeps them).
+pub(crate) fn is_wave_mark(a: &Annotation) -> bool {
+    matches!(
+        a.kind,
+        AnnotationKind::Wave { .. } | AnnotationKind::WaveSpan { .. }
+    )
+}
+
+/// The height of `paths` at `x` (the first segment spanning it), if any.
+fn y_at(paths: &[Vec<(f32, f32)>], x: f32) -> Option<f32> {
+    paths.iter().find_map(|p| {
+        p.windows(2).find_map(|w| {
+            let ((xa, ya), (xb, yb)) = (w[0], w[1]);
+            (xa <= x && x <= xb).then(|| {
+                if xb > xa {
+                    ya + (yb - ya) * (x - xa) / (xb - xa)
+                } else {
+                    ya
+                }
+            })
+        })
+    })
+}
+
+/// Wave marks in a panel as short ticks (2 mm) across its trace `paths` at each onset and
+/// offset, without labels; none under the lead name (the label's box at the panel's top-left).
+pub(crate) fn wave_ticks(
+    panel: &Panel,
+    paths: &[Vec<(f32, f32)>],
+    marks: &[&Annotation],
+) -> Vec<Item> {
+    let end_s = panel.start_s + panel.duration_s;
+    let x_of = |t: f64| panel.x + ((t - panel.start_s) * MM_PER_S) as f32;
+    let mut ticks = Vec::new();
+    for a in marks {
+        let on_this_lead = match &a.lead {
+            None => panel.full_row,
+            Some(l) => l == &panel.lead,
+        };
+        if !on_this_lead {
+            continue;
+        }
+        let times: &[f64] = match a.kind {
+            AnnotationKind::Wave { point, .. } if point != WavePoint::Peak => &[a.onset_s],
+            AnnotationKind::WaveSpan { .. } => &[a.onset_s, a.onset_s + a.duration_s.max(0.0)],
+            _ => &[],
+        };
+        for &t in times {
+            if !(t.is_finite() && t >= panel.start_s && t < end_s) {
+                continue;
+            }
+            let x = x_of(t);
+            let y = y_at(paths, x).unwrap_or(panel.baseline);
+            let under_name = x < panel.x + LEAD_LABEL_W && y - 1.0 < panel.top + 5.0;
+            if !under_name {
+                ticks.push(vec![(x, y - 1.0), (x, y + 1.0)]);
+            }
+        }
+    }
+    if ticks.is_empty() {
+        return Vec::new();
+    }
+    vec![Item::Lines {
+        subpaths: ticks,
+        width: 0.2,
+        color: Rgb::FIDUCIAL,
+    }]
+}
+
+/// Width kept clear for a lead name at a panel's top-left, mm.
+pub(crate) const LEAD_LABEL_W: f32 = 14.0;
+
 /// Where one lead's window sits on a page.
 #[derive(Debug, Clone)]
 pub(crate) struct Panel {
@@ -320,5 +393,52 @@ mod tests {
             Signal::from_physical(vec![1.0f32; 10]),
         );
         assert!(trace(&lead, 0.0, 1.0, 0.0, 0.0).unwrap().is_none());
+    }
+
+    #[test]
+    fn wave_marks_are_short_unlabelled_ticks_on_the_trace_clear_of_the_lead_name() {
+        let panel = Panel {
+            lead: LeadLabel::II,
+            start_s: 0.0,
+            duration_s: 10.0,
+            x: 10.0,
+            baseline: 100.0,
+            top: 80.0,
+            full_row: false,
+        };
+        // The trace runs flat 5 mm above the baseline.
+        let paths = vec![vec![(10.0, 95.0), (260.0, 95.0)]];
+        let span = |onset_s: f64| Annotation {
+            onset_s,
+            duration_s: 0.1,
+            lead: Some(LeadLabel::II),
+            kind: AnnotationKind::WaveSpan {
+                wave: ecg::WaveKind::Qrs,
+            },
+            text: String::new(),
+            source: ecg::AnnotationSource::File,
+        };
+        let other_lead = Annotation {
+            lead: Some(LeadLabel::V1),
+            ..span(2.0)
+        };
+        let (a, b) = (span(1.0), span(5.0));
+        let items = wave_ticks(&panel, &paths, &[&a, &b, &other_lead]);
+        let [
+            Item::Lines {
+                subpaths, color, ..
+            },
+        ] = items.as_slice()
+        else {
+            panic!("one path item: {items:?}");
+        };
+        assert_eq!(*color, Rgb::FIDUCIAL);
+        assert_eq!(subpaths.len(), 4, "onset and offset of the two II spans");
+        assert_eq!(subpaths[0], vec![(35.0, 94.0), (35.0, 96.0)]);
+        assert!(is_wave_mark(&a));
+        // Near the top-left corner (under the lead name) nothing is drawn.
+        let high = vec![vec![(10.0, 82.0), (260.0, 82.0)]];
+        let early = span(0.0);
+        assert!(wave_ticks(&panel, &high, &[&early]).is_empty());
     }
 }

@@ -28,6 +28,10 @@ pub struct ReviewView {
     pub analysis_band: String,
     /// Whether analysis found atrial fibrillation.
     pub atrial_fibrillation: bool,
+    /// The leads and beats each analysis statement rests on (by statement code).
+    pub evidence: Vec<reading::evidence::StatementEvidence>,
+    /// Where each interval was measured (by measurement name).
+    pub calipers: Vec<reading::evidence::MeasurementCaliper>,
 }
 
 /// A signature as the panel shows it.
@@ -71,6 +75,8 @@ pub async fn review(
         }),
         analysis_band: analysis.analysis_band.clone(),
         atrial_fibrillation: analysis.atrial_fibrillation,
+        evidence: reading::evidence::statement_evidence(&analysis),
+        calipers: reading::evidence::measurement_calipers(&analysis),
     })
 }
 

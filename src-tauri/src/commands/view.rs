@@ -40,13 +40,18 @@ pub async fn render_frame(
         }
         Err(_) => Vec::new(),
     };
+    // The analysis' marks need the analysis (computed once per recording, then cached).
+    let analysis = match view.marks {
+        render::Marks::Analysis => Some(state.analysis(recording_id).await?),
+        _ => None,
+    };
     let renderer = state.renderer.clone();
     // Rendering blocks on the GPU readback: keep it off the async runtime.
     let frame =
         tauri::async_runtime::spawn_blocking(move || -> Result<render::Frame, CommandError> {
             let filtered = rec.filtered_for_display(view.filter);
             let recording = filtered.as_deref().unwrap_or(&rec.recording);
-            let scene = view.to_scene(recording, annotations)?;
+            let scene = view.to_scene(recording, annotations, analysis.as_deref())?;
             let mut slot = lock(&renderer);
             let renderer =
                 slot.get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()));
@@ -64,6 +69,7 @@ pub async fn render_frame(
         .await
         .map_err(CommandError::task)??;
     *lock(&state.last_geometry) = frame.panels.clone();
+    *lock(&state.last_marks) = frame.marks.clone();
     Ok(Response::new(frame.rgba))
 }
 
@@ -71,6 +77,13 @@ pub async fn render_frame(
 #[tauri::command]
 pub fn frame_geometry(state: State<'_, AppState>) -> Vec<render::PanelGeometry> {
     lock(&state.last_geometry).clone()
+}
+
+/// Where the last frame drew its wave marks (lead, what, time, pixel position): the UI names a
+/// mark when the pointer is over it, since marks are drawn without printed labels.
+#[tauri::command]
+pub fn frame_marks(state: State<'_, AppState>) -> Vec<render::MarkGeometry> {
+    lock(&state.last_marks).clone()
 }
 
 /// Saves the view so reopening the recording restores it.

@@ -14,6 +14,7 @@ import type {
   ImportProgress,
   InstalledModel,
   OpenedRecording,
+  MarkGeometry,
   PanelGeometry,
   ReviewView,
   StatementState,
@@ -43,6 +44,11 @@ export function renderFrame(recordingId: number, view: ViewSettings, width: numb
 
 export function frameGeometry(): Promise<PanelGeometry[]> {
   return invoke<PanelGeometry[]>("frame_geometry");
+}
+
+/** Where the last frame drew its wave marks. */
+export function frameMarks(): Promise<MarkGeometry[]> {
+  return invoke<MarkGeometry[]>("frame_marks");
 }
 
 export function saveView(recordingId: number, view: ViewSettings): Promise<void> {

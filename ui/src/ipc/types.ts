@@ -28,6 +28,7 @@ export interface StoredViewState {
   filters?: unknown;
   cabrera?: boolean;
   grid?: boolean;
+  marks?: unknown;
 }
 
 export type AnnotationKind = "beat" | "interval" | "note" | "caliper";
@@ -77,6 +78,37 @@ export interface ViewSettings {
   pxPerMm: number;
   zoom: number;
   filter: DisplayFilter;
+  marks: Marks;
+}
+
+/** Machine marks drawn on the paper (`render::Marks`). */
+export type Marks = "none" | "file" | "analysis";
+
+/** Where the renderer drew a wave mark (`render::MarkGeometry`), for hover labels. */
+export interface MarkGeometry {
+  x_px: number;
+  y_px: number;
+  lead: string;
+  text: string;
+  time_s: number;
+}
+
+/** The leads and beats a statement rests on (`reading::evidence::StatementEvidence`). */
+export interface StatementEvidence {
+  code: string;
+  leads: string[];
+  beatTimesS: number[];
+}
+
+/** Where an interval was measured (`reading::evidence::MeasurementCaliper`). */
+export interface MeasurementCaliper {
+  name: string;
+  span: string;
+  beat: number;
+  startS: number;
+  endS: number;
+  beatMs: number;
+  medianMs: number | null;
 }
 
 export type DisplayFilter = "off" | "diagnostic" | "monitoring50" | "monitoring60";
@@ -170,6 +202,8 @@ export interface ReviewView {
   signature: SignatureView | null;
   analysisBand: string;
   atrialFibrillation: boolean;
+  evidence: StatementEvidence[];
+  calipers: MeasurementCaliper[];
 }
 
 export interface ChatChoice {

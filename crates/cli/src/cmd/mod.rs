@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod chat;
+pub mod compare;
 pub mod convert;
 pub mod db;
 pub mod info;

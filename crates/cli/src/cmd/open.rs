@@ -7,7 +7,7 @@ use anyhow::Result;
 use ecg::Recording;
 
 /// Arguments naming an input recording.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
     /// The ECG file (any supported format; for WFDB give the .hea file).
     pub file: PathBuf,

@@ -1,7 +1,12 @@
 //! `heartlens render FILE --layout 3x4+1 --png OUT.png [--width W --height H] [--dpi D]
-//! [--speed 25] [--gain 10] [--cabrera] [--start S] [--filter monitoring50]`: draws a recording on calibrated paper
+//! [--speed 25] [--gain 10] [--cabrera] [--start S] [--filter monitoring50] [--marks none|file|analysis]`:
+//! draws a recording on calibrated paper
 //! with the GPU renderer (lavapipe when there is no GPU) and writes a PNG whose `pHYs` chunk
 //! carries the DPI, so a printer honouring it reproduces 25 mm/s and 10 mm/mV.
+//!
+//! The paper is clean by default; `--marks file` draws the file's beat labels and P/QRS/T
+//! onsets and offsets (small unlabelled ticks on the trace), `--marks analysis` Heartlens'
+//! own (the recording is analysed first).
 //!
 //! Prints one line: the output path, size, adapter and the window drawn. `--geometry` writes
 //! the panel geometry JSON (the UI's contract) beside the PNG.
@@ -60,9 +65,13 @@ pub struct Args {
     /// Hide the 1-mm grid lines.
     #[arg(long)]
     no_minor_grid: bool,
-    /// Do not draw the recording's annotations.
+    /// Do not draw the recording's annotations (notes, rhythm changes, intervals).
     #[arg(long)]
     no_annotations: bool,
+    /// Machine marks: none (clean paper), file (the file's beat labels and wave onsets and
+    /// offsets) or analysis (Heartlens' own, analysing the recording first).
+    #[arg(long, default_value = "none")]
+    marks: render::Marks,
     /// Also write the panel geometry as JSON to this file.
     #[arg(long)]
     geometry: Option<PathBuf>,
@@ -145,7 +154,16 @@ pub fn run(args: Args) -> Result<()> {
     if args.rhythm.is_none() {
         layout.show_a_present_lead(&rec);
     }
-    let mut scene = Scene::new(&rec).with_dpi(args.dpi);
+    let analysis = match args.marks {
+        render::Marks::Analysis => Some(
+            reading::analysis::compute(&rec)
+                .map_err(|e| bad(format!("{}: {e}", args.input.file.display())))?,
+        ),
+        _ => None,
+    };
+    let mut scene = Scene::new(&rec)
+        .with_dpi(args.dpi)
+        .with_marks(args.marks, analysis.as_ref());
     scene.layout = layout;
     scene.speed = speed;
     scene.gain = gain;
