@@ -23,7 +23,8 @@
 //!    LVH/RVH, premature complexes (ventricular, supraventricular), axis deviation, long/short QT.
 //!    A finding is **negated** when "no", "not", "without", "absence of", "negative for",
 //!    "rules out", "free of", "neither/nor" comes up to six words before it in the same clause, or
-//!    "is not present", "absent", "not seen", "ruled out" right after it.
+//!    "is not present", "absent", "not seen", "ruled out" right after it; a negation followed by a
+//!    hedge ("not a definitive diagnosis of", "not only", "not necessarily") is not a denial.
 //!
 //! # Statuses and tolerances
 //! Each claim is [`ClaimStatus::Supported`], [`ClaimStatus::Contradicted`] (with the fact, e.g.
@@ -60,6 +61,8 @@
 //! - Numbers written as words ("sixty"), lists that pair names with numbers by position ("PR and
 //!   QRS are 160 and 90 ms": only the number next to a name is tied to it), and numbers whose name
 //!   is more than ~48 characters before them: these fall back to their unit's usual quantity.
+//! - Qualitative judgements of intervals without a number ("the PR interval is not normal") are not
+//!   read, nor are claims about leads or waves outside the finding list.
 //! - Negation across commas ("no AV block, LBBB or RBBB" negates only the AV block), double
 //!   negation, hedges ("possible", "cannot exclude" count as a claim), conditionals, and
 //!   negated numbers ("the rate is not 100 bpm" is read as a rate claim).
@@ -665,6 +668,18 @@ const NEG_AFTER: &[&str] = &[
     "not observed",
     "is excluded",
 ];
+/// Words after a negation that make it a hedge ("not a definitive diagnosis of ...").
+const HEDGES: &[&str] = &[
+    "definitive",
+    "definite",
+    "certain",
+    "conclusive",
+    "clear",
+    "necessarily",
+    "only",
+    "just",
+    "sure",
+];
 const SCOPE_BREAK: &[&str] = &[
     "but", "however", "although", "though", "while", "whereas", "yet", "except",
 ];
@@ -693,8 +708,9 @@ fn is_negated(norm: &[u8], start: usize, end: usize) -> bool {
         }
         j.max(from)
     };
-    if last_match(norm, words_from, start, NEG_BEFORE).is_some() {
-        return true;
+    if let Some((_, e)) = last_match(norm, words_from, start, NEG_BEFORE) {
+        // "not a definitive diagnosis of AF" hedges; it does not deny.
+        return last_match(norm, e, start, HEDGES).is_none();
     }
     let after = skip_spaces(norm, end);
     let ce = clause_end(norm, after).min(after + 24);

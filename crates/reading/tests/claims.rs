@@ -271,6 +271,10 @@ fn negated_findings_are_judged_the_other_way_round() {
     );
     expect("No AV block.", &[("AV block", N, "")]);
     expect(
+        "The ECG is not a definitive diagnosis of atrial fibrillation.",
+        &[("atrial fibrillation", C, "Sinus rhythm")],
+    );
+    expect(
         "No ST depression, but atrial flutter.",
         &[
             ("ST depression", N, ""),
