@@ -49,8 +49,8 @@
 //! "Sinus rhythm" means a sinus rhythm at 60-100 bpm (machines say "sinus bradycardia" below),
 //! while a *claim* "sinus rhythm" means any sinus rhythm. Then definitional thresholds on the
 //! measurements, applied to the rounded value without tolerance: bradycardia < 60 bpm,
-//! tachycardia > 100 bpm, first-degree AV block PR > 200 ms, complete bundle-branch block QRS
-//! >= 120 ms (contradicted below 110), incomplete 100-129 ms, left axis deviation -30..-90°,
+//! tachycardia > 100 bpm, first-degree AV block PR > 200 ms, complete bundle-branch block QRS of
+//! at least 120 ms (contradicted below 110), incomplete 100-129 ms, left axis deviation -30..-90°,
 //! right +90..+180°, extreme -90..-180°, normal -30..+90°, QT prolongation contradicted when every
 //! QTc is <= 440 ms and supported from Bazett >= 470 ms, short QT supported below Bazett 340 ms and
 //! contradicted when every QTc is >= 360 ms. Matching annotation text supports a finding. A negated
