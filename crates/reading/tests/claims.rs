@@ -474,7 +474,7 @@ fn atrial_rates_are_supported_by_a_statement_criterion() {
 fn offsets_are_utf8_byte_offsets_and_the_summary_names_contradictions() {
     let answer = "Axe électrique: l’axe QRS est 45°. The heart rate is 102 bpm.";
     let claims = check(answer, &facts());
-    assert!(claims.iter().all(|c| &answer[c.start..c.end] == c.text));
+    assert!(claims.iter().all(|c| answer[c.start..c.end] == c.text));
     let s = summary(&claims);
     assert!(s.contains("1 contradicted"), "{s}");
     assert!(s.contains("measured heart rate 61 bpm"), "{s}");
