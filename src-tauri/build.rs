@@ -36,6 +36,8 @@ const COMMANDS: &[&str] = &[
     "list_models",
     "remove_model",
     "import_model",
+    "model_catalog",
+    "download_model",
 ];
 
 fn main() {

@@ -226,13 +226,15 @@ pub struct ChatStatus {
     pub models_dir: Option<String>,
     /// What to tell the user when there is none.
     pub help: String,
+    /// With no model installed: the catalogue's smallest model, offered for download.
+    pub offer: Option<ai::download::CatalogModel>,
 }
 
 impl ChatStatus {
     /// Reads the registry.
     pub fn now() -> Self {
         let dir = ai::default_models_dir();
-        let models = dir
+        let models: Vec<String> = dir
             .clone()
             .map(ai::Registry::new)
             .and_then(|r| r.list().ok())
@@ -241,13 +243,57 @@ impl ChatStatus {
             .filter(|m| m.error.is_none())
             .map(|m| m.name)
             .collect();
+        let offer = if models.is_empty() {
+            ai::download::Catalog::builtin().smallest().cloned()
+        } else {
+            None
+        };
         Self {
             models,
             models_dir: dir.map(|d| d.display().to_string()),
-            help: "No model installed. Import a local chat model (GGUF, e.g. Phi-3, Qwen2.5 or Llama 3) on the Models page, \
-                   or run `heartlens models import`. HeartcareGPT weights can be imported the same way once available."
+            help: "No model installed. Statements and measurements work without one. Download a recommended model \
+                   below or on the Models page (Heartlens only goes online when you ask it to), or import a local \
+                   chat GGUF (Phi-3, Qwen2.5, Llama 3) with `heartlens models import`."
                 .to_string(),
+            offer,
         }
+    }
+}
+
+/// One clinical claim of an answer, checked against the facts the model was given
+/// (`reading::claims`). Offsets count UTF-16 code units, as JavaScript strings do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimView {
+    /// The claim's words.
+    pub text: String,
+    /// Start in the answer (UTF-16 units).
+    pub start: usize,
+    /// End in the answer (UTF-16 units).
+    pub end: usize,
+    /// `supported`, `contradicted` or `not_in_facts`.
+    pub status: String,
+    /// The fact that supports or contradicts it.
+    pub fact: Option<String>,
+}
+
+impl ClaimView {
+    /// The claims of `answer`, checked against `facts`.
+    pub fn check(answer: &str, facts: &reading::claims::Facts) -> Vec<Self> {
+        let utf16 = |byte: usize| answer.get(..byte).map_or(0, |s| s.encode_utf16().count());
+        reading::claims::check(answer, facts)
+            .into_iter()
+            .map(|c| Self {
+                start: utf16(c.start),
+                end: utf16(c.end),
+                status: serde_json::to_value(c.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                fact: c.fact,
+                text: c.text,
+            })
+            .collect()
     }
 }
 
@@ -269,6 +315,21 @@ pub struct ChatMessageView {
     pub status: String,
     /// Tokens generated.
     pub tokens: i64,
+    /// The answer's clinical claims, checked (assistant messages).
+    pub claims: Vec<ClaimView>,
+    /// Exactly what the model was told about the tracing (the grounding text), when known.
+    pub facts: Option<String>,
+}
+
+impl ChatMessageView {
+    /// Adds the claim check and the facts card to an assistant message.
+    pub fn checked(mut self, told: &str, facts: &reading::claims::Facts) -> Self {
+        if self.role == "assistant" {
+            self.claims = ClaimView::check(&self.text, facts);
+            self.facts = Some(told.to_string());
+        }
+        self
+    }
 }
 
 impl From<store::chats::ChatMessage> for ChatMessageView {
@@ -289,6 +350,8 @@ impl From<store::chats::ChatMessage> for ChatMessageView {
                 store::chats::MessageStatus::Error(e) => format!("error: {e}"),
             },
             tokens: m.completion_tokens,
+            claims: Vec::new(),
+            facts: None,
         }
     }
 }
@@ -296,6 +359,30 @@ impl From<store::chats::ChatMessage> for ChatMessageView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claim_offsets_are_utf16_units_for_the_ui() {
+        let facts = reading::claims::Facts {
+            measurements: Some(ecg::Measurements {
+                hr: Some(ecg::Bpm(61.0)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let answer = "Fréquence 𝟙: the heart rate is 102 bpm.";
+        let c = ClaimView::check(answer, &facts);
+        assert_eq!(c.len(), 1);
+        let units: Vec<u16> = answer.encode_utf16().collect();
+        assert_eq!(
+            String::from_utf16(&units[c[0].start..c[0].end]).unwrap(),
+            "heart rate is 102 bpm"
+        );
+        assert_eq!(c[0].status, "contradicted");
+        assert_eq!(
+            serde_json::to_value(&c[0]).unwrap()["fact"],
+            "measured heart rate 61 bpm"
+        );
+    }
 
     fn view(layout: &str) -> ViewSettings {
         serde_json::from_value(serde_json::json!({

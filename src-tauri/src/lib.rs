@@ -62,6 +62,8 @@ pub fn run() {
             commands::models::list_models,
             commands::models::remove_model,
             commands::models::import_model,
+            commands::models::model_catalog,
+            commands::models::download_model,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime starts (webview libraries present)");

@@ -4,7 +4,9 @@
 //! statement's evidence and a measurement's caliper on the tracing, correct QT and confirm a
 //! statement in the review panel, ask the tiny test model a
 //! question, export the report (checked with pdftotext), sign, then restart and find the
-//! layout, annotations, review and signature restored from the store.
+//! layout, annotations, review and signature restored from the store. The model is downloaded on
+//! the Models page from a local server (127.0.0.1) after the first-run offer shows, and a recorded
+//! answer of the real small model shows its contradicted heart rate flagged.
 //!
 //! Skips with a note when Xvfb/WebKitWebDriver are absent, unless `HEARTLENS_REQUIRE_APP_TESTS=1`
 //! (set by scripts/test.sh, so CI never skips silently).
@@ -199,24 +201,10 @@ fn app_opens_renders_annotates_and_restores_the_session() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    // The tiny random Llama GGUF, installed the way a user would (`heartlens models import`).
-    let gguf = data("llm/tiny_random_llama_gguf/llama-2-tiny-random.gguf");
-    let models = home.path().join("models");
-    let out = crate::util::heartlens(&[
-        "models",
-        "import",
-        "--name",
-        "tiny-test",
-        "--gguf",
-        gguf.to_str().unwrap(),
-        "--dir",
-        models.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "model import: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // The tiny random Llama GGUF, downloaded on the Models page from a server on 127.0.0.1 (the
+    // way a user gets a catalogue model, without the internet).
+    let gguf = std::fs::read(data("llm/tiny_random_llama_gguf/llama-2-tiny-random.gguf")).unwrap();
+    let server = ModelServer::start(gguf);
     let file = data("wfdb/ludb/1.hea");
     let args = [file.display().to_string()];
     let envs = [("HEARTLENS_HOME", home.path())];
@@ -236,6 +224,34 @@ fn app_opens_renders_annotates_and_restores_the_session() {
         assert!(panels.starts_with("I,"), "3x4+1 panels: {panels}");
         s.screenshot(&repo_root().join("docs/screenshots/app-3x4.png"));
         marks_are_off_by_default_and_switchable(&s);
+
+        // First run: no model, the chat offers the catalogue's smallest one with its size.
+        let offer = s.wait_for(
+            "the first-run model offer",
+            "const o = document.querySelector('#chat-offer'); return o ? o.innerText : null;",
+            WAIT,
+        );
+        assert!(
+            offer.as_str().unwrap_or_default().contains(" MB"),
+            "the offer states the size: {offer}"
+        );
+        // Download a model on the Models page from a pasted URL, with progress, then chat.
+        s.click("#open-models");
+        s.wait_for(
+            "the catalogue",
+            "return document.querySelectorAll('#models-catalog tr').length > 0 ? true : null;",
+            WAIT,
+        );
+        s.execute(
+            "document.querySelector('#models-url').value = arguments[0]; document.querySelector('#models-url-download').click();",
+            json!([server.url]),
+        );
+        s.wait_for(
+            "the downloaded model installed",
+            "const t = document.querySelector('#models-status').innerText; return t.includes('Installed tiny-test') ? t : null;",
+            WAIT,
+        );
+        s.click("#models-close");
 
         // Change the layout to 6x2 with the toolbar.
         s.execute(
@@ -310,8 +326,27 @@ fn app_opens_renders_annotates_and_restores_the_session() {
         );
         s.screenshot(&repo_root().join("docs/screenshots/app-models.png"));
     }
+    // A recorded answer of the real small model (SmolLM2-135M, issue 18) in the chat history:
+    // its 102 bpm must be flagged against the measured rate.
+    add_recorded_answer(&home.path().join("heartlens.sqlite3"));
     // Restart: the session (layout) and the annotation come back from the store.
     let s = AppSession::start(&app, &args, &envs);
+    let flagged = s.wait_for(
+        "the flagged claim in the chat history",
+        "const c = document.querySelector('#chat-log .claim-contradicted'); return c ? c.title + ' | ' + c.innerText : null;",
+        WAIT,
+    );
+    let flagged = flagged.as_str().unwrap_or_default();
+    assert!(
+        flagged.contains("Contradicted by the facts: measured heart rate")
+            && flagged.contains("102 bpm"),
+        "flagged claim: {flagged}"
+    );
+    s.execute(
+        "const f = [...document.querySelectorAll('#chat-log .facts-card')].pop(); if (f) f.open = true;",
+        json!([]),
+    );
+    s.screenshot(&repo_root().join("docs/screenshots/app-claim-check.png"));
     let panels = wait_for_frame(&s);
     assert_eq!(
         panels.split(',').count(),
@@ -349,6 +384,97 @@ fn app_opens_renders_annotates_and_restores_the_session() {
     assert_eq!(wait_for_frame(&s), "MLII,V5");
     let layout = s.execute("return document.querySelector('#layout').value;", json!([]));
     assert_eq!(layout, "leads");
+}
+
+/// Serves one GGUF at `/tiny-test.gguf` on 127.0.0.1 until dropped (or for five minutes at most).
+struct ModelServer {
+    url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ModelServer {
+    fn start(body: Vec<u8>) -> Self {
+        use std::io::{BufRead, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}/tiny-test.gguf", listener.local_addr().unwrap());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = stop.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(300);
+            while !stop2.load(Ordering::Relaxed) && std::time::Instant::now() < deadline {
+                let Ok((stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let mut reader = std::io::BufReader::new(&stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut out = &stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = out.write_all(&body);
+            }
+        });
+        Self { url, stop }
+    }
+}
+
+impl Drop for ModelServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Adds SmolLM2-135M's recorded answer about LUDB record 1's rate to the session's chat.
+fn add_recorded_answer(db: &std::path::Path) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let s = store::Store::open(db).await.expect("open store");
+        let rec = s
+            .recent(1)
+            .await
+            .expect("recent recordings")
+            .into_iter()
+            .next()
+            .expect("the recording of the first session");
+        let thread = match s.threads(rec.id).await.unwrap().into_iter().next() {
+            Some(t) => t,
+            None => s.create_thread(rec.id, "Chat").await.unwrap(),
+        };
+        let meta = store::chats::NewMessage {
+            model_id: Some("smollm2-135m".into()),
+            mode: Some("grounded".into()),
+            prompt_tokens: None,
+        };
+        s.add_message(
+            thread.id,
+            store::chats::Role::User,
+            "What is the heart rate and the rhythm?",
+            &meta,
+        )
+        .await
+        .unwrap();
+        s.add_message(
+            thread.id,
+            store::chats::Role::Assistant,
+            "The heart rate is approximately 102 bpm.",
+            &meta,
+        )
+        .await
+        .unwrap();
+        s.close().await;
+    });
 }
 
 /// Caliper, review, chat, export and sign-off in the running app.

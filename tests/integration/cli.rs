@@ -173,3 +173,129 @@ fn render_draws_clean_paper_unless_marks_are_asked_for() {
         "unknown --marks is a usage error"
     );
 }
+
+#[test]
+fn chat_json_adds_what_the_model_was_told_and_the_checked_claims() {
+    let file = data("wfdb/ludb/1.hea");
+    let model = data("llm/tiny_random_llama_gguf/llama-2-tiny-random.gguf");
+    let out = heartlens(&[
+        "chat",
+        file.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--question",
+        "What is the heart rate?",
+        "--max-tokens",
+        "8",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["mode"], "grounded");
+    let facts = v["facts"].as_str().unwrap();
+    assert!(
+        facts.contains("Measurements (Heartlens analysis):") && facts.contains("- heart rate: "),
+        "facts told to the model:\n{facts}"
+    );
+    assert!(v["claims"].is_array(), "{v}");
+    let text = v["text"].as_str().unwrap();
+    for c in v["claims"].as_array().unwrap() {
+        let (s, e) = (c["start"].as_u64().unwrap(), c["end"].as_u64().unwrap());
+        assert_eq!(&text[s as usize..e as usize], c["text"].as_str().unwrap());
+        assert!(
+            ["supported", "contradicted", "not_in_facts"].contains(&c["status"].as_str().unwrap())
+        );
+    }
+    assert!(
+        v["checked_against"]["measurements"]["hr"].is_number(),
+        "{v}"
+    );
+
+    // Human output: the facts first (--show-facts), the claim check after the answer.
+    let out = heartlens(&[
+        "chat",
+        file.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--question",
+        "What is the heart rate?",
+        "--max-tokens",
+        "4",
+        "--show-facts",
+    ]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("What the model was told:\n") && stdout.contains("\nClaim check: "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn models_catalog_lists_publisher_urls_and_download_installs_from_a_url() {
+    let out = heartlens(&["models", "catalog", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let models = v.as_array().unwrap();
+    assert!(models.len() >= 3);
+    for m in models {
+        assert!(
+            m["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://huggingface.co/")
+        );
+        assert!(m["license"].is_string() && m["bytes"].is_u64());
+    }
+
+    // A download from a one-shot server on 127.0.0.1, verified against the stated hash.
+    let body = std::fs::read(data("llm/tiny_random_llama_gguf/llama-2-tiny-random.gguf")).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tiny.gguf", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(&stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            line.clear();
+        }
+        let mut out = &stream;
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        out.write_all(&body).unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = heartlens(&[
+        "models",
+        "download",
+        &url,
+        "--sha256",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a wrong hash is bad input");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not match") && err.contains("removed"),
+        "{err}"
+    );
+    let list = heartlens(&[
+        "models",
+        "list",
+        "--json",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
+}

@@ -1,7 +1,10 @@
 // The chat side panel: model picker, mode shown, streaming answer with stop, regenerate and copy,
-// history from the store. Model output is always text, never HTML.
-import { cancelJob, chatAsk, chatHistory, chatStatus, errorMessage } from "./ipc";
-import type { ChatMessageView } from "./ipc/types";
+// history from the store; each finished answer shows its checked claims (claims.ts) and the facts
+// the model was told. With no model, it offers the catalogue's smallest one. Model output is
+// always text, never HTML.
+import { cancelJob, chatAsk, chatHistory, chatStatus, downloadModel, errorMessage } from "./ipc";
+import type { CatalogModel, ChatMessageView } from "./ipc/types";
+import { claimSummary, factsCard, markedAnswer } from "./claims";
 
 export function bubble(role: string, text: string, meta: string): HTMLDivElement {
   const div = document.createElement("div");
@@ -21,7 +24,58 @@ function metaOf(m: ChatMessageView): string {
   return [m.model, m.mode, m.status, `${m.tokens} tokens`].filter((x) => x !== null && x !== "").join(" · ");
 }
 
-export async function chatPanel(recordingId: number): Promise<HTMLElement> {
+/** Marks the claims of a finished answer in its bubble and adds the facts card. */
+export function showChecked(div: HTMLElement, m: ChatMessageView): void {
+  if (m.role !== "assistant") return;
+  const text = div.querySelector<HTMLDivElement>(".msg-text");
+  if (text === null) return;
+  text.replaceChildren(markedAnswer(m.text, m.claims));
+  const summary = document.createElement("div");
+  summary.className = "claim-summary";
+  if (m.claims.some((c) => c.status === "contradicted")) summary.classList.add("has-contradicted");
+  summary.textContent = `Claim check: ${claimSummary(m.claims)}`;
+  div.querySelector(".claim-summary")?.remove();
+  div.querySelector(".facts-card")?.remove();
+  div.append(summary);
+  if (m.facts !== null) div.append(factsCard(m.facts));
+}
+
+/** The first-run offer: the smallest catalogue model with its size, downloaded on request. */
+function offerPanel(offer: CatalogModel, onInstalled: () => void): HTMLElement {
+  const box = document.createElement("div");
+  box.id = "chat-offer";
+  const p = document.createElement("p");
+  p.textContent = `${offer.title}, ${(offer.bytes / 1e6).toFixed(0)} MB, ${offer.license}, from ${offer.publisher}. ${offer.notes}`;
+  const get = document.createElement("button");
+  get.id = "chat-offer-download";
+  get.textContent = `Download ${offer.name} (${(offer.bytes / 1e6).toFixed(0)} MB)`;
+  const progress = document.createElement("progress");
+  progress.id = "chat-offer-progress";
+  progress.hidden = true;
+  const note = document.createElement("span");
+  note.id = "chat-offer-status";
+  note.textContent = "Heartlens goes online only for this download.";
+  get.addEventListener("click", async () => {
+    get.disabled = true;
+    progress.hidden = false;
+    try {
+      await downloadModel(offer.name, (e) => {
+        if (e.event === "progress") {
+          if (e.data.total !== null && e.data.total > 0) progress.value = e.data.done / e.data.total;
+          note.textContent = `${e.data.stage} ${(e.data.done / 1e6).toFixed(1)} MB`;
+        }
+      });
+      onInstalled();
+    } catch (err) {
+      note.textContent = errorMessage(err);
+      get.disabled = false;
+    }
+  });
+  box.append(p, get, progress, note);
+  return box;
+}
+
+export async function chatPanel(recordingId: number, onModelsChanged: () => void = () => {}): Promise<HTMLElement> {
   const root = document.createElement("section");
   root.className = "panel chat";
   root.id = "chat";
@@ -34,6 +88,7 @@ export async function chatPanel(recordingId: number): Promise<HTMLElement> {
     p.id = "chat-no-model";
     p.textContent = status.help;
     root.append(p);
+    if (status.offer !== null) root.append(offerPanel(status.offer, onModelsChanged));
     return root;
   }
   const picker = document.createElement("select");
@@ -67,7 +122,11 @@ export async function chatPanel(recordingId: number): Promise<HTMLElement> {
   copy.textContent = "Copy";
   root.append(picker, mode, log, input, ask, stop, regen, copy);
 
-  for (const m of await chatHistory(recordingId)) log.append(bubble(m.role, m.text, metaOf(m)));
+  for (const m of await chatHistory(recordingId)) {
+    const b = bubble(m.role, m.text, metaOf(m));
+    showChecked(b, m);
+    log.append(b);
+  }
   let jobId: number | null = null;
   let lastQuestion = "";
   let lastAnswer = "";
@@ -103,6 +162,7 @@ export async function chatPanel(recordingId: number): Promise<HTMLElement> {
       lastAnswer = saved.text;
       savedMeta = metaOf(saved);
       showMeta();
+      showChecked(answer, saved);
     } catch (err) {
       meta.textContent = errorMessage(err);
       meta.className = "msg-meta error";

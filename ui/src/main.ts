@@ -236,7 +236,7 @@ async function renderReview(): Promise<void> {
 async function renderChat(): Promise<void> {
   if (current === null) return;
   try {
-    chatSlot.replaceChildren(await chatPanel(current.opened.recordingId));
+    chatSlot.replaceChildren(await chatPanel(current.opened.recordingId, () => void renderChat()));
   } catch (e) {
     setStatus(errorMessage(e), true);
   }
@@ -360,6 +360,7 @@ caliperButton.addEventListener("click", () => {
 modelsButton.addEventListener("click", async () => {
   const page = await modelsPage(() => void renderChat());
   const close = document.createElement("button");
+  close.id = "models-close";
   close.textContent = "Close";
   close.addEventListener("click", () => renderSide());
   side.replaceChildren(close, page);

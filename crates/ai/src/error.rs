@@ -52,9 +52,44 @@ pub enum LlmError {
         /// The model's context length.
         context_tokens: usize,
     },
-    /// Generation was cancelled by the user.
+    /// Generation or a download was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
+    /// A model download failed (connection, HTTP status, truncated body).
+    #[error("download {url}: {message}")]
+    Download {
+        /// The URL.
+        url: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
+    /// A downloaded file's SHA-256 is not the expected one; the file was removed.
+    #[error(
+        "download {url}: SHA-256 {found} does not match the {by}'s {expected}; the file was removed, download it again"
+    )]
+    DownloadHash {
+        /// The URL.
+        url: String,
+        /// The hash expected.
+        expected: String,
+        /// The hash of the bytes received.
+        found: String,
+        /// Who stated the expected hash ("catalogue", "server X-Linked-Etag").
+        by: String,
+    },
+    /// Not enough free disk space for a download and its installed copy.
+    #[error(
+        "{}: {needed} bytes needed for the download and its installed copy, {free} free; free some space and retry",
+        path.display()
+    )]
+    NoSpace {
+        /// The folder.
+        path: PathBuf,
+        /// Bytes needed.
+        needed: u64,
+        /// Bytes free.
+        free: u64,
+    },
     /// The tokenizer failed.
     #[error("tokenizer: {0}")]
     Tokenizer(String),

@@ -8,11 +8,14 @@
 //! The language side: [`model::ChatModel`] opens HeartcareGPT (GGUF or safetensors Phi-3 plus
 //! `signal_proj`) or any chat GGUF (grounded mode); [`engine`] streams answers on its own thread;
 //! [`prompt`] builds both prompt recipes; [`import`] merges LoRA and writes a quantized GGUF with
-//! a manifest; [`registry`] lists installed models; [`threads`] is the app's CPU thread policy.
+//! a manifest; [`registry`] lists installed models; [`download`] is the catalogue of
+//! recommended models and their download (the only network use, on request); [`threads`] is the
+//! app's CPU thread policy.
 
 pub mod models;
 pub mod tokenize;
 
+pub mod download;
 pub mod engine;
 mod error;
 pub mod import;

@@ -37,7 +37,7 @@ enum Command {
     Report(cmd::report::Args),
     /// Ask a language model about a tracing (HeartcareGPT or grounded mode).
     Chat(cmd::chat::Args),
-    /// Installed language models: import, list, remove.
+    /// Language models: import, list, remove, the catalogue, download (the only network use).
     Models(cmd::models::Args),
 }
 

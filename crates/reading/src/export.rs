@@ -85,6 +85,7 @@ impl SessionParts {
                             model: a.model_id.clone().unwrap_or_default(),
                             mode: a.mode.clone().unwrap_or_default(),
                             time: utc_text(a.created_at_ms),
+                            checks: Vec::new(),
                         },
                     });
                 }
@@ -206,6 +207,7 @@ pub fn report_input(
     if let Some(parts) = session {
         parts.apply_to(&mut input, choices.chat.as_deref());
     }
+    check_chat(&mut input);
     if !choices.all_annotations {
         input.drop_machine_marks();
     }
@@ -216,6 +218,45 @@ pub fn report_input(
     input.choose_layout();
     input.choose_strips();
     (input, warnings)
+}
+
+/// Checks the claims of each chat answer in `input` against the report's facts: the
+/// measurements as printed (overrides applied), the statements with their review (a claim of a
+/// rejected finding is contradicted), the user's annotations and the recording's leads, length,
+/// rate and patient age. The report prints the checks beside the answer.
+pub fn check_chat(input: &mut ReportInput) {
+    if input.chat.is_empty() {
+        return;
+    }
+    let facts = crate::claims::Facts {
+        measurements: Some(input.measurements.clone()),
+        statements: input
+            .statements
+            .iter()
+            .map(|s| s.statement.clone())
+            .collect(),
+        annotations: input
+            .annotations
+            .iter()
+            .filter(|a| a.source == ecg::AnnotationSource::User)
+            .cloned()
+            .collect(),
+        leads: Some(input.recording.leads.len()),
+        duration_s: Some(input.recording.duration_s()),
+        sampling_rate_hz: input.recording.leads.first().map(|l| l.sampling_rate_hz),
+        age_years: input.recording.patient.age_years,
+    };
+    for c in &mut input.chat {
+        c.checks = crate::claims::check(&c.answer, &facts)
+            .into_iter()
+            .map(|k| report::ClaimCheck {
+                contradicted: k.status == crate::claims::ClaimStatus::Contradicted,
+                verdict: k.status.label().to_string(),
+                claim: k.text,
+                fact: k.fact,
+            })
+            .collect();
+    }
 }
 
 /// Which files to write.
@@ -329,6 +370,7 @@ mod tests {
                 model: "m".into(),
                 mode: "grounded".into(),
                 time: "t".into(),
+                checks: Vec::new(),
             },
         };
         SessionParts {
@@ -383,6 +425,32 @@ mod tests {
         );
         let all = report_input(&recording(), None, Some(&s), &ReportChoices::default()).0;
         assert_eq!(all.chat.len(), 2);
+    }
+
+    #[test]
+    fn chat_answers_reach_the_report_with_their_claims_checked() {
+        let mut s = session();
+        s.chat[0].exchange.answer = "Sinus rhythm at 102 bpm.".into();
+        let mut rec = recording();
+        rec.device_measurements = Some(ecg::Measurements {
+            hr: Some(ecg::Bpm(61.0)),
+            ..Default::default()
+        });
+        rec.device_statements = vec![ecg::Statement::from_device("Sinus rhythm")];
+        let (input, _) = report_input(&rec, None, Some(&s), &ReportChoices::default());
+        let checks = &input.chat[0].checks;
+        assert_eq!(checks.len(), 2, "{checks:?}");
+        assert_eq!(checks[0].verdict, "supported");
+        assert!(checks[1].contradicted);
+        assert_eq!(checks[1].claim, "102 bpm");
+        assert_eq!(
+            checks[1].fact.as_deref(),
+            Some("measured heart rate 61 bpm")
+        );
+        assert!(
+            input.chat[1].checks.is_empty(),
+            "the answer \"a\" has no claims"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! A cardiologist's reading of one recording: what the CLI and the app share above the store.
 //!
+//! - [`claims`]: the clinical claims in a chat answer checked against the facts the model was
+//!   given (supported, contradicted with the fact, or not in the facts).
 //! - [`analysis`]: `signal::analyze` results cached in the store per recording and analysis
 //!   version, so the chat, the review panel and reports do not re-analyse.
 //! - [`review`]: the measurement table (analysis values with the clinician's overrides, the
@@ -19,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod claims;
 pub mod compare;
 pub mod display;
 mod error;

@@ -17,6 +17,8 @@ pub(crate) struct Rgb(pub u8, pub u8, pub u8);
 impl Rgb {
     pub(crate) const BLACK: Rgb = Rgb(0, 0, 0);
     pub(crate) const GREY: Rgb = Rgb(90, 90, 90);
+    /// Contradicted claims of a chat answer.
+    pub(crate) const ALERT: Rgb = Rgb(190, 20, 20);
     /// 1-mm grid lines: light red, the colour of ECG paper.
     pub(crate) const GRID_MINOR: Rgb = Rgb(250, 200, 200);
     /// 5-mm grid lines.

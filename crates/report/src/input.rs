@@ -116,6 +116,22 @@ pub struct ChatExchange {
     pub mode: String,
     /// When it was asked, as the store shows it (printed verbatim).
     pub time: String,
+    /// The answer's clinical claims checked against the facts, printed beside it.
+    pub checks: Vec<ClaimCheck>,
+}
+
+/// One checked claim of a chat answer, as the report prints it (the check itself is
+/// `reading::claims`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimCheck {
+    /// The claim's words in the answer.
+    pub claim: String,
+    /// "supported", "contradicted" or "not in the facts".
+    pub verdict: String,
+    /// The fact that supports or contradicts it.
+    pub fact: Option<String>,
+    /// Contradicted claims are printed in red.
+    pub contradicted: bool,
 }
 
 /// The reader's signature.

@@ -958,7 +958,7 @@ fn details(input: &ReportInput, numbered: &[(usize, &Annotation)], flow: &mut Fl
             0.0,
             FontKind::Regular,
             Rgb::GREY,
-            "Answers come from a local language model and are not a diagnosis.",
+            "Answers come from a local language model and are not a diagnosis. Each clinical claim is checked against the measurements, statements and annotations (supported, contradicted, or not in the facts).",
             2,
         );
         for c in &input.chat {
@@ -989,6 +989,29 @@ fn details(input: &ReportInput, numbered: &[(usize, &Annotation)], flow: &mut Fl
                 &format!("A: {}", c.answer),
                 60,
             );
+            // The claim check beside the answer: contradicted claims first, in red.
+            if !c.checks.is_empty() {
+                let mut checks: Vec<&crate::input::ClaimCheck> = c.checks.iter().collect();
+                checks.sort_by_key(|k| !k.contradicted);
+                for k in checks {
+                    let fact = k
+                        .fact
+                        .as_deref()
+                        .map(|f| format!(" ({f})"))
+                        .unwrap_or_default();
+                    flow.paragraph(
+                        6.0,
+                        FontKind::Regular,
+                        if k.contradicted {
+                            Rgb::ALERT
+                        } else {
+                            Rgb::GREY
+                        },
+                        &format!("Check: \u{201c}{}\u{201d} {}{fact}", k.claim, k.verdict),
+                        3,
+                    );
+                }
+            }
         }
     }
 }
@@ -1275,6 +1298,12 @@ mod tests {
                 model: hostile(i),
                 mode: hostile(i),
                 time: hostile(i),
+                checks: vec![crate::input::ClaimCheck {
+                    claim: hostile(i),
+                    verdict: "contradicted".into(),
+                    fact: Some(hostile(i)),
+                    contradicted: true,
+                }],
             })
             .collect();
         input.signature = Some(Signature {

@@ -42,7 +42,8 @@ mod tracing;
 
 pub use error::Error;
 pub use input::{
-    ChatExchange, Layout, Paper, ReportInput, ReportOptions, ReportStatement, Signature, Strip,
+    ChatExchange, ClaimCheck, Layout, Paper, ReportInput, ReportOptions, ReportStatement,
+    Signature, Strip,
 };
 pub use png::MAX_DPI;
 

@@ -10,7 +10,7 @@ use ecg::{
     Device, FilterBand, Lead, LeadLabel, Measurements, Millis, Patient, QtcSet, Recording, Sex,
     Signal, Statement, StatementState, TimeOfDay, Unit,
 };
-use report::{ChatExchange, Report, ReportInput, ReportStatement, Signature};
+use report::{ChatExchange, ClaimCheck, Report, ReportInput, ReportStatement, Signature};
 
 const DPI: u32 = 254; // 10 px per mm
 
@@ -128,6 +128,12 @@ fn input() -> ReportInput {
         model: "test-model".into(),
         mode: "text".into(),
         time: "2024-05-02 09:30".into(),
+        checks: vec![ClaimCheck {
+            claim: "QTc Bazett is 447 ms".into(),
+            verdict: "contradicted".into(),
+            fact: Some("measured QTc (Bazett) 470 ms".into()),
+            contradicted: true,
+        }],
     }];
     input.signature = Some(Signature {
         name: "Dr. Signer".into(),
@@ -192,6 +198,7 @@ fn pdf_text_holds_measurements_statements_annotations_and_chat() {
         "ST depression noted",
         "RR 800 ms",
         "Is the QT prolonged?",
+        "contradicted (measured QTc (Bazett) 470 ms)",
         "Dr. Signer",
         "Read and confirmed",
         "25 mm/s",

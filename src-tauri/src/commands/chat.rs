@@ -53,22 +53,72 @@ pub fn chat_status() -> ChatStatus {
     ChatStatus::now()
 }
 
-/// Messages of the recording's latest thread.
+/// Messages of the recording's latest thread, answers with their claims checked against the
+/// tracing's facts as they are now.
 #[tauri::command]
 pub async fn chat_history(
     recording_id: i64,
     state: State<'_, AppState>,
 ) -> Result<Vec<ChatMessageView>, CommandError> {
-    let store = state.store().await?;
+    let store = state.store().await?.clone();
     let Some(thread) = store.threads(recording_id).await?.into_iter().next() else {
         return Ok(Vec::new());
     };
+    let grounding = match state.recording(recording_id) {
+        Ok(rec) => Some(grounding(&state, &store, recording_id, &rec.recording).await?),
+        Err(_) => None,
+    };
+    let facts = grounding
+        .as_ref()
+        .map(|g| (g.system_message().content, reading_facts(g)));
     Ok(store
         .messages(thread.id)
         .await?
         .into_iter()
-        .map(ChatMessageView::from)
+        .map(|m| {
+            let v = ChatMessageView::from(m);
+            match &facts {
+                Some((told, f)) => v.checked(told, f),
+                None => v,
+            }
+        })
         .collect())
+}
+
+/// What the grounded prompt says about a recording: its facts, the store's annotations and the
+/// (cached) analysis.
+async fn grounding(
+    state: &AppState,
+    store: &store::Store,
+    recording_id: i64,
+    rec: &ecg::Recording,
+) -> Result<ai::prompt::Grounding, CommandError> {
+    let user_annotations: Vec<ecg::Annotation> = store
+        .annotations(recording_id)
+        .await?
+        .iter()
+        .map(|a| a.data.to_ecg())
+        .collect();
+    let mut grounding = ai::prompt::Grounding::from_recording(rec);
+    grounding.annotations.extend(user_annotations);
+    match state.analysis(recording_id).await {
+        Ok(analysis) => grounding.add_analysis(&analysis),
+        Err(e) => tracing::warn!(message = %e.message, "chat without analysis"),
+    }
+    Ok(grounding)
+}
+
+/// The claim checker's facts: the same values the grounded prompt prints.
+fn reading_facts(g: &ai::prompt::Grounding) -> reading::claims::Facts {
+    reading::claims::Facts {
+        measurements: g.measurements.as_ref().map(|(m, _)| m.clone()),
+        statements: g.statements.clone(),
+        annotations: g.annotations.clone(),
+        leads: Some(g.leads.len()),
+        duration_s: Some(g.duration_s),
+        sampling_rate_hz: Some(g.sampling_rate_hz),
+        age_years: g.age_years,
+    }
 }
 
 /// Asks a question about the recording with the named installed model (or a model file path).
@@ -106,18 +156,15 @@ pub async fn chat_ask(
         .await?;
 
     let loaded = load_model(&state, &model).await?;
-    let user_annotations: Vec<ecg::Annotation> = store
-        .annotations(recording_id)
-        .await?
-        .iter()
-        .map(|a| a.data.to_ecg())
-        .collect();
-    let mut grounding = ai::prompt::Grounding::from_recording(&rec.recording);
-    grounding.annotations.extend(user_annotations);
-    match state.analysis(recording_id).await {
-        Ok(analysis) => grounding.add_analysis(&analysis),
-        Err(e) => tracing::warn!(message = %e.message, "chat without analysis"),
-    }
+    let grounding = grounding(&state, &store, recording_id, &rec.recording).await?;
+    let facts = reading_facts(&grounding);
+    let told = if loaded.engine.mode() == ai::Mode::Grounded {
+        grounding.system_message().content
+    } else {
+        "HeartcareGPT read the tracing as Beat codes (4-s windows of 12 leads at 250 Hz); it was given no text facts. \
+         Claims are checked against the tracing's measurements and statements."
+            .to_string()
+    };
     let history = earlier
         .iter()
         .filter(|m| {
@@ -216,7 +263,7 @@ pub async fn chat_ask(
     };
     let saved = store.finish_message(message_id, &status).await?;
     result?;
-    Ok(ChatMessageView::from(saved))
+    Ok(ChatMessageView::from(saved).checked(&told, &facts))
 }
 
 /// Stops a running answer after its current token.

@@ -8,7 +8,9 @@ import type {
   ChatMessageView,
   ChatChoice,
   ChatStatus,
+  CatalogModel,
   CommandError,
+  DownloadEvent,
   ExportedFile,
   ExportRequest,
   ImportProgress,
@@ -117,6 +119,17 @@ export function importModel(gguf: string, tokenizer: string | null, name: string
   const channel = new Channel<ImportProgress>();
   channel.onmessage = onProgress;
   return invoke<void>("import_model", { gguf, tokenizer, name, onProgress: channel });
+}
+
+export function modelCatalog(): Promise<CatalogModel[]> {
+  return invoke<CatalogModel[]>("model_catalog");
+}
+
+/** Downloads a catalogue model (its name) or a GGUF URL and installs it; resolves to its name. */
+export function downloadModel(spec: string, onEvent: (e: DownloadEvent) => void): Promise<string> {
+  const channel = new Channel<DownloadEvent>();
+  channel.onmessage = onEvent;
+  return invoke<string>("download_model", { spec, onEvent: channel });
 }
 
 export function review(recordingId: number): Promise<ReviewView> {

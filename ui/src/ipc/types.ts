@@ -132,6 +132,17 @@ export interface ChatStatus {
   models: string[];
   modelsDir: string | null;
   help: string;
+  /** With no model installed: the catalogue's smallest model. */
+  offer: CatalogModel | null;
+}
+
+/** A checked clinical claim; offsets are UTF-16 units into the answer text. */
+export interface ClaimView {
+  text: string;
+  start: number;
+  end: number;
+  status: "supported" | "contradicted" | "not_in_facts";
+  fact: string | null;
 }
 
 export interface ChatMessageView {
@@ -142,7 +153,31 @@ export interface ChatMessageView {
   mode: string | null;
   status: string;
   tokens: number;
+  claims: ClaimView[];
+  /** Exactly what the model was told (the grounding text). */
+  facts: string | null;
 }
+
+/** A recommended model of models/catalog.json (ai::download::CatalogModel, snake_case). */
+export interface CatalogModel {
+  name: string;
+  title: string;
+  publisher: string;
+  license: string;
+  parameters: string;
+  quantization: string;
+  context_length: number;
+  bytes: number;
+  bytes_source: string;
+  url: string;
+  sha256: string | null;
+  sha256_source: string;
+  notes: string;
+}
+
+export type DownloadEvent =
+  | { event: "started"; data: { jobId: number; name: string } }
+  | { event: "progress"; data: { stage: string; done: number; total: number | null } };
 
 export type ChatEvent =
   | { event: "started"; data: { jobId: number; model: string; mode: string; promptTokens: number } }

@@ -8,8 +8,18 @@
 //!
 //! With `--json` it prints `{"mode": "heartcaregpt|grounded", "token_ids": [...], "text": "...",
 //! "tokens_per_s": f, "prompt_tokens": n, "prefill_s": f, "prefill_tokens_per_s": f,
-//! "time_to_first_token_s": f}` (a contract); otherwise the answer streams to stdout as it is
-//! generated. Prefill progress (`prefill 128/559`) goes to stderr either way.
+//! "time_to_first_token_s": f, "facts": "...", "claims": [{"text", "start", "end", "status",
+//! "fact", "kind"}], "checked_against": {...}}` (a contract): `facts` is exactly what the model
+//! was told (the grounding text, or for HeartcareGPT the windows it tokenised), `claims` the
+//! answer's clinical claims checked by [`reading::claims`] (`start`/`end` are UTF-8 byte offsets
+//! into `text`; `status` is `supported`, `contradicted` or `not_in_facts`), `checked_against` the
+//! facts as values. Otherwise the answer streams to stdout as it is generated, followed by the
+//! claim check with contradicted claims marked `!!`; `--show-facts` prints the facts before it.
+//! Prefill progress (`prefill 128/559`) goes to stderr either way.
+//!
+//! Claims are checked against the tracing's facts (Heartlens analysis, else the device's
+//! measurements; statements; user annotations), which in HeartcareGPT mode the model saw as
+//! signal tokens rather than text.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,6 +28,7 @@ use ai::engine::{ChatRequest, Engine, Event, SamplingSettings};
 use ai::model::{ChatModel, Mode, OpenOptions};
 use ai::prompt::Grounding;
 use anyhow::{Context, Result, bail};
+use reading::claims::{Claim, ClaimStatus, Facts};
 use serde::Serialize;
 
 use super::open::InputArgs;
@@ -52,6 +63,9 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Print exactly what the model was told before its answer.
+    #[arg(long)]
+    show_facts: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +78,68 @@ struct JsonAnswer<'a> {
     prefill_s: f64,
     prefill_tokens_per_s: f64,
     time_to_first_token_s: f64,
+    facts: &'a str,
+    claims: &'a [Claim],
+    checked_against: &'a Facts,
+}
+
+/// The claim checker's facts: the same values the grounded prompt prints.
+pub fn claim_facts(g: &Grounding) -> Facts {
+    Facts {
+        measurements: g.measurements.as_ref().map(|(m, _)| m.clone()),
+        statements: g.statements.clone(),
+        annotations: g.annotations.clone(),
+        leads: Some(g.leads.len()),
+        duration_s: Some(g.duration_s),
+        sampling_rate_hz: Some(g.sampling_rate_hz),
+        age_years: g.age_years,
+    }
+}
+
+/// What HeartcareGPT saw: the 4-s windows Beat tokenised.
+fn tokenized_facts(t: &ai::tokenize::Tokenized) -> String {
+    let mut s = format!(
+        "HeartcareGPT read the tracing as Beat codes ({} window(s) of 12 leads at 250 Hz, 20 codes each; the model was given no text facts):\n",
+        t.windows.len()
+    );
+    for w in &t.windows {
+        s.push_str(&format!(
+            "- {:.2}-{:.2} s\n",
+            w.start_s,
+            w.start_s + w.duration_s
+        ));
+    }
+    if !t.missing_leads.is_empty() {
+        s.push_str(&format!(
+            "Missing leads (zero-filled): {}\n",
+            t.missing_leads.join(", ")
+        ));
+    }
+    if !t.derived_leads.is_empty() {
+        s.push_str(&format!(
+            "Derived from I and II: {}\n",
+            t.derived_leads.join(", ")
+        ));
+    }
+    s
+}
+
+/// Prints the claim check under an answer; contradicted claims are marked `!!`.
+fn print_claims(out: &mut impl Write, claims: &[Claim]) -> std::io::Result<()> {
+    writeln!(out, "Claim check: {}", reading::claims::summary(claims))?;
+    for c in claims {
+        let mark = match c.status {
+            ClaimStatus::Contradicted => "!!",
+            ClaimStatus::Supported => "ok",
+            ClaimStatus::NotInFacts => "??",
+        };
+        write!(out, "  {mark} \"{}\" {}", c.text, c.status.label())?;
+        match &c.fact {
+            Some(f) => writeln!(out, ": {f}")?,
+            None => writeln!(out)?,
+        }
+    }
+    Ok(())
 }
 
 fn model_path(spec: &str) -> Result<PathBuf> {
@@ -98,6 +174,14 @@ pub fn run(args: Args) -> Result<()> {
         max_tokens: args.max_tokens,
         ..ChatRequest::default()
     };
+    // The tracing's facts: our own measurements when the analysis runs, the device's otherwise.
+    let mut grounding = Grounding::from_recording(&rec);
+    match signal::analyze(&rec, &signal::AnalysisOptions::default()) {
+        Ok(an) => grounding.add_analysis(&an),
+        Err(e) => eprintln!("heartlens: analysis failed ({e}); using the device's measurements"),
+    }
+    let facts = claim_facts(&grounding);
+    let told;
     match model.mode {
         Mode::HeartcareGpt => {
             let beat = args
@@ -115,22 +199,19 @@ pub fn run(args: Args) -> Result<()> {
                 ai::tokenize::tokenize(&beat, &rec, &ai::tokenize::TokenizeOptions::default())
                     .map_err(|e| BadInput(format!("{}: {e}", args.input.file.display())))?;
             req.soft_tokens = model.soft_tokens(&beat, &tokenized)?;
+            told = tokenized_facts(&tokenized);
         }
         Mode::Grounded => {
-            // Our own measurements when the analysis runs; the device's otherwise.
-            let mut g = Grounding::from_recording(&rec);
-            match signal::analyze(&rec, &signal::AnalysisOptions::default()) {
-                Ok(an) => g.add_analysis(&an),
-                Err(e) => {
-                    eprintln!("heartlens: analysis failed ({e}); using the device's measurements")
-                }
-            }
-            req.grounding = Some(g);
+            told = grounding.system_message().content;
+            req.grounding = Some(grounding);
         }
     }
     let engine = Engine::spawn(model)?;
     let job = engine.submit(req)?;
     let mut out = std::io::stdout().lock();
+    if args.show_facts && !args.json {
+        writeln!(out, "What the model was told:\n{told}")?;
+    }
     for ev in job.events {
         match ev {
             Event::Started {
@@ -154,6 +235,7 @@ pub fn run(args: Args) -> Result<()> {
                 }
             }
             Event::Done(a) => {
+                let claims = reading::claims::check(&a.text, &facts);
                 if args.json {
                     let j = JsonAnswer {
                         mode: a.mode.name(),
@@ -164,11 +246,15 @@ pub fn run(args: Args) -> Result<()> {
                         prefill_s: a.prefill_s,
                         prefill_tokens_per_s: a.prefill_tokens_per_s,
                         time_to_first_token_s: a.time_to_first_token_s,
+                        facts: &told,
+                        claims: &claims,
+                        checked_against: &facts,
                     };
                     serde_json::to_writer(&mut out, &j)?;
                     writeln!(out)?;
                 } else {
                     writeln!(out)?;
+                    print_claims(&mut out, &claims)?;
                     eprintln!(
                         "[{} tokens, {:.1} tokens/s, prefill {:.2} s ({:.1} tokens/s), first token after {:.2} s, stop: {:?}]",
                         a.token_ids.len(),

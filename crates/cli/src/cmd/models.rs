@@ -1,12 +1,21 @@
-//! `heartlens models import|list|remove`: the installed language models.
+//! `heartlens models import|list|remove|catalog|download`: the installed language models and the
+//! catalogue of recommended ones.
 //!
 //! The models folder is `--dir`, else `$HEARTLENS_HOME/models`, else the platform data folder
 //! (`$XDG_DATA_HOME/heartlens/models` on Linux). `list --json` prints
-//! `[{"name", "path", "kind", "architecture", "quantization", "bytes", "error"}]`.
+//! `[{"name", "path", "kind", "architecture", "quantization", "bytes", "error"}]`; `catalog --json`
+//! prints `models/catalog.json`'s models. `download NAME|URL` is the only command that uses the
+//! network: it fetches a catalogue model (or a pasted GGUF URL) with progress on stderr, resumes an
+//! interrupted download, checks the free space, verifies the SHA-256 (the catalogue's, else the
+//! one the server states) and installs it like `import --gguf`.
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use ai::LlmError;
+use ai::download::{
+    Catalog, DownloadOptions, DownloadProgress, Source, discard_partial, download_and_install,
+};
 use ai::import::{HeartcareSources, Quantization, import_gguf, import_heartcaregpt};
 use ai::registry::Registry;
 use anyhow::{Context, Result, bail};
@@ -38,6 +47,29 @@ enum Action {
         /// The model's name.
         name: String,
     },
+    /// The recommended models (name, licence, size, source).
+    Catalog {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a catalogue model or a GGUF URL and install it (the only network use).
+    Download(DownloadArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DownloadArgs {
+    /// A catalogue name (see `heartlens models catalog`) or an http(s) URL of a GGUF file.
+    model: String,
+    /// Install under this name (default: the catalogue name or the URL's file name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Expected SHA-256 of the file (overrides the catalogue and the server).
+    #[arg(long)]
+    sha256: Option<String>,
+    /// Throw away a partial download of this model and start from zero.
+    #[arg(long)]
+    restart: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,7 +121,97 @@ pub fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Action::Import(a) => import(&dir, a),
+        Action::Catalog { json } => catalog(json),
+        Action::Download(a) => download(&dir, a),
     }
+}
+
+fn catalog(json: bool) -> Result<()> {
+    let c = Catalog::builtin();
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &c.models)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for m in &c.models {
+        writeln!(
+            out,
+            "{:<30} {:>8.0} MB  {:<8} {:<7} ctx {:<6} {}",
+            m.name,
+            m.bytes as f64 / 1e6,
+            m.quantization,
+            m.parameters,
+            m.context_length,
+            m.license
+        )?;
+        writeln!(out, "    {} — {}", m.title, m.notes)?;
+        writeln!(out, "    {}", m.url)?;
+    }
+    Ok(())
+}
+
+fn download(dir: &std::path::Path, a: DownloadArgs) -> Result<()> {
+    let catalog = Catalog::builtin();
+    let mut source = Source::resolve(&a.model, &catalog).map_err(|e| BadInput(e.to_string()))?;
+    if let Some(n) = a.name {
+        source.name = n;
+    }
+    if let Some(h) = a.sha256 {
+        source.sha256 = Some(h);
+    }
+    if a.restart {
+        discard_partial(dir, &source.name)?;
+    }
+    eprintln!("downloading {} from {}", source.name, source.url);
+    let opts = DownloadOptions::default();
+    let mut last_stage = String::new();
+    let progress = |p: DownloadProgress| {
+        let mb = p.done as f64 / 1e6;
+        match p.total {
+            Some(t) if t > 0 && p.stage == "downloading" => eprint!(
+                "\r{:<12} {mb:>8.1} / {:.1} MB ({:.0} %)   ",
+                p.stage,
+                t as f64 / 1e6,
+                100.0 * p.done as f64 / t as f64
+            ),
+            _ => {
+                if p.stage != last_stage {
+                    eprint!("\r{:<12} {mb:>8.1} MB{:<20}", p.stage, "");
+                }
+            }
+        }
+        if p.stage == "done" {
+            eprintln!();
+        }
+        last_stage = p.stage;
+    };
+    let (manifest, got) = match download_and_install(&source, dir, &opts, progress) {
+        Ok(v) => v,
+        Err(e @ (LlmError::Download { .. } | LlmError::Cancelled)) => {
+            eprintln!();
+            bail!("{e} (what was fetched is kept; run the same command again to resume)")
+        }
+        Err(e) => {
+            eprintln!();
+            return Err(anyhow::Error::new(BadInput(e.to_string())));
+        }
+    };
+    let verified = match &got.verified_by {
+        Some(by) => format!("SHA-256 {} verified against the {by}", got.sha256),
+        None => format!(
+            "SHA-256 {} (not verified: neither the catalogue nor the server stated a hash)",
+            got.sha256
+        ),
+    };
+    println!(
+        "installed {} ({}, {:.1} MB) in {}; {verified}",
+        manifest.name,
+        manifest.quantization,
+        manifest.total_bytes() as f64 / 1e6,
+        dir.join(&manifest.name).display()
+    );
+    Ok(())
 }
 
 fn list(registry: &Registry, json: bool) -> Result<()> {

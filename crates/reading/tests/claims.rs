@@ -1,0 +1,488 @@
+//! Claim check on hand-written answers: every status, every claim family, negation, ranges,
+//! reference values and things that are not claims. Each case lists exactly the claims expected,
+//! as (text, status, a piece of the fact).
+
+use ecg::{
+    Annotation, AnnotationKind, Axis, Bpm, Degrees, Measurements, Millis, QtcSet, Statement,
+    StatementState,
+};
+use reading::claims::{Claim, ClaimStatus, Facts, check, summary};
+
+use ClaimStatus::{Contradicted as C, NotInFacts as N, Supported as S};
+
+fn statement(text: &str, criterion: Option<&str>, state: StatementState) -> Statement {
+    let mut s = Statement::from_device(text);
+    s.criterion = criterion.map(str::to_string);
+    s.state = state;
+    s
+}
+
+/// A 12-lead, 10-s tracing at 61 bpm in sinus rhythm with LVH (confirmed), an incomplete RBBB the
+/// clinician rejected and a user's "PVC" note at 2.50 s.
+fn facts() -> Facts {
+    Facts {
+        measurements: Some(Measurements {
+            hr: Some(Bpm(61.2)),
+            rr: Some(Millis(984.0)),
+            pr: Some(Millis(160.0)),
+            qrs: Some(Millis(92.0)),
+            qt: Some(Millis(400.0)),
+            qtc: QtcSet {
+                bazett: Some(Millis(403.0)),
+                fridericia: Some(Millis(402.0)),
+                framingham: Some(Millis(402.5)),
+                hodges: Some(Millis(402.0)),
+            },
+            axis: Axis {
+                p: Some(Degrees(50.0)),
+                qrs: Some(Degrees(45.0)),
+                t: Some(Degrees(40.0)),
+            },
+            ..Default::default()
+        }),
+        statements: vec![
+            statement(
+                "Sinus rhythm",
+                Some("P before 100% of QRS, rate 61 bpm (60-100)"),
+                StatementState::Suggested,
+            ),
+            statement(
+                "Left ventricular hypertrophy by voltage criteria",
+                Some("Sokolow-Lyon S(V1)+R(V5/V6) 3.62 mV >= 3.5"),
+                StatementState::Confirmed,
+            ),
+            statement(
+                "Incomplete right bundle branch block",
+                Some("QRS 112 ms, terminal R/R' in V1 (110-119 ms)"),
+                StatementState::Rejected,
+            ),
+        ],
+        annotations: vec![Annotation::point(2.5, AnnotationKind::Note, "PVC")],
+        leads: Some(12),
+        duration_s: Some(10.0),
+        sampling_rate_hz: Some(500.0),
+        age_years: Some(64.0),
+    }
+}
+
+fn expect_with(facts: &Facts, answer: &str, want: &[(&str, ClaimStatus, &str)]) {
+    let got = check(answer, facts);
+    let show = |c: &[Claim]| {
+        c.iter()
+            .map(|c| format!("  {:?} {:?} {:?}", c.text, c.status, c.fact))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "answer: {answer}\nexpected:\n{want:#?}\nactual:\n{}",
+        show(&got)
+    );
+    for (c, (text, status, fact)) in got.iter().zip(want) {
+        assert_eq!(
+            (c.text.as_str(), c.status),
+            (*text, *status),
+            "answer: {answer}\nactual:\n{}",
+            show(&got)
+        );
+        assert_eq!(&answer[c.start..c.end], c.text);
+        match c.fact.as_deref() {
+            Some(f) => assert!(f.contains(fact), "fact {f:?} lacks {fact:?} in: {answer}"),
+            None => assert!(fact.is_empty(), "no fact for {:?} in: {answer}", c.text),
+        }
+    }
+}
+
+fn expect(answer: &str, want: &[(&str, ClaimStatus, &str)]) {
+    expect_with(&facts(), answer, want);
+}
+
+#[test]
+fn the_issue_example_102_bpm_is_contradicted_by_the_measured_61() {
+    expect(
+        "The heart rate is approximately 102 bpm.",
+        &[(
+            "heart rate is approximately 102 bpm",
+            C,
+            "measured heart rate 61 bpm",
+        )],
+    );
+}
+
+#[test]
+fn rates_within_five_bpm_are_supported_and_beyond_are_contradicted() {
+    expect(
+        "The heart rate is 61 bpm.",
+        &[("heart rate is 61 bpm", S, "61 bpm")],
+    );
+    expect("Heart rate: 65 bpm", &[("Heart rate: 65 bpm", S, "61")]);
+    expect("The rate is 67 bpm.", &[("rate is 67 bpm", C, "61")]);
+    expect(
+        "It beats at 61 beats per minute.",
+        &[("61 beats per minute", S, "61")],
+    );
+}
+
+#[test]
+fn ranges_and_bounds_are_claims_unless_they_are_reference_values() {
+    expect(
+        "The rate is between 95 and 105 bpm.",
+        &[("rate is between 95 and 105 bpm", C, "61")],
+    );
+    expect(
+        "The ventricular rate is 58-65 bpm.",
+        &[("ventricular rate is 58-65 bpm", S, "61")],
+    );
+    expect(
+        "The heart rate is above 100 bpm.",
+        &[("heart rate is above 100 bpm", C, "61")],
+    );
+    expect(
+        "The heart rate is less than 100 bpm.",
+        &[("heart rate is less than 100 bpm", S, "61")],
+    );
+    expect("A normal heart rate is 60-100 bpm.", &[]);
+    expect("A normal QRS is less than 120 ms.", &[]);
+}
+
+#[test]
+fn intervals_are_checked_within_ten_ms_and_seconds_are_converted() {
+    expect(
+        "The PR interval is 160 ms and the QRS duration is 100 ms.",
+        &[
+            ("PR interval is 160 ms", S, "measured PR 160 ms"),
+            ("QRS duration is 100 ms", S, "measured QRS 92 ms"),
+        ],
+    );
+    expect(
+        "The PR interval is 0.24 s.",
+        &[("PR interval is 0.24 s", C, "measured PR 160 ms")],
+    );
+    expect("QRS 130 ms.", &[("QRS 130 ms", C, "measured QRS 92 ms")]);
+    expect(
+        "The QT interval is 400 msec.",
+        &[("QT interval is 400 msec", S, "QT 400")],
+    );
+    expect(
+        "a 160 ms PR interval",
+        &[("160 ms", S, "measured PR 160 ms")],
+    );
+}
+
+#[test]
+fn qtc_is_checked_against_the_named_formula_or_any_formula() {
+    expect(
+        "The QTc (Bazett) is 403 ms.",
+        &[("QTc (Bazett) is 403 ms", S, "Bazett) 403")],
+    );
+    expect(
+        "QTc by Fridericia is 460 ms.",
+        &[("QTc by Fridericia is 460 ms", C, "QTc (Fridericia) 402 ms")],
+    );
+    expect(
+        "The QTc is 480 ms.",
+        &[(
+            "QTc is 480 ms",
+            C,
+            "measured QTc Bazett 403 ms, Fridericia 402 ms",
+        )],
+    );
+    expect("QTc 410 ms.", &[("QTc 410 ms", S, "403")]);
+}
+
+#[test]
+fn axes_are_checked_within_ten_degrees() {
+    expect(
+        "The QRS axis is +45°.",
+        &[("QRS axis is +45°", S, "measured QRS axis 45°")],
+    );
+    expect(
+        "The axis is -60 degrees.",
+        &[("axis is -60 degrees", C, "measured QRS axis 45°")],
+    );
+    expect(
+        "P axis 52°, T axis 120°.",
+        &[
+            ("P axis 52°", S, "P axis 50°"),
+            ("T axis 120°", C, "T axis 40°"),
+        ],
+    );
+}
+
+#[test]
+fn rhythms_are_checked_against_rhythm_statements_and_the_rate() {
+    expect(
+        "The rhythm is atrial fibrillation.",
+        &[(
+            "atrial fibrillation",
+            C,
+            "statement \"Sinus rhythm\" (suggested, not reviewed)",
+        )],
+    );
+    expect(
+        "Normal sinus rhythm.",
+        &[("Normal sinus rhythm", S, "Sinus rhythm")],
+    );
+    expect(
+        "Sinus bradycardia.",
+        &[("Sinus bradycardia", C, "Sinus rhythm")],
+    );
+    expect("Bradycardia.", &[("Bradycardia", C, "Sinus rhythm")]);
+    let mut no_statements = facts();
+    no_statements.statements.clear();
+    expect_with(
+        &no_statements,
+        "Bradycardia.",
+        &[("Bradycardia", C, "measured heart rate 61 bpm")],
+    );
+    expect_with(
+        &no_statements,
+        "Sinus bradycardia.",
+        &[("Sinus bradycardia", C, "measured heart rate 61 bpm")],
+    );
+    expect(
+        "The ECG shows sinus rhythm at 61 bpm.",
+        &[("sinus rhythm", S, "Sinus rhythm"), ("61 bpm", S, "61")],
+    );
+}
+
+#[test]
+fn negated_findings_are_judged_the_other_way_round() {
+    expect(
+        "There is no atrial fibrillation.",
+        &[("atrial fibrillation", S, "Sinus rhythm")],
+    );
+    expect(
+        "No left ventricular hypertrophy.",
+        &[(
+            "left ventricular hypertrophy",
+            C,
+            "(confirmed by the clinician)",
+        )],
+    );
+    expect(
+        "Tachycardia is not present.",
+        &[("Tachycardia", S, "Sinus rhythm")],
+    );
+    expect(
+        "No first-degree AV block.",
+        &[("first-degree AV block", S, "measured PR 160 ms")],
+    );
+    expect("No AV block.", &[("AV block", N, "")]);
+    expect(
+        "The ECG is not a definitive diagnosis of atrial fibrillation.",
+        &[("atrial fibrillation", C, "Sinus rhythm")],
+    );
+    expect(
+        "No ST depression, but atrial flutter.",
+        &[
+            ("ST depression", N, ""),
+            ("atrial flutter", C, "Sinus rhythm"),
+        ],
+    );
+}
+
+#[test]
+fn a_negated_finding_that_is_in_the_statements_is_contradicted() {
+    let mut f = facts();
+    f.statements.push(statement(
+        "Third-degree (complete) AV block",
+        None,
+        StatementState::Confirmed,
+    ));
+    expect_with(
+        &f,
+        "No AV block is seen.",
+        &[("AV block", C, "Third-degree (complete) AV block")],
+    );
+    expect_with(
+        &f,
+        "There is a first degree AV block.",
+        &[("first degree AV block", C, "Third-degree")],
+    );
+    expect_with(
+        &f,
+        "Complete heart block.",
+        &[("Complete heart block", S, "confirmed by the clinician")],
+    );
+}
+
+#[test]
+fn a_finding_the_clinician_rejected_is_contradicted() {
+    expect(
+        "Incomplete right bundle branch block is present.",
+        &[(
+            "Incomplete right bundle branch block",
+            C,
+            "rejected by the clinician",
+        )],
+    );
+    expect(
+        "Right bundle branch block.",
+        &[("Right bundle branch block", C, "rejected by the clinician")],
+    );
+    expect(
+        "Left bundle branch block.",
+        &[("Left bundle branch block", C, "measured QRS 92 ms")],
+    );
+}
+
+#[test]
+fn first_degree_av_block_and_axis_deviation_are_checked_on_the_measurements() {
+    expect(
+        "First-degree AV block.",
+        &[("First-degree AV block", C, "measured PR 160 ms")],
+    );
+    expect(
+        "Left axis deviation.",
+        &[("Left axis deviation", C, "measured QRS axis 45°")],
+    );
+    expect("The axis is normal.", &[("axis is normal", S, "45°")]);
+    expect(
+        "QT prolongation.",
+        &[("QT prolongation", C, "measured QTc Bazett 403 ms")],
+    );
+}
+
+#[test]
+fn findings_the_facts_never_test_are_not_in_the_facts() {
+    expect("ST elevation in V2 and V3.", &[("ST elevation", N, "")]);
+    expect(
+        "Premature atrial complexes.",
+        &[("Premature atrial complexes", N, "")],
+    );
+    expect("2:1 AV block.", &[("2:1 AV block", N, "")]);
+    expect(
+        "T wave inversion in lead III.",
+        &[("T wave inversion", N, "")],
+    );
+}
+
+#[test]
+fn statements_criteria_and_annotations_support_amplitudes_times_and_notes() {
+    expect(
+        "LVH by voltage criteria (Sokolow-Lyon 3.6 mV).",
+        &[
+            ("LVH", S, "confirmed"),
+            ("3.6 mV", S, "Left ventricular hypertrophy"),
+        ],
+    );
+    expect(
+        "A PVC at 2.5 s.",
+        &[
+            ("PVC", S, "annotation at 2.50 s: PVC"),
+            ("2.5 s", S, "annotation at 2.50 s"),
+        ],
+    );
+    expect(
+        "ST elevation of 2 mm.",
+        &[("ST elevation", N, ""), ("2 mm", N, "")],
+    );
+}
+
+#[test]
+fn recording_facts_are_checked() {
+    expect(
+        "This 12-lead ECG lasts 10 seconds.",
+        &[
+            ("12-lead", S, "12 leads"),
+            ("lasts 10 seconds", S, "10.0 s"),
+        ],
+    );
+    expect(
+        "The 3-lead recording.",
+        &[("3-lead", C, "the recording has 12 leads")],
+    );
+    expect(
+        "The patient is 64 years old.",
+        &[("64 years old", S, "64 years")],
+    );
+    expect(
+        "A 40-year-old man.",
+        &[("40-year-old", C, "patient age 64 years")],
+    );
+    expect(
+        "The sampling rate is 250 Hz.",
+        &[("sampling rate is 250 Hz", C, "sampled at 500 Hz")],
+    );
+}
+
+#[test]
+fn things_that_are_not_claims_are_left_alone() {
+    expect("Paper speed 25 mm/s, gain 10 mm/mV.", &[]);
+    expect("Look at leads V1, V2 and aVF.", &[]);
+    expect("The PR interval in 2 of 10 beats.", &[]);
+    expect("Consult a cardiologist; 50% of patients...", &[]);
+    expect("I cannot tell from the facts given.", &[]);
+}
+
+#[test]
+fn unitless_numbers_after_a_named_quantity_are_claims() {
+    expect("The rate of 61.", &[("rate of 61", S, "61")]);
+    expect(
+        "PR interval is 250.",
+        &[("PR interval is 250", C, "PR 160")],
+    );
+}
+
+#[test]
+fn several_claims_in_one_answer_are_each_judged() {
+    expect(
+        "The QT is 400 ms and the heart rate 102 bpm, with sinus tachycardia.",
+        &[
+            ("QT is 400 ms", S, "QT 400"),
+            ("heart rate 102 bpm", C, "61"),
+            ("sinus tachycardia", C, "Sinus rhythm"),
+        ],
+    );
+}
+
+#[test]
+fn without_measurements_numbers_are_not_in_the_facts() {
+    let f = Facts::default();
+    expect_with(
+        &f,
+        "The heart rate is 102 bpm, PR 160 ms, sinus rhythm.",
+        &[
+            ("heart rate is 102 bpm", N, ""),
+            ("PR 160 ms", N, ""),
+            ("sinus rhythm", N, ""),
+        ],
+    );
+}
+
+#[test]
+fn atrial_rates_are_supported_by_a_statement_criterion() {
+    let mut f = facts();
+    f.statements = vec![statement(
+        "Atrial flutter",
+        Some("regular atrial activity at 300/min (cycle 200 ms), ventricular rate 75 bpm"),
+        StatementState::Suggested,
+    )];
+    expect_with(
+        &f,
+        "Atrial flutter with an atrial rate of 300/min.",
+        &[
+            ("Atrial flutter", S, "Atrial flutter"),
+            ("atrial rate of 300/min", S, "Atrial flutter"),
+        ],
+    );
+}
+
+#[test]
+fn offsets_are_utf8_byte_offsets_and_the_summary_names_contradictions() {
+    let answer = "Axe électrique: l’axe QRS est 45°. The heart rate is 102 bpm.";
+    let claims = check(answer, &facts());
+    assert!(claims.iter().all(|c| answer[c.start..c.end] == c.text));
+    let s = summary(&claims);
+    assert!(s.contains("1 contradicted"), "{s}");
+    assert!(s.contains("measured heart rate 61 bpm"), "{s}");
+    assert_eq!(summary(&[]), "no clinical claims found");
+}
+
+#[test]
+fn the_check_is_deterministic() {
+    let a = "Sinus rhythm at 61 bpm, PR 160 ms, no AV block, QTc 480 ms, LVH.";
+    assert_eq!(check(a, &facts()), check(a, &facts()));
+}
