@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "set_statement",
     "sign",
     "default_signer",
+    "compare_candidates",
+    "compare_recordings",
     "report_chat_choices",
     "export_report",
     "chat_status",

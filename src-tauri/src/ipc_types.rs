@@ -16,6 +16,9 @@ pub struct RecordingSummary {
     pub start_time: Option<String>,
     /// Patient display name (rendered as text by the UI, never as HTML).
     pub patient_name: Option<String>,
+    /// The patient facts the file states (id, name, birth date...): the store keeps them with
+    /// the recording so Compare can find the same patient's other ECGs.
+    pub patient: ecg::Patient,
     /// Lead names with rates.
     pub leads: Vec<LeadSummary>,
     /// Warnings raised while reading.
@@ -45,6 +48,7 @@ impl RecordingSummary {
             duration_s: rec.duration_s(),
             start_time: rec.acquisition.start_time.map(|t| t.to_iso8601()),
             patient_name: rec.patient.display_name(),
+            patient: rec.patient.clone(),
             leads: rec
                 .leads
                 .iter()

@@ -51,6 +51,8 @@ pub fn run() {
             commands::review::sign,
             commands::review::default_signer,
             // report
+            commands::compare::compare_candidates,
+            commands::compare::compare_recordings,
             commands::report::report_chat_choices,
             commands::report::export_report,
             // chat

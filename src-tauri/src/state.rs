@@ -76,6 +76,8 @@ pub struct AppState {
     pub jobs: Mutex<HashMap<u64, Arc<AtomicBool>>>,
     /// Cancel switches of running analyses, by recording id.
     pub analyses: Mutex<HashMap<i64, Arc<AtomicBool>>>,
+    /// The last comparison with a prior ECG, by recording id, as the report prints it.
+    pub comparisons: Mutex<HashMap<i64, Vec<String>>>,
     next_job: AtomicU64,
 }
 
@@ -100,6 +102,7 @@ impl AppState {
             models: Mutex::new(HashMap::new()),
             jobs: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
+            comparisons: Mutex::new(HashMap::new()),
             next_job: AtomicU64::new(1),
         }
     }

@@ -6,7 +6,8 @@
 //! question, export the report (checked with pdftotext), sign, then restart and find the
 //! layout, annotations, review and signature restored from the store. The model is downloaded on
 //! the Models page from a local server (127.0.0.1) after the first-run offer shows, and a recorded
-//! answer of the real small model shows its contradicted heart rate flagged.
+//! answer of the real small model shows its contradicted heart rate flagged. Last, two
+//! recordings of one patient are compared (deltas, statement changes, strips, median overlays).
 //!
 //! Skips with a note when Xvfb/WebKitWebDriver are absent, unless `HEARTLENS_REQUIRE_APP_TESTS=1`
 //! (set by scripts/test.sh, so CI never skips silently).
@@ -384,6 +385,91 @@ fn app_opens_renders_annotates_and_restores_the_session() {
     assert_eq!(wait_for_frame(&s), "MLII,V5");
     let layout = s.execute("return document.querySelector('#layout').value;", json!([]));
     assert_eq!(layout, "leads");
+    drop(s);
+
+    compare_two_recordings_of_one_patient(&app, &envs);
+}
+
+/// Compare: one patient's ECG stored as SCP-ECG, then the same patient's DICOM ECG opened (the
+/// ECG Toolkit example, patient SBJ-123, both files): the SCP file is offered first as the same
+/// patient, and the deltas, statement changes, both rhythm strips and the median overlays show.
+fn compare_two_recordings_of_one_patient(app: &std::path::Path, envs: &[(&str, &std::path::Path)]) {
+    let prior = [data("scp/ecgtoolkit_example/Example.scp")
+        .display()
+        .to_string()];
+    let s = AppSession::start(app, &prior, envs);
+    wait_for_frame(&s);
+    drop(s);
+    let now = [data("dicom/ecgtoolkit_example/Example.dcm")
+        .display()
+        .to_string()];
+    let s = AppSession::start(app, &now, envs);
+    wait_for_frame(&s);
+    s.click("#open-compare");
+    let first = s.wait_for(
+        "the compare chooser",
+        "const o = document.querySelector('#compare-prior option'); return o ? o.textContent : null;",
+        WAIT,
+    );
+    let first = first.as_str().unwrap_or_default().to_string();
+    assert!(
+        first.starts_with("Same patient") && first.contains("Example.scp"),
+        "the same patient's prior ECG is offered first: {first}"
+    );
+    s.click("#compare-go");
+    let heading = s.wait_for(
+        "the comparison",
+        "const h = document.querySelector('#compare-heading'); return h ? h.textContent : null;",
+        WAIT,
+    );
+    assert!(
+        heading
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Compared with the ECG of 2002-11-22"),
+        "heading: {heading}"
+    );
+    let rows = s.execute(
+        "return [...document.querySelectorAll('#compare-deltas tr')].slice(1).map(r => r.dataset.name + '|' + r.innerText);",
+        json!([]),
+    );
+    let rows: Vec<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(rows.len() >= 6, "measurement rows: {rows:?}");
+    let hr = rows
+        .iter()
+        .find(|r| r.starts_with("hr_bpm|"))
+        .unwrap_or_else(|| panic!("a heart-rate row: {rows:?}"));
+    assert!(hr.contains("bpm"), "{hr}");
+    // One recording in two formats: the rate is the same within a beat per minute.
+    let change: Vec<&str> = hr.split('\t').collect();
+    assert!(
+        matches!(
+            change.last().map(|c| c.trim()),
+            Some("0 bpm" | "+1 bpm" | "−1 bpm")
+        ),
+        "heart-rate change: {hr}"
+    );
+    let strips = s.execute(
+        "return document.querySelectorAll('#compare-strips svg path.trace').length;",
+        json!([]),
+    );
+    assert_eq!(strips, 2, "both rhythm strips");
+    let medians = s.execute(
+        "return document.querySelectorAll('#compare-medians svg').length;",
+        json!([]),
+    );
+    assert!(
+        medians.as_u64().unwrap_or(0) >= 12,
+        "median overlays: {medians}"
+    );
+    s.screenshot(&repo_root().join("docs/screenshots/app-compare.png"));
+    s.click("#compare-close");
+    wait_for_frame(&s);
 }
 
 /// Serves one GGUF at `/tiny-test.gguf` on 127.0.0.1 until dropped (or for five minutes at most).

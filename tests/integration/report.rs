@@ -201,3 +201,48 @@ fn report_with_a_session_of_another_file_exits_2_naming_both() {
     assert!(err.contains("100.hea") && err.contains("1.hea"), "{err}");
     assert!(!dir.path().join("r.pdf").exists(), "no report written");
 }
+
+#[test]
+fn report_with_a_prior_ecg_states_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("compared.pdf");
+    let (now, prior) = (data("wfdb/ludb/1.hea"), data("wfdb/ludb/2.hea"));
+    let out = heartlens(&[
+        "report",
+        now.to_str().unwrap(),
+        "--pdf",
+        pdf.to_str().unwrap(),
+        "--compare",
+        prior.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(text) = pdftotext(&pdf) else {
+        eprintln!("pdftotext not installed: PDF text not checked");
+        return;
+    };
+    // LUDB states no acquisition time; the two records' rates differ.
+    assert!(
+        text.contains("Compared with the prior ECG (acquisition time not stated)"),
+        "{text}"
+    );
+    let rate = text
+        .lines()
+        .find(|l| l.contains("• Heart rate ") && l.contains(" -> "))
+        .unwrap_or_else(|| panic!("a heart-rate change line: {text}"));
+    assert!(rate.contains("bpm ("), "{rate}");
+
+    let missing = heartlens(&[
+        "report",
+        now.to_str().unwrap(),
+        "--pdf",
+        dir.path().join("x.pdf").to_str().unwrap(),
+        "--compare",
+        "/nonexistent/prior.hea",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/prior.hea"));
+}

@@ -6,6 +6,8 @@ import {
   addAnnotation,
   cancelAnalysis,
   clearMeasurement,
+  compareCandidates,
+  compareRecordings,
   defaultSigner,
   deleteAnnotation,
   errorMessage,
@@ -26,6 +28,7 @@ import {
 import type { Annotation, OpenedRecording, ViewSettings } from "./ipc/types";
 import { annotationPanel } from "./annotations";
 import { chatPanel } from "./chat";
+import { comparePage } from "./compare";
 import { openExportDialog } from "./export";
 import { evidenceSummary, highlightKey, reviewPanel, statementText } from "./review";
 import { caliperLabel, caliperPanels, evidenceShapes, toggle, type Highlight } from "./evidence";
@@ -75,12 +78,17 @@ caliperButton.id = "caliper-mode";
 caliperButton.textContent = "Calipers";
 caliperButton.title = "Drag on a lead to measure (or Alt-drag any time); Esc clears";
 caliperButton.setAttribute("aria-pressed", "false");
+const compareButton = document.createElement("button");
+compareButton.id = "open-compare";
+compareButton.textContent = "Compare…";
+compareButton.title = "Compare with a prior ECG of the same patient";
+compareButton.disabled = true;
 const modelsButton = document.createElement("button");
 modelsButton.id = "open-models";
 modelsButton.textContent = "Models";
 const status = document.createElement("span");
 status.id = "status";
-header.append(h1, openButton, search, recent, caliperButton, exportButton, modelsButton, status);
+header.append(h1, openButton, search, recent, caliperButton, compareButton, exportButton, modelsButton, status);
 
 const toolbarSlot = document.createElement("div");
 const body = document.createElement("div");
@@ -316,6 +324,7 @@ async function show(path: string): Promise<void> {
     main.replaceChildren(viewer.element);
     renderSide();
     exportButton.disabled = false;
+    compareButton.disabled = false;
     void renderChat();
     void renderReview();
     setStatus(opened.signedBy !== null ? `Signed by ${opened.signedBy} (read-only)` : "");
@@ -357,6 +366,29 @@ caliperButton.addEventListener("click", () => {
   caliperButton.classList.toggle("active", viewer.caliperMode);
   if (!viewer.caliperMode) viewer.clearCaliper();
 });
+/** Shows the Compare view in place of the tracing; Close brings the tracing back. */
+async function openCompare(): Promise<void> {
+  if (current === null) return;
+  const id = current.opened.recordingId;
+  const path = current.opened.summary.path;
+  try {
+    const candidates = await compareCandidates(id);
+    main.replaceChildren(
+      comparePage(candidates, path, {
+        compare: (priorId) => compareRecordings(id, priorId),
+        close: () => {
+          main.replaceChildren(viewer.element);
+          void redraw();
+        },
+        error: (e) => setStatus(errorMessage(e), true),
+      }),
+    );
+  } catch (e) {
+    setStatus(errorMessage(e), true);
+  }
+}
+
+compareButton.addEventListener("click", () => void openCompare());
 modelsButton.addEventListener("click", async () => {
   const page = await modelsPage(() => void renderChat());
   const close = document.createElement("button");

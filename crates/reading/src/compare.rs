@@ -6,11 +6,19 @@
 //!
 //! Statements are matched by their store code ([`statement_code`] of the text), so "Sinus
 //! rhythm" in both is unchanged whatever its criterion text says.
+//!
+//! The app's Compare view also needs what the eye compares: [`reviewed`] gives a recording's
+//! reading as the reader left it (overrides applied, statements with their review state),
+//! [`median_overlays`] the two analyses' median beats lead by lead, [`rhythm_strip`] a lead of
+//! each recording for the strips drawn one above the other at the same scale, and
+//! [`same_patient`] says whether two recordings' patient facts name one person.
 
-use ecg::{Measurements, Statement, StatementState};
+use ecg::{LeadLabel, Measurements, Patient, Recording, Statement, StatementState};
 use serde::Serialize;
+use store::Store;
 
-use crate::review::{MEASUREMENTS, statement_code, value};
+use crate::Result;
+use crate::review::{MEASUREMENTS, apply_overrides, statement_code, value};
 
 /// One measurement in both recordings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -165,6 +173,152 @@ impl Comparison {
     }
 }
 
+/// A recording's reading as the reader left it: `analysed` with the stored overrides, and the
+/// stored statements (edited text when edited, rejected ones kept with their state so
+/// [`compare`] can skip them). Falls back to `suggested` when nothing was ever stored.
+pub async fn reviewed(
+    store: &Store,
+    recording_id: i64,
+    analysed: &Measurements,
+    suggested: &[Statement],
+) -> Result<(Measurements, Vec<Statement>)> {
+    let snap = store.review_state(recording_id).await?;
+    let mut measurements = analysed.clone();
+    apply_overrides(&mut measurements, &snap.overrides);
+    let statements = if snap.statements.is_empty() {
+        suggested.to_vec()
+    } else {
+        snap.statements
+            .iter()
+            .map(|st| Statement {
+                text: st.edited_text.clone().unwrap_or_else(|| st.text.clone()),
+                criterion: st.criterion.clone(),
+                state: st.state,
+                evidence: ecg::Evidence::default(),
+            })
+            .collect()
+    };
+    Ok((measurements, statements))
+}
+
+/// One median beat as drawn: millivolts at `fs_hz`, the fiducial (QRS) sample to align on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MedianTrace {
+    /// Sampling rate of `samples_mv`.
+    pub fs_hz: f64,
+    /// The median beat, mV.
+    pub samples_mv: Vec<f32>,
+    /// Index of the fiducial point in `samples_mv`.
+    pub fiducial_sample: usize,
+}
+
+/// A lead's median beats now and before, aligned on their fiducial points when drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MedianOverlay {
+    /// Lead name.
+    pub lead: String,
+    /// The current recording's median beat (none when the lead or its median is missing).
+    pub current: Option<MedianTrace>,
+    /// The prior recording's.
+    pub prior: Option<MedianTrace>,
+}
+
+fn median_of(a: &signal::Analysis, lead: &LeadLabel) -> Option<MedianTrace> {
+    a.medians
+        .iter()
+        .find(|m| &m.lead == lead)
+        .map(|m| MedianTrace {
+            fs_hz: m.fs_hz,
+            samples_mv: m.samples_mv.clone(),
+            fiducial_sample: m.fiducial_sample,
+        })
+}
+
+/// The median beats of both analyses, lead by lead: the standard 12 in their order, then any
+/// other lead either has. Leads neither has a median for are left out.
+pub fn median_overlays(current: &signal::Analysis, prior: &signal::Analysis) -> Vec<MedianOverlay> {
+    let mut leads: Vec<LeadLabel> = LeadLabel::STANDARD_12.to_vec();
+    for m in current.medians.iter().chain(&prior.medians) {
+        if !leads.contains(&m.lead) {
+            leads.push(m.lead.clone());
+        }
+    }
+    leads
+        .iter()
+        .map(|l| MedianOverlay {
+            lead: l.to_string(),
+            current: median_of(current, l),
+            prior: median_of(prior, l),
+        })
+        .filter(|o| o.current.is_some() || o.prior.is_some())
+        .collect()
+}
+
+/// A stretch of one lead for a rhythm strip, mV at `fs_hz` (at most the rate asked for).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RhythmStrip {
+    /// Lead name.
+    pub lead: String,
+    /// Sampling rate of `samples_mv`.
+    pub fs_hz: f64,
+    /// Samples, mV; NaN where the file has none (a gap, not a zero line).
+    pub samples_mv: Vec<f32>,
+}
+
+/// The first `seconds` of `lead` (else lead II, else the first lead), decimated to at most
+/// `max_hz` by keeping every k-th sample (display only). `None` for a recording without leads
+/// or one whose samples cannot be read.
+pub fn rhythm_strip(
+    rec: &Recording,
+    lead: &LeadLabel,
+    seconds: f64,
+    max_hz: f64,
+) -> Option<RhythmStrip> {
+    let l = rec
+        .lead(lead)
+        .or_else(|| rec.lead(&LeadLabel::STANDARD_12[1]))
+        .or_else(|| rec.leads.first())?;
+    let fs = l.sampling_rate_hz;
+    if !(fs > 0.0) {
+        return None;
+    }
+    let n = ((seconds * fs) as usize).min(l.n_samples());
+    let uv = l.read_uv(0, n)?.ok()?;
+    let step = (fs / max_hz).ceil().max(1.0) as usize;
+    Some(RhythmStrip {
+        lead: l.label.to_string(),
+        fs_hz: fs / step as f64,
+        samples_mv: uv
+            .iter()
+            .step_by(step)
+            .map(|v| (*v / 1000.0) as f32)
+            .collect(),
+    })
+}
+
+/// Whether two recordings' patient facts name the same person: equal patient ids when both
+/// state one, else equal names and birth dates (both stated). `false` when either is silent.
+pub fn same_patient(a: &Patient, b: &Patient) -> bool {
+    let norm = |s: &str| s.trim().to_lowercase();
+    if let (Some(x), Some(y)) = (&a.id, &b.id) {
+        if !x.trim().is_empty() && !y.trim().is_empty() {
+            return norm(x) == norm(y);
+        }
+    }
+    match (
+        a.display_name(),
+        b.display_name(),
+        &a.birth_date,
+        &b.birth_date,
+    ) {
+        (Some(x), Some(y), Some(d), Some(e)) => norm(&x) == norm(&y) && d == e,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,5 +384,69 @@ mod tests {
             "unchanged rate: {lines:?}"
         );
         assert!(lines.contains(&"Resolved: Ventricular premature complexes".to_string()));
+    }
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+    use ecg::{Lead, Signal, Unit};
+
+    #[test]
+    fn same_patient_by_id_else_by_name_and_birth_date() {
+        let mut a = Patient {
+            id: Some(" 123 ".into()),
+            ..Patient::default()
+        };
+        let mut b = Patient {
+            id: Some("123".into()),
+            ..Patient::default()
+        };
+        assert!(same_patient(&a, &b));
+        b.id = Some("124".into());
+        assert!(!same_patient(&a, &b), "different ids are different people");
+        a.id = None;
+        b.id = None;
+        assert!(
+            !same_patient(&a, &b),
+            "nothing stated: not the same patient"
+        );
+        for p in [&mut a, &mut b] {
+            p.last_name = Some("Doe".into());
+            p.first_name = Some("Jane".into());
+        }
+        assert!(!same_patient(&a, &b), "a name alone is not enough");
+        let born = ecg::Date::new(1970, 1, 2).unwrap();
+        a.birth_date = Some(born);
+        b.birth_date = Some(born);
+        assert!(same_patient(&a, &b));
+    }
+
+    #[test]
+    fn rhythm_strip_falls_back_to_lead_ii_and_decimates() {
+        let ramp: Vec<f32> = (0..5000).map(|i| i as f32).collect();
+        let rec = Recording::new(vec![
+            Lead::new(
+                "I",
+                500.0,
+                Unit::parse("uV"),
+                Signal::from_physical(vec![0.0f32; 5000]),
+            ),
+            Lead::new("II", 500.0, Unit::parse("uV"), Signal::from_physical(ramp)),
+        ]);
+        let s = rhythm_strip(&rec, &LeadLabel::STANDARD_12[6], 4.0, 250.0).unwrap();
+        assert_eq!(s.lead, "II");
+        assert_eq!(s.fs_hz, 250.0);
+        assert_eq!(s.samples_mv.len(), 1000, "4 s at 250 Hz");
+        assert_eq!(s.samples_mv[1], 0.002, "every 2nd sample, in mV");
+        assert!(
+            rhythm_strip(
+                &Recording::new(vec![]),
+                &LeadLabel::STANDARD_12[1],
+                4.0,
+                250.0
+            )
+            .is_none()
+        );
     }
 }

@@ -175,6 +175,10 @@ pub struct ReportInput {
     pub signature: Option<Signature>,
     /// Extra strips (long recordings).
     pub strips: Vec<Strip>,
+    /// Comparison with a prior ECG, as lines ("Compared with the ECG of DATE", then each
+    /// change: "QTc (Bazett) 415 -> 453 ms (+38 ms)", "New: ..."); printed after the
+    /// interpretation. Empty when no prior was compared.
+    pub comparison: Vec<String>,
     /// Options.
     pub options: ReportOptions,
 }
@@ -196,6 +200,7 @@ impl ReportInput {
             chat: Vec::new(),
             signature: None,
             strips: Vec::new(),
+            comparison: Vec::new(),
             options: ReportOptions::default(),
         }
     }

@@ -4,7 +4,7 @@
 //! device, filter band), measurement table, statements with their review state, the grid with
 //! the lead layout, calibration pulses and numbered annotation marks, the first annotations of
 //! the list and the signature block. (2) Detail pages that flow from one to the next:
-//! statements in full, the annotation list, chat exchanges. (3) Median beats. (4) Strips.
+//! statements in full, the comparison with a prior ECG, the annotation list, chat exchanges. (3) Median beats. (4) Strips.
 //! (5) A footer with the page number on every page.
 //!
 //! Every text box has a width and a line budget (see `text.rs`), so no string can leave its
@@ -872,6 +872,18 @@ fn details(input: &ReportInput, numbered: &[(usize, &Annotation)], flow: &mut Fl
                     3,
                 );
             }
+        }
+    }
+    if let Some((first, changes)) = input.comparison.split_first() {
+        flow.heading(&crate::text::clean_line(first));
+        for line in changes {
+            flow.paragraph(
+                0.0,
+                FontKind::Regular,
+                Rgb::BLACK,
+                &format!("• {}", crate::text::clean_line(line)),
+                3,
+            );
         }
     }
     if !numbered.is_empty() {

@@ -3,6 +3,7 @@
 
 pub mod annotate;
 pub mod chat;
+pub mod compare;
 pub mod models;
 pub mod open;
 pub mod report;

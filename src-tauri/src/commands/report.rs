@@ -9,7 +9,7 @@ use tauri::State;
 
 use crate::commands::annotate::current_user;
 use crate::error::{CommandError, ErrorCode};
-use crate::state::AppState;
+use crate::state::{AppState, lock};
 
 /// The export dialog's choices.
 #[derive(Debug, Clone, Deserialize)]
@@ -112,9 +112,14 @@ pub async fn export_report(
         chat: Some(request.chat_answer_ids),
         all_annotations: false,
     };
+    let comparison = lock(&state.comparisons)
+        .get(&recording_id)
+        .cloned()
+        .unwrap_or_default();
     let written = tauri::async_runtime::spawn_blocking(move || {
-        let (input, warnings) =
+        let (mut input, warnings) =
             reading::export::report_input(&rec.recording, Some(&analysis), Some(&parts), &choices);
+        input.comparison = comparison;
         for w in warnings {
             tracing::warn!(%w, "report");
         }

@@ -10,6 +10,8 @@ import type {
   ChatStatus,
   CatalogModel,
   CommandError,
+  CompareCandidate,
+  CompareView,
   DownloadEvent,
   ExportedFile,
   ExportRequest,
@@ -179,4 +181,14 @@ export function errorMessage(e: unknown): string {
     return String((e as CommandError).message);
   }
   return String(e);
+}
+
+/** Other stored recordings, the same patient's first. */
+export function compareCandidates(recordingId: number): Promise<CompareCandidate[]> {
+  return invoke<CompareCandidate[]>("compare_candidates", { recordingId });
+}
+
+/** The open recording against a prior one (deltas, statement changes, medians, strips). */
+export function compareRecordings(recordingId: number, priorRecordingId: number): Promise<CompareView> {
+  return invoke<CompareView>("compare_recordings", { recordingId, priorRecordingId });
 }

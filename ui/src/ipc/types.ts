@@ -270,3 +270,63 @@ export interface AnnotationPage {
   items: Annotation[];
   total: number;
 }
+
+/** A stored recording the open one can be compared with (`compare_candidates`). */
+export interface CompareCandidate {
+  recordingId: number;
+  path: string;
+  format: string;
+  startTime: string | null;
+  patientName: string | null;
+  samePatient: boolean;
+}
+
+/** One global measurement in both recordings (`reading::compare::MeasurementDelta`). */
+export interface MeasurementDelta {
+  name: string;
+  label: string;
+  method: string | null;
+  unit: string;
+  current: number | null;
+  prior: number | null;
+  delta: number | null;
+}
+
+/** `reading::compare::Comparison`. */
+export interface Comparison {
+  prior_time: string | null;
+  current_time: string | null;
+  measurements: MeasurementDelta[];
+  new_statements: string[];
+  resolved_statements: string[];
+  unchanged_statements: string[];
+}
+
+export interface MedianTrace {
+  fsHz: number;
+  samplesMv: number[];
+  fiducialSample: number;
+}
+
+export interface MedianOverlay {
+  lead: string;
+  current: MedianTrace | null;
+  prior: MedianTrace | null;
+}
+
+export interface RhythmStrip {
+  lead: string;
+  fsHz: number;
+  /** mV; null (JSON for NaN) where the file has no sample. */
+  samplesMv: (number | null)[];
+}
+
+/** What `compare_recordings` returns. */
+export interface CompareView {
+  comparison: Comparison;
+  lines: string[];
+  priorPath: string;
+  medians: MedianOverlay[];
+  currentStrip: RhythmStrip | null;
+  priorStrip: RhythmStrip | null;
+}

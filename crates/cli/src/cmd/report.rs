@@ -1,5 +1,6 @@
 //! `heartlens report FILE --pdf OUT.pdf [--png OUT.png] [--csv OUT.csv] [--deidentify]
-//! [--paper a4|letter] [--no-chat] [--start S] [--filter monitoring50]`: the annotated report of a recording.
+//! [--paper a4|letter] [--no-chat] [--start S] [--filter monitoring50] [--compare PRIOR]`: the
+//! annotated report of a recording.
 //!
 //! Measurements and statements come from `signal::analyze` (the device's own, when analysis
 //! fails or `--device-measurements` is given). Annotations listed are the file's notes,
@@ -13,6 +14,10 @@
 //! overrides, signature and chat exchanges (all completed ones unless `--no-chat`); the file
 //! must be the one the session was made from (same SHA-256), and the export is recorded in the
 //! store.
+//!
+//! With `--compare PRIOR` (an earlier recording of the same patient, analysed the same way) the
+//! report states "Compared with the ECG of DATE" with the measurement changes of at least one
+//! unit and the statements new or resolved (`reading::compare`), after the interpretation.
 
 use std::path::PathBuf;
 
@@ -75,6 +80,9 @@ pub struct Args {
     /// The store database for --session (default: the app's).
     #[arg(long)]
     db: Option<PathBuf>,
+    /// A prior recording of the same patient: the report states what changed since.
+    #[arg(long)]
+    compare: Option<PathBuf>,
 }
 
 /// Runs `heartlens report`.
@@ -122,8 +130,11 @@ pub fn run(args: Args) -> Result<()> {
         chat: args.no_chat.then(Vec::new),
         all_annotations: args.all_annotations,
     };
-    let (input, warnings) =
+    let (mut input, warnings) =
         reading::export::report_input(&rec, analysis.as_ref(), session.as_ref(), &choices);
+    if let Some(prior) = &args.compare {
+        input.comparison = comparison_lines(&input, &args.input, prior)?;
+    }
     for w in warnings {
         eprintln!("heartlens: warning: {}: {w}", file.display());
     }
@@ -144,6 +155,48 @@ pub fn run(args: Args) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// "Compared with the ECG of DATE" and the changes: the report's values (session reviews and
+/// overrides applied) against the prior recording's analysis.
+fn comparison_lines(
+    input: &report::ReportInput,
+    opened: &InputArgs,
+    prior: &std::path::Path,
+) -> Result<Vec<String>> {
+    let prior_input = InputArgs {
+        file: prior.to_path_buf(),
+        ..opened.clone()
+    };
+    let prior_rec = prior_input.open()?;
+    let prior_analysis = reading::analysis::compute(&prior_rec)
+        .with_context(|| format!("{}: analysis failed", prior.display()))?;
+    let statements: Vec<ecg::Statement> = input
+        .statements
+        .iter()
+        .map(|s| s.statement.clone())
+        .collect();
+    let (now_t, prior_t) = (
+        input
+            .recording
+            .acquisition
+            .start_time
+            .map(|t| t.to_iso8601()),
+        prior_rec.acquisition.start_time.map(|t| t.to_iso8601()),
+    );
+    let c = reading::compare::compare(
+        reading::compare::Side {
+            measurements: &input.measurements,
+            statements: &statements,
+            time: now_t.as_deref(),
+        },
+        reading::compare::Side {
+            measurements: &prior_analysis.measurements,
+            statements: &prior_analysis.statements,
+            time: prior_t.as_deref(),
+        },
+    );
+    Ok(c.lines(1.0))
 }
 
 /// Carries a reading error through the store's blocking wrapper.
