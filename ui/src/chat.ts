@@ -19,6 +19,12 @@ export function bubble(role: string, text: string, meta: string): HTMLDivElement
   return div;
 }
 
+/** "Reading the facts: 128/559 prompt tokens (23%)" while the prompt is prefilled. */
+export function prefillText(done: number, total: number): string {
+  const pct = total > 0 ? Math.round((100 * done) / total) : 100;
+  return `Reading the facts: ${done}/${total} prompt tokens (${pct}%)`;
+}
+
 function metaOf(m: ChatMessageView): string {
   if (m.role !== "assistant") return "";
   return [m.model, m.mode, m.status, `${m.tokens} tokens`].filter((x) => x !== null && x !== "").join(" · ");
@@ -152,7 +158,10 @@ export async function chatPanel(recordingId: number, onModelsChanged: () => void
         if (e.event === "started") {
           jobId = e.data.jobId;
           mode.textContent = e.data.mode === "heartcaregpt" ? "HeartcareGPT (ECG tokens)" : "Grounded (tracing as text)";
+        } else if (e.event === "prefill") {
+          meta.textContent = prefillText(e.data.done, e.data.total);
         } else if (e.event === "token") {
+          if (speed === "" && savedMeta === "") meta.textContent = "…";
           text.textContent = (text.textContent ?? "") + e.data.text;
         } else {
           speed = `${e.data.tokensPerS.toFixed(1)} tokens/s · ${e.data.stop}`;

@@ -33,6 +33,14 @@ pub enum ChatEvent {
         /// Prompt length in tokens.
         prompt_tokens: usize,
     },
+    /// Prompt tokens read so far (the prefill before the first answer token; a follow-up
+    /// question reuses the cached prefix, so `done` may start high).
+    Prefill {
+        /// Prompt tokens processed.
+        done: usize,
+        /// Prompt tokens in all.
+        total: usize,
+    },
     /// New text.
     Token {
         /// The text the token completes.
@@ -224,9 +232,9 @@ pub async fn chat_ask(
                             prompt_tokens,
                         });
                     }
-                    // Prefill progress is not shown in the app yet (issue 17): the UI has no
-                    // event for it.
-                    ai::Event::Prefill { .. } => {}
+                    ai::Event::Prefill { done, total } => {
+                        let _ = on_event.send(ChatEvent::Prefill { done, total });
+                    }
                     ai::Event::Token { text: piece, .. } => {
                         text.push_str(&piece);
                         let _ = tauri::async_runtime::block_on(

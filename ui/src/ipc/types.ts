@@ -181,6 +181,7 @@ export type DownloadEvent =
 
 export type ChatEvent =
   | { event: "started"; data: { jobId: number; model: string; mode: string; promptTokens: number } }
+  | { event: "prefill"; data: { done: number; total: number } }
   | { event: "token"; data: { text: string } }
   | { event: "done"; data: { tokensPerS: number; stop: string } };
 
