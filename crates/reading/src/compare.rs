@@ -282,7 +282,7 @@ pub fn rhythm_strip(
         .or_else(|| rec.lead(&LeadLabel::STANDARD_12[1]))
         .or_else(|| rec.leads.first())?;
     let fs = l.sampling_rate_hz;
-    if !(fs > 0.0) {
+    if fs.is_nan() || fs <= 0.0 {
         return None;
     }
     let n = ((seconds * fs) as usize).min(l.n_samples());
@@ -303,10 +303,11 @@ pub fn rhythm_strip(
 /// state one, else equal names and birth dates (both stated). `false` when either is silent.
 pub fn same_patient(a: &Patient, b: &Patient) -> bool {
     let norm = |s: &str| s.trim().to_lowercase();
-    if let (Some(x), Some(y)) = (&a.id, &b.id) {
-        if !x.trim().is_empty() && !y.trim().is_empty() {
-            return norm(x) == norm(y);
-        }
+    if let (Some(x), Some(y)) = (&a.id, &b.id)
+        && !x.trim().is_empty()
+        && !y.trim().is_empty()
+    {
+        return norm(x) == norm(y);
     }
     match (
         a.display_name(),

@@ -55,7 +55,11 @@ fn the_recorded_answers_answer_the_listed_questions_and_are_all_labelled() {
     assert_eq!(tracings.len(), 5, "{tracings:?}");
     // Every listed question is recorded (`record.py` keeps what is recorded and adds the rest).
     let r = recorded();
-    assert_eq!(r.answers.len(), q.runs.len(), "one recorded answer per question");
+    assert_eq!(
+        r.answers.len(),
+        q.runs.len(),
+        "one recorded answer per question"
+    );
     for a in &r.answers {
         assert!(
             q.runs
