@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "render_frame",
     "frame_geometry",
     "frame_marks",
+    "frame_timing",
     "save_view",
     "add_annotation",
     "update_annotation",

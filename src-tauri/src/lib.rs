@@ -33,6 +33,7 @@ pub fn run() {
             commands::view::render_frame,
             commands::view::frame_geometry,
             commands::view::frame_marks,
+            commands::view::frame_timing,
             commands::view::save_view,
             // annotate
             commands::annotate::add_annotation,

@@ -70,6 +70,8 @@ pub struct AppState {
     pub last_geometry: Mutex<Vec<render::PanelGeometry>>,
     /// Where the last frame drew its wave marks, for hover labels.
     pub last_marks: Mutex<Vec<render::MarkGeometry>>,
+    /// Where the last frame's time went (scene, render), for the latency benchmark.
+    pub last_frame_timing: Mutex<Option<crate::commands::view::FrameTiming>>,
     /// Loaded chat models by the name the UI used.
     pub models: Mutex<HashMap<String, Arc<LoadedModel>>>,
     /// Cancel switches of running jobs.
@@ -99,6 +101,7 @@ impl AppState {
             renderer: Arc::new(Mutex::new(None)),
             last_geometry: Mutex::new(Vec::new()),
             last_marks: Mutex::new(Vec::new()),
+            last_frame_timing: Mutex::new(None),
             models: Mutex::new(HashMap::new()),
             jobs: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),

@@ -1,6 +1,7 @@
 //! One integration binary (ripgrep's layout): modules by theme, each with its own doc.
 
 mod app;
+mod app_latency;
 mod cli;
 mod report;
 mod util;

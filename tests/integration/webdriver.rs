@@ -144,6 +144,17 @@ impl AppSession {
         r["value"].clone()
     }
 
+    /// Runs asynchronous JavaScript in the page: the script calls its last argument (the
+    /// W3C callback) with the result; returns that result.
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        let r = post(
+            &self.agent,
+            &self.url("/execute/async"),
+            &json!({ "script": script, "args": args }),
+        );
+        r["value"].clone()
+    }
+
     /// Waits until `script` returns a truthy value; returns that value.
     pub fn wait_for(&self, what: &str, script: &str, timeout: Duration) -> Value {
         let start = Instant::now();

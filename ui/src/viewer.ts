@@ -6,8 +6,8 @@
 // across the lead for rhythm; it stays until the next drag or Escape and can be saved.
 // Wave marks are drawn unlabelled; hovering one names it. A statement's evidence or a
 // measurement's caliper is shown in an SVG layer over the frame (see evidence.ts).
-import { frameGeometry, frameMarks, renderFrame } from "./ipc";
-import type { MarkGeometry, PanelGeometry, ViewSettings } from "./ipc/types";
+import { frameGeometry, frameMarks, frameTiming, renderFrame } from "./ipc";
+import type { FrameRecord, MarkGeometry, PanelGeometry, ViewSettings } from "./ipc/types";
 import { drawHighlight, markAt, type Highlight } from "./evidence";
 import { caliper, caliperText, marchingTicks, pointAt, readout, xOfTime, type PointOnTrace } from "./geometry";
 
@@ -20,6 +20,12 @@ export interface ViewerEvents {
   onCaliper(lead: string, startS: number, endS: number, intervalMs: number): void;
   /** A frame failed to render. */
   onError(message: string): void;
+}
+
+/** The latency benchmark's switches (`bench/render/app_latency.sh`); off in normal use. */
+interface Measured {
+  heartlensMeasure?: boolean;
+  heartlensFrames?: FrameRecord[];
 }
 
 export class Viewer {
@@ -214,10 +220,14 @@ export class Viewer {
     const dpr = window.devicePixelRatio || 1;
     const width = Math.max(16, Math.round(this.element.clientWidth * dpr));
     const height = Math.max(16, Math.round(this.element.clientHeight * dpr));
+    const measured = window as unknown as Measured;
+    const requested = performance.now();
     try {
       const rgba = await renderFrame(recordingId, view, width, height);
+      const pixels = performance.now();
       const panels = await frameGeometry();
       const marks = await frameMarks();
+      const geometry = performance.now();
       if (ticket !== this.pending) return;
       this.canvas.width = width;
       this.canvas.height = height;
@@ -232,6 +242,11 @@ export class Viewer {
       this.canvas.dataset.marks = String(marks.length);
       this.canvas.dataset.frame = String(ticket);
       this.canvas.dataset.panels = panels.map((p) => p.lead).join(",");
+      if (measured.heartlensMeasure === true) {
+        await new Promise((r) => requestAnimationFrame(() => r(null)));
+        const painted = performance.now();
+        (measured.heartlensFrames ??= []).push({ requested, pixels, geometry, painted, rust: await frameTiming() });
+      }
     } catch (e) {
       if (ticket === this.pending) this.events.onError(typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e));
     }

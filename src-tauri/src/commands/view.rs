@@ -3,6 +3,9 @@
 //! of megabytes) while the per-panel geometry is fetched as small JSON by `frame_geometry`.
 //! Also saves the view state so the session restores exactly.
 
+use std::time::Instant;
+
+use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Response;
 
@@ -47,30 +50,61 @@ pub async fn render_frame(
     };
     let renderer = state.renderer.clone();
     // Rendering blocks on the GPU readback: keep it off the async runtime.
-    let frame =
-        tauri::async_runtime::spawn_blocking(move || -> Result<render::Frame, CommandError> {
+    let (frame, timing) = tauri::async_runtime::spawn_blocking(
+        move || -> Result<(render::Frame, FrameTiming), CommandError> {
+            let t0 = Instant::now();
             let filtered = rec.filtered_for_display(view.filter);
             let recording = filtered.as_deref().unwrap_or(&rec.recording);
             let scene = view.to_scene(recording, annotations, analysis.as_deref())?;
+            let t1 = Instant::now();
             let mut slot = lock(&renderer);
             let renderer =
                 slot.get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()));
-            match renderer {
-                Ok(r) => Ok(r.render(
+            let frame = match renderer {
+                Ok(r) => r.render(
                     &scene,
                     render::Viewport::new(width.clamp(16, 8192), height.clamp(16, 8192)),
-                )?),
-                Err(msg) => Err(CommandError::new(
-                    ErrorCode::Render,
-                    format!("no GPU renderer: {msg}"),
-                )),
-            }
-        })
-        .await
-        .map_err(CommandError::task)??;
+                )?,
+                Err(msg) => {
+                    return Err(CommandError::new(
+                        ErrorCode::Render,
+                        format!("no GPU renderer: {msg}"),
+                    ));
+                }
+            };
+            let timing = FrameTiming {
+                scene_ms: (t1 - t0).as_secs_f64() * 1e3,
+                render_ms: t1.elapsed().as_secs_f64() * 1e3,
+                bytes: frame.rgba.len(),
+            };
+            Ok((frame, timing))
+        },
+    )
+    .await
+    .map_err(CommandError::task)??;
     *lock(&state.last_geometry) = frame.panels.clone();
     *lock(&state.last_marks) = frame.marks.clone();
+    *lock(&state.last_frame_timing) = Some(timing);
     Ok(Response::new(frame.rgba))
+}
+
+/// Where the last frame's time went on the Rust side (the UI adds transfer and painting).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameTiming {
+    /// Display filter (cached after the first frame) and scene building, ms.
+    pub scene_ms: f64,
+    /// GPU render and read-back of the RGBA pixels, ms.
+    pub render_ms: f64,
+    /// Size of the RGBA frame sent to the webview.
+    pub bytes: usize,
+}
+
+/// The Rust-side timing of the last rendered frame (`None` before the first), for the
+/// interaction-latency benchmark (`bench/render/app_latency.sh`).
+#[tauri::command]
+pub fn frame_timing(state: State<'_, AppState>) -> Option<FrameTiming> {
+    *lock(&state.last_frame_timing)
 }
 
 /// Geometry of the last rendered frame's panels (pixel rect, lead, s/px, µV/px, baseline).

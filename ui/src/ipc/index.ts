@@ -18,6 +18,7 @@ import type {
   ImportProgress,
   InstalledModel,
   OpenedRecording,
+  FrameTiming,
   MarkGeometry,
   PanelGeometry,
   ReviewView,
@@ -191,4 +192,9 @@ export function compareCandidates(recordingId: number): Promise<CompareCandidate
 /** The open recording against a prior one (deltas, statement changes, medians, strips). */
 export function compareRecordings(recordingId: number, priorRecordingId: number): Promise<CompareView> {
   return invoke<CompareView>("compare_recordings", { recordingId, priorRecordingId });
+}
+
+/** Where the last frame's time went on the Rust side (latency benchmark only). */
+export function frameTiming(): Promise<FrameTiming | null> {
+  return invoke<FrameTiming | null>("frame_timing");
 }

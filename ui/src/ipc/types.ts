@@ -331,3 +331,27 @@ export interface CompareView {
   currentStrip: RhythmStrip | null;
   priorStrip: RhythmStrip | null;
 }
+
+/** `frame_timing`: the Rust side of the last frame. */
+export interface FrameTiming {
+  sceneMs: number;
+  renderMs: number;
+  bytes: number;
+}
+
+/**
+ * One frame as the interaction-latency benchmark sees it (`window.heartlensFrames`, filled only
+ * while `window.heartlensMeasure` is true): times in ms from `performance.now()`.
+ */
+export interface FrameRecord {
+  /** The draw was asked for. */
+  requested: number;
+  /** The RGBA bytes arrived (render + transfer). */
+  pixels: number;
+  /** Geometry and marks arrived. */
+  geometry: number;
+  /** The frame was put on the canvas and a paint followed (next animation frame). */
+  painted: number;
+  /** Rust side: scene building and GPU render + read-back. */
+  rust: FrameTiming | null;
+}
