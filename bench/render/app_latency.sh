@@ -18,6 +18,8 @@ holter_dir="${HOLTER_DIR:-${TMPDIR:-/tmp}/heartlens-holter}"
 mkdir -p "$holter_dir"
 python3 bench/formats/generate.py "$holter_dir" 24
 (cd ui && npx vite build >/dev/null)
+# The app embeds ui/dist at build time: build it after the UI.
+cargo build "${profile_flag[@]}" --locked -p heartlens-app -p heartlens-cli
 { uname -srm; nproc; uptime; echo "profile: ${PROFILE:-dev}"; } > "$out/machine.txt"
 HEARTLENS_LATENCY_FILES="tests/data/wfdb/ludb/1.hea:$holter_dir/holter212_24h.hea" \
 HEARTLENS_LATENCY_OUT="$out/latency.json" \
