@@ -22,7 +22,7 @@ python3 bench/formats/generate.py "$holter_dir" 24
 cargo build "${profile_flag[@]}" --locked -p heartlens-app -p heartlens-cli
 { uname -srm; nproc; uptime; echo "profile: ${PROFILE:-dev}"; } > "$out/machine.txt"
 HEARTLENS_LATENCY_FILES="$PWD/tests/data/wfdb/ludb/1.hea:$(cd "$holter_dir" && pwd)/holter212_24h.hea" \
-HEARTLENS_LATENCY_OUT="$out/latency.json" \
+HEARTLENS_LATENCY_OUT="$PWD/$out/latency.json" \
   cargo test "${profile_flag[@]}" --locked -p heartlens-tests --test integration app_latency -- --ignored --nocapture 2>&1 \
   | tee "$out/latency.txt"
 uptime >> "$out/machine.txt"
