@@ -225,8 +225,7 @@ export class Viewer {
     try {
       const rgba = await renderFrame(recordingId, view, width, height);
       const pixels = performance.now();
-      const panels = await frameGeometry();
-      const marks = await frameMarks();
+      const [panels, marks] = await Promise.all([frameGeometry(), frameMarks()]);
       const geometry = performance.now();
       if (ticket !== this.pending) return;
       this.canvas.width = width;
