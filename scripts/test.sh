@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole Heartlens test suite: setup.sh's version checks, UI unit tests, then every Rust test in the workspace
-# (unit, integration, CLI, golden images on lavapipe, PDF checks, the app under Xvfb).
+# Runs the whole Heartlens test suite: setup.sh's version checks, UI unit tests, then every Rust
+# test in the workspace (unit, integration, CLI, golden images on lavapipe, PDF checks, the app
+# under Xvfb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
