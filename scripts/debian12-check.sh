@@ -46,6 +46,18 @@ deb $MIRROR bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# This machine's network, not the project: local CA certificates (a TLS-inspecting proxy signs with
+# them) are trusted inside too, and the CA/proxy variables below are passed through when set.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+  chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
+fi
+PASS_ENV=()
+for v in NODE_EXTRA_CA_CERTS SSL_CERT_FILE REQUESTS_CA_BUNDLE PIP_CERT http_proxy https_proxy no_proxy \
+  HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+  [ -n "${!v:-}" ] && PASS_ENV+=("$v=${!v}")
+done
 
 # 2. The Rust toolchain a newcomer installed with rustup: the default toolchain only.
 if has_stage toolchain; then
@@ -82,7 +94,7 @@ trap cleanup EXIT
 
 # A login shell as root in a fresh Debian: only the distribution's PATH plus ~/.cargo/bin (rustup's).
 in_root() {
-  chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+  chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${PASS_ENV[@]}" \
     PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     /bin/bash -c "cd /src/heartlens && $1"
 }
