@@ -46,6 +46,8 @@ deb $MIRROR bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# What the Debian installer writes and debootstrap does not: localhost (vitest's server binds to it).
+[ -s "$ROOT/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"
 # This machine's network, not the project: local CA certificates (a TLS-inspecting proxy signs with
 # them) are trusted inside too, and the CA/proxy variables below are passed through when set.
 if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
