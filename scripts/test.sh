@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole Heartlens test suite: UI unit tests, then every Rust test in the workspace
-# (unit, integration, CLI, golden images on lavapipe, PDF checks, the app under Xvfb).
+# Runs the whole Heartlens test suite: setup.sh's version checks, UI unit tests, then every Rust
+# test in the workspace (unit, integration, CLI, golden images on lavapipe, PDF checks, the app
+# under Xvfb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,6 +14,7 @@ export WEBKIT_DISABLE_COMPOSITING_MODE=1
 export TAURI_WEBVIEW_AUTOMATION=true
 export HEARTLENS_REQUIRE_APP_TESTS=1
 
+bash scripts/tests/setup-versions.sh
 (cd ui && npx vitest run)
 cargo build --workspace --locked
 cargo test --workspace --locked
