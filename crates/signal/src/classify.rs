@@ -10,7 +10,10 @@
 //! - **Prematurity**: the preceding RR against the median RR of the 16 surrounding beats
 //!   (premature below [`PREMATURE`]), and the following RR (a compensatory pause).
 //! - **P-wave relation**: a P wave before the beat at the dominant PR (within 40 ms).
-//! - **Pacing**: a pacemaker spike within 60 ms before the QRS onset.
+//! - **Pacing**: a pacemaker spike within 60 ms before the QRS onset and at least
+//!   [`SPIKE_BEFORE_FIDUCIAL_MS`] before the QRS fiducial (its energy centre): a pacing
+//!   stimulus starts the depolarisation, so a "spike" at the centre of the QRS is the sharp
+//!   peak of a narrow R wave (LUDB 63), not a stimulus.
 //!
 //! Order: paced; then ventricular when the beat differs in at least [`MIN_DIFFERENT_LEADS`]
 //! leads and in at least 40 % of the usable leads, and is premature (or, in atrial
@@ -69,6 +72,10 @@ pub(crate) const PREMATURE: f64 = 0.85;
 
 /// ... and below this fraction of the RR before it.
 pub(crate) const ABRUPT: f64 = 0.9;
+
+/// A pacing spike precedes the QRS fiducial (energy centre) by at least this much (ms); on
+/// the paced LUDB dev records the stimulus leads it by 36-160 ms.
+pub(crate) const SPIKE_BEFORE_FIDUCIAL_MS: f64 = 20.0;
 
 /// Per-beat inputs.
 pub(crate) struct BeatFeatures {
@@ -208,7 +215,8 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let is_paced = |b: &BeatFeatures| {
         let on = b.qrs_on.unwrap_or(b.fid.saturating_sub(ms(fs, 50.0)));
         let spike_lo = on.saturating_sub(ms(fs, 60.0));
-        input.spikes.iter().any(|&s| s >= spike_lo && s <= b.fid)
+        let spike_hi = b.fid.saturating_sub(ms(fs, SPIKE_BEFORE_FIDUCIAL_MS));
+        input.spikes.iter().any(|&s| s >= spike_lo && s <= spike_hi)
     };
     let paced: Vec<bool> = input.beats.iter().map(is_paced).collect();
     // In a paced rhythm the unpaced beats are mostly conducted or fusion beats (or paced
@@ -272,5 +280,66 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     Classified {
         classes,
         different_leads,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten beats at 1 s on three leads (a Gaussian QRS), with a "spike" `spike_ms` before
+    /// each fiducial.
+    fn classes_with_spike_at(spike_ms: f64) -> Vec<BeatClass> {
+        let fs = 500.0;
+        let n = 10 * 500 + 500;
+        let fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
+        let mut x = vec![0.0; n];
+        for &f in &fids {
+            for (d, v) in x.iter_mut().enumerate().take(f + 40).skip(f - 40) {
+                let t = (d as f64 - f as f64) / 8.0;
+                *v += (-0.5 * t * t).exp();
+            }
+        }
+        let leads = vec![x.clone(), x.clone(), x];
+        let beats: Vec<BeatFeatures> = fids
+            .iter()
+            .map(|&f| BeatFeatures {
+                fid: f,
+                qrs_ms: Some(90.0),
+                qrs_on: Some(f - ms(fs, 45.0)),
+                pr: Some(ms(fs, 160.0)),
+            })
+            .collect();
+        let spikes: Vec<usize> = fids.iter().map(|&f| f - ms(fs, spike_ms)).collect();
+        classify(&ClassifyInput {
+            leads: &leads,
+            fs,
+            beats: &beats,
+            spikes: &spikes,
+            atrial_fibrillation: false,
+        })
+        .classes
+    }
+
+    #[test]
+    fn a_spike_that_starts_the_qrs_paces_it_and_one_at_its_centre_does_not() {
+        // A stimulus 50 ms before the energy centre (just before the QRS onset): paced.
+        assert!(
+            classes_with_spike_at(50.0)
+                .iter()
+                .all(|&c| c == BeatClass::Paced)
+        );
+        // A sharp R peak at the fiducial itself is not a stimulus (LUDB 63).
+        assert!(
+            classes_with_spike_at(0.0)
+                .iter()
+                .all(|&c| c == BeatClass::Normal)
+        );
+        // 10 ms before the centre: still inside the QRS, not paced.
+        assert!(
+            classes_with_spike_at(10.0)
+                .iter()
+                .all(|&c| c == BeatClass::Normal)
+        );
     }
 }
