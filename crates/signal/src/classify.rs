@@ -10,7 +10,12 @@
 //! - **Prematurity**: the preceding RR against the median RR of the 16 surrounding beats
 //!   (premature below [`PREMATURE`]), and the following RR (a compensatory pause).
 //! - **P-wave relation**: a P wave before the beat at the dominant PR (within 40 ms).
-//! - **Pacing**: a pacemaker spike within 60 ms before the QRS onset.
+//! - **Pacing**: a pacemaker spike within 60 ms before the QRS onset and at least
+//!   [`SPIKE_BEFORE_FIDUCIAL_MS`] before the QRS fiducial (its energy centre): a pacing
+//!   stimulus starts the depolarisation, so a "spike" at the centre of the QRS is the sharp
+//!   peak of a narrow R wave (LUDB 63), not a stimulus. A beat with no spike found, no P wave
+//!   before it and the QRS of the paced beats (same test as below, against their template)
+//!   is paced too (small bipolar stimuli are missed).
 //!
 //! Order: paced; then ventricular when the beat differs in at least [`MIN_DIFFERENT_LEADS`]
 //! leads and in at least 40 % of the usable leads, and is premature (or, in atrial
@@ -70,6 +75,14 @@ pub(crate) const PREMATURE: f64 = 0.85;
 /// ... and below this fraction of the RR before it.
 pub(crate) const ABRUPT: f64 = 0.9;
 
+/// A pacing spike precedes the QRS fiducial (energy centre) by at least this much (ms); on
+/// the paced LUDB dev records the stimulus leads it by 36-160 ms.
+pub(crate) const SPIKE_BEFORE_FIDUCIAL_MS: f64 = 20.0;
+
+/// Paced beats needed for a paced template against which beats without a spike found are
+/// compared.
+const MIN_PACED_TEMPLATE: usize = 3;
+
 /// Per-beat inputs.
 pub(crate) struct BeatFeatures {
     pub fid: usize,
@@ -98,16 +111,26 @@ pub(crate) struct Morphology {
 
 /// Per-lead comparison of each beat with that lead's dominant template (None at the edges).
 pub(crate) fn morphologies(leads: &[Vec<f64>], fs: f64, fids: &[usize]) -> Vec<Option<Morphology>> {
+    morphologies_against(leads, fs, fids, fids)
+}
+
+/// Per-lead comparison of each beat of `fids` with the template (sample-wise median) of the
+/// beats at `template_fids`.
+fn morphologies_against(
+    leads: &[Vec<f64>],
+    fs: f64,
+    fids: &[usize],
+    template_fids: &[usize],
+) -> Vec<Option<Morphology>> {
     let pre = ms(fs, 50.0);
     let post = ms(fs, 100.0);
     let n = leads.first().map_or(0, Vec::len);
     let w = pre + post;
     let inside: Vec<bool> = fids.iter().map(|&f| f >= pre && f + post <= n).collect();
-    let valid: Vec<usize> = fids
+    let valid: Vec<usize> = template_fids
         .iter()
-        .zip(&inside)
-        .filter(|(_, ok)| **ok)
-        .map(|(&f, _)| f)
+        .copied()
+        .filter(|&f| f >= pre && f + post <= n)
         .collect();
     if valid.is_empty() || w == 0 {
         return vec![None; fids.len()];
@@ -208,9 +231,33 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let is_paced = |b: &BeatFeatures| {
         let on = b.qrs_on.unwrap_or(b.fid.saturating_sub(ms(fs, 50.0)));
         let spike_lo = on.saturating_sub(ms(fs, 60.0));
-        input.spikes.iter().any(|&s| s >= spike_lo && s <= b.fid)
+        let spike_hi = b.fid.saturating_sub(ms(fs, SPIKE_BEFORE_FIDUCIAL_MS));
+        input.spikes.iter().any(|&s| s >= spike_lo && s <= spike_hi)
     };
-    let paced: Vec<bool> = input.beats.iter().map(is_paced).collect();
+    let mut paced: Vec<bool> = input.beats.iter().map(is_paced).collect();
+    // A beat without a spike found but with the QRS of the paced beats (it differs from
+    // their template in fewer than MIN_DIFFERENT_LEADS leads) and no P wave before it is
+    // paced too: small (bipolar) stimuli are not all found (LUDB 90). Conducted beats have
+    // a P wave; fusion and intrinsic beats have another QRS.
+    let paced_fids: Vec<usize> = fids
+        .iter()
+        .zip(&paced)
+        .filter(|(_, p)| **p)
+        .map(|(&f, _)| f)
+        .collect();
+    if paced_fids.len() >= MIN_PACED_TEMPLATE && paced_fids.len() < fids.len() {
+        let like = morphologies_against(input.leads, fs, &fids, &paced_fids);
+        for (i, b) in input.beats.iter().enumerate() {
+            if !paced[i]
+                && b.pr.is_none()
+                && like[i]
+                    .as_ref()
+                    .is_some_and(|m| m.usable > 0 && m.different.len() < MIN_DIFFERENT_LEADS)
+            {
+                paced[i] = true;
+            }
+        }
+    }
     // In a paced rhythm the unpaced beats are mostly conducted or fusion beats (or paced
     // beats whose spike was too small to find): only a premature, wide beat that differs in
     // most leads is ventricular there.
@@ -272,5 +319,94 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     Classified {
         classes,
         different_leads,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten beats at 1 s on three leads (a Gaussian QRS), with a "spike" `spike_ms` before
+    /// each fiducial.
+    fn classes_with_spike_at(spike_ms: f64) -> Vec<BeatClass> {
+        classes_of(spike_ms, &[true; 10], true)
+    }
+
+    /// The same beats, with spikes found before the beats flagged in `spiked` only, and a P
+    /// wave before every beat or none.
+    fn classes_of(spike_ms: f64, spiked: &[bool], p_waves: bool) -> Vec<BeatClass> {
+        let fs = 500.0;
+        let n = 10 * 500 + 500;
+        let fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
+        let mut x = vec![0.0; n];
+        for &f in &fids {
+            for (d, v) in x.iter_mut().enumerate().take(f + 40).skip(f - 40) {
+                let t = (d as f64 - f as f64) / 8.0;
+                *v += (-0.5 * t * t).exp();
+            }
+        }
+        let leads = vec![x.clone(), x.clone(), x];
+        let beats: Vec<BeatFeatures> = fids
+            .iter()
+            .map(|&f| BeatFeatures {
+                fid: f,
+                qrs_ms: Some(90.0),
+                qrs_on: Some(f - ms(fs, 45.0)),
+                pr: p_waves.then(|| ms(fs, 160.0)),
+            })
+            .collect();
+        let spikes: Vec<usize> = fids
+            .iter()
+            .zip(spiked)
+            .filter(|(_, s)| **s)
+            .map(|(&f, _)| f - ms(fs, spike_ms))
+            .collect();
+        classify(&ClassifyInput {
+            leads: &leads,
+            fs,
+            beats: &beats,
+            spikes: &spikes,
+            atrial_fibrillation: false,
+        })
+        .classes
+    }
+
+    #[test]
+    fn a_spike_that_starts_the_qrs_paces_it_and_one_at_its_centre_does_not() {
+        // A stimulus 50 ms before the energy centre (just before the QRS onset): paced.
+        assert!(
+            classes_with_spike_at(50.0)
+                .iter()
+                .all(|&c| c == BeatClass::Paced)
+        );
+        // A sharp R peak at the fiducial itself is not a stimulus (LUDB 63).
+        assert!(
+            classes_with_spike_at(0.0)
+                .iter()
+                .all(|&c| c == BeatClass::Normal)
+        );
+        // 10 ms before the centre: still inside the QRS, not paced.
+        assert!(
+            classes_with_spike_at(10.0)
+                .iter()
+                .all(|&c| c == BeatClass::Normal)
+        );
+    }
+
+    #[test]
+    fn beats_like_the_paced_ones_without_a_spike_or_p_wave_are_paced() {
+        // Stimuli found before four of ten identical beats (small bipolar spikes missed).
+        let spiked = [
+            true, false, true, false, false, true, false, true, false, false,
+        ];
+        let c = classes_of(50.0, &spiked, false);
+        assert!(c.iter().all(|&c| c == BeatClass::Paced), "{c:?}");
+        // With a P wave before each beat the spikeless beats are conducted, not paced.
+        let c = classes_of(50.0, &spiked, true);
+        assert_eq!(
+            c.iter().filter(|&&c| c == BeatClass::Paced).count(),
+            4,
+            "{c:?}"
+        );
     }
 }

@@ -583,8 +583,41 @@ pub(crate) fn harmonise(
             }
         })
         .collect();
+    // (2b) P waves recur at a fixed interval before the QRS in an organised rhythm: when
+    // most beats have a consensus P at a steady interval, a beat without one is searched at
+    // that interval in every lead (low P waves found in too few leads at first, LUDB 56,
+    // 60), and keeps what it finds there only with the same consensus.
+    let recovered: Vec<Option<f64>> = match kind {
+        Kind::P => {
+            let cxs: Vec<BeatContext> = (0..n_beats).map(|b| ctx(per_lead, 0, b)).collect();
+            recover_p_centres(&centre, &|b| cxs[b].fid, &|b| cxs[b].prev, fs)
+        }
+        Kind::T => vec![None; n_beats],
+    };
+    for b in 0..n_beats {
+        let Some(c) = recovered[b] else { continue };
+        let found: Vec<Option<Points>> = (0..n_leads)
+            .map(|li| {
+                let e = (c + offsets[li]).round().max(0.0) as usize;
+                let q = per_lead[li][b].qrs?;
+                let cx = ctx(per_lead, li, b);
+                let win = Some((e.saturating_sub(half), e + half));
+                // Not inside the previous beat's T wave (a T downslope looks like a P).
+                pwave(&views[li], &cx, &q, win)
+                    .filter(|p| p.peak.is_some_and(|pk| pk.abs_diff(e) <= tol))
+                    .filter(|p| p.on.is_some_and(|on| cx.prev_t_off.is_none_or(|t| on > t)))
+            })
+            .collect();
+        let keep = found.iter().flatten().count() >= need;
+        for (li, f) in found.into_iter().enumerate() {
+            set(&mut per_lead[li][b], kind, if keep { f } else { None });
+        }
+    }
     // (3) Re-search outlying or missing leads; drop the wave where there is no consensus.
     for b in 0..n_beats {
+        if recovered[b].is_some() {
+            continue;
+        }
         for li in 0..n_leads {
             let Some(c) = centre[b] else {
                 set(&mut per_lead[li][b], kind, None);
@@ -611,6 +644,51 @@ pub(crate) fn harmonise(
         }
     }
 }
+
+/// The expected P consensus peak of the beats without one (None for the others): when at
+/// least half the beats (and three) have a consensus P at a QRS fiducial minus P peak
+/// interval whose SD is at most [`P_RECOVER_MAX_SD_MS`], the beats without one expect it at
+/// the median interval, except premature beats (RR from `prev` below
+/// [`crate::classify::PREMATURE`] of the median RR: an ectopic beat's P, if any, is not at
+/// the dominant interval).
+fn recover_p_centres(
+    centre: &[Option<f64>],
+    fid: &dyn Fn(usize) -> usize,
+    prev: &dyn Fn(usize) -> Option<usize>,
+    fs: f64,
+) -> Vec<Option<f64>> {
+    let n = centre.len();
+    let rr = |b: usize| {
+        prev(b)
+            .and_then(|p| fid(b).checked_sub(p))
+            .map(|r| r as f64)
+    };
+    let rrs: Vec<f64> = (0..n).filter_map(rr).collect();
+    let rr_med = if rrs.is_empty() { 0.0 } else { median(&rrs) };
+    let d: Vec<f64> = (0..n)
+        .filter_map(|b| Some(fid(b) as f64 - centre[b]?))
+        .collect();
+    if d.len() < 3 || d.len() * 2 < n || d.len() == n {
+        return vec![None; n];
+    }
+    let m = median(&d);
+    let mean = d.iter().sum::<f64>() / d.len() as f64;
+    let sd = (d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (d.len() - 1) as f64).sqrt();
+    if sd > P_RECOVER_MAX_SD_MS * fs / 1000.0 {
+        return vec![None; n];
+    }
+    (0..n)
+        .map(|b| {
+            let premature = rr(b).is_some_and(|r| r < crate::classify::PREMATURE * rr_med);
+            (centre[b].is_none() && !premature).then(|| fid(b) as f64 - m)
+        })
+        .collect()
+}
+
+/// Largest SD (ms) of the P-peak-to-QRS interval at which missing P waves are
+/// searched for at the dominant interval (organised atrial activity; the AF rule calls a
+/// PR varying by SD > 25 ms disorganised).
+const P_RECOVER_MAX_SD_MS: f64 = 25.0;
 
 /// Step 4: clamps each lead's QRS, P and T boundaries of each beat to the median across the
 /// leads that found the wave ± [`QRS_LEAD_SPREAD_MS`] (QRS), [`P_LEAD_SPREAD_MS`] (P) and
@@ -719,6 +797,51 @@ pub(crate) fn global_boundaries(per_lead: &[BeatWaves]) -> BeatWaves {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_p_waves_are_expected_at_the_dominant_interval_only_when_it_is_steady() {
+        let fs = 500.0;
+        let fid = |b: usize| 400 + b * 500;
+        // Six of ten beats with a P peak 100 samples (200 ms) before the fiducial.
+        let centre: Vec<Option<f64>> = (0..10)
+            .map(|b| (b % 5 < 3).then(|| fid(b) as f64 - 100.0 + (b % 3) as f64))
+            .collect();
+        let prev = |b: usize| b.checked_sub(1).map(fid);
+        let r = recover_p_centres(&centre, &fid, &prev, fs);
+        for b in 0..10 {
+            match centre[b] {
+                Some(_) => assert_eq!(r[b], None),
+                None => {
+                    let e = r[b].unwrap();
+                    assert!((fid(b) as f64 - e - 99.0).abs() <= 1.0, "{b}: {e}");
+                }
+            }
+        }
+        // Scattered intervals (fibrillatory deflections): nothing is expected.
+        let scattered: Vec<Option<f64>> = (0..10)
+            .map(|b| (b % 5 < 3).then(|| fid(b) as f64 - 60.0 - 30.0 * (b % 4) as f64))
+            .collect();
+        assert!(
+            recover_p_centres(&scattered, &fid, &prev, fs)
+                .iter()
+                .all(Option::is_none)
+        );
+        // Fewer than half the beats with a P: nothing is expected either.
+        let few: Vec<Option<f64>> = (0..10)
+            .map(|b| (b < 4).then(|| fid(b) as f64 - 100.0))
+            .collect();
+        assert!(
+            recover_p_centres(&few, &fid, &prev, fs)
+                .iter()
+                .all(Option::is_none)
+        );
+        // A premature beat (RR 60 % of the others) expects no P at the dominant interval.
+        let early = |b: usize| if b == 4 { 400 + 4 * 500 - 200 } else { fid(b) };
+        let prev_early = |b: usize| b.checked_sub(1).map(early);
+        let r = recover_p_centres(&centre, &early, &prev_early, fs);
+        assert_eq!(r[4], None);
+        assert!(r[3].is_some());
+    }
 
     #[test]
     fn global_p_onset_is_the_lower_quartile_of_the_leads() {

@@ -144,7 +144,11 @@ pub fn labelled(l: &Labels, class: &str) -> bool {
         "atrial fibrillation" => l.dx("rhythm: atrial fibrillation") || l.code(&["164889003"]),
         "atrial flutter" => l.dx("rhythm: atrial flutter") || l.code(&["164890007"]),
         "sinus arrhythmia" => l.dx("rhythm: sinus arrhythmia") || l.code(&[SN_SINUS_ARRHYTHMIA]),
-        "paced rhythm" => l.dx("pacing") || l.code(&["10370003", "251266004"]),
+        // LUDB files P-synchronous (atrial-tracking) ventricular pacing as "P-synchrony",
+        // beside its "... pacing" labels.
+        "paced rhythm" => {
+            l.dx("pacing") || l.dx("p-synchrony") || l.code(&["10370003", "251266004"])
+        }
         "first-degree AV block" => l.dx("i degree av block") || l.code(&["270492004"]),
         "third-degree AV block" => l.dx("iii degree av-block") || l.code(&["27885002"]),
         "complete RBBB" => {
