@@ -141,16 +141,15 @@ impl QuantizedLlama {
         if md_usize(ct, path, &key("embedding_length"))? != hidden {
             return Err(LlmError::bad(
                 path,
-                &key("embedding_length"),
+                key("embedding_length"),
                 "does not match token_embd",
             ));
         }
-        d.validate()
-            .map_err(|m| LlmError::bad(path, &key("*"), m))?;
+        d.validate().map_err(|m| LlmError::bad(path, key("*"), m))?;
         if md_usize(ct, path, &key("rope.dimension_count")).is_ok_and(|r| r != d.head_dim()) {
             return Err(LlmError::bad(
                 path,
-                &key("rope.dimension_count"),
+                key("rope.dimension_count"),
                 "partial rotary is not supported",
             ));
         }
