@@ -458,5 +458,17 @@ mod tests {
             key_length: None,
         };
         assert!(d.validate().unwrap_err().contains("multiple of head count"));
+        // Qwen3: an explicit head width need not divide the hidden size
+        let q = Phi3Dims {
+            key_length: Some(64),
+            ..d
+        };
+        assert_eq!(q.head_dim(), 64);
+        assert!(q.validate().is_ok());
+        let z = Phi3Dims {
+            key_length: Some(0),
+            ..d
+        };
+        assert!(z.validate().unwrap_err().contains("key_length"));
     }
 }
