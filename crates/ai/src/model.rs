@@ -5,11 +5,13 @@
 //!   `signal_proj` projector, hashes checked first.
 //! - A folder with `config.json` + safetensors: Phi-3 in f32 (HeartcareGPT when the vocabulary has
 //!   `<signal_start>`), optional `lora/` adapter merged.
-//! - A `.gguf` file: `phi3` and `llama` (ours, on our quantised kernels, accept embeddings),
-//!   `qwen2`, `qwen3` and mixture-of-experts llama (candle-transformers' quantized models, ids
-//!   only): grounded mode, unless it is a HeartcareGPT GGUF with `projectors.safetensors` beside
-//!   it. [`OpenOptions::reference_kernels`] opens `llama` with candle-transformers instead (the
-//!   path before issue 17, kept as the reference our back end is tested against).
+//! - A `.gguf` file: `phi3`, `llama`, `qwen2` and `qwen3` (ours, on our quantised kernels,
+//!   accept embeddings, keep a prefix of the KV cache), and mixture-of-experts llama/qwen
+//!   (`*.expert_count` > 0: candle-transformers' quantized models, ids only, because our decoder
+//!   stack has no expert routing): grounded mode, unless it is a HeartcareGPT GGUF with
+//!   `projectors.safetensors` beside it. [`OpenOptions::reference_kernels`] opens `llama`,
+//!   `qwen2` and `qwen3` with candle-transformers instead (the path before issue 17, kept as the
+//!   reference our back end is tested against).
 //!
 //! The tokenizer comes from a `tokenizer.json` beside the weights when there is one, else from
 //! the GGUF vocabulary.
@@ -54,13 +56,13 @@ pub enum Backend {
     Phi3(Phi3),
     /// Phi-3 from GGUF.
     QuantizedPhi3(QuantizedPhi3),
-    /// Llama (1/2/3, Mistral, SmolLM) from GGUF, on our kernels.
+    /// Llama (1/2/3, Mistral, SmolLM), Qwen2/2.5 and dense Qwen3 from GGUF, on our kernels.
     QuantizedLlama(QuantizedLlama),
     /// Llama from GGUF on candle-transformers (mixture of experts, or the reference kernels).
     Llama(quantized_llama::ModelWeights),
-    /// Qwen2/2.5 from GGUF.
+    /// Qwen2/2.5 from GGUF on candle-transformers (mixture of experts, or the reference kernels).
     Qwen2(quantized_qwen2::ModelWeights),
-    /// Qwen3 from GGUF.
+    /// Qwen3 from GGUF on candle-transformers (mixture of experts, or the reference kernels).
     Qwen3(quantized_qwen3::ModelWeights),
 }
 
@@ -197,8 +199,8 @@ pub struct ChatModel {
 pub struct OpenOptions {
     /// Dequantize GGUF weights to f32 at load (exact arithmetic, more memory, slower).
     pub dequantize: bool,
-    /// Open `llama` GGUF files with candle-transformers and candle's kernels, the path before
-    /// our quantised kernels (reference runs and comparisons).
+    /// Open `llama`, `qwen2` and `qwen3` GGUF files with candle-transformers and candle's
+    /// kernels, the path before our quantised kernels (reference runs and comparisons).
     pub reference_kernels: bool,
 }
 
@@ -290,7 +292,6 @@ impl ChatModel {
         } else {
             gguf_tok?
         };
-        let lmap = |e: candle::Error| LlmError::bad(path, &arch, e.to_string());
         let backend = match arch.as_str() {
             "phi3" => Backend::QuantizedPhi3(QuantizedPhi3::from_gguf(
                 &ct,
@@ -301,26 +302,22 @@ impl ChatModel {
                 },
                 dev,
             )?),
-            "llama" if !opts.reference_kernels && crate::models::quantized_llama::supports(&ct) => {
-                Backend::QuantizedLlama(QuantizedLlama::from_gguf(
-                    &ct,
-                    &mut f,
-                    path,
-                    QuantizedOptions {
-                        dequantize: opts.dequantize,
-                    },
-                    dev,
-                )?)
+            "llama" | "qwen2" | "qwen3" if !opts.reference_kernels => {
+                match crate::models::quantized_llama::family(&ct) {
+                    Some(family) => Backend::QuantizedLlama(QuantizedLlama::from_gguf_family(
+                        &ct,
+                        &mut f,
+                        path,
+                        family,
+                        QuantizedOptions {
+                            dequantize: opts.dequantize,
+                        },
+                        dev,
+                    )?),
+                    None => Self::candle_backend(&arch, ct, &mut f, path, dev)?,
+                }
             }
-            "llama" => Backend::Llama(
-                quantized_llama::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?,
-            ),
-            "qwen2" => Backend::Qwen2(
-                quantized_qwen2::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?,
-            ),
-            "qwen3" => Backend::Qwen3(
-                quantized_qwen3::ModelWeights::from_gguf(ct, &mut f, dev).map_err(lmap)?,
-            ),
+            "llama" | "qwen2" | "qwen3" => Self::candle_backend(&arch, ct, &mut f, path, dev)?,
             other => {
                 return Err(LlmError::bad(
                     path,
@@ -358,6 +355,29 @@ impl ChatModel {
             signal_proj,
             path: path.to_path_buf(),
             cached_ids: Vec::new(),
+        })
+    }
+
+    /// candle-transformers' model for a `llama`, `qwen2` or `qwen3` file: mixture-of-experts
+    /// llama (our stack has no expert routing) or [`OpenOptions::reference_kernels`].
+    fn candle_backend(
+        arch: &str,
+        ct: candle::quantized::gguf_file::Content,
+        f: &mut std::fs::File,
+        path: &Path,
+        dev: &Device,
+    ) -> Result<Backend> {
+        let lmap = |e: candle::Error| LlmError::bad(path, arch, e.to_string());
+        Ok(match arch {
+            "qwen2" => {
+                Backend::Qwen2(quantized_qwen2::ModelWeights::from_gguf(ct, f, dev).map_err(lmap)?)
+            }
+            "qwen3" => {
+                Backend::Qwen3(quantized_qwen3::ModelWeights::from_gguf(ct, f, dev).map_err(lmap)?)
+            }
+            _ => {
+                Backend::Llama(quantized_llama::ModelWeights::from_gguf(ct, f, dev).map_err(lmap)?)
+            }
         })
     }
 

@@ -6,6 +6,12 @@
 //! once, so both paths compute the same thing. It follows `modeling_phi3.py` (transformers,
 //! eager attention) and candle-transformers `models/phi3.rs` @ 0.11.1.
 //!
+//! Llama-layout GGUF families ([`super::quantized_llama`]: llama, qwen2, qwen3) run on the same
+//! stack with three optional parts, all off for Phi-3 and llama: a q/k/v bias (qwen2, carried by
+//! the fused `qkv` layer), a per-head RMSNorm of q and k before the rotary embedding (qwen3,
+//! [`Block::with_qk_norm`]) and a head width other than `hidden / n_head` (qwen3,
+//! [`Phi3Dims::key_length`]).
+//!
 //! The stack takes **input embeddings**, not ids: HeartcareGPT puts `signal_proj` soft tokens
 //! between the embeddings of `<signal_start>` and `<signal_end>`.
 
@@ -33,12 +39,15 @@ pub struct Phi3Dims {
     pub rope_theta: f64,
     /// `max_position_embeddings`: the context length in tokens.
     pub context: usize,
+    /// `head_dim` when it is not `hidden / n_head` (GGUF `attention.key_length`, Qwen3); the
+    /// query width is then `n_head * key_length`. `None` for Phi-3 and llama.
+    pub key_length: Option<usize>,
 }
 
 impl Phi3Dims {
     /// Per-head width.
     pub fn head_dim(&self) -> usize {
-        self.hidden / self.n_head.max(1)
+        self.key_length.unwrap_or(self.hidden / self.n_head.max(1))
     }
 
     /// Checks the sizes are consistent, naming the field that is not.
@@ -46,7 +55,10 @@ impl Phi3Dims {
         if self.n_head == 0 || self.n_kv_head == 0 || self.hidden == 0 || self.vocab == 0 {
             return Err("zero heads, hidden size or vocabulary".into());
         }
-        if !self.hidden.is_multiple_of(self.n_head) {
+        if self.key_length == Some(0) {
+            return Err("zero head width (key_length)".into());
+        }
+        if self.key_length.is_none() && !self.hidden.is_multiple_of(self.n_head) {
             return Err(format!(
                 "hidden size {} is not a multiple of head count {}",
                 self.hidden, self.n_head
@@ -120,6 +132,8 @@ pub(crate) struct Block<L> {
     pub(crate) down: L,
     pub(crate) attn_norm: RmsNorm,
     pub(crate) ffn_norm: RmsNorm,
+    /// Per-head RMSNorm of q and of k before the rotary embedding (Qwen3), else `None`.
+    qk_norm: Option<(RmsNorm, RmsNorm)>,
     cache: Option<(Tensor, Tensor)>,
 }
 
@@ -139,8 +153,16 @@ impl<L: Module> Block<L> {
             down,
             attn_norm,
             ffn_norm,
+            qk_norm: None,
             cache: None,
         }
+    }
+
+    /// Normalises each head of q (`q_norm`) and of k (`k_norm`), weights `[head_dim]`, before
+    /// the rotary embedding, as Qwen3 does (`blk.N.attn_{q,k}_norm.weight`).
+    pub(crate) fn with_qk_norm(mut self, q_norm: RmsNorm, k_norm: RmsNorm) -> Self {
+        self.qk_norm = Some((q_norm, k_norm));
+        self
     }
 
     fn forward(
@@ -171,6 +193,10 @@ impl<L: Module> Block<L> {
             .reshape((b, t, d.n_kv_head, hd))?
             .transpose(1, 2)?
             .contiguous()?;
+        let (q, k) = match &self.qk_norm {
+            Some((qn, kn)) => (qn.forward(&q.contiguous()?)?, kn.forward(&k.contiguous()?)?),
+            None => (q, k),
+        };
         let q = rope.apply(&q, offset)?;
         let k = rope.apply(&k, offset)?;
         let (k, v) = match self.cache.take() {
@@ -429,7 +455,20 @@ mod tests {
             rms_eps: 1e-5,
             rope_theta: 1e4,
             context: 16,
+            key_length: None,
         };
         assert!(d.validate().unwrap_err().contains("multiple of head count"));
+        // Qwen3: an explicit head width need not divide the hidden size
+        let q = Phi3Dims {
+            key_length: Some(64),
+            ..d
+        };
+        assert_eq!(q.head_dim(), 64);
+        assert!(q.validate().is_ok());
+        let z = Phi3Dims {
+            key_length: Some(0),
+            ..d
+        };
+        assert!(z.validate().unwrap_err().contains("key_length"));
     }
 }

@@ -99,6 +99,7 @@ impl Config {
             rms_eps: self.rms_norm_eps,
             rope_theta: self.rope_theta,
             context: self.max_position_embeddings,
+            key_length: None,
         }
     }
 }

@@ -163,6 +163,7 @@ impl QuantizedPhi3 {
             rms_eps: md_f64(ct, path, "phi3.attention.layer_norm_rms_epsilon")?,
             rope_theta: md_f64(ct, path, "phi3.rope.freq_base").unwrap_or(10_000.0),
             context: md_usize(ct, path, "phi3.context_length")?,
+            key_length: None,
         };
         if md_usize(ct, path, "phi3.embedding_length")? != hidden {
             return Err(LlmError::bad(
