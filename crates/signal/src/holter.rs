@@ -40,6 +40,9 @@ use crate::error::Error;
 /// Largest difference (mV) between a chunk's filtered analysis copy and the whole signal's
 /// inside the chunk's core, with the default margin.
 pub const FILTER_TOLERANCE_MV: f64 = 0.001;
+/// A supraventricular tachycardia starts with an RR interval at most this fraction of the
+/// median of the 8 before it.
+pub const SVT_ONSET: f64 = 0.75;
 /// Two beats of neighbouring chunks closer than this (s) are the same beat.
 pub const SEAM_MATCH_S: f64 = 0.15;
 
@@ -163,7 +166,7 @@ pub struct Holter {
     pub duration_s: f64,
     /// Chunks analysed.
     pub chunks: usize,
-    /// Beats by class code (N, S, V, /, Q).
+    /// Beats by class code (N, S, V, /, Q); supraventricular beats inside AF episodes count as N.
     pub counts: std::collections::BTreeMap<String, usize>,
     /// Hourly heart rate.
     pub hourly: Vec<HourlyRate>,
@@ -550,10 +553,6 @@ fn holter_outputs(
     rep: (usize, usize),
 ) -> Holter {
     let duration_s = n as f64 / fs;
-    let mut counts = std::collections::BTreeMap::new();
-    for b in beats {
-        *counts.entry(b.class.code().to_string()).or_insert(0) += 1;
-    }
     // Hourly rate from conducted-to-conducted RR intervals.
     let n_hours = (duration_s / 3600.0).ceil().max(1.0) as usize;
     let mut hourly = Vec::with_capacity(n_hours);
@@ -600,51 +599,6 @@ fn holter_outputs(
             })
         })
         .collect();
-    // Runs of ectopic beats.
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < beats.len() {
-        let c = beats[i].class;
-        if !matches!(c, BeatClass::Ventricular | BeatClass::Supraventricular) {
-            i += 1;
-            continue;
-        }
-        let mut j = i;
-        while j + 1 < beats.len() && beats[j + 1].class == c {
-            j += 1;
-        }
-        let len = j - i + 1;
-        let span = beats[j].r_s - beats[i].r_s;
-        let rate = if len > 1 {
-            round1(60.0 * (len - 1) as f64 / span.max(1e-9))
-        } else {
-            0.0
-        };
-        let kind = match (c, len) {
-            (BeatClass::Ventricular, 2) => Some(RunKind::VentricularCouplet),
-            (BeatClass::Ventricular, 3) => Some(RunKind::VentricularTriplet),
-            (BeatClass::Ventricular, l) if l >= 4 && rate >= 100.0 => {
-                Some(RunKind::VentricularTachycardia)
-            }
-            (BeatClass::Ventricular, l) if l >= 4 => Some(RunKind::IdioventricularRun),
-            (BeatClass::Supraventricular, 2) => Some(RunKind::SupraventricularCouplet),
-            (BeatClass::Supraventricular, l) if l >= 3 && rate >= 100.0 => {
-                Some(RunKind::SupraventricularTachycardia)
-            }
-            _ => None,
-        };
-        if let Some(kind) = kind {
-            runs.push(Run {
-                kind,
-                start_s: round3(beats[i].r_s),
-                end_s: round3(beats[j].r_s),
-                first_beat: i,
-                beats: len,
-                rate_bpm: rate,
-            });
-        }
-        i = j + 1;
-    }
     // Atrial fibrillation episodes: beats in AF by the sliding window, merged across gaps
     // shorter than the minimum episode, kept from `af_min_s` up.
     let af = af_beats(cb, hopts.af_window_beats);
@@ -687,6 +641,114 @@ fn holter_outputs(
         e.start_s = round3(e.start_s);
         e.end_s = round3(e.end_s);
     }
+    // In AF there are no supraventricular ectopics: a chunk analysed as mostly sinus calls the
+    // short RR intervals of an AF episode premature; they are conducted AF beats.
+    let in_af = |t: f64| {
+        af_episodes
+            .iter()
+            .any(|e| t >= e.start_s - 1.0 && t <= e.end_s + 1.0)
+    };
+    let classes: Vec<BeatClass> = beats
+        .iter()
+        .map(|b| {
+            if b.class == BeatClass::Supraventricular && in_af(b.r_s) {
+                BeatClass::Normal
+            } else {
+                b.class
+            }
+        })
+        .collect();
+    let mut counts = std::collections::BTreeMap::new();
+    for c in &classes {
+        *counts.entry(c.code().to_string()).or_insert(0) += 1;
+    }
+    // Runs of ectopic beats.
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < beats.len() {
+        let c = classes[i];
+        if !matches!(c, BeatClass::Ventricular | BeatClass::Supraventricular) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < beats.len() && classes[j + 1] == c {
+            j += 1;
+        }
+        let len = j - i + 1;
+        let span = beats[j].r_s - beats[i].r_s;
+        let rate = if len > 1 {
+            round1(60.0 * (len - 1) as f64 / span.max(1e-9))
+        } else {
+            0.0
+        };
+        let kind = match (c, len) {
+            (BeatClass::Ventricular, 2) => Some(RunKind::VentricularCouplet),
+            (BeatClass::Ventricular, 3) => Some(RunKind::VentricularTriplet),
+            (BeatClass::Ventricular, l) if l >= 4 && rate >= 100.0 => {
+                Some(RunKind::VentricularTachycardia)
+            }
+            (BeatClass::Ventricular, l) if l >= 4 => Some(RunKind::IdioventricularRun),
+            (BeatClass::Supraventricular, 2) => Some(RunKind::SupraventricularCouplet),
+            (BeatClass::Supraventricular, l) if l >= 3 && rate >= 100.0 => {
+                Some(RunKind::SupraventricularTachycardia)
+            }
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            runs.push(Run {
+                kind,
+                start_s: round3(beats[i].r_s),
+                end_s: round3(beats[j].r_s),
+                first_beat: i,
+                beats: len,
+                rate_bpm: rate,
+            });
+        }
+        i = j + 1;
+    }
+    // Supraventricular tachycardia by rate: conducted beats outside AF starting abruptly (the
+    // first RR at most SVT_ONSET of the median of the 8 RR intervals before) and staying that
+    // fast, at least 3 beats at >= 100 bpm (the classifier calls only the first of them
+    // premature: the others are on time for the run).
+    let mut k = 9;
+    while k < beats.len() {
+        let rr = |i: usize| beats[i].r_s - beats[i - 1].r_s;
+        let ok = |i: usize| conducted(classes[i]) && !in_af(beats[i].r_s);
+        if !ok(k) || !(k - 8..k).all(|i| ok(i) && ok(i - 1)) {
+            k += 1;
+            continue;
+        }
+        let mut prev: Vec<f64> = (k - 8..k).map(rr).collect();
+        prev.sort_by(f64::total_cmp);
+        let reference = (prev[3] + prev[4]) / 2.0;
+        let limit = SVT_ONSET * reference;
+        if rr(k) > limit {
+            k += 1;
+            continue;
+        }
+        let mut j = k;
+        while j + 1 < beats.len() && ok(j + 1) && rr(j + 1) <= limit {
+            j += 1;
+        }
+        let len = j - k + 1;
+        let rate = round1(60.0 * (len - 1).max(1) as f64 / (beats[j].r_s - beats[k].r_s).max(1e-9));
+        if len >= 3 && rate >= 100.0 {
+            runs.retain(|r| {
+                !(r.start_s >= beats[k].r_s - 1e-3 && r.start_s <= beats[j].r_s + 1e-3)
+            });
+            runs.push(Run {
+                kind: RunKind::SupraventricularTachycardia,
+                start_s: round3(beats[k].r_s),
+                end_s: round3(beats[j].r_s),
+                first_beat: k,
+                beats: len,
+                rate_bpm: rate,
+            });
+        }
+        k = j + 1;
+    }
+    runs.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     let af_burden =
         (af_episodes.iter().map(|e| e.duration_s).sum::<f64>() / duration_s * 1e4).round() / 1e4;
     let longest = |k: &[RunKind]| {
