@@ -24,13 +24,16 @@
 //! - **Holter outputs** ([`Holter`]) from the beat list: hourly heart rate, pauses, runs of
 //!   ectopic beats, atrial fibrillation episodes and burden.
 //!
-//! Peak memory: one chunk's analysis (about 60 bytes per sample of the chunk and its margins,
+//! Chunks are analysed as many at a time as the rayon pool has threads, and stitched in order.
+//!
+//! Peak memory: one chunk's analysis per thread (about 60 bytes per sample of the chunk and its margins,
 //! all leads) plus the beat list (about 50 bytes a beat), whatever the recording's length.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ecg::{Lead, Recording, SampleError, SampleSource, Signal};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Analysis, AnalysisOptions, Beat, BeatsOnly, Wave, analyze_in_pool};
@@ -375,7 +378,9 @@ fn streamed_in_pool(
     let mut beats: Vec<ChunkBeat> = Vec::new();
     // Per chunk: share of normal beats and whether it was in AF (to choose the window).
     let mut chunk_normal: Vec<(f64, bool)> = Vec::with_capacity(n_chunks);
-    for k in 0..n_chunks {
+    // One chunk: its beats (whole-recording samples) and (share of normal beats in its core,
+    // AF or flutter).
+    let analyse_chunk = |k: usize| -> Result<(Vec<ChunkBeat>, (f64, bool)), Error> {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
@@ -384,45 +389,57 @@ fn streamed_in_pool(
         let win = window(rec, w0 as f64 / fs, w1 as f64 / fs);
         let mut extra = BeatsOnly::default();
         let a = match analyze_in_pool(&win, opts, cancel, Some(&mut extra)) {
-            Ok(a) => Some(a),
+            Ok(a) => a,
             // A last chunk too short to analyse (under a second) has no beats.
-            Err(Error::TooShort { .. }) if k > 0 => None,
+            Err(Error::TooShort { .. }) if k > 0 => return Ok((Vec::new(), (0.0, false))),
             Err(e) => return Err(e),
         };
-        let mut chunk: Vec<ChunkBeat> = Vec::new();
-        if let Some(a) = a {
-            for (i, b) in a.beats.iter().enumerate() {
-                chunk.push(ChunkBeat {
-                    fid: w0 + b.fiducial_sample,
-                    r: w0 + b.r_sample,
-                    class: b.class,
-                    p: extra.p_before.get(i).copied().unwrap_or(false),
-                });
+        let chunk: Vec<ChunkBeat> = a
+            .beats
+            .iter()
+            .enumerate()
+            .map(|(i, b)| ChunkBeat {
+                fid: w0 + b.fiducial_sample,
+                r: w0 + b.r_sample,
+                class: b.class,
+                p: extra.p_before.get(i).copied().unwrap_or(false),
+            })
+            .collect();
+        let owned: Vec<&ChunkBeat> = chunk.iter().filter(|b| b.fid >= c0 && b.fid < c1).collect();
+        let normal = owned
+            .iter()
+            .filter(|b| b.class == BeatClass::Normal)
+            .count() as f64
+            / owned.len().max(1) as f64;
+        Ok((chunk, (normal, a.atrial_fibrillation || a.atrial_flutter)))
+    };
+    // As many chunks at once as the pool has threads: each chunk's analysis has sequential
+    // stages (detection, classification) that leave the other threads idle. Results are
+    // stitched in chunk order, so the output does not depend on the thread count.
+    let batch = rayon::current_num_threads().max(1);
+    for b0 in (0..n_chunks).step_by(batch) {
+        let results: Vec<_> = (b0..(b0 + batch).min(n_chunks))
+            .into_par_iter()
+            .map(analyse_chunk)
+            .collect();
+        for (k, r) in (b0..).zip(results) {
+            let (chunk, share) = r?;
+            chunk_normal.push(share);
+            let (c0, c1) = core(k, c, n);
+            if k == 0 {
+                beats.extend(chunk.iter().filter(|b| b.fid < c1 + tol));
+            } else {
+                stitch(&mut beats, &chunk, c0, tol);
             }
-            let owned: Vec<&ChunkBeat> =
-                chunk.iter().filter(|b| b.fid >= c0 && b.fid < c1).collect();
-            let normal = owned
-                .iter()
-                .filter(|b| b.class == BeatClass::Normal)
-                .count() as f64
-                / owned.len().max(1) as f64;
-            chunk_normal.push((normal, a.atrial_fibrillation || a.atrial_flutter));
-        } else {
-            chunk_normal.push((0.0, false));
+            if k + 1 == n_chunks {
+                beats.retain(|b| b.fid < n);
+            } else {
+                // Keep only what the next seam may still revise.
+                let cut = beats.partition_point(|b| b.fid < c1 + tol);
+                beats.truncate(cut);
+            }
+            progress(Progress { done: k + 1, total });
         }
-        if k == 0 {
-            beats.extend(chunk.iter().filter(|b| b.fid < c1 + tol));
-        } else {
-            stitch(&mut beats, &chunk, c0, tol);
-        }
-        if k + 1 == n_chunks {
-            beats.retain(|b| b.fid < n);
-        } else {
-            let next_seam = c1;
-            let cut = beats.partition_point(|b| b.fid < next_seam + tol);
-            beats.truncate(cut);
-        }
-        progress(Progress { done: k + 1, total });
     }
 
     // The representative window: the chunk with the highest share of normal beats outside
