@@ -26,9 +26,12 @@ run() { # name hea leads hours
   # Peak RSS from time -v counts the memory-mapped file's resident pages too (page cache that
   # the kernel can drop); RssAnon / RssFile are sampled from /proc every 0.1 s to tell them apart.
   /usr/bin/time -v "$BIN" analyze "$hea" --json 2> "$OUT/$name.time" | gzip > "$OUT/$name.json.gz" &
-  local job=$! pid="" anon=0 file=0
+  local job=$! pid="" tpid="" anon=0 file=0
   while kill -0 "$job" 2>/dev/null; do
-    [ -n "$pid" ] || pid=$(pgrep -n -f "$BIN analyze $hea" || true)
+    if [ -z "$pid" ]; then
+      tpid=$(pgrep -n -f "^/usr/bin/time -v $BIN analyze $hea" || true)
+      [ -z "$tpid" ] || pid=$(pgrep -P "$tpid" || true)
+    fi
     if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
       read -r a f < <(awk '/RssAnon/{a=$2} /RssFile/{f=$2} END{print a+0, f+0}' "/proc/$pid/status" 2>/dev/null || echo "0 0")
       [ "${a:-0}" -gt "$anon" ] && anon=$a
