@@ -299,3 +299,34 @@ fn models_catalog_lists_publisher_urls_and_download_installs_from_a_url() {
     ]);
     assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
 }
+
+#[test]
+fn analyze_json_of_a_holter_has_the_holter_key_and_progress() {
+    let path = data("holter/synth_12lead_10m.hea");
+    let out = heartlens(&[
+        "analyze",
+        path.to_str().unwrap(),
+        "--json",
+        "--holter-min",
+        "300",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr:\n{err}");
+    assert!(err.contains("analysing: chunk 3/3"), "stderr: {err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let h = &v["holter"];
+    let beats = v["beats"].as_array().unwrap();
+    assert_eq!(h["rr_ms"].as_array().unwrap().len(), beats.len());
+    assert!(h["rr_ms"][0].is_null() && h["rr_ms"][1].is_f64());
+    assert_eq!(h["pauses"].as_array().unwrap().len(), 2);
+    assert_eq!(h["af_episodes"].as_array().unwrap().len(), 1);
+    assert_eq!(h["longest_vt"]["kind"], "ventricular_tachycardia");
+    assert_eq!(h["hourly"][0]["hour"], 0);
+    assert!(h["af_burden"].as_f64().unwrap() > 0.1);
+    // A 10-s ECG is not a Holter.
+    let ludb = data("wfdb/ludb/1.hea");
+    let out = heartlens(&["analyze", ludb.to_str().unwrap(), "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert!(v.get("holter").is_none());
+}

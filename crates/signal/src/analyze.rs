@@ -352,13 +352,23 @@ pub fn analyze_cancellable(
 ) -> Result<Analysis, Error> {
     // The per-lead stages run on the rayon pool; entering it once here (instead of at every
     // parallel stage) saves a thread hand-off per stage.
-    rayon::scope(|_| analyze_in_pool(rec, opts, cancel))
+    rayon::scope(|_| analyze_in_pool(rec, opts, cancel, None))
 }
 
-fn analyze_in_pool(
+/// What the streaming analysis ([`crate::holter`]) takes from one chunk besides its beats.
+/// Passed to [`analyze_in_pool`], it stops the analysis once the beats are classified: no
+/// display-band copy, median beats, measurements or statements.
+#[derive(Debug, Default)]
+pub(crate) struct BeatsOnly {
+    /// Per beat: a P wave was found before it (before P waves are withdrawn in AF/flutter).
+    pub p_before: Vec<bool>,
+}
+
+pub(crate) fn analyze_in_pool(
     rec: &Recording,
     opts: &AnalysisOptions,
     cancel: &AtomicBool,
+    mut beats_only: Option<&mut BeatsOnly>,
 ) -> Result<Analysis, Error> {
     let check = || {
         if cancel.load(Ordering::Relaxed) {
@@ -401,7 +411,13 @@ fn analyze_in_pool(
             }
             pass_short(&lp, clean, fs)
         },
-        || opts.filter.apply_many(&views(&raw), fs),
+        || {
+            if beats_only.is_some() {
+                Ok(Vec::new())
+            } else {
+                opts.filter.apply_many(&views(&raw), fs)
+            }
+        },
     );
     let (clean, display) = (clean?, display?);
 
@@ -635,6 +651,9 @@ fn analyze_in_pool(
             dissociated_atria(&p_train, &fids, fs)
         })
         .flatten();
+    if let Some(b) = beats_only.as_deref_mut() {
+        b.p_before = global.iter().map(|g| g.p.is_some()).collect();
+    }
     if af || flutter.is_some() || !p_organised {
         // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
         // waves. Nor when
@@ -671,6 +690,27 @@ fn analyze_in_pool(
         })
         .collect();
 
+    if beats_only.is_some() {
+        return Ok(Analysis {
+            fs_hz: fs,
+            n_samples: n,
+            leads: labels,
+            beats,
+            waves: Vec::new(),
+            global_waves: Vec::new(),
+            measurements: Measurements::default(),
+            amplitudes: Vec::new(),
+            medians: Vec::new(),
+            median_waves: Vec::new(),
+            statements: Vec::new(),
+            filter_band: opts.filter.band(),
+            filter: opts.filter,
+            analysis_band,
+            atrial_fibrillation: af,
+            atrial_flutter: flutter.is_some(),
+            analysed_s: n as f64 / fs,
+        });
+    }
     check()?;
     // (7) Median beats over the dominant class.
     // Beats of the dominant class whose QRS also has the dominant shape (a late-coupled
@@ -1018,7 +1058,7 @@ fn spike_before(spikes: &[usize], fid: usize, fs: f64) -> Option<usize> {
 }
 
 /// RMSSD / mean RR over consecutive RR pairs whose three beats are all conducted.
-fn irregularity(fids: &[usize], conducted: &[bool]) -> Option<f64> {
+pub(crate) fn irregularity(fids: &[usize], conducted: &[bool]) -> Option<f64> {
     let mut rr = Vec::new();
     for i in 1..fids.len() {
         if conducted[i] && conducted[i - 1] {

@@ -21,6 +21,7 @@ mod detect;
 mod error;
 pub mod evaluate;
 mod filters;
+pub mod holter;
 mod iir;
 pub mod interpretation_eval;
 mod lanes;

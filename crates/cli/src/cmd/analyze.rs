@@ -7,6 +7,16 @@
 //! [{"text", "criterion"}], "beats": [{"r_s", "class"}], "waves": {"<lead>": [{"kind":
 //! "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}`. Times are seconds from the start of the
 //! recording; `class` is normal, supraventricular, ventricular, paced or unknown.
+//!
+//! A recording longer than `--holter-min` seconds (default 600) is analysed in bounded memory
+//! by [`signal::holter::analyze_streamed`] (progress `analysing: chunk K/N` on stderr), and the
+//! JSON gains a `holter` key: [`signal::holter::Holter`] (`counts`, `hourly` [{`hour`, `beats`,
+//! `min_bpm`, `mean_bpm`, `max_bpm`}], `pauses` [{`start_s`, `end_s`, `duration_s`}], `runs`
+//! [{`kind`, `start_s`, `end_s`, `first_beat`, `beats`, `rate_bpm`}], `af_episodes`
+//! [{`start_s`, `end_s`, `duration_s`, `mean_bpm`}], `af_burden`, `longest_af`, `longest_vt`,
+//! `fastest_vt`, `longest_svt`, `fastest_svt`, `longest_pause`, `representative_window_s`,
+//! `chunks`, `duration_s`) plus `rr_ms`, the RR interval before each of `beats` (`null` for the
+//! first). Measurements, waves and statements then come from the representative window.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -32,6 +42,15 @@ pub struct Args {
     /// Mains frequency in Hz, notched out before delineation.
     #[arg(long, default_value_t = 50.0)]
     mains: f64,
+    /// Recordings longer than this (seconds) are analysed chunk by chunk as a Holter.
+    #[arg(long = "holter-min", default_value_t = 600.0)]
+    holter_min_s: f64,
+    /// Holter: an RR interval at least this long (seconds) is a pause.
+    #[arg(long = "pause", default_value_t = 2.0)]
+    pause_s: f64,
+    /// Holter: chunk length in seconds (memory grows with it).
+    #[arg(long = "chunk", default_value_t = 300.0)]
+    chunk_s: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -40,6 +59,15 @@ struct Out {
     statements: Vec<StatementOut>,
     beats: Vec<BeatOut>,
     waves: BTreeMap<String, Vec<WaveOut>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holter: Option<HolterOut>,
+}
+
+#[derive(Debug, Serialize)]
+struct HolterOut {
+    #[serde(flatten)]
+    holter: signal::holter::Holter,
+    rr_ms: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -154,6 +182,7 @@ fn to_out(a: &Analysis) -> Out {
             })
             .collect(),
         waves,
+        holter: None,
     }
 }
 
@@ -172,9 +201,41 @@ pub fn run(args: Args) -> Result<()> {
         mains_hz: args.mains,
         ..AnalysisOptions::default()
     };
-    let a = signal::analyze(&rec, &opts)
+    let (a, holter) = if rec.duration_s() > args.holter_min_s {
+        let hopts = signal::holter::HolterOptions {
+            pause_s: args.pause_s,
+            chunk_s: args.chunk_s,
+            ..Default::default()
+        };
+        let progress = |p: signal::holter::Progress| {
+            eprint!("\ranalysing: chunk {}/{}", p.done, p.total);
+            if p.done == p.total {
+                eprintln!();
+            }
+        };
+        let s = signal::holter::analyze_streamed(
+            &rec,
+            &opts,
+            &hopts,
+            &progress,
+            &std::sync::atomic::AtomicBool::new(false),
+        )
         .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
-    let out = to_out(&a);
+        (s.analysis, Some(s.holter))
+    } else {
+        let a = signal::analyze(&rec, &opts)
+            .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
+        (a, None)
+    };
+    let mut out = to_out(&a);
+    out.holter = holter.map(|h| HolterOut {
+        holter: h,
+        rr_ms: a
+            .beats
+            .iter()
+            .map(|b| b.rr_ms.map(|v| (v * 1000.0).round() / 1000.0))
+            .collect(),
+    });
     let mut w = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut w, &out)?;
@@ -224,6 +285,37 @@ pub fn run(args: Args) -> Result<()> {
         *counts.entry(b.class.code()).or_default() += 1;
     }
     writeln!(w, "beats by class: {counts:?}")?;
+    if let Some(h) = &out.holter {
+        let h = &h.holter;
+        writeln!(
+            w,
+            "Holter: {:.1} h in {} chunks; measurements from {:.0}-{:.0} s",
+            h.duration_s / 3600.0,
+            h.chunks,
+            h.representative_window_s.0,
+            h.representative_window_s.1
+        )?;
+        for r in &h.hourly {
+            writeln!(
+                w,
+                "  hour {:>2}: {} beats, HR min {} mean {} max {}",
+                r.hour,
+                r.beats,
+                opt(r.min_bpm, "bpm"),
+                opt(r.mean_bpm, "bpm"),
+                opt(r.max_bpm, "bpm")
+            )?;
+        }
+        writeln!(
+            w,
+            "  pauses >= {} s: {}  runs: {}  AF episodes: {} (burden {:.1} %)",
+            args.pause_s,
+            h.pauses.len(),
+            h.runs.len(),
+            h.af_episodes.len(),
+            h.af_burden * 100.0
+        )?;
+    }
     writeln!(w, "statements (suggestions, to be confirmed):")?;
     for s in &out.statements {
         writeln!(w, "  {} [{}]", s.text, s.criterion.as_deref().unwrap_or(""))?;

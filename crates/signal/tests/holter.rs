@@ -1,0 +1,267 @@
+//! Streamed (chunked) analysis against the whole-signal analysis on MIT-BIH 100 (30 min, 2 leads
+//! at 360 Hz), the filters' seam tolerance, and the known events of the synthetic 10-min 12-lead
+//! Holter written by `bench/formats/generate_holter.py` (ground truth beside it).
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+
+use signal::holter::{FILTER_TOLERANCE_MV, HolterOptions, Progress, RunKind, analyze_streamed};
+use signal::{AnalysisOptions, BeatClass, Filter, Highpass, Lowpass, Notch};
+
+const MITDB: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/wfdb/mitdb_100/100.hea"
+);
+const SYNTH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/holter/synth_12lead_10m.hea"
+);
+const SYNTH_TRUTH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/holter/synth_12lead_10m.truth.json"
+);
+
+/// Streamed beats match the whole-signal beats within this (s).
+const BEAT_MATCH_S: f64 = 0.005;
+
+fn no_progress(_: Progress) {}
+
+/// Every beat of `a` has one in `b` within [`BEAT_MATCH_S`] with the same class, and the
+/// counts agree; returns the number of class differences.
+fn compare(whole: &signal::Analysis, streamed: &signal::Analysis) -> usize {
+    assert_eq!(
+        whole.beats.len(),
+        streamed.beats.len(),
+        "beat counts whole vs streamed"
+    );
+    let mut class_diffs = 0;
+    for (w, s) in whole.beats.iter().zip(&streamed.beats) {
+        let dt = (w.fiducial_sample as f64 - s.fiducial_sample as f64).abs() / whole.fs_hz;
+        assert!(
+            dt <= BEAT_MATCH_S,
+            "beat at {:.3} s: streamed at {:.3} s",
+            w.r_s,
+            s.r_s
+        );
+        if w.class != s.class {
+            class_diffs += 1;
+        }
+    }
+    class_diffs
+}
+
+#[test]
+fn streamed_matches_whole_signal_on_mitdb_100() {
+    let rec = formats::open(MITDB).expect("MIT-BIH 100 opens");
+    let opts = AnalysisOptions::default();
+    let whole = signal::analyze(&rec, &opts).expect("whole analysis");
+    let seen = Mutex::new(Vec::new());
+    let progress = |p: Progress| seen.lock().unwrap().push(p);
+    let s = analyze_streamed(
+        &rec,
+        &opts,
+        &HolterOptions::default(),
+        &progress,
+        &AtomicBool::new(false),
+    )
+    .expect("streamed analysis");
+    // 30 min 5.6 s in 5-min chunks (7), then the representative window.
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(s.holter.chunks, 7);
+    assert_eq!(seen.len(), 8);
+    assert!(
+        seen.iter()
+            .enumerate()
+            .all(|(i, p)| p.done == i + 1 && p.total == 8)
+    );
+    let diffs = compare(&whole, &s.analysis);
+    assert_eq!(diffs, 0, "class differences");
+    assert_eq!(s.analysis.n_samples, whole.n_samples);
+    // RR from the stitched fiducials: the same as the whole analysis'.
+    for (w, b) in whole.beats.iter().zip(&s.analysis.beats) {
+        match (w.rr_ms, b.rr_ms) {
+            (Some(x), Some(y)) => assert!((x - y).abs() <= 1000.0 * BEAT_MATCH_S * 2.0),
+            (x, y) => assert_eq!(x.is_some(), y.is_some()),
+        }
+    }
+    // The representative window's measurements are those of a normal sinus record.
+    let hr = s.analysis.measurements.hr.expect("HR").0;
+    assert!((65.0..=85.0).contains(&hr), "HR {hr}");
+    assert!(s.holter.pauses.is_empty());
+    assert!(s.holter.af_episodes.is_empty());
+    assert_eq!(s.holter.hourly.len(), 1);
+}
+
+#[test]
+fn many_short_chunks_neither_duplicate_nor_lose_beats_at_the_seams() {
+    let rec = formats::open(MITDB).expect("MIT-BIH 100 opens");
+    let opts = AnalysisOptions::default();
+    let whole = signal::analyze(&rec, &opts).expect("whole analysis");
+    // 37-s chunks: 49 seams, some of them inside a QRS.
+    let hopts = HolterOptions {
+        chunk_s: 37.0,
+        ..HolterOptions::default()
+    };
+    let s = analyze_streamed(&rec, &opts, &hopts, &no_progress, &AtomicBool::new(false))
+        .expect("streamed analysis");
+    let diffs = compare(&whole, &s.analysis);
+    // Classes rest on the chunk's own templates; with 37-s chunks a few may differ.
+    assert!(
+        diffs * 100 <= whole.beats.len(),
+        "{diffs} of {} classes differ",
+        whole.beats.len()
+    );
+}
+
+#[test]
+fn zero_phase_filters_over_a_chunk_with_its_margin_match_the_whole_signal() {
+    let rec = formats::open(MITDB).expect("MIT-BIH 100 opens");
+    let fs = rec.leads[0].sampling_rate_hz;
+    let x: Vec<f64> = rec.leads[0]
+        .signal
+        .read_range(0, (600.0 * fs) as usize)
+        .unwrap()
+        .into_iter()
+        .map(|v| f64::from(v) / 1000.0 * rec.leads[0].unit.to_uv_factor().unwrap())
+        .collect();
+    let chain = |x: &[f64]| -> Vec<f64> {
+        let y = Highpass::MONITORING.apply(x, fs).unwrap();
+        let y = Notch::new(50.0).apply(&y, fs).unwrap();
+        Lowpass::HZ40.apply(&y, fs).unwrap()
+    };
+    let whole = chain(&x);
+    let margin = (HolterOptions::default().margin_s * fs) as usize;
+    let (c0, c1) = ((200.0 * fs) as usize, (400.0 * fs) as usize);
+    let part = chain(&x[c0 - margin..c1 + margin]);
+    let worst = (c0..c1)
+        .map(|k| (whole[k] - part[k - c0 + margin]).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        worst < FILTER_TOLERANCE_MV,
+        "worst difference {worst} mV in the core"
+    );
+    // Without a margin the ends differ by far more: the margin is what makes them agree.
+    let bare = chain(&x[c0..c1]);
+    let edge = (whole[c0] - bare[0])
+        .abs()
+        .max((whole[c1 - 1] - bare[bare.len() - 1]).abs());
+    assert!(
+        edge > 10.0 * FILTER_TOLERANCE_MV,
+        "edge difference {edge} mV"
+    );
+}
+
+#[test]
+fn cancel_stops_the_streamed_analysis() {
+    let rec = formats::open(MITDB).expect("MIT-BIH 100 opens");
+    let r = analyze_streamed(
+        &rec,
+        &AnalysisOptions::default(),
+        &HolterOptions::default(),
+        &no_progress,
+        &AtomicBool::new(true),
+    );
+    assert!(matches!(r, Err(signal::Error::Cancelled)), "{r:?}");
+}
+
+fn truth() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(SYNTH_TRUTH).unwrap()).unwrap()
+}
+
+#[test]
+fn known_events_of_the_synthetic_holter_are_found() {
+    let rec = formats::open(SYNTH).expect("synthetic Holter opens");
+    let t = truth();
+    let s = analyze_streamed(
+        &rec,
+        &AnalysisOptions::default(),
+        &HolterOptions::default(),
+        &no_progress,
+        &AtomicBool::new(false),
+    )
+    .expect("streamed analysis");
+    let beats = &s.analysis.beats;
+    let near = |r: f64| {
+        beats
+            .iter()
+            .find(|b| (b.r_s - r).abs() <= 0.05)
+            .map(|b| b.class)
+    };
+    // Every true beat found, each ventricular one classed ventricular, nothing extra.
+    let tb = t["beats"].as_array().unwrap();
+    assert_eq!(beats.len(), tb.len());
+    for b in tb {
+        let (r, c) = (b[0].as_f64().unwrap(), b[1].as_str().unwrap());
+        let got = near(r).unwrap_or_else(|| panic!("no beat near {r} s"));
+        if c == "V" {
+            assert_eq!(got, BeatClass::Ventricular, "beat at {r} s");
+        } else {
+            assert_ne!(got, BeatClass::Ventricular, "beat at {r} s");
+        }
+    }
+    let h = &s.holter;
+    let ev = &t["events"];
+    let run_at = |kind: RunKind, start: f64, n: usize| {
+        assert!(
+            h.runs
+                .iter()
+                .any(|r| r.kind == kind && (r.start_s - start).abs() < 0.1 && r.beats == n),
+            "{kind:?} of {n} at {start} s not in {:?}",
+            h.runs
+        );
+    };
+    run_at(
+        RunKind::VentricularCouplet,
+        ev["couplets"][0][0].as_f64().unwrap(),
+        2,
+    );
+    run_at(
+        RunKind::VentricularTriplet,
+        ev["triplets"][0][0].as_f64().unwrap(),
+        3,
+    );
+    run_at(
+        RunKind::VentricularTachycardia,
+        ev["vt_runs"][0]["start_s"].as_f64().unwrap(),
+        8,
+    );
+    run_at(
+        RunKind::SupraventricularTachycardia,
+        ev["svt_runs"][0]["start_s"].as_f64().unwrap(),
+        10,
+    );
+    assert_eq!(h.runs.len(), 4, "{:?}", h.runs);
+    let vt = h.fastest_vt.as_ref().expect("fastest VT");
+    assert!((vt.rate_bpm - 150.0).abs() < 3.0, "{vt:?}");
+    // Pauses: both, with their lengths.
+    let tp = ev["pauses"].as_array().unwrap();
+    assert_eq!(h.pauses.len(), tp.len(), "{:?}", h.pauses);
+    for (p, q) in h.pauses.iter().zip(tp) {
+        assert!((p.start_s - q["start_s"].as_f64().unwrap()).abs() < 0.05);
+        assert!((p.duration_s - q["duration_s"].as_f64().unwrap()).abs() < 0.05);
+    }
+    assert!((h.longest_pause.as_ref().unwrap().duration_s - 3.2).abs() < 0.05);
+    // AF: one episode, its ends within 10 s, the burden within 2 points.
+    let ta = &ev["af"][0];
+    assert_eq!(h.af_episodes.len(), 1, "{:?}", h.af_episodes);
+    let e = &h.af_episodes[0];
+    assert!(
+        (e.start_s - ta["start_s"].as_f64().unwrap()).abs() < 10.0,
+        "{e:?}"
+    );
+    assert!(
+        (e.end_s - ta["end_s"].as_f64().unwrap()).abs() < 10.0,
+        "{e:?}"
+    );
+    let burden = ev["af_burden"].as_f64().unwrap();
+    assert!(
+        (h.af_burden - burden).abs() < 0.02,
+        "{} vs {burden}",
+        h.af_burden
+    );
+    // Hourly rate: the generator's sinus rate (60-90 bpm) over the one hour.
+    assert_eq!(h.hourly.len(), 1);
+    let mean = h.hourly[0].mean_bpm.unwrap();
+    assert!((58.0..=92.0).contains(&mean), "{mean}");
+    assert_eq!(h.counts.get("V"), Some(&19));
+}
