@@ -671,16 +671,28 @@ fn recover_p_centres(
     if d.len() < 3 || d.len() * 2 < n || d.len() == n {
         return vec![None; n];
     }
+    // One dominant interval assumes one rhythm: a resting ECG. Over a longer span (a Holter
+    // chunk) the rhythm changes (an AF episode beside sinus beats would be given P waves).
+    if n > 1 && (fid(n - 1) - fid(0)) as f64 / fs > P_RECOVER_MAX_SPAN_S {
+        return vec![None; n];
+    }
     let m = median(&d);
     let mean = d.iter().sum::<f64>() / d.len() as f64;
     let sd = (d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (d.len() - 1) as f64).sqrt();
     if sd > P_RECOVER_MAX_SD_MS * fs / 1000.0 {
         return vec![None; n];
     }
+    // Only a gap inside an organised stretch: a neighbouring beat has its P. A run of beats
+    // without P (an AF episode in a chunk of a Holter that is mostly sinus) is not filled
+    // from the sinus beats' interval.
+    let neighbour_has_p =
+        |b: usize| (b > 0 && centre[b - 1].is_some()) || (b + 1 < n && centre[b + 1].is_some());
+    // And only on time: the RR into the beat within 15 % of the median (a premature beat's P,
+    // if any, is not at the dominant interval; AF's irregular beats are rarely on time).
+    let on_time = |b: usize| rr(b).is_some_and(|r| (r - rr_med).abs() <= 0.15 * rr_med);
     (0..n)
         .map(|b| {
-            let premature = rr(b).is_some_and(|r| r < crate::classify::PREMATURE * rr_med);
-            (centre[b].is_none() && !premature).then(|| fid(b) as f64 - m)
+            (centre[b].is_none() && on_time(b) && neighbour_has_p(b)).then(|| fid(b) as f64 - m)
         })
         .collect()
 }
@@ -689,6 +701,10 @@ fn recover_p_centres(
 /// searched for at the dominant interval (organised atrial activity; the AF rule calls a
 /// PR varying by SD > 25 ms disorganised).
 const P_RECOVER_MAX_SD_MS: f64 = 25.0;
+
+/// Longest span of beats (s) over which missing P waves are recovered: a resting ECG
+/// (10-60 s), not a Holter chunk.
+const P_RECOVER_MAX_SPAN_S: f64 = 60.0;
 
 /// Step 4: clamps each lead's QRS, P and T boundaries of each beat to the median across the
 /// leads that found the wave ± [`QRS_LEAD_SPREAD_MS`] (QRS), [`P_LEAD_SPREAD_MS`] (P) and
@@ -811,6 +827,8 @@ mod tests {
         for b in 0..10 {
             match centre[b] {
                 Some(_) => assert_eq!(r[b], None),
+                // Beat 9, the last, follows beat 8 without a P: not searched.
+                None if b == 9 => assert_eq!(r[b], None),
                 None => {
                     let e = r[b].unwrap();
                     assert!((fid(b) as f64 - e - 99.0).abs() <= 1.0, "{b}: {e}");
@@ -841,6 +859,14 @@ mod tests {
         let r = recover_p_centres(&centre, &early, &prev_early, fs);
         assert_eq!(r[4], None);
         assert!(r[3].is_some());
+        // A stretch of beats without P (an AF episode beside sinus beats): only its edges,
+        // next to a beat with a P, are searched.
+        let episode: Vec<Option<f64>> = (0..12)
+            .map(|b| (!(3..9).contains(&b)).then(|| fid(b) as f64 - 100.0))
+            .collect();
+        let r = recover_p_centres(&episode, &fid, &prev, fs);
+        let searched: Vec<usize> = (0..12).filter(|&b| r[b].is_some()).collect();
+        assert_eq!(searched, [3, 8]);
     }
 
     #[test]
