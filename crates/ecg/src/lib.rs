@@ -44,6 +44,6 @@ pub use metadata::{Acquisition, Device, FilterBand, Patient, Sex};
 pub use recording::{Lead, MedianBeats, Recording, Segment, SourceInfo, Warning};
 pub use signal::{
     Calibration, DigitalSource, LinearCombination, PhysicalSource, SampleError, SampleSource,
-    Signal, Unit,
+    Signal, Unit, check_range,
 };
 pub use time::{Date, DateTime, TimeOfDay};

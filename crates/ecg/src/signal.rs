@@ -145,8 +145,9 @@ pub trait SampleSource: Send + Sync + fmt::Debug {
     }
 }
 
-/// Checks that `start..start+n` lies inside `len` samples.
-fn check_range(start: usize, n: usize, len: usize) -> Result<(), SampleError> {
+/// Checks that `start..start+n` lies inside `len` samples (without overflowing): the bounds
+/// check every [`SampleSource`] makes before reading.
+pub fn check_range(start: usize, n: usize, len: usize) -> Result<(), SampleError> {
     match start.checked_add(n) {
         Some(end) if end <= len => Ok(()),
         _ => Err(SampleError::OutOfRange {

@@ -221,23 +221,11 @@ impl SampleSource for Window {
         self.len
     }
     fn read(&self, start: usize, out: &mut [f32]) -> Result<(), SampleError> {
-        if start + out.len() > self.len {
-            return Err(SampleError::OutOfRange {
-                start,
-                end: start + out.len(),
-                len: self.len,
-            });
-        }
+        ecg::check_range(start, out.len(), self.len)?;
         self.inner.read(self.start + start, out)
     }
     fn read_digital(&self, start: usize, out: &mut [i32]) -> Result<bool, SampleError> {
-        if start + out.len() > self.len {
-            return Err(SampleError::OutOfRange {
-                start,
-                end: start + out.len(),
-                len: self.len,
-            });
-        }
+        ecg::check_range(start, out.len(), self.len)?;
         self.inner.read_digital(self.start + start, out)
     }
     fn calibration(&self) -> Option<ecg::Calibration> {

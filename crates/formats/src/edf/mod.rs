@@ -393,7 +393,7 @@ pub struct EdfSource {
 
 impl EdfSource {
     fn digital(&self, start: usize, out: &mut [i32]) -> Result<(), SampleError> {
-        crate::wfdb::samples::check_range(start, out.len(), self.len)?;
+        ecg::check_range(start, out.len(), self.len)?;
         let b = self.file.bytes();
         let bps: u64 = if self.bdf { 3 } else { 2 };
         for (n, o) in out.iter_mut().enumerate() {
@@ -426,7 +426,7 @@ impl SampleSource for EdfSource {
     fn read(&self, start: usize, out: &mut [f32]) -> Result<(), SampleError> {
         let mut buf = [0i32; 4096];
         let mut done = 0;
-        crate::wfdb::samples::check_range(start, out.len(), self.len)?;
+        ecg::check_range(start, out.len(), self.len)?;
         while done < out.len() {
             let n = (out.len() - done).min(buf.len());
             self.digital(start + done, &mut buf[..n])?;

@@ -249,7 +249,7 @@ impl SampleSource for IshneSource {
     }
 
     fn read_digital(&self, start: usize, out: &mut [i32]) -> Result<bool, SampleError> {
-        crate::wfdb::samples::check_range(start, out.len(), self.len)?;
+        ecg::check_range(start, out.len(), self.len)?;
         let b = self.file.bytes();
         for (n, o) in out.iter_mut().enumerate() {
             let off = self.offset + ((start + n) as u64 * self.stride + self.lead) * 2;

@@ -15,11 +15,11 @@ use ecg::{
 };
 
 use super::header::{self, Header};
-use super::samples::check_range;
 use super::{open_file, read_single};
 use crate::error::Error;
 use crate::options::OpenOptions;
 use crate::source::Input;
+use ecg::check_range;
 
 /// Most segments a record may list.
 const MAX_SEGMENTS: usize = 1_000_000;

@@ -225,7 +225,7 @@ impl WfdbSource {
 
     /// Decodes `start..start+out.len()` into digital values (missing samples = the invalid value).
     fn decode_into(&self, start: usize, out: &mut [i32]) -> Result<(), SampleError> {
-        check_range(start, out.len(), self.len)?;
+        ecg::check_range(start, out.len(), self.len)?;
         let data = self.data();
         let l = &self.layout;
         for (n, o) in out.iter_mut().enumerate() {
@@ -239,18 +239,6 @@ impl WfdbSource {
     }
 }
 
-/// Checks that `start..start+n` lies inside `len` samples.
-pub fn check_range(start: usize, n: usize, len: usize) -> Result<(), SampleError> {
-    match start.checked_add(n) {
-        Some(end) if end <= len => Ok(()),
-        _ => Err(SampleError::OutOfRange {
-            start,
-            end: start.saturating_add(n),
-            len,
-        }),
-    }
-}
-
 /// Decoding scratch size: reads are done in chunks so a huge `read` needs no huge buffer.
 const CHUNK: usize = 4096;
 
@@ -260,7 +248,7 @@ impl SampleSource for WfdbSource {
     }
 
     fn read(&self, start: usize, out: &mut [f32]) -> Result<(), SampleError> {
-        check_range(start, out.len(), self.len)?;
+        ecg::check_range(start, out.len(), self.len)?;
         let mut buf = [0i32; CHUNK];
         let cal = self.calibration;
         let mut done = 0;
