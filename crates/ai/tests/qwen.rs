@@ -13,10 +13,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use ai::engine::{ChatRequest, SamplingSettings, generate};
+mod common;
+use common::grounded_request;
+
+use ai::engine::generate;
 use ai::model::{Backend, ChatModel, Mode, OpenOptions};
 use ai::models::quantized_llama::Family;
-use ai::prompt::{ChatTemplate, Grounding, Message, Role};
+use ai::prompt::{ChatTemplate, Message, Role};
 
 fn file(name: &str) -> PathBuf {
     Path::new(concat!(
@@ -221,29 +224,6 @@ fn qwen3_head_width_comes_from_key_length() {
     assert!(m.stop_ids.contains(&im_end));
 }
 
-fn grounded_request(question: &str, history: Vec<Message>) -> ChatRequest {
-    let m = ecg::Measurements {
-        hr: Some(ecg::Bpm(72.0)),
-        pr: Some(ecg::Millis(160.0)),
-        ..Default::default()
-    };
-    ChatRequest {
-        question: question.into(),
-        history,
-        grounding: Some(Grounding {
-            leads: ["I", "II", "V1"].map(String::from).to_vec(),
-            duration_s: 10.0,
-            sampling_rate_hz: 500.0,
-            measurements: Some((m, "device".into())),
-            statements: vec![ecg::Statement::from_device("Sinus rhythm")],
-            ..Default::default()
-        }),
-        sampling: SamplingSettings::default(),
-        max_tokens: 8,
-        ..Default::default()
-    }
-}
-
 /// Issue 17's prefix cache on Qwen (candle-transformers' Qwen could not keep a prefix): the
 /// follow-up question prefills only what follows the cached grounded prompt and first turn,
 /// and answers as a run from an empty cache does.
@@ -252,14 +232,14 @@ fn qwen_follow_up_question_prefills_only_the_new_tokens() {
     for name in ["tiny-qwen2-q4_0.gguf", "tiny-qwen3-q4_0.gguf"] {
         let mut model = ChatModel::open(&file(name), OpenOptions::default()).unwrap();
         let cancel = AtomicBool::new(false);
-        let first = grounded_request("What is the heart rate?", Vec::new());
+        let first = grounded_request("What is the heart rate?", Vec::new(), 8);
         let a1 = generate(&mut model, &first, &cancel, |_| {}).unwrap();
         assert_eq!(a1.reused_prompt_tokens, 0);
         let history = vec![
             Message::new(Role::User, "What is the heart rate?"),
             Message::new(Role::Assistant, a1.text.clone()),
         ];
-        let second = grounded_request("Is the PR interval normal?", history);
+        let second = grounded_request("Is the PR interval normal?", history, 8);
         let a2 = generate(&mut model, &second, &cancel, |_| {}).unwrap();
         let prefilled = a2.prompt_tokens - a2.reused_prompt_tokens;
         println!(

@@ -12,6 +12,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
+mod common;
+use common::grounded_request;
+
 use ai::engine::{ChatRequest, Event, SamplingSettings, generate};
 use ai::model::{ChatModel, Mode, OpenOptions};
 use ai::prompt::{ChatTemplate, Grounding};
@@ -175,29 +178,6 @@ fn smollm2_answers_a_grounded_question_with_its_own_template_and_stop_token() {
     assert!(a.prompt_tokens > 50, "the tracing is in the prompt");
 }
 
-fn grounded_request(question: &str, history: Vec<ai::prompt::Message>) -> ChatRequest {
-    let m = ecg::Measurements {
-        hr: Some(ecg::Bpm(72.0)),
-        pr: Some(ecg::Millis(160.0)),
-        ..Default::default()
-    };
-    ChatRequest {
-        question: question.into(),
-        history,
-        grounding: Some(Grounding {
-            leads: ["I", "II", "V1"].map(String::from).to_vec(),
-            duration_s: 10.0,
-            sampling_rate_hz: 500.0,
-            measurements: Some((m, "device".into())),
-            statements: vec![ecg::Statement::from_device("Sinus rhythm")],
-            ..Default::default()
-        }),
-        sampling: SamplingSettings::default(),
-        max_tokens: 12,
-        ..Default::default()
-    }
-}
-
 /// Issue 17's prefix cache: a follow-up question keeps the KV cache of the grounded system
 /// prompt and the earlier turn, regenerating keeps everything before the answer, and both give
 /// the ids of a run from an empty cache. Progress events count up to the prompt length.
@@ -207,7 +187,7 @@ fn a_follow_up_question_reuses_the_cached_prompt_and_answers_as_from_scratch() {
         return;
     };
     let cancel = AtomicBool::new(false);
-    let first = grounded_request("What is the heart rate?", Vec::new());
+    let first = grounded_request("What is the heart rate?", Vec::new(), 12);
     let mut progress = Vec::new();
     let a1 = generate(&mut model, &first, &cancel, |e| {
         if let Event::Prefill { done, total } = e {
@@ -223,7 +203,7 @@ fn a_follow_up_question_reuses_the_cached_prompt_and_answers_as_from_scratch() {
         ai::prompt::Message::new(ai::prompt::Role::User, "What is the heart rate?"),
         ai::prompt::Message::new(ai::prompt::Role::Assistant, a1.text.clone()),
     ];
-    let second = grounded_request("Is the PR interval normal?", history);
+    let second = grounded_request("Is the PR interval normal?", history, 12);
     let a2 = generate(&mut model, &second, &cancel, |_| {}).unwrap();
     assert!(
         a2.reused_prompt_tokens > a1.prompt_tokens / 2,
