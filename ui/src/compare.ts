@@ -3,6 +3,7 @@
 // Rust by `reading::compare`), the two rhythm strips one above the other and the median beats
 // overlaid lead by lead, all on one paper scale (25 mm/s, 10 mm/mV). Drawing is SVG built from
 // the samples the command returns; nothing here computes a clinical value.
+import { svg } from "./svg";
 import type { CompareCandidate, CompareView, MeasurementDelta, MedianOverlay, MedianTrace, RhythmStrip } from "./ipc/types";
 
 /** SVG user units per paper millimetre. */
@@ -12,7 +13,6 @@ export const MM_PER_S = 25;
 export const MM_PER_MV = 10;
 const PX_PER_S = MM_PER_S * UNITS_PER_MM;
 const PX_PER_MV = MM_PER_MV * UNITS_PER_MM;
-const SVG_NS = "http://www.w3.org/2000/svg";
 
 /**
  * An SVG path through `samples` (mV) drawn from `t0S` seconds at the paper scale, `baselineY`
@@ -55,12 +55,6 @@ export function deltaText(m: MeasurementDelta): string {
 export function changed(m: MeasurementDelta, minChange = 1): boolean {
   if (m.delta !== null) return Math.abs(m.delta) >= minChange;
   return (m.current === null) !== (m.prior === null);
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  return el;
 }
 
 /** Millimetre paper: 1-mm and 5-mm lines, as on the tracing. */

@@ -4,6 +4,7 @@
 // transient highlights: nothing here is committed or rendered into the frame.
 import type { MarkGeometry, MeasurementCaliper, PanelGeometry, StatementEvidence } from "./ipc/types";
 import { xOfTime } from "./geometry";
+import { svg } from "./svg";
 
 /** A rectangle in frame pixels: x, y, width, height. */
 export type Rect = [number, number, number, number];
@@ -79,26 +80,12 @@ export function toggle(current: Highlight | null, next: Highlight): Highlight | 
   return current !== null && current.key === next.key ? null : next;
 }
 
-const SVG = "http://www.w3.org/2000/svg";
-
 function rect(r: Rect, cls: string): SVGRectElement {
-  const e = document.createElementNS(SVG, "rect");
-  e.setAttribute("class", cls);
-  e.setAttribute("x", String(r[0]));
-  e.setAttribute("y", String(r[1]));
-  e.setAttribute("width", String(Math.max(0, r[2])));
-  e.setAttribute("height", String(Math.max(0, r[3])));
-  return e;
+  return svg("rect", { class: cls, x: r[0], y: r[1], width: Math.max(0, r[2]), height: Math.max(0, r[3]) });
 }
 
 function line(x: number, y1: number, y2: number, cls: string): SVGLineElement {
-  const e = document.createElementNS(SVG, "line");
-  e.setAttribute("class", cls);
-  e.setAttribute("x1", String(x));
-  e.setAttribute("x2", String(x));
-  e.setAttribute("y1", String(y1));
-  e.setAttribute("y2", String(y2));
-  return e;
+  return svg("line", { class: cls, x1: x, x2: x, y1, y2 });
 }
 
 /** Draws `h` into an SVG whose viewBox is the frame (width x height pixels); empty for null. */

@@ -9,6 +9,7 @@
 import { frameGeometry, frameMarks, frameTiming, renderFrame } from "./ipc";
 import type { FrameRecord, MarkGeometry, PanelGeometry, ViewSettings } from "./ipc/types";
 import { drawHighlight, markAt, type Highlight } from "./evidence";
+import { svg } from "./svg";
 import { caliper, caliperText, marchingTicks, pointAt, readout, xOfTime, type PointOnTrace } from "./geometry";
 
 export interface ViewerEvents {
@@ -57,10 +58,7 @@ export class Viewer {
     this.caliperLayer = document.createElement("div");
     this.caliperLayer.className = "caliper-layer";
     this.caliperLayer.id = "caliper";
-    this.evidenceLayer = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    this.evidenceLayer.id = "evidence-layer";
-    this.evidenceLayer.setAttribute("class", "evidence-layer");
-    this.evidenceLayer.setAttribute("preserveAspectRatio", "none");
+    this.evidenceLayer = svg("svg", { id: "evidence-layer", class: "evidence-layer", preserveAspectRatio: "none" });
     this.evidenceLabel = document.createElement("div");
     this.evidenceLabel.className = "evidence-label";
     this.evidenceLabel.id = "evidence-label";
