@@ -30,6 +30,13 @@ impl OpenRecording {
         }
     }
 
+    /// What the reading suggests before review: the device's statements, then the analysis'.
+    pub fn suggested_statements(&self, analysis: &signal::Analysis) -> Vec<ecg::Statement> {
+        let mut statements = self.recording.device_statements.clone();
+        statements.extend(analysis.statements.iter().cloned());
+        statements
+    }
+
     /// The recording filtered for display (blocking: call off the async runtime). `None` when
     /// drawn as recorded: filter off, or too long to filter (logged).
     pub fn filtered_for_display(
@@ -148,8 +155,7 @@ impl AppState {
                 lock(&self.analyses).remove(&id);
                 let a = result.map_err(CommandError::task)??;
                 reading::analysis::save(store, id, &a).await?;
-                let mut statements = rec.recording.device_statements.clone();
-                statements.extend(a.statements.iter().cloned());
+                let statements = rec.suggested_statements(&a);
                 reading::review::seed_statements(store, id, &statements, "analysis").await?;
                 Ok(Arc::new(a))
             })

@@ -18,7 +18,7 @@ use serde::Serialize;
 use store::Store;
 
 use crate::Result;
-use crate::review::{MEASUREMENTS, apply_overrides, statement_code, value};
+use crate::review::{MEASUREMENTS, apply_overrides, statement_code, statement_of, value};
 
 /// One measurement in both recordings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -188,15 +188,7 @@ pub async fn reviewed(
     let statements = if snap.statements.is_empty() {
         suggested.to_vec()
     } else {
-        snap.statements
-            .iter()
-            .map(|st| Statement {
-                text: st.edited_text.clone().unwrap_or_else(|| st.text.clone()),
-                criterion: st.criterion.clone(),
-                state: st.state,
-                evidence: ecg::Evidence::default(),
-            })
-            .collect()
+        snap.statements.iter().map(statement_of).collect()
     };
     Ok((measurements, statements))
 }

@@ -95,12 +95,7 @@ impl SessionParts {
             .statements
             .iter()
             .map(|st| ReportStatement {
-                statement: ecg::Statement {
-                    text: st.edited_text.clone().unwrap_or_else(|| st.text.clone()),
-                    criterion: st.criterion.clone(),
-                    state: st.state,
-                    evidence: ecg::Evidence::default(),
-                },
+                statement: review::statement_of(st),
                 reviewed_by: st.actor.clone(),
             })
             .collect();

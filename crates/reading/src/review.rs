@@ -265,6 +265,17 @@ pub async fn seed_statements(
     Ok(())
 }
 
+/// A stored statement as the reading states it: the reader's edit when there is one, its
+/// criterion and review state (evidence is not stored).
+pub fn statement_of(st: &StoredStatement) -> Statement {
+    Statement {
+        text: st.edited_text.clone().unwrap_or_else(|| st.text.clone()),
+        criterion: st.criterion.clone(),
+        state: st.state,
+        evidence: ecg::Evidence::default(),
+    }
+}
+
 /// The review of a recording: `analysed` measurements with the stored overrides, and the
 /// stored statements and signature.
 pub async fn review(store: &Store, recording_id: i64, analysed: &Measurements) -> Result<Review> {

@@ -140,23 +140,18 @@ pub async fn compare_recordings(
         state.analysis(prior_recording_id).await?,
     );
     let store = state.store().await?;
-    let with_device = |rec: &OpenRecording, a: &signal::Analysis| {
-        let mut s = rec.recording.device_statements.clone();
-        s.extend(a.statements.iter().cloned());
-        s
-    };
     let (now_m, now_s) = reading::compare::reviewed(
         store,
         recording_id,
         &now_a.measurements,
-        &with_device(&current, &now_a),
+        &current.suggested_statements(&now_a),
     )
     .await?;
     let (prior_m, prior_s) = reading::compare::reviewed(
         store,
         prior_recording_id,
         &prior_a.measurements,
-        &with_device(&prior, &prior_a),
+        &prior.suggested_statements(&prior_a),
     )
     .await?;
     let time = |r: &OpenRecording| r.recording.acquisition.start_time.map(|t| t.to_iso8601());

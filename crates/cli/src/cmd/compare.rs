@@ -30,19 +30,28 @@ pub struct Args {
     min_change: f64,
 }
 
+/// The prior file, opened with the same reader options as the current one.
+pub(crate) fn prior_input(current: &InputArgs, prior: &std::path::Path) -> InputArgs {
+    InputArgs {
+        file: prior.to_path_buf(),
+        ..current.clone()
+    }
+}
+
+/// A recording analysed with the default options, with its acquisition time (ISO 8601).
+pub(crate) fn analysed(input: &InputArgs) -> Result<(signal::Analysis, Option<String>)> {
+    let rec = input.open()?;
+    let a = reading::analysis::compute(&rec)
+        .with_context(|| format!("{}: analysis failed", input.file.display()))?;
+    Ok((a, rec.acquisition.start_time.map(|t| t.to_iso8601())))
+}
+
 /// Runs `heartlens compare`.
 pub fn run(args: Args) -> Result<()> {
-    let prior_input = InputArgs {
-        file: args.prior.clone(),
-        ..args.input.clone()
-    };
-    let mut sides = Vec::new();
-    for input in [&args.input, &prior_input] {
-        let rec = input.open()?;
-        let a = reading::analysis::compute(&rec)
-            .with_context(|| format!("{}: analysis failed", input.file.display()))?;
-        sides.push((a, rec.acquisition.start_time.map(|t| t.to_iso8601())));
-    }
+    let sides = [
+        analysed(&args.input)?,
+        analysed(&prior_input(&args.input, &args.prior))?,
+    ];
     let side = |k: usize| Side {
         measurements: &sides[k].0.measurements,
         statements: &sides[k].0.statements,

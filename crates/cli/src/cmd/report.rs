@@ -164,26 +164,18 @@ fn comparison_lines(
     opened: &InputArgs,
     prior: &std::path::Path,
 ) -> Result<Vec<String>> {
-    let prior_input = InputArgs {
-        file: prior.to_path_buf(),
-        ..opened.clone()
-    };
-    let prior_rec = prior_input.open()?;
-    let prior_analysis = reading::analysis::compute(&prior_rec)
-        .with_context(|| format!("{}: analysis failed", prior.display()))?;
+    let (prior_analysis, prior_t) =
+        super::compare::analysed(&super::compare::prior_input(opened, prior))?;
     let statements: Vec<ecg::Statement> = input
         .statements
         .iter()
         .map(|s| s.statement.clone())
         .collect();
-    let (now_t, prior_t) = (
-        input
-            .recording
-            .acquisition
-            .start_time
-            .map(|t| t.to_iso8601()),
-        prior_rec.acquisition.start_time.map(|t| t.to_iso8601()),
-    );
+    let now_t = input
+        .recording
+        .acquisition
+        .start_time
+        .map(|t| t.to_iso8601());
     let c = reading::compare::compare(
         reading::compare::Side {
             measurements: &input.measurements,
