@@ -6,7 +6,7 @@
 # `./scripts/run-demo.sh` under Xvfb (the app window must come up; a screenshot is kept) and
 # `./scripts/test.sh`. Builds go to the chroot's own default target dir (/root/.cache/heartlens/target).
 #
-#   sudo scripts/debian12-check.sh [ROOT]     # ROOT defaults to /work/chroot/bookworm
+#   sudo scripts/debian12-check.sh [ROOT]     # ROOT defaults to ../heartlens-chroot/bookworm (beside the clone)
 #
 # HEARTLENS_SHARED names the data directory to mount read-only at /src/shared (default ../shared).
 #
@@ -16,15 +16,16 @@
 # to ROOT/../logs/.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
+DEFAULT_ROOT="$(dirname "$REPO")/heartlens-chroot/bookworm"
 if [ "${1:-}" = --remove ]; then
-  ROOT="${2:-/work/chroot/bookworm}"
+  ROOT="${2:-$DEFAULT_ROOT}"
   for m in src/shared src/heartlens dev/shm dev/pts dev sys proc; do
     if mountpoint -q "$ROOT/$m"; then umount -l "$ROOT/$m"; fi
   done
   rm -rf --one-file-system "$ROOT"
   exit 0
 fi
-ROOT="${1:-/work/chroot/bookworm}"
+ROOT="${1:-$DEFAULT_ROOT}"
 LOGS="$(dirname "$ROOT")/logs"
 STAGES="${HEARTLENS_CHROOT_STAGES:-bootstrap toolchain demo test}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
