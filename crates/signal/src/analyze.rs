@@ -46,7 +46,7 @@ use crate::rhythm::{
     AvBlock, atrial_waves, av_block, dissociated_atria, flutter_cycle, free_p_candidates,
     non_conducted_p, qrs_t_mask,
 };
-use crate::statements::{Findings, derive};
+use crate::statements::{Findings, PACED_AF_EARLY_FRACTION, PACED_AF_RR_RANGE_MS, PacedAf, derive};
 
 /// What [`analyze`] should do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -651,6 +651,13 @@ pub(crate) fn analyze_in_pool(
             dissociated_atria(&p_train, &fids, fs)
         })
         .flatten();
+    // Atrial fibrillation under ventricular pacing (the irregular-RR criterion cannot work when
+    // the pacemaker sets most intervals): conducted beats between the paced ones, none after a
+    // P wave, at irregular intervals and some earlier than the paced cycle.
+    let paced_af =
+        (paced_fraction > 0.5 && !p_organised && paced_dissociation.is_none() && flutter.is_none())
+            .then(|| paced_atrial_fibrillation(classes, &fids, &global, fs))
+            .flatten();
     if let Some(b) = beats_only.as_deref_mut() {
         b.p_before = global.iter().map(|g| g.p.is_some()).collect();
     }
@@ -936,6 +943,7 @@ pub(crate) fn analyze_in_pool(
         leads: &labels,
         different_leads: &classified.different_leads,
         paced_dissociation,
+        paced_af,
     });
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels
@@ -991,6 +999,46 @@ pub(crate) fn analyze_in_pool(
         atrial_flutter: flutter.is_some(),
         analysed_s: n as f64 / fs,
     })
+}
+
+/// [`PacedAf`] when the conducted beats of a mostly paced recording show fibrillating atria.
+fn paced_atrial_fibrillation(
+    classes: &[BeatClass],
+    fids: &[usize],
+    global: &[BeatWaves],
+    fs: f64,
+) -> Option<PacedAf> {
+    let ms_between = |i: usize| (fids[i] - fids[i - 1]) as f64 * 1000.0 / fs;
+    let paced_cycle: Vec<f64> = (1..fids.len())
+        .filter(|&i| classes[i] == BeatClass::Paced && classes[i - 1] == BeatClass::Paced)
+        .map(ms_between)
+        .collect();
+    let conducted: Vec<usize> = (1..fids.len())
+        .filter(|&i| matches!(classes[i], BeatClass::Normal | BeatClass::Supraventricular))
+        .collect();
+    if paced_cycle.len() < 2 || conducted.len() < 2 {
+        return None;
+    }
+    // A P wave before any conducted beat: sinus (or atrial) beats between the paced ones (or
+    // an f wave that passes for one: then nothing is said).
+    if conducted
+        .iter()
+        .any(|&i| global.get(i).is_some_and(|g| g.p.is_some()))
+    {
+        return None;
+    }
+    let cycle = median(&paced_cycle);
+    let rr: Vec<f64> = conducted.iter().map(|&i| ms_between(i)).collect();
+    let lo = rr.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = rr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let earliest_fraction = lo / cycle;
+    (hi - lo >= PACED_AF_RR_RANGE_MS && earliest_fraction < PACED_AF_EARLY_FRACTION).then_some(
+        PacedAf {
+            conducted: conducted.len(),
+            rr_range_ms: hi - lo,
+            earliest_fraction,
+        },
+    )
 }
 
 fn round1(v: f64) -> f64 {
@@ -1115,6 +1163,61 @@ mod tests {
 
     fn lead(name: &str, fs: f64, n: usize, unit: Unit) -> Lead {
         Lead::new(name, fs, unit, Signal::from_physical(vec![0.0f32; n]))
+    }
+
+    /// Beats at these times (s, 500 Hz), paced ('/') or conducted ('N'), P waves before `p`.
+    fn paced_af_of(beats: &[(f64, char)], p: &[usize]) -> Option<PacedAf> {
+        let fs = 500.0;
+        let fids: Vec<usize> = beats.iter().map(|b| (b.0 * fs) as usize).collect();
+        let classes: Vec<BeatClass> = beats
+            .iter()
+            .map(|b| {
+                if b.1 == '/' {
+                    BeatClass::Paced
+                } else {
+                    BeatClass::Normal
+                }
+            })
+            .collect();
+        let global: Vec<BeatWaves> = (0..beats.len())
+            .map(|i| BeatWaves {
+                p: p.contains(&i).then(Points::default),
+                ..BeatWaves::default()
+            })
+            .collect();
+        paced_atrial_fibrillation(&classes, &fids, &global, fs)
+    }
+
+    #[test]
+    fn fibrillation_under_pacing_from_the_conducted_beats() {
+        // VVI at 60/min; conducted beats at 0.73 and 0.92 s of the last beat, no P waves.
+        let beats = [
+            (0.5, '/'),
+            (1.5, '/'),
+            (2.5, '/'),
+            (3.23, 'N'),
+            (4.15, 'N'),
+            (5.15, '/'),
+            (6.15, '/'),
+        ];
+        let a = paced_af_of(&beats, &[]).expect("atrial fibrillation");
+        assert_eq!(a.conducted, 2);
+        assert!((a.rr_range_ms - 190.0).abs() < 3.0, "{a:?}");
+        assert!((a.earliest_fraction - 0.73).abs() < 0.01, "{a:?}");
+        // A P wave before a conducted beat: sinus beats between the paced ones.
+        assert_eq!(paced_af_of(&beats, &[3]), None);
+        // Conducted beats at the paced cycle (fusion, or a sinus rate equal to the pacing rate).
+        let regular = [
+            (0.5, '/'),
+            (1.5, '/'),
+            (2.5, '/'),
+            (3.5, 'N'),
+            (4.45, 'N'),
+            (5.45, '/'),
+        ];
+        assert_eq!(paced_af_of(&regular, &[]), None);
+        // One conducted beat is not enough to call the atria fibrillating.
+        assert_eq!(paced_af_of(&beats[..4], &[]), None);
     }
 
     #[test]

@@ -352,6 +352,9 @@ pub(crate) struct Inputs<'a> {
     pub pr_ms: Option<f64>,
     /// Shapes of the leads present.
     pub shapes: &'a [QrsShape],
+    /// Fibrillation or flutter waves run through the QRS (largest in V1, and flutter waves
+    /// are locked to the QRS, so they survive in the median beat).
+    pub atrial_waves_in_qrs: bool,
 }
 
 fn st(text: &str, criterion: String, leads: &[LeadLabel]) -> Statement {
@@ -396,15 +399,7 @@ fn rbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
             None
         }
     })?;
-    // I and V6: S longer than the R or > 40 ms.
-    let mut s_txt = Vec::new();
-    for l in [LeadLabel::I, LeadLabel::V6] {
-        let (sw, rw) = get(l.clone())?.terminal_s()?;
-        if !(sw > rw || sw > RBBB_S_WIDE_MS) {
-            return None;
-        }
-        s_txt.push(format!("{sw:.0} ms in {l}"));
-    }
+    let s_txt = rbbb_wide_s(get)?;
     Some((
         format!(
             "{} in {} (rsr', rsR' or rSR', or a dominant R with R-peak time > {RBBB_V1_RPT_MS:.0} ms); wide S in I and V6 ({}; longer than the R or > {RBBB_S_WIDE_MS:.0} ms)",
@@ -414,6 +409,19 @@ fn rbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
         ),
         vec![right.0, LeadLabel::I, LeadLabel::V6],
     ))
+}
+
+/// The wide S of RBBB in I and V6 (longer than the R or > 40 ms): its width per lead.
+fn rbbb_wide_s(get: &Get<'_>) -> Option<Vec<String>> {
+    let mut s_txt = Vec::new();
+    for l in [LeadLabel::I, LeadLabel::V6] {
+        let (sw, rw) = get(l.clone())?.terminal_s()?;
+        if !(sw > rw || sw > RBBB_S_WIDE_MS) {
+            return None;
+        }
+        s_txt.push(format!("{sw:.0} ms in {l}"));
+    }
+    Some(s_txt)
 }
 
 /// Left bundle-branch block morphology at QRS >= 120 ms.
@@ -629,6 +637,42 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
         }
     }
 
+    // The rSr' pattern of V1 below the AHA's 110 ms (or without its wide S in I and V6): what
+    // cardiologists commonly report as incomplete right bundle-branch block (LUDB's readers do,
+    // on 12 of its 19 dev records so labelled); the criterion says which AHA parts are not met.
+    // Not in fibrillation or flutter: a small terminal r' in V1 cannot be told from the atrial
+    // waves there.
+    if !bbb
+        && !complete
+        && !x.atrial_waves_in_qrs
+        && let Some(v1) = get(LeadLabel::V1)
+        && v1.rsr_prime()
+    {
+        let mut unmet = Vec::new();
+        if q < QRS_INCOMPLETE_MS {
+            unmet.push(format!(
+                "QRS {QRS_INCOMPLETE_MS:.0}-{:.0} ms",
+                QRS_COMPLETE_MS - 1.0
+            ));
+        }
+        if rbbb_wide_s(&get).is_none() {
+            unmet.push(format!(
+                "an S in I and V6 longer than the R or > {RBBB_S_WIDE_MS:.0} ms"
+            ));
+        }
+        out.push(st(
+            "Incomplete right bundle branch block",
+            format!(
+                "{} in V1 with QRS {q:.0} ms < {QRS_COMPLETE_MS:.0} (right ventricular conduction delay pattern); not met: the AHA 2009 criteria's {}",
+                v1.rsr_name(),
+                unmet.join(" and ")
+            ),
+            &[LeadLabel::V1],
+        ));
+        bbb = true;
+        rbbb = true;
+    }
+
     // Fascicular blocks: QRS < 120 ms, or beside a right bundle-branch block (bifascicular).
     let mut fascicular = false;
     let lbbb = bbb && !rbbb;
@@ -711,6 +755,7 @@ mod tests {
             axis: Some(axis),
             pr_ms: pr,
             shapes,
+            atrial_waves_in_qrs: false,
         })
     }
 
@@ -825,12 +870,40 @@ mod tests {
     }
 
     #[test]
-    fn narrow_rsr_prime_in_v1_is_not_rbbb() {
-        // rSr' in V1 and a terminal S in I / V6, QRS 96 ms: a normal variant.
+    fn narrow_rsr_prime_in_v1_is_incomplete_rbbb_with_the_aha_parts_named() {
+        // rSr' in V1 and a terminal S in I / V6, QRS 96 ms: below the AHA's 110 ms, yet what
+        // readers (LUDB's among them) report as incomplete RBBB; the criterion says so.
         let v1 = [(12.0, 4.0, 0.2), (40.0, 7.0, -0.8), (75.0, 6.0, 0.3)];
         let lat = [(25.0, 7.0, 0.8), (65.0, 9.0, -0.3)];
         let out = run(96.0, 60.0, Some(160.0), &narrow(&v1, &lat, 96.0));
+        assert_eq!(texts(&out), ["Incomplete right bundle branch block"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(
+            c.contains("rSR' in V1 with QRS 96 ms < 120")
+                && c.contains("not met: the AHA 2009 criteria's QRS 110-119 ms"),
+            "{c}"
+        );
+        assert_eq!(out[0].evidence.leads, [L::V1]);
+        // Not in fibrillation or flutter, whose waves can make the small r'.
+        let out = statements(&Inputs {
+            qrs_ms: 96.0,
+            axis: Some(60.0),
+            pr_ms: None,
+            shapes: &narrow(&v1, &lat, 96.0),
+            atrial_waves_in_qrs: true,
+        });
         assert!(out.is_empty(), "{:?}", texts(&out));
+        // The same QRS ending in the S in V1 (rS): nothing.
+        let rs = [(12.0, 4.0, 0.2), (40.0, 7.0, -0.8)];
+        let out = run(96.0, 60.0, Some(160.0), &narrow(&rs, &lat, 96.0));
+        assert!(out.is_empty(), "{:?}", texts(&out));
+        // A wide QRS with rSr' but no wide S in I and V6 is not called incomplete.
+        let out = run(126.0, 60.0, Some(160.0), &narrow(&v1, &lat, 126.0));
+        assert!(
+            !texts(&out).contains(&"Incomplete right bundle branch block"),
+            "{:?}",
+            texts(&out)
+        );
     }
 
     #[test]
@@ -1091,6 +1164,7 @@ mod tests {
                 leads: &[],
                 different_leads: &[],
                 paced_dissociation: None,
+                paced_af: None,
             })
             .into_iter()
             .map(|s| s.text)

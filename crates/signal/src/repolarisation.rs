@@ -830,6 +830,7 @@ mod tests {
                 leads: &leads,
                 different_leads: &[],
                 paced_dissociation: None,
+                paced_af: None,
             })
             .into_iter()
             .map(|s| s.text)

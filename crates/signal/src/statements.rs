@@ -70,6 +70,22 @@ pub(crate) struct Findings<'a> {
     /// Under pacing, P waves dissociated from the ventricular beats: atrial and ventricular
     /// rate (/min), SD and range of the P-to-QRS interval (ms).
     pub paced_dissociation: Option<(f64, f64, f64, f64)>,
+    /// Under ventricular pacing, fibrillating atria: the conducted beats seen between the
+    /// paced ones, none with a P wave, at irregular intervals ([`PacedAf`]).
+    pub paced_af: Option<PacedAf>,
+}
+
+/// Atrial fibrillation under ventricular pacing, as the conducted beats between the paced ones
+/// show it: no organised P waves, no atrial train marching through, and conducted beats
+/// without a P wave arriving at irregular intervals, some earlier than the pacemaker's cycle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PacedAf {
+    /// Conducted (unpaced, supraventricular) beats.
+    pub conducted: usize,
+    /// Range of the intervals that end in a conducted beat (ms).
+    pub rr_range_ms: f64,
+    /// The shortest of them as a fraction of the paced cycle.
+    pub earliest_fraction: f64,
 }
 
 /// Statement with its evidence.
@@ -149,6 +165,13 @@ fn st(text: impl Into<String>, criterion: impl Into<String>) -> Statement {
     }
 }
 
+/// Atrial fibrillation under pacing: the intervals ending in a conducted beat vary by at least
+/// this much (ms) ...
+pub(crate) const PACED_AF_RR_RANGE_MS: f64 = 80.0;
+/// ... and the earliest comes before this fraction of the paced cycle (an intrinsic beat the
+/// pacemaker did not have to replace).
+pub(crate) const PACED_AF_EARLY_FRACTION: f64 = 0.9;
+
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
 const LAA_P_DURATION_MS: f64 = 120.0;
 
@@ -217,6 +240,18 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             Vec::new(),
             beats_of(f, BeatClass::Paced),
         ));
+        if let Some(a) = f.paced_af {
+            out.push(st(
+                "Atrial fibrillation",
+                format!(
+                    "under ventricular pacing: no organised P waves and no regular atrial waves through the paced beats; {} conducted beats without a P wave at irregular intervals (range {:.0} ms >= {PACED_AF_RR_RANGE_MS:.0}; the earliest at {:.0}% of the paced cycle, < {:.0}%)",
+                    a.conducted,
+                    a.rr_range_ms,
+                    100.0 * a.earliest_fraction,
+                    100.0 * PACED_AF_EARLY_FRACTION
+                ),
+            ));
+        }
         if let Some((atrial, ventricular, sd, range)) = f.paced_dissociation {
             out.push(st(
                 "Third-degree (complete) AV block",
@@ -435,6 +470,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             axis: f.m.axis.qrs.map(|a| a.0),
             pr_ms: f.m.pr.map(|p| p.0).filter(|_| f.p_fraction >= 0.8),
             shapes: f.qrs_shapes,
+            atrial_waves_in_qrs: f.atrial_fibrillation || f.flutter.is_some(),
         }));
     }
 
