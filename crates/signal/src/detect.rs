@@ -10,7 +10,9 @@
 //! 2. Moving-window integration over 100 ms (centred, so no delay).
 //! 3. Peaks at least 200 ms apart (refractory period) are classified by the adaptive signal
 //!    and noise levels (`THR1 = NPK + 0.25 (SPK - NPK)`), with search-back at `THR1 / 2` when
-//!    no beat came within 1.66 mean RR, and T-wave rejection inside 360 ms.
+//!    no beat came within 1.66 mean RR, and T-wave rejection inside 360 ms. A beat accepted
+//!    less than 300 ms before one with 2.5 times its energy is dropped (a P wave or an
+//!    artefact: the ventricles are still refractory).
 //! 4. The fiducial point is the centroid of the summed energy around the peak: stable from
 //!    beat to beat, so median beats align.
 //!
@@ -221,6 +223,11 @@ fn peaks(m: &[f64], refractory: usize) -> Vec<usize> {
     out
 }
 
+/// A beat accepted less than this before the next (s) ...
+const WEAK_PREDECESSOR_S: f64 = 0.3;
+/// ... with less than this fraction of the next one's energy was no QRS.
+const WEAK_PREDECESSOR_RATIO: f64 = 0.4;
+
 /// Detects QRS complexes; returns fiducial sample indices in time order.
 pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
     let m = &energy.integrated;
@@ -230,6 +237,7 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
     }
     let refractory = secs(fs_hz, 0.2);
     let t_window = secs(fs_hz, 0.36);
+    let weak_predecessor = secs(fs_hz, WEAK_PREDECESSOR_S);
     let cands = peaks(m, refractory);
     if cands.is_empty() {
         return Vec::new();
@@ -284,6 +292,18 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
                 _ => false,
             };
             let too_close = qrs.last().is_some_and(|&last| p - last < refractory);
+            // A much weaker beat accepted just before this one cannot have been a QRS (the
+            // ventricles are refractory): a P wave or an artefact; this one replaces it.
+            if !is_t
+                && !too_close
+                && let (Some(&last), Some(&lh)) = (qrs.last(), qrs_heights.last())
+                && p - last < weak_predecessor
+                && lh < WEAK_PREDECESSOR_RATIO * h
+            {
+                qrs.pop();
+                qrs_heights.pop();
+                rr.pop();
+            }
             if is_t || too_close {
                 npk = 0.125 * h + 0.875 * npk;
             } else {
