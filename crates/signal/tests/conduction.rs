@@ -1,6 +1,7 @@
 //! Intraventricular conduction statements on the LUDB records kept in
-//! `tests/data/wfdb/ludb` (records 1, 2, 8, 10, 13, 35, 38, 57; ODC-By 1.0, see the folder's
-//! LICENSE): record 13 has every AHA criterion of complete LBBB (QRS about 150 ms, rS in V1,
+//! `tests/data/wfdb/ludb` (records 1, 2, 8, 10, 13, 25, 35, 38, 57, 95; ODC-By 1.0, see the
+//! folder's LICENSE): record 25 (labelled incomplete RBBB) has an rSr' in V1 at QRS < 110 ms,
+//! record 13 has every AHA criterion of complete LBBB (QRS about 150 ms, rS in V1,
 //! broad R without q and R-peak time > 60 ms in I, V5, V6; LUDB labels it incomplete LBBB),
 //! and the records without a conduction diagnosis get no conduction statement. Record 10
 //! (labelled complete RBBB) is not asserted: its measured QRS is below 110 ms (see
@@ -53,4 +54,18 @@ fn records_without_a_conduction_diagnosis_get_no_conduction_statement() {
         let s = conduction_statements(r);
         assert!(s.is_empty(), "record {r}: {s:?}");
     }
+}
+
+#[test]
+fn ludb_25_is_incomplete_rbbb_from_the_rsr_prime_of_v1() {
+    let s = conduction_statements("25");
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(s[0].text, "Incomplete right bundle branch block");
+    let c = s[0].criterion.as_deref().unwrap_or("");
+    assert!(
+        c.contains("in V1 with QRS")
+            && c.contains("not met: the AHA 2009 criteria's QRS 110-119 ms"),
+        "{c}"
+    );
+    assert_eq!(s[0].evidence.leads, [LeadLabel::V1]);
 }
