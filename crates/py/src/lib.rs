@@ -169,22 +169,14 @@ impl NativeRecording {
             })
     }
 
-    /// Factor from a lead's unit to mV, or the unchanged value when `unit == "stored"`.
+    /// Factor from a lead's unit to mV (`unit == "mV"`), or 1 for the stored values
+    /// (`unit == "stored"`, and channels whose unit is not a voltage: blood pressure in mmHg,
+    /// heart rate in bpm; their `units` entry says so, as `heartlens info` does).
     fn mv_factor(&self, i: usize, unit: &str) -> Result<f64, Fail> {
         let lead = &self.rec.leads[i];
         match unit {
             "stored" => Ok(1.0),
-            "mV" => lead
-                .unit
-                .to_uv_factor()
-                .map(|f| f / 1000.0)
-                .ok_or_else(|| {
-                    self.input(format!(
-                        "lead {}: unit {:?} is not a voltage; ask for unit=\"stored\"",
-                        lead.label.name(),
-                        lead.unit.symbol()
-                    ))
-                }),
+            "mV" => Ok(lead.unit.to_uv_factor().map_or(1.0, |f| f / 1000.0)),
             other => Err(Fail::Input(format!(
                 "unit {other:?}: expected \"mV\" or \"stored\""
             ))),

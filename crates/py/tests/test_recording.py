@@ -13,6 +13,8 @@ REFS = reference_values()
 FILES = data_files()
 WFDB = [k for k in FILES if REFS[k]["reader"] == "wfdb"]
 EDF = [k for k in FILES if REFS[k]["reader"] == "pyedflib"]
+# ecg::Unit::to_uv_factor, which `heartlens info` applies to the stored f32 values.
+UV_PER_UNIT = {"uV": 1.0, "mV": 1000.0, "V": 1_000_000.0, "nV": 0.001}
 
 
 @pytest.mark.parametrize("rel", FILES)
@@ -31,10 +33,14 @@ def test_metadata_and_first_samples_equal_heartlens_info(rel, heartlens_bin):
     for i, lead in enumerate(info["leads"]):
         if lead["unit"] != "uV":
             continue  # a non-voltage channel: info prints it as stored
-        mv = rec.lead_signal(i)
-        assert mv.dtype == np.float32
-        uv = mv[: len(lead["first_uv"])].astype(np.float64) * 1000.0
-        np.testing.assert_array_equal(uv, np.array(lead["first_uv"], dtype=np.float64), err_msg=f"{rel} lead {lead['name']}")
+        assert rec.lead_signal(i).dtype == np.float32
+        stored = rec.lead_signal(i, unit="stored")
+        uv = stored[: len(lead["first_uv"])].astype(np.float64) * UV_PER_UNIT[rec.units[i]]
+        # The CLI prints uV rounded to 1e-6 (Rust's round: half away from zero), NaN as null.
+        scaled = uv * 1e6
+        printed = np.where(scaled >= 0, np.floor(scaled + 0.5), np.ceil(scaled - 0.5)) / 1e6
+        expected = np.array([np.nan if v is None else v for v in lead["first_uv"]], dtype=np.float64)
+        np.testing.assert_array_equal(printed, expected, err_msg=f"{rel} lead {lead['name']}")
 
 
 @pytest.mark.parametrize("rel", WFDB)
@@ -44,7 +50,7 @@ def test_wfdb_digital_values_and_physical_float64_equal_wfdb_python(rel):
     ref = REFS[rel]
     rec = heartlens.open(DATA / rel)
     stored = [i for i, d in enumerate(rec.derived) if not d]
-    if len(set(ref["samps_per_frame"])) != 1 or len(set(rec.sampling_rates_hz)) != 1:
+    if len(set(ref.get("samps_per_frame", [1]))) != 1 or len(set(rec.sampling_rates_hz)) != 1 or "sig_name" not in ref:
         # Multi-frequency records: per lead.
         for i in stored:
             assert len(rec.lead_signal(i)) == rec._native.lead_samples[i]
@@ -58,18 +64,21 @@ def test_wfdb_digital_values_and_physical_float64_equal_wfdb_python(rel):
     n = len(ref["sig_name"])
     np.testing.assert_array_equal(d[:n, 0], ref["first_row_digital"])
     np.testing.assert_array_equal(d[:n, -1], ref["last_row_digital"])
-    checksum = ((d[:n].astype(np.int64).sum(axis=1) + 32768) % 65536) - 32768
-    np.testing.assert_array_equal(checksum, ref["checksum_in_header"])
+    # WFDB checksums are 16-bit sums; headers write them signed or unsigned.
+    if "skew" not in rel:  # a skewed record's checksum covers the stored, unshifted samples
+        checksum = d[:n].astype(np.int64).sum(axis=1) % 65536
+        np.testing.assert_array_equal(checksum, np.array(ref["checksum_in_header"]) % 65536)
     np.testing.assert_array_equal(gain[:n], ref["adc_gain"])
     np.testing.assert_array_equal(baseline[:n], ref["baseline"])
     mv64 = rec.signals(np.float64)
     assert mv64.shape == (len(rec.leads), ref["sig_len"])
     assert mv64.flags.writeable
     for i in range(n):
-        if rec.units[i] != "mV":
-            continue
         expected = (d[i].astype(np.float64) - baseline[i]) / gain[i]
-        np.testing.assert_array_equal(mv64[i], expected, err_msg=f"{rel} lead {i}")
+        if rec.units[i] in UV_PER_UNIT and rec.units[i] != "mV":  # converted to mV
+            np.testing.assert_allclose(mv64[i], expected * UV_PER_UNIT[rec.units[i]] / 1000.0, rtol=1e-15)
+        else:  # mV, or a non-voltage channel as stored: bit for bit
+            np.testing.assert_array_equal(mv64[i], expected, err_msg=f"{rel} lead {i}")
 
 
 @pytest.mark.parametrize("rel", EDF)
@@ -117,13 +126,15 @@ def test_garbage_file_raises_input_error_naming_the_file(tmp_path):
     assert isinstance(e.value, heartlens.HeartlensError)
 
 
-def test_truncated_signal_file_raises_with_file_name(tmp_path):
+def test_truncated_signal_file_warns_and_strict_raises_with_file_name(tmp_path):
     src = DATA / "wfdb" / "ludb"
     (tmp_path / "1.hea").write_bytes((src / "1.hea").read_bytes())
     (tmp_path / "1.dat").write_bytes((src / "1.dat").read_bytes()[:1000])
-    with pytest.raises(heartlens.InputError) as e:
-        heartlens.open(tmp_path / "1.hea").signals()
-    assert "1.hea" in str(e.value) or "1.dat" in str(e.value)
+    rec = heartlens.open(tmp_path / "1.hea")
+    assert any("1.dat" in w and "NaN" in w for w in rec.warnings)
+    assert np.isnan(rec.signals()[:, -1]).all()
+    with pytest.raises(heartlens.InputError, match="1.hea"):
+        heartlens.open(tmp_path / "1.hea", strict=True)
 
 
 def test_mixed_rate_record_refuses_one_matrix_and_reads_per_lead():

@@ -167,7 +167,8 @@ class Recording:
 
     def signals(self, dtype: Any = np.float32, unit: str = "mV") -> np.ndarray:
         """All leads as a writable ``(leads, samples)`` array in mV (``unit="stored"``: as
-        stored). float64 values of calibrated leads are ``(digital - baseline) / gain`` computed
+        stored; channels that are not voltages, e.g. blood pressure in mmHg, are always as
+        stored, see :attr:`units`). float64 values of calibrated leads are ``(digital - baseline) / gain`` computed
         in float64, as wfdb-python does; float32 values are the decoded samples. Raises
         :class:`InputError` when leads differ in rate or length (use :meth:`lead_signal`)."""
         name = _dtype_name(dtype)
@@ -177,7 +178,8 @@ class Recording:
     def lead_signal(
         self, lead: Union[int, str], dtype: Any = np.float32, unit: str = "mV"
     ) -> np.ndarray:
-        """One lead (index or name) as a 1-D array, in mV or as stored."""
+        """One lead (index or name) as a 1-D array, in mV or as stored (non-voltage channels
+        always as stored)."""
         name = _dtype_name(dtype)
         buf = self._native.lead_buffer(lead, name, unit)
         return np.frombuffer(buf, dtype=_DTYPES[name])
