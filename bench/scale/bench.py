@@ -89,8 +89,10 @@ def api_vs_neurokit(files: list[tuple[str, Path]], rows: list[dict]) -> tuple[fl
     import numpy as np
     import wfdb
 
-    t_hl = t_hl_open = t_nk = 0.0
-    nk_ok = 0
+    t_hl = t_hl_open = t_nk = t_beat = 0.0
+    nk_ok = beat_ok = 0
+    # Seeded random test weights: the same computation as trained ones.
+    model = heartlens.BeatModel(HERE.parent.parent / "tests/data/vectors/beat/beat_v3_weights.safetensors")
     for name, hea in files:
         t0 = time.perf_counter()
         rec = heartlens.open(hea)
@@ -106,6 +108,13 @@ def api_vs_neurokit(files: list[tuple[str, Path]], rows: list[dict]) -> tuple[fl
         t2 = time.perf_counter()
         t_hl_open += t1 - t0
         t_hl += t2 - t0
+        tb = time.perf_counter()
+        try:
+            rec.beat_tokens(model)
+            beat_ok += 1
+            t_beat += time.perf_counter() - tb
+        except heartlens.HeartlensError:
+            pass
         t3 = time.perf_counter()
         nk_hr = None
         nk_err = ""
@@ -122,7 +131,7 @@ def api_vs_neurokit(files: list[tuple[str, Path]], rows: list[dict]) -> tuple[fl
             nk_err = f"{type(e).__name__}: {e}"[:120]
         t_nk += time.perf_counter() - t3
         rows.append({"file": name, "heartlens_s": round(t2 - t0, 4), "heartlens_hr_bpm": hr, "neurokit_s": round(time.perf_counter() - t3, 4), "neurokit_hr_bpm": nk_hr, "neurokit_error": nk_err})
-    return t_hl_open, t_hl, t_nk, nk_ok
+    return t_hl_open, t_hl, t_nk, nk_ok, t_beat, beat_ok
 
 
 def main() -> int:
@@ -181,10 +190,12 @@ def main() -> int:
 
     child = subprocess.run([sys.executable, __file__, "--peers-only", "--cli", str(args.cli), "--max-s", str(args.max_s), *map(str, args.dirs)], capture_output=True, text=True, env=dict(os.environ, RAYON_NUM_THREADS="1"), check=True)
     peers = json.loads(child.stdout.strip().splitlines()[-1])
-    t_open, t_hl, t_nk, nk_ok = peers["res"]
+    t_open, t_hl, t_nk, nk_ok, t_beat, beat_ok = peers["res"]
     record("python api: open + signals(float64)", t_open, len(names), "1 thread")
     record("python api: open + signals + analyze()", t_hl, len(names), "12-lead analysis, 1 thread")
     record("wfdb.rdrecord + nk.ecg_process (lead II)", t_nk, len(names), f"one lead; {len(names) - nk_ok} failed")
+    if beat_ok:
+        record("python api: beat_tokens (v3, split windows)", t_beat, beat_ok, "tokenization only, 1 thread")
     with open(out / "peers.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(peers["rows"][0]))
         w.writeheader()

@@ -189,8 +189,7 @@ impl NativeRecording {
             return Ok((0, 0));
         };
         for l in &self.rec.leads {
-            if l.n_samples() != first.n_samples() || l.sampling_rate_hz != first.sampling_rate_hz
-            {
+            if l.n_samples() != first.n_samples() || l.sampling_rate_hz != first.sampling_rate_hz {
                 return Err(self.input(format!(
                     "leads differ in rate or length ({} at {} Hz, {} samples; {} at {} Hz, {} samples): read them one by one with lead_signal()",
                     first.label.name(),
@@ -214,7 +213,14 @@ impl NativeRecording {
         let size = if f64_out { 8 } else { 4 };
         let calibration = signal.calibration().filter(|_| f64_out);
         let mut phys = vec![0f32; BLOCK.min(n)];
-        let mut digital = vec![0i32; if calibration.is_some() { BLOCK.min(n) } else { 0 }];
+        let mut digital = vec![
+            0i32;
+            if calibration.is_some() {
+                BLOCK.min(n)
+            } else {
+                0
+            }
+        ];
         let sample_err = |e: ecg::SampleError| {
             self.input(format!("lead {}: {e}", self.rec.leads[i].label.name()))
         };
@@ -650,10 +656,14 @@ impl NativeRecording {
     fn render(&self, args: &RenderArgs<'_>) -> Result<Vec<u8>, Fail> {
         use render::{Gain, Layout, LeadOrder, PaperSpeed, Scene, Viewport};
         let speed = PaperSpeed::from_mm_per_s(args.speed).ok_or_else(|| {
-            Fail::Input(format!("speed {}: expected 12.5, 25 or 50 mm/s", args.speed))
+            Fail::Input(format!(
+                "speed {}: expected 12.5, 25 or 50 mm/s",
+                args.speed
+            ))
         })?;
-        let gain = Gain::from_mm_per_mv(args.gain)
-            .ok_or_else(|| Fail::Input(format!("gain {}: expected 5, 10 or 20 mm/mV", args.gain)))?;
+        let gain = Gain::from_mm_per_mv(args.gain).ok_or_else(|| {
+            Fail::Input(format!("gain {}: expected 5, 10 or 20 mm/mV", args.gain))
+        })?;
         if !(args.dpi.is_finite() && (10.0..=5000.0).contains(&args.dpi)) {
             return Err(Fail::Input(format!("dpi {}: expected 10..=5000", args.dpi)));
         }
@@ -836,11 +846,12 @@ impl NativeBeat {
         let name = recording.name();
         let json = py.detach(|| {
             guarded(&name, || {
-                let t = ai::tokenize::tokenize(&self.model, &recording.rec, &TokenizeOptions { mode })
-                    .map_err(|e| match e {
-                        e @ TokenizeError::Model(_) => Fail::Model(format!("{name}: {e}")),
-                        e => recording.input(e),
-                    })?;
+                let t =
+                    ai::tokenize::tokenize(&self.model, &recording.rec, &TokenizeOptions { mode })
+                        .map_err(|e| match e {
+                            e @ TokenizeError::Model(_) => Fail::Model(format!("{name}: {e}")),
+                            e => recording.input(e),
+                        })?;
                 serde_json::to_string(&t.json())
                     .map_err(|e| Fail::Internal(format!("{name}: tokens JSON: {e}")))
             })

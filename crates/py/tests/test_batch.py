@@ -104,7 +104,9 @@ def test_ray_job_writes_measurements_statements_and_errors_and_resumes(tmp_path,
     orphan = out_dir / "statements" / "part-crashed-00000.parquet"
     orphan.write_bytes(b"half-written")
     make_archive(in_dir, ["ludb/2.hea"])
-    r = batch(in_dir, out_dir, ray_address)
+    listing = tmp_path / "files.txt"
+    listing.write_text("\n".join(["# every recording, as a list", *first, "ludb/2.hea", BAD]) + "\n")
+    r = batch(in_dir, out_dir, ray_address, "--files-from", str(listing))
     assert r.returncode == 0, r.stderr
     assert "1 in 1 shards" in r.stderr
     assert not orphan.exists()

@@ -19,7 +19,8 @@ what is done)::
 Steps (numbers match ``# (n)`` in the code):
 1. Discover: every regular file under ``IN_DIR`` that is not a companion of a WFDB header
    (``x.dat`` beside ``x.hea``) or documentation (README, LICENSE, *.md, *.json, SHA256SUMS),
-   optionally filtered by ``--glob``; the content decides the format, as in ``heartlens``.
+   optionally filtered by ``--glob``, or the paths listed in ``--files-from``; the content
+   decides the format, as in ``heartlens``.
 2. Resume: files listed by a ``_done`` record are done (errors included, unless
    ``--retry-errors``); parts without a record (a crashed shard) are deleted.
 3. Shard the pending files (``--shard-size``) and run one Ray task per shard, at most
@@ -262,10 +263,21 @@ def analyse_file(
 
 
 def process_shard(
-    in_dir: str, out_dir: str, files: Sequence[str], part: str, opts_dict: Dict[str, Any]
+    in_dir: str,
+    out_dir: str,
+    files: Sequence[str],
+    part: str,
+    opts_dict: Dict[str, Any],
+    threads: int = 1,
 ) -> Dict[str, Any]:
-    """(3) Analyses one shard and commits its parts; runs inside a Ray task (or directly)."""
+    """(3) Analyses one shard and commits its parts; runs inside a Ray task (or directly).
+    ``threads`` sizes the analysis thread pool of this worker process; it takes effect when the
+    process analyses its first file (Ray reuses workers, so later tasks share that pool)."""
     import pyarrow as pa
+
+    # Read once by rayon when its pool starts. Setting it here rather than through a Ray
+    # runtime_env keeps Ray's default worker pool (a runtime_env starts new workers per job).
+    os.environ.setdefault("RAYON_NUM_THREADS", str(max(1, threads)))
 
     opts = Options(**opts_dict)
     model = None
@@ -361,11 +373,13 @@ def run(
     parallelism: Optional[int] = None,
     threads_per_task: int = 1,
     glob: Optional[str] = None,
+    files_from: Optional[Path] = None,
     retry_errors: bool = False,
     log: Any = print,
 ) -> RunStats:
     """Runs the job on the Ray cluster at ``address`` (``None``: a local one started for the
-    run) and returns its statistics. Raises :class:`ManifestMismatch` when ``out_dir`` was
+    run) and returns its statistics. ``files_from`` names a text file of paths relative to
+    ``in_dir`` (one per line) used instead of walking ``in_dir``. Raises :class:`ManifestMismatch` when ``out_dir`` was
     written with another analysis version or other options."""
     import heartlens
     import ray
@@ -383,7 +397,11 @@ def run(
             f"{manifest.get('options')}; this run is {settings['analysis_version']} with "
             f"{settings['options']}: use another OUT_DIR"
         )
-    files = discover(in_dir, glob)  # (1)
+    if files_from is not None:  # (1) a list made once (walking 10^7 files is slow on NFS)
+        lines = Path(files_from).read_text().splitlines()
+        files = sorted({ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")})
+    else:
+        files = discover(in_dir, glob)  # (1)
     done, _ = resume_state(out_dir, retry_errors)  # (2)
     pending = [f for f in files if f not in done]
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -392,11 +410,7 @@ def run(
     log(f"{len(files)} files, {len(files) - len(pending)} already done, {len(pending)} in {len(shards)} shards")
     t0 = time.perf_counter()
     if shards:  # (3)
-        ray.init(
-            address=address,
-            runtime_env={"env_vars": {"RAYON_NUM_THREADS": str(threads_per_task)}},
-            log_to_driver=False,
-        )
+        ray.init(address=address, log_to_driver=False)
         try:
             limit = parallelism or max(1, int(ray.cluster_resources().get("CPU", 1)))
             stats.parallelism = limit
@@ -408,7 +422,9 @@ def run(
                 while queue and len(running) < limit:
                     n, shard = queue.pop(0)
                     part = f"part-{run_id}-{n:05d}"
-                    running.append(task.remote(str(in_dir), str(out_dir), list(shard), part, opts_dict))
+                    running.append(
+                        task.remote(str(in_dir), str(out_dir), list(shard), part, opts_dict, threads_per_task)
+                    )
                 ready, running = ray.wait(running, num_returns=1)
                 for rec in ray.get(ready):
                     stats.files_done += len(rec["ok"])

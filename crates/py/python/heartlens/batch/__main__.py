@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         help="analysis threads in each task (RAYON_NUM_THREADS; default 1, one task per CPU)",
     )
     p.add_argument("--glob", default=None, help="only files whose relative path matches, e.g. '*.hea'")
+    p.add_argument(
+        "--files-from",
+        type=Path,
+        default=None,
+        help="text file of paths relative to IN_DIR, one per line, instead of walking IN_DIR",
+    )
     p.add_argument("--retry-errors", action="store_true", help="analyse files that failed before again")
     p.add_argument("--filter", default="diagnostic", choices=["diagnostic", "monitoring"])
     p.add_argument("--mains", type=float, default=50.0, help="mains frequency in Hz (default 50)")
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             parallelism=args.parallelism,
             threads_per_task=args.threads_per_task,
             glob=args.glob,
+            files_from=args.files_from,
             retry_errors=args.retry_errors,
             log=lambda m: print(m, file=sys.stderr),
         )
