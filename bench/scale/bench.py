@@ -11,7 +11,8 @@ Usage (after scripts/tests/python.sh has built and installed the wheel into the 
         --cli "$CARGO_TARGET_DIR/debug/heartlens" DIR [DIR ...]
 
 Every `*.hea` under each DIR with a duration of at most --max-s seconds is used. The files are
-linked (never copied) into a temporary archive. Writes results/<date>-<host>/{files.csv,
+linked (never copied) into a temporary archive, --repeat times (rep0/, rep1/, ...) so that the
+start-up of processes and Ray workers is amortised as in a large archive. Writes results/<date>-<host>/{files.csv,
 throughput.csv, peers.csv, machine.txt} next to this script and prints a summary.
 """
 
@@ -63,14 +64,16 @@ def link_archive(files: list[tuple[str, Path]], root: Path) -> None:
                     os.symlink(companion.resolve(), target)
 
 
-def cli_loop(cli: Path, root: Path, names: list[str], threads: int | None) -> float:
+def cli_loop(cli: Path, root: Path, names: list[str], threads: int | None) -> tuple[float, int]:
     env = dict(os.environ)
     if threads:
         env["RAYON_NUM_THREADS"] = str(threads)
+    failed = 0
     t0 = time.perf_counter()
     for n in names:
-        subprocess.run([str(cli), "analyze", "--json", str(root / n)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
-    return time.perf_counter() - t0
+        r = subprocess.run([str(cli), "analyze", "--json", str(root / n)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+        failed += r.returncode != 0
+    return time.perf_counter() - t0, failed
 
 
 def ray_job(root: Path, out: Path, address: str, parallelism: int, shard_size: int) -> tuple[float, int, int]:
@@ -141,6 +144,7 @@ def main() -> int:
     p.add_argument("--max-s", type=float, default=120.0)
     p.add_argument("--port", type=int, default=6392)
     p.add_argument("--shard-size", type=int, default=8)
+    p.add_argument("--repeat", type=int, default=1, help="link every file this many times (rep<k>/...) so start-up costs amortise")
     p.add_argument("--peers-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
 
@@ -158,14 +162,15 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="heartlens-scale-"))
     root = work / "in"
-    link_archive(files, root)
-    names = [n for n, _ in files]
+    archive = [(f"rep{k}/{n}", h) for k in range(args.repeat) for n, h in files]
+    link_archive(archive, root)
+    names = [n for n, _ in archive]
     dur = sum(heartlens.open(h).duration_s for _, h in files)
     with open(out / "files.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["file"])
         w.writerows([[n] for n in names])
-    print(f"{len(files)} files, {dur / 3600:.2f} h of ECG", flush=True)
+    print(f"{len(files)} files x {args.repeat}, {dur / 3600:.2f} h of ECG per copy", flush=True)
 
     results = []
 
@@ -174,8 +179,10 @@ def main() -> int:
         print(f"{what:42s} {n:4d} files {seconds:8.2f} s {n / seconds:8.2f} files/s  {note}", flush=True)
 
     profile = "release" if "/release/" in str(args.cli) else "dev (debug; signal, candle etc. at opt-level 2)"
-    record("cli loop (heartlens analyze --json)", cli_loop(args.cli, root, names, None), len(names), f"{profile}; rayon on all cores")
-    record("cli loop, RAYON_NUM_THREADS=1", cli_loop(args.cli, root, names, 1), len(names), profile)
+    secs, failed = cli_loop(args.cli, root, names, None)
+    record("cli loop (heartlens analyze --json)", secs, len(names), f"{profile}; rayon on all cores; {failed} failed")
+    secs, failed = cli_loop(args.cli, root, names, 1)
+    record("cli loop, RAYON_NUM_THREADS=1", secs, len(names), f"{profile}; {failed} failed")
 
     ray_bin = Path(sys.executable).with_name("ray")
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
@@ -184,6 +191,16 @@ def main() -> int:
         address = f"127.0.0.1:{args.port}"
         for par in (1, 2):
             secs, done, failed = ray_job(root, work / f"out-{par}", address, par, args.shard_size)
+            if par == 2:
+                from heartlens.batch import read_tables
+
+                errs = read_tables(work / f"out-{par}")["errors"].to_pylist()
+                with open(out / "errors.csv", "w", newline="") as f:
+                    w = csv.DictWriter(f, fieldnames=["file", "stage", "error_type", "message"])
+                    w.writeheader()
+                    for e in errs:  # no temporary paths of this machine in the results
+                        e["message"] = e["message"].replace(f"{root}/", "IN/")
+                        w.writerow(e)
             record(f"ray job, {par} task(s) at a time", secs, done + failed, f"wheel built with maturin --profile dev; {failed} failed; 1 thread per task")
     finally:
         subprocess.run([str(ray_bin), "stop", "--force"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -191,9 +208,9 @@ def main() -> int:
     child = subprocess.run([sys.executable, __file__, "--peers-only", "--cli", str(args.cli), "--max-s", str(args.max_s), *map(str, args.dirs)], capture_output=True, text=True, env=dict(os.environ, RAYON_NUM_THREADS="1"), check=True)
     peers = json.loads(child.stdout.strip().splitlines()[-1])
     t_open, t_hl, t_nk, nk_ok, t_beat, beat_ok = peers["res"]
-    record("python api: open + signals(float64)", t_open, len(names), "1 thread")
-    record("python api: open + signals + analyze()", t_hl, len(names), "12-lead analysis, 1 thread")
-    record("wfdb.rdrecord + nk.ecg_process (lead II)", t_nk, len(names), f"one lead; {len(names) - nk_ok} failed")
+    record("python api: open + signals(float64)", t_open, len(files), "1 thread")
+    record("python api: open + signals + analyze()", t_hl, len(files), "12-lead analysis, 1 thread")
+    record("wfdb.rdrecord + nk.ecg_process (lead II)", t_nk, len(files), f"one lead; {len(files) - nk_ok} failed")
     if beat_ok:
         record("python api: beat_tokens (v3, split windows)", t_beat, beat_ok, "tokenization only, 1 thread")
     with open(out / "peers.csv", "w", newline="") as f:
@@ -214,7 +231,7 @@ def main() -> int:
         f"host: {socket.gethostname()}\n{platform.platform()}\n"
         f"cpu: {next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')}; {os.cpu_count()} cpus\n"
         f"python {platform.python_version()}, heartlens {heartlens.__version__} ({heartlens.ANALYSIS_VERSION}), ray {ray.__version__}, pyarrow {pyarrow.__version__}, wfdb {wfdb.__version__}, neurokit2 {neurokit2.__version__}\n"
-        f"cli: {args.cli} ({profile})\nfiles: {len(files)} ({dur:.0f} s of ECG), dirs: {' '.join(d.name for d in args.dirs)}\n"
+        f"cli: {args.cli} ({profile})\nfiles: {len(files)} ({dur:.0f} s of ECG) x {args.repeat} copies in the CLI and Ray runs, once in the peer runs; dirs: {' '.join(str(d) for d in args.dirs)}\n"
         f"load before: {load_before}\n"
     )
     shutil.rmtree(work, ignore_errors=True)
