@@ -286,7 +286,11 @@ mod tests {
             &AtomicBool::new(false),
         )
         .expect("analysis of a clean synthetic lead");
-        assert!(s.beats.len() >= 10, "12 spikes in 10 s, found {}", s.beats.len());
+        assert!(
+            s.beats.len() >= 10,
+            "12 spikes in 10 s, found {}",
+            s.beats.len()
+        );
         assert_eq!(s.beats.len(), a.beats.len());
         for (b, out) in a.beats.iter().zip(&s.beats) {
             assert!((b.r_s - out.r_s).abs() <= 0.5e-6);
