@@ -114,6 +114,12 @@ def test_ray_job_writes_measurements_statements_and_errors_and_resumes(tmp_path,
     assert sorted(t["measurements"].column("file").to_pylist()) == sorted([*first, "ludb/2.hea"])
     assert t["errors"].num_rows == 1
 
+    # --retry-errors analyses the failed file again; it fails again and keeps one error row.
+    r = batch(in_dir, out_dir, ray_address, "--retry-errors")
+    assert r.returncode == 3, r.stderr
+    assert "1 in 1 shards" in r.stderr
+    assert read_tables(out_dir)["errors"].column("file").to_pylist() == [BAD]
+
     # Another analysis setting refuses the same OUT_DIR.
     r = batch(in_dir, out_dir, ray_address, "--filter", "monitoring")
     assert r.returncode == 2 and "another OUT_DIR" in r.stderr

@@ -28,7 +28,8 @@ Steps (numbers match ``# (n)`` in the code):
    then writes its ``_done`` record last: a shard is either committed whole or redone.
 4. The driver appends the run to ``manifest.json``.
 
-:func:`read_tables` reads the committed parts back as pyarrow tables.
+:func:`read_tables` reads the committed parts back as pyarrow tables. One driver at a time per
+``OUT_DIR``: a second one would take the first one's uncommitted parts for a crash and delete them.
 """
 
 from __future__ import annotations
@@ -312,8 +313,9 @@ def process_shard(
 
 
 def read_tables(out_dir: Path) -> Dict[str, Any]:
-    """The committed parts of every table as pyarrow tables (errors of files that a later
-    ``--retry-errors`` run analysed are dropped)."""
+    """The committed parts of every table as pyarrow tables. Errors of files that a later
+    ``--retry-errors`` run analysed are dropped, and a file that failed again keeps only its
+    latest error row."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -336,7 +338,9 @@ def read_tables(out_dir: Path) -> Dict[str, Any]:
             else schemas[t].empty_table()
         )
         if t == "errors" and table.num_rows:
-            keep = [f not in ok_files for f in table.column("file").to_pylist()]
+            files = table.column("file").to_pylist()
+            last = {f: i for i, f in enumerate(files)}  # parts are in run order
+            keep = [f not in ok_files and last[f] == i for i, f in enumerate(files)]
             table = table.filter(pa.array(keep))
         result[t] = table
     return result
