@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole Heartlens test suite: setup.sh's version checks, UI unit tests, then every Rust
-# test in the workspace (unit, integration, CLI, golden images on lavapipe, PDF checks, the app
-# under Xvfb).
+# Runs the whole Heartlens test suite: setup.sh's version checks, UI unit tests, the Python package
+# and the Ray batch job (scripts/tests/python.sh), then every Rust test in the workspace (unit,
+# integration, CLI, golden images on lavapipe, PDF checks, the app under Xvfb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,4 +17,6 @@ export HEARTLENS_REQUIRE_APP_TESTS=1
 bash scripts/tests/setup-versions.sh
 (cd ui && npx vitest run)
 cargo build --workspace --locked
+# The Python package and the Ray batch job (issue 20): wheel, pytest, a local Ray cluster.
+bash scripts/tests/python.sh
 cargo test --workspace --locked

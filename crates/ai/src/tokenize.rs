@@ -170,6 +170,37 @@ pub struct Tokenized {
     pub source_rate_hz: f64,
 }
 
+/// What `heartlens tokenize --json` prints (and the Python package's `beat_tokens()` returns):
+/// `{"config": "v3", "windows": [{"start_s", "codes", "duration_s", "left_pad_s", "choice"}],
+/// "missing_leads", "derived_leads", "source_rate_hz"}`. The first two keys are the issue's
+/// contract, the rest are added after them.
+#[derive(Debug, Serialize)]
+pub struct TokenizedJson<'a> {
+    /// `v3` or `v1`.
+    pub config: &'static str,
+    /// The windows, in time order.
+    pub windows: &'a [TokenWindow],
+    /// Standard leads absent from the recording (zero-filled).
+    pub missing_leads: &'a [String],
+    /// Standard leads computed from I and II.
+    pub derived_leads: &'a [String],
+    /// Sampling rate of the recording's leads in Hz.
+    pub source_rate_hz: f64,
+}
+
+impl Tokenized {
+    /// The JSON form front ends print ([`TokenizedJson`]).
+    pub fn json(&self) -> TokenizedJson<'_> {
+        TokenizedJson {
+            config: self.version.name(),
+            windows: &self.windows,
+            missing_leads: &self.missing_leads,
+            derived_leads: &self.derived_leads,
+            source_rate_hz: self.source_rate_hz,
+        }
+    }
+}
+
 fn ser_version<S: serde::Serializer>(v: &Version, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(v.name())
 }

@@ -143,6 +143,36 @@ fn filtered_lead(lead: &Lead, mut chain: FilterChain) -> Result<Lead> {
     Ok(out)
 }
 
+/// The one-line header `heartlens render` and the Python package's `render_png` print above the
+/// paper: patient name, acquisition time, file name, format, duration, window start (when not
+/// 0) and the display filter's band (when one is on), separated by three spaces.
+pub fn paper_header(
+    rec: &Recording,
+    file_name: Option<&str>,
+    start_s: f64,
+    filter: DisplayFilter,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(name) = rec.patient.display_name() {
+        parts.push(name);
+    }
+    if let Some(t) = rec.acquisition.start_time {
+        parts.push(t.to_iso8601());
+    }
+    parts.extend(file_name.map(str::to_string));
+    if !rec.source.format.is_empty() {
+        parts.push(rec.source.format.clone());
+    }
+    parts.push(format!("{:.1} s", rec.duration_s()));
+    if start_s > 0.0 {
+        parts.push(format!("from {start_s:.1} s"));
+    }
+    if filter != DisplayFilter::Off {
+        parts.push(format!("filter {}", filter.band()));
+    }
+    parts.join("   ")
+}
+
 #[cfg(test)]
 mod tests {
     use ecg::Unit;

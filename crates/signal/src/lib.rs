@@ -34,6 +34,7 @@ mod repolarisation;
 mod resample;
 mod rhythm;
 mod statements;
+pub mod summary;
 
 pub use analyze::{Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze, analyze_cancellable};
 pub use classify::BeatClass;

@@ -1,12 +1,8 @@
 //! `heartlens analyze FILE [--json] [--filter diagnostic|monitoring] [--mains 50|60]`:
 //! beats, waves, global measurements and interpretation statements.
 //!
-//! The JSON shape is a contract (tests and tools rely on it; `null` where not found):
-//! `{"measurements": {"hr_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms": {"bazett",
-//! "fridericia", "framingham", "hodges"}, "axis_deg": {"p", "qrs", "t"}}, "statements":
-//! [{"text", "criterion"}], "beats": [{"r_s", "class"}], "waves": {"<lead>": [{"kind":
-//! "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}`. Times are seconds from the start of the
-//! recording; `class` is normal, supraventricular, ventricular, paced or unknown.
+//! The JSON is [`signal::summary::Summary`] (its module doc states the shape, a contract that
+//! tests and tools rely on; the Python package's `Recording.analyze()` returns the same).
 //!
 //! A recording longer than `--holter-min` seconds (default 600) is analysed in bounded memory
 //! by [`signal::holter::analyze_streamed`] (progress `analysing: chunk K/N` on stderr), and the
@@ -20,11 +16,11 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
-use ecg::WaveKind;
-use serde::Serialize;
-use signal::{Analysis, AnalysisOptions, FilterChain};
+use signal::summary::{SummaryOptions, summarize};
+use signal::{AnalysisOptions, FilterChain};
 
 use super::open::InputArgs;
 
@@ -53,139 +49,6 @@ pub struct Args {
     chunk_s: f64,
 }
 
-#[derive(Debug, Serialize)]
-struct Out {
-    measurements: MeasurementsOut,
-    statements: Vec<StatementOut>,
-    beats: Vec<BeatOut>,
-    waves: BTreeMap<String, Vec<WaveOut>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    holter: Option<HolterOut>,
-}
-
-#[derive(Debug, Serialize)]
-struct HolterOut {
-    #[serde(flatten)]
-    holter: signal::holter::Holter,
-    rr_ms: Vec<Option<f64>>,
-}
-
-#[derive(Debug, Serialize)]
-struct MeasurementsOut {
-    hr_bpm: Option<f64>,
-    rr_ms: Option<f64>,
-    pr_ms: Option<f64>,
-    qrs_ms: Option<f64>,
-    qt_ms: Option<f64>,
-    qtc_ms: QtcOut,
-    axis_deg: AxisOut,
-}
-
-#[derive(Debug, Serialize)]
-struct QtcOut {
-    bazett: Option<f64>,
-    fridericia: Option<f64>,
-    framingham: Option<f64>,
-    hodges: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct AxisOut {
-    p: Option<f64>,
-    qrs: Option<f64>,
-    t: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct StatementOut {
-    text: String,
-    criterion: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct BeatOut {
-    r_s: f64,
-    class: signal::BeatClass,
-}
-
-#[derive(Debug, Serialize)]
-struct WaveOut {
-    kind: &'static str,
-    onset_s: Option<f64>,
-    peak_s: Option<f64>,
-    offset_s: Option<f64>,
-}
-
-/// Rounds seconds to the microsecond so JSON does not show float noise.
-fn round_s(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
-}
-
-fn to_out(a: &Analysis) -> Out {
-    let m = &a.measurements;
-    let fs = a.fs_hz;
-    let waves = a
-        .waves
-        .iter()
-        .map(|lw| {
-            let v = lw
-                .waves
-                .iter()
-                .map(|w| WaveOut {
-                    kind: match w.kind {
-                        WaveKind::P => "P",
-                        WaveKind::Qrs => "QRS",
-                        WaveKind::T => "T",
-                        WaveKind::U => "U",
-                    },
-                    onset_s: w.onset_s(fs).map(round_s),
-                    peak_s: w.peak_s(fs).map(round_s),
-                    offset_s: w.offset_s(fs).map(round_s),
-                })
-                .collect();
-            (lw.lead.name().to_string(), v)
-        })
-        .collect();
-    Out {
-        measurements: MeasurementsOut {
-            hr_bpm: m.hr.map(|v| v.0),
-            rr_ms: m.rr.map(|v| v.0),
-            pr_ms: m.pr.map(|v| v.0),
-            qrs_ms: m.qrs.map(|v| v.0),
-            qt_ms: m.qt.map(|v| v.0),
-            qtc_ms: QtcOut {
-                bazett: m.qtc.bazett.map(|v| v.0),
-                fridericia: m.qtc.fridericia.map(|v| v.0),
-                framingham: m.qtc.framingham.map(|v| v.0),
-                hodges: m.qtc.hodges.map(|v| v.0),
-            },
-            axis_deg: AxisOut {
-                p: m.axis.p.map(|v| v.0),
-                qrs: m.axis.qrs.map(|v| v.0),
-                t: m.axis.t.map(|v| v.0),
-            },
-        },
-        statements: a
-            .statements
-            .iter()
-            .map(|s| StatementOut {
-                text: s.text.clone(),
-                criterion: s.criterion.clone(),
-            })
-            .collect(),
-        beats: a
-            .beats
-            .iter()
-            .map(|b| BeatOut {
-                r_s: round_s(b.r_s),
-                class: b.class,
-            })
-            .collect(),
-        waves,
-        holter: None,
-    }
-}
-
 fn opt(v: Option<f64>, unit: &str) -> String {
     v.map_or("-".to_string(), |v| format!("{v:.0} {unit}"))
 }
@@ -201,41 +64,23 @@ pub fn run(args: Args) -> Result<()> {
         mains_hz: args.mains,
         ..AnalysisOptions::default()
     };
-    let (a, holter) = if rec.duration_s() > args.holter_min_s {
-        let hopts = signal::holter::HolterOptions {
+    let sopts = SummaryOptions {
+        analysis: opts,
+        holter_min_s: args.holter_min_s,
+        holter: signal::holter::HolterOptions {
             pause_s: args.pause_s,
             chunk_s: args.chunk_s,
             ..Default::default()
-        };
-        let progress = |p: signal::holter::Progress| {
-            eprint!("\ranalysing: chunk {}/{}", p.done, p.total);
-            if p.done == p.total {
-                eprintln!();
-            }
-        };
-        let s = signal::holter::analyze_streamed(
-            &rec,
-            &opts,
-            &hopts,
-            &progress,
-            &std::sync::atomic::AtomicBool::new(false),
-        )
-        .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
-        (s.analysis, Some(s.holter))
-    } else {
-        let a = signal::analyze(&rec, &opts)
-            .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
-        (a, None)
+        },
     };
-    let mut out = to_out(&a);
-    out.holter = holter.map(|h| HolterOut {
-        holter: h,
-        rr_ms: a
-            .beats
-            .iter()
-            .map(|b| b.rr_ms.map(|v| (v * 1000.0).round() / 1000.0))
-            .collect(),
-    });
+    let progress = |p: signal::holter::Progress| {
+        eprint!("\ranalysing: chunk {}/{}", p.done, p.total);
+        if p.done == p.total {
+            eprintln!();
+        }
+    };
+    let (a, out) = summarize(&rec, &sopts, &progress, &AtomicBool::new(false))
+        .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
     let mut w = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut w, &out)?;

@@ -178,7 +178,13 @@ pub fn run(args: Args) -> Result<()> {
     if args.no_annotations {
         scene.annotations.clear();
     }
-    scene.header = Some(header(&rec, &args));
+    let file_name = args.input.file.file_name().map(|f| f.to_string_lossy());
+    scene.header = Some(reading::display::paper_header(
+        &rec,
+        file_name.as_deref(),
+        args.start,
+        args.filter,
+    ));
     let mut renderer = Renderer::new().context("starting the GPU renderer")?;
     let frame = renderer
         .render(&scene, Viewport::new(args.width, args.height))
@@ -208,32 +214,4 @@ pub fn run(args: Args) -> Result<()> {
         renderer.adapter().backend
     )?;
     Ok(())
-}
-
-fn header(rec: &ecg::Recording, args: &Args) -> String {
-    let mut parts = Vec::new();
-    if let Some(name) = rec.patient.display_name() {
-        parts.push(name);
-    }
-    if let Some(t) = rec.acquisition.start_time {
-        parts.push(t.to_iso8601());
-    }
-    let file = args
-        .input
-        .file
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned());
-    parts.extend(file);
-    if !rec.source.format.is_empty() {
-        parts.push(rec.source.format.clone());
-    }
-    parts.push(format!("{:.1} s", rec.duration_s()));
-    if args.start > 0.0 {
-        parts.push(format!("from {:.1} s", args.start));
-    }
-    let filter = args.filter;
-    if filter != reading::display::DisplayFilter::Off {
-        parts.push(format!("filter {}", filter.band()));
-    }
-    parts.join("   ")
 }

@@ -1,10 +1,9 @@
 //! `heartlens tokenize FILE --beat WEIGHTS [--config v3|v1] [--windows split|best|centred] [--json]`:
 //! the Beat codes of a recording.
 //!
-//! The JSON shape is a contract: `{"config": "v3", "windows": [{"start_s": f, "codes": [[i0, i1],
-//! ...], "duration_s": f, "left_pad_s": f, "choice": {"method": ..}}], "missing_leads": [..],
-//! "derived_leads": [..], "source_rate_hz": f}`; the first two keys are the contract,
-//! the rest are added after them. `--beat` may be given twice (v1 test weights: the v3 file then
+//! The JSON is [`ai::tokenize::TokenizedJson`] (a contract: `{"config": "v3", "windows":
+//! [{"start_s": f, "codes": [[i0, i1], ...], "duration_s": f, "left_pad_s": f, "choice":
+//! {"method": ..}}], "missing_leads": [..], "derived_leads": [..], "source_rate_hz": f}`). `--beat` may be given twice (v1 test weights: the v3 file then
 //! the v1 file; later tensors win) and accepts `.safetensors` or a PyTorch `tokenizer.pth`.
 
 use std::io::Write;
@@ -13,7 +12,6 @@ use std::path::PathBuf;
 use ai::models::beat::{Beat, Config, Version};
 use ai::tokenize::{TokenizeError, TokenizeOptions, Tokenized, WindowMode};
 use anyhow::{Context, Result};
-use serde::Serialize;
 
 use super::open::InputArgs;
 use crate::exit::BadInput;
@@ -36,15 +34,6 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Serialize)]
-struct Output<'a> {
-    config: &'static str,
-    windows: &'a [ai::tokenize::TokenWindow],
-    missing_leads: &'a [String],
-    derived_leads: &'a [String],
-    source_rate_hz: f64,
 }
 
 fn mode(text: &str) -> Result<WindowMode> {
@@ -90,22 +79,12 @@ pub fn run(args: Args) -> Result<()> {
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer(&mut out, &output(&tokenized))?;
+        serde_json::to_writer(&mut out, &tokenized.json())?;
         writeln!(out)?;
     } else {
         print_text(&mut out, &tokenized)?;
     }
     Ok(())
-}
-
-fn output(t: &Tokenized) -> Output<'_> {
-    Output {
-        config: t.version.name(),
-        windows: &t.windows,
-        missing_leads: &t.missing_leads,
-        derived_leads: &t.derived_leads,
-        source_rate_hz: t.source_rate_hz,
-    }
 }
 
 fn print_text(out: &mut impl Write, t: &Tokenized) -> Result<()> {
