@@ -17,16 +17,22 @@
 //! `fastest_vt`, `longest_svt`, `fastest_svt`, `longest_pause`, `representative_window_s`,
 //! `chunks`, `duration_s`) plus `rr_ms`, the RR interval before each of `beats` (`null` for the
 //! first). Measurements, waves and statements then come from the representative window.
+//!
+//! Ctrl-C stops the analysis between chunks (or stages): the command prints `analysis cancelled`
+//! on stderr, writes nothing on stdout and exits with 130.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ecg::WaveKind;
 use serde::Serialize;
 use signal::{Analysis, AnalysisOptions, FilterChain};
 
 use super::open::InputArgs;
+use crate::exit::Interrupted;
 
 /// Arguments of `heartlens analyze`.
 #[derive(Debug, clap::Args)]
@@ -190,9 +196,39 @@ fn opt(v: Option<f64>, unit: &str) -> String {
     v.map_or("-".to_string(), |v| format!("{v:.0} {unit}"))
 }
 
+/// A flag set by Ctrl-C (SIGINT) from now on, for the analysis to poll.
+fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    // Only fails when a handler is already installed (not in this process) or the OS refuses:
+    // then Ctrl-C keeps its default effect (the process ends at once), which loses nothing.
+    if let Err(e) = ctrlc::set_handler(move || f.store(true, Ordering::Relaxed)) {
+        eprintln!("heartlens: Ctrl-C will not stop the analysis cleanly: {e}");
+    }
+    flag
+}
+
+/// An analysis error, or [`Interrupted`] when Ctrl-C stopped it.
+fn analysis_error(e: signal::Error, file: &std::path::Path, chunks: bool) -> anyhow::Error {
+    match e {
+        signal::Error::Cancelled => {
+            if chunks {
+                eprintln!();
+            }
+            Interrupted(format!(
+                "{}: analysis cancelled (Ctrl-C); nothing was written",
+                file.display()
+            ))
+            .into()
+        }
+        e => anyhow::Error::new(e).context(format!("{}: analysis failed", file.display())),
+    }
+}
+
 /// Runs `heartlens analyze`.
 pub fn run(args: Args) -> Result<()> {
     let rec = args.input.open()?;
+    let cancel = ctrl_c_flag();
     let opts = AnalysisOptions {
         filter: match args.filter.as_str() {
             "monitoring" => FilterChain::monitoring(),
@@ -213,18 +249,12 @@ pub fn run(args: Args) -> Result<()> {
                 eprintln!();
             }
         };
-        let s = signal::holter::analyze_streamed(
-            &rec,
-            &opts,
-            &hopts,
-            &progress,
-            &std::sync::atomic::AtomicBool::new(false),
-        )
-        .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
+        let s = signal::holter::analyze_streamed(&rec, &opts, &hopts, &progress, &cancel)
+            .map_err(|e| analysis_error(e, &args.input.file, true))?;
         (s.analysis, Some(s.holter))
     } else {
-        let a = signal::analyze(&rec, &opts)
-            .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
+        let a = signal::analyze_cancellable(&rec, &opts, &cancel)
+            .map_err(|e| analysis_error(e, &args.input.file, false))?;
         (a, None)
     };
     let mut out = to_out(&a);
