@@ -11,7 +11,7 @@
 //! A recording longer than `--holter-min` seconds (default 600) is analysed in bounded memory
 //! by [`signal::holter::analyze_streamed`] (progress `analysing: chunk K/N` on stderr), and the
 //! JSON gains a `holter` key: [`signal::holter::Holter`] (`counts`, `hourly` [{`hour`, `beats`,
-//! `min_bpm`, `mean_bpm`, `max_bpm`}], `pauses` [{`start_s`, `end_s`, `duration_s`}], `runs`
+//! `min_bpm`, `mean_bpm`, `max_bpm`}], `minutes` [{`minute`, `beats`, `mean_bpm`}], `pauses` [{`start_s`, `end_s`, `duration_s`}], `runs`
 //! [{`kind`, `start_s`, `end_s`, `first_beat`, `beats`, `rate_bpm`}], `af_episodes`
 //! [{`start_s`, `end_s`, `duration_s`, `mean_bpm`}], `af_burden`, `longest_af`, `longest_vt`,
 //! `fastest_vt`, `longest_svt`, `fastest_svt`, `longest_pause`, `representative_window_s`,
