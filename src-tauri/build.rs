@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "redo",
     "review",
     "cancel_analysis",
+    "holter_map",
     "set_qtc_formula",
     "set_measurement",
     "clear_measurement",

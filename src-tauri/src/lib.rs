@@ -24,6 +24,11 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::new(initial_file))
+        .setup(|app| {
+            use tauri::Manager;
+            app.state::<state::AppState>().set_app(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             // open
             commands::open::initial_file,
@@ -45,6 +50,7 @@ pub fn run() {
             // review
             commands::review::review,
             commands::review::cancel_analysis,
+            commands::holter::holter_map,
             commands::review::set_qtc_formula,
             commands::review::set_measurement,
             commands::review::clear_measurement,

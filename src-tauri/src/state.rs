@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use tauri::Emitter;
 use tokio::sync::OnceCell;
 
 use crate::error::{CommandError, ErrorCode};
@@ -87,8 +88,25 @@ pub struct AppState {
     pub analyses: Mutex<HashMap<i64, Arc<AtomicBool>>>,
     /// The last comparison with a prior ECG, by recording id, as the report prints it.
     pub comparisons: Mutex<HashMap<i64, Vec<String>>>,
+    /// The app, for app-wide events (analysis progress); set once at start-up.
+    app: OnceLock<tauri::AppHandle>,
     next_job: AtomicU64,
 }
+
+/// Event `analysis:progress`: `done` of `total` chunks of a long recording's analysis.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisProgress {
+    /// The recording.
+    pub recording_id: i64,
+    /// Chunks done.
+    pub done: usize,
+    /// Chunks in all (with the representative window).
+    pub total: usize,
+}
+
+/// Name of the [`AnalysisProgress`] event.
+pub const ANALYSIS_PROGRESS: &str = "analysis:progress";
 
 /// A chat model on its engine thread.
 pub struct LoadedModel {
@@ -113,6 +131,7 @@ impl AppState {
             jobs: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
             comparisons: Mutex::new(HashMap::new()),
+            app: OnceLock::new(),
             next_job: AtomicU64::new(1),
         }
     }
@@ -130,6 +149,11 @@ impl AppState {
             .map_err(CommandError::from)
     }
 
+    /// Keeps the app handle for events (called once from `setup`).
+    pub fn set_app(&self, app: tauri::AppHandle) {
+        let _ = self.app.set(app);
+    }
+
     /// A fresh job id.
     pub fn next_job_id(&self) -> u64 {
         self.next_job.fetch_add(1, Ordering::Relaxed)
@@ -137,24 +161,52 @@ impl AppState {
 
     /// The analysis of an open recording: from memory, else the store's cache, else computed
     /// on a blocking thread, cached, and its statements seeded as suggestions for review.
+    /// A long recording (`reading::holter::is_long`) is analysed chunk by chunk with
+    /// [`AnalysisProgress`] events and cached with its Holter rows, which reopening reads back.
     pub async fn analysis(&self, id: i64) -> Result<Arc<signal::Analysis>, CommandError> {
         let rec = self.recording(id)?;
         let store = self.store().await?;
         rec.analysis
             .get_or_try_init(|| async {
-                if let Some(a) = reading::analysis::cached(store, id).await? {
+                let long = reading::holter::is_long(&rec.recording);
+                if long {
+                    if let Some(s) = reading::holter::cached(store, id).await? {
+                        return Ok(Arc::new(s.analysis));
+                    }
+                } else if let Some(a) = reading::analysis::cached(store, id).await? {
                     return Ok(Arc::new(a));
                 }
                 let r = Arc::clone(&rec);
                 let cancel = Arc::new(AtomicBool::new(false));
                 lock(&self.analyses).insert(id, cancel.clone());
+                let app = self.app.get().cloned();
                 let result = tauri::async_runtime::spawn_blocking(move || {
-                    reading::analysis::compute_cancellable(&r.recording, &cancel)
+                    if !long {
+                        return reading::analysis::compute_cancellable(&r.recording, &cancel)
+                            .map(|a| (a, None));
+                    }
+                    let progress = |p: signal::holter::Progress| {
+                        if let Some(app) = &app {
+                            let event = AnalysisProgress {
+                                recording_id: id,
+                                done: p.done,
+                                total: p.total,
+                            };
+                            if let Err(e) = app.emit(ANALYSIS_PROGRESS, event) {
+                                tracing::warn!(%e, "analysis progress not sent");
+                            }
+                        }
+                    };
+                    reading::holter::compute(&r.recording, &progress, &cancel)
+                        .map(|s| (s.analysis.clone(), Some(s)))
                 })
                 .await;
                 lock(&self.analyses).remove(&id);
-                let a = result.map_err(CommandError::task)??;
-                reading::analysis::save(store, id, &a).await?;
+                let (a, streamed) = result.map_err(CommandError::task)??;
+                match &streamed {
+                    Some(s) => reading::holter::save(store, id, s).await?,
+                    None => reading::analysis::save(store, id, &a).await?,
+                }
                 let statements = rec.suggested_statements(&a);
                 reading::review::seed_statements(store, id, &statements, "analysis").await?;
                 Ok(Arc::new(a))

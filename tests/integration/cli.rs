@@ -330,3 +330,67 @@ fn analyze_json_of_a_holter_has_the_holter_key_and_progress() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert!(v.get("holter").is_none());
 }
+
+#[test]
+#[cfg(unix)]
+fn ctrl_c_cancels_a_holter_analysis_cleanly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // 10 min in 10-s chunks: 61 steps, so SIGINT lands mid-analysis.
+    let path = data("holter/synth_12lead_10m.hea");
+    let mut child = Command::new(crate::util::heartlens_bin())
+        .args([
+            "analyze",
+            path.to_str().unwrap(),
+            "--json",
+            "--holter-min",
+            "60",
+            "--chunk",
+            "10",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run heartlens");
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("analysing: chunk 1/61") {
+        let n = stderr.read(&mut buf).expect("read stderr");
+        assert!(
+            n > 0,
+            "stderr closed before progress: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(kill.success());
+    stderr.read_to_end(&mut seen).expect("read stderr");
+    let mut stdout = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let err = String::from_utf8_lossy(&seen);
+    assert_eq!(status.code(), Some(130), "stderr:\n{err}");
+    assert!(
+        err.contains("analysis cancelled (Ctrl-C); nothing was written"),
+        "stderr:\n{err}"
+    );
+    assert!(
+        !err.contains("chunk 61/61"),
+        "stopped before the end:\n{err}"
+    );
+    assert!(
+        stdout.is_empty(),
+        "no partial JSON: {}",
+        String::from_utf8_lossy(&stdout)
+    );
+}

@@ -68,7 +68,10 @@ pub struct AppSession {
 impl AppSession {
     /// Starts the app with `args` and `envs` on a fresh virtual display.
     pub fn start(app: &Path, args: &[String], envs: &[(&str, &Path)]) -> AppSession {
-        let display_num = 90 + (std::process::id() % 400);
+        // One display per session: sessions of parallel tests in this process must not share one.
+        static SESSIONS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 8;
+        let display_num = 90 + (std::process::id() % 400) * 8 + n;
         let display = format!(":{display_num}");
         let xvfb = Command::new("Xvfb")
             .args([

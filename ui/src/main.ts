@@ -11,8 +11,10 @@ import {
   defaultSigner,
   deleteAnnotation,
   errorMessage,
+  holterMap,
   initialFile,
   listAnnotations,
+  onAnalysisProgress,
   openRecording,
   redo,
   review,
@@ -25,7 +27,8 @@ import {
   undo,
   worklist,
 } from "./ipc";
-import type { Annotation, OpenedRecording, ViewSettings } from "./ipc/types";
+import type { Annotation, HolterOverview, OpenedRecording, ViewSettings } from "./ipc/types";
+import { holterMap as holterMapView, markWindow } from "./holter";
 import { annotationPanel } from "./annotations";
 import { chatPanel } from "./chat";
 import { comparePage } from "./compare";
@@ -54,8 +57,15 @@ interface Current {
   view: ViewSettings;
   annotations: Annotation[];
   annotationTotal: number;
+  /** The Holter map's rows, once read (long recordings only). */
+  holter: HolterOverview | null;
 }
 let current: Current | null = null;
+
+/** Recordings longer than this (s) are Holters: streamed analysis and a map (reading::holter::HOLTER_MIN_S). */
+const HOLTER_MIN_S = 600;
+/** Width of the events list beside the trend (CSS px; styles.css .holter-events). */
+const HOLTER_EVENTS_PX = 380;
 
 const header = document.createElement("header");
 const h1 = document.createElement("h1");
@@ -151,7 +161,89 @@ function zoom(direction: 1 | -1): void {
 async function redraw(): Promise<void> {
   if (current === null) return;
   await viewer.draw(current.opened.recordingId, current.view);
+  showWindowOnMap();
 }
+
+/** Marks the tracing's window on the Holter trend. */
+function showWindowOnMap(): void {
+  if (current?.holter == null) return;
+  const panels = viewer.geometry();
+  const spanS = Math.max(0, ...panels.map((p) => p.rect_px[2] * p.seconds_per_px));
+  const startS = panels.length > 0 ? Math.min(...panels.map((p) => p.t0_s)) : current.view.startS;
+  markWindow(holterSlot, current.holter, startS, spanS);
+}
+
+const holterSlot = document.createElement("div");
+holterSlot.id = "holter-slot";
+
+/** Shows the tracing, with the Holter map above it for a long recording. */
+function showTracing(): void {
+  const long = current !== null && current.opened.summary.durationS > HOLTER_MIN_S;
+  main.classList.toggle("with-holter", long);
+  if (long) main.replaceChildren(holterSlot, viewer.element);
+  else main.replaceChildren(viewer.element);
+}
+
+/** A progress line with a Cancel button for a long recording's analysis. */
+function analysisBusy(id: number, text: string, elementId: string): HTMLElement {
+  const busy = document.createElement("p");
+  busy.id = elementId;
+  busy.textContent = text;
+  const progress = document.createElement("span");
+  progress.className = "analysis-progress";
+  const stop = document.createElement("button");
+  stop.className = "cancel-analysis";
+  stop.textContent = "Cancel";
+  stop.addEventListener("click", () => void cancelAnalysis(id));
+  busy.append(progress, " ", stop);
+  return busy;
+}
+
+/** Draws the map at the main area's width; clicking the trend or an event shows the tracing from 1 s before. */
+function drawHolterMap(o: HolterOverview): void {
+  const width = Math.max(200, main.clientWidth - HOLTER_EVENTS_PX - 24);
+  holterSlot.replaceChildren(holterMapView(o, width, { onJump: (t) => void updateView({ startS: Math.max(0, t - 1) }) }));
+  showWindowOnMap();
+}
+
+/** Reads (analysing first, with progress) and draws the Holter map of a long recording. */
+async function renderHolter(): Promise<void> {
+  if (current === null || current.opened.summary.durationS <= HOLTER_MIN_S) return;
+  const c = current;
+  const id = c.opened.recordingId;
+  holterSlot.replaceChildren(analysisBusy(id, "Holter analysis… ", "holter-busy"));
+  try {
+    const o = await holterMap(id);
+    if (current !== c) return;
+    c.holter = o;
+    if (o === null) {
+      holterSlot.replaceChildren();
+      return;
+    }
+    drawHolterMap(o);
+  } catch (e) {
+    if (current !== c) return;
+    const p = document.createElement("p");
+    p.id = "holter-error";
+    p.className = "error";
+    p.textContent = `Holter map unavailable: ${errorMessage(e)} `;
+    const again = document.createElement("button");
+    again.textContent = "Analyse again";
+    again.addEventListener("click", () => {
+      void renderHolter();
+      void renderReview();
+    });
+    p.append(again);
+    holterSlot.replaceChildren(p);
+  }
+}
+
+void onAnalysisProgress((p) => {
+  if (current === null || p.recordingId !== current.opened.recordingId) return;
+  // The last progress seen, for the app test (a reopened Holter must not show any).
+  main.dataset.analysisProgress = `${p.done}/${p.total}`;
+  for (const el of document.querySelectorAll(".analysis-progress")) el.textContent = `chunk ${p.done}/${p.total}`;
+}).catch(() => undefined);
 
 async function updateView(patch: Partial<ViewSettings>): Promise<void> {
   if (current === null) return;
@@ -188,14 +280,8 @@ async function renderReview(): Promise<void> {
   if (current === null) return;
   const id = current.opened.recordingId;
   if (reviewSlot.querySelector("#review") === null) {
-    const busy = document.createElement("p");
-    busy.id = "analysing";
-    busy.textContent = "Analysing the tracing… ";
-    const stop = document.createElement("button");
-    stop.id = "cancel-analysis";
-    stop.textContent = "Cancel";
-    stop.addEventListener("click", () => void cancelAnalysis(id));
-    busy.append(stop);
+    const busy = analysisBusy(id, "Analysing the tracing… ", "analysing");
+    busy.querySelector("button")?.setAttribute("id", "cancel-analysis");
     reviewSlot.replaceChildren(busy);
   }
   try {
@@ -318,15 +404,16 @@ async function show(path: string): Promise<void> {
     const opened = await openRecording(path);
     reviewSlot.replaceChildren();
     viewer.setHighlight(null);
-    current = { opened, view: viewFromStore(opened), annotations: opened.annotations, annotationTotal: opened.annotationCount };
+    current = { opened, view: viewFromStore(opened), annotations: opened.annotations, annotationTotal: opened.annotationCount, holter: null };
     const totalSamples = opened.summary.leads.reduce((n, l) => n + l.nSamples, 0);
     toolbarSlot.replaceChildren(toolbar(current.view, totalSamples, (patch) => void updateView(patch)));
-    main.replaceChildren(viewer.element);
+    showTracing();
     renderSide();
     exportButton.disabled = false;
     compareButton.disabled = false;
     void renderChat();
     void renderReview();
+    void renderHolter();
     setStatus(opened.signedBy !== null ? `Signed by ${opened.signedBy} (read-only)` : "");
     await redraw();
     await refreshWorklist();
@@ -377,7 +464,7 @@ async function openCompare(): Promise<void> {
       comparePage(candidates, path, {
         compare: (priorId) => compareRecordings(id, priorId),
         close: () => {
-          main.replaceChildren(viewer.element);
+          showTracing();
           void redraw();
         },
         error: (e) => setStatus(errorMessage(e), true),
@@ -401,7 +488,10 @@ search.addEventListener("input", () => void refreshWorklist());
 recent.addEventListener("change", () => {
   if (recent.value !== "") void show(recent.value);
 });
-window.addEventListener("resize", () => void redraw());
+window.addEventListener("resize", () => {
+  if (current?.holter != null) drawHolterMap(current.holter);
+  void redraw();
+});
 main.addEventListener(
   "wheel",
   (e) => {

@@ -239,6 +239,8 @@ export class Viewer {
       this.canvas.dataset.marks = String(marks.length);
       this.canvas.dataset.frame = String(ticket);
       this.canvas.dataset.panels = panels.map((p) => p.lead).join(",");
+      // Where the drawn window starts (s), for the Holter map's window marker and the tests.
+      this.canvas.dataset.t0 = panels.length > 0 ? String(Math.min(...panels.map((p) => p.t0_s))) : "";
       if (measured.heartlensMeasure === true) {
         await new Promise((r) => requestAnimationFrame(() => r(null)));
         const painted = performance.now();

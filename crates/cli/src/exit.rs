@@ -2,7 +2,8 @@
 //!
 //! Contract (tests and scripts rely on it): 0 success; 2 bad input or usage, i.e. the file is
 //! missing, unreadable or not a valid ECG, with the message naming the file and the problem;
-//! 1 any other failure. A closed stdout pipe (`heartlens info x | head`) counts as success.
+//! 1 any other failure; 130 (128 + SIGINT) when the user stopped a long job with Ctrl-C before
+//! it wrote anything. A closed stdout pipe (`heartlens info x | head`) counts as success.
 
 use std::process::ExitCode;
 
@@ -18,6 +19,19 @@ impl std::fmt::Display for BadInput {
 
 impl std::error::Error for BadInput {}
 
+/// The user pressed Ctrl-C and the job stopped cleanly (exit code 130); the message says what
+/// was stopped and that nothing was written.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
 /// Prints the error chain and chooses the exit code.
 pub fn report(result: anyhow::Result<()>) -> ExitCode {
     let Err(err) = result else {
@@ -28,6 +42,10 @@ pub fn report(result: anyhow::Result<()>) -> ExitCode {
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     }) {
         return ExitCode::SUCCESS;
+    }
+    if let Some(i) = err.downcast_ref::<Interrupted>() {
+        eprintln!("heartlens: {i}");
+        return ExitCode::from(130);
     }
     let bad_input = err.chain().any(|c| {
         c.downcast_ref::<BadInput>().is_some() || c.downcast_ref::<formats::Error>().is_some()

@@ -8,6 +8,8 @@
 //!   original kept) and the statements to confirm, reject or edit, seeded from analysis.
 //! - [`compare`]: a recording against a prior one: measurement deltas, statements new and
 //!   resolved.
+//! - [`holter`]: long recordings analysed chunk by chunk (progress, cancel) and their Holter
+//!   result cached in the store as rows (trend, events, packed beats).
 //! - [`display`]: display filter presets and a zero-phase filtered copy to draw.
 //! - [`evidence`]: the leads and beats each statement rests on, and where each interval was
 //!   measured, for highlights on the tracing.
@@ -27,6 +29,7 @@ pub mod display;
 mod error;
 pub mod evidence;
 pub mod export;
+pub mod holter;
 pub mod review;
 mod time;
 

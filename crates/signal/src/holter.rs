@@ -103,6 +103,21 @@ pub struct HourlyRate {
     pub max_bpm: Option<f64>,
 }
 
+/// Heart rate over one minute of the recording: the trend the review draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinuteRate {
+    /// Minute index from the start of the recording (0-based).
+    pub minute: usize,
+    /// Beats in the minute.
+    pub beats: usize,
+    /// Mean heart rate over the minute's conducted RR intervals (bpm); `None` with fewer than
+    /// [`MINUTE_MIN_RR`] of them (the same minutes [`HourlyRate`]'s min and max skip).
+    pub mean_bpm: Option<f64>,
+}
+
+/// A minute's rate counts (trend, hourly min/max) from this many conducted RR intervals up.
+pub const MINUTE_MIN_RR: usize = 10;
+
 /// An RR interval of at least [`HolterOptions::pause_s`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pause {
@@ -173,6 +188,9 @@ pub struct Holter {
     pub counts: std::collections::BTreeMap<String, usize>,
     /// Hourly heart rate.
     pub hourly: Vec<HourlyRate>,
+    /// Heart rate minute by minute (every minute of the recording, in order).
+    #[serde(default)]
+    pub minutes: Vec<MinuteRate>,
     /// Pauses, in time order.
     pub pauses: Vec<Pause>,
     /// Runs of ectopic beats, in time order.
@@ -561,11 +579,14 @@ fn holter_outputs(
     // Hourly rate from conducted-to-conducted RR intervals.
     let n_hours = (duration_s / 3600.0).ceil().max(1.0) as usize;
     let mut hourly = Vec::with_capacity(n_hours);
-    let mut minute_rr: Vec<(f64, usize)> = vec![(0.0, 0); (duration_s / 60.0).ceil() as usize + 1];
+    let n_minutes = ((duration_s / 60.0).ceil() as usize).max(1);
+    let mut minute_rr: Vec<(f64, usize)> = vec![(0.0, 0); n_minutes];
+    let mut minute_beats: Vec<usize> = vec![0; n_minutes];
     let mut hour_rr: Vec<(f64, usize, usize)> = vec![(0.0, 0, 0); n_hours];
     for (i, b) in beats.iter().enumerate() {
         let h = ((b.r_s / 3600.0) as usize).min(n_hours - 1);
         hour_rr[h].2 += 1;
+        minute_beats[((b.r_s / 60.0) as usize).min(n_minutes - 1)] += 1;
         if i > 0 && conducted(b.class) && conducted(beats[i - 1].class) {
             let rr = b.rr_ms.unwrap_or(0.0);
             if rr > 0.0 && rr < hopts.pause_s * 1000.0 {
@@ -581,7 +602,7 @@ fn holter_outputs(
         let minutes: Vec<f64> = minute_rr
             [(h * 60).min(minute_rr.len())..((h + 1) * 60).min(minute_rr.len())]
             .iter()
-            .filter(|(_, c)| *c >= 10)
+            .filter(|(_, c)| *c >= MINUTE_MIN_RR)
             .map(|(s, c)| 60_000.0 * *c as f64 / s)
             .collect();
         hourly.push(HourlyRate {
@@ -592,6 +613,16 @@ fn holter_outputs(
             max_bpm: minutes.iter().copied().reduce(f64::max).map(round1),
         });
     }
+    let minutes = minute_rr
+        .iter()
+        .zip(&minute_beats)
+        .enumerate()
+        .map(|(minute, (&(sum, cnt), &beats))| MinuteRate {
+            minute,
+            beats,
+            mean_bpm: (cnt >= MINUTE_MIN_RR).then(|| round1(60_000.0 * cnt as f64 / sum)),
+        })
+        .collect();
     // Pauses.
     let pauses: Vec<Pause> = beats
         .windows(2)
@@ -756,46 +787,66 @@ fn holter_outputs(
     runs.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     let af_burden =
         (af_episodes.iter().map(|e| e.duration_s).sum::<f64>() / duration_s * 1e4).round() / 1e4;
-    let longest = |k: &[RunKind]| {
-        runs.iter()
-            .filter(|r| k.contains(&r.kind))
-            .max_by(|a, b| a.beats.cmp(&b.beats).then(b.start_s.total_cmp(&a.start_s)))
-            .cloned()
-    };
-    let fastest = |k: &[RunKind]| {
-        runs.iter()
-            .filter(|r| k.contains(&r.kind))
-            .max_by(|a, b| {
-                a.rate_bpm
-                    .total_cmp(&b.rate_bpm)
-                    .then(b.start_s.total_cmp(&a.start_s))
-            })
-            .cloned()
-    };
-    let vt = [RunKind::VentricularTachycardia, RunKind::IdioventricularRun];
-    let svt = [RunKind::SupraventricularTachycardia];
-    Holter {
+    let mut h = Holter {
         duration_s,
         chunks,
         counts,
         hourly,
-        longest_af: af_episodes
-            .iter()
-            .max_by(|a, b| a.duration_s.total_cmp(&b.duration_s))
-            .cloned(),
-        longest_vt: longest(&vt),
-        fastest_vt: fastest(&vt),
-        longest_svt: longest(&svt),
-        fastest_svt: fastest(&svt),
-        longest_pause: pauses
-            .iter()
-            .max_by(|a, b| a.duration_s.total_cmp(&b.duration_s))
-            .cloned(),
+        minutes,
+        longest_af: None,
+        longest_vt: None,
+        fastest_vt: None,
+        longest_svt: None,
+        fastest_svt: None,
+        longest_pause: None,
         pauses,
         runs,
         af_episodes,
         af_burden,
         representative_window_s: (round3(rep.0 as f64 / fs), round3(rep.1 as f64 / fs)),
+    };
+    h.fill_extremes();
+    h
+}
+
+impl Holter {
+    /// Sets the longest and fastest episodes (`longest_*`, `fastest_*`) from the pauses, runs
+    /// and AF episodes: the longest by beats (runs) or duration, the fastest by rate, the
+    /// earliest of equals. A Holter read back from its stored rows gets them from here.
+    pub fn fill_extremes(&mut self) {
+        let runs = &self.runs;
+        let longest = |k: &[RunKind]| {
+            runs.iter()
+                .filter(|r| k.contains(&r.kind))
+                .max_by(|a, b| a.beats.cmp(&b.beats).then(b.start_s.total_cmp(&a.start_s)))
+                .cloned()
+        };
+        let fastest = |k: &[RunKind]| {
+            runs.iter()
+                .filter(|r| k.contains(&r.kind))
+                .max_by(|a, b| {
+                    a.rate_bpm
+                        .total_cmp(&b.rate_bpm)
+                        .then(b.start_s.total_cmp(&a.start_s))
+                })
+                .cloned()
+        };
+        let vt = [RunKind::VentricularTachycardia, RunKind::IdioventricularRun];
+        let svt = [RunKind::SupraventricularTachycardia];
+        self.longest_vt = longest(&vt);
+        self.fastest_vt = fastest(&vt);
+        self.longest_svt = longest(&svt);
+        self.fastest_svt = fastest(&svt);
+        self.longest_af = self
+            .af_episodes
+            .iter()
+            .max_by(|a, b| a.duration_s.total_cmp(&b.duration_s))
+            .cloned();
+        self.longest_pause = self
+            .pauses
+            .iter()
+            .max_by(|a, b| a.duration_s.total_cmp(&b.duration_s))
+            .cloned();
     }
 }
 

@@ -6,6 +6,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use store::Store;
 use store::annotations::{self, AnnotationData, AnnotationKind};
 use store::chats::{self, NewMessage, Role};
+use store::holter;
 use store::recordings::{ContentHash, NewRecording};
 use store::sessions::ViewState;
 use tokio::runtime::Runtime;
@@ -181,5 +182,89 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(store_benches, benches);
+/// A synthetic 24-h Holter result: 110k beats, 1440 minutes, 24 hours, 40 events.
+fn holter_day() -> holter::HolterResult {
+    let mut beats = holter::BeatArrays::default();
+    let mut t = 200u64;
+    for i in 0..110_000u64 {
+        t += 390 + (i % 7) * 3;
+        beats.fiducial.push(t);
+        beats.r.push(t + 2);
+        beats.class.push(if i % 50 == 0 { b'V' } else { b'N' });
+    }
+    holter::HolterResult {
+        summary: holter::HolterSummary {
+            analysis_version: "bench".into(),
+            fs_hz: 500.0,
+            duration_s: 86_400.0,
+            chunks: 288,
+            af_burden: 0.04,
+            representative_window_s: (0.0, 300.0),
+            counts: [("N".to_string(), 107_800), ("V".to_string(), 2_200)].into(),
+        },
+        hourly: (0..24)
+            .map(|hour| holter::HourRow {
+                hour,
+                beats: 4583,
+                min_bpm: Some(60.0),
+                mean_bpm: Some(75.0),
+                max_bpm: Some(90.0),
+            })
+            .collect(),
+        minutes: (0..1440)
+            .map(|minute| holter::MinuteRow {
+                minute,
+                beats: 76,
+                mean_bpm: Some(76.0),
+            })
+            .collect(),
+        events: (0..40)
+            .map(|i| holter::HolterEvent {
+                kind: holter::EventKind::Pause,
+                start_s: 2000.0 * f64::from(i),
+                end_s: 2000.0 * f64::from(i) + 2.5,
+                beats: None,
+                rate_bpm: None,
+                first_beat: None,
+                detail: None,
+            })
+            .collect(),
+        beats,
+    }
+}
+
+fn holter_benches(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt
+        .block_on(Store::open(dir.path().join("heartlens.sqlite3")))
+        .unwrap();
+    let rec = rt
+        .block_on(store.open_recording(&new_rec("holter")))
+        .unwrap()
+        .id;
+    let day = holter_day();
+    let json = serde_json::json!({});
+    let mut g = c.benchmark_group("holter_24h");
+    g.sample_size(20);
+    g.bench_function("save", |b| {
+        b.iter(|| {
+            rt.block_on(store.save_holter(rec, "bench", &json, &day))
+                .unwrap()
+        })
+    });
+    g.bench_function("load_trend_and_events", |b| {
+        b.iter(|| {
+            rt.block_on(store.holter(rec))
+                .unwrap()
+                .map(|o| o.minutes.len())
+        })
+    });
+    g.bench_function("load_110k_beats", |b| {
+        b.iter(|| rt.block_on(store.holter_beats(rec)).unwrap().len())
+    });
+    g.finish();
+}
+
+criterion_group!(store_benches, benches, holter_benches);
 criterion_main!(store_benches);

@@ -225,6 +225,10 @@ const CONSTRAINTS: &[(&str, Meaning)] = &[
         Meaning::Invalid("kind", "one of beat, interval, note, caliper"),
     ),
     (
+        "holter_events_kind_known",
+        Meaning::Invalid("Holter event kind", "a known pause, run or episode kind"),
+    ),
+    (
         "annotations_value_json_valid",
         Meaning::Invalid("value", "must be JSON"),
     ),

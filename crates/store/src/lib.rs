@@ -12,6 +12,7 @@
 //!   undo/redo replayed from it.
 //! - [`review`]: measurement overrides, statement states, and the signature that locks them.
 //! - [`chats`]: threads and messages, streamed token by token.
+//! - [`holter`]: a long recording's Holter result (rates, events, packed beats) as rows.
 //! - [`reports`], [`settings`].
 //!
 //! The schema lives only in the workspace's `migrations/` ([`MIGRATOR`], run on open). Opening
@@ -49,6 +50,7 @@ pub mod blocking;
 pub mod chats;
 mod database;
 mod error;
+pub mod holter;
 pub mod recordings;
 pub mod reports;
 pub mod review;

@@ -23,6 +23,7 @@ use crate::audit::{self, AuditEntry};
 use crate::chats::{self, ChatMessage, ChatThread, MessageStatus, NewMessage, Role};
 use crate::database::{self, StoreOptions};
 use crate::error::{Error, Result};
+use crate::holter::{self, BeatArrays, HolterOverview, HolterResult};
 use crate::now_ms;
 use crate::recordings::{self, ContentHash, NewRecording, Recording};
 use crate::reports::{self, ExportedReport};
@@ -201,6 +202,42 @@ impl Store {
         recordings::set_analysis(&mut tx, recording_id, version, analysis).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Caches the analysis of a long recording and its Holter result in one transaction:
+    /// `analysis` (JSON, typically without its beat list) as [`Store::set_analysis`] does, the
+    /// Holter rows and packed beats as [`holter::save`] does, both under `version`.
+    pub async fn save_holter(
+        &self,
+        recording_id: i64,
+        version: &str,
+        analysis: &serde_json::Value,
+        result: &HolterResult,
+    ) -> Result<()> {
+        if result.summary.analysis_version != version {
+            return Err(Error::Argument {
+                field: "analysis_version",
+                message: format!(
+                    "Holter result of {:?} saved under {version:?}",
+                    result.summary.analysis_version
+                ),
+            });
+        }
+        let mut tx = self.begin_write().await?;
+        recordings::set_analysis(&mut tx, recording_id, version, analysis).await?;
+        holter::save(&mut tx, recording_id, result, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The Holter result of a recording without its beats (summary, rates, events), if any.
+    pub async fn holter(&self, recording_id: i64) -> Result<Option<HolterOverview>> {
+        holter::load(&mut *self.read().await?, recording_id).await
+    }
+
+    /// Every beat of the recording's Holter result (empty when there is none).
+    pub async fn holter_beats(&self, recording_id: i64) -> Result<BeatArrays> {
+        holter::beats(&mut *self.read().await?, recording_id).await
     }
 
     /// The cached analysis and its version.

@@ -4,6 +4,7 @@
 pub mod annotate;
 pub mod chat;
 pub mod compare;
+pub mod holter;
 pub mod models;
 pub mod open;
 pub mod report;

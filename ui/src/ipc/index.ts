@@ -1,6 +1,8 @@
 // The only module that calls `invoke`: one typed function per Tauri command.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type {
+  AnalysisProgress,
   Annotation,
   AnnotationData,
   AnnotationPage,
@@ -19,6 +21,7 @@ import type {
   InstalledModel,
   OpenedRecording,
   FrameTiming,
+  HolterOverview,
   MarkGeometry,
   PanelGeometry,
   ReviewView,
@@ -140,6 +143,16 @@ export function review(recordingId: number): Promise<ReviewView> {
 }
 
 /** Stops the running analysis of a recording; `false` when none is running. */
+/** The Holter map (trend, events) of a long recording; null for a short one. */
+export function holterMap(recordingId: number): Promise<HolterOverview | null> {
+  return invoke<HolterOverview | null>("holter_map", { recordingId });
+}
+
+/** Calls `handler` with each chunk of a long recording's analysis; resolves to the unsubscribe. */
+export function onAnalysisProgress(handler: (p: AnalysisProgress) => void): Promise<() => void> {
+  return listen<AnalysisProgress>("analysis:progress", (e) => handler(e.payload));
+}
+
 export function cancelAnalysis(recordingId: number): Promise<boolean> {
   return invoke<boolean>("cancel_analysis", { recordingId });
 }

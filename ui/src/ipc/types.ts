@@ -355,3 +355,62 @@ export interface FrameRecord {
   /** Rust side: scene building and GPU render + read-back. */
   rust: FrameTiming | null;
 }
+
+// Holter map (store::holter's structs, snake_case): the trend and events of a long recording.
+export type HolterEventKind =
+  | "pause"
+  | "ventricular_couplet"
+  | "ventricular_triplet"
+  | "ventricular_tachycardia"
+  | "idioventricular_run"
+  | "supraventricular_couplet"
+  | "supraventricular_tachycardia"
+  | "atrial_fibrillation";
+
+export interface HolterSummary {
+  analysis_version: string;
+  fs_hz: number;
+  duration_s: number;
+  chunks: number;
+  af_burden: number;
+  representative_window_s: [number, number];
+  counts: Record<string, number>;
+}
+
+export interface HolterHour {
+  hour: number;
+  beats: number;
+  min_bpm: number | null;
+  mean_bpm: number | null;
+  max_bpm: number | null;
+}
+
+export interface HolterMinute {
+  minute: number;
+  beats: number;
+  mean_bpm: number | null;
+}
+
+export interface HolterEvent {
+  kind: HolterEventKind;
+  start_s: number;
+  end_s: number;
+  beats: number | null;
+  rate_bpm: number | null;
+  first_beat: number | null;
+  detail: string | null;
+}
+
+export interface HolterOverview {
+  summary: HolterSummary;
+  hourly: HolterHour[];
+  minutes: HolterMinute[];
+  events: HolterEvent[];
+}
+
+/** Event `analysis:progress`: chunks of a long recording's analysis done. */
+export interface AnalysisProgress {
+  recordingId: number;
+  done: number;
+  total: number;
+}

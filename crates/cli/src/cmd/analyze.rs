@@ -7,22 +7,28 @@
 //! A recording longer than `--holter-min` seconds (default 600) is analysed in bounded memory
 //! by [`signal::holter::analyze_streamed`] (progress `analysing: chunk K/N` on stderr), and the
 //! JSON gains a `holter` key: [`signal::holter::Holter`] (`counts`, `hourly` [{`hour`, `beats`,
-//! `min_bpm`, `mean_bpm`, `max_bpm`}], `pauses` [{`start_s`, `end_s`, `duration_s`}], `runs`
+//! `min_bpm`, `mean_bpm`, `max_bpm`}], `minutes` [{`minute`, `beats`, `mean_bpm`}], `pauses`
+//! [{`start_s`, `end_s`, `duration_s`}], `runs`
 //! [{`kind`, `start_s`, `end_s`, `first_beat`, `beats`, `rate_bpm`}], `af_episodes`
 //! [{`start_s`, `end_s`, `duration_s`, `mean_bpm`}], `af_burden`, `longest_af`, `longest_vt`,
 //! `fastest_vt`, `longest_svt`, `fastest_svt`, `longest_pause`, `representative_window_s`,
 //! `chunks`, `duration_s`) plus `rr_ms`, the RR interval before each of `beats` (`null` for the
 //! first). Measurements, waves and statements then come from the representative window.
+//!
+//! Ctrl-C stops the analysis between chunks (or stages): the command prints `analysis cancelled`
+//! on stderr, writes nothing on stdout and exits with 130.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use signal::summary::{SummaryOptions, summarize};
 use signal::{AnalysisOptions, FilterChain};
 
 use super::open::InputArgs;
+use crate::exit::Interrupted;
 
 /// Arguments of `heartlens analyze`.
 #[derive(Debug, clap::Args)]
@@ -53,9 +59,39 @@ fn opt(v: Option<f64>, unit: &str) -> String {
     v.map_or("-".to_string(), |v| format!("{v:.0} {unit}"))
 }
 
+/// A flag set by Ctrl-C (SIGINT) from now on, for the analysis to poll.
+fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    // Only fails when a handler is already installed (not in this process) or the OS refuses:
+    // then Ctrl-C keeps its default effect (the process ends at once), which loses nothing.
+    if let Err(e) = ctrlc::set_handler(move || f.store(true, Ordering::Relaxed)) {
+        eprintln!("heartlens: Ctrl-C will not stop the analysis cleanly: {e}");
+    }
+    flag
+}
+
+/// An analysis error, or [`Interrupted`] when Ctrl-C stopped it.
+fn analysis_error(e: signal::Error, file: &std::path::Path, chunks: bool) -> anyhow::Error {
+    match e {
+        signal::Error::Cancelled => {
+            if chunks {
+                eprintln!();
+            }
+            Interrupted(format!(
+                "{}: analysis cancelled (Ctrl-C); nothing was written",
+                file.display()
+            ))
+            .into()
+        }
+        e => anyhow::Error::new(e).context(format!("{}: analysis failed", file.display())),
+    }
+}
+
 /// Runs `heartlens analyze`.
 pub fn run(args: Args) -> Result<()> {
     let rec = args.input.open()?;
+    let cancel = ctrl_c_flag();
     let opts = AnalysisOptions {
         filter: match args.filter.as_str() {
             "monitoring" => FilterChain::monitoring(),
@@ -79,8 +115,9 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!();
         }
     };
-    let (a, out) = summarize(&rec, &sopts, &progress, &AtomicBool::new(false))
-        .with_context(|| format!("{}: analysis failed", args.input.file.display()))?;
+    let chunked = rec.duration_s() > sopts.holter_min_s;
+    let (a, out) = summarize(&rec, &sopts, &progress, &cancel)
+        .map_err(|e| analysis_error(e, &args.input.file, chunked))?;
     let mut w = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut w, &out)?;
