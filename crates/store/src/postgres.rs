@@ -11,9 +11,12 @@
 //! 2. Inspect, without writing: no tables is new; tables without `_sqlx_migrations` are another
 //!    application's ([`Error::NotADatabase`]); a migration newer than this build is
 //!    [`Error::NewerSchema`].
-//! 3. Run [`PG_MIGRATOR`](crate::PG_MIGRATOR) (sqlx takes an advisory lock, so readers opening
-//!    at once do not race; each migration is one transaction, so a killed client leaves none
-//!    half-applied).
+//! 3. If every migration is applied with the checksum this build has, nothing more is done:
+//!    reader roles have no right to create tables, and sqlx's migrator would try to create its
+//!    own table even when it exists. Otherwise run [`PG_MIGRATOR`](crate::PG_MIGRATOR) (sqlx
+//!    takes an advisory lock, so clients opening at once do not race; each migration is one
+//!    transaction, so a killed client leaves none half-applied); a reader role without the
+//!    right to is told to let the owner open it once.
 
 use std::str::FromStr;
 
@@ -83,6 +86,39 @@ pub(crate) async fn open_pool(opts: &StoreOptions, url: &str) -> Result<PgPool> 
         }
     }
     // (3)
-    crate::PG_MIGRATOR.run(&pool).await?;
+    if tables.iter().any(|t| t == "_sqlx_migrations") && up_to_date(&pool).await? {
+        return Ok(pool);
+    }
+    if let Err(e) = crate::PG_MIGRATOR.run(&pool).await {
+        let denied = matches!(&e, sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db))
+            if db.code().as_deref() == Some("42501"));
+        if denied {
+            return Err(Error::State(format!(
+                "{location}: the database needs schema version {} and this role may not create                  tables; open it once as the database owner (see migrations/README.md)",
+                supported_schema_version()
+            )));
+        }
+        return Err(e.into());
+    }
     Ok(pool)
+}
+
+/// True when every migration of this build is applied with the same checksum; a changed one is
+/// [`MigrateError::VersionMismatch`](sqlx::migrate::MigrateError::VersionMismatch), as the
+/// migrator would report it.
+async fn up_to_date(pool: &PgPool) -> Result<bool> {
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?;
+    for m in crate::PG_MIGRATOR.iter() {
+        match applied.iter().find(|(v, _)| *v == m.version) {
+            None => return Ok(false),
+            Some((_, sum)) if **sum != *m.checksum => {
+                return Err(sqlx::migrate::MigrateError::VersionMismatch(m.version).into());
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(true)
 }
