@@ -10,7 +10,8 @@
 # (superuser `postgres`, trust authentication on the socket: the socket dir is mode 0700 and the
 # cluster lives only as long as WATCH_PID). On failure prints `ERROR <reason>` and exits 1.
 # Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user (runuser).
-# PG_BIN overrides where initdb/pg_ctl/postgres are found.
+# PG_BIN overrides where initdb/pg_ctl/postgres are found. Tests run with fsync=off (the data
+# dies with the test anyway); PG_FSYNC=on keeps the server's durable defaults (benchmarks).
 set -uo pipefail
 
 watch_pid="${1:?usage: pg-throwaway.sh WATCH_PID}"
@@ -48,8 +49,9 @@ chmod 0700 "$dir"
 port=$((20000 + RANDOM % 20000))
 "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync \
   >"$dir/initdb.log" 2>&1 || fail "initdb failed: $(tail -n 3 "$dir/initdb.log" | tr '\n' ' ')"
+fsync="${PG_FSYNC:-off}"
 "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $port -c fsync=off -c max_connections=200" \
+  -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $port -c fsync=$fsync -c max_connections=200" \
   start >/dev/null 2>&1 || fail "server did not start: $(tail -n 3 "$dir/server.log" | tr '\n' ' ')"
 
 echo "READY postgres://postgres@localhost/postgres?host=$dir&port=$port"

@@ -3,6 +3,7 @@
 mod app;
 mod app_latency;
 mod cli;
+mod postgres;
 mod report;
 mod util;
 mod webdriver;

@@ -25,7 +25,7 @@ import {
   undo,
   worklist,
 } from "./ipc";
-import type { Annotation, OpenedRecording, ViewSettings } from "./ipc/types";
+import type { Annotation, OpenedRecording, ViewSettings, WorklistEntry } from "./ipc/types";
 import { annotationPanel } from "./annotations";
 import { chatPanel } from "./chat";
 import { comparePage } from "./compare";
@@ -335,11 +335,18 @@ async function show(path: string): Promise<void> {
   }
 }
 
+/** One worklist line: format, path, who is reading it, signed or not. */
+function worklistLabel(r: WorklistEntry): string {
+  const reading = r.readingBy.length > 0 ? ` · reading: ${r.readingBy.join(", ")}` : "";
+  const signed = r.signedBy ? ` · signed by ${r.signedBy}` : "";
+  return `${r.format} · ${r.path}${reading}${signed}`;
+}
+
 async function refreshWorklist(): Promise<void> {
   try {
     const rows = await worklist(search.value);
     recent.replaceChildren(
-      ...[{ label: `Recent (${rows.length})`, value: "" }, ...rows.map((r) => ({ label: `${r.format} · ${r.path}`, value: r.path }))].map(
+      ...[{ label: `Recent (${rows.length})`, value: "" }, ...rows.map((r) => ({ label: worklistLabel(r), value: r.path }))].map(
         (o) => {
           const opt = document.createElement("option");
           opt.value = o.value;

@@ -66,6 +66,9 @@ export interface WorklistEntry {
   path: string;
   format: string;
   lastOpenedAtMs: number;
+  /** Who is reading it now ("dr.a (role dr_a) since ..."), on a shared store. */
+  readingBy: string[];
+  signedBy: string | null;
 }
 
 export interface ViewSettings {
