@@ -258,12 +258,12 @@ function renderSide(): void {
     summaryView(current.opened.summary),
     annotationPanel(current.annotations, current.annotationTotal, {
       onJump: (a) => void updateView({ startS: Math.max(0, a.start_s - 1) }),
-      onDelete: (a) => void mutate(() => deleteAnnotation(a.id)),
+      onDelete: (a) => void mutate(() => deleteAnnotation(a.id, a.version)),
       onEdit: (a) => {
         const text = window.prompt(`Note for ${a.lead ?? "all leads"} ${a.start_s.toFixed(2)}–${a.end_s.toFixed(2)} s`, a.text);
         if (text === null) return;
         const { start_s, end_s, lead, kind, code, value } = a;
-        void mutate(() => updateAnnotation(a.id, { start_s, end_s, lead, kind, code, text, value }));
+        void mutate(() => updateAnnotation(a.id, { start_s, end_s, lead, kind, code, text, value }, a.version));
       },
       onUndo: () => void mutate(() => undo(current!.opened.recordingId)),
       onRedo: () => void mutate(() => redo(current!.opened.recordingId)),
@@ -282,6 +282,16 @@ async function mutate(action: () => Promise<unknown>): Promise<void> {
     await redraw();
   } catch (e) {
     setStatus(errorMessage(e), true);
+    // A refused edit (a colleague's newer change, a signature): show what is stored now.
+    try {
+      const page = await listAnnotations(current.opened.recordingId);
+      current.annotations = page.items;
+      current.annotationTotal = page.total;
+      renderSide();
+      await redraw();
+    } catch {
+      // The status line already shows the first error.
+    }
   }
 }
 

@@ -50,6 +50,8 @@ export interface Annotation extends AnnotationData {
   created_at_ms: number;
   updated_at_ms: number;
   deleted_at_ms: number | null;
+  /** Grows with every change; sent back with an edit so a colleague's newer one is not overwritten. */
+  version: number;
 }
 
 export interface OpenedRecording {
