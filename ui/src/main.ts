@@ -361,6 +361,7 @@ async function refreshWorklist(): Promise<void> {
           const opt = document.createElement("option");
           opt.value = o.value;
           opt.textContent = o.label;
+          opt.title = o.label;
           return opt;
         },
       ),

@@ -553,18 +553,24 @@ async fn a_postgres_reader_role_cannot_migrate_and_is_told_who_can() {
     let url = common::new_database().await;
     let n = PG_MIGRATOR.iter().count();
     let mut conn = pg_conn(&url).await;
-    pg_prefix_migrator(n - 1).run(&mut conn).await.expect("apply all but the last");
+    pg_prefix_migrator(n - 1)
+        .run(&mut conn)
+        .await
+        .expect("apply all but the last");
     conn.close().await.unwrap();
     common::grant_readers(&url).await;
-    let as_reader = std::path::PathBuf::from(
-        url.to_string_lossy()
-            .replacen("postgres://postgres@", "postgres://dr_a@", 1),
-    );
+    let as_reader = std::path::PathBuf::from(url.to_string_lossy().replacen(
+        "postgres://postgres@",
+        "postgres://dr_a@",
+        1,
+    ));
     let err = Store::open(&as_reader).await.unwrap_err();
     assert!(err.to_string().contains("database owner"), "{err}");
     // The owner migrates; then the reader opens without migrating.
     Store::open(&url).await.unwrap().close().await;
     common::grant_readers(&url).await;
-    let s = Store::open(&as_reader).await.expect("reader opens an up-to-date store");
+    let s = Store::open(&as_reader)
+        .await
+        .expect("reader opens an up-to-date store");
     assert_eq!(s.role().await.unwrap().as_deref(), Some("dr_a"));
 }
