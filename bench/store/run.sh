@@ -2,7 +2,7 @@
 # Runs the store's criterion benches (crates/store/benches/store.rs, bench profile = release) and
 # writes one CSV of mean/median times plus the machine description to
 # bench/store/results/<date>-<host>/{store.csv,criterion.log,machine.txt}.
-# Usage: CARGO_TARGET_DIR=/work/targets/release-bench bench/store/run.sh
+# Usage: bench/store/run.sh
 # BENCH_ARGS overrides criterion's arguments (default: short runs for a shared 2-core machine).
 # BENCH_EXE=path runs an already built bench executable instead of `cargo bench`.
 set -euo pipefail

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     Render,
     /// The recording is signed and locked.
     Locked,
+    /// Someone else changed it first (a shared store); nothing was saved: reload and redo.
+    Conflict,
     /// The user cancelled the work.
     Cancelled,
     /// Anything else.
@@ -70,6 +72,7 @@ impl From<store::Error> for CommandError {
     fn from(e: store::Error) -> Self {
         let code = match &e {
             store::Error::Locked { .. } => ErrorCode::Locked,
+            store::Error::Stale { .. } => ErrorCode::Conflict,
             store::Error::NotFound { .. } => ErrorCode::NotFound,
             _ => ErrorCode::Store,
         };

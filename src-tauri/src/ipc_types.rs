@@ -109,6 +109,11 @@ pub struct WorklistEntry {
     pub format: String,
     /// Last opened, Unix ms.
     pub last_opened_at_ms: i64,
+    /// Who is reading it now, e.g. "dr.a (role dr_a) since 10:02 UTC" (a department's shared
+    /// store; on a local store, this user while it is open).
+    pub reading_by: Vec<String>,
+    /// The signer, once signed.
+    pub signed_by: Option<String>,
 }
 
 /// The paper settings the UI controls. Kept in the store's `ViewState` (cabrera and grid in its

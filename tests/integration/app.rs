@@ -723,3 +723,97 @@ fn review_chat_export_and_sign(s: &AppSession, home: &std::path::Path) {
         WAIT,
     );
 }
+
+/// The app on a department's shared PostgreSQL store (`HEARTLENS_DB`, issue 20): the recording,
+/// an annotation and the reader's presence go to the server, not to a local file; the audit row
+/// carries the login role; a restart restores the annotation from the server.
+#[test]
+fn app_reads_and_annotates_on_a_shared_postgres_store() {
+    let app = app_binary();
+    if let Some(why) = missing_prerequisite(&app) {
+        assert!(
+            std::env::var("HEARTLENS_REQUIRE_APP_TESTS").is_err(),
+            "app tests required but cannot run: {why}"
+        );
+        eprintln!("skipping app test: {why}");
+        return;
+    }
+    let Some(server) = crate::postgres::start() else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let db = std::path::PathBuf::from(&server.url);
+    let envs = [
+        ("HEARTLENS_HOME", home.path()),
+        ("HEARTLENS_DB", db.as_path()),
+    ];
+    let args = [data("wfdb/ludb/1.hea").display().to_string()];
+    {
+        let s = AppSession::start(&app, &args, &envs);
+        wait_for_frame(&s);
+        s.execute(
+            r#"window.prompt = () => "noted on the server";
+               const c = document.querySelector('#tracing');
+               const r = c.getBoundingClientRect();
+               const y = r.top + r.height * 0.12;
+               const opts = (x) => ({clientX: x, clientY: y, shiftKey: true, bubbles: true, pointerId: 1});
+               c.dispatchEvent(new PointerEvent('pointerdown', opts(r.left + r.width * 0.15)));
+               c.dispatchEvent(new PointerEvent('pointerup', opts(r.left + r.width * 0.25)));"#,
+            json!([]),
+        );
+        s.wait_for(
+            "the new annotation in the list",
+            "const a = document.querySelector('#annotations'); return a && a.innerText.includes('noted on the server') ? true : null;",
+            WAIT,
+        );
+        let worklist = s.wait_for(
+            "the worklist naming this reader",
+            "const w = document.querySelector('#worklist'); const t = w ? [...w.options].map((o) => o.textContent).join('\\n') : ''; return t.includes('reading: ') ? t : null;",
+            WAIT,
+        );
+        assert!(
+            worklist
+                .as_str()
+                .unwrap_or_default()
+                .contains("(role postgres)"),
+            "worklist: {worklist}"
+        );
+    }
+    assert!(
+        !home.path().join("heartlens.sqlite3").exists(),
+        "nothing went to a local SQLite file"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let s = store::Store::open(&db)
+            .await
+            .expect("open the server store");
+        let rec = s
+            .recent(1)
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+            .expect("the recording");
+        let log = s.history(rec.id).await.unwrap();
+        let created = log
+            .iter()
+            .find(|e| {
+                e.after
+                    .as_ref()
+                    .is_some_and(|a| a["text"] == "noted on the server")
+            })
+            .expect("the annotation's audit row");
+        assert_eq!(created.role.as_deref(), Some("postgres"));
+        s.close().await;
+    });
+    let s = AppSession::start(&app, &args, &envs);
+    s.wait_for(
+        "the annotation restored from the server",
+        "const a = document.querySelector('#annotations'); return a && a.innerText.includes('noted on the server') ? true : null;",
+        WAIT,
+    );
+}

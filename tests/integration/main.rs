@@ -5,6 +5,7 @@ mod app_holter;
 mod app_latency;
 mod cli;
 mod holter_gen;
+mod postgres;
 mod report;
 mod util;
 mod webdriver;

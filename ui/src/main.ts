@@ -27,7 +27,7 @@ import {
   undo,
   worklist,
 } from "./ipc";
-import type { Annotation, HolterOverview, OpenedRecording, ViewSettings } from "./ipc/types";
+import type { Annotation, HolterOverview, OpenedRecording, ViewSettings, WorklistEntry } from "./ipc/types";
 import { holterMap as holterMapView, markWindow } from "./holter";
 import { annotationPanel } from "./annotations";
 import { chatPanel } from "./chat";
@@ -344,12 +344,12 @@ function renderSide(): void {
     summaryView(current.opened.summary),
     annotationPanel(current.annotations, current.annotationTotal, {
       onJump: (a) => void updateView({ startS: Math.max(0, a.start_s - 1) }),
-      onDelete: (a) => void mutate(() => deleteAnnotation(a.id)),
+      onDelete: (a) => void mutate(() => deleteAnnotation(a.id, a.version)),
       onEdit: (a) => {
         const text = window.prompt(`Note for ${a.lead ?? "all leads"} ${a.start_s.toFixed(2)}–${a.end_s.toFixed(2)} s`, a.text);
         if (text === null) return;
         const { start_s, end_s, lead, kind, code, value } = a;
-        void mutate(() => updateAnnotation(a.id, { start_s, end_s, lead, kind, code, text, value }));
+        void mutate(() => updateAnnotation(a.id, { start_s, end_s, lead, kind, code, text, value }, a.version));
       },
       onUndo: () => void mutate(() => undo(current!.opened.recordingId)),
       onRedo: () => void mutate(() => redo(current!.opened.recordingId)),
@@ -368,6 +368,16 @@ async function mutate(action: () => Promise<unknown>): Promise<void> {
     await redraw();
   } catch (e) {
     setStatus(errorMessage(e), true);
+    // A refused edit (a colleague's newer change, a signature): show what is stored now.
+    try {
+      const page = await listAnnotations(current.opened.recordingId);
+      current.annotations = page.items;
+      current.annotationTotal = page.total;
+      renderSide();
+      await redraw();
+    } catch {
+      // The status line already shows the first error.
+    }
   }
 }
 
@@ -422,15 +432,23 @@ async function show(path: string): Promise<void> {
   }
 }
 
+/** One worklist line: format, path, who is reading it, signed or not. */
+function worklistLabel(r: WorklistEntry): string {
+  const reading = r.readingBy.length > 0 ? ` · reading: ${r.readingBy.join(", ")}` : "";
+  const signed = r.signedBy ? ` · signed by ${r.signedBy}` : "";
+  return `${r.format} · ${r.path}${reading}${signed}`;
+}
+
 async function refreshWorklist(): Promise<void> {
   try {
     const rows = await worklist(search.value);
     recent.replaceChildren(
-      ...[{ label: `Recent (${rows.length})`, value: "" }, ...rows.map((r) => ({ label: `${r.format} · ${r.path}`, value: r.path }))].map(
+      ...[{ label: `Recent (${rows.length})`, value: "" }, ...rows.map((r) => ({ label: worklistLabel(r), value: r.path }))].map(
         (o) => {
           const opt = document.createElement("option");
           opt.value = o.value;
           opt.textContent = o.label;
+          opt.title = o.label;
           return opt;
         },
       ),

@@ -6,10 +6,9 @@
 //! `target_id` names the entry they undo or re-apply, which is how the undo/redo stacks are
 //! rebuilt after a restart, one pair per actor (see [`undo_redo_stacks`]).
 
+use crate::sql::{Conn, Row, query};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
-use crate::database::col;
 use crate::error::{Error, Result};
 
 /// What kind of row an entry is about.
@@ -115,6 +114,19 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
     /// For undo/redo: the entry undone or re-applied.
     pub target_id: Option<i64>,
+    /// The PostgreSQL login role that wrote the entry, stamped by the server (None on SQLite,
+    /// where the actor is the identity).
+    pub role: Option<String>,
+}
+
+impl AuditEntry {
+    /// Who made the change, for messages: the actor, and the database role when it differs.
+    pub fn who(&self) -> String {
+        match &self.role {
+            Some(r) if *r != self.actor => format!("{} (role {r})", self.actor),
+            _ => self.actor.clone(),
+        }
+    }
 }
 
 /// A new entry (the id and nothing else is assigned by the database).
@@ -132,7 +144,7 @@ pub(crate) struct NewEntry<'a> {
 }
 
 /// Appends an entry; returns its id.
-pub(crate) async fn append(conn: &mut SqliteConnection, e: &NewEntry<'_>) -> Result<i64> {
+pub(crate) async fn append(conn: &mut Conn, e: &NewEntry<'_>) -> Result<i64> {
     let before = e
         .before
         .map(serde_json::to_string)
@@ -143,7 +155,7 @@ pub(crate) async fn append(conn: &mut SqliteConnection, e: &NewEntry<'_>) -> Res
         .map(serde_json::to_string)
         .transpose()
         .map_err(|x| Error::json("after", x))?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query(
         "INSERT INTO audit_log (recording_id, entity, entity_id, action, actor, at_ms, before_json, \
                                 after_json, target_id) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -157,7 +169,7 @@ pub(crate) async fn append(conn: &mut SqliteConnection, e: &NewEntry<'_>) -> Res
     .bind(before)
     .bind(after)
     .bind(e.target_id)
-    .fetch_one(&mut *conn)
+    .scalar(&mut *conn)
     .await?;
     Ok(id)
 }
@@ -167,25 +179,26 @@ fn parse_json(s: Option<String>, field: &'static str) -> Result<Option<serde_jso
         .transpose()
 }
 
-fn from_row(row: &SqliteRow) -> Result<AuditEntry> {
+fn from_row(row: &Row) -> Result<AuditEntry> {
     Ok(AuditEntry {
-        id: col(row, "id")?,
-        recording_id: col(row, "recording_id")?,
-        entity: Entity::parse(&col::<String>(row, "entity")?)?,
-        entity_id: col(row, "entity_id")?,
-        action: Action::parse(&col::<String>(row, "action")?)?,
-        actor: col(row, "actor")?,
-        at_ms: col(row, "at_ms")?,
-        before: parse_json(col(row, "before_json")?, "audit_log.before_json")?,
-        after: parse_json(col(row, "after_json")?, "audit_log.after_json")?,
-        target_id: col(row, "target_id")?,
+        id: row.get("id")?,
+        recording_id: row.get("recording_id")?,
+        entity: Entity::parse(&row.get::<String>("entity")?)?,
+        entity_id: row.get("entity_id")?,
+        action: Action::parse(&row.get::<String>("action")?)?,
+        actor: row.get("actor")?,
+        at_ms: row.get("at_ms")?,
+        before: parse_json(row.get("before_json")?, "audit_log.before_json")?,
+        after: parse_json(row.get("after_json")?, "audit_log.after_json")?,
+        target_id: row.get("target_id")?,
+        role: row.get("db_role")?,
     })
 }
 
 /// The whole log of a recording, oldest first.
-pub async fn history(conn: &mut SqliteConnection, recording_id: i64) -> Result<Vec<AuditEntry>> {
-    let rows = sqlx::query(
-        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id \
+pub async fn history(conn: &mut Conn, recording_id: i64) -> Result<Vec<AuditEntry>> {
+    let rows = query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id, db_role \
          FROM audit_log WHERE recording_id = ? ORDER BY id",
     )
     .bind(recording_id)
@@ -195,13 +208,9 @@ pub async fn history(conn: &mut SqliteConnection, recording_id: i64) -> Result<V
 }
 
 /// The log of one row, oldest first.
-pub async fn of_entity(
-    conn: &mut SqliteConnection,
-    entity: Entity,
-    entity_id: i64,
-) -> Result<Vec<AuditEntry>> {
-    let rows = sqlx::query(
-        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id \
+pub async fn of_entity(conn: &mut Conn, entity: Entity, entity_id: i64) -> Result<Vec<AuditEntry>> {
+    let rows = query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id, db_role \
          FROM audit_log WHERE entity = ? AND entity_id = ? ORDER BY id",
     )
     .bind(entity.as_str())
@@ -212,9 +221,9 @@ pub async fn of_entity(
 }
 
 /// One entry by id.
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<AuditEntry> {
-    let row = sqlx::query(
-        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id \
+pub async fn get(conn: &mut Conn, id: i64) -> Result<AuditEntry> {
+    let row = query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id, db_role \
          FROM audit_log WHERE id = ?",
     )
     .bind(id)
@@ -233,12 +242,12 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<AuditEntry> {
 /// redo moves it back. Each actor undoes only their own changes: a cardiologist's undo must
 /// never take back what the analysis or a colleague wrote in the meantime.
 pub(crate) async fn undo_redo_stacks(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     entity: Entity,
     actor: &str,
 ) -> Result<(Vec<i64>, Vec<i64>)> {
-    let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+    let rows = query(
         "SELECT id, action, target_id FROM audit_log \
          WHERE recording_id = ? AND entity = ? AND actor = ? ORDER BY id",
     )
@@ -249,7 +258,8 @@ pub(crate) async fn undo_redo_stacks(
     .await?;
     let mut undo = Vec::new();
     let mut redo = Vec::new();
-    for (id, action, target) in rows {
+    for row in rows {
+        let (id, action, target): (i64, String, Option<i64>) = (row.at(0)?, row.at(1)?, row.at(2)?);
         match (Action::parse(&action)?, target) {
             (Action::Undo, Some(t)) => {
                 if let Some(pos) = undo.iter().rposition(|&x| x == t) {

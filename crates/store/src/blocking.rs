@@ -14,7 +14,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::io("<tokio runtime>", e))
 }
 
-/// Opens the store at `path` (default path if None), runs `f`, closes it.
+/// Opens the store at `path` (a file or `postgres://` URL; [`default_location`] if None), runs
+/// `f`, closes it.
+///
+/// [`default_location`]: crate::default_location
 pub fn with_store<T>(path: Option<&Path>, f: impl AsyncFnOnce(&Store) -> Result<T>) -> Result<T> {
     let rt = runtime()?;
     rt.block_on(async {
@@ -28,7 +31,7 @@ pub fn with_store<T>(path: Option<&Path>, f: impl AsyncFnOnce(&Store) -> Result<
     })
 }
 
-/// Backs up the store at `db` (default path if None) to `out`.
+/// Backs up the SQLite store at `db` (default location if None) to `out`.
 pub fn backup(db: Option<&Path>, out: &Path) -> Result<PathBuf> {
     with_store(db, async |s: &Store| {
         s.backup(out).await?;
@@ -36,12 +39,12 @@ pub fn backup(db: Option<&Path>, out: &Path) -> Result<PathBuf> {
     })
 }
 
-/// Restores `backup` over the store at `db` (default path if None). Returns the database path
-/// and where the previous database was saved.
+/// Restores `backup` over the SQLite store at `db` (default location if None). Returns the
+/// database path and where the previous database was saved.
 pub fn restore(db: Option<&Path>, backup: &Path) -> Result<(PathBuf, Option<PathBuf>)> {
     let path = match db {
         Some(p) => p.to_path_buf(),
-        None => crate::database::default_path()?,
+        None => crate::database::default_location()?,
     };
     let rt = runtime()?;
     let saved = rt.block_on(Store::restore(&StoreOptions::new(&path), backup))?;

@@ -6,10 +6,9 @@
 //! [`finish`] marks it `Complete`, `Stopped` (the user cancelled) or `Error`. Appending to a
 //! finished message is refused.
 
+use crate::sql::{Conn, Row, query};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
-use crate::database::col;
 use crate::error::{Error, Result};
 
 /// Who wrote a message.
@@ -129,19 +128,19 @@ pub struct NewMessage {
 
 /// Creates a thread.
 pub async fn create_thread(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     title: &str,
     now_ms: i64,
 ) -> Result<ChatThread> {
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query(
         "INSERT INTO chat_threads (recording_id, title, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?) RETURNING id",
     )
     .bind(recording_id)
     .bind(title)
     .bind(now_ms)
     .bind(now_ms)
-    .fetch_one(&mut *conn)
+    .scalar(&mut *conn)
     .await?;
     Ok(ChatThread {
         id,
@@ -153,33 +152,34 @@ pub async fn create_thread(
 }
 
 /// The threads of a recording, most recent first.
-pub async fn threads(conn: &mut SqliteConnection, recording_id: i64) -> Result<Vec<ChatThread>> {
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+pub async fn threads(conn: &mut Conn, recording_id: i64) -> Result<Vec<ChatThread>> {
+    let rows = query(
         "SELECT id, title, created_at_ms, updated_at_ms FROM chat_threads WHERE recording_id = ? \
          ORDER BY updated_at_ms DESC, id DESC",
     )
     .bind(recording_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, title, created_at_ms, updated_at_ms)| ChatThread {
-            id,
-            recording_id,
-            title,
-            created_at_ms,
-            updated_at_ms,
+    rows.iter()
+        .map(|row| {
+            Ok(ChatThread {
+                id: row.get("id")?,
+                recording_id,
+                title: row.get("title")?,
+                created_at_ms: row.get("created_at_ms")?,
+                updated_at_ms: row.get("updated_at_ms")?,
+            })
         })
-        .collect())
+        .collect()
 }
 
-async fn touch_thread(conn: &mut SqliteConnection, thread_id: i64, now_ms: i64) -> Result<()> {
-    let done = sqlx::query("UPDATE chat_threads SET updated_at_ms = ? WHERE id = ?")
+async fn touch_thread(conn: &mut Conn, thread_id: i64, now_ms: i64) -> Result<()> {
+    let done = query("UPDATE chat_threads SET updated_at_ms = ? WHERE id = ?")
         .bind(now_ms)
         .bind(thread_id)
         .execute(&mut *conn)
         .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(Error::NotFound {
             entity: "chat thread",
             id: thread_id,
@@ -191,13 +191,13 @@ async fn touch_thread(conn: &mut SqliteConnection, thread_id: i64, now_ms: i64) 
 const COLUMNS: &str = "id, thread_id, role, text, model_id, mode, prompt_tokens, completion_tokens, status, error, \
                        created_at_ms, first_token_at_ms, finished_at_ms";
 
-fn from_row(row: &SqliteRow) -> Result<ChatMessage> {
-    let status: String = col(row, "status")?;
+fn from_row(row: &Row) -> Result<ChatMessage> {
+    let status: String = row.get("status")?;
     let status = match status.as_str() {
         "streaming" => MessageStatus::Streaming,
         "complete" => MessageStatus::Complete,
         "stopped" => MessageStatus::Stopped,
-        "error" => MessageStatus::Error(col::<Option<String>>(row, "error")?.unwrap_or_default()),
+        "error" => MessageStatus::Error(row.get::<Option<String>>("error")?.unwrap_or_default()),
         other => {
             return Err(Error::State(format!(
                 "unknown message status {other:?} in database"
@@ -205,24 +205,24 @@ fn from_row(row: &SqliteRow) -> Result<ChatMessage> {
         }
     };
     Ok(ChatMessage {
-        id: col(row, "id")?,
-        thread_id: col(row, "thread_id")?,
-        role: Role::parse(&col::<String>(row, "role")?)?,
-        text: col(row, "text")?,
-        model_id: col(row, "model_id")?,
-        mode: col(row, "mode")?,
-        prompt_tokens: col(row, "prompt_tokens")?,
-        completion_tokens: col(row, "completion_tokens")?,
+        id: row.get("id")?,
+        thread_id: row.get("thread_id")?,
+        role: Role::parse(&row.get::<String>("role")?)?,
+        text: row.get("text")?,
+        model_id: row.get("model_id")?,
+        mode: row.get("mode")?,
+        prompt_tokens: row.get("prompt_tokens")?,
+        completion_tokens: row.get("completion_tokens")?,
         status,
-        created_at_ms: col(row, "created_at_ms")?,
-        first_token_at_ms: col(row, "first_token_at_ms")?,
-        finished_at_ms: col(row, "finished_at_ms")?,
+        created_at_ms: row.get("created_at_ms")?,
+        first_token_at_ms: row.get("first_token_at_ms")?,
+        finished_at_ms: row.get("finished_at_ms")?,
     })
 }
 
 /// Adds a finished message (user or system turn, or an assistant answer imported whole).
 pub async fn add_message(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     thread_id: i64,
     role: Role,
     text: &str,
@@ -243,7 +243,7 @@ pub async fn add_message(
 
 /// Starts a streaming assistant message with empty text.
 pub async fn start_message(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     thread_id: i64,
     meta: &NewMessage,
     now_ms: i64,
@@ -261,7 +261,7 @@ pub async fn start_message(
 }
 
 async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     thread_id: i64,
     role: Role,
     text: &str,
@@ -271,11 +271,11 @@ async fn insert(
 ) -> Result<ChatMessage> {
     touch_thread(conn, thread_id, now_ms).await?;
     let finished = (status != MessageStatus::Streaming).then_some(now_ms);
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = query(format!(
         "INSERT INTO chat_messages (thread_id, role, text, model_id, mode, prompt_tokens, status, created_at_ms, \
                                     finished_at_ms) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
-    )))
+    ))
     .bind(thread_id)
     .bind(role.as_str())
     .bind(text)
@@ -292,13 +292,13 @@ async fn insert(
 
 /// Appends `delta` (which is `n_tokens` tokens) to a streaming message.
 pub async fn append_tokens(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     message_id: i64,
     delta: &str,
     n_tokens: i64,
     now_ms: i64,
 ) -> Result<()> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE chat_messages SET text = text || ?, completion_tokens = completion_tokens + ?, \
              first_token_at_ms = COALESCE(first_token_at_ms, ?) \
          WHERE id = ? AND status = 'streaming'",
@@ -309,12 +309,11 @@ pub async fn append_tokens(
     .bind(message_id)
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() == 0 {
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM chat_messages WHERE id = ?")
-                .bind(message_id)
-                .fetch_optional(&mut *conn)
-                .await?;
+    if done == 0 {
+        let status: Option<String> = query("SELECT status FROM chat_messages WHERE id = ?")
+            .bind(message_id)
+            .scalar_optional(&mut *conn)
+            .await?;
         return Err(match status {
             None => Error::NotFound {
                 entity: "chat message",
@@ -330,7 +329,7 @@ pub async fn append_tokens(
 
 /// Ends a streaming message. `status` must not be Streaming.
 pub async fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     message_id: i64,
     status: &MessageStatus,
     now_ms: i64,
@@ -345,10 +344,10 @@ pub async fn finish(
         MessageStatus::Error(e) => Some(e.as_str()),
         _ => None,
     };
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = query(format!(
         "UPDATE chat_messages SET status = ?, error = ?, finished_at_ms = ? WHERE id = ? AND status = 'streaming' \
          RETURNING {COLUMNS}"
-    )))
+    ))
     .bind(status.as_str())
     .bind(error)
     .bind(now_ms)
@@ -368,25 +367,23 @@ pub async fn finish(
 }
 
 /// One message.
-pub async fn get_message(conn: &mut SqliteConnection, message_id: i64) -> Result<ChatMessage> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM chat_messages WHERE id = ?"
-    )))
-    .bind(message_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(Error::NotFound {
-        entity: "chat message",
-        id: message_id,
-    })?;
+pub async fn get_message(conn: &mut Conn, message_id: i64) -> Result<ChatMessage> {
+    let row = query(format!("SELECT {COLUMNS} FROM chat_messages WHERE id = ?"))
+        .bind(message_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound {
+            entity: "chat message",
+            id: message_id,
+        })?;
     from_row(&row)
 }
 
 /// The messages of a thread, oldest first.
-pub async fn messages(conn: &mut SqliteConnection, thread_id: i64) -> Result<Vec<ChatMessage>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn messages(conn: &mut Conn, thread_id: i64) -> Result<Vec<ChatMessage>> {
+    let rows = query(format!(
         "SELECT {COLUMNS} FROM chat_messages WHERE thread_id = ? ORDER BY id"
-    )))
+    ))
     .bind(thread_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -395,12 +392,12 @@ pub async fn messages(conn: &mut SqliteConnection, thread_id: i64) -> Result<Vec
 
 /// Marks messages left `Streaming` by a crash as `Stopped` (call once at start-up, before any
 /// stream begins). Returns how many were closed.
-pub async fn close_interrupted(conn: &mut SqliteConnection, now_ms: i64) -> Result<u64> {
-    let done = sqlx::query(
+pub async fn close_interrupted(conn: &mut Conn, now_ms: i64) -> Result<u64> {
+    let done = query(
         "UPDATE chat_messages SET status = 'stopped', finished_at_ms = ? WHERE status = 'streaming'",
     )
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected())
+    Ok(done)
 }

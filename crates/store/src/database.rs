@@ -1,4 +1,5 @@
 //! The database file: where it lives, how it is opened, and how it is backed up and restored.
+//! (A PostgreSQL store is opened by `postgres.rs`; [`StoreOptions`] tells the two apart.)
 //!
 //! Opening is careful because the file may not be ours:
 //! 1. The first 100 bytes must be an SQLite header (or the file empty/missing). A text file or
@@ -17,11 +18,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{Connection, Row};
 
 use crate::error::{Error, Result};
 
@@ -34,6 +35,10 @@ pub const DB_FILE_NAME: &str = "heartlens.sqlite3";
 /// The environment variable that overrides the data directory.
 pub const HOME_ENV: &str = "HEARTLENS_HOME";
 
+/// The environment variable naming the store itself: a `postgres://` URL (a department's
+/// shared database) or an SQLite file. Unset, the store is [`default_path`].
+pub const DB_ENV: &str = "HEARTLENS_DB";
+
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The default database path: `$HEARTLENS_HOME/heartlens.sqlite3`, else the platform's data
@@ -41,6 +46,48 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// macOS, `%APPDATA%\heartlens` on Windows).
 pub fn default_path() -> Result<PathBuf> {
     path_from(std::env::var_os(HOME_ENV), dirs::data_dir())
+}
+
+/// The store to open when none is named: `$HEARTLENS_DB` (a `postgres://` URL or a file), else
+/// [`default_path`].
+pub fn default_location() -> Result<PathBuf> {
+    match std::env::var_os(DB_ENV).filter(|v| !v.is_empty()) {
+        Some(db) => Ok(PathBuf::from(db)),
+        None => default_path(),
+    }
+}
+
+/// True for a `postgres://` or `postgresql://` URL (as a path or string).
+pub fn is_postgres_url(location: &Path) -> bool {
+    location
+        .to_str()
+        .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// The URL without its password (user info and `password=` parameter), for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..].find(['/', '?']).map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@')
+            && let Some(colon) = out[rest..rest + at].find(':')
+        {
+            out.replace_range(rest + colon + 1..rest + at, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let params: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", params.join("&"));
+    }
+    out
 }
 
 fn path_from(home: Option<std::ffi::OsString>, data_dir: Option<PathBuf>) -> Result<PathBuf> {
@@ -54,16 +101,28 @@ fn path_from(home: Option<std::ffi::OsString>, data_dir: Option<PathBuf>) -> Res
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
+    /// The SQLite file, or for PostgreSQL the URL with its password removed (what `path()`
+    /// shows).
     pub(crate) path: PathBuf,
+    /// The full `postgres://` URL (with any password); None for SQLite.
+    pub(crate) url: Option<String>,
     pub(crate) busy_timeout: Duration,
     pub(crate) max_connections: u32,
 }
 
 impl StoreOptions {
     /// Options for the database at `path` with the defaults: 30 s busy timeout, 4 connections.
+    /// `path` may also be a `postgres://user@host/db` URL: the store then lives on that server,
+    /// and the URL's user is the PostgreSQL role every change is recorded under.
     pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let url = is_postgres_url(&path).then(|| path.to_string_lossy().into_owned());
         Self {
-            path: path.into(),
+            path: match &url {
+                Some(u) => PathBuf::from(redact_url(u)),
+                None => path,
+            },
+            url,
             // Long enough that a background writer (analysis cache, chat stream) never makes the
             // UI's write fail; each of those transactions lasts milliseconds.
             busy_timeout: Duration::from_secs(30),
@@ -71,7 +130,8 @@ impl StoreOptions {
         }
     }
 
-    /// How long a writer waits for another writer before [`Error::Busy`].
+    /// How long a writer waits for another writer before [`Error::Busy`] (SQLite's busy
+    /// timeout; PostgreSQL's `lock_timeout`).
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self
@@ -83,9 +143,17 @@ impl StoreOptions {
         self
     }
 
-    /// The database path.
+    /// The database path (for PostgreSQL, the URL without its password).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The engine this store runs on.
+    pub fn backend(&self) -> crate::sql::Backend {
+        match self.url {
+            Some(_) => crate::sql::Backend::Postgres,
+            None => crate::sql::Backend::Sqlite,
+        }
     }
 
     pub(crate) fn connect_options(&self) -> SqliteConnectOptions {
@@ -323,6 +391,13 @@ pub(crate) async fn backup_to(pool: &SqlitePool, out: &Path) -> Result<()> {
 /// Checks that `file` is a complete, uncorrupted Heartlens store this build can open. Nothing is
 /// written to it.
 pub async fn verify_file(file: &Path) -> Result<Option<i64>> {
+    if is_postgres_url(file) {
+        return Err(Error::Unsupported {
+            operation: "verifying a database file",
+            location: redact_url(&file.to_string_lossy()),
+            hint: "the PostgreSQL server checks its own data; open the store to check its schema",
+        });
+    }
     let found = inspect(file).await?;
     let version = match found {
         Found::New => {
@@ -444,14 +519,6 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Reads a row's column, mapping decode errors.
-pub(crate) fn col<'r, T>(row: &'r sqlx::sqlite::SqliteRow, name: &str) -> Result<T>
-where
-    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
-{
-    row.try_get(name).map_err(Error::from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +548,26 @@ mod tests {
     fn no_data_dir_and_no_home_is_an_error_naming_the_fix() {
         let err = path_from(None, None).unwrap_err();
         assert!(err.to_string().contains("HEARTLENS_HOME"));
+    }
+
+    #[test]
+    fn urls_are_told_from_paths_and_shown_without_passwords() {
+        assert!(is_postgres_url(Path::new("postgres://u@h/db")));
+        assert!(is_postgres_url(Path::new("postgresql://u@h/db")));
+        assert!(!is_postgres_url(Path::new(
+            "/data/postgres/heartlens.sqlite3"
+        )));
+        assert_eq!(
+            redact_url("postgres://dr_a:s3cret@db.example/heartlens?sslmode=require"),
+            "postgres://dr_a:***@db.example/heartlens?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://dr_a@localhost/hl?host=/tmp/x&password=pw"),
+            "postgres://dr_a@localhost/hl?host=/tmp/x&password=***"
+        );
+        let o = StoreOptions::new("postgres://dr_a:pw@h/db");
+        assert_eq!(o.path(), Path::new("postgres://dr_a:***@h/db"));
+        assert_eq!(o.backend(), crate::sql::Backend::Postgres);
     }
 
     #[test]

@@ -74,6 +74,29 @@ pub enum Error {
         /// When, in Unix milliseconds.
         signed_at_ms: i64,
     },
+    /// Someone changed the row after the version this edit was based on (two readers editing
+    /// one recording); nothing was written. Reload and apply the change again.
+    #[error(
+        "{entity} {id} of recording {recording_id} was changed by {changed_by} at {changed_at_ms} ms \
+         since the epoch, after the version you edited ({expected}; it is now at {found}); \
+         nothing was saved: reload the recording and apply your change again"
+    )]
+    Stale {
+        /// What kind of row ("annotation").
+        entity: &'static str,
+        /// The row.
+        id: i64,
+        /// Its recording.
+        recording_id: i64,
+        /// The version the edit was based on.
+        expected: i64,
+        /// The version now stored.
+        found: i64,
+        /// Who made the latest change (actor, and database role when it differs).
+        changed_by: String,
+        /// When, in Unix milliseconds.
+        changed_at_ms: i64,
+    },
     /// A row the request refers to does not exist.
     #[error("{entity} {id} not found")]
     NotFound {
@@ -125,6 +148,24 @@ pub enum Error {
     },
 
     // ---- Environment ----
+    /// The operation exists for one back end only (e.g. a file backup of a PostgreSQL store).
+    #[error("{operation} is not available for {location}: {hint}")]
+    Unsupported {
+        /// What was asked.
+        operation: &'static str,
+        /// The store (a redacted URL or a path).
+        location: String,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// The PostgreSQL server could not be reached or refused the login.
+    #[error("{location}: cannot connect to the PostgreSQL server: {detail}")]
+    Connect {
+        /// The store URL, password removed.
+        location: String,
+        /// The driver's message.
+        detail: String,
+    },
     /// Still busy after the busy timeout (another writer held the lock that long).
     #[error("database busy for longer than the busy timeout: {0}")]
     Busy(String),
@@ -194,7 +235,8 @@ enum Meaning {
 /// Every named constraint in `migrations/` and what breaking it means. SQLite names CHECK
 /// constraints in its message ("CHECK constraint failed: annotations_kind_known") but reports
 /// UNIQUE violations by column ("UNIQUE constraint failed: statements.recording_id,
-/// statements.code"), so unique keys are listed under their column list too.
+/// statements.code"), so unique keys are listed under their column list too; PostgreSQL names
+/// every constraint (`constraint()` of its error), unique ones by their name in the schema.
 const CONSTRAINTS: &[(&str, Meaning)] = &[
     (
         "recordings_content_sha256_format",
@@ -214,6 +256,10 @@ const CONSTRAINTS: &[(&str, Meaning)] = &[
     ),
     (
         "recordings.content_sha256",
+        Meaning::Conflict("recording with this content hash"),
+    ),
+    (
+        "recordings_content_sha256_unique",
         Meaning::Conflict("recording with this content hash"),
     ),
     (
@@ -277,6 +323,10 @@ const CONSTRAINTS: &[(&str, Meaning)] = &[
         Meaning::Conflict("measurement override for this name and lead"),
     ),
     (
+        "measurement_overrides_unique",
+        Meaning::Conflict("measurement override for this name and lead"),
+    ),
+    (
         "statements_state_known",
         Meaning::Invalid("state", "suggested, confirmed, rejected or edited"),
     ),
@@ -286,6 +336,10 @@ const CONSTRAINTS: &[(&str, Meaning)] = &[
     ),
     (
         "statements.recording_id, statements.code",
+        Meaning::Conflict("statement with this code"),
+    ),
+    (
+        "statements_unique",
         Meaning::Conflict("statement with this code"),
     ),
     (
@@ -299,6 +353,14 @@ const CONSTRAINTS: &[(&str, Meaning)] = &[
     (
         "signatures.recording_id",
         Meaning::Conflict("signature for this recording"),
+    ),
+    (
+        "signatures_one_per_recording",
+        Meaning::Conflict("signature for this recording"),
+    ),
+    (
+        "reading_presence_reader_present",
+        Meaning::Invalid("reader", "must not be empty"),
     ),
     (
         "chat_messages_role_known",
@@ -331,6 +393,11 @@ pub(crate) fn from_sqlx(e: sqlx::Error) -> Error {
         };
     };
     let message = db.message().to_string();
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        let code = pg.code().to_string();
+        let constraint = pg.constraint().map(str::to_string);
+        return from_postgres(&code, constraint.as_deref(), message, e);
+    }
     // Primary result code is the low byte of the extended code.
     let code = db
         .code()
@@ -348,12 +415,8 @@ pub(crate) fn from_sqlx(e: sqlx::Error) -> Error {
         }
         _ => {}
     }
-    if message.contains("recording_locked") {
-        // The trigger fired although the store checks first: the caller bypassed the check.
-        return Error::State("recording is signed and locked (recording_locked)".into());
-    }
-    if message.contains("audit_log_append_only") || message.contains("signature_immutable") {
-        return Error::State(format!("refused by the schema: {message}"));
+    if let Some(mapped) = from_trigger(&message) {
+        return mapped;
     }
     if message.starts_with("FOREIGN KEY constraint failed") {
         return Error::MissingReference(message);
@@ -362,23 +425,67 @@ pub(crate) fn from_sqlx(e: sqlx::Error) -> Error {
         .strip_prefix("CHECK constraint failed: ")
         .or_else(|| message.strip_prefix("UNIQUE constraint failed: "))
         .or_else(|| message.strip_prefix("NOT NULL constraint failed: "));
-    if let Some(name) = name {
-        let name = name.trim();
-        for (known, meaning) in CONSTRAINTS {
-            if *known == name {
-                return match meaning {
-                    Meaning::Invalid(field, msg) => Error::Invalid {
-                        field,
-                        constraint: name.to_string(),
-                        message: msg,
-                    },
-                    Meaning::Conflict(what) => Error::Conflict {
-                        what,
-                        constraint: name.to_string(),
-                    },
-                };
+    if let Some(name) = name
+        && let Some(mapped) = by_constraint(name.trim())
+    {
+        return mapped;
+    }
+    Error::Database(e)
+}
+
+/// The schema triggers' refusals, raised with the same words by both dialects.
+fn from_trigger(message: &str) -> Option<Error> {
+    if message.contains("recording_locked") {
+        // The trigger fired although the store checks first: the caller bypassed the check.
+        return Some(Error::State(
+            "recording is signed and locked (recording_locked)".into(),
+        ));
+    }
+    if message.contains("audit_log_append_only") || message.contains("signature_immutable") {
+        return Some(Error::State(format!("refused by the schema: {message}")));
+    }
+    None
+}
+
+/// A named constraint's domain error, if the name is one of ours.
+fn by_constraint(name: &str) -> Option<Error> {
+    CONSTRAINTS
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, meaning)| match meaning {
+            Meaning::Invalid(field, msg) => Error::Invalid {
+                field,
+                constraint: name.to_string(),
+                message: msg,
+            },
+            Meaning::Conflict(what) => Error::Conflict {
+                what,
+                constraint: name.to_string(),
+            },
+        })
+}
+
+/// PostgreSQL errors by SQLSTATE (Appendix A of its manual) and constraint name.
+fn from_postgres(code: &str, constraint: Option<&str>, message: String, e: sqlx::Error) -> Error {
+    match code {
+        // lock_not_available (lock_timeout ran out), serialization_failure, deadlock_detected:
+        // another session held what we needed for longer than the busy timeout.
+        "55P03" | "40001" | "40P01" => return Error::Busy(message),
+        // foreign_key_violation
+        "23503" => return Error::MissingReference(message),
+        // check_violation, unique_violation, not_null_violation
+        "23514" | "23505" | "23502" => {
+            if let Some(mapped) = constraint.and_then(by_constraint) {
+                return mapped;
             }
         }
+        // raise_exception: our triggers.
+        "P0001" => {
+            if let Some(mapped) = from_trigger(&message) {
+                return mapped;
+            }
+        }
+        _ => {}
     }
     Error::Database(e)
 }
@@ -398,9 +505,12 @@ mod tests {
 
     #[test]
     fn every_named_check_constraint_in_migrations_is_mapped() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
         let mut missing = Vec::new();
-        for entry in std::fs::read_dir(dir).expect("migrations dir exists") {
+        let files = ["sqlite", "postgres"]
+            .into_iter()
+            .flat_map(|d| std::fs::read_dir(format!("{root}/{d}")).expect("migrations dir exists"));
+        for entry in files {
             let text = std::fs::read_to_string(entry.expect("dir entry").path()).expect("readable");
             for (i, _) in text.match_indices("CONSTRAINT ") {
                 let name: String = text[i + "CONSTRAINT ".len()..]

@@ -13,8 +13,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::sqlite::SqliteConnection;
+use crate::sql::{Conn, query};
 
 use crate::error::{Error, Result};
 
@@ -259,7 +258,7 @@ fn unpack(packed: &[u8], n: usize, prev_fid: u64, out: &mut BeatArrays) -> Resul
 }
 
 /// Deletes the Holter result of a recording (all its rows).
-pub async fn delete(conn: &mut SqliteConnection, recording_id: i64) -> Result<()> {
+pub async fn delete(conn: &mut Conn, recording_id: i64) -> Result<()> {
     for table in [
         "holter_beats",
         "holter_events",
@@ -268,11 +267,9 @@ pub async fn delete(conn: &mut SqliteConnection, recording_id: i64) -> Result<()
         "holter_beat_counts",
         "holter_results",
     ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE recording_id = ?"
-        )))
+        query(format!("DELETE FROM {table} WHERE recording_id = ?"))
         .bind(recording_id)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
     }
     Ok(())
@@ -280,7 +277,7 @@ pub async fn delete(conn: &mut SqliteConnection, recording_id: i64) -> Result<()
 
 /// Saves a Holter result, replacing the recording's previous one.
 pub async fn save(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     result: &HolterResult,
     now_ms: i64,
@@ -299,7 +296,7 @@ pub async fn save(
     }
     delete(conn, recording_id).await?;
     let s = &result.summary;
-    sqlx::query(
+    query(
         "INSERT INTO holter_results (recording_id, analysis_version, fs_hz, duration_s, chunks, \
              af_burden, representative_start_s, representative_end_s, saved_at_ms) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -313,18 +310,18 @@ pub async fn save(
     .bind(s.representative_window_s.0)
     .bind(s.representative_window_s.1)
     .bind(now_ms)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
     for (class, n) in &s.counts {
-        sqlx::query("INSERT INTO holter_beat_counts (recording_id, class, beats) VALUES (?, ?, ?)")
+        query("INSERT INTO holter_beat_counts (recording_id, class, beats) VALUES (?, ?, ?)")
             .bind(recording_id)
             .bind(class)
             .bind(to_i64("counts", *n)?)
-            .execute(&mut *conn)
+            .execute(conn)
             .await?;
     }
     for h in &result.hourly {
-        sqlx::query(
+        query(
             "INSERT INTO holter_hourly (recording_id, hour, beats, min_bpm, mean_bpm, max_bpm) \
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -334,22 +331,22 @@ pub async fn save(
         .bind(h.min_bpm)
         .bind(h.mean_bpm)
         .bind(h.max_bpm)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
     }
     for m in &result.minutes {
-        sqlx::query(
+        query(
             "INSERT INTO holter_minutes (recording_id, minute, beats, mean_bpm) VALUES (?, ?, ?, ?)",
         )
         .bind(recording_id)
         .bind(i64::from(m.minute))
         .bind(i64::from(m.beats))
         .bind(m.mean_bpm)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
     }
     for (seq, e) in result.events.iter().enumerate() {
-        sqlx::query(
+        query(
             "INSERT INTO holter_events (recording_id, seq, kind, start_s, end_s, beats, rate_bpm, \
                  first_beat, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -366,7 +363,7 @@ pub async fn save(
                 .transpose()?,
         )
         .bind(&e.detail)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
     }
     let mut prev = 0u64;
@@ -378,7 +375,7 @@ pub async fn save(
             &b.class[start..end],
             prev,
         )?;
-        sqlx::query(
+        query(
             "INSERT INTO holter_beats (recording_id, block, first_beat, beats, first_fiducial, packed) \
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -388,7 +385,7 @@ pub async fn save(
         .bind(to_i64("beats", (end - start) as u64)?)
         .bind(to_i64("beats.fiducial", prev)?)
         .bind(packed)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
         prev = b.fiducial[end - 1];
     }
@@ -401,35 +398,38 @@ fn opt_u64(v: Option<i64>) -> Option<u64> {
 
 /// The Holter result of a recording without its beats (summary, rates, events), if any.
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
 ) -> Result<Option<HolterOverview>> {
-    let Some(row) = sqlx::query(
+    let Some(row) = query(
         "SELECT analysis_version, fs_hz, duration_s, chunks, af_burden, representative_start_s, \
              representative_end_s FROM holter_results WHERE recording_id = ?",
     )
     .bind(recording_id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(conn)
     .await?
     else {
         return Ok(None);
     };
-    let counts: Vec<(String, i64)> = sqlx::query_as(
+    let counts: Vec<(String, i64)> = query(
         "SELECT class, beats FROM holter_beat_counts WHERE recording_id = ? ORDER BY class",
     )
     .bind(recording_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let chunks: i64 = row.try_get("chunks")?;
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.at(0)?, r.at(1)?)))
+    .collect::<Result<_>>()?;
+    let chunks: i64 = row.get("chunks")?;
     let summary = HolterSummary {
-        analysis_version: row.try_get("analysis_version")?,
-        fs_hz: row.try_get("fs_hz")?,
-        duration_s: row.try_get("duration_s")?,
+        analysis_version: row.get("analysis_version")?,
+        fs_hz: row.get("fs_hz")?,
+        duration_s: row.get("duration_s")?,
         chunks: u32::try_from(chunks).unwrap_or(0),
-        af_burden: row.try_get("af_burden")?,
+        af_burden: row.get("af_burden")?,
         representative_window_s: (
-            row.try_get("representative_start_s")?,
-            row.try_get("representative_end_s")?,
+            row.get("representative_start_s")?,
+            row.get("representative_end_s")?,
         ),
         counts: counts
             .into_iter()
@@ -437,38 +437,44 @@ pub async fn load(
             .collect(),
     };
     type Hour = (i64, i64, Option<f64>, Option<f64>, Option<f64>);
-    let hourly: Vec<Hour> = sqlx::query_as(
+    let hourly: Vec<Hour> = query(
         "SELECT hour, beats, min_bpm, mean_bpm, max_bpm FROM holter_hourly \
          WHERE recording_id = ? ORDER BY hour",
     )
     .bind(recording_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let minutes: Vec<(i64, i64, Option<f64>)> = sqlx::query_as(
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.at(0)?, r.at(1)?, r.at(2)?, r.at(3)?, r.at(4)?)))
+    .collect::<Result<_>>()?;
+    let minutes: Vec<(i64, i64, Option<f64>)> = query(
         "SELECT minute, beats, mean_bpm FROM holter_minutes WHERE recording_id = ? ORDER BY minute",
     )
     .bind(recording_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let rows = sqlx::query(
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.at(0)?, r.at(1)?, r.at(2)?)))
+    .collect::<Result<_>>()?;
+    let rows = query(
         "SELECT kind, start_s, end_s, beats, rate_bpm, first_beat, detail FROM holter_events \
          WHERE recording_id = ? ORDER BY seq",
     )
     .bind(recording_id)
-    .fetch_all(&mut *conn)
+    .fetch_all(conn)
     .await?;
     let mut events = Vec::with_capacity(rows.len());
     for r in rows {
-        let kind: String = r.try_get("kind")?;
+        let kind: String = r.get("kind")?;
         events.push(HolterEvent {
             kind: EventKind::parse(&kind)
                 .ok_or_else(|| Error::State(format!("holter_events: unknown kind {kind:?}")))?,
-            start_s: r.try_get("start_s")?,
-            end_s: r.try_get("end_s")?,
-            beats: opt_u64(r.try_get("beats")?),
-            rate_bpm: r.try_get("rate_bpm")?,
-            first_beat: opt_u64(r.try_get("first_beat")?),
-            detail: r.try_get("detail")?,
+            start_s: r.get("start_s")?,
+            end_s: r.get("end_s")?,
+            beats: opt_u64(r.get("beats")?),
+            rate_bpm: r.get("rate_bpm")?,
+            first_beat: opt_u64(r.get("first_beat")?),
+            detail: r.get("detail")?,
         });
     }
     Ok(Some(HolterOverview {
@@ -496,14 +502,17 @@ pub async fn load(
 }
 
 /// Every beat of the recording's Holter result (empty when there is none).
-pub async fn beats(conn: &mut SqliteConnection, recording_id: i64) -> Result<BeatArrays> {
-    let blocks: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+pub async fn beats(conn: &mut Conn, recording_id: i64) -> Result<BeatArrays> {
+    let blocks: Vec<(i64, i64, i64, Vec<u8>)> = query(
         "SELECT first_beat, beats, first_fiducial, packed FROM holter_beats \
          WHERE recording_id = ? ORDER BY block",
     )
     .bind(recording_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.at(0)?, r.at(1)?, r.at(2)?, r.at(3)?)))
+    .collect::<Result<_>>()?;
     let total: usize = blocks
         .iter()
         .map(|b| usize::try_from(b.1).unwrap_or(0))

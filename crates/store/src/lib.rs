@@ -51,22 +51,30 @@ pub mod chats;
 mod database;
 mod error;
 pub mod holter;
+mod postgres;
+pub mod presence;
 pub mod recordings;
 pub mod reports;
 pub mod review;
 pub mod sessions;
 pub mod settings;
+pub mod sql;
 mod store;
 
 pub use database::{
-    APPLICATION_ID, DB_FILE_NAME, HOME_ENV, StoreOptions, default_path, integrity_check,
-    supported_schema_version, verify_file,
+    APPLICATION_ID, DB_ENV, DB_FILE_NAME, HOME_ENV, StoreOptions, default_location, default_path,
+    integrity_check, is_postgres_url, redact_url, supported_schema_version, verify_file,
 };
 pub use error::{Error, Result};
-pub use store::{ReviewState, SESSION_ANNOTATIONS, SessionSnapshot, Store, WriteTx};
+pub use sql::Backend;
+pub use store::{ReviewState, SESSION_ANNOTATIONS, SessionSnapshot, Store, WorklistEntry, WriteTx};
 
-/// The migrations in the workspace's `migrations/`, embedded at build time.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+/// The SQLite migrations (`migrations/sqlite/` of the workspace), embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// The PostgreSQL migrations (`migrations/postgres/`): the same versions as [`MIGRATOR`], each
+/// written for PostgreSQL (see `migrations/README.md`).
+pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 pub fn now_ms() -> i64 {

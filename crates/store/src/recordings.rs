@@ -7,12 +7,12 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::sql::{Conn, Row, query};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
-use crate::database::col;
 use crate::error::{Error, Result};
+use crate::sql::Backend;
 
 /// SHA-256 of a file's bytes, as 64 lowercase hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -117,36 +117,32 @@ pub struct Recording {
 const COLUMNS: &str = "id, content_sha256, size_bytes, last_path, format, metadata_json, analysis_version, \
                        first_seen_at_ms, last_opened_at_ms";
 
-fn from_row(row: &SqliteRow) -> Result<Recording> {
-    let metadata: String = col(row, "metadata_json")?;
-    let size: i64 = col(row, "size_bytes")?;
+fn from_row(row: &Row) -> Result<Recording> {
+    let metadata: String = row.get("metadata_json")?;
+    let size: i64 = row.get("size_bytes")?;
     Ok(Recording {
-        id: col(row, "id")?,
-        content_sha256: ContentHash(col(row, "content_sha256")?),
+        id: row.get("id")?,
+        content_sha256: ContentHash(row.get("content_sha256")?),
         size_bytes: u64::try_from(size).unwrap_or(0),
-        last_path: col(row, "last_path")?,
-        format: col(row, "format")?,
+        last_path: row.get("last_path")?,
+        format: row.get("format")?,
         metadata: serde_json::from_str(&metadata)
             .map_err(|e| Error::json("recordings.metadata_json", e))?,
-        analysis_version: col(row, "analysis_version")?,
-        first_seen_at_ms: col(row, "first_seen_at_ms")?,
-        last_opened_at_ms: col(row, "last_opened_at_ms")?,
+        analysis_version: row.get("analysis_version")?,
+        first_seen_at_ms: row.get("first_seen_at_ms")?,
+        last_opened_at_ms: row.get("last_opened_at_ms")?,
     })
 }
 
 /// Records that a file was opened: inserts it, or (same content) updates its path, format,
 /// metadata and last-opened time. Returns the stored recording.
-pub async fn upsert(
-    conn: &mut SqliteConnection,
-    new: &NewRecording,
-    now_ms: i64,
-) -> Result<Recording> {
+pub async fn upsert(conn: &mut Conn, new: &NewRecording, now_ms: i64) -> Result<Recording> {
     let size = i64::try_from(new.size_bytes).map_err(|_| Error::Argument {
         field: "size_bytes",
         message: format!("{} does not fit in i64", new.size_bytes),
     })?;
     let metadata = serde_json::to_string(&new.metadata).map_err(|e| Error::json("metadata", e))?;
-    let row = sqlx::query(
+    let row = query(
         "INSERT INTO recordings (content_sha256, size_bytes, last_path, format, metadata_json, \
                                  first_seen_at_ms, last_opened_at_ms) \
          VALUES (?, ?, ?, ?, ?, ?, ?) \
@@ -169,28 +165,23 @@ pub async fn upsert(
 }
 
 /// The recording with this id.
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Recording> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM recordings WHERE id = ?"
-    )))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(Error::NotFound {
-        entity: "recording",
-        id,
-    })?;
+pub async fn get(conn: &mut Conn, id: i64) -> Result<Recording> {
+    let row = query(format!("SELECT {COLUMNS} FROM recordings WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound {
+            entity: "recording",
+            id,
+        })?;
     from_row(&row)
 }
 
 /// The recording with this content, if it was ever opened.
-pub async fn find_by_hash(
-    conn: &mut SqliteConnection,
-    hash: &ContentHash,
-) -> Result<Option<Recording>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn find_by_hash(conn: &mut Conn, hash: &ContentHash) -> Result<Option<Recording>> {
+    let row = query(format!(
         "SELECT {COLUMNS} FROM recordings WHERE content_sha256 = ?"
-    )))
+    ))
     .bind(hash.as_str())
     .fetch_optional(&mut *conn)
     .await?;
@@ -198,10 +189,10 @@ pub async fn find_by_hash(
 }
 
 /// The most recently opened recordings, newest first.
-pub async fn recent(conn: &mut SqliteConnection, limit: u32) -> Result<Vec<Recording>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn recent(conn: &mut Conn, limit: u32) -> Result<Vec<Recording>> {
+    let rows = query(format!(
         "SELECT {COLUMNS} FROM recordings ORDER BY last_opened_at_ms DESC, id DESC LIMIT ?"
-    )))
+    ))
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await?;
@@ -210,20 +201,19 @@ pub async fn recent(conn: &mut SqliteConnection, limit: u32) -> Result<Vec<Recor
 
 /// Caches an analysis result (any JSON) under a version tag, replacing the previous one.
 pub async fn set_analysis(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     version: &str,
     analysis: &serde_json::Value,
 ) -> Result<()> {
     let json = serde_json::to_string(analysis).map_err(|e| Error::json("analysis", e))?;
-    let done =
-        sqlx::query("UPDATE recordings SET analysis_json = ?, analysis_version = ? WHERE id = ?")
-            .bind(json)
-            .bind(version)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    if done.rows_affected() == 0 {
+    let done = query("UPDATE recordings SET analysis_json = ?, analysis_version = ? WHERE id = ?")
+        .bind(json)
+        .bind(version)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if done == 0 {
         return Err(Error::NotFound {
             entity: "recording",
             id,
@@ -233,21 +223,19 @@ pub async fn set_analysis(
 }
 
 /// The cached analysis and its version tag, if any.
-pub async fn analysis(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> Result<Option<(String, serde_json::Value)>> {
-    let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT analysis_version, analysis_json FROM recordings WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((version, json)) = row else {
+pub async fn analysis(conn: &mut Conn, id: i64) -> Result<Option<(String, serde_json::Value)>> {
+    let row = query("SELECT analysis_version, analysis_json FROM recordings WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
         return Err(Error::NotFound {
             entity: "recording",
             id,
         });
     };
+    let version: Option<String> = row.get("analysis_version")?;
+    let json: Option<String> = row.get("analysis_json")?;
     match (version, json) {
         (Some(v), Some(j)) => {
             let value =
@@ -256,4 +244,22 @@ pub async fn analysis(
         }
         _ => Ok(None),
     }
+}
+
+/// Takes the recording's row lock until the transaction ends. On PostgreSQL this is
+/// `SELECT ... FOR NO KEY UPDATE`: every change to a recording's review (annotations, overrides,
+/// statements, signature) takes it first, so two readers' changes to one recording are applied
+/// one after the other, and a signature cannot commit between another transaction's "not signed"
+/// check and its write. (NO KEY: inserts elsewhere that only reference the recording, like a new
+/// chat thread, need not wait.) On SQLite nothing is needed: a write transaction starts with
+/// `BEGIN IMMEDIATE`, which already holds the database's one write lock. A missing recording is
+/// not an error here; the write that follows reports it.
+pub async fn lock(conn: &mut Conn, recording_id: i64) -> Result<()> {
+    if conn.backend() == Backend::Postgres {
+        query("SELECT id FROM recordings WHERE id = ? FOR NO KEY UPDATE")
+            .bind(recording_id)
+            .scalar_optional::<i64>(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

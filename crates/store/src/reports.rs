@@ -1,7 +1,7 @@
 //! Reports exported for a recording: the file written, the SHA-256 of its bytes and when.
 
+use crate::sql::{Conn, query};
 use serde::Serialize;
-use sqlx::sqlite::SqliteConnection;
 
 use crate::error::Result;
 use crate::recordings::ContentHash;
@@ -27,7 +27,7 @@ pub struct ExportedReport {
 
 /// Records an export.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     path: &str,
     format: &str,
@@ -35,7 +35,7 @@ pub async fn record(
     exported_by: &str,
     now_ms: i64,
 ) -> Result<ExportedReport> {
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query(
         "INSERT INTO reports (recording_id, path, format, content_sha256, exported_by, exported_at_ms) \
          VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
@@ -45,7 +45,7 @@ pub async fn record(
     .bind(content_sha256.as_str())
     .bind(exported_by)
     .bind(now_ms)
-    .fetch_one(&mut *conn)
+    .scalar(&mut *conn)
     .await?;
     Ok(ExportedReport {
         id,
@@ -59,24 +59,24 @@ pub async fn record(
 }
 
 /// The exports of a recording, oldest first.
-pub async fn list(conn: &mut SqliteConnection, recording_id: i64) -> Result<Vec<ExportedReport>> {
-    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+pub async fn list(conn: &mut Conn, recording_id: i64) -> Result<Vec<ExportedReport>> {
+    let rows = query(
         "SELECT id, path, format, content_sha256, exported_by, exported_at_ms FROM reports \
          WHERE recording_id = ? ORDER BY exported_at_ms, id",
     )
     .bind(recording_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|(id, path, format, hash, exported_by, exported_at_ms)| {
+    rows.iter()
+        .map(|row| {
             Ok(ExportedReport {
-                id,
+                id: row.get("id")?,
                 recording_id,
-                path,
-                format,
-                content_sha256: ContentHash::parse(&hash)?,
-                exported_by,
-                exported_at_ms,
+                path: row.get("path")?,
+                format: row.get("format")?,
+                content_sha256: ContentHash::parse(&row.get::<String>("content_sha256")?)?,
+                exported_by: row.get("exported_by")?,
+                exported_at_ms: row.get("exported_at_ms")?,
             })
         })
         .collect()

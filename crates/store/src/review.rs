@@ -6,13 +6,12 @@
 //! tell that what was signed is what is stored; after it, [`ensure_unlocked`] refuses changes
 //! with [`Error::Locked`] naming the signer (schema triggers refuse them too, as a backstop).
 
+use crate::sql::{Conn, Row, query};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use crate::annotations;
 use crate::audit::{self, Action, Entity, NewEntry};
-use crate::database::col;
 use crate::error::{Error, Result};
 use crate::recordings::hex;
 
@@ -107,30 +106,28 @@ fn parse_state(s: &str) -> Result<StatementState> {
 }
 
 /// The signature of a recording, if it has one.
-pub async fn signature(
-    conn: &mut SqliteConnection,
-    recording_id: i64,
-) -> Result<Option<Signature>> {
-    let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
+pub async fn signature(conn: &mut Conn, recording_id: i64) -> Result<Option<Signature>> {
+    let row = query(
         "SELECT id, signer, meaning, signed_at_ms, review_sha256 FROM signatures WHERE recording_id = ?",
     )
     .bind(recording_id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(
-        |(id, signer, meaning, signed_at_ms, review_sha256)| Signature {
-            id,
+    row.map(|row| {
+        Ok(Signature {
+            id: row.get("id")?,
             recording_id,
-            signer,
-            meaning,
-            signed_at_ms,
-            review_sha256,
-        },
-    ))
+            signer: row.get("signer")?,
+            meaning: row.get("meaning")?,
+            signed_at_ms: row.get("signed_at_ms")?,
+            review_sha256: row.get("review_sha256")?,
+        })
+    })
+    .transpose()
 }
 
 /// Fails with [`Error::Locked`] if the recording is signed.
-pub async fn ensure_unlocked(conn: &mut SqliteConnection, recording_id: i64) -> Result<()> {
+pub async fn ensure_unlocked(conn: &mut Conn, recording_id: i64) -> Result<()> {
     match signature(conn, recording_id).await? {
         None => Ok(()),
         Some(s) => Err(Error::Locked {
@@ -142,18 +139,25 @@ pub async fn ensure_unlocked(conn: &mut SqliteConnection, recording_id: i64) -> 
     }
 }
 
-fn override_from_row(row: &SqliteRow) -> Result<MeasurementOverride> {
+/// Takes the recording's row lock ([`recordings::lock`]), then [`ensure_unlocked`]: the check
+/// and the write that follows are one step for every other reader of the recording.
+async fn lock_unsigned(conn: &mut Conn, recording_id: i64) -> Result<()> {
+    crate::recordings::lock(conn, recording_id).await?;
+    ensure_unlocked(conn, recording_id).await
+}
+
+fn override_from_row(row: &Row) -> Result<MeasurementOverride> {
     Ok(MeasurementOverride {
-        id: col(row, "id")?,
-        recording_id: col(row, "recording_id")?,
-        name: col(row, "name")?,
-        lead: col(row, "lead")?,
-        value: col(row, "value")?,
-        unit: col(row, "unit")?,
-        method: col(row, "method")?,
-        original_value: col(row, "original_value")?,
-        author: col(row, "author")?,
-        at_ms: col(row, "at_ms")?,
+        id: row.get("id")?,
+        recording_id: row.get("recording_id")?,
+        name: row.get("name")?,
+        lead: row.get("lead")?,
+        value: row.get("value")?,
+        unit: row.get("unit")?,
+        method: row.get("method")?,
+        original_value: row.get("original_value")?,
+        author: row.get("author")?,
+        at_ms: row.get("at_ms")?,
     })
 }
 
@@ -161,14 +165,14 @@ const OVERRIDE_COLUMNS: &str =
     "id, recording_id, name, lead, value, unit, method, original_value, author, at_ms";
 
 async fn find_override(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     name: &str,
     lead: &str,
 ) -> Result<Option<MeasurementOverride>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = query(format!(
         "SELECT {OVERRIDE_COLUMNS} FROM measurement_overrides WHERE recording_id = ? AND name = ? AND lead = ?"
-    )))
+    ))
     .bind(recording_id)
     .bind(name)
     .bind(lead)
@@ -184,7 +188,7 @@ fn json<T: Serialize>(v: &T, field: &'static str) -> Result<serde_json::Value> {
 /// Sets (or replaces) a measurement override. `o.id`, `o.author` and `o.at_ms` are ignored:
 /// the stored row gets its own id, `author` and `now_ms`.
 pub async fn set_override(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     o: &MeasurementOverride,
     author: &str,
     now_ms: i64,
@@ -195,16 +199,16 @@ pub async fn set_override(
             message: format!("{} is not a finite number", o.value),
         });
     }
-    ensure_unlocked(conn, o.recording_id).await?;
+    lock_unsigned(conn, o.recording_id).await?;
     let before = find_override(conn, o.recording_id, &o.name, &o.lead).await?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = query(format!(
         "INSERT INTO measurement_overrides (recording_id, name, lead, value, unit, method, original_value, author, at_ms) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (recording_id, name, lead) DO UPDATE SET value = excluded.value, unit = excluded.unit, \
              method = excluded.method, original_value = excluded.original_value, author = excluded.author, \
              at_ms = excluded.at_ms \
          RETURNING {OVERRIDE_COLUMNS}"
-    )))
+    ))
     .bind(o.recording_id)
     .bind(&o.name)
     .bind(&o.lead)
@@ -243,18 +247,18 @@ pub async fn set_override(
 
 /// Removes an override (the analysed value applies again). Returns false if there was none.
 pub async fn clear_override(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     name: &str,
     lead: &str,
     actor: &str,
     now_ms: i64,
 ) -> Result<bool> {
-    ensure_unlocked(conn, recording_id).await?;
+    lock_unsigned(conn, recording_id).await?;
     let Some(before) = find_override(conn, recording_id, name, lead).await? else {
         return Ok(false);
     };
-    sqlx::query("DELETE FROM measurement_overrides WHERE id = ?")
+    query("DELETE FROM measurement_overrides WHERE id = ?")
         .bind(before.id)
         .execute(&mut *conn)
         .await?;
@@ -278,13 +282,10 @@ pub async fn clear_override(
 }
 
 /// The overrides of a recording, by name and lead.
-pub async fn overrides(
-    conn: &mut SqliteConnection,
-    recording_id: i64,
-) -> Result<Vec<MeasurementOverride>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn overrides(conn: &mut Conn, recording_id: i64) -> Result<Vec<MeasurementOverride>> {
+    let rows = query(format!(
         "SELECT {OVERRIDE_COLUMNS} FROM measurement_overrides WHERE recording_id = ? ORDER BY name, lead"
-    )))
+    ))
     .bind(recording_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -294,28 +295,28 @@ pub async fn overrides(
 const STATEMENT_COLUMNS: &str =
     "id, recording_id, code, text, criterion, state, edited_text, actor, at_ms";
 
-fn statement_from_row(row: &SqliteRow) -> Result<StoredStatement> {
+fn statement_from_row(row: &Row) -> Result<StoredStatement> {
     Ok(StoredStatement {
-        id: col(row, "id")?,
-        recording_id: col(row, "recording_id")?,
-        code: col(row, "code")?,
-        text: col(row, "text")?,
-        criterion: col(row, "criterion")?,
-        state: parse_state(&col::<String>(row, "state")?)?,
-        edited_text: col(row, "edited_text")?,
-        actor: col(row, "actor")?,
-        at_ms: col(row, "at_ms")?,
+        id: row.get("id")?,
+        recording_id: row.get("recording_id")?,
+        code: row.get("code")?,
+        text: row.get("text")?,
+        criterion: row.get("criterion")?,
+        state: parse_state(&row.get::<String>("state")?)?,
+        edited_text: row.get("edited_text")?,
+        actor: row.get("actor")?,
+        at_ms: row.get("at_ms")?,
     })
 }
 
 async fn find_statement(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     code: &str,
 ) -> Result<Option<StoredStatement>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = query(format!(
         "SELECT {STATEMENT_COLUMNS} FROM statements WHERE recording_id = ? AND code = ?"
-    )))
+    ))
     .bind(recording_id)
     .bind(code)
     .fetch_optional(&mut *conn)
@@ -327,7 +328,7 @@ async fn find_statement(
 /// same code keeps its review state (a re-analysis does not undo a clinician's decision); only
 /// its text and criterion are refreshed while it is still merely suggested.
 pub async fn suggest_statement(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     code: &str,
     text: &str,
@@ -335,14 +336,14 @@ pub async fn suggest_statement(
     actor: &str,
     now_ms: i64,
 ) -> Result<StoredStatement> {
-    ensure_unlocked(conn, recording_id).await?;
+    lock_unsigned(conn, recording_id).await?;
     if let Some(existing) = find_statement(conn, recording_id, code).await? {
         if existing.state != StatementState::Suggested
             || (existing.text == text && existing.criterion.as_deref() == criterion)
         {
             return Ok(existing);
         }
-        sqlx::query("UPDATE statements SET text = ?, criterion = ?, at_ms = ? WHERE id = ?")
+        query("UPDATE statements SET text = ?, criterion = ?, at_ms = ? WHERE id = ?")
             .bind(text)
             .bind(criterion)
             .bind(now_ms)
@@ -373,10 +374,10 @@ pub async fn suggest_statement(
         .await?;
         return Ok(after);
     }
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = query(format!(
         "INSERT INTO statements (recording_id, code, text, criterion, state, at_ms) \
          VALUES (?, ?, ?, ?, 'suggested', ?) RETURNING {STATEMENT_COLUMNS}"
-    )))
+    ))
     .bind(recording_id)
     .bind(code)
     .bind(text)
@@ -406,7 +407,7 @@ pub async fn suggest_statement(
 
 /// Sets a statement's review state. `edited_text` is required for Edited and refused otherwise.
 pub async fn set_statement_state(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     code: &str,
     state: StatementState,
@@ -420,7 +421,7 @@ pub async fn set_statement_state(
             message: "required exactly when the state is edited".into(),
         });
     }
-    ensure_unlocked(conn, recording_id).await?;
+    lock_unsigned(conn, recording_id).await?;
     let before = find_statement(conn, recording_id, code)
         .await?
         .ok_or_else(|| {
@@ -428,16 +429,14 @@ pub async fn set_statement_state(
                 "recording {recording_id} has no statement {code:?}"
             ))
         })?;
-    sqlx::query(
-        "UPDATE statements SET state = ?, edited_text = ?, actor = ?, at_ms = ? WHERE id = ?",
-    )
-    .bind(state_str(state))
-    .bind(edited_text)
-    .bind(actor)
-    .bind(now_ms)
-    .bind(before.id)
-    .execute(&mut *conn)
-    .await?;
+    query("UPDATE statements SET state = ?, edited_text = ?, actor = ?, at_ms = ? WHERE id = ?")
+        .bind(state_str(state))
+        .bind(edited_text)
+        .bind(actor)
+        .bind(now_ms)
+        .bind(before.id)
+        .execute(&mut *conn)
+        .await?;
     let after = StoredStatement {
         state,
         edited_text: edited_text.map(str::to_string),
@@ -465,13 +464,10 @@ pub async fn set_statement_state(
 }
 
 /// The statements of a recording, in the order they were first suggested.
-pub async fn statements(
-    conn: &mut SqliteConnection,
-    recording_id: i64,
-) -> Result<Vec<StoredStatement>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+pub async fn statements(conn: &mut Conn, recording_id: i64) -> Result<Vec<StoredStatement>> {
+    let rows = query(format!(
         "SELECT {STATEMENT_COLUMNS} FROM statements WHERE recording_id = ? ORDER BY id"
-    )))
+    ))
     .bind(recording_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -480,9 +476,21 @@ pub async fn statements(
 
 /// SHA-256 over the canonical JSON of the reviewed state: live annotations (by id), overrides
 /// and statements. Timestamps of the last change are included, so any edit changes it.
-pub async fn review_digest(conn: &mut SqliteConnection, recording_id: i64) -> Result<String> {
+pub async fn review_digest(conn: &mut Conn, recording_id: i64) -> Result<String> {
     let mut anns = annotations::list(conn, recording_id).await?;
     anns.sort_by_key(|a| a.id);
+    // The row version is bookkeeping for concurrent edits, not reviewed content; leaving it out
+    // keeps the digests of recordings signed before versions existed reproducible.
+    let anns: Vec<serde_json::Value> = anns
+        .iter()
+        .map(|a| {
+            let mut v = json(a, "annotation")?;
+            if let Some(o) = v.as_object_mut() {
+                o.remove("version");
+            }
+            Ok(v)
+        })
+        .collect::<Result<_>>()?;
     let state = serde_json::json!({
         "recording_id": recording_id,
         "annotations": anns,
@@ -495,15 +503,15 @@ pub async fn review_digest(conn: &mut SqliteConnection, recording_id: i64) -> Re
 
 /// Signs a recording: stores the signature with the digest of the reviewed state and locks it.
 pub async fn sign(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     recording_id: i64,
     signer: &str,
     meaning: &str,
     now_ms: i64,
 ) -> Result<Signature> {
-    ensure_unlocked(conn, recording_id).await?;
+    lock_unsigned(conn, recording_id).await?;
     let digest = review_digest(conn, recording_id).await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query(
         "INSERT INTO signatures (recording_id, signer, meaning, signed_at_ms, review_sha256) \
          VALUES (?, ?, ?, ?, ?) RETURNING id",
     )
@@ -512,7 +520,7 @@ pub async fn sign(
     .bind(meaning)
     .bind(now_ms)
     .bind(&digest)
-    .fetch_one(&mut *conn)
+    .scalar(&mut *conn)
     .await?;
     let sig = Signature {
         id,

@@ -3,8 +3,8 @@
 //! [`ViewState`] is typed for the fields the app has today and keeps any other key it finds in
 //! `extra`, so a newer UI's fields survive a round trip through an older build.
 
+use crate::sql::{Conn, query};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteConnection;
 
 use crate::error::{Error, Result};
 
@@ -59,14 +59,9 @@ pub struct Session {
 }
 
 /// Saves the view state of a recording (insert or replace).
-pub async fn save(
-    conn: &mut SqliteConnection,
-    recording_id: i64,
-    view: &ViewState,
-    now_ms: i64,
-) -> Result<()> {
+pub async fn save(conn: &mut Conn, recording_id: i64, view: &ViewState, now_ms: i64) -> Result<()> {
     let json = serde_json::to_string(view).map_err(|e| Error::json("view", e))?;
-    sqlx::query(
+    query(
         "INSERT INTO sessions (recording_id, view_json, last_opened_at_ms) VALUES (?, ?, ?) \
          ON CONFLICT (recording_id) DO UPDATE SET view_json = excluded.view_json, \
              last_opened_at_ms = excluded.last_opened_at_ms",
@@ -80,13 +75,13 @@ pub async fn save(
 }
 
 /// The saved session of a recording, if any.
-pub async fn load(conn: &mut SqliteConnection, recording_id: i64) -> Result<Option<Session>> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT view_json, last_opened_at_ms FROM sessions WHERE recording_id = ?")
-            .bind(recording_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    row.map(|(json, last)| {
+pub async fn load(conn: &mut Conn, recording_id: i64) -> Result<Option<Session>> {
+    let row = query("SELECT view_json, last_opened_at_ms FROM sessions WHERE recording_id = ?")
+        .bind(recording_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| {
+        let (json, last): (String, i64) = (row.at(0)?, row.at(1)?);
         Ok(Session {
             recording_id,
             view: serde_json::from_str(&json).map_err(|e| Error::json("sessions.view_json", e))?,
@@ -97,9 +92,9 @@ pub async fn load(conn: &mut SqliteConnection, recording_id: i64) -> Result<Opti
 }
 
 /// Marks the session as opened now (creating it with the default view if missing).
-pub async fn touch(conn: &mut SqliteConnection, recording_id: i64, now_ms: i64) -> Result<()> {
+pub async fn touch(conn: &mut Conn, recording_id: i64, now_ms: i64) -> Result<()> {
     let json = serde_json::to_string(&ViewState::default()).map_err(|e| Error::json("view", e))?;
-    sqlx::query(
+    query(
         "INSERT INTO sessions (recording_id, view_json, last_opened_at_ms) VALUES (?, ?, ?) \
          ON CONFLICT (recording_id) DO UPDATE SET last_opened_at_ms = excluded.last_opened_at_ms",
     )

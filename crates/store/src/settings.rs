@@ -1,16 +1,16 @@
 //! Application settings: JSON values under string keys ("ui.theme", "ai.default_model"...).
 
+use crate::sql::{Conn, query};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::sqlite::SqliteConnection;
 
 use crate::error::{Error, Result};
 
 /// The value under `key`, if set.
-pub async fn get<T: DeserializeOwned>(conn: &mut SqliteConnection, key: &str) -> Result<Option<T>> {
-    let json: Option<String> = sqlx::query_scalar("SELECT value_json FROM settings WHERE key = ?")
+pub async fn get<T: DeserializeOwned>(conn: &mut Conn, key: &str) -> Result<Option<T>> {
+    let json: Option<String> = query("SELECT value_json FROM settings WHERE key = ?")
         .bind(key)
-        .fetch_optional(&mut *conn)
+        .scalar_optional(&mut *conn)
         .await?;
     json.map(|j| serde_json::from_str(&j).map_err(|e| Error::json("settings.value_json", e)))
         .transpose()
@@ -18,13 +18,13 @@ pub async fn get<T: DeserializeOwned>(conn: &mut SqliteConnection, key: &str) ->
 
 /// Sets `key` to `value`.
 pub async fn set<T: Serialize + ?Sized>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     value: &T,
     now_ms: i64,
 ) -> Result<()> {
     let json = serde_json::to_string(value).map_err(|e| Error::json("settings value", e))?;
-    sqlx::query(
+    query(
         "INSERT INTO settings (key, value_json, updated_at_ms) VALUES (?, ?, ?) \
          ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at_ms = excluded.updated_at_ms",
     )
@@ -37,22 +37,22 @@ pub async fn set<T: Serialize + ?Sized>(
 }
 
 /// Removes `key`; returns whether it was set.
-pub async fn remove(conn: &mut SqliteConnection, key: &str) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM settings WHERE key = ?")
+pub async fn remove(conn: &mut Conn, key: &str) -> Result<bool> {
+    let done = query("DELETE FROM settings WHERE key = ?")
         .bind(key)
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() > 0)
+    Ok(done > 0)
 }
 
 /// All settings, by key.
-pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<(String, serde_json::Value)>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT key, value_json FROM settings ORDER BY key")
-            .fetch_all(&mut *conn)
-            .await?;
-    rows.into_iter()
-        .map(|(k, v)| {
+pub async fn all(conn: &mut Conn) -> Result<Vec<(String, serde_json::Value)>> {
+    let rows = query("SELECT key, value_json FROM settings ORDER BY key")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let (k, v): (String, String) = (row.at(0)?, row.at(1)?);
             let value =
                 serde_json::from_str(&v).map_err(|e| Error::json("settings.value_json", e))?;
             Ok((k, value))

@@ -5,17 +5,20 @@
 //! begin or commit), and commits. An early `?` drops the transaction, which rolls it back.
 //! Callers that need several changes in one transaction do the same with [`Store::begin_write`].
 //!
-//! Write transactions start with `BEGIN IMMEDIATE`: they take the write lock up front, where the
-//! busy timeout applies. A deferred transaction that reads and then writes can instead fail at
-//! once with SQLITE_BUSY when another writer committed in between (the busy handler cannot help
-//! a stale snapshot); that is the usual source of "database is locked" in WAL mode.
+//! On SQLite, write transactions start with `BEGIN IMMEDIATE`: they take the write lock up
+//! front, where the busy timeout applies. A deferred transaction that reads and then writes can
+//! instead fail at once with SQLITE_BUSY when another writer committed in between (the busy
+//! handler cannot help a stale snapshot); that is the usual source of "database is locked" in
+//! WAL mode. On PostgreSQL they are READ COMMITTED transactions whose review changes first lock
+//! the recording's row ([`recordings::lock`]), so readers of one recording take turns while
+//! readers of different recordings write in parallel; multi-query reads ([`Store::load_session`])
+//! run in one REPEATABLE READ snapshot.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::Sqlite;
-use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
 use crate::annotations::{self, Annotation, AnnotationData};
@@ -25,20 +28,61 @@ use crate::database::{self, StoreOptions};
 use crate::error::{Error, Result};
 use crate::holter::{self, BeatArrays, HolterOverview, HolterResult};
 use crate::now_ms;
+use crate::presence::{self, Presence};
 use crate::recordings::{self, ContentHash, NewRecording, Recording};
 use crate::reports::{self, ExportedReport};
 use crate::review::{self, MeasurementOverride, Signature, StatementState, StoredStatement};
 use crate::sessions::{self, Session, ViewState};
 use crate::settings;
+use crate::sql::{Backend, Conn};
 
-/// A write transaction (see the module doc).
-pub type WriteTx = sqlx::Transaction<'static, Sqlite>;
+/// A write transaction (see the module doc): pass `&mut tx` to repository functions, then
+/// [`WriteTx::commit`]. Dropping it rolls back.
+#[derive(Debug)]
+pub struct WriteTx(Conn);
+
+impl WriteTx {
+    /// Commits.
+    pub async fn commit(self) -> Result<()> {
+        self.0.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
 
 /// The open store. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
     options: StoreOptions,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// One line of the worklist: a recording, who is reading it now, and whether it is signed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorklistEntry {
+    /// The recording.
+    pub recording: Recording,
+    /// Readers present now, longest-present first ("reading by").
+    pub readers: Vec<Presence>,
+    /// The signature, once signed.
+    pub signature: Option<Signature>,
 }
 
 /// The review of a recording: measurement overrides, statements and the signature.
@@ -79,66 +123,150 @@ pub struct SessionSnapshot {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at the default path (see
-    /// [`default_path`](crate::default_path)).
+    /// Opens (creating if needed) the store named by `$HEARTLENS_DB`, else the one at the
+    /// default path (see [`default_location`](crate::default_location)).
     pub async fn open_default() -> Result<Self> {
-        Self::open_with(StoreOptions::new(database::default_path()?)).await
+        Self::open_with(StoreOptions::new(database::default_location()?)).await
     }
 
-    /// Opens (creating if needed) the store at `path` with default options.
+    /// Opens (creating if needed) the store at `path` with default options; `path` may be a
+    /// `postgres://` URL (see [`StoreOptions::new`]).
     pub async fn open(path: impl Into<PathBuf>) -> Result<Self> {
         Self::open_with(StoreOptions::new(path)).await
     }
 
-    /// Opens the store: checks the file is ours and not newer, opens the pool, migrates.
+    /// Opens the store: checks the database is ours and not newer, opens the pool, migrates.
     pub async fn open_with(options: StoreOptions) -> Result<Self> {
-        database::inspect(&options.path).await?;
-        let pool = database::open_pool(&options).await?;
+        let pool = match &options.url {
+            None => {
+                database::inspect(&options.path).await?;
+                Pool::Sqlite(database::open_pool(&options).await?)
+            }
+            Some(url) => Pool::Postgres(crate::postgres::open_pool(&options, url).await?),
+        };
         Ok(Self { pool, options })
     }
 
-    /// The database file.
+    /// The database file (for PostgreSQL, the URL without its password).
     pub fn path(&self) -> &Path {
         &self.options.path
     }
 
-    /// The connection pool, for callers composing their own queries in tests or tools.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
     }
 
-    /// Begins a write transaction (`BEGIN IMMEDIATE`). Pass `&mut *tx` to repository functions,
-    /// then `tx.commit()`.
+    /// The SQLite pool (None on PostgreSQL), for SQLite-only tools and tests.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL login role this store's changes are recorded under (None on SQLite,
+    /// where the actor names the user).
+    pub async fn role(&self) -> Result<Option<String>> {
+        match self.backend() {
+            Backend::Sqlite => Ok(None),
+            Backend::Postgres => Ok(Some(
+                crate::sql::query("SELECT session_user::text")
+                    .scalar(&mut self.read().await?)
+                    .await?,
+            )),
+        }
+    }
+
+    /// Begins a write transaction (SQLite: `BEGIN IMMEDIATE`). Pass `&mut tx` to repository
+    /// functions, then `tx.commit()`.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(WriteTx(match &self.pool {
+            Pool::Sqlite(p) => Conn::sqlite_tx(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Conn::pg_tx(p.begin().await?),
+        }))
     }
 
     /// A connection for reads.
-    pub async fn read(&self) -> Result<PoolConnection<Sqlite>> {
-        Ok(self.pool.acquire().await?)
+    pub async fn read(&self) -> Result<Conn> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Conn::sqlite(p.acquire().await?),
+            Pool::Postgres(p) => Conn::pg(p.acquire().await?),
+        })
+    }
+
+    /// A read transaction on one consistent snapshot (end it with `commit`).
+    async fn snapshot(&self) -> Result<Conn> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Conn::sqlite_tx(p.begin().await?),
+            Pool::Postgres(p) => Conn::pg_tx(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?,
+            ),
+        })
     }
 
     /// Closes all connections (waits for them to be returned).
     pub async fn close(self) {
-        self.pool.close().await;
+        match self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    fn sqlite_only(&self, operation: &'static str, hint: &'static str) -> Result<&SqlitePool> {
+        self.sqlite_pool().ok_or_else(|| Error::Unsupported {
+            operation,
+            location: self.options.path.to_string_lossy().into_owned(),
+            hint,
+        })
     }
 
     // ---- database file ----
 
-    /// `PRAGMA integrity_check`.
+    /// SQLite: `PRAGMA integrity_check`. PostgreSQL (which checks its own pages): every
+    /// migration applied completely.
     pub async fn integrity_check(&self) -> Result<()> {
         let mut conn = self.read().await?;
-        database::integrity_check(&mut conn, &self.options.path).await
+        match conn.as_sqlite() {
+            Some(c) => database::integrity_check(c, &self.options.path).await,
+            None => {
+                let failed: i64 =
+                    crate::sql::query("SELECT COUNT(*) FROM _sqlx_migrations WHERE NOT success")
+                        .scalar(&mut conn)
+                        .await?;
+                if failed > 0 {
+                    return Err(Error::Corrupt {
+                        path: self.options.path.clone(),
+                        detail: format!("{failed} migration(s) recorded as failed"),
+                    });
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Writes a consistent copy of the database to `out` (must not exist) while it stays in use.
+    /// SQLite only: a PostgreSQL store is backed up with the server's tools.
     pub async fn backup(&self, out: &Path) -> Result<()> {
-        database::backup_to(&self.pool, out).await
+        let pool = self.sqlite_only("backup", PG_BACKUP_HINT)?;
+        database::backup_to(pool, out).await
     }
 
     /// Replaces the database at `options.path` with `backup` after verifying it; no store may
-    /// be open on it. The previous database is kept beside it and its path returned.
+    /// be open on it. The previous database is kept beside it and its path returned. SQLite
+    /// only.
     pub async fn restore(options: &StoreOptions, backup: &Path) -> Result<Option<PathBuf>> {
+        if options.url.is_some() {
+            return Err(Error::Unsupported {
+                operation: "restore",
+                location: options.path.to_string_lossy().into_owned(),
+                hint: PG_BACKUP_HINT,
+            });
+        }
         database::restore_from(options, backup).await
     }
 
@@ -178,17 +306,17 @@ impl Store {
 
     /// A recording by id.
     pub async fn recording(&self, id: i64) -> Result<Recording> {
-        recordings::get(&mut *self.read().await?, id).await
+        recordings::get(&mut self.read().await?, id).await
     }
 
     /// A recording by content hash.
     pub async fn find_recording(&self, hash: &ContentHash) -> Result<Option<Recording>> {
-        recordings::find_by_hash(&mut *self.read().await?, hash).await
+        recordings::find_by_hash(&mut self.read().await?, hash).await
     }
 
     /// Recently opened recordings, newest first.
     pub async fn recent(&self, limit: u32) -> Result<Vec<Recording>> {
-        recordings::recent(&mut *self.read().await?, limit).await
+        recordings::recent(&mut self.read().await?, limit).await
     }
 
     /// Caches an analysis result.
@@ -232,17 +360,17 @@ impl Store {
 
     /// The Holter result of a recording without its beats (summary, rates, events), if any.
     pub async fn holter(&self, recording_id: i64) -> Result<Option<HolterOverview>> {
-        holter::load(&mut *self.read().await?, recording_id).await
+        holter::load(&mut self.read().await?, recording_id).await
     }
 
     /// Every beat of the recording's Holter result (empty when there is none).
     pub async fn holter_beats(&self, recording_id: i64) -> Result<BeatArrays> {
-        holter::beats(&mut *self.read().await?, recording_id).await
+        holter::beats(&mut self.read().await?, recording_id).await
     }
 
     /// The cached analysis and its version.
     pub async fn analysis(&self, recording_id: i64) -> Result<Option<(String, serde_json::Value)>> {
-        recordings::analysis(&mut *self.read().await?, recording_id).await
+        recordings::analysis(&mut self.read().await?, recording_id).await
     }
 
     /// Saves the view state.
@@ -255,7 +383,7 @@ impl Store {
 
     /// Loads everything needed to show a recording, from one consistent snapshot.
     pub async fn load_session(&self, recording_id: i64) -> Result<SessionSnapshot> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.snapshot().await?;
         let recording = recordings::get(&mut tx, recording_id).await?;
         let session = sessions::load(&mut tx, recording_id)
             .await?
@@ -281,7 +409,7 @@ impl Store {
 
     /// The review of a recording (overrides, statements, signature) from one snapshot.
     pub async fn review_state(&self, recording_id: i64) -> Result<ReviewState> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.snapshot().await?;
         let state = ReviewState {
             overrides: review::overrides(&mut tx, recording_id).await?,
             statements: review::statements(&mut tx, recording_id).await?,
@@ -306,7 +434,8 @@ impl Store {
         Ok(a)
     }
 
-    /// Edits an annotation.
+    /// Edits an annotation, whatever its current version (a single user's store; use
+    /// [`Store::update_annotation_at`] where colleagues edit the same recording).
     pub async fn update_annotation(
         &self,
         id: i64,
@@ -314,15 +443,43 @@ impl Store {
         actor: &str,
     ) -> Result<Annotation> {
         let mut tx = self.begin_write().await?;
-        let a = annotations::update(&mut tx, id, data, actor, now_ms()).await?;
+        let a = annotations::update(&mut tx, id, None, data, actor, now_ms()).await?;
         tx.commit().await?;
         Ok(a)
     }
 
-    /// Soft-deletes an annotation.
+    /// Edits an annotation if it is still at `version` (the one the reader saw), else refuses
+    /// with [`Error::Stale`] naming who changed it; nothing is lost either way.
+    pub async fn update_annotation_at(
+        &self,
+        id: i64,
+        version: i64,
+        data: &AnnotationData,
+        actor: &str,
+    ) -> Result<Annotation> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::update(&mut tx, id, Some(version), data, actor, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Soft-deletes an annotation, whatever its current version.
     pub async fn delete_annotation(&self, id: i64, actor: &str) -> Result<Annotation> {
         let mut tx = self.begin_write().await?;
-        let a = annotations::delete(&mut tx, id, actor, now_ms()).await?;
+        let a = annotations::delete(&mut tx, id, None, actor, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Soft-deletes an annotation if it is still at `version`, else [`Error::Stale`].
+    pub async fn delete_annotation_at(
+        &self,
+        id: i64,
+        version: i64,
+        actor: &str,
+    ) -> Result<Annotation> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::delete(&mut tx, id, Some(version), actor, now_ms()).await?;
         tx.commit().await?;
         Ok(a)
     }
@@ -350,18 +507,18 @@ impl Store {
         recording_id: i64,
         limit: u32,
     ) -> Result<Vec<Annotation>> {
-        annotations::first(&mut *self.read().await?, recording_id, limit).await
+        annotations::first(&mut self.read().await?, recording_id, limit).await
     }
 
     /// How many live annotations a recording has.
     pub async fn annotation_count(&self, recording_id: i64) -> Result<u64> {
-        let n = annotations::count(&mut *self.read().await?, recording_id).await?;
+        let n = annotations::count(&mut self.read().await?, recording_id).await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// Live annotations of a recording.
     pub async fn annotations(&self, recording_id: i64) -> Result<Vec<Annotation>> {
-        annotations::list(&mut *self.read().await?, recording_id).await
+        annotations::list(&mut self.read().await?, recording_id).await
     }
 
     /// Live annotations overlapping a time range.
@@ -371,12 +528,12 @@ impl Store {
         start_s: f64,
         end_s: f64,
     ) -> Result<Vec<Annotation>> {
-        annotations::in_range(&mut *self.read().await?, recording_id, start_s, end_s).await
+        annotations::in_range(&mut self.read().await?, recording_id, start_s, end_s).await
     }
 
     /// The audit log of a recording.
     pub async fn history(&self, recording_id: i64) -> Result<Vec<AuditEntry>> {
-        audit::history(&mut *self.read().await?, recording_id).await
+        audit::history(&mut self.read().await?, recording_id).await
     }
 
     // ---- review ----
@@ -523,12 +680,12 @@ impl Store {
 
     /// Messages of a thread.
     pub async fn messages(&self, thread_id: i64) -> Result<Vec<ChatMessage>> {
-        chats::messages(&mut *self.read().await?, thread_id).await
+        chats::messages(&mut self.read().await?, thread_id).await
     }
 
     /// Threads of a recording.
     pub async fn threads(&self, recording_id: i64) -> Result<Vec<ChatThread>> {
-        chats::threads(&mut *self.read().await?, recording_id).await
+        chats::threads(&mut self.read().await?, recording_id).await
     }
 
     /// Marks messages left streaming by a crash as stopped (call at app start).
@@ -537,6 +694,51 @@ impl Store {
         let n = chats::close_interrupted(&mut tx, now_ms()).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    // ---- worklist and presence ----
+
+    /// Claims (or renews) `reader`'s presence on a recording for
+    /// [`READING_TTL_MS`](presence::READING_TTL_MS): call on opening it and every minute or so
+    /// while it stays open.
+    pub async fn claim_reading(&self, recording_id: i64, reader: &str) -> Result<Presence> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        presence::prune(&mut tx, now).await?;
+        let p =
+            presence::claim(&mut tx, recording_id, reader, now, presence::READING_TTL_MS).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    /// Releases `reader`'s presence on a recording (on closing it).
+    pub async fn release_reading(&self, recording_id: i64, reader: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let released = presence::release(&mut tx, recording_id, reader).await?;
+        tx.commit().await?;
+        Ok(released)
+    }
+
+    /// Who is reading a recording now.
+    pub async fn readers(&self, recording_id: i64) -> Result<Vec<Presence>> {
+        presence::active(&mut self.read().await?, recording_id, now_ms()).await
+    }
+
+    /// The worklist: the `limit` most recently opened recordings with who is reading each now
+    /// and its signature, from one snapshot.
+    pub async fn worklist(&self, limit: u32) -> Result<Vec<WorklistEntry>> {
+        let now = now_ms();
+        let mut tx = self.snapshot().await?;
+        let mut out = Vec::new();
+        for recording in recordings::recent(&mut tx, limit).await? {
+            out.push(WorklistEntry {
+                readers: presence::active(&mut tx, recording.id, now).await?,
+                signature: review::signature(&mut tx, recording.id).await?,
+                recording,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     // ---- reports and settings ----
@@ -567,12 +769,12 @@ impl Store {
 
     /// Reports exported for a recording.
     pub async fn reports(&self, recording_id: i64) -> Result<Vec<ExportedReport>> {
-        reports::list(&mut *self.read().await?, recording_id).await
+        reports::list(&mut self.read().await?, recording_id).await
     }
 
     /// A setting.
     pub async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        settings::get(&mut *self.read().await?, key).await
+        settings::get(&mut self.read().await?, key).await
     }
 
     /// Sets a setting.
@@ -583,3 +785,6 @@ impl Store {
         Ok(())
     }
 }
+
+const PG_BACKUP_HINT: &str =
+    "back up a PostgreSQL store with pg_dump and restore it with pg_restore";

@@ -12,11 +12,10 @@ use store::review::{MeasurementOverride, StatementState};
 use store::sessions::ViewState;
 use store::{Error, Store};
 
-use common::{new_recording, recording, temp_store};
+use common::{Kind, new_recording, recording, temp_store, temp_store_on};
 
-#[tokio::test]
-async fn a_moved_file_is_the_same_recording() {
-    let t = temp_store().await;
+async fn a_moved_file_is_the_same_recording(k: Kind) {
+    let t = temp_store_on(k).await;
     let dir = t.dir.path();
     let a = dir.join("a.dat");
     std::fs::write(&a, b"same bytes").unwrap();
@@ -57,9 +56,8 @@ async fn content_hash_matches_the_sha256_test_vector() {
     assert!(ContentHash::parse("xyz").is_err());
 }
 
-#[tokio::test]
-async fn analysis_cache_round_trips() {
-    let t = temp_store().await;
+async fn analysis_cache_round_trips(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "analysis").await;
     assert_eq!(t.store.analysis(rec.id).await.unwrap(), None);
     let value = serde_json::json!({"hr_bpm": 72, "beats": [0.8, 1.6]});
@@ -77,9 +75,8 @@ async fn analysis_cache_round_trips() {
     ));
 }
 
-#[tokio::test]
-async fn a_session_is_restored_as_it_was_after_reopening() {
-    let t = temp_store().await;
+async fn a_session_is_restored_as_it_was_after_reopening(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "session").await;
     let mut view = ViewState {
         layout: "12x1".into(),
@@ -102,9 +99,8 @@ async fn a_session_is_restored_as_it_was_after_reopening() {
     assert_eq!(snap.recording.id, rec.id);
 }
 
-#[tokio::test]
-async fn an_unsaved_session_loads_the_default_view() {
-    let t = temp_store().await;
+async fn an_unsaved_session_loads_the_default_view(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "fresh").await;
     let snap = t.store.load_session(rec.id).await.unwrap();
     assert_eq!(snap.session.view, ViewState::default());
@@ -130,9 +126,8 @@ fn caliper(start: f64, end: f64) -> AnnotationData {
     }
 }
 
-#[tokio::test]
-async fn annotation_changes_are_soft_and_audited() {
-    let t = temp_store().await;
+async fn annotation_changes_are_soft_and_audited(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "audit").await;
     let a = t
         .store
@@ -181,32 +176,31 @@ async fn annotation_changes_are_soft_and_audited() {
     ));
 }
 
-#[tokio::test]
-async fn the_audit_log_refuses_updates_and_deletes() {
-    let t = temp_store().await;
+async fn the_audit_log_refuses_updates_and_deletes(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "append-only").await;
     t.store
         .add_annotation(rec.id, &caliper(0.0, 1.0), "dr.a")
         .await
         .unwrap();
-    let upd = sqlx::query("UPDATE audit_log SET actor = 'mallory'")
-        .execute(t.store.pool())
+    let mut conn = t.store.read().await.unwrap();
+    let upd = store::sql::query("UPDATE audit_log SET actor = 'mallory'")
+        .execute(&mut conn)
         .await;
-    let err = Error::from(upd.unwrap_err());
+    let err = upd.unwrap_err();
     assert!(err.to_string().contains("audit_log_append_only"), "{err}");
-    let del = sqlx::query("DELETE FROM audit_log")
-        .execute(t.store.pool())
+    let del = store::sql::query("DELETE FROM audit_log")
+        .execute(&mut conn)
         .await;
     assert!(
-        Error::from(del.unwrap_err())
+        del.unwrap_err()
             .to_string()
             .contains("audit_log_append_only")
     );
 }
 
-#[tokio::test]
-async fn undo_and_redo_work_across_restarts() {
-    let t = temp_store().await;
+async fn undo_and_redo_work_across_restarts(k: Kind) {
+    let t = temp_store_on(k).await;
     let path = t.path();
     let rec = recording(&t.store, "undo").await;
     let a = t
@@ -267,9 +261,8 @@ async fn undo_and_redo_work_across_restarts() {
     );
 }
 
-#[tokio::test]
-async fn a_signature_locks_the_review_with_a_clear_error() {
-    let t = temp_store().await;
+async fn a_signature_locks_the_review_with_a_clear_error(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "sign").await;
     let a = t
         .store
@@ -409,23 +402,17 @@ async fn a_signature_locks_the_review_with_a_clear_error() {
         Err(Error::Locked { .. })
     ));
     // The schema's triggers hold even for SQL that bypasses the store.
-    let raw = sqlx::query("UPDATE annotations SET text = 'tampered' WHERE id = ?")
+    let mut conn = t.store.read().await.unwrap();
+    let raw = store::sql::query("UPDATE annotations SET text = 'tampered' WHERE id = ?")
         .bind(a.id)
-        .execute(t.store.pool())
+        .execute(&mut conn)
         .await;
-    assert!(
-        Error::from(raw.unwrap_err())
-            .to_string()
-            .contains("recording_locked")
-    );
-    let raw = sqlx::query("DELETE FROM signatures")
-        .execute(t.store.pool())
+    assert!(raw.unwrap_err().to_string().contains("recording_locked"));
+    let raw = store::sql::query("DELETE FROM signatures")
+        .execute(&mut conn)
         .await;
-    assert!(
-        Error::from(raw.unwrap_err())
-            .to_string()
-            .contains("signature_immutable")
-    );
+    assert!(raw.unwrap_err().to_string().contains("signature_immutable"));
+    drop(conn);
     let snap = t.store.load_session(rec.id).await.unwrap();
     assert_eq!(snap.signature, Some(sig));
     assert_eq!(snap.statements.len(), 2);
@@ -442,9 +429,8 @@ async fn a_signature_locks_the_review_with_a_clear_error() {
     );
 }
 
-#[tokio::test]
-async fn clearing_an_override_is_audited() {
-    let t = temp_store().await;
+async fn clearing_an_override_is_audited(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "clear").await;
     let hr = MeasurementOverride {
         id: 0,
@@ -484,9 +470,8 @@ async fn clearing_an_override_is_audited() {
     ));
 }
 
-#[tokio::test]
-async fn a_chat_message_streams_token_by_token_and_is_finalised() {
-    let t = temp_store().await;
+async fn a_chat_message_streams_token_by_token_and_is_finalised(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "chat").await;
     let thread = t.store.create_thread(rec.id, "QT question").await.unwrap();
     let meta = NewMessage {
@@ -565,9 +550,8 @@ async fn a_chat_message_streams_token_by_token_and_is_finalised() {
     ));
 }
 
-#[tokio::test]
-async fn reports_and_settings_round_trip() {
-    let t = temp_store().await;
+async fn reports_and_settings_round_trip(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "report").await;
     let hash = ContentHash::of_bytes(b"%PDF-1.7");
     let r = t
@@ -610,9 +594,8 @@ async fn reports_and_settings_round_trip() {
     }
 }
 
-#[tokio::test]
-async fn constraint_violations_map_to_domain_errors_by_name() {
-    let t = temp_store().await;
+async fn constraint_violations_map_to_domain_errors_by_name(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "constraints").await;
     let backwards = AnnotationData::note(5.0, 4.0, "backwards");
     match t
@@ -652,35 +635,36 @@ async fn constraint_violations_map_to_domain_errors_by_name() {
         Err(Error::MissingReference(_))
     ));
     let mut conn = t.store.read().await.unwrap();
-    let dup = sqlx::query(
+    let dup = store::sql::query(
         "INSERT INTO recordings (content_sha256, size_bytes, last_path, format, first_seen_at_ms, last_opened_at_ms) \
          VALUES (?, 1, 'x', 'x', 0, 0)",
     )
     .bind(new_recording("constraints").content_sha256.as_str())
-    .execute(&mut *conn)
+    .execute(&mut conn)
     .await
     .unwrap_err();
-    match Error::from(dup) {
-        Error::Conflict { constraint, .. } => assert_eq!(constraint, "recordings.content_sha256"),
+    // SQLite names a unique key by its columns, PostgreSQL by the constraint's name.
+    let unique = match k {
+        Kind::Sqlite => "recordings.content_sha256",
+        Kind::Postgres => "recordings_content_sha256_unique",
+    };
+    match dup {
+        Error::Conflict { constraint, .. } => assert_eq!(constraint, unique),
         other => panic!("{other}"),
     }
-    let bad_kind = sqlx::query(
+    let bad_kind = store::sql::query(
         "INSERT INTO annotations (recording_id, start_s, end_s, kind, author, created_at_ms, updated_at_ms) \
          VALUES (?, 0, 0, 'scribble', 'x', 0, 0)",
     )
     .bind(rec.id)
-    .execute(&mut *conn)
+    .execute(&mut conn)
     .await
     .unwrap_err();
-    assert!(matches!(
-        Error::from(bad_kind),
-        Error::Invalid { field: "kind", .. }
-    ));
+    assert!(matches!(bad_kind, Error::Invalid { field: "kind", .. }));
 }
 
-#[tokio::test]
-async fn annotations_in_range_and_conversion_to_ecg() {
-    let t = temp_store().await;
+async fn annotations_in_range_and_conversion_to_ecg(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "range").await;
     for i in 0..10 {
         let mut d = caliper(i as f64, i as f64 + 0.5);
@@ -709,9 +693,8 @@ async fn annotations_in_range_and_conversion_to_ecg() {
     );
 }
 
-#[tokio::test]
-async fn undo_takes_back_only_the_actors_own_changes() {
-    let t = temp_store().await;
+async fn undo_takes_back_only_the_actors_own_changes(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "undo-actors").await;
     let mine = t
         .store
@@ -747,6 +730,8 @@ async fn undo_takes_back_only_the_actors_own_changes() {
     assert_eq!(t.store.undo(rec.id, "dr.b").await.unwrap(), None);
 }
 
+// SQLite only: a PostgreSQL store is backed up and restored with the server's tools
+// (pg_dump/pg_restore); `Store::backup` there is `Error::Unsupported` (tested in department.rs).
 #[tokio::test]
 async fn backup_and_restore_replace_the_database_atomically() {
     let t = temp_store().await;
@@ -798,6 +783,8 @@ async fn backup_and_restore_replace_the_database_atomically() {
     prev.close().await;
 }
 
+// SQLite only: a PostgreSQL store is backed up and restored with the server's tools
+// (pg_dump/pg_restore); `Store::backup` there is `Error::Unsupported` (tested in department.rs).
 #[tokio::test]
 async fn restore_refuses_a_bad_file_and_keeps_the_database() {
     let t = temp_store().await;
@@ -828,6 +815,8 @@ async fn restore_refuses_a_bad_file_and_keeps_the_database() {
     assert!(leftovers.is_empty(), "temporary files are cleaned up");
 }
 
+// SQLite only: a PostgreSQL store is backed up and restored with the server's tools
+// (pg_dump/pg_restore); `Store::backup` there is `Error::Unsupported` (tested in department.rs).
 #[tokio::test]
 async fn restore_refuses_while_another_connection_has_the_database_open() {
     let t = temp_store().await;
@@ -865,9 +854,8 @@ fn the_blocking_front_backs_up_and_restores() {
     assert!(saved.is_some());
 }
 
-#[tokio::test]
-async fn a_still_suggested_statement_is_refreshed_by_reanalysis_and_audited() {
-    let t = temp_store().await;
+async fn a_still_suggested_statement_is_refreshed_by_reanalysis_and_audited(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "refresh").await;
     let first = t
         .store
@@ -927,9 +915,8 @@ async fn a_still_suggested_statement_is_refreshed_by_reanalysis_and_audited() {
     ));
 }
 
-#[tokio::test]
-async fn a_session_carries_the_first_page_of_annotations_and_the_total() {
-    let t = temp_store().await;
+async fn a_session_carries_the_first_page_of_annotations_and_the_total(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "paged").await;
     let n = store::SESSION_ANNOTATIONS as usize + 5;
     // One transaction, as a bulk import would write them.
@@ -959,9 +946,8 @@ async fn a_session_carries_the_first_page_of_annotations_and_the_total() {
     assert_eq!(t.store.annotation_count(rec.id).await.unwrap(), n as u64);
 }
 
-#[tokio::test]
-async fn review_state_matches_the_session_snapshot() {
-    let t = temp_store().await;
+async fn review_state_matches_the_session_snapshot(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "review-state").await;
     t.store
         .suggest_statements(
@@ -982,9 +968,8 @@ async fn review_state_matches_the_session_snapshot() {
 
 /// The window query (split into recent starts and long spans) returns exactly what a plain
 /// overlap filter does, for short marks and hour-long notes alike.
-#[tokio::test]
-async fn window_query_matches_a_brute_force_overlap_filter() {
-    let t = temp_store().await;
+async fn window_query_matches_a_brute_force_overlap_filter(k: Kind) {
+    let t = temp_store_on(k).await;
     let rec = recording(&t.store, "window").await;
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = || {
@@ -1030,3 +1015,24 @@ async fn window_query_matches_a_brute_force_overlap_filter() {
         assert_eq!(got, want, "window {s}..{e}");
     }
 }
+
+on_both!(
+    a_moved_file_is_the_same_recording,
+    analysis_cache_round_trips,
+    a_session_is_restored_as_it_was_after_reopening,
+    an_unsaved_session_loads_the_default_view,
+    annotation_changes_are_soft_and_audited,
+    the_audit_log_refuses_updates_and_deletes,
+    undo_and_redo_work_across_restarts,
+    a_signature_locks_the_review_with_a_clear_error,
+    clearing_an_override_is_audited,
+    a_chat_message_streams_token_by_token_and_is_finalised,
+    reports_and_settings_round_trip,
+    constraint_violations_map_to_domain_errors_by_name,
+    annotations_in_range_and_conversion_to_ecg,
+    undo_takes_back_only_the_actors_own_changes,
+    a_still_suggested_statement_is_refreshed_by_reanalysis_and_audited,
+    a_session_carries_the_first_page_of_annotations_and_the_total,
+    review_state_matches_the_session_snapshot,
+    window_query_matches_a_brute_force_overlap_filter,
+);

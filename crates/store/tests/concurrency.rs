@@ -1,7 +1,10 @@
 //! The UI and background tasks write at the same time, in one process and across processes,
-//! and no "database is locked" reaches the caller.
+//! and no "database is locked" reaches the caller. On both back ends (on PostgreSQL the "other
+//! processes" are other clients of the same server).
 
 mod common;
+
+use common::Kind;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,9 +13,8 @@ use store::Store;
 use store::annotations::AnnotationData;
 use store::chats::{MessageStatus, NewMessage};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ui_analysis_and_chat_writers_run_together_without_lock_errors() {
-    let t = common::temp_store().await;
+async fn ui_analysis_and_chat_writers_run_together_without_lock_errors(k: Kind) {
+    let t = common::temp_store_on(k).await;
     let rec = common::recording(&t.store, "concurrent").await;
     // A second store on the same file stands for a second pool (e.g. the CLI beside the app).
     let other = Store::open(t.path()).await.unwrap();
@@ -97,9 +99,8 @@ async fn ui_analysis_and_chat_writers_run_together_without_lock_errors() {
     t.store.integrity_check().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writers_in_other_processes_do_not_make_ours_fail() {
-    let t = common::temp_store().await;
+async fn writers_in_other_processes_do_not_make_ours_fail(k: Kind) {
+    let t = common::temp_store_on(k).await;
     let rec = common::recording(&t.store, "processes").await;
     let mut children: Vec<_> = (0..2)
         .map(|_| {
@@ -135,11 +136,16 @@ async fn writers_in_other_processes_do_not_make_ours_fail() {
     }
     assert!(n > 10, "only {n} writes in 1.5 s");
     let mut conn = t.store.read().await.unwrap();
-    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM annotations WHERE author = 'crash'")
-        .fetch_one(&mut *conn)
+    let others: i64 = store::sql::query("SELECT COUNT(*) FROM annotations WHERE author = 'crash'")
+        .scalar(&mut conn)
         .await
         .unwrap();
     assert!(others > 0, "the other processes wrote too");
     drop(conn);
     t.store.integrity_check().await.unwrap();
 }
+
+on_both!(
+    ui_analysis_and_chat_writers_run_together_without_lock_errors,
+    writers_in_other_processes_do_not_make_ours_fail,
+);

@@ -2,6 +2,11 @@
 //! random moments, many times. After each kill, every row the child acknowledged (printed after
 //! its commit) is there, `PRAGMA integrity_check` is ok, and the store opens.
 //!
+//! Both back ends. On SQLite the kill lands mid-WAL-write of the process that owns the file; on
+//! PostgreSQL it is a client killed mid-transaction (the server rolls back what it had not
+//! committed, releases its row locks, and everything acknowledged stays). The first-open case
+//! kills the client during migration: on PostgreSQL each migration is one transaction.
+//!
 //! `HEARTLENS_CRASH_RUNS` (default 200) and `HEARTLENS_CRASH_SEED` (default: time) reproduce a
 //! run; the seed is printed.
 
@@ -10,7 +15,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::Kind;
 use store::Store;
+
+mod common;
 
 /// xorshift64*: enough randomness for kill times without a dependency.
 struct Rng(u64);
@@ -70,8 +78,8 @@ async fn verify(path: &std::path::Path, acked: &Acked, run: usize, seed: u64) {
         .await
         .unwrap_or_else(|e| panic!("run {run} (seed {seed}): {e}"));
     let mut conn = store.read().await.unwrap();
-    let ids: BTreeSet<i64> = sqlx::query_scalar("SELECT id FROM annotations")
-        .fetch_all(&mut *conn)
+    let ids: BTreeSet<i64> = store::sql::query("SELECT id FROM annotations")
+        .scalars(&mut conn)
         .await
         .unwrap()
         .into_iter()
@@ -81,21 +89,21 @@ async fn verify(path: &std::path::Path, acked: &Acked, run: usize, seed: u64) {
         missing.is_empty(),
         "run {run} (seed {seed}): acknowledged annotations lost: {missing:?}"
     );
-    let audited: i64 = sqlx::query_scalar(
+    let audited: i64 = store::sql::query(
         "SELECT COUNT(*) FROM annotations a WHERE NOT EXISTS \
          (SELECT 1 FROM audit_log l WHERE l.entity = 'annotation' AND l.entity_id = a.id)",
     )
-    .fetch_one(&mut *conn)
+    .scalar(&mut conn)
     .await
     .unwrap();
     assert_eq!(audited, 0, "run {run}: an annotation without its audit row");
-    let texts: BTreeMap<i64, String> =
-        sqlx::query_as::<_, (i64, String)>("SELECT id, text FROM chat_messages")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
+    let texts: BTreeMap<i64, String> = store::sql::query("SELECT id, text FROM chat_messages")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.at(0).unwrap(), r.at(1).unwrap()))
+        .collect();
     for (id, len) in &acked.messages {
         let text = texts
             .get(id)
@@ -115,8 +123,7 @@ async fn verify(path: &std::path::Path, acked: &Acked, run: usize, seed: u64) {
     store.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn committed_rows_survive_sigkill_at_random_moments() {
+async fn committed_rows_survive_sigkill_at_random_moments(k: Kind) {
     let runs: usize = std::env::var("HEARTLENS_CRASH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -128,7 +135,10 @@ async fn committed_rows_survive_sigkill_at_random_moments() {
     eprintln!("crash test: {runs} runs, HEARTLENS_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("heartlens.sqlite3");
+    let path = match k {
+        Kind::Sqlite => dir.path().join("heartlens.sqlite3"),
+        Kind::Postgres => common::new_database().await,
+    };
     let mut acked = Acked::default();
     let mut kills_after_writes = 0;
     for run in 0..runs {
@@ -179,14 +189,16 @@ async fn committed_rows_survive_sigkill_at_random_moments() {
     assert!(!acked.annotations.is_empty() && !acked.messages.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kill_during_the_first_open_leaves_a_store_that_opens() {
+async fn a_kill_during_the_first_open_leaves_a_store_that_opens(k: Kind) {
     let seed = store::now_ms() as u64 | 1;
     eprintln!("first-open crash test: seed {seed}");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
     for run in 0..20 {
-        let path = dir.path().join(format!("fresh-{run}.sqlite3"));
+        let path = match k {
+            Kind::Sqlite => dir.path().join(format!("fresh-{run}.sqlite3")),
+            Kind::Postgres => common::new_database().await,
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_heartlens-store-crash-child"))
             .arg(&path)
             .stdout(Stdio::null())
@@ -199,3 +211,8 @@ async fn a_kill_during_the_first_open_leaves_a_store_that_opens() {
         verify(&path, &Acked::default(), run, seed).await;
     }
 }
+
+on_both!(
+    committed_rows_survive_sigkill_at_random_moments,
+    a_kill_during_the_first_open_leaves_a_store_that_opens,
+);

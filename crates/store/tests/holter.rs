@@ -1,7 +1,10 @@
 //! Holter results: a synthetic 24-h result (110k beats, 1440 minutes, events of every kind)
-//! saved and read back unchanged, replaced by a second save, tied to the analysis cache.
+//! saved and read back unchanged, replaced by a second save, tied to the analysis cache; on
+//! SQLite and on PostgreSQL.
 
 mod common;
+
+use common::Kind;
 
 use std::collections::BTreeMap;
 
@@ -65,9 +68,8 @@ fn day(version: &str) -> HolterResult {
     }
 }
 
-#[tokio::test]
-async fn a_24_hour_result_round_trips_through_the_rows() {
-    let t = common::temp_store().await;
+async fn a_24_hour_result_round_trips_through_the_rows(k: Kind) {
+    let t = common::temp_store_on(k).await;
     let rec = common::recording(&t.store, "holter-24h").await;
     assert_eq!(t.store.holter(rec.id).await.unwrap(), None);
     assert!(t.store.holter_beats(rec.id).await.unwrap().is_empty());
@@ -89,16 +91,17 @@ async fn a_24_hour_result_round_trips_through_the_rows() {
     let (v, json) = t.store.analysis(rec.id).await.unwrap().unwrap();
     assert_eq!((v.as_str(), json), ("v1", analysis));
     // The beats take about 9 bytes each.
-    let bytes: i64 = sqlx::query_scalar("SELECT SUM(length(packed)) FROM holter_beats")
-        .fetch_one(t.store.pool())
-        .await
-        .unwrap();
-    assert_eq!(bytes, 110_000 * 9);
+    if let Some(pool) = t.store.sqlite_pool() {
+        let bytes: i64 = sqlx::query_scalar("SELECT SUM(length(packed)) FROM holter_beats")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(bytes, 110_000 * 9);
+    }
 }
 
-#[tokio::test]
-async fn saving_again_replaces_every_row_and_other_recordings_keep_theirs() {
-    let t = common::temp_store().await;
+async fn saving_again_replaces_every_row_and_other_recordings_keep_theirs(k: Kind) {
+    let t = common::temp_store_on(k).await;
     let a = common::recording(&t.store, "holter-a").await;
     let b = common::recording(&t.store, "holter-b").await;
     let json = serde_json::json!({});
@@ -135,9 +138,8 @@ async fn saving_again_replaces_every_row_and_other_recordings_keep_theirs() {
     assert_eq!(t.store.holter_beats(b.id).await.unwrap().len(), 110_000);
 }
 
-#[tokio::test]
-async fn a_bad_result_is_refused_and_leaves_the_previous_one() {
-    let t = common::temp_store().await;
+async fn a_bad_result_is_refused_and_leaves_the_previous_one(k: Kind) {
+    let t = common::temp_store_on(k).await;
     let rec = common::recording(&t.store, "holter-bad").await;
     let json = serde_json::json!({});
     t.store
@@ -174,3 +176,9 @@ async fn a_bad_result_is_refused_and_leaves_the_previous_one() {
             .is_err()
     );
 }
+
+on_both!(
+    a_24_hour_result_round_trips_through_the_rows,
+    saving_again_replaces_every_row_and_other_recordings_keep_theirs,
+    a_bad_result_is_refused_and_leaves_the_previous_one,
+);

@@ -1,5 +1,7 @@
 //! The schema's history: every migration applies from an empty database and from each earlier
-//! schema with data in it, and files that are not ours, or newer, are refused untouched.
+//! schema with data in it, and files that are not ours, or newer, are refused untouched; on
+//! SQLite and on PostgreSQL. A store written by Heartlens before PostgreSQL support still opens
+//! with its data and its signatures' digests.
 
 mod common;
 
@@ -7,8 +9,9 @@ use std::borrow::Cow;
 
 use sqlx::Connection;
 use sqlx::migrate::Migrator;
+use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use store::{Error, MIGRATOR, Store};
+use store::{Error, MIGRATOR, PG_MIGRATOR, Store};
 
 use common::file_digest;
 
@@ -93,13 +96,13 @@ async fn migrations_apply_from_empty_and_from_every_earlier_schema() {
         let versions: Vec<i64> = sqlx::query_scalar(
             "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
         )
-        .fetch_all(store.pool())
+        .fetch_all(store.sqlite_pool().unwrap())
         .await
         .unwrap();
         let expected: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
         assert_eq!(versions, expected, "after starting from {k} migrations");
         let recs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recordings")
-            .fetch_one(store.pool())
+            .fetch_one(store.sqlite_pool().unwrap())
             .await
             .unwrap();
         assert_eq!(
@@ -108,7 +111,7 @@ async fn migrations_apply_from_empty_and_from_every_earlier_schema() {
         );
         store.integrity_check().await.unwrap();
         let fk: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
-            .fetch_all(store.pool())
+            .fetch_all(store.sqlite_pool().unwrap())
             .await
             .unwrap();
         assert!(fk.is_empty(), "foreign keys hold after schema {k}: {fk:?}");
@@ -134,7 +137,8 @@ async fn migration_files_are_one_per_version_and_never_empty() {
 #[tokio::test]
 async fn open_sets_wal_foreign_keys_and_application_id() {
     let t = common::temp_store().await;
-    let mut conn = t.store.read().await.unwrap();
+    let mut read = t.store.read().await.unwrap();
+    let conn = read.as_sqlite().unwrap();
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut *conn)
         .await
@@ -236,11 +240,11 @@ async fn a_database_from_a_newer_heartlens_is_refused_not_damaged() {
          VALUES (?, 'from the future', 1, x'00', 0)",
     )
     .bind(future)
-    .execute(t.store.pool())
+    .execute(t.store.sqlite_pool().unwrap())
     .await
     .unwrap();
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(t.store.pool())
+        .execute(t.store.sqlite_pool().unwrap())
         .await
         .unwrap();
     t.store.clone().close().await;
@@ -275,7 +279,7 @@ async fn a_corrupt_database_reports_corruption_with_the_path() {
             .unwrap();
     }
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(t.store.pool())
+        .execute(t.store.sqlite_pool().unwrap())
         .await
         .unwrap();
     t.store.clone().close().await;
@@ -319,8 +323,254 @@ async fn a_store_interrupted_before_its_first_migration_still_opens() {
     let store = Store::open(&path).await.expect("reopens and migrates");
     store.integrity_check().await.unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
-        .fetch_one(store.pool())
+        .fetch_one(store.sqlite_pool().unwrap())
         .await
         .unwrap();
     assert_eq!(n, MIGRATOR.iter().count() as i64);
+}
+
+#[test]
+fn every_migration_has_a_twin_for_the_other_dialect() {
+    let list = |m: &Migrator| -> Vec<(i64, String)> {
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        list(&MIGRATOR),
+        list(&PG_MIGRATOR),
+        "migrations/sqlite and migrations/postgres must hold the same versions and names \
+         (see migrations/README.md)"
+    );
+}
+
+/// `tests/data/store-main-f34f8aa.sqlite3` was written by the store of commit f34f8aa (before
+/// PostgreSQL support moved the migrations into migrations/sqlite): two recordings, annotations
+/// with an edit, a delete and its undo, an override, a confirmed statement, a signature, a chat,
+/// a report and a setting.
+#[tokio::test]
+async fn a_store_made_before_postgres_support_opens_with_its_data_and_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heartlens.sqlite3");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/store-main-f34f8aa.sqlite3"
+        ),
+        &path,
+    )
+    .unwrap();
+    let s = Store::open(&path)
+        .await
+        .expect("an existing store opens: checksums of the moved migrations unchanged");
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY 1")
+        .fetch_all(s.sqlite_pool().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        versions,
+        MIGRATOR.iter().map(|m| m.version).collect::<Vec<_>>()
+    );
+    let recent = s.recent(10).await.unwrap();
+    assert_eq!(recent.len(), 2);
+    let open = recent
+        .iter()
+        .find(|r| r.last_path == "/data/open.hea")
+        .unwrap();
+    let signed = recent
+        .iter()
+        .find(|r| r.last_path == "/data/signed.hea")
+        .unwrap();
+    let snap = s.load_session(open.id).await.unwrap();
+    let texts: Vec<&str> = snap
+        .annotations
+        .iter()
+        .map(|a| a.data.text.as_str())
+        .collect();
+    assert_eq!(texts, ["first edited", "second", "analysis mark"]);
+    assert!(snap.annotations.iter().all(|a| a.version == 1));
+    assert_eq!(snap.overrides[0].value, 452.0);
+    assert_eq!(snap.threads.len(), 1);
+    // The signature's digest is still what the stored review hashes to.
+    let sig = s.review_state(signed.id).await.unwrap().signature.unwrap();
+    let mut conn = s.read().await.unwrap();
+    assert_eq!(
+        store::review::review_digest(&mut conn, signed.id)
+            .await
+            .unwrap(),
+        sig.review_sha256
+    );
+    drop(conn);
+    assert!(matches!(
+        s.add_annotation(
+            signed.id,
+            &store::annotations::AnnotationData::note(1.0, 1.0, "x"),
+            "dr.a"
+        )
+        .await,
+        Err(Error::Locked { .. })
+    ));
+    // Old audit rows replay: undo takes back dr.a's latest change (the undo of the delete).
+    let undone = s.undo(open.id, "dr.a").await.unwrap().unwrap();
+    assert_eq!(undone.data.text, "second");
+    assert!(undone.deleted_at_ms.is_some());
+    assert_eq!(undone.version, 2);
+    assert!(
+        s.history(open.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.role.is_none())
+    );
+    s.integrity_check().await.unwrap();
+}
+
+fn pg_prefix_migrator(k: usize) -> Migrator {
+    let mut m = Migrator::with_migrations(PG_MIGRATOR.iter().take(k).cloned().collect());
+    m.migrations = Cow::Owned(m.migrations.to_vec());
+    m
+}
+
+async fn pg_conn(url: &std::path::Path) -> PgConnection {
+    PgConnection::connect(&url.to_string_lossy())
+        .await
+        .expect("connect")
+}
+
+#[tokio::test]
+async fn postgres_migrations_apply_from_empty_and_from_every_earlier_schema() {
+    if !common::postgres_available() {
+        return;
+    }
+    let n = PG_MIGRATOR.iter().count();
+    for k in 0..=n {
+        let url = common::new_database().await;
+        let mut seeded = 0;
+        if k > 0 {
+            let mut conn = pg_conn(&url).await;
+            pg_prefix_migrator(k)
+                .run(&mut conn)
+                .await
+                .expect("apply prefix");
+            let has_recordings: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'recordings')",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            if has_recordings {
+                sqlx::query(
+                    "INSERT INTO recordings (content_sha256, size_bytes, last_path, format, \
+                     metadata_json, first_seen_at_ms, last_opened_at_ms) \
+                     VALUES ($1, 1, '/old', 'WFDB', '{}', 1, 1)",
+                )
+                .bind(format!("{:064x}", k + 1))
+                .execute(&mut conn)
+                .await
+                .expect("seed recording");
+                seeded = 1;
+            }
+            conn.close().await.unwrap();
+        }
+        let s = Store::open(&url)
+            .await
+            .unwrap_or_else(|e| panic!("open after {k} migrations: {e}"));
+        let mut conn = s.read().await.unwrap();
+        let versions: Vec<i64> = store::sql::query(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .scalars(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            versions,
+            PG_MIGRATOR.iter().map(|m| m.version).collect::<Vec<_>>(),
+            "after starting from {k} migrations"
+        );
+        let recs: i64 = store::sql::query("SELECT COUNT(*) FROM recordings")
+            .scalar(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(recs, seeded, "seeded rows survive from schema {k}");
+        drop(conn);
+        s.integrity_check().await.unwrap();
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_database_of_another_application_or_a_newer_heartlens_is_refused() {
+    if !common::postgres_available() {
+        return;
+    }
+    let other = common::new_database().await;
+    let mut conn = pg_conn(&other).await;
+    sqlx::raw_sql("CREATE TABLE contacts (id BIGINT PRIMARY KEY, name TEXT)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let err = Store::open(&other).await.unwrap_err();
+    assert!(matches!(err, Error::NotADatabase { .. }), "{err}");
+    assert!(err.to_string().contains("contacts"), "{err}");
+    let untouched: bool = sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = '_sqlx_migrations')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        untouched,
+        "nothing was migrated into another application's database"
+    );
+    conn.close().await.unwrap();
+
+    let t = common::temp_store_on(common::Kind::Postgres).await;
+    let future = store::supported_schema_version() + 1;
+    let mut conn = t.store.read().await.unwrap();
+    store::sql::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?, 'from the future', TRUE, '\\x00'::bytea, 0)",
+    )
+    .bind(future)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let err = Store::open(t.path()).await.unwrap_err();
+    match &err {
+        Error::NewerSchema { found, .. } => assert_eq!(*found, future),
+        other => panic!("expected NewerSchema, got {other}"),
+    }
+}
+
+/// A reader role may use an up-to-date store but not migrate one: it is told to let the owner
+/// open it first, and nothing changes.
+#[tokio::test]
+async fn a_postgres_reader_role_cannot_migrate_and_is_told_who_can() {
+    if !common::postgres_available() {
+        return;
+    }
+    let url = common::new_database().await;
+    let n = PG_MIGRATOR.iter().count();
+    let mut conn = pg_conn(&url).await;
+    pg_prefix_migrator(n - 1)
+        .run(&mut conn)
+        .await
+        .expect("apply all but the last");
+    conn.close().await.unwrap();
+    common::grant_readers(&url).await;
+    let as_reader = std::path::PathBuf::from(url.to_string_lossy().replacen(
+        "postgres://postgres@",
+        "postgres://dr_a@",
+        1,
+    ));
+    let err = Store::open(&as_reader).await.unwrap_err();
+    assert!(err.to_string().contains("database owner"), "{err}");
+    // The owner migrates; then the reader opens without migrating.
+    Store::open(&url).await.unwrap().close().await;
+    common::grant_readers(&url).await;
+    let s = Store::open(&as_reader)
+        .await
+        .expect("reader opens an up-to-date store");
+    assert_eq!(s.role().await.unwrap().as_deref(), Some("dr_a"));
 }

@@ -22,31 +22,38 @@ pub async fn add_annotation(
         .await?)
 }
 
-/// Edits an annotation.
+/// Edits an annotation. With the `version` the UI showed, an edit a colleague overtook on a
+/// shared store is refused (`CONFLICT`, naming who) instead of overwriting theirs.
 #[tauri::command]
 pub async fn update_annotation(
     id: i64,
     data: store::annotations::AnnotationData,
+    version: Option<i64>,
     state: State<'_, AppState>,
 ) -> Result<store::annotations::Annotation, CommandError> {
-    Ok(state
-        .store()
-        .await?
-        .update_annotation(id, &data, &current_user())
-        .await?)
+    let store = state.store().await?;
+    Ok(match version {
+        Some(v) => {
+            store
+                .update_annotation_at(id, v, &data, &current_user())
+                .await?
+        }
+        None => store.update_annotation(id, &data, &current_user()).await?,
+    })
 }
 
-/// Deletes (softly) an annotation.
+/// Deletes (softly) an annotation; with `version`, only if no one changed it since.
 #[tauri::command]
 pub async fn delete_annotation(
     id: i64,
+    version: Option<i64>,
     state: State<'_, AppState>,
 ) -> Result<store::annotations::Annotation, CommandError> {
-    Ok(state
-        .store()
-        .await?
-        .delete_annotation(id, &current_user())
-        .await?)
+    let store = state.store().await?;
+    Ok(match version {
+        Some(v) => store.delete_annotation_at(id, v, &current_user()).await?,
+        None => store.delete_annotation(id, &current_user()).await?,
+    })
 }
 
 /// The first page of a recording's live annotations (by start time) and their total.

@@ -36,6 +36,10 @@ pub async fn open_recording(
     let row = store
         .open_file(&path, &recording.source.format, metadata)
         .await?;
+    // "Reading by": the worklist of every station on a shared store shows this reader here.
+    store
+        .claim_reading(row.id, &reading::current_user())
+        .await?;
     let mut snapshot = store.load_session(row.id).await?;
     // A 12-lead layout shows a 2-lead Holter or a non-standard recording as empty "absent"
     // cells: such recordings open with one row per lead they have.
@@ -57,7 +61,8 @@ pub async fn open_recording(
     })
 }
 
-/// Recently opened recordings, optionally filtered by a search text (path or format).
+/// Recently opened recordings, optionally filtered by a search text (path or format), with who
+/// is reading each now and its signer.
 #[tauri::command]
 pub async fn worklist(
     search: Option<String>,
@@ -66,19 +71,31 @@ pub async fn worklist(
     let store = state.store().await?;
     let needle = search.unwrap_or_default().to_lowercase();
     Ok(store
-        .recent(200)
+        .worklist(200)
         .await?
         .into_iter()
-        .filter(|r| {
+        .filter(|e| {
             needle.is_empty()
-                || r.last_path.to_lowercase().contains(&needle)
-                || r.format.to_lowercase().contains(&needle)
+                || e.recording.last_path.to_lowercase().contains(&needle)
+                || e.recording.format.to_lowercase().contains(&needle)
         })
-        .map(|r| WorklistEntry {
-            recording_id: r.id,
-            path: r.last_path,
-            format: r.format,
-            last_opened_at_ms: r.last_opened_at_ms,
+        .map(|e| WorklistEntry {
+            recording_id: e.recording.id,
+            path: e.recording.last_path,
+            format: e.recording.format,
+            last_opened_at_ms: e.recording.last_opened_at_ms,
+            reading_by: e
+                .readers
+                .iter()
+                .map(|p| {
+                    let role = match &p.role {
+                        Some(r) if *r != p.reader => format!(" (role {r})"),
+                        _ => String::new(),
+                    };
+                    format!("{}{role} since {}", p.reader, reading::utc_text(p.since_ms))
+                })
+                .collect(),
+            signed_by: e.signature.map(|s| s.signer),
         })
         .collect())
 }

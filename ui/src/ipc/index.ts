@@ -67,12 +67,13 @@ export function addAnnotation(recordingId: number, data: AnnotationData): Promis
   return invoke<Annotation>("add_annotation", { recordingId, data });
 }
 
-export function updateAnnotation(id: number, data: AnnotationData): Promise<Annotation> {
-  return invoke<Annotation>("update_annotation", { id, data });
+/** `version`: the annotation's version as shown; a colleague's newer change makes it fail (CONFLICT). */
+export function updateAnnotation(id: number, data: AnnotationData, version?: number): Promise<Annotation> {
+  return invoke<Annotation>("update_annotation", { id, data, version: version ?? null });
 }
 
-export function deleteAnnotation(id: number): Promise<Annotation> {
-  return invoke<Annotation>("delete_annotation", { id });
+export function deleteAnnotation(id: number, version?: number): Promise<Annotation> {
+  return invoke<Annotation>("delete_annotation", { id, version: version ?? null });
 }
 
 /** The first page of annotations by start time, and how many there are in all. */

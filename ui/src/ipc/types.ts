@@ -50,6 +50,8 @@ export interface Annotation extends AnnotationData {
   created_at_ms: number;
   updated_at_ms: number;
   deleted_at_ms: number | null;
+  /** Grows with every change; sent back with an edit so a colleague's newer one is not overwritten. */
+  version: number;
 }
 
 export interface OpenedRecording {
@@ -66,6 +68,9 @@ export interface WorklistEntry {
   path: string;
   format: string;
   lastOpenedAtMs: number;
+  /** Who is reading it now ("dr.a (role dr_a) since ..."), on a shared store. */
+  readingBy: string[];
+  signedBy: string | null;
 }
 
 export interface ViewSettings {

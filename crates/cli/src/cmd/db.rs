@@ -1,7 +1,9 @@
-//! `heartlens db path|check|backup OUT|restore IN [--db FILE]`: the store's database file.
+//! `heartlens db path|check|backup OUT|restore IN [--db FILE|URL]`: the store's database.
 //!
-//! The database is `$HEARTLENS_HOME/heartlens.sqlite3`, else the platform's data directory
-//! (`heartlens db path` prints it); `--db` names another file. `backup` writes a consistent copy
+//! The database is `--db`, else `$HEARTLENS_DB`, else `$HEARTLENS_HOME/heartlens.sqlite3`, else
+//! the platform's data directory (`heartlens db path` prints it). A `postgres://user@host/db`
+//! URL names a department's shared PostgreSQL store instead of a file: `check` connects as that
+//! role and checks the schema; backup and restore are the server's (pg_dump, pg_restore). `backup` writes a consistent copy
 //! while the app may be running; `restore` verifies the file (SQLite header, Heartlens
 //! application id, schema not newer than this build, `PRAGMA integrity_check`), keeps the
 //! current database beside it as `<name>.before-restore-<ms>`, and replaces it atomically; it
@@ -20,8 +22,9 @@ use crate::exit::BadInput;
 pub struct Args {
     #[command(subcommand)]
     action: Action,
-    /// Database file (default: $HEARTLENS_HOME/heartlens.sqlite3 or the platform data dir).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Database file or postgres:// URL (default: $HEARTLENS_DB, else
+    /// $HEARTLENS_HOME/heartlens.sqlite3 or the platform data dir).
+    #[arg(long, global = true, value_name = "FILE|URL")]
     db: Option<PathBuf>,
 }
 
@@ -58,7 +61,7 @@ fn classify(e: store::Error) -> anyhow::Error {
 fn db_path(db: Option<&Path>) -> Result<PathBuf> {
     match db {
         Some(p) => Ok(p.to_path_buf()),
-        None => store::default_path().map_err(classify),
+        None => store::default_location().map_err(classify),
     }
 }
 
@@ -74,6 +77,20 @@ pub fn run(args: Args) -> Result<()> {
                 Some(f) => f,
                 None => db_path(args.db.as_deref())?,
             };
+            if store::is_postgres_url(&file) {
+                let (role, version) = store::blocking::with_store(Some(&file), async |s| {
+                    s.integrity_check().await?;
+                    Ok((s.role().await?, store::supported_schema_version()))
+                })
+                .map_err(classify)?;
+                writeln!(
+                    out,
+                    "{}: ok (PostgreSQL, role {}, schema {version})",
+                    file.display(),
+                    role.unwrap_or_default()
+                )?;
+                return Ok(());
+            }
             if !file.exists() {
                 return Err(anyhow::Error::new(BadInput(format!(
                     "{}: no such file",

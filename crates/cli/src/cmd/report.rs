@@ -77,8 +77,9 @@ pub struct Args {
     /// the report states the resulting band.
     #[arg(long, default_value = "off")]
     filter: reading::display::DisplayFilter,
-    /// The store database for --session (default: the app's).
-    #[arg(long)]
+    /// The store for --session: a database file or postgres:// URL (default: the app's,
+    /// $HEARTLENS_DB if set).
+    #[arg(long, value_name = "FILE|URL")]
     db: Option<PathBuf>,
     /// A prior recording of the same patient: the report states what changed since.
     #[arg(long)]
