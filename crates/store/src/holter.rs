@@ -12,8 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use crate::sql::{Conn, query};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -268,9 +268,9 @@ pub async fn delete(conn: &mut Conn, recording_id: i64) -> Result<()> {
         "holter_results",
     ] {
         query(format!("DELETE FROM {table} WHERE recording_id = ?"))
-        .bind(recording_id)
-        .execute(conn)
-        .await?;
+            .bind(recording_id)
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }
@@ -397,10 +397,7 @@ fn opt_u64(v: Option<i64>) -> Option<u64> {
 }
 
 /// The Holter result of a recording without its beats (summary, rates, events), if any.
-pub async fn load(
-    conn: &mut Conn,
-    recording_id: i64,
-) -> Result<Option<HolterOverview>> {
+pub async fn load(conn: &mut Conn, recording_id: i64) -> Result<Option<HolterOverview>> {
     let Some(row) = query(
         "SELECT analysis_version, fs_hz, duration_s, chunks, af_burden, representative_start_s, \
              representative_end_s FROM holter_results WHERE recording_id = ?",
@@ -411,15 +408,14 @@ pub async fn load(
     else {
         return Ok(None);
     };
-    let counts: Vec<(String, i64)> = query(
-        "SELECT class, beats FROM holter_beat_counts WHERE recording_id = ? ORDER BY class",
-    )
-    .bind(recording_id)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|r| Ok((r.at(0)?, r.at(1)?)))
-    .collect::<Result<_>>()?;
+    let counts: Vec<(String, i64)> =
+        query("SELECT class, beats FROM holter_beat_counts WHERE recording_id = ? ORDER BY class")
+            .bind(recording_id)
+            .fetch_all(conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.at(0)?, r.at(1)?)))
+            .collect::<Result<_>>()?;
     let chunks: i64 = row.get("chunks")?;
     let summary = HolterSummary {
         analysis_version: row.get("analysis_version")?,
