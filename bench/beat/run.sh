@@ -2,8 +2,8 @@
 # Beat on CPU: candle (criterion, crates/ai/benches/beat.rs) vs the PyTorch peer (beat_torch.py)
 # in the same run, on the same weights and window. Writes results/<date>-<host>/{beat.csv,machine.txt}.
 #
-#   python3 -m venv /work/venvs/beat && /work/venvs/beat/bin/pip install torch numpy safetensors
-#   RAYON_NUM_THREADS=2 TORCH_THREADS=2 CARGO_TARGET_DIR=/work/targets/release-bench bench/beat/run.sh
+#   python3 -m venv $HOME/.cache/heartlens/venvs/beat && $HOME/.cache/heartlens/venvs/beat/bin/pip install torch numpy safetensors
+#   RAYON_NUM_THREADS=2 TORCH_THREADS=2 bench/beat/run.sh
 # BENCH_PROFILE=dev reuses a debug build (candle and gemm are opt-level 2 there); RAYON_NUM_THREADS
 # limits candle's threads, TORCH_THREADS torch's (default: torch's own default); a second torch row
 # always uses one thread. BENCH_ARGS overrides criterion's arguments (default: short runs).
@@ -14,7 +14,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-py="${VENV:-/work/venvs/beat}/bin/python"
+py="${VENV:-$HOME/.cache/heartlens/venvs/beat}/bin/python"
 data="$root/tests/data/vectors/beat"
 out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)"
 mkdir -p "$out"

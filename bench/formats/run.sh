@@ -6,11 +6,11 @@
 # same run (best of 3 on both sides). Also times `heartlens info` on the long WFDB/EDF file if
 # the release CLI is built (INFO=1 builds it). Writes bench/formats/results/<date>-<host>/
 # {decode.csv,heartlens.csv,info.txt,machine.txt}.
-#   HOURS=24 CARGO_TARGET_DIR=/work/targets/release-bench bash bench/formats/run.sh
-# Needs the venv once: python3 -m venv /work/venvs/formats && pip install wfdb pyedflib numpy
+#   HOURS=24 bash bench/formats/run.sh
+# Needs the venv once: python3 -m venv $HOME/.cache/heartlens/venvs/formats && pip install wfdb pyedflib numpy
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-VENV="${VENV:-/work/venvs/formats}"
+VENV="${VENV:-$HOME/.cache/heartlens/venvs/formats}"
 WORK="${WORK:-/tmp/heartlens-bench-formats}"
 HOURS="${HOURS:-6}"
 NICE="${NICE:-nice -n 10}"

@@ -2,9 +2,9 @@
 # Decode tokens/s on CPU: Heartlens (candle) vs llama.cpp vs HF transformers, same GGUF / same
 # weights, same prompt ids, greedy, $THREADS threads (default 2). Not run in CI.
 #
-#   python3 -m venv /work/venvs/llm && /work/venvs/llm/bin/pip install gguf transformers torch numpy safetensors
+#   python3 -m venv $HOME/.cache/heartlens/venvs/llm && $HOME/.cache/heartlens/venvs/llm/bin/pip install gguf transformers torch numpy safetensors
 #   (cd bench/llm/llamacpp && npm ci)   # llama.cpp: node-llama-cpp's prebuilt CPU binary
-#   PY=/work/venvs/llm/bin/python WORK=/tmp/bench-llm CARGO_TARGET_DIR=/work/targets/release-bench bash bench/llm/run.sh
+#   PY=$HOME/.cache/heartlens/venvs/llm/bin/python WORK=/tmp/bench-llm bash bench/llm/run.sh
 # llama.cpp runs through bench/llm/llamacpp/decode.mjs (npm ships prebuilt llama.cpp binaries; the
 # PyPI route, llama-cpp-python, builds llama.cpp from source, > 75 min on a shared 2-core VM, and
 # stays optional in peers.py: without it peers.py prints an "error" line and the other rows run).

@@ -3,7 +3,7 @@
 # (crates/render/benches/frame.rs, criterion, bench profile = release).
 # Writes bench/render/results/<date>-<host>/{frame.csv,criterion.txt,machine.txt}; criterion's raw
 # estimates stay under $CARGO_TARGET_DIR/criterion/frame_1600x900.
-#   CARGO_TARGET_DIR=/work/targets/release-bench bash bench/render/run.sh
+#   bash bench/render/run.sh
 # BENCH_ARGS overrides criterion's arguments (default: short runs, fits a shared 2-core machine).
 # FRAME_BIN=path runs an already built bench executable instead of `cargo bench` (e.g. while a
 # build holding the target dir's lock is paused).

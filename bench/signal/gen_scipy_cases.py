@@ -1,6 +1,6 @@
 """Generates tests/data/signal/scipy_cases.json: SciPy outputs for resample_poly at several
 ratios and butter(..., output='sos') designs, checked by crates/signal/tests/parity_scipy.rs.
-Run: /work/venvs/signal/bin/python bench/signal/gen_scipy_cases.py (scipy 1.17.1)."""
+Run: $HOME/.cache/heartlens/venvs/signal/bin/python bench/signal/gen_scipy_cases.py (scipy 1.17.1)."""
 import json, numpy as np, scipy, scipy.signal as ss
 rng = np.random.default_rng(7)
 x = np.cumsum(rng.standard_normal(173)).tolist()

@@ -3,7 +3,7 @@ crates/signal/src/evaluate.rs (peaks matched within 150 ms, closest pairs first,
 counted when matched or, unmatched, when inside each lead's annotated stretch (first marked
 onset to last marked offset), errors = detected - reference in ms).
 
-Usage: /work/venvs/signal/bin/python bench/signal/ludb_neurokit.py [LUDB_DIR] [OUT_CSV]
+Usage: $HOME/.cache/heartlens/venvs/signal/bin/python bench/signal/ludb_neurokit.py [LUDB_DIR] [OUT_CSV]
 Per lead: nk.ecg_clean(x, 500) -> nk.ecg_peaks -> nk.ecg_delineate(..., method='dwt').
 QRS onset/offset are NeuroKit's ECG_R_Onsets / ECG_R_Offsets, QRS peak the R peak.
 """
