@@ -675,39 +675,11 @@ impl NativeRecording {
             .rhythm
             .as_ref()
             .map(|v| v.iter().map(|s| LeadLabel::parse(s)).collect());
-        match (&mut layout, leads) {
-            (Layout::ThreeByFour { rhythm }, Some(l)) => *rhythm = l,
-            (Layout::Strip { lead, rows }, l) => {
-                if let Some(first) = l.and_then(|l| l.into_iter().next()) {
-                    *lead = first;
-                }
-                if let Some(r) = args.rows {
-                    *rows = r;
-                }
-            }
-            (
-                Layout::Overview {
-                    lead,
-                    seconds_per_row,
-                    rows,
-                },
-                l,
-            ) => {
-                if let Some(first) = l.and_then(|l| l.into_iter().next()) {
-                    *lead = first;
-                }
-                *seconds_per_row = args.minutes_per_row * 60.0;
-                if let Some(r) = args.rows {
-                    *rows = r;
-                }
-            }
-            (_, Some(_)) => {
-                return Err(Fail::Input(format!(
-                    "rhythm does not apply to layout {}",
-                    args.layout
-                )));
-            }
-            _ => {}
+        if !layout.with_options(leads, args.rows, args.minutes_per_row) {
+            return Err(Fail::Input(format!(
+                "rhythm does not apply to layout {}",
+                args.layout
+            )));
         }
         let filter: reading::display::DisplayFilter = args
             .filter

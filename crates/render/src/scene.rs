@@ -227,6 +227,48 @@ impl Layout {
     /// Most rows [`Layout::RecordingLeads`] draws.
     pub const MAX_LEAD_ROWS: usize = 16;
 
+    /// Applies a caller's options to a parsed layout: `leads` are the rhythm strips of 3x4 (or the
+    /// one lead of strip and overview: the first), `rows` the rows of strip and overview,
+    /// `minutes_per_row` the overview's rows. Returns false, and changes nothing, when
+    /// leads are given for a layout that has no rhythm or single lead.
+    pub fn with_options(
+        &mut self,
+        leads: Option<Vec<LeadLabel>>,
+        rows: Option<u32>,
+        minutes_per_row: f64,
+    ) -> bool {
+        match (self, leads) {
+            (Layout::ThreeByFour { rhythm }, Some(l)) => *rhythm = l,
+            (Layout::Strip { lead, rows: r }, l) => {
+                if let Some(first) = l.and_then(|l| l.into_iter().next()) {
+                    *lead = first;
+                }
+                if let Some(n) = rows {
+                    *r = n;
+                }
+            }
+            (
+                Layout::Overview {
+                    lead,
+                    seconds_per_row,
+                    rows: r,
+                },
+                l,
+            ) => {
+                if let Some(first) = l.and_then(|l| l.into_iter().next()) {
+                    *lead = first;
+                }
+                *seconds_per_row = minutes_per_row * 60.0;
+                if let Some(n) = rows {
+                    *r = n;
+                }
+            }
+            (_, Some(_)) => return false,
+            _ => {}
+        }
+        true
+    }
+
     /// Strip and overview name lead II by default: point them at the recording's first lead
     /// when it has no such lead (a 1-lead file, a Holter's "ECG1").
     pub fn show_a_present_lead(&mut self, recording: &Recording) {
