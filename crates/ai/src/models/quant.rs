@@ -449,6 +449,13 @@ impl QWeight {
         let mut out_t = vec![0f32; n * m];
         let work = |(c, part): (usize, &mut [f32])| {
             let j0 = c * chunk;
+            #[cfg(target_arch = "x86_64")]
+            #[allow(unsafe_code)]
+            if let Simd::Vnni = simd {
+                // SAFETY: `Simd::Vnni` is only made after `vnni::available()` said yes.
+                unsafe { vnni::matmul_rows(self, acts, j0, part.len() / m, part) };
+                return;
+            }
             let mut r0 = 0;
             while r0 < m {
                 let nr = (m - r0).min(TILE);
@@ -477,6 +484,8 @@ impl QWeight {
     /// Dot products of weight row `j` with activation rows `r0..r0 + nr` (`nr <= TILE`).
     fn dot_rows(&self, simd: Simd, j: usize, acts: &QActs, r0: usize, nr: usize, out: &mut [f32]) {
         match simd {
+            #[cfg(target_arch = "x86_64")]
+            Simd::Vnni => unreachable!("the VNNI kernels run whole tiles (matmul_with)"),
             #[cfg(target_arch = "x86_64")]
             Simd::V4(v4) => x86::dot_rows_v4(v4, self, j, acts, r0, nr, out),
             #[cfg(target_arch = "x86_64")]
@@ -518,15 +527,8 @@ impl QWeight {
     /// `sum_g min[g] * d * sum(qa[g])` of one dot product.
     fn min_term(&self, j: usize, acts: &QActs, r: usize) -> f32 {
         let mins = &self.min[j * self.row_groups()..][..self.row_groups()];
-        let sums = &acts.half_sums[r * acts.blocks_per_row() * 2..][..acts.blocks_per_row() * 2];
-        if self.group == 16 {
-            mins.iter().zip(sums).map(|(m, s)| m * s).sum()
-        } else {
-            mins.iter()
-                .zip(sums.chunks_exact(2))
-                .map(|(m, s)| m * (s[0] + s[1]))
-                .sum()
-        }
+        let sums = acts.group_sums(r, self.group);
+        mins.iter().zip(sums).map(|(m, s)| m * s).sum()
     }
 }
 
@@ -557,6 +559,8 @@ pub struct QActs {
     d: Vec<f32>,
     /// `d * sum(q)` of each half block (16 values).
     half_sums: Vec<f32>,
+    /// `d * sum(q)` of each block: the two half sums added.
+    block_sums: Vec<f32>,
 }
 
 impl QActs {
@@ -567,11 +571,13 @@ impl QActs {
         let mut qs = vec![0i8; rows * cols];
         let mut d = vec![0f32; nb];
         let mut half_sums = vec![0f32; nb * 2];
-        for (((xb, qb), db), sb) in x[..rows * cols]
+        let mut block_sums = vec![0f32; nb];
+        for ((((xb, qb), db), sb), bs) in x[..rows * cols]
             .chunks_exact(QK)
             .zip(qs.chunks_exact_mut(QK))
             .zip(d.iter_mut())
             .zip(half_sums.chunks_exact_mut(2))
+            .zip(block_sums.iter_mut())
         {
             let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs()));
             let scale = amax / 127.0;
@@ -584,6 +590,7 @@ impl QActs {
             *db = scale;
             sb[0] = scale * sums[0] as f32;
             sb[1] = scale * sums[1] as f32;
+            *bs = sb[0] + sb[1];
         }
         Self {
             rows,
@@ -591,6 +598,18 @@ impl QActs {
             qs,
             d,
             half_sums,
+            block_sums,
+        }
+    }
+
+    /// `d * sum(q)` per group of `group` (16 or 32) values of row `r`: the factors of the
+    /// offset terms.
+    fn group_sums(&self, r: usize, group: usize) -> &[f32] {
+        let nb = self.blocks_per_row();
+        if group == 16 {
+            &self.half_sums[r * nb * 2..][..nb * 2]
+        } else {
+            &self.block_sums[r * nb..][..nb]
         }
     }
 
@@ -606,6 +625,9 @@ impl QActs {
 /// The instruction set the kernels run with, detected once per call.
 #[derive(Debug, Clone, Copy)]
 enum Simd {
+    /// AVX-512 with VNNI: the tile kernels of [`vnni`].
+    #[cfg(target_arch = "x86_64")]
+    Vnni,
     #[cfg(target_arch = "x86_64")]
     V4(pulp::x86::V4),
     #[cfg(target_arch = "x86_64")]
@@ -623,10 +645,13 @@ impl Simd {
     fn probe() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::env::var_os(NO_AVX512_ENV).is_none()
-                && let Some(v4) = pulp::x86::V4::try_new()
-            {
-                return Simd::V4(v4);
+            if std::env::var_os(NO_AVX512_ENV).is_none() {
+                if std::env::var_os(NO_VNNI_ENV).is_none() && vnni::available() {
+                    return Simd::Vnni;
+                }
+                if let Some(v4) = pulp::x86::V4::try_new() {
+                    return Simd::V4(v4);
+                }
             }
             if let Some(v3) = pulp::x86::V3::try_new() {
                 return Simd::V3(v3);
@@ -638,6 +663,12 @@ impl Simd {
 
 /// Set (to anything) to run the AVX2 kernels on a CPU with AVX-512 (comparisons, tests).
 pub const NO_AVX512_ENV: &str = "HEARTLENS_NO_AVX512";
+
+/// Set (to anything) to run the AVX-512 kernels without VNNI on a CPU that has it.
+pub const NO_VNNI_ENV: &str = "HEARTLENS_NO_VNNI";
+
+#[cfg(target_arch = "x86_64")]
+mod vnni;
 
 /// AVX2 (x86-64-v3) and AVX-512 (x86-64-v4) kernels, written with pulp's safe intrinsic
 /// wrappers. The AVX-512 one takes two 32-value blocks per instruction (a block per 256-bit
@@ -1207,6 +1238,9 @@ mod tests {
         for cols in [512, 544] {
             check_kernels(37, cols, 7);
         }
+        // Decode (one row), and tiles cut at every remainder of the 4 x 4 register tile.
+        check_kernels(6, 256, 1);
+        check_kernels(9, 96, 9);
     }
 
     fn check_kernels(rows: usize, cols: usize, m: usize) {
@@ -1217,6 +1251,9 @@ mod tests {
         {
             kernels.extend(pulp::x86::V3::try_new().map(Simd::V3));
             kernels.extend(pulp::x86::V4::try_new().map(Simd::V4));
+            if vnni::available() {
+                kernels.push(Simd::Vnni);
+            }
         }
         for (t, simd) in TYPES
             .into_iter()

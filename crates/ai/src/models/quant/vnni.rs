@@ -1,0 +1,252 @@
+//! AVX-512 VNNI tile kernels for [`QWeight`] x [`QActs`] (issue 17): the fast path of
+//! [`QWeight::matmul`] on CPUs with `avx512f`, `avx512bw` and `avx512vnni` (Ice Lake, Sapphire
+//! Rapids, Zen 4 and later).
+//!
+//! Owns the register tiles: `RM` weight rows meet `RN` activation rows, so a weight block is
+//! unpacked once for `RN` tokens and an activation block loaded once for `RM` weight rows. Per
+//! pair of 32-value blocks (one 512-bit register) and per (weight row, activation row):
+//! `vpdpbusd` (unsigned weight bytes x signed activation bytes, four products per 32-bit lane),
+//! a conversion to f32, and one fused multiply-add with the product of the two block scales.
+//! The offsets (`min` of Q4_1, Q5_1 and the K-quants) are one f32 dot product per output
+//! after the loop, over the per-group activation sums [`QActs`] keeps. Q8_0's signed weights
+//! take the sign trick (`|w|` times `a * sign(w)`), as the AVX2 kernel does, so every kernel
+//! computes the same integer sums.
+//!
+//! The scalar reference and the tests are in the parent module.
+#![allow(unsafe_code)]
+
+use std::arch::x86_64::*;
+
+use super::{Packing, QActs, QK, QWeight};
+
+/// Weight rows per tile.
+const RM: usize = 4;
+/// Activation rows per tile.
+const RN: usize = 3;
+
+/// Whether this CPU has the instructions these kernels are compiled for.
+pub(super) fn available() -> bool {
+    is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vnni")
+        && is_x86_feature_detected!("fma")
+}
+
+/// The weight layouts, as const parameters so each tile is compiled without branches.
+const NIB4: u8 = 0;
+const U8: u8 = 1;
+const I8: u8 = 2;
+
+/// Dot products of weight rows `j0..j0 + rows` with every activation row, into
+/// `out_t[(j - j0) * acts.rows + r]` (the transposed layout the driver uses).
+///
+/// # Safety
+/// The CPU must have the features [`available`] checks.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
+pub(super) unsafe fn matmul_rows(
+    w: &QWeight,
+    acts: &QActs,
+    j0: usize,
+    rows: usize,
+    out_t: &mut [f32],
+) {
+    match (w.packing, w.group) {
+        (Packing::Nib4, 32) => rows_of::<NIB4, false>(w, acts, j0, rows, out_t),
+        (Packing::Nib4, _) => rows_of::<NIB4, true>(w, acts, j0, rows, out_t),
+        (Packing::U8, 32) => rows_of::<U8, false>(w, acts, j0, rows, out_t),
+        (Packing::U8, _) => rows_of::<U8, true>(w, acts, j0, rows, out_t),
+        (Packing::I8, 32) => rows_of::<I8, false>(w, acts, j0, rows, out_t),
+        (Packing::I8, _) => rows_of::<I8, true>(w, acts, j0, rows, out_t),
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
+fn rows_of<const K: u8, const G16: bool>(
+    w: &QWeight,
+    acts: &QActs,
+    j0: usize,
+    rows: usize,
+    out_t: &mut [f32],
+) {
+    let m = acts.rows;
+    // Every pointer the tiles read is inside these bounds.
+    assert!(acts.cols == w.cols && w.cols.is_multiple_of(QK));
+    assert!(j0 + rows <= w.rows && out_t.len() >= rows * m);
+    assert!(w.qs.len() >= w.rows * w.row_bytes() && w.scale.len() >= w.rows * w.row_groups());
+    assert!(w.min.is_empty() || w.min.len() >= w.rows * w.row_groups());
+    assert!(acts.qs.len() >= m * acts.cols && acts.d.len() >= m * (acts.cols / QK));
+    let mut r0 = 0;
+    while r0 < m {
+        let nr = if m - r0 >= RN { RN } else { 1 };
+        let mut jj = 0;
+        while jj < rows {
+            let nj = if rows - jj >= RM { RM } else { 1 };
+            let mut res = [[0f32; RN]; RM];
+            // SAFETY: rows j0 + jj .. + nj and r0 .. r0 + nr exist (loop bounds and the
+            // asserts above), so every block the tile reads is inside the vectors.
+            unsafe {
+                match (nj, nr) {
+                    (RM, RN) => tile::<K, G16, RM, RN>(w, acts, j0 + jj, r0, &mut res),
+                    (RM, _) => tile::<K, G16, RM, 1>(w, acts, j0 + jj, r0, &mut res),
+                    (_, RN) => tile::<K, G16, 1, RN>(w, acts, j0 + jj, r0, &mut res),
+                    _ => tile::<K, G16, 1, 1>(w, acts, j0 + jj, r0, &mut res),
+                }
+            }
+            for (a, row) in res.iter().enumerate().take(nj) {
+                out_t[(jj + a) * m + r0..][..nr].copy_from_slice(&row[..nr]);
+            }
+            jj += nj;
+        }
+        r0 += nr;
+    }
+}
+
+/// The unsigned (or, for `I8`, signed) weight bytes of the block pair at `p` (`two`: both
+/// blocks, else one; the upper half then holds values the zero activations cancel).
+///
+/// # Safety
+/// `p` must have `2 * block_bytes` readable bytes (`block_bytes` when not `two`).
+#[inline(always)]
+unsafe fn weight_pair<const K: u8>(p: *const u8, two: bool) -> __m512i {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if K == NIB4 {
+            // Byte k of a block holds value k (low nibble) and value k + 16 (high nibble).
+            // 128-bit lanes [blk0, blk0, blk1, blk1] shifted by [0, 4, 0, 4] bits give the
+            // values of block 0, then of block 1, in order.
+            let raw = if two {
+                _mm512_castsi256_si512(_mm256_loadu_si256(p.cast()))
+            } else {
+                _mm512_castsi128_si512(_mm_loadu_si128(p.cast()))
+            };
+            let lanes = _mm512_permutexvar_epi64(_mm512_set_epi64(3, 2, 3, 2, 1, 0, 1, 0), raw);
+            let four = 0x0004_0004_0004_0004;
+            let shift = _mm512_set_epi64(four, four, 0, 0, four, four, 0, 0);
+            _mm512_and_si512(_mm512_srlv_epi16(lanes, shift), _mm512_set1_epi8(0x0F))
+        } else {
+            let mask: u64 = if two { u64::MAX } else { u32::MAX as u64 };
+            _mm512_maskz_loadu_epi8(mask, p.cast())
+        }
+    }
+}
+
+/// One tile: `res[a][n]` = weight row `j0 + a` . activation row `r0 + n`.
+///
+/// # Safety
+/// Weight rows `j0..j0 + M` and activation rows `r0..r0 + N` must exist, with the vectors as
+/// long as [`rows_of`] asserts.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
+unsafe fn tile<const K: u8, const G16: bool, const M: usize, const N: usize>(
+    w: &QWeight,
+    acts: &QActs,
+    j0: usize,
+    r0: usize,
+    res: &mut [[f32; RN]; RM],
+) {
+    let nb = w.cols / QK;
+    let bb = if K == NIB4 { QK / 2 } else { QK };
+    let rb = w.row_bytes();
+    let rg = w.row_groups();
+    let mut wq = [std::ptr::null::<u8>(); M];
+    let mut ws = [std::ptr::null::<f32>(); M];
+    for a in 0..M {
+        wq[a] = w.qs[(j0 + a) * rb..].as_ptr();
+        ws[a] = w.scale[(j0 + a) * rg..].as_ptr();
+    }
+    let mut aq = [std::ptr::null::<i8>(); N];
+    let mut ad = [std::ptr::null::<f32>(); N];
+    for n in 0..N {
+        aq[n] = acts.qs[(r0 + n) * acts.cols..].as_ptr();
+        ad[n] = acts.d[(r0 + n) * nb..].as_ptr();
+    }
+    // Lane k of a product holds values 4k..4k+3 of the pair: block 0 in lanes 0-7, block 1 in
+    // 8-15; a 16-value group in four lanes.
+    let by_block = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    let by_half = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    let mut acc = [[_mm512_setzero_ps(); N]; M];
+    let mut b = 0;
+    // SAFETY (all loads): block `b` (and `b + 1` when `two`) is inside every row (b < nb),
+    // scales `b..` (groups `2b..` for G16) inside the scale rows; masked lanes are not read.
+    unsafe {
+        while b < nb {
+            let two = b + 1 < nb;
+            let (blocks_mask, acts_mask): (u16, u64) = if two {
+                (0b11, u64::MAX)
+            } else {
+                (0b1, u32::MAX as u64)
+            };
+            let mut av = [_mm512_setzero_si512(); N];
+            let mut dv = [_mm512_setzero_ps(); N];
+            for n in 0..N {
+                av[n] = _mm512_maskz_loadu_epi8(acts_mask, aq[n].add(b * QK).cast());
+                let d = _mm512_maskz_loadu_ps(blocks_mask, ad[n].add(b));
+                dv[n] = _mm512_permutexvar_ps(by_block, d);
+            }
+            for a in 0..M {
+                let wv = weight_pair::<K>(wq[a].add(b * bb), two);
+                let sv = if G16 {
+                    let s =
+                        _mm512_maskz_loadu_ps(if two { 0b1111 } else { 0b11 }, ws[a].add(2 * b));
+                    _mm512_permutexvar_ps(by_half, s)
+                } else {
+                    _mm512_permutexvar_ps(
+                        by_block,
+                        _mm512_maskz_loadu_ps(blocks_mask, ws[a].add(b)),
+                    )
+                };
+                if K == I8 {
+                    let wabs = _mm512_abs_epi8(wv);
+                    let neg = _mm512_movepi8_mask(wv);
+                    for n in 0..N {
+                        let zero = _mm512_setzero_si512();
+                        let a_signed = _mm512_mask_sub_epi8(av[n], neg, zero, av[n]);
+                        let isum = _mm512_dpbusd_epi32(zero, wabs, a_signed);
+                        let s = _mm512_mul_ps(sv, dv[n]);
+                        acc[a][n] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), s, acc[a][n]);
+                    }
+                } else {
+                    for n in 0..N {
+                        let isum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, av[n]);
+                        let s = _mm512_mul_ps(sv, dv[n]);
+                        acc[a][n] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), s, acc[a][n]);
+                    }
+                }
+            }
+            b += 2;
+        }
+    }
+    let sums: [&[f32]; N] = std::array::from_fn(|n| acts.group_sums(r0 + n, w.group));
+    for a in 0..M {
+        for n in 0..N {
+            let mut v = acc[a][n];
+            if !w.min.is_empty() {
+                v = dot_f32(&w.min[(j0 + a) * rg..][..rg], sums[n], v);
+            }
+            res[a][n] = _mm512_reduce_add_ps(v);
+        }
+    }
+}
+
+/// `acc + a[i] * b[i]` lane by lane over 16-value chunks (the offset terms), `a` and `b` the
+/// same length.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
+fn dot_f32(a: &[f32], b: &[f32], mut acc: __m512) -> __m512 {
+    assert_eq!(a.len(), b.len());
+    let mut i = 0;
+    while i < a.len() {
+        let n = (a.len() - i).min(16);
+        let mask = if n == 16 { u16::MAX } else { (1u16 << n) - 1 };
+        // SAFETY: lanes `0..n` of both slices from `i` are in bounds (n = what is left).
+        let (x, y) = unsafe {
+            (
+                _mm512_maskz_loadu_ps(mask, a[i..].as_ptr()),
+                _mm512_maskz_loadu_ps(mask, b[i..].as_ptr()),
+            )
+        };
+        acc = _mm512_fmadd_ps(x, y, acc);
+        i += n;
+    }
+    acc
+}
