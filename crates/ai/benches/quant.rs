@@ -42,7 +42,10 @@ fn bench(c: &mut Criterion) {
         let w =
             Tensor::from_vec(values(rows * cols, 1), (rows, cols), &Device::Cpu).expect("weights");
         let mut g = c.benchmark_group(format!("qmatmul_{name}"));
-        for t in types.into_iter().filter(|t| cols.is_multiple_of(t.block_size())) {
+        for t in types
+            .into_iter()
+            .filter(|t| cols.is_multiple_of(t.block_size()))
+        {
             let q = QTensor::quantize(&w, t).expect("quantise");
             let p = QWeight::from_qtensor(&q)
                 .expect("repack")

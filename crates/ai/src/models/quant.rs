@@ -444,6 +444,28 @@ impl QWeight {
         assert_eq!(acts.cols, self.cols, "activation width");
         let (m, n) = (acts.rows, self.rows);
         assert!(out.len() >= m * n, "output too short");
+        #[cfg(target_arch = "x86_64")]
+        #[allow(unsafe_code)]
+        if matches!(simd, Simd::Amx) && m >= amx::MIN_ROWS {
+            // Prefill on AMX: tasks own whole 16-token tiles, so each writes whole output
+            // rows of `out` (no transposition).
+            let packed = amx::AmxActs::pack(acts, self.group);
+            let tiles = m.div_ceil(16);
+            let per_task = tiles.div_ceil(rayon::current_num_threads().max(1));
+            let work = |(c, part): (usize, &mut [f32])| {
+                // SAFETY: `Simd::Amx` is only made after `amx::available()` said yes.
+                unsafe { amx::matmul_tokens(self, &packed, c * per_task, part) }
+            };
+            let out = &mut out[..m * n];
+            if per_task >= tiles {
+                work((0, out));
+            } else {
+                out.par_chunks_mut(per_task * 16 * n)
+                    .enumerate()
+                    .for_each(work);
+            }
+            return;
+        }
         // (4) The transposed result: each task owns contiguous output rows (weight rows).
         let chunk = chunk_rows(n, m, self.cols);
         let mut out_t = vec![0f32; n * m];
@@ -451,8 +473,9 @@ impl QWeight {
             let j0 = c * chunk;
             #[cfg(target_arch = "x86_64")]
             #[allow(unsafe_code)]
-            if let Simd::Vnni = simd {
-                // SAFETY: `Simd::Vnni` is only made after `vnni::available()` said yes.
+            if let Simd::Vnni | Simd::Amx = simd {
+                // SAFETY: `Simd::Vnni` and `Simd::Amx` are only made after
+                // `vnni::available()` said yes.
                 unsafe { vnni::matmul_rows(self, acts, j0, part.len() / m, part) };
                 return;
             }
@@ -485,7 +508,7 @@ impl QWeight {
     fn dot_rows(&self, simd: Simd, j: usize, acts: &QActs, r0: usize, nr: usize, out: &mut [f32]) {
         match simd {
             #[cfg(target_arch = "x86_64")]
-            Simd::Vnni => unreachable!("the VNNI kernels run whole tiles (matmul_with)"),
+            Simd::Vnni | Simd::Amx => unreachable!("VNNI and AMX run whole tiles (matmul_with)"),
             #[cfg(target_arch = "x86_64")]
             Simd::V4(v4) => x86::dot_rows_v4(v4, self, j, acts, r0, nr, out),
             #[cfg(target_arch = "x86_64")]
@@ -565,40 +588,57 @@ pub struct QActs {
 
 impl QActs {
     /// Quantises `rows` rows of `cols` values (`cols` a multiple of 32).
+    #[allow(unsafe_code)]
     pub fn quantize(x: &[f32], rows: usize, cols: usize) -> Self {
         assert!(cols.is_multiple_of(QK) && x.len() >= rows * cols);
         let nb = rows * cols / QK;
-        let mut qs = vec![0i8; rows * cols];
-        let mut d = vec![0f32; nb];
-        let mut half_sums = vec![0f32; nb * 2];
-        let mut block_sums = vec![0f32; nb];
-        for ((((xb, qb), db), sb), bs) in x[..rows * cols]
+        let mut acts = Self {
+            rows,
+            cols,
+            qs: vec![0i8; rows * cols],
+            d: vec![0f32; nb],
+            half_sums: vec![0f32; nb * 2],
+            block_sums: vec![0f32; nb],
+        };
+        let x = &x[..rows * cols];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has the features the function is compiled for.
+            unsafe { acts.fill_avx512(x) };
+            return acts;
+        }
+        acts.fill(x);
+        acts
+    }
+
+    /// [`QActs::fill`] compiled for AVX-512 (the same operations, vectorised by the compiler).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn fill_avx512(&mut self, x: &[f32]) {
+        self.fill(x)
+    }
+
+    #[inline(always)]
+    fn fill(&mut self, x: &[f32]) {
+        for ((((xb, qb), db), sb), bs) in x
             .chunks_exact(QK)
-            .zip(qs.chunks_exact_mut(QK))
-            .zip(d.iter_mut())
-            .zip(half_sums.chunks_exact_mut(2))
-            .zip(block_sums.iter_mut())
+            .zip(self.qs.chunks_exact_mut(QK))
+            .zip(self.d.iter_mut())
+            .zip(self.half_sums.chunks_exact_mut(2))
+            .zip(self.block_sums.iter_mut())
         {
             let amax = xb.iter().fold(0f32, |a, v| a.max(v.abs()));
             let scale = amax / 127.0;
             let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
             let mut sums = [0i32; 2];
             for (i, (q, &v)) in qb.iter_mut().zip(xb).enumerate() {
-                *q = (v * inv).round().clamp(-127.0, 127.0) as i8;
+                *q = round_half_away(v * inv).clamp(-127.0, 127.0) as i8;
                 sums[i / 16] += i32::from(*q);
             }
             *db = scale;
             sb[0] = scale * sums[0] as f32;
             sb[1] = scale * sums[1] as f32;
             *bs = sb[0] + sb[1];
-        }
-        Self {
-            rows,
-            cols,
-            qs,
-            d,
-            half_sums,
-            block_sums,
         }
     }
 
@@ -622,9 +662,29 @@ impl QActs {
     }
 }
 
+/// `x` rounded half away from zero, as `f32::round` (ggml's `roundf`), for `|x| < 2^31`, in
+/// instructions that vectorise (`f32::round` is a libm call on baseline x86-64). NaN gives 0,
+/// as `f32::round(NaN) as i8` does.
+#[inline(always)]
+fn round_half_away(x: f32) -> f32 {
+    let t = x as i32 as f32;
+    // Exact: `t` is `x` without its fraction.
+    let frac = x - t;
+    t + if frac >= 0.5 {
+        1.0
+    } else if frac <= -0.5 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
 /// The instruction set the kernels run with, detected once per call.
 #[derive(Debug, Clone, Copy)]
 enum Simd {
+    /// AMX-INT8 for prefills ([`amx`]), the VNNI tiles for fewer rows.
+    #[cfg(target_arch = "x86_64")]
+    Amx,
     /// AVX-512 with VNNI: the tile kernels of [`vnni`].
     #[cfg(target_arch = "x86_64")]
     Vnni,
@@ -647,6 +707,9 @@ impl Simd {
         {
             if std::env::var_os(NO_AVX512_ENV).is_none() {
                 if std::env::var_os(NO_VNNI_ENV).is_none() && vnni::available() {
+                    if std::env::var_os(NO_AMX_ENV).is_none() && amx::available() {
+                        return Simd::Amx;
+                    }
                     return Simd::Vnni;
                 }
                 if let Some(v4) = pulp::x86::V4::try_new() {
@@ -668,7 +731,12 @@ pub const NO_AVX512_ENV: &str = "HEARTLENS_NO_AVX512";
 pub const NO_VNNI_ENV: &str = "HEARTLENS_NO_VNNI";
 
 #[cfg(target_arch = "x86_64")]
+mod amx;
+#[cfg(target_arch = "x86_64")]
 mod vnni;
+
+#[cfg(target_arch = "x86_64")]
+pub use amx::NO_AMX_ENV;
 
 /// AVX2 (x86-64-v3) and AVX-512 (x86-64-v4) kernels, written with pulp's safe intrinsic
 /// wrappers. The AVX-512 one takes two 32-value blocks per instruction (a block per 256-bit
@@ -1241,6 +1309,8 @@ mod tests {
         // Decode (one row), and tiles cut at every remainder of the 4 x 4 register tile.
         check_kernels(6, 256, 1);
         check_kernels(9, 96, 9);
+        // AMX: two 16-token tiles (the second padded), a partial 16-row strip.
+        check_kernels(37, 512, 20);
     }
 
     fn check_kernels(rows: usize, cols: usize, m: usize) {
@@ -1253,6 +1323,9 @@ mod tests {
             kernels.extend(pulp::x86::V4::try_new().map(Simd::V4));
             if vnni::available() {
                 kernels.push(Simd::Vnni);
+            }
+            if amx::available() {
+                kernels.push(Simd::Amx);
             }
         }
         for (t, simd) in TYPES
@@ -1315,6 +1388,33 @@ mod tests {
         for (g, w) in got.iter().zip(&want) {
             assert!((g - (w + 1.0)).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn activation_rounding_is_roundf() {
+        for x in [
+            0.0f32,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            0.49999997,
+            -0.49999997,
+            126.5,
+            -126.5,
+            127.0,
+            3.2,
+            -3.7,
+            1e-30,
+        ] {
+            assert_eq!(round_half_away(x), x.round(), "{x}");
+        }
+        for v in values(10_000, 4) {
+            let x = v * 127.0;
+            assert_eq!(round_half_away(x), x.round(), "{x}");
+        }
+        assert_eq!(round_half_away(f32::NAN) as i8, f32::NAN.round() as i8);
     }
 
     #[test]
