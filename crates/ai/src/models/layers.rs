@@ -134,7 +134,85 @@ pub(crate) struct Block<L> {
     pub(crate) ffn_norm: RmsNorm,
     /// Per-head RMSNorm of q and of k before the rotary embedding (Qwen3), else `None`.
     qk_norm: Option<(RmsNorm, RmsNorm)>,
-    cache: Option<(Tensor, Tensor)>,
+    cache: Option<KvCache>,
+}
+
+/// Keys and values of the cached positions, `[1, n_kv_head, capacity, head_dim]` each, filled
+/// up to `len`. Appending writes in place (the capacity doubles when full), so a decode step
+/// copies one position, not the whole cache; attention reads `narrow` views of it.
+#[derive(Debug)]
+struct KvCache {
+    k: Tensor,
+    v: Tensor,
+    len: usize,
+}
+
+impl Clone for KvCache {
+    /// A deep copy: appends write into the buffers in place, so clones must not share them.
+    fn clone(&self) -> Self {
+        let copy = |t: &Tensor| t.copy().expect("copying a CPU tensor of the same shape");
+        Self {
+            k: copy(&self.k),
+            v: copy(&self.v),
+            len: self.len,
+        }
+    }
+}
+
+impl KvCache {
+    /// Smallest buffer, in positions.
+    const MIN_CAPACITY: usize = 256;
+
+    fn with_capacity(like: &Tensor, capacity: usize) -> candle::Result<Self> {
+        let (b, h, _, d) = like.dims4()?;
+        let zeros = || Tensor::zeros((b, h, capacity, d), like.dtype(), like.device());
+        Ok(Self {
+            k: zeros()?,
+            v: zeros()?,
+            len: 0,
+        })
+    }
+
+    fn capacity(&self) -> usize {
+        self.k.dim(2).unwrap_or(0)
+    }
+
+    /// Appends `k` and `v` (`[1, n_kv_head, t, head_dim]`) and returns views of every cached
+    /// position. `max` bounds the capacity (the context length).
+    fn append(
+        cache: &mut Option<Self>,
+        k: &Tensor,
+        v: &Tensor,
+        max: usize,
+    ) -> candle::Result<(Tensor, Tensor)> {
+        let t = k.dim(2)?;
+        let len = cache.as_ref().map_or(0, |c| c.len);
+        let need = len + t;
+        if cache.as_ref().is_none_or(|c| c.capacity() < need) {
+            let cap = need
+                .next_power_of_two()
+                .max(Self::MIN_CAPACITY)
+                .min(max.max(need));
+            let mut grown = Self::with_capacity(k, cap)?;
+            if let Some(old) = cache.take() {
+                if old.len > 0 {
+                    grown
+                        .k
+                        .slice_set(&old.k.narrow(2, 0, old.len)?.contiguous()?, 2, 0)?;
+                    grown
+                        .v
+                        .slice_set(&old.v.narrow(2, 0, old.len)?.contiguous()?, 2, 0)?;
+                }
+                grown.len = old.len;
+            }
+            *cache = Some(grown);
+        }
+        let c = cache.as_mut().expect("allocated above");
+        c.k.slice_set(&k.contiguous()?, 2, c.len)?;
+        c.v.slice_set(&v.contiguous()?, 2, c.len)?;
+        c.len = need;
+        Ok((c.k.narrow(2, 0, need)?, c.v.narrow(2, 0, need)?))
+    }
 }
 
 impl<L: Module> Block<L> {
@@ -199,24 +277,28 @@ impl<L: Module> Block<L> {
         };
         let q = rope.apply(&q, offset)?;
         let k = rope.apply(&k, offset)?;
-        let (k, v) = match self.cache.take() {
-            Some((pk, pv)) if offset > 0 => {
-                (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?)
-            }
-            _ => (k, v),
-        };
-        self.cache = Some((k.clone(), v.clone()));
+        let (k, v) = KvCache::append(&mut self.cache, &k, &v, d.context)?;
+        // Grouped-query attention without repeating keys and values: the heads sharing a KV
+        // head are consecutive, so q as `[b, n_kv_head, groups * t, head_dim]` meets each
+        // KV head once.
         let groups = d.n_head / d.n_kv_head;
-        let k = repeat_kv(k, groups)?.contiguous()?;
-        let v = repeat_kv(v, groups)?.contiguous()?;
+        let s = k.dim(2)?;
+        let q = q.contiguous()?.reshape((b, d.n_kv_head, groups * t, hd))?;
         let scale = 1f64 / (hd as f64).sqrt();
         let att = (q.matmul(&k.t()?)? * scale)?;
         let att = match mask {
-            Some(m) => att.broadcast_add(m)?,
+            Some(m) => att
+                .reshape((b, d.n_kv_head, groups, t, s))?
+                .broadcast_add(m)?
+                .reshape((b, d.n_kv_head, groups * t, s))?,
             None => att,
         };
         let att = candle_nn::ops::softmax_last_dim(&att)?;
-        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, q_w))?;
+        let y = att
+            .matmul(&v)?
+            .reshape((b, d.n_head, t, hd))?
+            .transpose(1, 2)?
+            .reshape((b, t, q_w))?;
         let y = self.o.forward(&y)?;
         let xs = (y + residual)?;
         let residual = &xs;
@@ -227,14 +309,6 @@ impl<L: Module> Block<L> {
         let y = self.down.forward(&(up * gate.silu()?)?)?;
         residual + y
     }
-}
-
-fn repeat_kv(xs: Tensor, n_rep: usize) -> candle::Result<Tensor> {
-    if n_rep == 1 {
-        return Ok(xs);
-    }
-    let (b, n_kv, s, hd) = xs.dims4()?;
-    Tensor::cat(&vec![&xs; n_rep], 2)?.reshape((b, n_kv * n_rep, s, hd))
 }
 
 /// Additive causal mask `[t, offset + t]`: position `i` sees keys `0..=offset + i`.
@@ -403,8 +477,11 @@ impl<L: Module> Phi3Stack<L> {
     }
 
     pub(crate) fn clear_cache(&mut self) {
+        // The buffers stay for the next conversation.
         for b in &mut self.blocks {
-            b.cache = None;
+            if let Some(c) = &mut b.cache {
+                c.len = 0;
+            }
         }
         self.cached = 0;
     }
@@ -420,8 +497,8 @@ impl<L: Module> Phi3Stack<L> {
             candle::bail!("cannot keep {len} positions of a cache of {}", self.cached)
         }
         for b in &mut self.blocks {
-            if let Some((k, v)) = b.cache.take() {
-                b.cache = Some((k.narrow(2, 0, len)?, v.narrow(2, 0, len)?));
+            if let Some(c) = &mut b.cache {
+                c.len = c.len.min(len);
             }
         }
         self.cached = len;

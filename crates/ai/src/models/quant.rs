@@ -604,21 +604,22 @@ impl QActs {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
             // SAFETY: the CPU has the features the function is compiled for.
-            unsafe { acts.fill_avx512(x) };
+            unsafe {
+                vnni::quantize(
+                    x,
+                    &mut acts.qs,
+                    &mut acts.d,
+                    &mut acts.half_sums,
+                    &mut acts.block_sums,
+                )
+            };
             return acts;
         }
         acts.fill(x);
         acts
     }
 
-    /// [`QActs::fill`] compiled for AVX-512 (the same operations, vectorised by the compiler).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn fill_avx512(&mut self, x: &[f32]) {
-        self.fill(x)
-    }
-
-    #[inline(always)]
+    /// The scalar quantisation (the reference of `vnni::quantize`).
     fn fill(&mut self, x: &[f32]) {
         for ((((xb, qb), db), sb), bs) in x
             .chunks_exact(QK)
@@ -1388,6 +1389,26 @@ mod tests {
         for (g, w) in got.iter().zip(&want) {
             assert!((g - (w + 1.0)).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn simd_activation_quantisation_equals_the_scalar_one() {
+        let mut x = values(64 * 40, 6);
+        x[..32].fill(0.0);
+        x[40] = 127.5 / 127.0;
+        let fast = QActs::quantize(&x, 40, 64);
+        let mut slow = QActs {
+            qs: vec![0; x.len()],
+            d: vec![0.0; x.len() / QK],
+            half_sums: vec![0.0; x.len() / 16],
+            block_sums: vec![0.0; x.len() / QK],
+            ..fast.clone()
+        };
+        slow.fill(&x);
+        assert_eq!(fast.qs, slow.qs);
+        assert_eq!(fast.d, slow.d);
+        assert_eq!(fast.half_sums, slow.half_sums);
+        assert_eq!(fast.block_sums, slow.block_sums);
     }
 
     #[test]

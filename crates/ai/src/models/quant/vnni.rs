@@ -112,17 +112,23 @@ unsafe fn weight_pair<const K: u8>(p: *const u8, two: bool) -> __m512i {
     unsafe {
         if K == NIB4 {
             // Byte k of a block holds value k (low nibble) and value k + 16 (high nibble).
-            // 128-bit lanes [blk0, blk0, blk1, blk1] shifted by [0, 4, 0, 4] bits give the
-            // values of block 0, then of block 1, in order.
+            // The pair's 32 bytes in both halves, the upper half shifted by 4 bits: 128-bit
+            // lanes [blk0 values 0-15, blk1 0-15, blk0 16-31, blk1 16-31] (the activations
+            // are put in the same order in `tile`).
             let raw = if two {
-                _mm512_castsi256_si512(_mm256_loadu_si256(p.cast()))
+                _mm512_broadcast_i64x4(_mm256_loadu_si256(p.cast()))
             } else {
-                _mm512_castsi128_si512(_mm_loadu_si128(p.cast()))
+                // One block: lanes [blk0 0-15, -, blk0 16-31, -]; the second and fourth
+                // meet zero activations.
+                _mm512_broadcast_i32x4(_mm_loadu_si128(p.cast()))
             };
-            let lanes = _mm512_permutexvar_epi64(_mm512_set_epi64(3, 2, 3, 2, 1, 0, 1, 0), raw);
             let four = 0x0004_0004_0004_0004;
-            let shift = _mm512_set_epi64(four, four, 0, 0, four, four, 0, 0);
-            _mm512_and_si512(_mm512_srlv_epi16(lanes, shift), _mm512_set1_epi8(0x0F))
+            let shift = if two {
+                _mm512_set_epi64(four, four, four, four, 0, 0, 0, 0)
+            } else {
+                _mm512_set_epi64(0, 0, four, four, 0, 0, 0, 0)
+            };
+            _mm512_and_si512(_mm512_srlv_epi16(raw, shift), _mm512_set1_epi8(0x0F))
         } else {
             let mask: u64 = if two { u64::MAX } else { u32::MAX as u64 };
             _mm512_maskz_loadu_epi8(mask, p.cast())
@@ -162,8 +168,19 @@ unsafe fn tile<const K: u8, const G16: bool, const M: usize, const N: usize>(
     }
     // Lane k of a product holds values 4k..4k+3 of the pair: block 0 in lanes 0-7, block 1 in
     // 8-15; a 16-value group in four lanes.
-    let by_block = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-    let by_half = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    // Nibble weights come as [blk0 0-15, blk1 0-15, blk0 16-31, blk1 16-31] (`weight_pair`),
+    // so the activations and the block scales take that order too.
+    let (by_block, by_half) = if K == NIB4 {
+        (
+            _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0),
+            _mm512_set_epi32(3, 3, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0),
+        )
+    } else {
+        (
+            _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+            _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0),
+        )
+    };
     let mut acc = [[_mm512_setzero_ps(); N]; M];
     let mut b = 0;
     // SAFETY (all loads): block `b` (and `b + 1` when `two`) is inside every row (b < nb),
@@ -179,7 +196,13 @@ unsafe fn tile<const K: u8, const G16: bool, const M: usize, const N: usize>(
             let mut av = [_mm512_setzero_si512(); N];
             let mut dv = [_mm512_setzero_ps(); N];
             for n in 0..N {
-                av[n] = _mm512_maskz_loadu_epi8(acts_mask, aq[n].add(b * QK).cast());
+                let a = _mm512_maskz_loadu_epi8(acts_mask, aq[n].add(b * QK).cast());
+                av[n] = if K == NIB4 {
+                    // [blk0 0-15, blk0 16-31, blk1 0-15, blk1 16-31] -> nibble order.
+                    _mm512_shuffle_i64x2::<0b11_01_10_00>(a, a)
+                } else {
+                    a
+                };
                 let d = _mm512_maskz_loadu_ps(blocks_mask, ad[n].add(b));
                 dv[n] = _mm512_permutexvar_ps(by_block, d);
             }
@@ -249,4 +272,67 @@ fn dot_f32(a: &[f32], b: &[f32], mut acc: __m512) -> __m512 {
         i += n;
     }
     acc
+}
+
+/// [`QActs`] quantisation of `x` (whole 32-value blocks) into `qs`, `d` and the half and block
+/// sums, with the scalar code's arithmetic: `amax / 127`, its inverse, and rounding half away
+/// from zero of `x * inv` (the same f32 operations, so the same bytes).
+///
+/// # Safety
+/// The CPU must have `avx512f` and `avx512bw`.
+#[target_feature(enable = "avx512f,avx512bw")]
+pub(super) unsafe fn quantize(
+    x: &[f32],
+    qs: &mut [i8],
+    d: &mut [f32],
+    half_sums: &mut [f32],
+    block_sums: &mut [f32],
+) {
+    let nb = x.len() / QK;
+    assert!(x.len() == nb * QK && qs.len() == x.len() && d.len() == nb);
+    assert!(half_sums.len() == 2 * nb && block_sums.len() == nb);
+    let abs_mask = _mm512_set1_epi32(0x7fff_ffff);
+    let half = _mm512_set1_ps(0.5);
+    let one = _mm512_set1_ps(1.0);
+    let lim = _mm512_set1_ps(127.0);
+    for b in 0..nb {
+        // SAFETY: block `b` is 32 floats of `x` and 32 bytes of `qs` (asserted lengths).
+        let (v0, v1) = unsafe {
+            (
+                _mm512_loadu_ps(x.as_ptr().add(b * QK)),
+                _mm512_loadu_ps(x.as_ptr().add(b * QK + 16)),
+            )
+        };
+        let a0 = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v0), abs_mask));
+        let a1 = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v1), abs_mask));
+        let amax = _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));
+        let scale = amax / 127.0;
+        let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        let invv = _mm512_set1_ps(inv);
+        let mut sums = [0i32; 2];
+        for (h, v) in [v0, v1].into_iter().enumerate() {
+            let y = _mm512_mul_ps(v, invv);
+            // Truncate, then step away from zero when the fraction is at least one half.
+            let t = _mm512_cvtepi32_ps(_mm512_cvttps_epi32(y));
+            let frac = _mm512_sub_ps(y, t);
+            let up = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(frac, half);
+            let down = _mm512_cmp_ps_mask::<_CMP_LE_OQ>(frac, _mm512_set1_ps(-0.5));
+            let t = _mm512_mask_add_ps(t, up, t, one);
+            let t = _mm512_mask_sub_ps(t, down, t, one);
+            let t = _mm512_min_ps(_mm512_max_ps(t, _mm512_set1_ps(-127.0)), lim);
+            let q = _mm512_cvttps_epi32(t);
+            sums[h] = _mm512_reduce_add_epi32(q);
+            // SAFETY: 16 bytes at `b * 32 + 16 h`, inside `qs`.
+            unsafe {
+                _mm_storeu_si128(
+                    qs.as_mut_ptr().add(b * QK + 16 * h).cast(),
+                    _mm512_cvtepi32_epi8(q),
+                )
+            };
+        }
+        d[b] = scale;
+        half_sums[2 * b] = scale * sums[0] as f32;
+        half_sums[2 * b + 1] = scale * sums[1] as f32;
+        block_sums[b] = half_sums[2 * b] + half_sums[2 * b + 1];
+    }
 }
