@@ -31,8 +31,8 @@ use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, classify};
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
-    BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
-    reconcile,
+    BeatContext, BeatWaves, Kind, LeadView, Points, delineate, faint_p, global_boundaries,
+    harmonise, ms, reconcile,
 };
 use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
@@ -495,6 +495,9 @@ pub(crate) fn analyze_in_pool(
         .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
         .collect();
 
+    // P waves too faint for the first passes in the leads that miss a P most leads show
+    // (per-lead output only: the global boundaries above come from the clear leads).
+    faint_p(&views, &mut per_lead, &ctx_of);
     // Global boundaries come from the leads' own boundaries (earliest/latest), the per-lead
     // output from the reconciled ones.
     reconcile(&mut per_lead, fs);

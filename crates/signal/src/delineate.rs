@@ -140,6 +140,14 @@ const P_MIN_MV: f64 = 0.025;
 const P_NOISE: f64 = 1.5;
 const P_MIN_MV_HINTED: f64 = 0.005;
 const P_NOISE_HINTED: f64 = 0.5;
+/// The same for a lead searched for a P wave that at least half the leads show ([`faint_p`]).
+const P_MIN_MV_FAINT: f64 = 0.002;
+const P_NOISE_FAINT: f64 = 0.25;
+/// [`faint_p`]: the share of the leads that must show the beat's P, and how far (ms) from the
+/// lead's expected peak the faint P is searched and may lie.
+const P_FAINT_MIN_SHARE: f64 = 0.5;
+const P_FAINT_WIN_MS: f64 = 30.0;
+const P_FAINT_TOL_MS: f64 = 20.0;
 /// Second pass ([`harmonise`]): a lead's peak farther than the tolerance from the expected
 /// one is searched again within ± the window (ms).
 const P_CONSENSUS_TOL_MS: f64 = 40.0;
@@ -424,12 +432,39 @@ fn twave(
     })
 }
 
+/// How small a P wave [`pwave`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PFloor {
+    /// First pass: [`P_MIN_MV`] and [`P_NOISE`] times the noise level.
+    First,
+    /// Searched where a third of the leads put it: [`P_MIN_MV_HINTED`], [`P_NOISE_HINTED`].
+    Hinted,
+    /// Searched where half the leads put it: [`P_MIN_MV_FAINT`], [`P_NOISE_FAINT`].
+    Faint,
+}
+
 /// P wave. `win`: a narrower window for the peak (second pass, from the other leads).
 fn pwave(
     v: &LeadView<'_>,
     c: &BeatContext,
     q: &Points,
     win: Option<(usize, usize)>,
+) -> Option<Points> {
+    let floor = if win.is_some() {
+        PFloor::Hinted
+    } else {
+        PFloor::First
+    };
+    pwave_with(v, c, q, win, floor)
+}
+
+/// [`pwave`] with the given acceptance floor.
+fn pwave_with(
+    v: &LeadView<'_>,
+    c: &BeatContext,
+    q: &Points,
+    win: Option<(usize, usize)>,
+    floor: PFloor,
 ) -> Option<Points> {
     let fs = v.fs;
     let q_on = q.on?;
@@ -449,13 +484,14 @@ fn pwave(
     let base = iso_level(v, q_on);
     let lo = start + ms(fs, 20.0);
     let noise = noise_level(v, start, end);
-    let (pa, pb, min_amp) = match win {
-        Some((a, b)) => (
-            a.max(lo),
-            b.min(end),
-            P_MIN_MV_HINTED.max(P_NOISE_HINTED * noise),
-        ),
-        None => (lo, end, P_MIN_MV.max(P_NOISE * noise)),
+    let min_amp = match floor {
+        PFloor::First => P_MIN_MV.max(P_NOISE * noise),
+        PFloor::Hinted => P_MIN_MV_HINTED.max(P_NOISE_HINTED * noise),
+        PFloor::Faint => P_MIN_MV_FAINT.max(P_NOISE_FAINT * noise),
+    };
+    let (pa, pb) = match win {
+        Some((a, b)) => (a.max(lo), b.min(end)),
+        None => (lo, end),
     };
     let (peak, amp) = wave_peak(&v.s, pa, pb, base)?;
     if amp.abs() < min_amp {
@@ -544,45 +580,8 @@ pub(crate) fn harmonise(
         Kind::P => (ms(fs, P_CONSENSUS_TOL_MS), ms(fs, P_CONSENSUS_WIN_MS)),
         Kind::T => (ms(fs, T_CONSENSUS_TOL_MS), ms(fs, T_CONSENSUS_WIN_MS)),
     };
-    // (1) Consensus peak per beat.
-    let centre: Vec<Option<f64>> = (0..n_beats)
-        .map(|b| {
-            let pk: Vec<f64> = per_lead
-                .iter()
-                .filter_map(|l| get(&l[b], kind).and_then(|p| p.peak))
-                .map(|v| v as f64)
-                .collect();
-            if pk.len() < need {
-                return None;
-            }
-            let m = median(&pk);
-            // Median of the peaks near the first median (outlying leads do not pull it).
-            let near: Vec<f64> = pk
-                .iter()
-                .copied()
-                .filter(|v| (v - m).abs() <= 2.0 * tol as f64)
-                .collect();
-            (near.len() >= need).then(|| median(&near))
-        })
-        .collect();
-    // (2) Each lead's typical offset from the consensus.
-    let offsets: Vec<f64> = per_lead
-        .iter()
-        .map(|l| {
-            let d: Vec<f64> = (0..n_beats)
-                .filter_map(|b| {
-                    let c = centre[b]?;
-                    let p = get(&l[b], kind)?.peak? as f64;
-                    ((p - c).abs() <= 2.0 * tol as f64).then_some(p - c)
-                })
-                .collect();
-            if d.len() * 2 < n_beats.max(1) {
-                0.0
-            } else {
-                median(&d)
-            }
-        })
-        .collect();
+    // (1) Consensus peak per beat; (2) each lead's typical offset from it.
+    let (centre, offsets) = consensus(per_lead, kind, tol, need);
     // (2b) P waves recur at a fixed interval before the QRS in an organised rhythm: when
     // most beats have a consensus P at a steady interval, a beat without one is searched at
     // that interval in every lead (low P waves found in too few leads at first, LUDB 56,
@@ -641,6 +640,100 @@ pub(crate) fn harmonise(
                 Kind::T => twave(&views[li], &cx, &q, win),
             };
             set(&mut per_lead[li][b], kind, redo);
+        }
+    }
+}
+
+/// Steps (1) and (2) of [`harmonise`]: the consensus peak of each beat (the median of the
+/// leads' peaks near their first median, when at least `need` leads found the wave) and each
+/// lead's typical offset from it (median over the beats where the lead's peak lies within
+/// twice `tol` of the consensus; 0 when that holds in fewer than half the beats).
+fn consensus(
+    per_lead: &[Vec<BeatWaves>],
+    kind: Kind,
+    tol: usize,
+    need: usize,
+) -> (Vec<Option<f64>>, Vec<f64>) {
+    let n_beats = per_lead.first().map_or(0, Vec::len);
+    let centre: Vec<Option<f64>> = (0..n_beats)
+        .map(|b| {
+            let pk: Vec<f64> = per_lead
+                .iter()
+                .filter_map(|l| get(&l[b], kind).and_then(|p| p.peak))
+                .map(|v| v as f64)
+                .collect();
+            if pk.len() < need {
+                return None;
+            }
+            let m = median(&pk);
+            // Median of the peaks near the first median (outlying leads do not pull it).
+            let near: Vec<f64> = pk
+                .iter()
+                .copied()
+                .filter(|v| (v - m).abs() <= 2.0 * tol as f64)
+                .collect();
+            (near.len() >= need).then(|| median(&near))
+        })
+        .collect();
+    let offsets: Vec<f64> = per_lead
+        .iter()
+        .map(|l| {
+            let d: Vec<f64> = (0..n_beats)
+                .filter_map(|b| {
+                    let c = centre[b]?;
+                    let p = get(&l[b], kind)?.peak? as f64;
+                    ((p - c).abs() <= 2.0 * tol as f64).then_some(p - c)
+                })
+                .collect();
+            if d.len() * 2 < n_beats.max(1) {
+                0.0
+            } else {
+                median(&d)
+            }
+        })
+        .collect();
+    (centre, offsets)
+}
+
+/// Step 4b, after the global boundaries: a beat whose P wave at least half the leads show
+/// (an atrial depolarisation is one event, and LUDB's cardiologists mark it in every lead)
+/// has it searched in each remaining lead within [`P_FAINT_WIN_MS`] of where that lead puts
+/// it in the other beats, with the faint floor ([`P_MIN_MV_FAINT`] or [`P_NOISE_FAINT`] times
+/// the lead's noise level): a P nearly perpendicular to the lead axis (V2, aVL, III), too
+/// small for the first passes. Never inside the previous T wave. What it finds does not move
+/// the global boundaries (computed before, from the leads that show the P clearly); its
+/// onset and offset are then held near the other leads' by [`reconcile`].
+pub(crate) fn faint_p(
+    views: &[LeadView<'_>],
+    per_lead: &mut [Vec<BeatWaves>],
+    ctx: &ContextOf<'_>,
+) {
+    let n_leads = per_lead.len();
+    let n_beats = per_lead.first().map_or(0, Vec::len);
+    let Some(fs) = views.first().map(|v| v.fs) else {
+        return;
+    };
+    let need = ((n_leads as f64 * P_FAINT_MIN_SHARE).ceil() as usize)
+        .max(n_leads.div_ceil(3))
+        .max(2);
+    let (centre, offsets) = consensus(per_lead, Kind::P, ms(fs, P_CONSENSUS_TOL_MS), need);
+    let (half, tol) = (ms(fs, P_FAINT_WIN_MS), ms(fs, P_FAINT_TOL_MS));
+    for b in 0..n_beats {
+        let Some(c) = centre[b] else { continue };
+        for li in 0..n_leads {
+            if per_lead[li][b].p.is_some() {
+                continue;
+            }
+            let Some(q) = per_lead[li][b].qrs else {
+                continue;
+            };
+            let e = (c + offsets[li]).round().max(0.0) as usize;
+            let cx = ctx(per_lead, li, b);
+            let win = Some((e.saturating_sub(half), e + half));
+            let found = pwave_with(&views[li], &cx, &q, win, PFloor::Faint)
+                .filter(|p| p.peak.is_some_and(|pk| pk.abs_diff(e) <= tol))
+                .filter(|p| p.on.is_none_or(|on| cx.prev_t_off.is_none_or(|t| on > t)));
+            per_lead[li][b].p = found;
         }
     }
 }
