@@ -31,8 +31,8 @@ use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, classify};
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
-    BeatContext, BeatWaves, Kind, LeadView, Points, delineate, faint_p, global_boundaries,
-    harmonise, ms, reconcile,
+    BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
+    global_boundaries, harmonise, ms, reconcile,
 };
 use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
@@ -187,6 +187,13 @@ const P_MIN_FRACTION: f64 = 0.5;
 const PR_MAX_SD_MS: f64 = 40.0;
 /// ... or P-P intervals this regular (RMSSD / mean), as in AV dissociation.
 const PP_MAX_IRREGULARITY: f64 = 0.10;
+
+/// The second look for low P waves ([`P_MIN_MV_LOW`]) needs this many beats ...
+const LOW_P_MIN_BEATS: usize = 6;
+/// ... and keeps what it finds only when P waves then precede this fraction of the beats ...
+const LOW_P_MIN_FRACTION: f64 = 0.8;
+/// ... at a P-peak-to-QRS interval with a robust SD up to this (ms).
+const LOW_P_MAX_PR_SD_MS: f64 = 20.0;
 
 /// Fewest samples per lead the analysis accepts.
 const MIN_SAMPLES: usize = 64;
@@ -444,7 +451,7 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (5) Per-lead delineation, beats in order so each P window starts after the last T.
     let views: Vec<LeadView<'_>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
-    let delineate_all = |want_p: bool| -> Vec<Vec<BeatWaves>> {
+    let delineate_all = |p_min_mv: f64| -> Vec<Vec<BeatWaves>> {
         views
             .par_iter()
             .map(|v| {
@@ -461,7 +468,8 @@ pub(crate) fn analyze_in_pool(
                             next,
                             rr,
                             prev_t_off,
-                            want_p,
+                            want_p: true,
+                            p_min_mv,
                             spike: spike_before(&spikes, f, fs),
                         };
                         let w = delineate(v, &ctx);
@@ -472,28 +480,69 @@ pub(crate) fn analyze_in_pool(
             })
             .collect()
     };
-    let mut per_lead = delineate_all(true);
-    let ctx_of = |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
-        let f = fids[i];
-        let next = fids.get(i + 1).copied();
-        BeatContext {
-            fid: f,
-            prev: i.checked_sub(1).map(|k| fids[k]),
-            next,
-            rr: next.map_or(rr_med, |nx| (nx - f) as f64),
-            prev_t_off: i
-                .checked_sub(1)
-                .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
-            want_p: true,
-            spike: spike_before(&spikes, f, fs),
+    let fids_ref = &fids;
+    let spikes_ref = &spikes;
+    let ctx_with = move |p_min_mv: f64| {
+        move |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
+            let f = fids_ref[i];
+            let next = fids_ref.get(i + 1).copied();
+            BeatContext {
+                fid: f,
+                prev: i.checked_sub(1).map(|k| fids_ref[k]),
+                next,
+                rr: next.map_or(rr_med, |nx| (nx - f) as f64),
+                prev_t_off: i
+                    .checked_sub(1)
+                    .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
+                want_p: true,
+                p_min_mv,
+                spike: spike_before(spikes_ref, f, fs),
+            }
         }
     };
-    harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
-    harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
     let n_beats = fids.len();
-    let mut global: Vec<BeatWaves> = (0..n_beats)
-        .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
-        .collect();
+    // Per-lead waves with the multi-lead consensus of T and P, and the global waves.
+    let waves_at = |p_min_mv: f64| -> (Vec<Vec<BeatWaves>>, Vec<BeatWaves>) {
+        let mut per_lead = delineate_all(p_min_mv);
+        let ctx_of = ctx_with(p_min_mv);
+        harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
+        harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
+        let global = (0..n_beats)
+            .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
+            .collect();
+        (per_lead, global)
+    };
+    let mut p_min_mv = P_MIN_MV;
+    let (mut per_lead, mut global) = waves_at(p_min_mv);
+    // Low P waves (LUDB 31: 0.02-0.03 mV beside a 1 mV QRS) fall under the first pass's
+    // floor in every lead. When a regular, unpaced rhythm that shows no flutter waves has P
+    // waves before fewer than half its beats, they are searched again with a lower floor
+    // and kept only when then found before most beats at a steady interval. The gate keeps
+    // fibrillation (irregular) and flutter (F waves locked to the QRS) out of this look.
+    let p_fraction_of =
+        |g: &[BeatWaves]| g.iter().filter(|w| w.p.is_some()).count() as f64 / n_beats.max(1) as f64;
+    let unpaced = fids
+        .iter()
+        .filter(|&&f| spike_before(&spikes, f, fs).is_some())
+        .count()
+        * 2
+        < n_beats;
+    if n_beats >= LOW_P_MIN_BEATS
+        && unpaced
+        && p_fraction_of(&global) < P_MIN_FRACTION
+        && irregularity(&fids, &vec![true; n_beats]).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+        && flutter_cycle(&labels, &clean, &fids, fs).is_none()
+    {
+        let (pl, g) = waves_at(P_MIN_MV_LOW);
+        if p_fraction_of(&g) >= LOW_P_MIN_FRACTION
+            && p_regularity(&g, &fids, fs)
+                .pr_robust_sd
+                .is_some_and(|v| v <= LOW_P_MAX_PR_SD_MS)
+        {
+            (per_lead, global, p_min_mv) = (pl, g, P_MIN_MV_LOW);
+        }
+    }
+    let ctx_of = ctx_with(p_min_mv);
 
     // P waves too faint for the first passes in the leads that miss a P most leads show
     // (per-lead output only: the global boundaries above come from the clear leads).
@@ -769,6 +818,7 @@ pub(crate) fn analyze_in_pool(
         rr: rr_med,
         prev_t_off: None,
         want_p: !af && p_organised,
+        p_min_mv,
         spike: None,
     };
     let med_views: Vec<LeadView<'_>> = med_clean

@@ -99,6 +99,9 @@ pub(crate) struct BeatContext {
     pub prev_t_off: Option<usize>,
     /// Whether to look for a P wave (not in atrial fibrillation).
     pub want_p: bool,
+    /// Smallest P (prominence, mV) the first pass accepts: [`P_MIN_MV`], or [`P_MIN_MV_LOW`]
+    /// in the second look at a regular rhythm without P waves.
+    pub p_min_mv: f64,
     /// The pacing spike that started this QRS, if any (sample index).
     pub spike: Option<usize>,
 }
@@ -136,7 +139,10 @@ const T_MIN_MV: f64 = 0.02;
 const T_MIN_MV_HINTED: f64 = 0.005;
 const T_NOISE_HINTED: f64 = 0.5;
 /// The same for P.
-const P_MIN_MV: f64 = 0.025;
+pub(crate) const P_MIN_MV: f64 = 0.025;
+/// The first pass's P floor when a regular rhythm showed no organised P waves at
+/// [`P_MIN_MV`] (see `analyze`: low P waves, LUDB 31: 0.02-0.03 mV).
+pub(crate) const P_MIN_MV_LOW: f64 = 0.015;
 const P_NOISE: f64 = 1.5;
 const P_MIN_MV_HINTED: f64 = 0.005;
 const P_NOISE_HINTED: f64 = 0.5;
@@ -435,7 +441,7 @@ fn twave(
 /// How small a P wave [`pwave`] accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PFloor {
-    /// First pass: [`P_MIN_MV`] and [`P_NOISE`] times the noise level.
+    /// First pass: [`BeatContext::p_min_mv`] and [`P_NOISE`] times the noise level.
     First,
     /// Searched where a third of the leads put it: [`P_MIN_MV_HINTED`], [`P_NOISE_HINTED`].
     Hinted,
@@ -485,7 +491,7 @@ fn pwave_with(
     let lo = start + ms(fs, 20.0);
     let noise = noise_level(v, start, end);
     let min_amp = match floor {
-        PFloor::First => P_MIN_MV.max(P_NOISE * noise),
+        PFloor::First => c.p_min_mv.max(P_NOISE * noise),
         PFloor::Hinted => P_MIN_MV_HINTED.max(P_NOISE_HINTED * noise),
         PFloor::Faint => P_MIN_MV_FAINT.max(P_NOISE_FAINT * noise),
     };
@@ -1027,6 +1033,7 @@ mod tests {
             rr: fs,
             prev_t_off: None,
             want_p: true,
+            p_min_mv: P_MIN_MV,
             spike: None,
         };
         harmonise(&views, &mut per_lead, Kind::P, &ctx);
