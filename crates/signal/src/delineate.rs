@@ -968,6 +968,112 @@ mod tests {
         assert_eq!(searched, [3, 8]);
     }
 
+    /// Twelve leads of three beats (fiducials at 1, 2 and 3 s, 500 Hz): a 1 mV QRS, a 0.3 mV
+    /// T wave and a P wave 180 ms before each QRS of `p_mv[lead]` mV. Returns the per-lead
+    /// waves after the consensus passes, before and after [`faint_p`].
+    fn three_beats(p_mv: &[f64; 12]) -> (Vec<Vec<BeatWaves>>, Vec<Vec<BeatWaves>>) {
+        let fs = 500.0;
+        let fids = [500usize, 1000, 1500];
+        let g = |k: usize, c: f64, w: f64| (-((k as f64 - c) / w).powi(2) / 2.0).exp();
+        let xs: Vec<Vec<f64>> = p_mv
+            .iter()
+            .map(|&pa| {
+                (0..2000)
+                    .map(|k| {
+                        fids.iter()
+                            .map(|&f| {
+                                let f = f as f64;
+                                g(k, f, 5.0)
+                                    + 0.3 * g(k, f + 150.0, 20.0)
+                                    + pa * g(k, f - 90.0, 11.0)
+                            })
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        let views: Vec<LeadView<'_>> = xs.iter().map(|x| LeadView::new(x, fs)).collect();
+        let ctx = |pl: &[Vec<BeatWaves>], l: usize, i: usize| BeatContext {
+            fid: fids[i],
+            prev: i.checked_sub(1).map(|k| fids[k]),
+            next: fids.get(i + 1).copied(),
+            rr: 500.0,
+            prev_t_off: i
+                .checked_sub(1)
+                .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
+            want_p: true,
+            p_min_mv: P_MIN_MV,
+            spike: None,
+        };
+        let mut per_lead: Vec<Vec<BeatWaves>> = (0..12).map(|_| Vec::new()).collect();
+        for i in 0..fids.len() {
+            for l in 0..12 {
+                let c = ctx(&per_lead, l, i);
+                let w = delineate(&views[l], &c);
+                per_lead[l].push(w);
+            }
+        }
+        harmonise(&views, &mut per_lead, Kind::T, &ctx);
+        harmonise(&views, &mut per_lead, Kind::P, &ctx);
+        let before = per_lead.clone();
+        faint_p(&views, &mut per_lead, &ctx);
+        (before, per_lead)
+    }
+
+    fn p_peaks(per_lead: &[Vec<BeatWaves>], lead: usize) -> Vec<Option<usize>> {
+        per_lead[lead]
+            .iter()
+            .map(|b| b.p.and_then(|p| p.peak))
+            .collect()
+    }
+
+    #[test]
+    fn a_p_wave_most_leads_show_is_found_where_it_is_faint() {
+        // Clear (0.1 mV) in six leads, 0.004 mV in three (under the hinted 0.005 mV floor),
+        // absent in three.
+        let mut p = [0.1; 12];
+        p[6..9].fill(0.004);
+        p[9..].fill(0.0);
+        let (before, after) = three_beats(&p);
+        for l in 6..12 {
+            assert_eq!(p_peaks(&before, l), [None; 3], "lead {l} before");
+        }
+        for l in 0..9 {
+            for (b, pk) in p_peaks(&after, l).into_iter().enumerate() {
+                let truth = 410 + 500 * b;
+                assert!(
+                    pk.is_some_and(|pk| pk.abs_diff(truth) <= 3),
+                    "lead {l} beat {b}: {pk:?}"
+                );
+            }
+        }
+        // A flat lead shows nothing, whatever the others show.
+        for l in 9..12 {
+            assert_eq!(p_peaks(&after, l), [None; 3], "lead {l}");
+        }
+        // The clear leads are not touched.
+        for l in 0..6 {
+            assert_eq!(before[l], after[l]);
+        }
+    }
+
+    #[test]
+    fn a_p_wave_fewer_than_half_the_leads_show_is_not_searched_faintly() {
+        // Clear in five leads of twelve (a consensus, under half), faint in four: the faint
+        // leads stay without a P.
+        let mut p = [0.0; 12];
+        p[..5].fill(0.1);
+        p[5..9].fill(0.004);
+        let (before, after) = three_beats(&p);
+        assert_eq!(before, after);
+        for l in 0..5 {
+            assert!(p_peaks(&after, l).iter().all(Option::is_some), "lead {l}");
+        }
+        for l in 5..12 {
+            assert_eq!(p_peaks(&after, l), [None; 3], "lead {l}");
+        }
+    }
+
     #[test]
     fn global_p_onset_is_the_lower_quartile_of_the_leads() {
         let lead = |on: usize| BeatWaves {
