@@ -258,7 +258,7 @@ fn main() {
     println!(
         "\nrecords with misses or additions (record, rhythm label, our P state, ref, missed, added):"
     );
-    per_record.sort_by(|a, b| b.4.cmp(&a.4));
+    per_record.sort_by_key(|r| std::cmp::Reverse(r.4));
     for (name, rhythm, state, r, f, p) in per_record.iter().filter(|r| r.4 + r.5 > 0) {
         println!("  {name:>3} {rhythm:<40} {state:<8} {r:>4} {f:>4} {p:>4}");
     }
