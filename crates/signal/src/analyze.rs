@@ -11,8 +11,11 @@
 //!    and amplitudes, the numbers a cardiologist reads.
 //! 4. QRS detection on all leads ([`crate::detect`]).
 //! 5. Per-lead delineation of every beat ([`crate::delineate`]), multi-lead consensus of P
-//!    and T, and global boundaries. Limb-lead consistency (Einthoven) is checked on the
-//!    analysis copy.
+//!    and T, and global boundaries; a regular, unpaced rhythm without P waves or flutter
+//!    waves is delineated again with a lower P floor (kept only when the P waves then precede
+//!    80 % of the beats at a steady interval); then faint P waves in the leads that miss a P
+//!    half the leads show (per-lead output only). Limb-lead consistency (Einthoven) is
+//!    checked on the analysis copy.
 //! 6. Rhythm features (RR irregularity, P presence) and beat classification ([`BeatClass`]).
 //!    P waves are kept only when atrial activity is organised: a P before at least half the
 //!    beats with a stable PR (SD <= 40 ms) or regular P-P intervals; never in atrial

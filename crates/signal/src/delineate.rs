@@ -21,6 +21,9 @@
 //!    single-lead finds are dropped); a lead whose peak lies off the consensus, or that found
 //!    nothing, is searched again in a narrow window around where the other leads put it,
 //!    with a lower, noise-relative threshold (a flat T in III, a biphasic P in V1).
+//!    After the global boundaries, a P wave at least half the leads show is searched in the
+//!    remaining leads with a still lower floor ([`faint_p`]): LUDB's cardiologists mark it in
+//!    every lead, also where it is nearly isoelectric.
 //! 5. Leads are then reconciled ([`reconcile`]): each lead's QRS, P and T onset and offset
 //!    are kept within 6, 25 and 30 ms of the beat's median across leads, since a lead where
 //!    the wave is tiny, notched or biphasic cannot move its boundary far from what the other
