@@ -11,8 +11,11 @@
 //!    and amplitudes, the numbers a cardiologist reads.
 //! 4. QRS detection on all leads ([`crate::detect`]).
 //! 5. Per-lead delineation of every beat ([`crate::delineate`]), multi-lead consensus of P
-//!    and T, and global boundaries. Limb-lead consistency (Einthoven) is checked on the
-//!    analysis copy.
+//!    and T, and global boundaries; a regular, unpaced rhythm without P waves or flutter
+//!    waves is delineated again with a lower P floor (kept only when the P waves then precede
+//!    80 % of the beats at a steady interval); then faint P waves in the leads that miss a P
+//!    half the leads show (per-lead output only). Limb-lead consistency (Einthoven) is
+//!    checked on the analysis copy.
 //! 6. Rhythm features (RR irregularity, P presence) and beat classification ([`BeatClass`]).
 //!    P waves are kept only when atrial activity is organised: a P before at least half the
 //!    beats with a stable PR (SD <= 40 ms) or regular P-P intervals; never in atrial
@@ -31,8 +34,8 @@ use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, classify};
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
-    BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
-    reconcile,
+    BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
+    global_boundaries, harmonise, ms, reconcile,
 };
 use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
@@ -187,6 +190,13 @@ const P_MIN_FRACTION: f64 = 0.5;
 const PR_MAX_SD_MS: f64 = 40.0;
 /// ... or P-P intervals this regular (RMSSD / mean), as in AV dissociation.
 const PP_MAX_IRREGULARITY: f64 = 0.10;
+
+/// The second look for low P waves ([`P_MIN_MV_LOW`]) needs this many beats ...
+const LOW_P_MIN_BEATS: usize = 6;
+/// ... and keeps what it finds only when P waves then precede this fraction of the beats ...
+const LOW_P_MIN_FRACTION: f64 = 0.8;
+/// ... at a P-peak-to-QRS interval with an SD (plain: every P found must fit) up to this (ms).
+const LOW_P_MAX_PR_SD_MS: f64 = 20.0;
 
 /// Fewest samples per lead the analysis accepts.
 const MIN_SAMPLES: usize = 64;
@@ -444,7 +454,7 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (5) Per-lead delineation, beats in order so each P window starts after the last T.
     let views: Vec<LeadView<'_>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
-    let delineate_all = |want_p: bool| -> Vec<Vec<BeatWaves>> {
+    let delineate_all = |p_min_mv: f64| -> Vec<Vec<BeatWaves>> {
         views
             .par_iter()
             .map(|v| {
@@ -461,7 +471,8 @@ pub(crate) fn analyze_in_pool(
                             next,
                             rr,
                             prev_t_off,
-                            want_p,
+                            want_p: true,
+                            p_min_mv,
                             spike: spike_before(&spikes, f, fs),
                         };
                         let w = delineate(v, &ctx);
@@ -472,29 +483,73 @@ pub(crate) fn analyze_in_pool(
             })
             .collect()
     };
-    let mut per_lead = delineate_all(true);
-    let ctx_of = |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
-        let f = fids[i];
-        let next = fids.get(i + 1).copied();
-        BeatContext {
-            fid: f,
-            prev: i.checked_sub(1).map(|k| fids[k]),
-            next,
-            rr: next.map_or(rr_med, |nx| (nx - f) as f64),
-            prev_t_off: i
-                .checked_sub(1)
-                .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
-            want_p: true,
-            spike: spike_before(&spikes, f, fs),
+    let fids_ref = &fids;
+    let spikes_ref = &spikes;
+    let ctx_with = move |p_min_mv: f64| {
+        move |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
+            let f = fids_ref[i];
+            let next = fids_ref.get(i + 1).copied();
+            BeatContext {
+                fid: f,
+                prev: i.checked_sub(1).map(|k| fids_ref[k]),
+                next,
+                rr: next.map_or(rr_med, |nx| (nx - f) as f64),
+                prev_t_off: i
+                    .checked_sub(1)
+                    .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
+                want_p: true,
+                p_min_mv,
+                spike: spike_before(spikes_ref, f, fs),
+            }
         }
     };
-    harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
-    harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
     let n_beats = fids.len();
-    let mut global: Vec<BeatWaves> = (0..n_beats)
-        .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
-        .collect();
+    // Per-lead waves with the multi-lead consensus of T and P, and the global waves.
+    let waves_at = |p_min_mv: f64| -> (Vec<Vec<BeatWaves>>, Vec<BeatWaves>) {
+        let mut per_lead = delineate_all(p_min_mv);
+        let ctx_of = ctx_with(p_min_mv);
+        harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
+        harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
+        let global = (0..n_beats)
+            .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
+            .collect();
+        (per_lead, global)
+    };
+    let mut p_min_mv = P_MIN_MV;
+    let (mut per_lead, mut global) = waves_at(p_min_mv);
+    // Low P waves (LUDB 31: 0.02-0.03 mV beside a 1 mV QRS) fall under the first pass's
+    // floor in every lead. When a regular, unpaced rhythm that shows no flutter waves has P
+    // waves before fewer than half its beats, they are searched again with a lower floor
+    // and kept only when then found before most beats at a steady interval. The gate keeps
+    // fibrillation (irregular) and flutter (F waves locked to the QRS) out of this look.
+    let p_fraction_of =
+        |g: &[BeatWaves]| g.iter().filter(|w| w.p.is_some()).count() as f64 / n_beats.max(1) as f64;
+    let unpaced = fids
+        .iter()
+        .filter(|&&f| spike_before(&spikes, f, fs).is_some())
+        .count()
+        * 2
+        < n_beats;
+    if n_beats >= LOW_P_MIN_BEATS
+        && unpaced
+        && p_fraction_of(&global) < P_MIN_FRACTION
+        && irregularity(&fids, &vec![true; n_beats]).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+        && flutter_cycle(&labels, &clean, &fids, fs).is_none()
+    {
+        let (pl, g) = waves_at(P_MIN_MV_LOW);
+        if p_fraction_of(&g) >= LOW_P_MIN_FRACTION
+            && p_regularity(&g, &fids, fs)
+                .pr_sd
+                .is_some_and(|v| v <= LOW_P_MAX_PR_SD_MS)
+        {
+            (per_lead, global, p_min_mv) = (pl, g, P_MIN_MV_LOW);
+        }
+    }
+    let ctx_of = ctx_with(p_min_mv);
 
+    // P waves too faint for the first passes in the leads that miss a P most leads show
+    // (per-lead output only: the global boundaries above come from the clear leads).
+    faint_p(&views, &mut per_lead, &ctx_of);
     // Global boundaries come from the leads' own boundaries (earliest/latest), the per-lead
     // output from the reconciled ones.
     reconcile(&mut per_lead, fs);
@@ -766,6 +821,7 @@ pub(crate) fn analyze_in_pool(
         rr: rr_med,
         prev_t_off: None,
         want_p: !af && p_organised,
+        p_min_mv,
         spike: None,
     };
     let med_views: Vec<LeadView<'_>> = med_clean
@@ -892,8 +948,12 @@ pub(crate) fn analyze_in_pool(
             frontal_axis(k_i * net_area(mi, a, c, bi)?, net_area(mf, a, c, bf)?)
         };
         m.axis.qrs = axis(on, off);
+        // P waves found only at the low floor are too small for their net areas to give an
+        // axis (the baseline's residue decides it): no P axis, so no ectopic atrial rhythm
+        // from it.
         if let Some(p) = med_global.p
             && let (Some(pon), Some(poff)) = (p.on, p.off)
+            && p_min_mv >= P_MIN_MV
         {
             m.axis.p = axis(pon, poff);
         }
@@ -1558,6 +1618,41 @@ mod av_block_tests {
         f_waves: bool,
         seed: u64,
     ) -> Recording {
+        synth(&Synth {
+            p_s,
+            qrs_s,
+            pvc_s,
+            p_mv: 0.15,
+            f_scale: if f_waves { 1.0 } else { 0.0 },
+            noise_mv: 0.03,
+            seed,
+        })
+    }
+
+    /// What [`synth`] draws.
+    struct Synth<'a> {
+        /// P peaks, QRS peaks and ventricular ectopic beats (s).
+        p_s: &'a [f64],
+        qrs_s: &'a [f64],
+        pvc_s: &'a [f64],
+        /// Size of the P wave's vector (mV; its projection on lead II is 0.94 of it).
+        p_mv: f64,
+        /// Fibrillatory activity, as a multiple of the coarse one (three sines of 0.03-0.04
+        /// mV), 0 for none.
+        f_scale: f64,
+        /// Peak-to-peak of the uniform noise (mV).
+        noise_mv: f64,
+        seed: u64,
+    }
+
+    fn synth(sy: &Synth<'_>) -> Recording {
+        let Synth {
+            p_s,
+            qrs_s,
+            pvc_s,
+            seed,
+            ..
+        } = *sy;
         let n = (SECONDS * FS) as usize;
         // (x: left, y: inferior, z: anterior) lead directions.
         let c60 = 0.75f64.sqrt();
@@ -1576,7 +1671,7 @@ mod av_block_tests {
             ("V6", [1.0, 0.2, 0.0]),
         ];
         // (offset from the wave's time s, width s, amplitude mV, direction).
-        let p_wave = [(0.0, 0.022, 0.15, [0.5, 0.8, 0.3])];
+        let p_wave = [(0.0, 0.022, sy.p_mv, [0.5, 0.8, 0.3])];
         let qrs = [
             (-0.025, 0.008, -0.1, [0.7, 0.6, -0.3]),
             (0.0, 0.011, 1.4, [0.6, 0.7, -0.4]),
@@ -1622,14 +1717,14 @@ mod av_block_tests {
                         let t = k as f64 / FS;
                         let mut x: f64 = (0..3).map(|j| vec3[k][j] * d[j]).sum();
                         x += 0.15 * (2.0 * std::f64::consts::PI * 0.3 * t + phase).sin();
-                        x += 0.03 * noise();
-                        if f_waves {
+                        x += sy.noise_mv * noise();
+                        if sy.f_scale > 0.0 {
                             // Disorganised: three incommensurate rates, phases differing by lead.
                             x += [(5.3, 0.04), (6.9, 0.035), (8.1, 0.03)]
                                 .iter()
                                 .map(|&(hz, a)| {
                                     let w = 2.0 * std::f64::consts::PI * hz;
-                                    a * (w * t + phase * hz).sin()
+                                    sy.f_scale * a * (w * t + phase * hz).sin()
                                 })
                                 .sum::<f64>();
                         }
@@ -1676,6 +1771,75 @@ mod av_block_tests {
 
     fn has(t: &[String], prefix: &str) -> bool {
         t.iter().any(|s| s.starts_with(prefix))
+    }
+
+    #[test]
+    fn low_p_waves_of_a_regular_rhythm_are_found_in_a_second_look() {
+        // Sinus rhythm at 70/min whose P waves stay under 0.025 mV in every lead (LUDB 31).
+        for seed in 0..3 {
+            let p = times(0.3, 60.0 / 70.0);
+            let q: Vec<f64> = p.iter().map(|v| v + 0.16).collect();
+            let rec = synth(&Synth {
+                p_s: &p,
+                qrs_s: &q,
+                pvc_s: &[],
+                p_mv: 0.026,
+                f_scale: 0.0,
+                noise_mv: 0.004,
+                seed,
+            });
+            let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
+            let with_p = a
+                .global_waves
+                .iter()
+                .filter(|w| w.kind == WaveKind::P)
+                .count();
+            assert!(
+                with_p * 5 >= a.beats.len() * 4,
+                "seed {seed}: {with_p} of {}",
+                a.beats.len()
+            );
+            assert!(
+                a.statements.iter().any(|s| s.text == "Sinus rhythm"),
+                "seed {seed}: {:?}",
+                a.statements
+            );
+        }
+    }
+
+    #[test]
+    fn low_fibrillatory_waves_of_a_regular_rhythm_gain_no_p_waves() {
+        // A regular ventricular rhythm without P waves over f waves of about the low P floor
+        // (AF with a regular escape rhythm): the second look finds deflections at no steady
+        // interval, so no P wave is reported, in any lead, and no sinus rhythm stated.
+        for f_scale in [0.1, 0.15] {
+            for seed in 0..3 {
+                let rec = synth(&Synth {
+                    p_s: &[],
+                    qrs_s: &times(0.4, 60.0 / 50.0),
+                    pvc_s: &[],
+                    p_mv: 0.0,
+                    f_scale,
+                    noise_mv: 0.004,
+                    seed,
+                });
+                let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
+                let p_waves = a
+                    .global_waves
+                    .iter()
+                    .chain(a.waves.iter().flat_map(|l| &l.waves));
+                assert_eq!(
+                    p_waves.filter(|w| w.kind == WaveKind::P).count(),
+                    0,
+                    "f x{f_scale}, seed {seed}"
+                );
+                assert!(
+                    !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
+                    "f x{f_scale}, seed {seed}: {:?}",
+                    a.statements
+                );
+            }
+        }
     }
 
     #[test]

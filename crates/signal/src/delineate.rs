@@ -21,6 +21,9 @@
 //!    single-lead finds are dropped); a lead whose peak lies off the consensus, or that found
 //!    nothing, is searched again in a narrow window around where the other leads put it,
 //!    with a lower, noise-relative threshold (a flat T in III, a biphasic P in V1).
+//!    After the global boundaries, a P wave at least half the leads show is searched in the
+//!    remaining leads with a still lower floor ([`faint_p`]): LUDB's cardiologists mark it in
+//!    every lead, also where it is nearly isoelectric.
 //! 5. Leads are then reconciled ([`reconcile`]): each lead's QRS, P and T onset and offset
 //!    are kept within 6, 25 and 30 ms of the beat's median across leads, since a lead where
 //!    the wave is tiny, notched or biphasic cannot move its boundary far from what the other
@@ -99,6 +102,9 @@ pub(crate) struct BeatContext {
     pub prev_t_off: Option<usize>,
     /// Whether to look for a P wave (not in atrial fibrillation).
     pub want_p: bool,
+    /// Smallest P (prominence, mV) the first pass accepts: [`P_MIN_MV`], or [`P_MIN_MV_LOW`]
+    /// in the second look at a regular rhythm without P waves.
+    pub p_min_mv: f64,
     /// The pacing spike that started this QRS, if any (sample index).
     pub spike: Option<usize>,
 }
@@ -136,10 +142,21 @@ const T_MIN_MV: f64 = 0.02;
 const T_MIN_MV_HINTED: f64 = 0.005;
 const T_NOISE_HINTED: f64 = 0.5;
 /// The same for P.
-const P_MIN_MV: f64 = 0.025;
+pub(crate) const P_MIN_MV: f64 = 0.025;
+/// The first pass's P floor when a regular rhythm showed no organised P waves at
+/// [`P_MIN_MV`] (see `analyze`: low P waves, LUDB 31: 0.02-0.03 mV).
+pub(crate) const P_MIN_MV_LOW: f64 = 0.015;
 const P_NOISE: f64 = 1.5;
 const P_MIN_MV_HINTED: f64 = 0.005;
 const P_NOISE_HINTED: f64 = 0.5;
+/// The same for a lead searched for a P wave that at least half the leads show ([`faint_p`]).
+const P_MIN_MV_FAINT: f64 = 0.002;
+const P_NOISE_FAINT: f64 = 0.25;
+/// [`faint_p`]: the share of the leads that must show the beat's P, and how far (ms) from the
+/// lead's expected peak the faint P is searched and may lie.
+const P_FAINT_MIN_SHARE: f64 = 0.5;
+const P_FAINT_WIN_MS: f64 = 30.0;
+const P_FAINT_TOL_MS: f64 = 20.0;
 /// Second pass ([`harmonise`]): a lead's peak farther than the tolerance from the expected
 /// one is searched again within ± the window (ms).
 const P_CONSENSUS_TOL_MS: f64 = 40.0;
@@ -424,12 +441,39 @@ fn twave(
     })
 }
 
+/// How small a P wave [`pwave`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PFloor {
+    /// First pass: [`BeatContext::p_min_mv`] and [`P_NOISE`] times the noise level.
+    First,
+    /// Searched where a third of the leads put it: [`P_MIN_MV_HINTED`], [`P_NOISE_HINTED`].
+    Hinted,
+    /// Searched where half the leads put it: [`P_MIN_MV_FAINT`], [`P_NOISE_FAINT`].
+    Faint,
+}
+
 /// P wave. `win`: a narrower window for the peak (second pass, from the other leads).
 fn pwave(
     v: &LeadView<'_>,
     c: &BeatContext,
     q: &Points,
     win: Option<(usize, usize)>,
+) -> Option<Points> {
+    let floor = if win.is_some() {
+        PFloor::Hinted
+    } else {
+        PFloor::First
+    };
+    pwave_with(v, c, q, win, floor)
+}
+
+/// [`pwave`] with the given acceptance floor.
+fn pwave_with(
+    v: &LeadView<'_>,
+    c: &BeatContext,
+    q: &Points,
+    win: Option<(usize, usize)>,
+    floor: PFloor,
 ) -> Option<Points> {
     let fs = v.fs;
     let q_on = q.on?;
@@ -449,13 +493,14 @@ fn pwave(
     let base = iso_level(v, q_on);
     let lo = start + ms(fs, 20.0);
     let noise = noise_level(v, start, end);
-    let (pa, pb, min_amp) = match win {
-        Some((a, b)) => (
-            a.max(lo),
-            b.min(end),
-            P_MIN_MV_HINTED.max(P_NOISE_HINTED * noise),
-        ),
-        None => (lo, end, P_MIN_MV.max(P_NOISE * noise)),
+    let min_amp = match floor {
+        PFloor::First => c.p_min_mv.max(P_NOISE * noise),
+        PFloor::Hinted => P_MIN_MV_HINTED.max(P_NOISE_HINTED * noise),
+        PFloor::Faint => P_MIN_MV_FAINT.max(P_NOISE_FAINT * noise),
+    };
+    let (pa, pb) = match win {
+        Some((a, b)) => (a.max(lo), b.min(end)),
+        None => (lo, end),
     };
     let (peak, amp) = wave_peak(&v.s, pa, pb, base)?;
     if amp.abs() < min_amp {
@@ -544,45 +589,8 @@ pub(crate) fn harmonise(
         Kind::P => (ms(fs, P_CONSENSUS_TOL_MS), ms(fs, P_CONSENSUS_WIN_MS)),
         Kind::T => (ms(fs, T_CONSENSUS_TOL_MS), ms(fs, T_CONSENSUS_WIN_MS)),
     };
-    // (1) Consensus peak per beat.
-    let centre: Vec<Option<f64>> = (0..n_beats)
-        .map(|b| {
-            let pk: Vec<f64> = per_lead
-                .iter()
-                .filter_map(|l| get(&l[b], kind).and_then(|p| p.peak))
-                .map(|v| v as f64)
-                .collect();
-            if pk.len() < need {
-                return None;
-            }
-            let m = median(&pk);
-            // Median of the peaks near the first median (outlying leads do not pull it).
-            let near: Vec<f64> = pk
-                .iter()
-                .copied()
-                .filter(|v| (v - m).abs() <= 2.0 * tol as f64)
-                .collect();
-            (near.len() >= need).then(|| median(&near))
-        })
-        .collect();
-    // (2) Each lead's typical offset from the consensus.
-    let offsets: Vec<f64> = per_lead
-        .iter()
-        .map(|l| {
-            let d: Vec<f64> = (0..n_beats)
-                .filter_map(|b| {
-                    let c = centre[b]?;
-                    let p = get(&l[b], kind)?.peak? as f64;
-                    ((p - c).abs() <= 2.0 * tol as f64).then_some(p - c)
-                })
-                .collect();
-            if d.len() * 2 < n_beats.max(1) {
-                0.0
-            } else {
-                median(&d)
-            }
-        })
-        .collect();
+    // (1) Consensus peak per beat; (2) each lead's typical offset from it.
+    let (centre, offsets) = consensus(per_lead, kind, tol, need);
     // (2b) P waves recur at a fixed interval before the QRS in an organised rhythm: when
     // most beats have a consensus P at a steady interval, a beat without one is searched at
     // that interval in every lead (low P waves found in too few leads at first, LUDB 56,
@@ -641,6 +649,100 @@ pub(crate) fn harmonise(
                 Kind::T => twave(&views[li], &cx, &q, win),
             };
             set(&mut per_lead[li][b], kind, redo);
+        }
+    }
+}
+
+/// Steps (1) and (2) of [`harmonise`]: the consensus peak of each beat (the median of the
+/// leads' peaks near their first median, when at least `need` leads found the wave) and each
+/// lead's typical offset from it (median over the beats where the lead's peak lies within
+/// twice `tol` of the consensus; 0 when that holds in fewer than half the beats).
+fn consensus(
+    per_lead: &[Vec<BeatWaves>],
+    kind: Kind,
+    tol: usize,
+    need: usize,
+) -> (Vec<Option<f64>>, Vec<f64>) {
+    let n_beats = per_lead.first().map_or(0, Vec::len);
+    let centre: Vec<Option<f64>> = (0..n_beats)
+        .map(|b| {
+            let pk: Vec<f64> = per_lead
+                .iter()
+                .filter_map(|l| get(&l[b], kind).and_then(|p| p.peak))
+                .map(|v| v as f64)
+                .collect();
+            if pk.len() < need {
+                return None;
+            }
+            let m = median(&pk);
+            // Median of the peaks near the first median (outlying leads do not pull it).
+            let near: Vec<f64> = pk
+                .iter()
+                .copied()
+                .filter(|v| (v - m).abs() <= 2.0 * tol as f64)
+                .collect();
+            (near.len() >= need).then(|| median(&near))
+        })
+        .collect();
+    let offsets: Vec<f64> = per_lead
+        .iter()
+        .map(|l| {
+            let d: Vec<f64> = (0..n_beats)
+                .filter_map(|b| {
+                    let c = centre[b]?;
+                    let p = get(&l[b], kind)?.peak? as f64;
+                    ((p - c).abs() <= 2.0 * tol as f64).then_some(p - c)
+                })
+                .collect();
+            if d.len() * 2 < n_beats.max(1) {
+                0.0
+            } else {
+                median(&d)
+            }
+        })
+        .collect();
+    (centre, offsets)
+}
+
+/// Step 4b, after the global boundaries: a beat whose P wave at least half the leads show
+/// (an atrial depolarisation is one event, and LUDB's cardiologists mark it in every lead)
+/// has it searched in each remaining lead within [`P_FAINT_WIN_MS`] of where that lead puts
+/// it in the other beats, with the faint floor ([`P_MIN_MV_FAINT`] or [`P_NOISE_FAINT`] times
+/// the lead's noise level): a P nearly perpendicular to the lead axis (V2, aVL, III), too
+/// small for the first passes. Never inside the previous T wave. What it finds does not move
+/// the global boundaries (computed before, from the leads that show the P clearly); its
+/// onset and offset are then held near the other leads' by [`reconcile`].
+pub(crate) fn faint_p(
+    views: &[LeadView<'_>],
+    per_lead: &mut [Vec<BeatWaves>],
+    ctx: &ContextOf<'_>,
+) {
+    let n_leads = per_lead.len();
+    let n_beats = per_lead.first().map_or(0, Vec::len);
+    let Some(fs) = views.first().map(|v| v.fs) else {
+        return;
+    };
+    let need = ((n_leads as f64 * P_FAINT_MIN_SHARE).ceil() as usize)
+        .max(n_leads.div_ceil(3))
+        .max(2);
+    let (centre, offsets) = consensus(per_lead, Kind::P, ms(fs, P_CONSENSUS_TOL_MS), need);
+    let (half, tol) = (ms(fs, P_FAINT_WIN_MS), ms(fs, P_FAINT_TOL_MS));
+    for b in 0..n_beats {
+        let Some(c) = centre[b] else { continue };
+        for li in 0..n_leads {
+            if per_lead[li][b].p.is_some() {
+                continue;
+            }
+            let Some(q) = per_lead[li][b].qrs else {
+                continue;
+            };
+            let e = (c + offsets[li]).round().max(0.0) as usize;
+            let cx = ctx(per_lead, li, b);
+            let win = Some((e.saturating_sub(half), e + half));
+            let found = pwave_with(&views[li], &cx, &q, win, PFloor::Faint)
+                .filter(|p| p.peak.is_some_and(|pk| pk.abs_diff(e) <= tol))
+                .filter(|p| p.on.is_none_or(|on| cx.prev_t_off.is_none_or(|t| on > t)));
+            per_lead[li][b].p = found;
         }
     }
 }
@@ -869,6 +971,112 @@ mod tests {
         assert_eq!(searched, [3, 8]);
     }
 
+    /// Twelve leads of three beats (fiducials at 1, 2 and 3 s, 500 Hz): a 1 mV QRS, a 0.3 mV
+    /// T wave and a P wave 180 ms before each QRS of `p_mv[lead]` mV. Returns the per-lead
+    /// waves after the consensus passes, before and after [`faint_p`].
+    fn three_beats(p_mv: &[f64; 12]) -> (Vec<Vec<BeatWaves>>, Vec<Vec<BeatWaves>>) {
+        let fs = 500.0;
+        let fids = [500usize, 1000, 1500];
+        let g = |k: usize, c: f64, w: f64| (-((k as f64 - c) / w).powi(2) / 2.0).exp();
+        let xs: Vec<Vec<f64>> = p_mv
+            .iter()
+            .map(|&pa| {
+                (0..2000)
+                    .map(|k| {
+                        fids.iter()
+                            .map(|&f| {
+                                let f = f as f64;
+                                g(k, f, 5.0)
+                                    + 0.3 * g(k, f + 150.0, 20.0)
+                                    + pa * g(k, f - 90.0, 11.0)
+                            })
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        let views: Vec<LeadView<'_>> = xs.iter().map(|x| LeadView::new(x, fs)).collect();
+        let ctx = |pl: &[Vec<BeatWaves>], l: usize, i: usize| BeatContext {
+            fid: fids[i],
+            prev: i.checked_sub(1).map(|k| fids[k]),
+            next: fids.get(i + 1).copied(),
+            rr: 500.0,
+            prev_t_off: i
+                .checked_sub(1)
+                .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
+            want_p: true,
+            p_min_mv: P_MIN_MV,
+            spike: None,
+        };
+        let mut per_lead: Vec<Vec<BeatWaves>> = (0..12).map(|_| Vec::new()).collect();
+        for i in 0..fids.len() {
+            for l in 0..12 {
+                let c = ctx(&per_lead, l, i);
+                let w = delineate(&views[l], &c);
+                per_lead[l].push(w);
+            }
+        }
+        harmonise(&views, &mut per_lead, Kind::T, &ctx);
+        harmonise(&views, &mut per_lead, Kind::P, &ctx);
+        let before = per_lead.clone();
+        faint_p(&views, &mut per_lead, &ctx);
+        (before, per_lead)
+    }
+
+    fn p_peaks(per_lead: &[Vec<BeatWaves>], lead: usize) -> Vec<Option<usize>> {
+        per_lead[lead]
+            .iter()
+            .map(|b| b.p.and_then(|p| p.peak))
+            .collect()
+    }
+
+    #[test]
+    fn a_p_wave_most_leads_show_is_found_where_it_is_faint() {
+        // Clear (0.1 mV) in six leads, 0.004 mV in three (under the hinted 0.005 mV floor),
+        // absent in three.
+        let mut p = [0.1; 12];
+        p[6..9].fill(0.004);
+        p[9..].fill(0.0);
+        let (before, after) = three_beats(&p);
+        for l in 6..12 {
+            assert_eq!(p_peaks(&before, l), [None; 3], "lead {l} before");
+        }
+        for l in 0..9 {
+            for (b, pk) in p_peaks(&after, l).into_iter().enumerate() {
+                let truth = 410 + 500 * b;
+                assert!(
+                    pk.is_some_and(|pk| pk.abs_diff(truth) <= 3),
+                    "lead {l} beat {b}: {pk:?}"
+                );
+            }
+        }
+        // A flat lead shows nothing, whatever the others show.
+        for l in 9..12 {
+            assert_eq!(p_peaks(&after, l), [None; 3], "lead {l}");
+        }
+        // The clear leads are not touched.
+        for l in 0..6 {
+            assert_eq!(before[l], after[l]);
+        }
+    }
+
+    #[test]
+    fn a_p_wave_fewer_than_half_the_leads_show_is_not_searched_faintly() {
+        // Clear in five leads of twelve (a consensus, under half), faint in four: the faint
+        // leads stay without a P.
+        let mut p = [0.0; 12];
+        p[..5].fill(0.1);
+        p[5..9].fill(0.004);
+        let (before, after) = three_beats(&p);
+        assert_eq!(before, after);
+        for l in 0..5 {
+            assert!(p_peaks(&after, l).iter().all(Option::is_some), "lead {l}");
+        }
+        for l in 5..12 {
+            assert_eq!(p_peaks(&after, l), [None; 3], "lead {l}");
+        }
+    }
+
     #[test]
     fn global_p_onset_is_the_lower_quartile_of_the_leads() {
         let lead = |on: usize| BeatWaves {
@@ -934,6 +1142,7 @@ mod tests {
             rr: fs,
             prev_t_off: None,
             want_p: true,
+            p_min_mv: P_MIN_MV,
             spike: None,
         };
         harmonise(&views, &mut per_lead, Kind::P, &ctx);
