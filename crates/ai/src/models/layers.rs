@@ -16,6 +16,8 @@
 //! between the embeddings of `<signal_start>` and `<signal_end>`.
 
 use candle::{D, DType, Device, Module, Tensor};
+
+use super::attention;
 use candle_nn::RmsNorm;
 
 /// Sizes of a Phi-3 decoder (upstream `config.json` names in comments).
@@ -177,6 +179,40 @@ impl KvCache {
         self.k.dim(2).unwrap_or(0)
     }
 
+    /// Attention of one query position (`q` `[1, n_head, 1, head_dim]`, f32 on the CPU) over
+    /// the cached positions, as `[1, 1, n_head * head_dim]`.
+    fn attend_one(&self, q: &Tensor, d: &Phi3Dims, scale: f32) -> candle::Result<Tensor> {
+        let hd = d.head_dim();
+        let q = q.flatten_all()?.to_vec1::<f32>()?;
+        let shape = attention::Shape {
+            n_head: d.n_head,
+            n_kv_head: d.n_kv_head,
+            head_dim: hd,
+            capacity: self.capacity(),
+            len: self.len,
+        };
+        let mut out = vec![0f32; d.n_head * hd];
+        {
+            let (ks, kl) = self.k.storage_and_layout();
+            let (vs, vl) = self.v.storage_and_layout();
+            match (&*ks, &*vs) {
+                (
+                    candle::Storage::Cpu(candle::CpuStorage::F32(k)),
+                    candle::Storage::Cpu(candle::CpuStorage::F32(v)),
+                ) => attention::decode(
+                    &q,
+                    &k[kl.start_offset()..],
+                    &v[vl.start_offset()..],
+                    shape,
+                    scale,
+                    &mut out,
+                ),
+                _ => candle::bail!("the KV cache is not f32 on the CPU"),
+            }
+        }
+        Tensor::from_vec(out, (1, 1, d.n_head * hd), self.k.device())
+    }
+
     /// Appends `k` and `v` (`[1, n_kv_head, t, head_dim]`) and returns views of every cached
     /// position. `max` bounds the capacity (the context length).
     fn append(
@@ -253,7 +289,6 @@ impl<L: Module> Block<L> {
     ) -> candle::Result<Tensor> {
         let (b, t, _) = xs.dims3()?;
         let hd = d.head_dim();
-        let residual = xs;
         let h = self.attn_norm.forward(xs)?;
         let qkv = self.qkv.forward(&h)?;
         let q_w = d.n_head * hd;
@@ -278,13 +313,19 @@ impl<L: Module> Block<L> {
         let q = rope.apply(&q, offset)?;
         let k = rope.apply(&k, offset)?;
         let (k, v) = KvCache::append(&mut self.cache, &k, &v, d.context)?;
+        let scale = 1f64 / (hd as f64).sqrt();
+        if t == 1 && b == 1 && xs.device().is_cpu() && q.dtype() == DType::F32 {
+            // Decode: one pass over the cache buffers (`attention`), no matmul packing.
+            let c = self.cache.as_ref().expect("appended above");
+            let y = c.attend_one(&q, d, scale as f32)?;
+            return self.finish(y, xs, d);
+        }
         // Grouped-query attention without repeating keys and values: the heads sharing a KV
         // head are consecutive, so q as `[b, n_kv_head, groups * t, head_dim]` meets each
         // KV head once.
         let groups = d.n_head / d.n_kv_head;
         let s = k.dim(2)?;
         let q = q.contiguous()?.reshape((b, d.n_kv_head, groups * t, hd))?;
-        let scale = 1f64 / (hd as f64).sqrt();
         let att = (q.matmul(&k.t()?)? * scale)?;
         let att = match mask {
             Some(m) => att
@@ -299,6 +340,11 @@ impl<L: Module> Block<L> {
             .reshape((b, d.n_head, t, hd))?
             .transpose(1, 2)?
             .reshape((b, t, q_w))?;
+        self.finish(y, xs, d)
+    }
+
+    /// The output projection, residual and MLP after attention (`y` is `[b, t, q_w]`).
+    fn finish(&self, y: Tensor, residual: &Tensor, d: &Phi3Dims) -> candle::Result<Tensor> {
         let y = self.o.forward(&y)?;
         let xs = (y + residual)?;
         let residual = &xs;

@@ -6,8 +6,10 @@
 //!   sharing [`layers`];
 //!   [`lora`] merges PEFT adapters.
 //! - [`kernels`]: packed f32 CPU kernels for the small ECG models; [`quant`]: quantised kernels
-//!   and the linear layer of the GGUF language models.
+//!   and the linear layer of the GGUF language models; [`attention`]: a decode step's attention
+//!   over the KV cache.
 
+pub mod attention;
 pub mod beat;
 pub mod kernels;
 pub mod layers;

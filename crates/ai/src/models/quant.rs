@@ -446,7 +446,7 @@ impl QWeight {
         assert!(out.len() >= m * n, "output too short");
         #[cfg(target_arch = "x86_64")]
         #[allow(unsafe_code)]
-        if matches!(simd, Simd::Amx) && m >= amx::MIN_ROWS {
+        if matches!(simd, Simd::Amx) && m >= amx::MIN_ROWS && amx_allowed() {
             // Prefill on AMX: tasks own whole 16-token tiles, so each writes whole output
             // rows of `out` (no transposition).
             let packed = amx::AmxActs::pack(acts, self.group);
@@ -738,6 +738,26 @@ mod vnni;
 
 #[cfg(target_arch = "x86_64")]
 pub use amx::NO_AMX_ENV;
+
+/// Process-wide switch of the AMX prefill path (on by default where the CPU has it).
+static AMX_ALLOWED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns the AMX prefill kernels on or off for the whole process (the `HEARTLENS_NO_AMX`
+/// environment variable, at run time).
+///
+/// AMX sums each quantisation group exactly, then accumulates in f32 group by group; the VNNI
+/// kernels that compute a decode step accumulate partial sums lane by lane. So a position
+/// computed in a prefill and the same position computed as a single token round differently,
+/// and a KV cache reused across questions can lead, past a near tie of two words, to another
+/// answer than a prefill from scratch. With AMX off, every kernel's result for a row is the
+/// same whatever rows it is computed with (the prefix-cache tests rely on that).
+pub fn set_amx_allowed(on: bool) {
+    AMX_ALLOWED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn amx_allowed() -> bool {
+    AMX_ALLOWED.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// AVX2 (x86-64-v3) and AVX-512 (x86-64-v4) kernels, written with pulp's safe intrinsic
 /// wrappers. The AVX-512 one takes two 32-value blocks per instruction (a block per 256-bit
@@ -1312,6 +1332,9 @@ mod tests {
         check_kernels(9, 96, 9);
         // AMX: two 16-token tiles (the second padded), a partial 16-row strip.
         check_kernels(37, 512, 20);
+        check_kernels(37, 576, 1);
+        check_kernels(37, 1536, 1);
+        check_kernels(37, 576, 3);
     }
 
     fn check_kernels(rows: usize, cols: usize, m: usize) {
