@@ -10,6 +10,8 @@
 #   CARGO_TARGET_DIR=... cargo build --release -p heartlens-ai --example decode --example requantize
 #   LLAMACPP=/tmp/llamacpp CARGO_TARGET_DIR=... bash bench/llm/smollm2.sh
 #
+# Another model: MODEL=FILE.gguf LABEL=name (TYPES is then ignored), e.g. the Phi-3-mini-shaped
+# random model of make_phi3_mini.py (SUFFIX names the results folder, default "smollm2").
 # Env: TYPES (default "q4_1"; e.g. "q4_1 q4_0 q4_k_m q5_k_m q6_k q8_0"), THREADS ("1 2"),
 # PROMPT (559, the grounded prompt of the issue), DECODE (64), RUNS (2), REFERENCE=1 adds the
 # pre-issue candle path (slow: ~40 s per prefill).
@@ -25,12 +27,12 @@ THREADS="${THREADS:-1 2}"
 PROMPT="${PROMPT:-559}"
 DECODE="${DECODE:-64}"
 RUNS="${RUNS:-2}"
-OUT="$HERE/results/$(date -u +%Y-%m-%d)-$(hostname -s)-smollm2"
+OUT="$HERE/results/$(date -u +%Y-%m-%d)-$(hostname -s)-${SUFFIX:-smollm2}"
 DEC="$CARGO_TARGET_DIR/release/examples/decode"
 REQ="$CARGO_TARGET_DIR/release/examples/requantize"
 SRC="$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 mkdir -p "$WORK" "$OUT"
-[ -f "$SRC" ] || { echo "missing $SRC: run scripts/setup.sh" >&2; exit 2; }
+[ -n "${MODEL:-}" ] || [ -f "$SRC" ] || { echo "missing $SRC: run scripts/setup.sh" >&2; exit 2; }
 
 { date -u; uname -a; nproc; grep -m1 "model name" /proc/cpuinfo; rustc --version
   echo "types: $TYPES threads: $THREADS prompt: $PROMPT decode: $DECODE runs: $RUNS"
@@ -38,8 +40,9 @@ mkdir -p "$WORK" "$OUT"
 
 RAW="$OUT/raw.jsonl"
 : > "$RAW"
+[ -n "${MODEL:-}" ] && TYPES="${LABEL:-model}"
 for t in $TYPES; do
-  if [ "$t" = q4_1 ]; then M="$SRC"; else
+  if [ -n "${MODEL:-}" ]; then M="$MODEL"; elif [ "$t" = q4_1 ]; then M="$SRC"; else
     M="$WORK/SmolLM2-135M-Instruct.$t.gguf"
     [ -f "$M" ] || "$REQ" "$SRC" "$M" "$t"
   fi

@@ -4,7 +4,9 @@
 //! desktop app the same cores also draw the tracing and run the webview; measured on a 2-core
 //! machine with other work running (`bench/llm`), decoding with 2 threads was about 4x slower
 //! than with 1, because spinning worker threads wait on a core that is busy elsewhere. So the
-//! app leaves one core free: 1 thread on 1-2 cores, `cores - 1` above.
+//! app leaves one core free: 1 thread on 1-2 cores, `cores - 1` above. Re-measured on a quiet
+//! 2-core machine with the AMX/VNNI kernels (issue 17, `bench/llm/README.md`): a second thread
+//! brought 0.75-1.3x in prefill and 0.8-1.1x in decode, not worth taking the interface's core.
 
 /// The environment variable candle and rayon read.
 pub const THREADS_ENV: &str = "RAYON_NUM_THREADS";
