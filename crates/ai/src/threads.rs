@@ -6,7 +6,8 @@
 //! than with 1, because spinning worker threads wait on a core that is busy elsewhere. So the
 //! app leaves one core free: 1 thread on 1-2 cores, `cores - 1` above. Re-measured on a quiet
 //! 2-core machine with the AMX/VNNI kernels (issue 17, `bench/llm/README.md`): a second thread
-//! brought 0.75-1.3x in prefill and 0.8-1.1x in decode, not worth taking the interface's core.
+//! brought 0.75-1.3x in prefill and 0.8-1.1x in decode on SmolLM2-135M, 1.3x and 1.5x on a
+//! 3.8 B model: the app still keeps the core for the interface; `RAYON_NUM_THREADS` overrides.
 
 /// The environment variable candle and rayon read.
 pub const THREADS_ENV: &str = "RAYON_NUM_THREADS";

@@ -405,6 +405,62 @@ pub fn softmax_in_place(row: &mut [f32]) {
     elementwise(row, softmax_body, softmax_avx512, softmax_avx2)
 }
 
+/// `up * silu(gate)` per row of `gu` (`[rows, 2 * n]`, gate first): the gated MLP of the
+/// language models, `silu(g) = g / (1 + e^-g)` with [`exp`]. Returns `[rows, n]`.
+pub fn swiglu_rows(gu: &[f32], n: usize) -> Vec<f32> {
+    let mut out = vec![0f32; gu.len() / 2];
+    for (row, o) in gu.chunks_exact(2 * n).zip(out.chunks_exact_mut(n)) {
+        o.copy_from_slice(&row[..n]);
+        swiglu_in_place(o, &row[n..]);
+    }
+    out
+}
+
+/// `gate[i] = up[i] * gate[i] / (1 + e^-gate[i])`.
+fn swiglu_in_place(gate: &mut [f32], up: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        unsafe { swiglu_avx512(gate, up) };
+        return;
+    }
+    swiglu_body(gate, up)
+}
+
+#[inline(always)]
+fn swiglu_body(gate: &mut [f32], up: &[f32]) {
+    for (g, &u) in gate.iter_mut().zip(up) {
+        *g = u * (*g / (1.0 + exp(-*g)));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+fn swiglu_avx512(gate: &mut [f32], up: &[f32]) {
+    swiglu_body(gate, up)
+}
+
+/// Softmax of one attention row in place, where masked keys hold `-inf`: as
+/// [`softmax_in_place`], but a weight whose exponent is below `-87.3` (below `f32`'s normal
+/// range) is exactly 0, so masked keys get 0 (not denormal weights that would make the next
+/// matrix product crawl).
+pub fn softmax_masked_in_place(row: &mut [f32]) {
+    elementwise(row, masked_body, masked_avx512, masked_avx2)
+}
+
+#[inline(always)]
+fn masked_body(row: &mut [f32]) {
+    let max = reduce_lanes(row, f32::NEG_INFINITY, f32::max);
+    row.iter_mut().for_each(|v| {
+        let x = *v - max;
+        *v = if x < -87.3 { 0.0 } else { exp(x) };
+    });
+    let sum = reduce_lanes(row, 0.0, |a, b| a + b);
+    let inv = 1.0 / sum;
+    row.iter_mut().for_each(|v| *v *= inv);
+}
+
 /// Exact GELU in place: `x / 2 * (1 + erf(x / sqrt(2)))` (torch `nn.GELU()`).
 pub fn gelu_erf_in_place(x: &mut [f32]) {
     elementwise(x, gelu_body, gelu_avx512, gelu_avx2)
@@ -472,6 +528,7 @@ macro_rules! multiversion {
 }
 multiversion!(softmax_body => softmax_avx512, softmax_avx2);
 multiversion!(gelu_body => gelu_avx512, gelu_avx2);
+multiversion!(masked_body => masked_avx512, masked_avx2);
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
@@ -538,6 +595,49 @@ pub fn erf(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swiglu_matches_up_times_silu_of_gate() {
+        let n = 37;
+        let gu: Vec<f32> = (0..3 * 2 * n)
+            .map(|i| (i as f32 * 0.37).sin() * 9.0)
+            .collect();
+        let out = swiglu_rows(&gu, n);
+        assert_eq!(out.len(), 3 * n);
+        for (r, row) in gu.chunks_exact(2 * n).enumerate() {
+            for i in 0..n {
+                let (g, u) = (f64::from(row[i]), f64::from(row[n + i]));
+                let want = u * g / (1.0 + (-g).exp());
+                let got = f64::from(out[r * n + i]);
+                assert!(
+                    (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+                    "{got} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn masked_softmax_gives_masked_keys_exactly_zero() {
+        let mut row = vec![
+            0.5f32,
+            -1.0,
+            f32::NEG_INFINITY,
+            2.0,
+            f32::NEG_INFINITY,
+            -100.0,
+        ];
+        let mut plain = row.clone();
+        softmax_masked_in_place(&mut row);
+        softmax_in_place(&mut plain);
+        assert_eq!(row[2], 0.0);
+        assert_eq!(row[4], 0.0);
+        assert_eq!(row[5], 0.0, "below the normal range: no denormal weight");
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        for (a, b) in row.iter().zip(&plain) {
+            assert!((a - b).abs() < 1e-6);
+        }
+    }
 
     /// Deterministic pseudo-random values in [-1, 1).
     fn values(n: usize, seed: u32) -> Vec<f32> {

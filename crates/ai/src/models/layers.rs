@@ -17,7 +17,7 @@
 
 use candle::{D, DType, Device, Module, Tensor};
 
-use super::attention;
+use super::{attention, kernels};
 use candle_nn::RmsNorm;
 
 /// Sizes of a Phi-3 decoder (upstream `config.json` names in comments).
@@ -334,7 +334,7 @@ impl<L: Module> Block<L> {
                 .reshape((b, d.n_kv_head, groups * t, s))?,
             None => att,
         };
-        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let att = softmax_last_dim(&att)?;
         let y = att
             .matmul(&v)?
             .reshape((b, d.n_head, t, hd))?
@@ -350,11 +350,41 @@ impl<L: Module> Block<L> {
         let residual = &xs;
         let h = self.ffn_norm.forward(&xs)?;
         let gu = self.gate_up.forward(&h)?;
-        let gate = gu.narrow(D::Minus1, 0, d.intermediate)?;
-        let up = gu.narrow(D::Minus1, d.intermediate, d.intermediate)?;
-        let y = self.down.forward(&(up * gate.silu()?)?)?;
+        let y = self.down.forward(&swiglu(&gu, d.intermediate)?)?;
         residual + y
     }
+}
+
+/// `up * silu(gate)` of the fused gate/up output `[.., 2 * intermediate]` (gate first). On the
+/// CPU in f32 one pass with the vectorised `exp` of [`kernels`] (candle's `silu` calls libm's
+/// `expf` per value: a tenth of a prefill); elsewhere candle's ops.
+fn swiglu(gu: &Tensor, intermediate: usize) -> candle::Result<Tensor> {
+    if !gu.device().is_cpu() || gu.dtype() != DType::F32 {
+        let gate = gu.narrow(D::Minus1, 0, intermediate)?;
+        let up = gu.narrow(D::Minus1, intermediate, intermediate)?;
+        return up * gate.silu()?;
+    }
+    let mut dims = gu.dims().to_vec();
+    let v = gu.flatten_all()?.to_vec1::<f32>()?;
+    let out = kernels::swiglu_rows(&v, intermediate);
+    if let Some(last) = dims.last_mut() {
+        *last = intermediate;
+    }
+    Tensor::from_vec(out, dims, gu.device())
+}
+
+/// Softmax over the last dimension: on the CPU in f32 with the vectorised `exp` of
+/// [`kernels`], elsewhere candle's.
+fn softmax_last_dim(x: &Tensor) -> candle::Result<Tensor> {
+    if !x.device().is_cpu() || x.dtype() != DType::F32 {
+        return candle_nn::ops::softmax_last_dim(x);
+    }
+    let last = x.dim(D::Minus1)?;
+    let mut v = x.flatten_all()?.to_vec1::<f32>()?;
+    for row in v.chunks_exact_mut(last) {
+        kernels::softmax_masked_in_place(row);
+    }
+    Tensor::from_vec(v, x.shape(), x.device())
 }
 
 /// Additive causal mask `[t, offset + t]`: position `i` sees keys `0..=offset + i`.

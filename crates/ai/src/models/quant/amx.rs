@@ -187,10 +187,14 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
     let (j0, rows) = (0, n);
     let has_min = !w.min.is_empty();
     let cfg = TileConfig::new(gk);
-    // Weights of the current group for 16 rows (A), and the 16 x 16 sums (C).
-    let mut a_buf = Aligned([0u8; T * QK]);
+    let groups = nb * per;
+    // One strip of 16 weight rows, unpacked once for every token tile: `[block][row][32]`
+    // bytes (tile A of group `g` is 16 rows of `gk` bytes at stride 32), and its scales and
+    // offsets `[group][row]` (zero for rows past the matrix).
+    let mut strip = vec![0u8; nb * T * QK];
+    let mut sw = vec![0f32; groups * T];
+    let mut mw = vec![0f32; groups * T];
     let mut c_buf = Aligned([0i32; T * T]);
-    let mut acc = vec![_mm512_setzero_ps(); tiles * T];
     // SAFETY: the configuration is a valid palette-1 layout (k <= 64 bytes per row, at most
     // 16 rows); the permission to use the tile state was granted (`available`).
     unsafe { asm!("ldtilecfg [{}]", in(reg) &cfg, options(nostack, readonly)) };
@@ -198,16 +202,15 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
     let mut s0 = 0;
     while s0 < rows {
         let nr = (rows - s0).min(T);
-        acc.fill(_mm512_setzero_ps());
-        for b in 0..nb {
-            for i in 0..T {
-                let dst = &mut a_buf.0[i * QK..][..QK];
-                if i >= nr {
-                    dst.fill(0);
-                    continue;
-                }
-                let src = &w.qs[(j0 + s0 + i) * rb + b * bb..][..bb];
-                // SAFETY: `src` holds `bb` bytes (16 for nibbles, 32 otherwise) and `dst` 32.
+        strip.fill(0);
+        sw.fill(0.0);
+        mw.fill(0.0);
+        for i in 0..nr {
+            let j = j0 + s0 + i;
+            for b in 0..nb {
+                let src = &w.qs[j * rb + b * bb..][..bb];
+                let dst = &mut strip[(b * T + i) * QK..][..QK];
+                // SAFETY: `src` holds `bb` bytes (16 for nibbles, 32 otherwise), `dst` 32.
                 unsafe {
                     if K == NIB4 {
                         let raw = _mm_loadu_si128(src.as_ptr().cast());
@@ -221,31 +224,31 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
                     }
                 }
             }
-            for h in 0..per {
-                let g = b * per + h;
-                let mut sw = [0f32; T];
-                let mut mw = [0f32; T];
-                for i in 0..nr {
-                    sw[i] = w.scale[(j0 + s0 + i) * rg + g];
-                    if has_min {
-                        mw[i] = w.min[(j0 + s0 + i) * rg + g];
-                    }
+            for g in 0..groups {
+                sw[g * T + i] = w.scale[j * rg + g];
+                if has_min {
+                    mw[g * T + i] = w.min[j * rg + g];
                 }
-                // SAFETY: A is 16 rows of `gk` bytes at stride 32 inside `a_buf`.
-                unsafe {
-                    asm!(
-                        "tileloadd tmm1, [{p} + {s}]",
-                        p = in(reg) a_buf.0.as_ptr().add(h * 16),
-                        s = in(reg) QK,
-                        options(nostack, readonly)
-                    )
-                };
-                for t in 0..tiles {
-                    let ta = t0 + t;
+            }
+        }
+        for t in 0..tiles {
+            let ta = t0 + t;
+            // Sixteen accumulators (one per weight row, lanes = tokens), kept in registers.
+            let mut acc = [_mm512_setzero_ps(); T];
+            for b in 0..nb {
+                for h in 0..per {
+                    let g = b * per + h;
                     let b_at = (ta * nb + b) * QK * T + h * 16 * T;
-                    // SAFETY: B is `gk / 4` rows of 64 bytes from `b_at`, inside `acts.bytes`
-                    // (asserted length); C is written to `c_buf` (16 rows of 64 bytes).
+                    // SAFETY: A is 16 rows of `gk` bytes at stride 32 inside `strip`; B is
+                    // `gk / 4` rows of 64 bytes from `b_at`, inside `acts.bytes` (asserted
+                    // length); C is written to `c_buf` (16 rows of 64 bytes).
                     unsafe {
+                        asm!(
+                            "tileloadd tmm1, [{p} + {s}]",
+                            p = in(reg) strip.as_ptr().add(b * T * QK + h * 16),
+                            s = in(reg) QK,
+                            options(nostack, readonly)
+                        );
                         asm!("tilezero tmm0", options(nostack, nomem));
                         asm!(
                             "tileloadd tmm2, [{p} + {s}]",
@@ -272,27 +275,24 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
                             _mm512_loadu_ps(acts.sums.as_ptr().add((ta * rg + g) * T)),
                         )
                     };
-                    let accs = &mut acc[t * T..][..T];
-                    for i in 0..nr {
+                    let (swg, mwg) = (&sw[g * T..][..T], &mw[g * T..][..T]);
+                    for (i, a) in acc.iter_mut().enumerate() {
                         // SAFETY: row `i` of `c_buf` (16 i32).
                         let c = unsafe { _mm512_load_si512(c_buf.0.as_ptr().add(i * T).cast()) };
-                        let s = _mm512_mul_ps(_mm512_set1_ps(sw[i]), dv);
-                        let mut a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), s, accs[i]);
+                        let s = _mm512_mul_ps(_mm512_set1_ps(swg[i]), dv);
+                        *a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c), s, *a);
                         if has_min {
-                            a = _mm512_fmadd_ps(_mm512_set1_ps(mw[i]), sumv, a);
+                            *a = _mm512_fmadd_ps(_mm512_set1_ps(mwg[i]), sumv, *a);
                         }
-                        accs[i] = a;
                     }
                 }
             }
-        }
-        // acc[t][i] holds weight row s0 + i for the 16 tokens of tile t; output rows are
-        // tokens.
-        for t in 0..tiles {
+            // acc[i] holds weight row s0 + i for the 16 tokens of tile t; output rows are
+            // tokens.
             let mut block = [[0f32; T]; T];
-            for (i, row) in block.iter_mut().enumerate().take(nr) {
+            for (row, a) in block.iter_mut().zip(acc).take(nr) {
                 // SAFETY: 16 floats into a 16-float array.
-                unsafe { _mm512_storeu_ps(row.as_mut_ptr(), acc[t * T + i]) };
+                unsafe { _mm512_storeu_ps(row.as_mut_ptr(), a) };
             }
             for k in 0..T.min(tokens - t * T) {
                 let o = &mut out[(t * T + k) * n + j0 + s0..][..nr];
