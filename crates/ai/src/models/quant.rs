@@ -3,9 +3,11 @@
 //! Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K).
 //!
 //! Owns: [`QWeight`] (a weight matrix repacked once at load), [`QActs`] (activations quantised to
-//! 8 bits once per call), the dot-product kernels (a scalar reference, and AVX2 code chosen at run
-//! time through `pulp`), and [`QLinear`], the candle layer that runs them. Does not own the model
-//! graphs (`layers.rs`, `quantized_*.rs`) or GGUF parsing (candle's `gguf_file`).
+//! 8 bits once per call), the driver that picks a kernel at run time (AMX tiles for prefills in
+//! [`amx`], AVX-512 VNNI tiles in [`vnni`], AVX-512 / AVX2 through `pulp` on older CPUs, and the
+//! scalar reference they are all tested against), and [`QLinear`], the candle layer that runs
+//! them. Does not own the model graphs (`layers.rs`, `quantized_*.rs`) or GGUF parsing (candle's
+//! `gguf_file`).
 //!
 //! Why our own: candle 0.11 has no SIMD dot product for Q4_1, Q5_0 or Q5_1 (88 % of the prefill
 //! time of SmolLM2 Q4_1 was in `BlockQ4_1::vec_dot_unopt`) and computes a prefill as one
@@ -26,9 +28,13 @@
 //!    saturate for `q <= 63`; Q8_0 uses the sign trick), then scaled in f32:
 //!    `sum_g scale[g] * d * isum[g] + min[g] * d * sum(qa[g])`.
 //! 4. Decode (one row) and prefill (many rows) share the driver: weight rows are split into
-//!    chunks over rayon; within a chunk, tiles of 4 activation rows meet each weight row, so a
-//!    weight block is unpacked once for 4 tokens and a chunk of weights stays in cache while all
-//!    tokens pass.
+//!    chunks over rayon; within a chunk, tiles of activation rows meet each weight row, so a
+//!    weight block is unpacked once for several tokens and a chunk of weights stays in cache while
+//!    all tokens pass. On AMX (8 rows or more) tasks own 16-token tiles instead and write their
+//!    output rows directly.
+//! 5. AMX sums a group exactly before scaling it; the other kernels scale partial sums per lane.
+//!    So a row's result depends on the kernel, and with AMX on, on whether the row was computed
+//!    in a prefill or alone ([`set_amx_allowed`]).
 //!
 //! The SIMD and scalar kernels compute the same integer sums; they differ only in the order of
 //! the f32 additions (tests: relative difference below 1e-5 of the sum of absolute terms).
