@@ -207,6 +207,11 @@ unsafe fn tile<const K: u8, const G16: bool, const M: usize, const N: usize>(
                 dv[n] = _mm512_permutexvar_ps(by_block, d);
             }
             for a in 0..M {
+                // The same blocks of the next tile's rows: decode streams every weight once and
+                // waits on memory without it (decode 36 -> 45 tokens/s on SmolLM2 Q4_1). A
+                // prefetch never faults; `wrapping_add` keeps the address arithmetic defined
+                // past the last row.
+                _mm_prefetch::<_MM_HINT_T0>(wq[a].wrapping_add(b * bb + M * rb).cast());
                 let wv = weight_pair::<K>(wq[a].add(b * bb), two);
                 let sv = if G16 {
                     let s =
