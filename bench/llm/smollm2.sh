@@ -38,6 +38,8 @@ mkdir -p "$WORK" "$OUT"
   echo "types: $TYPES threads: $THREADS prompt: $PROMPT decode: $DECODE runs: $RUNS"
   echo "uptime_before: $(uptime)"; } > "$OUT/machine.txt"
 
+# Raw lines name the model file, not where this machine keeps it.
+BASENAME='s#"model":"[^"]*/#"model":"#'
 RAW="$OUT/raw.jsonl"
 : > "$RAW"
 [ -n "${MODEL:-}" ] && TYPES="${LABEL:-model}"
@@ -49,11 +51,11 @@ for t in $TYPES; do
   for run in $(seq "$RUNS"); do
     for th in $THREADS; do
       echo "# $t run $run threads $th: $(uptime)" >&2
-      RAYON_NUM_THREADS=$th "$DEC" "$M" "$PROMPT" "$DECODE" | sed "s/^{/{\"type\":\"$t\",/" | tee -a "$RAW"
+      RAYON_NUM_THREADS=$th "$DEC" "$M" "$PROMPT" "$DECODE" | sed "s/^{/{\"type\":\"$t\",/; $BASENAME" | tee -a "$RAW"
       if [ "${REFERENCE:-0}" = 1 ]; then
-        RAYON_NUM_THREADS=$th "$DEC" "$M" "$PROMPT" "$DECODE" --reference | sed "s/^{/{\"type\":\"$t\",/" | tee -a "$RAW"
+        RAYON_NUM_THREADS=$th "$DEC" "$M" "$PROMPT" "$DECODE" --reference | sed "s/^{/{\"type\":\"$t\",/; $BASENAME" | tee -a "$RAW"
       fi
-      (cd "$LLAMACPP" && node decode.mjs "$M" "$PROMPT" "$DECODE" "$th") | sed "s/^{/{\"type\":\"$t\",/" | tee -a "$RAW"
+      (cd "$LLAMACPP" && node decode.mjs "$M" "$PROMPT" "$DECODE" "$th") | sed "s/^{/{\"type\":\"$t\",/; $BASENAME" | tee -a "$RAW"
     done
   done
 done
