@@ -184,7 +184,6 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
     assert!(w.min.is_empty() || w.min.len() >= w.rows * rg);
     assert!(acts.bytes.len() == acts.tiles * nb * QK * T && acts.d.len() == acts.tiles * nb * T);
     assert!(acts.sums.len() == acts.tiles * rg * T);
-    let (j0, rows) = (0, n);
     let has_min = !w.min.is_empty();
     let cfg = TileConfig::new(gk);
     let groups = nb * per;
@@ -200,13 +199,17 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
     unsafe { asm!("ldtilecfg [{}]", in(reg) &cfg, options(nostack, readonly)) };
     let low4 = _mm_set1_epi8(0x0F);
     let mut s0 = 0;
-    while s0 < rows {
-        let nr = (rows - s0).min(T);
-        strip.fill(0);
-        sw.fill(0.0);
-        mw.fill(0.0);
+    while s0 < n {
+        let nr = (n - s0).min(T);
+        if nr < T {
+            // A last, partial strip: the rows past the matrix must be zero (full strips
+            // overwrite every byte and scale below).
+            strip.fill(0);
+            sw.fill(0.0);
+            mw.fill(0.0);
+        }
         for i in 0..nr {
-            let j = j0 + s0 + i;
+            let j = s0 + i;
             for b in 0..nb {
                 let src = &w.qs[j * rb + b * bb..][..bb];
                 let dst = &mut strip[(b * T + i) * QK..][..QK];
@@ -295,7 +298,7 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
                 unsafe { _mm512_storeu_ps(row.as_mut_ptr(), a) };
             }
             for k in 0..T.min(tokens - t * T) {
-                let o = &mut out[(t * T + k) * n + j0 + s0..][..nr];
+                let o = &mut out[(t * T + k) * n + s0..][..nr];
                 for (i, v) in o.iter_mut().enumerate() {
                     *v = block[i][k];
                 }
