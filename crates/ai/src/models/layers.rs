@@ -179,11 +179,11 @@ impl KvCache {
         self.k.dim(2).unwrap_or(0)
     }
 
-    /// Attention of one query position (`q` `[1, n_head, 1, head_dim]`, f32 on the CPU) over
-    /// the cached positions, as `[1, 1, n_head * head_dim]`.
-    fn attend_one(&self, q: &Tensor, d: &Phi3Dims, scale: f32) -> candle::Result<Tensor> {
+    /// Attention of the last `t` cached positions' queries (`q` `[1, n_head, t, head_dim]`,
+    /// f32 on the CPU) over the cached positions, causal, as `[1, t, n_head * head_dim]`.
+    fn attend(&self, q: &Tensor, t: usize, d: &Phi3Dims, scale: f32) -> candle::Result<Tensor> {
         let hd = d.head_dim();
-        let q = q.flatten_all()?.to_vec1::<f32>()?;
+        let q = q.contiguous()?;
         let shape = attention::Shape {
             n_head: d.n_head,
             n_kv_head: d.n_kv_head,
@@ -191,26 +191,29 @@ impl KvCache {
             capacity: self.capacity(),
             len: self.len,
         };
-        let mut out = vec![0f32; d.n_head * hd];
+        let mut out = vec![0f32; t * d.n_head * hd];
         {
+            let (qs, ql) = q.storage_and_layout();
             let (ks, kl) = self.k.storage_and_layout();
             let (vs, vl) = self.v.storage_and_layout();
-            match (&*ks, &*vs) {
+            match (&*qs, &*ks, &*vs) {
                 (
+                    candle::Storage::Cpu(candle::CpuStorage::F32(q)),
                     candle::Storage::Cpu(candle::CpuStorage::F32(k)),
                     candle::Storage::Cpu(candle::CpuStorage::F32(v)),
-                ) => attention::decode(
-                    &q,
-                    &k[kl.start_offset()..],
-                    &v[vl.start_offset()..],
-                    shape,
-                    scale,
-                    &mut out,
-                ),
-                _ => candle::bail!("the KV cache is not f32 on the CPU"),
+                ) => {
+                    let q = &q[ql.start_offset()..];
+                    let (k, v) = (&k[kl.start_offset()..], &v[vl.start_offset()..]);
+                    if t == 1 {
+                        attention::decode(q, k, v, shape, scale, &mut out)
+                    } else {
+                        attention::prefill(q, k, v, shape, t, scale, &mut out)
+                    }
+                }
+                _ => candle::bail!("the queries or the KV cache are not f32 on the CPU"),
             }
         }
-        Tensor::from_vec(out, (1, 1, d.n_head * hd), self.k.device())
+        Tensor::from_vec(out, (1, t, d.n_head * hd), self.k.device())
     }
 
     /// Appends `k` and `v` (`[1, n_kv_head, t, head_dim]`) and returns views of every cached
@@ -314,10 +317,11 @@ impl<L: Module> Block<L> {
         let k = rope.apply(&k, offset)?;
         let (k, v) = KvCache::append(&mut self.cache, &k, &v, d.context)?;
         let scale = 1f64 / (hd as f64).sqrt();
-        if t == 1 && b == 1 && xs.device().is_cpu() && q.dtype() == DType::F32 {
-            // Decode: one pass over the cache buffers (`attention`), no matmul packing.
+        if b == 1 && xs.device().is_cpu() && q.dtype() == DType::F32 {
+            // On the CPU attention reads the cache buffers in place (`attention`): one pass
+            // for a decode step, register tiles on every thread for a prefill.
             let c = self.cache.as_ref().expect("appended above");
-            let y = c.attend_one(&q, d, scale as f32)?;
+            let y = c.attend(&q, t, d, scale as f32)?;
             return self.finish(y, xs, d);
         }
         // Grouped-query attention without repeating keys and values: the heads sharing a KV

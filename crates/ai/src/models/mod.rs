@@ -14,6 +14,7 @@ pub mod beat;
 pub mod kernels;
 pub mod layers;
 pub mod lora;
+pub mod parallel;
 pub mod phi3;
 pub mod quant;
 pub mod quantized_llama;

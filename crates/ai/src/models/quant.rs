@@ -28,9 +28,9 @@
 //!    saturate for `q <= 63`; Q8_0 uses the sign trick), then scaled in f32:
 //!    `sum_g scale[g] * d * isum[g] + min[g] * d * sum(qa[g])`.
 //! 4. Decode (one row) and prefill (many rows) share the driver: weight rows are split into
-//!    chunks over rayon; within a chunk, tiles of activation rows meet each weight row, so a
+//!    one range per thread ([`super::parallel`]); within a chunk, tiles of activation rows meet each weight row, so a
 //!    weight block is unpacked once for several tokens and a chunk of weights stays in cache while
-//!    all tokens pass. On AMX (8 rows or more) tasks own 16-token tiles instead and write their
+//!    all tokens pass. On AMX (8 rows or more) threads own ranges of 16-token tiles instead and write their
 //!    output rows directly.
 //! 5. AMX sums a group exactly before scaling it; the other kernels scale partial sums per lane.
 //!    So a row's result depends on the kernel, and with AMX on, on whether the row was computed
@@ -43,7 +43,8 @@ use std::sync::Arc;
 
 use candle::quantized::{GgmlDType, QMatMul, QTensor};
 use candle::{CpuStorage, CustomOp1, Layout, Module, Shape, Tensor};
-use rayon::prelude::*;
+
+use super::parallel;
 
 /// Values per quantisation block of the activations (and of the packed weights).
 pub const QK: usize = 32;
@@ -456,33 +457,31 @@ impl QWeight {
             // Prefill on AMX: tasks own whole 16-token tiles, so each writes whole output
             // rows of `out` (no transposition).
             let packed = amx::AmxActs::pack(acts, self.group);
-            let tiles = m.div_ceil(16);
-            let per_task = tiles.div_ceil(rayon::current_num_threads().max(1));
-            let work = |(c, part): (usize, &mut [f32])| {
-                // SAFETY: `Simd::Amx` is only made after `amx::available()` said yes.
-                unsafe { amx::matmul_tokens(self, &packed, c * per_task, part) }
-            };
-            let out = &mut out[..m * n];
-            if per_task >= tiles {
-                work((0, out));
-            } else {
-                out.par_chunks_mut(per_task * 16 * n)
-                    .enumerate()
-                    .for_each(work);
-            }
+            let out = parallel::OutPtr::new(&mut out[..m * n]);
+            parallel::for_each_range(m.div_ceil(16), |tiles| {
+                let (a, b) = (tiles.start * 16 * n, (tiles.end * 16).min(m) * n);
+                // SAFETY: `Simd::Amx` is only made after `amx::available()` said yes; the
+                // ranges of different parts are disjoint.
+                unsafe { amx::matmul_tokens(self, &packed, tiles.start, out.range(a, b)) }
+            });
             return;
         }
         // (4) The transposed result: each task owns contiguous output rows (weight rows).
         let chunk = chunk_rows(n, m, self.cols);
         let mut out_t = vec![0f32; n * m];
-        let work = |(c, part): (usize, &mut [f32])| {
-            let j0 = c * chunk;
+        let out_ptr = parallel::OutPtr::new(&mut out_t);
+        parallel::for_each_range(n.div_ceil(chunk), |chunks| {
+            let j0 = chunks.start * chunk;
+            let rows = (chunks.end * chunk).min(n) - j0;
+            // SAFETY: the row ranges of different parts are disjoint.
+            #[allow(unsafe_code)]
+            let part = unsafe { out_ptr.range(j0 * m, (j0 + rows) * m) };
             #[cfg(target_arch = "x86_64")]
             #[allow(unsafe_code)]
             if let Simd::Vnni | Simd::Amx = simd {
                 // SAFETY: `Simd::Vnni` and `Simd::Amx` are only made after
                 // `vnni::available()` said yes.
-                unsafe { vnni::matmul_rows(self, acts, j0, part.len() / m, part) };
+                unsafe { vnni::matmul_rows(self, acts, j0, rows, part) };
                 return;
             }
             let mut r0 = 0;
@@ -493,12 +492,7 @@ impl QWeight {
                 }
                 r0 += nr;
             }
-        };
-        if rayon::current_num_threads() <= 1 || n <= chunk {
-            out_t.chunks_mut(chunk * m).enumerate().for_each(&work);
-        } else {
-            out_t.par_chunks_mut(chunk * m).enumerate().for_each(work);
-        }
+        });
         if m == 1 {
             out[..n].copy_from_slice(&out_t);
         } else {
@@ -564,19 +558,14 @@ impl QWeight {
 /// Activation rows sharing a tile (point 4).
 const TILE: usize = 4;
 
-/// Weight rows per parallel task: at least about 64k multiply-adds per task (a rayon hand-off
-/// costs microseconds), at most 4 tasks per thread, and a multiple of the thread count when
-/// there are more tasks than threads, so no thread waits on a last short task.
+/// Weight rows per parallel part: one part per thread when the product has at least about
+/// 64k multiply-adds per part (a hand-off costs about a microsecond on the spinning pool),
+/// fewer parts for smaller products, rounded up to 16 rows (whole VNNI and AMX strips).
 fn chunk_rows(n: usize, m: usize, cols: usize) -> usize {
-    let threads = rayon::current_num_threads().max(1);
+    let threads = parallel::threads();
     let work = n.saturating_mul(m).saturating_mul(cols);
-    let tasks = (work >> 16).clamp(1, threads * 4);
-    let tasks = if tasks >= threads {
-        tasks / threads * threads
-    } else {
-        tasks
-    };
-    n.div_ceil(tasks).max(1)
+    let parts = (work >> 16).clamp(1, threads);
+    n.div_ceil(parts).next_multiple_of(16).min(n).max(1)
 }
 
 /// Activations quantised to 8 bits per 32-value block (point 2).
