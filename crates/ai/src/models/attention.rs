@@ -63,6 +63,17 @@ pub fn decode(q: &[f32], k: &[f32], v: &[f32], shape: Shape, scale: f32, out: &m
 /// Tokens per prefill task: with the query heads of one KV head, the rows of one task.
 const PREFILL_TOKENS: usize = 16;
 
+/// Keys per panel of the transposed keys.
+const PANEL: usize = 16;
+
+thread_local! {
+    /// Per-thread scratch of the prefill tasks (query rows, scores, outputs): reused, so a
+    /// task neither allocates nor zeroes.
+    static SCRATCH: std::cell::RefCell<[Vec<f32>; 3]> = const {
+        std::cell::RefCell::new([Vec::new(), Vec::new(), Vec::new()])
+    };
+}
+
 /// Causal attention of `t` new positions (the last `t` of `shape.len`) over the cache:
 /// `q` is `[n_head, t, head_dim]`, `out` is `[t, n_head * head_dim]` (token-major, as the
 /// output projection reads it). Position `offset + i` sees keys `0..=offset + i`.
@@ -88,34 +99,67 @@ pub fn prefill(
     assert!(n_kv_head > 0 && n_head.is_multiple_of(n_kv_head) && len <= capacity && t <= len);
     assert!(q.len() >= n_head * t * hd && out.len() >= t * n_head * hd);
     assert!(k.len() >= n_kv_head * capacity * hd && v.len() >= n_kv_head * capacity * hd);
+    // Every KV head's keys transposed once into `[panel][hd][16]` panels (zero past `len`),
+    // shared by all tasks of the head.
+    let panels = len.div_ceil(PANEL);
+    let per_head = panels * hd * PANEL;
+    let mut kt = vec![0f32; n_kv_head * per_head];
+    let kt_at = super::parallel::OutPtr::new(&mut kt);
+    super::parallel::for_each_dynamic(n_kv_head * panels, |i| {
+        let (h, p) = (i / panels, i % panels);
+        let (p0, n) = (p * PANEL, (len - p * PANEL).min(PANEL));
+        // SAFETY: panel `p` of head `h` is written by this task only.
+        #[allow(unsafe_code)]
+        let panel = unsafe {
+            kt_at.range(
+                h * per_head + p * hd * PANEL,
+                h * per_head + (p + 1) * hd * PANEL,
+            )
+        };
+        let keys = &k[h * capacity * hd + p0 * hd..][..n * hd];
+        for (j, kp) in keys.chunks_exact(hd).enumerate() {
+            for (d, &x) in kp.iter().enumerate() {
+                panel[d * PANEL + j] = x;
+            }
+        }
+    });
     let blocks = t.div_ceil(PREFILL_TOKENS);
     let out = super::parallel::OutPtr::new(&mut out[..t * n_head * hd]);
+    let kt = &kt;
     // Later token blocks see more keys: hand tasks out from a shared cursor, the longest first.
     super::parallel::for_each_dynamic(n_kv_head * blocks, |task| {
-        let block = blocks - 1 - task / n_kv_head;
-        prefill_task(q, k, v, shape, t, scale, task % n_kv_head, block, out);
+        let (h, block) = (task % n_kv_head, blocks - 1 - task / n_kv_head);
+        let kt = &kt[h * per_head..][..per_head];
+        let vh = &v[h * capacity * hd..][..len * hd];
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let [qr, scores, y] = &mut *s;
+            prefill_task(q, kt, vh, shape, t, scale, h, block, [qr, scores, y], out);
+        });
     });
 }
 
-/// One KV head's query heads over tokens `16 * block..` of the chunk.
+/// One KV head's query heads over tokens `16 * block..` of the chunk: `kt` are the head's key
+/// panels, `v` its values.
 #[allow(clippy::too_many_arguments)]
 fn prefill_task(
     q: &[f32],
-    k: &[f32],
+    kt: &[f32],
     v: &[f32],
     shape: Shape,
     t: usize,
     scale: f32,
     h: usize,
     block: usize,
+    [qr, scores, y]: [&mut Vec<f32>; 3],
     out: super::parallel::OutPtr,
 ) {
     let Shape {
         n_head,
         n_kv_head,
         head_dim: hd,
-        capacity,
         len,
+        ..
     } = shape;
     let groups = n_head / n_kv_head;
     let offset = len - t;
@@ -124,26 +168,25 @@ fn prefill_task(
         ((block + 1) * PREFILL_TOKENS).min(t),
     );
     let nt = i1 - i0;
-    // Keys any row of the task sees, padded to whole 16-key vectors.
+    // Keys any row of the task sees, and the width of its score rows (whole panels).
     let keys = offset + i1;
-    let padded = keys.next_multiple_of(16);
-    let kh = &k[h * capacity * hd..][..keys * hd];
-    let vh = &v[h * capacity * hd..][..keys * hd];
+    let padded = keys.next_multiple_of(PANEL);
     // Rows `g * nt + ii`: query head `h * groups + g` at token `i0 + ii`.
     let rows = groups * nt;
-    let mut qr = Vec::with_capacity(rows * hd);
+    qr.clear();
     for g in 0..groups {
         qr.extend_from_slice(&q[((h * groups + g) * t + i0) * hd..][..nt * hd]);
     }
-    let mut scores = vec![0f32; rows * padded];
-    block_scores(&qr, kh, hd, padded, scale, &mut scores);
+    scores.resize(rows * padded, 0.0);
+    y.resize(rows * hd, 0.0);
+    let (scores, y) = (&mut scores[..rows * padded], &mut y[..rows * hd]);
+    block_scores(qr, kt, hd, padded, scale, scores);
     for (r, row) in scores.chunks_exact_mut(padded).enumerate() {
         let seen = offset + i0 + r % nt + 1;
-        row[seen..].fill(f32::NEG_INFINITY);
-        softmax(row);
+        softmax(&mut row[..seen]);
+        row[seen..].fill(0.0);
     }
-    let mut y = vec![0f32; rows * hd];
-    block_weighted_sums(&scores, padded, vh, hd, &mut y);
+    block_weighted_sums(scores, padded, &v[..keys * hd], hd, y);
     for (r, yr) in y.chunks_exact(hd).enumerate() {
         let (g, ii) = (r / nt, r % nt);
         let at = (i0 + ii) * n_head * hd + (h * groups + g) * hd;
@@ -153,19 +196,22 @@ fn prefill_task(
     }
 }
 
-/// `scores[r][p] = q[r] . k[p] * scale` for every row `r` of `q` (`[rows, hd]`) and key `p` of
-/// `k` (`[keys, hd]`); `scores` is `[rows, padded]`, the columns from `keys` on are left as is.
+/// `scores[r][p] = q[r] . k[p] * scale` for every row `r` of `q` (`[rows, hd]`) and key
+/// `p < padded` of the key panels `kt` (`[panel][hd][16]`); `scores` is `[rows, padded]`.
 #[allow(unsafe_code)]
-fn block_scores(q: &[f32], k: &[f32], hd: usize, padded: usize, scale: f32, scores: &mut [f32]) {
+fn block_scores(q: &[f32], kt: &[f32], hd: usize, padded: usize, scale: f32, scores: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if hd.is_multiple_of(16) && std::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU has the features the function is compiled for.
-        unsafe { x86::block_scores(q, k, hd, padded, scale, scores) };
+        unsafe { x86::block_scores(q, kt, hd, padded, scale, scores) };
         return;
     }
-    let keys = k.len() / hd;
     for (qr, sr) in q.chunks_exact(hd).zip(scores.chunks_exact_mut(padded)) {
-        scores_scalar(qr, k, hd, scale, &mut sr[..keys]);
+        for (p, s) in sr.iter_mut().enumerate() {
+            let panel = &kt[(p / PANEL) * hd * PANEL..][..hd * PANEL];
+            let dot: f32 = (0..hd).map(|d| qr[d] * panel[d * PANEL + p % PANEL]).sum();
+            *s = dot * scale;
+        }
     }
 }
 
@@ -288,76 +334,87 @@ mod x86 {
     /// Rows of `q` per register tile of the prefill kernels.
     const ROWS: usize = 4;
 
-    /// As `super::block_scores`; `hd` a multiple of 16. `k` is transposed per 16 keys into a
-    /// `[hd, 16]` panel, so a tile of 4 rows x 16 keys is 4 accumulators fed by broadcasts.
+    /// As `super::block_scores`; `hd` a multiple of 16. A tile is 4 rows x 2 panels (32 keys,
+    /// 8 accumulators fed by broadcasts of the rows), or 1 panel at an odd end.
     #[target_feature(enable = "avx512f")]
     pub(super) fn block_scores(
         q: &[f32],
-        k: &[f32],
+        kt: &[f32],
         hd: usize,
         padded: usize,
         scale: f32,
         scores: &mut [f32],
     ) {
-        let keys = k.len() / hd;
         let rows = q.len() / hd;
-        assert!(hd.is_multiple_of(16) && padded >= keys && padded.is_multiple_of(16));
-        assert!(scores.len() >= rows * padded && q.len() == rows * hd);
-        let mut panel = vec![0f32; hd * 16];
-        for p0 in (0..keys).step_by(16) {
-            let n = (keys - p0).min(16);
-            for (j, kp) in k[p0 * hd..(p0 + n) * hd].chunks_exact(hd).enumerate() {
-                for (d, &x) in kp.iter().enumerate() {
-                    panel[d * 16 + j] = x;
-                }
-            }
-            if n < 16 {
-                for d in 0..hd {
-                    panel[d * 16 + n..d * 16 + 16].fill(0.0);
-                }
-            }
+        let panels = padded / 16;
+        assert!(hd.is_multiple_of(16) && padded.is_multiple_of(16));
+        assert!(
+            scores.len() >= rows * padded && q.len() == rows * hd && kt.len() >= panels * hd * 16
+        );
+        let mut p = 0;
+        while p < panels {
+            let np = (panels - p).min(2);
+            let kp = &kt[p * hd * 16..];
             let mut r0 = 0;
             while r0 < rows {
                 let nr = (rows - r0).min(ROWS);
-                let (qt, st) = (&q[r0 * hd..], &mut scores[r0 * padded + p0..]);
-                match nr {
-                    4 => scores_tile::<4>(qt, &panel, hd, padded, scale, st),
-                    3 => scores_tile::<3>(qt, &panel, hd, padded, scale, st),
-                    2 => scores_tile::<2>(qt, &panel, hd, padded, scale, st),
-                    _ => scores_tile::<1>(qt, &panel, hd, padded, scale, st),
+                let (qt, st) = (&q[r0 * hd..], &mut scores[r0 * padded + p * 16..]);
+                match (nr, np) {
+                    (4, 2) => scores_tile::<4, 2>(qt, kp, hd, padded, scale, st),
+                    (3, 2) => scores_tile::<3, 2>(qt, kp, hd, padded, scale, st),
+                    (2, 2) => scores_tile::<2, 2>(qt, kp, hd, padded, scale, st),
+                    (_, 2) => scores_tile::<1, 2>(qt, kp, hd, padded, scale, st),
+                    (4, _) => scores_tile::<4, 1>(qt, kp, hd, padded, scale, st),
+                    (3, _) => scores_tile::<3, 1>(qt, kp, hd, padded, scale, st),
+                    (2, _) => scores_tile::<2, 1>(qt, kp, hd, padded, scale, st),
+                    (_, _) => scores_tile::<1, 1>(qt, kp, hd, padded, scale, st),
                 }
                 r0 += nr;
             }
+            p += np;
         }
     }
 
-    /// `R` rows of `q` against one `[hd, 16]` key panel, into `scores[rr * padded..][..16]`.
+    /// `R` rows of `q` against `P` consecutive `[hd, 16]` key panels, into
+    /// `scores[rr * padded..][..16 * P]`.
     #[target_feature(enable = "avx512f")]
-    fn scores_tile<const R: usize>(
+    fn scores_tile<const R: usize, const P: usize>(
         q: &[f32],
-        panel: &[f32],
+        kt: &[f32],
         hd: usize,
         padded: usize,
         scale: f32,
         scores: &mut [f32],
     ) {
-        assert!(q.len() >= R * hd && panel.len() >= hd * 16);
-        assert!(scores.len() >= (R - 1) * padded + 16);
-        let mut acc = [_mm512_setzero_ps(); R];
+        assert!(q.len() >= R * hd && kt.len() >= P * hd * 16);
+        assert!(scores.len() >= (R - 1) * padded + 16 * P);
+        let mut acc = [[_mm512_setzero_ps(); P]; R];
         for d in 0..hd {
-            // SAFETY: `d < hd`: inside the panel and inside each of the `R` rows of `q`.
+            // SAFETY: `d < hd`: inside each of the `P` panels and each of the `R` rows of `q`.
             unsafe {
-                let kv = _mm512_loadu_ps(panel.as_ptr().add(d * 16));
-                for (rr, a) in acc.iter_mut().enumerate() {
+                let mut kv = [_mm512_setzero_ps(); P];
+                for (j, x) in kv.iter_mut().enumerate() {
+                    *x = _mm512_loadu_ps(kt.as_ptr().add(j * hd * 16 + d * 16));
+                }
+                for (rr, ar) in acc.iter_mut().enumerate() {
                     let qv = _mm512_set1_ps(*q.get_unchecked(rr * hd + d));
-                    *a = _mm512_fmadd_ps(qv, kv, *a);
+                    for (a, x) in ar.iter_mut().zip(&kv) {
+                        *a = _mm512_fmadd_ps(qv, *x, *a);
+                    }
                 }
             }
         }
         let s = _mm512_set1_ps(scale);
-        for (rr, a) in acc.iter().enumerate() {
-            // SAFETY: `rr * padded + 16 <= scores.len()` (asserted).
-            unsafe { _mm512_storeu_ps(scores.as_mut_ptr().add(rr * padded), _mm512_mul_ps(*a, s)) };
+        for (rr, ar) in acc.iter().enumerate() {
+            for (j, a) in ar.iter().enumerate() {
+                // SAFETY: `rr * padded + 16 * j + 16 <= scores.len()` (asserted).
+                unsafe {
+                    _mm512_storeu_ps(
+                        scores.as_mut_ptr().add(rr * padded + 16 * j),
+                        _mm512_mul_ps(*a, s),
+                    )
+                };
+            }
         }
     }
 

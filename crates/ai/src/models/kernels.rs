@@ -408,11 +408,27 @@ pub fn softmax_in_place(row: &mut [f32]) {
 /// `up * silu(gate)` per row of `gu` (`[rows, 2 * n]`, gate first): the gated MLP of the
 /// language models, `silu(g) = g / (1 + e^-g)` with [`exp`]. Returns `[rows, n]`.
 pub fn swiglu_rows(gu: &[f32], n: usize) -> Vec<f32> {
-    let mut out = vec![0f32; gu.len() / 2];
-    for (row, o) in gu.chunks_exact(2 * n).zip(out.chunks_exact_mut(n)) {
-        o.copy_from_slice(&row[..n]);
-        swiglu_in_place(o, &row[n..]);
+    // The gate halves first (no zero-filled buffer), then rows in parallel for a prefill.
+    let mut out = Vec::with_capacity(gu.len() / 2);
+    for row in gu.chunks_exact(2 * n) {
+        out.extend_from_slice(&row[..n]);
     }
+    let rows = out.len() / n.max(1);
+    let parts = if out.len() >= 1 << 16 { rows } else { 1 };
+    let at = super::parallel::OutPtr::new(&mut out);
+    super::parallel::for_each_range(parts, |part| {
+        let (r0, r1) = if parts == 1 {
+            (0, rows)
+        } else {
+            (part.start, part.end)
+        };
+        // SAFETY: the row ranges of different parts are disjoint.
+        #[allow(unsafe_code)]
+        let o = unsafe { at.range(r0 * n, r1 * n) };
+        for (r, gate) in (r0..r1).zip(o.chunks_exact_mut(n)) {
+            swiglu_in_place(gate, &gu[r * 2 * n + n..][..n]);
+        }
+    });
     out
 }
 

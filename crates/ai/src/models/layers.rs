@@ -369,8 +369,17 @@ fn swiglu(gu: &Tensor, intermediate: usize) -> candle::Result<Tensor> {
         return up * gate.silu()?;
     }
     let mut dims = gu.dims().to_vec();
-    let v = gu.flatten_all()?.to_vec1::<f32>()?;
-    let out = kernels::swiglu_rows(&v, intermediate);
+    let gu = gu.contiguous()?;
+    let out = {
+        let (storage, layout) = gu.storage_and_layout();
+        match &*storage {
+            candle::Storage::Cpu(candle::CpuStorage::F32(v)) => {
+                let n = layout.shape().elem_count();
+                kernels::swiglu_rows(&v[layout.start_offset()..][..n], intermediate)
+            }
+            _ => candle::bail!("swiglu input is not f32 on the CPU"),
+        }
+    };
     if let Some(last) = dims.last_mut() {
         *last = intermediate;
     }

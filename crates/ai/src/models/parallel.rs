@@ -54,21 +54,29 @@ pub fn for_each_dynamic(n: usize, f: impl Fn(usize) + Sync) {
 }
 
 /// A mutable output shared by parts that write disjoint ranges of it.
-#[derive(Clone, Copy)]
-pub struct OutPtr {
-    ptr: *mut f32,
+pub struct OutPtr<T = f32> {
+    ptr: *mut T,
     len: usize,
 }
 
-// SAFETY: an `OutPtr` is only turned back into slices through `range`, whose callers
-// guarantee the ranges of concurrent parts are disjoint.
-#[allow(unsafe_code)]
-unsafe impl Send for OutPtr {}
-#[allow(unsafe_code)]
-unsafe impl Sync for OutPtr {}
+impl<T> Clone for OutPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
 
-impl OutPtr {
-    pub fn new(out: &mut [f32]) -> Self {
+impl<T> Copy for OutPtr<T> {}
+
+// SAFETY: an `OutPtr` is only turned back into slices through `range`, whose callers
+// guarantee the ranges of concurrent parts are disjoint; `T: Send` lets the values move
+// between threads.
+#[allow(unsafe_code)]
+unsafe impl<T: Send> Send for OutPtr<T> {}
+#[allow(unsafe_code)]
+unsafe impl<T: Send> Sync for OutPtr<T> {}
+
+impl<T> OutPtr<T> {
+    pub fn new(out: &mut [T]) -> Self {
         Self {
             ptr: out.as_mut_ptr(),
             len: out.len(),
@@ -81,7 +89,7 @@ impl OutPtr {
     /// No other live slice from this `OutPtr` may overlap `start..end`, and the output the
     /// pointer was made from must outlive the returned slice.
     #[allow(unsafe_code, clippy::mut_from_ref)]
-    pub unsafe fn range(&self, start: usize, end: usize) -> &mut [f32] {
+    pub unsafe fn range(&self, start: usize, end: usize) -> &mut [T] {
         assert!(
             start <= end && end <= self.len,
             "output range out of bounds"

@@ -598,16 +598,31 @@ impl QActs {
         let x = &x[..rows * cols];
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: the CPU has the features the function is compiled for.
-            unsafe {
-                vnni::quantize(
-                    x,
-                    &mut acts.qs,
-                    &mut acts.d,
-                    &mut acts.half_sums,
-                    &mut acts.block_sums,
-                )
-            };
+            // Rows in parallel for prefills (a decode row is too short to split).
+            let (bpr, parts) = (cols / QK, if rows * cols >= 1 << 16 { rows } else { 1 });
+            let qs = parallel::OutPtr::new(&mut acts.qs);
+            let d = parallel::OutPtr::new(&mut acts.d);
+            let hs = parallel::OutPtr::new(&mut acts.half_sums);
+            let bs = parallel::OutPtr::new(&mut acts.block_sums);
+            parallel::for_each_range(parts, |part| {
+                let (r0, r1) = if parts == 1 {
+                    (0, rows)
+                } else {
+                    (part.start, part.end)
+                };
+                let (b0, b1) = (r0 * bpr, r1 * bpr);
+                // SAFETY: the CPU has the features the function is compiled for; the row
+                // ranges of different parts are disjoint, so are their slices.
+                unsafe {
+                    vnni::quantize(
+                        &x[r0 * cols..r1 * cols],
+                        qs.range(r0 * cols, r1 * cols),
+                        d.range(b0, b1),
+                        hs.range(2 * b0, 2 * b1),
+                        bs.range(b0, b1),
+                    )
+                };
+            });
             return acts;
         }
         acts.fill(x);

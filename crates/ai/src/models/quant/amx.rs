@@ -21,6 +21,7 @@ use std::arch::x86_64::*;
 use std::sync::OnceLock;
 
 use super::{Packing, QActs, QK, QWeight};
+use crate::models::parallel;
 
 /// Tokens (and weight rows) per tile.
 const T: usize = 16;
@@ -118,20 +119,40 @@ impl AmxActs {
         let mut bytes = vec![0i8; tiles * blocks * QK * T];
         let mut d = vec![0f32; tiles * blocks * T];
         let mut sums = vec![0f32; tiles * groups * T];
-        for r in 0..a.rows {
-            let (t, n) = (r / T, r % T);
-            let row = &a.qs[r * a.cols..][..a.cols];
-            for (b, blk) in row.chunks_exact(QK).enumerate() {
-                let base = (t * blocks + b) * QK * T;
-                for (k, &v) in blk.iter().enumerate() {
-                    bytes[base + (k / 4) * 64 + n * 4 + k % 4] = v;
+        let (bytes_at, d_at) = (
+            parallel::OutPtr::new(&mut bytes),
+            parallel::OutPtr::new(&mut d),
+        );
+        let sums_at = parallel::OutPtr::new(&mut sums);
+        parallel::for_each_range(tiles, |range| {
+            let (t0, t1) = (range.start, range.end);
+            // SAFETY: tiles `t0..t1` own these ranges of the three buffers; the ranges of
+            // different parts are disjoint.
+            #[allow(unsafe_code)]
+            let (bytes, d, sums) = unsafe {
+                (
+                    bytes_at.range(t0 * blocks * QK * T, t1 * blocks * QK * T),
+                    d_at.range(t0 * blocks * T, t1 * blocks * T),
+                    sums_at.range(t0 * groups * T, t1 * groups * T),
+                )
+            };
+            for r in t0 * T..(t1 * T).min(a.rows) {
+                let (t, n) = (r / T - t0, r % T);
+                let row = &a.qs[r * a.cols..][..a.cols];
+                for (b, blk) in row.chunks_exact(QK).enumerate() {
+                    let base = (t * blocks + b) * QK * T;
+                    // Four bytes at a time: each 4-byte group of a token is contiguous.
+                    for (k4, quad) in blk.chunks_exact(4).enumerate() {
+                        let at = base + k4 * 64 + n * 4;
+                        bytes[at..at + 4].copy_from_slice(quad);
+                    }
+                    d[(t * blocks + b) * T + n] = a.d[r * blocks + b];
                 }
-                d[(t * blocks + b) * T + n] = a.d[r * blocks + b];
+                for (g, &s) in a.group_sums(r, group).iter().enumerate() {
+                    sums[(t * groups + g) * T + n] = s;
+                }
             }
-            for (g, &s) in a.group_sums(r, group).iter().enumerate() {
-                sums[(t * groups + g) * T + n] = s;
-            }
-        }
+        });
         Self {
             rows: a.rows,
             tiles,
