@@ -82,7 +82,22 @@ pub struct QWeight {
     scale: Vec<f32>,
     /// Empty when every offset is zero (Q8_0).
     min: Vec<f32>,
+    /// `z` when every offset is exactly `-z * scale` (Q4_0, Q5_0, Q3_K, Q6_K: ggml's signed
+    /// values stored with a bias): AMX then multiplies `q - z` as signed bytes and skips the
+    /// offsets.
+    zero: Option<u8>,
     source: GgmlDType,
+}
+
+/// The bias of the types whose offsets are `-bias * scale` in every group (see `decode_block`).
+fn zero_point(t: GgmlDType) -> Option<u8> {
+    match t {
+        GgmlDType::Q4_0 => Some(8),
+        GgmlDType::Q5_0 => Some(16),
+        GgmlDType::Q3K => Some(4),
+        GgmlDType::Q6K => Some(32),
+        _ => None,
+    }
 }
 
 /// One decoded 256-value super-block (or 32-value block): values, and per group scale and min.
@@ -344,6 +359,7 @@ impl QWeight {
             qs,
             scale,
             min,
+            zero: zero_point(t),
             source: t,
         })
     }

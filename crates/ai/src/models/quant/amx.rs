@@ -177,10 +177,12 @@ const I8: u8 = 2;
 /// [`available`] must have returned true.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
 pub(super) unsafe fn matmul_tokens(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32]) {
-    match w.packing {
-        Packing::Nib4 => tokens_of::<NIB4>(w, acts, t0, out),
-        Packing::U8 => tokens_of::<U8>(w, acts, t0, out),
-        Packing::I8 => tokens_of::<I8>(w, acts, t0, out),
+    match (w.packing, w.zero) {
+        (Packing::Nib4, None) => tokens_of::<NIB4, false>(w, acts, t0, out),
+        (Packing::Nib4, Some(_)) => tokens_of::<NIB4, true>(w, acts, t0, out),
+        (Packing::U8, None) => tokens_of::<U8, false>(w, acts, t0, out),
+        (Packing::U8, Some(_)) => tokens_of::<U8, true>(w, acts, t0, out),
+        (Packing::I8, _) => tokens_of::<I8, false>(w, acts, t0, out),
     }
 }
 
@@ -188,7 +190,14 @@ pub(super) unsafe fn matmul_tokens(w: &QWeight, acts: &AmxActs, t0: usize, out: 
 struct Aligned<A>(A);
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
-fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32]) {
+/// `BIASED`: the weights' offsets are `-zero * scale` (`w.zero`); the strip holds `q - zero`
+/// as signed bytes, multiplied with `tdpbssd`, and the offsets are skipped.
+fn tokens_of<const K: u8, const BIASED: bool>(
+    w: &QWeight,
+    acts: &AmxActs,
+    t0: usize,
+    out: &mut [f32],
+) {
     let (nb, n) = (acts.blocks, w.rows);
     let tokens = out.len() / n;
     let tiles = tokens.div_ceil(T);
@@ -205,7 +214,9 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
     assert!(w.min.is_empty() || w.min.len() >= w.rows * rg);
     assert!(acts.bytes.len() == acts.tiles * nb * QK * T && acts.d.len() == acts.tiles * nb * T);
     assert!(acts.sums.len() == acts.tiles * rg * T);
-    let has_min = !w.min.is_empty();
+    let has_min = !w.min.is_empty() && !BIASED;
+    let bias = _mm_set1_epi8(w.zero.unwrap_or(0) as i8);
+    let bias32 = _mm256_set1_epi8(w.zero.unwrap_or(0) as i8);
     let cfg = TileConfig::new(gk);
     let groups = nb * per;
     // One strip of 16 weight rows, unpacked once for every token tile: `[block][row][32]`
@@ -238,12 +249,19 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
                 unsafe {
                     if K == NIB4 {
                         let raw = _mm_loadu_si128(src.as_ptr().cast());
-                        let lo = _mm_and_si128(raw, low4);
-                        let hi = _mm_and_si128(_mm_srli_epi16::<4>(raw), low4);
+                        let mut lo = _mm_and_si128(raw, low4);
+                        let mut hi = _mm_and_si128(_mm_srli_epi16::<4>(raw), low4);
+                        if BIASED {
+                            lo = _mm_sub_epi8(lo, bias);
+                            hi = _mm_sub_epi8(hi, bias);
+                        }
                         _mm_storeu_si128(dst.as_mut_ptr().cast(), lo);
                         _mm_storeu_si128(dst[16..].as_mut_ptr().cast(), hi);
                     } else {
-                        let v = _mm256_loadu_si256(src.as_ptr().cast());
+                        let mut v = _mm256_loadu_si256(src.as_ptr().cast());
+                        if BIASED {
+                            v = _mm256_sub_epi8(v, bias32);
+                        }
                         _mm256_storeu_si256(dst.as_mut_ptr().cast(), v);
                     }
                 }
@@ -280,7 +298,7 @@ fn tokens_of<const K: u8>(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32
                             s = in(reg) 64usize,
                             options(nostack, readonly)
                         );
-                        if K == I8 {
+                        if K == I8 || BIASED {
                             asm!("tdpbssd tmm0, tmm1, tmm2", options(nostack, nomem));
                         } else {
                             asm!("tdpbusd tmm0, tmm1, tmm2", options(nostack, nomem));
