@@ -3,11 +3,13 @@
 //! candle sizes its matmul parallelism from `RAYON_NUM_THREADS`, else from every core. In a
 //! desktop app the same cores also draw the tracing and run the webview; measured on a 2-core
 //! machine with other work running (`bench/llm`), decoding with 2 threads was about 4x slower
-//! than with 1, because spinning worker threads wait on a core that is busy elsewhere. So the
-//! app leaves one core free: 1 thread on 1-2 cores, `cores - 1` above. Re-measured on a quiet
-//! 2-core machine with the AMX/VNNI kernels (issue 17, `bench/llm/README.md`): a second thread
-//! brought 0.75-1.3x in prefill and 0.8-1.1x in decode on SmolLM2-135M, 1.3x and 1.5x on a
-//! 3.8 B model: the app still keeps the core for the interface; `RAYON_NUM_THREADS` overrides.
+//! than with 1, because spinning worker threads wait on a core that is busy elsewhere (the model
+//! kernels share candle's spinning pool, `models::parallel`; a worker that is not running stalls
+//! every product). So the app leaves one core free: 1 thread on 1-2 cores, `cores - 1` above.
+//! Re-measured on a quiet 2-core machine with the AMX/VNNI kernels and the shared pool (issue 17,
+//! `bench/llm/README.md`): a second thread now brings about 1.6x in prefill and 1.4x in decode,
+//! but only while the second core is idle; with the interface drawing a streamed answer it is
+//! not, so the app still keeps the core for the interface. `RAYON_NUM_THREADS` overrides.
 
 /// The environment variable candle and rayon read.
 pub const THREADS_ENV: &str = "RAYON_NUM_THREADS";

@@ -33,6 +33,8 @@
 //!    all tokens pass. On AMX (8 rows or more) threads own ranges of 16-token tiles instead and write their
 //!    output rows directly.
 //! 5. AMX sums a group exactly before scaling it; the other kernels scale partial sums per lane.
+//!    For the biased types (Q4_0, Q5_0, Q3_K, Q6_K, whose offset is `-z * scale`, `zero`) AMX
+//!    multiplies `q - z` as signed bytes and skips the offset term.
 //!    So a row's result depends on the kernel, and with AMX on, on whether the row was computed
 //!    in a prefill or alone ([`set_amx_allowed`]).
 //!
