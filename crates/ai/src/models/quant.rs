@@ -30,8 +30,8 @@
 //! 4. Decode (one row) and prefill (many rows) share the driver: weight rows are split into
 //!    one range per thread ([`super::parallel`]); within a chunk, tiles of activation rows meet each weight row, so a
 //!    weight block is unpacked once for several tokens and a chunk of weights stays in cache while
-//!    all tokens pass. On AMX (8 rows or more) threads own ranges of 16-token tiles instead and write their
-//!    output rows directly.
+//!    all tokens pass. On AMX (8 rows or more) too, threads own ranges of 16-row weight strips (each
+//!    unpacked once) and write their columns of the output directly.
 //! 5. AMX sums a group exactly before scaling it; the other kernels scale partial sums per lane.
 //!    For the biased types (Q4_0, Q5_0, Q3_K, Q6_K, whose offset is `-z * scale`, `zero`) AMX
 //!    multiplies `q - z` as signed bytes and skips the offset term.
@@ -476,11 +476,12 @@ impl QWeight {
             // rows of `out` (no transposition).
             let packed = amx::AmxActs::pack(acts, self.group);
             let out = parallel::OutPtr::new(&mut out[..m * n]);
-            parallel::for_each_range(m.div_ceil(16), |tiles| {
-                let (a, b) = (tiles.start * 16 * n, (tiles.end * 16).min(m) * n);
+            // Threads own ranges of 16-row weight strips, so each strip is unpacked once.
+            parallel::for_each_range(n.div_ceil(16), |strips| {
+                let rows = strips.start * 16..(strips.end * 16).min(n);
                 // SAFETY: `Simd::Amx` is only made after `amx::available()` said yes; the
-                // ranges of different parts are disjoint.
-                unsafe { amx::matmul_tokens(self, &packed, tiles.start, out.range(a, b)) }
+                // column ranges of different parts are disjoint.
+                unsafe { amx::matmul_strips(self, &packed, rows, out) }
             });
             return;
         }

@@ -169,20 +169,25 @@ const NIB4: u8 = 0;
 const U8: u8 = 1;
 const I8: u8 = 2;
 
-/// Every weight row against the activation rows of tiles `t0..` that `out` holds: `out` is
-/// `[tokens, w.rows]`, its first row token `16 * t0`, and it ends at a tile boundary or at the
-/// last token.
+/// Weight rows `rows` (starting at a multiple of 16) against every activation row: `out` is
+/// `[acts.rows, w.rows]`; only columns `rows` of it are written.
 ///
 /// # Safety
-/// [`available`] must have returned true.
+/// [`available`] must have returned true, and no other thread may write columns `rows` of
+/// `out` meanwhile.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
-pub(super) unsafe fn matmul_tokens(w: &QWeight, acts: &AmxActs, t0: usize, out: &mut [f32]) {
+pub(super) unsafe fn matmul_strips(
+    w: &QWeight,
+    acts: &AmxActs,
+    rows: std::ops::Range<usize>,
+    out: parallel::OutPtr,
+) {
     match (w.packing, w.zero) {
-        (Packing::Nib4, None) => tokens_of::<NIB4, false>(w, acts, t0, out),
-        (Packing::Nib4, Some(_)) => tokens_of::<NIB4, true>(w, acts, t0, out),
-        (Packing::U8, None) => tokens_of::<U8, false>(w, acts, t0, out),
-        (Packing::U8, Some(_)) => tokens_of::<U8, true>(w, acts, t0, out),
-        (Packing::I8, _) => tokens_of::<I8, false>(w, acts, t0, out),
+        (Packing::Nib4, None) => strips_of::<NIB4, false>(w, acts, rows, out),
+        (Packing::Nib4, Some(_)) => strips_of::<NIB4, true>(w, acts, rows, out),
+        (Packing::U8, None) => strips_of::<U8, false>(w, acts, rows, out),
+        (Packing::U8, Some(_)) => strips_of::<U8, true>(w, acts, rows, out),
+        (Packing::I8, _) => strips_of::<I8, false>(w, acts, rows, out),
     }
 }
 
@@ -192,15 +197,15 @@ struct Aligned<A>(A);
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,fma")]
 /// `BIASED`: the weights' offsets are `-zero * scale` (`w.zero`); the strip holds `q - zero`
 /// as signed bytes, multiplied with `tdpbssd`, and the offsets are skipped.
-fn tokens_of<const K: u8, const BIASED: bool>(
+fn strips_of<const K: u8, const BIASED: bool>(
     w: &QWeight,
     acts: &AmxActs,
-    t0: usize,
-    out: &mut [f32],
+    rows: std::ops::Range<usize>,
+    out: parallel::OutPtr,
 ) {
     let (nb, n) = (acts.blocks, w.rows);
-    let tokens = out.len() / n;
-    let tiles = tokens.div_ceil(T);
+    let tokens = acts.rows;
+    let tiles = acts.tiles;
     let gk = w.group;
     let per = QK / gk;
     let rb = w.row_bytes();
@@ -208,8 +213,7 @@ fn tokens_of<const K: u8, const BIASED: bool>(
     let bb = w.packing.block_bytes();
     // Every address the loops below form is inside these bounds.
     assert!(acts.group == gk && (gk == 16 || gk == 32) && nb * QK == w.cols);
-    assert!(out.len() == tokens * n && 16 * t0 + tokens <= acts.rows);
-    assert!(t0 + tiles <= acts.tiles);
+    assert!(rows.start.is_multiple_of(T) && rows.end <= n && tiles == tokens.div_ceil(T));
     assert!(w.qs.len() >= w.rows * rb && w.scale.len() >= w.rows * rg);
     assert!(w.min.is_empty() || w.min.len() >= w.rows * rg);
     assert!(acts.bytes.len() == acts.tiles * nb * QK * T && acts.d.len() == acts.tiles * nb * T);
@@ -230,9 +234,9 @@ fn tokens_of<const K: u8, const BIASED: bool>(
     // 16 rows); the permission to use the tile state was granted (`available`).
     unsafe { asm!("ldtilecfg [{}]", in(reg) &cfg, options(nostack, readonly)) };
     let low4 = _mm_set1_epi8(0x0F);
-    let mut s0 = 0;
-    while s0 < n {
-        let nr = (n - s0).min(T);
+    let mut s0 = rows.start;
+    while s0 < rows.end {
+        let nr = (rows.end - s0).min(T);
         if nr < T {
             // A last, partial strip: the rows past the matrix must be zero (full strips
             // overwrite every byte and scale below).
@@ -274,7 +278,7 @@ fn tokens_of<const K: u8, const BIASED: bool>(
             }
         }
         for t in 0..tiles {
-            let ta = t0 + t;
+            let ta = t;
             // Sixteen accumulators (one per weight row, lanes = tokens), kept in registers.
             let mut acc = [_mm512_setzero_ps(); T];
             for b in 0..nb {
@@ -337,7 +341,9 @@ fn tokens_of<const K: u8, const BIASED: bool>(
                 unsafe { _mm512_storeu_ps(row.as_mut_ptr(), a) };
             }
             for k in 0..T.min(tokens - t * T) {
-                let o = &mut out[(t * T + k) * n + s0..][..nr];
+                let at = (t * T + k) * n + s0;
+                // SAFETY: columns `s0..s0 + nr` are inside `rows`, which only this call writes.
+                let o = unsafe { out.range(at, at + nr) };
                 for (i, v) in o.iter_mut().enumerate() {
                     *v = block[i][k];
                 }
