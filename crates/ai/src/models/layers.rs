@@ -17,7 +17,7 @@
 
 use candle::{D, DType, Device, Module, Tensor};
 
-use super::{attention, kernels};
+use super::{attention, kernels, rows};
 use candle_nn::RmsNorm;
 
 /// Sizes of a Phi-3 decoder (upstream `config.json` names in comments).
@@ -116,6 +116,17 @@ impl Rope {
         let (_, _, t, _) = x.dims4()?;
         let cos = self.cos.narrow(0, offset, t)?;
         let sin = self.sin.narrow(0, offset, t)?;
+        if x.device().is_cpu() && x.dtype() == DType::F32 && cos.dtype() == DType::F32 {
+            // On the model thread pool, bit-identical to candle_nn's (`rows`).
+            let x = x.contiguous()?;
+            let (_, _, t, d) = x.dims4()?;
+            let out = cpu_f32(&x, |xs| {
+                cpu_f32(&cos, |c| {
+                    cpu_f32(&sin, |sn| rows::rope(xs, c, sn, t, d, self.interleaved))
+                })
+            })???;
+            return Tensor::from_vec(out, x.shape(), x.device());
+        }
         if self.interleaved {
             candle_nn::rotary_emb::rope_i(&x.contiguous()?, &cos, &sin)
         } else {
@@ -292,7 +303,7 @@ impl<L: Module> Block<L> {
     ) -> candle::Result<Tensor> {
         let (b, t, _) = xs.dims3()?;
         let hd = d.head_dim();
-        let h = self.attn_norm.forward(xs)?;
+        let h = rms_norm(&self.attn_norm, xs)?;
         let qkv = self.qkv.forward(&h)?;
         let q_w = d.n_head * hd;
         let kv_w = d.n_kv_head * hd;
@@ -310,7 +321,7 @@ impl<L: Module> Block<L> {
             .transpose(1, 2)?
             .contiguous()?;
         let (q, k) = match &self.qk_norm {
-            Some((qn, kn)) => (qn.forward(&q.contiguous()?)?, kn.forward(&k.contiguous()?)?),
+            Some((qn, kn)) => (rms_norm(qn, &q)?, rms_norm(kn, &k)?),
             None => (q, k),
         };
         let q = rope.apply(&q, offset)?;
@@ -352,11 +363,37 @@ impl<L: Module> Block<L> {
         let y = self.o.forward(&y)?;
         let xs = (y + residual)?;
         let residual = &xs;
-        let h = self.ffn_norm.forward(&xs)?;
+        let h = rms_norm(&self.ffn_norm, &xs)?;
         let gu = self.gate_up.forward(&h)?;
         let y = self.down.forward(&swiglu(&gu, d.intermediate)?)?;
         residual + y
     }
+}
+
+/// `f` of the values of `t`, which must be contiguous (or made so) f32 on the CPU.
+fn cpu_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle::Result<R> {
+    let (storage, layout) = t.storage_and_layout();
+    let Some((a, b)) = layout.contiguous_offsets() else {
+        candle::bail!("tensor {:?} is not contiguous", t.shape())
+    };
+    match &*storage {
+        candle::Storage::Cpu(candle::CpuStorage::F32(v)) => Ok(f(&v[a..b])),
+        _ => candle::bail!("tensor {:?} is not f32 on the CPU", t.shape()),
+    }
+}
+
+/// RMSNorm over the last dimension: on the CPU in f32 over the model thread pool (`rows`,
+/// bit-identical to candle_nn's), elsewhere candle_nn's.
+fn rms_norm(norm: &RmsNorm, x: &Tensor) -> candle::Result<Tensor> {
+    if !x.device().is_cpu() || x.dtype() != DType::F32 || norm.weight().dtype() != DType::F32 {
+        return norm.forward(x);
+    }
+    let x = x.contiguous()?;
+    let eps = norm.eps() as f32;
+    let out = cpu_f32(&x, |xs| {
+        cpu_f32(norm.weight(), |a| rows::rms_norm(xs, a, eps))
+    })??;
+    Tensor::from_vec(out, x.shape(), x.device())
 }
 
 /// `up * silu(gate)` of the fused gate/up output `[.., 2 * intermediate]` (gate first). On the
@@ -370,16 +407,7 @@ fn swiglu(gu: &Tensor, intermediate: usize) -> candle::Result<Tensor> {
     }
     let mut dims = gu.dims().to_vec();
     let gu = gu.contiguous()?;
-    let out = {
-        let (storage, layout) = gu.storage_and_layout();
-        match &*storage {
-            candle::Storage::Cpu(candle::CpuStorage::F32(v)) => {
-                let n = layout.shape().elem_count();
-                kernels::swiglu_rows(&v[layout.start_offset()..][..n], intermediate)
-            }
-            _ => candle::bail!("swiglu input is not f32 on the CPU"),
-        }
-    };
+    let out = cpu_f32(&gu, |v| kernels::swiglu_rows(v, intermediate))?;
     if let Some(last) = dims.last_mut() {
         *last = intermediate;
     }
@@ -546,14 +574,14 @@ impl<L: Module> Phi3Stack<L> {
         let t = xs.dim(1)?;
         let last = xs.narrow(1, t - 1, 1)?;
         self.lm_head
-            .forward(&self.norm.forward(&last)?)?
+            .forward(&rms_norm(&self.norm, &last)?)?
             .flatten_all()
     }
 
     /// Runs a whole prompt from position 0 and returns every layer's output.
     pub(crate) fn trace(&mut self, embeds: &Tensor) -> candle::Result<Trace> {
         let (xs, layer_outputs) = self.run(embeds, 0, true)?;
-        let final_norm = self.norm.forward(&xs)?.squeeze(0)?;
+        let final_norm = rms_norm(&self.norm, &xs)?.squeeze(0)?;
         Ok(Trace {
             layer_outputs,
             final_norm,

@@ -19,4 +19,5 @@ pub mod phi3;
 pub mod quant;
 pub mod quantized_llama;
 pub mod quantized_phi3;
+pub mod rows;
 pub mod signal_proj;
