@@ -340,6 +340,8 @@ fn strips_of<const K: u8, const BIASED: bool>(
                 // SAFETY: 16 floats into a 16-float array.
                 unsafe { _mm512_storeu_ps(row.as_mut_ptr(), a) };
             }
+            // `k` is a token: a column of `block`, a row of `out`.
+            #[allow(clippy::needless_range_loop)]
             for k in 0..T.min(tokens - t * T) {
                 let at = (t * T + k) * n + s0;
                 // SAFETY: columns `s0..s0 + nr` are inside `rows`, which only this call writes.
