@@ -41,7 +41,8 @@ use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, pass_short, views};
 use crate::measure::{
-    EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis, net_area,
+    EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis,
+    net_area, p_net_area,
 };
 use crate::median::{MedianBeat, median_beat};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
@@ -963,6 +964,19 @@ pub(crate) fn analyze_in_pool(
             m.axis.t = axis(off + ms(fs, 40.0), toff);
         }
     }
+    // P polarity in II and aVR, which does not depend on the leads' gains: a P wave from the
+    // sinus node is upright in II and inverted in aVR (a frontal vector within -30..+120°).
+    let p_sinus_polarity = match med_global.p {
+        Some(Points {
+            on: Some(pon),
+            off: Some(poff),
+            ..
+        }) if p_min_mv >= P_MIN_MV => med_of(&LeadLabel::II)
+            .and_then(|x| p_net_area(x, pon, poff, fs))
+            .zip(med_of(&LeadLabel::AVR).and_then(|x| p_net_area(x, pon, poff, fs)))
+            .map(|(ii, avr)| ii > 0.0 && avr < 0.0),
+        _ => None,
+    };
     let amps: Vec<LeadAmplitudes> = med_clean
         .iter()
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
@@ -1004,6 +1018,7 @@ pub(crate) fn analyze_in_pool(
         different_leads: &classified.different_leads,
         paced_dissociation,
         paced_af,
+        p_sinus_polarity,
     });
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels
