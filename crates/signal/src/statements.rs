@@ -10,7 +10,8 @@
 //!   organised but II, III, aVF and V1 (at least three) show regular atrial activity at
 //!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]); sinus rhythm when P waves precede at least
 //!   80 % of the QRS with a P axis of -30..+100° or a P upright in II and inverted in aVR,
-//!   called bradycardia below 60 and tachycardia above 100 bpm; ectopic atrial rhythm when
+//!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
+//!   bpm, as printed); ectopic atrial rhythm when
 //!   the P axis is outside that range and the polarity in II and aVR does not show a sinus P.
 //! - Premature complexes: any ventricular / supraventricular beat.
 //! - AV conduction: first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
@@ -319,7 +320,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                     )
                 }
             });
-            match hr {
+            // Judged on the rate as printed (whole bpm), so that "60 bpm" is never called
+            // below 60 (a Welch Allyn file at RR 1.00-1.01 s, which its device reads as 60
+            // bpm, was "Sinus bradycardia, rate 60 bpm < 60").
+            match hr.map(f64::round) {
                 Some(h) if h < 60.0 => out.push(st(
                     "Sinus bradycardia",
                     format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm < 60"),
@@ -673,4 +677,61 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     });
     out.extend(repolarisation);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rhythm statement of a regular sinus rhythm at `hr` bpm (P before every beat).
+    fn rhythm_at(hr: f64) -> (String, String) {
+        let m = Measurements {
+            hr: Some(ecg::Bpm(hr)),
+            ..Default::default()
+        };
+        let fids: Vec<usize> = (0..8).map(|k| 100 + k * 500).collect();
+        let out = derive(&Findings {
+            m: &m,
+            classes: &[BeatClass::Normal; 8],
+            p_fraction: 1.0,
+            rr_irregularity: Some(0.01),
+            atrial_fibrillation: false,
+            amplitudes: &[],
+            sex: Sex::Unknown,
+            age_years: None,
+            limb_residual: None,
+            flutter: None,
+            blocked_p: &[],
+            av_block: None,
+            fs_hz: 500.0,
+            qrs_shapes: &[],
+            fids: &fids,
+            leads: &[],
+            different_leads: &[],
+            paced_dissociation: None,
+            paced_af: None,
+            p_sinus_polarity: Some(true),
+        });
+        let s = out
+            .into_iter()
+            .find(|s| s.text.starts_with("Sinus"))
+            .expect("a sinus statement");
+        (s.text, s.criterion.unwrap_or_default())
+    }
+
+    #[test]
+    fn rate_classes_follow_the_printed_whole_bpm() {
+        // 59.7 bpm prints as 60: not bradycardia; 59.4 prints as 59: bradycardia.
+        for (hr, text, rate) in [
+            (59.7, "Sinus rhythm", "rate 60 bpm (60-100)"),
+            (59.4, "Sinus bradycardia", "rate 59 bpm < 60"),
+            (100.4, "Sinus rhythm", "rate 100 bpm (60-100)"),
+            (100.6, "Sinus tachycardia", "rate 101 bpm > 100"),
+            (72.0, "Sinus rhythm", "rate 72 bpm (60-100)"),
+        ] {
+            let (t, c) = rhythm_at(hr);
+            assert_eq!(t, text, "{hr}: {c}");
+            assert!(c.ends_with(rate), "{hr}: {c}");
+        }
+    }
 }
