@@ -41,7 +41,8 @@ use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, pass_short, views};
 use crate::measure::{
-    EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis, net_area,
+    EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis,
+    net_area, p_net_area,
 };
 use crate::median::{MedianBeat, median_beat};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
@@ -963,6 +964,19 @@ pub(crate) fn analyze_in_pool(
             m.axis.t = axis(off + ms(fs, 40.0), toff);
         }
     }
+    // P polarity in II and aVR, which does not depend on the leads' gains: a P wave from the
+    // sinus node is upright in II and inverted in aVR (a frontal vector within -30..+120°).
+    let p_sinus_polarity = match med_global.p {
+        Some(Points {
+            on: Some(pon),
+            off: Some(poff),
+            ..
+        }) if p_min_mv >= P_MIN_MV => med_of(&LeadLabel::II)
+            .and_then(|x| p_net_area(x, pon, poff, fs))
+            .zip(med_of(&LeadLabel::AVR).and_then(|x| p_net_area(x, pon, poff, fs)))
+            .map(|(ii, avr)| ii > 0.0 && avr < 0.0),
+        _ => None,
+    };
     let amps: Vec<LeadAmplitudes> = med_clean
         .iter()
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
@@ -1004,6 +1018,7 @@ pub(crate) fn analyze_in_pool(
         different_leads: &classified.different_leads,
         paced_dissociation,
         paced_af,
+        p_sinus_polarity,
     });
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels
@@ -1380,6 +1395,11 @@ mod tests {
 
     /// [`dipole_record`] whose cycles listed in `drop` have their P wave but no QRS or T.
     fn dipole_record_dropping(qrs_deg: f64, gain: [f64; 6], drop: &[usize]) -> Recording {
+        dipole_record_p(qrs_deg, 60.0, gain, drop)
+    }
+
+    /// [`dipole_record_dropping`] with the P wave's frontal vector at `p_deg`.
+    fn dipole_record_p(qrs_deg: f64, p_deg: f64, gain: [f64; 6], drop: &[usize]) -> Recording {
         let fs = 500.0;
         let n = 5000;
         let g = |t: f64, c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
@@ -1389,7 +1409,7 @@ mod tests {
             let t = (k as f64 / fs) % cycle;
             let dropped = drop.contains(&((k as f64 / fs / cycle) as usize));
             for (j, (c, w, a, deg)) in [
-                (0.15, 0.02, 0.15, 60.0),
+                (0.15, 0.02, 0.15, p_deg),
                 (0.31, 0.012, 1.5, qrs_deg),
                 (0.34, 0.012, -0.5, qrs_deg - 150.0),
                 (0.58, 0.045, 0.35, 40.0),
@@ -1434,6 +1454,48 @@ mod tests {
                 })
                 .collect(),
         )
+    }
+
+    #[test]
+    fn ectopic_atrial_rhythm_needs_the_p_polarity_of_ii_and_avr() {
+        // LUDB's leads carry their own gains (the axis then rests on a fitted gain ratio).
+        let odd = [1.0, 0.6, 1.3, 0.8, 1.1, 0.7];
+        for gain in [[1.0; 6], odd] {
+            let rhythm = |p_deg: f64| {
+                let a = analyze(
+                    &dipole_record_p(45.0, p_deg, gain, &[]),
+                    &AnalysisOptions::default(),
+                )
+                .unwrap();
+                let s = a
+                    .statements
+                    .iter()
+                    .find(|s| s.text.starts_with("Sinus") || s.text.starts_with("Ectopic"))
+                    .unwrap_or_else(|| panic!("P {p_deg}°: no rhythm in {:?}", a.statements))
+                    .clone();
+                (
+                    s.text,
+                    s.criterion.unwrap_or_default(),
+                    a.measurements.axis.p,
+                )
+            };
+            // Sinus P waves: +60° plainly; +112° (negative in I, 0.06 mV) beyond the axis
+            // range but upright in II and inverted in aVR: sinus, with the polarity named.
+            let (t, c, _) = rhythm(60.0);
+            assert_eq!(t, "Sinus rhythm", "{c}");
+            assert!(!c.contains("polarity"), "{c}");
+            let (t, c, axis) = rhythm(112.0);
+            assert!(axis.is_some_and(|a| a.0 > 100.0), "{axis:?}");
+            assert_eq!(t, "Sinus rhythm", "{c}");
+            assert!(c.contains("upright in II and inverted in aVR"), "{c}");
+            // Negatives: a low atrial rhythm (-80°: inverted in II, III, aVF) and a left
+            // atrial one (+165°: inverted in I and II, upright in aVR) stay ectopic.
+            for p_deg in [-80.0, 165.0] {
+                let (t, c, _) = rhythm(p_deg);
+                assert_eq!(t, "Ectopic atrial rhythm", "P {p_deg}°: {c}");
+                assert!(c.contains("not upright in II with inverted in aVR"), "{c}");
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!   [`ecg::QtcSet`] with the mean RR.
 //! - Frontal axes from the net area of the wave in leads I and aVF: lead I projects the
 //!   frontal vector on 0°, aVF on +90° scaled by √3/2 (Goldberger), so
-//!   `axis = atan2(2/√3 · aVF, I)`.
+//!   `axis = atan2(2/√3 · aVF, I)`. The P polarity in II and aVR (sinus origin) is
+//!   taken against the line joining the P onset and offset ([`p_net_area`]).
 //! - Limb-lead consistency ([`einthoven`]): the six limb leads are two degrees of freedom
 //!   (III = II - I, aVR = -(I + II)/2, aVL = I - II/2, aVF = II - I/2). Recordings that
 //!   violate this by more than [`EINTHOVEN_MAX_RESIDUAL`] have per-lead gains that are not
@@ -55,6 +56,32 @@ pub struct LeadAmplitudes {
 
 fn uv(mv: f64) -> ecg::Microvolts {
     ecg::Microvolts((mv * 1000.0 * 10.0).round() / 10.0)
+}
+
+/// Net area of the P wave over `on..=off` against the straight line joining its ends (each
+/// end the mean over 6 ms there): the P wave is the deflection between its onset and offset.
+/// The PQ level used for QRS and T is no reference for it: the PR segment carries the atrial
+/// repolarisation wave (Ta) and any wander between P and QRS, which can invert the net area of
+/// a small P wave (LUDB 22: an upright P of 0.03 mV in I gave a
+/// P axis of 120° against the PQ level).
+pub(crate) fn p_net_area(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f64> {
+    if on >= off || off >= m.len() {
+        return None;
+    }
+    let h = ms(fs, 3.0);
+    let end_level = |c: usize| {
+        let (s, e) = (c.saturating_sub(h), (c + h + 1).min(m.len()));
+        m[s..e].iter().sum::<f64>() / (e - s) as f64
+    };
+    let (l0, l1) = (end_level(on), end_level(off));
+    let span = (off - on) as f64;
+    Some(
+        m[on..=off]
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v - (l0 + (l1 - l0) * k as f64 / span))
+            .sum(),
+    )
 }
 
 /// Isoelectric level before `qrs_on`.

@@ -9,8 +9,10 @@
 //!   than half the beats follow a pacing spike; atrial flutter when P waves are not
 //!   organised but II, III, aVF and V1 (at least three) show regular atrial activity at
 //!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]); sinus rhythm when P waves precede at least
-//!   80 % of the QRS with a P axis of -30..+100°, called bradycardia below 60 and tachycardia
-//!   above 100 bpm.
+//!   80 % of the QRS with a P axis of -30..+100° or a P upright in II and inverted in aVR,
+//!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
+//!   bpm, as printed); ectopic atrial rhythm when
+//!   the P axis is outside that range and the polarity in II and aVR does not show a sinus P.
 //! - Premature complexes: any ventricular / supraventricular beat.
 //! - AV conduction: first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
 //!   block when a P wave in a pause is not followed by a QRS ([`crate::rhythm`]), Mobitz I
@@ -73,6 +75,9 @@ pub(crate) struct Findings<'a> {
     /// Under ventricular pacing, fibrillating atria: the conducted beats seen between the
     /// paced ones, none with a P wave, at irregular intervals ([`PacedAf`]).
     pub paced_af: Option<PacedAf>,
+    /// Whether the P wave of the median beat is upright in II and inverted in aVR (`None`:
+    /// no P axis measured, or a lead missing).
+    pub p_sinus_polarity: Option<bool>,
 }
 
 /// Atrial fibrillation under ventricular pacing, as the conducted beats between the paced ones
@@ -292,7 +297,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             }
             None => (hr, "rate"),
         };
-        let p_axis_ok = f.m.axis.p.is_none_or(|a| (-30.0..=100.0).contains(&a.0));
+        // Ectopic atrial rhythm needs the P polarity to agree: the axis rests on the P's net
+        // area in I, which for a small P is of the order of the baseline's residue and, on
+        // recordings whose lead gains are not one calibration, on a fitted gain ratio; the
+        // polarity in II and aVR does not depend on either.
+        let p_axis_ok = f.m.axis.p.is_none_or(|a| (-30.0..=100.0).contains(&a.0))
+            || f.p_sinus_polarity == Some(true);
         if p_axis_ok {
             let p_txt = if f.av_block.is_some() && f.p_fraction < 0.8 {
                 // Most P waves are not before a QRS here; the AV block statement holds the train.
@@ -300,11 +310,20 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             } else {
                 format!("P before {:.0}% of QRS", 100.0 * f.p_fraction)
             };
-            let axis_txt =
-                f.m.axis
-                    .p
-                    .map_or(String::new(), |a| format!(", P axis {:.0}°", a.0));
-            match hr {
+            let axis_txt = f.m.axis.p.map_or(String::new(), |a| {
+                if (-30.0..=100.0).contains(&a.0) {
+                    format!(", P axis {:.0}°", a.0)
+                } else {
+                    format!(
+                        ", P axis {:.0}° but upright in II and inverted in aVR (sinus polarity)",
+                        a.0
+                    )
+                }
+            });
+            // Judged on the rate as printed (whole bpm), so that "60 bpm" is never called
+            // below 60 (a Welch Allyn file at RR 1.00-1.01 s, which its device reads as 60
+            // bpm, was "Sinus bradycardia, rate 60 bpm < 60").
+            match hr.map(f64::round) {
                 Some(h) if h < 60.0 => out.push(st(
                     "Sinus bradycardia",
                     format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm < 60"),
@@ -331,9 +350,19 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 ));
             }
         } else if let Some(a) = f.m.axis.p {
-            out.push(st(
+            let polarity = if f.p_sinus_polarity == Some(false) {
+                " and not upright in II with inverted in aVR"
+            } else {
+                ""
+            };
+            out.push(st_on(
                 "Ectopic atrial rhythm",
-                format!("P axis {:.0}° outside -30..+100°", a.0),
+                format!("P axis {:.0}° outside -30..+100°{polarity}", a.0),
+                present(
+                    f,
+                    &[LeadLabel::I, LeadLabel::II, LeadLabel::AVR, LeadLabel::AVF],
+                ),
+                Vec::new(),
             ));
         }
     } else {
@@ -648,4 +677,61 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     });
     out.extend(repolarisation);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rhythm statement of a regular sinus rhythm at `hr` bpm (P before every beat).
+    fn rhythm_at(hr: f64) -> (String, String) {
+        let m = Measurements {
+            hr: Some(ecg::Bpm(hr)),
+            ..Default::default()
+        };
+        let fids: Vec<usize> = (0..8).map(|k| 100 + k * 500).collect();
+        let out = derive(&Findings {
+            m: &m,
+            classes: &[BeatClass::Normal; 8],
+            p_fraction: 1.0,
+            rr_irregularity: Some(0.01),
+            atrial_fibrillation: false,
+            amplitudes: &[],
+            sex: Sex::Unknown,
+            age_years: None,
+            limb_residual: None,
+            flutter: None,
+            blocked_p: &[],
+            av_block: None,
+            fs_hz: 500.0,
+            qrs_shapes: &[],
+            fids: &fids,
+            leads: &[],
+            different_leads: &[],
+            paced_dissociation: None,
+            paced_af: None,
+            p_sinus_polarity: Some(true),
+        });
+        let s = out
+            .into_iter()
+            .find(|s| s.text.starts_with("Sinus"))
+            .expect("a sinus statement");
+        (s.text, s.criterion.unwrap_or_default())
+    }
+
+    #[test]
+    fn rate_classes_follow_the_printed_whole_bpm() {
+        // 59.7 bpm prints as 60: not bradycardia; 59.4 prints as 59: bradycardia.
+        for (hr, text, rate) in [
+            (59.7, "Sinus rhythm", "rate 60 bpm (60-100)"),
+            (59.4, "Sinus bradycardia", "rate 59 bpm < 60"),
+            (100.4, "Sinus rhythm", "rate 100 bpm (60-100)"),
+            (100.6, "Sinus tachycardia", "rate 101 bpm > 100"),
+            (72.0, "Sinus rhythm", "rate 72 bpm (60-100)"),
+        ] {
+            let (t, c) = rhythm_at(hr);
+            assert_eq!(t, text, "{hr}: {c}");
+            assert!(c.ends_with(rate), "{hr}: {c}");
+        }
+    }
 }
