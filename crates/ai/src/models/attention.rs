@@ -46,6 +46,25 @@ pub fn decode(q: &[f32], k: &[f32], v: &[f32], shape: Shape, scale: f32, out: &m
     assert!(q.len() >= n_head * hd && out.len() >= n_head * hd);
     assert!(k.len() >= n_kv_head * capacity * hd && v.len() >= n_kv_head * capacity * hd);
     let groups = n_head / n_kv_head;
+    if n_head * len * hd >= DECODE_PARALLEL_MIN && super::parallel::threads() > 1 {
+        // A long cache: query heads split over the threads (each reads its KV head's keys).
+        let at = super::parallel::OutPtr::new(&mut out[..n_head * hd]);
+        super::parallel::for_each_range(n_head, |heads| {
+            let mut scores = vec![0f32; len];
+            for qh in heads {
+                let kv = qh / groups;
+                let kh = &k[kv * capacity * hd..][..len * hd];
+                let vh = &v[kv * capacity * hd..][..len * hd];
+                scores_of(&q[qh * hd..][..hd], kh, hd, scale, &mut scores);
+                softmax(&mut scores);
+                // SAFETY: query head `qh`'s output is written by this part only.
+                #[allow(unsafe_code)]
+                let o = unsafe { at.range(qh * hd, (qh + 1) * hd) };
+                weighted_sum(&scores, vh, hd, o);
+            }
+        });
+        return;
+    }
     let mut scores = vec![0f32; groups * len];
     for h in 0..n_kv_head {
         let kh = &k[h * capacity * hd..][..len * hd];
@@ -59,6 +78,10 @@ pub fn decode(q: &[f32], k: &[f32], v: &[f32], shape: Shape, scale: f32, out: &m
         weighted_sum(&scores, vh, hd, oh);
     }
 }
+
+/// Multiply-adds (`n_head * len * head_dim`) from which a decode step's attention is split
+/// over the threads: below it the hand-off costs more than the second thread brings.
+const DECODE_PARALLEL_MIN: usize = 1 << 16;
 
 /// Tokens per prefill task: with the query heads of one KV head, the rows of one task.
 const PREFILL_TOKENS: usize = 16;
@@ -515,39 +538,43 @@ mod tests {
     }
 
     /// The dispatched kernels against the scalar code, on a cache with unused capacity and
-    /// three query heads per KV head.
+    /// three query heads per KV head; a short cache (one thread) and a long one (heads split
+    /// over the threads).
     #[test]
     fn decode_attention_matches_the_scalar_reference() {
-        let shape = Shape {
-            n_head: 6,
-            n_kv_head: 2,
-            head_dim: 32,
-            capacity: 40,
-            len: 27,
-        };
-        let q = values(6 * 32, 1);
-        let k = values(2 * 40 * 32, 2);
-        let v = values(2 * 40 * 32, 3);
-        let scale = 1.0 / (32f32).sqrt();
-        let mut fast = vec![0f32; 6 * 32];
-        decode(&q, &k, &v, shape, scale, &mut fast);
-        let mut want = vec![0f32; 6 * 32];
-        for h in 0..6 {
-            let kv = h / 3;
-            let kh = &k[kv * 40 * 32..][..27 * 32];
-            let vh = &v[kv * 40 * 32..][..27 * 32];
-            let mut s = vec![0f32; 27];
-            scores_scalar(&q[h * 32..][..32], kh, 32, scale, &mut s);
-            softmax(&mut s);
-            weighted_sum_scalar(&s, vh, 32, &mut want[h * 32..][..32]);
+        for (capacity, len) in [(40usize, 27usize), (512, 400)] {
+            let shape = Shape {
+                n_head: 6,
+                n_kv_head: 2,
+                head_dim: 32,
+                capacity,
+                len,
+            };
+            let q = values(6 * 32, 1);
+            let k = values(2 * capacity * 32, 2);
+            let v = values(2 * capacity * 32, 3);
+            let scale = 1.0 / (32f32).sqrt();
+            let mut fast = vec![0f32; 6 * 32];
+            decode(&q, &k, &v, shape, scale, &mut fast);
+            let mut want = vec![0f32; 6 * 32];
+            for h in 0..6 {
+                let kv = h / 3;
+                let kh = &k[kv * capacity * 32..][..len * 32];
+                let vh = &v[kv * capacity * 32..][..len * 32];
+                let mut s = vec![0f32; len];
+                scores_scalar(&q[h * 32..][..32], kh, 32, scale, &mut s);
+                softmax(&mut s);
+                weighted_sum_scalar(&s, vh, 32, &mut want[h * 32..][..32]);
+            }
+            for (a, b) in fast.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-5, "len {len}: {a} vs {b}");
+            }
+            // Weights of one row sum to one: the output is a convex mix of the values.
+            let vmax = v.iter().fold(0f32, |a, x| a.max(x.abs()));
+            assert!(fast.iter().all(|x| x.abs() <= vmax + 1e-5));
         }
-        for (a, b) in fast.iter().zip(&want) {
-            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
-        }
-        // Weights of one row sum to one: the output is a convex mix of the values.
-        let vmax = v.iter().fold(0f32, |a, x| a.max(x.abs()));
-        assert!(fast.iter().all(|x| x.abs() <= vmax + 1e-5));
     }
+
     /// The prefill kernels against the scalar decode reference, token by token: grouped heads,
     /// a cache with earlier positions and unused capacity, a partial last token block, and
     /// head widths of one and of 1.5 column tiles (32, 96).
