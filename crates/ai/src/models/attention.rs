@@ -409,24 +409,8 @@ mod x86 {
         scale: f32,
         scores: &mut [f32],
     ) {
-        assert!(q.len() >= R * hd && kt.len() >= P * hd * 16);
         assert!(scores.len() >= (R - 1) * padded + 16 * P);
-        let mut acc = [[_mm512_setzero_ps(); P]; R];
-        for d in 0..hd {
-            // SAFETY: `d < hd`: inside each of the `P` panels and each of the `R` rows of `q`.
-            unsafe {
-                let mut kv = [_mm512_setzero_ps(); P];
-                for (j, x) in kv.iter_mut().enumerate() {
-                    *x = _mm512_loadu_ps(kt.as_ptr().add(j * hd * 16 + d * 16));
-                }
-                for (rr, ar) in acc.iter_mut().enumerate() {
-                    let qv = _mm512_set1_ps(*q.get_unchecked(rr * hd + d));
-                    for (a, x) in ar.iter_mut().zip(&kv) {
-                        *a = _mm512_fmadd_ps(qv, *x, *a);
-                    }
-                }
-            }
-        }
+        let acc = outer_tile::<R, P>(q, hd, kt, 16, hd * 16, hd);
         let s = _mm512_set1_ps(scale);
         for (rr, ar) in acc.iter().enumerate() {
             for (j, a) in ar.iter().enumerate() {
@@ -439,6 +423,44 @@ mod x86 {
                 };
             }
         }
+    }
+
+    /// The register tile both prefill products share: `acc[r][c] = sum_k a[r * a_row + k] *
+    /// b[k * b_k + c * b_c..][..16]` for `R` rows of `a` and `C` 16-wide columns of `b`, over
+    /// `k < depth` (scores: `a` the queries, `b` the key panels; weighted sums: `a` the
+    /// weights, `b` the values).
+    #[target_feature(enable = "avx512f")]
+    fn outer_tile<const R: usize, const C: usize>(
+        a: &[f32],
+        a_row: usize,
+        b: &[f32],
+        b_k: usize,
+        b_c: usize,
+        depth: usize,
+    ) -> [[__m512; C]; R] {
+        let mut acc = [[_mm512_setzero_ps(); C]; R];
+        if depth == 0 {
+            return acc;
+        }
+        assert!(a.len() >= (R - 1) * a_row + depth);
+        assert!(b.len() >= (depth - 1) * b_k + (C - 1) * b_c + 16);
+        for k in 0..depth {
+            // SAFETY: `k < depth`: the `C` loads of `b` and the `R` values of `a` are inside
+            // the lengths asserted above.
+            unsafe {
+                let mut x = [_mm512_setzero_ps(); C];
+                for (c, xc) in x.iter_mut().enumerate() {
+                    *xc = _mm512_loadu_ps(b.as_ptr().add(k * b_k + c * b_c));
+                }
+                for (r, ar) in acc.iter_mut().enumerate() {
+                    let av = _mm512_set1_ps(*a.get_unchecked(r * a_row + k));
+                    for (acc, xc) in ar.iter_mut().zip(&x) {
+                        *acc = _mm512_fmadd_ps(av, *xc, *acc);
+                    }
+                }
+            }
+        }
+        acc
     }
 
     /// As `super::block_weighted_sums`; `hd` a multiple of 16. Tiles of 4 rows x 64 columns
@@ -493,25 +515,8 @@ mod x86 {
         out: &mut [f32],
     ) {
         let keys = v.len().div_ceil(hd);
-        assert!(att.len() >= (R - 1) * padded + keys && out.len() >= (R - 1) * hd + 16 * W);
-        assert!(keys == 0 || (keys - 1) * hd + 16 * W <= v.len());
-        let mut acc = [[_mm512_setzero_ps(); W]; R];
-        for p in 0..keys {
-            // SAFETY: `p < keys`: value row `p` has `16 * W` values from its start (asserted),
-            // and weight `p` of each of the `R` rows is inside `att`.
-            unsafe {
-                let mut x = [_mm512_setzero_ps(); W];
-                for (c, xc) in x.iter_mut().enumerate() {
-                    *xc = _mm512_loadu_ps(v.as_ptr().add(p * hd + 16 * c));
-                }
-                for (rr, ar) in acc.iter_mut().enumerate() {
-                    let a = _mm512_set1_ps(*att.get_unchecked(rr * padded + p));
-                    for (c, xc) in x.iter().enumerate() {
-                        ar[c] = _mm512_fmadd_ps(a, *xc, ar[c]);
-                    }
-                }
-            }
-        }
+        assert!(out.len() >= (R - 1) * hd + 16 * W);
+        let acc = outer_tile::<R, W>(att, padded, v, hd, 16, keys);
         for (rr, ar) in acc.iter().enumerate() {
             for (c, a) in ar.iter().enumerate() {
                 // SAFETY: `rr * hd + 16 * c + 16 <= out.len()` (asserted).

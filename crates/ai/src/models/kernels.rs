@@ -413,19 +413,8 @@ pub fn swiglu_rows(gu: &[f32], n: usize) -> Vec<f32> {
     for row in gu.chunks_exact(2 * n) {
         out.extend_from_slice(&row[..n]);
     }
-    let rows = out.len() / n.max(1);
-    let parts = if out.len() >= 1 << 16 { rows } else { 1 };
-    let at = super::parallel::OutPtr::new(&mut out);
-    super::parallel::for_each_range(parts, |part| {
-        let (r0, r1) = if parts == 1 {
-            (0, rows)
-        } else {
-            (part.start, part.end)
-        };
-        // SAFETY: the row ranges of different parts are disjoint.
-        #[allow(unsafe_code)]
-        let o = unsafe { at.range(r0 * n, r1 * n) };
-        for (r, gate) in (r0..r1).zip(o.chunks_exact_mut(n)) {
+    super::parallel::for_each_rows(&mut out, n, 1 << 16, |rows, block| {
+        for (r, gate) in rows.zip(block.chunks_exact_mut(n)) {
             swiglu_in_place(gate, &gu[r * 2 * n + n..][..n]);
         }
     });

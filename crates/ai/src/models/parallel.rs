@@ -9,7 +9,7 @@
 //! prefill (a quarter of the time in candle's barrier spin). One pool whose workers spin
 //! briefly between products is what llama.cpp's thread pool does.
 //!
-//! Owns: [`threads`], [`for_each_range`], [`for_each_dynamic`] and [`OutPtr`], the raw output pointer the parts
+//! Owns: [`threads`], [`for_each_range`], [`for_each_dynamic`], [`for_each_rows`] and [`OutPtr`], the raw output pointer the parts
 //! write through (each part writes a disjoint range, so no two threads alias).
 
 use std::ops::Range;
@@ -51,6 +51,31 @@ pub fn for_each_dynamic(n: usize, f: impl Fn(usize) + Sync) {
         return;
     }
     barrier_pool().execute_chunked(n, |range| range.for_each(&f));
+}
+
+/// Splits `out`, rows of `width` values, into one block of whole rows per thread when it holds
+/// at least `min_values` values (else one block on the caller), and runs `f(rows, block)` on
+/// each: `rows` are the block's row indices.
+pub fn for_each_rows<T: Send>(
+    out: &mut [T],
+    width: usize,
+    min_values: usize,
+    f: impl Fn(Range<usize>, &mut [T]) + Sync,
+) {
+    let rows = out.len() / width.max(1);
+    let parts = if out.len() >= min_values { rows } else { 1 };
+    let at = OutPtr::new(out);
+    for_each_range(parts, |part| {
+        let (r0, r1) = if parts == 1 {
+            (0, rows)
+        } else {
+            (part.start, part.end)
+        };
+        // SAFETY: the row ranges of different parts are disjoint.
+        #[allow(unsafe_code)]
+        let block = unsafe { at.range(r0 * width, r1 * width) };
+        f(r0..r1, block);
+    });
 }
 
 /// A mutable output shared by parts that write disjoint ranges of it.

@@ -18,20 +18,10 @@ const PARALLEL_MIN: usize = 1 << 15;
 pub fn rms_norm(x: &[f32], alpha: &[f32], eps: f32) -> Vec<f32> {
     let n = alpha.len();
     assert!(n > 0 && x.len().is_multiple_of(n), "rms_norm: partial row");
-    let rows = x.len() / n;
     let mut out = vec![0f32; x.len()];
-    let at = parallel::OutPtr::new(&mut out);
-    let parts = if x.len() >= PARALLEL_MIN { rows } else { 1 };
-    parallel::for_each_range(parts, |part| {
-        let (r0, r1) = if parts == 1 {
-            (0, rows)
-        } else {
-            (part.start, part.end)
-        };
-        // SAFETY: the row ranges of different parts are disjoint.
-        #[allow(unsafe_code)]
-        let o = unsafe { at.range(r0 * n, r1 * n) };
-        for (src, dst) in x[r0 * n..r1 * n].chunks_exact(n).zip(o.chunks_exact_mut(n)) {
+    parallel::for_each_rows(&mut out, n, PARALLEL_MIN, |rows, o| {
+        let src = &x[rows.start * n..rows.end * n];
+        for (src, dst) in src.chunks_exact(n).zip(o.chunks_exact_mut(n)) {
             let sum2 = src.iter().map(|&v| v * v).sum::<f32>();
             let m = (sum2 / n as f32 + eps).sqrt();
             for ((d, &s), &a) in dst.iter_mut().zip(src).zip(alpha) {
@@ -58,21 +48,11 @@ pub fn rope(
 ) -> Vec<f32> {
     assert!(d >= 2 && d.is_multiple_of(2) && x.len().is_multiple_of(t * d));
     assert!(cos.len() >= t * d / 2 && sin.len() >= t * d / 2);
-    let heads = x.len() / (t * d);
     let mut out = vec![0f32; x.len()];
-    let at = parallel::OutPtr::new(&mut out);
-    let parts = if x.len() >= PARALLEL_MIN { heads } else { 1 };
     let half = d / 2;
-    parallel::for_each_range(parts, |part| {
-        let (h0, h1) = if parts == 1 {
-            (0, heads)
-        } else {
-            (part.start, part.end)
-        };
-        // SAFETY: the head ranges of different parts are disjoint.
-        #[allow(unsafe_code)]
-        let o = unsafe { at.range(h0 * t * d, h1 * t * d) };
-        let src = &x[h0 * t * d..h1 * t * d];
+    // Rows of the split are heads (`t * d` values each).
+    parallel::for_each_rows(&mut out, t * d, PARALLEL_MIN, |heads, o| {
+        let src = &x[heads.start * t * d..heads.end * t * d];
         for (row, (s, dst)) in src.chunks_exact(d).zip(o.chunks_exact_mut(d)).enumerate() {
             let cs = (row % t) * half;
             let (c, sn) = (&cos[cs..cs + half], &sin[cs..cs + half]);
