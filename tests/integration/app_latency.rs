@@ -1,7 +1,7 @@
 //! Interaction latency of the real app (issue 19): from a pan or zoom key event to the new frame
 //! painted in the webview, p50 and p95 over N pans and N zooms per file, split into the time
-//! before the draw is asked for, scene building and GPU render (Rust), transfer of the RGBA
-//! frame to the webview, the geometry/marks round trips, and painting. A benchmark, not a test:
+//! before the draw is asked for, scene building, GPU render and encoding (Rust), transfer of the
+//! message (geometry and encoded pixels, one round trip) to the webview, decoding, and painting. A benchmark, not a test:
 //! ignored by `cargo test`, run by `bench/render/app_latency.sh`, which names the files
 //! (`HEARTLENS_LATENCY_FILES`, a PATH-style list) and where the JSON goes
 //! (`HEARTLENS_LATENCY_OUT`). `HEARTLENS_LATENCY_N` sets N (default 100).
@@ -51,10 +51,21 @@ fn summary(records: &[Value]) -> Value {
         "before_draw_ms": part(&|r| Some(num(r, "requested")? - num(r, "event")?)),
         "scene_ms": part(&|r| rust(r, "sceneMs")),
         "render_ms": part(&|r| rust(r, "renderMs")),
-        "transfer_ms": part(&|r| Some(num(r, "pixels")? - num(r, "requested")? - rust(r, "sceneMs")? - rust(r, "renderMs")?)),
-        "geometry_ms": part(&|r| Some(num(r, "geometry")? - num(r, "pixels")?)),
-        "paint_ms": part(&|r| Some(num(r, "painted")? - num(r, "geometry")?)),
+        "encode_ms": part(&|r| rust(r, "encodeMs")),
+        "transfer_ms": part(&|r| {
+            Some(
+                num(r, "pixels")?
+                    - num(r, "requested")?
+                    - rust(r, "sceneMs")?
+                    - rust(r, "renderMs")?
+                    - rust(r, "encodeMs")?,
+            )
+        }),
+        "decode_ms": part(&|r| Some(num(r, "decoded")? - num(r, "pixels")?)),
+        "paint_ms": part(&|r| Some(num(r, "painted")? - num(r, "decoded")?)),
         "frame_bytes": records.first().and_then(|r| r["rust"]["bytes"].as_u64()),
+        "wire_bytes": part(&|r| num(r, "wireBytes")),
+        "encoded_on_a_base": records.iter().filter(|r| r["rust"]["baseFrame"].is_u64()).count(),
     })
 }
 

@@ -45,9 +45,12 @@ export function worklist(search: string): Promise<WorklistEntry[]> {
   return invoke<WorklistEntry[]>("worklist", { search });
 }
 
-/** RGBA bytes of one frame, `width * height * 4` long. */
-export function renderFrame(recordingId: number, view: ViewSettings, width: number, height: number): Promise<ArrayBuffer> {
-  return invoke<ArrayBuffer>("render_frame", { recordingId, view, width, height });
+/**
+ * One frame as a `wire` message (decode with `decodeFrame` in framewire.ts): its geometry and its
+ * pixels, encoded against the frames named in `bases` (ids of frames the caller holds).
+ */
+export function renderFrame(recordingId: number, view: ViewSettings, width: number, height: number, bases: number[]): Promise<ArrayBuffer> {
+  return invoke<ArrayBuffer>("render_frame", { recordingId, view, width, height, bases });
 }
 
 export function frameGeometry(): Promise<PanelGeometry[]> {
@@ -208,7 +211,7 @@ export function compareRecordings(recordingId: number, priorRecordingId: number)
   return invoke<CompareView>("compare_recordings", { recordingId, priorRecordingId });
 }
 
-/** Where the last frame's time went on the Rust side (latency benchmark only). */
+/** Where the last frame's time went on the Rust side and its pixels' digest (benchmark and tests). */
 export function frameTiming(): Promise<FrameTiming | null> {
   return invoke<FrameTiming | null>("frame_timing");
 }
