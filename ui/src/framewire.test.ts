@@ -26,7 +26,7 @@ function rng(seed: number): () => number {
 function randomMessage(next: () => number, width: number, height: number, base: Uint32Array | null): { message: ArrayBuffer; pixels: Uint32Array } {
   const len = width * height;
   const pixels = new Uint32Array(len);
-  const words: number[] = [MAGIC, width, height, 9, base === null ? 0 : 8, 2, 0x00207b7d]; // JSON "{}" padded
+  const words: number[] = [MAGIC, width, height, 9, base === null ? 0 : 8, 2, 0x20207d7b]; // JSON "{}" padded with spaces
   let i = 0;
   while (i < len) {
     const n = 1 + (next() % Math.min(len - i, 3 * width));

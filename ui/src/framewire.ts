@@ -16,7 +16,7 @@ export interface WireFrame<Meta> {
   frameId: number;
   /** The frame the ops copied from (0: none). */
   baseId: number;
-  /** The JSON document carried with the pixels. */
+  /** The JSON document carried with the pixels (null when the message has none). */
   meta: Meta;
   /** `width * height` pixels (RGBA bytes as little-endian u32). */
   pixels: Uint32Array<ArrayBuffer>;
@@ -41,7 +41,7 @@ export function decodeFrame<Meta>(buffer: ArrayBuffer, base: (id: number) => Uin
   const len = width * height;
   if (len === 0 || len > MAX_PIXELS) throw new Error(`bad frame size ${width}x${height}`);
   if (HEADER_WORDS * 4 + jsonLength > buffer.byteLength) throw new Error("frame message truncated (JSON)");
-  const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, HEADER_WORDS * 4, jsonLength))) as Meta;
+  const meta = (jsonLength === 0 ? null : JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, HEADER_WORDS * 4, jsonLength)))) as Meta;
   let basePixels: Uint32Array | undefined;
   if (baseId !== 0) {
     basePixels = base(baseId);
