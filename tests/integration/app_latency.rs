@@ -109,7 +109,8 @@ fn app_interaction_latency() {
             run("ArrowLeft", false);
         }
         // Pans alternate right and left (2.5 s each) so a 10-s record stays in view; zooms
-        // alternate in and out one step.
+        // alternate in and out one step. The viewer keeps its last frames, so from the third
+        // event on each frame equals one it holds (the best case for `wire`'s base frames).
         let pans: Vec<Value> = (0..n)
             .map(|i| {
                 run(
@@ -125,6 +126,17 @@ fn app_interaction_latency() {
         let zooms: Vec<Value> = (0..n)
             .map(|i| run(if i % 2 == 0 { "=" } else { "-" }, true))
             .collect();
+        // New pixels every frame: pans one way (half right, then half left), and zooms each after
+        // a pan (the held frame at the same scale shows the grid, not the traces).
+        let pans_onward: Vec<Value> = (0..n)
+            .map(|i| run(if i < n / 2 { "ArrowRight" } else { "ArrowLeft" }, false))
+            .collect();
+        let zooms_after_pan: Vec<Value> = (0..n)
+            .map(|i| {
+                run("ArrowRight", false);
+                run(if i % 2 == 0 { "=" } else { "-" }, true)
+            })
+            .collect();
         let size = s.execute(
             "const c = document.querySelector('#tracing'); return c.width + 'x' + c.height;",
             json!([]),
@@ -134,6 +146,8 @@ fn app_interaction_latency() {
             "canvas_px": size,
             "pan": summary(&pans),
             "zoom": summary(&zooms),
+            "pan_onward": summary(&pans_onward),
+            "zoom_after_pan": summary(&zooms_after_pan),
         });
         eprintln!("{}", serde_json::to_string_pretty(&r).unwrap());
         results.push(r);

@@ -41,7 +41,7 @@ fn main() -> Result<(), String> {
     println!("| frame | base | RGBA bytes | encoded bytes | ratio | encode ms | decode ms |");
     println!("|---|---|---:|---:|---:|---:|---:|");
     for path in &files {
-        let (w, h, pixels) = read_png(path)?;
+        let (w, _height, pixels) = read_png(path)?;
         let bases: Vec<Option<&(String, Vec<u32>)>> = match &previous {
             Some(p) if p.1.len() == pixels.len() => vec![None, Some(p)],
             _ => vec![None],

@@ -292,7 +292,7 @@ pub fn encode_message(
 
 /// Reads a message's header and JSON bytes without decoding the pixels.
 pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8]), DecodeError> {
-    if bytes.len() < HEADER_WORDS * 4 || bytes.len() % 4 != 0 {
+    if bytes.len() < HEADER_WORDS * 4 || !bytes.len().is_multiple_of(4) {
         return Err(DecodeError::Truncated);
     }
     let word = |k: usize| {
