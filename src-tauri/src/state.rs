@@ -74,10 +74,6 @@ pub struct AppState {
     pub recordings: Mutex<HashMap<i64, Arc<OpenRecording>>>,
     /// The GPU renderer, created on first frame. `None` inside = creation failed (message kept).
     pub renderer: Arc<Mutex<Option<Result<render::Renderer, String>>>>,
-    /// Geometry of the last frame, for the UI's pointer mapping.
-    pub last_geometry: Mutex<Vec<render::PanelGeometry>>,
-    /// Where the last frame drew its wave marks, for hover labels.
-    pub last_marks: Mutex<Vec<render::MarkGeometry>>,
     /// Where the last frame's time went (scene, render), for the latency benchmark.
     pub last_frame_timing: Mutex<Option<crate::commands::view::FrameTiming>>,
     /// The last frames sent to the webview: the bases the next frame's ops may copy from.
@@ -167,8 +163,6 @@ impl AppState {
             store: OnceCell::new(),
             recordings: Mutex::new(HashMap::new()),
             renderer: Arc::new(Mutex::new(None)),
-            last_geometry: Mutex::new(Vec::new()),
-            last_marks: Mutex::new(Vec::new()),
             last_frame_timing: Mutex::new(None),
             sent_frames: Arc::new(Mutex::new(SentFrames::default())),
             models: Mutex::new(HashMap::new()),

@@ -57,8 +57,8 @@ pub async fn render_frame(
     let sent = state.sent_frames.clone();
     let bases = bases.unwrap_or_default();
     // Rendering blocks on the GPU readback: keep it off the async runtime.
-    let (frame, message, timing) = tauri::async_runtime::spawn_blocking(
-        move || -> Result<(render::Frame, Vec<u8>, FrameTiming), CommandError> {
+    let (message, timing) = tauri::async_runtime::spawn_blocking(
+        move || -> Result<(Vec<u8>, FrameTiming), CommandError> {
             let t0 = Instant::now();
             let filtered = rec.filtered_for_display(view.filter);
             let recording = filtered.as_deref().unwrap_or(&rec.recording);
@@ -99,13 +99,11 @@ pub async fn render_frame(
                 wire_bytes: message.len(),
                 base_frame: base.map(|(id, _)| id),
             };
-            Ok((frame, message, timing))
+            Ok((message, timing))
         },
     )
     .await
     .map_err(CommandError::task)??;
-    *lock(&state.last_geometry) = frame.panels;
-    *lock(&state.last_marks) = frame.marks;
     *lock(&state.last_frame_timing) = Some(timing);
     Ok(Response::new(message))
 }
@@ -150,19 +148,6 @@ pub fn frame_timing(state: State<'_, AppState>) -> Option<LastFrame> {
         timing,
         digest: wire::digest(&pixels),
     })
-}
-
-/// Geometry of the last rendered frame's panels (pixel rect, lead, s/px, µV/px, baseline).
-#[tauri::command]
-pub fn frame_geometry(state: State<'_, AppState>) -> Vec<render::PanelGeometry> {
-    lock(&state.last_geometry).clone()
-}
-
-/// Where the last frame drew its wave marks (lead, what, time, pixel position): the UI names a
-/// mark when the pointer is over it, since marks are drawn without printed labels.
-#[tauri::command]
-pub fn frame_marks(state: State<'_, AppState>) -> Vec<render::MarkGeometry> {
-    lock(&state.last_marks).clone()
 }
 
 /// Saves the view so reopening the recording restores it.

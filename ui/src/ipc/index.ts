@@ -22,8 +22,6 @@ import type {
   OpenedRecording,
   FrameTiming,
   HolterOverview,
-  MarkGeometry,
-  PanelGeometry,
   ReviewView,
   StatementState,
   SignatureView,
@@ -51,15 +49,6 @@ export function worklist(search: string): Promise<WorklistEntry[]> {
  */
 export function renderFrame(recordingId: number, view: ViewSettings, width: number, height: number, bases: number[]): Promise<ArrayBuffer> {
   return invoke<ArrayBuffer>("render_frame", { recordingId, view, width, height, bases });
-}
-
-export function frameGeometry(): Promise<PanelGeometry[]> {
-  return invoke<PanelGeometry[]>("frame_geometry");
-}
-
-/** Where the last frame drew its wave marks. */
-export function frameMarks(): Promise<MarkGeometry[]> {
-  return invoke<MarkGeometry[]>("frame_marks");
 }
 
 export function saveView(recordingId: number, view: ViewSettings): Promise<void> {
