@@ -10,8 +10,6 @@ const COMMANDS: &[&str] = &[
     "open_recording",
     "worklist",
     "render_frame",
-    "frame_geometry",
-    "frame_marks",
     "frame_timing",
     "save_view",
     "add_annotation",

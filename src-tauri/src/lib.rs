@@ -36,8 +36,6 @@ pub fn run() {
             commands::open::worklist,
             // view
             commands::view::render_frame,
-            commands::view::frame_geometry,
-            commands::view::frame_marks,
             commands::view::frame_timing,
             commands::view::save_view,
             // annotate

@@ -74,12 +74,10 @@ pub struct AppState {
     pub recordings: Mutex<HashMap<i64, Arc<OpenRecording>>>,
     /// The GPU renderer, created on first frame. `None` inside = creation failed (message kept).
     pub renderer: Arc<Mutex<Option<Result<render::Renderer, String>>>>,
-    /// Geometry of the last frame, for the UI's pointer mapping.
-    pub last_geometry: Mutex<Vec<render::PanelGeometry>>,
-    /// Where the last frame drew its wave marks, for hover labels.
-    pub last_marks: Mutex<Vec<render::MarkGeometry>>,
     /// Where the last frame's time went (scene, render), for the latency benchmark.
     pub last_frame_timing: Mutex<Option<crate::commands::view::FrameTiming>>,
+    /// The last frames sent to the webview: the bases the next frame's ops may copy from.
+    pub sent_frames: Arc<Mutex<SentFrames>>,
     /// Loaded chat models by the name the UI used.
     pub models: Mutex<HashMap<String, Arc<LoadedModel>>>,
     /// Cancel switches of running jobs.
@@ -91,6 +89,47 @@ pub struct AppState {
     /// The app, for app-wide events (analysis progress); set once at start-up.
     app: OnceLock<tauri::AppHandle>,
     next_job: AtomicU64,
+}
+
+/// The last [`SentFrames::KEEP`] frames sent to the webview (its viewer keeps as many), so a
+/// frame can be sent as the difference from one the webview still holds (`wire`).
+#[derive(Default)]
+pub struct SentFrames {
+    last_id: u32,
+    frames: std::collections::VecDeque<(u32, Arc<Vec<u32>>)>,
+}
+
+impl SentFrames {
+    /// Frames kept (the UI's `HELD_FRAMES` in `viewer.ts` is the same).
+    pub const KEEP: usize = 4;
+
+    /// A new frame id (never 0).
+    pub fn next_id(&mut self) -> u32 {
+        self.last_id = self.last_id.checked_add(1).unwrap_or(1);
+        self.last_id
+    }
+
+    /// The kept frames among `ids` (ids the webview says it holds).
+    pub fn held(&self, ids: &[u32]) -> Vec<(u32, Arc<Vec<u32>>)> {
+        self.frames
+            .iter()
+            .filter(|(id, _)| ids.contains(id))
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps a frame just sent, forgetting the oldest beyond [`Self::KEEP`].
+    pub fn push(&mut self, id: u32, pixels: Arc<Vec<u32>>) {
+        self.frames.push_back((id, pixels));
+        while self.frames.len() > Self::KEEP {
+            self.frames.pop_front();
+        }
+    }
+
+    /// The pixels of the frame sent last.
+    pub fn newest(&self) -> Option<Arc<Vec<u32>>> {
+        self.frames.back().map(|(_, p)| p.clone())
+    }
 }
 
 /// Event `analysis:progress`: `done` of `total` chunks of a long recording's analysis.
@@ -124,9 +163,8 @@ impl AppState {
             store: OnceCell::new(),
             recordings: Mutex::new(HashMap::new()),
             renderer: Arc::new(Mutex::new(None)),
-            last_geometry: Mutex::new(Vec::new()),
-            last_marks: Mutex::new(Vec::new()),
             last_frame_timing: Mutex::new(None),
+            sent_frames: Arc::new(Mutex::new(SentFrames::default())),
             models: Mutex::new(HashMap::new()),
             jobs: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),

@@ -178,6 +178,61 @@ fn measurement_caliper_toggles(s: &AppSession) {
     );
 }
 
+/// The canvas's pixels digested as `wire::digest` does, beside the app's digest of the last frame
+/// it rendered (`frame_timing`) and how that frame was sent.
+const CANVAS_AND_FRAME: &str = r#"const done = arguments[arguments.length - 1];
+    const c = document.querySelector('#tracing');
+    const d = new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.buffer);
+    let h = 0x811c9dc5;
+    for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 0x01000193) >>> 0;
+    window.__TAURI_INTERNALS__.invoke('frame_timing').then(
+      (t) => done({ canvas: h, frame: t.digest, base: t.baseFrame, bytes: t.bytes, wire: t.wireBytes }),
+      (e) => done({ error: String(e) }));"#;
+
+/// The pixels painted are exactly the frame rendered, also when the frame travelled as the
+/// difference from an earlier one (`wire`): pan right and back, compare digests each time.
+fn canvas_shows_the_frame_rendered(s: &AppSession) {
+    for key in ["ArrowRight", "ArrowLeft"] {
+        let before = s.execute(
+            "return document.querySelector('#tracing').dataset.frame;",
+            json!([]),
+        );
+        s.execute(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}));",
+            json!([key]),
+        );
+        s.wait_for(
+            &format!("the frame after {key}"),
+            &format!(
+                "const f = document.querySelector('#tracing').dataset.frame; return f && f !== {before} ? true : null;"
+            ),
+            WAIT,
+        );
+        // A frame still in flight would differ; the last one must match once it is painted.
+        let deadline = std::time::Instant::now() + WAIT;
+        let got = loop {
+            let got = s.execute_async(CANVAS_AND_FRAME, json!([]));
+            if got["canvas"] == got["frame"] || std::time::Instant::now() > deadline {
+                break got;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        assert_eq!(
+            got["canvas"], got["frame"],
+            "canvas after {key} is the frame rendered: {got}"
+        );
+        assert!(
+            got["base"].is_u64(),
+            "the {key} frame was sent as a difference: {got}"
+        );
+        let (bytes, wire) = (
+            got["bytes"].as_u64().unwrap_or(0),
+            got["wire"].as_u64().unwrap_or(u64::MAX),
+        );
+        assert!(wire * 4 < bytes, "a pan sends far less than RGBA: {got}");
+    }
+}
+
 /// Waits until a frame is on the canvas and returns its panel names.
 fn wait_for_frame(s: &AppSession) -> String {
     s.wait_for(
@@ -225,6 +280,7 @@ fn app_opens_renders_annotates_and_restores_the_session() {
         assert!(panels.starts_with("I,"), "3x4+1 panels: {panels}");
         s.screenshot(&repo_root().join("docs/screenshots/app-3x4.png"));
         marks_are_off_by_default_and_switchable(&s);
+        canvas_shows_the_frame_rendered(&s);
 
         // First run: no model, the chat offers the catalogue's smallest one with its size.
         let offer = s.wait_for(

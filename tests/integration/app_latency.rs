@@ -1,7 +1,7 @@
 //! Interaction latency of the real app (issue 19): from a pan or zoom key event to the new frame
 //! painted in the webview, p50 and p95 over N pans and N zooms per file, split into the time
-//! before the draw is asked for, scene building and GPU render (Rust), transfer of the RGBA
-//! frame to the webview, the geometry/marks round trips, and painting. A benchmark, not a test:
+//! before the draw is asked for, scene building, GPU render and encoding (Rust), transfer of the
+//! message (geometry and encoded pixels, one round trip) to the webview, decoding, and painting. A benchmark, not a test:
 //! ignored by `cargo test`, run by `bench/render/app_latency.sh`, which names the files
 //! (`HEARTLENS_LATENCY_FILES`, a PATH-style list) and where the JSON goes
 //! (`HEARTLENS_LATENCY_OUT`). `HEARTLENS_LATENCY_N` sets N (default 100).
@@ -51,10 +51,21 @@ fn summary(records: &[Value]) -> Value {
         "before_draw_ms": part(&|r| Some(num(r, "requested")? - num(r, "event")?)),
         "scene_ms": part(&|r| rust(r, "sceneMs")),
         "render_ms": part(&|r| rust(r, "renderMs")),
-        "transfer_ms": part(&|r| Some(num(r, "pixels")? - num(r, "requested")? - rust(r, "sceneMs")? - rust(r, "renderMs")?)),
-        "geometry_ms": part(&|r| Some(num(r, "geometry")? - num(r, "pixels")?)),
-        "paint_ms": part(&|r| Some(num(r, "painted")? - num(r, "geometry")?)),
+        "encode_ms": part(&|r| rust(r, "encodeMs")),
+        "transfer_ms": part(&|r| {
+            Some(
+                num(r, "pixels")?
+                    - num(r, "requested")?
+                    - rust(r, "sceneMs")?
+                    - rust(r, "renderMs")?
+                    - rust(r, "encodeMs")?,
+            )
+        }),
+        "decode_ms": part(&|r| Some(num(r, "decoded")? - num(r, "pixels")?)),
+        "paint_ms": part(&|r| Some(num(r, "painted")? - num(r, "decoded")?)),
         "frame_bytes": records.first().and_then(|r| r["rust"]["bytes"].as_u64()),
+        "wire_bytes": part(&|r| num(r, "wireBytes")),
+        "encoded_on_a_base": records.iter().filter(|r| r["rust"]["baseFrame"].is_u64()).count(),
     })
 }
 
@@ -98,7 +109,8 @@ fn app_interaction_latency() {
             run("ArrowLeft", false);
         }
         // Pans alternate right and left (2.5 s each) so a 10-s record stays in view; zooms
-        // alternate in and out one step.
+        // alternate in and out one step. The viewer keeps its last frames, so from the third
+        // event on each frame equals one it holds (the best case for `wire`'s base frames).
         let pans: Vec<Value> = (0..n)
             .map(|i| {
                 run(
@@ -114,6 +126,17 @@ fn app_interaction_latency() {
         let zooms: Vec<Value> = (0..n)
             .map(|i| run(if i % 2 == 0 { "=" } else { "-" }, true))
             .collect();
+        // New pixels every frame: pans one way (half right, then half left), and zooms each after
+        // a pan (the held frame at the same scale shows the grid, not the traces).
+        let pans_onward: Vec<Value> = (0..n)
+            .map(|i| run(if i < n / 2 { "ArrowRight" } else { "ArrowLeft" }, false))
+            .collect();
+        let zooms_after_pan: Vec<Value> = (0..n)
+            .map(|i| {
+                run("ArrowRight", false);
+                run(if i % 2 == 0 { "=" } else { "-" }, true)
+            })
+            .collect();
         let size = s.execute(
             "const c = document.querySelector('#tracing'); return c.width + 'x' + c.height;",
             json!([]),
@@ -123,6 +146,8 @@ fn app_interaction_latency() {
             "canvas_px": size,
             "pan": summary(&pans),
             "zoom": summary(&zooms),
+            "pan_onward": summary(&pans_onward),
+            "zoom_after_pan": summary(&zooms_after_pan),
         });
         eprintln!("{}", serde_json::to_string_pretty(&r).unwrap());
         results.push(r);

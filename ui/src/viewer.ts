@@ -6,8 +6,9 @@
 // across the lead for rhythm; it stays until the next drag or Escape and can be saved.
 // Wave marks are drawn unlabelled; hovering one names it. A statement's evidence or a
 // measurement's caliper is shown in an SVG layer over the frame (see evidence.ts).
-import { frameGeometry, frameMarks, frameTiming, renderFrame } from "./ipc";
-import type { FrameRecord, MarkGeometry, PanelGeometry, ViewSettings } from "./ipc/types";
+import { frameTiming, renderFrame } from "./ipc";
+import type { FrameMeta, FrameRecord, MarkGeometry, PanelGeometry, ViewSettings } from "./ipc/types";
+import { decodeFrame, MissingBaseError, type WireFrame } from "./framewire";
 import { drawHighlight, markAt, type Highlight } from "./evidence";
 import { svg } from "./svg";
 import { caliper, caliperText, marchingTicks, pointAt, readout, xOfTime, type PointOnTrace } from "./geometry";
@@ -24,6 +25,9 @@ export interface ViewerEvents {
 }
 
 /** The latency benchmark's switches (`bench/render/app_latency.sh`); off in normal use. */
+/** Frames the viewer keeps for the next frames to be encoded against (`SentFrames::KEEP` in the app). */
+const HELD_FRAMES = 4;
+
 interface Measured {
   heartlensMeasure?: boolean;
   heartlensFrames?: FrameRecord[];
@@ -40,6 +44,8 @@ export class Viewer {
   private readonly evidenceLayer: SVGSVGElement;
   private readonly evidenceLabel: HTMLDivElement;
   private pending = 0;
+  /** The last decoded frames, newest last: the app sends a new frame as the difference from one. */
+  private held: WireFrame<FrameMeta>[] = [];
   private drag: { x0: number; startS: number; select: PointOnTrace | null; caliper: PointOnTrace | null } | null = null;
   private readonly caliperLayer: HTMLDivElement;
   /** Drag lays calipers instead of panning (toolbar toggle). */
@@ -221,16 +227,32 @@ export class Viewer {
     const measured = window as unknown as Measured;
     const requested = performance.now();
     try {
-      const rgba = await renderFrame(recordingId, view, width, height);
-      const pixels = performance.now();
-      const [panels, marks] = await Promise.all([frameGeometry(), frameMarks()]);
-      const geometry = performance.now();
-      if (ticket !== this.pending) return;
-      this.canvas.width = width;
-      this.canvas.height = height;
+      let arrived = 0;
+      const fetchFrame = async (bases: number[]): Promise<[ArrayBuffer, WireFrame<FrameMeta> | null]> => {
+        const message = await renderFrame(recordingId, view, width, height, bases);
+        arrived = performance.now();
+        if (ticket !== this.pending) return [message, null];
+        const held = (id: number) => this.held.find((f) => f.frameId === id)?.pixels;
+        return [message, decodeFrame<FrameMeta>(message, held)];
+      };
+      let message: ArrayBuffer;
+      let frame: WireFrame<FrameMeta> | null;
+      try {
+        [message, frame] = await fetchFrame(this.held.filter((f) => f.width === width && f.height === height).map((f) => f.frameId));
+      } catch (e) {
+        // The base frame was dropped meanwhile (frames raced): ask for the frame on its own.
+        if (!(e instanceof MissingBaseError)) throw e;
+        [message, frame] = await fetchFrame([]);
+      }
+      const decoded = performance.now();
+      if (frame === null || ticket !== this.pending) return;
+      this.held = [...this.held, frame].slice(-HELD_FRAMES);
+      const { panels, marks } = frame.meta;
+      this.canvas.width = frame.width;
+      this.canvas.height = frame.height;
       const ctx = this.canvas.getContext("2d");
       if (ctx === null) throw new Error("no 2D canvas context");
-      ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+      ctx.putImageData(new ImageData(new Uint8ClampedArray(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.byteLength), frame.width, frame.height), 0, 0);
       this.canvas.style.transform = "";
       if (panels.map((p) => `${p.lead}${p.t0_s}`).join() !== this.panels.map((p) => `${p.lead}${p.t0_s}`).join()) this.clearCaliper();
       this.panels = panels;
@@ -244,7 +266,7 @@ export class Viewer {
       if (measured.heartlensMeasure === true) {
         await new Promise((r) => requestAnimationFrame(() => r(null)));
         const painted = performance.now();
-        (measured.heartlensFrames ??= []).push({ requested, pixels, geometry, painted, rust: await frameTiming() });
+        (measured.heartlensFrames ??= []).push({ requested, pixels: arrived, decoded, painted, wireBytes: message.byteLength, rust: await frameTiming() });
       }
     } catch (e) {
       if (ticket === this.pending) this.events.onError(typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e));

@@ -1,7 +1,9 @@
 //! Drawing the tracing: the UI asks for a frame of the current viewport; the renderer draws it
-//! offscreen with wgpu and we return raw RGBA bytes (`tauri::ipc::Response`, no JSON encoding
-//! of megabytes) while the per-panel geometry is fetched as small JSON by `frame_geometry`.
-//! Also saves the view state so the session restores exactly.
+//! offscreen with wgpu and we return one binary message (`tauri::ipc::Response`, no JSON
+//! encoding of megabytes): the frame's panel geometry and marks as JSON plus its pixels encoded
+//! by `wire` as copies from the row above or from a frame the webview still holds, and literal
+//! pixels only where something changed (a pan sends ~2-3 % of the RGBA bytes). One round trip
+//! per frame. Also saves the view state so the session restores exactly.
 
 use std::time::Instant;
 
@@ -13,13 +15,16 @@ use crate::error::{CommandError, ErrorCode};
 use crate::ipc_types::ViewSettings;
 use crate::state::{AppState, lock};
 
-/// Renders one frame of `recording_id` as RGBA (width*height*4 bytes).
+/// Renders one frame of `recording_id` and returns it as a `wire` message (header, geometry
+/// JSON `{width, height, panels, marks}`, pixel ops). `bases`: ids of the frames the webview
+/// holds, which the ops may copy from.
 #[tauri::command]
 pub async fn render_frame(
     recording_id: i64,
     view: ViewSettings,
     width: u32,
     height: u32,
+    bases: Option<Vec<u32>>,
     state: State<'_, AppState>,
 ) -> Result<Response, CommandError> {
     let rec = state.recording(recording_id)?;
@@ -49,9 +54,11 @@ pub async fn render_frame(
         _ => None,
     };
     let renderer = state.renderer.clone();
+    let sent = state.sent_frames.clone();
+    let bases = bases.unwrap_or_default();
     // Rendering blocks on the GPU readback: keep it off the async runtime.
-    let (frame, timing) = tauri::async_runtime::spawn_blocking(
-        move || -> Result<(render::Frame, FrameTiming), CommandError> {
+    let (message, timing) = tauri::async_runtime::spawn_blocking(
+        move || -> Result<(Vec<u8>, FrameTiming), CommandError> {
             let t0 = Instant::now();
             let filtered = rec.filtered_for_display(view.filter);
             let recording = filtered.as_deref().unwrap_or(&rec.recording);
@@ -72,20 +79,33 @@ pub async fn render_frame(
                     ));
                 }
             };
+            drop(slot);
+            let t2 = Instant::now();
+            let pixels = wire::pixels_from_rgba(&frame.rgba);
+            let held = lock(&sent).held(&bases);
+            let candidates: Vec<&[u32]> = held.iter().map(|(_, p)| p.as_slice()).collect();
+            let base = wire::choose_base(&pixels, &candidates).map(|k| (held[k].0, candidates[k]));
+            let json = serde_json::to_vec(&frame).map_err(|e| {
+                CommandError::new(ErrorCode::Render, format!("frame geometry: {e}"))
+            })?;
+            let id = lock(&sent).next_id();
+            let message = wire::encode_message(id, frame.width, frame.height, &json, &pixels, base);
+            lock(&sent).push(id, std::sync::Arc::new(pixels));
             let timing = FrameTiming {
                 scene_ms: (t1 - t0).as_secs_f64() * 1e3,
-                render_ms: t1.elapsed().as_secs_f64() * 1e3,
+                render_ms: (t2 - t1).as_secs_f64() * 1e3,
+                encode_ms: t2.elapsed().as_secs_f64() * 1e3,
                 bytes: frame.rgba.len(),
+                wire_bytes: message.len(),
+                base_frame: base.map(|(id, _)| id),
             };
-            Ok((frame, timing))
+            Ok((message, timing))
         },
     )
     .await
     .map_err(CommandError::task)??;
-    *lock(&state.last_geometry) = frame.panels.clone();
-    *lock(&state.last_marks) = frame.marks.clone();
     *lock(&state.last_frame_timing) = Some(timing);
-    Ok(Response::new(frame.rgba))
+    Ok(Response::new(message))
 }
 
 /// Where the last frame's time went on the Rust side (the UI adds transfer and painting).
@@ -96,28 +116,38 @@ pub struct FrameTiming {
     pub scene_ms: f64,
     /// GPU render and read-back of the RGBA pixels, ms.
     pub render_ms: f64,
-    /// Size of the RGBA frame sent to the webview.
+    /// Encoding the message for the webview (`wire`), ms.
+    pub encode_ms: f64,
+    /// Size of the frame as RGBA.
     pub bytes: usize,
+    /// Size of the message sent to the webview (geometry JSON and encoded pixels).
+    pub wire_bytes: usize,
+    /// The frame the pixels were encoded against, if any.
+    pub base_frame: Option<u32>,
 }
 
-/// The Rust-side timing of the last rendered frame (`None` before the first), for the
-/// interaction-latency benchmark (`bench/render/app_latency.sh`).
-#[tauri::command]
-pub fn frame_timing(state: State<'_, AppState>) -> Option<FrameTiming> {
-    *lock(&state.last_frame_timing)
+/// [`FrameTiming`] of the last frame plus the digest of its pixels.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastFrame {
+    /// Where its time went.
+    #[serde(flatten)]
+    pub timing: FrameTiming,
+    /// `wire::digest` of its pixels: the E2E test compares it with the painted canvas.
+    pub digest: u32,
 }
 
-/// Geometry of the last rendered frame's panels (pixel rect, lead, s/px, µV/px, baseline).
+/// The Rust-side timing of the last rendered frame and the digest of its pixels (`None` before
+/// the first), for the interaction-latency benchmark (`bench/render/app_latency.sh`) and the
+/// test that the canvas shows exactly the frame rendered.
 #[tauri::command]
-pub fn frame_geometry(state: State<'_, AppState>) -> Vec<render::PanelGeometry> {
-    lock(&state.last_geometry).clone()
-}
-
-/// Where the last frame drew its wave marks (lead, what, time, pixel position): the UI names a
-/// mark when the pointer is over it, since marks are drawn without printed labels.
-#[tauri::command]
-pub fn frame_marks(state: State<'_, AppState>) -> Vec<render::MarkGeometry> {
-    lock(&state.last_marks).clone()
+pub fn frame_timing(state: State<'_, AppState>) -> Option<LastFrame> {
+    let timing = (*lock(&state.last_frame_timing))?;
+    let pixels = lock(&state.sent_frames).newest()?;
+    Some(LastFrame {
+        timing,
+        digest: wire::digest(&pixels),
+    })
 }
 
 /// Saves the view so reopening the recording restores it.

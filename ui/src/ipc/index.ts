@@ -22,8 +22,6 @@ import type {
   OpenedRecording,
   FrameTiming,
   HolterOverview,
-  MarkGeometry,
-  PanelGeometry,
   ReviewView,
   StatementState,
   SignatureView,
@@ -45,18 +43,12 @@ export function worklist(search: string): Promise<WorklistEntry[]> {
   return invoke<WorklistEntry[]>("worklist", { search });
 }
 
-/** RGBA bytes of one frame, `width * height * 4` long. */
-export function renderFrame(recordingId: number, view: ViewSettings, width: number, height: number): Promise<ArrayBuffer> {
-  return invoke<ArrayBuffer>("render_frame", { recordingId, view, width, height });
-}
-
-export function frameGeometry(): Promise<PanelGeometry[]> {
-  return invoke<PanelGeometry[]>("frame_geometry");
-}
-
-/** Where the last frame drew its wave marks. */
-export function frameMarks(): Promise<MarkGeometry[]> {
-  return invoke<MarkGeometry[]>("frame_marks");
+/**
+ * One frame as a `wire` message (decode with `decodeFrame` in framewire.ts): its geometry and its
+ * pixels, encoded against the frames named in `bases` (ids of frames the caller holds).
+ */
+export function renderFrame(recordingId: number, view: ViewSettings, width: number, height: number, bases: number[]): Promise<ArrayBuffer> {
+  return invoke<ArrayBuffer>("render_frame", { recordingId, view, width, height, bases });
 }
 
 export function saveView(recordingId: number, view: ViewSettings): Promise<void> {
@@ -208,7 +200,7 @@ export function compareRecordings(recordingId: number, priorRecordingId: number)
   return invoke<CompareView>("compare_recordings", { recordingId, priorRecordingId });
 }
 
-/** Where the last frame's time went on the Rust side (latency benchmark only). */
+/** Where the last frame's time went on the Rust side and its pixels' digest (benchmark and tests). */
 export function frameTiming(): Promise<FrameTiming | null> {
   return invoke<FrameTiming | null>("frame_timing");
 }

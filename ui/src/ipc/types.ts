@@ -341,7 +341,24 @@ export interface CompareView {
 export interface FrameTiming {
   sceneMs: number;
   renderMs: number;
+  /** Encoding the message (`wire`). */
+  encodeMs: number;
+  /** The frame as RGBA. */
   bytes: number;
+  /** The message sent (geometry JSON and encoded pixels). */
+  wireBytes: number;
+  /** The frame the pixels were encoded against, if any. */
+  baseFrame: number | null;
+  /** `wire::digest` of the last frame's pixels (the canvas must show exactly these). */
+  digest: number;
+}
+
+/** The JSON carried in a `render_frame` message: the frame's geometry. */
+export interface FrameMeta {
+  width: number;
+  height: number;
+  panels: PanelGeometry[];
+  marks: MarkGeometry[];
 }
 
 /**
@@ -351,13 +368,15 @@ export interface FrameTiming {
 export interface FrameRecord {
   /** The draw was asked for. */
   requested: number;
-  /** The RGBA bytes arrived (render + transfer). */
+  /** The message (geometry and encoded pixels) arrived: render + encode + transfer. */
   pixels: number;
-  /** Geometry and marks arrived. */
-  geometry: number;
+  /** The pixels and geometry were decoded. */
+  decoded: number;
   /** The frame was put on the canvas and a paint followed (next animation frame). */
   painted: number;
-  /** Rust side: scene building and GPU render + read-back. */
+  /** Bytes of the message. */
+  wireBytes: number;
+  /** Rust side: scene building, GPU render + read-back, encoding. */
   rust: FrameTiming | null;
 }
 
