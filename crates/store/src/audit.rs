@@ -220,6 +220,23 @@ pub async fn of_entity(conn: &mut Conn, entity: Entity, entity_id: i64) -> Resul
     rows.iter().map(from_row).collect()
 }
 
+/// The log of a recording's rows of one kind, oldest first.
+pub async fn of_recording(
+    conn: &mut Conn,
+    recording_id: i64,
+    entity: Entity,
+) -> Result<Vec<AuditEntry>> {
+    let rows = query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id, db_role \
+         FROM audit_log WHERE recording_id = ? AND entity = ? ORDER BY id",
+    )
+    .bind(recording_id)
+    .bind(entity.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// One entry by id.
 pub async fn get(conn: &mut Conn, id: i64) -> Result<AuditEntry> {
     let row = query(
