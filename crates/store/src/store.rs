@@ -434,6 +434,21 @@ impl Store {
         Ok(a)
     }
 
+    /// Adds many annotations of one recording (an import, a Holter's beat labels) with their
+    /// audit entries in one transaction, with multi-row INSERTs
+    /// ([`annotations::create_many`]); returned in the order of `data`.
+    pub async fn add_annotations(
+        &self,
+        recording_id: i64,
+        data: &[AnnotationData],
+        author: &str,
+    ) -> Result<Vec<Annotation>> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::create_many(&mut tx, recording_id, data, author, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
     /// Edits an annotation, whatever its current version (a single user's store; use
     /// [`Store::update_annotation_at`] where colleagues edit the same recording).
     pub async fn update_annotation(

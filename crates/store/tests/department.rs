@@ -750,7 +750,78 @@ async fn presence_follows_heartbeats_and_goes_stale_without_them(k: Kind) {
     assert!(t.store.readers(rec.id).await.unwrap().is_empty());
 }
 
+/// A bulk import (multi-row INSERTs, several chunks) stores the same rows and audit entries as
+/// adding them one by one, in the order given, and a signed recording refuses it whole.
+async fn a_bulk_import_stores_what_one_by_one_adds_would(k: Kind) {
+    let t = common::temp_store_on(k).await;
+    let rec = common::recording(&t.store, "bulk").await;
+    // Times exact in binary, so the audit JSON compares equal after its text round trip.
+    let data: Vec<AnnotationData> = (0..1234)
+        .map(|i| {
+            let mut d = AnnotationData::note(
+                f64::from(i) * 0.5,
+                f64::from(i) * 0.5 + 0.25,
+                format!("n{i}"),
+            );
+            if i % 7 == 0 {
+                d.lead = Some("II".into());
+                d.value = Some(serde_json::json!({"value": i, "unit": "ms"}));
+            }
+            d
+        })
+        .collect();
+    let created = t
+        .store
+        .add_annotations(rec.id, &data, "import")
+        .await
+        .unwrap();
+    assert_eq!(created.len(), data.len());
+    for (c, d) in created.iter().zip(&data) {
+        assert_eq!((&c.data, c.author.as_str(), c.version), (d, "import", 1));
+    }
+    assert!(created.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(t.store.annotations(rec.id).await.unwrap(), created);
+    let log = t.store.history(rec.id).await.unwrap();
+    assert_eq!(log.len(), data.len());
+    for (e, c) in log.iter().zip(&created) {
+        assert_eq!(
+            (e.entity_id, e.action, e.before.as_ref()),
+            (c.id, store::audit::Action::Create, None)
+        );
+        assert_eq!(e.after.as_ref().unwrap(), &serde_json::to_value(c).unwrap());
+    }
+    // Undo takes back the import's last annotation, as for one added alone.
+    let undone = t.store.undo(rec.id, "import").await.unwrap().unwrap();
+    assert_eq!(undone.id, created.last().unwrap().id);
+    assert_eq!(
+        t.store
+            .add_annotations(rec.id, &[], "import")
+            .await
+            .unwrap(),
+        []
+    );
+    t.store.sign(rec.id, "Dr. A", "Read").await.unwrap();
+    assert!(matches!(
+        t.store.add_annotations(rec.id, &data[..3], "import").await,
+        Err(Error::Locked { .. })
+    ));
+    let mut bad = data[0].clone();
+    bad.end_s = f64::NAN;
+    let other = common::recording(&t.store, "bulk-2").await;
+    assert!(matches!(
+        t.store
+            .add_annotations(other.id, &[data[0].clone(), bad], "import")
+            .await,
+        Err(Error::Argument { .. })
+    ));
+    assert!(
+        t.store.annotations(other.id).await.unwrap().is_empty(),
+        "nothing half-imported"
+    );
+}
+
 on_both!(
+    a_bulk_import_stores_what_one_by_one_adds_would,
     two_readers_overriding_one_measurement_never_lose_an_update,
     two_readers_deciding_one_statement_never_lose_an_update,
     presence_follows_heartbeats_and_goes_stale_without_them,
