@@ -435,7 +435,7 @@ impl Store {
     }
 
     /// Adds many annotations of one recording (an import, a Holter's beat labels) with their
-    /// audit entries in one transaction, with multi-row INSERTs
+    /// audit entries in one transaction, batched into multi-row INSERTs on PostgreSQL
     /// ([`annotations::create_many`]); returned in the order of `data`.
     pub async fn add_annotations(
         &self,
