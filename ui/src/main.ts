@@ -576,6 +576,13 @@ void getCurrentWebview()
   .catch(() => undefined);
 
 void refreshWorklist();
+// "Reading by" changes as colleagues open and close recordings (and stale claims lapse): refresh
+// the worklist at the presence heartbeat's pace (store::presence::HEARTBEAT_INTERVAL_MS), but
+// never while the reader has the list open.
+const WORKLIST_REFRESH_MS = 30_000;
+window.setInterval(() => {
+  if (document.activeElement !== recent && document.activeElement !== search) void refreshWorklist();
+}, WORKLIST_REFRESH_MS);
 void initialFile().then((p) => {
   if (p !== null) void show(p);
 });
