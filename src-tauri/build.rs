@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "initial_file",
     "open_recording",
     "worklist",
+    "close_recording",
     "render_frame",
     "frame_timing",
     "save_view",
@@ -40,6 +41,9 @@ const COMMANDS: &[&str] = &[
     "import_model",
     "model_catalog",
     "download_model",
+    "database_setting",
+    "set_database_setting",
+    "restart_app",
 ];
 
 fn main() {

@@ -116,6 +116,29 @@ pub struct WorklistEntry {
     pub signed_by: Option<String>,
 }
 
+/// The Settings page's database section: what the station file says, what is in use now, and
+/// whether `$HEARTLENS_DB` overrides the setting. Never carries a password.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseSetting {
+    /// The saved choice: "sqlite" (this computer; also when nothing is saved) or "postgres".
+    pub backend: &'static str,
+    /// The saved department URL with its password removed.
+    pub url: Option<String>,
+    /// Whether the saved URL carries a password (kept in the station file, never sent here).
+    pub has_password: bool,
+    /// `$HEARTLENS_DB` (password removed) when set: it takes priority over the setting.
+    pub env_override: Option<String>,
+    /// The database this app has open (password removed); None before first use.
+    pub in_use: Option<String>,
+    /// Its engine: "sqlite" or "postgres".
+    pub in_use_backend: Option<&'static str>,
+    /// True when the database to open next differs from the one in use: a restart applies it.
+    pub restart_needed: bool,
+    /// The station file the setting is kept in.
+    pub file: String,
+}
+
 /// The paper settings the UI controls. Kept in the store's `ViewState` (cabrera and grid in its
 /// `extra` map) so a session restores exactly.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,6 +4,11 @@
 //! and opens the file named on the command line (`heartlens-app FILE`). Commands live in
 //! `commands/<domain>.rs`; each deserialises, fetches state, calls one crate function and maps
 //! the error to [`error::CommandError`]. No SQL, DSP or prompt text here.
+//!
+//! Presence ("reading by" on a shared store): a heartbeat task renews the claims of the
+//! recordings being read every `store::presence::HEARTBEAT_INTERVAL_MS`, and the exit handler
+//! releases them, so colleagues' worklists stop showing this reader as soon as the app closes
+//! (a crash is covered by the claims' expiry).
 
 mod commands;
 mod error;
@@ -27,6 +32,19 @@ pub fn run() {
         .setup(|app| {
             use tauri::Manager;
             app.state::<state::AppState>().set_app(app.handle().clone());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let period = std::time::Duration::from_millis(
+                    u64::try_from(store::presence::HEARTBEAT_INTERVAL_MS).unwrap_or(30_000),
+                );
+                let mut beat = tokio::time::interval(period);
+                beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                beat.tick().await; // the first tick is immediate; opening claimed already
+                loop {
+                    beat.tick().await;
+                    handle.state::<state::AppState>().heartbeat().await;
+                }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -34,6 +52,7 @@ pub fn run() {
             commands::open::initial_file,
             commands::open::open_recording,
             commands::open::worklist,
+            commands::open::close_recording,
             // view
             commands::view::render_frame,
             commands::view::frame_timing,
@@ -71,7 +90,17 @@ pub fn run() {
             commands::models::import_model,
             commands::models::model_catalog,
             commands::models::download_model,
+            // settings
+            commands::settings::database_setting,
+            commands::settings::set_database_setting,
+            commands::settings::restart_app,
         ])
-        .run(tauri::generate_context!())
-        .expect("the Tauri runtime starts (webview libraries present)");
+        .build(tauri::generate_context!())
+        .expect("the Tauri runtime starts (webview libraries present)")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                use tauri::Manager;
+                tauri::async_runtime::block_on(app.state::<state::AppState>().release_all());
+            }
+        });
 }

@@ -1,7 +1,7 @@
 //! [`AppState`]: the typed services the commands share. Each locks for itself; no lock is held
 //! across an `.await`, and heavy work (decoding, rendering, analysis) runs on blocking threads.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -70,8 +70,11 @@ pub struct AppState {
     pub initial_file: Mutex<Option<PathBuf>>,
     /// The store, opened on first use (so a broken database is reported in the UI, not a crash).
     store: OnceCell<store::Store>,
-    /// Open recordings by store id.
+    /// Open recordings by store id (the one being read and priors opened for comparison).
     pub recordings: Mutex<HashMap<i64, Arc<OpenRecording>>>,
+    /// Recordings this station is reading (presence claimed): renewed by [`AppState::heartbeat`],
+    /// released on closing them and when the app exits.
+    reading: Mutex<BTreeSet<i64>>,
     /// The GPU renderer, created on first frame. `None` inside = creation failed (message kept).
     pub renderer: Arc<Mutex<Option<Result<render::Renderer, String>>>>,
     /// Where the last frame's time went (scene, render), for the latency benchmark.
@@ -162,6 +165,7 @@ impl AppState {
             initial_file: Mutex::new(initial_file),
             store: OnceCell::new(),
             recordings: Mutex::new(HashMap::new()),
+            reading: Mutex::new(BTreeSet::new()),
             renderer: Arc::new(Mutex::new(None)),
             last_frame_timing: Mutex::new(None),
             sent_frames: Arc::new(Mutex::new(SentFrames::default())),
@@ -174,7 +178,15 @@ impl AppState {
         }
     }
 
-    /// The store, opening it at the default path (`HEARTLENS_HOME` or the platform data dir).
+    /// The store if it is open (None before the first command that needs it, or when opening
+    /// failed).
+    pub fn store_if_open(&self) -> Option<&store::Store> {
+        self.store.get()
+    }
+
+    /// The store, opening it where `store::station::resolve` says: `$HEARTLENS_DB`, else the
+    /// station's database setting (Settings page), else the local file (`HEARTLENS_HOME` or the
+    /// platform data dir). Opened once: a changed setting applies at the next start.
     pub async fn store(&self) -> Result<&store::Store, CommandError> {
         self.store
             .get_or_try_init(|| async {
@@ -185,6 +197,59 @@ impl AppState {
             })
             .await
             .map_err(CommandError::from)
+    }
+
+    /// Claims this reader's presence on a recording being read ("reading by" on every
+    /// station's worklist) and keeps renewing it until [`AppState::stop_reading`].
+    pub async fn start_reading(&self, id: i64) -> Result<(), CommandError> {
+        self.store()
+            .await?
+            .claim_reading(id, &reading::current_user())
+            .await?;
+        lock(&self.reading).insert(id);
+        Ok(())
+    }
+
+    /// Releases the presence on a recording (closed, or another one opened); true if it was
+    /// being read.
+    pub async fn stop_reading(&self, id: i64) -> Result<bool, CommandError> {
+        let was = lock(&self.reading).remove(&id);
+        if was && let Some(store) = self.store_if_open() {
+            store.release_reading(id, &reading::current_user()).await?;
+        }
+        Ok(was)
+    }
+
+    /// The heartbeat (every `store::presence::HEARTBEAT_INTERVAL_MS`): renews the presence on
+    /// every recording being read. A failed renewal (server unreachable) is logged and retried at
+    /// the next beat; the claim lapses by itself if the station stays cut off.
+    pub async fn heartbeat(&self) {
+        let Some(store) = self.store_if_open() else {
+            return;
+        };
+        let ids: Vec<i64> = lock(&self.reading).iter().copied().collect();
+        let reader = reading::current_user();
+        for id in ids {
+            if let Err(e) = store.claim_reading(id, &reader).await {
+                tracing::warn!(recording = id, %e, "presence heartbeat failed");
+            }
+        }
+    }
+
+    /// Releases every presence this station holds (the app is exiting or restarting).
+    pub async fn release_all(&self) {
+        let ids: Vec<i64> = std::mem::take(&mut *lock(&self.reading))
+            .into_iter()
+            .collect();
+        let Some(store) = self.store_if_open() else {
+            return;
+        };
+        let reader = reading::current_user();
+        for id in ids {
+            if let Err(e) = store.release_reading(id, &reader).await {
+                tracing::warn!(recording = id, %e, "presence not released");
+            }
+        }
     }
 
     /// Keeps the app handle for events (called once from `setup`).

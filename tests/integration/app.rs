@@ -873,3 +873,199 @@ fn app_reads_and_annotates_on_a_shared_postgres_store() {
         WAIT,
     );
 }
+
+/// Polls the store at `db` until `ok` holds for the readers of `recording` (the app writes on
+/// its own schedule); panics with the last readers after WAIT.
+fn wait_for_readers(
+    rt: &tokio::runtime::Runtime,
+    db: &std::path::Path,
+    recording: i64,
+    what: &str,
+    ok: impl Fn(&[String]) -> bool,
+) {
+    let start = std::time::Instant::now();
+    loop {
+        let readers: Vec<String> = rt.block_on(async {
+            let s = store::Store::open(db).await.expect("open the server store");
+            let r = s.readers(recording).await.expect("readers");
+            s.close().await;
+            r.into_iter().map(|p| p.reader).collect()
+        });
+        if ok(&readers) {
+            return;
+        }
+        assert!(start.elapsed() < WAIT, "{what}: readers now {readers:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The Settings page (issue 20): a station reading on its own file switches to the department's
+/// PostgreSQL server. A wrong URL is refused on save, naming the server and the problem, never
+/// the password; the right one is checked by connecting and kept in the station file (its
+/// password masked on the page and kept when saved unchanged); the page says a restart applies
+/// it; the next start reads from the server; opening another recording releases this reader's
+/// presence on the first one at once.
+#[test]
+fn app_switches_its_database_to_a_department_server_in_settings() {
+    let app = app_binary();
+    if let Some(why) = missing_prerequisite(&app) {
+        assert!(
+            std::env::var("HEARTLENS_REQUIRE_APP_TESTS").is_err(),
+            "app tests required but cannot run: {why}"
+        );
+        eprintln!("skipping app test: {why}");
+        return;
+    }
+    let Some(server) = crate::postgres::start() else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    // An empty HEARTLENS_DB is unset: the station's setting decides.
+    let envs = [
+        ("HEARTLENS_HOME", home.path()),
+        ("HEARTLENS_DB", std::path::Path::new("")),
+    ];
+    let first = data("wfdb/ludb/1.hea");
+    let second = data("wfdb/ludb/2.hea");
+    let args = [first.display().to_string()];
+    let station_file = home.path().join("database.json");
+    let with_password =
+        server
+            .url
+            .replacen("postgres://postgres@", "postgres://postgres:pw123@", 1);
+    let set_url = r#"document.querySelector('#db-postgres').click();
+        const u = document.querySelector('#db-url');
+        u.disabled = false;
+        u.value = arguments[0];
+        document.querySelector('#db-status').textContent = '';
+        document.querySelector('#db-save').click();"#;
+    let status = "const s = document.querySelector('#db-status'); const t = s ? s.innerText : ''; return t.startsWith('Not saved') || t.startsWith('Checked') ? t : null;";
+    {
+        let s = AppSession::start(&app, &args, &envs);
+        wait_for_frame(&s);
+        s.click("#open-settings");
+        let info = s.wait_for(
+            "the database in use",
+            "const i = document.querySelector('#db-info'); return i && i.innerText.includes('In use now') ? i.innerText : null;",
+            WAIT,
+        );
+        assert!(
+            info.as_str()
+                .unwrap_or_default()
+                .contains("this computer (SQLite)"),
+            "{info}"
+        );
+        // A wrong login: refused, naming the server and the problem, without the password.
+        let wrong = server
+            .url
+            .replacen("postgres://postgres@", "postgres://nobody:s3cret@", 1);
+        s.execute(set_url, json!([wrong]));
+        let refused = s.wait_for("the refusal", status, WAIT);
+        let refused = refused.as_str().unwrap_or_default();
+        assert!(refused.starts_with("Not saved"), "{refused}");
+        assert!(
+            refused.contains("postgres://nobody:***@localhost/postgres")
+                && refused.contains("nobody"),
+            "names the server and the problem: {refused}"
+        );
+        assert!(!refused.contains("s3cret"), "{refused}");
+        assert!(!station_file.exists(), "nothing saved");
+        // The right server: checked by connecting, saved, a restart applies it.
+        s.execute(set_url, json!([with_password]));
+        let saved = s.wait_for("the check and save", status, WAIT);
+        assert!(
+            saved
+                .as_str()
+                .unwrap_or_default()
+                .contains("Restart Heartlens"),
+            "{saved}"
+        );
+        let page = s.execute(
+            "return document.querySelector('#settings').innerText + ' ' + document.querySelector('#db-url').value + ' ' + (document.querySelector('#db-restart').hidden ? 'hidden' : 'restart');",
+            json!([]),
+        );
+        let page = page.as_str().unwrap_or_default().to_string();
+        assert!(
+            page.contains("postgres://postgres:***@localhost/postgres")
+                && page.ends_with("restart"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("pw123"),
+            "the password never comes back: {page}"
+        );
+        // Saved unchanged (masked), the password is kept.
+        s.execute(
+            "document.querySelector('#db-status').textContent = ''; document.querySelector('#db-save').click();",
+            json!([]),
+        );
+        s.wait_for("the second save", status, WAIT);
+        let kept = std::fs::read_to_string(&station_file).unwrap();
+        assert!(kept.contains(&with_password), "{kept}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&station_file)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+    }
+    // A second recording on the server, so the worklist can switch to it.
+    let db = std::path::PathBuf::from(&server.url);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let second_id = rt.block_on(async {
+        let s = store::Store::open(&db)
+            .await
+            .expect("open the server store");
+        let r = s.open_file(&second, "WFDB", json!({})).await.unwrap();
+        s.close().await;
+        r.id
+    });
+    let s = AppSession::start(&app, &args, &envs);
+    wait_for_frame(&s);
+    s.click("#open-settings");
+    let info = s.wait_for(
+        "the department server in use",
+        "const i = document.querySelector('#db-info'); return i && i.innerText.includes('In use now') ? i.innerText : null;",
+        WAIT,
+    );
+    let info = info.as_str().unwrap_or_default();
+    assert!(
+        info.contains("department server (PostgreSQL), postgres://postgres:***@localhost/postgres"),
+        "{info}"
+    );
+    assert!(
+        s.execute(
+            "return document.querySelector('#db-restart').hidden;",
+            json!([])
+        ) == json!(true),
+        "no restart needed once in use"
+    );
+    let first_id = rt.block_on(async {
+        let st = store::Store::open(&db).await.unwrap();
+        let hash = store::recordings::ContentHash::of_file(&first).unwrap().0;
+        let r = st
+            .find_recording(&hash)
+            .await
+            .unwrap()
+            .expect("the first recording on the server");
+        st.close().await;
+        r.id
+    });
+    wait_for_readers(&rt, &db, first_id, "this reader on the first", |r| {
+        r.len() == 1
+    });
+    s.execute(
+        "const w = document.querySelector('#worklist'); w.value = arguments[0]; w.dispatchEvent(new Event('change'));",
+        json!([second.display().to_string()]),
+    );
+    wait_for_readers(&rt, &db, second_id, "this reader on the second", |r| {
+        r.len() == 1
+    });
+    wait_for_readers(&rt, &db, first_id, "the first released", |r| r.is_empty());
+}

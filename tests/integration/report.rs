@@ -81,6 +81,7 @@ fn seed_session(db: &Path, file: &Path) -> i64 {
                 original_value: None,
                 author: "dr.rivera".into(),
                 at_ms: 0,
+                version: 0,
             },
             "dr.rivera",
         )

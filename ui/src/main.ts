@@ -6,6 +6,7 @@ import {
   addAnnotation,
   cancelAnalysis,
   clearMeasurement,
+  closeRecording,
   compareCandidates,
   compareRecordings,
   defaultSigner,
@@ -36,6 +37,7 @@ import { openExportDialog } from "./export";
 import { evidenceSummary, highlightKey, reviewPanel, statementText } from "./review";
 import { caliperLabel, caliperPanels, evidenceShapes, toggle, type Highlight } from "./evidence";
 import { modelsPage } from "./models";
+import { settingsPage } from "./settings";
 import { summaryView } from "./summary";
 import { parseFilter, parseMarks, toolbar } from "./toolbar";
 import { nearestZoom, stepZoom } from "./geometry";
@@ -96,9 +98,13 @@ compareButton.disabled = true;
 const modelsButton = document.createElement("button");
 modelsButton.id = "open-models";
 modelsButton.textContent = "Models";
+const settingsButton = document.createElement("button");
+settingsButton.id = "open-settings";
+settingsButton.textContent = "Settings";
+settingsButton.title = "Database: this computer or the department server";
 const status = document.createElement("span");
 status.id = "status";
-header.append(h1, openButton, search, recent, caliperButton, compareButton, exportButton, modelsButton, status);
+header.append(h1, openButton, search, recent, caliperButton, compareButton, exportButton, modelsButton, settingsButton, status);
 
 const toolbarSlot = document.createElement("div");
 const body = document.createElement("div");
@@ -298,9 +304,9 @@ async function renderReview(): Promise<void> {
     reviewSlot.replaceChildren(
       reviewPanel(r, signerName, {
         onFormula: (f) => void act(() => setQtcFormula(f))(),
-        onSetValue: (row, v) => void act(() => setMeasurement(id, row.name, row.method, v))(),
-        onReset: (row) => void act(() => clearMeasurement(id, row.name))(),
-        onStatement: (st, decision, text) => void act(() => setStatement(id, st.code, decision, text))(),
+        onSetValue: (row, v) => void act(() => setMeasurement(id, row.name, row.method, v, row.version))(),
+        onReset: (row) => void act(() => clearMeasurement(id, row.name, row.version))(),
+        onStatement: (st, decision, text) => void act(() => setStatement(id, st.code, decision, text, st.version))(),
         onSign: (who, meaning) =>
           void act(async () => {
             const sig = await sign(id, who, meaning);
@@ -412,6 +418,11 @@ async function show(path: string): Promise<void> {
   setStatus(`Opening ${path}…`);
   try {
     const opened = await openRecording(path);
+    // The recording read until now is closed: colleagues' worklists stop showing this reader on it.
+    const previous = current?.opened.recordingId;
+    if (previous !== undefined && previous !== opened.recordingId) {
+      void closeRecording(previous).catch((e) => setStatus(errorMessage(e), true));
+    }
     reviewSlot.replaceChildren();
     viewer.setHighlight(null);
     current = { opened, view: viewFromStore(opened), annotations: opened.annotations, annotationTotal: opened.annotationCount, holter: null };
@@ -502,6 +513,14 @@ modelsButton.addEventListener("click", async () => {
   close.addEventListener("click", () => renderSide());
   side.replaceChildren(close, page);
 });
+settingsButton.addEventListener("click", async () => {
+  const page = await settingsPage();
+  const close = document.createElement("button");
+  close.id = "settings-close";
+  close.textContent = "Close";
+  close.addEventListener("click", () => renderSide());
+  side.replaceChildren(close, page);
+});
 search.addEventListener("input", () => void refreshWorklist());
 recent.addEventListener("change", () => {
   if (recent.value !== "") void show(recent.value);
@@ -557,6 +576,13 @@ void getCurrentWebview()
   .catch(() => undefined);
 
 void refreshWorklist();
+// "Reading by" changes as colleagues open and close recordings (and stale claims lapse): refresh
+// the worklist at the presence heartbeat's pace (store::presence::HEARTBEAT_INTERVAL_MS), but
+// never while the reader has the list open.
+const WORKLIST_REFRESH_MS = 30_000;
+window.setInterval(() => {
+  if (document.activeElement !== recent && document.activeElement !== search) void refreshWorklist();
+}, WORKLIST_REFRESH_MS);
 void initialFile().then((p) => {
   if (p !== null) void show(p);
 });

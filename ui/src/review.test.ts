@@ -10,6 +10,7 @@ const row = (name: string, method: string | null, value: number | null): Measure
   analysed: value,
   value,
   overridden_by: null,
+  version: 0,
 });
 
 const statement = (over: Partial<StoredStatement>): StoredStatement => ({
@@ -22,6 +23,7 @@ const statement = (over: Partial<StoredStatement>): StoredStatement => ({
   edited_text: null,
   actor: null,
   at_ms: 0,
+  version: 1,
   ...over,
 });
 

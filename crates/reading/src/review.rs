@@ -99,6 +99,9 @@ pub struct MeasurementRow {
     pub value: Option<f64>,
     /// Who overrode it, when overridden.
     pub overridden_by: Option<String>,
+    /// The override's version ([`store::review::NO_OVERRIDE`] when not overridden): passed
+    /// back with a change so that a colleague's change made meanwhile is not overwritten.
+    pub version: i64,
 }
 
 /// Everything the review panel shows.
@@ -306,6 +309,7 @@ pub async fn review(store: &Store, recording_id: i64, analysed: &Measurements) -
                 analysed: value(analysed, k.name, method),
                 value: value(&effective, k.name, method),
                 overridden_by: by.map(|o| o.author.clone()),
+                version: by.map_or(store::review::NO_OVERRIDE, |o| o.version),
             });
         }
     }
@@ -317,7 +321,10 @@ pub async fn review(store: &Store, recording_id: i64, analysed: &Measurements) -
 }
 
 /// Sets the clinician's value of a global measurement, keeping the analysed value as the
-/// original. Refuses unknown names, unknown QTc formulas and implausible values.
+/// original. Refuses unknown names, unknown QTc formulas and implausible values, and with
+/// `expected_version` (the row's `version` the reader saw) a measurement someone else changed
+/// since (`store::Error::Stale`, naming who).
+#[allow(clippy::too_many_arguments)]
 pub async fn set_measurement(
     store: &Store,
     recording_id: i64,
@@ -325,6 +332,7 @@ pub async fn set_measurement(
     method: Option<&str>,
     new_value: f64,
     analysed: &Measurements,
+    expected_version: Option<i64>,
     author: &str,
 ) -> Result<MeasurementOverride> {
     let k = kind(name).ok_or_else(|| Error::Argument {
@@ -362,24 +370,39 @@ pub async fn set_measurement(
         method,
         author: author.to_string(),
         at_ms: 0,
+        version: 0,
     };
-    Ok(store.set_override(&o, author).await?)
+    Ok(match expected_version {
+        Some(v) => store.set_override_at(&o, v, author).await?,
+        None => store.set_override(&o, author).await?,
+    })
 }
 
-/// Removes the clinician's value of a global measurement (back to the analysed one).
+/// Removes the clinician's value of a global measurement (back to the analysed one); with
+/// `expected_version`, only if no one changed it since.
 pub async fn clear_measurement(
     store: &Store,
     recording_id: i64,
     name: &str,
+    expected_version: Option<i64>,
     actor: &str,
 ) -> Result<bool> {
     let k = kind(name).ok_or_else(|| Error::Argument {
         field: "name",
         message: format!("unknown measurement {name:?}"),
     })?;
-    Ok(store
-        .clear_override(recording_id, k.name, "", actor)
-        .await?)
+    Ok(match expected_version {
+        Some(v) => {
+            store
+                .clear_override_at(recording_id, k.name, "", v, actor)
+                .await?
+        }
+        None => {
+            store
+                .clear_override(recording_id, k.name, "", actor)
+                .await?
+        }
+    })
 }
 
 #[cfg(test)]
@@ -398,6 +421,7 @@ mod tests {
             original_value: None,
             author: "dr".into(),
             at_ms: 0,
+            version: 0,
         }
     }
 

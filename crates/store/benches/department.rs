@@ -4,8 +4,9 @@
 //! 1. 8 concurrent writers, each on its own recording, each annotation its own committed
 //!    transaction with its audit row (a user action), `HEARTLENS_BENCH_ANNOTATIONS` in all
 //!    (default 100,000): throughput and per-commit latency.
-//! 2. As many annotations imported into one recording in one transaction, then `load_session`
-//!    and 10-s window queries (`annotations_in_range`) at random positions: latency.
+//! 2. As many annotations imported into one recording in one transaction, row by row and
+//!    batched (`Store::add_annotations`, multi-row INSERTs), then `load_session` and 10-s window
+//!    queries (`annotations_in_range`) at random positions: latency.
 //!
 //! On PostgreSQL the import is followed by `VACUUM (ANALYZE)`, as autovacuum would do; SQLite
 //! needs no statistics for these plans (`INDEXED BY` and the start-time index).
@@ -126,16 +127,27 @@ async fn run(backend: &'static str, location: PathBuf, total: usize, rows: &mut 
         ),
     });
 
-    // (2)
-    let holter = s.open_recording(&new_rec("holter")).await.unwrap().id;
+    // (2) The import both ways: row by row (`annotations::create`, one statement per row and
+    // per audit row) into a recording of its own, then batched (`Store::add_annotations`:
+    // multi-row INSERTs of 500) into the one queried below.
+    let rowwise = s
+        .open_recording(&new_rec("holter-rowwise"))
+        .await
+        .unwrap()
+        .id;
     let t = Instant::now();
     let mut tx = s.begin_write().await.unwrap();
     for i in 0..total {
-        annotations::create(&mut tx, holter, &beat(i), "import", 0)
+        annotations::create(&mut tx, rowwise, &beat(i), "import", 0)
             .await
             .unwrap();
     }
     tx.commit().await.unwrap();
+    let rowwise_s = t.elapsed().as_secs_f64();
+    let holter = s.open_recording(&new_rec("holter")).await.unwrap().id;
+    let beats: Vec<AnnotationData> = (0..total).map(beat).collect();
+    let t = Instant::now();
+    s.add_annotations(holter, &beats, "import").await.unwrap();
     let import_s = t.elapsed().as_secs_f64();
     if s.backend() == store::Backend::Postgres {
         // What autovacuum does within a minute of a bulk import (vacuum after 1000 inserts,
@@ -157,7 +169,9 @@ async fn run(backend: &'static str, location: PathBuf, total: usize, rows: &mut 
         backend,
         what: "load_session, 100k annotations",
         stats: stats(lat),
-        extra: format!("import of the {total} in one transaction: {import_s:.1} s"),
+        extra: format!(
+            "import of the {total} in one transaction: batched {import_s:.1} s, row by row {rowwise_s:.1} s"
+        ),
     });
     let span_s = total as f64 * 0.8;
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;

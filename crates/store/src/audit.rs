@@ -174,6 +174,58 @@ pub(crate) async fn append(conn: &mut Conn, e: &NewEntry<'_>) -> Result<i64> {
     Ok(id)
 }
 
+/// An entry to append with [`append_many`] (owning its states).
+#[derive(Debug, Clone)]
+pub(crate) struct OwnedEntry {
+    pub recording_id: i64,
+    pub entity: Entity,
+    pub entity_id: i64,
+    pub action: Action,
+    pub actor: String,
+    pub at_ms: i64,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub target_id: Option<i64>,
+}
+
+/// Appends entries with one multi-row INSERT (callers keep it to a few hundred: 9 values each).
+pub(crate) async fn append_many(conn: &mut Conn, entries: &[OwnedEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; entries.len()].join(", ");
+    let mut q = query(format!(
+        "INSERT INTO audit_log (recording_id, entity, entity_id, action, actor, at_ms, before_json, \
+                                after_json, target_id) VALUES {rows}"
+    ));
+    for e in entries {
+        let before = e
+            .before
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|x| Error::json("before", x))?;
+        let after = e
+            .after
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|x| Error::json("after", x))?;
+        q = q
+            .bind(e.recording_id)
+            .bind(e.entity.as_str())
+            .bind(e.entity_id)
+            .bind(e.action.as_str())
+            .bind(e.actor.as_str())
+            .bind(e.at_ms)
+            .bind(before)
+            .bind(after)
+            .bind(e.target_id);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
 fn parse_json(s: Option<String>, field: &'static str) -> Result<Option<serde_json::Value>> {
     s.map(|s| serde_json::from_str(&s).map_err(|e| Error::json(field, e)))
         .transpose()
@@ -215,6 +267,23 @@ pub async fn of_entity(conn: &mut Conn, entity: Entity, entity_id: i64) -> Resul
     )
     .bind(entity.as_str())
     .bind(entity_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The log of a recording's rows of one kind, oldest first.
+pub async fn of_recording(
+    conn: &mut Conn,
+    recording_id: i64,
+    entity: Entity,
+) -> Result<Vec<AuditEntry>> {
+    let rows = query(
+        "SELECT id, recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id, db_role \
+         FROM audit_log WHERE recording_id = ? AND entity = ? ORDER BY id",
+    )
+    .bind(recording_id)
+    .bind(entity.as_str())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(from_row).collect()

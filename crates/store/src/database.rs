@@ -49,12 +49,9 @@ pub fn default_path() -> Result<PathBuf> {
 }
 
 /// The store to open when none is named: `$HEARTLENS_DB` (a `postgres://` URL or a file), else
-/// [`default_path`].
+/// the station's setting (the app's Settings page, [`crate::station`]), else [`default_path`].
 pub fn default_location() -> Result<PathBuf> {
-    match std::env::var_os(DB_ENV).filter(|v| !v.is_empty()) {
-        Some(db) => Ok(PathBuf::from(db)),
-        None => default_path(),
-    }
+    crate::station::resolve().map(|(location, _)| location)
 }
 
 /// True for a `postgres://` or `postgresql://` URL (as a path or string).
@@ -108,6 +105,8 @@ pub struct StoreOptions {
     pub(crate) url: Option<String>,
     pub(crate) busy_timeout: Duration,
     pub(crate) max_connections: u32,
+    /// How long connecting to a PostgreSQL server may take.
+    pub(crate) connect_timeout: Duration,
 }
 
 impl StoreOptions {
@@ -127,7 +126,14 @@ impl StoreOptions {
             // UI's write fail; each of those transactions lasts milliseconds.
             busy_timeout: Duration::from_secs(30),
             max_connections: 4,
+            connect_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// How long opening a PostgreSQL store may wait for the server (default 30 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
     }
 
     /// How long a writer waits for another writer before [`Error::Busy`] (SQLite's busy

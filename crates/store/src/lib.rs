@@ -13,7 +13,9 @@
 //! - [`review`]: measurement overrides, statement states, and the signature that locks them.
 //! - [`chats`]: threads and messages, streamed token by token.
 //! - [`holter`]: a long recording's Holter result (rates, events, packed beats) as rows.
+//! - [`presence`]: who is reading what (heartbeats, released on close, stale ones hidden).
 //! - [`reports`], [`settings`].
+//! - [`station`]: which database this computer uses (the app's setting; `$HEARTLENS_DB` wins).
 //!
 //! The schema lives only in the workspace's `migrations/` ([`MIGRATOR`], run on open). Opening
 //! refuses files that are not ours or come from a newer Heartlens, without touching them
@@ -59,6 +61,7 @@ pub mod review;
 pub mod sessions;
 pub mod settings;
 pub mod sql;
+pub mod station;
 mod store;
 
 pub use database::{

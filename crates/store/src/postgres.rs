@@ -42,6 +42,7 @@ pub(crate) async fn open_pool(opts: &StoreOptions, url: &str) -> Result<PgPool> 
     let pool = PgPoolOptions::new()
         .max_connections(opts.max_connections)
         .min_connections(0)
+        .acquire_timeout(opts.connect_timeout)
         .connect_with(connect)
         .await
         .map_err(|e| Error::Connect {

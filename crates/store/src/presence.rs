@@ -2,18 +2,33 @@
 //! shown on the worklist so two cardiologists do not read the same ECG unknowingly.
 //!
 //! Presence is a notice, not a lock: a second reader may still open and edit (concurrent edits
-//! are kept safe by row locks and annotation versions, see [`crate::annotations`]). A reader
-//! claims a recording when opening it and renews the claim while it stays open ([`claim`]
-//! extends `expires_at_ms`); closing releases it ([`release`]); a reader whose app died simply
-//! expires. On PostgreSQL the server stamps the login role on the row (`db_role`).
+//! are kept safe by row locks and versions, see [`crate::annotations`] and [`crate::review`]).
+//!
+//! The life of a claim:
+//! 1. Opening a recording claims it ([`claim`]) until `now + READING_TTL_MS`.
+//! 2. While it stays open the app sends a heartbeat every [`HEARTBEAT_INTERVAL_MS`] (30 s),
+//!    which is the same [`claim`]: it moves `expires_at_ms` on and keeps `since_ms`.
+//! 3. Closing the recording, opening another one or quitting the app releases it ([`release`]).
+//! 4. A station that stops without releasing (crash, power cut, network gone) stops sending
+//!    heartbeats; its claim is stale [`READING_TTL_MS`] (90 s, three missed heartbeats) after
+//!    the last one and is no longer shown ([`active`] filters it; [`prune`] deletes it on the
+//!    next claim).
+//!
+//! Times come from [`clock_ms`]: on PostgreSQL the server's clock, so reading stations whose
+//! clocks disagree still agree on who is stale; on SQLite (one machine) the local clock. On
+//! PostgreSQL the server also stamps the login role on the row (`db_role`).
 
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::sql::{Conn, Row, query};
+use crate::sql::{Backend, Conn, Row, query};
 
-/// How long a claim lasts without renewal.
-pub const READING_TTL_MS: i64 = 5 * 60 * 1000;
+/// How often an app renews the claims of the recordings it has open.
+pub const HEARTBEAT_INTERVAL_MS: i64 = 30 * 1000;
+
+/// How long a claim lasts without a heartbeat: three heartbeats, so one late or lost heartbeat
+/// (a busy server, a short network hiccup) does not make a reader vanish from the worklist.
+pub const READING_TTL_MS: i64 = 3 * HEARTBEAT_INTERVAL_MS;
 
 /// A reader's presence on a recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,6 +55,19 @@ fn from_row(row: &Row) -> Result<Presence> {
         since_ms: row.get("since_ms")?,
         expires_at_ms: row.get("expires_at_ms")?,
     })
+}
+
+/// The presence clock, Unix ms: the PostgreSQL server's clock (shared by every station), or
+/// this machine's on SQLite.
+pub async fn clock_ms(conn: &mut Conn) -> Result<i64> {
+    match conn.backend() {
+        Backend::Sqlite => Ok(crate::now_ms()),
+        Backend::Postgres => {
+            query("SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)")
+                .scalar(&mut *conn)
+                .await
+        }
+    }
 }
 
 /// Claims or renews `reader`'s presence on a recording until `now_ms + ttl_ms`. A renewal keeps

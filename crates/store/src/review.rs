@@ -5,6 +5,14 @@
 //! state (live annotations, overrides, statements) into the signature, so a later reader can
 //! tell that what was signed is what is stored; after it, [`ensure_unlocked`] refuses changes
 //! with [`Error::Locked`] naming the signer (schema triggers refuse them too, as a backstop).
+//!
+//! Two readers changing one recording's review never lose an update: every override and
+//! statement write stores the recording's next review version ([`next_review_version`], taken
+//! under the recording's row lock) as the row's `version`, and the `_at` forms of the changes
+//! ([`set_override`], [`clear_override`], [`set_statement_state`] with `expected_version`) refuse
+//! with [`Error::Stale`], naming who changed the row since, when it is no longer at the version
+//! the reader saw. The version of a measurement without an override is 0 ([`NO_OVERRIDE`]), so
+//! setting one a colleague set meanwhile is refused too.
 
 use crate::sql::{Conn, Row, query};
 use serde::{Deserialize, Serialize};
@@ -40,6 +48,18 @@ pub struct MeasurementOverride {
     pub author: String,
     /// When, Unix ms.
     pub at_ms: i64,
+    /// The recording's review version at this row's last write (see the module doc); what an
+    /// edit names to be refused when someone changed the override first. Ignored on input.
+    #[serde(default = "first_version")]
+    pub version: i64,
+}
+
+/// The version [`set_override`] and [`clear_override`] expect for a measurement that has no
+/// override (the one a reader saw when the table showed the analysed value).
+pub const NO_OVERRIDE: i64 = 0;
+
+fn first_version() -> i64 {
+    1
 }
 
 /// An interpretation statement with its review state.
@@ -63,6 +83,9 @@ pub struct StoredStatement {
     pub actor: Option<String>,
     /// When, Unix ms.
     pub at_ms: i64,
+    /// The recording's review version at this row's last write (see the module doc).
+    #[serde(default = "first_version")]
+    pub version: i64,
 }
 
 /// The signature locking a reviewed recording.
@@ -146,6 +169,102 @@ async fn lock_unsigned(conn: &mut Conn, recording_id: i64) -> Result<()> {
     ensure_unlocked(conn, recording_id).await
 }
 
+/// Takes the recording's next review version (`recordings.review_version + 1`, stored): the
+/// version of the override or statement row the caller writes next in this transaction. Call
+/// after [`lock_unsigned`], so versions of one recording are handed out one writer at a time.
+pub async fn next_review_version(conn: &mut Conn, recording_id: i64) -> Result<i64> {
+    query(
+        "UPDATE recordings SET review_version = review_version + 1 WHERE id = ? \
+         RETURNING review_version",
+    )
+    .bind(recording_id)
+    .scalar_optional(&mut *conn)
+    .await?
+    .ok_or(Error::NotFound {
+        entity: "recording",
+        id: recording_id,
+    })
+}
+
+/// The latest audit entry about a recording's rows of `entity` that `matches` (by the row's
+/// before or after state): who changed a row last, for [`Error::Stale`], even when the row has
+/// since been removed (a cleared override).
+async fn last_change(
+    conn: &mut Conn,
+    recording_id: i64,
+    entity: Entity,
+    matches: impl Fn(&serde_json::Value) -> bool,
+) -> Result<Option<audit::AuditEntry>> {
+    let entries = audit::of_recording(conn, recording_id, entity).await?;
+    Ok(entries
+        .into_iter()
+        .rev()
+        .find(|e| e.after.iter().chain(e.before.iter()).any(&matches)))
+}
+
+/// [`Error::Stale`] for `what` of a recording, found at `found` when the edit expected
+/// `expected`; names the latest change's author from the audit log.
+fn stale(
+    entity: &'static str,
+    id: i64,
+    recording_id: i64,
+    expected: i64,
+    found: i64,
+    last: Option<audit::AuditEntry>,
+    fallback_at_ms: i64,
+) -> Error {
+    Error::Stale {
+        entity,
+        id,
+        recording_id,
+        expected,
+        found,
+        changed_by: last
+            .as_ref()
+            .map(audit::AuditEntry::who)
+            .unwrap_or_else(|| "someone".into()),
+        changed_at_ms: last.map(|e| e.at_ms).unwrap_or(fallback_at_ms),
+    }
+}
+
+/// [`Error::Stale`] unless the override of (`name`, `lead`) is still at `expected` (its
+/// `version`, or [`NO_OVERRIDE`] for none); None checks nothing.
+async fn check_override_version(
+    conn: &mut Conn,
+    recording_id: i64,
+    name: &str,
+    lead: &str,
+    current: Option<&MeasurementOverride>,
+    expected: Option<i64>,
+) -> Result<()> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let found = current.map_or(NO_OVERRIDE, |o| o.version);
+    if found == expected {
+        return Ok(());
+    }
+    let last = last_change(conn, recording_id, Entity::Measurement, |v| {
+        v.get("name").and_then(|n| n.as_str()) == Some(name)
+            && v.get("lead").and_then(|l| l.as_str()) == Some(lead)
+    })
+    .await?;
+    let id = current
+        .map(|o| o.id)
+        .or_else(|| last.as_ref().map(|e| e.entity_id))
+        .unwrap_or(0);
+    let at = current.map_or(0, |o| o.at_ms);
+    Err(stale(
+        "measurement override",
+        id,
+        recording_id,
+        expected,
+        found,
+        last,
+        at,
+    ))
+}
+
 fn override_from_row(row: &Row) -> Result<MeasurementOverride> {
     Ok(MeasurementOverride {
         id: row.get("id")?,
@@ -158,11 +277,12 @@ fn override_from_row(row: &Row) -> Result<MeasurementOverride> {
         original_value: row.get("original_value")?,
         author: row.get("author")?,
         at_ms: row.get("at_ms")?,
+        version: row.get("version")?,
     })
 }
 
 const OVERRIDE_COLUMNS: &str =
-    "id, recording_id, name, lead, value, unit, method, original_value, author, at_ms";
+    "id, recording_id, name, lead, value, unit, method, original_value, author, at_ms, version";
 
 async fn find_override(
     conn: &mut Conn,
@@ -185,11 +305,14 @@ fn json<T: Serialize>(v: &T, field: &'static str) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| Error::json(field, e))
 }
 
-/// Sets (or replaces) a measurement override. `o.id`, `o.author` and `o.at_ms` are ignored:
-/// the stored row gets its own id, `author` and `now_ms`.
+/// Sets (or replaces) a measurement override. `o.id`, `o.author`, `o.at_ms` and `o.version`
+/// are ignored: the stored row gets its own id, `author`, `now_ms` and the next review version.
+/// With `expected_version` (the override's version the reader saw, [`NO_OVERRIDE`] when there
+/// was none), refuses with [`Error::Stale`] if someone changed or cleared it since.
 pub async fn set_override(
     conn: &mut Conn,
     o: &MeasurementOverride,
+    expected_version: Option<i64>,
     author: &str,
     now_ms: i64,
 ) -> Result<MeasurementOverride> {
@@ -201,12 +324,22 @@ pub async fn set_override(
     }
     lock_unsigned(conn, o.recording_id).await?;
     let before = find_override(conn, o.recording_id, &o.name, &o.lead).await?;
+    check_override_version(
+        conn,
+        o.recording_id,
+        &o.name,
+        &o.lead,
+        before.as_ref(),
+        expected_version,
+    )
+    .await?;
+    let version = next_review_version(conn, o.recording_id).await?;
     let row = query(format!(
-        "INSERT INTO measurement_overrides (recording_id, name, lead, value, unit, method, original_value, author, at_ms) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+        "INSERT INTO measurement_overrides (recording_id, name, lead, value, unit, method, original_value, author, at_ms, version) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (recording_id, name, lead) DO UPDATE SET value = excluded.value, unit = excluded.unit, \
              method = excluded.method, original_value = excluded.original_value, author = excluded.author, \
-             at_ms = excluded.at_ms \
+             at_ms = excluded.at_ms, version = excluded.version \
          RETURNING {OVERRIDE_COLUMNS}"
     ))
     .bind(o.recording_id)
@@ -218,6 +351,7 @@ pub async fn set_override(
     .bind(o.original_value)
     .bind(author)
     .bind(now_ms)
+    .bind(version)
     .fetch_one(&mut *conn)
     .await?;
     let stored = override_from_row(&row)?;
@@ -246,18 +380,37 @@ pub async fn set_override(
 }
 
 /// Removes an override (the analysed value applies again). Returns false if there was none.
+/// With `expected_version`, refuses with [`Error::Stale`] if the override is no longer at that
+/// version (changed, or cleared and set again, by someone else); clearing an override that
+/// someone else already cleared is not an error (returns false).
 pub async fn clear_override(
     conn: &mut Conn,
     recording_id: i64,
     name: &str,
     lead: &str,
+    expected_version: Option<i64>,
     actor: &str,
     now_ms: i64,
 ) -> Result<bool> {
     lock_unsigned(conn, recording_id).await?;
-    let Some(before) = find_override(conn, recording_id, name, lead).await? else {
+    let current = find_override(conn, recording_id, name, lead).await?;
+    if current.is_some() {
+        check_override_version(
+            conn,
+            recording_id,
+            name,
+            lead,
+            current.as_ref(),
+            expected_version,
+        )
+        .await?;
+    }
+    let Some(before) = current else {
         return Ok(false);
     };
+    // The clear is a review change too: a later override of this measurement gets a newer
+    // version than any it had.
+    next_review_version(conn, recording_id).await?;
     query("DELETE FROM measurement_overrides WHERE id = ?")
         .bind(before.id)
         .execute(&mut *conn)
@@ -293,7 +446,7 @@ pub async fn overrides(conn: &mut Conn, recording_id: i64) -> Result<Vec<Measure
 }
 
 const STATEMENT_COLUMNS: &str =
-    "id, recording_id, code, text, criterion, state, edited_text, actor, at_ms";
+    "id, recording_id, code, text, criterion, state, edited_text, actor, at_ms, version";
 
 fn statement_from_row(row: &Row) -> Result<StoredStatement> {
     Ok(StoredStatement {
@@ -306,6 +459,7 @@ fn statement_from_row(row: &Row) -> Result<StoredStatement> {
         edited_text: row.get("edited_text")?,
         actor: row.get("actor")?,
         at_ms: row.get("at_ms")?,
+        version: row.get("version")?,
     })
 }
 
@@ -343,10 +497,12 @@ pub async fn suggest_statement(
         {
             return Ok(existing);
         }
-        query("UPDATE statements SET text = ?, criterion = ?, at_ms = ? WHERE id = ?")
+        let version = next_review_version(conn, recording_id).await?;
+        query("UPDATE statements SET text = ?, criterion = ?, at_ms = ?, version = ? WHERE id = ?")
             .bind(text)
             .bind(criterion)
             .bind(now_ms)
+            .bind(version)
             .bind(existing.id)
             .execute(&mut *conn)
             .await?;
@@ -374,15 +530,17 @@ pub async fn suggest_statement(
         .await?;
         return Ok(after);
     }
+    let version = next_review_version(conn, recording_id).await?;
     let row = query(format!(
-        "INSERT INTO statements (recording_id, code, text, criterion, state, at_ms) \
-         VALUES (?, ?, ?, ?, 'suggested', ?) RETURNING {STATEMENT_COLUMNS}"
+        "INSERT INTO statements (recording_id, code, text, criterion, state, at_ms, version) \
+         VALUES (?, ?, ?, ?, 'suggested', ?, ?) RETURNING {STATEMENT_COLUMNS}"
     ))
     .bind(recording_id)
     .bind(code)
     .bind(text)
     .bind(criterion)
     .bind(now_ms)
+    .bind(version)
     .fetch_one(&mut *conn)
     .await?;
     let created = statement_from_row(&row)?;
@@ -406,12 +564,16 @@ pub async fn suggest_statement(
 }
 
 /// Sets a statement's review state. `edited_text` is required for Edited and refused otherwise.
+/// With `expected_version` (the statement's version the reader saw), refuses with
+/// [`Error::Stale`] if someone changed it since.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_statement_state(
     conn: &mut Conn,
     recording_id: i64,
     code: &str,
     state: StatementState,
     edited_text: Option<&str>,
+    expected_version: Option<i64>,
     actor: &str,
     now_ms: i64,
 ) -> Result<StoredStatement> {
@@ -429,19 +591,40 @@ pub async fn set_statement_state(
                 "recording {recording_id} has no statement {code:?}"
             ))
         })?;
-    query("UPDATE statements SET state = ?, edited_text = ?, actor = ?, at_ms = ? WHERE id = ?")
-        .bind(state_str(state))
-        .bind(edited_text)
-        .bind(actor)
-        .bind(now_ms)
-        .bind(before.id)
-        .execute(&mut *conn)
-        .await?;
+    if let Some(expected) = expected_version
+        && expected != before.version
+    {
+        let last = audit::of_entity(conn, Entity::Statement, before.id)
+            .await?
+            .pop();
+        return Err(stale(
+            "statement",
+            before.id,
+            recording_id,
+            expected,
+            before.version,
+            last,
+            before.at_ms,
+        ));
+    }
+    let version = next_review_version(conn, recording_id).await?;
+    query(
+        "UPDATE statements SET state = ?, edited_text = ?, actor = ?, at_ms = ?, version = ? WHERE id = ?",
+    )
+    .bind(state_str(state))
+    .bind(edited_text)
+    .bind(actor)
+    .bind(now_ms)
+    .bind(version)
+    .bind(before.id)
+    .execute(&mut *conn)
+    .await?;
     let after = StoredStatement {
         state,
         edited_text: edited_text.map(str::to_string),
         actor: Some(actor.to_string()),
         at_ms: now_ms,
+        version,
         ..before.clone()
     };
     let (b, a) = (json(&before, "statement")?, json(&after, "statement")?);
@@ -474,28 +657,40 @@ pub async fn statements(conn: &mut Conn, recording_id: i64) -> Result<Vec<Stored
     rows.iter().map(statement_from_row).collect()
 }
 
+/// A row's JSON without its `version` (bookkeeping for concurrent edits, not reviewed content).
+fn without_version(mut v: serde_json::Value) -> Result<serde_json::Value> {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("version");
+    }
+    Ok(v)
+}
+
 /// SHA-256 over the canonical JSON of the reviewed state: live annotations (by id), overrides
 /// and statements. Timestamps of the last change are included, so any edit changes it.
 pub async fn review_digest(conn: &mut Conn, recording_id: i64) -> Result<String> {
     let mut anns = annotations::list(conn, recording_id).await?;
     anns.sort_by_key(|a| a.id);
-    // The row version is bookkeeping for concurrent edits, not reviewed content; leaving it out
+    // Row versions are bookkeeping for concurrent edits, not reviewed content; leaving them out
     // keeps the digests of recordings signed before versions existed reproducible.
     let anns: Vec<serde_json::Value> = anns
         .iter()
-        .map(|a| {
-            let mut v = json(a, "annotation")?;
-            if let Some(o) = v.as_object_mut() {
-                o.remove("version");
-            }
-            Ok(v)
-        })
+        .map(|a| without_version(json(a, "annotation")?))
+        .collect::<Result<_>>()?;
+    let overrides: Vec<serde_json::Value> = overrides(conn, recording_id)
+        .await?
+        .iter()
+        .map(|o| without_version(json(o, "override")?))
+        .collect::<Result<_>>()?;
+    let statements: Vec<serde_json::Value> = statements(conn, recording_id)
+        .await?
+        .iter()
+        .map(|s| without_version(json(s, "statement")?))
         .collect::<Result<_>>()?;
     let state = serde_json::json!({
         "recording_id": recording_id,
         "annotations": anns,
-        "overrides": overrides(conn, recording_id).await?,
-        "statements": statements(conn, recording_id).await?,
+        "overrides": overrides,
+        "statements": statements,
     });
     let bytes = serde_json::to_vec(&state).map_err(|e| Error::json("review state", e))?;
     Ok(hex(&Sha256::digest(&bytes)))

@@ -434,6 +434,21 @@ impl Store {
         Ok(a)
     }
 
+    /// Adds many annotations of one recording (an import, a Holter's beat labels) with their
+    /// audit entries in one transaction, batched into multi-row INSERTs on PostgreSQL
+    /// ([`annotations::create_many`]); returned in the order of `data`.
+    pub async fn add_annotations(
+        &self,
+        recording_id: i64,
+        data: &[AnnotationData],
+        author: &str,
+    ) -> Result<Vec<Annotation>> {
+        let mut tx = self.begin_write().await?;
+        let a = annotations::create_many(&mut tx, recording_id, data, author, now_ms()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
     /// Edits an annotation, whatever its current version (a single user's store; use
     /// [`Store::update_annotation_at`] where colleagues edit the same recording).
     pub async fn update_annotation(
@@ -538,19 +553,35 @@ impl Store {
 
     // ---- review ----
 
-    /// Sets a measurement override.
+    /// Sets a measurement override, whatever its current version (a single user's store; use
+    /// [`Store::set_override_at`] where colleagues review the same recording).
     pub async fn set_override(
         &self,
         o: &MeasurementOverride,
         author: &str,
     ) -> Result<MeasurementOverride> {
         let mut tx = self.begin_write().await?;
-        let stored = review::set_override(&mut tx, o, author, now_ms()).await?;
+        let stored = review::set_override(&mut tx, o, None, author, now_ms()).await?;
         tx.commit().await?;
         Ok(stored)
     }
 
-    /// Clears a measurement override.
+    /// Sets a measurement override if it is still at `version` (the one the reader saw;
+    /// [`review::NO_OVERRIDE`] when there was none), else refuses with [`Error::Stale`] naming
+    /// who changed it.
+    pub async fn set_override_at(
+        &self,
+        o: &MeasurementOverride,
+        version: i64,
+        author: &str,
+    ) -> Result<MeasurementOverride> {
+        let mut tx = self.begin_write().await?;
+        let stored = review::set_override(&mut tx, o, Some(version), author, now_ms()).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Clears a measurement override, whatever its version.
     pub async fn clear_override(
         &self,
         recording_id: i64,
@@ -558,9 +589,35 @@ impl Store {
         lead: &str,
         actor: &str,
     ) -> Result<bool> {
+        self.clear_override_inner(recording_id, name, lead, None, actor)
+            .await
+    }
+
+    /// Clears a measurement override if it is still at `version`, else [`Error::Stale`].
+    pub async fn clear_override_at(
+        &self,
+        recording_id: i64,
+        name: &str,
+        lead: &str,
+        version: i64,
+        actor: &str,
+    ) -> Result<bool> {
+        self.clear_override_inner(recording_id, name, lead, Some(version), actor)
+            .await
+    }
+
+    async fn clear_override_inner(
+        &self,
+        recording_id: i64,
+        name: &str,
+        lead: &str,
+        version: Option<i64>,
+        actor: &str,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let cleared =
-            review::clear_override(&mut tx, recording_id, name, lead, actor, now_ms()).await?;
+            review::clear_override(&mut tx, recording_id, name, lead, version, actor, now_ms())
+                .await?;
         tx.commit().await?;
         Ok(cleared)
     }
@@ -593,13 +650,41 @@ impl Store {
         Ok(out)
     }
 
-    /// Confirms, rejects or edits a statement.
+    /// Confirms, rejects or edits a statement, whatever its version.
     pub async fn set_statement_state(
         &self,
         recording_id: i64,
         code: &str,
         state: StatementState,
         edited_text: Option<&str>,
+        actor: &str,
+    ) -> Result<StoredStatement> {
+        self.set_statement_inner(recording_id, code, state, edited_text, None, actor)
+            .await
+    }
+
+    /// Confirms, rejects or edits a statement if it is still at `version` (the one the reader
+    /// saw), else refuses with [`Error::Stale`] naming who changed it.
+    pub async fn set_statement_state_at(
+        &self,
+        recording_id: i64,
+        code: &str,
+        state: StatementState,
+        edited_text: Option<&str>,
+        version: i64,
+        actor: &str,
+    ) -> Result<StoredStatement> {
+        self.set_statement_inner(recording_id, code, state, edited_text, Some(version), actor)
+            .await
+    }
+
+    async fn set_statement_inner(
+        &self,
+        recording_id: i64,
+        code: &str,
+        state: StatementState,
+        edited_text: Option<&str>,
+        version: Option<i64>,
         actor: &str,
     ) -> Result<StoredStatement> {
         let mut tx = self.begin_write().await?;
@@ -609,6 +694,7 @@ impl Store {
             code,
             state,
             edited_text,
+            version,
             actor,
             now_ms(),
         )
@@ -699,11 +785,12 @@ impl Store {
     // ---- worklist and presence ----
 
     /// Claims (or renews) `reader`'s presence on a recording for
-    /// [`READING_TTL_MS`](presence::READING_TTL_MS): call on opening it and every minute or so
-    /// while it stays open.
+    /// [`READING_TTL_MS`](presence::READING_TTL_MS): call on opening it and then every
+    /// [`HEARTBEAT_INTERVAL_MS`](presence::HEARTBEAT_INTERVAL_MS) while it stays open (the
+    /// heartbeat). Times are the presence clock ([`presence::clock_ms`]).
     pub async fn claim_reading(&self, recording_id: i64, reader: &str) -> Result<Presence> {
-        let now = now_ms();
         let mut tx = self.begin_write().await?;
+        let now = presence::clock_ms(&mut tx).await?;
         presence::prune(&mut tx, now).await?;
         let p =
             presence::claim(&mut tx, recording_id, reader, now, presence::READING_TTL_MS).await?;
@@ -719,16 +806,18 @@ impl Store {
         Ok(released)
     }
 
-    /// Who is reading a recording now.
+    /// Who is reading a recording now (stale claims left out).
     pub async fn readers(&self, recording_id: i64) -> Result<Vec<Presence>> {
-        presence::active(&mut self.read().await?, recording_id, now_ms()).await
+        let mut conn = self.read().await?;
+        let now = presence::clock_ms(&mut conn).await?;
+        presence::active(&mut conn, recording_id, now).await
     }
 
     /// The worklist: the `limit` most recently opened recordings with who is reading each now
-    /// and its signature, from one snapshot.
+    /// (stale claims left out) and its signature, from one snapshot.
     pub async fn worklist(&self, limit: u32) -> Result<Vec<WorklistEntry>> {
-        let now = now_ms();
         let mut tx = self.snapshot().await?;
+        let now = presence::clock_ms(&mut tx).await?;
         let mut out = Vec::new();
         for recording in recordings::recent(&mut tx, limit).await? {
             out.push(WorklistEntry {

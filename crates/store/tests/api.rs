@@ -280,6 +280,7 @@ async fn a_signature_locks_the_review_with_a_clear_error(k: Kind) {
         original_value: Some(470.0),
         author: String::new(),
         at_ms: 0,
+        version: 0,
     };
     let stored = t.store.set_override(&qtc, "dr.a").await.unwrap();
     assert_eq!((stored.value, stored.author.as_str()), (452.0, "dr.a"));
@@ -443,6 +444,7 @@ async fn clearing_an_override_is_audited(k: Kind) {
         original_value: None,
         author: String::new(),
         at_ms: 0,
+        version: 0,
     };
     t.store.set_override(&hr, "dr.a").await.unwrap();
     assert!(

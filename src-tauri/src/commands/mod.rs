@@ -9,4 +9,5 @@ pub mod models;
 pub mod open;
 pub mod report;
 pub mod review;
+pub mod settings;
 pub mod view;

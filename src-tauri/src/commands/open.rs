@@ -36,10 +36,9 @@ pub async fn open_recording(
     let row = store
         .open_file(&path, &recording.source.format, metadata)
         .await?;
-    // "Reading by": the worklist of every station on a shared store shows this reader here.
-    store
-        .claim_reading(row.id, &reading::current_user())
-        .await?;
+    // "Reading by": the worklist of every station on a shared store shows this reader here
+    // while the app keeps beating (AppState::heartbeat) and until it is closed.
+    state.start_reading(row.id).await?;
     let mut snapshot = store.load_session(row.id).await?;
     // A 12-lead layout shows a 2-lead Holter or a non-standard recording as empty "absent"
     // cells: such recordings open with one row per lead they have.
@@ -59,6 +58,19 @@ pub async fn open_recording(
         annotation_count: snapshot.annotation_count,
         signed_by: snapshot.signature.map(|s| s.signer),
     })
+}
+
+/// Closes a recording the reader has finished with (another one opened, or the app closing):
+/// releases this reader's presence on it at once, so colleagues' worklists stop showing it,
+/// and drops it from memory. Returns whether it was open.
+#[tauri::command]
+pub async fn close_recording(
+    recording_id: i64,
+    state: State<'_, AppState>,
+) -> Result<bool, CommandError> {
+    let was_reading = state.stop_reading(recording_id).await?;
+    let was_open = lock(&state.recordings).remove(&recording_id).is_some();
+    Ok(was_reading || was_open)
 }
 
 /// Recently opened recordings, optionally filtered by a search text (path or format), with who

@@ -113,13 +113,15 @@ pub async fn set_qtc_formula(
     Ok(())
 }
 
-/// Sets the clinician's value of a measurement (`method`: QTc formula).
+/// Sets the clinician's value of a measurement (`method`: QTc formula). `version` is the row's
+/// version the reader saw: a colleague's change made since is refused (`CONFLICT`), not lost.
 #[tauri::command]
 pub async fn set_measurement(
     recording_id: i64,
     name: String,
     method: Option<String>,
     value: f64,
+    version: Option<i64>,
     state: State<'_, AppState>,
 ) -> Result<(), CommandError> {
     let analysis = state.analysis(recording_id).await?;
@@ -130,21 +132,30 @@ pub async fn set_measurement(
         method.as_deref(),
         value,
         &analysis.measurements,
+        version,
         &current_user(),
     )
     .await?;
     Ok(())
 }
 
-/// Returns a measurement to its analysed value.
+/// Returns a measurement to its analysed value (refused as `set_measurement` is when `version`
+/// is no longer the row's).
 #[tauri::command]
 pub async fn clear_measurement(
     recording_id: i64,
     name: String,
+    version: Option<i64>,
     state: State<'_, AppState>,
 ) -> Result<(), CommandError> {
-    reading::review::clear_measurement(state.store().await?, recording_id, &name, &current_user())
-        .await?;
+    reading::review::clear_measurement(
+        state.store().await?,
+        recording_id,
+        &name,
+        version,
+        &current_user(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -162,13 +173,15 @@ pub enum Decision {
     Edited,
 }
 
-/// Confirms, rejects or edits a statement.
+/// Confirms, rejects or edits a statement (`version`: the statement's version the reader saw;
+/// a colleague's change made since is refused with `CONFLICT`, naming who).
 #[tauri::command]
 pub async fn set_statement(
     recording_id: i64,
     code: String,
     decision: Decision,
     text: Option<String>,
+    version: Option<i64>,
     state: State<'_, AppState>,
 ) -> Result<(), CommandError> {
     let st = match decision {
@@ -178,11 +191,26 @@ pub async fn set_statement(
         Decision::Edited => ecg::StatementState::Edited,
     };
     let text = text.filter(|_| matches!(decision, Decision::Edited));
-    state
-        .store()
-        .await?
-        .set_statement_state(recording_id, &code, st, text.as_deref(), &current_user())
-        .await?;
+    let store = state.store().await?;
+    match version {
+        Some(v) => {
+            store
+                .set_statement_state_at(
+                    recording_id,
+                    &code,
+                    st,
+                    text.as_deref(),
+                    v,
+                    &current_user(),
+                )
+                .await?
+        }
+        None => {
+            store
+                .set_statement_state(recording_id, &code, st, text.as_deref(), &current_user())
+                .await?
+        }
+    };
     Ok(())
 }
 

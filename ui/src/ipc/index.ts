@@ -14,6 +14,7 @@ import type {
   CommandError,
   CompareCandidate,
   CompareView,
+  DatabaseSetting,
   DownloadEvent,
   ExportedFile,
   ExportRequest,
@@ -37,6 +38,26 @@ export function initialFile(): Promise<string | null> {
 
 export function openRecording(path: string): Promise<OpenedRecording> {
   return invoke<OpenedRecording>("open_recording", { path });
+}
+
+/** Releases this reader's presence on a recording it has finished with. */
+export function closeRecording(recordingId: number): Promise<boolean> {
+  return invoke<boolean>("close_recording", { recordingId });
+}
+
+/** The Settings page's database section (never carries a password). */
+export function databaseSetting(): Promise<DatabaseSetting> {
+  return invoke<DatabaseSetting>("database_setting");
+}
+
+/** Checks the chosen database by connecting, then saves it (applies at the next start). */
+export function setDatabaseSetting(backend: "sqlite" | "postgres", url: string | null): Promise<DatabaseSetting> {
+  return invoke<DatabaseSetting>("set_database_setting", { backend, url });
+}
+
+/** Restarts the app (to open the database just chosen). */
+export function restartApp(): Promise<void> {
+  return invoke<void>("restart_app");
 }
 
 export function worklist(search: string): Promise<WorklistEntry[]> {
@@ -154,16 +175,17 @@ export function setQtcFormula(formula: string): Promise<void> {
   return invoke<void>("set_qtc_formula", { formula });
 }
 
-export function setMeasurement(recordingId: number, name: string, method: string | null, value: number): Promise<void> {
-  return invoke<void>("set_measurement", { recordingId, name, method, value });
+/** `version`: the row's version as shown (a colleague's change since is refused, CONFLICT). */
+export function setMeasurement(recordingId: number, name: string, method: string | null, value: number, version: number): Promise<void> {
+  return invoke<void>("set_measurement", { recordingId, name, method, value, version });
 }
 
-export function clearMeasurement(recordingId: number, name: string): Promise<void> {
-  return invoke<void>("clear_measurement", { recordingId, name });
+export function clearMeasurement(recordingId: number, name: string, version: number): Promise<void> {
+  return invoke<void>("clear_measurement", { recordingId, name, version });
 }
 
-export function setStatement(recordingId: number, code: string, decision: StatementState, text: string | null): Promise<void> {
-  return invoke<void>("set_statement", { recordingId, code, decision, text });
+export function setStatement(recordingId: number, code: string, decision: StatementState, text: string | null, version: number): Promise<void> {
+  return invoke<void>("set_statement", { recordingId, code, decision, text, version });
 }
 
 export function sign(recordingId: number, signer: string, meaning: string): Promise<SignatureView> {

@@ -73,6 +73,24 @@ export interface WorklistEntry {
   signedBy: string | null;
 }
 
+/** src-tauri ipc_types::DatabaseSetting. */
+export interface DatabaseSetting {
+  /** The saved choice ("sqlite" also when nothing is saved). */
+  backend: "sqlite" | "postgres";
+  /** The saved department URL, password removed. */
+  url: string | null;
+  hasPassword: boolean;
+  /** $HEARTLENS_DB when set: it takes priority over the setting. */
+  envOverride: string | null;
+  /** The database open now (password removed), null before first use. */
+  inUse: string | null;
+  inUseBackend: "sqlite" | "postgres" | null;
+  /** The database to open next differs from the one in use. */
+  restartNeeded: boolean;
+  /** The station file holding the setting. */
+  file: string;
+}
+
 export interface ViewSettings {
   layout: string;
   cabrera: boolean;
@@ -214,6 +232,8 @@ export interface MeasurementRow {
   analysed: number | null;
   value: number | null;
   overridden_by: string | null;
+  /** The override's version (0: not overridden), passed back with a change. */
+  version: number;
 }
 
 export type StatementState = "suggested" | "confirmed" | "rejected" | "edited";
@@ -228,6 +248,8 @@ export interface StoredStatement {
   edited_text: string | null;
   actor: string | null;
   at_ms: number;
+  /** Passed back with a decision, so a colleague's change made since is not overwritten. */
+  version: number;
 }
 
 export interface SignatureView {
