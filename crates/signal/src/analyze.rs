@@ -378,7 +378,7 @@ pub(crate) fn analyze_in_pool(
     rec: &Recording,
     opts: &AnalysisOptions,
     cancel: &AtomicBool,
-    mut beats_only: Option<&mut BeatsOnly>,
+    beats_only: Option<&mut BeatsOnly>,
 ) -> Result<Analysis, Error> {
     let check = || {
         if cancel.load(Ordering::Relaxed) {
@@ -653,7 +653,7 @@ pub(crate) fn analyze_in_pool(
 
     // Beats only (a Holter chunk): the classes are all it needs, so the AV-block and pacing
     // checks below (statements only) are skipped too.
-    if let Some(b) = beats_only.as_deref_mut() {
+    if let Some(b) = beats_only {
         b.p_before = global.iter().map(|g| g.p.is_some()).collect();
         return Ok(Analysis {
             fs_hz: fs,
