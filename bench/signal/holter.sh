@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak memory and wall time of `heartlens analyze --json` (release CLI) on synthetic Holters:
 # 30 min, 6 h and 24 h at 3 and 12 leads (500 Hz, WFDB 212, bench/formats/generate_holter.py),
-# plus 10-s 12-lead ECGs (LUDB 1-3, per-record speed must not regress).
+# plus 10-s 12-lead ECGs (LUDB 1, 2 and 8, per-record speed must not regress).
 #
 #   CARGO_TARGET_DIR=... DATA=/tmp/holter nice -n 10 bash bench/signal/holter.sh
 #
@@ -19,7 +19,7 @@ BIN=${BIN:-$TARGET/release/heartlens}
 OUT=${OUT:-bench/signal/results/holter-$(date -u +%Y-%m-%d)}
 mkdir -p "$DATA" "$OUT"
 { date -u; nproc; grep -m1 'model name' /proc/cpuinfo; free -g | head -2; echo "load before: $(cat /proc/loadavg)"; } > "$OUT/machine.txt"
-echo "file,leads,hours,samples_total,beats,wall_s,peak_rss_mb,peak_anon_mb,peak_file_mb,load1_before" > "$OUT/holter.csv"
+echo "file,leads,hours,samples_total,beats,wall_s,cpu_s,peak_rss_mb,peak_anon_mb,peak_file_mb,load1_before" > "$OUT/holter.csv"
 run() { # name hea leads hours
   local name=$1 hea=$2 leads=$3 hours=$4
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
@@ -40,12 +40,14 @@ run() { # name hea leads hours
     sleep 0.1
   done
   wait "$job"
-  local wall rss beats samples
+  local wall cpu rss beats samples
+  # CPU seconds (user + system): on a shared machine the wall time depends on the others' load.
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$OUT/$name.time")
   wall=$(grep 'Elapsed (wall clock)' "$OUT/$name.time" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   rss=$(grep 'Maximum resident set size' "$OUT/$name.time" | awk '{print int($NF/1024)}')
   beats=$(zcat "$OUT/$name.json.gz" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["beats"]))')
   samples=$(head -1 "$hea" | awk -v l="$leads" '{print $4*l}')
-  echo "$name,$leads,$hours,$samples,$beats,$wall,$rss,$((anon / 1024)),$((file / 1024)),$load" | tee -a "$OUT/holter.csv"
+  echo "$name,$leads,$hours,$samples,$beats,$wall,$cpu,$rss,$((anon / 1024)),$((file / 1024)),$load" | tee -a "$OUT/holter.csv"
 }
 for L in $LEADS; do
   for H in $LENGTHS; do
@@ -53,7 +55,7 @@ for L in $LEADS; do
     run "synth_${L}lead_${H}" "$hea" "$L" "$H"
   done
 done
-for r in 1 2 3; do
+for r in 1 2 8; do
   run "ludb_$r" "tests/data/wfdb/ludb/$r.hea" 12 0.0028
 done
 echo "load after: $(cat /proc/loadavg)" >> "$OUT/machine.txt"

@@ -332,6 +332,56 @@ fn analyze_json_of_a_holter_has_the_holter_key_and_progress() {
 }
 
 #[test]
+fn analyze_db_saves_a_holter_that_the_app_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite3");
+    // MIT-BIH 100: 30 min, a Holter for the app (longer than 600 s).
+    let path = data("wfdb/mitdb_100/100.hea");
+    let (p, d) = (path.to_str().unwrap(), db.to_str().unwrap());
+    let out = heartlens(&["analyze", p, "--json", "--db", d]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr:\n{err}");
+    assert!(err.contains("as recording 1"), "stderr: {err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let beats = v["beats"].as_array().unwrap().len();
+    assert!(beats > 2000, "{beats} beats");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let s = store::Store::open(&db).await.expect("open store");
+        let (hash, _) = store::recordings::ContentHash::of_file(&path).expect("hash");
+        let rec = s
+            .find_recording(&hash)
+            .await
+            .unwrap()
+            .expect("the file is registered by its content");
+        let o = s.holter(rec.id).await.unwrap().expect("Holter rows");
+        assert_eq!(o.summary.counts.values().sum::<u64>(), beats as u64);
+        assert_eq!(
+            o.summary.chunks,
+            v["holter"]["chunks"].as_u64().unwrap() as u32
+        );
+        assert_eq!(o.hourly.len(), 1);
+        assert!(o.minutes.len() >= 30);
+        assert_eq!(s.holter_beats(rec.id).await.unwrap().len(), beats);
+        // The representative window's analysis is the app's analysis cache.
+        let (version, _) = s.analysis(rec.id).await.unwrap().expect("analysis cache");
+        assert_eq!(version, o.summary.analysis_version);
+        s.close().await;
+    });
+    // Saving again replaces the rows of the same recording.
+    let out = heartlens(&["analyze", p, "--db", d]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("as recording 1"));
+    // Results of other options are not the app's: refused before analysing.
+    let out = heartlens(&["analyze", p, "--db", d, "--pause", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--db saves only"));
+}
+
+#[test]
 #[cfg(unix)]
 fn ctrl_c_cancels_a_holter_analysis_cleanly() {
     use std::io::Read;

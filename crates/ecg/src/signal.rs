@@ -143,6 +143,13 @@ pub trait SampleSource: Send + Sync + fmt::Debug {
     fn calibration(&self) -> Option<Calibration> {
         None
     }
+
+    /// Hint that samples `start..start + n` will not be read again soon: a source decoded
+    /// from a memory-mapped file drops their pages from the process's resident memory (they
+    /// are read from the file again if they are needed after all). Streaming analyses call it
+    /// on the parts they have finished with, so resident memory does not grow with the length
+    /// of the recording. Out-of-range parts are ignored. The default does nothing.
+    fn release(&self, _start: usize, _n: usize) {}
 }
 
 /// Checks that `start..start+n` lies inside `len` samples (without overflowing): the bounds
@@ -277,6 +284,12 @@ impl SampleSource for LinearCombination {
         }
         Ok(())
     }
+
+    fn release(&self, start: usize, n: usize) {
+        for (_, sig) in &self.terms {
+            sig.release(start, n);
+        }
+    }
 }
 
 /// One lead's samples, shared cheaply (`Clone` is an `Arc` clone).
@@ -334,6 +347,11 @@ impl Signal {
     /// The calibration behind [`Signal::read_digital`], if any.
     pub fn calibration(&self) -> Option<Calibration> {
         self.source.calibration()
+    }
+
+    /// Hint that `start..start + n` will not be read again soon ([`SampleSource::release`]).
+    pub fn release(&self, start: usize, n: usize) {
+        self.source.release(start, n);
     }
 
     /// Reads `start..start+n` into a new vector (clamped to the signal's end).

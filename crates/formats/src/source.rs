@@ -54,6 +54,12 @@ impl Input {
         self.bytes.as_slice()
     }
 
+    /// Drops the resident pages of bytes `offset..offset + len` of a memory-mapped file
+    /// ([`Bytes::release`]): a hint for ranges the reader has finished with.
+    pub fn release(&self, offset: usize, len: usize) {
+        self.bytes.release(offset, len);
+    }
+
     /// The first `n` bytes (or fewer).
     pub fn head(&self, n: usize) -> &[u8] {
         let b = self.bytes();

@@ -379,7 +379,7 @@ pub(crate) fn analyze_in_pool(
     rec: &Recording,
     opts: &AnalysisOptions,
     cancel: &AtomicBool,
-    mut beats_only: Option<&mut BeatsOnly>,
+    beats_only: Option<&mut BeatsOnly>,
 ) -> Result<Analysis, Error> {
     let check = || {
         if cancel.load(Ordering::Relaxed) {
@@ -550,10 +550,12 @@ pub(crate) fn analyze_in_pool(
 
     // P waves too faint for the first passes in the leads that miss a P most leads show
     // (per-lead output only: the global boundaries above come from the clear leads).
-    faint_p(&views, &mut per_lead, &ctx_of);
     // Global boundaries come from the leads' own boundaries (earliest/latest), the per-lead
-    // output from the reconciled ones.
-    reconcile(&mut per_lead, fs);
+    // output from the reconciled ones. Beats only: no per-lead output.
+    if beats_only.is_none() {
+        faint_p(&views, &mut per_lead, &ctx_of);
+        reconcile(&mut per_lead, fs);
+    }
 
     check()?;
     // (6) Rhythm features and classes.
@@ -629,6 +631,51 @@ pub(crate) fn analyze_in_pool(
         first
     };
     let classes = &classified.classes;
+    // Dominant R lead: the largest median QRS peak-to-peak.
+    let dom_lead = (0..clean.len())
+        .max_by(|&a, &b| {
+            lead_qrs_size(&clean[a], &fids, fs).total_cmp(&lead_qrs_size(&clean[b], &fids, fs))
+        })
+        .unwrap_or(0);
+    let beats: Vec<Beat> = fids
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| {
+            let r = r_peak(&clean[dom_lead], f, fs);
+            Beat {
+                fiducial_sample: f,
+                r_sample: r,
+                r_s: r as f64 / fs,
+                class: classes[i],
+                rr_ms: (i > 0).then(|| (f - fids[i - 1]) as f64 * 1000.0 / fs),
+            }
+        })
+        .collect();
+
+    // Beats only (a Holter chunk): the classes are all it needs, so the AV-block and pacing
+    // checks below (statements only) are skipped too.
+    if let Some(b) = beats_only {
+        b.p_before = global.iter().map(|g| g.p.is_some()).collect();
+        return Ok(Analysis {
+            fs_hz: fs,
+            n_samples: n,
+            leads: labels,
+            beats,
+            waves: Vec::new(),
+            global_waves: Vec::new(),
+            measurements: Measurements::default(),
+            amplitudes: Vec::new(),
+            medians: Vec::new(),
+            median_waves: Vec::new(),
+            statements: Vec::new(),
+            filter_band: opts.filter.band(),
+            filter: opts.filter,
+            analysis_band,
+            atrial_fibrillation: af,
+            atrial_flutter: flutter.is_some(),
+            analysed_s: n as f64 / fs,
+        });
+    }
     // 2:1 and third-degree AV block: P waves anywhere in the cycle, matched to the median of
     // the P waves found before the beats (aligned on their peaks), in a slow regular rhythm.
     // When fewer than three beats show a P wave before them (in complete block most P waves
@@ -714,9 +761,6 @@ pub(crate) fn analyze_in_pool(
         (paced_fraction > 0.5 && !p_organised && paced_dissociation.is_none() && flutter.is_none())
             .then(|| paced_atrial_fibrillation(classes, &fids, &global, fs))
             .flatten();
-    if let Some(b) = beats_only.as_deref_mut() {
-        b.p_before = global.iter().map(|g| g.p.is_some()).collect();
-    }
     if af || flutter.is_some() || !p_organised {
         // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
         // waves. Nor when
@@ -732,48 +776,6 @@ pub(crate) fn analyze_in_pool(
         }
     }
 
-    // Dominant R lead: the largest median QRS peak-to-peak.
-    let dom_lead = (0..clean.len())
-        .max_by(|&a, &b| {
-            lead_qrs_size(&clean[a], &fids, fs).total_cmp(&lead_qrs_size(&clean[b], &fids, fs))
-        })
-        .unwrap_or(0);
-    let beats: Vec<Beat> = fids
-        .iter()
-        .enumerate()
-        .map(|(i, &f)| {
-            let r = r_peak(&clean[dom_lead], f, fs);
-            Beat {
-                fiducial_sample: f,
-                r_sample: r,
-                r_s: r as f64 / fs,
-                class: classes[i],
-                rr_ms: (i > 0).then(|| (f - fids[i - 1]) as f64 * 1000.0 / fs),
-            }
-        })
-        .collect();
-
-    if beats_only.is_some() {
-        return Ok(Analysis {
-            fs_hz: fs,
-            n_samples: n,
-            leads: labels,
-            beats,
-            waves: Vec::new(),
-            global_waves: Vec::new(),
-            measurements: Measurements::default(),
-            amplitudes: Vec::new(),
-            medians: Vec::new(),
-            median_waves: Vec::new(),
-            statements: Vec::new(),
-            filter_band: opts.filter.band(),
-            filter: opts.filter,
-            analysis_band,
-            atrial_fibrillation: af,
-            atrial_flutter: flutter.is_some(),
-            analysed_s: n as f64 / fs,
-        });
-    }
     check()?;
     // (7) Median beats over the dominant class.
     // Beats of the dominant class whose QRS also has the dominant shape (a late-coupled

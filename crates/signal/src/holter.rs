@@ -27,7 +27,10 @@
 //! Chunks are analysed as many at a time as the rayon pool has threads, and stitched in order.
 //!
 //! Peak memory: one chunk's analysis per thread (about 60 bytes per sample of the chunk and its margins,
-//! all leads) plus the beat list (about 50 bytes a beat), whatever the recording's length.
+//! all leads) plus the beat list (about 50 bytes a beat), whatever the recording's length. The part
+//! of the recording already analysed is released after each batch of chunks
+//! ([`ecg::Signal::release`]), so a memory-mapped file's pages do not accumulate in the resident
+//! memory either.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -249,6 +252,24 @@ impl SampleSource for Window {
     fn calibration(&self) -> Option<ecg::Calibration> {
         self.inner.calibration()
     }
+    fn release(&self, start: usize, n: usize) {
+        let n = n.min(self.len.saturating_sub(start));
+        self.inner.release(self.start.saturating_add(start), n);
+    }
+}
+
+/// Releases every lead's samples between `from_s` and `to_s` ([`Signal::release`]: the pages of
+/// a memory-mapped file leave the resident memory), so that it holds the chunks being analysed,
+/// not the part of the recording already read.
+fn release(rec: &Recording, from_s: f64, to_s: f64) {
+    for l in &rec.leads {
+        let fs = l.sampling_rate_hz.max(0.0);
+        let a = (from_s * fs).floor() as usize;
+        let b = ((to_s * fs).floor() as usize).min(l.n_samples());
+        if b > a {
+            l.signal.release(a, b - a);
+        }
+    }
 }
 
 /// The recording between `start_s` and `end_s` (every lead at its own rate), no copy.
@@ -423,6 +444,8 @@ fn streamed_in_pool(
     // stages (detection, classification) that leave the other threads idle. Results are
     // stitched in chunk order, so the output does not depend on the thread count.
     let batch = rayon::current_num_threads().max(1);
+    // Samples before this were read for the last time (released).
+    let mut released = 0;
     for b0 in (0..n_chunks).step_by(batch) {
         let results: Vec<_> = (b0..(b0 + batch).min(n_chunks))
             .into_par_iter()
@@ -445,6 +468,12 @@ fn streamed_in_pool(
                 beats.truncate(cut);
             }
             progress(Progress { done: k + 1, total });
+        }
+        // The next batch reads from its first core's start less the margin.
+        let next = ((b0 + batch) * c).saturating_sub(m).min(n);
+        if next > released {
+            release(rec, released as f64 / fs, next as f64 / fs);
+            released = next;
         }
     }
 

@@ -17,18 +17,27 @@
 //!
 //! Ctrl-C stops the analysis between chunks (or stages): the command prints `analysis cancelled`
 //! on stderr, writes nothing on stdout and exits with 130.
+//!
+//! `--db FILE|URL` also saves the result into that store as the app's cache of the file (the
+//! recording is registered by content hash as opening it in the app does): a Holter's rows
+//! and packed beats ([`reading::holter::save`]), else the analysis ([`reading::analysis::save`]),
+//! so the app opens it with its Holter map and events without analysing again. Only the app's
+//! analysis (every analysis option at its default) is saved: other options exit with 2 before
+//! analysing.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
-use signal::summary::{SummaryOptions, summarize};
-use signal::{AnalysisOptions, FilterChain};
+use signal::holter::{HolterOptions, Streamed};
+use signal::summary::{SummaryHolter, SummaryOptions, summarize};
+use signal::{Analysis, AnalysisOptions, FilterChain};
 
 use super::open::InputArgs;
-use crate::exit::Interrupted;
+use crate::exit::{BadInput, Interrupted};
 
 /// Arguments of `heartlens analyze`.
 #[derive(Debug, clap::Args)]
@@ -53,6 +62,9 @@ pub struct Args {
     /// Holter: chunk length in seconds (memory grows with it).
     #[arg(long = "chunk", default_value_t = 300.0)]
     chunk_s: f64,
+    /// Also save the result into this store (database file or postgres:// URL) for the app.
+    #[arg(long, value_name = "FILE|URL")]
+    db: Option<PathBuf>,
 }
 
 fn opt(v: Option<f64>, unit: &str) -> String {
@@ -88,6 +100,53 @@ fn analysis_error(e: signal::Error, file: &std::path::Path, chunks: bool) -> any
     }
 }
 
+/// Whether these are the options the app analyses with (its cache holds only those results).
+fn is_the_apps(o: &SummaryOptions) -> bool {
+    o.analysis == AnalysisOptions::default()
+        && o.holter == HolterOptions::default()
+        && o.holter_min_s == reading::holter::HOLTER_MIN_S
+}
+
+/// Saves an analysis of `file` into the store at `db` as the app's cache (see the module doc);
+/// returns the recording's id in the store.
+fn save(
+    db: &Path,
+    file: &Path,
+    rec: &ecg::Recording,
+    a: &Analysis,
+    holter: Option<&SummaryHolter>,
+) -> Result<i64> {
+    // The patient facts, which Compare matches recordings by; the app rewrites the rest of the
+    // metadata (its recording summary) when it opens the file.
+    let metadata = serde_json::json!({ "patient": rec.patient });
+    let id = store::blocking::with_store(Some(db), async |s: &store::Store| {
+        let row = s.open_file(file, &rec.source.format, metadata).await?;
+        let saved = match holter {
+            Some(h) => {
+                let streamed = Streamed {
+                    analysis: a.clone(),
+                    holter: h.holter.clone(),
+                };
+                reading::holter::save(s, row.id, &streamed).await
+            }
+            None => reading::analysis::save(s, row.id, a).await,
+        };
+        saved.map_err(|e| match e {
+            reading::Error::Store(e) => e,
+            other => store::Error::State(other.to_string()),
+        })?;
+        Ok(row.id)
+    })
+    .map_err(|e| {
+        if e.is_bad_input() {
+            anyhow::Error::new(BadInput(format!("{}: {e}", db.display())))
+        } else {
+            anyhow::Error::new(e).context(format!("{}: saving the analysis failed", db.display()))
+        }
+    })?;
+    Ok(id)
+}
+
 /// Runs `heartlens analyze`.
 pub fn run(args: Args) -> Result<()> {
     let rec = args.input.open()?;
@@ -115,9 +174,21 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!();
         }
     };
+    if args.db.is_some() && !is_the_apps(&sopts) {
+        return Err(BadInput(
+            "--db saves only the app's analysis: leave --filter, --mains, --holter-min, --pause \
+             and --chunk at their defaults"
+                .into(),
+        )
+        .into());
+    }
     let chunked = rec.duration_s() > sopts.holter_min_s;
     let (a, out) = summarize(&rec, &sopts, &progress, &cancel)
         .map_err(|e| analysis_error(e, &args.input.file, chunked))?;
+    if let Some(db) = &args.db {
+        let id = save(db, &args.input.file, &rec, &a, out.holter.as_ref())?;
+        eprintln!("saved to {} as recording {id}", db.display());
+    }
     let mut w = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut w, &out)?;

@@ -528,7 +528,8 @@ fn checked_len(n: u64, options: &OpenOptions, field: &str) -> Result<usize, Erro
     })
 }
 
-/// 16-bit checksum of a signal's digital values (`None` when it has none).
+/// 16-bit checksum of a signal's digital values (`None` when it has none). Each block read is
+/// released again ([`Signal::release`]): verifying must not leave a mapped file resident.
 fn checksum(sig: &Signal) -> Option<i64> {
     let mut buf = vec![0i32; 65536];
     let mut sum: i64 = 0;
@@ -542,6 +543,7 @@ fn checksum(sig: &Signal) -> Option<i64> {
         for &v in &buf[..n] {
             sum = sum.wrapping_add(i64::from(v));
         }
+        sig.release(start, n);
         start += n;
     }
     Some(sum & 0xffff)

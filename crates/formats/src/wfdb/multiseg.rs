@@ -108,6 +108,16 @@ impl SampleSource for ConcatSource {
     fn calibration(&self) -> Option<Calibration> {
         self.calibration
     }
+
+    fn release(&self, start: usize, n: usize) {
+        let n = n.min(self.len.saturating_sub(start));
+        let _ = self.each_part(start, n, |sig, local, range| {
+            if let Some(s) = sig {
+                s.release(local, range.len());
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Reads a multi-segment record whose master header is `h`.

@@ -275,6 +275,33 @@ impl SampleSource for WfdbSource {
     fn calibration(&self) -> Option<Calibration> {
         Some(self.calibration)
     }
+
+    fn release(&self, start: usize, n: usize) {
+        let l = &self.layout;
+        let end = start.saturating_add(n).min(self.len);
+        if start >= end {
+            return;
+        }
+        // Bits per stored sample (310 and 311 pack three samples in 32 bits).
+        let (num, den): (u64, u64) = match l.format {
+            8 | 80 => (8, 8),
+            16 | 61 | 160 => (16, 8),
+            24 => (24, 8),
+            32 => (32, 8),
+            212 => (12, 8),
+            310 | 311 => (32, 24),
+            _ => return,
+        };
+        let (Some(a), Some(b)) = (l.stream_index(start as u64), l.stream_index(end as u64 - 1))
+        else {
+            return;
+        };
+        let byte = |k: u64| l.byte_offset.saturating_add(k.saturating_mul(num) / den);
+        let (from, to) = (byte(a), byte(b.saturating_add(1)));
+        if let (Ok(from), Ok(len)) = (usize::try_from(from), usize::try_from(to - from)) {
+            self.file.release(from, len);
+        }
+    }
 }
 
 /// Decodes a whole format-8 (first difference) file stream: every signal keeps its running
