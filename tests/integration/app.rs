@@ -17,14 +17,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::util::{data, repo_root};
-use crate::webdriver::{AppSession, missing_prerequisite};
+use crate::webdriver::{AppSession, runnable_app};
 
 const WAIT: Duration = Duration::from_secs(90);
-
-fn app_binary() -> std::path::PathBuf {
-    crate::util::heartlens_bin()
-        .with_file_name(format!("heartlens-app{}", std::env::consts::EXE_SUFFIX))
-}
 
 /// Pixels of the canvas tinted with the renderer's wave-mark green (`render::Colors::fiducial`,
 /// 0/140/70, blended with the paper at the anti-aliased edges): green clearly above red and
@@ -247,15 +242,9 @@ fn wait_for_frame(s: &AppSession) -> String {
 
 #[test]
 fn app_opens_renders_annotates_and_restores_the_session() {
-    let app = app_binary();
-    if let Some(why) = missing_prerequisite(&app) {
-        assert!(
-            std::env::var("HEARTLENS_REQUIRE_APP_TESTS").is_err(),
-            "app tests required but cannot run: {why}"
-        );
-        eprintln!("skipping app test: {why}");
+    let Some(app) = runnable_app() else {
         return;
-    }
+    };
     let home = tempfile::tempdir().unwrap();
     // The tiny random Llama GGUF, downloaded on the Models page from a server on 127.0.0.1 (the
     // way a user gets a catalogue model, without the internet).
@@ -785,15 +774,9 @@ fn review_chat_export_and_sign(s: &AppSession, home: &std::path::Path) {
 /// carries the login role; a restart restores the annotation from the server.
 #[test]
 fn app_reads_and_annotates_on_a_shared_postgres_store() {
-    let app = app_binary();
-    if let Some(why) = missing_prerequisite(&app) {
-        assert!(
-            std::env::var("HEARTLENS_REQUIRE_APP_TESTS").is_err(),
-            "app tests required but cannot run: {why}"
-        );
-        eprintln!("skipping app test: {why}");
+    let Some(app) = runnable_app() else {
         return;
-    }
+    };
     let Some(server) = crate::postgres::start() else {
         return;
     };
@@ -907,15 +890,9 @@ fn wait_for_readers(
 /// presence on the first one at once.
 #[test]
 fn app_switches_its_database_to_a_department_server_in_settings() {
-    let app = app_binary();
-    if let Some(why) = missing_prerequisite(&app) {
-        assert!(
-            std::env::var("HEARTLENS_REQUIRE_APP_TESTS").is_err(),
-            "app tests required but cannot run: {why}"
-        );
-        eprintln!("skipping app test: {why}");
+    let Some(app) = runnable_app() else {
         return;
-    }
+    };
     let Some(server) = crate::postgres::start() else {
         return;
     };

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::holter_gen;
 use crate::util::repo_root;
-use crate::webdriver::{AppSession, missing_prerequisite};
+use crate::webdriver::{AppSession, runnable_app};
 
 /// The first analysis of the hour in a debug build on a loaded 2-core machine.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(300);
@@ -52,16 +52,9 @@ fn events(s: &AppSession) -> Vec<(String, f64)> {
 
 #[test]
 fn holter_map_shows_trend_and_events_and_jumps_the_viewer() {
-    let app = crate::util::heartlens_bin()
-        .with_file_name(format!("heartlens-app{}", std::env::consts::EXE_SUFFIX));
-    if let Some(why) = missing_prerequisite(&app) {
-        assert!(
-            std::env::var("HEARTLENS_REQUIRE_APP_TESTS").is_err(),
-            "app tests required but cannot run: {why}"
-        );
-        eprintln!("skipping app test: {why}");
+    let Some(app) = runnable_app() else {
         return;
-    }
+    };
     let data = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
     let file = holter_gen::write(data.path());

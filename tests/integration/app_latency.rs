@@ -72,8 +72,7 @@ fn summary(records: &[Value]) -> Value {
 #[test]
 #[ignore = "benchmark: run by bench/render/app_latency.sh"]
 fn app_interaction_latency() {
-    let app = crate::util::heartlens_bin()
-        .with_file_name(format!("heartlens-app{}", std::env::consts::EXE_SUFFIX));
+    let app = crate::webdriver::app_binary();
     if let Some(why) = missing_prerequisite(&app) {
         panic!("cannot run the app: {why}");
     }

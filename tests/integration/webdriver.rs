@@ -12,6 +12,27 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// The built app binary, beside the `heartlens` CLI in the target dir.
+pub fn app_binary() -> PathBuf {
+    crate::util::heartlens_bin()
+        .with_file_name(format!("heartlens-app{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// The app binary when the harness can run here. Otherwise `None` after saying why, or a
+/// failure when `HEARTLENS_REQUIRE_APP_TESTS` is set (CI must not skip the app tests).
+pub fn runnable_app() -> Option<PathBuf> {
+    let app = app_binary();
+    if let Some(why) = missing_prerequisite(&app) {
+        assert!(
+            std::env::var("HEARTLENS_REQUIRE_APP_TESTS").is_err(),
+            "app tests required but cannot run: {why}"
+        );
+        eprintln!("skipping app test: {why}");
+        return None;
+    }
+    Some(app)
+}
+
 /// Why the app harness cannot run here (missing tools), or `None` when it can.
 pub fn missing_prerequisite(app: &Path) -> Option<String> {
     for tool in ["Xvfb", "WebKitWebDriver"] {
