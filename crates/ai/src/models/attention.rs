@@ -284,8 +284,10 @@ fn scores_scalar(q: &[f32], k: &[f32], hd: usize, scale: f32, scores: &mut [f32]
 fn weighted_sum(att: &[f32], v: &[f32], hd: usize, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if hd.is_multiple_of(16) && std::is_x86_feature_detected!("avx512f") {
+        // The prefill's register tiles with the score rows `len` apart: every column chunk of
+        // a value row in one pass, independent accumulators (the same sums in the same order).
         // SAFETY: the CPU has the features the function is compiled for.
-        unsafe { x86::weighted_sum(att, v, hd, out) };
+        unsafe { x86::block_weighted_sums(att, v.len() / hd, v, hd, out) };
         return;
     }
     weighted_sum_scalar(att, v, hd, out)
@@ -334,26 +336,6 @@ mod x86 {
         }
     }
 
-    /// As `weighted_sum_scalar`; `hd` a multiple of 16.
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn weighted_sum(att: &[f32], v: &[f32], hd: usize, out: &mut [f32]) {
-        let len = v.len() / hd;
-        let groups = out.len() / hd;
-        assert!(hd.is_multiple_of(16) && att.len() >= groups * len && v.len() == len * hd);
-        for g in 0..groups {
-            let ag = &att[g * len..][..len];
-            for c in (0..hd).step_by(16) {
-                let mut acc = _mm512_setzero_ps();
-                for (p, &a) in ag.iter().enumerate() {
-                    // SAFETY: `p < len` and `c + 16 <= hd`: inside `v`.
-                    let x = unsafe { _mm512_loadu_ps(v.as_ptr().add(p * hd + c)) };
-                    acc = _mm512_fmadd_ps(_mm512_set1_ps(a), x, acc);
-                }
-                // SAFETY: `g * hd + c + 16 <= out.len()`.
-                unsafe { _mm512_storeu_ps(out.as_mut_ptr().add(g * hd + c), acc) };
-            }
-        }
-    }
     /// Rows of `q` per register tile of the prefill kernels.
     const ROWS: usize = 4;
 
