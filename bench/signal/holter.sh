@@ -45,6 +45,8 @@ run() { # name hea leads hours
   cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$OUT/$name.time")
   wall=$(grep 'Elapsed (wall clock)' "$OUT/$name.time" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   rss=$(grep 'Maximum resident set size' "$OUT/$name.time" | awk '{print int($NF/1024)}')
+  # The recorded command names the binary as $BIN, not where this machine keeps it.
+  sed -i "s#Command being timed: \"$BIN #Command being timed: \"\$BIN #" "$OUT/$name.time"
   beats=$(zcat "$OUT/$name.json.gz" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["beats"]))')
   samples=$(head -1 "$hea" | awk -v l="$leads" '{print $4*l}')
   echo "$name,$leads,$hours,$samples,$beats,$wall,$cpu,$rss,$((anon / 1024)),$((file / 1024)),$load" | tee -a "$OUT/holter.csv"
