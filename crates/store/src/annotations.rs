@@ -301,22 +301,22 @@ pub async fn create_many(
             .map(from_row)
             .collect::<Result<Vec<_>>>()?;
         created.sort_by_key(|a| a.id);
-        let entries = created
+        let states = created.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+        let entries: Vec<_> = created
             .iter()
-            .map(|a| {
-                Ok(audit::OwnedEntry {
-                    recording_id,
-                    entity: Entity::Annotation,
-                    entity_id: a.id,
-                    action: Action::Create,
-                    actor: author.to_string(),
-                    at_ms: now_ms,
-                    before: None,
-                    after: Some(to_json(a)?),
-                    target_id: None,
-                })
+            .zip(&states)
+            .map(|(a, state)| audit::NewEntry {
+                recording_id,
+                entity: Entity::Annotation,
+                entity_id: a.id,
+                action: Action::Create,
+                actor: author,
+                at_ms: now_ms,
+                before: None,
+                after: Some(state),
+                target_id: None,
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
         audit::append_many(conn, &entries).await?;
         out.extend(created);
     }

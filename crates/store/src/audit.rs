@@ -6,7 +6,7 @@
 //! `target_id` names the entry they undo or re-apply, which is how the undo/redo stacks are
 //! rebuilt after a restart, one pair per actor (see [`undo_redo_stacks`]).
 
-use crate::sql::{Conn, Row, query};
+use crate::sql::{Conn, Query, Row, query};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -143,84 +143,48 @@ pub(crate) struct NewEntry<'a> {
     pub target_id: Option<i64>,
 }
 
+/// The columns an entry writes, in the order [`bind_entry`] binds them.
+const ENTRY_COLUMNS: &str =
+    "recording_id, entity, entity_id, action, actor, at_ms, before_json, after_json, target_id";
+
+/// Binds the nine values of one entry (its states as JSON text).
+fn bind_entry(q: Query, e: &NewEntry<'_>) -> Result<Query> {
+    let text = |v: Option<&serde_json::Value>, field| {
+        v.map(serde_json::to_string)
+            .transpose()
+            .map_err(|x| Error::json(field, x))
+    };
+    Ok(q.bind(e.recording_id)
+        .bind(e.entity.as_str())
+        .bind(e.entity_id)
+        .bind(e.action.as_str())
+        .bind(e.actor)
+        .bind(e.at_ms)
+        .bind(text(e.before, "before")?)
+        .bind(text(e.after, "after")?)
+        .bind(e.target_id))
+}
+
 /// Appends an entry; returns its id.
 pub(crate) async fn append(conn: &mut Conn, e: &NewEntry<'_>) -> Result<i64> {
-    let before = e
-        .before
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|x| Error::json("before", x))?;
-    let after = e
-        .after
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|x| Error::json("after", x))?;
-    let id: i64 = query(
-        "INSERT INTO audit_log (recording_id, entity, entity_id, action, actor, at_ms, before_json, \
-                                after_json, target_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(e.recording_id)
-    .bind(e.entity.as_str())
-    .bind(e.entity_id)
-    .bind(e.action.as_str())
-    .bind(e.actor)
-    .bind(e.at_ms)
-    .bind(before)
-    .bind(after)
-    .bind(e.target_id)
-    .scalar(&mut *conn)
-    .await?;
+    let q = query(format!(
+        "INSERT INTO audit_log ({ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    ));
+    let id: i64 = bind_entry(q, e)?.scalar(&mut *conn).await?;
     Ok(id)
 }
 
-/// An entry to append with [`append_many`] (owning its states).
-#[derive(Debug, Clone)]
-pub(crate) struct OwnedEntry {
-    pub recording_id: i64,
-    pub entity: Entity,
-    pub entity_id: i64,
-    pub action: Action,
-    pub actor: String,
-    pub at_ms: i64,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-    pub target_id: Option<i64>,
-}
-
 /// Appends entries with one multi-row INSERT (callers keep it to a few hundred: 9 values each).
-pub(crate) async fn append_many(conn: &mut Conn, entries: &[OwnedEntry]) -> Result<()> {
+pub(crate) async fn append_many(conn: &mut Conn, entries: &[NewEntry<'_>]) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; entries.len()].join(", ");
     let mut q = query(format!(
-        "INSERT INTO audit_log (recording_id, entity, entity_id, action, actor, at_ms, before_json, \
-                                after_json, target_id) VALUES {rows}"
+        "INSERT INTO audit_log ({ENTRY_COLUMNS}) VALUES {rows}"
     ));
     for e in entries {
-        let before = e
-            .before
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|x| Error::json("before", x))?;
-        let after = e
-            .after
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|x| Error::json("after", x))?;
-        q = q
-            .bind(e.recording_id)
-            .bind(e.entity.as_str())
-            .bind(e.entity_id)
-            .bind(e.action.as_str())
-            .bind(e.actor.as_str())
-            .bind(e.at_ms)
-            .bind(before)
-            .bind(after)
-            .bind(e.target_id);
+        q = bind_entry(q, e)?;
     }
     q.execute(&mut *conn).await?;
     Ok(())
