@@ -29,12 +29,23 @@ pub struct Shape {
     pub len: usize,
 }
 
+impl Shape {
+    /// Panics unless the heads group evenly, the used positions fit the capacity and `k`, `v`
+    /// hold every KV head's buffer (a programming error, not input).
+    fn check_cache(&self, k: &[f32], v: &[f32]) {
+        let buffers = self.n_kv_head * self.capacity * self.head_dim;
+        assert!(self.n_kv_head > 0 && self.n_head.is_multiple_of(self.n_kv_head));
+        assert!(self.len <= self.capacity && k.len() >= buffers && v.len() >= buffers);
+    }
+}
+
 /// `out[h] = softmax(q[h] . K[kv(h)]^T * scale) V[kv(h)]` for each query head `h`, where
 /// `q` and `out` are `[n_head, head_dim]` and `k`, `v` are `[n_kv_head, capacity, head_dim]`.
 ///
 /// # Panics
 /// When the slices are shorter than `shape` says (a programming error, not input).
 pub fn decode(q: &[f32], k: &[f32], v: &[f32], shape: Shape, scale: f32, out: &mut [f32]) {
+    shape.check_cache(k, v);
     let Shape {
         n_head,
         n_kv_head,
@@ -42,9 +53,7 @@ pub fn decode(q: &[f32], k: &[f32], v: &[f32], shape: Shape, scale: f32, out: &m
         capacity,
         len,
     } = shape;
-    assert!(n_kv_head > 0 && n_head.is_multiple_of(n_kv_head) && len <= capacity);
     assert!(q.len() >= n_head * hd && out.len() >= n_head * hd);
-    assert!(k.len() >= n_kv_head * capacity * hd && v.len() >= n_kv_head * capacity * hd);
     let groups = n_head / n_kv_head;
     if n_head * len * hd >= DECODE_PARALLEL_MIN && super::parallel::threads() > 1 {
         // A long cache: query heads split over the threads (each reads its KV head's keys).
@@ -112,6 +121,7 @@ pub fn prefill(
     scale: f32,
     out: &mut [f32],
 ) {
+    shape.check_cache(k, v);
     let Shape {
         n_head,
         n_kv_head,
@@ -119,9 +129,7 @@ pub fn prefill(
         capacity,
         len,
     } = shape;
-    assert!(n_kv_head > 0 && n_head.is_multiple_of(n_kv_head) && len <= capacity && t <= len);
-    assert!(q.len() >= n_head * t * hd && out.len() >= t * n_head * hd);
-    assert!(k.len() >= n_kv_head * capacity * hd && v.len() >= n_kv_head * capacity * hd);
+    assert!(t <= len && q.len() >= n_head * t * hd && out.len() >= t * n_head * hd);
     // Every KV head's keys transposed once into `[panel][hd][16]` panels (zero past `len`),
     // shared by all tasks of the head.
     let panels = len.div_ceil(PANEL);
