@@ -84,11 +84,43 @@ pub struct QWeight {
     scale: Vec<f32>,
     /// Empty when every offset is zero (Q8_0).
     min: Vec<f32>,
+    /// `scale` and `min` again as IEEE halves, when the groups are 32 wide and every value is
+    /// exactly a half (the legacy types store them so: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0). Decode
+    /// streams every weight once per token and waits on memory, so the VNNI kernels read these:
+    /// 2 bytes a group instead of 4 (Q8_0: 34 bytes per 32 weights, ggml's own block size, not
+    /// 36; Q4_1: 20, not 24). Same values, so the same results bit for bit.
+    halves: Option<Halves>,
     /// `z` when every offset is exactly `-z * scale` (Q4_0, Q5_0, Q3_K, Q6_K: ggml's signed
     /// values stored with a bias): AMX then multiplies `q - z` as signed bytes and skips the
     /// offsets.
     zero: Option<u8>,
     source: GgmlDType,
+}
+
+/// The f16 bit patterns of a weight's group scales and offsets (see [`QWeight`]'s `halves`).
+#[derive(Debug, Clone)]
+struct Halves {
+    scale: Vec<u16>,
+    /// Empty when `min` is.
+    min: Vec<u16>,
+}
+
+impl Halves {
+    /// The halves of `scale` and `min`, or `None` when a value is not exactly a half.
+    fn exact(scale: &[f32], min: &[f32]) -> Option<Self> {
+        let bits = |v: &[f32]| -> Option<Vec<u16>> {
+            v.iter()
+                .map(|&x| {
+                    let h = half::f16::from_f32(x);
+                    (h.to_f32().to_bits() == x.to_bits()).then_some(h.to_bits())
+                })
+                .collect()
+        };
+        Some(Self {
+            scale: bits(scale)?,
+            min: bits(min)?,
+        })
+    }
 }
 
 /// The bias of the types whose offsets are `-bias * scale` in every group (see `decode_block`).
@@ -353,6 +385,11 @@ impl QWeight {
         if t == GgmlDType::Q8_0 {
             min = Vec::new();
         }
+        let halves = if group == QK && std::env::var_os(NO_HALVES_ENV).is_none() {
+            Halves::exact(&scale, &min)
+        } else {
+            None
+        };
         Ok(Self {
             rows,
             cols,
@@ -361,6 +398,7 @@ impl QWeight {
             qs,
             scale,
             min,
+            halves,
             zero: zero_point(t),
             source: t,
         })
@@ -456,6 +494,14 @@ impl QWeight {
             out.qs.extend_from_slice(&p.qs);
             out.scale.extend_from_slice(&p.scale);
             out.min.extend_from_slice(&p.min);
+            out.halves = match (out.halves.take(), &p.halves) {
+                (Some(mut h), Some(ph)) => {
+                    h.scale.extend_from_slice(&ph.scale);
+                    h.min.extend_from_slice(&ph.min);
+                    Some(h)
+                }
+                _ => None,
+            };
         }
         Ok(out)
     }
@@ -485,10 +531,16 @@ impl QWeight {
             });
             return;
         }
-        // (4) The transposed result: each task owns contiguous output rows (weight rows).
+        // (4) The transposed result: each task owns contiguous output rows (weight rows). For
+        // one activation row (decode) that is the output's own layout, so it is written in
+        // place (no buffer of the vocabulary's width to allocate, fault in and copy per token).
         let chunk = chunk_rows(n, m, self.cols);
-        let mut out_t = vec![0f32; n * m];
-        let out_ptr = parallel::OutPtr::new(&mut out_t);
+        let mut out_t = if m == 1 {
+            Vec::new()
+        } else {
+            vec![0f32; n * m]
+        };
+        let out_ptr = parallel::OutPtr::new(if m == 1 { &mut out[..n] } else { &mut out_t });
         parallel::for_each_range(n.div_ceil(chunk), |chunks| {
             let j0 = chunks.start * chunk;
             let rows = (chunks.end * chunk).min(n) - j0;
@@ -512,9 +564,7 @@ impl QWeight {
                 r0 += nr;
             }
         });
-        if m == 1 {
-            out[..n].copy_from_slice(&out_t);
-        } else {
+        if m > 1 {
             for (j, col) in out_t.chunks_exact(m).enumerate() {
                 for (r, &v) in col.iter().enumerate() {
                     out[r * n + j] = v;
@@ -759,6 +809,10 @@ pub const NO_AVX512_ENV: &str = "HEARTLENS_NO_AVX512";
 
 /// Set (to anything) to run the AVX-512 kernels without VNNI on a CPU that has it.
 pub const NO_VNNI_ENV: &str = "HEARTLENS_NO_VNNI";
+
+/// Set (to anything) to repack weights without their half scales (`QWeight`'s `halves`), so
+/// the VNNI kernels read the f32 ones: the A/B of the bytes decode streams (benches only).
+pub const NO_HALVES_ENV: &str = "HEARTLENS_NO_HALVES";
 
 #[cfg(target_arch = "x86_64")]
 mod amx;
@@ -1318,6 +1372,63 @@ mod tests {
         let q = QTensor::quantize(&w, t).unwrap();
         let p = QWeight::from_qtensor(&q).unwrap().unwrap();
         (q, p)
+    }
+
+    /// The legacy types keep their group scales and offsets as halves as well (what decode
+    /// streams); the K-quants, whose scales are products, do not. The kernels give the same
+    /// bits either way, and a weight whose offsets do not fit in a half falls back to the f32
+    /// ones.
+    #[test]
+    fn half_scales_are_exact_copies_and_change_no_result() {
+        let (rows, cols, m) = (37, 512, 3);
+        let x = values(m * cols, 5);
+        for t in TYPES {
+            let (_, p) = weight(t, rows, cols, 11);
+            let legacy = t.block_size() == QK;
+            assert_eq!(p.halves.is_some(), legacy, "{t:?}");
+            let Some(h) = &p.halves else { continue };
+            for (&b, &f) in h.scale.iter().zip(&p.scale).chain(h.min.iter().zip(&p.min)) {
+                assert_eq!(
+                    half::f16::from_bits(b).to_f32().to_bits(),
+                    f.to_bits(),
+                    "{t:?}"
+                );
+            }
+            let f32_only = QWeight {
+                halves: None,
+                ..p.clone()
+            };
+            for rows_of_acts in [1, m] {
+                let acts = QActs::quantize(&x[..rows_of_acts * cols], rows_of_acts, cols);
+                let (mut a, mut b) = (
+                    vec![0f32; rows_of_acts * rows],
+                    vec![1f32; rows_of_acts * rows],
+                );
+                p.matmul(&acts, &mut a);
+                f32_only.matmul(&acts, &mut b);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&a), bits(&b), "{t:?}, {rows_of_acts} rows");
+            }
+        }
+        // Q4_0 with block scales near 10^4: `-8 * scale` is past the largest half (65504).
+        let big: Vec<f32> = values(rows * cols, 13)
+            .iter()
+            .map(|v| v * 13_333.0)
+            .collect();
+        let w = Tensor::from_vec(big, (rows, cols), &Device::Cpu).unwrap();
+        let q = QTensor::quantize(&w, GgmlDType::Q4_0).unwrap();
+        let p = QWeight::from_qtensor(&q).unwrap().unwrap();
+        assert!(p.halves.is_none());
+        let acts = QActs::quantize(&x[..cols], 1, cols);
+        let mut out = vec![0f32; rows];
+        p.matmul(&acts, &mut out);
+        for (j, &got) in out.iter().enumerate() {
+            let want = p.dot_scalar(j, &acts, 0) + p.min_term(j, &acts, 0);
+            assert!(
+                (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+                "row {j}: {got} vs {want}"
+            );
+        }
     }
 
     #[test]
