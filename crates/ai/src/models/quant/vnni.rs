@@ -90,7 +90,8 @@ fn rows_of<const K: u8, const G16: bool, const H: bool>(
     assert!(w.min.is_empty() || w.min.len() >= w.rows * w.row_groups());
     if H {
         let h = w.halves.as_ref().expect("the H tiles read the halves");
-        assert!(!G16 && h.scale.len() == w.scale.len() && h.min.len() == w.min.len());
+        assert!(!G16 && h.scale.len() == w.scale.len());
+        assert!(h.min.len() == w.min.len() || h.min.is_empty() && h.min_per_scale.is_some());
     }
     assert!(acts.qs.len() >= m * acts.cols && acts.d.len() >= m * (acts.cols / QK));
     let mut r0 = 0;
@@ -282,8 +283,13 @@ unsafe fn tile<const K: u8, const G16: bool, const H: bool, const M: usize, cons
     for a in 0..M {
         for n in 0..N {
             let mut v = acc[a][n];
-            if let Some(h) = halves.filter(|h| !h.min.is_empty()) {
-                v = dot_f16(&h.min[(j0 + a) * rg..][..rg], sums[n], v);
+            if let Some(h) = halves.filter(|_| !w.min.is_empty()) {
+                // `min = k * scale` exactly (k = -z, a power of two) or the offsets' halves.
+                let (offsets, k) = match h.min_per_scale {
+                    Some(k) => (&h.scale, k),
+                    None => (&h.min, 1.0),
+                };
+                v = dot_f16(&offsets[(j0 + a) * rg..][..rg], k, sums[n], v);
             } else if !w.min.is_empty() {
                 v = dot_f32(&w.min[(j0 + a) * rg..][..rg], sums[n], v);
             }
@@ -315,10 +321,12 @@ fn dot_f32(a: &[f32], b: &[f32], mut acc: __m512) -> __m512 {
     acc
 }
 
-/// [`dot_f32`] with `a` as IEEE halves (bit patterns), widened exactly.
+/// [`dot_f32`] of `k * a` with `a` as IEEE halves (bit patterns), widened exactly; `k` a power
+/// of two, so `k * a` is the f32 offset exactly and the sums are [`dot_f32`]'s bit for bit.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,fma")]
-fn dot_f16(a: &[u16], b: &[f32], mut acc: __m512) -> __m512 {
+fn dot_f16(a: &[u16], k: f32, b: &[f32], mut acc: __m512) -> __m512 {
+    let k = _mm512_set1_ps(k);
     assert_eq!(a.len(), b.len());
     let mut i = 0;
     while i < a.len() {
@@ -327,7 +335,10 @@ fn dot_f16(a: &[u16], b: &[f32], mut acc: __m512) -> __m512 {
         // SAFETY: lanes `0..n` of both slices from `i` are in bounds (n = what is left).
         let (x, y) = unsafe {
             (
-                _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask, a[i..].as_ptr().cast())),
+                _mm512_mul_ps(
+                    k,
+                    _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask, a[i..].as_ptr().cast())),
+                ),
                 _mm512_maskz_loadu_ps(mask, b[i..].as_ptr()),
             )
         };
