@@ -202,6 +202,10 @@ pub struct OpenOptions {
     /// Open `llama`, `qwen2` and `qwen3` GGUF files with candle-transformers and candle's
     /// kernels, the path before our quantised kernels (reference runs and comparisons).
     pub reference_kernels: bool,
+    /// Keep the KV cache in f32 on quantised `llama`/`qwen` files too (by default it is kept as
+    /// halves there, as llama.cpp does: `layers::Block::with_half_cache`). The parity tests
+    /// against candle-transformers, whose cache is f32, compare our kernels with it.
+    pub f32_cache: bool,
 }
 
 impl ChatModel {
@@ -299,6 +303,9 @@ impl ChatModel {
                 path,
                 QuantizedOptions {
                     dequantize: opts.dequantize,
+                    // HeartcareGPT's greedy ids match its reference with an f32 cache
+                    // (tests/import.rs: top-1 gaps down to 0.024 on the tiny model).
+                    half_cache: false,
                 },
                 dev,
             )?),
@@ -311,6 +318,7 @@ impl ChatModel {
                         family,
                         QuantizedOptions {
                             dequantize: opts.dequantize,
+                            half_cache: !opts.dequantize && !opts.f32_cache,
                         },
                         dev,
                     )?),

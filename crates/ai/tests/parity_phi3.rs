@@ -296,7 +296,15 @@ fn q8_0_gguf_dequantized_matches_its_logits_and_both_paths_give_the_greedy_ids()
     let v = vectors("gguf/tiny_phi3_q8_0_vectors.safetensors");
     let path = data("gguf/tiny_phi3_q8_0.gguf");
     let dev = Device::Cpu;
-    let mut m = QuantizedPhi3::open(&path, QuantizedOptions { dequantize: true }, &dev).unwrap();
+    let mut m = QuantizedPhi3::open(
+        &path,
+        QuantizedOptions {
+            dequantize: true,
+            half_cache: false,
+        },
+        &dev,
+    )
+    .unwrap();
     let a_ids: Vec<u32> = ids(&vectors("phi3_vectors.safetensors"), "a.input_ids");
     for case in ["a", "b"] {
         let e = if case == "a" {

@@ -89,7 +89,13 @@ fn prompt(model: &ChatModel) -> Vec<u32> {
 
 fn open_both(name: &str, family: Family) -> (ChatModel, ChatModel) {
     let path = file(name);
-    let ours = ChatModel::open(&path, OpenOptions::default()).unwrap();
+    // Our kernels against candle-transformers' with the same (f32) cache; the half cache the
+    // chat keeps by default is checked against it in `quantised_parity`.
+    let f32_cache = OpenOptions {
+        f32_cache: true,
+        ..OpenOptions::default()
+    };
+    let ours = ChatModel::open(&path, f32_cache).unwrap();
     match &ours.backend {
         Backend::QuantizedLlama(m) => assert_eq!(m.family(), family),
         other => panic!("{name}: opened with {other:?}, not our back end"),
@@ -176,6 +182,18 @@ fn quantised_parity(name: &str, family: Family) {
         assert!(
             e <= QUANT_TOL,
             "{name}: step {step}: {e:e} from the f32 run"
+        );
+    }
+    // The chat's default, a half KV cache, on the same ids: within the same tolerance of the
+    // f32 cache at every step.
+    let mut half_run = ChatModel::open(&file(name), OpenOptions::default()).unwrap();
+    let (_, half_logits) = run(&mut half_run, &p, &ref_ids);
+    for step in 0..STEPS {
+        let h = rel_diff(&half_logits[step], &logits[step]);
+        println!("{name}: step {step}: half cache - f32 cache {h:.2e}");
+        assert!(
+            h <= QUANT_TOL,
+            "{name}: step {step}: the half cache moves the logits by {h:e}"
         );
     }
 }

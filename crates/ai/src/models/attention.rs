@@ -14,6 +14,50 @@
 //! of 16), else in plain Rust (the reference the tests compare with); the softmax is
 //! [`super::kernels::softmax_masked_in_place`] for both (a vectorised `exp` within 2 ulp).
 
+/// An element of the KV cache: f32, or an IEEE half (the chat models' cache, as llama.cpp's:
+/// a decode step over a long context reads the whole cache, so halves halve that traffic).
+/// Every kernel widens to f32 on load and computes in f32.
+#[allow(unsafe_code)]
+pub trait KvValue: Copy + Send + Sync + 'static {
+    /// The value as f32 (exact).
+    fn to_f32(self) -> f32;
+    /// 16 consecutive values from `p`, widened.
+    ///
+    /// # Safety
+    /// `p` must have 16 readable values and the CPU must have AVX-512F (callers are compiled
+    /// for it; the function is inlined into them).
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn load16(p: *const Self) -> std::arch::x86_64::__m512;
+}
+
+impl KvValue for f32 {
+    fn to_f32(self) -> f32 {
+        self
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn load16(p: *const Self) -> std::arch::x86_64::__m512 {
+        // SAFETY: the caller's contract.
+        unsafe { std::arch::x86_64::_mm512_loadu_ps(p) }
+    }
+}
+
+impl KvValue for half::f16 {
+    fn to_f32(self) -> f32 {
+        half::f16::to_f32(self)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn load16(p: *const Self) -> std::arch::x86_64::__m512 {
+        use std::arch::x86_64::*;
+
+        // SAFETY: the caller's contract (16 halves are 32 bytes).
+        unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(p.cast())) }
+    }
+}
+
 /// Sizes of one decode attention.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
@@ -32,7 +76,7 @@ pub struct Shape {
 impl Shape {
     /// Panics unless the heads group evenly, the used positions fit the capacity and `k`, `v`
     /// hold every KV head's buffer (a programming error, not input).
-    fn check_cache(&self, k: &[f32], v: &[f32]) {
+    fn check_cache<T>(&self, k: &[T], v: &[T]) {
         let buffers = self.n_kv_head * self.capacity * self.head_dim;
         assert!(self.n_kv_head > 0 && self.n_head.is_multiple_of(self.n_kv_head));
         assert!(self.len <= self.capacity && k.len() >= buffers && v.len() >= buffers);
@@ -44,7 +88,7 @@ impl Shape {
 ///
 /// # Panics
 /// When the slices are shorter than `shape` says (a programming error, not input).
-pub fn decode(q: &[f32], k: &[f32], v: &[f32], shape: Shape, scale: f32, out: &mut [f32]) {
+pub fn decode<T: KvValue>(q: &[f32], k: &[T], v: &[T], shape: Shape, scale: f32, out: &mut [f32]) {
     shape.check_cache(k, v);
     let Shape {
         n_head,
@@ -112,10 +156,10 @@ thread_local! {
 ///
 /// # Panics
 /// When the slices are shorter than `shape` says (a programming error, not input).
-pub fn prefill(
+pub fn prefill<T: KvValue>(
     q: &[f32],
-    k: &[f32],
-    v: &[f32],
+    k: &[T],
+    v: &[T],
     shape: Shape,
     t: usize,
     scale: f32,
@@ -150,7 +194,7 @@ pub fn prefill(
         let keys = &k[h * capacity * hd + p0 * hd..][..n * hd];
         for (j, kp) in keys.chunks_exact(hd).enumerate() {
             for (d, &x) in kp.iter().enumerate() {
-                panel[d * PANEL + j] = x;
+                panel[d * PANEL + j] = x.to_f32();
             }
         }
     });
@@ -173,10 +217,10 @@ pub fn prefill(
 /// One KV head's query heads over tokens `16 * block..` of the chunk: `kt` are the head's key
 /// panels, `v` its values.
 #[allow(clippy::too_many_arguments)]
-fn prefill_task(
+fn prefill_task<T: KvValue>(
     q: &[f32],
     kt: &[f32],
-    v: &[f32],
+    v: &[T],
     shape: Shape,
     t: usize,
     scale: f32,
@@ -249,7 +293,13 @@ fn block_scores(q: &[f32], kt: &[f32], hd: usize, padded: usize, scale: f32, sco
 /// `out[r] = sum_p att[r][p] v[p]` over the keys of `v` (`[keys, hd]`); `att` is
 /// `[rows, padded]` (the columns from `keys` on are ignored), `out` is `[rows, hd]`.
 #[allow(unsafe_code)]
-fn block_weighted_sums(att: &[f32], padded: usize, v: &[f32], hd: usize, out: &mut [f32]) {
+fn block_weighted_sums<T: KvValue>(
+    att: &[f32],
+    padded: usize,
+    v: &[T],
+    hd: usize,
+    out: &mut [f32],
+) {
     #[cfg(target_arch = "x86_64")]
     if hd.is_multiple_of(16) && std::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU has the features the function is compiled for.
@@ -268,7 +318,7 @@ fn softmax(row: &mut [f32]) {
 
 /// `scores[g][p] = q[g] . k[p] * scale` for the query heads `g` of one KV head.
 #[allow(unsafe_code)]
-fn scores_of(q: &[f32], k: &[f32], hd: usize, scale: f32, scores: &mut [f32]) {
+fn scores_of<T: KvValue>(q: &[f32], k: &[T], hd: usize, scale: f32, scores: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if hd.is_multiple_of(16) && std::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU has the features the function is compiled for.
@@ -278,18 +328,18 @@ fn scores_of(q: &[f32], k: &[f32], hd: usize, scale: f32, scores: &mut [f32]) {
     scores_scalar(q, k, hd, scale, scores)
 }
 
-fn scores_scalar(q: &[f32], k: &[f32], hd: usize, scale: f32, scores: &mut [f32]) {
+fn scores_scalar<T: KvValue>(q: &[f32], k: &[T], hd: usize, scale: f32, scores: &mut [f32]) {
     let len = k.len() / hd;
     for (qg, sg) in q.chunks_exact(hd).zip(scores.chunks_exact_mut(len)) {
         for (kp, s) in k.chunks_exact(hd).zip(sg.iter_mut()) {
-            *s = qg.iter().zip(kp).map(|(a, b)| a * b).sum::<f32>() * scale;
+            *s = qg.iter().zip(kp).map(|(a, b)| a * b.to_f32()).sum::<f32>() * scale;
         }
     }
 }
 
 /// `out[g] = sum_p att[g][p] v[p]` for the query heads `g` of one KV head.
 #[allow(unsafe_code)]
-fn weighted_sum(att: &[f32], v: &[f32], hd: usize, out: &mut [f32]) {
+fn weighted_sum<T: KvValue>(att: &[f32], v: &[T], hd: usize, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if hd.is_multiple_of(16) && std::is_x86_feature_detected!("avx512f") {
         // The prefill's register tiles with the score rows `len` apart: every column chunk of
@@ -301,13 +351,13 @@ fn weighted_sum(att: &[f32], v: &[f32], hd: usize, out: &mut [f32]) {
     weighted_sum_scalar(att, v, hd, out)
 }
 
-fn weighted_sum_scalar(att: &[f32], v: &[f32], hd: usize, out: &mut [f32]) {
+fn weighted_sum_scalar<T: KvValue>(att: &[f32], v: &[T], hd: usize, out: &mut [f32]) {
     let len = v.len() / hd;
     for (ag, og) in att.chunks_exact(len).zip(out.chunks_exact_mut(hd)) {
         og.fill(0.0);
         for (&a, vp) in ag.iter().zip(v.chunks_exact(hd)) {
             for (o, x) in og.iter_mut().zip(vp) {
-                *o += a * x;
+                *o += a * x.to_f32();
             }
         }
     }
@@ -318,9 +368,17 @@ fn weighted_sum_scalar(att: &[f32], v: &[f32], hd: usize, out: &mut [f32]) {
 mod x86 {
     use std::arch::x86_64::*;
 
+    use super::KvValue;
+
     /// As `scores_scalar`; `hd` a multiple of 16.
     #[target_feature(enable = "avx512f")]
-    pub(super) fn scores(q: &[f32], k: &[f32], hd: usize, scale: f32, scores: &mut [f32]) {
+    pub(super) fn scores<T: KvValue>(
+        q: &[f32],
+        k: &[T],
+        hd: usize,
+        scale: f32,
+        scores: &mut [f32],
+    ) {
         let len = k.len() / hd;
         let groups = q.len() / hd;
         assert!(hd.is_multiple_of(16) && scores.len() >= groups * len && k.len() == len * hd);
@@ -334,7 +392,7 @@ mod x86 {
                     let (a, b) = unsafe {
                         (
                             _mm512_loadu_ps(qg.as_ptr().add(c)),
-                            _mm512_loadu_ps(kp.as_ptr().add(c)),
+                            T::load16(kp.as_ptr().add(c)),
                         )
                     };
                     acc = _mm512_fmadd_ps(a, b, acc);
@@ -400,7 +458,7 @@ mod x86 {
         scores: &mut [f32],
     ) {
         assert!(scores.len() >= (R - 1) * padded + 16 * P);
-        let acc = outer_tile::<R, P>(q, hd, kt, 16, hd * 16, hd);
+        let acc = outer_tile::<R, P, f32>(q, hd, kt, 16, hd * 16, hd);
         let s = _mm512_set1_ps(scale);
         for (rr, ar) in acc.iter().enumerate() {
             for (j, a) in ar.iter().enumerate() {
@@ -420,10 +478,10 @@ mod x86 {
     /// `k < depth` (scores: `a` the queries, `b` the key panels; weighted sums: `a` the
     /// weights, `b` the values).
     #[target_feature(enable = "avx512f")]
-    fn outer_tile<const R: usize, const C: usize>(
+    fn outer_tile<const R: usize, const C: usize, B: KvValue>(
         a: &[f32],
         a_row: usize,
-        b: &[f32],
+        b: &[B],
         b_k: usize,
         b_c: usize,
         depth: usize,
@@ -440,7 +498,7 @@ mod x86 {
             unsafe {
                 let mut x = [_mm512_setzero_ps(); C];
                 for (c, xc) in x.iter_mut().enumerate() {
-                    *xc = _mm512_loadu_ps(b.as_ptr().add(k * b_k + c * b_c));
+                    *xc = B::load16(b.as_ptr().add(k * b_k + c * b_c));
                 }
                 for (r, ar) in acc.iter_mut().enumerate() {
                     let av = _mm512_set1_ps(*a.get_unchecked(r * a_row + k));
@@ -456,10 +514,10 @@ mod x86 {
     /// As `super::block_weighted_sums`; `hd` a multiple of 16. Tiles of 4 rows x 64 columns
     /// (16 accumulators) meet each value row once.
     #[target_feature(enable = "avx512f")]
-    pub(super) fn block_weighted_sums(
+    pub(super) fn block_weighted_sums<T: KvValue>(
         att: &[f32],
         padded: usize,
-        v: &[f32],
+        v: &[T],
         hd: usize,
         out: &mut [f32],
     ) {
@@ -472,22 +530,22 @@ mod x86 {
                 let (a, o) = (&att[r0 * padded..], &mut out[r0 * hd + c0..]);
                 let vc = &v[c0..];
                 match (nr, ((hd - c0) / 16).min(4)) {
-                    (4, 4) => sums_tile::<4, 4>(a, padded, vc, hd, o),
-                    (4, 3) => sums_tile::<4, 3>(a, padded, vc, hd, o),
-                    (4, 2) => sums_tile::<4, 2>(a, padded, vc, hd, o),
-                    (4, _) => sums_tile::<4, 1>(a, padded, vc, hd, o),
-                    (3, 4) => sums_tile::<3, 4>(a, padded, vc, hd, o),
-                    (3, 3) => sums_tile::<3, 3>(a, padded, vc, hd, o),
-                    (3, 2) => sums_tile::<3, 2>(a, padded, vc, hd, o),
-                    (3, _) => sums_tile::<3, 1>(a, padded, vc, hd, o),
-                    (2, 4) => sums_tile::<2, 4>(a, padded, vc, hd, o),
-                    (2, 3) => sums_tile::<2, 3>(a, padded, vc, hd, o),
-                    (2, 2) => sums_tile::<2, 2>(a, padded, vc, hd, o),
-                    (2, _) => sums_tile::<2, 1>(a, padded, vc, hd, o),
-                    (_, 4) => sums_tile::<1, 4>(a, padded, vc, hd, o),
-                    (_, 3) => sums_tile::<1, 3>(a, padded, vc, hd, o),
-                    (_, 2) => sums_tile::<1, 2>(a, padded, vc, hd, o),
-                    (_, _) => sums_tile::<1, 1>(a, padded, vc, hd, o),
+                    (4, 4) => sums_tile::<4, 4, T>(a, padded, vc, hd, o),
+                    (4, 3) => sums_tile::<4, 3, T>(a, padded, vc, hd, o),
+                    (4, 2) => sums_tile::<4, 2, T>(a, padded, vc, hd, o),
+                    (4, _) => sums_tile::<4, 1, T>(a, padded, vc, hd, o),
+                    (3, 4) => sums_tile::<3, 4, T>(a, padded, vc, hd, o),
+                    (3, 3) => sums_tile::<3, 3, T>(a, padded, vc, hd, o),
+                    (3, 2) => sums_tile::<3, 2, T>(a, padded, vc, hd, o),
+                    (3, _) => sums_tile::<3, 1, T>(a, padded, vc, hd, o),
+                    (2, 4) => sums_tile::<2, 4, T>(a, padded, vc, hd, o),
+                    (2, 3) => sums_tile::<2, 3, T>(a, padded, vc, hd, o),
+                    (2, 2) => sums_tile::<2, 2, T>(a, padded, vc, hd, o),
+                    (2, _) => sums_tile::<2, 1, T>(a, padded, vc, hd, o),
+                    (_, 4) => sums_tile::<1, 4, T>(a, padded, vc, hd, o),
+                    (_, 3) => sums_tile::<1, 3, T>(a, padded, vc, hd, o),
+                    (_, 2) => sums_tile::<1, 2, T>(a, padded, vc, hd, o),
+                    (_, _) => sums_tile::<1, 1, T>(a, padded, vc, hd, o),
                 }
             }
             r0 += nr;
@@ -497,16 +555,16 @@ mod x86 {
     /// `R` rows of weights times `W` 16-wide columns of every value row (`v` starts at the
     /// first column; rows are `hd` apart), into `out[rr * hd..][..16 * W]`.
     #[target_feature(enable = "avx512f")]
-    fn sums_tile<const R: usize, const W: usize>(
+    fn sums_tile<const R: usize, const W: usize, T: KvValue>(
         att: &[f32],
         padded: usize,
-        v: &[f32],
+        v: &[T],
         hd: usize,
         out: &mut [f32],
     ) {
         let keys = v.len().div_ceil(hd);
         assert!(out.len() >= (R - 1) * hd + 16 * W);
-        let acc = outer_tile::<R, W>(att, padded, v, hd, 16, keys);
+        let acc = outer_tile::<R, W, T>(att, padded, v, hd, 16, keys);
         for (rr, ar) in acc.iter().enumerate() {
             for (c, a) in ar.iter().enumerate() {
                 // SAFETY: `rr * hd + 16 * c + 16 <= out.len()` (asserted).
@@ -567,6 +625,42 @@ mod tests {
             // Weights of one row sum to one: the output is a convex mix of the values.
             let vmax = v.iter().fold(0f32, |a, x| a.max(x.abs()));
             assert!(fast.iter().all(|x| x.abs() <= vmax + 1e-5));
+        }
+    }
+
+    /// A half cache: decode and prefill read the halves widened, so they give the bits the f32
+    /// kernels give on the widened values (short and long decode caches, a prefill chunk).
+    #[test]
+    fn a_half_cache_attends_as_its_widened_values() {
+        let (n_head, n_kv_head, hd) = (6, 2, 64);
+        for (capacity, len, t) in [(40usize, 27usize, 1usize), (512, 400, 1), (64, 45, 19)] {
+            let shape = Shape {
+                n_head,
+                n_kv_head,
+                head_dim: hd,
+                capacity,
+                len,
+            };
+            let half_of = |v: Vec<f32>| v.into_iter().map(half::f16::from_f32).collect::<Vec<_>>();
+            let (k16, v16) = (
+                half_of(values(n_kv_head * capacity * hd, 2)),
+                half_of(values(n_kv_head * capacity * hd, 3)),
+            );
+            let widen = |v: &[half::f16]| v.iter().map(|x| x.to_f32()).collect::<Vec<_>>();
+            let (k32, v32) = (widen(&k16), widen(&v16));
+            let q = values(n_head * t * hd, 1);
+            let scale = 1.0 / (hd as f32).sqrt();
+            let (mut from_half, mut from_f32) =
+                (vec![0f32; t * n_head * hd], vec![1f32; t * n_head * hd]);
+            if t == 1 {
+                decode(&q, &k16, &v16, shape, scale, &mut from_half);
+                decode(&q, &k32, &v32, shape, scale, &mut from_f32);
+            } else {
+                prefill(&q, &k16, &v16, shape, t, scale, &mut from_half);
+                prefill(&q, &k32, &v32, shape, t, scale, &mut from_f32);
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&from_half), bits(&from_f32), "len {len}, {t} tokens");
         }
     }
 

@@ -186,6 +186,7 @@ impl QuantizedLlama {
         let stacked = |parts: Vec<QLinear>, name: &str| {
             QLinear::stack(parts).map_err(|e| LlmError::bad(path, name, e.to_string()))
         };
+        let half_cache = opts.half_cache && super::layers::half_cache_for(ct);
         let mut blocks = Vec::with_capacity(d.n_layer);
         for i in 0..d.n_layer {
             let p = format!("blk.{i}");
@@ -244,7 +245,8 @@ impl QuantizedLlama {
                 )?,
                 norm(r, &format!("{p}.attn_norm.weight"))?,
                 norm(r, &format!("{p}.ffn_norm.weight"))?,
-            );
+            )
+            .with_half_cache(half_cache);
             blocks.push(if family == Family::Qwen3 {
                 block.with_qk_norm(
                     norm_of(r, &format!("{p}.attn_q_norm.weight"), hd)?,

@@ -59,6 +59,9 @@ pub fn gguf_name(hf: &str) -> Option<String> {
 pub struct QuantizedOptions {
     /// Dequantize every weight to f32 at load (exact reference arithmetic, more memory).
     pub dequantize: bool,
+    /// Keep the KV cache as halves when the file's weights are quantised
+    /// ([`super::layers::Block::with_half_cache`]).
+    pub half_cache: bool,
 }
 
 /// Phi-3 from GGUF.
@@ -192,33 +195,37 @@ impl QuantizedPhi3 {
             check_shape(path, name, &t, &[d.hidden])?;
             Ok(RmsNorm::new(t.dequantize(dev)?, d.rms_eps))
         };
+        let half_cache = opts.half_cache && super::layers::half_cache_for(ct);
         let mut blocks = Vec::with_capacity(d.n_layer);
         for i in 0..d.n_layer {
             let p = format!("blk.{i}");
-            blocks.push(Block::new(
-                lin(
-                    r,
-                    &format!("{p}.attn_qkv.weight"),
-                    ((d.n_head + 2 * d.n_kv_head) * hd, d.hidden),
-                )?,
-                lin(
-                    r,
-                    &format!("{p}.attn_output.weight"),
-                    (d.hidden, d.n_head * hd),
-                )?,
-                lin(
-                    r,
-                    &format!("{p}.ffn_up.weight"),
-                    (2 * d.intermediate, d.hidden),
-                )?,
-                lin(
-                    r,
-                    &format!("{p}.ffn_down.weight"),
-                    (d.hidden, d.intermediate),
-                )?,
-                norm(r, &format!("{p}.attn_norm.weight"))?,
-                norm(r, &format!("{p}.ffn_norm.weight"))?,
-            ));
+            blocks.push(
+                Block::new(
+                    lin(
+                        r,
+                        &format!("{p}.attn_qkv.weight"),
+                        ((d.n_head + 2 * d.n_kv_head) * hd, d.hidden),
+                    )?,
+                    lin(
+                        r,
+                        &format!("{p}.attn_output.weight"),
+                        (d.hidden, d.n_head * hd),
+                    )?,
+                    lin(
+                        r,
+                        &format!("{p}.ffn_up.weight"),
+                        (2 * d.intermediate, d.hidden),
+                    )?,
+                    lin(
+                        r,
+                        &format!("{p}.ffn_down.weight"),
+                        (d.hidden, d.intermediate),
+                    )?,
+                    norm(r, &format!("{p}.attn_norm.weight"))?,
+                    norm(r, &format!("{p}.ffn_norm.weight"))?,
+                )
+                .with_half_cache(half_cache),
+            );
         }
         let out_norm = norm(r, "output_norm.weight")?;
         let head = if ct.tensor_infos.contains_key("output.weight") {
