@@ -36,6 +36,7 @@
 
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
+use crate::atrial::{FWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_ORGANISATION};
 use crate::classify::BeatClass;
 use crate::measure::LeadAmplitudes;
 use crate::rhythm::{AvBlock, Flutter, NonConducted};
@@ -78,6 +79,9 @@ pub(crate) struct Findings<'a> {
     /// Whether the P wave of the median beat is upright in II and inverted in aVR (`None`:
     /// no P axis measured, or a lead missing).
     pub p_sinus_polarity: Option<bool>,
+    /// Fibrillatory waves after QRST cancellation, when they are the evidence of atrial
+    /// fibrillation (under pacing, or with RR or P-wave criteria not met).
+    pub f_waves: Option<&'a FWaves>,
 }
 
 /// Atrial fibrillation under ventricular pacing, as the conducted beats between the paced ones
@@ -177,6 +181,21 @@ pub(crate) const PACED_AF_RR_RANGE_MS: f64 = 80.0;
 /// pacemaker did not have to replace).
 pub(crate) const PACED_AF_EARLY_FRACTION: f64 = 0.9;
 
+/// The criterion of an atrial fibrillation statement resting on fibrillatory waves.
+fn f_wave_criterion(w: &FWaves) -> String {
+    let leads: Vec<String> = w.leads.iter().map(ToString::to_string).collect();
+    format!(
+        "fibrillatory waves after QRST cancellation in {}: dominant atrial frequency {:.1} Hz ({:.0}/min, within 4-9 Hz), organisation index {:.2} (>= {MIN_ORGANISATION:.2}), {:.3} mV RMS (>= {MIN_F_RMS_MV:.3}), present through {:.0}% of the cycle (>= {:.0}%), and no P wave locked to the QRS in V1, II, III or aVF",
+        leads.join(", "),
+        w.dominant_hz,
+        60.0 * w.dominant_hz,
+        w.organisation,
+        w.f_rms_mv,
+        100.0 * w.continuity,
+        100.0 * MIN_CONTINUITY
+    )
+}
+
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
 const LAA_P_DURATION_MS: f64 = 120.0;
 
@@ -245,6 +264,19 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             Vec::new(),
             beats_of(f, BeatClass::Paced),
         ));
+        if f.paced_af.is_none()
+            && let Some(w) = f.f_waves
+        {
+            out.push(st_on(
+                "Atrial fibrillation",
+                format!(
+                    "under ventricular pacing: no regular atrial waves through the paced beats; {}",
+                    f_wave_criterion(w)
+                ),
+                w.leads.clone(),
+                Vec::new(),
+            ));
+        }
         if let Some(a) = f.paced_af {
             out.push(st(
                 "Atrial fibrillation",
@@ -278,6 +310,22 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 60_000.0 / cycle
             ),
             present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1]),
+            Vec::new(),
+        ));
+    } else if f.atrial_fibrillation
+        && let Some(w) = f.f_waves
+    {
+        let response = match f.rr_irregularity {
+            Some(v) if v > 0.10 => format!("irregular ventricular response (RMSSD/mean RR {v:.2})"),
+            Some(v) => format!(
+                "regular ventricular response (RMSSD/mean RR {v:.2} <= 0.10): consider AV block with an escape rhythm"
+            ),
+            None => "ventricular response not measured".to_string(),
+        };
+        out.push(st_on(
+            "Atrial fibrillation",
+            format!("{}; {response}", f_wave_criterion(w)),
+            w.leads.clone(),
             Vec::new(),
         ));
     } else if f.atrial_fibrillation {
@@ -710,6 +758,7 @@ mod tests {
             different_leads: &[],
             paced_dissociation: None,
             paced_af: None,
+            f_waves: None,
             p_sinus_polarity: Some(true),
         });
         let s = out
