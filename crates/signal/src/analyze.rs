@@ -801,6 +801,8 @@ pub(crate) fn analyze_in_pool(
     };
     let af = af || af_from_f_waves;
     let av = av.filter(|_| !af_from_f_waves);
+    // What passed for organised P waves among fibrillatory waves were f waves.
+    let p_organised = p_organised && f_waves.is_none();
     if af || flutter.is_some() || !p_organised {
         // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
         // waves. Nor when
