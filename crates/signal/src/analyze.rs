@@ -5,7 +5,8 @@
 //!    when only I and II are stored), read whole in mV, gaps interpolated; a trailing
 //!    calibration pulse (the same value in every stored lead, as Philips appends) is dropped.
 //! 2. Pacing spikes ([`crate::detect::pacing_spikes`]) are located on the raw leads and
-//!    bridged in the analysis copies.
+//!    bridged in the analysis copies; baseline steps (a level change within 4 ms that does
+//!    not return, [`crate::detect`]) are removed from them.
 //! 3. Two filtered copies: the *analysis* band 0.5-40 Hz (plus a mains notch) for detection
 //!    and delineation, and the user's [`FilterChain`] (default 0.05-150 Hz) for median beats
 //!    and amplitudes, the numbers a cardiologist reads.
@@ -19,7 +20,9 @@
 //! 6. Rhythm features (RR irregularity, P presence) and beat classification ([`BeatClass`]).
 //!    P waves are kept only when atrial activity is organised: a P before at least half the
 //!    beats with a stable PR (SD <= 40 ms) or regular P-P intervals; never in atrial
-//!    fibrillation.
+//!    fibrillation. Where the RR and P-wave criteria cannot see atrial fibrillation (under
+//!    ventricular pacing, or with a regular ventricular response), fibrillatory waves left
+//!    after QRST cancellation ([`crate::atrial`]) state it.
 //! 7. Median beats of the dominant beats, delineated again; global measurements, axes and
 //!    per-lead amplitudes on them ([`crate::measure`]).
 //! 8. Statements with their criteria ([`crate::statements`]).
@@ -30,6 +33,7 @@ use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::atrial::{atrial_activity, fibrillatory};
 use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, classify};
 use crate::conduction::{QrsShape, shape as qrs_shape};
@@ -37,7 +41,9 @@ use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
     global_boundaries, harmonise, ms, reconcile,
 };
-use crate::detect::{clip_spikes, detect, median, pacing_spikes, qrs_energy};
+use crate::detect::{
+    baseline_steps, clip_spikes, detect, median, pacing_spikes, qrs_energy, remove_steps,
+};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, pass_short, views};
 use crate::measure::{
@@ -395,6 +401,9 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (2) Pacing spikes on the raw leads (any lead).
     let spikes = pacing_spikes(&raw, fs);
+    // Baseline steps (no return within a QRS window) on the raw leads, removed from the
+    // analysis copy.
+    let steps = baseline_steps(&raw, fs);
 
     check()?;
     // (3) Filtered copies.
@@ -413,6 +422,7 @@ pub(crate) fn analyze_in_pool(
             let mut clean: Vec<Vec<f64>> = raw.clone();
             for c in &mut clean {
                 clip_spikes(c, &spikes, fs);
+                remove_steps(c, &steps, fs);
             }
             clean = pass_short(&hp, clean, fs)?;
             check()?;
@@ -637,7 +647,7 @@ pub(crate) fn analyze_in_pool(
             lead_qrs_size(&clean[a], &fids, fs).total_cmp(&lead_qrs_size(&clean[b], &fids, fs))
         })
         .unwrap_or(0);
-    let beats: Vec<Beat> = fids
+    let mut beats: Vec<Beat> = fids
         .iter()
         .enumerate()
         .map(|(i, &f)| {
@@ -757,10 +767,42 @@ pub(crate) fn analyze_in_pool(
     // Atrial fibrillation under ventricular pacing (the irregular-RR criterion cannot work when
     // the pacemaker sets most intervals): conducted beats between the paced ones, none after a
     // P wave, at irregular intervals and some earlier than the paced cycle.
-    let paced_af =
-        (paced_fraction > 0.5 && !p_organised && paced_dissociation.is_none() && flutter.is_none())
-            .then(|| paced_atrial_fibrillation(classes, &fids, &global, fs))
-            .flatten();
+    let paced = paced_fraction > 0.5 && paced_dissociation.is_none() && flutter.is_none();
+    let paced_af = (paced && !p_organised)
+        .then(|| paced_atrial_fibrillation(classes, &fids, &global, fs))
+        .flatten();
+    // Fibrillatory waves left after QRST cancellation (`crate::atrial`), for what the RR and
+    // P-wave criteria cannot see: fibrillation under pacing, or with a regular ventricular
+    // response (where deflections of the f waves can pass for organised P waves).
+    let atrial_leads = if n_beats >= 6 && !af && flutter.is_none() && paced_dissociation.is_none() {
+        atrial_activity(&labels, &clean, &fids, classes, &global, fs)
+    } else {
+        Vec::new()
+    };
+    let f_waves = fibrillatory(&atrial_leads);
+    let af_from_f_waves = f_waves.is_some() && paced_fraction <= 0.5;
+    let f_waves = f_waves.filter(|_| af_from_f_waves || paced);
+    // Beat classes as in atrial fibrillation (no supraventricular premature beats).
+    let reclassified;
+    let (classes, different_leads) = if af_from_f_waves {
+        reclassified = classify(&ClassifyInput {
+            leads: &clean,
+            fs,
+            beats: &feats,
+            spikes: &spikes,
+            atrial_fibrillation: true,
+        });
+        for (b, c) in beats.iter_mut().zip(&reclassified.classes) {
+            b.class = *c;
+        }
+        (&reclassified.classes, &reclassified.different_leads)
+    } else {
+        (classes, &classified.different_leads)
+    };
+    let af = af || af_from_f_waves;
+    let av = av.filter(|_| !af_from_f_waves);
+    // What passed for organised P waves among fibrillatory waves were f waves.
+    let p_organised = p_organised && f_waves.is_none();
     if af || flutter.is_some() || !p_organised {
         // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
         // waves. Nor when
@@ -783,7 +825,7 @@ pub(crate) fn analyze_in_pool(
     let dominant_fids: Vec<usize> = fids
         .iter()
         .zip(classes)
-        .zip(&classified.different_leads)
+        .zip(different_leads)
         .filter(|((_, c), d)| {
             matches!(c, BeatClass::Normal | BeatClass::Paced) && d.len() < MIN_DIFFERENT_LEADS
         })
@@ -1017,7 +1059,8 @@ pub(crate) fn analyze_in_pool(
         qrs_shapes: &qrs_shapes,
         fids: &fids,
         leads: &labels,
-        different_leads: &classified.different_leads,
+        different_leads,
+        f_waves: f_waves.as_ref(),
         paced_dissociation,
         paced_af,
         p_sinus_polarity,
@@ -1686,6 +1729,7 @@ mod av_block_tests {
             p_s,
             qrs_s,
             pvc_s,
+            spike_s: &[],
             p_mv: 0.15,
             f_scale: if f_waves { 1.0 } else { 0.0 },
             noise_mv: 0.03,
@@ -1699,6 +1743,9 @@ mod av_block_tests {
         p_s: &'a [f64],
         qrs_s: &'a [f64],
         pvc_s: &'a [f64],
+        /// Pacing stimuli (s): a 1-sample spike of 2 mV in every lead (place them 60 ms
+        /// before a `pvc_s` beat for a ventricular paced beat).
+        spike_s: &'a [f64],
         /// Size of the P wave's vector (mV; its projection on lead II is 0.94 of it).
         p_mv: f64,
         /// Fibrillatory activity, as a multiple of the coarse one (three sines of 0.03-0.04
@@ -1797,6 +1844,14 @@ mod av_block_tests {
                     .collect()
             })
             .collect();
+        for &t in sy.spike_s {
+            let i = (t * FS) as usize;
+            for x in &mut leads {
+                if let Some(v) = x.get_mut(i) {
+                    *v += 2.0;
+                }
+            }
+        }
         // The limb leads follow Einthoven's and Goldberger's relations from I and II.
         for (k, (a, b)) in [
             (2, (-1.0, 1.0)),
@@ -1847,6 +1902,7 @@ mod av_block_tests {
                 p_s: &p,
                 qrs_s: &q,
                 pvc_s: &[],
+                spike_s: &[],
                 p_mv: 0.026,
                 f_scale: 0.0,
                 noise_mv: 0.004,
@@ -1882,6 +1938,7 @@ mod av_block_tests {
                     p_s: &[],
                     qrs_s: &times(0.4, 60.0 / 50.0),
                     pvc_s: &[],
+                    spike_s: &[],
                     p_mv: 0.0,
                     f_scale,
                     noise_mv: 0.004,
@@ -1901,6 +1958,107 @@ mod av_block_tests {
                     !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
                     "f x{f_scale}, seed {seed}: {:?}",
                     a.statements
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fibrillatory_waves_with_a_regular_ventricular_response_are_atrial_fibrillation() {
+        // Atrial fibrillation with a regular escape rhythm at 50/min (complete AV block): no P
+        // waves, the generator's coarse f waves. The RR criterion cannot see it; the f waves
+        // left after QRST cancellation do.
+        for seed in 0..3 {
+            let rec = tracing(&[], &times(0.4, 60.0 / 50.0), true, seed);
+            let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
+            let af = statement(&a, "Atrial fibrillation")
+                .unwrap_or_else(|| panic!("seed {seed}: {:?}", a.statements));
+            let c = af.criterion.as_deref().unwrap_or_default();
+            assert!(
+                c.starts_with("fibrillatory waves after QRST cancellation in V1")
+                    && c.contains("regular ventricular response"),
+                "seed {seed}: {c}"
+            );
+            assert!(af.evidence.leads.contains(&LeadLabel::V1), "{af:?}");
+            assert!(a.atrial_fibrillation);
+            assert!(
+                !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
+                "seed {seed}: {:?}",
+                a.statements
+            );
+        }
+        // Organised atrial activity is no fibrillation: sinus rhythm, sinus rhythm with
+        // premature ventricular beats, and complete AV block (a regular P train unrelated to
+        // a slow ventricular rhythm).
+        for seed in 0..3 {
+            let p = times(0.3, 60.0 / 70.0);
+            let q: Vec<f64> = p.iter().map(|v| v + 0.16).collect();
+            let (ps, qs) = sinus_times(0.8, &[4, 9]);
+            let block_p = times(0.2, 0.8);
+            let block_q = times(0.5, 1.5);
+            for (what, rec) in [
+                ("sinus", tracing(&p, &q, false, seed)),
+                (
+                    "PVCs",
+                    tracing_with_pvcs(&ps, &qs, &[0.5 + 3.6 * 0.8, 0.5 + 8.6 * 0.8], false, seed),
+                ),
+                ("complete block", tracing(&block_p, &block_q, false, seed)),
+            ] {
+                let t = texts(&rec);
+                assert!(
+                    !has(&t, "Atrial fibrillation"),
+                    "{what}, seed {seed}: {t:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fibrillatory_waves_under_ventricular_pacing_are_atrial_fibrillation() {
+        // VVI pacing at 46/min (a stimulus 60 ms before each wide QRS) over coarse f waves.
+        // (Slow enough for the spikes' samples to stay above the 99.5th percentile of the
+        // leads' curvature, which the spike detector measures them against.)
+        let beats = times(0.5, 1.3);
+        let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
+        let paced = |p_s: &[f64], f_scale: f64, seed: u64| {
+            synth(&Synth {
+                p_s,
+                qrs_s: &[],
+                pvc_s: &beats,
+                spike_s: &spikes,
+                p_mv: 0.15,
+                f_scale,
+                noise_mv: 0.03,
+                seed,
+            })
+        };
+        for seed in 0..3 {
+            let t = texts(&paced(&[], 1.0, seed));
+            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:?}");
+            assert!(
+                t.iter().any(|s| s.starts_with(
+                    "Atrial fibrillation: under ventricular pacing: no regular atrial waves through the paced beats; fibrillatory waves"
+                )),
+                "seed {seed}: {t:?}"
+            );
+        }
+        // Negatives: the same pacing with no atrial activity, and atrial-synchronous pacing
+        // (a P wave 150 ms before each stimulus).
+        let p_sync: Vec<f64> = spikes
+            .iter()
+            .map(|t| t - 0.15)
+            .filter(|&t| t > 0.1)
+            .collect();
+        for seed in 0..3 {
+            for (what, rec) in [
+                ("no atrial activity", paced(&[], 0.0, seed)),
+                ("P-synchronous", paced(&p_sync, 0.0, seed)),
+            ] {
+                let t = texts(&rec);
+                assert!(has(&t, "Paced rhythm"), "{what}, seed {seed}: {t:?}");
+                assert!(
+                    !has(&t, "Atrial fibrillation"),
+                    "{what}, seed {seed}: {t:?}"
                 );
             }
         }

@@ -17,7 +17,9 @@
 //!    beat to beat, so median beats align.
 //!
 //! Pacing spikes are narrow (< 2 ms): [`pacing_spikes`] finds them in the unfiltered leads
-//! and they are clipped before step 1 so they are not counted as beats.
+//! and they are clipped before step 1 so they are not counted as beats. Baseline steps (an
+//! amplifier reset: a level change within 4 ms that holds, where a QRS returns to the
+//! baseline within its window) are found by [`baseline_steps`] and removed the same way.
 
 use rayon::prelude::*;
 
@@ -153,6 +155,124 @@ pub(crate) fn clip_spikes(x: &mut [f64], spikes: &[usize], fs_hz: f64) {
         for (k, v) in x[a..=b].iter_mut().enumerate() {
             let t = k as f64 / (b - a).max(1) as f64;
             *v = va + (vb - va) * t;
+        }
+    }
+}
+
+/// A baseline step changes a lead's level by at least this much (mV) ...
+const STEP_MIN_MV: f64 = 0.1;
+/// ... within this transition (ms; one or two samples at 250-1000 Hz: faster than any
+/// cardiac deflection) ...
+const STEP_TRANSITION_MS: f64 = 4.0;
+/// ... between two sides this long (ms) ...
+const STEP_SIDE_MS: f64 = 20.0;
+/// ... each flat within this fraction of the step ...
+const STEP_FLAT: f64 = 0.25;
+/// ... and the new level holds over this window after the step (ms; a QRS has returned to
+/// the baseline by then) ...
+const STEP_HOLD_MS: (f64, f64) = (80.0, 120.0);
+/// ... by at least this fraction of the step.
+const STEP_HOLD: f64 = 0.5;
+
+/// Sample indices (the transition's centre) of baseline steps on all leads at once: the
+/// level changes by at least [`STEP_MIN_MV`] within [`STEP_TRANSITION_MS`], from a side flat
+/// over [`STEP_SIDE_MS`] to another flat side, and the new level still holds
+/// [`STEP_HOLD_MS`] later (no return to the baseline, as a QRS complex returns within its
+/// window), in at least 3 leads at once (every lead when there are fewer). An amplifier reset
+/// or electrode step (LUDB 15: 0.3-1 mV in every lead within 4 ms at 7.53 s) is such a
+/// step; its 5-20 Hz energy would otherwise be a QRS. `leads` are in mV before filtering.
+pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
+    let n = leads.iter().map(Vec::len).min().unwrap_or(0);
+    let h = ((STEP_TRANSITION_MS / 2000.0 * fs_hz).round() as usize).max(1);
+    let w = secs(fs_hz, STEP_SIDE_MS / 1000.0);
+    let (ha, hb) = (
+        secs(fs_hz, STEP_HOLD_MS.0 / 1000.0),
+        secs(fs_hz, STEP_HOLD_MS.1 / 1000.0),
+    );
+    if leads.is_empty() || n <= h + w + hb + 1 {
+        return Vec::new();
+    }
+    let range = |v: &[f64]| {
+        v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            - v.iter().copied().fold(f64::INFINITY, f64::min)
+    };
+    let mut votes = vec![0u32; n];
+    let mut buf = Vec::new();
+    for x in leads {
+        let mut hit = vec![false; n];
+        for i in (h + w)..(n - hb) {
+            let d = x[i + h] - x[i - h];
+            // Cheap screen first: the sides' levels are within the flat fraction of their
+            // ends, so the ends differ by at least this much.
+            if d.is_nan() || d.abs() < STEP_MIN_MV * (1.0 - 2.0 * STEP_FLAT) {
+                continue;
+            }
+            let before = &x[i - h - w..=i - h];
+            let after = &x[i + h..=i + h + w];
+            let jump = median_in(&mut buf, after.iter().copied())
+                - median_in(&mut buf, before.iter().copied());
+            if jump.abs() < STEP_MIN_MV
+                || range(before) > STEP_FLAT * jump.abs()
+                || range(after) > STEP_FLAT * jump.abs()
+            {
+                continue;
+            }
+            let level = median_in(&mut buf, before.iter().copied());
+            let held = median_in(&mut buf, x[i + ha..=i + hb].iter().copied()) - level;
+            if held * jump.signum() >= STEP_HOLD * jump.abs() {
+                for k in hit.iter_mut().take((i + 2).min(n)).skip(i - 1) {
+                    *k = true;
+                }
+            }
+        }
+        for (v, k) in votes.iter_mut().zip(&hit) {
+            *v += u32::from(*k);
+        }
+    }
+    let need = leads.len().min(3) as u32;
+    let mut out: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if votes[i] >= need {
+            // The run of samples with enough votes: its best-voted middle.
+            let start = i;
+            while i < n && votes[i] >= need {
+                i += 1;
+            }
+            let top = votes[start..i].iter().copied().max().unwrap_or(need);
+            let best: Vec<usize> = (start..i).filter(|&k| votes[k] == top).collect();
+            let s = best[best.len() / 2];
+            if out.last().is_none_or(|&l| s > l + 2 * w) {
+                out.push(s);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Removes baseline steps ([`baseline_steps`]) from a lead: the level after each step is
+/// moved back by the step's size (the difference across the transition less what the sides'
+/// slopes account for) and the transition is bridged by a line, so the detector and
+/// delineator see no edge.
+pub(crate) fn remove_steps(x: &mut [f64], steps: &[usize], fs_hz: f64) {
+    let n = x.len();
+    let h = ((STEP_TRANSITION_MS / 2000.0 * fs_hz).round() as usize).max(1);
+    let w = secs(fs_hz, STEP_SIDE_MS / 1000.0);
+    for &s in steps {
+        if s < h + w || s + h + w >= n {
+            continue;
+        }
+        let (a, b) = (s - h, s + h);
+        let slope_before = (x[a] - x[a - w]) / w as f64;
+        let slope_after = (x[b + w] - x[b]) / w as f64;
+        let jump = x[b] - x[a] - 0.5 * (slope_before + slope_after) * (b - a) as f64;
+        for v in &mut x[b..] {
+            *v -= jump;
+        }
+        let (va, vb) = (x[a], x[b]);
+        for (k, v) in x[a + 1..b].iter_mut().enumerate() {
+            *v = va + (vb - va) * (k + 1) as f64 / (b - a) as f64;
         }
     }
 }
@@ -424,6 +544,75 @@ mod tests {
         for (f, want) in found.iter().zip(&r) {
             assert!((*f as f64 / fs - want).abs() < 0.02, "{f} vs {want}");
         }
+    }
+
+    #[test]
+    fn a_baseline_step_without_a_return_is_no_qrs() {
+        // LUDB 15: a step of 0.3-1 mV in every lead over two samples (one halfway), 190 ms
+        // after a QRS, that
+        // decays back over about 0.3 s (the recorder's high-pass). Sinus rhythm at 75/min.
+        let fs = 500.0;
+        let r: Vec<f64> = (0..12).map(|k| 0.5 + 0.8 * k as f64).collect();
+        let n = (10.5 * fs) as usize;
+        let step_at = r[6] + 0.19;
+        let leads: Vec<Vec<f64>> = [(1.0, 0.3), (-0.6, 1.0), (0.8, -0.5), (1.4, 0.6)]
+            .iter()
+            .map(|&(gain, step)| {
+                let mut x: Vec<f64> = synth(fs, n, &r).iter().map(|v| gain * v).collect();
+                for (i, v) in x.iter_mut().enumerate() {
+                    let t = i as f64 / fs - step_at;
+                    if t >= 0.001 {
+                        *v += step * (-t / 0.3).exp();
+                    } else if t >= -0.001 {
+                        *v += step * 0.5;
+                    }
+                }
+                x
+            })
+            .collect();
+        let steps = baseline_steps(&leads, fs);
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert!(
+            (steps[0] as f64 / fs - step_at).abs() < 0.004,
+            "{steps:?} vs {step_at}"
+        );
+        // Removed, the detector finds every QRS and nothing at the step.
+        let mut clean = leads.clone();
+        for x in &mut clean {
+            remove_steps(x, &steps, fs);
+        }
+        let found = detect(&qrs_energy(&clean, fs).unwrap(), fs);
+        assert_eq!(found.len(), r.len(), "{found:?}");
+        for (f, want) in found.iter().zip(&r) {
+            assert!((*f as f64 / fs - want).abs() < 0.02, "{f} vs {want}");
+        }
+        // The QRS complexes themselves, narrow or wide (a paced beat of 160 ms), and a
+        // pacing spike with its return are no steps.
+        let narrow: Vec<Vec<f64>> = (0..3)
+            .map(|k| {
+                synth(fs, n, &r)
+                    .iter()
+                    .map(|v| v * (k as f64 + 0.5))
+                    .collect()
+            })
+            .collect();
+        assert!(baseline_steps(&narrow, fs).is_empty());
+        let wide: Vec<Vec<f64>> = (0..3)
+            .map(|k| {
+                let mut x = vec![0.0; n];
+                for &t0 in &r {
+                    let s = (t0 * fs) as usize;
+                    x[s - 40] += 3.0;
+                    for (i, v) in x.iter_mut().enumerate() {
+                        let t = i as f64 / fs - t0;
+                        *v += (1.0 + k as f64) * (-(t / 0.03).powi(2) / 2.0).exp()
+                            - 0.8 * (-((t - 0.06) / 0.03).powi(2) / 2.0).exp();
+                    }
+                }
+                x
+            })
+            .collect();
+        assert!(baseline_steps(&wide, fs).is_empty());
     }
 
     #[test]

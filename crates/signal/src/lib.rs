@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod analyze;
+mod atrial;
 pub mod beat_preprocess;
 mod classify;
 mod conduction;

@@ -831,6 +831,7 @@ mod tests {
                 different_leads: &[],
                 paced_dissociation: None,
                 paced_af: None,
+                f_waves: None,
                 p_sinus_polarity: None,
             })
             .into_iter()

@@ -36,6 +36,7 @@
 
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
+use crate::atrial::{FWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_ORGANISATION};
 use crate::classify::BeatClass;
 use crate::measure::LeadAmplitudes;
 use crate::rhythm::{AvBlock, Flutter, NonConducted};
@@ -78,6 +79,9 @@ pub(crate) struct Findings<'a> {
     /// Whether the P wave of the median beat is upright in II and inverted in aVR (`None`:
     /// no P axis measured, or a lead missing).
     pub p_sinus_polarity: Option<bool>,
+    /// Fibrillatory waves after QRST cancellation, when they are the evidence of atrial
+    /// fibrillation (under pacing, or with RR or P-wave criteria not met).
+    pub f_waves: Option<&'a FWaves>,
 }
 
 /// Atrial fibrillation under ventricular pacing, as the conducted beats between the paced ones
@@ -177,15 +181,36 @@ pub(crate) const PACED_AF_RR_RANGE_MS: f64 = 80.0;
 /// pacemaker did not have to replace).
 pub(crate) const PACED_AF_EARLY_FRACTION: f64 = 0.9;
 
+/// The criterion of an atrial fibrillation statement resting on fibrillatory waves.
+fn f_wave_criterion(w: &FWaves) -> String {
+    let leads: Vec<String> = w.leads.iter().map(ToString::to_string).collect();
+    format!(
+        "fibrillatory waves after QRST cancellation in {}: dominant atrial frequency {:.1} Hz ({:.0}/min, within 4-9 Hz), organisation index {:.2} (>= {MIN_ORGANISATION:.2}), {:.3} mV RMS (>= {MIN_F_RMS_MV:.3}), present through {:.0}% of the cycle (>= {:.0}%), and no P wave locked to the QRS in V1, II, III or aVF",
+        leads.join(", "),
+        w.dominant_hz,
+        60.0 * w.dominant_hz,
+        w.organisation,
+        w.f_rms_mv,
+        100.0 * w.continuity,
+        100.0 * MIN_CONTINUITY
+    )
+}
+
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
 const LAA_P_DURATION_MS: f64 = 120.0;
 
 /// Sinus arrhythmia: the sinus cycle varies by more than this (AHA/ACCF/HRS 2009: > 0.16 s).
 const SINUS_ARRHYTHMIA_MS: f64 = 160.0;
 
-/// Range (ms) of the RR intervals between two consecutive normal beats (at least four of
-/// them), so premature beats and their pauses do not count.
-fn sinus_rr_range_ms(f: &Findings<'_>) -> Option<f64> {
+/// Sinus arrhythmia is phasic (the cycle lengthens and shortens, with respiration): some
+/// cycle is at least this much (ms, half the AHA variation) longer than a cycle before it and
+/// one after it, or shorter than both. A change of rate one way over the whole recording (an
+/// acceleration, LUDB 58: 1.00 -> 0.84 s) is no sinus arrhythmia.
+const SINUS_ARRHYTHMIA_SWING_MS: f64 = 80.0;
+
+/// The RR intervals (ms) between two consecutive normal beats (at least four of them), so
+/// premature beats and their pauses do not count.
+fn sinus_rr_ms(f: &Findings<'_>) -> Option<Vec<f64>> {
     let rr: Vec<f64> = (1..f.fids.len().min(f.classes.len()))
         .filter(|&i| f.classes[i] == BeatClass::Normal && f.classes[i - 1] == BeatClass::Normal)
         .filter(|&i| {
@@ -194,12 +219,25 @@ fn sinus_rr_range_ms(f: &Findings<'_>) -> Option<f64> {
         })
         .map(|i| (f.fids[i] - f.fids[i - 1]) as f64 * 1000.0 / f.fs_hz)
         .collect();
-    if rr.len() < 4 {
-        return None;
-    }
-    let lo = rr.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = rr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    Some(hi - lo)
+    (rr.len() >= 4).then_some(rr)
+}
+
+/// Range (ms) of `rr`.
+fn range_ms(rr: &[f64]) -> f64 {
+    rr.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - rr.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+/// Whether the cycle swings both ways ([`SINUS_ARRHYTHMIA_SWING_MS`]).
+fn phasic(rr: &[f64]) -> bool {
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (1..rr.len().saturating_sub(1)).any(|m| {
+        let (before, after) = (&rr[..m], &rr[m + 1..]);
+        let s = SINUS_ARRHYTHMIA_SWING_MS;
+        (rr[m] - min(before) >= s && rr[m] - min(after) >= s)
+            || (max(before) - rr[m] >= s && max(after) - rr[m] >= s)
+    })
 }
 
 /// The leads of `want` that the recording has.
@@ -245,6 +283,19 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             Vec::new(),
             beats_of(f, BeatClass::Paced),
         ));
+        if f.paced_af.is_none()
+            && let Some(w) = f.f_waves
+        {
+            out.push(st_on(
+                "Atrial fibrillation",
+                format!(
+                    "under ventricular pacing: no regular atrial waves through the paced beats; {}",
+                    f_wave_criterion(w)
+                ),
+                w.leads.clone(),
+                Vec::new(),
+            ));
+        }
         if let Some(a) = f.paced_af {
             out.push(st(
                 "Atrial fibrillation",
@@ -278,6 +329,22 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 60_000.0 / cycle
             ),
             present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1]),
+            Vec::new(),
+        ));
+    } else if f.atrial_fibrillation
+        && let Some(w) = f.f_waves
+    {
+        let response = match f.rr_irregularity {
+            Some(v) if v > 0.10 => format!("irregular ventricular response (RMSSD/mean RR {v:.2})"),
+            Some(v) => format!(
+                "regular ventricular response (RMSSD/mean RR {v:.2} <= 0.10): consider AV block with an escape rhythm"
+            ),
+            None => "ventricular response not measured".to_string(),
+        };
+        out.push(st_on(
+            "Atrial fibrillation",
+            format!("{}; {response}", f_wave_criterion(w)),
+            w.leads.clone(),
             Vec::new(),
         ));
     } else if f.atrial_fibrillation {
@@ -339,13 +406,15 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 None => {}
             }
             if f.av_block.is_none()
-                && let Some(range) = sinus_rr_range_ms(f)
-                && range > SINUS_ARRHYTHMIA_MS
+                && let Some(rr) = sinus_rr_ms(f)
+                && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
+                && phasic(&rr)
             {
+                let range = range_ms(&rr);
                 out.push(st(
                     "Sinus arrhythmia",
                     format!(
-                        "sinus P waves; RR between consecutive conducted beats varies by {range:.0} ms (> {SINUS_ARRHYTHMIA_MS:.0} ms), premature beats and the pauses after them left out"
+                        "sinus P waves; RR between consecutive conducted beats varies by {range:.0} ms (> {SINUS_ARRHYTHMIA_MS:.0} ms), phasic (lengthening and shortening by >= {SINUS_ARRHYTHMIA_SWING_MS:.0} ms), premature beats and the pauses after them left out"
                     ),
                 ));
             }
@@ -710,6 +779,7 @@ mod tests {
             different_leads: &[],
             paced_dissociation: None,
             paced_af: None,
+            f_waves: None,
             p_sinus_polarity: Some(true),
         });
         let s = out
@@ -733,5 +803,60 @@ mod tests {
             assert_eq!(t, text, "{hr}: {c}");
             assert!(c.ends_with(rate), "{hr}: {c}");
         }
+    }
+
+    #[test]
+    fn sinus_arrhythmia_is_a_phasic_variation() {
+        // Cycles (ms) that lengthen and shorten (respiratory), with the AHA range > 160 ms.
+        for rr in [
+            vec![790.0, 680.0, 870.0, 720.0, 810.0, 780.0],
+            vec![690.0, 670.0, 720.0, 810.0, 890.0, 910.0, 860.0, 720.0],
+        ] {
+            assert!(range_ms(&rr) > SINUS_ARRHYTHMIA_MS && phasic(&rr), "{rr:?}");
+        }
+        // A one-way change of rate (LUDB 58), and swings under 80 ms, are not phasic.
+        assert!(!phasic(&[
+            1000.0, 1006.0, 1004.0, 964.0, 962.0, 926.0, 838.0, 854.0
+        ]));
+        assert!(!phasic(&[800.0, 860.0, 790.0, 850.0, 800.0]));
+        // Through `derive`: the same range, phasic or one way.
+        let statement = |rr: &[f64]| {
+            let mut fids = vec![100usize];
+            for r in rr {
+                fids.push(fids[fids.len() - 1] + (r / 2.0) as usize);
+            }
+            let m = Measurements {
+                hr: Some(ecg::Bpm(70.0)),
+                ..Default::default()
+            };
+            let classes = vec![BeatClass::Normal; fids.len()];
+            derive(&Findings {
+                m: &m,
+                classes: &classes,
+                p_fraction: 1.0,
+                rr_irregularity: Some(0.05),
+                atrial_fibrillation: false,
+                amplitudes: &[],
+                sex: Sex::Unknown,
+                age_years: None,
+                limb_residual: None,
+                flutter: None,
+                blocked_p: &[],
+                av_block: None,
+                fs_hz: 500.0,
+                qrs_shapes: &[],
+                fids: &fids,
+                leads: &[],
+                different_leads: &[],
+                paced_dissociation: None,
+                paced_af: None,
+                f_waves: None,
+                p_sinus_polarity: Some(true),
+            })
+            .into_iter()
+            .any(|s| s.text == "Sinus arrhythmia")
+        };
+        assert!(statement(&[800.0, 700.0, 880.0, 720.0, 820.0, 780.0]));
+        assert!(!statement(&[1000.0, 1000.0, 960.0, 920.0, 880.0, 830.0]));
     }
 }

@@ -1,0 +1,474 @@
+//! Atrial activity after QRST cancellation: fibrillatory (f) waves where the P-wave logic
+//! cannot see them (atrial fibrillation under ventricular pacing, or with a regular
+//! ventricular response).
+//!
+//! In each of V1, II, III and aVF (where atrial activity is largest; V1 over the right
+//! atrium) the ventricular activity is cancelled by average-beat subtraction: the median
+//! beat of the beats of one kind (conducted, paced or ventricular; at least
+//! [`MIN_TEMPLATE_BEATS`]) is subtracted from each beat, aligned on its QRS fiducial, from
+//! [`PRE_MS`] before the fiducial (its own P wave, so a P wave locked to the QRS cancels too)
+//! to the next beat's window. What is left of the QRS (the beat-to-beat misalignment of a
+//! steep complex) is replaced by a straight line from the QRS onset to its offset. Beats of a
+//! kind too rare for a template are left out whole.
+//!
+//! The residual's power spectrum (Welch, 4-s Hann segments, on a ~100 Hz copy) is read in
+//! the atrial band 3-12 Hz, as in the AF literature (Bollmann et al. 2006, Europace 8:911;
+//! Everett et al. 2001, IEEE TBME 48:969): fibrillatory waves make a dominant peak at
+//! 4-9 Hz (240-540/min) that holds a large share of the band's power (the organisation
+//! index: power within ±1 Hz of the peak over the 3-12 Hz power), while noise spreads over
+//! the band. The P waves found before the beats are compared with it: the template's own
+//! activity before the QRS is the atrial activity locked to the ventricles (conducted P
+//! waves); in fibrillation it averages away and what is left before the QRS is residual.
+//!
+//! [`fibrillatory`] states fibrillatory waves only when V1 shows them (f waves are largest
+//! there; tremor, which mimics them at 4-6 Hz, is largest in the limb leads), or, without V1,
+//! two of II, III and aVF: dominant frequency in 4-9 Hz, organisation >= [`MIN_ORGANISATION`],
+//! at least [`MIN_F_RMS_MV`] RMS, present through at least [`MIN_CONTINUITY`] of the cycle
+//! outside the QRS (f waves run on; a dissociated P-wave train comes and goes); and when no
+//! lead read shows more atrial activity locked to the QRS than not (a conducted P wave in
+//! any of them is organised atrial activity). Regular flutter waves are the flutter
+//! detector's ([`crate::rhythm`]), which runs first.
+
+use ecg::LeadLabel;
+
+use crate::classify::BeatClass;
+use crate::delineate::{BeatWaves, ms};
+use crate::detect::{median_in, quantile};
+use crate::iir::{FilterKind, butter_sos, sosfiltfilt};
+
+/// Leads read for atrial activity.
+const LEADS: [LeadLabel; 4] = [LeadLabel::V1, LeadLabel::II, LeadLabel::III, LeadLabel::AVF];
+/// Each beat's template window starts this long before its fiducial (its own P wave) ...
+const PRE_MS: f64 = 300.0;
+/// ... or at this fraction of the RR before it, whichever is later.
+const PRE_MAX_RR: f64 = 0.45;
+/// A kind of beat (conducted, paced, ventricular) needs this many beats for a template;
+/// rarer beats are left out of the residual.
+pub(crate) const MIN_TEMPLATE_BEATS: usize = 3;
+/// The residual QRS is replaced by a line from the QRS onset to the offset, widened by this
+/// (ms) ...
+const BLANK_MARGIN_MS: f64 = 10.0;
+/// ... or, when the beat has no delineated QRS, from this long before to after the fiducial.
+const BLANK_DEFAULT_MS: (f64, f64) = (60.0, 100.0);
+/// The window before the QRS that locked and unlocked atrial activity are compared over is
+/// at least this long (ms).
+const MIN_P_WINDOW_MS: f64 = 60.0;
+/// Fibrillatory waves run on through at least this share of the cycle outside the QRS
+/// ([`LeadAtrial::continuity`]).
+pub(crate) const MIN_CONTINUITY: f64 = 0.6;
+/// Welch segments (s).
+const SEGMENT_S: f64 = 4.0;
+/// At most this much of the recording is read (s).
+const MAX_SECONDS: f64 = 60.0;
+/// The atrial band (Hz) ...
+const BAND_HZ: (f64, f64) = (3.0, 12.0);
+/// ... the dominant atrial frequency of fibrillation (Hz, 240-540/min) ...
+pub(crate) const FIB_HZ: (f64, f64) = (4.0, 9.0);
+/// ... and the half-width of the dominant peak in the organisation index (Hz).
+const PEAK_HALF_WIDTH_HZ: f64 = 1.0;
+/// Frequency grid step (Hz).
+const GRID_HZ: f64 = 0.1;
+/// Fibrillatory waves hold at least this share of the 3-12 Hz power within ±1 Hz of the peak
+/// (a flat spectrum holds 2/9, 22 %).
+pub(crate) const MIN_ORGANISATION: f64 = 0.4;
+/// Fibrillatory waves are at least this large (RMS of the dominant peak, mV; a sine of 0.03 mV
+/// peak-to-peak).
+pub(crate) const MIN_F_RMS_MV: f64 = 0.01;
+
+/// The atrial activity of one lead.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LeadAtrial {
+    /// The lead.
+    pub lead: LeadLabel,
+    /// Dominant frequency of the residual in 3-12 Hz.
+    pub dominant_hz: f64,
+    /// Share of the 3-12 Hz power within ±1 Hz of the dominant frequency.
+    pub organisation: f64,
+    /// RMS of the residual within ±1 Hz of the dominant frequency (mV).
+    pub f_rms_mv: f64,
+    /// RMS of the dominant template before its QRS, linearly detrended (mV): atrial activity
+    /// locked to the QRS (`None` when the window before the QRS is shorter than
+    /// [`MIN_P_WINDOW_MS`]).
+    pub locked_mv: Option<f64>,
+    /// RMS of the residual over the same windows of every beat of that kind (mV): atrial
+    /// activity before the QRS that is not locked to it.
+    pub unlocked_mv: f64,
+    /// Share of the [`CONTINUITY_WINDOW_MS`] windows outside the QRS complexes in which the
+    /// residual around the dominant frequency is at least [`CONTINUITY_LEVEL`] of its 90th
+    /// percentile: f waves run on through the cycle, P waves come and go.
+    pub continuity: f64,
+}
+
+impl LeadAtrial {
+    /// Whether the atrial activity before the QRS is mostly not locked to it (no P wave
+    /// conducted at a fixed PR): `false` when the lead shows such a P wave, or when the
+    /// window could not be measured.
+    pub(crate) fn unlocked(&self) -> bool {
+        self.locked_mv.is_some_and(|l| self.unlocked_mv > l)
+    }
+
+    /// Whether this lead shows fibrillatory waves: a dominant frequency in 4-9 Hz holding at
+    /// least [`MIN_ORGANISATION`] of the 3-12 Hz power, at least [`MIN_F_RMS_MV`], present
+    /// through [`MIN_CONTINUITY`] of the cycle, and no P wave locked to the QRS.
+    pub(crate) fn fibrillatory(&self) -> bool {
+        (FIB_HZ.0..=FIB_HZ.1).contains(&self.dominant_hz)
+            && self.organisation >= MIN_ORGANISATION
+            && self.f_rms_mv >= MIN_F_RMS_MV
+            && self.continuity >= MIN_CONTINUITY
+            && self.unlocked()
+    }
+}
+
+/// Fibrillatory waves found by [`fibrillatory`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FWaves {
+    /// The leads that show them.
+    pub leads: Vec<LeadLabel>,
+    /// Their dominant frequency (Hz; the median over those leads).
+    pub dominant_hz: f64,
+    /// Their organisation index (the lowest over those leads).
+    pub organisation: f64,
+    /// Their size (mV RMS; the largest over those leads).
+    pub f_rms_mv: f64,
+    /// The share of the cycle they run through (the lowest over those leads).
+    pub continuity: f64,
+}
+
+/// Fibrillatory waves when V1 shows them ([`LeadAtrial::fibrillatory`]; f waves are largest
+/// there, while tremor and other muscle artefacts that mimic them are largest in the limb
+/// leads), or, without V1, two of II, III and aVF; and no lead read shows a P wave locked to
+/// the QRS ([`LeadAtrial::unlocked`]: in fibrillation no lead has P waves).
+pub(crate) fn fibrillatory(leads: &[LeadAtrial]) -> Option<FWaves> {
+    if leads.is_empty() || !leads.iter().all(LeadAtrial::unlocked) {
+        return None;
+    }
+    let fib: Vec<&LeadAtrial> = leads.iter().filter(|l| l.fibrillatory()).collect();
+    let has_v1 = leads.iter().any(|l| l.lead == LeadLabel::V1);
+    let v1 = fib.iter().any(|l| l.lead == LeadLabel::V1);
+    if !(v1 || (!has_v1 && fib.len() >= 2)) {
+        return None;
+    }
+    let mut hz: Vec<f64> = fib.iter().map(|l| l.dominant_hz).collect();
+    hz.sort_by(f64::total_cmp);
+    Some(FWaves {
+        leads: fib.iter().map(|l| l.lead.clone()).collect(),
+        dominant_hz: hz[hz.len() / 2],
+        organisation: fib
+            .iter()
+            .map(|l| l.organisation)
+            .fold(f64::INFINITY, f64::min),
+        f_rms_mv: fib.iter().map(|l| l.f_rms_mv).fold(0.0, f64::max),
+        continuity: fib
+            .iter()
+            .map(|l| l.continuity)
+            .fold(f64::INFINITY, f64::min),
+    })
+}
+
+/// The kind of template a beat is cancelled with.
+fn kind(c: BeatClass) -> usize {
+    match c {
+        BeatClass::Normal | BeatClass::Supraventricular | BeatClass::Unknown => 0,
+        BeatClass::Paced => 1,
+        BeatClass::Ventricular => 2,
+    }
+}
+
+/// Atrial activity of V1, II, III and aVF (those present). `leads` are the 0.5-40 Hz analysis
+/// copies, `global` the beats' global waves (for the QRS boundaries).
+pub(crate) fn atrial_activity(
+    labels: &[LeadLabel],
+    leads: &[Vec<f64>],
+    fids: &[usize],
+    classes: &[BeatClass],
+    global: &[BeatWaves],
+    fs: f64,
+) -> Vec<LeadAtrial> {
+    let Some(n) = leads
+        .first()
+        .map(|x| x.len().min((MAX_SECONDS * fs) as usize))
+    else {
+        return Vec::new();
+    };
+    let fids: Vec<usize> = fids.iter().copied().take_while(|&f| f < n).collect();
+    let nb = fids.len();
+    if nb < 2 * MIN_TEMPLATE_BEATS || classes.len() < nb || (n as f64) < 2.0 * SEGMENT_S * fs {
+        return Vec::new();
+    }
+    // Each beat's window: from its start (P wave) to the next beat's start.
+    let pre = ms(fs, PRE_MS);
+    let starts: Vec<usize> = (0..nb)
+        .map(|i| {
+            let p = if i == 0 {
+                pre
+            } else {
+                pre.min((PRE_MAX_RR * (fids[i] - fids[i - 1]) as f64) as usize)
+            };
+            fids[i].saturating_sub(p)
+        })
+        .collect();
+    let ends: Vec<usize> = (0..nb)
+        .map(|i| starts.get(i + 1).copied().unwrap_or(n))
+        .collect();
+    let kinds: Vec<usize> = classes[..nb].iter().map(|&c| kind(c)).collect();
+    let count = |k: usize| kinds.iter().filter(|&&x| x == k).count();
+    let dominant = (0..3).max_by_key(|&k| count(k)).unwrap_or(0);
+    let qrs: Vec<(usize, usize)> = fids
+        .iter()
+        .zip(global.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(&f, g)| {
+            let q = g.and_then(|g| g.qrs);
+            let on = q.and_then(|q| q.on).filter(|&o| o < f);
+            let off = q.and_then(|q| q.off).filter(|&o| o > f);
+            match (on, off) {
+                (Some(a), Some(b)) => (
+                    a.saturating_sub(ms(fs, BLANK_MARGIN_MS)),
+                    b + ms(fs, BLANK_MARGIN_MS),
+                ),
+                _ => (
+                    f.saturating_sub(ms(fs, BLANK_DEFAULT_MS.0)),
+                    f + ms(fs, BLANK_DEFAULT_MS.1),
+                ),
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    for want in LEADS {
+        let Some(k) = labels.iter().position(|l| *l == want) else {
+            continue;
+        };
+        let x = &leads[k][..n];
+        let mut r = x.to_vec();
+        let mut usable = vec![true; n];
+        usable[..starts[0]].iter_mut().for_each(|u| *u = false);
+        let mut buf = Vec::new();
+        let mut locked = None;
+        let mut unlocked = (0.0, 0usize);
+        for kd in 0..3 {
+            let beats: Vec<usize> = (0..nb).filter(|&i| kinds[i] == kd).collect();
+            if beats.is_empty() {
+                continue;
+            }
+            if beats.len() < MIN_TEMPLATE_BEATS {
+                for &i in &beats {
+                    usable[starts[i]..ends[i]]
+                        .iter_mut()
+                        .for_each(|u| *u = false);
+                }
+                continue;
+            }
+            let before = beats
+                .iter()
+                .map(|&i| fids[i] - starts[i])
+                .max()
+                .unwrap_or(0);
+            let after = beats.iter().map(|&i| ends[i] - fids[i]).max().unwrap_or(0);
+            // Median over the beats whose window holds the offset (at least MIN_TEMPLATE_BEATS).
+            let template: Vec<Option<f64>> = (0..before + after)
+                .map(|j| {
+                    let vals = beats.iter().filter_map(|&i| {
+                        let t = (fids[i] + j).checked_sub(before)?;
+                        (t >= starts[i] && t < ends[i]).then(|| x[t])
+                    });
+                    let v = median_in(&mut buf, vals);
+                    (buf.len() >= MIN_TEMPLATE_BEATS).then_some(v)
+                })
+                .collect();
+            for &i in &beats {
+                for t in starts[i]..ends[i] {
+                    if let Some(v) = template[t + before - fids[i]] {
+                        r[t] -= v;
+                    }
+                }
+            }
+            if kd == dominant {
+                // Atrial activity before the QRS, from the latest window start to the
+                // median QRS-blank start (offsets from the fiducial): the template's
+                // (locked) and the residual's in every beat (unlocked).
+                let lo = beats
+                    .iter()
+                    .map(|&i| fids[i] - starts[i])
+                    .min()
+                    .unwrap_or(0);
+                let hi = median_in(
+                    &mut buf,
+                    beats
+                        .iter()
+                        .map(|&i| fids[i].saturating_sub(qrs[i].0) as f64),
+                ) as usize;
+                if lo > hi + ms(fs, MIN_P_WINDOW_MS) {
+                    let seg: Vec<f64> = template[before - lo..before - hi]
+                        .iter()
+                        .flatten()
+                        .copied()
+                        .collect();
+                    locked = Some(detrended_energy(&seg));
+                    for &i in &beats {
+                        let e = detrended_energy(&r[fids[i] - lo..fids[i] - hi]);
+                        unlocked.0 += e.0;
+                        unlocked.1 += e.1;
+                    }
+                }
+            }
+        }
+        // What is left of the QRS complexes: a straight line across.
+        let mut open = usable.clone();
+        for &(a, b) in &qrs {
+            let b = b.min(n - 1);
+            if a >= b {
+                continue;
+            }
+            open[a..=b].iter_mut().for_each(|o| *o = false);
+            let (va, vb) = (r[a], r[b]);
+            for (k, v) in r[a..=b].iter_mut().enumerate() {
+                *v = va + (vb - va) * k as f64 / (b - a) as f64;
+            }
+        }
+        for (v, &u) in r.iter_mut().zip(&usable) {
+            if !u {
+                *v = 0.0;
+            }
+        }
+        let Some(psd) = welch(&r, &usable, fs) else {
+            continue;
+        };
+        let grid = |f: f64| ((f / GRID_HZ).round() as usize).min(psd.len() - 1);
+        let (lo, hi) = (grid(BAND_HZ.0), grid(BAND_HZ.1));
+        let peak = (lo..=hi)
+            .max_by(|&a, &b| psd[a].total_cmp(&psd[b]))
+            .unwrap_or(lo);
+        let w = (PEAK_HALF_WIDTH_HZ / GRID_HZ).round() as usize;
+        let in_peak: f64 = psd[peak.saturating_sub(w).max(lo)..=(peak + w).min(hi)]
+            .iter()
+            .sum();
+        let total: f64 = psd[lo..=hi].iter().sum();
+        let rms = |e: (f64, usize)| (e.0 / e.1.max(1) as f64).sqrt();
+        let dominant_hz = peak as f64 * GRID_HZ;
+        out.push(LeadAtrial {
+            continuity: continuity(&r, &open, dominant_hz, fs),
+            lead: want,
+            dominant_hz,
+            organisation: if total > 0.0 { in_peak / total } else { 0.0 },
+            f_rms_mv: (in_peak * GRID_HZ).sqrt(),
+            locked_mv: locked.map(rms),
+            unlocked_mv: rms(unlocked),
+        });
+    }
+    out
+}
+
+/// Windows of the continuity measure (ms) ...
+const CONTINUITY_WINDOW_MS: f64 = 200.0;
+/// ... and the share of the 90th-percentile RMS a window reaches to count as active.
+const CONTINUITY_LEVEL: f64 = 0.4;
+
+/// [`LeadAtrial::continuity`] of the residual `r` band-passed around `hz` (±1 Hz wider band
+/// edges: `hz` - 2 to `hz` + 2 Hz), over the windows wholly `open` (outside the QRS).
+fn continuity(r: &[f64], open: &[bool], hz: f64, fs: f64) -> f64 {
+    let band = || -> Result<Vec<f64>, crate::error::Error> {
+        let hp = butter_sos(2, (hz - 2.0).max(1.0), fs, FilterKind::Highpass)?;
+        let lp = butter_sos(2, hz + 2.0, fs, FilterKind::Lowpass)?;
+        sosfiltfilt(&lp, &sosfiltfilt(&hp, r)?)
+    };
+    let Ok(y) = band() else {
+        return 0.0;
+    };
+    let w = ms(fs, CONTINUITY_WINDOW_MS);
+    let rms: Vec<f64> = (0..y.len().saturating_sub(w))
+        .step_by(w / 2)
+        .filter(|&a| open[a..a + w].iter().all(|&o| o))
+        .map(|a| (y[a..a + w].iter().map(|v| v * v).sum::<f64>() / w as f64).sqrt())
+        .collect();
+    if rms.len() < 4 {
+        return 0.0;
+    }
+    let top = quantile(&rms, 0.9);
+    rms.iter().filter(|&&v| v >= CONTINUITY_LEVEL * top).count() as f64 / rms.len() as f64
+}
+
+/// Sum of squares of `v` about its least-squares line, and its length.
+fn detrended_energy(v: &[f64]) -> (f64, usize) {
+    let m = v.len();
+    if m < 3 {
+        return (0.0, 0);
+    }
+    let tm = (m - 1) as f64 / 2.0;
+    let ym = v.iter().sum::<f64>() / m as f64;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (t, &y) in v.iter().enumerate() {
+        sxy += (t as f64 - tm) * (y - ym);
+        sxx += (t as f64 - tm).powi(2);
+    }
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let e = v
+        .iter()
+        .enumerate()
+        .map(|(t, &y)| (y - ym - slope * (t as f64 - tm)).powi(2))
+        .sum();
+    (e, m)
+}
+
+/// One-sided power spectral density (mV²/Hz) on the grid 0, [`GRID_HZ`], ... up to the top
+/// of the atrial band (0 below its bottom), by Welch's method over [`SEGMENT_S`] Hann segments (half overlap) of
+/// a copy block-averaged to about 100 Hz; segments less than half usable are skipped.
+fn welch(r: &[f64], usable: &[bool], fs: f64) -> Option<Vec<f64>> {
+    let k = ((fs / 100.0).floor() as usize).max(1);
+    let fd = fs / k as f64;
+    let y: Vec<f64> = r
+        .chunks_exact(k)
+        .map(|c| c.iter().sum::<f64>() / k as f64)
+        .collect();
+    let u: Vec<bool> = usable
+        .chunks_exact(k)
+        .map(|c| c.iter().all(|&b| b))
+        .collect();
+    let len = (SEGMENT_S * fd).round() as usize;
+    if y.len() < len || len < 16 {
+        return None;
+    }
+    let win: Vec<f64> = (0..len)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / len as f64).cos())
+        .collect();
+    let wss: f64 = win.iter().map(|w| w * w).sum();
+    // Only the atrial band is read (the grid below it stays 0).
+    let (lo, hi) = (
+        (BAND_HZ.0 / GRID_HZ).round() as usize,
+        (BAND_HZ.1 / GRID_HZ).round() as usize,
+    );
+    let mut psd = vec![0.0; hi + 1];
+    let mut segments = 0usize;
+    let mut start = 0;
+    let mut seg = vec![0.0; len];
+    while start + len <= y.len() {
+        let ok = u[start..start + len].iter().filter(|&&b| b).count();
+        if 2 * ok >= len {
+            let mean = y[start..start + len].iter().sum::<f64>() / len as f64;
+            for ((s, &v), &w) in seg.iter_mut().zip(&y[start..start + len]).zip(&win) {
+                *s = (v - mean) * w;
+            }
+            // Goertzel at j x GRID_HZ, four frequencies at a time (independent recursions).
+            for j0 in (lo..=hi).step_by(4) {
+                let c: [f64; 4] = std::array::from_fn(|k| {
+                    2.0 * (2.0 * std::f64::consts::PI * (j0 + k) as f64 * GRID_HZ / fd).cos()
+                });
+                let (mut s1, mut s2) = ([0.0f64; 4], [0.0f64; 4]);
+                for &v in &seg {
+                    for k in 0..4 {
+                        let s0 = v + c[k] * s1[k] - s2[k];
+                        s2[k] = s1[k];
+                        s1[k] = s0;
+                    }
+                }
+                for k in 0..4 {
+                    if let Some(p) = psd.get_mut(j0 + k) {
+                        let power = s1[k] * s1[k] + s2[k] * s2[k] - c[k] * s1[k] * s2[k];
+                        *p += 2.0 * power / (fd * wss);
+                    }
+                }
+            }
+            segments += 1;
+        }
+        start += len / 2;
+    }
+    (segments > 0).then(|| psd.iter().map(|p| p / segments as f64).collect())
+}
