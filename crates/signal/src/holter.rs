@@ -23,6 +23,31 @@
 //!   stitched beats.
 //! - **Holter outputs** ([`Holter`]) from the beat list: hourly heart rate, pauses, runs of
 //!   ectopic beats, atrial fibrillation episodes and burden.
+//! - **Atrial fibrillation episodes** from windows of [`HolterOptions::af_window_beats`] (32)
+//!   beats every quarter window. A window is in AF when its conducted RR intervals are
+//!   irregular (RMSSD / mean > [`AF_MIN_IRREGULARITY`], 0.10) and P waves precede fewer than
+//!   [`AF_MAX_P_FRACTION`] (half) of its beats, or fewer than [`AF_MAX_P_FRACTION_UNSTABLE`]
+//!   (70 %) at a PR SD above [`AF_MIN_PR_SD_MS`] (25 ms): with few leads the fibrillatory
+//!   baseline passes for a P wave before about 45 % of the AF beats, at any PR. A window is
+//!   organised when its RR intervals are regular or P waves precede at least
+//!   [`SINUS_MIN_P_FRACTION`] (half) of its beats at a robust PR SD up to
+//!   [`SINUS_MAX_PR_SD_MS`] (20 ms). An episode starts at a window in AF and ends only at
+//!   [`AF_EXIT_WINDOWS`] (2) organised windows in a row (hysteresis: a window that is
+//!   neither, or one organised window, does not cut it); episodes less than
+//!   [`HolterOptions::af_min_s`] (30 s) apart are joined, and each end moves inwards past the
+//!   sinus beats the windows took in (beats with a P wave within [`AF_EDGE_PR_MS`], 20 ms, of
+//!   the PR of the organised rhythm next to it, up to the first two beats in a row without).
+//!   Episodes shorter than `af_min_s` are dropped.
+//! - **No supraventricular ectopy in AF**: prematurity means nothing when every RR is
+//!   irregular, so a supraventricular beat of an episode or the first beat after it (its RR
+//!   starts in AF) is counted and listed as normal, and no SVT run by rate starts or runs
+//!   there.
+//! - **Ventricular runs** are runs of ventricular beats, bridged over beats called conducted
+//!   whose QRS differs from the dominant one in at least 3 leads (and as many as the
+//!   ventricular beats on either side) when every RR interval between the two ventricular
+//!   beats is within [`VT_BRIDGE_RR`] (10 %) of their median: at 150 bpm the previous beat's
+//!   T wave sits where a P wave would, so a ventricular beat can look conducted; an early
+//!   (capture) or narrow beat still ends the run.
 //!
 //! Chunks are analysed as many at a time as the rayon pool has threads, and stitched in order.
 //!
