@@ -28,4 +28,16 @@ fn main() {
         h.finish(),
         s.holter.counts
     );
+    // The events, to compare with a synthetic file's `*.truth.json`.
+    let h = &s.holter;
+    for e in &h.af_episodes {
+        eprintln!("AF {:.3}-{:.3} s", e.start_s, e.end_s);
+    }
+    eprintln!("AF burden {:.4}", h.af_burden);
+    for r in &h.runs {
+        eprintln!(
+            "run {:?} {:.3}-{:.3} s, {} beats, {} bpm",
+            r.kind, r.start_s, r.end_s, r.beats, r.rate_bpm
+        );
+    }
 }

@@ -379,6 +379,10 @@ pub fn analyze_cancellable(
 pub(crate) struct BeatsOnly {
     /// Per beat: a P wave was found before it (before P waves are withdrawn in AF/flutter).
     pub p_before: Vec<bool>,
+    /// Per beat: the peak (sample) of that P wave, when it has one.
+    pub p_peak: Vec<Option<usize>>,
+    /// Per beat: the leads whose QRS differs from the dominant beat's ([`crate::classify`]).
+    pub different_leads: Vec<usize>,
 }
 
 pub(crate) fn analyze_in_pool(
@@ -666,6 +670,8 @@ pub(crate) fn analyze_in_pool(
     // checks below (statements only) are skipped too.
     if let Some(b) = beats_only {
         b.p_before = global.iter().map(|g| g.p.is_some()).collect();
+        b.p_peak = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
+        b.different_leads = classified.different_leads.iter().map(Vec::len).collect();
         return Ok(Analysis {
             fs_hz: fs,
             n_samples: n,

@@ -23,6 +23,31 @@
 //!   stitched beats.
 //! - **Holter outputs** ([`Holter`]) from the beat list: hourly heart rate, pauses, runs of
 //!   ectopic beats, atrial fibrillation episodes and burden.
+//! - **Atrial fibrillation episodes** from windows of [`HolterOptions::af_window_beats`] (32)
+//!   beats every quarter window. A window is in AF when its conducted RR intervals are
+//!   irregular (RMSSD / mean > [`AF_MIN_IRREGULARITY`], 0.10) and P waves precede fewer than
+//!   [`AF_MAX_P_FRACTION`] (half) of its beats, or fewer than [`AF_MAX_P_FRACTION_UNSTABLE`]
+//!   (70 %) at a PR SD above [`AF_MIN_PR_SD_MS`] (25 ms): with few leads the fibrillatory
+//!   baseline passes for a P wave before about 45 % of the AF beats, at any PR. A window is
+//!   organised when its RR intervals are regular or P waves precede at least
+//!   [`SINUS_MIN_P_FRACTION`] (half) of its beats at a robust PR SD up to
+//!   [`SINUS_MAX_PR_SD_MS`] (20 ms). An episode starts at a window in AF and ends only at
+//!   [`AF_EXIT_WINDOWS`] (2) organised windows in a row (hysteresis: a window that is
+//!   neither, or one organised window, does not cut it); episodes less than
+//!   [`HolterOptions::af_min_s`] (30 s) apart are joined, and each end moves inwards past the
+//!   sinus beats the windows took in (beats with a P wave within [`AF_EDGE_PR_MS`], 20 ms, of
+//!   the PR of the organised rhythm next to it, up to the first two beats in a row without).
+//!   Episodes shorter than `af_min_s` are dropped.
+//! - **No supraventricular ectopy in AF**: prematurity means nothing when every RR is
+//!   irregular, so a supraventricular beat of an episode or the first beat after it (its RR
+//!   starts in AF) is counted and listed as normal, and no SVT run by rate starts or runs
+//!   there.
+//! - **Ventricular runs** are runs of ventricular beats, bridged over beats called conducted
+//!   whose QRS differs from the dominant one in at least 3 leads (and as many as the
+//!   ventricular beats on either side) when every RR interval between the two ventricular
+//!   beats is within [`VT_BRIDGE_RR`] (10 %) of their median: at 150 bpm the previous beat's
+//!   T wave sits where a P wave would, so a ventricular beat can look conducted; an early
+//!   (capture) or narrow beat still ends the run.
 //!
 //! Chunks are analysed as many at a time as the rayon pool has threads, and stitched in order.
 //!
@@ -40,7 +65,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Analysis, AnalysisOptions, Beat, BeatsOnly, Wave, analyze_in_pool};
-use crate::classify::BeatClass;
+use crate::classify::{BeatClass, MIN_DIFFERENT_LEADS};
 use crate::error::Error;
 
 /// Largest difference (mV) between a chunk's filtered analysis copy and the whole signal's
@@ -51,6 +76,30 @@ pub const FILTER_TOLERANCE_MV: f64 = 0.001;
 pub const SVT_ONSET: f64 = 0.75;
 /// Two beats of neighbouring chunks closer than this (s) are the same beat.
 pub const SEAM_MATCH_S: f64 = 0.15;
+/// A window of beats is in atrial fibrillation when its conducted RR intervals are irregular,
+/// RMSSD / mean above this (as [`crate::analyze`] decides it for a whole record) ...
+pub const AF_MIN_IRREGULARITY: f64 = 0.10;
+/// ... and P waves precede fewer than this fraction of its beats ...
+pub const AF_MAX_P_FRACTION: f64 = 0.5;
+/// ... or fewer than this fraction at a PR whose SD exceeds [`AF_MIN_PR_SD_MS`] (deflections
+/// of the fibrillatory baseline taken for P waves sit at any distance from the QRS).
+pub const AF_MAX_P_FRACTION_UNSTABLE: f64 = 0.7;
+/// See [`AF_MAX_P_FRACTION_UNSTABLE`].
+pub const AF_MIN_PR_SD_MS: f64 = 25.0;
+/// A window has an organised atrial rhythm when its RR intervals are regular (RMSSD / mean up
+/// to [`AF_MIN_IRREGULARITY`]) or P waves precede at least this fraction of its beats ...
+pub const SINUS_MIN_P_FRACTION: f64 = 0.5;
+/// ... at a PR whose robust SD (1.4826 x the median absolute deviation) is at most this (ms).
+pub const SINUS_MAX_PR_SD_MS: f64 = 20.0;
+/// An atrial fibrillation episode ends only at this many windows in a row with an organised
+/// rhythm.
+pub const AF_EXIT_WINDOWS: usize = 2;
+/// At an episode's ends, a beat with a P wave within this (ms) of the PR of the organised
+/// rhythm next to it is a sinus beat, not in AF.
+pub const AF_EDGE_PR_MS: f64 = 20.0;
+/// Beats with a ventricular QRS between two ventricular beats are part of their run when
+/// every RR interval from the one to the other is within this fraction of their median.
+pub const VT_BRIDGE_RR: f64 = 0.10;
 
 /// How [`analyze_streamed`] cuts the recording and what it reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -324,7 +373,12 @@ struct ChunkBeat {
     fid: usize,
     r: usize,
     class: BeatClass,
+    /// A P wave was found before the beat.
     p: bool,
+    /// Its peak to the beat's fiducial (samples), when it has a peak.
+    pr: Option<u32>,
+    /// Leads whose QRS differs from the chunk's dominant beat.
+    different_leads: u8,
 }
 
 /// Chunk `k`'s core (samples) for `n` samples cut into cores of `c`.
@@ -430,6 +484,16 @@ fn streamed_in_pool(
                 r: w0 + b.r_sample,
                 class: b.class,
                 p: extra.p_before.get(i).copied().unwrap_or(false),
+                pr: extra
+                    .p_peak
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .and_then(|pk| u32::try_from(b.fiducial_sample.checked_sub(pk)?).ok()),
+                different_leads: extra
+                    .different_leads
+                    .get(i)
+                    .map_or(0, |&d| d.min(usize::from(u8::MAX)) as u8),
             })
             .collect();
         let owned: Vec<&ChunkBeat> = chunk.iter().filter(|b| b.fid >= c0 && b.fid < c1).collect();
@@ -535,7 +599,8 @@ fn streamed_in_pool(
         })
         .collect();
     let global_waves = rep.global_waves.iter().filter_map(shift).collect();
-    let holter = holter_outputs(&beats, &out_beats, fs, n, n_chunks, hopts, (r0, r1));
+    let mut out_beats = out_beats;
+    let holter = holter_outputs(&beats, &mut out_beats, fs, n, n_chunks, hopts, (r0, r1));
     let analysis = Analysis {
         fs_hz: fs,
         n_samples: n,
@@ -562,48 +627,248 @@ fn conducted(c: BeatClass) -> bool {
     matches!(c, BeatClass::Normal | BeatClass::Supraventricular)
 }
 
-/// Atrial fibrillation beat by beat: the sliding window of `w` beats around each beat has
-/// irregular conducted RR intervals (as [`crate::analyze`] decides it for a whole record:
-/// RMSSD / mean above 0.10) and P waves before fewer than half its beats.
-fn af_beats(beats: &[ChunkBeat], w: usize) -> Vec<bool> {
+/// What a window of beats says about the atrial rhythm ([`af_episodes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Atrial {
+    /// Irregular conducted RR without organised P waves.
+    Fibrillation,
+    /// Organised P waves, or a regular rhythm.
+    Organised,
+    /// Neither (too few conducted beats, or P waves that are neither absent nor organised).
+    Unclear,
+}
+
+/// SD and robust SD (1.4826 x the median absolute deviation) of the PR intervals (ms) of the
+/// beats with a P wave, from 3 PR intervals up.
+fn pr_spread(beats: &[ChunkBeat], fs: f64) -> Option<(f64, f64)> {
+    let pr: Vec<f64> = beats
+        .iter()
+        .filter_map(|b| Some(f64::from(b.pr?) * 1000.0 / fs))
+        .collect();
+    if pr.len() < 3 {
+        return None;
+    }
+    let mean = pr.iter().sum::<f64>() / pr.len() as f64;
+    let sd = (pr.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (pr.len() - 1) as f64).sqrt();
+    let m = crate::detect::median(&pr);
+    let dev: Vec<f64> = pr.iter().map(|v| (v - m).abs()).collect();
+    Some((sd, 1.4826 * crate::detect::median(&dev)))
+}
+
+/// The atrial rhythm of one window of beats (see the module docs' thresholds).
+fn window_rhythm(beats: &[ChunkBeat], fids: &[usize], cond: &[bool], fs: f64) -> Atrial {
+    let irr = crate::analyze::irregularity(fids, cond);
+    let p_frac = beats.iter().filter(|b| b.p).count() as f64 / beats.len().max(1) as f64;
+    let spread = pr_spread(beats, fs);
+    if irr.is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+        || (p_frac >= SINUS_MIN_P_FRACTION && spread.is_some_and(|(_, r)| r <= SINUS_MAX_PR_SD_MS))
+    {
+        return Atrial::Organised;
+    }
+    let disorganised = p_frac < AF_MAX_P_FRACTION
+        || (p_frac < AF_MAX_P_FRACTION_UNSTABLE
+            && spread.is_some_and(|(sd, _)| sd > AF_MIN_PR_SD_MS));
+    if irr.is_some() && disorganised {
+        Atrial::Fibrillation
+    } else {
+        Atrial::Unclear
+    }
+}
+
+/// Atrial fibrillation beat by beat, with hysteresis: windows of `w` beats every `w / 4`
+/// beats; an episode starts at a window in [`Atrial::Fibrillation`] and takes in every
+/// following window until [`AF_EXIT_WINDOWS`] windows in a row show an organised rhythm.
+fn af_beats(beats: &[ChunkBeat], w: usize, fs: f64) -> Vec<bool> {
     let n = beats.len();
     let w = w.max(8);
+    let mut af = vec![false; n];
+    if n < w {
+        return af;
+    }
     let fids: Vec<usize> = beats.iter().map(|b| b.fid).collect();
     let cond: Vec<bool> = beats.iter().map(|b| conducted(b.class)).collect();
-    let mut af_window = vec![false; n];
-    if n < w {
-        return af_window;
-    }
-    // Decide per window start, then mark every beat of a window in AF.
-    let mut marks = vec![false; n];
     let step = (w / 4).max(1);
-    let mut s = 0;
-    loop {
-        let e = (s + w).min(n);
-        let s0 = e.saturating_sub(w);
-        let irr = crate::analyze::irregularity(&fids[s0..e], &cond[s0..e]);
-        let p_frac = beats[s0..e].iter().filter(|b| b.p).count() as f64 / (e - s0) as f64;
-        if irr.is_some_and(|v| v > 0.10) && p_frac < 0.5 {
-            marks[s0..e].iter_mut().for_each(|m| *m = true);
-        }
-        if e == n {
-            break;
-        }
-        s += step;
+    let mut starts: Vec<usize> = (0..=n - w).step_by(step).collect();
+    if starts.last() != Some(&(n - w)) {
+        starts.push(n - w);
     }
-    af_window.copy_from_slice(&marks);
-    af_window
+    let mut inside = false;
+    // End (exclusive) of the last window taken into the episode, and the organised windows
+    // seen in a row since.
+    let mut marked_to = 0;
+    let mut organised = 0;
+    for s in starts {
+        let e = s + w;
+        let rhythm = window_rhythm(&beats[s..e], &fids[s..e], &cond[s..e], fs);
+        match (inside, rhythm) {
+            (false, Atrial::Fibrillation) => {
+                inside = true;
+                organised = 0;
+                af[s..e].iter_mut().for_each(|m| *m = true);
+                marked_to = e;
+            }
+            (false, _) => {}
+            (true, Atrial::Organised) => {
+                organised += 1;
+                if organised >= AF_EXIT_WINDOWS {
+                    inside = false;
+                }
+            }
+            (true, _) => {
+                // Still in the episode: the organised windows just before do not end it.
+                af[marked_to.min(s)..e].iter_mut().for_each(|m| *m = true);
+                marked_to = e;
+                organised = 0;
+            }
+        }
+    }
+    af
+}
+
+/// Whether beat `i` has a P wave at `pr` (samples, the neighbouring sinus rhythm's PR).
+fn sinus_p(b: &ChunkBeat, pr: f64, fs: f64) -> bool {
+    b.pr.is_some_and(|v| (f64::from(v) - pr).abs() * 1000.0 / fs <= AF_EDGE_PR_MS)
+}
+
+/// The median PR (samples) of `beats` when their P waves are organised (found before at
+/// least [`SINUS_MIN_P_FRACTION`] of them at a robust PR SD up to [`SINUS_MAX_PR_SD_MS`]).
+fn sinus_pr(beats: &[ChunkBeat], fs: f64) -> Option<f64> {
+    let p_frac = beats.iter().filter(|b| b.p).count() as f64 / beats.len().max(1) as f64;
+    let (_, robust) = pr_spread(beats, fs)?;
+    if p_frac < SINUS_MIN_P_FRACTION || robust > SINUS_MAX_PR_SD_MS {
+        return None;
+    }
+    let pr: Vec<f64> = beats
+        .iter()
+        .filter_map(|b| Some(f64::from(b.pr?)))
+        .collect();
+    Some(crate::detect::median(&pr))
+}
+
+/// An episode's beats `first..=last` without the sinus beats at its ends that its windows
+/// took in: each end moves inwards to the first two beats in a row without a P wave at the
+/// PR of the organised rhythm next to it (the `w` beats outside), when there is one. `None`
+/// when every beat has such a P wave.
+fn trim_episode(
+    beats: &[ChunkBeat],
+    first: usize,
+    last: usize,
+    w: usize,
+    fs: f64,
+) -> Option<(usize, usize)> {
+    let mut a = first;
+    if let Some(pr) = sinus_pr(&beats[first.saturating_sub(w)..first], fs) {
+        a = (first..last)
+            .find(|&i| !sinus_p(&beats[i], pr, fs) && !sinus_p(&beats[i + 1], pr, fs))?;
+    }
+    let mut b = last;
+    if let Some(pr) = sinus_pr(&beats[last + 1..(last + 1 + w).min(beats.len())], fs) {
+        b = (a + 1..=last)
+            .rev()
+            .find(|&i| !sinus_p(&beats[i], pr, fs) && !sinus_p(&beats[i - 1], pr, fs))?;
+    }
+    Some((a, b))
+}
+
+/// Atrial fibrillation episodes as beat index ranges `first..=last`: the beats of
+/// [`af_beats`], joined across gaps shorter than `hopts.af_min_s`, their ends trimmed
+/// ([`trim_episode`]), kept from `hopts.af_min_s` up.
+fn af_episodes(cb: &[ChunkBeat], fs: f64, hopts: &HolterOptions) -> Vec<(usize, usize)> {
+    let af = af_beats(cb, hopts.af_window_beats, fs);
+    let t = |i: usize| cb[i].r as f64 / fs;
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut k = 0;
+    while k < cb.len() {
+        if !af[k] {
+            k += 1;
+            continue;
+        }
+        let mut e = k;
+        while e + 1 < cb.len() && af[e + 1] {
+            e += 1;
+        }
+        match spans.last_mut() {
+            Some(last) if t(k) - t(last.1) < hopts.af_min_s => last.1 = e,
+            _ => spans.push((k, e)),
+        }
+        k = e + 1;
+    }
+    let w = hopts.af_window_beats.max(8);
+    spans
+        .into_iter()
+        .filter_map(|(a, b)| trim_episode(cb, a, b, w, fs))
+        .filter(|&(a, b)| t(b) - t(a) >= hopts.af_min_s)
+        .collect()
+}
+
+/// Beats between two ventricular beats that are more beats of their run become ventricular:
+/// conducted-class beats whose QRS differs from the dominant beat in at least
+/// [`MIN_DIFFERENT_LEADS`] leads and in as many as the smaller of the two ventricular beats',
+/// with every RR interval from the ventricular beat before them to the one after within
+/// [`VT_BRIDGE_RR`] of their median (the run's cycle goes on: no early capture beat, no pause).
+fn bridge_ventricular_runs(cb: &[ChunkBeat], classes: &mut [BeatClass]) {
+    let n = classes.len();
+    let mut i = 0;
+    while i + 1 < n {
+        if classes[i] != BeatClass::Ventricular || classes[i + 1] == BeatClass::Ventricular {
+            i += 1;
+            continue;
+        }
+        let wide = |k: usize| {
+            conducted(classes[k]) && usize::from(cb[k].different_leads) >= MIN_DIFFERENT_LEADS
+        };
+        let j = (i + 1..n).find(|&k| !wide(k)).unwrap_or(n);
+        if j == n || classes[j] != BeatClass::Ventricular {
+            i = j;
+            continue;
+        }
+        let least = cb[i].different_leads.min(cb[j].different_leads);
+        let rr: Vec<f64> = (i + 1..=j)
+            .map(|k| (cb[k].fid - cb[k - 1].fid) as f64)
+            .collect();
+        let m = crate::detect::median(&rr);
+        if (i + 1..j).all(|k| cb[k].different_leads >= least)
+            && rr.iter().all(|r| (r - m).abs() <= VT_BRIDGE_RR * m)
+        {
+            classes[i + 1..j].fill(BeatClass::Ventricular);
+        }
+        i = j;
+    }
 }
 
 fn holter_outputs(
     cb: &[ChunkBeat],
-    beats: &[Beat],
+    beats: &mut [Beat],
     fs: f64,
     n: usize,
     chunks: usize,
     hopts: &HolterOptions,
     rep: (usize, usize),
 ) -> Holter {
+    // Atrial fibrillation episodes (beat indices).
+    let episodes = af_episodes(cb, fs, hopts);
+    // In AF there are no supraventricular ectopics: prematurity means nothing when every RR
+    // is irregular, so a beat of an episode, or the first beat after it (its RR starts in
+    // AF), is a conducted beat, and no supraventricular run starts there.
+    let in_af = |i: usize| episodes.iter().any(|&(a, b)| i >= a && i <= b + 1);
+    let mut classes: Vec<BeatClass> = beats
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if b.class == BeatClass::Supraventricular && in_af(i) {
+                BeatClass::Normal
+            } else {
+                b.class
+            }
+        })
+        .collect();
+    // A ventricular run is not cut by beats whose class wavers (a P wave "found" on the
+    // previous beat's T wave at a fast rate makes a ventricular beat look conducted).
+    bridge_ventricular_runs(cb, &mut classes);
+    for (b, &c) in beats.iter_mut().zip(&classes) {
+        b.class = c;
+    }
+    let beats = &*beats;
     let duration_s = n as f64 / fs;
     // Hourly rate from conducted-to-conducted RR intervals.
     let n_hours = (duration_s / 3600.0).ceil().max(1.0) as usize;
@@ -664,62 +929,19 @@ fn holter_outputs(
             })
         })
         .collect();
-    // Atrial fibrillation episodes: beats in AF by the sliding window, merged across gaps
-    // shorter than the minimum episode, kept from `af_min_s` up.
-    let af = af_beats(cb, hopts.af_window_beats);
-    let mut af_episodes: Vec<Episode> = Vec::new();
-    let mut k = 0;
-    while k < beats.len() {
-        if !af[k] {
-            k += 1;
-            continue;
-        }
-        let mut e = k;
-        while e + 1 < beats.len() && af[e + 1] {
-            e += 1;
-        }
-        let (s, t) = (beats[k].r_s, beats[e].r_s);
-        match af_episodes.last_mut() {
-            Some(last) if s - last.end_s < hopts.af_min_s => {
-                last.end_s = t;
-            }
-            _ => af_episodes.push(Episode {
-                start_s: s,
-                end_s: t,
-                duration_s: 0.0,
-                mean_bpm: 0.0,
-            }),
-        }
-        k = e + 1;
-    }
-    af_episodes.retain(|e| e.end_s - e.start_s >= hopts.af_min_s);
-    for e in &mut af_episodes {
-        let a = beats.partition_point(|b| b.r_s < e.start_s);
-        let b = beats.partition_point(|b| b.r_s <= e.end_s);
-        let nb = b.saturating_sub(a);
-        e.duration_s = round3(e.end_s - e.start_s);
-        e.mean_bpm = if nb > 1 {
-            round1(60.0 * (nb - 1) as f64 / (e.end_s - e.start_s))
-        } else {
-            0.0
-        };
-        e.start_s = round3(e.start_s);
-        e.end_s = round3(e.end_s);
-    }
-    // In AF there are no supraventricular ectopics: a chunk analysed as mostly sinus calls the
-    // short RR intervals of an AF episode premature; they are conducted AF beats.
-    let in_af = |t: f64| {
-        af_episodes
-            .iter()
-            .any(|e| t >= e.start_s - 1.0 && t <= e.end_s + 1.0)
-    };
-    let classes: Vec<BeatClass> = beats
+    let af_episodes: Vec<Episode> = episodes
         .iter()
-        .map(|b| {
-            if b.class == BeatClass::Supraventricular && in_af(b.r_s) {
-                BeatClass::Normal
-            } else {
-                b.class
+        .map(|&(a, b)| {
+            let (s, t) = (beats[a].r_s, beats[b].r_s);
+            Episode {
+                start_s: round3(s),
+                end_s: round3(t),
+                duration_s: round3(t - s),
+                mean_bpm: if b > a {
+                    round1(60.0 * (b - a) as f64 / (t - s))
+                } else {
+                    0.0
+                },
             }
         })
         .collect();
@@ -779,7 +1001,7 @@ fn holter_outputs(
     let mut k = 9;
     while k < beats.len() {
         let rr = |i: usize| beats[i].r_s - beats[i - 1].r_s;
-        let ok = |i: usize| conducted(classes[i]) && !in_af(beats[i].r_s);
+        let ok = |i: usize| conducted(classes[i]) && !in_af(i);
         if !ok(k) || !(k - 8..k).all(|i| ok(i) && ok(i - 1)) {
             k += 1;
             continue;
@@ -885,4 +1107,125 @@ fn round1(v: f64) -> f64 {
 
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f64 = 500.0;
+
+    /// A deterministic uniform draw in [0, 1) (xorshift).
+    fn uniform(state: &mut u64) -> f64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        (*state >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn beat(fid: usize, class: BeatClass, pr_ms: Option<f64>, different_leads: u8) -> ChunkBeat {
+        ChunkBeat {
+            fid,
+            r: fid,
+            class,
+            p: pr_ms.is_some(),
+            pr: pr_ms.map(|v| (v * FS / 1000.0).round() as u32),
+            different_leads,
+        }
+    }
+
+    /// `sinus` beats at 0.8 s with a P wave at 160 ms, `af` beats at RR 0.42-1.05 s with a
+    /// "P wave" (the fibrillatory baseline) before `p_af` of them at 100-280 ms, `sinus` more.
+    fn sinus_af_sinus(sinus: usize, af: usize, p_af: f64) -> Vec<ChunkBeat> {
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let mut t = 1.0;
+        let mut out = Vec::new();
+        for k in 0..2 * sinus + af {
+            let in_af = k >= sinus && k < sinus + af;
+            let pr = if in_af {
+                (uniform(&mut rng) < p_af).then(|| 100.0 + 180.0 * uniform(&mut rng))
+            } else {
+                Some(160.0)
+            };
+            out.push(beat((t * FS) as usize, BeatClass::Normal, pr, 0));
+            t += if in_af {
+                0.42 + 0.63 * uniform(&mut rng)
+            } else {
+                0.8 * (1.0 + 0.03 * (k as f64 / 4.0).sin())
+            };
+        }
+        out
+    }
+
+    #[test]
+    fn an_af_episode_with_p_like_waves_before_half_its_beats_is_one_episode() {
+        let beats = sinus_af_sinus(300, 600, 0.5);
+        let hopts = HolterOptions::default();
+        // The windows inside the episode are not all in AF by themselves (P-like waves before
+        // half the beats or more): what the hysteresis is for.
+        let w = hopts.af_window_beats;
+        let fids: Vec<usize> = beats.iter().map(|b| b.fid).collect();
+        let cond = vec![true; beats.len()];
+        let not_af = (300..900 - w)
+            .step_by(w / 4)
+            .filter(|&s| {
+                window_rhythm(&beats[s..s + w], &fids[s..s + w], &cond[s..s + w], FS)
+                    != Atrial::Fibrillation
+            })
+            .count();
+        assert!(not_af > 0);
+        // One episode, from the first AF beat to the last (within a beat: an AF beat may
+        // have a "P wave" at the sinus PR).
+        let e = af_episodes(&beats, FS, &hopts);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].0.abs_diff(300) <= 1 && e[0].1.abs_diff(899) <= 1,
+            "{e:?}"
+        );
+        // Sinus rhythm throughout: no episode.
+        assert!(af_episodes(&sinus_af_sinus(600, 0, 0.5), FS, &hopts).is_empty());
+    }
+
+    #[test]
+    fn a_ventricular_run_is_not_cut_by_beats_with_its_qrs_on_its_cycle() {
+        use BeatClass::{Normal as N, Ventricular as V};
+        // Sinus at 0.8 s, then 8 beats at 0.4 s (the 5th and 6th called normal), then sinus.
+        let run = |classes: &[BeatClass], diff: &[u8], rr: &[f64]| -> Vec<BeatClass> {
+            let mut t = 1.0;
+            let cb: Vec<ChunkBeat> = classes
+                .iter()
+                .zip(diff)
+                .zip(rr)
+                .map(|((&c, &d), &r)| {
+                    t += r;
+                    beat((t * FS) as usize, c, None, d)
+                })
+                .collect();
+            let mut out = classes.to_vec();
+            bridge_ventricular_runs(&cb, &mut out);
+            out
+        };
+        let classes = [N, N, V, V, V, V, N, N, V, V, N, N];
+        let rr = [0.8, 0.8, 0.48, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 1.0, 0.8];
+        let wide = [0, 0, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0];
+        assert_eq!(
+            run(&classes, &wide, &rr),
+            [N, N, V, V, V, V, V, V, V, V, N, N]
+        );
+        // A narrow (capture) beat, or one early for the run's cycle, stays as it was.
+        let narrow = [0, 0, 7, 7, 7, 7, 0, 7, 7, 7, 0, 0];
+        assert_eq!(run(&classes, &narrow, &rr), classes);
+        let early = [0.8, 0.8, 0.48, 0.4, 0.4, 0.4, 0.3, 0.5, 0.4, 0.4, 1.0, 0.8];
+        assert_eq!(run(&classes, &wide, &early), classes);
+        // Normal beats between two isolated ventricular ectopics are not a run.
+        let bigeminy = [N, V, N, V, N, V];
+        assert_eq!(
+            run(
+                &bigeminy,
+                &[0, 7, 0, 7, 0, 7],
+                &[0.8, 0.5, 1.1, 0.5, 1.1, 0.5]
+            ),
+            bigeminy
+        );
+    }
 }

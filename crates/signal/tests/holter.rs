@@ -1,6 +1,7 @@
 //! Streamed (chunked) analysis against the whole-signal analysis on MIT-BIH 100 (30 min, 2 leads
 //! at 360 Hz), the filters' seam tolerance, and the known events of the synthetic 10-min 12-lead
-//! Holter written by `bench/formats/generate_holter.py` (ground truth beside it).
+//! and 20-min 3-lead Holters written by `bench/formats/generate_holter.py` (ground truth beside
+//! them).
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
@@ -19,6 +20,15 @@ const SYNTH: &str = concat!(
 const SYNTH_TRUTH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/data/holter/synth_12lead_10m.truth.json"
+);
+
+const SYNTH_3: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/holter/synth_3lead_20m.hea"
+);
+const SYNTH_3_TRUTH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/holter/synth_3lead_20m.truth.json"
 );
 
 /// Streamed beats match the whole-signal beats within this (s).
@@ -165,7 +175,11 @@ fn cancel_stops_the_streamed_analysis() {
 }
 
 fn truth() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(SYNTH_TRUTH).unwrap()).unwrap()
+    read_truth(SYNTH_TRUTH)
+}
+
+fn read_truth(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[test]
@@ -264,4 +278,97 @@ fn known_events_of_the_synthetic_holter_are_found() {
     let mean = h.hourly[0].mean_bpm.unwrap();
     assert!((58.0..=92.0).contains(&mean), "{mean}");
     assert_eq!(h.counts.get("V"), Some(&19));
+}
+
+/// With 3 leads the P-wave evidence of a window is thinner: deflections of the fibrillatory
+/// baseline pass for P waves before about 45 % of the AF beats. The AF episode must still be one
+/// episode with the right ends, hold no supraventricular run or beat, and the VT (two of whose
+/// beats look conducted: a "P wave" on the previous beat's T wave) must be one run.
+#[test]
+fn three_lead_holter_has_one_af_episode_and_one_vt_run() {
+    let rec = formats::open(SYNTH_3).expect("synthetic 3-lead Holter opens");
+    assert_eq!(rec.leads.len(), 3);
+    let t = read_truth(SYNTH_3_TRUTH);
+    let ev = &t["events"];
+    let s = analyze_streamed(
+        &rec,
+        &AnalysisOptions::default(),
+        &HolterOptions::default(),
+        &no_progress,
+        &AtomicBool::new(false),
+    )
+    .expect("streamed analysis");
+    let h = &s.holter;
+    // AF: one episode, each end within 2 s (about two beats) of the truth.
+    let (a0, a1) = (
+        ev["af"][0]["start_s"].as_f64().unwrap(),
+        ev["af"][0]["end_s"].as_f64().unwrap(),
+    );
+    assert_eq!(h.af_episodes.len(), 1, "{:?}", h.af_episodes);
+    let e = &h.af_episodes[0];
+    assert!((e.start_s - a0).abs() <= 2.0, "{e:?} vs {a0}-{a1}");
+    assert!((e.end_s - a1).abs() <= 2.0, "{e:?} vs {a0}-{a1}");
+    let burden = ev["af_burden"].as_f64().unwrap();
+    assert!(
+        (h.af_burden - burden).abs() < 0.005,
+        "{} vs {burden}",
+        h.af_burden
+    );
+    // No supraventricular run, and no supraventricular beat, in or at the edge of the episode.
+    let svt: Vec<_> = h
+        .runs
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                RunKind::SupraventricularTachycardia | RunKind::SupraventricularCouplet
+            )
+        })
+        .collect();
+    assert!(
+        svt.iter()
+            .all(|r| r.end_s < a0 - 5.0 || r.start_s > a1 + 5.0),
+        "{svt:?}"
+    );
+    assert!(
+        s.analysis
+            .beats
+            .iter()
+            .filter(|b| b.r_s >= a0 - 2.0 && b.r_s <= a1 + 2.0)
+            .all(|b| b.class != BeatClass::Supraventricular)
+    );
+    // The true SVT run is still found, once.
+    let svt_start = ev["svt_runs"][0]["start_s"].as_f64().unwrap();
+    assert_eq!(svt.len(), 1, "{svt:?}");
+    assert!(
+        (svt[0].start_s - svt_start).abs() < 0.1 && svt[0].beats == 10,
+        "{svt:?}"
+    );
+    // The VT: one run of 8 at 150 bpm, and every true ventricular beat classed ventricular.
+    let vt = &ev["vt_runs"][0];
+    let vts: Vec<_> = h
+        .runs
+        .iter()
+        .filter(|r| r.start_s >= vt["start_s"].as_f64().unwrap() - 1.0)
+        .filter(|r| r.start_s <= vt["end_s"].as_f64().unwrap() + 1.0)
+        .collect();
+    assert_eq!(vts.len(), 1, "{vts:?}");
+    assert_eq!(vts[0].kind, RunKind::VentricularTachycardia);
+    assert_eq!(vts[0].beats, 8, "{vts:?}");
+    assert!((vts[0].rate_bpm - 150.0).abs() < 3.0, "{vts:?}");
+    let true_v = t["beats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b[1] == "V")
+        .count();
+    assert_eq!(h.counts.get("V"), Some(&true_v));
+    assert_eq!(
+        s.analysis
+            .beats
+            .iter()
+            .filter(|b| b.class == BeatClass::Ventricular)
+            .count(),
+        true_v
+    );
 }
