@@ -209,11 +209,20 @@ pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
             }
             let before = &x[i - h - w..=i - h];
             let after = &x[i + h..=i + h + w];
+            // Second screen without medians (most QRS upstrokes end here): each side's median
+            // lies within its range and `d` joins the sides' inner ends, so the median jump is
+            // at most `|d| + rb + ra`; a side that is not flat against that bound is not flat
+            // against the jump either (the same outcome as the test below, for less work).
+            let (rb, ra) = (range(before), range(after));
+            let bound = d.abs() + rb + ra;
+            if rb > STEP_FLAT * bound || ra > STEP_FLAT * bound {
+                continue;
+            }
             let jump = median_in(&mut buf, after.iter().copied())
                 - median_in(&mut buf, before.iter().copied());
             if jump.abs() < STEP_MIN_MV
-                || range(before) > STEP_FLAT * jump.abs()
-                || range(after) > STEP_FLAT * jump.abs()
+                || rb > STEP_FLAT * jump.abs()
+                || ra > STEP_FLAT * jump.abs()
             {
                 continue;
             }
