@@ -100,6 +100,8 @@ pub struct AppState {
 pub struct SentFrames {
     last_id: u32,
     frames: std::collections::VecDeque<(u32, Arc<Vec<u32>>)>,
+    /// The frame the renderer drew last (what its `Update::Unchanged` refers to).
+    pub drawn: Option<u32>,
 }
 
 impl SentFrames {
@@ -127,6 +129,18 @@ impl SentFrames {
         while self.frames.len() > Self::KEEP {
             self.frames.pop_front();
         }
+    }
+
+    /// Makes kept frame `id` the newest (it was sent again, as "unchanged"); false when it is
+    /// not kept.
+    pub fn touch(&mut self, id: u32) -> bool {
+        let Some(k) = self.frames.iter().position(|(i, _)| *i == id) else {
+            return false;
+        };
+        if let Some(f) = self.frames.remove(k) {
+            self.frames.push_back(f);
+        }
+        true
     }
 
     /// The pixels of the frame sent last.
