@@ -66,6 +66,11 @@ fn summary(records: &[Value]) -> Value {
         "frame_bytes": records.first().and_then(|r| r["rust"]["bytes"].as_u64()),
         "wire_bytes": part(&|r| num(r, "wireBytes")),
         "encoded_on_a_base": records.iter().filter(|r| r["rust"]["baseFrame"].is_u64()).count(),
+        // How the renderer made them: drawn whole, shifted (a pan), or not at all (unchanged).
+        "updates": ["full", "shifted", "unchanged"].map(|u| {
+            (u, records.iter().filter(|r| r["rust"]["update"] == u).count())
+        }).into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+        "redrawn_px": part(&|r| (r["rust"]["update"] == "shifted").then(|| rust(r, "redrawnPx")).flatten()),
     })
 }
 
