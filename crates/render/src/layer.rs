@@ -220,8 +220,10 @@ pub(crate) fn dirty(
     } else if dx < 0 {
         mark([0.0, 0.0, -d - 1.0, h]);
     }
-    // Runs of dirty tiles per tile row, merged down while the next row has the same run.
+    // Runs of dirty tiles per tile row, merged down while the next row has the same run; each
+    // dirty tile belongs to one rectangle.
     let mut rects: Vec<[u32; 4]> = Vec::new();
+    let mut owner = vec![u32::MAX; tw * th];
     let mut open: HashMap<(usize, usize), usize> = HashMap::new();
     for ty in 0..th {
         let mut next_open = HashMap::new();
@@ -251,6 +253,7 @@ pub(crate) fn dirty(
                     rects.len() - 1
                 }
             };
+            owner[ty * tw + start..ty * tw + tx].fill(k as u32);
             next_open.insert((start, tx), k);
         }
         open = next_open;
@@ -263,13 +266,25 @@ pub(crate) fn dirty(
             segments: Vec::new(),
         })
         .collect();
+    let mut reached: Vec<u32> = Vec::new();
     for (i, s) in new.0.iter().enumerate() {
         let b = bounds(s, 0.0);
-        for r in out.iter_mut() {
-            let [x0, y0, x1, y1] = r.rect.map(f64::from);
-            if b[0] < x1 && b[2] >= x0 && b[1] < y1 && b[3] >= y0 {
-                r.segments.push(i as u32);
+        if b[2] < 0.0 || b[3] < 0.0 || b[0] >= f64::from(width) || b[1] >= f64::from(height) {
+            continue;
+        }
+        let tile_x = |v: f64| (v.max(0.0) as usize / TILE as usize).min(tw - 1);
+        let tile_y = |v: f64| (v.max(0.0) as usize / TILE as usize).min(th - 1);
+        reached.clear();
+        for ty in tile_y(b[1])..=tile_y(b[3]) {
+            for tx in tile_x(b[0])..=tile_x(b[2]) {
+                let k = owner[ty * tw + tx];
+                if k != u32::MAX && !reached.contains(&k) {
+                    reached.push(k);
+                }
             }
+        }
+        for &k in &reached {
+            out[k as usize].segments.push(i as u32);
         }
     }
     out

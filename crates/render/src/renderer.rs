@@ -13,7 +13,7 @@
 //! 4. a first pass draws the moving segments (traces, marks) into a transparent layer, a
 //!    second draws grid, that layer, the fixed segments (pulses, lead-change marks) and text into
 //!    an offscreen `Rgba8Unorm` texture (all kept between frames of the same size);
-//!    [`Renderer::render_update`] skips a frame identical to the last, and on a pan by whole
+//!    [`Renderer::render_update`] skips a frame identical to a recent one, and on a pan by whole
 //!    pixels shifts the last layer and redraws only where it differs ([`crate::layer`]);
 //! 5. the texture is copied to a buffer whose rows are padded to
 //!    `COPY_BYTES_PER_ROW_ALIGNMENT` (widths are arbitrary), mapped, and unpadded into the frame.
@@ -90,9 +90,13 @@ impl Frame {
 /// What [`Renderer::render_update`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
-    /// The frame would be the last frame drawn, pixel for pixel and with the same geometry:
-    /// nothing was drawn or read back.
-    Unchanged,
+    /// The frame would be a frame drawn before, pixel for pixel and with the same geometry:
+    /// nothing was drawn or read back. `drawn` is that frame's number ([`Renderer::drawn`]
+    /// gave it when it was drawn).
+    Unchanged {
+        /// The number of the frame it would be.
+        drawn: u64,
+    },
     /// Drawn whole.
     Full(Frame),
     /// The last frame's traces and marks shifted by `dx` px (the new pixel at x shows what the
@@ -130,8 +134,13 @@ fn pan_pixels(old: &[PanelGeometry], new: &[PanelGeometry]) -> Option<i32> {
         .map(|d| d as i32)
 }
 
-/// What the renderer's last frame was drawn from, to recognise an unchanged frame or a pan.
+/// Frames remembered to recognise an unchanged view (the webview holds as many).
+pub const RECENT: usize = 4;
+
+/// What a recent frame was drawn from, to recognise an unchanged frame or a pan.
 struct Last {
+    /// Its number ([`Renderer::drawn`]).
+    seq: u64,
     width: u32,
     height: u32,
     grid: GridUniform,
@@ -143,8 +152,8 @@ struct Last {
     panels: Vec<PanelGeometry>,
     marks: Vec<MarkGeometry>,
     insets: bool,
-    /// Which of the target's layers holds its moving segments.
-    layer: usize,
+    /// Which of the target's layers holds its moving segments (only the last frame drawn's).
+    layer: Option<usize>,
 }
 
 /// What the renderer runs on, for logs and test reports.
@@ -195,7 +204,9 @@ pub struct Renderer {
     layer: LayerPipeline,
     text: TextLayer,
     target: Option<Target>,
-    last: Option<Last>,
+    /// The last frames drawn, newest first.
+    recent: std::collections::VecDeque<Last>,
+    seq: u64,
     pyramids: HashMap<(String, Vec<usize>), CachedPyramid>,
 }
 
@@ -283,9 +294,15 @@ impl Renderer {
             queue,
             adapter: summary,
             target: None,
-            last: None,
+            recent: std::collections::VecDeque::new(),
+            seq: 0,
             pyramids: HashMap::new(),
         })
+    }
+
+    /// The number of the last frame drawn (1 for the first; [`Update::Unchanged`] names one).
+    pub fn drawn(&self) -> u64 {
+        self.seq
     }
 
     /// The adapter in use.
@@ -297,13 +314,15 @@ impl Renderer {
     pub fn render(&mut self, scene: &Scene<'_>, viewport: Viewport) -> Result<Frame> {
         match self.draw(scene, viewport, false)? {
             Update::Full(frame) | Update::Shifted { frame, .. } => Ok(frame),
-            Update::Unchanged => unreachable!("draw without reuse always draws"),
+            Update::Unchanged { .. } => unreachable!("draw without reuse always draws"),
         }
     }
 
-    /// Like [`Renderer::render`], but reuses the last frame this renderer drew: returns
+    /// Like [`Renderer::render`], but reuses the frames this renderer drew: returns
     /// [`Update::Unchanged`] (nothing drawn or read back) when the new frame would be the same
-    /// pixels with the same geometry, and [`Update::Shifted`] when the tracing moved by whole
+    /// pixels with the same geometry as one of the last [`RECENT`] frames drawn (zooming back
+    /// to the scale before, a pan clamped at the record's end), and [`Update::Shifted`] when the
+    /// tracing moved by whole
     /// pixels (a pan): the last frame's moving layer is shifted and only where it differs is
     /// redrawn. The pixels are those [`Renderer::render`] gives for the same scene.
     pub fn render_update(&mut self, scene: &Scene<'_>, viewport: Viewport) -> Result<Update> {
@@ -340,25 +359,26 @@ impl Renderer {
         let texts: Vec<TextItem> = plan.texts.iter().chain(&drawing.texts).cloned().collect();
         let grid = GridPipeline::uniform(scene, width, height);
         let panels: Vec<PanelGeometry> = plan.cells.into_iter().map(|c| c.geometry).collect();
-        let last = self.last.take();
         if reuse
-            && let Some(l) = &last
-            && l.width == width
-            && l.height == height
-            && l.grid == grid
-            && l.paper == scene.colors.paper
-            && !l.insets
             && plan.insets.is_empty()
-            && l.moving == drawing.segments
-            && l.groups == drawing.groups
-            && l.fixed == drawing.fixed
-            && l.texts == texts
-            && l.panels == panels
-            && l.marks == drawing.marks
+            && let Some(same) = self.recent.iter().find(|l| {
+                l.width == width
+                    && l.height == height
+                    && l.grid == grid
+                    && l.paper == scene.colors.paper
+                    && !l.insets
+                    && l.moving == drawing.segments
+                    && l.groups == drawing.groups
+                    && l.fixed == drawing.fixed
+                    && l.texts == texts
+                    && l.panels == panels
+                    && l.marks == drawing.marks
+            })
         {
-            self.last = last;
-            return Ok(Update::Unchanged);
+            return Ok(Update::Unchanged { drawn: same.seq });
         }
+        // Only the frame drawn last has its layer in a texture.
+        let last = self.recent.front().filter(|l| l.layer.is_some());
         // A pan: every cell at the same scale, its start moved by whole pixels.
         let shift = last
             .as_ref()
@@ -377,14 +397,14 @@ impl Renderer {
                 // Redrawing most of the layer in pieces costs more than drawing it once.
                 let work: usize = dirty.iter().map(|d| d.segments.len()).sum();
                 (dirty.len() <= MAX_DIRTY_RECTS && work * 10 <= drawing.segments.len() * 7)
-                    .then_some((dx, l.layer, dirty))
+                    .then_some((dx, l.layer?, dirty))
             });
+        let current = last.and_then(|l| l.layer).map_or(0, |k| 1 - k);
 
         // (4)
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.ensure_target(width, height);
         let target = self.target.as_ref().expect("ensure_target just set it");
-        let current = last.as_ref().map_or(0, |l| 1 - l.layer);
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -548,7 +568,12 @@ impl Renderer {
             panels,
             marks: drawing.marks,
         };
-        self.last = Some(Last {
+        self.seq += 1;
+        for l in &mut self.recent {
+            l.layer = None;
+        }
+        self.recent.push_front(Last {
+            seq: self.seq,
             width,
             height,
             grid,
@@ -560,8 +585,9 @@ impl Renderer {
             panels: frame.panels.clone(),
             marks: frame.marks.clone(),
             insets: !plan.insets.is_empty(),
-            layer: current,
+            layer: Some(current),
         });
+        self.recent.truncate(RECENT);
         Ok(match shift {
             Some((dx, _, dirty)) => Update::Shifted {
                 frame,
@@ -580,8 +606,10 @@ impl Renderer {
         {
             return;
         }
-        // A new size: nothing of the last frame can be reused.
-        self.last = None;
+        // A new size: no layer of the frames before can be reused.
+        for l in &mut self.recent {
+            l.layer = None;
+        }
         let texture = self.device.create_texture(&wgpu::TextureDescriptor {
             label: Some("frame target"),
             size: wgpu::Extent3d {

@@ -81,7 +81,7 @@ fn frame_of(u: Update) -> (Frame, Option<i32>) {
     match u {
         Update::Full(f) => (f, None),
         Update::Shifted { frame, dx, .. } => (frame, Some(dx)),
-        Update::Unchanged => panic!("a frame that changed came back unchanged"),
+        Update::Unchanged { .. } => panic!("a frame that changed came back unchanged"),
     }
 }
 
@@ -189,16 +189,22 @@ fn an_unchanged_view_is_not_drawn_again() {
     scene.center_traces = true;
     let vp = Viewport::new(1003, 824);
     let (first, _) = frame_of(live.render_update(&scene, vp).unwrap());
-    assert_eq!(live.render_update(&scene, vp).unwrap(), Update::Unchanged);
+    let first_no = live.drawn();
+    let same = Update::Unchanged { drawn: first_no };
+    assert_eq!(live.render_update(&scene, vp).unwrap(), same);
     // A pan clamped back to the same window, as the app does at the record's end.
     scene.start_s = 2.5;
     render::keep_in_recording(&mut scene, vp.width, vp.height).unwrap();
     assert_eq!(scene.start_s, 0.0, "the 10-s page holds the whole record");
-    assert_eq!(live.render_update(&scene, vp).unwrap(), Update::Unchanged);
+    assert_eq!(live.render_update(&scene, vp).unwrap(), same);
     // Anything that changes the pixels or the geometry draws again.
     scene.gain = render::Gain::Mm20;
     let (other, _) = frame_of(live.render_update(&scene, vp).unwrap());
     assert_ne!(other.rgba, first.rgba);
+    assert_eq!(live.drawn(), first_no + 1);
+    // Back to the frame before: one of the recent frames, not drawn again.
+    scene.gain = render::Gain::Mm10;
+    assert_eq!(live.render_update(&scene, vp).unwrap(), same);
     let (again, _) = frame_of(
         live.render_update(&scene, Viewport::new(1000, 824))
             .unwrap(),

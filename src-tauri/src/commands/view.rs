@@ -120,7 +120,7 @@ pub async fn render_frame(
             let id = {
                 let mut sent = lock(&sent);
                 let id = sent.next_id();
-                sent.drawn = Some(id);
+                sent.drawn_as(renderer.drawn(), id);
                 id
             };
             drop(slot);
