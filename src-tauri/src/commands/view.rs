@@ -83,12 +83,10 @@ pub async fn render_frame(
                 }
             };
             let (frame, update) = match renderer.render_update(&scene, viewport)? {
-                render::Update::Unchanged => {
+                render::Update::Unchanged { drawn } => {
                     let mut sent = lock(&sent);
-                    match sent
-                        .drawn
-                        .filter(|id| bases.contains(id) && sent.touch(*id))
-                    {
+                    let held = sent.id_of_drawn(drawn).filter(|id| bases.contains(id));
+                    match held.filter(|id| sent.touch(*id)) {
                         Some(id) => {
                             let timing = FrameTiming {
                                 scene_ms: (t1 - t0).as_secs_f64() * 1e3,
