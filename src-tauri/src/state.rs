@@ -100,6 +100,9 @@ pub struct AppState {
 pub struct SentFrames {
     last_id: u32,
     frames: std::collections::VecDeque<(u32, Arc<Vec<u32>>)>,
+    /// The renderer's numbers (`Renderer::drawn`) of the frames kept, with their ids: what its
+    /// `Update::Unchanged` refers to.
+    drawn: std::collections::VecDeque<(u64, u32)>,
 }
 
 impl SentFrames {
@@ -127,6 +130,32 @@ impl SentFrames {
         while self.frames.len() > Self::KEEP {
             self.frames.pop_front();
         }
+    }
+
+    /// Notes that frame `id` is the renderer's frame number `drawn`.
+    pub fn drawn_as(&mut self, drawn: u64, id: u32) {
+        self.drawn.push_front((drawn, id));
+        self.drawn.truncate(Self::KEEP);
+    }
+
+    /// The id of the renderer's frame number `drawn`, if it is kept.
+    pub fn id_of_drawn(&self, drawn: u64) -> Option<u32> {
+        self.drawn
+            .iter()
+            .find(|(d, _)| *d == drawn)
+            .map(|(_, id)| *id)
+    }
+
+    /// Makes kept frame `id` the newest (it was sent again, as "unchanged"); false when it is
+    /// not kept.
+    pub fn touch(&mut self, id: u32) -> bool {
+        let Some(k) = self.frames.iter().position(|(i, _)| *i == id) else {
+            return false;
+        };
+        if let Some(f) = self.frames.remove(k) {
+            self.frames.push_back(f);
+        }
+        true
     }
 
     /// The pixels of the frame sent last.

@@ -45,6 +45,14 @@ fn summary(records: &[Value]) -> Value {
     };
     let num = |r: &Value, k: &str| r[k].as_f64();
     let rust = |r: &Value, k: &str| r["rust"][k].as_f64();
+    // How the renderer made them: drawn whole, shifted (a pan), or not at all (unchanged).
+    let updates: serde_json::Map<String, Value> = ["full", "shifted", "unchanged"]
+        .iter()
+        .map(|u| {
+            let n = records.iter().filter(|r| r["rust"]["update"] == *u).count();
+            (u.to_string(), json!(n))
+        })
+        .collect();
     json!({
         "n": records.len(),
         "total_ms": part(&|r| Some(num(r, "painted")? - num(r, "event")?)),
@@ -66,6 +74,8 @@ fn summary(records: &[Value]) -> Value {
         "frame_bytes": records.first().and_then(|r| r["rust"]["bytes"].as_u64()),
         "wire_bytes": part(&|r| num(r, "wireBytes")),
         "encoded_on_a_base": records.iter().filter(|r| r["rust"]["baseFrame"].is_u64()).count(),
+        "updates": updates,
+        "redrawn_px": part(&|r| (r["rust"]["update"] == "shifted").then(|| rust(r, "redrawnPx")).flatten()),
     })
 }
 

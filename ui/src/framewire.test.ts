@@ -69,6 +69,18 @@ describe("frame messages", () => {
     const alone = decodeFrame(bytes(fixture.messages.secondAlone), () => undefined);
     expect(Array.from(alone.pixels)).toEqual(fixture.second);
     expect(fixture.messages.secondOnFirst.length).toBeLessThan(fixture.messages.secondAlone.length);
+    expect(first.unchanged).toBe(false);
+  });
+
+  it("reads an unchanged answer as the held frame", () => {
+    const first = decodeFrame(bytes(fixture.messages.first), () => undefined);
+    const same = decodeFrame(bytes(fixture.messages.unchangedFirst), (id) => (id === first.frameId ? first.pixels : undefined));
+    expect(same.unchanged).toBe(true);
+    expect(same.frameId).toBe(first.frameId);
+    expect(same.meta).toBeNull();
+    expect(Array.from(same.pixels)).toEqual(fixture.first);
+    expect(() => decodeFrame(bytes(fixture.messages.unchangedFirst), () => undefined)).toThrow(MissingBaseError);
+    expect(() => decodeFrame(bytes(fixture.messages.unchangedFirst), () => new Uint32Array(3))).toThrow(/another size/);
   });
 
   it("decodes random op streams (long copies from above span rows)", () => {

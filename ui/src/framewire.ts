@@ -4,7 +4,8 @@
 // panel geometry and marks) padded to 4 bytes; then ops `count << 2 | tag` over the frame's
 // pixels as one flat run: 0 copy from the row above, 1 copy from the base frame, 2 fill with the
 // next word, 3 the next `count` words are the pixels. A pixel is a u32 over RGBA bytes, so the
-// decoded Uint32Array's buffer is the ImageData's bytes as they are.
+// decoded Uint32Array's buffer is the ImageData's bytes as they are. A message whose frame id
+// equals its base id (header only) says "unchanged": the answer is the held frame of that id.
 
 export const MAGIC = 0x31464c48; // "HLF1" read as a little-endian u32
 const HEADER_WORDS = 6;
@@ -16,6 +17,8 @@ export interface WireFrame<Meta> {
   frameId: number;
   /** The frame the ops copied from (0: none). */
   baseId: number;
+  /** The app answered "unchanged": `pixels` are the held frame `frameId`'s, `meta` is null. */
+  unchanged: boolean;
   /** The JSON document carried with the pixels (null when the message has none). */
   meta: Meta;
   /** `width * height` pixels (RGBA bytes as little-endian u32). */
@@ -46,6 +49,11 @@ export function decodeFrame<Meta>(buffer: ArrayBuffer, base: (id: number) => Uin
   if (baseId !== 0) {
     basePixels = base(baseId);
     if (basePixels === undefined) throw new MissingBaseError(baseId);
+  }
+  if (frameId !== 0 && frameId === baseId) {
+    if (basePixels === undefined || basePixels.length !== len) throw new Error(`unchanged frame ${frameId} of another size than the one held`);
+    if (words.length !== HEADER_WORDS) throw new Error(`${words.length - HEADER_WORDS} words after an unchanged frame's header`);
+    return { width, height, frameId, baseId, unchanged: true, meta, pixels: new Uint32Array(basePixels) };
   }
   const out = new Uint32Array(len);
   let k = HEADER_WORDS + Math.ceil(jsonLength / 4);
@@ -82,7 +90,7 @@ export function decodeFrame<Meta>(buffer: ArrayBuffer, base: (id: number) => Uin
     i += n;
   }
   if (k !== words.length) throw new Error(`${words.length - k} words after the last op`);
-  return { width, height, frameId, baseId, meta, pixels: out };
+  return { width, height, frameId, baseId, unchanged: false, meta, pixels: out };
 }
 
 /** FNV-1a (32-bit) over the pixels as words, as `wire::digest` computes it. */

@@ -166,7 +166,12 @@ function zoom(direction: 1 | -1): void {
 
 async function redraw(): Promise<void> {
   if (current === null) return;
-  await viewer.draw(current.opened.recordingId, current.view);
+  const c = current;
+  const shown = await viewer.draw(c.opened.recordingId, c.view);
+  // The app keeps the window inside the recording: follow where it put it, so the next pan
+  // starts from what is on screen (and a pan past the end answers "unchanged").
+  const start = viewer.windowStart();
+  if (shown && current === c && start !== null && c.view.layout !== "median") c.view = { ...c.view, startS: start };
   showWindowOnMap();
 }
 
@@ -563,9 +568,11 @@ window.addEventListener("keydown", (e) => {
     if (current !== null) void updateView({ pxPerMm: truePxPerMm(), zoom: 1 });
     setStatus("true scale");
   } else if (current !== null && e.target === document.body) {
+    // 2.5 s, in whole pixels of the frame on screen (the app then shifts that frame).
     const step = 2.5;
-    if (e.key === "ArrowRight") void updateView({ startS: current.view.startS + step });
-    if (e.key === "ArrowLeft") void updateView({ startS: Math.max(0, current.view.startS - step) });
+    const pan = (s: number) => viewer.panBy(s) ?? Math.max(0, current!.view.startS + s);
+    if (e.key === "ArrowRight") void updateView({ startS: pan(step) });
+    if (e.key === "ArrowLeft") void updateView({ startS: pan(-step) });
   }
 });
 

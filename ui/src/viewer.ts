@@ -46,6 +46,8 @@ export class Viewer {
   private pending = 0;
   /** The last decoded frames, newest last: the app sends a new frame as the difference from one. */
   private held: WireFrame<FrameMeta>[] = [];
+  /** The id of the frame the canvas shows. */
+  private shown = 0;
   private drag: { x0: number; startS: number; select: PointOnTrace | null; caliper: PointOnTrace | null } | null = null;
   private readonly caliperLayer: HTMLDivElement;
   /** Drag lays calipers instead of panning (toolbar toggle). */
@@ -152,7 +154,8 @@ export class Viewer {
     }
     const scale = this.canvas.width / Math.max(1, this.canvas.getBoundingClientRect().width);
     const secondsPerPx = this.panels[0].seconds_per_px;
-    this.events.onPan(Math.max(0, this.panels[0].t0_s - dxCss * scale * secondsPerPx));
+    // Whole frame pixels: the app then shifts the frame on screen and draws only what came in.
+    this.events.onPan(Math.max(0, this.panels[0].t0_s - Math.round(dxCss * scale) * secondsPerPx));
   }
 
   /** Shows a statement's evidence or a measurement's caliper (null clears it). */
@@ -218,8 +221,12 @@ export class Viewer {
     this.caliperLayer.replaceChildren(...parts, label);
   }
 
-  /** Requests and shows a frame for `view` at the element's size. Older responses are dropped. */
-  async draw(recordingId: number, view: ViewSettings): Promise<void> {
+  /**
+   * Requests and shows a frame for `view` at the element's size. Older responses are dropped.
+   * Resolves true when the frame shown is the answer to this request (the app keeps the window
+   * inside the recording, so `windowStart()` may differ from `view.startS`).
+   */
+  async draw(recordingId: number, view: ViewSettings): Promise<boolean> {
     const ticket = ++this.pending;
     const dpr = window.devicePixelRatio || 1;
     const width = Math.max(16, Math.round(this.element.clientWidth * dpr));
@@ -245,14 +252,25 @@ export class Viewer {
         [message, frame] = await fetchFrame([]);
       }
       const decoded = performance.now();
-      if (frame === null || ticket !== this.pending) return;
-      this.held = [...this.held, frame].slice(-HELD_FRAMES);
+      if (frame === null || ticket !== this.pending) return false;
+      if (frame.unchanged) {
+        // The answer is a frame held already: keep it (newest), paint only if not on the canvas.
+        const again = this.held.find((f) => f.frameId === frame!.frameId);
+        if (again === undefined) throw new MissingBaseError(frame.frameId);
+        this.held = [...this.held.filter((f) => f !== again), again];
+        frame = again;
+      } else {
+        this.held = [...this.held, frame].slice(-HELD_FRAMES);
+      }
       const { panels, marks } = frame.meta;
-      this.canvas.width = frame.width;
-      this.canvas.height = frame.height;
-      const ctx = this.canvas.getContext("2d");
-      if (ctx === null) throw new Error("no 2D canvas context");
-      ctx.putImageData(new ImageData(new Uint8ClampedArray(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.byteLength), frame.width, frame.height), 0, 0);
+      if (this.shown !== frame.frameId || this.canvas.width !== frame.width || this.canvas.height !== frame.height) {
+        this.canvas.width = frame.width;
+        this.canvas.height = frame.height;
+        const ctx = this.canvas.getContext("2d");
+        if (ctx === null) throw new Error("no 2D canvas context");
+        ctx.putImageData(new ImageData(new Uint8ClampedArray(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.byteLength), frame.width, frame.height), 0, 0);
+        this.shown = frame.frameId;
+      }
       this.canvas.style.transform = "";
       if (panels.map((p) => `${p.lead}${p.t0_s}`).join() !== this.panels.map((p) => `${p.lead}${p.t0_s}`).join()) this.clearCaliper();
       this.panels = panels;
@@ -268,9 +286,28 @@ export class Viewer {
         const painted = performance.now();
         (measured.heartlensFrames ??= []).push({ requested, pixels: arrived, decoded, painted, wireBytes: message.byteLength, rust: await frameTiming() });
       }
+      return true;
     } catch (e) {
       if (ticket === this.pending) this.events.onError(typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e));
+      return false;
     }
+  }
+
+  /** Where the window on screen starts (s), or null before the first frame and for median beats. */
+  windowStart(): number | null {
+    const times = this.panels.filter((p) => p.lead !== "" && Number.isFinite(p.t0_s)).map((p) => p.t0_s);
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
+  /**
+   * The window start `seconds` later (earlier when negative), in whole pixels of the frame on
+   * screen, so the app can shift that frame instead of drawing it again; null before a frame.
+   */
+  panBy(seconds: number): number | null {
+    const start = this.windowStart();
+    if (start === null || this.panels.length === 0) return null;
+    const spp = this.panels[0].seconds_per_px;
+    return Math.max(0, start + Math.round(seconds / spp) * spp);
   }
 
   /** The geometry of the frame on screen. */

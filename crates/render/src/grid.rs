@@ -14,8 +14,8 @@ const MAJOR_WIDTH_MM: f64 = 0.2;
 
 /// Mirrors `struct Grid` in `grid.wgsl` (std140-compatible: vec4 fields on 16-byte offsets).
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Pod, Zeroable)]
-struct GridUniform {
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub(crate) struct GridUniform {
     viewport: [f32; 2],
     px_per_mm: f32,
     flags: u32,
@@ -103,13 +103,13 @@ impl GridPipeline {
         }
     }
 
-    /// Uploads this frame's grid parameters.
-    pub(crate) fn prepare(&self, queue: &wgpu::Queue, scene: &Scene<'_>, width: u32, height: u32) {
+    /// This frame's grid parameters.
+    pub(crate) fn uniform(scene: &Scene<'_>, width: u32, height: u32) -> GridUniform {
         let ppm = scene.px_per_mm;
         let flags = u32::from(scene.grid.minor) | (u32::from(scene.grid.major) << 1);
         // Below ~2.5 px/mm the 1-mm lines merge into a tint; fade them out towards 1.5 px/mm.
         let minor_fade = ((ppm - 1.5) / 1.0).clamp(0.0, 1.0) as f32;
-        let u = GridUniform {
+        GridUniform {
             viewport: [width as f32, height as f32],
             px_per_mm: ppm as f32,
             flags,
@@ -119,8 +119,12 @@ impl GridPipeline {
             major_width: (MAJOR_WIDTH_MM * ppm).max(1.4) as f32,
             minor_fade,
             _pad: 0.0,
-        };
-        queue.write_buffer(&self.uniform, 0, bytemuck::bytes_of(&u));
+        }
+    }
+
+    /// Uploads this frame's grid parameters.
+    pub(crate) fn prepare(&self, queue: &wgpu::Queue, u: &GridUniform) {
+        queue.write_buffer(&self.uniform, 0, bytemuck::bytes_of(u));
     }
 
     /// Records the grid draw.

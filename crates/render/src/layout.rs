@@ -88,7 +88,7 @@ pub(crate) enum Anchor {
 }
 
 /// A piece of text to place with egui.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TextItem {
     pub pos_px: [f32; 2],
     pub size_px: f32,
@@ -396,6 +396,39 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
     Ok(plan)
 }
 
+/// The stretch of the recording a `width` x `height` frame of `scene` shows, `[start, end)` in
+/// seconds from the recording start; `None` for the median layout, which shows no time.
+pub fn time_window(scene: &Scene<'_>, width: u32, height: u32) -> Result<Option<[f64; 2]>> {
+    let plan = plan(scene, width, height)?;
+    let mut window: Option<[f64; 2]> = None;
+    for c in plan
+        .cells
+        .iter()
+        .filter(|c| c.source == CellSource::Recording)
+    {
+        let g = &c.geometry;
+        let end = g.t0_s + f64::from(g.rect_px[2]) * g.seconds_per_px;
+        window = Some(match window {
+            Some([a, b]) => [a.min(g.t0_s), b.max(end)],
+            None => [g.t0_s, end],
+        });
+    }
+    Ok(window)
+}
+
+/// Moves `scene.start_s` back so that the frame's window ends at the recording's end rather
+/// than past it (never before 0): a pan or zoom past the end shows the last stretch of paper,
+/// and a record shorter than the window always shows from 0.
+pub fn keep_in_recording(scene: &mut Scene<'_>, width: u32, height: u32) -> Result<()> {
+    let duration = scene.recording.duration_s();
+    if let Some([_, end]) = time_window(scene, width, height)?
+        && end > duration
+    {
+        scene.start_s = (scene.start_s - (end - duration)).max(0.0);
+    }
+    Ok(())
+}
+
 /// Width of one of `n` columns: whole half-seconds at the paper speed, at most `max_s` (the
 /// standard 10-s page: 2.5 s per column in 3x4, 5 s in 6x2; a wider viewport leaves blank
 /// paper on the right rather than stretching a 12-lead over 16 s).
@@ -643,6 +676,26 @@ mod tests {
         scene.layout = Layout::MedianBeats;
         let err = plan(&scene, 1600, 900).unwrap_err().to_string();
         assert!(err.contains("median"), "{err}");
+    }
+
+    #[test]
+    fn the_window_stays_in_the_recording() {
+        let rec = twelve_lead(10.0);
+        let mut scene = Scene::new(&rec).with_dpi(254.0);
+        // 2900 px at 10 px/mm: the 3x4+1 page shows 10 s, the whole record.
+        scene.start_s = 2.5;
+        let [a, b] = time_window(&scene, 2900, 2000).unwrap().unwrap();
+        assert!((a - 2.5).abs() < 1e-9 && (b - 12.5).abs() < 1e-9, "{a} {b}");
+        keep_in_recording(&mut scene, 2900, 2000).unwrap();
+        assert_eq!(scene.start_s, 0.0);
+        let long = twelve_lead(60.0);
+        let mut scene = Scene::new(&long).with_dpi(254.0);
+        scene.start_s = 55.0;
+        keep_in_recording(&mut scene, 2900, 2000).unwrap();
+        assert!((scene.start_s - 50.0).abs() < 1e-9, "{}", scene.start_s);
+        scene.start_s = 20.0;
+        keep_in_recording(&mut scene, 2900, 2000).unwrap();
+        assert_eq!(scene.start_s, 20.0, "inside the record: unchanged");
     }
 
     #[test]

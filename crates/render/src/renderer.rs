@@ -10,8 +10,11 @@
 //! 3. the page is placed on the CPU ([`crate::layout`]) and each cell's samples are reduced to
 //!    at most one min/max pair per pixel column ([`crate::envelope`]), from a cached
 //!    [`signal::Pyramid`] when a column covers many samples (long-record overview);
-//! 4. one render pass draws grid, segments and text into an offscreen `Rgba8Unorm` texture
-//!    (kept between frames of the same size);
+//! 4. a first pass draws the moving segments (traces, marks) into a transparent layer, a
+//!    second draws grid, that layer, the fixed segments (pulses, lead-change marks) and text into
+//!    an offscreen `Rgba8Unorm` texture (all kept between frames of the same size);
+//!    [`Renderer::render_update`] skips a frame identical to a recent one, and on a pan by whole
+//!    pixels shifts the last layer and redraws only where it differs ([`crate::layer`]);
 //! 5. the texture is copied to a buffer whose rows are padded to
 //!    `COPY_BYTES_PER_ROW_ALIGNMENT` (widths are arbitrary), mapped, and unpadded into the frame.
 
@@ -24,11 +27,12 @@ use signal::Pyramid;
 
 use crate::envelope::{self, PYRAMID_THRESHOLD, Trace, TraceError};
 use crate::error::{Error, Result};
-use crate::grid::GridPipeline;
-use crate::layout::{self, Cell, PanelGeometry};
+use crate::grid::{GridPipeline, GridUniform};
+use crate::layer::{self, LayerPipeline};
+use crate::layout::{self, Cell, PanelGeometry, TextItem};
 use crate::leads::mv_per_unit;
-use crate::scene::Scene;
-use crate::segments::SegmentPipeline;
+use crate::scene::{Rgba, Scene};
+use crate::segments::{Segment, SegmentPipeline};
 use crate::strokes;
 use crate::strokes::MarkGeometry;
 use crate::text::TextLayer;
@@ -37,6 +41,8 @@ use crate::text::TextLayer;
 const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 /// Pyramids kept between frames (one per displayed long lead).
 const PYRAMID_CACHE: usize = 32;
+/// Above this many dirty rectangles a pan is drawn whole.
+const MAX_DIRTY_RECTS: usize = 1024;
 
 /// The size of the frame to draw, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +87,75 @@ impl Frame {
     }
 }
 
+/// What [`Renderer::render_update`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// The frame would be a frame drawn before, pixel for pixel and with the same geometry:
+    /// nothing was drawn or read back. `drawn` is that frame's number ([`Renderer::drawn`]
+    /// gave it when it was drawn).
+    Unchanged {
+        /// The number of the frame it would be.
+        drawn: u64,
+    },
+    /// Drawn whole.
+    Full(Frame),
+    /// The last frame's traces and marks shifted by `dx` px (the new pixel at x shows what the
+    /// last frame showed at x + dx: a pan to a later time has `dx > 0`), with only `rects`
+    /// (`[x0, y0, x1, y1)` px) of them redrawn; paper, fixed marks and text drawn whole.
+    Shifted {
+        /// The frame, the same pixels [`Renderer::render`] gives.
+        frame: Frame,
+        /// The shift in px.
+        dx: i32,
+        /// The regions of the moving layer that were redrawn.
+        rects: Vec<[u32; 4]>,
+    },
+}
+
+/// The whole-pixel shift from the cells of one frame to those of the next (`None` unless they
+/// are the same cells at the same scale, each moved by the same whole number of pixels).
+fn pan_pixels(old: &[PanelGeometry], new: &[PanelGeometry]) -> Option<i32> {
+    if old.len() != new.len() || old.is_empty() {
+        return None;
+    }
+    let mut dx = None;
+    for (a, b) in old.iter().zip(new) {
+        if a.rect_px != b.rect_px || a.seconds_per_px != b.seconds_per_px || a.lead != b.lead {
+            return None;
+        }
+        let px = (b.t0_s - a.t0_s) / a.seconds_per_px;
+        let whole = px.round();
+        if !whole.is_finite() || (px - whole).abs() > 1e-6 || dx.is_some_and(|d| d != whole) {
+            return None;
+        }
+        dx = Some(whole);
+    }
+    dx.filter(|d| d.abs() < f64::from(i32::MAX))
+        .map(|d| d as i32)
+}
+
+/// Frames remembered to recognise an unchanged view (the webview holds as many).
+pub const RECENT: usize = 4;
+
+/// What a recent frame was drawn from, to recognise an unchanged frame or a pan.
+struct Last {
+    /// Its number ([`Renderer::drawn`]).
+    seq: u64,
+    width: u32,
+    height: u32,
+    grid: GridUniform,
+    paper: Rgba,
+    moving: Vec<Segment>,
+    groups: Vec<u32>,
+    fixed: Vec<Segment>,
+    texts: Vec<TextItem>,
+    panels: Vec<PanelGeometry>,
+    marks: Vec<MarkGeometry>,
+    insets: bool,
+    /// Which of the target's layers holds its moving segments (only the last frame drawn's).
+    layer: Option<usize>,
+}
+
 /// What the renderer runs on, for logs and test reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdapterSummary {
@@ -94,11 +169,19 @@ pub struct AdapterSummary {
     pub driver: String,
 }
 
+struct Layer {
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    bind_group: wgpu::BindGroup,
+}
+
 struct Target {
     width: u32,
     height: u32,
     texture: wgpu::Texture,
     view: wgpu::TextureView,
+    /// The moving layer of the last frame and of the next (they alternate).
+    layers: [Layer; 2],
     readback: wgpu::Buffer,
     padded_row: u32,
 }
@@ -114,9 +197,16 @@ pub struct Renderer {
     queue: wgpu::Queue,
     adapter: AdapterSummary,
     grid: GridPipeline,
+    /// The moving segments (into the layer).
     segments: SegmentPipeline,
+    /// The fixed segments (over the layer).
+    fixed: SegmentPipeline,
+    layer: LayerPipeline,
     text: TextLayer,
     target: Option<Target>,
+    /// The last frames drawn, newest first.
+    recent: std::collections::VecDeque<Last>,
+    seq: u64,
     pyramids: HashMap<(String, Vec<usize>), CachedPyramid>,
 }
 
@@ -186,16 +276,33 @@ impl Renderer {
                 .to_string(),
         };
         tracing::info!(adapter = ?summary, "render device ready");
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let layer = LayerPipeline::new(&device, FORMAT);
+        if let Some(e) = scope.pop().await {
+            return Err(Error::Gpu {
+                stage: "building the layer pipelines",
+                message: e.to_string(),
+            });
+        }
         Ok(Self {
             grid: GridPipeline::new(&device, FORMAT),
             segments: SegmentPipeline::new(&device, FORMAT),
+            fixed: SegmentPipeline::new(&device, FORMAT),
+            layer,
             text: TextLayer::new(&device, FORMAT),
             device,
             queue,
             adapter: summary,
             target: None,
+            recent: std::collections::VecDeque::new(),
+            seq: 0,
             pyramids: HashMap::new(),
         })
+    }
+
+    /// The number of the last frame drawn (1 for the first; [`Update::Unchanged`] names one).
+    pub fn drawn(&self) -> u64 {
+        self.seq
     }
 
     /// The adapter in use.
@@ -205,6 +312,24 @@ impl Renderer {
 
     /// Draws the scene into a `viewport`-sized frame and reads it back.
     pub fn render(&mut self, scene: &Scene<'_>, viewport: Viewport) -> Result<Frame> {
+        match self.draw(scene, viewport, false)? {
+            Update::Full(frame) | Update::Shifted { frame, .. } => Ok(frame),
+            Update::Unchanged { .. } => unreachable!("draw without reuse always draws"),
+        }
+    }
+
+    /// Like [`Renderer::render`], but reuses the frames this renderer drew: returns
+    /// [`Update::Unchanged`] (nothing drawn or read back) when the new frame would be the same
+    /// pixels with the same geometry as one of the last [`RECENT`] frames drawn (zooming back
+    /// to the scale before, a pan clamped at the record's end), and [`Update::Shifted`] when the
+    /// tracing moved by whole
+    /// pixels (a pan): the last frame's moving layer is shifted and only where it differs is
+    /// redrawn. The pixels are those [`Renderer::render`] gives for the same scene.
+    pub fn render_update(&mut self, scene: &Scene<'_>, viewport: Viewport) -> Result<Update> {
+        self.draw(scene, viewport, true)
+    }
+
+    fn draw(&mut self, scene: &Scene<'_>, viewport: Viewport, reuse: bool) -> Result<Update> {
         let (width, height) = (viewport.width, viewport.height);
         let max = self.device.limits().max_texture_dimension_2d;
         if width == 0 || height == 0 || width > max || height > max {
@@ -221,31 +346,160 @@ impl Renderer {
             for (cell, trace) in plan.cells.iter_mut().zip(&traces) {
                 if let Some(mv) = trace.as_ref().and_then(envelope::median_mv) {
                     let g = &mut cell.geometry;
-                    g.baseline_y_px += f64::from(mv) * 1000.0 / g.microvolts_per_px;
+                    // In whole millimetres: the baseline stays on a 1-mm line (the grid reads
+                    // in mV), and a pan that barely moves the median leaves the trace (and the
+                    // frame, which can then be shifted) where it was.
+                    let ppm = scene.px_per_mm;
+                    let mm = f64::from(mv) * 1000.0 / g.microvolts_per_px / ppm;
+                    g.baseline_y_px += mm.round() * ppm;
                 }
             }
         }
         let drawing = strokes::build(scene, &plan, &traces);
-        let texts: Vec<_> = plan.texts.iter().chain(&drawing.texts).collect();
+        let texts: Vec<TextItem> = plan.texts.iter().chain(&drawing.texts).cloned().collect();
+        let grid = GridPipeline::uniform(scene, width, height);
+        let panels: Vec<PanelGeometry> = plan.cells.into_iter().map(|c| c.geometry).collect();
+        if reuse
+            && plan.insets.is_empty()
+            && let Some(same) = self.recent.iter().find(|l| {
+                l.width == width
+                    && l.height == height
+                    && l.grid == grid
+                    && l.paper == scene.colors.paper
+                    && !l.insets
+                    && l.moving == drawing.segments
+                    && l.groups == drawing.groups
+                    && l.fixed == drawing.fixed
+                    && l.texts == texts
+                    && l.panels == panels
+                    && l.marks == drawing.marks
+            })
+        {
+            return Ok(Update::Unchanged { drawn: same.seq });
+        }
+        // Only the frame drawn last has its layer in a texture.
+        let last = self.recent.front().filter(|l| l.layer.is_some());
+        // A pan: every cell at the same scale, its start moved by whole pixels.
+        let shift = last
+            .as_ref()
+            .filter(|l| reuse && l.width == width && l.height == height)
+            .and_then(|l| pan_pixels(&l.panels, &panels))
+            .filter(|dx| dx.unsigned_abs() < width)
+            .and_then(|dx| {
+                let l = last.as_ref()?;
+                let dirty = layer::dirty(
+                    (&l.moving, &l.groups),
+                    (&drawing.segments, &drawing.groups),
+                    dx,
+                    width,
+                    height,
+                );
+                // Redrawing most of the layer in pieces costs more than drawing it once.
+                let work: usize = dirty.iter().map(|d| d.segments.len()).sum();
+                (dirty.len() <= MAX_DIRTY_RECTS && work * 10 <= drawing.segments.len() * 7)
+                    .then_some((dx, l.layer?, dirty))
+            });
+        let current = last.and_then(|l| l.layer).map_or(0, |k| 1 - k);
 
         // (4)
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.ensure_target(width, height);
         let target = self.target.as_ref().expect("ensure_target just set it");
-        self.grid.prepare(&self.queue, scene, width, height);
-        self.segments
-            .prepare(&self.device, &self.queue, &drawing.segments, width, height);
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("frame encoder"),
             });
+        // The moving layer: drawn whole, or the last one shifted with its dirty rectangles
+        // redrawn.
+        let mut ranges = Vec::new();
+        match &shift {
+            None => {
+                self.segments
+                    .prepare(&self.device, &self.queue, &drawing.segments, width, height)
+            }
+            Some((dx, previous, dirty)) => {
+                let mut list = Vec::new();
+                for d in dirty {
+                    let start = list.len() as u32;
+                    list.extend(d.segments.iter().map(|&i| drawing.segments[i as usize]));
+                    ranges.push((d.rect, start..list.len() as u32));
+                }
+                self.segments
+                    .prepare(&self.device, &self.queue, &list, width, height);
+                let (from, to) = if *dx >= 0 {
+                    (dx.unsigned_abs(), 0)
+                } else {
+                    (0, dx.unsigned_abs())
+                };
+                encoder.copy_texture_to_texture(
+                    wgpu::TexelCopyTextureInfo {
+                        texture: &target.layers[*previous].texture,
+                        mip_level: 0,
+                        origin: wgpu::Origin3d {
+                            x: from,
+                            y: 0,
+                            z: 0,
+                        },
+                        aspect: wgpu::TextureAspect::All,
+                    },
+                    wgpu::TexelCopyTextureInfo {
+                        texture: &target.layers[current].texture,
+                        mip_level: 0,
+                        origin: wgpu::Origin3d { x: to, y: 0, z: 0 },
+                        aspect: wgpu::TextureAspect::All,
+                    },
+                    wgpu::Extent3d {
+                        width: width - dx.unsigned_abs(),
+                        height,
+                        depth_or_array_layers: 1,
+                    },
+                );
+            }
+        }
+        {
+            let load = if shift.is_some() {
+                wgpu::LoadOp::Load
+            } else {
+                wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT)
+            };
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("layer pass"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target.layers[current].view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load,
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            if shift.is_some() {
+                for ([x0, y0, x1, y1], range) in &ranges {
+                    pass.set_scissor_rect(*x0, *y0, x1 - x0, y1 - y0);
+                    self.layer.clear(&mut pass);
+                    self.segments.draw_range(&mut pass, range.clone());
+                }
+            } else {
+                self.segments.draw(&mut pass);
+            }
+        }
+        // The page: paper, grid, the layer, fixed marks, text.
+        self.grid.prepare(&self.queue, &grid);
+        self.fixed
+            .prepare(&self.device, &self.queue, &drawing.fixed, width, height);
+        let text_refs: Vec<&TextItem> = texts.iter().collect();
         self.text.prepare(
             &self.device,
             &self.queue,
             &mut encoder,
             scene,
-            &texts,
+            &text_refs,
             &plan.insets,
             width,
             height,
@@ -276,7 +530,9 @@ impl Renderer {
                 })
                 .forget_lifetime(); // egui-wgpu records into a 'static pass
             self.grid.draw(&mut pass);
-            self.segments.draw(&mut pass);
+            self.layer
+                .composite(&mut pass, &target.layers[current].bind_group);
+            self.fixed.draw(&mut pass);
             self.text.draw(&mut pass);
         }
         // (5)
@@ -305,12 +561,40 @@ impl Renderer {
                 message: e.to_string(),
             });
         }
-        Ok(Frame {
+        let frame = Frame {
             rgba,
             width,
             height,
-            panels: plan.cells.into_iter().map(|c| c.geometry).collect(),
+            panels,
             marks: drawing.marks,
+        };
+        self.seq += 1;
+        for l in &mut self.recent {
+            l.layer = None;
+        }
+        self.recent.push_front(Last {
+            seq: self.seq,
+            width,
+            height,
+            grid,
+            paper: scene.colors.paper,
+            moving: drawing.segments,
+            groups: drawing.groups,
+            fixed: drawing.fixed,
+            texts,
+            panels: frame.panels.clone(),
+            marks: frame.marks.clone(),
+            insets: !plan.insets.is_empty(),
+            layer: Some(current),
+        });
+        self.recent.truncate(RECENT);
+        Ok(match shift {
+            Some((dx, _, dirty)) => Update::Shifted {
+                frame,
+                dx,
+                rects: dirty.into_iter().map(|d| d.rect).collect(),
+            },
+            None => Update::Full(frame),
         })
     }
 
@@ -321,6 +605,10 @@ impl Renderer {
             .is_some_and(|t| t.width == width && t.height == height)
         {
             return;
+        }
+        // A new size: no layer of the frames before can be reused.
+        for l in &mut self.recent {
+            l.layer = None;
         }
         let texture = self.device.create_texture(&wgpu::TextureDescriptor {
             label: Some("frame target"),
@@ -340,6 +628,33 @@ impl Renderer {
             label: Some("frame target view"),
             ..Default::default()
         });
+        let layer = |label| {
+            let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(label),
+                size: wgpu::Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: FORMAT,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                    | wgpu::TextureUsages::TEXTURE_BINDING
+                    | wgpu::TextureUsages::COPY_SRC
+                    | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            });
+            let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+            let bind_group = self.layer.bind(&self.device, &view);
+            Layer {
+                texture,
+                view,
+                bind_group,
+            }
+        };
+        let layers = [layer("moving layer 0"), layer("moving layer 1")];
         let padded_row = padded_bytes_per_row(width);
         let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("frame readback"),
@@ -352,6 +667,7 @@ impl Renderer {
             height,
             texture,
             view,
+            layers,
             readback,
             padded_row,
         });

@@ -159,12 +159,18 @@ impl SegmentPipeline {
 
     /// Records the draw of the prepared segments.
     pub(crate) fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
-        if self.count == 0 {
+        self.draw_range(pass, 0..self.count);
+    }
+
+    /// Records the draw of the prepared segments `range` (instance indices).
+    pub(crate) fn draw_range(&self, pass: &mut wgpu::RenderPass<'_>, range: std::ops::Range<u32>) {
+        let range = range.start.min(self.count)..range.end.min(self.count);
+        if range.is_empty() {
             return;
         }
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.set_vertex_buffer(0, self.instances.slice(..));
-        pass.draw(0..6, 0..self.count);
+        pass.draw(0..6, range);
     }
 }

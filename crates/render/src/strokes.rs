@@ -15,9 +15,19 @@ use crate::scene::{Layout, Rgba, Scene};
 use crate::segments::Segment;
 
 /// Segments and annotation text of one frame.
+///
+/// `segments` move with the tracing (traces, machine marks, annotation marks: their place
+/// follows the time they show), `fixed` stay where the page puts them (calibration pulses,
+/// lead-change marks). The renderer draws the moving ones into a layer it can shift on a pan
+/// (see `renderer`), so their x coordinates are multiples of [`SUBPIXEL`] computed in f64: a
+/// pan by whole pixels then moves them by exactly that many pixels, bit for bit.
 #[derive(Debug, Default)]
 pub(crate) struct Drawing {
     pub segments: Vec<Segment>,
+    /// For each of `segments`, what it belongs to: cell `k`'s trace is group `k`, its marks and
+    /// annotations group `cells + k`. A pan matches segments only within their group.
+    pub groups: Vec<u32>,
+    pub fixed: Vec<Segment>,
     pub texts: Vec<TextItem>,
     /// Where wave marks were drawn.
     pub marks: Vec<MarkGeometry>,
@@ -26,10 +36,37 @@ pub(crate) struct Drawing {
 /// Minimum spacing of annotation labels in px: denser labels are skipped, not overprinted.
 const LABEL_SPACING_PX: f32 = 10.0;
 
+/// Moving segments' x coordinates are whole multiples of 1/256 px: exact in f32 below 2^15 px,
+/// and unchanged but for the whole pixels when the same time lands elsewhere after a pan.
+pub(crate) const SUBPIXEL: f64 = 256.0;
+
+/// `x` (px) on the [`SUBPIXEL`] grid.
+pub(crate) fn snap_x(x: f64) -> f32 {
+    ((x * SUBPIXEL).round() / SUBPIXEL) as f32
+}
+
 impl Drawing {
-    fn line(&mut self, a: [f32; 2], b: [f32; 2], half_width: f32, color: Rgba) {
+    /// A moving segment of `group` (x coordinates snapped to the subpixel grid).
+    fn line(&mut self, group: u32, a: [f32; 2], b: [f32; 2], half_width: f32, color: Rgba) {
+        let (a, b) = (
+            [snap_x(f64::from(a[0])), a[1]],
+            [snap_x(f64::from(b[0])), b[1]],
+        );
         if a.iter().chain(&b).all(|v| v.is_finite()) {
             self.segments.push(Segment {
+                a,
+                b,
+                half_width,
+                color: color.0,
+            });
+            self.groups.push(group);
+        }
+    }
+
+    /// A segment fixed to the page.
+    fn fixed_line(&mut self, a: [f32; 2], b: [f32; 2], half_width: f32, color: Rgba) {
+        if a.iter().chain(&b).all(|v| v.is_finite()) {
+            self.fixed.push(Segment {
                 a,
                 b,
                 half_width,
@@ -49,20 +86,21 @@ pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) ->
         let (x, base) = (p.x_px as f32, p.baseline_y_px as f32);
         let (w, h) = (p.width_px as f32, p.height_px as f32);
         let c = scene.colors.calibration;
-        d.line([x - ppm, base], [x, base], hw, c);
-        d.line([x, base], [x, base - h], hw, c);
-        d.line([x, base - h], [x + w, base - h], hw, c);
-        d.line([x + w, base - h], [x + w, base], hw, c);
-        d.line([x + w, base], [x + w + ppm, base], hw, c);
+        d.fixed_line([x - ppm, base], [x, base], hw, c);
+        d.fixed_line([x, base], [x, base - h], hw, c);
+        d.fixed_line([x, base - h], [x + w, base - h], hw, c);
+        d.fixed_line([x + w, base - h], [x + w, base], hw, c);
+        d.fixed_line([x + w, base], [x + w + ppm, base], hw, c);
     }
     for s in &plan.separators {
-        d.line([s[0], s[1]], [s[2], s[3]], hw, scene.colors.calibration);
+        d.fixed_line([s[0], s[1]], [s[2], s[3]], hw, scene.colors.calibration);
     }
-    for (cell, trace) in plan.cells.iter().zip(traces) {
+    for (k, (cell, trace)) in plan.cells.iter().zip(traces).enumerate() {
         if let Some(t) = trace {
-            draw_trace(&mut d, cell, t, hw, scene.colors.trace);
+            draw_trace(&mut d, k as u32, cell, t, hw, scene.colors.trace);
         }
     }
+    let n_cells = plan.cells.len() as u32;
     let rhythm_rows = matches!(&scene.layout, Layout::ThreeByFour { rhythm } if !rhythm.is_empty());
     for (k, (cell, trace)) in plan.cells.iter().zip(traces).enumerate() {
         if cell.source != CellSource::Recording {
@@ -75,6 +113,7 @@ pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) ->
         let on = Target {
             cell,
             trace: trace.as_ref(),
+            group: n_cells + k as u32,
         };
         draw_annotations(&mut d, scene, &on, &scene.marks, all_leads);
         draw_annotations(&mut d, scene, &on, &scene.annotations, all_leads);
@@ -82,11 +121,12 @@ pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) ->
     if scene.median_fiducials
         && let Some(m) = &scene.recording.median_beats
     {
-        for (cell, trace) in plan.cells.iter().zip(traces) {
+        for (k, (cell, trace)) in plan.cells.iter().zip(traces).enumerate() {
             if cell.source == CellSource::Median {
                 let on = Target {
                     cell,
                     trace: trace.as_ref(),
+                    group: n_cells + k as u32,
                 };
                 draw_annotations(&mut d, scene, &on, &m.fiducials, true);
             }
@@ -99,6 +139,8 @@ pub(crate) fn build(scene: &Scene<'_>, plan: &Plan, traces: &[Option<Trace>]) ->
 struct Target<'a> {
     cell: &'a Cell,
     trace: Option<&'a Trace>,
+    /// The group of its marks (see [`Drawing::groups`]).
+    group: u32,
 }
 
 /// Where a wave mark was drawn, so the UI can name it on hover (marks carry no printed label:
@@ -157,7 +199,7 @@ fn y_of(cell: &Cell, mv: f32) -> f32 {
     (g.baseline_y_px - f64::from(mv) * 1000.0 / g.microvolts_per_px) as f32
 }
 
-fn draw_trace(d: &mut Drawing, cell: &Cell, trace: &Trace, hw: f32, color: Rgba) {
+fn draw_trace(d: &mut Drawing, group: u32, cell: &Cell, trace: &Trace, hw: f32, color: Rgba) {
     let [x0, _, w, _] = cell.geometry.rect_px;
     match trace {
         Trace::Columns(cols) => {
@@ -167,15 +209,17 @@ fn draw_trace(d: &mut Drawing, cell: &Cell, trace: &Trace, hw: f32, color: Rgba)
                     prev = None;
                     continue;
                 }
-                let x = x0 + k as f32 + 0.5;
+                // In f64, so column k + n of one frame and column k of a frame panned by n px
+                // land on x coordinates exactly n px apart.
+                let x = snap_x(f64::from(x0) + k as f64 + 0.5);
                 let (top, bottom) = (y_of(cell, hi), y_of(cell, lo));
-                d.line([x, top], [x, bottom], hw, color);
+                d.line(group, [x, top], [x, bottom], hw, color);
                 if let Some((px, ptop, pbottom)) = prev {
                     // Join non-overlapping neighbours so steep slopes stay continuous.
                     if bottom < ptop {
-                        d.line([px, ptop], [x, bottom], hw, color);
+                        d.line(group, [px, ptop], [x, bottom], hw, color);
                     } else if top > pbottom {
-                        d.line([px, pbottom], [x, top], hw, color);
+                        d.line(group, [px, pbottom], [x, top], hw, color);
                     }
                 }
                 prev = Some((x, top, bottom));
@@ -200,7 +244,8 @@ fn draw_trace(d: &mut Drawing, cell: &Cell, trace: &Trace, hw: f32, color: Rgba)
                     let f = (w - a[0]) / (b[0] - a[0]);
                     b = [w, a[1] + f * (b[1] - a[1])];
                 }
-                d.line([x0 + a[0], a[1]], [x0 + b[0], b[1]], hw, color);
+                let x = |v: f32| snap_x(f64::from(x0) + f64::from(v));
+                d.line(group, [x(a[0]), a[1]], [x(b[0]), b[1]], hw, color);
             }
         }
     }
@@ -228,7 +273,7 @@ fn point_name(point: WavePoint) -> &'static str {
 fn wave_tick(d: &mut Drawing, scene: &Scene<'_>, on: &Target<'_>, t: f64, text: String) {
     let g = &on.cell.geometry;
     let [x0, _, w, _] = g.rect_px;
-    let x = x0 + ((t - g.t0_s) / g.seconds_per_px) as f32;
+    let x = snap_x(f64::from(x0) + (t - g.t0_s) / g.seconds_per_px);
     if !(x0..=x0 + w).contains(&x) {
         return;
     }
@@ -243,7 +288,13 @@ fn wave_tick(d: &mut Drawing, scene: &Scene<'_>, on: &Target<'_>, t: f64, text: 
         return;
     }
     let thin = (0.12 * ppm).max(0.7);
-    d.line([x, y - half], [x, y + half], thin, scene.colors.fiducial);
+    d.line(
+        on.group,
+        [x, y - half],
+        [x, y + half],
+        thin,
+        scene.colors.fiducial,
+    );
     d.marks.push(MarkGeometry {
         x_px: x,
         y_px: y,
@@ -265,7 +316,8 @@ fn draw_annotations(
     let [x0, top, w, _] = g.rect_px;
     let ppm = scene.px_per_mm as f32;
     let t1 = g.t0_s + f64::from(w) * g.seconds_per_px;
-    let x_of = |t: f64| x0 + ((t - g.t0_s) / g.seconds_per_px) as f32;
+    let x_of = |t: f64| snap_x(f64::from(x0) + (t - g.t0_s) / g.seconds_per_px);
+    let group = on.group;
     let thin = (0.1 * ppm).max(0.6);
     let text_px = 2.5 * ppm;
     // A compressed time axis (overview) keeps only non-normal beat labels and no wave marks.
@@ -326,10 +378,10 @@ fn draw_annotations(
                 let c = scene.colors.annotation;
                 let (xa, xb) = (x.max(x0), x_of(a.end_s()).min(x0 + w));
                 let y = g.baseline_y_px as f32 + 6.0 * ppm;
-                d.line([xa, y], [xb, y], thin, c);
+                d.line(group, [xa, y], [xb, y], thin, c);
                 for xe in [x, x_of(a.end_s())] {
                     if (x0..=x0 + w).contains(&xe) {
-                        d.line([xe, y - ppm], [xe, y + ppm], thin, c);
+                        d.line(group, [xe, y - ppm], [xe, y + ppm], thin, c);
                     }
                 }
                 label(d, xa, a.text.clone(), c, y + 0.5 * ppm);
@@ -337,14 +389,14 @@ fn draw_annotations(
             AnnotationKind::Rhythm { code } => {
                 if inside {
                     let c = scene.colors.annotation;
-                    d.line([x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
+                    d.line(group, [x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
                     label(d, note_x, code.clone(), c, tick_top - 3.0 * ppm);
                 }
             }
             _ => {
                 if inside {
                     let c = scene.colors.annotation;
-                    d.line([x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
+                    d.line(group, [x, tick_top], [x, tick_top + 3.0 * ppm], thin, c);
                     let text = match &a.kind {
                         AnnotationKind::Other { code } if a.text.is_empty() => code.clone(),
                         _ => a.text.clone(),
@@ -387,7 +439,7 @@ mod tests {
             [f32::NAN, f32::NAN],
             [0.0, 0.0],
         ]);
-        draw_trace(&mut d, &cell(), &t, 0.5, Rgba::rgb(0, 0, 0));
+        draw_trace(&mut d, 0, &cell(), &t, 0.5, Rgba::rgb(0, 0, 0));
         // Column 0: 0..0.1 mV = y 60..50; column 1: y 10..0, above it, so one join.
         let near =
             |p: [f32; 2], q: [f32; 2]| (p[0] - q[0]).abs() < 1e-4 && (p[1] - q[1]).abs() < 1e-4;
@@ -404,7 +456,7 @@ mod tests {
     fn polylines_are_clipped_to_the_cell() {
         let mut d = Drawing::default();
         let t = Trace::Polyline(vec![[-10.0, 0.0], [10.0, 0.2], [60.0, 0.2]]);
-        draw_trace(&mut d, &cell(), &t, 0.5, Rgba::rgb(0, 0, 0));
+        draw_trace(&mut d, 0, &cell(), &t, 0.5, Rgba::rgb(0, 0, 0));
         assert_eq!(d.segments.len(), 2);
         assert_eq!(d.segments[0].a, [100.0, 50.0]);
         assert_eq!(d.segments[1].b, [150.0, 40.0]);
@@ -433,7 +485,7 @@ mod tests {
         };
         let p = plan(&scene, 3000, 1000).unwrap();
         let d = build(&scene, &p, &[None]);
-        let rise = &d.segments[1];
+        let rise = &d.fixed[1];
         assert!(
             (rise.a[1] - rise.b[1] - 100.0).abs() < 1e-4,
             "10 mm at 10 px/mm"

@@ -17,6 +17,11 @@
 //! refer to (0: none), the byte length of a UTF-8 JSON document. Then the JSON (the frame's
 //! panel geometry and marks), padded with spaces to a multiple of 4 bytes, then the ops.
 //!
+//! A message whose frame id equals its base id ([`encode_unchanged`], header only: no JSON,
+//! no ops) says "the answer is the frame you hold under this id, unchanged": the view asked for
+//! draws exactly that frame (e.g. a pan clamped at the record's end), so nothing is drawn,
+//! sent or painted.
+//!
 //! # Ops ([`encode`])
 //!
 //! The frame is one flat run of `width * height` pixels. Each op word is `count << 2 | tag`
@@ -261,6 +266,23 @@ pub struct Header {
     pub base_id: u32,
 }
 
+impl Header {
+    /// True for an "unchanged" message ([`encode_unchanged`]): show the held frame `frame_id`.
+    pub fn is_unchanged(&self) -> bool {
+        self.frame_id != 0 && self.frame_id == self.base_id
+    }
+}
+
+/// The message for "the frame you hold as `frame_id` (never 0) is the answer": six header
+/// words, base id = frame id, no JSON, no ops.
+pub fn encode_unchanged(frame_id: u32, width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_WORDS * 4);
+    for w in [MAGIC, width, height, frame_id, frame_id, 0] {
+        push(&mut out, w);
+    }
+    out
+}
+
 /// One whole message: header, `json` (the frame's geometry), and the ops for `pixels`, copying
 /// from `base` (its id and pixels) where that helps. `frame_id` must not be 0.
 pub fn encode_message(
@@ -338,6 +360,16 @@ pub fn decode_message<'a>(
         0 => None,
         id => Some(base(id).ok_or(DecodeError::MissingBase(id))?),
     };
+    if header.is_unchanged() {
+        let pixels = base.filter(|b| b.len() == len).ok_or(DecodeError::BadOp {
+            at: HEADER_WORDS,
+            reason: "unchanged frame of another size than the one held",
+        })?;
+        if bytes.len() != HEADER_WORDS * 4 {
+            return Err(DecodeError::TrailingWords(bytes.len() / 4 - HEADER_WORDS));
+        }
+        return Ok((header, json, pixels.to_vec()));
+    }
     let ops_from = HEADER_WORDS * 4 + json.len().div_ceil(4) * 4;
     let words = pixels_from_rgba(bytes.get(ops_from..).ok_or(DecodeError::Truncated)?);
     let pixels = decode(&words, header.width as usize, len, base)?;
@@ -417,6 +449,26 @@ mod tests {
             decode_message(&huge, |_| None),
             Err(DecodeError::BadSize { .. })
         ));
+    }
+
+    #[test]
+    fn an_unchanged_message_names_the_held_frame() {
+        let a = paper(20, 10, 0);
+        let msg = encode_unchanged(7, 20, 10);
+        assert_eq!(msg.len(), HEADER_WORDS * 4);
+        let (header, json, got) = decode_message(&msg, |id| (id == 7).then_some(&a[..])).unwrap();
+        assert!(header.is_unchanged());
+        assert!(json.is_empty());
+        assert_eq!(got, a);
+        assert_eq!(
+            decode_message(&msg, |_| None).unwrap_err(),
+            DecodeError::MissingBase(7)
+        );
+        let wrong_size = paper(10, 10, 0);
+        assert!(decode_message(&msg, |_| Some(&wrong_size[..])).is_err());
+        // An ordinary message is never "unchanged".
+        let full = encode_message(8, 20, 10, b"{}", &a, Some((7, &a)));
+        assert!(!read_header(&full).unwrap().0.is_unchanged());
     }
 
     #[test]

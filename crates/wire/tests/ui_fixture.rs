@@ -1,6 +1,6 @@
 //! The UI's decoder (`ui/src/framewire.ts`) is tested on messages this crate encodes: the
 //! fixture `ui/src/testdata/wire-fixture.json` holds two small frames and their messages (alone,
-//! and the second against the first). This test fails when the encoding changes without the
+//! and the second against the first), and the "unchanged" answer naming the first. This test fails when the encoding changes without the
 //! fixture; `HEARTLENS_BLESS=1` rewrites it (then run the UI tests: `cd ui && npx vitest run`).
 
 use std::fmt::Write;
@@ -49,8 +49,9 @@ fn ui_fixture_is_current() {
     let first = wire::encode_message(1, w as u32, h as u32, json, &a, None);
     let second = wire::encode_message(2, w as u32, h as u32, json, &b, Some((1, &a)));
     let alone = wire::encode_message(3, w as u32, h as u32, b"[]", &b, None);
+    let unchanged = wire::encode_unchanged(1, w as u32, h as u32);
     let text = format!(
-        "{{\n  \"width\": {w},\n  \"height\": {h},\n  \"first\": {},\n  \"second\": {},\n  \"firstDigest\": {},\n  \"secondDigest\": {},\n  \"messages\": {{\n    \"first\": \"{}\",\n    \"secondOnFirst\": \"{}\",\n    \"secondAlone\": \"{}\"\n  }}\n}}\n",
+        "{{\n  \"width\": {w},\n  \"height\": {h},\n  \"first\": {},\n  \"second\": {},\n  \"firstDigest\": {},\n  \"secondDigest\": {},\n  \"messages\": {{\n    \"first\": \"{}\",\n    \"secondOnFirst\": \"{}\",\n    \"secondAlone\": \"{}\",\n    \"unchangedFirst\": \"{}\"\n  }}\n}}\n",
         list(&a),
         list(&b),
         wire::digest(&a),
@@ -58,6 +59,7 @@ fn ui_fixture_is_current() {
         hex(&first),
         hex(&second),
         hex(&alone),
+        hex(&unchanged),
     );
     assert!(second.len() < alone.len(), "the base frame saves bytes");
     let path =

@@ -3,7 +3,11 @@
 //! encoding of megabytes): the frame's panel geometry and marks as JSON plus its pixels encoded
 //! by `wire` as copies from the row above or from a frame the webview still holds, and literal
 //! pixels only where something changed (a pan sends ~2-3 % of the RGBA bytes). One round trip
-//! per frame. Also saves the view state so the session restores exactly.
+//! per frame. The window is kept inside the recording (a pan past the end shows the last
+//! stretch); when the view then draws exactly the frame the renderer drew last and the webview
+//! holds it, nothing is drawn and the answer is `wire`'s "unchanged" message. A pan by whole
+//! pixels redraws only what came into view (`render::Renderer::render_update`). Also saves
+//! the view state so the session restores exactly.
 
 use std::time::Instant;
 
@@ -62,22 +66,60 @@ pub async fn render_frame(
             let t0 = Instant::now();
             let filtered = rec.filtered_for_display(view.filter);
             let recording = filtered.as_deref().unwrap_or(&rec.recording);
-            let scene = view.to_scene(recording, annotations, analysis.as_deref())?;
+            let mut scene = view.to_scene(recording, annotations, analysis.as_deref())?;
+            let viewport = render::Viewport::new(width.clamp(16, 8192), height.clamp(16, 8192));
+            render::keep_in_recording(&mut scene, viewport.width, viewport.height)?;
             let t1 = Instant::now();
             let mut slot = lock(&renderer);
-            let renderer =
-                slot.get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()));
-            let frame = match renderer {
-                Ok(r) => r.render(
-                    &scene,
-                    render::Viewport::new(width.clamp(16, 8192), height.clamp(16, 8192)),
-                )?,
+            let renderer = match slot
+                .get_or_insert_with(|| render::Renderer::new().map_err(|e| e.to_string()))
+            {
+                Ok(r) => r,
                 Err(msg) => {
                     return Err(CommandError::new(
                         ErrorCode::Render,
                         format!("no GPU renderer: {msg}"),
                     ));
                 }
+            };
+            let (frame, update) = match renderer.render_update(&scene, viewport)? {
+                render::Update::Unchanged { drawn } => {
+                    let mut sent = lock(&sent);
+                    let held = sent.id_of_drawn(drawn).filter(|id| bases.contains(id));
+                    match held.filter(|id| sent.touch(*id)) {
+                        Some(id) => {
+                            let timing = FrameTiming {
+                                scene_ms: (t1 - t0).as_secs_f64() * 1e3,
+                                render_ms: t1.elapsed().as_secs_f64() * 1e3,
+                                encode_ms: 0.0,
+                                bytes: viewport.width as usize * viewport.height as usize * 4,
+                                wire_bytes: wire::HEADER_WORDS * 4,
+                                base_frame: Some(id),
+                                update: "unchanged",
+                                redrawn_px: 0,
+                            };
+                            let message =
+                                wire::encode_unchanged(id, viewport.width, viewport.height);
+                            return Ok((message, timing));
+                        }
+                        // The webview no longer holds it: draw it again.
+                        None => (renderer.render(&scene, viewport)?, ("full", 0)),
+                    }
+                }
+                render::Update::Full(frame) => (frame, ("full", 0)),
+                render::Update::Shifted { frame, rects, .. } => {
+                    let px = rects
+                        .iter()
+                        .map(|[x0, y0, x1, y1]| u64::from(x1 - x0) * u64::from(y1 - y0))
+                        .sum();
+                    (frame, ("shifted", px))
+                }
+            };
+            let id = {
+                let mut sent = lock(&sent);
+                let id = sent.next_id();
+                sent.drawn_as(renderer.drawn(), id);
+                id
             };
             drop(slot);
             let t2 = Instant::now();
@@ -88,7 +130,6 @@ pub async fn render_frame(
             let json = serde_json::to_vec(&frame).map_err(|e| {
                 CommandError::new(ErrorCode::Render, format!("frame geometry: {e}"))
             })?;
-            let id = lock(&sent).next_id();
             let message = wire::encode_message(id, frame.width, frame.height, &json, &pixels, base);
             lock(&sent).push(id, std::sync::Arc::new(pixels));
             let timing = FrameTiming {
@@ -98,6 +139,8 @@ pub async fn render_frame(
                 bytes: frame.rgba.len(),
                 wire_bytes: message.len(),
                 base_frame: base.map(|(id, _)| id),
+                update: update.0,
+                redrawn_px: update.1,
             };
             Ok((message, timing))
         },
@@ -122,8 +165,13 @@ pub struct FrameTiming {
     pub bytes: usize,
     /// Size of the message sent to the webview (geometry JSON and encoded pixels).
     pub wire_bytes: usize,
-    /// The frame the pixels were encoded against, if any.
+    /// The frame the pixels were encoded against, if any (for "unchanged", the frame shown).
     pub base_frame: Option<u32>,
+    /// How the renderer made it: `full`, `shifted` (a pan: the last frame's traces moved and
+    /// only `redrawn_px` of them drawn) or `unchanged` (nothing drawn or sent but the header).
+    pub update: &'static str,
+    /// Pixels of the moving layer redrawn for a `shifted` frame.
+    pub redrawn_px: u64,
 }
 
 /// [`FrameTiming`] of the last frame plus the digest of its pixels.

@@ -369,8 +369,12 @@ export interface FrameTiming {
   bytes: number;
   /** The message sent (geometry JSON and encoded pixels). */
   wireBytes: number;
-  /** The frame the pixels were encoded against, if any. */
+  /** The frame the pixels were encoded against, if any (for "unchanged", the frame shown). */
   baseFrame: number | null;
+  /** How the renderer made it: a full draw, the last frame shifted (a pan), or nothing (unchanged). */
+  update: "full" | "shifted" | "unchanged";
+  /** Pixels of the moving layer redrawn for a shifted frame. */
+  redrawnPx: number;
   /** `wire::digest` of the last frame's pixels (the canvas must show exactly these). */
   digest: number;
 }
