@@ -289,58 +289,49 @@ unsafe fn tile<const K: u8, const G16: bool, const H: bool, const M: usize, cons
                     Some(k) => (&h.scale, k),
                     None => (&h.min, 1.0),
                 };
-                v = dot_f16(&offsets[(j0 + a) * rg..][..rg], k, sums[n], v);
+                let row = &offsets[(j0 + a) * rg..][..rg];
+                v = dot_offsets(Offsets::Halves(row, k), sums[n], v);
             } else if !w.min.is_empty() {
-                v = dot_f32(&w.min[(j0 + a) * rg..][..rg], sums[n], v);
+                let row = &w.min[(j0 + a) * rg..][..rg];
+                v = dot_offsets(Offsets::F32(row), sums[n], v);
             }
             res[a][n] = _mm512_reduce_add_ps(v);
         }
     }
 }
 
-/// `acc + a[i] * b[i]` lane by lane over 16-value chunks (the offset terms), `a` and `b` the
-/// same length.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,fma")]
-fn dot_f32(a: &[f32], b: &[f32], mut acc: __m512) -> __m512 {
-    assert_eq!(a.len(), b.len());
-    let mut i = 0;
-    while i < a.len() {
-        let n = (a.len() - i).min(16);
-        let mask = if n == 16 { u16::MAX } else { (1u16 << n) - 1 };
-        // SAFETY: lanes `0..n` of both slices from `i` are in bounds (n = what is left).
-        let (x, y) = unsafe {
-            (
-                _mm512_maskz_loadu_ps(mask, a[i..].as_ptr()),
-                _mm512_maskz_loadu_ps(mask, b[i..].as_ptr()),
-            )
-        };
-        acc = _mm512_fmadd_ps(x, y, acc);
-        i += n;
-    }
-    acc
+/// The offsets of one weight row as the tiles read them: f32, or IEEE halves (bit patterns)
+/// times `k`, a power of two, so `k * half` is the f32 offset exactly.
+#[derive(Clone, Copy)]
+enum Offsets<'a> {
+    F32(&'a [f32]),
+    Halves(&'a [u16], f32),
 }
 
-/// [`dot_f32`] of `k * a` with `a` as IEEE halves (bit patterns), widened exactly; `k` a power
-/// of two, so `k * a` is the f32 offset exactly and the sums are [`dot_f32`]'s bit for bit.
+/// `acc + offsets[i] * b[i]` lane by lane over 16-value chunks (the offset terms), both the
+/// same length; the same sums, bit for bit, whichever form the offsets take.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,fma")]
-fn dot_f16(a: &[u16], k: f32, b: &[f32], mut acc: __m512) -> __m512 {
-    let k = _mm512_set1_ps(k);
-    assert_eq!(a.len(), b.len());
+fn dot_offsets(offsets: Offsets, b: &[f32], mut acc: __m512) -> __m512 {
+    let len = match offsets {
+        Offsets::F32(a) => a.len(),
+        Offsets::Halves(a, _) => a.len(),
+    };
+    assert_eq!(len, b.len());
     let mut i = 0;
-    while i < a.len() {
-        let n = (a.len() - i).min(16);
+    while i < len {
+        let n = (len - i).min(16);
         let mask = if n == 16 { u16::MAX } else { (1u16 << n) - 1 };
         // SAFETY: lanes `0..n` of both slices from `i` are in bounds (n = what is left).
         let (x, y) = unsafe {
-            (
-                _mm512_mul_ps(
-                    k,
+            let x = match offsets {
+                Offsets::F32(a) => _mm512_maskz_loadu_ps(mask, a[i..].as_ptr()),
+                Offsets::Halves(a, k) => _mm512_mul_ps(
+                    _mm512_set1_ps(k),
                     _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask, a[i..].as_ptr().cast())),
                 ),
-                _mm512_maskz_loadu_ps(mask, b[i..].as_ptr()),
-            )
+            };
+            (x, _mm512_maskz_loadu_ps(mask, b[i..].as_ptr()))
         };
         acc = _mm512_fmadd_ps(x, y, acc);
         i += n;
