@@ -94,6 +94,75 @@ pub(crate) fn baseline(m: &[f64], qrs_on: usize, fs: f64) -> f64 {
     m[s..e].iter().sum::<f64>() / (e - s) as f64
 }
 
+/// A terminal deflection that outlasts the global offset is a QRS wave when it reaches this
+/// fraction of the lead's QRS peak-to-peak (RBBB's S in I and V6: 0.18-0.19 on LUDB 10).
+pub(crate) const TERMINAL_WAVE_FRACTION: f64 = 0.15;
+/// How far past the global QRS offset a lead's terminal deflection may still end (ms).
+pub(crate) const TERMINAL_QRS_MAX_MS: f64 = 40.0;
+
+/// Where the QRS of one lead's median beat `m` ends when its last deflection outlasts the
+/// global offset `off` (sample index; `off` itself when the lead is back at the PQ level
+/// there). The global offset is held near the median of the leads' offsets, so a terminal
+/// component that only some leads show (the slurred S in I and V6 and the R' in V1 of right
+/// bundle-branch block, the late R of left bundle-branch block) can end after it; the AHA
+/// measures the QRS from the earliest onset to the latest offset of any lead.
+///
+/// The lead still deflected at `off` (beyond 5 % of its QRS peak-to-peak, at least 20 µV) by
+/// a wave of at least [`TERMINAL_WAVE_FRACTION`] of it ends where that deflection, walking on from its extreme, returns to that level or,
+/// once below 3/4 of the extreme, flattens (slope over 6 ms below the extreme's size per
+/// 80 ms: an ST segment); a deflection
+/// still growing 10 ms after `off`, or not returned or flat within [`TERMINAL_QRS_MAX_MS`],
+/// is the ST segment or T wave and ends nothing (`off`).
+pub(crate) fn terminal_qrs_end(m: &[f64], on: usize, off: usize, fs: f64) -> usize {
+    if on >= off || off >= m.len() {
+        return off;
+    }
+    let b = baseline(m, on, fs);
+    let y = |k: usize| m[k] - b;
+    let (lo, hi) = (on..=off).fold((0.0f64, 0.0f64), |(lo, hi), k| (lo.min(y(k)), hi.max(y(k))));
+    let thr = (0.05 * (hi - lo)).max(0.02);
+    let at_off = y(off);
+    if at_off.abs() < thr {
+        return off;
+    }
+    let sgn = at_off.signum();
+    let limit = (off + ms(fs, TERMINAL_QRS_MAX_MS)).min(m.len() - 1);
+    // The terminal lobe's extreme: back to where it began, forward up to 10 ms.
+    let mut start = off;
+    while start > on && y(start - 1) * sgn > 0.0 {
+        start -= 1;
+    }
+    let ahead = (off + ms(fs, 10.0)).min(limit);
+    let peak = (start..=ahead)
+        .max_by(|&a, &c| (y(a) * sgn).total_cmp(&(y(c) * sgn)))
+        .unwrap_or(off);
+    if peak >= ahead {
+        // Still growing after the offset: ST segment or T wave.
+        return off;
+    }
+    let amp = y(peak).abs();
+    if amp < TERMINAL_WAVE_FRACTION * (hi - lo) {
+        // A few per cent of the QRS: J-point elevation or depression, not a wave.
+        return off;
+    }
+    let step = ms(fs, 6.0);
+    let flat = amp / 80.0 * 6.0; // mV over 6 ms
+    let mut k = peak.max(off);
+    while k < limit {
+        if y(k) * sgn < thr {
+            return k;
+        }
+        let next = (k + step).min(limit);
+        // Once the return is under way (below 3/4 of the extreme), returning toward the PQ
+        // level by less than `flat` over 6 ms is a plateau: the ST segment begins.
+        if y(k) * sgn < 0.75 * amp && (y(k) - y(next)) * sgn < flat {
+            return k;
+        }
+        k += 1;
+    }
+    off
+}
+
 /// Signed extreme of `m - b` over `a..=c` (largest magnitude).
 fn extreme(m: &[f64], a: usize, c: usize, b: f64) -> Option<f64> {
     if a > c || c >= m.len() {

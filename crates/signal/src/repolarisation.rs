@@ -440,6 +440,7 @@ mod tests {
             lobes,
             p2p: 1.2,
             delta: false,
+            end: at + 35,
         }
     }
 
@@ -450,6 +451,7 @@ mod tests {
             lobes: vec![lobe(false, 0, 40, -1.0)],
             p2p: 1.0,
             delta: false,
+            end: 40,
         }
     }
 

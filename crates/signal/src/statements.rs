@@ -568,6 +568,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             axis: f.m.axis.qrs.map(|a| a.0),
             pr_ms: f.m.pr.map(|p| p.0).filter(|_| f.p_fraction >= 0.8),
             shapes: f.qrs_shapes,
+            limb_gains_suspect: f.limb_residual.is_some(),
             atrial_waves_in_qrs: f.atrial_fibrillation || f.flutter.is_some(),
         }));
     }
