@@ -1328,6 +1328,23 @@ mod tests {
                 .starts_with("consider:")
         );
         assert_eq!(out[0].evidence.leads, [L::I, L::AVL, L::III, L::AVF]);
+        // With suspect limb-lead gains the rS in I carries the axis beyond +90°: said so.
+        let out = statements(&Inputs {
+            qrs_ms: 100.0,
+            axis: Some(120.0),
+            pr_ms: Some(160.0),
+            shapes: &leads,
+            limb_gains_suspect: true,
+            atrial_waves_in_qrs: false,
+        });
+        assert_eq!(texts(&out), ["Left posterior fascicular block"]);
+        assert!(
+            out[0]
+                .criterion
+                .as_deref()
+                .unwrap()
+                .contains("the rS in I puts it beyond +90° whatever the gains")
+        );
         // Right axis deviation with a qR in I: not LPFB.
         leads[0] = lead(L::I, 100.0, QR);
         assert!(run(100.0, 120.0, Some(160.0), &leads).is_empty());

@@ -396,6 +396,49 @@ mod tests {
     }
 
     #[test]
+    fn terminal_qrs_end_follows_a_wave_past_the_offset_and_nothing_else() {
+        let fs = 500.0;
+        // 100 ms of flat PQ, then waves (centre ms from the QRS onset, SD ms, mV).
+        let beat = |waves: &[(f64, f64, f64)], st: f64, st_from: f64| -> Vec<f64> {
+            (0..300)
+                .map(|k| {
+                    let t = (k as f64 - 50.0) * 2.0;
+                    let w: f64 = waves
+                        .iter()
+                        .map(|&(c, sd, a)| a * (-(t - c).powi(2) / (2.0 * sd * sd)).exp())
+                        .sum();
+                    w + if t > st_from { st } else { 0.0 }
+                })
+                .collect()
+        };
+        let (on, off) = (50, 50 + 45); // global QRS 0..90 ms
+        // A slurred S peaking at 80 ms (SD 14 ms): still at 0.35 mV at the offset, back
+        // under 5 % of the QRS about 30 ms later.
+        let rbbb_s = beat(&[(35.0, 8.0, 1.0), (80.0, 14.0, -0.45)], 0.0, 0.0);
+        let end = terminal_qrs_end(&rbbb_s, on, off, fs);
+        assert!((off + 8..=off + 20).contains(&end), "{}", end - off);
+        // Back at the PQ level by the offset: the offset.
+        let normal = beat(&[(35.0, 8.0, 1.0), (60.0, 6.0, -0.3)], 0.0, 0.0);
+        assert_eq!(terminal_qrs_end(&normal, on, off, fs), off);
+        // ST elevation of 0.3 mV from 80 ms on, flat: the offset.
+        let st = beat(&[(35.0, 8.0, 1.0), (60.0, 6.0, -0.3)], 0.3, 80.0);
+        assert_eq!(terminal_qrs_end(&st, on, off, fs), off);
+        // A T wave rising from the offset (peak 60 ms later): the offset.
+        let t = beat(&[(35.0, 8.0, 1.0), (150.0, 30.0, 0.5)], 0.0, 0.0);
+        assert_eq!(terminal_qrs_end(&t, on, off, fs), off);
+        // Degenerate bounds return the offset without panicking.
+        assert_eq!(terminal_qrs_end(&normal, off, on, fs), on);
+        assert_eq!(
+            terminal_qrs_end(&normal, on, normal.len() - 1, fs),
+            normal.len() - 1
+        );
+        assert_eq!(
+            terminal_qrs_end(&normal, on, normal.len() + 5, fs),
+            normal.len() + 5
+        );
+    }
+
+    #[test]
     fn axis_follows_the_hexaxial_reference() {
         // Vector at +60°: lead I sees cos 60 = 0.5, aVF sees (√3/2) sin 60 = 0.75.
         assert_eq!(frontal_axis(0.5, 0.75), Some(ecg::Degrees(60.0)));
