@@ -12,8 +12,9 @@
 //!   not checked, a narrow q is allowed there); R-peak time > 60 ms in V5 and V6, or in I or
 //!   aVL when V5 and V6 show an RS (displaced transition); V1 ending negative (QS or rS).
 //!   Incomplete LBBB: QRS 110-119 ms, R-peak time > 60 ms in V4, V5, V6 and no q in I, V5,
-//!   V6 (the LVH pattern the recommendations also ask for is named in the criterion, not
-//!   tested: voltage cannot be trusted on every recording).
+//!   V6; the LVH pattern the recommendations also ask for is a voltage criterion, tested by
+//!   the caller ([`crate::statements`]) when the leads share one calibration and named as
+//!   untested otherwise.
 //! - Left anterior fascicular block: frontal QRS axis -45..-90°, qR in aVL, R-peak time in
 //!   aVL >= 45 ms, rS (or QS) in two of II, III and aVF, QRS < 120 ms; beside a right
 //!   bundle-branch block the QRS bound does not apply (bifascicular block), beside a left one
@@ -538,7 +539,7 @@ fn incomplete_lbbb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)>
     }
     Some((
         format!(
-            "V1 QS/rS; R-peak time {} (> {LBBB_RPT_MS:.0}); no q in I, V5, V6 (the LVH pattern the AHA criteria also name is not tested)",
+            "V1 QS/rS; R-peak time {} (> {LBBB_RPT_MS:.0}); no q in I, V5, V6",
             txt.join(", ")
         ),
         leads,
@@ -1215,6 +1216,95 @@ mod tests {
         }
         let out = run(114.0, 0.0, Some(170.0), &leads);
         assert!(out.is_empty(), "{:?}", texts(&out));
+    }
+
+    /// Shapes of incomplete LBBB at QRS 114 ms: rS in V1, late R without q in I and V4-V6.
+    fn incomplete_lbbb() -> Vec<QrsShape> {
+        let mut leads = lbbb(114.0);
+        for k in [0, 7, 8, 9] {
+            let l = leads[k].lead.clone();
+            leads[k] = lead(l, 114.0, &[(70.0, 15.0, 1.0)]);
+        }
+        leads[5] = lead(L::V1, 114.0, &[(10.0, 3.0, 0.1), (55.0, 15.0, -1.0)]);
+        leads
+    }
+
+    /// The statements `derive` makes of `shapes` at QRS `qrs` ms with amplitudes `amps`
+    /// (S in V1, R in V5 and V6, mV) and the limb-lead check's residual.
+    fn derived(
+        shapes: &[QrsShape],
+        qrs: f64,
+        amps: (f64, f64, f64),
+        limb_residual: Option<f64>,
+    ) -> Vec<Statement> {
+        let m = ecg::Measurements {
+            qrs: Some(ecg::Millis(qrs)),
+            ..Default::default()
+        };
+        let uv = |mv: f64| Some(ecg::Microvolts(mv * 1000.0));
+        let a = |lead: L, r: f64, s: f64| crate::measure::LeadAmplitudes {
+            lead,
+            p: None,
+            q: None,
+            r: uv(r),
+            s: uv(-s),
+            r_prime: None,
+            st_j: None,
+            st_j60: None,
+            st_j80: None,
+            t: None,
+            qrs_p2p: uv(r + s),
+            qrs_terminal_positive: None,
+        };
+        let amplitudes = vec![
+            a(L::V1, 0.1, amps.0),
+            a(L::V5, amps.1, 0.0),
+            a(L::V6, amps.2, 0.0),
+        ];
+        crate::statements::derive(&crate::statements::Findings {
+            m: &m,
+            classes: &[crate::classify::BeatClass::Normal; 8],
+            p_fraction: 0.0,
+            rr_irregularity: None,
+            atrial_fibrillation: false,
+            amplitudes: &amplitudes,
+            sex: ecg::Sex::Unknown,
+            age_years: None,
+            limb_residual,
+            flutter: None,
+            blocked_p: &[],
+            av_block: None,
+            fs_hz: FS,
+            qrs_shapes: shapes,
+            fids: &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
+            leads: &[],
+            different_leads: &[],
+            paced_dissociation: None,
+            paced_af: None,
+            f_waves: None,
+            p_sinus_polarity: None,
+        })
+    }
+
+    #[test]
+    fn incomplete_lbbb_needs_the_lvh_pattern_where_voltage_can_be_read() {
+        let shapes = incomplete_lbbb();
+        let find = |out: &[Statement]| {
+            out.iter()
+                .find(|s| s.text == "Incomplete left bundle branch block")
+                .and_then(|s| s.criterion.clone())
+        };
+        // Calibrated leads with LVH by voltage (Sokolow-Lyon 2.0 + 2.0 mV): stated, with it.
+        let c = find(&derived(&shapes, 114.0, (2.0, 2.0, 1.8), None)).expect("stated");
+        assert!(c.contains("LVH pattern: Sokolow-Lyon"), "{c}");
+        // Calibrated leads without LVH (0.8 + 1.2 mV): not incomplete LBBB.
+        assert_eq!(find(&derived(&shapes, 114.0, (0.8, 1.2, 1.0), None)), None);
+        // Suspect gains: stated, the LVH pattern named as not tested.
+        let c = find(&derived(&shapes, 114.0, (0.8, 1.2, 1.0), Some(0.3))).expect("stated");
+        assert!(
+            c.contains("LVH pattern the AHA criteria also ask for is not tested"),
+            "{c}"
+        );
     }
 
     /// Leads of left anterior fascicular block (QRS 100 ms): qR in I and aVL, rS inferiorly.
