@@ -5,7 +5,11 @@
 //! the ECG, part III: intraventricular conduction disturbances, Surawicz et al.):
 //! - Complete RBBB: QRS >= 120 ms; rsr', rsR' or rSR' in V1 or V2, or a wide (often notched)
 //!   R in V1 with R-peak time in V1 > 50 ms; S wave in I and V6 longer than the R wave or
-//!   > 40 ms. Incomplete RBBB: the same morphology with QRS 110-119 ms.
+//!   longer than 40 ms. Incomplete RBBB: the same morphology with QRS 110-119 ms; below
+//!   110 ms, or without the wide S in I and V6, an rSr' (or a notched R peaking after 50 ms,
+//!   not after a PR < 120 ms) in V1 is still stated as incomplete RBBB with the AHA parts not
+//!   met named (what readers report; not with fibrillation or flutter waves, which make such
+//!   r' waves).
 //! - Complete LBBB: QRS >= 120 ms; broad R (the largest deflection, lasting at least half the
 //!   QRS) in I and in aVL, V5 or V6 (the recommendations' "notched or slurred" is not tested:
 //!   slurs on the 40 Hz median beat are too subtle to read reliably); no q in I, V5, V6 (aVL
@@ -17,21 +21,30 @@
 //!   untested otherwise.
 //! - Left anterior fascicular block: frontal QRS axis -45..-90°, qR in aVL, R-peak time in
 //!   aVL >= 45 ms, rS (or QS) in two of II, III and aVF, QRS < 120 ms; beside a right
-//!   bundle-branch block the QRS bound does not apply (bifascicular block), beside a left one
-//!   no fascicular block is stated.
+//!   bundle-branch block the QRS bound does not apply (both blocks are stated, the AHA's
+//!   advice against "bifascicular"), beside a left one no fascicular block is stated. When the
+//!   limb leads fail the Einthoven check the axis rests on a fitted gain ratio, and the S in II
+//!   must also be larger than its R (beyond -30° whatever the gains).
 //! - Left posterior fascicular block: axis +90..+180°, rS in I and aVL, qR in III and aVF,
 //!   QRS < 120 ms; stated as "consider" since right ventricular hypertrophy, a vertical heart
-//!   and lateral infarction give the same pattern.
+//!   and lateral infarction give the same pattern (the rS in I is beyond +90° whatever the
+//!   gains).
 //! - Non-specific intraventricular conduction delay: QRS > 110 ms without the criteria of a
 //!   bundle-branch or fascicular block or pre-excitation; stated from 120 ms
 //!   ([`IVCD_STATED_MS`]) to allow for the measurement's error.
 //! - Ventricular pre-excitation (WPW pattern): PR < 120 ms, a delta wave (slowly rising first
 //!   30 ms of the QRS) in at least two leads and QRS >= 120 ms.
 //!
+//! QRS duration: the global one, or, when the terminal wave of two or more leads outlasts the
+//! global offset (which is held near the leads' median offset), to the second latest end of a
+//! lead ([`crate::measure::terminal_qrs_end`]; the AHA's earliest onset to latest offset), the
+//! criterion saying so; not with fibrillation or flutter waves.
+//!
 //! Morphology (per lead, on the 0.5-40 Hz median beat, relative to the PQ level): the QRS,
-//! from the global onset to the global offset, is cut into lobes, runs of one sign larger than
-//! 5 % of the lead's QRS peak-to-peak (at least 20 µV); a lobe that is still growing where the
-//! window ends (20 ms past the offset) is the ST segment, not a wave. The R-peak time runs from
+//! from the global onset to the global offset (or this lead's later end), is cut into lobes,
+//! runs of one sign larger than 5 % of the lead's QRS peak-to-peak (at least 20 µV); a lobe
+//! that is still growing where the window ends (20 ms past the offset) is the ST segment, not
+//! a wave. The R-peak time runs from
 //! the global QRS onset to the last peak of the last positive lobe. Only shapes and timings
 //! within a lead are compared (never amplitudes between leads), so the rules hold on
 //! recordings whose leads carry their own gains.
