@@ -51,6 +51,9 @@ use crate::rhythm::{AvBlock, Flutter, NonConducted};
 pub(crate) struct Findings<'a> {
     pub m: &'a Measurements,
     pub classes: &'a [BeatClass],
+    /// Fraction of the dominant rhythm's beats (normal, or paced in a paced rhythm) with a P
+    /// wave before them; in atrial fibrillation the fraction over all beats its criterion
+    /// counts.
     pub p_fraction: f64,
     pub rr_irregularity: Option<f64>,
     pub atrial_fibrillation: bool,
