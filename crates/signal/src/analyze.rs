@@ -809,6 +809,17 @@ pub(crate) fn analyze_in_pool(
     let av = av.filter(|_| !af_from_f_waves);
     // What passed for organised P waves among fibrillatory waves were f waves.
     let p_organised = p_organised && f_waves.is_none();
+    // The rhythm statements judge the P waves on the beats of the dominant rhythm: premature
+    // (ectopic) beats and unclassifiable ones at the edges say nothing about the underlying
+    // rhythm (a premature beat's P often hides in the T wave before it, a ventricular one has
+    // none), so sinus tachycardia with three premature beats in 19 (CinC JS20000, P waves
+    // before 68 % of all beats) is still a sinus rhythm. Atrial fibrillation keeps the
+    // fraction over all beats its own criterion counts.
+    let rhythm_p_fraction = if af {
+        p_fraction
+    } else {
+        dominant_p_fraction(classes, &global, &spikes, p_organised, fs).unwrap_or(p_fraction)
+    };
     if af || flutter.is_some() || !p_organised {
         // No P waves in atrial fibrillation or flutter: what the P detector found are f or F
         // waves. Nor when
@@ -1051,7 +1062,7 @@ pub(crate) fn analyze_in_pool(
     let statements = derive(&Findings {
         m: &m,
         classes,
-        p_fraction,
+        p_fraction: rhythm_p_fraction,
         rr_irregularity,
         atrial_fibrillation: af,
         amplitudes: &amps,
@@ -1125,6 +1136,47 @@ pub(crate) fn analyze_in_pool(
         atrial_flutter: flutter.is_some(),
         analysed_s: n as f64 / fs,
     })
+}
+
+/// Fraction of the dominant rhythm's beats with a P wave before them: the normal beats, or in
+/// a paced rhythm (more than half the beats paced) the paced ones, whose P waves count only
+/// when organised and not themselves preceded by a pacing stimulus (from 60 ms before the P
+/// onset to its peak: an atrially paced P is no sinus P). `None` with fewer than two such
+/// beats.
+fn dominant_p_fraction(
+    classes: &[BeatClass],
+    global: &[BeatWaves],
+    spikes: &[usize],
+    p_organised: bool,
+    fs: f64,
+) -> Option<f64> {
+    let paced = classes.iter().filter(|&&c| c == BeatClass::Paced).count();
+    let dominant = if paced * 2 > classes.len() {
+        BeatClass::Paced
+    } else {
+        BeatClass::Normal
+    };
+    let beats: Vec<&BeatWaves> = classes
+        .iter()
+        .zip(global)
+        .filter(|(c, _)| **c == dominant)
+        .map(|(_, g)| g)
+        .collect();
+    if beats.len() < 2 {
+        return None;
+    }
+    let sinus_p = |g: &BeatWaves| match g.p {
+        None => false,
+        Some(_) if dominant != BeatClass::Paced => true,
+        Some(p) => {
+            let (Some(on), Some(pk)) = (p.on, p.peak) else {
+                return false;
+            };
+            let from = on.saturating_sub(ms(fs, 60.0));
+            p_organised && !spikes.iter().any(|&s| s >= from && s <= pk)
+        }
+    };
+    Some(beats.iter().filter(|g| sinus_p(g)).count() as f64 / beats.len() as f64)
 }
 
 /// [`PacedAf`] when the conducted beats of a mostly paced recording show fibrillating atria.
@@ -1312,6 +1364,62 @@ mod tests {
             })
             .collect();
         paced_atrial_fibrillation(&classes, &fids, &global, fs)
+    }
+
+    #[test]
+    fn p_waves_after_an_atrial_stimulus_are_no_sinus_p_waves() {
+        let fs = 500.0;
+        // Ten beats 1 s apart, a P wave (onset 200 ms, peak 160 ms before the fiducial)
+        // before each.
+        let fids: Vec<usize> = (0..10).map(|i| 300 + 500 * i).collect();
+        let global: Vec<BeatWaves> = fids
+            .iter()
+            .map(|&f| BeatWaves {
+                p: Some(Points {
+                    on: Some(f - 100),
+                    peak: Some(f - 80),
+                    off: Some(f - 60),
+                }),
+                ..BeatWaves::default()
+            })
+            .collect();
+        let paced = vec![BeatClass::Paced; 10];
+        let ventricular: Vec<usize> = fids.iter().map(|f| f - 30).collect();
+        // Atrial-sensed ventricular pacing: every paced beat has a sinus P.
+        let f = dominant_p_fraction(&paced, &global, &ventricular, true, fs);
+        assert_eq!(f, Some(1.0));
+        // Not organised (f waves under pacing): none.
+        assert_eq!(
+            dominant_p_fraction(&paced, &global, &ventricular, false, fs),
+            Some(0.0)
+        );
+        // A stimulus 10 ms before each P onset (dual-chamber pacing): atrially paced P waves.
+        let mut both: Vec<usize> = fids.iter().map(|f| f - 105).collect();
+        both.extend(&ventricular);
+        assert_eq!(
+            dominant_p_fraction(&paced, &global, &both, true, fs),
+            Some(0.0)
+        );
+        // Without pacing the normal beats count, premature and edge beats do not: P waves
+        // before 7 of 10 beats, but before every normal one.
+        let mut classes = vec![BeatClass::Normal; 10];
+        let mut some_p = global.clone();
+        for i in [0, 4, 7] {
+            some_p[i].p = None;
+        }
+        classes[0] = BeatClass::Unknown;
+        classes[4] = BeatClass::Ventricular;
+        classes[7] = BeatClass::Supraventricular;
+        assert_eq!(
+            dominant_p_fraction(&classes, &some_p, &[], false, fs),
+            Some(1.0)
+        );
+        // A normal beat without a P wave counts against it.
+        some_p[5].p = None;
+        assert_eq!(
+            dominant_p_fraction(&classes, &some_p, &[], false, fs),
+            Some(6.0 / 7.0)
+        );
     }
 
     #[test]
@@ -2071,13 +2179,130 @@ mod av_block_tests {
     }
 
     #[test]
+    fn the_atrial_rhythm_under_ventricular_pacing_is_named() {
+        // VVI-like pacing at 46/min (a stimulus 60 ms before each wide QRS), as above.
+        let beats = times(0.5, 1.3);
+        let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
+        let paced = |p_s: &[f64], spike_s: &[f64], seed: u64| {
+            synth(&Synth {
+                p_s,
+                qrs_s: &[],
+                pvc_s: &beats,
+                spike_s,
+                p_mv: 0.15,
+                f_scale: 0.0,
+                noise_mv: 0.03,
+                seed,
+            })
+        };
+        // Complete AV block: sinus P waves at 75/min march through the paced rhythm. The
+        // sinus rate is the atrial rate (LUDB 34 and 90: P waves at 74-75/min, pacing at 60).
+        let dissociated = times(0.2, 0.8);
+        // Atrial-sensed ventricular pacing: a P wave 150 ms before each stimulus.
+        let tracked: Vec<f64> = spikes
+            .iter()
+            .map(|t| t - 0.15)
+            .filter(|&t| t > 0.1)
+            .collect();
+        for seed in 0..3 {
+            let t = texts(&paced(&dissociated, &spikes, seed));
+            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:#?}");
+            assert!(
+                has(&t, "Third-degree (complete) AV block"),
+                "seed {seed}: {t:#?}"
+            );
+            assert!(
+                has(
+                    &t,
+                    "Sinus rhythm: regular P waves through the paced rhythm (AV block below), atrial rate 75 bpm (60-100)"
+                ),
+                "seed {seed}: {t:#?}"
+            );
+            assert!(!has(&t, "Sinus bradycardia"), "seed {seed}: {t:#?}");
+
+            let t = texts(&paced(&tracked, &spikes, seed));
+            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:#?}");
+            assert!(
+                t.iter()
+                    .any(|s| s.starts_with("Sinus bradycardia: P before")
+                        && s.contains("(atrial-sensed ventricular pacing)")
+                        && s.ends_with("rate 46 bpm < 60")),
+                "seed {seed}: {t:#?}"
+            );
+            // The P-to-paced-QRS interval is the pacemaker's AV delay, not a PR.
+            assert!(!has(&t, "First-degree AV block"), "seed {seed}: {t:#?}");
+            assert!(!has(&t, "Third-degree"), "seed {seed}: {t:#?}");
+
+            // Negative: no atrial activity names no sinus rhythm (atrially paced P waves:
+            // `tests::p_waves_after_an_atrial_stimulus_are_no_sinus_p_waves`).
+            let t = texts(&paced(&[], &spikes, seed));
+            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:#?}");
+            assert!(!has(&t, "Sinus"), "seed {seed}: {t:#?}");
+        }
+    }
+
+    #[test]
+    fn sinus_rhythm_with_frequent_premature_beats_is_still_sinus() {
+        // Sinus at 75/min with every third beat replaced by a ventricular premature beat 60 %
+        // of an RR early: P waves precede two thirds of the QRS complexes but every beat of
+        // the dominant rhythm (CinC JS20000: sinus tachycardia with three premature beats in
+        // 19 was "Undetermined rhythm, P waves before 68% of beats").
+        let rr = 0.8;
+        for seed in 0..3 {
+            let skip: Vec<usize> = (2..14).step_by(3).collect();
+            let (p, q) = sinus_times(rr, &skip);
+            let pvcs: Vec<f64> = skip
+                .iter()
+                .map(|&i| 0.5 + (i as f64 - 0.4) * rr)
+                .filter(|&t| t < SECONDS - 0.5)
+                .collect();
+            let a = analyze(
+                &tracing_with_pvcs(&p, &q, &pvcs, false, seed),
+                &AnalysisOptions::default(),
+            )
+            .unwrap();
+            let n_v = a
+                .beats
+                .iter()
+                .filter(|b| b.class == BeatClass::Ventricular)
+                .count();
+            assert!(
+                n_v * 4 >= a.beats.len(),
+                "seed {seed}: {n_v} of {}",
+                a.beats.len()
+            );
+            let s = statement(&a, "Sinus rhythm")
+                .unwrap_or_else(|| panic!("seed {seed}: {:#?}", a.statements));
+            assert!(
+                s.criterion
+                    .as_deref()
+                    .unwrap()
+                    .contains("of the dominant rhythm's QRS"),
+                "{s:?}"
+            );
+            assert!(statement(&a, "Ventricular premature complexes").is_some());
+            assert!(statement(&a, "Undetermined rhythm").is_none());
+        }
+        // A regular rhythm with no P waves at all stays undetermined.
+        let q = times(0.5, rr);
+        let t = texts(&tracing(&[], &q, false, 2));
+        assert!(!has(&t, "Sinus"), "{t:#?}");
+    }
+
+    #[test]
     fn two_to_one_block_is_stated_with_its_criterion() {
         // Atrial 80/min, every other P conducted with PR (peak to peak) 170 ms: ventricles 40/min.
         let p = times(0.4, 0.75);
         let qrs: Vec<f64> = p.iter().step_by(2).map(|t| t + 0.17).collect();
         let t = texts(&tracing(&p, &qrs, false, 1));
         assert!(has(&t, "2:1 AV block: regular P waves at 80/min"), "{t:#?}");
-        assert!(has(&t, "Sinus rhythm: P before 100% of QRS"), "{t:#?}");
+        assert!(
+            has(
+                &t,
+                "Sinus rhythm: P before 100% of the dominant rhythm's QRS"
+            ),
+            "{t:#?}"
+        );
         assert!(t.iter().any(|s| s.contains("atrial rate 80 bpm")), "{t:#?}");
         assert!(!has(&t, "Third-degree"), "{t:#?}");
     }

@@ -9,12 +9,18 @@
 //!   than half the beats follow a pacing spike; atrial flutter when P waves are not
 //!   organised but II, III, aVF and V1 (at least three) show regular atrial activity at
 //!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]); sinus rhythm when P waves precede at least
-//!   80 % of the QRS with a P axis of -30..+100° or a P upright in II and inverted in aVR,
+//!   80 % of the dominant rhythm's QRS (premature and edge beats left out) with a P axis of
+//!   -30..+100° or a P upright in II and inverted in aVR,
 //!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
 //!   bpm, as printed); ectopic atrial rhythm when
 //!   the P axis is outside that range and the polarity in II and aVR does not show a sinus P.
+//!   Under ventricular pacing the atrial rhythm is named too: sinus at the atrial rate when
+//!   regular P waves march through the paced beats (complete AV block), or at the paced rate
+//!   when P waves (none after an atrial stimulus) precede at least 80 % of the paced QRS
+//!   complexes with a sinus axis or polarity (atrial-sensed ventricular pacing).
 //! - Premature complexes: any ventricular / supraventricular beat.
-//! - AV conduction: first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
+//! - AV conduction (not under pacing, where P to QRS is the programmed AV delay):
+//!   first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
 //!   block when a P wave in a pause is not followed by a QRS ([`crate::rhythm`]), Mobitz I
 //!   when the PR before the pause is >= 20 ms longer than after it, Mobitz II when it is
 //!   constant within 10 ms; 2:1 block and third-degree (complete) block from the P waves
@@ -45,6 +51,9 @@ use crate::rhythm::{AvBlock, Flutter, NonConducted};
 pub(crate) struct Findings<'a> {
     pub m: &'a Measurements,
     pub classes: &'a [BeatClass],
+    /// Fraction of the dominant rhythm's beats (normal, or paced in a paced rhythm) with a P
+    /// wave before them; in atrial fibrillation the fraction over all beats its criterion
+    /// counts.
     pub p_fraction: f64,
     pub rr_irregularity: Option<f64>,
     pub atrial_fibrillation: bool,
@@ -240,6 +249,53 @@ fn phasic(rr: &[f64]) -> bool {
     })
 }
 
+/// Whether the P waves have a sinus axis or polarity. Ectopic atrial rhythm needs the P
+/// polarity to agree: the axis rests on the P's net area in I, which for a small P is of the
+/// order of the baseline's residue and, on recordings whose lead gains are not one
+/// calibration, on a fitted gain ratio; the polarity in II and aVR does not depend on either.
+fn sinus_p_axis(f: &Findings<'_>) -> bool {
+    f.m.axis.p.is_none_or(|a| (-30.0..=100.0).contains(&a.0)) || f.p_sinus_polarity == Some(true)
+}
+
+/// The P axis as a sinus rhythm's criterion prints it (empty without one).
+fn p_axis_text(f: &Findings<'_>) -> String {
+    f.m.axis.p.map_or(String::new(), |a| {
+        if (-30.0..=100.0).contains(&a.0) {
+            format!(", P axis {:.0}°", a.0)
+        } else {
+            format!(
+                ", P axis {:.0}° but upright in II and inverted in aVR (sinus polarity)",
+                a.0
+            )
+        }
+    })
+}
+
+/// Sinus rhythm, bradycardia (< 60) or tachycardia (> 100) at `rate` (bpm), with `why` (the
+/// P-wave criterion) and `rate_word` ("rate" or "atrial rate") in the criterion. Judged on
+/// the rate as printed (whole bpm), so that "60 bpm" is never called below 60 (a Welch Allyn
+/// file at RR 1.00-1.01 s, which its device reads as 60 bpm, was "Sinus bradycardia, rate 60
+/// bpm < 60").
+fn sinus_at_rate(rate: Option<f64>, why: &str, rate_word: &str) -> Option<Statement> {
+    let h = rate?.round();
+    Some(if h < 60.0 {
+        st(
+            "Sinus bradycardia",
+            format!("{why}, {rate_word} {h:.0} bpm < 60"),
+        )
+    } else if h > 100.0 {
+        st(
+            "Sinus tachycardia",
+            format!("{why}, {rate_word} {h:.0} bpm > 100"),
+        )
+    } else {
+        st(
+            "Sinus rhythm",
+            format!("{why}, {rate_word} {h:.0} bpm (60-100)"),
+        )
+    })
+}
+
 /// The leads of `want` that the recording has.
 fn present(f: &Findings<'_>, want: &[LeadLabel]) -> Vec<LeadLabel> {
     want.iter()
@@ -311,6 +367,29 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 ),
             ));
         }
+        // The atrial rhythm under ventricular pacing: P waves the pacemaker tracks (P before
+        // the paced QRS complexes, none after an atrial stimulus), or a regular P train
+        // dissociated from the paced beats (complete AV block: the sinus rate is the atrial
+        // rate, the ventricular one is the pacemaker's).
+        if f.paced_af.is_none() && f.f_waves.is_none() {
+            if let Some((atrial, ..)) = f.paced_dissociation {
+                out.extend(sinus_at_rate(
+                    Some(atrial),
+                    "regular P waves through the paced rhythm (AV block below)",
+                    "atrial rate",
+                ));
+            } else if f.p_fraction >= 0.8 && sinus_p_axis(f) {
+                out.extend(sinus_at_rate(
+                    hr,
+                    &format!(
+                        "P before {:.0}% of the paced QRS complexes, none after an atrial stimulus (atrial-sensed ventricular pacing){}",
+                        100.0 * f.p_fraction,
+                        p_axis_text(f)
+                    ),
+                    "rate",
+                ));
+            }
+        }
         if let Some((atrial, ventricular, sd, range)) = f.paced_dissociation {
             out.push(st(
                 "Third-degree (complete) AV block",
@@ -367,47 +446,18 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             }
             None => (hr, "rate"),
         };
-        // Ectopic atrial rhythm needs the P polarity to agree: the axis rests on the P's net
-        // area in I, which for a small P is of the order of the baseline's residue and, on
-        // recordings whose lead gains are not one calibration, on a fitted gain ratio; the
-        // polarity in II and aVR does not depend on either.
-        let p_axis_ok = f.m.axis.p.is_none_or(|a| (-30.0..=100.0).contains(&a.0))
-            || f.p_sinus_polarity == Some(true);
-        if p_axis_ok {
+        if sinus_p_axis(f) {
             let p_txt = if f.av_block.is_some() && f.p_fraction < 0.8 {
                 // Most P waves are not before a QRS here; the AV block statement holds the train.
                 "regular P waves (AV block below)".to_string()
             } else {
-                format!("P before {:.0}% of QRS", 100.0 * f.p_fraction)
+                format!(
+                    "P before {:.0}% of the dominant rhythm's QRS (premature beats left out)",
+                    100.0 * f.p_fraction
+                )
             };
-            let axis_txt = f.m.axis.p.map_or(String::new(), |a| {
-                if (-30.0..=100.0).contains(&a.0) {
-                    format!(", P axis {:.0}°", a.0)
-                } else {
-                    format!(
-                        ", P axis {:.0}° but upright in II and inverted in aVR (sinus polarity)",
-                        a.0
-                    )
-                }
-            });
-            // Judged on the rate as printed (whole bpm), so that "60 bpm" is never called
-            // below 60 (a Welch Allyn file at RR 1.00-1.01 s, which its device reads as 60
-            // bpm, was "Sinus bradycardia, rate 60 bpm < 60").
-            match hr.map(f64::round) {
-                Some(h) if h < 60.0 => out.push(st(
-                    "Sinus bradycardia",
-                    format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm < 60"),
-                )),
-                Some(h) if h > 100.0 => out.push(st(
-                    "Sinus tachycardia",
-                    format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm > 100"),
-                )),
-                Some(h) => out.push(st(
-                    "Sinus rhythm",
-                    format!("{p_txt}{axis_txt}, {rate_word} {h:.0} bpm (60-100)"),
-                )),
-                None => {}
-            }
+            let axis_txt = p_axis_text(f);
+            out.extend(sinus_at_rate(hr, &format!("{p_txt}{axis_txt}"), rate_word));
             if f.av_block.is_none()
                 && let Some(rr) = sinus_rr_ms(f)
                 && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
@@ -441,7 +491,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             "Undetermined rhythm",
             format!(
-                "P waves before {:.0}% of beats, RR irregularity {:.2}",
+                "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}",
                 100.0 * f.p_fraction,
                 f.rr_irregularity.unwrap_or(0.0)
             ),
@@ -545,8 +595,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         None => {}
     }
 
-    // AV conduction (only meaningful with P waves).
+    // AV conduction (only meaningful with P waves, and not under pacing, where the interval
+    // from a P wave to a paced QRS is the pacemaker's programmed AV delay).
     if !f.atrial_fibrillation
+        && paced * 2 <= n
         && f.flutter.is_none()
         && f.p_fraction >= 0.8
         && !matches!(f.av_block, Some(AvBlock::Complete { .. }))
