@@ -20,6 +20,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use ecg::SampleSource;
 use serde::{Deserialize, Serialize};
@@ -85,6 +86,20 @@ impl Frame {
         let i = (y as usize * self.width as usize + x as usize) * 4;
         self.rgba.get(i..i + 4).and_then(|p| p.try_into().ok())
     }
+}
+
+/// Where the last drawn frame's time went (wall clock), for profiling: see
+/// `examples/canvas_frames.rs`. A frame not drawn ([`Update::Unchanged`]) leaves it as it was.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameStages {
+    /// Layout, traces, segments, the comparison with recent frames and the dirty tiles (CPU).
+    pub plan: Duration,
+    /// Uploads and command recording (text included), up to the submit (CPU).
+    pub encode: Duration,
+    /// From the submit until the readback buffer is mapped: the adapter drawing the frame.
+    pub gpu: Duration,
+    /// Copying the mapped rows into the frame (CPU).
+    pub copy: Duration,
 }
 
 /// What [`Renderer::render_update`] did.
@@ -208,6 +223,7 @@ pub struct Renderer {
     recent: std::collections::VecDeque<Last>,
     seq: u64,
     pyramids: HashMap<(String, Vec<usize>), CachedPyramid>,
+    stages: FrameStages,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -297,12 +313,18 @@ impl Renderer {
             recent: std::collections::VecDeque::new(),
             seq: 0,
             pyramids: HashMap::new(),
+            stages: FrameStages::default(),
         })
     }
 
     /// The number of the last frame drawn (1 for the first; [`Update::Unchanged`] names one).
     pub fn drawn(&self) -> u64 {
         self.seq
+    }
+
+    /// Where the last drawn frame's time went.
+    pub fn stages(&self) -> FrameStages {
+        self.stages
     }
 
     /// The adapter in use.
@@ -336,6 +358,7 @@ impl Renderer {
             return Err(Error::Viewport { width, height, max });
         }
         // (3)
+        let started = Instant::now();
         let mut plan = layout::plan(scene, width, height)?;
         let traces = plan
             .cells
@@ -402,6 +425,7 @@ impl Renderer {
         let current = last.and_then(|l| l.layer).map_or(0, |k| 1 - k);
 
         // (4)
+        let planned = Instant::now();
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.ensure_target(width, height);
         let target = self.target.as_ref().expect("ensure_target just set it");
@@ -553,8 +577,15 @@ impl Renderer {
             },
         );
         self.queue.submit([encoder.finish()]);
+        let submitted = Instant::now();
         self.text.finish();
-        let rgba = self.read_back()?;
+        let (rgba, mapped) = self.read_back()?;
+        self.stages = FrameStages {
+            plan: planned - started,
+            encode: submitted - planned,
+            gpu: mapped - submitted,
+            copy: mapped.elapsed(),
+        };
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(Error::Gpu {
                 stage: "drawing the frame",
@@ -673,7 +704,8 @@ impl Renderer {
         });
     }
 
-    fn read_back(&self) -> Result<Vec<u8>> {
+    /// The frame's RGBA rows and when the buffer was mapped.
+    fn read_back(&self) -> Result<(Vec<u8>, Instant)> {
         let target = self
             .target
             .as_ref()
@@ -694,6 +726,7 @@ impl Renderer {
         rx.recv()
             .map_err(|e| gpu(e.to_string()))?
             .map_err(|e| gpu(e.to_string()))?;
+        let mapped = Instant::now();
         let row = target.width as usize * 4;
         let mut rgba = Vec::with_capacity(row * target.height as usize);
         {
@@ -709,7 +742,7 @@ impl Renderer {
             }
         }
         target.readback.unmap();
-        Ok(rgba)
+        Ok((rgba, mapped))
     }
 
     /// The cell's trace, using (and filling) the pyramid cache for dense long-record columns.
