@@ -513,8 +513,25 @@ impl Renderer {
                 self.segments.draw(&mut pass);
             }
         }
-        // The page: paper, grid, the layer, fixed marks, text.
-        self.grid.prepare(&self.queue, &grid);
+        // The page: paper and grid (kept from a recent frame or drawn now), the layer, fixed
+        // marks, text.
+        let paper = self.grid.paper(
+            &self.device,
+            &self.queue,
+            &mut encoder,
+            (width, height),
+            &grid,
+            scene.colors.paper,
+        );
+        encoder.copy_texture_to_texture(
+            paper.as_image_copy(),
+            target.texture.as_image_copy(),
+            wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+        );
         self.fixed
             .prepare(&self.device, &self.queue, &drawing.fixed, width, height);
         let text_refs: Vec<&TextItem> = texts.iter().collect();
@@ -528,7 +545,6 @@ impl Renderer {
             width,
             height,
         );
-        let paper = scene.colors.paper.to_f32();
         {
             let mut pass = encoder
                 .begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -538,12 +554,7 @@ impl Renderer {
                         depth_slice: None,
                         resolve_target: None,
                         ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(wgpu::Color {
-                                r: f64::from(paper[0]),
-                                g: f64::from(paper[1]),
-                                b: f64::from(paper[2]),
-                                a: 1.0,
-                            }),
+                            load: wgpu::LoadOp::Load,
                             store: wgpu::StoreOp::Store,
                         },
                     })],
@@ -553,9 +564,13 @@ impl Renderer {
                     multiview_mask: None,
                 })
                 .forget_lifetime(); // egui-wgpu records into a 'static pass
-            self.grid.draw(&mut pass);
-            self.layer
-                .composite(&mut pass, &target.layers[current].bind_group);
+            let cover = layer::cover(&drawing.segments, width, height);
+            self.layer.composite(
+                &mut pass,
+                &target.layers[current].bind_group,
+                &cover,
+                (width, height),
+            );
             self.fixed.draw(&mut pass);
             self.text.draw(&mut pass);
         }
@@ -652,7 +667,9 @@ impl Renderer {
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
             format: FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::COPY_DST,
             view_formats: &[],
         });
         let view = texture.create_view(&wgpu::TextureViewDescriptor {
