@@ -69,12 +69,16 @@ fn stage_line(stages: &[FrameStages]) -> String {
     let parts = [
         ("plan", ms(|s| s.plan)),
         ("encode", ms(|s| s.encode)),
+        ("(text", ms(|s| s.text)),
         ("gpu", ms(|s| s.gpu)),
         ("copy", ms(|s| s.copy)),
     ];
     parts
         .iter()
-        .map(|(name, (p50, p95))| format!("{name} {p50:.1}/{p95:.1}"))
+        .map(|(name, (p50, p95))| {
+            let close = if name.starts_with('(') { ")" } else { "" };
+            format!("{name} {p50:.1}/{p95:.1}{close}")
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -96,6 +96,8 @@ pub struct FrameStages {
     pub plan: Duration,
     /// Uploads and command recording (text included), up to the submit (CPU).
     pub encode: Duration,
+    /// Of `encode`, laying out, tessellating and uploading the text (egui).
+    pub text: Duration,
     /// From the submit until the readback buffer is mapped: the adapter drawing the frame.
     pub gpu: Duration,
     /// Copying the mapped rows into the frame (CPU).
@@ -535,6 +537,7 @@ impl Renderer {
         self.fixed
             .prepare(&self.device, &self.queue, &drawing.fixed, width, height);
         let text_refs: Vec<&TextItem> = texts.iter().collect();
+        let text_started = Instant::now();
         self.text.prepare(
             &self.device,
             &self.queue,
@@ -545,6 +548,7 @@ impl Renderer {
             width,
             height,
         );
+        let text_time = text_started.elapsed();
         {
             let mut pass = encoder
                 .begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -598,6 +602,7 @@ impl Renderer {
         self.stages = FrameStages {
             plan: planned - started,
             encode: submitted - planned,
+            text: text_time,
             gpu: mapped - submitted,
             copy: mapped.elapsed(),
         };
