@@ -54,6 +54,20 @@ fn holter(traces: bool) -> Recording {
     Recording::new(leads)
 }
 
+/// Nanoseconds this process's threads (the app's and the adapter's) have run on a CPU, from
+/// `/proc/self/task/*/schedstat` (0 where that is not available). Per frame it is the work
+/// done, which a loaded machine stretches less than the wall-clock time.
+fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// FNV-1a over the frames' bytes, chained.
 fn digest(h: &mut u64, bytes: &[u8]) {
     for &b in bytes {
@@ -133,13 +147,16 @@ fn main() {
         scene.start_s = 3600.0;
         tweak(&mut scene);
         // Full frames: zoom in and out between two scales (each frame a new scale for `render`).
+        let mut cpu_full = 0;
         let (mut full, mut full_stages, mut full_digest) =
             (Vec::new(), Vec::new(), 0xcbf2_9ce4_8422_2325);
         for k in 0..n {
             scene.px_per_mm = true_ppm * if k % 2 == 0 { 1.0 } else { 1.25 };
             let t = Instant::now();
+            let cpu = cpu_ns();
             let frame = renderer.render(&scene, vp).expect("frame");
             full.push(t.elapsed().as_secs_f64() * 1e3);
+            cpu_full += cpu_ns() - cpu;
             full_stages.push(renderer.stages());
             digest(&mut full_digest, &frame.rgba);
             if let Some(dir) = dump.as_ref().filter(|_| name == "page" && k < 2) {
@@ -154,11 +171,14 @@ fn main() {
         renderer.render_update(&scene, vp).expect("frame");
         let (mut pans, mut pan_stages, mut shifted) = (Vec::new(), Vec::new(), 0);
         let mut pan_digest = 0xcbf2_9ce4_8422_2325;
+        let mut cpu_pan = 0;
         for k in 0..n {
             scene.start_s = 3600.0 + (k + 1) as f64 * step_px / px_per_s;
             let t = Instant::now();
+            let cpu = cpu_ns();
             let u = renderer.render_update(&scene, vp).expect("frame");
             pans.push(t.elapsed().as_secs_f64() * 1e3);
+            cpu_pan += cpu_ns() - cpu;
             pan_stages.push(renderer.stages());
             shifted += usize::from(matches!(u, Update::Shifted { .. }));
             let frame = match &u {
@@ -177,6 +197,13 @@ fn main() {
         let (p50, p95) = percentiles(pans);
         println!(
             "{name:>18}: full {f50:6.2} / {f95:6.2} ms   pan {p50:6.2} / {p95:6.2} ms ({shifted} of {n} shifted)"
+        );
+        let per_frame = |ns: u64| ns as f64 / 1e6 / n as f64;
+        println!(
+            "{:>18}  CPU time per frame (all threads, mean): full {:.2} ms, pan {:.2} ms",
+            "",
+            per_frame(cpu_full),
+            per_frame(cpu_pan)
         );
         println!("{:>18}  full: {}", "", stage_line(&full_stages));
         println!("{:>18}  pan:  {}", "", stage_line(&pan_stages));
