@@ -10,9 +10,11 @@
 //! 3. the page is placed on the CPU ([`crate::layout`]) and each cell's samples are reduced to
 //!    at most one min/max pair per pixel column ([`crate::envelope`]), from a cached
 //!    [`signal::Pyramid`] when a column covers many samples (long-record overview);
-//! 4. a first pass draws the moving segments (traces, marks) into a transparent layer, a
-//!    second draws grid, that layer, the fixed segments (pulses, lead-change marks) and text into
-//!    an offscreen `Rgba8Unorm` texture (all kept between frames of the same size);
+//! 4. a first pass draws the moving segments (traces, marks) into a transparent layer; the
+//!    paper with its grid (kept per size and scale, [`crate::grid`]) is copied into an offscreen
+//!    `Rgba8Unorm` texture, and a second pass draws over it that layer (only the tiles its
+//!    segments reach, [`layer::cover`]), the fixed segments (pulses, lead-change marks) and text
+//!    (textures and buffers kept between frames of the same size);
 //!    [`Renderer::render_update`] skips a frame identical to a recent one, and on a pan by whole
 //!    pixels shifts the last layer and redraws only where it differs ([`crate::layer`]);
 //! 5. the texture is copied to a buffer whose rows are padded to
