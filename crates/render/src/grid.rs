@@ -2,8 +2,9 @@
 //! `shaders/grid.wgsl` from one full-screen triangle (cost: one fragment per pixel, whatever
 //! the pitch). [`GridPipeline::new`] builds it once; [`GridPipeline::paper`] gives a texture
 //! holding the paper colour with the grid over it for a frame's size and grid, drawn the first
-//! time and kept for the next frames with the same (the last [`PAPERS`]): a pan or a zoom back
-//! to a recent scale copies it instead of running the shader for every pixel again.
+//! time and kept for the next frames with the same (the last [`PAPERS`], up to `PAPER_BYTES`):
+//! a pan or a zoom back to a recent scale copies it instead of running the shader for every
+//! pixel again.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -31,8 +32,12 @@ pub(crate) struct GridUniform {
 
 const _: () = assert!(std::mem::size_of::<GridUniform>() == 64);
 
-/// Papers kept (size and grid): as many as the frames the renderer remembers.
+/// Papers kept (size and grid): as many as the frames the renderer remembers...
 pub(crate) const PAPERS: usize = crate::renderer::RECENT;
+/// ...as long as they hold at most this many bytes together (the newest is always kept): four
+/// papers of the app's canvas (2.6 MB each at 1003x652) or of a 1600x900 page, but not of a
+/// large PNG export, whose frames are drawn once.
+const PAPER_BYTES: u64 = 64 << 20;
 
 /// One drawn paper and what it was drawn for.
 struct Paper {
@@ -200,8 +205,13 @@ impl GridPipeline {
             pass.set_bind_group(0, &self.bind_group, &[]);
             pass.draw(0..3, 0..1);
         }
-        self.papers.truncate(PAPERS - 1);
         self.papers.push_front(Paper { key, texture });
+        let bytes = |p: &Paper| u64::from(p.key.0) * u64::from(p.key.1) * 4;
+        while self.papers.len() > PAPERS
+            || (self.papers.len() > 1 && self.papers.iter().map(bytes).sum::<u64>() > PAPER_BYTES)
+        {
+            self.papers.pop_back();
+        }
         &self.papers[0].texture
     }
 }

@@ -41,7 +41,8 @@ fn kept_papers_are_the_papers_drawn_anew() {
     let ppm = base.px_per_mm;
     // Scales, sizes and paper colours in turn, then each again (its paper kept, or drawn
     // again once more than the kept number came between).
-    let steps: [(f64, Viewport, Option<Rgba>); 8] = [
+    // The 4200x4000 frame alone is more than the bytes papers may hold together.
+    let steps: [(f64, Viewport, Option<Rgba>); 10] = [
         (ppm, Viewport::new(900, 700), None),
         (ppm * 1.25, Viewport::new(900, 700), None),
         (ppm, Viewport::new(900, 700), None),
@@ -49,6 +50,8 @@ fn kept_papers_are_the_papers_drawn_anew() {
         (ppm, Viewport::new(900, 700), Some(Rgba::rgb(250, 250, 240))),
         (ppm * 1.5, Viewport::new(900, 700), None),
         (ppm * 2.0, Viewport::new(900, 700), None),
+        (ppm, Viewport::new(900, 700), None),
+        (ppm, Viewport::new(4200, 4000), None),
         (ppm, Viewport::new(900, 700), None),
     ];
     for (k, (px_per_mm, vp, paper)) in steps.into_iter().enumerate() {
