@@ -1,11 +1,14 @@
 //! The grid pipeline: ECG paper's 1-mm and 5-mm lines, drawn per pixel by
 //! `shaders/grid.wgsl` from one full-screen triangle (cost: one fragment per pixel, whatever
-//! the pitch). [`GridPipeline::new`] builds it once; [`GridPipeline::draw`] records it into a pass
-//! after [`GridPipeline::prepare`] uploaded the frame's uniforms.
+//! the pitch). [`GridPipeline::new`] builds it once; [`GridPipeline::paper`] gives a texture
+//! holding the paper colour with the grid over it for a frame's size and grid, drawn the first
+//! time and kept for the next frames with the same (the last [`PAPERS`], up to `PAPER_BYTES`):
+//! a pan or a zoom back to a recent scale copies it instead of running the shader for every
+//! pixel again.
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::scene::Scene;
+use crate::scene::{Rgba, Scene};
 
 /// Minor line width in mm (drawn at least 1 px wide).
 const MINOR_WIDTH_MM: f64 = 0.1;
@@ -29,11 +32,27 @@ pub(crate) struct GridUniform {
 
 const _: () = assert!(std::mem::size_of::<GridUniform>() == 64);
 
-/// The grid's pipeline, uniform buffer and bind group, created once per renderer.
+/// Papers kept (size and grid): as many as the frames the renderer remembers...
+pub(crate) const PAPERS: usize = crate::renderer::RECENT;
+/// ...as long as they hold at most this many bytes together (the newest is always kept): four
+/// papers of the app's canvas (2.6 MB each at 1003x652) or of a 1600x900 page, but not of a
+/// large PNG export, whose frames are drawn once.
+const PAPER_BYTES: u64 = 64 << 20;
+
+/// One drawn paper and what it was drawn for.
+struct Paper {
+    key: (u32, u32, GridUniform, Rgba),
+    texture: wgpu::Texture,
+}
+
+/// The grid's pipeline, uniform buffer and bind group, created once per renderer, and the
+/// papers drawn last (newest first).
 pub(crate) struct GridPipeline {
     pipeline: wgpu::RenderPipeline,
     uniform: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
+    format: wgpu::TextureFormat,
+    papers: std::collections::VecDeque<Paper>,
 }
 
 impl GridPipeline {
@@ -100,6 +119,8 @@ impl GridPipeline {
             pipeline,
             uniform,
             bind_group,
+            format,
+            papers: std::collections::VecDeque::new(),
         }
     }
 
@@ -122,15 +143,75 @@ impl GridPipeline {
         }
     }
 
-    /// Uploads this frame's grid parameters.
-    pub(crate) fn prepare(&self, queue: &wgpu::Queue, u: &GridUniform) {
+    /// A `width` x `height` texture (`COPY_SRC`) holding `paper` with the grid `u` over it:
+    /// one kept from an earlier frame, or a new one drawn by commands recorded into `encoder`
+    /// (the paper cleared to its colour, then the grid blended over it, the same operations
+    /// whether the result is kept or not, so a kept paper is the same pixels).
+    pub(crate) fn paper(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        (width, height): (u32, u32),
+        u: &GridUniform,
+        paper: Rgba,
+    ) -> &wgpu::Texture {
+        let key = (width, height, *u, paper);
+        if let Some(k) = self.papers.iter().position(|p| p.key == key) {
+            let p = self.papers.remove(k).expect("position found it");
+            self.papers.push_front(p);
+            return &self.papers[0].texture;
+        }
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("paper"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: self.format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         queue.write_buffer(&self.uniform, 0, bytemuck::bytes_of(u));
-    }
-
-    /// Records the grid draw.
-    pub(crate) fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
-        pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[]);
-        pass.draw(0..3, 0..1);
+        let [r, g, b, _] = paper.to_f32();
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("paper pass"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color {
+                            r: f64::from(r),
+                            g: f64::from(g),
+                            b: f64::from(b),
+                            a: 1.0,
+                        }),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        self.papers.push_front(Paper { key, texture });
+        let bytes = |p: &Paper| u64::from(p.key.0) * u64::from(p.key.1) * 4;
+        while self.papers.len() > PAPERS
+            || (self.papers.len() > 1 && self.papers.iter().map(bytes).sum::<u64>() > PAPER_BYTES)
+        {
+            self.papers.pop_back();
+        }
+        &self.papers[0].texture
     }
 }

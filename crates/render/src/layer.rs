@@ -5,9 +5,11 @@
 //! appeared or went. The paper (grid), the fixed marks (calibration pulses, lead-change marks)
 //! and all text are drawn in full every frame, over the layer, so a shifted frame is the
 //! same pixels as a full one: the same segments, bit for bit, touch each pixel in the same
-//! order (segments are matched within their group, whose order a pan keeps).
+//! order (segments are matched within their group, whose order a pan keeps). The layer is
+//! composited only over the tiles its segments reach ([`cover`]): elsewhere it is transparent.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::segments::Segment;
 
@@ -99,11 +101,25 @@ impl LayerPipeline {
         })
     }
 
-    /// Records the layer drawn over what the pass holds.
-    pub(crate) fn composite(&self, pass: &mut wgpu::RenderPass<'_>, layer: &wgpu::BindGroup) {
+    /// Records the layer drawn over what the pass holds, within `rects` (`[x0, y0, x1, y1)`
+    /// px, see [`cover`]); leaves the pass's scissor rectangle at the whole `width` x `height`.
+    pub(crate) fn composite(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        layer: &wgpu::BindGroup,
+        rects: &[[u32; 4]],
+        (width, height): (u32, u32),
+    ) {
+        if rects.is_empty() {
+            return;
+        }
         pass.set_pipeline(&self.composite);
         pass.set_bind_group(0, layer, &[]);
-        pass.draw(0..3, 0..1);
+        for &[x0, y0, x1, y1] in rects {
+            pass.set_scissor_rect(x0, y0, x1 - x0, y1 - y0);
+            pass.draw(0..3, 0..1);
+        }
+        pass.set_scissor_rect(0, 0, width, height);
     }
 
     /// Records making the pass's scissor rectangle transparent.
@@ -122,6 +138,37 @@ pub(crate) struct Dirty {
 }
 
 type Key = (u32, [u32; 4], u32, [u8; 4]);
+
+/// A multiply-rotate hasher (the Fx hash of rustc) for [`Key`]s: their words are f32 bits and
+/// small integers from our own frames, nothing adversarial, and std's SipHash was a third of
+/// the time of matching a pan's ~6000 segments.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(4) {
+            let mut word = [0u8; 4];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u32(u32::from_le_bytes(word));
+        }
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(v)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.write_u32(v as u32);
+        self.write_u32((v as u64 >> 32) as u32);
+    }
+}
+
+type KeyMap = HashMap<Key, u32, BuildHasherDefault<KeyHasher>>;
 
 fn key(group: u32, s: &Segment, dx: f64) -> Option<Key> {
     // The old segment as it lands after the shift; exact in f64, and a match only if it is
@@ -158,6 +205,113 @@ fn bounds(s: &Segment, dx: f64) -> [f64; 4] {
     ]
 }
 
+/// A grid of [`TILE`]-px tiles over the frame, some marked.
+struct Tiles {
+    width: u32,
+    height: u32,
+    /// Tiles per row and per column.
+    tw: usize,
+    th: usize,
+    marked: Vec<bool>,
+}
+
+impl Tiles {
+    fn new(width: u32, height: u32) -> Self {
+        let (tw, th) = (
+            width.div_ceil(TILE) as usize,
+            height.div_ceil(TILE) as usize,
+        );
+        Self {
+            width,
+            height,
+            tw,
+            th,
+            marked: vec![false; tw * th],
+        }
+    }
+
+    /// The tiles `[x0, x1] x [y0, y1]` of `b` reaches, clamped to the frame (`None` outside).
+    fn span(&self, b: [f64; 4]) -> Option<([usize; 2], [usize; 2])> {
+        if b[2] < 0.0
+            || b[3] < 0.0
+            || b[0] >= f64::from(self.width)
+            || b[1] >= f64::from(self.height)
+        {
+            return None;
+        }
+        let clamp_x = |v: f64| (v.max(0.0) as usize / TILE as usize).min(self.tw - 1);
+        let clamp_y = |v: f64| (v.max(0.0) as usize / TILE as usize).min(self.th - 1);
+        Some((
+            [clamp_x(b[0]), clamp_x(b[2])],
+            [clamp_y(b[1]), clamp_y(b[3])],
+        ))
+    }
+
+    /// Marks the tiles the pixels `b` (`[x0, y0, x1, y1]`, inclusive) reach.
+    fn mark(&mut self, b: [f64; 4]) {
+        if let Some(([x0, x1], [y0, y1])) = self.span(b) {
+            for ty in y0..=y1 {
+                self.marked[ty * self.tw + x0..=ty * self.tw + x1].fill(true);
+            }
+        }
+    }
+
+    /// The marked tiles as rectangles (`[x0, y0, x1, y1)` px): runs of marked tiles per tile
+    /// row, merged down while the next row has the same run. Also which rectangle owns each
+    /// tile (`u32::MAX` for none).
+    fn rects(&self) -> (Vec<[u32; 4]>, Vec<u32>) {
+        let (tw, th) = (self.tw, self.th);
+        let mut rects: Vec<[u32; 4]> = Vec::new();
+        let mut owner = vec![u32::MAX; tw * th];
+        let mut open: HashMap<(usize, usize), usize> = HashMap::new();
+        for ty in 0..th {
+            let mut next_open = HashMap::new();
+            let mut tx = 0;
+            while tx < tw {
+                if !self.marked[ty * tw + tx] {
+                    tx += 1;
+                    continue;
+                }
+                let start = tx;
+                while tx < tw && self.marked[ty * tw + tx] {
+                    tx += 1;
+                }
+                let y1 = ((ty as u32 + 1) * TILE).min(self.height);
+                let k = match open.get(&(start, tx)) {
+                    Some(&k) => {
+                        rects[k][3] = y1;
+                        k
+                    }
+                    None => {
+                        rects.push([
+                            start as u32 * TILE,
+                            ty as u32 * TILE,
+                            (tx as u32 * TILE).min(self.width),
+                            y1,
+                        ]);
+                        rects.len() - 1
+                    }
+                };
+                owner[ty * tw + start..ty * tw + tx].fill(k as u32);
+                next_open.insert((start, tx), k);
+            }
+            open = next_open;
+        }
+        (rects, owner)
+    }
+}
+
+/// Where a layer drawn from `segments` can hold anything but transparent pixels, in tiles
+/// merged into rectangles (`[x0, y0, x1, y1)` px): compositing the layer elsewhere leaves the
+/// paper as it is ("over" with zero alpha), so only these are composited.
+pub(crate) fn cover(segments: &[Segment], width: u32, height: u32) -> Vec<[u32; 4]> {
+    let mut tiles = Tiles::new(width, height);
+    for s in segments {
+        tiles.mark(bounds(s, 0.0));
+    }
+    tiles.rects().0
+}
+
 /// Where the layer of a frame drawn from `new` differs from the layer of the frame drawn from
 /// `old` shifted by `dx` px (new pixel x shows old pixel x + dx), in tiles merged into
 /// rectangles, each with the new segments that touch it. Segments are matched by value within
@@ -170,29 +324,13 @@ pub(crate) fn dirty(
     width: u32,
     height: u32,
 ) -> Vec<Dirty> {
-    let (tw, th) = (
-        width.div_ceil(TILE) as usize,
-        height.div_ceil(TILE) as usize,
-    );
-    let mut tiles = vec![false; tw * th];
-    let mut mark = |b: [f64; 4]| {
-        let clamp_x = |v: f64| (v.max(0.0) as usize / TILE as usize).min(tw - 1);
-        let clamp_y = |v: f64| (v.max(0.0) as usize / TILE as usize).min(th - 1);
-        if b[2] < 0.0 || b[3] < 0.0 || b[0] >= f64::from(width) || b[1] >= f64::from(height) {
-            return;
-        }
-        for ty in clamp_y(b[1])..=clamp_y(b[3]) {
-            for tx in clamp_x(b[0])..=clamp_x(b[2]) {
-                tiles[ty * tw + tx] = true;
-            }
-        }
-    };
+    let mut tiles = Tiles::new(width, height);
     let d = f64::from(dx);
-    let mut left: HashMap<Key, u32> = HashMap::with_capacity(old.0.len());
+    let mut left = KeyMap::with_capacity_and_hasher(old.0.len(), Default::default());
     for (s, &g) in old.0.iter().zip(old.1) {
         match key(g, s, d) {
             Some(k) => *left.entry(k).or_default() += 1,
-            None => mark(bounds(s, d)),
+            None => tiles.mark(bounds(s, d)),
         }
     }
     for (s, &g) in new.0.iter().zip(new.1) {
@@ -201,7 +339,7 @@ pub(crate) fn dirty(
             .filter(|n| **n > 0)
         {
             Some(n) => *n -= 1,
-            None => mark(bounds(s, 0.0)),
+            None => tiles.mark(bounds(s, 0.0)),
         }
     }
     for (s, &g) in old.0.iter().zip(old.1) {
@@ -209,55 +347,19 @@ pub(crate) fn dirty(
             && *n > 0
         {
             *n -= 1;
-            mark(bounds(s, d));
+            tiles.mark(bounds(s, d));
         }
     }
     // Columns with no source in the old frame.
     let w = f64::from(width);
     let h = f64::from(height) - 1.0;
     if dx > 0 {
-        mark([w - d, 0.0, w - 1.0, h]);
+        tiles.mark([w - d, 0.0, w - 1.0, h]);
     } else if dx < 0 {
-        mark([0.0, 0.0, -d - 1.0, h]);
+        tiles.mark([0.0, 0.0, -d - 1.0, h]);
     }
-    // Runs of dirty tiles per tile row, merged down while the next row has the same run; each
-    // dirty tile belongs to one rectangle.
-    let mut rects: Vec<[u32; 4]> = Vec::new();
-    let mut owner = vec![u32::MAX; tw * th];
-    let mut open: HashMap<(usize, usize), usize> = HashMap::new();
-    for ty in 0..th {
-        let mut next_open = HashMap::new();
-        let mut tx = 0;
-        while tx < tw {
-            if !tiles[ty * tw + tx] {
-                tx += 1;
-                continue;
-            }
-            let start = tx;
-            while tx < tw && tiles[ty * tw + tx] {
-                tx += 1;
-            }
-            let y1 = ((ty as u32 + 1) * TILE).min(height);
-            let k = match open.get(&(start, tx)) {
-                Some(&k) => {
-                    rects[k][3] = y1;
-                    k
-                }
-                None => {
-                    rects.push([
-                        start as u32 * TILE,
-                        ty as u32 * TILE,
-                        (tx as u32 * TILE).min(width),
-                        y1,
-                    ]);
-                    rects.len() - 1
-                }
-            };
-            owner[ty * tw + start..ty * tw + tx].fill(k as u32);
-            next_open.insert((start, tx), k);
-        }
-        open = next_open;
-    }
+    // Each dirty tile belongs to one rectangle.
+    let (rects, owner) = tiles.rects();
     // Each new segment goes to every rectangle its pixels reach, in drawing order.
     let mut out: Vec<Dirty> = rects
         .into_iter()
@@ -268,16 +370,13 @@ pub(crate) fn dirty(
         .collect();
     let mut reached: Vec<u32> = Vec::new();
     for (i, s) in new.0.iter().enumerate() {
-        let b = bounds(s, 0.0);
-        if b[2] < 0.0 || b[3] < 0.0 || b[0] >= f64::from(width) || b[1] >= f64::from(height) {
+        let Some(([x0, x1], [y0, y1])) = tiles.span(bounds(s, 0.0)) else {
             continue;
-        }
-        let tile_x = |v: f64| (v.max(0.0) as usize / TILE as usize).min(tw - 1);
-        let tile_y = |v: f64| (v.max(0.0) as usize / TILE as usize).min(th - 1);
+        };
         reached.clear();
-        for ty in tile_y(b[1])..=tile_y(b[3]) {
-            for tx in tile_x(b[0])..=tile_x(b[2]) {
-                let k = owner[ty * tw + tx];
+        for ty in y0..=y1 {
+            for tx in x0..=x1 {
+                let k = owner[ty * tiles.tw + tx];
                 if k != u32::MAX && !reached.contains(&k) {
                     reached.push(k);
                 }
@@ -335,6 +434,38 @@ mod tests {
 
     fn covers_rect(r: &Dirty, x: u32, y: u32) -> bool {
         (r.rect[0]..r.rect[2]).contains(&x) && (r.rect[1]..r.rect[3]).contains(&y)
+    }
+
+    #[test]
+    fn the_cover_holds_every_pixel_a_segment_reaches_and_little_else() {
+        // Vertical bars along y 100..104 at x 0.5..299.5, and one mark far below.
+        let mut segments: Vec<Segment> = (0..300).map(|x| seg(x as f32 + 0.5, 100.0)).collect();
+        segments.push(Segment {
+            a: [150.0, 300.0],
+            b: [160.0, 310.0],
+            half_width: 1.0,
+            color: [0, 128, 0, 255],
+        });
+        let cover = cover(&segments, 300, 400);
+        let inside = |x: u32, y: u32| {
+            cover
+                .iter()
+                .any(|r| (r[0]..r[2]).contains(&x) && (r[1]..r[3]).contains(&y))
+        };
+        for s in &segments {
+            let [x0, y0, x1, y1] = bounds(s, 0.0);
+            for y in (y0.max(0.0) as u32)..=(y1.min(399.0) as u32) {
+                for x in (x0.max(0.0) as u32)..=(x1.min(299.0) as u32) {
+                    assert!(inside(x, y), "({x}, {y}) of {s:?} is not composited");
+                }
+            }
+        }
+        assert!(!inside(10, 10) && !inside(10, 200) && !inside(20, 305));
+        // One rectangle for the band of bars (its tile rows merged), one for the mark.
+        assert_eq!(cover.len(), 2, "{cover:?}");
+        let area: u32 = cover.iter().map(|r| (r[2] - r[0]) * (r[3] - r[1])).sum();
+        assert!(area <= 300 * 32 + 32 * 32, "{area}");
+        assert!(super::cover(&[], 300, 400).is_empty());
     }
 
     #[test]

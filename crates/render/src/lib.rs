@@ -43,7 +43,7 @@ mod text;
 pub use error::{Error, Result};
 pub use export::px_per_mm_from_dpi;
 pub use layout::{PanelGeometry, keep_in_recording, time_window};
-pub use renderer::{AdapterSummary, Frame, RECENT, Renderer, Update, Viewport};
+pub use renderer::{AdapterSummary, Frame, FrameStages, RECENT, Renderer, Update, Viewport};
 pub use scene::{
     Colors, Gain, Grid, Inset, InsetKind, Layout, LeadOrder, MM_PER_INCH, Marks, PaperSpeed, Rgba,
     Scene, analysis_marks, is_machine_mark,

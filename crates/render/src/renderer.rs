@@ -10,9 +10,11 @@
 //! 3. the page is placed on the CPU ([`crate::layout`]) and each cell's samples are reduced to
 //!    at most one min/max pair per pixel column ([`crate::envelope`]), from a cached
 //!    [`signal::Pyramid`] when a column covers many samples (long-record overview);
-//! 4. a first pass draws the moving segments (traces, marks) into a transparent layer, a
-//!    second draws grid, that layer, the fixed segments (pulses, lead-change marks) and text into
-//!    an offscreen `Rgba8Unorm` texture (all kept between frames of the same size);
+//! 4. a first pass draws the moving segments (traces, marks) into a transparent layer; the
+//!    paper with its grid (kept per size and scale, [`crate::grid`]) is copied into an offscreen
+//!    `Rgba8Unorm` texture, and a second pass draws over it that layer (only the tiles its
+//!    segments reach, [`layer::cover`]), the fixed segments (pulses, lead-change marks) and text
+//!    (textures and buffers kept between frames of the same size);
 //!    [`Renderer::render_update`] skips a frame identical to a recent one, and on a pan by whole
 //!    pixels shifts the last layer and redraws only where it differs ([`crate::layer`]);
 //! 5. the texture is copied to a buffer whose rows are padded to
@@ -20,6 +22,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use ecg::SampleSource;
 use serde::{Deserialize, Serialize};
@@ -85,6 +88,22 @@ impl Frame {
         let i = (y as usize * self.width as usize + x as usize) * 4;
         self.rgba.get(i..i + 4).and_then(|p| p.try_into().ok())
     }
+}
+
+/// Where the last drawn frame's time went (wall clock), for profiling: see
+/// `examples/canvas_frames.rs`. A frame not drawn ([`Update::Unchanged`]) leaves it as it was.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameStages {
+    /// Layout, traces, segments, the comparison with recent frames and the dirty tiles (CPU).
+    pub plan: Duration,
+    /// Uploads and command recording (text included), up to the submit (CPU).
+    pub encode: Duration,
+    /// Of `encode`, laying out, tessellating and uploading the text (egui).
+    pub text: Duration,
+    /// From the submit until the readback buffer is mapped: the adapter drawing the frame.
+    pub gpu: Duration,
+    /// Copying the mapped rows into the frame (CPU).
+    pub copy: Duration,
 }
 
 /// What [`Renderer::render_update`] did.
@@ -208,6 +227,7 @@ pub struct Renderer {
     recent: std::collections::VecDeque<Last>,
     seq: u64,
     pyramids: HashMap<(String, Vec<usize>), CachedPyramid>,
+    stages: FrameStages,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -297,12 +317,18 @@ impl Renderer {
             recent: std::collections::VecDeque::new(),
             seq: 0,
             pyramids: HashMap::new(),
+            stages: FrameStages::default(),
         })
     }
 
     /// The number of the last frame drawn (1 for the first; [`Update::Unchanged`] names one).
     pub fn drawn(&self) -> u64 {
         self.seq
+    }
+
+    /// Where the last drawn frame's time went.
+    pub fn stages(&self) -> FrameStages {
+        self.stages
     }
 
     /// The adapter in use.
@@ -336,6 +362,7 @@ impl Renderer {
             return Err(Error::Viewport { width, height, max });
         }
         // (3)
+        let started = Instant::now();
         let mut plan = layout::plan(scene, width, height)?;
         let traces = plan
             .cells
@@ -402,6 +429,7 @@ impl Renderer {
         let current = last.and_then(|l| l.layer).map_or(0, |k| 1 - k);
 
         // (4)
+        let planned = Instant::now();
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.ensure_target(width, height);
         let target = self.target.as_ref().expect("ensure_target just set it");
@@ -489,11 +517,29 @@ impl Renderer {
                 self.segments.draw(&mut pass);
             }
         }
-        // The page: paper, grid, the layer, fixed marks, text.
-        self.grid.prepare(&self.queue, &grid);
+        // The page: paper and grid (kept from a recent frame or drawn now), the layer, fixed
+        // marks, text.
+        let paper = self.grid.paper(
+            &self.device,
+            &self.queue,
+            &mut encoder,
+            (width, height),
+            &grid,
+            scene.colors.paper,
+        );
+        encoder.copy_texture_to_texture(
+            paper.as_image_copy(),
+            target.texture.as_image_copy(),
+            wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+        );
         self.fixed
             .prepare(&self.device, &self.queue, &drawing.fixed, width, height);
         let text_refs: Vec<&TextItem> = texts.iter().collect();
+        let text_started = Instant::now();
         self.text.prepare(
             &self.device,
             &self.queue,
@@ -504,7 +550,7 @@ impl Renderer {
             width,
             height,
         );
-        let paper = scene.colors.paper.to_f32();
+        let text_time = text_started.elapsed();
         {
             let mut pass = encoder
                 .begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -514,12 +560,7 @@ impl Renderer {
                         depth_slice: None,
                         resolve_target: None,
                         ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(wgpu::Color {
-                                r: f64::from(paper[0]),
-                                g: f64::from(paper[1]),
-                                b: f64::from(paper[2]),
-                                a: 1.0,
-                            }),
+                            load: wgpu::LoadOp::Load,
                             store: wgpu::StoreOp::Store,
                         },
                     })],
@@ -529,9 +570,13 @@ impl Renderer {
                     multiview_mask: None,
                 })
                 .forget_lifetime(); // egui-wgpu records into a 'static pass
-            self.grid.draw(&mut pass);
-            self.layer
-                .composite(&mut pass, &target.layers[current].bind_group);
+            let cover = layer::cover(&drawing.segments, width, height);
+            self.layer.composite(
+                &mut pass,
+                &target.layers[current].bind_group,
+                &cover,
+                (width, height),
+            );
             self.fixed.draw(&mut pass);
             self.text.draw(&mut pass);
         }
@@ -553,8 +598,16 @@ impl Renderer {
             },
         );
         self.queue.submit([encoder.finish()]);
+        let submitted = Instant::now();
         self.text.finish();
-        let rgba = self.read_back()?;
+        let (rgba, mapped) = self.read_back()?;
+        self.stages = FrameStages {
+            plan: planned - started,
+            encode: submitted - planned,
+            text: text_time,
+            gpu: mapped - submitted,
+            copy: mapped.elapsed(),
+        };
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(Error::Gpu {
                 stage: "drawing the frame",
@@ -621,7 +674,9 @@ impl Renderer {
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
             format: FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::COPY_DST,
             view_formats: &[],
         });
         let view = texture.create_view(&wgpu::TextureViewDescriptor {
@@ -673,7 +728,8 @@ impl Renderer {
         });
     }
 
-    fn read_back(&self) -> Result<Vec<u8>> {
+    /// The frame's RGBA rows and when the buffer was mapped.
+    fn read_back(&self) -> Result<(Vec<u8>, Instant)> {
         let target = self
             .target
             .as_ref()
@@ -694,6 +750,7 @@ impl Renderer {
         rx.recv()
             .map_err(|e| gpu(e.to_string()))?
             .map_err(|e| gpu(e.to_string()))?;
+        let mapped = Instant::now();
         let row = target.width as usize * 4;
         let mut rgba = Vec::with_capacity(row * target.height as usize);
         {
@@ -709,7 +766,7 @@ impl Renderer {
             }
         }
         target.readback.unmap();
-        Ok(rgba)
+        Ok((rgba, mapped))
     }
 
     /// The cell's trace, using (and filling) the pyramid cache for dense long-record columns.

@@ -1,9 +1,16 @@
-//! The segment pipeline: anti-aliased line segments (`shaders/segments.wgsl`), one instance
+//! The segment pipeline: anti-aliased line segments (`shaders/segments.wgsl`), one quad
 //! each. Traces, min/max envelopes, calibration pulses, lead-change marks and annotation marks
-//! all go through it, so a frame is one instanced draw whose size is bounded by pixels.
+//! all go through it, so a frame is one indexed draw whose size is bounded by pixels.
 //!
-//! The instance buffer lives as long as the renderer and only grows (to the next power of
-//! two) when a frame needs more segments than it holds: no buffer is created per frame.
+//! Each segment is uploaded four times (one vertex per corner of its quad; the shader takes
+//! the corner from the vertex index) and drawn through a fixed index pattern, not as one
+//! instance each: software rasterisers (llvmpipe/lavapipe) run their whole vertex pipeline
+//! once per instance, which for thousands of 2-triangle instances cost more than the pixels.
+//! The triangles, their order and the shader's arithmetic are those of the instanced draw,
+//! so the pixels are too.
+//!
+//! The vertex and index buffers live as long as the renderer and only grow (to the next power
+//! of two) when a frame needs more segments than they hold: no buffer is created per frame.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -31,24 +38,46 @@ struct ViewUniform {
     _pad: [f32; 2],
 }
 
-/// Pipeline, uniform and the growable instance buffer.
+/// Pipeline, uniform and the growable vertex and index buffers.
 pub(crate) struct SegmentPipeline {
     pipeline: wgpu::RenderPipeline,
     uniform: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
-    instances: wgpu::Buffer,
+    vertices: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    /// Segments the buffers hold.
     capacity: u64,
     count: u32,
+    /// The per-corner copies of the frame's segments, kept to reuse the allocation.
+    corners: Vec<Segment>,
 }
 
 const INITIAL_CAPACITY: u64 = 16 * 1024;
+/// Vertices per segment: the quad's corners.
+const CORNERS: u64 = 4;
+/// Indices per segment: two triangles, corners (0, 1, 2) and (0, 2, 3), the order the
+/// instanced draw used.
+const QUAD: [u32; 6] = [0, 1, 2, 0, 2, 3];
 
-fn instance_buffer(device: &wgpu::Device, capacity: u64) -> wgpu::Buffer {
+fn vertex_buffer(device: &wgpu::Device, capacity: u64) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("segment instances"),
-        size: capacity * std::mem::size_of::<Segment>() as u64,
+        label: Some("segment vertices"),
+        size: capacity * CORNERS * std::mem::size_of::<Segment>() as u64,
         usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
+    })
+}
+
+/// The index buffer for `capacity` segments, filled once.
+fn index_buffer(device: &wgpu::Device, capacity: u64) -> wgpu::Buffer {
+    use wgpu::util::DeviceExt;
+    let indices: Vec<u32> = (0..capacity as u32)
+        .flat_map(|k| QUAD.map(|q| k * CORNERS as u32 + q))
+        .collect();
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("segment indices"),
+        contents: bytemuck::cast_slice(&indices),
+        usage: wgpu::BufferUsages::INDEX,
     })
 }
 
@@ -102,7 +131,7 @@ impl SegmentPipeline {
                 compilation_options: Default::default(),
                 buffers: &[Some(wgpu::VertexBufferLayout {
                     array_stride: std::mem::size_of::<Segment>() as u64,
-                    step_mode: wgpu::VertexStepMode::Instance,
+                    step_mode: wgpu::VertexStepMode::Vertex,
                     attributes: &attributes,
                 })],
             },
@@ -126,13 +155,15 @@ impl SegmentPipeline {
             pipeline,
             uniform,
             bind_group,
-            instances: instance_buffer(device, INITIAL_CAPACITY),
+            vertices: vertex_buffer(device, INITIAL_CAPACITY),
+            indices: index_buffer(device, INITIAL_CAPACITY),
             capacity: INITIAL_CAPACITY,
             count: 0,
+            corners: Vec::new(),
         }
     }
 
-    /// Uploads the frame's segments, growing the instance buffer if needed.
+    /// Uploads the frame's segments, growing the buffers if needed.
     pub(crate) fn prepare(
         &mut self,
         device: &wgpu::Device,
@@ -149,10 +180,14 @@ impl SegmentPipeline {
         let n = segments.len() as u64;
         if n > self.capacity {
             self.capacity = n.next_power_of_two();
-            self.instances = instance_buffer(device, self.capacity);
+            self.vertices = vertex_buffer(device, self.capacity);
+            self.indices = index_buffer(device, self.capacity);
         }
         if !segments.is_empty() {
-            queue.write_buffer(&self.instances, 0, bytemuck::cast_slice(segments));
+            self.corners.clear();
+            self.corners
+                .extend(segments.iter().flat_map(|s| [*s; CORNERS as usize]));
+            queue.write_buffer(&self.vertices, 0, bytemuck::cast_slice(&self.corners));
         }
         self.count = u32::try_from(segments.len()).unwrap_or(u32::MAX);
     }
@@ -162,7 +197,7 @@ impl SegmentPipeline {
         self.draw_range(pass, 0..self.count);
     }
 
-    /// Records the draw of the prepared segments `range` (instance indices).
+    /// Records the draw of the prepared segments `range` (segment indices).
     pub(crate) fn draw_range(&self, pass: &mut wgpu::RenderPass<'_>, range: std::ops::Range<u32>) {
         let range = range.start.min(self.count)..range.end.min(self.count);
         if range.is_empty() {
@@ -170,7 +205,9 @@ impl SegmentPipeline {
         }
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
-        pass.set_vertex_buffer(0, self.instances.slice(..));
-        pass.draw(0..6, range);
+        pass.set_vertex_buffer(0, self.vertices.slice(..));
+        pass.set_index_buffer(self.indices.slice(..), wgpu::IndexFormat::Uint32);
+        let per = QUAD.len() as u32;
+        pass.draw_indexed(range.start * per..range.end * per, 0, 0..1);
     }
 }

@@ -1,7 +1,8 @@
 // Anti-aliased line segments (traces, envelopes, calibration pulses, marks).
 //
-// Each instance is one segment a -> b with a half width and a colour. The vertex shader
-// expands it to a quad that covers the capsule plus one pixel of margin; the fragment shader
+// Each segment a -> b with a half width and a colour comes as four vertices (the same
+// values; `vertex_index & 3` is the corner, see segments.rs). The vertex shader expands it
+// to a quad that covers the capsule plus one pixel of margin; the fragment shader
 // computes the distance from the pixel centre to the segment and turns it into coverage
 // (half width + 0.5 - distance, clamped): a 1-px analytic box filter, the same on every
 // adapter, with no MSAA. Output is premultiplied.
@@ -13,7 +14,7 @@ struct View {
 
 @group(0) @binding(0) var<uniform> view: View;
 
-// Per-instance values are flat: interpolating a constant could still round differently.
+// Per-segment values are flat: interpolating a constant could still round differently.
 struct VsOut {
     @builtin(position) pos: vec4<f32>,
     @location(0) @interpolate(flat) a: vec2<f32>,
@@ -30,11 +31,13 @@ fn vs_main(
     @location(2) half_width: f32,
     @location(3) color: vec4<f32>,
 ) -> VsOut {
-    // Two triangles: corners (u along, v across) in {0,1} x {-1,1}.
-    var us = array<f32, 6>(0.0, 1.0, 1.0, 0.0, 1.0, 0.0);
-    var vs = array<f32, 6>(-1.0, -1.0, 1.0, -1.0, 1.0, 1.0);
-    let u = us[vi];
-    let v = vs[vi];
+    // The quad's corners (u along, v across) in {0,1} x {-1,1}; the index buffer makes the
+    // triangles (0, 1, 2) and (0, 2, 3).
+    var us = array<f32, 4>(0.0, 1.0, 1.0, 0.0);
+    var vs = array<f32, 4>(-1.0, -1.0, 1.0, 1.0);
+    let corner = vi & 3u;
+    let u = us[corner];
+    let v = vs[corner];
     let d = b - a;
     let len = length(d);
     var dir = vec2<f32>(1.0, 0.0);
