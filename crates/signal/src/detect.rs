@@ -24,7 +24,7 @@
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::iir::{FilterKind, butter_sos, sosfiltfilt_many};
+use crate::iir::{FilterKind, butter_sos, filtfilt_chain, sos_stage};
 
 /// Samples -> seconds helpers kept local: all indices here are at one rate.
 fn secs(fs: f64, s: f64) -> usize {
@@ -304,8 +304,8 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error
         .map(Vec::as_slice)
         .filter(|x| x.len() == n && n > 3 * crate::iir::sosfiltfilt_padlen(&hp))
         .collect();
-    let high = sosfiltfilt_many(&hp, &usable)?;
-    let band = sosfiltfilt_many(&lp, &crate::filters::views(&high))?;
+    // Both band edges on one interleaved copy of the leads (each as its own `sosfiltfilt`).
+    let band = filtfilt_chain(vec![sos_stage(&hp)?, sos_stage(&lp)?], &usable, false)?;
     let energies: Vec<Option<(Vec<f64>, f64)>> = band
         .par_iter()
         .map(|bp| {
