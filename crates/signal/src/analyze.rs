@@ -403,11 +403,9 @@ pub(crate) fn analyze_in_pool(
     let n = raw[0].len();
 
     check()?;
-    // (2) Pacing spikes on the raw leads (any lead).
-    let spikes = pacing_spikes(&raw, fs);
-    // Baseline steps (no return within a QRS window) on the raw leads, removed from the
-    // analysis copy.
-    let steps = baseline_steps(&raw, fs);
+    // (2) Pacing spikes on the raw leads (any lead), and baseline steps (no return within a
+    // QRS window) on the raw leads, removed from the analysis copy; side by side.
+    let (spikes, steps) = rayon::join(|| pacing_spikes(&raw, fs), || baseline_steps(&raw, fs));
 
     check()?;
     // (3) Filtered copies.

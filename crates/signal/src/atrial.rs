@@ -435,6 +435,9 @@ fn detrended_energy(v: &[f64]) -> (f64, usize) {
     (e, m)
 }
 
+/// Frequencies of the Welch grid computed together.
+const GOERTZEL_LANES: usize = 16;
+
 /// One-sided power spectral density (mV²/Hz) on the grid 0, [`GRID_HZ`], ... up to the top
 /// of the atrial band (0 below its bottom), by Welch's method over [`SEGMENT_S`] Hann segments (half overlap) of
 /// a copy block-averaged to about 100 Hz; segments less than half usable are skipped.
@@ -473,20 +476,21 @@ fn welch(r: &[f64], usable: &[bool], fs: f64) -> Option<Vec<f64>> {
             for ((s, &v), &w) in seg.iter_mut().zip(&y[start..start + len]).zip(&win) {
                 *s = (v - mean) * w;
             }
-            // Goertzel at j x GRID_HZ, four frequencies at a time (independent recursions).
-            for j0 in (lo..=hi).step_by(4) {
-                let c: [f64; 4] = std::array::from_fn(|k| {
+            // Goertzel at j x GRID_HZ, GOERTZEL_LANES frequencies at a time (independent
+            // recursions: each waits on its own latency, so many fill the pipeline).
+            for j0 in (lo..=hi).step_by(GOERTZEL_LANES) {
+                let c: [f64; GOERTZEL_LANES] = std::array::from_fn(|k| {
                     2.0 * (2.0 * std::f64::consts::PI * (j0 + k) as f64 * GRID_HZ / fd).cos()
                 });
-                let (mut s1, mut s2) = ([0.0f64; 4], [0.0f64; 4]);
+                let (mut s1, mut s2) = ([0.0f64; GOERTZEL_LANES], [0.0f64; GOERTZEL_LANES]);
                 for &v in &seg {
-                    for k in 0..4 {
+                    for k in 0..GOERTZEL_LANES {
                         let s0 = v + c[k] * s1[k] - s2[k];
                         s2[k] = s1[k];
                         s1[k] = s0;
                     }
                 }
-                for k in 0..4 {
+                for k in 0..GOERTZEL_LANES {
                     if let Some(p) = psd.get_mut(j0 + k) {
                         let power = s1[k] * s1[k] + s2[k] * s2[k] - c[k] * s1[k] * s2[k];
                         *p += 2.0 * power / (fd * wss);

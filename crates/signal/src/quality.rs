@@ -18,6 +18,7 @@
 //! withholds nothing: the analysis copy's 0.5 Hz high-pass removes it.
 
 use ecg::LeadLabel;
+use rayon::prelude::*;
 
 use crate::delineate::ms;
 use crate::detect::median;
@@ -174,8 +175,9 @@ pub(crate) fn assess(
     pre: usize,
     fs: f64,
 ) -> Vec<LeadQuality> {
+    // One lead per task on the rayon pool (collected in lead order).
     leads
-        .iter()
+        .par_iter()
         .map(|l| {
             let mut problems = Vec::new();
             if range(l.clean) < LEAD_OFF_MV {
