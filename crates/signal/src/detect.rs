@@ -62,13 +62,20 @@ fn extreme_keys(keys: impl Iterator<Item = i64>, count: usize) -> i64 {
     use std::collections::BinaryHeap;
     // A min-heap of the `count` largest so far.
     let mut heap: BinaryHeap<Reverse<i64>> = BinaryHeap::with_capacity(count + 1);
+    let mut keys = keys;
+    while heap.len() < count
+        && let Some(key) = keys.next()
+    {
+        heap.push(Reverse(key));
+    }
+    // Once full, a key enters only above the least kept (most do not: one comparison each).
+    let mut least = heap.peek().map_or(i64::MIN, |r| r.0);
     for key in keys {
-        if heap.len() < count {
-            heap.push(Reverse(key));
-        } else if let Some(mut least) = heap.peek_mut()
-            && key > least.0
-        {
-            *least = Reverse(key);
+        if key > least {
+            if let Some(mut top) = heap.peek_mut() {
+                *top = Reverse(key);
+            }
+            least = heap.peek().map_or(i64::MIN, |r| r.0);
         }
     }
     heap.peek().map_or(0, |r| r.0)
