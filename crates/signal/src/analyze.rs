@@ -45,7 +45,7 @@ use crate::detect::{
     baseline_steps, clip_spikes, detect, median, pacing_spikes, qrs_energy, remove_steps,
 };
 use crate::error::Error;
-use crate::filters::{FilterChain, Highpass, Lowpass, Notch, pass_short, views};
+use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
 use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis,
     net_area, p_net_area,
@@ -360,8 +360,8 @@ pub fn analyze(rec: &Recording, opts: &AnalysisOptions) -> Result<Analysis, Erro
 }
 
 /// [`analyze`] that stops with [`Error::Cancelled`] soon after `cancel` is set (it is checked
-/// between stages and between the filter passes, each of which runs over all leads at once),
-/// so a long recording's analysis can be abandoned.
+/// between stages, each of which runs over all leads at once), so a long recording's analysis
+/// can be abandoned.
 pub fn analyze_cancellable(
     rec: &Recording,
     opts: &AnalysisOptions,
@@ -403,11 +403,9 @@ pub(crate) fn analyze_in_pool(
     let n = raw[0].len();
 
     check()?;
-    // (2) Pacing spikes on the raw leads (any lead).
-    let spikes = pacing_spikes(&raw, fs);
-    // Baseline steps (no return within a QRS window) on the raw leads, removed from the
-    // analysis copy.
-    let steps = baseline_steps(&raw, fs);
+    // (2) Pacing spikes on the raw leads (any lead), and baseline steps (no return within a
+    // QRS window) on the raw leads, removed from the analysis copy; side by side.
+    let (spikes, steps) = rayon::join(|| pacing_spikes(&raw, fs), || baseline_steps(&raw, fs));
 
     check()?;
     // (3) Filtered copies.
@@ -428,13 +426,17 @@ pub(crate) fn analyze_in_pool(
                 clip_spikes(c, &spikes, fs);
                 remove_steps(c, &steps, fs);
             }
-            clean = pass_short(&hp, clean, fs)?;
-            check()?;
-            if let Some(nt) = notch {
-                clean = pass_short(&nt, clean, fs)?;
-                check()?;
-            }
-            pass_short(&lp, clean, fs)
+            let chain = FilterChain {
+                highpass: Some(hp),
+                mains_hz: opts.mains_hz,
+                powerline: if notch.is_some() {
+                    PowerlineMethod::Notch
+                } else {
+                    PowerlineMethod::Off
+                },
+                lowpass: Some(lp),
+            };
+            chain.apply_many(&views(&clean), fs)
         },
         || {
             if beats_only.is_some() {

@@ -34,7 +34,7 @@ use ecg::LeadLabel;
 use crate::classify::BeatClass;
 use crate::delineate::{BeatWaves, ms};
 use crate::detect::{median_in, quantile};
-use crate::iir::{FilterKind, butter_sos, sosfiltfilt};
+use crate::iir::{FilterKind, Sos, butter_sos, sosfiltfilt_each};
 
 /// Leads read for atrial activity.
 const LEADS: [LeadLabel; 4] = [LeadLabel::V1, LeadLabel::II, LeadLabel::III, LeadLabel::AVF];
@@ -233,6 +233,9 @@ pub(crate) fn atrial_activity(
         })
         .collect();
     let mut out = Vec::new();
+    // Each lead's residual, what of it lies outside the QRS, and its dominant frequency, for
+    // the continuity measure (all leads' band-passes run together, after the loop).
+    let mut residuals: Vec<(Vec<f64>, Vec<bool>, f64)> = Vec::new();
     for want in LEADS {
         let Some(k) = labels.iter().position(|l| *l == want) else {
             continue;
@@ -345,7 +348,7 @@ pub(crate) fn atrial_activity(
         let rms = |e: (f64, usize)| (e.0 / e.1.max(1) as f64).sqrt();
         let dominant_hz = peak as f64 * GRID_HZ;
         out.push(LeadAtrial {
-            continuity: continuity(&r, &open, dominant_hz, fs),
+            continuity: 0.0,
             lead: want,
             dominant_hz,
             organisation: if total > 0.0 { in_peak / total } else { 0.0 },
@@ -353,6 +356,10 @@ pub(crate) fn atrial_activity(
             locked_mv: locked.map(rms),
             unlocked_mv: rms(unlocked),
         });
+        residuals.push((r, open, dominant_hz));
+    }
+    for (l, c) in out.iter_mut().zip(continuities(&residuals, fs)) {
+        l.continuity = c;
     }
     out
 }
@@ -362,17 +369,37 @@ const CONTINUITY_WINDOW_MS: f64 = 200.0;
 /// ... and the share of the 90th-percentile RMS a window reaches to count as active.
 const CONTINUITY_LEVEL: f64 = 0.4;
 
-/// [`LeadAtrial::continuity`] of the residual `r` band-passed around `hz` (±1 Hz wider band
-/// edges: `hz` - 2 to `hz` + 2 Hz), over the windows wholly `open` (outside the QRS).
-fn continuity(r: &[f64], open: &[bool], hz: f64, fs: f64) -> f64 {
-    let band = || -> Result<Vec<f64>, crate::error::Error> {
+/// [`LeadAtrial::continuity`] of each residual `r` band-passed around its `hz` (±1 Hz wider
+/// band edges: `hz` - 2 to `hz` + 2 Hz), over the windows wholly `open` (outside the QRS).
+/// The band-passes of all leads run together ([`sosfiltfilt_each`]), each as its own.
+fn continuities(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<f64> {
+    let band = |hz: f64| -> Result<Vec<Sos>, crate::error::Error> {
         let hp = butter_sos(2, (hz - 2.0).max(1.0), fs, FilterKind::Highpass)?;
         let lp = butter_sos(2, hz + 2.0, fs, FilterKind::Lowpass)?;
-        sosfiltfilt(&lp, &sosfiltfilt(&hp, r)?)
+        Ok(vec![hp, lp])
     };
-    let Ok(y) = band() else {
-        return 0.0;
-    };
+    // A lead whose band cannot be designed (or filtered) has no continuity.
+    let designed: Vec<(usize, Vec<Sos>)> = residuals
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &(_, _, hz))| Some((k, band(hz).ok()?)))
+        .collect();
+    let filters: Vec<Vec<Sos>> = designed.iter().map(|(_, f)| f.clone()).collect();
+    let xs: Vec<&[f64]> = designed
+        .iter()
+        .map(|&(k, _)| residuals[k].0.as_slice())
+        .collect();
+    let mut out = vec![0.0; residuals.len()];
+    if let Ok(ys) = sosfiltfilt_each(&filters, &xs) {
+        for ((k, _), y) in designed.iter().zip(&ys) {
+            out[*k] = continuity(y, &residuals[*k].1, fs);
+        }
+    }
+    out
+}
+
+/// [`LeadAtrial::continuity`] of the band-passed residual `y` over the windows wholly `open`.
+fn continuity(y: &[f64], open: &[bool], fs: f64) -> f64 {
     let w = ms(fs, CONTINUITY_WINDOW_MS);
     let rms: Vec<f64> = (0..y.len().saturating_sub(w))
         .step_by(w / 2)
@@ -407,6 +434,9 @@ fn detrended_energy(v: &[f64]) -> (f64, usize) {
         .sum();
     (e, m)
 }
+
+/// Frequencies of the Welch grid computed together.
+const GOERTZEL_LANES: usize = 16;
 
 /// One-sided power spectral density (mV²/Hz) on the grid 0, [`GRID_HZ`], ... up to the top
 /// of the atrial band (0 below its bottom), by Welch's method over [`SEGMENT_S`] Hann segments (half overlap) of
@@ -446,20 +476,21 @@ fn welch(r: &[f64], usable: &[bool], fs: f64) -> Option<Vec<f64>> {
             for ((s, &v), &w) in seg.iter_mut().zip(&y[start..start + len]).zip(&win) {
                 *s = (v - mean) * w;
             }
-            // Goertzel at j x GRID_HZ, four frequencies at a time (independent recursions).
-            for j0 in (lo..=hi).step_by(4) {
-                let c: [f64; 4] = std::array::from_fn(|k| {
+            // Goertzel at j x GRID_HZ, GOERTZEL_LANES frequencies at a time (independent
+            // recursions: each waits on its own latency, so many fill the pipeline).
+            for j0 in (lo..=hi).step_by(GOERTZEL_LANES) {
+                let c: [f64; GOERTZEL_LANES] = std::array::from_fn(|k| {
                     2.0 * (2.0 * std::f64::consts::PI * (j0 + k) as f64 * GRID_HZ / fd).cos()
                 });
-                let (mut s1, mut s2) = ([0.0f64; 4], [0.0f64; 4]);
+                let (mut s1, mut s2) = ([0.0f64; GOERTZEL_LANES], [0.0f64; GOERTZEL_LANES]);
                 for &v in &seg {
-                    for k in 0..4 {
+                    for k in 0..GOERTZEL_LANES {
                         let s0 = v + c[k] * s1[k] - s2[k];
                         s2[k] = s1[k];
                         s1[k] = s0;
                     }
                 }
-                for k in 0..4 {
+                for k in 0..GOERTZEL_LANES {
                     if let Some(p) = psd.get_mut(j0 + k) {
                         let power = s1[k] * s1[k] + s2[k] * s2[k] - c[k] * s1[k] * s2[k];
                         *p += 2.0 * power / (fd * wss);

@@ -108,6 +108,10 @@ pub fn nk_ecg_clean(x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
 /// Linear interpolation over NaN runs; leading/trailing runs take the nearest value. An
 /// all-NaN input becomes zeros.
 pub(crate) fn interpolate_nan(x: &[f64]) -> Vec<f64> {
+    // Nearly every lead has no gap: then there is nothing to fill.
+    if !x.iter().any(|v| v.is_nan()) {
+        return x.to_vec();
+    }
     let mut y = x.to_vec();
     let valid: Vec<usize> = (0..x.len()).filter(|&i| !x[i].is_nan()).collect();
     let (Some(&first), Some(&last)) = (valid.first(), valid.last()) else {

@@ -24,22 +24,72 @@
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::iir::{FilterKind, butter_sos, sosfiltfilt_many};
+use crate::iir::{FilterKind, butter_sos, filtfilt_chain, sos_stage};
 
 /// Samples -> seconds helpers kept local: all indices here are at one rate.
 fn secs(fs: f64, s: f64) -> usize {
     (fs * s).round().max(1.0) as usize
 }
 
-/// Quantile (0..1) of finite values by partial sort.
+/// Quantile (0..1) of finite values: the value of rank `round((n - 1) q)` in
+/// [`f64::total_cmp`] order, by partial sort, or, for a rank near either end (the 98th and
+/// 99.5th percentiles of the detectors), by keeping only the values beyond it.
 pub(crate) fn quantile(v: &[f64], q: f64) -> f64 {
-    let mut w: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    if w.is_empty() {
+    let n = v.iter().filter(|x| x.is_finite()).count();
+    if n == 0 {
         return 0.0;
     }
-    let k = ((w.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+    let k = ((n - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+    let finite = v.iter().copied().filter(|x| x.is_finite());
+    if n - 1 - k <= n / 16 {
+        // The (n - k)-th largest: the smallest of the n - k largest.
+        let top = extreme_keys(finite.map(total_order_key), n - k);
+        return from_total_order_key(top);
+    }
+    if k <= n / 16 {
+        // The (k + 1)-th smallest: the largest of the k + 1 smallest.
+        let bottom = extreme_keys(finite.map(|x| !total_order_key(x)), k + 1);
+        return from_total_order_key(!bottom);
+    }
+    let mut w: Vec<f64> = finite.collect();
     let (_, m, _) = w.select_nth_unstable_by(k, f64::total_cmp);
     *m
+}
+
+/// The `count`-th largest of `keys` (`count >= 1`, at most as many as there are keys).
+fn extreme_keys(keys: impl Iterator<Item = i64>, count: usize) -> i64 {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // A min-heap of the `count` largest so far.
+    let mut heap: BinaryHeap<Reverse<i64>> = BinaryHeap::with_capacity(count + 1);
+    let mut keys = keys;
+    while heap.len() < count
+        && let Some(key) = keys.next()
+    {
+        heap.push(Reverse(key));
+    }
+    // Once full, a key enters only above the least kept (most do not: one comparison each).
+    let mut least = heap.peek().map_or(i64::MIN, |r| r.0);
+    for key in keys {
+        if key > least {
+            if let Some(mut top) = heap.peek_mut() {
+                *top = Reverse(key);
+            }
+            least = heap.peek().map_or(i64::MIN, |r| r.0);
+        }
+    }
+    heap.peek().map_or(0, |r| r.0)
+}
+
+/// The integer whose order is [`f64::total_cmp`]'s (as the standard library computes it).
+pub(crate) fn total_order_key(v: f64) -> i64 {
+    let bits = v.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+/// The value of a [`total_order_key`] (the mapping is its own inverse).
+fn from_total_order_key(key: i64) -> f64 {
+    f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
 }
 
 /// Median of finite values (0 when none).
@@ -87,13 +137,27 @@ pub(crate) fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
         acc += v;
         pre.push(acc);
     }
-    (0..n)
-        .map(|i| {
-            let a = i.saturating_sub(h);
-            let b = (i + h + 1).min(n);
-            (pre[b] - pre[a]) / (b - a) as f64
-        })
-        .collect()
+    let edge = |i: usize| {
+        let a = i.saturating_sub(h);
+        let b = (i + h + 1).min(n);
+        (pre[b] - pre[a]) / (b - a) as f64
+    };
+    let width = 2 * h + 1;
+    if n < width {
+        return (0..n).map(edge).collect();
+    }
+    // Inside, every window is whole: the same quotient, in a loop without branches.
+    let mut out = Vec::with_capacity(n);
+    out.extend((0..h).map(edge));
+    let wf = width as f64;
+    out.extend(
+        pre[width..]
+            .iter()
+            .zip(&pre[..n + 1 - width])
+            .map(|(b, a)| (b - a) / wf),
+    );
+    out.extend((n - h..n).map(edge));
+    out
 }
 
 /// Sample indices of pacemaker spikes on all leads at once. A spike is a deflection of one
@@ -109,23 +173,30 @@ pub fn pacing_spikes(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
     if n < 2 * edge + 2 * k + 1 || leads.is_empty() {
         return Vec::new();
     }
-    let mut votes = vec![0u32; n];
-    for x in leads {
-        let z: Vec<f64> = (k..n - k)
-            .map(|i| (x[i] - 0.5 * (x[i - k] + x[i + k])).abs())
-            .collect();
-        let thr = (SPIKE_FACTOR * quantile(&z, 0.995)).max(SPIKE_MIN_MV);
-        // Hit mask dilated by one sample, one vote per lead per sample.
-        let mut hit = vec![false; n];
-        for (j, &v) in z.iter().enumerate() {
-            if v > thr {
-                let i = j + k;
-                for h in hit.iter_mut().take((i + 2).min(n)).skip(i - 1) {
-                    *h = true;
+    // Each lead's hit mask (on the rayon pool), dilated by one sample: one vote per lead per
+    // sample.
+    let hits: Vec<Vec<bool>> = leads
+        .par_iter()
+        .map(|x| {
+            let z: Vec<f64> = (k..n - k)
+                .map(|i| (x[i] - 0.5 * (x[i - k] + x[i + k])).abs())
+                .collect();
+            let thr = (SPIKE_FACTOR * quantile(&z, 0.995)).max(SPIKE_MIN_MV);
+            let mut hit = vec![false; n];
+            for (j, &v) in z.iter().enumerate() {
+                if v > thr {
+                    let i = j + k;
+                    for h in hit.iter_mut().take((i + 2).min(n)).skip(i - 1) {
+                        *h = true;
+                    }
                 }
             }
-        }
-        for (v, h) in votes.iter_mut().zip(&hit) {
+            hit
+        })
+        .collect();
+    let mut votes = vec![0u32; n];
+    for hit in &hits {
+        for (v, h) in votes.iter_mut().zip(hit) {
             *v += u32::from(*h);
         }
     }
@@ -196,45 +267,52 @@ pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
         v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
             - v.iter().copied().fold(f64::INFINITY, f64::min)
     };
-    let mut votes = vec![0u32; n];
-    let mut buf = Vec::new();
-    for x in leads {
-        let mut hit = vec![false; n];
-        for i in (h + w)..(n - hb) {
-            let d = x[i + h] - x[i - h];
-            // Cheap screen first: the sides' levels are within the flat fraction of their
-            // ends, so the ends differ by at least this much.
-            if d.is_nan() || d.abs() < STEP_MIN_MV * (1.0 - 2.0 * STEP_FLAT) {
-                continue;
-            }
-            let before = &x[i - h - w..=i - h];
-            let after = &x[i + h..=i + h + w];
-            // Second screen without medians (most QRS upstrokes end here): each side's median
-            // lies within its range and `d` joins the sides' inner ends, so the median jump is
-            // at most `|d| + rb + ra`; a side that is not flat against that bound is not flat
-            // against the jump either (the same outcome as the test below, for less work).
-            let (rb, ra) = (range(before), range(after));
-            let bound = d.abs() + rb + ra;
-            if rb > STEP_FLAT * bound || ra > STEP_FLAT * bound {
-                continue;
-            }
-            let jump = median_in(&mut buf, after.iter().copied())
-                - median_in(&mut buf, before.iter().copied());
-            if jump.abs() < STEP_MIN_MV
-                || rb > STEP_FLAT * jump.abs()
-                || ra > STEP_FLAT * jump.abs()
-            {
-                continue;
-            }
-            let level = median_in(&mut buf, before.iter().copied());
-            let held = median_in(&mut buf, x[i + ha..=i + hb].iter().copied()) - level;
-            if held * jump.signum() >= STEP_HOLD * jump.abs() {
-                for k in hit.iter_mut().take((i + 2).min(n)).skip(i - 1) {
-                    *k = true;
+    // Each lead's hit mask on the rayon pool, then one vote per lead per sample.
+    let hits: Vec<Vec<bool>> = leads
+        .par_iter()
+        .map(|x| {
+            let mut buf = Vec::new();
+            let mut hit = vec![false; n];
+            for i in (h + w)..(n - hb) {
+                let d = x[i + h] - x[i - h];
+                // Cheap screen first: the sides' levels are within the flat fraction of their
+                // ends, so the ends differ by at least this much.
+                if d.is_nan() || d.abs() < STEP_MIN_MV * (1.0 - 2.0 * STEP_FLAT) {
+                    continue;
+                }
+                let before = &x[i - h - w..=i - h];
+                let after = &x[i + h..=i + h + w];
+                // Second screen without medians (most QRS upstrokes end here): each side's median
+                // lies within its range and `d` joins the sides' inner ends, so the median jump is
+                // at most `|d| + rb + ra`; a side that is not flat against that bound is not flat
+                // against the jump either (the same outcome as the test below, for less work).
+                let (rb, ra) = (range(before), range(after));
+                let bound = d.abs() + rb + ra;
+                if rb > STEP_FLAT * bound || ra > STEP_FLAT * bound {
+                    continue;
+                }
+                let jump = median_in(&mut buf, after.iter().copied())
+                    - median_in(&mut buf, before.iter().copied());
+                if jump.abs() < STEP_MIN_MV
+                    || rb > STEP_FLAT * jump.abs()
+                    || ra > STEP_FLAT * jump.abs()
+                {
+                    continue;
+                }
+                let level = median_in(&mut buf, before.iter().copied());
+                let held = median_in(&mut buf, x[i + ha..=i + hb].iter().copied()) - level;
+                if held * jump.signum() >= STEP_HOLD * jump.abs() {
+                    for k in hit.iter_mut().take((i + 2).min(n)).skip(i - 1) {
+                        *k = true;
+                    }
                 }
             }
-        }
-        for (v, k) in votes.iter_mut().zip(&hit) {
+            hit
+        })
+        .collect();
+    let mut votes = vec![0u32; n];
+    for hit in &hits {
+        for (v, k) in votes.iter_mut().zip(hit) {
             *v += u32::from(*k);
         }
     }
@@ -304,8 +382,8 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error
         .map(Vec::as_slice)
         .filter(|x| x.len() == n && n > 3 * crate::iir::sosfiltfilt_padlen(&hp))
         .collect();
-    let high = sosfiltfilt_many(&hp, &usable)?;
-    let band = sosfiltfilt_many(&lp, &crate::filters::views(&high))?;
+    // Both band edges on one interleaved copy of the leads (each as its own `sosfiltfilt`).
+    let band = filtfilt_chain(vec![sos_stage(&hp)?, sos_stage(&lp)?], &usable, false)?;
     let energies: Vec<Option<(Vec<f64>, f64)>> = band
         .par_iter()
         .map(|bp| {
@@ -483,6 +561,34 @@ fn fiducial(e: &[f64], p: usize, fs_hz: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantile_near_the_ends_is_the_partial_sort_value() {
+        let mut s = 11u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for n in [1usize, 2, 3, 17, 100, 1001, 5000] {
+            // Repeated values, both zeros, a NaN and an infinity (not counted).
+            let mut v: Vec<f64> = (0..n).map(|_| (next() * 40.0).round() - 20.0).collect();
+            v[0] = -0.0;
+            v[n / 2] = 0.0;
+            if n > 2 {
+                v[1] = f64::NAN;
+                v[2] = f64::INFINITY;
+            }
+            for q in [0.0, 0.003, 0.02, 0.1, 0.5, 0.9, 0.98, 0.995, 1.0] {
+                let mut w: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+                let k = ((w.len() - 1) as f64 * q).round() as usize;
+                let (_, want, _) = w.select_nth_unstable_by(k, f64::total_cmp);
+                assert_eq!(quantile(&v, q).to_bits(), want.to_bits(), "n {n} q {q}");
+            }
+        }
+        assert_eq!(quantile(&[f64::NAN], 0.5), 0.0);
+    }
 
     /// A synthetic ECG: Gaussian QRS (10 ms sd) and T waves at given R times.
     pub(crate) fn synth(fs: f64, n: usize, r_times: &[f64]) -> Vec<f64> {

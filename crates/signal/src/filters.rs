@@ -17,7 +17,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::iir::{FilterKind, butter_sos, filtfilt_many, sosfiltfilt_many};
+use crate::iir::{FilterKind, ba_stage, butter_sos, filtfilt_chain, sos_stage};
+use crate::lanes::Stage;
 
 /// A filter over one lead's samples at a given rate.
 pub trait Filter {
@@ -52,13 +53,19 @@ impl Highpass {
     pub const MONITORING: Highpass = Highpass { cutoff_hz: 0.5 };
 }
 
+impl Highpass {
+    /// This filter as a stage of an IIR chain ([`filtfilt_chain`]).
+    fn stage(&self, fs_hz: f64) -> Result<Stage, Error> {
+        sos_stage(&butter_sos(2, self.cutoff_hz, fs_hz, FilterKind::Highpass)?)
+    }
+}
+
 impl Filter for Highpass {
     fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
         apply_one(self, x, fs_hz)
     }
     fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
-        let sos = butter_sos(2, self.cutoff_hz, fs_hz, FilterKind::Highpass)?;
-        sosfiltfilt_many(&sos, xs)
+        filtfilt_chain(vec![self.stage(fs_hz)?], xs, false)
     }
     fn band(&self) -> String {
         format!(
@@ -84,17 +91,23 @@ impl Lowpass {
     pub const HZ150: Lowpass = Lowpass { cutoff_hz: 150.0 };
 }
 
+impl Lowpass {
+    /// This filter as a stage of an IIR chain ([`filtfilt_chain`]); `None` when the corner is
+    /// at or above Nyquist (nothing there to remove: the band is already narrower).
+    fn stage(&self, fs_hz: f64) -> Result<Option<Stage>, Error> {
+        if self.cutoff_hz >= fs_hz / 2.0 {
+            return Ok(None);
+        }
+        sos_stage(&butter_sos(4, self.cutoff_hz, fs_hz, FilterKind::Lowpass)?).map(Some)
+    }
+}
+
 impl Filter for Lowpass {
     fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
         apply_one(self, x, fs_hz)
     }
     fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
-        if self.cutoff_hz >= fs_hz / 2.0 {
-            // Nothing above Nyquist to remove: the band is already narrower.
-            return Ok(xs.iter().map(|x| x.to_vec()).collect());
-        }
-        let sos = butter_sos(4, self.cutoff_hz, fs_hz, FilterKind::Lowpass)?;
-        sosfiltfilt_many(&sos, xs)
+        filtfilt_chain(self.stage(fs_hz)?.into_iter().collect(), xs, false)
     }
     fn band(&self) -> String {
         format!(
@@ -148,13 +161,20 @@ impl Notch {
     }
 }
 
+impl Notch {
+    /// This filter as a stage of an IIR chain ([`filtfilt_chain`]).
+    fn stage(&self, fs_hz: f64) -> Result<Stage, Error> {
+        let (b, a) = self.coefficients(fs_hz)?;
+        ba_stage(&b, &a)
+    }
+}
+
 impl Filter for Notch {
     fn apply(&self, x: &[f64], fs_hz: f64) -> Result<Vec<f64>, Error> {
         apply_one(self, x, fs_hz)
     }
     fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
-        let (b, a) = self.coefficients(fs_hz)?;
-        filtfilt_many(&b, &a, xs)
+        filtfilt_chain(vec![self.stage(fs_hz)?], xs, false)
     }
     fn band(&self) -> String {
         format!(
@@ -311,30 +331,38 @@ impl FilterChain {
         Ok(self.apply_many(&[x], fs_hz)?.remove(0))
     }
 
-    /// [`FilterChain::apply`] on each of several equally long leads, run together.
+    /// [`FilterChain::apply`] on each of several equally long leads, run together: the IIR
+    /// stages one after the other on one interleaved copy of the leads ([`filtfilt_chain`]),
+    /// each with the output of [`Filter::apply_many`] of its filter, bit for bit.
     pub fn apply_many(&self, xs: &[&[f64]], fs_hz: f64) -> Result<Vec<Vec<f64>>, Error> {
-        let mut ys: Vec<Vec<f64>> = xs.iter().map(|x| x.to_vec()).collect();
+        let mut stages = Vec::new();
         if let Some(hp) = self.highpass {
-            ys = pass_short(&hp, ys, fs_hz)?;
+            stages.push(hp.stage(fs_hz)?);
         }
         let notch = Notch::new(self.mains_hz);
+        // Levkov subtraction is no IIR stage: the chain is run up to it, then continued.
+        let mut subtracted = None;
         match self.powerline {
             PowerlineMethod::Off => {}
             _ if self.mains_hz >= fs_hz / 2.0 => {}
-            PowerlineMethod::Notch => ys = pass_short(&notch, ys, fs_hz)?,
+            PowerlineMethod::Notch => stages.push(notch.stage(fs_hz)?),
             PowerlineMethod::Subtraction => {
                 let sub = PowerlineSubtraction::new(self.mains_hz);
-                ys = if sub.period_samples(fs_hz).is_some() {
-                    sub.apply_many(&views(&ys), fs_hz)?
+                if sub.period_samples(fs_hz).is_some() {
+                    let ys = filtfilt_chain(std::mem::take(&mut stages), xs, true)?;
+                    subtracted = Some(sub.apply_many(&views(&ys), fs_hz)?);
                 } else {
-                    pass_short(&notch, ys, fs_hz)?
-                };
+                    stages.push(notch.stage(fs_hz)?);
+                }
             }
         }
         if let Some(lp) = self.lowpass {
-            ys = pass_short(&lp, ys, fs_hz)?;
+            stages.extend(lp.stage(fs_hz)?);
         }
-        Ok(ys)
+        match subtracted {
+            Some(ys) => filtfilt_chain(stages, &views(&ys), true),
+            None => filtfilt_chain(stages, xs, true),
+        }
     }
 
     /// The band as stated in reports: e.g. `"0.05-150 Hz"`, `"0.5-40 Hz, notch 50 Hz"`.
@@ -381,19 +409,6 @@ impl FilterChain {
             lowpass_hz: self.lowpass.map(|l| l.cutoff_hz),
             notch_hz: (self.powerline != PowerlineMethod::Off).then_some(self.mains_hz),
         }
-    }
-}
-
-/// Runs `f` on the leads `ys`, passing them through unchanged when they are too short for it
-/// (a stage that cannot pad its edges).
-pub(crate) fn pass_short(
-    f: &impl Filter,
-    ys: Vec<Vec<f64>>,
-    fs_hz: f64,
-) -> Result<Vec<Vec<f64>>, Error> {
-    match f.apply_many(&views(&ys), fs_hz) {
-        Err(Error::TooShort { .. }) => Ok(ys),
-        other => other,
     }
 }
 

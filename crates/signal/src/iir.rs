@@ -11,7 +11,9 @@
 //! Key types: [`Sos`] (second-order sections, each `[b0, b1, b2, 1, a1, a2]`) and [`FilterKind`].
 
 use crate::error::Error;
-use crate::lanes::{BaLanes, SosLanes, forward_backward};
+use crate::lanes::{
+    BaLanes, LANES, Lane, Recursion, SosEachLanes, SosLanes, Stage, forward_backward_chain,
+};
 
 /// A minimal complex number with NumPy's arithmetic (Smith division, as `npy_cdiv`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -608,14 +610,7 @@ pub fn sosfiltfilt(sos: &Sos, x: &[f64]) -> Result<Vec<f64>, Error> {
 /// [`sosfiltfilt`] of several equally long signals (the leads of a recording), filtered
 /// together in interleaved lanes; each output is bit-identical to [`sosfiltfilt`] of its input.
 pub fn sosfiltfilt_many(sos: &Sos, xs: &[&[f64]]) -> Result<Vec<Vec<f64>>, Error> {
-    let edge = sosfiltfilt_padlen(sos);
-    check_pad(xs, edge, "sosfiltfilt edge padding")?;
-    let zi = sosfilt_zi(sos)?;
-    let f = SosLanes {
-        sections: &sos.sections,
-        zi: &zi,
-    };
-    Ok(forward_backward(&f, xs, edge))
+    filtfilt_chain(vec![sos_stage(sos)?], xs, false)
 }
 
 /// Zero-phase forward-backward filtering, as `scipy.signal.filtfilt(b, a, x)` with
@@ -627,16 +622,109 @@ pub fn filtfilt(b: &[f64], a: &[f64], x: &[f64]) -> Result<Vec<f64>, Error> {
 /// [`filtfilt`] of several equally long signals, filtered together in interleaved lanes; each
 /// output is bit-identical to [`filtfilt`] of its input.
 pub fn filtfilt_many(b: &[f64], a: &[f64], xs: &[&[f64]]) -> Result<Vec<Vec<f64>>, Error> {
+    filtfilt_chain(vec![ba_stage(b, a)?], xs, false)
+}
+
+/// The [`sosfiltfilt`] of `sos` as a stage of [`filtfilt_chain`].
+pub(crate) fn sos_stage(sos: &Sos) -> Result<Stage, Error> {
+    Ok(Stage {
+        filter: Recursion::Sos(SosLanes {
+            sections: sos.sections.clone(),
+            zi: sosfilt_zi(sos)?,
+        }),
+        edge: sosfiltfilt_padlen(sos),
+    })
+}
+
+/// The [`filtfilt`] of `b / a` as a stage of [`filtfilt_chain`].
+pub(crate) fn ba_stage(b: &[f64], a: &[f64]) -> Result<Stage, Error> {
     let edge = 3 * a.len().max(b.len());
-    check_pad(xs, edge, "filtfilt edge padding")?;
     let zi = lfilter_zi(b, a)?;
-    let (bn, an) = normalise_ba(b, a)?;
-    let f = BaLanes {
-        b: &bn,
-        a: &an,
-        zi: &zi,
-    };
-    Ok(forward_backward(&f, xs, edge))
+    let (b, a) = normalise_ba(b, a)?;
+    Ok(Stage {
+        filter: Recursion::Ba(BaLanes { b, a, zi }),
+        edge,
+    })
+}
+
+/// Each signal through its own cascades: `filters[i]` (one or more [`Sos`], applied in
+/// order, each as [`sosfiltfilt`] of the previous output) for `xs[i]`, bit-identical to
+/// filtering each alone. When the cascades agree in their number of sections and padding at
+/// every step (Butterworth filters of one order do, whatever their corners), up to [`LANES`]
+/// signals run together in interleaved lanes, one per lane with its own coefficients.
+pub(crate) fn sosfiltfilt_each(
+    filters: &[Vec<Sos>],
+    xs: &[&[f64]],
+) -> Result<Vec<Vec<f64>>, Error> {
+    let alike = filters.iter().all(|f| {
+        f.len() == filters[0].len()
+            && f.iter()
+                .zip(&filters[0])
+                .all(|(a, b)| a.len() == b.len() && sosfiltfilt_padlen(a) == sosfiltfilt_padlen(b))
+    });
+    if !alike || filters.len() != xs.len() {
+        return filters
+            .iter()
+            .zip(xs)
+            .map(|(f, x)| f.iter().try_fold(x.to_vec(), |y, sos| sosfiltfilt(sos, &y)))
+            .collect();
+    }
+    let mut out = Vec::with_capacity(xs.len());
+    for (fs, group) in filters.chunks(LANES).zip(xs.chunks(LANES)) {
+        let mut stages = Vec::with_capacity(fs[0].len());
+        for step in 0..fs[0].len() {
+            let zis: Vec<Vec<[f64; 2]>> = fs
+                .iter()
+                .map(|f| sosfilt_zi(&f[step]))
+                .collect::<Result<_, _>>()?;
+            // Lanes without a signal take the first lane's filter (their zeros stay zeros).
+            let lane = |l: usize| l.min(fs.len() - 1);
+            let sections = (0..fs[0][step].len())
+                .map(|k| {
+                    std::array::from_fn(|c| -> Lane {
+                        std::array::from_fn(|l| fs[lane(l)][step].sections[k][c])
+                    })
+                })
+                .collect();
+            let zi = (0..fs[0][step].len())
+                .map(|k| {
+                    std::array::from_fn(|c| -> Lane { std::array::from_fn(|l| zis[lane(l)][k][c]) })
+                })
+                .collect();
+            stages.push(Stage {
+                filter: Recursion::SosEach(SosEachLanes { sections, zi }),
+                edge: sosfiltfilt_padlen(&fs[0][step]),
+            });
+        }
+        out.extend(filtfilt_chain(stages, group, false)?);
+    }
+    Ok(out)
+}
+
+/// The zero-phase stages (from [`sos_stage`], [`ba_stage`]) one after the other over several
+/// equally long signals, each stage as its [`sosfiltfilt`] / [`filtfilt`] of the previous
+/// stage's output, bit for bit, with the leads interleaved once for the whole chain. A stage
+/// whose edge padding the signals are too short for is an [`Error::TooShort`], or, with
+/// `pass_short`, passed over (the signals go on to the next stage unchanged).
+pub(crate) fn filtfilt_chain(
+    stages: Vec<Stage>,
+    xs: &[&[f64]],
+    pass_short: bool,
+) -> Result<Vec<Vec<f64>>, Error> {
+    let mut run = Vec::with_capacity(stages.len());
+    for s in stages {
+        let what = match s.filter {
+            Recursion::Sos(_) => "sosfiltfilt edge padding",
+            Recursion::Ba(_) => "filtfilt edge padding",
+            Recursion::SosEach(_) => "sosfiltfilt edge padding",
+        };
+        match check_pad(xs, s.edge, what) {
+            Ok(()) => run.push(s),
+            Err(Error::TooShort { .. }) if pass_short => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(forward_backward_chain(&run, xs))
 }
 
 #[cfg(test)]
@@ -765,6 +853,86 @@ mod tests {
             ),
             Err(Error::InvalidArgument { .. })
         ));
+    }
+
+    #[test]
+    fn a_chain_equals_its_stages_one_after_the_other_bit_for_bit() {
+        // Ten leads (a full group of lanes and a partial one), different content.
+        let leads: Vec<Vec<f64>> = (0..10)
+            .map(|l| {
+                (0..900)
+                    .map(|i| {
+                        let t = i as f64 / 500.0;
+                        (l as f64 + 1.0) * (3.0 * t).sin()
+                            + 0.2 * (314.0 * t + l as f64).cos()
+                            + if i % 97 == l { 1.5 } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+        let views: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+        let hp = butter_sos(2, 0.5, 500.0, FilterKind::Highpass).unwrap();
+        let lp = butter_sos(4, 40.0, 500.0, FilterKind::Lowpass).unwrap();
+        let (b, a) = ([0.95, -0.6, 0.95], [1.0, -0.6, 0.9]);
+        let chained = filtfilt_chain(
+            vec![
+                sos_stage(&hp).unwrap(),
+                ba_stage(&b, &a).unwrap(),
+                sos_stage(&lp).unwrap(),
+            ],
+            &views,
+            false,
+        )
+        .unwrap();
+        for (x, y) in leads.iter().zip(&chained) {
+            let alone =
+                scalar_sosfiltfilt(&lp, &filtfilt(&b, &a, &scalar_sosfiltfilt(&hp, x)).unwrap());
+            assert!(alone.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits()));
+        }
+        // Too short for the low-pass's padding (15) but not the others' (9): passed over, or
+        // an error.
+        let short: Vec<&[f64]> = views.iter().map(|x| &x[..12]).collect();
+        let stages = || vec![sos_stage(&hp).unwrap(), sos_stage(&lp).unwrap()];
+        let passed = filtfilt_chain(stages(), &short, true).unwrap();
+        assert_eq!(passed[3], sosfiltfilt(&hp, short[3]).unwrap());
+        assert!(matches!(
+            filtfilt_chain(stages(), &short, false),
+            Err(Error::TooShort { needed: 15, .. })
+        ));
+    }
+
+    #[test]
+    fn each_lead_through_its_own_band_equals_filtering_it_alone() {
+        let leads: Vec<Vec<f64>> = (0..11)
+            .map(|l| {
+                (0..800)
+                    .map(|i| ((i * (l + 3)) as f64 * 0.013).sin() + 0.1 * ((i % 17) as f64))
+                    .collect()
+            })
+            .collect();
+        let views: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+        let bands: Vec<Vec<Sos>> = (0..11)
+            .map(|l| {
+                let hz = 4.0 + 0.5 * l as f64;
+                vec![
+                    butter_sos(2, hz - 2.0, 100.0, FilterKind::Highpass).unwrap(),
+                    butter_sos(2, hz + 2.0, 100.0, FilterKind::Lowpass).unwrap(),
+                ]
+            })
+            .collect();
+        let together = sosfiltfilt_each(&bands, &views).unwrap();
+        for ((x, band), y) in leads.iter().zip(&bands).zip(&together) {
+            let alone = scalar_sosfiltfilt(&band[1], &scalar_sosfiltfilt(&band[0], x));
+            assert!(alone.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits()));
+        }
+        // Cascades of different shapes are filtered one by one, with the same result.
+        let mixed = vec![
+            bands[0].clone(),
+            vec![butter_sos(4, 10.0, 100.0, FilterKind::Lowpass).unwrap()],
+        ];
+        let y = sosfiltfilt_each(&mixed, &views[..2]).unwrap();
+        assert_eq!(y[0], together[0]);
+        assert_eq!(y[1], sosfiltfilt(&mixed[1][0], views[1]).unwrap());
     }
 
     proptest::proptest! {

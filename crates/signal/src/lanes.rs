@@ -8,10 +8,16 @@
 //! conditions, so every lead's output is bit-identical to filtering it alone; [`crate::iir`]'s
 //! `sosfiltfilt` and `filtfilt` are this with one lane in use. Groups of lanes run on the rayon
 //! pool.
+//!
+//! A chain of filters ([`forward_backward_chain`], e.g. high-pass, notch, low-pass) runs all
+//! its stages on one interleaved buffer: each stage's odd extension is built from the previous
+//! stage's output lane by lane (the same arithmetic as extending each lead alone), so the leads
+//! are interleaved once and taken apart once per chain instead of once per stage.
 
 use rayon::prelude::*;
 
-/// Leads filtered together.
+/// Leads filtered together: a standard 12-lead ECG in one group. The recursion waits on its
+/// own latency, not on arithmetic throughput, so 16 lanes cost little more than 8 per sample.
 pub(crate) const LANES: usize = 8;
 
 /// One sample of every lane.
@@ -26,31 +32,68 @@ pub(crate) trait LaneFilter: Sync {
 
 /// Second-order sections `[b0, b1, b2, 1, a1, a2]` with their unit-step steady state
 /// (`sosfilt_zi`).
-pub(crate) struct SosLanes<'a> {
-    pub sections: &'a [[f64; 6]],
-    pub zi: &'a [[f64; 2]],
+pub(crate) struct SosLanes {
+    pub sections: Vec<[f64; 6]>,
+    pub zi: Vec<[f64; 2]>,
 }
 
-impl LaneFilter for SosLanes<'_> {
+impl LaneFilter for SosLanes {
     #[inline(always)]
     fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
-        let mut z: Vec<[Lane; 2]> = self
-            .zi
-            .iter()
-            .map(|zi| [x0.map(|v| zi[0] * v), x0.map(|v| zi[1] * v)])
-            .collect();
+        // The usual cascades (Butterworth orders 1-8) keep their state in registers; a state
+        // in memory would put a store and a load into every section's recursion.
+        match self.sections.len() {
+            1 => self.run_fixed::<1>(x, x0),
+            2 => self.run_fixed::<2>(x, x0),
+            3 => self.run_fixed::<3>(x, x0),
+            4 => self.run_fixed::<4>(x, x0),
+            _ => self.run_any(x, x0),
+        }
+    }
+}
+
+impl SosLanes {
+    /// [`LaneFilter::run`] of exactly `S` sections.
+    #[inline(always)]
+    fn run_fixed<'a, const S: usize>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+        let sections: [[f64; 6]; S] = std::array::from_fn(|k| self.sections[k]);
+        let mut z: [[Lane; 2]; S] =
+            std::array::from_fn(|k| [scale(x0, self.zi[k][0]), scale(x0, self.zi[k][1])]);
         for v in x {
             let mut cur = *v;
-            for (s, zs) in self.sections.iter().zip(z.iter_mut()) {
-                // new = b0 x + z0; z0 = b1 x - a1 new + z1; z1 = b2 x - a2 new (per lane).
-                let new = add(scale(cur, s[0]), zs[0]);
-                zs[0] = add(sub(scale(cur, s[1]), scale(new, s[4])), zs[1]);
-                zs[1] = sub(scale(cur, s[2]), scale(new, s[5]));
-                cur = new;
+            for (s, zs) in sections.iter().zip(z.iter_mut()) {
+                cur = section(s, zs, cur);
             }
             *v = cur;
         }
     }
+
+    /// [`LaneFilter::run`] of any number of sections.
+    #[inline(always)]
+    fn run_any<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+        let mut z: Vec<[Lane; 2]> = self
+            .zi
+            .iter()
+            .map(|zi| [scale(x0, zi[0]), scale(x0, zi[1])])
+            .collect();
+        for v in x {
+            let mut cur = *v;
+            for (s, zs) in self.sections.iter().zip(z.iter_mut()) {
+                cur = section(s, zs, cur);
+            }
+            *v = cur;
+        }
+    }
+}
+
+/// One sample through one second-order section (transposed direct form II), per lane:
+/// new = b0 x + z0; z0 = b1 x - a1 new + z1; z1 = b2 x - a2 new.
+#[inline(always)]
+fn section(s: &[f64; 6], zs: &mut [Lane; 2], cur: Lane) -> Lane {
+    let new = add(scale(cur, s[0]), zs[0]);
+    zs[0] = add(sub(scale(cur, s[1]), scale(new, s[4])), zs[1]);
+    zs[1] = sub(scale(cur, s[2]), scale(new, s[5]));
+    new
 }
 
 #[inline(always)]
@@ -70,115 +113,238 @@ fn sub(a: Lane, b: Lane) -> Lane {
 
 /// A transfer function `b / a`, normalised (`a[0] == 1`) and of equal lengths, with its
 /// unit-step steady state (`lfilter_zi`, `b.len() - 1` values).
-pub(crate) struct BaLanes<'a> {
-    pub b: &'a [f64],
-    pub a: &'a [f64],
-    pub zi: &'a [f64],
+pub(crate) struct BaLanes {
+    pub b: Vec<f64>,
+    pub a: Vec<f64>,
+    pub zi: Vec<f64>,
 }
 
-impl LaneFilter for BaLanes<'_> {
+impl LaneFilter for BaLanes {
     #[inline(always)]
     fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
-        let (b, a) = (self.b, self.a);
-        let nb = b.len();
-        if nb <= 1 {
-            for v in x {
-                *v = v.map(|xn| xn * b[0]);
+        // A notch (three coefficients) keeps its state in registers.
+        match self.b.len() {
+            0 | 1 => {
+                let b0 = self.b.first().copied().unwrap_or(0.0);
+                for v in x {
+                    *v = scale(*v, b0);
+                }
             }
-            return;
+            3 => self.run_fixed::<2>(x, x0),
+            _ => self.run_any(x, x0),
         }
+    }
+}
+
+impl BaLanes {
+    /// [`LaneFilter::run`] of exactly `S + 1` coefficients (`S` states).
+    #[inline(always)]
+    fn run_fixed<'a, const S: usize>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+        let mut z: [Lane; S] = std::array::from_fn(|k| {
+            let zk = self.zi.get(k).copied().unwrap_or(0.0);
+            x0.map(|v| zk * v)
+        });
+        let b: [f64; S] = std::array::from_fn(|k| self.b[k + 1]);
+        let a: [f64; S] = std::array::from_fn(|k| self.a[k + 1]);
+        let b0 = self.b[0];
+        for v in x {
+            let xn = *v;
+            let yn = transfer_step(&mut z, &b, &a, b0, xn);
+            *v = yn;
+        }
+    }
+
+    /// [`LaneFilter::run`] of any number of coefficients (at least two).
+    #[inline(always)]
+    fn run_any<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+        let nb = self.b.len();
         let mut z: Vec<Lane> = (0..nb - 1)
             .map(|k| {
                 let zk = self.zi.get(k).copied().unwrap_or(0.0);
                 x0.map(|v| zk * v)
             })
             .collect();
+        let b0 = self.b[0];
         for v in x {
             let xn = *v;
-            let mut yn = [0.0; LANES];
-            for l in 0..LANES {
-                yn[l] = z[0][l] + b[0] * xn[l];
-            }
-            for k in 0..nb - 2 {
-                for l in 0..LANES {
-                    z[k][l] = z[k + 1][l] + xn[l] * b[k + 1] - yn[l] * a[k + 1];
-                }
-            }
-            for l in 0..LANES {
-                z[nb - 2][l] = xn[l] * b[nb - 1] - yn[l] * a[nb - 1];
-            }
+            let yn = transfer_step(&mut z, &self.b[1..], &self.a[1..], b0, xn);
             *v = yn;
         }
     }
 }
 
-/// One sample of each lead of `group` (`value` picks it), zeros in the lanes beyond.
+/// One sample through a transfer function (transposed direct form II, `lfilter`), per lane:
+/// y = z0 + b0 x; z[k] = z[k+1] + x b[k+1] - y a[k+1]; the last z = x b[last] - y a[last].
+/// `b` and `a` here are the coefficients after the first.
 #[inline(always)]
-fn lanes_at(group: &[&[f64]], value: impl Fn(&[f64]) -> f64) -> Lane {
-    let mut v = [0.0; LANES];
-    for (o, x) in v.iter_mut().zip(group) {
-        *o = value(x);
+fn transfer_step(z: &mut [Lane], b: &[f64], a: &[f64], b0: f64, xn: Lane) -> Lane {
+    let s = z.len();
+    let yn: Lane = std::array::from_fn(|l| z[0][l] + b0 * xn[l]);
+    for k in 0..s - 1 {
+        z[k] = std::array::from_fn(|l| z[k + 1][l] + xn[l] * b[k] - yn[l] * a[k]);
     }
-    v
+    z[s - 1] = std::array::from_fn(|l| xn[l] * b[s - 1] - yn[l] * a[s - 1]);
+    yn
 }
 
-/// The two passes over one group of lanes, compiled for the widest vector unit the CPU has
+/// Second-order sections that differ from lane to lane (the same number in each lane):
+/// `sections[k][c][l]` is coefficient `c` of section `k` in lane `l`, `zi` its `sosfilt_zi`.
+pub(crate) struct SosEachLanes {
+    pub sections: Vec<[Lane; 6]>,
+    pub zi: Vec<[Lane; 2]>,
+}
+
+impl LaneFilter for SosEachLanes {
+    #[inline(always)]
+    fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+        let mut z: Vec<[Lane; 2]> = self
+            .zi
+            .iter()
+            .map(|zi| [mul(x0, zi[0]), mul(x0, zi[1])])
+            .collect();
+        match (self.sections.as_slice(), z.as_mut_slice()) {
+            // One section (order 1-2, the usual band edges) with its state in registers.
+            ([s], [zs]) => {
+                let mut zs1 = *zs;
+                for v in x {
+                    *v = section_each(s, &mut zs1, *v);
+                }
+            }
+            (sections, z) => {
+                for v in x {
+                    let mut cur = *v;
+                    for (s, zs) in sections.iter().zip(z.iter_mut()) {
+                        cur = section_each(s, zs, cur);
+                    }
+                    *v = cur;
+                }
+            }
+        }
+    }
+}
+
+/// [`section`] with per-lane coefficients.
+#[inline(always)]
+fn section_each(s: &[Lane; 6], zs: &mut [Lane; 2], cur: Lane) -> Lane {
+    let new = add(mul(cur, s[0]), zs[0]);
+    zs[0] = add(sub(mul(cur, s[1]), mul(new, s[4])), zs[1]);
+    zs[1] = sub(mul(cur, s[2]), mul(new, s[5]));
+    new
+}
+
+#[inline(always)]
+fn mul(a: Lane, b: Lane) -> Lane {
+    std::array::from_fn(|l| a[l] * b[l])
+}
+
+/// One filter of a chain.
+pub(crate) enum Recursion {
+    /// Second-order sections (`sosfiltfilt`).
+    Sos(SosLanes),
+    /// A transfer function (`filtfilt`).
+    Ba(BaLanes),
+    /// Second-order sections of their own in each lane (`sosfiltfilt`).
+    SosEach(SosEachLanes),
+}
+
+impl LaneFilter for Recursion {
+    #[inline(always)]
+    fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+        match self {
+            Recursion::Sos(f) => f.run(x, x0),
+            Recursion::Ba(f) => f.run(x, x0),
+            Recursion::SosEach(f) => f.run(x, x0),
+        }
+    }
+}
+
+/// One zero-phase stage of a chain: its filter and the odd extension (samples at each end)
+/// it runs over.
+pub(crate) struct Stage {
+    pub filter: Recursion,
+    pub edge: usize,
+}
+
+/// All stages over one group of lanes, compiled for the widest vector unit the CPU has
 /// (AVX-512, AVX2 or SSE2). The lane arithmetic is the same in each and nothing is fused, so
-/// the result does not depend on which one runs.
-struct ForwardBackward<'a, F> {
-    f: &'a F,
+/// the result does not depend on which one runs. `buf` holds the group's `n` samples at
+/// `pad..pad + n`, with `pad` (at least every stage's edge) samples of room on either side for
+/// the extensions; each stage filters them in place.
+struct ChainRun<'a> {
+    stages: &'a [Stage],
     buf: &'a mut [Lane],
+    pad: usize,
 }
 
-impl<F: LaneFilter> pulp::WithSimd for ForwardBackward<'_, F> {
+impl pulp::WithSimd for ChainRun<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        let Self { f, buf } = self;
-        let (Some(&x0), Some(_)) = (buf.first(), buf.last()) else {
-            return;
-        };
-        f.run(buf.iter_mut(), x0);
-        let y0 = buf[buf.len() - 1];
-        f.run(buf.iter_mut().rev(), y0);
+        let Self { stages, buf, pad } = self;
+        let n = buf.len() - 2 * pad;
+        for Stage { filter, edge } in stages {
+            let edge = *edge;
+            // Odd extension: 2 x[0] - x[edge - i], then x, then 2 x[n-1] - x[n-2-i].
+            let (first, last) = (buf[pad], buf[pad + n - 1]);
+            for i in 0..edge {
+                buf[pad - edge + i] = odd(first, &buf[pad + edge - i]);
+                buf[pad + n + i] = odd(last, &buf[pad + n - 2 - i]);
+            }
+            // Forward from the steady state of the first sample, backward from that of the
+            // forward output's last sample; the extension is then dropped (overwritten by the
+            // next stage's).
+            let ext = &mut buf[pad - edge..pad + n + edge];
+            let x0 = ext[0];
+            filter.run(ext.iter_mut(), x0);
+            let y0 = ext[ext.len() - 1];
+            filter.run(ext.iter_mut().rev(), y0);
+        }
     }
 }
 
-/// Forward-backward filtering of each of `xs` (all `n` samples long, `n > edge`) with odd
-/// extension by `edge` samples, as SciPy's `sosfiltfilt` / `filtfilt(method='pad')`: the
-/// extended signal is filtered forward from the steady state of its first sample, then
-/// backward from the steady state of the forward output's last sample, and the extension cut.
-pub(crate) fn forward_backward(f: &impl LaneFilter, xs: &[&[f64]], edge: usize) -> Vec<Vec<f64>> {
+/// `2 end - v` per lane (SciPy's odd extension).
+#[inline(always)]
+fn odd(end: Lane, v: &Lane) -> Lane {
+    std::array::from_fn(|l| 2.0 * end[l] - v[l])
+}
+
+/// Forward-backward filtering of each of `xs` (all `n` samples long, `n > edge` of every
+/// stage) through `stages` in order, each as SciPy's `sosfiltfilt` / `filtfilt(method='pad')`
+/// of the previous stage's output: the signal, extended oddly by the stage's `edge` samples,
+/// is filtered forward from the steady state of its first sample, then backward from the
+/// steady state of the forward output's last sample, and the extension cut.
+pub(crate) fn forward_backward_chain(stages: &[Stage], xs: &[&[f64]]) -> Vec<Vec<f64>> {
     let Some(n) = xs.first().map(|x| x.len()) else {
         return Vec::new();
     };
-    debug_assert!(xs.iter().all(|x| x.len() == n) && n > edge);
-    let m = n + 2 * edge;
+    debug_assert!(
+        xs.iter().all(|x| x.len() == n) && stages.iter().all(|s| n > s.edge),
+        "equally long signals, longer than every stage's extension"
+    );
+    if stages.is_empty() {
+        return xs.iter().map(|x| x.to_vec()).collect();
+    }
+    let pad = stages.iter().map(|s| s.edge).max().unwrap_or(0);
     let groups: Vec<Vec<Vec<f64>>> = xs
         .par_chunks(LANES)
         .map(|group| {
-            // Sample-major in and out: one pass over the interleaved buffer each way.
-            let mut buf: Vec<Lane> = Vec::with_capacity(m);
-            // Odd extension: 2 x[0] - x[edge - i], then x, then 2 x[n-1] - x[n-2-i].
-            // Lanes without a lead hold zeros and are not read back.
-            for i in 0..edge {
-                buf.push(lanes_at(group, |x| 2.0 * x[0] - x[edge - i]));
-            }
-            for i in 0..n {
-                buf.push(lanes_at(group, |x| x[i]));
-            }
-            for i in 0..edge {
-                buf.push(lanes_at(group, |x| 2.0 * x[n - 1] - x[n - 2 - i]));
-            }
-            pulp::Arch::new().dispatch(ForwardBackward { f, buf: &mut buf });
-            let mut out: Vec<Vec<f64>> = group.iter().map(|_| Vec::with_capacity(n)).collect();
-            for v in &buf[edge..edge + n] {
-                for (o, &y) in out.iter_mut().zip(v) {
-                    o.push(y);
+            // Sample-major: lanes without a lead hold zeros and are not read back.
+            let mut buf: Vec<Lane> = vec![[0.0; LANES]; n + 2 * pad];
+            for (l, x) in group.iter().enumerate() {
+                for (c, &v) in buf[pad..pad + n].iter_mut().zip(x.iter()) {
+                    c[l] = v;
                 }
             }
-            out
+            pulp::Arch::new().dispatch(ChainRun {
+                stages,
+                buf: &mut buf,
+                pad,
+            });
+            let out = &buf[pad..pad + n];
+            (0..group.len())
+                .map(|l| out.iter().map(|v| v[l]).collect())
+                .collect()
         })
         .collect();
     groups.into_iter().flatten().collect()

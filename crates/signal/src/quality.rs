@@ -18,6 +18,7 @@
 //! withholds nothing: the analysis copy's 0.5 Hz high-pass removes it.
 
 use ecg::LeadLabel;
+use rayon::prelude::*;
 
 use crate::delineate::ms;
 use crate::detect::median;
@@ -93,6 +94,12 @@ fn rail_fraction(raw: &[f64], min_run: usize) -> f64 {
     if hi <= lo {
         return 0.0;
     }
+    // Most leads never dwell on their extremes: then no rail is there whatever the baseline,
+    // and the median below (the costly part) is not needed. Counting runs at fewer extremes
+    // can only find fewer samples on a rail.
+    if samples_on_rail(raw, lo, hi, min_run) == 0 {
+        return 0.0;
+    }
     // A rail lies far from the baseline (the median): a flat baseline that happens to be the
     // lowest value of a lead with only upward deflections is not one.
     let step = raw.len().div_ceil(100_000).max(1);
@@ -108,6 +115,12 @@ fn rail_fraction(raw: &[f64], min_run: usize) -> f64 {
         if far(lo) { lo } else { f64::NAN },
         if far(hi) { hi } else { f64::NAN },
     );
+    samples_on_rail(raw, lo, hi, min_run) as f64 / raw.len() as f64
+}
+
+/// Samples of `raw` in runs of at least `min_run` equal values at `lo` or `hi` (NaN: not
+/// counted).
+fn samples_on_rail(raw: &[f64], lo: f64, hi: f64, min_run: usize) -> usize {
     let mut on_rail = 0usize;
     let mut run = 0usize;
     let mut last = f64::NAN;
@@ -125,7 +138,7 @@ fn rail_fraction(raw: &[f64], min_run: usize) -> f64 {
     if run >= min_run {
         on_rail += run;
     }
-    on_rail as f64 / raw.len() as f64
+    on_rail
 }
 
 /// Range of the 1-s moving average (the baseline) of `raw`.
@@ -162,8 +175,9 @@ pub(crate) fn assess(
     pre: usize,
     fs: f64,
 ) -> Vec<LeadQuality> {
+    // One lead per task on the rayon pool (collected in lead order).
     leads
-        .iter()
+        .par_iter()
         .map(|l| {
             let mut problems = Vec::new();
             if range(l.clean) < LEAD_OFF_MV {
