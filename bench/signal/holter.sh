@@ -3,17 +3,18 @@
 # 30 min, 6 h and 24 h at 3 and 12 leads (500 Hz, WFDB 212, bench/formats/generate_holter.py),
 # plus 10-s 12-lead ECGs (LUDB 1, 2 and 8, per-record speed must not regress).
 #
-#   CARGO_TARGET_DIR=... DATA=/tmp/holter nice -n 10 bash bench/signal/holter.sh
+#   CARGO_TARGET_DIR=... DATA=<scratch dir> nice -n 10 bash bench/signal/holter.sh
 #
 # BIN=path/to/heartlens overrides the binary (e.g. a dev build), OUT the result folder.
 # Needs /usr/bin/time (GNU time) and python3 with numpy. Output: bench/signal/results/holter-<date>/
 # {holter.csv,machine.txt,<file>.json.gz (heartlens output), <file>.time (time -v)}.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DATA=${DATA:-/tmp/holter-bench}
+TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}
+# The generated recordings (up to 0.8 GB each) go beside the build, not into the clone.
+DATA=${DATA:-$TARGET/bench-data/holter}
 LENGTHS=${LENGTHS:-"30m 6 24"}
 LEADS=${LEADS:-"3 12"}
-TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}
 BIN=${BIN:-$TARGET/release/heartlens}
 [ -x "$BIN" ] || cargo build --release -p heartlens-cli --locked
 OUT=${OUT:-bench/signal/results/holter-$(date -u +%Y-%m-%d)}
