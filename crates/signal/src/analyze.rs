@@ -47,8 +47,8 @@ use crate::detect::{
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
 use crate::measure::{
-    EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, amplitudes, baseline, einthoven, frontal_axis,
-    net_area, p_net_area,
+    EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, QrsEnd, amplitudes, baseline, einthoven, frontal_axis,
+    net_area, p_net_area, qrs_end,
 };
 use crate::median::{MedianBeat, median_beat};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
@@ -918,7 +918,24 @@ pub(crate) fn analyze_in_pool(
     // Per-lead boundaries within the lead spread of the median across leads, as in the beats.
     reconcile(&mut med_lead_beats, fs);
     let med_per_lead: Vec<BeatWaves> = med_lead_beats.into_iter().map(|l| l[0]).collect();
-    let med_global = global_boundaries(&med_per_lead);
+    let mut med_global = global_boundaries(&med_per_lead);
+    // Where the QRS ends: past a terminal wave that outlasts the leads' common offset
+    // (`measure::qrs_end`). Every reader of the median beat's QRS end takes it from here: the
+    // QRS duration, the J point, the median beat's marks and the conduction criteria.
+    let med_qrs_end: Option<QrsEnd> = match med_global.qrs {
+        Some(Points {
+            on: Some(on),
+            off: Some(off),
+            ..
+        }) if on < off => {
+            let beats: Vec<&[f64]> = med_clean.iter().map(|(_, _, mc)| mc.as_slice()).collect();
+            Some(qrs_end(&beats, on, off, fs, af || flutter.is_some()))
+        }
+        _ => None,
+    };
+    if let (Some(q), Some(e)) = (med_global.qrs.as_mut(), &med_qrs_end) {
+        q.off = Some(e.end);
+    }
 
     // Non-conducted P waves (second-degree AV block) against the median beat's P.
     let blocked_p = match med_global.p {
@@ -1045,15 +1062,15 @@ pub(crate) fn analyze_in_pool(
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
         .collect();
 
-    // QRS shapes of the analysis copy's median beats for the conduction criteria.
-    let qrs_shapes: Vec<QrsShape> = match med_global.qrs {
-        Some(Points {
-            on: Some(on),
-            off: Some(off),
-            ..
-        }) => med_clean
+    // QRS shapes of the analysis copy's median beats for the conduction criteria, each read
+    // to its own lead's end.
+    let qrs_shapes: Vec<QrsShape> = match (med_global.qrs.and_then(|q| q.on), &med_qrs_end) {
+        (Some(on), Some(e)) => med_clean
             .iter()
-            .filter_map(|(k, _, mc)| qrs_shape(labels[*k].clone(), mc, on, off, fs))
+            .zip(&e.leads)
+            .filter_map(|((k, _, mc), &end)| {
+                qrs_shape(labels[*k].clone(), mc, on, e.common, end, fs)
+            })
             .collect(),
         _ => Vec::new(),
     };

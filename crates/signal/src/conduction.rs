@@ -35,13 +35,14 @@
 //! - Ventricular pre-excitation (WPW pattern): PR < 120 ms, a delta wave (slowly rising first
 //!   30 ms of the QRS) in at least two leads and QRS >= 120 ms.
 //!
-//! QRS duration: the global one, or, when the terminal wave of two or more leads outlasts the
-//! global offset (which is held near the leads' median offset), to the second latest end of a
-//! lead ([`crate::measure::terminal_qrs_end`]; the AHA's earliest onset to latest offset), the
-//! criterion saying so; not with fibrillation or flutter waves.
+//! QRS duration: the measured one ([`crate::measure::qrs_end`] decides where the QRS ends: the
+//! leads' common offset, or, when the terminal wave of two or more leads outlasts it, the second
+//! latest end of a lead, the AHA's earliest onset to latest offset; not with fibrillation or
+//! flutter waves), so the criteria print the duration the measurements show, and name the
+//! leads whose terminal deflection outlasts the common offset.
 //!
 //! Morphology (per lead, on the 0.5-40 Hz median beat, relative to the PQ level): the QRS,
-//! from the global onset to the global offset (or this lead's later end), is cut into lobes,
+//! from the global onset to this lead's own end (the common offset or later), is cut into lobes,
 //! runs of one sign larger than 5 % of the lead's QRS peak-to-peak (at least 20 µV); a lobe
 //! that is still growing where the window ends (20 ms past the offset) is the ST segment, not
 //! a wave. The R-peak time runs from
@@ -52,7 +53,7 @@
 use ecg::{Evidence, LeadLabel, Statement, StatementState};
 
 use crate::delineate::ms;
-use crate::measure::{baseline, terminal_qrs_end};
+use crate::measure::baseline;
 
 /// QRS duration of a complete bundle-branch block and of pre-excitation (ms).
 pub(crate) const QRS_COMPLETE_MS: f64 = 120.0;
@@ -110,8 +111,10 @@ pub(crate) struct QrsShape {
     /// Slurred, slowly rising start of the QRS (delta wave).
     pub delta: bool,
     /// Samples from the QRS onset to where this lead's QRS ends: its terminal deflection
-    /// can outlast the global offset ([`crate::measure::terminal_qrs_end`]).
+    /// can outlast the leads' common offset ([`crate::measure::terminal_qrs_end`]).
     pub end: usize,
+    /// Samples from the QRS onset to the leads' common offset ([`crate::measure::QrsEnd`]).
+    pub common_end: usize,
 }
 
 impl QrsShape {
@@ -240,20 +243,20 @@ impl QrsShape {
     }
 }
 
-/// Reads the QRS of a median beat `m` (mV) from the global QRS `on` to the global `off`, or to
-/// where this lead's terminal deflection ends after it ([`terminal_qrs_end`]).
+/// Reads the QRS of a median beat `m` (mV) from the global QRS `on` to this lead's own end
+/// `off` (the leads' common offset `common`, or later where this lead's terminal deflection
+/// outlasts it: [`crate::measure::QrsEnd::leads`]).
 pub(crate) fn shape(
     lead: LeadLabel,
     m: &[f64],
     on: usize,
+    common: usize,
     off: usize,
     fs: f64,
 ) -> Option<QrsShape> {
-    if on >= off || off >= m.len() {
+    if on >= common || common > off || off >= m.len() {
         return None;
     }
-    // This lead's QRS ends where its terminal deflection does, at or after the global offset.
-    let off = terminal_qrs_end(m, on, off, fs);
     let b = baseline(m, on, fs);
     let end = (off + ms(fs, 20.0)).min(m.len() - 1);
     let y: Vec<f64> = m[on..=end].iter().map(|v| v - b).collect();
@@ -375,6 +378,7 @@ pub(crate) fn shape(
         p2p,
         delta,
         end: off - on,
+        common_end: common - on,
     })
 }
 
@@ -600,42 +604,30 @@ fn lpfb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
     })
 }
 
-/// The QRS duration the conduction criteria use, and how the criterion texts print it: the
-/// global duration, or, when the terminal deflection of at least two leads outlasts the global
-/// offset (the slurred S of I and V6, the R' of V1), to the second latest end of a lead (the
-/// AHA's earliest onset to latest offset, one outlying lead left out as the global offset
-/// does). Not with fibrillation or flutter waves, which ride on the end of the QRS.
+/// The QRS duration the conduction criteria use (the measured one, `x.qrs_ms`), and how the
+/// criterion texts print it: when the QRS runs past the leads' common offset (the slurred S
+/// of I and V6, the R' of V1: [`crate::measure::qrs_end`]), the leads whose terminal
+/// deflection outlasts it are named.
 fn conduction_qrs(x: &Inputs<'_>) -> (f64, String) {
-    let global = x.qrs_ms;
-    let plain = (global, format!("QRS {global:.0} ms"));
-    if x.atrial_waves_in_qrs {
-        return plain;
-    }
-    let Some(fs) = x.shapes.first().map(|s| s.fs) else {
+    let q = x.qrs_ms;
+    let plain = (q, format!("QRS {q:.0} ms"));
+    let Some(first) = x.shapes.first() else {
         return plain;
     };
-    let to_ms = |n: usize| n as f64 * 1000.0 / fs;
-    let mut ends: Vec<f64> = x.shapes.iter().map(|s| to_ms(s.end)).collect();
-    ends.sort_by(f64::total_cmp);
-    let Some(&second_latest) = ends.iter().rev().nth(1) else {
-        return plain;
-    };
-    // Every shape counts its samples from the global onset, and a lead without a later end
-    // ends at the global offset.
-    if second_latest <= global + 0.5 {
+    let common = first.to_ms(first.common_end);
+    if q <= common + 0.5 {
         return plain;
     }
-    let q = second_latest;
     let later: Vec<LeadLabel> = x
         .shapes
         .iter()
-        .filter(|s| to_ms(s.end) > global + 0.5)
+        .filter(|s| s.end > s.common_end)
         .map(|s| s.lead.clone())
         .collect();
     (
         q,
         format!(
-            "QRS {q:.0} ms (global offset at {global:.0} ms; the terminal deflection of {} ends later)",
+            "QRS {q:.0} ms (the terminal deflection of {} outlasts the other leads' QRS offset at {common:.0} ms)",
             join(&later)
         ),
     )
@@ -842,23 +834,40 @@ mod tests {
     /// QRS onset in the synthetic median beats (samples; 200 ms of flat PQ before it).
     const ON: usize = 100;
 
-    /// A lead whose median beat is `f(t)` (mV, t in ms from the QRS onset).
-    fn lead_fn(l: L, qrs_ms: f64, f: &dyn Fn(f64) -> f64) -> QrsShape {
-        let x: Vec<f64> = (0..400)
+    /// The median beat `f(t)` (mV, t in ms from the QRS onset).
+    fn samples(f: &dyn Fn(f64) -> f64) -> Vec<f64> {
+        (0..400)
             .map(|k| f((k as f64 - ON as f64) * 1000.0 / FS))
-            .collect();
-        let off = ON + (qrs_ms * FS / 1000.0).round() as usize;
-        shape(l, &x, ON, off, FS).expect("QRS inside the beat")
+            .collect()
     }
 
-    /// A lead made of Gaussian waves (centre ms from the QRS onset, SD ms, amplitude mV).
-    fn lead(l: L, qrs_ms: f64, waves: &[(f64, f64, f64)]) -> QrsShape {
+    /// The common QRS offset `qrs_ms` after the onset (samples).
+    fn offset(qrs_ms: f64) -> usize {
+        ON + (qrs_ms * FS / 1000.0).round() as usize
+    }
+
+    /// A lead whose median beat is `f(t)`, read with the common offset at `qrs_ms` to its own
+    /// end, as the analysis reads it.
+    fn lead_fn(l: L, qrs_ms: f64, f: &dyn Fn(f64) -> f64) -> QrsShape {
+        let x = samples(f);
+        let off = offset(qrs_ms);
+        let end = crate::measure::terminal_qrs_end(&x, ON, off, FS);
+        shape(l, &x, ON, off, end, FS).expect("QRS inside the beat")
+    }
+
+    /// Gaussian waves (centre ms from the QRS onset, SD ms, amplitude mV).
+    fn gaussians(waves: &[(f64, f64, f64)]) -> impl Fn(f64) -> f64 + use<> {
         let w = waves.to_vec();
-        lead_fn(l, qrs_ms, &move |t| {
+        move |t| {
             w.iter()
                 .map(|&(c, sd, a)| a * (-(t - c).powi(2) / (2.0 * sd * sd)).exp())
                 .sum()
-        })
+        }
+    }
+
+    /// A lead made of Gaussian waves.
+    fn lead(l: L, qrs_ms: f64, waves: &[(f64, f64, f64)]) -> QrsShape {
+        lead_fn(l, qrs_ms, &gaussians(waves))
     }
 
     fn run(qrs_ms: f64, axis: f64, pr: Option<f64>, shapes: &[QrsShape]) -> Vec<Statement> {
@@ -1020,22 +1029,62 @@ mod tests {
         );
     }
 
-    /// RBBB leads whose waves span `true_q` ms, read with a global offset at `window` ms.
-    fn clipped_rbbb(true_q: f64, window: f64) -> Vec<QrsShape> {
+    /// The leads of `narrow` as median beats (label, samples).
+    fn narrow_beats(v1: &[(f64, f64, f64)], lateral: &[(f64, f64, f64)]) -> Vec<(L, Vec<f64>)> {
+        [
+            (L::I, lateral),
+            (L::II, QRS_NORMAL),
+            (L::III, QRS_NORMAL),
+            (L::AVL, QRS_NORMAL),
+            (L::AVF, QRS_NORMAL),
+            (L::V1, v1),
+            (L::V2, RS),
+            (L::V4, QRS_NORMAL),
+            (L::V5, QRS_NORMAL),
+            (L::V6, lateral),
+        ]
+        .into_iter()
+        .map(|(l, w)| (l, samples(&gaussians(w))))
+        .collect()
+    }
+
+    /// RBBB leads whose waves span `true_q` ms.
+    fn rbbb_beats(true_q: f64) -> Vec<(L, Vec<f64>)> {
         let k = true_q / 140.0;
         let s = |w: &[(f64, f64, f64)]| -> Vec<(f64, f64, f64)> {
             w.iter().map(|&(c, sd, a)| (c * k, sd * k, a)).collect()
         };
         let v1 = s(&[(15.0, 5.0, 0.3), (45.0, 8.0, -0.5), (100.0, 12.0, 0.9)]);
         let lat = s(&[(30.0, 8.0, 0.8), (92.0, 14.0, -0.4)]);
-        narrow(&v1, &lat, window)
+        narrow_beats(&v1, &lat)
+    }
+
+    /// Reads `beats` as the analysis does, the leads' common offset at `common_ms`: where the
+    /// QRS ends ([`crate::measure::qrs_end`]), the measured QRS (ms) and the shapes.
+    fn read(
+        beats: &[(L, Vec<f64>)],
+        common_ms: f64,
+        atrial_waves: bool,
+    ) -> (crate::measure::QrsEnd, f64, Vec<QrsShape>) {
+        let common = offset(common_ms);
+        let refs: Vec<&[f64]> = beats.iter().map(|(_, x)| x.as_slice()).collect();
+        let e = crate::measure::qrs_end(&refs, ON, common, FS, atrial_waves);
+        let shapes = beats
+            .iter()
+            .zip(&e.leads)
+            .map(|((l, x), &end)| shape(l.clone(), x, ON, common, end, FS).unwrap())
+            .collect();
+        let qrs_ms = (e.end - ON) as f64 * 1000.0 / FS;
+        (e, qrs_ms, shapes)
     }
 
     #[test]
-    fn a_terminal_s_and_r_prime_outlasting_the_global_offset_count_in_the_qrs() {
-        // The global offset falls at 108 ms, before the slurred S of I and V6 and the R' of V1
-        // have returned (as on LUDB 10): their ends make the QRS complete.
-        let leads = clipped_rbbb(150.0, 108.0);
+    fn a_terminal_s_and_r_prime_outlasting_the_common_offset_count_in_the_qrs() {
+        // The leads' common offset falls at 108 ms, before the slurred S of I and V6 and the
+        // R' of V1 have returned (as on LUDB 10): their ends make the QRS complete, and the
+        // criterion prints the measured duration.
+        let beats = rbbb_beats(150.0);
+        let (e, qrs, leads) = read(&beats, 108.0, false);
         for l in [L::I, L::V1, L::V6] {
             let sh = leads.iter().find(|s| s.lead == l).unwrap();
             assert!(sh.to_ms(sh.end) >= 120.0, "{l}: {}", sh.to_ms(sh.end));
@@ -1048,18 +1097,22 @@ mod tests {
                 sh.to_ms(sh.end)
             );
         }
-        let out = run(108.0, 60.0, Some(160.0), &leads);
+        assert!(qrs >= 120.0 && e.end > e.common, "{qrs}");
+        let out = run(qrs, 60.0, Some(160.0), &leads);
         assert_eq!(texts(&out), ["Complete right bundle branch block"]);
         let c = out[0].criterion.as_deref().unwrap();
         assert!(
-            c.contains("global offset at 108 ms")
-                && c.contains("the terminal deflection of I, V1, V6 ends later"),
+            c.starts_with(&format!(
+                "QRS {qrs:.0} ms (the terminal deflection of I, V1, V6 outlasts the other leads' QRS offset at 108 ms)"
+            )),
             "{c}"
         );
-        // With flutter or fibrillation waves riding on the QRS the global duration stands:
+        // With flutter or fibrillation waves riding on the QRS the common offset stands:
         // 108 ms, no bundle-branch block (and no incomplete one from V1's pattern).
+        let (e, qrs, leads) = read(&beats, 108.0, true);
+        assert_eq!((e.end, qrs), (e.common, 108.0));
         let out = statements(&Inputs {
-            qrs_ms: 108.0,
+            qrs_ms: qrs,
             axis: Some(60.0),
             pr_ms: None,
             shapes: &leads,
@@ -1068,9 +1121,10 @@ mod tests {
         });
         assert!(out.is_empty(), "{:?}", texts(&out));
         // A normal QRS read with the same offset: nothing extends, nothing is stated.
-        let normal = narrow(RS, QRS_NORMAL, 108.0);
-        assert!(normal.iter().all(|s| (s.to_ms(s.end) - 108.0).abs() < 1.0));
-        assert!(run(108.0, 60.0, Some(160.0), &normal).is_empty());
+        let (e, qrs, normal) = read(&narrow_beats(RS, QRS_NORMAL), 108.0, false);
+        assert_eq!((e.end, qrs), (e.common, 108.0));
+        assert!(normal.iter().all(|s| s.end == s.common_end));
+        assert!(run(qrs, 60.0, Some(160.0), &normal).is_empty());
     }
 
     #[test]

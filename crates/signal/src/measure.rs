@@ -2,7 +2,10 @@
 //!
 //! - Intervals from the global boundaries of the median beat: PR = QRS onset - P onset,
 //!   QRS = offset - onset, QT = T offset - QRS onset; QTc by all four formulas via
-//!   [`ecg::QtcSet`] with the mean RR.
+//!   [`ecg::QtcSet`] with the mean RR. The QRS offset is where [`qrs_end`] puts it: the
+//!   leads' common offset, or past a terminal wave that outlasts it in two or more leads
+//!   (right bundle-branch block's R' and slurred S), so the QRS duration, the J point of the
+//!   ST levels and the conduction criteria read one QRS end.
 //! - Frontal axes from the net area of the wave in leads I and aVF: lead I projects the
 //!   frontal vector on 0°, aVF on +90° scaled by √3/2 (Goldberger), so
 //!   `axis = atan2(2/√3 · aVF, I)`. The P polarity in II and aVR (sinus origin) is
@@ -16,7 +19,7 @@
 //!   (consistent leads give b = -1/2), so the frontal axis stays correct; absolute voltages
 //!   cannot be recovered and the voltage criteria are not applied.
 //! - Amplitudes relative to the isoelectric PQ level (mean over 20 ms ending 5 ms before the
-//!   QRS onset) in µV: P, Q, R, S, R', ST at J, J+60 and J+80 ms, T (CSE / AHA conventions;
+//!   QRS onset) in µV: P, Q, R, S, R', ST at J (the QRS end), J+60 and J+80 ms, T (CSE / AHA conventions;
 //!   Q is the first negative deflection before R, S the negative one after R, R' a second
 //!   positive deflection after S of at least 50 µV).
 
@@ -40,7 +43,7 @@ pub struct LeadAmplitudes {
     pub s: Option<ecg::Microvolts>,
     /// R' (second positive deflection).
     pub r_prime: Option<ecg::Microvolts>,
-    /// ST level at the J point (QRS offset).
+    /// ST level at the J point (the QRS end, [`qrs_end`]).
     pub st_j: Option<ecg::Microvolts>,
     /// ST level 60 ms after J.
     pub st_j60: Option<ecg::Microvolts>,
@@ -161,6 +164,51 @@ pub(crate) fn terminal_qrs_end(m: &[f64], on: usize, off: usize, fs: f64) -> usi
         k += 1;
     }
     off
+}
+
+/// Where the QRS of the median beat ends: the one decision every QRS-end reader takes
+/// (the displayed QRS duration, the J point of the ST levels, the median beat's marks and the
+/// conduction criteria).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QrsEnd {
+    /// The leads' common offset: the global offset of the reconciled per-lead boundaries
+    /// (each held within 6 ms of the leads' median offset, `delineate::reconcile`).
+    pub common: usize,
+    /// Each lead's own end, in the order given ([`terminal_qrs_end`]; `common` or later).
+    pub leads: Vec<usize>,
+    /// The QRS end: the second latest lead end when it is after `common` (the AHA's
+    /// earliest onset to latest offset, one outlying lead left out as the global offset
+    /// does), `common` otherwise and with fibrillation or flutter waves.
+    pub end: usize,
+}
+
+/// Decides where the QRS of the median beat ends ([`QrsEnd`]) from each lead's median beat
+/// (`medians`, mV, all on one sample grid), the global onset `on` and the leads' common offset
+/// `common`. A terminal component that only some leads show (the slurred S in I and V6 and the
+/// R' in V1 of right bundle-branch block, the late R of left bundle-branch block) ends after
+/// the common offset; when two or more leads' terminal waves do, the QRS runs to the second
+/// latest of their ends. With fibrillation or flutter waves (`atrial_waves_in_qrs`) the QRS
+/// ends at `common`: those waves ride on the end of the QRS and would lengthen it; each lead's
+/// own end is still given (the conduction criteria read a lead's lobes to it).
+pub(crate) fn qrs_end(
+    medians: &[&[f64]],
+    on: usize,
+    common: usize,
+    fs: f64,
+    atrial_waves_in_qrs: bool,
+) -> QrsEnd {
+    let leads: Vec<usize> = medians
+        .iter()
+        .map(|m| terminal_qrs_end(m, on, common, fs))
+        .collect();
+    let mut sorted = leads.clone();
+    sorted.sort_unstable();
+    let second_latest = sorted.iter().rev().nth(1).copied();
+    let end = match second_latest {
+        Some(e) if e > common && !atrial_waves_in_qrs => e,
+        _ => common,
+    };
+    QrsEnd { common, leads, end }
 }
 
 /// Signed extreme of `m - b` over `a..=c` (largest magnitude).
@@ -436,6 +484,44 @@ mod tests {
             terminal_qrs_end(&normal, on, normal.len() + 5, fs),
             normal.len() + 5
         );
+    }
+
+    #[test]
+    fn the_qrs_ends_at_the_second_latest_lead_and_not_in_fibrillation() {
+        let fs = 500.0;
+        let (on, off) = (50, 95);
+        // A slurred S still deflected at the offset (as in the test above), and a lead back
+        // at the PQ level by it.
+        let wave = |centre: f64, sd: f64, a: f64, t: f64| {
+            a * (-(t - centre).powi(2) / (2.0 * sd * sd)).exp()
+        };
+        let lead = |late: bool| -> Vec<f64> {
+            (0..300)
+                .map(|k| {
+                    let t = (k as f64 - 50.0) * 2.0;
+                    wave(35.0, 8.0, 1.0, t)
+                        + if late {
+                            wave(80.0, 14.0, -0.45, t)
+                        } else {
+                            wave(60.0, 6.0, -0.3, t)
+                        }
+                })
+                .collect()
+        };
+        let (late, normal) = (lead(true), lead(false));
+        let late_end = terminal_qrs_end(&late, on, off, fs);
+        assert!(late_end > off);
+        // One lead alone is an outlier: the common offset stands, its own end is kept.
+        let e = qrs_end(&[&late, &normal, &normal], on, off, fs, false);
+        assert_eq!((e.common, e.end), (off, off));
+        assert_eq!(e.leads, [late_end, off, off]);
+        // Two leads: the QRS runs to the second latest end.
+        let e = qrs_end(&[&late, &late, &normal], on, off, fs, false);
+        assert_eq!(e.end, late_end);
+        // Fibrillation or flutter waves: the common offset, each lead's end still given.
+        let e = qrs_end(&[&late, &late, &normal], on, off, fs, true);
+        assert_eq!(e.end, off);
+        assert_eq!(e.leads, [late_end, late_end, off]);
     }
 
     #[test]

@@ -30,7 +30,8 @@
 //! (e.g. anteroseptal for V1-V4).
 //!
 //! Levels are the per-lead amplitudes of [`crate::measure`]: relative to the PR-segment (PQ)
-//! level, the J point being the global QRS offset of the median beat. A lead without a
+//! level, the J point being where the QRS of the median beat ends ([`crate::measure::qrs_end`]:
+//! past a terminal S or R' that outlasts the other leads, so ST is not read on the S wave). A lead without a
 //! measurable J point (or QRS) never counts.
 //!
 //! When they are not stated:
@@ -441,6 +442,7 @@ mod tests {
             p2p: 1.2,
             delta: false,
             end: at + 35,
+            common_end: at + 35,
         }
     }
 
@@ -452,6 +454,7 @@ mod tests {
             p2p: 1.0,
             delta: false,
             end: 40,
+            common_end: 40,
         }
     }
 

@@ -4,8 +4,8 @@
 //! record 13 has every AHA criterion of complete LBBB (QRS about 150 ms, rS in V1,
 //! broad R without q and R-peak time > 60 ms in I, V5, V6; LUDB labels it incomplete LBBB),
 //! and the records without a conduction diagnosis get no conduction statement. Record 10
-//! (labelled complete RBBB) is not asserted: its measured QRS is below 110 ms (see
-//! `bench/signal/interpretation.md`).
+//! (labelled complete RBBB; QRS 124 ms to the end of its terminal S and R') is asserted in
+//! `tests/qrs_end.rs`.
 
 use ecg::LeadLabel;
 
