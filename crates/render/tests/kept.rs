@@ -24,12 +24,7 @@ fn renderer() -> Option<Renderer> {
 
 fn assert_same_pixels(got: &Frame, want: &Frame, what: &str) {
     assert_eq!((got.width, got.height), (want.width, want.height), "{what}");
-    let differing = got
-        .rgba
-        .chunks(4)
-        .zip(want.rgba.chunks(4))
-        .filter(|(a, b)| a != b)
-        .count();
+    let differing = common::differing_pixels(got, want);
     assert_eq!(differing, 0, "{what}: {differing} pixels differ");
 }
 

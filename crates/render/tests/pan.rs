@@ -102,12 +102,7 @@ fn pans(
         let want = reference.render(scene, viewport).expect("frame");
         assert_eq!(got.panels, want.panels, "frame {k} (start {px} px)");
         assert_eq!(got.marks, want.marks, "frame {k} (start {px} px)");
-        let differing = got
-            .rgba
-            .chunks(4)
-            .zip(want.rgba.chunks(4))
-            .filter(|(a, b)| a != b)
-            .count();
+        let differing = common::differing_pixels(&got, &want);
         assert_eq!(
             differing, 0,
             "frame {k} (start {px} px, shift {dx:?}): {differing} pixels differ from the full render"

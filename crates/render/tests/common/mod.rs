@@ -1,11 +1,12 @@
 //! Synthetic recordings shared by the render tests and the frame benchmark: a textbook-like
 //! 12-lead ECG built from Gaussian P, QRS and T waves, held in memory or generated lazily
-//! (a 24-h 12-lead record without 500 M floats in RAM).
+//! (a 24-h 12-lead record without 500 M floats in RAM); and the pixel comparison of two frames.
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::sync::Arc;
 
 use ecg::{Lead, LeadLabel, Recording, SampleError, SampleSource, Signal, Unit};
+use render::Frame;
 
 /// Per-lead amplitudes (mV) of P, Q, R, S, T for I, II, III, aVR, aVL, aVF, V1..V6: roughly a
 /// normal adult ECG, so the pictures read like one.
@@ -105,4 +106,13 @@ pub fn lazy_twelve_lead(seconds: f64, fs: f64) -> Recording {
         })
         .collect();
     Recording::new(leads)
+}
+
+/// How many pixels of two equally sized frames differ (any channel).
+pub fn differing_pixels(got: &Frame, want: &Frame) -> usize {
+    got.rgba
+        .chunks(4)
+        .zip(want.rgba.chunks(4))
+        .filter(|(a, b)| a != b)
+        .count()
 }
