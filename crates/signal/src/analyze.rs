@@ -35,7 +35,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::atrial::{atrial_activity, fibrillatory};
 use crate::beat_preprocess::interpolate_nan;
-use crate::classify::{BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, classify};
+use crate::classify::{
+    BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, SPIKE_BEFORE_ONSET_MS, classify,
+    ventricular_stimulus,
+};
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
@@ -56,7 +59,10 @@ use crate::rhythm::{
     AvBlock, atrial_waves, av_block, dissociated_atria, flutter_cycle, free_p_candidates,
     non_conducted_p, qrs_t_mask,
 };
-use crate::statements::{Findings, PACED_AF_EARLY_FRACTION, PACED_AF_RR_RANGE_MS, PacedAf, derive};
+use crate::statements::{
+    ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
+    PACED_AF_RR_RANGE_MS, PacedAf, derive,
+};
 
 /// What [`analyze`] should do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -817,6 +823,9 @@ pub(crate) fn analyze_in_pool(
     // none), so sinus tachycardia with three premature beats in 19 (CinC JS20000, P waves
     // before 68 % of all beats) is still a sinus rhythm. Atrial fibrillation keeps the
     // fraction over all beats its own criterion counts.
+    // Atrial pacing stimuli before the beats (with the P waves found, before they are withdrawn
+    // below).
+    let atrial_stimuli = atrial_stimuli(&spikes, &fids, &global, fs);
     let rhythm_p_fraction = if af {
         p_fraction
     } else {
@@ -1100,6 +1109,7 @@ pub(crate) fn analyze_in_pool(
         paced_dissociation,
         paced_af,
         p_sinus_polarity,
+        atrial_stimuli: &atrial_stimuli,
     });
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels
@@ -1157,10 +1167,62 @@ pub(crate) fn analyze_in_pool(
     })
 }
 
+/// An atrial stimulus leads the beat's ventricular stimulus by more than this (ms): the
+/// shortest programmed AV delays are 80-100 ms, and the two ventricular stimuli of a
+/// biventricular pacemaker are at most 80 ms apart (LUDB 93).
+const MIN_AV_DELAY_MS: f64 = 80.0;
+
+/// Per beat, the atrial pacing stimulus before it ([`AtrialStimulus`]): the last spike after the
+/// previous QRS fiducial and more than [`MIN_AV_DELAY_MS`] before the beat's ventricular
+/// stimulus, or without one, before the window a ventricular stimulus lies in (more than
+/// [`SPIKE_BEFORE_ONSET_MS`] before the QRS onset, or 50 ms before the fiducial without one);
+/// at most [`ATRIAL_STIMULUS_MAX_MS`] before the ventricular stimulus, or the QRS onset.
+fn atrial_stimuli(
+    spikes: &[usize],
+    fids: &[usize],
+    global: &[BeatWaves],
+    fs: f64,
+) -> Vec<Option<AtrialStimulus>> {
+    if spikes.is_empty() {
+        return vec![None; fids.len()];
+    }
+    let to_ms = |d: usize| d as f64 * 1000.0 / fs;
+    fids.iter()
+        .zip(global)
+        .enumerate()
+        .map(|(i, (&f, g))| {
+            let qrs_on = g.qrs.and_then(|q| q.on);
+            let on = qrs_on.unwrap_or(f.saturating_sub(ms(fs, 50.0)));
+            let v = ventricular_stimulus(spikes, f, qrs_on, fs);
+            // Before the ventricular stimulus by more than a biventricular pacer's V-V offset,
+            // else before the window a ventricular stimulus would lie in.
+            let before = match v {
+                Some(v) => v.checked_sub(ms(fs, MIN_AV_DELAY_MS))?,
+                None => on.checked_sub(ms(fs, SPIKE_BEFORE_ONSET_MS))?,
+            };
+            let from = v
+                .unwrap_or(on)
+                .saturating_sub(ms(fs, ATRIAL_STIMULUS_MAX_MS))
+                .max(i.checked_sub(1).map_or(0, |k| fids[k] + 1));
+            let a = spikes
+                .iter()
+                .rev()
+                .find(|&&s| s >= from && s < before)
+                .copied()?;
+            let p_after = g.p.and_then(|p| p.peak).is_some_and(|pk| pk > a && pk < on);
+            Some(AtrialStimulus {
+                to_qrs_ms: to_ms(on.saturating_sub(a)),
+                to_ventricular_ms: v.map(|v| to_ms(v - a)),
+                p_after,
+            })
+        })
+        .collect()
+}
+
 /// Fraction of the dominant rhythm's beats with a P wave before them: the normal beats, or in
-/// a paced rhythm (more than half the beats paced) the paced ones, whose P waves count only
-/// when organised and not themselves preceded by a pacing stimulus (from 60 ms before the P
-/// onset to its peak: an atrially paced P is no sinus P). `None` with fewer than two such
+/// a paced rhythm (more than half the beats paced) the paced ones. A P wave preceded by a
+/// pacing stimulus (from 60 ms before its onset to its peak) never counts: an atrially paced P
+/// is no sinus P. Under pacing only organised P waves count. `None` with fewer than two such
 /// beats.
 fn dominant_p_fraction(
     classes: &[BeatClass],
@@ -1186,13 +1248,18 @@ fn dominant_p_fraction(
     }
     let sinus_p = |g: &BeatWaves| match g.p {
         None => false,
-        Some(_) if dominant != BeatClass::Paced => true,
         Some(p) => {
-            let (Some(on), Some(pk)) = (p.on, p.peak) else {
-                return false;
-            };
-            let from = on.saturating_sub(ms(fs, 60.0));
-            p_organised && !spikes.iter().any(|&s| s >= from && s <= pk)
+            let paced_p = p.on.zip(p.peak).is_some_and(|(on, pk)| {
+                let from = on.saturating_sub(ms(fs, 60.0));
+                spikes.iter().any(|&s| s >= from && s <= pk)
+            });
+            if paced_p {
+                false
+            } else if dominant == BeatClass::Paced {
+                p_organised && p.on.is_some() && p.peak.is_some()
+            } else {
+                true
+            }
         }
     };
     Some(beats.iter().filter(|g| sinus_p(g)).count() as f64 / beats.len() as f64)
@@ -1863,6 +1930,9 @@ mod av_block_tests {
             qrs_s,
             pvc_s,
             spike_s: &[],
+            spike_mv: 2.0,
+            fs_hz: FS,
+            sharp_r: false,
             p_mv: 0.15,
             f_scale: if f_waves { 1.0 } else { 0.0 },
             noise_mv: 0.03,
@@ -1876,9 +1946,15 @@ mod av_block_tests {
         p_s: &'a [f64],
         qrs_s: &'a [f64],
         pvc_s: &'a [f64],
-        /// Pacing stimuli (s): a 1-sample spike of 2 mV in every lead (place them 60 ms
+        /// Pacing stimuli (s): a 1-sample spike of `spike_mv` in every lead (place them 60 ms
         /// before a `pvc_s` beat for a ventricular paced beat).
         spike_s: &'a [f64],
+        spike_mv: f64,
+        /// Sampling rate (Hz).
+        fs_hz: f64,
+        /// Very sharp narrow R waves: the R of the `qrs_s` beats with a 4-ms SD (instead of
+        /// 11) and a 1-sample tip of 0.2 mV on its peak in the R wave's direction.
+        sharp_r: bool,
         /// Size of the P wave's vector (mV; its projection on lead II is 0.94 of it).
         p_mv: f64,
         /// Fibrillatory activity, as a multiple of the coarse one (three sines of 0.03-0.04
@@ -1897,7 +1973,8 @@ mod av_block_tests {
             seed,
             ..
         } = *sy;
-        let n = (SECONDS * FS) as usize;
+        let fs = sy.fs_hz;
+        let n = (SECONDS * fs) as usize;
         // (x: left, y: inferior, z: anterior) lead directions.
         let c60 = 0.75f64.sqrt();
         let dirs: [(&str, [f64; 3]); 12] = [
@@ -1916,9 +1993,10 @@ mod av_block_tests {
         ];
         // (offset from the wave's time s, width s, amplitude mV, direction).
         let p_wave = [(0.0, 0.022, sy.p_mv, [0.5, 0.8, 0.3])];
+        let r_sd = if sy.sharp_r { 0.004 } else { 0.011 };
         let qrs = [
             (-0.025, 0.008, -0.1, [0.7, 0.6, -0.3]),
-            (0.0, 0.011, 1.4, [0.6, 0.7, -0.4]),
+            (0.0, r_sd, 1.4, [0.6, 0.7, -0.4]),
             (0.028, 0.010, -0.4, [-0.3, 0.2, 0.9]),
             (0.30, 0.045, 0.35, [0.7, 0.5, -0.5]),
         ];
@@ -1933,10 +2011,10 @@ mod av_block_tests {
         let mut add = |at: f64, parts: &[(f64, f64, f64, [f64; 3])]| {
             for &(off, w, a, d) in parts {
                 let c = at + off;
-                let lo = (((c - 5.0 * w) * FS).max(0.0)) as usize;
-                let hi = (((c + 5.0 * w) * FS) as usize).min(n);
+                let lo = (((c - 5.0 * w) * fs).max(0.0)) as usize;
+                let hi = (((c + 5.0 * w) * fs) as usize).min(n);
                 for (k, v) in vec3.iter_mut().enumerate().take(hi).skip(lo) {
-                    let g = a * (-((k as f64 / FS - c) / w).powi(2) / 2.0).exp();
+                    let g = a * (-((k as f64 / fs - c) / w).powi(2) / 2.0).exp();
                     for j in 0..3 {
                         v[j] += g * d[j];
                     }
@@ -1951,6 +2029,16 @@ mod av_block_tests {
         p_s.iter().for_each(|&t| add(t, &p_wave));
         qrs_s.iter().for_each(|&t| add(t, &qrs));
         pvc_s.iter().for_each(|&t| add(t, &pvc));
+        if sy.sharp_r {
+            for &t in qrs_s {
+                let i = (t * fs).round() as usize;
+                if let Some(v) = vec3.get_mut(i) {
+                    for (j, d) in [0.6, 0.7, -0.4].iter().enumerate() {
+                        v[j] += 0.2 * d;
+                    }
+                }
+            }
+        }
         let mut leads: Vec<Vec<f64>> = dirs
             .iter()
             .enumerate()
@@ -1958,7 +2046,7 @@ mod av_block_tests {
                 let phase = li as f64;
                 (0..n)
                     .map(|k| {
-                        let t = k as f64 / FS;
+                        let t = k as f64 / fs;
                         let mut x: f64 = (0..3).map(|j| vec3[k][j] * d[j]).sum();
                         x += 0.15 * (2.0 * std::f64::consts::PI * 0.3 * t + phase).sin();
                         x += sy.noise_mv * noise();
@@ -1978,10 +2066,10 @@ mod av_block_tests {
             })
             .collect();
         for &t in sy.spike_s {
-            let i = (t * FS) as usize;
+            let i = (t * fs) as usize;
             for x in &mut leads {
                 if let Some(v) = x.get_mut(i) {
-                    *v += 2.0;
+                    *v += sy.spike_mv;
                 }
             }
         }
@@ -1999,7 +2087,7 @@ mod av_block_tests {
                 .zip(leads)
                 .map(|((name, _), v)| {
                     let v: Vec<f32> = v.into_iter().map(|x| x as f32).collect();
-                    Lead::new(name, FS, Unit::Millivolt, Signal::from_physical(v))
+                    Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(v))
                 })
                 .collect(),
         )
@@ -2036,6 +2124,9 @@ mod av_block_tests {
                 qrs_s: &q,
                 pvc_s: &[],
                 spike_s: &[],
+                spike_mv: 2.0,
+                fs_hz: FS,
+                sharp_r: false,
                 p_mv: 0.026,
                 f_scale: 0.0,
                 noise_mv: 0.004,
@@ -2072,6 +2163,9 @@ mod av_block_tests {
                     qrs_s: &times(0.4, 60.0 / 50.0),
                     pvc_s: &[],
                     spike_s: &[],
+                    spike_mv: 2.0,
+                    fs_hz: FS,
+                    sharp_r: false,
                     p_mv: 0.0,
                     f_scale,
                     noise_mv: 0.004,
@@ -2149,8 +2243,6 @@ mod av_block_tests {
     #[test]
     fn fibrillatory_waves_under_ventricular_pacing_are_atrial_fibrillation() {
         // VVI pacing at 46/min (a stimulus 60 ms before each wide QRS) over coarse f waves.
-        // (Slow enough for the spikes' samples to stay above the 99.5th percentile of the
-        // leads' curvature, which the spike detector measures them against.)
         let beats = times(0.5, 1.3);
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], f_scale: f64, seed: u64| {
@@ -2159,6 +2251,9 @@ mod av_block_tests {
                 qrs_s: &[],
                 pvc_s: &beats,
                 spike_s: &spikes,
+                spike_mv: 2.0,
+                fs_hz: FS,
+                sharp_r: false,
                 p_mv: 0.15,
                 f_scale,
                 noise_mv: 0.03,
@@ -2167,7 +2262,7 @@ mod av_block_tests {
         };
         for seed in 0..3 {
             let t = texts(&paced(&[], 1.0, seed));
-            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:?}");
+            assert!(has(&t, "Ventricular paced rhythm"), "seed {seed}: {t:?}");
             assert!(
                 t.iter().any(|s| s.starts_with(
                     "Atrial fibrillation: under ventricular pacing: no regular atrial waves through the paced beats; fibrillatory waves"
@@ -2188,7 +2283,10 @@ mod av_block_tests {
                 ("P-synchronous", paced(&p_sync, 0.0, seed)),
             ] {
                 let t = texts(&rec);
-                assert!(has(&t, "Paced rhythm"), "{what}, seed {seed}: {t:?}");
+                assert!(
+                    has(&t, "Ventricular paced rhythm"),
+                    "{what}, seed {seed}: {t:?}"
+                );
                 assert!(
                     !has(&t, "Atrial fibrillation"),
                     "{what}, seed {seed}: {t:?}"
@@ -2208,6 +2306,9 @@ mod av_block_tests {
                 qrs_s: &[],
                 pvc_s: &beats,
                 spike_s,
+                spike_mv: 2.0,
+                fs_hz: FS,
+                sharp_r: false,
                 p_mv: 0.15,
                 f_scale: 0.0,
                 noise_mv: 0.03,
@@ -2225,7 +2326,7 @@ mod av_block_tests {
             .collect();
         for seed in 0..3 {
             let t = texts(&paced(&dissociated, &spikes, seed));
-            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:#?}");
+            assert!(has(&t, "Ventricular paced rhythm"), "seed {seed}: {t:#?}");
             assert!(
                 has(&t, "Third-degree (complete) AV block"),
                 "seed {seed}: {t:#?}"
@@ -2240,7 +2341,7 @@ mod av_block_tests {
             assert!(!has(&t, "Sinus bradycardia"), "seed {seed}: {t:#?}");
 
             let t = texts(&paced(&tracked, &spikes, seed));
-            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:#?}");
+            assert!(has(&t, "Ventricular paced rhythm"), "seed {seed}: {t:#?}");
             assert!(
                 t.iter()
                     .any(|s| s.starts_with("Sinus bradycardia: P before")
@@ -2255,8 +2356,267 @@ mod av_block_tests {
             // Negative: no atrial activity names no sinus rhythm (atrially paced P waves:
             // `tests::p_waves_after_an_atrial_stimulus_are_no_sinus_p_waves`).
             let t = texts(&paced(&[], &spikes, seed));
-            assert!(has(&t, "Paced rhythm"), "seed {seed}: {t:#?}");
+            assert!(has(&t, "Ventricular paced rhythm"), "seed {seed}: {t:#?}");
             assert!(!has(&t, "Sinus"), "seed {seed}: {t:#?}");
+        }
+    }
+
+    /// A paced tracing at 500 Hz (or `fs_hz`): atrial stimuli at `a_s`, each followed by its
+    /// captured P wave (peak 50 ms later); ventricular stimuli at `v_s`, each followed by a
+    /// paced (wide) QRS peaking 60 ms later; conducted narrow QRS complexes at `qrs_s`; sinus P
+    /// waves at `p_s`. Stimuli of `spike_mv` in every lead.
+    struct PacedTracing<'a> {
+        p_s: &'a [f64],
+        a_s: &'a [f64],
+        v_s: &'a [f64],
+        qrs_s: &'a [f64],
+        spike_mv: f64,
+        seed: u64,
+    }
+
+    fn paced_tracing(t: &PacedTracing<'_>) -> Recording {
+        let mut p: Vec<f64> = t.p_s.to_vec();
+        p.extend(t.a_s.iter().map(|a| a + 0.05));
+        p.sort_by(f64::total_cmp);
+        let wide: Vec<f64> = t.v_s.iter().map(|v| v + 0.06).collect();
+        let mut spikes: Vec<f64> = t.a_s.iter().chain(t.v_s).copied().collect();
+        spikes.sort_by(f64::total_cmp);
+        synth(&Synth {
+            p_s: &p,
+            qrs_s: t.qrs_s,
+            pvc_s: &wide,
+            spike_s: &spikes,
+            spike_mv: t.spike_mv,
+            fs_hz: FS,
+            sharp_r: false,
+            p_mv: 0.15,
+            f_scale: 0.0,
+            noise_mv: 0.03,
+            seed: t.seed,
+        })
+    }
+
+    /// The number after `key` in `text` (e.g. "AV delay " -> 160).
+    fn number_after(text: &str, key: &str) -> Option<f64> {
+        text.split(key)
+            .nth(1)?
+            .split(|c: char| !c.is_ascii_digit() && c != '.')
+            .next()?
+            .parse()
+            .ok()
+    }
+
+    /// The statements whose text names a paced rhythm (any mode).
+    fn paced_statements(a: &Analysis) -> Vec<&ecg::Statement> {
+        a.statements
+            .iter()
+            .filter(|s| s.text.contains("paced rhythm"))
+            .collect()
+    }
+
+    #[test]
+    fn atrial_pacing_with_conducted_narrow_beats_is_an_atrial_paced_rhythm() {
+        // AAI pacing at 70/min: a stimulus, its P wave 50 ms later and a narrow conducted QRS
+        // 160 ms after the P (210 ms after the stimulus). Stimuli of 0.5-3 mV.
+        let a_s = times(0.2, 60.0 / 70.0);
+        let qrs: Vec<f64> = a_s.iter().map(|t| t + 0.21).collect();
+        for spike_mv in [0.5, 3.0] {
+            for seed in 0..3 {
+                let a = analyze(
+                    &paced_tracing(&PacedTracing {
+                        p_s: &[],
+                        a_s: &a_s,
+                        v_s: &[],
+                        qrs_s: &qrs,
+                        spike_mv,
+                        seed,
+                    }),
+                    &AnalysisOptions::default(),
+                )
+                .unwrap();
+                let what = format!("{spike_mv} mV, seed {seed}: {:#?}", a.statements);
+                let paced = paced_statements(&a);
+                assert_eq!(paced.len(), 1, "{what}");
+                let st = paced[0];
+                assert_eq!(st.text, "Atrial paced rhythm", "{what}");
+                let c = st.criterion.as_deref().unwrap_or_default();
+                assert!(c.starts_with("atrial pacing stimulus before"), "{what}");
+                // Stimulus to QRS onset: 210 ms to the R peak less the 25-40 ms from the onset.
+                let to_qrs = number_after(c, "QRS complexes, ").unwrap_or(0.0);
+                assert!((150.0..=200.0).contains(&to_qrs), "{to_qrs}: {what}");
+                assert!(st.evidence.beats.len() * 2 > a.beats.len(), "{what}");
+                // The beats are conducted (no ventricular stimulus): none is paced.
+                assert!(
+                    a.beats.iter().all(|b| b.class != BeatClass::Paced),
+                    "{what}"
+                );
+                // A paced P names no sinus rhythm, and atrial stimulus to QRS is no PR.
+                for never in [
+                    "Sinus",
+                    "First-degree AV block",
+                    "Short PR",
+                    "Atrial fibrillation",
+                ] {
+                    assert!(
+                        !a.statements.iter().any(|s| s.text.starts_with(never)),
+                        "{never}: {what}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ventricular_pacing_is_a_ventricular_paced_rhythm_at_any_rate() {
+        // VVI at 60 and 100/min (a stimulus per beat: 0.6-1 % of the samples lifted, above the
+        // 0.5 % the 99.5th percentile allowed before r16), without and with sinus P waves at
+        // 75/min marching through.
+        let sinus = times(0.15, 0.8);
+        for rate in [60.0, 100.0] {
+            let v_s = times(0.3, 60.0 / rate);
+            for p_s in [&[][..], &sinus[..]] {
+                for seed in 0..3 {
+                    let a = analyze(
+                        &paced_tracing(&PacedTracing {
+                            p_s,
+                            a_s: &[],
+                            v_s: &v_s,
+                            qrs_s: &[],
+                            spike_mv: 2.0,
+                            seed,
+                        }),
+                        &AnalysisOptions::default(),
+                    )
+                    .unwrap();
+                    let what = format!(
+                        "{rate}/min, {} P, seed {seed}: {:#?}",
+                        p_s.len(),
+                        a.statements
+                    );
+                    let paced = paced_statements(&a);
+                    assert_eq!(paced.len(), 1, "{what}");
+                    assert_eq!(paced[0].text, "Ventricular paced rhythm", "{what}");
+                    let c = paced[0].criterion.as_deref().unwrap_or_default();
+                    let before = number_after(c, "QRS onset) before ").unwrap_or(0.0);
+                    assert!(before >= (v_s.len() - 1) as f64, "{what}");
+                    assert!(!c.contains("atrial stimulus"), "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dual_chamber_pacing_is_av_sequential_with_its_av_delay() {
+        // DDD pacing (an atrial stimulus, its P wave, then a ventricular stimulus after the AV
+        // delay and a paced QRS) at 60, 90 and 150/min with AV delays of 120-200 ms: two
+        // stimuli per beat, up to 3 % of the samples at 150/min.
+        for (rate, av_ms) in [
+            (60.0, 120.0),
+            (60.0, 200.0),
+            (90.0, 160.0),
+            (150.0, 120.0),
+            (150.0, 200.0),
+        ] {
+            let a_s = times(0.2, 60.0 / rate);
+            let v_s: Vec<f64> = a_s.iter().map(|t| t + av_ms / 1000.0).collect();
+            for spike_mv in [0.5, 3.0] {
+                for seed in 0..3 {
+                    let a = analyze(
+                        &paced_tracing(&PacedTracing {
+                            p_s: &[],
+                            a_s: &a_s,
+                            v_s: &v_s,
+                            qrs_s: &[],
+                            spike_mv,
+                            seed,
+                        }),
+                        &AnalysisOptions::default(),
+                    )
+                    .unwrap();
+                    let what = format!(
+                        "{rate}/min, AV {av_ms} ms, {spike_mv} mV, seed {seed}: {:#?}",
+                        a.statements
+                    );
+                    let paced = paced_statements(&a);
+                    assert_eq!(paced.len(), 1, "{what}");
+                    let st = paced[0];
+                    assert_eq!(
+                        st.text, "Dual-chamber (AV sequential) paced rhythm",
+                        "{what}"
+                    );
+                    let c = st.criterion.as_deref().unwrap_or_default();
+                    let delay = number_after(c, "AV delay ").unwrap_or(0.0);
+                    assert!((delay - av_ms).abs() <= 4.0, "{delay}: {what}");
+                    assert!(st.evidence.beats.len() * 2 > a.beats.len(), "{what}");
+                    // Atrially paced P waves are no sinus P; the AV delay is no PR; the atria
+                    // are paced, so neither fibrillating nor dissociated.
+                    for never in [
+                        "Sinus",
+                        "First-degree AV block",
+                        "Atrial fibrillation",
+                        "Third-degree",
+                    ] {
+                        assert!(
+                            !a.statements.iter().any(|s| s.text.starts_with(never)),
+                            "{never}: {what}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sharp_narrow_r_waves_and_a_few_artefacts_are_not_pacing() {
+        // Sinus rhythm at 75/min with very sharp narrow R waves (4 ms SD and a 1-sample tip) at
+        // 500 Hz and 1 kHz: the QRS peaks are no stimuli.
+        let (p, q) = sinus_times(0.8, &[]);
+        for fs_hz in [500.0, 1000.0] {
+            for seed in 0..3 {
+                let rec = synth(&Synth {
+                    p_s: &p,
+                    qrs_s: &q,
+                    pvc_s: &[],
+                    spike_s: &[],
+                    spike_mv: 0.0,
+                    fs_hz,
+                    sharp_r: true,
+                    p_mv: 0.15,
+                    f_scale: 0.0,
+                    noise_mv: 0.01,
+                    seed,
+                });
+                let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
+                let what = format!("{fs_hz} Hz, seed {seed}: {:#?}", a.statements);
+                assert!(paced_statements(&a).is_empty(), "{what}");
+                assert!(
+                    a.beats.iter().all(|b| b.class != BeatClass::Paced),
+                    "{what}"
+                );
+                assert!(statement(&a, "Sinus rhythm").is_some(), "{what}");
+            }
+        }
+        // Three spike-like artefacts of 2 mV (one sample, every lead) at unrelated times,
+        // one 60 ms before a QRS (it paces that beat, no more).
+        let artefacts = [1.37, q[6] - 0.06, 8.91];
+        for seed in 0..3 {
+            let rec = synth(&Synth {
+                p_s: &p,
+                qrs_s: &q,
+                pvc_s: &[],
+                spike_s: &artefacts,
+                spike_mv: 2.0,
+                fs_hz: FS,
+                sharp_r: false,
+                p_mv: 0.15,
+                f_scale: 0.0,
+                noise_mv: 0.03,
+                seed,
+            });
+            let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
+            let what = format!("seed {seed}: {:#?}", a.statements);
+            assert!(paced_statements(&a).is_empty(), "{what}");
+            assert!(statement(&a, "Sinus rhythm").is_some(), "{what}");
         }
     }
 

@@ -79,6 +79,24 @@ pub(crate) const ABRUPT: f64 = 0.9;
 /// the paced LUDB dev records the stimulus leads it by 36-160 ms.
 pub(crate) const SPIKE_BEFORE_FIDUCIAL_MS: f64 = 20.0;
 
+/// A ventricular pacing stimulus lies at most this long (ms) before the QRS onset.
+pub(crate) const SPIKE_BEFORE_ONSET_MS: f64 = 60.0;
+
+/// The last pacing spike that starts the QRS at `fid` (onset `qrs_on`, else 50 ms before the
+/// fiducial): within [`SPIKE_BEFORE_ONSET_MS`] before the onset and at least
+/// [`SPIKE_BEFORE_FIDUCIAL_MS`] before the fiducial. `spikes` in time order.
+pub(crate) fn ventricular_stimulus(
+    spikes: &[usize],
+    fid: usize,
+    qrs_on: Option<usize>,
+    fs: f64,
+) -> Option<usize> {
+    let on = qrs_on.unwrap_or(fid.saturating_sub(ms(fs, 50.0)));
+    let lo = on.saturating_sub(ms(fs, SPIKE_BEFORE_ONSET_MS));
+    let hi = fid.saturating_sub(ms(fs, SPIKE_BEFORE_FIDUCIAL_MS));
+    spikes.iter().rev().find(|&&s| s >= lo && s <= hi).copied()
+}
+
 /// Paced beats needed for a paced template against which beats without a spike found are
 /// compared.
 const MIN_PACED_TEMPLATE: usize = 3;
@@ -228,12 +246,8 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let rr: Vec<Option<f64>> = (0..fids.len())
         .map(|i| (i > 0).then(|| (fids[i] - fids[i - 1]) as f64))
         .collect();
-    let is_paced = |b: &BeatFeatures| {
-        let on = b.qrs_on.unwrap_or(b.fid.saturating_sub(ms(fs, 50.0)));
-        let spike_lo = on.saturating_sub(ms(fs, 60.0));
-        let spike_hi = b.fid.saturating_sub(ms(fs, SPIKE_BEFORE_FIDUCIAL_MS));
-        input.spikes.iter().any(|&s| s >= spike_lo && s <= spike_hi)
-    };
+    let is_paced =
+        |b: &BeatFeatures| ventricular_stimulus(input.spikes, b.fid, b.qrs_on, fs).is_some();
     let mut paced: Vec<bool> = input.beats.iter().map(is_paced).collect();
     // A beat without a spike found but with the QRS of the paced beats (it differs from
     // their template in fewer than MIN_DIFFERENT_LEADS leads) and no P wave before it is

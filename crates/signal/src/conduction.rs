@@ -1349,6 +1349,7 @@ mod tests {
             paced_dissociation: None,
             paced_af: None,
             f_waves: None,
+            atrial_stimuli: &[],
             p_sinus_polarity: None,
         })
     }
@@ -1597,6 +1598,7 @@ mod tests {
                 paced_dissociation: None,
                 paced_af: None,
                 f_waves: None,
+                atrial_stimuli: &[],
                 p_sinus_polarity: None,
             })
             .into_iter()
@@ -1610,7 +1612,7 @@ mod tests {
                 .any(|t| t == "Complete right bundle branch block")
         );
         let paced = f(&[Paced; 8]);
-        assert!(paced.iter().any(|t| t == "Paced rhythm"));
+        assert!(paced.iter().any(|t| t == "Ventricular paced rhythm"));
         assert!(
             !paced.iter().any(|t| t.contains("bundle branch")),
             "{paced:?}"

@@ -837,6 +837,7 @@ mod tests {
                 paced_dissociation: None,
                 paced_af: None,
                 f_waves: None,
+                atrial_stimuli: &[],
                 p_sinus_polarity: None,
             })
             .into_iter()

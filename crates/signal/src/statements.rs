@@ -5,8 +5,12 @@
 //! Criteria (thresholds from the AHA/ACCF/HRS 2009 recommendations for the standardization
 //! and interpretation of the ECG, parts III-V, unless stated):
 //! - Rhythm: atrial fibrillation when RR is irregularly irregular (RMSSD/mean RR > 0.10 over
-//!   conducted beats) and P waves precede fewer than half of the beats; paced rhythm when more
-//!   than half the beats follow a pacing spike; atrial flutter when P waves are not
+//!   conducted beats) and P waves precede fewer than half of the beats; paced rhythm by mode:
+//!   ventricular when more than half the beats follow a ventricular stimulus (within 60 ms
+//!   before the QRS onset), dual-chamber (AV sequential, with the AV delay) when more than half
+//!   follow an atrial then a ventricular stimulus, atrial when more than half are conducted
+//!   beats after an atrial stimulus at a steady interval (no PR statement from a paced P);
+//!   atrial flutter when P waves are not
 //!   organised but II, III, aVF and V1 (at least three) show regular atrial activity at
 //!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]); sinus rhythm when P waves precede at least
 //!   80 % of the dominant rhythm's QRS (premature and edge beats left out) with a P axis of
@@ -91,6 +95,131 @@ pub(crate) struct Findings<'a> {
     /// Fibrillatory waves after QRST cancellation, when they are the evidence of atrial
     /// fibrillation (under pacing, or with RR or P-wave criteria not met).
     pub f_waves: Option<&'a FWaves>,
+    /// Per beat, the atrial pacing stimulus before it, if any (empty: none looked for).
+    pub atrial_stimuli: &'a [Option<AtrialStimulus>],
+}
+
+/// An atrial pacing stimulus before a beat: a spike after the previous QRS, more than 80 ms
+/// before the beat's ventricular stimulus or, without one, more than 60 ms before the QRS
+/// onset (before a ventricular stimulus's window), and at most [`ATRIAL_STIMULUS_MAX_MS`]
+/// before the ventricular stimulus or the onset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AtrialStimulus {
+    /// From the stimulus to the QRS onset (ms).
+    pub to_qrs_ms: f64,
+    /// From the stimulus to the beat's ventricular stimulus (ms): the pacemaker's AV delay,
+    /// when the beat has one.
+    pub to_ventricular_ms: Option<f64>,
+    /// A P wave (its peak) was found between the stimulus and the QRS onset.
+    pub p_after: bool,
+}
+
+/// An atrial stimulus lies at most this long (ms) before the ventricular stimulus (the
+/// longest programmed AV delays, 300-350 ms) or, without one, before the QRS onset (a
+/// stimulus-to-QRS interval of a conducted beat with a long PR).
+pub(crate) const ATRIAL_STIMULUS_MAX_MS: f64 = 360.0;
+/// Atrial pacing with conducted beats: the stimulus-to-QRS interval varies by at most this
+/// robust SD (ms; 1.4826 x the median absolute deviation), as a conducted PR does (the
+/// second-degree AV block rule's 10-20 ms). A spike-like artefact bears no fixed relation to
+/// the QRS.
+pub(crate) const ATRIAL_PACED_MAX_SD_MS: f64 = 20.0;
+
+/// The pacing mode, as the stimuli before the beats show it.
+#[derive(Debug, Clone, PartialEq)]
+enum PacingMode {
+    /// More than half the beats conducted after an atrial stimulus at a steady interval,
+    /// at most half ventricular paced.
+    Atrial {
+        beats: Vec<usize>,
+        to_qrs_ms: Vec<f64>,
+        p_after: usize,
+    },
+    /// More than half the beats with an atrial then a ventricular stimulus.
+    Dual {
+        beats: Vec<usize>,
+        av_delay_ms: Vec<f64>,
+        p_after: usize,
+    },
+    /// More than half the beats ventricular paced, fewer than half AV sequential.
+    Ventricular { beats: Vec<usize>, atrial: usize },
+}
+
+/// Median and range of `v` (non-empty).
+fn median_range(v: &[f64]) -> (f64, f64, f64) {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (crate::detect::median(v), lo, hi)
+}
+
+/// The pacing mode of the recording, if paced ([`PacingMode`]).
+fn pacing_mode(f: &Findings<'_>) -> Option<PacingMode> {
+    let n = f.classes.len();
+    let stim = |i: usize| f.atrial_stimuli.get(i).copied().flatten();
+    let paced: Vec<usize> = beats_of(f, BeatClass::Paced);
+    if paced.len() * 2 > n {
+        let dual: Vec<usize> = paced
+            .iter()
+            .copied()
+            .filter(|&i| stim(i).is_some_and(|a| a.to_ventricular_ms.is_some()))
+            .collect();
+        if dual.len() * 2 > n {
+            let av_delay_ms = dual
+                .iter()
+                .filter_map(|&i| stim(i)?.to_ventricular_ms)
+                .collect();
+            let p_after = dual
+                .iter()
+                .filter(|&&i| stim(i).is_some_and(|a| a.p_after))
+                .count();
+            return Some(PacingMode::Dual {
+                beats: dual,
+                av_delay_ms,
+                p_after,
+            });
+        }
+        let atrial = paced.iter().filter(|&&i| stim(i).is_some()).count();
+        return Some(PacingMode::Ventricular {
+            beats: paced,
+            atrial,
+        });
+    }
+    // Atrial pacing: conducted beats (the dominant QRS, no ventricular stimulus) after an
+    // atrial stimulus at a steady interval.
+    let beats: Vec<usize> = (0..n)
+        .filter(|&i| {
+            matches!(
+                f.classes[i],
+                BeatClass::Normal | BeatClass::Supraventricular
+            ) && stim(i).is_some()
+        })
+        .collect();
+    if beats.len() * 2 <= n {
+        return None;
+    }
+    let to_qrs_ms: Vec<f64> = beats
+        .iter()
+        .filter_map(|&i| Some(stim(i)?.to_qrs_ms))
+        .collect();
+    let m = crate::detect::median(&to_qrs_ms);
+    let robust_sd = 1.4826
+        * crate::detect::median(&to_qrs_ms.iter().map(|v| (v - m).abs()).collect::<Vec<_>>());
+    if robust_sd > ATRIAL_PACED_MAX_SD_MS {
+        return None;
+    }
+    let p_after = beats
+        .iter()
+        .filter(|&&i| stim(i).is_some_and(|a| a.p_after))
+        .count();
+    Some(PacingMode::Atrial {
+        beats,
+        to_qrs_ms,
+        p_after,
+    })
+}
+
+/// The rate part of a paced rhythm's criterion.
+fn rate_text(hr: Option<f64>) -> String {
+    hr.map_or(String::new(), |h| format!("; rate {:.0} bpm", h.round()))
 }
 
 /// Atrial fibrillation under ventricular pacing, as the conducted beats between the paced ones
@@ -335,12 +464,56 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     let pac = count(BeatClass::Supraventricular);
 
     // Rhythm.
-    if paced * 2 > n {
+    let mode = pacing_mode(f);
+    if let Some(PacingMode::Atrial {
+        beats,
+        to_qrs_ms,
+        p_after,
+    }) = &mode
+    {
+        let (med, lo, hi) = median_range(to_qrs_ms);
         out.push(st_on(
-            "Paced rhythm",
-            format!("pacing spike before {paced} of {n} QRS complexes"),
+            "Atrial paced rhythm",
+            format!(
+                "atrial pacing stimulus before {} of {n} QRS complexes, {med:.0} ms before the QRS onset (range {lo:.0}-{hi:.0} ms, robust SD <= {ATRIAL_PACED_MAX_SD_MS:.0}: conducted at a steady interval), a P wave after the stimulus before {p_after}; no ventricular stimulus, the dominant QRS{}",
+                beats.len(),
+                rate_text(hr)
+            ),
             Vec::new(),
-            beats_of(f, BeatClass::Paced),
+            beats.clone(),
+        ));
+    } else if let Some(PacingMode::Dual {
+        beats,
+        av_delay_ms,
+        p_after,
+    }) = &mode
+    {
+        let (med, lo, hi) = median_range(av_delay_ms);
+        out.push(st_on(
+            "Dual-chamber (AV sequential) paced rhythm",
+            format!(
+                "an atrial then a ventricular pacing stimulus (within 60 ms before the QRS onset) before {} of {n} QRS complexes, AV delay {med:.0} ms (atrial to ventricular stimulus, range {lo:.0}-{hi:.0} ms), a P wave after the atrial stimulus before {p_after}{}",
+                beats.len(),
+                rate_text(hr)
+            ),
+            Vec::new(),
+            beats.clone(),
+        ));
+    } else if let Some(PacingMode::Ventricular { beats, atrial }) = &mode {
+        let atrial = if *atrial > 0 {
+            format!(
+                ", {atrial} of them after an atrial stimulus (AV sequential in fewer than half the beats)"
+            )
+        } else {
+            String::new()
+        };
+        out.push(st_on(
+            "Ventricular paced rhythm",
+            format!(
+                "ventricular pacing spike (within 60 ms before the QRS onset) before {paced} of {n} QRS complexes{atrial}"
+            ),
+            Vec::new(),
+            beats.clone(),
         ));
         if f.paced_af.is_none()
             && let Some(w) = f.f_waves
@@ -596,8 +769,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     }
 
     // AV conduction (only meaningful with P waves, and not under pacing, where the interval
-    // from a P wave to a paced QRS is the pacemaker's programmed AV delay).
+    // from a P wave to a paced QRS is the pacemaker's programmed AV delay, nor after an atrial
+    // stimulus, where it starts at a paced P).
     if !f.atrial_fibrillation
+        && mode.is_none()
         && paced * 2 <= n
         && f.flutter.is_none()
         && f.p_fraction >= 0.8
@@ -852,6 +1027,7 @@ mod tests {
             paced_dissociation: None,
             paced_af: None,
             f_waves: None,
+            atrial_stimuli: &[],
             p_sinus_polarity: Some(true),
         });
         let s = out
@@ -923,6 +1099,7 @@ mod tests {
                 paced_dissociation: None,
                 paced_af: None,
                 f_waves: None,
+                atrial_stimuli: &[],
                 p_sinus_polarity: Some(true),
             })
             .into_iter()

@@ -20,7 +20,7 @@ fn statements(record: &str) -> Vec<ecg::Statement> {
 fn ludb_95_is_atrial_fibrillation_under_ventricular_pacing() {
     let s = statements("95");
     let texts: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
-    assert!(texts.contains(&"Paced rhythm"), "{texts:?}");
+    assert!(texts.contains(&"Ventricular paced rhythm"), "{texts:?}");
     let af = s
         .iter()
         .find(|s| s.text == "Atrial fibrillation")
@@ -39,7 +39,10 @@ fn ludb_95_is_atrial_fibrillation_under_ventricular_pacing() {
 #[test]
 fn ludb_8_says_nothing_of_its_atria_when_a_p_like_wave_precedes_the_conducted_beats() {
     let texts: Vec<String> = statements("8").into_iter().map(|s| s.text).collect();
-    assert!(texts.iter().any(|t| t == "Paced rhythm"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "Ventricular paced rhythm"),
+        "{texts:?}"
+    );
     for never in [
         "Atrial fibrillation",
         "Third-degree (complete) AV block",
@@ -53,7 +56,7 @@ fn ludb_8_says_nothing_of_its_atria_when_a_p_like_wave_precedes_the_conducted_be
 fn ludb_34_names_the_sinus_rhythm_of_its_atria_under_pacing() {
     let s = statements("34");
     let texts: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
-    assert!(texts.contains(&"Paced rhythm"), "{texts:?}");
+    assert!(texts.contains(&"Ventricular paced rhythm"), "{texts:?}");
     assert!(
         texts.contains(&"Third-degree (complete) AV block"),
         "{texts:?}"
