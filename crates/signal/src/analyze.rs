@@ -2497,7 +2497,7 @@ mod av_block_tests {
                     assert_eq!(paced.len(), 1, "{what}");
                     assert_eq!(paced[0].text, "Ventricular paced rhythm", "{what}");
                     let c = paced[0].criterion.as_deref().unwrap_or_default();
-                    let before = number_after(c, "QRS onset) before ").unwrap_or(0.0);
+                    let before = number_after(c, "no P wave) before ").unwrap_or(0.0);
                     assert!(before >= (v_s.len() - 1) as f64, "{what}");
                     assert!(!c.contains("atrial stimulus"), "{what}");
                 }

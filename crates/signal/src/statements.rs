@@ -475,7 +475,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st_on(
             "Atrial paced rhythm",
             format!(
-                "atrial pacing stimulus before {} of {n} QRS complexes, {med:.0} ms before the QRS onset (range {lo:.0}-{hi:.0} ms, robust SD <= {ATRIAL_PACED_MAX_SD_MS:.0}: conducted at a steady interval), a P wave after the stimulus before {p_after}; no ventricular stimulus, the dominant QRS{}",
+                "atrial pacing stimulus before {} of {n} QRS complexes, {med:.0} ms before the QRS onset (range {lo:.0}-{hi:.0} ms, robust SD <= {ATRIAL_PACED_MAX_SD_MS:.0}: conducted at a steady interval), a P wave found after the stimulus in {p_after} of them; no ventricular stimulus, the dominant QRS{}",
                 beats.len(),
                 rate_text(hr)
             ),
@@ -492,7 +492,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st_on(
             "Dual-chamber (AV sequential) paced rhythm",
             format!(
-                "an atrial then a ventricular pacing stimulus (within 60 ms before the QRS onset) before {} of {n} QRS complexes, AV delay {med:.0} ms (atrial to ventricular stimulus, range {lo:.0}-{hi:.0} ms), a P wave after the atrial stimulus before {p_after}{}",
+                "an atrial then a ventricular pacing stimulus (within 60 ms before the QRS onset) before {} of {n} QRS complexes, AV delay {med:.0} ms (atrial to ventricular stimulus, range {lo:.0}-{hi:.0} ms), a P wave found after the atrial stimulus in {p_after} of them{}",
                 beats.len(),
                 rate_text(hr)
             ),
@@ -510,7 +510,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st_on(
             "Ventricular paced rhythm",
             format!(
-                "ventricular pacing spike (within 60 ms before the QRS onset) before {paced} of {n} QRS complexes{atrial}"
+                "ventricular pacing spike within 60 ms before the QRS onset (or, none found, the paced QRS and no P wave) before {paced} of {n} QRS complexes{atrial}"
             ),
             Vec::new(),
             beats.clone(),
