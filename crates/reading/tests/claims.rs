@@ -486,3 +486,23 @@ fn the_check_is_deterministic() {
     let a = "Sinus rhythm at 61 bpm, PR 160 ms, no AV block, QTc 480 ms, LVH.";
     assert_eq!(check(a, &facts()), check(a, &facts()));
 }
+
+#[test]
+fn every_paced_rhythm_statement_supports_a_paced_claim() {
+    // The analysis names the pacing mode (atrial, ventricular or dual-chamber); each is a paced
+    // rhythm to the claim check, which does not tell the modes apart.
+    for text in [
+        "Atrial paced rhythm",
+        "Ventricular paced rhythm",
+        "Dual-chamber (AV sequential) paced rhythm",
+    ] {
+        let mut f = facts();
+        f.statements = vec![statement(text, None, StatementState::Suggested)];
+        expect_with(&f, "A paced rhythm.", &[("paced rhythm", S, text)]);
+        expect_with(
+            &f,
+            "There is no paced rhythm.",
+            &[("paced rhythm", C, text)],
+        );
+    }
+}
