@@ -357,6 +357,19 @@ mod tests {
     }
 
     #[test]
+    fn every_pacing_mode_states_the_paced_rhythm_class() {
+        for text in [
+            "Atrial paced rhythm",
+            "Ventricular paced rhythm",
+            "Dual-chamber (AV sequential) paced rhythm",
+        ] {
+            assert!(stated(&[text], "paced rhythm"), "{text}");
+            assert!(!stated(&[text], "sinus rhythm (60-100)"), "{text}");
+        }
+        assert!(!stated(&["Sinus rhythm"], "paced rhythm"));
+    }
+
+    #[test]
     fn the_sinus_rate_class_follows_the_qrs_marks_even_in_complete_av_block() {
         let h = "34 12 500 5000\n#<diagnoses>:\n#Rhythm: Sinus rhythm.\n#III degree AV-block.\n#Unipolar ventricular pacing.\n";
         let mut l = Labels::from_header(h, &[]);
