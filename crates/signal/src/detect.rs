@@ -168,7 +168,7 @@ pub(crate) fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
 /// in mV before low-pass filtering.
 ///
 /// The reference is the 99.5th percentile of the lead's curvature over the samples that are no
-/// stimulus-like event ([`spike_free_references`]): the sharpest the lead's own waves get. Taken
+/// stimulus-like event ([`stimulus_like_events`], [`spike_free_reference`]): the sharpest the lead's own waves get. Taken
 /// over all samples it would count the stimuli themselves, which exceed 0.5 % of the samples
 /// from about one stimulus per second (a 1-sample stimulus lifts 3 curvature samples; two
 /// stimuli per beat at 150/min are 3 % of the samples at 500 Hz), and the threshold would climb
@@ -181,27 +181,29 @@ pub fn pacing_spikes(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
         return Vec::new();
     }
     let need = leads.len().min(3) as u32;
-    let curvatures: Vec<Vec<f64>> = leads
+    // Each lead's curvature (`z[j]` at sample `j + k`) and narrow deflections, on the rayon
+    // pool.
+    let per_lead: Vec<(Vec<f64>, Vec<usize>)> = leads
         .par_iter()
         .map(|x| {
-            (k..n - k)
+            let z: Vec<f64> = (k..n - k)
                 .map(|i| (x[i] - 0.5 * (x[i - k] + x[i + k])).abs())
-                .collect()
+                .collect();
+            let narrow = narrow_deflections(x, &z, k, fs_hz);
+            (z, narrow)
         })
         .collect();
-    let narrow: Vec<Vec<usize>> = leads
+    let events = stimulus_like_events(n, per_lead.iter().map(|(_, narrow)| narrow), need);
+    // Each lead's hit mask: its narrow deflections above the threshold, dilated by one sample
+    // (one vote per lead per sample).
+    let hits: Vec<Vec<bool>> = per_lead
         .par_iter()
-        .zip(&curvatures)
-        .map(|(x, z)| narrow_deflections(x, z, k, fs_hz))
-        .collect();
-    let references = spike_free_references(n, &curvatures, &narrow, k, need);
-    // Each lead's hit mask (on the rayon pool): its narrow deflections above the threshold,
-    // dilated by one sample: one vote per lead per sample.
-    let hits: Vec<Vec<bool>> = curvatures
-        .par_iter()
-        .zip(&narrow)
-        .zip(&references)
-        .map(|((z, narrow), &reference)| {
+        .map(|(z, narrow)| {
+            let reference = if events.is_empty() {
+                quantile(z, 0.995)
+            } else {
+                spike_free_reference(z, &events, k)
+            };
             let thr = (SPIKE_FACTOR * reference).max(SPIKE_MIN_MV);
             let mut hit = vec![false; n];
             for &i in narrow {
@@ -260,6 +262,12 @@ fn narrow_deflections(x: &[f64], z: &[f64], k: usize, fs_hz: f64) -> Vec<usize> 
             continue;
         }
         let i = j + k;
+        // Second screen: the window's ends bound its range from below (a QRS slope ends here).
+        let (a, b) = (x[i.saturating_sub(w)], x[(i + w).min(n - 1)]);
+        let ends = (a - x[i]).abs().max((b - x[i]).abs()).max((b - a).abs());
+        if v < NARROW_FRACTION * ends {
+            continue;
+        }
         let (lo, hi) = x[i.saturating_sub(w)..(i + w + 1).min(n)]
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
@@ -272,20 +280,15 @@ fn narrow_deflections(x: &[f64], z: &[f64], k: usize, fs_hz: f64) -> Vec<usize> 
     out
 }
 
-/// The reference curvature of each lead for [`pacing_spikes`]: the 99.5th percentile of its
-/// curvature `z` (at `k` samples; `z[j]` at sample `j + k`) with the samples within ±2k of a
-/// stimulus-like event left out. Such an event is a narrow deflection
-/// ([`narrow_deflections`]) in at least `need` leads at once (±1 sample), as a stimulus is: a
-/// lead's own narrow noise or a sharp R tip is not (their ratio is 0.1-0.3 on LUDB 63, 89 and
-/// 99, a stimulus's 0.5-1 in most leads of the paced records). Without such events the
-/// reference is the 99.5th percentile of all of `z`, as before r16.
-fn spike_free_references(
+/// Stimulus-like events: samples where a narrow deflection ([`narrow_deflections`], one list per
+/// lead) lies in at least `need` leads at once (±1 sample), as a stimulus does; a lead's own
+/// narrow noise or a sharp R tip does not (the tip's ratio is 0.1-0.3 on LUDB 63, 89 and 99, a
+/// stimulus's 0.5-1 in most leads of the paced records).
+fn stimulus_like_events<'a>(
     n: usize,
-    curvatures: &[Vec<f64>],
-    narrow: &[Vec<usize>],
-    k: usize,
+    narrow: impl Iterator<Item = &'a Vec<usize>>,
     need: u32,
-) -> Vec<f64> {
+) -> Vec<usize> {
     let mut votes = vec![0u32; n];
     for lead in narrow {
         let mut last = None;
@@ -298,30 +301,26 @@ fn spike_free_references(
             last = Some(i);
         }
     }
-    let events: Vec<usize> = (0..n).filter(|&i| votes[i] >= need).collect();
-    curvatures
-        .par_iter()
-        .map(|z| {
-            if events.is_empty() {
-                return quantile(z, 0.995);
-            }
-            let mut kept = vec![true; z.len()];
-            for &i in &events {
-                // Samples i - 2k ..= i + 2k are z indices i - 3k ..= i + k.
-                let lo = i.saturating_sub(3 * k);
-                for m in kept.iter_mut().take((i + k + 1).min(z.len())).skip(lo) {
-                    *m = false;
-                }
-            }
-            let rest: Vec<f64> = z
-                .iter()
-                .zip(&kept)
-                .filter(|(_, m)| **m)
-                .map(|(v, _)| *v)
-                .collect();
-            quantile(&rest, 0.995)
-        })
-        .collect()
+    (0..n).filter(|&i| votes[i] >= need).collect()
+}
+
+/// A lead's reference curvature for [`pacing_spikes`] when there are stimulus-like `events`:
+/// the 99.5th percentile of its curvature `z` (at `k` samples; `z[j]` at sample `j + k`) with
+/// the samples within ±2k of an event left out. Without events it is the percentile of all of
+/// `z`, as before r16.
+fn spike_free_reference(z: &[f64], events: &[usize], k: usize) -> f64 {
+    // `events` are in time order; samples i - 2k ..= i + 2k are z indices i - 3k ..= i + k.
+    let mut rest = Vec::with_capacity(z.len());
+    let mut from = 0;
+    for &i in events {
+        let lo = i.saturating_sub(3 * k).min(z.len());
+        if lo > from {
+            rest.extend_from_slice(&z[from..lo]);
+        }
+        from = from.max((i + k + 1).min(z.len()));
+    }
+    rest.extend_from_slice(&z[from.min(z.len())..]);
+    quantile(&rest, 0.995)
 }
 
 /// Replaces spike neighbourhoods by a straight line so the detector and delineator do not
