@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release -p heartlens-signal --example ludb_robustness -- DIR_OR_HEA... [--verbose]`
 //!
+//! `--verbose` also lists, per changed record and disturbance, the statements (with criteria)
+//! that went and came.
+//!
 //! Each record (`.hea`, LUDB or CinC labels as in `ludb_interpretation`) is analysed as read and
 //! again after each disturbance below. For every disturbance it prints how many records changed
 //! any scored class ([`signal::interpretation_eval::CLASSES`]), which classes were gained or lost
@@ -159,7 +162,7 @@ fn disturbed(rec: &Recording, d: Disturbance) -> Recording {
 }
 
 /// The scored classes a recording's statements fall in, and the true / false positives.
-fn stated(labels: &Labels, rec: &Recording) -> Result<(Vec<&'static str>, usize, usize), String> {
+fn stated(labels: &Labels, rec: &Recording) -> Result<Stated, String> {
     let a = signal::analyze(rec, &signal::AnalysisOptions::default()).map_err(|e| e.to_string())?;
     let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
     let mut classes = Vec::new();
@@ -177,8 +180,24 @@ fn stated(labels: &Labels, rec: &Recording) -> Result<(Vec<&'static str>, usize,
             _ => {}
         }
     }
-    Ok((classes, tp, fp))
+    let beats: Vec<String> = a
+        .beats
+        .iter()
+        .map(|b| format!("{}@{:.2}", b.class.code(), b.r_s))
+        .collect();
+    let read = std::iter::once(format!("beats {}", beats.join(" ")))
+        .chain(
+            a.statements
+                .iter()
+                .map(|s| format!("{} [{}]", s.text, s.criterion.as_deref().unwrap_or(""))),
+        )
+        .collect();
+    Ok((classes, tp, fp, read))
 }
+
+/// The scored classes stated, the true and false positives, and every statement with its
+/// criterion.
+type Stated = (Vec<&'static str>, usize, usize, Vec<String>);
 
 /// What one disturbance did over all records.
 #[derive(Default)]
@@ -236,7 +255,7 @@ fn main() {
             }
         };
         let labels = Labels::from_header(&header, &rec.annotations);
-        let (base, tp, fp) = match stated(&labels, &rec) {
+        let (base, tp, fp, base_read) = match stated(&labels, &rec) {
             Ok(s) => s,
             Err(e) => {
                 println!("failed: {name}: analysis: {e}");
@@ -247,7 +266,7 @@ fn main() {
         base_tp += tp;
         base_fp += fp;
         for (d, tally) in disturbances.iter().zip(&mut tallies) {
-            let (now, tp, fp) = match stated(&labels, &disturbed(&rec, *d)) {
+            let (now, tp, fp, read) = match stated(&labels, &disturbed(&rec, *d)) {
                 Ok(s) => s,
                 Err(e) => {
                     println!("failed: {name} ({}): analysis: {e}", d.name());
@@ -275,6 +294,12 @@ fn main() {
                     gained.join(", "),
                     lost.join(", ")
                 );
+                for s in base_read.iter().filter(|s| !read.contains(s)) {
+                    println!("    - {s}");
+                }
+                for s in read.iter().filter(|s| !base_read.contains(s)) {
+                    println!("    + {s}");
+                }
             }
         }
     }

@@ -56,6 +56,8 @@ pub(crate) struct Findings<'a> {
     /// counts.
     pub p_fraction: f64,
     pub rr_irregularity: Option<f64>,
+    /// Median absolute successive RR difference / mean RR of the conducted beats.
+    pub rr_median_change: Option<f64>,
     pub atrial_fibrillation: bool,
     pub amplitudes: &'a [LeadAmplitudes],
     pub sex: Sex,
@@ -433,8 +435,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             "Atrial fibrillation",
             format!(
-                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms)",
+                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms)",
                 f.rr_irregularity.unwrap_or(0.0),
+                100.0 * f.rr_median_change.unwrap_or(0.0),
+                100.0 * crate::analyze::AF_MIN_MEDIAN_CHANGE,
                 100.0 * f.p_fraction
             ),
         ));
@@ -836,6 +840,7 @@ mod tests {
             classes: &[BeatClass::Normal; 8],
             p_fraction: 1.0,
             rr_irregularity: Some(0.01),
+            rr_median_change: Some(0.01),
             atrial_fibrillation: false,
             amplitudes: &[],
             sex: Sex::Unknown,
@@ -907,6 +912,7 @@ mod tests {
                 classes: &classes,
                 p_fraction: 1.0,
                 rr_irregularity: Some(0.05),
+                rr_median_change: Some(0.04),
                 atrial_fibrillation: false,
                 amplitudes: &[],
                 sex: Sex::Unknown,
