@@ -19,6 +19,7 @@ mod classify;
 mod conduction;
 mod delineate;
 mod detect;
+pub mod device_check;
 mod error;
 pub mod evaluate;
 mod filters;
