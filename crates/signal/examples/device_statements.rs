@@ -9,8 +9,8 @@
 //! LUDB's cardiologists' diagnoses are left to `ludb_interpretation`). For each it prints the
 //! device's statements (rejected ones left out), the device's PR / QRS / QT / QRS axis against
 //! ours, our statements with their criteria, and per topic ([`signal::device_check`]) the two
-//! sides' findings and whether they agree. `--markdown` prints one table row per file and topic
-//! with a verdict other than "-" instead. `--qrs` adds, per file, each lead's QRS onset and
+//! sides' findings and whether they agree. `--markdown` prints instead one table row per file
+//! with each topic's verdict. `--qrs` adds, per file, each lead's QRS onset and
 //! offset (median over the beats, ms from the beat's all-lead QRS onset), our median beat's
 //! QRS boundaries, the device's median-beat fiducials when its reader gives them, and the
 //! median beat of every lead every 4 ms from 20 ms before the QRS onset to 60 ms after its end
@@ -187,6 +187,31 @@ fn print_qrs_boundaries(rec: &ecg::Recording, a: &signal::Analysis) {
             beat_durations.len()
         );
     }
+    if let Some((on, _)) = q {
+        let marks: Vec<String> = a
+            .median_waves
+            .iter()
+            .map(|w| {
+                let rel = |s: Option<usize>| {
+                    s.map_or("-".to_string(), |s| {
+                        format!("{:.0}", to_ms(s as f64 - on as f64))
+                    })
+                };
+                format!(
+                    "{:?} {} / {} / {}",
+                    w.kind,
+                    rel(w.onset_sample),
+                    rel(w.peak_sample),
+                    rel(w.offset_sample)
+                )
+            })
+            .collect();
+        println!(
+            "  median-beat waves, onset / peak / offset, ms from the QRS onset (RR {} ms): {}",
+            ms(a.measurements.rr),
+            marks.join("; ")
+        );
+    }
     let amp =
         |v: Option<ecg::Microvolts>| v.map_or("-".to_string(), |v| format!("{:.2}", v.0 / 1000.0));
     println!("  median-beat amplitudes, mV: lead P / Q / R / S / ST at J / T / QRS peak-to-peak");
@@ -293,8 +318,12 @@ fn main() {
     }
     let mut tally: Vec<(String, [usize; 6])> = Vec::new();
     if markdown {
-        println!("| file | topic | device | ours | verdict |");
-        println!("|---|---|---|---|---|");
+        let topics: Vec<&str> = signal::device_check::Topic::ALL
+            .iter()
+            .map(|t| t.name())
+            .collect();
+        println!("| file | {} |", topics.join(" | "));
+        println!("|---|{}", "---|".repeat(topics.len()));
     }
     for path in files {
         let Ok(rec) = formats::open(&path) else {
@@ -353,23 +382,20 @@ fn main() {
             }
         }
         if markdown {
-            for r in rows.iter().filter(|r| r.verdict != Verdict::Neither) {
-                println!(
-                    "| {name} | {} | {} | {} | {} |",
-                    r.topic.name(),
-                    if r.device.is_empty() {
-                        "-".into()
+            // Agreement on an overall "normal" is printed as "(normal)".
+            let cells: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    if r.verdict == Verdict::Agree && r.device == ["normal"] {
+                        "(normal)".to_string()
+                    } else if r.verdict == Verdict::Agree || r.verdict == Verdict::Neither {
+                        r.verdict.to_string()
                     } else {
-                        r.device.join(", ")
-                    },
-                    if r.ours.is_empty() {
-                        "-".into()
-                    } else {
-                        r.ours.join(", ")
-                    },
-                    r.verdict
-                );
-            }
+                        format!("**{}**", r.verdict)
+                    }
+                })
+                .collect();
+            println!("| {name} | {} |", cells.join(" | "));
             continue;
         }
         println!("== {name}");
