@@ -650,6 +650,42 @@ mod tests {
     }
 
     #[test]
+    fn swedish_and_italian_device_wordings_are_read() {
+        let rows = compare(
+            &[
+                "sinusrytm",
+                "AV-block I (begränsad)",
+                "fynd sannolikt utan patologisk signifikans",
+            ],
+            &["Sinus rhythm"],
+        );
+        assert_eq!(row(&rows, Topic::Rhythm).verdict, Verdict::Agree);
+        assert_eq!(row(&rows, Topic::AvConduction).verdict, Verdict::DeviceOnly);
+        assert_eq!(row(&rows, Topic::Axis).verdict, Verdict::Neither);
+        let rows = compare(
+            &[
+                "sinusrytm (långsam)",
+                "hög P-amplitud",
+                "normal EKG-variant",
+            ],
+            &["Sinus rhythm"],
+        );
+        assert_eq!(
+            row(&rows, Topic::Hypertrophy).device,
+            vec!["tall P wave".to_string()]
+        );
+        assert_eq!(row(&rows, Topic::Hypertrophy).verdict, Verdict::DeviceOnly);
+        assert_eq!(row(&rows, Topic::Qt).verdict, Verdict::Agree);
+        assert_eq!(
+            findings("RITMO SINUSALE"),
+            vec![
+                (Topic::Rhythm, "sinus".to_string()),
+                (Topic::RateClass, "normal rate".to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn snomed_codes_read_as_statements() {
         let texts: Vec<&str> = ["284470004", "427084000", "698252002", "55930002"]
             .iter()
