@@ -839,6 +839,36 @@ fn inferior_st_elevation_of_0_13_mv_and_not_0_07() {
     not_stated(&a, "ST elevation");
 }
 
+/// Anterior ST elevation of `z` (mV, anterior) analysed for a patient of `sex` and `age`.
+fn anterior_ste(z: f64, sex: Sex, age: f64) -> signal::Analysis {
+    let mut t = beats(&TEXTBOOK);
+    t.st = vec![st_shift([0.0, 0.0, z])];
+    let mut rec = t.record();
+    rec.patient.sex = sex;
+    rec.patient.age_years = Some(age);
+    signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("the analysis runs")
+}
+
+#[test]
+fn anterior_st_elevation_by_the_v2_v3_thresholds_of_sex_and_age() {
+    // About 0.18 mV at J in V2: over the 0.15 mV of women, under the 0.2 mV of men >= 40.
+    let a = anterior_ste(0.12, Sex::Female, 60.0);
+    let s = stated(&a, "ST elevation, anteroseptal (V1, V2, V3, V4)");
+    let c = criterion(s);
+    assert_near(number_after(c, ", V2 "), 0.18, 0.02, "J in V2");
+    assert!(c.contains("V2-V3 >= 0.15 mV for women"), "{c}");
+    assert_eq!(s.evidence.leads, [L::V1, L::V2, L::V3, L::V4]);
+    not_stated(&anterior_ste(0.12, Sex::Male, 60.0), "ST elevation");
+    // About 0.21 mV in V2 (0.19 in V3): over the 0.2 mV of men >= 40 in V2 only, with V1 (0.1
+    // mV there) its contiguous partner; under the 0.25 mV of men < 40.
+    let a = anterior_ste(0.14, Sex::Male, 60.0);
+    let s = stated(&a, "ST elevation, septal (V1, V2)");
+    let c = criterion(s);
+    assert_near(number_after(c, ", V2 "), 0.21, 0.02, "J in V2");
+    assert!(c.contains("V2-V3 >= 0.20 mV for men >= 40 years"), "{c}");
+    not_stated(&anterior_ste(0.14, Sex::Male, 35.0), "ST elevation");
+}
+
 #[test]
 fn lateral_st_depression_and_not_at_0_03_mv() {
     // Horizontal, then slightly downsloping (a second, later shift) depression towards the
