@@ -313,6 +313,56 @@ fn atrial_fibrillation_with_a_moderate_irregular_response() {
     not_stated(&a, "First-degree AV block");
 }
 
+/// A ventricular premature complex: a wide QRS of another axis with a discordant T, no P.
+const PVC: [Wave; 3] = [
+    (0.0, 0.030, -1.6, [0.8, -0.3, 0.6]),
+    (0.05, 0.025, 0.6, [-0.4, 0.6, -0.6]),
+    (0.32, 0.05, 0.45, [-0.7, 0.3, -0.5]),
+];
+
+/// Sinus at 75/min (beats at 0.5 + 0.8 k s) with the sinus beats `skip` left out and
+/// ventricular premature complexes at `pvc_s`.
+fn sinus_with_pvcs(skip: &[usize], pvc_s: &[f64]) -> Tracing {
+    let q: Vec<f64> = times(0.5, 0.8, 9.4)
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| !skip.contains(k))
+        .map(|(_, t)| t)
+        .collect();
+    let mut t = sinus(75.0, 0.16);
+    t.p_s = q.iter().map(|x| x - 0.16).collect();
+    t.qrs_s = q;
+    t.other = pvc_s.iter().map(|&at| (at, PVC.to_vec())).collect();
+    t.noise_mv = 0.02;
+    t
+}
+
+#[test]
+fn ventricular_premature_complexes_with_their_count_positions_and_a_couplet() {
+    // One PVC 60 % of an RR early (3.38 s), then a couplet (7.38 and 7.78 s).
+    let a = sinus_with_pvcs(&[4, 9], &[3.38, 7.38, 7.78]).analyze();
+    let s = stated(&a, "Ventricular premature complexes");
+    let c = criterion(s);
+    assert!(
+        c.starts_with("3 of 13 beats, including a couplet, at 3.4 s, 7.4 s, 7.8 s: premature"),
+        "{c}"
+    );
+    assert_eq!(s.evidence.beats.len(), 3, "{:?}", s.evidence);
+    assert!(s.evidence.leads.len() >= 3, "{:?}", s.evidence.leads);
+    stated(&a, "Sinus rhythm");
+    not_stated(&a, "Supraventricular premature");
+    // Two single PVCs: no couplet.
+    let a = sinus_with_pvcs(&[4, 9], &[3.38, 7.38]).analyze();
+    let c = criterion(stated(&a, "Ventricular premature complexes"));
+    assert!(
+        c.starts_with("2 of 12 beats, single, at 3.4 s, 7.4 s"),
+        "{c}"
+    );
+    // None: no ventricular premature complexes.
+    let a = sinus_with_pvcs(&[], &[]).analyze();
+    not_stated(&a, "Ventricular premature complexes");
+}
+
 // ---------------------------------------------------------------------------------------
 // AV conduction
 
