@@ -223,7 +223,7 @@ fn flutter_4_to_1() -> Tracing {
 }
 
 #[test]
-#[ignore = "defect: flutter is looked for only when P waves are not organised (analyze.rs), and F waves conducted at a fixed ratio have a fixed F-to-QRS interval, so 4:1 flutter is read as sinus rhythm (with left atrial abnormality from the F wave taken as a 180 ms P)"]
+#[ignore = "defect: flutter is looked for only when P waves are not organised (analyze.rs), and F waves conducted at a fixed ratio have a fixed F-to-QRS interval, so 4:1 flutter is read as sinus rhythm (with left atrial abnormality from the F wave taken as a 180 ms P); lifting the gate finds it but adds 3 false flutters on LUDB dev"]
 fn atrial_flutter_with_fixed_4_to_1_conduction() {
     let a = flutter_4_to_1().analyze();
     let s = stated(&a, "Atrial flutter");
@@ -990,6 +990,17 @@ fn inferior_q_waves_of_36_ms_and_not_of_narrow_ones() {
 
 // ---------------------------------------------------------------------------------------
 // Signal quality
+
+#[test]
+#[ignore = "defect: the beat-to-median RMS is read over -500..+700 ms around each beat, which at a fast irregular rate holds the neighbouring beats at varying places, so a clean tracing of atrial fibrillation at about 110/min is called noisy in its small-QRS leads (quality.rs)"]
+fn a_fast_irregular_rhythm_on_a_clean_tracing_is_not_technically_limited() {
+    let mut t = irregular(&FAST_AF_RR, false);
+    t.noise_mv = 0.0;
+    t.f_waves_mv = 0.0;
+    let a = t.analyze();
+    stated(&a, "Atrial fibrillation");
+    not_stated(&a, "Technically limited recording");
+}
 
 #[test]
 fn a_noisy_lead_makes_a_technically_limited_recording() {
