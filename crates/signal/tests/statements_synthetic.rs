@@ -157,11 +157,8 @@ fn phasic_sinus(swing_s: f64) -> Tracing {
         }
     }
     let mut t = sinus(70.0, 0.16);
-    t = Tracing {
-        p_s: q.iter().map(|x| x - 0.16).collect(),
-        qrs_s: q,
-        ..t
-    };
+    t.p_s = q.iter().map(|x| x - 0.16).collect();
+    t.qrs_s = q;
     t
 }
 
