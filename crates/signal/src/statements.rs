@@ -220,10 +220,12 @@ const SINUS_ARRHYTHMIA_MS: f64 = 160.0;
 const SINUS_ARRHYTHMIA_SWING_MS: f64 = 80.0;
 
 /// The RR intervals (ms) between two consecutive normal beats (at least four of them), so
-/// premature beats and their pauses do not count.
+/// premature beats and their pauses do not count, nor does a pause that holds a P wave not
+/// followed by a QRS (second-degree AV block: the sinus cycle went on through it).
 fn sinus_rr_ms(f: &Findings<'_>) -> Option<Vec<f64>> {
     let rr: Vec<f64> = (1..f.fids.len().min(f.classes.len()))
         .filter(|&i| f.classes[i] == BeatClass::Normal && f.classes[i - 1] == BeatClass::Normal)
+        .filter(|&i| !f.blocked_p.iter().any(|b| b.beat_after == i))
         .filter(|&i| {
             // The beat before a premature one is normal, but the RR after an ectopic is not.
             i < 2 || f.classes[i - 2] == BeatClass::Normal || i == 1
