@@ -16,7 +16,9 @@
 //!
 //! Disturbances (all deterministic):
 //! - `noise 10 uV`, `noise 25 uV`: white Gaussian noise of that RMS, its own stream per lead;
-//! - `wander 0.3 mV`: 0.3-Hz sinusoidal baseline wander of 0.3 mV, a different phase per lead;
+//! - `wander 0.3 mV 0.3 Hz`: respiratory baseline wander at each electrode (RA, LA, LL, V1-V6:
+//!   a 0.3-Hz sine of half that amplitude, a different phase per electrode) seen by each lead
+//!   as the difference of its electrodes, so the limb leads keep Einthoven's law;
 //! - `mains 50 Hz 40 uV`: 50-Hz interference of 40 µV amplitude in every lead;
 //! - `resampled 1000 Hz`, `resampled 250 Hz`: polyphase resampling (`signal::resample_poly`);
 //! - `shifted 0.4 s`: the first 0.4 s dropped (other beats at the window's edges);
@@ -28,7 +30,7 @@ mod records;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ecg::{Lead, Recording, Signal};
+use ecg::{Lead, LeadLabel, Recording, Signal};
 use signal::interpretation_eval::{Labels, Outcome, score_record};
 
 /// One way of disturbing every lead of a recording.
@@ -54,9 +56,15 @@ impl Disturbance {
         }
     }
 
-    /// `x` (lead `k`, in the lead's unit of `per_uv` units per µV, at `fs` Hz) disturbed, and
-    /// its new rate.
-    fn apply(&self, x: &[f64], k: usize, fs: f64, per_uv: f64) -> (Vec<f64>, f64) {
+    /// `x` (lead `k` labelled `label`, in the lead's unit of `per_uv` units per µV, at `fs` Hz)
+    /// disturbed, and its new rate.
+    fn apply(
+        &self,
+        x: &[f64],
+        (k, label): (usize, &LeadLabel),
+        fs: f64,
+        per_uv: f64,
+    ) -> (Vec<f64>, f64) {
         let t = |i: usize| i as f64 / fs;
         match *self {
             Self::Noise { rms_uv } => {
@@ -65,12 +73,22 @@ impl Disturbance {
                 (y, fs)
             }
             Self::Wander { mv, hz } => {
-                let phase = k as f64 * 0.9;
-                let a = mv * 1000.0 * per_uv;
+                let weights = electrode_weights(label, k);
+                let a = 0.5 * mv * 1000.0 * per_uv;
                 let y = x
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| v + a * (std::f64::consts::TAU * hz * t(i) + phase).sin())
+                    .map(|(i, v)| {
+                        let w: f64 = weights
+                            .iter()
+                            .enumerate()
+                            .map(|(e, c)| {
+                                let phase = e as f64 * 2.1;
+                                c * (std::f64::consts::TAU * hz * t(i) + phase).sin()
+                            })
+                            .sum();
+                        v + a * w
+                    })
                     .collect();
                 (y, fs)
             }
@@ -94,6 +112,34 @@ impl Disturbance {
             }
             Self::Gain { factor } => (x.iter().map(|v| v * factor).collect(), fs),
         }
+    }
+}
+
+/// How lead `label` (index `k`) sees the electrodes RA, LA, LL, then one chest electrode per
+/// chest lead (V1-V6, and any other lead as a chest lead of its own): the lead's weight on
+/// each.
+fn electrode_weights(label: &LeadLabel, k: usize) -> Vec<f64> {
+    let third = 1.0 / 3.0;
+    let chest = |j: usize| {
+        let mut w = vec![-third, -third, -third];
+        w.resize(3 + j, 0.0);
+        w.push(1.0);
+        w
+    };
+    match label {
+        LeadLabel::I => vec![-1.0, 1.0, 0.0],
+        LeadLabel::II => vec![-1.0, 0.0, 1.0],
+        LeadLabel::III => vec![0.0, -1.0, 1.0],
+        LeadLabel::AVR => vec![1.0, -0.5, -0.5],
+        LeadLabel::AVL => vec![-0.5, 1.0, -0.5],
+        LeadLabel::AVF => vec![-0.5, -0.5, 1.0],
+        LeadLabel::V1 => chest(0),
+        LeadLabel::V2 => chest(1),
+        LeadLabel::V3 => chest(2),
+        LeadLabel::V4 => chest(3),
+        LeadLabel::V5 => chest(4),
+        LeadLabel::V6 => chest(5),
+        _ => chest(6 + k),
     }
 }
 
@@ -146,7 +192,7 @@ fn disturbed(rec: &Recording, d: Disturbance) -> Recording {
                 .map(f64::from)
                 .collect();
             let per_uv = 1.0 / l.unit.to_uv_factor().unwrap_or(1000.0);
-            let (y, fs) = d.apply(&x, k, l.sampling_rate_hz, per_uv);
+            let (y, fs) = d.apply(&x, (k, &l.label), l.sampling_rate_hz, per_uv);
             let y: Vec<f32> = y.into_iter().map(|v| v as f32).collect();
             let mut lead = Lead::new(
                 &l.original_label,
@@ -185,7 +231,12 @@ fn stated(labels: &Labels, rec: &Recording) -> Result<Stated, String> {
         .iter()
         .map(|b| format!("{}@{:.2}", b.class.code(), b.r_s))
         .collect();
-    let read = std::iter::once(format!("beats {}", beats.join(" ")))
+    let axis = a
+        .measurements
+        .axis
+        .qrs
+        .map_or("-".to_string(), |d| format!("{:.0}", d.0));
+    let read = std::iter::once(format!("beats {}; QRS axis {axis}", beats.join(" ")))
         .chain(
             a.statements
                 .iter()

@@ -189,7 +189,11 @@ const AF_MIN_IRREGULARITY: f64 = 0.10;
 /// them at a PR that varies by more than [`AF_MIN_PR_SD_MS`] (deflections of the fibrillatory
 /// baseline that happen to sit before some QRS complexes are not conducted P waves).
 const AF_MAX_P_FRACTION_UNSTABLE: f64 = 0.7;
-/// See [`AF_MAX_P_FRACTION_UNSTABLE`].
+/// See [`AF_MAX_P_FRACTION_UNSTABLE`]. Also, before any fraction of the beats: "P waves"
+/// whose PR varies by a robust SD above this and whose P-P intervals are as irregular as the
+/// irregularly irregular RR (coarse f waves, one of which sits before every QRS at no fixed
+/// interval) are not conducted P waves. Sinus P waves keep their PR, or (Wenckebach, blocked
+/// P waves) their P-P rhythm.
 const AF_MIN_PR_SD_MS: f64 = 25.0;
 /// Fibrillation is irregularly irregular: most successive cycles differ, so the median
 /// successive RR difference of the conducted beats exceeds this fraction of the mean RR as
@@ -647,7 +651,9 @@ pub(crate) fn analyze_in_pool(
         && rr_median_change.is_some_and(|v| v > AF_MIN_MEDIAN_CHANGE)
         && (p_fraction < 0.5
             || (p_fraction < AF_MAX_P_FRACTION_UNSTABLE
-                && pr_sd_ms.is_some_and(|v| v > AF_MIN_PR_SD_MS)));
+                && pr_sd_ms.is_some_and(|v| v > AF_MIN_PR_SD_MS))
+            || (pr_robust_sd.is_some_and(|v| v > AF_MIN_PR_SD_MS)
+                && pp_irr.is_none_or(|v| v > PP_MAX_IRREGULARITY)));
     let classified = if af || flutter.is_some() {
         classify(&ClassifyInput {
             leads: &clean,

@@ -437,7 +437,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             "Atrial fibrillation",
             format!(
-                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms)",
+                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms, or any share at a PR varying by a robust SD > 25 ms with P-P intervals as irregular: not conducted P waves)",
                 f.rr_irregularity.unwrap_or(0.0),
                 100.0 * f.rr_median_change.unwrap_or(0.0),
                 100.0 * crate::analyze::AF_MIN_MEDIAN_CHANGE,
