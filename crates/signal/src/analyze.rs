@@ -1135,7 +1135,7 @@ pub(crate) fn analyze_in_pool(
                 .map(|(_, _, mc)| mc.as_slice()),
         })
         .collect();
-    let lead_quality = assess(&quality_inputs, &med_fids, pre, fs);
+    let lead_quality = assess(&quality_inputs, &med_fids, &fids, pre, fs);
     let statements = apply_quality(statements, &lead_quality);
 
     let waves = labels

@@ -988,7 +988,6 @@ fn inferior_q_waves_of_36_ms_and_not_of_narrow_ones() {
 // Signal quality
 
 #[test]
-#[ignore = "defect: the beat-to-median RMS is read over -500..+700 ms around each beat, which at a fast irregular rate holds the neighbouring beats at varying places, so a clean tracing of atrial fibrillation at about 110/min is called noisy in its small-QRS leads (quality.rs)"]
 fn a_fast_irregular_rhythm_on_a_clean_tracing_is_not_technically_limited() {
     let mut t = irregular(&FAST_AF_RR, false);
     t.noise_mv = 0.0;
