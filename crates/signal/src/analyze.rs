@@ -1076,6 +1076,22 @@ pub(crate) fn analyze_in_pool(
             .map(|(ii, avr)| ii > 0.0 && avr < 0.0),
         _ => None,
     };
+    // Retrograde P waves: inverted in every inferior lead present (II, III, aVF; at least
+    // two), a P wave spreading from the AV junction or the low atria upwards.
+    let p_inferior_inverted = match med_global.p {
+        Some(Points {
+            on: Some(pon),
+            off: Some(poff),
+            ..
+        }) if p_min_mv >= P_MIN_MV => {
+            let areas: Vec<f64> = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF]
+                .iter()
+                .filter_map(|l| med_of(l).and_then(|x| p_net_area(x, pon, poff, fs)))
+                .collect();
+            (areas.len() >= 2).then(|| areas.iter().all(|&a| a < 0.0))
+        }
+        _ => None,
+    };
     let amps: Vec<LeadAmplitudes> = med_clean
         .iter()
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
@@ -1120,6 +1136,7 @@ pub(crate) fn analyze_in_pool(
         paced_dissociation,
         paced_af,
         p_sinus_polarity,
+        p_inferior_inverted,
     });
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels

@@ -839,6 +839,7 @@ mod tests {
                 paced_af: None,
                 f_waves: None,
                 p_sinus_polarity: None,
+                p_inferior_inverted: None,
             })
             .into_iter()
             .map(|s| s.text)

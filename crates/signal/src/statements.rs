@@ -90,6 +90,8 @@ pub(crate) struct Findings<'a> {
     /// Whether the P wave of the median beat is upright in II and inverted in aVR (`None`:
     /// no P axis measured, or a lead missing).
     pub p_sinus_polarity: Option<bool>,
+    /// Whether the P waves are inverted in the inferior leads (II, III, aVF): retrograde.
+    pub p_inferior_inverted: Option<bool>,
     /// Fibrillatory waves after QRST cancellation, when they are the evidence of atrial
     /// fibrillation (under pacing, or with RR or P-wave criteria not met).
     pub f_waves: Option<&'a FWaves>,
@@ -206,6 +208,11 @@ fn f_wave_criterion(w: &FWaves) -> String {
         100.0 * MIN_CONTINUITY
     )
 }
+
+/// Junctional rhythm: retrograde P waves (inverted in II, III, aVF) before the QRS at a PR
+/// below this (ms); with a longer PR the same P waves come from the low atria ("Ectopic
+/// atrial rhythm"). AHA/ACCF/HRS 2009 part II: a junctional P precedes the QRS by < 120 ms.
+const JUNCTIONAL_PR_MS: f64 = 120.0;
 
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
 const LAA_P_DURATION_MS: f64 = 120.0;
@@ -477,6 +484,29 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                     ),
                 ));
             }
+        } else if let Some(a) = f.m.axis.p
+            && f.p_inferior_inverted == Some(true)
+            && let Some(pr) = f.m.pr.map(|v| v.0).filter(|&v| v < JUNCTIONAL_PR_MS)
+        {
+            // Retrograde P waves at a short PR: the rhythm starts in the AV junction.
+            let h = hr.map_or(f64::NAN, f64::round);
+            let name = if h > 100.0 {
+                "Junctional tachycardia"
+            } else if h >= 60.0 {
+                "Accelerated junctional rhythm"
+            } else {
+                "Junctional rhythm"
+            };
+            out.push(st_on(
+                name,
+                format!(
+                    "P waves inverted in II, III and aVF (retrograde; P axis {:.0}°) at PR {pr:.0} ms < {JUNCTIONAL_PR_MS:.0} before {:.0}% of the QRS, rate {h:.0} bpm (< 60 junctional, 60-100 accelerated, > 100 tachycardia)",
+                    a.0,
+                    100.0 * f.p_fraction
+                ),
+                present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF]),
+                Vec::new(),
+            ));
         } else if let Some(a) = f.m.axis.p {
             let polarity = if f.p_sinus_polarity == Some(false) {
                 " and not upright in II with inverted in aVR"
@@ -615,7 +645,8 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 "First-degree AV block",
                 format!("PR {:.0} ms > 200", pr.0),
             ));
-        } else if pr.0 < 120.0 {
+        } else if pr.0 < 120.0 && !out.iter().any(|s| s.text.contains("unctional")) {
+            // (A junctional rhythm's short PR is its criterion, not a finding of its own.)
             out.push(st("Short PR interval", format!("PR {:.0} ms < 120", pr.0)));
         }
     }
@@ -860,6 +891,7 @@ mod tests {
             paced_af: None,
             f_waves: None,
             p_sinus_polarity: Some(true),
+            p_inferior_inverted: Some(false),
         });
         let s = out
             .into_iter()
@@ -932,6 +964,7 @@ mod tests {
                 paced_af: None,
                 f_waves: None,
                 p_sinus_polarity: Some(true),
+                p_inferior_inverted: Some(false),
             })
             .into_iter()
             .any(|s| s.text == "Sinus arrhythmia")

@@ -1020,3 +1020,45 @@ fn a_noisy_lead_makes_a_technically_limited_recording() {
     let a = t.analyze();
     not_stated(&a, "Technically limited recording");
 }
+
+/// A P wave spreading upwards from the AV junction: its vector points superiorly (negative in
+/// II, III and aVF), at the normal P's size.
+const RETROGRADE_P: [Wave; 1] = [(0.0, 0.02, 0.15, [0.1, -0.9, 0.2])];
+
+/// [`sinus`] at `bpm` whose P waves are retrograde, the P-wave centre `pr_s` before the QRS.
+fn retrograde(bpm: f64, pr_s: f64) -> Tracing {
+    let mut t = sinus(bpm, pr_s);
+    t.p_wave = RETROGRADE_P.to_vec();
+    t
+}
+
+#[test]
+fn retrograde_p_waves_at_a_short_pr_are_a_junctional_rhythm() {
+    // P-wave centre 110 ms before the QRS (PR about 100 ms): junctional, named by the rate.
+    // (Nearer the QRS, at a PR of about 80 ms, the inverted P is not delineated: the rhythm
+    // is then "Undetermined".)
+    for (bpm, name) in [
+        (50.0, "Junctional rhythm"),
+        (75.0, "Accelerated junctional rhythm"),
+        (110.0, "Junctional tachycardia"),
+    ] {
+        let a = retrograde(bpm, 0.11).analyze();
+        let s = stated(&a, name);
+        let c = criterion(s);
+        assert!(c.contains("P waves inverted in II, III and aVF"), "{c}");
+        assert!(c.contains(&format!("rate {bpm:.0} bpm")), "{c}");
+        assert_eq!(s.evidence.leads, [L::II, L::III, L::AVF], "{name}");
+        not_stated(&a, "Sinus");
+        not_stated(&a, "Ectopic atrial rhythm");
+        not_stated(&a, "Short PR interval");
+    }
+    // The same P waves at PR about 154 ms come from the low atria; upright P waves at a short
+    // PR are a sinus rhythm with a short PR.
+    let a = retrograde(75.0, 0.16).analyze();
+    stated(&a, "Ectopic atrial rhythm");
+    not_stated(&a, "Accelerated junctional");
+    let a = sinus(75.0, 0.09).analyze();
+    stated(&a, "Sinus rhythm");
+    stated(&a, "Short PR interval");
+    not_stated(&a, "Accelerated junctional");
+}
