@@ -162,20 +162,13 @@ impl GridPipeline {
             self.papers.push_front(p);
             return &self.papers[0].texture;
         }
-        let texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("paper"),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: self.format,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
+        let texture = crate::textures::texture_2d(
+            device,
+            "paper",
+            (width, height),
+            self.format,
+            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        );
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         queue.write_buffer(&self.uniform, 0, bytemuck::bytes_of(u));
         let [r, g, b, _] = paper.to_f32();

@@ -39,6 +39,7 @@ mod scene;
 mod segments;
 mod strokes;
 mod text;
+mod textures;
 
 pub use error::{Error, Result};
 pub use export::px_per_mm_from_dpi;

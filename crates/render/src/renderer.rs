@@ -39,6 +39,7 @@ use crate::segments::{Segment, SegmentPipeline};
 use crate::strokes;
 use crate::strokes::MarkGeometry;
 use crate::text::TextLayer;
+use crate::textures::texture_2d;
 
 /// The offscreen format: 8-bit RGBA in gamma space, what egui-wgpu and PNG expect.
 const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -663,44 +664,30 @@ impl Renderer {
         for l in &mut self.recent {
             l.layer = None;
         }
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("frame target"),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+        let texture = texture_2d(
+            &self.device,
+            "frame target",
+            (width, height),
+            FORMAT,
+            wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::COPY_SRC
                 | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
+        );
         let view = texture.create_view(&wgpu::TextureViewDescriptor {
             label: Some("frame target view"),
             ..Default::default()
         });
         let layer = |label| {
-            let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-                label: Some(label),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: FORMAT,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+            let texture = texture_2d(
+                &self.device,
+                label,
+                (width, height),
+                FORMAT,
+                wgpu::TextureUsages::RENDER_ATTACHMENT
                     | wgpu::TextureUsages::TEXTURE_BINDING
                     | wgpu::TextureUsages::COPY_SRC
                     | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            });
+            );
             let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
             let bind_group = self.layer.bind(&self.device, &view);
             Layer {

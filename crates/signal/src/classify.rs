@@ -30,7 +30,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::delineate::ms;
-use crate::detect::median;
+use crate::detect::{median, quantile};
 
 /// The class of a beat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,6 +65,10 @@ impl BeatClass {
 pub(crate) const LEAD_DIFFERENT: f64 = 0.8;
 /// ... or when its peak-to-peak size is outside this ratio of the template's.
 pub(crate) const SIZE_RATIO: (f64, f64) = (0.5, 2.0);
+/// A beat's correlation must also lie this far below the lead's typical correlation (upper
+/// quartile over its beats) to differ: in a noisy lead every beat correlates less with the
+/// template.
+pub(crate) const NOISE_MARGIN: f64 = 0.2;
 /// A lead takes part when its template QRS is at least this fraction of the largest lead's.
 pub(crate) const USABLE_LEAD: f64 = 0.15;
 /// A ventricular beat differs in at least this many leads.
@@ -183,21 +187,48 @@ fn morphologies_against(
     let usable: Vec<usize> = (0..leads.len())
         .filter(|&k| largest > 0.0 && sizes[k].is_finite() && sizes[k] >= USABLE_LEAD * largest)
         .collect();
-    fids.iter()
+    // Each beat's correlation and size ratio in each usable lead.
+    let measured: Vec<Option<Vec<(f64, f64)>>> = fids
+        .iter()
         .zip(&inside)
         .map(|(&f, ok)| {
-            if !ok {
-                return None;
+            ok.then(|| {
+                usable
+                    .iter()
+                    .map(|&k| {
+                        let v = window(&leads[k], f);
+                        (pearson(&v, &templates[k]), p2p(&v) / sizes[k])
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    // A lead's own spread: noise lowers every beat's correlation with the template, so a
+    // beat differs only when it is below both LEAD_DIFFERENT and the correlation of the
+    // lead's typical beat (the upper quartile over its beats, which stays a dominant beat's
+    // even in bigeminy) less NOISE_MARGIN.
+    let thresholds: Vec<f64> = (0..usable.len())
+        .map(|j| {
+            let rs: Vec<f64> = measured.iter().flatten().map(|m| m[j].0).collect();
+            if rs.len() >= 4 {
+                LEAD_DIFFERENT.min(quantile(&rs, 0.75) - NOISE_MARGIN)
+            } else {
+                LEAD_DIFFERENT
             }
+        })
+        .collect();
+    measured
+        .into_iter()
+        .map(|m| {
+            let m = m?;
             let different = usable
                 .iter()
-                .copied()
-                .filter(|&k| {
-                    let v = window(&leads[k], f);
-                    let r = pearson(&v, &templates[k]);
-                    let ratio = p2p(&v) / sizes[k];
-                    r < LEAD_DIFFERENT || !(SIZE_RATIO.0..=SIZE_RATIO.1).contains(&ratio)
+                .zip(&m)
+                .zip(&thresholds)
+                .filter(|((_, (r, ratio)), thr)| {
+                    *r < **thr || !(SIZE_RATIO.0..=SIZE_RATIO.1).contains(ratio)
                 })
+                .map(|((&k, _), _)| k)
                 .collect();
             Some(Morphology {
                 usable: usable.len(),
@@ -339,6 +370,51 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn noise_alone_does_not_make_a_beat_differ_but_another_shape_does() {
+        // Three leads of a 40-ms Gaussian QRS every second, with uniform noise of 0.9 of the
+        // QRS peak-to-peak: beats correlate at about 0.8 with the template, some below it in
+        // every lead (which at a fixed 0.8 made them "different"). Beat 6 is inverted in all
+        // three leads.
+        let fs = 500.0;
+        let fids: Vec<usize> = (0..12).map(|k| 300 + k * 500).collect();
+        let n = 6400;
+        let mut s = 11u64;
+        let mut uniform = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let leads: Vec<Vec<f64>> = (0..3)
+            .map(|_| {
+                (0..n)
+                    .map(|i| {
+                        let beat: f64 = fids
+                            .iter()
+                            .enumerate()
+                            .map(|(b, &f)| {
+                                let d = (i as f64 - f as f64) / (0.008 * fs);
+                                let sign = if b == 6 { -1.0 } else { 1.0 };
+                                sign * (-d * d / 2.0).exp()
+                            })
+                            .sum();
+                        beat + 0.9 * uniform()
+                    })
+                    .collect()
+            })
+            .collect();
+        let m = morphologies(&leads, fs, &fids);
+        for (b, mb) in m.iter().enumerate() {
+            let d = mb.as_ref().expect("inside").different.len();
+            if b == 6 {
+                assert_eq!(d, 3, "the inverted beat differs in every lead");
+            } else {
+                assert!(d < MIN_DIFFERENT_LEADS, "beat {b}: {d} leads differ");
+            }
+        }
+    }
 
     /// Ten beats at 1 s on three leads (a Gaussian QRS), with a "spike" `spike_ms` before
     /// each fiducial.

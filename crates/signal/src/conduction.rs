@@ -1333,6 +1333,7 @@ mod tests {
             classes: &[crate::classify::BeatClass::Normal; 8],
             p_fraction: 0.0,
             rr_irregularity: None,
+            rr_median_change: None,
             atrial_fibrillation: false,
             amplitudes: &amplitudes,
             sex: ecg::Sex::Unknown,
@@ -1351,6 +1352,7 @@ mod tests {
             f_waves: None,
             atrial_stimuli: &[],
             p_sinus_polarity: None,
+            p_inferior_inverted: None,
         })
     }
 
@@ -1582,6 +1584,7 @@ mod tests {
                 classes,
                 p_fraction: 0.0,
                 rr_irregularity: None,
+                rr_median_change: None,
                 atrial_fibrillation: false,
                 amplitudes: &[],
                 sex: ecg::Sex::Unknown,
@@ -1600,6 +1603,7 @@ mod tests {
                 f_waves: None,
                 atrial_stimuli: &[],
                 p_sinus_polarity: None,
+                p_inferior_inverted: None,
             })
             .into_iter()
             .map(|s| s.text)

@@ -19,6 +19,7 @@ mod classify;
 mod conduction;
 mod delineate;
 mod detect;
+pub mod device_check;
 mod error;
 pub mod evaluate;
 mod filters;
@@ -56,4 +57,4 @@ pub use resample::{firwin_kaiser_lowpass, kaiser_window, resample_poly, resample
 /// Version of [`analyze`]'s results. Caches of an [`Analysis`] (the store's) are valid only for
 /// the same value; raise the revision whenever detection, delineation, measurements or
 /// statements change their output.
-pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r16");
+pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r17");

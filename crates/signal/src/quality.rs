@@ -6,11 +6,18 @@
 //! - **Saturation**: at least [`SATURATED_FRACTION`] of the samples sit in runs of 10 ms or
 //!   more at exactly the lead's highest or lowest value (the amplifier's rail).
 //! - **Baseline wander**: the range of the raw lead's 1-s moving average larger than
-//!   [`WANDER_QRS_RATIO`] times the lead's median-beat QRS size.
+//!   [`WANDER_QRS_RATIO`] times the lead's QRS size.
 //! - **Noise**: the median over the dominant beats of the RMS difference between the beat
-//!   (-500..+700 ms around the fiducial, analysis copy) and the lead's median beat, above
-//!   [`NOISE_QRS_RATIO`] of the median beat's QRS size (what is left after the beat's own
-//!   shape is taken away is noise: muscle, mains residue, electrode motion).
+//!   and the lead's median beat (analysis copy), above [`NOISE_QRS_RATIO`] of the QRS size
+//!   (what is left after the beat's own shape is taken away is noise: muscle, mains residue,
+//!   electrode motion). Each beat is compared over its own span only: -500..+700 ms around
+//!   the fiducial, cut at half the RR to the beats before and after it, so at a fast
+//!   irregular rate the neighbouring beats, which sit at other places in every window, are
+//!   not taken for noise.
+//!
+//! The QRS size is the median beat's QRS peak-to-peak, but at least [`MIN_QRS_REF_MV`]: a
+//! lead at right angles to the heart's axis has a QRS of a few hundredths of a mV, against
+//! which any residue would read as noise and any baseline as wander.
 //!
 //! A lead off, saturated or noisy is *poor*. A statement whose evidence names a poor lead is
 //! withheld, and one "Technically limited recording" statement lists the poor leads (and any
@@ -31,6 +38,9 @@ pub(crate) const SATURATED_FRACTION: f64 = 0.01;
 pub(crate) const WANDER_QRS_RATIO: f64 = 2.0;
 /// Beat-to-median RMS above this fraction of the QRS size: noisy.
 pub(crate) const NOISE_QRS_RATIO: f64 = 0.15;
+/// The smallest QRS size (mV) the wander and noise ratios are taken against: noise then
+/// needs an RMS of at least 0.075 mV and wander a 1-s baseline range of 1 mV in any lead.
+pub(crate) const MIN_QRS_REF_MV: f64 = 0.5;
 
 /// Why a lead is poor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,14 +177,30 @@ pub(crate) struct LeadInput<'a> {
     pub median: Option<&'a [f64]>,
 }
 
-/// Quality of each lead. `fids`: the dominant beats the medians were made of; `pre`: the
-/// median window's samples before the fiducial.
+/// Quality of each lead. `fids`: the dominant beats the medians were made of; `all_fids`:
+/// every beat (ascending), whose neighbours bound each beat's span; `pre`: the median
+/// window's samples before the fiducial.
 pub(crate) fn assess(
     leads: &[LeadInput<'_>],
     fids: &[usize],
+    all_fids: &[usize],
     pre: usize,
     fs: f64,
 ) -> Vec<LeadQuality> {
+    // Each dominant beat's span inside the median window: (samples before, after).
+    let spans: Vec<(usize, usize, usize)> = fids
+        .iter()
+        .map(|&f| {
+            // The beats before and after `f` (which is itself one of `all_fids`).
+            let below = all_fids.partition_point(|&x| x < f);
+            let above = all_fids.partition_point(|&x| x <= f);
+            let before = below
+                .checked_sub(1)
+                .map_or(usize::MAX, |j| (f - all_fids[j]) / 2);
+            let after = all_fids.get(above).map_or(usize::MAX, |&n| (n - f) / 2);
+            (f, before, after)
+        })
+        .collect();
     // One lead per task on the rayon pool (collected in lead order).
     leads
         .par_iter()
@@ -191,17 +217,23 @@ pub(crate) fn assess(
                 let qrs =
                     range(&m[pre.saturating_sub(ms(fs, 60.0))..(pre + ms(fs, 80.0)).min(m.len())]);
                 if qrs > 0.0 && !problems.contains(&Problem::LeadOff) {
+                    let qrs = qrs.max(MIN_QRS_REF_MV);
                     if wander(l.raw, fs) > WANDER_QRS_RATIO * qrs {
                         problems.push(Problem::BaselineWander);
                     }
                     let post = m.len() - pre;
-                    let rms: Vec<f64> = fids
+                    let rms: Vec<f64> = spans
                         .iter()
-                        .filter(|&&f| f >= pre && f + post <= l.clean.len())
-                        .map(|&f| {
-                            let seg = &l.clean[f - pre..f + post];
-                            let e: f64 = seg.iter().zip(m).map(|(a, b)| (a - b) * (a - b)).sum();
-                            (e / m.len() as f64).sqrt()
+                        .filter(|&&(f, _, _)| f >= pre && f + post <= l.clean.len())
+                        .map(|&(f, before, after)| {
+                            let (a, b) = (before.min(pre), after.min(post));
+                            let seg = &l.clean[f - a..f + b];
+                            let e: f64 = seg
+                                .iter()
+                                .zip(&m[pre - a..pre + b])
+                                .map(|(x, y)| (x - y) * (x - y))
+                                .sum();
+                            (e / (a + b).max(1) as f64).sqrt()
                         })
                         .collect();
                     if rms.len() >= 3 {
@@ -348,6 +380,7 @@ mod tests {
                 },
             ],
             &fids,
+            &fids,
             pre,
             fs,
         );
@@ -393,6 +426,64 @@ mod tests {
             c.contains("withheld because they rest on these leads: Left axis deviation"),
             "{c}"
         );
+    }
+
+    #[test]
+    fn a_lead_at_right_angles_to_the_axis_is_not_noisy() {
+        // A QRS of 0.03 mV (the lead sees the heart's vector side-on) with 0.01 mV of
+        // residue: a third of its own QRS, but clean by any absolute measure.
+        let fs = 500.0;
+        let n = 5000;
+        let fids: Vec<usize> = (0..9).map(|k| 400 + k * 500).collect();
+        let mut s = 3u64;
+        let small: Vec<f64> = beat_train(n, fs, &fids)
+            .iter()
+            .map(|v| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                0.03 * v + 0.035 * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+            })
+            .collect();
+        let m = crate::median::median_beat(&small, &fids, 250, 350, 100)
+            .unwrap()
+            .0;
+        let input = [LeadInput {
+            lead: LeadLabel::AVR,
+            raw: &small,
+            clean: &small,
+            median: Some(&m),
+        }];
+        let q = assess(&input, &fids, &fids, 250, fs);
+        assert!(q[0].problems.is_empty(), "{:?}", q[0]);
+    }
+
+    #[test]
+    fn neighbouring_beats_of_a_fast_irregular_rhythm_are_not_noise() {
+        // Identical clean beats at irregular 400-700 ms intervals: the -500..+700 ms window
+        // of each holds its neighbours at other places, but each beat is compared over its
+        // own span only.
+        let fs = 500.0;
+        let rr = [225usize, 310, 255, 350, 200, 290, 330, 240];
+        let mut fids = vec![300usize];
+        while fids.len() < 18 {
+            let next = fids[fids.len() - 1] + rr[fids.len() % rr.len()];
+            fids.push(next);
+        }
+        let n = fids[fids.len() - 1] + 600;
+        let x = beat_train(n, fs, &fids);
+        let m = crate::median::median_beat(&x, &fids, 250, 350, 100)
+            .unwrap()
+            .0;
+        let input = [LeadInput {
+            lead: LeadLabel::III,
+            raw: &x,
+            clean: &x,
+            median: Some(&m),
+        }];
+        let q = assess(&input, &fids, &fids, 250, fs);
+        assert!(q[0].problems.is_empty(), "{:?}", q[0]);
+        assert!(q[0].noise_ratio.unwrap() < 0.02, "{:?}", q[0]);
     }
 
     #[test]

@@ -821,6 +821,7 @@ mod tests {
                 classes: &[crate::classify::BeatClass::Normal; 8],
                 p_fraction: 1.0,
                 rr_irregularity: None,
+                rr_median_change: None,
                 atrial_fibrillation: false,
                 amplitudes: &c.amps,
                 sex: Sex::Male,
@@ -839,6 +840,7 @@ mod tests {
                 f_waves: None,
                 atrial_stimuli: &[],
                 p_sinus_polarity: None,
+                p_inferior_inverted: None,
             })
             .into_iter()
             .map(|s| s.text)

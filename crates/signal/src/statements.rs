@@ -60,6 +60,8 @@ pub(crate) struct Findings<'a> {
     /// counts.
     pub p_fraction: f64,
     pub rr_irregularity: Option<f64>,
+    /// Median absolute successive RR difference / mean RR of the conducted beats.
+    pub rr_median_change: Option<f64>,
     pub atrial_fibrillation: bool,
     pub amplitudes: &'a [LeadAmplitudes],
     pub sex: Sex,
@@ -92,6 +94,8 @@ pub(crate) struct Findings<'a> {
     /// Whether the P wave of the median beat is upright in II and inverted in aVR (`None`:
     /// no P axis measured, or a lead missing).
     pub p_sinus_polarity: Option<bool>,
+    /// Whether the P waves are inverted in the inferior leads (II, III, aVF): retrograde.
+    pub p_inferior_inverted: Option<bool>,
     /// Fibrillatory waves after QRST cancellation, when they are the evidence of atrial
     /// fibrillation (under pacing, or with RR or P-wave criteria not met).
     pub f_waves: Option<&'a FWaves>,
@@ -334,6 +338,11 @@ fn f_wave_criterion(w: &FWaves) -> String {
     )
 }
 
+/// Junctional rhythm: retrograde P waves (inverted in II, III, aVF) before the QRS at a PR
+/// below this (ms); with a longer PR the same P waves come from the low atria ("Ectopic
+/// atrial rhythm"). AHA/ACCF/HRS 2009 part II: a junctional P precedes the QRS by < 120 ms.
+const JUNCTIONAL_PR_MS: f64 = 120.0;
+
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
 const LAA_P_DURATION_MS: f64 = 120.0;
 
@@ -347,10 +356,12 @@ const SINUS_ARRHYTHMIA_MS: f64 = 160.0;
 const SINUS_ARRHYTHMIA_SWING_MS: f64 = 80.0;
 
 /// The RR intervals (ms) between two consecutive normal beats (at least four of them), so
-/// premature beats and their pauses do not count.
+/// premature beats and their pauses do not count, nor does a pause that holds a P wave not
+/// followed by a QRS (second-degree AV block: the sinus cycle went on through it).
 fn sinus_rr_ms(f: &Findings<'_>) -> Option<Vec<f64>> {
     let rr: Vec<f64> = (1..f.fids.len().min(f.classes.len()))
         .filter(|&i| f.classes[i] == BeatClass::Normal && f.classes[i - 1] == BeatClass::Normal)
+        .filter(|&i| !f.blocked_p.iter().any(|b| b.beat_after == i))
         .filter(|&i| {
             // The beat before a premature one is normal, but the RR after an ectopic is not.
             i < 2 || f.classes[i - 2] == BeatClass::Normal || i == 1
@@ -606,8 +617,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             "Atrial fibrillation",
             format!(
-                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms)",
+                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms, or any share at a PR varying by a robust SD > 25 ms with P-P intervals as irregular: not conducted P waves)",
                 f.rr_irregularity.unwrap_or(0.0),
+                100.0 * f.rr_median_change.unwrap_or(0.0),
+                100.0 * crate::analyze::AF_MIN_MEDIAN_CHANGE,
                 100.0 * f.p_fraction
             ),
         ));
@@ -644,6 +657,29 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                     ),
                 ));
             }
+        } else if let Some(a) = f.m.axis.p
+            && f.p_inferior_inverted == Some(true)
+            && let Some(pr) = f.m.pr.map(|v| v.0).filter(|&v| v < JUNCTIONAL_PR_MS)
+        {
+            // Retrograde P waves at a short PR: the rhythm starts in the AV junction.
+            let h = hr.map_or(f64::NAN, f64::round);
+            let name = if h > 100.0 {
+                "Junctional tachycardia"
+            } else if h >= 60.0 {
+                "Accelerated junctional rhythm"
+            } else {
+                "Junctional rhythm"
+            };
+            out.push(st_on(
+                name,
+                format!(
+                    "P waves inverted in II, III and aVF (retrograde; P axis {:.0}°) at PR {pr:.0} ms < {JUNCTIONAL_PR_MS:.0} before {:.0}% of the QRS, rate {h:.0} bpm (< 60 junctional, 60-100 accelerated, > 100 tachycardia)",
+                    a.0,
+                    100.0 * f.p_fraction
+                ),
+                present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF]),
+                Vec::new(),
+            ));
         } else if let Some(a) = f.m.axis.p {
             let polarity = if f.p_sinus_polarity == Some(false) {
                 " and not upright in II with inverted in aVR"
@@ -784,7 +820,8 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 "First-degree AV block",
                 format!("PR {:.0} ms > 200", pr.0),
             ));
-        } else if pr.0 < 120.0 {
+        } else if pr.0 < 120.0 && !out.iter().any(|s| s.text.contains("unctional")) {
+            // (A junctional rhythm's short PR is its criterion, not a finding of its own.)
             out.push(st("Short PR interval", format!("PR {:.0} ms < 120", pr.0)));
         }
     }
@@ -1011,6 +1048,7 @@ mod tests {
             classes: &[BeatClass::Normal; 8],
             p_fraction: 1.0,
             rr_irregularity: Some(0.01),
+            rr_median_change: Some(0.01),
             atrial_fibrillation: false,
             amplitudes: &[],
             sex: Sex::Unknown,
@@ -1029,6 +1067,7 @@ mod tests {
             f_waves: None,
             atrial_stimuli: &[],
             p_sinus_polarity: Some(true),
+            p_inferior_inverted: Some(false),
         });
         let s = out
             .into_iter()
@@ -1083,6 +1122,7 @@ mod tests {
                 classes: &classes,
                 p_fraction: 1.0,
                 rr_irregularity: Some(0.05),
+                rr_median_change: Some(0.04),
                 atrial_fibrillation: false,
                 amplitudes: &[],
                 sex: Sex::Unknown,
@@ -1101,6 +1141,7 @@ mod tests {
                 f_waves: None,
                 atrial_stimuli: &[],
                 p_sinus_polarity: Some(true),
+                p_inferior_inverted: Some(false),
             })
             .into_iter()
             .any(|s| s.text == "Sinus arrhythmia")

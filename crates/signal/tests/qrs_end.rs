@@ -4,85 +4,22 @@
 //! V6 in right bundle-branch block) outlasts the other leads' QRS offset
 //! (`measure::qrs_end`).
 //!
-//! Synthetic 12-lead tracings (dipole waves projected on the leads) and the LUDB records kept
+//! Synthetic 12-lead tracings (dipole waves projected on the leads, `tests/common`) and the LUDB records kept
 //! in `tests/data/wfdb/ludb` (records 1, 2, 8, 10, 13, 25, 35, 38, 57, 95; ODC-By 1.0, see the
 //! folder's LICENSE).
 
-use ecg::{Lead, Recording, Signal, Unit, WaveKind};
+mod common;
+
+use common::{NORMAL, RBBB, Tracing, Wave};
+use ecg::{Recording, WaveKind};
 
 const LUDB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb");
-const FS: f64 = 500.0;
-const SECONDS: f64 = 10.0;
 
-/// One dipole wave: offset from the beat's time (s), width (SD, s), amplitude (mV) and
-/// direction (x: left, y: inferior, z: anterior).
-type Wave = (f64, f64, f64, [f64; 3]);
-
-/// A noiseless 12-lead tracing at 70/min, each beat a P wave and `qrs_t` (QRS and T waves).
+/// A noiseless 12-lead tracing of 10 s at 70/min, each beat a P wave and `qrs_t` (QRS and T
+/// waves).
 fn tracing(qrs_t: &[Wave]) -> Recording {
-    let n = (SECONDS * FS) as usize;
-    let c60 = 0.75f64.sqrt();
-    let dirs: [(&str, [f64; 3]); 12] = [
-        ("I", [1.0, 0.0, 0.0]),
-        ("II", [0.5, c60, 0.0]),
-        ("III", [-0.5, c60, 0.0]),
-        // Goldberger's leads from I and II: -(I + II) / 2, I - II / 2, II - I / 2.
-        ("aVR", [-0.75, -c60 / 2.0, 0.0]),
-        ("aVL", [0.75, -c60 / 2.0, 0.0]),
-        ("aVF", [0.0, c60, 0.0]),
-        ("V1", [-0.3, 0.1, 0.95]),
-        ("V2", [0.0, 0.1, 1.0]),
-        ("V3", [0.4, 0.15, 0.9]),
-        ("V4", [0.7, 0.2, 0.6]),
-        ("V5", [0.9, 0.2, 0.3]),
-        ("V6", [1.0, 0.2, 0.0]),
-    ];
-    let p: Wave = (-0.16, 0.02, 0.15, [0.5, 0.8, 0.3]);
-    let mut v = vec![[0.0f64; 3]; n];
-    let cycle = 60.0 / 70.0;
-    let mut at = 0.5;
-    while at < SECONDS - 0.6 {
-        for &(off, w, a, d) in std::iter::once(&p).chain(qrs_t) {
-            let c = at + off;
-            for (k, s) in v.iter_mut().enumerate() {
-                let g = a * (-((k as f64 / FS - c) / w).powi(2) / 2.0).exp();
-                for j in 0..3 {
-                    s[j] += g * d[j];
-                }
-            }
-        }
-        at += cycle;
-    }
-    Recording::new(
-        dirs.iter()
-            .map(|(name, d)| {
-                let x: Vec<f32> = v
-                    .iter()
-                    .map(|s| (0..3).map(|j| s[j] * d[j]).sum::<f64>() as f32)
-                    .collect();
-                Lead::new(name, FS, Unit::Millivolt, Signal::from_physical(x))
-            })
-            .collect(),
-    )
+    Tracing::regular(10.0, 70.0, 0.16, qrs_t).record()
 }
-
-/// Septal q, the left ventricle's R and a small s, then the T wave.
-const NORMAL: [Wave; 4] = [
-    (-0.025, 0.008, 0.15, [-0.5, 0.3, 0.8]),
-    (0.0, 0.011, 1.3, [0.6, 0.7, -0.4]),
-    (0.028, 0.010, 0.35, [-0.3, 0.2, 0.9]),
-    (0.30, 0.045, 0.35, [0.7, 0.5, -0.5]),
-];
-
-/// The same activation with the right ventricle's late, slow forces (right and anterior):
-/// the R' of V1 and the slurred S of I and V6.
-const RBBB: [Wave; 5] = [
-    (-0.025, 0.008, 0.15, [-0.5, 0.3, 0.8]),
-    (0.0, 0.011, 1.3, [0.6, 0.7, -0.4]),
-    (0.028, 0.010, 0.35, [-0.3, 0.2, 0.9]),
-    (0.062, 0.012, 0.8, [-0.3, 0.0, 0.95]),
-    (0.30, 0.045, 0.35, [0.7, 0.5, -0.5]),
-];
 
 /// Every "QRS N ms" a criterion prints: (statement, N).
 fn printed_qrs(a: &signal::Analysis) -> Vec<(String, f64)> {

@@ -1,0 +1,1064 @@
+//! Every interpretation statement from a synthetic 12-lead recording through
+//! `signal::analyze`, with a negative just on the other side of its criterion: the statement
+//! text, the numbers its criterion prints (against what the tracing was built with) and the
+//! leads it names. The recordings come from the dipole model of `tests/common` (P, QRS, T
+//! and ST waves with their own times, widths, sizes and directions). `STATEMENTS.md` lists
+//! every statement and where its positive and negative tests are.
+//!
+//! The numbers the tests expect are what the analysis measures on these tracings (a Gaussian
+//! wave has no sharp onset, so a built "PR 0.16 s" between wave centres measures as
+//! about 164 ms); each is asserted within a tolerance of the built value, and each negative
+//! is built to measure on the other side of the threshold.
+
+mod common;
+
+use common::{NORMAL, P_WAVE, Plateau, TEXTBOOK, Tracing, Wave, frontal, scaled, times};
+use ecg::{LeadLabel as L, Sex, Statement};
+
+/// The textbook T wave (centre 0.26 s after the QRS).
+const T: Wave = TEXTBOOK[3];
+
+/// The textbook beat at `bpm` with the P-wave centre `pr_s` before the QRS. The chest leads
+/// are 1.6 times the limb leads (closer to the heart), as on a real tracing; the T wave moves
+/// with the rate (Bazett), so the QTc stays about 425 ms.
+fn sinus(bpm: f64, pr_s: f64) -> Tracing {
+    let mut w = TEXTBOOK.to_vec();
+    w[3].0 *= (60.0 / bpm / 0.857f64).sqrt();
+    let mut t = Tracing::regular(10.0, bpm, pr_s, &w);
+    for g in &mut t.gain[6..] {
+        *g = 1.6;
+    }
+    t
+}
+
+/// [`sinus`] at 70/min, PR about 164 ms, with the QRS-T `waves`.
+fn beats(waves: &[Wave]) -> Tracing {
+    let mut t = sinus(70.0, 0.16);
+    t.qrs_t = waves.to_vec();
+    t
+}
+
+/// The textbook QRS (no T) scaled in time by `k` and in size by `a`, then the T wave.
+fn qrs_scaled(k: f64, a: f64) -> Vec<Wave> {
+    let mut w = scaled(&TEXTBOOK[..3], k, a);
+    w.push(T);
+    w
+}
+
+fn analyze_as(t: &Tracing, sex: Sex) -> signal::Analysis {
+    let opts = signal::AnalysisOptions {
+        sex: Some(sex),
+        ..Default::default()
+    };
+    signal::analyze(&t.record(), &opts).expect("the analysis runs")
+}
+
+fn texts(a: &signal::Analysis) -> Vec<String> {
+    a.statements
+        .iter()
+        .map(|s| format!("{}: {}", s.text, s.criterion.as_deref().unwrap_or("")))
+        .collect()
+}
+
+/// The statement whose text is `text`, or a panic listing what was said.
+fn stated<'a>(a: &'a signal::Analysis, text: &str) -> &'a Statement {
+    a.statements
+        .iter()
+        .find(|s| s.text == text)
+        .unwrap_or_else(|| panic!("no {text:?} in {:#?}", texts(a)))
+}
+
+/// No statement starts with `prefix`.
+fn not_stated(a: &signal::Analysis, prefix: &str) {
+    assert!(
+        !a.statements.iter().any(|s| s.text.starts_with(prefix)),
+        "{prefix:?} stated: {:#?}",
+        texts(a)
+    );
+}
+
+fn criterion(s: &Statement) -> &str {
+    s.criterion.as_deref().unwrap_or("")
+}
+
+/// The number printed right after `key` in `text` (e.g. "PR " in "PR 234 ms > 200").
+fn number_after(text: &str, key: &str) -> f64 {
+    let at = text
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key:?} in {text:?}"))
+        + key.len();
+    let n: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .collect();
+    n.trim_end_matches('.')
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {key:?} in {text:?}"))
+}
+
+fn assert_near(got: f64, want: f64, tol: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: {got}, built for {want} ± {tol}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Rhythm
+
+#[test]
+fn sinus_bradycardia_below_60_and_sinus_rhythm_at_65() {
+    let a = sinus(55.0, 0.16).analyze();
+    let s = stated(&a, "Sinus bradycardia");
+    assert!(
+        criterion(s).ends_with("rate 55 bpm < 60"),
+        "{}",
+        criterion(s)
+    );
+    assert!(criterion(s).starts_with("P before 100% of the dominant rhythm's QRS"));
+    let a = sinus(65.0, 0.16).analyze();
+    let s = stated(&a, "Sinus rhythm");
+    assert!(
+        criterion(s).ends_with("rate 65 bpm (60-100)"),
+        "{}",
+        criterion(s)
+    );
+    not_stated(&a, "Sinus bradycardia");
+}
+
+#[test]
+fn sinus_tachycardia_above_100_and_sinus_rhythm_at_95() {
+    let a = sinus(105.0, 0.16).analyze();
+    let s = stated(&a, "Sinus tachycardia");
+    assert!(
+        criterion(s).ends_with("rate 105 bpm > 100"),
+        "{}",
+        criterion(s)
+    );
+    let a = sinus(95.0, 0.16).analyze();
+    let s = stated(&a, "Sinus rhythm");
+    assert!(
+        criterion(s).ends_with("rate 95 bpm (60-100)"),
+        "{}",
+        criterion(s)
+    );
+    not_stated(&a, "Sinus tachycardia");
+}
+
+/// Sinus beats whose cycle swings by `swing_s` either side of 0.85 s over six beats (a
+/// respiratory cycle).
+fn phasic_sinus(swing_s: f64) -> Tracing {
+    let mut q = vec![0.5];
+    for i in 0..20 {
+        let rr = 0.85 + swing_s * (i as f64 * std::f64::consts::PI / 3.0).sin();
+        let next = q[q.len() - 1] + rr;
+        if next < 9.4 {
+            q.push(next);
+        }
+    }
+    let mut t = sinus(70.0, 0.16);
+    t.p_s = q.iter().map(|x| x - 0.16).collect();
+    t.qrs_s = q;
+    t
+}
+
+#[test]
+fn sinus_arrhythmia_is_a_phasic_swing_over_160_ms() {
+    // Built: RR 0.85 ± 0.11 s at six-beat period; the sampled beats span about 190 ms.
+    let a = phasic_sinus(0.11).analyze();
+    let s = stated(&a, "Sinus arrhythmia");
+    assert_near(
+        number_after(criterion(s), "varies by "),
+        190.0,
+        20.0,
+        "RR range",
+    );
+    stated(&a, "Sinus rhythm");
+    not_stated(&a, "Supraventricular premature");
+    // ± 0.06 s: a range of about 105 ms, under the AHA's 160 ms.
+    let a = phasic_sinus(0.06).analyze();
+    not_stated(&a, "Sinus arrhythmia");
+    stated(&a, "Sinus rhythm");
+}
+
+#[test]
+fn a_regular_rhythm_without_p_waves_is_undetermined() {
+    let mut t = sinus(70.0, 0.16);
+    t.p_s.clear();
+    let a = t.analyze();
+    let s = stated(&a, "Undetermined rhythm");
+    assert!(
+        criterion(s).starts_with("P waves before 0% of the dominant rhythm's beats"),
+        "{}",
+        criterion(s)
+    );
+    not_stated(&a, "Sinus");
+    // The same beats with their P waves: sinus.
+    let a = sinus(70.0, 0.16).analyze();
+    not_stated(&a, "Undetermined rhythm");
+    stated(&a, "Sinus rhythm");
+}
+
+/// Atrial flutter at 300/min (a negative sawtooth in II, III, aVF and V1), conducted 4:1
+/// with a fixed flutter-wave-to-QRS interval (the usual even conduction ratio).
+fn flutter_4_to_1() -> Tracing {
+    let f = times(0.1, 0.2, 9.9);
+    let mut t = sinus(75.0, 0.16);
+    t.qrs_s = f
+        .iter()
+        .step_by(4)
+        .map(|x| x + 0.26)
+        .filter(|&x| x < 9.5)
+        .collect();
+    t.p_s = f;
+    t.p_wave = vec![
+        (0.0, 0.035, -0.25, [0.0, 1.0, 0.3]),
+        (0.07, 0.04, 0.12, [0.0, 1.0, 0.3]),
+    ];
+    t.noise_mv = 0.02;
+    t
+}
+
+#[test]
+#[ignore = "defect: flutter is looked for only when P waves are not organised (analyze.rs), and F waves conducted at a fixed ratio have a fixed F-to-QRS interval, so 4:1 flutter is read as sinus rhythm (with left atrial abnormality from the F wave taken as a 180 ms P); lifting the gate finds it but adds 3 false flutters on LUDB dev"]
+fn atrial_flutter_with_fixed_4_to_1_conduction() {
+    let a = flutter_4_to_1().analyze();
+    let s = stated(&a, "Atrial flutter");
+    assert_near(
+        number_after(criterion(s), "regular atrial activity at "),
+        300.0,
+        15.0,
+        "flutter rate",
+    );
+    for l in [L::II, L::III, L::AVF, L::V1] {
+        assert!(s.evidence.leads.contains(&l), "{:?}", s.evidence.leads);
+    }
+    not_stated(&a, "Sinus");
+}
+
+#[test]
+fn sinus_rhythm_is_not_atrial_flutter() {
+    let a = sinus(75.0, 0.16).analyze();
+    assert!(!a.atrial_flutter);
+    not_stated(&a, "Atrial flutter");
+}
+
+/// A ventricular rhythm at the intervals `rr` (s, repeated) from 0.4 s, over coarse
+/// fibrillatory waves (three sines of 0.04, 0.035 and 0.03 mV) and noise; `with_p` puts a
+/// P wave 0.16 s before every QRS instead.
+fn irregular(rr: &[f64], with_p: bool) -> Tracing {
+    let mut q = vec![0.4];
+    for k in 0.. {
+        let next = q[q.len() - 1] + rr[k % rr.len()];
+        if next > 9.5 {
+            break;
+        }
+        q.push(next);
+    }
+    let mut t = sinus(110.0, 0.16);
+    t.p_s = if with_p {
+        q.iter().map(|x| x - 0.16).collect()
+    } else {
+        Vec::new()
+    };
+    t.qrs_s = q;
+    t.f_waves_mv = if with_p { 0.0 } else { 0.04 };
+    t.noise_mv = 0.03;
+    t
+}
+
+/// RMSSD / mean of consecutive RR intervals (what the AF criterion prints).
+fn rmssd_over_mean(q: &[f64]) -> f64 {
+    let rr: Vec<f64> = q.windows(2).map(|w| w[1] - w[0]).collect();
+    let d: Vec<f64> = rr.windows(2).map(|w| (w[1] - w[0]).powi(2)).collect();
+    let mean = rr[..rr.len() - 1].iter().sum::<f64>() / (rr.len() - 1) as f64;
+    (d.iter().sum::<f64>() / d.len() as f64).sqrt() / mean
+}
+
+/// Irregular intervals of a fast ventricular response (mean about 110/min).
+const FAST_AF_RR: [f64; 8] = [0.45, 0.62, 0.51, 0.70, 0.40, 0.58, 0.66, 0.48];
+
+#[test]
+fn atrial_fibrillation_by_an_irregularly_irregular_rr_without_p_waves() {
+    let t = irregular(&FAST_AF_RR, false);
+    let want = rmssd_over_mean(&t.qrs_s);
+    let a = t.analyze();
+    assert!(a.atrial_fibrillation);
+    let s = stated(&a, "Atrial fibrillation");
+    let c = criterion(s);
+    assert!(c.starts_with("irregularly irregular RR"), "{c}");
+    assert_near(
+        number_after(c, "RMSSD/mean RR "),
+        want,
+        0.03,
+        "RR irregularity",
+    );
+    not_stated(&a, "Sinus");
+    // The same intervals, each beat after a P wave: irregular, but not fibrillation.
+    let a = irregular(&FAST_AF_RR, true).analyze();
+    assert!(!a.atrial_fibrillation);
+    not_stated(&a, "Atrial fibrillation");
+}
+
+#[test]
+fn atrial_fibrillation_with_a_moderate_irregular_response() {
+    let a = irregular(&[0.62, 0.95, 0.71, 1.1, 0.55, 0.83, 0.99], false).analyze();
+    stated(&a, "Atrial fibrillation");
+    not_stated(&a, "Sinus");
+    not_stated(&a, "Ectopic atrial rhythm");
+    not_stated(&a, "First-degree AV block");
+}
+
+/// A ventricular premature complex: a wide QRS of another axis with a discordant T, no P.
+const PVC: [Wave; 3] = [
+    (0.0, 0.030, -1.6, [0.8, -0.3, 0.6]),
+    (0.05, 0.025, 0.6, [-0.4, 0.6, -0.6]),
+    (0.32, 0.05, 0.45, [-0.7, 0.3, -0.5]),
+];
+
+/// Sinus at 75/min (beats at 0.5 + 0.8 k s) with the sinus beats `skip` left out and
+/// ventricular premature complexes at `pvc_s`.
+fn sinus_with_pvcs(skip: &[usize], pvc_s: &[f64]) -> Tracing {
+    let q: Vec<f64> = times(0.5, 0.8, 9.4)
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| !skip.contains(k))
+        .map(|(_, t)| t)
+        .collect();
+    let mut t = sinus(75.0, 0.16);
+    t.p_s = q.iter().map(|x| x - 0.16).collect();
+    t.qrs_s = q;
+    t.other = pvc_s.iter().map(|&at| (at, PVC.to_vec())).collect();
+    t.noise_mv = 0.02;
+    t
+}
+
+#[test]
+fn ventricular_premature_complexes_with_their_count_positions_and_a_couplet() {
+    // One PVC 60 % of an RR early (3.38 s), then a couplet (7.38 and 7.78 s).
+    let a = sinus_with_pvcs(&[4, 9], &[3.38, 7.38, 7.78]).analyze();
+    let s = stated(&a, "Ventricular premature complexes");
+    let c = criterion(s);
+    assert!(
+        c.starts_with("3 of 13 beats, including a couplet, at 3.4 s, 7.4 s, 7.8 s: premature"),
+        "{c}"
+    );
+    assert_eq!(s.evidence.beats.len(), 3, "{:?}", s.evidence);
+    assert!(s.evidence.leads.len() >= 3, "{:?}", s.evidence.leads);
+    stated(&a, "Sinus rhythm");
+    not_stated(&a, "Supraventricular premature");
+    // Two single PVCs: no couplet.
+    let a = sinus_with_pvcs(&[4, 9], &[3.38, 7.38]).analyze();
+    let c = criterion(stated(&a, "Ventricular premature complexes"));
+    assert!(
+        c.starts_with("2 of 12 beats, single, at 3.4 s, 7.4 s"),
+        "{c}"
+    );
+    // None: no ventricular premature complexes.
+    let a = sinus_with_pvcs(&[], &[]).analyze();
+    not_stated(&a, "Ventricular premature complexes");
+}
+
+// ---------------------------------------------------------------------------------------
+// AV conduction
+
+#[test]
+fn first_degree_av_block_above_200_ms_not_at_194() {
+    let a = sinus(70.0, 0.23).analyze();
+    let s = stated(&a, "First-degree AV block");
+    assert_near(number_after(criterion(s), "PR "), 234.0, 8.0, "PR");
+    assert_near(a.measurements.pr.unwrap().0, 234.0, 8.0, "measured PR");
+    let a = sinus(70.0, 0.19).analyze();
+    assert_near(a.measurements.pr.unwrap().0, 194.0, 5.0, "measured PR");
+    not_stated(&a, "First-degree AV block");
+}
+
+#[test]
+fn short_pr_below_120_ms_not_at_142() {
+    let a = sinus(70.0, 0.10).analyze();
+    let s = stated(&a, "Short PR interval");
+    assert_near(number_after(criterion(s), "PR "), 104.0, 8.0, "PR");
+    not_stated(&a, "Ventricular pre-excitation");
+    let a = sinus(70.0, 0.14).analyze();
+    assert_near(a.measurements.pr.unwrap().0, 144.0, 8.0, "measured PR");
+    not_stated(&a, "Short PR interval");
+}
+
+/// Sinus P waves at 75/min; of every four the first three are conducted with the PR
+/// lengthening by `steps` (s) and the fourth is not.
+fn four_to_three(steps: [f64; 3]) -> Tracing {
+    let p = times(0.3, 0.8, 9.6);
+    let q: Vec<f64> = p
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 4 < 3)
+        .map(|(i, &t)| t + 0.16 + steps[i % 4])
+        .filter(|&t| t < 9.5)
+        .collect();
+    let mut t = sinus(75.0, 0.16);
+    t.p_s = p;
+    t.qrs_s = q;
+    t
+}
+
+#[test]
+fn wenckebach_lengthens_the_pr_before_the_dropped_beat() {
+    // PR (P centre to QRS) 160, 190, 205 ms, then a P wave without a QRS.
+    let a = four_to_three([0.0, 0.03, 0.045]).analyze();
+    let s = stated(&a, "Second-degree AV block, Mobitz I (Wenckebach)");
+    let c = criterion(s);
+    assert!(c.starts_with("2 P wave(s) not followed by a QRS"), "{c}");
+    assert_near(number_after(c, "PR "), 206.0, 10.0, "PR before the pause");
+    assert_near(
+        number_after(c, "before the pause, "),
+        164.0,
+        8.0,
+        "PR after the pause",
+    );
+    // The beats after the two pauses (P waves 4 and 8 blocked: beats 3 and 6).
+    assert_eq!(s.evidence.beats, [3, 6]);
+    // The pauses hold a sinus P wave: no sinus arrhythmia (the sinus cycle is regular).
+    stated(&a, "Sinus rhythm");
+    not_stated(&a, "Sinus arrhythmia");
+    // Negative: the same dropped P waves with a constant PR are Mobitz II, not I.
+    let a = four_to_three([0.0; 3]).analyze();
+    stated(&a, "Second-degree AV block, Mobitz II");
+    not_stated(&a, "Sinus arrhythmia");
+    assert!(
+        !a.statements
+            .iter()
+            .any(|s| s.text == "Second-degree AV block, Mobitz I (Wenckebach)"),
+        "{:#?}",
+        texts(&a)
+    );
+}
+
+#[test]
+fn second_degree_block_with_a_pr_neither_lengthening_nor_constant() {
+    // PR before the pause 15 ms longer than after it: not the >= 20 ms of Mobitz I nor the
+    // <= 10 ms of Mobitz II.
+    let a = four_to_three([0.0, 0.0, 0.015]).analyze();
+    let s = stated(&a, "Second-degree AV block");
+    let c = criterion(s);
+    let (before, after) = (
+        number_after(c, "PR "),
+        number_after(c, "before the pause, "),
+    );
+    assert!(
+        before - after > 10.0 && before - after < 20.0,
+        "{before} / {after}"
+    );
+    assert_eq!(s.evidence.beats, [3, 6]);
+    // Without the dropped P waves (every P conducted): no second-degree block.
+    let a = sinus(75.0, 0.16).analyze();
+    not_stated(&a, "Second-degree AV block");
+}
+
+// ---------------------------------------------------------------------------------------
+// Intraventricular conduction
+
+/// The textbook beat with the right ventricle's late forces (right and anterior): the R'
+/// of V1 and the wide S of I and V6, peaking `at` s after the R with amplitude `mv`.
+fn rbbb(at: f64, mv: f64) -> Vec<Wave> {
+    let mut w = TEXTBOOK.to_vec();
+    w.insert(3, (at, 0.012, mv, [-0.3, 0.0, 0.95]));
+    w
+}
+
+#[test]
+fn complete_rbbb_at_124_ms_incomplete_at_114_ms_none_at_102() {
+    let a = beats(&rbbb(0.045, 0.5)).analyze();
+    let s = stated(&a, "Complete right bundle branch block");
+    let c = criterion(s);
+    assert_near(number_after(c, "QRS "), 124.0, 6.0, "QRS");
+    assert!(
+        c.contains("rSR' in V1") && c.contains("wide S in I and V6"),
+        "{c}"
+    );
+    assert_eq!(s.evidence.leads, [L::V1, L::I, L::V6]);
+
+    let a = beats(&rbbb(0.035, 0.4)).analyze();
+    let s = stated(&a, "Incomplete right bundle branch block");
+    let c = criterion(s);
+    assert_near(number_after(c, "QRS "), 114.0, 5.0, "QRS");
+    assert!(c.contains("(110-119)") && c.contains("rSR' in V1"), "{c}");
+    assert_eq!(s.evidence.leads, [L::V1, L::I, L::V6]);
+    not_stated(&a, "Complete right bundle branch block");
+
+    // An rSr' in V1 at QRS 104 ms (the terminal s of the beat pointing anterior, as in
+    // `qrs_end.rs`): what readers call incomplete RBBB, with the AHA parts not met named.
+    let a = beats(&NORMAL).analyze();
+    let s = stated(&a, "Incomplete right bundle branch block");
+    let c = criterion(s);
+    assert!(c.starts_with("rSR' in V1 with QRS "), "{c}");
+    assert_near(number_after(c, "QRS "), 104.0, 5.0, "QRS");
+    assert!(
+        c.contains("not met: the AHA 2009 criteria's QRS 110-119 ms and an S in I and V6"),
+        "{c}"
+    );
+    assert_eq!(s.evidence.leads, [L::V1]);
+
+    let a = beats(&TEXTBOOK).analyze();
+    assert_near(a.measurements.qrs.unwrap().0, 102.0, 6.0, "normal QRS");
+    not_stated(&a, "Complete right bundle branch block");
+    not_stated(&a, "Incomplete right bundle branch block");
+    not_stated(&a, "Non-specific intraventricular conduction delay");
+}
+
+/// Left bundle-branch block: the septum activated from the right, so the forces are
+/// leftward and posterior from the start (no q in I, V5, V6; QS in V1), slow and notched,
+/// with a discordant T; time scale `k`.
+fn lbbb(k: f64) -> Vec<Wave> {
+    vec![
+        (0.0, 0.022 * k, 0.9, [0.8, 0.3, -0.55]),
+        (0.05 * k, 0.02 * k, 1.0, [0.8, 0.3, -0.55]),
+        (0.30, 0.05, 0.4, [-0.7, -0.2, 0.5]),
+    ]
+}
+
+#[test]
+fn complete_lbbb_and_not_with_a_septal_q() {
+    let a = beats(&lbbb(0.8)).analyze();
+    let s = stated(&a, "Complete left bundle branch block");
+    let c = criterion(s);
+    assert_near(number_after(c, "QRS "), 144.0, 8.0, "QRS");
+    assert!(
+        c.contains("V1 QS/rS") && c.contains("no q in I, V5, V6"),
+        "{c}"
+    );
+    assert_near(
+        number_after(c, "R-peak time "),
+        92.0,
+        8.0,
+        "R-peak time in V5",
+    );
+    for l in [L::V1, L::I, L::V5, L::V6] {
+        assert!(s.evidence.leads.contains(&l), "{:?}", s.evidence.leads);
+    }
+    // The normal septal activation (left to right: q in I and V6) is no LBBB.
+    let mut w = lbbb(0.8);
+    w.insert(0, (-0.05, 0.008, 0.25, [-0.5, 0.3, 0.8]));
+    let a = beats(&w).analyze();
+    not_stated(&a, "Complete left bundle branch block");
+}
+
+#[test]
+fn incomplete_lbbb_needs_the_lvh_pattern_besides_the_qrs_of_110_to_119_ms() {
+    // The LBBB activation at 0.65 of its time (QRS about 116 ms), twice the size: the LVH
+    // voltage the AHA also asks for.
+    let narrow_lbbb = |size: f64| {
+        let mut w = lbbb(0.65);
+        w[0].2 *= size;
+        w[1].2 *= size;
+        beats(&w).analyze()
+    };
+    let a = narrow_lbbb(2.0);
+    let s = stated(&a, "Incomplete left bundle branch block");
+    let c = criterion(s);
+    assert_near(number_after(c, "QRS "), 116.0, 4.0, "QRS");
+    assert!(c.contains("(110-119); V1 QS/rS; R-peak time "), "{c}");
+    assert!(c.contains("LVH pattern: Sokolow-Lyon"), "{c}");
+    for l in [L::V1, L::I, L::V4, L::V5, L::V6] {
+        assert!(s.evidence.leads.contains(&l), "{:?}", s.evidence.leads);
+    }
+    not_stated(&a, "Complete left bundle branch block");
+    // The same QRS at its normal size: no LVH pattern, so no incomplete LBBB.
+    let a = narrow_lbbb(1.0);
+    not_stated(&a, "Left ventricular hypertrophy");
+    not_stated(&a, "Incomplete left bundle branch block");
+}
+
+/// A fascicular-block QRS: small initial forces opposite the main ones at `deg` (frontal).
+fn fascicular(deg: f64, initial: [f64; 3]) -> Vec<Wave> {
+    vec![
+        (-0.02, 0.008, 0.25, initial),
+        (0.015, 0.014, 1.3, frontal(deg, -0.2)),
+        T,
+    ]
+}
+
+#[test]
+fn lafb_at_minus_56_degrees_and_not_at_minus_35() {
+    let a = beats(&fascicular(-60.0, [0.0, 1.0, 0.0])).analyze();
+    let s = stated(&a, "Left anterior fascicular block");
+    let c = criterion(s);
+    assert_near(number_after(c, "QRS axis "), -56.0, 5.0, "axis");
+    assert!(number_after(c, "R-peak time ") >= 45.0, "{c}");
+    assert!(
+        c.contains("qR in aVL") && c.contains("rS/QS in II, III, aVF"),
+        "{c}"
+    );
+    assert_eq!(s.evidence.leads, [L::AVL, L::II, L::III, L::AVF]);
+    stated(&a, "Left axis deviation");
+    // -35°: left axis deviation, short of the -45° of LAFB.
+    let a = beats(&fascicular(-40.0, [0.0, 1.0, 0.0])).analyze();
+    assert_near(a.measurements.axis.qrs.unwrap().0, -35.0, 5.0, "axis");
+    stated(&a, "Left axis deviation");
+    not_stated(&a, "Left anterior fascicular block");
+}
+
+#[test]
+fn lpfb_at_120_degrees_and_not_at_80() {
+    let a = beats(&fascicular(120.0, frontal(-60.0, 0.0))).analyze();
+    let s = stated(&a, "Left posterior fascicular block");
+    let c = criterion(s);
+    assert!(c.starts_with("consider: QRS axis "), "{c}");
+    assert_near(number_after(c, "QRS axis "), 120.0, 5.0, "axis");
+    assert!(c.contains("rS in I and aVL, qR in III and aVF"), "{c}");
+    assert_eq!(s.evidence.leads, [L::I, L::AVL, L::III, L::AVF]);
+    let a = beats(&fascicular(80.0, frontal(-100.0, 0.0))).analyze();
+    not_stated(&a, "Left posterior fascicular block");
+    not_stated(&a, "Right axis deviation");
+}
+
+#[test]
+fn non_specific_delay_at_130_ms_and_not_at_112() {
+    let a = beats(&qrs_scaled(1.3, 1.0)).analyze();
+    let s = stated(&a, "Non-specific intraventricular conduction delay");
+    assert_near(number_after(criterion(s), "QRS "), 130.0, 6.0, "QRS");
+    assert_eq!(s.evidence.leads.len(), 12, "{:?}", s.evidence.leads);
+    let a = beats(&qrs_scaled(1.1, 1.0)).analyze();
+    assert_near(a.measurements.qrs.unwrap().0, 112.0, 6.0, "QRS");
+    not_stated(&a, "Non-specific intraventricular conduction delay");
+}
+
+/// The textbook beat after a delta wave (a slow, broad early activation along the R), the P
+/// centre `pr_s` before the QRS.
+fn delta(pr_s: f64) -> Tracing {
+    let mut t = sinus(70.0, pr_s);
+    t.qrs_t.insert(0, (-0.05, 0.02, 0.3, [0.6, 0.7, -0.4]));
+    t
+}
+
+#[test]
+fn pre_excitation_with_pr_112_ms_and_not_at_132() {
+    let a = delta(0.15).analyze();
+    let s = stated(&a, "Ventricular pre-excitation (WPW pattern)");
+    let c = criterion(s);
+    assert_near(number_after(c, "PR "), 112.0, 8.0, "PR");
+    assert_near(number_after(c, "QRS "), 144.0, 8.0, "QRS");
+    assert!(s.evidence.leads.len() >= 2, "{:?}", s.evidence.leads);
+    let a = delta(0.17).analyze();
+    assert_near(a.measurements.pr.unwrap().0, 132.0, 8.0, "PR");
+    not_stated(&a, "Ventricular pre-excitation");
+}
+
+// ---------------------------------------------------------------------------------------
+// Axis
+
+/// A QRS along `deg` in the frontal plane with a small terminal s.
+fn frontal_qrs(deg: f64) -> Vec<Wave> {
+    let d = frontal(deg, -0.2);
+    vec![
+        (0.0, 0.012, 1.3, d),
+        (0.03, 0.01, 0.2, [-d[0], -d[1], -0.5]),
+        T,
+    ]
+}
+
+#[test]
+fn right_axis_deviation_beyond_90_degrees() {
+    let a = beats(&frontal_qrs(120.0)).analyze();
+    let s = stated(&a, "Right axis deviation");
+    assert_near(number_after(criterion(s), "QRS axis "), 120.0, 5.0, "axis");
+    assert_eq!(s.evidence.leads, [L::I, L::AVF]);
+    let a = beats(&frontal_qrs(85.0)).analyze();
+    not_stated(&a, "Right axis deviation");
+}
+
+#[test]
+fn extreme_axis_beyond_minus_90_and_left_deviation_at_minus_75() {
+    let a = beats(&frontal_qrs(-110.0)).analyze();
+    let s = stated(&a, "Extreme axis deviation");
+    assert_near(number_after(criterion(s), "QRS axis "), -110.0, 5.0, "axis");
+    let a = beats(&frontal_qrs(-75.0)).analyze();
+    not_stated(&a, "Extreme axis deviation");
+    let s = stated(&a, "Left axis deviation");
+    assert_near(number_after(criterion(s), "QRS axis "), -75.0, 5.0, "axis");
+}
+
+// ---------------------------------------------------------------------------------------
+// QT
+
+/// The textbook beat at 70/min with the T wave's centre `t_s` after the QRS and width `sd`.
+fn t_at(t_s: f64, sd: f64) -> Tracing {
+    let mut w = TEXTBOOK.to_vec();
+    w[3].0 = t_s;
+    w[3].1 = sd;
+    beats(&w)
+}
+
+#[test]
+fn prolonged_qtc_over_450_ms_for_men_and_460_for_women() {
+    let a = t_at(0.30, 0.045).analyze();
+    let s = stated(&a, "Prolonged QT interval");
+    assert_near(number_after(criterion(s), "QTc Bazett "), 467.0, 8.0, "QTc");
+    // QTc about 456 ms: prolonged by the 450 ms of men (and of unknown sex), not by the
+    // 460 ms of women.
+    let t = t_at(0.29, 0.045);
+    let a = analyze_as(&t, Sex::Male);
+    let s = stated(&a, "Prolonged QT interval");
+    assert_near(number_after(criterion(s), "QTc Bazett "), 456.0, 5.0, "QTc");
+    assert!(criterion(s).ends_with("> 450 ms"), "{}", criterion(s));
+    let a = analyze_as(&t, Sex::Female);
+    not_stated(&a, "Prolonged QT interval");
+    // QTc about 434 ms: normal.
+    let a = t_at(0.27, 0.045).analyze();
+    not_stated(&a, "Prolonged QT interval");
+    not_stated(&a, "Short QT interval");
+}
+
+#[test]
+fn short_qtc_under_340_ms() {
+    let a = t_at(0.18, 0.035).analyze();
+    let s = stated(&a, "Short QT interval");
+    assert_near(number_after(criterion(s), "QTc Bazett "), 322.0, 8.0, "QTc");
+    // QTc about 359 ms.
+    let a = t_at(0.20, 0.045).analyze();
+    assert_near(a.measurements.qtc.bazett.unwrap().0, 359.0, 8.0, "QTc");
+    not_stated(&a, "Short QT interval");
+}
+
+// ---------------------------------------------------------------------------------------
+// Atria
+
+/// A notched (bifid) P wave: two humps `sep` s either side of its centre.
+fn bifid_p(sep: f64) -> Tracing {
+    let d = P_WAVE[0].3;
+    let mut t = sinus(70.0, 0.16);
+    t.p_wave = vec![(-sep, 0.018, 0.12, d), (sep, 0.018, 0.12, d)];
+    t
+}
+
+#[test]
+fn left_atrial_abnormality_from_a_p_wave_of_120_ms() {
+    let a = bifid_p(0.02).analyze();
+    let s = stated(&a, "Left atrial abnormality");
+    assert_near(
+        number_after(criterion(s), "P wave duration "),
+        126.0,
+        6.0,
+        "P duration",
+    );
+    // A P wave of about 112 ms.
+    let a = bifid_p(0.015).analyze();
+    assert_near(
+        a.measurements.p_duration.unwrap().0,
+        112.0,
+        6.0,
+        "P duration",
+    );
+    not_stated(&a, "Left atrial abnormality");
+}
+
+// ---------------------------------------------------------------------------------------
+// Voltage and calibration
+
+#[test]
+fn low_voltage_in_limb_and_in_precordial_leads() {
+    // QRS at 0.35 of the textbook size: limb leads at most about 0.47 mV, chest 0.61 mV.
+    let a = beats(&qrs_scaled(1.0, 0.35)).analyze();
+    let s = stated(&a, "Low QRS voltage in limb leads");
+    assert_near(
+        number_after(criterion(s), "largest limb-lead QRS "),
+        0.47,
+        0.03,
+        "limb",
+    );
+    assert_eq!(s.evidence.leads, L::STANDARD_12[..6]);
+    let s = stated(&a, "Low QRS voltage in precordial leads");
+    assert_near(
+        number_after(criterion(s), "largest precordial QRS "),
+        0.61,
+        0.04,
+        "chest",
+    );
+    assert_eq!(s.evidence.leads, L::STANDARD_12[6..]);
+    // 0.45: limb leads about 0.60 mV (not low), chest 0.78 mV (low).
+    let a = beats(&qrs_scaled(1.0, 0.45)).analyze();
+    not_stated(&a, "Low QRS voltage in limb leads");
+    let s = stated(&a, "Low QRS voltage in precordial leads");
+    assert_near(
+        number_after(criterion(s), "largest precordial QRS "),
+        0.78,
+        0.04,
+        "chest",
+    );
+    // 0.6: chest about 1.04 mV, not low.
+    let a = beats(&qrs_scaled(1.0, 0.6)).analyze();
+    not_stated(&a, "Low QRS voltage");
+}
+
+#[test]
+fn lvh_by_sokolow_lyon_at_3_8_mv_and_not_at_3_1() {
+    // S(V1) + R(V6) of the textbook beat is about 2.55 mV.
+    let a = beats(&qrs_scaled(1.0, 1.5)).analyze();
+    let s = stated(&a, "Left ventricular hypertrophy by voltage criteria");
+    let c = criterion(s);
+    assert_near(
+        number_after(c, "Sokolow-Lyon S(V1)+R(V5/V6) "),
+        3.83,
+        0.15,
+        "Sokolow-Lyon",
+    );
+    assert_eq!(s.evidence.leads, [L::V1, L::V6]);
+    let a = beats(&qrs_scaled(1.0, 1.2)).analyze();
+    not_stated(&a, "Left ventricular hypertrophy");
+}
+
+/// A QRS whose main force points anterior (`z`) and inferior: the tall R of V1.
+fn anterior_r(z: f64) -> Vec<Wave> {
+    vec![
+        TEXTBOOK[0],
+        (0.0, 0.011, 1.0, [0.2, 0.8, z]),
+        TEXTBOOK[2],
+        T,
+    ]
+}
+
+#[test]
+fn rvh_by_a_dominant_r_of_0_94_mv_in_v1_and_not_0_5() {
+    let a = beats(&anterior_r(0.6)).analyze();
+    let s = stated(&a, "Right ventricular hypertrophy by voltage criteria");
+    let c = criterion(s);
+    assert_near(number_after(c, "R(V1) "), 0.94, 0.06, "R(V1)");
+    assert_near(number_after(c, "QRS "), 102.0, 8.0, "QRS");
+    assert_eq!(s.evidence.leads, [L::V1]);
+    let a = beats(&anterior_r(0.35)).analyze();
+    not_stated(&a, "Right ventricular hypertrophy");
+}
+
+#[test]
+fn limb_leads_off_einthoven_suspend_the_voltage_criteria() {
+    // Lead III at 1.15 of its gain: III - (II - I) is about 13 % of the lead. The LVH voltage
+    // of the same beats is not stated.
+    let mut t = beats(&qrs_scaled(1.0, 1.5));
+    t.gain[2] = 1.15;
+    let a = t.analyze();
+    let s = stated(
+        &a,
+        "Limb leads inconsistent with Einthoven's law: lead gains suspect, voltage criteria not applied",
+    );
+    assert_near(
+        number_after(criterion(s), "(or aVR/aVL/aVF against I, II) is "),
+        13.0,
+        2.0,
+        "residual %",
+    );
+    not_stated(&a, "Left ventricular hypertrophy");
+    // At 1.05 (about 5 %) the leads are one calibration.
+    let mut t = beats(&qrs_scaled(1.0, 1.5));
+    t.gain[2] = 1.05;
+    let a = t.analyze();
+    not_stated(&a, "Limb leads inconsistent");
+    stated(&a, "Left ventricular hypertrophy by voltage criteria");
+}
+
+// ---------------------------------------------------------------------------------------
+// Repolarisation and Q waves
+
+/// An ST shift of `vector` (mV) from the J point through the ST segment, back by the T wave.
+fn st_shift(vector: [f64; 3]) -> Plateau {
+    Plateau {
+        from: 0.01,
+        to: 0.2,
+        edge: 0.03,
+        vector,
+    }
+}
+
+#[test]
+fn inferior_st_elevation_of_0_13_mv_and_not_0_07() {
+    let mut t = beats(&TEXTBOOK);
+    t.st = vec![st_shift([0.0, 0.15, 0.0])];
+    let a = t.analyze();
+    let s = stated(&a, "ST elevation, inferior (II, III, aVF)");
+    let c = criterion(s);
+    assert!(c.starts_with("consider acute myocardial injury"), "{c}");
+    for key in ["(II ", ", III ", ", aVF "] {
+        assert_near(number_after(c, key), 0.13, 0.02, key);
+    }
+    assert_eq!(s.evidence.leads, [L::II, L::III, L::AVF]);
+    let mut t = beats(&TEXTBOOK);
+    t.st = vec![st_shift([0.0, 0.08, 0.0])];
+    let a = t.analyze();
+    not_stated(&a, "ST elevation");
+}
+
+/// Anterior ST elevation of `z` (mV, anterior) analysed for a patient of `sex` and `age`.
+fn anterior_ste(z: f64, sex: Sex, age: f64) -> signal::Analysis {
+    let mut t = beats(&TEXTBOOK);
+    t.st = vec![st_shift([0.0, 0.0, z])];
+    let mut rec = t.record();
+    rec.patient.sex = sex;
+    rec.patient.age_years = Some(age);
+    signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("the analysis runs")
+}
+
+#[test]
+fn anterior_st_elevation_by_the_v2_v3_thresholds_of_sex_and_age() {
+    // About 0.18 mV at J in V2: over the 0.15 mV of women, under the 0.2 mV of men >= 40.
+    let a = anterior_ste(0.12, Sex::Female, 60.0);
+    let s = stated(&a, "ST elevation, anteroseptal (V1, V2, V3, V4)");
+    let c = criterion(s);
+    assert_near(number_after(c, ", V2 "), 0.18, 0.02, "J in V2");
+    assert!(c.contains("V2-V3 >= 0.15 mV for women"), "{c}");
+    assert_eq!(s.evidence.leads, [L::V1, L::V2, L::V3, L::V4]);
+    not_stated(&anterior_ste(0.12, Sex::Male, 60.0), "ST elevation");
+    // About 0.21 mV in V2 (0.19 in V3): over the 0.2 mV of men >= 40 in V2 only, with V1 (0.1
+    // mV there) its contiguous partner; under the 0.25 mV of men < 40.
+    let a = anterior_ste(0.14, Sex::Male, 60.0);
+    let s = stated(&a, "ST elevation, septal (V1, V2)");
+    let c = criterion(s);
+    assert_near(number_after(c, ", V2 "), 0.21, 0.02, "J in V2");
+    assert!(c.contains("V2-V3 >= 0.20 mV for men >= 40 years"), "{c}");
+    not_stated(&anterior_ste(0.14, Sex::Male, 35.0), "ST elevation");
+}
+
+#[test]
+fn lateral_st_depression_and_not_at_0_03_mv() {
+    // Horizontal, then slightly downsloping (a second, later shift) depression towards the
+    // right: about 0.10-0.15 mV at J in I, aVL, V4-V6.
+    let depressed = |x: f64| {
+        let mut t = beats(&TEXTBOOK);
+        t.st = vec![
+            st_shift([-x, x / 2.0, 0.0]),
+            Plateau {
+                from: 0.06,
+                to: 0.2,
+                edge: 0.05,
+                vector: [-0.02, 0.01, 0.0],
+            },
+        ];
+        t.analyze()
+    };
+    let a = depressed(0.1);
+    let s = stated(&a, "ST depression, anterolateral (I, aVL, V4, V5, V6)");
+    let c = criterion(s);
+    assert!(c.starts_with("consider ischaemia"), "{c}");
+    assert_near(number_after(c, "(I "), -0.10, 0.02, "I");
+    assert_near(number_after(c, "V6 "), -0.15, 0.02, "V6");
+    assert_eq!(s.evidence.leads, [L::I, L::AVL, L::V4, L::V5, L::V6]);
+    let a = depressed(0.03);
+    not_stated(&a, "ST depression");
+}
+
+/// The textbook beat with its T wave turned away from the lateral leads, `mv` in size.
+fn lateral_t_inversion(mv: f64) -> Vec<Wave> {
+    let mut w = TEXTBOOK.to_vec();
+    w[3] = (0.26, 0.045, mv, [-0.7, 0.5, 0.2]);
+    w
+}
+
+#[test]
+fn lateral_t_inversion_deeper_than_0_1_mv() {
+    let a = beats(&lateral_t_inversion(0.18)).analyze();
+    let s = stated(&a, "T-wave inversion, lateral (I, aVL, V5, V6)");
+    let c = criterion(s);
+    assert_near(number_after(c, "(I "), -0.13, 0.02, "T in I");
+    assert_near(number_after(c, "V6 "), -0.17, 0.02, "T in V6");
+    assert_eq!(s.evidence.leads, [L::I, L::AVL, L::V5, L::V6]);
+    // About 0.08 mV deep.
+    let a = beats(&lateral_t_inversion(0.11)).analyze();
+    not_stated(&a, "T-wave inversion");
+}
+
+/// The textbook beat after early superior forces (the inferior wall's lost R): a Q in II,
+/// III and aVF of SD `sd` s and `mv` in size.
+fn inferior_q(sd: f64, mv: f64) -> Vec<Wave> {
+    let mut w = TEXTBOOK.to_vec();
+    w.insert(0, (-0.03, sd, mv, [0.1, -1.0, 0.0]));
+    w
+}
+
+#[test]
+fn inferior_q_waves_of_36_ms_and_not_of_narrow_ones() {
+    let a = beats(&inferior_q(0.009, 0.35)).analyze();
+    let s = stated(&a, "Pathological Q waves, inferior (II, aVF)");
+    let c = criterion(s);
+    assert!(c.starts_with("consider prior myocardial infarction"), "{c}");
+    assert_near(number_after(c, "II Q "), 36.0, 4.0, "Q width in II");
+    assert_near(number_after(c, "aVF Q "), 36.0, 4.0, "Q width in aVF");
+    assert_eq!(s.evidence.leads, [L::II, L::AVF]);
+    let a = beats(&inferior_q(0.006, 0.3)).analyze();
+    not_stated(&a, "Pathological Q waves");
+}
+
+// ---------------------------------------------------------------------------------------
+// Signal quality
+
+#[test]
+fn a_fast_irregular_rhythm_on_a_clean_tracing_is_not_technically_limited() {
+    let mut t = irregular(&FAST_AF_RR, false);
+    t.noise_mv = 0.0;
+    t.f_waves_mv = 0.0;
+    let a = t.analyze();
+    stated(&a, "Atrial fibrillation");
+    not_stated(&a, "Technically limited recording");
+}
+
+#[test]
+fn a_noisy_lead_makes_a_technically_limited_recording() {
+    let mut t = sinus(70.0, 0.16);
+    t.lead_noise = vec![(8, 1.0)];
+    let a = t.analyze();
+    let s = stated(&a, "Technically limited recording");
+    let c = criterion(s);
+    assert!(
+        c.starts_with("poor signal (lead off, saturation or noise) in 1 of 12 leads"),
+        "{c}"
+    );
+    assert_near(
+        number_after(c, "V3 (noise, beat-to-median RMS "),
+        34.0,
+        6.0,
+        "noise %",
+    );
+    assert_eq!(s.evidence.leads, [L::V3]);
+    let mut t = sinus(70.0, 0.16);
+    t.lead_noise = vec![(8, 0.05)];
+    let a = t.analyze();
+    not_stated(&a, "Technically limited recording");
+}
+
+/// A P wave spreading upwards from the AV junction: its vector points superiorly (negative in
+/// II, III and aVF), at the normal P's size.
+const RETROGRADE_P: [Wave; 1] = [(0.0, 0.02, 0.15, [0.1, -0.9, 0.2])];
+
+/// [`sinus`] at `bpm` whose P waves are retrograde, the P-wave centre `pr_s` before the QRS.
+fn retrograde(bpm: f64, pr_s: f64) -> Tracing {
+    let mut t = sinus(bpm, pr_s);
+    t.p_wave = RETROGRADE_P.to_vec();
+    t
+}
+
+#[test]
+fn retrograde_p_waves_at_a_short_pr_are_a_junctional_rhythm() {
+    // P-wave centre 110 ms before the QRS (PR about 100 ms): junctional, named by the rate.
+    // (Nearer the QRS, at a PR of about 80 ms, the inverted P is not delineated: the rhythm
+    // is then "Undetermined".)
+    for (bpm, name) in [
+        (50.0, "Junctional rhythm"),
+        (75.0, "Accelerated junctional rhythm"),
+        (110.0, "Junctional tachycardia"),
+    ] {
+        let a = retrograde(bpm, 0.11).analyze();
+        let s = stated(&a, name);
+        let c = criterion(s);
+        assert!(c.contains("P waves inverted in II, III and aVF"), "{c}");
+        assert!(c.contains(&format!("rate {bpm:.0} bpm")), "{c}");
+        assert_eq!(s.evidence.leads, [L::II, L::III, L::AVF], "{name}");
+        not_stated(&a, "Sinus");
+        not_stated(&a, "Ectopic atrial rhythm");
+        not_stated(&a, "Short PR interval");
+    }
+    // The same P waves at PR about 154 ms come from the low atria; upright P waves at a short
+    // PR are a sinus rhythm with a short PR.
+    let a = retrograde(75.0, 0.16).analyze();
+    stated(&a, "Ectopic atrial rhythm");
+    not_stated(&a, "Accelerated junctional");
+    let a = sinus(75.0, 0.09).analyze();
+    stated(&a, "Sinus rhythm");
+    stated(&a, "Short PR interval");
+    not_stated(&a, "Accelerated junctional");
+}
