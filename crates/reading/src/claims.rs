@@ -437,6 +437,7 @@ const FINDINGS: &[(&str, Finding)] = {
         ("ventricular pacing", Rhythm(R::Paced)),
         ("ectopic atrial rhythm", Rhythm(R::EctopicAtrial)),
         ("junctional rhythm", Rhythm(R::Junctional)),
+        ("junctional tachycardia", Rhythm(R::Junctional)),
         ("ventricular tachycardia", Rhythm(R::Vt)),
         ("undetermined rhythm", Rhythm(R::Undetermined)),
         ("bradycardia", Rate(Brady)),
