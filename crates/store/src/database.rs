@@ -476,9 +476,21 @@ pub(crate) async fn restore_from(opts: &StoreOptions, backup: &Path) -> Result<O
             // their worker threads, so the file may outlive the close by a moment (seen once
             // in a loaded CI run): only a -wal that stays is another process's.
             let wal = sidecar(target, "-wal");
-            let deadline = std::time::Instant::now() + WAL_GRACE;
-            while wal.exists() && std::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(25)).await;
+            let wait_for_wal = async |grace: Duration| {
+                let deadline = std::time::Instant::now() + grace;
+                while wal.exists() && std::time::Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+            };
+            wait_for_wal(WAL_GRACE).await;
+            if wal.exists() {
+                // A -wal with no connection left behind it: when connections close at the
+                // same moment, each can see the other still open and leave the file for it
+                // (a CLI backup-then-restore did once in ~50 runs). One connection of our own
+                // opened and closed alone removes such a file; another process's open
+                // connection keeps it.
+                sole_connection_close(opts).await?;
+                wait_for_wal(WAL_GRACE).await;
             }
             if wal.exists() {
                 return Err(Error::InUse {
@@ -513,11 +525,29 @@ pub(crate) async fn restore_from(opts: &StoreOptions, backup: &Path) -> Result<O
     result
 }
 
-/// How long a restore waits for the database's -wal file to go after closing its own pool.
-/// Connections close on their own worker threads; on a loaded 2-core machine (a CI build
-/// beside the tests) that took more than 2 s once, so the grace is generous: it only delays
-/// the "in use by another process" answer, never a restore that can proceed.
-const WAL_GRACE: Duration = Duration::from_secs(10);
+/// How long a restore waits for the database's -wal file to go after closing its own pool,
+/// and again after [`sole_connection_close`]. Connections close on their own worker threads;
+/// on a loaded 2-core machine (a CI build beside the tests) that took more than 2 s once, so
+/// the grace is generous: it only delays the "in use by another process" answer, never a
+/// restore that can proceed.
+const WAL_GRACE: Duration = Duration::from_secs(5);
+
+/// Opens one connection to the database, checkpoints it and closes it: the last connection
+/// to close removes the -wal file, so an orphaned one goes unless another connection (another
+/// process) still has the database open.
+async fn sole_connection_close(opts: &StoreOptions) -> Result<()> {
+    let mut conn = SqliteConnection::connect_with(&opts.connect_options().create_if_missing(false))
+        .await
+        .map_err(|e| with_path(e.into(), &opts.path))?;
+    let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await;
+    conn.close()
+        .await
+        .map_err(|e| with_path(e.into(), &opts.path))?;
+    checkpoint?;
+    Ok(())
+}
 
 fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
@@ -574,6 +604,41 @@ mod tests {
         let o = StoreOptions::new("postgres://dr_a:pw@h/db");
         assert_eq!(o.path(), Path::new("postgres://dr_a:***@h/db"));
         assert_eq!(o.backend(), crate::sql::Backend::Postgres);
+    }
+
+    #[tokio::test]
+    async fn a_sole_connection_removes_an_orphaned_wal_but_not_a_held_one() {
+        // What a restore relies on when its own pool's connections, closing together, each
+        // left the -wal for the other: one connection opened and closed alone removes it,
+        // unless another connection still has the database open.
+        let dir = std::env::temp_dir().join(format!("heartlens-wal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let opts = StoreOptions::new(dir.join("heartlens.sqlite3"));
+        let wal = sidecar(&opts.path, "-wal");
+        let kept = dir.join("wal.copy");
+        let pool = open_pool(&opts).await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        std::fs::copy(&wal, &kept).unwrap();
+        pool.close().await;
+        assert!(!wal.exists(), "the last connection removed it");
+        // Orphaned: a -wal file and no connection.
+        std::fs::copy(&kept, &wal).unwrap();
+        sole_connection_close(&opts).await.unwrap();
+        assert!(!wal.exists(), "an orphaned -wal goes");
+        // Held: another connection open keeps it.
+        let other = open_pool(&opts).await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&other)
+            .await
+            .unwrap();
+        sole_connection_close(&opts).await.unwrap();
+        assert!(wal.exists(), "a held -wal stays");
+        other.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
