@@ -16,6 +16,9 @@
 //! median beat of every lead every 4 ms from 20 ms before the QRS onset to 60 ms after its end
 //! (to see where a slurred terminal part ends).
 
+#[path = "common/args.rs"]
+mod args;
+
 use std::path::{Path, PathBuf};
 
 use signal::device_check::{Verdict, compare, snomed_text};
@@ -282,18 +285,8 @@ fn print_qrs_boundaries(rec: &ecg::Recording, a: &signal::Analysis) {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let markdown = if let Some(i) = args.iter().position(|a| a == "--markdown") {
-        args.remove(i);
-        true
-    } else {
-        false
-    };
-    let per_lead_qrs = if let Some(i) = args.iter().position(|a| a == "--qrs") {
-        args.remove(i);
-        true
-    } else {
-        false
-    };
+    let markdown = args::take_flag(&mut args, "--markdown");
+    let per_lead_qrs = args::take_flag(&mut args, "--qrs");
     if args.is_empty() {
         eprintln!("usage: device_statements DIR_OR_FILE... [--markdown] [--qrs]");
         std::process::exit(2);

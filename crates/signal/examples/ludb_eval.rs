@@ -6,6 +6,8 @@
 //! `--csv FILE`, one row per record and wave for the benchmark tables. `--repeat N` analyses
 //! each record N times and reports the median time (the VM this is benchmarked on is shared).
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/records.rs"]
 mod records;
 
@@ -35,18 +37,11 @@ fn records(args: &[String]) -> Vec<PathBuf> {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let csv = args.iter().position(|a| a == "--csv").map(|i| {
-        let f = args.get(i + 1).cloned().expect("--csv FILE");
-        args.drain(i..=i + 1);
-        f
-    });
-    let repeat = args.iter().position(|a| a == "--repeat").map_or(1, |i| {
-        let n = args
-            .get(i + 1)
-            .and_then(|v| v.parse::<usize>().ok())
-            .expect("--repeat N");
-        args.drain(i..=i + 1);
-        n.max(1)
+    let csv = args::take_value(&mut args, "--csv", "FILE");
+    let repeat = args::take_value(&mut args, "--repeat", "count").map_or(1, |v| {
+        v.parse::<usize>()
+            .unwrap_or_else(|_| panic!("--repeat {v}: not a whole number"))
+            .max(1)
     });
     let mut csv = csv.map(|f| {
         let mut w = std::fs::File::create(&f).expect("writable CSV");

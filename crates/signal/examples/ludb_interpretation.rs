@@ -11,6 +11,8 @@
 //! sensitivity and PPV, then every miss and false statement with the record's statements;
 //! `--json FILE` writes the same per record and class for comparing two rule sets.
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/records.rs"]
 mod records;
 
@@ -25,17 +27,8 @@ fn records(args: &[String]) -> Vec<PathBuf> {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let json = args.iter().position(|a| a == "--json").map(|i| {
-        let f = args.get(i + 1).cloned().expect("--json FILE");
-        args.drain(i..=i + 1);
-        f
-    });
-    let verbose = if let Some(i) = args.iter().position(|a| a == "--verbose") {
-        args.remove(i);
-        true
-    } else {
-        false
-    };
+    let json = args::take_value(&mut args, "--json", "FILE");
+    let verbose = args::take_flag(&mut args, "--verbose");
     if args.is_empty() {
         eprintln!("usage: ludb_interpretation DIR_OR_HEA... [--json FILE] [--verbose]");
         std::process::exit(2);

@@ -9,6 +9,8 @@
 //! the beat has a global P of ours, and whether it is the first or last marked P of the lead.
 //! Prints a summary by cause and per record; `--list` prints every miss and every added P.
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/records.rs"]
 mod records;
 
@@ -73,12 +75,7 @@ struct Tally {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let list = if let Some(i) = args.iter().position(|a| a == "--list") {
-        args.remove(i);
-        true
-    } else {
-        false
-    };
+    let list = args::take_flag(&mut args, "--list");
     if args.is_empty() {
         eprintln!("usage: ludb_p_misses DIR_OR_HEA... [--list]");
         std::process::exit(2);

@@ -24,6 +24,8 @@
 //! - `shifted 0.4 s`: the first 0.4 s dropped (other beats at the window's edges);
 //! - `gain x0.8`: every lead scaled by 0.8 (amplitude criteria may move, nothing else should).
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/records.rs"]
 mod records;
 
@@ -262,12 +264,7 @@ struct Tally {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let verbose = if let Some(i) = args.iter().position(|a| a == "--verbose") {
-        args.remove(i);
-        true
-    } else {
-        false
-    };
+    let verbose = args::take_flag(&mut args, "--verbose");
     if args.is_empty() {
         eprintln!("usage: ludb_robustness DIR_OR_HEA... [--verbose]");
         std::process::exit(2);
