@@ -659,7 +659,8 @@ pub(crate) fn analyze_in_pool(
             || (p_fraction < AF_MAX_P_FRACTION_UNSTABLE
                 && pr_sd_ms.is_some_and(|v| v > AF_MIN_PR_SD_MS))
             || (pr_robust_sd.is_some_and(|v| v > AF_MIN_PR_SD_MS)
-                && pp_irr.is_none_or(|v| v > PP_MAX_IRREGULARITY)));
+                && pp_irr.is_none_or(|v| v > PP_MAX_IRREGULARITY)
+                && no_repeating_cycle(&fids, &conducted)));
     let classified = if af || flutter.is_some() {
         classify(&ClassifyInput {
             leads: &clean,
@@ -1421,6 +1422,25 @@ fn rr_successive(fids: &[usize], conducted: &[bool]) -> Option<(Vec<f64>, f64)> 
     }
     let mean = firsts.iter().sum::<f64>() / firsts.len() as f64;
     Some((diffs, mean))
+}
+
+/// Whether the RR intervals follow no short repeating pattern: the median change between an
+/// RR and the one two or three before it also exceeds [`AF_MIN_MEDIAN_CHANGE`] of the mean
+/// RR. Bigeminy and trigeminy (atrial premature beats with their own PR) are irregular beat
+/// to beat but repeat every two or three beats; fibrillation does not.
+fn no_repeating_cycle(fids: &[usize], conducted: &[bool]) -> bool {
+    let rr: Vec<Option<f64>> = (1..fids.len())
+        .map(|i| (conducted[i] && conducted[i - 1]).then(|| (fids[i] - fids[i - 1]) as f64))
+        .collect();
+    (2..=3).all(|lag| {
+        let (diffs, firsts): (Vec<f64>, Vec<f64>) = (lag..rr.len())
+            .filter_map(|i| Some(((rr[i]? - rr[i - lag]?).abs(), rr[i - lag]?)))
+            .unzip();
+        diffs.len() < 4 || {
+            let mean = firsts.iter().sum::<f64>() / firsts.len() as f64;
+            crate::detect::median(&diffs) / mean > AF_MIN_MEDIAN_CHANGE
+        }
+    })
 }
 
 /// Median absolute successive RR difference / mean RR over the same pairs as
@@ -2236,6 +2256,41 @@ mod av_block_tests {
             let t = texts(&rec);
             assert!(has(&t, "Sinus rhythm"), "seed {seed}: {t:#?}");
             assert!(!has(&t, "Atrial fibrillation"), "seed {seed}: {t:#?}");
+        }
+    }
+
+    #[test]
+    fn bigeminy_and_trigeminy_repeat_and_fibrillation_does_not() {
+        let fids_of = |rr: &[usize]| {
+            let mut f = vec![100usize];
+            for r in rr {
+                f.push(f[f.len() - 1] + r);
+            }
+            f
+        };
+        let all = |n: usize| vec![true; n];
+        // Short-long (bigeminy) and short-short-long (trigeminy), 2 % jitter.
+        let bigeminy: Vec<usize> = (0..14)
+            .map(|k| if k % 2 == 0 { 300 } else { 560 } + k % 3 * 5)
+            .collect();
+        let trigeminy: Vec<usize> = (0..15)
+            .map(|k| [400, 420, 600][k % 3] + k % 2 * 6)
+            .collect();
+        let fibrillation = [
+            310, 475, 355, 550, 275, 415, 495, 300, 525, 380, 440, 290, 505, 360,
+        ];
+        for (name, rr, repeats) in [
+            ("bigeminy", bigeminy.as_slice(), true),
+            ("trigeminy", trigeminy.as_slice(), true),
+            ("fibrillation", fibrillation.as_slice(), false),
+        ] {
+            let f = fids_of(rr);
+            assert_eq!(!no_repeating_cycle(&f, &all(f.len())), repeats, "{name}");
+            // Beat to beat, all three are irregular.
+            assert!(
+                median_change(&f, &all(f.len())).unwrap() > AF_MIN_MEDIAN_CHANGE,
+                "{name}"
+            );
         }
     }
 

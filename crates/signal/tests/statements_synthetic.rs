@@ -1062,3 +1062,38 @@ fn retrograde_p_waves_at_a_short_pr_are_a_junctional_rhythm() {
     stated(&a, "Short PR interval");
     not_stated(&a, "Accelerated junctional");
 }
+
+/// Atrial bigeminy at `bpm` (sinus cycle): every other beat an atrial premature beat at 60 %
+/// of the cycle, its P' wave from the low left atrium (vector superior and leftward) at a PR
+/// 60 ms longer than the sinus PR, then a pause; the QRS-T is the sinus one.
+fn atrial_bigeminy(bpm: f64) -> Tracing {
+    let cycle = 60.0 / bpm;
+    let mut t = sinus(bpm, 0.16);
+    let (mut q, mut pac) = (Vec::new(), Vec::new());
+    let mut at = 0.5;
+    while at < 9.4 {
+        q.push(at);
+        let early = at + 0.6 * cycle;
+        if early < 9.4 {
+            pac.push(early);
+        }
+        at = early + 1.15 * cycle;
+    }
+    t.p_s = q.iter().map(|x| x - 0.16).collect();
+    t.qrs_s = q;
+    let mut waves = vec![(-0.22, 0.02, 0.12, [0.6, -0.7, 0.2])];
+    waves.extend(t.qrs_t.iter().copied());
+    t.other = pac.iter().map(|&at| (at, waves.clone())).collect();
+    t.noise_mv = 0.02;
+    t
+}
+
+#[test]
+fn atrial_bigeminy_with_its_own_pr_is_not_atrial_fibrillation() {
+    // The RR alternates (short, long) and half the P waves have another PR: irregular RR and
+    // an unstable PR, but the rhythm repeats every two beats, which fibrillation never does.
+    for bpm in [60.0, 75.0] {
+        let a = atrial_bigeminy(bpm).analyze();
+        not_stated(&a, "Atrial fibrillation");
+    }
+}
