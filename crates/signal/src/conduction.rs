@@ -1329,30 +1329,15 @@ mod tests {
             a(L::V6, amps.2, 0.0),
         ];
         crate::statements::derive(&crate::statements::Findings {
-            m: &m,
-            classes: &[crate::classify::BeatClass::Normal; 8],
-            p_fraction: 0.0,
-            rr_irregularity: None,
-            rr_median_change: None,
-            atrial_fibrillation: false,
             amplitudes: &amplitudes,
-            sex: ecg::Sex::Unknown,
-            age_years: None,
             limb_residual,
-            flutter: None,
-            blocked_p: &[],
-            av_block: None,
-            fs_hz: FS,
             qrs_shapes: shapes,
-            fids: &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
-            leads: &[],
-            different_leads: &[],
-            paced_dissociation: None,
-            paced_af: None,
-            f_waves: None,
-            atrial_stimuli: &[],
-            p_sinus_polarity: None,
-            p_inferior_inverted: None,
+            ..crate::statements::Findings::for_rule_test(
+                &m,
+                &[crate::classify::BeatClass::Normal; 8],
+                &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
+                FS,
+            )
         })
     }
 
@@ -1580,30 +1565,13 @@ mod tests {
         };
         let f = |classes: &[crate::classify::BeatClass]| {
             crate::statements::derive(&crate::statements::Findings {
-                m: &m,
-                classes,
-                p_fraction: 0.0,
-                rr_irregularity: None,
-                rr_median_change: None,
-                atrial_fibrillation: false,
-                amplitudes: &[],
-                sex: ecg::Sex::Unknown,
-                age_years: None,
-                limb_residual: None,
-                flutter: None,
-                blocked_p: &[],
-                av_block: None,
-                fs_hz: FS,
                 qrs_shapes: &shapes,
-                fids: &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
-                leads: &[],
-                different_leads: &[],
-                paced_dissociation: None,
-                paced_af: None,
-                f_waves: None,
-                atrial_stimuli: &[],
-                p_sinus_polarity: None,
-                p_inferior_inverted: None,
+                ..crate::statements::Findings::for_rule_test(
+                    &m,
+                    classes,
+                    &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
+                    FS,
+                )
             })
             .into_iter()
             .map(|s| s.text)

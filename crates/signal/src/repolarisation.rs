@@ -817,30 +817,19 @@ mod tests {
         let leads: Vec<LeadLabel> = ORDER.to_vec();
         let run = |residual: Option<f64>| -> Vec<String> {
             crate::statements::derive(&crate::statements::Findings {
-                m: &m,
-                classes: &[crate::classify::BeatClass::Normal; 8],
                 p_fraction: 1.0,
-                rr_irregularity: None,
-                rr_median_change: None,
-                atrial_fibrillation: false,
                 amplitudes: &c.amps,
                 sex: Sex::Male,
                 age_years: Some(60.0),
                 limb_residual: residual,
-                flutter: None,
-                blocked_p: &[],
-                av_block: None,
-                fs_hz: FS,
                 qrs_shapes: &c.shapes,
-                fids: &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
                 leads: &leads,
-                different_leads: &[],
-                paced_dissociation: None,
-                paced_af: None,
-                f_waves: None,
-                atrial_stimuli: &[],
-                p_sinus_polarity: None,
-                p_inferior_inverted: None,
+                ..crate::statements::Findings::for_rule_test(
+                    &m,
+                    &[crate::classify::BeatClass::Normal; 8],
+                    &[100, 500, 900, 1300, 1700, 2100, 2500, 2900],
+                    FS,
+                )
             })
             .into_iter()
             .map(|s| s.text)

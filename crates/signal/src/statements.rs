@@ -103,6 +103,46 @@ pub(crate) struct Findings<'a> {
     pub atrial_stimuli: &'a [Option<AtrialStimulus>],
 }
 
+#[cfg(test)]
+impl<'a> Findings<'a> {
+    /// Findings for the rule tests: measurements `m`, beats of `classes` at `fids` (samples at
+    /// `fs_hz`) and nothing else found (no P waves, amplitudes, QRS shapes, atrial activity or
+    /// pacing); each test sets what its rule reads with struct-update syntax.
+    pub(crate) fn for_rule_test(
+        m: &'a Measurements,
+        classes: &'a [BeatClass],
+        fids: &'a [usize],
+        fs_hz: f64,
+    ) -> Self {
+        Findings {
+            m,
+            classes,
+            p_fraction: 0.0,
+            rr_irregularity: None,
+            rr_median_change: None,
+            atrial_fibrillation: false,
+            amplitudes: &[],
+            sex: Sex::Unknown,
+            age_years: None,
+            limb_residual: None,
+            flutter: None,
+            blocked_p: &[],
+            av_block: None,
+            fs_hz,
+            qrs_shapes: &[],
+            fids,
+            leads: &[],
+            different_leads: &[],
+            paced_dissociation: None,
+            paced_af: None,
+            p_sinus_polarity: None,
+            p_inferior_inverted: None,
+            f_waves: None,
+            atrial_stimuli: &[],
+        }
+    }
+}
+
 /// An atrial pacing stimulus before a beat: a spike after the previous QRS, more than 80 ms
 /// before the beat's ventricular stimulus or, without one, more than 60 ms before the QRS
 /// onset (before a ventricular stimulus's window), and at most [`ATRIAL_STIMULUS_MAX_MS`]
@@ -342,6 +382,13 @@ fn f_wave_criterion(w: &FWaves) -> String {
 /// below this (ms); with a longer PR the same P waves come from the low atria ("Ectopic
 /// atrial rhythm"). AHA/ACCF/HRS 2009 part II: a junctional P precedes the QRS by < 120 ms.
 const JUNCTIONAL_PR_MS: f64 = 120.0;
+
+/// The junctional rhythm statements by rate: < 60, 60-100, > 100 per minute.
+const JUNCTIONAL_RHYTHMS: [&str; 3] = [
+    "Junctional rhythm",
+    "Accelerated junctional rhythm",
+    "Junctional tachycardia",
+];
 
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
 const LAA_P_DURATION_MS: f64 = 120.0;
@@ -663,12 +710,13 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         {
             // Retrograde P waves at a short PR: the rhythm starts in the AV junction.
             let h = hr.map_or(f64::NAN, f64::round);
+            let [slow, accelerated, tachycardia] = JUNCTIONAL_RHYTHMS;
             let name = if h > 100.0 {
-                "Junctional tachycardia"
+                tachycardia
             } else if h >= 60.0 {
-                "Accelerated junctional rhythm"
+                accelerated
             } else {
-                "Junctional rhythm"
+                slow
             };
             out.push(st_on(
                 name,
@@ -820,7 +868,11 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 "First-degree AV block",
                 format!("PR {:.0} ms > 200", pr.0),
             ));
-        } else if pr.0 < 120.0 && !out.iter().any(|s| s.text.contains("unctional")) {
+        } else if pr.0 < 120.0
+            && !out
+                .iter()
+                .any(|s| JUNCTIONAL_RHYTHMS.contains(&s.text.as_str()))
+        {
             // (A junctional rhythm's short PR is its criterion, not a finding of its own.)
             out.push(st("Short PR interval", format!("PR {:.0} ms < 120", pr.0)));
         }
@@ -1044,30 +1096,12 @@ mod tests {
         };
         let fids: Vec<usize> = (0..8).map(|k| 100 + k * 500).collect();
         let out = derive(&Findings {
-            m: &m,
-            classes: &[BeatClass::Normal; 8],
             p_fraction: 1.0,
             rr_irregularity: Some(0.01),
             rr_median_change: Some(0.01),
-            atrial_fibrillation: false,
-            amplitudes: &[],
-            sex: Sex::Unknown,
-            age_years: None,
-            limb_residual: None,
-            flutter: None,
-            blocked_p: &[],
-            av_block: None,
-            fs_hz: 500.0,
-            qrs_shapes: &[],
-            fids: &fids,
-            leads: &[],
-            different_leads: &[],
-            paced_dissociation: None,
-            paced_af: None,
-            f_waves: None,
-            atrial_stimuli: &[],
             p_sinus_polarity: Some(true),
             p_inferior_inverted: Some(false),
+            ..Findings::for_rule_test(&m, &[BeatClass::Normal; 8], &fids, 500.0)
         });
         let s = out
             .into_iter()
@@ -1118,30 +1152,12 @@ mod tests {
             };
             let classes = vec![BeatClass::Normal; fids.len()];
             derive(&Findings {
-                m: &m,
-                classes: &classes,
                 p_fraction: 1.0,
                 rr_irregularity: Some(0.05),
                 rr_median_change: Some(0.04),
-                atrial_fibrillation: false,
-                amplitudes: &[],
-                sex: Sex::Unknown,
-                age_years: None,
-                limb_residual: None,
-                flutter: None,
-                blocked_p: &[],
-                av_block: None,
-                fs_hz: 500.0,
-                qrs_shapes: &[],
-                fids: &fids,
-                leads: &[],
-                different_leads: &[],
-                paced_dissociation: None,
-                paced_af: None,
-                f_waves: None,
-                atrial_stimuli: &[],
                 p_sinus_polarity: Some(true),
                 p_inferior_inverted: Some(false),
+                ..Findings::for_rule_test(&m, &classes, &fids, 500.0)
             })
             .into_iter()
             .any(|s| s.text == "Sinus arrhythmia")
