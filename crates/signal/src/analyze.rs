@@ -1407,21 +1407,28 @@ fn spike_before(spikes: &[usize], fid: usize, fs: f64) -> Option<usize> {
     spikes.iter().rev().find(|&&s| s <= fid && s >= lo).copied()
 }
 
-/// Successive differences of the RR intervals whose three beats are all conducted, and the
-/// mean of the first RR of each pair (no value with fewer than four pairs).
-fn rr_successive(fids: &[usize], conducted: &[bool]) -> Option<(Vec<f64>, f64)> {
+/// Differences between each RR interval and the one `lag` intervals before it, over the RR
+/// intervals whose two beats are both conducted, and the mean of the earlier RR of each pair
+/// (no value with fewer than four pairs). `lag` 1: the successive differences.
+fn rr_differences(fids: &[usize], conducted: &[bool], lag: usize) -> Option<(Vec<f64>, f64)> {
     let rr: Vec<Option<f64>> = (1..fids.len())
         .map(|i| (conducted[i] && conducted[i - 1]).then(|| (fids[i] - fids[i - 1]) as f64))
         .collect();
-    let (diffs, firsts): (Vec<f64>, Vec<f64>) = rr
-        .windows(2)
-        .filter_map(|w| Some((w[1]? - w[0]?, w[0]?)))
+    let (diffs, earlier): (Vec<f64>, Vec<f64>) = (lag..rr.len())
+        .filter_map(|i| Some((rr[i]? - rr[i - lag]?, rr[i - lag]?)))
         .unzip();
     if diffs.len() < 4 {
         return None;
     }
-    let mean = firsts.iter().sum::<f64>() / firsts.len() as f64;
+    let mean = earlier.iter().sum::<f64>() / earlier.len() as f64;
     Some((diffs, mean))
+}
+
+/// Median absolute difference between each RR and the one `lag` before it, / mean RR.
+fn median_change_at(fids: &[usize], conducted: &[bool], lag: usize) -> Option<f64> {
+    let (diffs, mean) = rr_differences(fids, conducted, lag)?;
+    let abs: Vec<f64> = diffs.iter().map(|d| d.abs()).collect();
+    Some(crate::detect::median(&abs) / mean)
 }
 
 /// Whether the RR intervals follow no short repeating pattern: the median change between an
@@ -1429,31 +1436,19 @@ fn rr_successive(fids: &[usize], conducted: &[bool]) -> Option<(Vec<f64>, f64)> 
 /// RR. Bigeminy and trigeminy (atrial premature beats with their own PR) are irregular beat
 /// to beat but repeat every two or three beats; fibrillation does not.
 fn no_repeating_cycle(fids: &[usize], conducted: &[bool]) -> bool {
-    let rr: Vec<Option<f64>> = (1..fids.len())
-        .map(|i| (conducted[i] && conducted[i - 1]).then(|| (fids[i] - fids[i - 1]) as f64))
-        .collect();
-    (2..=3).all(|lag| {
-        let (diffs, firsts): (Vec<f64>, Vec<f64>) = (lag..rr.len())
-            .filter_map(|i| Some(((rr[i]? - rr[i - lag]?).abs(), rr[i - lag]?)))
-            .unzip();
-        diffs.len() < 4 || {
-            let mean = firsts.iter().sum::<f64>() / firsts.len() as f64;
-            crate::detect::median(&diffs) / mean > AF_MIN_MEDIAN_CHANGE
-        }
-    })
+    (2..=3)
+        .all(|lag| median_change_at(fids, conducted, lag).is_none_or(|v| v > AF_MIN_MEDIAN_CHANGE))
 }
 
 /// Median absolute successive RR difference / mean RR over the same pairs as
 /// [`irregularity`]: high only when most cycles differ ([`AF_MIN_MEDIAN_CHANGE`]).
 pub(crate) fn median_change(fids: &[usize], conducted: &[bool]) -> Option<f64> {
-    let (diffs, mean) = rr_successive(fids, conducted)?;
-    let abs: Vec<f64> = diffs.iter().map(|d| d.abs()).collect();
-    Some(crate::detect::median(&abs) / mean)
+    median_change_at(fids, conducted, 1)
 }
 
 /// RMSSD / mean RR over consecutive RR pairs whose three beats are all conducted.
 pub(crate) fn irregularity(fids: &[usize], conducted: &[bool]) -> Option<f64> {
-    let (diffs, mean) = rr_successive(fids, conducted)?;
+    let (diffs, mean) = rr_differences(fids, conducted, 1)?;
     let squares: Vec<f64> = diffs.iter().map(|d| d.powi(2)).collect();
     Some((squares.iter().sum::<f64>() / squares.len() as f64).sqrt() / mean)
 }
@@ -2609,6 +2604,16 @@ mod av_block_tests {
             .collect()
     }
 
+    /// Asserts that no statement of `a` starts with any of `prefixes`.
+    fn assert_none_stated(a: &Analysis, prefixes: &[&str], what: &str) {
+        for never in prefixes {
+            assert!(
+                !a.statements.iter().any(|s| s.text.starts_with(never)),
+                "{never}: {what}"
+            );
+        }
+    }
+
     #[test]
     fn atrial_pacing_with_conducted_narrow_beats_is_an_atrial_paced_rhythm() {
         // AAI pacing at 70/min: a stimulus, its P wave 50 ms later and a narrow conducted QRS
@@ -2646,17 +2651,16 @@ mod av_block_tests {
                     "{what}"
                 );
                 // A paced P names no sinus rhythm, and atrial stimulus to QRS is no PR.
-                for never in [
-                    "Sinus",
-                    "First-degree AV block",
-                    "Short PR",
-                    "Atrial fibrillation",
-                ] {
-                    assert!(
-                        !a.statements.iter().any(|s| s.text.starts_with(never)),
-                        "{never}: {what}"
-                    );
-                }
+                assert_none_stated(
+                    &a,
+                    &[
+                        "Sinus",
+                        "First-degree AV block",
+                        "Short PR",
+                        "Atrial fibrillation",
+                    ],
+                    &what,
+                );
             }
         }
     }
@@ -2745,17 +2749,16 @@ mod av_block_tests {
                     assert!(st.evidence.beats.len() * 2 > a.beats.len(), "{what}");
                     // Atrially paced P waves are no sinus P; the AV delay is no PR; the atria
                     // are paced, so neither fibrillating nor dissociated.
-                    for never in [
-                        "Sinus",
-                        "First-degree AV block",
-                        "Atrial fibrillation",
-                        "Third-degree",
-                    ] {
-                        assert!(
-                            !a.statements.iter().any(|s| s.text.starts_with(never)),
-                            "{never}: {what}"
-                        );
-                    }
+                    assert_none_stated(
+                        &a,
+                        &[
+                            "Sinus",
+                            "First-degree AV block",
+                            "Atrial fibrillation",
+                            "Third-degree",
+                        ],
+                        &what,
+                    );
                 }
             }
         }
