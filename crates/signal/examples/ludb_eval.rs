@@ -12,7 +12,7 @@ mod args;
 mod records;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use signal::evaluate::{
@@ -73,11 +73,7 @@ fn main() {
             0.15,
         );
         total_global.merge(&global);
-        let name = Path::new(&path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .to_string();
+        let name = records::name_of(&path);
         println!("== {name}: {} beats, {:.1} ms", a.beats.len(), secs * 1e3);
         println!("{rep}");
         if let Some(w) = csv.as_mut() {

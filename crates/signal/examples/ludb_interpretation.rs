@@ -16,7 +16,7 @@ mod args;
 #[path = "common/records.rs"]
 mod records;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use signal::interpretation_eval::{ClassScore, Labels, score_record};
 
@@ -38,19 +38,8 @@ fn main() {
     let mut failures = Vec::new();
     let mut n_records = 0usize;
     for path in records(&args) {
-        let name = Path::new(&path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .to_string();
-        let header = match std::fs::read_to_string(&path) {
-            Ok(h) => h,
-            Err(e) => {
-                failures.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        let rec = match formats::open(&path) {
+        let name = records::name_of(&path);
+        let (header, rec) = match records::open_labelled(&path) {
             Ok(r) => r,
             Err(e) => {
                 failures.push(format!("{name}: {e}"));

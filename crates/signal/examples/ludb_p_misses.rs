@@ -15,7 +15,7 @@ mod args;
 mod records;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ecg::{LeadLabel, WaveKind};
 use signal::evaluate::{MarkedWave, analysis_global_waves, analysis_waves, reference_waves};
@@ -86,11 +86,7 @@ fn main() {
     let mut per_record = Vec::new();
     let mut cluster_sizes: BTreeMap<usize, usize> = BTreeMap::new();
     for path in records::wfdb_headers(&inputs) {
-        let name = Path::new(&path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .to_string();
+        let name = records::name_of(&path);
         let header = std::fs::read_to_string(&path).unwrap_or_default();
         let rhythm = header
             .lines()

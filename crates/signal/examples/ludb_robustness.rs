@@ -30,7 +30,7 @@ mod args;
 mod records;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ecg::{Lead, LeadLabel, Recording, Signal};
 use signal::interpretation_eval::{Labels, Outcome, score_record};
@@ -283,19 +283,8 @@ fn main() {
     let mut tallies: Vec<Tally> = disturbances.iter().map(|_| Tally::default()).collect();
     let (mut base_tp, mut base_fp, mut n) = (0, 0, 0);
     for path in records::wfdb_headers(&inputs) {
-        let name = Path::new(&path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .to_string();
-        let header = match std::fs::read_to_string(&path) {
-            Ok(h) => h,
-            Err(e) => {
-                println!("failed: {name}: {e}");
-                continue;
-            }
-        };
-        let rec = match formats::open(&path) {
+        let name = records::name_of(&path);
+        let (header, rec) = match records::open_labelled(&path) {
             Ok(r) => r,
             Err(e) => {
                 println!("failed: {name}: {e}");

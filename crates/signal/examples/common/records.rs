@@ -24,3 +24,21 @@ pub fn wfdb_headers(inputs: &[PathBuf]) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A record's name as the examples print it: its file stem (LUDB's record number).
+#[allow(dead_code, reason = "each example uses what it needs of this file")]
+pub fn name_of(path: &std::path::Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// The header text (its labels) and the recording of the WFDB record at `path`, or why it
+/// could not be read.
+#[allow(dead_code, reason = "each example uses what it needs of this file")]
+pub fn open_labelled(path: &std::path::Path) -> Result<(String, ecg::Recording), String> {
+    let header = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let rec = formats::open(path).map_err(|e| e.to_string())?;
+    Ok((header, rec))
+}
