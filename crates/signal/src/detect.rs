@@ -216,12 +216,7 @@ pub fn pacing_spikes(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
             hit
         })
         .collect();
-    let mut votes = vec![0u32; n];
-    for hit in &hits {
-        for (v, h) in votes.iter_mut().zip(hit) {
-            *v += u32::from(*h);
-        }
-    }
+    let votes = lead_votes(&hits, n);
     let mut out: Vec<usize> = Vec::new();
     for (i, &v) in votes.iter().enumerate().take(n - edge).skip(edge) {
         if v >= need && out.last().is_none_or(|&l| i > l + secs(fs_hz, 0.01)) {
@@ -323,6 +318,17 @@ fn spike_free_reference(z: &[f64], events: &[usize], k: usize) -> f64 {
     quantile(&rest, 0.995)
 }
 
+/// Per sample, how many leads' hit masks (each `n` long) mark it.
+fn lead_votes(hits: &[Vec<bool>], n: usize) -> Vec<u32> {
+    let mut votes = vec![0u32; n];
+    for hit in hits {
+        for (v, h) in votes.iter_mut().zip(hit) {
+            *v += u32::from(*h);
+        }
+    }
+    votes
+}
+
 /// Replaces spike neighbourhoods by a straight line so the detector and delineator do not
 /// see them.
 pub(crate) fn clip_spikes(x: &mut [f64], spikes: &[usize], fs_hz: f64) {
@@ -418,12 +424,7 @@ pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
             hit
         })
         .collect();
-    let mut votes = vec![0u32; n];
-    for hit in &hits {
-        for (v, k) in votes.iter_mut().zip(hit) {
-            *v += u32::from(*k);
-        }
-    }
+    let votes = lead_votes(&hits, n);
     let need = leads.len().min(3) as u32;
     let mut out: Vec<usize> = Vec::new();
     let mut i = 0;
