@@ -1312,6 +1312,7 @@ mod tests {
         let a = |lead: L, r: f64, s: f64| crate::measure::LeadAmplitudes {
             lead,
             p: None,
+            p_up: None,
             q: None,
             r: uv(r),
             s: uv(-s),

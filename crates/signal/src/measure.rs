@@ -35,6 +35,10 @@ pub struct LeadAmplitudes {
     pub lead: ecg::LeadLabel,
     /// P wave extreme.
     pub p: Option<ecg::Microvolts>,
+    /// Largest rise of the P wave above the level at its onset ([`p_rise`]): the height of an
+    /// upright P, the initial positive part of a biphasic one (right atrial abnormality).
+    #[serde(default)]
+    pub p_up: Option<ecg::Microvolts>,
     /// Q wave (negative).
     pub q: Option<ecg::Microvolts>,
     /// R wave (positive).
@@ -85,6 +89,20 @@ pub(crate) fn p_net_area(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f6
             .map(|(k, v)| v - (l0 + (l1 - l0) * k as f64 / span))
             .sum(),
     )
+}
+
+/// Largest rise of `m` over the P wave `on..=off` above the level at its onset (the mean over
+/// 6 ms there), in mV, never below 0. The P amplitude is measured from the baseline the wave
+/// leaves, not from the PR segment: that carries the atrial repolarisation wave (Ta), which
+/// lies against the P wave and would add to its height.
+pub(crate) fn p_rise(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f64> {
+    if on >= off || off >= m.len() {
+        return None;
+    }
+    let h = ms(fs, 3.0);
+    let (s, e) = (on.saturating_sub(h), (on + h + 1).min(m.len()));
+    let level = m[s..e].iter().sum::<f64>() / (e - s) as f64;
+    Some(m[on..=off].iter().map(|v| v - level).fold(0.0, f64::max))
 }
 
 /// Isoelectric level before `qrs_on`.
@@ -231,6 +249,7 @@ pub(crate) fn amplitudes(
     let mut a = LeadAmplitudes {
         lead,
         p: None,
+        p_up: None,
         q: None,
         r: None,
         s: None,
@@ -254,6 +273,7 @@ pub(crate) fn amplitudes(
         && let (Some(pon), Some(poff)) = (p.on, p.off)
     {
         a.p = extreme(m, pon, poff, b).map(uv);
+        a.p_up = p_rise(m, pon, poff, fs).map(uv);
     }
     let seg: Vec<f64> = m[on..=off].iter().map(|v| v - b).collect();
     let (ri, rv) = seg

@@ -391,6 +391,7 @@ mod tests {
         LeadAmplitudes {
             lead,
             p: uv(0.1),
+            p_up: uv(0.1),
             q: uv(0.0),
             r: uv(1.0),
             s: uv(-0.2),

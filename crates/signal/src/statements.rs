@@ -42,7 +42,12 @@
 //! - Voltage: low voltage when every limb lead QRS peak-to-peak < 0.5 mV (precordial < 1.0
 //!   mV); LVH voltage by Sokolow-Lyon S(V1) + max R(V5, V6) >= 3.5 mV, by Cornell
 //!   R(aVL) + S(V3) > 2.8 mV (men) / 2.0 mV (women), or R(aVL) >= 1.1 mV; RVH voltage
-//!   R(V1) >= 0.7 mV with R > |S| in V1 and QRS < 120 ms.
+//!   R(V1) >= 0.7 mV with R > |S| in V1 and QRS < 120 ms; right atrial abnormality when the P
+//!   wave rises more than 0.25 mV above its onset level in II, III or aVF, or its initial
+//!   positive part at least 0.15 mV in V1 or V2 (AHA/ACCF/HRS 2009 part V), with P waves
+//!   before at least 80 % of the beats, no atrial fibrillation, flutter or pacing.
+//! - Left atrial abnormality: P wave duration >= 120 ms (a time criterion, stated whatever the
+//!   lead gains).
 
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
@@ -392,6 +397,69 @@ const JUNCTIONAL_RHYTHMS: [&str; 3] = [
 
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
 const LAA_P_DURATION_MS: f64 = 120.0;
+
+/// Right atrial abnormality: P wave taller than this in II, III or aVF (mV; AHA/ACCF/HRS 2009
+/// part V: > 0.25 mV in II; the inferior leads, as the textbooks read P pulmonale).
+const RAA_P_INFERIOR_MV: f64 = 0.25;
+
+/// Right atrial abnormality: the initial positive P in V1 or V2 at least this tall (mV; AHA/ACCF/HRS
+/// 2009 part V: >= 0.15 mV).
+const RAA_P_RIGHT_CHEST_MV: f64 = 0.15;
+
+/// Right atrial abnormality by the P-wave height on the median beat (above the level at P
+/// onset, [`crate::measure::p_rise`]): taller than [`RAA_P_INFERIOR_MV`] in II, III or aVF, or
+/// an initial positive P of at least [`RAA_P_RIGHT_CHEST_MV`] in V1 or V2. Names the leads that
+/// meet it.
+fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
+    let up = |l: &LeadLabel| amp(f.amplitudes, l).and_then(|a| mv(a.p_up));
+    let mut parts = Vec::new();
+    let mut leads = Vec::new();
+    for (group, limit, strict, what) in [
+        (
+            &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF][..],
+            RAA_P_INFERIOR_MV,
+            true,
+            "P",
+        ),
+        (
+            &[LeadLabel::V1, LeadLabel::V2][..],
+            RAA_P_RIGHT_CHEST_MV,
+            false,
+            "initial positive P",
+        ),
+    ] {
+        let met: Vec<(LeadLabel, f64)> = group
+            .iter()
+            // Compared as printed (to 0.01 mV), so the criterion never reads "0.25 > 0.25".
+            .filter_map(|l| up(l).map(|v| (l.clone(), (v * 100.0).round() / 100.0)))
+            .filter(|&(_, v)| if strict { v > limit } else { v >= limit })
+            .collect();
+        if met.is_empty() {
+            continue;
+        }
+        let sign = if strict { ">" } else { ">=" };
+        let each: Vec<String> = met
+            .iter()
+            .map(|(l, v)| format!("{} {v:.2} mV", l.name()))
+            .collect();
+        parts.push(format!(
+            "{what} in {} {sign} {limit:.2} mV",
+            each.join(", ")
+        ));
+        leads.extend(met.into_iter().map(|(l, _)| l));
+    }
+    (!parts.is_empty()).then(|| {
+        st_on(
+            "Right atrial abnormality",
+            format!(
+                "{} (P height above the level at P onset on the median beat)",
+                parts.join("; ")
+            ),
+            leads,
+            Vec::new(),
+        )
+    })
+}
 
 /// Sinus arrhythmia: the sinus cycle varies by more than this (AHA/ACCF/HRS 2009: > 0.16 s).
 const SINUS_ARRHYTHMIA_MS: f64 = 160.0;
@@ -1067,6 +1135,17 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             vec![LeadLabel::V1],
             Vec::new(),
         ));
+    }
+
+    // Right atrial abnormality from the P-wave height (a voltage criterion: after the
+    // calibration check), on an organised, unpaced atrial rhythm.
+    if !f.atrial_fibrillation
+        && f.flutter.is_none()
+        && f.p_fraction >= 0.8
+        && pacing_mode(f).is_none()
+        && let Some(s) = right_atrial_abnormality(f)
+    {
+        out.push(s);
     }
 
     // Repolarisation and Q waves ([`crate::repolarisation`]); voltage thresholds, so only

@@ -751,6 +751,77 @@ fn left_atrial_abnormality_from_a_p_wave_of_120_ms() {
     not_stated(&a, "Left atrial abnormality");
 }
 
+/// [`sinus`] at 70/min with one P wave of `size` (mV per unit direction) along `dir`.
+fn p_of(size: f64, dir: [f64; 3]) -> Tracing {
+    let mut t = sinus(70.0, 0.16);
+    t.p_wave = vec![(0.0, 0.02, size, dir)];
+    t
+}
+
+/// A vertical P wave (axis about 73°) peaking at about 0.30 mV in II at `size` 0.32.
+const VERTICAL_P: [f64; 3] = [0.3, 0.95, 0.0];
+
+#[test]
+fn right_atrial_abnormality_from_a_tall_inferior_p_wave() {
+    let a = p_of(0.32, VERTICAL_P).analyze();
+    let s = stated(&a, "Right atrial abnormality");
+    assert_near(
+        number_after(criterion(s), "P in II "),
+        0.30,
+        0.02,
+        "P in II",
+    );
+    assert!(s.evidence.leads.contains(&L::II), "{:?}", s.evidence.leads);
+    assert!(!s.evidence.leads.contains(&L::V1), "{:?}", s.evidence.leads);
+    stated(&a, "Sinus rhythm");
+    // The same P wave at 0.22: about 0.20 mV in II, 0.17 in aVF.
+    let a = p_of(0.22, VERTICAL_P).analyze();
+    let ii = a.amplitudes.iter().find(|x| x.lead == L::II).unwrap();
+    assert_near(ii.p_up.unwrap().0 / 1000.0, 0.20, 0.02, "P in II");
+    not_stated(&a, "Right atrial abnormality");
+}
+
+#[test]
+fn right_atrial_abnormality_from_the_initial_positive_p_in_v1() {
+    // An anterior first half (the right atrium) then a leftward, posterior second half.
+    let biphasic = |anterior: f64| {
+        let mut t = sinus(70.0, 0.16);
+        t.p_wave = vec![
+            (-0.015, 0.012, anterior, [0.2, 0.5, 0.9]),
+            (0.02, 0.012, 0.1, [0.6, 0.3, -0.8]),
+        ];
+        t
+    };
+    let a = biphasic(0.2).analyze();
+    let s = stated(&a, "Right atrial abnormality");
+    assert_near(
+        number_after(criterion(s), "initial positive P in V1 "),
+        0.26,
+        0.03,
+        "V1",
+    );
+    assert!(s.evidence.leads.contains(&L::V1), "{:?}", s.evidence.leads);
+    assert!(!criterion(s).contains("P in II"), "{}", criterion(s));
+    // The textbook P wave: about 0.05 mV in V1 and 0.14 mV in II.
+    let a = sinus(70.0, 0.16).analyze();
+    let v1 = a.amplitudes.iter().find(|x| x.lead == L::V1).unwrap();
+    assert_near(v1.p_up.unwrap().0 / 1000.0, 0.05, 0.02, "P in V1");
+    not_stated(&a, "Right atrial abnormality");
+}
+
+#[test]
+fn right_atrial_abnormality_is_a_voltage_criterion_withheld_on_suspect_gains() {
+    // Lead II recorded at 1.5 times its gain breaks Einthoven's law.
+    let mut t = p_of(0.32, VERTICAL_P);
+    t.gain[1] = 1.5;
+    let a = t.analyze();
+    stated(
+        &a,
+        "Limb leads inconsistent with Einthoven's law: lead gains suspect, voltage criteria not applied",
+    );
+    not_stated(&a, "Right atrial abnormality");
+}
+
 // ---------------------------------------------------------------------------------------
 // Voltage and calibration
 
