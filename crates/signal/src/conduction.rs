@@ -1313,6 +1313,8 @@ mod tests {
             lead,
             p: None,
             p_up: None,
+            p_terminal_depth: None,
+            p_terminal_ms: None,
             q: None,
             r: uv(r),
             s: uv(-s),

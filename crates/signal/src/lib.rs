@@ -35,6 +35,7 @@ mod reduce;
 mod repolarisation;
 mod resample;
 mod rhythm;
+mod romhilt_estes;
 mod statements;
 pub mod summary;
 

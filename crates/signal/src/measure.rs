@@ -39,6 +39,13 @@ pub struct LeadAmplitudes {
     /// upright P, the initial positive part of a biphasic one (right atrial abnormality).
     #[serde(default)]
     pub p_up: Option<ecg::Microvolts>,
+    /// The P wave's terminal negative part ([`p_terminal_negative`]): its depth below the
+    /// level at P onset (negative) ...
+    #[serde(default)]
+    pub p_terminal_depth: Option<ecg::Microvolts>,
+    /// ... and its duration (ms): left atrial involvement in V1 (Romhilt-Estes).
+    #[serde(default)]
+    pub p_terminal_ms: Option<f64>,
     /// Q wave (negative).
     pub q: Option<ecg::Microvolts>,
     /// R wave (positive).
@@ -99,10 +106,35 @@ pub(crate) fn p_rise(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f64> {
     if on >= off || off >= m.len() {
         return None;
     }
+    let level = p_onset_level(m, on, fs);
+    Some(m[on..=off].iter().map(|v| v - level).fold(0.0, f64::max))
+}
+
+/// The level of `m` at the P onset `on` (the mean over 6 ms there).
+fn p_onset_level(m: &[f64], on: usize, fs: f64) -> f64 {
     let h = ms(fs, 3.0);
     let (s, e) = (on.saturating_sub(h), (on + h + 1).min(m.len()));
-    let level = m[s..e].iter().sum::<f64>() / (e - s) as f64;
-    Some(m[on..=off].iter().map(|v| v - level).fold(0.0, f64::max))
+    m[s..e].iter().sum::<f64>() / (e - s) as f64
+}
+
+/// The terminal negative part of the P wave `on..=off`: from the last sample at or above the
+/// level at P onset to the offset, when that part lies in the wave's second half (a biphasic
+/// P, not an inverted one): its depth below the level (mV, negative) and its duration (ms).
+/// `None` when the P wave ends at or above the level or is negative from its first half on.
+pub(crate) fn p_terminal_negative(m: &[f64], on: usize, off: usize, fs: f64) -> Option<(f64, f64)> {
+    if on >= off || off >= m.len() {
+        return None;
+    }
+    let level = p_onset_level(m, on, fs);
+    let last_up = (on..=off).rev().find(|&k| m[k] >= level)?;
+    if last_up >= off || 2 * (last_up - on) < off - on {
+        return None;
+    }
+    let depth = m[last_up + 1..=off]
+        .iter()
+        .map(|v| v - level)
+        .fold(0.0, f64::min);
+    Some((depth, (off - last_up) as f64 * 1000.0 / fs))
 }
 
 /// Isoelectric level before `qrs_on`.
@@ -250,6 +282,8 @@ pub(crate) fn amplitudes(
         lead,
         p: None,
         p_up: None,
+        p_terminal_depth: None,
+        p_terminal_ms: None,
         q: None,
         r: None,
         s: None,
@@ -274,6 +308,10 @@ pub(crate) fn amplitudes(
     {
         a.p = extreme(m, pon, poff, b).map(uv);
         a.p_up = p_rise(m, pon, poff, fs).map(uv);
+        if let Some((depth, dur)) = p_terminal_negative(m, pon, poff, fs) {
+            a.p_terminal_depth = Some(uv(depth));
+            a.p_terminal_ms = Some((dur * 10.0).round() / 10.0);
+        }
     }
     let seg: Vec<f64> = m[on..=off].iter().map(|v| v - b).collect();
     let (ri, rv) = seg

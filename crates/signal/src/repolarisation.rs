@@ -392,6 +392,8 @@ mod tests {
             lead,
             p: uv(0.1),
             p_up: uv(0.1),
+            p_terminal_depth: None,
+            p_terminal_ms: None,
             q: uv(0.0),
             r: uv(1.0),
             s: uv(-0.2),

@@ -42,7 +42,11 @@
 //! - Voltage: low voltage when every limb lead QRS peak-to-peak < 0.5 mV (precordial < 1.0
 //!   mV); LVH voltage by Sokolow-Lyon S(V1) + max R(V5, V6) >= 3.5 mV, by Cornell
 //!   R(aVL) + S(V3) > 2.8 mV (men) / 2.0 mV (women), or R(aVL) >= 1.1 mV; RVH voltage
-//!   R(V1) >= 0.7 mV with R > |S| in V1 and QRS < 120 ms; right atrial abnormality when the P
+//!   R(V1) >= 0.7 mV with R > |S| in V1 and QRS < 120 ms. The Romhilt-Estes point score
+//!   ([`crate::romhilt_estes`]) is named beside the voltage criteria, states left ventricular
+//!   hypertrophy by itself at >= 5 points (4, "probable" in the score's own terms, is named
+//!   only beside the voltage criteria: no statement of its own); not read beside a complete bundle
+//!   branch block, a non-specific conduction delay, pre-excitation or pacing. Right atrial abnormality when the P
 //!   wave rises more than 0.25 mV above its onset level in II, III or aVF, or its initial
 //!   positive part at least 0.15 mV in V1 or V2 (AHA/ACCF/HRS 2009 part V), with P waves
 //!   before at least 80 % of the beats, no atrial fibrillation, flutter or pacing.
@@ -460,6 +464,15 @@ fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
         )
     })
 }
+
+/// Statements under which the Romhilt-Estes score is not read: its QRS duration, axis,
+/// intrinsicoid deflection and ST-T points would be those of the conduction disorder.
+const ROMHILT_ESTES_CONFOUNDERS: [&str; 4] = [
+    "Complete left bundle branch block",
+    "Complete right bundle branch block",
+    "Non-specific intraventricular conduction delay",
+    "Ventricular pre-excitation",
+];
 
 /// Sinus arrhythmia: the sinus cycle varies by more than this (AHA/ACCF/HRS 2009: > 0.16 s).
 const SINUS_ARRHYTHMIA_MS: f64 = 160.0;
@@ -1107,19 +1120,41 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             out[k].criterion = Some(format!("{c}; LVH pattern: {}", lvh.join("; ")));
         }
     }
-    if !lvh.is_empty() {
+    // The Romhilt-Estes score, where its QRS, axis and ST-T points are not those of a
+    // conduction disorder or pacing.
+    let conduction_confounds = paced * 2 > n
+        || out.iter().any(|s| {
+            ROMHILT_ESTES_CONFOUNDERS
+                .iter()
+                .any(|c| s.text.starts_with(c))
+        });
+    let score = (!conduction_confounds).then(|| {
+        crate::romhilt_estes::score(&crate::romhilt_estes::Inputs {
+            amplitudes: f.amplitudes,
+            shapes: f.qrs_shapes,
+            axis: f.m.axis.qrs.map(|a| a.0),
+            qrs_ms: f.m.qrs.map(|q| q.0),
+        })
+    });
+    let scored = |min: u32| score.as_ref().filter(|s| s.points >= min);
+    if !lvh.is_empty() || scored(crate::romhilt_estes::LVH_POINTS).is_some() {
+        let text = if lvh.is_empty() {
+            "Left ventricular hypertrophy by Romhilt-Estes score"
+        } else {
+            "Left ventricular hypertrophy by voltage criteria"
+        };
+        // The score is named beside the voltage criteria once it has points.
+        if let Some(sc) = scored(1) {
+            lvh.push(sc.text());
+            lvh_leads.extend(sc.leads.iter().cloned());
+        }
         let mut leads: Vec<LeadLabel> = Vec::new();
         for l in lvh_leads {
             if !leads.contains(&l) {
                 leads.push(l);
             }
         }
-        out.push(st_on(
-            "Left ventricular hypertrophy by voltage criteria",
-            lvh.join("; "),
-            leads,
-            Vec::new(),
-        ));
+        out.push(st_on(text, lvh.join("; "), leads, Vec::new()));
     }
     if let (Some(rv1), Some(sv1), Some(qrs)) = (r(LeadLabel::V1), s(LeadLabel::V1), f.m.qrs)
         && rv1 >= 0.7

@@ -887,6 +887,53 @@ fn anterior_r(z: f64) -> Vec<Wave> {
     ]
 }
 
+/// [`sinus`] with a biphasic P wave whose terminal negative part in V1 is about `late` x 1.5
+/// mV deep (0.1: -0.15 mV, 60 ms) and, with `strain`, ST depression and inverted T waves in
+/// the lateral leads (V5: ST at J+60 about -0.1 mV, T about -0.4 mV), the QRS untouched
+/// (no voltage criterion met).
+fn lv_pattern(late: f64, strain: bool) -> Tracing {
+    let mut t = sinus(70.0, 0.16);
+    t.p_wave = vec![
+        (-0.02, 0.015, 0.1, [0.2, 0.5, 0.9]),
+        (0.025, 0.015, late, [0.6, 0.3, -0.8]),
+    ];
+    if strain {
+        t.qrs_t[3].3 = [-0.8, -0.2, -0.3];
+        t.st = vec![Plateau {
+            from: 0.03,
+            to: 0.2,
+            edge: 0.03,
+            vector: [-0.08, 0.0, -0.02],
+        }];
+    }
+    t
+}
+
+#[test]
+fn lvh_by_the_romhilt_estes_score_of_strain_and_left_atrial_involvement() {
+    let a = lv_pattern(0.1, true).analyze();
+    let s = stated(&a, "Left ventricular hypertrophy by Romhilt-Estes score");
+    let c = criterion(s);
+    assert!(
+        c.starts_with("Romhilt-Estes 7 points (3: ST-T opposite to the QRS (V5 ST"),
+        "{c}"
+    );
+    assert!(
+        c.contains("3: terminal negative P in V1 -0.15 mV, 60 ms"),
+        "{c}"
+    );
+    for l in [L::V5, L::V6, L::V1] {
+        assert!(s.evidence.leads.contains(&l), "{:?}", s.evidence.leads);
+    }
+    not_stated(&a, "Left ventricular hypertrophy by voltage");
+    // Without the strain: 3 + 1 points, no statement.
+    let a = lv_pattern(0.1, false).analyze();
+    not_stated(&a, "Left ventricular hypertrophy");
+    // Without the left atrial part (terminal P -0.09 mV): 3 + 1 again.
+    let a = lv_pattern(0.06, true).analyze();
+    not_stated(&a, "Left ventricular hypertrophy");
+}
+
 #[test]
 fn rvh_by_a_dominant_r_of_0_94_mv_in_v1_and_not_0_5() {
     let a = beats(&anterior_r(0.6)).analyze();
