@@ -16,11 +16,25 @@
 //!    bpm", "between 95 and 105 bpm") and bounds ("above 100 bpm", "< 120 ms") are claims too,
 //!    except in a sentence about normal or reference values ("a normal PR is 120-200 ms"), which
 //!    is general knowledge, not a statement about this tracing.
-//! 2. **Named findings**: rhythms (sinus rhythm, sinus bradycardia/tachycardia, bradycardia,
-//!    tachycardia, atrial fibrillation, atrial flutter, paced, junctional, ectopic atrial,
-//!    ventricular tachycardia), AV blocks by degree, bundle-branch blocks (side, complete or not),
-//!    fascicular block, intraventricular conduction delay, ST elevation/depression, T inversion,
-//!    LVH/RVH, premature complexes (ventricular, supraventricular), axis deviation, long/short QT.
+//! 2. **Named findings**: rhythms (sinus rhythm, sinus bradycardia/tachycardia, sinus
+//!    arrhythmia, bradycardia, tachycardia, atrial fibrillation, atrial flutter, junctional at
+//!    any rate ("accelerated", "escape"), ectopic atrial, wandering atrial pacemaker ("wandering
+//!    pacemaker", "multifocal atrial rhythm", "WAP"), multifocal atrial tachycardia ("MAT",
+//!    "chaotic atrial tachycardia/rhythm"), ventricular tachycardia, and paced rhythms by the
+//!    chambers paced: atrial ("atrial pacing", "A-paced", "AAI"), ventricular ("ventricular
+//!    pacing", "V-paced", "VVI", "VDD", "biventricular pacing"), dual-chamber ("dual-chamber
+//!    pacing", "AV sequential pacing", "AV dual-paced", "DDD") or not named ("paced rhythm",
+//!    "pacemaker rhythm", "paced", "pacing spikes", "evidence of pacing"); "A-paced" needs its
+//!    hyphen, "a paced rhythm" being the article), AV blocks by degree, short PR,
+//!    bundle-branch blocks (side, complete or not), fascicular blocks (anterior, posterior or
+//!    not named, "hemiblock"), intraventricular conduction delay, pre-excitation ("WPW",
+//!    "Wolff-Parkinson-White", "delta wave"), ST elevation/depression, T inversion, early
+//!    repolarisation (either spelling; "J-point elevation" alone is not), pathological Q
+//!    waves, ischaemia and infarction named as such (either spelling), LVH/RVH, atrial
+//!    abnormality (left: "left atrial enlargement/overload", "LAE", "P mitrale"; right: the same
+//!    with right, "RAE", "P pulmonale"; biatrial; or no side named), low QRS voltage (in the
+//!    limb leads, the precordial leads, or not said where), premature complexes (ventricular,
+//!    supraventricular), axis deviation, long/short QT.
 //!    A finding is **negated** when "no", "not", "without", "absence of", "negative for",
 //!    "rules out", "free of", "neither/nor" comes up to six words before it in the same clause, or
 //!    "is not present", "absent", "not seen", "ruled out" right after it; a negation followed by a
@@ -44,16 +58,43 @@
 //!
 //! Findings are compared with statements (their own text read by the same scanner): a statement
 //! naming the same finding supports it; one naming an exclusive alternative (another rhythm,
-//! another AV-block degree, the other bundle branch, the other axis deviation) contradicts it; a
-//! statement the clinician rejected contradicts it. On the device convention, a *statement*
-//! "Sinus rhythm" means a sinus rhythm at 60-100 bpm (machines say "sinus bradycardia" below),
-//! while a *claim* "sinus rhythm" means any sinus rhythm. Then definitional thresholds on the
-//! measurements, applied to the rounded value without tolerance: bradycardia < 60 bpm,
-//! tachycardia > 100 bpm, first-degree AV block PR > 200 ms, complete bundle-branch block QRS of
+//! another AV-block degree, a short PR against a first-degree block, the other bundle branch,
+//! the other fascicle, the other axis deviation) contradicts it; a statement the clinician
+//! rejected contradicts it. On the device convention, a *statement* "Sinus rhythm" means a
+//! sinus rhythm at 60-100 bpm (machines say "sinus bradycardia" below), while a *claim* "sinus
+//! rhythm" means any sinus rhythm. Particular cases:
+//! - rhythms exclude each other, paced and non-paced ones included (when the analysis names the
+//!   atrial rhythm under ventricular pacing too, the statement that supports wins); sinus
+//!   arrhythmia is a sinus rhythm at no named rate: its statement supports a "sinus rhythm"
+//!   claim but not a rate class, and a sinus rhythm statement neither supports nor contradicts
+//!   a "sinus arrhythmia" claim. A multifocal atrial tachycardia statement supports
+//!   "tachycardia" and contradicts "bradycardia"; a wandering pacemaker one contradicts
+//!   "tachycardia".
+//! - paced rhythms: a mode not named (claim or statement) matches every mode; an atrial or a
+//!   ventricular claim is supported by a dual-chamber statement (that chamber is paced too); a
+//!   dual-chamber claim is contradicted by a single-chamber statement, and atrial and
+//!   ventricular contradict each other.
+//! - early repolarisation, atrial abnormalities, low voltage, Q waves and pre-excitation
+//!   exclude nothing: only their own statement (or its rejection) tells. Left and right atrial
+//!   abnormality are independent; a biatrial claim is judged as a left and a right claim,
+//!   supported when both are, contradicted when either is (a denial the other way round);
+//!   a biatrial statement supports either side. Low voltage not said where is supported by
+//!   either leads' statement; limb and precordial claims only by their own.
+//! - ischaemia named as such is supported by an ST depression, T inversion or ST elevation
+//!   statement (their criteria say "consider ischaemia" / "consider acute myocardial
+//!   injury"), infarction by a pathological Q wave ("consider prior myocardial infarction")
+//!   or ST elevation statement; the reverse does not hold.
+//!
+//! Then definitional thresholds on the measurements, applied to the rounded value without
+//! tolerance: bradycardia < 60 bpm, tachycardia > 100 bpm, multifocal atrial tachycardia
+//! contradicted at <= 100 bpm and a wandering atrial pacemaker above 100 bpm (AHA/ACCF/HRS 2009),
+//! first-degree AV block PR > 200 ms, short PR < 120 ms, complete bundle-branch block QRS of
 //! at least 120 ms (contradicted below 110), incomplete 100-129 ms, left axis deviation -30..-90°,
-//! right +90..+180°, extreme -90..-180°, normal -30..+90°, QT prolongation contradicted when every
-//! QTc is <= 440 ms and supported from Bazett >= 470 ms, short QT supported below Bazett 340 ms and
-//! contradicted when every QTc is >= 360 ms. Matching annotation text supports a finding. A negated
+//! right +90..+180°, extreme -90..-180°, normal -30..+90°, left anterior fascicular block
+//! contradicted outside -45..-90° and left posterior outside +90..+180° (AHA 2009 part III), QT
+//! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett >= 470 ms,
+//! short QT supported below Bazett 340 ms and contradicted when every QTc is >= 360 ms. Matching
+//! annotation text supports a finding. A negated
 //! finding is contradicted by what would support the finding, and supported by what would
 //! contradict it. When facts disagree (a device statement against the analysis), support wins.
 //!
@@ -66,12 +107,16 @@
 //! - Negation across commas ("no AV block, LBBB or RBBB" negates only the AV block), double
 //!   negation, hedges ("possible", "cannot exclude" count as a claim), conditionals, and
 //!   negated numbers ("the rate is not 100 bpm" is read as a rate claim).
-//! - Findings the facts never test (ST changes, hypertrophy, premature complexes without a
-//!   statement): an absent statement is not evidence of absence, so these are not in the facts
-//!   unless a statement or annotation names them. A negated AV block of second or third degree
-//!   is not judged from the PR interval.
-//! - Anything clinical outside the lists above (ischaemia, infarction, morphology words) is not
-//!   a claim at all; spelling variants beyond the listed ones are missed.
+//! - Findings the facts never test (ST changes, early repolarisation, Q waves, ischaemia,
+//!   infarction, hypertrophy, atrial abnormality, low voltage, pre-excitation, premature
+//!   complexes without a statement): an absent statement is not evidence of absence, so these
+//!   are not in the facts unless a statement or annotation names them. A negated AV block of
+//!   second or third degree is not judged from the PR interval.
+//! - A side named once for two findings ("right and left atrial enlargement" reads only the
+//!   left one), and a mode named apart from the pacing ("pacing in the ventricle").
+//! - Anything clinical outside the lists above (J-point elevation, morphology words such as
+//!   "notched" or "slurred") is not a claim at all; spelling variants beyond the listed ones
+//!   are missed.
 
 use serde::Serialize;
 
@@ -504,7 +549,11 @@ const FINDINGS: &[(&str, Finding)] = {
         ("pacemaker rhythm", Rhythm(R::Paced(PacedChambers::Any))),
         ("pacing rhythm", Rhythm(R::Paced(PacedChambers::Any))),
         ("paced", Rhythm(R::Paced(PacedChambers::Any))),
-        ("pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("evidence of pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("signs of pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("electronic pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("cardiac pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacemaker activity", Rhythm(R::Paced(PacedChambers::Any))),
         ("pacemaker spike", Rhythm(R::Paced(PacedChambers::Any))),
         ("pacemaker stimulus", Rhythm(R::Paced(PacedChambers::Any))),
         ("pacer spike", Rhythm(R::Paced(PacedChambers::Any))),
