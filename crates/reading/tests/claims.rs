@@ -1023,3 +1023,34 @@ fn low_voltage_is_named_by_the_leads() {
     expect_with(&f, "No low voltage.", &[("low voltage", C, limb)]);
     expect("Low voltage.", &[("Low voltage", N, "")]);
 }
+
+#[test]
+fn findings_that_exclude_nothing_are_contradicted_by_their_rejected_statement() {
+    for (text, answer, claim) in [
+        (
+            "Pathological Q waves, inferior (II, aVF)",
+            "Pathological Q waves.",
+            "Pathological Q waves",
+        ),
+        (
+            "Low QRS voltage in precordial leads",
+            "Low voltage.",
+            "Low voltage",
+        ),
+        (
+            "Ventricular pre-excitation (WPW pattern)",
+            "A WPW pattern.",
+            "WPW",
+        ),
+        ("Right atrial abnormality", "P pulmonale.", "P pulmonale"),
+        (
+            "Wandering atrial pacemaker",
+            "A wandering pacemaker.",
+            "wandering pacemaker",
+        ),
+    ] {
+        let mut f = facts();
+        f.statements = vec![statement(text, None, StatementState::Rejected)];
+        expect_with(&f, answer, &[(claim, C, "rejected by the clinician")]);
+    }
+}
