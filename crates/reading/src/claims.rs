@@ -16,11 +16,25 @@
 //!    bpm", "between 95 and 105 bpm") and bounds ("above 100 bpm", "< 120 ms") are claims too,
 //!    except in a sentence about normal or reference values ("a normal PR is 120-200 ms"), which
 //!    is general knowledge, not a statement about this tracing.
-//! 2. **Named findings**: rhythms (sinus rhythm, sinus bradycardia/tachycardia, bradycardia,
-//!    tachycardia, atrial fibrillation, atrial flutter, paced, junctional, ectopic atrial,
-//!    ventricular tachycardia), AV blocks by degree, bundle-branch blocks (side, complete or not),
-//!    fascicular block, intraventricular conduction delay, ST elevation/depression, T inversion,
-//!    LVH/RVH, premature complexes (ventricular, supraventricular), axis deviation, long/short QT.
+//! 2. **Named findings**: rhythms (sinus rhythm, sinus bradycardia/tachycardia, sinus
+//!    arrhythmia, bradycardia, tachycardia, atrial fibrillation, atrial flutter, junctional at
+//!    any rate ("accelerated", "escape"), ectopic atrial, wandering atrial pacemaker ("wandering
+//!    pacemaker", "multifocal atrial rhythm", "WAP"), multifocal atrial tachycardia ("MAT",
+//!    "chaotic atrial tachycardia/rhythm"), ventricular tachycardia, and paced rhythms by the
+//!    chambers paced: atrial ("atrial pacing", "A-paced", "AAI"), ventricular ("ventricular
+//!    pacing", "V-paced", "VVI", "VDD", "biventricular pacing"), dual-chamber ("dual-chamber
+//!    pacing", "AV sequential pacing", "AV dual-paced", "DDD") or not named ("paced rhythm",
+//!    "pacemaker rhythm", "paced", "pacing spikes", "evidence of pacing"); "A-paced" needs its
+//!    hyphen, "a paced rhythm" being the article), AV blocks by degree, short PR,
+//!    bundle-branch blocks (side, complete or not), fascicular blocks (anterior, posterior or
+//!    not named, "hemiblock"), intraventricular conduction delay, pre-excitation ("WPW",
+//!    "Wolff-Parkinson-White", "delta wave"), ST elevation/depression, T inversion, early
+//!    repolarisation (either spelling; "J-point elevation" alone is not), pathological Q
+//!    waves, ischaemia and infarction named as such (either spelling), LVH/RVH, atrial
+//!    abnormality (left: "left atrial enlargement/overload", "LAE", "P mitrale"; right: the same
+//!    with right, "RAE", "P pulmonale"; biatrial; or no side named), low QRS voltage (in the
+//!    limb leads, the precordial leads, or not said where), premature complexes (ventricular,
+//!    supraventricular), axis deviation, long/short QT.
 //!    A finding is **negated** when "no", "not", "without", "absence of", "negative for",
 //!    "rules out", "free of", "neither/nor" comes up to six words before it in the same clause, or
 //!    "is not present", "absent", "not seen", "ruled out" right after it; a negation followed by a
@@ -44,16 +58,43 @@
 //!
 //! Findings are compared with statements (their own text read by the same scanner): a statement
 //! naming the same finding supports it; one naming an exclusive alternative (another rhythm,
-//! another AV-block degree, the other bundle branch, the other axis deviation) contradicts it; a
-//! statement the clinician rejected contradicts it. On the device convention, a *statement*
-//! "Sinus rhythm" means a sinus rhythm at 60-100 bpm (machines say "sinus bradycardia" below),
-//! while a *claim* "sinus rhythm" means any sinus rhythm. Then definitional thresholds on the
-//! measurements, applied to the rounded value without tolerance: bradycardia < 60 bpm,
-//! tachycardia > 100 bpm, first-degree AV block PR > 200 ms, complete bundle-branch block QRS of
+//! another AV-block degree, a short PR against a first-degree block, the other bundle branch,
+//! the other fascicle, the other axis deviation) contradicts it; a statement the clinician
+//! rejected contradicts it. On the device convention, a *statement* "Sinus rhythm" means a
+//! sinus rhythm at 60-100 bpm (machines say "sinus bradycardia" below), while a *claim* "sinus
+//! rhythm" means any sinus rhythm. Particular cases:
+//! - rhythms exclude each other, paced and non-paced ones included (when the analysis names the
+//!   atrial rhythm under ventricular pacing too, the statement that supports wins); sinus
+//!   arrhythmia is a sinus rhythm at no named rate: its statement supports a "sinus rhythm"
+//!   claim but not a rate class, and a sinus rhythm statement neither supports nor contradicts
+//!   a "sinus arrhythmia" claim. A multifocal atrial tachycardia statement supports
+//!   "tachycardia" and contradicts "bradycardia"; a wandering pacemaker one contradicts
+//!   "tachycardia".
+//! - paced rhythms: a mode not named (claim or statement) matches every mode; an atrial or a
+//!   ventricular claim is supported by a dual-chamber statement (that chamber is paced too); a
+//!   dual-chamber claim is contradicted by a single-chamber statement, and atrial and
+//!   ventricular contradict each other.
+//! - early repolarisation, atrial abnormalities, low voltage, Q waves and pre-excitation
+//!   exclude nothing: only their own statement (or its rejection) tells. Left and right atrial
+//!   abnormality are independent; a biatrial claim is judged as a left and a right claim,
+//!   supported when both are, contradicted when either is (a denial the other way round);
+//!   a biatrial statement supports either side. Low voltage not said where is supported by
+//!   either leads' statement; limb and precordial claims only by their own.
+//! - ischaemia named as such is supported by an ST depression, T inversion or ST elevation
+//!   statement (their criteria say "consider ischaemia" / "consider acute myocardial
+//!   injury"), infarction by a pathological Q wave ("consider prior myocardial infarction")
+//!   or ST elevation statement; the reverse does not hold.
+//!
+//! Then definitional thresholds on the measurements, applied to the rounded value without
+//! tolerance: bradycardia < 60 bpm, tachycardia > 100 bpm, multifocal atrial tachycardia
+//! contradicted at <= 100 bpm and a wandering atrial pacemaker above 100 bpm (AHA/ACCF/HRS 2009),
+//! first-degree AV block PR > 200 ms, short PR < 120 ms, complete bundle-branch block QRS of
 //! at least 120 ms (contradicted below 110), incomplete 100-129 ms, left axis deviation -30..-90°,
-//! right +90..+180°, extreme -90..-180°, normal -30..+90°, QT prolongation contradicted when every
-//! QTc is <= 440 ms and supported from Bazett >= 470 ms, short QT supported below Bazett 340 ms and
-//! contradicted when every QTc is >= 360 ms. Matching annotation text supports a finding. A negated
+//! right +90..+180°, extreme -90..-180°, normal -30..+90°, left anterior fascicular block
+//! contradicted outside -45..-90° and left posterior outside +90..+180° (AHA 2009 part III), QT
+//! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett >= 470 ms,
+//! short QT supported below Bazett 340 ms and contradicted when every QTc is >= 360 ms. Matching
+//! annotation text supports a finding. A negated
 //! finding is contradicted by what would support the finding, and supported by what would
 //! contradict it. When facts disagree (a device statement against the analysis), support wins.
 //!
@@ -66,12 +107,16 @@
 //! - Negation across commas ("no AV block, LBBB or RBBB" negates only the AV block), double
 //!   negation, hedges ("possible", "cannot exclude" count as a claim), conditionals, and
 //!   negated numbers ("the rate is not 100 bpm" is read as a rate claim).
-//! - Findings the facts never test (ST changes, hypertrophy, premature complexes without a
-//!   statement): an absent statement is not evidence of absence, so these are not in the facts
-//!   unless a statement or annotation names them. A negated AV block of second or third degree
-//!   is not judged from the PR interval.
-//! - Anything clinical outside the lists above (ischaemia, infarction, morphology words) is not
-//!   a claim at all; spelling variants beyond the listed ones are missed.
+//! - Findings the facts never test (ST changes, early repolarisation, Q waves, ischaemia,
+//!   infarction, hypertrophy, atrial abnormality, low voltage, pre-excitation, premature
+//!   complexes without a statement): an absent statement is not evidence of absence, so these
+//!   are not in the facts unless a statement or annotation names them. A negated AV block of
+//!   second or third degree is not judged from the PR interval.
+//! - A side named once for two findings ("right and left atrial enlargement" reads only the
+//!   left one), and a mode named apart from the pacing ("pacing in the ventricle").
+//! - Anything clinical outside the lists above (J-point elevation, morphology words such as
+//!   "notched" or "slurred") is not a claim at all; spelling variants beyond the listed ones
+//!   are missed.
 
 use serde::Serialize;
 
@@ -224,14 +269,18 @@ fn make_claim(
 
 // ---------------------------------------------------------------------------------------------
 // Text scanning helpers. `norm` is the answer with ASCII letters lowercased and a hyphen between
-// two letters turned into a space ("first-degree" -> "first degree"); it has the same byte
-// offsets as the answer.
+// two letters turned into a space ("first-degree" -> "first degree"), except after a one-letter
+// word before "pac" ("A-paced", "V-pacing" keep theirs: "a paced" is the article); it has the
+// same byte offsets as the answer.
 
 fn normalize(text: &str) -> Vec<u8> {
     let mut b: Vec<u8> = text.bytes().map(|c| c.to_ascii_lowercase()).collect();
     for i in 1..b.len().saturating_sub(1) {
         if b[i] == b'-' && b[i - 1].is_ascii_alphabetic() && b[i + 1].is_ascii_alphabetic() {
-            b[i] = b' ';
+            let one_letter = i < 2 || !is_word(b[i - 2]);
+            if !(one_letter && b[i + 1..].starts_with(b"pac")) {
+                b[i] = b' ';
+            }
         }
     }
     b
@@ -335,16 +384,56 @@ enum RateClass {
     Tachy,
 }
 
+/// The chambers a paced rhythm paces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PacedChambers {
+    /// "Paced rhythm", "pacemaker rhythm": mode not named.
+    Any,
+    Atrial,
+    Ventricular,
+    /// Dual-chamber (AV sequential).
+    Dual,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rhythm {
     Sinus(RateClass),
+    /// A sinus rhythm whose cycle varies (at any rate).
+    SinusArrhythmia,
     Af,
     Flutter,
-    Paced,
+    Paced(PacedChambers),
     EctopicAtrial,
+    WanderingPacemaker,
+    MultifocalAtrialTachycardia,
     Junctional,
     Vt,
     Undetermined,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fascicle {
+    Any,
+    Anterior,
+    Posterior,
+}
+
+/// Which atrium an atrial abnormality (enlargement, overload) is named for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Atria {
+    Any,
+    Left,
+    Right,
+    /// Biatrial: judged as a left and a right claim, both needed.
+    Both,
+}
+
+/// Where low QRS voltage is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VoltageLeads {
+    Any,
+    Limb,
+    Precordial,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,14 +472,26 @@ enum Finding {
     Rate(RateClass),
     /// AV block by degree (0 = unspecified).
     Av(u8),
+    /// Short PR interval (< 120 ms).
+    ShortPr,
     Bbb(Side, Completeness),
-    Fascicular,
+    Fascicular(Fascicle),
     Ivcd,
+    /// Ventricular pre-excitation (WPW pattern).
+    PreExcitation,
     StElevation,
     StDepression,
     TInversion,
+    EarlyRepolarisation,
+    PathologicalQ,
+    /// Ischaemia named as such: ST-T statements ("consider ischaemia") support it.
+    Ischaemia,
+    /// Infarction named as such: Q-wave and ST-elevation statements support it.
+    Infarction,
     Lvh,
     Rvh,
+    AtrialAbnormality(Atria),
+    LowVoltage(VoltageLeads),
     Premature(Origin),
     Axis(AxisClass),
     LongQt,
@@ -402,9 +503,20 @@ impl Finding {
         match self {
             Finding::Rhythm(_) | Finding::Rate(_) => "rhythm",
             Finding::Av(_) => "av_block",
-            Finding::Bbb(..) | Finding::Fascicular | Finding::Ivcd => "conduction",
-            Finding::StElevation | Finding::StDepression | Finding::TInversion => "st_t",
+            Finding::ShortPr => "av_conduction",
+            Finding::Bbb(..) | Finding::Fascicular(_) | Finding::Ivcd | Finding::PreExcitation => {
+                "conduction"
+            }
+            Finding::StElevation
+            | Finding::StDepression
+            | Finding::TInversion
+            | Finding::EarlyRepolarisation => "st_t",
+            Finding::PathologicalQ | Finding::Ischaemia | Finding::Infarction => {
+                "ischaemia_infarction"
+            }
             Finding::Lvh | Finding::Rvh => "hypertrophy",
+            Finding::AtrialAbnormality(_) => "atrial_abnormality",
+            Finding::LowVoltage(_) => "low_voltage",
             Finding::Premature(_) => "premature_complexes",
             Finding::Axis(_) => "axis",
             Finding::LongQt | Finding::ShortQt => "qt",
@@ -423,7 +535,8 @@ const FINDINGS: &[(&str, Finding)] = {
         ("nsr", Rhythm(R::Sinus(Normal))),
         ("sinus bradycardia", Rhythm(R::Sinus(Brady))),
         ("sinus tachycardia", Rhythm(R::Sinus(Tachy))),
-        ("sinus arrhythmia", Rhythm(R::Sinus(Any))),
+        ("sinus arrhythmia", Rhythm(R::SinusArrhythmia)),
+        ("respiratory sinus arrhythmia", Rhythm(R::SinusArrhythmia)),
         ("sinus rhythm", Rhythm(R::Sinus(Any))),
         ("rhythm is sinus", Rhythm(R::Sinus(Any))),
         ("atrial fibrillation", Rhythm(R::Af)),
@@ -432,11 +545,122 @@ const FINDINGS: &[(&str, Finding)] = {
         ("af", Rhythm(R::Af)),
         ("atrial flutter", Rhythm(R::Flutter)),
         ("aflutter", Rhythm(R::Flutter)),
-        ("paced rhythm", Rhythm(R::Paced)),
-        ("pacemaker rhythm", Rhythm(R::Paced)),
-        ("ventricular pacing", Rhythm(R::Paced)),
+        ("paced rhythm", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacemaker rhythm", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacing rhythm", Rhythm(R::Paced(PacedChambers::Any))),
+        ("paced", Rhythm(R::Paced(PacedChambers::Any))),
+        ("evidence of pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("signs of pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("electronic pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("cardiac pacing", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacemaker activity", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacemaker spike", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacemaker stimulus", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacer spike", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacing spike", Rhythm(R::Paced(PacedChambers::Any))),
+        ("pacing stimulus", Rhythm(R::Paced(PacedChambers::Any))),
+        (
+            "atrial paced rhythm",
+            Rhythm(R::Paced(PacedChambers::Atrial)),
+        ),
+        ("atrial paced", Rhythm(R::Paced(PacedChambers::Atrial))),
+        ("atrially paced", Rhythm(R::Paced(PacedChambers::Atrial))),
+        ("atrial pacing", Rhythm(R::Paced(PacedChambers::Atrial))),
+        ("a-paced", Rhythm(R::Paced(PacedChambers::Atrial))),
+        ("a-pacing", Rhythm(R::Paced(PacedChambers::Atrial))),
+        ("aai pacing", Rhythm(R::Paced(PacedChambers::Atrial))),
+        ("aai", Rhythm(R::Paced(PacedChambers::Atrial))),
+        (
+            "ventricular paced rhythm",
+            Rhythm(R::Paced(PacedChambers::Ventricular)),
+        ),
+        (
+            "ventricular paced",
+            Rhythm(R::Paced(PacedChambers::Ventricular)),
+        ),
+        (
+            "ventricularly paced",
+            Rhythm(R::Paced(PacedChambers::Ventricular)),
+        ),
+        (
+            "ventricular pacing",
+            Rhythm(R::Paced(PacedChambers::Ventricular)),
+        ),
+        (
+            "biventricular pacing",
+            Rhythm(R::Paced(PacedChambers::Ventricular)),
+        ),
+        (
+            "biventricular paced",
+            Rhythm(R::Paced(PacedChambers::Ventricular)),
+        ),
+        ("v-paced", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        ("v-pacing", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        ("v paced", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        ("v pacing", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        ("vvi pacing", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        ("vvi", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        ("vdd pacing", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        ("vdd", Rhythm(R::Paced(PacedChambers::Ventricular))),
+        (
+            "dual chamber (av sequential) paced rhythm",
+            Rhythm(R::Paced(PacedChambers::Dual)),
+        ),
+        (
+            "dual chamber paced rhythm",
+            Rhythm(R::Paced(PacedChambers::Dual)),
+        ),
+        ("dual chamber paced", Rhythm(R::Paced(PacedChambers::Dual))),
+        ("dual chamber pacing", Rhythm(R::Paced(PacedChambers::Dual))),
+        (
+            "av dual paced rhythm",
+            Rhythm(R::Paced(PacedChambers::Dual)),
+        ),
+        ("dual paced", Rhythm(R::Paced(PacedChambers::Dual))),
+        (
+            "av sequential paced rhythm",
+            Rhythm(R::Paced(PacedChambers::Dual)),
+        ),
+        ("av sequential paced", Rhythm(R::Paced(PacedChambers::Dual))),
+        (
+            "av sequential pacing",
+            Rhythm(R::Paced(PacedChambers::Dual)),
+        ),
+        (
+            "atrioventricular sequential pacing",
+            Rhythm(R::Paced(PacedChambers::Dual)),
+        ),
+        ("sequential pacing", Rhythm(R::Paced(PacedChambers::Dual))),
+        ("av paced", Rhythm(R::Paced(PacedChambers::Dual))),
+        ("a v paced", Rhythm(R::Paced(PacedChambers::Dual))),
+        (
+            "a v sequential pacing",
+            Rhythm(R::Paced(PacedChambers::Dual)),
+        ),
+        ("ddd pacing", Rhythm(R::Paced(PacedChambers::Dual))),
+        ("ddd", Rhythm(R::Paced(PacedChambers::Dual))),
         ("ectopic atrial rhythm", Rhythm(R::EctopicAtrial)),
+        ("wandering atrial pacemaker", Rhythm(R::WanderingPacemaker)),
+        ("wandering pacemaker", Rhythm(R::WanderingPacemaker)),
+        ("multifocal atrial rhythm", Rhythm(R::WanderingPacemaker)),
+        ("wap", Rhythm(R::WanderingPacemaker)),
+        (
+            "multifocal atrial tachycardia",
+            Rhythm(R::MultifocalAtrialTachycardia),
+        ),
+        (
+            "chaotic atrial tachycardia",
+            Rhythm(R::MultifocalAtrialTachycardia),
+        ),
+        (
+            "chaotic atrial rhythm",
+            Rhythm(R::MultifocalAtrialTachycardia),
+        ),
+        ("mat", Rhythm(R::MultifocalAtrialTachycardia)),
         ("junctional rhythm", Rhythm(R::Junctional)),
+        ("accelerated junctional rhythm", Rhythm(R::Junctional)),
+        ("junctional escape rhythm", Rhythm(R::Junctional)),
+        ("junctional escape", Rhythm(R::Junctional)),
         ("junctional tachycardia", Rhythm(R::Junctional)),
         ("ventricular tachycardia", Rhythm(R::Vt)),
         ("undetermined rhythm", Rhythm(R::Undetermined)),
@@ -501,12 +725,35 @@ const FINDINGS: &[(&str, Finding)] = {
         ("rbbb", Bbb(Side::Right, Unspecified)),
         ("lbbb", Bbb(Side::Left, Unspecified)),
         ("bundle branch block", Bbb(Side::Any, Unspecified)),
-        ("left anterior fascicular block", Fascicular),
-        ("left posterior fascicular block", Fascicular),
-        ("left anterior hemiblock", Fascicular),
-        ("lafb", Fascicular),
+        (
+            "left anterior fascicular block",
+            Fascicular(Fascicle::Anterior),
+        ),
+        (
+            "left posterior fascicular block",
+            Fascicular(Fascicle::Posterior),
+        ),
+        ("left anterior hemiblock", Fascicular(Fascicle::Anterior)),
+        ("left posterior hemiblock", Fascicular(Fascicle::Posterior)),
+        ("lafb", Fascicular(Fascicle::Anterior)),
+        ("lpfb", Fascicular(Fascicle::Posterior)),
+        ("fascicular block", Fascicular(Fascicle::Any)),
+        ("hemiblock", Fascicular(Fascicle::Any)),
         ("intraventricular conduction delay", Ivcd),
+        ("intraventricular conduction defect", Ivcd),
+        ("intraventricular conduction disorder", Ivcd),
         ("ivcd", Ivcd),
+        ("ventricular pre excitation", PreExcitation),
+        ("ventricular preexcitation", PreExcitation),
+        ("pre excitation", PreExcitation),
+        ("preexcitation", PreExcitation),
+        ("wolff parkinson white", PreExcitation),
+        ("wpw", PreExcitation),
+        ("delta wave", PreExcitation),
+        ("short pr interval", ShortPr),
+        ("short pr", ShortPr),
+        ("shortened pr interval", ShortPr),
+        ("shortened pr", ShortPr),
         ("st segment elevation", StElevation),
         ("st elevation", StElevation),
         ("elevated st segment", StElevation),
@@ -517,10 +764,86 @@ const FINDINGS: &[(&str, Finding)] = {
         ("t wave inversion", TInversion),
         ("inverted t wave", TInversion),
         ("t inversion", TInversion),
+        ("early repolarization", EarlyRepolarisation),
+        ("early repolarisation", EarlyRepolarisation),
+        ("pathological q wave", PathologicalQ),
+        ("pathologic q wave", PathologicalQ),
+        ("abnormal q wave", PathologicalQ),
+        ("significant q wave", PathologicalQ),
+        ("q wave abnormal", PathologicalQ),
+        ("ischemia", Ischaemia),
+        ("ischaemia", Ischaemia),
+        ("ischemic", Ischaemia),
+        ("ischaemic", Ischaemia),
+        ("myocardial infarction", Infarction),
+        ("infarction", Infarction),
+        ("infarct", Infarction),
         ("left ventricular hypertrophy", Lvh),
         ("lvh", Lvh),
         ("right ventricular hypertrophy", Rvh),
         ("rvh", Rvh),
+        ("left atrial abnormality", AtrialAbnormality(Atria::Left)),
+        ("left atrial enlargement", AtrialAbnormality(Atria::Left)),
+        ("left atrial overload", AtrialAbnormality(Atria::Left)),
+        ("left atrial hypertrophy", AtrialAbnormality(Atria::Left)),
+        ("left atrial dilatation", AtrialAbnormality(Atria::Left)),
+        ("lae", AtrialAbnormality(Atria::Left)),
+        ("p mitrale", AtrialAbnormality(Atria::Left)),
+        ("right atrial abnormality", AtrialAbnormality(Atria::Right)),
+        ("right atrial enlargement", AtrialAbnormality(Atria::Right)),
+        ("right atrial overload", AtrialAbnormality(Atria::Right)),
+        ("right atrial hypertrophy", AtrialAbnormality(Atria::Right)),
+        ("right atrial dilatation", AtrialAbnormality(Atria::Right)),
+        ("rae", AtrialAbnormality(Atria::Right)),
+        ("p pulmonale", AtrialAbnormality(Atria::Right)),
+        ("biatrial abnormality", AtrialAbnormality(Atria::Both)),
+        ("biatrial enlargement", AtrialAbnormality(Atria::Both)),
+        ("biatrial overload", AtrialAbnormality(Atria::Both)),
+        ("biatrial hypertrophy", AtrialAbnormality(Atria::Both)),
+        ("atrial abnormality", AtrialAbnormality(Atria::Any)),
+        ("atrial enlargement", AtrialAbnormality(Atria::Any)),
+        ("atrial overload", AtrialAbnormality(Atria::Any)),
+        (
+            "low qrs voltage in limb leads",
+            LowVoltage(VoltageLeads::Limb),
+        ),
+        (
+            "low qrs voltage in the limb leads",
+            LowVoltage(VoltageLeads::Limb),
+        ),
+        ("low voltage in limb leads", LowVoltage(VoltageLeads::Limb)),
+        (
+            "low voltage in the limb leads",
+            LowVoltage(VoltageLeads::Limb),
+        ),
+        ("low limb lead voltage", LowVoltage(VoltageLeads::Limb)),
+        (
+            "low qrs voltage in precordial leads",
+            LowVoltage(VoltageLeads::Precordial),
+        ),
+        (
+            "low qrs voltage in the precordial leads",
+            LowVoltage(VoltageLeads::Precordial),
+        ),
+        (
+            "low voltage in precordial leads",
+            LowVoltage(VoltageLeads::Precordial),
+        ),
+        (
+            "low voltage in the precordial leads",
+            LowVoltage(VoltageLeads::Precordial),
+        ),
+        (
+            "low voltage in the chest leads",
+            LowVoltage(VoltageLeads::Precordial),
+        ),
+        (
+            "low precordial voltage",
+            LowVoltage(VoltageLeads::Precordial),
+        ),
+        ("low qrs voltage", LowVoltage(VoltageLeads::Any)),
+        ("low voltage qrs", LowVoltage(VoltageLeads::Any)),
+        ("low voltage", LowVoltage(VoltageLeads::Any)),
         (
             "premature ventricular complex",
             Premature(Origin::Ventricular),
@@ -742,6 +1065,17 @@ fn relation(claim: Finding, fact: Finding) -> Relation {
         (F::Rhythm(Rhythm::Sinus(a)), F::Rhythm(Rhythm::Sinus(b))) => {
             same(a == RateClass::Any || b == RateClass::Any || a == b)
         }
+        // Sinus arrhythmia is a sinus rhythm at a rate it does not name; a sinus rhythm
+        // statement does not say whether the cycle varies.
+        (F::Rhythm(Rhythm::SinusArrhythmia), F::Rhythm(Rhythm::Sinus(_))) => Relation::Unrelated,
+        (F::Rhythm(Rhythm::Sinus(a)), F::Rhythm(Rhythm::SinusArrhythmia)) => {
+            if a == RateClass::Any {
+                Relation::Same
+            } else {
+                Relation::Unrelated
+            }
+        }
+        (F::Rhythm(Rhythm::Paced(a)), F::Rhythm(Rhythm::Paced(b))) => paced_relation(a, b),
         (F::Rhythm(a), F::Rhythm(b)) => same(a == b),
         (F::Rate(a), F::Rhythm(Rhythm::Sinus(b)) | F::Rate(b)) => {
             if b == RateClass::Any {
@@ -750,8 +1084,36 @@ fn relation(claim: Finding, fact: Finding) -> Relation {
                 same(a == b)
             }
         }
+        // Multifocal atrial tachycardia is over 100/min; the wandering pacemaker at most 100.
+        (F::Rate(a), F::Rhythm(Rhythm::MultifocalAtrialTachycardia)) => same(a == RateClass::Tachy),
+        (F::Rate(RateClass::Tachy), F::Rhythm(Rhythm::WanderingPacemaker)) => Relation::Conflicts,
         (F::Rhythm(Rhythm::Sinus(a)), F::Rate(b)) if a != RateClass::Any => same(a == b),
         (F::Av(a), F::Av(b)) => same(a == 0 || b == 0 || a == b),
+        // A short PR and a first-degree AV block (PR > 200 ms) exclude each other.
+        (F::ShortPr, F::Av(1)) | (F::Av(1), F::ShortPr) => Relation::Conflicts,
+        (F::Fascicular(a), F::Fascicular(b)) => {
+            same(a == Fascicle::Any || b == Fascicle::Any || a == b)
+        }
+        (F::AtrialAbnormality(a), F::AtrialAbnormality(b)) => match (a, b) {
+            (Atria::Any, _) => Relation::Same,
+            (a, b) if a == b => Relation::Same,
+            (Atria::Left | Atria::Right, Atria::Both) => Relation::Same,
+            // Left and right are not exclusive; a biatrial claim is judged side by side
+            // ([`judge_finding`]).
+            _ => Relation::Unrelated,
+        },
+        (F::LowVoltage(a), F::LowVoltage(b)) => {
+            if a == VoltageLeads::Any || a == b {
+                Relation::Same
+            } else {
+                Relation::Unrelated
+            }
+        }
+        // The repolarisation statements' criteria say "consider ischaemia" (ST depression,
+        // T inversion) and "consider acute myocardial injury" (ST elevation), the Q-wave one
+        // "consider prior myocardial infarction".
+        (F::Ischaemia, F::StDepression | F::TInversion | F::StElevation) => Relation::Same,
+        (F::Infarction, F::PathologicalQ | F::StElevation) => Relation::Same,
         (F::Bbb(s, c), F::Bbb(s2, c2)) => {
             let side = s == Side::Any || s2 == Side::Any || s == s2;
             let comp = !matches!(
@@ -772,6 +1134,18 @@ fn relation(claim: Finding, fact: Finding) -> Relation {
         (F::LongQt, F::ShortQt) | (F::ShortQt, F::LongQt) => Relation::Conflicts,
         (a, b) if a == b => Relation::Same,
         _ => Relation::Unrelated,
+    }
+}
+
+/// Paced rhythms by the chambers paced: a mode not named matches any; a single chamber is
+/// paced in a dual-chamber rhythm too; otherwise different modes exclude each other.
+fn paced_relation(claim: PacedChambers, fact: PacedChambers) -> Relation {
+    use PacedChambers as P;
+    match (claim, fact) {
+        (P::Any, _) | (_, P::Any) => Relation::Same,
+        (a, b) if a == b => Relation::Same,
+        (P::Atrial | P::Ventricular, P::Dual) => Relation::Same,
+        _ => Relation::Conflicts,
     }
 }
 
@@ -876,10 +1250,27 @@ fn measured_evidence(finding: Finding, facts: &Facts) -> Option<(bool, String)> 
     };
     match finding {
         Finding::Rhythm(Rhythm::Sinus(c)) => rate(c, false),
+        Finding::Rhythm(Rhythm::MultifocalAtrialTachycardia) => rate(RateClass::Tachy, false),
+        Finding::Rhythm(Rhythm::WanderingPacemaker) => {
+            let hr = hr_fact(m)?;
+            (hr > 100.0).then(|| (false, format!("measured heart rate {hr:.0} bpm")))
+        }
         Finding::Rate(c) => rate(c, true),
         Finding::Av(1) => {
             let pr = rounded(m.pr?.0);
             Some((pr > 200.0, format!("measured PR {pr:.0} ms")))
+        }
+        Finding::ShortPr => {
+            let pr = rounded(m.pr?.0);
+            Some((pr < 120.0, format!("measured PR {pr:.0} ms")))
+        }
+        Finding::Fascicular(f) if f != Fascicle::Any => {
+            let a = rounded(m.axis.qrs?.0);
+            let inside = match f {
+                Fascicle::Anterior => (-90.0..=-45.0).contains(&a),
+                _ => a > 90.0 && a <= 180.0,
+            };
+            (!inside).then(|| (false, format!("measured QRS axis {a:.0}°")))
         }
         Finding::Bbb(..) | Finding::Ivcd => {
             let qrs = rounded(m.qrs?.0);
@@ -944,6 +1335,42 @@ fn qtc_list(all: &[(QtcFormula, f64)]) -> String {
 }
 
 fn judge_finding(f: &FoundFinding, facts: &Facts) -> (ClaimStatus, Option<String>) {
+    if f.finding == Finding::AtrialAbnormality(Atria::Both) {
+        return judge_biatrial(f, facts);
+    }
+    judge_one(f, facts)
+}
+
+/// A biatrial abnormality is a left and a right one: supported when the facts support both
+/// sides, contradicted when they contradict either; a denial the other way round.
+fn judge_biatrial(f: &FoundFinding, facts: &Facts) -> (ClaimStatus, Option<String>) {
+    let side = |atria| {
+        let claim = FoundFinding {
+            finding: Finding::AtrialAbnormality(atria),
+            negated: false,
+            ..*f
+        };
+        judge_one(&claim, facts)
+    };
+    let (left, right) = (side(Atria::Left), side(Atria::Right));
+    let (status, fact) = match (left, right) {
+        ((ClaimStatus::Supported, Some(l)), (ClaimStatus::Supported, Some(r))) => {
+            let fact = if l == r { l } else { format!("{l}; {r}") };
+            (ClaimStatus::Supported, Some(fact))
+        }
+        ((ClaimStatus::Contradicted, fact), _) | (_, (ClaimStatus::Contradicted, fact)) => {
+            (ClaimStatus::Contradicted, fact)
+        }
+        _ => (ClaimStatus::NotInFacts, None),
+    };
+    match (f.negated, status) {
+        (false, _) | (true, ClaimStatus::NotInFacts) => (status, fact),
+        (true, ClaimStatus::Supported) => (ClaimStatus::Contradicted, fact),
+        (true, ClaimStatus::Contradicted) => (ClaimStatus::Supported, fact),
+    }
+}
+
+fn judge_one(f: &FoundFinding, facts: &Facts) -> (ClaimStatus, Option<String>) {
     let text = textual_evidence(f.finding, facts);
     let measured = measured_evidence(f.finding, facts);
     // Read positively: what supports the finding, what contradicts it.

@@ -489,8 +489,8 @@ fn the_check_is_deterministic() {
 
 #[test]
 fn every_paced_rhythm_statement_supports_a_paced_claim() {
-    // The analysis names the pacing mode (atrial, ventricular or dual-chamber); each is a paced
-    // rhythm to the claim check, which does not tell the modes apart.
+    // The analysis names the pacing mode (atrial, ventricular or dual-chamber); an unqualified
+    // "paced rhythm" is supported by each ("A paced rhythm" is the article, not A-paced).
     for text in [
         "Atrial paced rhythm",
         "Ventricular paced rhythm",
@@ -504,5 +504,553 @@ fn every_paced_rhythm_statement_supports_a_paced_claim() {
             "There is no paced rhythm.",
             &[("paced rhythm", C, text)],
         );
+    }
+}
+
+/// The standard facts with `statements` (text, criterion) as suggested statements in place of
+/// its own, and the given heart rate, PR and QRS axis.
+fn facts_with(statements: &[(&str, Option<&str>)], hr: f64, pr: f64, qrs_axis: f64) -> Facts {
+    let mut f = facts();
+    f.statements = statements
+        .iter()
+        .map(|(t, c)| statement(t, *c, StatementState::Suggested))
+        .collect();
+    let m = f.measurements.as_mut().unwrap();
+    m.hr = Some(Bpm(hr));
+    m.rr = Some(Millis(60_000.0 / hr));
+    m.pr = Some(Millis(pr));
+    m.axis.qrs = Some(Degrees(qrs_axis));
+    f
+}
+
+const ATRIAL_PACED: &str = "Atrial paced rhythm";
+const VENTRICULAR_PACED: &str = "Ventricular paced rhythm";
+const DUAL_PACED: &str = "Dual-chamber (AV sequential) paced rhythm";
+const DUAL_CRITERION: &str = "an atrial then a ventricular pacing stimulus (within 60 ms before the QRS onset) before 10 of 10 QRS complexes, AV delay 180 ms (atrial to ventricular stimulus, range 176-184 ms), a P wave found after the atrial stimulus in 9 of them, rate 70 bpm";
+
+#[test]
+fn a_pacing_mode_other_than_the_stated_one_is_contradicted() {
+    let f = facts_with(&[(ATRIAL_PACED, None)], 70.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "Ventricular pacing is seen.",
+        &[("Ventricular pacing", C, ATRIAL_PACED)],
+    );
+    expect_with(
+        &f,
+        "The rhythm is V-paced.",
+        &[("V-paced", C, ATRIAL_PACED)],
+    );
+    expect_with(
+        &f,
+        "Dual-chamber pacing (DDD pacing).",
+        &[
+            ("Dual-chamber pacing", C, ATRIAL_PACED),
+            ("DDD pacing", C, ATRIAL_PACED),
+        ],
+    );
+    expect_with(
+        &f,
+        "AV sequential pacing.",
+        &[("AV sequential pacing", C, ATRIAL_PACED)],
+    );
+    expect_with(
+        &f,
+        "The rhythm is A-paced, atrial pacing at 70 bpm.",
+        &[
+            ("A-paced", S, ATRIAL_PACED),
+            ("atrial pacing", S, ATRIAL_PACED),
+            ("70 bpm", S, "measured heart rate 70 bpm"),
+        ],
+    );
+    expect_with(
+        &f,
+        "Pacemaker rhythm, not sinus rhythm.",
+        &[
+            ("Pacemaker rhythm", S, ATRIAL_PACED),
+            ("sinus rhythm", S, ATRIAL_PACED),
+        ],
+    );
+    let f = facts_with(&[(VENTRICULAR_PACED, None)], 70.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "Ventricular paced rhythm with V-pacing; no atrial pacing.",
+        &[
+            ("Ventricular paced rhythm", S, VENTRICULAR_PACED),
+            ("V-pacing", S, VENTRICULAR_PACED),
+            ("atrial pacing", S, VENTRICULAR_PACED),
+        ],
+    );
+    expect_with(&f, "A-paced rhythm.", &[("A-paced", C, VENTRICULAR_PACED)]);
+    expect_with(
+        &f,
+        "Atrial paced rhythm.",
+        &[("Atrial paced rhythm", C, VENTRICULAR_PACED)],
+    );
+}
+
+#[test]
+fn a_dual_chamber_statement_supports_either_chamber_and_its_av_delay() {
+    let f = facts_with(&[(DUAL_PACED, Some(DUAL_CRITERION))], 70.0, 160.0, 45.0);
+    for claim in [
+        "dual-chamber pacing",
+        "AV sequential pacing",
+        "DDD pacing",
+        "AV dual-paced rhythm",
+        "atrial pacing",
+        "ventricular pacing",
+        "paced rhythm",
+    ] {
+        expect_with(&f, &format!("There is {claim}."), &[(claim, S, DUAL_PACED)]);
+    }
+    expect_with(&f, "Sinus rhythm.", &[("Sinus rhythm", C, DUAL_PACED)]);
+    expect_with(&f, "The AV delay is 180 ms.", &[("180 ms", S, DUAL_PACED)]);
+    expect_with(&f, "The tracing is not paced.", &[("paced", C, DUAL_PACED)]);
+}
+
+#[test]
+fn a_denied_pacing_is_judged_against_the_rhythm_statements() {
+    // facts(): sinus rhythm.
+    expect(
+        "There are no pacing spikes.",
+        &[("pacing spikes", S, "Sinus rhythm")],
+    );
+    expect("The rhythm is not paced.", &[("paced", S, "Sinus rhythm")]);
+    expect("V-paced rhythm.", &[("V-paced", C, "Sinus rhythm")]);
+    let f = facts_with(&[(VENTRICULAR_PACED, None)], 70.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "There are no pacing spikes.",
+        &[("pacing spikes", C, VENTRICULAR_PACED)],
+    );
+}
+
+const WAP: &str = "Wandering atrial pacemaker";
+const MAT: &str = "Multifocal atrial tachycardia";
+
+#[test]
+fn a_wandering_atrial_pacemaker_is_a_rhythm_of_its_own() {
+    let f = facts_with(&[(WAP, None)], 72.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "A wandering atrial pacemaker (wandering pacemaker).",
+        &[
+            ("wandering atrial pacemaker", S, WAP),
+            ("wandering pacemaker", S, WAP),
+        ],
+    );
+    expect_with(&f, "Sinus rhythm.", &[("Sinus rhythm", C, WAP)]);
+    expect_with(
+        &f,
+        "Multifocal atrial tachycardia.",
+        &[("Multifocal atrial tachycardia", C, WAP)],
+    );
+    expect_with(&f, "Tachycardia.", &[("Tachycardia", C, WAP)]);
+    expect_with(
+        &f,
+        "There is no wandering pacemaker.",
+        &[("wandering pacemaker", C, WAP)],
+    );
+    // Sinus rhythm stated: exclusive.
+    expect(
+        "Wandering atrial pacemaker.",
+        &[("Wandering atrial pacemaker", C, "Sinus rhythm")],
+    );
+    // No rhythm statement: at 72 bpm nothing says either way; above 100 it would be MAT.
+    let f = facts_with(&[], 72.0, 160.0, 45.0);
+    expect_with(&f, "WAP.", &[("WAP", N, "")]);
+    let f = facts_with(&[], 120.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "Wandering pacemaker.",
+        &[("Wandering pacemaker", C, "measured heart rate 120 bpm")],
+    );
+}
+
+#[test]
+fn multifocal_atrial_tachycardia_is_a_rhythm_over_100_per_minute() {
+    let f = facts_with(&[(MAT, None)], 118.0, 140.0, 45.0);
+    expect_with(
+        &f,
+        "MAT, a chaotic atrial tachycardia.",
+        &[("MAT", S, MAT), ("chaotic atrial tachycardia", S, MAT)],
+    );
+    expect_with(&f, "Tachycardia.", &[("Tachycardia", S, MAT)]);
+    expect_with(
+        &f,
+        "Atrial fibrillation. Sinus tachycardia.",
+        &[
+            ("Atrial fibrillation", C, MAT),
+            ("Sinus tachycardia", C, MAT),
+        ],
+    );
+    expect_with(
+        &f,
+        "This is not multifocal atrial tachycardia.",
+        &[("multifocal atrial tachycardia", C, MAT)],
+    );
+    expect(
+        "Multifocal atrial tachycardia.",
+        &[("Multifocal atrial tachycardia", C, "Sinus rhythm")],
+    );
+    let f = facts_with(&[], 118.0, 140.0, 45.0);
+    expect_with(
+        &f,
+        "Multifocal atrial tachycardia.",
+        &[("Multifocal atrial tachycardia", N, "")],
+    );
+    let f = facts_with(&[], 72.0, 140.0, 45.0);
+    expect_with(
+        &f,
+        "Multifocal atrial tachycardia.",
+        &[(
+            "Multifocal atrial tachycardia",
+            C,
+            "measured heart rate 72 bpm",
+        )],
+    );
+}
+
+#[test]
+fn sinus_arrhythmia_is_a_sinus_rhythm_at_any_rate() {
+    let f = facts_with(
+        &[("Sinus bradycardia", None), ("Sinus arrhythmia", None)],
+        52.0,
+        160.0,
+        45.0,
+    );
+    expect_with(
+        &f,
+        "Sinus arrhythmia, sinus rhythm.",
+        &[
+            ("Sinus arrhythmia", S, "Sinus arrhythmia"),
+            ("sinus rhythm", S, "Sinus bradycardia"),
+        ],
+    );
+    // The arrhythmia statement says nothing of the rate: the bradycardia contradicts.
+    expect_with(
+        &f,
+        "Normal sinus rhythm.",
+        &[("Normal sinus rhythm", C, "Sinus bradycardia")],
+    );
+    expect_with(
+        &f,
+        "No sinus arrhythmia.",
+        &[("sinus arrhythmia", C, "Sinus arrhythmia")],
+    );
+    // A sinus rhythm statement does not say whether the cycle varies.
+    expect("Sinus arrhythmia.", &[("Sinus arrhythmia", N, "")]);
+    let f = facts_with(&[("Atrial fibrillation", None)], 90.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "Respiratory sinus arrhythmia.",
+        &[("Respiratory sinus arrhythmia", C, "Atrial fibrillation")],
+    );
+}
+
+#[test]
+fn junctional_rhythms_at_every_rate_are_one_rhythm() {
+    for text in [
+        "Junctional rhythm",
+        "Accelerated junctional rhythm",
+        "Junctional tachycardia",
+    ] {
+        let f = facts_with(&[(text, None)], 80.0, 90.0, 45.0);
+        expect_with(
+            &f,
+            "An accelerated junctional rhythm.",
+            &[("accelerated junctional rhythm", S, text)],
+        );
+        expect_with(
+            &f,
+            "Junctional escape rhythm.",
+            &[("Junctional escape rhythm", S, text)],
+        );
+        expect_with(&f, "Sinus rhythm.", &[("Sinus rhythm", C, text)]);
+        expect_with(
+            &f,
+            "Ectopic atrial rhythm.",
+            &[("Ectopic atrial rhythm", C, text)],
+        );
+    }
+}
+
+const ER: &str = "Early repolarisation pattern";
+
+#[test]
+fn early_repolarisation_in_either_spelling_excludes_nothing() {
+    let f = facts_with(
+        &[
+            ("Sinus rhythm", None),
+            (
+                ER,
+                Some(
+                    "consider in clinical context; J-point elevation >= 0.1 mV with notching or slurring in II, aVF",
+                ),
+            ),
+        ],
+        72.0,
+        160.0,
+        45.0,
+    );
+    expect_with(
+        &f,
+        "Early repolarization. Benign early repolarisation pattern.",
+        &[
+            ("Early repolarization", S, ER),
+            ("early repolarisation", S, ER),
+        ],
+    );
+    expect_with(
+        &f,
+        "No early repolarization.",
+        &[("early repolarization", C, ER)],
+    );
+    // J-point elevation by itself is not early repolarisation (and not a claim).
+    expect_with(&f, "J-point elevation in II.", &[]);
+    // An ST elevation statement neither supports nor excludes it.
+    let f = facts_with(
+        &[("ST elevation, inferior (II, III, aVF)", None)],
+        72.0,
+        160.0,
+        45.0,
+    );
+    expect_with(
+        &f,
+        "Early repolarisation, with ST elevation.",
+        &[
+            ("Early repolarisation", N, ""),
+            ("ST elevation", S, "ST elevation, inferior"),
+        ],
+    );
+    expect("Early repolarization.", &[("Early repolarization", N, "")]);
+    let mut f = facts();
+    f.statements
+        .push(statement(ER, None, StatementState::Rejected));
+    expect_with(
+        &f,
+        "Early repolarization.",
+        &[("Early repolarization", C, "rejected by the clinician")],
+    );
+}
+
+#[test]
+fn atrial_abnormalities_left_right_and_biatrial() {
+    let rae = "Right atrial abnormality";
+    let lae = "Left atrial abnormality";
+    let f = facts_with(&[("Sinus rhythm", None), (rae, None)], 72.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "P pulmonale: right atrial enlargement (RAE).",
+        &[
+            ("P pulmonale", S, rae),
+            ("right atrial enlargement", S, rae),
+            ("RAE", S, rae),
+        ],
+    );
+    // Not exclusive: a left atrial claim is neither supported nor contradicted.
+    expect_with(
+        &f,
+        "Left atrial enlargement.",
+        &[("Left atrial enlargement", N, "")],
+    );
+    expect_with(
+        &f,
+        "No right atrial overload.",
+        &[("right atrial overload", C, rae)],
+    );
+    // A biatrial claim needs both sides.
+    expect_with(
+        &f,
+        "Biatrial enlargement.",
+        &[("Biatrial enlargement", N, "")],
+    );
+    expect_with(&f, "Atrial enlargement.", &[("Atrial enlargement", S, rae)]);
+    let f = facts_with(&[(lae, None), (rae, None)], 72.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "P mitrale. Biatrial abnormality.",
+        &[
+            ("P mitrale", S, lae),
+            (
+                "Biatrial abnormality",
+                S,
+                "Left atrial abnormality\" (suggested, not reviewed); statement \"Right atrial",
+            ),
+        ],
+    );
+    expect_with(
+        &f,
+        "No biatrial enlargement.",
+        &[("biatrial enlargement", C, lae)],
+    );
+    let mut f = facts_with(&[(rae, None)], 72.0, 160.0, 45.0);
+    f.statements
+        .push(statement(lae, None, StatementState::Rejected));
+    expect_with(
+        &f,
+        "Left atrial abnormality (P mitrale), biatrial enlargement.",
+        &[
+            ("Left atrial abnormality", C, "rejected by the clinician"),
+            ("P mitrale", C, "rejected by the clinician"),
+            ("biatrial enlargement", C, "rejected by the clinician"),
+        ],
+    );
+    expect(
+        "Right atrial abnormality.",
+        &[("Right atrial abnormality", N, "")],
+    );
+}
+
+#[test]
+fn fascicular_blocks_are_told_apart_and_checked_on_the_axis() {
+    let lafb = "Left anterior fascicular block";
+    let f = facts_with(&[(lafb, None)], 72.0, 160.0, -60.0);
+    expect_with(
+        &f,
+        "LAFB (left anterior hemiblock), a fascicular block.",
+        &[
+            ("LAFB", S, lafb),
+            ("left anterior hemiblock", S, lafb),
+            ("fascicular block", S, lafb),
+        ],
+    );
+    expect_with(
+        &f,
+        "Left posterior fascicular block.",
+        &[("Left posterior fascicular block", C, lafb)],
+    );
+    // facts(): QRS axis +45°, no fascicular statement.
+    expect(
+        "LAFB. LPFB.",
+        &[
+            ("LAFB", C, "measured QRS axis 45°"),
+            ("LPFB", C, "measured QRS axis 45°"),
+        ],
+    );
+    let f = facts_with(&[], 72.0, 160.0, 120.0);
+    expect_with(
+        &f,
+        "Left posterior hemiblock.",
+        &[("Left posterior hemiblock", N, "")],
+    );
+}
+
+#[test]
+fn pre_excitation_and_a_short_pr_are_findings() {
+    let wpw = "Ventricular pre-excitation (WPW pattern)";
+    let f = facts_with(
+        &[(wpw, None), ("Short PR interval", None)],
+        72.0,
+        100.0,
+        45.0,
+    );
+    expect_with(
+        &f,
+        "Wolff-Parkinson-White pattern with delta waves and a short PR interval.",
+        &[
+            ("Wolff-Parkinson-White", S, wpw),
+            ("delta waves", S, wpw),
+            ("short PR interval", S, "Short PR interval"),
+        ],
+    );
+    expect_with(&f, "No pre-excitation.", &[("pre-excitation", C, wpw)]);
+    expect_with(
+        &f,
+        "First-degree AV block.",
+        &[("First-degree AV block", C, "Short PR interval")],
+    );
+    // facts(): PR 160 ms, no statement.
+    expect("WPW.", &[("WPW", N, "")]);
+    expect("Short PR.", &[("Short PR", C, "measured PR 160 ms")]);
+}
+
+#[test]
+fn q_waves_ischaemia_and_infarction_follow_the_repolarisation_statements() {
+    let q = "Pathological Q waves, inferior (II, aVF)";
+    let f = facts_with(&[("Sinus rhythm", None), (q, None)], 72.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "Pathological Q waves suggest a prior inferior infarction.",
+        &[("Pathological Q waves", S, q), ("infarction", S, q)],
+    );
+    expect_with(
+        &f,
+        "There are no signs of infarction.",
+        &[("infarction", C, q)],
+    );
+    expect_with(&f, "Ischemia.", &[("Ischemia", N, "")]);
+    let std = "ST depression, lateral (I, aVL)";
+    let f = facts_with(&[(std, None)], 72.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "Lateral ischemia (ischaemic ST depression).",
+        &[
+            ("ischemia", S, std),
+            ("ischaemic", S, std),
+            ("ST depression", S, std),
+        ],
+    );
+    expect_with(&f, "No ischaemia.", &[("ischaemia", C, std)]);
+    expect_with(
+        &f,
+        "Myocardial infarction.",
+        &[("Myocardial infarction", N, "")],
+    );
+    // facts(): no repolarisation statement.
+    expect("No ischemia.", &[("ischemia", N, "")]);
+    expect("Abnormal Q waves.", &[("Abnormal Q waves", N, "")]);
+}
+
+#[test]
+fn low_voltage_is_named_by_the_leads() {
+    let limb = "Low QRS voltage in limb leads";
+    let f = facts_with(&[(limb, None)], 72.0, 160.0, 45.0);
+    expect_with(
+        &f,
+        "Low voltage QRS, low QRS voltage in the limb leads.",
+        &[
+            ("Low voltage QRS", S, limb),
+            ("low QRS voltage in the limb leads", S, limb),
+        ],
+    );
+    // Limb and precordial are not exclusive.
+    expect_with(
+        &f,
+        "Low voltage in the precordial leads.",
+        &[("Low voltage in the precordial leads", N, "")],
+    );
+    expect_with(&f, "No low voltage.", &[("low voltage", C, limb)]);
+    expect("Low voltage.", &[("Low voltage", N, "")]);
+}
+
+#[test]
+fn findings_that_exclude_nothing_are_contradicted_by_their_rejected_statement() {
+    for (text, answer, claim) in [
+        (
+            "Pathological Q waves, inferior (II, aVF)",
+            "Pathological Q waves.",
+            "Pathological Q waves",
+        ),
+        (
+            "Low QRS voltage in precordial leads",
+            "Low voltage.",
+            "Low voltage",
+        ),
+        (
+            "Ventricular pre-excitation (WPW pattern)",
+            "A WPW pattern.",
+            "WPW",
+        ),
+        ("Right atrial abnormality", "P pulmonale.", "P pulmonale"),
+        (
+            "Wandering atrial pacemaker",
+            "A wandering pacemaker.",
+            "wandering pacemaker",
+        ),
+    ] {
+        let mut f = facts();
+        f.statements = vec![statement(text, None, StatementState::Rejected)];
+        expect_with(&f, answer, &[(claim, C, "rejected by the clinician")]);
     }
 }
