@@ -463,7 +463,17 @@ pub(crate) fn analyze_in_pool(
             }
         },
     );
-    let (clean, display) = (clean?, display?);
+    let (mut clean, display) = (clean?, display?);
+    // A lead that is off is analysed as the flat line it is: its residue (amplifier noise,
+    // mains) is set to zero, or the detector, which scales each lead by its own QRS energy,
+    // would raise it to the size of a QRS (the Contec recording with six chest leads off: 28
+    // "ventricular" beats and a QRS of 245 ms from their noise). The quality step still names
+    // it as off; the display copy keeps what was recorded.
+    for c in &mut clean {
+        if crate::quality::lead_off(c) {
+            c.fill(0.0);
+        }
+    }
 
     // Limb-lead consistency (Einthoven / Goldberger) on the analysis copy.
     let limb = einthoven(&|l: &LeadLabel| {

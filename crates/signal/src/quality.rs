@@ -80,6 +80,11 @@ impl LeadQuality {
     }
 }
 
+/// Whether a lead's analysis copy `clean` is a flat line: the lead is off.
+pub(crate) fn lead_off(clean: &[f64]) -> bool {
+    range(clean) < LEAD_OFF_MV
+}
+
 fn range(v: &[f64]) -> f64 {
     let (lo, hi) = v
         .iter()
@@ -206,7 +211,7 @@ pub(crate) fn assess(
         .par_iter()
         .map(|l| {
             let mut problems = Vec::new();
-            if range(l.clean) < LEAD_OFF_MV {
+            if lead_off(l.clean) {
                 problems.push(Problem::LeadOff);
             }
             if rail_fraction(l.raw, ms(fs, 10.0).max(2)) >= SATURATED_FRACTION {

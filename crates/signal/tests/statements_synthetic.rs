@@ -1139,6 +1139,47 @@ fn a_noisy_lead_makes_a_technically_limited_recording() {
     not_stated(&a, "Technically limited recording");
 }
 
+#[test]
+fn leads_off_are_named_and_do_not_make_beats_or_measurements() {
+    // Sinus rhythm at 70/min with the six chest leads off: each holds one constant value
+    // (15 µV, as the Contec recorder writes them). The filters leave a residue of rounding
+    // error there, which the detector's per-lead scaling would raise to the size of a QRS.
+    let mut rec = sinus(70.0, 0.16).record();
+    for l in &mut rec.leads[6..] {
+        let n = l.signal.len();
+        l.signal = ecg::Signal::from_physical(vec![0.015f32; n]);
+    }
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis");
+    let clean = sinus(70.0, 0.16).analyze();
+    assert_eq!(a.beats.len(), clean.beats.len());
+    assert!(
+        a.beats.iter().all(|b| b.class.code() == "N"),
+        "{:?}",
+        a.beats
+            .iter()
+            .map(|b| b.class.code())
+            .collect::<Vec<_>>()
+            .concat()
+    );
+    assert_near(a.measurements.hr.unwrap().0, 70.0, 1.0, "rate");
+    let (qrs, qt) = (a.measurements.qrs.unwrap().0, a.measurements.qt.unwrap().0);
+    assert_near(qrs, clean.measurements.qrs.unwrap().0, 12.0, "QRS");
+    assert_near(qt, clean.measurements.qt.unwrap().0, 12.0, "QT");
+    stated(&a, "Sinus rhythm");
+    let s = stated(&a, "Technically limited recording");
+    assert!(
+        criterion(s).starts_with("poor signal (lead off, saturation or noise) in 6 of 12 leads"),
+        "{}",
+        criterion(s)
+    );
+    assert!(
+        criterion(s).contains("V1 (lead off (flat))"),
+        "{}",
+        criterion(s)
+    );
+    not_stated(&a, "Ventricular premature");
+}
+
 /// A P wave spreading upwards from the AV junction: its vector points superiorly (negative in
 /// II, III and aVF), at the normal P's size.
 const RETROGRADE_P: [Wave; 1] = [(0.0, 0.02, 0.15, [0.1, -0.9, 0.2])];
