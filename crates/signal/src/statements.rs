@@ -35,7 +35,9 @@
 //!   posterior fascicular block, non-specific delay and pre-excitation by the QRS morphology
 //!   of the median beats ([`crate::conduction`], AHA 2009 part III); none in a paced rhythm.
 //! - Axis: left deviation -30..-90°, right deviation +90..+180°, extreme -90..-180°.
-//! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms.
+//! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms;
+//!   above 100/min (Bazett overcorrects) and below 60/min (it undercorrects) only when
+//!   Fridericia's QTc is beyond the same bound (AHA/ACCF/HRS 2009 part IV).
 //! - Calibration: when the limb leads violate Einthoven's law (III = II - I and Goldberger's
 //!   relations) by more than 10 % RMS the lead gains are not one calibration, so the voltage
 //!   criteria below are replaced by a statement saying so.
@@ -464,6 +466,13 @@ fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
         )
     })
 }
+
+/// Short QT: QTc below this (ms).
+const QTC_SHORT_MS: f64 = 340.0;
+/// Above this rate (/min, as printed) Bazett's QTc overcorrects ...
+const QTC_BAZETT_FAST_BPM: f64 = 100.0;
+/// ... and below this one it undercorrects: a QTc statement there also needs Fridericia's.
+const QTC_BAZETT_SLOW_BPM: f64 = 60.0;
 
 /// Statements under which the Romhilt-Estes score is not read: its QRS duration, axis,
 /// intrinsicoid deflection and ST-T points would be those of the conduction disorder.
@@ -1003,15 +1012,37 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     // QT.
     if let Some(qtc) = f.m.qtc.bazett {
         let limit = if f.sex == Sex::Female { 460.0 } else { 450.0 };
+        // Bazett overcorrects above 100/min and undercorrects below 60/min (AHA/ACCF/HRS 2009
+        // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.
+        let fridericia = f.m.qtc.fridericia.map(|q| q.0);
+        let hr = f.m.hr.map(|h| h.0.round());
+        let also = |beyond: &dyn Fn(f64) -> bool, side: &str| -> Option<String> {
+            match (hr, fridericia) {
+                (Some(h), Some(fr))
+                    if !(QTC_BAZETT_SLOW_BPM..=QTC_BAZETT_FAST_BPM).contains(&h) =>
+                {
+                    beyond(fr).then(|| {
+                        format!(
+                            " and Fridericia {fr:.0} ms (at {h:.0}/min Bazett alone {side}corrects)"
+                        )
+                    })
+                }
+                _ => Some(String::new()),
+            }
+        };
         if qtc.0 > limit {
-            out.push(st(
-                "Prolonged QT interval",
-                format!("QTc Bazett {:.0} ms > {limit:.0} ms", qtc.0),
-            ));
-        } else if qtc.0 < 340.0 {
+            if let Some(fr) = also(&|q| q > limit, "over") {
+                out.push(st(
+                    "Prolonged QT interval",
+                    format!("QTc Bazett {:.0} ms{fr} > {limit:.0} ms", qtc.0),
+                ));
+            }
+        } else if qtc.0 < QTC_SHORT_MS
+            && let Some(fr) = also(&|q| q < QTC_SHORT_MS, "under")
+        {
             out.push(st(
                 "Short QT interval",
-                format!("QTc Bazett {:.0} ms < 340 ms", qtc.0),
+                format!("QTc Bazett {:.0} ms{fr} < {QTC_SHORT_MS:.0} ms", qtc.0),
             ));
         }
     }

@@ -719,6 +719,55 @@ fn short_qtc_under_340_ms() {
     not_stated(&a, "Short QT interval");
 }
 
+/// [`sinus`] at `bpm` with the T wave's centre `t_s` after the QRS (SD 40 ms).
+fn t_at_rate(bpm: f64, t_s: f64) -> Tracing {
+    let mut t = sinus(bpm, 0.16);
+    t.qrs_t[3].0 = t_s;
+    t.qrs_t[3].1 = 0.04;
+    t
+}
+
+#[test]
+fn outside_60_to_100_per_minute_a_qtc_statement_needs_fridericia_too() {
+    // 120/min, QT about 346 ms: Bazett about 490 ms (overcorrected), Fridericia about 436.
+    let a = t_at_rate(120.0, 0.19).analyze();
+    let q = &a.measurements.qtc;
+    assert!(
+        q.bazett.unwrap().0 > 450.0 && q.fridericia.unwrap().0 < 450.0,
+        "{q:?}"
+    );
+    not_stated(&a, "Prolonged QT interval");
+    // QT about 374 ms: Bazett 529, Fridericia 471 ms.
+    let a = t_at_rate(120.0, 0.22).analyze();
+    let c = criterion(stated(&a, "Prolonged QT interval"));
+    assert_near(number_after(c, "QTc Bazett "), 529.0, 10.0, "Bazett");
+    assert_near(
+        number_after(c, "and Fridericia "),
+        471.0,
+        10.0,
+        "Fridericia",
+    );
+    assert!(c.contains("at 120/min Bazett alone overcorrects"), "{c}");
+    // 50/min, QT about 366 ms: Bazett about 334 ms (undercorrected), Fridericia about 345.
+    let a = t_at_rate(50.0, 0.24).analyze();
+    let q = &a.measurements.qtc;
+    assert!(
+        q.bazett.unwrap().0 < 340.0 && q.fridericia.unwrap().0 >= 340.0,
+        "{q:?}"
+    );
+    not_stated(&a, "Short QT interval");
+    // QT about 336 ms: Bazett 307, Fridericia 316 ms.
+    let a = t_at_rate(50.0, 0.21).analyze();
+    let c = criterion(stated(&a, "Short QT interval"));
+    assert_near(
+        number_after(c, "and Fridericia "),
+        316.0,
+        10.0,
+        "Fridericia",
+    );
+    assert!(c.contains("at 50/min Bazett alone undercorrects"), "{c}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Atria
 
