@@ -75,7 +75,9 @@
 //!   descending into an inverted T (longer than 50 ms).
 //!
 //! Jp may lie up to 40 ms past the lead's QRS end (the QRS end can fall at the notch's start).
-//! Not stated: in a paced rhythm, with QRS >= 120 ms, beside a stated bundle-branch block or
+//! Not stated: in a paced rhythm, in atrial fibrillation or flutter (their waves ride on the end
+//! of the QRS: a flutter wave on the inferior R downslope is a slur or notch to this reading,
+//! as on LUDB 52), with QRS >= 120 ms, beside a stated bundle-branch block or
 //! pre-excitation, beside a stated ST elevation (then "consider acute myocardial injury" is the
 //! reading offered, not a benign variant; the two are never stated together), when the gains
 //! are suspect (as all the statements here), and (by [`crate::quality`], as every statement
@@ -338,6 +340,8 @@ pub(crate) struct Inputs<'a> {
     pub qrs_ms: Option<f64>,
     /// More than half the beats are paced.
     pub paced: bool,
+    /// Fibrillation or flutter waves: they ride on the end of the QRS and the ST segment.
+    pub atrial_waves: bool,
     /// The statements derived so far (conduction and hypertrophy are read from their texts).
     pub prior: &'a [Statement],
 }
@@ -478,15 +482,20 @@ fn values(leads: &[LeadLabel], v: &dyn Fn(&LeadLabel) -> Option<f64>, unit: &str
         .join(", ")
 }
 
-/// The early repolarisation pattern (module doc), unless the rhythm is paced, the QRS
-/// confounded (`confounded`: a bundle-branch block or pre-excitation stated, or QRS >= 120
-/// ms) or an ST elevation is among the statements so far (`so_far`).
+/// The early repolarisation pattern (module doc), unless the rhythm is paced, fibrillation or
+/// flutter waves ride on the QRS, the QRS is confounded (`confounded`: a bundle-branch block or
+/// pre-excitation stated, or QRS >= 120 ms) or an ST elevation is among the statements so far
+/// (`so_far`).
 fn early_repolarisation(
     i: &Inputs<'_>,
     confounded: bool,
     so_far: &[Statement],
 ) -> Option<Statement> {
-    if i.paced || confounded || so_far.iter().any(|s| s.text.starts_with("ST elevation")) {
+    if i.paced
+        || i.atrial_waves
+        || confounded
+        || so_far.iter().any(|s| s.text.starts_with("ST elevation"))
+    {
         return None;
     }
     let qrs = i.qrs_ms?;
@@ -807,6 +816,7 @@ mod tests {
         age: Option<f64>,
         qrs: f64,
         paced: bool,
+        atrial_waves: bool,
         prior: Vec<&'static str>,
     }
 
@@ -820,6 +830,7 @@ mod tests {
                 age: Some(60.0),
                 qrs: 90.0,
                 paced: false,
+                atrial_waves: false,
                 prior: Vec::new(),
             }
         }
@@ -843,6 +854,7 @@ mod tests {
                 age_years: self.age,
                 qrs_ms: Some(self.qrs),
                 paced: self.paced,
+                atrial_waves: self.atrial_waves,
                 prior: &prior,
             })
         }
@@ -1196,6 +1208,9 @@ mod tests {
         assert_eq!(base().texts(), [EARLY_REPOLARISATION]);
         let mut c = base();
         c.paced = true;
+        assert!(c.texts().is_empty());
+        let mut c = base();
+        c.atrial_waves = true;
         assert!(c.texts().is_empty());
         let mut c = base();
         c.qrs = 120.0;

@@ -1082,6 +1082,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         age_years: f.age_years,
         qrs_ms: f.m.qrs.map(|q| q.0),
         paced: paced * 2 > n,
+        atrial_waves: f.atrial_fibrillation || f.flutter.is_some(),
         prior: &out,
     });
     out.extend(repolarisation);
