@@ -55,6 +55,7 @@ use crate::measure::{
 };
 use crate::median::{MedianBeat, median_beat};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
+use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::rhythm::{
     AvBlock, atrial_waves, av_block, dissociated_atria, flutter_cycle, free_p_candidates,
     non_conducted_p, qrs_t_mask,
@@ -1129,6 +1130,17 @@ pub(crate) fn analyze_in_pool(
             .collect(),
         _ => Vec::new(),
     };
+    // End-QRS notches and slurs for the early repolarisation pattern, on the same beats.
+    let end_qrs: Vec<EndQrs> = match (med_global.qrs.and_then(|q| q.on), &med_qrs_end) {
+        (Some(on), Some(e)) => med_clean
+            .iter()
+            .zip(&e.leads)
+            .filter_map(|((k, _, mc), &end)| {
+                end_qrs_notch_or_slur(labels[*k].clone(), mc, on, end, fs)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
 
     check()?;
     // (8) Statements.
@@ -1149,6 +1161,7 @@ pub(crate) fn analyze_in_pool(
         av_block: av,
         fs_hz: fs,
         qrs_shapes: &qrs_shapes,
+        end_qrs: &end_qrs,
         fids: &fids,
         leads: &labels,
         different_leads,

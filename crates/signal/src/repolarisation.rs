@@ -49,11 +49,45 @@
 //! - Pathological Q waves: in a paced rhythm, in complete LBBB and in pre-excitation (the QRS
 //!   confounders that change the initial QRS forces); RBBB leaves the initial forces and so
 //!   the Q criteria intact.
+//!
+//! Early repolarisation pattern (Macfarlane et al., "The Early Repolarization Pattern: A
+//! Consensus Paper", JACC 2015;66:470-7): an end-QRS notch (a positive deflection inscribed on
+//! the terminal QRS downslope, lying entirely above the baseline) or slur (an abrupt change in
+//! slope of the terminal QRS downslope, beginning above the baseline) on the R-wave downslope,
+//! its peak or onset (Jp) >= 0.1 mV ([`ER_JP_MV`]) in two contiguous leads other than V1-V3
+//! (inferior II, III, aVF; lateral I, aVL, V4-V6; aVR never counts), with a QRS < 120 ms. The
+//! ST segment after Jp is described as the consensus does: ascending when the level 100 ms
+//! after Jp is more than 0.1 mV ([`ST_ASCENDING_MV`]) above Jp, horizontal/descending
+//! otherwise. Stated as "consider in clinical context": a normal variant in most. Read on each
+//! lead's median beat (the 0.5-40 Hz analysis copy, as the QRS shapes) against its PQ level by
+//! [`end_qrs_notch_or_slur`]:
+//! - notch: after the R peak (the QRS's largest positive value) the downslope reaches a local
+//!   minimum still above the PQ level and in the lower half of the R, rises again by at least
+//!   [`NOTCH_MIN_MV`] to Jp and falls by at least [`NOTCH_FALL_MIN_MV`] within 40 ms after it
+//!   without going on into a negative wave within 20 ms (then it is an R-S-r' or a notched R,
+//!   not an end-QRS notch);
+//! - slur: the downslope's slope falls abruptly (below a third of its steepest) above the PQ
+//!   level and in the lower half of the R, then the QRS keeps descending at a gentler, steady
+//!   slope (at least 2 mV/s and a fifteenth of the steepest) for 12-50 ms and by at least
+//!   [`SLUR_MIN_DROP_MV`], the second half of that stretch at least half as steep as the
+//!   first, without going on into a negative wave within 20 ms: a smooth, rounded return of a
+//!   Gaussian or exponential downslope into the ST segment is no slur, nor is an ST segment
+//!   descending into an inverted T (longer than 50 ms).
+//!
+//! Jp may lie up to 40 ms past the lead's QRS end (the QRS end can fall at the notch's start).
+//! Not stated: in a paced rhythm, in atrial fibrillation or flutter (their waves ride on the end
+//! of the QRS: a flutter wave on the inferior R downslope is a slur or notch to this reading,
+//! as on LUDB 52), with QRS >= 120 ms, beside a stated bundle-branch block or
+//! pre-excitation, beside a stated ST elevation (then "consider acute myocardial injury" is the
+//! reading offered, not a benign variant; the two are never stated together), when the gains
+//! are suspect (as all the statements here), and (by [`crate::quality`], as every statement
+//! resting on a poor lead) when one of its leads is noisy.
 
 use ecg::{Evidence, LeadLabel, Sex, Statement, StatementState};
 
 use crate::conduction::QrsShape;
-use crate::measure::LeadAmplitudes;
+use crate::delineate::ms;
+use crate::measure::{LeadAmplitudes, baseline};
 
 /// ST elevation at J in leads other than V2-V3 (mV, at least).
 pub(crate) const STE_MV: f64 = 0.1;
@@ -81,12 +115,223 @@ pub(crate) const Q_MV: f64 = 0.1;
 /// QRS duration from which the ST-T criteria are not applied (ms).
 pub(crate) const QRS_WIDE_MS: f64 = 120.0;
 
+/// Jp of the early repolarisation pattern (mV, at least).
+pub(crate) const ER_JP_MV: f64 = 0.1;
+/// A notch rises from the dip before it by at least this (mV): half a millimetre at the
+/// standard 10 mm/mV, the smallest deflection a reader sees on paper ...
+pub(crate) const NOTCH_MIN_MV: f64 = 0.05;
+/// ... and falls after its peak by at least this (mV), so it is a peak and not the ST segment
+/// or T wave rising on.
+pub(crate) const NOTCH_FALL_MIN_MV: f64 = 0.02;
+/// A slur descends by at least this (mV) from Jp to its end.
+pub(crate) const SLUR_MIN_DROP_MV: f64 = 0.05;
+/// ST 100 ms after Jp more than this above Jp: an ascending ST segment (mV).
+pub(crate) const ST_ASCENDING_MV: f64 = 0.1;
+/// How far past a lead's QRS end Jp may lie (ms).
+const JP_AFTER_QRS_END_MS: f64 = 40.0;
+/// After a notch's peak the fall is looked for over this long (ms).
+const NOTCH_FALL_MS: f64 = 40.0;
+/// Within [`TERMINAL_WAVE_MS`] after a notch's peak or a slur's end the QRS must not go on
+/// below the PQ level by more than this (mV): a negative wave there (R, notch, S) makes the
+/// notch a mid-QRS one.
+const TERMINAL_NEGATIVE_MV: f64 = 0.05;
+/// See [`TERMINAL_NEGATIVE_MV`] (ms).
+const TERMINAL_WAVE_MS: f64 = 20.0;
+/// A slur begins where the downslope's slope falls below this fraction of its steepest ...
+const SLUR_KNEE_FRACTION: f64 = 1.0 / 3.0;
+/// ... and descends on at no less than this fraction of the steepest ...
+const SLUR_MIN_FRACTION: f64 = 1.0 / 15.0;
+/// ... and at least this slope (mV/s) ...
+const SLUR_MIN_SLOPE_MV_S: f64 = 2.0;
+/// ... for this long (ms, from-to).
+const SLUR_MS: (f64, f64) = (12.0, 50.0);
+
+/// How the terminal QRS downslope is interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndQrsKind {
+    /// A positive deflection on the downslope, above the PQ level.
+    Notch,
+    /// An abrupt change to a gentler slope, beginning above the PQ level.
+    Slur,
+}
+
+impl EndQrsKind {
+    fn name(self) -> &'static str {
+        match self {
+            EndQrsKind::Notch => "notch",
+            EndQrsKind::Slur => "slur",
+        }
+    }
+}
+
+/// An end-QRS notch or slur of one lead's median beat ([`end_qrs_notch_or_slur`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EndQrs {
+    /// The lead.
+    pub lead: LeadLabel,
+    /// Notch or slur.
+    pub kind: EndQrsKind,
+    /// Jp, the notch's peak or the slur's onset: mV from the PQ level.
+    pub jp_mv: f64,
+    /// Jp: ms from the QRS onset.
+    pub jp_ms: f64,
+    /// ST level 100 ms after Jp (mV from the PQ level; `None` past the median beat's end).
+    pub st_100_mv: Option<f64>,
+}
+
+impl EndQrs {
+    /// The ST segment after Jp is ascending (more than [`ST_ASCENDING_MV`] above Jp 100 ms
+    /// later); `None` when the level there is not known.
+    pub fn ascending(&self) -> Option<bool> {
+        self.st_100_mv.map(|s| s - self.jp_mv > ST_ASCENDING_MV)
+    }
+}
+
+/// The end-QRS notch of the downslope of `y` from the R peak `r` (value `rv`), its Jp no
+/// later than `lim`; `n` samples in all.
+fn notch(
+    y: &dyn Fn(usize) -> f64,
+    r: usize,
+    rv: f64,
+    lim: usize,
+    n: usize,
+    fs: f64,
+) -> Option<usize> {
+    let fall = ms(fs, NOTCH_FALL_MS);
+    let mut k = r;
+    loop {
+        // Down to the next local minimum.
+        while k < lim && y(k + 1) <= y(k) {
+            k += 1;
+        }
+        let dip = k;
+        if dip >= lim || y(dip) <= 0.0 {
+            // Back at the PQ level before any notch, or no minimum before the limit.
+            return None;
+        }
+        // Up to the next local maximum.
+        while k < n - 1 && y(k + 1) > y(k) {
+            k += 1;
+        }
+        let jp = k;
+        if jp > lim {
+            // Still rising at the limit: the ST segment or the T wave.
+            return None;
+        }
+        let low_over = |len: usize| {
+            (jp..=(jp + len).min(n - 1))
+                .map(y)
+                .fold(f64::INFINITY, f64::min)
+        };
+        let (rise, drop) = (y(jp) - y(dip), y(jp) - low_over(fall));
+        if rise >= NOTCH_MIN_MV && drop >= NOTCH_FALL_MIN_MV {
+            // A notch: the end-QRS one when low on the R and not followed by a negative wave.
+            let terminal = low_over(ms(fs, TERMINAL_WAVE_MS)) >= -TERMINAL_NEGATIVE_MV;
+            return (y(dip) <= rv / 2.0 && terminal).then_some(jp);
+        }
+        if jp >= lim {
+            return None;
+        }
+    }
+}
+
+/// The onset of an end-QRS slur on the downslope of `y` from the R peak `r` (value `rv`), no
+/// later than `lim`; `n` samples in all.
+fn slur(
+    y: &dyn Fn(usize) -> f64,
+    r: usize,
+    rv: f64,
+    lim: usize,
+    n: usize,
+    fs: f64,
+) -> Option<usize> {
+    let h = ms(fs, 2.0);
+    if r < h || r + 2 * h >= n {
+        return None;
+    }
+    // Slope (mV per sample, positive descending) over ±2 ms.
+    let slope = |k: usize| (y(k - h) - y(k + h)) / (2 * h) as f64;
+    let last = n - 1 - h;
+    // The descent: from the R peak while falling, above the PQ level.
+    let mut e = r;
+    while e < last && y(e + 1) < y(e) && y(e) > 0.0 {
+        e += 1;
+    }
+    let (steep, smax) = (r.max(h)..=e.min(last))
+        .map(|k| (k, slope(k)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    if smax <= 0.0 {
+        return None;
+    }
+    let knee = (steep..=e.min(last)).find(|&k| slope(k) <= SLUR_KNEE_FRACTION * smax)?;
+    if knee > lim || y(knee) <= 0.0 || y(knee) > rv / 2.0 {
+        return None;
+    }
+    let lo = (SLUR_MIN_FRACTION * smax).max(SLUR_MIN_SLOPE_MV_S / fs);
+    let (min_len, max_len) = (ms(fs, SLUR_MS.0), ms(fs, SLUR_MS.1));
+    let mut je = knee;
+    while je < last && je - knee <= max_len && slope(je) >= lo {
+        je += 1;
+    }
+    let len = je - knee;
+    if len < min_len || len > max_len {
+        return None;
+    }
+    // A steady slope: the second half of the slur at least half as steep as the first.
+    let mid = knee + len / 2;
+    let s1 = (y(knee) - y(mid)) / (mid - knee) as f64;
+    let s2 = (y(mid) - y(je)) / (je - mid) as f64;
+    let after = (je..=(je + ms(fs, TERMINAL_WAVE_MS)).min(n - 1))
+        .map(y)
+        .fold(f64::INFINITY, f64::min);
+    (s2 >= 0.5 * s1 && y(knee) - y(je) >= SLUR_MIN_DROP_MV && after >= -TERMINAL_NEGATIVE_MV)
+        .then_some(knee)
+}
+
+/// Reads an end-QRS notch or slur (Macfarlane et al. 2015; module doc) on the median beat `m`
+/// (mV) of `lead`, its QRS from the global onset `on` to this lead's end `end`
+/// ([`crate::measure::QrsEnd::leads`]); `None` without one.
+pub(crate) fn end_qrs_notch_or_slur(
+    lead: LeadLabel,
+    m: &[f64],
+    on: usize,
+    end: usize,
+    fs: f64,
+) -> Option<EndQrs> {
+    if on >= end || end >= m.len() {
+        return None;
+    }
+    let b = baseline(m, on, fs);
+    let y = |k: usize| m[k] - b;
+    let n = m.len();
+    let lim = (end + ms(fs, JP_AFTER_QRS_END_MS)).min(n - 1);
+    let (r, rv) = (on..=end)
+        .map(|k| (k, y(k)))
+        .max_by(|a, c| a.1.total_cmp(&c.1))?;
+    if rv <= 0.0 {
+        return None;
+    }
+    let (kind, jp) = match notch(&y, r, rv, lim, n, fs) {
+        Some(jp) => (EndQrsKind::Notch, jp),
+        None => (EndQrsKind::Slur, slur(&y, r, rv, lim, n, fs)?),
+    };
+    Some(EndQrs {
+        lead,
+        kind,
+        jp_mv: y(jp),
+        jp_ms: (jp - on) as f64 * 1000.0 / fs,
+        st_100_mv: m.get(jp + ms(fs, 100.0)).map(|v| v - b),
+    })
+}
+
 /// What the repolarisation rules look at.
 pub(crate) struct Inputs<'a> {
     /// Per-lead amplitudes on the median beat.
     pub amplitudes: &'a [LeadAmplitudes],
     /// QRS shapes of the median beats.
     pub shapes: &'a [QrsShape],
+    /// End-QRS notches and slurs of the median beats (leads without one are absent).
+    pub end_qrs: &'a [EndQrs],
     /// Patient sex.
     pub sex: Sex,
     /// Patient age (years).
@@ -95,6 +340,8 @@ pub(crate) struct Inputs<'a> {
     pub qrs_ms: Option<f64>,
     /// More than half the beats are paced.
     pub paced: bool,
+    /// Fibrillation or flutter waves: they ride on the end of the QRS and the ST segment.
+    pub atrial_waves: bool,
     /// The statements derived so far (conduction and hypertrophy are read from their texts).
     pub prior: &'a [Statement],
 }
@@ -235,6 +482,96 @@ fn values(leads: &[LeadLabel], v: &dyn Fn(&LeadLabel) -> Option<f64>, unit: &str
         .join(", ")
 }
 
+/// The early repolarisation pattern (module doc), unless the rhythm is paced, fibrillation or
+/// flutter waves ride on the QRS, the QRS is confounded (`confounded`: a bundle-branch block or
+/// pre-excitation stated, or QRS >= 120 ms) or an ST elevation is among the statements so far
+/// (`so_far`).
+fn early_repolarisation(
+    i: &Inputs<'_>,
+    confounded: bool,
+    so_far: &[Statement],
+) -> Option<Statement> {
+    if i.paced
+        || i.atrial_waves
+        || confounded
+        || so_far.iter().any(|s| s.text.starts_with("ST elevation"))
+    {
+        return None;
+    }
+    let qrs = i.qrs_ms?;
+    let at = |l: &LeadLabel| i.end_qrs.iter().find(|e| &e.lead == l);
+    let hits: Vec<LeadLabel> = ORDER
+        .iter()
+        .filter(|l| {
+            !matches!(
+                l,
+                LeadLabel::AVR | LeadLabel::V1 | LeadLabel::V2 | LeadLabel::V3
+            )
+        })
+        .filter(|l| at(l).is_some_and(|e| e.jp_mv >= ER_JP_MV - 1e-9))
+        .cloned()
+        .collect();
+    let leads = contiguous_hits(&hits, st_contiguous);
+    if leads.is_empty() {
+        return None;
+    }
+    let inferior = leads.iter().any(|l| ST_GROUPS[0].contains(l));
+    let lateral = leads.iter().any(|l| !ST_GROUPS[0].contains(l));
+    let region = match (inferior, lateral) {
+        (true, true) => "inferolateral",
+        (true, false) => "inferior",
+        _ => "lateral",
+    };
+    let each: Vec<String> = leads
+        .iter()
+        .filter_map(at)
+        .map(|e| format!("{} {} Jp {:.2} mV", e.lead, e.kind.name(), e.jp_mv))
+        .collect();
+    let slope_of = |ascending: bool| -> Vec<LeadLabel> {
+        leads
+            .iter()
+            .filter(|l| at(l).and_then(EndQrs::ascending) == Some(ascending))
+            .cloned()
+            .collect()
+    };
+    let mut st = Vec::new();
+    for (ascending, name) in [(true, "ascending"), (false, "horizontal/descending")] {
+        let these = slope_of(ascending);
+        if !these.is_empty() {
+            let levels = values(
+                &these,
+                &|l: &LeadLabel| at(l).and_then(|e| e.st_100_mv),
+                " mV",
+            );
+            st.push(format!("{name} in {}", levels));
+        }
+    }
+    let st = if st.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; ST segment after Jp {} (ST 100 ms after Jp; ascending when more than {ST_ASCENDING_MV:.1} mV above Jp)",
+            st.join(", ")
+        )
+    };
+    let crit = format!(
+        "consider in clinical context; end-QRS notch or slur on the R-wave downslope with Jp >= {ER_JP_MV:.2} mV in two contiguous leads other than V1-V3 (Macfarlane et al. 2015 consensus), {region}: {}{st}; QRS {qrs:.0} ms < {QRS_WIDE_MS:.0}; a normal variant in most",
+        each.join(", "),
+    );
+    Some(Statement {
+        text: EARLY_REPOLARISATION.into(),
+        criterion: Some(crit),
+        state: StatementState::Suggested,
+        evidence: Evidence {
+            leads,
+            beats: Vec::new(),
+        },
+    })
+}
+
+/// The early repolarisation statement's text.
+pub(crate) const EARLY_REPOLARISATION: &str = "Early repolarisation pattern";
+
 /// The repolarisation and Q-wave statements.
 pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
     let mut out = Vec::new();
@@ -318,6 +655,10 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
             );
             out.push(statement("T-wave inversion", twi, crit));
         }
+    }
+
+    if let Some(er) = early_repolarisation(i, lbbb || rbbb || wpw || wide, &out) {
+        out.push(er);
     }
 
     // Pathological Q waves.
@@ -473,10 +814,12 @@ mod tests {
     struct Case {
         amps: Vec<LeadAmplitudes>,
         shapes: Vec<QrsShape>,
+        end_qrs: Vec<EndQrs>,
         sex: Sex,
         age: Option<f64>,
         qrs: f64,
         paced: bool,
+        atrial_waves: bool,
         prior: Vec<&'static str>,
     }
 
@@ -485,10 +828,12 @@ mod tests {
             Case {
                 amps: all_normal(),
                 shapes: normal_shapes(),
+                end_qrs: Vec::new(),
                 sex: Sex::Male,
                 age: Some(60.0),
                 qrs: 90.0,
                 paced: false,
+                atrial_waves: false,
                 prior: Vec::new(),
             }
         }
@@ -507,10 +852,12 @@ mod tests {
             statements(&Inputs {
                 amplitudes: &self.amps,
                 shapes: &self.shapes,
+                end_qrs: &self.end_qrs,
                 sex: self.sex,
                 age_years: self.age,
                 qrs_ms: Some(self.qrs),
                 paced: self.paced,
+                atrial_waves: self.atrial_waves,
                 prior: &prior,
             })
         }
@@ -791,6 +1138,207 @@ mod tests {
         c.prior = Vec::new();
         c.paced = true;
         assert!(c.texts().is_empty());
+    }
+
+    fn er(lead: LeadLabel, kind: EndQrsKind, jp_mv: f64, st_100_mv: f64) -> EndQrs {
+        EndQrs {
+            lead,
+            kind,
+            jp_mv,
+            jp_ms: 80.0,
+            st_100_mv: Some(st_100_mv),
+        }
+    }
+
+    #[test]
+    fn early_repolarisation_in_two_contiguous_leads_other_than_v1_to_v3() {
+        use EndQrsKind::*;
+        use LeadLabel::*;
+        let mut c = Case::new();
+        c.end_qrs = vec![
+            er(II, Notch, 0.15, 0.35),
+            er(AVF, Slur, 0.12, 0.15),
+            er(V2, Notch, 0.3, 0.5),
+        ];
+        let out = c.run();
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].text, EARLY_REPOLARISATION);
+        assert_eq!(out[0].evidence.leads, vec![II, AVF]);
+        let crit = out[0].criterion.as_deref().unwrap();
+        assert!(crit.starts_with("consider in clinical context; "), "{crit}");
+        assert!(
+            crit.contains("inferior: II notch Jp 0.15 mV, aVF slur Jp 0.12 mV"),
+            "{crit}"
+        );
+        assert!(
+            crit.contains("ascending in II 0.35 mV, horizontal/descending in aVF 0.15 mV"),
+            "{crit}"
+        );
+        // Just under 0.1 mV in aVF: II alone.
+        c.end_qrs[1].jp_mv = 0.09;
+        assert!(c.texts().is_empty());
+        // V1-V3 and aVR never count; I and II are not contiguous; V4 and V5 are, and I with
+        // V5 (lateral).
+        c.end_qrs = vec![
+            er(V1, Notch, 0.3, 0.3),
+            er(V2, Notch, 0.3, 0.3),
+            er(V3, Notch, 0.3, 0.3),
+            er(AVR, Notch, 0.3, 0.3),
+            er(I, Notch, 0.3, 0.3),
+            er(II, Notch, 0.3, 0.3),
+        ];
+        assert!(c.texts().is_empty());
+        c.end_qrs.push(er(V4, Slur, 0.2, 0.2));
+        c.end_qrs.push(er(V5, Slur, 0.2, 0.2));
+        let out = c.run();
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].evidence.leads, vec![I, V4, V5]);
+        assert!(out[0].criterion.as_deref().unwrap().contains("lateral: "));
+        // Beside LVH by voltage it stays (no QRS confounder of the notch or slur).
+        c.prior = vec!["Left ventricular hypertrophy by voltage criteria"];
+        assert_eq!(c.texts(), [EARLY_REPOLARISATION]);
+    }
+
+    #[test]
+    fn early_repolarisation_not_stated_under_confounders_or_beside_st_elevation() {
+        use EndQrsKind::*;
+        use LeadLabel::*;
+        let base = || {
+            let mut c = Case::new();
+            c.end_qrs = vec![er(II, Notch, 0.2, 0.4), er(III, Notch, 0.2, 0.4)];
+            c
+        };
+        assert_eq!(base().texts(), [EARLY_REPOLARISATION]);
+        let mut c = base();
+        c.paced = true;
+        assert!(c.texts().is_empty());
+        let mut c = base();
+        c.atrial_waves = true;
+        assert!(c.texts().is_empty());
+        let mut c = base();
+        c.qrs = 120.0;
+        assert!(c.texts().is_empty());
+        for p in [
+            "Complete left bundle branch block",
+            "Complete right bundle branch block",
+            "Ventricular pre-excitation (WPW pattern)",
+        ] {
+            let mut c = base();
+            c.prior = vec![p];
+            assert!(c.texts().is_empty(), "{p}");
+        }
+        // ST elevation in the same leads, or in others: only the ST elevation.
+        for leads in [[II, III], [V5, V6]] {
+            let mut c = base();
+            elevate(&mut c, &leads, 0.15);
+            let t = c.texts();
+            assert_eq!(t.len(), 1, "{t:?}");
+            assert!(t[0].starts_with("ST elevation"), "{t:?}");
+        }
+    }
+
+    /// A median beat at [`FS`]: 100 ms of PQ level, then `f(ms from the QRS onset)` for 500 ms.
+    fn beat(f: &dyn Fn(f64) -> f64) -> Vec<f64> {
+        (0..300)
+            .map(|k| {
+                let t = (k as f64 - 50.0) * 1000.0 / FS;
+                if t < 0.0 { 0.0 } else { f(t) }
+            })
+            .collect()
+    }
+
+    fn gauss(t: f64, centre: f64, sd: f64, mv: f64) -> f64 {
+        mv * (-((t - centre) / sd).powi(2) / 2.0).exp()
+    }
+
+    /// The QRS of [`beat`]: onset at sample 50, R 1.2 mV peaking 40 ms later (SD 10 ms).
+    fn read(f: &dyn Fn(f64) -> f64, end_ms: f64) -> Option<EndQrs> {
+        let m = beat(f);
+        end_qrs_notch_or_slur(
+            LeadLabel::II,
+            &m,
+            50,
+            50 + (end_ms * FS / 1000.0) as usize,
+            FS,
+        )
+    }
+
+    #[test]
+    fn end_qrs_notches_and_slurs_on_the_downslope_and_not_elsewhere() {
+        let r = |t: f64| gauss(t, 40.0, 10.0, 1.2);
+        // A J wave of 0.2 mV 35 ms after the R peak: a notch, Jp about 0.2 mV, 75 ms from the
+        // onset, the ST flat after it.
+        let e = read(&|t| r(t) + gauss(t, 75.0, 6.0, 0.2), 90.0).unwrap();
+        assert_eq!(e.kind, EndQrsKind::Notch);
+        assert!((e.jp_mv - 0.2).abs() < 0.02, "{e:?}");
+        assert!((e.jp_ms - 75.0).abs() <= 2.0, "{e:?}");
+        assert_eq!(e.ascending(), Some(false));
+        // The same with the QRS end put at the notch's start: Jp is still found.
+        assert_eq!(
+            read(&|t| r(t) + gauss(t, 75.0, 6.0, 0.2), 65.0).map(|e| e.kind),
+            Some(EndQrsKind::Notch)
+        );
+        // The R alone, an R coming down exponentially (time constant 10 ms), and an R with
+        // an elevated, flat ST: no notch, no slur.
+        assert_eq!(read(&r, 80.0), None);
+        let exp_tail = |t: f64| {
+            if t < 40.0 {
+                r(t)
+            } else {
+                1.2 * (-(t - 40.0) / 10.0).exp()
+            }
+        };
+        assert_eq!(read(&exp_tail, 90.0), None);
+        let st = |t: f64| {
+            r(t) + if t > 60.0 {
+                0.15
+            } else {
+                0.15 * (t - 20.0).max(0.0) / 40.0
+            }
+        };
+        assert_eq!(read(&st, 70.0), None);
+        // A notch after an S wave below the PQ level (R, S, r'), and a notch high on the R
+        // (a notched R): not end-QRS notches.
+        assert_eq!(
+            read(
+                &|t| r(t) - gauss(t, 62.0, 5.0, 0.4) + gauss(t, 78.0, 6.0, 0.3),
+                95.0
+            ),
+            None
+        );
+        assert_eq!(read(&|t| r(t) + gauss(t, 62.0, 6.0, 0.8), 90.0), None);
+        // A notch followed at once by a negative wave.
+        assert_eq!(
+            read(
+                &|t| r(t) + gauss(t, 75.0, 6.0, 0.2) - gauss(t, 92.0, 5.0, 0.3),
+                100.0
+            ),
+            None
+        );
+        // A slur: the R comes down steeply to 0.25 mV, then by 0.2 mV in 25 ms (8 mV/s).
+        let slurred = |t: f64| {
+            let down = 1.2 - 0.95 * ((t - 40.0) / 20.0);
+            match t {
+                t if t < 40.0 => r(t),
+                t if t < 60.0 => down,
+                t if t < 85.0 => 0.25 - 0.2 * (t - 60.0) / 25.0,
+                _ => 0.05,
+            }
+        };
+        // (smoothed as the analysis copy's 40 Hz low-pass would)
+        let smooth = |t: f64| (-3..=3).map(|d| slurred(t + d as f64)).sum::<f64>() / 7.0;
+        let e = read(&smooth, 86.0).unwrap();
+        assert_eq!(e.kind, EndQrsKind::Slur);
+        assert!((e.jp_mv - 0.25).abs() < 0.05, "{e:?}");
+        // The same line on to an inverted T (descending for 150 ms): an ST segment, no slur.
+        let into_t = |t: f64| match t {
+            t if t < 60.0 => slurred(t),
+            t => 0.25 - 0.2 * (t - 60.0) / 25.0,
+        };
+        let smooth = |t: f64| (-3..=3).map(|d| into_t(t + d as f64)).sum::<f64>() / 7.0;
+        assert_eq!(read(&smooth, 62.0), None);
+        // A QRS without a positive deflection: nothing to read.
+        assert_eq!(read(&|t| -r(t), 80.0), None);
     }
 
     #[test]

@@ -90,6 +90,8 @@ pub(crate) struct Findings<'a> {
     pub fs_hz: f64,
     /// QRS shapes of the median beats ([`crate::conduction`]).
     pub qrs_shapes: &'a [crate::conduction::QrsShape],
+    /// End-QRS notches and slurs of the median beats ([`crate::repolarisation`]).
+    pub end_qrs: &'a [crate::repolarisation::EndQrs],
     /// QRS fiducials (samples), one per beat.
     pub fids: &'a [usize],
     /// The analysed leads (indices below refer to them).
@@ -141,6 +143,7 @@ impl<'a> Findings<'a> {
             av_block: None,
             fs_hz,
             qrs_shapes: &[],
+            end_qrs: &[],
             fids,
             leads: &[],
             different_leads: &[],
@@ -1219,10 +1222,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     let repolarisation = crate::repolarisation::statements(&crate::repolarisation::Inputs {
         amplitudes: f.amplitudes,
         shapes: f.qrs_shapes,
+        end_qrs: f.end_qrs,
         sex: f.sex,
         age_years: f.age_years,
         qrs_ms: f.m.qrs.map(|q| q.0),
         paced: paced * 2 > n,
+        atrial_waves: f.atrial_fibrillation || f.flutter.is_some(),
         prior: &out,
     });
     out.extend(repolarisation);
