@@ -24,7 +24,9 @@
 //!   slip into the end of the T wave before it, and the peak of a notched P jumps between
 //!   its humps; less the straight line between the levels at the segment's two ends, so
 //!   baseline wander is no shape), compared with another's at the best shift within
-//!   ±[`MAX_SHIFT_MS`] (the centre's jitter). A lead *differs* when the RMS difference exceeds
+//!   ±[`MAX_SHIFT_MS`] (the centre's error: P waves of one focus match at some shift, those
+//!   of another at none). A beat's PR is then measured from where its P wave matches its
+//!   group's average P wave best (from the P centre to the QRS onset). A lead *differs* when the RMS difference exceeds
 //!   [`NOISE_FACTOR`] times the difference two noisy copies of one wave would show
 //!   (√2 × noise) and [`MIN_SHAPE_CHANGE`] of the larger P's RMS in that lead (a change of
 //!   polarity or a wave appearing or vanishing, not a P that is somewhat smaller). Only
@@ -34,10 +36,12 @@
 //!   lead sees; noise or an artefact in one lead does not.
 //! - **Groups**: beats in order join the first group whose first beat they do not differ
 //!   from, else start a group; then groups whose average P waves do not differ are merged
-//!   (noise that pushed one P wave past the threshold starts no group). A morphology counts when at least [`MIN_GROUP_BEATS`] beats
-//!   share it with a PR within [`MAX_GROUP_PR_SPREAD_MS`] of each other (one focus
-//!   conducts at its own PR; the PR is measured from the P wave's centre to the QRS onset,
-//!   the steadier mark); a single odd P wave is no morphology.
+//!   (noise that pushed one P wave past the threshold starts no group). A morphology
+//!   counts when at least [`MIN_GROUP_BEATS`] beats share it, and every such morphology
+//!   must keep its PR within [`MAX_GROUP_PR_SPREAD_MS`] (one focus conducts at its own PR;
+//!   the PR is measured from the P wave's centre to the QRS onset, the steadier mark): where
+//!   one does not, the P waves cannot be placed reliably (a low, flat or notched P, or other
+//!   waves taken for it) and nothing is said. A single odd P wave is no morphology.
 //! - **Criteria**: at least [`MIN_FOCI`] morphologies, together covering at least
 //!   [`MIN_COVERED`] of the beats with a P wave, the commonest below [`MAX_DOMINANT`] of
 //!   them (no dominant pacemaker: sinus rhythm with two or three premature atrial beats in a
@@ -68,8 +72,10 @@ pub(crate) const MIN_P_FRACTION: f64 = 0.85;
 pub(crate) const MIN_P_SNR: f64 = 4.0;
 /// ... and at least this many leads are.
 pub(crate) const MIN_LEADS: usize = 3;
-/// The P segments are compared at the best shift within this (ms).
-pub(crate) const MAX_SHIFT_MS: f64 = 16.0;
+/// The P segments are compared at the best shift within this (ms): the delineated centre
+/// of a low or notched P wave can be this far off, and a P wave of another focus matches
+/// at no shift (its polarity differs in some leads).
+pub(crate) const MAX_SHIFT_MS: f64 = 40.0;
 /// A lead differs when the RMS difference exceeds this multiple of √2 × the lead's noise ...
 pub(crate) const NOISE_FACTOR: f64 = 3.0;
 /// ... and this fraction of the larger P wave's RMS in the lead.
@@ -363,11 +369,23 @@ pub(crate) fn find(
             None => a += 1,
         }
     }
+    // Every morphology on two or more beats must keep a steady PR: where one does not, its P
+    // waves cannot be placed reliably (a low, flat or notched P, or the delineation taking
+    // other waves for it), and nothing is said about foci.
     let mut foci: Vec<Focus> = groups
         .iter()
         .filter(|g| g.len() >= MIN_GROUP_BEATS)
-        .filter_map(|g| {
-            let pr: Vec<f64> = g.iter().map(|&i| p_beats[i].pr_ms).collect();
+        .map(|g| {
+            // Each beat's PR from where its P wave matches the group's average best (the
+            // average is in the frame of the group's first beat).
+            let t = template(g);
+            let pr: Vec<f64> = g
+                .iter()
+                .map(|&i| {
+                    let (_, s) = compare(&t, &segs[i], &used, shift, len);
+                    p_beats[i].pr_ms - (s as f64 - shift as f64) * 1000.0 / fs
+                })
+                .collect();
             let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             (hi - lo <= MAX_GROUP_PR_SPREAD_MS).then(|| Focus {
@@ -382,7 +400,7 @@ pub(crate) fn find(
                     .collect(),
             })
         })
-        .collect();
+        .collect::<Option<Vec<Focus>>>()?;
     foci.sort_by_key(|f| std::cmp::Reverse(f.beats.len()));
     let covered: usize = foci.iter().map(|f| f.beats.len()).sum();
     let found = AtrialFoci {
@@ -553,6 +571,7 @@ mod tests {
     const SINUS: [f64; 8] = [0.15, 0.08, 0.12, 0.05, 0.08, 0.0, -0.11, 0.06];
     const LOW_ATRIAL: [f64; 8] = [-0.12, -0.1, -0.11, 0.04, 0.03, 0.08, 0.05, 0.04];
     const LEFT: [f64; 8] = [0.0, -0.05, -0.02, -0.08, 0.1, -0.1, -0.05, -0.07];
+    const UPPER: [f64; 8] = [0.1, -0.05, 0.15, 0.1, -0.12, 0.03, 0.1, 0.1];
 
     #[test]
     fn three_rotating_morphologies_are_three_foci() {
@@ -598,5 +617,12 @@ mod tests {
         // Three morphologies at one PR: the PR does not vary.
         let kinds = [0, 0, 1, 2, 2, 0, 1, 1, 2, 0, 1, 2];
         assert!(run(&kinds, &[SINUS, LOW_ATRIAL, LEFT], &[80, 80, 80], 0.01).is_none());
+        // Four morphologies, three on three beats each at a steady PR: foci; but when the
+        // fourth (the sinus P, three beats) has one beat 60 ms further from the QRS, its P
+        // waves cannot be placed and nothing is said.
+        let kinds = [0, 1, 2, 4, 0, 1, 2, 4, 3, 1, 2, 4];
+        let shapes = [SINUS, LOW_ATRIAL, LEFT, SINUS, UPPER];
+        assert!(run(&kinds, &shapes, &[80, 60, 70, 80, 90], 0.01).is_some());
+        assert!(run(&kinds, &shapes, &[80, 60, 70, 110, 90], 0.01).is_none());
     }
 }
