@@ -236,6 +236,8 @@ pub(crate) fn find(
     }
     let n = leads.first().map_or(0, |x| x.len());
     let shift = ms(fs, MAX_SHIFT_MS);
+    // The shifts are searched every 4 ms first (a P wave changes little over that).
+    let step = ms(fs, 4.0);
     let h = ms(fs, 4.0);
     // (beat, P peak, onset, offset, QRS onset) of the beats with a whole P wave before the
     // QRS.
@@ -328,43 +330,53 @@ pub(crate) fn find(
         .iter()
         .map(|b| used.iter().map(|&(k, _)| segment(k, b)).collect())
         .collect();
-    // Greedy grouping against each group's first beat ...
+    // Greedy grouping against each group's first beat (with each beat's shift against it:
+    // all of a group's P waves are placed in its first beat's frame) ...
     let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut offset = vec![shift; p_beats.len()];
     for i in 0..p_beats.len() {
-        match groups
-            .iter_mut()
-            .find(|g| compare(&segs[g[0]], &segs[i], &used, shift, len).0 < MIN_DIFFERENT_LEADS)
-        {
-            Some(g) => g.push(i),
+        let joined = groups.iter_mut().find_map(|g| {
+            let (differing, s) = compare(&segs[g[0]], &segs[i], &used, shift, len, step);
+            (differing < MIN_DIFFERENT_LEADS).then_some((g, s))
+        });
+        match joined {
+            Some((g, s)) => {
+                g.push(i);
+                offset[i] = s;
+            }
             None => groups.push(vec![i]),
         }
     }
-    // ... then groups whose average P waves (each beat aligned on the first) do not differ
-    // are one morphology: a P wave that noise pushed past the threshold against the first
-    // beat of its group starts no focus of its own.
-    let template = |g: &[usize]| -> Vec<Vec<f64>> {
+    // ... then groups whose average P waves (in the first beat's frame) do not differ are one
+    // morphology: a P wave that noise pushed past the threshold against the first beat of
+    // its group starts no focus of its own.
+    let template = |g: &[usize], offset: &[usize]| -> Vec<Vec<f64>> {
         let mut t = vec![vec![0.0; len + 2 * shift]; used.len()];
         for &i in g {
-            let (_, s) = compare(&segs[g[0]], &segs[i], &used, shift, len);
             for (tj, seg) in t.iter_mut().zip(&segs[i]) {
                 for (j, v) in tj.iter_mut().enumerate() {
-                    *v += seg[(j + s).saturating_sub(shift).min(seg.len() - 1)] / g.len() as f64;
+                    *v += seg[(j + offset[i]).saturating_sub(shift).min(seg.len() - 1)]
+                        / g.len() as f64;
                 }
             }
         }
         t
     };
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let mut templates: Vec<Vec<Vec<f64>>> = groups.iter().map(|g| template(g, &offset)).collect();
     let mut a = 0;
     while a < groups.len() {
-        let ta = template(&groups[a]);
         match (a + 1..groups.len()).find(|&b| {
-            compare(&ta, &template(&groups[b]), &used, shift, len).0 < MIN_DIFFERENT_LEADS
+            compare(&templates[a], &templates[b], &used, shift, len, step).0 < MIN_DIFFERENT_LEADS
         }) {
             Some(b) => {
                 let merged = groups.remove(b);
+                templates.remove(b);
+                for &m in &merged {
+                    offset[m] = compare(&templates[a], &segs[m], &used, shift, len, step).1;
+                }
                 groups[a].extend(merged);
-                groups[a].sort_unstable();
+                templates[a] = template(&groups[a], &offset);
             }
             None => a += 1,
         }
@@ -376,20 +388,19 @@ pub(crate) fn find(
         .iter()
         .filter(|g| g.len() >= MIN_GROUP_BEATS)
         .map(|g| {
-            // Each beat's PR from where its P wave matches the group's average best (the
-            // average is in the frame of the group's first beat).
-            let t = template(g);
+            // Each beat's PR from where its P wave sits in the group's frame.
             let pr: Vec<f64> = g
                 .iter()
-                .map(|&i| {
-                    let (_, s) = compare(&t, &segs[i], &used, shift, len);
-                    p_beats[i].pr_ms - (s as f64 - shift as f64) * 1000.0 / fs
-                })
+                .map(|&i| p_beats[i].pr_ms - (offset[i] as f64 - shift as f64) * 1000.0 / fs)
                 .collect();
             let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             (hi - lo <= MAX_GROUP_PR_SPREAD_MS).then(|| Focus {
-                beats: g.iter().map(|&i| p_beats[i].beat).collect(),
+                beats: {
+                    let mut beats: Vec<usize> = g.iter().map(|&i| p_beats[i].beat).collect();
+                    beats.sort_unstable();
+                    beats
+                },
                 pr_ms: median(&pr),
                 polarity: used
                     .iter()
@@ -418,32 +429,43 @@ pub(crate) fn find(
 }
 
 /// How many leads the P segments `a` and `b` (per lead, `shift` samples either side of a
-/// `len`-sample window) differ in at their best common shift ([`MAX_SHIFT_MS`]), and that
-/// shift (`b`'s window starts there; `shift` is none).
+/// `len`-sample window) differ in at their best common shift ([`MAX_SHIFT_MS`], searched
+/// every `step` samples and then next to the best), and that shift (`b`'s window starts
+/// there; `shift` is none).
 fn compare(
     a: &[Vec<f64>],
     b: &[Vec<f64>],
     used: &[(usize, f64)],
     shift: usize,
     len: usize,
+    step: usize,
 ) -> (usize, usize) {
     let rms_diff = |x: &[f64], y: &[f64], s: usize| -> f64 {
         let w = &y[s..s + len];
         let x = &x[shift..shift + len];
         (x.iter().zip(w).map(|(p, q)| (p - q).powi(2)).sum::<f64>() / len as f64).sqrt()
     };
-    // The shift that makes the leads, each in units of its noise, agree best.
-    let best = (0..=2 * shift)
-        .min_by(|&s, &t| {
-            let cost = |s: usize| -> f64 {
-                used.iter()
-                    .enumerate()
-                    .map(|(j, &(_, noise))| (rms_diff(&a[j], &b[j], s) / noise).powi(2))
-                    .sum()
-            };
-            cost(s).total_cmp(&cost(t))
-        })
-        .unwrap_or(shift);
+    // The shift that makes the leads, each in units of its noise, agree best: every `step`
+    // samples, then the samples either side of the best.
+    let cost = |s: usize| -> f64 {
+        used.iter()
+            .enumerate()
+            .map(|(j, &(_, noise))| {
+                let (x, y) = (&a[j][shift..shift + len], &b[j][s..s + len]);
+                x.iter().zip(y).map(|(p, q)| (p - q).powi(2)).sum::<f64>() / (noise * noise)
+            })
+            .sum()
+    };
+    let lowest = |shifts: &mut dyn Iterator<Item = usize>| {
+        shifts
+            .map(|s| (s, cost(s)))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+            .map_or(shift, |(s, _)| s)
+    };
+    let coarse = lowest(&mut (0..=2 * shift).step_by(step.max(1)));
+    let best = lowest(
+        &mut (coarse.saturating_sub(step.saturating_sub(1))..=(coarse + step - 1).min(2 * shift)),
+    );
     let differing = used
         .iter()
         .enumerate()
