@@ -1,5 +1,5 @@
 //! Atrial foci: the P waves of the conducted beats grouped by morphology, for the wandering
-//! atrial pacemaker (< 100/min) and multifocal atrial tachycardia (> 100/min) statements.
+//! atrial pacemaker (<= 100/min) and multifocal atrial tachycardia (> 100/min) statements.
 //!
 //! Definitions: a wandering atrial pacemaker shows P waves of at least three different
 //! morphologies with a varying PR interval at a rate below 100/min (Surawicz & Knilans,
@@ -26,7 +26,8 @@
 //!   baseline wander is no shape), compared with another's at the best shift within
 //!   ±[`MAX_SHIFT_MS`] (the centre's error: P waves of one focus match at some shift, those
 //!   of another at none). A beat's PR is then measured from where its P wave matches its
-//!   group's average P wave best (from the P centre to the QRS onset). A lead *differs* when the RMS difference exceeds
+//!   group's first P wave (or, joining by a merge, the group's average) best, from the P
+//!   centre to the QRS onset. A lead *differs* when the RMS difference exceeds
 //!   [`NOISE_FACTOR`] times the difference two noisy copies of one wave would show
 //!   (√2 × noise) and [`MIN_SHAPE_CHANGE`] of the larger P's RMS in that lead (a change of
 //!   polarity or a wave appearing or vanishing, not a P that is somewhat smaller). Only
@@ -65,8 +66,8 @@ const NOISE_FLOOR_MV: f64 = 0.002;
 /// At least this many conducted beats.
 pub(crate) const MIN_BEATS: usize = 6;
 /// A P wave before at least this fraction of the conducted beats: nearly every one, allowing
-/// for a P wave the delineation misses where it meets the T wave at a fast rate (its
-/// sensitivity for P waves on LUDB is about 93 %).
+/// for a P wave the delineation misses where it meets the T wave at a fast rate (its P
+/// sensitivity on LUDB, lead by lead, is 93-97 %).
 pub(crate) const MIN_P_FRACTION: f64 = 0.85;
 /// A lead is used when its P wave's peak-to-peak is at least this multiple of its noise ...
 pub(crate) const MIN_P_SNR: f64 = 4.0;
@@ -197,7 +198,7 @@ impl AtrialFoci {
             .collect();
         let (lo, hi) = self.pr_range();
         format!(
-            "{} P-wave morphologies (>= {MIN_FOCI}, each on >= {MIN_GROUP_BEATS} beats at a steady PR, within {MAX_GROUP_PR_SPREAD_MS:.0} ms; shapes compared lead by lead against the lead's noise, different in >= {MIN_DIFFERENT_LEADS} leads): {}; P before {} of {} conducted QRS (>= {:.0}%), the commonest morphology on {:.0}% of them (< {:.0}%: no dominant pacemaker), PR varying: P centre to QRS onset from {lo:.0} to {hi:.0} ms (>= {MIN_PR_RANGE_MS:.0} ms apart); rate {:.0} bpm (< 100 wandering atrial pacemaker, > 100 multifocal atrial tachycardia)",
+            "{} P-wave morphologies (>= {MIN_FOCI}, each on >= {MIN_GROUP_BEATS} beats at a steady PR, within {MAX_GROUP_PR_SPREAD_MS:.0} ms; shapes compared lead by lead against the lead's noise, different in >= {MIN_DIFFERENT_LEADS} leads): {}; P before {} of {} conducted QRS (>= {:.0}%), the commonest morphology on {:.0}% of them (< {:.0}%: no dominant pacemaker), PR varying: P centre to QRS onset from {lo:.0} to {hi:.0} ms (>= {MIN_PR_RANGE_MS:.0} ms apart); rate {:.0} bpm (<= 100 wandering atrial pacemaker, > 100 multifocal atrial tachycardia)",
             self.foci.len(),
             groups.join("; "),
             self.with_p,

@@ -22,7 +22,7 @@
 //!   regular P waves march through the paced beats (complete AV block), or at the paced rate
 //!   when P waves (none after an atrial stimulus) precede at least 80 % of the paced QRS
 //!   complexes with a sinus axis or polarity (atrial-sensed ventricular pacing).
-//! - Wandering atrial pacemaker (rate < 100/min, rounded) and multifocal atrial tachycardia
+//! - Wandering atrial pacemaker (rate <= 100/min, rounded) and multifocal atrial tachycardia
 //!   (> 100/min): P waves before at least 85 % of the conducted QRS, in at least 3
 //!   morphologies each on at least 2 beats at a steady PR (within 40 ms) and different from
 //!   each other in at least 2 leads beyond the lead's noise, together on at least 75 % of

@@ -1184,13 +1184,16 @@ fn three_p_morphologies_at_120_per_minute_are_multifocal_atrial_tachycardia() {
     let c = criterion(s);
     assert!(c.starts_with("3 P-wave morphologies"), "{c}");
     assert_near(number_after(c, "rate "), 120.0, 3.0, "rate");
-    // Irregular, but every beat has its P wave of a reproducible shape: no fibrillation.
+    // Irregular, but every beat has its P wave of a reproducible shape: no fibrillation, and
+    // the early beats are the rhythm, not premature complexes.
     assert!(!a.atrial_fibrillation);
     for other in [
         "Atrial fibrillation",
         "Sinus",
         "Wandering",
         "Ectopic atrial",
+        "Supraventricular premature",
+        "First-degree AV block",
     ] {
         not_stated(&a, other);
     }
