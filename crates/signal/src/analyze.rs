@@ -657,11 +657,23 @@ pub(crate) fn analyze_in_pool(
         .filter(|&&c| c == BeatClass::Paced)
         .count() as f64
         / n_beats.max(1) as f64;
+    // P waves of three or more morphologies before nearly every conducted beat, none
+    // dominant, each at its own steady PR (`crate::atrial_foci`): a wandering atrial
+    // pacemaker or multifocal atrial tachycardia, whose varying PR and irregular P-P would
+    // otherwise read as disorganised atria (not with pacing spikes).
+    let atrial_foci = (paced_fraction <= 0.5 && spikes.is_empty())
+        .then(|| {
+            let leads: Vec<&[f64]> = clean.iter().map(Vec::as_slice).collect();
+            crate::atrial_foci::find(&leads, &labels, &fids, &global, first_classes, fs)
+        })
+        .flatten();
+    let p_organised = p_organised || atrial_foci.is_some();
     // Atrial flutter: no organised P waves but regular atrial activity at 240-350/min.
     let flutter = (n_beats >= 4 && paced_fraction <= 0.5 && !p_organised)
         .then(|| flutter_cycle(&labels, &clean, &fids, fs))
         .flatten();
     let af = flutter.is_none()
+        && atrial_foci.is_none()
         && n_beats >= 6
         && paced_fraction <= 0.5
         && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY)
@@ -1171,6 +1183,7 @@ pub(crate) fn analyze_in_pool(
         p_sinus_polarity,
         p_inferior_inverted,
         atrial_stimuli: &atrial_stimuli,
+        atrial_foci: atrial_foci.as_ref().filter(|_| !af),
     });
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels

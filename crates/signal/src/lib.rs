@@ -14,6 +14,7 @@
 
 mod analyze;
 mod atrial;
+mod atrial_foci;
 pub mod beat_preprocess;
 mod classify;
 mod conduction;

@@ -22,6 +22,15 @@
 //!   regular P waves march through the paced beats (complete AV block), or at the paced rate
 //!   when P waves (none after an atrial stimulus) precede at least 80 % of the paced QRS
 //!   complexes with a sinus axis or polarity (atrial-sensed ventricular pacing).
+//! - Wandering atrial pacemaker (rate <= 100/min, rounded) and multifocal atrial tachycardia
+//!   (> 100/min): P waves before at least 85 % of the conducted QRS, in at least 3
+//!   morphologies each on at least 2 beats at a steady PR (within 40 ms) and different from
+//!   each other in at least 2 leads beyond the lead's noise, together on at least 75 % of
+//!   those beats, the commonest on less than 70 % (no dominant pacemaker), their PR (P
+//!   centre to QRS onset) at least 20 ms apart ([`crate::atrial_foci`]; Surawicz &
+//!   Knilans, Kastor 1990). It is the rhythm statement (no sinus or ectopic atrial rhythm,
+//!   no first-degree AV block or short PR from the blended median P), never with atrial
+//!   fibrillation or flutter, AV block or pacing.
 //! - Premature complexes: any ventricular / supraventricular beat.
 //! - AV conduction (not under pacing, where P to QRS is the programmed AV delay):
 //!   first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
@@ -58,6 +67,7 @@
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
 use crate::atrial::{FWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_ORGANISATION};
+use crate::atrial_foci::AtrialFoci;
 use crate::classify::BeatClass;
 use crate::measure::LeadAmplitudes;
 use crate::rhythm::{AvBlock, Flutter, NonConducted};
@@ -114,6 +124,8 @@ pub(crate) struct Findings<'a> {
     pub f_waves: Option<&'a FWaves>,
     /// Per beat, the atrial pacing stimulus before it, if any (empty: none looked for).
     pub atrial_stimuli: &'a [Option<AtrialStimulus>],
+    /// Three or more P-wave morphologies with no dominant one ([`crate::atrial_foci`]).
+    pub atrial_foci: Option<&'a AtrialFoci>,
 }
 
 #[cfg(test)]
@@ -153,6 +165,7 @@ impl<'a> Findings<'a> {
             p_inferior_inverted: None,
             f_waves: None,
             atrial_stimuli: &[],
+            atrial_foci: None,
         }
     }
 }
@@ -402,6 +415,12 @@ const JUNCTIONAL_RHYTHMS: [&str; 3] = [
     "Junctional rhythm",
     "Accelerated junctional rhythm",
     "Junctional tachycardia",
+];
+
+/// The multifocal atrial rhythms ([`crate::atrial_foci`]) by rate: <= 100, > 100 per minute.
+const MULTIFOCAL_RHYTHMS: [&str; 2] = [
+    "Wandering atrial pacemaker",
+    "Multifocal atrial tachycardia",
 ];
 
 /// Left atrial abnormality: P wave at least this long (AHA/ACCF/HRS 2009 part V: >= 120 ms).
@@ -764,6 +783,22 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 100.0 * f.p_fraction
             ),
         ));
+    } else if let Some(foci) = f.atrial_foci.filter(|_| f.av_block.is_none())
+        && let Some(h) = hr
+    {
+        out.push(st_on(
+            if h.round() > 100.0 {
+                MULTIFOCAL_RHYTHMS[1]
+            } else {
+                MULTIFOCAL_RHYTHMS[0]
+            },
+            foci.criterion(h),
+            foci.leads.clone(),
+            foci.foci
+                .iter()
+                .flat_map(|g| g.beats.iter().copied())
+                .collect(),
+        ));
     } else if f.p_fraction >= 0.8 || f.av_block.is_some() {
         // With 2:1 or complete AV block the sinus node is named by the atrial rate.
         let (hr, rate_word) = match f.av_block {
@@ -947,8 +982,13 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
 
     // AV conduction (only meaningful with P waves, and not under pacing, where the interval
     // from a P wave to a paced QRS is the pacemaker's programmed AV delay, nor after an atrial
-    // stimulus, where it starts at a paced P).
+    // stimulus, where it starts at a paced P). With several atrial foci the PR varies by
+    // definition and the median beat's P is a blend of them: no PR statement (the
+    // morphologies' intervals are in the rhythm statement's criterion).
     if !f.atrial_fibrillation
+        && !out
+            .iter()
+            .any(|s| MULTIFOCAL_RHYTHMS.contains(&s.text.as_str()))
         && mode.is_none()
         && paced * 2 <= n
         && f.flutter.is_none()

@@ -1448,3 +1448,146 @@ fn atrial_bigeminy_with_its_own_pr_is_not_atrial_fibrillation() {
         not_stated(&a, "Atrial fibrillation");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Wandering atrial pacemaker and multifocal atrial tachycardia
+
+/// Three atrial foci: the sinus P (upright in II, III, aVF), a low-atrial P (towards -70°:
+/// inverted in II, III, aVF) and a left-atrial P (towards -10°, posterior: upright in I,
+/// about flat in aVF, inverted in V1), each with its P-wave centre to QRS time (s).
+const FOCI: [([Wave; 1], f64); 3] = [
+    (P_WAVE, 0.16),
+    ([(0.0, 0.02, 0.13, [0.3, -0.85, 0.2])], 0.115),
+    ([(0.0, 0.02, 0.13, [0.85, -0.15, -0.5])], 0.14),
+];
+
+/// Beats at the intervals `rr` (s) from 0.6 s, beat `k`'s P wave from focus `foci[k]` of
+/// [`FOCI`] at its own PR; the textbook QRS-T with its T at the mean rate.
+fn multifocal(rr: &[f64], foci: &[usize]) -> Tracing {
+    let mut q = vec![0.6];
+    for r in rr {
+        q.push(q[q.len() - 1] + r);
+    }
+    let mean = rr.iter().sum::<f64>() / rr.len() as f64;
+    let mut t = sinus(60.0 / mean, 0.16);
+    t.p_s = q.iter().zip(foci).map(|(x, &f)| x - FOCI[f].1).collect();
+    t.p_waves_each = foci.iter().map(|&f| FOCI[f].0.to_vec()).collect();
+    t.qrs_s = q;
+    t
+}
+
+/// Focus of each beat, rotating irregularly among the three (4, 4 and 3 of 11 beats).
+const WANDERING: [usize; 11] = [0, 0, 1, 2, 2, 0, 1, 1, 2, 0, 1];
+/// About 70/min, varying by up to ±6 % (the pacemaker shifts, nothing is premature).
+const WAP_RR: [f64; 10] = [0.86, 0.84, 0.90, 0.82, 0.88, 0.85, 0.91, 0.83, 0.87, 0.86];
+
+#[test]
+fn three_p_morphologies_at_70_per_minute_are_a_wandering_atrial_pacemaker() {
+    let a = multifocal(&WAP_RR, &WANDERING).analyze();
+    let s = stated(&a, "Wandering atrial pacemaker");
+    let c = criterion(s);
+    assert!(c.starts_with("3 P-wave morphologies"), "{c}");
+    // The commonest focus is on 4 of 11 beats (36 %); the PR spans the foci's 45 ms.
+    assert_near(
+        number_after(c, "morphology on "),
+        36.0,
+        1.0,
+        "dominant share",
+    );
+    let lo = number_after(c, "QRS onset from ");
+    let hi = number_after(c, &format!("QRS onset from {lo:.0} to "));
+    assert_near(hi - lo, 45.0, 12.0, "PR range");
+    assert_near(number_after(c, "rate "), 70.0, 2.0, "rate");
+    // Its evidence: the beats of every morphology and the P leads compared.
+    assert_eq!(s.evidence.beats.len(), 11, "{:?}", s.evidence);
+    for l in [L::II, L::III, L::AVF, L::V1] {
+        assert!(s.evidence.leads.contains(&l), "{:?}", s.evidence.leads);
+    }
+    // It is the rhythm: no sinus, ectopic atrial or junctional rhythm beside it, and the
+    // low-atrial focus's short PR is no finding of its own.
+    for other in [
+        "Sinus",
+        "Ectopic atrial",
+        "Junctional",
+        "Accelerated junctional",
+    ] {
+        not_stated(&a, other);
+    }
+    not_stated(&a, "Short PR");
+    not_stated(&a, "Atrial fibrillation");
+    not_stated(&a, "Multifocal");
+}
+
+#[test]
+fn three_p_morphologies_at_120_per_minute_are_multifocal_atrial_tachycardia() {
+    // About 120/min, irregular P-P, PR and RR (Kastor's criteria).
+    let rr = [
+        0.48, 0.55, 0.46, 0.52, 0.57, 0.47, 0.50, 0.54, 0.45, 0.53, 0.49, 0.56, 0.46, 0.51, 0.48,
+        0.54, 0.47,
+    ];
+    let foci = [0, 1, 2, 2, 0, 1, 1, 2, 0, 0, 1, 2, 1, 0, 2, 2, 0, 1];
+    let mut t = multifocal(&rr, &foci);
+    // The T wave of a fast rate is narrower too: the baseline between it and the next P
+    // wave is isoelectric, as Kastor's criteria have it.
+    t.qrs_t[3].1 = 0.03;
+    let a = t.analyze();
+    let s = stated(&a, "Multifocal atrial tachycardia");
+    let c = criterion(s);
+    assert!(c.starts_with("3 P-wave morphologies"), "{c}");
+    assert_near(number_after(c, "rate "), 120.0, 3.0, "rate");
+    // Irregular, but every beat has its P wave of a reproducible shape: no fibrillation, and
+    // the early beats are the rhythm, not premature complexes.
+    assert!(!a.atrial_fibrillation);
+    for other in [
+        "Atrial fibrillation",
+        "Sinus",
+        "Wandering",
+        "Ectopic atrial",
+        "Supraventricular premature",
+        "First-degree AV block",
+    ] {
+        not_stated(&a, other);
+    }
+}
+
+#[test]
+fn sinus_rhythm_with_premature_atrial_beats_is_no_wandering_pacemaker() {
+    // Sinus at 75/min with three premature beats from two ectopic foci (sinus P on 9 of 12).
+    let mut rr = vec![0.8; 11];
+    for k in [3, 6, 9] {
+        rr[k - 1] = 0.56;
+        rr[k] = 1.04;
+    }
+    let mut foci = vec![0; 12];
+    (foci[3], foci[6], foci[9]) = (1, 2, 1);
+    let a = multifocal(&rr, &foci).analyze();
+    stated(&a, "Sinus rhythm");
+    stated(&a, "Supraventricular premature complexes");
+    not_stated(&a, "Wandering");
+    not_stated(&a, "Multifocal");
+}
+
+#[test]
+fn noise_sinus_arrhythmia_and_fibrillation_are_no_multifocal_rhythm() {
+    // Sinus P waves in 25 µV RMS of noise (uniform, 0.087 mV peak-to-peak).
+    let mut t = sinus(70.0, 0.16);
+    t.noise_mv = 0.087;
+    let a = t.analyze();
+    stated(&a, "Sinus rhythm");
+    not_stated(&a, "Wandering");
+    // Sinus arrhythmia: the cycle swings, the P wave stays one.
+    let a = phasic_sinus(0.11).analyze();
+    stated(&a, "Sinus arrhythmia");
+    not_stated(&a, "Wandering");
+    // Atrial fibrillation at a fast and at a moderate response, and an irregular rhythm with
+    // one P morphology before every beat.
+    for t in [
+        irregular(&FAST_AF_RR, false),
+        irregular(&[0.62, 0.95, 0.71, 1.1, 0.55, 0.83, 0.99], false),
+        irregular(&FAST_AF_RR, true),
+    ] {
+        let a = t.analyze();
+        not_stated(&a, "Wandering");
+        not_stated(&a, "Multifocal");
+    }
+}

@@ -6,7 +6,7 @@
 //! changes a lead's gain.
 //!
 //! A [`Tracing`] is the beats (a QRS time each, with or without its P wave), the waves of a
-//! P and of a QRS-T, optional other beats (premature ventricular complexes), atrial waves
+//! P (one for all beats, or one per beat) and of a QRS-T, optional other beats (premature ventricular complexes), atrial waves
 //! that run on by themselves (flutter), per-lead gain and noise, and a seed, so every test
 //! builds the same samples each run.
 #![allow(dead_code)] // each test binary uses a different part
@@ -119,6 +119,9 @@ pub struct Tracing {
     pub qrs_s: Vec<f64>,
     /// Waves of one P wave, relative to its time.
     pub p_wave: Vec<Wave>,
+    /// Per P wave (in the order of `p_s`), its own waves instead of `p_wave` (P waves from
+    /// several atrial foci); P waves past its end take `p_wave`.
+    pub p_waves_each: Vec<Vec<Wave>>,
     /// Waves of one dominant QRS and its T, relative to the QRS time.
     pub qrs_t: Vec<Wave>,
     /// ST-segment shifts of the dominant beats.
@@ -152,6 +155,7 @@ impl Tracing {
             p_s,
             qrs_s,
             p_wave: P_WAVE.to_vec(),
+            p_waves_each: Vec::new(),
             qrs_t: qrs_t.to_vec(),
             st: Vec::new(),
             other: Vec::new(),
@@ -184,8 +188,8 @@ impl Tracing {
                 }
             }
         };
-        for &t in &self.p_s {
-            add(t, &self.p_wave);
+        for (k, &t) in self.p_s.iter().enumerate() {
+            add(t, self.p_waves_each.get(k).unwrap_or(&self.p_wave));
         }
         for &t in &self.qrs_s {
             add(t, &self.qrs_t);
