@@ -212,8 +212,18 @@ pub fn findings(text: &str) -> Vec<(Topic, String)> {
     if any(&["ectopic atrial rhythm", "ektopisk förmaksrytm"]) {
         push(Topic::Rhythm, "ectopic atrial rhythm");
     }
-    if any(&["junctional rhythm", "nodal rhythm"]) {
+    if any(&[
+        "junctional rhythm",
+        "nodal rhythm",
+        "junctional tachycardia",
+    ]) {
         push(Topic::Rhythm, "junctional rhythm");
+    }
+    if any(&["wandering atrial pacemaker", "wandering pacemaker"]) {
+        push(Topic::Rhythm, "wandering atrial pacemaker");
+    }
+    if any(&["multifocal atrial tachycardia", "chaotic atrial"]) {
+        push(Topic::Rhythm, "multifocal atrial tachycardia");
     }
     if has("undetermined rhythm") {
         push(Topic::Rhythm, "undetermined");
@@ -415,6 +425,13 @@ pub fn findings(text: &str) -> Vec<(Topic, String)> {
         push(Topic::InfarctStT, &with_territory("T wave"));
     }
 
+    if any(&[
+        "early repolarisation",
+        "early repolarization",
+        "tidig repolarisation",
+    ]) {
+        push(Topic::InfarctStT, "early repolarisation");
+    }
     if any(&["r-wave progression", "r wave progression"]) {
         push(Topic::InfarctStT, "R-wave progression");
     }
@@ -427,8 +444,8 @@ pub fn findings(text: &str) -> Vec<(Topic, String)> {
         push(Topic::Qt, "short QT");
     }
 
-    // Pacing.
-    if any(&["paced", "pacemaker", "pacing"]) {
+    // Pacing (a wandering atrial pacemaker is a rhythm, not a device).
+    if any(&["paced", "pacemaker", "pacing"]) && !any(&["wandering", "ectopic pacemaker"]) {
         push(Topic::Pacing, "paced");
     }
     out
@@ -575,6 +592,36 @@ mod tests {
         // The device's STd V1-V3 is a criterion ("STd"), not a statement of its own.
         assert_eq!(st.verdict, Verdict::Agree, "{st:?}");
         assert_eq!(row(&rows, Topic::Pacing).verdict, Verdict::Neither);
+    }
+
+    #[test]
+    fn early_repolarisation_and_a_wandering_pacemaker_are_read_in_either_spelling() {
+        let device = [
+            "Sinus rhythm with wandering atrial pacemaker",
+            "Early repolarization pattern",
+        ];
+        let ours = ["Wandering atrial pacemaker", "Early repolarisation pattern"];
+        let rows = compare(&device, &ours);
+        let rhythm = row(&rows, Topic::Rhythm);
+        assert!(
+            rhythm
+                .device
+                .contains(&"wandering atrial pacemaker".to_string())
+        );
+        assert!(
+            rhythm
+                .ours
+                .contains(&"wandering atrial pacemaker".to_string())
+        );
+        // Not a pacing device.
+        assert_eq!(row(&rows, Topic::Pacing).verdict, Verdict::Neither);
+        let st = row(&rows, Topic::InfarctStT);
+        assert_eq!(st.device, ["early repolarisation"]);
+        assert_eq!(st.verdict, Verdict::Agree, "{st:?}");
+        assert_eq!(
+            findings("Multifocal atrial tachycardia"),
+            [(Topic::Rhythm, "multifocal atrial tachycardia".to_string())]
+        );
     }
 
     #[test]
