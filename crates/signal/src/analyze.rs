@@ -2021,17 +2021,9 @@ mod av_block_tests {
         seed: u64,
     ) -> Recording {
         synth(&Synth {
-            p_s,
-            qrs_s,
             pvc_s,
-            spike_s: &[],
-            spike_mv: 2.0,
-            fs_hz: FS,
-            sharp_r: false,
-            p_mv: 0.15,
             f_scale: if f_waves { 1.0 } else { 0.0 },
-            noise_mv: 0.03,
-            seed,
+            ..Synth::beats(p_s, qrs_s, seed)
         })
     }
 
@@ -2058,6 +2050,27 @@ mod av_block_tests {
         /// Peak-to-peak of the uniform noise (mV).
         noise_mv: f64,
         seed: u64,
+    }
+
+    impl<'a> Synth<'a> {
+        /// Beats at `qrs_s` after P waves at `p_s` (s) at [`FS`]: the P wave's vector 0.15 mV,
+        /// 0.03 mV of noise, no ectopic beats, stimuli (2 mV when placed) or fibrillatory
+        /// waves; each test sets what it varies with struct-update syntax.
+        fn beats(p_s: &'a [f64], qrs_s: &'a [f64], seed: u64) -> Self {
+            Synth {
+                p_s,
+                qrs_s,
+                pvc_s: &[],
+                spike_s: &[],
+                spike_mv: 2.0,
+                fs_hz: FS,
+                sharp_r: false,
+                p_mv: 0.15,
+                f_scale: 0.0,
+                noise_mv: 0.03,
+                seed,
+            }
+        }
     }
 
     fn synth(sy: &Synth<'_>) -> Recording {
@@ -2215,17 +2228,9 @@ mod av_block_tests {
             let p = times(0.3, 60.0 / 70.0);
             let q: Vec<f64> = p.iter().map(|v| v + 0.16).collect();
             let rec = synth(&Synth {
-                p_s: &p,
-                qrs_s: &q,
-                pvc_s: &[],
-                spike_s: &[],
-                spike_mv: 2.0,
-                fs_hz: FS,
-                sharp_r: false,
                 p_mv: 0.026,
-                f_scale: 0.0,
                 noise_mv: 0.004,
-                seed,
+                ..Synth::beats(&p, &q, seed)
             });
             let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
             let with_p = a
@@ -2272,17 +2277,9 @@ mod av_block_tests {
             let q = one_premature(60.0 / 70.0);
             let p: Vec<f64> = q.iter().map(|v| v - 0.16).collect();
             let rec = synth(&Synth {
-                p_s: &p,
-                qrs_s: &q,
-                pvc_s: &[],
-                spike_s: &[],
-                spike_mv: 2.0,
-                fs_hz: FS,
-                sharp_r: false,
                 p_mv: 0.026,
-                f_scale: 0.0,
                 noise_mv: 0.004,
-                seed,
+                ..Synth::beats(&p, &q, seed)
             });
             let t = texts(&rec);
             assert!(has(&t, "Sinus rhythm"), "seed {seed}: {t:#?}");
@@ -2332,17 +2329,9 @@ mod av_block_tests {
         // fibrillation's irregularly irregular response is not.
         for seed in 0..3 {
             let rec = synth(&Synth {
-                p_s: &[],
-                qrs_s: &one_premature(1.0),
-                pvc_s: &[],
-                spike_s: &[],
-                spike_mv: 2.0,
-                fs_hz: FS,
-                sharp_r: false,
                 p_mv: 0.0,
-                f_scale: 0.0,
                 noise_mv: 0.01,
-                seed,
+                ..Synth::beats(&[], &one_premature(1.0), seed)
             });
             let t = texts(&rec);
             assert!(!has(&t, "Atrial fibrillation"), "seed {seed}: {t:#?}");
@@ -2360,17 +2349,9 @@ mod av_block_tests {
         }
         for seed in 0..3 {
             let rec = synth(&Synth {
-                p_s: &[],
-                qrs_s: &q,
-                pvc_s: &[],
-                spike_s: &[],
-                spike_mv: 2.0,
-                fs_hz: FS,
-                sharp_r: false,
                 p_mv: 0.0,
-                f_scale: 0.0,
                 noise_mv: 0.01,
-                seed,
+                ..Synth::beats(&[], &q, seed)
             });
             let t = texts(&rec);
             assert!(has(&t, "Atrial fibrillation"), "seed {seed}: {t:#?}");
@@ -2385,17 +2366,10 @@ mod av_block_tests {
         for f_scale in [0.1, 0.15] {
             for seed in 0..3 {
                 let rec = synth(&Synth {
-                    p_s: &[],
-                    qrs_s: &times(0.4, 60.0 / 50.0),
-                    pvc_s: &[],
-                    spike_s: &[],
-                    spike_mv: 2.0,
-                    fs_hz: FS,
-                    sharp_r: false,
                     p_mv: 0.0,
                     f_scale,
                     noise_mv: 0.004,
-                    seed,
+                    ..Synth::beats(&[], &times(0.4, 60.0 / 50.0), seed)
                 });
                 let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
                 let p_waves = a
@@ -2473,17 +2447,10 @@ mod av_block_tests {
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], f_scale: f64, seed: u64| {
             synth(&Synth {
-                p_s,
-                qrs_s: &[],
                 pvc_s: &beats,
                 spike_s: &spikes,
-                spike_mv: 2.0,
-                fs_hz: FS,
-                sharp_r: false,
-                p_mv: 0.15,
                 f_scale,
-                noise_mv: 0.03,
-                seed,
+                ..Synth::beats(p_s, &[], seed)
             })
         };
         for seed in 0..3 {
@@ -2528,17 +2495,9 @@ mod av_block_tests {
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], spike_s: &[f64], seed: u64| {
             synth(&Synth {
-                p_s,
-                qrs_s: &[],
                 pvc_s: &beats,
                 spike_s,
-                spike_mv: 2.0,
-                fs_hz: FS,
-                sharp_r: false,
-                p_mv: 0.15,
-                f_scale: 0.0,
-                noise_mv: 0.03,
-                seed,
+                ..Synth::beats(p_s, &[], seed)
             })
         };
         // Complete AV block: sinus P waves at 75/min march through the paced rhythm. The
@@ -2608,17 +2567,10 @@ mod av_block_tests {
         let mut spikes: Vec<f64> = t.a_s.iter().chain(t.v_s).copied().collect();
         spikes.sort_by(f64::total_cmp);
         synth(&Synth {
-            p_s: &p,
-            qrs_s: t.qrs_s,
             pvc_s: &wide,
             spike_s: &spikes,
             spike_mv: t.spike_mv,
-            fs_hz: FS,
-            sharp_r: false,
-            p_mv: 0.15,
-            f_scale: 0.0,
-            noise_mv: 0.03,
-            seed: t.seed,
+            ..Synth::beats(&p, t.qrs_s, t.seed)
         })
     }
 
@@ -2808,17 +2760,11 @@ mod av_block_tests {
         for fs_hz in [500.0, 1000.0] {
             for seed in 0..3 {
                 let rec = synth(&Synth {
-                    p_s: &p,
-                    qrs_s: &q,
-                    pvc_s: &[],
-                    spike_s: &[],
                     spike_mv: 0.0,
                     fs_hz,
                     sharp_r: true,
-                    p_mv: 0.15,
-                    f_scale: 0.0,
                     noise_mv: 0.01,
-                    seed,
+                    ..Synth::beats(&p, &q, seed)
                 });
                 let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
                 let what = format!("{fs_hz} Hz, seed {seed}: {:#?}", a.statements);
@@ -2835,17 +2781,8 @@ mod av_block_tests {
         let artefacts = [1.37, q[6] - 0.06, 8.91];
         for seed in 0..3 {
             let rec = synth(&Synth {
-                p_s: &p,
-                qrs_s: &q,
-                pvc_s: &[],
                 spike_s: &artefacts,
-                spike_mv: 2.0,
-                fs_hz: FS,
-                sharp_r: false,
-                p_mv: 0.15,
-                f_scale: 0.0,
-                noise_mv: 0.03,
-                seed,
+                ..Synth::beats(&p, &q, seed)
             });
             let a = analyze(&rec, &AnalysisOptions::default()).unwrap();
             let what = format!("seed {seed}: {:#?}", a.statements);

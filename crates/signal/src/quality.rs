@@ -332,6 +332,21 @@ mod tests {
         x
     }
 
+    /// The quality of one lead `x` (raw and analysis copy alike) with its median beat over the
+    /// dominant beats `fids` (250 samples before each, 350 after).
+    fn assess_one(lead: LeadLabel, x: &[f64], fids: &[usize], fs: f64) -> LeadQuality {
+        let m = crate::median::median_beat(x, fids, 250, 350, 100)
+            .unwrap()
+            .0;
+        let input = [LeadInput {
+            lead,
+            raw: x,
+            clean: x,
+            median: Some(&m),
+        }];
+        assess(&input, fids, fids, 250, fs).remove(0)
+    }
+
     #[test]
     fn clean_noisy_flat_and_saturated_leads_are_told_apart() {
         let fs = 500.0;
@@ -450,17 +465,8 @@ mod tests {
                 0.03 * v + 0.035 * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
             })
             .collect();
-        let m = crate::median::median_beat(&small, &fids, 250, 350, 100)
-            .unwrap()
-            .0;
-        let input = [LeadInput {
-            lead: LeadLabel::AVR,
-            raw: &small,
-            clean: &small,
-            median: Some(&m),
-        }];
-        let q = assess(&input, &fids, &fids, 250, fs);
-        assert!(q[0].problems.is_empty(), "{:?}", q[0]);
+        let q = assess_one(LeadLabel::AVR, &small, &fids, fs);
+        assert!(q.problems.is_empty(), "{q:?}");
     }
 
     #[test]
@@ -477,18 +483,9 @@ mod tests {
         }
         let n = fids[fids.len() - 1] + 600;
         let x = beat_train(n, fs, &fids);
-        let m = crate::median::median_beat(&x, &fids, 250, 350, 100)
-            .unwrap()
-            .0;
-        let input = [LeadInput {
-            lead: LeadLabel::III,
-            raw: &x,
-            clean: &x,
-            median: Some(&m),
-        }];
-        let q = assess(&input, &fids, &fids, 250, fs);
-        assert!(q[0].problems.is_empty(), "{:?}", q[0]);
-        assert!(q[0].noise_ratio.unwrap() < 0.02, "{:?}", q[0]);
+        let q = assess_one(LeadLabel::III, &x, &fids, fs);
+        assert!(q.problems.is_empty(), "{q:?}");
+        assert!(q.noise_ratio.unwrap() < 0.02, "{q:?}");
     }
 
     #[test]
