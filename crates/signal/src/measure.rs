@@ -68,6 +68,19 @@ pub struct LeadAmplitudes {
     pub qrs_terminal_positive: Option<bool>,
 }
 
+/// The amplitudes of lead `l` among `a`.
+pub(crate) fn of_lead<'a>(
+    a: &'a [LeadAmplitudes],
+    l: &ecg::LeadLabel,
+) -> Option<&'a LeadAmplitudes> {
+    a.iter().find(|x| &x.lead == l)
+}
+
+/// An amplitude in mV.
+pub(crate) fn mv(v: Option<ecg::Microvolts>) -> Option<f64> {
+    v.map(|u| u.0 / 1000.0)
+}
+
 fn uv(mv: f64) -> ecg::Microvolts {
     ecg::Microvolts((mv * 1000.0 * 10.0).round() / 10.0)
 }

@@ -87,7 +87,7 @@ use ecg::{Evidence, LeadLabel, Sex, Statement, StatementState};
 
 use crate::conduction::QrsShape;
 use crate::delineate::ms;
-use crate::measure::{LeadAmplitudes, baseline};
+use crate::measure::{LeadAmplitudes, baseline, mv, of_lead};
 
 /// ST elevation at J in leads other than V2-V3 (mV, at least).
 pub(crate) const STE_MV: f64 = 0.1;
@@ -469,10 +469,6 @@ pub(crate) fn ste_v2v3_mv(sex: Sex, age_years: Option<f64>) -> (f64, &'static st
     }
 }
 
-fn mv(v: Option<ecg::Microvolts>) -> Option<f64> {
-    v.map(|u| u.0 / 1000.0)
-}
-
 /// Lead values formatted as "V2 0.21, V3 0.25".
 fn values(leads: &[LeadLabel], v: &dyn Fn(&LeadLabel) -> Option<f64>, unit: &str) -> String {
     leads
@@ -581,7 +577,7 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
     let wpw = prior("Ventricular pre-excitation");
     let lvh = prior("Left ventricular hypertrophy");
     let wide = i.qrs_ms.is_some_and(|q| q >= QRS_WIDE_MS);
-    let amp = |l: &LeadLabel| i.amplitudes.iter().find(|a| &a.lead == l);
+    let amp = |l: &LeadLabel| of_lead(i.amplitudes, l);
     let leads: Vec<LeadLabel> = ORDER.iter().filter(|l| amp(l).is_some()).cloned().collect();
 
     let st_t_confounded = i.paced || lbbb || rbbb || wide || lvh;

@@ -19,7 +19,7 @@
 use ecg::LeadLabel;
 
 use crate::conduction::QrsShape;
-use crate::measure::LeadAmplitudes;
+use crate::measure::{LeadAmplitudes, mv, of_lead};
 
 /// Largest R or S of a limb lead for the voltage points (mV, at least).
 const LIMB_MV: f64 = 2.0;
@@ -84,14 +84,10 @@ impl Score {
     }
 }
 
-fn mv(v: Option<ecg::Microvolts>) -> Option<f64> {
-    v.map(|u| u.0 / 1000.0)
-}
-
 /// The score of the median beats (every item that can be measured; an item whose leads are
 /// missing scores nothing).
 pub(crate) fn score(x: &Inputs<'_>) -> Score {
-    let amp = |l: &LeadLabel| x.amplitudes.iter().find(|a| &a.lead == l);
+    let amp = |l: &LeadLabel| of_lead(x.amplitudes, l);
     let r = |l: &LeadLabel| amp(l).and_then(|a| mv(a.r)).unwrap_or(0.0);
     let s = |l: &LeadLabel| amp(l).and_then(|a| mv(a.s)).map_or(0.0, f64::abs);
     let mut out = Score {

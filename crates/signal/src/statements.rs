@@ -69,7 +69,7 @@ use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 use crate::atrial::{FWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_ORGANISATION};
 use crate::atrial_foci::AtrialFoci;
 use crate::classify::BeatClass;
-use crate::measure::LeadAmplitudes;
+use crate::measure::{LeadAmplitudes, mv, of_lead};
 use crate::rhythm::{AvBlock, Flutter, NonConducted};
 
 /// What the statement rules look at.
@@ -439,7 +439,7 @@ const RAA_P_RIGHT_CHEST_MV: f64 = 0.15;
 /// an initial positive P of at least [`RAA_P_RIGHT_CHEST_MV`] in V1 or V2. Names the leads that
 /// meet it.
 fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
-    let up = |l: &LeadLabel| amp(f.amplitudes, l).and_then(|a| mv(a.p_up));
+    let up = |l: &LeadLabel| of_lead(f.amplitudes, l).and_then(|a| mv(a.p_up));
     let mut parts = Vec::new();
     let mut leads = Vec::new();
     for (group, limit, strict, what) in [
@@ -612,14 +612,6 @@ fn beats_of(f: &Findings<'_>, class: BeatClass) -> Vec<usize> {
 
 /// The incomplete left bundle-branch block statement ([`crate::conduction`]).
 const INCOMPLETE_LBBB: &str = "Incomplete left bundle branch block";
-
-fn amp<'a>(a: &'a [LeadAmplitudes], l: &LeadLabel) -> Option<&'a LeadAmplitudes> {
-    a.iter().find(|x| &x.lead == l)
-}
-
-fn mv(v: Option<ecg::Microvolts>) -> Option<f64> {
-    v.map(|u| u.0 / 1000.0)
-}
 
 pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     let mut out = Vec::new();
@@ -1130,7 +1122,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     let p2p = |ls: &[LeadLabel]| -> Option<f64> {
         let v: Vec<f64> = ls
             .iter()
-            .filter_map(|l| amp(f.amplitudes, l).and_then(|a| mv(a.qrs_p2p)))
+            .filter_map(|l| of_lead(f.amplitudes, l).and_then(|a| mv(a.qrs_p2p)))
             .collect();
         (v.len() == ls.len()).then(|| v.iter().copied().fold(0.0, f64::max))
     };
@@ -1154,8 +1146,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             Vec::new(),
         ));
     }
-    let r = |l: LeadLabel| amp(f.amplitudes, &l).and_then(|a| mv(a.r));
-    let s = |l: LeadLabel| amp(f.amplitudes, &l).and_then(|a| mv(a.s)).map(f64::abs);
+    let r = |l: LeadLabel| of_lead(f.amplitudes, &l).and_then(|a| mv(a.r));
+    let s = |l: LeadLabel| {
+        of_lead(f.amplitudes, &l)
+            .and_then(|a| mv(a.s))
+            .map(f64::abs)
+    };
     let mut lvh = Vec::new();
     let mut lvh_leads: Vec<LeadLabel> = Vec::new();
     if let (Some(sv1), Some(rv5), Some(rv6)) =
@@ -1251,7 +1247,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     if !f.atrial_fibrillation
         && f.flutter.is_none()
         && f.p_fraction >= 0.8
-        && pacing_mode(f).is_none()
+        && mode.is_none()
         && let Some(s) = right_atrial_abnormality(f)
     {
         out.push(s);
