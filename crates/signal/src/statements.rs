@@ -1051,11 +1051,17 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.
         let fridericia = f.m.qtc.fridericia.map(|q| q.0);
         let hr = f.m.hr.map(|h| h.0.round());
-        let also = |beyond: &dyn Fn(f64) -> bool, side: &str| -> Option<String> {
+        // Outside that range, the Fridericia text to add when it agrees (`beyond`), or `None`.
+        let also = |beyond: &dyn Fn(f64) -> bool| -> Option<String> {
             match (hr, fridericia) {
                 (Some(h), Some(fr))
                     if !(QTC_BAZETT_SLOW_BPM..=QTC_BAZETT_FAST_BPM).contains(&h) =>
                 {
+                    let side = if h > QTC_BAZETT_FAST_BPM {
+                        "over"
+                    } else {
+                        "under"
+                    };
                     beyond(fr).then(|| {
                         format!(
                             " and Fridericia {fr:.0} ms (at {h:.0}/min Bazett alone {side}corrects)"
@@ -1066,14 +1072,14 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             }
         };
         if qtc.0 > limit {
-            if let Some(fr) = also(&|q| q > limit, "over") {
+            if let Some(fr) = also(&|q| q > limit) {
                 out.push(st(
                     "Prolonged QT interval",
                     format!("QTc Bazett {:.0} ms{fr} > {limit:.0} ms", qtc.0),
                 ));
             }
         } else if qtc.0 < QTC_SHORT_MS
-            && let Some(fr) = also(&|q| q < QTC_SHORT_MS, "under")
+            && let Some(fr) = also(&|q| q < QTC_SHORT_MS)
         {
             out.push(st(
                 "Short QT interval",

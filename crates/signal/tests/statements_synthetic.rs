@@ -766,6 +766,10 @@ fn outside_60_to_100_per_minute_a_qtc_statement_needs_fridericia_too() {
         "Fridericia",
     );
     assert!(c.contains("at 50/min Bazett alone undercorrects"), "{c}");
+    // A prolonged QT at 50/min: Bazett undercorrects there too, whichever bound is passed.
+    let a = t_at_rate(50.0, 0.40).analyze();
+    let c = criterion(stated(&a, "Prolonged QT interval"));
+    assert!(c.contains("at 50/min Bazett alone undercorrects"), "{c}");
 }
 
 // ---------------------------------------------------------------------------------------
