@@ -20,7 +20,8 @@
 //!    arrhythmia, bradycardia, tachycardia, atrial fibrillation, atrial flutter, junctional at
 //!    any rate ("accelerated", "escape"), ectopic atrial, wandering atrial pacemaker ("wandering
 //!    pacemaker", "multifocal atrial rhythm", "WAP"), multifocal atrial tachycardia ("MAT",
-//!    "chaotic atrial tachycardia/rhythm"), ventricular tachycardia, and paced rhythms by the
+//!    "chaotic atrial tachycardia/rhythm"; "MAT" and "WAP" only in capitals, as they are also
+//!    words), ventricular tachycardia, and paced rhythms by the
 //!    chambers paced: atrial ("atrial pacing", "A-paced", "AAI"), ventricular ("ventricular
 //!    pacing", "V-paced", "VVI", "VDD", "biventricular pacing"), dual-chamber ("dual-chamber
 //!    pacing", "AV sequential pacing", "AV dual-paced", "DDD") or not named ("paced rhythm",
@@ -187,7 +188,7 @@ pub struct Claim {
 pub fn check(answer: &str, facts: &Facts) -> Vec<Claim> {
     let norm = normalize(answer);
     let mut out = Vec::new();
-    let findings = scan_findings(&norm);
+    let findings = scan_findings(answer, &norm);
     for f in &findings {
         let (status, fact) = judge_finding(f, facts);
         out.push(make_claim(
@@ -933,14 +934,28 @@ fn sorted_findings() -> Vec<(&'static str, Finding)> {
     v
 }
 
-fn scan_findings(norm: &[u8]) -> Vec<FoundFinding> {
+/// Abbreviations that are also English words ("a mat", "wap"): a finding only when written in
+/// capitals in the answer ("MAT"), as clinicians write them.
+const CAPITALS_ONLY: &[&str] = &["mat", "wap"];
+
+/// The findings named in `text` (`norm` is its [`normalize`]d form).
+fn scan_findings(text: &str, norm: &[u8]) -> Vec<FoundFinding> {
     let table = sorted_findings();
+    let original = text.as_bytes();
+    let written_as_found = |p: &str, i: usize| {
+        !CAPITALS_ONLY.contains(&p)
+            || original
+                .get(i..i + p.len())
+                .is_some_and(|w| w.iter().all(u8::is_ascii_uppercase))
+    };
     let mut out = Vec::new();
     let mut i = 0;
     while i < norm.len() {
-        let hit = table
-            .iter()
-            .find_map(|(p, f)| match_at(norm, i, p).map(|e| (e, *f)));
+        let hit = table.iter().find_map(|(p, f)| {
+            match_at(norm, i, p)
+                .filter(|_| written_as_found(p, i))
+                .map(|e| (e, *f))
+        });
         match hit {
             Some((e, finding)) => {
                 out.push(FoundFinding {
@@ -1189,7 +1204,7 @@ fn textual_evidence(finding: Finding, facts: &Facts) -> Evidence {
     let mut ev = Evidence::new();
     for st in &facts.statements {
         let norm = normalize(&st.text);
-        for sf in scan_findings(&norm) {
+        for sf in scan_findings(&st.text, &norm) {
             // A statement "Sinus rhythm" means a normal rate (device convention).
             let fact_finding = match sf.finding {
                 Finding::Rhythm(Rhythm::Sinus(RateClass::Any)) => {
@@ -1209,7 +1224,7 @@ fn textual_evidence(finding: Finding, facts: &Facts) -> Evidence {
     }
     for a in &facts.annotations {
         let norm = normalize(&a.text);
-        for sf in scan_findings(&norm) {
+        for sf in scan_findings(&a.text, &norm) {
             if matches!(relation(finding, sf.finding), Relation::Same) && !sf.negated {
                 ev.support(annotation_fact(a));
             }

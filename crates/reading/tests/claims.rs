@@ -676,6 +676,9 @@ fn multifocal_atrial_tachycardia_is_a_rhythm_over_100_per_minute() {
         &[("MAT", S, MAT), ("chaotic atrial tachycardia", S, MAT)],
     );
     expect_with(&f, "Tachycardia.", &[("Tachycardia", S, MAT)]);
+    // The abbreviations are findings only in capitals: "mat" and "wap" are words.
+    expect_with(&f, "The patient lay on a mat; wap.", &[]);
+    expect_with(&f, "MAT or WAP?", &[("MAT", S, MAT), ("WAP", C, MAT)]);
     expect_with(
         &f,
         "Atrial fibrillation. Sinus tachycardia.",
