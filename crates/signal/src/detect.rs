@@ -358,6 +358,13 @@ const STEP_FLAT: f64 = 0.25;
 const STEP_HOLD_MS: (f64, f64) = (80.0, 120.0);
 /// ... by at least this fraction of the step.
 const STEP_HOLD: f64 = 0.5;
+/// A side's flatness is its range after a moving average over this long (ms), or over a
+/// quarter of the side if that is shorter (2 samples at 500 Hz, none at 250 Hz): white noise
+/// of 25 µV RMS spans 80-90 µV over a side's 10 samples, which would hide a 0.3 mV step (LUDB
+/// 15 with that noise), while the averages span two thirds of that. Longer averages would
+/// flatten the peak of a narrow R wave that a side spans, and its downstroke would pass for a
+/// step (a synthetic 250 Hz Holter did).
+const STEP_SIDE_SMOOTH_MS: f64 = 6.0;
 
 /// Sample indices (the transition's centre) of baseline steps on all leads at once: the
 /// level changes by at least [`STEP_MIN_MV`] within [`STEP_TRANSITION_MS`], from a side flat
@@ -365,7 +372,9 @@ const STEP_HOLD: f64 = 0.5;
 /// [`STEP_HOLD_MS`] later (no return to the baseline, as a QRS complex returns within its
 /// window), in at least 3 leads at once (every lead when there are fewer). An amplifier reset
 /// or electrode step (LUDB 15: 0.3-1 mV in every lead within 4 ms at 7.53 s) is such a
-/// step; its 5-20 Hz energy would otherwise be a QRS. `leads` are in mV before filtering.
+/// step; its 5-20 Hz energy would otherwise be a QRS. A side's flatness is judged on its
+/// short moving averages ([`STEP_SIDE_SMOOTH_MS`]), so white noise does not hide a step.
+/// `leads` are in mV before filtering.
 pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
     let n = leads.iter().map(Vec::len).min().unwrap_or(0);
     let h = ((STEP_TRANSITION_MS / 2000.0 * fs_hz).round() as usize).max(1);
@@ -377,9 +386,16 @@ pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
     if leads.is_empty() || n <= h + w + hb + 1 {
         return Vec::new();
     }
+    let k = ((STEP_SIDE_SMOOTH_MS / 1000.0 * fs_hz).round() as usize).clamp(1, (w / 4).max(1));
+    // The range of a side's k-sample moving averages.
     let range = |v: &[f64]| {
-        v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-            - v.iter().copied().fold(f64::INFINITY, f64::min)
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for win in v.windows(k) {
+            let m = win.iter().sum::<f64>() / k as f64;
+            lo = lo.min(m);
+            hi = hi.max(m);
+        }
+        hi - lo
     };
     // Each lead's hit mask on the rayon pool, then one vote per lead per sample.
     let hits: Vec<Vec<bool>> = leads
@@ -407,9 +423,12 @@ pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
                 }
                 let jump = median_in(&mut buf, after.iter().copied())
                     - median_in(&mut buf, before.iter().copied());
+                // The transition itself carries what flat sides leave of the jump (with raw
+                // ranges this followed from them; averaged sides need it said).
                 if jump.abs() < STEP_MIN_MV
                     || rb > STEP_FLAT * jump.abs()
                     || ra > STEP_FLAT * jump.abs()
+                    || d * jump.signum() < (1.0 - 2.0 * STEP_FLAT) * jump.abs()
                 {
                     continue;
                 }
@@ -770,16 +789,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_baseline_step_without_a_return_is_no_qrs() {
-        // LUDB 15: a step of 0.3-1 mV in every lead over two samples (one halfway), 190 ms
-        // after a QRS, that
-        // decays back over about 0.3 s (the recorder's high-pass). Sinus rhythm at 75/min.
+    /// LUDB 15: a step of 0.3-1 mV in every lead over two samples (one halfway), 190 ms after
+    /// a QRS, that decays back over about 0.3 s (the recorder's high-pass). Sinus rhythm at
+    /// 75/min, 500 Hz, with white noise of `noise_mv` RMS. The leads, the R times and the step
+    /// time (s).
+    fn stepped(noise_mv: f64) -> (Vec<Vec<f64>>, Vec<f64>, f64) {
         let fs = 500.0;
         let r: Vec<f64> = (0..12).map(|k| 0.5 + 0.8 * k as f64).collect();
         let n = (10.5 * fs) as usize;
         let step_at = r[6] + 0.19;
-        let leads: Vec<Vec<f64>> = [(1.0, 0.3), (-0.6, 1.0), (0.8, -0.5), (1.4, 0.6)]
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let leads = [(1.0, 0.3), (-0.6, 1.0), (0.8, -0.5), (1.4, 0.6)]
             .iter()
             .map(|&(gain, step)| {
                 let mut x: Vec<f64> = synth(fs, n, &r).iter().map(|v| gain * v).collect();
@@ -790,10 +810,31 @@ mod tests {
                     } else if t >= -0.001 {
                         *v += step * 0.5;
                     }
+                    *v += noise_mv * gaussian(&mut state);
                 }
                 x
             })
             .collect();
+        (leads, r, step_at)
+    }
+
+    /// A standard normal draw (xorshift, Box-Muller).
+    fn gaussian(state: &mut u64) -> f64 {
+        let mut uniform = || {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            ((*state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let (u, v) = (uniform(), uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    #[test]
+    fn a_baseline_step_without_a_return_is_no_qrs() {
+        let fs = 500.0;
+        let (leads, r, step_at) = stepped(0.0);
+        let n = leads[0].len();
         let steps = baseline_steps(&leads, fs);
         assert_eq!(steps.len(), 1, "{steps:?}");
         assert!(
@@ -837,6 +878,51 @@ mod tests {
             })
             .collect();
         assert!(baseline_steps(&wide, fs).is_empty());
+    }
+
+    #[test]
+    fn a_baseline_step_is_found_in_noise_and_a_t_wave_end_is_not() {
+        // White noise of 10-25 µV RMS: each side's range grows by 3-4 times that, beyond the
+        // flat fraction of a 0.3-0.6 mV step, unless the side is averaged first.
+        let fs = 500.0;
+        for noise in [0.01, 0.025] {
+            let (leads, _, step_at) = stepped(noise);
+            let steps = baseline_steps(&leads, fs);
+            assert_eq!(steps.len(), 1, "noise {noise}: {steps:?}");
+            assert!(
+                (steps[0] as f64 / fs - step_at).abs() < 0.004,
+                "noise {noise}: {steps:?} vs {step_at}"
+            );
+        }
+        // The same noise over beats whose T wave ends in a quick 0.15 mV return within 30 ms
+        // (as LUDB 15's at 4.81 s, which a noise allowance on the sides' ranges took for a
+        // step): no step.
+        let r: Vec<f64> = (0..12).map(|k| 0.5 + 0.8 * k as f64).collect();
+        let n = (10.5 * fs) as usize;
+        let mut state = 7_u64;
+        for noise in [0.025, 0.05] {
+            let leads: Vec<Vec<f64>> = (0..4)
+                .map(|k| {
+                    let mut x = synth(fs, n, &r);
+                    for (i, v) in x.iter_mut().enumerate() {
+                        let t = i as f64 / fs;
+                        for &t0 in &r {
+                            // A T wave of 0.15 mV whose end falls within 30 ms.
+                            let u = t - t0 - 0.31;
+                            if (-0.12..0.0).contains(&u) {
+                                *v -= 0.15 * (k as f64 * 0.3 + 1.0) * (1.0 + u / 0.12);
+                            } else if (0.0..0.03).contains(&u) {
+                                *v -= 0.15 * (k as f64 * 0.3 + 1.0) * (1.0 - u / 0.03);
+                            }
+                        }
+                        *v += noise * gaussian(&mut state);
+                    }
+                    x
+                })
+                .collect();
+            let steps = baseline_steps(&leads, fs);
+            assert!(steps.is_empty(), "noise {noise}: {steps:?}");
+        }
     }
 
     #[test]
