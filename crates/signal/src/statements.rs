@@ -577,6 +577,10 @@ fn p_axis_text(f: &Findings<'_>) -> String {
     })
 }
 
+/// Ventricular rates (/min, rounded) of atrial flutter at 240-350/min conducted 2:1, at which
+/// the sinus tachycardia criterion names it as not excluded.
+pub(crate) const TWO_TO_ONE_FLUTTER_BPM: (f64, f64) = (120.0, 175.0);
+
 /// Sinus rhythm, bradycardia (< 60) or tachycardia (> 100) at `rate` (bpm), with `why` (the
 /// P-wave criterion) and `rate_word` ("rate" or "atrial rate") in the criterion. Judged on
 /// the rate as printed (whole bpm), so that "60 bpm" is never called below 60 (a Welch Allyn
@@ -847,6 +851,21 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             };
             let axis_txt = p_axis_text(f);
             out.extend(sinus_at_rate(hr, &format!("{p_txt}{axis_txt}"), rate_word));
+            // A regular rhythm at half the flutter range may be 2:1 flutter whose second
+            // wave hides in the QRS or T wave, where no recurrence can be checked.
+            if let Some(s) = out.last_mut()
+                && s.text == "Sinus tachycardia"
+                && rate_word == "rate"
+                && hr.is_some_and(|h| {
+                    (TWO_TO_ONE_FLUTTER_BPM.0..=TWO_TO_ONE_FLUTTER_BPM.1).contains(&h.round())
+                })
+                && let Some(c) = s.criterion.as_mut()
+            {
+                c.push_str(&format!(
+                    "; at {:.0}-{:.0} bpm atrial flutter with 2:1 conduction (atrial 240-350/min) is not excluded: its second flutter wave can hide in the QRS or T wave (none found)",
+                    TWO_TO_ONE_FLUTTER_BPM.0, TWO_TO_ONE_FLUTTER_BPM.1
+                ));
+            }
             if f.av_block.is_none()
                 && let Some(rr) = sinus_rr_ms(f)
                 && range_ms(&rr) > SINUS_ARRHYTHMIA_MS

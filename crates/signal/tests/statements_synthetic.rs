@@ -268,7 +268,7 @@ fn atrial_flutter_with_fixed_3_to_1_conduction() {
 }
 
 #[test]
-fn atrial_flutter_with_2_to_1_conduction_at_280_to_320() {
+fn atrial_flutter_with_2_to_1_conduction_found_or_not_excluded() {
     // At 280-320/min (ventricular rate 140-160) the F waves are not taken for P waves: the
     // flutter search without organised P waves finds them, and the regular RR at two cycles
     // gives the conduction ratio and the atrial rate (the blanked autocorrelation's lag is
@@ -279,6 +279,31 @@ fn atrial_flutter_with_2_to_1_conduction_at_280_to_320() {
         let c = criterion(stated(&a, "Atrial flutter"));
         assert!(c.starts_with("no organised P waves; 2:1 conduction"), "{c}");
     }
+    // At 240-270/min (120-135/min) one flutter wave hides in the T wave, the other in the
+    // QRS: nothing to find. Undetermined (240, 250, 265, 270/min) or, at 255 and 260/min,
+    // sinus tachycardia whose criterion says that 2:1 flutter is not excluded.
+    for rate in [240.0, 250.0, 255.0, 260.0, 265.0, 270.0] {
+        let a = flutter(rate, 2).analyze();
+        let sinus_stated = a.statements.iter().find(|s| s.text.starts_with("Sinus"));
+        assert_eq!(
+            sinus_stated.is_some(),
+            [255.0, 260.0].contains(&rate),
+            "{rate}/min"
+        );
+        if let Some(s) = sinus_stated {
+            assert_eq!(s.text, "Sinus tachycardia");
+            assert!(
+                criterion(s).contains(
+                    "at 120-175 bpm atrial flutter with 2:1 conduction (atrial 240-350/min) is not excluded"
+                ),
+                "{rate}/min: {}",
+                criterion(s)
+            );
+        }
+    }
+    // A sinus tachycardia at 105/min: no such note.
+    let c = criterion(stated(&sinus(105.0, 0.16).analyze(), "Sinus tachycardia")).to_string();
+    assert!(!c.contains("flutter"), "{c}");
 }
 
 /// [`sinus`] at `bpm` with a tall T wave (0.7 mV) and a U wave (0.15 mV) 0.2 s after it.
