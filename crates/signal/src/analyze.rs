@@ -57,8 +57,8 @@ use crate::median::{MedianBeat, median_beat};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::rhythm::{
-    AvBlock, atrial_waves, av_block, dissociated_atria, flutter_cycle, free_p_candidates,
-    non_conducted_p, qrs_t_mask,
+    AvBlock, atrial_waves, av_block, dissociated_atria, fixed_ratio_flutter, flutter_cycle,
+    free_p_candidates, locked_to_qrs, non_conducted_p, qrs_t_mask,
 };
 use crate::statements::{
     ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
@@ -668,10 +668,20 @@ pub(crate) fn analyze_in_pool(
         })
         .flatten();
     let p_organised = p_organised || atrial_foci.is_some();
-    // Atrial flutter: no organised P waves but regular atrial activity at 240-350/min.
-    let flutter = (n_beats >= 4 && paced_fraction <= 0.5 && !p_organised)
-        .then(|| flutter_cycle(&labels, &clean, &fids, fs))
-        .flatten();
+    // Atrial flutter: no organised P waves but regular atrial activity at 240-350/min (with
+    // its conduction ratio when the RR is locked to it); or organised "P" waves that are
+    // flutter waves conducted at a fixed ratio, on specific evidence only (a fixed ratio puts
+    // the flutter wave before each QRS at a fixed interval, where it passes for a P wave).
+    let flutter = if n_beats < 4 || paced_fraction > 0.5 {
+        None
+    } else if !p_organised {
+        flutter_cycle(&labels, &clean, &fids, fs).map(|f| locked_to_qrs(f, &fids, fs))
+    } else if atrial_foci.is_none() {
+        let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
+        fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs)
+    } else {
+        None
+    };
     let af = flutter.is_none()
         && atrial_foci.is_none()
         && n_beats >= 6

@@ -12,7 +12,11 @@
 //!   beats after an atrial stimulus at a steady interval (no PR statement from a paced P);
 //!   atrial flutter when P waves are not
 //!   organised but II, III, aVF and V1 (at least three) show regular atrial activity at
-//!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]); sinus rhythm when P waves precede at least
+//!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]), with the conduction
+//!   ratio when the RR is regular at 2-4 flutter cycles, or when the P waves look organised
+//!   but are flutter waves conducted at a fixed ratio (the same activity, a regular RR at
+//!   2-4 cycles and the "P" recurring whole cycles earlier inside the RR,
+//!   [`crate::rhythm::fixed_ratio_flutter`]); sinus rhythm when P waves precede at least
 //!   80 % of the dominant rhythm's QRS (premature and edge beats left out) with a P axis of
 //!   -30..+100° or a P upright in II and inverted in aVR,
 //!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
@@ -70,7 +74,10 @@ use crate::atrial::{FWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_ORGANISATION};
 use crate::atrial_foci::AtrialFoci;
 use crate::classify::BeatClass;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
-use crate::rhythm::{AvBlock, Flutter, NonConducted};
+use crate::rhythm::{
+    AvBlock, Flutter, Locked, MIN_RECURRENCE, NonConducted, RECURRENCE_SIZE, REGULAR_TOLERANCE,
+    Recurrence,
+};
 
 /// What the statement rules look at.
 pub(crate) struct Findings<'a> {
@@ -570,6 +577,10 @@ fn p_axis_text(f: &Findings<'_>) -> String {
     })
 }
 
+/// Ventricular rates (/min, rounded) of atrial flutter at 240-350/min conducted 2:1, at which
+/// the sinus tachycardia criterion names it as not excluded.
+pub(crate) const TWO_TO_ONE_FLUTTER_BPM: (f64, f64) = (120.0, 175.0);
+
 /// Sinus rhythm, bradycardia (< 60) or tachycardia (> 100) at `rate` (bpm), with `why` (the
 /// P-wave criterion) and `rate_word` ("rate" or "atrial rate") in the criterion. Judged on
 /// the rate as printed (whole bpm), so that "60 bpm" is never called below 60 (a Welch Allyn
@@ -736,13 +747,42 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     } else if let Some(Flutter {
         cycle_ms: cycle,
         correlation: r,
+        lag_ms,
+        locked,
     }) = f.flutter
     {
         let rate = hr.map_or(String::new(), |h| format!(", ventricular rate {h:.0} bpm"));
+        let (atrial, cycle_text) = match locked {
+            None => (
+                "no organised P waves".to_string(),
+                format!("cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag"),
+            ),
+            Some(Locked {
+                ratio,
+                rr_ms,
+                recurrence,
+            }) => (
+                match recurrence {
+                    None => format!("no organised P waves; {ratio}:1 conduction"),
+                    Some(Recurrence {
+                        correlation,
+                        compared,
+                        leads,
+                    }) => format!(
+                        "{ratio}:1 conduction, the wave taken for a P wave is a flutter wave: it recurs {compared} cycle(s) earlier inside the RR (curvature correlation >= {correlation:.2} over II, III, aVF, V1 and in {leads} of them on their own; >= {MIN_RECURRENCE} in >= 2, size {}-{} times)",
+                        RECURRENCE_SIZE.0, RECURRENCE_SIZE.1
+                    ),
+                },
+                format!(
+                    "cycle {cycle:.0} ms = RR {rr_ms:.0} ms / {ratio}, RR regular within {:.0} %; autocorrelation {r:.2} at the same lag ({lag_ms:.0} ms)",
+                    100.0 * REGULAR_TOLERANCE
+                ),
+            ),
+        };
         out.push(st_on(
             "Atrial flutter",
             format!(
-                "no organised P waves; regular atrial activity at {:.0}/min (cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag in >= 3 of II, III, aVF, V1; flutter range 240-350/min){rate}",
+                "{atrial}; regular atrial activity at {:.0}/min ({cycle_text} in >= 3 of II, III, aVF, V1; flutter range 240-350/min){rate}",
                 60_000.0 / cycle
             ),
             present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1]),
@@ -811,6 +851,21 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             };
             let axis_txt = p_axis_text(f);
             out.extend(sinus_at_rate(hr, &format!("{p_txt}{axis_txt}"), rate_word));
+            // A regular rhythm at half the flutter range may be 2:1 flutter whose second
+            // wave hides in the QRS or T wave, where no recurrence can be checked.
+            if let Some(s) = out.last_mut()
+                && s.text == "Sinus tachycardia"
+                && rate_word == "rate"
+                && hr.is_some_and(|h| {
+                    (TWO_TO_ONE_FLUTTER_BPM.0..=TWO_TO_ONE_FLUTTER_BPM.1).contains(&h.round())
+                })
+                && let Some(c) = s.criterion.as_mut()
+            {
+                c.push_str(&format!(
+                    "; at {:.0}-{:.0} bpm atrial flutter with 2:1 conduction (atrial 240-350/min) is not excluded: its second flutter wave can hide in the QRS or T wave (none found)",
+                    TWO_TO_ONE_FLUTTER_BPM.0, TWO_TO_ONE_FLUTTER_BPM.1
+                ));
+            }
             if f.av_block.is_none()
                 && let Some(rr) = sinus_rr_ms(f)
                 && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
