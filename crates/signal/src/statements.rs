@@ -763,6 +763,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 recurrence,
             }) => (
                 match recurrence {
+                    // At 2:1 the second flutter wave falls in the QRS: what the blanked
+                    // search saw repeats once per RR, as a sinus tachycardia's T and P waves
+                    // do (the textbook sinus beat at 130-170/min reads so).
+                    None if ratio == 2 => "no organised P waves; 2:1 conduction (consider sinus tachycardia with P waves hidden in the T waves: at 2:1 the second flutter wave falls in the QRS, and the activity seen repeats once per RR)".to_string(),
                     None => format!("no organised P waves; {ratio}:1 conduction"),
                     Some(Recurrence {
                         correlation,

@@ -278,6 +278,10 @@ fn atrial_flutter_with_2_to_1_conduction_found_or_not_excluded() {
         assert_flutter(&a, rate, 2);
         let c = criterion(stated(&a, "Atrial flutter"));
         assert!(c.starts_with("no organised P waves; 2:1 conduction"), "{c}");
+        assert!(
+            c.contains("consider sinus tachycardia with P waves hidden in the T waves"),
+            "{c}"
+        );
     }
     // At 240-270/min (120-135/min) one flutter wave hides in the T wave, the other in the
     // QRS: nothing to find. Undetermined (240, 250, 265, 270/min) or, at 255 and 260/min,
