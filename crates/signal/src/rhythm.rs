@@ -192,6 +192,16 @@ pub(crate) const RECURRENCE_SIZE: (f64, f64) = (0.5, 2.0);
 /// Step of the second difference the windows are compared in (ms).
 pub(crate) const CURVATURE_STEP_MS: f64 = 10.0;
 
+/// The median RR interval (samples) of the beats at `fids` when every RR lies within
+/// [`REGULAR_TOLERANCE`] of it (a regular ventricular rhythm), else `None`.
+fn regular_rr(fids: &[usize]) -> Option<f64> {
+    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    let rr_med = median(&rr);
+    rr.iter()
+        .all(|&r| (r - rr_med).abs() <= REGULAR_TOLERANCE * rr_med)
+        .then_some(rr_med)
+}
+
 /// The flutter `found` with its conduction ratio when the waves are locked to the QRS: at
 /// least six beats, every RR within [`REGULAR_TOLERANCE`] of the median, and the median RR
 /// n = 2-4 times the autocorrelation lag within that tolerance (the lag of the blanked
@@ -201,14 +211,9 @@ pub(crate) fn locked_to_qrs(found: Flutter, fids: &[usize], fs: f64) -> Flutter 
     if fids.len() < 6 {
         return found;
     }
-    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    let rr_med = median(&rr);
-    if rr
-        .iter()
-        .any(|&r| (r - rr_med).abs() > REGULAR_TOLERANCE * rr_med)
-    {
+    let Some(rr_med) = regular_rr(fids) else {
         return found;
-    }
+    };
     let rr_ms = rr_med * 1000.0 / fs;
     let ratio = (rr_ms / found.lag_ms).round();
     if !(2.0..=4.0).contains(&ratio)
@@ -259,21 +264,13 @@ pub(crate) fn fixed_ratio_flutter(
     if fids.len() < 6 || p_peaks.len() != fids.len() {
         return None;
     }
-    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    let rr_med = median(&rr);
     // Cheap gates first: a regular rhythm at a ventricular rate two to four flutter cycles
     // (170-250 ms, with the tolerance) long, P peaks before most beats.
     let (lo, hi) = (
         2.0 * ms(fs, 170.0) as f64 * (1.0 - REGULAR_TOLERANCE),
         4.0 * ms(fs, 250.0) as f64 * (1.0 + REGULAR_TOLERANCE),
     );
-    if rr
-        .iter()
-        .any(|&r| (r - rr_med).abs() > REGULAR_TOLERANCE * rr_med)
-        || !(lo..=hi).contains(&rr_med)
-    {
-        return None;
-    }
+    let rr_med = regular_rr(fids).filter(|rr| (lo..=hi).contains(rr))?;
     let p_offsets: Vec<f64> = fids
         .iter()
         .zip(p_peaks)
@@ -915,14 +912,7 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
     if fids.len() < 6 || p.len() < 8 {
         return None;
     }
-    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    let rr_med = median(&rr);
-    if rr
-        .iter()
-        .any(|&r| (r - rr_med).abs() > REGULAR_TOLERANCE * rr_med)
-    {
-        return None;
-    }
+    let rr_med = regular_rr(fids)?;
     let cycle = atrial_cycle(p)?;
     let to_bpm = |samples: f64| 60.0 * fs / samples;
     let (atrial_bpm, ventricular_bpm) = (to_bpm(cycle), to_bpm(rr_med));

@@ -366,11 +366,24 @@ fn atrial_tachycardia_at_180_conducted_1_to_1_is_not_atrial_flutter() {
     not_stated(&a, "Atrial flutter");
 }
 
+/// `t` with sinus beats at `q` (s, P 0.16 s before each) and atrial premature beats at `pac`
+/// (s): each a P' wave from the low left atrium (vector superior and leftward) 0.22 s before
+/// the sinus QRS-T; noise 0.02 mV.
+fn with_atrial_premature_beats(mut t: Tracing, q: Vec<f64>, pac: &[f64]) -> Tracing {
+    t.p_s = q.iter().map(|x| x - 0.16).collect();
+    t.qrs_s = q;
+    let mut waves = vec![(-0.22, 0.02, 0.12, [0.6, -0.7, 0.2])];
+    waves.extend(t.qrs_t.iter().copied());
+    t.other = pac.iter().map(|&at| (at, waves.clone())).collect();
+    t.noise_mv = 0.02;
+    t
+}
+
 /// Sinus at `bpm` with atrial premature beats (their own P, 0.22 s before) at 65 % of the
 /// cycle after the beats `early_after`, each followed by a compensatory pause.
 fn sinus_with_pacs(bpm: f64, early_after: &[usize]) -> Tracing {
     let cycle = 60.0 / bpm;
-    let mut t = sinus(bpm, 0.16);
+    let t = sinus(bpm, 0.16);
     let (mut q, mut pac) = (Vec::new(), Vec::new());
     let mut at = 0.5;
     while at < 9.4 {
@@ -382,13 +395,7 @@ fn sinus_with_pacs(bpm: f64, early_after: &[usize]) -> Tracing {
             at += cycle;
         }
     }
-    t.p_s = q.iter().map(|x| x - 0.16).collect();
-    t.qrs_s = q;
-    let mut waves = vec![(-0.22, 0.02, 0.12, [0.6, -0.7, 0.2])];
-    waves.extend(t.qrs_t.iter().copied());
-    t.other = pac.iter().map(|&at| (at, waves.clone())).collect();
-    t.noise_mv = 0.02;
-    t
+    with_atrial_premature_beats(t, q, &pac)
 }
 
 #[test]
@@ -1591,7 +1598,7 @@ fn retrograde_p_waves_at_a_short_pr_are_a_junctional_rhythm() {
 /// 60 ms longer than the sinus PR, then a pause; the QRS-T is the sinus one.
 fn atrial_bigeminy(bpm: f64) -> Tracing {
     let cycle = 60.0 / bpm;
-    let mut t = sinus(bpm, 0.16);
+    let t = sinus(bpm, 0.16);
     let (mut q, mut pac) = (Vec::new(), Vec::new());
     let mut at = 0.5;
     while at < 9.4 {
@@ -1602,13 +1609,7 @@ fn atrial_bigeminy(bpm: f64) -> Tracing {
         }
         at = early + 1.15 * cycle;
     }
-    t.p_s = q.iter().map(|x| x - 0.16).collect();
-    t.qrs_s = q;
-    let mut waves = vec![(-0.22, 0.02, 0.12, [0.6, -0.7, 0.2])];
-    waves.extend(t.qrs_t.iter().copied());
-    t.other = pac.iter().map(|&at| (at, waves.clone())).collect();
-    t.noise_mv = 0.02;
-    t
+    with_atrial_premature_beats(t, q, &pac)
 }
 
 #[test]
