@@ -452,15 +452,33 @@ fn curvature_span(fs_hz: f64) -> usize {
     if fs_hz >= 1000.0 { 2 } else { 1 }
 }
 
-/// Hits closer than this (samples) after a spike belong to it: 10 ms, and at least
-/// [`RINGING_SAMPLES`] beyond the vote's one-sample dilation.
+/// Hits closer than this (samples) after a spike belong to it: 10 ms, or [`RINGING_SAMPLES`]
+/// beyond the vote's one-sample dilation where that is longer and still within 20 ms (250 Hz
+/// and above; below, as many samples would join the stimuli of a dual-chamber or
+/// biventricular pacer).
 fn one_stimulus_span(fs_hz: f64) -> usize {
-    secs(fs_hz, 0.01).max(RINGING_SAMPLES + 1)
+    let ringing = RINGING_SAMPLES + 1;
+    if ringing <= secs(fs_hz, 0.02) {
+        secs(fs_hz, 0.01).max(ringing)
+    } else {
+        secs(fs_hz, 0.01)
+    }
+}
+
+/// Samples cleared on either side of a spike ([`clip_spikes`]): 8 ms, or [`RINGING_SAMPLES`]
+/// where that is longer and still within 16 ms (250 Hz and above; below, as many samples
+/// would cut into the QRS the stimulus starts). At least 2.
+fn clip_half_width(fs_hz: f64) -> usize {
+    let w = secs(fs_hz, 0.008).max(2);
+    if RINGING_SAMPLES <= secs(fs_hz, 0.016) {
+        w.max(RINGING_SAMPLES)
+    } else {
+        w
+    }
 }
 
 /// A stimulus band-limited by a recorder's anti-alias filter (or resampled to 250 Hz) rings
-/// on both sides for a few samples whatever the rate (samples, at least; [`clip_spikes`]
-/// clears as many on either side): a 1-sample stimulus at 500 Hz
+/// on both sides for a few samples whatever the rate: a 1-sample stimulus at 500 Hz
 /// decimated to 250 Hz is two samples of 0.32 of its height flanked by lobes of -0.11,
 /// +0.06, -0.05 ... whose curvature, 0.3, 0.14 and 0.1 of its height, can pass the spike
 /// threshold 3-4 samples (12-16 ms) away (LUDB 34 at 250 Hz: every stimulus found twice,
@@ -573,7 +591,7 @@ fn lead_votes(hits: &[Vec<bool>], n: usize) -> Vec<u32> {
 /// Replaces spike neighbourhoods by a straight line so the detector and delineator do not
 /// see them.
 pub(crate) fn clip_spikes(x: &mut [f64], spikes: &[usize], fs_hz: f64) {
-    let w = secs(fs_hz, 0.008).max(RINGING_SAMPLES);
+    let w = clip_half_width(fs_hz);
     for &s in spikes {
         let a = s.saturating_sub(w);
         let b = (s + w).min(x.len() - 1);
