@@ -17,7 +17,9 @@
 //!    beat to beat, so median beats align.
 //!
 //! Pacing spikes are narrow (< 2 ms): [`pacing_spikes`] finds them in the unfiltered leads
-//! and they are clipped before step 1 so they are not counted as beats. Baseline steps (an
+//! and they are clipped before step 1 so they are not counted as beats; once the beats are
+//! found, smaller stimuli at the found ones' latency before the QRS are added
+//! ([`PacingScan::confirmed_before`]). Baseline steps (an
 //! amplifier reset: a level change within 4 ms that holds, where a QRS returns to the
 //! baseline within its window) are found by [`baseline_steps`] and removed the same way.
 
@@ -172,7 +174,8 @@ pub(crate) fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
 /// over all samples it would count the stimuli themselves, which exceed 0.5 % of the samples
 /// from about one stimulus per second (a 1-sample stimulus lifts 3 curvature samples; two
 /// stimuli per beat at 150/min are 3 % of the samples at 500 Hz), and the threshold would climb
-/// above them.
+/// above them. Hits within a band-limited stimulus's ringing are one spike
+/// ([`RINGING_SAMPLES`]).
 pub fn pacing_spikes(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
     PacingScan::of(leads, fs_hz).spikes
 }
