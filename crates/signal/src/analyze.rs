@@ -45,7 +45,7 @@ use crate::delineate::{
     global_boundaries, harmonise, ms, reconcile,
 };
 use crate::detect::{
-    baseline_steps, clip_spikes, detect, median, pacing_spikes, qrs_energy, remove_steps,
+    PacingScan, baseline_steps, clip_spikes, detect, median, qrs_energy, remove_steps,
 };
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
@@ -423,7 +423,8 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (2) Pacing spikes on the raw leads (any lead), and baseline steps (no return within a
     // QRS window) on the raw leads, removed from the analysis copy; side by side.
-    let (spikes, steps) = rayon::join(|| pacing_spikes(&raw, fs), || baseline_steps(&raw, fs));
+    let (pacing, steps) = rayon::join(|| PacingScan::of(&raw, fs), || baseline_steps(&raw, fs));
+    let spikes = &pacing.spikes;
 
     check()?;
     // (3) Filtered copies.
@@ -441,7 +442,7 @@ pub(crate) fn analyze_in_pool(
         || -> Result<Vec<Vec<f64>>, Error> {
             let mut clean: Vec<Vec<f64>> = raw.clone();
             for c in &mut clean {
-                clip_spikes(c, &spikes, fs);
+                clip_spikes(c, spikes, fs);
                 remove_steps(c, &steps, fs);
             }
             let chain = FilterChain {
@@ -489,6 +490,8 @@ pub(crate) fn analyze_in_pool(
     // (4) Beats.
     let energy = qrs_energy(&clean, fs)?;
     let fids = detect(&energy, fs);
+    // Smaller stimuli at the found spikes' latency before the beats.
+    let spikes = pacing.confirmed_before(&raw, &fids, fs);
     let rr_samples: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let rr_med = if rr_samples.is_empty() {
         fs

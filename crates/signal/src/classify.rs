@@ -15,7 +15,9 @@
 //!   stimulus starts the depolarisation, so a "spike" at the centre of the QRS is the sharp
 //!   peak of a narrow R wave (LUDB 63), not a stimulus. A beat with no spike found, no P wave
 //!   before it and the QRS of the paced beats (same test as below, against their template)
-//!   is paced too (small bipolar stimuli are missed).
+//!   is paced too (small bipolar stimuli are missed). With spikes before fewer than three
+//!   beats (and most beats without), a beat with a spike and the dominant QRS is not paced:
+//!   a stimulus that made no QRS of its own is an artefact or did not capture.
 //!
 //! Order: paced; then ventricular when the beat differs in at least [`MIN_DIFFERENT_LEADS`]
 //! leads and in at least 40 % of the usable leads, and is premature (or, in atrial
@@ -280,6 +282,22 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let is_paced =
         |b: &BeatFeatures| ventricular_stimulus(input.spikes, b.fid, b.qrs_on, fs).is_some();
     let mut paced: Vec<bool> = input.beats.iter().map(is_paced).collect();
+    // Too few beats after a spike for a paced template, and most without one: a spike before
+    // a beat with the dominant QRS (it differs from the template of all beats in fewer than
+    // MIN_DIFFERENT_LEADS leads, or in none of two) did not make that QRS. It is an artefact
+    // (muscle noise) or a stimulus that did not capture, and the beat is not paced.
+    let spiked = paced.iter().filter(|&&p| p).count();
+    if spiked < MIN_PACED_TEMPLATE && spiked * 2 < paced.len() {
+        for (p, m) in paced.iter_mut().zip(&morph) {
+            if *p
+                && m.as_ref().is_some_and(|m| {
+                    m.usable > 0 && m.different.len() < MIN_DIFFERENT_LEADS.min(m.usable)
+                })
+            {
+                *p = false;
+            }
+        }
+    }
     // A beat without a spike found but with the QRS of the paced beats (it differs from
     // their template in fewer than MIN_DIFFERENT_LEADS leads) and no P wave before it is
     // paced too: small (bipolar) stimuli are not all found (LUDB 90). Conducted beats have
@@ -459,6 +477,24 @@ mod tests {
             atrial_fibrillation: false,
         })
         .classes
+    }
+
+    #[test]
+    fn a_lone_spike_before_a_beat_with_the_dominant_qrs_does_not_pace_it() {
+        // A spike before one or two of ten identical beats without P waves (muscle noise in
+        // atrial fibrillation: the Contec recording's stray "paced" beat): the QRS is the
+        // dominant one, so the beats are not paced.
+        for spiked in [
+            [
+                false, false, false, true, false, false, false, false, false, false,
+            ],
+            [
+                false, true, false, false, false, false, false, true, false, false,
+            ],
+        ] {
+            let c = classes_of(50.0, &spiked, false);
+            assert!(c.iter().all(|&c| c != BeatClass::Paced), "{c:?}");
+        }
     }
 
     #[test]

@@ -6,6 +6,15 @@
 //! its atria; record 34 is a complete AV block under unipolar ventricular pacing at 60/min,
 //! labelled "sinus rhythm", whose P waves march through the paced beats at about 73/min
 //! (see `bench/signal/interpretation.md`).
+//!
+//! Then synthetic tracings ([`common::Tracing`]): ventricular pacing whose stimuli are mostly
+//! small, at 250 Hz (each stimulus smeared by the anti-alias filter) and under noise, is paced;
+//! atrial fibrillation with coarse f waves, a sharp notched QRS, mains interference and stray
+//! artefact spikes are not.
+
+mod common;
+
+use common::{Tracing, Wave, decimated, recording_at, times, with_stimuli};
 
 const LUDB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb");
 
@@ -76,4 +85,119 @@ fn ludb_34_names_the_sinus_rhythm_of_its_atria_under_pacing() {
     assert!((70.0..=76.0).contains(&rate), "{c}");
     assert!(!texts.contains(&"Sinus bradycardia"), "{texts:?}");
     assert!(!texts.contains(&"First-degree AV block"), "{texts:?}");
+}
+
+/// A paced QRS from a right-ventricular apical lead: wide (about 150 ms), leftward, superior
+/// and posterior, with a discordant T.
+const PACED_QRS: [Wave; 3] = [
+    (0.0, 0.025, 1.1, [0.6, -0.6, -0.5]),
+    (0.045, 0.02, 0.6, [0.7, -0.4, -0.6]),
+    (0.32, 0.05, 0.4, [-0.6, 0.5, 0.4]),
+];
+
+/// The direction of the pacing stimuli (bipolar, right-ventricular apex).
+const STIMULUS: [f64; 3] = [0.4, -0.7, 0.6];
+
+/// The statement texts of `leads` (mV at 500 Hz) recorded at `500 / down` Hz.
+fn texts_at(leads: &[Vec<f64>], down: usize) -> Vec<String> {
+    let fs = common::FS / down as f64;
+    let leads = if down == 1 {
+        leads.to_vec()
+    } else {
+        decimated(leads, down)
+    };
+    signal::analyze(
+        &recording_at(leads, fs),
+        &signal::AnalysisOptions::default(),
+    )
+    .expect("analysis runs")
+    .statements
+    .into_iter()
+    .map(|s| s.text)
+    .collect()
+}
+
+fn paced_stated(texts: &[String]) -> bool {
+    texts.iter().any(|t| t.to_lowercase().contains("paced"))
+}
+
+/// VVI pacing at 60/min with P waves at 75/min marching through (complete AV block), the
+/// stimulus 80 ms before each QRS centre: two of 0.5 mV, eight of 0.12 mV (small bipolar
+/// stimuli, as LUDB 90's), with uniform noise of `noise_mv` peak to peak.
+fn vvi_pacing(noise_mv: f64, seed: u64) -> Vec<Vec<f64>> {
+    let qrs = times(0.5, 1.0, 9.6);
+    let mut t = Tracing::new(10.0, qrs.clone(), 0.16, &PACED_QRS);
+    t.p_s = times(0.3, 0.8, 9.8);
+    t.noise_mv = noise_mv;
+    t.seed = seed;
+    let stimuli: Vec<(f64, f64)> = qrs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (r - 0.08, if k == 2 || k == 7 { 0.5 } else { 0.12 }))
+        .collect();
+    with_stimuli(t.leads(), &stimuli, STIMULUS)
+}
+
+#[test]
+fn small_stimuli_pace_at_250_hz_and_under_noise() {
+    for (noise_mv, down) in [(0.0, 2), (0.03, 2), (0.08, 1)] {
+        for seed in [1, 2] {
+            let texts = texts_at(&vvi_pacing(noise_mv, seed), down);
+            assert!(
+                texts.iter().any(|t| t == "Ventricular paced rhythm"),
+                "noise {noise_mv} mV, 1/{down} of 500 Hz, seed {seed}: {texts:?}"
+            );
+            assert!(
+                !texts
+                    .iter()
+                    .any(|t| t == "Non-specific intraventricular conduction delay"),
+                "{texts:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fibrillation_notched_qrs_mains_and_stray_spikes_are_not_paced() {
+    // Irregular beats without P waves, coarse f waves (0.1 mV) and noise.
+    let irregular = vec![
+        0.45, 1.2, 1.75, 2.7, 3.35, 4.3, 4.85, 5.8, 6.5, 7.05, 7.95, 8.6, 9.3,
+    ];
+    let mut af = Tracing::new(10.0, irregular.clone(), 0.16, &common::NORMAL);
+    af.p_s.clear();
+    af.f_waves_mv = 0.1;
+    af.noise_mv = 0.06;
+    // A sharp notch on the QRS upstroke (a 3-ms wave 12 ms before the R).
+    let mut notched = common::NORMAL.to_vec();
+    notched.push((-0.012, 0.0015, 0.25, [0.6, 0.7, -0.4]));
+    let mut notch = Tracing::regular(10.0, 75.0, 0.16, &notched);
+    notch.noise_mv = 0.03;
+    let mut mains = Tracing::regular(10.0, 70.0, 0.16, &common::NORMAL);
+    mains.noise_mv = 0.03;
+    let with_mains = |mut leads: Vec<Vec<f64>>| {
+        for x in &mut leads {
+            for (i, v) in x.iter_mut().enumerate() {
+                *v += 0.05 * (std::f64::consts::TAU * 50.0 * i as f64 / common::FS).sin();
+            }
+        }
+        leads
+    };
+    // Two artefact spikes 80 ms before two beats of the fibrillation: a latency the other
+    // beats' noise and f waves must not confirm.
+    let strays = [(irregular[3] - 0.08, 0.5), (irregular[8] - 0.08, 0.5)];
+    let cases = [
+        ("fibrillation", af.leads()),
+        ("notched QRS", notch.leads()),
+        ("mains", with_mains(mains.leads())),
+        ("stray spikes", with_stimuli(af.leads(), &strays, STIMULUS)),
+    ];
+    for (name, leads) in cases {
+        for down in [1, 2] {
+            let texts = texts_at(&leads, down);
+            assert!(
+                !paced_stated(&texts),
+                "{name}, 1/{down} of 500 Hz: {texts:?}"
+            );
+        }
+    }
 }

@@ -297,3 +297,45 @@ pub fn scaled(waves: &[Wave], k: f64, a: f64) -> Vec<Wave> {
         .map(|&(off, w, amp, d)| (off * k, w * k, amp * a, d))
         .collect()
 }
+
+/// `leads` (the twelve, mV at [`FS`]) with a pacing stimulus of one sample at each of
+/// `stimuli` (time s, size mV) along `vector` (projected on the leads as the waves are).
+pub fn with_stimuli(
+    mut leads: Vec<Vec<f64>>,
+    stimuli: &[(f64, f64)],
+    vector: [f64; 3],
+) -> Vec<Vec<f64>> {
+    for (k, x) in leads.iter_mut().enumerate() {
+        let d = lead_direction(k);
+        let along: f64 = (0..3).map(|j| d[j] * vector[j]).sum();
+        for &(t, mv) in stimuli {
+            if let Some(v) = x.get_mut((t * FS).round() as usize) {
+                *v += mv * along;
+            }
+        }
+    }
+    leads
+}
+
+/// `leads` at [`FS`] decimated by `down` as a recorder at `FS / down` records them (the
+/// polyphase resampler's anti-alias filter).
+pub fn decimated(leads: &[Vec<f64>], down: usize) -> Vec<Vec<f64>> {
+    leads
+        .iter()
+        .map(|x| signal::resample_poly(x, 1, down).expect("a valid ratio"))
+        .collect()
+}
+
+/// The twelve-lead recording of `leads` (mV, standard order) at `fs`.
+pub fn recording_at(leads: Vec<Vec<f64>>, fs: f64) -> Recording {
+    Recording::new(
+        LEADS
+            .iter()
+            .zip(leads)
+            .map(|(name, x)| {
+                let x: Vec<f32> = x.into_iter().map(|s| s as f32).collect();
+                Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(x))
+            })
+            .collect(),
+    )
+}
