@@ -107,6 +107,13 @@ pub(crate) struct BeatContext {
     pub p_min_mv: f64,
     /// The pacing spike that started this QRS, if any (sample index).
     pub spike: Option<usize>,
+    /// In a regular tachycardia (see `analyze`), the polarity a sinus P wave has in this
+    /// lead (+1 upright, -1 inverted) where it is reliably one or the other: the P may then
+    /// ride on the previous T wave's descending limb and is searched there
+    /// ([`p_on_t_descent`]) when the window after the T offset holds none. None elsewhere.
+    pub p_on_t: Option<f64>,
+    /// Previous beat's T peak in this lead, if found (where [`p_on_t_descent`] starts).
+    pub prev_t_peak: Option<usize>,
 }
 
 /// Tuning constants of the QRS boundary search, as fractions of the maximum slope.
@@ -177,7 +184,7 @@ pub(crate) fn delineate(v: &LeadView<'_>, c: &BeatContext) -> BeatWaves {
     };
     let t = twave(v, c, &q, None);
     let p = if c.want_p {
-        pwave(v, c, &q, None)
+        pwave(v, c, &q, None).or_else(|| p_on_t_descent(v, c, &q))
     } else {
         None
     };
@@ -534,6 +541,119 @@ fn pwave_with(
         on: (!on_clipped).then_some(on),
         peak: Some(peak),
         off: (!off_clipped).then_some(off),
+    })
+}
+
+/// Half-width (ms) of the chord [`p_on_t_descent`] measures a hump against: a P wave's
+/// half-duration (P 80-110 ms), over which the T wave's descending limb is nearly straight.
+const P_ON_T_CHORD_MS: f64 = 30.0;
+/// [`p_on_t_descent`] searches from this long (ms) after the previous T peak: nearer, the
+/// T wave's own summit is the hump.
+const P_ON_T_AFTER_T_PEAK_MS: f64 = 10.0;
+/// The hump must stand this many times the lead's high-frequency noise above its chord.
+const P_ON_T_NOISE: f64 = 4.0;
+/// How far (times the hump) the signal may dip beyond the baseline, against the hump's
+/// polarity, between the T summit and the hump.
+const P_ON_T_MAX_DIP: f64 = 0.5;
+/// ... from this long (ms) after the previous QRS (past its S wave, where a flutter wave
+/// before the T summit lies).
+const P_ON_T_DIP_FROM_MS: f64 = 120.0;
+
+/// A P wave riding on the previous T wave's descending limb, in a regular tachycardia
+/// ([`BeatContext::p_on_t`]): at 120-170/min the P merges with the end of the T, the T
+/// offset is placed at or past it, and the window after the T offset is too short or holds
+/// only the P itself (its own slope then reads as the window's noise level). Between the
+/// previous T peak and the QRS onset, a wave superimposed on the T downslope is where the
+/// signal bulges above its chord: the hump `pol (s[i] - (s[i-h] + s[i+h]) / 2)`, `h` =
+/// [`P_ON_T_CHORD_MS`]. The T wave alone, past its summit, is nearly straight and then
+/// convex, so it has no interior maximum of the hump there; the P wave does, at its peak.
+/// Accepted with the expected sinus polarity only (upright in I, II, aVF, V4-V6, inverted
+/// in aVR), at least the first pass's floor high and [`P_ON_T_NOISE`] times the lead's
+/// high-frequency noise, and only where the signal from the ST segment to the hump stays on
+/// the hump's side of the baseline (within [`P_ON_T_MAX_DIP`]): the positive return of a
+/// flutter wave, negative in the inferior leads, follows a trough below it.
+/// Onset and offset come from the trapezium rule on the signal less the chord through
+/// the points one P duration either side (the T slope removed). Whether the find is a
+/// P wave is then decided as for every P: by the multi-lead consensus ([`harmonise`]) and
+/// by a steady PR across beats (`analyze`).
+fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
+    let pol = c.p_on_t?;
+    let fs = v.fs;
+    let q_on = q.on?;
+    let t_peak = c.prev_t_peak?;
+    let h = ms(fs, P_ON_T_CHORD_MS);
+    let end = q_on.saturating_sub(ms(fs, 20.0));
+    let mut start = t_peak + ms(fs, P_ON_T_AFTER_T_PEAK_MS);
+    if let Some(p) = c.prev {
+        start = start.max(p + ((c.fid - p) as f64 * 0.3) as usize);
+    }
+    if start < h || start + 3 >= end || end + h >= v.s.len() {
+        return None;
+    }
+    let s = &v.s;
+    let hump = |i: usize| pol * (s[i] - 0.5 * (s[i - h] + s[i + h]));
+    // Interior maximum of the hump (not a window edge, where the T summit's or the QRS
+    // upstroke's own curvature still rises).
+    let peak = (start + 1..end - 1)
+        .filter(|&i| hump(i) >= hump(i - 1) && hump(i) > hump(i + 1))
+        .max_by(|&a, &b| hump(a).total_cmp(&hump(b)))?;
+    let size = hump(peak);
+    let noise = {
+        let hf: Vec<f64> = (start.saturating_sub(h)..end)
+            .map(|i| (v.x[i] - s[i]).abs())
+            .collect();
+        median(&hf)
+    };
+    if size < c.p_min_mv.max(P_ON_T_NOISE * noise) {
+        return None;
+    }
+    // It rides on the T wave: from the ST segment to the hump the signal stays on the P's
+    // side of the baseline (the PR level before the QRS). A deflection opposite to the
+    // hump beyond the baseline before it is a sawtooth: the negative flutter wave of the
+    // inferior leads with its smaller positive return (flutter conducted 2:1 or 3:1).
+    let base = iso_level(v, q_on);
+    let from = c
+        .prev
+        .map_or(t_peak, |p| (p + ms(fs, P_ON_T_DIP_FROM_MS)).min(t_peak));
+    let deepest = (from..peak)
+        .map(|i| pol * (s[i] - base))
+        .fold(f64::INFINITY, f64::min);
+    if deepest < -P_ON_T_MAX_DIP * size {
+        return None;
+    }
+    // The signal less the chord through the points one P duration (2h) either side of the
+    // peak (not past the QRS onset), where the T slope is removed.
+    let (a, b) = (peak.saturating_sub(2 * h), (peak + 2 * h).min(q_on));
+    if b <= peak + 2 || a + 2 >= peak {
+        return None;
+    }
+    let slope = (s[b] - s[a]) / (b - a) as f64;
+    let y: Vec<f64> = (a..=b)
+        .map(|i| s[i] - s[a] - slope * (i - a) as f64)
+        .collect();
+    let dy = diff(&y);
+    let pk = peak - a;
+    if pol * y[pk] <= 0.0 {
+        return None;
+    }
+    let last = y.len() - 1;
+    let m_off = (pk..last)
+        .max_by(|&i, &j| (-pol * dy[i]).total_cmp(&(-pol * dy[j])))
+        .unwrap_or(pk);
+    let r_off = (m_off + ms(fs, P_REF_MS)).min(last);
+    let off = trapezium(&y, m_off, r_off, pol);
+    let m_on = (1..=pk)
+        .max_by(|&i, &j| (pol * dy[i]).total_cmp(&(pol * dy[j])))
+        .unwrap_or(pk);
+    let r_on = m_on.saturating_sub(ms(fs, P_ON_REF_MS));
+    let on = trapezium(&y, m_on, r_on, pol);
+    if !(on < pk && pk < off) {
+        return None;
+    }
+    Some(Points {
+        on: Some(a + on),
+        peak: Some(peak),
+        off: Some(a + off),
     })
 }
 
@@ -1007,6 +1127,8 @@ mod tests {
             want_p: true,
             p_min_mv: P_MIN_MV,
             spike: None,
+            p_on_t: None,
+            prev_t_peak: None,
         };
         let mut per_lead: Vec<Vec<BeatWaves>> = (0..12).map(|_| Vec::new()).collect();
         for i in 0..fids.len() {
@@ -1144,6 +1266,8 @@ mod tests {
             want_p: true,
             p_min_mv: P_MIN_MV,
             spike: None,
+            p_on_t: None,
+            prev_t_peak: None,
         };
         harmonise(&views, &mut per_lead, Kind::P, &ctx);
         assert!(per_lead.iter().all(|l| l[0].p.is_none()));
