@@ -42,7 +42,7 @@ use crate::classify::{
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
-    global_boundaries, harmonise, ms, reconcile,
+    global_boundaries, harmonise, ms, reconcile, t_end_before_next_p,
 };
 use crate::detect::{
     baseline_steps, clip_spikes, detect, median, pacing_spikes, qrs_energy, remove_steps,
@@ -591,6 +591,15 @@ pub(crate) fn analyze_in_pool(
         let ctx_of = ctx_with(p_min_mv);
         harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
         harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
+        // In a regular tachycardia the T wave ends before the next P at the latest.
+        for l in per_lead.iter_mut() {
+            for b in 1..l.len() {
+                if on_time_in_tachycardia[b] {
+                    let next_p_on = l[b].p.and_then(|p| p.on);
+                    t_end_before_next_p(&mut l[b - 1].t, next_p_on);
+                }
+            }
+        }
         let global = (0..n_beats)
             .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
             .collect();
@@ -1032,6 +1041,13 @@ pub(crate) fn analyze_in_pool(
     harmonise(&med_views, &mut med_lead_beats, Kind::T, &med_ctx_of);
     if med_ctx.want_p {
         harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
+    }
+    // ... and the median beat's T wave before its P shifted by one median RR.
+    if regular_tachycardia {
+        for l in med_lead_beats.iter_mut() {
+            let next_p_on = l[0].p.and_then(|p| p.on).map(|on| on + rr_med_samples);
+            t_end_before_next_p(&mut l[0].t, next_p_on);
+        }
     }
     // Per-lead boundaries within the lead spread of the median across leads, as in the beats.
     reconcile(&mut med_lead_beats, fs);

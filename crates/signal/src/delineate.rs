@@ -622,17 +622,20 @@ fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Point
         return None;
     }
     // The signal less the chord through the points one P duration (2h) either side of the
-    // peak (not past the QRS onset), where the T slope is removed.
+    // peak (not past the QRS onset), where the T slope is removed; it is extended back by
+    // the onset's trapezium reference (not before the T peak), so the onset's search is as
+    // long as in [`pwave_with`].
     let (a, b) = (peak.saturating_sub(2 * h), (peak + 2 * h).min(q_on));
     if b <= peak + 2 || a + 2 >= peak {
         return None;
     }
+    let lo = a.saturating_sub(ms(fs, P_ON_REF_MS)).max(t_peak).min(a);
     let slope = (s[b] - s[a]) / (b - a) as f64;
-    let y: Vec<f64> = (a..=b)
-        .map(|i| s[i] - s[a] - slope * (i - a) as f64)
+    let y: Vec<f64> = (lo..=b)
+        .map(|i| s[i] - s[a] - slope * (i as f64 - a as f64))
         .collect();
     let dy = diff(&y);
-    let pk = peak - a;
+    let pk = peak - lo;
     if pol * y[pk] <= 0.0 {
         return None;
     }
@@ -642,7 +645,7 @@ fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Point
         .unwrap_or(pk);
     let r_off = (m_off + ms(fs, P_REF_MS)).min(last);
     let off = trapezium(&y, m_off, r_off, pol);
-    let m_on = (1..=pk)
+    let m_on = (pk.saturating_sub(ms(fs, P_UPSTROKE_MS)).max(1)..=pk)
         .max_by(|&i, &j| (pol * dy[i]).total_cmp(&(pol * dy[j])))
         .unwrap_or(pk);
     let r_on = m_on.saturating_sub(ms(fs, P_ON_REF_MS));
@@ -651,10 +654,23 @@ fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Point
         return None;
     }
     Some(Points {
-        on: Some(a + on),
+        on: Some(lo + on),
         peak: Some(peak),
-        off: Some(a + off),
+        off: Some(lo + off),
     })
+}
+
+/// A T wave ends where the next P wave begins at the latest. In a tachycardia whose P waves
+/// ride on the T wave's descending limb, the trapezium's T end (from the steepest descent
+/// after the T peak, which is then the P's downslope) lies past the P, and the QT with it
+/// (synthetic sinus tachycardia at 130-160/min: QTc 540-590 ms for 425). `t`'s offset is
+/// kept at or before `next_p_on` (and after its peak).
+pub(crate) fn t_end_before_next_p(t: &mut Option<Points>, next_p_on: Option<usize>) {
+    let (Some(t), Some(p_on)) = (t.as_mut(), next_p_on) else {
+        return;
+    };
+    let floor = t.peak.map_or(p_on, |pk| p_on.max(pk + 1));
+    t.off = t.off.map(|off| off.min(floor));
 }
 
 /// Builds the context of (lead, beat) from the current per-lead waves.
