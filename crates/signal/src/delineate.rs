@@ -558,6 +558,8 @@ const P_ON_T_MAX_DIP: f64 = 0.5;
 /// ... from this long (ms) after the previous QRS (past its S wave, where a flutter wave
 /// before the T summit lies).
 const P_ON_T_DIP_FROM_MS: f64 = 120.0;
+/// How far (times the hump) the PR segment after the hump may stray from the PR level.
+const P_ON_T_MAX_PR_SWING: f64 = 1.0;
 
 /// A P wave riding on the previous T wave's descending limb, in a regular tachycardia
 /// ([`BeatContext::p_on_t`]): at 120-170/min the P merges with the end of the T, the T
@@ -651,6 +653,17 @@ fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Point
     let r_on = m_on.saturating_sub(ms(fs, P_ON_REF_MS));
     let on = trapezium(&y, m_on, r_on, pol);
     if !(on < pk && pk < off) {
+        return None;
+    }
+    // The PR segment after it is isoelectric: from the hump's offset to the end of the
+    // search the signal stays within [`P_ON_T_MAX_PR_SWING`] of the hump of the PR level.
+    // Flutter has no isoelectric baseline: the next flutter wave lies there (3:1 at
+    // 340/min: the positive return of one flutter wave passed for a P, the next wave
+    // follows before the QRS).
+    let swing = (lo + off..end)
+        .map(|i| (s[i] - base).abs())
+        .fold(0.0, f64::max);
+    if swing > P_ON_T_MAX_PR_SWING * size {
         return None;
     }
     Some(Points {
