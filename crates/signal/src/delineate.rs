@@ -16,6 +16,10 @@
 //!    `i` maximising `(y[m] - y[i]) (2r - i - m)` up to a reference point `r`.
 //! 3. P: the same peak and trapezium rules in the window between the previous T end and the
 //!    QRS onset; no P is reported when the deflection is not above the noise level there.
+//!    In a regular tachycardia, where the P rides on the previous T wave's descending limb
+//!    and that window is gone, the P is searched on the T downslope as a hump above its
+//!    chord ([`p_on_t_descent`]), and the previous T is ended before it
+//!    ([`t_end_before_next_p`]).
 //! 4. Multi-lead consensus ([`harmonise`], T first, then P): a P or T wave is one event seen
 //!    in all leads. Per beat it exists when at least a third of the leads found it (else
 //!    single-lead finds are dropped); a lead whose peak lies off the consensus, or that found
@@ -573,7 +577,8 @@ const P_ON_T_MAX_PR_SWING: f64 = 1.0;
 /// in aVR), at least the first pass's floor high and [`P_ON_T_NOISE`] times the lead's
 /// high-frequency noise, and only where the signal from the ST segment to the hump stays on
 /// the hump's side of the baseline (within [`P_ON_T_MAX_DIP`]): the positive return of a
-/// flutter wave, negative in the inferior leads, follows a trough below it.
+/// flutter wave, negative in the inferior leads, follows a trough below it; and only with an
+/// isoelectric PR segment after it (within [`P_ON_T_MAX_PR_SWING`]).
 /// Onset and offset come from the trapezium rule on the signal less the chord through
 /// the points one P duration either side (the T slope removed). Whether the find is a
 /// P wave is then decided as for every P: by the multi-lead consensus ([`harmonise`]) and
@@ -1263,6 +1268,61 @@ mod tests {
         assert!((p + 0.08).abs() < 1e-3);
         // A monotonic window has no interior extremum.
         assert_eq!(prominent_extremum(&y, 0, 50), None);
+    }
+
+    /// One lead at 500 Hz of beats every 200 samples (150/min): a QRS at each fiducial, a
+    /// 0.3 mV T wave 90 samples after it, and the wave `p(k)` (mV at sample offset k from
+    /// the fiducial) added before each QRS. Returns the P that [`p_on_t_descent`] finds for
+    /// the beat at 1000 with the sinus polarity `pol`.
+    fn p_on_t_of(p: &dyn Fn(f64) -> f64, pol: f64) -> Option<Points> {
+        let fs = 500.0;
+        let fids = [600usize, 800, 1000, 1200];
+        let g = |k: f64, c: f64, w: f64| (-((k - c) / w).powi(2) / 2.0).exp();
+        let x: Vec<f64> = (0..1400)
+            .map(|i| {
+                fids.iter()
+                    .map(|&f| {
+                        let k = i as f64 - f as f64;
+                        g(k, 0.0, 5.0) + 0.3 * g(k, 90.0, 22.0) + p(k)
+                    })
+                    .sum()
+            })
+            .collect();
+        let v = LeadView::new(&x, fs);
+        let c = BeatContext {
+            fid: 1000,
+            prev: Some(800),
+            next: Some(1200),
+            rr: 200.0,
+            prev_t_off: None,
+            want_p: true,
+            p_min_mv: P_MIN_MV,
+            spike: None,
+            p_on_t: Some(pol),
+            prev_t_peak: Some(890),
+        };
+        let q = qrs(&v, &c)?;
+        p_on_t_descent(&v, &c, &q)
+    }
+
+    #[test]
+    fn a_p_wave_on_the_t_downslope_is_found_as_a_hump_above_its_chord() {
+        let g = |k: f64, c: f64, w: f64| (-((k - c) / w).powi(2) / 2.0).exp();
+        // A 0.12 mV P 70 samples (140 ms) before the QRS, 40 samples past the T peak.
+        let p = p_on_t_of(&|k| 0.12 * g(k, -70.0, 10.0), 1.0).expect("the P is found");
+        let pk = p.peak.unwrap();
+        assert!(pk.abs_diff(930) <= 3, "{p:?}");
+        assert!(p.on.unwrap() < pk && pk < p.off.unwrap());
+        // The T wave alone has no hump on its downslope; a P of the other polarity than the
+        // lead's sinus P is not taken.
+        assert_eq!(p_on_t_of(&|_| 0.0, 1.0), None);
+        assert_eq!(p_on_t_of(&|k| 0.12 * g(k, -70.0, 10.0), -1.0), None);
+        // Flutter at 300/min conducted 2:1 (as in the inferior leads: a deep negative wave
+        // and its smaller positive return, every 100 samples): its positive return on the T
+        // downslope is no P on the T wave.
+        let flutter_wave = |k: f64| -0.25 * g(k, 0.0, 17.0) + 0.12 * g(k, 35.0, 20.0);
+        let saw = |k: f64| flutter_wave(k + 130.0) + flutter_wave(k + 30.0);
+        assert_eq!(p_on_t_of(&saw, 1.0), None);
     }
 
     fn pts(pk: usize) -> Option<Points> {
