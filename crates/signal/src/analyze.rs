@@ -42,7 +42,7 @@ use crate::classify::{
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
-    global_boundaries, harmonise, ms, reconcile,
+    global_boundaries, harmonise, ms, reconcile, t_end_before_next_p,
 };
 use crate::detect::{
     PacingScan, baseline_steps, clip_spikes, detect, median, qrs_energy, remove_steps,
@@ -502,11 +502,39 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (5) Per-lead delineation, beats in order so each P window starts after the last T.
     let views: Vec<LeadView<'_>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
+    // A regular tachycardia may carry its P waves on the previous T wave's descending limb;
+    // a beat on time (RR within 15 % of the median) is searched there too, in the leads
+    // where a sinus P has a fixed polarity (`delineate::p_on_t_descent`).
+    let regular_tachycardia = {
+        let all = vec![true; fids.len()];
+        // Not when atrial waves recur at a third or a quarter of the RR (flutter conducted
+        // 3:1 or 4:1, whose waves between the QRS complexes are no P waves on the T: two
+        // atrial waves per RR are not a sinus rhythm). Once per RR (a half-RR lag: the P and
+        // T waves of a sinus tachycardia, or 2:1 flutter) the P's polarity and the
+        // baseline decide (`delineate::p_on_t_descent`).
+        rr_med < P_ON_T_MAX_RR_S * fs
+            && irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+            && median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
+            && flutter_cycle(&labels, &clean, &fids, fs)
+                .map(|f| locked_to_qrs(f, &fids, fs))
+                .is_none_or(|f| f.locked.is_none_or(|l| l.ratio < 3))
+    };
+    let on_time_in_tachycardia: Vec<bool> = (0..fids.len())
+        .map(|i| {
+            regular_tachycardia
+                && i.checked_sub(1)
+                    .is_some_and(|k| ((fids[i] - fids[k]) as f64 - rr_med).abs() <= 0.15 * rr_med)
+        })
+        .collect();
+    let p_polarity: Vec<Option<f64>> = labels.iter().map(sinus_p_polarity).collect();
+    let p_on_t_of = |l: usize, i: usize| p_polarity[l].filter(|_| on_time_in_tachycardia[i]);
     let delineate_all = |p_min_mv: f64| -> Vec<Vec<BeatWaves>> {
         views
             .par_iter()
-            .map(|v| {
+            .enumerate()
+            .map(|(l, v)| {
                 let mut prev_t_off = None;
+                let mut prev_t_peak = None;
                 fids.iter()
                     .enumerate()
                     .map(|(i, &f)| {
@@ -522,9 +550,12 @@ pub(crate) fn analyze_in_pool(
                             want_p: true,
                             p_min_mv,
                             spike: spike_before(&spikes, f, fs),
+                            p_on_t: p_on_t_of(l, i),
+                            prev_t_peak,
                         };
                         let w = delineate(v, &ctx);
                         prev_t_off = w.t.and_then(|t| t.off);
+                        prev_t_peak = w.t.and_then(|t| t.peak);
                         w
                     })
                     .collect()
@@ -533,6 +564,7 @@ pub(crate) fn analyze_in_pool(
     };
     let fids_ref = &fids;
     let spikes_ref = &spikes;
+    let p_on_t_ref = &p_on_t_of;
     let ctx_with = move |p_min_mv: f64| {
         move |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
             let f = fids_ref[i];
@@ -548,6 +580,10 @@ pub(crate) fn analyze_in_pool(
                 want_p: true,
                 p_min_mv,
                 spike: spike_before(spikes_ref, f, fs),
+                p_on_t: p_on_t_ref(l, i),
+                prev_t_peak: i
+                    .checked_sub(1)
+                    .and_then(|k| pl[l][k].t.and_then(|t| t.peak)),
             }
         }
     };
@@ -558,6 +594,15 @@ pub(crate) fn analyze_in_pool(
         let ctx_of = ctx_with(p_min_mv);
         harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
         harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
+        // In a regular tachycardia the T wave ends before the next P at the latest.
+        for l in per_lead.iter_mut() {
+            for b in 1..l.len() {
+                if on_time_in_tachycardia[b] {
+                    let next_p_on = l[b].p.and_then(|p| p.on);
+                    t_end_before_next_p(&mut l[b - 1].t, next_p_on);
+                }
+            }
+        }
         let global = (0..n_beats)
             .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
             .collect();
@@ -952,6 +997,8 @@ pub(crate) fn analyze_in_pool(
         want_p: !af && p_organised,
         p_min_mv,
         spike: None,
+        p_on_t: None,
+        prev_t_peak: None,
     };
     let med_views: Vec<LeadView<'_>> = med_clean
         .iter()
@@ -961,24 +1008,49 @@ pub(crate) fn analyze_in_pool(
     // lies inside the 300 ms P search window (muse-sinus at 90 bpm: a "P onset" on the previous
     // T's downslope, PR 310 ms). The per-beat delineation knows it from the previous beat; the
     // median beat takes it from a first pass (median over the leads).
-    let mut t_offs: Vec<f64> = med_views
+    let med_first_t: Vec<Option<Points>> =
+        med_views.iter().map(|v| delineate(v, &med_ctx).t).collect();
+    let mut t_offs: Vec<f64> = med_first_t
         .iter()
-        .filter_map(|v| delineate(v, &med_ctx).t.and_then(|t| t.off))
+        .filter_map(|t| t.and_then(|t| t.off))
         .map(|o| o as f64)
         .collect();
     t_offs.retain(|&o| o >= rr_med_samples as f64);
+    // In a regular tachycardia the median beat's P is searched on the previous T wave's
+    // descending limb as in the beats (the previous T peak one median RR before the median
+    // beat's own, per lead).
+    let t_peaks: Vec<Option<usize>> = med_first_t
+        .iter()
+        .map(|t| {
+            t.and_then(|t| t.peak)
+                .and_then(|pk| pk.checked_sub(rr_med_samples))
+        })
+        .collect();
     let med_ctx = BeatContext {
         prev_t_off: (!t_offs.is_empty()).then(|| median(&t_offs).round() as usize - rr_med_samples),
         ..med_ctx
     };
+    let med_lead_ctx = |j: usize| BeatContext {
+        p_on_t: p_polarity[med_clean[j].0].filter(|_| regular_tachycardia),
+        prev_t_peak: t_peaks[j],
+        ..med_ctx
+    };
     let mut med_lead_beats: Vec<Vec<BeatWaves>> = med_views
         .iter()
-        .map(|v| vec![delineate(v, &med_ctx)])
+        .enumerate()
+        .map(|(j, v)| vec![delineate(v, &med_lead_ctx(j))])
         .collect();
-    let med_ctx_of = |_: &[Vec<BeatWaves>], _: usize, _: usize| med_ctx;
+    let med_ctx_of = |_: &[Vec<BeatWaves>], j: usize, _: usize| med_lead_ctx(j);
     harmonise(&med_views, &mut med_lead_beats, Kind::T, &med_ctx_of);
     if med_ctx.want_p {
         harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
+    }
+    // ... and the median beat's T wave before its P shifted by one median RR.
+    if regular_tachycardia {
+        for l in med_lead_beats.iter_mut() {
+            let next_p_on = l[0].p.and_then(|p| p.on).map(|on| on + rr_med_samples);
+            t_end_before_next_p(&mut l[0].t, next_p_on);
+        }
     }
     // Per-lead boundaries within the lead spread of the median across leads, as in the beats.
     reconcile(&mut med_lead_beats, fs);
@@ -1451,6 +1523,26 @@ struct PRegularity {
 }
 
 /// The last pacing spike within 150 ms before a QRS fiducial.
+/// Longest median RR (s) at which P waves are searched on the previous T wave's descending
+/// limb: a rate above 100/min (sinus tachycardia).
+const P_ON_T_MAX_RR_S: f64 = 0.6;
+
+/// The polarity of a sinus P wave (frontal axis 0-75 degrees) in the leads where it is
+/// reliably one or the other: upright in I, II, aVF and V4-V6, inverted in aVR (III, aVL
+/// and V1-V3 vary with the axis or are biphasic).
+fn sinus_p_polarity(lead: &LeadLabel) -> Option<f64> {
+    match lead {
+        LeadLabel::I
+        | LeadLabel::II
+        | LeadLabel::AVF
+        | LeadLabel::V4
+        | LeadLabel::V5
+        | LeadLabel::V6 => Some(1.0),
+        LeadLabel::AVR => Some(-1.0),
+        _ => None,
+    }
+}
+
 fn spike_before(spikes: &[usize], fid: usize, fs: f64) -> Option<usize> {
     let lo = fid.saturating_sub(ms(fs, 150.0));
     spikes.iter().rev().find(|&&s| s <= fid && s >= lo).copied()

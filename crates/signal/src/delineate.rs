@@ -16,6 +16,10 @@
 //!    `i` maximising `(y[m] - y[i]) (2r - i - m)` up to a reference point `r`.
 //! 3. P: the same peak and trapezium rules in the window between the previous T end and the
 //!    QRS onset; no P is reported when the deflection is not above the noise level there.
+//!    In a regular tachycardia, where the P rides on the previous T wave's descending limb
+//!    and that window is gone, the P is searched on the T downslope as a hump above its
+//!    chord ([`p_on_t_descent`]), and the previous T is ended before it
+//!    ([`t_end_before_next_p`]).
 //! 4. Multi-lead consensus ([`harmonise`], T first, then P): a P or T wave is one event seen
 //!    in all leads. Per beat it exists when at least a third of the leads found it (else
 //!    single-lead finds are dropped); a lead whose peak lies off the consensus, or that found
@@ -107,6 +111,13 @@ pub(crate) struct BeatContext {
     pub p_min_mv: f64,
     /// The pacing spike that started this QRS, if any (sample index).
     pub spike: Option<usize>,
+    /// In a regular tachycardia (see `analyze`), the polarity a sinus P wave has in this
+    /// lead (+1 upright, -1 inverted) where it is reliably one or the other: the P may then
+    /// ride on the previous T wave's descending limb and is searched there
+    /// ([`p_on_t_descent`]) when the window after the T offset holds none. None elsewhere.
+    pub p_on_t: Option<f64>,
+    /// Previous beat's T peak in this lead, if found (where [`p_on_t_descent`] starts).
+    pub prev_t_peak: Option<usize>,
 }
 
 /// Tuning constants of the QRS boundary search, as fractions of the maximum slope.
@@ -177,7 +188,7 @@ pub(crate) fn delineate(v: &LeadView<'_>, c: &BeatContext) -> BeatWaves {
     };
     let t = twave(v, c, &q, None);
     let p = if c.want_p {
-        pwave(v, c, &q, None)
+        pwave(v, c, &q, None).or_else(|| p_on_t_descent(v, c, &q))
     } else {
         None
     };
@@ -535,6 +546,149 @@ fn pwave_with(
         peak: Some(peak),
         off: (!off_clipped).then_some(off),
     })
+}
+
+/// Half-width (ms) of the chord [`p_on_t_descent`] measures a hump against: a P wave's
+/// half-duration (P 80-110 ms), over which the T wave's descending limb is nearly straight.
+const P_ON_T_CHORD_MS: f64 = 30.0;
+/// [`p_on_t_descent`] searches from this long (ms) after the previous T peak: nearer, the
+/// T wave's own summit is the hump.
+const P_ON_T_AFTER_T_PEAK_MS: f64 = 10.0;
+/// The hump must stand this many times the lead's high-frequency noise above its chord.
+const P_ON_T_NOISE: f64 = 4.0;
+/// How far (times the hump) the signal may dip beyond the baseline, against the hump's
+/// polarity, between the T summit and the hump.
+const P_ON_T_MAX_DIP: f64 = 0.5;
+/// ... from this long (ms) after the previous QRS (past its S wave, where a flutter wave
+/// before the T summit lies).
+const P_ON_T_DIP_FROM_MS: f64 = 120.0;
+/// How far (times the hump) the PR segment after the hump may stray from the PR level.
+const P_ON_T_MAX_PR_SWING: f64 = 1.0;
+
+/// A P wave riding on the previous T wave's descending limb, in a regular tachycardia
+/// ([`BeatContext::p_on_t`]): at 120-170/min the P merges with the end of the T, the T
+/// offset is placed at or past it, and the window after the T offset is too short or holds
+/// only the P itself (its own slope then reads as the window's noise level). Between the
+/// previous T peak and the QRS onset, a wave superimposed on the T downslope is where the
+/// signal bulges above its chord: the hump `pol (s[i] - (s[i-h] + s[i+h]) / 2)`, `h` =
+/// [`P_ON_T_CHORD_MS`]. The T wave alone, past its summit, is nearly straight and then
+/// convex, so it has no interior maximum of the hump there; the P wave does, at its peak.
+/// Accepted with the expected sinus polarity only (upright in I, II, aVF, V4-V6, inverted
+/// in aVR), at least the first pass's floor high and [`P_ON_T_NOISE`] times the lead's
+/// high-frequency noise, and only where the signal from the ST segment to the hump stays on
+/// the hump's side of the baseline (within [`P_ON_T_MAX_DIP`]): the positive return of a
+/// flutter wave, negative in the inferior leads, follows a trough below it; and only with an
+/// isoelectric PR segment after it (within [`P_ON_T_MAX_PR_SWING`]).
+/// Onset and offset come from the trapezium rule on the signal less the chord through
+/// the points one P duration either side (the T slope removed). Whether the find is a
+/// P wave is then decided as for every P: by the multi-lead consensus ([`harmonise`]) and
+/// by a steady PR across beats (`analyze`).
+fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Points> {
+    let pol = c.p_on_t?;
+    let fs = v.fs;
+    let q_on = q.on?;
+    let t_peak = c.prev_t_peak?;
+    let h = ms(fs, P_ON_T_CHORD_MS);
+    let end = q_on.saturating_sub(ms(fs, 20.0));
+    let mut start = t_peak + ms(fs, P_ON_T_AFTER_T_PEAK_MS);
+    if let Some(p) = c.prev {
+        start = start.max(p + ((c.fid - p) as f64 * 0.3) as usize);
+    }
+    if start < h || start + 3 >= end || end + h >= v.s.len() {
+        return None;
+    }
+    let s = &v.s;
+    let hump = |i: usize| pol * (s[i] - 0.5 * (s[i - h] + s[i + h]));
+    // Interior maximum of the hump (not a window edge, where the T summit's or the QRS
+    // upstroke's own curvature still rises).
+    let peak = (start + 1..end - 1)
+        .filter(|&i| hump(i) >= hump(i - 1) && hump(i) > hump(i + 1))
+        .max_by(|&a, &b| hump(a).total_cmp(&hump(b)))?;
+    let size = hump(peak);
+    let noise = {
+        let hf: Vec<f64> = (start.saturating_sub(h)..end)
+            .map(|i| (v.x[i] - s[i]).abs())
+            .collect();
+        median(&hf)
+    };
+    if size < c.p_min_mv.max(P_ON_T_NOISE * noise) {
+        return None;
+    }
+    // It rides on the T wave: from the ST segment to the hump the signal stays on the P's
+    // side of the baseline (the PR level before the QRS). A deflection opposite to the
+    // hump beyond the baseline before it is a sawtooth: the negative flutter wave of the
+    // inferior leads with its smaller positive return (flutter conducted 2:1 or 3:1).
+    let base = iso_level(v, q_on);
+    let from = c
+        .prev
+        .map_or(t_peak, |p| (p + ms(fs, P_ON_T_DIP_FROM_MS)).min(t_peak));
+    let deepest = (from..peak)
+        .map(|i| pol * (s[i] - base))
+        .fold(f64::INFINITY, f64::min);
+    if deepest < -P_ON_T_MAX_DIP * size {
+        return None;
+    }
+    // The signal less the chord through the points one P duration (2h) either side of the
+    // peak (not past the QRS onset), where the T slope is removed; it is extended back by
+    // the onset's trapezium reference (not before the T peak), so the onset's search is as
+    // long as in [`pwave_with`].
+    let (a, b) = (peak.saturating_sub(2 * h), (peak + 2 * h).min(q_on));
+    if b <= peak + 2 || a + 2 >= peak {
+        return None;
+    }
+    let lo = a.saturating_sub(ms(fs, P_ON_REF_MS)).max(t_peak).min(a);
+    let slope = (s[b] - s[a]) / (b - a) as f64;
+    let y: Vec<f64> = (lo..=b)
+        .map(|i| s[i] - s[a] - slope * (i as f64 - a as f64))
+        .collect();
+    let dy = diff(&y);
+    let pk = peak - lo;
+    if pol * y[pk] <= 0.0 {
+        return None;
+    }
+    let last = y.len() - 1;
+    let m_off = (pk..last)
+        .max_by(|&i, &j| (-pol * dy[i]).total_cmp(&(-pol * dy[j])))
+        .unwrap_or(pk);
+    let r_off = (m_off + ms(fs, P_REF_MS)).min(last);
+    let off = trapezium(&y, m_off, r_off, pol);
+    let m_on = (pk.saturating_sub(ms(fs, P_UPSTROKE_MS)).max(1)..=pk)
+        .max_by(|&i, &j| (pol * dy[i]).total_cmp(&(pol * dy[j])))
+        .unwrap_or(pk);
+    let r_on = m_on.saturating_sub(ms(fs, P_ON_REF_MS));
+    let on = trapezium(&y, m_on, r_on, pol);
+    if !(on < pk && pk < off) {
+        return None;
+    }
+    // The PR segment after it is isoelectric: from the hump's offset to the end of the
+    // search the signal stays within [`P_ON_T_MAX_PR_SWING`] of the hump of the PR level.
+    // Flutter has no isoelectric baseline: the next flutter wave lies there (3:1 at
+    // 340/min: the positive return of one flutter wave passed for a P, the next wave
+    // follows before the QRS).
+    let swing = (lo + off..end)
+        .map(|i| (s[i] - base).abs())
+        .fold(0.0, f64::max);
+    if swing > P_ON_T_MAX_PR_SWING * size {
+        return None;
+    }
+    Some(Points {
+        on: Some(lo + on),
+        peak: Some(peak),
+        off: Some(lo + off),
+    })
+}
+
+/// A T wave ends where the next P wave begins at the latest. In a tachycardia whose P waves
+/// ride on the T wave's descending limb, the trapezium's T end (from the steepest descent
+/// after the T peak, which is then the P's downslope) lies past the P, and the QT with it
+/// (synthetic sinus tachycardia at 130-160/min: QTc 540-590 ms for 425). `t`'s offset is
+/// kept at or before `next_p_on` (and after its peak).
+pub(crate) fn t_end_before_next_p(t: &mut Option<Points>, next_p_on: Option<usize>) {
+    let (Some(t), Some(p_on)) = (t.as_mut(), next_p_on) else {
+        return;
+    };
+    let floor = t.peak.map_or(p_on, |pk| p_on.max(pk + 1));
+    t.off = t.off.map(|off| off.min(floor));
 }
 
 /// Builds the context of (lead, beat) from the current per-lead waves.
@@ -1007,6 +1161,8 @@ mod tests {
             want_p: true,
             p_min_mv: P_MIN_MV,
             spike: None,
+            p_on_t: None,
+            prev_t_peak: None,
         };
         let mut per_lead: Vec<Vec<BeatWaves>> = (0..12).map(|_| Vec::new()).collect();
         for i in 0..fids.len() {
@@ -1114,6 +1270,61 @@ mod tests {
         assert_eq!(prominent_extremum(&y, 0, 50), None);
     }
 
+    /// One lead at 500 Hz of beats every 200 samples (150/min): a QRS at each fiducial, a
+    /// 0.3 mV T wave 90 samples after it, and the wave `p(k)` (mV at sample offset k from
+    /// the fiducial) added before each QRS. Returns the P that [`p_on_t_descent`] finds for
+    /// the beat at 1000 with the sinus polarity `pol`.
+    fn p_on_t_of(p: &dyn Fn(f64) -> f64, pol: f64) -> Option<Points> {
+        let fs = 500.0;
+        let fids = [600usize, 800, 1000, 1200];
+        let g = |k: f64, c: f64, w: f64| (-((k - c) / w).powi(2) / 2.0).exp();
+        let x: Vec<f64> = (0..1400)
+            .map(|i| {
+                fids.iter()
+                    .map(|&f| {
+                        let k = i as f64 - f as f64;
+                        g(k, 0.0, 5.0) + 0.3 * g(k, 90.0, 22.0) + p(k)
+                    })
+                    .sum()
+            })
+            .collect();
+        let v = LeadView::new(&x, fs);
+        let c = BeatContext {
+            fid: 1000,
+            prev: Some(800),
+            next: Some(1200),
+            rr: 200.0,
+            prev_t_off: None,
+            want_p: true,
+            p_min_mv: P_MIN_MV,
+            spike: None,
+            p_on_t: Some(pol),
+            prev_t_peak: Some(890),
+        };
+        let q = qrs(&v, &c)?;
+        p_on_t_descent(&v, &c, &q)
+    }
+
+    #[test]
+    fn a_p_wave_on_the_t_downslope_is_found_as_a_hump_above_its_chord() {
+        let g = |k: f64, c: f64, w: f64| (-((k - c) / w).powi(2) / 2.0).exp();
+        // A 0.12 mV P 70 samples (140 ms) before the QRS, 40 samples past the T peak.
+        let p = p_on_t_of(&|k| 0.12 * g(k, -70.0, 10.0), 1.0).expect("the P is found");
+        let pk = p.peak.unwrap();
+        assert!(pk.abs_diff(930) <= 3, "{p:?}");
+        assert!(p.on.unwrap() < pk && pk < p.off.unwrap());
+        // The T wave alone has no hump on its downslope; a P of the other polarity than the
+        // lead's sinus P is not taken.
+        assert_eq!(p_on_t_of(&|_| 0.0, 1.0), None);
+        assert_eq!(p_on_t_of(&|k| 0.12 * g(k, -70.0, 10.0), -1.0), None);
+        // Flutter at 300/min conducted 2:1 (as in the inferior leads: a deep negative wave
+        // and its smaller positive return, every 100 samples): its positive return on the T
+        // downslope is no P on the T wave.
+        let flutter_wave = |k: f64| -0.25 * g(k, 0.0, 17.0) + 0.12 * g(k, 35.0, 20.0);
+        let saw = |k: f64| flutter_wave(k + 130.0) + flutter_wave(k + 30.0);
+        assert_eq!(p_on_t_of(&saw, 1.0), None);
+    }
+
     fn pts(pk: usize) -> Option<Points> {
         Some(Points {
             on: Some(pk - 20),
@@ -1144,6 +1355,8 @@ mod tests {
             want_p: true,
             p_min_mv: P_MIN_MV,
             spike: None,
+            p_on_t: None,
+            prev_t_peak: None,
         };
         harmonise(&views, &mut per_lead, Kind::P, &ctx);
         assert!(per_lead.iter().all(|l| l[0].p.is_none()));
