@@ -135,22 +135,12 @@ pub(crate) fn flutter_cycle(
             .map(|i| if keep[i] { x[i] - mean } else { 0.0 })
             .collect();
         let mask: Vec<f64> = keep.iter().map(|&k| if k { 1.0 } else { 0.0 }).collect();
-        let ac: Vec<f64> = (lo..=hi)
-            .map(|lag| {
-                let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-                for i in 0..n - lag {
-                    let (a, b) = (z[i], z[i + lag]);
-                    sxy += a * b;
-                    sxx += a * a * mask[i + lag];
-                    syy += b * b * mask[i];
-                }
-                if sxx > 0.0 && syy > 0.0 {
-                    sxy / (sxx * syy).sqrt()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let ac = pulp::Arch::new().dispatch(BlankedAutocorrelation {
+            z: &z,
+            mask: &mask,
+            lo,
+            hi,
+        });
         // Interior maxima inside the flutter range, best first.
         let best = (fl_lo - lo..=fl_hi - lo)
             .filter(|&k| k > 0 && k + 1 < ac.len() && ac[k] > ac[k - 1] && ac[k] >= ac[k + 1])
@@ -182,6 +172,85 @@ pub(crate) fn flutter_cycle(
         lag_ms: cycle,
         locked: None,
     })
+}
+
+/// The autocorrelation of a blanked, mean-removed lead `z` (blanked samples zero, `mask` 1
+/// where kept, 0 where blanked) at each lag `lo..=hi`: over `i < n - lag`, the sum of
+/// `z[i] z[i + lag]` over the square root of the product of the sums of `z[i]^2` where
+/// `i + lag` is kept and of `z[i + lag]^2` where `i` is kept (0 when either is 0).
+///
+/// Each sum is one sequential chain of additions, so one lag at a time waits on the adder's
+/// latency. As many neighbouring lags as the widest vector unit the CPU has holds run side by
+/// side (one lane each) over the samples all of them cover, then each lag finishes alone:
+/// every lag's sums are added in the order of the one-lag loop, with the same products
+/// (multiplications and additions, nothing fused), so the values are bit-identical to it.
+struct BlankedAutocorrelation<'a> {
+    z: &'a [f64],
+    mask: &'a [f64],
+    lo: usize,
+    hi: usize,
+}
+
+impl pulp::WithSimd for BlankedAutocorrelation<'_> {
+    type Output = Vec<f64>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Vec<f64> {
+        let Self { z, mask, lo, hi } = self;
+        let n = z.len();
+        let w = S::F64_LANES;
+        let correlation = |sxy: f64, sxx: f64, syy: f64| {
+            if sxx > 0.0 && syy > 0.0 {
+                sxy / (sxx * syy).sqrt()
+            } else {
+                0.0
+            }
+        };
+        let mut ac = Vec::with_capacity(hi + 1 - lo);
+        // The side-by-side sums, taken out of the vectors: sxy, sxx, syy of each lane.
+        let mut sums = vec![0.0; 3 * w];
+        let mut lag0 = lo;
+        while lag0 + w - 1 <= hi && lag0 + w <= n {
+            // Lags lag0 .. lag0 + w together over the samples every one covers.
+            let common = n + 1 - (lag0 + w);
+            let zero = simd.splat_f64s(0.0);
+            let (mut sxy, mut sxx, mut syy) = (zero, zero, zero);
+            for i in 0..common {
+                let (a, mi) = (z[i], mask[i]);
+                let b = S::as_simd_f64s(&z[i + lag0..i + lag0 + w]).0[0];
+                let m = S::as_simd_f64s(&mask[i + lag0..i + lag0 + w]).0[0];
+                sxy = simd.add_f64s(sxy, simd.mul_f64s(simd.splat_f64s(a), b));
+                sxx = simd.add_f64s(sxx, simd.mul_f64s(simd.splat_f64s(a * a), m));
+                syy = simd.add_f64s(syy, simd.mul_f64s(simd.mul_f64s(b, b), simd.splat_f64s(mi)));
+            }
+            let out = S::as_mut_simd_f64s(&mut sums).0;
+            (out[0], out[1], out[2]) = (sxy, sxx, syy);
+            // Each lag's remaining samples, in order.
+            for j in 0..w {
+                let lag = lag0 + j;
+                let (mut sxy, mut sxx, mut syy) = (sums[j], sums[w + j], sums[2 * w + j]);
+                for i in common..n - lag {
+                    let (a, b) = (z[i], z[i + lag]);
+                    sxy += a * b;
+                    sxx += a * a * mask[i + lag];
+                    syy += b * b * mask[i];
+                }
+                ac.push(correlation(sxy, sxx, syy));
+            }
+            lag0 += w;
+        }
+        for lag in lag0..=hi {
+            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+            for i in 0..n.saturating_sub(lag) {
+                let (a, b) = (z[i], z[i + lag]);
+                sxy += a * b;
+                sxx += a * a * mask[i + lag];
+                syy += b * b * mask[i];
+            }
+            ac.push(correlation(sxy, sxx, syy));
+        }
+        ac
+    }
 }
 
 /// Smallest correlation of the wave before each QRS with the waves one or more flutter
@@ -529,6 +598,85 @@ pub(crate) fn non_conducted_p(
     out
 }
 
+/// The multi-lead dot products of [`atrial_waves`] at each of `starts`: over the leads in
+/// order, the segment's dot product with the detrended template and its own sum of squares,
+/// both after the segment's detrending (done algebraically: `c` holds each template's sums
+/// against `1 - u` and `u`, `s` the sums of `(1 - u)^2`, `u (1 - u)` and `u^2`). Returns
+/// `(xy, xx)` per start.
+///
+/// Every sum is a sequential chain of additions, so one start at a time waits on the adder's
+/// latency. As many starts as the widest vector unit the CPU has holds run side by side (one
+/// lane each, their segments copied side by side first), each lane with the one-start
+/// arithmetic in its order (multiplications and additions, nothing fused), so the values are
+/// bit-identical to scoring each start alone.
+struct TrainSums<'a> {
+    leads: &'a [&'a [f64]],
+    tmpl: &'a [Vec<f64>],
+    c: &'a [(f64, f64)],
+    u: &'a [f64],
+    s: (f64, f64, f64),
+    starts: &'a [usize],
+}
+
+impl pulp::WithSimd for TrainSums<'_> {
+    type Output = Vec<(f64, f64)>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Vec<(f64, f64)> {
+        let Self {
+            leads,
+            tmpl,
+            c,
+            u,
+            s: (s00, s01, s11),
+            starts,
+        } = self;
+        let w = S::F64_LANES;
+        let len = u.len();
+        let mut out = Vec::with_capacity(starts.len());
+        // One lead's segments side by side: `rows[k * w + j]` is sample `k` of lane `j`'s.
+        let mut rows = vec![0.0; len * w];
+        // The side-by-side sums, taken out of the vectors: xt, sx, sxu, sxx of each lane.
+        let mut sums = vec![0.0; 4 * w];
+        let (mut xy, mut xx) = (vec![0.0; w], vec![0.0; w]);
+        for chunk in starts.chunks(w) {
+            xy.fill(0.0);
+            xx.fill(0.0);
+            for ((l, t), &(c1, c2)) in leads.iter().zip(tmpl).zip(c) {
+                // Lanes past the last start repeat it; their sums are not read.
+                for j in 0..w {
+                    let s = chunk[j.min(chunk.len() - 1)];
+                    for (k, &xv) in l[s..s + len].iter().enumerate() {
+                        rows[k * w + j] = xv;
+                    }
+                }
+                let zero = simd.splat_f64s(0.0);
+                let (mut xt, mut sx, mut sxu, mut sxx) = (zero, zero, zero, zero);
+                for ((&r, &tv), &v) in S::as_simd_f64s(&rows).0.iter().zip(t).zip(u) {
+                    xt = simd.add_f64s(xt, simd.mul_f64s(r, simd.splat_f64s(tv)));
+                    sx = simd.add_f64s(sx, r);
+                    sxu = simd.add_f64s(sxu, simd.mul_f64s(r, simd.splat_f64s(v)));
+                    sxx = simd.add_f64s(sxx, simd.mul_f64s(r, r));
+                }
+                let lanes = S::as_mut_simd_f64s(&mut sums).0;
+                (lanes[0], lanes[1], lanes[2], lanes[3]) = (xt, sx, sxu, sxx);
+                for j in 0..w {
+                    let (xt, sx, sxu, sxx) =
+                        (sums[j], sums[w + j], sums[2 * w + j], sums[3 * w + j]);
+                    let (a, b) = (rows[j], rows[(len - 1) * w + j]);
+                    xy[j] += xt - a * c1 - b * c2;
+                    xx[j] += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
+                        + a * a * s00
+                        + 2.0 * a * b * s01
+                        + b * b * s11;
+                }
+            }
+            out.extend((0..chunk.len()).map(|j| (xy[j], xx[j])));
+        }
+        out
+    }
+}
+
 /// Smallest multi-lead correlation with the P template for a P wave found anywhere in the
 /// cardiac cycle by [`atrial_waves`].
 pub(crate) const MIN_TRAIN_CORRELATION: f64 = 0.75;
@@ -580,28 +728,31 @@ pub(crate) fn atrial_waves(
             })
         })
         .collect();
-    let score = |start: usize| -> Option<(f64, f64)> {
-        if blocked[start] || blocked[start + len - 1] || blocked[start + peak_in_template] {
-            return None;
-        }
-        let (mut xy, mut xx) = (0.0, 0.0);
-        for ((l, t), &(c1, c2)) in leads.iter().zip(&tmpl).zip(&c) {
-            let x = &l[start..start + len];
-            let (a, b) = (x[0], x[len - 1]);
-            let (mut xt, mut sx, mut sxu, mut sxx) = (0.0, 0.0, 0.0, 0.0);
-            for ((&xv, &tv), &v) in x.iter().zip(t).zip(&u) {
-                xt += xv * tv;
-                sx += xv;
-                sxu += xv * v;
-                sxx += xv * xv;
-            }
-            xy += xt - a * c1 - b * c2;
-            xx += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
-                + a * a * s00
-                + 2.0 * a * b * s01
-                + b * b * s11;
-        }
-        (xx > 0.0).then(|| (xy / (xx * tt).sqrt(), xy / tt))
+    let is_blocked = |start: usize| {
+        blocked[start] || blocked[start + len - 1] || blocked[start + peak_in_template]
+    };
+    // The scores (multi-lead correlation, size) at `starts`, `None` where blocked.
+    let scores = |starts: &[usize]| -> Vec<Option<(f64, f64)>> {
+        let open: Vec<usize> = starts.iter().copied().filter(|&s| !is_blocked(s)).collect();
+        let sums = pulp::Arch::new().dispatch(TrainSums {
+            leads,
+            tmpl: &tmpl,
+            c: &c,
+            u: &u,
+            s: (s00, s01, s11),
+            starts: &open,
+        });
+        let mut sums = sums.into_iter();
+        starts
+            .iter()
+            .map(|&s| {
+                if is_blocked(s) {
+                    return None;
+                }
+                let (xy, xx) = sums.next().expect("one sum per open start");
+                (xx > 0.0).then(|| (xy / (xx * tt).sqrt(), xy / tt))
+            })
+            .collect()
     };
     // A coarse pass every 8 ms (the correlation peak of a P wave is tens of ms wide), then
     // every sample around the promising positions.
@@ -609,17 +760,19 @@ pub(crate) fn atrial_waves(
     let last = n.saturating_sub(len);
     let mut cands: Vec<(usize, f64)> = Vec::new();
     let mut done = vec![false; last];
-    for coarse in (0..last).step_by(stride) {
-        if score(coarse).is_none_or(|(r, _)| r < MIN_TRAIN_CORRELATION - 0.1) {
+    let coarse_starts: Vec<usize> = (0..last).step_by(stride).collect();
+    for (coarse, coarse_score) in coarse_starts.iter().copied().zip(scores(&coarse_starts)) {
+        if coarse_score.is_none_or(|(r, _)| r < MIN_TRAIN_CORRELATION - 0.1) {
             continue;
         }
         let from = coarse.saturating_sub(stride);
         let to = (coarse + stride + 1).min(last);
-        for (start, seen) in (from..to).zip(&mut done[from..to]) {
-            if std::mem::replace(seen, true) {
-                continue;
-            }
-            if let Some((r, size)) = score(start)
+        let fine: Vec<usize> = (from..to)
+            .zip(&mut done[from..to])
+            .filter_map(|(start, seen)| (!std::mem::replace(seen, true)).then_some(start))
+            .collect();
+        for (start, score) in fine.iter().copied().zip(scores(&fine)) {
+            if let Some((r, size)) = score
                 && r >= MIN_TRAIN_CORRELATION
                 && (0.4..=2.5).contains(&size)
             {
