@@ -606,9 +606,13 @@ pub(crate) fn non_conducted_p(
 ///
 /// Every sum is a sequential chain of additions, so one start at a time waits on the adder's
 /// latency. As many starts as the widest vector unit the CPU has holds run side by side (one
-/// lane each, their segments copied side by side first), each lane with the one-start
-/// arithmetic in its order (multiplications and additions, nothing fused), so the values are
-/// bit-identical to scoring each start alone.
+/// lane each), each lane with the one-start arithmetic in its order (multiplications and
+/// additions, nothing fused), so the values are bit-identical to scoring each start alone.
+/// Chunks of starts evenly spaced read each step's lanes as one contiguous vector: straight
+/// from the lead when they are neighbours (the fine pass), else, when all `starts` are
+/// spaced `step` apart (the coarse pass), from the lead split into `step` phases
+/// (`phase[p][i]` is sample `p + i step`, so the lanes' samples `s + j step + k` are
+/// neighbours in one phase). Other chunks have their segments copied side by side first.
 struct TrainSums<'a> {
     leads: &'a [&'a [f64]],
     tmpl: &'a [Vec<f64>],
@@ -633,47 +637,83 @@ impl pulp::WithSimd for TrainSums<'_> {
         } = self;
         let w = S::F64_LANES;
         let len = u.len();
-        let mut out = Vec::with_capacity(starts.len());
-        // One lead's segments side by side: `rows[k * w + j]` is sample `k` of lane `j`'s.
-        let mut rows = vec![0.0; len * w];
+        // Every chunk of a spaced run is read from the lead split into phases.
+        let step = match starts {
+            [a, b, ..] if b > a && starts.windows(2).all(|p| p[1] - p[0] == b - a) => b - a,
+            _ => 1,
+        };
+        let (mut xy, mut xx) = (vec![0.0; starts.len()], vec![0.0; starts.len()]);
+        // Chunks not evenly spaced have their segments side by side: `rows[k * w + j]` is
+        // sample `k` of lane `j`'s.
+        let mut rows = Vec::new();
         // The side-by-side sums, taken out of the vectors: xt, sx, sxu, sxx of each lane.
         let mut sums = vec![0.0; 4 * w];
-        let (mut xy, mut xx) = (vec![0.0; w], vec![0.0; w]);
-        for chunk in starts.chunks(w) {
-            xy.fill(0.0);
-            xx.fill(0.0);
-            for ((l, t), &(c1, c2)) in leads.iter().zip(tmpl).zip(c) {
-                // Lanes past the last start repeat it; their sums are not read.
-                for j in 0..w {
-                    let s = chunk[j.min(chunk.len() - 1)];
-                    for (k, &xv) in l[s..s + len].iter().enumerate() {
-                        rows[k * w + j] = xv;
-                    }
-                }
+        for ((&l, t), &(c1, c2)) in leads.iter().zip(tmpl).zip(c) {
+            let phase_store: Vec<Vec<f64>> = if step > 1 && starts.len() >= w {
+                (0..step)
+                    .map(|p| l[p..].iter().step_by(step).copied().collect())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for (first, chunk) in (0..).step_by(w).zip(starts.chunks(w)) {
                 let zero = simd.splat_f64s(0.0);
                 let (mut xt, mut sx, mut sxu, mut sxx) = (zero, zero, zero, zero);
-                for ((&r, &tv), &v) in S::as_simd_f64s(&rows).0.iter().zip(t).zip(u) {
+                let mut add = |r: S::f64s, tv: f64, v: f64| {
                     xt = simd.add_f64s(xt, simd.mul_f64s(r, simd.splat_f64s(tv)));
                     sx = simd.add_f64s(sx, r);
                     sxu = simd.add_f64s(sxu, simd.mul_f64s(r, simd.splat_f64s(v)));
                     sxx = simd.add_f64s(sxx, simd.mul_f64s(r, r));
+                };
+                // Lanes past the chunk's last start read on at the same spacing (in the
+                // lead); their sums are not read.
+                let s0 = chunk[0];
+                let spacing = chunk.get(1).map_or(1, |&s1| s1.saturating_sub(s0));
+                let even = chunk
+                    .iter()
+                    .enumerate()
+                    .all(|(j, &s)| s == s0 + j * spacing)
+                    && s0 + (w - 1) * spacing + len <= l.len();
+                if even && spacing == 1 {
+                    for (k, (&tv, &v)) in t.iter().zip(u).enumerate() {
+                        add(S::as_simd_f64s(&l[s0 + k..s0 + k + w]).0[0], tv, v);
+                    }
+                } else if even && spacing == step && !phase_store.is_empty() {
+                    // Sample s0 + k of the first lane is phase_store[p][i].
+                    let (mut p, mut i) = (s0 % step, s0 / step);
+                    for (&tv, &v) in t.iter().zip(u) {
+                        add(S::as_simd_f64s(&phase_store[p][i..i + w]).0[0], tv, v);
+                        p += 1;
+                        if p == step {
+                            (p, i) = (0, i + 1);
+                        }
+                    }
+                } else {
+                    rows.resize(len * w, 0.0);
+                    for (j, &s) in chunk.iter().enumerate() {
+                        for (k, &xv) in l[s..s + len].iter().enumerate() {
+                            rows[k * w + j] = xv;
+                        }
+                    }
+                    for ((&r, &tv), &v) in S::as_simd_f64s(&rows).0.iter().zip(t).zip(u) {
+                        add(r, tv, v);
+                    }
                 }
                 let lanes = S::as_mut_simd_f64s(&mut sums).0;
                 (lanes[0], lanes[1], lanes[2], lanes[3]) = (xt, sx, sxu, sxx);
-                for j in 0..w {
+                for (j, &s) in chunk.iter().enumerate() {
                     let (xt, sx, sxu, sxx) =
                         (sums[j], sums[w + j], sums[2 * w + j], sums[3 * w + j]);
-                    let (a, b) = (rows[j], rows[(len - 1) * w + j]);
-                    xy[j] += xt - a * c1 - b * c2;
-                    xx[j] += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
+                    let (a, b) = (l[s], l[s + len - 1]);
+                    xy[first + j] += xt - a * c1 - b * c2;
+                    xx[first + j] += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
                         + a * a * s00
                         + 2.0 * a * b * s01
                         + b * b * s11;
                 }
             }
-            out.extend((0..chunk.len()).map(|j| (xy[j], xx[j])));
         }
-        out
+        xy.into_iter().zip(xx).collect()
     }
 }
 
@@ -733,24 +773,19 @@ pub(crate) fn atrial_waves(
     };
     // The scores (multi-lead correlation, size) at `starts`, `None` where blocked.
     let scores = |starts: &[usize]| -> Vec<Option<(f64, f64)>> {
-        let open: Vec<usize> = starts.iter().copied().filter(|&s| !is_blocked(s)).collect();
         let sums = pulp::Arch::new().dispatch(TrainSums {
             leads,
             tmpl: &tmpl,
             c: &c,
             u: &u,
             s: (s00, s01, s11),
-            starts: &open,
+            starts,
         });
-        let mut sums = sums.into_iter();
         starts
             .iter()
-            .map(|&s| {
-                if is_blocked(s) {
-                    return None;
-                }
-                let (xy, xx) = sums.next().expect("one sum per open start");
-                (xx > 0.0).then(|| (xy / (xx * tt).sqrt(), xy / tt))
+            .zip(sums)
+            .map(|(&s, (xy, xx))| {
+                (!is_blocked(s) && xx > 0.0).then(|| (xy / (xx * tt).sqrt(), xy / tt))
             })
             .collect()
     };
@@ -760,24 +795,28 @@ pub(crate) fn atrial_waves(
     let last = n.saturating_sub(len);
     let mut cands: Vec<(usize, f64)> = Vec::new();
     let mut done = vec![false; last];
+    // The coarse scores, then every promising position's not yet scored neighbours (in the
+    // order the positions come), all scored in one go, then the candidates in that order.
     let coarse_starts: Vec<usize> = (0..last).step_by(stride).collect();
+    let mut fine: Vec<usize> = Vec::new();
     for (coarse, coarse_score) in coarse_starts.iter().copied().zip(scores(&coarse_starts)) {
         if coarse_score.is_none_or(|(r, _)| r < MIN_TRAIN_CORRELATION - 0.1) {
             continue;
         }
         let from = coarse.saturating_sub(stride);
         let to = (coarse + stride + 1).min(last);
-        let fine: Vec<usize> = (from..to)
-            .zip(&mut done[from..to])
-            .filter_map(|(start, seen)| (!std::mem::replace(seen, true)).then_some(start))
-            .collect();
-        for (start, score) in fine.iter().copied().zip(scores(&fine)) {
-            if let Some((r, size)) = score
-                && r >= MIN_TRAIN_CORRELATION
-                && (0.4..=2.5).contains(&size)
-            {
-                cands.push((start + peak_in_template, r));
-            }
+        fine.extend(
+            (from..to)
+                .zip(&mut done[from..to])
+                .filter_map(|(start, seen)| (!std::mem::replace(seen, true)).then_some(start)),
+        );
+    }
+    for (start, score) in fine.iter().copied().zip(scores(&fine)) {
+        if let Some((r, size)) = score
+            && r >= MIN_TRAIN_CORRELATION
+            && (0.4..=2.5).contains(&size)
+        {
+            cands.push((start + peak_in_template, r));
         }
     }
     cands.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -1125,6 +1164,101 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Uniform values in [-0.5, 0.5) from a fixed seed.
+    fn noise(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn side_by_side_autocorrelation_is_the_one_lag_loop_bit_for_bit() {
+        let n = 1500;
+        let mask: Vec<f64> = (0..n)
+            .map(|i| if i % 400 < 100 { 0.0 } else { 1.0 })
+            .collect();
+        let z: Vec<f64> = noise(n, 3).iter().zip(&mask).map(|(v, m)| v * m).collect();
+        // 83 lags: whole blocks of lanes and a remainder.
+        let (lo, hi) = (70, 152);
+        let ac = pulp::Arch::new().dispatch(BlankedAutocorrelation {
+            z: &z,
+            mask: &mask,
+            lo,
+            hi,
+        });
+        assert_eq!(ac.len(), hi + 1 - lo);
+        for (lag, r) in (lo..=hi).zip(ac) {
+            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+            for i in 0..n - lag {
+                let (a, b) = (z[i], z[i + lag]);
+                sxy += a * b;
+                sxx += a * a * mask[i + lag];
+                syy += b * b * mask[i];
+            }
+            let want = sxy / (sxx * syy).sqrt();
+            assert_eq!(r.to_bits(), want.to_bits(), "lag {lag}");
+        }
+    }
+
+    #[test]
+    fn side_by_side_train_sums_are_one_start_at_a_time_bit_for_bit() {
+        let (n, len) = (900, 31);
+        let leads: Vec<Vec<f64>> = (0..3).map(|k| noise(n, 10 + k)).collect();
+        let leads_ref: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+        let tmpl: Vec<Vec<f64>> = (0..3).map(|k| noise(len, 20 + k)).collect();
+        let u: Vec<f64> = (0..len).map(|k| k as f64 / (len - 1) as f64).collect();
+        let c: Vec<(f64, f64)> = (0..3).map(|k| (0.1 * k as f64 + 0.3, -0.7)).collect();
+        let (s00, s01, s11) = (10.3, 5.1, 10.7);
+        let last = n - len;
+        // The coarse pass (every 4 samples), runs of neighbours with gaps (the fine pass), a
+        // lone start and starts at no common spacing.
+        let runs: Vec<usize> = (10..40).chain(45..48).chain(300..317).collect();
+        let cases: [Vec<usize>; 4] = [
+            (0..last).step_by(4).collect(),
+            runs,
+            vec![last - 1],
+            vec![5, 9, 100, 101, 240, 7, last - 1, 0, 33, 34],
+        ];
+        for starts in cases {
+            let sums = pulp::Arch::new().dispatch(TrainSums {
+                leads: &leads_ref,
+                tmpl: &tmpl,
+                c: &c,
+                u: &u,
+                s: (s00, s01, s11),
+                starts: &starts,
+            });
+            assert_eq!(sums.len(), starts.len());
+            for (&start, (xy, xx)) in starts.iter().zip(sums) {
+                let (mut wxy, mut wxx) = (0.0, 0.0);
+                for ((l, t), &(c1, c2)) in leads_ref.iter().zip(&tmpl).zip(&c) {
+                    let x = &l[start..start + len];
+                    let (a, b) = (x[0], x[len - 1]);
+                    let (mut xt, mut sx, mut sxu, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+                    for ((&xv, &tv), &v) in x.iter().zip(t).zip(&u) {
+                        xt += xv * tv;
+                        sx += xv;
+                        sxu += xv * v;
+                        sxx += xv * xv;
+                    }
+                    wxy += xt - a * c1 - b * c2;
+                    wxx += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
+                        + a * a * s00
+                        + 2.0 * a * b * s01
+                        + b * b * s11;
+                }
+                assert_eq!(xy.to_bits(), wxy.to_bits(), "start {start}");
+                assert_eq!(xx.to_bits(), wxx.to_bits(), "start {start}");
+            }
+        }
+    }
 
     /// Sawtooth flutter waves at `cycle_ms` plus narrow QRS complexes every `rr_ms`.
     fn tracing(cycle_ms: Option<f64>, rr_ms: f64, seed: u64) -> (Vec<f64>, Vec<usize>) {
