@@ -88,7 +88,7 @@ pub(crate) fn total_order_key(v: f64) -> i64 {
 }
 
 /// The value of a [`total_order_key`] (the mapping is its own inverse).
-pub(crate) fn from_total_order_key(key: i64) -> f64 {
+fn from_total_order_key(key: i64) -> f64 {
     f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
 }
 

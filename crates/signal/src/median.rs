@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::{from_total_order_key, median_in, total_order_key};
+use crate::detect::{median_in, total_order_key};
 
 /// One lead's median beat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,53 +46,38 @@ pub(crate) fn median_beat(
         .collect();
     // Neighbouring samples of the beats are ranked almost alike, so each column is sorted
     // by insertion starting from the previous column's order: a few swaps per sample instead
-    // of a sort. The beats' values are first laid out column by column as `f64::total_cmp`'s
-    // integer keys (the same order, compared as integers; the key gives the value back); a
-    // column's keys are then read in the previous column's order (`order[r]` is the beat
-    // ranked `r` there) and sorted in place with the beats they belong to, so every
-    // comparison is between neighbours of one array. The median only depends on the sorted
-    // values, so it is the same as `median` of the column (which columns holding a
-    // non-finite value fall back to).
+    // of a sort. The median only depends on the sorted values, so it is the same as
+    // `median` of the column (which columns holding a non-finite value fall back to).
+    // Values are ranked by `f64::total_cmp`'s integer key (the same order, compared as
+    // integers).
     let m = windows.len();
-    let width = pre + post;
-    let mut keys = vec![0i64; width * m];
-    let mut finite = vec![true; width];
-    for (j, w) in windows.iter().enumerate() {
-        for (k, (&v, ok)) in w.iter().zip(finite.iter_mut()).enumerate() {
-            keys[k * m + j] = total_order_key(v);
-            *ok &= v.is_finite();
-        }
-    }
     let mut order: Vec<usize> = (0..m).collect();
-    let mut ranked = vec![0i64; m];
+    let mut col = vec![0.0f64; m];
+    let mut key = vec![0i64; m];
     let mut scratch = Vec::with_capacity(m);
-    let out = keys
-        .chunks_exact(m)
-        .zip(&finite)
-        .enumerate()
-        .map(|(k, (column, &finite))| {
-            if !finite {
-                return median_in(&mut scratch, windows.iter().map(|w| w[k]));
+    let out = (0..pre + post)
+        .map(|k| {
+            for ((c, kk), w) in col.iter_mut().zip(key.iter_mut()).zip(&windows) {
+                *c = w[k];
+                *kk = total_order_key(*c);
             }
-            for (r, &o) in ranked.iter_mut().zip(&order) {
-                *r = column[o];
+            if col.iter().any(|v| !v.is_finite()) {
+                return median_in(&mut scratch, col.iter().copied());
             }
             for i in 1..m {
-                let (key, beat) = (ranked[i], order[i]);
+                let o = order[i];
+                let ko = key[o];
                 let mut j = i;
-                while j > 0 && ranked[j - 1] > key {
-                    ranked[j] = ranked[j - 1];
+                while j > 0 && key[order[j - 1]] > ko {
                     order[j] = order[j - 1];
                     j -= 1;
                 }
-                ranked[j] = key;
-                order[j] = beat;
+                order[j] = o;
             }
             if m % 2 == 1 {
-                from_total_order_key(ranked[m / 2])
+                col[order[m / 2]]
             } else {
-                0.5 * (from_total_order_key(ranked[m / 2 - 1])
-                    + from_total_order_key(ranked[m / 2]))
+                0.5 * (col[order[m / 2 - 1]] + col[order[m / 2]])
             }
         })
         .collect();
