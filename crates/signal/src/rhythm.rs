@@ -180,8 +180,9 @@ pub(crate) fn flutter_cycle(
 /// `i + lag` is kept and of `z[i + lag]^2` where `i` is kept (0 when either is 0).
 ///
 /// Each sum is one sequential chain of additions, so one lag at a time waits on the adder's
-/// latency. As many neighbouring lags as the widest vector unit the CPU has holds run side by
-/// side (one lane each) over the samples all of them cover, then each lag finishes alone:
+/// latency. Neighbouring lags run side by side, one lane each of [`LAG_VECTORS`] vectors as
+/// wide as the widest vector unit the CPU has, over the samples all of them cover (the
+/// vectors' chains are independent, so they overlap), then each lag finishes alone:
 /// every lag's sums are added in the order of the one-lag loop, with the same products
 /// (multiplications and additions, nothing fused), so the values are bit-identical to it.
 struct BlankedAutocorrelation<'a> {
@@ -208,36 +209,34 @@ impl pulp::WithSimd for BlankedAutocorrelation<'_> {
         };
         let mut ac = Vec::with_capacity(hi + 1 - lo);
         // The side-by-side sums, taken out of the vectors: sxy, sxx, syy of each lane.
-        let mut sums = vec![0.0; 3 * w];
+        let mut sums = vec![0.0; 3 * LAG_VECTORS * w];
         let mut lag0 = lo;
-        while lag0 + w - 1 <= hi && lag0 + w <= n {
-            // Lags lag0 .. lag0 + w together over the samples every one covers.
-            let common = n + 1 - (lag0 + w);
-            let zero = simd.splat_f64s(0.0);
-            let (mut sxy, mut sxx, mut syy) = (zero, zero, zero);
-            for i in 0..common {
-                let (a, mi) = (z[i], mask[i]);
-                let b = S::as_simd_f64s(&z[i + lag0..i + lag0 + w]).0[0];
-                let m = S::as_simd_f64s(&mask[i + lag0..i + lag0 + w]).0[0];
-                sxy = simd.add_f64s(sxy, simd.mul_f64s(simd.splat_f64s(a), b));
-                sxx = simd.add_f64s(sxx, simd.mul_f64s(simd.splat_f64s(a * a), m));
-                syy = simd.add_f64s(syy, simd.mul_f64s(simd.mul_f64s(b, b), simd.splat_f64s(mi)));
-            }
-            let out = S::as_mut_simd_f64s(&mut sums).0;
-            (out[0], out[1], out[2]) = (sxy, sxx, syy);
-            // Each lag's remaining samples, in order.
-            for j in 0..w {
-                let lag = lag0 + j;
-                let (mut sxy, mut sxx, mut syy) = (sums[j], sums[w + j], sums[2 * w + j]);
-                for i in common..n - lag {
-                    let (a, b) = (z[i], z[i + lag]);
-                    sxy += a * b;
-                    sxx += a * a * mask[i + lag];
-                    syy += b * b * mask[i];
+        // Blocks of LAG_VECTORS vectors of lags while they fit (independent chains hide the
+        // adder's latency), then of one vector, then lag by lag.
+        for vectors in [LAG_VECTORS, 1] {
+            let span = vectors * w;
+            while lag0 + span - 1 <= hi && lag0 + span <= n {
+                // Lags lag0 .. lag0 + span together over the samples every one covers.
+                let common = n + 1 - (lag0 + span);
+                if vectors == LAG_VECTORS {
+                    lag_block::<S, LAG_VECTORS>(simd, z, mask, lag0, common, &mut sums);
+                } else {
+                    lag_block::<S, 1>(simd, z, mask, lag0, common, &mut sums);
                 }
-                ac.push(correlation(sxy, sxx, syy));
+                // Each lag's remaining samples, in order.
+                for j in 0..span {
+                    let lag = lag0 + j;
+                    let (mut sxy, mut sxx, mut syy) = (sums[j], sums[span + j], sums[2 * span + j]);
+                    for i in common..n - lag {
+                        let (a, b) = (z[i], z[i + lag]);
+                        sxy += a * b;
+                        sxx += a * a * mask[i + lag];
+                        syy += b * b * mask[i];
+                    }
+                    ac.push(correlation(sxy, sxx, syy));
+                }
+                lag0 += span;
             }
-            lag0 += w;
         }
         for lag in lag0..=hi {
             let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
@@ -250,6 +249,45 @@ impl pulp::WithSimd for BlankedAutocorrelation<'_> {
             ac.push(correlation(sxy, sxx, syy));
         }
         ac
+    }
+}
+
+/// Vectors of lags [`BlankedAutocorrelation`] runs side by side.
+const LAG_VECTORS: usize = 2;
+
+/// [`BlankedAutocorrelation`]'s sums of the `V` vectors of lags from `lag0` over samples
+/// `0..common`, written to `sums` as every lag's `sxy`, then every lag's `sxx`, then every
+/// lag's `syy`.
+#[inline(always)]
+fn lag_block<S: pulp::Simd, const V: usize>(
+    simd: S,
+    z: &[f64],
+    mask: &[f64],
+    lag0: usize,
+    common: usize,
+    sums: &mut [f64],
+) {
+    let w = S::F64_LANES;
+    let zero = simd.splat_f64s(0.0);
+    let (mut sxy, mut sxx, mut syy) = ([zero; V], [zero; V], [zero; V]);
+    for i in 0..common {
+        let (a, aa, mi) = (
+            simd.splat_f64s(z[i]),
+            simd.splat_f64s(z[i] * z[i]),
+            simd.splat_f64s(mask[i]),
+        );
+        for v in 0..V {
+            let at = i + lag0 + v * w;
+            let b = S::as_simd_f64s(&z[at..at + w]).0[0];
+            let m = S::as_simd_f64s(&mask[at..at + w]).0[0];
+            sxy[v] = simd.add_f64s(sxy[v], simd.mul_f64s(a, b));
+            sxx[v] = simd.add_f64s(sxx[v], simd.mul_f64s(aa, m));
+            syy[v] = simd.add_f64s(syy[v], simd.mul_f64s(simd.mul_f64s(b, b), mi));
+        }
+    }
+    let out = S::as_mut_simd_f64s(&mut sums[..3 * V * w]).0;
+    for v in 0..V {
+        (out[v], out[V + v], out[2 * V + v]) = (sxy[v], sxx[v], syy[v]);
     }
 }
 
@@ -647,7 +685,7 @@ impl pulp::WithSimd for TrainSums<'_> {
         // sample `k` of lane `j`'s.
         let mut rows = Vec::new();
         // The side-by-side sums, taken out of the vectors: xt, sx, sxu, sxx of each lane.
-        let mut sums = vec![0.0; 4 * w];
+        let mut sums = vec![0.0; 4 * START_VECTORS * w];
         for ((&l, t), &(c1, c2)) in leads.iter().zip(tmpl).zip(c) {
             let phase_store: Vec<Vec<f64>> = if step > 1 && starts.len() >= w {
                 (0..step)
@@ -656,54 +694,74 @@ impl pulp::WithSimd for TrainSums<'_> {
             } else {
                 Vec::new()
             };
-            for (first, chunk) in (0..).step_by(w).zip(starts.chunks(w)) {
-                let zero = simd.splat_f64s(0.0);
-                let (mut xt, mut sx, mut sxu, mut sxx) = (zero, zero, zero, zero);
-                let mut add = |r: S::f64s, tv: f64, v: f64| {
-                    xt = simd.add_f64s(xt, simd.mul_f64s(r, simd.splat_f64s(tv)));
-                    sx = simd.add_f64s(sx, r);
-                    sxu = simd.add_f64s(sxu, simd.mul_f64s(r, simd.splat_f64s(v)));
-                    sxx = simd.add_f64s(sxx, simd.mul_f64s(r, r));
+            let phases: Vec<&[f64]> = phase_store.iter().map(Vec::as_slice).collect();
+            let mut first = 0;
+            while first < starts.len() {
+                let rest = &starts[first..];
+                // The widest block of START_VECTORS or one vector of lanes evenly spaced
+                // (lanes past the last start read on at the same spacing; their sums are not
+                // read), else one vector of lanes copied side by side.
+                let spaced = [START_VECTORS, 1].into_iter().find_map(|vectors| {
+                    let span = vectors * w;
+                    let chunk = &rest[..span.min(rest.len())];
+                    let s0 = chunk[0];
+                    let spacing = chunk.get(1).map_or(1, |&s1| s1.saturating_sub(s0));
+                    let even = (vectors == 1 || chunk.len() == span)
+                        && chunk
+                            .iter()
+                            .enumerate()
+                            .all(|(j, &s)| s == s0 + j * spacing)
+                        && s0 + (span - 1) * spacing + len <= l.len();
+                    if !even {
+                        return None;
+                    }
+                    if spacing == 1 {
+                        Some((vectors, chunk, std::slice::from_ref(&l), 1))
+                    } else if spacing == step && !phases.is_empty() {
+                        Some((vectors, chunk, phases.as_slice(), step))
+                    } else {
+                        None
+                    }
+                });
+                let (span, chunk) = match spaced {
+                    Some((vectors, chunk, phases, spacing)) => {
+                        if vectors == START_VECTORS {
+                            spaced_sums::<S, START_VECTORS>(
+                                simd, phases, spacing, chunk[0], t, u, &mut sums,
+                            );
+                        } else {
+                            spaced_sums::<S, 1>(simd, phases, spacing, chunk[0], t, u, &mut sums);
+                        }
+                        (vectors * w, chunk)
+                    }
+                    None => {
+                        let chunk = &rest[..w.min(rest.len())];
+                        rows.resize(len * w, 0.0);
+                        for (j, &s) in chunk.iter().enumerate() {
+                            for (k, &xv) in l[s..s + len].iter().enumerate() {
+                                rows[k * w + j] = xv;
+                            }
+                        }
+                        let zero = simd.splat_f64s(0.0);
+                        let (mut xt, mut sx, mut sxu, mut sxx) = (zero, zero, zero, zero);
+                        for ((&r, &tv), &v) in S::as_simd_f64s(&rows).0.iter().zip(t).zip(u) {
+                            xt = simd.add_f64s(xt, simd.mul_f64s(r, simd.splat_f64s(tv)));
+                            sx = simd.add_f64s(sx, r);
+                            sxu = simd.add_f64s(sxu, simd.mul_f64s(r, simd.splat_f64s(v)));
+                            sxx = simd.add_f64s(sxx, simd.mul_f64s(r, r));
+                        }
+                        let lanes = S::as_mut_simd_f64s(&mut sums[..4 * w]).0;
+                        (lanes[0], lanes[1], lanes[2], lanes[3]) = (xt, sx, sxu, sxx);
+                        (w, chunk)
+                    }
                 };
-                // Lanes past the chunk's last start read on at the same spacing (in the
-                // lead); their sums are not read.
-                let s0 = chunk[0];
-                let spacing = chunk.get(1).map_or(1, |&s1| s1.saturating_sub(s0));
-                let even = chunk
-                    .iter()
-                    .enumerate()
-                    .all(|(j, &s)| s == s0 + j * spacing)
-                    && s0 + (w - 1) * spacing + len <= l.len();
-                if even && spacing == 1 {
-                    for (k, (&tv, &v)) in t.iter().zip(u).enumerate() {
-                        add(S::as_simd_f64s(&l[s0 + k..s0 + k + w]).0[0], tv, v);
-                    }
-                } else if even && spacing == step && !phase_store.is_empty() {
-                    // Sample s0 + k of the first lane is phase_store[p][i].
-                    let (mut p, mut i) = (s0 % step, s0 / step);
-                    for (&tv, &v) in t.iter().zip(u) {
-                        add(S::as_simd_f64s(&phase_store[p][i..i + w]).0[0], tv, v);
-                        p += 1;
-                        if p == step {
-                            (p, i) = (0, i + 1);
-                        }
-                    }
-                } else {
-                    rows.resize(len * w, 0.0);
-                    for (j, &s) in chunk.iter().enumerate() {
-                        for (k, &xv) in l[s..s + len].iter().enumerate() {
-                            rows[k * w + j] = xv;
-                        }
-                    }
-                    for ((&r, &tv), &v) in S::as_simd_f64s(&rows).0.iter().zip(t).zip(u) {
-                        add(r, tv, v);
-                    }
-                }
-                let lanes = S::as_mut_simd_f64s(&mut sums).0;
-                (lanes[0], lanes[1], lanes[2], lanes[3]) = (xt, sx, sxu, sxx);
                 for (j, &s) in chunk.iter().enumerate() {
-                    let (xt, sx, sxu, sxx) =
-                        (sums[j], sums[w + j], sums[2 * w + j], sums[3 * w + j]);
+                    let (xt, sx, sxu, sxx) = (
+                        sums[j],
+                        sums[span + j],
+                        sums[2 * span + j],
+                        sums[3 * span + j],
+                    );
                     let (a, b) = (l[s], l[s + len - 1]);
                     xy[first + j] += xt - a * c1 - b * c2;
                     xx[first + j] += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
@@ -711,9 +769,53 @@ impl pulp::WithSimd for TrainSums<'_> {
                         + 2.0 * a * b * s01
                         + b * b * s11;
                 }
+                first += chunk.len();
             }
         }
         xy.into_iter().zip(xx).collect()
+    }
+}
+
+/// Vectors of window starts [`TrainSums`] runs side by side where they are evenly spaced.
+const START_VECTORS: usize = 2;
+
+/// [`TrainSums`]' per-lead sums (`xt`, `sx`, `sxu`, `sxx`) of `V` vectors of evenly spaced
+/// starts from `s0`, read from `phases` (`phases[p][i]` is sample `p + i step` of the lead;
+/// with a step of 1 the one phase is the lead), written to `sums` as every lane's `xt`, then
+/// every lane's `sx`, `sxu` and `sxx`.
+#[inline(always)]
+fn spaced_sums<S: pulp::Simd, const V: usize>(
+    simd: S,
+    phases: &[&[f64]],
+    step: usize,
+    s0: usize,
+    t: &[f64],
+    u: &[f64],
+    sums: &mut [f64],
+) {
+    let w = S::F64_LANES;
+    let zero = simd.splat_f64s(0.0);
+    let (mut xt, mut sx, mut sxu, mut sxx) = ([zero; V], [zero; V], [zero; V], [zero; V]);
+    // Sample s0 + k of the first lane is phases[p][i]; lane j of vector g reads j + g w on.
+    let (mut p, mut i) = (s0 % step, s0 / step);
+    for (&tv, &v) in t.iter().zip(u) {
+        let (tv, v) = (simd.splat_f64s(tv), simd.splat_f64s(v));
+        for g in 0..V {
+            let at = i + g * w;
+            let r = S::as_simd_f64s(&phases[p][at..at + w]).0[0];
+            xt[g] = simd.add_f64s(xt[g], simd.mul_f64s(r, tv));
+            sx[g] = simd.add_f64s(sx[g], r);
+            sxu[g] = simd.add_f64s(sxu[g], simd.mul_f64s(r, v));
+            sxx[g] = simd.add_f64s(sxx[g], simd.mul_f64s(r, r));
+        }
+        p += 1;
+        if p == step {
+            (p, i) = (0, i + 1);
+        }
+    }
+    let out = S::as_mut_simd_f64s(&mut sums[..4 * V * w]).0;
+    for g in 0..V {
+        (out[g], out[V + g], out[2 * V + g], out[3 * V + g]) = (xt[g], sx[g], sxu[g], sxx[g]);
     }
 }
 
