@@ -387,13 +387,16 @@ pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
         return Vec::new();
     }
     let k = ((STEP_SIDE_SMOOTH_MS / 1000.0 * fs_hz).round() as usize).clamp(1, (w / 4).max(1));
-    // The range of a side's k-sample moving averages.
+    // The range of a side's k-sample moving averages. The extremes as a compare and select
+    // (one instruction each), not `f64::min` / `max` with their NaN handling: the same values
+    // (a NaN average changes neither), except which of two equal zeros of opposite sign is
+    // kept, which the range's comparisons below cannot show.
     let range = |v: &[f64]| {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for win in v.windows(k) {
             let m = win.iter().sum::<f64>() / k as f64;
-            lo = lo.min(m);
-            hi = hi.max(m);
+            lo = if m < lo { m } else { lo };
+            hi = if m > hi { m } else { hi };
         }
         hi - lo
     };

@@ -187,10 +187,13 @@ fn wander(raw: &[f64], fs: f64) -> f64 {
     let mut acc: f64 = raw[..w].iter().sum();
     let mut lo = acc;
     let mut hi = acc;
+    // The extremes as a compare and select, not `f64::min` / `max` (whose NaN handling, not
+    // needed on finite sums, would lengthen each step): the same values, except which of two
+    // equal zeros of opposite sign is kept, which the comparison of the range cannot show.
     for i in w..raw.len() {
         acc += raw[i] - raw[i - w];
-        lo = lo.min(acc);
-        hi = hi.max(acc);
+        lo = if acc < lo { acc } else { lo };
+        hi = if acc > hi { acc } else { hi };
     }
     (hi - lo) / w as f64
 }
