@@ -94,23 +94,33 @@ fn range(v: &[f64]) -> f64 {
 const EXTREME_LANES: usize = 8;
 
 /// The lowest and highest finite values of `v` (infinity and minus infinity when there is
-/// none). [`EXTREME_LANES`] running extremes side by side (each a comparison and a select,
-/// which the compiler turns into vector instructions), then the extremes of those: the
-/// same values as one running `min` / `max` over the finite values, since neither rounds.
-/// Only which of two equal zeros of opposite sign is kept could differ, and every caller
-/// only compares the extremes, or their difference, with other values, which comes out the
-/// same with either zero.
+/// none). A lead without a non-finite value (the usual case, checked first) keeps
+/// [`EXTREME_LANES`] running extremes side by side, each a comparison and a select, which the
+/// compiler turns into vector instructions; then the extremes of those. These are the values
+/// of one running `f64::min` / `max` over the finite values, since neither rounds: only
+/// which of two equal zeros of opposite sign is kept could differ, and every caller only
+/// compares the extremes, or their difference, with other values, which comes out the same
+/// with either zero.
 fn finite_extremes(v: &[f64]) -> (f64, f64) {
+    let all_finite = v
+        .iter()
+        .fold(true, |all, x| all & (x.abs() < f64::INFINITY));
+    if !all_finite {
+        return v
+            .iter()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+    }
     let mut lo = [f64::INFINITY; EXTREME_LANES];
     let mut hi = [f64::NEG_INFINITY; EXTREME_LANES];
     let chunks = v.chunks_exact(EXTREME_LANES);
     let rest = chunks.remainder();
     for c in chunks {
         for j in 0..EXTREME_LANES {
-            let x = c[j];
-            let finite = x.is_finite();
-            lo[j] = if finite && x < lo[j] { x } else { lo[j] };
-            hi[j] = if finite && x > hi[j] { x } else { hi[j] };
+            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
+            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
         }
     }
     let (lo, hi) = (
@@ -118,7 +128,6 @@ fn finite_extremes(v: &[f64]) -> (f64, f64) {
         hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
     rest.iter()
-        .filter(|x| x.is_finite())
         .fold((lo, hi), |(a, b), &x| (a.min(x), b.max(x)))
 }
 
