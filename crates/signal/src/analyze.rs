@@ -610,6 +610,12 @@ pub(crate) fn analyze_in_pool(
     };
     let mut p_min_mv = P_MIN_MV;
     let (mut per_lead, mut global) = waves_at(p_min_mv);
+    // The flutter search (an autocorrelation over 81 lags in four leads) is asked for by the
+    // low-P look below and by the flutter step after it, on the same leads and beats: it runs
+    // once.
+    let flutter_search = std::cell::OnceCell::new();
+    let flutter_cycle_once =
+        || *flutter_search.get_or_init(|| flutter_cycle(&labels, &clean, &fids, fs));
     // Low P waves (LUDB 31: 0.02-0.03 mV beside a 1 mV QRS) fall under the first pass's
     // floor in every lead. When a regular, unpaced rhythm that shows no flutter waves has P
     // waves before fewer than half its beats, they are searched again with a lower floor
@@ -631,7 +637,7 @@ pub(crate) fn analyze_in_pool(
             irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
                 || median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
         }
-        && flutter_cycle(&labels, &clean, &fids, fs).is_none()
+        && flutter_cycle_once().is_none()
     {
         let (pl, g) = waves_at(P_MIN_MV_LOW);
         if p_fraction_of(&g) >= LOW_P_MIN_FRACTION
@@ -723,7 +729,7 @@ pub(crate) fn analyze_in_pool(
     let flutter = if n_beats < 4 || paced_fraction > 0.5 {
         None
     } else if !p_organised {
-        flutter_cycle(&labels, &clean, &fids, fs).map(|f| locked_to_qrs(f, &fids, fs))
+        flutter_cycle_once().map(|f| locked_to_qrs(f, &fids, fs))
     } else if atrial_foci.is_none() {
         let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
         fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs)

@@ -349,6 +349,11 @@ pub(crate) fn prominent_extremum(y: &[f64], a: usize, b: usize) -> Option<(usize
         } else {
             continue;
         };
+        // The lowest points as a compare and select (one instruction), not `f64::min`,
+        // whose NaN handling puts several into each step of these walks: the same values
+        // (a NaN neither ends a walk nor lowers it either way; only which of two equal zeros
+        // of opposite sign is kept could differ, which no prominence below can show unless
+        // the extremum itself is an exact zero).
         let h = sign * y[i];
         let mut left = h;
         let mut k = i;
@@ -358,7 +363,7 @@ pub(crate) fn prominent_extremum(y: &[f64], a: usize, b: usize) -> Option<(usize
             if v > h {
                 break;
             }
-            left = left.min(v);
+            left = if v < left { v } else { left };
         }
         let mut right = h;
         let mut k = i;
@@ -368,7 +373,7 @@ pub(crate) fn prominent_extremum(y: &[f64], a: usize, b: usize) -> Option<(usize
             if v > h {
                 break;
             }
-            right = right.min(v);
+            right = if v < right { v } else { right };
         }
         let prom = h - left.max(right);
         if best.is_none_or(|(_, p)| prom > p.abs()) {

@@ -99,6 +99,9 @@ pub(crate) fn median(v: &[f64]) -> f64 {
     median_in(&mut Vec::with_capacity(v.len()), v.iter().copied())
 }
 
+/// Up to this many values [`median_in`] sorts (more: selection).
+const SMALL_MEDIAN: usize = 32;
+
 /// [`median`] of the values `v` yields, using `buf` as scratch space (no allocation once it
 /// has grown): for callers that take many medians in a row.
 pub(crate) fn median_in(buf: &mut Vec<f64>, v: impl Iterator<Item = f64>) -> f64 {
@@ -108,23 +111,33 @@ pub(crate) fn median_in(buf: &mut Vec<f64>, v: impl Iterator<Item = f64>) -> f64
     if n == 0 {
         return 0.0;
     }
-    if n <= 32 {
-        // Small sets (median beats take one value per beat): a sort beats selection.
-        buf.sort_unstable_by(f64::total_cmp);
+    if n <= SMALL_MEDIAN {
+        // Small sets (median beats take one value per beat): a sort beats selection. The
+        // values' `f64::total_cmp` keys are sorted as integers (the same order; the standard
+        // sort then sorts without branches, where a comparison function means an insertion
+        // sort with a mispredicted branch per move), and the key gives the value back.
+        let mut keys = [0i64; SMALL_MEDIAN];
+        for (k, &v) in keys.iter_mut().zip(buf.iter()) {
+            *k = total_order_key(v);
+        }
+        let keys = &mut keys[..n];
+        keys.sort_unstable();
         return if n % 2 == 1 {
-            buf[n / 2]
+            from_total_order_key(keys[n / 2])
         } else {
-            0.5 * (buf[n / 2 - 1] + buf[n / 2])
+            0.5 * (from_total_order_key(keys[n / 2 - 1]) + from_total_order_key(keys[n / 2]))
         };
     }
     // Selection instead of a full sort: the same elements as sorted[n / 2] (and
-    // sorted[n / 2 - 1], the largest of the lower part), so the same value.
-    let (lower, &mut mid, _) = buf.select_nth_unstable_by(n / 2, f64::total_cmp);
+    // sorted[n / 2 - 1], the largest of the lower part), so the same value. On the integer
+    // keys, as above.
+    let mut keys: Vec<i64> = buf.iter().map(|&v| total_order_key(v)).collect();
+    let (lower, &mut mid, _) = keys.select_nth_unstable(n / 2);
     if n % 2 == 1 {
-        mid
+        from_total_order_key(mid)
     } else {
-        let below = lower.iter().copied().max_by(f64::total_cmp).unwrap_or(mid);
-        0.5 * (below + mid)
+        let below = lower.iter().copied().max().unwrap_or(mid);
+        0.5 * (from_total_order_key(below) + from_total_order_key(mid))
     }
 }
 
@@ -649,13 +662,16 @@ pub(crate) fn baseline_steps(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
         return Vec::new();
     }
     let k = ((STEP_SIDE_SMOOTH_MS / 1000.0 * fs_hz).round() as usize).clamp(1, (w / 4).max(1));
-    // The range of a side's k-sample moving averages.
+    // The range of a side's k-sample moving averages. The extremes as a compare and select
+    // (one instruction each), not `f64::min` / `max` with their NaN handling: the same values
+    // (a NaN average changes neither), except which of two equal zeros of opposite sign is
+    // kept, which the range's comparisons below cannot show.
     let range = |v: &[f64]| {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for win in v.windows(k) {
             let m = win.iter().sum::<f64>() / k as f64;
-            lo = lo.min(m);
-            hi = hi.max(m);
+            lo = if m < lo { m } else { lo };
+            hi = if m > hi { m } else { hi };
         }
         hi - lo
     };
@@ -951,6 +967,39 @@ fn fiducial(e: &[f64], p: usize, fs_hz: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_is_the_middle_of_the_total_order_sort() {
+        // Both paths (sort up to SMALL_MEDIAN values, selection above), odd and even counts,
+        // with ties, zeros of both signs and non-finite values (left out).
+        let mut s = 11u64;
+        for n in 0..90 {
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    s = s
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    match s >> 59 {
+                        0 => f64::NAN,
+                        1 => f64::INFINITY,
+                        2 => 0.0,
+                        3 => -0.0,
+                        4..=7 => 0.25,
+                        _ => (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5,
+                    }
+                })
+                .collect();
+            let mut sorted: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+            sorted.sort_by(f64::total_cmp);
+            let m = sorted.len();
+            let want = match m {
+                0 => 0.0,
+                _ if m % 2 == 1 => sorted[m / 2],
+                _ => 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]),
+            };
+            assert_eq!(median(&v).to_bits(), want.to_bits(), "{v:?}");
+        }
+    }
 
     #[test]
     fn quantile_near_the_ends_is_the_partial_sort_value() {

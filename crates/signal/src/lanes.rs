@@ -20,6 +20,10 @@ use rayon::prelude::*;
 /// own latency, not on arithmetic throughput, so 16 lanes cost little more than 8 per sample.
 pub(crate) const LANES: usize = 8;
 
+/// Samples interleaved or taken apart at a time ([`forward_backward_chain`]): 4 KiB of
+/// lanes.
+const COPY_BLOCK: usize = 64;
+
 /// One sample of every lane.
 pub(crate) type Lane = [f64; LANES];
 
@@ -329,11 +333,19 @@ pub(crate) fn forward_backward_chain(stages: &[Stage], xs: &[&[f64]]) -> Vec<Vec
     let groups: Vec<Vec<Vec<f64>>> = xs
         .par_chunks(LANES)
         .map(|group| {
-            // Sample-major: lanes without a lead hold zeros and are not read back.
+            // Sample-major: lanes without a lead hold zeros and are not read back. The leads
+            // are interleaved and taken apart a block of samples at a time, so the block's
+            // lanes stay in the cache while each lead is written or read (lead by lead over
+            // the whole buffer, every lead would fetch every line of it again).
             let mut buf: Vec<Lane> = vec![[0.0; LANES]; n + 2 * pad];
-            for (l, x) in group.iter().enumerate() {
-                for (c, &v) in buf[pad..pad + n].iter_mut().zip(x.iter()) {
-                    c[l] = v;
+            for (rows, from) in buf[pad..pad + n]
+                .chunks_mut(COPY_BLOCK)
+                .zip((0..).step_by(COPY_BLOCK))
+            {
+                for (l, x) in group.iter().enumerate() {
+                    for (c, &v) in rows.iter_mut().zip(&x[from..]) {
+                        c[l] = v;
+                    }
                 }
             }
             pulp::Arch::new().dispatch(ChainRun {
@@ -341,10 +353,18 @@ pub(crate) fn forward_backward_chain(stages: &[Stage], xs: &[&[f64]]) -> Vec<Vec
                 buf: &mut buf,
                 pad,
             });
-            let out = &buf[pad..pad + n];
-            (0..group.len())
-                .map(|l| out.iter().map(|v| v[l]).collect())
-                .collect()
+            let mut leads: Vec<Vec<f64>> = vec![vec![0.0; n]; group.len()];
+            for (rows, from) in buf[pad..pad + n]
+                .chunks(COPY_BLOCK)
+                .zip((0..).step_by(COPY_BLOCK))
+            {
+                for (l, lead) in leads.iter_mut().enumerate() {
+                    for (y, c) in lead[from..].iter_mut().zip(rows) {
+                        *y = c[l];
+                    }
+                }
+            }
+            leads
         })
         .collect();
     groups.into_iter().flatten().collect()

@@ -57,23 +57,10 @@ pub(crate) fn median_beat(
     let mut scratch = Vec::with_capacity(m);
     let out = (0..pre + post)
         .map(|k| {
-            for ((c, kk), w) in col.iter_mut().zip(key.iter_mut()).zip(&windows) {
-                *c = w[k];
-                *kk = total_order_key(*c);
-            }
-            if col.iter().any(|v| !v.is_finite()) {
+            if !read_column(&windows, k, &mut col, &mut key) {
                 return median_in(&mut scratch, col.iter().copied());
             }
-            for i in 1..m {
-                let o = order[i];
-                let ko = key[o];
-                let mut j = i;
-                while j > 0 && key[order[j - 1]] > ko {
-                    order[j] = order[j - 1];
-                    j -= 1;
-                }
-                order[j] = o;
-            }
+            sort_by_key(&mut order, &key);
             if m % 2 == 1 {
                 col[order[m / 2]]
             } else {
@@ -82,6 +69,34 @@ pub(crate) fn median_beat(
         })
         .collect();
     Some((out, m))
+}
+
+/// Sample `k` of every window into `col`, with its `f64::total_cmp` key in `key`; whether
+/// all are finite. Its own function over slices, as [`sort_by_key`].
+fn read_column(windows: &[&[f64]], k: usize, col: &mut [f64], key: &mut [i64]) -> bool {
+    let mut finite = true;
+    for ((c, kk), w) in col.iter_mut().zip(key.iter_mut()).zip(windows) {
+        *c = w[k];
+        *kk = total_order_key(*c);
+        finite &= c.is_finite();
+    }
+    finite
+}
+
+/// Sorts `order` (indices into `key`) by `key` with insertion, fast when it is nearly sorted
+/// already. Its own function over slices, so their lengths are loaded once, not on every
+/// step.
+fn sort_by_key(order: &mut [usize], key: &[i64]) {
+    for i in 1..order.len() {
+        let o = order[i];
+        let ko = key[o];
+        let mut j = i;
+        while j > 0 && key[order[j - 1]] > ko {
+            order[j] = order[j - 1];
+            j -= 1;
+        }
+        order[j] = o;
+    }
 }
 
 #[cfg(test)]

@@ -86,13 +86,49 @@ pub(crate) fn lead_off(clean: &[f64]) -> bool {
 }
 
 fn range(v: &[f64]) -> f64 {
-    let (lo, hi) = v
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
+    let (lo, hi) = finite_extremes(v);
     if hi >= lo { hi - lo } else { 0.0 }
+}
+
+/// Lanes [`finite_extremes`] keeps side by side.
+const EXTREME_LANES: usize = 8;
+
+/// The lowest and highest finite values of `v` (infinity and minus infinity when there is
+/// none). A lead without a non-finite value (the usual case, checked first) keeps
+/// [`EXTREME_LANES`] running extremes side by side, each a comparison and a select, which the
+/// compiler turns into vector instructions; then the extremes of those. These are the values
+/// of one running `f64::min` / `max` over the finite values, since neither rounds: only
+/// which of two equal zeros of opposite sign is kept could differ, and every caller only
+/// compares the extremes, or their difference, with other values, which comes out the same
+/// with either zero.
+fn finite_extremes(v: &[f64]) -> (f64, f64) {
+    let all_finite = v
+        .iter()
+        .fold(true, |all, x| all & (x.abs() < f64::INFINITY));
+    if !all_finite {
+        return v
+            .iter()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+    }
+    let mut lo = [f64::INFINITY; EXTREME_LANES];
+    let mut hi = [f64::NEG_INFINITY; EXTREME_LANES];
+    let chunks = v.chunks_exact(EXTREME_LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..EXTREME_LANES {
+            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
+            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
+        }
+    }
+    let (lo, hi) = (
+        lo.iter().copied().fold(f64::INFINITY, f64::min),
+        hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    rest.iter()
+        .fold((lo, hi), |(a, b), &x| (a.min(x), b.max(x)))
 }
 
 /// Fraction of samples in runs of at least `min_run` at the lead's extreme values.
@@ -100,12 +136,7 @@ fn rail_fraction(raw: &[f64], min_run: usize) -> f64 {
     if raw.is_empty() {
         return 0.0;
     }
-    let (lo, hi) = raw
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
+    let (lo, hi) = finite_extremes(raw);
     if hi <= lo {
         return 0.0;
     }
@@ -165,10 +196,13 @@ fn wander(raw: &[f64], fs: f64) -> f64 {
     let mut acc: f64 = raw[..w].iter().sum();
     let mut lo = acc;
     let mut hi = acc;
+    // The extremes as a compare and select, not `f64::min` / `max` (whose NaN handling, not
+    // needed on finite sums, would lengthen each step): the same values, except which of two
+    // equal zeros of opposite sign is kept, which the comparison of the range cannot show.
     for i in w..raw.len() {
         acc += raw[i] - raw[i - w];
-        lo = lo.min(acc);
-        hi = hi.max(acc);
+        lo = if acc < lo { acc } else { lo };
+        hi = if acc > hi { acc } else { hi };
     }
     (hi - lo) / w as f64
 }
@@ -320,6 +354,34 @@ pub(crate) fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finite_extremes_are_the_running_min_and_max_of_the_finite_values() {
+        let mut s = 5u64;
+        for n in 0..40 {
+            let v: Vec<f64> = (0..n)
+                .map(|i| {
+                    s = s
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    match (s >> 60, i % 7) {
+                        (0, _) => f64::NAN,
+                        (1, _) => f64::INFINITY,
+                        (2, _) => f64::NEG_INFINITY,
+                        (_, 3) => -1e300,
+                        _ => (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5,
+                    }
+                })
+                .collect();
+            let want = v
+                .iter()
+                .filter(|x| x.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            assert_eq!(finite_extremes(&v), want, "{v:?}");
+        }
+    }
 
     fn beat_train(n: usize, fs: f64, fids: &[usize]) -> Vec<f64> {
         let mut x = vec![0.0; n];

@@ -135,22 +135,12 @@ pub(crate) fn flutter_cycle(
             .map(|i| if keep[i] { x[i] - mean } else { 0.0 })
             .collect();
         let mask: Vec<f64> = keep.iter().map(|&k| if k { 1.0 } else { 0.0 }).collect();
-        let ac: Vec<f64> = (lo..=hi)
-            .map(|lag| {
-                let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-                for i in 0..n - lag {
-                    let (a, b) = (z[i], z[i + lag]);
-                    sxy += a * b;
-                    sxx += a * a * mask[i + lag];
-                    syy += b * b * mask[i];
-                }
-                if sxx > 0.0 && syy > 0.0 {
-                    sxy / (sxx * syy).sqrt()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let ac = pulp::Arch::new().dispatch(BlankedAutocorrelation {
+            z: &z,
+            mask: &mask,
+            lo,
+            hi,
+        });
         // Interior maxima inside the flutter range, best first.
         let best = (fl_lo - lo..=fl_hi - lo)
             .filter(|&k| k > 0 && k + 1 < ac.len() && ac[k] > ac[k - 1] && ac[k] >= ac[k + 1])
@@ -182,6 +172,123 @@ pub(crate) fn flutter_cycle(
         lag_ms: cycle,
         locked: None,
     })
+}
+
+/// The autocorrelation of a blanked, mean-removed lead `z` (blanked samples zero, `mask` 1
+/// where kept, 0 where blanked) at each lag `lo..=hi`: over `i < n - lag`, the sum of
+/// `z[i] z[i + lag]` over the square root of the product of the sums of `z[i]^2` where
+/// `i + lag` is kept and of `z[i + lag]^2` where `i` is kept (0 when either is 0).
+///
+/// Each sum is one sequential chain of additions, so one lag at a time waits on the adder's
+/// latency. Neighbouring lags run side by side, one lane each of [`LAG_VECTORS`] vectors as
+/// wide as the widest vector unit the CPU has, over the samples all of them cover (the
+/// vectors' chains are independent, so they overlap), then each lag finishes alone:
+/// every lag's sums are added in the order of the one-lag loop, with the same products
+/// (multiplications and additions, nothing fused), so the values are bit-identical to it.
+struct BlankedAutocorrelation<'a> {
+    z: &'a [f64],
+    mask: &'a [f64],
+    lo: usize,
+    hi: usize,
+}
+
+impl pulp::WithSimd for BlankedAutocorrelation<'_> {
+    type Output = Vec<f64>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Vec<f64> {
+        let Self { z, mask, lo, hi } = self;
+        let n = z.len();
+        let w = S::F64_LANES;
+        let correlation = |sxy: f64, sxx: f64, syy: f64| {
+            if sxx > 0.0 && syy > 0.0 {
+                sxy / (sxx * syy).sqrt()
+            } else {
+                0.0
+            }
+        };
+        let mut ac = Vec::with_capacity(hi + 1 - lo);
+        // The side-by-side sums, taken out of the vectors: sxy, sxx, syy of each lane.
+        let mut sums = vec![0.0; 3 * LAG_VECTORS * w];
+        let mut lag0 = lo;
+        // Blocks of LAG_VECTORS vectors of lags while they fit (independent chains hide the
+        // adder's latency), then of one vector, then lag by lag.
+        for vectors in [LAG_VECTORS, 1] {
+            let span = vectors * w;
+            while lag0 + span - 1 <= hi && lag0 + span <= n {
+                // Lags lag0 .. lag0 + span together over the samples every one covers.
+                let common = n + 1 - (lag0 + span);
+                if vectors == LAG_VECTORS {
+                    lag_block::<S, LAG_VECTORS>(simd, z, mask, lag0, common, &mut sums);
+                } else {
+                    lag_block::<S, 1>(simd, z, mask, lag0, common, &mut sums);
+                }
+                // Each lag's remaining samples, in order.
+                for j in 0..span {
+                    let lag = lag0 + j;
+                    let (mut sxy, mut sxx, mut syy) = (sums[j], sums[span + j], sums[2 * span + j]);
+                    for i in common..n - lag {
+                        let (a, b) = (z[i], z[i + lag]);
+                        sxy += a * b;
+                        sxx += a * a * mask[i + lag];
+                        syy += b * b * mask[i];
+                    }
+                    ac.push(correlation(sxy, sxx, syy));
+                }
+                lag0 += span;
+            }
+        }
+        for lag in lag0..=hi {
+            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+            for i in 0..n.saturating_sub(lag) {
+                let (a, b) = (z[i], z[i + lag]);
+                sxy += a * b;
+                sxx += a * a * mask[i + lag];
+                syy += b * b * mask[i];
+            }
+            ac.push(correlation(sxy, sxx, syy));
+        }
+        ac
+    }
+}
+
+/// Vectors of lags [`BlankedAutocorrelation`] runs side by side.
+const LAG_VECTORS: usize = 2;
+
+/// [`BlankedAutocorrelation`]'s sums of the `V` vectors of lags from `lag0` over samples
+/// `0..common`, written to `sums` as every lag's `sxy`, then every lag's `sxx`, then every
+/// lag's `syy`.
+#[inline(always)]
+fn lag_block<S: pulp::Simd, const V: usize>(
+    simd: S,
+    z: &[f64],
+    mask: &[f64],
+    lag0: usize,
+    common: usize,
+    sums: &mut [f64],
+) {
+    let w = S::F64_LANES;
+    let zero = simd.splat_f64s(0.0);
+    let (mut sxy, mut sxx, mut syy) = ([zero; V], [zero; V], [zero; V]);
+    for i in 0..common {
+        let (a, aa, mi) = (
+            simd.splat_f64s(z[i]),
+            simd.splat_f64s(z[i] * z[i]),
+            simd.splat_f64s(mask[i]),
+        );
+        for v in 0..V {
+            let at = i + lag0 + v * w;
+            let b = S::as_simd_f64s(&z[at..at + w]).0[0];
+            let m = S::as_simd_f64s(&mask[at..at + w]).0[0];
+            sxy[v] = simd.add_f64s(sxy[v], simd.mul_f64s(a, b));
+            sxx[v] = simd.add_f64s(sxx[v], simd.mul_f64s(aa, m));
+            syy[v] = simd.add_f64s(syy[v], simd.mul_f64s(simd.mul_f64s(b, b), mi));
+        }
+    }
+    let out = S::as_mut_simd_f64s(&mut sums[..3 * V * w]).0;
+    for v in 0..V {
+        (out[v], out[V + v], out[2 * V + v]) = (sxy[v], sxx[v], syy[v]);
+    }
 }
 
 /// Smallest correlation of the wave before each QRS with the waves one or more flutter
@@ -529,6 +636,189 @@ pub(crate) fn non_conducted_p(
     out
 }
 
+/// The multi-lead dot products of [`atrial_waves`] at each of `starts`: over the leads in
+/// order, the segment's dot product with the detrended template and its own sum of squares,
+/// both after the segment's detrending (done algebraically: `c` holds each template's sums
+/// against `1 - u` and `u`, `s` the sums of `(1 - u)^2`, `u (1 - u)` and `u^2`). Returns
+/// `(xy, xx)` per start.
+///
+/// Every sum is a sequential chain of additions, so one start at a time waits on the adder's
+/// latency. As many starts as the widest vector unit the CPU has holds run side by side (one
+/// lane each), each lane with the one-start arithmetic in its order (multiplications and
+/// additions, nothing fused), so the values are bit-identical to scoring each start alone.
+/// Chunks of starts evenly spaced read each step's lanes as one contiguous vector: straight
+/// from the lead when they are neighbours (the fine pass), else, when all `starts` are
+/// spaced `step` apart (the coarse pass), from the lead split into `step` phases
+/// (`phase[p][i]` is sample `p + i step`, so the lanes' samples `s + j step + k` are
+/// neighbours in one phase). Other chunks have their segments copied side by side first.
+struct TrainSums<'a> {
+    leads: &'a [&'a [f64]],
+    tmpl: &'a [Vec<f64>],
+    c: &'a [(f64, f64)],
+    u: &'a [f64],
+    s: (f64, f64, f64),
+    starts: &'a [usize],
+}
+
+impl pulp::WithSimd for TrainSums<'_> {
+    type Output = Vec<(f64, f64)>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Vec<(f64, f64)> {
+        let Self {
+            leads,
+            tmpl,
+            c,
+            u,
+            s: (s00, s01, s11),
+            starts,
+        } = self;
+        let w = S::F64_LANES;
+        let len = u.len();
+        // Every chunk of a spaced run is read from the lead split into phases.
+        let step = match starts {
+            [a, b, ..] if b > a && starts.windows(2).all(|p| p[1] - p[0] == b - a) => b - a,
+            _ => 1,
+        };
+        let (mut xy, mut xx) = (vec![0.0; starts.len()], vec![0.0; starts.len()]);
+        // Chunks not evenly spaced have their segments side by side: `rows[k * w + j]` is
+        // sample `k` of lane `j`'s.
+        let mut rows = Vec::new();
+        // The side-by-side sums, taken out of the vectors: xt, sx, sxu, sxx of each lane.
+        let mut sums = vec![0.0; 4 * START_VECTORS * w];
+        for ((&l, t), &(c1, c2)) in leads.iter().zip(tmpl).zip(c) {
+            let phase_store: Vec<Vec<f64>> = if step > 1 && starts.len() >= w {
+                (0..step)
+                    .map(|p| l[p..].iter().step_by(step).copied().collect())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let phases: Vec<&[f64]> = phase_store.iter().map(Vec::as_slice).collect();
+            let mut first = 0;
+            while first < starts.len() {
+                let rest = &starts[first..];
+                // The widest block of START_VECTORS or one vector of lanes evenly spaced
+                // (lanes past the last start read on at the same spacing; their sums are not
+                // read), else one vector of lanes copied side by side.
+                let spaced = [START_VECTORS, 1].into_iter().find_map(|vectors| {
+                    let span = vectors * w;
+                    let chunk = &rest[..span.min(rest.len())];
+                    let s0 = chunk[0];
+                    let spacing = chunk.get(1).map_or(1, |&s1| s1.saturating_sub(s0));
+                    let even = (vectors == 1 || chunk.len() == span)
+                        && chunk
+                            .iter()
+                            .enumerate()
+                            .all(|(j, &s)| s == s0 + j * spacing)
+                        && s0 + (span - 1) * spacing + len <= l.len();
+                    if !even {
+                        return None;
+                    }
+                    if spacing == 1 {
+                        Some((vectors, chunk, std::slice::from_ref(&l), 1))
+                    } else if spacing == step && !phases.is_empty() {
+                        Some((vectors, chunk, phases.as_slice(), step))
+                    } else {
+                        None
+                    }
+                });
+                let (span, chunk) = match spaced {
+                    Some((vectors, chunk, phases, spacing)) => {
+                        if vectors == START_VECTORS {
+                            spaced_sums::<S, START_VECTORS>(
+                                simd, phases, spacing, chunk[0], t, u, &mut sums,
+                            );
+                        } else {
+                            spaced_sums::<S, 1>(simd, phases, spacing, chunk[0], t, u, &mut sums);
+                        }
+                        (vectors * w, chunk)
+                    }
+                    None => {
+                        let chunk = &rest[..w.min(rest.len())];
+                        rows.resize(len * w, 0.0);
+                        for (j, &s) in chunk.iter().enumerate() {
+                            for (k, &xv) in l[s..s + len].iter().enumerate() {
+                                rows[k * w + j] = xv;
+                            }
+                        }
+                        let zero = simd.splat_f64s(0.0);
+                        let (mut xt, mut sx, mut sxu, mut sxx) = (zero, zero, zero, zero);
+                        for ((&r, &tv), &v) in S::as_simd_f64s(&rows).0.iter().zip(t).zip(u) {
+                            xt = simd.add_f64s(xt, simd.mul_f64s(r, simd.splat_f64s(tv)));
+                            sx = simd.add_f64s(sx, r);
+                            sxu = simd.add_f64s(sxu, simd.mul_f64s(r, simd.splat_f64s(v)));
+                            sxx = simd.add_f64s(sxx, simd.mul_f64s(r, r));
+                        }
+                        let lanes = S::as_mut_simd_f64s(&mut sums[..4 * w]).0;
+                        (lanes[0], lanes[1], lanes[2], lanes[3]) = (xt, sx, sxu, sxx);
+                        (w, chunk)
+                    }
+                };
+                for (j, &s) in chunk.iter().enumerate() {
+                    let (xt, sx, sxu, sxx) = (
+                        sums[j],
+                        sums[span + j],
+                        sums[2 * span + j],
+                        sums[3 * span + j],
+                    );
+                    let (a, b) = (l[s], l[s + len - 1]);
+                    xy[first + j] += xt - a * c1 - b * c2;
+                    xx[first + j] += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
+                        + a * a * s00
+                        + 2.0 * a * b * s01
+                        + b * b * s11;
+                }
+                first += chunk.len();
+            }
+        }
+        xy.into_iter().zip(xx).collect()
+    }
+}
+
+/// Vectors of window starts [`TrainSums`] runs side by side where they are evenly spaced.
+const START_VECTORS: usize = 2;
+
+/// [`TrainSums`]' per-lead sums (`xt`, `sx`, `sxu`, `sxx`) of `V` vectors of evenly spaced
+/// starts from `s0`, read from `phases` (`phases[p][i]` is sample `p + i step` of the lead;
+/// with a step of 1 the one phase is the lead), written to `sums` as every lane's `xt`, then
+/// every lane's `sx`, `sxu` and `sxx`.
+#[inline(always)]
+fn spaced_sums<S: pulp::Simd, const V: usize>(
+    simd: S,
+    phases: &[&[f64]],
+    step: usize,
+    s0: usize,
+    t: &[f64],
+    u: &[f64],
+    sums: &mut [f64],
+) {
+    let w = S::F64_LANES;
+    let zero = simd.splat_f64s(0.0);
+    let (mut xt, mut sx, mut sxu, mut sxx) = ([zero; V], [zero; V], [zero; V], [zero; V]);
+    // Sample s0 + k of the first lane is phases[p][i]; lane j of vector g reads j + g w on.
+    let (mut p, mut i) = (s0 % step, s0 / step);
+    for (&tv, &v) in t.iter().zip(u) {
+        let (tv, v) = (simd.splat_f64s(tv), simd.splat_f64s(v));
+        for g in 0..V {
+            let at = i + g * w;
+            let r = S::as_simd_f64s(&phases[p][at..at + w]).0[0];
+            xt[g] = simd.add_f64s(xt[g], simd.mul_f64s(r, tv));
+            sx[g] = simd.add_f64s(sx[g], r);
+            sxu[g] = simd.add_f64s(sxu[g], simd.mul_f64s(r, v));
+            sxx[g] = simd.add_f64s(sxx[g], simd.mul_f64s(r, r));
+        }
+        p += 1;
+        if p == step {
+            (p, i) = (0, i + 1);
+        }
+    }
+    let out = S::as_mut_simd_f64s(&mut sums[..4 * V * w]).0;
+    for g in 0..V {
+        (out[g], out[V + g], out[2 * V + g], out[3 * V + g]) = (xt[g], sx[g], sxu[g], sxx[g]);
+    }
+}
+
 /// Smallest multi-lead correlation with the P template for a P wave found anywhere in the
 /// cardiac cycle by [`atrial_waves`].
 pub(crate) const MIN_TRAIN_CORRELATION: f64 = 0.75;
@@ -580,28 +870,26 @@ pub(crate) fn atrial_waves(
             })
         })
         .collect();
-    let score = |start: usize| -> Option<(f64, f64)> {
-        if blocked[start] || blocked[start + len - 1] || blocked[start + peak_in_template] {
-            return None;
-        }
-        let (mut xy, mut xx) = (0.0, 0.0);
-        for ((l, t), &(c1, c2)) in leads.iter().zip(&tmpl).zip(&c) {
-            let x = &l[start..start + len];
-            let (a, b) = (x[0], x[len - 1]);
-            let (mut xt, mut sx, mut sxu, mut sxx) = (0.0, 0.0, 0.0, 0.0);
-            for ((&xv, &tv), &v) in x.iter().zip(t).zip(&u) {
-                xt += xv * tv;
-                sx += xv;
-                sxu += xv * v;
-                sxx += xv * xv;
-            }
-            xy += xt - a * c1 - b * c2;
-            xx += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
-                + a * a * s00
-                + 2.0 * a * b * s01
-                + b * b * s11;
-        }
-        (xx > 0.0).then(|| (xy / (xx * tt).sqrt(), xy / tt))
+    let is_blocked = |start: usize| {
+        blocked[start] || blocked[start + len - 1] || blocked[start + peak_in_template]
+    };
+    // The scores (multi-lead correlation, size) at `starts`, `None` where blocked.
+    let scores = |starts: &[usize]| -> Vec<Option<(f64, f64)>> {
+        let sums = pulp::Arch::new().dispatch(TrainSums {
+            leads,
+            tmpl: &tmpl,
+            c: &c,
+            u: &u,
+            s: (s00, s01, s11),
+            starts,
+        });
+        starts
+            .iter()
+            .zip(sums)
+            .map(|(&s, (xy, xx))| {
+                (!is_blocked(s) && xx > 0.0).then(|| (xy / (xx * tt).sqrt(), xy / tt))
+            })
+            .collect()
     };
     // A coarse pass every 8 ms (the correlation peak of a P wave is tens of ms wide), then
     // every sample around the promising positions.
@@ -609,22 +897,28 @@ pub(crate) fn atrial_waves(
     let last = n.saturating_sub(len);
     let mut cands: Vec<(usize, f64)> = Vec::new();
     let mut done = vec![false; last];
-    for coarse in (0..last).step_by(stride) {
-        if score(coarse).is_none_or(|(r, _)| r < MIN_TRAIN_CORRELATION - 0.1) {
+    // The coarse scores, then every promising position's not yet scored neighbours (in the
+    // order the positions come), all scored in one go, then the candidates in that order.
+    let coarse_starts: Vec<usize> = (0..last).step_by(stride).collect();
+    let mut fine: Vec<usize> = Vec::new();
+    for (coarse, coarse_score) in coarse_starts.iter().copied().zip(scores(&coarse_starts)) {
+        if coarse_score.is_none_or(|(r, _)| r < MIN_TRAIN_CORRELATION - 0.1) {
             continue;
         }
         let from = coarse.saturating_sub(stride);
         let to = (coarse + stride + 1).min(last);
-        for (start, seen) in (from..to).zip(&mut done[from..to]) {
-            if std::mem::replace(seen, true) {
-                continue;
-            }
-            if let Some((r, size)) = score(start)
-                && r >= MIN_TRAIN_CORRELATION
-                && (0.4..=2.5).contains(&size)
-            {
-                cands.push((start + peak_in_template, r));
-            }
+        fine.extend(
+            (from..to)
+                .zip(&mut done[from..to])
+                .filter_map(|(start, seen)| (!std::mem::replace(seen, true)).then_some(start)),
+        );
+    }
+    for (start, score) in fine.iter().copied().zip(scores(&fine)) {
+        if let Some((r, size)) = score
+            && r >= MIN_TRAIN_CORRELATION
+            && (0.4..=2.5).contains(&size)
+        {
+            cands.push((start + peak_in_template, r));
         }
     }
     cands.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -972,6 +1266,101 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Uniform values in [-0.5, 0.5) from a fixed seed.
+    fn noise(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn side_by_side_autocorrelation_is_the_one_lag_loop_bit_for_bit() {
+        let n = 1500;
+        let mask: Vec<f64> = (0..n)
+            .map(|i| if i % 400 < 100 { 0.0 } else { 1.0 })
+            .collect();
+        let z: Vec<f64> = noise(n, 3).iter().zip(&mask).map(|(v, m)| v * m).collect();
+        // 83 lags: whole blocks of lanes and a remainder.
+        let (lo, hi) = (70, 152);
+        let ac = pulp::Arch::new().dispatch(BlankedAutocorrelation {
+            z: &z,
+            mask: &mask,
+            lo,
+            hi,
+        });
+        assert_eq!(ac.len(), hi + 1 - lo);
+        for (lag, r) in (lo..=hi).zip(ac) {
+            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+            for i in 0..n - lag {
+                let (a, b) = (z[i], z[i + lag]);
+                sxy += a * b;
+                sxx += a * a * mask[i + lag];
+                syy += b * b * mask[i];
+            }
+            let want = sxy / (sxx * syy).sqrt();
+            assert_eq!(r.to_bits(), want.to_bits(), "lag {lag}");
+        }
+    }
+
+    #[test]
+    fn side_by_side_train_sums_are_one_start_at_a_time_bit_for_bit() {
+        let (n, len) = (900, 31);
+        let leads: Vec<Vec<f64>> = (0..3).map(|k| noise(n, 10 + k)).collect();
+        let leads_ref: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+        let tmpl: Vec<Vec<f64>> = (0..3).map(|k| noise(len, 20 + k)).collect();
+        let u: Vec<f64> = (0..len).map(|k| k as f64 / (len - 1) as f64).collect();
+        let c: Vec<(f64, f64)> = (0..3).map(|k| (0.1 * k as f64 + 0.3, -0.7)).collect();
+        let (s00, s01, s11) = (10.3, 5.1, 10.7);
+        let last = n - len;
+        // The coarse pass (every 4 samples), runs of neighbours with gaps (the fine pass), a
+        // lone start and starts at no common spacing.
+        let runs: Vec<usize> = (10..40).chain(45..48).chain(300..317).collect();
+        let cases: [Vec<usize>; 4] = [
+            (0..last).step_by(4).collect(),
+            runs,
+            vec![last - 1],
+            vec![5, 9, 100, 101, 240, 7, last - 1, 0, 33, 34],
+        ];
+        for starts in cases {
+            let sums = pulp::Arch::new().dispatch(TrainSums {
+                leads: &leads_ref,
+                tmpl: &tmpl,
+                c: &c,
+                u: &u,
+                s: (s00, s01, s11),
+                starts: &starts,
+            });
+            assert_eq!(sums.len(), starts.len());
+            for (&start, (xy, xx)) in starts.iter().zip(sums) {
+                let (mut wxy, mut wxx) = (0.0, 0.0);
+                for ((l, t), &(c1, c2)) in leads_ref.iter().zip(&tmpl).zip(&c) {
+                    let x = &l[start..start + len];
+                    let (a, b) = (x[0], x[len - 1]);
+                    let (mut xt, mut sx, mut sxu, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+                    for ((&xv, &tv), &v) in x.iter().zip(t).zip(&u) {
+                        xt += xv * tv;
+                        sx += xv;
+                        sxu += xv * v;
+                        sxx += xv * xv;
+                    }
+                    wxy += xt - a * c1 - b * c2;
+                    wxx += sxx - 2.0 * a * (sx - sxu) - 2.0 * b * sxu
+                        + a * a * s00
+                        + 2.0 * a * b * s01
+                        + b * b * s11;
+                }
+                assert_eq!(xy.to_bits(), wxy.to_bits(), "start {start}");
+                assert_eq!(xx.to_bits(), wxx.to_bits(), "start {start}");
+            }
+        }
+    }
 
     /// Sawtooth flutter waves at `cycle_ms` plus narrow QRS complexes every `rr_ms`.
     fn tracing(cycle_ms: Option<f64>, rr_ms: f64, seed: u64) -> (Vec<f64>, Vec<usize>) {
