@@ -99,12 +99,7 @@ pub(crate) fn flutter_cycle(
     fids: &[usize],
     fs: f64,
 ) -> Option<Flutter> {
-    let wanted = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1];
-    let chosen: Vec<&[f64]> = wanted
-        .iter()
-        .filter_map(|w| labels.iter().position(|l| l == w))
-        .map(|k| leads[k].as_slice())
-        .collect();
+    let chosen = flutter_leads(labels, leads);
     if chosen.len() < 3 {
         return None;
     }
@@ -299,6 +294,15 @@ pub(crate) const RECURRENCE_SIZE: (f64, f64) = (0.5, 2.0);
 /// Step of the second difference the windows are compared in (ms).
 pub(crate) const CURVATURE_STEP_MS: f64 = 10.0;
 
+/// The leads flutter waves are read in: II, III, aVF and V1, those present.
+fn flutter_leads<'a>(labels: &[LeadLabel], leads: &'a [Vec<f64>]) -> Vec<&'a [f64]> {
+    [LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1]
+        .iter()
+        .filter_map(|w| labels.iter().position(|l| l == w))
+        .map(|k| leads[k].as_slice())
+        .collect()
+}
+
 /// The median RR interval (samples) of the beats at `fids` when every RR lies within
 /// [`REGULAR_TOLERANCE`] of it (a regular ventricular rhythm), else `None`.
 fn regular_rr(fids: &[usize]) -> Option<f64> {
@@ -386,12 +390,7 @@ pub(crate) fn fixed_ratio_flutter(
     if (p_offsets.len() as f64) < 0.8 * fids.len() as f64 {
         return None;
     }
-    let wanted = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1];
-    let chosen: Vec<&[f64]> = wanted
-        .iter()
-        .filter_map(|w| labels.iter().position(|l| l == w))
-        .map(|k| leads[k].as_slice())
-        .collect();
+    let chosen = flutter_leads(labels, leads);
     let span = rr_med.round() as usize;
     let n = chosen.iter().map(|x| x.len()).min().unwrap_or(0);
     let ends: Vec<usize> = fids
