@@ -16,6 +16,8 @@ pub(crate) struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {
     pub(crate) const BLACK: Rgb = Rgb(0, 0, 0);
+    /// The paper under a lead name.
+    pub(crate) const WHITE: Rgb = Rgb(255, 255, 255);
     pub(crate) const GREY: Rgb = Rgb(90, 90, 90);
     /// Contradicted claims of a chat answer.
     pub(crate) const ALERT: Rgb = Rgb(190, 20, 20);

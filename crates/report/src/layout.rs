@@ -431,6 +431,7 @@ fn tracing_page(
         clipped.push(tracing::pulse(grid.x + 1.0, *baseline));
     }
     let mut traces = Vec::new();
+    let mut labels = Vec::new();
     for panel in &panels {
         let label_w = 14.0;
         match rec.lead(&panel.lead) {
@@ -445,7 +446,7 @@ fn tracing_page(
                     clipped.extend(tracing::wave_ticks(panel, &paths, waves));
                     traces.extend(paths);
                 }
-                clipped.push(tracing::lead_label(
+                labels.extend(tracing::lead_label(
                     fonts,
                     panel.lead.name(),
                     panel.x + 1.0,
@@ -454,7 +455,7 @@ fn tracing_page(
                 ));
             }
             None => {
-                clipped.push(tracing::lead_label(
+                labels.extend(tracing::lead_label(
                     fonts,
                     &format!("{} —", panel.lead.name()),
                     panel.x + 1.0,
@@ -503,6 +504,7 @@ fn tracing_page(
         width: 0.25,
         color: Rgb::BLACK,
     });
+    clipped.extend(labels);
     page.items.push(Item::Clip {
         rect: grid,
         items: clipped,
@@ -1068,6 +1070,7 @@ fn median_page(input: &ReportInput, fonts: &Fonts, w: f32, h: f32) -> Result<Opt
     page.grids.push(grid);
     let mut items = tracing::grid(grid);
     let mut traces = Vec::new();
+    let mut labels = Vec::new();
     let mut fiducials = Vec::new();
     for (i, lead) in medians.leads.iter().take(12).enumerate() {
         let (col, row) = (i % 6, i / 6);
@@ -1080,7 +1083,7 @@ fn median_page(input: &ReportInput, fonts: &Fonts, w: f32, h: f32) -> Result<Opt
         if let Some(paths) = tracing::trace(lead, 0.0, beat_s, x0, baseline)? {
             traces.extend(paths);
         }
-        items.push(tracing::lead_label(
+        labels.extend(tracing::lead_label(
             fonts,
             lead.label.name(),
             x + 1.0,
@@ -1111,6 +1114,7 @@ fn median_page(input: &ReportInput, fonts: &Fonts, w: f32, h: f32) -> Result<Opt
         width: 0.25,
         color: Rgb::BLACK,
     });
+    items.extend(labels);
     page.items.push(Item::Clip { rect: grid, items });
     page.items.push(Item::Rect {
         rect: grid,
@@ -1394,5 +1398,48 @@ mod tests {
         assert!(marks[0].0.y > grid.y + 0.75 * grid.h);
         let x = grid.x + PULSE_SPACE_MM + 3.1 * 25.0;
         assert!((marks[0].0.x - x).abs() < 1.0);
+    }
+
+    #[test]
+    fn lead_names_are_drawn_over_the_traces_on_a_white_backdrop() {
+        // A trace through a panel's top-left corner (a noisy or wandering lead) hid the name:
+        // every lead name on the tracing and median pages comes after the traces, each on a
+        // white rectangle that holds it.
+        let fonts = Fonts::load().unwrap();
+        let pages = pages(&ReportInput::from_recording(recording()), &fonts).unwrap();
+        let mut checked = 0;
+        for page in &pages {
+            for item in &page.items {
+                let Item::Clip { items, .. } = item else {
+                    continue;
+                };
+                let Some(traces) = items.iter().rposition(
+                    |i| matches!(i, Item::Lines { color, width, .. } if *color == Rgb::BLACK && *width == 0.25),
+                ) else {
+                    continue;
+                };
+                let names: Vec<usize> = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| {
+                        matches!(i, Item::Text(t) if t.font == FontKind::Bold && t.color == Rgb::BLACK)
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                assert!(!names.is_empty());
+                for k in names {
+                    assert!(k > traces, "a lead name before the traces");
+                    let (Item::Rect { rect, fill, .. }, Item::Text(t)) = (&items[k - 1], &items[k])
+                    else {
+                        panic!("no backdrop before {:?}", items[k]);
+                    };
+                    assert_eq!(*fill, Some(Rgb::WHITE));
+                    assert!(rect.contains(&t.bounds(), 0.5), "{rect:?} {:?}", t.bounds());
+                    checked += 1;
+                }
+            }
+        }
+        // The 3x4 page's twelve leads and the rhythm strip's at least.
+        assert!(checked >= 13, "{checked} lead names");
     }
 }

@@ -175,11 +175,21 @@ pub(crate) fn trace(
     Ok(Some(subpaths))
 }
 
-/// A lead-name label at the top-left of a panel.
-pub(crate) fn lead_label(fonts: &Fonts, name: &str, x: f32, top: f32, max_w: f32) -> Item {
+/// A lead-name label at the top-left of a panel, on a white backdrop the size of the name:
+/// drawn after the traces, so a trace that runs through the corner (a noisy or wandering
+/// lead) does not hide the name.
+pub(crate) fn lead_label(fonts: &Fonts, name: &str, x: f32, top: f32, max_w: f32) -> [Item; 2] {
     let size = 8.0 * MM_PER_PT;
     let text = fonts.fit(FontKind::Bold, size, name, max_w);
-    Item::Text(fonts.run(FontKind::Bold, size, Rgb::BLACK, (x, top + 3.5), &text))
+    let width = fonts.width(FontKind::Bold, size, &text);
+    [
+        Item::Rect {
+            rect: Rect::new(x - 0.4, top + 0.6, width + 0.8, 3.8),
+            fill: Some(Rgb::WHITE),
+            stroke: None,
+        },
+        Item::Text(fonts.run(FontKind::Bold, size, Rgb::BLACK, (x, top + 3.5), &text)),
+    ]
 }
 
 /// True for wave marks (P/QRS/T fiducials and spans): drawn as unlabelled ticks on the trace
