@@ -59,6 +59,7 @@ use ecg::LeadLabel;
 use crate::classify::BeatClass;
 use crate::delineate::{BeatWaves, ms};
 use crate::detect::median;
+use crate::measure::rms;
 
 /// The noise of a lead is taken as at least this (mV: the digitisation step of common
 /// recorders), so a noise-free synthetic lead still has a scale.
@@ -472,15 +473,12 @@ fn compare(
         .enumerate()
         .filter(|&(j, &(_, noise))| {
             let d = rms_diff(&a[j], &b[j], best);
-            let size = rms(&a[j][shift..shift + len]).max(rms(&b[j][best..best + len]));
+            let size = rms(a[j][shift..shift + len].iter().copied())
+                .max(rms(b[j][best..best + len].iter().copied()));
             d > NOISE_FACTOR * std::f64::consts::SQRT_2 * noise && d > MIN_SHAPE_CHANGE * size
         })
         .count();
     (differing, best)
-}
-
-fn rms(x: &[f64]) -> f64 {
-    (x.iter().map(|v| v * v).sum::<f64>() / x.len().max(1) as f64).sqrt()
 }
 
 /// RMS of `x` about its least-squares straight line.

@@ -1293,21 +1293,10 @@ mod tests {
         }
     }
 
-    /// Gaussian noise of `rms` mV (Box-Muller on a 64-bit LCG seeded with `seed`).
+    /// Gaussian noise of `rms` mV ([`gaussian`] from a state derived from `seed`).
     fn gaussian_noise(n: usize, rms: f64, seed: u64) -> Vec<f64> {
-        let mut s = seed;
-        let mut uniform = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        };
-        (0..n)
-            .map(|_| {
-                let (u, v) = (uniform(), uniform());
-                rms * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-            })
-            .collect()
+        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..n).map(|_| rms * gaussian(&mut state)).collect()
     }
 
     /// Eight leads at 500 Hz of beats at `r_times` (QRS of various sizes and polarities),

@@ -390,7 +390,8 @@ pub(crate) struct LimbConsistency {
     pub i_over_avf: Option<f64>,
 }
 
-fn rms(v: impl Iterator<Item = f64>) -> f64 {
+/// Root mean square of the values `v` (0 for none).
+pub(crate) fn rms(v: impl Iterator<Item = f64>) -> f64 {
     let (mut s, mut n) = (0.0, 0usize);
     for x in v {
         s += x * x;
