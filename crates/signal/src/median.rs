@@ -299,7 +299,7 @@ mod tests {
         assert_eq!(to_measure_index(180, (25, 18)), 250);
     }
 
-    /// A train of Gaussian QRS-like bumps (8 ms wide) at `at` (fractional samples).
+    /// A train of Gaussian QRS-like bumps (8 ms wide at 250 Hz) at `at` (fractional samples).
     fn bumps(at: &[f64], n: usize) -> Vec<f64> {
         (0..n)
             .map(|i| {
@@ -310,17 +310,23 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn beat_shifts_find_where_each_beat_lies_between_samples() {
-        let fs = 250.0;
-        let offsets = [0.0, 0.3, -0.25, 0.45, -0.4, 0.1];
+    /// `bumps` lying `offsets` samples from fiducials 200 samples apart (from 100), and the
+    /// fiducials.
+    fn offset_bumps(offsets: &[f64], n: usize) -> (Vec<f64>, Vec<usize>) {
         let fids: Vec<usize> = (0..offsets.len()).map(|k| 100 + 200 * k).collect();
         let at: Vec<f64> = fids
             .iter()
             .zip(offsets)
             .map(|(&f, o)| f as f64 + o)
             .collect();
-        let x = bumps(&at, 1300);
+        (bumps(&at, n), fids)
+    }
+
+    #[test]
+    fn beat_shifts_find_where_each_beat_lies_between_samples() {
+        let fs = 250.0;
+        let offsets = [0.0, 0.3, -0.25, 0.45, -0.4, 0.1];
+        let (x, fids) = offset_bumps(&offsets, 1300);
         let template = bumps(&[50.0], 101);
         let shifts = beat_shifts(&[&x], &[&template], &fids, 50, fs);
         for (got, want) in shifts.iter().zip(offsets) {
@@ -334,13 +340,7 @@ mod tests {
         // median offset 0: aligned and resampled, the median beat is the bump sampled at
         // 500 Hz with its peak on the fiducial (sample 100), its height and width kept.
         let offsets = [0.0, 0.3, -0.3, 0.45, -0.45, 0.15, -0.15];
-        let fids: Vec<usize> = (0..offsets.len()).map(|k| 100 + 200 * k).collect();
-        let at: Vec<f64> = fids
-            .iter()
-            .zip(offsets)
-            .map(|(&f, o)| f as f64 + o)
-            .collect();
-        let x = bumps(&at, 1500);
+        let (x, fids) = offset_bumps(&offsets, 1500);
         let (native, _) = median_beat(&x, &fids, 50, 60, 300).unwrap();
         let shifts = beat_shifts(&[&x], &[&native], &fids, 50, 250.0);
         let resampler = PolyResampler::new(2, 1).unwrap();
