@@ -1475,6 +1475,11 @@ mod tests {
 
     /// Sawtooth flutter waves at `cycle_ms` plus narrow QRS complexes every `rr_ms`.
     fn tracing(cycle_ms: Option<f64>, rr_ms: f64, seed: u64) -> (Vec<f64>, Vec<usize>) {
+        tracing_rr(cycle_ms, &[rr_ms], seed)
+    }
+
+    /// [`tracing`] with the RR intervals `rr_ms` in turn.
+    fn tracing_rr(cycle_ms: Option<f64>, rr_ms: &[f64], seed: u64) -> (Vec<f64>, Vec<usize>) {
         let fs = 500.0;
         let n = 5000;
         let mut s = seed;
@@ -1494,6 +1499,7 @@ mod tests {
         }
         let mut fids = Vec::new();
         let mut t = 300.0;
+        let mut rr = rr_ms.iter().cycle();
         while t < 9800.0 {
             let f = (t / 1000.0 * fs) as usize;
             fids.push(f);
@@ -1501,7 +1507,7 @@ mod tests {
             for (k, v) in x.iter_mut().enumerate().take((f + 10).min(n)).skip(a) {
                 *v += 1.0 - (k as f64 - f as f64).abs() / 10.0;
             }
-            t += rr_ms;
+            t += rr.next().copied().unwrap_or(1000.0);
         }
         (x, fids)
     }
@@ -1519,6 +1525,54 @@ mod tests {
         assert_eq!(flutter_cycle(&labels, &leads, &fids, 500.0), None);
         // Two leads are not enough.
         assert_eq!(flutter_cycle(&labels[..2], &leads[..2], &fids, 500.0), None);
+    }
+
+    #[test]
+    fn variable_conduction_is_found_behind_the_p_waves_and_a_regular_rr_is_left_alone() {
+        let labels = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF];
+        let fs = 500.0;
+        // Flutter at 200 ms conducted 3:1 and 4:1 in turn: every QRS 100 ms after a flutter
+        // wave's drop, the sawtooth's top (taken for a P) 104 ms before it.
+        let (x, fids) = tracing_rr(Some(200.0), &[600.0, 800.0], 1);
+        let leads = vec![x.clone(), x.clone(), x];
+        let p_peaks: Vec<Option<usize>> = fids.iter().map(|&f| f.checked_sub(52)).collect();
+        let search = || flutter_cycle(&labels, &leads, &fids, fs);
+        let f = variable_ratio_flutter(&labels, &leads, &fids, &p_peaks, fs, search)
+            .expect("flutter at a variable ratio");
+        assert!((f.cycle_ms - 200.0).abs() <= 6.0, "{f:?}");
+        let v = f.variable.expect("variable conduction");
+        assert_eq!(v.rr_ms, (600.0, 800.0));
+        assert!(v.recurrence.correlation >= MIN_RECURRENCE, "{v:?}");
+        assert_eq!(v.recurrence.leads, 3);
+        assert_eq!(f.locked, None);
+        // Fewer "P" waves than half the beats: not looked at.
+        let few: Vec<Option<usize>> = p_peaks
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.filter(|_| i % 3 == 0))
+            .collect();
+        assert_eq!(
+            variable_ratio_flutter(&labels, &leads, &fids, &few, fs, search),
+            None
+        );
+        // A regular RR is the fixed-ratio check's (4:1 here).
+        let (x, fids) = tracing(Some(200.0), 800.0, 2);
+        let leads = vec![x.clone(), x.clone(), x];
+        let p_peaks: Vec<Option<usize>> = fids.iter().map(|&f| f.checked_sub(52)).collect();
+        let search = || flutter_cycle(&labels, &leads, &fids, fs);
+        assert_eq!(
+            variable_ratio_flutter(&labels, &leads, &fids, &p_peaks, fs, search),
+            None
+        );
+        // No flutter waves: nothing, whatever passes for a P.
+        let (x, fids) = tracing_rr(None, &[600.0, 800.0], 3);
+        let leads = vec![x.clone(), x.clone(), x];
+        let p_peaks: Vec<Option<usize>> = fids.iter().map(|&f| f.checked_sub(52)).collect();
+        let search = || flutter_cycle(&labels, &leads, &fids, fs);
+        assert_eq!(
+            variable_ratio_flutter(&labels, &leads, &fids, &p_peaks, fs, search),
+            None
+        );
     }
 
     fn bump(x: &mut [f64], centre: usize, width: f64, amp: f64) {
