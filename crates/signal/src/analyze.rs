@@ -62,7 +62,7 @@ use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::resample::PolyResampler;
 use crate::rhythm::{
     AvBlock, atrial_waves, av_block, dissociated_atria, fixed_ratio_flutter, flutter_cycle,
-    free_p_candidates, locked_to_qrs, non_conducted_p, qrs_t_mask,
+    free_p_candidates, locked_to_qrs, non_conducted_p, qrs_t_mask, variable_ratio_flutter,
 };
 use crate::statements::{
     ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
@@ -739,14 +739,17 @@ pub(crate) fn analyze_in_pool(
     // Atrial flutter: no organised P waves but regular atrial activity at 240-350/min (with
     // its conduction ratio when the RR is locked to it); or organised "P" waves that are
     // flutter waves conducted at a fixed ratio, on specific evidence only (a fixed ratio puts
-    // the flutter wave before each QRS at a fixed interval, where it passes for a P wave).
+    // the flutter wave before each QRS at a fixed interval, where it passes for a P wave),
+    // or at a variable ratio (an irregular RR; the same evidence aligned on the "P" waves).
     let flutter = if n_beats < 4 || paced_fraction > 0.5 {
         None
     } else if !p_organised {
         flutter_cycle_once().map(|f| locked_to_qrs(f, &fids, fs))
     } else if atrial_foci.is_none() {
         let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
-        fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs)
+        fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs).or_else(|| {
+            variable_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs, flutter_cycle_once)
+        })
     } else {
         None
     };
