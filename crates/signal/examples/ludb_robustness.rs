@@ -4,7 +4,7 @@
 //! `cargo run --release -p heartlens-signal --example ludb_robustness -- DIR_OR_HEA... [--verbose]`
 //!
 //! `--verbose` also lists, per changed record and disturbance, the statements (with criteria)
-//! that went and came.
+//! that went and came, and every global interval that moved by 20 ms or more.
 //!
 //! Each record (`.hea`, LUDB or CinC labels as in `ludb_interpretation`) is analysed as read and
 //! again after each disturbance below. For every disturbance it prints how many records changed
@@ -271,6 +271,9 @@ struct Tally {
     interval_change: [Vec<f64>; 4],
 }
 
+/// `--verbose` names each record whose interval moved by this much (ms).
+const INTERVAL_SHOWN_MS: f64 = 20.0;
+
 /// The global intervals whose change is reported.
 const INTERVALS: [&str; 4] = ["PR", "QRS", "QT", "P duration"];
 
@@ -340,9 +343,18 @@ fn main() {
             };
             tally.tp += tp;
             tally.fp += fp;
-            for ((change, was), is) in tally.interval_change.iter_mut().zip(base_iv).zip(iv) {
+            for (((change, was), is), name_iv) in tally
+                .interval_change
+                .iter_mut()
+                .zip(base_iv)
+                .zip(iv)
+                .zip(INTERVALS)
+            {
                 if let (Some(was), Some(is)) = (was, is) {
                     change.push(is - was);
+                    if verbose && (is - was).abs() >= INTERVAL_SHOWN_MS {
+                        println!("{name} ({}): {name_iv} {was:.0} -> {is:.0} ms", d.name());
+                    }
                 }
             }
             let gained: Vec<&str> = now.iter().filter(|c| !base.contains(c)).copied().collect();
