@@ -234,7 +234,8 @@ const PP_MAX_IRREGULARITY: f64 = 0.10;
 const LOW_P_MIN_BEATS: usize = 6;
 /// ... and keeps what it finds only when P waves then precede this fraction of the beats ...
 const LOW_P_MIN_FRACTION: f64 = 0.8;
-/// ... at a P-peak-to-QRS interval with an SD (plain: every P found must fit) up to this (ms).
+/// ... at a P-peak-to-QRS interval with an SD up to this (ms): plain, every P found but the
+/// one farthest from the others must fit.
 const LOW_P_MAX_PR_SD_MS: f64 = 20.0;
 
 /// Fewest samples per lead the analysis accepts.
@@ -656,7 +657,7 @@ pub(crate) fn analyze_in_pool(
         let (pl, g) = waves_at(P_MIN_MV_LOW);
         if p_fraction_of(&g) >= LOW_P_MIN_FRACTION
             && p_regularity(&g, &fids, fs)
-                .pr_sd
+                .pr_sd_but_one
                 .is_some_and(|v| v <= LOW_P_MAX_PR_SD_MS)
         {
             (per_lead, global, p_min_mv) = (pl, g, P_MIN_MV_LOW);
@@ -714,6 +715,7 @@ pub(crate) fn analyze_in_pool(
         pr_sd: pr_sd_ms,
         pr_robust_sd,
         pp_irr,
+        ..
     } = p_regularity(&global, &fids, fs);
     // P waves are reported only when atrial activity is organised: found before at least half
     // the beats, with a stable PR or regular P-P intervals.
@@ -1562,6 +1564,19 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
         let m = pr.iter().sum::<f64>() / pr.len() as f64;
         (pr.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (pr.len() - 1) as f64).sqrt()
     });
+    // The SD without the one interval farthest from their median: one P wave whose peak
+    // noise moved (a low, flat or bifid P: LUDB 31 under 10 uV of noise, one peak 36 ms
+    // off of eleven) does not make the others' PR irregular, while P waves found over
+    // fibrillatory waves scatter beyond the bound with any one left out.
+    let pr_sd_but_one = (pr.len() >= 4).then(|| {
+        let m = median(&pr);
+        let far = (0..pr.len())
+            .max_by(|&i, &j| (pr[i] - m).abs().total_cmp(&(pr[j] - m).abs()))
+            .unwrap_or(0);
+        let rest: Vec<f64> = (0..pr.len()).filter(|&i| i != far).map(|i| pr[i]).collect();
+        let mean = rest.iter().sum::<f64>() / rest.len() as f64;
+        (rest.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (rest.len() - 1) as f64).sqrt()
+    });
     // Robust SD (1.4826 x the median absolute deviation): a premature atrial beat's P wave
     // with its own PR does not make the others' look disorganised.
     let pr_robust_sd = (pr.len() >= 3).then(|| {
@@ -1586,6 +1601,7 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
     });
     PRegularity {
         pr_sd,
+        pr_sd_but_one,
         pr_robust_sd,
         pp_irr,
     }
@@ -1595,6 +1611,8 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
 struct PRegularity {
     /// SD of the P-peak-to-fiducial interval (ms).
     pr_sd: Option<f64>,
+    /// The same without the interval farthest from their median (ms; four intervals or more).
+    pr_sd_but_one: Option<f64>,
     /// The same as 1.4826 x its median absolute deviation (ms).
     pr_robust_sd: Option<f64>,
     /// RMSSD / mean of the P-P intervals of consecutive beats that both have a P.
