@@ -532,9 +532,9 @@ fn pwave_with(
     // [`P_REF_MS`] reach (the PR segment still falls with the atrial repolarisation wave):
     // dropped, it left the global offset (second latest across leads) to the few leads with
     // a corner inside, and which leads those are flips with a few µV of residual noise
-    // (LUDB 10: five leads, P offset 176 as read; two leads under 10-25 µV of noise,
-    // 188-194). Not where the reach was cut at the QRS onset: an offset there is the QRS
-    // upstroke's foot, no P end (a 3-beat WFDB format sample: "P" 280 ms).
+    // (LUDB 10: five leads with an offset as read, P 102 ms; seven to ten under 10-25 µV of
+    // noise, P 120-132 ms). Not where the reach was cut at the QRS onset: an offset there
+    // is the QRS upstroke's foot, no P end (a 3-beat WFDB format sample: "P" 280 ms).
     let off = trapezium(&v.s, m_off, r_off, pol);
     let off_at_qrs = r_off == q_on && off + ms(fs, P_EDGE_CLIP_MS) >= r_off;
     // The P upstroke lies within P_UPSTROKE_MS of its peak (a P lasts up to ~120 ms); a
