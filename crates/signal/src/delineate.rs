@@ -140,8 +140,9 @@ const T_ON_REF_MS: f64 = 90.0;
 const P_REF_MS: f64 = 30.0;
 /// Trapezium reference distance before the steepest P ascent (ms).
 const P_ON_REF_MS: f64 = 60.0;
-/// A P onset or offset this close to the far end of its trapezium search is no corner but a
-/// sloping baseline, and is not reported (ms).
+/// A P onset this close to the far end of its trapezium search is no corner but a sloping
+/// baseline (the previous T wave's tail), and is not reported; nor a P offset this close to
+/// the QRS onset when the search reached it (ms).
 const P_EDGE_CLIP_MS: f64 = 4.0;
 /// Furthest the steepest point of the P upstroke may lie before the P peak.
 const P_UPSTROKE_MS: f64 = 80.0;
@@ -527,8 +528,15 @@ fn pwave_with(
         .max_by(|&a, &b| (-pol * v.ds[a]).total_cmp(&(-pol * v.ds[b])))
         .unwrap_or(peak);
     let r_off = (m_off + ms(fs, P_REF_MS)).min(q_on);
+    // The offset is kept also where the trapezium's corner lies at the far end of its
+    // [`P_REF_MS`] reach (the PR segment still falls with the atrial repolarisation wave):
+    // dropped, it left the global offset (second latest across leads) to the few leads with
+    // a corner inside, and which leads those are flips with a few µV of residual noise
+    // (LUDB 10: five leads with an offset as read, P 102 ms; seven to ten under 10-25 µV of
+    // noise, P 120-132 ms). Not where the reach was cut at the QRS onset: an offset there
+    // is the QRS upstroke's foot, no P end (a 3-beat WFDB format sample: "P" 280 ms).
     let off = trapezium(&v.s, m_off, r_off, pol);
-    let off_clipped = r_off > m_off && off + ms(fs, P_EDGE_CLIP_MS) >= r_off;
+    let off_at_qrs = r_off == q_on && off + ms(fs, P_EDGE_CLIP_MS) >= r_off;
     // The P upstroke lies within P_UPSTROKE_MS of its peak (a P lasts up to ~120 ms); a
     // steeper slope further back belongs to the baseline or the end of the previous T.
     let m_on = (start.max(peak.saturating_sub(ms(fs, P_UPSTROKE_MS)))..=peak)
@@ -541,15 +549,14 @@ fn pwave_with(
     if !(on < peak && peak < off) {
         return None;
     }
-    // A boundary within P_EDGE_CLIP_MS of the trapezium's far end found no corner: the
-    // baseline keeps sloping (before the P, the previous T's tail: muse-sinus V2-V6 at
-    // 90/min), so this lead has no such boundary to report and the global one comes from the
-    // other leads.
+    // An onset within P_EDGE_CLIP_MS of the trapezium's far end found no corner: the
+    // baseline keeps sloping (the previous T's tail: muse-sinus V2-V6 at 90/min), so this
+    // lead has no onset to report and the global one comes from the other leads.
     let on_clipped = r_on < m_on && on <= r_on + ms(fs, P_EDGE_CLIP_MS);
     Some(Points {
         on: (!on_clipped).then_some(on),
         peak: Some(peak),
-        off: (!off_clipped).then_some(off),
+        off: (!off_at_qrs).then_some(off),
     })
 }
 
