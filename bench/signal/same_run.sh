@@ -3,7 +3,8 @@
 #   ours:      ludb_eval --repeat 21 (median of 21 analyses per record, summed), default rayon
 #              pool and RAYON_NUM_THREADS=1
 #   NeuroKit2: ludb_neurokit.py (ecg_clean + ecg_peaks + ecg_delineate dwt, per lead)
-# on the same records (default: the eight LUDB records in tests/data/wfdb/ludb).
+# on the same records (default: the eight LUDB records of the speed tables, 1 2 8 10 13 35 38 57
+# from tests/data/wfdb/ludb, which also holds records added for other tests).
 #
 #   PYTHON=<python with neurokit2> ROUNDS=3 bash bench/signal/same_run.sh [RECORDS_DIR] [OUT_DIR]
 #
@@ -11,7 +12,13 @@
 # round, with both ratios) and each NeuroKit round's own output.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RECORDS=${1:-tests/data/wfdb/ludb}
+if [ $# -ge 1 ]; then
+  RECORDS=$1
+else
+  RECORDS=$(mktemp -d)
+  trap 'rm -rf "$RECORDS"' EXIT
+  for r in 1 2 8 10 13 35 38 57; do ln -s "$PWD"/tests/data/wfdb/ludb/"$r".* "$RECORDS"/; done
+fi
 OUT=${2:-bench/signal/results/speed-$(date -u +%Y-%m-%d)}
 PYTHON=${PYTHON:-python3}
 ROUNDS=${ROUNDS:-3}
@@ -21,7 +28,7 @@ EVAL=$TARGET/release/examples/ludb_eval
 "$PYTHON" -c "import neurokit2" || { echo "PYTHON=$PYTHON has no neurokit2 (pip install neurokit2)" >&2; exit 1; }
 mkdir -p "$OUT"
 { echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# records: $RECORDS; ours: ludb_eval --repeat 21, default pool and RAYON_NUM_THREADS=1; NeuroKit2 $("$PYTHON" -c 'import neurokit2; print(neurokit2.__version__)')"; } > "$OUT/same_run.txt"
+  echo "# records: $(ls "$RECORDS" | sed -n 's/\.hea$//p' | sort -n | tr '\n' ' '); ours: ludb_eval --repeat 21, default pool and RAYON_NUM_THREADS=1; NeuroKit2 $("$PYTHON" -c 'import neurokit2; print(neurokit2.__version__)')"; } > "$OUT/same_run.txt"
 ours() { "$EVAL" "$RECORDS" --repeat 21 | sed -n 's/.*all records (\([0-9.]*\) ms analysis.*/\1/p'; }
 for r in $(seq 1 "$ROUNDS"); do
   d=$(ours)

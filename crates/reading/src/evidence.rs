@@ -123,6 +123,9 @@ pub fn measurement_calipers(analysis: &Analysis) -> Vec<MeasurementCaliper> {
         return Vec::new();
     }
     let ms = |a: usize, b: usize| (b as f64 - a as f64) * 1000.0 / fs;
+    // The median beat's waves are at its own rate.
+    let fs_median = analysis.median_fs_hz();
+    let median_ms = |a: usize, b: usize| (b as f64 - a as f64) * 1000.0 / fs_median;
     let normal = |i: &usize| {
         analysis
             .beats
@@ -143,7 +146,7 @@ pub fn measurement_calipers(analysis: &Analysis) -> Vec<MeasurementCaliper> {
                     boundary(&analysis.median_waves, None, from),
                     boundary(&analysis.median_waves, None, to),
                 ) {
-                    (Some(a), Some(b)) if b > a => Some(ms(a, b)),
+                    (Some(a), Some(b)) if b > a => Some(median_ms(a, b)),
                     _ => None,
                 };
                 (0..analysis.beats.len()).filter(normal).find_map(|i| {

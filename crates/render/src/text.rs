@@ -1,5 +1,5 @@
 //! The text layer: lead labels, calibration text, headers and annotation labels with egui's
-//! painter, and small analysis plots (RR tachogram, median beat) with egui_plot, drawn by
+//! painter (each on a backdrop of the paper's colour, over the traces), and small analysis plots (RR tachogram, median beat) with egui_plot, drawn by
 //! egui-wgpu into the same render pass as the paper.
 //!
 //! One `egui::Context` lives as long as the renderer, so the font atlas is built once and only
@@ -76,13 +76,19 @@ impl TextLayer {
                     Anchor::Left => Align2::LEFT_TOP,
                     Anchor::Right => Align2::RIGHT_TOP,
                 };
-                painter.text(
-                    Pos2::new(t.pos_px[0], t.pos_px[1]),
-                    anchor,
-                    &t.text,
+                // On a backdrop of the paper's colour: a noisy or tall trace runs through a
+                // panel's top-left corner, and drawn over it a lead name is unreadable.
+                let galley = painter.layout_no_wrap(
+                    t.text.clone(),
                     FontId::proportional(t.size_px.max(4.0)),
                     color(t.color),
                 );
+                let rect = anchor.anchor_size(Pos2::new(t.pos_px[0], t.pos_px[1]), galley.size());
+                // A quarter of the font size either side: a lone "I" stays a letter, not a
+                // piece of the trace beside it.
+                let pad = Vec2::new(0.25 * t.size_px.max(4.0), 1.0);
+                painter.rect_filled(rect.expand2(pad), 0.0, color(scene.colors.paper));
+                painter.galley(rect.min, galley, color(t.color));
             }
             for (k, (rect, kind)) in insets.iter().enumerate() {
                 let r =

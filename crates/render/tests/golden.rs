@@ -337,6 +337,55 @@ fn synthetic_sine_lands_on_the_expected_pixels() {
     assert!(worst < 0.5, "worst error {worst} px");
 }
 
+/// A lead name stays readable where the trace runs through the panel's top-left corner (a
+/// noisy start, a tall R wave): it is drawn over the trace on a backdrop of the paper's
+/// colour, so the pixels of its box are the same whatever runs under them.
+#[test]
+fn a_lead_name_is_drawn_over_the_trace_on_a_backdrop() {
+    let fs = 250.0;
+    let frame_at = |mv: f32| {
+        let rec = Recording::new(vec![Lead::new(
+            "II",
+            fs,
+            Unit::Millivolt,
+            Signal::from_physical(vec![mv; 2500]),
+        )]);
+        let mut scene = Scene::new(&rec).with_dpi(254.0);
+        scene.layout = Layout::Strip {
+            lead: LeadLabel::II,
+            rows: 1,
+        };
+        render(&scene, 2000, 800)
+    };
+    let Some(flat) = frame_at(0.0) else {
+        return;
+    };
+    let p = flat.panels[0].clone();
+    let [x0, top, _, _] = p.rect_px;
+    // The name's box starts 1 mm (10 px) right of and below the panel's corner and is 3.5 mm
+    // (35 px) tall: a flat trace through its middle.
+    let y_name = f64::from(top) + 25.0;
+    let mv = ((p.baseline_y_px - y_name) * p.microvolts_per_px / 1000.0) as f32;
+    let Some(through) = frame_at(mv) else {
+        return;
+    };
+    let dark = |f: &Frame, x: f32, y: f64| f.pixel(x as u32, y as u32).unwrap()[0] < 100;
+    assert!(
+        dark(&through, x0 + 300.0, y_name),
+        "the trace runs at the name's height"
+    );
+    for dy in -12..=12 {
+        for dx in 8..24 {
+            let (x, y) = ((x0 + dx as f32) as u32, (y_name + f64::from(dy)) as u32);
+            assert_eq!(
+                flat.pixel(x, y),
+                through.pixel(x, y),
+                "pixel ({dx}, {dy}) of the name's box"
+            );
+        }
+    }
+}
+
 /// A 2-Hz square wave at 4 kHz: 16 samples per pixel, so columns are min/max envelopes. Each
 /// edge column must ink both levels (no peak lost between pixels), flat parts only one.
 #[test]

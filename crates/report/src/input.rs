@@ -218,7 +218,7 @@ impl ReportInput {
             .map(ReportStatement::from)
             .collect();
         if self.recording.median_beats.is_none() && !analysis.medians.is_empty() {
-            let fs = analysis.fs_hz;
+            let fs = analysis.median_fs_hz();
             let leads = analysis
                 .medians
                 .iter()

@@ -176,6 +176,8 @@ fn print_qrs_boundaries(rec: &ecg::Recording, a: &signal::Analysis) {
         .flatten()
         .map(|(on, off)| to_ms(*off as f64 - *on as f64))
         .collect();
+    // The median beat's samples are at its own rate.
+    let med_ms = |s: f64| s * 1000.0 / a.median_fs_hz();
     let q = a
         .median_waves
         .iter()
@@ -184,7 +186,7 @@ fn print_qrs_boundaries(rec: &ecg::Recording, a: &signal::Analysis) {
     if let Some((on, off)) = q {
         println!(
             "  all-lead QRS: median beat {:.0} ms (samples {on}-{off}, {} beats in the median); beats {:.0} ms (median of {})",
-            to_ms((off - on) as f64),
+            med_ms((off - on) as f64),
             a.medians.first().map_or(0, |m| m.n_beats),
             median(beat_durations.clone()).unwrap_or(f64::NAN),
             beat_durations.len()
@@ -197,7 +199,7 @@ fn print_qrs_boundaries(rec: &ecg::Recording, a: &signal::Analysis) {
             .map(|w| {
                 let rel = |s: Option<usize>| {
                     s.map_or("-".to_string(), |s| {
-                        format!("{:.0}", to_ms(s as f64 - on as f64))
+                        format!("{:.0}", med_ms(s as f64 - on as f64))
                     })
                 };
                 format!(
@@ -244,9 +246,10 @@ fn print_qrs_boundaries(rec: &ecg::Recording, a: &signal::Analysis) {
     let Some((on, off)) = q else {
         return;
     };
-    let step = ((a.fs_hz * 0.004).round() as usize).max(1);
-    let from = on.saturating_sub((a.fs_hz * 0.020).round() as usize);
-    let to = off + (a.fs_hz * 0.060).round() as usize;
+    let fs_m = a.median_fs_hz();
+    let step = ((fs_m * 0.004).round() as usize).max(1);
+    let from = on.saturating_sub((fs_m * 0.020).round() as usize);
+    let to = off + (fs_m * 0.060).round() as usize;
     let names: Vec<String> = a
         .medians
         .iter()
@@ -276,7 +279,7 @@ fn print_qrs_boundaries(rec: &ecg::Recording, a: &signal::Analysis) {
         };
         println!(
             "  {:>5.0} {}{mark}",
-            to_ms(i as f64 - on as f64),
+            med_ms(i as f64 - on as f64),
             vals.join("")
         );
         i += step;

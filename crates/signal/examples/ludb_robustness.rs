@@ -4,13 +4,14 @@
 //! `cargo run --release -p heartlens-signal --example ludb_robustness -- DIR_OR_HEA... [--verbose]`
 //!
 //! `--verbose` also lists, per changed record and disturbance, the statements (with criteria)
-//! that went and came.
+//! that went and came, and every global interval that moved by 20 ms or more.
 //!
 //! Each record (`.hea`, LUDB or CinC labels as in `ludb_interpretation`) is analysed as read and
 //! again after each disturbance below. For every disturbance it prints how many records changed
 //! any scored class ([`signal::interpretation_eval::CLASSES`]), which classes were gained or lost
 //! (with the records), and the true and false positives summed over the classes, so a
-//! disturbance that costs accuracy shows apart from one that only moves borderline records.
+//! disturbance that costs accuracy shows apart from one that only moves borderline records;
+//! then how far each global interval (PR, QRS, QT, P duration) moved, mean ± SD over the records.
 //! A rule that flips on 10 µV of noise or a half-second shift of the window will not hold on
 //! recordings it was not tuned on (the held-out split, other devices).
 //!
@@ -273,12 +274,18 @@ fn stated(labels: &Labels, rec: &Recording) -> Result<Stated, String> {
                 .map(|s| format!("{} [{}]", s.text, s.criterion.as_deref().unwrap_or(""))),
         )
         .collect();
-    Ok((classes, tp, fp, read))
+    Ok((classes, tp, fp, read, intervals(&a.measurements)))
 }
 
-/// The scored classes stated, the true and false positives, and every statement with its
-/// criterion.
-type Stated = (Vec<&'static str>, usize, usize, Vec<String>);
+/// The scored classes stated, the true and false positives, every statement with its
+/// criterion, and the global intervals.
+type Stated = (
+    Vec<&'static str>,
+    usize,
+    usize,
+    Vec<String>,
+    [Option<f64>; 4],
+);
 
 /// What one disturbance did over all records.
 #[derive(Default)]
@@ -288,6 +295,30 @@ struct Tally {
     lost: BTreeMap<&'static str, Vec<String>>,
     tp: usize,
     fp: usize,
+    /// Per global interval ([`INTERVALS`]), disturbed minus as read (ms), where both are measured.
+    interval_change: [Vec<f64>; 4],
+}
+
+/// `--verbose` names each record whose interval moved by this much (ms).
+const INTERVAL_SHOWN_MS: f64 = 20.0;
+
+/// The global intervals whose change is reported.
+const INTERVALS: [&str; 4] = ["PR", "QRS", "QT", "P duration"];
+
+/// The [`INTERVALS`] of an analysis (ms).
+fn intervals(m: &ecg::Measurements) -> [Option<f64>; 4] {
+    [m.pr, m.qrs, m.qt, m.p_duration].map(|v| v.map(|v| v.0))
+}
+
+/// Mean, SD and the largest absolute value of `v` (NaN for none).
+fn spread(v: &[f64]) -> (f64, f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+    (mean, sd, v.iter().fold(0.0f64, |a, x| a.max(x.abs())))
 }
 
 fn main() {
@@ -324,7 +355,7 @@ fn main() {
             }
         };
         let labels = Labels::from_header(&header, &rec.annotations);
-        let (base, tp, fp, base_read) = match stated(&labels, &rec) {
+        let (base, tp, fp, base_read, base_iv) = match stated(&labels, &rec) {
             Ok(s) => s,
             Err(e) => {
                 println!("failed: {name}: analysis: {e}");
@@ -335,7 +366,7 @@ fn main() {
         base_tp += tp;
         base_fp += fp;
         for (d, tally) in disturbances.iter().zip(&mut tallies) {
-            let (now, tp, fp, read) = match stated(&labels, &disturbed(&rec, *d)) {
+            let (now, tp, fp, read, iv) = match stated(&labels, &disturbed(&rec, *d)) {
                 Ok(s) => s,
                 Err(e) => {
                     println!("failed: {name} ({}): analysis: {e}", d.name());
@@ -344,6 +375,20 @@ fn main() {
             };
             tally.tp += tp;
             tally.fp += fp;
+            for (((change, was), is), name_iv) in tally
+                .interval_change
+                .iter_mut()
+                .zip(base_iv)
+                .zip(iv)
+                .zip(INTERVALS)
+            {
+                if let (Some(was), Some(is)) = (was, is) {
+                    change.push(is - was);
+                    if verbose && (is - was).abs() >= INTERVAL_SHOWN_MS {
+                        println!("{name} ({}): {name_iv} {was:.0} -> {is:.0} ms", d.name());
+                    }
+                }
+            }
             let gained: Vec<&str> = now.iter().filter(|c| !base.contains(c)).copied().collect();
             let lost: Vec<&str> = base.iter().filter(|c| !now.contains(c)).copied().collect();
             if gained.is_empty() && lost.is_empty() {
@@ -385,6 +430,19 @@ fn main() {
             t.tp,
             t.fp
         );
+    }
+    println!("interval change against the recording as read (ms): mean ± SD (largest)");
+    println!(
+        "{:<22} {}",
+        "disturbance",
+        INTERVALS.map(|n| format!("{n:>20}")).join("")
+    );
+    for (d, t) in disturbances.iter().zip(&tallies) {
+        let cells = t.interval_change.iter().map(|v| {
+            let (mean, sd, max) = spread(v);
+            format!("{:>20}", format!("{mean:+.1} ± {sd:.1} ({max:.0})"))
+        });
+        println!("{:<22} {}", d.name(), cells.collect::<String>());
     }
     for (d, t) in disturbances.iter().zip(&tallies) {
         for (c, recs) in &t.gained {

@@ -53,12 +53,16 @@ use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, QrsEnd, amplitudes, baseline, einthoven, frontal_axis,
     net_area, p_net_area, qrs_end,
 };
-use crate::median::{MedianBeat, median_beat};
+use crate::median::{
+    MedianBeat, beat_shifts, from_measure_index, measure_ratio, median_beat,
+    median_beat_at_measure_rate, to_measure_index,
+};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
+use crate::resample::PolyResampler;
 use crate::rhythm::{
     AvBlock, atrial_waves, av_block, dissociated_atria, fixed_ratio_flutter, flutter_cycle,
-    free_p_candidates, locked_to_qrs, non_conducted_p, qrs_t_mask,
+    free_p_candidates, locked_to_qrs, non_conducted_p, qrs_t_mask, variable_ratio_flutter,
 };
 use crate::statements::{
     ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
@@ -151,7 +155,8 @@ pub struct LeadWaves {
 /// The result of [`analyze`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
-    /// Sampling rate of every index in this analysis.
+    /// Sampling rate of every index in this analysis but the median beats' (their own
+    /// [`MedianBeat::fs_hz`], [`Analysis::median_fs_hz`]).
     pub fs_hz: f64,
     /// Samples analysed per lead.
     pub n_samples: usize,
@@ -170,7 +175,8 @@ pub struct Analysis {
     pub amplitudes: Vec<LeadAmplitudes>,
     /// Median beat per lead.
     pub medians: Vec<MedianBeat>,
-    /// Global waves of the median beat (indices into [`MedianBeat::samples_mv`]).
+    /// Global waves of the median beat (indices into [`MedianBeat::samples_mv`], at
+    /// [`Analysis::median_fs_hz`]).
     pub median_waves: Vec<Wave>,
     /// Interpretation statements with their criteria.
     pub statements: Vec<Statement>,
@@ -188,6 +194,14 @@ pub struct Analysis {
     /// [`AnalysisOptions::max_total_samples`] or ended with a calibration pulse, which is
     /// not analysed).
     pub analysed_s: f64,
+}
+
+impl Analysis {
+    /// Sampling rate of the median beats and of [`Analysis::median_waves`]: the rate they
+    /// are measured at (500 Hz from any whole-hertz recording rate), else the recording's.
+    pub fn median_fs_hz(&self) -> f64 {
+        self.medians.first().map_or(self.fs_hz, |m| m.fs_hz)
+    }
 }
 
 /// Atrial fibrillation: RR irregularity (RMSSD / mean RR of the conducted beats) above this ...
@@ -725,14 +739,17 @@ pub(crate) fn analyze_in_pool(
     // Atrial flutter: no organised P waves but regular atrial activity at 240-350/min (with
     // its conduction ratio when the RR is locked to it); or organised "P" waves that are
     // flutter waves conducted at a fixed ratio, on specific evidence only (a fixed ratio puts
-    // the flutter wave before each QRS at a fixed interval, where it passes for a P wave).
+    // the flutter wave before each QRS at a fixed interval, where it passes for a P wave),
+    // or at a variable ratio (an irregular RR; the same evidence aligned on the "P" waves).
     let flutter = if n_beats < 4 || paced_fraction > 0.5 {
         None
     } else if !p_organised {
         flutter_cycle_once().map(|f| locked_to_qrs(f, &fids, fs))
     } else if atrial_foci.is_none() {
         let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
-        fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs)
+        fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs).or_else(|| {
+            variable_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs, flutter_cycle_once)
+        })
     } else {
         None
     };
@@ -977,32 +994,85 @@ pub(crate) fn analyze_in_pool(
     };
     let pre = ms(fs, 500.0);
     let post = ms(fs, 700.0);
-    let per_lead_medians: Vec<_> = labels
+    // The median beats are built at the recording's rate and delineated and measured at
+    // `median::MEASURE_RATE_HZ` (`fs_m`): every index into them below is on that grid.
+    let ratio = measure_ratio(fs);
+    let fs_m = fs * ratio.0 as f64 / ratio.1 as f64;
+    let pre_m = to_measure_index(pre, ratio);
+    let native_medians: Vec<Option<_>> = labels
         .par_iter()
         .enumerate()
-        .map(|(k, lbl)| {
+        .map(|(k, _)| {
             let (md, nb) = median_beat(&display[k], &med_fids, pre, post, opts.max_median_beats)?;
             let (mc, _) = median_beat(&clean[k], &med_fids, pre, post, opts.max_median_beats)?;
-            let beat = MedianBeat {
-                lead: lbl.clone(),
-                fs_hz: fs,
-                samples_mv: md.iter().map(|&v| v as f32).collect(),
-                fiducial_sample: pre,
-                n_beats: nb,
-            };
-            Some((beat, (k, md, mc)))
+            Some((md, mc, nb))
         })
         .collect();
-    let (medians, med_clean): (Vec<MedianBeat>, Vec<_>) =
-        per_lead_medians.into_iter().flatten().unzip();
+    // At another rate, each beat aligned on the native median beat to a fraction of a sample.
+    let shifts = if ratio == (1, 1) {
+        Vec::new()
+    } else {
+        let (leads, meds): (Vec<&[f64]>, Vec<&[f64]>) = native_medians
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| Some((clean[k].as_slice(), m.as_ref()?.1.as_slice())))
+            .unzip();
+        beat_shifts(&leads, &meds, &med_fids, pre, fs)
+    };
+    let resampler = PolyResampler::new(ratio.0, ratio.1)?;
+    let at_measure_rate = |x: &[f64], native: Vec<f64>| {
+        if ratio == (1, 1) {
+            return Some(native);
+        }
+        let at = median_beat_at_measure_rate;
+        at(
+            x,
+            &med_fids,
+            &shifts,
+            pre,
+            post,
+            opts.max_median_beats,
+            &resampler,
+        )
+        .map(|(m, _)| m)
+    };
+    let per_lead_medians: Vec<_> = native_medians
+        .into_par_iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let (md, mc, nb) = m?;
+            let md_m = at_measure_rate(&display[k], md)?;
+            let mc_m = at_measure_rate(&clean[k], mc.clone())?;
+            let beat = MedianBeat {
+                lead: labels[k].clone(),
+                fs_hz: fs_m,
+                samples_mv: md_m.iter().map(|&v| v as f32).collect(),
+                fiducial_sample: pre_m,
+                n_beats: nb,
+            };
+            Some((beat, (k, md_m, mc_m), mc))
+        })
+        .collect();
+    let (medians, med_clean, med_clean_native): (Vec<MedianBeat>, Vec<_>, Vec<Vec<f64>>) =
+        per_lead_medians.into_iter().flatten().fold(
+            Default::default(),
+            |(mut a, mut b, mut c), (x, y, z)| {
+                a.push(x);
+                b.push(y);
+                c.push(z);
+                (a, b, c)
+            },
+        );
+    let med_len = med_clean.first().map_or(0, |(_, _, mc)| mc.len());
     // The median beat's neighbours are one median RR away (where the window holds them), so
     // its T search stops before the next P as it does in the beats themselves.
-    let rr_med_samples = rr_med.round() as usize;
+    let rr_med_m = rr_med * ratio.0 as f64 / ratio.1 as f64;
+    let rr_med_samples = rr_med_m.round() as usize;
     let med_ctx = BeatContext {
-        fid: pre,
-        prev: pre.checked_sub(rr_med_samples),
-        next: Some(pre + rr_med_samples).filter(|&nx| nx < pre + post),
-        rr: rr_med,
+        fid: pre_m,
+        prev: pre_m.checked_sub(rr_med_samples),
+        next: Some(pre_m + rr_med_samples).filter(|&nx| nx < med_len),
+        rr: rr_med_m,
         prev_t_off: None,
         want_p: !af && p_organised,
         p_min_mv,
@@ -1012,7 +1082,7 @@ pub(crate) fn analyze_in_pool(
     };
     let med_views: Vec<LeadView<'_>> = med_clean
         .iter()
-        .map(|(_, _, mc)| LeadView::new(mc, fs))
+        .map(|(_, _, mc)| LeadView::new(mc, fs_m))
         .collect();
     // The previous beat's T ends one median RR before the median T offset; at fast rates it
     // lies inside the 300 ms P search window (muse-sinus at 90 bpm: a "P onset" on the previous
@@ -1063,7 +1133,7 @@ pub(crate) fn analyze_in_pool(
         }
     }
     // Per-lead boundaries within the lead spread of the median across leads, as in the beats.
-    reconcile(&mut med_lead_beats, fs);
+    reconcile(&mut med_lead_beats, fs_m);
     let med_per_lead: Vec<BeatWaves> = med_lead_beats.into_iter().map(|l| l[0]).collect();
     let mut med_global = global_boundaries(&med_per_lead);
     // Where the QRS ends: past a terminal wave that outlasts the leads' common offset
@@ -1076,7 +1146,7 @@ pub(crate) fn analyze_in_pool(
             ..
         }) if on < off => {
             let beats: Vec<&[f64]> = med_clean.iter().map(|(_, _, mc)| mc.as_slice()).collect();
-            Some(qrs_end(&beats, on, off, fs, af || flutter.is_some()))
+            Some(qrs_end(&beats, on, off, fs_m, af || flutter.is_some()))
         }
         _ => None,
     };
@@ -1091,9 +1161,11 @@ pub(crate) fn analyze_in_pool(
             peak: Some(ppk),
             off: Some(poff),
         }) if p_organised && !af && flutter.is_none() && pon < ppk && ppk < poff => {
-            let templates: Vec<Vec<f64>> = med_clean
+            // Matched against the leads themselves, at the recording's rate.
+            let [pon, ppk, poff] = [pon, ppk, poff].map(|i| from_measure_index(i, ratio));
+            let templates: Vec<Vec<f64>> = med_clean_native
                 .iter()
-                .filter_map(|(_, _, mc)| mc.get(pon..=poff).map(<[f64]>::to_vec))
+                .filter_map(|mc| mc.get(pon..=poff).map(<[f64]>::to_vec))
                 .collect();
             let leads: Vec<&[f64]> = med_clean
                 .iter()
@@ -1122,7 +1194,7 @@ pub(crate) fn analyze_in_pool(
         m.rr_sd = Some(ecg::Millis(round1(sd)));
         m.hr = Some(ecg::Bpm(round1(60_000.0 / mean)));
     }
-    let to_ms = |s: usize| s as f64 * 1000.0 / fs;
+    let to_ms = |s: usize| s as f64 * 1000.0 / fs_m;
     if let Some(q) = med_global.qrs
         && let (Some(on), Some(off)) = (q.on, q.off)
         && off > on
@@ -1168,8 +1240,8 @@ pub(crate) fn analyze_in_pool(
         med_global.qrs,
     ) && let (Some(on), Some(off)) = (q.on, q.off)
     {
-        let bi = baseline(mi, on, fs);
-        let bf = baseline(mf, on, fs);
+        let bi = baseline(mi, on, fs_m);
+        let bf = baseline(mf, on, fs_m);
         // Lead I's gain relative to aVF when the stored gains are not a common calibration.
         let k_i = limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0);
         let axis = |a: usize, c: usize| -> Option<ecg::Degrees> {
@@ -1188,7 +1260,7 @@ pub(crate) fn analyze_in_pool(
         if let Some(t) = med_global.t
             && let Some(toff) = t.off
         {
-            m.axis.t = axis(off + ms(fs, 40.0), toff);
+            m.axis.t = axis(off + ms(fs_m, 40.0), toff);
         }
     }
     // P polarity in II and aVR, which does not depend on the leads' gains: a P wave from the
@@ -1199,8 +1271,8 @@ pub(crate) fn analyze_in_pool(
             off: Some(poff),
             ..
         }) if p_min_mv >= P_MIN_MV => med_of(&LeadLabel::II)
-            .and_then(|x| p_net_area(x, pon, poff, fs))
-            .zip(med_of(&LeadLabel::AVR).and_then(|x| p_net_area(x, pon, poff, fs)))
+            .and_then(|x| p_net_area(x, pon, poff, fs_m))
+            .zip(med_of(&LeadLabel::AVR).and_then(|x| p_net_area(x, pon, poff, fs_m)))
             .map(|(ii, avr)| ii > 0.0 && avr < 0.0),
         _ => None,
     };
@@ -1214,7 +1286,7 @@ pub(crate) fn analyze_in_pool(
         }) if p_min_mv >= P_MIN_MV => {
             let areas: Vec<f64> = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF]
                 .iter()
-                .filter_map(|l| med_of(l).and_then(|x| p_net_area(x, pon, poff, fs)))
+                .filter_map(|l| med_of(l).and_then(|x| p_net_area(x, pon, poff, fs_m)))
                 .collect();
             (areas.len() >= 2).then(|| areas.iter().all(|&a| a < 0.0))
         }
@@ -1222,7 +1294,7 @@ pub(crate) fn analyze_in_pool(
     };
     let amps: Vec<LeadAmplitudes> = med_clean
         .iter()
-        .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs))
+        .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs_m))
         .collect();
 
     // QRS shapes of the analysis copy's median beats for the conduction criteria, each read
@@ -1232,7 +1304,7 @@ pub(crate) fn analyze_in_pool(
             .iter()
             .zip(&e.leads)
             .filter_map(|((k, _, mc), &end)| {
-                qrs_shape(labels[*k].clone(), mc, on, e.common, end, fs)
+                qrs_shape(labels[*k].clone(), mc, on, e.common, end, fs_m)
             })
             .collect(),
         _ => Vec::new(),
@@ -1243,7 +1315,7 @@ pub(crate) fn analyze_in_pool(
             .iter()
             .zip(&e.leads)
             .filter_map(|((k, _, mc), &end)| {
-                end_qrs_notch_or_slur(labels[*k].clone(), mc, on, end, fs)
+                end_qrs_notch_or_slur(labels[*k].clone(), mc, on, end, fs_m)
             })
             .collect(),
         _ => Vec::new(),
@@ -1290,8 +1362,9 @@ pub(crate) fn analyze_in_pool(
             clean: &clean[k],
             median: med_clean
                 .iter()
-                .find(|(j, _, _)| *j == k)
-                .map(|(_, _, mc)| mc.as_slice()),
+                .zip(&med_clean_native)
+                .find(|((j, _, _), _)| *j == k)
+                .map(|(_, mc)| mc.as_slice()),
         })
         .collect();
     let lead_quality = assess(&quality_inputs, &med_fids, &fids, pre, fs);

@@ -91,7 +91,7 @@ pub fn firwin_kaiser_lowpass(numtaps: usize, cutoff: f64, beta: f64) -> Result<V
     Ok(h)
 }
 
-fn gcd(mut a: usize, mut b: usize) -> usize {
+pub(crate) fn gcd(mut a: usize, mut b: usize) -> usize {
     while b != 0 {
         (a, b) = (b, a % b);
     }
@@ -126,65 +126,96 @@ pub fn resample_poly_taps(up: usize, down: usize) -> Result<Vec<f64>, Error> {
 /// assert_eq!(y.len(), 5);
 /// ```
 pub fn resample_poly(x: &[f64], up: usize, down: usize) -> Result<Vec<f64>, Error> {
-    if up == 0 {
-        return Err(Error::invalid("up", "must be at least 1"));
-    }
-    if down == 0 {
-        return Err(Error::invalid("down", "must be at least 1"));
-    }
-    let g = gcd(up, down);
-    let (up, down) = (up / g, down / g);
-    if up == 1 && down == 1 {
-        return Ok(x.to_vec());
-    }
-    let n_in = x.len();
-    let n_out_full = n_in
-        .checked_mul(up)
-        .ok_or_else(|| Error::invalid("up", "output length overflows"))?;
-    let n_out = n_out_full.div_ceil(down);
-    if n_in == 0 {
-        return Ok(Vec::new());
-    }
-    let h = resample_poly_taps(up, down)?;
-    let half_len = (h.len() - 1) / 2;
-    let n_pre_pad = down - half_len % down;
-    let n_pre_remove = (half_len + n_pre_pad) / down;
-    // SciPy grows the post padding until upfirdn yields enough samples; with these filter
-    // lengths this rarely triggers, but the output must be identical when it does.
-    let mut n_post_pad = 0;
-    while upfirdn_output_len(h.len() + n_pre_pad + n_post_pad, n_in, up, down)
-        < n_out + n_pre_remove
-    {
-        n_post_pad += 1;
-    }
-    let len_hp = h.len() + n_pre_pad + n_post_pad;
-    let tap = |j: usize| -> f64 {
-        if j < n_pre_pad || j >= n_pre_pad + h.len() {
-            0.0
-        } else {
-            h[j - n_pre_pad]
+    PolyResampler::new(up, down)?.apply(x)
+}
+
+/// [`resample_poly`] at one ratio, its taps designed once for many inputs.
+#[derive(Debug, Clone)]
+pub(crate) struct PolyResampler {
+    up: usize,
+    down: usize,
+    /// [`resample_poly_taps`] (empty when `up == down`).
+    h: Vec<f64>,
+}
+
+impl PolyResampler {
+    /// The resampler by `up/down` (reduced by their gcd); an error when either is 0.
+    pub(crate) fn new(up: usize, down: usize) -> Result<Self, Error> {
+        if up == 0 {
+            return Err(Error::invalid("up", "must be at least 1"));
         }
-    };
-    let mut y = Vec::with_capacity(n_out);
-    for i in 0..n_out {
-        // Full-convolution index of this output sample on the upsampled grid.
-        let k = (n_pre_remove + i) * down;
-        // Inputs m with 0 <= k - m*up < len_hp, in ascending tap order (descending m).
-        let m_hi = (k / up).min(n_in - 1);
-        let m_lo = if k + 1 > len_hp {
-            (k + 1 - len_hp).div_ceil(up)
+        if down == 0 {
+            return Err(Error::invalid("down", "must be at least 1"));
+        }
+        let g = gcd(up, down);
+        let (up, down) = (up / g, down / g);
+        let h = if up == 1 && down == 1 {
+            Vec::new()
         } else {
-            0
+            resample_poly_taps(up, down)?
         };
-        let mut acc = 0.0;
-        if m_lo <= m_hi {
-            for m in (m_lo..=m_hi).rev() {
-                acc += x[m] * tap(k - m * up);
-            }
-        }
-        y.push(acc);
+        Ok(Self { up, down, h })
     }
-    Ok(y)
+
+    /// The ratio `(up, down)`, in lowest terms.
+    pub(crate) fn ratio(&self) -> (usize, usize) {
+        (self.up, self.down)
+    }
+
+    /// `x` resampled, exactly as [`resample_poly`]; an error when the output length overflows.
+    pub(crate) fn apply(&self, x: &[f64]) -> Result<Vec<f64>, Error> {
+        let (up, down, h) = (self.up, self.down, &self.h);
+        if up == 1 && down == 1 {
+            return Ok(x.to_vec());
+        }
+        let n_in = x.len();
+        let n_out_full = n_in
+            .checked_mul(up)
+            .ok_or_else(|| Error::invalid("up", "output length overflows"))?;
+        let n_out = n_out_full.div_ceil(down);
+        if n_in == 0 {
+            return Ok(Vec::new());
+        }
+        let half_len = (h.len() - 1) / 2;
+        let n_pre_pad = down - half_len % down;
+        let n_pre_remove = (half_len + n_pre_pad) / down;
+        // SciPy grows the post padding until upfirdn yields enough samples; with these filter
+        // lengths this rarely triggers, but the output must be identical when it does.
+        let mut n_post_pad = 0;
+        while upfirdn_output_len(h.len() + n_pre_pad + n_post_pad, n_in, up, down)
+            < n_out + n_pre_remove
+        {
+            n_post_pad += 1;
+        }
+        let len_hp = h.len() + n_pre_pad + n_post_pad;
+        let tap = |j: usize| -> f64 {
+            if j < n_pre_pad || j >= n_pre_pad + h.len() {
+                0.0
+            } else {
+                h[j - n_pre_pad]
+            }
+        };
+        let mut y = Vec::with_capacity(n_out);
+        for i in 0..n_out {
+            // Full-convolution index of this output sample on the upsampled grid.
+            let k = (n_pre_remove + i) * down;
+            // Inputs m with 0 <= k - m*up < len_hp, in ascending tap order (descending m).
+            let m_hi = (k / up).min(n_in - 1);
+            let m_lo = if k + 1 > len_hp {
+                (k + 1 - len_hp).div_ceil(up)
+            } else {
+                0
+            };
+            let mut acc = 0.0;
+            if m_lo <= m_hi {
+                for m in (m_lo..=m_hi).rev() {
+                    acc += x[m] * tap(k - m * up);
+                }
+            }
+            y.push(acc);
+        }
+        Ok(y)
+    }
 }
 
 #[cfg(test)]

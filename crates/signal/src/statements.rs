@@ -16,7 +16,9 @@
 //!   ratio when the RR is regular at 2-4 flutter cycles, or when the P waves look organised
 //!   but are flutter waves conducted at a fixed ratio (the same activity, a regular RR at
 //!   2-4 cycles and the "P" recurring whole cycles earlier inside the RR,
-//!   [`crate::rhythm::fixed_ratio_flutter`]); sinus rhythm when P waves precede at least
+//!   [`crate::rhythm::fixed_ratio_flutter`]) or at a variable ratio (an irregular RR, the
+//!   "P" recurring whole cycles earlier in the mean aligned on it,
+//!   [`crate::rhythm::variable_ratio_flutter`]); sinus rhythm when P waves precede at least
 //!   80 % of the dominant rhythm's QRS (premature and edge beats left out) with a P axis of
 //!   -30..+100° or a P upright in II and inverted in aVR,
 //!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
@@ -76,7 +78,7 @@ use crate::classify::BeatClass;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
 use crate::rhythm::{
     AvBlock, Flutter, Locked, MIN_RECURRENCE, NonConducted, RECURRENCE_SIZE, REGULAR_TOLERANCE,
-    Recurrence,
+    Recurrence, Variable,
 };
 
 /// What the statement rules look at.
@@ -749,10 +751,29 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         correlation: r,
         lag_ms,
         locked,
+        variable,
     }) = f.flutter
     {
         let rate = hr.map_or(String::new(), |h| format!(", ventricular rate {h:.0} bpm"));
         let (atrial, cycle_text) = match locked {
+            None if let Some(Variable {
+                rr_ms: (short, long),
+                recurrence:
+                    Recurrence {
+                        correlation,
+                        compared,
+                        leads,
+                    },
+            }) = variable => (
+                format!(
+                    "variable conduction (RR {short:.0}-{long:.0} ms, {:.1}-{:.1} cycles), the wave taken for a P wave is a flutter wave: it recurs {compared} cycle(s) earlier (curvature correlation >= {correlation:.2} over II, III, aVF, V1 and in {leads} of them on their own; >= {MIN_RECURRENCE} in >= 2, size {}-{} times)",
+                    short / cycle,
+                    long / cycle,
+                    RECURRENCE_SIZE.0,
+                    RECURRENCE_SIZE.1
+                ),
+                format!("cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag"),
+            ),
             None => (
                 "no organised P waves".to_string(),
                 format!("cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag"),

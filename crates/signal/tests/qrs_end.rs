@@ -48,8 +48,8 @@ fn assert_one_qrs(a: &signal::Analysis, what: &str) -> f64 {
         .find(|w| w.kind == WaveKind::Qrs)
         .expect("median QRS marked");
     let (on, off) = (
-        mark.onset_s(a.fs_hz).expect("onset"),
-        mark.offset_s(a.fs_hz).expect("offset"),
+        mark.onset_s(a.median_fs_hz()).expect("onset"),
+        mark.offset_s(a.median_fs_hz()).expect("offset"),
     );
     assert!(
         ((off - on) * 1000.0 - qrs).abs() < 0.5,

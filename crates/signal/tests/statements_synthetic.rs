@@ -12,7 +12,10 @@
 
 mod common;
 
-use common::{NORMAL, P_WAVE, Plateau, TEXTBOOK, Tracing, Wave, frontal, scaled, times};
+use common::{
+    NORMAL, P_WAVE, Plateau, TEXTBOOK, Tracing, Wave, decimated, frontal, recording_at, scaled,
+    times,
+};
 use ecg::{LeadLabel as L, Sex, Statement};
 
 /// The textbook T wave (centre 0.26 s after the QRS).
@@ -220,6 +223,45 @@ fn flutter(rate: f64, ratio: usize) -> Tracing {
     t
 }
 
+/// [`flutter`] at `rate` per minute conducted with the ratios `ratios` in turn (variable
+/// conduction, e.g. 3:1 and 4:1 alternating), each QRS 0.26 s after its flutter wave.
+fn flutter_variable(rate: f64, ratios: &[usize]) -> Tracing {
+    let mut t = flutter(rate, ratios[0]);
+    let (mut q, mut k) = (Vec::new(), 0);
+    for r in ratios.iter().cycle() {
+        let Some(at) = t.p_s.get(k).map(|x| x + 0.26).filter(|&x| x < 9.5) else {
+            break;
+        };
+        q.push(at);
+        k += r;
+    }
+    t.qrs_s = q;
+    t
+}
+
+/// The analysis of `t` recorded at `fs` (250, 500 or 1000 Hz: the 500-Hz samples resampled
+/// by the polyphase resampler, as a recorder at that rate would have them).
+fn analyze_at(t: &Tracing, fs: f64) -> signal::Analysis {
+    let leads = t.leads();
+    let leads = match fs as usize {
+        250 => decimated(&leads, 2),
+        500 => leads,
+        1000 => leads
+            .iter()
+            .map(|x| signal::resample_poly(x, 2, 1).expect("a valid ratio"))
+            .collect(),
+        other => panic!("no resampling to {other} Hz"),
+    };
+    signal::analyze(
+        &recording_at(leads, fs),
+        &signal::AnalysisOptions::default(),
+    )
+    .expect("the analysis runs")
+}
+
+/// The rates [`analyze_at`] records at.
+const RATES_HZ: [f64; 3] = [250.0, 500.0, 1000.0];
+
 /// 4:1 flutter at 300/min (ventricular rate 75/min).
 fn flutter_4_to_1() -> Tracing {
     flutter(300.0, 4)
@@ -308,6 +350,85 @@ fn atrial_flutter_with_2_to_1_conduction_found_or_not_excluded() {
     // A sinus tachycardia at 105/min: no such note.
     let c = criterion(stated(&sinus(105.0, 0.16).analyze(), "Sinus tachycardia")).to_string();
     assert!(!c.contains("flutter"), "{c}");
+}
+
+#[test]
+fn atrial_flutter_with_variable_conduction_at_250_500_and_1000_hz() {
+    // 3:1 and 4:1 in turn, or 4:1 with a 3:1 every third beat: the flutter wave before each
+    // QRS (0.26 s before it) passes for a P wave at a steady PR, the RR is irregular, so
+    // the fixed-ratio check does not look; aligned on the "P", the flutter wave recurs a
+    // cycle earlier. The same reading at every sampling rate.
+    for ratios in [[3, 4].as_slice(), &[4, 3, 4]] {
+        for rate in [250.0, 280.0, 300.0, 320.0] {
+            for fs in RATES_HZ {
+                let a = analyze_at(&flutter_variable(rate, ratios), fs);
+                let what = format!("{ratios:?} at {rate}/min, {fs} Hz");
+                let s = stated(&a, "Atrial flutter");
+                let c = criterion(s);
+                assert!(c.starts_with("variable conduction (RR "), "{what}: {c}");
+                assert!(
+                    c.contains("the wave taken for a P wave is a flutter wave"),
+                    "{what}: {c}"
+                );
+                assert_near(
+                    number_after(c, "regular atrial activity at "),
+                    rate,
+                    15.0,
+                    &what,
+                );
+                assert!(a.atrial_flutter, "{what}");
+                not_stated(&a, "Sinus");
+                not_stated(&a, "Atrial fibrillation");
+                not_stated(&a, "First-degree AV block");
+            }
+        }
+    }
+    // 2:1 mixed with 4:1 or 3:1: the 2:1 beats leave less than a cycle and a half after the
+    // previous QRS, so only the longer cycles carry the recurrence. Atrial flutter at
+    // 250/min (2:1 and 4:1 also at 280/min); otherwise undetermined, never sinus.
+    for ratios in [[2, 4].as_slice(), &[2, 3]] {
+        for rate in [250.0, 280.0, 300.0, 320.0] {
+            for fs in RATES_HZ {
+                let a = analyze_at(&flutter_variable(rate, ratios), fs);
+                let what = format!("{ratios:?} at {rate}/min, {fs} Hz: {:#?}", texts(&a));
+                assert!(
+                    !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
+                    "{what}"
+                );
+                if rate == 250.0 || (rate == 280.0 && ratios == [2, 4]) {
+                    assert!(a.atrial_flutter, "{what}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn sinus_rhythms_are_not_atrial_flutter_at_250_500_and_1000_hz() {
+    for fs in RATES_HZ {
+        for bpm in [60.0, 70.0, 80.0, 90.0, 100.0] {
+            let a = analyze_at(&sinus_with_tall_t_and_u(bpm), fs);
+            assert!(!a.atrial_flutter, "tall T and U at {bpm}/min, {fs} Hz");
+            stated_sinus(&a);
+        }
+        for bpm in [60.0, 75.0, 90.0, 100.0] {
+            let a = analyze_at(&sinus(bpm, 0.30), fs);
+            assert!(!a.atrial_flutter, "PR 0.30 s at {bpm}/min, {fs} Hz");
+            not_stated(&a, "Atrial fibrillation");
+        }
+        for bpm in [65.0, 80.0, 95.0] {
+            let a = analyze_at(&sinus_with_pacs(bpm, &[2, 6]), fs);
+            assert!(!a.atrial_flutter, "PACs at {bpm}/min, {fs} Hz");
+            stated_sinus(&a);
+            stated(&a, "Supraventricular premature complexes");
+        }
+        // Phasic swings of 0.06-0.15 s (sinus arrhythmia from 0.11 s on).
+        for swing in [0.06, 0.11, 0.15] {
+            let a = analyze_at(&phasic_sinus(swing), fs);
+            assert!(!a.atrial_flutter, "swing {swing} s, {fs} Hz");
+            stated(&a, "Sinus rhythm");
+        }
+    }
 }
 
 #[test]

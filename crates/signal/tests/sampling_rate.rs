@@ -1,0 +1,73 @@
+//! The global intervals do not depend on the rate a tracing was recorded at: the same
+//! synthetic beats ([`common::Tracing`], built at 500 Hz) decimated to 250 Hz or taken to
+//! 1000 Hz measure the PR, QRS, QT and P duration they measure at 500 Hz, within a sample of
+//! the 500 Hz grid. Before the median beats were measured at one rate, a 250 Hz copy measured
+//! its QRS 4-6 ms longer (a boundary falls on the first quiet sample, half a sample outward,
+//! and the beats' fiducials 4 ms apart blurred the median beat), enough to turn a QRS of
+//! 116 ms into a complete bundle-branch block.
+
+mod common;
+
+use common::{NORMAL, RBBB, Tracing, Wave, decimated, recording_at};
+
+/// PR, QRS, QT and P duration (ms) of `leads` (mV at 500 Hz) resampled by `up / down`.
+fn intervals_at(leads: &[Vec<f64>], up: usize, down: usize) -> [f64; 4] {
+    let fs = common::FS * up as f64 / down as f64;
+    let leads = if up == 1 {
+        decimated(leads, down)
+    } else {
+        leads
+            .iter()
+            .map(|x| signal::resample_poly(x, up, down).expect("a valid ratio"))
+            .collect()
+    };
+    let a = signal::analyze(
+        &recording_at(leads, fs),
+        &signal::AnalysisOptions::default(),
+    )
+    .expect("analysis runs");
+    let m = &a.measurements;
+    let ms =
+        |v: Option<ecg::Millis>, what: &str| v.unwrap_or_else(|| panic!("{what} at {fs} Hz")).0;
+    // The median beats and their marks are at one rate whatever the recording's.
+    assert_eq!(a.median_fs_hz(), 500.0, "median beats at {fs} Hz");
+    [
+        ms(m.pr, "PR"),
+        ms(m.qrs, "QRS"),
+        ms(m.qt, "QT"),
+        ms(m.p_duration, "P duration"),
+    ]
+}
+
+/// The intervals at 250 and 1000 Hz against 500 Hz, each within `tol` ms.
+fn assert_rate_independent(qrs_t: &[Wave], bpm: f64, tol: f64) {
+    // An RR that is no whole number of 4-ms samples: each beat sits at its own phase of the
+    // 250 Hz grid.
+    let t = Tracing::regular(10.0, bpm, 0.16, qrs_t);
+    let leads = t.leads();
+    let at_500 = intervals_at(&leads, 1, 1);
+    for (up, down) in [(1, 2), (2, 1)] {
+        let got = intervals_at(&leads, up, down);
+        for ((name, a), b) in ["PR", "QRS", "QT", "P duration"]
+            .iter()
+            .zip(at_500)
+            .zip(got)
+        {
+            assert!(
+                (a - b).abs() <= tol,
+                "{name} at {} Hz: {b} ms against {a} ms at 500 Hz",
+                500 * up / down
+            );
+        }
+    }
+}
+
+#[test]
+fn intervals_of_a_normal_beat_do_not_depend_on_the_sampling_rate() {
+    assert_rate_independent(&NORMAL, 71.0, 2.0);
+}
+
+#[test]
+fn the_qrs_of_right_bundle_branch_block_does_not_grow_at_250_hz() {
+    assert_rate_independent(&RBBB, 67.0, 2.0);
+}
