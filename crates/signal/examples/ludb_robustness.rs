@@ -22,6 +22,8 @@
 //!   as the difference of its electrodes, so the limb leads keep Einthoven's law;
 //! - `mains 50 Hz 40 uV`: 50-Hz interference of 40 µV amplitude in every lead;
 //! - `resampled 1000 Hz`, `resampled 250 Hz`: polyphase resampling (`signal::resample_poly`);
+//! - `resampled 250 Hz + noise 25 uV`: both together (a low-rate recorder's noisy tracing:
+//!   thinner QRS and pacing-stimulus samples under the same noise);
 //! - `shifted 0.4 s`: the first 0.4 s dropped (other beats at the window's edges);
 //! - `gain x0.8`: every lead scaled by 0.8 (amplitude criteria may move, nothing else should).
 
@@ -39,12 +41,31 @@ use signal::interpretation_eval::{Labels, Outcome, score_record};
 /// One way of disturbing every lead of a recording.
 #[derive(Clone, Copy)]
 enum Disturbance {
-    Noise { rms_uv: f64 },
-    Wander { mv: f64, hz: f64 },
-    Mains { uv: f64, hz: f64 },
-    Resampled { hz: f64 },
-    Shifted { s: f64 },
-    Gain { factor: f64 },
+    Noise {
+        rms_uv: f64,
+    },
+    Wander {
+        mv: f64,
+        hz: f64,
+    },
+    Mains {
+        uv: f64,
+        hz: f64,
+    },
+    Resampled {
+        hz: f64,
+    },
+    Shifted {
+        s: f64,
+    },
+    Gain {
+        factor: f64,
+    },
+    /// Resampled to `hz`, then white noise of `rms_uv` added (as [`Self::Noise`]).
+    ResampledNoise {
+        hz: f64,
+        rms_uv: f64,
+    },
 }
 
 impl Disturbance {
@@ -56,6 +77,9 @@ impl Disturbance {
             Self::Resampled { hz } => format!("resampled {hz:.0} Hz"),
             Self::Shifted { s } => format!("shifted {s:.1} s"),
             Self::Gain { factor } => format!("gain x{factor:.1}"),
+            Self::ResampledNoise { hz, rms_uv } => {
+                format!("resampled {hz:.0} Hz + noise {rms_uv:.0} uV")
+            }
         }
     }
 
@@ -114,6 +138,10 @@ impl Disturbance {
                 (x[skip..].to_vec(), fs)
             }
             Self::Gain { factor } => (x.iter().map(|v| v * factor).collect(), fs),
+            Self::ResampledNoise { hz, rms_uv } => {
+                let (y, fs) = Self::Resampled { hz }.apply(x, (k, label), fs, per_uv);
+                Self::Noise { rms_uv }.apply(&y, (k, label), fs, per_uv)
+            }
         }
     }
 }
@@ -309,6 +337,10 @@ fn main() {
         Disturbance::Resampled { hz: 250.0 },
         Disturbance::Shifted { s: 0.4 },
         Disturbance::Gain { factor: 0.8 },
+        Disturbance::ResampledNoise {
+            hz: 250.0,
+            rms_uv: 25.0,
+        },
     ];
     let inputs: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
     let mut tallies: Vec<Tally> = disturbances.iter().map(|_| Tally::default()).collect();
@@ -387,12 +419,12 @@ fn main() {
     }
     println!("{n} records; as read: {base_tp} true and {base_fp} false positives over the classes");
     println!(
-        "{:<22} {:>8} {:>5} {:>5}",
+        "{:<32} {:>8} {:>5} {:>5}",
         "disturbance", "changed", "TP", "FP"
     );
     for (d, t) in disturbances.iter().zip(&tallies) {
         println!(
-            "{:<22} {:>8} {:>5} {:>5}",
+            "{:<32} {:>8} {:>5} {:>5}",
             d.name(),
             t.changed.len(),
             t.tp,

@@ -33,7 +33,7 @@ use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::atrial::{atrial_activity, fibrillatory};
+use crate::atrial::{atrial_activity, fibrillatory, ventricular_cancelled};
 use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{
     BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, SPIKE_BEFORE_ONSET_MS, classify,
@@ -839,10 +839,10 @@ pub(crate) fn analyze_in_pool(
     // When fewer than three beats show a P wave before them (in complete block most P waves
     // fall far from the QRS), the template comes from P-like waves found anywhere outside
     // the QRS and T waves instead.
-    let leads_ref: Vec<&[f64]> = clean.iter().map(Vec::as_slice).collect();
     // The P-wave train from P peaks found (or, with fewer than three, from free candidates
-    // outside the QRS and T waves): every wave matching their median in all leads.
-    let p_train_from = |free: bool| -> Vec<usize> {
+    // outside the QRS and T waves): every wave matching their median in all `leads`.
+    let p_train_from = |free: bool, leads: &[Vec<f64>]| -> Vec<usize> {
+        let leads_ref: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
         let mut detected_p: Vec<usize> = if free {
             Vec::new()
         } else {
@@ -861,7 +861,7 @@ pub(crate) fn analyze_in_pool(
         if segs.len() < 3 {
             return Vec::new();
         }
-        let templates: Vec<Vec<f64>> = clean
+        let templates: Vec<Vec<f64>> = leads
             .iter()
             .map(|x| {
                 (0..=2 * half)
@@ -874,7 +874,7 @@ pub(crate) fn analyze_in_pool(
     let av =
         (n_beats >= 6 && !af && flutter.is_none() && paced_fraction <= 0.5 && rr_med >= 0.8 * fs)
             .then(|| {
-                let p_train = p_train_from(false);
+                let p_train = p_train_from(false, &clean);
                 // 2:1 and advanced block rest on the blocked P waves, which sit where T and U
                 // waves are: a wave inside a T wave (QRS to T offset + 20 ms) cannot be told
                 // from the T wave itself, so the ratio must still hold without those waves (a
@@ -908,7 +908,11 @@ pub(crate) fn analyze_in_pool(
     // with a ventricular pacemaker), never guessed when the paced beats follow the P waves.
     let paced_dissociation = (n_beats >= 6 && !af && flutter.is_none() && paced_fraction > 0.3)
         .then(|| {
-            let p_train = p_train_from(true);
+            // On the leads less their median paced beat, low-passed (`crate::atrial`): the T
+            // waves go (they scored with the P waves, and hid those on them), dissociated P
+            // waves stay, and most of any white noise goes.
+            let cancelled = ventricular_cancelled(&clean, &fids, classes, &global, fs);
+            let p_train = p_train_from(true, cancelled.as_deref().unwrap_or(&clean));
             dissociated_atria(&p_train, &fids, fs)
         })
         .flatten();
@@ -2800,6 +2804,69 @@ mod av_block_tests {
             let t = texts(&paced(&[], &spikes, seed));
             assert!(has(&t, "Ventricular paced rhythm"), "seed {seed}: {t:#?}");
             assert!(!has(&t, "Sinus"), "seed {seed}: {t:#?}");
+        }
+    }
+
+    #[test]
+    fn complete_block_under_pacing_survives_white_noise() {
+        // LUDB 34 and 90: VVI pacing at 60/min, sinus P waves at 73/min marching through it
+        // (a P vector of 0.1 mV), under white noise of 10 and 25 uV RMS (uniform noise of
+        // sqrt(12) times that peak to peak). The P waves found were those clear of the T
+        // waves, and under noise too few of them (and T waves scored with them).
+        let beats = times(0.5, 1.0);
+        let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
+        let paced = |p_s: &[f64], f_scale: f64, rms_uv: f64, seed: u64| {
+            synth(&Synth {
+                pvc_s: &beats,
+                spike_s: &spikes,
+                p_mv: 0.1,
+                f_scale,
+                noise_mv: rms_uv * 1e-3 * 12f64.sqrt(),
+                ..Synth::beats(p_s, &[], seed)
+            })
+        };
+        let dissociated = times(0.2, 60.0 / 73.0);
+        let tracked: Vec<f64> = spikes
+            .iter()
+            .map(|t| t - 0.15)
+            .filter(|&t| t > 0.1)
+            .collect();
+        for rms_uv in [10.0, 25.0] {
+            for seed in 0..3 {
+                let what = format!("{rms_uv} uV, seed {seed}");
+                let t = texts(&paced(&dissociated, 0.0, rms_uv, seed));
+                assert!(has(&t, "Ventricular paced rhythm"), "{what}: {t:#?}");
+                assert!(
+                    has(&t, "Third-degree (complete) AV block"),
+                    "{what}: {t:#?}"
+                );
+                assert!(
+                    has(
+                        &t,
+                        "Sinus rhythm: regular P waves through the paced rhythm (AV block below), atrial rate 73 bpm"
+                    ),
+                    "{what}: {t:#?}"
+                );
+                // Negatives under the same noise: atrial-synchronous pacing (a P wave 150 ms
+                // before each stimulus; cancelled with the paced beat), fibrillatory waves,
+                // and no atrial activity at all.
+                for (negative, p_s, f_scale) in [
+                    ("P-synchronous", &tracked[..], 0.0),
+                    ("fibrillation", &[][..], 1.0),
+                    ("no atrial activity", &[][..], 0.0),
+                ] {
+                    let t = texts(&paced(p_s, f_scale, rms_uv, seed));
+                    assert!(
+                        has(&t, "Ventricular paced rhythm"),
+                        "{negative}, {what}: {t:#?}"
+                    );
+                    assert!(!has(&t, "Third-degree"), "{negative}, {what}: {t:#?}");
+                    assert!(
+                        !has(&t, "Sinus rhythm: regular P waves"),
+                        "{negative}, {what}: {t:#?}"
+                    );
+                }
+            }
         }
     }
 

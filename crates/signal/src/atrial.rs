@@ -28,13 +28,19 @@
 //! lead read shows more atrial activity locked to the QRS than not (a conducted P wave in
 //! any of them is organised atrial activity). Regular flutter waves are the flutter
 //! detector's ([`crate::rhythm`]), which runs first.
+//!
+//! [`ventricular_cancelled`] gives the same cancellation over every lead, low-passed at
+//! [`P_TRAIN_LOWPASS_HZ`], for the P-wave train of complete AV block under ventricular
+//! pacing ([`crate::rhythm::dissociated_atria`]): the paced QRS and its T wave go, P waves
+//! unrelated to them stay (also where they fall on the T wave), while a P wave at a fixed
+//! interval before the QRS (atrial-synchronous pacing) goes with the median beat.
 
 use ecg::LeadLabel;
 
 use crate::classify::BeatClass;
 use crate::delineate::{BeatWaves, ms};
 use crate::detect::{median_in, quantile};
-use crate::iir::{FilterKind, Sos, butter_sos, sosfiltfilt_each};
+use crate::iir::{FilterKind, Sos, butter_sos, sosfiltfilt_each, sosfiltfilt_many};
 
 /// Leads read for atrial activity.
 const LEADS: [LeadLabel; 4] = [LeadLabel::V1, LeadLabel::II, LeadLabel::III, LeadLabel::AVF];
@@ -195,43 +201,11 @@ pub(crate) fn atrial_activity(
     if nb < 2 * MIN_TEMPLATE_BEATS || classes.len() < nb || (n as f64) < 2.0 * SEGMENT_S * fs {
         return Vec::new();
     }
-    // Each beat's window: from its start (P wave) to the next beat's start.
-    let pre = ms(fs, PRE_MS);
-    let starts: Vec<usize> = (0..nb)
-        .map(|i| {
-            let p = if i == 0 {
-                pre
-            } else {
-                pre.min((PRE_MAX_RR * (fids[i] - fids[i - 1]) as f64) as usize)
-            };
-            fids[i].saturating_sub(p)
-        })
-        .collect();
-    let ends: Vec<usize> = (0..nb)
-        .map(|i| starts.get(i + 1).copied().unwrap_or(n))
-        .collect();
+    let (starts, ends) = beat_windows(&fids, n, fs);
     let kinds: Vec<usize> = classes[..nb].iter().map(|&c| kind(c)).collect();
     let count = |k: usize| kinds.iter().filter(|&&x| x == k).count();
     let dominant = (0..3).max_by_key(|&k| count(k)).unwrap_or(0);
-    let qrs: Vec<(usize, usize)> = fids
-        .iter()
-        .zip(global.iter().map(Some).chain(std::iter::repeat(None)))
-        .map(|(&f, g)| {
-            let q = g.and_then(|g| g.qrs);
-            let on = q.and_then(|q| q.on).filter(|&o| o < f);
-            let off = q.and_then(|q| q.off).filter(|&o| o > f);
-            match (on, off) {
-                (Some(a), Some(b)) => (
-                    a.saturating_sub(ms(fs, BLANK_MARGIN_MS)),
-                    b + ms(fs, BLANK_MARGIN_MS),
-                ),
-                _ => (
-                    f.saturating_sub(ms(fs, BLANK_DEFAULT_MS.0)),
-                    f + ms(fs, BLANK_DEFAULT_MS.1),
-                ),
-            }
-        })
-        .collect();
+    let qrs = qrs_blanks(&fids, global, fs);
     let mut out = Vec::new();
     // Each lead's residual, what of it lies outside the QRS, and its dominant frequency, for
     // the continuity measure (all leads' band-passes run together, after the loop).
@@ -260,30 +234,12 @@ pub(crate) fn atrial_activity(
                 }
                 continue;
             }
-            let before = beats
-                .iter()
-                .map(|&i| fids[i] - starts[i])
-                .max()
-                .unwrap_or(0);
-            let after = beats.iter().map(|&i| ends[i] - fids[i]).max().unwrap_or(0);
-            // Median over the beats whose window holds the offset (at least MIN_TEMPLATE_BEATS).
-            let template: Vec<Option<f64>> = (0..before + after)
-                .map(|j| {
-                    let vals = beats.iter().filter_map(|&i| {
-                        let t = (fids[i] + j).checked_sub(before)?;
-                        (t >= starts[i] && t < ends[i]).then(|| x[t])
-                    });
-                    let v = median_in(&mut buf, vals);
-                    (buf.len() >= MIN_TEMPLATE_BEATS).then_some(v)
-                })
-                .collect();
-            for &i in &beats {
-                for t in starts[i]..ends[i] {
-                    if let Some(v) = template[t + before - fids[i]] {
-                        r[t] -= v;
-                    }
-                }
-            }
+            let windows = Windows {
+                fids: &fids,
+                starts: &starts,
+                ends: &ends,
+            };
+            let (template, before) = subtract_template(x, &mut r, &beats, &windows, &mut buf);
             if kd == dominant {
                 // Atrial activity before the QRS, from the latest window start to the
                 // median QRS-blank start (offsets from the fiducial): the template's
@@ -316,17 +272,7 @@ pub(crate) fn atrial_activity(
         }
         // What is left of the QRS complexes: a straight line across.
         let mut open = usable.clone();
-        for &(a, b) in &qrs {
-            let b = b.min(n - 1);
-            if a >= b {
-                continue;
-            }
-            open[a..=b].iter_mut().for_each(|o| *o = false);
-            let (va, vb) = (r[a], r[b]);
-            for (k, v) in r[a..=b].iter_mut().enumerate() {
-                *v = va + (vb - va) * k as f64 / (b - a) as f64;
-            }
-        }
+        bridge_qrs(&mut r, &qrs, Some(&mut open));
         for (v, &u) in r.iter_mut().zip(&usable) {
             if !u {
                 *v = 0.0;
@@ -362,6 +308,180 @@ pub(crate) fn atrial_activity(
         l.continuity = c;
     }
     out
+}
+
+/// Each beat's cancellation window over `n` samples: from [`PRE_MS`] (or [`PRE_MAX_RR`] of
+/// the RR before it) before its fiducial, its own P wave, to the next beat's start.
+fn beat_windows(fids: &[usize], n: usize, fs: f64) -> (Vec<usize>, Vec<usize>) {
+    let pre = ms(fs, PRE_MS);
+    let starts: Vec<usize> = (0..fids.len())
+        .map(|i| {
+            let p = if i == 0 {
+                pre
+            } else {
+                pre.min((PRE_MAX_RR * (fids[i] - fids[i - 1]) as f64) as usize)
+            };
+            fids[i].saturating_sub(p)
+        })
+        .collect();
+    let ends: Vec<usize> = (0..fids.len())
+        .map(|i| starts.get(i + 1).copied().unwrap_or(n))
+        .collect();
+    (starts, ends)
+}
+
+/// Each beat's QRS as bridged after cancellation: its delineated onset to offset widened by
+/// [`BLANK_MARGIN_MS`], or [`BLANK_DEFAULT_MS`] around the fiducial.
+fn qrs_blanks(fids: &[usize], global: &[BeatWaves], fs: f64) -> Vec<(usize, usize)> {
+    fids.iter()
+        .zip(global.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(&f, g)| {
+            let q = g.and_then(|g| g.qrs);
+            let on = q.and_then(|q| q.on).filter(|&o| o < f);
+            let off = q.and_then(|q| q.off).filter(|&o| o > f);
+            match (on, off) {
+                (Some(a), Some(b)) => (
+                    a.saturating_sub(ms(fs, BLANK_MARGIN_MS)),
+                    b + ms(fs, BLANK_MARGIN_MS),
+                ),
+                _ => (
+                    f.saturating_sub(ms(fs, BLANK_DEFAULT_MS.0)),
+                    f + ms(fs, BLANK_DEFAULT_MS.1),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// The beats' fiducials and cancellation windows ([`beat_windows`]).
+struct Windows<'a> {
+    fids: &'a [usize],
+    starts: &'a [usize],
+    ends: &'a [usize],
+}
+
+/// Subtracts from `r` (a copy of `x`), over each of `beats`' windows, the median of `x` over
+/// those beats aligned on their fiducials (where at least [`MIN_TEMPLATE_BEATS`] windows hold
+/// the offset). Returns the template and its offset of the fiducial.
+fn subtract_template(
+    x: &[f64],
+    r: &mut [f64],
+    beats: &[usize],
+    w: &Windows<'_>,
+    buf: &mut Vec<f64>,
+) -> (Vec<Option<f64>>, usize) {
+    let (fids, starts, ends) = (w.fids, w.starts, w.ends);
+    let before = beats
+        .iter()
+        .map(|&i| fids[i] - starts[i])
+        .max()
+        .unwrap_or(0);
+    let after = beats.iter().map(|&i| ends[i] - fids[i]).max().unwrap_or(0);
+    // Median over the beats whose window holds the offset (at least MIN_TEMPLATE_BEATS).
+    let template: Vec<Option<f64>> = (0..before + after)
+        .map(|j| {
+            let vals = beats.iter().filter_map(|&i| {
+                let t = (fids[i] + j).checked_sub(before)?;
+                (t >= starts[i] && t < ends[i]).then(|| x[t])
+            });
+            let v = median_in(buf, vals);
+            (buf.len() >= MIN_TEMPLATE_BEATS).then_some(v)
+        })
+        .collect();
+    for &i in beats {
+        for t in starts[i]..ends[i] {
+            if let Some(v) = template[t + before - fids[i]] {
+                r[t] -= v;
+            }
+        }
+    }
+    (template, before)
+}
+
+/// Replaces `r` over each QRS blank by the straight line between its ends (what is left of
+/// the QRS after cancellation), marking those samples not `open`.
+fn bridge_qrs(r: &mut [f64], qrs: &[(usize, usize)], mut open: Option<&mut [bool]>) {
+    let n = r.len();
+    for &(a, b) in qrs {
+        let b = b.min(n.saturating_sub(1));
+        if a >= b {
+            continue;
+        }
+        if let Some(o) = open.as_deref_mut() {
+            o[a..=b].iter_mut().for_each(|o| *o = false);
+        }
+        let (va, vb) = (r[a], r[b]);
+        for (k, v) in r[a..=b].iter_mut().enumerate() {
+            *v = va + (vb - va) * k as f64 / (b - a) as f64;
+        }
+    }
+}
+
+/// Every lead with the ventricular activity cancelled as in [`atrial_activity`], for the
+/// P-wave train of complete AV block under ventricular pacing: each beat kind with at least
+/// [`MIN_TEMPLATE_BEATS`] beats less its median beat over each beat's window, the QRS left
+/// over bridged by a line. The T waves go with the QRS (they are locked to it), and so does
+/// any P wave at a fixed interval before it (atrial-synchronous pacing); P waves unrelated to
+/// the QRS stay, where they fall on a T wave as well. Beats of rarer kinds, and what lies
+/// before the first beat's window, are left as they are (but for the bridged QRS). The
+/// residual is then low-passed at [`P_TRAIN_LOWPASS_HZ`] (zero phase): a P wave's energy
+/// lies below it, while white noise spreads evenly over the analysis band, whose upper two
+/// thirds this removes. `None` with fewer than `2 x` [`MIN_TEMPLATE_BEATS`] beats.
+pub(crate) fn ventricular_cancelled(
+    leads: &[Vec<f64>],
+    fids: &[usize],
+    classes: &[BeatClass],
+    global: &[BeatWaves],
+    fs: f64,
+) -> Option<Vec<Vec<f64>>> {
+    let n = leads.iter().map(Vec::len).min()?;
+    let fids: Vec<usize> = fids.iter().copied().take_while(|&f| f < n).collect();
+    let nb = fids.len();
+    if nb < 2 * MIN_TEMPLATE_BEATS || classes.len() < nb {
+        return None;
+    }
+    let (starts, ends) = beat_windows(&fids, n, fs);
+    let windows = Windows {
+        fids: &fids,
+        starts: &starts,
+        ends: &ends,
+    };
+    let kinds: Vec<usize> = classes[..nb].iter().map(|&c| kind(c)).collect();
+    let qrs = qrs_blanks(&fids, global, fs);
+    let mut buf = Vec::new();
+    Some(
+        leads
+            .iter()
+            .map(|x| {
+                let x = &x[..n];
+                let mut r = x.to_vec();
+                for kd in 0..3 {
+                    let beats: Vec<usize> = (0..nb).filter(|&i| kinds[i] == kd).collect();
+                    if beats.len() >= MIN_TEMPLATE_BEATS {
+                        subtract_template(x, &mut r, &beats, &windows, &mut buf);
+                    }
+                }
+                bridge_qrs(&mut r, &qrs, None);
+                r
+            })
+            .collect::<Vec<_>>(),
+    )
+    .map(|r| low_passed(r, fs))
+}
+
+/// The cancelled leads' low-pass for the P-wave train (Hz; 4th-order Butterworth, zero
+/// phase). A P wave (80-120 ms, rounded) has its energy below 10 Hz; the white noise of a
+/// recorder or of muscle spreads over the whole 0.5-40 Hz analysis band.
+pub(crate) const P_TRAIN_LOWPASS_HZ: f64 = 12.0;
+
+/// `leads` low-passed at [`P_TRAIN_LOWPASS_HZ`], or as they are where the filter cannot be
+/// made (a rate too low for it) or run (leads too short).
+fn low_passed(leads: Vec<Vec<f64>>, fs: f64) -> Vec<Vec<f64>> {
+    let Ok(sos) = butter_sos(4, P_TRAIN_LOWPASS_HZ, fs, FilterKind::Lowpass) else {
+        return leads;
+    };
+    let xs: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+    sosfiltfilt_many(&sos, &xs).unwrap_or(leads)
 }
 
 /// Windows of the continuity measure (ms) ...
