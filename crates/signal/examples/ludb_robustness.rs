@@ -433,7 +433,7 @@ fn main() {
     }
     println!("interval change against the recording as read (ms): mean ± SD (largest)");
     println!(
-        "{:<22} {}",
+        "{:<32} {}",
         "disturbance",
         INTERVALS.map(|n| format!("{n:>20}")).join("")
     );
@@ -442,7 +442,7 @@ fn main() {
             let (mean, sd, max) = spread(v);
             format!("{:>20}", format!("{mean:+.1} ± {sd:.1} ({max:.0})"))
         });
-        println!("{:<22} {}", d.name(), cells.collect::<String>());
+        println!("{:<32} {}", d.name(), cells.collect::<String>());
     }
     for (d, t) in disturbances.iter().zip(&tallies) {
         for (c, recs) in &t.gained {
