@@ -95,6 +95,19 @@ impl Lead {
         }
     }
 
+    /// The same lead (label, name, unit, derived or stored) with other samples, in its unit,
+    /// at `sampling_rate_hz`: a filtered, resampled or disturbed copy.
+    pub fn with_samples(&self, sampling_rate_hz: f64, samples: Vec<f32>) -> Self {
+        Self {
+            label: self.label.clone(),
+            original_label: self.original_label.clone(),
+            sampling_rate_hz,
+            unit: self.unit.clone(),
+            derived: self.derived,
+            signal: Signal::from_physical(samples),
+        }
+    }
+
     /// Number of samples.
     pub fn n_samples(&self) -> usize {
         self.signal.len()

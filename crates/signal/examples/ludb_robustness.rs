@@ -35,7 +35,7 @@ mod records;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ecg::{Lead, LeadLabel, Recording, Signal};
+use ecg::{LeadLabel, Recording};
 use signal::interpretation_eval::{Labels, Outcome, score_record};
 
 /// One way of disturbing every lead of a recording.
@@ -224,15 +224,7 @@ fn disturbed(rec: &Recording, d: Disturbance) -> Recording {
                 .collect();
             let per_uv = 1.0 / l.unit.to_uv_factor().unwrap_or(1000.0);
             let (y, fs) = d.apply(&x, (k, &l.label), l.sampling_rate_hz, per_uv);
-            let y: Vec<f32> = y.into_iter().map(|v| v as f32).collect();
-            let mut lead = Lead::new(
-                &l.original_label,
-                fs,
-                l.unit.clone(),
-                Signal::from_physical(y),
-            );
-            lead.derived = l.derived;
-            lead
+            l.with_samples(fs, y.into_iter().map(|v| v as f32).collect())
         })
         .collect();
     out

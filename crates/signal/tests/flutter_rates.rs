@@ -6,7 +6,7 @@
 //! block" at 250 Hz and "Atrial fibrillation" at 1000 Hz before
 //! `rhythm::variable_ratio_flutter` (step 42 of `bench/signal/interpretation.md`).
 
-use ecg::{Lead, Recording, Signal};
+use ecg::Recording;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb");
 
@@ -36,15 +36,7 @@ fn resampled(rec: &Recording, fs: f64) -> Recording {
             } else {
                 signal::resample_poly(&x, up, down).expect("a valid ratio")
             };
-            let y: Vec<f32> = y.into_iter().map(|v| v as f32).collect();
-            let mut lead = Lead::new(
-                &l.original_label,
-                fs,
-                l.unit.clone(),
-                Signal::from_physical(y),
-            );
-            lead.derived = l.derived;
-            lead
+            l.with_samples(fs, y.into_iter().map(|v| v as f32).collect())
         })
         .collect();
     out
