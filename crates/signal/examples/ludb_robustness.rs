@@ -29,6 +29,8 @@
 
 #[path = "common/args.rs"]
 mod args;
+#[path = "common/noise.rs"]
+mod noise;
 #[path = "common/records.rs"]
 mod records;
 
@@ -95,7 +97,7 @@ impl Disturbance {
         let t = |i: usize| i as f64 / fs;
         match *self {
             Self::Noise { rms_uv } => {
-                let mut g = Gaussian::new(0x9e37_79b9_7f4a_7c15 ^ (k as u64 + 1));
+                let mut g = noise::Gaussian::new(noise::SEED ^ (k as u64 + 1));
                 let y = x.iter().map(|v| v + rms_uv * per_uv * g.next()).collect();
                 (y, fs)
             }
@@ -183,28 +185,6 @@ fn ratio(to: f64, from: f64) -> (usize, usize) {
 
 fn gcd(a: usize, b: usize) -> usize {
     if b == 0 { a } else { gcd(b, a % b) }
-}
-
-/// Standard normal deviates from a xorshift64* stream (Box-Muller).
-struct Gaussian(u64);
-
-impl Gaussian {
-    fn new(seed: u64) -> Self {
-        Self(seed.max(1))
-    }
-
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let r = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d);
-        ((r >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn next(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
 }
 
 /// `rec` with every lead disturbed (metadata kept: age and sex enter the ST thresholds).
