@@ -92,9 +92,10 @@ pub(crate) fn median_beat(
     post: usize,
     max_beats: usize,
 ) -> Option<(Vec<f64>, usize)> {
-    let windows: Vec<&[f64]> = spread_beats(fids, max_beats, |f| {
-        (f >= pre && f + post <= x.len()).then(|| &x[f - pre..f + post])
-    });
+    let windows: Vec<&[f64]> = spread_beats(fids, max_beats, |f| f >= pre && f + post <= x.len())
+        .into_iter()
+        .map(|f| &x[f - pre..f + post])
+        .collect();
     if windows.is_empty() {
         return None;
     }
@@ -164,16 +165,18 @@ pub(crate) fn median_beat_at_measure_rate(
     let (pre_m, post_m) = (to_measure_index(pre, ratio), to_measure_index(post, ratio));
     let indexed: Vec<(usize, f64)> = fids.iter().copied().zip(shifts.iter().copied()).collect();
     // One native sample more on each side than the window, for the shift.
-    let beats: Vec<Vec<f64>> = spread_beats(&indexed, max_beats, |(f, shift)| {
-        if f < pre + 1 || f + post + 1 > x.len() {
-            return None;
-        }
-        let y = to_measure_rate(&x[f - pre - 1..f + post + 1], resampler)?;
-        // Output j lies at input j / r; the fiducial (f + shift) at input pre + 1 + shift,
-        // and the median window starts pre_m output samples before it.
-        let from = ((r * (pre as f64 + 1.0 + shift)).round() as usize).checked_sub(pre_m)?;
-        y.get(from..from + pre_m + post_m).map(<[f64]>::to_vec)
-    });
+    let beats: Vec<Vec<f64>> =
+        spread_beats(&indexed, max_beats, |(f, _)| f > pre && f + post < x.len())
+            .into_iter()
+            .filter_map(|(f, shift)| {
+                let y = to_measure_rate(&x[f - pre - 1..f + post + 1], resampler)?;
+                // Output j lies at input j / r; the fiducial (f + shift) at input
+                // pre + 1 + shift, and the median window starts pre_m output samples before it.
+                let from =
+                    ((r * (pre as f64 + 1.0 + shift)).round() as usize).checked_sub(pre_m)?;
+                y.get(from..from + pre_m + post_m).map(<[f64]>::to_vec)
+            })
+            .collect();
     if beats.is_empty() {
         return None;
     }
@@ -181,22 +184,12 @@ pub(crate) fn median_beat_at_measure_rate(
     Some((column_medians(&windows, pre_m + post_m), windows.len()))
 }
 
-/// At most `max_beats` of `beats`, evenly spread, among those `window` takes.
-fn spread_beats<B: Copy, W>(
-    beats: &[B],
-    max_beats: usize,
-    window: impl Fn(B) -> Option<W>,
-) -> Vec<W> {
-    let fit: Vec<B> = beats
-        .iter()
-        .copied()
-        .filter(|&b| window(b).is_some())
-        .collect();
+/// At most `max_beats` of `beats`, evenly spread, among those that `fit` (their window lies in
+/// the record).
+fn spread_beats<B: Copy>(beats: &[B], max_beats: usize, fit: impl Fn(B) -> bool) -> Vec<B> {
+    let fit: Vec<B> = beats.iter().copied().filter(|&b| fit(b)).collect();
     let step = fit.len().div_ceil(max_beats.max(1)).max(1);
-    fit.iter()
-        .step_by(step)
-        .filter_map(|&b| window(b))
-        .collect()
+    fit.into_iter().step_by(step).collect()
 }
 
 /// Sample-wise median of equally long `windows` (`len` samples).
