@@ -357,6 +357,13 @@ pub(crate) fn locked_to_qrs(found: Flutter, fids: &[usize], fs: f64) -> Flutter 
     }
 }
 
+/// RR intervals (samples) two to four flutter cycles (170-250 ms each) long, widened by the
+/// regularity tolerance: the ventricular rate of flutter at 2:1 to 4:1 conduction.
+fn two_to_four_cycles(fs: f64) -> std::ops::RangeInclusive<f64> {
+    2.0 * ms(fs, 170.0) as f64 * (1.0 - REGULAR_TOLERANCE)
+        ..=4.0 * ms(fs, 250.0) as f64 * (1.0 + REGULAR_TOLERANCE)
+}
+
 /// Atrial flutter conducted at a fixed ratio (2:1 to 4:1), whose flutter wave before each
 /// QRS sits at a fixed interval and passes for a P wave. The evidence must be specific:
 /// - [`flutter_cycle`] (the same lag in three of II, III, aVF, V1) on a regular ventricular
@@ -390,12 +397,8 @@ pub(crate) fn fixed_ratio_flutter(
         return None;
     }
     // Cheap gates first: a regular rhythm at a ventricular rate two to four flutter cycles
-    // (170-250 ms, with the tolerance) long, P peaks before most beats.
-    let (lo, hi) = (
-        2.0 * ms(fs, 170.0) as f64 * (1.0 - REGULAR_TOLERANCE),
-        4.0 * ms(fs, 250.0) as f64 * (1.0 + REGULAR_TOLERANCE),
-    );
-    let rr_med = regular_rr(fids).filter(|rr| (lo..=hi).contains(rr))?;
+    // long, P peaks before most beats.
+    let rr_med = regular_rr(fids).filter(|rr| two_to_four_cycles(fs).contains(rr))?;
     let p_offsets: Vec<f64> = fids
         .iter()
         .zip(p_peaks)
@@ -491,11 +494,7 @@ pub(crate) fn variable_ratio_flutter(
         return None;
     }
     let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    let (lo, hi) = (
-        2.0 * ms(fs, 170.0) as f64 * (1.0 - REGULAR_TOLERANCE),
-        4.0 * ms(fs, 250.0) as f64 * (1.0 + REGULAR_TOLERANCE),
-    );
-    if !(lo..=hi).contains(&median(&rr)) {
+    if !two_to_four_cycles(fs).contains(&median(&rr)) {
         return None;
     }
     // Per beat with a "P": its peak, the samples back to the previous QRS and on to this one.
