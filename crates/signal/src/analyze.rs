@@ -1135,10 +1135,24 @@ pub(crate) fn analyze_in_pool(
     if med_ctx.want_p {
         harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
     }
-    // ... and the median beat's T wave before its P shifted by one median RR.
-    if regular_tachycardia {
+    // The median beat's T wave ends before its P shifted by one median RR, the next beat's P
+    // (in every rhythm with organised P waves, not only a regular tachycardia: premature
+    // beats make a sinus tachycardia irregular, and a T wave merging into the next P then
+    // ran into it, CinC JS20000 at 117/min: QT 470 ms for an RR of 513 ms). A lead without
+    // its own P onset takes the median of the others'.
+    if med_ctx.want_p && flutter.is_none() {
+        let p_ons: Vec<f64> = med_lead_beats
+            .iter()
+            .filter_map(|l| l[0].p.and_then(|p| p.on))
+            .map(|on| on as f64)
+            .collect();
+        let common_p_on = (!p_ons.is_empty()).then(|| median(&p_ons).round() as usize);
         for l in med_lead_beats.iter_mut() {
-            let next_p_on = l[0].p.and_then(|p| p.on).map(|on| on + rr_med_samples);
+            let next_p_on = l[0]
+                .p
+                .and_then(|p| p.on)
+                .or(common_p_on)
+                .map(|on| on + rr_med_samples);
             t_end_before_next_p(&mut l[0].t, next_p_on);
         }
     }

@@ -19,7 +19,7 @@
 //!    In a regular tachycardia, where the P rides on the previous T wave's descending limb
 //!    and that window is gone, the P is searched on the T downslope as a hump above its
 //!    chord ([`p_on_t_descent`]), and the previous T is ended before it
-//!    ([`t_end_before_next_p`]).
+//!    ([`t_end_before_next_p`]; on the median beat, in every rhythm with organised P waves).
 //! 4. Multi-lead consensus ([`harmonise`], T first, then P): a P or T wave is one event seen
 //!    in all leads. Per beat it exists when at least a third of the leads found it (else
 //!    single-lead finds are dropped); a lead whose peak lies off the consensus, or that found
