@@ -12,7 +12,9 @@
 //!    and noise levels (`THR1 = NPK + 0.25 (SPK - NPK)`), with search-back at `THR1 / 2` when
 //!    no beat came within 1.66 mean RR, and T-wave rejection inside 360 ms. A beat accepted
 //!    less than 300 ms before one with 2.5 times its energy is dropped (a P wave or an
-//!    artefact: the ventricles are still refractory).
+//!    artefact: the ventricles are still refractory). The signal level is capped at twice
+//!    the typical candidate height, so a burst of artefacts taken for beats cannot lift the
+//!    thresholds above the real QRS complexes that follow.
 //! 4. The fiducial point is the centroid of the summed energy around the peak: stable from
 //!    beat to beat, so median beats align.
 //!
@@ -877,6 +879,11 @@ const WEAK_PREDECESSOR_S: f64 = 0.3;
 /// ... with less than this fraction of the next one's energy was no QRS.
 const WEAK_PREDECESSOR_RATIO: f64 = 0.4;
 
+/// The adaptive signal level is capped at this multiple of the candidates' 90th-percentile
+/// height (the typical QRS: most candidates at least 200 ms apart are QRS complexes, the
+/// rest smaller P and T waves and noise).
+const SPK_MAX_OF_TYPICAL: f64 = 2.0;
+
 /// Detects QRS complexes; returns fiducial sample indices in time order.
 pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
     let m = &energy.integrated;
@@ -902,6 +909,11 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
     let heights: Vec<f64> = cands.iter().map(|&i| m[i]).collect();
     let typical = quantile(&heights, 0.9);
     spk = spk.min(typical).max(typical * 0.5);
+    // The signal level never exceeds a multiple of that typical height: artefacts accepted as
+    // beats (a burst of them within a few seconds) would otherwise lift it, and with it the
+    // thresholds, far above every real QRS that follows, which then all fall below even the
+    // search-back threshold for the rest of the recording.
+    let spk_max = SPK_MAX_OF_TYPICAL * typical;
 
     let mut qrs: Vec<usize> = Vec::new();
     let mut qrs_heights: Vec<f64> = Vec::new();
@@ -927,7 +939,7 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
                     .filter(|&c| c > last + refractory && c + refractory <= p && m[c] > thr2)
                     .max_by(|&a, &b| m[a].total_cmp(&m[b]));
                 if let Some(b) = best {
-                    spk = 0.25 * m[b] + 0.75 * spk;
+                    spk = (0.25 * m[b] + 0.75 * spk).min(spk_max);
                     rr.push(b - last);
                     qrs.push(b);
                     qrs_heights.push(m[b]);
@@ -956,7 +968,7 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
             if is_t || too_close {
                 npk = 0.125 * h + 0.875 * npk;
             } else {
-                spk = 0.125 * h + 0.875 * spk;
+                spk = (0.125 * h + 0.875 * spk).min(spk_max);
                 if let Some(&last) = qrs.last() {
                     rr.push(p - last);
                 }
@@ -1112,6 +1124,33 @@ mod tests {
         let mut fast: Vec<(f64, f64)> = (0..6).map(|k| (0.5 + 0.9 * k as f64, 1.0)).collect();
         fast.extend((0..5).map(|k| (5.3 + 0.28 * k as f64, 1.0)));
         assert_eq!(detect(&bumps(n, &fast), fs).len(), fast.len());
+    }
+
+    /// PhysioNet/CinC 2015 a103l: a burst of artefacts 40 times a QRS's energy, taken for
+    /// beats, had lifted the signal level so high that none of the real QRS complexes of
+    /// the 35 s that followed reached even the search-back threshold.
+    #[test]
+    fn every_beat_after_a_burst_of_large_artefacts_is_found() {
+        let fs = 500.0;
+        let beats: Vec<(f64, f64)> = (0..120).map(|k| (0.5 + 0.5 * k as f64, 1.0)).collect();
+        let mut b = beats.clone();
+        // Twelve artefacts between 20 and 28 s, between the beats.
+        b.extend((0..12).map(|k| (20.25 + 0.66 * k as f64, 40.0)));
+        let n = (60.5 * fs) as usize;
+        let found = detect(&bumps(n, &b), fs);
+        let after: Vec<f64> = beats.iter().map(|b| b.0).filter(|&t| t > 29.0).collect();
+        let found_after: Vec<f64> = found
+            .iter()
+            .map(|&f| f as f64 / fs)
+            .filter(|&t| t > 29.0)
+            .collect();
+        assert_eq!(found_after.len(), after.len(), "{found_after:?}");
+        for (f, want) in found_after.iter().zip(&after) {
+            assert!((f - want).abs() < 0.02, "{f} vs {want}");
+        }
+        // ... and before the burst as well.
+        let before = found.iter().filter(|&&f| (f as f64) < 20.0 * fs).count();
+        assert_eq!(before, beats.iter().filter(|b| b.0 < 20.0).count());
     }
 
     #[test]
