@@ -508,8 +508,8 @@ pub(crate) fn analyze_in_pool(
 
     check()?;
     // (4) Beats.
-    let energy = qrs_energy(&clean, fs)?;
-    let fids = detect(&energy, fs);
+    // The energies (one copy of every lead) are dropped once the beats are found.
+    let fids = detect(&qrs_energy(&clean, fs)?, fs);
     // Smaller stimuli at the found spikes' latency before the beats.
     let spikes = pacing.confirmed_before(&raw, &fids, fs);
     let rr_samples: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();

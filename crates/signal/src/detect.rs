@@ -14,7 +14,10 @@
 //!    less than 300 ms before one with 2.5 times its energy is dropped (a P wave or an
 //!    artefact: the ventricles are still refractory). The signal level is capped at twice
 //!    the typical candidate height, so a burst of artefacts taken for beats cannot lift the
-//!    thresholds above the real QRS complexes that follow.
+//!    thresholds above the real QRS complexes that follow. In a recording of three or more
+//!    leads, a detected beat that only one lead sees (its energy there below a tenth of
+//!    the lead's typical beat energy in every other lead) is an artefact in that lead and
+//!    is dropped ([`seen_in_one_lead_only`]).
 //! 4. The fiducial point is the centroid of the summed energy around the peak: stable from
 //!    beat to beat, so median beats align.
 //!
@@ -814,6 +817,9 @@ pub(crate) struct Energy {
     pub sum: Vec<f64>,
     /// 100-ms centred moving average of `sum`.
     pub integrated: Vec<f64>,
+    /// Each usable lead's own normalised (and capped) squared slope, the terms of `sum`:
+    /// which leads see a detected beat ([`seen_in_one_lead_only`]).
+    pub per_lead: Vec<Vec<f64>>,
 }
 
 pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error> {
@@ -840,16 +846,30 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error
             (scale > 0.0 && scale.is_finite()).then_some((e, scale))
         })
         .collect();
+    // Cap at 50x the lead's typical QRS energy: one artefact in one lead must not decide
+    // alone.
+    let per_lead: Vec<Vec<f64>> = energies
+        .into_par_iter()
+        .flatten()
+        .map(|(mut e, scale)| {
+            for v in e.iter_mut() {
+                *v = (*v / scale).min(50.0);
+            }
+            e
+        })
+        .collect();
     // Summed in lead order (the same sum whatever the thread count).
-    for (e, scale) in energies.iter().flatten() {
+    for e in &per_lead {
         for (s, v) in sum.iter_mut().zip(e) {
-            // Cap at 50x the lead's typical QRS energy: one artefact in one lead must not
-            // decide alone.
-            *s += (v / scale).min(50.0);
+            *s += v;
         }
     }
     let integrated = moving_average(&sum, secs(fs_hz, 0.1));
-    Ok(Energy { sum, integrated })
+    Ok(Energy {
+        sum,
+        integrated,
+        per_lead,
+    })
 }
 
 /// Local maxima of `m` at least `refractory` samples apart (larger wins).
@@ -983,8 +1003,60 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
     // Final search-back at the end of the record.
     qrs.sort_unstable();
     qrs.dedup();
+    let artefacts = seen_in_one_lead_only(&energy.per_lead, &qrs, fs_hz);
     qrs.into_iter()
-        .map(|p| fiducial(&energy.sum, p, fs_hz))
+        .zip(artefacts)
+        .filter(|&(_, artefact)| !artefact)
+        .map(|(p, _)| fiducial(&energy.sum, p, fs_hz))
+        .collect()
+}
+
+/// A lead sees a detected beat when its energy near the beat reaches this fraction of its
+/// energy at a typical beat (the median over the detected beats) ...
+const SEEN_FRACTION: f64 = 0.1;
+/// ... and a beat seen in only one lead is an artefact when at least this many leads have
+/// QRS energy at all (a QRS complex, ectopic or not, is seen from several directions).
+const MIN_LEADS_TO_VOTE: usize = 3;
+
+/// Which of the detected `beats` (peaks of the integrated energy) only one lead sees, in a
+/// recording of at least [`MIN_LEADS_TO_VOTE`] leads: an artefact in that lead (electrode
+/// motion in one lead of an ICU monitor, MIMIC 041s), however large, where every other lead
+/// is quiet. A ventricular beat that is small in some leads is large in others.
+fn seen_in_one_lead_only(per_lead: &[Vec<f64>], beats: &[usize], fs_hz: f64) -> Vec<bool> {
+    let none = vec![false; beats.len()];
+    if per_lead.len() < MIN_LEADS_TO_VOTE || beats.len() < 3 {
+        return none;
+    }
+    let half = secs(fs_hz, 0.06);
+    // Per lead, the largest energy within ±60 ms of each beat, and the lead's typical one.
+    let near: Vec<Vec<f64>> = per_lead
+        .iter()
+        .map(|e| {
+            beats
+                .iter()
+                .map(|&b| {
+                    let (lo, hi) = (b.saturating_sub(half), (b + half + 1).min(e.len()));
+                    e.get(lo..hi)
+                        .map_or(0.0, |w| w.iter().copied().fold(0.0, f64::max))
+                })
+                .collect()
+        })
+        .collect();
+    let typical: Vec<f64> = near.iter().map(|v| median(v)).collect();
+    let voting: Vec<usize> = (0..per_lead.len())
+        .filter(|&l| typical[l] > 0.0 && typical[l].is_finite())
+        .collect();
+    if voting.len() < MIN_LEADS_TO_VOTE {
+        return none;
+    }
+    (0..beats.len())
+        .map(|b| {
+            voting
+                .iter()
+                .filter(|&&l| near[l][b] >= SEEN_FRACTION * typical[l])
+                .count()
+                <= 1
+        })
         .collect()
 }
 
@@ -1105,6 +1177,7 @@ mod tests {
         Energy {
             sum: m.clone(),
             integrated: m,
+            per_lead: Vec::new(),
         }
     }
 
@@ -1151,6 +1224,53 @@ mod tests {
         // ... and before the burst as well.
         let before = found.iter().filter(|&&f| (f as f64) < 20.0 * fs).count();
         assert_eq!(before, beats.iter().filter(|b| b.0 < 20.0).count());
+    }
+
+    /// MIMIC 041s: electrode motion in one lead of a three-lead monitor, bursts larger than
+    /// its QRS complexes between the beats, had been taken for beats (then called
+    /// ventricular premature complexes at 140/min) while the other two leads were quiet.
+    #[test]
+    fn a_burst_in_one_lead_of_three_is_no_beat_and_a_beat_in_two_is() {
+        let fs = 500.0;
+        let r: Vec<f64> = (0..16).map(|k| 0.5 + 0.62 * k as f64).collect();
+        let n = (10.6 * fs) as usize;
+        let beat = synth(fs, n, &r);
+        let bursts = [1.43, 3.3, 5.15, 6.4, 8.88];
+        let mut leads: Vec<Vec<f64>> = [1.0, 0.7, -0.5]
+            .iter()
+            .map(|&g| beat.iter().map(|v| g * v).collect())
+            .collect();
+        for (i, v) in leads[0].iter_mut().enumerate() {
+            let t = i as f64 / fs;
+            for &c in &bursts {
+                if (t - c).abs() < 0.06 {
+                    *v += 2.0 * (std::f64::consts::TAU * 14.0 * (t - c)).sin();
+                }
+            }
+        }
+        let found: Vec<f64> = detect(&qrs_energy(&leads, fs).unwrap(), fs)
+            .iter()
+            .map(|&f| f as f64 / fs)
+            .collect();
+        assert_eq!(found.len(), r.len(), "{found:?}");
+        for (f, want) in found.iter().zip(&r) {
+            assert!((f - want).abs() < 0.02, "{f} vs {want}");
+        }
+        // An ectopic beat seen in two of the three leads (flat in the third) is kept.
+        let ectopic = 0.5 + 0.62 * 7.0 + 0.35;
+        let extra = synth(fs, n, &[ectopic]);
+        for (l, g) in leads.iter_mut().zip([1.5, -1.2, 0.0]) {
+            for (v, e) in l.iter_mut().zip(&extra) {
+                *v += g * e;
+            }
+        }
+        let found = detect(&qrs_energy(&leads, fs).unwrap(), fs);
+        assert_eq!(found.len(), r.len() + 1, "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|&f| (f as f64 / fs - ectopic).abs() < 0.02)
+        );
     }
 
     #[test]
