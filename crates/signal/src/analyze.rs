@@ -1252,7 +1252,7 @@ pub(crate) fn analyze_in_pool(
     // whose shape follows the start of the recording (LUDB 97's QRS axis -52° whole, -36° from
     // 0.4 s on; on the analysis copy -45° and -44°). The 0.5 Hz high-pass settles within a
     // second. The T axis stays on the display copy: a 0.5 Hz high-pass takes part of a broad
-    // T wave's area (MUSE example2's T axis 27° -> 45°, device 12°).
+    // T wave's area (on the analysis copy MUSE example2's T axis read 45°, device 12°).
     let med_analysis_of = |l: &LeadLabel| -> Option<&Vec<f64>> {
         med_clean
             .iter()
