@@ -1258,33 +1258,52 @@ pub(crate) fn analyze_in_pool(
             .find(|(k, _, _)| &labels[*k] == l)
             .map(|(_, md, _)| md)
     };
-    if let (Some(mi), Some(mf), Some(q)) = (
-        med_of(&LeadLabel::I),
-        med_of(&LeadLabel::AVF),
-        med_global.qrs,
-    ) && let (Some(on), Some(off)) = (q.on, q.off)
+    // The QRS and P axes are read on the analysis copy's median beats (0.5-40 Hz, the band
+    // the wave boundaries were found on), not the display copy's: the diagnostic band's
+    // 0.05 Hz high-pass settles for seconds from where the recording starts (LUDB 97: PQ
+    // levels up to 340 µV apart in the same beats of the recording read whole and from 0.4 s
+    // on), each beat stays on its own level and the sample-wise median is a patchwork of beats
+    // whose shape follows the start of the recording (LUDB 97's QRS axis -52° whole, -36° from
+    // 0.4 s on; on the analysis copy -45° and -44°). The 0.5 Hz high-pass settles within a
+    // second. The T axis stays on the display copy: a 0.5 Hz high-pass takes part of a broad
+    // T wave's area (on the analysis copy MUSE example2's T axis read 45°, device 12°).
+    let med_analysis_of = |l: &LeadLabel| -> Option<&Vec<f64>> {
+        med_clean
+            .iter()
+            .find(|(k, _, _)| &labels[*k] == l)
+            .map(|(_, _, mc)| mc)
+    };
+    // Lead I's gain relative to aVF when the stored gains are not a common calibration.
+    let k_i = limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0);
+    // The axis of the wave over `a..=c` on median beats of I and aVF, each against its PQ
+    // level before the QRS onset `on`.
+    let axis_on = |mi: &[f64], mf: &[f64], on: usize, a: usize, c: usize| {
+        let (bi, bf) = (baseline(mi, on, fs_m), baseline(mf, on, fs_m));
+        frontal_axis(k_i * net_area(mi, a, c, bi)?, net_area(mf, a, c, bf)?)
+    };
+    if let Some(q) = med_global.qrs
+        && let (Some(on), Some(off)) = (q.on, q.off)
     {
-        let bi = baseline(mi, on, fs_m);
-        let bf = baseline(mf, on, fs_m);
-        // Lead I's gain relative to aVF when the stored gains are not a common calibration.
-        let k_i = limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0);
-        let axis = |a: usize, c: usize| -> Option<ecg::Degrees> {
-            frontal_axis(k_i * net_area(mi, a, c, bi)?, net_area(mf, a, c, bf)?)
-        };
-        m.axis.qrs = axis(on, off);
-        // P waves found only at the low floor are too small for their net areas to give an
-        // axis (the baseline's residue decides it): no P axis, so no ectopic atrial rhythm
-        // from it.
-        if let Some(p) = med_global.p
-            && let (Some(pon), Some(poff)) = (p.on, p.off)
-            && p_min_mv >= P_MIN_MV
-        {
-            m.axis.p = axis(pon, poff);
+        if let (Some(mi), Some(mf)) = (
+            med_analysis_of(&LeadLabel::I),
+            med_analysis_of(&LeadLabel::AVF),
+        ) {
+            m.axis.qrs = axis_on(mi, mf, on, on, off);
+            // P waves found only at the low floor are too small for their net areas to give
+            // an axis (the baseline's residue decides it): no P axis, so no ectopic atrial
+            // rhythm from it.
+            if let Some(p) = med_global.p
+                && let (Some(pon), Some(poff)) = (p.on, p.off)
+                && p_min_mv >= P_MIN_MV
+            {
+                m.axis.p = axis_on(mi, mf, on, pon, poff);
+            }
         }
-        if let Some(t) = med_global.t
+        if let (Some(mi), Some(mf)) = (med_of(&LeadLabel::I), med_of(&LeadLabel::AVF))
+            && let Some(t) = med_global.t
             && let Some(toff) = t.off
         {
-            m.axis.t = axis(off + ms(fs_m, 40.0), toff);
+            m.axis.t = axis_on(mi, mf, on, off + ms(fs_m, 40.0), toff);
         }
     }
     // P polarity in II and aVR, which does not depend on the leads' gains: a P wave from the
