@@ -33,7 +33,7 @@ use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::atrial::{atrial_activity, fibrillatory, ventricular_cancelled};
+use crate::atrial::{atrial_activity, fibrillatory, fine_fibrillatory, ventricular_cancelled};
 use crate::beat_preprocess::interpolate_nan;
 use crate::classify::{
     BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, SPIKE_BEFORE_ONSET_MS, classify,
@@ -934,6 +934,12 @@ pub(crate) fn analyze_in_pool(
     let f_waves = fibrillatory(&atrial_leads);
     let af_from_f_waves = f_waves.is_some() && paced_fraction <= 0.5;
     let f_waves = f_waves.filter(|_| af_from_f_waves || paced);
+    // Fine fibrillatory waves (continuous 4-9 Hz activity well above the noise in three of
+    // V1, II, III and aVF, no dominant peak needed), under ventricular pacing only, where
+    // neither the conducted beats nor a dominant f-wave frequency showed the fibrillation.
+    let fine_f_waves = (paced && paced_af.is_none() && f_waves.is_none())
+        .then(|| fine_fibrillatory(&atrial_leads))
+        .flatten();
     // Beat classes as in atrial fibrillation (no supraventricular premature beats).
     let reclassified;
     let (classes, different_leads) = if af_from_f_waves {
@@ -954,7 +960,7 @@ pub(crate) fn analyze_in_pool(
     let af = af || af_from_f_waves;
     let av = av.filter(|_| !af_from_f_waves);
     // What passed for organised P waves among fibrillatory waves were f waves.
-    let p_organised = p_organised && f_waves.is_none();
+    let p_organised = p_organised && f_waves.is_none() && fine_f_waves.is_none();
     // The rhythm statements judge the P waves on the beats of the dominant rhythm: premature
     // (ectopic) beats and unclassifiable ones at the edges say nothing about the underlying
     // rhythm (a premature beat's P often hides in the T wave before it, a ventricular one has
@@ -1355,6 +1361,7 @@ pub(crate) fn analyze_in_pool(
         leads: &labels,
         different_leads,
         f_waves: f_waves.as_ref(),
+        fine_f_waves: fine_f_waves.as_ref(),
         paced_dissociation,
         paced_af,
         p_sinus_polarity,

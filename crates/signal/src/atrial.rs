@@ -103,7 +103,48 @@ pub(crate) struct LeadAtrial {
     /// residual around the dominant frequency is at least [`CONTINUITY_LEVEL`] of its 90th
     /// percentile: f waves run on through the cycle, P waves come and go.
     pub continuity: f64,
+    /// The residual's activity in the fibrillatory band at any frequency within it
+    /// ([`FineActivity`]): fine f waves make no dominant peak above the cancellation's
+    /// low-frequency residue.
+    pub fine: FineActivity,
 }
+
+/// Activity of a residual band-passed at [`FIB_HZ`] over the [`CONTINUITY_WINDOW_MS`]
+/// windows wholly outside the QRS complexes ([`fine_activity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct FineActivity {
+    /// Share of the windows at least [`CONTINUITY_LEVEL`] of the 90th-percentile window RMS:
+    /// f waves run on, P waves come and go.
+    pub continuity: f64,
+    /// Median window RMS (mV): the activity's typical size.
+    pub level_mv: f64,
+    /// That level over the RMS white noise of the same level at 15-30 Hz would give in the
+    /// band ([`NOISE_HZ`]; the median window RMS at 15-30 Hz, scaled by the square root of the
+    /// bandwidths' ratio): about 1 for noise alone, more for atrial waves, whose energy lies
+    /// below 12 Hz.
+    pub over_noise: f64,
+}
+
+impl FineActivity {
+    /// Whether this is fine fibrillatory activity: through [`MIN_CONTINUITY`] of the cycle,
+    /// at least [`MIN_FINE_MV`] and [`MIN_OVER_NOISE`] times the noise.
+    pub(crate) fn fibrillatory(&self) -> bool {
+        self.continuity >= MIN_CONTINUITY
+            && self.level_mv >= MIN_FINE_MV
+            && self.over_noise >= MIN_OVER_NOISE
+    }
+}
+
+/// The band white noise is measured in (Hz): above the atrial waves, below the 40 Hz edge of
+/// the analysis copies.
+pub(crate) const NOISE_HZ: (f64, f64) = (15.0, 30.0);
+/// Fine fibrillatory activity is at least this large (median window RMS at 4-9 Hz, mV; a
+/// sine of 0.008 mV peak-to-peak) ...
+pub(crate) const MIN_FINE_MV: f64 = 0.003;
+/// ... and at least this many times the noise ([`FineActivity::over_noise`]).
+pub(crate) const MIN_OVER_NOISE: f64 = 2.5;
+/// Fine fibrillatory waves are stated when this many of V1, II, III and aVF show them.
+pub(crate) const MIN_FINE_LEADS: usize = 3;
 
 impl LeadAtrial {
     /// Whether the atrial activity before the QRS is mostly not locked to it (no P wave
@@ -301,13 +342,58 @@ pub(crate) fn atrial_activity(
             f_rms_mv: (in_peak * GRID_HZ).sqrt(),
             locked_mv: locked.map(rms),
             unlocked_mv: rms(unlocked),
+            fine: FineActivity::default(),
         });
         residuals.push((r, open, dominant_hz));
     }
     for (l, c) in out.iter_mut().zip(continuities(&residuals, fs)) {
         l.continuity = c;
     }
+    for (l, f) in out.iter_mut().zip(fine_activity(&residuals, fs)) {
+        l.fine = f;
+    }
     out
+}
+
+/// Fine fibrillatory waves found by [`fine_fibrillatory`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FineFWaves {
+    /// The leads that show them.
+    pub leads: Vec<LeadLabel>,
+    /// The share of the cycle they run through (the lowest over those leads).
+    pub continuity: f64,
+    /// Their size (median window RMS at 4-9 Hz, mV; the lowest over those leads).
+    pub level_mv: f64,
+    /// Their size over the noise (the lowest over those leads).
+    pub over_noise: f64,
+}
+
+/// Fine fibrillatory waves, for atrial fibrillation under ventricular pacing where
+/// [`fibrillatory`] finds no dominant peak: continuous activity at 4-9 Hz (240-540/min)
+/// well above the noise ([`FineActivity::fibrillatory`]) in at least [`MIN_FINE_LEADS`] of
+/// V1, II, III and aVF (f waves are seen in V1 and the inferior leads; one lead's artefact
+/// is not enough), and no lead read with a P wave locked to the QRS
+/// ([`LeadAtrial::unlocked`]). A dissociated P train comes and goes (P waves with a flat
+/// baseline between them), and noise alone stays near its own level.
+pub(crate) fn fine_fibrillatory(leads: &[LeadAtrial]) -> Option<FineFWaves> {
+    if leads.is_empty() || !leads.iter().all(LeadAtrial::unlocked) {
+        return None;
+    }
+    let fine: Vec<&LeadAtrial> = leads.iter().filter(|l| l.fine.fibrillatory()).collect();
+    if fine.len() < MIN_FINE_LEADS {
+        return None;
+    }
+    let lowest = |f: fn(&FineActivity) -> f64| {
+        fine.iter()
+            .map(|l| f(&l.fine))
+            .fold(f64::INFINITY, f64::min)
+    };
+    Some(FineFWaves {
+        leads: fine.iter().map(|l| l.lead.clone()).collect(),
+        continuity: lowest(|f| f.continuity),
+        level_mv: lowest(|f| f.level_mv),
+        over_noise: lowest(|f| f.over_noise),
+    })
 }
 
 /// Each beat's cancellation window over `n` samples: from [`PRE_MS`] (or [`PRE_MAX_RR`] of
@@ -514,6 +600,61 @@ fn continuities(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<f64> {
         for ((k, _), y) in designed.iter().zip(&ys) {
             out[*k] = continuity(y, &residuals[*k].1, fs);
         }
+    }
+    out
+}
+
+/// [`FineActivity`] of each residual (its samples, its `open` mask): the residual band-passed
+/// at [`FIB_HZ`] and at [`NOISE_HZ`] (2nd-order Butterworth high- and low-pass each, zero
+/// phase; all leads' filters run together), measured over the [`CONTINUITY_WINDOW_MS`]
+/// windows wholly open. Default (nothing found) where the filters cannot be made or run.
+fn fine_activity(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<FineActivity> {
+    let band = |(lo, hi): (f64, f64)| -> Result<Vec<Sos>, crate::error::Error> {
+        Ok(vec![
+            butter_sos(2, lo, fs, FilterKind::Highpass)?,
+            butter_sos(2, hi, fs, FilterKind::Lowpass)?,
+        ])
+    };
+    let mut out = vec![FineActivity::default(); residuals.len()];
+    let (Ok(atrial), Ok(noise)) = (band(FIB_HZ), band(NOISE_HZ)) else {
+        return out;
+    };
+    let mut filters = Vec::new();
+    let mut xs: Vec<&[f64]> = Vec::new();
+    for (r, _, _) in residuals {
+        filters.push(atrial.clone());
+        xs.push(r);
+        filters.push(noise.clone());
+        xs.push(r);
+    }
+    let Ok(ys) = sosfiltfilt_each(&filters, &xs) else {
+        return out;
+    };
+    let w = ms(fs, CONTINUITY_WINDOW_MS);
+    // White noise's RMS in the atrial band from its RMS in the noise band.
+    let scale = ((FIB_HZ.1 - FIB_HZ.0) / (NOISE_HZ.1 - NOISE_HZ.0)).sqrt();
+    let window_rms =
+        |y: &[f64], a: usize| (y[a..a + w].iter().map(|v| v * v).sum::<f64>() / w as f64).sqrt();
+    for (k, (_, open, _)) in residuals.iter().enumerate() {
+        let (y, z) = (&ys[2 * k], &ys[2 * k + 1]);
+        let starts: Vec<usize> = (0..y.len().saturating_sub(w))
+            .step_by((w / 2).max(1))
+            .filter(|&a| open[a..a + w].iter().all(|&o| o))
+            .collect();
+        if starts.len() < 4 {
+            continue;
+        }
+        let rms: Vec<f64> = starts.iter().map(|&a| window_rms(y, a)).collect();
+        let noise_rms: Vec<f64> = starts.iter().map(|&a| window_rms(z, a)).collect();
+        let top = quantile(&rms, 0.9);
+        let level = quantile(&rms, 0.5);
+        let floor = quantile(&noise_rms, 0.5) * scale;
+        out[k] = FineActivity {
+            continuity: rms.iter().filter(|&&v| v >= CONTINUITY_LEVEL * top).count() as f64
+                / rms.len() as f64,
+            level_mv: level,
+            over_noise: if floor > 0.0 { level / floor } else { 0.0 },
+        };
     }
     out
 }
