@@ -29,6 +29,15 @@
 //! any of them is organised atrial activity). Regular flutter waves are the flutter
 //! detector's ([`crate::rhythm`]), which runs first.
 //!
+//! [`fine_fibrillatory`] finds fine f waves, which make no dominant peak above what the
+//! cancellation leaves at low frequencies (LUDB 8: the 3-12 Hz power at 3 Hz), for atrial
+//! fibrillation under ventricular pacing: activity at 4-9 Hz with no isoelectric baseline
+//! (its envelope at least [`CONTINUITY_LEVEL`] of its 90th percentile through
+//! [`MIN_CONTINUITY`] of the time outside the QRS; P waves of a dissociated train leave a
+//! baseline between them), at least [`MIN_FINE_MV`] and [`MIN_OVER_NOISE`] times the white
+//! noise measured at 15-30 Hz (noise alone also runs on), in [`MIN_FINE_LEADS`] of the four
+//! leads.
+//!
 //! [`ventricular_cancelled`] gives the same cancellation over every lead, low-passed at
 //! [`P_TRAIN_LOWPASS_HZ`], for the P-wave train of complete AV block under ventricular
 //! pacing ([`crate::rhythm::dissociated_atria`]): the paced QRS and its T wave go, P waves
@@ -109,14 +118,17 @@ pub(crate) struct LeadAtrial {
     pub fine: FineActivity,
 }
 
-/// Activity of a residual band-passed at [`FIB_HZ`] over the [`CONTINUITY_WINDOW_MS`]
-/// windows wholly outside the QRS complexes ([`fine_activity`]).
+/// Activity of a residual band-passed at [`FIB_HZ`] outside the QRS complexes
+/// ([`fine_activity`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct FineActivity {
-    /// Share of the windows at least [`CONTINUITY_LEVEL`] of the 90th-percentile window RMS:
-    /// f waves run on, P waves come and go.
+    /// Share of the time outside the QRS complexes in which the activity's envelope (the
+    /// largest |value| within [`ENVELOPE_MS`]) is at least [`CONTINUITY_LEVEL`] of its 90th
+    /// percentile: f waves leave no isoelectric baseline, P waves (a dissociated train)
+    /// come and go.
     pub continuity: f64,
-    /// Median window RMS (mV): the activity's typical size.
+    /// Median RMS over the [`CONTINUITY_WINDOW_MS`] windows wholly outside the QRS
+    /// complexes (mV): the activity's typical size.
     pub level_mv: f64,
     /// That level over the RMS white noise of the same level at 15-30 Hz would give in the
     /// band ([`NOISE_HZ`]; the median window RMS at 15-30 Hz, scaled by the square root of the
@@ -135,6 +147,10 @@ impl FineActivity {
     }
 }
 
+/// The envelope of fine fibrillatory activity is its largest |value| over this window (ms):
+/// half a cycle at 4 Hz, the slowest f waves, so an envelope that falls between waves is a
+/// baseline between them.
+const ENVELOPE_MS: f64 = 125.0;
 /// The band white noise is measured in (Hz): above the atrial waves, below the 40 Hz edge of
 /// the analysis copies.
 pub(crate) const NOISE_HZ: (f64, f64) = (15.0, 30.0);
@@ -284,7 +300,18 @@ pub(crate) fn atrial_activity(
             if kd == dominant {
                 // Atrial activity before the QRS, from the latest window start to the
                 // median QRS-blank start (offsets from the fiducial): the template's
-                // (locked) and the residual's in every beat (unlocked).
+                // (locked) and the residual's in every beat (unlocked). A first beat whose
+                // window the recording's start cuts short does not shorten it for all.
+                let whole: Vec<usize> = beats
+                    .iter()
+                    .copied()
+                    .filter(|&i| i > 0 || fids[i] >= ms(fs, PRE_MS))
+                    .collect();
+                let beats = if whole.len() >= MIN_TEMPLATE_BEATS {
+                    &whole
+                } else {
+                    &beats
+                };
                 let lo = beats
                     .iter()
                     .map(|&i| fids[i] - starts[i])
@@ -303,7 +330,7 @@ pub(crate) fn atrial_activity(
                         .copied()
                         .collect();
                     locked = Some(detrended_energy(&seg));
-                    for &i in &beats {
+                    for &i in beats {
                         let e = detrended_energy(&r[fids[i] - lo..fids[i] - hi]);
                         unlocked.0 += e.0;
                         unlocked.1 += e.1;
@@ -369,12 +396,12 @@ pub(crate) struct FineFWaves {
 }
 
 /// Fine fibrillatory waves, for atrial fibrillation under ventricular pacing where
-/// [`fibrillatory`] finds no dominant peak: continuous activity at 4-9 Hz (240-540/min)
-/// well above the noise ([`FineActivity::fibrillatory`]) in at least [`MIN_FINE_LEADS`] of
-/// V1, II, III and aVF (f waves are seen in V1 and the inferior leads; one lead's artefact
-/// is not enough), and no lead read with a P wave locked to the QRS
-/// ([`LeadAtrial::unlocked`]). A dissociated P train comes and goes (P waves with a flat
-/// baseline between them), and noise alone stays near its own level.
+/// [`fibrillatory`] finds no dominant peak: activity at 4-9 Hz (240-540/min) with no
+/// isoelectric baseline, well above the noise ([`FineActivity::fibrillatory`]), in at least
+/// [`MIN_FINE_LEADS`] of V1, II, III and aVF (f waves are seen in V1 and the inferior leads;
+/// one lead's artefact is not enough), and no lead read with a P wave locked to the QRS
+/// ([`LeadAtrial::unlocked`]). A dissociated P train comes and goes (a baseline between its
+/// P waves), and noise alone stays near its own level.
 pub(crate) fn fine_fibrillatory(leads: &[LeadAtrial]) -> Option<FineFWaves> {
     if leads.is_empty() || !leads.iter().all(LeadAtrial::unlocked) {
         return None;
@@ -646,17 +673,35 @@ fn fine_activity(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<FineA
         }
         let rms: Vec<f64> = starts.iter().map(|&a| window_rms(y, a)).collect();
         let noise_rms: Vec<f64> = starts.iter().map(|&a| window_rms(z, a)).collect();
-        let top = quantile(&rms, 0.9);
         let level = quantile(&rms, 0.5);
         let floor = quantile(&noise_rms, 0.5) * scale;
+        let envelope = open_envelope(y, open, ms(fs, ENVELOPE_MS));
+        let top = quantile(&envelope, 0.9);
         out[k] = FineActivity {
-            continuity: rms.iter().filter(|&&v| v >= CONTINUITY_LEVEL * top).count() as f64
-                / rms.len() as f64,
+            continuity: envelope
+                .iter()
+                .filter(|&&v| v >= CONTINUITY_LEVEL * top)
+                .count() as f64
+                / envelope.len().max(1) as f64,
             level_mv: level,
             over_noise: if floor > 0.0 { level / floor } else { 0.0 },
         };
     }
     out
+}
+
+/// The envelope of `y`, the largest |value| over `w` samples centred on each sample, at the
+/// samples whose whole window is `open`.
+fn open_envelope(y: &[f64], open: &[bool], w: usize) -> Vec<f64> {
+    let half = w / 2;
+    (half..y.len().saturating_sub(half))
+        .filter(|&i| open[i - half..=i + half].iter().all(|&o| o))
+        .map(|i| {
+            y[i - half..=i + half]
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs()))
+        })
+        .collect()
 }
 
 /// [`LeadAtrial::continuity`] of the band-passed residual `y` over the windows wholly `open`.
@@ -763,4 +808,119 @@ fn welch(r: &[f64], usable: &[bool], fs: f64) -> Option<Vec<f64>> {
         start += len / 2;
     }
     (segments > 0).then(|| psd.iter().map(|p| p / segments as f64).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f64 = 500.0;
+
+    /// V1, II, III and aVF of 12 s of VVI pacing at 71/min (a biphasic QRS inside the
+    /// default QRS blank, 60 ms before to 100 ms after the fiducial, and a T wave, the same in
+    /// every beat), plus `atrial(t, lead)` (mV) and uniform white noise of
+    /// `noise_uv` RMS; the beats' fiducials (samples).
+    fn paced_leads(
+        atrial: impl Fn(f64, usize) -> f64,
+        noise_uv: f64,
+        seed: u64,
+    ) -> (Vec<LeadLabel>, Vec<Vec<f64>>, Vec<usize>) {
+        let n = (12.0 * FS) as usize;
+        let fids: Vec<usize> = (0..14)
+            .map(|k| ((0.4 + 0.84 * k as f64) * FS) as usize)
+            .collect();
+        let gauss = |t: f64, c: f64, w: f64| (-((t - c) / w).powi(2) / 2.0).exp();
+        let mut s = seed.wrapping_add(1);
+        let mut uniform = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let labels = LEADS.to_vec();
+        let leads = (0..labels.len())
+            .map(|li| {
+                let sign = if li == 0 { -1.0 } else { 1.0 };
+                (0..n)
+                    .map(|k| {
+                        let t = k as f64 / FS;
+                        let beat: f64 = fids
+                            .iter()
+                            .map(|&f| {
+                                let c = f as f64 / FS;
+                                sign * (1.2 * gauss(t, c, 0.015) - 0.5 * gauss(t, c + 0.04, 0.015))
+                                    - 0.3 * sign * gauss(t, c + 0.32, 0.05)
+                            })
+                            .sum();
+                        beat + atrial(t, li) + noise_uv * 1e-3 * 12f64.sqrt() * uniform()
+                    })
+                    .collect()
+            })
+            .collect();
+        (labels, leads, fids)
+    }
+
+    fn fine_waves(labels: &[LeadLabel], leads: &[Vec<f64>], fids: &[usize]) -> Option<FineFWaves> {
+        let classes = vec![BeatClass::Paced; fids.len()];
+        let global = vec![BeatWaves::default(); fids.len()];
+        fine_fibrillatory(&atrial_activity(labels, leads, fids, &classes, &global, FS))
+    }
+
+    /// Fine f waves: three incommensurate rates in 4-9 Hz, phases differing by lead, of
+    /// `mv` each (peak).
+    fn f_waves(mv: f64) -> impl Fn(f64, usize) -> f64 {
+        move |t, li| {
+            [5.3, 6.9, 8.1]
+                .iter()
+                .map(|&hz| mv * (2.0 * std::f64::consts::PI * hz * t + li as f64 * hz).sin())
+                .sum()
+        }
+    }
+
+    #[test]
+    fn fine_f_waves_under_pacing_are_found_above_the_noise() {
+        // Sines of 0.006-0.02 mV each (0.007-0.024 mV RMS together): LUDB 8's size.
+        for mv in [0.006, 0.01, 0.02] {
+            for seed in 0..3 {
+                let (labels, leads, fids) = paced_leads(f_waves(mv), 8.0, seed);
+                let w = fine_waves(&labels, &leads, &fids);
+                assert!(
+                    w.as_ref().is_some_and(|w| w.leads.len() >= MIN_FINE_LEADS),
+                    "{mv} mV, seed {seed}: {w:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn noise_and_a_dissociated_p_train_under_pacing_are_no_fine_f_waves() {
+        let p_wave = |rate: f64, mv: f64| {
+            move |t: f64, _: usize| {
+                let period = 60.0 / rate;
+                let phase = (t - 0.2).rem_euclid(period);
+                let d = phase.min(period - phase);
+                mv * (-(d / 0.025).powi(2) / 2.0).exp()
+            }
+        };
+        for seed in 0..3 {
+            // A flat baseline under white noise of 5-50 uV RMS.
+            for noise_uv in [5.0, 10.0, 25.0, 50.0] {
+                let (labels, leads, fids) = paced_leads(|_, _| 0.0, noise_uv, seed);
+                let w = fine_waves(&labels, &leads, &fids);
+                assert_eq!(w, None, "noise {noise_uv} uV, seed {seed}");
+            }
+            // Sinus P waves dissociated from the pacing, faster (73/min, LUDB 34 and 90) or
+            // slower (56/min, LUDB 74), 0.02-0.1 mV, under 10 and 25 uV of noise.
+            for (rate, mv) in [(73.0, 0.1), (73.0, 0.02), (56.0, 0.05), (56.0, 0.02)] {
+                for noise_uv in [10.0, 25.0] {
+                    let (labels, leads, fids) = paced_leads(p_wave(rate, mv), noise_uv, seed);
+                    let w = fine_waves(&labels, &leads, &fids);
+                    assert_eq!(
+                        w, None,
+                        "P at {rate}/min, {mv} mV, {noise_uv} uV, seed {seed}"
+                    );
+                }
+            }
+        }
+    }
 }

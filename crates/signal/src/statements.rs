@@ -425,7 +425,7 @@ fn f_wave_criterion(w: &FWaves) -> String {
 fn fine_f_wave_criterion(w: &FineFWaves) -> String {
     let leads: Vec<String> = w.leads.iter().map(ToString::to_string).collect();
     format!(
-        "fine fibrillatory waves after QRST cancellation in {} (>= {MIN_FINE_LEADS} of V1, II, III, aVF): continuous activity at {:.0}-{:.0} Hz ({:.0}-{:.0}/min) through {:.0}% of the cycle (>= {:.0}%), {:.3} mV RMS (>= {MIN_FINE_MV:.3}), {:.1} x the noise (>= {MIN_OVER_NOISE:.1}), and no P wave locked to the QRS in V1, II, III or aVF",
+        "fine fibrillatory waves after QRST cancellation in {} (>= {MIN_FINE_LEADS} of V1, II, III, aVF): activity at {:.0}-{:.0} Hz ({:.0}-{:.0}/min) with no isoelectric baseline through {:.0}% of the time outside the QRS (>= {:.0}%), {:.3} mV RMS (>= {MIN_FINE_MV:.3}), {:.1} x the noise (>= {MIN_OVER_NOISE:.1}), and no P wave locked to the QRS in V1, II, III or aVF",
         leads.join(", "),
         FIB_HZ.0,
         FIB_HZ.1,
