@@ -937,6 +937,10 @@ pub(crate) fn analyze_in_pool(
     // Fine fibrillatory waves (continuous 4-9 Hz activity well above the noise in three of
     // V1, II, III and aVF, no dominant peak needed), under ventricular pacing only, where
     // neither the conducted beats nor a dominant f-wave frequency showed the fibrillation.
+    // Organised "P waves" do not rule them out: under a regular pacemaker, deflections of f
+    // waves before each paced QRS pass for a P train at the paced rate (the synthetic f waves
+    // at 0.3 x read "Sinus rhythm ... atrial-sensed ventricular pacing"); a P wave the
+    // pacemaker tracks is locked to the QRS, which `fine_fibrillatory` rules out.
     let fine_f_waves = (paced && paced_af.is_none() && f_waves.is_none())
         .then(|| fine_fibrillatory(&atrial_leads))
         .flatten();
@@ -2761,8 +2765,8 @@ mod av_block_tests {
         // LUDB 8: VVI pacing at 71/min over fine f waves (0.004-0.005 mV at 4-9 Hz after QRST
         // cancellation, no dominant 4-9 Hz peak above the cancellation's residue). The
         // generator's f waves at 0.15-0.2 x are that size (at 0.1 x, 0.002-0.003 mV, they are
-        // under the floor); from about 0.3 x the dominant-peak rule (step 19) finds them.
-        // Either way, atrial fibrillation beside the paced rhythm.
+        // under the floor); this rule finds them up to 0.3 x, the dominant-peak rule (step 19)
+        // at 0.5 x and more. Either way, atrial fibrillation beside the paced rhythm.
         let beats = times(0.5, 0.84);
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], f_scale: f64, rms_uv: f64, seed: u64| {

@@ -73,8 +73,8 @@
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
 use crate::atrial::{
-    FIB_HZ, FWaves, FineFWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_FINE_LEADS, MIN_FINE_MV,
-    MIN_ORGANISATION, MIN_OVER_NOISE,
+    FIB_HZ, FWaves, FineFWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_FINE_CONTINUITY, MIN_FINE_LEADS,
+    MIN_FINE_MV, MIN_ORGANISATION, MIN_OVER_NOISE,
 };
 use crate::atrial_foci::AtrialFoci;
 use crate::classify::BeatClass;
@@ -432,7 +432,7 @@ fn fine_f_wave_criterion(w: &FineFWaves) -> String {
         60.0 * FIB_HZ.0,
         60.0 * FIB_HZ.1,
         100.0 * w.continuity,
-        100.0 * MIN_CONTINUITY,
+        100.0 * MIN_FINE_CONTINUITY,
         w.level_mv,
         w.over_noise,
     )
