@@ -29,6 +29,15 @@
 //! any of them is organised atrial activity). Regular flutter waves are the flutter
 //! detector's ([`crate::rhythm`]), which runs first.
 //!
+//! [`fine_fibrillatory`] finds fine f waves, which make no dominant peak above what the
+//! cancellation leaves at low frequencies (LUDB 8: the 3-12 Hz power at 3 Hz), for atrial
+//! fibrillation under ventricular pacing: activity at 4-9 Hz with no isoelectric baseline
+//! (its envelope at least [`CONTINUITY_LEVEL`] of its 90th percentile through
+//! [`MIN_FINE_CONTINUITY`] of the time outside the QRS; P waves of a dissociated train leave a
+//! baseline between them), at least [`MIN_FINE_MV`] and [`MIN_OVER_NOISE`] times the white
+//! noise measured at 15-30 Hz (noise alone also runs on), in [`MIN_FINE_LEADS`] of the four
+//! leads.
+//!
 //! [`ventricular_cancelled`] gives the same cancellation over every lead, low-passed at
 //! [`P_TRAIN_LOWPASS_HZ`], for the P-wave train of complete AV block under ventricular
 //! pacing ([`crate::rhythm::dissociated_atria`]): the paced QRS and its T wave go, P waves
@@ -103,7 +112,61 @@ pub(crate) struct LeadAtrial {
     /// residual around the dominant frequency is at least [`CONTINUITY_LEVEL`] of its 90th
     /// percentile: f waves run on through the cycle, P waves come and go.
     pub continuity: f64,
+    /// The residual's activity in the fibrillatory band at any frequency within it
+    /// ([`FineActivity`]): fine f waves make no dominant peak above the cancellation's
+    /// low-frequency residue.
+    pub fine: FineActivity,
 }
+
+/// Activity of a residual band-passed at [`FIB_HZ`] outside the QRS complexes
+/// ([`fine_activity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct FineActivity {
+    /// Share of the time outside the QRS complexes in which the activity's envelope (the
+    /// largest |value| within [`ENVELOPE_MS`]) is at least [`CONTINUITY_LEVEL`] of its 90th
+    /// percentile: f waves leave no isoelectric baseline, P waves (a dissociated train)
+    /// come and go.
+    pub continuity: f64,
+    /// Median RMS over the [`CONTINUITY_WINDOW_MS`] windows wholly outside the QRS
+    /// complexes (mV): the activity's typical size.
+    pub level_mv: f64,
+    /// That level over the RMS white noise of the same level at 15-30 Hz would give in the
+    /// band ([`NOISE_HZ`]; the median window RMS at 15-30 Hz, scaled by the square root of the
+    /// bandwidths' ratio): about 1 for noise alone, more for atrial waves, whose energy lies
+    /// below 12 Hz.
+    pub over_noise: f64,
+}
+
+impl FineActivity {
+    /// Whether this is fine fibrillatory activity: no baseline through
+    /// [`MIN_FINE_CONTINUITY`] of the time, at least [`MIN_FINE_MV`] and [`MIN_OVER_NOISE`]
+    /// times the noise.
+    pub(crate) fn fibrillatory(&self) -> bool {
+        self.continuity >= MIN_FINE_CONTINUITY
+            && self.level_mv >= MIN_FINE_MV
+            && self.over_noise >= MIN_OVER_NOISE
+    }
+}
+
+/// The envelope of fine fibrillatory activity is its largest |value| over this window (ms):
+/// half a cycle at 4 Hz, the slowest f waves, so an envelope that falls between waves is a
+/// baseline between them.
+const ENVELOPE_MS: f64 = 125.0;
+/// Fine fibrillatory activity leaves no baseline through at least this share of the time
+/// outside the QRS ([`FineActivity::continuity`]). Each P wave of a dissociated train,
+/// band-passed, rings for 200-300 ms: trains of 0.1 mV P waves at 56-120/min reach up to
+/// about 0.62 (more with broader P waves), the f waves of the `tests` below 0.74-0.92.
+pub(crate) const MIN_FINE_CONTINUITY: f64 = 0.7;
+/// The band white noise is measured in (Hz): above the atrial waves, below the 40 Hz edge of
+/// the analysis copies.
+pub(crate) const NOISE_HZ: (f64, f64) = (15.0, 30.0);
+/// Fine fibrillatory activity is at least this large (median window RMS at 4-9 Hz, mV; a
+/// sine of 0.008 mV peak-to-peak) ...
+pub(crate) const MIN_FINE_MV: f64 = 0.003;
+/// ... and at least this many times the noise ([`FineActivity::over_noise`]).
+pub(crate) const MIN_OVER_NOISE: f64 = 2.5;
+/// Fine fibrillatory waves are stated when this many of V1, II, III and aVF show them.
+pub(crate) const MIN_FINE_LEADS: usize = 3;
 
 impl LeadAtrial {
     /// Whether the atrial activity before the QRS is mostly not locked to it (no P wave
@@ -243,7 +306,18 @@ pub(crate) fn atrial_activity(
             if kd == dominant {
                 // Atrial activity before the QRS, from the latest window start to the
                 // median QRS-blank start (offsets from the fiducial): the template's
-                // (locked) and the residual's in every beat (unlocked).
+                // (locked) and the residual's in every beat (unlocked). A first beat whose
+                // window the recording's start cuts short does not shorten it for all.
+                let whole: Vec<usize> = beats
+                    .iter()
+                    .copied()
+                    .filter(|&i| i > 0 || fids[i] >= ms(fs, PRE_MS))
+                    .collect();
+                let beats = if whole.len() >= MIN_TEMPLATE_BEATS {
+                    &whole
+                } else {
+                    &beats
+                };
                 let lo = beats
                     .iter()
                     .map(|&i| fids[i] - starts[i])
@@ -262,7 +336,7 @@ pub(crate) fn atrial_activity(
                         .copied()
                         .collect();
                     locked = Some(detrended_energy(&seg));
-                    for &i in &beats {
+                    for &i in beats {
                         let e = detrended_energy(&r[fids[i] - lo..fids[i] - hi]);
                         unlocked.0 += e.0;
                         unlocked.1 += e.1;
@@ -301,13 +375,58 @@ pub(crate) fn atrial_activity(
             f_rms_mv: (in_peak * GRID_HZ).sqrt(),
             locked_mv: locked.map(rms),
             unlocked_mv: rms(unlocked),
+            fine: FineActivity::default(),
         });
         residuals.push((r, open, dominant_hz));
     }
     for (l, c) in out.iter_mut().zip(continuities(&residuals, fs)) {
         l.continuity = c;
     }
+    for (l, f) in out.iter_mut().zip(fine_activity(&residuals, fs)) {
+        l.fine = f;
+    }
     out
+}
+
+/// Fine fibrillatory waves found by [`fine_fibrillatory`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FineFWaves {
+    /// The leads that show them.
+    pub leads: Vec<LeadLabel>,
+    /// The share of the cycle they run through (the lowest over those leads).
+    pub continuity: f64,
+    /// Their size (median window RMS at 4-9 Hz, mV; the lowest over those leads).
+    pub level_mv: f64,
+    /// Their size over the noise (the lowest over those leads).
+    pub over_noise: f64,
+}
+
+/// Fine fibrillatory waves, for atrial fibrillation under ventricular pacing where
+/// [`fibrillatory`] finds no dominant peak: activity at 4-9 Hz (240-540/min) with no
+/// isoelectric baseline, well above the noise ([`FineActivity::fibrillatory`]), in at least
+/// [`MIN_FINE_LEADS`] of V1, II, III and aVF (f waves are seen in V1 and the inferior leads;
+/// one lead's artefact is not enough), and no lead read with a P wave locked to the QRS
+/// ([`LeadAtrial::unlocked`]). A dissociated P train comes and goes (a baseline between its
+/// P waves), and noise alone stays near its own level.
+pub(crate) fn fine_fibrillatory(leads: &[LeadAtrial]) -> Option<FineFWaves> {
+    if leads.is_empty() || !leads.iter().all(LeadAtrial::unlocked) {
+        return None;
+    }
+    let fine: Vec<&LeadAtrial> = leads.iter().filter(|l| l.fine.fibrillatory()).collect();
+    if fine.len() < MIN_FINE_LEADS {
+        return None;
+    }
+    let lowest = |f: fn(&FineActivity) -> f64| {
+        fine.iter()
+            .map(|l| f(&l.fine))
+            .fold(f64::INFINITY, f64::min)
+    };
+    Some(FineFWaves {
+        leads: fine.iter().map(|l| l.lead.clone()).collect(),
+        continuity: lowest(|f| f.continuity),
+        level_mv: lowest(|f| f.level_mv),
+        over_noise: lowest(|f| f.over_noise),
+    })
 }
 
 /// Each beat's cancellation window over `n` samples: from [`PRE_MS`] (or [`PRE_MAX_RR`] of
@@ -518,6 +637,79 @@ fn continuities(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<f64> {
     out
 }
 
+/// [`FineActivity`] of each residual (its samples, its `open` mask): the residual band-passed
+/// at [`FIB_HZ`] and at [`NOISE_HZ`] (2nd-order Butterworth high- and low-pass each, zero
+/// phase; all leads' filters run together), measured over the [`CONTINUITY_WINDOW_MS`]
+/// windows wholly open. Default (nothing found) where the filters cannot be made or run.
+fn fine_activity(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<FineActivity> {
+    let band = |(lo, hi): (f64, f64)| -> Result<Vec<Sos>, crate::error::Error> {
+        Ok(vec![
+            butter_sos(2, lo, fs, FilterKind::Highpass)?,
+            butter_sos(2, hi, fs, FilterKind::Lowpass)?,
+        ])
+    };
+    let mut out = vec![FineActivity::default(); residuals.len()];
+    let (Ok(atrial), Ok(noise)) = (band(FIB_HZ), band(NOISE_HZ)) else {
+        return out;
+    };
+    let mut filters = Vec::new();
+    let mut xs: Vec<&[f64]> = Vec::new();
+    for (r, _, _) in residuals {
+        filters.push(atrial.clone());
+        xs.push(r);
+        filters.push(noise.clone());
+        xs.push(r);
+    }
+    let Ok(ys) = sosfiltfilt_each(&filters, &xs) else {
+        return out;
+    };
+    let w = ms(fs, CONTINUITY_WINDOW_MS);
+    // White noise's RMS in the atrial band from its RMS in the noise band.
+    let scale = ((FIB_HZ.1 - FIB_HZ.0) / (NOISE_HZ.1 - NOISE_HZ.0)).sqrt();
+    let window_rms =
+        |y: &[f64], a: usize| (y[a..a + w].iter().map(|v| v * v).sum::<f64>() / w as f64).sqrt();
+    for (k, (_, open, _)) in residuals.iter().enumerate() {
+        let (y, z) = (&ys[2 * k], &ys[2 * k + 1]);
+        let starts: Vec<usize> = (0..y.len().saturating_sub(w))
+            .step_by((w / 2).max(1))
+            .filter(|&a| open[a..a + w].iter().all(|&o| o))
+            .collect();
+        if starts.len() < 4 {
+            continue;
+        }
+        let rms: Vec<f64> = starts.iter().map(|&a| window_rms(y, a)).collect();
+        let noise_rms: Vec<f64> = starts.iter().map(|&a| window_rms(z, a)).collect();
+        let level = quantile(&rms, 0.5);
+        let floor = quantile(&noise_rms, 0.5) * scale;
+        let envelope = open_envelope(y, open, ms(fs, ENVELOPE_MS));
+        let top = quantile(&envelope, 0.9);
+        out[k] = FineActivity {
+            continuity: envelope
+                .iter()
+                .filter(|&&v| v >= CONTINUITY_LEVEL * top)
+                .count() as f64
+                / envelope.len().max(1) as f64,
+            level_mv: level,
+            over_noise: if floor > 0.0 { level / floor } else { 0.0 },
+        };
+    }
+    out
+}
+
+/// The envelope of `y`, the largest |value| over `w` samples centred on each sample, at the
+/// samples whose whole window is `open`.
+fn open_envelope(y: &[f64], open: &[bool], w: usize) -> Vec<f64> {
+    let half = w / 2;
+    (half..y.len().saturating_sub(half))
+        .filter(|&i| open[i - half..=i + half].iter().all(|&o| o))
+        .map(|i| {
+            y[i - half..=i + half]
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs()))
+        })
+        .collect()
+}
+
 /// [`LeadAtrial::continuity`] of the band-passed residual `y` over the windows wholly `open`.
 fn continuity(y: &[f64], open: &[bool], fs: f64) -> f64 {
     let w = ms(fs, CONTINUITY_WINDOW_MS);
@@ -622,4 +814,129 @@ fn welch(r: &[f64], usable: &[bool], fs: f64) -> Option<Vec<f64>> {
         start += len / 2;
     }
     (segments > 0).then(|| psd.iter().map(|p| p / segments as f64).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f64 = 500.0;
+
+    /// V1, II, III and aVF of 12 s of VVI pacing at 71/min (a biphasic QRS inside the
+    /// default QRS blank, 60 ms before to 100 ms after the fiducial, and a T wave, the same in
+    /// every beat), plus `atrial(t, lead)` (mV) and uniform white noise of
+    /// `noise_uv` RMS; the beats' fiducials (samples).
+    fn paced_leads(
+        atrial: impl Fn(f64, usize) -> f64,
+        noise_uv: f64,
+        seed: u64,
+    ) -> (Vec<LeadLabel>, Vec<Vec<f64>>, Vec<usize>) {
+        let n = (12.0 * FS) as usize;
+        let fids: Vec<usize> = (0..14)
+            .map(|k| ((0.4 + 0.84 * k as f64) * FS) as usize)
+            .collect();
+        let gauss = |t: f64, c: f64, w: f64| (-((t - c) / w).powi(2) / 2.0).exp();
+        let mut s = seed.wrapping_add(1);
+        let mut uniform = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let labels = LEADS.to_vec();
+        let leads = (0..labels.len())
+            .map(|li| {
+                let sign = if li == 0 { -1.0 } else { 1.0 };
+                (0..n)
+                    .map(|k| {
+                        let t = k as f64 / FS;
+                        let beat: f64 = fids
+                            .iter()
+                            .map(|&f| {
+                                let c = f as f64 / FS;
+                                sign * (1.2 * gauss(t, c, 0.015) - 0.5 * gauss(t, c + 0.04, 0.015))
+                                    - 0.3 * sign * gauss(t, c + 0.32, 0.05)
+                            })
+                            .sum();
+                        beat + atrial(t, li) + noise_uv * 1e-3 * 12f64.sqrt() * uniform()
+                    })
+                    .collect()
+            })
+            .collect();
+        (labels, leads, fids)
+    }
+
+    fn fine_waves(labels: &[LeadLabel], leads: &[Vec<f64>], fids: &[usize]) -> Option<FineFWaves> {
+        let classes = vec![BeatClass::Paced; fids.len()];
+        let global = vec![BeatWaves::default(); fids.len()];
+        fine_fibrillatory(&atrial_activity(labels, leads, fids, &classes, &global, FS))
+    }
+
+    /// Fine f waves: three incommensurate rates in 4-9 Hz, phases differing by lead, of
+    /// `mv` each (peak).
+    fn f_waves(mv: f64) -> impl Fn(f64, usize) -> f64 {
+        move |t, li| {
+            [5.3, 6.9, 8.1]
+                .iter()
+                .map(|&hz| mv * (2.0 * std::f64::consts::PI * hz * t + li as f64 * hz).sin())
+                .sum()
+        }
+    }
+
+    #[test]
+    fn fine_f_waves_under_pacing_are_found_above_the_noise() {
+        // Sines of 0.006-0.02 mV each (0.007-0.024 mV RMS together): LUDB 8's size.
+        for mv in [0.006, 0.01, 0.02] {
+            for seed in 0..3 {
+                let (labels, leads, fids) = paced_leads(f_waves(mv), 8.0, seed);
+                let w = fine_waves(&labels, &leads, &fids);
+                assert!(
+                    w.as_ref().is_some_and(|w| w.leads.len() >= MIN_FINE_LEADS),
+                    "{mv} mV, seed {seed}: {w:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn noise_and_a_dissociated_p_train_under_pacing_are_no_fine_f_waves() {
+        // P waves of `mv` at `rate`, Gaussian of SD `sd` s (0.025: about 110 ms wide).
+        let p_wave = |rate: f64, mv: f64, sd: f64| {
+            move |t: f64, _: usize| {
+                let period = 60.0 / rate;
+                let phase = (t - 0.2).rem_euclid(period);
+                let d = phase.min(period - phase);
+                mv * (-(d / sd).powi(2) / 2.0).exp()
+            }
+        };
+        for seed in 0..3 {
+            // A flat baseline under white noise of 5-50 uV RMS.
+            for noise_uv in [5.0, 10.0, 25.0, 50.0] {
+                let (labels, leads, fids) = paced_leads(|_, _| 0.0, noise_uv, seed);
+                let w = fine_waves(&labels, &leads, &fids);
+                assert_eq!(w, None, "noise {noise_uv} uV, seed {seed}");
+            }
+            // Sinus P waves dissociated from the pacing, faster (73/min, LUDB 34 and 90; up to
+            // 120/min) or slower (56/min, LUDB 74), 0.02-0.1 mV, 110 or 150 ms wide, under 10
+            // and 25 uV of noise.
+            for (rate, mv, sd) in [
+                (73.0, 0.1, 0.025),
+                (73.0, 0.1, 0.035),
+                (73.0, 0.02, 0.025),
+                (56.0, 0.05, 0.025),
+                (56.0, 0.02, 0.025),
+                (100.0, 0.1, 0.025),
+                (120.0, 0.1, 0.025),
+            ] {
+                for noise_uv in [10.0, 25.0] {
+                    let (labels, leads, fids) = paced_leads(p_wave(rate, mv, sd), noise_uv, seed);
+                    let w = fine_waves(&labels, &leads, &fids);
+                    assert_eq!(
+                        w, None,
+                        "P at {rate}/min, {mv} mV, SD {sd} s, {noise_uv} uV, seed {seed}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -72,7 +72,10 @@
 
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
-use crate::atrial::{FWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_ORGANISATION};
+use crate::atrial::{
+    FIB_HZ, FWaves, FineFWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_FINE_CONTINUITY, MIN_FINE_LEADS,
+    MIN_FINE_MV, MIN_ORGANISATION, MIN_OVER_NOISE,
+};
 use crate::atrial_foci::AtrialFoci;
 use crate::classify::BeatClass;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
@@ -131,6 +134,9 @@ pub(crate) struct Findings<'a> {
     /// Fibrillatory waves after QRST cancellation, when they are the evidence of atrial
     /// fibrillation (under pacing, or with RR or P-wave criteria not met).
     pub f_waves: Option<&'a FWaves>,
+    /// Fine fibrillatory waves after QRST cancellation, the evidence of atrial fibrillation
+    /// under ventricular pacing when neither [`Self::paced_af`] nor [`Self::f_waves`] is found.
+    pub fine_f_waves: Option<&'a FineFWaves>,
     /// Per beat, the atrial pacing stimulus before it, if any (empty: none looked for).
     pub atrial_stimuli: &'a [Option<AtrialStimulus>],
     /// Three or more P-wave morphologies with no dominant one ([`crate::atrial_foci`]).
@@ -173,6 +179,7 @@ impl<'a> Findings<'a> {
             p_sinus_polarity: None,
             p_inferior_inverted: None,
             f_waves: None,
+            fine_f_waves: None,
             atrial_stimuli: &[],
             atrial_foci: None,
         }
@@ -411,6 +418,23 @@ fn f_wave_criterion(w: &FWaves) -> String {
         w.f_rms_mv,
         100.0 * w.continuity,
         100.0 * MIN_CONTINUITY
+    )
+}
+
+/// The criterion text of fine fibrillatory waves ([`FineFWaves`]).
+fn fine_f_wave_criterion(w: &FineFWaves) -> String {
+    let leads: Vec<String> = w.leads.iter().map(ToString::to_string).collect();
+    format!(
+        "fine fibrillatory waves after QRST cancellation in {} (>= {MIN_FINE_LEADS} of V1, II, III, aVF): activity at {:.0}-{:.0} Hz ({:.0}-{:.0}/min) with no isoelectric baseline through {:.0}% of the time outside the QRS (>= {:.0}%), {:.3} mV RMS (>= {MIN_FINE_MV:.3}), {:.1} x the noise (>= {MIN_OVER_NOISE:.1}), and no P wave locked to the QRS in V1, II, III or aVF",
+        leads.join(", "),
+        FIB_HZ.0,
+        FIB_HZ.1,
+        60.0 * FIB_HZ.0,
+        60.0 * FIB_HZ.1,
+        100.0 * w.continuity,
+        100.0 * MIN_FINE_CONTINUITY,
+        w.level_mv,
+        w.over_noise,
     )
 }
 
@@ -703,6 +727,20 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 Vec::new(),
             ));
         }
+        if f.paced_af.is_none()
+            && f.f_waves.is_none()
+            && let Some(w) = f.fine_f_waves
+        {
+            out.push(st_on(
+                "Atrial fibrillation",
+                format!(
+                    "under ventricular pacing: no regular atrial waves through the paced beats; {}",
+                    fine_f_wave_criterion(w)
+                ),
+                w.leads.clone(),
+                Vec::new(),
+            ));
+        }
         if let Some(a) = f.paced_af {
             out.push(st(
                 "Atrial fibrillation",
@@ -719,7 +757,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         // the paced QRS complexes, none after an atrial stimulus), or a regular P train
         // dissociated from the paced beats (complete AV block: the sinus rate is the atrial
         // rate, the ventricular one is the pacemaker's).
-        if f.paced_af.is_none() && f.f_waves.is_none() {
+        if f.paced_af.is_none() && f.f_waves.is_none() && f.fine_f_waves.is_none() {
             if let Some((atrial, ..)) = f.paced_dissociation {
                 out.extend(sinus_at_rate(
                     Some(atrial),
