@@ -2975,6 +2975,83 @@ mod av_block_tests {
         }
     }
 
+    #[test]
+    fn complete_block_under_pacing_at_a_slow_atrial_rate() {
+        // VVI pacing at 60/min with sinus P waves at 48/min marching through it (complete AV
+        // block with sinus bradycardia; LUDB 74's atria run at 47-59/min under pacing at
+        // 60/min). In 12 s the atria beat ten times, and every fourth P wave falls in a paced
+        // QRS (1.5, 6.5 and 11.5 s): seven are left, fewer than the eight a faster train
+        // needs.
+        let beats = times(0.5, 1.0);
+        let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
+        let paced = |p_s: &[f64], pvc_s: &[f64], spike_s: &[f64], f_scale: f64, seed: u64| {
+            synth(&Synth {
+                pvc_s,
+                spike_s,
+                p_mv: 0.1,
+                f_scale,
+                noise_mv: 0.01,
+                ..Synth::beats(p_s, &[], seed)
+            })
+        };
+        let dissociated = times(0.25, 1.25);
+        for seed in 0..3 {
+            let t = texts(&paced(&dissociated, &beats, &spikes, 0.0, seed));
+            assert!(has(&t, "Ventricular paced rhythm"), "seed {seed}: {t:#?}");
+            assert!(
+                has(&t, "Third-degree (complete) AV block"),
+                "seed {seed}: {t:#?}"
+            );
+            assert!(
+                has(
+                    &t,
+                    "Sinus bradycardia: regular P waves through the paced rhythm (AV block below), atrial rate 48 bpm < 60"
+                ),
+                "seed {seed}: {t:#?}"
+            );
+        }
+        // Negatives at the same rates: P-synchronous pacing at 48/min (a P wave 150 ms before
+        // each stimulus: ten regular P waves, cancelled with the paced beat), the P waves of
+        // the block at an irregular rate (P-P 1.0-1.3 s, as in LUDB 74: no regular atrial
+        // rate, no statement), fibrillatory waves, and no atrial activity.
+        let slow = times(0.5, 1.25);
+        let slow_spikes: Vec<f64> = slow.iter().map(|t| t - 0.06).collect();
+        let tracked: Vec<f64> = slow_spikes.iter().map(|t| t - 0.15).collect();
+        let irregular: Vec<f64> = [1.0, 1.3, 1.05, 1.25, 1.0, 1.3, 1.1, 1.25, 1.0]
+            .iter()
+            .scan(0.3, |t, d| {
+                let at = *t;
+                *t += d;
+                Some(at)
+            })
+            .collect();
+        for seed in 0..3 {
+            for (negative, rec) in [
+                (
+                    "P-synchronous",
+                    paced(&tracked, &slow, &slow_spikes, 0.0, seed),
+                ),
+                (
+                    "irregular P waves",
+                    paced(&irregular, &beats, &spikes, 0.0, seed),
+                ),
+                ("fibrillation", paced(&[], &beats, &spikes, 1.0, seed)),
+                ("no atrial activity", paced(&[], &beats, &spikes, 0.0, seed)),
+            ] {
+                let t = texts(&rec);
+                assert!(
+                    has(&t, "Ventricular paced rhythm"),
+                    "{negative}, seed {seed}: {t:#?}"
+                );
+                assert!(!has(&t, "Third-degree"), "{negative}, seed {seed}: {t:#?}");
+                assert!(
+                    !has(&t, "regular P waves through the paced rhythm"),
+                    "{negative}, seed {seed}: {t:#?}"
+                );
+            }
+        }
+    }
+
     /// A paced tracing at 500 Hz (or `fs_hz`): atrial stimuli at `a_s`, each followed by its
     /// captured P wave (peak 50 ms later); ventricular stimuli at `v_s`, each followed by a
     /// paced (wide) QRS peaking 60 ms later; conducted narrow QRS complexes at `qrs_s`; sinus P

@@ -42,7 +42,9 @@
 //! [`P_TRAIN_LOWPASS_HZ`], for the P-wave train of complete AV block under ventricular
 //! pacing ([`crate::rhythm::dissociated_atria`]): the paced QRS and its T wave go, P waves
 //! unrelated to them stay (also where they fall on the T wave), while a P wave at a fixed
-//! interval before the QRS (atrial-synchronous pacing) goes with the median beat.
+//! interval before the QRS (atrial-synchronous pacing) goes with the median beat. There a beat
+//! of a kind too rare for its own template goes with the most common kind's median beat when
+//! its QRS and T match it at some lag (a paced beat the classifier took for another kind).
 
 use ecg::LeadLabel;
 
@@ -541,11 +543,14 @@ fn bridge_qrs(r: &mut [f64], qrs: &[(usize, usize)], mut open: Option<&mut [bool
 /// [`MIN_TEMPLATE_BEATS`] beats less its median beat over each beat's window, the QRS left
 /// over bridged by a line. The T waves go with the QRS (they are locked to it), and so does
 /// any P wave at a fixed interval before it (atrial-synchronous pacing); P waves unrelated to
-/// the QRS stay, where they fall on a T wave as well. Beats of rarer kinds, and what lies
-/// before the first beat's window, are left as they are (but for the bridged QRS). The
-/// residual is then low-passed at [`P_TRAIN_LOWPASS_HZ`] (zero phase): a P wave's energy
-/// lies below it, while white noise spreads evenly over the analysis band, whose upper two
-/// thirds this removes. `None` with fewer than `2 x` [`MIN_TEMPLATE_BEATS`] beats.
+/// the QRS stay, where they fall on a T wave as well. A beat of a kind too rare for its own
+/// template whose QRS and T match the most common kind's median beat ([`matching_lag`]: a
+/// paced beat the classifier took for another kind, its fiducial moved by a large stimulus)
+/// is cancelled with that median beat at the lag that matches; other beats of rarer kinds,
+/// and what lies before the first beat's window, are left as they are (but for the bridged
+/// QRS). The residual is then low-passed at [`P_TRAIN_LOWPASS_HZ`] (zero phase): a P wave's
+/// energy lies below it, while white noise spreads evenly over the analysis band, whose upper
+/// two thirds this removes. `None` with fewer than `2 x` [`MIN_TEMPLATE_BEATS`] beats.
 pub(crate) fn ventricular_cancelled(
     leads: &[Vec<f64>],
     fids: &[usize],
@@ -566,26 +571,133 @@ pub(crate) fn ventricular_cancelled(
         ends: &ends,
     };
     let kinds: Vec<usize> = classes[..nb].iter().map(|&c| kind(c)).collect();
-    let qrs = qrs_blanks(&fids, global, fs);
+    let members: Vec<Vec<usize>> = (0..3)
+        .map(|kd| (0..nb).filter(|&i| kinds[i] == kd).collect())
+        .collect();
+    let common = (0..3).max_by_key(|&kd| members[kd].len())?;
+    let mut qrs = qrs_blanks(&fids, global, fs);
     let mut buf = Vec::new();
-    Some(
-        leads
-            .iter()
-            .map(|x| {
-                let x = &x[..n];
-                let mut r = x.to_vec();
-                for kd in 0..3 {
-                    let beats: Vec<usize> = (0..nb).filter(|&i| kinds[i] == kd).collect();
-                    if beats.len() >= MIN_TEMPLATE_BEATS {
-                        subtract_template(x, &mut r, &beats, &windows, &mut buf);
+    let mut common_templates: Vec<(Vec<Option<f64>>, usize)> = Vec::with_capacity(leads.len());
+    let mut residuals: Vec<Vec<f64>> = leads
+        .iter()
+        .map(|x| {
+            let x = &x[..n];
+            let mut r = x.to_vec();
+            for (kd, beats) in members.iter().enumerate() {
+                if beats.len() >= MIN_TEMPLATE_BEATS {
+                    let t = subtract_template(x, &mut r, beats, &windows, &mut buf);
+                    if kd == common {
+                        common_templates.push(t);
                     }
                 }
-                bridge_qrs(&mut r, &qrs, None);
-                r
+            }
+            r
+        })
+        .collect();
+    if common_templates.len() == leads.len() {
+        let rare = (0..nb).filter(|&i| members[kinds[i]].len() < MIN_TEMPLATE_BEATS);
+        for i in rare {
+            let Some(lag) = matching_lag(leads, &common_templates, fids[i], fs) else {
+                continue;
+            };
+            let Some(at) = fids[i].checked_add_signed(lag) else {
+                continue;
+            };
+            for ((x, r), (template, before)) in
+                leads.iter().zip(&mut residuals).zip(&common_templates)
+            {
+                for t in starts[i]..ends[i] {
+                    let j = (t + before).checked_sub(at);
+                    if let Some(Some(v)) = j.and_then(|j| template.get(j)) {
+                        r[t] = x[t] - v;
+                    }
+                }
+            }
+            // The QRS bridged where it is, as delineated and as matched.
+            let (a, b) = qrs[i];
+            qrs[i] = (
+                a.min(a.saturating_add_signed(lag)),
+                b.max(b.saturating_add_signed(lag)),
+            );
+        }
+    }
+    for r in &mut residuals {
+        bridge_qrs(r, &qrs, None);
+    }
+    Some(low_passed(residuals, fs))
+}
+
+/// A rare beat's QRS and T match a median beat when all leads together correlate with it at
+/// least this well ...
+const MIN_BEAT_MATCH: f64 = 0.9;
+/// ... over this stretch of it (ms from its fiducial: the QRS from 40 ms before the fiducial,
+/// after a stimulus or an early deflection that moved the beat's own fiducial, and the T
+/// wave) ...
+const BEAT_MATCH_SPAN_MS: (f64, f64) = (-40.0, 450.0);
+/// ... at a lag (ms) of the beat's fiducial up to this.
+const BEAT_MATCH_MAX_LAG_MS: f64 = 100.0;
+
+/// The lag (samples) at which the beat at `fid` matches the median beats `templates` (one per
+/// lead, each with its fiducial's offset) best, if the multi-lead correlation there (each
+/// lead less its mean over the stretch) reaches [`MIN_BEAT_MATCH`].
+fn matching_lag(
+    leads: &[Vec<f64>],
+    templates: &[(Vec<Option<f64>>, usize)],
+    fid: usize,
+    fs: f64,
+) -> Option<isize> {
+    let (from, to) = (
+        ms(fs, -BEAT_MATCH_SPAN_MS.0) as isize,
+        ms(fs, BEAT_MATCH_SPAN_MS.1) as isize,
+    );
+    let max_lag = ms(fs, BEAT_MATCH_MAX_LAG_MS) as isize;
+    // Each lead's template over the stretch, less its mean (the stretch must lie in all).
+    let mut t_centred: Vec<Vec<f64>> = Vec::with_capacity(templates.len());
+    for (template, before) in templates {
+        let before = *before as isize;
+        let vals: Option<Vec<f64>> = (-from..to)
+            .map(|k| {
+                let j = usize::try_from(before + k).ok()?;
+                *template.get(j)?
             })
-            .collect::<Vec<_>>(),
-    )
-    .map(|r| low_passed(r, fs))
+            .collect();
+        let mut v = vals?;
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter_mut().for_each(|x| *x -= m);
+        t_centred.push(v);
+    }
+    let tt: f64 = t_centred.iter().flatten().map(|v| v * v).sum();
+    if tt <= 0.0 {
+        return None;
+    }
+    let mut best: Option<(f64, isize)> = None;
+    for lag in -max_lag..=max_lag {
+        let (mut xy, mut xx) = (0.0, 0.0);
+        let mut inside = true;
+        for (x, t) in leads.iter().zip(&t_centred) {
+            let a = fid as isize + lag - from;
+            let b = fid as isize + lag + to;
+            if a < 0 || b as usize > x.len() {
+                inside = false;
+                break;
+            }
+            let seg = &x[a as usize..b as usize];
+            let m = seg.iter().sum::<f64>() / seg.len() as f64;
+            for (&v, &tv) in seg.iter().zip(t) {
+                xy += (v - m) * tv;
+                xx += (v - m) * (v - m);
+            }
+        }
+        if !inside || xx <= 0.0 {
+            continue;
+        }
+        let r = xy / (xx * tt).sqrt();
+        if best.is_none_or(|(b, _)| r > b) {
+            best = Some((r, lag));
+        }
+    }
+    best.filter(|&(r, _)| r >= MIN_BEAT_MATCH)
+        .map(|(_, lag)| lag)
 }
 
 /// The cancelled leads' low-pass for the P-wave train (Hz; 4th-order Butterworth, zero
@@ -937,6 +1049,73 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A wide paced-like beat (QRS and T) centred on `at` (s) in a lead of gain `gain`, plus a
+    /// narrow conducted-like QRS when `narrow`.
+    fn add_beat(x: &mut [f64], at: f64, gain: f64, narrow: bool) {
+        let parts: &[(f64, f64, f64)] = if narrow {
+            &[(0.0, 0.010, 1.2), (0.30, 0.045, 0.3)]
+        } else {
+            &[(0.0, 0.030, -1.5), (0.05, 0.025, 0.6), (0.32, 0.05, 0.45)]
+        };
+        for (k, v) in x.iter_mut().enumerate() {
+            let t = k as f64 / FS;
+            for &(off, w, a) in parts {
+                *v += gain * a * (-((t - at - off) / w).powi(2) / 2.0).exp();
+            }
+        }
+    }
+
+    /// Three leads of 10 s, wide beats every second from 0.5 s, the one at 5.5 s narrow when
+    /// `odd_narrow`. Returns the leads and the beats' times (s).
+    fn leads(odd_narrow: bool) -> (Vec<Vec<f64>>, Vec<f64>) {
+        let n = (10.0 * FS) as usize;
+        let beats: Vec<f64> = (0..10).map(|k| 0.5 + k as f64).collect();
+        let gains = [1.0, -0.6, 0.8];
+        let out = gains
+            .iter()
+            .map(|&g| {
+                let mut x = vec![0.0; n];
+                for &b in &beats {
+                    add_beat(&mut x, b, g, odd_narrow && (b - 5.5).abs() < 1e-9);
+                }
+                x
+            })
+            .collect();
+        (out, beats)
+    }
+
+    /// RMS of `x` over `a..b` seconds.
+    fn rms(x: &[f64], a: f64, b: f64) -> f64 {
+        let s = &x[(a * FS) as usize..(b * FS) as usize];
+        (s.iter().map(|v| v * v).sum::<f64>() / s.len() as f64).sqrt()
+    }
+
+    #[test]
+    fn a_paced_beat_taken_for_another_kind_is_cancelled_at_the_lag_that_matches() {
+        // LUDB 74: one paced beat with a large stimulus was classed as conducted and its
+        // fiducial moved 86 ms early; alone of its kind it kept its QRS and T, and the P wave
+        // on that T was not found. Here its fiducial is 60 ms early.
+        let (x, beats) = leads(false);
+        let mut fids: Vec<usize> = beats.iter().map(|b| (b * FS) as usize).collect();
+        fids[5] -= (0.06 * FS) as usize;
+        let mut classes = vec![BeatClass::Paced; fids.len()];
+        classes[5] = BeatClass::Normal;
+        let r = ventricular_cancelled(&x, &fids, &classes, &[], FS).expect("cancelled");
+        for (lead, (r, x)) in r.iter().zip(&x).enumerate() {
+            // The T wave of the odd beat (the QRS is bridged in any case).
+            let (left, was) = (rms(r, 5.65, 6.1), rms(x, 5.65, 6.1));
+            assert!(left < 0.02 * was, "lead {lead}: {left} of {was}");
+        }
+        // A beat of another shape (a narrow conducted QRS) is no paced beat: left as it is.
+        let (x, beats) = leads(true);
+        let fids: Vec<usize> = beats.iter().map(|b| (b * FS) as usize).collect();
+        let r = ventricular_cancelled(&x, &fids, &classes, &[], FS).expect("cancelled");
+        for (lead, (r, x)) in r.iter().zip(&x).enumerate() {
+            let (left, was) = (rms(r, 5.65, 6.1), rms(x, 5.65, 6.1));
+            assert!(left > 0.8 * was, "lead {lead}: {left} of {was}");
         }
     }
 }

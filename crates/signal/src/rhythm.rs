@@ -1200,11 +1200,20 @@ pub(crate) fn atrial_cycle(p: &[usize]) -> Option<f64> {
 
 /// Share of the candidates' stretch a [`regular_chain`] spans at least.
 const MIN_CHAIN_SHARE: f64 = 0.5;
+/// A [`regular_chain`] has at least this many P waves ...
+const MIN_CHAIN_WAVES: usize = 8;
+/// ... or, at an atrial cycle of at least [`SLOW_ATRIAL_CYCLE_MS`] (an atrial rate of 60/min
+/// or less), this many: a 10-s ECG holds at most 10 P waves at 60/min and 8 at 50/min, and
+/// under ventricular pacing at a similar rate those that fall in a paced QRS stay hidden.
+const MIN_SLOW_CHAIN_WAVES: usize = 6;
+/// See [`MIN_SLOW_CHAIN_WAVES`] (ms).
+const SLOW_ATRIAL_CYCLE_MS: f64 = 1000.0;
 
 /// The longest chain of P waves on one regular atrial cycle, for trains with stray
 /// candidates (a T-wave notch, a pacing artefact): the cycle (300-1500 ms) that the most
 /// candidates have a partner one cycle later for (within 6 %), then the longest chain of
-/// candidates each one to three cycles after the previous one. Needs at least 8 P waves
+/// candidates each one to three cycles after the previous one. Needs at least
+/// [`MIN_CHAIN_WAVES`] P waves ([`MIN_SLOW_CHAIN_WAVES`] at an atrial rate of 60/min or less)
 /// found for at least 60 % of the cycles the chain spans, the chain spanning at least
 /// [`MIN_CHAIN_SHARE`] of the candidates' stretch. Only the first 200 candidates are used.
 fn regular_chain(p: &[usize], fs: f64) -> Option<(Vec<usize>, f64)> {
@@ -1273,10 +1282,16 @@ fn regular_chain(p: &[usize], fs: f64) -> Option<(Vec<usize>, f64)> {
     // spans at least half of the stretch its candidates come from (a longer search offers
     // more runs of 8 on some cycle by chance).
     let searched = (p[p.len() - 1] - p[0]) as f64;
-    (chain.len() >= 8
+    let measured = span / spanned;
+    let min_waves = if measured >= SLOW_ATRIAL_CYCLE_MS * fs / 1000.0 {
+        MIN_SLOW_CHAIN_WAVES
+    } else {
+        MIN_CHAIN_WAVES
+    };
+    (chain.len() >= min_waves
         && (chain.len() as f64 - 1.0) >= 0.6 * spanned
         && span >= MIN_CHAIN_SHARE * searched)
-        .then_some((chain, span / spanned))
+        .then_some((chain, measured))
 }
 
 /// For each QRS, the interval (ms) from the last P wave before it, within 1.2 atrial
@@ -1293,16 +1308,17 @@ fn last_p_to_qrs_ms(p: &[usize], fids: &[usize], cycle: f64, fs: f64) -> Vec<Opt
 }
 
 /// P waves that march through a paced (or otherwise wide, regular) ventricular rhythm with no
-/// fixed relation to it: a regular atrial train ([`atrial_cycle`], at least 8 P waves) whose
-/// interval from the last P wave to each QRS varies by SD >= 60 ms and range >= 150 ms (an
-/// atrial-synchronous pacemaker keeps it constant at its AV delay). Returns the atrial and
+/// fixed relation to it: a regular atrial train ([`regular_chain`]: at least 8 P waves, 6 at
+/// an atrial rate of 60/min or less) whose interval from the last P wave to each QRS varies
+/// by SD >= 60 ms and range >= 150 ms (an atrial-synchronous pacemaker keeps it constant at
+/// its AV delay). Returns the atrial and
 /// ventricular rates (per minute), the SD and the range (ms).
 pub(crate) fn dissociated_atria(
     p: &[usize],
     fids: &[usize],
     fs: f64,
 ) -> Option<(f64, f64, f64, f64)> {
-    if fids.len() < 6 || p.len() < 8 {
+    if fids.len() < 6 || p.len() < MIN_SLOW_CHAIN_WAVES {
         return None;
     }
     let (p, cycle) = regular_chain(p, fs)?;

@@ -11,7 +11,8 @@
 //! Then synthetic tracings ([`common::Tracing`]): ventricular pacing whose stimuli are mostly
 //! small, at 250 Hz (each stimulus smeared by the anti-alias filter) and under noise, is paced;
 //! atrial fibrillation with coarse f waves, a sharp notched QRS, mains interference and stray
-//! artefact spikes are not.
+//! artefact spikes are not; and complete AV block at a slow atrial rate (48/min under pacing at
+//! 60/min, two of eight P waves in a paced QRS) is found, P-synchronous pacing is not.
 
 mod common;
 
@@ -202,6 +203,63 @@ fn fibrillation_notched_qrs_mains_and_stray_spikes_are_not_paced() {
             assert!(
                 !paced_stated(&texts),
                 "{name}, 1/{down} of 500 Hz: {texts:?}"
+            );
+        }
+    }
+}
+
+/// Ten seconds of VVI pacing at `paced_per_min` (0.5-mV stimuli 80 ms before each QRS centre)
+/// with small P waves (a 0.05-mV vector, as LUDB 74's 0.02-0.05 mV) at `p_s`, uniform noise of
+/// 0.02 mV peak to peak.
+fn vvi_over(paced_per_min: f64, p_s: Vec<f64>, seed: u64) -> Vec<Vec<f64>> {
+    let qrs = times(0.5, 60.0 / paced_per_min, 9.6);
+    let mut t = Tracing::new(10.0, qrs.clone(), 0.16, &PACED_QRS);
+    t.p_s = p_s;
+    t.p_wave = vec![(0.0, 0.02, 0.05, [0.5, 0.8, 0.3])];
+    t.noise_mv = 0.02;
+    t.seed = seed;
+    let stimuli: Vec<(f64, f64)> = qrs.iter().map(|r| (r - 0.08, 0.5)).collect();
+    with_stimuli(t.leads(), &stimuli, STIMULUS)
+}
+
+/// LUDB 74 (complete AV block under VVI pacing at 60/min, atria at 47-59/min): in a 10-s
+/// tracing the atria beat eight times at 48/min, and two of those P waves fall in a paced
+/// QRS (1.5 and 6.5 s). The six left march through the paced beats: complete block, with
+/// the sinus rate at the atrial rate. Not with P-synchronous pacing at that rate (a P wave
+/// before each paced QRS at the AV delay), nor with no atrial activity.
+#[test]
+fn complete_block_is_found_at_a_slow_atrial_rate_in_ten_seconds() {
+    for seed in [1, 2, 3] {
+        let texts = texts_at(&vvi_over(60.0, times(0.25, 1.25, 9.8), seed), 1);
+        assert!(
+            texts.iter().any(|t| t == "Ventricular paced rhythm"),
+            "seed {seed}: {texts:?}"
+        );
+        assert!(
+            texts
+                .iter()
+                .any(|t| t == "Third-degree (complete) AV block"),
+            "seed {seed}: {texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t == "Sinus bradycardia"),
+            "seed {seed}: {texts:?}"
+        );
+        let tracked: Vec<f64> = times(0.5, 1.25, 9.6).iter().map(|r| r - 0.16).collect();
+        for (what, leads) in [
+            ("P-synchronous", vvi_over(48.0, tracked, seed)),
+            ("no atrial activity", vvi_over(60.0, Vec::new(), seed)),
+        ] {
+            let texts = texts_at(&leads, 1);
+            assert!(
+                texts.iter().any(|t| t == "Ventricular paced rhythm"),
+                "{what}, seed {seed}: {texts:?}"
+            );
+            assert!(
+                !texts
+                    .iter()
+                    .any(|t| t == "Third-degree (complete) AV block"),
+                "{what}, seed {seed}: {texts:?}"
             );
         }
     }
