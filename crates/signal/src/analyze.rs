@@ -2376,6 +2376,17 @@ mod av_block_tests {
                 seed,
             }
         }
+
+        /// VVI pacing: a wide paced beat at each of `paced_s` after its stimulus at
+        /// `spike_s` (60 ms before it), the atria's P waves at `p_s` (s), as [`Synth::beats`]
+        /// otherwise.
+        fn vvi(p_s: &'a [f64], paced_s: &'a [f64], spike_s: &'a [f64], seed: u64) -> Self {
+            Synth {
+                pvc_s: paced_s,
+                spike_s,
+                ..Synth::beats(p_s, &[], seed)
+            }
+        }
     }
 
     fn synth(sy: &Synth<'_>) -> Recording {
@@ -2752,10 +2763,8 @@ mod av_block_tests {
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], f_scale: f64, seed: u64| {
             synth(&Synth {
-                pvc_s: &beats,
-                spike_s: &spikes,
                 f_scale,
-                ..Synth::beats(p_s, &[], seed)
+                ..Synth::vvi(p_s, &beats, &spikes, seed)
             })
         };
         for seed in 0..3 {
@@ -2804,11 +2813,9 @@ mod av_block_tests {
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], f_scale: f64, rms_uv: f64, seed: u64| {
             synth(&Synth {
-                pvc_s: &beats,
-                spike_s: &spikes,
                 f_scale,
                 noise_mv: rms_uv * 1e-3 * 12f64.sqrt(),
-                ..Synth::beats(p_s, &[], seed)
+                ..Synth::vvi(p_s, &beats, &spikes, seed)
             })
         };
         for f_scale in [0.15, 0.2, 0.3, 0.5, 1.0] {
@@ -2841,11 +2848,9 @@ mod av_block_tests {
             for (rate, p_mv) in [(73.0, 0.1), (56.0, 0.05)] {
                 let p_s = times(0.2, 60.0 / rate);
                 let t = texts(&synth(&Synth {
-                    pvc_s: &beats,
-                    spike_s: &spikes,
                     p_mv,
                     noise_mv: 0.01 * 12f64.sqrt(),
-                    ..Synth::beats(&p_s, &[], seed)
+                    ..Synth::vvi(&p_s, &beats, &spikes, seed)
                 }));
                 let what = format!("P waves at {rate}/min, {p_mv} mV, seed {seed}");
                 assert!(has(&t, "Ventricular paced rhythm"), "{what}: {t:#?}");
@@ -2860,11 +2865,7 @@ mod av_block_tests {
         let beats = times(0.5, 1.3);
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], spike_s: &[f64], seed: u64| {
-            synth(&Synth {
-                pvc_s: &beats,
-                spike_s,
-                ..Synth::beats(p_s, &[], seed)
-            })
+            synth(&Synth::vvi(p_s, &beats, spike_s, seed))
         };
         // Complete AV block: sinus P waves at 75/min march through the paced rhythm. The
         // sinus rate is the atrial rate (LUDB 34 and 90: P waves at 74-75/min, pacing at 60).
@@ -2922,12 +2923,10 @@ mod av_block_tests {
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], f_scale: f64, rms_uv: f64, seed: u64| {
             synth(&Synth {
-                pvc_s: &beats,
-                spike_s: &spikes,
                 p_mv: 0.1,
                 f_scale,
                 noise_mv: rms_uv * 1e-3 * 12f64.sqrt(),
-                ..Synth::beats(p_s, &[], seed)
+                ..Synth::vvi(p_s, &beats, &spikes, seed)
             })
         };
         let dissociated = times(0.2, 60.0 / 73.0);
@@ -2986,12 +2985,10 @@ mod av_block_tests {
         let spikes: Vec<f64> = beats.iter().map(|t| t - 0.06).collect();
         let paced = |p_s: &[f64], pvc_s: &[f64], spike_s: &[f64], f_scale: f64, seed: u64| {
             synth(&Synth {
-                pvc_s,
-                spike_s,
                 p_mv: 0.1,
                 f_scale,
                 noise_mv: 0.01,
-                ..Synth::beats(p_s, &[], seed)
+                ..Synth::vvi(p_s, pvc_s, spike_s, seed)
             })
         };
         let dissociated = times(0.25, 1.25);
