@@ -17,7 +17,10 @@
 //!    thresholds above the real QRS complexes that follow. In a recording of three or more
 //!    leads, a detected beat that only one lead sees (its energy there below a tenth of
 //!    the lead's typical beat energy in every other lead) is an artefact in that lead and
-//!    is dropped ([`seen_in_one_lead_only`]).
+//!    is dropped ([`seen_in_one_lead_only`]). A beat far smaller than the QRS complexes near
+//!    it, by its slope path summed over the leads as recorded and by its peak-to-peak size in
+//!    most leads, is a P wave not followed by a QRS (AV block) and is dropped
+//!    ([`too_small_for_a_qrs`]).
 //! 4. The fiducial point is the centroid of the summed energy around the peak: stable from
 //!    beat to beat, so median beats align.
 //!
@@ -822,7 +825,7 @@ pub(crate) struct Energy<'a> {
     pub per_lead: Vec<Vec<f64>>,
     /// Each usable lead's normalising scale (its energy's 98th percentile, mV²/s²).
     pub scales: Vec<f64>,
-    /// The leads of `per_lead`, as given (mV): the waves' sizes ([`too_weak_for_a_qrs`]).
+    /// The leads of `per_lead`, as given (mV): the waves' sizes ([`too_small_for_a_qrs`]).
     pub leads: Vec<&'a [f64]>,
 }
 
