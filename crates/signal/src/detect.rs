@@ -17,7 +17,10 @@
 //!    thresholds above the real QRS complexes that follow. In a recording of three or more
 //!    leads, a detected beat that only one lead sees (its energy there below a tenth of
 //!    the lead's typical beat energy in every other lead) is an artefact in that lead and
-//!    is dropped ([`seen_in_one_lead_only`]).
+//!    is dropped ([`seen_in_one_lead_only`]). A beat far smaller than the QRS complexes near
+//!    it, by its slope path summed over the leads as recorded and by its peak-to-peak size in
+//!    most leads, is a P wave not followed by a QRS (AV block) and is dropped
+//!    ([`too_small_for_a_qrs`]).
 //! 4. The fiducial point is the centroid of the summed energy around the peak: stable from
 //!    beat to beat, so median beats align.
 //!
@@ -812,7 +815,7 @@ pub(crate) fn remove_steps(x: &mut [f64], steps: &[usize], fs_hz: f64) {
 }
 
 /// The summed, normalised QRS energy of all leads (step 1) and its 100-ms integration.
-pub(crate) struct Energy {
+pub(crate) struct Energy<'a> {
     /// Summed normalised squared slope, 5-20 Hz.
     pub sum: Vec<f64>,
     /// 100-ms centred moving average of `sum`.
@@ -820,9 +823,13 @@ pub(crate) struct Energy {
     /// Each usable lead's own normalised (and capped) squared slope, the terms of `sum`:
     /// which leads see a detected beat ([`seen_in_one_lead_only`]).
     pub per_lead: Vec<Vec<f64>>,
+    /// Each usable lead's normalising scale (its energy's 98th percentile, mV²/s²).
+    pub scales: Vec<f64>,
+    /// The leads of `per_lead`, as given (mV): the waves' sizes ([`too_small_for_a_qrs`]).
+    pub leads: Vec<&'a [f64]>,
 }
 
-pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error> {
+pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy<'_>, Error> {
     let n = leads.first().map_or(0, Vec::len);
     let mut sum = vec![0.0f64; n];
     let hp = butter_sos(2, 5.0, fs_hz, FilterKind::Highpass)?;
@@ -848,16 +855,22 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error
         .collect();
     // Cap at 50x the lead's typical QRS energy: one artefact in one lead must not decide
     // alone.
-    let per_lead: Vec<Vec<f64>> = energies
+    let with_energy: Vec<&[f64]> = usable
+        .iter()
+        .zip(&energies)
+        .filter(|(_, e)| e.is_some())
+        .map(|(&x, _)| x)
+        .collect();
+    let (per_lead, scales): (Vec<Vec<f64>>, Vec<f64>) = energies
         .into_par_iter()
         .flatten()
         .map(|(mut e, scale)| {
             for v in e.iter_mut() {
                 *v = (*v / scale).min(50.0);
             }
-            e
+            (e, scale)
         })
-        .collect();
+        .unzip();
     // Summed in lead order (the same sum whatever the thread count).
     for e in &per_lead {
         for (s, v) in sum.iter_mut().zip(e) {
@@ -869,6 +882,8 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy, Error
         sum,
         integrated,
         per_lead,
+        scales,
+        leads: with_energy,
     })
 }
 
@@ -1004,10 +1019,128 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
     qrs.sort_unstable();
     qrs.dedup();
     let artefacts = seen_in_one_lead_only(&energy.per_lead, &qrs, fs_hz);
-    qrs.into_iter()
+    let qrs: Vec<usize> = qrs
+        .into_iter()
         .zip(artefacts)
         .filter(|&(_, artefact)| !artefact)
+        .map(|(p, _)| p)
+        .collect();
+    let p_waves = too_small_for_a_qrs(energy, &qrs, fs_hz);
+    qrs.into_iter()
+        .zip(p_waves)
+        .filter(|&(_, p_wave)| !p_wave)
         .map(|(p, _)| fiducial(&energy.sum, p, fs_hz))
+        .collect()
+}
+
+/// A detected beat is a P wave (or a T wave) and no QRS when, against the typical beat near
+/// it, its 5-20 Hz slope path summed over the leads as recorded is below this fraction ...
+/// (the path, the integral of the heart vector's slope, goes with the waves' size and not
+/// with how steep they are, so a wide ventricular beat keeps its share).
+const P_WAVE_MAX_PATH: f64 = 0.4;
+/// ... and its peak-to-peak size below this fraction in most leads (the median over the
+/// leads, each against its own typical beat). A P wave is at most 0.25 mV, a QRS complex at
+/// least 0.5 mV in the limb leads and usually 1-2 mV; the dev split's smallest QRS complexes
+/// (a ventricular beat among narrow ones) are above 0.55 of their neighbours' on both.
+const P_WAVE_MAX_SIZE: f64 = 0.5;
+/// The typical beat: this quantile of the detected beats' measures ...
+const TYPICAL_QRS_QUANTILE: f64 = 0.8;
+/// ... within this many seconds either side of the beat (a standard 10-s tracing at once; in a
+/// long recording the QRS size follows posture and electrode contact).
+const TYPICAL_QRS_SPAN_S: f64 = 5.0;
+/// A beat this close to either end of the recording is kept: its waves are cut.
+const EDGE_S: f64 = 0.1;
+
+/// Which of the detected `beats` (peaks of the integrated energy) are too small for a QRS
+/// complex: P waves not followed by a QRS (complete AV block, 2:1 and Mobitz block) that the
+/// detector takes for beats because each lead's energy is scaled by its own 98th percentile,
+/// which lifts a P wave to a QRS's size in the leads where the QRS is small, and a wide QRS
+/// (an escape or paced rhythm) sets thresholds a P wave crosses.
+///
+/// Each beat is measured within ±60 ms: the path of the 5-20 Hz slope summed over the leads
+/// unscaled (the leads where the QRS is large decide) and each lead's peak-to-peak size. Both
+/// are compared with the typical beat's within [`TYPICAL_QRS_SPAN_S`] (its
+/// [`TYPICAL_QRS_QUANTILE`] quantile, which is a QRS while at least a fifth of the beats near
+/// it are: up to three P waves per QRS); a beat below [`P_WAVE_MAX_PATH`] and
+/// [`P_WAVE_MAX_SIZE`] is dropped. Only in a recording of at least [`MIN_LEADS_TO_VOTE`]
+/// leads, after the beats only one lead sees are dropped ([`seen_in_one_lead_only`]): with
+/// fewer leads an artefact can be the typical beat, and real QRS complexes among artefacts
+/// would go.
+fn too_small_for_a_qrs(energy: &Energy<'_>, beats: &[usize], fs_hz: f64) -> Vec<bool> {
+    let none = vec![false; beats.len()];
+    let n = energy.sum.len();
+    if energy.per_lead.len() < MIN_LEADS_TO_VOTE
+        || energy.leads.len() != energy.per_lead.len()
+        || beats.len() < 3
+    {
+        return none;
+    }
+    let half = secs(fs_hz, 0.06);
+    let window = |b: usize| b.saturating_sub(half)..(b + half + 1).min(n);
+    let path: Vec<f64> = beats
+        .iter()
+        .map(|&b| {
+            window(b)
+                .map(|i| {
+                    energy
+                        .per_lead
+                        .iter()
+                        .zip(&energy.scales)
+                        .map(|(e, scale)| e[i] * scale)
+                        .sum::<f64>()
+                        .sqrt()
+                })
+                .sum::<f64>()
+        })
+        .collect();
+    let size: Vec<Vec<f64>> = energy
+        .leads
+        .iter()
+        .map(|x| {
+            beats
+                .iter()
+                .map(|&b| {
+                    let (lo, hi) = x[window(b)]
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                            (lo.min(v), hi.max(v))
+                        });
+                    (hi - lo).max(0.0)
+                })
+                .collect()
+        })
+        .collect();
+    let span = secs(fs_hz, TYPICAL_QRS_SPAN_S);
+    let edge = secs(fs_hz, EDGE_S);
+    let below = |v: f64, typical: f64, fraction: f64| {
+        typical > 0.0 && typical.is_finite() && v < fraction * typical
+    };
+    let (mut lo, mut hi) = (0, 0);
+    let mut fractions = Vec::with_capacity(size.len());
+    beats
+        .iter()
+        .enumerate()
+        .map(|(k, &b)| {
+            while beats[lo] + span < b {
+                lo += 1;
+            }
+            while hi < beats.len() && beats[hi] <= b + span {
+                hi += 1;
+            }
+            if b < edge || b + edge >= n {
+                return false;
+            }
+            let typical = quantile(&path[lo..hi], TYPICAL_QRS_QUANTILE);
+            if !below(path[k], typical, P_WAVE_MAX_PATH) {
+                return false;
+            }
+            fractions.clear();
+            fractions.extend(size.iter().filter_map(|v| {
+                let typical = quantile(&v[lo..hi], TYPICAL_QRS_QUANTILE);
+                (typical > 0.0 && typical.is_finite()).then(|| v[k] / typical)
+            }));
+            !fractions.is_empty() && median(&fractions) < P_WAVE_MAX_SIZE
+        })
         .collect()
 }
 
@@ -1164,7 +1297,7 @@ mod tests {
     }
 
     /// Integrated energy made of bumps (centre s, height), 40 ms SD, at 500 Hz.
-    fn bumps(n: usize, b: &[(f64, f64)]) -> Energy {
+    fn bumps(n: usize, b: &[(f64, f64)]) -> Energy<'static> {
         let fs = 500.0;
         let m: Vec<f64> = (0..n)
             .map(|i| {
@@ -1178,6 +1311,8 @@ mod tests {
             sum: m.clone(),
             integrated: m,
             per_lead: Vec::new(),
+            scales: Vec::new(),
+            leads: Vec::new(),
         }
     }
 
@@ -1287,7 +1422,8 @@ mod tests {
         }
         let n = ((t + 0.5) * fs) as usize;
         let x = synth(fs, n, &r);
-        let e = qrs_energy(&[x.clone(), x.iter().map(|v| -0.5 * v).collect()], fs).unwrap();
+        let leads = [x.clone(), x.iter().map(|v| -0.5 * v).collect()];
+        let e = qrs_energy(&leads, fs).unwrap();
         let found = detect(&e, fs);
         assert_eq!(found.len(), r.len(), "{found:?}");
         for (f, want) in found.iter().zip(&r) {
