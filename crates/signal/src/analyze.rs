@@ -44,9 +44,7 @@ use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
     global_boundaries, harmonise, ms, reconcile, t_end_before_next_p,
 };
-use crate::detect::{
-    PacingScan, baseline_steps, clip_spikes, detect, median, qrs_energy, remove_steps,
-};
+use crate::detect::{PacingScan, baseline_steps, detect, median, qrs_energy, remove_steps};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
 use crate::measure::{
@@ -444,7 +442,6 @@ pub(crate) fn analyze_in_pool(
     // (2) Pacing spikes on the raw leads (any lead), and baseline steps (no return within a
     // QRS window) on the raw leads, removed from the analysis copy; side by side.
     let (pacing, steps) = rayon::join(|| PacingScan::of(&raw, fs), || baseline_steps(&raw, fs));
-    let spikes = &pacing.spikes;
 
     check()?;
     // (3) Filtered copies.
@@ -462,7 +459,7 @@ pub(crate) fn analyze_in_pool(
         || -> Result<Vec<Vec<f64>>, Error> {
             let mut clean: Vec<Vec<f64>> = raw.clone();
             for c in &mut clean {
-                clip_spikes(c, spikes, fs);
+                pacing.clip(c, fs);
                 remove_steps(c, &steps, fs);
             }
             let chain = FilterChain {

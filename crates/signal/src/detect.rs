@@ -25,7 +25,8 @@
 //!    beat to beat, so median beats align.
 //!
 //! Pacing spikes are narrow (< 2 ms): [`pacing_spikes`] finds them in the unfiltered leads
-//! and they are clipped before step 1 so they are not counted as beats; once the beats are
+//! and they are clipped before step 1 so they are not counted as beats (a wide pulse to its end,
+//! [`PacingScan::clip`]); once the beats are
 //! found, smaller stimuli at the found ones' latency before the QRS are added
 //! ([`PacingScan::confirmed_before`]). Baseline steps (an
 //! amplifier reset: a level change within 4 ms that holds, where a QRS returns to the
@@ -207,6 +208,8 @@ pub fn pacing_spikes(leads: &[Vec<f64>], fs_hz: f64) -> Vec<usize> {
 pub(crate) struct PacingScan {
     /// Spikes in time order.
     pub spikes: Vec<usize>,
+    /// Per spike, the last sample of its pulse ([`pulse_end`]).
+    ends: Vec<usize>,
     /// Per lead, the curvature a spike must exceed ([`SPIKE_FACTOR`] times its reference,
     /// at least [`SPIKE_MIN_MV`]).
     thresholds: Vec<f64>,
@@ -221,6 +224,7 @@ impl PacingScan {
         if n < 2 * edge + 2 * k + 1 || leads.is_empty() {
             return Self {
                 spikes: Vec::new(),
+                ends: Vec::new(),
                 thresholds: Vec::new(),
             };
         }
@@ -268,7 +272,94 @@ impl PacingScan {
                 spikes.push(i);
             }
         }
-        Self { spikes, thresholds }
+        // A spike on the pulse of the one before (a wide pulse's trailing edge) is clipped
+        // with it and has no pulse of its own.
+        let w = clip_half_width(fs_hz);
+        let mut ends: Vec<usize> = Vec::with_capacity(spikes.len());
+        for &s in &spikes {
+            let on_previous = ends.last().is_some_and(|&e| s <= e + w);
+            ends.push(if on_previous {
+                s
+            } else {
+                pulse_end(leads, s, fs_hz)
+            });
+        }
+        Self {
+            spikes,
+            ends,
+            thresholds,
+        }
+    }
+
+    /// Clips the found stimuli out of `x` ([`clip_spans`]), each to the end of its pulse
+    /// ([`pulse_end`]).
+    pub(crate) fn clip(&self, x: &mut [f64], fs_hz: f64) {
+        let spans: Vec<(usize, usize)> = self
+            .spikes
+            .iter()
+            .zip(&self.ends)
+            .map(|(&s, &e)| (s, e))
+            .collect();
+        clip_spans(x, &spans, fs_hz);
+    }
+}
+
+/// The longest a stimulus's pulse is followed (ms from its first sample, [`pulse_end`]).
+const PULSE_MAX_MS: f64 = 20.0;
+/// A sample is still on the pulse when its deviation from the level before the stimulus,
+/// across the leads, projects on the stimulus's own deviation by at least this fraction ...
+const PULSE_HOLD: f64 = 0.8;
+/// ... and points its way (cosine).
+const PULSE_COSINE: f64 = 0.9;
+/// The first sample after the pulse projects on the stimulus by less than this fraction.
+const PULSE_END: f64 = 0.5;
+
+/// The last sample of the pulse of the stimulus found at `s`, when it lasts past the clipped
+/// neighbourhood of `s` ([`clip_half_width`]); else `s`. A pacing stimulus lasts 0.1-1.5 ms,
+/// but a recorder may draw it as a wider pulse (LUDB 74's 12-ms, 0.7-mV rectangle at 7.2 s,
+/// three samples at 250 Hz) whose trailing edge, smoothed by an anti-alias filter, is no
+/// narrow deflection: clipped around its first sample alone, the line would end on the pulse
+/// and leave its rest, a 20-30 ms deflection as large as the stimulus, for a QRS. The pulse is
+/// the samples after the largest one of the spike (within [`one_stimulus_span`]) whose
+/// deviation from the level [`clip_half_width`] before `s` keeps the stimulus's direction
+/// across the leads ([`PULSE_COSINE`]) and at least [`PULSE_HOLD`] of its size, up to
+/// [`PULSE_MAX_MS`]: a QRS that starts does not point the stimulus's way in every lead, and a
+/// polarisation tail that decays (LUDB 72) falls under [`PULSE_HOLD`] within the clipped
+/// neighbourhood. The same covers a one-sample stimulus at 125 Hz whose spike was found two
+/// samples before its peak (both neighbours pass the threshold): its clipped neighbourhood
+/// (two samples) ended on the peak, and the line left a ramp up to it (MIMIC s25047).
+fn pulse_end(leads: &[Vec<f64>], s: usize, fs_hz: f64) -> usize {
+    let n = leads.iter().map(Vec::len).min().unwrap_or(0);
+    let w = clip_half_width(fs_hz);
+    let last = (s + secs(fs_hz, PULSE_MAX_MS / 1000.0)).min(n.saturating_sub(1));
+    if s < w || s + w > last {
+        return s;
+    }
+    let deviation = |j: usize| -> Vec<f64> { leads.iter().map(|x| x[j] - x[s - w]).collect() };
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let peak = (s..=(s + one_stimulus_span(fs_hz)).min(last))
+        .map(|j| (j, deviation(j)))
+        .max_by(|a, b| dot(&a.1, &a.1).total_cmp(&dot(&b.1, &b.1)));
+    let Some((p, v)) = peak else {
+        return s;
+    };
+    let size = dot(&v, &v);
+    if size <= 0.0 {
+        return s;
+    }
+    let on_pulse = |j: usize| {
+        let d = deviation(j);
+        let along = dot(&d, &v);
+        let norm = dot(&d, &d).sqrt() * size.sqrt();
+        along >= PULSE_HOLD * size && norm > 0.0 && along >= PULSE_COSINE * norm
+    };
+    // The pulse must end within PULSE_MAX_MS, and as abruptly as it started (the first
+    // sample off it under PULSE_END): a deviation that holds is a baseline step or the QRS,
+    // and one that fades is the tip of a narrow R wave taken for a spike, not a stimulus.
+    match (p + 1..=last).find(|&j| !on_pulse(j)) {
+        // Only a pulse the clipped neighbourhood of `s` does not cover changes the clipping.
+        Some(after) if after > s + w && dot(&deviation(after), &v) < PULSE_END * size => after - 1,
+        _ => s,
     }
 }
 
@@ -648,16 +739,34 @@ fn lead_votes(hits: &[Vec<bool>], n: usize) -> Vec<u32> {
     votes
 }
 
-/// Replaces spike neighbourhoods by a straight line so the detector and delineator do not
-/// see them.
-pub(crate) fn clip_spikes(x: &mut [f64], spikes: &[usize], fs_hz: f64) {
+/// Replaces each stimulus, `(first, last)` sample of its pulse, from [`clip_half_width`]
+/// before its first sample to as far after its last, by a straight line.
+/// Neighbourhoods that overlap are one stimulus (the two edges of a wide pulse, or a stimulus
+/// and its ringing, found as two spikes) and are replaced by one line across their union,
+/// from the last sample before it to the first after it: clipped one after the other, the
+/// first line would end on the pulse and the second start from there, leaving a triangle of
+/// the pulse's height and the union's width (LUDB 74's 12-ms, 0.7-mV pulse at 7.2 s: a 28-ms
+/// "QRS" on which the detector centred its beat, 86 ms before the paced QRS). `spans` in time
+/// order.
+fn clip_spans(x: &mut [f64], spans: &[(usize, usize)], fs_hz: f64) {
+    if x.is_empty() {
+        return;
+    }
     let w = clip_half_width(fs_hz);
-    for &s in spikes {
-        let a = s.saturating_sub(w);
-        let b = (s + w).min(x.len() - 1);
+    let last = x.len() - 1;
+    let end_of = |(s, e): (usize, usize)| (s.max(e) + w).min(last);
+    let mut k = 0;
+    while k < spans.len() {
+        let a = spans[k].0.saturating_sub(w).min(last);
+        let mut b = end_of(spans[k]);
+        k += 1;
+        while k < spans.len() && spans[k].0.saturating_sub(w) <= b {
+            b = b.max(end_of(spans[k]));
+            k += 1;
+        }
         let (va, vb) = (x[a], x[b]);
-        for (k, v) in x[a..=b].iter_mut().enumerate() {
-            let t = k as f64 / (b - a).max(1) as f64;
+        for (j, v) in x[a..=b].iter_mut().enumerate() {
+            let t = j as f64 / (b - a).max(1) as f64;
             *v = va + (vb - va) * t;
         }
     }
@@ -1577,12 +1686,39 @@ mod tests {
             .collect();
         x[900] += 3.0;
         x[901] += 2.0;
-        let s = pacing_spikes(&[x.clone(), x.clone(), x.clone()], fs);
+        let scan = PacingScan::of(&[x.clone(), x.clone(), x.clone()], fs);
+        let s = &scan.spikes;
         assert_eq!(s.len(), 1, "{s:?}");
         // Within 4 ms of the spike (the curvature kernel spans ±2 ms at 1 kHz).
         assert!((896..=904).contains(&s[0]), "{s:?}");
-        clip_spikes(&mut x, &s, fs);
+        scan.clip(&mut x, fs);
         assert!(x[900] < 0.5);
+    }
+
+    #[test]
+    fn a_wide_pulse_is_clipped_whole_and_overlapping_clips_are_one_line() {
+        // LUDB 74's 12-ms pulse of 0.7 mV on a flat baseline, in three leads at 500 Hz (both
+        // edges are spikes) and at 250 Hz (three samples; the smoothed trailing edge is none).
+        for (fs, width) in [(500.0, 6), (250.0, 3)] {
+            let mut x = vec![0.0; 2000];
+            for v in x.iter_mut().skip(1000).take(width) {
+                *v = 0.7;
+            }
+            let leads = [x.clone(), x.clone(), x.clone()];
+            let scan = PacingScan::of(&leads, fs);
+            assert!(!scan.spikes.is_empty(), "{fs} Hz");
+            scan.clip(&mut x, fs);
+            let left = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            assert!(left < 0.05, "{fs} Hz: {left} mV left of the pulse");
+        }
+        // Two spikes whose neighbourhoods overlap, on a pulse: one line from before the first
+        // to after the second, not a triangle from lines clipped one after the other.
+        let mut x = vec![0.0; 100];
+        for v in x.iter_mut().skip(40).take(6) {
+            *v = 1.0;
+        }
+        clip_spans(&mut x, &[(39, 39), (45, 45)], 500.0);
+        assert!(x.iter().all(|v| v.abs() < 1e-12), "{x:?}");
     }
 
     #[test]

@@ -255,17 +255,14 @@ mod tests {
     use super::*;
     use ecg::{Lead, Signal, Unit};
 
-    /// A 10-s lead II of 1-mV spikes at 75 bpm on a flat line.
-    fn spikes() -> Recording {
+    /// A 10-s lead II of 1-mV narrow R waves (Gaussian, SD 8 ms) at 75 bpm on a flat line.
+    /// (Flat 8-ms pulses were beats only through what clipping them as pacing stimuli left.)
+    fn narrow_beats() -> Recording {
         let fs = 500.0;
         let samples: Vec<f32> = (0..5000)
             .map(|i| {
-                let phase = i % 400;
-                if (198..202).contains(&phase) {
-                    1.0
-                } else {
-                    0.0
-                }
+                let d = ((i % 400) as f64 - 200.0) / 4.0;
+                (-0.5 * d * d).exp() as f32
             })
             .collect();
         Recording::new(vec![Lead::new(
@@ -278,7 +275,7 @@ mod tests {
 
     #[test]
     fn summary_rounds_beat_times_to_the_microsecond_and_has_no_holter_key_when_short() {
-        let rec = spikes();
+        let rec = narrow_beats();
         let (a, s) = summarize(
             &rec,
             &SummaryOptions::default(),

@@ -264,3 +264,154 @@ fn complete_block_is_found_at_a_slow_atrial_rate_in_ten_seconds() {
         }
     }
 }
+
+/// A left-ventricular premature complex: upright in V1, another axis than the paced QRS.
+const PVC: [Wave; 3] = [
+    (0.0, 0.030, -1.6, [0.8, -0.3, 0.6]),
+    (0.05, 0.025, 0.6, [-0.4, 0.6, -0.6]),
+    (0.32, 0.05, 0.45, [-0.7, 0.3, -0.5]),
+];
+
+/// The beats of `leads` (mV at 500 Hz) recorded at `500 / down` Hz: per beat its class and
+/// fiducial (s).
+fn beats_at(leads: &[Vec<f64>], down: usize) -> Vec<(signal::BeatClass, f64)> {
+    let fs = common::FS / down as f64;
+    let leads = if down == 1 {
+        leads.to_vec()
+    } else {
+        decimated(leads, down)
+    };
+    signal::analyze(
+        &recording_at(leads, fs),
+        &signal::AnalysisOptions::default(),
+    )
+    .expect("analysis runs")
+    .beats
+    .iter()
+    .map(|b| (b.class, b.fiducial_sample as f64 / fs))
+    .collect()
+}
+
+/// The beat whose fiducial is nearest `t` (s).
+fn beat_near(beats: &[(signal::BeatClass, f64)], t: f64) -> (signal::BeatClass, f64) {
+    *beats
+        .iter()
+        .min_by(|a, b| (a.1 - t).abs().total_cmp(&(b.1 - t).abs()))
+        .expect("beats")
+}
+
+/// `leads` with a rectangular stimulus of `mv` along [`STIMULUS`] from `at` (s) for `width`
+/// samples at 500 Hz (LUDB 74's largest: six samples, 12 ms).
+fn with_wide_stimulus(mut leads: Vec<Vec<f64>>, at: f64, mv: f64, width: usize) -> Vec<Vec<f64>> {
+    for (k, x) in leads.iter_mut().enumerate() {
+        let d = common::lead_direction(k);
+        let along: f64 = (0..3).map(|j| d[j] * STIMULUS[j]).sum();
+        let from = (at * common::FS).round() as usize;
+        for v in x.iter_mut().skip(from).take(width) {
+            *v += mv * along;
+        }
+    }
+    leads
+}
+
+/// LUDB 74 (VVI pacing, complete block): one stimulus of ten is a 12-ms pulse of the others'
+/// height, and its beat (7.2 s) was conducted ("N") with its fiducial on the stimulus, 86 ms
+/// before the QRS: its two edges were found as two spikes whose clipped neighbourhoods
+/// overlapped, and clipping one after the other left a 0.5-mV triangle that the detector took
+/// for the QRS. A stimulus 3-10 times larger than the others (in height, or as that pulse) paces
+/// its beat like the others, and the beat's fiducial lies on its QRS, not on the stimulus.
+#[test]
+fn a_larger_stimulus_paces_its_beat_with_the_fiducial_on_the_qrs() {
+    let qrs = times(0.5, 1.0, 9.6);
+    let odd = 5;
+    let cases: [(&str, f64, usize); 4] = [
+        ("3x", 1.5, 1),
+        ("10x", 5.0, 1),
+        ("12-ms pulse", 0.5, 6),
+        ("12-ms pulse at 3x", 1.5, 6),
+    ];
+    for (what, mv, width) in cases {
+        for seed in [1, 2] {
+            let mut t = Tracing::new(10.0, qrs.clone(), 0.16, &PACED_QRS);
+            t.p_s.clear();
+            t.noise_mv = 0.02;
+            t.seed = seed;
+            let stimuli: Vec<(f64, f64)> = qrs
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k != odd)
+                .map(|(_, r)| (r - 0.08, 0.5))
+                .collect();
+            let leads = with_wide_stimulus(
+                with_stimuli(t.leads(), &stimuli, STIMULUS),
+                qrs[odd] - 0.08,
+                mv,
+                width,
+            );
+            for down in [1, 2] {
+                let beats = beats_at(&leads, down);
+                let found: Vec<(signal::BeatClass, f64)> =
+                    qrs.iter().map(|&r| beat_near(&beats, r)).collect();
+                let ctx = format!("{what}, seed {seed}, 1/{down} of 500 Hz: {beats:?}");
+                assert_eq!(beats.len(), qrs.len(), "{ctx}");
+                // The first and last beats may be unclassifiable at the record's edges.
+                for (k, (class, _)) in found.iter().enumerate().take(qrs.len() - 1).skip(1) {
+                    assert_eq!(*class, signal::BeatClass::Paced, "beat {k}, {ctx}");
+                }
+                // The fiducial sits where the other paced beats' does, past the stimulus.
+                let mut offsets: Vec<f64> = found
+                    .iter()
+                    .zip(&qrs)
+                    .enumerate()
+                    .filter(|&(k, _)| k != odd)
+                    .map(|(_, ((_, f), r))| f - r)
+                    .collect();
+                offsets.sort_by(f64::total_cmp);
+                let usual = offsets[offsets.len() / 2];
+                let off = found[odd].1 - qrs[odd];
+                assert!((off - usual).abs() <= 0.012, "{off} vs {usual}, {ctx}");
+                assert!(found[odd].1 - (qrs[odd] - 0.08) >= 0.05, "{ctx}");
+            }
+        }
+    }
+}
+
+/// In the same paced recording, beats without a stimulus stay unpaced whatever the stimuli
+/// around them: a narrow beat conducted after a P wave, and a premature ventricular complex of
+/// another shape.
+#[test]
+fn beats_without_a_stimulus_in_a_paced_recording_stay_unpaced() {
+    let paced = [0.5, 1.5, 2.5, 3.5, 5.2, 6.2, 7.2, 8.9];
+    let (pvc, conducted) = (4.1, 7.9);
+    for seed in [1, 2] {
+        let mut t = Tracing::new(10.0, paced.to_vec(), 0.16, &PACED_QRS);
+        t.p_s = vec![conducted - 0.16];
+        t.other = vec![(pvc, PVC.to_vec()), (conducted, common::NORMAL.to_vec())];
+        t.noise_mv = 0.02;
+        t.seed = seed;
+        // One stimulus three times the others' height, as above.
+        let stimuli: Vec<(f64, f64)> = paced
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (r - 0.08, if k == 5 { 1.5 } else { 0.5 }))
+            .collect();
+        let leads = with_stimuli(t.leads(), &stimuli, STIMULUS);
+        for down in [1, 2] {
+            let beats = beats_at(&leads, down);
+            let ctx = format!("seed {seed}, 1/{down} of 500 Hz: {beats:?}");
+            assert_eq!(beats.len(), paced.len() + 2, "{ctx}");
+            for at in [pvc, conducted] {
+                let (class, f) = beat_near(&beats, at);
+                assert!((f - at).abs() < 0.05, "{at}: {ctx}");
+                assert_ne!(class, signal::BeatClass::Paced, "{at}: {ctx}");
+            }
+            for &r in &paced[1..paced.len() - 1] {
+                assert_eq!(
+                    beat_near(&beats, r).0,
+                    signal::BeatClass::Paced,
+                    "{r}: {ctx}"
+                );
+            }
+        }
+    }
+}
