@@ -211,8 +211,9 @@ const AF_MAX_P_FRACTION_UNSTABLE: f64 = 0.7;
 /// See [`AF_MAX_P_FRACTION_UNSTABLE`]. Also, before any fraction of the beats: "P waves"
 /// whose PR varies by a robust SD above this and whose P-P intervals are as irregular as the
 /// irregularly irregular RR (coarse f waves, one of which sits before every QRS at no fixed
-/// interval) are not conducted P waves. Sinus P waves keep their PR, or (Wenckebach, blocked
-/// P waves) their P-P rhythm.
+/// interval, also per atrial cycle) are not conducted P waves. Sinus P waves keep their PR, or
+/// (Wenckebach, blocked P waves) their P-P rhythm, counted per atrial cycle across a dropped
+/// beat (5:4 Wenckebach, PR 160-290 ms, read AF before).
 const AF_MIN_PR_SD_MS: f64 = 25.0;
 /// Fibrillation is irregularly irregular: most successive cycles differ, so the median
 /// successive RR difference of the conducted beats exceeds this fraction of the mean RR as
@@ -720,13 +721,17 @@ pub(crate) fn analyze_in_pool(
         pr_sd: pr_sd_ms,
         pr_robust_sd,
         pp_irr,
+        pp_irr_per_cycle,
         ..
     } = p_regularity(&global, &fids, fs);
     // P waves are reported only when atrial activity is organised: found before at least half
-    // the beats, with a stable PR or regular P-P intervals.
+    // the beats, with a stable PR or regular P-P intervals, also counted per atrial cycle
+    // (second-degree AV block, Mobitz I: the PR lengthens beat by beat, and the P-P interval
+    // across each dropped beat is two cycles).
     let p_organised = p_fraction >= P_MIN_FRACTION
         && (pr_robust_sd.is_some_and(|v| v <= PR_MAX_SD_MS)
-            || pp_irr.is_some_and(|v| v <= PP_MAX_IRREGULARITY));
+            || pp_irr.is_some_and(|v| v <= PP_MAX_IRREGULARITY)
+            || pp_irr_per_cycle.is_some_and(|v| v <= PP_MAX_IRREGULARITY));
     let paced_fraction = first_classes
         .iter()
         .filter(|&&c| c == BeatClass::Paced)
@@ -771,6 +776,7 @@ pub(crate) fn analyze_in_pool(
                 && pr_sd_ms.is_some_and(|v| v > AF_MIN_PR_SD_MS))
             || (pr_robust_sd.is_some_and(|v| v > AF_MIN_PR_SD_MS)
                 && pp_irr.is_none_or(|v| v > PP_MAX_IRREGULARITY)
+                && pp_irr_per_cycle.is_none_or(|v| v > PP_MAX_IRREGULARITY)
                 && no_repeating_cycle(&fids, &conducted)));
     let classified = if af || flutter.is_some() {
         classify(&ClassifyInput {
@@ -850,23 +856,10 @@ pub(crate) fn analyze_in_pool(
             detected_p = free_p_candidates(&leads_ref, &blanked, fs, 2 * n_beats + 8);
         }
         let half = ms(fs, 60.0);
-        let segs: Vec<usize> = detected_p
-            .iter()
-            .copied()
-            .filter(|&pk| pk >= half && pk + half < n)
-            .collect();
-        if segs.len() < 3 {
-            return Vec::new();
+        match peak_aligned_median(&leads_ref, &detected_p, half) {
+            Some(templates) => atrial_waves(&leads_ref, &templates, half, &fids, fs),
+            None => Vec::new(),
         }
-        let templates: Vec<Vec<f64>> = leads
-            .iter()
-            .map(|x| {
-                (0..=2 * half)
-                    .map(|j| median(&segs.iter().map(|&pk| x[pk - half + j]).collect::<Vec<_>>()))
-                    .collect()
-            })
-            .collect();
-        atrial_waves(&leads_ref, &templates, half, &fids, fs)
     };
     let av =
         (n_beats >= 6 && !af && flutter.is_none() && paced_fraction <= 0.5 && rr_med >= 0.8 * fs)
@@ -1186,31 +1179,50 @@ pub(crate) fn analyze_in_pool(
     }
 
     // Non-conducted P waves (second-degree AV block) against the median beat's P.
-    let blocked_p = match med_global.p {
-        Some(Points {
-            on: Some(pon),
-            peak: Some(ppk),
-            off: Some(poff),
-        }) if p_organised && !af && flutter.is_none() && pon < ppk && ppk < poff => {
-            // Matched against the leads themselves, at the recording's rate.
-            let [pon, ppk, poff] = [pon, ppk, poff].map(|i| from_measure_index(i, ratio));
-            let templates: Vec<Vec<f64>> = med_clean_native
-                .iter()
-                .filter_map(|mc| mc.get(pon..=poff).map(<[f64]>::to_vec))
-                .collect();
-            let leads: Vec<&[f64]> = med_clean
-                .iter()
-                .map(|(k, _, _)| clean[*k].as_slice())
-                .collect();
-            let p_peaks: Vec<Option<usize>> =
-                global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
-            if templates.len() == leads.len() {
-                non_conducted_p(&leads, &templates, ppk - pon, &fids, &p_peaks, fs)
-            } else {
-                Vec::new()
+    // (P waves before nearly every beat are enough here: a PR lengthening beat by beat and
+    // the P-P interval doubled across each dropped beat leave Mobitz I's P waves "not
+    // organised", yet every conducted beat has its P.)
+    let blocked_p = if (p_organised || p_fraction >= P_MIN_FRACTION) && !af && flutter.is_none() {
+        let leads: Vec<&[f64]> = med_clean
+            .iter()
+            .map(|(k, _, _)| clean[*k].as_slice())
+            .collect();
+        let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
+        match med_global.p {
+            Some(Points {
+                on: Some(pon),
+                peak: Some(ppk),
+                off: Some(poff),
+            }) if p_organised && pon < ppk && ppk < poff => {
+                // Matched against the leads themselves, at the recording's rate.
+                let [pon, ppk, poff] = [pon, ppk, poff].map(|i| from_measure_index(i, ratio));
+                let templates: Vec<Vec<f64>> = med_clean_native
+                    .iter()
+                    .filter_map(|mc| mc.get(pon..=poff).map(<[f64]>::to_vec))
+                    .collect();
+                if templates.len() == leads.len() {
+                    non_conducted_p(&leads, &templates, ppk - pon, &fids, &p_peaks, fs)
+                } else {
+                    Vec::new()
+                }
+            }
+            // No P wave on the median beat although the beats have theirs: a PR that
+            // varies (Mobitz I lengthens it beat by beat up to the dropped one) smears the P
+            // waves of the QRS-aligned beats into nothing. The beats' own P waves, aligned
+            // on their peaks, are the template then.
+            _ => {
+                let peaks: Vec<usize> = p_peaks.iter().flatten().copied().collect();
+                let half = ms(fs, 60.0);
+                match peak_aligned_median(&leads, &peaks, half) {
+                    Some(templates) => {
+                        non_conducted_p(&leads, &templates, half, &fids, &p_peaks, fs)
+                    }
+                    None => Vec::new(),
+                }
             }
         }
-        _ => Vec::new(),
+    } else {
+        Vec::new()
     };
     let median_waves = waves_of(0, &med_global);
 
@@ -1653,11 +1665,32 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
         let m = all.iter().sum::<f64>() / all.len() as f64;
         (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
     });
+    // The same with each P-P interval taken per atrial cycle: divided by the whole number of
+    // median P-P intervals it spans (a P wave not conducted, so not found before a beat,
+    // leaves an interval of two cycles between the P waves that are).
+    let cycles: Vec<f64> = pp.iter().flatten().copied().collect();
+    let pp_irr_per_cycle = (cycles.len() >= 3)
+        .then(|| median(&cycles))
+        .and_then(|base| {
+            let per_cycle = |v: f64| v / (v / base).round().max(1.0);
+            let (mut d, mut all) = (Vec::new(), Vec::new());
+            for w in pp.windows(2) {
+                if let (Some(a), Some(b)) = (w[0], w[1]) {
+                    d.push((per_cycle(b) - per_cycle(a)).powi(2));
+                    all.push(per_cycle(a));
+                }
+            }
+            (d.len() >= 2).then(|| {
+                let m = all.iter().sum::<f64>() / all.len() as f64;
+                (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
+            })
+        });
     PRegularity {
         pr_sd,
         pr_sd_but_one,
         pr_robust_sd,
         pp_irr,
+        pp_irr_per_cycle,
     }
 }
 
@@ -1671,6 +1704,9 @@ struct PRegularity {
     pr_robust_sd: Option<f64>,
     /// RMSSD / mean of the P-P intervals of consecutive beats that both have a P.
     pp_irr: Option<f64>,
+    /// The same with each interval divided by the whole number of median P-P intervals it
+    /// spans (non-conducted P waves between the beats' own).
+    pp_irr_per_cycle: Option<f64>,
 }
 
 /// The last pacing spike within 150 ms before a QRS fiducial.
@@ -1769,6 +1805,28 @@ fn r_peak(x: &[f64], f: usize, fs: f64) -> usize {
     (a..=b)
         .max_by(|&i, &j| (x[i] - base).abs().total_cmp(&(x[j] - base).abs()))
         .unwrap_or(f)
+}
+
+/// Each lead's median of the P waves peaking at `peaks`, `half` samples either side of the
+/// peak (so the peak is at `half`): the template of a P wave whatever its distance from the
+/// QRS. `None` with fewer than three P waves clear of the recording's ends.
+fn peak_aligned_median(leads: &[&[f64]], peaks: &[usize], half: usize) -> Option<Vec<Vec<f64>>> {
+    let n = leads.iter().map(|l| l.len()).min()?;
+    let segs: Vec<usize> = peaks
+        .iter()
+        .copied()
+        .filter(|&pk| pk >= half && pk + half < n)
+        .collect();
+    (segs.len() >= 3).then(|| {
+        leads
+            .iter()
+            .map(|x| {
+                (0..=2 * half)
+                    .map(|j| median(&segs.iter().map(|&pk| x[pk - half + j]).collect::<Vec<_>>()))
+                    .collect()
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

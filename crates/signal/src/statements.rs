@@ -522,6 +522,9 @@ fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
     })
 }
 
+/// The statement of second-degree AV block with a PR that lengthens before the dropped beat.
+const MOBITZ_I: &str = "Second-degree AV block, Mobitz I (Wenckebach)";
+
 /// Short QT: QTc below this (ms).
 const QTC_SHORT_MS: f64 = 340.0;
 /// Above this rate (/min, as printed) Bazett's QTc overcorrects ...
@@ -1030,7 +1033,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             .iter()
             .all(|b| (b.pr_before_ms - b.pr_after_ms).abs() <= 10.0);
         let text = if lengthened {
-            "Second-degree AV block, Mobitz I (Wenckebach)"
+            MOBITZ_I
         } else if constant {
             "Second-degree AV block, Mobitz II"
         } else {
@@ -1094,11 +1097,13 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     // from a P wave to a paced QRS is the pacemaker's programmed AV delay, nor after an atrial
     // stimulus, where it starts at a paced P). With several atrial foci the PR varies by
     // definition and the median beat's P is a blend of them: no PR statement (the
-    // morphologies' intervals are in the rhythm statement's criterion).
+    // morphologies' intervals are in the rhythm statement's criterion). Nor in Mobitz I,
+    // whose PR lengthens beat by beat up to the dropped one: the median beat's PR is a blend
+    // of those, and the lengthening is in that statement's criterion.
     if !f.atrial_fibrillation
         && !out
             .iter()
-            .any(|s| MULTIFOCAL_RHYTHMS.contains(&s.text.as_str()))
+            .any(|s| MULTIFOCAL_RHYTHMS.contains(&s.text.as_str()) || s.text == MOBITZ_I)
         && mode.is_none()
         && paced * 2 <= n
         && f.flutter.is_none()

@@ -728,21 +728,27 @@ fn short_pr_below_120_ms_not_at_142() {
     not_stated(&a, "Short PR interval");
 }
 
-/// Sinus P waves at 75/min; of every four the first three are conducted with the PR
-/// lengthening by `steps` (s) and the fourth is not.
-fn four_to_three(steps: [f64; 3]) -> Tracing {
+/// Sinus P waves at 75/min; of every `steps.len() + 1` the first `steps.len()` are
+/// conducted, the PR lengthened by `steps` (s), and the last is not.
+fn dropped_after(steps: &[f64]) -> Tracing {
+    let every = steps.len() + 1;
     let p = times(0.3, 0.8, 9.6);
     let q: Vec<f64> = p
         .iter()
         .enumerate()
-        .filter(|(i, _)| i % 4 < 3)
-        .map(|(i, &t)| t + 0.16 + steps[i % 4])
+        .filter(|(i, _)| i % every < steps.len())
+        .map(|(i, &t)| t + 0.16 + steps[i % every])
         .filter(|&t| t < 9.5)
         .collect();
     let mut t = sinus(75.0, 0.16);
     t.p_s = p;
     t.qrs_s = q;
     t
+}
+
+/// [`dropped_after`] with three conducted P waves of four.
+fn four_to_three(steps: [f64; 3]) -> Tracing {
+    dropped_after(&steps)
 }
 
 #[test]
@@ -775,6 +781,52 @@ fn wenckebach_lengthens_the_pr_before_the_dropped_beat() {
         "{:#?}",
         texts(&a)
     );
+}
+
+#[test]
+fn wenckebach_with_the_pr_lengthening_fast_at_3_to_2_4_to_3_and_5_to_4() {
+    // PR 160, 220, 280 ms then a dropped P; and 160, 240 ms then a dropped P. The median
+    // beat's P is smeared by PRs this different: the beats' own P waves are the template.
+    // And the classic 5:4, the largest increment first (PR 160, 240, 270, 290 ms): P waves
+    // before every beat at a PR that varies, and group beating read "Atrial fibrillation".
+    for (steps, name) in [
+        (&[0.0, 0.06, 0.12][..], "4:3"),
+        (&[0.0, 0.08][..], "3:2"),
+        (&[0.0, 0.08, 0.11, 0.13][..], "5:4"),
+    ] {
+        let mut t = dropped_after(steps);
+        t.noise_mv = 0.02;
+        let a = t.analyze();
+        let s = stated(&a, "Second-degree AV block, Mobitz I (Wenckebach)");
+        let c = criterion(s);
+        let before = 160.0 + 1000.0 * steps[steps.len() - 1];
+        assert_near(number_after(c, "PR "), before, 15.0, name);
+        assert_near(number_after(c, "before the pause, "), 160.0, 15.0, name);
+        // The lengthening PR is in that criterion, not a first-degree block or sinus
+        // arrhythmia of its own.
+        not_stated(&a, "First-degree AV block");
+        not_stated(&a, "Sinus arrhythmia");
+        not_stated(&a, "Second-degree AV block, Mobitz II");
+        not_stated(&a, "Atrial fibrillation");
+    }
+    // Negative: 3:2 with a constant PR is Mobitz II.
+    let mut t = dropped_after(&[0.0, 0.0]);
+    t.noise_mv = 0.02;
+    let a = t.analyze();
+    stated(&a, "Second-degree AV block, Mobitz II");
+    not_stated(&a, "Second-degree AV block, Mobitz I (Wenckebach)");
+    // Negative: a PR lengthening beat by beat with every P conducted (no pause) is no
+    // second-degree block.
+    let mut t = sinus(75.0, 0.16);
+    let p = times(0.3, 0.8, 9.6);
+    t.qrs_s = p
+        .iter()
+        .enumerate()
+        .map(|(i, &pt)| pt + 0.16 + 0.02 * (i % 3) as f64)
+        .filter(|&q| q < 9.5)
+        .collect();
+    t.p_s = p;
+    not_stated(&t.analyze(), "Second-degree AV block");
 }
 
 #[test]
