@@ -348,8 +348,21 @@ pub(crate) fn shape(
     {
         lobes.pop();
     }
-    // Lobes that peak only after the QRS offset are not QRS waves either.
-    lobes.retain(|l| l.peak < qrs_len || l.start < qrs_len.saturating_sub(ms(fs, 10.0)));
+    // Lobes that peak only after the QRS offset are not QRS waves either, unless they start
+    // well inside the QRS and have a peak of their own there: the ST segment leaving a J
+    // point off the PQ level (the discordant ST elevation of V1 in LBBB) rises through the
+    // offset without one (LUDB 51's V1 under 10 µV of noise: a "terminal r" there, so no
+    // QS in V1 and no LBBB).
+    let peak_inside = |l: &Lobe| {
+        let sgn = if l.positive { 1.0 } else { -1.0 };
+        (l.start.max(1)..l.end.min(qrs_len - 1)).any(|k| {
+            let v = y[k] * sgn;
+            v >= thr && v >= y[k - 1] * sgn && v > y[k + 1] * sgn
+        })
+    };
+    lobes.retain(|l| {
+        l.peak < qrs_len || (l.start < qrs_len.saturating_sub(ms(fs, 10.0)) && peak_inside(l))
+    });
     // Delta wave: the first lobe is the QRS's main deflection and its first 30 ms rise at
     // less than a third of the lobe's steepest slope, yet leave the baseline (>= 10 % of the
     // lobe), before the steep part.
@@ -951,6 +964,29 @@ mod tests {
         assert_eq!(s.lobes.len(), 1, "{:?}", s.lobes);
         assert!(!s.lobes[0].positive);
         assert!(s.rs_or_qs());
+    }
+
+    #[test]
+    fn st_elevation_crossing_the_qrs_offset_is_no_terminal_r_but_an_r_prime_is() {
+        // QS in V1 and the discordant ST elevation of LBBB: a hump 15 ms after the offset
+        // (140 ms) that already crosses the lobe threshold inside the QRS (LUDB 51's V1
+        // under 10 µV of noise). It peaks after the offset with no peak inside: no lobe.
+        let s = lead(L::V1, 140.0, &[(55.0, 18.0, -0.8), (155.0, 15.0, 0.08)]);
+        assert_eq!(s.lobes.len(), 1, "{:?}", s.lobes);
+        assert!(s.rs_or_qs());
+        // An R' peaking inside the QRS on the rising ST keeps its lobe, whose largest value
+        // lies after the offset.
+        let s = lead(
+            L::V1,
+            140.0,
+            &[
+                (20.0, 6.0, 0.2),
+                (55.0, 14.0, -0.8),
+                (128.0, 5.0, 0.25),
+                (150.0, 12.0, 0.3),
+            ],
+        );
+        assert!(s.rsr_prime(), "{:?}", s.lobes);
     }
 
     #[test]
