@@ -95,6 +95,10 @@ pub(crate) struct Lobe {
     pub humps: usize,
     /// Sample of the last such extreme.
     pub last_hump: usize,
+    /// Where the lobe comes back within the lobe threshold of the PQ level, at or after
+    /// `end` (a terminal deflection still off the baseline at the QRS offset: the slurred S
+    /// of RBBB in I and V6), at most at its zero crossing or 20 ms after the offset.
+    pub settled: usize,
 }
 
 /// The QRS of one lead's median beat, as the conduction criteria read it.
@@ -197,8 +201,9 @@ impl QrsShape {
     fn terminal_s(&self) -> Option<(f64, f64)> {
         let n = self.lobes.len();
         (n >= 2 && self.ends_with("+-")).then(|| {
+            let st = &self.lobes[n - 1];
             (
-                self.width_ms(&self.lobes[n - 1]),
+                self.to_ms(st.settled + 1 - st.start),
                 self.width_ms(&self.lobes[n - 2]),
             )
         })
@@ -331,10 +336,13 @@ pub(crate) fn shape(
         if humps.is_empty() {
             humps.push(peak);
         }
+        let clipped = e.min(qrs_len - 1);
+        let settled = (clipped..=e).find(|&k| y[k].abs() < thr).unwrap_or(e);
         lobes.push(Lobe {
             positive: pos,
             start: s,
-            end: e.min(qrs_len - 1),
+            end: clipped,
+            settled,
             peak,
             amp,
             humps: humps.len(),
@@ -987,6 +995,26 @@ mod tests {
             ],
         );
         assert!(s.rsr_prime(), "{:?}", s.lobes);
+    }
+
+    #[test]
+    fn a_slurred_s_still_off_the_baseline_at_the_offset_is_measured_to_where_it_settles() {
+        // V6 of RBBB with the leads' common offset (74 ms) on its slurred S (LUDB 10: the S
+        // measured 38 ms to the offset at 104 ms, 34 ms under 10 µV of noise, which moved
+        // the offset to 100 ms: complete RBBB <-> non-specific IVCD).
+        let x = samples(&gaussians(&[(22.0, 8.0, 0.8), (64.0, 14.0, -0.4)]));
+        let off = offset(74.0);
+        let v6 = shape(L::V6, &x, ON, off, off, FS).unwrap();
+        let (sw, rw) = v6.terminal_s().unwrap();
+        let clipped = v6.width_ms(v6.lobes.last().unwrap());
+        // Cut at the offset the S was neither wider than the R nor over 40 ms.
+        assert!(clipped < 40.0 && clipped < rw, "{clipped} {rw}");
+        assert!(sw > 50.0 && sw > rw, "{sw} {rw}");
+        // An S back on the baseline before the offset keeps its width.
+        let x = samples(&gaussians(&[(20.0, 6.0, 0.8), (50.0, 6.0, -0.4)]));
+        let v6 = shape(L::V6, &x, ON, off, off, FS).unwrap();
+        let (sw, _) = v6.terminal_s().unwrap();
+        assert_eq!(sw, v6.width_ms(v6.lobes.last().unwrap()));
     }
 
     #[test]

@@ -761,6 +761,7 @@ mod tests {
             amp,
             humps: 1,
             last_hump: (start + end) / 2,
+            settled: end,
         }
     }
 
