@@ -104,23 +104,26 @@ const PACED_QRS: [Wave; 3] = [
 /// The direction of the pacing stimuli (bipolar, right-ventricular apex).
 const STIMULUS: [f64; 3] = [0.4, -0.7, 0.6];
 
-/// The statement texts of `leads` (mV at 500 Hz) recorded at `500 / down` Hz.
-fn texts_at(leads: &[Vec<f64>], down: usize) -> Vec<String> {
+/// The analysis of `leads` (mV at 500 Hz) recorded at `500 / down` Hz, and that rate.
+fn analysis_at(leads: &[Vec<f64>], down: usize) -> (signal::Analysis, f64) {
     let fs = common::FS / down as f64;
     let leads = if down == 1 {
         leads.to_vec()
     } else {
         decimated(leads, down)
     };
-    signal::analyze(
+    let a = signal::analyze(
         &recording_at(leads, fs),
         &signal::AnalysisOptions::default(),
     )
-    .expect("analysis runs")
-    .statements
-    .into_iter()
-    .map(|s| s.text)
-    .collect()
+    .expect("analysis runs");
+    (a, fs)
+}
+
+/// The statement texts of `leads` (mV at 500 Hz) recorded at `500 / down` Hz.
+fn texts_at(leads: &[Vec<f64>], down: usize) -> Vec<String> {
+    let (a, _) = analysis_at(leads, down);
+    a.statements.into_iter().map(|s| s.text).collect()
 }
 
 fn paced_stated(texts: &[String]) -> bool {
@@ -275,21 +278,11 @@ const PVC: [Wave; 3] = [
 /// The beats of `leads` (mV at 500 Hz) recorded at `500 / down` Hz: per beat its class and
 /// fiducial (s).
 fn beats_at(leads: &[Vec<f64>], down: usize) -> Vec<(signal::BeatClass, f64)> {
-    let fs = common::FS / down as f64;
-    let leads = if down == 1 {
-        leads.to_vec()
-    } else {
-        decimated(leads, down)
-    };
-    signal::analyze(
-        &recording_at(leads, fs),
-        &signal::AnalysisOptions::default(),
-    )
-    .expect("analysis runs")
-    .beats
-    .iter()
-    .map(|b| (b.class, b.fiducial_sample as f64 / fs))
-    .collect()
+    let (a, fs) = analysis_at(leads, down);
+    a.beats
+        .iter()
+        .map(|b| (b.class, b.fiducial_sample as f64 / fs))
+        .collect()
 }
 
 /// The beat whose fiducial is nearest `t` (s).
