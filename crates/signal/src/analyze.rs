@@ -203,7 +203,7 @@ impl Analysis {
 }
 
 /// Atrial fibrillation: RR irregularity (RMSSD / mean RR of the conducted beats) above this ...
-const AF_MIN_IRREGULARITY: f64 = 0.10;
+pub(crate) const AF_MIN_IRREGULARITY: f64 = 0.10;
 /// ... and P waves before fewer than half the beats, or before fewer than this fraction of
 /// them at a PR that varies by more than [`AF_MIN_PR_SD_MS`] (deflections of the fibrillatory
 /// baseline that happen to sit before some QRS complexes are not conducted P waves).
@@ -1390,6 +1390,7 @@ pub(crate) fn analyze_in_pool(
         m: &m,
         classes,
         p_fraction: rhythm_p_fraction,
+        pr_robust_sd_ms: pr_robust_sd.filter(|_| p_organised && !af && flutter.is_none()),
         rr_irregularity,
         rr_median_change,
         atrial_fibrillation: af,

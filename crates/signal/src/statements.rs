@@ -19,7 +19,8 @@
 //!   [`crate::rhythm::fixed_ratio_flutter`]) or at a variable ratio (an irregular RR, the
 //!   "P" recurring whole cycles earlier in the mean aligned on it,
 //!   [`crate::rhythm::variable_ratio_flutter`]); sinus rhythm when P waves precede at least
-//!   80 % of the dominant rhythm's QRS (premature and edge beats left out) with a P axis of
+//!   80 % of the dominant rhythm's QRS (premature and edge beats left out; 60 % at a PR
+//!   robust SD up to 20 ms before a regular RR up to 100 bpm) with a P axis of
 //!   -30..+100° or a P upright in II and inverted in aVR,
 //!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
 //!   bpm, as printed); ectopic atrial rhythm when
@@ -92,6 +93,9 @@ pub(crate) struct Findings<'a> {
     /// wave before them; in atrial fibrillation the fraction over all beats its criterion
     /// counts.
     pub p_fraction: f64,
+    /// Robust SD (1.4826 x the median absolute deviation) of the PR intervals of the beats
+    /// with a P wave (ms), when the P waves are organised.
+    pub pr_robust_sd_ms: Option<f64>,
     pub rr_irregularity: Option<f64>,
     /// Median absolute successive RR difference / mean RR of the conducted beats.
     pub rr_median_change: Option<f64>,
@@ -158,6 +162,7 @@ impl<'a> Findings<'a> {
             m,
             classes,
             p_fraction: 0.0,
+            pr_robust_sd_ms: None,
             rr_irregularity: None,
             rr_median_change: None,
             atrial_fibrillation: false,
@@ -584,6 +589,32 @@ fn phasic(rr: &[f64]) -> bool {
     })
 }
 
+/// A rhythm whose P waves are found before fewer than 80 % of the beats is still named from
+/// them when they are found before at least this share ...
+const STEADY_PR_MIN_P_FRACTION: f64 = 0.6;
+/// ... at a PR whose robust SD is at most this (ms) ...
+const STEADY_PR_SD_MS: f64 = 20.0;
+/// ... and the RR is regular (RMSSD / mean RR up to this; fibrillation starts above it) ...
+const STEADY_RR_IRREGULARITY: f64 = crate::analyze::AF_MIN_IRREGULARITY;
+/// ... at a rate up to this (bpm, as printed).
+const STEADY_PR_MAX_BPM: f64 = 100.0;
+
+/// P waves too small to be found before every beat (LUDB 12: 89 % as read, 78 % at 0.8 x the
+/// gain or under 25 µV of noise, which read "Undetermined rhythm"): where they are found,
+/// each is at the same PR, and the ventricle beats regularly. A P before 60 % of the beats at
+/// a steady PR is conduction, not chance: fibrillatory waves do not sit at one PR before a
+/// regular QRS. Flutter waves conducted at a fixed ratio do, and the flutter found is decided
+/// before this; the flutter not found is at 2:1 or 3:1 (the other waves in the QRS and T),
+/// a ventricular rate above 100/min, where this rule does not apply. The Holter's windows
+/// are organised at half the beats with the same PR bound ([`crate::holter`]).
+fn p_waves_at_a_steady_pr(f: &Findings<'_>) -> bool {
+    f.p_fraction >= STEADY_PR_MIN_P_FRACTION
+        && f.pr_robust_sd_ms.is_some_and(|v| v <= STEADY_PR_SD_MS)
+        && f.rr_irregularity
+            .is_some_and(|v| v <= STEADY_RR_IRREGULARITY)
+        && f.m.hr.is_some_and(|h| h.0.round() <= STEADY_PR_MAX_BPM)
+}
+
 /// Whether the P waves have a sinus axis or polarity. Ectopic atrial rhythm needs the P
 /// polarity to agree: the axis rests on the P's net area in I, which for a small P is of the
 /// order of the baseline's residue and, on recordings whose lead gains are not one
@@ -897,7 +928,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 .flat_map(|g| g.beats.iter().copied())
                 .collect(),
         ));
-    } else if f.p_fraction >= 0.8 || f.av_block.is_some() {
+    } else if f.p_fraction >= 0.8 || f.av_block.is_some() || p_waves_at_a_steady_pr(f) {
         // With 2:1 or complete AV block the sinus node is named by the atrial rate.
         let (hr, rate_word) = match f.av_block {
             Some(AvBlock::FixedRatio { atrial_bpm, .. } | AvBlock::Complete { atrial_bpm, .. }) => {
@@ -909,6 +940,14 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             let p_txt = if f.av_block.is_some() && f.p_fraction < 0.8 {
                 // Most P waves are not before a QRS here; the AV block statement holds the train.
                 "regular P waves (AV block below)".to_string()
+            } else if f.p_fraction < 0.8 {
+                format!(
+                    "P before {:.0}% of the dominant rhythm's QRS (premature beats left out; >= {:.0}% at a steady PR, robust SD {:.0} ms <= {STEADY_PR_SD_MS:.0}, and a regular RR, irregularity {:.2} <= {STEADY_RR_IRREGULARITY:.2}, at <= {STEADY_PR_MAX_BPM:.0} bpm)",
+                    100.0 * f.p_fraction,
+                    100.0 * STEADY_PR_MIN_P_FRACTION,
+                    f.pr_robust_sd_ms.unwrap_or(f64::NAN),
+                    f.rr_irregularity.unwrap_or(f64::NAN)
+                )
             } else {
                 format!(
                     "P before {:.0}% of the dominant rhythm's QRS (premature beats left out)",
@@ -1439,6 +1478,70 @@ mod tests {
             assert_eq!(t, text, "{hr}: {c}");
             assert!(c.ends_with(rate), "{hr}: {c}");
         }
+    }
+
+    #[test]
+    fn p_waves_before_most_beats_at_a_steady_pr_name_the_rhythm() {
+        // P waves before 60-79 % of the beats: sinus when they sit at a steady PR before a
+        // regular QRS (LUDB 12 at 0.8 x its gain: 78 %, "Undetermined rhythm" before).
+        let m = Measurements {
+            hr: Some(ecg::Bpm(53.0)),
+            ..Default::default()
+        };
+        let fids: Vec<usize> = (0..9).map(|k| 100 + k * 560).collect();
+        let rhythm = |p_fraction: f64, pr_sd: Option<f64>, irr: f64| {
+            let out = derive(&Findings {
+                p_fraction,
+                pr_robust_sd_ms: pr_sd,
+                rr_irregularity: Some(irr),
+                rr_median_change: Some(0.01),
+                p_sinus_polarity: Some(true),
+                p_inferior_inverted: Some(false),
+                ..Findings::for_rule_test(&m, &[BeatClass::Normal; 9], &fids, 500.0)
+            });
+            let s = &out[0];
+            (s.text.clone(), s.criterion.clone().unwrap_or_default())
+        };
+        let (t, c) = rhythm(0.78, Some(8.0), 0.04);
+        assert_eq!(t, "Sinus bradycardia", "{c}");
+        assert!(
+            c.starts_with("P before 78% of the dominant rhythm's QRS")
+                && c.contains(">= 60% at a steady PR, robust SD 8 ms <= 20")
+                && c.contains("irregularity 0.04 <= 0.10"),
+            "{c}"
+        );
+        assert_eq!(rhythm(0.6, Some(20.0), 0.10).0, "Sinus bradycardia");
+        // Negatives: fewer P waves, a PR that varies, an irregular RR, or P waves that are
+        // not organised (no PR SD given).
+        for (p, sd, irr) in [
+            (0.55, Some(8.0), 0.04),
+            (0.78, Some(25.0), 0.04),
+            (0.78, Some(8.0), 0.15),
+            (0.78, None, 0.04),
+        ] {
+            let (t, c) = rhythm(p, sd, irr);
+            assert_eq!(t, "Undetermined rhythm", "{p} {sd:?} {irr}: {c}");
+        }
+        // Nor above 100 bpm, where 2:1 or 3:1 flutter not found has one wave at a fixed
+        // interval before each QRS.
+        let fast = Measurements {
+            hr: Some(ecg::Bpm(130.0)),
+            ..Default::default()
+        };
+        let out = derive(&Findings {
+            p_fraction: 0.78,
+            pr_robust_sd_ms: Some(8.0),
+            rr_irregularity: Some(0.04),
+            rr_median_change: Some(0.01),
+            p_sinus_polarity: Some(true),
+            p_inferior_inverted: Some(false),
+            ..Findings::for_rule_test(&fast, &[BeatClass::Normal; 9], &fids, 500.0)
+        });
+        assert_eq!(out[0].text, "Undetermined rhythm");
+        // At 80 % and more the PR's steadiness is not asked for.
+        let (t, c) = rhythm(0.8, Some(35.0), 0.15);
+        assert_eq!(t, "Sinus bradycardia", "{c}");
+        assert!(!c.contains("steady PR"), "{c}");
     }
 
     #[test]
