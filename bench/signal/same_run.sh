@@ -25,7 +25,7 @@ ROUNDS=${ROUNDS:-3}
 TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/heartlens/target}
 cargo build --release -p heartlens-signal --example ludb_eval --locked
 EVAL=$TARGET/release/examples/ludb_eval
-"$PYTHON" -c "import neurokit2" || { echo "PYTHON=$PYTHON has no neurokit2 (pip install neurokit2)" >&2; exit 1; }
+"$PYTHON" -c "import neurokit2, wfdb" || { echo "PYTHON=$PYTHON lacks neurokit2 or wfdb (pip install neurokit2 wfdb)" >&2; exit 1; }
 mkdir -p "$OUT"
 { echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# records: $(ls "$RECORDS" | sed -n 's/\.hea$//p' | sort -n | tr '\n' ' '); ours: ludb_eval --repeat 21, default pool and RAYON_NUM_THREADS=1; NeuroKit2 $("$PYTHON" -c 'import neurokit2; print(neurokit2.__version__)')"; } > "$OUT/same_run.txt"
