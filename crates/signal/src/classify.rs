@@ -3,12 +3,16 @@
 //! Rules on features per beat, in the spirit of the AAMI EC57 classes (N, S, V, paced,
 //! Q/unknown):
 //! - **Morphology, lead by lead**: each lead's QRS (-50..+100 ms around the fiducial) is
-//!   compared with that lead's dominant template (sample-wise median of all beats): it
+//!   compared with that lead's dominant template (sample-wise median of all beats; of the
+//!   beats conducted at the dominant PR and not premature when [`BLEND_SHARE`] of the beats
+//!   differ from that, as in bigeminy): it
 //!   *differs* in that lead when the correlation is below [`LEAD_DIFFERENT`] or its size is
 //!   outside [`SIZE_RATIO`]. Only leads whose template QRS is at least [`USABLE_LEAD`] of the
 //!   largest lead's count, so one noisy small lead cannot make a beat ectopic.
 //! - **Prematurity**: the preceding RR against the median RR of the 16 surrounding beats
-//!   (premature below [`PREMATURE`]), and the following RR (a compensatory pause).
+//!   (premature below [`PREMATURE`]), and the following RR (a compensatory pause: an RR
+//!   short against the one after it and abruptly shorter than the one before is premature
+//!   for the ventricular test, where the local median is the ectopic RR in bigeminy).
 //! - **P-wave relation**: a P wave before the beat at the dominant PR (within 40 ms).
 //! - **Pacing**: a pacemaker spike within 60 ms before the QRS onset and at least
 //!   [`SPIKE_BEFORE_FIDUCIAL_MS`] before the QRS fiducial (its energy centre): a pacing
@@ -80,6 +84,10 @@ pub(crate) const PREMATURE: f64 = 0.85;
 
 /// ... and below this fraction of the RR before it.
 pub(crate) const ABRUPT: f64 = 0.9;
+/// When at least this share of the beats differ from the template of all beats (in at least
+/// 40 % of the leads), that template is a blend of two kinds (bigeminy), and the beats
+/// conducted at the dominant PR are the template instead.
+const BLEND_SHARE: f64 = 0.3;
 
 /// A pacing spike precedes the QRS fiducial (energy centre) by at least this much (ms); on
 /// the paced LUDB dev records the stimulus leads it by 36-160 ms.
@@ -240,6 +248,25 @@ fn morphologies_against(
         .collect()
 }
 
+/// Whether beat `i` is premature: its RR (`rr[i]`, samples) short against the median RR of
+/// the 16 beats around it and abruptly shorter than the RR before it (sinus arrhythmia
+/// shortens the RR gradually).
+fn is_premature(rr: &[Option<f64>], i: usize) -> bool {
+    let lo = i.saturating_sub(8);
+    let hi = (i + 9).min(rr.len());
+    let local: Vec<f64> = rr[lo..hi].iter().flatten().copied().collect();
+    let local_rr = median(&local);
+    rr[i].is_some_and(|r| {
+        local_rr > 0.0
+            && r < PREMATURE * local_rr
+            && rr
+                .get(i.wrapping_sub(1))
+                .copied()
+                .flatten()
+                .is_none_or(|prev| r < ABRUPT * prev)
+    })
+}
+
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len() as f64;
     let ma = a.iter().sum::<f64>() / n;
@@ -266,9 +293,10 @@ pub(crate) struct Classified {
 pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let fs = input.fs;
     let fids: Vec<usize> = input.beats.iter().map(|b| b.fid).collect();
-    let morph = morphologies(input.leads, fs, &fids);
-    let widths: Vec<f64> = input.beats.iter().filter_map(|b| b.qrs_ms).collect();
-    let dom_width = median(&widths);
+    let rr: Vec<Option<f64>> = (0..fids.len())
+        .map(|i| (i > 0).then(|| (fids[i] - fids[i - 1]) as f64))
+        .collect();
+    let premature: Vec<bool> = (0..fids.len()).map(|i| is_premature(&rr, i)).collect();
     let prs: Vec<f64> = input
         .beats
         .iter()
@@ -276,9 +304,41 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         .map(|p| p as f64)
         .collect();
     let dom_pr = (!prs.is_empty()).then(|| median(&prs));
-    let rr: Vec<Option<f64>> = (0..fids.len())
-        .map(|i| (i > 0).then(|| (fids[i] - fids[i - 1]) as f64))
+    let conducted: Vec<bool> = input
+        .beats
+        .iter()
+        .map(|b| match (b.pr, dom_pr) {
+            (Some(pr), Some(d)) => (pr as f64 - d).abs() <= ms(fs, 40.0) as f64,
+            _ => false,
+        })
         .collect();
+    // The dominant QRS is the template of all beats, unless most beats differ from it: in
+    // ventricular bigeminy half the beats are ectopic, and the median of all beats is a
+    // blend that every beat differs from (bigeminy at 75/min read "Undetermined rhythm" with
+    // every beat normal). Then it is the template of the beats conducted from a P wave at the
+    // dominant PR that are not premature (at least three), outside atrial fibrillation.
+    let mut morph = morphologies(input.leads, fs, &fids);
+    let differing = morph
+        .iter()
+        .flatten()
+        .filter(|m| {
+            m.usable > 0
+                && m.different.len() >= MIN_DIFFERENT_LEADS
+                && m.different.len() as f64 >= 0.4 * m.usable as f64
+        })
+        .count();
+    let sinus_beats: Vec<usize> = (0..fids.len())
+        .filter(|&i| conducted[i] && !premature[i])
+        .map(|i| fids[i])
+        .collect();
+    if !input.atrial_fibrillation
+        && differing as f64 >= BLEND_SHARE * fids.len() as f64
+        && sinus_beats.len() >= 3
+    {
+        morph = morphologies_against(input.leads, fs, &fids, &sinus_beats);
+    }
+    let widths: Vec<f64> = input.beats.iter().filter_map(|b| b.qrs_ms).collect();
+    let dom_width = median(&widths);
     let is_paced =
         |b: &BeatFeatures| ventricular_stimulus(input.spikes, b.fid, b.qrs_on, fs).is_some();
     let mut paced: Vec<bool> = input.beats.iter().map(is_paced).collect();
@@ -338,36 +398,34 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
             continue;
         };
         different_leads[i].clone_from(&m.different);
-        let lo = i.saturating_sub(8);
-        let hi = (i + 9).min(rr.len());
-        let local: Vec<f64> = rr[lo..hi].iter().flatten().copied().collect();
-        let local_rr = median(&local);
-        // Premature: short against the local median RR and abruptly shorter than the RR
-        // before it (sinus arrhythmia shortens the RR gradually).
-        let premature = rr[i].is_some_and(|r| {
-            local_rr > 0.0
-                && r < PREMATURE * local_rr
-                && rr
-                    .get(i.wrapping_sub(1))
-                    .copied()
-                    .flatten()
-                    .is_none_or(|prev| r < ABRUPT * prev)
-        });
+        let premature = premature[i];
         let n_diff = m.different.len();
         let frac = |f: f64| {
             m.usable > 0 && n_diff >= MIN_DIFFERENT_LEADS && n_diff as f64 >= f * m.usable as f64
         };
-        let conducted_p = match (b.pr, dom_pr) {
-            (Some(pr), Some(d)) => (pr as f64 - d).abs() <= ms(fs, 40.0) as f64,
-            _ => false,
-        };
+        let conducted_p = conducted[i];
+        // Short, then a long pause after (the RR after it at least 1 / PREMATURE times as
+        // long), and abruptly shorter than the RR before: premature, where the local median
+        // RR cannot tell (in bigeminy half the RR intervals are the ectopic ones).
+        let short_long = rr[i].is_some_and(|r| {
+            rr.get(i + 1)
+                .copied()
+                .flatten()
+                .is_some_and(|next| r < PREMATURE * next)
+                && rr
+                    .get(i.wrapping_sub(1))
+                    .copied()
+                    .flatten()
+                    .is_some_and(|prev| r < ABRUPT * prev)
+        });
         let wider = b.qrs_ms.is_some_and(|w| w >= dom_width + 40.0);
         let ventricular = if paced_rhythm {
             premature && frac(0.6) && b.qrs_ms.is_some_and(|w| w >= 130.0)
         } else if input.atrial_fibrillation {
             frac(0.6)
         } else {
-            (premature && frac(0.4) && !conducted_p) || (frac(0.8) && wider && !conducted_p)
+            ((premature || short_long) && frac(0.4) && !conducted_p)
+                || (frac(0.8) && wider && !conducted_p)
         };
         if ventricular {
             classes.push(BeatClass::Ventricular);

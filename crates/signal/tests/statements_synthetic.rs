@@ -703,6 +703,44 @@ fn ventricular_premature_complexes_with_their_count_positions_and_a_couplet() {
     not_stated(&a, "Ventricular premature complexes");
 }
 
+#[test]
+fn ventricular_bigeminy_and_trigeminy_are_ventricular_premature_complexes() {
+    // Every second (bigeminy) or third (trigeminy) sinus beat at 75/min replaced by a PVC
+    // 250 ms early. In bigeminy half the beats are ectopic: against the median of all beats
+    // (a blend of the two kinds) every beat differed, and the local median RR was the PVCs'
+    // own in half the windows: every beat read normal, the rhythm undetermined.
+    for (every, n) in [(2usize, 6usize), (3, 4)] {
+        let skip: Vec<usize> = (0..12).filter(|k| k % every == every - 1).collect();
+        let pvc: Vec<f64> = skip.iter().map(|&k| 0.5 + 0.8 * k as f64 - 0.25).collect();
+        let a = sinus_with_pvcs(&skip, &pvc).analyze();
+        let what = format!("PVC every {every} beats");
+        let s = stated(&a, "Ventricular premature complexes");
+        assert!(
+            criterion(s).starts_with(&format!("{n} of 12 beats")),
+            "{what}: {}",
+            criterion(s)
+        );
+        assert_eq!(s.evidence.beats.len(), n, "{what}");
+        stated(&a, "Sinus rhythm");
+        for no in [
+            "Undetermined rhythm",
+            "Supraventricular premature",
+            "Technically limited",
+            "Sinus arrhythmia",
+            "Atrial fibrillation",
+        ] {
+            not_stated(&a, no);
+        }
+    }
+    // Negative: group beating with one QRS shape (Wenckebach 3:2, short-long RR) has no
+    // premature complexes of either kind.
+    let mut t = dropped_after(&[0.0, 0.08]);
+    t.noise_mv = 0.02;
+    let a = t.analyze();
+    not_stated(&a, "Ventricular premature complexes");
+    not_stated(&a, "Supraventricular premature complexes");
+}
+
 // ---------------------------------------------------------------------------------------
 // AV conduction
 
