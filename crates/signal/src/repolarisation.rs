@@ -48,7 +48,10 @@
 //!   (e.g. Sgarbossa's) that this module does not apply.
 //! - Pathological Q waves: in a paced rhythm, in complete LBBB and in pre-excitation (the QRS
 //!   confounders that change the initial QRS forces); RBBB leaves the initial forces and so
-//!   the Q criteria intact.
+//!   the Q criteria intact. Nor with a QRS >= 120 ms and no atrial rhythm found (undetermined
+//!   rhythm) without complete RBBB: a wide QRS with no P waves before it may be ventricular
+//!   (an idioventricular or accelerated idioventricular rhythm), whose QS complexes are not
+//!   infarct Q waves.
 //!
 //! Early repolarisation pattern (Macfarlane et al., "The Early Repolarization Pattern: A
 //! Consensus Paper", JACC 2015;66:470-7): an end-QRS notch (a positive deflection inscribed on
@@ -658,7 +661,8 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
     }
 
     // Pathological Q waves.
-    if !(i.paced || lbbb || wpw) {
+    let maybe_ventricular = wide && !rbbb && prior(crate::statements::UNDETERMINED_RHYTHM);
+    if !(i.paced || lbbb || wpw || maybe_ventricular) {
         let shape = |l: &LeadLabel| i.shapes.iter().find(|s| &s.lead == l);
         // (Q width ms, depth mV) or None for a QS complex.
         let q_of = |l: &LeadLabel| -> Option<Option<(f64, f64)>> {
@@ -1132,6 +1136,19 @@ mod tests {
             c.prior = vec![p];
             assert!(c.texts().is_empty(), "{p}");
         }
+        // Nor in a wide-QRS rhythm without P waves (perhaps ventricular: an idioventricular
+        // rhythm's QS complexes read "extensive anterior" Q waves), unless it is RBBB; with a
+        // sinus rhythm the same wide QRS keeps them.
+        c.prior = vec!["Undetermined rhythm"];
+        assert!(c.texts().is_empty());
+        c.prior = vec!["Undetermined rhythm", "Complete right bundle branch block"];
+        assert_eq!(c.texts().len(), 1);
+        c.prior = vec!["Sinus rhythm"];
+        assert_eq!(c.texts().len(), 1);
+        c.qrs = 110.0;
+        c.prior = vec!["Undetermined rhythm"];
+        assert_eq!(c.texts().len(), 1);
+        c.qrs = 140.0;
         c.prior = Vec::new();
         c.paced = true;
         assert!(c.texts().is_empty());

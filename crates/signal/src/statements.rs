@@ -527,6 +527,9 @@ fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
     })
 }
 
+/// The rhythm statement when no atrial rhythm is found (P waves before too few beats).
+pub(crate) const UNDETERMINED_RHYTHM: &str = "Undetermined rhythm";
+
 /// The statement of second-degree AV block with a PR that lengthens before the dropped beat.
 const MOBITZ_I: &str = "Second-degree AV block, Mobitz I (Wenckebach)";
 
@@ -1026,7 +1029,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         }
     } else {
         out.push(st(
-            "Undetermined rhythm",
+            UNDETERMINED_RHYTHM,
             format!(
                 "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}",
                 100.0 * f.p_fraction,
