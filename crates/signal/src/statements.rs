@@ -23,7 +23,8 @@
 //!   robust SD up to 20 ms before a regular RR up to 100 bpm) with a P axis of
 //!   -30..+100° or a P upright in II and inverted in aVR,
 //!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
-//!   bpm, as printed); ectopic atrial rhythm when
+//!   bpm, as printed), with a sinus pause when an RR between two sinus beats is >= 2 s and
+//!   >= 1.8 x the median one with no blocked P wave in it; ectopic atrial rhythm when
 //!   the P axis is outside that range and the polarity in II and aVR does not show a sinus P.
 //!   Under ventricular pacing the atrial rhythm is named too: sinus at the atrial rate when
 //!   regular P waves march through the paced beats (complete AV block), or at the paced rate
@@ -79,6 +80,7 @@ use crate::atrial::{
 };
 use crate::atrial_foci::AtrialFoci;
 use crate::classify::BeatClass;
+use crate::detect::median;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
 use crate::rhythm::{
     AvBlock, Flutter, Locked, MIN_RECURRENCE, NonConducted, RECURRENCE_SIZE, REGULAR_TOLERANCE,
@@ -558,18 +560,47 @@ const SINUS_ARRHYTHMIA_MS: f64 = 160.0;
 /// acceleration, LUDB 58: 1.00 -> 0.84 s) is no sinus arrhythmia.
 const SINUS_ARRHYTHMIA_SWING_MS: f64 = 80.0;
 
-/// The RR intervals (ms) between two consecutive normal beats (at least four of them), so
-/// premature beats and their pauses do not count, nor does a pause that holds a P wave not
-/// followed by a QRS (second-degree AV block: the sinus cycle went on through it).
-fn sinus_rr_ms(f: &Findings<'_>) -> Option<Vec<f64>> {
-    let rr: Vec<f64> = (1..f.fids.len().min(f.classes.len()))
+/// A sinus pause: an RR between two consecutive normal beats of at least this (ms) ...
+const SINUS_PAUSE_MS: f64 = 2000.0;
+/// ... and at least this multiple of the median such RR, with no P wave in it that is not
+/// followed by a QRS (that is second-degree AV block or a blocked premature P wave).
+const SINUS_PAUSE_RATIO: f64 = 1.8;
+
+/// The RR intervals (ms) between two consecutive normal beats, each with the beat that ends
+/// it, so premature beats and their pauses do not count, nor does a pause that holds a P
+/// wave not followed by a QRS (second-degree AV block: the sinus cycle went on through it).
+fn normal_rr_ms(f: &Findings<'_>) -> Vec<(usize, f64)> {
+    (1..f.fids.len().min(f.classes.len()))
         .filter(|&i| f.classes[i] == BeatClass::Normal && f.classes[i - 1] == BeatClass::Normal)
         .filter(|&i| !f.blocked_p.iter().any(|b| b.beat_after == i))
         .filter(|&i| {
             // The beat before a premature one is normal, but the RR after an ectopic is not.
             i < 2 || f.classes[i - 2] == BeatClass::Normal || i == 1
         })
-        .map(|i| (f.fids[i] - f.fids[i - 1]) as f64 * 1000.0 / f.fs_hz)
+        .map(|i| (i, (f.fids[i] - f.fids[i - 1]) as f64 * 1000.0 / f.fs_hz))
+        .collect()
+}
+
+/// The sinus pauses ([`SINUS_PAUSE_MS`], [`SINUS_PAUSE_RATIO`]) among the normal RR
+/// intervals: the beat ending each and its RR (ms), with the median RR (ms).
+fn sinus_pauses(f: &Findings<'_>) -> (Vec<(usize, f64)>, f64) {
+    let rr = normal_rr_ms(f);
+    let med = median(&rr.iter().map(|r| r.1).collect::<Vec<_>>());
+    let pauses = rr
+        .into_iter()
+        .filter(|&(_, r)| r >= SINUS_PAUSE_MS && r >= SINUS_PAUSE_RATIO * med)
+        .collect();
+    (pauses, med)
+}
+
+/// The RR intervals (ms) of [`normal_rr_ms`] (at least four of them) less the sinus pauses:
+/// a pause is not the phasic swing of sinus arrhythmia.
+fn sinus_rr_ms(f: &Findings<'_>) -> Option<Vec<f64>> {
+    let (pauses, _) = sinus_pauses(f);
+    let rr: Vec<f64> = normal_rr_ms(f)
+        .into_iter()
+        .filter(|(i, _)| !pauses.iter().any(|p| p.0 == *i))
+        .map(|(_, r)| r)
         .collect();
     (rr.len() >= 4).then_some(rr)
 }
@@ -985,6 +1016,21 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                     format!(
                         "sinus P waves; RR between consecutive conducted beats varies by {range:.0} ms (> {SINUS_ARRHYTHMIA_MS:.0} ms), phasic (lengthening and shortening by >= {SINUS_ARRHYTHMIA_SWING_MS:.0} ms), premature beats and the pauses after them left out"
                     ),
+                ));
+            }
+            let (pauses, med) = sinus_pauses(f);
+            if f.av_block.is_none()
+                && let Some(&(beat, longest)) = pauses.iter().max_by(|a, b| a.1.total_cmp(&b.1))
+            {
+                out.push(st_on(
+                    "Sinus pause",
+                    format!(
+                        "{} pause(s) between sinus beats, the longest {longest:.0} ms ending at {:.1} s (>= {SINUS_PAUSE_MS:.0} ms and >= {SINUS_PAUSE_RATIO} x the median sinus cycle, {med:.0} ms), no P wave in it without a QRS",
+                        pauses.len(),
+                        f.fids[beat] as f64 / f.fs_hz
+                    ),
+                    Vec::new(),
+                    pauses.iter().map(|p| p.0).collect(),
                 ));
             }
         } else if let Some(a) = f.m.axis.p

@@ -868,6 +868,47 @@ fn wenckebach_with_the_pr_lengthening_fast_at_3_to_2_4_to_3_and_5_to_4() {
 }
 
 #[test]
+fn a_sinus_pause_is_named_and_is_no_sinus_arrhythmia() {
+    // Sinus at 75/min with no P wave and no beat from 2.9 to 5.6 s: a 2.7-s pause. It read
+    // "Sinus arrhythmia" (RR varying by 1900 ms, "phasic") before.
+    let mut q = times(0.5, 0.8, 3.0);
+    q.extend(times(5.6, 0.8, 9.5));
+    let mut t = sinus(75.0, 0.16);
+    t.p_s = q.iter().map(|x| x - 0.16).collect();
+    t.qrs_s = q;
+    t.noise_mv = 0.02;
+    let a = t.analyze();
+    let s = stated(&a, "Sinus pause");
+    let c = criterion(s);
+    assert!(c.starts_with("1 pause(s) between sinus beats"), "{c}");
+    assert_near(number_after(c, "the longest "), 2700.0, 10.0, "pause");
+    assert_near(number_after(c, "ending at "), 5.6, 0.05, "pause end");
+    assert_eq!(s.evidence.beats, [4]);
+    not_stated(&a, "Sinus arrhythmia");
+    not_stated(&a, "Second-degree");
+    // Negatives: sinus bradycardia at 40/min (1.5-s cycles) has no pause; a 2.4-s pause that
+    // holds a P wave without a QRS (Mobitz II, atria at 50/min) is the block, not a pause.
+    let a = sinus(40.0, 0.16).analyze();
+    stated(&a, "Sinus bradycardia");
+    not_stated(&a, "Sinus pause");
+    let p = times(0.3, 1.2, 9.6);
+    let q: Vec<f64> = p
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 < 2)
+        .map(|(_, &t)| t + 0.16)
+        .filter(|&t| t < 9.5)
+        .collect();
+    let mut t = sinus(50.0, 0.16);
+    t.p_s = p;
+    t.qrs_s = q;
+    t.noise_mv = 0.02;
+    let a = t.analyze();
+    stated(&a, "Second-degree AV block, Mobitz II");
+    not_stated(&a, "Sinus pause");
+}
+
+#[test]
 fn second_degree_block_with_a_pr_neither_lengthening_nor_constant() {
     // PR before the pause 15 ms longer than after it: not the >= 20 ms of Mobitz I nor the
     // <= 10 ms of Mobitz II.
