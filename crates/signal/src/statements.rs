@@ -23,8 +23,8 @@
 //!   robust SD up to 20 ms before a regular RR up to 100 bpm) with a P axis of
 //!   -30..+100° or a P upright in II and inverted in aVR,
 //!   called bradycardia below 60 and tachycardia above 100 bpm (the rate rounded to whole
-//!   bpm, as printed), with a sinus pause when an RR between two sinus beats is >= 2 s and
-//!   >= 1.8 x the median one with no blocked P wave in it; ectopic atrial rhythm when
+//!   bpm, as printed), with a sinus pause when an RR between two sinus beats is at least 2 s
+//!   and 1.8 x the median one with no blocked P wave in it; ectopic atrial rhythm when
 //!   the P axis is outside that range and the polarity in II and aVR does not show a sinus P.
 //!   Under ventricular pacing the atrial rhythm is named too: sinus at the atrial rate when
 //!   regular P waves march through the paced beats (complete AV block), or at the paced rate
