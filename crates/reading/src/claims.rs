@@ -35,7 +35,8 @@
 //!    abnormality (left: "left atrial enlargement/overload", "LAE", "P mitrale"; right: the same
 //!    with right, "RAE", "P pulmonale"; biatrial; or no side named), low QRS voltage (in the
 //!    limb leads, the precordial leads, or not said where), premature complexes (ventricular,
-//!    supraventricular), axis deviation, long/short QT.
+//!    supraventricular), axis deviation, long/short QT, sinus pause ("sinus arrest",
+//!    "sinoatrial pause").
 //!    A finding is **negated** when "no", "not", "without", "absence of", "negative for",
 //!    "rules out", "free of", "neither/nor" comes up to six words before it in the same clause, or
 //!    "is not present", "absent", "not seen", "ruled out" right after it; a negation followed by a
@@ -497,6 +498,8 @@ enum Finding {
     Axis(AxisClass),
     LongQt,
     ShortQt,
+    /// A sinus pause (sinus arrest, sinoatrial pause).
+    SinusPause,
 }
 
 impl Finding {
@@ -521,6 +524,7 @@ impl Finding {
             Finding::Premature(_) => "premature_complexes",
             Finding::Axis(_) => "axis",
             Finding::LongQt | Finding::ShortQt => "qt",
+            Finding::SinusPause => "pause",
         }
     }
 }
@@ -854,6 +858,10 @@ const FINDINGS: &[(&str, Finding)] = {
             Premature(Origin::Ventricular),
         ),
         ("premature ventricular beat", Premature(Origin::Ventricular)),
+        ("sinus pauses", SinusPause),
+        ("sinus pause", SinusPause),
+        ("sinus arrest", SinusPause),
+        ("sinoatrial pause", SinusPause),
         (
             "ventricular premature complex",
             Premature(Origin::Ventricular),

@@ -360,6 +360,34 @@ fn findings_the_facts_never_test_are_not_in_the_facts() {
 }
 
 #[test]
+fn a_sinus_pause_is_checked_against_the_sinus_pause_statement() {
+    let f = facts_with(
+        &[
+            ("Sinus bradycardia", None),
+            (
+                "Sinus pause",
+                Some("1 pause(s) between sinus beats, the longest 2700 ms ending at 5.6 s"),
+            ),
+        ],
+        58.0,
+        160.0,
+        45.0,
+    );
+    expect_with(
+        &f,
+        "There is a sinus pause.",
+        &[("sinus pause", S, "Sinus pause")],
+    );
+    expect_with(
+        &f,
+        "No sinus arrest is seen.",
+        &[("sinus arrest", C, "Sinus pause")],
+    );
+    // Without the statement, the tracing's facts do not test it.
+    expect("A sinus pause.", &[("sinus pause", N, "")]);
+}
+
+#[test]
 fn statements_criteria_and_annotations_support_amplitudes_times_and_notes() {
     expect(
         "LVH by voltage criteria (Sokolow-Lyon 3.6 mV).",
