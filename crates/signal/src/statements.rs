@@ -39,7 +39,9 @@
 //!   Knilans, Kastor 1990). It is the rhythm statement (no sinus or ectopic atrial rhythm,
 //!   no first-degree AV block or short PR from the blended median P), never with atrial
 //!   fibrillation or flutter, AV block or pacing.
-//! - Premature complexes: any ventricular / supraventricular beat.
+//! - Premature complexes: any ventricular / supraventricular beat; ventricular tachycardia
+//!   when at least 3 ventricular beats in a row run at more than 100/min (non-sustained under
+//!   30 s).
 //! - AV conduction (not under pacing, where P to QRS is the programmed AV delay):
 //!   first-degree AV block PR > 200 ms; short PR < 120 ms; second-degree AV
 //!   block when a P wave in a pause is not followed by a QRS ([`crate::rhythm`]), Mobitz I
@@ -394,6 +396,60 @@ fn ectopic_summary(
             times.join(", ")
         ),
         leads,
+    ))
+}
+
+/// Ventricular tachycardia: at least this many consecutive ventricular beats ...
+const VT_MIN_BEATS: usize = 3;
+/// ... at a rate above this (bpm) ...
+const VT_MIN_BPM: f64 = 100.0;
+/// ... sustained when the run lasts at least this long (s).
+const VT_SUSTAINED_S: f64 = 30.0;
+
+/// The longest run of consecutive ventricular beats, stated as ventricular tachycardia when
+/// it holds at least [`VT_MIN_BEATS`] beats at a mean rate above [`VT_MIN_BPM`] (AHA/ACC/ESC
+/// 2006: three or more consecutive ventricular complexes at more than 100/min), non-sustained
+/// below [`VT_SUSTAINED_S`]. The evidence is the run's beats and the leads the ventricular
+/// beats differ in.
+fn ventricular_tachycardia(f: &Findings<'_>, leads: Vec<LeadLabel>) -> Option<Statement> {
+    let n = f.classes.len().min(f.fids.len());
+    let mut best: Option<(usize, usize)> = None;
+    let mut start = None;
+    for i in 0..=n {
+        let v = i < n && f.classes[i] == BeatClass::Ventricular;
+        match (v, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if best.is_none_or(|(bs, be)| i - s > be - bs) {
+                    best = Some((s, i));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let (s, e) = best.filter(|(s, e)| e - s >= VT_MIN_BEATS)?;
+    let span_s = (f.fids[e - 1] - f.fids[s]) as f64 / f.fs_hz;
+    let bpm = 60.0 * (e - s - 1) as f64 / span_s;
+    if bpm.round() <= VT_MIN_BPM {
+        return None;
+    }
+    let sustained = span_s >= VT_SUSTAINED_S;
+    Some(st_on(
+        if sustained {
+            "Ventricular tachycardia, sustained"
+        } else {
+            "Ventricular tachycardia, non-sustained"
+        },
+        format!(
+            "{} consecutive ventricular beats at {bpm:.0} bpm (>= {VT_MIN_BEATS} at > {VT_MIN_BPM:.0} bpm) from {:.1} to {:.1} s, {span_s:.1} s ({} {VT_SUSTAINED_S:.0} s)",
+            e - s,
+            f.fids[s] as f64 / f.fs_hz,
+            f.fids[e - 1] as f64 / f.fs_hz,
+            if sustained { ">=" } else { "<" }
+        ),
+        leads,
+        (s..e).collect(),
     ))
 }
 
@@ -1094,9 +1150,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st_on(
             "Ventricular premature complexes",
             format!("{summary}: {why}"),
-            leads,
+            leads.clone(),
             beats,
         ));
+        if let Some(vt) = ventricular_tachycardia(f, leads) {
+            out.push(vt);
+        }
     }
     if pac > 0
         && let Some((beats, summary, leads)) = ectopic_summary(f, BeatClass::Supraventricular)

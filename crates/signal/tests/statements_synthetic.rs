@@ -741,6 +741,28 @@ fn ventricular_bigeminy_and_trigeminy_are_ventricular_premature_complexes() {
     not_stated(&a, "Supraventricular premature complexes");
 }
 
+#[test]
+fn a_run_of_five_ventricular_beats_at_150_is_non_sustained_ventricular_tachycardia() {
+    // Sinus at 75/min; from 3.6 s five PVCs 0.4 s apart (150/min) in place of the sinus beats
+    // at 3.7-6.1 s. It read only "Ventricular premature complexes ... a run of 3 or more".
+    let a = sinus_with_pvcs(&[4, 5, 6, 7], &[3.6, 4.0, 4.4, 4.8, 5.2]).analyze();
+    stated(&a, "Ventricular premature complexes");
+    let s = stated(&a, "Ventricular tachycardia, non-sustained");
+    let c = criterion(s);
+    assert!(c.starts_with("5 consecutive ventricular beats at "), "{c}");
+    assert_near(number_after(c, "beats at "), 150.0, 5.0, "VT rate");
+    assert_near(number_after(c, "from "), 3.6, 0.05, "VT start");
+    assert_eq!(s.evidence.beats.len(), 5, "{:?}", s.evidence);
+    // Negatives: a couplet, and bigeminy (no two ventricular beats in a row).
+    let a = sinus_with_pvcs(&[4, 9], &[3.38, 7.38, 7.78]).analyze();
+    stated(&a, "Ventricular premature complexes");
+    not_stated(&a, "Ventricular tachycardia");
+    let skip: Vec<usize> = (0..12).filter(|k| k % 2 == 1).collect();
+    let pvc: Vec<f64> = skip.iter().map(|&k| 0.5 + 0.8 * k as f64 - 0.25).collect();
+    let a = sinus_with_pvcs(&skip, &pvc).analyze();
+    not_stated(&a, "Ventricular tachycardia");
+}
+
 // ---------------------------------------------------------------------------------------
 // AV conduction
 
