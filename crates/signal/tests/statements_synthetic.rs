@@ -791,8 +791,13 @@ fn short_pr_below_120_ms_not_at_142() {
 /// Sinus P waves at 75/min; of every `steps.len() + 1` the first `steps.len()` are
 /// conducted, the PR lengthened by `steps` (s), and the last is not.
 fn dropped_after(steps: &[f64]) -> Tracing {
+    dropped_after_at(75.0, steps)
+}
+
+/// [`dropped_after`] with the sinus P waves at `atrial_bpm`.
+fn dropped_after_at(atrial_bpm: f64, steps: &[f64]) -> Tracing {
     let every = steps.len() + 1;
-    let p = times(0.3, 0.8, 9.6);
+    let p = times(0.3, 60.0 / atrial_bpm, 9.6);
     let q: Vec<f64> = p
         .iter()
         .enumerate()
@@ -800,7 +805,7 @@ fn dropped_after(steps: &[f64]) -> Tracing {
         .map(|(i, &t)| t + 0.16 + steps[i % every])
         .filter(|&t| t < 9.5)
         .collect();
-    let mut t = sinus(75.0, 0.16);
+    let mut t = sinus(atrial_bpm, 0.16);
     t.p_s = p;
     t.qrs_s = q;
     t
@@ -913,17 +918,7 @@ fn a_sinus_pause_is_named_and_is_no_sinus_arrhythmia() {
     let a = sinus(40.0, 0.16).analyze();
     stated(&a, "Sinus bradycardia");
     not_stated(&a, "Sinus pause");
-    let p = times(0.3, 1.2, 9.6);
-    let q: Vec<f64> = p
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % 3 < 2)
-        .map(|(_, &t)| t + 0.16)
-        .filter(|&t| t < 9.5)
-        .collect();
-    let mut t = sinus(50.0, 0.16);
-    t.p_s = p;
-    t.qrs_s = q;
+    let mut t = dropped_after_at(50.0, &[0.0, 0.0]);
     t.noise_mv = 0.02;
     let a = t.analyze();
     stated(&a, "Second-degree AV block, Mobitz II");
