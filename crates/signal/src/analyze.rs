@@ -1179,10 +1179,10 @@ pub(crate) fn analyze_in_pool(
     }
 
     // Non-conducted P waves (second-degree AV block) against the median beat's P.
-    // (P waves before nearly every beat are enough here: a PR lengthening beat by beat and
-    // the P-P interval doubled across each dropped beat leave Mobitz I's P waves "not
-    // organised", yet every conducted beat has its P.)
-    let blocked_p = if (p_organised || p_fraction >= P_MIN_FRACTION) && !af && flutter.is_none() {
+    // (P waves before at least half the beats are enough here, organised or not: a PR
+    // lengthening beat by beat and the P-P interval doubled across each dropped beat can
+    // leave Mobitz I's P waves "not organised", yet every conducted beat has its P.)
+    let blocked_p = if p_fraction >= P_MIN_FRACTION && !af && flutter.is_none() {
         let leads: Vec<&[f64]> = med_clean
             .iter()
             .map(|(k, _, _)| clean[*k].as_slice())
@@ -1654,38 +1654,29 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
         .windows(2)
         .map(|w| Some(w[1]?.checked_sub(w[0]?)? as f64))
         .collect();
-    let mut d = Vec::new();
-    let mut all = Vec::new();
-    for w in pp.windows(2) {
-        if let (Some(a), Some(b)) = (w[0], w[1]) {
-            d.push((b - a).powi(2));
-            all.push(a);
+    // RMSSD / mean of the P-P intervals next to each other, each taken through `each`.
+    let rmssd_over_mean = |each: &dyn Fn(f64) -> f64| {
+        let (mut d, mut all) = (Vec::new(), Vec::new());
+        for w in pp.windows(2) {
+            if let (Some(a), Some(b)) = (w[0], w[1]) {
+                let (a, b) = (each(a), each(b));
+                d.push((b - a).powi(2));
+                all.push(a);
+            }
         }
-    }
-    let pp_irr = (d.len() >= 2).then(|| {
-        let m = all.iter().sum::<f64>() / all.len() as f64;
-        (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
-    });
+        (d.len() >= 2).then(|| {
+            let m = all.iter().sum::<f64>() / all.len() as f64;
+            (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
+        })
+    };
+    let pp_irr = rmssd_over_mean(&|v| v);
     // The same with each P-P interval taken per atrial cycle: divided by the whole number of
     // median P-P intervals it spans (a P wave not conducted, so not found before a beat,
     // leaves an interval of two cycles between the P waves that are).
     let cycles: Vec<f64> = pp.iter().flatten().copied().collect();
     let pp_irr_per_cycle = (cycles.len() >= 3)
         .then(|| median(&cycles))
-        .and_then(|base| {
-            let per_cycle = |v: f64| v / (v / base).round().max(1.0);
-            let (mut d, mut all) = (Vec::new(), Vec::new());
-            for w in pp.windows(2) {
-                if let (Some(a), Some(b)) = (w[0], w[1]) {
-                    d.push((per_cycle(b) - per_cycle(a)).powi(2));
-                    all.push(per_cycle(a));
-                }
-            }
-            (d.len() >= 2).then(|| {
-                let m = all.iter().sum::<f64>() / all.len() as f64;
-                (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
-            })
-        });
+        .and_then(|base| rmssd_over_mean(&|v| v / (v / base).round().max(1.0)));
     PRegularity {
         pr_sd,
         pr_sd_but_one,

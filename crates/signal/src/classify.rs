@@ -141,6 +141,15 @@ pub(crate) struct Morphology {
     pub different: Vec<usize>,
 }
 
+impl Morphology {
+    /// Whether the beat differs in at least [`MIN_DIFFERENT_LEADS`] leads and in at least
+    /// `share` of the usable ones.
+    fn differs_in(&self, share: f64) -> bool {
+        let n = self.different.len();
+        self.usable > 0 && n >= MIN_DIFFERENT_LEADS && n as f64 >= share * self.usable as f64
+    }
+}
+
 /// Per-lead comparison of each beat with that lead's dominant template (None at the edges).
 pub(crate) fn morphologies(leads: &[Vec<f64>], fs: f64, fids: &[usize]) -> Vec<Option<Morphology>> {
     morphologies_against(leads, fs, fids, fids)
@@ -318,15 +327,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     // every beat normal). Then it is the template of the beats conducted from a P wave at the
     // dominant PR that are not premature (at least three), outside atrial fibrillation.
     let mut morph = morphologies(input.leads, fs, &fids);
-    let differing = morph
-        .iter()
-        .flatten()
-        .filter(|m| {
-            m.usable > 0
-                && m.different.len() >= MIN_DIFFERENT_LEADS
-                && m.different.len() as f64 >= 0.4 * m.usable as f64
-        })
-        .count();
+    let differing = morph.iter().flatten().filter(|m| m.differs_in(0.4)).count();
     let sinus_beats: Vec<usize> = (0..fids.len())
         .filter(|&i| conducted[i] && !premature[i])
         .map(|i| fids[i])
@@ -399,10 +400,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         };
         different_leads[i].clone_from(&m.different);
         let premature = premature[i];
-        let n_diff = m.different.len();
-        let frac = |f: f64| {
-            m.usable > 0 && n_diff >= MIN_DIFFERENT_LEADS && n_diff as f64 >= f * m.usable as f64
-        };
+        let frac = |share: f64| m.differs_in(share);
         let conducted_p = conducted[i];
         // Short, then a long pause after (the RR after it at least 1 / PREMATURE times as
         // long), and abruptly shorter than the RR before: premature, where the local median
