@@ -361,17 +361,7 @@ fn ectopic_summary(
         .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
         .collect();
     let more = if idx.len() > 8 { ", ..." } else { "" };
-    let longest = idx
-        .iter()
-        .fold((0usize, 0usize, None::<usize>), |(best, cur, prev), &i| {
-            let cur = if prev.is_some_and(|p| p + 1 == i) {
-                cur + 1
-            } else {
-                1
-            };
-            (best.max(cur), cur, Some(i))
-        })
-        .0;
+    let longest = longest_run(f.classes, class).map_or(0, |(s, e)| e - s);
     let pattern = match longest {
         0 | 1 => "single",
         2 => "including a couplet",
@@ -399,6 +389,26 @@ fn ectopic_summary(
     ))
 }
 
+/// The first longest run of consecutive beats of `class`: its first index and one past its
+/// last; `None` without such a beat.
+fn longest_run(classes: &[BeatClass], class: BeatClass) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut start = None;
+    for i in 0..=classes.len() {
+        match (i < classes.len() && classes[i] == class, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if best.is_none_or(|(bs, be)| i - s > be - bs) {
+                    best = Some((s, i));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    best
+}
+
 /// Ventricular tachycardia: at least this many consecutive ventricular beats ...
 const VT_MIN_BEATS: usize = 3;
 /// ... at a rate above this (bpm) ...
@@ -413,22 +423,8 @@ const VT_SUSTAINED_S: f64 = 30.0;
 /// beats differ in.
 fn ventricular_tachycardia(f: &Findings<'_>, leads: Vec<LeadLabel>) -> Option<Statement> {
     let n = f.classes.len().min(f.fids.len());
-    let mut best: Option<(usize, usize)> = None;
-    let mut start = None;
-    for i in 0..=n {
-        let v = i < n && f.classes[i] == BeatClass::Ventricular;
-        match (v, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                if best.is_none_or(|(bs, be)| i - s > be - bs) {
-                    best = Some((s, i));
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    let (s, e) = best.filter(|(s, e)| e - s >= VT_MIN_BEATS)?;
+    let (s, e) = longest_run(&f.classes[..n], BeatClass::Ventricular)
+        .filter(|(s, e)| e - s >= VT_MIN_BEATS)?;
     let span_s = (f.fids[e - 1] - f.fids[s]) as f64 / f.fs_hz;
     let bpm = 60.0 * (e - s - 1) as f64 / span_s;
     if bpm.round() <= VT_MIN_BPM {
@@ -638,25 +634,25 @@ fn normal_rr_ms(f: &Findings<'_>) -> Vec<(usize, f64)> {
 }
 
 /// The sinus pauses ([`SINUS_PAUSE_MS`], [`SINUS_PAUSE_RATIO`]) among the normal RR
-/// intervals: the beat ending each and its RR (ms), with the median RR (ms).
-fn sinus_pauses(f: &Findings<'_>) -> (Vec<(usize, f64)>, f64) {
-    let rr = normal_rr_ms(f);
+/// intervals `rr` ([`normal_rr_ms`]): the beat ending each and its RR (ms), with the median
+/// RR (ms).
+fn sinus_pauses(rr: &[(usize, f64)]) -> (Vec<(usize, f64)>, f64) {
     let med = median(&rr.iter().map(|r| r.1).collect::<Vec<_>>());
     let pauses = rr
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|&(_, r)| r >= SINUS_PAUSE_MS && r >= SINUS_PAUSE_RATIO * med)
         .collect();
     (pauses, med)
 }
 
-/// The RR intervals (ms) of [`normal_rr_ms`] (at least four of them) less the sinus pauses:
-/// a pause is not the phasic swing of sinus arrhythmia.
-fn sinus_rr_ms(f: &Findings<'_>) -> Option<Vec<f64>> {
-    let (pauses, _) = sinus_pauses(f);
-    let rr: Vec<f64> = normal_rr_ms(f)
-        .into_iter()
+/// The normal RR intervals `rr` ([`normal_rr_ms`], ms; at least four of them) less the
+/// sinus `pauses`: a pause is not the phasic swing of sinus arrhythmia.
+fn sinus_rr_ms(rr: &[(usize, f64)], pauses: &[(usize, f64)]) -> Option<Vec<f64>> {
+    let rr: Vec<f64> = rr
+        .iter()
         .filter(|(i, _)| !pauses.iter().any(|p| p.0 == *i))
-        .map(|(_, r)| r)
+        .map(|&(_, r)| r)
         .collect();
     (rr.len() >= 4).then_some(rr)
 }
@@ -682,8 +678,9 @@ fn phasic(rr: &[f64]) -> bool {
 /// A rhythm whose P waves are found before fewer than 80 % of the beats is still named from
 /// them when they are found before at least this share ...
 const STEADY_PR_MIN_P_FRACTION: f64 = 0.6;
-/// ... at a PR whose robust SD is at most this (ms) ...
-const STEADY_PR_SD_MS: f64 = 20.0;
+/// ... at a PR whose robust SD is at most this (ms; the Holter's bound for organised P
+/// waves) ...
+const STEADY_PR_SD_MS: f64 = crate::holter::SINUS_MAX_PR_SD_MS;
 /// ... and the RR is regular (RMSSD / mean RR up to this; fibrillation starts above it) ...
 const STEADY_RR_IRREGULARITY: f64 = crate::analyze::AF_MIN_IRREGULARITY;
 /// ... at a rate up to this (bpm, as printed).
@@ -1061,8 +1058,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                     TWO_TO_ONE_FLUTTER_BPM.0, TWO_TO_ONE_FLUTTER_BPM.1
                 ));
             }
+            let normal_rr = normal_rr_ms(f);
+            let (pauses, med) = sinus_pauses(&normal_rr);
             if f.av_block.is_none()
-                && let Some(rr) = sinus_rr_ms(f)
+                && let Some(rr) = sinus_rr_ms(&normal_rr, &pauses)
                 && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
                 && phasic(&rr)
             {
@@ -1074,7 +1073,6 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                     ),
                 ));
             }
-            let (pauses, med) = sinus_pauses(f);
             if f.av_block.is_none()
                 && let Some(&(beat, longest)) = pauses.iter().max_by(|a, b| a.1.total_cmp(&b.1))
             {
