@@ -41,8 +41,8 @@ use crate::classify::{
 };
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
-    BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, Points, delineate, faint_p,
-    global_boundaries, harmonise, ms, reconcile, t_end_before_next_p,
+    BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, P_REACH_LONG_MS, P_REACH_MS,
+    Points, delineate, faint_p, global_boundaries, harmonise, ms, reconcile, t_end_before_next_p,
 };
 use crate::detect::{PacingScan, baseline_steps, detect, median, qrs_energy, remove_steps};
 use crate::error::Error;
@@ -546,7 +546,7 @@ pub(crate) fn analyze_in_pool(
         .collect();
     let p_polarity: Vec<Option<f64>> = labels.iter().map(sinus_p_polarity).collect();
     let p_on_t_of = |l: usize, i: usize| p_polarity[l].filter(|_| on_time_in_tachycardia[i]);
-    let delineate_all = |p_min_mv: f64| -> Vec<Vec<BeatWaves>> {
+    let delineate_all = |p_min_mv: f64, p_reach_ms: f64| -> Vec<Vec<BeatWaves>> {
         views
             .par_iter()
             .enumerate()
@@ -567,6 +567,7 @@ pub(crate) fn analyze_in_pool(
                             prev_t_off,
                             want_p: true,
                             p_min_mv,
+                            p_reach_ms,
                             spike: spike_before(&spikes, f, fs),
                             p_on_t: p_on_t_of(l, i),
                             prev_t_peak,
@@ -583,7 +584,7 @@ pub(crate) fn analyze_in_pool(
     let fids_ref = &fids;
     let spikes_ref = &spikes;
     let p_on_t_ref = &p_on_t_of;
-    let ctx_with = move |p_min_mv: f64| {
+    let ctx_with = move |p_min_mv: f64, p_reach_ms: f64| {
         move |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
             let f = fids_ref[i];
             let next = fids_ref.get(i + 1).copied();
@@ -597,6 +598,7 @@ pub(crate) fn analyze_in_pool(
                     .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
                 want_p: true,
                 p_min_mv,
+                p_reach_ms,
                 spike: spike_before(spikes_ref, f, fs),
                 p_on_t: p_on_t_ref(l, i),
                 prev_t_peak: i
@@ -607,9 +609,9 @@ pub(crate) fn analyze_in_pool(
     };
     let n_beats = fids.len();
     // Per-lead waves with the multi-lead consensus of T and P, and the global waves.
-    let waves_at = |p_min_mv: f64| -> (Vec<Vec<BeatWaves>>, Vec<BeatWaves>) {
-        let mut per_lead = delineate_all(p_min_mv);
-        let ctx_of = ctx_with(p_min_mv);
+    let waves_at = |p_min_mv: f64, p_reach_ms: f64| -> (Vec<Vec<BeatWaves>>, Vec<BeatWaves>) {
+        let mut per_lead = delineate_all(p_min_mv, p_reach_ms);
+        let ctx_of = ctx_with(p_min_mv, p_reach_ms);
         harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
         harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
         // In a regular tachycardia the T wave ends before the next P at the latest.
@@ -626,8 +628,8 @@ pub(crate) fn analyze_in_pool(
             .collect();
         (per_lead, global)
     };
-    let mut p_min_mv = P_MIN_MV;
-    let (mut per_lead, mut global) = waves_at(p_min_mv);
+    let (mut p_min_mv, mut p_reach_ms) = (P_MIN_MV, P_REACH_MS);
+    let (mut per_lead, mut global) = waves_at(p_min_mv, p_reach_ms);
     // The flutter search (an autocorrelation over 81 lags in four leads) is asked for by the
     // low-P look below and by the flutter step after it, on the same leads and beats: it runs
     // once.
@@ -647,29 +649,47 @@ pub(crate) fn analyze_in_pool(
         .count()
         * 2
         < n_beats;
-    if n_beats >= LOW_P_MIN_BEATS
-        && unpaced
-        && p_fraction_of(&global) < P_MIN_FRACTION
-        && {
-            let all = vec![true; n_beats];
-            irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
-                || median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
-        }
-        && flutter_cycle_once().is_none()
-    {
-        let (pl, g) = waves_at(P_MIN_MV_LOW);
-        if p_fraction_of(&g) >= LOW_P_MIN_FRACTION && {
-            let r = p_regularity(&g, &fids, fs);
+    let regular_unpaced = n_beats >= LOW_P_MIN_BEATS && unpaced && {
+        let all = vec![true; n_beats];
+        irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+            || median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
+    };
+    // What a second look found is kept only when P waves then precede most beats at a
+    // steady interval.
+    let steady_p_before_most = |g: &[BeatWaves]| {
+        p_fraction_of(g) >= LOW_P_MIN_FRACTION && {
+            let r = p_regularity(g, &fids, fs);
             r.pr_sd.is_some_and(|v| v <= LOW_P_MAX_PR_SD_MS)
                 || (r
                     .pr_sd_but_one
                     .is_some_and(|v| v <= LOW_P_MAX_PR_SD_BUT_ONE_MS)
                     && r.pr_sd.is_some_and(|v| v <= AF_MIN_PR_SD_MS))
-        } {
+        }
+    };
+    if regular_unpaced && p_fraction_of(&global) < P_MIN_FRACTION && flutter_cycle_once().is_none()
+    {
+        let (pl, g) = waves_at(P_MIN_MV_LOW, P_REACH_MS);
+        if steady_p_before_most(&g) {
             (per_lead, global, p_min_mv) = (pl, g, P_MIN_MV_LOW);
         }
     }
-    let ctx_of = ctx_with(p_min_mv);
+    // A first-degree AV block of 300-450 ms puts the P wave beyond the first pass's reach
+    // (it follows the T wave at a slow rate): a regular, unpaced rhythm still without P
+    // waves is searched again up to [`P_REACH_LONG_MS`] before each QRS, at the first
+    // pass's floor, and keeps what it finds under the same conditions, and only when the
+    // waves found keep their distance to the QRS after them rather than to the one before
+    // ([`tied_to_the_next_qrs`]): a U wave there follows its own beat's T. (With its P
+    // waves unseen, 60/min at a PR of 340 ms read "Undetermined rhythm", and at 70-80/min
+    // "Atrial flutter" from the P and T waves' autocorrelation.) Not gated on the flutter
+    // search for that reason; flutter waves, which fill the whole cycle, put a wave within
+    // the first pass's reach.
+    if regular_unpaced && p_fraction_of(&global) < P_MIN_FRACTION {
+        let (pl, g) = waves_at(P_MIN_MV, P_REACH_LONG_MS);
+        if steady_p_before_most(&g) && tied_to_the_next_qrs(&g, &fids, fs) {
+            (per_lead, global, p_min_mv, p_reach_ms) = (pl, g, P_MIN_MV, P_REACH_LONG_MS);
+        }
+    }
+    let ctx_of = ctx_with(p_min_mv, p_reach_ms);
 
     // P waves too faint for the first passes in the leads that miss a P most leads show
     // (per-lead output only: the global boundaries above come from the clear leads).
@@ -1086,6 +1106,7 @@ pub(crate) fn analyze_in_pool(
         prev_t_off: None,
         want_p: !af && p_organised,
         p_min_mv,
+        p_reach_ms,
         spike: None,
         p_on_t: None,
         prev_t_peak: None,
@@ -1097,15 +1118,17 @@ pub(crate) fn analyze_in_pool(
     // The previous beat's T ends one median RR before the median T offset; at fast rates it
     // lies inside the 300 ms P search window (muse-sinus at 90 bpm: a "P onset" on the previous
     // T's downslope, PR 310 ms). The per-beat delineation knows it from the previous beat; the
-    // median beat takes it from a first pass (median over the leads).
+    // median beat takes it from a first pass (median over all the leads: a lead whose flat T
+    // lets the search run on to the next beat's P cannot set it alone, as it did when the
+    // leads whose T ended within the first median RR were left out: a PR of 260 ms at 70/min
+    // then had no P on the median beat).
     let med_first_t: Vec<Option<Points>> =
         med_views.iter().map(|v| delineate(v, &med_ctx).t).collect();
-    let mut t_offs: Vec<f64> = med_first_t
+    let t_offs: Vec<f64> = med_first_t
         .iter()
         .filter_map(|t| t.and_then(|t| t.off))
         .map(|o| o as f64)
         .collect();
-    t_offs.retain(|&o| o >= rr_med_samples as f64);
     // In a regular tachycardia the median beat's P is searched on the previous T wave's
     // descending limb as in the beats (the previous T peak one median RR before the median
     // beat's own, per lead).
@@ -1117,7 +1140,9 @@ pub(crate) fn analyze_in_pool(
         })
         .collect();
     let med_ctx = BeatContext {
-        prev_t_off: (!t_offs.is_empty()).then(|| median(&t_offs).round() as usize - rr_med_samples),
+        prev_t_off: (!t_offs.is_empty())
+            .then(|| median(&t_offs).round() as usize)
+            .and_then(|off| off.checked_sub(rr_med_samples)),
         ..med_ctx
     };
     let med_lead_ctx = |j: usize| BeatContext {
@@ -1619,6 +1644,39 @@ fn round1(v: f64) -> f64 {
 /// beats with a P, and RMSSD / mean of the intervals between P peaks of consecutive beats
 /// that both have one. Sinus P waves have a stable PR (conducted) or regular P-P intervals
 /// (AV dissociation); deflections picked from fibrillatory baseline have neither.
+/// [`tied_to_the_next_qrs`]: the spread (SD, ms) of the waves' distance to the QRS before
+/// them must be at least this many times their spread to the QRS after them ...
+const NEXT_QRS_TIE_RATIO: f64 = 2.0;
+/// ... and at least this (ms): in a rhythm too regular to tell the two apart, the waves are
+/// not taken for P waves.
+const NEXT_QRS_TIE_MIN_SD_MS: f64 = 8.0;
+
+/// Whether the waves found before the beats (`global`'s P peaks) keep their distance to the
+/// QRS after them while their distance to the QRS before them varies with the rate: a P wave
+/// conducted at a long PR is tied to the QRS it starts; a U wave, at the same place in a slow
+/// regular rhythm, to the beat before it ([`NEXT_QRS_TIE_RATIO`], [`NEXT_QRS_TIE_MIN_SD_MS`]).
+fn tied_to_the_next_qrs(global: &[BeatWaves], fids: &[usize], fs: f64) -> bool {
+    let (mut to_next, mut from_prev) = (Vec::new(), Vec::new());
+    for (i, w) in fids.windows(2).enumerate() {
+        if let Some(pk) = global[i + 1].p.and_then(|p| p.peak)
+            && w[0] < pk
+            && pk < w[1]
+        {
+            to_next.push((w[1] - pk) as f64 * 1000.0 / fs);
+            from_prev.push((pk - w[0]) as f64 * 1000.0 / fs);
+        }
+    }
+    if to_next.len() < 3 {
+        return false;
+    }
+    let sd = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    };
+    let (next_sd, prev_sd) = (sd(&to_next), sd(&from_prev));
+    prev_sd >= NEXT_QRS_TIE_MIN_SD_MS && prev_sd >= NEXT_QRS_TIE_RATIO * next_sd
+}
+
 fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
     let pk: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
     let pr: Vec<f64> = pk

@@ -109,6 +109,9 @@ pub(crate) struct BeatContext {
     /// Smallest P (prominence, mV) the first pass accepts: [`P_MIN_MV`], or [`P_MIN_MV_LOW`]
     /// in the second look at a regular rhythm without P waves.
     pub p_min_mv: f64,
+    /// How far before the QRS onset (ms) the P wave is searched: [`P_REACH_MS`], or
+    /// [`P_REACH_LONG_MS`] in the look for a long PR interval (see `analyze`).
+    pub p_reach_ms: f64,
     /// The pacing spike that started this QRS, if any (sample index).
     pub spike: Option<usize>,
     /// In a regular tachycardia (see `analyze`), the polarity a sinus P wave has in this
@@ -155,6 +158,12 @@ const T_MIN_MV_HINTED: f64 = 0.005;
 const T_NOISE_HINTED: f64 = 0.5;
 /// The same for P.
 pub(crate) const P_MIN_MV: f64 = 0.025;
+/// How far before the QRS onset (ms) a P wave is searched: a PR interval up to about 300 ms
+/// (the P's onset a little further back).
+pub(crate) const P_REACH_MS: f64 = 300.0;
+/// The same in the look for the P waves of a long PR interval (first-degree AV block of
+/// 300-450 ms), made only when a regular rhythm showed no P waves within [`P_REACH_MS`].
+pub(crate) const P_REACH_LONG_MS: f64 = 480.0;
 /// The first pass's P floor when a regular rhythm showed no organised P waves at
 /// [`P_MIN_MV`] (see `analyze`: low P waves, LUDB 31: 0.02-0.03 mV).
 pub(crate) const P_MIN_MV_LOW: f64 = 0.015;
@@ -495,7 +504,7 @@ fn pwave_with(
     let fs = v.fs;
     let q_on = q.on?;
     let end = q_on.saturating_sub(ms(fs, 20.0));
-    let mut start = q_on.saturating_sub(ms(fs, 300.0));
+    let mut start = q_on.saturating_sub(ms(fs, c.p_reach_ms));
     if let Some(p) = c.prev {
         start = start.max(p + ((c.fid - p) as f64 * 0.45) as usize);
     }
@@ -1172,6 +1181,7 @@ mod tests {
                 .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
             want_p: true,
             p_min_mv: P_MIN_MV,
+            p_reach_ms: P_REACH_MS,
             spike: None,
             p_on_t: None,
             prev_t_peak: None,
@@ -1309,6 +1319,7 @@ mod tests {
             prev_t_off: None,
             want_p: true,
             p_min_mv: P_MIN_MV,
+            p_reach_ms: P_REACH_MS,
             spike: None,
             p_on_t: Some(pol),
             prev_t_peak: Some(890),
@@ -1366,6 +1377,7 @@ mod tests {
             prev_t_off: None,
             want_p: true,
             p_min_mv: P_MIN_MV,
+            p_reach_ms: P_REACH_MS,
             spike: None,
             p_on_t: None,
             prev_t_peak: None,

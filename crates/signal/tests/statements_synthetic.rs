@@ -777,6 +777,76 @@ fn first_degree_av_block_above_200_ms_not_at_194() {
     not_stated(&a, "First-degree AV block");
 }
 
+/// `t` with its cycle lengths swinging by `swing_s` over 5 beats (`sin`), each P wave
+/// moved with its QRS.
+fn phasic(mut t: Tracing, swing_s: f64) -> Tracing {
+    let rr = t.qrs_s[1] - t.qrs_s[0];
+    let pr = t.qrs_s[0] - t.p_s[0];
+    let mut q = vec![t.qrs_s[0]];
+    while let Some(&last) = q.last() {
+        let k = q.len() as f64;
+        let next = last + rr + swing_s * (2.0 * std::f64::consts::PI * k / 5.0).sin();
+        if next > t.seconds - 0.5 {
+            break;
+        }
+        q.push(next);
+    }
+    t.p_s = q.iter().map(|x| x - pr).collect();
+    t.qrs_s = q;
+    t
+}
+
+#[test]
+fn first_degree_av_block_with_the_p_wave_beyond_300_ms_before_the_qrs() {
+    // PR 340-420 ms at 50-70/min: the P wave follows the T wave, beyond the first pass's
+    // reach. It read "Undetermined rhythm" (50-60/min) or "Atrial flutter" (70/min, the P
+    // and T waves' autocorrelation); a PR of 260 ms at 70/min read "Sinus rhythm" with no PR
+    // (the median beat's P search started after a flat T lead's run into the next P).
+    // The sinus rate swings by ±40 ms a cycle over 5 beats (the P wave is told from a U
+    // wave by keeping its distance to the next QRS, not to the one before).
+    for (bpm, pr_s) in [(50.0, 0.34), (60.0, 0.42), (70.0, 0.26), (70.0, 0.38)] {
+        let mut t = phasic(sinus(bpm, pr_s), 0.04);
+        t.noise_mv = 0.02;
+        let a = t.analyze();
+        let what = format!("{bpm}/min, PR {pr_s} s");
+        let s = stated(&a, "First-degree AV block");
+        assert_near(
+            number_after(criterion(s), "PR "),
+            1000.0 * pr_s + 4.0,
+            10.0,
+            &what,
+        );
+        let rhythm = if bpm < 60.0 {
+            "Sinus bradycardia"
+        } else {
+            "Sinus rhythm"
+        };
+        stated(&a, rhythm);
+        not_stated(&a, "Atrial flutter");
+        not_stated(&a, "Undetermined rhythm");
+        not_stated(&a, "Prolonged QT");
+    }
+    // Negatives: a junctional rhythm at 45-75/min (no P wave anywhere), also with a tall U
+    // wave 200 ms after the T, regular or swinging as above, gets no P from the longer reach.
+    for bpm in [45.0, 60.0, 75.0] {
+        for (u, swing) in [(false, 0.0), (true, 0.0), (true, 0.04)] {
+            let t = if u {
+                sinus_with_tall_t_and_u(bpm)
+            } else {
+                sinus(bpm, 0.16)
+            };
+            let mut t = phasic(t, swing);
+            t.p_s.clear();
+            t.noise_mv = 0.02;
+            let a = t.analyze();
+            let what = format!("{bpm}/min, U wave {u}, swing {swing}: {:#?}", texts(&a));
+            assert_eq!(a.measurements.pr, None, "{what}");
+            not_stated(&a, "First-degree AV block");
+            not_stated(&a, "Sinus");
+        }
+    }
+}
+
 #[test]
 fn short_pr_below_120_ms_not_at_142() {
     let a = sinus(70.0, 0.10).analyze();
