@@ -1759,7 +1759,6 @@ struct PRegularity {
     pp_irr_per_cycle: Option<f64>,
 }
 
-/// The last pacing spike within 150 ms before a QRS fiducial.
 /// Longest median RR (s) at which P waves are searched on the previous T wave's descending
 /// limb: a rate above 100/min (sinus tachycardia).
 const P_ON_T_MAX_RR_S: f64 = 0.6;
@@ -1780,6 +1779,7 @@ fn sinus_p_polarity(lead: &LeadLabel) -> Option<f64> {
     }
 }
 
+/// The last pacing spike within 150 ms before a QRS fiducial.
 fn spike_before(spikes: &[usize], fid: usize, fs: f64) -> Option<usize> {
     let lo = fid.saturating_sub(ms(fs, 150.0));
     spikes.iter().rev().find(|&&s| s <= fid && s >= lo).copied()
