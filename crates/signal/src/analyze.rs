@@ -537,16 +537,18 @@ pub(crate) fn analyze_in_pool(
                 .map(|f| locked_to_qrs(f, &fids, fs))
                 .is_none_or(|f| f.locked.is_none_or(|l| l.ratio < 3))
     };
-    let on_time_in_tachycardia: Vec<bool> = (0..fids.len())
+    let on_time: Vec<bool> = (0..fids.len())
         .map(|i| {
-            regular_tachycardia
-                && i.checked_sub(1)
-                    .is_some_and(|k| ((fids[i] - fids[k]) as f64 - rr_med).abs() <= 0.15 * rr_med)
+            i.checked_sub(1)
+                .is_some_and(|k| ((fids[i] - fids[k]) as f64 - rr_med).abs() <= 0.15 * rr_med)
         })
         .collect();
+    // Beats whose P wave may ride on the previous T wave's descending limb in `look`.
+    let p_on_t_wave = |i: usize, look: PLook| on_time[i] && (regular_tachycardia || look.on_t_wave);
     let p_polarity: Vec<Option<f64>> = labels.iter().map(sinus_p_polarity).collect();
-    let p_on_t_of = |l: usize, i: usize| p_polarity[l].filter(|_| on_time_in_tachycardia[i]);
-    let delineate_all = |p_min_mv: f64, p_reach_ms: f64| -> Vec<Vec<BeatWaves>> {
+    let p_on_t_of =
+        |l: usize, i: usize, look: PLook| p_polarity[l].filter(|_| p_on_t_wave(i, look));
+    let delineate_all = |look: PLook| -> Vec<Vec<BeatWaves>> {
         views
             .par_iter()
             .enumerate()
@@ -566,10 +568,10 @@ pub(crate) fn analyze_in_pool(
                             rr,
                             prev_t_off,
                             want_p: true,
-                            p_min_mv,
-                            p_reach_ms,
+                            p_min_mv: look.min_mv,
+                            p_reach_ms: look.reach_ms,
                             spike: spike_before(&spikes, f, fs),
-                            p_on_t: p_on_t_of(l, i),
+                            p_on_t: p_on_t_of(l, i, look),
                             prev_t_peak,
                         };
                         let w = delineate(v, &ctx);
@@ -584,7 +586,7 @@ pub(crate) fn analyze_in_pool(
     let fids_ref = &fids;
     let spikes_ref = &spikes;
     let p_on_t_ref = &p_on_t_of;
-    let ctx_with = move |p_min_mv: f64, p_reach_ms: f64| {
+    let ctx_with = move |look: PLook| {
         move |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
             let f = fids_ref[i];
             let next = fids_ref.get(i + 1).copied();
@@ -597,10 +599,10 @@ pub(crate) fn analyze_in_pool(
                     .checked_sub(1)
                     .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
                 want_p: true,
-                p_min_mv,
-                p_reach_ms,
+                p_min_mv: look.min_mv,
+                p_reach_ms: look.reach_ms,
                 spike: spike_before(spikes_ref, f, fs),
-                p_on_t: p_on_t_ref(l, i),
+                p_on_t: p_on_t_ref(l, i, look),
                 prev_t_peak: i
                     .checked_sub(1)
                     .and_then(|k| pl[l][k].t.and_then(|t| t.peak)),
@@ -609,15 +611,15 @@ pub(crate) fn analyze_in_pool(
     };
     let n_beats = fids.len();
     // Per-lead waves with the multi-lead consensus of T and P, and the global waves.
-    let waves_at = |p_min_mv: f64, p_reach_ms: f64| -> (Vec<Vec<BeatWaves>>, Vec<BeatWaves>) {
-        let mut per_lead = delineate_all(p_min_mv, p_reach_ms);
-        let ctx_of = ctx_with(p_min_mv, p_reach_ms);
+    let waves_at = |look: PLook| -> (Vec<Vec<BeatWaves>>, Vec<BeatWaves>) {
+        let mut per_lead = delineate_all(look);
+        let ctx_of = ctx_with(look);
         harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
         harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
-        // In a regular tachycardia the T wave ends before the next P at the latest.
+        // Where the P may ride on the T, the T wave ends before the next P at the latest.
         for l in per_lead.iter_mut() {
             for b in 1..l.len() {
-                if on_time_in_tachycardia[b] {
+                if p_on_t_wave(b, look) {
                     let next_p_on = l[b].p.and_then(|p| p.on);
                     t_end_before_next_p(&mut l[b - 1].t, next_p_on);
                 }
@@ -628,8 +630,12 @@ pub(crate) fn analyze_in_pool(
             .collect();
         (per_lead, global)
     };
-    let (mut p_min_mv, mut p_reach_ms) = (P_MIN_MV, P_REACH_MS);
-    let (mut per_lead, mut global) = waves_at(p_min_mv, p_reach_ms);
+    let mut look = PLook {
+        min_mv: P_MIN_MV,
+        reach_ms: P_REACH_MS,
+        on_t_wave: false,
+    };
+    let (mut per_lead, mut global) = waves_at(look);
     // The flutter search (an autocorrelation over 81 lags in four leads) is asked for by the
     // low-P look below and by the flutter step after it, on the same leads and beats: it runs
     // once.
@@ -668,9 +674,13 @@ pub(crate) fn analyze_in_pool(
     };
     if regular_unpaced && p_fraction_of(&global) < P_MIN_FRACTION && flutter_cycle_once().is_none()
     {
-        let (pl, g) = waves_at(P_MIN_MV_LOW, P_REACH_MS);
+        let low = PLook {
+            min_mv: P_MIN_MV_LOW,
+            ..look
+        };
+        let (pl, g) = waves_at(low);
         if steady_p_before_most(&g) {
-            (per_lead, global, p_min_mv) = (pl, g, P_MIN_MV_LOW);
+            (per_lead, global, look) = (pl, g, low);
         }
     }
     // A first-degree AV block of 300-450 ms puts the P wave beyond the first pass's reach
@@ -678,18 +688,35 @@ pub(crate) fn analyze_in_pool(
     // waves is searched again up to [`P_REACH_LONG_MS`] before each QRS, at the first
     // pass's floor, and keeps what it finds under the same conditions, and only when the
     // waves found keep their distance to the QRS after them rather than to the one before
-    // ([`tied_to_the_next_qrs`]): a U wave there follows its own beat's T. (With its P
+    // ([`qrs_tie`]): a U wave there follows its own beat's T. (With its P
     // waves unseen, 60/min at a PR of 340 ms read "Undetermined rhythm", and at 70-80/min
     // "Atrial flutter" from the P and T waves' autocorrelation.) Not gated on the flutter
     // search for that reason; flutter waves, which fill the whole cycle, put a wave within
     // the first pass's reach.
     if regular_unpaced && p_fraction_of(&global) < P_MIN_FRACTION {
-        let (pl, g) = waves_at(P_MIN_MV, P_REACH_LONG_MS);
-        if steady_p_before_most(&g) && tied_to_the_next_qrs(&g, &fids, fs) {
-            (per_lead, global, p_min_mv, p_reach_ms) = (pl, g, P_MIN_MV, P_REACH_LONG_MS);
+        let long = PLook {
+            min_mv: P_MIN_MV,
+            reach_ms: P_REACH_LONG_MS,
+            on_t_wave: true,
+        };
+        let (pl, g) = waves_at(long);
+        if steady_p_before_most(&g) && qrs_tie(&g, &fids, fs) == Some(QrsTie::Next) {
+            (per_lead, global, look) = (pl, g, long);
         }
     }
-    let ctx_of = ctx_with(p_min_mv, p_reach_ms);
+    // Waves before the beats that keep their distance to the QRS before them while the rate
+    // varies ([`qrs_tie`]) follow the beats: U waves (or retrograde P waves), no sinus P
+    // waves. At 90/min a U wave 200 ms after the T of a junctional rhythm passed for a P
+    // wave ("Sinus rhythm, first-degree AV block, PR 264 ms"), and, not organised at a
+    // swinging rate, still counted towards the P waves before 80 % of the beats that name
+    // a sinus rhythm.
+    if qrs_tie(&global, &fids, fs) == Some(QrsTie::Previous) {
+        for b in per_lead.iter_mut().flatten().chain(global.iter_mut()) {
+            b.p = None;
+        }
+    }
+    let (p_min_mv, p_reach_ms) = (look.min_mv, look.reach_ms);
+    let ctx_of = ctx_with(look);
 
     // P waves too faint for the first passes in the leads that miss a P most leads show
     // (per-lead output only: the global boundaries above come from the clear leads).
@@ -1146,7 +1173,7 @@ pub(crate) fn analyze_in_pool(
         ..med_ctx
     };
     let med_lead_ctx = |j: usize| BeatContext {
-        p_on_t: p_polarity[med_clean[j].0].filter(|_| regular_tachycardia),
+        p_on_t: p_polarity[med_clean[j].0].filter(|_| regular_tachycardia || look.on_t_wave),
         prev_t_peak: t_peaks[j],
         ..med_ctx
     };
@@ -1644,37 +1671,88 @@ fn round1(v: f64) -> f64 {
 /// beats with a P, and RMSSD / mean of the intervals between P peaks of consecutive beats
 /// that both have one. Sinus P waves have a stable PR (conducted) or regular P-P intervals
 /// (AV dissociation); deflections picked from fibrillatory baseline have neither.
-/// [`tied_to_the_next_qrs`]: the spread (SD, ms) of the waves' distance to the QRS before
-/// them must be at least this many times their spread to the QRS after them ...
-const NEXT_QRS_TIE_RATIO: f64 = 2.0;
-/// ... and at least this (ms): in a rhythm too regular to tell the two apart, the waves are
-/// not taken for P waves.
-const NEXT_QRS_TIE_MIN_SD_MS: f64 = 8.0;
+/// [`qrs_tie`] decides only where the RR intervals of the beats it compares vary by at least
+/// this SD (ms): in a rhythm more regular than that the two ties cannot be told apart
+/// (the waves' own jitter decides).
+const QRS_TIE_MIN_RR_SD_MS: f64 = 15.0;
+/// [`qrs_tie`] compares the beats two by two whose RR intervals differ by at least this (ms)
+/// ...
+const QRS_TIE_MIN_RR_STEP_MS: f64 = 10.0;
+/// ... over the first this many beats with a wave before them.
+const QRS_TIE_MAX_BEATS: usize = 120;
+/// [`qrs_tie`]: the waves are tied to the QRS after them at a slope within `1 -` this of 1,
+/// and to the one before them within `1 -` this of 0 ...
+const QRS_TIE_MIN_SLOPE: f64 = 0.7;
+/// ... and at a distance to that QRS that varies by a robust SD up to this (ms; the low-P
+/// look's PR bound, [`LOW_P_MAX_PR_SD_MS`]).
+const QRS_TIE_MAX_SD_MS: f64 = LOW_P_MAX_PR_SD_MS;
 
-/// Whether the waves found before the beats (`global`'s P peaks) keep their distance to the
-/// QRS after them while their distance to the QRS before them varies with the rate: a P wave
-/// conducted at a long PR is tied to the QRS it starts; a U wave, at the same place in a slow
-/// regular rhythm, to the beat before it ([`NEXT_QRS_TIE_RATIO`], [`NEXT_QRS_TIE_MIN_SD_MS`]).
-fn tied_to_the_next_qrs(global: &[BeatWaves], fids: &[usize], fs: f64) -> bool {
-    let (mut to_next, mut from_prev) = (Vec::new(), Vec::new());
+/// Which QRS the waves found before the beats (`global`'s P peaks) keep their distance to,
+/// as the (Theil-Sen) slope of their distance from the QRS before them against the RR
+/// interval, over the beats whose wave lies between the two QRS (at least 4): about 1 for a
+/// P wave conducted at a steady PR, which is tied to the QRS it starts whatever the rate,
+/// and about 0 for a U wave (or a retrograde P wave), which follows the beat before it.
+/// [`QrsTie::Next`] at a slope of 0.7-1.3 ([`QRS_TIE_MIN_SLOPE`]), [`QrsTie::Previous`] at
+/// -0.3-0.3, each with a steady distance to that QRS ([`QRS_TIE_MAX_SD_MS`]); None when the
+/// RR varies too little to tell ([`QRS_TIE_MIN_RR_SD_MS`]) or the waves scatter.
+fn qrs_tie(global: &[BeatWaves], fids: &[usize], fs: f64) -> Option<QrsTie> {
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
     for (i, w) in fids.windows(2).enumerate() {
         if let Some(pk) = global[i + 1].p.and_then(|p| p.peak)
             && w[0] < pk
             && pk < w[1]
+            && pairs.len() < QRS_TIE_MAX_BEATS
         {
-            to_next.push((w[1] - pk) as f64 * 1000.0 / fs);
-            from_prev.push((pk - w[0]) as f64 * 1000.0 / fs);
+            let to_ms = |n: usize| n as f64 * 1000.0 / fs;
+            pairs.push((to_ms(w[1] - w[0]), to_ms(pk - w[0])));
         }
     }
-    if to_next.len() < 3 {
-        return false;
+    if pairs.len() < 4 {
+        return None;
     }
-    let sd = |v: &[f64]| {
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    let n = pairs.len() as f64;
+    let mean_rr = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+    let rr_sd = (pairs.iter().map(|p| (p.0 - mean_rr).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    if rr_sd < QRS_TIE_MIN_RR_SD_MS {
+        return None;
+    }
+    // Theil-Sen: the median of the slopes between every two beats whose RR differ by at
+    // least [`QRS_TIE_MIN_RR_STEP_MS`] (one odd beat, the last one cut by the recording's
+    // end, cannot tilt it).
+    let mut slopes = Vec::new();
+    for (k, a) in pairs.iter().enumerate() {
+        for b in &pairs[k + 1..] {
+            if (b.0 - a.0).abs() >= QRS_TIE_MIN_RR_STEP_MS {
+                slopes.push((b.1 - a.1) / (b.0 - a.0));
+            }
+        }
+    }
+    if slopes.len() < 3 {
+        return None;
+    }
+    let slope = median(&slopes);
+    // The distance to the QRS the waves are tied to must also be steady.
+    let steady = |d: &dyn Fn(&(f64, f64)) -> f64| {
+        let v: Vec<f64> = pairs.iter().map(d).collect();
+        let m = median(&v);
+        1.4826 * median(&v.iter().map(|x| (x - m).abs()).collect::<Vec<_>>()) <= QRS_TIE_MAX_SD_MS
     };
-    let (next_sd, prev_sd) = (sd(&to_next), sd(&from_prev));
-    prev_sd >= NEXT_QRS_TIE_MIN_SD_MS && prev_sd >= NEXT_QRS_TIE_RATIO * next_sd
+    if (QRS_TIE_MIN_SLOPE..=2.0 - QRS_TIE_MIN_SLOPE).contains(&slope) && steady(&|p| p.0 - p.1) {
+        Some(QrsTie::Next)
+    } else if slope.abs() <= 1.0 - QRS_TIE_MIN_SLOPE && steady(&|p| p.1) {
+        Some(QrsTie::Previous)
+    } else {
+        None
+    }
+}
+
+/// The QRS a wave before the beats keeps its distance to ([`qrs_tie`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QrsTie {
+    /// The QRS after it (a conducted P wave).
+    Next,
+    /// The QRS before it (a U wave, a retrograde P wave).
+    Previous,
 }
 
 fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
@@ -1757,6 +1835,21 @@ struct PRegularity {
     /// The same with each interval divided by the whole number of median P-P intervals it
     /// spans (non-conducted P waves between the beats' own).
     pp_irr_per_cycle: Option<f64>,
+}
+
+/// How one delineation pass searches for P waves (the first pass, and the second looks at a
+/// regular rhythm without P waves: low P waves, a long PR).
+#[derive(Debug, Clone, Copy)]
+struct PLook {
+    /// Smallest P (prominence, mV) accepted: [`P_MIN_MV`] or [`P_MIN_MV_LOW`].
+    min_mv: f64,
+    /// How far before the QRS onset (ms) the P is searched: [`P_REACH_MS`] or
+    /// [`P_REACH_LONG_MS`].
+    reach_ms: f64,
+    /// Whether the P is also searched on the previous T wave's descending limb in every beat
+    /// on time, at any rate (the long-PR look: a PR of 300 ms at 90/min puts the P on the T);
+    /// otherwise only in a regular tachycardia.
+    on_t_wave: bool,
 }
 
 /// Longest median RR (s) at which P waves are searched on the previous T wave's descending
@@ -1928,6 +2021,63 @@ mod tests {
             "{:?}",
             r.pr_sd_but_one
         );
+    }
+
+    #[test]
+    fn waves_tied_to_the_next_or_the_previous_qrs() {
+        // 500 Hz (2 ms a sample); RR 800 ms swinging by ±40 ms; a wave 150 samples (300 ms)
+        // before each QRS, or 225 samples (450 ms) after the one before, ±2 samples of jitter;
+        // the last beat cut short by the recording's end with its wave off both.
+        let fs = 500.0;
+        let swing = [0, 19, 12, -12, -19, 0, 19, 12, -12, -19, 0];
+        let mut fids = vec![200usize];
+        for s in swing {
+            fids.push((*fids.last().unwrap() as i64 + 400 + s) as usize);
+        }
+        let jitter = [1i64, -2, 0, 2, -1, 1, 0, -2, 2, -1, 0];
+        let waves = |place: &dyn Fn(usize) -> usize| -> Vec<BeatWaves> {
+            let mut g: Vec<BeatWaves> = (0..fids.len())
+                .map(|i| BeatWaves {
+                    p: (i > 0).then(|| Points {
+                        on: None,
+                        peak: Some((place(i) as i64 + jitter[i - 1]) as usize),
+                        off: None,
+                    }),
+                    qrs: None,
+                    t: None,
+                })
+                .collect();
+            let last = g.len() - 1;
+            g[last].p = Some(Points {
+                on: None,
+                peak: Some(fids[last - 1] + 30),
+                off: None,
+            });
+            g
+        };
+        let before_next = waves(&|i| fids[i] - 150);
+        assert_eq!(qrs_tie(&before_next, &fids, fs), Some(QrsTie::Next));
+        let after_prev = waves(&|i| fids[i - 1] + 225);
+        assert_eq!(qrs_tie(&after_prev, &fids, fs), Some(QrsTie::Previous));
+        // Scattered waves (noise): neither.
+        let scatter = [40i64, -60, 10, 70, -30, 55, -45, 0, 35, -70, 20];
+        let scattered = waves(&|i| (fids[i] as i64 - 150 + scatter[i - 1]) as usize);
+        assert_eq!(qrs_tie(&scattered, &fids, fs), None);
+        // A regular rhythm (the RR varying by less than 15 ms): neither can be told.
+        let regular: Vec<usize> = (0..12).map(|k| 200 + 400 * k).collect();
+        let g: Vec<BeatWaves> = regular
+            .iter()
+            .map(|&f| BeatWaves {
+                p: Some(Points {
+                    on: None,
+                    peak: Some(f - 150),
+                    off: None,
+                }),
+                qrs: None,
+                t: None,
+            })
+            .collect();
+        assert_eq!(qrs_tie(&g, &regular, fs), None);
     }
 
     fn lead(name: &str, fs: f64, n: usize, unit: Unit) -> Lead {
