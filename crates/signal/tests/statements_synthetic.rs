@@ -831,7 +831,7 @@ fn first_degree_av_block_with_the_p_wave_beyond_300_ms_before_the_qrs() {
     // nor at 90-100/min, where the U wave lies within the first pass's reach, with the
     // swinging rate: the U wave keeps its distance to the QRS before it (it read "Sinus
     // rhythm, first-degree AV block, PR 264 ms" at 90/min).
-    let cases = [45.0, 60.0, 75.0]
+    let cases = [45.0, 50.0, 60.0, 75.0]
         .into_iter()
         .flat_map(|bpm| [(bpm, false, 0.0), (bpm, true, 0.0), (bpm, true, 0.04)])
         .chain([(90.0, true, 0.04), (100.0, true, 0.04)]);
@@ -849,6 +849,18 @@ fn first_degree_av_block_with_the_p_wave_beyond_300_ms_before_the_qrs() {
         assert_eq!(a.measurements.pr, None, "{what}");
         not_stated(&a, "First-degree AV block");
         not_stated(&a, "Sinus");
+        not_stated(&a, "Atrial flutter");
+    }
+    // At a perfectly regular rate a PR of 340-420 ms cannot be told from a U wave and reads
+    // "Undetermined rhythm"; it read "Atrial flutter" at 70-80/min (the T and P waves'
+    // autocorrelation at the T-to-P distance, none at twice it), as did the junctional
+    // rhythm with a U wave at 50/min above.
+    for (bpm, pr_s) in [(70.0, 0.38), (70.0, 0.42), (80.0, 0.34)] {
+        let mut t = sinus(bpm, pr_s);
+        t.noise_mv = 0.02;
+        let a = t.analyze();
+        not_stated(&a, "Atrial flutter");
+        stated(&a, "Undetermined rhythm");
     }
 }
 
