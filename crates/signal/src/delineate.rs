@@ -5,7 +5,9 @@
 //! 1. QRS: the slope `|dx/dt|` of the 0.5-40 Hz signal is searched around the fiducial for
 //!    its maximum; the complex is the run of samples with slope above 25 % of it (gaps under
 //!    40 ms bridged); onset and offset are where the slope, walking outward, falls below a
-//!    fraction of the maximum (Laguna et al. 1994, Comput Biomed Res 27:45, threshold method).
+//!    fraction of the maximum (Laguna et al. 1994, Comput Biomed Res 27:45, threshold method),
+//!    and no lower than a multiple of the noise's slope before the complex (noise walked the
+//!    boundaries of small complexes outward).
 //!    A paced complex starts after its pacing spike (which is bridged before delineation).
 //! 2. T: in a window after the QRS that scales with the RR interval, the peak is the most
 //!    prominent local extremum of the 20-ms-smoothed signal ([`prominent_extremum`], the
@@ -128,6 +130,10 @@ pub(crate) struct BeatContext {
 const QRS_ON_FRACTION: f64 = 0.04;
 /// QRS offset: the same for the end of the complex.
 const QRS_OFF_FRACTION: f64 = 0.06;
+/// The boundary walks end no lower than this many times the noise's median |slope| ...
+const QRS_NOISE_SLOPES: f64 = 3.0;
+/// ... measured over at least this long before the complex (ms).
+const QRS_NOISE_WINDOW_MS: f64 = 30.0;
 /// How long the slope must stay low to end the walk (a Q nadir or a notch is shorter).
 const QUIET_MS: f64 = 10.0;
 /// A paced QRS starts this long after its pacing spike (the spike itself is bridged over
@@ -253,7 +259,20 @@ fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
         .saturating_sub(ms(fs, 60.0))
         .max(a.saturating_sub(ms(fs, 40.0)));
     let quiet = ms(fs, QUIET_MS);
-    let th_on = QRS_ON_FRACTION * dmax;
+    // Noise: the median |slope| of what the 20-ms smoothing takes away (the P wave and the
+    // baseline stay in the smoothed copy), from the search window's start to 40 ms before
+    // the complex. Under recording noise the
+    // slope fractions of a small complex lie within it, and the walk ran on into the noise
+    // (LUDB 12 at 250 Hz under 25 µV: the limb leads' onsets 5-30 ms early, QRS 100 -> 120
+    // ms, "Non-specific intraventricular conduction delay").
+    let noise_end = first.saturating_sub(ms(fs, 40.0));
+    let floor = if noise_end >= a + ms(fs, QRS_NOISE_WINDOW_MS) {
+        let slopes: Vec<f64> = (a..noise_end).map(|i| (v.d[i] - v.ds[i]).abs()).collect();
+        QRS_NOISE_SLOPES * median(&slopes)
+    } else {
+        0.0
+    };
+    let th_on = (QRS_ON_FRACTION * dmax).max(floor);
     let mut on = first;
     let mut run = 0;
     let mut i = first;
@@ -279,7 +298,7 @@ fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
         }
     }
     let lim_off = (last + ms(fs, 80.0)).min(n - 2);
-    let th_off = QRS_OFF_FRACTION * dmax;
+    let th_off = (QRS_OFF_FRACTION * dmax).max(floor);
     let mut off = last;
     let mut run = 0;
     let mut i = last;
