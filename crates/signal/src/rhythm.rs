@@ -30,7 +30,9 @@
 //! leads at once with the median beat's P wave (both linearly detrended, so a P riding on
 //! the T slope still matches): correlation >= [`MIN_P_CORRELATION`] and a size 0.4-2.5 times
 //! the median P. Whether the PR lengthened before the pause (Mobitz I, Wenckebach) or not
-//! (Mobitz II) is left to the statement. Validated on synthetic tracings only (none of the
+//! (Mobitz II) is left to the statement, and so is whether the P came on time (a whole number
+//! of sinus cycles after the P before it, [`NonConducted::on_time`]) or early (a
+//! non-conducted atrial premature complex, no AV block). Validated on synthetic tracings only (none of the
 //! LUDB test records has a second-degree block); a 2:1 block has no pause and is not found
 //! this way.
 //!
@@ -667,7 +669,26 @@ pub(crate) struct NonConducted {
     pub pr_before_ms: f64,
     /// See `pr_before_ms`.
     pub pr_after_ms: f64,
+    /// Where it falls in the sinus cycle: its distance from the P wave before the pause in
+    /// cycles of the P-P interval across the pause (that span over the whole number of
+    /// conducted RR intervals it holds). A P wave blocked in second-degree AV block comes on
+    /// time, a whole number of cycles; a premature one (a non-conducted atrial premature
+    /// complex) early, and resets the cycle.
+    pub cycles: f64,
 }
+
+impl NonConducted {
+    /// Whether the P wave comes on time: within [`ON_TIME_CYCLES`] of a whole number of
+    /// cycles ([`NonConducted::cycles`]).
+    pub(crate) fn on_time(&self) -> bool {
+        (self.cycles - self.cycles.round()).abs() <= ON_TIME_CYCLES && self.cycles.round() >= 1.0
+    }
+}
+
+/// How far (in cycles) a blocked P wave may fall from a whole number of sinus cycles and
+/// still count as on time ([`NonConducted::on_time`]): sinus arrhythmia moves a cycle by a few
+/// per cent from one beat to the next; a premature P wave comes 15 % or more early.
+pub(crate) const ON_TIME_CYCLES: f64 = 0.12;
 
 fn detrend(v: &mut [f64]) {
     let n = v.len();
@@ -754,12 +775,15 @@ pub(crate) fn non_conducted_p(
             && (0.4..=2.5).contains(&size)
         {
             let to_ms = |v: usize| v as f64 * 1000.0 / fs;
+            let span = (p1 - p0) as f64;
+            let cycle = span / (span / rr_med).round().max(1.0);
             out.push(NonConducted {
                 peak,
                 beat_after: i,
                 r,
                 pr_before_ms: to_ms(fids[i - 1].saturating_sub(p0)),
                 pr_after_ms: to_ms(fids[i].saturating_sub(p1)),
+                cycles: (peak - p0) as f64 / cycle,
             });
         }
     }

@@ -85,8 +85,8 @@ use crate::classify::BeatClass;
 use crate::detect::median;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
 use crate::rhythm::{
-    AvBlock, Flutter, Locked, MIN_RECURRENCE, NonConducted, RECURRENCE_SIZE, REGULAR_TOLERANCE,
-    Recurrence, Variable,
+    AvBlock, Flutter, Locked, MIN_RECURRENCE, NonConducted, ON_TIME_CYCLES, RECURRENCE_SIZE,
+    REGULAR_TOLERANCE, Recurrence, Variable,
 };
 
 /// What the statement rules look at.
@@ -1166,15 +1166,15 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         ));
     }
 
-    // Second-degree AV block: P waves that are not followed by a QRS.
-    if let Some(first) = f.blocked_p.first() {
-        let k = f.blocked_p.len();
-        let lengthened = f
-            .blocked_p
+    // Second-degree AV block: P waves that come on time and are not followed by a QRS.
+    let (on_time, premature): (Vec<&NonConducted>, Vec<&NonConducted>) =
+        f.blocked_p.iter().partition(|b| b.on_time());
+    if let Some(first) = on_time.first() {
+        let k = on_time.len();
+        let lengthened = on_time
             .iter()
             .all(|b| b.pr_before_ms - b.pr_after_ms >= 20.0);
-        let constant = f
-            .blocked_p
+        let constant = on_time
             .iter()
             .all(|b| (b.pr_before_ms - b.pr_after_ms).abs() <= 10.0);
         let text = if lengthened {
@@ -1187,14 +1187,33 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st_on(
             text,
             format!(
-                "{k} P wave(s) not followed by a QRS (first at {:.2} s, correlation {:.2} with the median P); PR {:.0} ms before the pause, {:.0} ms after (Mobitz I: lengthens >= 20 ms before the pause; II: constant within 10 ms)",
+                "{k} P wave(s) not followed by a QRS, on time (within {:.0} % of a whole sinus cycle; first at {:.2} s, correlation {:.2} with the median P); PR {:.0} ms before the pause, {:.0} ms after (Mobitz I: lengthens >= 20 ms before the pause; II: constant within 10 ms)",
+                100.0 * ON_TIME_CYCLES,
                 first.peak as f64 / f.fs_hz,
                 first.r,
                 first.pr_before_ms,
                 first.pr_after_ms
             ),
             Vec::new(),
-            f.blocked_p.iter().map(|b| b.beat_after).collect(),
+            on_time.iter().map(|b| b.beat_after).collect(),
+        ));
+    }
+    // P waves not followed by a QRS that come early in the sinus cycle: non-conducted
+    // (blocked) atrial premature complexes, no AV block (a premature P wave meets a
+    // conduction system that has not recovered).
+    if let Some(first) = premature.first() {
+        out.push(st_on(
+            "Non-conducted atrial premature complexes",
+            format!(
+                "{} P wave(s) not followed by a QRS, early: {:.0} % of the sinus cycle after the P wave before (more than {:.0} % from a whole cycle; first at {:.2} s, correlation {:.2} with the median P)",
+                premature.len(),
+                100.0 * first.cycles,
+                100.0 * ON_TIME_CYCLES,
+                first.peak as f64 / f.fs_hz,
+                first.r,
+            ),
+            Vec::new(),
+            premature.iter().map(|b| b.beat_after).collect(),
         ));
     }
 

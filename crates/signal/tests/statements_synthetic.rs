@@ -982,6 +982,47 @@ fn wenckebach_with_the_pr_lengthening_fast_at_3_to_2_4_to_3_and_5_to_4() {
 }
 
 #[test]
+fn a_premature_p_wave_not_conducted_is_no_mobitz_ii() {
+    // Sinus at 75/min; after beats 3 and 8 an atrial premature P wave 440 ms after the QRS
+    // (86 % of the sinus cycle after the P before it), not conducted, and the sinus cycle
+    // resets after it: the pause holds a P wave, but an early one. It read "Second-degree AV
+    // block, Mobitz II" (the blocked P matched within ±25 % of a cycle).
+    let cycle = 0.8;
+    let (mut q, mut p) = (Vec::new(), Vec::new());
+    let mut at = 0.5;
+    while at < 9.4 {
+        q.push(at);
+        p.push(at - 0.16);
+        if [3, 8].contains(&(q.len() - 1)) {
+            p.push(at + 0.55 * cycle);
+            at += 0.55 * cycle + cycle + 0.16;
+        } else {
+            at += cycle;
+        }
+    }
+    let mut t = sinus(75.0, 0.16);
+    (t.qrs_s, t.p_s) = (q, p);
+    t.noise_mv = 0.02;
+    let a = t.analyze();
+    let s = stated(&a, "Non-conducted atrial premature complexes");
+    let c = criterion(s);
+    assert!(
+        c.starts_with("2 P wave(s) not followed by a QRS, early"),
+        "{c}"
+    );
+    assert_near(number_after(c, "early: "), 86.0, 3.0, "share of the cycle");
+    assert_eq!(s.evidence.beats, [4, 9]);
+    not_stated(&a, "Second-degree");
+    stated(&a, "Sinus rhythm");
+    // Negative: the same pause with the P wave on time (Mobitz II, atria at 75/min).
+    let mut t = dropped_after(&[0.0, 0.0, 0.0]);
+    t.noise_mv = 0.02;
+    let a = t.analyze();
+    stated(&a, "Second-degree AV block, Mobitz II");
+    not_stated(&a, "Non-conducted atrial premature complexes");
+}
+
+#[test]
 fn a_sinus_pause_is_named_and_is_no_sinus_arrhythmia() {
     // Sinus at 75/min with no P wave and no beat from 2.9 to 5.6 s: a 2.7-s pause. It read
     // "Sinus arrhythmia" (RR varying by 1900 ms, "phasic") before.
