@@ -59,8 +59,9 @@ use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::resample::PolyResampler;
 use crate::rhythm::{
-    AvBlock, atrial_waves, av_block, dissociated_atria, fixed_ratio_flutter, flutter_cycle,
-    free_p_candidates, locked_to_qrs, non_conducted_p, qrs_t_mask, variable_ratio_flutter,
+    AvBlock, PREMATURE_PAUSE_RR, atrial_waves, av_block, dissociated_atria, fixed_ratio_flutter,
+    flutter_cycle, free_p_candidates, locked_to_qrs, non_conducted_p, premature_non_conducted_p,
+    qrs_t_mask, variable_ratio_flutter,
 };
 use crate::statements::{
     ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
@@ -1253,7 +1254,41 @@ pub(crate) fn analyze_in_pool(
                     .filter_map(|mc| mc.get(pon..=poff).map(<[f64]>::to_vec))
                     .collect();
                 if templates.len() == leads.len() {
-                    non_conducted_p(&leads, &templates, ppk - pon, &fids, &p_peaks, fs)
+                    let mut found =
+                        non_conducted_p(&leads, &templates, ppk - pon, &fids, &p_peaks, fs);
+                    // Premature P waves on the T wave, in the shorter pauses they leave, on
+                    // the leads with the ventricular activity cancelled (only where such a
+                    // pause is).
+                    let rr_med_here = median(
+                        &fids
+                            .windows(2)
+                            .map(|w| (w[1] - w[0]) as f64)
+                            .collect::<Vec<_>>(),
+                    );
+                    let pause = fids
+                        .windows(2)
+                        .any(|w| (w[1] - w[0]) as f64 >= PREMATURE_PAUSE_RR * rr_med_here);
+                    if pause
+                        && let Some(cancelled) =
+                            ventricular_cancelled(&clean, &fids, classes, &global, fs)
+                    {
+                        let cancelled: Vec<&[f64]> = med_clean
+                            .iter()
+                            .map(|(k, _, _)| cancelled[*k].as_slice())
+                            .collect();
+                        let early = premature_non_conducted_p(
+                            &cancelled,
+                            &templates,
+                            ppk - pon,
+                            &fids,
+                            &p_peaks,
+                            &found,
+                            fs,
+                        );
+                        found.extend(early);
+                        found.sort_by_key(|b| b.peak);
+                    }
+                    found
                 } else {
                     Vec::new()
                 }

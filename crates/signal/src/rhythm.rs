@@ -675,6 +675,9 @@ pub(crate) struct NonConducted {
     /// time, a whole number of cycles; a premature one (a non-conducted atrial premature
     /// complex) early, and resets the cycle.
     pub cycles: f64,
+    /// Its distance from the P wave before the pause over the median RR (the sinus cycle
+    /// where every P is conducted): how early a premature P wave came.
+    pub of_median_cycle: f64,
 }
 
 impl NonConducted {
@@ -730,7 +733,6 @@ pub(crate) fn non_conducted_p(
     };
     let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let rr_med = median(&rr);
-    let n = leads.iter().map(|l| l.len()).min().unwrap_or(0);
     let mut out = Vec::new();
     let mut seg = vec![0.0; len];
     for i in 1..fids.len() {
@@ -745,31 +747,7 @@ pub(crate) fn non_conducted_p(
         let lo = (p0 as f64 + 0.75 * rr_med) as usize;
         let lo = lo.max(fids[i - 1] + ms(fs, 60.0));
         let hi = (p1 as f64 - 0.75 * rr_med) as usize;
-        let mut best: Option<(usize, f64, f64)> = None;
-        for pk in lo..=hi {
-            let Some(start) = pk.checked_sub(peak_in_template) else {
-                continue;
-            };
-            if start + len > n {
-                break;
-            }
-            let (mut xy, mut xx) = (0.0, 0.0);
-            for (l, t) in leads.iter().zip(&tmpl) {
-                seg.copy_from_slice(&l[start..start + len]);
-                detrend(&mut seg);
-                for (a, b) in seg.iter().zip(t) {
-                    xy += a * b;
-                    xx += a * a;
-                }
-            }
-            if xx <= 0.0 {
-                continue;
-            }
-            let r = xy / (xx * tt).sqrt();
-            if best.is_none_or(|b| r > b.1) {
-                best = Some((pk, r, xy / tt));
-            }
-        }
+        let best = best_p_match(leads, &tmpl, tt, peak_in_template, lo..=hi, &mut seg);
         if let Some((peak, r, size)) = best
             && r >= MIN_P_CORRELATION
             && (0.4..=2.5).contains(&size)
@@ -784,7 +762,138 @@ pub(crate) fn non_conducted_p(
                 pr_before_ms: to_ms(fids[i - 1].saturating_sub(p0)),
                 pr_after_ms: to_ms(fids[i].saturating_sub(p1)),
                 cycles: (peak - p0) as f64 / cycle,
+                of_median_cycle: (peak - p0) as f64 / rr_med,
             });
+        }
+    }
+    out
+}
+
+/// The best match of the detrended P templates `tmpl` (total energy `tt`, peak at
+/// `peak_in_template`) with the detrended `leads` for a peak in `peaks`: its peak sample, the
+/// multi-lead correlation and the size against the templates. `seg` is scratch space of the
+/// templates' length.
+fn best_p_match(
+    leads: &[&[f64]],
+    tmpl: &[Vec<f64>],
+    tt: f64,
+    peak_in_template: usize,
+    peaks: std::ops::RangeInclusive<usize>,
+    seg: &mut [f64],
+) -> Option<(usize, f64, f64)> {
+    let len = seg.len();
+    let n = leads.iter().map(|l| l.len()).min().unwrap_or(0);
+    let mut best: Option<(usize, f64, f64)> = None;
+    for pk in peaks {
+        let Some(start) = pk.checked_sub(peak_in_template) else {
+            continue;
+        };
+        if start + len > n {
+            break;
+        }
+        let (mut xy, mut xx) = (0.0, 0.0);
+        for (l, t) in leads.iter().zip(tmpl) {
+            seg.copy_from_slice(&l[start..start + len]);
+            detrend(seg);
+            for (a, b) in seg.iter().zip(t) {
+                xy += a * b;
+                xx += a * a;
+            }
+        }
+        if xx <= 0.0 {
+            continue;
+        }
+        let r = xy / (xx * tt).sqrt();
+        if best.is_none_or(|b| r > b.1) {
+            best = Some((pk, r, xy / tt));
+        }
+    }
+    best
+}
+
+/// A pause this many times the median RR or longer, and the RR on either side of it, may hold
+/// a premature P wave that was not conducted ([`premature_non_conducted_p`]): it resets the
+/// sinus cycle, so the pause is shorter than the two cycles of a P wave blocked on time.
+pub(crate) const PREMATURE_PAUSE_RR: f64 = 1.2;
+/// Smallest multi-lead correlation with the median P wave for a premature P wave found on the
+/// cancelled leads (higher than [`MIN_P_CORRELATION`]: the cancellation leaves the beat-to-beat
+/// changes of the T wave it rides on).
+pub(crate) const MIN_PREMATURE_P_CORRELATION: f64 = 0.9;
+
+/// Premature P waves not conducted ([`NonConducted`] with `on_time()` false): in each pause
+/// of at least [`PREMATURE_PAUSE_RR`] times the median RR and the RR on either side, between
+/// two beats that both have their P wave
+/// and no blocked P wave already (`found`), the best match of the median P wave (`templates`,
+/// as for [`non_conducted_p`]) from 120 ms after the QRS to 75 % of a cycle after the P
+/// wave before, on the leads with the ventricular activity cancelled (`cancelled`, same order
+/// as `templates`: each beat less its median beat, so the T wave that the premature P rides
+/// on is gone and only what is not locked to the QRS stays, `crate::atrial`), at the same
+/// size bounds and [`MIN_PREMATURE_P_CORRELATION`]. Kept only when early
+/// ([`NonConducted::on_time`] false).
+pub(crate) fn premature_non_conducted_p(
+    cancelled: &[&[f64]],
+    templates: &[Vec<f64>],
+    peak_in_template: usize,
+    fids: &[usize],
+    p_peaks: &[Option<usize>],
+    found: &[NonConducted],
+    fs: f64,
+) -> Vec<NonConducted> {
+    let len = templates.first().map_or(0, Vec::len);
+    if cancelled.is_empty() || cancelled.len() != templates.len() || len < 4 || fids.len() < 3 {
+        return Vec::new();
+    }
+    let Some((tmpl, tt)) = detrended_templates(templates) else {
+        return Vec::new();
+    };
+    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    let rr_med = median(&rr);
+    let mut seg = vec![0.0; len];
+    let mut out = Vec::new();
+    for i in 1..fids.len() {
+        let (Some(p0), Some(p1)) = (p_peaks[i - 1], p_peaks[i]) else {
+            continue;
+        };
+        // An abrupt pause: longer than the median RR and than the RR on either side of it by
+        // the same factor (sinus arrhythmia lengthens the cycle gradually: LUDB 99, whose
+        // longest cycle, 1.26 x the median but 1.01-1.14 x its neighbours, gave a "premature P
+        // wave" of 0.84 on its T wave).
+        let neighbours = [i.checked_sub(2).map(|k| rr[k]), rr.get(i).copied()];
+        if rr[i - 1] < PREMATURE_PAUSE_RR * rr_med
+            || neighbours
+                .iter()
+                .flatten()
+                .any(|&r| rr[i - 1] < PREMATURE_PAUSE_RR * r)
+            || p1 <= p0
+            || found.iter().any(|b| b.beat_after == i)
+        {
+            continue;
+        }
+        let lo = fids[i - 1] + ms(fs, 120.0);
+        let hi = ((p0 as f64 + 0.75 * rr_med) as usize).min(p1.saturating_sub(ms(fs, 200.0)));
+        if lo >= hi {
+            continue;
+        }
+        if let Some((peak, r, size)) =
+            best_p_match(cancelled, &tmpl, tt, peak_in_template, lo..=hi, &mut seg)
+            && r >= MIN_PREMATURE_P_CORRELATION
+            && (0.4..=2.5).contains(&size)
+        {
+            let to_ms = |v: usize| v as f64 * 1000.0 / fs;
+            let span = (p1 - p0) as f64;
+            let cycle = span / (span / rr_med).round().max(1.0);
+            let b = NonConducted {
+                peak,
+                beat_after: i,
+                r,
+                pr_before_ms: to_ms(fids[i - 1].saturating_sub(p0)),
+                pr_after_ms: to_ms(fids[i].saturating_sub(p1)),
+                cycles: (peak - p0) as f64 / cycle,
+                of_median_cycle: (peak - p0) as f64 / rr_med,
+            };
+            if !b.on_time() {
+                out.push(b);
+            }
         }
     }
     out

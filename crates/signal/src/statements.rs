@@ -1205,9 +1205,9 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st_on(
             "Non-conducted atrial premature complexes",
             format!(
-                "{} P wave(s) not followed by a QRS, early: {:.0} % of the sinus cycle after the P wave before (more than {:.0} % from a whole cycle; first at {:.2} s, correlation {:.2} with the median P)",
+                "{} P wave(s) not followed by a QRS, early: {:.0} % of the median RR after the P wave before (more than {:.0} % of the P-P interval across the pause from a whole cycle; first at {:.2} s, correlation {:.2} with the median P)",
                 premature.len(),
-                100.0 * first.cycles,
+                100.0 * first.of_median_cycle,
                 100.0 * ON_TIME_CYCLES,
                 first.peak as f64 / f.fs_hz,
                 first.r,

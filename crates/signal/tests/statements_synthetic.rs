@@ -984,9 +984,11 @@ fn wenckebach_with_the_pr_lengthening_fast_at_3_to_2_4_to_3_and_5_to_4() {
 #[test]
 fn a_premature_p_wave_not_conducted_is_no_mobitz_ii() {
     // Sinus at 75/min; after beats 3 and 8 an atrial premature P wave 440 ms after the QRS
-    // (86 % of the sinus cycle after the P before it), not conducted, and the sinus cycle
-    // resets after it: the pause holds a P wave, but an early one. It read "Second-degree AV
-    // block, Mobitz II" (the blocked P matched within ±25 % of a cycle).
+    // (600 ms after the P before it, 75 % of the sinus cycle), not conducted, and the sinus
+    // cycle resets after it: the pause holds a P wave, but an early one. It read
+    // "Second-degree AV block, Mobitz II" (the blocked P matched within ±25 % of a cycle).
+    // Earlier ones, on the T wave (35 and 45 % of the cycle after the QRS), are found on
+    // the leads with the QRS and T cancelled; their pauses read "Sinus arrhythmia".
     let cycle = 0.8;
     let (mut q, mut p) = (Vec::new(), Vec::new());
     let mut at = 0.5;
@@ -1010,10 +1012,33 @@ fn a_premature_p_wave_not_conducted_is_no_mobitz_ii() {
         c.starts_with("2 P wave(s) not followed by a QRS, early"),
         "{c}"
     );
-    assert_near(number_after(c, "early: "), 86.0, 3.0, "share of the cycle");
+    assert_near(number_after(c, "early: "), 75.0, 3.0, "share of the cycle");
     assert_eq!(s.evidence.beats, [4, 9]);
     not_stated(&a, "Second-degree");
     stated(&a, "Sinus rhythm");
+    for early in [0.35, 0.45] {
+        let (mut q, mut p) = (Vec::new(), Vec::new());
+        let mut at = 0.5;
+        while at < 9.4 {
+            q.push(at);
+            p.push(at - 0.16);
+            if [3, 8].contains(&(q.len() - 1)) {
+                p.push(at + early * cycle);
+                at += early * cycle + cycle + 0.16;
+            } else {
+                at += cycle;
+            }
+        }
+        let mut t = sinus(75.0, 0.16);
+        (t.qrs_s, t.p_s) = (q, p);
+        t.noise_mv = 0.02;
+        let a = t.analyze();
+        let c = criterion(stated(&a, "Non-conducted atrial premature complexes"));
+        let want = 100.0 * (0.16 + early * cycle) / cycle;
+        assert_near(number_after(c, "early: "), want, 3.0, "share of the cycle");
+        not_stated(&a, "Sinus arrhythmia");
+        not_stated(&a, "Second-degree");
+    }
     // Negative: the same pause with the P wave on time (Mobitz II, atria at 75/min).
     let mut t = dropped_after(&[0.0, 0.0, 0.0]);
     t.noise_mv = 0.02;
