@@ -1045,7 +1045,31 @@ pub(crate) fn analyze_in_pool(
         })
         .map(|((&f, _), _)| f)
         .collect();
-    let med_fids = if dominant_fids.len() >= 2 {
+    // Nor a beat whose T wave the next beat falls on, when enough others remain: a
+    // supraventricular premature beat's P wave rides on it (a PAC after every other beat of a
+    // sinus rhythm at 90/min put a hump past the median T wave: QT 560 ms, QTc 691 ms), and so
+    // does any beat within [`T_DISTURBED_WITHIN_MS`].
+    let followed_by_ectopic = |f: usize| {
+        fids.binary_search(&f).is_ok_and(|i| {
+            classes.get(i + 1).is_some_and(|c| match c {
+                BeatClass::Supraventricular => true,
+                BeatClass::Ventricular => fids
+                    .get(i + 1)
+                    .is_some_and(|&nx| ((nx - f) as f64) < T_DISTURBED_WITHIN_MS * fs / 1000.0),
+                _ => false,
+            })
+        })
+    };
+    let undisturbed: Vec<usize> = dominant_fids
+        .iter()
+        .copied()
+        .filter(|&f| !followed_by_ectopic(f))
+        .collect();
+    let med_fids = if undisturbed.len() >= MIN_UNDISTURBED_MEDIAN_BEATS
+        && 2 * undisturbed.len() >= dominant_fids.len()
+    {
+        undisturbed
+    } else if dominant_fids.len() >= 2 {
         dominant_fids
     } else {
         fids.clone()
@@ -1345,7 +1369,12 @@ pub(crate) fn analyze_in_pool(
         {
             let qt = ecg::Millis(round1(to_ms(toff - on)));
             m.qt = Some(qt);
-            if let Some(rr) = m.rr {
+            // The QT of the median beat is corrected for its own beats' rate: the RR between
+            // dominant beats ([`dominant_rr_ms`]), not the mean RR over premature beats too
+            // (sinus at 75/min with a PAC after every second beat: mean rate 87/min, QTc
+            // Bazett 470 ms and "Prolonged QT interval" for a QTc of 436 ms).
+            let rr = dominant_rr_ms(classes, &fids, fs).map(ecg::Millis).or(m.rr);
+            if let Some(rr) = rr {
                 let q = QtcSet::from_qt_rr(qt, rr);
                 let r = |v: Option<ecg::Millis>| v.map(|x| ecg::Millis(round1(x.0)));
                 m.qtc = QtcSet {
@@ -1612,6 +1641,23 @@ fn atrial_stimuli(
         .collect()
 }
 
+/// The mean RR (ms) between consecutive beats of the dominant class (normal, or paced when more
+/// than half the beats are paced): the rate of the beats the median beat is made of, for its
+/// QTc. `None` with fewer than two such intervals.
+pub(crate) fn dominant_rr_ms(classes: &[BeatClass], fids: &[usize], fs: f64) -> Option<f64> {
+    let paced = classes.iter().filter(|&&c| c == BeatClass::Paced).count();
+    let dominant = if paced * 2 > classes.len() {
+        BeatClass::Paced
+    } else {
+        BeatClass::Normal
+    };
+    let rr: Vec<f64> = (1..fids.len().min(classes.len()))
+        .filter(|&i| classes[i] == dominant && classes[i - 1] == dominant)
+        .map(|i| (fids[i] - fids[i - 1]) as f64 * 1000.0 / fs)
+        .collect();
+    (rr.len() >= 2).then(|| rr.iter().sum::<f64>() / rr.len() as f64)
+}
+
 /// Fraction of the dominant rhythm's beats with a P wave before them: the normal beats, or in
 /// a paced rhythm (more than half the beats paced) the paced ones. A P wave preceded by a
 /// pacing stimulus (from 60 ms before its onset to its peak) never counts: an atrially paced P
@@ -1871,6 +1917,13 @@ struct PRegularity {
     /// spans (non-conducted P waves between the beats' own).
     pp_irr_per_cycle: Option<f64>,
 }
+
+/// The median beats leave out the beats followed by a premature one when at least this many
+/// dominant beats, and half of them, remain (a median of fewer beats is a noisy beat: a
+/// five-beat MIMIC segment's QRS went from 150 to 232 ms on three).
+const MIN_UNDISTURBED_MEDIAN_BEATS: usize = 4;
+/// A ventricular premature beat this close (ms) after a dominant one falls on its T wave.
+const T_DISTURBED_WITHIN_MS: f64 = 450.0;
 
 /// How one delineation pass searches for P waves (the first pass, and the second looks at a
 /// regular rhythm without P waves: low P waves, a long PR).

@@ -1337,7 +1337,11 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         // Bazett overcorrects above 100/min and undercorrects below 60/min (AHA/ACCF/HRS 2009
         // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.
         let fridericia = f.m.qtc.fridericia.map(|q| q.0);
-        let hr = f.m.hr.map(|h| h.0.round());
+        // The rate the QTc was corrected for: the dominant beats' (`analyze::dominant_rr_ms`).
+        let hr = crate::analyze::dominant_rr_ms(f.classes, f.fids, f.fs_hz)
+            .map(|rr| 60_000.0 / rr)
+            .or(f.m.hr.map(|h| h.0))
+            .map(f64::round);
         // Outside that range, the Fridericia text to add when it agrees (`beyond`), or `None`.
         let also = |beyond: &dyn Fn(f64) -> bool| -> Option<String> {
             match (hr, fridericia) {

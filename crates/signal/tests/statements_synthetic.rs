@@ -1373,6 +1373,50 @@ fn t_at_rate(bpm: f64, t_s: f64) -> Tracing {
 }
 
 #[test]
+fn premature_beats_do_not_lengthen_the_qtc() {
+    // Sinus at 75 and 90/min with an atrial premature beat (its own P wave, 160 ms before it)
+    // at 70 % of the cycle after every second sinus beat, the cycle reset after it. The QTc
+    // was corrected for the mean rate over all beats (83-101/min) and the median beat took in
+    // the premature P waves riding on the T waves: QTc Bazett 451-731 ms, "Prolonged QT
+    // interval". The QT is the sinus beats' and is corrected for their rate.
+    for bpm in [75.0, 90.0] {
+        let cycle = 60.0 / bpm;
+        let plain = sinus(bpm, 0.16).analyze();
+        let want = plain.measurements.qtc.bazett.expect("a QTc").0;
+        let mut t = sinus(bpm, 0.16);
+        let (mut q, mut pac) = (Vec::new(), Vec::new());
+        let mut at = 0.5;
+        while at < 9.4 {
+            q.push(at);
+            if q.len() % 2 == 0 && at + 0.7 * cycle < 9.4 {
+                pac.push(at + 0.7 * cycle);
+                at += 0.7 * cycle + cycle;
+            } else {
+                at += cycle;
+            }
+        }
+        t.p_s = q.iter().map(|x| x - 0.16).collect();
+        t.qrs_s = q;
+        let mut waves = vec![(-0.16, 0.02, 0.12, [0.6, -0.7, 0.2])];
+        waves.extend(t.qrs_t.iter().copied());
+        t.other = pac.iter().map(|&at| (at, waves.clone())).collect();
+        t.noise_mv = 0.02;
+        let a = t.analyze();
+        stated(&a, "Supraventricular premature complexes");
+        let got = a.measurements.qtc.bazett.expect("a QTc").0;
+        assert_near(
+            got,
+            want,
+            15.0,
+            &format!("QTc Bazett at {bpm}/min with PACs"),
+        );
+        if want <= 440.0 {
+            not_stated(&a, "Prolonged QT");
+        }
+    }
+}
+
+#[test]
 fn outside_60_to_100_per_minute_a_qtc_statement_needs_fridericia_too() {
     // 120/min, QT about 346 ms: Bazett about 490 ms (overcorrected), Fridericia about 436.
     let a = t_at_rate(120.0, 0.19).analyze();
