@@ -47,6 +47,7 @@ use crate::delineate::{
 use crate::detect::{PacingScan, baseline_steps, detect, median, qrs_energy, remove_steps};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
+use crate::lead_reversal;
 use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, QrsEnd, amplitudes, baseline, einthoven, frontal_axis,
     net_area, p_net_area, qrs_end,
@@ -1474,6 +1475,53 @@ pub(crate) fn analyze_in_pool(
         .iter()
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs_m))
         .collect();
+    // Arm electrodes swapped (`crate::lead_reversal`): the P-wave polarities and the net QRS
+    // of I, aVR, V5 and V6 on the median beats, with organised P waves.
+    let arm_reversal = match med_global.p {
+        Some(Points {
+            on: Some(pon),
+            off: Some(poff),
+            ..
+        }) if p_organised && !af && p_min_mv >= P_MIN_MV => {
+            let p_area = |l: &LeadLabel| med_of(l).and_then(|x| p_net_area(x, pon, poff, fs_m));
+            let qrs_net = |l: &LeadLabel| {
+                amps.iter().find(|a| &a.lead == l).and_then(|a| {
+                    let v = |x: Option<ecg::Microvolts>| x.map_or(0.0, |x| x.0);
+                    a.r.or(a.q).or(a.s).map(|_| v(a.r) + v(a.q) + v(a.s))
+                })
+            };
+            lead_reversal::suspected(&lead_reversal::Polarity {
+                p: &p_area,
+                qrs: &qrs_net,
+            })
+        }
+        _ => false,
+    };
+    // With them swapped, the statements read the frontal axes mirrored back and the P-wave
+    // polarity of II and aVR from III and aVL, where those leads would have been.
+    let p_sinus_polarity = match (arm_reversal, med_global.p) {
+        (
+            true,
+            Some(Points {
+                on: Some(pon),
+                off: Some(poff),
+                ..
+            }),
+        ) => med_of(&LeadLabel::III)
+            .and_then(|x| p_net_area(x, pon, poff, fs_m))
+            .zip(med_of(&LeadLabel::AVL).and_then(|x| p_net_area(x, pon, poff, fs_m)))
+            .map(|(ii, avr)| ii > 0.0 && avr < 0.0),
+        _ => p_sinus_polarity,
+    };
+    let mut m_read = m.clone();
+    if arm_reversal {
+        let ax = &mut m_read.axis;
+        (ax.p, ax.qrs, ax.t) = (
+            ax.p.map(lead_reversal::mirrored),
+            ax.qrs.map(lead_reversal::mirrored),
+            ax.t.map(lead_reversal::mirrored),
+        );
+    }
 
     // QRS shapes of the analysis copy's median beats for the conduction criteria, each read
     // to its own lead's end.
@@ -1503,7 +1551,7 @@ pub(crate) fn analyze_in_pool(
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
     let statements = derive(&Findings {
-        m: &m,
+        m: &m_read,
         classes,
         p_fraction: rhythm_p_fraction,
         pr_robust_sd_ms: pr_robust_sd.filter(|_| p_organised && !af && flutter.is_none()),
@@ -1532,6 +1580,11 @@ pub(crate) fn analyze_in_pool(
         atrial_stimuli: &atrial_stimuli,
         atrial_foci: atrial_foci.as_ref().filter(|_| !af),
     });
+    let statements = if arm_reversal {
+        lead_reversal::withhold(statements, [m_read.axis.p, m_read.axis.qrs])
+    } else {
+        statements
+    };
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels
         .iter()

@@ -1302,6 +1302,60 @@ fn frontal_qrs(deg: f64) -> Vec<Wave> {
 }
 
 #[test]
+fn swapped_arm_electrodes_are_named_and_the_axes_read_back() {
+    // The textbook sinus beat with the left and right arm electrodes swapped: I inverted, II
+    // and III traded, aVR and aVL traded. It read "Ectopic atrial rhythm" (P axis 123°),
+    // "Right axis deviation" (128°), lateral T-wave inversion and pathological Q waves in I and
+    // aVL.
+    let leads = sinus(70.0, 0.16).leads();
+    let mut swapped = leads.clone();
+    swapped[0] = leads[0].iter().map(|v| -v).collect();
+    swapped.swap(1, 2);
+    swapped.swap(3, 4);
+    let a = signal::analyze(&recording_at(swapped, 500.0), &Default::default())
+        .expect("the analysis runs");
+    let s = stated(&a, "Arm lead reversal suspected");
+    // The axes as read back: the tracing's own, as recorded without the swap (57 and 52°).
+    let plain = sinus(70.0, 0.16).analyze().measurements.axis;
+    let back = |name: &str| number_after(criterion(s), &format!("{name} "));
+    assert_near(back("(P"), plain.p.unwrap().0, 3.0, "P axis read back");
+    assert_near(
+        back(", QRS"),
+        plain.qrs.unwrap().0,
+        3.0,
+        "QRS axis read back",
+    );
+    assert!(
+        criterion(s).contains("withheld as resting on I, aVR or aVL: T-wave inversion"),
+        "{}",
+        criterion(s)
+    );
+    let c = criterion(stated(&a, "Sinus rhythm"));
+    assert_near(
+        number_after(c, "P axis "),
+        plain.p.unwrap().0,
+        3.0,
+        "sinus P axis",
+    );
+    for gone in [
+        "Ectopic atrial",
+        "Right axis",
+        "T-wave inversion",
+        "Pathological Q",
+    ] {
+        not_stated(&a, gone);
+    }
+    // Negatives: as recorded, and the mirror-image heart of dextrocardia (every wave's left
+    // component reversed: V5 and V6 turn negative as well as I).
+    not_stated(&sinus(70.0, 0.16).analyze(), "Arm lead");
+    let mut t = sinus(70.0, 0.16);
+    for w in t.p_wave.iter_mut().chain(t.qrs_t.iter_mut()) {
+        w.3[0] = -w.3[0];
+    }
+    not_stated(&t.analyze(), "Arm lead");
+}
+
+#[test]
 fn right_axis_deviation_beyond_90_degrees() {
     let a = beats(&frontal_qrs(120.0)).analyze();
     let s = stated(&a, "Right axis deviation");
