@@ -681,6 +681,31 @@ pub(crate) struct NonConducted {
 }
 
 impl NonConducted {
+    /// The P wave peaking at `peak` (correlation `r`) in the pause before beat `i`, between
+    /// the P waves `p0` and `p1` of beats `i - 1` and `i`; `rr_med` the median RR (samples).
+    fn between(
+        peak: usize,
+        r: f64,
+        (p0, p1): (usize, usize),
+        i: usize,
+        fids: &[usize],
+        rr_med: f64,
+        fs: f64,
+    ) -> Self {
+        let to_ms = |v: usize| v as f64 * 1000.0 / fs;
+        let span = (p1 - p0) as f64;
+        let cycle = span / (span / rr_med).round().max(1.0);
+        NonConducted {
+            peak,
+            beat_after: i,
+            r,
+            pr_before_ms: to_ms(fids[i - 1].saturating_sub(p0)),
+            pr_after_ms: to_ms(fids[i].saturating_sub(p1)),
+            cycles: (peak - p0) as f64 / cycle,
+            of_median_cycle: (peak - p0) as f64 / rr_med,
+        }
+    }
+
     /// Whether the P wave comes on time: within [`ON_TIME_CYCLES`] of a whole number of
     /// cycles ([`NonConducted::cycles`]).
     pub(crate) fn on_time(&self) -> bool {
@@ -724,17 +749,17 @@ pub(crate) fn non_conducted_p(
     p_peaks: &[Option<usize>],
     fs: f64,
 ) -> Vec<NonConducted> {
-    let len = templates.first().map_or(0, Vec::len);
-    if leads.is_empty() || leads.len() != templates.len() || len < 4 || fids.len() < 3 {
-        return Vec::new();
-    }
-    let Some((tmpl, tt)) = detrended_templates(templates) else {
+    let Some(PauseSearch {
+        tmpl,
+        tt,
+        rr,
+        rr_med,
+        mut seg,
+    }) = PauseSearch::new(leads, templates, fids)
+    else {
         return Vec::new();
     };
-    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    let rr_med = median(&rr);
     let mut out = Vec::new();
-    let mut seg = vec![0.0; len];
     for i in 1..fids.len() {
         let (Some(p0), Some(p1)) = (p_peaks[i - 1], p_peaks[i]) else {
             continue;
@@ -752,21 +777,49 @@ pub(crate) fn non_conducted_p(
             && r >= MIN_P_CORRELATION
             && (0.4..=2.5).contains(&size)
         {
-            let to_ms = |v: usize| v as f64 * 1000.0 / fs;
-            let span = (p1 - p0) as f64;
-            let cycle = span / (span / rr_med).round().max(1.0);
-            out.push(NonConducted {
+            out.push(NonConducted::between(
                 peak,
-                beat_after: i,
                 r,
-                pr_before_ms: to_ms(fids[i - 1].saturating_sub(p0)),
-                pr_after_ms: to_ms(fids[i].saturating_sub(p1)),
-                cycles: (peak - p0) as f64 / cycle,
-                of_median_cycle: (peak - p0) as f64 / rr_med,
-            });
+                (p0, p1),
+                i,
+                fids,
+                rr_med,
+                fs,
+            ));
         }
     }
     out
+}
+
+/// What the searches for a P wave in a pause share: the detrended templates and their energy
+/// ([`detrended_templates`]), the RR intervals and their median (samples), and scratch space
+/// of the templates' length. `None` without leads matching the templates, with templates
+/// shorter than 4 samples or flat, or with fewer than 3 beats.
+struct PauseSearch {
+    tmpl: Vec<Vec<f64>>,
+    tt: f64,
+    rr: Vec<f64>,
+    rr_med: f64,
+    seg: Vec<f64>,
+}
+
+impl PauseSearch {
+    fn new(leads: &[&[f64]], templates: &[Vec<f64>], fids: &[usize]) -> Option<Self> {
+        let len = templates.first().map_or(0, Vec::len);
+        if leads.is_empty() || leads.len() != templates.len() || len < 4 || fids.len() < 3 {
+            return None;
+        }
+        let (tmpl, tt) = detrended_templates(templates)?;
+        let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+        let rr_med = median(&rr);
+        Some(Self {
+            tmpl,
+            tt,
+            rr,
+            rr_med,
+            seg: vec![0.0; len],
+        })
+    }
 }
 
 /// The best match of the detrended P templates `tmpl` (total energy `tt`, peak at
@@ -839,16 +892,16 @@ pub(crate) fn premature_non_conducted_p(
     found: &[NonConducted],
     fs: f64,
 ) -> Vec<NonConducted> {
-    let len = templates.first().map_or(0, Vec::len);
-    if cancelled.is_empty() || cancelled.len() != templates.len() || len < 4 || fids.len() < 3 {
-        return Vec::new();
-    }
-    let Some((tmpl, tt)) = detrended_templates(templates) else {
+    let Some(PauseSearch {
+        tmpl,
+        tt,
+        rr,
+        rr_med,
+        mut seg,
+    }) = PauseSearch::new(cancelled, templates, fids)
+    else {
         return Vec::new();
     };
-    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    let rr_med = median(&rr);
-    let mut seg = vec![0.0; len];
     let mut out = Vec::new();
     for i in 1..fids.len() {
         let (Some(p0), Some(p1)) = (p_peaks[i - 1], p_peaks[i]) else {
@@ -879,18 +932,7 @@ pub(crate) fn premature_non_conducted_p(
             && r >= MIN_PREMATURE_P_CORRELATION
             && (0.4..=2.5).contains(&size)
         {
-            let to_ms = |v: usize| v as f64 * 1000.0 / fs;
-            let span = (p1 - p0) as f64;
-            let cycle = span / (span / rr_med).round().max(1.0);
-            let b = NonConducted {
-                peak,
-                beat_after: i,
-                r,
-                pr_before_ms: to_ms(fids[i - 1].saturating_sub(p0)),
-                pr_after_ms: to_ms(fids[i].saturating_sub(p1)),
-                cycles: (peak - p0) as f64 / cycle,
-                of_median_cycle: (peak - p0) as f64 / rr_med,
-            };
+            let b = NonConducted::between(peak, r, (p0, p1), i, fids, rr_med, fs);
             if !b.on_time() {
                 out.push(b);
             }
