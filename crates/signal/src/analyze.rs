@@ -1475,8 +1475,8 @@ pub(crate) fn analyze_in_pool(
         .iter()
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs_m))
         .collect();
-    // Arm electrodes swapped (`crate::lead_reversal`): the P-wave polarities and the net QRS
-    // of I, aVR, V5 and V6 on the median beats, with organised P waves.
+    // Arm electrodes swapped (`crate::lead_reversal`): the P-wave polarities, the net QRS and
+    // the T waves of I, V5 and V6 on the median beats, with organised P waves.
     let arm_reversal = match med_global.p {
         Some(Points {
             on: Some(pon),
@@ -1490,9 +1490,16 @@ pub(crate) fn analyze_in_pool(
                     a.r.or(a.q).or(a.s).map(|_| v(a.r) + v(a.q) + v(a.s))
                 })
             };
+            let t_sign = |l: &LeadLabel| {
+                amps.iter()
+                    .find(|a| &a.lead == l)
+                    .and_then(|a| a.t)
+                    .map(|t| t.0)
+            };
             lead_reversal::suspected(&lead_reversal::Polarity {
                 p: &p_area,
                 qrs: &qrs_net,
+                t: &t_sign,
             })
         }
         _ => false,

@@ -8,8 +8,8 @@
 //! axis deviation", and lead I's inverted T wave and initial deflection read as lateral T-wave
 //! inversion and Q waves. Dextrocardia inverts lead I too, but also the left chest leads, whose
 //! complexes shrink and turn negative. So the reversal is suspected when the P wave and the
-//! net QRS are negative in I and the P wave is positive in aVR, while V5 or V6 shows an
-//! upright P wave and a positive net QRS ([`suspected`]). Every criterion is a polarity within
+//! net QRS are negative in I, with the T wave negative there too or the P wave positive in aVR,
+//! while V5 or V6 shows an upright P wave and a positive net QRS ([`suspected`]). Every criterion is a polarity within
 //! one lead, which does not depend on the leads' gains.
 //!
 //! The reading then takes the frontal axes as mirrored back ([`mirrored`]) and the P-wave
@@ -22,17 +22,22 @@ use ecg::{Degrees, LeadLabel, Statement};
 /// The statement's text.
 pub(crate) const ARM_REVERSAL: &str = "Arm lead reversal suspected";
 
-/// The polarities [`suspected`] reads: the P wave's net area and the QRS's net deflection of
-/// a lead (any unit; only the sign counts), `None` when the lead is missing.
+/// The polarities [`suspected`] reads: the P wave's net area, the QRS's net deflection and the
+/// T wave's extreme of a lead (any unit; only the sign counts), `None` when the lead is
+/// missing.
 pub(crate) struct Polarity<'a> {
     pub p: &'a dyn Fn(&LeadLabel) -> Option<f64>,
     pub qrs: &'a dyn Fn(&LeadLabel) -> Option<f64>,
+    pub t: &'a dyn Fn(&LeadLabel) -> Option<f64>,
 }
 
-/// Whether the arm electrodes look swapped: P wave and QRS negative in I, P wave positive in
-/// aVR, and an upright P wave with a positive QRS in V5 or V6 (not dextrocardia).
+/// Whether the arm electrodes look swapped: P wave and QRS negative in I, and either the T
+/// wave negative in I too (lead I inverted as a whole) or the P wave positive in aVR, while V5
+/// or V6 shows an upright P wave and a positive QRS (not dextrocardia). Either second sign
+/// alone misses some: aVR's P (the true aVL's) is flat when the true P axis is near +60°, and
+/// a discordant T (left bundle branch block) turns upright in the inverted lead I.
 pub(crate) fn suspected(of: &Polarity<'_>) -> bool {
-    let (p, qrs) = (of.p, of.qrs);
+    let (p, qrs, t) = (of.p, of.qrs, of.t);
     let below = |v: Option<f64>| v.is_some_and(|v| v < 0.0);
     let above = |v: Option<f64>| v.is_some_and(|v| v > 0.0);
     let left_chest_upright = [LeadLabel::V5, LeadLabel::V6]
@@ -40,7 +45,7 @@ pub(crate) fn suspected(of: &Polarity<'_>) -> bool {
         .any(|l| above(p(l)) && above(qrs(l)));
     below(p(&LeadLabel::I))
         && below(qrs(&LeadLabel::I))
-        && above(p(&LeadLabel::AVR))
+        && (below(t(&LeadLabel::I)) || above(p(&LeadLabel::AVR)))
         && left_chest_upright
 }
 
@@ -76,7 +81,7 @@ pub(crate) fn withhold(statements: Vec<Statement>, axes: [Option<Degrees>; 2]) -
         .flatten()
         .collect();
     let mut criterion = String::from(
-        "P wave and QRS negative in I, P wave positive in aVR, while V5/V6 show an upright P wave and a positive QRS (not dextrocardia): the left and right arm electrodes look swapped; the frontal axes are read as 180° minus the recorded",
+        "P wave and QRS negative in I, with the T wave negative there too or the P wave positive in aVR, while V5/V6 show an upright P wave and a positive QRS (not dextrocardia): the left and right arm electrodes look swapped; the frontal axes are read as 180° minus the recorded",
     );
     if !axes.is_empty() {
         criterion.push_str(&format!(" ({})", axes.join(", ")));
@@ -106,53 +111,43 @@ pub(crate) fn withhold(statements: Vec<Statement>, axes: [Option<Degrees>; 2]) -
 mod tests {
     use super::*;
 
-    fn polarity_of(
-        pairs: &'static [(LeadLabel, f64, f64)],
-    ) -> (
-        impl Fn(&LeadLabel) -> Option<f64>,
-        impl Fn(&LeadLabel) -> Option<f64>,
-    ) {
-        let find = move |l: &LeadLabel| pairs.iter().find(|(x, _, _)| x == l);
-        (
-            move |l: &LeadLabel| find(l).map(|x| x.1),
-            move |l: &LeadLabel| find(l).map(|x| x.2),
-        )
+    /// Whether [`suspected`] holds for leads given as (lead, P, QRS, T) signs.
+    fn suspected_for(pairs: &[(LeadLabel, f64, f64, f64)]) -> bool {
+        let find = |l: &LeadLabel| pairs.iter().find(|x| &x.0 == l);
+        suspected(&Polarity {
+            p: &|l| find(l).map(|x| x.1),
+            qrs: &|l| find(l).map(|x| x.2),
+            t: &|l| find(l).map(|x| x.3),
+        })
     }
 
     #[test]
-    fn reversal_needs_lead_i_inverted_avr_upright_and_upright_left_chest_leads() {
+    fn reversal_needs_lead_i_inverted_as_a_whole_and_upright_left_chest_leads() {
         use LeadLabel::*;
-        static SWAPPED: [(LeadLabel, f64, f64); 4] = [
-            (I, -1.0, -2.0),
-            (AVR, 1.0, 1.5),
-            (V5, 1.0, 3.0),
-            (V6, 1.0, 2.0),
-        ];
-        let (p, qrs) = polarity_of(&SWAPPED);
-        assert!(suspected(&Polarity { p: &p, qrs: &qrs }));
+        let chest = [(V5, 1.0, 3.0, 1.0), (V6, 1.0, 2.0, 1.0)];
+        let with = |i: (f64, f64, f64)| {
+            let mut v = vec![(I, i.0, i.1, i.2)];
+            v.extend(chest.iter().cloned());
+            v
+        };
+        assert!(suspected_for(&with((-1.0, -2.0, -0.5))));
+        // Right axis deviation with an inverted T but sinus P waves (P upright in I).
+        assert!(!suspected_for(&with((1.0, -2.0, -0.5))));
+        // An upright T in I (a discordant T under left bundle branch block) and no P wave in
+        // aVR: neither second sign; with the P wave positive in aVR, suspected.
+        assert!(!suspected_for(&with((-1.0, -2.0, 0.5))));
+        let mut avr = with((-1.0, -2.0, 0.5));
+        avr.push((AVR, 1.0, 1.0, 1.0));
+        assert!(suspected_for(&avr));
         // Dextrocardia: the left chest leads negative too.
-        static DEXTRO: [(LeadLabel, f64, f64); 4] = [
-            (I, -1.0, -2.0),
-            (AVR, 1.0, 1.5),
-            (V5, -0.5, -1.0),
-            (V6, -0.5, -2.0),
+        let dextro = [
+            (I, -1.0, -2.0, -0.5),
+            (V5, -0.5, -1.0, -0.5),
+            (V6, -0.5, -2.0, -0.5),
         ];
-        let (p, qrs) = polarity_of(&DEXTRO);
-        assert!(!suspected(&Polarity { p: &p, qrs: &qrs }));
-        // Right axis deviation with sinus P waves: P upright in I.
-        static RAD: [(LeadLabel, f64, f64); 4] = [
-            (I, 1.0, -2.0),
-            (AVR, -1.0, 0.5),
-            (V5, 1.0, 1.0),
-            (V6, 1.0, 1.0),
-        ];
-        let (p, qrs) = polarity_of(&RAD);
-        assert!(!suspected(&Polarity { p: &p, qrs: &qrs }));
-        // A lead missing: not suspected.
-        static NO_AVR: [(LeadLabel, f64, f64); 3] =
-            [(I, -1.0, -2.0), (V5, 1.0, 3.0), (V6, 1.0, 2.0)];
-        let (p, qrs) = polarity_of(&NO_AVR);
-        assert!(!suspected(&Polarity { p: &p, qrs: &qrs }));
+        assert!(!suspected_for(&dextro));
+        // Lead I missing: not suspected.
+        assert!(!suspected_for(&chest));
     }
 
     #[test]

@@ -1,0 +1,59 @@
+//! LUDB records (sinus rhythm, with and without bundle-branch block, in
+//! `tests/data/wfdb/ludb`, ODC-By 1.0, see the folder's LICENSE) read with their arm
+//! electrodes swapped as a technician might have placed them: I inverted, II and III traded,
+//! aVR and aVL traded. Swapped, LUDB 1 read "Ectopic atrial rhythm" and "Right axis deviation"
+//! (P axis 166°, QRS 168°), and LUDB 13 also lost its left bundle branch block to a
+//! "Non-specific intraventricular conduction delay". Each now reads "Arm lead reversal
+//! suspected" with the rhythm it reads as recorded, and the axes mirrored back
+//! (`bench/signal/interpretation.md`, step 69).
+
+use ecg::{LeadLabel as L, Recording};
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb");
+
+fn open(record: u32) -> Recording {
+    formats::open(format!("{DIR}/{record}.hea")).expect("the LUDB record opens")
+}
+
+/// `rec` with the left and right arm electrodes swapped.
+fn arms_swapped(rec: &Recording) -> Recording {
+    let mut out = rec.clone();
+    let at = |l: L| rec.leads.iter().position(|x| x.label == l).expect("the lead");
+    let samples = |k: usize| rec.leads[k].signal.to_vec().expect("samples decode");
+    let (i, ii, iii, avr, avl) = (at(L::I), at(L::II), at(L::III), at(L::AVR), at(L::AVL));
+    let fs = rec.leads[i].sampling_rate_hz;
+    let inverted: Vec<f32> = samples(i).iter().map(|v| -v).collect();
+    out.leads[i] = rec.leads[i].with_samples(fs, inverted);
+    for (to, from) in [(ii, iii), (iii, ii), (avr, avl), (avl, avr)] {
+        out.leads[to] = rec.leads[to].with_samples(fs, samples(from));
+    }
+    out
+}
+
+fn texts(a: &signal::Analysis) -> Vec<&str> {
+    a.statements.iter().map(|s| s.text.as_str()).collect()
+}
+
+fn rhythm(a: &signal::Analysis) -> &str {
+    texts(a)
+        .into_iter()
+        .find(|t| t.starts_with("Sinus"))
+        .unwrap_or("no sinus statement")
+}
+
+#[test]
+fn swapped_arm_electrodes_on_ludb_records_read_as_recorded() {
+    for record in [1, 2, 10, 13, 57] {
+        let rec = open(record);
+        let opts = signal::AnalysisOptions::default();
+        let as_recorded = signal::analyze(&rec, &opts).expect("the analysis runs");
+        let swapped = signal::analyze(&arms_swapped(&rec), &opts).expect("the analysis runs");
+        let (got, want) = (texts(&swapped), texts(&as_recorded));
+        assert!(!want.contains(&"Arm lead reversal suspected"), "{record}: {want:?}");
+        assert!(got.contains(&"Arm lead reversal suspected"), "{record}: {got:?}");
+        assert_eq!(rhythm(&swapped), rhythm(&as_recorded), "{record}: {got:?}");
+        for gone in ["Ectopic atrial rhythm", "Right axis deviation"] {
+            assert!(!got.contains(&gone), "{record}: {got:?}");
+        }
+    }
+}
