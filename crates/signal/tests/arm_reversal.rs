@@ -18,7 +18,12 @@ fn open(record: u32) -> Recording {
 /// `rec` with the left and right arm electrodes swapped.
 fn arms_swapped(rec: &Recording) -> Recording {
     let mut out = rec.clone();
-    let at = |l: L| rec.leads.iter().position(|x| x.label == l).expect("the lead");
+    let at = |l: L| {
+        rec.leads
+            .iter()
+            .position(|x| x.label == l)
+            .expect("the lead")
+    };
     let samples = |k: usize| rec.leads[k].signal.to_vec().expect("samples decode");
     let (i, ii, iii, avr, avl) = (at(L::I), at(L::II), at(L::III), at(L::AVR), at(L::AVL));
     let fs = rec.leads[i].sampling_rate_hz;
@@ -49,8 +54,14 @@ fn swapped_arm_electrodes_on_ludb_records_read_as_recorded() {
         let as_recorded = signal::analyze(&rec, &opts).expect("the analysis runs");
         let swapped = signal::analyze(&arms_swapped(&rec), &opts).expect("the analysis runs");
         let (got, want) = (texts(&swapped), texts(&as_recorded));
-        assert!(!want.contains(&"Arm lead reversal suspected"), "{record}: {want:?}");
-        assert!(got.contains(&"Arm lead reversal suspected"), "{record}: {got:?}");
+        assert!(
+            !want.contains(&"Arm lead reversal suspected"),
+            "{record}: {want:?}"
+        );
+        assert!(
+            got.contains(&"Arm lead reversal suspected"),
+            "{record}: {got:?}"
+        );
         assert_eq!(rhythm(&swapped), rhythm(&as_recorded), "{record}: {got:?}");
         for gone in ["Ectopic atrial rhythm", "Right axis deviation"] {
             assert!(!got.contains(&gone), "{record}: {got:?}");
