@@ -44,7 +44,9 @@ use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, P_REACH_LONG_MS, P_REACH_MS,
     Points, delineate, faint_p, global_boundaries, harmonise, ms, reconcile, t_end_before_next_p,
 };
-use crate::detect::{PacingScan, baseline_steps, detect, median, qrs_energy, remove_steps};
+use crate::detect::{
+    PacingScan, baseline_steps, detect, median, qrs_energy, remove_steps, robust_sd,
+};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
 use crate::lead_reversal;
@@ -1284,15 +1286,9 @@ pub(crate) fn analyze_in_pool(
                     // Premature P waves on the T wave, in the shorter pauses they leave, on
                     // the leads with the ventricular activity cancelled (only where such a
                     // pause is).
-                    let rr_med_here = median(
-                        &fids
-                            .windows(2)
-                            .map(|w| (w[1] - w[0]) as f64)
-                            .collect::<Vec<_>>(),
-                    );
-                    let pause = fids
-                        .windows(2)
-                        .any(|w| (w[1] - w[0]) as f64 >= PREMATURE_PAUSE_RR * rr_med_here);
+                    let pause = rr_samples
+                        .iter()
+                        .any(|&rr| rr >= PREMATURE_PAUSE_RR * rr_med);
                     if pause
                         && let Some(cancelled) =
                             ventricular_cancelled(&clean, &fids, classes, &global, fs)
@@ -1350,6 +1346,7 @@ pub(crate) fn analyze_in_pool(
         m.hr = Some(ecg::Bpm(round1(60_000.0 / mean)));
     }
     let to_ms = |s: usize| s as f64 * 1000.0 / fs_m;
+    let qtc_rr_ms = dominant_rr_ms(classes, &fids, fs);
     if let Some(q) = med_global.qrs
         && let (Some(on), Some(off)) = (q.on, q.off)
         && off > on
@@ -1374,8 +1371,7 @@ pub(crate) fn analyze_in_pool(
             // dominant beats ([`dominant_rr_ms`]), not the mean RR over premature beats too
             // (sinus at 75/min with a PAC after every second beat: mean rate 87/min, QTc
             // Bazett 470 ms and "Prolonged QT interval" for a QTc of 436 ms).
-            let rr = dominant_rr_ms(classes, &fids, fs).map(ecg::Millis).or(m.rr);
-            if let Some(rr) = rr {
+            if let Some(rr) = qtc_rr_ms.map(ecg::Millis).or(m.rr) {
                 let q = QtcSet::from_qt_rr(qt, rr);
                 let r = |v: Option<ecg::Millis>| v.map(|x| ecg::Millis(round1(x.0)));
                 m.qtc = QtcSet {
@@ -1444,17 +1440,18 @@ pub(crate) fn analyze_in_pool(
     }
     // P polarity in II and aVR, which does not depend on the leads' gains: a P wave from the
     // sinus node is upright in II and inverted in aVR (a frontal vector within -30..+120°).
-    let p_sinus_polarity = match med_global.p {
+    let sinus_polarity_in = |upright: LeadLabel, inverted: LeadLabel| match med_global.p {
         Some(Points {
             on: Some(pon),
             off: Some(poff),
             ..
-        }) if p_min_mv >= P_MIN_MV => med_of(&LeadLabel::II)
+        }) if p_min_mv >= P_MIN_MV => med_of(&upright)
             .and_then(|x| p_net_area(x, pon, poff, fs_m))
-            .zip(med_of(&LeadLabel::AVR).and_then(|x| p_net_area(x, pon, poff, fs_m)))
-            .map(|(ii, avr)| ii > 0.0 && avr < 0.0),
+            .zip(med_of(&inverted).and_then(|x| p_net_area(x, pon, poff, fs_m)))
+            .map(|(up, down)| up > 0.0 && down < 0.0),
         _ => None,
     };
+    let p_sinus_polarity = sinus_polarity_in(LeadLabel::II, LeadLabel::AVR);
     // Retrograde P waves: inverted in every inferior lead present (II, III, aVF; at least
     // two), a P wave spreading from the AV junction or the low atria upwards.
     let p_inferior_inverted = match med_global.p {
@@ -1484,18 +1481,14 @@ pub(crate) fn analyze_in_pool(
             ..
         }) if p_organised && !af && p_min_mv >= P_MIN_MV => {
             let p_area = |l: &LeadLabel| med_of(l).and_then(|x| p_net_area(x, pon, poff, fs_m));
+            let amp_of = |l: &LeadLabel| amps.iter().find(|a| &a.lead == l);
             let qrs_net = |l: &LeadLabel| {
-                amps.iter().find(|a| &a.lead == l).and_then(|a| {
+                amp_of(l).and_then(|a| {
                     let v = |x: Option<ecg::Microvolts>| x.map_or(0.0, |x| x.0);
                     a.r.or(a.q).or(a.s).map(|_| v(a.r) + v(a.q) + v(a.s))
                 })
             };
-            let t_sign = |l: &LeadLabel| {
-                amps.iter()
-                    .find(|a| &a.lead == l)
-                    .and_then(|a| a.t)
-                    .map(|t| t.0)
-            };
+            let t_sign = |l: &LeadLabel| amp_of(l).and_then(|a| a.t).map(|t| t.0);
             lead_reversal::suspected(&lead_reversal::Polarity {
                 p: &p_area,
                 qrs: &qrs_net,
@@ -1506,19 +1499,10 @@ pub(crate) fn analyze_in_pool(
     };
     // With them swapped, the statements read the frontal axes mirrored back and the P-wave
     // polarity of II and aVR from III and aVL, where those leads would have been.
-    let p_sinus_polarity = match (arm_reversal, med_global.p) {
-        (
-            true,
-            Some(Points {
-                on: Some(pon),
-                off: Some(poff),
-                ..
-            }),
-        ) => med_of(&LeadLabel::III)
-            .and_then(|x| p_net_area(x, pon, poff, fs_m))
-            .zip(med_of(&LeadLabel::AVL).and_then(|x| p_net_area(x, pon, poff, fs_m)))
-            .map(|(ii, avr)| ii > 0.0 && avr < 0.0),
-        _ => p_sinus_polarity,
+    let p_sinus_polarity = if arm_reversal {
+        sinus_polarity_in(LeadLabel::III, LeadLabel::AVL)
+    } else {
+        p_sinus_polarity
     };
     let mut m_read = m.clone();
     if arm_reversal {
@@ -1563,6 +1547,7 @@ pub(crate) fn analyze_in_pool(
         p_fraction: rhythm_p_fraction,
         pr_robust_sd_ms: pr_robust_sd.filter(|_| p_organised && !af && flutter.is_none()),
         rr_irregularity,
+        qtc_rr_ms,
         rr_median_change,
         atrial_fibrillation: af,
         amplitudes: &amps,
@@ -1701,16 +1686,21 @@ fn atrial_stimuli(
         .collect()
 }
 
-/// The mean RR (ms) between consecutive beats of the dominant class (normal, or paced when more
-/// than half the beats are paced): the rate of the beats the median beat is made of, for its
-/// QTc. `None` with fewer than two such intervals.
-pub(crate) fn dominant_rr_ms(classes: &[BeatClass], fids: &[usize], fs: f64) -> Option<f64> {
+/// The dominant rhythm's beat class: paced when more than half the beats are, else normal.
+fn dominant_class(classes: &[BeatClass]) -> BeatClass {
     let paced = classes.iter().filter(|&&c| c == BeatClass::Paced).count();
-    let dominant = if paced * 2 > classes.len() {
+    if paced * 2 > classes.len() {
         BeatClass::Paced
     } else {
         BeatClass::Normal
-    };
+    }
+}
+
+/// The mean RR (ms) between consecutive beats of the dominant class (normal, or paced when more
+/// than half the beats are paced): the rate of the beats the median beat is made of, for its
+/// QTc. `None` with fewer than two such intervals.
+fn dominant_rr_ms(classes: &[BeatClass], fids: &[usize], fs: f64) -> Option<f64> {
+    let dominant = dominant_class(classes);
     let rr: Vec<f64> = (1..fids.len().min(classes.len()))
         .filter(|&i| classes[i] == dominant && classes[i - 1] == dominant)
         .map(|i| (fids[i] - fids[i - 1]) as f64 * 1000.0 / fs)
@@ -1730,12 +1720,7 @@ fn dominant_p_fraction(
     p_organised: bool,
     fs: f64,
 ) -> Option<f64> {
-    let paced = classes.iter().filter(|&&c| c == BeatClass::Paced).count();
-    let dominant = if paced * 2 > classes.len() {
-        BeatClass::Paced
-    } else {
-        BeatClass::Normal
-    };
+    let dominant = dominant_class(classes);
     let beats: Vec<&BeatWaves> = classes
         .iter()
         .zip(global)
@@ -1808,10 +1793,6 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// How organised the P waves found are: SD of the P-peak-to-fiducial interval (ms) over the
-/// beats with a P, and RMSSD / mean of the intervals between P peaks of consecutive beats
-/// that both have one. Sinus P waves have a stable PR (conducted) or regular P-P intervals
-/// (AV dissociation); deflections picked from fibrillatory baseline have neither.
 /// [`qrs_tie`] decides only where the RR intervals of the beats it compares vary by at least
 /// this SD (ms): in a rhythm more regular than that the two ties cannot be told apart
 /// (the waves' own jitter decides).
@@ -1875,8 +1856,7 @@ fn qrs_tie(global: &[BeatWaves], fids: &[usize], fs: f64) -> Option<QrsTie> {
     // The distance to the QRS the waves are tied to must also be steady.
     let steady = |d: &dyn Fn(&(f64, f64)) -> f64| {
         let v: Vec<f64> = pairs.iter().map(d).collect();
-        let m = median(&v);
-        1.4826 * median(&v.iter().map(|x| (x - m).abs()).collect::<Vec<_>>()) <= QRS_TIE_MAX_SD_MS
+        robust_sd(&v) <= QRS_TIE_MAX_SD_MS
     };
     if (QRS_TIE_MIN_SLOPE..=2.0 - QRS_TIE_MIN_SLOPE).contains(&slope) && steady(&|p| p.0 - p.1) {
         Some(QrsTie::Next)
@@ -1896,6 +1876,10 @@ enum QrsTie {
     Previous,
 }
 
+/// How organised the P waves found are: SD of the P-peak-to-fiducial interval (ms) over the
+/// beats with a P, and RMSSD / mean of the intervals between P peaks of consecutive beats
+/// that both have one. Sinus P waves have a stable PR (conducted) or regular P-P intervals
+/// (AV dissociation); deflections picked from fibrillatory baseline have neither.
 fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
     let pk: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
     let pr: Vec<f64> = pk
@@ -1923,10 +1907,7 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
     });
     // Robust SD (1.4826 x the median absolute deviation): a premature atrial beat's P wave
     // with its own PR does not make the others' look disorganised.
-    let pr_robust_sd = (pr.len() >= 3).then(|| {
-        let m = median(&pr);
-        1.4826 * median(&pr.iter().map(|v| (v - m).abs()).collect::<Vec<_>>())
-    });
+    let pr_robust_sd = (pr.len() >= 3).then(|| robust_sd(&pr));
     let pp: Vec<Option<f64>> = pk
         .windows(2)
         .map(|w| Some(w[1]?.checked_sub(w[0]?)? as f64))

@@ -42,7 +42,7 @@
 //! The constants below were tuned on the eight LUDB records in `tests/data/wfdb/ludb`
 //! (see `crates/signal/tests/ludb.rs` for the resulting accuracy).
 
-use crate::detect::{median, moving_average};
+use crate::detect::{median, median_in, moving_average};
 
 /// A wave's three points as sample indices (any may be missing).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -267,8 +267,8 @@ fn qrs(v: &LeadView<'_>, c: &BeatContext) -> Option<Points> {
     // ms, "Non-specific intraventricular conduction delay").
     let noise_end = first.saturating_sub(ms(fs, 40.0));
     let floor = if noise_end >= a + ms(fs, QRS_NOISE_WINDOW_MS) {
-        let slopes: Vec<f64> = (a..noise_end).map(|i| (v.d[i] - v.ds[i]).abs()).collect();
-        QRS_NOISE_SLOPES * median(&slopes)
+        let slopes = (a..noise_end).map(|i| (v.d[i] - v.ds[i]).abs());
+        QRS_NOISE_SLOPES * median_in(&mut Vec::with_capacity(noise_end - a), slopes)
     } else {
         0.0
     };

@@ -108,6 +108,13 @@ pub(crate) fn median(v: &[f64]) -> f64 {
     median_in(&mut Vec::with_capacity(v.len()), v.iter().copied())
 }
 
+/// Robust SD: 1.4826 x the median absolute deviation from the median (the SD of normally
+/// distributed values, which one outlier does not move).
+pub(crate) fn robust_sd(v: &[f64]) -> f64 {
+    let m = median(v);
+    1.4826 * median(&v.iter().map(|x| (x - m).abs()).collect::<Vec<_>>())
+}
+
 /// Up to this many values [`median_in`] sorts (more: selection).
 const SMALL_MEDIAN: usize = 32;
 

@@ -650,9 +650,7 @@ fn pr_spread(beats: &[ChunkBeat], fs: f64) -> Option<(f64, f64)> {
     }
     let mean = pr.iter().sum::<f64>() / pr.len() as f64;
     let sd = (pr.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (pr.len() - 1) as f64).sqrt();
-    let m = crate::detect::median(&pr);
-    let dev: Vec<f64> = pr.iter().map(|v| (v - m).abs()).collect();
-    Some((sd, 1.4826 * crate::detect::median(&dev)))
+    Some((sd, crate::detect::robust_sd(&pr)))
 }
 
 /// The atrial rhythm of one window of beats (see the module docs' thresholds).

@@ -9,8 +9,8 @@
 //! inversion and Q waves. Dextrocardia inverts lead I too, but also the left chest leads, whose
 //! complexes shrink and turn negative. So the reversal is suspected when the P wave and the
 //! net QRS are negative in I, with the T wave negative there too or the P wave positive in aVR,
-//! while V5 or V6 shows an upright P wave and a positive net QRS ([`suspected`]). Every criterion is a polarity within
-//! one lead, which does not depend on the leads' gains.
+//! while V5 or V6 shows an upright P wave and a positive net QRS ([`suspected`]). Every
+//! criterion is a polarity within one lead, which does not depend on the leads' gains.
 //!
 //! The reading then takes the frontal axes as mirrored back ([`mirrored`]) and the P-wave
 //! polarity from the leads as they would be (II from III, aVR from aVL), and the statements

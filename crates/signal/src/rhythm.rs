@@ -875,10 +875,9 @@ pub(crate) const MIN_PREMATURE_P_CORRELATION: f64 = 0.9;
 
 /// Premature P waves not conducted ([`NonConducted`] with `on_time()` false): in each pause
 /// of at least [`PREMATURE_PAUSE_RR`] times the median RR and the RR on either side, between
-/// two beats that both have their P wave
-/// and no blocked P wave already (`found`), the best match of the median P wave (`templates`,
-/// as for [`non_conducted_p`]) from 120 ms after the QRS to 75 % of a cycle after the P
-/// wave before, on the leads with the ventricular activity cancelled (`cancelled`, same order
+/// two beats that both have their P wave and no blocked P wave already (`found`), the best
+/// match of the median P wave (`templates`, as for [`non_conducted_p`]) from 120 ms after the
+/// QRS to 75 % of a cycle after the P wave before, on the leads with the ventricular activity cancelled (`cancelled`, same order
 /// as `templates`: each beat less its median beat, so the T wave that the premature P rides
 /// on is gone and only what is not locked to the QRS stays, `crate::atrial`), at the same
 /// size bounds and [`MIN_PREMATURE_P_CORRELATION`]. Kept only when early

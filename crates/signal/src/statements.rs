@@ -101,6 +101,9 @@ pub(crate) struct Findings<'a> {
     /// with a P wave (ms), when the P waves are organised.
     pub pr_robust_sd_ms: Option<f64>,
     pub rr_irregularity: Option<f64>,
+    /// The RR (ms) the QTc was corrected for: the dominant beats' (`analyze::dominant_rr_ms`),
+    /// `None` when it was the mean RR over all beats.
+    pub qtc_rr_ms: Option<f64>,
     /// Median absolute successive RR difference / mean RR of the conducted beats.
     pub rr_median_change: Option<f64>,
     pub atrial_fibrillation: bool,
@@ -168,6 +171,7 @@ impl<'a> Findings<'a> {
             p_fraction: 0.0,
             pr_robust_sd_ms: None,
             rr_irregularity: None,
+            qtc_rr_ms: None,
             rr_median_change: None,
             atrial_fibrillation: false,
             amplitudes: &[],
@@ -296,10 +300,7 @@ fn pacing_mode(f: &Findings<'_>) -> Option<PacingMode> {
         .iter()
         .filter_map(|&i| Some(stim(i)?.to_qrs_ms))
         .collect();
-    let m = crate::detect::median(&to_qrs_ms);
-    let robust_sd = 1.4826
-        * crate::detect::median(&to_qrs_ms.iter().map(|v| (v - m).abs()).collect::<Vec<_>>());
-    if robust_sd > ATRIAL_PACED_MAX_SD_MS {
+    if crate::detect::robust_sd(&to_qrs_ms) > ATRIAL_PACED_MAX_SD_MS {
         return None;
     }
     let p_after = beats
@@ -1337,8 +1338,9 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         // Bazett overcorrects above 100/min and undercorrects below 60/min (AHA/ACCF/HRS 2009
         // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.
         let fridericia = f.m.qtc.fridericia.map(|q| q.0);
-        // The rate the QTc was corrected for: the dominant beats' (`analyze::dominant_rr_ms`).
-        let hr = crate::analyze::dominant_rr_ms(f.classes, f.fids, f.fs_hz)
+        // The rate the QTc was corrected for.
+        let hr = f
+            .qtc_rr_ms
             .map(|rr| 60_000.0 / rr)
             .or(f.m.hr.map(|h| h.0))
             .map(f64::round);
