@@ -43,6 +43,7 @@
 //! (see `crates/signal/tests/ludb.rs` for the resulting accuracy).
 
 use crate::detect::{median, median_in, moving_average};
+use crate::rhythm::FLUTTER_MAX_CYCLE_MS;
 
 /// A wave's three points as sample indices (any may be missing).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -604,6 +605,10 @@ const P_ON_T_MAX_DIP: f64 = 0.5;
 const P_ON_T_DIP_FROM_MS: f64 = 120.0;
 /// How far (times the hump) the PR segment after the hump may stray from the PR level.
 const P_ON_T_MAX_PR_SWING: f64 = 1.0;
+/// Where no 2:1 flutter wave can be the hump (see [`p_on_t_descent`]), the signal must
+/// fall after the hump's summit by this much of the hump before the QRS: a wave of its
+/// own, not the shoulder an inverted T wave's tail makes on its way back to the baseline.
+const P_ON_T_MIN_FALL: f64 = 0.5;
 
 /// A P wave riding on the previous T wave's descending limb, in a regular tachycardia
 /// ([`BeatContext::p_on_t`]): at 120-170/min the P merges with the end of the T, the T
@@ -617,8 +622,14 @@ const P_ON_T_MAX_PR_SWING: f64 = 1.0;
 /// in aVR), at least the first pass's floor high and [`P_ON_T_NOISE`] times the lead's
 /// high-frequency noise, and only where the signal from the ST segment to the hump stays on
 /// the hump's side of the baseline (within [`P_ON_T_MAX_DIP`]): the positive return of a
-/// flutter wave, negative in the inferior leads, follows a trough below it; and only with an
-/// isoelectric PR segment after it (within [`P_ON_T_MAX_PR_SWING`]).
+/// flutter wave, negative in the inferior leads, follows a trough below it. That rule holds
+/// only where the RR is at most two flutter cycles ([`FLUTTER_MAX_CYCLE_MS`]: 120/min and
+/// faster, where 2:1 flutter is possible); at a longer RR the dip before the hump is the T
+/// wave itself, inverted against the P (LBBB, or T-wave inversion in II, aVF, V4-V6: at
+/// 105-115/min with LBBB, upright P waves on the inverted T's return read "Undetermined
+/// rhythm"), and the hump must instead be a wave of its own: the signal falls after its
+/// summit by [`P_ON_T_MIN_FALL`] of it before the QRS. And only with an isoelectric PR
+/// segment after it (within [`P_ON_T_MAX_PR_SWING`]).
 /// Onset and offset come from the trapezium rule on the signal less the chord through
 /// the points one P duration either side (the T slope removed). Whether the find is a
 /// P wave is then decided as for every P: by the multi-lead consensus ([`harmonise`]) and
@@ -662,11 +673,26 @@ fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Point
     let from = c
         .prev
         .map_or(t_peak, |p| (p + ms(fs, P_ON_T_DIP_FROM_MS)).min(t_peak));
-    let deepest = (from..peak)
-        .map(|i| pol * (s[i] - base))
-        .fold(f64::INFINITY, f64::min);
-    if deepest < -P_ON_T_MAX_DIP * size {
-        return None;
+    // (The median beat, whose window may not reach back a whole RR, has no previous beat:
+    // its RR is the median.)
+    let rr = c.prev.map_or(c.rr, |p| (c.fid - p) as f64);
+    let two_to_one_flutter_possible = rr <= 2.0 * ms(fs, FLUTTER_MAX_CYCLE_MS) as f64;
+    if two_to_one_flutter_possible {
+        let deepest = (from..peak)
+            .map(|i| pol * (s[i] - base))
+            .fold(f64::INFINITY, f64::min);
+        if deepest < -P_ON_T_MAX_DIP * size {
+            return None;
+        }
+    } else {
+        let summit = (peak.saturating_sub(h)..(peak + h).min(end))
+            .max_by(|&i, &j| (pol * s[i]).total_cmp(&(pol * s[j])))?;
+        let fall = (summit..end)
+            .map(|i| pol * (s[summit] - s[i]))
+            .fold(0.0, f64::max);
+        if fall < P_ON_T_MIN_FALL * size {
+            return None;
+        }
     }
     // The signal less the chord through the points one P duration (2h) either side of the
     // peak (not past the QRS onset), where the T slope is removed; it is extended back by
@@ -692,10 +718,20 @@ fn p_on_t_descent(v: &LeadView<'_>, c: &BeatContext, q: &Points) -> Option<Point
         .unwrap_or(pk);
     let r_off = (m_off + ms(fs, P_REF_MS)).min(last);
     let off = trapezium(&y, m_off, r_off, pol);
-    let m_on = (pk.saturating_sub(ms(fs, P_UPSTROKE_MS)).max(1)..=pk)
+    // Where the signal before the chord's first point lies beyond the chord against the
+    // hump, the chord cuts through the return of a T wave inverted against the P: that bowl
+    // is no part of the P, whose onset lies at or after the chord's first point (searched
+    // from before it, the onset went down into the bowl: PR +30 ms at 105-115/min).
+    let first = a - lo;
+    let floor = if first > 0 && pol * y[first - 1] < 0.0 {
+        first
+    } else {
+        0
+    };
+    let m_on = (pk.saturating_sub(ms(fs, P_UPSTROKE_MS)).max(floor + 1)..=pk)
         .max_by(|&i, &j| (pol * dy[i]).total_cmp(&(pol * dy[j])))
         .unwrap_or(pk);
-    let r_on = m_on.saturating_sub(ms(fs, P_ON_REF_MS));
+    let r_on = m_on.saturating_sub(ms(fs, P_ON_REF_MS)).max(floor);
     let on = trapezium(&y, m_on, r_on, pol);
     if !(on < pk && pk < off) {
         return None;

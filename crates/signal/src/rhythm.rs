@@ -55,6 +55,10 @@ pub(crate) const MIN_R: f64 = 0.12;
 pub(crate) const MIN_R_TWICE: f64 = 0.0;
 /// The peak must rise this much above the lowest autocorrelation at shorter lags.
 pub(crate) const MIN_RISE: f64 = 0.05;
+/// Shortest and longest flutter cycle (ms): 350 and 240 per minute.
+pub(crate) const FLUTTER_MIN_CYCLE_MS: f64 = 170.0;
+/// See [`FLUTTER_MIN_CYCLE_MS`].
+pub(crate) const FLUTTER_MAX_CYCLE_MS: f64 = 250.0;
 /// Leads must agree on the cycle length within this (ms).
 pub(crate) const LAG_AGREEMENT_MS: f64 = 12.0;
 /// At most this much signal (s) is used.
@@ -131,7 +135,7 @@ pub(crate) fn flutter_cycle(
         keep[a..b].iter_mut().for_each(|k| *k = false);
     }
     let (lo, hi) = (ms(fs, 140.0), ms(fs, 300.0));
-    let (fl_lo, fl_hi) = (ms(fs, 170.0), ms(fs, 250.0));
+    let (fl_lo, fl_hi) = (ms(fs, FLUTTER_MIN_CYCLE_MS), ms(fs, FLUTTER_MAX_CYCLE_MS));
     if n <= hi * 4 {
         return None;
     }
@@ -382,8 +386,8 @@ pub(crate) fn locked_to_qrs(found: Flutter, fids: &[usize], fs: f64) -> Flutter 
 /// RR intervals (samples) two to four flutter cycles (170-250 ms each) long, widened by the
 /// regularity tolerance: the ventricular rate of flutter at 2:1 to 4:1 conduction.
 fn two_to_four_cycles(fs: f64) -> std::ops::RangeInclusive<f64> {
-    2.0 * ms(fs, 170.0) as f64 * (1.0 - REGULAR_TOLERANCE)
-        ..=4.0 * ms(fs, 250.0) as f64 * (1.0 + REGULAR_TOLERANCE)
+    2.0 * ms(fs, FLUTTER_MIN_CYCLE_MS) as f64 * (1.0 - REGULAR_TOLERANCE)
+        ..=4.0 * ms(fs, FLUTTER_MAX_CYCLE_MS) as f64 * (1.0 + REGULAR_TOLERANCE)
 }
 
 /// Atrial flutter conducted at a fixed ratio (2:1 to 4:1), whose flutter wave before each
@@ -459,8 +463,8 @@ pub(crate) fn fixed_ratio_flutter(
     // The recurrence (cheap) for each ratio whose cycle is in the flutter range, then the
     // autocorrelation of the whole tracing must find that ratio too.
     let (fl_lo, fl_hi) = (
-        ms(fs, 170.0) as f64 * (1.0 - REGULAR_TOLERANCE),
-        ms(fs, 250.0) as f64 * (1.0 + REGULAR_TOLERANCE),
+        ms(fs, FLUTTER_MIN_CYCLE_MS) as f64 * (1.0 - REGULAR_TOLERANCE),
+        ms(fs, FLUTTER_MAX_CYCLE_MS) as f64 * (1.0 + REGULAR_TOLERANCE),
     );
     let (ratio, recurrence) = (2..=4usize)
         .filter(|&k| (fl_lo..=fl_hi).contains(&(rr_med / k as f64)))

@@ -483,6 +483,65 @@ fn sinus_tachycardia_with_p_waves_on_the_t_wave_is_sinus_tachycardia() {
     }
 }
 
+/// [`sinus`] at `bpm` with the QRS-T `waves`, whose last wave (the T) moves with the rate
+/// as the textbook T does; without P waves when `with_p` is false.
+fn sinus_with(bpm: f64, waves: &[Wave], with_p: bool) -> Tracing {
+    let mut t = sinus(bpm, 0.16);
+    t.qrs_t = waves.to_vec();
+    if let Some(last) = t.qrs_t.last_mut() {
+        last.0 *= (60.0 / bpm / 0.857f64).sqrt();
+    }
+    if !with_p {
+        t.p_s.clear();
+    }
+    t
+}
+
+#[test]
+fn sinus_tachycardia_with_p_waves_on_an_inverted_t_wave_is_sinus_tachycardia() {
+    // At 105-115/min the upright P wave rides on the return of a T wave inverted against it
+    // in I, II, aVF and V4-V6 (LBBB's discordant T, or primary T-wave inversion): it read
+    // "Undetermined rhythm", the dip before the hump taken for a flutter wave's trough.
+    // Below 120/min (an RR longer than two flutter cycles) no 2:1 flutter wave can be the
+    // hump, so the hump is accepted when the signal falls after it before the QRS.
+    let mut inverted_t = TEXTBOOK.to_vec();
+    inverted_t[3].2 = -0.35;
+    let mut deep_inverted_t = TEXTBOOK.to_vec();
+    deep_inverted_t[3].1 = 0.06;
+    deep_inverted_t[3].2 = -0.6;
+    let shapes = [
+        ("LBBB", lbbb(0.8)),
+        ("inverted T", inverted_t),
+        ("deep inverted T", deep_inverted_t),
+    ];
+    for (name, waves) in &shapes {
+        for bpm in [105.0, 110.0, 115.0] {
+            for noise in [0.0, 0.02] {
+                let mut t = sinus_with(bpm, waves, true);
+                t.noise_mv = noise;
+                let a = t.analyze();
+                let s = stated(&a, "Sinus tachycardia");
+                let c = criterion(s);
+                assert!(
+                    number_after(c, "P before ") >= 90.0,
+                    "{name} {bpm}/min noise {noise}: {c}"
+                );
+                not_stated(&a, "Atrial flutter");
+                // Without P waves the inverted T's tail, which bulges over its chord on
+                // its way back to the baseline, is no P wave: no sinus rhythm.
+                let mut t = sinus_with(bpm, waves, false);
+                t.noise_mv = noise;
+                let a = t.analyze();
+                assert!(
+                    !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
+                    "{name} {bpm}/min noise {noise} without P waves: {:#?}",
+                    texts(&a)
+                );
+            }
+        }
+    }
+}
+
 /// [`sinus`] at `bpm` with a tall T wave (0.7 mV) and a U wave (0.15 mV) 0.2 s after it.
 fn sinus_with_tall_t_and_u(bpm: f64) -> Tracing {
     let mut t = sinus(bpm, 0.16);
