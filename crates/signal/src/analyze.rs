@@ -816,6 +816,24 @@ pub(crate) fn analyze_in_pool(
     } else {
         None
     };
+    // Without organised P waves, a regular rhythm at twice a flutter cycle whose waves do not
+    // recur inside the RR (2:1: the second wave would fall in the QRS) shows the search no
+    // more than what repeats once per RR: the T wave of a junctional or ventricular
+    // tachycardia, or of AV nodal re-entry, does it too (a regular rhythm without P waves at
+    // 120-170/min read "Atrial flutter" with every QRS-T shape tried, wide ones among them).
+    // Such a rhythm is named by its QRS (`statements::regular_tachycardia_without_p`), with
+    // the activity found as a possibility.
+    let (flutter, half_rr_activity) = match flutter {
+        Some(f)
+            if !p_organised
+                && f.variable.is_none()
+                && f.locked
+                    .is_some_and(|l| l.ratio == 2 && l.recurrence.is_none()) =>
+        {
+            (None, Some(f))
+        }
+        other => (other, None),
+    };
     let af = flutter.is_none()
         && atrial_foci.is_none()
         && n_beats >= 6
@@ -1250,7 +1268,13 @@ pub(crate) fn analyze_in_pool(
             ..
         }) if on < off => {
             let beats: Vec<&[f64]> = med_clean.iter().map(|(_, _, mc)| mc.as_slice()).collect();
-            Some(qrs_end(&beats, on, off, fs_m, af || flutter.is_some()))
+            Some(qrs_end(
+                &beats,
+                on,
+                off,
+                fs_m,
+                af || flutter.is_some() || half_rr_activity.is_some(),
+            ))
         }
         _ => None,
     };
@@ -1555,6 +1579,7 @@ pub(crate) fn analyze_in_pool(
         age_years: rec.patient.age_years,
         limb_residual: limb_inconsistent.map(|c| c.residual),
         flutter,
+        half_rr_activity,
         blocked_p: &blocked_p,
         av_block: av,
         fs_hz: fs,

@@ -661,7 +661,9 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
     }
 
     // Pathological Q waves.
-    let maybe_ventricular = wide && !rbbb && prior(crate::statements::UNDETERMINED_RHYTHM);
+    let maybe_ventricular = wide
+        && ((!rbbb && prior(crate::statements::UNDETERMINED_RHYTHM))
+            || prior(crate::statements::WIDE_QRS_TACHYCARDIA));
     if !(i.paced || lbbb || wpw || maybe_ventricular) {
         let shape = |l: &LeadLabel| i.shapes.iter().find(|s| &s.lead == l);
         // (Q width ms, depth mV) or None for a QS complex.

@@ -13,7 +13,9 @@
 //!   atrial flutter when P waves are not
 //!   organised but II, III, aVF and V1 (at least three) show regular atrial activity at
 //!   240-350/min with the QRS complexes blanked ([`crate::rhythm`]), with the conduction
-//!   ratio when the RR is regular at 2-4 flutter cycles, or when the P waves look organised
+//!   ratio when the RR is regular at 3-4 flutter cycles (at 2 cycles the search sees only
+//!   what repeats once per RR, as any tachycardia's T wave does: named as possible in the
+//!   regular tachycardia below, not stated), or when the P waves look organised
 //!   but are flutter waves conducted at a fixed ratio (the same activity, a regular RR at
 //!   2-4 cycles and the "P" recurring whole cycles earlier inside the RR,
 //!   [`crate::rhythm::fixed_ratio_flutter`]) or at a variable ratio (an irregular RR, the
@@ -26,6 +28,10 @@
 //!   bpm, as printed), with a sinus pause when an RR between two sinus beats is at least 2 s
 //!   and 1.8 x the median one with no blocked P wave in it; ectopic atrial rhythm when
 //!   the P axis is outside that range and the polarity in II and aVR does not show a sinus P.
+//!   A regular rhythm faster than 100/min with P waves before fewer than half its beats is
+//!   named by its QRS: supraventricular tachycardia (QRS under 120 ms) or wide-QRS tachycardia
+//!   ("consider ventricular tachycardia"; the bundle-branch block its QRS matches is named in
+//!   its criterion, not stated) ([`regular_tachycardia_without_p`]).
 //!   Under ventricular pacing the atrial rhythm is named too: sinus at the atrial rate when
 //!   regular P waves march through the paced beats (complete AV block), or at the paced rate
 //!   when P waves (none after an atrial stimulus) precede at least 80 % of the paced QRS
@@ -115,6 +121,10 @@ pub(crate) struct Findings<'a> {
     pub limb_residual: Option<f64>,
     /// Atrial flutter.
     pub flutter: Option<Flutter>,
+    /// Without organised P waves, activity repeating at half a regular RR in the leads the
+    /// flutter search reads (2:1 flutter, or the T waves of a tachycardia without P waves):
+    /// named as a possibility by [`regular_tachycardia_without_p`], not stated as flutter.
+    pub half_rr_activity: Option<Flutter>,
     /// P waves not followed by a QRS.
     pub blocked_p: &'a [NonConducted],
     /// 2:1 or third-degree AV block.
@@ -179,6 +189,7 @@ impl<'a> Findings<'a> {
             age_years: None,
             limb_residual: None,
             flutter: None,
+            half_rr_activity: None,
             blocked_p: &[],
             av_block: None,
             fs_hz,
@@ -597,11 +608,12 @@ const QTC_BAZETT_SLOW_BPM: f64 = 60.0;
 
 /// Statements under which the Romhilt-Estes score is not read: its QRS duration, axis,
 /// intrinsicoid deflection and ST-T points would be those of the conduction disorder.
-const ROMHILT_ESTES_CONFOUNDERS: [&str; 4] = [
+const ROMHILT_ESTES_CONFOUNDERS: [&str; 5] = [
     "Complete left bundle branch block",
     "Complete right bundle branch block",
     "Non-specific intraventricular conduction delay",
     "Ventricular pre-excitation",
+    WIDE_QRS_TACHYCARDIA,
 ];
 
 /// Sinus arrhythmia: the sinus cycle varies by more than this (AHA/ACCF/HRS 2009: > 0.16 s).
@@ -728,6 +740,71 @@ fn p_axis_text(f: &Findings<'_>) -> String {
 /// Ventricular rates (/min, rounded) of atrial flutter at 240-350/min conducted 2:1, at which
 /// the sinus tachycardia criterion names it as not excluded.
 pub(crate) const TWO_TO_ONE_FLUTTER_BPM: (f64, f64) = (120.0, 175.0);
+
+/// A regular tachycardia without P waves, named by its QRS: [`SUPRAVENTRICULAR_TACHYCARDIA`]
+/// or [`WIDE_QRS_TACHYCARDIA`].
+const SUPRAVENTRICULAR_TACHYCARDIA: &str = "Supraventricular tachycardia";
+/// See [`SUPRAVENTRICULAR_TACHYCARDIA`].
+pub(crate) const WIDE_QRS_TACHYCARDIA: &str = "Wide-QRS tachycardia";
+/// A QRS at least this long (ms) makes a tachycardia without P waves a wide-QRS one (AHA/ACCF/HRS
+/// 2009 part III's complete bundle-branch block bound; the ACC/AHA/HRS 2015 SVT guideline's
+/// wide-complex tachycardia).
+const WIDE_QRS_MS: f64 = 120.0;
+/// A tachycardia is named from a QRS at least this long (ms): shorter "complexes" are no
+/// ventricular activation (a narrow QRS lasts 60-110 ms in adults, from 50 ms in infants),
+/// and the rhythm stays undetermined (pyedflib's generated test signals: 12 ms at 293/min).
+const MIN_QRS_MS: f64 = 50.0;
+
+/// A regular rhythm faster than 100/min with P waves before fewer than half its beats
+/// (RMSSD / mean RR <= [`crate::analyze::AF_MIN_IRREGULARITY`] and a median successive change
+/// <= [`crate::analyze::AF_MIN_MEDIAN_CHANGE`], not paced, no atrial fibrillation, flutter or
+/// other atrial rhythm found): its atrial activity is not seen, so its origin is not known.
+/// With a QRS under [`WIDE_QRS_MS`] it is a supraventricular tachycardia (AV nodal or
+/// AV re-entry, a junctional or atrial tachycardia, atrial flutter with 2:1 conduction, or a
+/// sinus tachycardia whose P waves hide in the T waves); with a wide QRS it is a wide-QRS
+/// tachycardia, ventricular until shown otherwise. Activity repeating at half the RR
+/// ([`Findings::half_rr_activity`]) is named as possible 2:1 flutter.
+fn regular_tachycardia_without_p(f: &Findings<'_>, hr: Option<f64>) -> Option<Statement> {
+    let h = hr?.round();
+    let qrs = f.m.qrs?.0;
+    let regular = f
+        .rr_irregularity
+        .is_some_and(|v| v <= crate::analyze::AF_MIN_IRREGULARITY)
+        && f.rr_median_change
+            .is_some_and(|v| v <= crate::analyze::AF_MIN_MEDIAN_CHANGE);
+    if h <= 100.0 || !regular || f.p_fraction >= 0.5 || qrs < MIN_QRS_MS {
+        return None;
+    }
+    let seen = format!(
+        "regular at {h:.0} bpm (RMSSD/mean RR {:.2} <= {:.2}) with P waves before {:.0}% of the beats (< 50%): the atrial activity is not seen",
+        f.rr_irregularity.unwrap_or(0.0),
+        crate::analyze::AF_MIN_IRREGULARITY,
+        100.0 * f.p_fraction
+    );
+    let flutter_note = f.half_rr_activity.map_or(String::new(), |fl| {
+        format!(
+            "; activity repeating at half the RR in >= 3 of II, III, aVF, V1 (autocorrelation {:.2} at {:.0} ms): atrial flutter with 2:1 conduction at {:.0}/min is possible, its second wave hidden in the QRS",
+            fl.correlation,
+            fl.lag_ms,
+            60_000.0 / fl.cycle_ms
+        )
+    });
+    Some(if qrs >= WIDE_QRS_MS {
+        st(
+            WIDE_QRS_TACHYCARDIA,
+            format!(
+                "{seen}; QRS {qrs:.0} ms >= {WIDE_QRS_MS:.0}: consider ventricular tachycardia; a supraventricular tachycardia with bundle-branch block or aberrant conduction is not excluded{flutter_note}"
+            ),
+        )
+    } else {
+        st(
+            SUPRAVENTRICULAR_TACHYCARDIA,
+            format!(
+                "{seen}; QRS {qrs:.0} ms < {WIDE_QRS_MS:.0}: consider AV nodal re-entry, a junctional or atrial tachycardia, or a sinus tachycardia with its P waves hidden in the T waves{flutter_note}"
+            ),
+        )
+    })
+}
 
 /// Sinus rhythm, bradycardia (< 60) or tachycardia (> 100) at `rate` (bpm), with `why` (the
 /// P-wave criterion) and `rate_word` ("rate" or "atrial rate") in the criterion. Judged on
@@ -1128,6 +1205,8 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 Vec::new(),
             ));
         }
+    } else if let Some(s) = regular_tachycardia_without_p(f, hr) {
+        out.push(s);
     } else {
         out.push(st(
             UNDETERMINED_RHYTHM,
@@ -1295,14 +1374,30 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     if let Some(qrs) = f.m.qrs
         && paced * 2 <= n
     {
-        out.extend(crate::conduction::statements(&crate::conduction::Inputs {
+        let conduction = crate::conduction::statements(&crate::conduction::Inputs {
             qrs_ms: qrs.0,
             axis: f.m.axis.qrs.map(|a| a.0),
             pr_ms: f.m.pr.map(|p| p.0).filter(|_| f.p_fraction >= 0.8),
             shapes: f.qrs_shapes,
             limb_gains_suspect: f.limb_residual.is_some(),
-            atrial_waves_in_qrs: f.atrial_fibrillation || f.flutter.is_some(),
-        }));
+            atrial_waves_in_qrs: f.atrial_fibrillation
+                || f.flutter.is_some()
+                || f.half_rr_activity.is_some(),
+        });
+        // A wide-QRS tachycardia of unknown origin is no bundle-branch block: the pattern
+        // its QRS matches is named in its criterion instead.
+        match out.iter_mut().find(|s| s.text == WIDE_QRS_TACHYCARDIA) {
+            Some(wide) if !conduction.is_empty() => {
+                let names: Vec<&str> = conduction.iter().map(|s| s.text.as_str()).collect();
+                if let Some(c) = wide.criterion.as_mut() {
+                    c.push_str(&format!(
+                        "; the QRS has the pattern of: {} (not stated as conduction disorders while the beats' origin is unknown)",
+                        names.join(", ")
+                    ));
+                }
+            }
+            _ => out.extend(conduction),
+        }
     }
 
     // Axis.
