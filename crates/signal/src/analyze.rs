@@ -62,9 +62,10 @@ use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::resample::PolyResampler;
 use crate::rhythm::{
-    AvBlock, PREMATURE_PAUSE_RR, atrial_waves, av_block, dissociated_atria, fixed_ratio_flutter,
-    flutter_cycle, free_p_candidates, locked_to_qrs, non_conducted_p, premature_non_conducted_p,
-    qrs_t_mask, variable_ratio_flutter,
+    AvBlock, Flutter, MIN_PHASE_COHERENCE, PREMATURE_PAUSE_RR, atrial_waves, av_block,
+    dissociated_atria, fixed_ratio_flutter, flutter_cycle, free_p_candidates, locked_to_qrs,
+    non_conducted_p, phase_coherence, premature_non_conducted_p, qrs_t_mask,
+    variable_ratio_flutter,
 };
 use crate::statements::{
     ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
@@ -807,7 +808,22 @@ pub(crate) fn analyze_in_pool(
     let flutter = if n_beats < 4 || paced_fraction > 0.5 {
         None
     } else if !p_organised {
-        flutter_cycle_once().map(|f| locked_to_qrs(f, &fids, fs))
+        // At an irregular RR the waves must keep their phase from beat to beat, as flutter
+        // waves running on by themselves do; the T waves of atrial fibrillation with a fast
+        // or wide-QRS response, which the blanked autocorrelation also takes for a cycle in
+        // the flutter range, follow their own QRS and do not.
+        flutter_cycle_once()
+            .map(|f| locked_to_qrs(f, &fids, fs))
+            .and_then(|f| {
+                if f.locked.is_some() {
+                    return Some(f);
+                }
+                let coherence = phase_coherence(&labels, &clean, &fids, f.cycle_ms, fs)?;
+                (coherence.0 >= MIN_PHASE_COHERENCE).then_some(Flutter {
+                    coherence: Some(coherence),
+                    ..f
+                })
+            })
     } else if atrial_foci.is_none() {
         let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
         fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs).or_else(|| {

@@ -91,8 +91,8 @@ use crate::classify::BeatClass;
 use crate::detect::median;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
 use crate::rhythm::{
-    AvBlock, Flutter, Locked, MIN_RECURRENCE, NonConducted, ON_TIME_CYCLES, RECURRENCE_SIZE,
-    REGULAR_TOLERANCE, Recurrence, Variable,
+    AvBlock, Flutter, Locked, MIN_PHASE_COHERENCE, MIN_RECURRENCE, NonConducted, ON_TIME_CYCLES,
+    RECURRENCE_SIZE, REGULAR_TOLERANCE, Recurrence, Variable,
 };
 
 /// What the statement rules look at.
@@ -989,6 +989,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         lag_ms,
         locked,
         variable,
+        coherence,
     }) = f.flutter
     {
         let rate = hr.map_or(String::new(), |h| format!(", ventricular rate {h:.0} bpm"));
@@ -1012,7 +1013,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 format!("cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag"),
             ),
             None => (
-                "no organised P waves".to_string(),
+                match coherence {
+                    Some((c, at)) => format!(
+                        "no organised P waves; the waves keep their phase from beat to beat at an irregular RR (coherence {c:.2} >= {MIN_PHASE_COHERENCE} at a {at:.0} ms cycle)"
+                    ),
+                    None => "no organised P waves".to_string(),
+                },
                 format!("cycle {cycle:.0} ms, autocorrelation {r:.2} at the same lag"),
             ),
             Some(Locked {
