@@ -62,7 +62,9 @@
 //! - Axis: left deviation -30..-90°, right deviation +90..+180°, extreme -90..-180°.
 //! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms;
 //!   above 100/min (Bazett overcorrects) and below 60/min (it undercorrects) only when
-//!   Fridericia's QTc is beyond the same bound (AHA/ACCF/HRS 2009 part IV).
+//!   Fridericia's QTc is beyond the same bound (AHA/ACCF/HRS 2009 part IV). With a QRS of
+//!   120 ms or more, prolonged by the JT index instead (JT x (HR + 100) / 518 > 112: the
+//!   widened QRS lengthens the QT, not the repolarisation).
 //! - Calibration: when the limb leads violate Einthoven's law (III = II - I and Goldberger's
 //!   relations) by more than 10 % RMS the lead gains are not one calibration, so the voltage
 //!   criteria below are replaced by a statement saying so.
@@ -598,6 +600,13 @@ pub(crate) const UNDETERMINED_RHYTHM: &str = "Undetermined rhythm";
 
 /// The statement of second-degree AV block with a PR that lengthens before the dropped beat.
 const MOBITZ_I: &str = "Second-degree AV block, Mobitz I (Wenckebach)";
+
+/// With a QRS of [`WIDE_QRS_MS`] or more the QT is judged by the JT index, JT x (HR + 100) /
+/// 518, prolonged above this (Zhou, Wong, Rautaharju et al., J Electrocardiol 1992;25
+/// Suppl:131: normal in ventricular conduction defects as with a narrow QRS, where a QTc
+/// lengthened by the QRS alone reads prolonged; AHA/ACCF/HRS 2009 part IV recommends the JT
+/// interval there).
+const JT_INDEX_MAX: f64 = 112.0;
 
 /// Short QT: QTc below this (ms).
 const QTC_SHORT_MS: f64 = 340.0;
@@ -1434,17 +1443,41 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     }
 
     // QT.
-    if let Some(qtc) = f.m.qtc.bazett {
+    // The rate the QTc was corrected for.
+    let qt_hr = f
+        .qtc_rr_ms
+        .map(|rr| 60_000.0 / rr)
+        .or(f.m.hr.map(|h| h.0))
+        .map(f64::round);
+    let wide_qt =
+        f.m.qrs
+            .map(|q| q.0)
+            .filter(|&q| q >= WIDE_QRS_MS)
+            .zip(f.m.qt.map(|q| q.0))
+            .zip(qt_hr);
+    if let Some(((qrs, qt), h)) = wide_qt {
+        // A wide QRS lengthens the QT by its own widening, not by a longer repolarisation
+        // (AHA/ACCF/HRS 2009 part IV: the JT interval in ventricular conduction defects):
+        // judged by the JT index (Zhou, Wong, Rautaharju et al. 1992).
+        let jt = qt - qrs;
+        let jti = jt * (h + 100.0) / 518.0;
+        if jti > JT_INDEX_MAX {
+            out.push(st(
+                "Prolonged QT interval",
+                format!(
+                    "QRS {qrs:.0} ms >= {WIDE_QRS_MS:.0}, so judged by the JT index: JT {jt:.0} ms (QT {qt:.0} less QRS) x ({h:.0} + 100) / 518 = {jti:.0} > {JT_INDEX_MAX:.0}{}",
+                    f.m.qtc
+                        .bazett
+                        .map_or(String::new(), |q| format!(" (QTc Bazett {:.0} ms)", q.0))
+                ),
+            ));
+        }
+    } else if let Some(qtc) = f.m.qtc.bazett {
         let limit = if f.sex == Sex::Female { 460.0 } else { 450.0 };
         // Bazett overcorrects above 100/min and undercorrects below 60/min (AHA/ACCF/HRS 2009
         // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.
         let fridericia = f.m.qtc.fridericia.map(|q| q.0);
-        // The rate the QTc was corrected for.
-        let hr = f
-            .qtc_rr_ms
-            .map(|rr| 60_000.0 / rr)
-            .or(f.m.hr.map(|h| h.0))
-            .map(f64::round);
+        let hr = qt_hr;
         // Outside that range, the Fridericia text to add when it agrees (`beyond`), or `None`.
         let also = |beyond: &dyn Fn(f64) -> bool| -> Option<String> {
             match (hr, fridericia) {

@@ -1601,6 +1601,41 @@ fn prolonged_qtc_over_450_ms_for_men_and_460_for_women() {
 }
 
 #[test]
+fn with_a_wide_qrs_the_qt_is_judged_by_the_jt_index() {
+    // LBBB at 70/min: its QRS of about 145 ms lengthens the QT (QTc Bazett about 490 ms,
+    // which read "Prolonged QT interval" on every LBBB tried) while the JT is normal. Judged
+    // by the JT index, JT x (HR + 100) / 518 <= 112: not prolonged.
+    let a = beats(&lbbb(0.8)).analyze();
+    stated(&a, "Complete left bundle branch block");
+    assert!(
+        a.measurements.qtc.bazett.is_some_and(|q| q.0 > 460.0),
+        "{:?}",
+        a.measurements.qtc
+    );
+    not_stated(&a, "Prolonged QT interval");
+    // The same LBBB with its T wave 100 ms later: the repolarisation itself is long.
+    let mut late = lbbb(0.8);
+    late[2].0 += 0.10;
+    let a = beats(&late).analyze();
+    let c = criterion(stated(&a, "Prolonged QT interval")).to_string();
+    assert!(c.contains("so judged by the JT index"), "{c}");
+    let qt = a.measurements.qt.map(|q| q.0).unwrap_or_default();
+    let qrs = a.measurements.qrs.map(|q| q.0).unwrap_or_default();
+    let hr = a.measurements.hr.map(|h| h.0.round()).unwrap_or_default();
+    assert_near(
+        number_after(&c, "/ 518 = "),
+        (qt - qrs) * (hr + 100.0) / 518.0,
+        1.0,
+        "JT index",
+    );
+    assert!(number_after(&c, "/ 518 = ") > 112.0, "{c}");
+    // RBBB (QRS about 125 ms) likewise: a normal JT is no long QT.
+    let a = beats(&rbbb(0.045, 0.5)).analyze();
+    stated(&a, "Complete right bundle branch block");
+    not_stated(&a, "Prolonged QT interval");
+}
+
+#[test]
 fn short_qtc_under_340_ms() {
     let a = t_at(0.18, 0.035).analyze();
     let s = stated(&a, "Short QT interval");
