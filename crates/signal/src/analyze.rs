@@ -1480,41 +1480,42 @@ pub(crate) fn analyze_in_pool(
     }
     // P polarity in II and aVR, which does not depend on the leads' gains: a P wave from the
     // sinus node is upright in II and inverted in aVR (a frontal vector within -30..+120°).
-    let sinus_polarity_in = |upright: LeadLabel, inverted: LeadLabel| match med_global.p {
+    // The P wave's net area in a lead given as (recorded lead, sign): a lead as it would be
+    // recorded with swapped limb electrodes back in place (`lead_reversal::Reversal::source`).
+    let p_area_in = |(l, sign): (LeadLabel, f64)| match med_global.p {
         Some(Points {
             on: Some(pon),
             off: Some(poff),
             ..
-        }) if p_min_mv >= P_MIN_MV => med_of(&upright)
+        }) if p_min_mv >= P_MIN_MV => med_of(&l)
             .and_then(|x| p_net_area(x, pon, poff, fs_m))
-            .zip(med_of(&inverted).and_then(|x| p_net_area(x, pon, poff, fs_m)))
-            .map(|(up, down)| up > 0.0 && down < 0.0),
+            .map(|a| sign * a),
         _ => None,
     };
-    let p_sinus_polarity = sinus_polarity_in(LeadLabel::II, LeadLabel::AVR);
+    let as_recorded = |l: LeadLabel| (l, 1.0);
+    let sinus_polarity_in = |upright: (LeadLabel, f64), inverted: (LeadLabel, f64)| {
+        p_area_in(upright)
+            .zip(p_area_in(inverted))
+            .map(|(up, down)| up > 0.0 && down < 0.0)
+    };
     // Retrograde P waves: inverted in every inferior lead present (II, III, aVF; at least
     // two), a P wave spreading from the AV junction or the low atria upwards.
-    let p_inferior_inverted = match med_global.p {
-        Some(Points {
-            on: Some(pon),
-            off: Some(poff),
-            ..
-        }) if p_min_mv >= P_MIN_MV => {
-            let areas: Vec<f64> = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF]
-                .iter()
-                .filter_map(|l| med_of(l).and_then(|x| p_net_area(x, pon, poff, fs_m)))
-                .collect();
-            (areas.len() >= 2).then(|| areas.iter().all(|&a| a < 0.0))
-        }
-        _ => None,
+    let inferior_inverted_in = |leads: [(LeadLabel, f64); 3]| {
+        let areas: Vec<f64> = leads.into_iter().filter_map(p_area_in).collect();
+        (areas.len() >= 2).then(|| areas.iter().all(|&a| a < 0.0))
     };
+    let inferior = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF];
+    let p_sinus_polarity =
+        sinus_polarity_in(as_recorded(LeadLabel::II), as_recorded(LeadLabel::AVR));
+    let p_inferior_inverted = inferior_inverted_in(inferior.clone().map(as_recorded));
     let amps: Vec<LeadAmplitudes> = med_clean
         .iter()
         .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs_m))
         .collect();
-    // Arm electrodes swapped (`crate::lead_reversal`): the P-wave polarities, the net QRS and
-    // the T waves of I, V5 and V6 on the median beats, with organised P waves.
-    let arm_reversal = match med_global.p {
+    // Limb electrodes swapped (`crate::lead_reversal`): the P-wave polarities, the net QRS
+    // and the T waves of the limb leads, V5 and V6 on the median beats, with organised P
+    // waves.
+    let reversal = match med_global.p {
         Some(Points {
             on: Some(pon),
             off: Some(poff),
@@ -1535,23 +1536,22 @@ pub(crate) fn analyze_in_pool(
                 t: &t_sign,
             })
         }
-        _ => false,
+        _ => None,
     };
-    // With them swapped, the statements read the frontal axes mirrored back and the P-wave
-    // polarity of II and aVR from III and aVL, where those leads would have been.
-    let p_sinus_polarity = if arm_reversal {
-        sinus_polarity_in(LeadLabel::III, LeadLabel::AVL)
-    } else {
-        p_sinus_polarity
+    // With them swapped, the statements read the frontal axes taken back and the P-wave
+    // polarities of II, aVR and the inferior leads from where those leads would have been.
+    let (p_sinus_polarity, p_inferior_inverted) = match reversal {
+        Some(r) => (
+            sinus_polarity_in(r.source(&LeadLabel::II), r.source(&LeadLabel::AVR)),
+            inferior_inverted_in(inferior.map(|l| r.source(&l))),
+        ),
+        None => (p_sinus_polarity, p_inferior_inverted),
     };
     let mut m_read = m.clone();
-    if arm_reversal {
+    if let Some(r) = reversal {
         let ax = &mut m_read.axis;
-        (ax.p, ax.qrs, ax.t) = (
-            ax.p.map(lead_reversal::mirrored),
-            ax.qrs.map(lead_reversal::mirrored),
-            ax.t.map(lead_reversal::mirrored),
-        );
+        let back = |a: Option<ecg::Degrees>| a.map(|a| r.axis_back(a));
+        (ax.p, ax.qrs, ax.t) = (back(ax.p), back(ax.qrs), back(ax.t));
     }
 
     // QRS shapes of the analysis copy's median beats for the conduction criteria, each read
@@ -1613,10 +1613,9 @@ pub(crate) fn analyze_in_pool(
         atrial_stimuli: &atrial_stimuli,
         atrial_foci: atrial_foci.as_ref().filter(|_| !af),
     });
-    let statements = if arm_reversal {
-        lead_reversal::withhold(statements, [m_read.axis.p, m_read.axis.qrs])
-    } else {
-        statements
+    let statements = match reversal {
+        Some(r) => lead_reversal::withhold(statements, r, [m_read.axis.p, m_read.axis.qrs]),
+        None => statements,
     };
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let quality_inputs: Vec<LeadInput<'_>> = labels

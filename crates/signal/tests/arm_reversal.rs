@@ -68,3 +68,47 @@ fn swapped_arm_electrodes_on_ludb_records_read_as_recorded() {
         }
     }
 }
+
+/// `rec` with the right arm and left leg electrodes swapped: I the inverted III, II inverted,
+/// III the inverted I, aVR and aVF traded, aVL unchanged.
+fn right_arm_and_left_leg_swapped(rec: &Recording) -> Recording {
+    let mut out = rec.clone();
+    let at = |l: L| {
+        rec.leads
+            .iter()
+            .position(|x| x.label == l)
+            .expect("the lead")
+    };
+    let samples = |k: usize| rec.leads[k].signal.to_vec().expect("samples decode");
+    let inverted = |k: usize| samples(k).iter().map(|v| -v).collect::<Vec<f32>>();
+    let (i, ii, iii, avr, avf) = (at(L::I), at(L::II), at(L::III), at(L::AVR), at(L::AVF));
+    let fs = rec.leads[i].sampling_rate_hz;
+    out.leads[i] = rec.leads[i].with_samples(fs, inverted(iii));
+    out.leads[ii] = rec.leads[ii].with_samples(fs, inverted(ii));
+    out.leads[iii] = rec.leads[iii].with_samples(fs, inverted(i));
+    out.leads[avr] = rec.leads[avr].with_samples(fs, samples(avf));
+    out.leads[avf] = rec.leads[avf].with_samples(fs, samples(avr));
+    out
+}
+
+#[test]
+fn right_arm_and_left_leg_swapped_on_a_ludb_record_reads_as_recorded() {
+    // LUDB 2 (sinus rhythm, P axis 62°, QRS 53°) with the right arm and left leg swapped
+    // (P axis -121°, QRS -113° as recorded): the reversal is named and the rhythm read as
+    // recorded. With a leftward axis (LUDB 1, 10, 13, 57: QRS -39..+12°) the swapped lead I,
+    // the inverted III, stays upright and the swap is not recognised (they read "Ectopic
+    // atrial rhythm" with a left axis deviation): a low atrial rhythm with a left axis
+    // deviation shows the same signs in II, aVR and aVF, and must not be read as sinus.
+    let rec = open(2);
+    let opts = signal::AnalysisOptions::default();
+    let as_recorded = signal::analyze(&rec, &opts).expect("the analysis runs");
+    let swapped =
+        signal::analyze(&right_arm_and_left_leg_swapped(&rec), &opts).expect("the analysis runs");
+    let got = texts(&swapped);
+    assert!(
+        got.contains(&"Right arm and left leg lead reversal suspected"),
+        "{got:?}"
+    );
+    assert!(!got.contains(&"Arm lead reversal suspected"), "{got:?}");
+    assert_eq!(rhythm(&swapped), rhythm(&as_recorded), "{got:?}");
+}

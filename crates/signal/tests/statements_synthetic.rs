@@ -1548,6 +1548,71 @@ fn swapped_arm_electrodes_are_named_and_the_axes_read_back() {
     not_stated(&t.analyze(), "Arm lead");
 }
 
+/// The twelve leads of `leads` with the right arm and left leg electrodes swapped: I the
+/// inverted III, II inverted, III the inverted I, aVR and aVF traded, aVL unchanged.
+fn right_arm_and_left_leg_swapped(leads: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let inverted = |k: usize| leads[k].iter().map(|v| -v).collect::<Vec<f64>>();
+    let mut out = leads.to_vec();
+    (out[0], out[1], out[2]) = (inverted(2), inverted(1), inverted(0));
+    out.swap(3, 5);
+    out
+}
+
+#[test]
+fn swapped_right_arm_and_left_leg_electrodes_are_named_and_the_axes_read_back() {
+    // The textbook sinus beat (and with RBBB) with the right arm and left leg electrodes
+    // swapped: P, QRS and T negative in I, II, III and aVF. It read the arm reversal, whose
+    // axes read back (180° minus) are wrong for it, and "T-wave inversion, inferior" and
+    // "Pathological Q waves, inferior ... consider prior myocardial infarction".
+    for waves in [TEXTBOOK.to_vec(), common::RBBB.to_vec()] {
+        let mut t = sinus(70.0, 0.16);
+        t.qrs_t = waves;
+        let plain = t.analyze();
+        let swapped = right_arm_and_left_leg_swapped(&t.leads());
+        let a = signal::analyze(&recording_at(swapped, 500.0), &Default::default())
+            .expect("the analysis runs");
+        let s = stated(&a, "Right arm and left leg lead reversal suspected");
+        let c = criterion(s);
+        assert!(c.contains("-60° minus the recorded"), "{c}");
+        let back = |name: &str| number_after(c, &format!("{name} "));
+        let axis = plain.measurements.axis;
+        assert_near(back("(P"), axis.p.unwrap().0, 3.0, "P axis read back");
+        assert_near(
+            back(", QRS"),
+            axis.qrs.unwrap().0,
+            3.0,
+            "QRS axis read back",
+        );
+        let sinus_c = criterion(stated(&a, "Sinus rhythm"));
+        assert_near(
+            number_after(sinus_c, "P axis "),
+            axis.p.unwrap().0,
+            3.0,
+            "sinus P axis",
+        );
+        for gone in [
+            "Arm lead reversal",
+            "Ectopic atrial",
+            "axis deviation",
+            "T-wave inversion",
+            "Pathological Q",
+        ] {
+            not_stated(&a, gone);
+        }
+    }
+    // Negatives: as recorded; the arms swapped are the arm reversal.
+    not_stated(&sinus(70.0, 0.16).analyze(), "Right arm and left leg");
+    let leads = sinus(70.0, 0.16).leads();
+    let mut arms = leads.clone();
+    arms[0] = leads[0].iter().map(|v| -v).collect();
+    arms.swap(1, 2);
+    arms.swap(3, 4);
+    let a = signal::analyze(&recording_at(arms, 500.0), &Default::default())
+        .expect("the analysis runs");
+    stated(&a, "Arm lead reversal suspected");
+    not_stated(&a, "Right arm and left leg");
+}
+
 #[test]
 fn right_axis_deviation_beyond_90_degrees() {
     let a = beats(&frontal_qrs(120.0)).analyze();
