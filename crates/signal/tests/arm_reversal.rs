@@ -15,24 +15,57 @@ fn open(record: u32) -> Recording {
     formats::open(format!("{DIR}/{record}.hea")).expect("the LUDB record opens")
 }
 
-/// `rec` with the left and right arm electrodes swapped.
-fn arms_swapped(rec: &Recording) -> Recording {
-    let mut out = rec.clone();
-    let at = |l: L| {
+/// `rec` with its limb leads rewired: each (lead, recorded lead, sign) takes the recorded
+/// lead's samples times the sign, the other leads as they are.
+fn rewired(rec: &Recording, wiring: &[(L, L, f32)]) -> Recording {
+    let at = |l: &L| {
         rec.leads
             .iter()
-            .position(|x| x.label == l)
+            .position(|x| &x.label == l)
             .expect("the lead")
     };
-    let samples = |k: usize| rec.leads[k].signal.to_vec().expect("samples decode");
-    let (i, ii, iii, avr, avl) = (at(L::I), at(L::II), at(L::III), at(L::AVR), at(L::AVL));
-    let fs = rec.leads[i].sampling_rate_hz;
-    let inverted: Vec<f32> = samples(i).iter().map(|v| -v).collect();
-    out.leads[i] = rec.leads[i].with_samples(fs, inverted);
-    for (to, from) in [(ii, iii), (iii, ii), (avr, avl), (avl, avr)] {
-        out.leads[to] = rec.leads[to].with_samples(fs, samples(from));
+    let mut out = rec.clone();
+    for (to, from, sign) in wiring {
+        let (k, j) = (at(to), at(from));
+        let x: Vec<f32> = rec.leads[j]
+            .signal
+            .to_vec()
+            .expect("samples decode")
+            .iter()
+            .map(|v| sign * v)
+            .collect();
+        out.leads[k] = rec.leads[k].with_samples(rec.leads[k].sampling_rate_hz, x);
     }
     out
+}
+
+/// `rec` with the left and right arm electrodes swapped.
+fn arms_swapped(rec: &Recording) -> Recording {
+    rewired(
+        rec,
+        &[
+            (L::I, L::I, -1.0),
+            (L::II, L::III, 1.0),
+            (L::III, L::II, 1.0),
+            (L::AVR, L::AVL, 1.0),
+            (L::AVL, L::AVR, 1.0),
+        ],
+    )
+}
+
+/// `rec` with the right arm and left leg electrodes swapped: I the inverted III, II inverted,
+/// III the inverted I, aVR and aVF traded, aVL unchanged.
+fn right_arm_and_left_leg_swapped(rec: &Recording) -> Recording {
+    rewired(
+        rec,
+        &[
+            (L::I, L::III, -1.0),
+            (L::II, L::II, -1.0),
+            (L::III, L::I, -1.0),
+            (L::AVR, L::AVF, 1.0),
+            (L::AVF, L::AVR, 1.0),
+        ],
+    )
 }
 
 fn texts(a: &signal::Analysis) -> Vec<&str> {
@@ -67,28 +100,6 @@ fn swapped_arm_electrodes_on_ludb_records_read_as_recorded() {
             assert!(!got.contains(&gone), "{record}: {got:?}");
         }
     }
-}
-
-/// `rec` with the right arm and left leg electrodes swapped: I the inverted III, II inverted,
-/// III the inverted I, aVR and aVF traded, aVL unchanged.
-fn right_arm_and_left_leg_swapped(rec: &Recording) -> Recording {
-    let mut out = rec.clone();
-    let at = |l: L| {
-        rec.leads
-            .iter()
-            .position(|x| x.label == l)
-            .expect("the lead")
-    };
-    let samples = |k: usize| rec.leads[k].signal.to_vec().expect("samples decode");
-    let inverted = |k: usize| samples(k).iter().map(|v| -v).collect::<Vec<f32>>();
-    let (i, ii, iii, avr, avf) = (at(L::I), at(L::II), at(L::III), at(L::AVR), at(L::AVF));
-    let fs = rec.leads[i].sampling_rate_hz;
-    out.leads[i] = rec.leads[i].with_samples(fs, inverted(iii));
-    out.leads[ii] = rec.leads[ii].with_samples(fs, inverted(ii));
-    out.leads[iii] = rec.leads[iii].with_samples(fs, inverted(i));
-    out.leads[avr] = rec.leads[avr].with_samples(fs, samples(avf));
-    out.leads[avf] = rec.leads[avf].with_samples(fs, samples(avr));
-    out
 }
 
 #[test]
