@@ -362,6 +362,8 @@ const COHERENCE_CYCLE_SPAN: f64 = 0.1;
 /// ... in steps of this fraction of it (over 10 s a 0.5 % error in the cycle turns the
 /// phase by a quarter of a cycle).
 const COHERENCE_CYCLE_STEP: f64 = 0.005;
+/// [`phase_coherence`] reads at most this much of the recording (s): a resting ECG's length.
+const COHERENCE_MAX_SECONDS: f64 = 10.0;
 
 /// How coherent activity near the flutter cycle `cycle_ms` is across the beats of an
 /// irregular rhythm, and the cycle (ms) where it is most: per lead of II, III, aVF and V1,
@@ -370,11 +372,14 @@ const COHERENCE_CYCLE_STEP: f64 = 0.005;
 /// the flutter frequency (their Fourier coefficient against the time from the recording's
 /// start); the coherence is the length of their sum over the sum of their lengths (1: every
 /// stretch shows the same phase of one oscillation running through the whole recording;
-/// near 0: scattered phases), averaged over the leads, at the best cycle within
-/// [`COHERENCE_CYCLE_SPAN`] of `cycle_ms`. Flutter waves run on regardless of the QRS, so
+/// near 0: scattered phases), averaged over the leads. The cycle is searched outward from
+/// `cycle_ms` within [`COHERENCE_CYCLE_SPAN`]: the first cycle where the coherence reaches
+/// [`MIN_PHASE_COHERENCE`], else the best. Flutter waves run on regardless of the QRS, so
 /// their phase holds from stretch to stretch whatever the RR; a T wave follows its own QRS,
-/// and at an irregular RR its phase against the recording's time scatters. `None` without
-/// three of those leads or four stretches.
+/// and at an irregular RR its phase against the recording's time scatters. The first
+/// [`COHERENCE_MAX_SECONDS`] are read (the cycle's own small variation, and the search's
+/// step, turn the phase further over a longer recording). `None` without three of those
+/// leads or four stretches.
 pub(crate) fn phase_coherence(
     labels: &[LeadLabel],
     leads: &[Vec<f64>],
@@ -383,7 +388,11 @@ pub(crate) fn phase_coherence(
     fs: f64,
 ) -> Option<(f64, f64)> {
     let chosen = flutter_leads(labels, leads);
-    let n = chosen.iter().map(|x| x.len()).min()?;
+    let n = chosen
+        .iter()
+        .map(|x| x.len())
+        .min()?
+        .min((COHERENCE_MAX_SECONDS * fs) as usize);
     let (pre, post) = (ms(fs, 80.0), ms(fs, 120.0));
     let spans: Vec<(usize, usize)> = fids
         .windows(2)
@@ -394,7 +403,10 @@ pub(crate) fn phase_coherence(
         return None;
     }
     let steps = (COHERENCE_CYCLE_SPAN / COHERENCE_CYCLE_STEP).round() as i32;
-    (-steps..=steps)
+    // 0, -1, +1, -2, +2, ... steps from the lag.
+    let outward = (0..=2 * steps).map(|i| if i % 2 == 0 { i / 2 } else { -(i + 1) / 2 });
+    let mut best: Option<(f64, f64)> = None;
+    for (coherence, cycle) in outward
         .map(|k| cycle_ms * (1.0 + COHERENCE_CYCLE_STEP * k as f64))
         .map(|cycle| {
             let w = 2.0 * std::f64::consts::PI / (cycle / 1000.0 * fs);
@@ -426,7 +438,15 @@ pub(crate) fn phase_coherence(
                 .sum();
             (per_lead / chosen.len() as f64, cycle)
         })
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+    {
+        if coherence >= MIN_PHASE_COHERENCE {
+            return Some((coherence, cycle));
+        }
+        if best.is_none_or(|b| coherence > b.0) {
+            best = Some((coherence, cycle));
+        }
+    }
+    best
 }
 
 /// The median RR interval (samples) of the beats at `fids` when every RR lies within
