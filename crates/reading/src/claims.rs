@@ -21,7 +21,8 @@
 //!    any rate ("accelerated", "escape"), ectopic atrial, wandering atrial pacemaker ("wandering
 //!    pacemaker", "multifocal atrial rhythm", "WAP"), multifocal atrial tachycardia ("MAT",
 //!    "chaotic atrial tachycardia/rhythm"; "MAT" and "WAP" only in capitals, as they are also
-//!    words), ventricular tachycardia, and paced rhythms by the
+//!    words), ventricular tachycardia, supraventricular tachycardia ("SVT", only in capitals),
+//!    wide-QRS tachycardia ("wide complex tachycardia"), and paced rhythms by the
 //!    chambers paced: atrial ("atrial pacing", "A-paced", "AAI"), ventricular ("ventricular
 //!    pacing", "V-paced", "VVI", "VDD", "biventricular pacing"), dual-chamber ("dual-chamber
 //!    pacing", "AV sequential pacing", "AV dual-paced", "DDD") or not named ("paced rhythm",
@@ -71,7 +72,11 @@
 //!   claim but not a rate class, and a sinus rhythm statement neither supports nor contradicts
 //!   a "sinus arrhythmia" claim. A multifocal atrial tachycardia statement supports
 //!   "tachycardia" and contradicts "bradycardia"; a wandering pacemaker one contradicts
-//!   "tachycardia".
+//!   "tachycardia". A supraventricular or wide-QRS tachycardia statement (a regular
+//!   tachycardia whose atrial activity the analysis does not see) supports "tachycardia" and
+//!   its own name, contradicts "bradycardia", and neither supports nor contradicts another
+//!   rhythm (its criterion names them as possible), except that a narrow one contradicts
+//!   ventricular tachycardia.
 //! - paced rhythms: a mode not named (claim or statement) matches every mode; an atrial or a
 //!   ventricular claim is supported by a dual-chamber statement (that chamber is paced too); a
 //!   dual-chamber claim is contradicted by a single-chamber statement, and atrial and
@@ -410,6 +415,10 @@ enum Rhythm {
     MultifocalAtrialTachycardia,
     Junctional,
     Vt,
+    /// A regular narrow-QRS tachycardia whose atrial activity is not seen.
+    Svt,
+    /// A regular wide-QRS tachycardia whose atrial activity is not seen.
+    WideQrsTachycardia,
     Undetermined,
 }
 
@@ -668,6 +677,14 @@ const FINDINGS: &[(&str, Finding)] = {
         ("junctional escape", Rhythm(R::Junctional)),
         ("junctional tachycardia", Rhythm(R::Junctional)),
         ("ventricular tachycardia", Rhythm(R::Vt)),
+        ("supraventricular tachycardia", Rhythm(R::Svt)),
+        ("svt", Rhythm(R::Svt)),
+        ("wide qrs tachycardia", Rhythm(R::WideQrsTachycardia)),
+        ("wide complex tachycardia", Rhythm(R::WideQrsTachycardia)),
+        (
+            "wide qrs complex tachycardia",
+            Rhythm(R::WideQrsTachycardia),
+        ),
         ("undetermined rhythm", Rhythm(R::Undetermined)),
         ("bradycardia", Rate(Brady)),
         ("bradycardic", Rate(Brady)),
@@ -942,9 +959,10 @@ fn sorted_findings() -> Vec<(&'static str, Finding)> {
     v
 }
 
-/// Abbreviations that are also English words ("a mat", "wap"): a finding only when written in
+/// Abbreviations that are also English words ("a mat", "wap"), or read as one ("svt"): a
+/// finding only when written in
 /// capitals in the answer ("MAT"), as clinicians write them.
-const CAPITALS_ONLY: &[&str] = &["mat", "wap"];
+const CAPITALS_ONLY: &[&str] = &["mat", "wap", "svt"];
 
 /// The findings named in `text` (`norm` is its [`normalize`]d form).
 fn scan_findings(text: &str, norm: &[u8]) -> Vec<FoundFinding> {
@@ -1099,6 +1117,21 @@ fn relation(claim: Finding, fact: Finding) -> Relation {
             }
         }
         (F::Rhythm(Rhythm::Paced(a)), F::Rhythm(Rhythm::Paced(b))) => paced_relation(a, b),
+        // A regular tachycardia whose atrial activity is not seen names its mechanisms as
+        // possible; only a narrow QRS excludes a ventricular tachycardia.
+        (F::Rhythm(Rhythm::Vt), F::Rhythm(Rhythm::Svt))
+        | (F::Rhythm(Rhythm::Svt), F::Rhythm(Rhythm::Vt)) => Relation::Conflicts,
+        (F::Rhythm(a), F::Rhythm(b))
+            if a != b
+                && [a, b]
+                    .iter()
+                    .any(|r| matches!(r, Rhythm::Svt | Rhythm::WideQrsTachycardia)) =>
+        {
+            Relation::Unrelated
+        }
+        (F::Rate(a), F::Rhythm(Rhythm::Svt | Rhythm::WideQrsTachycardia)) => {
+            same(a == RateClass::Tachy)
+        }
         (F::Rhythm(a), F::Rhythm(b)) => same(a == b),
         (F::Rate(a), F::Rhythm(Rhythm::Sinus(b)) | F::Rate(b)) => {
             if b == RateClass::Any {

@@ -1085,3 +1085,55 @@ fn findings_that_exclude_nothing_are_contradicted_by_their_rejected_statement() 
         expect_with(&f, answer, &[(claim, C, "rejected by the clinician")]);
     }
 }
+
+#[test]
+fn a_tachycardia_whose_atrial_activity_is_not_seen_decides_no_other_rhythm() {
+    // "Supraventricular tachycardia" names AV nodal re-entry, 2:1 flutter and a sinus
+    // tachycardia with hidden P waves as possible: the word "tachycardia" in it must not
+    // support a "sinus tachycardia" claim.
+    let mut f = facts();
+    if let Some(m) = f.measurements.as_mut() {
+        m.hr = Some(Bpm(150.0));
+    }
+    f.statements = vec![statement(
+        "Supraventricular tachycardia",
+        Some("regular at 150 bpm ...: the atrial activity is not seen; QRS 96 ms < 120"),
+        StatementState::Suggested,
+    )];
+    expect_with(
+        &f,
+        "This is a supraventricular tachycardia, likely sinus tachycardia or atrial flutter, not ventricular tachycardia.",
+        &[
+            (
+                "supraventricular tachycardia",
+                S,
+                "Supraventricular tachycardia",
+            ),
+            ("sinus tachycardia", N, ""),
+            ("atrial flutter", N, ""),
+            ("ventricular tachycardia", S, "Supraventricular tachycardia"),
+        ],
+    );
+    expect_with(
+        &f,
+        "There is bradycardia. It is an SVT.",
+        &[
+            ("bradycardia", C, ""),
+            ("SVT", S, "Supraventricular tachycardia"),
+        ],
+    );
+    // Wide: ventricular tachycardia stays open.
+    f.statements = vec![statement(
+        "Wide-QRS tachycardia",
+        Some("...: consider ventricular tachycardia"),
+        StatementState::Suggested,
+    )];
+    expect_with(
+        &f,
+        "A wide complex tachycardia, possibly ventricular tachycardia.",
+        &[
+            ("wide complex tachycardia", S, "Wide-QRS tachycardia"),
+            ("ventricular tachycardia", N, ""),
+        ],
+    );
+}
