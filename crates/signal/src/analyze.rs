@@ -805,50 +805,44 @@ pub(crate) fn analyze_in_pool(
     // flutter waves conducted at a fixed ratio, on specific evidence only (a fixed ratio puts
     // the flutter wave before each QRS at a fixed interval, where it passes for a P wave),
     // or at a variable ratio (an irregular RR; the same evidence aligned on the "P" waves).
-    let flutter = if n_beats < 4 || paced_fraction > 0.5 {
-        None
+    // Without organised P waves, a regular rhythm at twice a flutter cycle (2:1: the second
+    // wave would fall in the QRS, so no recurrence inside the RR can be checked) shows the
+    // search no more than what repeats once per RR: the T wave of a junctional or
+    // ventricular tachycardia, or of AV nodal re-entry, does it too (a regular rhythm
+    // without P waves at 120-170/min read "Atrial flutter" with every QRS-T shape tried,
+    // wide ones among them). Such a rhythm is named by its QRS
+    // (`statements::regular_tachycardia_without_p`), with this activity as a possibility.
+    let (flutter, half_rr_activity) = if n_beats < 4 || paced_fraction > 0.5 {
+        (None, None)
     } else if !p_organised {
-        // At an irregular RR the waves must keep their phase from beat to beat, as flutter
-        // waves running on by themselves do; the T waves of atrial fibrillation with a fast
-        // or wide-QRS response, which the blanked autocorrelation also takes for a cycle in
-        // the flutter range, follow their own QRS and do not.
-        flutter_cycle_once()
-            .map(|f| locked_to_qrs(f, &fids, fs))
-            .and_then(|f| {
-                if f.locked.is_some() {
-                    return Some(f);
-                }
-                let coherence = phase_coherence(&labels, &clean, &fids, f.cycle_ms, fs)?;
-                (coherence.0 >= MIN_PHASE_COHERENCE).then_some(Flutter {
-                    coherence: Some(coherence),
-                    ..f
-                })
-            })
+        match flutter_cycle_once().map(|f| locked_to_qrs(f, &fids, fs)) {
+            Some(f) if f.locked.is_some_and(|l| l.ratio == 2) => (None, Some(f)),
+            Some(f) if f.locked.is_some() => (Some(f), None),
+            // At an irregular RR the waves must keep their phase from beat to beat, as
+            // flutter waves running on by themselves do; the T waves of atrial fibrillation
+            // with a fast or wide-QRS response, which the blanked autocorrelation also takes
+            // for a cycle in the flutter range, follow their own QRS and do not.
+            Some(f) => {
+                let coherence = phase_coherence(&labels, &clean, &fids, f.cycle_ms, fs)
+                    .filter(|c| c.0 >= MIN_PHASE_COHERENCE);
+                (
+                    coherence.map(|c| Flutter {
+                        coherence: Some(c),
+                        ..f
+                    }),
+                    None,
+                )
+            }
+            None => (None, None),
+        }
     } else if atrial_foci.is_none() {
         let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
-        fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs).or_else(|| {
+        let found = fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs).or_else(|| {
             variable_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs, flutter_cycle_once)
-        })
+        });
+        (found, None)
     } else {
-        None
-    };
-    // Without organised P waves, a regular rhythm at twice a flutter cycle whose waves do not
-    // recur inside the RR (2:1: the second wave would fall in the QRS) shows the search no
-    // more than what repeats once per RR: the T wave of a junctional or ventricular
-    // tachycardia, or of AV nodal re-entry, does it too (a regular rhythm without P waves at
-    // 120-170/min read "Atrial flutter" with every QRS-T shape tried, wide ones among them).
-    // Such a rhythm is named by its QRS (`statements::regular_tachycardia_without_p`), with
-    // the activity found as a possibility.
-    let (flutter, half_rr_activity) = match flutter {
-        Some(f)
-            if !p_organised
-                && f.variable.is_none()
-                && f.locked
-                    .is_some_and(|l| l.ratio == 2 && l.recurrence.is_none()) =>
-        {
-            (None, Some(f))
-        }
-        other => (other, None),
+        (None, None)
     };
     let af = flutter.is_none()
         && atrial_foci.is_none()
@@ -1515,28 +1509,23 @@ pub(crate) fn analyze_in_pool(
     // Limb electrodes swapped (`crate::lead_reversal`): the P-wave polarities, the net QRS
     // and the T waves of the limb leads, V5 and V6 on the median beats, with organised P
     // waves.
-    let reversal = match med_global.p {
-        Some(Points {
-            on: Some(pon),
-            off: Some(poff),
-            ..
-        }) if p_organised && !af && p_min_mv >= P_MIN_MV => {
-            let p_area = |l: &LeadLabel| med_of(l).and_then(|x| p_net_area(x, pon, poff, fs_m));
-            let amp_of = |l: &LeadLabel| amps.iter().find(|a| &a.lead == l);
-            let qrs_net = |l: &LeadLabel| {
-                amp_of(l).and_then(|a| {
-                    let v = |x: Option<ecg::Microvolts>| x.map_or(0.0, |x| x.0);
-                    a.r.or(a.q).or(a.s).map(|_| v(a.r) + v(a.q) + v(a.s))
-                })
-            };
-            let t_sign = |l: &LeadLabel| amp_of(l).and_then(|a| a.t).map(|t| t.0);
-            lead_reversal::suspected(&lead_reversal::Polarity {
-                p: &p_area,
-                qrs: &qrs_net,
-                t: &t_sign,
+    let reversal = if p_organised && !af {
+        let p_area = |l: &LeadLabel| p_area_in(as_recorded(l.clone()));
+        let amp_of = |l: &LeadLabel| amps.iter().find(|a| &a.lead == l);
+        let qrs_net = |l: &LeadLabel| {
+            amp_of(l).and_then(|a| {
+                let v = |x: Option<ecg::Microvolts>| x.map_or(0.0, |x| x.0);
+                a.r.or(a.q).or(a.s).map(|_| v(a.r) + v(a.q) + v(a.s))
             })
-        }
-        _ => None,
+        };
+        let t_sign = |l: &LeadLabel| amp_of(l).and_then(|a| a.t).map(|t| t.0);
+        lead_reversal::suspected(&lead_reversal::Polarity {
+            p: &p_area,
+            qrs: &qrs_net,
+            t: &t_sign,
+        })
+    } else {
+        None
     };
     // With them swapped, the statements read the frontal axes taken back and the P-wave
     // polarities of II, aVR and the inferior leads from where those leads would have been.

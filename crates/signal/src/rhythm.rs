@@ -62,6 +62,11 @@ pub(crate) const MIN_RISE: f64 = 0.05;
 pub(crate) const FLUTTER_MIN_CYCLE_MS: f64 = 170.0;
 /// See [`FLUTTER_MIN_CYCLE_MS`].
 pub(crate) const FLUTTER_MAX_CYCLE_MS: f64 = 250.0;
+/// The QRS complexes are left out of the flutter search from this long (ms) before each
+/// fiducial ...
+const QRS_BLANK_BEFORE_MS: f64 = 80.0;
+/// ... to this long after it.
+const QRS_BLANK_AFTER_MS: f64 = 120.0;
 /// Leads must agree on the cycle length within this (ms).
 pub(crate) const LAG_AGREEMENT_MS: f64 = 12.0;
 /// At most this much signal (s) is used.
@@ -134,7 +139,7 @@ pub(crate) fn flutter_cycle(
     }
     let n = chosen[0].len().min((MAX_SECONDS * fs) as usize);
     let mut keep = vec![true; n];
-    let (pre, post) = (ms(fs, 80.0), ms(fs, 120.0));
+    let (pre, post) = (ms(fs, QRS_BLANK_BEFORE_MS), ms(fs, QRS_BLANK_AFTER_MS));
     for &f in fids {
         let a = f.saturating_sub(pre).min(n);
         let b = (f + post).min(n);
@@ -393,7 +398,7 @@ pub(crate) fn phase_coherence(
         .map(|x| x.len())
         .min()?
         .min((COHERENCE_MAX_SECONDS * fs) as usize);
-    let (pre, post) = (ms(fs, 80.0), ms(fs, 120.0));
+    let (pre, post) = (ms(fs, QRS_BLANK_BEFORE_MS), ms(fs, QRS_BLANK_AFTER_MS));
     let spans: Vec<(usize, usize)> = fids
         .windows(2)
         .map(|w| (w[0] + post, w[1].saturating_sub(pre).min(n)))
@@ -402,6 +407,16 @@ pub(crate) fn phase_coherence(
     if chosen.len() < 3 || spans.len() < 4 {
         return None;
     }
+    // Each lead's mean over each stretch, which every cycle tried removes.
+    let means: Vec<Vec<f64>> = chosen
+        .iter()
+        .map(|x| {
+            spans
+                .iter()
+                .map(|&(a, b)| x[a..b].iter().sum::<f64>() / (b - a) as f64)
+                .collect()
+        })
+        .collect();
     let steps = (COHERENCE_CYCLE_SPAN / COHERENCE_CYCLE_STEP).round() as i32;
     // 0, -1, +1, -2, +2, ... steps from the lag.
     let outward = (0..=2 * steps).map(|i| if i % 2 == 0 { i / 2 } else { -(i + 1) / 2 });
@@ -413,10 +428,10 @@ pub(crate) fn phase_coherence(
             let (c, s) = (w.cos(), w.sin());
             let per_lead: f64 = chosen
                 .iter()
-                .map(|x| {
+                .zip(&means)
+                .map(|(x, means)| {
                     let (mut sr, mut si, mut total) = (0.0, 0.0, 0.0);
-                    for &(a, b) in &spans {
-                        let mean = x[a..b].iter().sum::<f64>() / (b - a) as f64;
+                    for (&(a, b), &mean) in spans.iter().zip(means) {
                         // The phasor e^(-i w t) from t = a, turned by one sample each step.
                         let (mut pr, mut pi) = ((w * a as f64).cos(), -(w * a as f64).sin());
                         let (mut re, mut im) = (0.0, 0.0);
@@ -691,7 +706,10 @@ fn recurrence(
     fs: f64,
 ) -> Option<Recurrence> {
     let span = mean_rr.first()?.len();
-    let (clear_from, clear_to) = (ms(fs, 120.0) as f64, span as f64 - ms(fs, 80.0) as f64);
+    let (clear_from, clear_to) = (
+        ms(fs, QRS_BLANK_AFTER_MS) as f64,
+        span as f64 - ms(fs, QRS_BLANK_BEFORE_MS) as f64,
+    );
     let from = (p_at - cycle / 2.0).round();
     let to = (p_at + cycle / 2.0).min(clear_to).round();
     if from < clear_from || to - from < 0.5 * cycle {

@@ -1477,10 +1477,9 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         // Bazett overcorrects above 100/min and undercorrects below 60/min (AHA/ACCF/HRS 2009
         // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.
         let fridericia = f.m.qtc.fridericia.map(|q| q.0);
-        let hr = qt_hr;
         // Outside that range, the Fridericia text to add when it agrees (`beyond`), or `None`.
         let also = |beyond: &dyn Fn(f64) -> bool| -> Option<String> {
-            match (hr, fridericia) {
+            match (qt_hr, fridericia) {
                 (Some(h), Some(fr))
                     if !(QTC_BAZETT_SLOW_BPM..=QTC_BAZETT_FAST_BPM).contains(&h) =>
                 {
