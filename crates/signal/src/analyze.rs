@@ -693,11 +693,19 @@ pub(crate) fn analyze_in_pool(
     // waves is searched again up to [`P_REACH_LONG_MS`] before each QRS, at the first
     // pass's floor, and keeps what it finds under the same conditions, and only when the
     // waves found keep their distance to the QRS after them rather than to the one before
-    // ([`qrs_tie`]): a U wave there follows its own beat's T. (With its P
-    // waves unseen, 60/min at a PR of 340 ms read "Undetermined rhythm", and at 70-80/min
-    // "Atrial flutter" from the P and T waves' autocorrelation.) Not gated on the flutter
-    // search for that reason; flutter waves, which fill the whole cycle, put a wave within
-    // the first pass's reach.
+    // ([`qrs_tie`]): a U wave there follows its own beat's T. At a rate too regular for
+    // that to decide, they are kept when they stand clear of the T wave before them, as a
+    // U wave never does, at a P wave's width ([`WavesAfterT::clear_of_the_t_wave`]); when
+    // they ride on the T wave instead, they are named with the undetermined rhythm and the
+    // QT, which may run into them, is not judged. (With its P waves unseen, 60/min at a PR
+    // of 340 ms read "Undetermined rhythm", and at 70-80/min "Atrial flutter" from the P and
+    // T waves' autocorrelation; at a perfectly regular rate 50-70/min at a PR of 340-420 ms
+    // still read "Undetermined rhythm" until r31.) Not gated on the flutter search for that
+    // reason; flutter waves, which fill the whole cycle, put a wave within the first pass's
+    // reach.
+    // The distance (ms, median over the beats) from the onset of the waves the long look
+    // found on the T wave to the QRS after them, when they could not be told from U waves.
+    let mut wave_on_t_unresolved: Option<f64> = None;
     if regular_unpaced && p_fraction_of(&global) < P_MIN_FRACTION {
         let long = PLook {
             min_mv: P_MIN_MV,
@@ -705,8 +713,16 @@ pub(crate) fn analyze_in_pool(
             on_t_wave: true,
         };
         let (pl, g) = waves_at(long);
-        if steady_p_before_most(&g) && qrs_tie(&g, &fids, fs) == Some(QrsTie::Next) {
-            (per_lead, global, look) = (pl, g, long);
+        if steady_p_before_most(&g) {
+            let tie = qrs_tie(&g, &fids, fs);
+            let after_t = WavesAfterT::of(&g, fs);
+            if tie == Some(QrsTie::Next)
+                || tie.is_none() && after_t.is_some_and(WavesAfterT::clear_of_the_t_wave)
+            {
+                (per_lead, global, look) = (pl, g, long);
+            } else if tie.is_none() && after_t.is_some_and(|a| a.gap_ms < U_WAVE_MAX_T_GAP_MS) {
+                wave_on_t_unresolved = p_to_next_qrs_ms(&g, &fids, fs);
+            }
         }
     }
     // Waves before the beats that keep their distance to the QRS before them while the rate
@@ -1585,6 +1601,7 @@ pub(crate) fn analyze_in_pool(
         limb_residual: limb_inconsistent.map(|c| c.residual),
         flutter,
         half_rr_activity,
+        wave_on_t_unresolved: wave_on_t_unresolved.filter(|_| !p_organised),
         blocked_p: &blocked_p,
         av_block: av,
         fs_hz: fs,
@@ -1894,6 +1911,66 @@ fn qrs_tie(global: &[BeatWaves], fids: &[usize], fs: f64) -> Option<QrsTie> {
     } else {
         None
     }
+}
+
+/// The least distance (ms) from the T wave's end (the latest lead's) to the onset of the wave
+/// after it for that wave to be no U wave ([`WavesAfterT::clear_of_the_t_wave`]). A U wave
+/// rises from the end of the T wave (the TU junction), which is where the delineator ends the
+/// T wave before it; a P wave of a long PR interval at a slow rate follows an isoelectric TP
+/// segment.
+const U_WAVE_MAX_T_GAP_MS: f64 = 100.0;
+/// The longest P wave (ms, from the earliest lead's onset to the latest lead's end) of a long
+/// PR interval taken at a rate too regular for [`qrs_tie`]
+/// ([`WavesAfterT::clear_of_the_t_wave`]). A U wave lasts 160-240 ms; an abnormal P wave
+/// 110-140.
+const LONG_PR_P_MAX_MS: f64 = 140.0;
+
+/// Where the waves found before the beats (`global`'s P waves) lie against the T wave before
+/// them: medians over the beats.
+#[derive(Debug, Clone, Copy)]
+struct WavesAfterT {
+    /// From the end of the previous beat's T wave to the wave's onset (ms).
+    gap_ms: f64,
+    /// The wave's duration (ms).
+    width_ms: f64,
+}
+
+impl WavesAfterT {
+    /// Measured on at least half the beats with a wave (each gap needs a T wave before it).
+    fn of(global: &[BeatWaves], fs: f64) -> Option<Self> {
+        let ms = |n: f64| n * 1000.0 / fs;
+        let gaps: Vec<f64> = global
+            .windows(2)
+            .filter_map(|w| Some(ms(w[1].p?.on? as f64 - w[0].t?.off? as f64)))
+            .collect();
+        let widths: Vec<f64> = global
+            .iter()
+            .filter_map(|g| Some(ms(g.p?.off?.checked_sub(g.p?.on?)? as f64)))
+            .collect();
+        let with_p = global.iter().filter(|g| g.p.is_some()).count();
+        (with_p > 0 && gaps.len() * 2 >= with_p && widths.len() * 2 >= with_p).then(|| Self {
+            gap_ms: median(&gaps),
+            width_ms: median(&widths),
+        })
+    }
+
+    /// Clear of the T wave, as a U wave never is, at a P wave's width: P waves, where the
+    /// rhythm is too regular for [`qrs_tie`] to tell them from U waves (a retrograde P wave,
+    /// the other wave tied to the QRS before it, follows that QRS within the T wave).
+    fn clear_of_the_t_wave(self) -> bool {
+        self.gap_ms >= U_WAVE_MAX_T_GAP_MS && self.width_ms <= LONG_PR_P_MAX_MS
+    }
+}
+
+/// The median distance (ms) from the onsets of the waves found before the beats (`global`'s
+/// P onsets) to the QRS fiducial after them.
+fn p_to_next_qrs_ms(global: &[BeatWaves], fids: &[usize], fs: f64) -> Option<f64> {
+    let d: Vec<f64> = global
+        .iter()
+        .zip(fids)
+        .filter_map(|(g, &f)| Some(f.checked_sub(g.p?.on?)? as f64 * 1000.0 / fs))
+        .collect();
+    (!d.is_empty()).then(|| median(&d))
 }
 
 /// The QRS a wave before the beats keeps its distance to ([`qrs_tie`]).

@@ -127,6 +127,11 @@ pub(crate) struct Findings<'a> {
     /// flutter search reads (2:1 flutter, or the T waves of a tachycardia without P waves):
     /// named as a possibility by [`regular_tachycardia_without_p`], not stated as flutter.
     pub half_rr_activity: Option<Flutter>,
+    /// In a regular rhythm without organised P waves, waves at a steady distance before the
+    /// beats that ride on the T wave before them, too regular a rate to tell a P wave of a
+    /// long PR interval from a U wave (`analyze`: the long-PR look): the median distance (ms)
+    /// from their onset to the QRS. The QT may run into them: it is not judged.
+    pub wave_on_t_unresolved: Option<f64>,
     /// P waves not followed by a QRS.
     pub blocked_p: &'a [NonConducted],
     /// 2:1 or third-degree AV block.
@@ -192,6 +197,7 @@ impl<'a> Findings<'a> {
             limb_residual: None,
             flutter: None,
             half_rr_activity: None,
+            wave_on_t_unresolved: None,
             blocked_p: &[],
             av_block: None,
             fs_hz,
@@ -1226,9 +1232,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             UNDETERMINED_RHYTHM,
             format!(
-                "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}",
+                "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}{}",
                 100.0 * f.p_fraction,
-                f.rr_irregularity.unwrap_or(0.0)
+                f.rr_irregularity.unwrap_or(0.0),
+                f.wave_on_t_unresolved.map_or(String::new(), |d| format!(
+                    "; a wave {d:.0} ms before each QRS rides on the T wave: a P wave of a long PR interval or a U wave, not told apart at this regular rate (QT not judged)"
+                ))
             ),
         ));
     }
@@ -1449,13 +1458,17 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         .map(|rr| 60_000.0 / rr)
         .or(f.m.hr.map(|h| h.0))
         .map(f64::round);
+    // A wave riding on the T wave's end that may be a P wave (`wave_on_t_unresolved`) can
+    // lengthen the QT measured: at 80-100/min a PR of 300-420 ms read "Prolonged QT
+    // interval" at QTc 490-570 ms for a QTc of 440.
+    let qt_judged = f.wave_on_t_unresolved.is_none();
     let wide_qt =
         f.m.qrs
             .map(|q| q.0)
             .filter(|&q| q >= WIDE_QRS_MS)
             .zip(f.m.qt.map(|q| q.0))
             .zip(qt_hr);
-    if let Some(((qrs, qt), h)) = wide_qt {
+    if let Some(((qrs, qt), h)) = wide_qt.filter(|_| qt_judged) {
         // A wide QRS lengthens the QT by its own widening, not by a longer repolarisation
         // (AHA/ACCF/HRS 2009 part IV: the JT interval in ventricular conduction defects):
         // judged by the JT index (Zhou, Wong, Rautaharju et al. 1992).
@@ -1472,7 +1485,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 ),
             ));
         }
-    } else if let Some(qtc) = f.m.qtc.bazett {
+    } else if let Some(qtc) = f.m.qtc.bazett.filter(|_| qt_judged) {
         let limit = if f.sex == Sex::Female { 460.0 } else { 450.0 };
         // Bazett overcorrects above 100/min and undercorrects below 60/min (AHA/ACCF/HRS 2009
         // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.

@@ -1053,16 +1053,74 @@ fn first_degree_av_block_with_the_p_wave_beyond_300_ms_before_the_qrs() {
         not_stated(&a, "Sinus");
         not_stated(&a, "Atrial flutter");
     }
-    // At a perfectly regular rate a PR of 340-420 ms cannot be told from a U wave and reads
-    // "Undetermined rhythm"; it read "Atrial flutter" at 70-80/min (the T and P waves'
-    // autocorrelation at the T-to-P distance, none at twice it), as did the junctional
-    // rhythm with a U wave at 50/min above.
-    for (bpm, pr_s) in [(70.0, 0.38), (70.0, 0.42), (80.0, 0.34)] {
+    // At a perfectly regular rate the P wave is told from a U wave by standing clear of the
+    // T wave (a U wave rises from its end) at a P wave's width: 50-70/min at a PR of
+    // 340-420 ms read "Undetermined rhythm" until r31.
+    for (bpm, pr_s) in [
+        (50.0, 0.34),
+        (50.0, 0.42),
+        (60.0, 0.38),
+        (60.0, 0.42),
+        (70.0, 0.34),
+    ] {
+        let mut t = sinus(bpm, pr_s);
+        t.noise_mv = 0.02;
+        let a = t.analyze();
+        let what = format!("regular {bpm}/min, PR {pr_s} s");
+        let s = stated(&a, "First-degree AV block");
+        assert_near(
+            number_after(criterion(s), "PR "),
+            1000.0 * pr_s + 4.0,
+            10.0,
+            &what,
+        );
+        stated(
+            &a,
+            if bpm < 60.0 {
+                "Sinus bradycardia"
+            } else {
+                "Sinus rhythm"
+            },
+        );
+        not_stated(&a, "Prolonged QT");
+    }
+    // Negatives at a perfectly regular rate: a junctional rhythm whose U wave (0.05-0.2 mV)
+    // peaks 200 ms after the T wave's (rising from its end) or 300 ms after it (clear of the
+    // T wave, but 150-180 ms wide) gets no P wave.
+    for bpm in [50.0, 60.0, 70.0] {
+        for (u_after, u_mv) in [(0.2, 0.1), (0.3, 0.05), (0.3, 0.2)] {
+            let mut t = sinus(bpm, 0.16);
+            let tw = t.qrs_t[3];
+            t.qrs_t.push((tw.0 + u_after, 0.04, u_mv, [0.3, 0.4, 0.5]));
+            t.p_s.clear();
+            t.noise_mv = 0.02;
+            let a = t.analyze();
+            let what = format!(
+                "{bpm}/min, U wave {u_mv} mV {u_after} s after the T: {:#?}",
+                texts(&a)
+            );
+            assert_eq!(a.measurements.pr, None, "{what}");
+            not_stated(&a, "First-degree AV block");
+            not_stated(&a, "Sinus");
+        }
+    }
+    // Where the P wave rides on the T wave at a perfectly regular rate, it cannot be told
+    // from a U wave and reads "Undetermined rhythm", with the wave named and the QT, which
+    // may run into it, not judged: these read "Prolonged QT interval" at QTc Bazett 490-570
+    // ms until r31 (built at 440). They read "Atrial flutter" at 70-80/min before (the T
+    // and P waves' autocorrelation at the T-to-P distance, none at twice it).
+    for (bpm, pr_s) in [(70.0, 0.42), (80.0, 0.38), (90.0, 0.30), (100.0, 0.26)] {
         let mut t = sinus(bpm, pr_s);
         t.noise_mv = 0.02;
         let a = t.analyze();
         not_stated(&a, "Atrial flutter");
-        stated(&a, "Undetermined rhythm");
+        let s = stated(&a, "Undetermined rhythm");
+        assert!(
+            criterion(s).contains("a P wave of a long PR interval or a U wave"),
+            "{bpm}/min, PR {pr_s}: {}",
+            criterion(s)
+        );
+        not_stated(&a, "Prolonged QT");
     }
 }
 
