@@ -527,17 +527,27 @@ pub(crate) fn analyze_in_pool(
     let views: Vec<LeadView<'_>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
     // A regular tachycardia may carry its P waves on the previous T wave's descending limb;
     // a beat on time (RR within 15 % of the median) is searched there too, in the leads
-    // where a sinus P has a fixed polarity (`delineate::p_on_t_descent`).
+    // where a sinus P has a fixed polarity (`delineate::p_on_t_descent`). So may one whose
+    // RR intervals repeat a cycle ([`repeats_a_cycle`]: a premature beat every few beats)
+    // over a resting ECG ([`CYCLE_MAX_SPAN_S`]): with a premature beat after every 4th
+    // beat, a sinus tachycardia at 110/min with bundle-branch block read "Undetermined
+    // rhythm" (atrial premature beats; "Atrial fibrillation" before r32) or "Wide-QRS
+    // tachycardia" (ventricular ones).
     let regular_tachycardia = {
         let all = vec![true; fids.len()];
+        let span_s = match (fids.first(), fids.last()) {
+            (Some(a), Some(b)) => (b - a) as f64 / fs,
+            _ => 0.0,
+        };
         // Not when atrial waves recur at a third or a quarter of the RR (flutter conducted
         // 3:1 or 4:1, whose waves between the QRS complexes are no P waves on the T: two
         // atrial waves per RR are not a sinus rhythm). Once per RR (a half-RR lag: the P and
         // T waves of a sinus tachycardia, or 2:1 flutter) the P's polarity and the
         // baseline decide (`delineate::p_on_t_descent`).
         rr_med < P_ON_T_MAX_RR_S * fs
-            && irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
-            && median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
+            && (irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+                && median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
+                || span_s <= CYCLE_MAX_SPAN_S && repeats_a_cycle(&fids, &all))
             && flutter_cycle(&labels, &clean, &fids, fs)
                 .map(|f| locked_to_qrs(f, &fids, fs))
                 .is_none_or(|f| f.locked.is_none_or(|l| l.ratio < 3))
@@ -2145,6 +2155,12 @@ fn no_repeating_cycle(fids: &[usize], conducted: &[bool]) -> bool {
     (2..=3)
         .all(|lag| median_change_at(fids, conducted, lag).is_none_or(|v| v > AF_MIN_MEDIAN_CHANGE))
 }
+
+/// The longest recording (s, first to last beat) whose RR intervals repeating a cycle let
+/// the P waves be searched on the T waves: a resting ECG. Over a monitoring record the
+/// rhythm changes, and intervals mostly alike are no cycle (an ICU record of 5 min at
+/// 125/min, CinC 2015 a103l, gained "P waves" on its T waves and a Mobitz I block).
+const CYCLE_MAX_SPAN_S: f64 = 60.0;
 
 /// [`repeats_a_cycle`]: the longest cycle of RR intervals looked for (a premature beat
 /// after every 7th beat) ...

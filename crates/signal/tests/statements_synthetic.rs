@@ -728,9 +728,9 @@ fn sinus_rhythm_with_atrial_premature_beats_is_not_atrial_flutter() {
 }
 
 #[test]
-fn a_premature_beat_every_few_beats_is_no_fibrillation_where_the_p_waves_are_unseen() {
+fn a_sinus_tachycardia_with_a_premature_beat_every_few_beats_is_no_fibrillation() {
     // Sinus tachycardia at 110/min with a bundle-branch block, whose P waves ride on the T
-    // waves unseen, with an atrial premature beat after every 3rd, 4th or 5th beat: the RR
+    // waves, with an atrial premature beat after every 3rd, 4th or 5th beat: the RR
     // is irregular but repeats its cycle, as fibrillation never does. It read "Atrial
     // fibrillation" until r32 (228 of 576 tracings of the sweep, 100-130/min, 0-4 % sinus
     // jitter; 2 since).
@@ -759,13 +759,37 @@ fn a_premature_beat_every_few_beats_is_no_fibrillation_where_the_p_waves_are_uns
             let a = t.analyze();
             let what = format!("{name}, a PAC after every {every}th beat: {:#?}", texts(&a));
             assert!(!a.atrial_fibrillation, "{what}");
-            assert!(
-                a.statements
-                    .iter()
-                    .any(|s| s.text == "Supraventricular premature complexes"),
-                "{what}"
-            );
+            // And the cycle lets the P waves be searched on the T waves (r33): the sinus
+            // tachycardia is named ("Undetermined rhythm" in r32).
+            for text in ["Sinus tachycardia", "Supraventricular premature complexes"] {
+                assert!(a.statements.iter().any(|s| s.text == text), "{what}");
+            }
+            not_stated(&a, "First-degree");
         }
+        // A ventricular premature beat after every 4th beat (the sinus P waves marching on,
+        // a full compensatory pause): "Wide-QRS tachycardia" (consider VT) until r33.
+        let mut t = sinus_with(110.0, &waves, true);
+        let (mut q, mut pvc) = (Vec::new(), Vec::new());
+        let mut at = 0.5;
+        while at < 9.4 {
+            q.push(at);
+            if q.len() % 4 == 0 {
+                pvc.push(at + 0.6 * cycle);
+                at += 2.0 * cycle;
+            } else {
+                at += cycle;
+            }
+        }
+        t.p_s = q.iter().map(|x| x - 0.16).collect();
+        t.qrs_s = q;
+        t.other = pvc.iter().map(|&at| (at, PVC.to_vec())).collect();
+        t.noise_mv = 0.02;
+        let a = t.analyze();
+        let what = format!("{name}, a PVC after every 4th beat: {:#?}", texts(&a));
+        for text in ["Sinus tachycardia", "Ventricular premature complexes"] {
+            assert!(a.statements.iter().any(|s| s.text == text), "{what}");
+        }
+        not_stated(&a, "Wide-QRS tachycardia");
     }
     // Fibrillation's intervals never come back in order: the fast response above
     // (`FAST_AF_RR`, 20 intervals) and a slower one are still fibrillation.
