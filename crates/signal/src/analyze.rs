@@ -741,7 +741,13 @@ pub(crate) fn analyze_in_pool(
     // wave ("Sinus rhythm, first-degree AV block, PR 264 ms"), and, not organised at a
     // swinging rate, still counted towards the P waves before 80 % of the beats that name
     // a sinus rhythm.
-    if qrs_tie(&global, &fids, fs) == Some(QrsTie::Previous) {
+    // Nor are waves wider than any P wave ([`P_MAX_WIDTH_MS`]): the 0.5 Hz high-pass's
+    // undershoot after a deep inverted T wave at 35-40/min passed for P waves of 290-300 ms
+    // before a junctional rhythm ("Sinus bradycardia, first-degree AV block, left atrial
+    // abnormality").
+    if qrs_tie(&global, &fids, fs) == Some(QrsTie::Previous)
+        || median_p_width_ms(&global, fs).is_some_and(|w| w > P_MAX_WIDTH_MS)
+    {
         for b in per_lead.iter_mut().flatten().chain(global.iter_mut()) {
             b.p = None;
         }
@@ -1953,14 +1959,11 @@ impl WavesAfterT {
             .windows(2)
             .filter_map(|w| Some(ms(w[1].p?.on? as f64 - w[0].t?.off? as f64)))
             .collect();
-        let widths: Vec<f64> = global
-            .iter()
-            .filter_map(|g| Some(ms(g.p?.off?.checked_sub(g.p?.on?)? as f64)))
-            .collect();
         let with_p = global.iter().filter(|g| g.p.is_some()).count();
-        (with_p > 0 && gaps.len() * 2 >= with_p && widths.len() * 2 >= with_p).then(|| Self {
+        let width_ms = median_p_width_ms(global, fs)?;
+        (gaps.len() * 2 >= with_p).then(|| Self {
             gap_ms: median(&gaps),
-            width_ms: median(&widths),
+            width_ms,
         })
     }
 
@@ -1970,6 +1973,22 @@ impl WavesAfterT {
     fn clear_of_the_t_wave(self) -> bool {
         self.gap_ms >= U_WAVE_MAX_T_GAP_MS && self.width_ms <= LONG_PR_P_MAX_MS
     }
+}
+
+/// Wider than any P wave (ms, the median over the beats from the earliest lead's onset to the
+/// latest lead's end): waves this wide found before the beats are no P waves. The dev split's
+/// sinus P waves measure up to 186 ms so (LUDB 38), its flutter waves up to 218 (LUDB 52).
+const P_MAX_WIDTH_MS: f64 = 240.0;
+
+/// The median width (ms, from the earliest lead's onset to the latest lead's end) of the P
+/// waves found before the beats, when measured on at least half of them.
+fn median_p_width_ms(global: &[BeatWaves], fs: f64) -> Option<f64> {
+    let widths: Vec<f64> = global
+        .iter()
+        .filter_map(|g| Some(g.p?.off?.checked_sub(g.p?.on?)? as f64 * 1000.0 / fs))
+        .collect();
+    let with_p = global.iter().filter(|g| g.p.is_some()).count();
+    (with_p > 0 && widths.len() * 2 >= with_p).then(|| median(&widths))
 }
 
 /// The median distance (ms) from the onsets of the waves found before the beats (`global`'s

@@ -60,4 +60,4 @@ pub use resample::{firwin_kaiser_lowpass, kaiser_window, resample_poly, resample
 /// Version of [`analyze`]'s results. Caches of an [`Analysis`] (the store's) are valid only for
 /// the same value; raise the revision whenever detection, delineation, measurements or
 /// statements change their output.
-pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r33");
+pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r34");

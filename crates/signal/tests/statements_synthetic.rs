@@ -200,6 +200,26 @@ fn a_regular_rhythm_without_p_waves_is_undetermined() {
     let a = sinus(70.0, 0.16).analyze();
     not_stated(&a, "Undetermined rhythm");
     stated(&a, "Sinus rhythm");
+    // A junctional rhythm at 35-40/min with a deep inverted T wave (0.6 mV) and a complete
+    // RBBB at 35/min: the 0.5 Hz high-pass's undershoot after the T wave, a wave of 290-300
+    // ms, read "Sinus bradycardia, first-degree AV block (PR 294-300 ms), left atrial
+    // abnormality" until r34. No P wave is that wide.
+    let mut deep_inverted_t = TEXTBOOK.to_vec();
+    deep_inverted_t[3].1 = 0.06;
+    deep_inverted_t[3].2 = -0.6;
+    for (bpm, waves) in [
+        (35.0, deep_inverted_t.clone()),
+        (40.0, deep_inverted_t),
+        (35.0, common::RBBB.to_vec()),
+    ] {
+        let a = sinus_with(bpm, &waves, false).analyze();
+        let what = format!("{bpm}/min: {:#?}", texts(&a));
+        assert_eq!(a.measurements.pr, None, "{what}");
+        assert_eq!(a.measurements.p_duration, None, "{what}");
+        stated(&a, "Undetermined rhythm");
+        not_stated(&a, "First-degree");
+        not_stated(&a, "Left atrial abnormality");
+    }
 }
 
 /// Atrial flutter at `rate` per minute (a negative sawtooth in II, III, aVF and V1: a deep
