@@ -722,8 +722,12 @@ fn with_atrial_premature_beats(mut t: Tracing, q: Vec<f64>, pac: &[f64]) -> Trac
 /// Sinus at `bpm` with atrial premature beats (their own P, 0.22 s before) at 65 % of the
 /// cycle after the beats `early_after`, each followed by a compensatory pause.
 fn sinus_with_pacs(bpm: f64, early_after: &[usize]) -> Tracing {
+    with_pacs_after(sinus(bpm, 0.16), bpm, early_after)
+}
+
+/// [`sinus_with_pacs`] with the beats of `t` (its QRS-T waves) at `bpm`.
+fn with_pacs_after(t: Tracing, bpm: f64, early_after: &[usize]) -> Tracing {
     let cycle = 60.0 / bpm;
-    let t = sinus(bpm, 0.16);
     let (mut q, mut pac) = (Vec::new(), Vec::new());
     let mut at = 0.5;
     while at < 9.4 {
@@ -758,24 +762,7 @@ fn a_sinus_tachycardia_with_a_premature_beat_every_few_beats_is_no_fibrillation(
     for (name, waves) in [("RBBB", common::RBBB.to_vec()), ("LBBB", lbbb(0.8))] {
         for every in [3, 4, 5] {
             let early_after: Vec<usize> = (0..20).map(|k| every * k + every - 1).collect();
-            let mut t = sinus_with(110.0, &waves, true);
-            let (mut q, mut pac) = (Vec::new(), Vec::new());
-            let mut at = 0.5;
-            while at < 9.4 {
-                q.push(at);
-                if early_after.contains(&(q.len() - 1)) {
-                    pac.push(at + 0.65 * cycle);
-                    at += 0.65 * cycle + 1.2 * cycle;
-                } else {
-                    at += cycle;
-                }
-            }
-            t.p_s = q.iter().map(|x| x - 0.16).collect();
-            t.qrs_s = q;
-            let mut pac_waves = vec![(-0.22, 0.02, 0.12, [0.6, -0.7, 0.2])];
-            pac_waves.extend(t.qrs_t.iter().copied());
-            t.other = pac.iter().map(|&at| (at, pac_waves.clone())).collect();
-            t.noise_mv = 0.02;
+            let t = with_pacs_after(sinus_with(110.0, &waves, true), 110.0, &early_after);
             let a = t.analyze();
             let what = format!("{name}, a PAC after every {every}th beat: {:#?}", texts(&a));
             assert!(!a.atrial_fibrillation, "{what}");
