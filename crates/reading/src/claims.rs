@@ -99,7 +99,8 @@
 //! at least 120 ms (contradicted below 110), incomplete 100-129 ms, left axis deviation -30..-90°,
 //! right +90..+180°, extreme -90..-180°, normal -30..+90°, left anterior fascicular block
 //! contradicted outside -45..-90° and left posterior outside +90..+180° (AHA 2009 part III), QT
-//! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett >= 470 ms,
+//! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett >= 470 ms
+//! (with QRS >= 120 ms judged by the JT index as the statements judge it, > 112 prolonged),
 //! short QT supported below Bazett 340 ms and contradicted when every QTc is >= 360 ms. Matching
 //! annotation text supports a finding. A negated
 //! finding is contradicted by what would support the finding, and supported by what would
@@ -1362,6 +1363,27 @@ fn measured_evidence(finding: Finding, facts: &Facts) -> Option<(bool, String)> 
             }
             let bazett = m.qtc.bazett.map(|v| rounded(v.0));
             let list = qtc_list(&all);
+            // A wide QRS lengthens the QT by itself: the statements judge its QT by the JT
+            // index instead (signal r29), and so does the check (a QTc of 490 ms from a left
+            // bundle-branch block's QRS supported a "prolonged QT" claim).
+            let wide = m
+                .qrs
+                .zip(m.qt)
+                .zip(m.hr)
+                .filter(|((q, _), _)| q.0 >= signal::WIDE_QRS_MS);
+            if finding == Finding::LongQt
+                && let Some(((qrs, qt), hr)) = wide
+            {
+                let jti = signal::jt_index(qt.0, qrs.0, hr.0);
+                return Some((
+                    jti > signal::JT_INDEX_MAX,
+                    format!(
+                        "measured QRS {:.0} ms, so the QT is judged by the JT index: {jti:.0} (prolonged above {:.0})",
+                        rounded(qrs.0),
+                        signal::JT_INDEX_MAX
+                    ),
+                ));
+            }
             if finding == Finding::LongQt {
                 if all.iter().all(|(_, v)| *v <= 440.0) {
                     Some((false, list))

@@ -346,6 +346,46 @@ fn first_degree_av_block_and_axis_deviation_are_checked_on_the_measurements() {
 }
 
 #[test]
+fn with_a_wide_qrs_a_qt_claim_is_judged_by_the_jt_index_as_the_statements_are() {
+    // A left bundle-branch block at 70/min: QRS 160 ms, QT 460 ms, QTc Bazett 497 ms, a QT
+    // lengthened by the QRS alone (JT index 300 x 170 / 518 = 98). "QT prolongation" was
+    // supported from the QTc; the statements judge it by the JT index and state no long QT.
+    let with = |qt: f64, qtc: f64| {
+        let mut f = facts();
+        let m = f.measurements.as_mut().unwrap();
+        m.hr = Some(Bpm(70.0));
+        m.qrs = Some(Millis(160.0));
+        m.qt = Some(Millis(qt));
+        m.qtc = QtcSet {
+            bazett: Some(Millis(qtc)),
+            fridericia: Some(Millis(qtc - 15.0)),
+            framingham: Some(Millis(qtc - 20.0)),
+            hodges: Some(Millis(qtc - 20.0)),
+        };
+        f
+    };
+    expect_with(
+        &with(460.0, 497.0),
+        "QT prolongation.",
+        &[("QT prolongation", C, "JT index: 98 (prolonged above 112)")],
+    );
+    // The same block with its T wave 100 ms later: JT index 131, prolonged.
+    expect_with(
+        &with(560.0, 605.0),
+        "QT prolongation.",
+        &[("QT prolongation", S, "JT index: 131")],
+    );
+    // A narrow QRS is judged by the QTc as before.
+    let mut narrow = with(460.0, 497.0);
+    narrow.measurements.as_mut().unwrap().qrs = Some(Millis(100.0));
+    expect_with(
+        &narrow,
+        "QT prolongation.",
+        &[("QT prolongation", S, "measured QTc Bazett 497 ms")],
+    );
+}
+
+#[test]
 fn findings_the_facts_never_test_are_not_in_the_facts() {
     expect("ST elevation in V2 and V3.", &[("ST elevation", N, "")]);
     expect(

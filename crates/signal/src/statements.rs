@@ -612,7 +612,14 @@ const MOBITZ_I: &str = "Second-degree AV block, Mobitz I (Wenckebach)";
 /// Suppl:131: normal in ventricular conduction defects as with a narrow QRS, where a QTc
 /// lengthened by the QRS alone reads prolonged; AHA/ACCF/HRS 2009 part IV recommends the JT
 /// interval there).
-const JT_INDEX_MAX: f64 = 112.0;
+pub const JT_INDEX_MAX: f64 = 112.0;
+
+/// The JT index (Zhou, Wong, Rautaharju et al. 1992) of a QT and QRS (ms) at `hr_bpm`:
+/// (QT - QRS) x (HR + 100) / 518, by which the QT of a QRS of [`WIDE_QRS_MS`] or more is
+/// judged (prolonged above [`JT_INDEX_MAX`]).
+pub fn jt_index(qt_ms: f64, qrs_ms: f64, hr_bpm: f64) -> f64 {
+    (qt_ms - qrs_ms) * (hr_bpm + 100.0) / 518.0
+}
 
 /// Short QT: QTc below this (ms).
 const QTC_SHORT_MS: f64 = 340.0;
@@ -764,7 +771,7 @@ pub(crate) const WIDE_QRS_TACHYCARDIA: &str = "Wide-QRS tachycardia";
 /// A QRS at least this long (ms) makes a tachycardia without P waves a wide-QRS one (AHA/ACCF/HRS
 /// 2009 part III's complete bundle-branch block bound; the ACC/AHA/HRS 2015 SVT guideline's
 /// wide-complex tachycardia).
-const WIDE_QRS_MS: f64 = 120.0;
+pub const WIDE_QRS_MS: f64 = 120.0;
 /// A tachycardia is named from a QRS at least this long (ms): shorter "complexes" are no
 /// ventricular activation (a narrow QRS lasts 60-110 ms in adults, from 50 ms in infants),
 /// and the rhythm stays undetermined (pyedflib's generated test signals: 12 ms at 293/min).
@@ -1473,7 +1480,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         // (AHA/ACCF/HRS 2009 part IV: the JT interval in ventricular conduction defects):
         // judged by the JT index (Zhou, Wong, Rautaharju et al. 1992).
         let jt = qt - qrs;
-        let jti = jt * (h + 100.0) / 518.0;
+        let jti = jt_index(qt, qrs, h);
         if jti > JT_INDEX_MAX {
             out.push(st(
                 "Prolonged QT interval",
