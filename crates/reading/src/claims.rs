@@ -100,7 +100,8 @@
 //! right +90..+180°, extreme -90..-180°, normal -30..+90°, left anterior fascicular block
 //! contradicted outside -45..-90° and left posterior outside +90..+180° (AHA 2009 part III), QT
 //! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett >= 470 ms
-//! (with QRS >= 120 ms judged by the JT index as the statements judge it, > 112 prolonged),
+//! (with QRS >= 120 ms judged by the JT index as the statements judge it, > 112 prolonged;
+//! not judged where a statement's criterion says the QT was not judged),
 //! short QT supported below Bazett 340 ms and contradicted when every QTc is >= 360 ms. Matching
 //! annotation text supports a finding. A negated
 //! finding is contradicted by what would support the finding, and supported by what would
@@ -1354,6 +1355,15 @@ fn measured_evidence(finding: Finding, facts: &Facts) -> Option<(bool, String)> 
             Some((inside, fact))
         }
         Finding::LongQt | Finding::ShortQt => {
+            // The statements judged no QT here (a wave rides on the T wave's end): neither
+            // does the check.
+            if facts.statements.iter().any(|s| {
+                s.criterion
+                    .as_deref()
+                    .is_some_and(|c| c.contains(signal::QT_NOT_JUDGED))
+            }) {
+                return None;
+            }
             let all: Vec<(QtcFormula, f64)> = QtcFormula::ALL
                 .iter()
                 .filter_map(|f| m.qtc.get(*f).map(|v| (*f, rounded(v.0))))

@@ -386,6 +386,29 @@ fn with_a_wide_qrs_a_qt_claim_is_judged_by_the_jt_index_as_the_statements_are() 
 }
 
 #[test]
+fn a_qt_the_statements_did_not_judge_is_not_judged_from_the_qtc() {
+    // An undetermined rhythm whose steady wave rides on the T wave (a long-PR P wave or a U
+    // wave): the QT measured ran into it (QTc 520 ms) and no QT statement was made.
+    let mut f = facts();
+    f.measurements.as_mut().unwrap().qtc.bazett = Some(Millis(520.0));
+    f.statements = vec![statement(
+        "Undetermined rhythm",
+        Some(&format!(
+            "P waves before 0% of the dominant rhythm's beats, RR irregularity 0.00; a wave 380 ms before each QRS rides on the T wave: a P wave of a long PR interval or a U wave, not told apart at this regular rate ({})",
+            signal::QT_NOT_JUDGED
+        )),
+        StatementState::Suggested,
+    )];
+    expect_with(&f, "QT prolongation.", &[("QT prolongation", N, "")]);
+    // Its numbers are still read against the measurement.
+    expect_with(
+        &f,
+        "The QTc (Bazett) is 520 ms.",
+        &[("QTc (Bazett) is 520 ms", S, "520")],
+    );
+}
+
+#[test]
 fn findings_the_facts_never_test_are_not_in_the_facts() {
     expect("ST elevation in V2 and V3.", &[("ST elevation", N, "")]);
     expect(

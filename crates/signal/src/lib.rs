@@ -56,7 +56,7 @@ pub use measure::LeadAmplitudes;
 pub use median::MedianBeat;
 pub use pyramid::Pyramid;
 pub use resample::{firwin_kaiser_lowpass, kaiser_window, resample_poly, resample_poly_taps};
-pub use statements::{JT_INDEX_MAX, WIDE_QRS_MS, jt_index};
+pub use statements::{JT_INDEX_MAX, QT_NOT_JUDGED, WIDE_QRS_MS, jt_index};
 
 /// Version of [`analyze`]'s results. Caches of an [`Analysis`] (the store's) are valid only for
 /// the same value; raise the revision whenever detection, delineation, measurements or

@@ -614,6 +614,11 @@ const MOBITZ_I: &str = "Second-degree AV block, Mobitz I (Wenckebach)";
 /// interval there).
 pub const JT_INDEX_MAX: f64 = 112.0;
 
+/// Said in a statement's criterion when the QT measured may run into another wave and no QT
+/// statement is made (`Findings::wave_on_t_unresolved`): a reader of the statements (the
+/// chat's claim check) judges no claim about the QT's length from the QTc either.
+pub const QT_NOT_JUDGED: &str = "QT not judged";
+
 /// The JT index (Zhou, Wong, Rautaharju et al. 1992) of a QT and QRS (ms) at `hr_bpm`:
 /// (QT - QRS) x (HR + 100) / 518, by which the QT of a QRS of [`WIDE_QRS_MS`] or more is
 /// judged (prolonged above [`JT_INDEX_MAX`]).
@@ -1243,7 +1248,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 100.0 * f.p_fraction,
                 f.rr_irregularity.unwrap_or(0.0),
                 f.wave_on_t_unresolved.map_or(String::new(), |d| format!(
-                    "; a wave {d:.0} ms before each QRS rides on the T wave: a P wave of a long PR interval or a U wave, not told apart at this regular rate (QT not judged)"
+                    "; a wave {d:.0} ms before each QRS rides on the T wave: a P wave of a long PR interval or a U wave, not told apart at this regular rate ({QT_NOT_JUDGED})"
                 ))
             ),
         ));
