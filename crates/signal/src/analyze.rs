@@ -525,6 +525,12 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (5) Per-lead delineation, beats in order so each P window starts after the last T.
     let views: Vec<LeadView<'_>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
+    // The flutter search (an autocorrelation over 81 lags in four leads) is asked for by the
+    // P-on-T gate of a regular tachycardia below, the low-P look and the flutter step, on the
+    // same leads and beats: it runs once.
+    let flutter_search = std::cell::OnceCell::new();
+    let flutter_cycle_once =
+        || *flutter_search.get_or_init(|| flutter_cycle(&labels, &clean, &fids, fs));
     // A regular tachycardia may carry its P waves on the previous T wave's descending limb;
     // a beat on time (RR within 15 % of the median) is searched there too, in the leads
     // where a sinus P has a fixed polarity (`delineate::p_on_t_descent`). So may one whose
@@ -548,7 +554,7 @@ pub(crate) fn analyze_in_pool(
             && (irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
                 && median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
                 || span_s <= CYCLE_MAX_SPAN_S && repeats_a_cycle(&fids, &all))
-            && flutter_cycle(&labels, &clean, &fids, fs)
+            && flutter_cycle_once()
                 .map(|f| locked_to_qrs(f, &fids, fs))
                 .is_none_or(|f| f.locked.is_none_or(|l| l.ratio < 3))
     };
@@ -651,12 +657,6 @@ pub(crate) fn analyze_in_pool(
         on_t_wave: false,
     };
     let (mut per_lead, mut global) = waves_at(look);
-    // The flutter search (an autocorrelation over 81 lags in four leads) is asked for by the
-    // low-P look below and by the flutter step after it, on the same leads and beats: it runs
-    // once.
-    let flutter_search = std::cell::OnceCell::new();
-    let flutter_cycle_once =
-        || *flutter_search.get_or_init(|| flutter_cycle(&labels, &clean, &fids, fs));
     // Low P waves (LUDB 31: 0.02-0.03 mV beside a 1 mV QRS) fall under the first pass's
     // floor in every lead. When a regular, unpaced rhythm that shows no flutter waves has P
     // waves before fewer than half its beats, they are searched again with a lower floor
@@ -3157,18 +3157,21 @@ mod av_block_tests {
         }
     }
 
+    /// QRS fiducials (samples) from 100 at the RR intervals `rr` (samples).
+    fn fids_of(rr: &[usize]) -> Vec<usize> {
+        let mut f = vec![100usize];
+        for r in rr {
+            f.push(f[f.len() - 1] + r);
+        }
+        f
+    }
+
     #[test]
     fn a_premature_beat_every_2nd_to_6th_beat_repeats_a_cycle_and_fibrillation_does_not() {
-        let fids_of = |rr: &[usize]| {
-            let mut f = vec![100usize];
-            for r in rr {
-                f.push(f[f.len() - 1] + r);
-            }
-            f
-        };
         let all = |n: usize| vec![true; n];
-        // At 110/min (272 samples at 500 Hz): `every` sinus intervals, then the premature
-        // beat at 65 % and its pause at 120 % of the cycle, with 2 % sinus jitter.
+        // At 110/min (272 samples at 500 Hz), a premature beat after every `every`th beat:
+        // `every` - 1 sinus intervals, then the premature beat at 65 % and its pause at 120 %
+        // of the cycle, with 2 % sinus jitter.
         for every in 2..=6 {
             let rr: Vec<usize> = (0..24)
                 .map(|k| {
@@ -3189,21 +3192,13 @@ mod av_block_tests {
         ];
         let f = fids_of(&fibrillation);
         assert!(!repeats_a_cycle(&f, &all(f.len())));
-        // A regular rhythm repeats every interval, which the irregularity gates before it
-        // already tell; too few intervals a cycle apart decide nothing.
+        // Too few intervals a cycle apart (five intervals) decide nothing.
         let f = fids_of(&[272, 177, 326, 272, 177]);
         assert!(!repeats_a_cycle(&f, &all(f.len())));
     }
 
     #[test]
     fn bigeminy_and_trigeminy_repeat_and_fibrillation_does_not() {
-        let fids_of = |rr: &[usize]| {
-            let mut f = vec![100usize];
-            for r in rr {
-                f.push(f[f.len() - 1] + r);
-            }
-            f
-        };
         let all = |n: usize| vec![true; n];
         // Short-long (bigeminy) and short-short-long (trigeminy), 2 % jitter.
         let bigeminy: Vec<usize> = (0..14)
