@@ -99,10 +99,11 @@
 //! at least 120 ms (contradicted below 110), incomplete 100-129 ms, left axis deviation -30..-90°,
 //! right +90..+180°, extreme -90..-180°, normal -30..+90°, left anterior fascicular block
 //! contradicted outside -45..-90° and left posterior outside +90..+180° (AHA 2009 part III), QT
-//! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett >= 470 ms
+//! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett and
+//! Fridericia >= 470 ms
 //! (with QRS >= 120 ms judged by the JT index as the statements judge it, > 112 prolonged;
 //! not judged where a statement's criterion says the QT was not judged),
-//! short QT supported below Bazett 340 ms and contradicted when every QTc is >= 360 ms. Matching
+//! short QT supported below Bazett and Fridericia 340 ms and contradicted when every QTc is >= 360 ms. Matching
 //! annotation text supports a finding. A negated
 //! finding is contradicted by what would support the finding, and supported by what would
 //! contradict it. When facts disagree (a device statement against the analysis), support wins.
@@ -1394,17 +1395,24 @@ fn measured_evidence(finding: Finding, facts: &Facts) -> Option<(bool, String)> 
                     ),
                 ));
             }
+            // The statements state a QTc beyond its bound only when Fridericia's agrees with
+            // Bazett's (which overcorrects above 60/min, undercorrects below): so does the
+            // support here (Bazett 480 ms at 90/min is Fridericia 449).
+            let fridericia = m.qtc.fridericia.map(|v| rounded(v.0));
+            let both = |beyond: &dyn Fn(f64) -> bool| {
+                bazett.is_some_and(beyond) && fridericia.is_none_or(beyond)
+            };
             if finding == Finding::LongQt {
                 if all.iter().all(|(_, v)| *v <= 440.0) {
                     Some((false, list))
-                } else if bazett.is_some_and(|b| b >= 470.0) {
+                } else if both(&|q| q >= 470.0) {
                     Some((true, list))
                 } else {
                     None
                 }
             } else if all.iter().all(|(_, v)| *v >= 360.0) {
                 Some((false, list))
-            } else if bazett.is_some_and(|b| b < 340.0) {
+            } else if both(&|q| q < 340.0) {
                 Some((true, list))
             } else {
                 None

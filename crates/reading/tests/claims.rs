@@ -386,6 +386,39 @@ fn with_a_wide_qrs_a_qt_claim_is_judged_by_the_jt_index_as_the_statements_are() 
 }
 
 #[test]
+fn a_qt_claim_is_supported_only_where_fridericia_agrees_with_bazett() {
+    // 90/min, QT 392 ms: Bazett 480 ms, Fridericia 449. The statements state no long QT
+    // (Bazett overcorrects above 60/min); "QT prolongation" was supported from Bazett alone.
+    let with = |bazett: f64, fridericia: f64| {
+        let mut f = facts();
+        let m = f.measurements.as_mut().unwrap();
+        m.hr = Some(Bpm(90.0));
+        m.qtc = QtcSet {
+            bazett: Some(Millis(bazett)),
+            fridericia: Some(Millis(fridericia)),
+            framingham: Some(Millis(fridericia - 2.0)),
+            hodges: Some(Millis(fridericia)),
+        };
+        f
+    };
+    expect_with(
+        &with(480.0, 449.0),
+        "QT prolongation.",
+        &[("QT prolongation", N, "")],
+    );
+    // QT 420 ms: Bazett 514, Fridericia 481: supported.
+    expect_with(
+        &with(514.0, 481.0),
+        "QT prolongation.",
+        &[(
+            "QT prolongation",
+            S,
+            "measured QTc Bazett 514 ms, Fridericia 481 ms",
+        )],
+    );
+}
+
+#[test]
 fn a_qt_the_statements_did_not_judge_is_not_judged_from_the_qtc() {
     // An undetermined rhythm whose steady wave rides on the T wave (a long-PR P wave or a U
     // wave): the QT measured ran into it (QTc 520 ms) and no QT statement was made.

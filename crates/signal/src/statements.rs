@@ -60,9 +60,9 @@
 //!   posterior fascicular block, non-specific delay and pre-excitation by the QRS morphology
 //!   of the median beats ([`crate::conduction`], AHA 2009 part III); none in a paced rhythm.
 //! - Axis: left deviation -30..-90°, right deviation +90..+180°, extreme -90..-180°.
-//! - QT: prolonged QTc (Bazett) > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms;
-//!   above 100/min (Bazett overcorrects) and below 60/min (it undercorrects) only when
-//!   Fridericia's QTc is beyond the same bound (AHA/ACCF/HRS 2009 part IV). With a QRS of
+//! - QT: prolonged QTc > 450 ms (men, unknown sex) / 460 ms (women); short < 340 ms; by
+//!   Bazett and Fridericia both (Bazett overcorrects above 60/min and undercorrects below,
+//!   AHA/ACCF/HRS 2009 part IV). With a QRS of
 //!   120 ms or more, prolonged by the JT index instead (JT x (HR + 100) / 518 > 112: the
 //!   widened QRS lengthens the QT, not the repolarisation).
 //! - Calibration: when the limb leads violate Einthoven's law (III = II - I and Goldberger's
@@ -628,10 +628,10 @@ pub fn jt_index(qt_ms: f64, qrs_ms: f64, hr_bpm: f64) -> f64 {
 
 /// Short QT: QTc below this (ms).
 const QTC_SHORT_MS: f64 = 340.0;
-/// Above this rate (/min, as printed) Bazett's QTc overcorrects ...
-const QTC_BAZETT_FAST_BPM: f64 = 100.0;
-/// ... and below this one it undercorrects: a QTc statement there also needs Fridericia's.
-const QTC_BAZETT_SLOW_BPM: f64 = 60.0;
+/// The one rate (/min, as printed) at which Bazett's QTc is exact (RR 1 s): above it Bazett
+/// overcorrects, below it undercorrects, so a QTc statement at any other rate also needs
+/// Fridericia's QTc beyond the same bound.
+const QTC_BAZETT_EXACT_BPM: f64 = 60.0;
 
 /// Statements under which the Romhilt-Estes score is not read: its QRS duration, axis,
 /// intrinsicoid deflection and ST-T points would be those of the conduction disorder.
@@ -1499,26 +1499,26 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         }
     } else if let Some(qtc) = f.m.qtc.bazett.filter(|_| qt_judged) {
         let limit = if f.sex == Sex::Female { 460.0 } else { 450.0 };
-        // Bazett overcorrects above 100/min and undercorrects below 60/min (AHA/ACCF/HRS 2009
-        // part IV): there a QTc beyond a bound is stated only when Fridericia's agrees.
+        // Bazett's correction is exact at 60/min only: it overcorrects above (by 30 ms at
+        // 90/min on a QT of 366 ms, so noise of 30 µV read "Prolonged QT" on a Fridericia QTc
+        // of 420) and undercorrects below. The AHA/ACCF/HRS 2009 part IV recommends a
+        // correction other than Bazett's: a QTc beyond a bound is stated only when
+        // Fridericia's agrees.
         let fridericia = f.m.qtc.fridericia.map(|q| q.0);
-        // Outside that range, the Fridericia text to add when it agrees (`beyond`), or `None`.
+        // The Fridericia text to add when it agrees (`beyond`), or `None`.
         let also = |beyond: &dyn Fn(f64) -> bool| -> Option<String> {
             match (qt_hr, fridericia) {
-                (Some(h), Some(fr))
-                    if !(QTC_BAZETT_SLOW_BPM..=QTC_BAZETT_FAST_BPM).contains(&h) =>
-                {
-                    let side = if h > QTC_BAZETT_FAST_BPM {
-                        "over"
-                    } else {
-                        "under"
+                (Some(h), Some(fr)) => beyond(fr).then(|| {
+                    let side = match h.partial_cmp(&QTC_BAZETT_EXACT_BPM) {
+                        Some(std::cmp::Ordering::Greater) => "over",
+                        Some(std::cmp::Ordering::Less) => "under",
+                        // At 60/min the two agree: Bazett's is named alone.
+                        _ => return String::new(),
                     };
-                    beyond(fr).then(|| {
-                        format!(
-                            " and Fridericia {fr:.0} ms (at {h:.0}/min Bazett alone {side}corrects)"
-                        )
-                    })
-                }
+                    format!(
+                        " and Fridericia {fr:.0} ms (at {h:.0}/min Bazett alone {side}corrects)"
+                    )
+                }),
                 _ => Some(String::new()),
             }
         };

@@ -1764,22 +1764,33 @@ fn t_at(t_s: f64, sd: f64) -> Tracing {
     beats(&w)
 }
 
+/// The textbook beat at 60/min, where Bazett's and Fridericia's QTc agree, with the T wave's
+/// centre `t_s` after the QRS (SD 45 ms).
+fn t_at_60(t_s: f64) -> Tracing {
+    let mut t = sinus(60.0, 0.16);
+    t.qrs_t[3].0 = t_s;
+    t.qrs_t[3].1 = 0.045;
+    t
+}
+
 #[test]
 fn prolonged_qtc_over_450_ms_for_men_and_460_for_women() {
-    let a = t_at(0.30, 0.045).analyze();
+    let a = t_at_60(0.33).analyze();
     let s = stated(&a, "Prolonged QT interval");
-    assert_near(number_after(criterion(s), "QTc Bazett "), 467.0, 8.0, "QTc");
-    // QTc about 456 ms: prolonged by the 450 ms of men (and of unknown sex), not by the
+    assert_near(number_after(criterion(s), "QTc Bazett "), 464.0, 8.0, "QTc");
+    // QTc about 454 ms: prolonged by the 450 ms of men (and of unknown sex), not by the
     // 460 ms of women.
-    let t = t_at(0.29, 0.045);
+    let t = t_at_60(0.32);
     let a = analyze_as(&t, Sex::Male);
     let s = stated(&a, "Prolonged QT interval");
-    assert_near(number_after(criterion(s), "QTc Bazett "), 456.0, 5.0, "QTc");
-    assert!(criterion(s).ends_with("> 450 ms"), "{}", criterion(s));
+    assert_near(number_after(criterion(s), "QTc Bazett "), 454.0, 5.0, "QTc");
+    // At 60/min the two formulas agree and the criterion names Bazett's alone.
+    assert!(criterion(s).ends_with("ms > 450 ms"), "{}", criterion(s));
+    assert!(!criterion(s).contains("Fridericia"), "{}", criterion(s));
     let a = analyze_as(&t, Sex::Female);
     not_stated(&a, "Prolonged QT interval");
     // QTc about 434 ms: normal.
-    let a = t_at(0.27, 0.045).analyze();
+    let a = t_at_60(0.30).analyze();
     not_stated(&a, "Prolonged QT interval");
     not_stated(&a, "Short QT interval");
 }
@@ -1883,7 +1894,39 @@ fn premature_beats_do_not_lengthen_the_qtc() {
 }
 
 #[test]
-fn outside_60_to_100_per_minute_a_qtc_statement_needs_fridericia_too() {
+fn away_from_60_per_minute_a_qtc_statement_needs_fridericia_too() {
+    // 90/min, the textbook QT of about 364 ms: Bazett about 446 ms, already 28 ms over
+    // Fridericia's 418, and 30 µV of noise lengthened the QT by 2-14 ms: "Prolonged QT" on
+    // 4 of 8 noise seeds (Bazett 448-460 ms) while Bazett alone was read from 60 to 100/min.
+    for seed in 0..8 {
+        let mut t = sinus(90.0, 0.16);
+        t.noise_mv = 0.03;
+        t.seed = seed * 31 + 5;
+        let a = t.analyze();
+        let q = &a.measurements.qtc;
+        assert!(q.fridericia.unwrap().0 < 440.0, "seed {seed}: {q:?}");
+        not_stated(&a, "Prolonged QT interval");
+    }
+    // 90/min, QT about 392 ms: Bazett 480 ms, Fridericia 449: not stated; QT about 404 ms:
+    // Bazett 495, Fridericia 462 ms, stated with both.
+    let mut t = sinus(90.0, 0.16);
+    t.qrs_t[3] = (0.26, 0.045, t.qrs_t[3].2, t.qrs_t[3].3);
+    let a = t.analyze();
+    let q = &a.measurements.qtc;
+    assert!(
+        q.bazett.unwrap().0 > 470.0 && q.fridericia.unwrap().0 < 450.0,
+        "{q:?}"
+    );
+    not_stated(&a, "Prolonged QT interval");
+    t.qrs_t[3].0 = 0.27;
+    let c = criterion(stated(&t.analyze(), "Prolonged QT interval")).to_string();
+    assert_near(
+        number_after(&c, "and Fridericia "),
+        462.0,
+        8.0,
+        "Fridericia",
+    );
+    assert!(c.contains("at 90/min Bazett alone overcorrects"), "{c}");
     // 120/min, QT about 346 ms: Bazett about 490 ms (overcorrected), Fridericia about 436.
     let a = t_at_rate(120.0, 0.19).analyze();
     let q = &a.measurements.qtc;
