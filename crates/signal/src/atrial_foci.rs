@@ -16,9 +16,13 @@
 //! - **Leads**: those of II, III, aVF, V1, I, aVL, aVR and V2 (where P waves are best seen)
 //!   in which the P wave is clear of the lead's noise (its peak-to-peak over the beats, 75th
 //!   percentile, at least [`MIN_P_SNR`] times the noise); at least [`MIN_LEADS`].
-//! - **Noise** of a lead: the median over the beats of the RMS about a straight line of the
-//!   isoelectric segment before the P segment (up to 60 ms, after the previous T wave), at
-//!   least [`NOISE_FLOOR_MV`].
+//! - **Noise** of a lead: the median over the beats of the RMS of the isoelectric segment
+//!   before the P segment (up to the P segment's length, after the previous T wave), less
+//!   the straight line between the levels at its ends as the P segments are compared, at
+//!   least [`NOISE_FLOOR_MV`]. Measured as the P segments are, over as long a span, it holds
+//!   the share of a 4-8 Hz limb tremor the P segments carry: a 60 ms segment less its
+//!   fitted line hid most of it, and tremor of 0.03-0.2 mV read "Wandering atrial
+//!   pacemaker" on sinus rhythms (8 of 192 synthetic tracings; 1 since, at 0.2 mV).
 //! - **Shape**: each beat's P segment (the median P duration centred on the midpoint of its
 //!   onset and offset, each taken at most 0.6 x that duration from the P peak: an onset can
 //!   slip into the end of the T wave before it, and the peak of a notched P jumps between
@@ -299,8 +303,16 @@ pub(crate) fn find(
                                 .unwrap_or(fids[j] + ms(fs, 300.0))
                         });
                         let end = b.onset.checked_sub(ms(fs, 4.0))?;
-                        let start = end.saturating_sub(ms(fs, 60.0)).max(prev_end);
-                        (end >= start + ms(fs, 20.0)).then(|| detrended_rms(&x[start..end]))
+                        let start = end.saturating_sub(len).max(prev_end);
+                        // Levelled as the P windows are compared (less the line between
+                        // the levels at its ends), over up to their length: a 60 ms window
+                        // less its fitted line hid most of a 4-8 Hz limb tremor, whose
+                        // share of the P windows then passed for other P-wave shapes.
+                        let start = start.max(h);
+                        (end >= start + ms(fs, 20.0) && end + h < x.len()).then(|| {
+                            let l = end - start;
+                            (leveled(x, start, l, h).map(|v| v * v).sum::<f64>() / l as f64).sqrt()
+                        })
                     })
                     .collect::<Vec<_>>(),
             );
@@ -507,25 +519,6 @@ fn leveled(x: &[f64], start: usize, len: usize, h: usize) -> impl Iterator<Item 
         .iter()
         .enumerate()
         .map(move |(j, v)| v - (l0 + slope * j as f64))
-}
-
-/// RMS of `x` about its least-squares straight line.
-fn detrended_rms(x: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let mt = (n - 1.0) / 2.0;
-    let mx = x.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (t, v) in x.iter().enumerate() {
-        sxy += (t as f64 - mt) * (v - mx);
-        sxx += (t as f64 - mt).powi(2);
-    }
-    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    (x.iter()
-        .enumerate()
-        .map(|(t, v)| (v - mx - slope * (t as f64 - mt)).powi(2))
-        .sum::<f64>()
-        / n)
-        .sqrt()
 }
 
 /// The polarity of a baseline-corrected P segment: a deflection counts beyond 3 x the

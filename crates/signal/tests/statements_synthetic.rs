@@ -13,8 +13,8 @@
 mod common;
 
 use common::{
-    NORMAL, P_WAVE, Plateau, TEXTBOOK, Tracing, Wave, decimated, frontal, recording_at, scaled,
-    times,
+    FS, LimbTremor, NORMAL, P_WAVE, Plateau, TEXTBOOK, Tracing, Wave, decimated, frontal,
+    recording_at, scaled, times,
 };
 use ecg::{LeadLabel as L, Sex, Statement};
 
@@ -665,6 +665,51 @@ fn sinus_rhythm_with_tall_t_and_u_waves_is_not_atrial_flutter() {
         let a = sinus_with_tall_t_and_u(bpm).analyze();
         assert!(!a.atrial_flutter, "{bpm}/min: {:#?}", texts(&a));
         stated_sinus(&a);
+    }
+}
+
+#[test]
+fn limb_electrode_tremor_is_neither_fibrillation_nor_a_wandering_pacemaker() {
+    // Sinus rhythm under a 4-8 Hz tremor at the arm or leg electrodes (not locked to the
+    // beats; it reaches every chest lead as a third of it through the central terminal).
+    // Before r36 these read "Atrial fibrillation" (fibrillatory waves in V1 and the limb
+    // leads, the tremor in V1 being the chest leads' common part) or "Wandering atrial
+    // pacemaker" (the tremor's share of each P wave, against a noise measured over 60 ms
+    // less its fitted line, passed for P waves of several shapes).
+    let cases: [(f64, &[usize], f64, f64); 8] = [
+        (60.0, &[0, 1], 6.1, 0.1),
+        (60.0, &[0, 1, 2], 6.1, 0.06),
+        (90.0, &[0, 1], 7.7, 0.1),
+        (90.0, &[0, 1, 2], 5.3, 0.1),
+        (60.0, &[0], 4.3, 0.1),
+        (60.0, &[0], 7.7, 0.1),
+        (90.0, &[0], 4.3, 0.1),
+        (75.0, &[0, 1], 7.7, 0.03),
+    ];
+    for (bpm, electrodes, hz, mv) in cases {
+        let mut t = sinus(bpm, 0.16);
+        t.noise_mv = 0.02;
+        let mut leads = t.leads();
+        LimbTremor {
+            electrodes: electrodes.to_vec(),
+            hz,
+            mv,
+        }
+        .add_to(&mut leads);
+        let a = signal::analyze(&recording_at(leads, FS), &Default::default()).unwrap();
+        let what = format!("{bpm}/min, electrodes {electrodes:?}, {hz} Hz, {mv} mV");
+        assert!(
+            a.statements[0].text.starts_with("Sinus"),
+            "{what}: {:#?}",
+            texts(&a)
+        );
+        for no in ["Atrial fibrillation", "Atrial flutter", "Wandering"] {
+            assert!(
+                !texts(&a).iter().any(|s| s.starts_with(no)),
+                "{what}: {:#?}",
+                texts(&a)
+            );
+        }
     }
 }
 

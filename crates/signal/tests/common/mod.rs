@@ -282,6 +282,59 @@ impl Tracing {
     }
 }
 
+/// A tremor at limb electrodes (0 right arm, 1 left arm, 2 left leg): per electrode a wave at
+/// `hz` (the next electrode 7 % faster, its phase 1.3 rad on) whose frequency wanders by 5 %
+/// at 0.2 Hz, with its second harmonic at 0.3 x, of `mv` at its strongest, waxing and waning
+/// to 0.2 x at 0.3 Hz. Each lead sees it as the difference of its electrodes, the chest leads
+/// through Wilson's central terminal (a third of each arm's or leg's).
+pub struct LimbTremor {
+    pub electrodes: Vec<usize>,
+    pub hz: f64,
+    pub mv: f64,
+}
+
+impl LimbTremor {
+    /// `leads` (standard order, [`FS`]) with the tremor added.
+    pub fn add_to(&self, leads: &mut [Vec<f64>]) {
+        use std::f64::consts::PI;
+        for (j, &e) in self.electrodes.iter().enumerate() {
+            // The electrode's weight in I, II, III, aVR, aVL, aVF and each chest lead.
+            let (ra, la, ll) = match e {
+                0 => (1.0, 0.0, 0.0),
+                1 => (0.0, 1.0, 0.0),
+                _ => (0.0, 0.0, 1.0),
+            };
+            let wct = (ra + la + ll) / 3.0;
+            let w = [
+                la - ra,
+                ll - ra,
+                ll - la,
+                ra - (la + ll) / 2.0,
+                la - (ra + ll) / 2.0,
+                ll - (ra + la) / 2.0,
+                -wct,
+                -wct,
+                -wct,
+                -wct,
+                -wct,
+                -wct,
+            ];
+            let phase = j as f64 * 1.3;
+            let f = self.hz * (1.0 + 0.07 * j as f64);
+            for k in 0..leads[0].len() {
+                let s = k as f64 / FS;
+                let envelope = 0.6 + 0.4 * (2.0 * PI * 0.3 * s + phase).sin();
+                let th =
+                    2.0 * PI * f * s + 0.05 * f / 0.2 * (1.0 - (2.0 * PI * 0.2 * s).cos()) + phase;
+                let r = self.mv * envelope * (th.sin() + 0.3 * (2.0 * th + 1.0).sin());
+                for (lead, wl) in leads.iter_mut().zip(w) {
+                    lead[k] += r * wl;
+                }
+            }
+        }
+    }
+}
+
 /// Times from `start` every `step` s while before `end`.
 pub fn times(start: f64, step: f64, end: f64) -> Vec<f64> {
     (0..)
