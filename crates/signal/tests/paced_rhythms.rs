@@ -11,12 +11,13 @@
 //! Then synthetic tracings ([`common::Tracing`]): ventricular pacing whose stimuli are mostly
 //! small, at 250 Hz (each stimulus smeared by the anti-alias filter) and under noise, is paced;
 //! atrial fibrillation with coarse f waves, a sharp notched QRS, mains interference and stray
-//! artefact spikes are not; and complete AV block at a slow atrial rate (48/min under pacing at
+//! artefact spikes are not, nor is a burst of spiky noise at a limb electrode (which, clipped
+//! as stimuli, took a QRS with it); and complete AV block at a slow atrial rate (48/min under pacing at
 //! 60/min, two of eight P waves in a paced QRS) is found, P-synchronous pacing is not.
 
 mod common;
 
-use common::{Tracing, Wave, decimated, recording_at, times, with_stimuli};
+use common::{Tracing, Wave, add_electrode_burst, decimated, recording_at, times, with_stimuli};
 
 const LUDB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb");
 
@@ -214,6 +215,43 @@ fn fibrillation_notched_qrs_mains_and_stray_spikes_are_not_paced() {
 /// Ten seconds of VVI pacing at `paced_per_min` (0.5-mV stimuli 80 ms before each QRS centre)
 /// with small P waves (a 0.05-mV vector, as LUDB 74's 0.02-0.05 mV) at `p_s`, uniform noise of
 /// 0.02 mV peak to peak.
+#[test]
+fn a_burst_of_spiky_electrode_noise_is_no_pacing_and_takes_no_beat() {
+    // Sinus rhythm at 60 and 75/min; at the left arm, then the left leg, a 0.1-0.2 mV burst
+    // of noise recorded up to 250 Hz over a QRS complex. It passed the stimulus test every
+    // 10-15 ms; clipped as stimuli, the QRS went with it, and the sinus P wave left before
+    // the gap read "Second-degree AV block, Mobitz II".
+    for bpm in [60.0, 75.0] {
+        let t = Tracing::regular(10.0, bpm, 0.16, &common::TEXTBOOK);
+        let at = t.qrs_s[3];
+        for (electrode, mv) in [(1, 0.1), (2, 0.2)] {
+            let mut leads = t.leads();
+            add_electrode_burst(&mut leads, electrode, mv, (at - 0.3, at + 0.3), 3);
+            // The burst's dense middle is no stimulus; its sparse tail may leave a pair.
+            let spikes = signal::pacing_spikes(&leads, common::FS);
+            assert!(
+                spikes.len() <= 2,
+                "{bpm}/min, electrode {electrode}: {spikes:?}"
+            );
+            let a = signal::analyze(&recording_at(leads, common::FS), &Default::default())
+                .expect("the analysis runs");
+            assert_eq!(
+                a.beats.len(),
+                t.qrs_s.len(),
+                "{bpm}/min, electrode {electrode}"
+            );
+            let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+            assert!(
+                texts[0].starts_with("Sinus")
+                    && !texts
+                        .iter()
+                        .any(|s| s.contains("AV block") || s.contains("aced")),
+                "{bpm}/min, electrode {electrode}: {texts:?}"
+            );
+        }
+    }
+}
+
 fn vvi_over(paced_per_min: f64, p_s: Vec<f64>, seed: u64) -> Vec<Vec<f64>> {
     let qrs = times(0.5, 60.0 / paced_per_min, 9.6);
     let mut t = Tracing::new(10.0, qrs.clone(), 0.16, &PACED_QRS);

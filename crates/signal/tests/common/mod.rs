@@ -282,6 +282,67 @@ impl Tracing {
     }
 }
 
+/// How a potential at limb electrode `e` (0 right arm, 1 left arm, 2 left leg) enters I, II,
+/// III, aVR, aVL, aVF and the chest leads (through Wilson's central terminal, a third).
+pub fn limb_electrode_weights(e: usize) -> [f64; 12] {
+    let (ra, la, ll) = match e {
+        0 => (1.0, 0.0, 0.0),
+        1 => (0.0, 1.0, 0.0),
+        _ => (0.0, 0.0, 1.0),
+    };
+    let wct = (ra + la + ll) / 3.0;
+    [
+        la - ra,
+        ll - ra,
+        ll - la,
+        ra - (la + ll) / 2.0,
+        la - (ra + ll) / 2.0,
+        ll - (ra + la) / 2.0,
+        -wct,
+        -wct,
+        -wct,
+        -wct,
+        -wct,
+        -wct,
+    ]
+}
+
+/// `leads` (standard order, [`FS`]) with a burst of spiky noise at limb electrode `electrode`:
+/// the first difference of white noise (most of its power near the Nyquist rate, as muscle
+/// or electrode noise recorded without a 150 Hz low-pass), `mv` RMS, under a Hann window
+/// from `from_s` to `to_s`.
+pub fn add_electrode_burst(
+    leads: &mut [Vec<f64>],
+    electrode: usize,
+    mv: f64,
+    (from_s, to_s): (f64, f64),
+    seed: u64,
+) {
+    let w = limb_electrode_weights(electrode);
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut uniform = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let (a, b) = (
+        (from_s * FS) as usize,
+        ((to_s * FS) as usize).min(leads[0].len()),
+    );
+    // Unit-RMS white noise (uniform, times sqrt 12), differenced (sqrt 2 more RMS).
+    let mut prev = uniform() * 12f64.sqrt();
+    for k in a..b {
+        let x = uniform() * 12f64.sqrt();
+        let hann = 0.5 - 0.5 * (2.0 * std::f64::consts::PI * (k - a) as f64 / (b - a) as f64).cos();
+        let r = mv * hann * (x - prev) / 2f64.sqrt();
+        prev = x;
+        for (lead, wl) in leads.iter_mut().zip(w) {
+            lead[k] += r * wl;
+        }
+    }
+}
+
 /// A tremor at limb electrodes (0 right arm, 1 left arm, 2 left leg): per electrode a wave at
 /// `hz` (the next electrode 7 % faster, its phase 1.3 rad on) whose frequency wanders by 5 %
 /// at 0.2 Hz, with its second harmonic at 0.3 x, of `mv` at its strongest, waxing and waning
@@ -298,27 +359,7 @@ impl LimbTremor {
     pub fn add_to(&self, leads: &mut [Vec<f64>]) {
         use std::f64::consts::PI;
         for (j, &e) in self.electrodes.iter().enumerate() {
-            // The electrode's weight in I, II, III, aVR, aVL, aVF and each chest lead.
-            let (ra, la, ll) = match e {
-                0 => (1.0, 0.0, 0.0),
-                1 => (0.0, 1.0, 0.0),
-                _ => (0.0, 0.0, 1.0),
-            };
-            let wct = (ra + la + ll) / 3.0;
-            let w = [
-                la - ra,
-                ll - ra,
-                ll - la,
-                ra - (la + ll) / 2.0,
-                la - (ra + ll) / 2.0,
-                ll - (ra + la) / 2.0,
-                -wct,
-                -wct,
-                -wct,
-                -wct,
-                -wct,
-                -wct,
-            ];
+            let w = limb_electrode_weights(e);
             let phase = j as f64 * 1.3;
             let f = self.hz * (1.0 + 0.07 * j as f64);
             for k in 0..leads[0].len() {
