@@ -448,6 +448,9 @@ pub(crate) fn analyze_in_pool(
     // (2) Pacing spikes on the raw leads (any lead), and baseline steps (no return within a
     // QRS window) on the raw leads, removed from the analysis copy; side by side.
     let (pacing, steps) = rayon::join(|| PacingScan::of(&raw, fs), || baseline_steps(&raw, fs));
+    // A step's edge passes the spike test as well: clipped as a stimulus first, it became a
+    // ramp that the step's removal no longer saw whole (`PacingScan::without_steps`).
+    let pacing = pacing.without_steps(&steps, fs);
 
     check()?;
     // (3) Filtered copies.

@@ -300,6 +300,28 @@ impl PacingScan {
         }
     }
 
+    /// Without the spikes within [`STEP_SPIKE_MS`] of a baseline step ([`baseline_steps`]):
+    /// the step's edge, not a stimulus (a stimulus's pulse returns within 20 ms, a step
+    /// holds). Clipped as a stimulus before [`remove_steps`] ran, the edge became a ramp
+    /// whose removal left most of it: an electrode pop of 1-2 mV read as a ventricular
+    /// premature complex, or took the place of the QRS after it.
+    pub(crate) fn without_steps(self, steps: &[usize], fs_hz: f64) -> Self {
+        let near = secs(fs_hz, STEP_SPIKE_MS / 1000.0);
+        let on_step = |s: usize| steps.iter().any(|&t| s.abs_diff(t) <= near);
+        let (spikes, ends) = self
+            .spikes
+            .iter()
+            .zip(&self.ends)
+            .filter(|(s, _)| !on_step(**s))
+            .map(|(&s, &e)| (s, e))
+            .unzip();
+        Self {
+            spikes,
+            ends,
+            thresholds: self.thresholds,
+        }
+    }
+
     /// Clips the found stimuli out of `x` ([`clip_spans`]), each to the end of its pulse
     /// ([`pulse_end`]).
     pub(crate) fn clip(&self, x: &mut [f64], fs_hz: f64) {
@@ -805,6 +827,9 @@ fn clip_spans(x: &mut [f64], spans: &[(usize, usize)], fs_hz: f64) {
         }
     }
 }
+
+/// A spike this close to a baseline step (ms) is the step's edge ([`PacingScan::without_steps`]).
+const STEP_SPIKE_MS: f64 = 10.0;
 
 /// A baseline step changes a lead's level by at least this much (mV) ...
 const STEP_MIN_MV: f64 = 0.1;

@@ -12,12 +12,16 @@
 //! small, at 250 Hz (each stimulus smeared by the anti-alias filter) and under noise, is paced;
 //! atrial fibrillation with coarse f waves, a sharp notched QRS, mains interference and stray
 //! artefact spikes are not, nor is a burst of spiky noise at a limb electrode (which, clipped
-//! as stimuli, took a QRS with it); and complete AV block at a slow atrial rate (48/min under pacing at
+//! as stimuli, took a QRS with it) or an electrode pop (a step whose edge also passes the
+//! stimulus test); and complete AV block at a slow atrial rate (48/min under pacing at
 //! 60/min, two of eight P waves in a paced QRS) is found, P-synchronous pacing is not.
 
 mod common;
 
-use common::{Tracing, Wave, add_electrode_burst, decimated, recording_at, times, with_stimuli};
+use common::{
+    Tracing, Wave, add_electrode_burst, add_electrode_pop, decimated, recording_at, times,
+    with_stimuli,
+};
 
 const LUDB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/wfdb/ludb");
 
@@ -248,6 +252,39 @@ fn a_burst_of_spiky_electrode_noise_is_no_pacing_and_takes_no_beat() {
                         .any(|s| s.contains("AV block") || s.contains("aced")),
                 "{bpm}/min, electrode {electrode}: {texts:?}"
             );
+        }
+    }
+}
+
+#[test]
+fn an_electrode_pop_is_no_stimulus_and_no_beat() {
+    // Sinus rhythm at 60 and 75/min; a limb electrode's potential steps by 1-2 mV between
+    // two beats and recovers over 0.2-0.5 s, then again the other way. The step's edge
+    // passed the stimulus test too and was clipped as one before the step was removed,
+    // which then saw only part of it: the edge read as a ventricular premature complex, or
+    // took the place of the QRS after it.
+    for bpm in [60.0, 75.0] {
+        let t = Tracing::regular(10.0, bpm, 0.16, &common::TEXTBOOK);
+        let rr = 60.0 / bpm;
+        for (electrode, mv, tau) in [(0, 1.0, 0.2), (1, 2.0, 0.2), (2, 1.0, 0.5)] {
+            for after in [0.6, 0.8] {
+                let mut leads = t.leads();
+                add_electrode_pop(&mut leads, electrode, mv, t.qrs_s[3] + after * rr, tau);
+                add_electrode_pop(&mut leads, electrode, -mv, t.qrs_s[7] + after * rr, tau);
+                let a = signal::analyze(&recording_at(leads, common::FS), &Default::default())
+                    .expect("the analysis runs");
+                let what = format!("{bpm}/min, electrode {electrode}, {mv} mV, {after} RR");
+                let beats: Vec<f64> = a.beats.iter().map(|b| b.r_s).collect();
+                assert_eq!(beats.len(), t.qrs_s.len(), "{what}: {beats:?}");
+                let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+                assert!(
+                    texts[0].starts_with("Sinus")
+                        && !texts
+                            .iter()
+                            .any(|s| s.contains("premature") || s.contains("aced")),
+                    "{what}: {texts:?}"
+                );
+            }
         }
     }
 }

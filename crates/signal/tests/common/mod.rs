@@ -307,6 +307,19 @@ pub fn limb_electrode_weights(e: usize) -> [f64; 12] {
     ]
 }
 
+/// `leads` (standard order, [`FS`]) with an electrode pop at limb electrode `electrode`: its
+/// potential steps by `mv` at `at_s` and recovers with time constant `tau_s`.
+pub fn add_electrode_pop(leads: &mut [Vec<f64>], electrode: usize, mv: f64, at_s: f64, tau_s: f64) {
+    let w = limb_electrode_weights(electrode);
+    let a = (at_s * FS) as usize;
+    for k in a..leads[0].len() {
+        let r = mv * (-((k - a) as f64 / FS) / tau_s).exp();
+        for (lead, wl) in leads.iter_mut().zip(w) {
+            lead[k] += r * wl;
+        }
+    }
+}
+
 /// `leads` (standard order, [`FS`]) with a burst of spiky noise at limb electrode `electrode`:
 /// the first difference of white noise (most of its power near the Nyquist rate, as muscle
 /// or electrode noise recorded without a 150 Hz low-pass), `mv` RMS, under a Hann window
