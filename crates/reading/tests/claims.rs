@@ -65,6 +65,20 @@ fn facts() -> Facts {
     }
 }
 
+/// [`facts`] at `hr` /min with the QTc of Bazett, Fridericia, Framingham and Hodges (ms).
+fn facts_at(hr: f64, [bazett, fridericia, framingham, hodges]: [f64; 4]) -> Facts {
+    let mut f = facts();
+    let m = f.measurements.as_mut().unwrap();
+    m.hr = Some(Bpm(hr));
+    m.qtc = QtcSet {
+        bazett: Some(Millis(bazett)),
+        fridericia: Some(Millis(fridericia)),
+        framingham: Some(Millis(framingham)),
+        hodges: Some(Millis(hodges)),
+    };
+    f
+}
+
 fn expect_with(facts: &Facts, answer: &str, want: &[(&str, ClaimStatus, &str)]) {
     let got = check(answer, facts);
     let show = |c: &[Claim]| {
@@ -351,17 +365,10 @@ fn with_a_wide_qrs_a_qt_claim_is_judged_by_the_jt_index_as_the_statements_are() 
     // lengthened by the QRS alone (JT index 300 x 170 / 518 = 98). "QT prolongation" was
     // supported from the QTc; the statements judge it by the JT index and state no long QT.
     let with = |qt: f64, qtc: f64| {
-        let mut f = facts();
+        let mut f = facts_at(70.0, [qtc, qtc - 15.0, qtc - 20.0, qtc - 20.0]);
         let m = f.measurements.as_mut().unwrap();
-        m.hr = Some(Bpm(70.0));
         m.qrs = Some(Millis(160.0));
         m.qt = Some(Millis(qt));
-        m.qtc = QtcSet {
-            bazett: Some(Millis(qtc)),
-            fridericia: Some(Millis(qtc - 15.0)),
-            framingham: Some(Millis(qtc - 20.0)),
-            hodges: Some(Millis(qtc - 20.0)),
-        };
         f
     };
     expect_with(
@@ -390,16 +397,7 @@ fn a_qt_claim_is_supported_only_where_fridericia_agrees_with_bazett() {
     // 90/min, QT 392 ms: Bazett 480 ms, Fridericia 449. The statements state no long QT
     // (Bazett overcorrects above 60/min); "QT prolongation" was supported from Bazett alone.
     let with = |bazett: f64, fridericia: f64| {
-        let mut f = facts();
-        let m = f.measurements.as_mut().unwrap();
-        m.hr = Some(Bpm(90.0));
-        m.qtc = QtcSet {
-            bazett: Some(Millis(bazett)),
-            fridericia: Some(Millis(fridericia)),
-            framingham: Some(Millis(fridericia - 2.0)),
-            hodges: Some(Millis(fridericia)),
-        };
-        f
+        facts_at(90.0, [bazett, fridericia, fridericia - 2.0, fridericia])
     };
     expect_with(
         &with(480.0, 449.0),

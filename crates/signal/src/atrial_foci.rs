@@ -22,7 +22,7 @@
 //!   least [`NOISE_FLOOR_MV`]. Measured as the P segments are, over as long a span, it holds
 //!   the share of a 4-8 Hz limb tremor the P segments carry: a 60 ms segment less its
 //!   fitted line hid most of it, and tremor of 0.03-0.2 mV read "Wandering atrial
-//!   pacemaker" on sinus rhythms (8 of 192 synthetic tracings; 1 since, at 0.2 mV).
+//!   pacemaker" on sinus rhythms (8 of 144 synthetic tracings; 1 since, at 0.2 mV).
 //! - **Shape**: each beat's P segment (the median P duration centred on the midpoint of its
 //!   onset and offset, each taken at most 0.6 x that duration from the P peak: an onset can
 //!   slip into the end of the T wave before it, and the peak of a notched P jumps between
@@ -303,12 +303,11 @@ pub(crate) fn find(
                                 .unwrap_or(fids[j] + ms(fs, 300.0))
                         });
                         let end = b.onset.checked_sub(ms(fs, 4.0))?;
-                        let start = end.saturating_sub(len).max(prev_end);
                         // Levelled as the P windows are compared (less the line between
                         // the levels at its ends), over up to their length: a 60 ms window
                         // less its fitted line hid most of a 4-8 Hz limb tremor, whose
                         // share of the P windows then passed for other P-wave shapes.
-                        let start = start.max(h);
+                        let start = end.saturating_sub(len).max(prev_end).max(h);
                         (end >= start + ms(fs, 20.0) && end + h < x.len()).then(|| {
                             let l = end - start;
                             (leveled(x, start, l, h).map(|v| v * v).sum::<f64>() / l as f64).sqrt()

@@ -219,6 +219,21 @@ fn fibrillation_notched_qrs_mains_and_stray_spikes_are_not_paced() {
 /// Ten seconds of VVI pacing at `paced_per_min` (0.5-mV stimuli 80 ms before each QRS centre)
 /// with small P waves (a 0.05-mV vector, as LUDB 74's 0.02-0.05 mV) at `p_s`, uniform noise of
 /// 0.02 mV peak to peak.
+/// Asserts that `leads` (the sinus rhythm `t` with an artefact added) read every beat of `t`,
+/// a sinus rhythm first, and no statement containing any of `none_of`.
+fn sinus_with_every_beat(leads: Vec<Vec<f64>>, t: &Tracing, none_of: &[&str], what: &str) {
+    let a = signal::analyze(&recording_at(leads, common::FS), &Default::default())
+        .expect("the analysis runs");
+    let beats: Vec<f64> = a.beats.iter().map(|b| b.r_s).collect();
+    assert_eq!(beats.len(), t.qrs_s.len(), "{what}: {beats:?}");
+    let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+    assert!(
+        texts[0].starts_with("Sinus")
+            && !texts.iter().any(|s| none_of.iter().any(|n| s.contains(n))),
+        "{what}: {texts:?}"
+    );
+}
+
 #[test]
 fn a_burst_of_spiky_electrode_noise_is_no_pacing_and_takes_no_beat() {
     // Sinus rhythm at 60 and 75/min; at the left arm, then the left leg, a 0.1-0.2 mV burst
@@ -237,20 +252,11 @@ fn a_burst_of_spiky_electrode_noise_is_no_pacing_and_takes_no_beat() {
                 spikes.len() <= 2,
                 "{bpm}/min, electrode {electrode}: {spikes:?}"
             );
-            let a = signal::analyze(&recording_at(leads, common::FS), &Default::default())
-                .expect("the analysis runs");
-            assert_eq!(
-                a.beats.len(),
-                t.qrs_s.len(),
-                "{bpm}/min, electrode {electrode}"
-            );
-            let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
-            assert!(
-                texts[0].starts_with("Sinus")
-                    && !texts
-                        .iter()
-                        .any(|s| s.contains("AV block") || s.contains("aced")),
-                "{bpm}/min, electrode {electrode}: {texts:?}"
+            sinus_with_every_beat(
+                leads,
+                &t,
+                &["AV block", "aced"],
+                &format!("{bpm}/min, electrode {electrode}"),
             );
         }
     }
@@ -271,18 +277,11 @@ fn an_electrode_pop_is_no_stimulus_and_no_beat() {
                 let mut leads = t.leads();
                 add_electrode_pop(&mut leads, electrode, mv, t.qrs_s[3] + after * rr, tau);
                 add_electrode_pop(&mut leads, electrode, -mv, t.qrs_s[7] + after * rr, tau);
-                let a = signal::analyze(&recording_at(leads, common::FS), &Default::default())
-                    .expect("the analysis runs");
-                let what = format!("{bpm}/min, electrode {electrode}, {mv} mV, {after} RR");
-                let beats: Vec<f64> = a.beats.iter().map(|b| b.r_s).collect();
-                assert_eq!(beats.len(), t.qrs_s.len(), "{what}: {beats:?}");
-                let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
-                assert!(
-                    texts[0].starts_with("Sinus")
-                        && !texts
-                            .iter()
-                            .any(|s| s.contains("premature") || s.contains("aced")),
-                    "{what}: {texts:?}"
+                sinus_with_every_beat(
+                    leads,
+                    &t,
+                    &["premature", "aced"],
+                    &format!("{bpm}/min, electrode {electrode}, {mv} mV, {after} RR"),
                 );
             }
         }
