@@ -126,8 +126,8 @@ pub(crate) struct LeadAtrial {
     /// ([`FineActivity`]): fine f waves make no dominant peak above the cancellation's
     /// low-frequency residue.
     pub fine: FineActivity,
-    /// V1 only, when V6 is recorded: how much of its residual is its own rather than common
-    /// to the chest leads ([`own_share`]).
+    /// V1 only, when V6 is recorded and V1 shows fibrillatory waves: how much of its residual
+    /// is its own rather than common to the chest leads ([`own_share`]).
     pub own_share: Option<f64>,
 }
 
@@ -284,17 +284,9 @@ pub(crate) fn atrial_activity(
     let count = |k: usize| kinds.iter().filter(|&&x| x == k).count();
     let dominant = (0..3).max_by_key(|&k| count(k)).unwrap_or(0);
     let qrs = qrs_blanks(&fids, global, fs);
-    let mut out = Vec::new();
-    // Each lead's residual, what of it lies outside the QRS, and its dominant frequency, for
-    // the continuity measure (all leads' band-passes run together, after the loop).
-    let mut residuals: Vec<(Vec<f64>, Vec<bool>, f64)> = Vec::new();
-    // V6's residual, for how much of V1's is its own ([`LeadAtrial::own_share`]).
-    let mut v6_residual: Option<Vec<f64>> = None;
-    for want in LEADS.into_iter().chain([LeadLabel::V6]) {
-        let Some(k) = labels.iter().position(|l| *l == want) else {
-            continue;
-        };
-        let x = &leads[k][..n];
+    // One lead's residual: each kind of beat less its template, the QRS bridged, what is not
+    // usable zeroed.
+    let cancel = |x: &[f64]| -> Cancelled {
         let mut r = x.to_vec();
         let mut usable = vec![true; n];
         usable[..starts[0]].iter_mut().for_each(|u| *u = false);
@@ -369,10 +361,29 @@ pub(crate) fn atrial_activity(
                 *v = 0.0;
             }
         }
-        if want == LeadLabel::V6 {
-            v6_residual = Some(r);
-            continue;
+        Cancelled {
+            residual: r,
+            usable,
+            open,
+            locked,
+            unlocked,
         }
+    };
+    let mut out = Vec::new();
+    // Each lead's residual, what of it lies outside the QRS, and its dominant frequency, for
+    // the continuity measure (all leads' band-passes run together, after the loop).
+    let mut residuals: Vec<(Vec<f64>, Vec<bool>, f64)> = Vec::new();
+    for want in LEADS {
+        let Some(k) = labels.iter().position(|l| *l == want) else {
+            continue;
+        };
+        let Cancelled {
+            residual: r,
+            usable,
+            open,
+            locked,
+            unlocked,
+        } = cancel(&leads[k][..n]);
         let Some(psd) = welch(&r, &usable, fs) else {
             continue;
         };
@@ -407,13 +418,30 @@ pub(crate) fn atrial_activity(
     for (l, f) in out.iter_mut().zip(fine_activity(&residuals, fs)) {
         l.fine = f;
     }
-    if let (Some(v6), Some(k)) = (
-        v6_residual,
-        out.iter().position(|l| l.lead == LeadLabel::V1),
+    // How much of V1's fibrillatory waves is its own, asked for only where V1 shows them.
+    if let (Some(j), Some(k)) = (
+        labels.iter().position(|l| *l == LeadLabel::V6),
+        out.iter()
+            .position(|l| l.lead == LeadLabel::V1 && l.fibrillatory()),
     ) {
+        let v6 = cancel(&leads[j][..n]).residual;
         out[k].own_share = own_share(&residuals[k].0, &v6, &residuals[k].1, fs);
     }
     out
+}
+
+/// One lead's residual after QRST cancellation ([`atrial_activity`]).
+struct Cancelled {
+    /// The lead less each beat's template, the QRS bridged by a line, zero where not usable.
+    residual: Vec<f64>,
+    /// Samples inside a cancelled beat's window.
+    usable: Vec<bool>,
+    /// Usable samples outside the QRS blanks.
+    open: Vec<bool>,
+    /// Detrended energy (sum, samples) of the dominant template before its QRS.
+    locked: Option<(f64, usize)>,
+    /// The residual's detrended energy over the same windows of every dominant beat.
+    unlocked: (f64, usize),
 }
 
 /// How much of V1's residual `v1` is its own: the RMS of V1 less V6 (`v6`) over the RMS of V1,

@@ -209,13 +209,7 @@ impl Tracing {
                 }
             }
         }
-        let mut state = self.seed;
-        let mut noise = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut noise = uniform_noise(self.seed);
         let mut leads: Vec<Vec<f64>> = (0..12)
             .map(|k| {
                 let d = lead_direction(k);
@@ -282,6 +276,18 @@ impl Tracing {
     }
 }
 
+/// Uniform noise in [-0.5, 0.5) from `seed` (a 64-bit linear congruential generator): the
+/// same stream for the same seed.
+pub fn uniform_noise(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    }
+}
+
 /// How a potential at limb electrode `e` (0 right arm, 1 left arm, 2 left leg) enters I, II,
 /// III, aVR, aVL, aVF and the chest leads (through Wilson's central terminal, a third).
 pub fn limb_electrode_weights(e: usize) -> [f64; 12] {
@@ -332,13 +338,7 @@ pub fn add_electrode_burst(
     seed: u64,
 ) {
     let w = limb_electrode_weights(electrode);
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut uniform = || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut uniform = uniform_noise(seed);
     let (a, b) = (
         (from_s * FS) as usize,
         ((to_s * FS) as usize).min(leads[0].len()),
