@@ -50,6 +50,7 @@ use crate::detect::{
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
 use crate::lead_reversal;
+use crate::limb_artefact::LimbArtefacts;
 use crate::measure::{
     EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, QrsEnd, amplitudes, baseline, einthoven, frontal_axis,
     net_area, p_net_area, qrs_end,
@@ -515,7 +516,12 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (4) Beats.
     // The energies (one copy of every lead) are dropped once the beats are found.
-    let fids = detect(&qrs_energy(&clean, fs)?, fs);
+    let limb_artefacts = LimbArtefacts::new(&labels, &clean, fs);
+    let fids = detect(&qrs_energy(&clean, fs)?, fs, &|at| {
+        limb_artefacts
+            .as_ref()
+            .is_some_and(|a| a.electrode_at(at).is_some())
+    });
     // Smaller stimuli at the found spikes' latency before the beats.
     let spikes = pacing.confirmed_before(&raw, &fids, fs);
     let rr_samples: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();

@@ -17,7 +17,9 @@
 //!    thresholds above the real QRS complexes that follow. In a recording of three or more
 //!    leads, a detected beat that only one lead sees (its energy there below a tenth of
 //!    the lead's typical beat energy in every other lead) is an artefact in that lead and
-//!    is dropped ([`seen_in_one_lead_only`]). A beat far smaller than the QRS complexes near
+//!    is dropped ([`seen_in_one_lead_only`]); in a 12-lead recording, a peak whose waves are
+//!    one limb electrode's artefact is no candidate at all ([`crate::limb_artefact`]). A
+//!    beat far smaller than the QRS complexes near
 //!    it, by its slope path summed over the leads as recorded and by its peak-to-peak size in
 //!    most leads, is a P wave not followed by a QRS (AV block) and is dropped
 //!    ([`too_small_for_a_qrs`]).
@@ -1055,10 +1057,11 @@ pub(crate) fn qrs_energy(leads: &[Vec<f64>], fs_hz: f64) -> Result<Energy<'_>, E
     })
 }
 
-/// Local maxima of `m` at least `refractory` samples apart (larger wins).
-fn peaks(m: &[f64], refractory: usize) -> Vec<usize> {
+/// Local maxima of `m` at least `refractory` samples apart (larger wins), leaving out those
+/// `not_a_qrs` rejects before they can suppress a QRS near them.
+fn peaks(m: &[f64], refractory: usize, not_a_qrs: &dyn Fn(usize) -> bool) -> Vec<usize> {
     let mut cand: Vec<usize> = (1..m.len().saturating_sub(1))
-        .filter(|&i| m[i] > m[i - 1] && m[i] >= m[i + 1] && m[i] > 0.0)
+        .filter(|&i| m[i] > m[i - 1] && m[i] >= m[i + 1] && m[i] > 0.0 && !not_a_qrs(i))
         .collect();
     // Greedy non-maximum suppression in time order.
     let mut out: Vec<usize> = Vec::with_capacity(cand.len());
@@ -1087,8 +1090,11 @@ const WEAK_PREDECESSOR_RATIO: f64 = 0.4;
 /// rest smaller P and T waves and noise).
 const SPK_MAX_OF_TYPICAL: f64 = 2.0;
 
-/// Detects QRS complexes; returns fiducial sample indices in time order.
-pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
+/// Detects QRS complexes; returns fiducial sample indices in time order. A peak of the
+/// integrated energy that `not_a_qrs` rejects (a limb electrode's artefact,
+/// [`crate::limb_artefact`]) is no candidate: neither a beat nor a rival that hides a QRS
+/// within the refractory period after it.
+pub(crate) fn detect(energy: &Energy, fs_hz: f64, not_a_qrs: &dyn Fn(usize) -> bool) -> Vec<usize> {
     let m = &energy.integrated;
     let n = m.len();
     if n < secs(fs_hz, 0.5) {
@@ -1097,7 +1103,7 @@ pub(crate) fn detect(energy: &Energy, fs_hz: f64) -> Vec<usize> {
     let refractory = secs(fs_hz, 0.2);
     let t_window = secs(fs_hz, 0.36);
     let weak_predecessor = secs(fs_hz, WEAK_PREDECESSOR_S);
-    let cands = peaks(m, refractory);
+    let cands = peaks(m, refractory, not_a_qrs);
     if cands.is_empty() {
         return Vec::new();
     }
@@ -1506,13 +1512,13 @@ mod tests {
         // A burst of 30 % of the QRS energy 280 ms before the seventh QRS: above the detection
         // threshold (it is found when the rule is off), yet no QRS.
         b.push((b[6].0 - 0.28, 0.3));
-        let found = detect(&bumps(n, &b), fs);
+        let found = detect(&bumps(n, &b), fs, &|_| false);
         assert_eq!(found.len(), beats, "{found:?}");
         assert!(found.iter().all(|&f| f != ((b[6].0 - 0.28) * fs) as usize));
         // Equal beats 280 ms apart (a run at 214/min) are all kept.
         let mut fast: Vec<(f64, f64)> = (0..6).map(|k| (0.5 + 0.9 * k as f64, 1.0)).collect();
         fast.extend((0..5).map(|k| (5.3 + 0.28 * k as f64, 1.0)));
-        assert_eq!(detect(&bumps(n, &fast), fs).len(), fast.len());
+        assert_eq!(detect(&bumps(n, &fast), fs, &|_| false).len(), fast.len());
     }
 
     /// PhysioNet/CinC 2015 a103l: a burst of artefacts 40 times a QRS's energy, taken for
@@ -1526,7 +1532,7 @@ mod tests {
         // Twelve artefacts between 20 and 28 s, between the beats.
         b.extend((0..12).map(|k| (20.25 + 0.66 * k as f64, 40.0)));
         let n = (60.5 * fs) as usize;
-        let found = detect(&bumps(n, &b), fs);
+        let found = detect(&bumps(n, &b), fs, &|_| false);
         let after: Vec<f64> = beats.iter().map(|b| b.0).filter(|&t| t > 29.0).collect();
         let found_after: Vec<f64> = found
             .iter()
@@ -1564,7 +1570,7 @@ mod tests {
                 }
             }
         }
-        let found: Vec<f64> = detect(&qrs_energy(&leads, fs).unwrap(), fs)
+        let found: Vec<f64> = detect(&qrs_energy(&leads, fs).unwrap(), fs, &|_| false)
             .iter()
             .map(|&f| f as f64 / fs)
             .collect();
@@ -1580,7 +1586,7 @@ mod tests {
                 *v += g * e;
             }
         }
-        let found = detect(&qrs_energy(&leads, fs).unwrap(), fs);
+        let found = detect(&qrs_energy(&leads, fs).unwrap(), fs, &|_| false);
         assert_eq!(found.len(), r.len() + 1, "{found:?}");
         assert!(
             found
@@ -1605,7 +1611,7 @@ mod tests {
         let x = synth(fs, n, &r);
         let leads = [x.clone(), x.iter().map(|v| -0.5 * v).collect()];
         let e = qrs_energy(&leads, fs).unwrap();
-        let found = detect(&e, fs);
+        let found = detect(&e, fs, &|_| false);
         assert_eq!(found.len(), r.len(), "{found:?}");
         for (f, want) in found.iter().zip(&r) {
             assert!((*f as f64 / fs - want).abs() < 0.02, "{f} vs {want}");
@@ -1669,7 +1675,7 @@ mod tests {
         for x in &mut clean {
             remove_steps(x, &steps, fs);
         }
-        let found = detect(&qrs_energy(&clean, fs).unwrap(), fs);
+        let found = detect(&qrs_energy(&clean, fs).unwrap(), fs, &|_| false);
         assert_eq!(found.len(), r.len(), "{found:?}");
         for (f, want) in found.iter().zip(&r) {
             assert!((*f as f64 / fs - want).abs() < 0.02, "{f} vs {want}");

@@ -288,6 +288,34 @@ fn an_electrode_pop_is_no_stimulus_and_no_beat() {
     }
 }
 
+#[test]
+fn an_electrode_pop_recovering_within_50_ms_is_no_beat() {
+    // A limb electrode's pop that recovers within 50 ms is as brief and steep as a QRS: it
+    // read as a ventricular premature complex, and 130-200 ms before a QRS it hid that QRS
+    // in the detector's refractory period. Its twelve leads are one electrode's pattern
+    // (the chest leads alike, at a third of the limb leads'), which no QRS is.
+    for (bpm, electrode, mv, after) in [
+        (60.0, 0, 1.0, 0.35),
+        (60.0, 1, 2.0, 0.8),
+        (75.0, 2, 2.0, 0.8),
+        (75.0, 1, 2.0, 0.35),
+        (90.0, 0, 2.0, 0.8),
+        (90.0, 2, 1.0, 0.6),
+    ] {
+        let t = Tracing::regular(10.0, bpm, 0.16, &common::TEXTBOOK);
+        let rr = 60.0 / bpm;
+        let mut leads = t.leads();
+        add_electrode_pop(&mut leads, electrode, mv, t.qrs_s[3] + after * rr, 0.05);
+        add_electrode_pop(&mut leads, electrode, -mv, t.qrs_s[7] + after * rr, 0.05);
+        sinus_with_every_beat(
+            leads,
+            &t,
+            &["premature", "aced", "block", "pause", "arrhythmia"],
+            &format!("{bpm}/min, electrode {electrode}, {mv} mV, {after} RR"),
+        );
+    }
+}
+
 fn vvi_over(paced_per_min: f64, p_s: Vec<f64>, seed: u64) -> Vec<Vec<f64>> {
     let qrs = times(0.5, 60.0 / paced_per_min, 9.6);
     let mut t = Tracing::new(10.0, qrs.clone(), 0.16, &PACED_QRS);
