@@ -125,6 +125,10 @@ struct Fit {
 /// [`MAX_RESIDUAL`] of their energy, and the chest leads' to within [`MAX_CHEST_RESIDUAL`]
 /// of what it puts there, if any.
 fn best_fit(twelve: &[&[f64]], lo: usize, hi: usize) -> Option<LimbElectrode> {
+    let patterns = LimbElectrode::ALL.map(LimbElectrode::weights);
+    let norms = patterns.map(|w| w.iter().map(|a| a * a).sum::<f64>());
+    // Every electrode puts the same weight in each chest lead.
+    let c = patterns[0][6];
     let mut energy = 0.0;
     let mut fits = [Fit::default(); 3];
     let mut slope = [0.0f64; 12];
@@ -132,22 +136,18 @@ fn best_fit(twelve: &[&[f64]], lo: usize, hi: usize) -> Option<LimbElectrode> {
         for (s, x) in slope.iter_mut().zip(twelve) {
             *s = x[k] - x[k - 1];
         }
-        energy += slope.iter().map(|s| s * s).sum::<f64>();
-        for (fit, electrode) in fits.iter_mut().zip(LimbElectrode::ALL) {
+        let e: f64 = slope.iter().map(|s| s * s).sum();
+        let chest_sum: f64 = slope[6..].iter().sum();
+        let chest_energy: f64 = slope[6..].iter().map(|s| s * s).sum();
+        energy += e;
+        for ((fit, w), norm) in fits.iter_mut().zip(&patterns).zip(norms) {
             // Least squares: the electrode's signal at k is the slopes' projection on its
-            // pattern.
-            let w = electrode.weights();
-            let dot: f64 = w.iter().zip(&slope).map(|(a, b)| a * b).sum();
-            let norm: f64 = w.iter().map(|a| a * a).sum();
-            let x = dot / norm;
-            for (l, (wl, sl)) in w.iter().zip(&slope).enumerate() {
-                let left = (sl - wl * x).powi(2);
-                fit.unexplained += left;
-                if l >= 6 {
-                    fit.chest_unexplained += left;
-                    fit.chest_expected += (wl * x).powi(2);
-                }
-            }
+            // pattern, x; it leaves e - x^2 |w|^2, of which the chest leads'
+            // sum (s - c x)^2.
+            let x = w.iter().zip(&slope).map(|(a, b)| a * b).sum::<f64>() / norm;
+            fit.unexplained += e - x * x * norm;
+            fit.chest_unexplained += chest_energy - 2.0 * c * x * chest_sum + 6.0 * c * c * x * x;
+            fit.chest_expected += 6.0 * c * c * x * x;
         }
     }
     if !(energy > 0.0 && energy.is_finite()) {
