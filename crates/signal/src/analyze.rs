@@ -42,7 +42,8 @@ use crate::classify::{
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, P_REACH_LONG_MS, P_REACH_MS,
-    Points, delineate, faint_p, global_boundaries, harmonise, ms, reconcile, t_end_before_next_p,
+    Points, boundary_leads, delineate, faint_p, global_boundaries, harmonise, ms, reconcile,
+    t_end_before_next_p,
 };
 use crate::detect::{
     PacingScan, baseline_steps, detect, median, qrs_energy, remove_steps, robust_sd,
@@ -69,7 +70,7 @@ use crate::rhythm::{
     variable_ratio_flutter,
 };
 use crate::statements::{
-    ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
+    ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, IntervalLeads, PACED_AF_EARLY_FRACTION,
     PACED_AF_RR_RANGE_MS, PacedAf, derive,
 };
 
@@ -1608,6 +1609,24 @@ pub(crate) fn analyze_in_pool(
         _ => Vec::new(),
     };
 
+    // The leads the median beat's intervals were measured in (those that set their global
+    // boundaries): an interval statement rests on them.
+    let interval_leads = {
+        let b = boundary_leads(&med_per_lead, &med_global);
+        let label = |k: &usize| labels[med_clean[*k].0].clone();
+        let union = |x: &[usize], y: &[usize]| -> Vec<LeadLabel> {
+            let mut k: Vec<usize> = x.iter().chain(y).copied().collect();
+            k.sort_unstable();
+            k.dedup();
+            k.iter().map(label).collect()
+        };
+        IntervalLeads {
+            p: union(&b.p_on, &b.p_off),
+            pr: union(&b.p_on, &b.qrs_on),
+            qt: union(&b.qrs_on, &b.t_off),
+        }
+    };
+
     check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
@@ -1643,6 +1662,7 @@ pub(crate) fn analyze_in_pool(
         p_inferior_inverted,
         atrial_stimuli: &atrial_stimuli,
         atrial_foci: atrial_foci.as_ref().filter(|_| !af),
+        interval_leads: &interval_leads,
     });
     let statements = match reversal {
         Some(r) => lead_reversal::withhold(statements, r, [m_read.axis.p, m_read.axis.qrs]),

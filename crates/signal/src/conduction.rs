@@ -628,10 +628,11 @@ fn lpfb_morphology(get: &Get<'_>) -> Option<(String, Vec<LeadLabel>)> {
 /// The QRS duration the conduction criteria use (the measured one, `x.qrs_ms`), and how the
 /// criterion texts print it: when the QRS runs past the leads' common offset (the slurred S
 /// of I and V6, the R' of V1: [`crate::measure::qrs_end`]), the leads whose terminal
-/// deflection outlasts it are named.
-fn conduction_qrs(x: &Inputs<'_>) -> (f64, String) {
+/// deflection outlasts it are named, and returned: a statement that rests on the duration
+/// rests on them too (a poor lead among them withholds it, [`crate::quality`]).
+fn conduction_qrs(x: &Inputs<'_>) -> (f64, String, Vec<LeadLabel>) {
     let q = x.qrs_ms;
-    let plain = (q, format!("QRS {q:.0} ms"));
+    let plain = (q, format!("QRS {q:.0} ms"), Vec::new());
     let Some(first) = x.shapes.first() else {
         return plain;
     };
@@ -645,13 +646,21 @@ fn conduction_qrs(x: &Inputs<'_>) -> (f64, String) {
         .filter(|s| s.end > s.common_end)
         .map(|s| s.lead.clone())
         .collect();
-    (
-        q,
-        format!(
-            "QRS {q:.0} ms (the terminal deflection of {} outlasts the other leads' QRS offset at {common:.0} ms)",
-            join(&later)
-        ),
-    )
+    let text = format!(
+        "QRS {q:.0} ms (the terminal deflection of {} outlasts the other leads' QRS offset at {common:.0} ms)",
+        join(&later)
+    );
+    (q, text, later)
+}
+
+/// `leads` and, after them, those of `more` not among them.
+fn with_leads(mut leads: Vec<LeadLabel>, more: &[LeadLabel]) -> Vec<LeadLabel> {
+    for l in more {
+        if !leads.contains(l) {
+            leads.push(l.clone());
+        }
+    }
+    leads
 }
 
 /// Intraventricular conduction statements (none in a paced rhythm: the caller checks).
@@ -666,7 +675,7 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
     {
         return out;
     }
-    let (q, qt) = conduction_qrs(x);
+    let (q, qt, duration_leads) = conduction_qrs(x);
     let complete = q >= QRS_COMPLETE_MS;
     let incomplete = (QRS_INCOMPLETE_MS..QRS_COMPLETE_MS).contains(&q);
 
@@ -688,7 +697,7 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
                     "PR {pr:.0} ms < {WPW_PR_MS:.0}; {qt} >= {QRS_COMPLETE_MS:.0}; delta wave (first 30 ms of the QRS rising at < 1/3 of its steepest slope) in {}",
                     join(&delta)
                 ),
-                &delta,
+                &with_leads(delta, &duration_leads),
             ));
             return out;
         }
@@ -709,7 +718,7 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
             out.push(st(
                 &format!("{kind} right bundle branch block"),
                 format!("{bound}; {why}"),
-                &leads,
+                &with_leads(leads, &duration_leads),
             ));
             bbb = true;
             rbbb = true;
@@ -721,7 +730,7 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
             out.push(st(
                 &format!("{kind} left bundle branch block"),
                 format!("{bound}; {why}"),
-                &leads,
+                &with_leads(leads, &duration_leads),
             ));
             bbb = true;
         }
@@ -771,7 +780,7 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
                 "{pattern} in V1 with {qt} < {QRS_COMPLETE_MS:.0} (right ventricular conduction delay pattern); not met: the AHA 2009 criteria's {}",
                 unmet.join(" and ")
             ),
-            &[LeadLabel::V1],
+            &with_leads(vec![LeadLabel::V1], &duration_leads),
         ));
         bbb = true;
         rbbb = true;

@@ -1142,9 +1142,83 @@ pub(crate) fn global_boundaries(per_lead: &[BeatWaves]) -> BeatWaves {
     }
 }
 
+/// Which leads set a beat's global boundaries ([`global_boundaries`]), as indices into its
+/// `per_lead` delineations: for an onset the leads whose own onset lies at or before it, for
+/// an offset those whose offset lies at or after it. A statement that rests on an interval
+/// rests on them (a poor lead among them withholds it, [`crate::quality`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct BoundaryLeads {
+    pub p_on: Vec<usize>,
+    pub p_off: Vec<usize>,
+    pub qrs_on: Vec<usize>,
+    pub t_off: Vec<usize>,
+}
+
+pub(crate) fn boundary_leads(per_lead: &[BeatWaves], global: &BeatWaves) -> BoundaryLeads {
+    let setting = |wave: fn(&BeatWaves) -> Option<Points>, onset: bool| -> Vec<usize> {
+        let at = wave(global).and_then(|p| if onset { p.on } else { p.off });
+        let Some(at) = at else {
+            return Vec::new();
+        };
+        per_lead
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
+                wave(b)
+                    .and_then(|p| if onset { p.on } else { p.off })
+                    .is_some_and(|v| if onset { v <= at } else { v >= at })
+            })
+            .map(|(k, _)| k)
+            .collect()
+    };
+    BoundaryLeads {
+        p_on: setting(|b| b.p, true),
+        p_off: setting(|b| b.p, false),
+        qrs_on: setting(|b| b.qrs, true),
+        t_off: setting(|b| b.t, false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_leads_at_or_beyond_a_global_boundary_set_it() {
+        let pts = |on: usize, off: usize| {
+            Some(Points {
+                on: Some(on),
+                peak: Some((on + off) / 2),
+                off: Some(off),
+            })
+        };
+        // Four leads; P onsets 100, 104, 96, 110 and offsets 150, 160, 158, 140; QRS onsets
+        // 200, 198, 202, 199; T offsets 600, 590, 610, 605; the third lead has no T.
+        let per_lead: Vec<BeatWaves> = [
+            (100, 150, 200, Some(600)),
+            (104, 160, 198, Some(590)),
+            (96, 158, 202, None),
+            (110, 140, 199, Some(605)),
+        ]
+        .into_iter()
+        .map(|(pon, poff, qon, toff)| BeatWaves {
+            p: pts(pon, poff),
+            qrs: pts(qon, qon + 50),
+            t: toff.and_then(|o| pts(o - 150, o)),
+        })
+        .collect();
+        let global = global_boundaries(&per_lead);
+        // P onset: lower quartile 100 (leads 0 and 2); offset: second latest 158 (1, 2);
+        // QRS onset: second earliest 199 (1, 3); T offset: second latest of three, 600.
+        let b = boundary_leads(&per_lead, &global);
+        assert_eq!(b.p_on, [0, 2]);
+        assert_eq!(b.p_off, [1, 2]);
+        assert_eq!(b.qrs_on, [1, 3]);
+        assert_eq!(b.t_off, [0, 3]);
+        // A wave with no global boundary is set by no lead.
+        let no_t = BeatWaves { t: None, ..global };
+        assert!(boundary_leads(&per_lead, &no_t).t_off.is_empty());
+    }
 
     #[test]
     fn missing_p_waves_are_expected_at_the_dominant_interval_only_when_it_is_steady() {

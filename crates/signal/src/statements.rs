@@ -97,6 +97,18 @@ use crate::rhythm::{
     RECURRENCE_SIZE, REGULAR_TOLERANCE, Recurrence, Variable,
 };
 
+/// The leads each interval of the median beat was measured in: those that set its global
+/// boundaries ([`crate::delineate::boundary_leads`]). An interval statement rests on them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct IntervalLeads {
+    /// P onset and offset: the P duration.
+    pub p: Vec<LeadLabel>,
+    /// P onset and QRS onset: the PR interval.
+    pub pr: Vec<LeadLabel>,
+    /// QRS onset and T offset: the QT interval.
+    pub qt: Vec<LeadLabel>,
+}
+
 /// What the statement rules look at.
 pub(crate) struct Findings<'a> {
     pub m: &'a Measurements,
@@ -169,6 +181,8 @@ pub(crate) struct Findings<'a> {
     pub atrial_stimuli: &'a [Option<AtrialStimulus>],
     /// Three or more P-wave morphologies with no dominant one ([`crate::atrial_foci`]).
     pub atrial_foci: Option<&'a AtrialFoci>,
+    /// The leads the median beat's intervals were measured in.
+    pub interval_leads: &'a IntervalLeads,
 }
 
 #[cfg(test)]
@@ -214,9 +228,18 @@ impl<'a> Findings<'a> {
             fine_f_waves: None,
             atrial_stimuli: &[],
             atrial_foci: None,
+            interval_leads: &NO_INTERVAL_LEADS,
         }
     }
 }
+
+/// No interval measured in any lead ([`Findings::for_rule_test`]).
+#[cfg(test)]
+static NO_INTERVAL_LEADS: IntervalLeads = IntervalLeads {
+    p: Vec::new(),
+    pr: Vec::new(),
+    qt: Vec::new(),
+};
 
 /// An atrial pacing stimulus before a beat: a spike after the previous QRS, more than 80 ms
 /// before the beat's ventricular stimulus or, without one, more than 60 ms before the QRS
@@ -1392,9 +1415,11 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         && let Some(pr) = f.m.pr
     {
         if pr.0 > 200.0 {
-            out.push(st(
+            out.push(st_on(
                 "First-degree AV block",
                 format!("PR {:.0} ms > 200", pr.0),
+                f.interval_leads.pr.clone(),
+                Vec::new(),
             ));
         } else if pr.0 < 120.0
             && !out
@@ -1402,7 +1427,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 .any(|s| JUNCTIONAL_RHYTHMS.contains(&s.text.as_str()))
         {
             // (A junctional rhythm's short PR is its criterion, not a finding of its own.)
-            out.push(st("Short PR interval", format!("PR {:.0} ms < 120", pr.0)));
+            out.push(st_on(
+                "Short PR interval",
+                format!("PR {:.0} ms < 120", pr.0),
+                f.interval_leads.pr.clone(),
+                Vec::new(),
+            ));
         }
     }
 
@@ -1487,7 +1517,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         let jt = qt - qrs;
         let jti = jt_index(qt, qrs, h);
         if jti > JT_INDEX_MAX {
-            out.push(st(
+            out.push(st_on(
                 "Prolonged QT interval",
                 format!(
                     "QRS {qrs:.0} ms >= {WIDE_QRS_MS:.0}, so judged by the JT index: JT {jt:.0} ms (QT {qt:.0} less QRS) x ({h:.0} + 100) / 518 = {jti:.0} > {JT_INDEX_MAX:.0}{}",
@@ -1495,6 +1525,8 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                         .bazett
                         .map_or(String::new(), |q| format!(" (QTc Bazett {:.0} ms)", q.0))
                 ),
+                f.interval_leads.qt.clone(),
+                Vec::new(),
             ));
         }
     } else if let Some(qtc) = f.m.qtc.bazett.filter(|_| qt_judged) {
@@ -1524,17 +1556,21 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         };
         if qtc.0 > limit {
             if let Some(fr) = also(&|q| q > limit) {
-                out.push(st(
+                out.push(st_on(
                     "Prolonged QT interval",
                     format!("QTc Bazett {:.0} ms{fr} > {limit:.0} ms", qtc.0),
+                    f.interval_leads.qt.clone(),
+                    Vec::new(),
                 ));
             }
         } else if qtc.0 < QTC_SHORT_MS
             && let Some(fr) = also(&|q| q < QTC_SHORT_MS)
         {
-            out.push(st(
+            out.push(st_on(
                 "Short QT interval",
                 format!("QTc Bazett {:.0} ms{fr} < {QTC_SHORT_MS:.0} ms", qtc.0),
+                f.interval_leads.qt.clone(),
+                Vec::new(),
             ));
         }
     }
@@ -1546,12 +1582,14 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         && let Some(pd) = f.m.p_duration
         && pd.0 >= LAA_P_DURATION_MS
     {
-        out.push(st(
+        out.push(st_on(
             "Left atrial abnormality",
             format!(
                 "P wave duration {:.0} ms >= {LAA_P_DURATION_MS:.0} (all-lead P onset to offset on the median beat)",
                 pd.0
             ),
+            f.interval_leads.p.clone(),
+            Vec::new(),
         ));
     }
 

@@ -713,6 +713,61 @@ fn limb_electrode_tremor_is_neither_fibrillation_nor_a_wandering_pacemaker() {
     }
 }
 
+#[test]
+fn an_interval_measured_in_a_poor_lead_is_withheld_with_its_statement() {
+    // Under a 0.2 mV tremor at all three limb electrodes, the leads where the P wave starts
+    // first or the QRS or T wave ends last are noisy ones: the P duration, PR, QRS and QT
+    // are measured into the tremor. The statements resting on them (left atrial
+    // abnormality, first-degree AV block, bundle-branch block, prolonged QT) name those
+    // leads as their evidence and are withheld with the recording's limitation; before
+    // they named none and were stated.
+    let interval_statements = [
+        "Left atrial abnormality",
+        "First-degree AV block",
+        "Prolonged QT interval",
+        "Short PR interval",
+        "Incomplete right bundle branch block",
+        "Complete left bundle branch block",
+    ];
+    let mut withheld = 0;
+    for (bpm, hz) in [(60.0, 6.1), (75.0, 5.3), (90.0, 4.3), (90.0, 7.7)] {
+        let mut t = sinus(bpm, 0.16);
+        t.noise_mv = 0.02;
+        let mut leads = t.leads();
+        LimbTremor {
+            electrodes: vec![0, 1, 2],
+            hz,
+            mv: 0.2,
+        }
+        .add_to(&mut leads);
+        let a = signal::analyze(&recording_at(leads, FS), &Default::default()).unwrap();
+        let what = format!("{bpm}/min, {hz} Hz: {:#?}", texts(&a));
+        let limited = a
+            .statements
+            .iter()
+            .find(|s| s.text == "Technically limited recording")
+            .unwrap_or_else(|| panic!("{what}"));
+        let poor = &limited.evidence.leads;
+        for s in &a.statements {
+            if interval_statements.contains(&s.text.as_str()) {
+                assert!(!s.evidence.leads.is_empty(), "{}: {what}", s.text);
+                assert!(
+                    !s.evidence.leads.iter().any(|l| poor.contains(l)),
+                    "{}: {what}",
+                    s.text
+                );
+            }
+        }
+        let criterion = limited.criterion.as_deref().unwrap_or("");
+        withheld += interval_statements
+            .iter()
+            .filter(|s| criterion.contains(*s))
+            .count();
+        println!("{what}");
+    }
+    assert!(withheld >= 3, "{withheld}");
+}
+
 /// A sinus rhythm statement (rhythm, bradycardia or tachycardia).
 fn stated_sinus(a: &signal::Analysis) {
     assert!(
