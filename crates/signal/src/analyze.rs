@@ -1627,6 +1627,28 @@ pub(crate) fn analyze_in_pool(
         }
     };
 
+    // Signal quality per lead (step 9 below withholds the statements resting on a poor
+    // lead); the median beats' residual noise already bounds what ST levels can show.
+    let quality_inputs: Vec<LeadInput<'_>> = labels
+        .iter()
+        .enumerate()
+        .map(|(k, l)| LeadInput {
+            lead: l.clone(),
+            raw: &raw[k],
+            clean: &clean[k],
+            median: med_clean
+                .iter()
+                .zip(&med_clean_native)
+                .find(|((j, _, _), _)| *j == k)
+                .map(|(_, mc)| mc.as_slice()),
+        })
+        .collect();
+    let lead_quality = assess(&quality_inputs, &med_fids, &fids, pre, fs);
+    let residual_mv: Vec<(LeadLabel, f64)> = lead_quality
+        .iter()
+        .filter_map(|q| Some((q.lead.clone(), q.residual_mv?)))
+        .collect();
+
     check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
@@ -1663,27 +1685,13 @@ pub(crate) fn analyze_in_pool(
         atrial_stimuli: &atrial_stimuli,
         atrial_foci: atrial_foci.as_ref().filter(|_| !af),
         interval_leads: &interval_leads,
+        residual_mv: &residual_mv,
     });
     let statements = match reversal {
         Some(r) => lead_reversal::withhold(statements, r, [m_read.axis.p, m_read.axis.qrs]),
         None => statements,
     };
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
-    let quality_inputs: Vec<LeadInput<'_>> = labels
-        .iter()
-        .enumerate()
-        .map(|(k, l)| LeadInput {
-            lead: l.clone(),
-            raw: &raw[k],
-            clean: &clean[k],
-            median: med_clean
-                .iter()
-                .zip(&med_clean_native)
-                .find(|((j, _, _), _)| *j == k)
-                .map(|(_, mc)| mc.as_slice()),
-        })
-        .collect();
-    let lead_quality = assess(&quality_inputs, &med_fids, &fids, pre, fs);
     let statements = apply_quality(statements, &lead_quality);
 
     let waves = labels

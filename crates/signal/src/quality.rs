@@ -69,6 +69,10 @@ pub(crate) struct LeadQuality {
     pub problems: Vec<Problem>,
     /// Beat-to-median RMS / QRS size.
     pub noise_ratio: Option<f64>,
+    /// What of that noise the median beat keeps (mV): the beat-to-median RMS over the
+    /// square root of the beats compared. An amplitude read at one instant of the median
+    /// beat (the ST level at J) is that uncertain.
+    pub residual_mv: Option<f64>,
 }
 
 impl LeadQuality {
@@ -252,6 +256,7 @@ pub(crate) fn assess(
                 problems.push(Problem::Saturated);
             }
             let mut noise_ratio = None;
+            let mut residual_mv = None;
             if let Some(m) = l.median {
                 let qrs =
                     range(&m[pre.saturating_sub(ms(fs, 60.0))..(pre + ms(fs, 80.0)).min(m.len())]);
@@ -276,6 +281,7 @@ pub(crate) fn assess(
                         })
                         .collect();
                     if rms.len() >= 3 {
+                        residual_mv = Some(median(&rms) / (rms.len() as f64).sqrt());
                         let r = median(&rms) / qrs;
                         noise_ratio = Some(r);
                         if r > NOISE_QRS_RATIO {
@@ -288,6 +294,7 @@ pub(crate) fn assess(
                 lead: l.lead.clone(),
                 problems,
                 noise_ratio,
+                residual_mv,
             }
         })
         .collect()
@@ -556,6 +563,7 @@ mod tests {
             lead: LeadLabel::I,
             problems: vec![],
             noise_ratio: Some(0.02),
+            residual_mv: Some(0.003),
         }];
         let s = vec![ecg::Statement {
             text: "Sinus rhythm".into(),

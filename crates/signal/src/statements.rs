@@ -183,6 +183,8 @@ pub(crate) struct Findings<'a> {
     pub atrial_foci: Option<&'a AtrialFoci>,
     /// The leads the median beat's intervals were measured in.
     pub interval_leads: &'a IntervalLeads,
+    /// Each lead's median-beat residual noise (mV; [`crate::quality::LeadQuality`]).
+    pub residual_mv: &'a [(LeadLabel, f64)],
 }
 
 #[cfg(test)]
@@ -229,6 +231,7 @@ impl<'a> Findings<'a> {
             atrial_stimuli: &[],
             atrial_foci: None,
             interval_leads: &NO_INTERVAL_LEADS,
+            residual_mv: &[],
         }
     }
 }
@@ -1760,6 +1763,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         paced: paced * 2 > n,
         atrial_waves: f.atrial_fibrillation || f.flutter.is_some(),
         prior: &out,
+        residual_mv: f.residual_mv,
     });
     out.extend(repolarisation);
     out

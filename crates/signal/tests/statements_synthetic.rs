@@ -2358,6 +2358,36 @@ fn inferior_st_elevation_of_0_13_mv_and_not_0_07() {
     not_stated(&a, "ST elevation");
 }
 
+#[test]
+fn a_limb_tremor_is_no_st_elevation_and_hides_no_large_one() {
+    // A 0.2 mV tremor at all three limb electrodes (6.1 Hz, 60/min) leaves 0.03-0.05 mV on
+    // the inferior leads' median beats: their ST levels read 0.13-0.16 mV at J with no ST
+    // shift built ("ST elevation, inferior: consider acute myocardial injury"). A level
+    // that small against that noise is not read; a built elevation of 0.4 mV still is (and
+    // is stated, or withheld by name where a lead it rests on is poor).
+    let tremor = LimbTremor {
+        electrodes: vec![0, 1, 2],
+        hz: 6.1,
+        mv: 0.2,
+    };
+    for (shift, stated_ste) in [(0.0, false), (0.45, true)] {
+        let mut t = sinus(60.0, 0.16);
+        t.noise_mv = 0.02;
+        t.st = vec![st_shift([0.0, shift, 0.0])];
+        let mut leads = t.leads();
+        tremor.add_to(&mut leads);
+        let a = signal::analyze(&recording_at(leads, FS), &Default::default()).unwrap();
+        let read = a.statements.iter().any(|s| {
+            s.text.starts_with("ST elevation")
+                || s.text == "Technically limited recording"
+                    && s.criterion
+                        .as_deref()
+                        .is_some_and(|c| c.contains("ST elevation"))
+        });
+        assert_eq!(read, stated_ste, "ST shift {shift} mV: {:#?}", texts(&a));
+    }
+}
+
 /// Anterior ST elevation of `z` (mV, anterior) analysed for a patient of `sex` and `age`.
 fn anterior_ste(z: f64, sex: Sex, age: f64) -> signal::Analysis {
     let mut t = beats(&TEXTBOOK);
