@@ -811,10 +811,11 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
                 } else {
                     format!("QRS axis {a:.0}° (-45..-90)")
                 };
-                let mut leads = leads;
-                if x.limb_gains_suspect && !leads.contains(&LeadLabel::II) {
-                    leads.push(LeadLabel::II);
-                }
+                let leads = if x.limb_gains_suspect {
+                    with_leads(leads, &[LeadLabel::II])
+                } else {
+                    leads
+                };
                 out.push(st(
                     "Left anterior fascicular block",
                     format!("{axis_txt}; {why}; {qrs_txt}"),
