@@ -604,7 +604,12 @@ const P_ON_T_MAX_DIP: f64 = 0.5;
 /// before the T summit lies).
 const P_ON_T_DIP_FROM_MS: f64 = 120.0;
 /// How far (times the hump) the PR segment after the hump may stray from the PR level.
-const P_ON_T_MAX_PR_SWING: f64 = 1.0;
+/// The hump is measured over its chord, which cuts through the P wave's flanks, so it is
+/// smaller than the P: the P's own tail and the T's, which lie over the short PR segment
+/// of a tachycardia, reached 1.2-1.4 times it (complete RBBB at 135/min: "Wide-QRS
+/// tachycardia" at 1.0), where the next flutter wave of 3:1 or 2:1 flutter, filling
+/// that segment, reaches 3 times it (the unit test's sawtooth).
+const P_ON_T_MAX_PR_SWING: f64 = 1.5;
 /// Where no 2:1 flutter wave can be the hump (see [`p_on_t_descent`]), the signal must
 /// fall after the hump's summit by this much of the hump before the QRS: a wave of its
 /// own, not the shoulder an inverted T wave's tail makes on its way back to the baseline.

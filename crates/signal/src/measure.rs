@@ -115,15 +115,30 @@ pub(crate) fn p_net_area(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f6
 /// 6 ms there), in mV, never below 0. The P amplitude is measured from the baseline the wave
 /// leaves, not from the PR segment: that carries the atrial repolarisation wave (Ta), which
 /// lies against the P wave and would add to its height.
+///
+/// Nor above that level where the wave ends higher than it began: a P wave that starts in
+/// the trough of an inverted T wave (sinus tachycardia, the P on the T) rides on the T's
+/// return, which the onset level counts as P (V1 under RBBB at 135/min: an "initial
+/// positive P" of 0.34 mV for 0.03). There the rise is taken above the chord from the
+/// onset's level to the offset's, which removes a slope the wave rides on; where the wave
+/// ends lower (Ta, or the P on an upright T's descending limb), the onset's level stands.
 pub(crate) fn p_rise(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f64> {
     if on >= off || off >= m.len() {
         return None;
     }
-    let level = p_onset_level(m, on, fs);
-    Some(m[on..=off].iter().map(|v| v - level).fold(0.0, f64::max))
+    let (l0, l1) = (p_onset_level(m, on, fs), p_onset_level(m, off, fs));
+    let span = (off - on) as f64;
+    let chord = |k: usize| l0 + (l1 - l0).max(0.0) * k as f64 / span;
+    Some(
+        m[on..=off]
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v - chord(k))
+            .fold(0.0, f64::max),
+    )
 }
 
-/// The level of `m` at the P onset `on` (the mean over 6 ms there).
+/// The level of `m` at the P onset or offset `on` (the mean over 6 ms there).
 fn p_onset_level(m: &[f64], on: usize, fs: f64) -> f64 {
     let h = ms(fs, 3.0);
     let (s, e) = (on.saturating_sub(h), (on + h + 1).min(m.len()));
@@ -513,6 +528,34 @@ mod tests {
         // Only I and II: nothing to check.
         leads.retain(|(l, _)| matches!(l, ecg::LeadLabel::I | ecg::LeadLabel::II));
         assert_eq!(check(&leads), None);
+    }
+
+    #[test]
+    fn a_p_wave_rising_out_of_a_t_wave_trough_is_measured_over_its_chord() {
+        let fs = 500.0;
+        let g = |k: f64, c: f64, w: f64| (-((k - c) / w).powi(2) / 2.0).exp();
+        // A 0.1 mV P (SD 10 samples) at sample 200, on a flat baseline: its height.
+        let p = |k: f64| 0.1 * g(k, 200.0, 10.0);
+        let flat: Vec<f64> = (0..400).map(|k| p(k as f64)).collect();
+        let h = p_rise(&flat, 170, 230, fs).unwrap();
+        assert!((h - 0.1).abs() < 0.003, "{h}");
+        // The same P starting in the trough of an inverted T wave (-0.3 mV, SD 25 samples,
+        // at 165) and ending near the T's end: above the onset's level it would be 0.28 mV
+        // (the T's return counted as P); above the chord, 0.14 (the T's return is no
+        // straight line).
+        let on_t: Vec<f64> = (0..400)
+            .map(|k| p(k as f64) - 0.3 * g(k as f64, 165.0, 25.0))
+            .collect();
+        assert!(on_t[200] - on_t[170] > 0.25);
+        let h = p_rise(&on_t, 170, 230, fs).unwrap();
+        assert!((0.1..0.15).contains(&h), "{h}");
+        // Ending lower than it began (the atrial repolarisation wave after it), the height
+        // is taken from the onset's level, as before.
+        let with_ta: Vec<f64> = (0..400)
+            .map(|k| p(k as f64) - if k > 215 { 0.03 } else { 0.0 })
+            .collect();
+        let h = p_rise(&with_ta, 170, 230, fs).unwrap();
+        assert!((h - 0.1).abs() < 0.003, "{h}");
     }
 
     #[test]

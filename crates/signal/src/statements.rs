@@ -573,9 +573,9 @@ const RAA_P_INFERIOR_MV: f64 = 0.25;
 const RAA_P_RIGHT_CHEST_MV: f64 = 0.15;
 
 /// Right atrial abnormality by the P-wave height on the median beat (above the level at P
-/// onset, [`crate::measure::p_rise`]): taller than [`RAA_P_INFERIOR_MV`] in II, III or aVF, or
-/// an initial positive P of at least [`RAA_P_RIGHT_CHEST_MV`] in V1 or V2. Names the leads that
-/// meet it.
+/// onset, or its chord to the offset where the P ends higher: [`crate::measure::p_rise`]):
+/// taller than [`RAA_P_INFERIOR_MV`] in II, III or aVF, or an initial positive P of at least
+/// [`RAA_P_RIGHT_CHEST_MV`] in V1 or V2. Names the leads that meet it.
 fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
     let up = |l: &LeadLabel| of_lead(f.amplitudes, l).and_then(|a| mv(a.p_up));
     let mut parts = Vec::new();
@@ -618,7 +618,8 @@ fn right_atrial_abnormality(f: &Findings<'_>) -> Option<Statement> {
         st_on(
             "Right atrial abnormality",
             format!(
-                "{} (P height above the level at P onset on the median beat)",
+                "{} (P height on the median beat above the level at P onset, or above the \
+                 line from it to the P offset's level where the P ends higher)",
                 parts.join("; ")
             ),
             leads,

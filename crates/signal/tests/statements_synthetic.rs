@@ -596,6 +596,57 @@ fn sinus_tachycardia_with_p_waves_on_an_inverted_t_wave_is_sinus_tachycardia() {
 }
 
 #[test]
+fn sinus_tachycardia_with_rbbb_and_p_waves_on_the_t_wave_is_sinus_tachycardia() {
+    // Complete RBBB at 125-155/min, the P on the descending limb of the T wave: the P's own
+    // tail and the T's still lie over the short PR segment after it (in II 0.04 mV after a
+    // hump of 0.03 mV over its chord at 135/min), which was taken for the next flutter wave:
+    // "Wide-QRS tachycardia, consider ventricular tachycardia". And the P starting in the
+    // trough of V1's inverted T measured 0.34 mV from there: "Right atrial abnormality"
+    // for a P of 0.03 mV.
+    for (bpm, pr) in [
+        (125.0, 0.16),
+        (125.0, 0.20),
+        (135.0, 0.13),
+        (135.0, 0.16),
+        (145.0, 0.13),
+        (155.0, 0.13),
+    ] {
+        let rbbb = |with_p: bool| {
+            let mut t = sinus_with(bpm, &common::RBBB, with_p);
+            if with_p {
+                t.p_s = t.qrs_s.iter().map(|q| q - pr).collect();
+            }
+            t
+        };
+        for noise in [0.0, 0.03] {
+            let mut t = rbbb(true);
+            t.noise_mv = noise;
+            t.seed = bpm as u64 * 7 + 3;
+            let a = t.analyze();
+            let what = format!("{bpm}/min PR {pr} noise {noise}: {:#?}", texts(&a));
+            let s = stated(&a, "Sinus tachycardia");
+            assert!(number_after(criterion(s), "P before ") >= 80.0, "{what}");
+            stated(&a, "Complete right bundle branch block");
+            not_stated(&a, "Wide-QRS tachycardia");
+            not_stated(&a, "Right atrial abnormality");
+            let pr_ms = a.measurements.pr.map(|v| v.0).unwrap_or_default();
+            assert_near(pr_ms, 1000.0 * pr, 25.0, "PR");
+            // Without its P waves the same tachycardia is no sinus rhythm: the T's tail
+            // alone is no hump.
+            let mut t = rbbb(false);
+            t.noise_mv = noise;
+            t.seed = bpm as u64 * 7 + 3;
+            let a = t.analyze();
+            assert!(
+                !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
+                "{bpm}/min noise {noise} without P waves: {:#?}",
+                texts(&a)
+            );
+        }
+    }
+}
+
+#[test]
 fn a_regular_tachycardia_without_p_waves_is_named_by_its_qrs_not_flutter() {
     // No atrial activity at all (AV nodal re-entry, a junctional or ventricular
     // tachycardia): at 120-170/min the T wave, repeating once per RR, gave the flutter
