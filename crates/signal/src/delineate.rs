@@ -464,8 +464,9 @@ fn twave(
         return None;
     }
     let pol = amp.signum();
-    // Offset: steepest return toward baseline after the peak.
-    let m_end = (peak + ms(fs, 160.0)).min(end);
+    // Offset: steepest return toward baseline after the peak, on the T's own descent: not
+    // past a wave that rises out of the T's end ([`t_descent_end`]).
+    let m_end = t_descent_end(&v.s, peak, (peak + ms(fs, 160.0)).min(end), base, amp);
     let m = (peak..=m_end)
         .max_by(|&a, &b| (-pol * v.ds[a]).total_cmp(&(-pol * v.ds[b])))
         .unwrap_or(peak);
@@ -485,6 +486,40 @@ fn twave(
         peak: Some(peak),
         off: Some(off),
     })
+}
+
+/// A wave that rises out of the T wave's end, towards the T's polarity, by at least this
+/// share of the T ([`t_descent_end`]) ...
+const T_NEXT_WAVE_MIN_RISE: f64 = 0.15;
+/// ... and at least this much (mV) ...
+const T_NEXT_WAVE_MIN_RISE_MV: f64 = 0.03;
+/// ... from a trough within this share of the T from the baseline (a notch of a bifid T
+/// wave lies higher).
+const T_NEXT_WAVE_MAX_TROUGH: f64 = 0.3;
+
+/// Where the T wave's own descent ends, up to `m_end`: the first trough of `pol * y` after
+/// the T `peak` (amplitude `amp` from `base`) that lies near the baseline
+/// ([`T_NEXT_WAVE_MAX_TROUGH`]) and out of which the signal rises again by
+/// [`T_NEXT_WAVE_MIN_RISE`] of the T and [`T_NEXT_WAVE_MIN_RISE_MV`] before `m_end`: a P
+/// wave close after the T (or a U wave). The steepest return searched past that trough
+/// is the next wave's downslope, from which the trapezium placed the T end past the wave
+/// (110/min, a P 110 ms after the T summit, steeper than the T: QT 472 ms, no window left
+/// for the P before the QRS, and P waves before 29 % of the beats of a sinus rhythm with
+/// atrial premature beats read "Atrial fibrillation"). `m_end` when there is none.
+fn t_descent_end(y: &[f64], peak: usize, m_end: usize, base: f64, amp: f64) -> usize {
+    let pol = amp.signum();
+    let min_rise = (T_NEXT_WAVE_MIN_RISE * amp.abs()).max(T_NEXT_WAVE_MIN_RISE_MV);
+    let mut trough = peak;
+    for i in peak + 1..=m_end.min(y.len() - 1) {
+        if pol * y[i] < pol * y[trough] {
+            trough = i;
+        } else if pol * (y[i] - y[trough]) >= min_rise
+            && pol * (y[trough] - base) <= T_NEXT_WAVE_MAX_TROUGH * amp.abs()
+        {
+            return trough;
+        }
+    }
+    m_end
 }
 
 /// How small a P wave [`pwave`] accepts.
@@ -1480,6 +1515,45 @@ mod tests {
         let flutter_wave = |k: f64| -0.25 * g(k, 0.0, 17.0) + 0.12 * g(k, 35.0, 20.0);
         let saw = |k: f64| flutter_wave(k + 130.0) + flutter_wave(k + 30.0);
         assert_eq!(p_on_t_of(&saw, 1.0), None);
+    }
+
+    #[test]
+    fn the_t_wave_descent_ends_where_a_wave_rises_out_of_it() {
+        let g = |k: f64, c: f64, w: f64| (-((k - c) / w).powi(2) / 2.0).exp();
+        // A 0.3 mV T wave at 100 (SD 22 samples), and a 0.15 mV P wave rising out of its end
+        // (at 175, SD 10): the descent ends at the trough between them, before the P's
+        // downslope, steeper than the T's.
+        let t = |k: f64| 0.3 * g(k, 100.0, 22.0);
+        let with_p: Vec<f64> = (0..300)
+            .map(|k| t(k as f64) + 0.15 * g(k as f64, 175.0, 10.0))
+            .collect();
+        let end = t_descent_end(&with_p, 100, 190, 0.0, 0.3);
+        assert!((145..=160).contains(&end), "{end}");
+        let steepest = |to: usize| {
+            (100..=to)
+                .min_by(|&a, &b| {
+                    (with_p[a + 1] - with_p[a]).total_cmp(&(with_p[b + 1] - with_p[b]))
+                })
+                .unwrap()
+        };
+        assert!(steepest(190) > 175, "the P's downslope is the steeper one");
+        assert!(steepest(end) < 140, "on the T's own descent");
+        // Inverted T and P (aVR): the same.
+        let neg: Vec<f64> = with_p.iter().map(|v| -v).collect();
+        assert_eq!(t_descent_end(&neg, 100, 190, 0.0, -0.3), end);
+        // The T alone, or a bifid T whose notch lies high (0.16 mV, half the T, before a
+        // second hump of 0.3 mV): no end before `m_end`.
+        let alone: Vec<f64> = (0..300).map(|k| t(k as f64)).collect();
+        assert_eq!(t_descent_end(&alone, 100, 190, 0.0, 0.3), 190);
+        let bifid: Vec<f64> = (0..300)
+            .map(|k| t(k as f64) + 0.3 * g(k as f64, 160.0, 15.0))
+            .collect();
+        assert_eq!(t_descent_end(&bifid, 100, 190, 0.0, 0.3), 190);
+        // A ripple smaller than the bounds (0.02 mV after the T) is no wave.
+        let ripple: Vec<f64> = (0..300)
+            .map(|k| t(k as f64) + 0.02 * g(k as f64, 170.0, 8.0))
+            .collect();
+        assert_eq!(t_descent_end(&ripple, 100, 190, 0.0, 0.3), 190);
     }
 
     fn pts(pk: usize) -> Option<Points> {
