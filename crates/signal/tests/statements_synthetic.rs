@@ -550,6 +550,18 @@ fn sinus_with(bpm: f64, waves: &[Wave], with_p: bool) -> Tracing {
     t
 }
 
+/// `t` without its P waves reads no sinus rhythm: what is left on the T wave's tail is no
+/// P wave.
+fn no_sinus_without_p_waves(mut t: Tracing, what: &str) {
+    t.p_s.clear();
+    let a = t.analyze();
+    assert!(
+        !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
+        "{what} without P waves: {:#?}",
+        texts(&a)
+    );
+}
+
 #[test]
 fn sinus_tachycardia_with_p_waves_on_an_inverted_t_wave_is_sinus_tachycardia() {
     // At 105-115/min the upright P wave rides on the return of a T wave inverted against it
@@ -582,14 +594,7 @@ fn sinus_tachycardia_with_p_waves_on_an_inverted_t_wave_is_sinus_tachycardia() {
                 not_stated(&a, "Atrial flutter");
                 // Without P waves the inverted T's tail, which bulges over its chord on
                 // its way back to the baseline, is no P wave: no sinus rhythm.
-                let mut t = sinus_with(bpm, waves, false);
-                t.noise_mv = noise;
-                let a = t.analyze();
-                assert!(
-                    !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
-                    "{name} {bpm}/min noise {noise} without P waves: {:#?}",
-                    texts(&a)
-                );
+                no_sinus_without_p_waves(t, &format!("{name} {bpm}/min noise {noise}"));
             }
         }
     }
@@ -611,15 +616,9 @@ fn sinus_tachycardia_with_rbbb_and_p_waves_on_the_t_wave_is_sinus_tachycardia() 
         (145.0, 0.13),
         (155.0, 0.13),
     ] {
-        let rbbb = |with_p: bool| {
-            let mut t = sinus_with(bpm, &common::RBBB, with_p);
-            if with_p {
-                t.p_s = t.qrs_s.iter().map(|q| q - pr).collect();
-            }
-            t
-        };
         for noise in [0.0, 0.03] {
-            let mut t = rbbb(true);
+            let mut t = sinus_with(bpm, &common::RBBB, true);
+            t.p_s = t.qrs_s.iter().map(|q| q - pr).collect();
             t.noise_mv = noise;
             t.seed = bpm as u64 * 7 + 3;
             let a = t.analyze();
@@ -633,15 +632,7 @@ fn sinus_tachycardia_with_rbbb_and_p_waves_on_the_t_wave_is_sinus_tachycardia() 
             assert_near(pr_ms, 1000.0 * pr, 25.0, "PR");
             // Without its P waves the same tachycardia is no sinus rhythm: the T's tail
             // alone is no hump.
-            let mut t = rbbb(false);
-            t.noise_mv = noise;
-            t.seed = bpm as u64 * 7 + 3;
-            let a = t.analyze();
-            assert!(
-                !a.statements.iter().any(|s| s.text.starts_with("Sinus")),
-                "{bpm}/min noise {noise} without P waves: {:#?}",
-                texts(&a)
-            );
+            no_sinus_without_p_waves(t, &format!("{bpm}/min noise {noise}"));
         }
     }
 }
