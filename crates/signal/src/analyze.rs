@@ -1264,10 +1264,36 @@ pub(crate) fn analyze_in_pool(
                 .and_then(|pk| pk.checked_sub(rr_med_samples))
         })
         .collect();
+    // Where the beats have organised P waves, the previous T ends before the median beat's
+    // own P at the latest, where the beats put it: the P onset's median distance before the
+    // fiducial, less [`MEDIAN_P_BEFORE_T_END_MS`] (the P search starts 20 ms after the T end
+    // and looks for its peak 20 ms later). A T wave whose end the P rising out of it
+    // prolongs (an inverted T, LBBB, and an upright P at 90/min and PR 0.26 s) had run
+    // into it on the median beat and left no P there: "Sinus rhythm" with no PR, and the
+    // QT to the P's peak ("Prolonged QT interval" by the JT index).
+    let beats_p_on_m: Option<usize> = med_ctx
+        .want_p
+        .then(|| {
+            let before: Vec<f64> = fids
+                .iter()
+                .zip(&global)
+                .filter_map(|(&f, g)| g.p.and_then(|p| p.on).and_then(|on| f.checked_sub(on)))
+                .map(|d| d as f64)
+                .collect();
+            (!before.is_empty()).then(|| median(&before))
+        })
+        .flatten()
+        .and_then(|d| pre_m.checked_sub((d * fs_m / fs).round() as usize));
     let med_ctx = BeatContext {
         prev_t_off: (!t_offs.is_empty())
             .then(|| median(&t_offs).round() as usize)
-            .and_then(|off| off.checked_sub(rr_med_samples)),
+            .and_then(|off| off.checked_sub(rr_med_samples))
+            .map(|off| {
+                match beats_p_on_m.and_then(|p| p.checked_sub(ms(fs_m, MEDIAN_P_BEFORE_T_END_MS))) {
+                    Some(latest) => off.min(latest),
+                    None => off,
+                }
+            }),
         ..med_ctx
     };
     let med_lead_ctx = |j: usize| BeatContext {
@@ -1296,7 +1322,9 @@ pub(crate) fn analyze_in_pool(
             .filter_map(|l| l[0].p.and_then(|p| p.on))
             .map(|on| on as f64)
             .collect();
-        let common_p_on = (!p_ons.is_empty()).then(|| median(&p_ons).round() as usize);
+        let common_p_on = (!p_ons.is_empty())
+            .then(|| median(&p_ons).round() as usize)
+            .or(beats_p_on_m);
         for l in med_lead_beats.iter_mut() {
             let next_p_on = l[0]
                 .p
@@ -2152,6 +2180,10 @@ struct PLook {
     /// otherwise only in a regular tachycardia.
     on_t_wave: bool,
 }
+
+/// How far (ms) before the beats' P onset the previous T wave ends at the latest on the
+/// median beat (see `analyze`).
+const MEDIAN_P_BEFORE_T_END_MS: f64 = 40.0;
 
 /// Longest median RR (s) at which P waves are searched on the previous T wave's descending
 /// limb: a rate above 100/min (sinus tachycardia).

@@ -1375,6 +1375,39 @@ fn first_degree_av_block_with_the_p_wave_beyond_300_ms_before_the_qrs() {
 }
 
 #[test]
+fn a_t_wave_the_p_wave_prolongs_ends_before_it_on_the_median_beat() {
+    // An inverted T wave (LBBB's discordant T, or a primary T inversion) whose return the
+    // upright P wave after it continues: on the median beat the T ran on into the P and left
+    // no P there, so the rhythm read "Sinus rhythm" with no PR, no first-degree AV block and
+    // a QT to the P ("Prolonged QT interval" at 100/min and PR 0.22 s, QT 426 ms). The
+    // previous T now ends before the P onset the beats show.
+    let mut inverted_t = TEXTBOOK.to_vec();
+    inverted_t[3].2 = -0.35;
+    for (name, waves, bpm, pr) in [
+        ("LBBB", lbbb(0.8), 80.0, 0.30),
+        ("LBBB", lbbb(0.8), 90.0, 0.22),
+        ("inverted T", inverted_t.clone(), 90.0, 0.26),
+        ("inverted T", inverted_t, 100.0, 0.22),
+    ] {
+        for noise in [0.0, 0.03] {
+            let mut t = sinus_with(bpm, &waves, true);
+            t.p_s = t.qrs_s.iter().map(|q| q - pr).collect();
+            t.noise_mv = noise;
+            t.seed = bpm as u64 * 7 + 3;
+            let a = t.analyze();
+            let what = format!("{name} {bpm}/min PR {pr} noise {noise}: {:#?}", texts(&a));
+            stated(&a, "Sinus rhythm");
+            let s = stated(&a, "First-degree AV block");
+            assert_near(number_after(criterion(s), "PR "), 1000.0 * pr, 25.0, &what);
+            assert!(a.measurements.p_duration.is_some(), "{what}");
+            if bpm == 100.0 {
+                not_stated(&a, "Prolonged QT");
+            }
+        }
+    }
+}
+
+#[test]
 fn short_pr_below_120_ms_not_at_142() {
     let a = sinus(70.0, 0.10).analyze();
     let s = stated(&a, "Short PR interval");
