@@ -15,13 +15,16 @@
 //!    cannot outbid a small T the way the largest deviation from the PQ level could; the
 //!    offset (and onset) use the trapezium-area method (Vázquez-Seisdedos et al. 2011,
 //!    BioMed Eng OnLine 10:89): from the point of steepest descent `m`, T end is the sample
-//!    `i` maximising `(y[m] - y[i]) (2r - i - m)` up to a reference point `r`.
+//!    `i` maximising `(y[m] - y[i]) (2r - i - m)` up to a reference point `r`. `m` is
+//!    searched on the T's own descent only, before a trough out of which a next wave (a P
+//!    close after the T) rises ([`t_descent_end`]).
 //! 3. P: the same peak and trapezium rules in the window between the previous T end and the
 //!    QRS onset; no P is reported when the deflection is not above the noise level there.
 //!    In a regular tachycardia, where the P rides on the previous T wave's descending limb
 //!    and that window is gone, the P is searched on the T downslope as a hump above its
 //!    chord ([`p_on_t_descent`]), and the previous T is ended before it
-//!    ([`t_end_before_next_p`]; on the median beat, in every rhythm with organised P waves).
+//!    ([`t_end_before_next_p`]; on the median beat, in every rhythm with organised P waves,
+//!    where `analyze` also ends the previous T before the P onset the beats show).
 //! 4. Multi-lead consensus ([`harmonise`], T first, then P): a P or T wave is one event seen
 //!    in all leads. Per beat it exists when at least a third of the leads found it (else
 //!    single-lead finds are dropped); a lead whose peak lies off the consensus, or that found
