@@ -1103,6 +1103,20 @@ pub(crate) fn analyze_in_pool(
         for g in &mut global {
             g.p = None;
         }
+    } else {
+        // With organised P waves every beat's T wave ends before the next beat's P at the
+        // latest, in each lead as on the median beat (an inverted T whose return the upright
+        // P continues ran into it).
+        for l in per_lead.iter_mut() {
+            for b in 1..l.len() {
+                let next_p_on = l[b].p.and_then(|p| p.on);
+                t_end_before_next_p(&mut l[b - 1].t, next_p_on);
+            }
+        }
+        for b in 1..global.len() {
+            let next_p_on = global[b].p.and_then(|p| p.on);
+            t_end_before_next_p(&mut global[b - 1].t, next_p_on);
+        }
     }
 
     check()?;
