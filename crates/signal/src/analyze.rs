@@ -43,7 +43,7 @@ use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, P_REACH_LONG_MS, P_REACH_MS,
     Points, boundary_leads, delineate, faint_p, global_boundaries, harmonise, ms, reconcile,
-    t_end_before_next_p,
+    t_end_before_next_p, t_ends_before_next_ps,
 };
 use crate::detect::{
     PacingScan, baseline_steps, detect, median, qrs_energy, remove_steps, robust_sd,
@@ -649,12 +649,7 @@ pub(crate) fn analyze_in_pool(
         harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
         // Where the P may ride on the T, the T wave ends before the next P at the latest.
         for l in per_lead.iter_mut() {
-            for b in 1..l.len() {
-                if p_on_t_wave(b, look) {
-                    let next_p_on = l[b].p.and_then(|p| p.on);
-                    t_end_before_next_p(&mut l[b - 1].t, next_p_on);
-                }
-            }
+            t_ends_before_next_ps(l, |b| p_on_t_wave(b, look));
         }
         let global = (0..n_beats)
             .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
@@ -1107,15 +1102,8 @@ pub(crate) fn analyze_in_pool(
         // With organised P waves every beat's T wave ends before the next beat's P at the
         // latest, in each lead as on the median beat (an inverted T whose return the upright
         // P continues ran into it).
-        for l in per_lead.iter_mut() {
-            for b in 1..l.len() {
-                let next_p_on = l[b].p.and_then(|p| p.on);
-                t_end_before_next_p(&mut l[b - 1].t, next_p_on);
-            }
-        }
-        for b in 1..global.len() {
-            let next_p_on = global[b].p.and_then(|p| p.on);
-            t_end_before_next_p(&mut global[b - 1].t, next_p_on);
+        for beats in per_lead.iter_mut().chain(std::iter::once(&mut global)) {
+            t_ends_before_next_ps(beats, |_| true);
         }
     }
 

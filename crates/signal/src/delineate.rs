@@ -810,6 +810,17 @@ pub(crate) fn t_end_before_next_p(t: &mut Option<Points>, next_p_on: Option<usiz
     t.off = t.off.map(|off| off.min(floor));
 }
 
+/// [`t_end_before_next_p`] along consecutive beats (one lead's, or the global waves): the T
+/// of the beat before each beat `b` for which `at(b)` holds ends before `b`'s P at the latest.
+pub(crate) fn t_ends_before_next_ps(beats: &mut [BeatWaves], at: impl Fn(usize) -> bool) {
+    for b in 1..beats.len() {
+        if at(b) {
+            let next_p_on = beats[b].p.and_then(|p| p.on);
+            t_end_before_next_p(&mut beats[b - 1].t, next_p_on);
+        }
+    }
+}
+
 /// Builds the context of (lead, beat) from the current per-lead waves.
 pub(crate) type ContextOf<'a> = dyn Fn(&[Vec<BeatWaves>], usize, usize) -> BeatContext + 'a;
 
