@@ -54,6 +54,7 @@ use ecg::{Evidence, LeadLabel, Statement, StatementState};
 
 use crate::delineate::ms;
 use crate::measure::baseline;
+use crate::statements::with_leads;
 
 /// QRS duration of a complete bundle-branch block and of pre-excitation (ms).
 pub(crate) const QRS_COMPLETE_MS: f64 = 120.0;
@@ -651,16 +652,6 @@ fn conduction_qrs(x: &Inputs<'_>) -> (f64, String, Vec<LeadLabel>) {
         join(&later)
     );
     (q, text, later)
-}
-
-/// `leads` and, after them, those of `more` not among them.
-fn with_leads(mut leads: Vec<LeadLabel>, more: &[LeadLabel]) -> Vec<LeadLabel> {
-    for l in more {
-        if !leads.contains(l) {
-            leads.push(l.clone());
-        }
-    }
-    leads
 }
 
 /// Intraventricular conduction statements (none in a paced rhythm: the caller checks).

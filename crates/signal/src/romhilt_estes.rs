@@ -20,6 +20,7 @@ use ecg::LeadLabel;
 
 use crate::conduction::QrsShape;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
+use crate::statements::with_leads;
 
 /// Largest R or S of a limb lead for the voltage points (mV, at least).
 const LIMB_MV: f64 = 2.0;
@@ -76,11 +77,7 @@ impl Score {
     fn add(&mut self, points: u32, item: String, leads: &[LeadLabel]) {
         self.points += points;
         self.items.push(format!("{points}: {item}"));
-        for l in leads {
-            if !self.leads.contains(l) {
-                self.leads.push(l.clone());
-            }
-        }
+        self.leads = with_leads(std::mem::take(&mut self.leads), leads);
     }
 }
 

@@ -389,6 +389,17 @@ fn st_on(
     s
 }
 
+/// `leads` and, after them, those of `more` not among them: the leads a statement rests on,
+/// each once.
+pub(crate) fn with_leads(mut leads: Vec<LeadLabel>, more: &[LeadLabel]) -> Vec<LeadLabel> {
+    for l in more {
+        if !leads.contains(l) {
+            leads.push(l.clone());
+        }
+    }
+    leads
+}
+
 /// Beats of one class: their indices, where they are, the leads they differ in, and whether
 /// any come in consecutive pairs or runs.
 fn ectopic_summary(
@@ -1717,13 +1728,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             lvh.push(sc.text());
             lvh_leads.extend(sc.leads.iter().cloned());
         }
-        let mut leads: Vec<LeadLabel> = Vec::new();
-        for l in lvh_leads {
-            if !leads.contains(&l) {
-                leads.push(l);
-            }
-        }
-        out.push(st_on(text, lvh.join("; "), leads, Vec::new()));
+        out.push(st_on(
+            text,
+            lvh.join("; "),
+            with_leads(Vec::new(), &lvh_leads),
+            Vec::new(),
+        ));
     }
     if let (Some(rv1), Some(sv1), Some(qrs)) = (r(LeadLabel::V1), s(LeadLabel::V1), f.m.qrs)
         && rv1 >= 0.7
