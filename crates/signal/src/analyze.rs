@@ -1273,29 +1273,22 @@ pub(crate) fn analyze_in_pool(
     // prolongs (an inverted T, LBBB, and an upright P at 90/min and PR 0.26 s) had run
     // into it on the median beat and left no P there: "Sinus rhythm" with no PR, and the
     // QT to the P's peak ("Prolonged QT interval" by the JT index).
-    let beats_p_on_m: Option<usize> = med_ctx
-        .want_p
-        .then(|| {
-            let before: Vec<f64> = fids
-                .iter()
-                .zip(&global)
-                .filter_map(|(&f, g)| g.p.and_then(|p| p.on).and_then(|on| f.checked_sub(on)))
-                .map(|d| d as f64)
-                .collect();
-            (!before.is_empty()).then(|| median(&before))
-        })
-        .flatten()
+    let p_before_fid: Vec<f64> = fids
+        .iter()
+        .zip(&global)
+        .filter_map(|(&f, g)| g.p.and_then(|p| p.on).and_then(|on| f.checked_sub(on)))
+        .map(|d| d as f64)
+        .collect();
+    let beats_p_on_m: Option<usize> = (med_ctx.want_p && !p_before_fid.is_empty())
+        .then(|| median(&p_before_fid))
         .and_then(|d| pre_m.checked_sub((d * fs_m / fs).round() as usize));
+    let latest_prev_t_off =
+        beats_p_on_m.and_then(|p| p.checked_sub(ms(fs_m, MEDIAN_P_BEFORE_T_END_MS)));
     let med_ctx = BeatContext {
         prev_t_off: (!t_offs.is_empty())
             .then(|| median(&t_offs).round() as usize)
             .and_then(|off| off.checked_sub(rr_med_samples))
-            .map(|off| {
-                match beats_p_on_m.and_then(|p| p.checked_sub(ms(fs_m, MEDIAN_P_BEFORE_T_END_MS))) {
-                    Some(latest) => off.min(latest),
-                    None => off,
-                }
-            }),
+            .map(|off| latest_prev_t_off.map_or(off, |latest| off.min(latest))),
         ..med_ctx
     };
     let med_lead_ctx = |j: usize| BeatContext {

@@ -126,7 +126,7 @@ pub(crate) fn p_rise(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f64> {
     if on >= off || off >= m.len() {
         return None;
     }
-    let (l0, l1) = (p_onset_level(m, on, fs), p_onset_level(m, off, fs));
+    let (l0, l1) = (p_level_at(m, on, fs), p_level_at(m, off, fs));
     let span = (off - on) as f64;
     let chord = |k: usize| l0 + (l1 - l0).max(0.0) * k as f64 / span;
     Some(
@@ -138,10 +138,10 @@ pub(crate) fn p_rise(m: &[f64], on: usize, off: usize, fs: f64) -> Option<f64> {
     )
 }
 
-/// The level of `m` at the P onset or offset `on` (the mean over 6 ms there).
-fn p_onset_level(m: &[f64], on: usize, fs: f64) -> f64 {
+/// The level of `m` at a P boundary `at`, its onset or offset (the mean over 6 ms there).
+fn p_level_at(m: &[f64], at: usize, fs: f64) -> f64 {
     let h = ms(fs, 3.0);
-    let (s, e) = (on.saturating_sub(h), (on + h + 1).min(m.len()));
+    let (s, e) = (at.saturating_sub(h), (at + h + 1).min(m.len()));
     m[s..e].iter().sum::<f64>() / (e - s) as f64
 }
 
@@ -153,7 +153,7 @@ pub(crate) fn p_terminal_negative(m: &[f64], on: usize, off: usize, fs: f64) -> 
     if on >= off || off >= m.len() {
         return None;
     }
-    let level = p_onset_level(m, on, fs);
+    let level = p_level_at(m, on, fs);
     let last_up = (on..=off).rev().find(|&k| m[k] >= level)?;
     if last_up >= off || 2 * (last_up - on) < off - on {
         return None;
