@@ -214,14 +214,19 @@ pub(crate) const AF_MIN_IRREGULARITY: f64 = 0.10;
 /// ... and P waves before fewer than half the beats, or before fewer than this fraction of
 /// them at a PR that varies by more than [`AF_MIN_PR_SD_MS`] (deflections of the fibrillatory
 /// baseline that happen to sit before some QRS complexes are not conducted P waves).
-const AF_MAX_P_FRACTION_UNSTABLE: f64 = 0.7;
+pub(crate) const AF_MAX_P_FRACTION_UNSTABLE: f64 = 0.7;
 /// See [`AF_MAX_P_FRACTION_UNSTABLE`]. Also, before any fraction of the beats: "P waves"
 /// whose PR varies by a robust SD above this and whose P-P intervals are as irregular as the
 /// irregularly irregular RR (coarse f waves, one of which sits before every QRS at no fixed
 /// interval, also per atrial cycle) are not conducted P waves. Sinus P waves keep their PR, or
 /// (Wenckebach, blocked P waves) their P-P rhythm, counted per atrial cycle across a dropped
-/// beat (5:4 Wenckebach, PR 160-290 ms, read AF before).
-const AF_MIN_PR_SD_MS: f64 = 25.0;
+/// beat (5:4 Wenckebach, PR 160-290 ms, read AF before). Nor are "P waves" at such a PR
+/// whose P-P intervals are regular while the RR is irregularly irregular, with none of them
+/// spanning two atrial cycles: a regular atrial rhythm conducted to every beat, no P wave
+/// blocked, cannot make an irregular RR with a wandering PR (coarse f waves, one
+/// deflection of which sat before each QRS, read "Sinus rhythm, first-degree AV block" on
+/// 8 of 448 synthetic AF tracings).
+pub(crate) const AF_MIN_PR_SD_MS: f64 = 25.0;
 /// Fibrillation is irregularly irregular: most successive cycles differ, so the median
 /// successive RR difference of the conducted beats exceeds this fraction of the mean RR as
 /// well. One premature beat and its pause raise the RMSSD of a sinus rhythm (LUDB 60: one
@@ -234,7 +239,7 @@ const P_MIN_FRACTION: f64 = 0.5;
 /// ... and have a PR interval SD up to this (ms) ...
 const PR_MAX_SD_MS: f64 = 40.0;
 /// ... or P-P intervals this regular (RMSSD / mean), as in AV dissociation.
-const PP_MAX_IRREGULARITY: f64 = 0.10;
+pub(crate) const PP_MAX_IRREGULARITY: f64 = 0.10;
 
 /// The second look for low P waves ([`P_MIN_MV_LOW`]) needs this many beats ...
 const LOW_P_MIN_BEATS: usize = 6;
@@ -811,6 +816,7 @@ pub(crate) fn analyze_in_pool(
         pr_robust_sd,
         pp_irr,
         pp_irr_per_cycle,
+        no_p_p_spans_two_cycles,
         ..
     } = p_regularity(&global, &fids, fs);
     // P waves are reported only when atrial activity is organised: found before at least half
@@ -881,19 +887,45 @@ pub(crate) fn analyze_in_pool(
     } else {
         (None, None)
     };
-    let af = flutter.is_none()
+    let af_p_waves = (flutter.is_none()
         && atrial_foci.is_none()
         && n_beats >= 6
         && paced_fraction <= 0.5
         && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY)
-        && rr_median_change.is_some_and(|v| v > AF_MIN_MEDIAN_CHANGE)
-        && (p_fraction < 0.5 && !repeats_a_cycle(&fids, &conducted)
-            || (p_fraction < AF_MAX_P_FRACTION_UNSTABLE
-                && pr_sd_ms.is_some_and(|v| v > AF_MIN_PR_SD_MS))
-            || (pr_robust_sd.is_some_and(|v| v > AF_MIN_PR_SD_MS)
-                && pp_irr.is_none_or(|v| v > PP_MAX_IRREGULARITY)
-                && pp_irr_per_cycle.is_none_or(|v| v > PP_MAX_IRREGULARITY)
-                && no_repeating_cycle(&fids, &conducted)));
+        && rr_median_change.is_some_and(|v| v > AF_MIN_MEDIAN_CHANGE))
+    .then(|| {
+        let unstable_pr = pr_sd_ms.filter(|&v| v > AF_MIN_PR_SD_MS);
+        let wandering_pr = pr_robust_sd.filter(|&v| v > AF_MIN_PR_SD_MS);
+        let pp_irregular = pp_irr.is_none_or(|v| v > PP_MAX_IRREGULARITY)
+            && pp_irr_per_cycle.is_none_or(|v| v > PP_MAX_IRREGULARITY);
+        if p_fraction < 0.5 && !repeats_a_cycle(&fids, &conducted) {
+            Some(AfPWaves::Few)
+        } else if let Some(pr_sd_ms) =
+            unstable_pr.filter(|_| p_fraction < AF_MAX_P_FRACTION_UNSTABLE)
+        {
+            Some(AfPWaves::FewAtAnUnstablePr { pr_sd_ms })
+        } else if let Some(pr_robust_sd_ms) = wandering_pr {
+            // A wandering PR with P-P intervals as irregular as the RR (no short cycle of
+            // premature beats), or regular with no P wave blocked between the beats' own.
+            if pp_irregular && no_repeating_cycle(&fids, &conducted) {
+                Some(AfPWaves::WanderingPrIrregularPp {
+                    pr_robust_sd_ms,
+                    pp_irregularity: pp_irr,
+                })
+            } else {
+                pp_irr
+                    .filter(|&v| v <= PP_MAX_IRREGULARITY && no_p_p_spans_two_cycles)
+                    .map(|pp_irregularity| AfPWaves::WanderingPrRegularPp {
+                        pr_robust_sd_ms,
+                        pp_irregularity,
+                    })
+            }
+        } else {
+            None
+        }
+    })
+    .flatten();
+    let af = af_p_waves.is_some();
     let classified = if af || flutter.is_some() {
         classify(&ClassifyInput {
             leads: &clean,
@@ -1684,6 +1716,7 @@ pub(crate) fn analyze_in_pool(
         qtc_rr_ms,
         rr_median_change,
         atrial_fibrillation: af,
+        af_p_waves,
         amplitudes: &amps,
         sex,
         age_years: rec.patient.age_years,
@@ -2127,16 +2160,42 @@ fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
     // median P-P intervals it spans (a P wave not conducted, so not found before a beat,
     // leaves an interval of two cycles between the P waves that are).
     let cycles: Vec<f64> = pp.iter().flatten().copied().collect();
-    let pp_irr_per_cycle = (cycles.len() >= 3)
-        .then(|| median(&cycles))
-        .and_then(|base| rmssd_over_mean(&|v| v / (v / base).round().max(1.0)));
+    let base = (cycles.len() >= 3).then(|| median(&cycles));
+    let pp_irr_per_cycle =
+        base.and_then(|base| rmssd_over_mean(&|v| v / (v / base).round().max(1.0)));
+    let no_p_p_spans_two_cycles =
+        base.is_some_and(|base| cycles.iter().all(|v| (v / base).round() <= 1.0));
     PRegularity {
         pr_sd,
         pr_sd_but_one,
         pr_robust_sd,
         pp_irr,
         pp_irr_per_cycle,
+        no_p_p_spans_two_cycles,
     }
+}
+
+/// The P-wave half of atrial fibrillation's RR criterion: why the P waves found before an
+/// irregularly irregular rhythm's beats are not conducted P waves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum AfPWaves {
+    /// Before fewer than half of the beats (and the RR repeats no short cycle).
+    Few,
+    /// Before fewer than [`AF_MAX_P_FRACTION_UNSTABLE`] of them at a PR whose SD (ms) exceeds
+    /// [`AF_MIN_PR_SD_MS`].
+    FewAtAnUnstablePr { pr_sd_ms: f64 },
+    /// At a PR whose robust SD (ms) exceeds [`AF_MIN_PR_SD_MS`], the P-P intervals as
+    /// irregular as the RR (RMSSD / mean, when measured).
+    WanderingPrIrregularPp {
+        pr_robust_sd_ms: f64,
+        pp_irregularity: Option<f64>,
+    },
+    /// At such a PR, the P-P intervals regular (RMSSD / mean) with none spanning two cycles:
+    /// no P wave blocked, so a regular atrium would have made a regular RR.
+    WanderingPrRegularPp {
+        pr_robust_sd_ms: f64,
+        pp_irregularity: f64,
+    },
 }
 
 /// How organised the P waves found before the beats are ([`p_regularity`]).
@@ -2152,6 +2211,9 @@ struct PRegularity {
     /// The same with each interval divided by the whole number of median P-P intervals it
     /// spans (non-conducted P waves between the beats' own).
     pp_irr_per_cycle: Option<f64>,
+    /// Whether every P-P interval of consecutive beats is one atrial cycle (rounds to one
+    /// median interval): no P wave blocked between the beats' own.
+    no_p_p_spans_two_cycles: bool,
 }
 
 /// The median beats leave out the beats followed by a premature one when at least this many

@@ -84,6 +84,7 @@
 
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
+use crate::analyze::AfPWaves;
 use crate::atrial::{
     FIB_HZ, FWaves, FineFWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_FINE_CONTINUITY, MIN_FINE_LEADS,
     MIN_FINE_MV, MIN_ORGANISATION, MIN_OVER_NOISE,
@@ -127,6 +128,8 @@ pub(crate) struct Findings<'a> {
     /// Median absolute successive RR difference / mean RR of the conducted beats.
     pub rr_median_change: Option<f64>,
     pub atrial_fibrillation: bool,
+    /// What the P waves showed when the RR criterion stated atrial fibrillation.
+    pub af_p_waves: Option<AfPWaves>,
     pub amplitudes: &'a [LeadAmplitudes],
     pub sex: Sex,
     /// Patient age (years), for the age-specific ST-elevation thresholds.
@@ -207,6 +210,7 @@ impl<'a> Findings<'a> {
             qtc_rr_ms: None,
             rr_median_change: None,
             atrial_fibrillation: false,
+            af_p_waves: None,
             amplitudes: &[],
             sex: Sex::Unknown,
             age_years: None,
@@ -523,6 +527,33 @@ pub(crate) const PACED_AF_RR_RANGE_MS: f64 = 80.0;
 pub(crate) const PACED_AF_EARLY_FRACTION: f64 = 0.9;
 
 /// The criterion of an atrial fibrillation statement resting on fibrillatory waves.
+/// The P-wave half of atrial fibrillation's RR criterion, as it held.
+fn af_p_wave_text(p: AfPWaves) -> String {
+    use crate::analyze::{AF_MAX_P_FRACTION_UNSTABLE, AF_MIN_PR_SD_MS, PP_MAX_IRREGULARITY};
+    match p {
+        AfPWaves::Few => " (< 50%)".to_string(),
+        AfPWaves::FewAtAnUnstablePr { pr_sd_ms } => format!(
+            " (< {:.0}%) at a PR varying by SD {pr_sd_ms:.0} ms (> {AF_MIN_PR_SD_MS:.0}): not conducted P waves",
+            100.0 * AF_MAX_P_FRACTION_UNSTABLE
+        ),
+        AfPWaves::WanderingPrIrregularPp {
+            pr_robust_sd_ms,
+            pp_irregularity,
+        } => format!(
+            " at a PR varying by a robust SD {pr_robust_sd_ms:.0} ms (> {AF_MIN_PR_SD_MS:.0}) with P-P intervals as irregular{}: not conducted P waves",
+            pp_irregularity.map_or_else(String::new, |v| format!(
+                " (RMSSD/mean {v:.2} > {PP_MAX_IRREGULARITY:.2})"
+            ))
+        ),
+        AfPWaves::WanderingPrRegularPp {
+            pr_robust_sd_ms,
+            pp_irregularity,
+        } => format!(
+            " at a PR varying by a robust SD {pr_robust_sd_ms:.0} ms (> {AF_MIN_PR_SD_MS:.0}) though their P-P intervals are regular (RMSSD/mean {pp_irregularity:.2} <= {PP_MAX_IRREGULARITY:.2}) with no P wave blocked between them: a regular atrium conducted to every beat would give a regular RR, so these are not conducted P waves"
+        ),
+    }
+}
+
 fn f_wave_criterion(w: &FWaves) -> String {
     let leads: Vec<String> = w.leads.iter().map(ToString::to_string).collect();
     format!(
@@ -1141,11 +1172,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             "Atrial fibrillation",
             format!(
-                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats (< 50%, or < 70% at a PR varying by SD > 25 ms, or any share at a PR varying by a robust SD > 25 ms with P-P intervals as irregular: not conducted P waves)",
+                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats{}",
                 f.rr_irregularity.unwrap_or(0.0),
                 100.0 * f.rr_median_change.unwrap_or(0.0),
                 100.0 * crate::analyze::AF_MIN_MEDIAN_CHANGE,
-                100.0 * f.p_fraction
+                100.0 * f.p_fraction,
+                f.af_p_waves.map_or_else(String::new, af_p_wave_text)
             ),
         ));
     } else if let Some(foci) = f.atrial_foci.filter(|_| f.av_block.is_none())

@@ -1110,6 +1110,35 @@ fn atrial_fibrillation_with_a_fast_or_wide_qrs_response_is_not_atrial_flutter() 
     // LUDB 35 (`tests/flutter_rates.rs`) keeps its flutter, read from that coherence.
 }
 
+#[test]
+fn f_waves_that_pass_for_p_waves_with_a_regular_p_p_but_a_wandering_pr_are_fibrillation() {
+    // Coarse f waves: one deflection before every QRS passed for a P wave. The "P-P"
+    // intervals came out regular (RMSSD / mean 0.05-0.08) while the RR was irregularly
+    // irregular (0.13-0.17), the PR wandering by a robust SD of 34-50 ms. That is "P waves
+    // not conducted", which the AF rule leaves to AV block, and an RR that happened to repeat
+    // at two beats kept the unstable-PR rule off: "Sinus rhythm" or "Sinus bradycardia",
+    // "Sinus arrhythmia" and "First-degree AV block" (8 of 448 synthetic AF tracings). P
+    // waves at a regular rate, one before every beat, with no P-P interval spanning two
+    // cycles (no blocked P wave), cannot make an irregular RR with a varying PR.
+    type Case = (&'static str, Vec<Wave>, f64, f64);
+    let cases: Vec<Case> = vec![
+        ("textbook", TEXTBOOK.to_vec(), 50.0, 0.015),
+        ("textbook", TEXTBOOK.to_vec(), 50.0, 0.03),
+        ("textbook", TEXTBOOK.to_vec(), 90.0, 0.015),
+        ("RBBB", common::RBBB.to_vec(), 50.0, 0.05),
+    ];
+    for (name, waves, bpm, f_mv) in cases {
+        let a = fibrillation_with(&waves, bpm, 0.15, f_mv, 2).analyze();
+        let what = format!("{name} at {bpm}/min, RR ± 0.15, f waves {f_mv} mV");
+        assert!(a.atrial_fibrillation, "{what}: {:#?}", texts(&a));
+        let c = criterion(stated(&a, "Atrial fibrillation"));
+        assert!(c.starts_with("irregularly irregular RR"), "{what}: {c}");
+        assert!(c.contains("though their P-P intervals are regular"), "{what}: {c}");
+        not_stated(&a, "Sinus");
+        not_stated(&a, "First-degree AV block");
+    }
+}
+
 const PVC: [Wave; 3] = [
     (0.0, 0.030, -1.6, [0.8, -0.3, 0.6]),
     (0.05, 0.025, 0.6, [-0.4, 0.6, -0.6]),
