@@ -981,18 +981,13 @@ fn a_sinus_tachycardia_with_a_premature_beat_every_few_beats_is_no_fibrillation(
 /// of its cycle, followed by a pause of 120 % of it.
 fn jittered_with_pacs(waves: &[Wave], bpm: f64, every: usize, jitter: f64, seed: u64) -> Tracing {
     let cycle = 60.0 / bpm;
-    let mut state = seed * 7919 + bpm as u64 + every as u64;
-    let mut uniform = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    // Uniform in -0.5..0.5.
+    let mut uniform = common::uniform_noise(seed * 7919 + bpm as u64 + every as u64);
     let (mut q, mut pac) = (Vec::new(), Vec::new());
     let mut at = 0.5;
     while at < 9.4 {
         q.push(at);
-        let c = cycle * (1.0 + jitter * (2.0 * uniform() - 1.0));
+        let c = cycle * (1.0 + jitter * 2.0 * uniform());
         if q.len() % every == 0 {
             pac.push(at + 0.65 * c);
             at += 0.65 * c + 1.2 * c;
@@ -1128,16 +1123,11 @@ fn atrial_fibrillation_with_a_moderate_irregular_response() {
 /// up to `spread` (uniform, from `seed`), no P waves, f waves of `f_mv`, noise 0.02 mV.
 fn fibrillation_with(waves: &[Wave], bpm: f64, spread: f64, f_mv: f64, seed: u64) -> Tracing {
     let mean = 60.0 / bpm;
-    let mut state = seed * 7919 + bpm as u64;
-    let mut uniform = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    // Uniform in -0.5..0.5.
+    let mut uniform = common::uniform_noise(seed * 7919 + bpm as u64);
     let mut q = vec![0.4];
     loop {
-        let next = q[q.len() - 1] + mean * (1.0 + spread * (2.0 * uniform() - 1.0));
+        let next = q[q.len() - 1] + mean * (1.0 + spread * 2.0 * uniform());
         if next > 9.5 {
             break;
         }
