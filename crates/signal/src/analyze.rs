@@ -1119,8 +1119,16 @@ pub(crate) fn analyze_in_pool(
     // Atrial pacing stimuli before the beats (with the P waves found, before they are withdrawn
     // below).
     let atrial_stimuli = atrial_stimuli(&spikes, &fids, &global, fs);
+    // P waves that keep neither their PR nor a regular P-P (not organised) say nothing of an
+    // irregular rhythm: they are not what sets its RR. Counted, deflections of coarse f
+    // waves before most beats of fibrillation with an irregular but not irregularly
+    // irregular enough response named "Sinus rhythm" and "Sinus arrhythmia" with no P wave
+    // shown or measured (5 of the AF sweep's 448 tracings). Before a regular RR they still
+    // count (a sinus rhythm whose P waves a noisy monitoring lead blurs: MIMIC 041s02).
     let rhythm_p_fraction = if af {
         p_fraction
+    } else if !p_organised && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY) {
+        0.0
     } else {
         dominant_p_fraction(classes, &global, &spikes, p_organised, fs).unwrap_or(p_fraction)
     };

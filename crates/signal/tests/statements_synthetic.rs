@@ -1001,6 +1001,36 @@ fn jittered_with_pacs(waves: &[Wave], bpm: f64, every: usize, jitter: f64, seed:
 }
 
 #[test]
+fn p_waves_neither_at_a_steady_pr_nor_regular_name_no_sinus_rhythm_at_an_irregular_rr() {
+    // Coarse f waves with an irregular response (RR ± 30 %, or ± 15 % at 90/min) not
+    // irregularly irregular enough for the RR criterion: deflections before 80-85 % of the
+    // beats, neither at a steady PR nor at regular P-P intervals, were withdrawn as P waves
+    // (none drawn or measured) but still counted for "Sinus rhythm" and "Sinus arrhythmia"
+    // (step 93).
+    type Case = (&'static str, Vec<Wave>, f64, f64, f64, u64);
+    let cases: Vec<Case> = vec![
+        ("RBBB", common::RBBB.to_vec(), 70.0, 0.3, 0.015, 1),
+        ("RBBB", common::RBBB.to_vec(), 70.0, 0.3, 0.03, 1),
+    ];
+    for (name, waves, bpm, spread, f_mv, seed) in cases {
+        let a = fibrillation_with(&waves, bpm, spread, f_mv, seed).analyze();
+        let what = format!(
+            "{name} at {bpm}/min, RR ± {spread}, f waves {f_mv} mV: {:#?}",
+            texts(&a)
+        );
+        not_stated(&a, "Sinus");
+        assert!(
+            a.statements.iter().any(|s| s.text == "Undetermined rhythm"),
+            "{what}"
+        );
+    }
+    // Sinus arrhythmia, its P waves at a steady PR, stays sinus.
+    let a = phasic_sinus(0.2).analyze();
+    stated(&a, "Sinus rhythm");
+    stated(&a, "Sinus arrhythmia");
+}
+
+#[test]
 fn a_sinus_tachycardia_whose_rate_jitters_between_premature_beats_is_no_fibrillation() {
     // The sinus rate's own jitter moves the pause after each premature beat, so the cycle
     // of intervals repeats only loosely: at 4 % jitter the pause a cycle apart differed by
