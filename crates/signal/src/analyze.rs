@@ -235,9 +235,9 @@ pub(crate) const AF_MIN_PR_SD_MS: f64 = 25.0;
 /// second look at low P waves, which must not be closed by a premature beat.
 pub(crate) const AF_MIN_MEDIAN_CHANGE: f64 = 0.06;
 /// P waves must precede at least this fraction of the beats to be reported.
-const P_MIN_FRACTION: f64 = 0.5;
+pub(crate) const P_MIN_FRACTION: f64 = 0.5;
 /// ... and have a PR interval SD up to this (ms) ...
-const PR_MAX_SD_MS: f64 = 40.0;
+pub(crate) const PR_MAX_SD_MS: f64 = 40.0;
 /// ... or P-P intervals this regular (RMSSD / mean), as in AV dissociation.
 pub(crate) const PP_MAX_IRREGULARITY: f64 = 0.10;
 
@@ -1125,9 +1125,18 @@ pub(crate) fn analyze_in_pool(
     // irregular enough response named "Sinus rhythm" and "Sinus arrhythmia" with no P wave
     // shown or measured (5 of the AF sweep's 448 tracings). Before a regular RR they still
     // count (a sinus rhythm whose P waves a noisy monitoring lead blurs: MIMIC 041s02).
+    let not_counted_p = (!af
+        && !p_organised
+        && p_fraction > 0.0
+        && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY))
+    .then_some(NotCountedP {
+        fraction: p_fraction,
+        pr_robust_sd_ms: pr_robust_sd,
+        pp_irregularity: pp_irr,
+    });
     let rhythm_p_fraction = if af {
         p_fraction
-    } else if !p_organised && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY) {
+    } else if not_counted_p.is_some() {
         0.0
     } else {
         dominant_p_fraction(classes, &global, &spikes, p_organised, fs).unwrap_or(p_fraction)
@@ -1726,6 +1735,7 @@ pub(crate) fn analyze_in_pool(
         m: &m_read,
         classes,
         p_fraction: rhythm_p_fraction,
+        not_counted_p,
         pr_robust_sd_ms: pr_robust_sd.filter(|_| p_organised && !af && flutter.is_none()),
         rr_irregularity,
         qtc_rr_ms,
@@ -2211,6 +2221,19 @@ pub(crate) enum AfPWaves {
         pr_robust_sd_ms: f64,
         pp_irregularity: f64,
     },
+}
+
+/// Waves found before the beats of an irregular rhythm that were not organised P waves
+/// (neither at a steady PR nor at regular P-P intervals, or before fewer than half the
+/// beats): withdrawn, and counted for no beat of the rhythm statement, which names them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct NotCountedP {
+    /// Share of all beats they preceded.
+    pub fraction: f64,
+    /// Robust SD of their PR (ms).
+    pub pr_robust_sd_ms: Option<f64>,
+    /// RMSSD / mean of their P-P intervals.
+    pub pp_irregularity: Option<f64>,
 }
 
 /// How organised the P waves found before the beats are ([`p_regularity`]).

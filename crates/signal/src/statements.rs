@@ -84,7 +84,7 @@
 
 use ecg::{LeadLabel, Measurements, Sex, Statement, StatementState};
 
-use crate::analyze::AfPWaves;
+use crate::analyze::{AfPWaves, NotCountedP};
 use crate::atrial::{
     FIB_HZ, FWaves, FineFWaves, MIN_CONTINUITY, MIN_F_RMS_MV, MIN_FINE_CONTINUITY, MIN_FINE_LEADS,
     MIN_FINE_MV, MIN_ORGANISATION, MIN_OVER_NOISE,
@@ -118,6 +118,8 @@ pub(crate) struct Findings<'a> {
     /// wave before them; in atrial fibrillation the fraction over all beats its criterion
     /// counts.
     pub p_fraction: f64,
+    /// Waves before the beats of an irregular rhythm not counted for it (not organised).
+    pub not_counted_p: Option<NotCountedP>,
     /// Robust SD (1.4826 x the median absolute deviation) of the PR intervals of the beats
     /// with a P wave (ms), when the P waves are organised.
     pub pr_robust_sd_ms: Option<f64>,
@@ -205,6 +207,7 @@ impl<'a> Findings<'a> {
             m,
             classes,
             p_fraction: 0.0,
+            not_counted_p: None,
             pr_robust_sd_ms: None,
             rr_irregularity: None,
             qtc_rr_ms: None,
@@ -527,6 +530,30 @@ pub(crate) const PACED_AF_RR_RANGE_MS: f64 = 80.0;
 pub(crate) const PACED_AF_EARLY_FRACTION: f64 = 0.9;
 
 /// The criterion of an atrial fibrillation statement resting on fibrillatory waves.
+/// Why the waves found before an irregular rhythm's beats are not its P waves.
+fn not_counted_p_text(p: NotCountedP) -> String {
+    use crate::analyze::{P_MIN_FRACTION, PP_MAX_IRREGULARITY, PR_MAX_SD_MS};
+    let found = format!(
+        "; waves found before {:.0}% of the beats",
+        100.0 * p.fraction
+    );
+    if p.fraction < P_MIN_FRACTION {
+        format!(
+            "{found}, fewer than {:.0}%, are not taken for this rhythm's P waves",
+            100.0 * P_MIN_FRACTION
+        )
+    } else {
+        let or_not_measured = |v: Option<f64>, digits: usize| {
+            v.map_or("not measured".to_string(), |v| format!("{v:.digits$}"))
+        };
+        format!(
+            "{found} are not taken for this rhythm's P waves: neither at a steady PR (robust SD {} > {PR_MAX_SD_MS:.0} ms) nor at regular intervals (P-P RMSSD/mean {} > {PP_MAX_IRREGULARITY:.2})",
+            or_not_measured(p.pr_robust_sd_ms, 0),
+            or_not_measured(p.pp_irregularity, 2)
+        )
+    }
+}
+
 /// The P-wave half of atrial fibrillation's RR criterion, as it held.
 fn af_p_wave_text(p: AfPWaves) -> String {
     use crate::analyze::{AF_MAX_P_FRACTION_UNSTABLE, AF_MIN_PR_SD_MS, PP_MAX_IRREGULARITY};
@@ -1314,9 +1341,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         out.push(st(
             UNDETERMINED_RHYTHM,
             format!(
-                "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}{}",
+                "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}{}{}",
                 100.0 * f.p_fraction,
                 f.rr_irregularity.unwrap_or(0.0),
+                f.not_counted_p.map_or_else(String::new, not_counted_p_text),
                 f.wave_on_t_unresolved.map_or(String::new(), |d| format!(
                     "; a wave {d:.0} ms before each QRS rides on the T wave: a P wave of a long PR interval or a U wave, not told apart at this regular rate ({QT_NOT_JUDGED})"
                 ))

@@ -1019,8 +1019,14 @@ fn p_waves_neither_at_a_steady_pr_nor_regular_name_no_sinus_rhythm_at_an_irregul
             texts(&a)
         );
         not_stated(&a, "Sinus");
+        let c = criterion(stated(&a, "Undetermined rhythm"));
+        // It names the waves it did not count, and why.
         assert!(
-            a.statements.iter().any(|s| s.text == "Undetermined rhythm"),
+            c.starts_with("P waves before 0% of the dominant rhythm's beats"),
+            "{what}"
+        );
+        assert!(
+            c.contains("are not taken for this rhythm's P waves"),
             "{what}"
         );
     }
