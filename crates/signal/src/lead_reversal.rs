@@ -16,9 +16,10 @@
 //! III and III the inverted I, aVR and aVF trade places and aVL is unchanged: every frontal
 //! axis reads as -60° minus the true one (a sinus P at +58° reads -118°), the P wave, QRS and
 //! T turn negative in I, II, III and aVF and positive in aVR, and the inverted inferior leads
-//! read as inferior Q waves and T-wave inversion. It shares the arm reversal's signs in I and
-//! aVR and differs in II and aVF, which the arm reversal leaves upright: the P wave and the net
-//! QRS negative in II as well, and the P wave negative in aVF.
+//! read as inferior Q waves and T-wave inversion. It shares the arm reversal's P-wave signs in
+//! I and aVR and differs in II and aVF, which the arm reversal leaves upright: the P wave and
+//! the net QRS negative in II, and the P wave negative in aVF. The net QRS of I (the inverted
+//! III) is not asked: it is positive wherever the QRS axis lies under +30°.
 //!
 //! The reading then takes the frontal axes back ([`Reversal::axis_back`]) and the P-wave
 //! polarities from the leads as they would be ([`Reversal::source`]), and the statements that
@@ -121,21 +122,30 @@ pub(crate) fn suspected(of: &Polarity<'_>) -> Option<Reversal> {
     let left_chest_upright = [LeadLabel::V5, LeadLabel::V6]
         .iter()
         .any(|l| above(p(l)) && above(qrs(l)));
-    let lead_i_inverted = below(p(&LeadLabel::I))
-        && below(qrs(&LeadLabel::I))
-        && (below(t(&LeadLabel::I)) || above(p(&LeadLabel::AVR)));
-    if !(lead_i_inverted && left_chest_upright) {
+    if !left_chest_upright {
         return None;
     }
-    let lead_ii_inverted = below(p(&LeadLabel::II))
+    // The right arm and left leg: II inverted whole (its P wave and net QRS), the P wave
+    // negative in I (the inverted III) and in aVF (aVR), positive in aVR (aVF). Not the net
+    // QRS of I: the inverted III is positive wherever the QRS axis lies under +30° (LBBB at
+    // +21° read "Ectopic atrial rhythm" and "Left axis deviation" at -81°, and so did LUDB
+    // 10 and 57 swapped). A low atrial rhythm with a left axis deviation shows the same
+    // signs in II, aVR and aVF, but its P wave (axis -60..-90°) stays upright in I.
+    let right_arm_left_leg = below(p(&LeadLabel::I))
+        && below(p(&LeadLabel::II))
         && below(qrs(&LeadLabel::II))
         && below(p(&LeadLabel::AVF))
         && above(p(&LeadLabel::AVR));
-    Some(if lead_ii_inverted {
-        Reversal::RightArmLeftLeg
+    let lead_i_inverted = below(p(&LeadLabel::I))
+        && below(qrs(&LeadLabel::I))
+        && (below(t(&LeadLabel::I)) || above(p(&LeadLabel::AVR)));
+    if right_arm_left_leg {
+        Some(Reversal::RightArmLeftLeg)
+    } else if lead_i_inverted {
+        Some(Reversal::Arms)
     } else {
-        Reversal::Arms
-    })
+        None
+    }
 }
 
 /// Statements read from the limb leads' patterns (which lead shows qR or rS), whatever the
@@ -175,7 +185,7 @@ pub(crate) fn withhold(
         ),
         Reversal::RightArmLeftLeg => (
             RIGHT_ARM_LEFT_LEG_REVERSAL,
-            "P wave and QRS negative in I and II, the P wave negative in aVF and positive in aVR, while V5/V6 show an upright P wave and a positive QRS: the right arm and left leg electrodes look swapped (II inverted, I and III the inverted III and I, aVR and aVF traded)",
+            "P wave negative in I, P wave and QRS negative in II, the P wave negative in aVF and positive in aVR, while V5/V6 show an upright P wave and a positive QRS: the right arm and left leg electrodes look swapped (II inverted, I and III the inverted III and I, aVR and aVF traded)",
             "-60° minus the recorded",
             "the P-wave polarity from the inverted II and from aVF (II and aVR as they would be)",
             "I, II, III, aVR or aVF",

@@ -104,22 +104,41 @@ fn swapped_arm_electrodes_on_ludb_records_read_as_recorded() {
 
 #[test]
 fn right_arm_and_left_leg_swapped_on_a_ludb_record_reads_as_recorded() {
-    // LUDB 2 (sinus rhythm, P axis 62°, QRS 53°) with the right arm and left leg swapped
-    // (P axis -121°, QRS -113° as recorded): the reversal is named and the rhythm read as
-    // recorded. With a leftward axis (LUDB 1, 10, 13, 57: QRS -39..+12°) the swapped lead I,
-    // the inverted III, stays upright and the swap is not recognised (they read "Ectopic
-    // atrial rhythm" with a left axis deviation): a low atrial rhythm with a left axis
-    // deviation shows the same signs in II, aVR and aVF, and must not be read as sinus.
-    let rec = open(2);
-    let opts = signal::AnalysisOptions::default();
-    let as_recorded = signal::analyze(&rec, &opts).expect("the analysis runs");
-    let swapped =
-        signal::analyze(&right_arm_and_left_leg_swapped(&rec), &opts).expect("the analysis runs");
-    let got = texts(&swapped);
-    assert!(
-        got.contains(&"Right arm and left leg lead reversal suspected"),
-        "{got:?}"
-    );
-    assert!(!got.contains(&"Arm lead reversal suspected"), "{got:?}");
-    assert_eq!(rhythm(&swapped), rhythm(&as_recorded), "{got:?}");
+    // LUDB 2 (sinus rhythm, P axis 62°, QRS 53°), 10 (P 30°, QRS -39°, complete RBBB) and 57
+    // (P 43°, QRS 5°) with the right arm and left leg swapped (P axis -121°, -87°, -104° as
+    // recorded): the reversal is named and the rhythm read as recorded. With a leftward QRS
+    // axis the swapped lead I, the inverted III, keeps an upright QRS; until step 94 the
+    // swap asked for a negative one there, and 10 and 57 read "Ectopic atrial rhythm" with a
+    // left axis deviation. What tells the swap from a low atrial rhythm with a left axis
+    // deviation (the same signs in II, aVR and aVF) is the P wave in I: inverted by the swap
+    // (the inverted III of a P axis above +30°), upright in a low atrial rhythm (P axis
+    // -60..-90°). With a P axis under +30° (LUDB 1 and 13, 14-15°) the swapped P in I is
+    // upright too and the swap is not recognised: they read "Ectopic atrial rhythm", not sinus.
+    for record in [2, 10, 57] {
+        let rec = open(record);
+        let opts = signal::AnalysisOptions::default();
+        let as_recorded = signal::analyze(&rec, &opts).expect("the analysis runs");
+        let swapped = signal::analyze(&right_arm_and_left_leg_swapped(&rec), &opts)
+            .expect("the analysis runs");
+        let got = texts(&swapped);
+        assert!(
+            got.contains(&"Right arm and left leg lead reversal suspected"),
+            "{record}: {got:?}"
+        );
+        assert!(
+            !got.contains(&"Arm lead reversal suspected"),
+            "{record}: {got:?}"
+        );
+        assert!(!got.contains(&"Left axis deviation"), "{record}: {got:?}");
+        assert_eq!(rhythm(&swapped), rhythm(&as_recorded), "{record}: {got:?}");
+    }
+    // As recorded, none is read as swapped.
+    for record in [1, 2, 10, 13, 57] {
+        let a = signal::analyze(&open(record), &signal::AnalysisOptions::default())
+            .expect("the analysis runs");
+        assert!(
+            !texts(&a).iter().any(|t| t.contains("reversal")),
+            "{record}"
+        );
+    }
 }

@@ -2093,8 +2093,28 @@ fn swapped_right_arm_and_left_leg_electrodes_are_named_and_the_axes_read_back() 
             not_stated(&a, gone);
         }
     }
+    // LBBB at a QRS axis of +21°: the inverted III that lead I then reads has a positive net
+    // QRS, and the arm reversal's test, which asks for a negative one, read "Ectopic atrial
+    // rhythm" (P axis -117°) and "Left axis deviation" (-81°) (step 94).
+    let mut t = sinus(70.0, 0.16);
+    t.qrs_t = lbbb(0.8);
+    let a = analyze_leads(right_arm_and_left_leg_swapped(&t.leads()));
+    let plain = t.analyze().measurements.axis;
+    reversal_read_back(&a, "Right arm and left leg lead reversal suspected", &plain);
+    for gone in ["Arm lead reversal", "Ectopic atrial", "axis deviation"] {
+        not_stated(&a, gone);
+    }
     // Negative: as recorded (the arms swapped read the arm reversal, above).
     not_stated(&sinus(70.0, 0.16).analyze(), "Right arm and left leg");
+    not_stated(&t.analyze(), "Right arm and left leg");
+    // Nor a low atrial rhythm (P axis -80°, upright in I) with a left axis deviation
+    // (-50°): the same signs in II, aVR and aVF as the swap.
+    let mut t = beats(&frontal_qrs(-50.0));
+    t.p_wave[0].3 = frontal(-80.0, 0.3);
+    let a = t.analyze();
+    not_stated(&a, "Right arm and left leg");
+    not_stated(&a, "Arm lead");
+    stated(&a, "Left axis deviation");
 }
 
 #[test]
