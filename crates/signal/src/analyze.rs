@@ -1126,6 +1126,7 @@ pub(crate) fn analyze_in_pool(
     // shown or measured (5 of the AF sweep's 448 tracings). Before a regular RR they still
     // count (a sinus rhythm whose P waves a noisy monitoring lead blurs: MIMIC 041s02).
     let not_counted_p = (!af
+        && flutter.is_none()
         && !p_organised
         && p_fraction > 0.0
         && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY))
