@@ -529,7 +529,6 @@ pub(crate) const PACED_AF_RR_RANGE_MS: f64 = 80.0;
 /// pacemaker did not have to replace).
 pub(crate) const PACED_AF_EARLY_FRACTION: f64 = 0.9;
 
-/// The criterion of an atrial fibrillation statement resting on fibrillatory waves.
 /// Why the waves found before an irregular rhythm's beats are not its P waves.
 fn not_counted_p_text(p: NotCountedP) -> String {
     use crate::analyze::{P_MIN_FRACTION, PP_MAX_IRREGULARITY, PR_MAX_SD_MS};
@@ -581,6 +580,7 @@ fn af_p_wave_text(p: AfPWaves) -> String {
     }
 }
 
+/// The criterion of an atrial fibrillation statement resting on fibrillatory waves.
 fn f_wave_criterion(w: &FWaves) -> String {
     let leads: Vec<String> = w.leads.iter().map(ToString::to_string).collect();
     format!(
