@@ -557,6 +557,7 @@ pub(crate) fn analyze_in_pool(
     // between the premature ones ([`on_time_irregularity`]) when the sinus rate's own
     // jitter keeps the cycle from repeating: with 6-8 % jitter, 118 of 384 such synthetic
     // tracings at 110-130/min read "Atrial fibrillation".
+    let on_time = on_time_beats(&fids, rr_med);
     let regular_tachycardia = {
         let all = vec![true; fids.len()];
         let span_s = match (fids.first(), fids.last()) {
@@ -571,21 +572,14 @@ pub(crate) fn analyze_in_pool(
         rr_med < P_ON_T_MAX_RR_S * fs
             && (irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
                 && median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
-                || span_s <= CYCLE_MAX_SPAN_S && repeats_a_cycle(&fids, &all)
                 || span_s <= CYCLE_MAX_SPAN_S
-                    && on_time_irregularity(&fids, rr_med)
-                        .is_some_and(|v| v <= AF_MIN_IRREGULARITY))
+                    && (repeats_a_cycle(&fids, &all)
+                        || on_time_irregularity(&fids, &on_time)
+                            .is_some_and(|v| v <= AF_MIN_IRREGULARITY)))
             && flutter_cycle_once()
                 .map(|f| locked_to_qrs(f, &fids, fs))
                 .is_none_or(|f| f.locked.is_none_or(|l| l.ratio < 3))
     };
-    let on_time: Vec<bool> = (0..fids.len())
-        .map(|i| {
-            i.checked_sub(1).is_some_and(|k| {
-                ((fids[i] - fids[k]) as f64 - rr_med).abs() <= ON_TIME_TOLERANCE * rr_med
-            })
-        })
-        .collect();
     // Beats whose P wave may ride on the previous T wave's descending limb in `look`.
     let p_on_t_wave = |i: usize, look: PLook| on_time[i] && (regular_tachycardia || look.on_t_wave);
     let p_polarity: Vec<Option<f64>> = labels.iter().map(sinus_p_polarity).collect();
@@ -2387,25 +2381,39 @@ fn repeats_a_cycle(fids: &[usize], conducted: &[bool]) -> bool {
 /// A beat is on time when its RR lies within this fraction of the median RR.
 const ON_TIME_TOLERANCE: f64 = 0.15;
 
-/// RMSSD / mean RR over the consecutive pairs of intervals that are both on time (within
-/// [`ON_TIME_TOLERANCE`] of the median `rr_med`, samples), when there are at least four
-/// such pairs and a third as many as intervals: the rhythm the premature beats interrupt.
+/// Per beat, whether the RR ending at it is on time: within [`ON_TIME_TOLERANCE`] of the
+/// median `rr_med` (samples). The first beat has no RR and is not.
+fn on_time_beats(fids: &[usize], rr_med: f64) -> Vec<bool> {
+    (0..fids.len())
+        .map(|i| {
+            i.checked_sub(1).is_some_and(|k| {
+                ((fids[i] - fids[k]) as f64 - rr_med).abs() <= ON_TIME_TOLERANCE * rr_med
+            })
+        })
+        .collect()
+}
+
+/// RMSSD / mean RR over the consecutive pairs of intervals that are both on time
+/// ([`on_time_beats`]), when there are at least four such pairs and a third as many as
+/// intervals: the rhythm the premature beats interrupt.
 /// A sinus tachycardia broken by a premature beat every few beats is regular between them
 /// however its own rate jitters (6-8 % beat to beat moves the pause after each premature
 /// beat by up to a fifth of the cycle, so the cycle of intervals no longer repeats,
 /// [`repeats_a_cycle`]); fibrillation's intervals near the median are as irregular as
 /// the rest of them (RMSSD / mean of uniform intervals within ±15 %: 0.12).
-fn on_time_irregularity(fids: &[usize], rr_med: f64) -> Option<f64> {
-    let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    let ok = |v: f64| (v - rr_med).abs() <= ON_TIME_TOLERANCE * rr_med;
+fn on_time_irregularity(fids: &[usize], on_time: &[bool]) -> Option<f64> {
     let (mut d, mut all) = (Vec::new(), Vec::new());
-    for w in rr.windows(2) {
-        if ok(w[0]) && ok(w[1]) {
-            d.push((w[1] - w[0]).powi(2));
-            all.push(w[0]);
+    for i in 2..fids.len() {
+        if on_time[i - 1] && on_time[i] {
+            let (a, b) = (
+                (fids[i - 1] - fids[i - 2]) as f64,
+                (fids[i] - fids[i - 1]) as f64,
+            );
+            d.push((b - a).powi(2));
+            all.push(a);
         }
     }
-    (d.len() >= 4 && d.len() * 3 >= rr.len()).then(|| {
+    (d.len() >= 4 && d.len() * 3 >= fids.len().saturating_sub(1)).then(|| {
         let m = all.iter().sum::<f64>() / all.len() as f64;
         (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
     })
@@ -3419,7 +3427,10 @@ mod av_block_tests {
         ];
         let f = fids_of(&rr);
         let rr_med = 272.0;
-        assert!(on_time_irregularity(&f, rr_med).is_some_and(|v| v <= AF_MIN_IRREGULARITY));
+        assert!(
+            on_time_irregularity(&f, &on_time_beats(&f, rr_med))
+                .is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+        );
         // Fibrillation's intervals near the median are as irregular as the rest, and they
         // never come back in order.
         let fibrillation = [
@@ -3427,7 +3438,10 @@ mod av_block_tests {
         ];
         let f = fids_of(&fibrillation);
         assert!(!repeats_a_cycle(&f, &all(f.len())));
-        assert!(on_time_irregularity(&f, rr_med).is_some_and(|v| v > AF_MIN_IRREGULARITY));
+        assert!(
+            on_time_irregularity(&f, &on_time_beats(&f, rr_med))
+                .is_some_and(|v| v > AF_MIN_IRREGULARITY)
+        );
     }
 
     #[test]
