@@ -1,0 +1,240 @@
+//! Stages 1-3 of the analysis ([`super::analyze`]): the leads read whole in mV, the pacing
+//! spikes and baseline steps found on them, and the two filtered copies every later stage
+//! reads (the analysis band for detection and delineation, the user's band for median
+//! beats and amplitudes), with the limb leads' consistency checked on the analysis copy.
+
+use ecg::{LeadLabel, Recording};
+
+use crate::beat_preprocess::interpolate_nan;
+use crate::detect::{PacingScan, baseline_steps, remove_steps};
+use crate::error::Error;
+use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
+use crate::measure::{EINTHOVEN_MAX_RESIDUAL, LimbConsistency, einthoven};
+
+use super::AnalysisOptions;
+
+/// The signals of one recording as the analysis reads them.
+pub(super) struct Signals {
+    /// The voltage leads analysed, in recording order.
+    pub labels: Vec<LeadLabel>,
+    /// Each lead whole in mV at `fs` (gaps interpolated, a trailing calibration pulse cut).
+    pub raw: Vec<Vec<f64>>,
+    /// Sampling rate (Hz) of every lead.
+    pub fs: f64,
+    /// The pacing spikes found on the raw leads.
+    pub pacing: PacingScan,
+    /// The analysis copy: spikes clipped, baseline steps removed, 0.5-40 Hz (plus a mains
+    /// notch); a lead that is off is a flat line.
+    pub clean: Vec<Vec<f64>>,
+    /// The display copy in the user's band (empty when only the beats are wanted).
+    pub display: Vec<Vec<f64>>,
+    /// The analysis copy's band, e.g. "0.5-40 Hz, notch 50 Hz".
+    pub analysis_band: String,
+    /// The limb leads' relations (Einthoven / Goldberger) when they fail.
+    pub limb_inconsistent: Option<LimbConsistency>,
+}
+
+impl Signals {
+    /// Stages 1-3 of `rec` under `opts`; `check` stops them between stages when the analysis
+    /// is cancelled. No display copy when `beats_only`.
+    pub fn prepare(
+        rec: &Recording,
+        opts: &AnalysisOptions,
+        beats_only: bool,
+        check: &dyn Fn() -> Result<(), Error>,
+    ) -> Result<Self, Error> {
+        // (1) Leads.
+        let Leads { labels, raw, fs } = load_leads(rec, opts.max_total_samples)?;
+
+        check()?;
+        // (2) Pacing spikes on the raw leads (any lead), and baseline steps (no return within a
+        // QRS window) on the raw leads, removed from the analysis copy; side by side.
+        let (pacing, steps) = rayon::join(|| PacingScan::of(&raw, fs), || baseline_steps(&raw, fs));
+        // A step's edge passes the spike test as well: clipped as a stimulus first, it became a
+        // ramp that the step's removal no longer saw whole (`PacingScan::without_steps`).
+        let pacing = pacing.without_steps(&steps, fs);
+
+        check()?;
+        // (3) Filtered copies.
+        let hp = Highpass::MONITORING;
+        let lp = Lowpass::HZ40;
+        let notch = (opts.mains_hz < fs / 2.0 && opts.mains_hz > lp.cutoff_hz)
+            .then(|| Notch::new(opts.mains_hz));
+        let mut analysis_band = String::from("0.5-40 Hz");
+        if let Some(nt) = notch {
+            analysis_band.push_str(&format!(", notch {} Hz", nt.freq_hz));
+        }
+        // All leads at once (the IIR filters run them in interleaved lanes); the analysis and
+        // display copies side by side.
+        let (clean, display) = rayon::join(
+            || -> Result<Vec<Vec<f64>>, Error> {
+                let mut clean: Vec<Vec<f64>> = raw.clone();
+                for c in &mut clean {
+                    pacing.clip(c, fs);
+                    remove_steps(c, &steps, fs);
+                }
+                let chain = FilterChain {
+                    highpass: Some(hp),
+                    mains_hz: opts.mains_hz,
+                    powerline: if notch.is_some() {
+                        PowerlineMethod::Notch
+                    } else {
+                        PowerlineMethod::Off
+                    },
+                    lowpass: Some(lp),
+                };
+                chain.apply_many(&views(&clean), fs)
+            },
+            || {
+                if beats_only {
+                    Ok(Vec::new())
+                } else {
+                    opts.filter.apply_many(&views(&raw), fs)
+                }
+            },
+        );
+        let (mut clean, display) = (clean?, display?);
+        // A lead that is off is analysed as the flat line it is: its residue (amplifier noise,
+        // mains) is set to zero, or the detector, which scales each lead by its own QRS energy,
+        // would raise it to the size of a QRS (the Contec recording with six chest leads off: 28
+        // "ventricular" beats and a QRS of 245 ms from their noise). The quality step still names
+        // it as off; the display copy keeps what was recorded.
+        for c in &mut clean {
+            if crate::quality::lead_off(c) {
+                c.fill(0.0);
+            }
+        }
+
+        // Limb-lead consistency (Einthoven / Goldberger) on the analysis copy.
+        let limb = einthoven(&|l: &LeadLabel| {
+            labels
+                .iter()
+                .position(|x| x == l)
+                .map(|k| clean[k].as_slice())
+        });
+        let limb_inconsistent = limb.filter(|c| c.residual > EINTHOVEN_MAX_RESIDUAL);
+        Ok(Self {
+            labels,
+            raw,
+            fs,
+            pacing,
+            clean,
+            display,
+            analysis_band,
+            limb_inconsistent,
+        })
+    }
+}
+
+/// Fewest samples per lead the analysis accepts.
+const MIN_SAMPLES: usize = 64;
+/// Lowest sampling rate the QRS band (5-20 Hz) can be analysed at.
+const MIN_FS_HZ: f64 = 50.0;
+
+struct Leads {
+    labels: Vec<LeadLabel>,
+    raw: Vec<Vec<f64>>,
+    fs: f64,
+}
+
+fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
+    let mut rec = rec.clone();
+    rec.derive_limb_leads();
+    let first = rec
+        .leads
+        .iter()
+        .find(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0)
+        .ok_or_else(|| Error::Unsupported("no voltage lead with a sampling rate".into()))?;
+    let fs = first.sampling_rate_hz;
+    let chosen: Vec<&ecg::Lead> = rec
+        .leads
+        .iter()
+        .filter(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz == fs)
+        .collect();
+    let n = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
+    let needed = (fs.ceil() as usize).max(MIN_SAMPLES);
+    if n < needed {
+        return Err(Error::TooShort {
+            what: "analysis (one second and 64 samples of signal)",
+            needed: needed - 1,
+            found: n,
+        });
+    }
+    if fs < MIN_FS_HZ {
+        return Err(Error::Unsupported(format!(
+            "sampling rate {fs} Hz is below {MIN_FS_HZ} Hz"
+        )));
+    }
+    let n = n.min(max_total / chosen.len().max(1)).max(needed);
+    let mut labels = Vec::new();
+    let mut raw = Vec::new();
+    let mut stored = Vec::new();
+    for l in chosen {
+        let f = l.unit.to_uv_factor().unwrap_or(1000.0) / 1000.0;
+        let v = l.signal.read_range(0, n).map_err(|source| Error::Sample {
+            lead: l.label.name().to_string(),
+            source,
+        })?;
+        let x: Vec<f64> = v.into_iter().map(|s| f64::from(s) * f).collect();
+        labels.push(l.label.clone());
+        raw.push(interpolate_nan(&x));
+        stored.push(!l.derived);
+    }
+    // A trailing calibration pulse (Philips appends 0.5 s of 0 then 1 mV to every lead) is
+    // not ECG: it would be detected as beats and break the limb-lead relations.
+    let end = calibration_tail_start(&raw, &stored, fs);
+    if end < n && end >= needed {
+        raw.iter_mut().for_each(|x| x.truncate(end));
+    }
+    Ok(Leads { labels, raw, fs })
+}
+
+/// Where a calibration pulse or blank at the end of the recording starts: the first run, in
+/// the last second, of at least 100 ms in which every stored (not derived) lead holds the
+/// same value within [`CAL_TOLERANCE_MV`] (Philips appends 0 then 1 mV to every lead; a
+/// converted copy carries ±1 LSB of rounding and a few stray samples after it), when at least
+/// 90 % of the samples from there to the end are like that. The length when there is none.
+/// Needs three stored leads that differ from each other over most of the second before the
+/// run: real leads are never sample-for-sample identical, while a synthetic recording with
+/// identical leads is left alone, and a flat stretch followed by a beat is not cut.
+fn calibration_tail_start(raw: &[Vec<f64>], stored: &[bool], fs: f64) -> usize {
+    let n = raw.iter().map(Vec::len).min().unwrap_or(0);
+    let leads: Vec<&Vec<f64>> = raw
+        .iter()
+        .zip(stored)
+        .filter_map(|(x, &s)| s.then_some(x))
+        .collect();
+    if leads.len() < 3 {
+        return n;
+    }
+    let same = |k: usize| {
+        let v = leads[0][k];
+        leads.iter().all(|x| (x[k] - v).abs() <= CAL_TOLERANCE_MV)
+    };
+    let second = fs.ceil() as usize;
+    let min_run = (0.1 * fs).ceil() as usize;
+    let mut run_start = None;
+    for k in n.saturating_sub(second)..n {
+        if !same(k) {
+            run_start = None;
+            continue;
+        }
+        let st = *run_start.get_or_insert(k);
+        if k + 1 - st >= min_run {
+            // Not ECG after it (at least 90 % of the rest is common-valued) but ECG before
+            // it (the leads differ over most of the second before).
+            let rest_same = (st..n).filter(|&j| same(j)).count();
+            let before = st.saturating_sub(second)..st;
+            let differing = before.clone().filter(|&j| !same(j)).count();
+            return if rest_same * 10 >= (n - st) * 9 && differing * 2 > before.len() {
+                st
+            } else {
+                n
+            };
+        }
+    }
+    n
+}
+
+/// Leads closer than this (mV, two LSB of 5 µV) count as holding the same value.
+const CAL_TOLERANCE_MV: f64 = 0.01;
