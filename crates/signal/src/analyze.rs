@@ -70,8 +70,13 @@ use crate::statements::{
     PACED_AF_RR_RANGE_MS, PacedAf, derive,
 };
 
+mod rr;
 mod signals;
 
+use rr::{
+    CYCLE_MAX_SPAN_S, no_repeating_cycle, on_time_beats, on_time_irregularity, repeats_a_cycle,
+};
+pub(crate) use rr::{irregularity, median_change};
 use signals::Signals;
 
 /// What [`analyze`] should do.
@@ -2127,137 +2132,6 @@ fn sinus_p_polarity(lead: &LeadLabel) -> Option<f64> {
 fn spike_before(spikes: &[usize], fid: usize, fs: f64) -> Option<usize> {
     let lo = fid.saturating_sub(ms(fs, 150.0));
     spikes.iter().rev().find(|&&s| s <= fid && s >= lo).copied()
-}
-
-/// Differences between each RR interval and the one `lag` intervals before it, over the RR
-/// intervals whose two beats are both conducted, and the mean of the earlier RR of each pair
-/// (no value with fewer than four pairs). `lag` 1: the successive differences.
-fn rr_differences(fids: &[usize], conducted: &[bool], lag: usize) -> Option<(Vec<f64>, f64)> {
-    let rr: Vec<Option<f64>> = (1..fids.len())
-        .map(|i| (conducted[i] && conducted[i - 1]).then(|| (fids[i] - fids[i - 1]) as f64))
-        .collect();
-    let (diffs, earlier): (Vec<f64>, Vec<f64>) = (lag..rr.len())
-        .filter_map(|i| Some((rr[i]? - rr[i - lag]?, rr[i - lag]?)))
-        .unzip();
-    if diffs.len() < 4 {
-        return None;
-    }
-    let mean = earlier.iter().sum::<f64>() / earlier.len() as f64;
-    Some((diffs, mean))
-}
-
-/// Median absolute difference between each RR and the one `lag` before it, / mean RR.
-fn median_change_at(fids: &[usize], conducted: &[bool], lag: usize) -> Option<f64> {
-    let (diffs, mean) = rr_differences(fids, conducted, lag)?;
-    let abs: Vec<f64> = diffs.iter().map(|d| d.abs()).collect();
-    Some(crate::detect::median(&abs) / mean)
-}
-
-/// Whether the RR intervals follow no short repeating pattern: the median change between an
-/// RR and the one two or three before it also exceeds [`AF_MIN_MEDIAN_CHANGE`] of the mean
-/// RR. Bigeminy and trigeminy (atrial premature beats with their own PR) are irregular beat
-/// to beat but repeat every two or three beats; fibrillation does not.
-fn no_repeating_cycle(fids: &[usize], conducted: &[bool]) -> bool {
-    (2..=3)
-        .all(|lag| median_change_at(fids, conducted, lag).is_none_or(|v| v > AF_MIN_MEDIAN_CHANGE))
-}
-
-/// The longest recording (s, first to last beat) whose RR intervals repeating a cycle let
-/// the P waves be searched on the T waves: a resting ECG. Over a monitoring record the
-/// rhythm changes, and intervals mostly alike are no cycle (an ICU record of 5 min at
-/// 125/min, CinC 2015 a103l, gained "P waves" on its T waves and a Mobitz I block).
-const CYCLE_MAX_SPAN_S: f64 = 60.0;
-
-/// [`repeats_a_cycle`]: the longest cycle of RR intervals looked for (a premature beat
-/// after every 7th beat) ...
-const REPEAT_MAX_LAG: usize = 8;
-/// ... over at least this many pairs of intervals a cycle apart ...
-const REPEAT_MIN_PAIRS: usize = 6;
-/// ... of which this share ...
-const REPEAT_SHARE: f64 = 0.9;
-/// ... differ by at most this fraction of the mean RR ...
-const REPEAT_MAX_CHANGE: f64 = 0.08;
-/// ... or by at most this share of the median change from one RR to the next. A premature
-/// beat every few beats swings the RR by a third of the cycle beat to beat, and the sinus
-/// rate's own jitter moves the pause after it by more than 8 % (a PAC after every 3rd beat
-/// at 110/min, 4 % jitter: 8.8 %, and "Atrial fibrillation"); in fibrillation the RR a
-/// cycle apart differs as much as the next one (90th centile at least 0.95 times the
-/// median beat-to-beat change over 448 synthetic fibrillations).
-const REPEAT_MAX_SHARE_OF_BEAT_TO_BEAT: f64 = 0.35;
-
-/// Whether nearly every RR interval repeats the one a cycle of 2-8 intervals before it
-/// ([`REPEAT_SHARE`] of them within [`REPEAT_MAX_CHANGE`] of the mean RR, over at least
-/// [`REPEAT_MIN_PAIRS`]): a premature beat every few beats, a regularly irregular rhythm,
-/// never fibrillation, whose intervals do not come back in order. Without P waves (a sinus
-/// tachycardia whose P waves ride on the T waves), a supraventricular premature beat after
-/// every 3rd-6th beat at 100-130/min read "Atrial fibrillation" (228 of 576 synthetic
-/// tracings; 2 since). [`no_repeating_cycle`], the looser test of the rule for P waves at
-/// an unstable PR, asks only the median change at cycles of 2 and 3.
-fn repeats_a_cycle(fids: &[usize], conducted: &[bool]) -> bool {
-    let beat_to_beat = median_change_at(fids, conducted, 1).unwrap_or(0.0);
-    let bound = REPEAT_MAX_CHANGE.max(REPEAT_MAX_SHARE_OF_BEAT_TO_BEAT * beat_to_beat);
-    (2..=REPEAT_MAX_LAG).any(|lag| {
-        rr_differences(fids, conducted, lag).is_some_and(|(diffs, mean)| {
-            let mut change: Vec<f64> = diffs.iter().map(|d| d.abs() / mean).collect();
-            change.sort_by(f64::total_cmp);
-            let k = ((change.len() as f64 - 1.0) * REPEAT_SHARE).round() as usize;
-            change.len() >= REPEAT_MIN_PAIRS && change[k] <= bound
-        })
-    })
-}
-
-/// A beat is on time when its RR lies within this fraction of the median RR.
-const ON_TIME_TOLERANCE: f64 = 0.15;
-
-/// Per beat, whether the RR ending at it is on time: within [`ON_TIME_TOLERANCE`] of the
-/// median `rr_med` (samples). The first beat has no RR and is not.
-fn on_time_beats(fids: &[usize], rr_med: f64) -> Vec<bool> {
-    (0..fids.len())
-        .map(|i| {
-            i.checked_sub(1).is_some_and(|k| {
-                ((fids[i] - fids[k]) as f64 - rr_med).abs() <= ON_TIME_TOLERANCE * rr_med
-            })
-        })
-        .collect()
-}
-
-/// RMSSD / mean RR over the consecutive pairs of intervals that are both on time
-/// ([`on_time_beats`]), when there are at least four such pairs and a third as many as
-/// intervals: the rhythm the premature beats interrupt.
-/// A sinus tachycardia broken by a premature beat every few beats is regular between them
-/// however its own rate jitters (6-8 % beat to beat moves the pause after each premature
-/// beat by up to a fifth of the cycle, so the cycle of intervals no longer repeats,
-/// [`repeats_a_cycle`]); fibrillation's intervals near the median are as irregular as
-/// the rest of them (RMSSD / mean of uniform intervals within ±15 %: 0.12).
-fn on_time_irregularity(fids: &[usize], on_time: &[bool]) -> Option<f64> {
-    let (mut d, mut all) = (Vec::new(), Vec::new());
-    for i in 2..fids.len() {
-        if on_time[i - 1] && on_time[i] {
-            let (a, b) = (
-                (fids[i - 1] - fids[i - 2]) as f64,
-                (fids[i] - fids[i - 1]) as f64,
-            );
-            d.push((b - a).powi(2));
-            all.push(a);
-        }
-    }
-    (d.len() >= 4 && d.len() * 3 >= fids.len().saturating_sub(1)).then(|| {
-        let m = all.iter().sum::<f64>() / all.len() as f64;
-        (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
-    })
-}
-
-/// Median absolute successive RR difference / mean RR over the same pairs as
-/// [`irregularity`]: high only when most cycles differ ([`AF_MIN_MEDIAN_CHANGE`]).
-pub(crate) fn median_change(fids: &[usize], conducted: &[bool]) -> Option<f64> {
-    median_change_at(fids, conducted, 1)
-}
-
-/// RMSSD / mean RR over consecutive RR pairs whose three beats are all conducted.
-pub(crate) fn irregularity(fids: &[usize], conducted: &[bool]) -> Option<f64> {
-    let (diffs, mean) = rr_differences(fids, conducted, 1)?;
-    let squares: Vec<f64> = diffs.iter().map(|d| d.powi(2)).collect();
-    Some((squares.iter().sum::<f64>() / squares.len() as f64).sqrt() / mean)
 }
 
 /// Median QRS peak-to-peak of a lead around the fiducials (±60 ms).
