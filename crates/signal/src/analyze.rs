@@ -44,7 +44,7 @@ use crate::delineate::{
     Points, boundary_leads, delineate, faint_p, global_boundaries, harmonise, ms, reconcile,
     t_end_before_next_p, t_ends_before_next_ps,
 };
-use crate::detect::{detect, median, qrs_energy, robust_sd};
+use crate::detect::{detect, median, qrs_energy};
 use crate::error::Error;
 use crate::filters::FilterChain;
 use crate::lead_reversal;
@@ -70,9 +70,15 @@ use crate::statements::{
     PACED_AF_RR_RANGE_MS, PacedAf, derive,
 };
 
+mod p_waves;
 mod rr;
 mod signals;
 
+pub(crate) use p_waves::{AfPWaves, NotCountedP};
+use p_waves::{
+    P_MAX_WIDTH_MS, PRegularity, QrsTie, U_WAVE_MAX_T_GAP_MS, WavesAfterT, median_p_width_ms,
+    p_regularity, p_to_next_qrs_ms, qrs_tie,
+};
 use rr::{
     CYCLE_MAX_SPAN_S, no_repeating_cycle, on_time_beats, on_time_irregularity, repeats_a_cycle,
 };
@@ -251,7 +257,7 @@ const LOW_P_MIN_BEATS: usize = 6;
 /// ... and keeps what it finds only when P waves then precede this fraction of the beats ...
 const LOW_P_MIN_FRACTION: f64 = 0.8;
 /// ... at a P-peak-to-QRS interval with a plain SD up to this (ms: every P found must fit) ...
-const LOW_P_MAX_PR_SD_MS: f64 = 20.0;
+pub(super) const LOW_P_MAX_PR_SD_MS: f64 = 20.0;
 /// ... or, with one P whose peak noise moved (LUDB 31 under 10 µV: one of eleven 72 ms off,
 /// SD 22 ms), an SD up to this without the interval farthest from the others (LUDB 31: 6 ms)
 /// and within the AF rule's bound ([`AF_MIN_PR_SD_MS`]) with it. The deflections found over
@@ -1799,287 +1805,6 @@ fn paced_atrial_fibrillation(
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
-}
-
-/// [`qrs_tie`] decides only where the RR intervals of the beats it compares vary by at least
-/// this SD (ms): in a rhythm more regular than that the two ties cannot be told apart
-/// (the waves' own jitter decides).
-const QRS_TIE_MIN_RR_SD_MS: f64 = 15.0;
-/// [`qrs_tie`] compares the beats two by two whose RR intervals differ by at least this (ms)
-/// ...
-const QRS_TIE_MIN_RR_STEP_MS: f64 = 10.0;
-/// ... over the first this many beats with a wave before them.
-const QRS_TIE_MAX_BEATS: usize = 120;
-/// [`qrs_tie`]: the waves are tied to the QRS after them at a slope within `1 -` this of 1,
-/// and to the one before them within `1 -` this of 0 ...
-const QRS_TIE_MIN_SLOPE: f64 = 0.7;
-/// ... and at a distance to that QRS that varies by a robust SD up to this (ms; the low-P
-/// look's PR bound, [`LOW_P_MAX_PR_SD_MS`]).
-const QRS_TIE_MAX_SD_MS: f64 = LOW_P_MAX_PR_SD_MS;
-
-/// Which QRS the waves found before the beats (`global`'s P peaks) keep their distance to,
-/// as the (Theil-Sen) slope of their distance from the QRS before them against the RR
-/// interval, over the beats whose wave lies between the two QRS (at least 4): about 1 for a
-/// P wave conducted at a steady PR, which is tied to the QRS it starts whatever the rate,
-/// and about 0 for a U wave (or a retrograde P wave), which follows the beat before it.
-/// [`QrsTie::Next`] at a slope of 0.7-1.3 ([`QRS_TIE_MIN_SLOPE`]), [`QrsTie::Previous`] at
-/// -0.3-0.3, each with a steady distance to that QRS ([`QRS_TIE_MAX_SD_MS`]); None when the
-/// RR varies too little to tell ([`QRS_TIE_MIN_RR_SD_MS`]) or the waves scatter.
-fn qrs_tie(global: &[BeatWaves], fids: &[usize], fs: f64) -> Option<QrsTie> {
-    let mut pairs: Vec<(f64, f64)> = Vec::new();
-    for (i, w) in fids.windows(2).enumerate() {
-        if let Some(pk) = global[i + 1].p.and_then(|p| p.peak)
-            && w[0] < pk
-            && pk < w[1]
-            && pairs.len() < QRS_TIE_MAX_BEATS
-        {
-            let to_ms = |n: usize| n as f64 * 1000.0 / fs;
-            pairs.push((to_ms(w[1] - w[0]), to_ms(pk - w[0])));
-        }
-    }
-    if pairs.len() < 4 {
-        return None;
-    }
-    let n = pairs.len() as f64;
-    let mean_rr = pairs.iter().map(|p| p.0).sum::<f64>() / n;
-    let rr_sd = (pairs.iter().map(|p| (p.0 - mean_rr).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    if rr_sd < QRS_TIE_MIN_RR_SD_MS {
-        return None;
-    }
-    // Theil-Sen: the median of the slopes between every two beats whose RR differ by at
-    // least [`QRS_TIE_MIN_RR_STEP_MS`] (one odd beat, the last one cut by the recording's
-    // end, cannot tilt it).
-    let mut slopes = Vec::new();
-    for (k, a) in pairs.iter().enumerate() {
-        for b in &pairs[k + 1..] {
-            if (b.0 - a.0).abs() >= QRS_TIE_MIN_RR_STEP_MS {
-                slopes.push((b.1 - a.1) / (b.0 - a.0));
-            }
-        }
-    }
-    if slopes.len() < 3 {
-        return None;
-    }
-    let slope = median(&slopes);
-    // The distance to the QRS the waves are tied to must also be steady.
-    let steady = |d: &dyn Fn(&(f64, f64)) -> f64| {
-        let v: Vec<f64> = pairs.iter().map(d).collect();
-        robust_sd(&v) <= QRS_TIE_MAX_SD_MS
-    };
-    if (QRS_TIE_MIN_SLOPE..=2.0 - QRS_TIE_MIN_SLOPE).contains(&slope) && steady(&|p| p.0 - p.1) {
-        Some(QrsTie::Next)
-    } else if slope.abs() <= 1.0 - QRS_TIE_MIN_SLOPE && steady(&|p| p.1) {
-        Some(QrsTie::Previous)
-    } else {
-        None
-    }
-}
-
-/// The least distance (ms) from the T wave's end (the latest lead's) to the onset of the wave
-/// after it for that wave to be no U wave ([`WavesAfterT::clear_of_the_t_wave`]). A U wave
-/// rises from the end of the T wave (the TU junction), which is where the delineator ends the
-/// T wave before it; a P wave of a long PR interval at a slow rate follows an isoelectric TP
-/// segment.
-const U_WAVE_MAX_T_GAP_MS: f64 = 100.0;
-/// The longest P wave (ms, from the earliest lead's onset to the latest lead's end) of a long
-/// PR interval taken at a rate too regular for [`qrs_tie`]
-/// ([`WavesAfterT::clear_of_the_t_wave`]). A U wave lasts 160-240 ms; an abnormal P wave
-/// 110-140.
-const LONG_PR_P_MAX_MS: f64 = 140.0;
-
-/// Where the waves found before the beats (`global`'s P waves) lie against the T wave before
-/// them: medians over the beats.
-#[derive(Debug, Clone, Copy)]
-struct WavesAfterT {
-    /// From the end of the previous beat's T wave to the wave's onset (ms).
-    gap_ms: f64,
-    /// The wave's duration (ms).
-    width_ms: f64,
-}
-
-impl WavesAfterT {
-    /// Measured on at least half the beats with a wave (each gap needs a T wave before it).
-    fn of(global: &[BeatWaves], fs: f64) -> Option<Self> {
-        let ms = |n: f64| n * 1000.0 / fs;
-        let gaps: Vec<f64> = global
-            .windows(2)
-            .filter_map(|w| Some(ms(w[1].p?.on? as f64 - w[0].t?.off? as f64)))
-            .collect();
-        let with_p = global.iter().filter(|g| g.p.is_some()).count();
-        let width_ms = median_p_width_ms(global, fs)?;
-        (gaps.len() * 2 >= with_p).then(|| Self {
-            gap_ms: median(&gaps),
-            width_ms,
-        })
-    }
-
-    /// Clear of the T wave, as a U wave never is, at a P wave's width: P waves, where the
-    /// rhythm is too regular for [`qrs_tie`] to tell them from U waves (a retrograde P wave,
-    /// the other wave tied to the QRS before it, follows that QRS within the T wave).
-    fn clear_of_the_t_wave(self) -> bool {
-        self.gap_ms >= U_WAVE_MAX_T_GAP_MS && self.width_ms <= LONG_PR_P_MAX_MS
-    }
-}
-
-/// Wider than any P wave (ms, the median over the beats from the earliest lead's onset to the
-/// latest lead's end): waves this wide found before the beats are no P waves. The dev split's
-/// sinus P waves measure up to 186 ms so (LUDB 38), its flutter waves up to 218 (LUDB 52).
-const P_MAX_WIDTH_MS: f64 = 240.0;
-
-/// The median width (ms, from the earliest lead's onset to the latest lead's end) of the P
-/// waves found before the beats, when measured on at least half of them.
-fn median_p_width_ms(global: &[BeatWaves], fs: f64) -> Option<f64> {
-    let widths: Vec<f64> = global
-        .iter()
-        .filter_map(|g| Some(g.p?.off?.checked_sub(g.p?.on?)? as f64 * 1000.0 / fs))
-        .collect();
-    let with_p = global.iter().filter(|g| g.p.is_some()).count();
-    (with_p > 0 && widths.len() * 2 >= with_p).then(|| median(&widths))
-}
-
-/// The median distance (ms) from the onsets of the waves found before the beats (`global`'s
-/// P onsets) to the QRS fiducial after them.
-fn p_to_next_qrs_ms(global: &[BeatWaves], fids: &[usize], fs: f64) -> Option<f64> {
-    let d: Vec<f64> = global
-        .iter()
-        .zip(fids)
-        .filter_map(|(g, &f)| Some(f.checked_sub(g.p?.on?)? as f64 * 1000.0 / fs))
-        .collect();
-    (!d.is_empty()).then(|| median(&d))
-}
-
-/// The QRS a wave before the beats keeps its distance to ([`qrs_tie`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum QrsTie {
-    /// The QRS after it (a conducted P wave).
-    Next,
-    /// The QRS before it (a U wave, a retrograde P wave).
-    Previous,
-}
-
-/// How organised the P waves found are: SD of the P-peak-to-fiducial interval (ms) over the
-/// beats with a P, and RMSSD / mean of the intervals between P peaks of consecutive beats
-/// that both have one. Sinus P waves have a stable PR (conducted) or regular P-P intervals
-/// (AV dissociation); deflections picked from fibrillatory baseline have neither.
-fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRegularity {
-    let pk: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
-    let pr: Vec<f64> = pk
-        .iter()
-        .zip(fids)
-        .filter_map(|(p, &f)| Some(f.checked_sub((*p)?)? as f64 * 1000.0 / fs))
-        .collect();
-    let pr_sd = (pr.len() >= 3).then(|| {
-        let m = pr.iter().sum::<f64>() / pr.len() as f64;
-        (pr.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (pr.len() - 1) as f64).sqrt()
-    });
-    // The SD without the one interval farthest from their median: one P wave whose peak
-    // noise moved (a low, flat P: LUDB 31 under 10 uV of noise, one peak of eleven 72 ms
-    // from the others, SD 22 ms, 6 ms without it) does not make the others' PR irregular,
-    // while P waves found over fibrillatory waves scatter beyond the bound with any one
-    // left out.
-    let pr_sd_but_one = (pr.len() >= 4).then(|| {
-        let m = median(&pr);
-        let far = (0..pr.len())
-            .max_by(|&i, &j| (pr[i] - m).abs().total_cmp(&(pr[j] - m).abs()))
-            .unwrap_or(0);
-        let rest: Vec<f64> = (0..pr.len()).filter(|&i| i != far).map(|i| pr[i]).collect();
-        let mean = rest.iter().sum::<f64>() / rest.len() as f64;
-        (rest.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (rest.len() - 1) as f64).sqrt()
-    });
-    // Robust SD (1.4826 x the median absolute deviation): a premature atrial beat's P wave
-    // with its own PR does not make the others' look disorganised.
-    let pr_robust_sd = (pr.len() >= 3).then(|| robust_sd(&pr));
-    let pp: Vec<Option<f64>> = pk
-        .windows(2)
-        .map(|w| Some(w[1]?.checked_sub(w[0]?)? as f64))
-        .collect();
-    // RMSSD / mean of the P-P intervals next to each other, each taken through `each`.
-    let rmssd_over_mean = |each: &dyn Fn(f64) -> f64| {
-        let (mut d, mut all) = (Vec::new(), Vec::new());
-        for w in pp.windows(2) {
-            if let (Some(a), Some(b)) = (w[0], w[1]) {
-                let (a, b) = (each(a), each(b));
-                d.push((b - a).powi(2));
-                all.push(a);
-            }
-        }
-        (d.len() >= 2).then(|| {
-            let m = all.iter().sum::<f64>() / all.len() as f64;
-            (d.iter().sum::<f64>() / d.len() as f64).sqrt() / m
-        })
-    };
-    let pp_irr = rmssd_over_mean(&|v| v);
-    // The same with each P-P interval taken per atrial cycle: divided by the whole number of
-    // median P-P intervals it spans (a P wave not conducted, so not found before a beat,
-    // leaves an interval of two cycles between the P waves that are).
-    let cycles: Vec<f64> = pp.iter().flatten().copied().collect();
-    let base = (cycles.len() >= 3).then(|| median(&cycles));
-    let pp_irr_per_cycle =
-        base.and_then(|base| rmssd_over_mean(&|v| v / (v / base).round().max(1.0)));
-    let no_p_p_spans_two_cycles =
-        base.is_some_and(|base| cycles.iter().all(|v| (v / base).round() <= 1.0));
-    PRegularity {
-        pr_sd,
-        pr_sd_but_one,
-        pr_robust_sd,
-        pp_irr,
-        pp_irr_per_cycle,
-        no_p_p_spans_two_cycles,
-    }
-}
-
-/// The P-wave half of atrial fibrillation's RR criterion: why the P waves found before an
-/// irregularly irregular rhythm's beats are not conducted P waves.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum AfPWaves {
-    /// Before fewer than half of the beats (and the RR repeats no short cycle).
-    Few,
-    /// Before fewer than [`AF_MAX_P_FRACTION_UNSTABLE`] of them at a PR whose SD (ms) exceeds
-    /// [`AF_MIN_PR_SD_MS`].
-    FewAtAnUnstablePr { pr_sd_ms: f64 },
-    /// At a PR whose robust SD (ms) exceeds [`AF_MIN_PR_SD_MS`], the P-P intervals as
-    /// irregular as the RR (RMSSD / mean, when measured).
-    WanderingPrIrregularPp {
-        pr_robust_sd_ms: f64,
-        pp_irregularity: Option<f64>,
-    },
-    /// At such a PR, the P-P intervals regular (RMSSD / mean) with none spanning two cycles:
-    /// no P wave blocked, so a regular atrium would have made a regular RR.
-    WanderingPrRegularPp {
-        pr_robust_sd_ms: f64,
-        pp_irregularity: f64,
-    },
-}
-
-/// Waves found before the beats of an irregular rhythm that were not organised P waves
-/// (neither at a steady PR nor at regular P-P intervals, or before fewer than half the
-/// beats): withdrawn, and counted for no beat of the rhythm statement, which names them.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct NotCountedP {
-    /// Share of all beats they preceded.
-    pub fraction: f64,
-    /// Robust SD of their PR (ms).
-    pub pr_robust_sd_ms: Option<f64>,
-    /// RMSSD / mean of their P-P intervals.
-    pub pp_irregularity: Option<f64>,
-}
-
-/// How organised the P waves found before the beats are ([`p_regularity`]).
-struct PRegularity {
-    /// SD of the P-peak-to-fiducial interval (ms).
-    pr_sd: Option<f64>,
-    /// The same without the interval farthest from their median (ms; four intervals or more).
-    pr_sd_but_one: Option<f64>,
-    /// The same as 1.4826 x its median absolute deviation (ms).
-    pr_robust_sd: Option<f64>,
-    /// RMSSD / mean of the P-P intervals of consecutive beats that both have a P.
-    pp_irr: Option<f64>,
-    /// The same with each interval divided by the whole number of median P-P intervals it
-    /// spans (non-conducted P waves between the beats' own).
-    pp_irr_per_cycle: Option<f64>,
-    /// Whether every P-P interval of consecutive beats is one atrial cycle (rounds to one
-    /// median interval): no P wave blocked between the beats' own.
-    no_p_p_spans_two_cycles: bool,
 }
 
 /// The median beats leave out the beats followed by a premature one when at least this many
