@@ -40,9 +40,8 @@ use crate::classify::{
 };
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
-    BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, P_REACH_LONG_MS, P_REACH_MS,
-    Points, boundary_leads, delineate, faint_p, global_boundaries, harmonise, ms, reconcile,
-    t_end_before_next_p, t_ends_before_next_ps,
+    BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, Points, boundary_leads, delineate,
+    global_boundaries, harmonise, ms, reconcile, t_end_before_next_p, t_ends_before_next_ps,
 };
 use crate::detect::{detect, median, qrs_energy};
 use crate::error::Error;
@@ -70,19 +69,16 @@ use crate::statements::{
     PACED_AF_RR_RANGE_MS, PacedAf, derive,
 };
 
+mod delineation;
 mod p_waves;
 mod rr;
 mod signals;
 
+use delineation::{Delineation, Passes};
 pub(crate) use p_waves::{AfPWaves, NotCountedP};
-use p_waves::{
-    P_MAX_WIDTH_MS, PRegularity, QrsTie, U_WAVE_MAX_T_GAP_MS, WavesAfterT, median_p_width_ms,
-    p_regularity, p_to_next_qrs_ms, qrs_tie,
-};
-use rr::{
-    CYCLE_MAX_SPAN_S, no_repeating_cycle, on_time_beats, on_time_irregularity, repeats_a_cycle,
-};
+use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change};
+use rr::{no_repeating_cycle, repeats_a_cycle};
 use signals::Signals;
 
 /// What [`analyze`] should do.
@@ -378,241 +374,29 @@ pub(crate) fn analyze_in_pool(
 
     check()?;
     // (5) Per-lead delineation, beats in order so each P window starts after the last T.
-    let views: Vec<LeadView<'_>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
     // The flutter search (an autocorrelation over 81 lags in four leads) is asked for by the
-    // P-on-T gate of a regular tachycardia below, the low-P look and the flutter step, on the
+    // P-on-T gate of a regular tachycardia, the low-P look and the flutter step, on the
     // same leads and beats: it runs once.
     let flutter_search = std::cell::OnceCell::new();
     let flutter_cycle_once =
         || *flutter_search.get_or_init(|| flutter_cycle(&labels, &clean, &fids, fs));
-    // A regular tachycardia may carry its P waves on the previous T wave's descending limb;
-    // a beat on time (RR within 15 % of the median) is searched there too, in the leads
-    // where a sinus P has a fixed polarity (`delineate::p_on_t_descent`). So may one whose
-    // RR intervals repeat a cycle ([`repeats_a_cycle`]: a premature beat every few beats)
-    // over a resting ECG ([`CYCLE_MAX_SPAN_S`]): with a premature beat after every 4th
-    // beat, a sinus tachycardia at 110/min with bundle-branch block read "Undetermined
-    // rhythm" (atrial premature beats; "Atrial fibrillation" before r32) or "Wide-QRS
-    // tachycardia" (ventricular ones). And so may one whose beats on time are regular
-    // between the premature ones ([`on_time_irregularity`]) when the sinus rate's own
-    // jitter keeps the cycle from repeating: with 6-8 % jitter, 118 of 384 such synthetic
-    // tracings at 110-130/min read "Atrial fibrillation".
-    let on_time = on_time_beats(&fids, rr_med);
-    let regular_tachycardia = {
-        let all = vec![true; fids.len()];
-        let span_s = match (fids.first(), fids.last()) {
-            (Some(a), Some(b)) => (b - a) as f64 / fs,
-            _ => 0.0,
-        };
-        // Not when atrial waves recur at a third or a quarter of the RR (flutter conducted
-        // 3:1 or 4:1, whose waves between the QRS complexes are no P waves on the T: two
-        // atrial waves per RR are not a sinus rhythm). Once per RR (a half-RR lag: the P and
-        // T waves of a sinus tachycardia, or 2:1 flutter) the P's polarity and the
-        // baseline decide (`delineate::p_on_t_descent`).
-        rr_med < P_ON_T_MAX_RR_S * fs
-            && (irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
-                && median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
-                || span_s <= CYCLE_MAX_SPAN_S
-                    && (repeats_a_cycle(&fids, &all)
-                        || on_time_irregularity(&fids, &on_time)
-                            .is_some_and(|v| v <= AF_MIN_IRREGULARITY)))
-            && flutter_cycle_once()
-                .map(|f| locked_to_qrs(f, &fids, fs))
-                .is_none_or(|f| f.locked.is_none_or(|l| l.ratio < 3))
-    };
-    // Beats whose P wave may ride on the previous T wave's descending limb in `look`.
-    let p_on_t_wave = |i: usize, look: PLook| on_time[i] && (regular_tachycardia || look.on_t_wave);
-    let p_polarity: Vec<Option<f64>> = labels.iter().map(sinus_p_polarity).collect();
-    let p_on_t_of =
-        |l: usize, i: usize, look: PLook| p_polarity[l].filter(|_| p_on_t_wave(i, look));
-    let delineate_all = |look: PLook| -> Vec<Vec<BeatWaves>> {
-        views
-            .par_iter()
-            .enumerate()
-            .map(|(l, v)| {
-                let mut prev_t_off = None;
-                let mut prev_t_peak = None;
-                fids.iter()
-                    .enumerate()
-                    .map(|(i, &f)| {
-                        let prev = i.checked_sub(1).map(|k| fids[k]);
-                        let next = fids.get(i + 1).copied();
-                        let rr = next.map_or(rr_med, |nx| (nx - f) as f64);
-                        let ctx = BeatContext {
-                            fid: f,
-                            prev,
-                            next,
-                            rr,
-                            prev_t_off,
-                            want_p: true,
-                            p_min_mv: look.min_mv,
-                            p_reach_ms: look.reach_ms,
-                            spike: spike_before(&spikes, f, fs),
-                            p_on_t: p_on_t_of(l, i, look),
-                            prev_t_peak,
-                        };
-                        let w = delineate(v, &ctx);
-                        prev_t_off = w.t.and_then(|t| t.off);
-                        prev_t_peak = w.t.and_then(|t| t.peak);
-                        w
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    let fids_ref = &fids;
-    let spikes_ref = &spikes;
-    let p_on_t_ref = &p_on_t_of;
-    let ctx_with = move |look: PLook| {
-        move |pl: &[Vec<BeatWaves>], l: usize, i: usize| -> BeatContext {
-            let f = fids_ref[i];
-            let next = fids_ref.get(i + 1).copied();
-            BeatContext {
-                fid: f,
-                prev: i.checked_sub(1).map(|k| fids_ref[k]),
-                next,
-                rr: next.map_or(rr_med, |nx| (nx - f) as f64),
-                prev_t_off: i
-                    .checked_sub(1)
-                    .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
-                want_p: true,
-                p_min_mv: look.min_mv,
-                p_reach_ms: look.reach_ms,
-                spike: spike_before(spikes_ref, f, fs),
-                p_on_t: p_on_t_ref(l, i, look),
-                prev_t_peak: i
-                    .checked_sub(1)
-                    .and_then(|k| pl[l][k].t.and_then(|t| t.peak)),
-            }
-        }
-    };
+    let passes = Passes::new(
+        &labels,
+        &clean,
+        &fids,
+        &spikes,
+        rr_med,
+        fs,
+        &flutter_cycle_once,
+    );
+    let Delineation {
+        mut per_lead,
+        mut global,
+        look,
+        wave_on_t_unresolved,
+    } = passes.run(beats_only.is_none(), &flutter_cycle_once);
     let n_beats = fids.len();
-    // Per-lead waves with the multi-lead consensus of T and P, and the global waves.
-    let waves_at = |look: PLook| -> (Vec<Vec<BeatWaves>>, Vec<BeatWaves>) {
-        let mut per_lead = delineate_all(look);
-        let ctx_of = ctx_with(look);
-        harmonise(&views, &mut per_lead, Kind::T, &ctx_of);
-        harmonise(&views, &mut per_lead, Kind::P, &ctx_of);
-        // Where the P may ride on the T, the T wave ends before the next P at the latest.
-        for l in per_lead.iter_mut() {
-            t_ends_before_next_ps(l, |b| p_on_t_wave(b, look));
-        }
-        let global = (0..n_beats)
-            .map(|b| global_boundaries(&per_lead.iter().map(|l| l[b]).collect::<Vec<_>>()))
-            .collect();
-        (per_lead, global)
-    };
-    let mut look = PLook {
-        min_mv: P_MIN_MV,
-        reach_ms: P_REACH_MS,
-        on_t_wave: false,
-    };
-    let (mut per_lead, mut global) = waves_at(look);
-    // Low P waves (LUDB 31: 0.02-0.03 mV beside a 1 mV QRS) fall under the first pass's
-    // floor in every lead. When a regular, unpaced rhythm that shows no flutter waves has P
-    // waves before fewer than half its beats, they are searched again with a lower floor
-    // and kept only when then found before most beats at a steady interval. The gate keeps
-    // fibrillation (irregular) and flutter (F waves locked to the QRS) out of this look.
-    let p_fraction_of =
-        |g: &[BeatWaves]| g.iter().filter(|w| w.p.is_some()).count() as f64 / n_beats.max(1) as f64;
-    let unpaced = fids
-        .iter()
-        .filter(|&&f| spike_before(&spikes, f, fs).is_some())
-        .count()
-        * 2
-        < n_beats;
-    let regular_unpaced = n_beats >= LOW_P_MIN_BEATS && unpaced && {
-        let all = vec![true; n_beats];
-        irregularity(&fids, &all).is_some_and(|v| v <= AF_MIN_IRREGULARITY)
-            || median_change(&fids, &all).is_some_and(|v| v <= AF_MIN_MEDIAN_CHANGE)
-    };
-    // What a second look found is kept only when P waves then precede most beats at a
-    // steady interval.
-    let steady_p_before_most = |g: &[BeatWaves]| {
-        p_fraction_of(g) >= LOW_P_MIN_FRACTION && {
-            let r = p_regularity(g, &fids, fs);
-            r.pr_sd.is_some_and(|v| v <= LOW_P_MAX_PR_SD_MS)
-                || (r
-                    .pr_sd_but_one
-                    .is_some_and(|v| v <= LOW_P_MAX_PR_SD_BUT_ONE_MS)
-                    && r.pr_sd.is_some_and(|v| v <= AF_MIN_PR_SD_MS))
-        }
-    };
-    if regular_unpaced && p_fraction_of(&global) < P_MIN_FRACTION && flutter_cycle_once().is_none()
-    {
-        let low = PLook {
-            min_mv: P_MIN_MV_LOW,
-            ..look
-        };
-        let (pl, g) = waves_at(low);
-        if steady_p_before_most(&g) {
-            (per_lead, global, look) = (pl, g, low);
-        }
-    }
-    // A first-degree AV block of 300-450 ms puts the P wave beyond the first pass's reach
-    // (it follows the T wave at a slow rate): a regular, unpaced rhythm still without P
-    // waves is searched again up to [`P_REACH_LONG_MS`] before each QRS, at the first
-    // pass's floor, and keeps what it finds under the same conditions, and only when the
-    // waves found keep their distance to the QRS after them rather than to the one before
-    // ([`qrs_tie`]): a U wave there follows its own beat's T. At a rate too regular for
-    // that to decide, they are kept when they stand clear of the T wave before them, as a
-    // U wave never does, at a P wave's width ([`WavesAfterT::clear_of_the_t_wave`]); when
-    // they ride on the T wave instead, they are named with the undetermined rhythm and the
-    // QT, which may run into them, is not judged. (With its P waves unseen, 60/min at a PR
-    // of 340 ms read "Undetermined rhythm", and at 70-80/min "Atrial flutter" from the P and
-    // T waves' autocorrelation; at a perfectly regular rate 50-70/min at a PR of 340-420 ms
-    // still read "Undetermined rhythm" until r31.) Not gated on the flutter search for that
-    // reason; flutter waves, which fill the whole cycle, put a wave within the first pass's
-    // reach.
-    // The distance (ms, median over the beats) from the onset of the waves the long look
-    // found on the T wave to the QRS after them, when they could not be told from U waves.
-    let mut wave_on_t_unresolved: Option<f64> = None;
-    if regular_unpaced && p_fraction_of(&global) < P_MIN_FRACTION {
-        let long = PLook {
-            min_mv: P_MIN_MV,
-            reach_ms: P_REACH_LONG_MS,
-            on_t_wave: true,
-        };
-        let (pl, g) = waves_at(long);
-        if steady_p_before_most(&g) {
-            let tie = qrs_tie(&g, &fids, fs);
-            let after_t = WavesAfterT::of(&g, fs);
-            if tie == Some(QrsTie::Next)
-                || tie.is_none() && after_t.is_some_and(WavesAfterT::clear_of_the_t_wave)
-            {
-                (per_lead, global, look) = (pl, g, long);
-            } else if tie.is_none() && after_t.is_some_and(|a| a.gap_ms < U_WAVE_MAX_T_GAP_MS) {
-                wave_on_t_unresolved = p_to_next_qrs_ms(&g, &fids, fs);
-            }
-        }
-    }
-    // Waves before the beats that keep their distance to the QRS before them while the rate
-    // varies ([`qrs_tie`]) follow the beats: U waves (or retrograde P waves), no sinus P
-    // waves. At 90/min a U wave 200 ms after the T of a junctional rhythm passed for a P
-    // wave ("Sinus rhythm, first-degree AV block, PR 264 ms"), and, not organised at a
-    // swinging rate, still counted towards the P waves before 80 % of the beats that name
-    // a sinus rhythm.
-    // Nor are waves wider than any P wave ([`P_MAX_WIDTH_MS`]): the 0.5 Hz high-pass's
-    // undershoot after a deep inverted T wave at 35-40/min passed for P waves of 290-300 ms
-    // before a junctional rhythm ("Sinus bradycardia, first-degree AV block, left atrial
-    // abnormality").
-    if qrs_tie(&global, &fids, fs) == Some(QrsTie::Previous)
-        || median_p_width_ms(&global, fs).is_some_and(|w| w > P_MAX_WIDTH_MS)
-    {
-        for b in per_lead.iter_mut().flatten().chain(global.iter_mut()) {
-            b.p = None;
-        }
-    }
     let (p_min_mv, p_reach_ms) = (look.min_mv, look.reach_ms);
-    let ctx_of = ctx_with(look);
-
-    // P waves too faint for the first passes in the leads that miss a P most leads show
-    // (per-lead output only: the global boundaries above come from the clear leads).
-    // Global boundaries come from the leads' own boundaries (earliest/latest), the per-lead
-    // output from the reconciled ones. Beats only: no per-lead output.
-    if beats_only.is_none() {
-        faint_p(&views, &mut per_lead, &ctx_of);
-        reconcile(&mut per_lead, fs);
-    }
 
     check()?;
     // (6) Rhythm features and classes.
@@ -1182,7 +966,7 @@ pub(crate) fn analyze_in_pool(
         ..med_ctx
     };
     let med_lead_ctx = |j: usize| BeatContext {
-        p_on_t: p_polarity[med_clean[j].0].filter(|_| regular_tachycardia || look.on_t_wave),
+        p_on_t: passes.median_p_on_t(med_clean[j].0, look),
         prev_t_peak: t_peaks[j],
         ..med_ctx
     };
@@ -1814,50 +1598,9 @@ const MIN_UNDISTURBED_MEDIAN_BEATS: usize = 4;
 /// A ventricular premature beat this close (ms) after a dominant one falls on its T wave.
 const T_DISTURBED_WITHIN_MS: f64 = 450.0;
 
-/// How one delineation pass searches for P waves (the first pass, and the second looks at a
-/// regular rhythm without P waves: low P waves, a long PR).
-#[derive(Debug, Clone, Copy)]
-struct PLook {
-    /// Smallest P (prominence, mV) accepted: [`P_MIN_MV`] or [`P_MIN_MV_LOW`].
-    min_mv: f64,
-    /// How far before the QRS onset (ms) the P is searched: [`P_REACH_MS`] or
-    /// [`P_REACH_LONG_MS`].
-    reach_ms: f64,
-    /// Whether the P is also searched on the previous T wave's descending limb in every beat
-    /// on time, at any rate (the long-PR look: a PR of 300 ms at 90/min puts the P on the T);
-    /// otherwise only in a regular tachycardia.
-    on_t_wave: bool,
-}
-
 /// How far (ms) before the beats' P onset the previous T wave ends at the latest on the
 /// median beat (see `analyze`).
 const MEDIAN_P_BEFORE_T_END_MS: f64 = 40.0;
-
-/// Longest median RR (s) at which P waves are searched on the previous T wave's descending
-/// limb: a rate above 100/min (sinus tachycardia).
-const P_ON_T_MAX_RR_S: f64 = 0.6;
-
-/// The polarity of a sinus P wave (frontal axis 0-75 degrees) in the leads where it is
-/// reliably one or the other: upright in I, II, aVF and V4-V6, inverted in aVR (III, aVL
-/// and V1-V3 vary with the axis or are biphasic).
-fn sinus_p_polarity(lead: &LeadLabel) -> Option<f64> {
-    match lead {
-        LeadLabel::I
-        | LeadLabel::II
-        | LeadLabel::AVF
-        | LeadLabel::V4
-        | LeadLabel::V5
-        | LeadLabel::V6 => Some(1.0),
-        LeadLabel::AVR => Some(-1.0),
-        _ => None,
-    }
-}
-
-/// The last pacing spike within 150 ms before a QRS fiducial.
-fn spike_before(spikes: &[usize], fid: usize, fs: f64) -> Option<usize> {
-    let lo = fid.saturating_sub(ms(fs, 150.0));
-    spikes.iter().rev().find(|&&s| s <= fid && s >= lo).copied()
-}
 
 /// Median QRS peak-to-peak of a lead around the fiducials (±60 ms).
 fn lead_qrs_size(x: &[f64], fids: &[usize], fs: f64) -> f64 {
@@ -1909,6 +1652,7 @@ fn peak_aligned_median(leads: &[&[f64]], peaks: &[usize], half: usize) -> Option
 
 #[cfg(test)]
 mod tests {
+    use super::p_waves::{QrsTie, qrs_tie};
     use super::*;
     use ecg::{Lead, Signal, Unit};
 
@@ -2494,6 +2238,7 @@ mod cancel_tests {
 mod av_block_tests {
     //! 2:1 and third-degree AV block on synthetic 12-lead tracings: P, QRS and T waves with
     //! their own spatial directions, projected on the 12 leads, plus noise and baseline wander.
+    use super::rr::{on_time_beats, on_time_irregularity};
     use super::*;
     use ecg::{Lead, Signal, Unit};
 
