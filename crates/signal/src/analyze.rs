@@ -30,13 +30,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::atrial::{atrial_activity, fibrillatory, fine_fibrillatory, ventricular_cancelled};
 use crate::classify::{
-    BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, SPIKE_BEFORE_ONSET_MS, classify,
-    ventricular_stimulus,
+    BeatClass, BeatFeatures, ClassifyInput, SPIKE_BEFORE_ONSET_MS, classify, ventricular_stimulus,
 };
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{
@@ -51,13 +49,9 @@ use crate::limb_artefact::LimbArtefacts;
 use crate::measure::{
     LeadAmplitudes, QrsEnd, amplitudes, baseline, frontal_axis, net_area, p_net_area, qrs_end,
 };
-use crate::median::{
-    MedianBeat, beat_shifts, from_measure_index, measure_ratio, median_beat,
-    median_beat_at_measure_rate, to_measure_index,
-};
+use crate::median::{MedianBeat, from_measure_index};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
-use crate::resample::PolyResampler;
 use crate::rhythm::{
     AvBlock, Flutter, MIN_PHASE_COHERENCE, PREMATURE_PAUSE_RR, atrial_waves, av_block,
     dissociated_atria, fixed_ratio_flutter, flutter_cycle, free_p_candidates, locked_to_qrs,
@@ -70,11 +64,13 @@ use crate::statements::{
 };
 
 mod delineation;
+mod median_beats;
 mod p_waves;
 mod rr;
 mod signals;
 
 use delineation::{Delineation, Passes};
+use median_beats::MedianBeats;
 pub(crate) use p_waves::{AfPWaves, NotCountedP};
 use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change};
@@ -783,117 +779,25 @@ pub(crate) fn analyze_in_pool(
 
     check()?;
     // (7) Median beats over the dominant class.
-    // Beats of the dominant class whose QRS also has the dominant shape (a late-coupled
-    // ectopic, a fusion or an artefact that is not premature stays out of the median).
-    let dominant_fids: Vec<usize> = fids
-        .iter()
-        .zip(classes)
-        .zip(different_leads)
-        .filter(|((_, c), d)| {
-            matches!(c, BeatClass::Normal | BeatClass::Paced) && d.len() < MIN_DIFFERENT_LEADS
-        })
-        .map(|((&f, _), _)| f)
-        .collect();
-    // Nor a beat whose T wave the next beat falls on, when enough others remain: a
-    // supraventricular premature beat's P wave rides on it (a PAC after every other beat of a
-    // sinus rhythm at 90/min put a hump past the median T wave: QT 560 ms, QTc 691 ms), and so
-    // does any beat within [`T_DISTURBED_WITHIN_MS`].
-    let followed_by_ectopic = |f: usize| {
-        fids.binary_search(&f).is_ok_and(|i| {
-            classes.get(i + 1).is_some_and(|c| match c {
-                BeatClass::Supraventricular => true,
-                BeatClass::Ventricular => fids
-                    .get(i + 1)
-                    .is_some_and(|&nx| ((nx - f) as f64) < T_DISTURBED_WITHIN_MS * fs / 1000.0),
-                _ => false,
-            })
-        })
-    };
-    let undisturbed: Vec<usize> = dominant_fids
-        .iter()
-        .copied()
-        .filter(|&f| !followed_by_ectopic(f))
-        .collect();
-    let med_fids = if undisturbed.len() >= MIN_UNDISTURBED_MEDIAN_BEATS
-        && 2 * undisturbed.len() >= dominant_fids.len()
-    {
-        undisturbed
-    } else if dominant_fids.len() >= 2 {
-        dominant_fids
-    } else {
-        fids.clone()
-    };
-    let pre = ms(fs, 500.0);
-    let post = ms(fs, 700.0);
-    // The median beats are built at the recording's rate and delineated and measured at
-    // `median::MEASURE_RATE_HZ` (`fs_m`): every index into them below is on that grid.
-    let ratio = measure_ratio(fs);
-    let fs_m = fs * ratio.0 as f64 / ratio.1 as f64;
-    let pre_m = to_measure_index(pre, ratio);
-    let native_medians: Vec<Option<_>> = labels
-        .par_iter()
-        .enumerate()
-        .map(|(k, _)| {
-            let (md, nb) = median_beat(&display[k], &med_fids, pre, post, opts.max_median_beats)?;
-            let (mc, _) = median_beat(&clean[k], &med_fids, pre, post, opts.max_median_beats)?;
-            Some((md, mc, nb))
-        })
-        .collect();
-    // At another rate, each beat aligned on the native median beat to a fraction of a sample.
-    let shifts = if ratio == (1, 1) {
-        Vec::new()
-    } else {
-        let (leads, meds): (Vec<&[f64]>, Vec<&[f64]>) = native_medians
-            .iter()
-            .enumerate()
-            .filter_map(|(k, m)| Some((clean[k].as_slice(), m.as_ref()?.1.as_slice())))
-            .unzip();
-        beat_shifts(&leads, &meds, &med_fids, pre, fs)
-    };
-    let resampler = PolyResampler::new(ratio.0, ratio.1)?;
-    let at_measure_rate = |x: &[f64], native: Vec<f64>| {
-        if ratio == (1, 1) {
-            return Some(native);
-        }
-        let at = median_beat_at_measure_rate;
-        at(
-            x,
-            &med_fids,
-            &shifts,
-            pre,
-            post,
-            opts.max_median_beats,
-            &resampler,
-        )
-        .map(|(m, _)| m)
-    };
-    let per_lead_medians: Vec<_> = native_medians
-        .into_par_iter()
-        .enumerate()
-        .map(|(k, m)| {
-            let (md, mc, nb) = m?;
-            let md_m = at_measure_rate(&display[k], md)?;
-            let mc_m = at_measure_rate(&clean[k], mc.clone())?;
-            let beat = MedianBeat {
-                lead: labels[k].clone(),
-                fs_hz: fs_m,
-                samples_mv: md_m.iter().map(|&v| v as f32).collect(),
-                fiducial_sample: pre_m,
-                n_beats: nb,
-            };
-            Some((beat, (k, md_m, mc_m), mc))
-        })
-        .collect();
-    let (medians, med_clean, med_clean_native): (Vec<MedianBeat>, Vec<_>, Vec<Vec<f64>>) =
-        per_lead_medians.into_iter().flatten().fold(
-            Default::default(),
-            |(mut a, mut b, mut c), (x, y, z)| {
-                a.push(x);
-                b.push(y);
-                c.push(z);
-                (a, b, c)
-            },
-        );
+    let MedianBeats {
+        fids: med_fids,
+        pre,
+        ratio,
+        fs_m,
+        pre_m,
+        medians,
+        leads: med_clean,
+        clean_native: med_clean_native,
+    } = MedianBeats::build(
+        &labels,
+        &clean,
+        &display,
+        &fids,
+        classes,
+        different_leads,
+        opts,
+        fs,
+    )?;
     let med_len = med_clean.first().map_or(0, |(_, _, mc)| mc.len());
     // The median beat's neighbours are one median RR away (where the window holds them), so
     // its T search stops before the next P as it does in the beats themselves.
@@ -1590,13 +1494,6 @@ fn paced_atrial_fibrillation(
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
-
-/// The median beats leave out the beats followed by a premature one when at least this many
-/// dominant beats, and half of them, remain (a median of fewer beats is a noisy beat: a
-/// five-beat MIMIC segment's QRS went from 150 to 232 ms on three).
-const MIN_UNDISTURBED_MEDIAN_BEATS: usize = 4;
-/// A ventricular premature beat this close (ms) after a dominant one falls on its T wave.
-const T_DISTURBED_WITHIN_MS: f64 = 450.0;
 
 /// How far (ms) before the beats' P onset the previous T wave ends at the latest on the
 /// median beat (see `analyze`).

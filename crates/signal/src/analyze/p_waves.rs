@@ -242,11 +242,11 @@ pub(super) fn p_regularity(global: &[BeatWaves], fids: &[usize], fs: f64) -> PRe
 pub(crate) enum AfPWaves {
     /// Before fewer than half of the beats (and the RR repeats no short cycle).
     Few,
-    /// Before fewer than [`AF_MAX_P_FRACTION_UNSTABLE`](super::AF_MAX_P_FRACTION_UNSTABLE) of them at a PR whose SD (ms) exceeds
-    /// [`AF_MIN_PR_SD_MS`](super::AF_MIN_PR_SD_MS).
+    /// Before fewer than [`super::AF_MAX_P_FRACTION_UNSTABLE`] of them at a PR whose SD (ms)
+    /// exceeds [`super::AF_MIN_PR_SD_MS`].
     FewAtAnUnstablePr { pr_sd_ms: f64 },
-    /// At a PR whose robust SD (ms) exceeds [`AF_MIN_PR_SD_MS`](super::AF_MIN_PR_SD_MS), the P-P intervals as
-    /// irregular as the RR (RMSSD / mean, when measured).
+    /// At a PR whose robust SD (ms) exceeds [`super::AF_MIN_PR_SD_MS`], the P-P intervals
+    /// as irregular as the RR (RMSSD / mean, when measured).
     WanderingPrIrregularPp {
         pr_robust_sd_ms: f64,
         pp_irregularity: Option<f64>,
