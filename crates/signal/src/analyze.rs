@@ -37,18 +37,13 @@ use crate::classify::{
     BeatClass, BeatFeatures, ClassifyInput, SPIKE_BEFORE_ONSET_MS, classify, ventricular_stimulus,
 };
 use crate::conduction::{QrsShape, shape as qrs_shape};
-use crate::delineate::{
-    BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, Points, boundary_leads, delineate,
-    global_boundaries, harmonise, ms, reconcile, t_end_before_next_p, t_ends_before_next_ps,
-};
+use crate::delineate::{BeatWaves, P_MIN_MV, Points, boundary_leads, ms, t_ends_before_next_ps};
 use crate::detect::{detect, median, qrs_energy};
 use crate::error::Error;
 use crate::filters::FilterChain;
 use crate::lead_reversal;
 use crate::limb_artefact::LimbArtefacts;
-use crate::measure::{
-    LeadAmplitudes, QrsEnd, amplitudes, baseline, frontal_axis, net_area, p_net_area, qrs_end,
-};
+use crate::measure::{LeadAmplitudes, amplitudes, baseline, frontal_axis, net_area, p_net_area};
 use crate::median::{MedianBeat, from_measure_index};
 use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
@@ -70,7 +65,7 @@ mod rr;
 mod signals;
 
 use delineation::{Delineation, Passes};
-use median_beats::MedianBeats;
+use median_beats::{BeatsFound, MedianBeats, MedianWaves};
 pub(crate) use p_waves::{AfPWaves, NotCountedP};
 use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change};
@@ -392,7 +387,7 @@ pub(crate) fn analyze_in_pool(
         wave_on_t_unresolved,
     } = passes.run(beats_only.is_none(), &flutter_cycle_once);
     let n_beats = fids.len();
-    let (p_min_mv, p_reach_ms) = (look.min_mv, look.reach_ms);
+    let p_min_mv = look.min_mv;
 
     check()?;
     // (6) Rhythm features and classes.
@@ -779,16 +774,7 @@ pub(crate) fn analyze_in_pool(
 
     check()?;
     // (7) Median beats over the dominant class.
-    let MedianBeats {
-        fids: med_fids,
-        pre,
-        ratio,
-        fs_m,
-        pre_m,
-        medians,
-        leads: med_clean,
-        clean_native: med_clean_native,
-    } = MedianBeats::build(
+    let median_beats = MedianBeats::build(
         &labels,
         &clean,
         &display,
@@ -798,142 +784,35 @@ pub(crate) fn analyze_in_pool(
         opts,
         fs,
     )?;
-    let med_len = med_clean.first().map_or(0, |(_, _, mc)| mc.len());
-    // The median beat's neighbours are one median RR away (where the window holds them), so
-    // its T search stops before the next P as it does in the beats themselves.
-    let rr_med_m = rr_med * ratio.0 as f64 / ratio.1 as f64;
-    let rr_med_samples = rr_med_m.round() as usize;
-    let med_ctx = BeatContext {
-        fid: pre_m,
-        prev: pre_m.checked_sub(rr_med_samples),
-        next: Some(pre_m + rr_med_samples).filter(|&nx| nx < med_len),
-        rr: rr_med_m,
-        prev_t_off: None,
+    let MedianWaves {
+        per_lead: med_per_lead,
+        global: med_global,
+        qrs_end: med_qrs_end,
+    } = median_beats.delineate(&BeatsFound {
+        fids: &fids,
+        global: &global,
+        rr_med,
+        fs,
         want_p: !af && p_organised,
-        p_min_mv,
-        p_reach_ms,
-        spike: None,
-        p_on_t: None,
-        prev_t_peak: None,
-    };
-    let med_views: Vec<LeadView<'_>> = med_clean
-        .iter()
-        .map(|(_, _, mc)| LeadView::new(mc, fs_m))
-        .collect();
-    // The previous beat's T ends one median RR before the median T offset; at fast rates it
-    // lies inside the 300 ms P search window (muse-sinus at 90 bpm: a "P onset" on the previous
-    // T's downslope, PR 310 ms). The per-beat delineation knows it from the previous beat; the
-    // median beat takes it from a first pass (median over all the leads: a lead whose flat T
-    // lets the search run on to the next beat's P cannot set it alone, as it did when the
-    // leads whose T ended within the first median RR were left out: a PR of 260 ms at 70/min
-    // then had no P on the median beat).
-    let med_first_t: Vec<Option<Points>> =
-        med_views.iter().map(|v| delineate(v, &med_ctx).t).collect();
-    let t_offs: Vec<f64> = med_first_t
-        .iter()
-        .filter_map(|t| t.and_then(|t| t.off))
-        .map(|o| o as f64)
-        .collect();
-    // In a regular tachycardia the median beat's P is searched on the previous T wave's
-    // descending limb as in the beats (the previous T peak one median RR before the median
-    // beat's own, per lead).
-    let t_peaks: Vec<Option<usize>> = med_first_t
-        .iter()
-        .map(|t| {
-            t.and_then(|t| t.peak)
-                .and_then(|pk| pk.checked_sub(rr_med_samples))
-        })
-        .collect();
-    // Where the beats have organised P waves, the previous T ends before the median beat's
-    // own P at the latest, where the beats put it: the P onset's median distance before the
-    // fiducial, less [`MEDIAN_P_BEFORE_T_END_MS`] (the P search starts 20 ms after the T end
-    // and looks for its peak 20 ms later). A T wave whose end the P rising out of it
-    // prolongs (an inverted T, LBBB, and an upright P at 90/min and PR 0.26 s) had run
-    // into it on the median beat and left no P there: "Sinus rhythm" with no PR, and the
-    // QT to the P's peak ("Prolonged QT interval" by the JT index).
-    let p_before_fid: Vec<f64> = fids
-        .iter()
-        .zip(&global)
-        .filter_map(|(&f, g)| g.p.and_then(|p| p.on).and_then(|on| f.checked_sub(on)))
-        .map(|d| d as f64)
-        .collect();
-    let beats_p_on_m: Option<usize> = (med_ctx.want_p && !p_before_fid.is_empty())
-        .then(|| median(&p_before_fid))
-        .and_then(|d| pre_m.checked_sub((d * fs_m / fs).round() as usize));
-    let latest_prev_t_off =
-        beats_p_on_m.and_then(|p| p.checked_sub(ms(fs_m, MEDIAN_P_BEFORE_T_END_MS)));
-    let med_ctx = BeatContext {
-        prev_t_off: (!t_offs.is_empty())
-            .then(|| median(&t_offs).round() as usize)
-            .and_then(|off| off.checked_sub(rr_med_samples))
-            .map(|off| latest_prev_t_off.map_or(off, |latest| off.min(latest))),
-        ..med_ctx
-    };
-    let med_lead_ctx = |j: usize| BeatContext {
-        p_on_t: passes.median_p_on_t(med_clean[j].0, look),
-        prev_t_peak: t_peaks[j],
-        ..med_ctx
-    };
-    let mut med_lead_beats: Vec<Vec<BeatWaves>> = med_views
-        .iter()
-        .enumerate()
-        .map(|(j, v)| vec![delineate(v, &med_lead_ctx(j))])
-        .collect();
-    let med_ctx_of = |_: &[Vec<BeatWaves>], j: usize, _: usize| med_lead_ctx(j);
-    harmonise(&med_views, &mut med_lead_beats, Kind::T, &med_ctx_of);
-    if med_ctx.want_p {
-        harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
-    }
-    // The median beat's T wave ends before its P shifted by one median RR, the next beat's P
-    // (in every rhythm with organised P waves, not only a regular tachycardia: premature
-    // beats make a sinus tachycardia irregular, and a T wave merging into the next P then
-    // ran into it, CinC JS20000 at 117/min: QT 470 ms for an RR of 513 ms). A lead without
-    // its own P onset takes the median of the others'.
-    if med_ctx.want_p && flutter.is_none() {
-        let p_ons: Vec<f64> = med_lead_beats
+        look,
+        p_on_t: median_beats
+            .leads
             .iter()
-            .filter_map(|l| l[0].p.and_then(|p| p.on))
-            .map(|on| on as f64)
-            .collect();
-        let common_p_on = (!p_ons.is_empty())
-            .then(|| median(&p_ons).round() as usize)
-            .or(beats_p_on_m);
-        for l in med_lead_beats.iter_mut() {
-            let next_p_on = l[0]
-                .p
-                .and_then(|p| p.on)
-                .or(common_p_on)
-                .map(|on| on + rr_med_samples);
-            t_end_before_next_p(&mut l[0].t, next_p_on);
-        }
-    }
-    // Per-lead boundaries within the lead spread of the median across leads, as in the beats.
-    reconcile(&mut med_lead_beats, fs_m);
-    let med_per_lead: Vec<BeatWaves> = med_lead_beats.into_iter().map(|l| l[0]).collect();
-    let mut med_global = global_boundaries(&med_per_lead);
-    // Where the QRS ends: past a terminal wave that outlasts the leads' common offset
-    // (`measure::qrs_end`). Every reader of the median beat's QRS end takes it from here: the
-    // QRS duration, the J point, the median beat's marks and the conduction criteria.
-    let med_qrs_end: Option<QrsEnd> = match med_global.qrs {
-        Some(Points {
-            on: Some(on),
-            off: Some(off),
-            ..
-        }) if on < off => {
-            let beats: Vec<&[f64]> = med_clean.iter().map(|(_, _, mc)| mc.as_slice()).collect();
-            Some(qrs_end(
-                &beats,
-                on,
-                off,
-                fs_m,
-                af || flutter.is_some() || half_rr_activity.is_some(),
-            ))
-        }
-        _ => None,
-    };
-    if let (Some(q), Some(e)) = (med_global.qrs.as_mut(), &med_qrs_end) {
-        q.off = Some(e.end);
-    }
+            .map(|(k, _, _)| passes.median_p_on_t(*k, look))
+            .collect(),
+        flutter: flutter.is_some(),
+        atrial_activity: af || flutter.is_some() || half_rr_activity.is_some(),
+    });
+    let MedianBeats {
+        fids: med_fids,
+        pre,
+        ratio,
+        fs_m,
+        medians,
+        leads: med_clean,
+        clean_native: med_clean_native,
+        ..
+    } = median_beats;
 
     // Non-conducted P waves (second-degree AV block) against the median beat's P.
     // (P waves before at least half the beats are enough here, organised or not: a PR

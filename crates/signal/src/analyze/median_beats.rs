@@ -7,15 +7,21 @@ use ecg::LeadLabel;
 use rayon::prelude::*;
 
 use crate::classify::{BeatClass, MIN_DIFFERENT_LEADS};
-use crate::delineate::ms;
+use crate::delineate::{
+    BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
+    reconcile, t_end_before_next_p,
+};
+use crate::detect::median;
 use crate::error::Error;
+use crate::measure::{QrsEnd, qrs_end};
 use crate::median::{
     MedianBeat, beat_shifts, measure_ratio, median_beat, median_beat_at_measure_rate,
     to_measure_index,
 };
 use crate::resample::PolyResampler;
 
-use super::AnalysisOptions;
+use super::delineation::PLook;
+use super::{AnalysisOptions, MEDIAN_P_BEFORE_T_END_MS};
 
 /// The median beats leave out the beats followed by a premature one when at least this many
 /// dominant beats, and half of them, remain (a median of fewer beats is a noisy beat: a
@@ -182,4 +188,183 @@ impl MedianBeats {
             clean_native: med_clean_native,
         })
     }
+
+    /// The median beats delineated: per lead, the global boundaries, and where the QRS ends.
+    pub fn delineate(&self, b: &BeatsFound<'_>) -> MedianWaves {
+        let med_len = self.leads.first().map_or(0, |(_, _, mc)| mc.len());
+        // The median beat's neighbours are one median RR away (where the window holds them), so
+        // its T search stops before the next P as it does in the beats themselves.
+        let rr_med_m = b.rr_med * self.ratio.0 as f64 / self.ratio.1 as f64;
+        let rr_med_samples = rr_med_m.round() as usize;
+        let med_ctx = BeatContext {
+            fid: self.pre_m,
+            prev: self.pre_m.checked_sub(rr_med_samples),
+            next: Some(self.pre_m + rr_med_samples).filter(|&nx| nx < med_len),
+            rr: rr_med_m,
+            prev_t_off: None,
+            want_p: b.want_p,
+            p_min_mv: b.look.min_mv,
+            p_reach_ms: b.look.reach_ms,
+            spike: None,
+            p_on_t: None,
+            prev_t_peak: None,
+        };
+        let med_views: Vec<LeadView<'_>> = self
+            .leads
+            .iter()
+            .map(|(_, _, mc)| LeadView::new(mc, self.fs_m))
+            .collect();
+        // The previous beat's T ends one median RR before the median T offset; at fast rates it
+        // lies inside the 300 ms P search window (muse-sinus at 90 bpm: a "P onset" on the previous
+        // T's downslope, PR 310 ms). The per-beat delineation knows it from the previous beat; the
+        // median beat takes it from a first pass (median over all the leads: a lead whose flat T
+        // lets the search run on to the next beat's P cannot set it alone, as it did when the
+        // leads whose T ended within the first median RR were left out: a PR of 260 ms at 70/min
+        // then had no P on the median beat).
+        let med_first_t: Vec<Option<Points>> =
+            med_views.iter().map(|v| delineate(v, &med_ctx).t).collect();
+        let t_offs: Vec<f64> = med_first_t
+            .iter()
+            .filter_map(|t| t.and_then(|t| t.off))
+            .map(|o| o as f64)
+            .collect();
+        // In a regular tachycardia the median beat's P is searched on the previous T wave's
+        // descending limb as in the beats (the previous T peak one median RR before the median
+        // beat's own, per lead).
+        let t_peaks: Vec<Option<usize>> = med_first_t
+            .iter()
+            .map(|t| {
+                t.and_then(|t| t.peak)
+                    .and_then(|pk| pk.checked_sub(rr_med_samples))
+            })
+            .collect();
+        // Where the beats have organised P waves, the previous T ends before the median beat's
+        // own P at the latest, where the beats put it: the P onset's median distance before the
+        // fiducial, less [`MEDIAN_P_BEFORE_T_END_MS`] (the P search starts 20 ms after the T end
+        // and looks for its peak 20 ms later). A T wave whose end the P rising out of it
+        // prolongs (an inverted T, LBBB, and an upright P at 90/min and PR 0.26 s) had run
+        // into it on the median beat and left no P there: "Sinus rhythm" with no PR, and the
+        // QT to the P's peak ("Prolonged QT interval" by the JT index).
+        let p_before_fid: Vec<f64> = b
+            .fids
+            .iter()
+            .zip(b.global)
+            .filter_map(|(&f, g)| g.p.and_then(|p| p.on).and_then(|on| f.checked_sub(on)))
+            .map(|d| d as f64)
+            .collect();
+        let beats_p_on_m: Option<usize> = (med_ctx.want_p && !p_before_fid.is_empty())
+            .then(|| median(&p_before_fid))
+            .and_then(|d| {
+                self.pre_m
+                    .checked_sub((d * self.fs_m / b.fs).round() as usize)
+            });
+        let latest_prev_t_off =
+            beats_p_on_m.and_then(|p| p.checked_sub(ms(self.fs_m, MEDIAN_P_BEFORE_T_END_MS)));
+        let med_ctx = BeatContext {
+            prev_t_off: (!t_offs.is_empty())
+                .then(|| median(&t_offs).round() as usize)
+                .and_then(|off| off.checked_sub(rr_med_samples))
+                .map(|off| latest_prev_t_off.map_or(off, |latest| off.min(latest))),
+            ..med_ctx
+        };
+        let med_lead_ctx = |j: usize| BeatContext {
+            p_on_t: b.p_on_t[j],
+            prev_t_peak: t_peaks[j],
+            ..med_ctx
+        };
+        let mut med_lead_beats: Vec<Vec<BeatWaves>> = med_views
+            .iter()
+            .enumerate()
+            .map(|(j, v)| vec![delineate(v, &med_lead_ctx(j))])
+            .collect();
+        let med_ctx_of = |_: &[Vec<BeatWaves>], j: usize, _: usize| med_lead_ctx(j);
+        harmonise(&med_views, &mut med_lead_beats, Kind::T, &med_ctx_of);
+        if med_ctx.want_p {
+            harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
+        }
+        // The median beat's T wave ends before its P shifted by one median RR, the next beat's P
+        // (in every rhythm with organised P waves, not only a regular tachycardia: premature
+        // beats make a sinus tachycardia irregular, and a T wave merging into the next P then
+        // ran into it, CinC JS20000 at 117/min: QT 470 ms for an RR of 513 ms). A lead without
+        // its own P onset takes the median of the others'.
+        if med_ctx.want_p && !b.flutter {
+            let p_ons: Vec<f64> = med_lead_beats
+                .iter()
+                .filter_map(|l| l[0].p.and_then(|p| p.on))
+                .map(|on| on as f64)
+                .collect();
+            let common_p_on = (!p_ons.is_empty())
+                .then(|| median(&p_ons).round() as usize)
+                .or(beats_p_on_m);
+            for l in med_lead_beats.iter_mut() {
+                let next_p_on = l[0]
+                    .p
+                    .and_then(|p| p.on)
+                    .or(common_p_on)
+                    .map(|on| on + rr_med_samples);
+                t_end_before_next_p(&mut l[0].t, next_p_on);
+            }
+        }
+        // Per-lead boundaries within the lead spread of the median across leads, as in the beats.
+        reconcile(&mut med_lead_beats, self.fs_m);
+        let med_per_lead: Vec<BeatWaves> = med_lead_beats.into_iter().map(|l| l[0]).collect();
+        let mut med_global = global_boundaries(&med_per_lead);
+        // Where the QRS ends: past a terminal wave that outlasts the leads' common offset
+        // (`measure::qrs_end`). Every reader of the median beat's QRS end takes it from here: the
+        // QRS duration, the J point, the median beat's marks and the conduction criteria.
+        let med_qrs_end: Option<QrsEnd> = match med_global.qrs {
+            Some(Points {
+                on: Some(on),
+                off: Some(off),
+                ..
+            }) if on < off => {
+                let beats: Vec<&[f64]> =
+                    self.leads.iter().map(|(_, _, mc)| mc.as_slice()).collect();
+                Some(qrs_end(&beats, on, off, self.fs_m, b.atrial_activity))
+            }
+            _ => None,
+        };
+        if let (Some(q), Some(e)) = (med_global.qrs.as_mut(), &med_qrs_end) {
+            q.off = Some(e.end);
+        }
+        MedianWaves {
+            per_lead: med_per_lead,
+            global: med_global,
+            qrs_end: med_qrs_end,
+        }
+    }
+}
+
+/// What the median beats' delineation takes from the beats.
+pub(super) struct BeatsFound<'a> {
+    /// Every beat's fiducial, at the recording's rate.
+    pub fids: &'a [usize],
+    /// Every beat's global waves.
+    pub global: &'a [BeatWaves],
+    /// Median RR (samples at the recording's rate).
+    pub rr_med: f64,
+    /// The recording's rate (Hz).
+    pub fs: f64,
+    /// Whether the median beat has a P wave to find (organised P waves, no fibrillation).
+    pub want_p: bool,
+    /// The P search of the pass whose P waves were kept.
+    pub look: PLook,
+    /// Per lead of [`MedianBeats::leads`], the sinus P polarity searched on the T wave
+    /// before, where the beats' P may ride on it.
+    pub p_on_t: Vec<Option<f64>>,
+    /// Whether atrial flutter was found.
+    pub flutter: bool,
+    /// Whether atrial waves may fall in the QRS (fibrillation, flutter, activity at half the
+    /// RR), which a terminal wave past the leads' common offset may then be.
+    pub atrial_activity: bool,
+}
+
+/// The median beats' waves.
+pub(super) struct MedianWaves {
+    /// Per lead of [`MedianBeats::leads`], reconciled across the leads.
+    pub per_lead: Vec<BeatWaves>,
+    /// The global boundaries, the QRS to its end.
+    pub global: BeatWaves,
+    /// Where the QRS ends (`measure::qrs_end`).
+    pub qrs_end: Option<QrsEnd>,
 }
