@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
 use serde::{Deserialize, Serialize};
 
-use crate::atrial::{atrial_activity, fibrillatory, fine_fibrillatory, ventricular_cancelled};
+use crate::atrial::{atrial_activity, fibrillatory, fine_fibrillatory};
 use crate::classify::{
     BeatClass, BeatFeatures, ClassifyInput, SPIKE_BEFORE_ONSET_MS, classify, ventricular_stimulus,
 };
@@ -44,26 +44,26 @@ use crate::filters::FilterChain;
 use crate::lead_reversal;
 use crate::limb_artefact::LimbArtefacts;
 use crate::measure::{LeadAmplitudes, amplitudes, baseline, frontal_axis, net_area, p_net_area};
-use crate::median::{MedianBeat, from_measure_index};
+use crate::median::MedianBeat;
 use crate::quality::{LeadInput, apply as apply_quality, assess};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::rhythm::{
-    AvBlock, Flutter, MIN_PHASE_COHERENCE, PREMATURE_PAUSE_RR, atrial_waves, av_block,
-    dissociated_atria, fixed_ratio_flutter, flutter_cycle, free_p_candidates, locked_to_qrs,
-    non_conducted_p, phase_coherence, premature_non_conducted_p, qrs_t_mask,
-    variable_ratio_flutter,
+    Flutter, MIN_PHASE_COHERENCE, fixed_ratio_flutter, flutter_cycle, locked_to_qrs,
+    phase_coherence, variable_ratio_flutter,
 };
 use crate::statements::{
     ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, IntervalLeads, PACED_AF_EARLY_FRACTION,
     PACED_AF_RR_RANGE_MS, PacedAf, derive,
 };
 
+mod av_conduction;
 mod delineation;
 mod median_beats;
 mod p_waves;
 mod rr;
 mod signals;
 
+use av_conduction::AvEvidence;
 use delineation::{Delineation, Passes};
 use median_beats::{BeatsFound, MedianBeats, MedianWaves};
 pub(crate) use p_waves::{AfPWaves, NotCountedP};
@@ -600,74 +600,22 @@ pub(crate) fn analyze_in_pool(
             analysed_s: n as f64 / fs,
         });
     }
-    // 2:1 and third-degree AV block: P waves anywhere in the cycle, matched to the median of
-    // the P waves found before the beats (aligned on their peaks), in a slow regular rhythm.
-    // When fewer than three beats show a P wave before them (in complete block most P waves
-    // fall far from the QRS), the template comes from P-like waves found anywhere outside
-    // the QRS and T waves instead.
-    // The P-wave train from P peaks found (or, with fewer than three, from free candidates
-    // outside the QRS and T waves): every wave matching their median in all `leads`.
-    let p_train_from = |free: bool, leads: &[Vec<f64>]| -> Vec<usize> {
-        let leads_ref: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
-        let mut detected_p: Vec<usize> = if free {
-            Vec::new()
-        } else {
-            global.iter().filter_map(|g| g.p?.peak).collect()
-        };
-        if detected_p.len() < 3 {
-            let blanked = qrs_t_mask(&global, &fids, n, fs);
-            detected_p = free_p_candidates(&leads_ref, &blanked, fs, 2 * n_beats + 8);
-        }
-        let half = ms(fs, 60.0);
-        match peak_aligned_median(&leads_ref, &detected_p, half) {
-            Some(templates) => atrial_waves(&leads_ref, &templates, half, &fids, fs),
-            None => Vec::new(),
-        }
+    // 2:1 and third-degree AV block, in a slow regular rhythm (`AvEvidence`).
+    let av_evidence = AvEvidence {
+        clean: &clean,
+        fids: &fids,
+        global: &global,
+        n,
+        fs,
     };
     let av =
         (n_beats >= 6 && !af && flutter.is_none() && paced_fraction <= 0.5 && rr_med >= 0.8 * fs)
-            .then(|| {
-                let p_train = p_train_from(false, &clean);
-                // 2:1 and advanced block rest on the blocked P waves, which sit where T and U
-                // waves are: a wave inside a T wave (QRS to T offset + 20 ms) cannot be told
-                // from the T wave itself, so the ratio must still hold without those waves (a
-                // P hidden in a T leaves a gap in the train). Complete block needs no such
-                // check: a T wave taken for a P sits at a fixed distance from the QRS and
-                // only makes the P-to-QRS interval look more constant.
-                let clear_of_t: Vec<usize> = p_train
-                    .iter()
-                    .copied()
-                    .filter(|&pk| {
-                        !fids.iter().zip(&global).enumerate().any(|(j, (&f, g))| {
-                            let end = g.t.and_then(|t| t.off).map_or_else(
-                                || {
-                                    let nx = fids.get(j + 1).copied().unwrap_or(n);
-                                    (f + ms(fs, 400.0)).min(nx)
-                                },
-                                |o| o + ms(fs, 20.0),
-                            );
-                            pk >= f && pk <= end
-                        })
-                    })
-                    .collect();
-                match av_block(&p_train, &fids, fs) {
-                    Some(AvBlock::FixedRatio { .. }) => av_block(&clear_of_t, &fids, fs)
-                        .filter(|b| matches!(b, AvBlock::FixedRatio { .. })),
-                    other => other,
-                }
-            })
+            .then(|| av_evidence.fixed_ratio_or_complete_block())
             .flatten();
     // Under ventricular pacing: P waves marching through the paced beats (complete AV block
     // with a ventricular pacemaker), never guessed when the paced beats follow the P waves.
     let paced_dissociation = (n_beats >= 6 && !af && flutter.is_none() && paced_fraction > 0.3)
-        .then(|| {
-            // On the leads less their median paced beat, low-passed (`crate::atrial`): the T
-            // waves go (they scored with the P waves, and hid those on them), dissociated P
-            // waves stay, and most of any white noise goes.
-            let cancelled = ventricular_cancelled(&clean, &fids, classes, &global, fs);
-            let p_train = p_train_from(true, cancelled.as_deref().unwrap_or(&clean));
-            dissociated_atria(&p_train, &fids, fs)
-        })
+        .then(|| av_evidence.paced_dissociation(classes))
         .flatten();
     // Atrial fibrillation under ventricular pacing (the irregular-RR criterion cannot work when
     // the pacemaker sets most intervals): conducted beats between the paced ones, none after a
@@ -803,91 +751,37 @@ pub(crate) fn analyze_in_pool(
         flutter: flutter.is_some(),
         atrial_activity: af || flutter.is_some() || half_rr_activity.is_some(),
     });
-    let MedianBeats {
-        fids: med_fids,
-        pre,
-        ratio,
-        fs_m,
-        medians,
-        leads: med_clean,
-        clean_native: med_clean_native,
-        ..
-    } = median_beats;
 
     // Non-conducted P waves (second-degree AV block) against the median beat's P.
     // (P waves before at least half the beats are enough here, organised or not: a PR
     // lengthening beat by beat and the P-P interval doubled across each dropped beat can
     // leave Mobitz I's P waves "not organised", yet every conducted beat has its P.)
     let blocked_p = if p_fraction >= P_MIN_FRACTION && !af && flutter.is_none() {
-        let leads: Vec<&[f64]> = med_clean
-            .iter()
-            .map(|(k, _, _)| clean[*k].as_slice())
-            .collect();
-        let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
-        match med_global.p {
-            Some(Points {
-                on: Some(pon),
-                peak: Some(ppk),
-                off: Some(poff),
-            }) if p_organised && pon < ppk && ppk < poff => {
-                // Matched against the leads themselves, at the recording's rate.
-                let [pon, ppk, poff] = [pon, ppk, poff].map(|i| from_measure_index(i, ratio));
-                let templates: Vec<Vec<f64>> = med_clean_native
-                    .iter()
-                    .filter_map(|mc| mc.get(pon..=poff).map(<[f64]>::to_vec))
-                    .collect();
-                if templates.len() == leads.len() {
-                    let mut found =
-                        non_conducted_p(&leads, &templates, ppk - pon, &fids, &p_peaks, fs);
-                    // Premature P waves on the T wave, in the shorter pauses they leave, on
-                    // the leads with the ventricular activity cancelled (only where such a
-                    // pause is).
-                    let pause = rr_samples
-                        .iter()
-                        .any(|&rr| rr >= PREMATURE_PAUSE_RR * rr_med);
-                    if pause
-                        && let Some(cancelled) =
-                            ventricular_cancelled(&clean, &fids, classes, &global, fs)
-                    {
-                        let cancelled: Vec<&[f64]> = med_clean
-                            .iter()
-                            .map(|(k, _, _)| cancelled[*k].as_slice())
-                            .collect();
-                        let early = premature_non_conducted_p(
-                            &cancelled,
-                            &templates,
-                            ppk - pon,
-                            &fids,
-                            &p_peaks,
-                            &found,
-                            fs,
-                        );
-                        found.extend(early);
-                        found.sort_by_key(|b| b.peak);
-                    }
-                    found
-                } else {
-                    Vec::new()
-                }
-            }
-            // No P wave on the median beat although the beats have theirs: a PR that
-            // varies (Mobitz I lengthens it beat by beat up to the dropped one) smears the P
-            // waves of the QRS-aligned beats into nothing. The beats' own P waves, aligned
-            // on their peaks, are the template then.
-            _ => {
-                let peaks: Vec<usize> = p_peaks.iter().flatten().copied().collect();
-                let half = ms(fs, 60.0);
-                match peak_aligned_median(&leads, &peaks, half) {
-                    Some(templates) => {
-                        non_conducted_p(&leads, &templates, half, &fids, &p_peaks, fs)
-                    }
-                    None => Vec::new(),
-                }
-            }
-        }
+        let av_evidence = AvEvidence {
+            clean: &clean,
+            fids: &fids,
+            global: &global,
+            n,
+            fs,
+        };
+        av_evidence.blocked_p(
+            classes,
+            &median_beats,
+            med_global.p.filter(|_| p_organised),
+            rr_med,
+        )
     } else {
         Vec::new()
     };
+    let MedianBeats {
+        fids: med_fids,
+        pre,
+        fs_m,
+        medians,
+        leads: med_clean,
+        clean_native: med_clean_native,
+        ..
+    } = median_beats;
     let median_waves = waves_of(0, &med_global);
 
     // Measurements.
@@ -1402,28 +1296,6 @@ fn r_peak(x: &[f64], f: usize, fs: f64) -> usize {
     (a..=b)
         .max_by(|&i, &j| (x[i] - base).abs().total_cmp(&(x[j] - base).abs()))
         .unwrap_or(f)
-}
-
-/// Each lead's median of the P waves peaking at `peaks`, `half` samples either side of the
-/// peak (so the peak is at `half`): the template of a P wave whatever its distance from the
-/// QRS. `None` with fewer than three P waves clear of the recording's ends.
-fn peak_aligned_median(leads: &[&[f64]], peaks: &[usize], half: usize) -> Option<Vec<Vec<f64>>> {
-    let n = leads.iter().map(|l| l.len()).min()?;
-    let segs: Vec<usize> = peaks
-        .iter()
-        .copied()
-        .filter(|&pk| pk >= half && pk + half < n)
-        .collect();
-    (segs.len() >= 3).then(|| {
-        leads
-            .iter()
-            .map(|x| {
-                (0..=2 * half)
-                    .map(|j| median(&segs.iter().map(|&pk| x[pk - half + j]).collect::<Vec<_>>()))
-                    .collect()
-            })
-            .collect()
-    })
 }
 
 #[cfg(test)]
