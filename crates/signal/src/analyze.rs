@@ -29,43 +29,43 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ecg::{LeadLabel, Measurements, QtcSet, Recording, Sex, Statement, WaveKind};
+use ecg::{LeadLabel, Measurements, Recording, Sex, Statement, WaveKind};
 use serde::{Deserialize, Serialize};
 
 use crate::atrial::{atrial_activity, fibrillatory, fine_fibrillatory};
 use crate::classify::{
     BeatClass, BeatFeatures, ClassifyInput, SPIKE_BEFORE_ONSET_MS, classify, ventricular_stimulus,
 };
-use crate::conduction::{QrsShape, shape as qrs_shape};
-use crate::delineate::{BeatWaves, P_MIN_MV, Points, boundary_leads, ms, t_ends_before_next_ps};
+use crate::delineate::{BeatWaves, Points, ms, t_ends_before_next_ps};
 use crate::detect::{detect, median, qrs_energy};
 use crate::error::Error;
 use crate::filters::FilterChain;
 use crate::lead_reversal;
 use crate::limb_artefact::LimbArtefacts;
-use crate::measure::{LeadAmplitudes, amplitudes, baseline, frontal_axis, net_area, p_net_area};
+use crate::measure::LeadAmplitudes;
 use crate::median::MedianBeat;
 use crate::quality::{LeadInput, apply as apply_quality, assess};
-use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::rhythm::{
     Flutter, MIN_PHASE_COHERENCE, fixed_ratio_flutter, flutter_cycle, locked_to_qrs,
     phase_coherence, variable_ratio_flutter,
 };
 use crate::statements::{
-    ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, IntervalLeads, PACED_AF_EARLY_FRACTION,
+    ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
     PACED_AF_RR_RANGE_MS, PacedAf, derive,
 };
 
 mod av_conduction;
 mod delineation;
 mod median_beats;
+mod median_measure;
 mod p_waves;
 mod rr;
 mod signals;
 
 use av_conduction::AvEvidence;
 use delineation::{Delineation, Passes};
-use median_beats::{BeatsFound, MedianBeats, MedianWaves};
+use median_beats::{BeatsFound, MedianBeats};
+use median_measure::{MedianReading, PPolarity};
 pub(crate) use p_waves::{AfPWaves, NotCountedP};
 use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change};
@@ -732,11 +732,7 @@ pub(crate) fn analyze_in_pool(
         opts,
         fs,
     )?;
-    let MedianWaves {
-        per_lead: med_per_lead,
-        global: med_global,
-        qrs_end: med_qrs_end,
-    } = median_beats.delineate(&BeatsFound {
+    let med = median_beats.delineate(&BeatsFound {
         fids: &fids,
         global: &global,
         rr_med,
@@ -767,239 +763,43 @@ pub(crate) fn analyze_in_pool(
         av_evidence.blocked_p(
             classes,
             &median_beats,
-            med_global.p.filter(|_| p_organised),
+            med.global.p.filter(|_| p_organised),
             rr_med,
         )
     } else {
         Vec::new()
     };
-    let MedianBeats {
-        fids: med_fids,
-        pre,
-        fs_m,
-        medians,
-        leads: med_clean,
-        clean_native: med_clean_native,
-        ..
-    } = median_beats;
-    let median_waves = waves_of(0, &med_global);
-
-    // Measurements.
-    let mut m = Measurements::default();
-    if !rr_samples.is_empty() {
-        let rr_ms: Vec<f64> = rr_samples.iter().map(|r| r * 1000.0 / fs).collect();
-        let mean = rr_ms.iter().sum::<f64>() / rr_ms.len() as f64;
-        let sd =
-            (rr_ms.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / rr_ms.len() as f64).sqrt();
-        m.rr = Some(ecg::Millis(round1(mean)));
-        m.rr_sd = Some(ecg::Millis(round1(sd)));
-        m.hr = Some(ecg::Bpm(round1(60_000.0 / mean)));
-    }
-    let to_ms = |s: usize| s as f64 * 1000.0 / fs_m;
+    let median_waves = waves_of(0, &med.global);
+    let reading = MedianReading {
+        labels: &labels,
+        beats: &median_beats,
+        waves: &med,
+        p_min_mv,
+    };
+    let mut m = reading.intervals(&fids, classes, fs);
     let qtc_rr_ms = dominant_rr_ms(classes, &fids, fs);
-    if let Some(q) = med_global.qrs
-        && let (Some(on), Some(off)) = (q.on, q.off)
-        && off > on
-    {
-        m.qrs = Some(ecg::Millis(round1(to_ms(off - on))));
-        if let Some(p) = med_global.p
-            && let Some(pon) = p.on
-            && pon < on
-        {
-            m.pr = Some(ecg::Millis(round1(to_ms(on - pon))));
-            if let Some(poff) = p.off {
-                m.p_duration = Some(ecg::Millis(round1(to_ms(poff.saturating_sub(pon)))));
-            }
-        }
-        if let Some(t) = med_global.t
-            && let Some(toff) = t.off
-            && toff > on
-        {
-            let qt = ecg::Millis(round1(to_ms(toff - on)));
-            m.qt = Some(qt);
-            // The QT of the median beat is corrected for its own beats' rate: the RR between
-            // dominant beats ([`dominant_rr_ms`]), not the mean RR over premature beats too
-            // (sinus at 75/min with a PAC after every second beat: mean rate 87/min, QTc
-            // Bazett 470 ms and "Prolonged QT interval" for a QTc of 436 ms).
-            if let Some(rr) = qtc_rr_ms.map(ecg::Millis).or(m.rr) {
-                let q = QtcSet::from_qt_rr(qt, rr);
-                let r = |v: Option<ecg::Millis>| v.map(|x| ecg::Millis(round1(x.0)));
-                m.qtc = QtcSet {
-                    bazett: r(q.bazett),
-                    fridericia: r(q.fridericia),
-                    framingham: r(q.framingham),
-                    hodges: r(q.hodges),
-                };
-            }
-        }
-    }
-    // Axes on the median beats of I and aVF.
-    let med_of = |l: &LeadLabel| -> Option<&Vec<f64>> {
-        med_clean
-            .iter()
-            .find(|(k, _, _)| &labels[*k] == l)
-            .map(|(_, md, _)| md)
-    };
-    // The QRS and P axes are read on the analysis copy's median beats (0.5-40 Hz, the band
-    // the wave boundaries were found on), not the display copy's: the diagnostic band's
-    // 0.05 Hz high-pass settles for seconds from where the recording starts (LUDB 97: PQ
-    // levels up to 340 µV apart in the same beats of the recording read whole and from 0.4 s
-    // on), each beat stays on its own level and the sample-wise median is a patchwork of beats
-    // whose shape follows the start of the recording (LUDB 97's QRS axis -52° whole, -36° from
-    // 0.4 s on; on the analysis copy -45° and -44°). The 0.5 Hz high-pass settles within a
-    // second. The T axis stays on the display copy: a 0.5 Hz high-pass takes part of a broad
-    // T wave's area (on the analysis copy MUSE example2's T axis read 45°, device 12°).
-    let med_analysis_of = |l: &LeadLabel| -> Option<&Vec<f64>> {
-        med_clean
-            .iter()
-            .find(|(k, _, _)| &labels[*k] == l)
-            .map(|(_, _, mc)| mc)
-    };
     // Lead I's gain relative to aVF when the stored gains are not a common calibration.
-    let k_i = limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0);
-    // The axis of the wave over `a..=c` on median beats of I and aVF, each against its PQ
-    // level before the QRS onset `on`.
-    let axis_on = |mi: &[f64], mf: &[f64], on: usize, a: usize, c: usize| {
-        let (bi, bf) = (baseline(mi, on, fs_m), baseline(mf, on, fs_m));
-        frontal_axis(k_i * net_area(mi, a, c, bi)?, net_area(mf, a, c, bf)?)
-    };
-    if let Some(q) = med_global.qrs
-        && let (Some(on), Some(off)) = (q.on, q.off)
-    {
-        if let (Some(mi), Some(mf)) = (
-            med_analysis_of(&LeadLabel::I),
-            med_analysis_of(&LeadLabel::AVF),
-        ) {
-            m.axis.qrs = axis_on(mi, mf, on, on, off);
-            // P waves found only at the low floor are too small for their net areas to give
-            // an axis (the baseline's residue decides it): no P axis, so no ectopic atrial
-            // rhythm from it.
-            if let Some(p) = med_global.p
-                && let (Some(pon), Some(poff)) = (p.on, p.off)
-                && p_min_mv >= P_MIN_MV
-            {
-                m.axis.p = axis_on(mi, mf, on, pon, poff);
-            }
-        }
-        if let (Some(mi), Some(mf)) = (med_of(&LeadLabel::I), med_of(&LeadLabel::AVF))
-            && let Some(t) = med_global.t
-            && let Some(toff) = t.off
-        {
-            m.axis.t = axis_on(mi, mf, on, off + ms(fs_m, 40.0), toff);
-        }
-    }
-    // P polarity in II and aVR, which does not depend on the leads' gains: a P wave from the
-    // sinus node is upright in II and inverted in aVR (a frontal vector within -30..+120°).
-    // The P wave's net area in a lead given as (recorded lead, sign): a lead as it would be
-    // recorded with swapped limb electrodes back in place (`lead_reversal::Reversal::source`).
-    let p_area_in = |(l, sign): (LeadLabel, f64)| match med_global.p {
-        Some(Points {
-            on: Some(pon),
-            off: Some(poff),
-            ..
-        }) if p_min_mv >= P_MIN_MV => med_of(&l)
-            .and_then(|x| p_net_area(x, pon, poff, fs_m))
-            .map(|a| sign * a),
-        _ => None,
-    };
-    let as_recorded = |l: LeadLabel| (l, 1.0);
-    let sinus_polarity_in = |upright: (LeadLabel, f64), inverted: (LeadLabel, f64)| {
-        p_area_in(upright)
-            .zip(p_area_in(inverted))
-            .map(|(up, down)| up > 0.0 && down < 0.0)
-    };
-    // Retrograde P waves: inverted in every inferior lead present (II, III, aVF; at least
-    // two), a P wave spreading from the AV junction or the low atria upwards.
-    let inferior_inverted_in = |leads: [(LeadLabel, f64); 3]| {
-        let areas: Vec<f64> = leads.into_iter().filter_map(p_area_in).collect();
-        (areas.len() >= 2).then(|| areas.iter().all(|&a| a < 0.0))
-    };
-    let inferior = [LeadLabel::II, LeadLabel::III, LeadLabel::AVF];
-    let p_sinus_polarity =
-        sinus_polarity_in(as_recorded(LeadLabel::II), as_recorded(LeadLabel::AVR));
-    let p_inferior_inverted = inferior_inverted_in(inferior.clone().map(as_recorded));
-    let amps: Vec<LeadAmplitudes> = med_clean
-        .iter()
-        .map(|(k, md, _)| amplitudes(labels[*k].clone(), md, &med_global, fs_m))
-        .collect();
-    // Limb electrodes swapped (`crate::lead_reversal`): the P-wave polarities, the net QRS
-    // and the T waves of the limb leads, V5 and V6 on the median beats, with organised P
-    // waves.
-    let reversal = if p_organised && !af {
-        let p_area = |l: &LeadLabel| p_area_in(as_recorded(l.clone()));
-        let amp_of = |l: &LeadLabel| amps.iter().find(|a| &a.lead == l);
-        let qrs_net = |l: &LeadLabel| {
-            amp_of(l).and_then(|a| {
-                let v = |x: Option<ecg::Microvolts>| x.map_or(0.0, |x| x.0);
-                a.r.or(a.q).or(a.s).map(|_| v(a.r) + v(a.q) + v(a.s))
-            })
-        };
-        let t_sign = |l: &LeadLabel| amp_of(l).and_then(|a| a.t).map(|t| t.0);
-        lead_reversal::suspected(&lead_reversal::Polarity {
-            p: &p_area,
-            qrs: &qrs_net,
-            t: &t_sign,
-        })
-    } else {
-        None
-    };
+    m.axis = reading.frontal_axes(limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0));
+    let amps = reading.amplitudes();
+    // Limb electrodes swapped, with organised P waves.
+    let reversal = (p_organised && !af)
+        .then(|| reading.reversal(&amps))
+        .flatten();
     // With them swapped, the statements read the frontal axes taken back and the P-wave
     // polarities of II, aVR and the inferior leads from where those leads would have been.
-    let (p_sinus_polarity, p_inferior_inverted) = match reversal {
-        Some(r) => (
-            sinus_polarity_in(r.source(&LeadLabel::II), r.source(&LeadLabel::AVR)),
-            inferior_inverted_in(inferior.map(|l| r.source(&l))),
-        ),
-        None => (p_sinus_polarity, p_inferior_inverted),
-    };
+    let PPolarity {
+        sinus: p_sinus_polarity,
+        inferior_inverted: p_inferior_inverted,
+    } = reading.p_polarity(reversal);
     let mut m_read = m.clone();
     if let Some(r) = reversal {
         let ax = &mut m_read.axis;
         let back = |a: Option<ecg::Degrees>| a.map(|a| r.axis_back(a));
         (ax.p, ax.qrs, ax.t) = (back(ax.p), back(ax.qrs), back(ax.t));
     }
-
-    // QRS shapes of the analysis copy's median beats for the conduction criteria, each read
-    // to its own lead's end.
-    let qrs_shapes: Vec<QrsShape> = match (med_global.qrs.and_then(|q| q.on), &med_qrs_end) {
-        (Some(on), Some(e)) => med_clean
-            .iter()
-            .zip(&e.leads)
-            .filter_map(|((k, _, mc), &end)| {
-                qrs_shape(labels[*k].clone(), mc, on, e.common, end, fs_m)
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    // End-QRS notches and slurs for the early repolarisation pattern, on the same beats.
-    let end_qrs: Vec<EndQrs> = match (med_global.qrs.and_then(|q| q.on), &med_qrs_end) {
-        (Some(on), Some(e)) => med_clean
-            .iter()
-            .zip(&e.leads)
-            .filter_map(|((k, _, mc), &end)| {
-                end_qrs_notch_or_slur(labels[*k].clone(), mc, on, end, fs_m)
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-
-    // The leads the median beat's intervals were measured in (those that set their global
-    // boundaries): an interval statement rests on them.
-    let interval_leads = {
-        let b = boundary_leads(&med_per_lead, &med_global);
-        let label = |k: &usize| labels[med_clean[*k].0].clone();
-        let union = |x: &[usize], y: &[usize]| -> Vec<LeadLabel> {
-            let mut k: Vec<usize> = x.iter().chain(y).copied().collect();
-            k.sort_unstable();
-            k.dedup();
-            k.iter().map(label).collect()
-        };
-        IntervalLeads {
-            p: union(&b.p_on, &b.p_off),
-            pr: union(&b.p_on, &b.qrs_on),
-            qt: union(&b.qrs_on, &b.t_off),
-        }
-    };
+    let qrs_shapes = reading.qrs_shapes();
+    let end_qrs = reading.end_qrs();
+    let interval_leads = reading.interval_leads();
 
     // Signal quality per lead (step 9 below withholds the statements resting on a poor
     // lead); the median beats' residual noise already bounds what ST levels can show.
@@ -1010,14 +810,21 @@ pub(crate) fn analyze_in_pool(
             lead: l.clone(),
             raw: &raw[k],
             clean: &clean[k],
-            median: med_clean
+            median: median_beats
+                .leads
                 .iter()
-                .zip(&med_clean_native)
+                .zip(&median_beats.clean_native)
                 .find(|((j, _, _), _)| *j == k)
                 .map(|(_, mc)| mc.as_slice()),
         })
         .collect();
-    let lead_quality = assess(&quality_inputs, &med_fids, &fids, pre, fs);
+    let lead_quality = assess(
+        &quality_inputs,
+        &median_beats.fids,
+        &fids,
+        median_beats.pre,
+        fs,
+    );
     let residual_mv: Vec<(LeadLabel, f64)> = lead_quality
         .iter()
         .filter_map(|q| Some((q.lead.clone(), q.residual_mv?)))
@@ -1097,7 +904,7 @@ pub(crate) fn analyze_in_pool(
         global_waves,
         measurements: m,
         amplitudes: amps,
-        medians,
+        medians: median_beats.medians,
         median_waves,
         statements,
         filter_band: opts.filter.band(),
@@ -1174,7 +981,7 @@ fn dominant_class(classes: &[BeatClass]) -> BeatClass {
 /// The mean RR (ms) between consecutive beats of the dominant class (normal, or paced when more
 /// than half the beats are paced): the rate of the beats the median beat is made of, for its
 /// QTc. `None` with fewer than two such intervals.
-fn dominant_rr_ms(classes: &[BeatClass], fids: &[usize], fs: f64) -> Option<f64> {
+pub(super) fn dominant_rr_ms(classes: &[BeatClass], fids: &[usize], fs: f64) -> Option<f64> {
     let dominant = dominant_class(classes);
     let rr: Vec<f64> = (1..fids.len().min(classes.len()))
         .filter(|&i| classes[i] == dominant && classes[i - 1] == dominant)
@@ -1264,7 +1071,7 @@ fn paced_atrial_fibrillation(
     )
 }
 
-fn round1(v: f64) -> f64 {
+pub(super) fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
