@@ -45,15 +45,10 @@ use crate::limb_artefact::LimbArtefacts;
 use crate::measure::LeadAmplitudes;
 use crate::median::MedianBeat;
 use crate::quality::{LeadInput, apply as apply_quality, assess};
-use crate::rhythm::{
-    Flutter, MIN_PHASE_COHERENCE, fixed_ratio_flutter, flutter_cycle, locked_to_qrs,
-    phase_coherence, variable_ratio_flutter,
-};
-use crate::statements::{
-    ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, PACED_AF_EARLY_FRACTION,
-    PACED_AF_RR_RANGE_MS, PacedAf, derive,
-};
+use crate::rhythm::flutter_cycle;
+use crate::statements::{ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, derive};
 
+mod atrial_rhythm;
 mod av_conduction;
 mod delineation;
 mod median_beats;
@@ -69,7 +64,6 @@ use median_measure::{MedianReading, PPolarity};
 pub(crate) use p_waves::{AfPWaves, NotCountedP};
 use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change};
-use rr::{no_repeating_cycle, repeats_a_cycle};
 use signals::Signals;
 
 /// What [`analyze`] should do.
@@ -426,14 +420,13 @@ pub(crate) fn analyze_in_pool(
     } else {
         global.iter().filter(|g| g.p.is_some()).count() as f64 / n_beats as f64
     };
+    let p_reg = p_regularity(&global, &fids, fs);
     let PRegularity {
-        pr_sd: pr_sd_ms,
         pr_robust_sd,
         pp_irr,
         pp_irr_per_cycle,
-        no_p_p_spans_two_cycles,
         ..
-    } = p_regularity(&global, &fids, fs);
+    } = p_reg;
     // P waves are reported only when atrial activity is organised: found before at least half
     // the beats, with a stable PR or regular P-P intervals, also counted per atrial cycle
     // (second-degree AV block, Mobitz I: the PR lengthens beat by beat, and the P-P interval
@@ -472,74 +465,31 @@ pub(crate) fn analyze_in_pool(
     // (`statements::regular_tachycardia_without_p`), with this activity as a possibility.
     let (flutter, half_rr_activity) = if n_beats < 4 || paced_fraction > 0.5 {
         (None, None)
-    } else if !p_organised {
-        match flutter_cycle_once().map(|f| locked_to_qrs(f, &fids, fs)) {
-            Some(f) if f.locked.is_some_and(|l| l.ratio == 2) => (None, Some(f)),
-            Some(f) if f.locked.is_some() => (Some(f), None),
-            // At an irregular RR the waves must keep their phase from beat to beat, as
-            // flutter waves running on by themselves do; the T waves of atrial fibrillation
-            // with a fast or wide-QRS response, which the blanked autocorrelation also takes
-            // for a cycle in the flutter range, follow their own QRS and do not.
-            Some(f) => {
-                let coherence = phase_coherence(&labels, &clean, &fids, f.cycle_ms, fs)
-                    .filter(|c| c.0 >= MIN_PHASE_COHERENCE);
-                (
-                    coherence.map(|c| Flutter {
-                        coherence: Some(c),
-                        ..f
-                    }),
-                    None,
-                )
-            }
-            None => (None, None),
-        }
-    } else if atrial_foci.is_none() {
-        let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
-        let found = fixed_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs).or_else(|| {
-            variable_ratio_flutter(&labels, &clean, &fids, &p_peaks, fs, flutter_cycle_once)
-        });
-        (found, None)
     } else {
-        (None, None)
+        atrial_rhythm::flutter(
+            &labels,
+            &clean,
+            &fids,
+            &global,
+            p_organised,
+            atrial_foci.is_some(),
+            &flutter_cycle_once,
+            fs,
+        )
     };
-    let af_p_waves = (flutter.is_none()
-        && atrial_foci.is_none()
-        && n_beats >= 6
-        && paced_fraction <= 0.5
-        && rr_irregularity.is_some_and(|v| v > AF_MIN_IRREGULARITY)
-        && rr_median_change.is_some_and(|v| v > AF_MIN_MEDIAN_CHANGE))
-    .then(|| {
-        let unstable_pr = pr_sd_ms.filter(|&v| v > AF_MIN_PR_SD_MS);
-        let wandering_pr = pr_robust_sd.filter(|&v| v > AF_MIN_PR_SD_MS);
-        let pp_irregular = pp_irr.is_none_or(|v| v > PP_MAX_IRREGULARITY)
-            && pp_irr_per_cycle.is_none_or(|v| v > PP_MAX_IRREGULARITY);
-        if p_fraction < 0.5 && !repeats_a_cycle(&fids, &conducted) {
-            Some(AfPWaves::Few)
-        } else if let Some(pr_sd_ms) =
-            unstable_pr.filter(|_| p_fraction < AF_MAX_P_FRACTION_UNSTABLE)
-        {
-            Some(AfPWaves::FewAtAnUnstablePr { pr_sd_ms })
-        } else if let Some(pr_robust_sd_ms) = wandering_pr {
-            // A wandering PR with P-P intervals as irregular as the RR (no short cycle of
-            // premature beats), or regular with no P wave blocked between the beats' own.
-            if pp_irregular && no_repeating_cycle(&fids, &conducted) {
-                Some(AfPWaves::WanderingPrIrregularPp {
-                    pr_robust_sd_ms,
-                    pp_irregularity: pp_irr,
-                })
-            } else {
-                pp_irr
-                    .filter(|&v| v <= PP_MAX_IRREGULARITY && no_p_p_spans_two_cycles)
-                    .map(|pp_irregularity| AfPWaves::WanderingPrRegularPp {
-                        pr_robust_sd_ms,
-                        pp_irregularity,
-                    })
-            }
-        } else {
-            None
-        }
-    })
-    .flatten();
+    let af_p_waves =
+        (flutter.is_none() && atrial_foci.is_none() && n_beats >= 6 && paced_fraction <= 0.5)
+            .then(|| {
+                atrial_rhythm::atrial_fibrillation(
+                    &fids,
+                    &conducted,
+                    p_fraction,
+                    &p_reg,
+                    rr_irregularity,
+                    rr_median_change,
+                )
+            })
+            .flatten();
     let af = af_p_waves.is_some();
     let classified = if af || flutter.is_some() {
         classify(&ClassifyInput {
@@ -622,7 +572,7 @@ pub(crate) fn analyze_in_pool(
     // P wave, at irregular intervals and some earlier than the paced cycle.
     let paced = paced_fraction > 0.5 && paced_dissociation.is_none() && flutter.is_none();
     let paced_af = (paced && !p_organised)
-        .then(|| paced_atrial_fibrillation(classes, &fids, &global, fs))
+        .then(|| atrial_rhythm::paced_atrial_fibrillation(classes, &fids, &global, fs))
         .flatten();
     // Fibrillatory waves left after QRST cancellation (`crate::atrial`), for what the RR and
     // P-wave criteria cannot see: fibrillation under pacing, or with a regular ventricular
@@ -1031,46 +981,6 @@ fn dominant_p_fraction(
     Some(beats.iter().filter(|g| sinus_p(g)).count() as f64 / beats.len() as f64)
 }
 
-/// [`PacedAf`] when the conducted beats of a mostly paced recording show fibrillating atria.
-fn paced_atrial_fibrillation(
-    classes: &[BeatClass],
-    fids: &[usize],
-    global: &[BeatWaves],
-    fs: f64,
-) -> Option<PacedAf> {
-    let ms_between = |i: usize| (fids[i] - fids[i - 1]) as f64 * 1000.0 / fs;
-    let paced_cycle: Vec<f64> = (1..fids.len())
-        .filter(|&i| classes[i] == BeatClass::Paced && classes[i - 1] == BeatClass::Paced)
-        .map(ms_between)
-        .collect();
-    let conducted: Vec<usize> = (1..fids.len())
-        .filter(|&i| matches!(classes[i], BeatClass::Normal | BeatClass::Supraventricular))
-        .collect();
-    if paced_cycle.len() < 2 || conducted.len() < 2 {
-        return None;
-    }
-    // A P wave before any conducted beat: sinus (or atrial) beats between the paced ones (or
-    // an f wave that passes for one: then nothing is said).
-    if conducted
-        .iter()
-        .any(|&i| global.get(i).is_some_and(|g| g.p.is_some()))
-    {
-        return None;
-    }
-    let cycle = median(&paced_cycle);
-    let rr: Vec<f64> = conducted.iter().map(|&i| ms_between(i)).collect();
-    let lo = rr.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = rr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let earliest_fraction = lo / cycle;
-    (hi - lo >= PACED_AF_RR_RANGE_MS && earliest_fraction < PACED_AF_EARLY_FRACTION).then_some(
-        PacedAf {
-            conducted: conducted.len(),
-            rr_range_ms: hi - lo,
-            earliest_fraction,
-        },
-    )
-}
-
 pub(super) fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
@@ -1107,8 +1017,10 @@ fn r_peak(x: &[f64], f: usize, fs: f64) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::atrial_rhythm::paced_atrial_fibrillation;
     use super::p_waves::{QrsTie, qrs_tie};
     use super::*;
+    use crate::statements::PacedAf;
     use ecg::{Lead, Signal, Unit};
 
     #[test]
@@ -1693,7 +1605,7 @@ mod cancel_tests {
 mod av_block_tests {
     //! 2:1 and third-degree AV block on synthetic 12-lead tracings: P, QRS and T waves with
     //! their own spatial directions, projected on the 12 leads, plus noise and baseline wander.
-    use super::rr::{on_time_beats, on_time_irregularity};
+    use super::rr::{no_repeating_cycle, on_time_beats, on_time_irregularity, repeats_a_cycle};
     use super::*;
     use ecg::{Lead, Signal, Unit};
 
