@@ -1,31 +1,38 @@
 //! The analysis entry point: [`analyze`] a [`Recording`] into an [`Analysis`].
 //!
-//! Steps, in order (each one a module):
-//! 1. Leads: every voltage lead at the first voltage lead's rate (III, aVR, aVL, aVF derived
-//!    when only I and II are stored), read whole in mV, gaps interpolated; a trailing
-//!    calibration pulse (the same value in every stored lead, as Philips appends) is dropped.
+//! [`analyze_in_pool`] runs the stages in order; each stage's work lives in a submodule (or
+//! a crate module) and this file holds what they pass between them:
+//! 1. Leads ([`signals`]): every voltage lead at the first voltage lead's rate (III, aVR,
+//!    aVL, aVF derived when only I and II are stored), read whole in mV, gaps interpolated; a
+//!    trailing calibration pulse (the same value in every stored lead, as Philips appends)
+//!    is dropped.
 //! 2. Pacing spikes ([`crate::detect::pacing_spikes`]) are located on the raw leads and
 //!    bridged in the analysis copies; baseline steps (a level change within 4 ms that does
-//!    not return, [`crate::detect`]) are removed from them.
-//! 3. Two filtered copies: the *analysis* band 0.5-40 Hz (plus a mains notch) for detection
-//!    and delineation, and the user's [`FilterChain`] (default 0.05-150 Hz) for median beats
-//!    and amplitudes, the numbers a cardiologist reads.
+//!    not return, [`crate::detect`]) are removed from them ([`signals`]).
+//! 3. Two filtered copies ([`signals`]): the *analysis* band 0.5-40 Hz (plus a mains notch)
+//!    for detection and delineation, and the user's [`FilterChain`] (default 0.05-150 Hz)
+//!    for median beats and amplitudes, the numbers a cardiologist reads. Limb-lead
+//!    consistency (Einthoven) is checked on the analysis copy.
 //! 4. QRS detection on all leads ([`crate::detect`]).
-//! 5. Per-lead delineation of every beat ([`crate::delineate`]), multi-lead consensus of P
-//!    and T, and global boundaries; a regular, unpaced rhythm without P waves or flutter
-//!    waves is delineated again with a lower P floor (kept only when the P waves then precede
-//!    80 % of the beats at a steady interval); then faint P waves in the leads that miss a P
-//!    half the leads show (per-lead output only). Limb-lead consistency (Einthoven) is
-//!    checked on the analysis copy.
-//! 6. Rhythm features (RR irregularity, P presence) and beat classification ([`BeatClass`]).
-//!    P waves are kept only when atrial activity is organised: a P before at least half the
-//!    beats with a stable PR (SD <= 40 ms) or regular P-P intervals; never in atrial
-//!    fibrillation. Where the RR and P-wave criteria cannot see atrial fibrillation (under
-//!    ventricular pacing, or with a regular ventricular response), fibrillatory waves left
-//!    after QRST cancellation ([`crate::atrial`]) state it.
-//! 7. Median beats of the dominant beats, delineated again; global measurements, axes and
-//!    per-lead amplitudes on them ([`crate::measure`]).
-//! 8. Statements with their criteria ([`crate::statements`]).
+//! 5. Per-lead delineation of every beat ([`delineation`] over [`crate::delineate`]),
+//!    multi-lead consensus of P and T, and global boundaries; a regular, unpaced rhythm
+//!    without P waves or flutter waves is delineated again with a lower P floor (kept only
+//!    when the P waves then precede 80 % of the beats at a steady interval) or a longer
+//!    reach (a long PR); waves tied to the QRS before them or wider than any P wave are
+//!    withdrawn ([`p_waves`]); then faint P waves in the leads that miss a P half the leads
+//!    show (per-lead output only).
+//! 6. Rhythm features (RR regularity, [`rr`]; P presence and organisation, [`p_waves`]) and
+//!    beat classification ([`BeatClass`]). P waves are kept only when atrial activity is
+//!    organised: a P before at least half the beats with a stable PR (SD <= 40 ms) or
+//!    regular P-P intervals; never in atrial fibrillation or flutter ([`atrial_rhythm`]).
+//!    Where the RR and P-wave criteria cannot see atrial fibrillation (under ventricular
+//!    pacing, or with a regular ventricular response), fibrillatory waves left after QRST
+//!    cancellation ([`crate::atrial`]) state it. AV block evidence: [`av_conduction`].
+//! 7. Median beats of the dominant beats ([`median_beats`]), delineated again; global
+//!    measurements, axes, P polarities and per-lead amplitudes on them ([`median_measure`]
+//!    over [`crate::measure`]).
+//! 8. Statements with their criteria ([`crate::statements`]), then those resting on a poor
+//!    lead withheld ([`crate::quality`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -233,7 +240,7 @@ pub(crate) const PR_MAX_SD_MS: f64 = 40.0;
 /// ... or P-P intervals this regular (RMSSD / mean), as in AV dissociation.
 pub(crate) const PP_MAX_IRREGULARITY: f64 = 0.10;
 
-/// The second look for low P waves ([`P_MIN_MV_LOW`]) needs this many beats ...
+/// The second look for low P waves ([`crate::delineate::P_MIN_MV_LOW`]) needs this many beats ...
 const LOW_P_MIN_BEATS: usize = 6;
 /// ... and keeps what it finds only when P waves then precede this fraction of the beats ...
 const LOW_P_MIN_FRACTION: f64 = 0.8;
@@ -503,26 +510,7 @@ pub(crate) fn analyze_in_pool(
         first
     };
     let classes = &classified.classes;
-    // Dominant R lead: the largest median QRS peak-to-peak.
-    let dom_lead = (0..clean.len())
-        .max_by(|&a, &b| {
-            lead_qrs_size(&clean[a], &fids, fs).total_cmp(&lead_qrs_size(&clean[b], &fids, fs))
-        })
-        .unwrap_or(0);
-    let mut beats: Vec<Beat> = fids
-        .iter()
-        .enumerate()
-        .map(|(i, &f)| {
-            let r = r_peak(&clean[dom_lead], f, fs);
-            Beat {
-                fiducial_sample: f,
-                r_sample: r,
-                r_s: r as f64 / fs,
-                class: classes[i],
-                rr_ms: (i > 0).then(|| (f - fids[i - 1]) as f64 * 1000.0 / fs),
-            }
-        })
-        .collect();
+    let mut beats = beats_with_r_peaks(&clean, &fids, classes, fs);
 
     // Beats only (a Holter chunk): the classes are all it needs, so the AV-block and pacing
     // checks below (statements only) are skipped too.
@@ -988,6 +976,35 @@ pub(super) fn round1(v: f64) -> f64 {
 /// How far (ms) before the beats' P onset the previous T wave ends at the latest on the
 /// median beat (see `analyze`).
 const MEDIAN_P_BEFORE_T_END_MS: f64 = 40.0;
+
+/// The beats at `fids` with their `classes`, each with its R peak: the largest deflection of
+/// the lead (of the analysis copies `clean`) with the largest median QRS.
+fn beats_with_r_peaks(
+    clean: &[Vec<f64>],
+    fids: &[usize],
+    classes: &[BeatClass],
+    fs: f64,
+) -> Vec<Beat> {
+    // Dominant R lead: the largest median QRS peak-to-peak.
+    let dom_lead = (0..clean.len())
+        .max_by(|&a, &b| {
+            lead_qrs_size(&clean[a], fids, fs).total_cmp(&lead_qrs_size(&clean[b], fids, fs))
+        })
+        .unwrap_or(0);
+    fids.iter()
+        .enumerate()
+        .map(|(i, &f)| {
+            let r = r_peak(&clean[dom_lead], f, fs);
+            Beat {
+                fiducial_sample: f,
+                r_sample: r,
+                r_s: r as f64 / fs,
+                class: classes[i],
+                rr_ms: (i > 0).then(|| (f - fids[i - 1]) as f64 * 1000.0 / fs),
+            }
+        })
+        .collect()
+}
 
 /// Median QRS peak-to-peak of a lead around the fiducials (±60 ms).
 fn lead_qrs_size(x: &[f64], fids: &[usize], fs: f64) -> f64 {
