@@ -72,6 +72,7 @@ pub(crate) use p_waves::{AfPWaves, NotCountedP};
 use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change};
 use signals::Signals;
+pub(crate) use signals::analysed_leads;
 
 /// What [`analyze`] should do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -64,7 +64,9 @@ use ecg::{Lead, Recording, SampleError, SampleSource, Signal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{Analysis, AnalysisOptions, Beat, BeatsOnly, Wave, analyze_in_pool};
+use crate::analyze::{
+    Analysis, AnalysisOptions, Beat, BeatsOnly, Wave, analysed_leads, analyze_in_pool,
+};
 use crate::classify::{BeatClass, MIN_DIFFERENT_LEADS};
 use crate::error::Error;
 
@@ -351,19 +353,8 @@ fn window(rec: &Recording, start_s: f64, end_s: f64) -> Recording {
 
 /// Sampling rate and length (samples) of the leads the analysis uses (as `analyze` chooses them).
 fn extent(rec: &Recording) -> Result<(f64, usize), Error> {
-    let first = rec
-        .leads
-        .iter()
-        .find(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0)
-        .ok_or_else(|| Error::Unsupported("no voltage lead with a sampling rate".into()))?;
-    let fs = first.sampling_rate_hz;
-    let n = rec
-        .leads
-        .iter()
-        .filter(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz == fs)
-        .map(Lead::n_samples)
-        .min()
-        .unwrap_or(0);
+    let (fs, leads) = analysed_leads(rec)?;
+    let n = leads.into_iter().map(Lead::n_samples).min().unwrap_or(0);
     Ok((fs, n))
 }
 

@@ -8,7 +8,9 @@ use ecg::{Axis, LeadLabel, Measurements, QtcSet};
 use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{P_MIN_MV, Points, boundary_leads, ms};
 use crate::lead_reversal::{self, Reversal};
-use crate::measure::{LeadAmplitudes, amplitudes, baseline, frontal_axis, net_area, p_net_area};
+use crate::measure::{
+    LeadAmplitudes, QrsEnd, amplitudes, baseline, frontal_axis, net_area, p_net_area,
+};
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::statements::IntervalLeads;
 
@@ -249,9 +251,12 @@ impl MedianReading<'_> {
         })
     }
 
-    /// QRS shapes of the analysis copy's median beats for the conduction criteria, each read
-    /// to its own lead's end.
-    pub fn qrs_shapes(&self) -> Vec<QrsShape> {
+    /// `read` of each lead's QRS on the analysis copy's median beat: its label, the beat, the
+    /// global QRS onset, the leads' QRS end (`measure::qrs_end`) and this lead's own end.
+    fn per_lead_qrs<T>(
+        &self,
+        read: impl Fn(LeadLabel, &[f64], usize, &QrsEnd, usize) -> Option<T>,
+    ) -> Vec<T> {
         match (
             self.waves.global.qrs.and_then(|q| q.on),
             &self.waves.qrs_end,
@@ -261,38 +266,23 @@ impl MedianReading<'_> {
                 .leads
                 .iter()
                 .zip(&e.leads)
-                .filter_map(|((k, _, mc), &end)| {
-                    qrs_shape(
-                        self.labels[*k].clone(),
-                        mc,
-                        on,
-                        e.common,
-                        end,
-                        self.beats.fs_m,
-                    )
-                })
+                .filter_map(|((k, _, mc), &end)| read(self.labels[*k].clone(), mc, on, e, end))
                 .collect(),
             _ => Vec::new(),
         }
     }
 
+    /// QRS shapes of the analysis copy's median beats for the conduction criteria, each read
+    /// to its own lead's end.
+    pub fn qrs_shapes(&self) -> Vec<QrsShape> {
+        let fs_m = self.beats.fs_m;
+        self.per_lead_qrs(|lead, mc, on, e, end| qrs_shape(lead, mc, on, e.common, end, fs_m))
+    }
+
     /// End-QRS notches and slurs for the early repolarisation pattern, on the same beats.
     pub fn end_qrs(&self) -> Vec<EndQrs> {
-        match (
-            self.waves.global.qrs.and_then(|q| q.on),
-            &self.waves.qrs_end,
-        ) {
-            (Some(on), Some(e)) => self
-                .beats
-                .leads
-                .iter()
-                .zip(&e.leads)
-                .filter_map(|((k, _, mc), &end)| {
-                    end_qrs_notch_or_slur(self.labels[*k].clone(), mc, on, end, self.beats.fs_m)
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        let fs_m = self.beats.fs_m;
+        self.per_lead_qrs(|lead, mc, on, _, end| end_qrs_notch_or_slur(lead, mc, on, end, fs_m))
     }
 
     /// The leads the median beat's intervals were measured in (those that set their global

@@ -137,20 +137,27 @@ struct Leads {
     fs: f64,
 }
 
-fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
-    let mut rec = rec.clone();
-    rec.derive_limb_leads();
+/// The leads the analysis reads of `rec` and their sampling rate: every voltage lead at the
+/// first voltage lead's rate.
+pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
     let first = rec
         .leads
         .iter()
         .find(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0)
         .ok_or_else(|| Error::Unsupported("no voltage lead with a sampling rate".into()))?;
     let fs = first.sampling_rate_hz;
-    let chosen: Vec<&ecg::Lead> = rec
+    let chosen = rec
         .leads
         .iter()
         .filter(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz == fs)
         .collect();
+    Ok((fs, chosen))
+}
+
+fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
+    let mut rec = rec.clone();
+    rec.derive_limb_leads();
+    let (fs, chosen) = analysed_leads(&rec)?;
     let n = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
     let needed = (fs.ceil() as usize).max(MIN_SAMPLES);
     if n < needed {
