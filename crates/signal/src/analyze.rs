@@ -1035,140 +1035,11 @@ fn r_peak(x: &[f64], f: usize, fs: f64) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::atrial_rhythm::paced_atrial_fibrillation;
-    use super::p_waves::{QrsTie, qrs_tie};
     use super::*;
-    use crate::statements::PacedAf;
     use ecg::{Lead, Signal, Unit};
-
-    #[test]
-    fn one_p_wave_moved_by_noise_does_not_make_the_pr_irregular() {
-        let fs = 500.0;
-        let fids: Vec<usize> = (0..11).map(|k| 200 + 460 * k).collect();
-        let global_at = |before: &[usize]| -> Vec<BeatWaves> {
-            fids.iter()
-                .zip(before)
-                .map(|(&f, &d)| BeatWaves {
-                    p: Some(Points {
-                        on: None,
-                        peak: Some(f - d),
-                        off: None,
-                    }),
-                    qrs: None,
-                    t: None,
-                })
-                .collect()
-        };
-        // LUDB 31 under 10 uV of white noise: the P peaks before the fiducials (samples),
-        // one of them (114) on a noise bump 36 samples from the others.
-        let ludb31 = [76, 74, 82, 76, 82, 79, 80, 75, 80, 114, 76];
-        let r = p_regularity(&global_at(&ludb31), &fids, fs);
-        assert!(
-            r.pr_sd
-                .is_some_and(|v| v > LOW_P_MAX_PR_SD_MS && v <= AF_MIN_PR_SD_MS),
-            "{:?}",
-            r.pr_sd
-        );
-        assert!(
-            r.pr_sd_but_one
-                .is_some_and(|v| v <= LOW_P_MAX_PR_SD_BUT_ONE_MS),
-            "{:?}",
-            r.pr_sd_but_one
-        );
-        // Deflections at no fixed interval (fibrillatory waves taken for P waves): irregular
-        // with any one left out.
-        let scattered = [60, 95, 130, 70, 110, 85, 140, 65, 120, 100, 75];
-        let r = p_regularity(&global_at(&scattered), &fids, fs);
-        assert!(
-            r.pr_sd_but_one
-                .is_some_and(|v| v > LOW_P_MAX_PR_SD_BUT_ONE_MS),
-            "{:?}",
-            r.pr_sd_but_one
-        );
-    }
-
-    #[test]
-    fn waves_tied_to_the_next_or_the_previous_qrs() {
-        // 500 Hz (2 ms a sample); RR 800 ms swinging by ±40 ms; a wave 150 samples (300 ms)
-        // before each QRS, or 225 samples (450 ms) after the one before, ±2 samples of jitter;
-        // the last beat cut short by the recording's end with its wave off both.
-        let fs = 500.0;
-        let swing = [0, 19, 12, -12, -19, 0, 19, 12, -12, -19, 0];
-        let mut fids = vec![200usize];
-        for s in swing {
-            fids.push((*fids.last().unwrap() as i64 + 400 + s) as usize);
-        }
-        let jitter = [1i64, -2, 0, 2, -1, 1, 0, -2, 2, -1, 0];
-        let waves = |place: &dyn Fn(usize) -> usize| -> Vec<BeatWaves> {
-            let mut g: Vec<BeatWaves> = (0..fids.len())
-                .map(|i| BeatWaves {
-                    p: (i > 0).then(|| Points {
-                        on: None,
-                        peak: Some((place(i) as i64 + jitter[i - 1]) as usize),
-                        off: None,
-                    }),
-                    qrs: None,
-                    t: None,
-                })
-                .collect();
-            let last = g.len() - 1;
-            g[last].p = Some(Points {
-                on: None,
-                peak: Some(fids[last - 1] + 30),
-                off: None,
-            });
-            g
-        };
-        let before_next = waves(&|i| fids[i] - 150);
-        assert_eq!(qrs_tie(&before_next, &fids, fs), Some(QrsTie::Next));
-        let after_prev = waves(&|i| fids[i - 1] + 225);
-        assert_eq!(qrs_tie(&after_prev, &fids, fs), Some(QrsTie::Previous));
-        // Scattered waves (noise): neither.
-        let scatter = [40i64, -60, 10, 70, -30, 55, -45, 0, 35, -70, 20];
-        let scattered = waves(&|i| (fids[i] as i64 - 150 + scatter[i - 1]) as usize);
-        assert_eq!(qrs_tie(&scattered, &fids, fs), None);
-        // A regular rhythm (the RR varying by less than 15 ms): neither can be told.
-        let regular: Vec<usize> = (0..12).map(|k| 200 + 400 * k).collect();
-        let g: Vec<BeatWaves> = regular
-            .iter()
-            .map(|&f| BeatWaves {
-                p: Some(Points {
-                    on: None,
-                    peak: Some(f - 150),
-                    off: None,
-                }),
-                qrs: None,
-                t: None,
-            })
-            .collect();
-        assert_eq!(qrs_tie(&g, &regular, fs), None);
-    }
 
     fn lead(name: &str, fs: f64, n: usize, unit: Unit) -> Lead {
         Lead::new(name, fs, unit, Signal::from_physical(vec![0.0f32; n]))
-    }
-
-    /// Beats at these times (s, 500 Hz), paced ('/') or conducted ('N'), P waves before `p`.
-    fn paced_af_of(beats: &[(f64, char)], p: &[usize]) -> Option<PacedAf> {
-        let fs = 500.0;
-        let fids: Vec<usize> = beats.iter().map(|b| (b.0 * fs) as usize).collect();
-        let classes: Vec<BeatClass> = beats
-            .iter()
-            .map(|b| {
-                if b.1 == '/' {
-                    BeatClass::Paced
-                } else {
-                    BeatClass::Normal
-                }
-            })
-            .collect();
-        let global: Vec<BeatWaves> = (0..beats.len())
-            .map(|i| BeatWaves {
-                p: p.contains(&i).then(Points::default),
-                ..BeatWaves::default()
-            })
-            .collect();
-        paced_atrial_fibrillation(&classes, &fids, &global, fs)
     }
 
     #[test]
@@ -1225,38 +1096,6 @@ mod tests {
             dominant_p_fraction(&classes, &some_p, &[], false, fs),
             Some(6.0 / 7.0)
         );
-    }
-
-    #[test]
-    fn fibrillation_under_pacing_from_the_conducted_beats() {
-        // VVI at 60/min; conducted beats at 0.73 and 0.92 s of the last beat, no P waves.
-        let beats = [
-            (0.5, '/'),
-            (1.5, '/'),
-            (2.5, '/'),
-            (3.23, 'N'),
-            (4.15, 'N'),
-            (5.15, '/'),
-            (6.15, '/'),
-        ];
-        let a = paced_af_of(&beats, &[]).expect("atrial fibrillation");
-        assert_eq!(a.conducted, 2);
-        assert!((a.rr_range_ms - 190.0).abs() < 3.0, "{a:?}");
-        assert!((a.earliest_fraction - 0.73).abs() < 0.01, "{a:?}");
-        // A P wave before a conducted beat: sinus beats between the paced ones.
-        assert_eq!(paced_af_of(&beats, &[3]), None);
-        // Conducted beats at the paced cycle (fusion, or a sinus rate equal to the pacing rate).
-        let regular = [
-            (0.5, '/'),
-            (1.5, '/'),
-            (2.5, '/'),
-            (3.5, 'N'),
-            (4.45, 'N'),
-            (5.45, '/'),
-        ];
-        assert_eq!(paced_af_of(&regular, &[]), None);
-        // One conducted beat is not enough to call the atria fibrillating.
-        assert_eq!(paced_af_of(&beats[..4], &[]), None);
     }
 
     #[test]
@@ -1623,7 +1462,6 @@ mod cancel_tests {
 mod av_block_tests {
     //! 2:1 and third-degree AV block on synthetic 12-lead tracings: P, QRS and T waves with
     //! their own spatial directions, projected on the 12 leads, plus noise and baseline wander.
-    use super::rr::{no_repeating_cycle, on_time_beats, on_time_irregularity, repeats_a_cycle};
     use super::*;
     use ecg::{Lead, Signal, Unit};
 
@@ -1920,112 +1758,6 @@ mod av_block_tests {
             let t = texts(&rec);
             assert!(has(&t, "Sinus rhythm"), "seed {seed}: {t:#?}");
             assert!(!has(&t, "Atrial fibrillation"), "seed {seed}: {t:#?}");
-        }
-    }
-
-    /// QRS fiducials (samples) from 100 at the RR intervals `rr` (samples).
-    fn fids_of(rr: &[usize]) -> Vec<usize> {
-        let mut f = vec![100usize];
-        for r in rr {
-            f.push(f[f.len() - 1] + r);
-        }
-        f
-    }
-
-    #[test]
-    fn a_premature_beat_every_2nd_to_6th_beat_repeats_a_cycle_and_fibrillation_does_not() {
-        let all = |n: usize| vec![true; n];
-        // At 110/min (272 samples at 500 Hz), a premature beat after every `every`th beat:
-        // `every` - 1 sinus intervals, then the premature beat at 65 % and its pause at 120 %
-        // of the cycle, with 2 % sinus jitter.
-        for every in 2..=6 {
-            let rr: Vec<usize> = (0..24)
-                .map(|k| {
-                    let base: i64 = match k % (every + 1) {
-                        p if p + 1 == every => 177,
-                        p if p == every => 326,
-                        _ => 272,
-                    };
-                    (base + [0, 5, -5, 3][k % 4]) as usize
-                })
-                .collect();
-            let f = fids_of(&rr);
-            assert!(repeats_a_cycle(&f, &all(f.len())), "every {every}");
-        }
-        let fibrillation = [
-            225, 310, 255, 350, 200, 290, 330, 240, 275, 210, 340, 250, 305, 220, 285, 345, 235,
-            265, 320, 205,
-        ];
-        let f = fids_of(&fibrillation);
-        assert!(!repeats_a_cycle(&f, &all(f.len())));
-        // Too few intervals a cycle apart (five intervals) decide nothing.
-        let f = fids_of(&[272, 177, 326, 272, 177]);
-        assert!(!repeats_a_cycle(&f, &all(f.len())));
-    }
-
-    #[test]
-    fn a_premature_beat_whose_pause_jitters_repeats_by_the_beat_to_beat_change() {
-        let all = |n: usize| vec![true; n];
-        // At 110/min (272 samples), a PAC after every 3rd beat at 65 % of the cycle and its
-        // pause, the sinus rate jittering: the pause a cycle apart differs by up to 28
-        // samples, 9.2 % of the mean RR at the 90th centile (beyond the 8 % bound), under
-        // a third of the median beat-to-beat change (35 %).
-        let rr = [
-            270, 274, 175, 340, 276, 270, 179, 312, 272, 276, 177, 314, 268, 272, 174, 338, 275,
-            269, 178, 316,
-        ];
-        let f = fids_of(&rr);
-        assert!(repeats_a_cycle(&f, &all(f.len())));
-        // A PAC after every 4th beat, the sinus cycles 255-290 samples (RR ± 6 %) and the
-        // pauses 300-350: the beats on time between the premature ones are regular.
-        let rr = [
-            272, 255, 288, 177, 300, 283, 262, 290, 170, 350, 258, 281, 266, 181, 322, 290, 257,
-            279, 172, 341,
-        ];
-        let f = fids_of(&rr);
-        let rr_med = 272.0;
-        assert!(
-            on_time_irregularity(&f, &on_time_beats(&f, rr_med))
-                .is_some_and(|v| v <= AF_MIN_IRREGULARITY)
-        );
-        // Fibrillation's intervals near the median are as irregular as the rest, and they
-        // never come back in order.
-        let fibrillation = [
-            250, 290, 240, 305, 262, 235, 300, 280, 245, 310, 258, 296, 238, 284, 270, 300,
-        ];
-        let f = fids_of(&fibrillation);
-        assert!(!repeats_a_cycle(&f, &all(f.len())));
-        assert!(
-            on_time_irregularity(&f, &on_time_beats(&f, rr_med))
-                .is_some_and(|v| v > AF_MIN_IRREGULARITY)
-        );
-    }
-
-    #[test]
-    fn bigeminy_and_trigeminy_repeat_and_fibrillation_does_not() {
-        let all = |n: usize| vec![true; n];
-        // Short-long (bigeminy) and short-short-long (trigeminy), 2 % jitter.
-        let bigeminy: Vec<usize> = (0..14)
-            .map(|k| if k % 2 == 0 { 300 } else { 560 } + k % 3 * 5)
-            .collect();
-        let trigeminy: Vec<usize> = (0..15)
-            .map(|k| [400, 420, 600][k % 3] + k % 2 * 6)
-            .collect();
-        let fibrillation = [
-            310, 475, 355, 550, 275, 415, 495, 300, 525, 380, 440, 290, 505, 360,
-        ];
-        for (name, rr, repeats) in [
-            ("bigeminy", bigeminy.as_slice(), true),
-            ("trigeminy", trigeminy.as_slice(), true),
-            ("fibrillation", fibrillation.as_slice(), false),
-        ] {
-            let f = fids_of(rr);
-            assert_eq!(!no_repeating_cycle(&f, &all(f.len())), repeats, "{name}");
-            // Beat to beat, all three are irregular.
-            assert!(
-                median_change(&f, &all(f.len())).unwrap() > AF_MIN_MEDIAN_CHANGE,
-                "{name}"
-            );
         }
     }
 

@@ -166,3 +166,64 @@ pub(super) fn paced_atrial_fibrillation(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delineate::Points;
+
+    /// Beats at these times (s, 500 Hz), paced ('/') or conducted ('N'), P waves before `p`.
+    fn paced_af_of(beats: &[(f64, char)], p: &[usize]) -> Option<PacedAf> {
+        let fs = 500.0;
+        let fids: Vec<usize> = beats.iter().map(|b| (b.0 * fs) as usize).collect();
+        let classes: Vec<BeatClass> = beats
+            .iter()
+            .map(|b| {
+                if b.1 == '/' {
+                    BeatClass::Paced
+                } else {
+                    BeatClass::Normal
+                }
+            })
+            .collect();
+        let global: Vec<BeatWaves> = (0..beats.len())
+            .map(|i| BeatWaves {
+                p: p.contains(&i).then(Points::default),
+                ..BeatWaves::default()
+            })
+            .collect();
+        paced_atrial_fibrillation(&classes, &fids, &global, fs)
+    }
+
+    #[test]
+    fn fibrillation_under_pacing_from_the_conducted_beats() {
+        // VVI at 60/min; conducted beats at 0.73 and 0.92 s of the last beat, no P waves.
+        let beats = [
+            (0.5, '/'),
+            (1.5, '/'),
+            (2.5, '/'),
+            (3.23, 'N'),
+            (4.15, 'N'),
+            (5.15, '/'),
+            (6.15, '/'),
+        ];
+        let a = paced_af_of(&beats, &[]).expect("atrial fibrillation");
+        assert_eq!(a.conducted, 2);
+        assert!((a.rr_range_ms - 190.0).abs() < 3.0, "{a:?}");
+        assert!((a.earliest_fraction - 0.73).abs() < 0.01, "{a:?}");
+        // A P wave before a conducted beat: sinus beats between the paced ones.
+        assert_eq!(paced_af_of(&beats, &[3]), None);
+        // Conducted beats at the paced cycle (fusion, or a sinus rate equal to the pacing rate).
+        let regular = [
+            (0.5, '/'),
+            (1.5, '/'),
+            (2.5, '/'),
+            (3.5, 'N'),
+            (4.45, 'N'),
+            (5.45, '/'),
+        ];
+        assert_eq!(paced_af_of(&regular, &[]), None);
+        // One conducted beat is not enough to call the atria fibrillating.
+        assert_eq!(paced_af_of(&beats[..4], &[]), None);
+    }
+}

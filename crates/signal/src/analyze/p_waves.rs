@@ -289,3 +289,113 @@ pub(super) struct PRegularity {
     /// median interval): no P wave blocked between the beats' own.
     pub(super) no_p_p_spans_two_cycles: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{AF_MIN_PR_SD_MS, LOW_P_MAX_PR_SD_BUT_ONE_MS};
+    use crate::delineate::Points;
+
+    #[test]
+    fn one_p_wave_moved_by_noise_does_not_make_the_pr_irregular() {
+        let fs = 500.0;
+        let fids: Vec<usize> = (0..11).map(|k| 200 + 460 * k).collect();
+        let global_at = |before: &[usize]| -> Vec<BeatWaves> {
+            fids.iter()
+                .zip(before)
+                .map(|(&f, &d)| BeatWaves {
+                    p: Some(Points {
+                        on: None,
+                        peak: Some(f - d),
+                        off: None,
+                    }),
+                    qrs: None,
+                    t: None,
+                })
+                .collect()
+        };
+        // LUDB 31 under 10 uV of white noise: the P peaks before the fiducials (samples),
+        // one of them (114) on a noise bump 36 samples from the others.
+        let ludb31 = [76, 74, 82, 76, 82, 79, 80, 75, 80, 114, 76];
+        let r = p_regularity(&global_at(&ludb31), &fids, fs);
+        assert!(
+            r.pr_sd
+                .is_some_and(|v| v > LOW_P_MAX_PR_SD_MS && v <= AF_MIN_PR_SD_MS),
+            "{:?}",
+            r.pr_sd
+        );
+        assert!(
+            r.pr_sd_but_one
+                .is_some_and(|v| v <= LOW_P_MAX_PR_SD_BUT_ONE_MS),
+            "{:?}",
+            r.pr_sd_but_one
+        );
+        // Deflections at no fixed interval (fibrillatory waves taken for P waves): irregular
+        // with any one left out.
+        let scattered = [60, 95, 130, 70, 110, 85, 140, 65, 120, 100, 75];
+        let r = p_regularity(&global_at(&scattered), &fids, fs);
+        assert!(
+            r.pr_sd_but_one
+                .is_some_and(|v| v > LOW_P_MAX_PR_SD_BUT_ONE_MS),
+            "{:?}",
+            r.pr_sd_but_one
+        );
+    }
+
+    #[test]
+    fn waves_tied_to_the_next_or_the_previous_qrs() {
+        // 500 Hz (2 ms a sample); RR 800 ms swinging by ±40 ms; a wave 150 samples (300 ms)
+        // before each QRS, or 225 samples (450 ms) after the one before, ±2 samples of jitter;
+        // the last beat cut short by the recording's end with its wave off both.
+        let fs = 500.0;
+        let swing = [0, 19, 12, -12, -19, 0, 19, 12, -12, -19, 0];
+        let mut fids = vec![200usize];
+        for s in swing {
+            fids.push((*fids.last().unwrap() as i64 + 400 + s) as usize);
+        }
+        let jitter = [1i64, -2, 0, 2, -1, 1, 0, -2, 2, -1, 0];
+        let waves = |place: &dyn Fn(usize) -> usize| -> Vec<BeatWaves> {
+            let mut g: Vec<BeatWaves> = (0..fids.len())
+                .map(|i| BeatWaves {
+                    p: (i > 0).then(|| Points {
+                        on: None,
+                        peak: Some((place(i) as i64 + jitter[i - 1]) as usize),
+                        off: None,
+                    }),
+                    qrs: None,
+                    t: None,
+                })
+                .collect();
+            let last = g.len() - 1;
+            g[last].p = Some(Points {
+                on: None,
+                peak: Some(fids[last - 1] + 30),
+                off: None,
+            });
+            g
+        };
+        let before_next = waves(&|i| fids[i] - 150);
+        assert_eq!(qrs_tie(&before_next, &fids, fs), Some(QrsTie::Next));
+        let after_prev = waves(&|i| fids[i - 1] + 225);
+        assert_eq!(qrs_tie(&after_prev, &fids, fs), Some(QrsTie::Previous));
+        // Scattered waves (noise): neither.
+        let scatter = [40i64, -60, 10, 70, -30, 55, -45, 0, 35, -70, 20];
+        let scattered = waves(&|i| (fids[i] as i64 - 150 + scatter[i - 1]) as usize);
+        assert_eq!(qrs_tie(&scattered, &fids, fs), None);
+        // A regular rhythm (the RR varying by less than 15 ms): neither can be told.
+        let regular: Vec<usize> = (0..12).map(|k| 200 + 400 * k).collect();
+        let g: Vec<BeatWaves> = regular
+            .iter()
+            .map(|&f| BeatWaves {
+                p: Some(Points {
+                    on: None,
+                    peak: Some(f - 150),
+                    off: None,
+                }),
+                qrs: None,
+                t: None,
+            })
+            .collect();
+        assert_eq!(qrs_tie(&g, &regular, fs), None);
+    }
+}

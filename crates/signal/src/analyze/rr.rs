@@ -134,3 +134,115 @@ pub(crate) fn irregularity(fids: &[usize], conducted: &[bool]) -> Option<f64> {
     let squares: Vec<f64> = diffs.iter().map(|d| d.powi(2)).collect();
     Some((squares.iter().sum::<f64>() / squares.len() as f64).sqrt() / mean)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::AF_MIN_IRREGULARITY;
+
+    /// QRS fiducials (samples) from 100 at the RR intervals `rr` (samples).
+    fn fids_of(rr: &[usize]) -> Vec<usize> {
+        let mut f = vec![100usize];
+        for r in rr {
+            f.push(f[f.len() - 1] + r);
+        }
+        f
+    }
+
+    #[test]
+    fn a_premature_beat_every_2nd_to_6th_beat_repeats_a_cycle_and_fibrillation_does_not() {
+        let all = |n: usize| vec![true; n];
+        // At 110/min (272 samples at 500 Hz), a premature beat after every `every`th beat:
+        // `every` - 1 sinus intervals, then the premature beat at 65 % and its pause at 120 %
+        // of the cycle, with 2 % sinus jitter.
+        for every in 2..=6 {
+            let rr: Vec<usize> = (0..24)
+                .map(|k| {
+                    let base: i64 = match k % (every + 1) {
+                        p if p + 1 == every => 177,
+                        p if p == every => 326,
+                        _ => 272,
+                    };
+                    (base + [0, 5, -5, 3][k % 4]) as usize
+                })
+                .collect();
+            let f = fids_of(&rr);
+            assert!(repeats_a_cycle(&f, &all(f.len())), "every {every}");
+        }
+        let fibrillation = [
+            225, 310, 255, 350, 200, 290, 330, 240, 275, 210, 340, 250, 305, 220, 285, 345, 235,
+            265, 320, 205,
+        ];
+        let f = fids_of(&fibrillation);
+        assert!(!repeats_a_cycle(&f, &all(f.len())));
+        // Too few intervals a cycle apart (five intervals) decide nothing.
+        let f = fids_of(&[272, 177, 326, 272, 177]);
+        assert!(!repeats_a_cycle(&f, &all(f.len())));
+    }
+
+    #[test]
+    fn a_premature_beat_whose_pause_jitters_repeats_by_the_beat_to_beat_change() {
+        let all = |n: usize| vec![true; n];
+        // At 110/min (272 samples), a PAC after every 3rd beat at 65 % of the cycle and its
+        // pause, the sinus rate jittering: the pause a cycle apart differs by up to 28
+        // samples, 9.2 % of the mean RR at the 90th centile (beyond the 8 % bound), under
+        // a third of the median beat-to-beat change (35 %).
+        let rr = [
+            270, 274, 175, 340, 276, 270, 179, 312, 272, 276, 177, 314, 268, 272, 174, 338, 275,
+            269, 178, 316,
+        ];
+        let f = fids_of(&rr);
+        assert!(repeats_a_cycle(&f, &all(f.len())));
+        // A PAC after every 4th beat, the sinus cycles 255-290 samples (RR ± 6 %) and the
+        // pauses 300-350: the beats on time between the premature ones are regular.
+        let rr = [
+            272, 255, 288, 177, 300, 283, 262, 290, 170, 350, 258, 281, 266, 181, 322, 290, 257,
+            279, 172, 341,
+        ];
+        let f = fids_of(&rr);
+        let rr_med = 272.0;
+        assert!(
+            on_time_irregularity(&f, &on_time_beats(&f, rr_med))
+                .is_some_and(|v| v <= AF_MIN_IRREGULARITY)
+        );
+        // Fibrillation's intervals near the median are as irregular as the rest, and they
+        // never come back in order.
+        let fibrillation = [
+            250, 290, 240, 305, 262, 235, 300, 280, 245, 310, 258, 296, 238, 284, 270, 300,
+        ];
+        let f = fids_of(&fibrillation);
+        assert!(!repeats_a_cycle(&f, &all(f.len())));
+        assert!(
+            on_time_irregularity(&f, &on_time_beats(&f, rr_med))
+                .is_some_and(|v| v > AF_MIN_IRREGULARITY)
+        );
+    }
+
+    #[test]
+    fn bigeminy_and_trigeminy_repeat_and_fibrillation_does_not() {
+        let all = |n: usize| vec![true; n];
+        // Short-long (bigeminy) and short-short-long (trigeminy), 2 % jitter.
+        let bigeminy: Vec<usize> = (0..14)
+            .map(|k| if k % 2 == 0 { 300 } else { 560 } + k % 3 * 5)
+            .collect();
+        let trigeminy: Vec<usize> = (0..15)
+            .map(|k| [400, 420, 600][k % 3] + k % 2 * 6)
+            .collect();
+        let fibrillation = [
+            310, 475, 355, 550, 275, 415, 495, 300, 525, 380, 440, 290, 505, 360,
+        ];
+        for (name, rr, repeats) in [
+            ("bigeminy", bigeminy.as_slice(), true),
+            ("trigeminy", trigeminy.as_slice(), true),
+            ("fibrillation", fibrillation.as_slice(), false),
+        ] {
+            let f = fids_of(rr);
+            assert_eq!(!no_repeating_cycle(&f, &all(f.len())), repeats, "{name}");
+            // Beat to beat, all three are irregular.
+            assert!(
+                median_change(&f, &all(f.len())).unwrap() > AF_MIN_MEDIAN_CHANGE,
+                "{name}"
+            );
+        }
+    }
+}
