@@ -321,6 +321,9 @@ pub(crate) struct BeatsOnly {
     pub different_leads: Vec<usize>,
 }
 
+/// The analysis of `rec` on the current rayon pool, stage by stage (the module doc lists
+/// them), checking `cancel` between stages; with `beats_only` it stops once the beats are
+/// classified and fills it in (the streaming analysis of a long recording).
 pub(crate) fn analyze_in_pool(
     rec: &Recording,
     opts: &AnalysisOptions,
@@ -358,6 +361,7 @@ pub(crate) fn analyze_in_pool(
     });
     // Smaller stimuli at the found spikes' latency before the beats.
     let spikes = pacing.confirmed_before(&raw, &fids, fs);
+    // Median RR (samples), one second with fewer than two beats.
     let rr_samples: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let rr_med = if rr_samples.is_empty() {
         fs
