@@ -972,20 +972,65 @@ fn beats_of(f: &Findings<'_>, class: BeatClass) -> Vec<usize> {
 /// The incomplete left bundle-branch block statement ([`crate::conduction`]).
 const INCOMPLETE_LBBB: &str = "Incomplete left bundle branch block";
 
+/// The statements the findings support, each with its criterion, in reading order: the
+/// rhythm, premature beats, AV and intraventricular conduction, the axis, the QT, atrial
+/// abnormality, then (leads on one calibration only) voltage and hypertrophy, and
+/// repolarisation, whose rules also read the statements before them.
 pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     let mut out = Vec::new();
-    let n = f.classes.len();
-    if n < 2 {
+    if f.classes.len() < 2 {
         return out;
     }
-    let hr = f.m.hr.map(|h| h.0);
-    let count = |c: BeatClass| f.classes.iter().filter(|&&x| x == c).count();
-    let paced = count(BeatClass::Paced);
-    let pvc = count(BeatClass::Ventricular);
-    let pac = count(BeatClass::Supraventricular);
-
-    // Rhythm.
+    let counts = BeatCounts::of(f);
     let mode = pacing_mode(f);
+    rhythm_statements(f, &counts, mode.as_ref(), &mut out);
+    premature_beat_statements(f, &counts, &mut out);
+    av_conduction_statements(f, &counts, mode.as_ref(), &mut out);
+    intraventricular_statements(f, &counts, &mut out);
+    axis_statements(f, &mut out);
+    qt_statements(f, &mut out);
+    left_atrial_abnormality(f, &mut out);
+    if calibration_suspect(f, &mut out) {
+        return out;
+    }
+    voltage_statements(f, &counts, mode.as_ref(), &mut out);
+    repolarisation_statements(f, &counts, &mut out);
+    out
+}
+
+/// The beats [`derive`]'s rules count: all of them, the paced, ventricular and
+/// supraventricular premature ones, and the mean rate (bpm).
+#[derive(Debug, Clone, Copy)]
+struct BeatCounts {
+    n: usize,
+    hr: Option<f64>,
+    paced: usize,
+    pvc: usize,
+    pac: usize,
+}
+
+impl BeatCounts {
+    fn of(f: &Findings<'_>) -> Self {
+        let count = |c: BeatClass| f.classes.iter().filter(|&&x| x == c).count();
+        Self {
+            n: f.classes.len(),
+            hr: f.m.hr.map(|h| h.0),
+            paced: count(BeatClass::Paced),
+            pvc: count(BeatClass::Ventricular),
+            pac: count(BeatClass::Supraventricular),
+        }
+    }
+}
+
+/// The rhythm: the paced rhythm, or the atrial rhythm with its rate.
+fn rhythm_statements(
+    f: &Findings<'_>,
+    c: &BeatCounts,
+    mode: Option<&PacingMode>,
+    out: &mut Vec<Statement>,
+) {
+    let BeatCounts { n, hr, paced, .. } = *c;
+    // Rhythm.
     if let Some(PacingMode::Atrial {
         beats,
         to_qrs_ms,
@@ -1351,6 +1396,12 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             ),
         ));
     }
+}
+
+/// Premature beats: ventricular (with a ventricular tachycardia among them) and
+/// supraventricular premature complexes.
+fn premature_beat_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Statement>) {
+    let BeatCounts { pvc, pac, .. } = *c;
     if pvc > 0
         && let Some((beats, summary, leads)) = ectopic_summary(f, BeatClass::Ventricular)
     {
@@ -1379,7 +1430,17 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             beats,
         ));
     }
+}
 
+/// AV conduction: second-degree block, blocked atrial premature complexes, first-degree,
+/// 2:1, advanced and complete block.
+fn av_conduction_statements(
+    f: &Findings<'_>,
+    c: &BeatCounts,
+    mode: Option<&PacingMode>,
+    out: &mut Vec<Statement>,
+) {
+    let BeatCounts { n, paced, .. } = *c;
     // Second-degree AV block: P waves that come on time and are not followed by a QRS.
     let (on_time, premature): (Vec<&NonConducted>, Vec<&NonConducted>) =
         f.blocked_p.iter().partition(|b| b.on_time());
@@ -1510,7 +1571,11 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             ));
         }
     }
+}
 
+/// Intraventricular conduction ([`crate::conduction`]).
+fn intraventricular_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Statement>) {
+    let BeatCounts { n, paced, .. } = *c;
     // Intraventricular conduction ([`crate::conduction`]); not in a paced rhythm.
     if let Some(qrs) = f.m.qrs
         && paced * 2 <= n
@@ -1540,7 +1605,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             _ => out.extend(conduction),
         }
     }
+}
 
+/// The frontal QRS axis.
+fn axis_statements(f: &Findings<'_>, out: &mut Vec<Statement>) {
     // Axis.
     if let Some(a) = f.m.axis.qrs {
         let d = a.0;
@@ -1567,7 +1635,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             ));
         }
     }
+}
 
+/// The QT interval against its bounds.
+fn qt_statements(f: &Findings<'_>, out: &mut Vec<Statement>) {
     // QT.
     // The rate the QTc was corrected for.
     let qt_hr = f
@@ -1649,7 +1720,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             ));
         }
     }
+}
 
+/// Left atrial abnormality from the P-wave duration.
+fn left_atrial_abnormality(f: &Findings<'_>, out: &mut Vec<Statement>) {
     // Atrial abnormality from the P-wave duration (time criteria hold whatever the gains).
     if !f.atrial_fibrillation
         && f.flutter.is_none()
@@ -1667,7 +1741,11 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
             Vec::new(),
         ));
     }
+}
 
+/// Whether the limb leads fail the Einthoven check: a statement says so, and no voltage
+/// criterion is applied.
+fn calibration_suspect(f: &Findings<'_>, out: &mut Vec<Statement>) -> bool {
     // Calibration: voltage criteria need leads on one calibration.
     if let Some(r) = f.limb_residual {
         // Incomplete LBBB's LVH pattern is a voltage criterion: named as untested.
@@ -1684,9 +1762,20 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
                 100.0 * crate::measure::EINTHOVEN_MAX_RESIDUAL
             ),
         ));
-        return out;
+        return true;
     }
+    false
+}
 
+/// Voltage: low voltage, ventricular hypertrophy, the Romhilt-Estes score, right atrial
+/// abnormality.
+fn voltage_statements(
+    f: &Findings<'_>,
+    c: &BeatCounts,
+    mode: Option<&PacingMode>,
+    out: &mut Vec<Statement>,
+) {
+    let BeatCounts { n, paced, .. } = *c;
     // Voltage.
     let (limb, prec) = LeadLabel::STANDARD_12.split_at(6);
     let p2p = |ls: &[LeadLabel]| -> Option<f64> {
@@ -1821,7 +1910,11 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     {
         out.push(s);
     }
+}
 
+/// Repolarisation and Q waves ([`crate::repolarisation`]).
+fn repolarisation_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Statement>) {
+    let BeatCounts { n, paced, .. } = *c;
     // Repolarisation and Q waves ([`crate::repolarisation`]); voltage thresholds, so only
     // here, after the calibration check.
     let repolarisation = crate::repolarisation::statements(&crate::repolarisation::Inputs {
@@ -1833,11 +1926,10 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
         qrs_ms: f.m.qrs.map(|q| q.0),
         paced: paced * 2 > n,
         atrial_waves: f.atrial_fibrillation || f.flutter.is_some(),
-        prior: &out,
+        prior: out,
         residual_mv: f.residual_mv,
     });
     out.extend(repolarisation);
-    out
 }
 
 #[cfg(test)]
