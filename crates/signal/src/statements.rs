@@ -1029,13 +1029,89 @@ fn rhythm_statements(
     mode: Option<&PacingMode>,
     out: &mut Vec<Statement>,
 ) {
+    let hr = c.hr;
+    if let Some(mode) = mode {
+        paced_rhythm_statements(f, c, mode, out);
+    } else if let Some(flutter) = f.flutter {
+        out.push(flutter_statement(f, flutter, hr));
+    } else if f.atrial_fibrillation
+        && let Some(w) = f.f_waves
+    {
+        let response = match f.rr_irregularity {
+            Some(v) if v > 0.10 => format!("irregular ventricular response (RMSSD/mean RR {v:.2})"),
+            Some(v) => format!(
+                "regular ventricular response (RMSSD/mean RR {v:.2} <= 0.10): consider AV block with an escape rhythm"
+            ),
+            None => "ventricular response not measured".to_string(),
+        };
+        out.push(st_on(
+            "Atrial fibrillation",
+            format!("{}; {response}", f_wave_criterion(w)),
+            w.leads.clone(),
+            Vec::new(),
+        ));
+    } else if f.atrial_fibrillation {
+        out.push(st(
+            "Atrial fibrillation",
+            format!(
+                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats{}",
+                f.rr_irregularity.unwrap_or(0.0),
+                100.0 * f.rr_median_change.unwrap_or(0.0),
+                100.0 * crate::analyze::AF_MIN_MEDIAN_CHANGE,
+                100.0 * f.p_fraction,
+                f.af_p_waves.map_or_else(String::new, af_p_wave_text)
+            ),
+        ));
+    } else if let Some(foci) = f.atrial_foci.filter(|_| f.av_block.is_none())
+        && let Some(h) = hr
+    {
+        out.push(st_on(
+            if h.round() > 100.0 {
+                MULTIFOCAL_RHYTHMS[1]
+            } else {
+                MULTIFOCAL_RHYTHMS[0]
+            },
+            foci.criterion(h),
+            foci.leads.clone(),
+            foci.foci
+                .iter()
+                .flat_map(|g| g.beats.iter().copied())
+                .collect(),
+        ));
+    } else if f.p_fraction >= 0.8 || f.av_block.is_some() || p_waves_at_a_steady_pr(f) {
+        atrial_origin_statements(f, hr, out);
+    } else if let Some(s) = regular_tachycardia_without_p(f, hr) {
+        out.push(s);
+    } else {
+        out.push(st(
+            UNDETERMINED_RHYTHM,
+            format!(
+                "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}{}{}",
+                100.0 * f.p_fraction,
+                f.rr_irregularity.unwrap_or(0.0),
+                f.not_counted_p.map_or_else(String::new, not_counted_p_text),
+                f.wave_on_t_unresolved.map_or(String::new(), |d| format!(
+                    "; a wave {d:.0} ms before each QRS rides on the T wave: a P wave of a long PR interval or a U wave, not told apart at this regular rate ({QT_NOT_JUDGED})"
+                ))
+            ),
+        ));
+    }
+}
+
+/// The paced rhythm by its `mode`, and under ventricular pacing the atrial rhythm behind it:
+/// fibrillation, P waves the pacemaker tracks, or P waves dissociated from the paced beats.
+fn paced_rhythm_statements(
+    f: &Findings<'_>,
+    c: &BeatCounts,
+    mode: &PacingMode,
+    out: &mut Vec<Statement>,
+) {
     let BeatCounts { n, hr, paced, .. } = *c;
-    // Rhythm.
-    if let Some(PacingMode::Atrial {
+    if let PacingMode::Atrial {
         beats,
         to_qrs_ms,
         p_after,
-    }) = &mode
+    } = mode
     {
         let (med, lo, hi) = median_range(to_qrs_ms);
         out.push(st_on(
@@ -1048,11 +1124,11 @@ fn rhythm_statements(
             Vec::new(),
             beats.clone(),
         ));
-    } else if let Some(PacingMode::Dual {
+    } else if let PacingMode::Dual {
         beats,
         av_delay_ms,
         p_after,
-    }) = &mode
+    } = mode
     {
         let (med, lo, hi) = median_range(av_delay_ms);
         out.push(st_on(
@@ -1065,7 +1141,7 @@ fn rhythm_statements(
             Vec::new(),
             beats.clone(),
         ));
-    } else if let Some(PacingMode::Ventricular { beats, atrial }) = &mode {
+    } else if let PacingMode::Ventricular { beats, atrial } = mode {
         let atrial = if *atrial > 0 {
             format!(
                 ", {atrial} of them after an atrial stimulus (AV sequential in fewer than half the beats)"
@@ -1151,17 +1227,21 @@ fn rhythm_statements(
                 ),
             ));
         }
-    } else if let Some(Flutter {
+    }
+}
+
+/// Atrial flutter (`flutter`) with its conduction and cycle, at the ventricular rate `hr`.
+fn flutter_statement(f: &Findings<'_>, flutter: Flutter, hr: Option<f64>) -> Statement {
+    let Flutter {
         cycle_ms: cycle,
         correlation: r,
         lag_ms,
         locked,
         variable,
         coherence,
-    }) = f.flutter
-    {
-        let rate = hr.map_or(String::new(), |h| format!(", ventricular rate {h:.0} bpm"));
-        let (atrial, cycle_text) = match locked {
+    } = flutter;
+    let rate = hr.map_or(String::new(), |h| format!(", ventricular rate {h:.0} bpm"));
+    let (atrial, cycle_text) = match locked {
             None if let Some(Variable {
                 rr_ms: (short, long),
                 recurrence:
@@ -1215,185 +1295,133 @@ fn rhythm_statements(
                 ),
             ),
         };
-        out.push(st_on(
-            "Atrial flutter",
+    st_on(
+        "Atrial flutter",
+        format!(
+            "{atrial}; regular atrial activity at {:.0}/min ({cycle_text} in >= 3 of II, III, aVF, V1; flutter range 240-350/min){rate}",
+            60_000.0 / cycle
+        ),
+        present(
+            f,
+            &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1],
+        ),
+        Vec::new(),
+    )
+}
+
+/// The atrial rhythm from P waves before most beats (or behind 2:1 or complete AV block):
+/// sinus (with sinus arrhythmia and pauses), junctional from retrograde P waves at a short
+/// PR, or ectopic atrial; at the ventricular rate `hr` or the atrial rate.
+fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Statement>) {
+    // With 2:1 or complete AV block the sinus node is named by the atrial rate.
+    let (hr, rate_word) = match f.av_block {
+        Some(AvBlock::FixedRatio { atrial_bpm, .. } | AvBlock::Complete { atrial_bpm, .. }) => {
+            (Some(atrial_bpm), "atrial rate")
+        }
+        None => (hr, "rate"),
+    };
+    if sinus_p_axis(f) {
+        let p_txt = if f.av_block.is_some() && f.p_fraction < 0.8 {
+            // Most P waves are not before a QRS here; the AV block statement holds the train.
+            "regular P waves (AV block below)".to_string()
+        } else if f.p_fraction < 0.8 {
             format!(
-                "{atrial}; regular atrial activity at {:.0}/min ({cycle_text} in >= 3 of II, III, aVF, V1; flutter range 240-350/min){rate}",
-                60_000.0 / cycle
-            ),
-            present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF, LeadLabel::V1]),
-            Vec::new(),
-        ));
-    } else if f.atrial_fibrillation
-        && let Some(w) = f.f_waves
-    {
-        let response = match f.rr_irregularity {
-            Some(v) if v > 0.10 => format!("irregular ventricular response (RMSSD/mean RR {v:.2})"),
-            Some(v) => format!(
-                "regular ventricular response (RMSSD/mean RR {v:.2} <= 0.10): consider AV block with an escape rhythm"
-            ),
-            None => "ventricular response not measured".to_string(),
-        };
-        out.push(st_on(
-            "Atrial fibrillation",
-            format!("{}; {response}", f_wave_criterion(w)),
-            w.leads.clone(),
-            Vec::new(),
-        ));
-    } else if f.atrial_fibrillation {
-        out.push(st(
-            "Atrial fibrillation",
-            format!(
-                "irregularly irregular RR (RMSSD/mean RR {:.2} > 0.10, median successive change {:.0}% of the mean RR > {:.0}%) and P waves before {:.0}% of beats{}",
-                f.rr_irregularity.unwrap_or(0.0),
-                100.0 * f.rr_median_change.unwrap_or(0.0),
-                100.0 * crate::analyze::AF_MIN_MEDIAN_CHANGE,
+                "P before {:.0}% of the dominant rhythm's QRS (premature beats left out; >= {:.0}% at a steady PR, robust SD {:.0} ms <= {STEADY_PR_SD_MS:.0}, and a regular RR, irregularity {:.2} <= {STEADY_RR_IRREGULARITY:.2}, at <= {STEADY_PR_MAX_BPM:.0} bpm)",
                 100.0 * f.p_fraction,
-                f.af_p_waves.map_or_else(String::new, af_p_wave_text)
-            ),
-        ));
-    } else if let Some(foci) = f.atrial_foci.filter(|_| f.av_block.is_none())
-        && let Some(h) = hr
-    {
-        out.push(st_on(
-            if h.round() > 100.0 {
-                MULTIFOCAL_RHYTHMS[1]
-            } else {
-                MULTIFOCAL_RHYTHMS[0]
-            },
-            foci.criterion(h),
-            foci.leads.clone(),
-            foci.foci
-                .iter()
-                .flat_map(|g| g.beats.iter().copied())
-                .collect(),
-        ));
-    } else if f.p_fraction >= 0.8 || f.av_block.is_some() || p_waves_at_a_steady_pr(f) {
-        // With 2:1 or complete AV block the sinus node is named by the atrial rate.
-        let (hr, rate_word) = match f.av_block {
-            Some(AvBlock::FixedRatio { atrial_bpm, .. } | AvBlock::Complete { atrial_bpm, .. }) => {
-                (Some(atrial_bpm), "atrial rate")
-            }
-            None => (hr, "rate"),
+                100.0 * STEADY_PR_MIN_P_FRACTION,
+                f.pr_robust_sd_ms.unwrap_or(f64::NAN),
+                f.rr_irregularity.unwrap_or(f64::NAN)
+            )
+        } else {
+            format!(
+                "P before {:.0}% of the dominant rhythm's QRS (premature beats left out)",
+                100.0 * f.p_fraction
+            )
         };
-        if sinus_p_axis(f) {
-            let p_txt = if f.av_block.is_some() && f.p_fraction < 0.8 {
-                // Most P waves are not before a QRS here; the AV block statement holds the train.
-                "regular P waves (AV block below)".to_string()
-            } else if f.p_fraction < 0.8 {
-                format!(
-                    "P before {:.0}% of the dominant rhythm's QRS (premature beats left out; >= {:.0}% at a steady PR, robust SD {:.0} ms <= {STEADY_PR_SD_MS:.0}, and a regular RR, irregularity {:.2} <= {STEADY_RR_IRREGULARITY:.2}, at <= {STEADY_PR_MAX_BPM:.0} bpm)",
-                    100.0 * f.p_fraction,
-                    100.0 * STEADY_PR_MIN_P_FRACTION,
-                    f.pr_robust_sd_ms.unwrap_or(f64::NAN),
-                    f.rr_irregularity.unwrap_or(f64::NAN)
-                )
-            } else {
-                format!(
-                    "P before {:.0}% of the dominant rhythm's QRS (premature beats left out)",
-                    100.0 * f.p_fraction
-                )
-            };
-            let axis_txt = p_axis_text(f);
-            out.extend(sinus_at_rate(hr, &format!("{p_txt}{axis_txt}"), rate_word));
-            // A regular rhythm at half the flutter range may be 2:1 flutter whose second
-            // wave hides in the QRS or T wave, where no recurrence can be checked.
-            if let Some(s) = out.last_mut()
-                && s.text == "Sinus tachycardia"
-                && rate_word == "rate"
-                && hr.is_some_and(|h| {
-                    (TWO_TO_ONE_FLUTTER_BPM.0..=TWO_TO_ONE_FLUTTER_BPM.1).contains(&h.round())
-                })
-                && let Some(c) = s.criterion.as_mut()
-            {
-                c.push_str(&format!(
-                    "; at {:.0}-{:.0} bpm atrial flutter with 2:1 conduction (atrial 240-350/min) is not excluded: its second flutter wave can hide in the QRS or T wave (none found)",
-                    TWO_TO_ONE_FLUTTER_BPM.0, TWO_TO_ONE_FLUTTER_BPM.1
-                ));
-            }
-            let normal_rr = normal_rr_ms(f);
-            let (pauses, med) = sinus_pauses(&normal_rr);
-            if f.av_block.is_none()
-                && let Some(rr) = sinus_rr_ms(&normal_rr, &pauses)
-                && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
-                && phasic(&rr)
-            {
-                let range = range_ms(&rr);
-                out.push(st(
-                    "Sinus arrhythmia",
-                    format!(
-                        "sinus P waves; RR between consecutive conducted beats varies by {range:.0} ms (> {SINUS_ARRHYTHMIA_MS:.0} ms), phasic (lengthening and shortening by >= {SINUS_ARRHYTHMIA_SWING_MS:.0} ms), premature beats and the pauses after them left out"
-                    ),
-                ));
-            }
-            if f.av_block.is_none()
-                && let Some(&(beat, longest)) = pauses.iter().max_by(|a, b| a.1.total_cmp(&b.1))
-            {
-                out.push(st_on(
-                    "Sinus pause",
-                    format!(
-                        "{} pause(s) between sinus beats, the longest {longest:.0} ms ending at {:.1} s (>= {SINUS_PAUSE_MS:.0} ms and >= {SINUS_PAUSE_RATIO} x the median sinus cycle, {med:.0} ms), no P wave in it without a QRS",
-                        pauses.len(),
-                        f.fids[beat] as f64 / f.fs_hz
-                    ),
-                    Vec::new(),
-                    pauses.iter().map(|p| p.0).collect(),
-                ));
-            }
-        } else if let Some(a) = f.m.axis.p
-            && f.p_inferior_inverted == Some(true)
-            && let Some(pr) = f.m.pr.map(|v| v.0).filter(|&v| v < JUNCTIONAL_PR_MS)
+        let axis_txt = p_axis_text(f);
+        out.extend(sinus_at_rate(hr, &format!("{p_txt}{axis_txt}"), rate_word));
+        // A regular rhythm at half the flutter range may be 2:1 flutter whose second
+        // wave hides in the QRS or T wave, where no recurrence can be checked.
+        if let Some(s) = out.last_mut()
+            && s.text == "Sinus tachycardia"
+            && rate_word == "rate"
+            && hr.is_some_and(|h| {
+                (TWO_TO_ONE_FLUTTER_BPM.0..=TWO_TO_ONE_FLUTTER_BPM.1).contains(&h.round())
+            })
+            && let Some(c) = s.criterion.as_mut()
         {
-            // Retrograde P waves at a short PR: the rhythm starts in the AV junction.
-            let h = hr.map_or(f64::NAN, f64::round);
-            let [slow, accelerated, tachycardia] = JUNCTIONAL_RHYTHMS;
-            let name = if h > 100.0 {
-                tachycardia
-            } else if h >= 60.0 {
-                accelerated
-            } else {
-                slow
-            };
-            out.push(st_on(
-                name,
-                format!(
-                    "P waves inverted in II, III and aVF (retrograde; P axis {:.0}°) at PR {pr:.0} ms < {JUNCTIONAL_PR_MS:.0} before {:.0}% of the QRS, rate {h:.0} bpm (< 60 junctional, 60-100 accelerated, > 100 tachycardia)",
-                    a.0,
-                    100.0 * f.p_fraction
-                ),
-                present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF]),
-                Vec::new(),
-            ));
-        } else if let Some(a) = f.m.axis.p {
-            let polarity = if f.p_sinus_polarity == Some(false) {
-                " and not upright in II with inverted in aVR"
-            } else {
-                ""
-            };
-            out.push(st_on(
-                "Ectopic atrial rhythm",
-                format!("P axis {:.0}° outside -30..+100°{polarity}", a.0),
-                present(
-                    f,
-                    &[LeadLabel::I, LeadLabel::II, LeadLabel::AVR, LeadLabel::AVF],
-                ),
-                Vec::new(),
+            c.push_str(&format!(
+                "; at {:.0}-{:.0} bpm atrial flutter with 2:1 conduction (atrial 240-350/min) is not excluded: its second flutter wave can hide in the QRS or T wave (none found)",
+                TWO_TO_ONE_FLUTTER_BPM.0, TWO_TO_ONE_FLUTTER_BPM.1
             ));
         }
-    } else if let Some(s) = regular_tachycardia_without_p(f, hr) {
-        out.push(s);
-    } else {
-        out.push(st(
-            UNDETERMINED_RHYTHM,
+        let normal_rr = normal_rr_ms(f);
+        let (pauses, med) = sinus_pauses(&normal_rr);
+        if f.av_block.is_none()
+            && let Some(rr) = sinus_rr_ms(&normal_rr, &pauses)
+            && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
+            && phasic(&rr)
+        {
+            let range = range_ms(&rr);
+            out.push(st(
+                "Sinus arrhythmia",
+                format!(
+                    "sinus P waves; RR between consecutive conducted beats varies by {range:.0} ms (> {SINUS_ARRHYTHMIA_MS:.0} ms), phasic (lengthening and shortening by >= {SINUS_ARRHYTHMIA_SWING_MS:.0} ms), premature beats and the pauses after them left out"
+                ),
+            ));
+        }
+        if f.av_block.is_none()
+            && let Some(&(beat, longest)) = pauses.iter().max_by(|a, b| a.1.total_cmp(&b.1))
+        {
+            out.push(st_on(
+                "Sinus pause",
+                format!(
+                    "{} pause(s) between sinus beats, the longest {longest:.0} ms ending at {:.1} s (>= {SINUS_PAUSE_MS:.0} ms and >= {SINUS_PAUSE_RATIO} x the median sinus cycle, {med:.0} ms), no P wave in it without a QRS",
+                    pauses.len(),
+                    f.fids[beat] as f64 / f.fs_hz
+                ),
+                Vec::new(),
+                pauses.iter().map(|p| p.0).collect(),
+            ));
+        }
+    } else if let Some(a) = f.m.axis.p
+        && f.p_inferior_inverted == Some(true)
+        && let Some(pr) = f.m.pr.map(|v| v.0).filter(|&v| v < JUNCTIONAL_PR_MS)
+    {
+        // Retrograde P waves at a short PR: the rhythm starts in the AV junction.
+        let h = hr.map_or(f64::NAN, f64::round);
+        let [slow, accelerated, tachycardia] = JUNCTIONAL_RHYTHMS;
+        let name = if h > 100.0 {
+            tachycardia
+        } else if h >= 60.0 {
+            accelerated
+        } else {
+            slow
+        };
+        out.push(st_on(
+            name,
             format!(
-                "P waves before {:.0}% of the dominant rhythm's beats, RR irregularity {:.2}{}{}",
-                100.0 * f.p_fraction,
-                f.rr_irregularity.unwrap_or(0.0),
-                f.not_counted_p.map_or_else(String::new, not_counted_p_text),
-                f.wave_on_t_unresolved.map_or(String::new(), |d| format!(
-                    "; a wave {d:.0} ms before each QRS rides on the T wave: a P wave of a long PR interval or a U wave, not told apart at this regular rate ({QT_NOT_JUDGED})"
-                ))
+                "P waves inverted in II, III and aVF (retrograde; P axis {:.0}°) at PR {pr:.0} ms < {JUNCTIONAL_PR_MS:.0} before {:.0}% of the QRS, rate {h:.0} bpm (< 60 junctional, 60-100 accelerated, > 100 tachycardia)",
+                a.0,
+                100.0 * f.p_fraction
             ),
+            present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF]),
+            Vec::new(),
+        ));
+    } else if let Some(a) = f.m.axis.p {
+        let polarity = if f.p_sinus_polarity == Some(false) {
+            " and not upright in II with inverted in aVR"
+        } else {
+            ""
+        };
+        out.push(st_on(
+            "Ectopic atrial rhythm",
+            format!("P axis {:.0}° outside -30..+100°{polarity}", a.0),
+            present(
+                f,
+                &[LeadLabel::I, LeadLabel::II, LeadLabel::AVR, LeadLabel::AVF],
+            ),
+            Vec::new(),
         ));
     }
 }
