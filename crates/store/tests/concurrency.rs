@@ -99,6 +99,9 @@ async fn ui_analysis_and_chat_writers_run_together_without_lock_errors(k: Kind) 
     t.store.integrity_check().await.unwrap();
 }
 
+/// Writes (each with a read after it) the test makes while the other processes write.
+const OUR_WRITES: usize = 20;
+
 async fn writers_in_other_processes_do_not_make_ours_fail(k: Kind) {
     let t = common::temp_store_on(k).await;
     let rec = common::recording(&t.store, "processes").await;
@@ -112,9 +115,23 @@ async fn writers_in_other_processes_do_not_make_ours_fail(k: Kind) {
                 .expect("spawn writer")
         })
         .collect();
-    let start = Instant::now();
-    let mut n = 0;
-    while start.elapsed() < Duration::from_millis(1500) {
+    // Ours start once the other processes are writing (they first open the store; the bound
+    // only keeps a broken child from hanging the test), then a fixed number of writes and
+    // reads must all succeed beside them: how many fit in a given time is the machine's
+    // business, not this test's (on a loaded 2-core CI machine 5 fitted in 1.5 s).
+    let others_written = || async {
+        let mut conn = t.store.read().await.unwrap();
+        store::sql::query("SELECT COUNT(*) FROM annotations WHERE author = 'crash'")
+            .scalar::<i64>(&mut conn)
+            .await
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while others_written().await == 0 {
+        assert!(Instant::now() < deadline, "the other processes never wrote");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for _ in 0..OUR_WRITES {
         t.store
             .add_annotation(rec.id, &AnnotationData::note(1.0, 1.0, "main"), "dr.a")
             .await
@@ -123,7 +140,6 @@ async fn writers_in_other_processes_do_not_make_ours_fail(k: Kind) {
             .load_session(rec.id)
             .await
             .expect("our read succeeds");
-        n += 1;
     }
     for c in &mut children {
         assert!(
@@ -134,14 +150,7 @@ async fn writers_in_other_processes_do_not_make_ours_fail(k: Kind) {
         c.kill().unwrap();
         c.wait().unwrap();
     }
-    assert!(n > 10, "only {n} writes in 1.5 s");
-    let mut conn = t.store.read().await.unwrap();
-    let others: i64 = store::sql::query("SELECT COUNT(*) FROM annotations WHERE author = 'crash'")
-        .scalar(&mut conn)
-        .await
-        .unwrap();
-    assert!(others > 0, "the other processes wrote too");
-    drop(conn);
+    assert!(others_written().await > 0, "the other processes wrote too");
     t.store.integrity_check().await.unwrap();
 }
 
