@@ -361,7 +361,7 @@ pub(crate) fn analyze_in_pool(
     });
     // Smaller stimuli at the found spikes' latency before the beats.
     let spikes = pacing.confirmed_before(&raw, &fids, fs);
-    // Median RR (samples), one second with fewer than two beats.
+    // The RR intervals (samples) and their median, one second with fewer than two beats.
     let rr_samples: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let rr_med = if rr_samples.is_empty() {
         fs
@@ -547,18 +547,17 @@ pub(crate) fn analyze_in_pool(
     let av_evidence = AvEvidence {
         clean: &clean,
         fids: &fids,
-        global: &global,
         n,
         fs,
     };
     let av =
         (n_beats >= 6 && !af && flutter.is_none() && paced_fraction <= 0.5 && rr_med >= 0.8 * fs)
-            .then(|| av_evidence.fixed_ratio_or_complete_block())
+            .then(|| av_evidence.fixed_ratio_or_complete_block(&global))
             .flatten();
     // Under ventricular pacing: P waves marching through the paced beats (complete AV block
     // with a ventricular pacemaker), never guessed when the paced beats follow the P waves.
     let paced_dissociation = (n_beats >= 6 && !af && flutter.is_none() && paced_fraction > 0.3)
-        .then(|| av_evidence.paced_dissociation(classes))
+        .then(|| av_evidence.paced_dissociation(&global, classes))
         .flatten();
     // Atrial fibrillation under ventricular pacing (the irregular-RR criterion cannot work when
     // the pacemaker sets most intervals): conducted beats between the paced ones, none after a
@@ -696,14 +695,8 @@ pub(crate) fn analyze_in_pool(
     // lengthening beat by beat and the P-P interval doubled across each dropped beat can
     // leave Mobitz I's P waves "not organised", yet every conducted beat has its P.)
     let blocked_p = if p_fraction >= P_MIN_FRACTION && !af && flutter.is_none() {
-        let av_evidence = AvEvidence {
-            clean: &clean,
-            fids: &fids,
-            global: &global,
-            n,
-            fs,
-        };
         av_evidence.blocked_p(
+            &global,
             classes,
             &median_beats,
             med.global.p.filter(|_| p_organised),
@@ -719,8 +712,8 @@ pub(crate) fn analyze_in_pool(
         waves: &med,
         p_min_mv,
     };
-    let mut m = reading.intervals(&fids, classes, fs);
     let qtc_rr_ms = dominant_rr_ms(classes, &fids, fs);
+    let mut m = reading.intervals(&rr_samples, qtc_rr_ms, fs);
     // Lead I's gain relative to aVF when the stored gains are not a common calibration.
     m.axis = reading.frontal_axes(limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0));
     let amps = reading.amplitudes();
@@ -924,7 +917,7 @@ fn dominant_class(classes: &[BeatClass]) -> BeatClass {
 /// The mean RR (ms) between consecutive beats of the dominant class (normal, or paced when more
 /// than half the beats are paced): the rate of the beats the median beat is made of, for its
 /// QTc. `None` with fewer than two such intervals.
-pub(super) fn dominant_rr_ms(classes: &[BeatClass], fids: &[usize], fs: f64) -> Option<f64> {
+fn dominant_rr_ms(classes: &[BeatClass], fids: &[usize], fs: f64) -> Option<f64> {
     let dominant = dominant_class(classes);
     let rr: Vec<f64> = (1..fids.len().min(classes.len()))
         .filter(|&i| classes[i] == dominant && classes[i - 1] == dominant)

@@ -998,7 +998,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     out
 }
 
-/// The beats [`derive`]'s rules count: all of them, the paced, ventricular and
+/// The beats [`derive()`]'s rules count: all of them, the paced, ventricular and
 /// supraventricular premature ones, and the mean rate (bpm).
 #[derive(Debug, Clone, Copy)]
 struct BeatCounts {

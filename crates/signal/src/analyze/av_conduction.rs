@@ -15,14 +15,14 @@ use crate::rhythm::{
 
 use super::median_beats::MedianBeats;
 
-/// The beats and waves the AV conduction searches read.
+/// The leads and beats the AV conduction searches read; each search is also given the
+/// beats' global waves as they stand when it runs (P waves not organised are withdrawn
+/// between the AV-block searches and the one for non-conducted P waves).
 pub(super) struct AvEvidence<'a> {
     /// The analysis copy of every lead.
     pub clean: &'a [Vec<f64>],
     /// Every beat's fiducial.
     pub fids: &'a [usize],
-    /// Every beat's global waves.
-    pub global: &'a [BeatWaves],
     /// Samples per lead.
     pub n: usize,
     /// Sampling rate (Hz).
@@ -33,15 +33,15 @@ impl AvEvidence<'_> {
     /// The P-wave train from the P peaks found before the beats (or, with fewer than three, or
     /// when `free`, from P-like candidates outside the QRS and T waves): every wave matching
     /// their median, aligned on their peaks, in all `leads`.
-    fn p_train(&self, free: bool, leads: &[Vec<f64>]) -> Vec<usize> {
+    fn p_train(&self, global: &[BeatWaves], free: bool, leads: &[Vec<f64>]) -> Vec<usize> {
         let leads_ref: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
         let mut detected_p: Vec<usize> = if free {
             Vec::new()
         } else {
-            self.global.iter().filter_map(|g| g.p?.peak).collect()
+            global.iter().filter_map(|g| g.p?.peak).collect()
         };
         if detected_p.len() < 3 {
-            let blanked = qrs_t_mask(self.global, self.fids, self.n, self.fs);
+            let blanked = qrs_t_mask(global, self.fids, self.n, self.fs);
             detected_p = free_p_candidates(&leads_ref, &blanked, self.fs, 2 * self.fids.len() + 8);
         }
         let half = ms(self.fs, 60.0);
@@ -57,8 +57,8 @@ impl AvEvidence<'_> {
     /// beats show a P wave before them (in complete block most P waves fall far from the
     /// QRS), the template comes from P-like waves found anywhere outside the QRS and T waves
     /// instead.
-    pub fn fixed_ratio_or_complete_block(&self) -> Option<AvBlock> {
-        let p_train = self.p_train(false, self.clean);
+    pub fn fixed_ratio_or_complete_block(&self, global: &[BeatWaves]) -> Option<AvBlock> {
+        let p_train = self.p_train(global, false, self.clean);
         // 2:1 and advanced block rest on the blocked P waves, which sit where T and U
         // waves are: a wave inside a T wave (QRS to T offset + 20 ms) cannot be told
         // from the T wave itself, so the ratio must still hold without those waves (a
@@ -72,7 +72,7 @@ impl AvEvidence<'_> {
                 !self
                     .fids
                     .iter()
-                    .zip(self.global)
+                    .zip(global)
                     .enumerate()
                     .any(|(j, (&f, g))| {
                         let end = g.t.and_then(|t| t.off).map_or_else(
@@ -95,12 +95,16 @@ impl AvEvidence<'_> {
 
     /// The P waves marching through the paced beats (`classes`), with their rate and how
     /// they relate to the paced beats (`rhythm::dissociated_atria`).
-    pub fn paced_dissociation(&self, classes: &[BeatClass]) -> Option<(f64, f64, f64, f64)> {
+    pub fn paced_dissociation(
+        &self,
+        global: &[BeatWaves],
+        classes: &[BeatClass],
+    ) -> Option<(f64, f64, f64, f64)> {
         // On the leads less their median paced beat, low-passed (`crate::atrial`): the T
         // waves go (they scored with the P waves, and hid those on them), dissociated P
         // waves stay, and most of any white noise goes.
-        let cancelled = ventricular_cancelled(self.clean, self.fids, classes, self.global, self.fs);
-        let p_train = self.p_train(true, cancelled.as_deref().unwrap_or(self.clean));
+        let cancelled = ventricular_cancelled(self.clean, self.fids, classes, global, self.fs);
+        let p_train = self.p_train(global, true, cancelled.as_deref().unwrap_or(self.clean));
         dissociated_atria(&p_train, self.fids, self.fs)
     }
 
@@ -110,6 +114,7 @@ impl AvEvidence<'_> {
     /// `rr_med` samples, the beats' `classes`).
     pub fn blocked_p(
         &self,
+        global: &[BeatWaves],
         classes: &[BeatClass],
         median: &MedianBeats,
         median_p: Option<Points>,
@@ -120,11 +125,7 @@ impl AvEvidence<'_> {
             .iter()
             .map(|(k, _, _)| self.clean[*k].as_slice())
             .collect();
-        let p_peaks: Vec<Option<usize>> = self
-            .global
-            .iter()
-            .map(|g| g.p.and_then(|p| p.peak))
-            .collect();
+        let p_peaks: Vec<Option<usize>> = global.iter().map(|g| g.p.and_then(|p| p.peak)).collect();
         match median_p {
             Some(Points {
                 on: Some(pon),
@@ -156,13 +157,8 @@ impl AvEvidence<'_> {
                         .windows(2)
                         .any(|w| (w[1] - w[0]) as f64 >= PREMATURE_PAUSE_RR * rr_med);
                     if pause
-                        && let Some(cancelled) = ventricular_cancelled(
-                            self.clean,
-                            self.fids,
-                            classes,
-                            self.global,
-                            self.fs,
-                        )
+                        && let Some(cancelled) =
+                            ventricular_cancelled(self.clean, self.fids, classes, global, self.fs)
                     {
                         let cancelled: Vec<&[f64]> = median
                             .leads

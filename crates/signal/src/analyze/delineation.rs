@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, P_MIN_MV, P_MIN_MV_LOW, P_REACH_LONG_MS, P_REACH_MS,
-    delineate, faint_p, global_boundaries, harmonise, ms, reconcile, t_ends_before_next_ps,
+    Points, delineate, faint_p, global_boundaries, harmonise, ms, reconcile, t_ends_before_next_ps,
 };
 use crate::rhythm::{Flutter, locked_to_qrs};
 
@@ -181,46 +181,9 @@ impl<'a> Passes<'a> {
         spike_before(self.spikes, f, self.fs)
     }
 
-    /// Every beat of every lead delineated in `look`, beats in order.
-    fn delineate_all(&self, look: PLook) -> Vec<Vec<BeatWaves>> {
-        let fids = self.fids;
-        self.views
-            .par_iter()
-            .enumerate()
-            .map(|(l, v)| {
-                let mut prev_t_off = None;
-                let mut prev_t_peak = None;
-                fids.iter()
-                    .enumerate()
-                    .map(|(i, &f)| {
-                        let prev = i.checked_sub(1).map(|k| fids[k]);
-                        let next = fids.get(i + 1).copied();
-                        let rr = next.map_or(self.rr_med, |nx| (nx - f) as f64);
-                        let ctx = BeatContext {
-                            fid: f,
-                            prev,
-                            next,
-                            rr,
-                            prev_t_off,
-                            want_p: true,
-                            p_min_mv: look.min_mv,
-                            p_reach_ms: look.reach_ms,
-                            spike: self.spike_before(f),
-                            p_on_t: self.p_on_t_of(l, i, look),
-                            prev_t_peak,
-                        };
-                        let w = delineate(v, &ctx);
-                        prev_t_off = w.t.and_then(|t| t.off);
-                        prev_t_peak = w.t.and_then(|t| t.peak);
-                        w
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// Beat `i` of lead `l` as `look` delineates it, its previous T wave taken from `pl`.
-    fn context(&self, look: PLook, pl: &[Vec<BeatWaves>], l: usize, i: usize) -> BeatContext {
+    /// Beat `i` of lead `l` as `look` delineates it, after the previous beat's T wave
+    /// `prev_t` in that lead.
+    fn beat_context(&self, look: PLook, l: usize, i: usize, prev_t: Option<Points>) -> BeatContext {
         let fids = self.fids;
         let f = fids[i];
         let next = fids.get(i + 1).copied();
@@ -229,18 +192,39 @@ impl<'a> Passes<'a> {
             prev: i.checked_sub(1).map(|k| fids[k]),
             next,
             rr: next.map_or(self.rr_med, |nx| (nx - f) as f64),
-            prev_t_off: i
-                .checked_sub(1)
-                .and_then(|k| pl[l][k].t.and_then(|t| t.off)),
+            prev_t_off: prev_t.and_then(|t| t.off),
             want_p: true,
             p_min_mv: look.min_mv,
             p_reach_ms: look.reach_ms,
             spike: self.spike_before(f),
             p_on_t: self.p_on_t_of(l, i, look),
-            prev_t_peak: i
-                .checked_sub(1)
-                .and_then(|k| pl[l][k].t.and_then(|t| t.peak)),
+            prev_t_peak: prev_t.and_then(|t| t.peak),
         }
+    }
+
+    /// Beat `i` of lead `l` as `look` delineates it, its previous T wave taken from `pl`.
+    fn context(&self, look: PLook, pl: &[Vec<BeatWaves>], l: usize, i: usize) -> BeatContext {
+        let prev_t = i.checked_sub(1).and_then(|k| pl[l][k].t);
+        self.beat_context(look, l, i, prev_t)
+    }
+
+    /// Every beat of every lead delineated in `look`, beats in order (each after the T wave
+    /// the lead's previous beat just found).
+    fn delineate_all(&self, look: PLook) -> Vec<Vec<BeatWaves>> {
+        self.views
+            .par_iter()
+            .enumerate()
+            .map(|(l, v)| {
+                let mut prev_t = None;
+                (0..self.fids.len())
+                    .map(|i| {
+                        let w = delineate(v, &self.beat_context(look, l, i, prev_t));
+                        prev_t = w.t;
+                        w
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// Per-lead waves with the multi-lead consensus of T and P, and the global waves.
@@ -261,7 +245,8 @@ impl<'a> Passes<'a> {
 
     /// The first pass, the second looks where it found too few P waves, and the waves that
     /// are no P waves withdrawn; with `per_lead_output`, faint P waves and the leads'
-    /// boundaries reconciled. `flutter_cycle` as for [`Passes::new`].
+    /// boundaries reconciled. `flutter_cycle` as for [`Passes::new`] (not kept in `Passes`,
+    /// which the passes share across threads: the search's cell is single-threaded).
     pub fn run(
         &self,
         per_lead_output: bool,

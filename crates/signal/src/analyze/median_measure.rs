@@ -15,7 +15,7 @@ use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::statements::IntervalLeads;
 
 use super::median_beats::{MedianBeats, MedianWaves};
-use super::{dominant_rr_ms, round1};
+use super::round1;
 
 /// The median beats with their waves, as the measurements read them.
 pub(super) struct MedianReading<'a> {
@@ -41,36 +41,31 @@ pub(super) struct PPolarity {
 }
 
 impl MedianReading<'_> {
-    /// Lead `l`'s median beat on the display copy.
-    fn display_of(&self, l: &LeadLabel) -> Option<&Vec<f64>> {
+    /// Lead `l`'s median beats: (its index, the display copy's, the analysis copy's).
+    fn lead(&self, l: &LeadLabel) -> Option<&(usize, Vec<f64>, Vec<f64>)> {
         self.beats
             .leads
             .iter()
             .find(|(k, _, _)| &self.labels[*k] == l)
-            .map(|(_, md, _)| md)
+    }
+
+    /// Lead `l`'s median beat on the display copy.
+    fn display_of(&self, l: &LeadLabel) -> Option<&Vec<f64>> {
+        self.lead(l).map(|(_, md, _)| md)
     }
 
     /// Lead `l`'s median beat on the analysis copy.
     fn analysis_of(&self, l: &LeadLabel) -> Option<&Vec<f64>> {
-        self.beats
-            .leads
-            .iter()
-            .find(|(k, _, _)| &self.labels[*k] == l)
-            .map(|(_, _, mc)| mc)
+        self.lead(l).map(|(_, _, mc)| mc)
     }
 
-    /// The RR and rate over the beats at `fids` (`fs`), and the intervals of the median beat,
-    /// its QT corrected for the RR between the dominant beats (`classes`).
-    pub fn intervals(
-        &self,
-        fids: &[usize],
-        classes: &[crate::classify::BeatClass],
-        fs: f64,
-    ) -> Measurements {
+    /// The RR and rate over the beats' RR intervals `rr_samples` (at `fs`), and the intervals
+    /// of the median beat, its QT corrected for `qtc_rr_ms`, the RR between the dominant beats
+    /// ([`super::dominant_rr_ms`]), or the mean RR without one.
+    pub fn intervals(&self, rr_samples: &[f64], qtc_rr_ms: Option<f64>, fs: f64) -> Measurements {
         let fs_m = self.beats.fs_m;
         let med_global = &self.waves.global;
         let mut m = Measurements::default();
-        let rr_samples: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
         if !rr_samples.is_empty() {
             let rr_ms: Vec<f64> = rr_samples.iter().map(|r| r * 1000.0 / fs).collect();
             let mean = rr_ms.iter().sum::<f64>() / rr_ms.len() as f64;
@@ -81,7 +76,6 @@ impl MedianReading<'_> {
             m.hr = Some(ecg::Bpm(round1(60_000.0 / mean)));
         }
         let to_ms = |s: usize| s as f64 * 1000.0 / fs_m;
-        let qtc_rr_ms = dominant_rr_ms(classes, fids, fs);
         if let Some(q) = med_global.qrs
             && let (Some(on), Some(off)) = (q.on, q.off)
             && off > on
@@ -103,9 +97,9 @@ impl MedianReading<'_> {
                 let qt = ecg::Millis(round1(to_ms(toff - on)));
                 m.qt = Some(qt);
                 // The QT of the median beat is corrected for its own beats' rate: the RR
-                // between dominant beats ([`dominant_rr_ms`]), not the mean RR over premature
-                // beats too (sinus at 75/min with a PAC after every second beat: mean rate
-                // 87/min, QTc Bazett 470 ms and "Prolonged QT interval" for a QTc of 436 ms).
+                // between dominant beats (`qtc_rr_ms`), not the mean RR over premature beats too
+                // (sinus at 75/min with a PAC after every second beat: mean rate 87/min, QTc
+                // Bazett 470 ms and "Prolonged QT interval" for a QTc of 436 ms).
                 if let Some(rr) = qtc_rr_ms.map(ecg::Millis).or(m.rr) {
                     let q = QtcSet::from_qt_rr(qt, rr);
                     let r = |v: Option<ecg::Millis>| v.map(|x| ecg::Millis(round1(x.0)));
