@@ -150,7 +150,6 @@ async fn writers_in_other_processes_do_not_make_ours_fail(k: Kind) {
         c.kill().unwrap();
         c.wait().unwrap();
     }
-    assert!(others_written().await > 0, "the other processes wrote too");
     t.store.integrity_check().await.unwrap();
 }
 
