@@ -5,7 +5,8 @@
 //! - **Morphology, lead by lead**: each lead's QRS (-50..+100 ms around the fiducial) is
 //!   compared with that lead's dominant template (sample-wise median of all beats; of the
 //!   beats conducted at the dominant PR and not premature when [`BLEND_SHARE`] of the beats
-//!   differ from that, as in bigeminy): it
+//!   differ from that, as in bigeminy; of the unpaced beats when paced beats are fewer than
+//!   half, whose QRS would pull the median of all beats towards theirs): it
 //!   *differs* in that lead when the correlation is below [`LEAD_DIFFERENT`] or its size is
 //!   outside [`SIZE_RATIO`]. Only leads whose template QRS is at least [`USABLE_LEAD`] of the
 //!   largest lead's count, so one noisy small lead cannot make a beat ectopic.
@@ -332,10 +333,10 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         .filter(|&i| conducted[i] && !premature[i])
         .map(|i| fids[i])
         .collect();
-    if !input.atrial_fibrillation
+    let blend = !input.atrial_fibrillation
         && differing as f64 >= BLEND_SHARE * fids.len() as f64
-        && sinus_beats.len() >= 3
-    {
+        && sinus_beats.len() >= 3;
+    if blend {
         morph = morphologies_against(input.leads, fs, &fids, &sinus_beats);
     }
     let widths: Vec<f64> = input.beats.iter().filter_map(|b| b.qrs_ms).collect();
@@ -385,7 +386,20 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     // In a paced rhythm the unpaced beats are mostly conducted or fusion beats (or paced
     // beats whose spike was too small to find): only a premature, wide beat that differs in
     // most leads is ventricular there.
-    let paced_rhythm = paced.iter().filter(|&&p| p).count() * 2 > paced.len();
+    let paced_count = paced.iter().filter(|&&p| p).count();
+    let paced_rhythm = paced_count * 2 > paced.len();
+    // Paced beats among a majority of others: the dominant QRS is the template of the others
+    // (the paced beats' QRS made the template of all beats a blend that the conducted beats
+    // differed from in 4-6 leads, and the median beat was built from the paced minority).
+    if paced_count > 0 && !paced_rhythm {
+        let template: Vec<usize> = (0..fids.len())
+            .filter(|&i| !paced[i] && (!blend || sinus_beats.binary_search(&fids[i]).is_ok()))
+            .map(|i| fids[i])
+            .collect();
+        if template.len() >= MIN_PACED_TEMPLATE {
+            morph = morphologies_against(input.leads, fs, &fids, &template);
+        }
+    }
     let mut classes = Vec::with_capacity(fids.len());
     let mut different_leads = Vec::with_capacity(fids.len());
     for (i, b) in input.beats.iter().enumerate() {
@@ -573,6 +587,67 @@ mod tests {
                 .iter()
                 .all(|&c| c == BeatClass::Normal)
         );
+    }
+
+    #[test]
+    fn conducted_beats_are_compared_with_their_own_template_beside_a_minority_of_paced_ones() {
+        // Eleven beats, all after a P wave at the same PR, on three leads: four paced (a
+        // stimulus 50 ms before an inverted QRS) and seven conducted, five of full size and
+        // two of a third of it (the Burdick SCP's beats vary in size). The sample-wise median
+        // of all eleven is the second-smallest conducted beat, which the full-size ones differ
+        // from by size in every lead; against the template of the conducted beats they do not.
+        let fs = 500.0;
+        let fids: Vec<usize> = (0..11).map(|i| 250 + i * 450).collect();
+        let paced = [0, 3, 6, 9];
+        let size = |i: usize| {
+            if paced.contains(&i) {
+                -0.8
+            } else if i == 4 || i == 8 {
+                0.3
+            } else {
+                1.0
+            }
+        };
+        let mut x = vec![0.0; 11 * 450 + 600];
+        for (i, &f) in fids.iter().enumerate() {
+            for (d, v) in x.iter_mut().enumerate().take(f + 40).skip(f - 40) {
+                let t = (d as f64 - f as f64) / 8.0;
+                *v += size(i) * (-0.5 * t * t).exp();
+            }
+        }
+        let leads = vec![x.clone(), x.clone(), x];
+        let beats: Vec<BeatFeatures> = fids
+            .iter()
+            .map(|&f| BeatFeatures {
+                fid: f,
+                qrs_ms: Some(90.0),
+                qrs_on: Some(f - ms(fs, 45.0)),
+                pr: Some(ms(fs, 160.0)),
+            })
+            .collect();
+        let spikes: Vec<usize> = paced.iter().map(|&i| fids[i] - ms(fs, 50.0)).collect();
+        let c = classify(&ClassifyInput {
+            leads: &leads,
+            fs,
+            beats: &beats,
+            spikes: &spikes,
+            atrial_fibrillation: false,
+        });
+        for (i, class) in c.classes.iter().enumerate() {
+            let want = if paced.contains(&i) {
+                BeatClass::Paced
+            } else {
+                BeatClass::Normal
+            };
+            assert_eq!(*class, want, "beat {i}: {:?}", c.classes);
+        }
+        for i in [1, 2, 5, 7, 10] {
+            assert!(
+                c.different_leads[i].len() < MIN_DIFFERENT_LEADS,
+                "beat {i}: {:?}",
+                c.different_leads
+            );
+        }
     }
 
     #[test]

@@ -130,34 +130,11 @@ const EXCEPTIONS: &[Exception] = &[
     },
     Exception {
         file: "scp/burdick_wfdb_test/test.scp",
-        measure: Measure::Pr,
-        max_abs_diff: 35.0,
-        why: "ectopic atrial rhythm with ventricular couplets (device statements): P waves \
-              of varying shape, our PR 190 vs Burdick 170 ms, right at the 20 ms limit",
-    },
-    Exception {
-        file: "scp/burdick_wfdb_test/test.scp",
-        measure: Measure::Qt,
-        max_abs_diff: 40.0,
-        why: "Burdick's QT 446 ms ends T ~28 ms later than ours on an 'extensive infarction' \
-              tracing with ventricular couplets",
-    },
-    Exception {
-        file: "scp/burdick_wfdb_test/test.scp",
         measure: Measure::PAxis,
         max_abs_diff: 45.0,
         why: "ectopic atrial rhythm: P in aVF under 50 µV (ours +37 µV at its extreme, \
               I +135 µV), so the sign of its net area, and the axis, depend on the reference \
-              level (ours: the PR segment); Burdick -18°, ours +18°",
-    },
-    Exception {
-        file: "scp/burdick_wfdb_test/test.scp",
-        measure: Measure::QrsAxis,
-        max_abs_diff: 75.0,
-        why: "four wide beats with a pacing-like spike alternate with conducted ones (Burdick: \
-              ventricular couplets); since r7 the median beat takes only beats of the dominant \
-              shape (QRS different in < 3 leads), so our axis (+30) is the conducted beats', \
-              Burdick's -41 follows the wide beats (r6, mixing both: -11 within 30)",
+              level (ours: the PR segment); Burdick -18°, ours +16°",
     },
     Exception {
         file: "muse/braveheart/example2.xml",
@@ -166,14 +143,6 @@ const EXCEPTIONS: &[Exception] = &[
         why: "r7 classifies beats by per-lead morphology: beats r6 took for ventricular \
               (noisy per-beat QRS widths) are now conducted and join the median beat, moving \
               its T axis from within 15 to 33 (MUSE 12); not investigated further",
-    },
-    Exception {
-        file: "scp/burdick_wfdb_test/test.scp",
-        measure: Measure::TAxis,
-        max_abs_diff: 45.0,
-        why: "T negative in I (-116 µV), positive in aVF (+238 µV): our net area from J+40 ms \
-              to our (earlier, see QT) T end gives 98°, Burdick 118°; its T window is not \
-              documented, not investigated further",
     },
 ];
 

@@ -67,12 +67,17 @@ impl MedianBeats {
     ) -> Result<Self, Error> {
         // Beats of the dominant class whose QRS also has the dominant shape (a late-coupled
         // ectopic, a fusion or an artefact that is not premature stays out of the median).
+        // Paced beats are of the dominant class only in a paced rhythm (more than half the
+        // beats): among a majority of conducted beats they are another QRS.
+        let paced_rhythm =
+            2 * classes.iter().filter(|&&c| c == BeatClass::Paced).count() > classes.len();
         let dominant_fids: Vec<usize> = fids
             .iter()
             .zip(classes)
             .zip(different_leads)
             .filter(|((_, c), d)| {
-                matches!(c, BeatClass::Normal | BeatClass::Paced) && d.len() < MIN_DIFFERENT_LEADS
+                (**c == BeatClass::Normal || (paced_rhythm && **c == BeatClass::Paced))
+                    && d.len() < MIN_DIFFERENT_LEADS
             })
             .map(|((&f, _), _)| f)
             .collect();
