@@ -1,6 +1,7 @@
 //! Beat detection on MIT-BIH Arrhythmia Database record 100 (30 min, 2 leads at 360 Hz)
 //! against its reference `.atr` beat labels, with the ANSI/AAMI EC57 150 ms match window;
-//! beats in the first and last 5 s are not scored (filter edge transients).
+//! beats in the first and last 5 s are not scored (filter edge transients). Its reading: sinus
+//! rhythm, and a normal QT interval on its two leads.
 
 use signal::evaluate::{evaluate_beats, reference_beats};
 
@@ -44,6 +45,16 @@ fn mitdb_100_beats_are_found_with_high_sensitivity_and_ppv() {
     // Record 100: sinus rhythm with 33 atrial premature beats and 1 PVC.
     assert!(
         a.statements.iter().any(|s| s.text.starts_with("Sinus")),
+        "{:?}",
+        a.statements
+    );
+    // V5's T wave, inverted, ends about 375 ms after the QRS onset; MLII's ST is depressed and
+    // its T low, and the TP segment 0.03 mV above the PQ level after it is no T wave (taken for
+    // one up to r51: QT 486 ms, "Prolonged QT interval, QTc 545 ms").
+    let qt = a.measurements.qt.expect("a QT interval").0;
+    assert!((340.0..=420.0).contains(&qt), "QT {qt} ms");
+    assert!(
+        !a.statements.iter().any(|s| s.text.contains("QT")),
         "{:?}",
         a.statements
     );

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::classify::{BeatClass, MIN_DIFFERENT_LEADS};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
-    reconcile, t_end_before_next_p,
+    reconcile, t_end_before_next_p, t_within_dominant_t,
 };
 use crate::detect::median;
 use crate::error::Error;
@@ -283,6 +283,7 @@ impl MedianBeats {
             .map(|(j, v)| vec![delineate(v, &med_lead_ctx(j))])
             .collect();
         let med_ctx_of = |_: &[Vec<BeatWaves>], j: usize, _: usize| med_lead_ctx(j);
+        t_within_dominant_t(&med_views, &mut med_lead_beats, &med_ctx_of);
         harmonise(&med_views, &mut med_lead_beats, Kind::T, &med_ctx_of);
         if med_ctx.want_p {
             harmonise(&med_views, &mut med_lead_beats, Kind::P, &med_ctx_of);
