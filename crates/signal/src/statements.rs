@@ -1771,9 +1771,39 @@ fn left_atrial_abnormality(f: &Findings<'_>, out: &mut Vec<Statement>) {
     }
 }
 
-/// Whether the limb leads fail the Einthoven check: a statement says so, and no voltage
-/// criterion is applied.
+/// A QRS larger than this peak to peak (mV) in any lead is beyond what a human heart makes
+/// at the body surface (the largest voltages of hypertrophy reach 6-8 mV in one lead): the
+/// recording's calibration or unit is wrong (microvolts read as millivolts, a wrong gain in
+/// a converted file), and its voltages are not criteria.
+pub(crate) const QRS_BEYOND_PHYSIOLOGY_MV: f64 = 10.0;
+
+/// Whether the leads' calibration is suspect: the limb leads fail the Einthoven check, or a
+/// QRS is larger than any heart makes ([`QRS_BEYOND_PHYSIOLOGY_MV`]). A statement says so,
+/// and no voltage criterion is applied.
 fn calibration_suspect(f: &Findings<'_>, out: &mut Vec<Statement>) -> bool {
+    let largest = f
+        .amplitudes
+        .iter()
+        .filter_map(|a| mv(a.qrs_p2p).map(|v| (a.lead.clone(), v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((lead, v)) = largest
+        && v > QRS_BEYOND_PHYSIOLOGY_MV
+    {
+        if let Some(s) = out.iter_mut().find(|s| s.text == INCOMPLETE_LBBB) {
+            s.criterion = s.criterion.take().map(|c| {
+                format!("{c}; the LVH pattern the AHA criteria also ask for is not tested (calibration suspect)")
+            });
+        }
+        out.push(st_on(
+            "QRS amplitude beyond the physiological range: calibration or unit suspect, voltage criteria not applied",
+            format!(
+                "QRS peak to peak {v:.1} mV in {lead} (> {QRS_BEYOND_PHYSIOLOGY_MV:.0} mV, larger than any heart makes at the body surface: check the recording's unit and gain)"
+            ),
+            vec![lead],
+            Vec::new(),
+        ));
+        return true;
+    }
     // Calibration: voltage criteria need leads on one calibration.
     if let Some(r) = f.limb_residual {
         // Incomplete LBBB's LVH pattern is a voltage criterion: named as untested.

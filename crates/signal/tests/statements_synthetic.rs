@@ -2467,6 +2467,45 @@ fn right_atrial_abnormality_is_a_voltage_criterion_withheld_on_suspect_gains() {
 // ---------------------------------------------------------------------------------------
 // Voltage and calibration
 
+const CALIBRATION_SUSPECT: &str = "QRS amplitude beyond the physiological range: calibration or unit suspect, voltage criteria not applied";
+
+#[test]
+fn microvolts_read_as_millivolts_are_no_voltage_criteria() {
+    // The textbook sinus rhythm recorded in microvolts and read as millivolts (a CSV opened
+    // with the wrong unit): every lead 1000 times too large. Its rhythm and intervals do not
+    // depend on the unit; its voltages are nonsense.
+    let mut t = sinus(70.0, 0.16);
+    for g in &mut t.gain {
+        *g *= 1000.0;
+    }
+    let a = t.analyze();
+    let s = stated(&a, CALIBRATION_SUSPECT);
+    assert!(
+        number_after(criterion(s), "QRS peak to peak ") > 1000.0,
+        "{s:?}"
+    );
+    stated(&a, "Sinus rhythm");
+    for voltage in [
+        "Left ventricular hypertrophy",
+        "Right ventricular hypertrophy",
+        "Right atrial abnormality",
+        "ST elevation",
+    ] {
+        assert!(
+            !a.statements.iter().any(|s| s.text.starts_with(voltage)),
+            "{voltage}: {:?}",
+            texts(&a)
+        );
+    }
+    // Three times the textbook size (the chest leads' QRS about 6 mV, as in marked
+    // hypertrophy) is within what a heart makes.
+    let mut t = sinus(70.0, 0.16);
+    for g in &mut t.gain {
+        *g *= 3.0;
+    }
+    not_stated(&t.analyze(), CALIBRATION_SUSPECT);
+}
+
 #[test]
 fn low_voltage_in_limb_and_in_precordial_leads() {
     // QRS at 0.35 of the textbook size: limb leads at most about 0.47 mV, chest 0.61 mV.
