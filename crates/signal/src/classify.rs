@@ -512,19 +512,22 @@ mod tests {
 
     /// The same beats, with spikes found before the beats flagged in `spiked` only, and a P
     /// wave before every beat or none.
-    fn classes_of(spike_ms: f64, spiked: &[bool], p_waves: bool) -> Vec<BeatClass> {
+    /// Three identical leads of a Gaussian QRS (SD 16 ms) of size `size(i)` at each of `fids`
+    /// (500 Hz), and the beats' features: QRS 90 ms, a P wave at 160 ms or none.
+    fn gaussian_beats(
+        fids: &[usize],
+        size: impl Fn(usize) -> f64,
+        p_waves: bool,
+    ) -> (Vec<Vec<f64>>, Vec<BeatFeatures>) {
         let fs = 500.0;
-        let n = 10 * 500 + 500;
-        let fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
-        let mut x = vec![0.0; n];
-        for &f in &fids {
+        let mut x = vec![0.0; fids.last().map_or(0, |&f| f) + 600];
+        for (i, &f) in fids.iter().enumerate() {
             for (d, v) in x.iter_mut().enumerate().take(f + 40).skip(f - 40) {
                 let t = (d as f64 - f as f64) / 8.0;
-                *v += (-0.5 * t * t).exp();
+                *v += size(i) * (-0.5 * t * t).exp();
             }
         }
-        let leads = vec![x.clone(), x.clone(), x];
-        let beats: Vec<BeatFeatures> = fids
+        let beats = fids
             .iter()
             .map(|&f| BeatFeatures {
                 fid: f,
@@ -533,6 +536,13 @@ mod tests {
                 pr: p_waves.then(|| ms(fs, 160.0)),
             })
             .collect();
+        (vec![x.clone(), x.clone(), x], beats)
+    }
+
+    fn classes_of(spike_ms: f64, spiked: &[bool], p_waves: bool) -> Vec<BeatClass> {
+        let fs = 500.0;
+        let fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
+        let (leads, beats) = gaussian_beats(&fids, |_| 1.0, p_waves);
         let spikes: Vec<usize> = fids
             .iter()
             .zip(spiked)
@@ -608,23 +618,7 @@ mod tests {
                 1.0
             }
         };
-        let mut x = vec![0.0; 11 * 450 + 600];
-        for (i, &f) in fids.iter().enumerate() {
-            for (d, v) in x.iter_mut().enumerate().take(f + 40).skip(f - 40) {
-                let t = (d as f64 - f as f64) / 8.0;
-                *v += size(i) * (-0.5 * t * t).exp();
-            }
-        }
-        let leads = vec![x.clone(), x.clone(), x];
-        let beats: Vec<BeatFeatures> = fids
-            .iter()
-            .map(|&f| BeatFeatures {
-                fid: f,
-                qrs_ms: Some(90.0),
-                qrs_on: Some(f - ms(fs, 45.0)),
-                pr: Some(ms(fs, 160.0)),
-            })
-            .collect();
+        let (leads, beats) = gaussian_beats(&fids, size, true);
         let spikes: Vec<usize> = paced.iter().map(|&i| fids[i] - ms(fs, 50.0)).collect();
         let c = classify(&ClassifyInput {
             leads: &leads,

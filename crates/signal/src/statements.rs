@@ -1777,6 +1777,16 @@ fn left_atrial_abnormality(f: &Findings<'_>, out: &mut Vec<Statement>) {
 /// a converted file), and its voltages are not criteria.
 pub(crate) const QRS_BEYOND_PHYSIOLOGY_MV: f64 = 10.0;
 
+/// Incomplete LBBB's LVH pattern is a voltage criterion: where voltages are not read, its
+/// criterion names it as untested, and `why`.
+fn lvh_pattern_untested(out: &mut [Statement], why: &str) {
+    if let Some(s) = out.iter_mut().find(|s| s.text == INCOMPLETE_LBBB) {
+        s.criterion = s.criterion.take().map(|c| {
+            format!("{c}; the LVH pattern the AHA criteria also ask for is not tested ({why})")
+        });
+    }
+}
+
 /// Whether the leads' calibration is suspect: the limb leads fail the Einthoven check, or a
 /// QRS is larger than any heart makes ([`QRS_BEYOND_PHYSIOLOGY_MV`]). A statement says so,
 /// and no voltage criterion is applied.
@@ -1789,11 +1799,7 @@ fn calibration_suspect(f: &Findings<'_>, out: &mut Vec<Statement>) -> bool {
     if let Some((lead, v)) = largest
         && v > QRS_BEYOND_PHYSIOLOGY_MV
     {
-        if let Some(s) = out.iter_mut().find(|s| s.text == INCOMPLETE_LBBB) {
-            s.criterion = s.criterion.take().map(|c| {
-                format!("{c}; the LVH pattern the AHA criteria also ask for is not tested (calibration suspect)")
-            });
-        }
+        lvh_pattern_untested(out, "calibration suspect");
         out.push(st_on(
             "QRS amplitude beyond the physiological range: calibration or unit suspect, voltage criteria not applied",
             format!(
@@ -1806,12 +1812,7 @@ fn calibration_suspect(f: &Findings<'_>, out: &mut Vec<Statement>) -> bool {
     }
     // Calibration: voltage criteria need leads on one calibration.
     if let Some(r) = f.limb_residual {
-        // Incomplete LBBB's LVH pattern is a voltage criterion: named as untested.
-        if let Some(s) = out.iter_mut().find(|s| s.text == INCOMPLETE_LBBB) {
-            s.criterion = s.criterion.take().map(|c| {
-                format!("{c}; the LVH pattern the AHA criteria also ask for is not tested (lead gains suspect)")
-            });
-        }
+        lvh_pattern_untested(out, "lead gains suspect");
         out.push(st(
             "Limb leads inconsistent with Einthoven's law: lead gains suspect, voltage criteria not applied",
             format!(
