@@ -41,7 +41,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::atrial::{atrial_activity, fibrillatory, fine_fibrillatory};
 use crate::classify::{
-    BeatClass, BeatFeatures, ClassifyInput, SPIKE_BEFORE_ONSET_MS, classify, ventricular_stimulus,
+    BeatClass, BeatFeatures, ClassifyInput, SPIKE_BEFORE_ONSET_MS, artefact_before, classify,
+    ventricular_stimulus,
 };
 use crate::delineate::{BeatWaves, Points, ms, t_ends_before_next_ps};
 use crate::detect::{detect, median, qrs_energy};
@@ -413,12 +414,15 @@ pub(crate) fn analyze_in_pool(
                 .and_then(|(pon, qon)| qon.checked_sub(pon)),
         })
         .collect();
+    // Bursts of artefact before the beats: the same for every classification pass below.
+    let artefact = artefact_before(&clean, &fids, fs);
     let first = classify(&ClassifyInput {
         leads: &clean,
         fs,
         beats: &feats,
         spikes: &spikes,
         atrial_fibrillation: false,
+        artefact: &artefact,
     });
     let first_classes = &first.classes;
     let conducted: Vec<bool> = first_classes
@@ -510,6 +514,7 @@ pub(crate) fn analyze_in_pool(
             beats: &feats,
             spikes: &spikes,
             atrial_fibrillation: true,
+            artefact: &artefact,
         })
     } else {
         first
@@ -596,6 +601,7 @@ pub(crate) fn analyze_in_pool(
             beats: &feats,
             spikes: &spikes,
             atrial_fibrillation: true,
+            artefact: &artefact,
         });
         for (b, c) in beats.iter_mut().zip(&reclassified.classes) {
             b.class = *c;

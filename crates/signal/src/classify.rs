@@ -131,8 +131,9 @@ const QUIET_AFTER_PREVIOUS_MS: f64 = 150.0;
 
 /// Per beat, whether the signal before it is a burst of artefact in every lead
 /// ([`ARTEFACT_NOISE_RATIO`]): the RMS of its sample-to-sample change over the quiet window
-/// against the lead's median over the beats.
-fn artefact_before(leads: &[Vec<f64>], fids: &[usize], fs: f64) -> Vec<bool> {
+/// against the lead's median over the beats. It depends on the leads and the beats only, so
+/// the caller computes it once for the classification passes ([`ClassifyInput::artefact`]).
+pub(crate) fn artefact_before(leads: &[Vec<f64>], fids: &[usize], fs: f64) -> Vec<bool> {
     let window = |i: usize| -> Option<(usize, usize)> {
         let f = fids[i];
         let mut a = f.checked_sub(ms(fs, QUIET_FROM_MS))?;
@@ -173,6 +174,11 @@ fn artefact_before(leads: &[Vec<f64>], fids: &[usize], fs: f64) -> Vec<bool> {
         .collect()
 }
 
+/// A paced rhythm: more than half of `beats` beats paced.
+pub(crate) fn paced_majority(paced: usize, beats: usize) -> bool {
+    paced * 2 > beats
+}
+
 /// Per-beat inputs.
 pub(crate) struct BeatFeatures {
     pub fid: usize,
@@ -188,6 +194,8 @@ pub(crate) struct ClassifyInput<'a> {
     pub beats: &'a [BeatFeatures],
     pub spikes: &'a [usize],
     pub atrial_fibrillation: bool,
+    /// Per beat, a burst of artefact before it ([`artefact_before`] of `leads` at the beats).
+    pub artefact: &'a [bool],
 }
 
 /// How one beat's QRS compares with the dominant beat's, lead by lead.
@@ -444,7 +452,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     // beats whose spike was too small to find): only a premature, wide beat that differs in
     // most leads is ventricular there.
     let paced_count = paced.iter().filter(|&&p| p).count();
-    let paced_rhythm = paced_count * 2 > paced.len();
+    let paced_rhythm = paced_majority(paced_count, paced.len());
     // Paced beats among a majority of others: the dominant QRS is the template of the others
     // (the paced beats' QRS made the template of all beats a blend that the conducted beats
     // differed from in 4-6 leads, and the median beat was built from the paced minority).
@@ -507,8 +515,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         }
     }
     // Ectopic beats in a burst of artefact are not classified.
-    let artefact = artefact_before(input.leads, &fids, fs);
-    for (c, &a) in classes.iter_mut().zip(&artefact) {
+    for (c, &a) in classes.iter_mut().zip(input.artefact) {
         if a && matches!(c, BeatClass::Supraventricular | BeatClass::Ventricular) {
             *c = BeatClass::Unknown;
         }
@@ -619,6 +626,7 @@ mod tests {
             beats: &beats,
             spikes: &spikes,
             atrial_fibrillation: false,
+            artefact: &artefact_before(&leads, &fids, fs),
         })
         .classes
     }
@@ -690,6 +698,7 @@ mod tests {
             beats: &beats,
             spikes: &spikes,
             atrial_fibrillation: false,
+            artefact: &artefact_before(&leads, &fids, fs),
         });
         for (i, class) in c.classes.iter().enumerate() {
             let want = if paced.contains(&i) {
@@ -731,6 +740,7 @@ mod tests {
                 beats: &beats,
                 spikes: &[],
                 atrial_fibrillation: false,
+                artefact: &artefact_before(&leads, &fids, fs),
             })
             .classes
         };

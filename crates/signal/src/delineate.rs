@@ -959,13 +959,13 @@ pub(crate) fn t_within_dominant_t(
     per_lead: &mut [Vec<BeatWaves>],
     ctx: &ContextOf<'_>,
 ) {
+    if per_lead.len() >= 3 {
+        return;
+    }
     let n_beats = per_lead.first().map_or(0, Vec::len);
     let Some(fs) = views.first().map(|v| v.fs) else {
         return;
     };
-    if per_lead.len() >= 3 {
-        return;
-    }
     for b in 0..n_beats {
         let size = |li: usize| -> Option<f64> {
             let w = &per_lead[li][b];

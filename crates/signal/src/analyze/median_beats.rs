@@ -6,7 +6,7 @@
 use ecg::LeadLabel;
 use rayon::prelude::*;
 
-use crate::classify::{BeatClass, MIN_DIFFERENT_LEADS};
+use crate::classify::{BeatClass, MIN_DIFFERENT_LEADS, paced_majority};
 use crate::delineate::{
     BeatContext, BeatWaves, Kind, LeadView, Points, delineate, global_boundaries, harmonise, ms,
     reconcile, t_end_before_next_p, t_within_dominant_t,
@@ -69,8 +69,10 @@ impl MedianBeats {
         // ectopic, a fusion or an artefact that is not premature stays out of the median).
         // Paced beats are of the dominant class only in a paced rhythm (more than half the
         // beats): among a majority of conducted beats they are another QRS.
-        let paced_rhythm =
-            2 * classes.iter().filter(|&&c| c == BeatClass::Paced).count() > classes.len();
+        let paced_rhythm = paced_majority(
+            classes.iter().filter(|&&c| c == BeatClass::Paced).count(),
+            classes.len(),
+        );
         let dominant_fids: Vec<usize> = fids
             .iter()
             .zip(classes)
