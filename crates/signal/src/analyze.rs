@@ -425,9 +425,13 @@ pub(crate) fn analyze_in_pool(
         artefact: &artefact,
     });
     let first_classes = &first.classes;
+    // Premature beats whose origin too few leads cannot tell count with the conducted ones
+    // here, as supraventricular ones do: the RR of fibrillation on two leads keeps its
+    // aberrantly conducted beats.
     let conducted: Vec<bool> = first_classes
         .iter()
-        .map(|c| matches!(c, BeatClass::Normal | BeatClass::Supraventricular))
+        .zip(&first.undetermined_premature)
+        .map(|(c, &u)| u || matches!(c, BeatClass::Normal | BeatClass::Supraventricular))
         .collect();
     let rr_irregularity = irregularity(&fids, &conducted);
     let rr_median_change = median_change(&fids, &conducted);
@@ -594,7 +598,7 @@ pub(crate) fn analyze_in_pool(
         .flatten();
     // Beat classes as in atrial fibrillation (no supraventricular premature beats).
     let reclassified;
-    let (classes, different_leads) = if af_from_f_waves {
+    let (classes, different_leads, undetermined_premature) = if af_from_f_waves {
         reclassified = classify(&ClassifyInput {
             leads: &clean,
             fs,
@@ -606,9 +610,17 @@ pub(crate) fn analyze_in_pool(
         for (b, c) in beats.iter_mut().zip(&reclassified.classes) {
             b.class = *c;
         }
-        (&reclassified.classes, &reclassified.different_leads)
+        (
+            &reclassified.classes,
+            &reclassified.different_leads,
+            &reclassified.undetermined_premature,
+        )
     } else {
-        (classes, &classified.different_leads)
+        (
+            classes,
+            &classified.different_leads,
+            &classified.undetermined_premature,
+        )
     };
     let af = af || af_from_f_waves;
     let av = av.filter(|_| !af_from_f_waves);
@@ -801,6 +813,7 @@ pub(crate) fn analyze_in_pool(
         fids: &fids,
         leads: &labels,
         different_leads,
+        undetermined_premature,
         f_waves: f_waves.as_ref(),
         fine_f_waves: fine_f_waves.as_ref(),
         paced_dissociation,

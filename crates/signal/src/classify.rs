@@ -35,6 +35,13 @@
 //! the leads and is also at least 40 ms wider than the dominant beat. A beat that would be
 //! ectopic but is preceded by a burst of artefact in every lead ([`ARTEFACT_NOISE_RATIO`])
 //! is not classified (Q): the "beat" is itself artefact, or its shape is.
+//!
+//! On one or two usable leads (a Holter, a monitor) no beat can differ in
+//! [`MIN_DIFFERENT_LEADS`] leads, so none is ventricular; a premature beat whose QRS differs
+//! in every usable lead is then not classified either (Q, and counted in
+//! [`Classified::undetermined_premature`]): it is not supraventricular with the dominant
+//! QRS, and so few leads cannot tell a ventricular beat from aberrant conduction or
+//! artefact (MIT-BIH 100's one ventricular beat was read as an atrial premature beat).
 
 use serde::{Deserialize, Serialize};
 
@@ -363,6 +370,16 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
 pub(crate) struct Classified {
     pub classes: Vec<BeatClass>,
     pub different_leads: Vec<Vec<usize>>,
+    /// Per beat, a premature beat of another QRS in each of fewer than
+    /// [`MIN_DIFFERENT_LEADS`] usable leads, left unclassified (its class is
+    /// [`BeatClass::Unknown`]).
+    pub undetermined_premature: Vec<bool>,
+}
+
+/// Whether a beat's QRS differs from the dominant one in each of its usable leads, and these
+/// are too few ([`MIN_DIFFERENT_LEADS`]) to call it ventricular.
+fn different_in_too_few_leads(m: &Morphology) -> bool {
+    m.usable > 0 && m.usable < MIN_DIFFERENT_LEADS && m.different.len() == m.usable
 }
 
 pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
@@ -467,6 +484,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     }
     let mut classes = Vec::with_capacity(fids.len());
     let mut different_leads = Vec::with_capacity(fids.len());
+    let mut undetermined_premature = vec![false; fids.len()];
     for (i, b) in input.beats.iter().enumerate() {
         different_leads.push(Vec::new());
         if paced[i] {
@@ -509,20 +527,31 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
             continue;
         }
         if premature && !input.atrial_fibrillation && !paced_rhythm {
+            if different_in_too_few_leads(m) {
+                undetermined_premature[i] = true;
+                classes.push(BeatClass::Unknown);
+                continue;
+            }
             classes.push(BeatClass::Supraventricular);
         } else {
             classes.push(BeatClass::Normal);
         }
     }
     // Ectopic beats in a burst of artefact are not classified.
-    for (c, &a) in classes.iter_mut().zip(input.artefact) {
+    for ((c, &a), u) in classes
+        .iter_mut()
+        .zip(input.artefact)
+        .zip(&mut undetermined_premature)
+    {
         if a && matches!(c, BeatClass::Supraventricular | BeatClass::Ventricular) {
             *c = BeatClass::Unknown;
         }
+        *u &= !a;
     }
     Classified {
         classes,
         different_leads,
+        undetermined_premature,
     }
 }
 
@@ -715,6 +744,47 @@ mod tests {
                 c.different_leads
             );
         }
+    }
+
+    #[test]
+    fn a_premature_beat_of_another_qrs_on_two_leads_is_of_undetermined_origin() {
+        // Ten beats at 1 s without P waves, the seventh 200 ms early and inverted: on three
+        // leads a ventricular beat; on two it cannot be one (too few leads to differ in), and
+        // it is no supraventricular beat with the dominant QRS either. Inverted in one of
+        // the two leads only, it keeps the dominant QRS in the other: supraventricular.
+        let fs = 500.0;
+        let mut fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
+        fids[6] -= 100;
+        let (three, beats) = gaussian_beats(&fids, |i| if i == 6 { -1.0 } else { 1.0 }, false);
+        let run = |leads: &[Vec<f64>]| {
+            classify(&ClassifyInput {
+                leads,
+                fs,
+                beats: &beats,
+                spikes: &[],
+                atrial_fibrillation: false,
+                artefact: &artefact_before(leads, &fids, fs),
+            })
+        };
+        let c = run(&three);
+        assert_eq!(c.classes[6], BeatClass::Ventricular, "{:?}", c.classes);
+        assert!(!c.undetermined_premature.iter().any(|&u| u));
+        let c = run(&three[..2]);
+        assert_eq!(c.classes[6], BeatClass::Unknown, "{:?}", c.classes);
+        let marked: Vec<usize> = (0..10).filter(|&i| c.undetermined_premature[i]).collect();
+        assert_eq!(marked, [6]);
+        assert!(
+            c.classes
+                .iter()
+                .enumerate()
+                .all(|(i, &c)| i == 6 || c == BeatClass::Normal),
+            "{:?}",
+            c.classes
+        );
+        let (upright, _) = gaussian_beats(&fids, |_| 1.0, false);
+        let c = run(&[three[0].clone(), upright[0].clone()]);
+        assert_eq!(c.classes[6], BeatClass::Supraventricular, "{:?}", c.classes);
+        assert!(!c.undetermined_premature.iter().any(|&u| u));
     }
 
     #[test]

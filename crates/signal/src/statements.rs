@@ -165,6 +165,9 @@ pub(crate) struct Findings<'a> {
     pub leads: &'a [LeadLabel],
     /// Per beat, the leads its QRS differs from the dominant beat in.
     pub different_leads: &'a [Vec<usize>],
+    /// Per beat, a premature beat of another QRS in each of too few leads to tell its origin
+    /// (left unclassified, [`crate::classify::Classified::undetermined_premature`]).
+    pub undetermined_premature: &'a [bool],
     /// Under pacing, P waves dissociated from the ventricular beats: atrial and ventricular
     /// rate (/min), SD and range of the P-to-QRS interval (ms).
     pub paced_dissociation: Option<(f64, f64, f64, f64)>,
@@ -229,6 +232,7 @@ impl<'a> Findings<'a> {
             fids,
             leads: &[],
             different_leads: &[],
+            undetermined_premature: &[],
             paced_dissociation: None,
             paced_af: None,
             p_sinus_polarity: None,
@@ -413,9 +417,16 @@ fn ectopic_summary(
     f: &Findings<'_>,
     class: BeatClass,
 ) -> Option<(Vec<usize>, String, Vec<LeadLabel>)> {
-    let idx: Vec<usize> = (0..f.classes.len())
-        .filter(|&i| f.classes[i] == class)
-        .collect();
+    let of_class: Vec<bool> = f.classes.iter().map(|&c| c == class).collect();
+    beats_summary(f, &of_class)
+}
+
+/// [`ectopic_summary`] of the beats marked in `marked` (one flag per beat).
+fn beats_summary(
+    f: &Findings<'_>,
+    marked: &[bool],
+) -> Option<(Vec<usize>, String, Vec<LeadLabel>)> {
+    let idx: Vec<usize> = (0..marked.len()).filter(|&i| marked[i]).collect();
     if idx.is_empty() {
         return None;
     }
@@ -425,7 +436,7 @@ fn ectopic_summary(
         .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
         .collect();
     let more = if idx.len() > 8 { ", ..." } else { "" };
-    let longest = longest_run(f.classes, class).map_or(0, |(s, e)| e - s);
+    let longest = longest_run(marked, &true).map_or(0, |(s, e)| e - s);
     let pattern = match longest {
         0 | 1 => "single",
         2 => "including a couplet",
@@ -455,11 +466,11 @@ fn ectopic_summary(
 
 /// The first longest run of consecutive beats of `class`: its first index and one past its
 /// last; `None` without such a beat.
-fn longest_run(classes: &[BeatClass], class: BeatClass) -> Option<(usize, usize)> {
+fn longest_run<T: PartialEq>(classes: &[T], class: &T) -> Option<(usize, usize)> {
     let mut best: Option<(usize, usize)> = None;
     let mut start = None;
     for i in 0..=classes.len() {
-        match (i < classes.len() && classes[i] == class, start) {
+        match (i < classes.len() && classes[i] == *class, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 if best.is_none_or(|(bs, be)| i - s > be - bs) {
@@ -487,7 +498,7 @@ const VT_SUSTAINED_S: f64 = 30.0;
 /// beats differ in.
 fn ventricular_tachycardia(f: &Findings<'_>, leads: Vec<LeadLabel>) -> Option<Statement> {
     let n = f.classes.len().min(f.fids.len());
-    let (s, e) = longest_run(&f.classes[..n], BeatClass::Ventricular)
+    let (s, e) = longest_run(&f.classes[..n], &BeatClass::Ventricular)
         .filter(|(s, e)| e - s >= VT_MIN_BEATS)?;
     let span_s = (f.fids[e - 1] - f.fids[s]) as f64 / f.fs_hz;
     let bpm = 60.0 * (e - s - 1) as f64 / span_s;
@@ -1427,7 +1438,7 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
 }
 
 /// Premature beats: ventricular (with a ventricular tachycardia among them) and
-/// supraventricular premature complexes.
+/// supraventricular premature complexes, and those whose origin too few leads cannot tell.
 fn premature_beat_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Statement>) {
     let BeatCounts { pvc, pac, .. } = *c;
     if pvc > 0
@@ -1458,7 +1469,19 @@ fn premature_beat_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Sta
             beats,
         ));
     }
+    if let Some((beats, summary, leads)) = beats_summary(f, f.undetermined_premature) {
+        out.push(st_on(
+            UNDETERMINED_PREMATURE,
+            format!("{summary}: premature (RR < 85 % of the local median and < 90 % of the RR before) with a QRS different from the dominant beat in each of the {} usable leads (correlation < 0.8 or size outside 0.5-2x); a ventricular origin needs a difference in >= 3 leads, and fewer cannot tell a ventricular beat from aberrant conduction or artefact", leads.len()),
+            leads,
+            beats,
+        ));
+    }
 }
+
+/// Premature beats of another QRS on too few leads to tell their origin
+/// ([`crate::classify::Classified::undetermined_premature`]).
+pub(crate) const UNDETERMINED_PREMATURE: &str = "Premature complexes of undetermined origin";
 
 /// AV conduction: second-degree block, blocked atrial premature complexes, first-degree,
 /// 2:1, advanced and complete block.

@@ -1,7 +1,7 @@
 //! Beat detection on MIT-BIH Arrhythmia Database record 100 (30 min, 2 leads at 360 Hz)
 //! against its reference `.atr` beat labels, with the ANSI/AAMI EC57 150 ms match window;
 //! beats in the first and last 5 s are not scored (filter edge transients). Its reading: sinus
-//! rhythm, and a normal QT interval on its two leads.
+//! rhythm, and a normal QT interval on its two leads; its ectopic beats against the labels.
 
 use signal::evaluate::{evaluate_beats, reference_beats};
 
@@ -55,6 +55,61 @@ fn mitdb_100_beats_are_found_with_high_sensitivity_and_ppv() {
     assert!((340.0..=420.0).contains(&qt), "QT {qt} ms");
     assert!(
         !a.statements.iter().any(|s| s.text.contains("QT")),
+        "{:?}",
+        a.statements
+    );
+}
+
+#[test]
+fn mitdb_100_premature_beats_match_the_labels_and_two_leads_name_no_origin_they_cannot_tell() {
+    // Record 100: 33 atrial premature beats (A) and one ventricular (V, 1518.9 s). Two leads
+    // cannot make a beat ventricular (that needs a different QRS in 3), and the V beat, wide
+    // and different in both, read as the 34th "supraventricular premature complex" up to
+    // r54. It is now of undetermined origin; every supraventricular beat is an A beat.
+    use ecg::AnnotationKind;
+    let rec = formats::open(REC).expect("MIT-BIH 100 opens");
+    let labelled = |want: &str| -> Vec<f64> {
+        rec.annotations
+            .iter()
+            .filter_map(|a| match &a.kind {
+                AnnotationKind::Beat { code } if code == want => Some(a.onset_s),
+                _ => None,
+            })
+            .collect()
+    };
+    let (atrial, ventricular) = (labelled("A"), labelled("V"));
+    assert_eq!((atrial.len(), ventricular.len()), (33, 1));
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
+    let of_class = |c: signal::BeatClass| -> Vec<f64> {
+        a.beats
+            .iter()
+            .filter(|b| b.class == c)
+            .map(|b| b.r_s)
+            .collect()
+    };
+    let near = |t: f64, refs: &[f64]| refs.iter().any(|r| (r - t).abs() <= 0.15);
+    let s = of_class(signal::BeatClass::Supraventricular);
+    assert_eq!(s.len(), 33, "{s:?}");
+    assert!(s.iter().all(|&t| near(t, &atrial)), "{s:?}");
+    assert!(of_class(signal::BeatClass::Ventricular).is_empty());
+    let q = of_class(signal::BeatClass::Unknown);
+    assert!(near(ventricular[0], &q), "{q:?}");
+    let st = a
+        .statements
+        .iter()
+        .find(|s| s.text == "Premature complexes of undetermined origin")
+        .unwrap_or_else(|| panic!("{:?}", a.statements));
+    let c = st.criterion.as_deref().unwrap_or("");
+    assert!(c.starts_with("1 of "), "{c}");
+    assert!(c.contains("at 1518.9 s"), "{c}");
+    assert_eq!(st.evidence.beats.len(), 1);
+    assert!((a.beats[st.evidence.beats[0]].r_s - ventricular[0]).abs() <= 0.15);
+    assert!(
+        a.statements
+            .iter()
+            .find(|s| s.text == "Supraventricular premature complexes")
+            .and_then(|s| s.criterion.as_deref())
+            .is_some_and(|c| c.starts_with("33 of ")),
         "{:?}",
         a.statements
     );

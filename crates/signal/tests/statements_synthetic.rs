@@ -1286,6 +1286,66 @@ fn ventricular_premature_complexes_with_their_count_positions_and_a_couplet() {
     not_stated(&a, "Ventricular premature complexes");
 }
 
+/// `t` as a two-lead Holter or monitor records it: leads II and V5 only.
+fn on_two_leads(t: &Tracing) -> signal::Analysis {
+    let leads = t.leads();
+    let rec = ecg::Recording::new(
+        [("II", 1usize), ("V5", 10)]
+            .iter()
+            .map(|&(name, k)| {
+                let x: Vec<f32> = leads[k].iter().map(|&v| v as f32).collect();
+                ecg::Lead::new(
+                    name,
+                    common::FS,
+                    ecg::Unit::Millivolt,
+                    ecg::Signal::from_physical(x),
+                )
+            })
+            .collect(),
+    );
+    signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("the analysis runs")
+}
+
+#[test]
+fn premature_beats_of_another_qrs_on_two_leads_are_of_undetermined_origin() {
+    // The PVCs of the test above (3.38 s, and a couplet at 7.38 and 7.78 s) on leads II and V5
+    // only: no beat can differ in the three leads a ventricular one needs, and up to r54 they
+    // read "Supraventricular premature complexes" (a wide, different QRS with no P wave).
+    let t = sinus_with_pvcs(&[4, 9], &[3.38, 7.38, 7.78]);
+    let a = on_two_leads(&t);
+    let what = format!("{:#?}", texts(&a));
+    let s = stated(&a, "Premature complexes of undetermined origin");
+    let c = criterion(s);
+    assert!(
+        c.starts_with("3 of 13 beats, including a couplet, at 3.4 s, 7.4 s, 7.8 s: premature"),
+        "{c}"
+    );
+    assert!(c.contains("in each of the 2 usable leads"), "{c}");
+    assert_eq!(s.evidence.beats.len(), 3, "{:?}", s.evidence);
+    assert_eq!(s.evidence.leads, [L::II, L::V5], "{:?}", s.evidence);
+    for no in ["Supraventricular premature", "Ventricular premature"] {
+        assert!(
+            !a.statements.iter().any(|s| s.text.starts_with(no)),
+            "{what}"
+        );
+    }
+    stated(&a, "Sinus rhythm");
+    // Atrial premature beats keep the dominant QRS on two leads: supraventricular.
+    let a = on_two_leads(&sinus_with_pacs(75.0, &[3, 7]));
+    let what = format!("{:#?}", texts(&a));
+    stated(&a, "Supraventricular premature complexes");
+    assert!(
+        !a.statements
+            .iter()
+            .any(|s| s.text.starts_with("Premature complexes of")),
+        "{what}"
+    );
+    // On twelve leads the same PVCs are ventricular.
+    let a = t.analyze();
+    stated(&a, "Ventricular premature complexes");
+    not_stated(&a, "Premature complexes of");
+}
+
 #[test]
 fn ventricular_bigeminy_and_trigeminy_are_ventricular_premature_complexes() {
     // Every second (bigeminy) or third (trigeminy) sinus beat at 75/min replaced by a PVC
