@@ -65,7 +65,7 @@ mod p_waves;
 mod rr;
 mod signals;
 
-use av_conduction::AvEvidence;
+use av_conduction::{AvEvidence, conducted_before_the_pacemaker};
 use delineation::{Delineation, Passes};
 use median_beats::{BeatsFound, MedianBeats};
 use median_measure::{MedianReading, PPolarity};
@@ -209,6 +209,13 @@ impl Analysis {
         self.medians.first().map_or(self.fs_hz, |m| m.fs_hz)
     }
 }
+
+/// Complete AV block under pacing with the atria slower than the pacemaker (LUDB 74's
+/// label) rests on a P train read from at least this many leads: on one or two, the f waves
+/// of fibrillation under pacing line up as a slow regular "P" train (LUDB 93 on II alone: "P
+/// waves at 47/min" through pacing at 60/min). There, the atria must beat faster than the
+/// ventricles, as the textbook definition of complete block asks.
+const SLOW_ATRIA_MIN_LEADS: usize = 3;
 
 /// Atrial fibrillation: RR irregularity (RMSSD / mean RR of the conducted beats) above this ...
 pub(crate) const AF_MIN_IRREGULARITY: f64 = 0.10;
@@ -564,10 +571,18 @@ pub(crate) fn analyze_in_pool(
             .then(|| av_evidence.fixed_ratio_or_complete_block(&global))
             .flatten();
     // Under ventricular pacing: P waves marching through the paced beats (complete AV block
-    // with a ventricular pacemaker), never guessed when the paced beats follow the P waves.
-    let paced_dissociation = (n_beats >= 6 && !af && flutter.is_none() && paced_fraction > 0.3)
-        .then(|| av_evidence.paced_dissociation(&global, classes))
-        .flatten();
+    // with a ventricular pacemaker), never guessed when the paced beats follow the P waves,
+    // nor when a beat was conducted before the pacemaker fired.
+    let paced_dissociation = (n_beats >= 6
+        && !af
+        && flutter.is_none()
+        && paced_fraction > 0.3
+        && !conducted_before_the_pacemaker(classes, &fids))
+    .then(|| av_evidence.paced_dissociation(&global, classes))
+    .flatten()
+    .filter(|&(atrial_bpm, ventricular_bpm, ..)| {
+        clean.len() >= SLOW_ATRIA_MIN_LEADS || atrial_bpm > ventricular_bpm
+    });
     // Atrial fibrillation under ventricular pacing (the irregular-RR criterion cannot work when
     // the pacemaker sets most intervals): conducted beats between the paced ones, none after a
     // P wave, at irregular intervals and some earlier than the paced cycle.

@@ -20,7 +20,9 @@
 //!   stimulus starts the depolarisation, so a "spike" at the centre of the QRS is the sharp
 //!   peak of a narrow R wave (LUDB 63), not a stimulus. A beat with no spike found, no P wave
 //!   before it and the QRS of the paced beats (same test as below, against their template)
-//!   is paced too (small bipolar stimuli are missed). With spikes before fewer than three
+//!   is paced too (small bipolar stimuli are missed); on one or two leads, a beat whose QRS
+//!   differs from theirs in every lead has another QRS (a conducted beat of fibrillation
+//!   under pacing was "paced" on a two-lead monitor whatever its QRS). With spikes before fewer than three
 //!   beats (and most beats without), a beat with a spike and the dominant QRS is not paced:
 //!   a stimulus that made no QRS of its own is an artefact or did not capture.
 //!
@@ -457,9 +459,9 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         for (i, b) in input.beats.iter().enumerate() {
             if !paced[i]
                 && b.pr.is_none()
-                && like[i]
-                    .as_ref()
-                    .is_some_and(|m| m.usable > 0 && m.different.len() < MIN_DIFFERENT_LEADS)
+                && like[i].as_ref().is_some_and(|m| {
+                    m.usable > 0 && m.different.len() < MIN_DIFFERENT_LEADS.min(m.usable)
+                })
             {
                 paced[i] = true;
             }

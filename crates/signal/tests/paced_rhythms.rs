@@ -6,7 +6,9 @@
 //! dominant 4-9 Hz peak), found from their continuous 4-9 Hz activity after QRST
 //! cancellation; record 34 is a complete AV block under unipolar ventricular pacing at 60/min,
 //! labelled "sinus rhythm", whose P waves march through the paced beats at about 73/min
-//! (see `bench/signal/interpretation.md`).
+//! (see `bench/signal/interpretation.md`). Records 95, 34 and 93 (`tests/data/wfdb/ludb_93`:
+//! atrial fibrillation under pacing) are also read on one or two of their leads, as a
+//! monitor or Holter records them.
 //!
 //! Then synthetic tracings ([`common::Tracing`]): ventricular pacing whose stimuli are mostly
 //! small, at 250 Hz (each stimulus smeared by the anti-alias filter) and under noise, is paced;
@@ -96,6 +98,75 @@ fn ludb_34_names_the_sinus_rhythm_of_its_atria_under_pacing() {
     assert!((70.0..=76.0).contains(&rate), "{c}");
     assert!(!texts.contains(&"Sinus bradycardia"), "{texts:?}");
     assert!(!texts.contains(&"First-degree AV block"), "{texts:?}");
+}
+
+/// The statement texts of a LUDB record read from `leads` only (a monitor's or Holter's).
+fn texts_on(record: &str, leads: &[&str]) -> Vec<String> {
+    let path = if record == "93" {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/wfdb/ludb_93/93.hea"
+        )
+        .to_string()
+    } else {
+        format!("{LUDB}/{record}.hea")
+    };
+    let mut rec = formats::open(path).expect("LUDB record opens");
+    rec.leads.retain(|l| {
+        leads
+            .iter()
+            .any(|k| l.label.to_string().eq_ignore_ascii_case(k))
+    });
+    assert_eq!(rec.leads.len(), leads.len(), "{record} {leads:?}");
+    signal::analyze(&rec, &signal::AnalysisOptions::default())
+        .expect("analysis runs")
+        .statements
+        .into_iter()
+        .map(|s| s.text)
+        .collect()
+}
+
+#[test]
+fn fibrillation_under_pacing_on_one_or_two_leads_is_no_complete_av_block() {
+    // LUDB 95 on I, II or II + V5 alone: its four conducted beats (6.35-9.00 s) without a
+    // spike were "like the paced ones" on fewer than three leads whatever their QRS (every
+    // beat differed in fewer than the three leads a difference needs), and f waves lined up
+    // as a regular "P" train through an all-paced rhythm: "Sinus rhythm" (or bradycardia)
+    // and "Third-degree (complete) AV block" up to r55. A beat conducted before the
+    // pacemaker fired rules complete block out; the fibrillation is found from those beats.
+    for leads in [&["I"][..], &["II"], &["II", "V5"]] {
+        let texts = texts_on("95", leads);
+        let what = format!("95 on {leads:?}: {texts:?}");
+        assert!(
+            texts.iter().any(|t| t == "Ventricular paced rhythm"),
+            "{what}"
+        );
+        assert!(texts.iter().any(|t| t == "Atrial fibrillation"), "{what}");
+        for never in ["Third-degree (complete) AV block", "Sinus"] {
+            assert!(!texts.iter().any(|t| t.starts_with(never)), "{what}");
+        }
+    }
+    // LUDB 93 (fibrillation under pacing at 60/min) on II alone: its f waves line up as
+    // "P waves at 47/min", slower than the pacemaker, through beats all on the paced cycle;
+    // on one or two leads such a slow train is no complete block (r56).
+    let texts = texts_on("93", &["II"]);
+    for never in ["Third-degree (complete) AV block", "Sinus"] {
+        assert!(
+            !texts.iter().any(|t| t.starts_with(never)),
+            "93 on II: {texts:?}"
+        );
+    }
+    // Complete block whose P waves march through an all-paced rhythm (LUDB 34, atria at
+    // 73/min) stays so on one or two leads.
+    for leads in [&["II"][..], &["I"], &["II", "V5"]] {
+        let texts = texts_on("34", leads);
+        assert!(
+            texts
+                .iter()
+                .any(|t| t == "Third-degree (complete) AV block"),
+            "34 on {leads:?}: {texts:?}"
+        );
+    }
 }
 
 /// A paced QRS from a right-ventricular apical lead: wide (about 150 ms), leftward, superior

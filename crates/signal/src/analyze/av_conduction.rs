@@ -12,6 +12,7 @@ use crate::rhythm::{
     AvBlock, NonConducted, PREMATURE_PAUSE_RR, atrial_waves, av_block, dissociated_atria,
     free_p_candidates, non_conducted_p, premature_non_conducted_p, qrs_t_mask,
 };
+use crate::statements::PACED_AF_EARLY_FRACTION;
 
 use super::median_beats::MedianBeats;
 
@@ -200,6 +201,28 @@ impl AvEvidence<'_> {
     }
 }
 
+/// Whether a beat that is not paced (normal or supraventricular) comes after the beat before
+/// it sooner than [`PACED_AF_EARLY_FRACTION`] of the paced cycle (the median RR between two
+/// paced beats): the ventricles were reached through the AV node before the pacemaker fired,
+/// so AV conduction is not blocked. On one or two leads the f waves of fibrillation under
+/// pacing (LUDB 8, 95) can line up as a regular "P" train through the paced beats, and their
+/// conducted beats then read "Third-degree (complete) AV block".
+pub(super) fn conducted_before_the_pacemaker(classes: &[BeatClass], fids: &[usize]) -> bool {
+    let rr = |i: usize| (fids[i] - fids[i - 1]) as f64;
+    let paced_cycle: Vec<f64> = (1..fids.len())
+        .filter(|&i| classes[i] == BeatClass::Paced && classes[i - 1] == BeatClass::Paced)
+        .map(rr)
+        .collect();
+    if paced_cycle.is_empty() {
+        return false;
+    }
+    let cycle = median(&paced_cycle);
+    (1..fids.len()).any(|i| {
+        matches!(classes[i], BeatClass::Normal | BeatClass::Supraventricular)
+            && rr(i) < PACED_AF_EARLY_FRACTION * cycle
+    })
+}
+
 /// Each lead's median of the P waves peaking at `peaks`, `half` samples either side of the
 /// peak (so the peak is at `half`): the template of a P wave whatever its distance from the
 /// QRS. `None` with fewer than three P waves clear of the recording's ends.
@@ -220,4 +243,31 @@ fn peak_aligned_median(leads: &[&[f64]], peaks: &[usize], half: usize) -> Option
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_beat_conducted_before_the_pacemaker_fires_is_found() {
+        // Paced at 1 s; a conducted beat 0.7 s after a paced one, or one on the paced cycle
+        // (fusion, or a sinus rate equal to the pacing rate).
+        let fids = |t: &[f64]| -> Vec<usize> { t.iter().map(|s| (s * 500.0) as usize).collect() };
+        let p = BeatClass::Paced;
+        let n = BeatClass::Normal;
+        let early = fids(&[0.5, 1.5, 2.5, 3.2, 4.2, 5.2]);
+        assert!(conducted_before_the_pacemaker(&[p, p, p, n, p, p], &early));
+        let on_cycle = fids(&[0.5, 1.5, 2.5, 3.48, 4.48, 5.48]);
+        assert!(!conducted_before_the_pacemaker(
+            &[p, p, p, n, p, p],
+            &on_cycle
+        ));
+        // A ventricular premature beat is no conducted one; no paced pair, no paced cycle.
+        assert!(!conducted_before_the_pacemaker(
+            &[p, p, p, BeatClass::Ventricular, p, p],
+            &early
+        ));
+        assert!(!conducted_before_the_pacemaker(&[n, n, n, n, n, n], &early));
+    }
 }
