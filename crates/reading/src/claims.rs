@@ -87,6 +87,10 @@
 //!   supported when both are, contradicted when either is (a denial the other way round);
 //!   a biatrial statement supports either side. Low voltage not said where is supported by
 //!   either leads' statement; limb and precordial claims only by their own.
+//! - premature complexes named without an origin match a statement of any origin; a claim
+//!   naming ventricular or supraventricular ones is judged by a statement of that origin only
+//!   (a statement of undetermined origin, the analysis' on one or two leads, neither supports
+//!   nor contradicts it).
 //! - ischaemia named as such is supported by an ST depression, T inversion or ST elevation
 //!   statement (their criteria say "consider ischaemia" / "consider acute myocardial
 //!   injury"), infarction by a pathological Q wave ("consider prior myocardial infarction")
@@ -1182,8 +1186,12 @@ fn relation(claim: Finding, fact: Finding) -> Relation {
             );
             same(side && comp)
         }
+        // A claim of premature beats naming no origin matches any; one naming an origin
+        // matches that origin only: a fact naming none (the analysis' "Premature complexes of
+        // undetermined origin" on one or two leads, a device's "premature ectopic complexes")
+        // neither supports nor contradicts it.
         (F::Premature(a), F::Premature(b)) => {
-            if a == Origin::Any || b == Origin::Any || a == b {
+            if a == Origin::Any || a == b {
                 Relation::Same
             } else {
                 Relation::Unrelated

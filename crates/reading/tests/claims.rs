@@ -1231,3 +1231,39 @@ fn a_tachycardia_whose_atrial_activity_is_not_seen_decides_no_other_rhythm() {
         ],
     );
 }
+
+#[test]
+fn premature_beats_of_undetermined_origin_support_no_origin_the_answer_names() {
+    // On one or two leads the analysis leaves a premature beat of another QRS unclassified
+    // ("Premature complexes of undetermined origin"): premature beats are a fact, their origin
+    // is not, so a claim naming one is not judged from it (a fact naming none, from a device
+    // too, supported any origin before).
+    let mut f = facts_with(
+        &[
+            ("Sinus rhythm", None),
+            (
+                "Premature complexes of undetermined origin",
+                Some(
+                    "1 of 2273 beats, single, at 1518.9 s: premature with a QRS different from the dominant beat in each of the 2 usable leads",
+                ),
+            ),
+        ],
+        76.0,
+        180.0,
+        45.0,
+    );
+    f.annotations.clear();
+    const FACT: &str = "Premature complexes of undetermined origin";
+    expect_with(
+        &f,
+        "There are premature beats.",
+        &[("premature beats", S, FACT)],
+    );
+    expect_with(&f, "A PVC is seen.", &[("PVC", N, "")]);
+    expect_with(
+        &f,
+        "Premature atrial complexes.",
+        &[("Premature atrial complexes", N, "")],
+    );
+    expect_with(&f, "No premature beats.", &[("premature beats", C, FACT)]);
+}
