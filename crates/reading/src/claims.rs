@@ -126,6 +126,9 @@
 //!   complexes without a statement): an absent statement is not evidence of absence, so these
 //!   are not in the facts unless a statement or annotation names them. A negated AV block of
 //!   second or third degree is not judged from the PR interval.
+//! - Paced beats from a paced rhythm: the analysis' "Ventricular-paced complexes" (paced beats
+//!   in a rhythm that is not a paced one) supports "ventricular paced rhythm" as it supports
+//!   "ventricular pacing".
 //! - A side named once for two findings ("right and left atrial enlargement" reads only the
 //!   left one), and a mode named apart from the pacing ("pacing in the ventricle").
 //! - Anything clinical outside the lists above (J-point elevation, morphology words such as

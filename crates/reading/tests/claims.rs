@@ -1267,3 +1267,32 @@ fn premature_beats_of_undetermined_origin_support_no_origin_the_answer_names() {
     );
     expect_with(&f, "No premature beats.", &[("premature beats", C, FACT)]);
 }
+
+#[test]
+fn paced_beats_in_a_minority_support_pacing_and_leave_the_rhythm_to_its_statement() {
+    // "Ventricular-paced complexes" (r57: paced beats in a rhythm that is not a paced one)
+    // support pacing named in the answer; the rhythm is the sinus statement's. The check does
+    // not tell paced beats from a paced rhythm: "ventricular paced rhythm" is supported too.
+    const PACED: &str = "Ventricular-paced complexes";
+    let f = facts_with(
+        &[
+            ("Sinus rhythm", None),
+            (PACED, Some("4 of 11 beats, at 0.5 s, 2.2 s, 4.9 s, 7.7 s")),
+        ],
+        69.0,
+        180.0,
+        -38.0,
+    );
+    expect_with(&f, "Sinus rhythm.", &[("Sinus rhythm", S, "Sinus rhythm")]);
+    expect_with(
+        &f,
+        "Intermittent ventricular pacing.",
+        &[("ventricular pacing", S, PACED)],
+    );
+    expect_with(&f, "Paced beats are seen.", &[("Paced", S, PACED)]);
+    expect_with(
+        &f,
+        "Ventricular paced rhythm.",
+        &[("Ventricular paced rhythm", S, PACED)],
+    );
+}

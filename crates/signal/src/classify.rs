@@ -22,9 +22,12 @@
 //!   before it and the QRS of the paced beats (same test as below, against their template)
 //!   is paced too (small bipolar stimuli are missed); on one or two leads, a beat whose QRS
 //!   differs from theirs in every lead has another QRS (a conducted beat of fibrillation
-//!   under pacing was "paced" on a two-lead monitor whatever its QRS). With spikes before fewer than three
-//!   beats (and most beats without), a beat with a spike and the dominant QRS is not paced:
-//!   a stimulus that made no QRS of its own is an artefact or did not capture.
+//!   under pacing was "paced" on a two-lead monitor whatever its QRS). With spikes before
+//!   fewer than three beats (and most beats without), a beat with a spike and the dominant
+//!   QRS is not paced: a stimulus that made no QRS of its own is an artefact or did not
+//!   capture. Where paced beats are a minority, they stay paced only where a pacemaker
+//!   would pace, after one escape interval or at one AV delay after a P wave, and at least
+//!   two of them ([`pacing_credible`]).
 //!
 //! Order: paced; then ventricular when the beat differs in at least [`MIN_DIFFERENT_LEADS`]
 //! leads and in at least 40 % of the usable leads, and is premature (or, in atrial
@@ -368,6 +371,93 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
+/// Paced beats in a minority are kept only when at least this many pass
+/// [`pacing_credible`]: one beat holds no interval or delay to compare with.
+const MIN_CREDIBLE_PACED: usize = 2;
+/// Robust SD (ms) up to which the RR before demand-paced beats is one escape interval ...
+const ESCAPE_MAX_SD_MS: f64 = 40.0;
+/// ... and each such RR lies this close (ms) to its median.
+const ESCAPE_MAX_OFF_MS: f64 = 60.0;
+/// The escape interval is at least this fraction of the unpaced beats' median RR: a
+/// pacemaker paces when no intrinsic beat came in time, not before.
+const ESCAPE_MIN_OF_RR: f64 = 0.9;
+/// Robust SD (ms) up to which the P-to-QRS intervals of atrial-tracked paced beats are one
+/// AV delay ...
+const AV_DELAY_MAX_SD_MS: f64 = 20.0;
+/// ... and each lies this close (ms) to their median, within [`AV_DELAY_RANGE_MS`].
+const AV_DELAY_MAX_OFF_MS: f64 = 30.0;
+const AV_DELAY_RANGE_MS: (f64, f64) = (60.0, 350.0);
+
+/// Of the beats classed `paced` (a minority), those a ventricular pacemaker could have paced:
+/// after its escape interval (demand pacing: the RR before them one interval, robust SD <=
+/// [`ESCAPE_MAX_SD_MS`], each within [`ESCAPE_MAX_OFF_MS`] of it, and no shorter than
+/// [`ESCAPE_MIN_OF_RR`] of the unpaced beats' median RR), or at its AV delay after a P wave
+/// (atrial tracking: the P-to-QRS intervals one delay, robust SD <= [`AV_DELAY_MAX_SD_MS`],
+/// each within [`AV_DELAY_MAX_OFF_MS`] of it). A beat after a "stimulus" that is neither
+/// came too early for demand pacing and at no steady delay after a P wave: the spike is
+/// artefact (a two-lead ICU monitor at 125 Hz had such "paced" beats at RRs of 0.3-1.8 s
+/// within its atrial fibrillation), and the beat is classed by its QRS as any other. Fewer
+/// than [`MIN_CREDIBLE_PACED`] such beats: none is kept.
+fn pacing_credible(
+    paced: &[bool],
+    beats: &[BeatFeatures],
+    rr: &[Option<f64>],
+    fs: f64,
+) -> Vec<bool> {
+    let to_ms = |samples: f64| samples * 1000.0 / fs;
+    let robust_sd = |v: &[f64], m: f64| {
+        let dev: Vec<f64> = v.iter().map(|x| (x - m).abs()).collect();
+        1.4826 * median(&dev)
+    };
+    let unpaced_rr: Vec<f64> = (0..paced.len())
+        .filter(|&i| !paced[i])
+        .filter_map(|i| rr[i])
+        .map(to_ms)
+        .collect();
+    if unpaced_rr.is_empty() {
+        return paced.to_vec();
+    }
+    let unpaced_median = median(&unpaced_rr);
+    // Demand pacing: one escape interval before the paced beats.
+    let escape_rr: Vec<f64> = (0..paced.len())
+        .filter(|&i| paced[i])
+        .filter_map(|i| rr[i])
+        .map(to_ms)
+        .collect();
+    let escape = (!escape_rr.is_empty())
+        .then(|| median(&escape_rr))
+        .filter(|&e| {
+            e >= ESCAPE_MIN_OF_RR * unpaced_median && robust_sd(&escape_rr, e) <= ESCAPE_MAX_SD_MS
+        });
+    // Atrial tracking: one AV delay after the P waves before them.
+    let delays: Vec<f64> = (0..paced.len())
+        .filter(|&i| paced[i])
+        .filter_map(|i| beats[i].pr)
+        .map(|p| to_ms(p as f64))
+        .collect();
+    let av_delay = (!delays.is_empty())
+        .then(|| median(&delays))
+        .filter(|&d| robust_sd(&delays, d) <= AV_DELAY_MAX_SD_MS);
+    let credible: Vec<bool> = (0..paced.len())
+        .map(|i| {
+            paced[i]
+                && (escape
+                    .zip(rr[i])
+                    .is_some_and(|(e, r)| (to_ms(r) - e).abs() <= ESCAPE_MAX_OFF_MS)
+                    || av_delay.zip(beats[i].pr).is_some_and(|(d, p)| {
+                        let p = to_ms(p as f64);
+                        (p - d).abs() <= AV_DELAY_MAX_OFF_MS
+                            && (AV_DELAY_RANGE_MS.0..=AV_DELAY_RANGE_MS.1).contains(&p)
+                    }))
+        })
+        .collect();
+    // One beat is no interval and no delay to hold to.
+    if credible.iter().filter(|&&c| c).count() < MIN_CREDIBLE_PACED {
+        return vec![false; paced.len()];
+    }
+    credible
+}
+
 /// The classes and, per beat, the leads its QRS differs in (for the statements' evidence).
 pub(crate) struct Classified {
     pub classes: Vec<BeatClass>,
@@ -470,8 +560,14 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     // In a paced rhythm the unpaced beats are mostly conducted or fusion beats (or paced
     // beats whose spike was too small to find): only a premature, wide beat that differs in
     // most leads is ventricular there.
-    let paced_count = paced.iter().filter(|&&p| p).count();
+    let mut paced_count = paced.iter().filter(|&&p| p).count();
     let paced_rhythm = paced_majority(paced_count, paced.len());
+    // Paced beats in a minority are paced only where a pacemaker would pace: after its
+    // escape interval or at its AV delay after a P wave ([`pacing_credible`]).
+    if paced_count > 0 && !paced_rhythm {
+        paced = pacing_credible(&paced, input.beats, &rr, fs);
+        paced_count = paced.iter().filter(|&&p| p).count();
+    }
     // Paced beats among a majority of others: the dominant QRS is the template of the others
     // (the paced beats' QRS made the template of all beats a blend that the conducted beats
     // differed from in 4-6 leads, and the median beat was built from the paced minority).
@@ -825,6 +921,53 @@ mod tests {
                 .all(|(i, &c)| i == 6 || c == BeatClass::Normal),
             "{c:?}"
         );
+    }
+
+    #[test]
+    fn paced_beats_in_a_minority_are_paced_only_where_a_pacemaker_would_pace() {
+        // Ten beats without P waves on three leads, 0.9 s apart, three of them (3, 6, 9) with a
+        // stimulus 50 ms before an inverted QRS, coming after the RR `before` (s) each.
+        let fs = 500.0;
+        let run = |paced: &[usize], before: &[f64]| {
+            let mut fids = vec![250usize];
+            for i in 1..10 {
+                let rr = paced
+                    .iter()
+                    .position(|&p| p == i)
+                    .map_or(0.9, |k| before[k]);
+                fids.push(fids[i - 1] + (rr * fs) as usize);
+            }
+            let (leads, beats) = gaussian_beats(
+                &fids,
+                |i| if paced.contains(&i) { -0.8 } else { 1.0 },
+                false,
+            );
+            let spikes: Vec<usize> = paced.iter().map(|&i| fids[i] - ms(fs, 50.0)).collect();
+            classify(&ClassifyInput {
+                leads: &leads,
+                fs,
+                beats: &beats,
+                spikes: &spikes,
+                atrial_fibrillation: false,
+                artefact: &artefact_before(&leads, &fids, fs),
+            })
+            .classes
+        };
+        let paced_at = |c: &[BeatClass]| -> Vec<usize> {
+            (0..c.len()).filter(|&i| c[i] == BeatClass::Paced).collect()
+        };
+        // Demand pacing: each after the same pause of 1.3 s (the escape interval).
+        let c = run(&[3, 6, 9], &[1.3, 1.3, 1.32]);
+        assert_eq!(paced_at(&c), [3, 6, 9], "{c:?}");
+        // "Stimuli" before beats at 0.45, 0.6 and 0.8 s, sooner than the others' 0.9 s and at
+        // no one interval, with no P wave: artefact, and the beats are classed by their QRS
+        // (premature, another QRS in every lead: ventricular).
+        let c = run(&[3, 6, 9], &[0.45, 0.6, 0.8]);
+        assert!(paced_at(&c).is_empty(), "{c:?}");
+        assert_eq!(c[3], BeatClass::Ventricular, "{c:?}");
+        // One paced beat only holds no interval to compare with.
+        let c = run(&[6], &[1.3]);
+        assert!(paced_at(&c).is_empty(), "{c:?}");
     }
 
     #[test]

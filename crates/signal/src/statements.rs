@@ -996,6 +996,7 @@ pub(crate) fn derive(f: &Findings<'_>) -> Vec<Statement> {
     let mode = pacing_mode(f);
     rhythm_statements(f, &counts, mode.as_ref(), &mut out);
     premature_beat_statements(f, &counts, &mut out);
+    paced_minority_statement(f, &counts, mode.as_ref(), &mut out);
     av_conduction_statements(f, &counts, mode.as_ref(), &mut out);
     intraventricular_statements(f, &counts, &mut out);
     axis_statements(f, &mut out);
@@ -1482,6 +1483,47 @@ fn premature_beat_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Sta
 /// Premature beats of another QRS on too few leads to tell their origin
 /// ([`crate::classify::Classified::undetermined_premature`]).
 pub(crate) const UNDETERMINED_PREMATURE: &str = "Premature complexes of undetermined origin";
+
+/// Ventricular-paced beats in a rhythm that is not a paced one (half the beats or fewer):
+/// intermittent pacing, which the paced-rhythm statements do not name. Classification keeps
+/// them paced only where a pacemaker would pace (after its escape interval, or at its AV
+/// delay after a P wave: `classify::pacing_credible`).
+fn paced_minority_statement(
+    f: &Findings<'_>,
+    c: &BeatCounts,
+    mode: Option<&PacingMode>,
+    out: &mut Vec<Statement>,
+) {
+    if c.paced == 0
+        || matches!(
+            mode,
+            Some(PacingMode::Ventricular { .. } | PacingMode::Dual { .. })
+        )
+    {
+        return;
+    }
+    let idx: Vec<usize> = beats_of(f, BeatClass::Paced);
+    let times: Vec<String> = idx
+        .iter()
+        .take(8)
+        .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
+        .collect();
+    let more = if idx.len() > 8 { ", ..." } else { "" };
+    out.push(st_on(
+        PACED_MINORITY,
+        format!(
+            "{} of {} beats, at {}{more}: a ventricular pacing stimulus within 60 ms before the QRS onset (or, none found, the paced QRS and no P wave), after the pacemaker's escape interval or at its AV delay after a P wave; the rhythm named is the other beats'",
+            idx.len(),
+            c.n,
+            times.join(", ")
+        ),
+        Vec::new(),
+        idx,
+    ));
+}
+
+/// Ventricular-paced beats in a minority ([`paced_minority_statement`]).
+pub(crate) const PACED_MINORITY: &str = "Ventricular-paced complexes";
 
 /// AV conduction: second-degree block, blocked atrial premature complexes, first-degree,
 /// 2:1, advanced and complete block.

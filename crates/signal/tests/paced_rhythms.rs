@@ -581,3 +581,86 @@ fn beats_without_a_stimulus_in_a_paced_recording_stay_unpaced() {
         }
     }
 }
+
+/// Sinus rhythm at 75/min (the textbook beat) with two pauses of 1.2 s, each ended by a
+/// ventricular-paced beat (demand pacing at 50/min; a 0.5 mV stimulus 80 ms before the paced
+/// QRS), or, with `artefact`, the same stimuli before two premature ventricular beats 0.5 s
+/// after a sinus beat instead (no pause: the spikes are artefact).
+fn intermittent_pacing(artefact: bool) -> Vec<Vec<f64>> {
+    let sinus: Vec<f64> = [0.5, 1.3, 2.1, 2.9, 4.9, 5.7, 6.5, 8.5, 9.3].to_vec();
+    let mut t = Tracing::new(10.0, sinus, 0.16, &common::TEXTBOOK);
+    t.noise_mv = 0.02;
+    let extra = if artefact { [3.4, 7.0] } else { [4.1, 7.7] };
+    let waves = if artefact {
+        PVC.to_vec()
+    } else {
+        PACED_QRS.to_vec()
+    };
+    t.other = extra.iter().map(|&at| (at, waves.clone())).collect();
+    let stimuli: Vec<(f64, f64)> = extra.iter().map(|r| (r - 0.08, 0.5)).collect();
+    with_stimuli(t.leads(), &stimuli, STIMULUS)
+}
+
+#[test]
+fn ventricular_paced_beats_in_a_minority_are_named_where_a_pacemaker_would_pace() {
+    // Demand pacing after two pauses: two of eleven beats paced, named with their times; the
+    // rhythm is the sinus beats'.
+    let (a, _) = analysis_at(&intermittent_pacing(false), 1);
+    let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+    let s = a
+        .statements
+        .iter()
+        .find(|s| s.text == "Ventricular-paced complexes")
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    let c = s.criterion.as_deref().unwrap_or("");
+    assert!(c.starts_with("2 of 11 beats, at 4.1 s, 7.7 s:"), "{c}");
+    assert_eq!(s.evidence.beats.len(), 2);
+    assert!(texts.contains(&"Sinus rhythm"), "{texts:?}");
+    assert!(!texts.contains(&"Ventricular paced rhythm"), "{texts:?}");
+    // The same spikes before two premature beats, 0.5 s after a sinus beat: no pacemaker
+    // paces that early without a P wave (r57; "paced" beats, named nowhere, before).
+    let (a, _) = analysis_at(&intermittent_pacing(true), 1);
+    let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+    assert!(
+        a.beats.iter().all(|b| b.class != signal::BeatClass::Paced),
+        "{texts:?}"
+    );
+    assert!(
+        !paced_stated(&texts.iter().map(|t| t.to_string()).collect::<Vec<_>>()),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"Ventricular premature complexes"),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn the_burdick_scp_names_its_four_atrial_tracked_paced_beats() {
+    // The Burdick cart's SCP-ECG (tests/data/scp/burdick_wfdb_test): a stimulus before 4 of
+    // its 11 beats, each after a P wave at 164-184 ms (its conducted beats' PR 148-166 ms):
+    // ventricular pacing at a steady AV delay after a sensed P wave, the other beats
+    // conducted. Up to r56 those beats were classed paced and named nowhere.
+    let rec = formats::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/scp/burdick_wfdb_test/test.scp"
+    ))
+    .expect("the SCP file opens");
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
+    let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+    let s = a
+        .statements
+        .iter()
+        .find(|s| s.text == "Ventricular-paced complexes")
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    assert!(
+        s.criterion
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("4 of 11 beats"),
+        "{:?}",
+        s.criterion
+    );
+    assert!(texts.contains(&"Sinus rhythm"), "{texts:?}");
+    assert!(!texts.contains(&"Ventricular paced rhythm"), "{texts:?}");
+}
