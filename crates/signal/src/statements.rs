@@ -735,6 +735,40 @@ pub fn jt_index(qt_ms: f64, qrs_ms: f64, hr_bpm: f64) -> f64 {
 
 /// Short QT: QTc below this (ms).
 const QTC_SHORT_MS: f64 = 340.0;
+/// The QTc below which the QT is short on fewer than [`QT_MIN_LEADS`] leads (ms). The QT of
+/// one lead runs from its own QRS onset to its own T end, and a lead's T wave may end well
+/// before the latest one's: on the LUDB dev split, the QT read on V1, I, V5 or II alone is
+/// 23, 19, 21 and 10 ms shorter on average than the twelve-lead QT (10th centile 61, 42,
+/// 39, 36 ms shorter), and 5 records read on V1 alone measured a QTc of 303-339 ms.
+const QTC_SHORT_FEW_LEADS_MS: f64 = 310.0;
+const QT_MIN_LEADS: usize = 3;
+
+/// On fewer than [`QT_MIN_LEADS`] leads, a T wave this large against its lead's QRS (peak
+/// to peak) in at least one of them: a flatter T wave's end is not found reliably (on the
+/// LUDB dev split read on one or two leads, "Prolonged QT interval" came from T waves of
+/// 2-8 % of the QRS where the twelve leads read none: II of record 29, QT 550 ms on a
+/// 0.02-mV T wave).
+const QT_FEW_LEADS_MIN_T_OF_QRS: f64 = 0.1;
+
+/// Whether the T wave's end can be measured for the QT statements: on three leads or more
+/// (the latest T end over them), or on fewer when one of them has a T wave of at least
+/// [`QT_FEW_LEADS_MIN_T_OF_QRS`] of its QRS.
+fn t_wave_measurable(f: &Findings<'_>) -> bool {
+    f.leads.len() >= QT_MIN_LEADS
+        || f.amplitudes.iter().any(|a| match (a.t, a.qrs_p2p) {
+            (Some(t), Some(q)) => q.0 > 0.0 && t.0.abs() >= QT_FEW_LEADS_MIN_T_OF_QRS * q.0,
+            _ => false,
+        })
+}
+
+/// The QTc bound of "Short QT interval" on `leads` leads.
+fn short_qtc_bound(leads: usize) -> f64 {
+    if leads < QT_MIN_LEADS {
+        QTC_SHORT_FEW_LEADS_MS
+    } else {
+        QTC_SHORT_MS
+    }
+}
 /// The one rate (/min, as printed) at which Bazett's QTc is exact (RR 1 s): above it Bazett
 /// overcorrects, below it undercorrects, so a QTc statement at any other rate also needs
 /// Fridericia's QTc beyond the same bound.
@@ -1771,7 +1805,7 @@ fn qt_statements(f: &Findings<'_>, out: &mut Vec<Statement>) {
     // A wave riding on the T wave's end that may be a P wave (`wave_on_t_unresolved`) can
     // lengthen the QT measured: at 80-100/min a PR of 300-420 ms read "Prolonged QT
     // interval" at QTc 490-570 ms for a QTc of 440.
-    let qt_judged = f.wave_on_t_unresolved.is_none();
+    let qt_judged = f.wave_on_t_unresolved.is_none() && t_wave_measurable(f);
     let wide_qt =
         f.m.qrs
             .map(|q| q.0)
@@ -1831,15 +1865,26 @@ fn qt_statements(f: &Findings<'_>, out: &mut Vec<Statement>) {
                     Vec::new(),
                 ));
             }
-        } else if qtc.0 < QTC_SHORT_MS
-            && let Some(fr) = also(&|q| q < QTC_SHORT_MS)
-        {
-            out.push(st_on(
-                "Short QT interval",
-                format!("QTc Bazett {:.0} ms{fr} < {QTC_SHORT_MS:.0} ms", qtc.0),
-                f.interval_leads.qt.clone(),
-                Vec::new(),
-            ));
+        } else {
+            let short = short_qtc_bound(f.leads.len());
+            if qtc.0 < short
+                && let Some(fr) = also(&|q| q < short)
+            {
+                let few = if f.leads.len() < QT_MIN_LEADS {
+                    format!(
+                        " (on {} lead(s): {short:.0}, as one lead's T wave may end before the others'; {QTC_SHORT_MS:.0} on the QT of three leads or more)",
+                        f.leads.len()
+                    )
+                } else {
+                    String::new()
+                };
+                out.push(st_on(
+                    "Short QT interval",
+                    format!("QTc Bazett {:.0} ms{fr} < {short:.0} ms{few}", qtc.0),
+                    f.interval_leads.qt.clone(),
+                    Vec::new(),
+                ));
+            }
         }
     }
 }
@@ -2141,6 +2186,70 @@ mod tests {
         assert_eq!(short(110.0, &two), None);
         let c = short(92.0, &two).expect("short on two leads");
         assert!(c.starts_with("PR 92 ms < 100 (on 2 lead(s)"), "{c}");
+    }
+
+    #[test]
+    fn on_one_or_two_leads_a_qt_is_short_below_310_and_judged_on_a_t_wave_that_shows() {
+        // Sinus rhythm at 60/min (Bazett's and Fridericia's QTc equal the QT).
+        let fids: Vec<usize> = (0..9).map(|k| 100 + k * 500).collect();
+        let twelve = [const { LeadLabel::II }; 12];
+        let two = [LeadLabel::II, LeadLabel::V5];
+        let lead = |l: LeadLabel, t_mv: f64| crate::measure::LeadAmplitudes {
+            lead: l,
+            p: None,
+            p_up: None,
+            p_terminal_depth: None,
+            p_terminal_ms: None,
+            q: None,
+            r: Some(ecg::Microvolts(1000.0)),
+            s: None,
+            r_prime: None,
+            st_j: None,
+            st_j60: None,
+            st_j80: None,
+            t: Some(ecg::Microvolts(t_mv * 1000.0)),
+            qrs_p2p: Some(ecg::Microvolts(1000.0)),
+            qrs_terminal_positive: None,
+        };
+        let qt_text = |qt: f64, leads: &[LeadLabel], t_mv: f64| {
+            let m = Measurements {
+                hr: Some(ecg::Bpm(60.0)),
+                qt: Some(ecg::Millis(qt)),
+                qtc: ecg::QtcSet {
+                    bazett: Some(ecg::Millis(qt)),
+                    fridericia: Some(ecg::Millis(qt)),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let amps: Vec<_> = leads.iter().map(|l| lead(l.clone(), t_mv)).collect();
+            derive(&Findings {
+                p_fraction: 1.0,
+                pr_robust_sd_ms: Some(5.0),
+                rr_irregularity: Some(0.01),
+                rr_median_change: Some(0.01),
+                p_sinus_polarity: Some(true),
+                leads,
+                amplitudes: &amps,
+                ..Findings::for_rule_test(&m, &[BeatClass::Normal; 9], &fids, 500.0)
+            })
+            .into_iter()
+            .find(|s| s.text.contains("QT"))
+            .map(|s| format!("{}: {}", s.text, s.criterion.unwrap_or_default()))
+        };
+        // QTc 330 ms: short on twelve leads, not on two; 300 ms on two, with the reason.
+        assert_eq!(
+            qt_text(330.0, &twelve, 0.3).as_deref(),
+            Some("Short QT interval: QTc Bazett 330 ms < 340 ms")
+        );
+        assert_eq!(qt_text(330.0, &two, 0.3), None);
+        let c = qt_text(300.0, &two, 0.3).expect("short on two leads");
+        assert!(c.contains("< 310 ms (on 2 lead(s)"), "{c}");
+        // QTc 500 ms: prolonged on two leads with a T wave of 0.3 mV (30 % of the QRS), not
+        // judged with one of 0.05 mV (5 %); on twelve leads the T's size does not matter.
+        assert!(qt_text(500.0, &two, 0.3).is_some_and(|t| t.starts_with("Prolonged QT")));
+        assert_eq!(qt_text(500.0, &two, 0.05), None);
+        assert!(qt_text(500.0, &twelve, 0.05).is_some_and(|t| t.starts_with("Prolonged QT")));
     }
 
     #[test]
