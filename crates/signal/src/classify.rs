@@ -712,6 +712,25 @@ mod tests {
     /// wave before every beat or none.
     /// Three identical leads of a Gaussian QRS (SD 16 ms) of size `size(i)` at each of `fids`
     /// (500 Hz), and the beats' features: QRS 90 ms, a P wave at 160 ms or none.
+    /// [`classify`] of `beats` on `leads` at 500 Hz with the pacing `spikes`, outside atrial
+    /// fibrillation, with the artefact windows of the beats' own fiducials.
+    fn classify_without_af(
+        beats: &[BeatFeatures],
+        leads: &[Vec<f64>],
+        spikes: &[usize],
+    ) -> Classified {
+        let fs = 500.0;
+        let fids: Vec<usize> = beats.iter().map(|b| b.fid).collect();
+        classify(&ClassifyInput {
+            leads,
+            fs,
+            beats,
+            spikes,
+            atrial_fibrillation: false,
+            artefact: &artefact_before(leads, &fids, fs),
+        })
+    }
+
     fn gaussian_beats(
         fids: &[usize],
         size: impl Fn(usize) -> f64,
@@ -747,15 +766,7 @@ mod tests {
             .filter(|(_, s)| **s)
             .map(|(&f, _)| f - ms(fs, spike_ms))
             .collect();
-        classify(&ClassifyInput {
-            leads: &leads,
-            fs,
-            beats: &beats,
-            spikes: &spikes,
-            atrial_fibrillation: false,
-            artefact: &artefact_before(&leads, &fids, fs),
-        })
-        .classes
+        classify_without_af(&beats, &leads, &spikes).classes
     }
 
     #[test]
@@ -819,14 +830,7 @@ mod tests {
         };
         let (leads, beats) = gaussian_beats(&fids, size, true);
         let spikes: Vec<usize> = paced.iter().map(|&i| fids[i] - ms(fs, 50.0)).collect();
-        let c = classify(&ClassifyInput {
-            leads: &leads,
-            fs,
-            beats: &beats,
-            spikes: &spikes,
-            atrial_fibrillation: false,
-            artefact: &artefact_before(&leads, &fids, fs),
-        });
+        let c = classify_without_af(&beats, &leads, &spikes);
         for (i, class) in c.classes.iter().enumerate() {
             let want = if paced.contains(&i) {
                 BeatClass::Paced
@@ -850,20 +854,10 @@ mod tests {
         // leads a ventricular beat; on two it cannot be one (too few leads to differ in), and
         // it is no supraventricular beat with the dominant QRS either. Inverted in one of
         // the two leads only, it keeps the dominant QRS in the other: supraventricular.
-        let fs = 500.0;
         let mut fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
         fids[6] -= 100;
         let (three, beats) = gaussian_beats(&fids, |i| if i == 6 { -1.0 } else { 1.0 }, false);
-        let run = |leads: &[Vec<f64>]| {
-            classify(&ClassifyInput {
-                leads,
-                fs,
-                beats: &beats,
-                spikes: &[],
-                atrial_fibrillation: false,
-                artefact: &artefact_before(leads, &fids, fs),
-            })
-        };
+        let run = |leads: &[Vec<f64>]| classify_without_af(&beats, leads, &[]);
         let c = run(&three);
         assert_eq!(c.classes[6], BeatClass::Ventricular, "{:?}", c.classes);
         assert!(!c.undetermined_premature.iter().any(|&u| u));
@@ -890,7 +884,6 @@ mod tests {
         // Ten beats at 1 s with P waves, the seventh 200 ms early (an atrial premature beat);
         // then the same with a burst of artefact (0.2 mV, alternating sample to sample) in
         // every lead over the 200 ms before it.
-        let fs = 500.0;
         let mut fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
         fids[6] -= 100;
         let classes = |burst: bool| {
@@ -902,15 +895,7 @@ mod tests {
                     }
                 }
             }
-            classify(&ClassifyInput {
-                leads: &leads,
-                fs,
-                beats: &beats,
-                spikes: &[],
-                atrial_fibrillation: false,
-                artefact: &artefact_before(&leads, &fids, fs),
-            })
-            .classes
+            classify_without_af(&beats, &leads, &[]).classes
         };
         assert_eq!(classes(false)[6], BeatClass::Supraventricular);
         let c = classes(true);
@@ -943,15 +928,7 @@ mod tests {
                 false,
             );
             let spikes: Vec<usize> = paced.iter().map(|&i| fids[i] - ms(fs, 50.0)).collect();
-            classify(&ClassifyInput {
-                leads: &leads,
-                fs,
-                beats: &beats,
-                spikes: &spikes,
-                atrial_fibrillation: false,
-                artefact: &artefact_before(&leads, &fids, fs),
-            })
-            .classes
+            classify_without_af(&beats, &leads, &spikes).classes
         };
         let paced_at = |c: &[BeatClass]| -> Vec<usize> {
             (0..c.len()).filter(|&i| c[i] == BeatClass::Paced).collect()

@@ -421,6 +421,17 @@ fn ectopic_summary(
     beats_summary(f, &of_class)
 }
 
+/// The times of the beats `idx` as a statement lists them: the first eight (s), then "...".
+fn beat_times(f: &Findings<'_>, idx: &[usize]) -> String {
+    let times: Vec<String> = idx
+        .iter()
+        .take(8)
+        .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
+        .collect();
+    let more = if idx.len() > 8 { ", ..." } else { "" };
+    format!("{}{more}", times.join(", "))
+}
+
 /// [`ectopic_summary`] of the beats marked in `marked` (one flag per beat).
 fn beats_summary(
     f: &Findings<'_>,
@@ -430,12 +441,7 @@ fn beats_summary(
     if idx.is_empty() {
         return None;
     }
-    let times: Vec<String> = idx
-        .iter()
-        .take(8)
-        .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
-        .collect();
-    let more = if idx.len() > 8 { ", ..." } else { "" };
+    let times = beat_times(f, &idx);
     let longest = longest_run(marked, &true).map_or(0, |(s, e)| e - s);
     let pattern = match longest {
         0 | 1 => "single",
@@ -455,10 +461,9 @@ fn beats_summary(
     Some((
         idx.clone(),
         format!(
-            "{} of {} beats, {pattern}, at {}{more}",
+            "{} of {} beats, {pattern}, at {times}",
             idx.len(),
             f.classes.len(),
-            times.join(", ")
         ),
         leads,
     ))
@@ -1537,19 +1542,13 @@ fn paced_minority_statement(
         return;
     }
     let idx: Vec<usize> = beats_of(f, BeatClass::Paced);
-    let times: Vec<String> = idx
-        .iter()
-        .take(8)
-        .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
-        .collect();
-    let more = if idx.len() > 8 { ", ..." } else { "" };
+    let times = beat_times(f, &idx);
     out.push(st_on(
         PACED_MINORITY,
         format!(
-            "{} of {} beats, at {}{more}: a ventricular pacing stimulus within 60 ms before the QRS onset (or, none found, the paced QRS and no P wave), after the pacemaker's escape interval or at its AV delay after a P wave; the rhythm named is the other beats'",
+            "{} of {} beats, at {times}: a ventricular pacing stimulus within 60 ms before the QRS onset (or, none found, the paced QRS and no P wave), after the pacemaker's escape interval or at its AV delay after a P wave; the rhythm named is the other beats'",
             idx.len(),
             c.n,
-            times.join(", ")
         ),
         Vec::new(),
         idx,
