@@ -582,6 +582,17 @@ fn beats_without_a_stimulus_in_a_paced_recording_stay_unpaced() {
     }
 }
 
+/// The statement of `a` whose text is `text`, or a panic listing what was said.
+fn stated_in<'a>(a: &'a signal::Analysis, text: &str) -> &'a ecg::Statement {
+    a.statements
+        .iter()
+        .find(|s| s.text == text)
+        .unwrap_or_else(|| {
+            let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+            panic!("no {text:?} in {texts:?}")
+        })
+}
+
 /// Sinus rhythm at 75/min (the textbook beat) with two pauses of 1.2 s, each ended by a
 /// ventricular-paced beat (demand pacing at 50/min; a 0.5 mV stimulus 80 ms before the paced
 /// QRS), or, with `artefact`, the same stimuli before two premature ventricular beats 0.5 s
@@ -607,11 +618,7 @@ fn ventricular_paced_beats_in_a_minority_are_named_where_a_pacemaker_would_pace(
     // rhythm is the sinus beats'.
     let (a, _) = analysis_at(&intermittent_pacing(false), 1);
     let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
-    let s = a
-        .statements
-        .iter()
-        .find(|s| s.text == "Ventricular-paced complexes")
-        .unwrap_or_else(|| panic!("{texts:?}"));
+    let s = stated_in(&a, "Ventricular-paced complexes");
     let c = s.criterion.as_deref().unwrap_or("");
     assert!(c.starts_with("2 of 11 beats, at 4.1 s, 7.7 s:"), "{c}");
     assert_eq!(s.evidence.beats.len(), 2);
@@ -648,11 +655,7 @@ fn the_burdick_scp_names_its_four_atrial_tracked_paced_beats() {
     .expect("the SCP file opens");
     let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
     let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
-    let s = a
-        .statements
-        .iter()
-        .find(|s| s.text == "Ventricular-paced complexes")
-        .unwrap_or_else(|| panic!("{texts:?}"));
+    let s = stated_in(&a, "Ventricular-paced complexes");
     assert!(
         s.criterion
             .as_deref()
