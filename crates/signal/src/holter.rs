@@ -1025,8 +1025,10 @@ fn holter_outputs(
         k = j + 1;
     }
     runs.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
-    let af_burden =
-        (af_episodes.iter().map(|e| e.duration_s).sum::<f64>() / duration_s * 1e4).round() / 1e4;
+    // Folded from +0.0: the `Sum` of no f64 is -0.0, and "AF burden -0.0 %" was printed for a
+    // recording without fibrillation.
+    let af_s = af_episodes.iter().fold(0.0, |s, e| s + e.duration_s);
+    let af_burden = (af_s / duration_s * 1e4).round() / 1e4;
     let mut h = Holter {
         duration_s,
         chunks,

@@ -98,6 +98,14 @@ fn streamed_matches_whole_signal_on_mitdb_100() {
     let hr = s.analysis.measurements.hr.expect("HR").0;
     assert!((65.0..=85.0).contains(&hr), "HR {hr}");
     assert!(s.holter.pauses.is_empty());
+    // No fibrillation: a burden of +0 (the sum of no episode was -0.0 up to r59, printed
+    // "AF burden -0.0 %").
+    assert!(s.holter.af_episodes.is_empty());
+    assert!(
+        s.holter.af_burden == 0.0 && s.holter.af_burden.is_sign_positive(),
+        "{}",
+        s.holter.af_burden
+    );
     assert!(s.holter.af_episodes.is_empty());
     assert_eq!(s.holter.hourly.len(), 1);
 }
