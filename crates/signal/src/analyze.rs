@@ -53,7 +53,7 @@ use crate::limb_artefact::LimbArtefacts;
 use crate::measure::LeadAmplitudes;
 use crate::median::MedianBeat;
 use crate::quality::{LeadInput, apply as apply_quality, assess};
-use crate::rhythm::flutter_cycle;
+use crate::rhythm::{NonConducted, flutter_cycle};
 use crate::statements::{ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, derive};
 
 mod atrial_rhythm;
@@ -216,6 +216,10 @@ impl Analysis {
 /// waves at 47/min" through pacing at 60/min). There, the atria must beat faster than the
 /// ventricles, as the textbook definition of complete block asks.
 const SLOW_ATRIA_MIN_LEADS: usize = 3;
+
+/// A stimulus this close (ms) before a beat's fiducial is that beat's own (at most 60 ms
+/// before its QRS onset, `classify::SPIKE_BEFORE_ONSET_MS`, plus the onset to the fiducial).
+const STIMULUS_BEFORE_NEXT_MS: f64 = 150.0;
 
 /// Atrial fibrillation: RR irregularity (RMSSD / mean RR of the conducted beats) above this ...
 pub(crate) const AF_MIN_IRREGULARITY: f64 = 0.10;
@@ -727,14 +731,26 @@ pub(crate) fn analyze_in_pool(
     // (P waves before at least half the beats are enough here, organised or not: a PR
     // lengthening beat by beat and the P-P interval doubled across each dropped beat can
     // leave Mobitz I's P waves "not organised", yet every conducted beat has its P.)
+    // A pacing stimulus in the pause after a P wave (before the next beat's own) means the
+    // ventricles were paced there, a beat the detector missed (a paced QRS small in the
+    // lead, the Burdick SCP's on II alone) or one that did not capture: not a P wave the AV
+    // node blocked.
+    let stimulus_in_pause = |b: &NonConducted| {
+        let next_own = fids[b.beat_after].saturating_sub(ms(fs, STIMULUS_BEFORE_NEXT_MS));
+        spikes.iter().any(|&s| s > b.peak && s < next_own)
+    };
     let blocked_p = if p_fraction >= P_MIN_FRACTION && !af && flutter.is_none() {
-        av_evidence.blocked_p(
-            &global,
-            classes,
-            &median_beats,
-            med.global.p.filter(|_| p_organised),
-            rr_med,
-        )
+        av_evidence
+            .blocked_p(
+                &global,
+                classes,
+                &median_beats,
+                med.global.p.filter(|_| p_organised),
+                rr_med,
+            )
+            .into_iter()
+            .filter(|b| !stimulus_in_pause(b))
+            .collect()
     } else {
         Vec::new()
     };

@@ -667,3 +667,25 @@ fn the_burdick_scp_names_its_four_atrial_tracked_paced_beats() {
     assert!(texts.contains(&"Sinus rhythm"), "{texts:?}");
     assert!(!texts.contains(&"Ventricular paced rhythm"), "{texts:?}");
 }
+
+#[test]
+fn a_stimulus_in_the_pause_after_a_p_wave_is_no_av_block() {
+    // The Burdick SCP on lead II alone: its three small paced QRS complexes are not found as
+    // beats there, and the P waves before them, each followed by a stimulus, read "Second-
+    // degree AV block" and "Non-conducted atrial premature complexes" up to r60.
+    let mut rec = formats::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/scp/burdick_wfdb_test/test.scp"
+    ))
+    .expect("the SCP file opens");
+    rec.leads
+        .retain(|l| l.label.to_string().eq_ignore_ascii_case("II"));
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
+    let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+    for never in [
+        "Second-degree AV block",
+        "Non-conducted atrial premature complexes",
+    ] {
+        assert!(!texts.iter().any(|t| t.starts_with(never)), "{texts:?}");
+    }
+}
