@@ -51,7 +51,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::delineate::ms;
-use crate::detect::{median, quantile};
+use crate::detect::{median, quantile, robust_sd};
 
 /// The class of a beat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -405,10 +405,6 @@ fn pacing_credible(
     fs: f64,
 ) -> Vec<bool> {
     let to_ms = |samples: f64| samples * 1000.0 / fs;
-    let robust_sd = |v: &[f64], m: f64| {
-        let dev: Vec<f64> = v.iter().map(|x| (x - m).abs()).collect();
-        1.4826 * median(&dev)
-    };
     let unpaced_rr: Vec<f64> = (0..paced.len())
         .filter(|&i| !paced[i])
         .filter_map(|i| rr[i])
@@ -427,7 +423,7 @@ fn pacing_credible(
     let escape = (!escape_rr.is_empty())
         .then(|| median(&escape_rr))
         .filter(|&e| {
-            e >= ESCAPE_MIN_OF_RR * unpaced_median && robust_sd(&escape_rr, e) <= ESCAPE_MAX_SD_MS
+            e >= ESCAPE_MIN_OF_RR * unpaced_median && robust_sd(&escape_rr) <= ESCAPE_MAX_SD_MS
         });
     // Atrial tracking: one AV delay after the P waves before them.
     let delays: Vec<f64> = (0..paced.len())
@@ -437,7 +433,7 @@ fn pacing_credible(
         .collect();
     let av_delay = (!delays.is_empty())
         .then(|| median(&delays))
-        .filter(|&d| robust_sd(&delays, d) <= AV_DELAY_MAX_SD_MS);
+        .filter(|_| robust_sd(&delays) <= AV_DELAY_MAX_SD_MS);
     let credible: Vec<bool> = (0..paced.len())
         .map(|i| {
             paced[i]

@@ -740,15 +740,35 @@ pub fn jt_index(qt_ms: f64, qrs_ms: f64, hr_bpm: f64) -> f64 {
 
 /// Short QT: QTc below this (ms).
 const QTC_SHORT_MS: f64 = 340.0;
-/// The QTc below which the QT is short on fewer than [`QT_MIN_LEADS`] leads (ms). The QT of
+/// The QTc below which the QT is short on fewer than [`INTERVAL_MIN_LEADS`] leads (ms). The QT of
 /// one lead runs from its own QRS onset to its own T end, and a lead's T wave may end well
 /// before the latest one's: on the LUDB dev split, the QT read on V1, I, V5 or II alone is
 /// 23, 19, 21 and 10 ms shorter on average than the twelve-lead QT (10th centile 61, 42,
 /// 39, 36 ms shorter), and 5 records read on V1 alone measured a QTc of 303-339 ms.
 const QTC_SHORT_FEW_LEADS_MS: f64 = 310.0;
-const QT_MIN_LEADS: usize = 3;
 
-/// On fewer than [`QT_MIN_LEADS`] leads, a T wave this large against its lead's QRS (peak
+/// The global PR and QT run from the earliest onset to the latest end over the leads; on
+/// fewer than this many, one lead's own wave may start later or end sooner, and the short
+/// bounds are moved ([`short_bound`]).
+const INTERVAL_MIN_LEADS: usize = 3;
+
+/// The bound below which an interval is short on `leads` leads: `usual` on
+/// [`INTERVAL_MIN_LEADS`] or more, `few` on fewer; and the note the criterion then carries,
+/// naming the `interval` and `why` (empty on enough leads).
+fn short_bound(leads: usize, usual: f64, few: f64, interval: &str, why: &str) -> (f64, String) {
+    if leads < INTERVAL_MIN_LEADS {
+        (
+            few,
+            format!(
+                " (on {leads} lead(s): {few:.0}, as {why}; {usual:.0} on the {interval} of three leads or more)"
+            ),
+        )
+    } else {
+        (usual, String::new())
+    }
+}
+
+/// On fewer than [`INTERVAL_MIN_LEADS`] leads, a T wave this large against its lead's QRS (peak
 /// to peak) in at least one of them: a flatter T wave's end is not found reliably (on the
 /// LUDB dev split read on one or two leads, "Prolonged QT interval" came from T waves of
 /// 2-8 % of the QRS where the twelve leads read none: II of record 29, QT 550 ms on a
@@ -759,20 +779,11 @@ const QT_FEW_LEADS_MIN_T_OF_QRS: f64 = 0.1;
 /// (the latest T end over them), or on fewer when one of them has a T wave of at least
 /// [`QT_FEW_LEADS_MIN_T_OF_QRS`] of its QRS.
 fn t_wave_measurable(f: &Findings<'_>) -> bool {
-    f.leads.len() >= QT_MIN_LEADS
+    f.leads.len() >= INTERVAL_MIN_LEADS
         || f.amplitudes.iter().any(|a| match (a.t, a.qrs_p2p) {
             (Some(t), Some(q)) => q.0 > 0.0 && t.0.abs() >= QT_FEW_LEADS_MIN_T_OF_QRS * q.0,
             _ => false,
         })
-}
-
-/// The QTc bound of "Short QT interval" on `leads` leads.
-fn short_qtc_bound(leads: usize) -> f64 {
-    if leads < QT_MIN_LEADS {
-        QTC_SHORT_FEW_LEADS_MS
-    } else {
-        QTC_SHORT_MS
-    }
 }
 /// The one rate (/min, as printed) at which Bazett's QTc is exact (RR 1 s): above it Bazett
 /// overcorrects, below it undercorrects, so a QTc statement at any other rate also needs
@@ -1555,21 +1566,14 @@ fn paced_minority_statement(
     ));
 }
 
-/// The PR below which it is short (ms): 120 on the PR of [`SHORT_PR_MIN_LEADS`] leads or
-/// more (the earliest P onset of any lead to the earliest QRS onset), and
-/// [`SHORT_PR_FEW_LEADS_MS`] on fewer. One lead's P wave may start well after the atria's first
-/// activation: on the LUDB dev split V1's own PR (the cardiologists' V1 marks) is 21 ± 20 ms
-/// shorter than the PR of all twelve leads' marks, and 11 of 96 records read on V1 alone (2
-/// on II alone, whose PR reads 106 and 114 ms against 142 and 134 ms) measured a PR under 120
-/// ms that is 133-162 ms on twelve leads.
-fn short_pr_bound(leads: usize) -> f64 {
-    if leads < SHORT_PR_MIN_LEADS {
-        SHORT_PR_FEW_LEADS_MS
-    } else {
-        120.0
-    }
-}
-const SHORT_PR_MIN_LEADS: usize = 3;
+/// The PR below which it is short (ms) on three leads or more (the earliest P onset of any
+/// lead to the earliest QRS onset) ...
+const SHORT_PR_MS: f64 = 120.0;
+/// ... and on fewer ([`INTERVAL_MIN_LEADS`]). One lead's P wave may start well after the
+/// atria's first activation: on the LUDB dev split V1's own PR (the cardiologists' V1 marks)
+/// is 21 ± 20 ms shorter than the PR of all twelve leads' marks, and 11 of 96 records read on
+/// V1 alone (2 on II alone, whose PR reads 106 and 114 ms against 142 and 134 ms) measured a
+/// PR under 120 ms that is 133-162 ms on twelve leads.
 const SHORT_PR_FEW_LEADS_MS: f64 = 100.0;
 
 /// Ventricular-paced beats in a minority ([`paced_minority_statement`]).
@@ -1700,27 +1704,21 @@ fn av_conduction_statements(
                 f.interval_leads.pr.clone(),
                 Vec::new(),
             ));
-        } else if pr.0 < short_pr_bound(f.leads.len())
+        } else if let (short, few) = short_bound(
+            f.leads.len(),
+            SHORT_PR_MS,
+            SHORT_PR_FEW_LEADS_MS,
+            "PR",
+            "one lead's P wave may start after the atria's first activation",
+        ) && pr.0 < short
             && !out
                 .iter()
                 .any(|s| JUNCTIONAL_RHYTHMS.contains(&s.text.as_str()))
         {
             // (A junctional rhythm's short PR is its criterion, not a finding of its own.)
-            let few = if f.leads.len() < SHORT_PR_MIN_LEADS {
-                format!(
-                    " (on {} lead(s): {SHORT_PR_FEW_LEADS_MS:.0}, as one lead's P wave may start after the atria's first activation; 120 on the PR of three leads or more)",
-                    f.leads.len()
-                )
-            } else {
-                String::new()
-            };
             out.push(st_on(
                 "Short PR interval",
-                format!(
-                    "PR {:.0} ms < {:.0}{few}",
-                    pr.0,
-                    short_pr_bound(f.leads.len())
-                ),
+                format!("PR {:.0} ms < {short:.0}{few}", pr.0),
                 f.interval_leads.pr.clone(),
                 Vec::new(),
             ));
@@ -1865,18 +1863,16 @@ fn qt_statements(f: &Findings<'_>, out: &mut Vec<Statement>) {
                 ));
             }
         } else {
-            let short = short_qtc_bound(f.leads.len());
+            let (short, few) = short_bound(
+                f.leads.len(),
+                QTC_SHORT_MS,
+                QTC_SHORT_FEW_LEADS_MS,
+                "QT",
+                "one lead's T wave may end before the others'",
+            );
             if qtc.0 < short
                 && let Some(fr) = also(&|q| q < short)
             {
-                let few = if f.leads.len() < QT_MIN_LEADS {
-                    format!(
-                        " (on {} lead(s): {short:.0}, as one lead's T wave may end before the others'; {QTC_SHORT_MS:.0} on the QT of three leads or more)",
-                        f.leads.len()
-                    )
-                } else {
-                    String::new()
-                };
                 out.push(st_on(
                     "Short QT interval",
                     format!("QTc Bazett {:.0} ms{fr} < {short:.0} ms{few}", qtc.0),

@@ -127,6 +127,29 @@ pub(super) fn atrial_fibrillation(
     }
 }
 
+/// The beats' timing against the pacemaker's: the RR intervals (samples) between two
+/// consecutive paced beats (the paced cycle), and the beats after the first that are
+/// conducted (normal or supraventricular).
+pub(super) struct PacedTiming {
+    pub paced_rr: Vec<f64>,
+    pub conducted: Vec<usize>,
+}
+
+impl PacedTiming {
+    pub fn of(classes: &[BeatClass], fids: &[usize]) -> Self {
+        let rr = |i: usize| (fids[i] - fids[i - 1]) as f64;
+        PacedTiming {
+            paced_rr: (1..fids.len())
+                .filter(|&i| classes[i] == BeatClass::Paced && classes[i - 1] == BeatClass::Paced)
+                .map(rr)
+                .collect(),
+            conducted: (1..fids.len())
+                .filter(|&i| matches!(classes[i], BeatClass::Normal | BeatClass::Supraventricular))
+                .collect(),
+        }
+    }
+}
+
 /// [`PacedAf`] when the conducted beats of a mostly paced recording show fibrillating atria.
 pub(super) fn paced_atrial_fibrillation(
     classes: &[BeatClass],
@@ -135,13 +158,11 @@ pub(super) fn paced_atrial_fibrillation(
     fs: f64,
 ) -> Option<PacedAf> {
     let ms_between = |i: usize| (fids[i] - fids[i - 1]) as f64 * 1000.0 / fs;
-    let paced_cycle: Vec<f64> = (1..fids.len())
-        .filter(|&i| classes[i] == BeatClass::Paced && classes[i - 1] == BeatClass::Paced)
-        .map(ms_between)
-        .collect();
-    let conducted: Vec<usize> = (1..fids.len())
-        .filter(|&i| matches!(classes[i], BeatClass::Normal | BeatClass::Supraventricular))
-        .collect();
+    let PacedTiming {
+        paced_rr,
+        conducted,
+    } = PacedTiming::of(classes, fids);
+    let paced_cycle: Vec<f64> = paced_rr.iter().map(|r| r * 1000.0 / fs).collect();
     if paced_cycle.len() < 2 || conducted.len() < 2 {
         return None;
     }

@@ -14,6 +14,7 @@ use crate::rhythm::{
 };
 use crate::statements::PACED_AF_EARLY_FRACTION;
 
+use super::atrial_rhythm::PacedTiming;
 use super::median_beats::MedianBeats;
 
 /// The leads and beats the AV conduction searches read; each search is also given the
@@ -208,19 +209,15 @@ impl AvEvidence<'_> {
 /// pacing (LUDB 8, 95) can line up as a regular "P" train through the paced beats, and their
 /// conducted beats then read "Third-degree (complete) AV block".
 pub(super) fn conducted_before_the_pacemaker(classes: &[BeatClass], fids: &[usize]) -> bool {
-    let rr = |i: usize| (fids[i] - fids[i - 1]) as f64;
-    let paced_cycle: Vec<f64> = (1..fids.len())
-        .filter(|&i| classes[i] == BeatClass::Paced && classes[i - 1] == BeatClass::Paced)
-        .map(rr)
-        .collect();
-    if paced_cycle.is_empty() {
+    let timing = PacedTiming::of(classes, fids);
+    if timing.paced_rr.is_empty() {
         return false;
     }
-    let cycle = median(&paced_cycle);
-    (1..fids.len()).any(|i| {
-        matches!(classes[i], BeatClass::Normal | BeatClass::Supraventricular)
-            && rr(i) < PACED_AF_EARLY_FRACTION * cycle
-    })
+    let cycle = median(&timing.paced_rr);
+    timing
+        .conducted
+        .iter()
+        .any(|&i| ((fids[i] - fids[i - 1]) as f64) < PACED_AF_EARLY_FRACTION * cycle)
 }
 
 /// Each lead's median of the P waves peaking at `peaks`, `half` samples either side of the
