@@ -135,9 +135,84 @@ impl LeadLabel {
         }
     }
 
+    /// What kind of non-ECG channel this label names, if it names one: an EEG electrode of
+    /// the 10-20 system alone or as a pair (`Fp1`, `C3-A2`, `O1 M2`), or a channel whose type
+    /// prefix or name says what it records, as EDF and polysomnography files write them (`EEG
+    /// Fp1-Ref`, `EOG ROC`, `EMG Chin`, `Resp thorax`, `SpO2`, `Pleth`, `ABP`, ...). `None`
+    /// for the ECG leads and for names that do not say (`ECG 1`, `ch1`, `V`, `MCL1`): a
+    /// channel is taken for ECG unless its name says otherwise. Some monitors store
+    /// respiration or plethysmography in millivolts, and EEG is in microvolts, so the unit
+    /// cannot tell.
+    pub fn non_ecg_kind(&self) -> Option<&'static str> {
+        let LeadLabel::Other(raw) = self else {
+            return None;
+        };
+        let upper = raw.trim().to_ascii_uppercase();
+        let tokens: Vec<&str> = upper
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let first = *tokens.first()?;
+        let kind = match first {
+            "EEG" => "EEG",
+            "EOG" | "LOC" | "ROC" => "EOG",
+            "EMG" | "CHIN" => "EMG",
+            "RESP" | "RESPIRATION" | "THOR" | "THORAX" | "THORACIC" | "ABDO" | "ABDOMEN"
+            | "ABD" | "CHEST" | "FLOW" | "AIRFLOW" | "NASAL" | "CANNULA" | "THERM"
+            | "THERMISTOR" | "SNORE" | "CO2" | "ETCO2" => "respiration",
+            "SPO2" | "SAO2" | "PLETH" | "PPG" | "PULSE" | "OX" | "OXIMETRY" => "oximetry or pulse",
+            "ABP" | "ART" | "PAP" | "CVP" | "ICP" | "NBP" | "BP" | "UAP" | "LAP" => {
+                "blood pressure"
+            }
+            "TEMP" | "TEMPERATURE" => "temperature",
+            "POS" | "POSITION" | "BODY" => "body position",
+            "ACC" | "ACCX" | "ACCY" | "ACCZ" | "ACCEL" | "GYRO" | "MOTION" | "ACTIVITY" => "motion",
+            "EDA" | "GSR" => "skin conductance",
+            "LIGHT" | "LUX" | "EVENT" | "MARKER" | "TRIGGER" | "STATUS" | "ANNOTATIONS" => "marker",
+            "EDF" | "BDF" if tokens.get(1) == Some(&"ANNOTATIONS") => "marker",
+            "HR" | "HEARTRATE" => "heart rate",
+            _ if is_eeg_montage(&tokens) => "EEG",
+            _ => return None,
+        };
+        Some(kind)
+    }
+
     /// Position in the standard 12-lead order, if this is one of the twelve.
     pub fn standard_index(&self) -> Option<usize> {
         Self::STANDARD_12.iter().position(|l| l == self)
+    }
+}
+
+/// Whether `tokens` (upper case) name a 10-20 EEG electrode, or a pair of them or one with
+/// its reference (`C3 A2`, `FP1 REF`): letters of a scalp region and a number or `Z`. A
+/// mastoid or ear reference (`A1`, `M2`) counts only beside an electrode: alone it could be
+/// any channel's name.
+fn is_eeg_montage(tokens: &[&str]) -> bool {
+    fn electrode(t: &str, with_refs: bool) -> bool {
+        let split = t.find(|c: char| c.is_ascii_digit() || c == 'Z');
+        let Some(k) = split.filter(|&k| k > 0) else {
+            return false;
+        };
+        let (region, place) = t.split_at(k);
+        let regions: &[&str] = if with_refs {
+            &[
+                "FP", "AF", "F", "FC", "FT", "C", "CP", "T", "TP", "P", "PO", "O", "A", "M",
+            ]
+        } else {
+            &[
+                "FP", "AF", "F", "FC", "FT", "C", "CP", "T", "TP", "P", "PO", "O",
+            ]
+        };
+        regions.contains(&region)
+            && (place == "Z" || (place.len() <= 2 && place.bytes().all(|b| b.is_ascii_digit())))
+    }
+    match tokens {
+        [one] => electrode(one, false),
+        [a, b] => {
+            electrode(a, false)
+                && (electrode(b, true) || matches!(*b, "REF" | "AVG" | "AR" | "LE" | "CAR"))
+        }
+        _ => false,
     }
 }
 
@@ -172,5 +247,48 @@ mod tests {
         assert_eq!(LeadLabel::parse("ECG1"), LeadLabel::Other("ECG1".into()));
         assert_eq!(LeadLabel::parse("ECG 2"), LeadLabel::Other("ECG 2".into()));
         assert_eq!(LeadLabel::AVR.name(), "aVR");
+    }
+
+    #[test]
+    fn channels_named_for_other_signals_are_not_ecg() {
+        for (text, kind) in [
+            ("Fp1", "EEG"),
+            ("EEG Fp1-Ref", "EEG"),
+            ("C3-A2", "EEG"),
+            ("O2 M1", "EEG"),
+            ("Cz", "EEG"),
+            ("EOG ROC-LOC", "EOG"),
+            ("EMG Chin", "EMG"),
+            ("Resp oro-nasal", "respiration"),
+            ("RESP", "respiration"),
+            ("SaO2", "oximetry or pulse"),
+            ("PLETH", "oximetry or pulse"),
+            ("ABP", "blood pressure"),
+            ("Temp body", "temperature"),
+            ("EDF Annotations", "marker"),
+        ] {
+            assert_eq!(LeadLabel::parse(text).non_ecg_kind(), Some(kind), "{text}");
+        }
+        // ECG leads, and names that do not say what they record, are analysed as ECG.
+        for text in [
+            "II",
+            "MLII",
+            "V5",
+            "ECG",
+            "ECG 1",
+            "ECG II",
+            "EKG",
+            "V",
+            "MCL1",
+            "ch1",
+            "A1",
+            "M2",
+            "sig 0, fmt 8",
+            "Lead X",
+            "CM5",
+            "squarewave",
+        ] {
+            assert_eq!(LeadLabel::parse(text).non_ecg_kind(), None, "{text}");
+        }
     }
 }

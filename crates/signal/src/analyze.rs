@@ -3,9 +3,10 @@
 //! [`analyze_in_pool`] runs the stages in order; each stage's work lives in a submodule (or
 //! a crate module) and this file holds what they pass between them:
 //! 1. Leads ([`signals`]): every voltage lead at the first voltage lead's rate (III, aVR,
-//!    aVL, aVF derived when only I and II are stored), read whole in mV, gaps interpolated; a
-//!    trailing calibration pulse (the same value in every stored lead, as Philips appends)
-//!    is dropped.
+//!    aVL, aVF derived when only I and II are stored), but channels named for another signal
+//!    (EEG, EOG, EMG, respiration, ... by [`ecg::LeadLabel::non_ecg_kind`]), read whole in
+//!    mV, gaps interpolated; a trailing calibration pulse (the same value in every stored
+//!    lead, as Philips appends; on one or two leads, a 1 mV step in each) is dropped.
 //! 2. Pacing spikes ([`crate::detect::pacing_spikes`]) are located on the raw leads and
 //!    bridged in the analysis copies; baseline steps (a level change within 4 ms that does
 //!    not return, [`crate::detect`]) are removed from them ([`signals`]).
@@ -1464,6 +1465,116 @@ mod tests {
             .collect();
         let a = analyze(&Recording::new(leads), &AnalysisOptions::default()).unwrap();
         assert_eq!(a.n_samples, 5000);
+    }
+
+    /// Ten seconds of a 75 bpm synthetic lead (P, QRS, T as Gaussians) scaled by `gain`
+    /// over an electrode offset of `offset_mv`, then `tail`.
+    fn lead_with_tail(name: &str, gain: f64, offset_mv: f64, tail: &[(f32, usize)]) -> Lead {
+        let fs = 500.0;
+        let mut v: Vec<f32> = (0..5000)
+            .map(|i| {
+                let t = (i as f64 / fs) % 0.8;
+                let g = |c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
+                let s = g(0.2, 0.02, 0.15) + g(0.36, 0.01, 1.2) + g(0.62, 0.04, 0.3);
+                (s * gain + offset_mv) as f32
+            })
+            .collect();
+        for &(value, len) in tail {
+            v.extend(std::iter::repeat_n(value, len));
+        }
+        Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(v))
+    }
+
+    #[test]
+    fn a_calibration_pulse_after_one_or_two_leads_is_not_analysed() {
+        // Philips' tail: 100 ms at 0, 200 ms at 1 mV, 100 ms at 0, on a monitor's one or
+        // two leads (which cannot be compared with a third).
+        let philips = [(0.0, 50), (1.0, 100), (0.0, 50)];
+        for names in [&["II"][..], &["II", "V1"][..]] {
+            let leads: Vec<Lead> = names
+                .iter()
+                .enumerate()
+                .map(|(k, n)| lead_with_tail(n, 1.0 + 0.3 * k as f64, 0.05, &philips))
+                .collect();
+            let a = analyze(&Recording::new(leads), &AnalysisOptions::default()).unwrap();
+            assert_eq!(a.n_samples, 5000, "{names:?}");
+            assert!(
+                !a.statements
+                    .iter()
+                    .any(|s| s.text.contains("Technically limited")),
+                "{names:?}: {:?}",
+                a.statements
+            );
+            assert!((a.measurements.hr.unwrap().0 - 75.0).abs() < 2.0);
+        }
+        // A lead that goes flat at its end without a calibration step (lead-off), or one
+        // whose flat tail sits 0.5 mV off, is kept whole.
+        for tail in [&[(0.0, 400)][..], &[(0.0, 150), (0.5, 250)][..]] {
+            let a = analyze(
+                &Recording::new(vec![lead_with_tail("II", 1.0, 0.05, tail)]),
+                &AnalysisOptions::default(),
+            )
+            .unwrap();
+            let total: usize = 5000 + tail.iter().map(|t| t.1).sum::<usize>();
+            assert_eq!(a.n_samples, total, "{tail:?}");
+        }
+        // Two leads whose own pulses start apart (one lead's ECG ends near the pulse's first
+        // level, its run starts early) are cut where the later one starts; a lead without
+        // one keeps both whole.
+        let mut late: Vec<(f32, usize)> = (0..20).map(|i| (0.3 * (1 + i % 2) as f32, 1)).collect();
+        late.extend(philips);
+        let two = |v1_tail: &[(f32, usize)]| {
+            analyze(
+                &Recording::new(vec![
+                    lead_with_tail("II", 1.0, 0.05, &philips),
+                    lead_with_tail("V1", 1.3, 0.05, v1_tail),
+                ]),
+                &AnalysisOptions::default(),
+            )
+            .unwrap()
+            .n_samples
+        };
+        assert_eq!(two(&late), 5020);
+        assert_eq!(two(&[(0.0, 200)]), 5200);
+    }
+
+    #[test]
+    fn channels_named_for_other_signals_are_not_analysed_as_ecg() {
+        // A sleep lab's EDF: an ECG channel beside EEG, EOG and respiration channels at the
+        // same rate and in the same unit. The EEG's and respiration's slow waves are not leads.
+        let ecg = lead_with_tail("ECG", 1.0, 0.0, &[]);
+        let slow = |name: &str, hz: f64, mv: f64| {
+            let v: Vec<f32> = (0..5000)
+                .map(|i| (mv * (2.0 * std::f64::consts::PI * hz * i as f64 / 500.0).sin()) as f32)
+                .collect();
+            Lead::new(name, 500.0, Unit::Millivolt, Signal::from_physical(v))
+        };
+        let alone = analyze(
+            &Recording::new(vec![ecg.clone()]),
+            &AnalysisOptions::default(),
+        )
+        .unwrap();
+        let psg = Recording::new(vec![
+            slow("EEG Fp1-Ref", 1.3, 0.08),
+            slow("C3-A2", 2.1, 0.05),
+            slow("EOG ROC-LOC", 0.7, 0.3),
+            ecg,
+            slow("Resp thorax", 0.25, 1.0),
+        ]);
+        let a = analyze(&psg, &AnalysisOptions::default()).unwrap();
+        assert_eq!(a.leads, vec![LeadLabel::Other("ECG".into())]);
+        assert_eq!(a.beats, alone.beats);
+        assert_eq!(a.statements, alone.statements);
+        // Without an ECG channel there is nothing to analyse, and the error names the
+        // channels and what they record.
+        let eeg = Recording::new(vec![slow("Fp1", 1.3, 0.08), slow("O2-M1", 2.1, 0.05)]);
+        let e = analyze(&eeg, &AnalysisOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no ECG lead") && e.contains("Fp1 (EEG)") && e.contains("O2-M1 (EEG)"),
+            "{e}"
+        );
     }
 
     #[test]

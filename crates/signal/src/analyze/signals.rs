@@ -137,19 +137,34 @@ struct Leads {
     fs: f64,
 }
 
-/// The leads the analysis reads of `rec` and their sampling rate: every voltage lead at the
-/// first voltage lead's rate.
+/// The leads the analysis reads of `rec` and their sampling rate: every voltage lead whose
+/// name does not say it records something else ([`LeadLabel::non_ecg_kind`]: EEG, EOG,
+/// EMG, respiration, plethysmography ...; an EDF from a sleep or EEG lab stores them in
+/// microvolts beside its ECG), at the first such lead's rate.
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
-    let first = rec
-        .leads
-        .iter()
-        .find(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0)
-        .ok_or_else(|| Error::Unsupported("no voltage lead with a sampling rate".into()))?;
+    let voltage = |l: &&ecg::Lead| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0;
+    let ecg_lead = |l: &&ecg::Lead| voltage(l) && l.label.non_ecg_kind().is_none();
+    let Some(first) = rec.leads.iter().find(ecg_lead) else {
+        let others: Vec<String> = rec
+            .leads
+            .iter()
+            .filter(voltage)
+            .filter_map(|l| Some(format!("{} ({})", l.label, l.label.non_ecg_kind()?)))
+            .collect();
+        return Err(Error::Unsupported(if others.is_empty() {
+            "no voltage lead with a sampling rate".into()
+        } else {
+            format!(
+                "no ECG lead: its voltage channels record other signals, by their names: {}",
+                others.join(", ")
+            )
+        }));
+    };
     let fs = first.sampling_rate_hz;
     let chosen = rec
         .leads
         .iter()
-        .filter(|l| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz == fs)
+        .filter(|l| ecg_lead(l) && l.sampling_rate_hz == fs)
         .collect();
     Ok((fs, chosen))
 }
@@ -203,7 +218,9 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
 /// 90 % of the samples from there to the end are like that. The length when there is none.
 /// Needs three stored leads that differ from each other over most of the second before the
 /// run: real leads are never sample-for-sample identical, while a synthetic recording with
-/// identical leads is left alone, and a flat stretch followed by a beat is not cut.
+/// identical leads is left alone, and a flat stretch followed by a beat is not cut. With one
+/// or two stored leads, which cannot be compared so, each must end on a calibration pulse of
+/// its own ([`pulse_tail_start`]); the tail is cut where the later one starts.
 fn calibration_tail_start(raw: &[Vec<f64>], stored: &[bool], fs: f64) -> usize {
     let n = raw.iter().map(Vec::len).min().unwrap_or(0);
     let leads: Vec<&Vec<f64>> = raw
@@ -211,8 +228,18 @@ fn calibration_tail_start(raw: &[Vec<f64>], stored: &[bool], fs: f64) -> usize {
         .zip(stored)
         .filter_map(|(x, &s)| s.then_some(x))
         .collect();
-    if leads.len() < 3 {
+    if leads.is_empty() {
         return n;
+    }
+    if leads.len() < 3 {
+        // The later start: an earlier one took the last samples of the ECG, near the
+        // pulse's first level, into its run.
+        return leads
+            .iter()
+            .map(|x| pulse_tail_start(&x[..n], fs))
+            .collect::<Option<Vec<usize>>>()
+            .and_then(|s| s.into_iter().max())
+            .unwrap_or(n);
     }
     let same = |k: usize| {
         let v = leads[0][k];
@@ -241,6 +268,61 @@ fn calibration_tail_start(raw: &[Vec<f64>], stored: &[bool], fs: f64) -> usize {
         }
     }
     n
+}
+
+/// Where one lead's trailing calibration pulse starts, if it ends on one: from a run of at
+/// least 100 ms in its last second, at least 90 % of the samples to the end lie in constant
+/// runs (within [`CAL_TOLERANCE_MV`]) of 10 ms or more, two of the runs of 50 ms or more are
+/// 1 mV apart (± 0.1 mV: the standard calibration step), and the second before the run
+/// spans 0.1 mV or more (ECG, not a lead that was already off). No ECG holds two levels a
+/// millivolt apart, each exactly, for tens of milliseconds; a lead that goes flat at its end
+/// without the step (lead-off) is kept, and read as off.
+fn pulse_tail_start(x: &[f64], fs: f64) -> Option<usize> {
+    let n = x.len();
+    let second = fs.ceil() as usize;
+    let w = n.saturating_sub(second);
+    // Constant runs over the last second: (start, length, value).
+    let mut runs: Vec<(usize, usize, f64)> = Vec::new();
+    let mut k = w;
+    while k < n {
+        let v = x[k];
+        let len = x[k..]
+            .iter()
+            .take_while(|y| (*y - v).abs() <= CAL_TOLERANCE_MV)
+            .count();
+        runs.push((k, len, v));
+        k += len;
+    }
+    let at_least = |ms: f64| (ms / 1000.0 * fs).ceil() as usize;
+    for (i, &(st, len, _)) in runs.iter().enumerate() {
+        if len < at_least(100.0) {
+            continue;
+        }
+        let tail = &runs[i..];
+        let flat: usize = tail
+            .iter()
+            .filter(|r| r.1 >= at_least(10.0))
+            .map(|r| r.1)
+            .sum();
+        if flat * 10 < (n - st) * 9 {
+            continue;
+        }
+        let levels: Vec<f64> = tail
+            .iter()
+            .filter(|r| r.1 >= at_least(50.0))
+            .map(|r| r.2)
+            .collect();
+        let step = levels
+            .iter()
+            .any(|a| levels.iter().any(|b| ((a - b).abs() - 1.0).abs() <= 0.1));
+        let before = &x[st.saturating_sub(second)..st];
+        let span = before.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            - before.iter().copied().fold(f64::INFINITY, f64::min);
+        if step && span >= 0.1 {
+            return Some(st);
+        }
+    }
+    None
 }
 
 /// Leads closer than this (mV, two LSB of 5 µV) count as holding the same value.
