@@ -1536,6 +1536,15 @@ mod tests {
         };
         assert_eq!(two(&late), 5020);
         assert_eq!(two(&[(0.0, 200)]), 5200);
+        // Non-finite samples in the last second end the search's runs, one sample each (an
+        // infinite value equals nothing: the search looped, growing without end, at r62).
+        for tail in [
+            &[(f32::INFINITY, 3), (0.0, 50)][..],
+            &[(f32::NEG_INFINITY, 1)][..],
+        ] {
+            let rec = Recording::new(vec![lead_with_tail("II", 1.0, 0.05, tail)]);
+            let _ = analyze(&rec, &AnalysisOptions::default());
+        }
     }
 
     #[test]

@@ -286,7 +286,8 @@ fn pulse_tail_start(x: &[f64], fs: f64) -> Option<usize> {
     let mut k = w;
     while k < n {
         let v = x[k];
-        let len = x[k..]
+        // At least the sample itself (a non-finite one equals nothing, not even itself).
+        let len = 1 + x[k + 1..]
             .iter()
             .take_while(|y| (*y - v).abs() <= CAL_TOLERANCE_MV)
             .count();
