@@ -42,11 +42,16 @@
 //! is not classified (Q): the "beat" is itself artefact, or its shape is.
 //!
 //! On one or two usable leads (a Holter, a monitor) no beat can differ in
-//! [`MIN_DIFFERENT_LEADS`] leads, so none is ventricular; a premature beat whose QRS differs
-//! in every usable lead is then not classified either (Q, and counted in
+//! [`MIN_DIFFERENT_LEADS`] leads, so none is ventricular by its shape. A run of beats whose
+//! QRS differs in every usable lead is ventricular by its width and timing instead
+//! ([`ventricular_runs_by_width`]: QRS >= [`FEW_LEADS_VENTRICULAR_QRS_MS`] and
+//! [`WIDER_THAN_DOMINANT_MS`] wider than the dominant one, premature, a pause after, not
+//! interposed, between clean beats of the dominant QRS): a two-lead Holter could otherwise
+//! show no ventricular beat and no ventricular tachycardia. Another premature beat whose QRS
+//! differs in every usable lead is not classified (Q, and counted in
 //! [`Classified::undetermined_premature`]): it is not supraventricular with the dominant
 //! QRS, and so few leads cannot tell a ventricular beat from aberrant conduction or
-//! artefact (MIT-BIH 100's one ventricular beat was read as an atrial premature beat).
+//! artefact.
 
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +99,17 @@ pub(crate) const NOISE_MARGIN: f64 = 0.2;
 pub(crate) const USABLE_LEAD: f64 = 0.15;
 /// A ventricular beat differs in at least this many leads.
 pub(crate) const MIN_DIFFERENT_LEADS: usize = 3;
+/// A run of wide beats on one or two leads spans, from the beat before it to the beat after
+/// it, at least this many cycles of the rhythm before it ([`ventricular_runs_by_width`]).
+const NOT_INTERPOSED: f64 = 1.25;
+/// A full compensatory pause: the RR before and after a beat together within this fraction of
+/// two cycles of the rhythm before it.
+const COMPENSATORY_TOLERANCE: f64 = 0.1;
+/// On fewer than [`MIN_DIFFERENT_LEADS`] usable leads (a Holter, a monitor), a beat whose QRS
+/// differs in every usable lead is ventricular when its QRS lasts at least this long (ms) ...
+pub(crate) const FEW_LEADS_VENTRICULAR_QRS_MS: f64 = 120.0;
+/// ... and at least this much (ms) longer than the dominant beat's.
+pub(crate) const WIDER_THAN_DOMINANT_MS: f64 = 40.0;
 /// A beat is premature when its RR is below this fraction of the local median RR.
 pub(crate) const PREMATURE: f64 = 0.85;
 
@@ -141,11 +157,21 @@ const QUIET_FROM_MS: f64 = 300.0;
 const QUIET_TO_MS: f64 = 80.0;
 const QUIET_AFTER_PREVIOUS_MS: f64 = 150.0;
 
-/// Per beat, whether the signal before it is a burst of artefact in every lead
-/// ([`ARTEFACT_NOISE_RATIO`]): the RMS of its sample-to-sample change over the quiet window
-/// against the lead's median over the beats. It depends on the leads and the beats only, so
-/// the caller computes it once for the classification passes ([`ClassifyInput::artefact`]).
-pub(crate) fn artefact_before(leads: &[Vec<f64>], fids: &[usize], fs: f64) -> Vec<bool> {
+/// Per beat, where the signal before it is a burst of artefact ([`artefact_before`]).
+pub(crate) struct ArtefactBefore {
+    /// In every lead: an ectopic beat there is not classified.
+    pub every_lead: Vec<bool>,
+    /// In at least one lead: a beat judged on its width alone is not ventricular
+    /// ([`ventricular_runs_by_width`]).
+    pub some_lead: Vec<bool>,
+}
+
+/// Per beat, whether the signal before it is a burst of artefact ([`ARTEFACT_NOISE_RATIO`]),
+/// in every lead and in some lead: the RMS of its sample-to-sample change over the quiet
+/// window against the lead's median over the beats. It depends on the leads and the beats
+/// only, so the caller computes it once for the classification passes
+/// ([`ClassifyInput::artefact`]).
+pub(crate) fn artefact_before(leads: &[Vec<f64>], fids: &[usize], fs: f64) -> ArtefactBefore {
     let window = |i: usize| -> Option<(usize, usize)> {
         let f = fids[i];
         let mut a = f.checked_sub(ms(fs, QUIET_FROM_MS))?;
@@ -175,15 +201,19 @@ pub(crate) fn artefact_before(leads: &[Vec<f64>], fids: &[usize], fs: f64) -> Ve
             if f.is_empty() { 0.0 } else { median(&f) }
         })
         .collect();
-    (0..fids.len())
-        .map(|i| {
-            !leads.is_empty()
-                && per_lead
-                    .iter()
-                    .zip(&typical)
-                    .all(|(v, &t)| v[i].is_some_and(|r| t > 0.0 && r > ARTEFACT_NOISE_RATIO * t))
-        })
-        .collect()
+    let noisy = |i: usize, k: usize| {
+        let t = typical[k];
+        per_lead[k][i].is_some_and(|r| t > 0.0 && r > ARTEFACT_NOISE_RATIO * t)
+    };
+    let n_leads = leads.len();
+    ArtefactBefore {
+        every_lead: (0..fids.len())
+            .map(|i| n_leads > 0 && (0..n_leads).all(|k| noisy(i, k)))
+            .collect(),
+        some_lead: (0..fids.len())
+            .map(|i| (0..n_leads).any(|k| noisy(i, k)))
+            .collect(),
+    }
 }
 
 /// A paced rhythm: more than half of `beats` beats paced.
@@ -206,8 +236,8 @@ pub(crate) struct ClassifyInput<'a> {
     pub beats: &'a [BeatFeatures],
     pub spikes: &'a [usize],
     pub atrial_fibrillation: bool,
-    /// Per beat, a burst of artefact before it ([`artefact_before`] of `leads` at the beats).
-    pub artefact: &'a [bool],
+    /// Per beat, bursts of artefact before it ([`artefact_before`] of `leads` at the beats).
+    pub artefact: &'a ArtefactBefore,
 }
 
 /// How one beat's QRS compares with the dominant beat's, lead by lead.
@@ -465,9 +495,113 @@ pub(crate) struct Classified {
 }
 
 /// Whether a beat's QRS differs from the dominant one in each of its usable leads, and these
-/// are too few ([`MIN_DIFFERENT_LEADS`]) to call it ventricular.
+/// are too few ([`MIN_DIFFERENT_LEADS`]) to call it ventricular by its shape.
 fn different_in_too_few_leads(m: &Morphology) -> bool {
     m.usable > 0 && m.usable < MIN_DIFFERENT_LEADS && m.different.len() == m.usable
+}
+
+/// Whether a beat on too few leads to judge its shape ([`different_in_too_few_leads`]) is
+/// wide enough to be ventricular: a QRS of at least [`FEW_LEADS_VENTRICULAR_QRS_MS`] and
+/// [`WIDER_THAN_DOMINANT_MS`] longer than the dominant beat's. Whether it is depends on its
+/// timing too ([`ventricular_runs_by_width`]).
+fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, dominant_ms: f64) -> bool {
+    different_in_too_few_leads(m)
+        && qrs_ms.is_some_and(|w| {
+            w >= FEW_LEADS_VENTRICULAR_QRS_MS && w >= dominant_ms + WIDER_THAN_DOMINANT_MS
+        })
+}
+
+/// The runs of beats (one beat or more in a row) that are ventricular by their width on one
+/// or two leads, where no beat can differ in [`MIN_DIFFERENT_LEADS`] and a two-lead Holter
+/// could otherwise never show a ventricular beat, nor a ventricular tachycardia. Each beat
+/// of the run is wide and of another QRS ([`ventricular_by_width`]; `wide_other`, outside
+/// fibrillation and paced rhythms), the first without a P wave at the dominant PR (`conducted`;
+/// in a run at 150/min the previous beat's T wave sits where a P wave would) unless, alone,
+/// it is followed by a full compensatory pause, and the run is
+/// timed as ectopic beats are: its first beat premature, the RR after its last beat at least
+/// 1 / [`PREMATURE`] times the last RR in it (the pause after an ectopic beat or run), the
+/// beats before and after it at least [`NOT_INTERPOSED`] cycles of the rhythm before apart
+/// (a T wave or artefact between two beats on their schedule is interposed), and it lies between two beats of the dominant QRS (they differ from it in no lead, are not
+/// paced, and follow no burst of artefact) with no burst of artefact before its first beat
+/// in any lead. Bursts of artefact on a monitor (a CinC 2015 false alarm) make wide "beats"
+/// of another shape at any time; they seldom fall premature, with a pause after them,
+/// between two clean beats of the dominant QRS.
+fn ventricular_runs_by_width(
+    wide_other: &[bool],
+    conducted: &[bool],
+    premature: &[bool],
+    rr: &[Option<f64>],
+    morph: &[Option<Morphology>],
+    paced: &[bool],
+    artefact: &ArtefactBefore,
+) -> Vec<std::ops::RangeInclusive<usize>> {
+    let dominant = |j: usize| {
+        !paced[j]
+            && !artefact.some_lead[j]
+            && morph[j]
+                .as_ref()
+                .is_some_and(|m| m.usable > 0 && m.different.is_empty())
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    let n = wide_other.len();
+    // A single beat with a full compensatory pause (the RR before and after it together two
+    // cycles of the rhythm before it, within COMPENSATORY_TOLERANCE) did not reset the sinus
+    // node: the wave before it at the dominant PR did not conduct it (a T wave, or the sinus
+    // P wave the ventricular beat fell on).
+    let compensated = |k: usize| match (
+        k.checked_sub(1).and_then(|j| rr[j]),
+        rr[k],
+        rr.get(k + 1).copied().flatten(),
+    ) {
+        (Some(cycle), Some(before), Some(after)) => {
+            (before + after - 2.0 * cycle).abs() <= COMPENSATORY_TOLERANCE * 2.0 * cycle
+        }
+        _ => false,
+    };
+    while i < n {
+        if !wide_other[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i + 1 < n && wide_other[i + 1] {
+            i += 1;
+        }
+        let end = i;
+        i += 1;
+        if conducted[start] && !(start == end && compensated(start)) {
+            // Its first beat may be conducted: the beats after it start their own run.
+            i = start + 1;
+            continue;
+        }
+        let pause_after = match (rr[end], rr.get(end + 1).copied().flatten()) {
+            (Some(last), Some(after)) => after * PREMATURE >= last,
+            _ => false,
+        };
+        // From the beat before the run to the beat after it: more than one cycle of the
+        // rhythm before (a deflection between two beats on their schedule, a T wave or
+        // artefact taken for a beat, is interposed; so is an interpolated ventricular beat,
+        // which stays undetermined).
+        let spanned: Option<f64> = (start..=end + 1)
+            .map(|k| rr.get(k).copied().flatten())
+            .sum();
+        let cycle = start.checked_sub(1).and_then(|j| rr[j]);
+        let not_interposed =
+            matches!((spanned, cycle), (Some(sp), Some(c)) if sp >= NOT_INTERPOSED * c);
+        if start > 0
+            && end + 1 < n
+            && premature[start]
+            && pause_after
+            && not_interposed
+            && !artefact.some_lead[start]
+            && dominant(start - 1)
+            && dominant(end + 1)
+        {
+            out.push(start..=end);
+        }
+    }
+    out
 }
 
 pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
@@ -579,6 +713,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let mut classes = Vec::with_capacity(fids.len());
     let mut different_leads = Vec::with_capacity(fids.len());
     let mut undetermined_premature = vec![false; fids.len()];
+    let mut wide_other = vec![false; fids.len()];
     for (i, b) in input.beats.iter().enumerate() {
         different_leads.push(Vec::new());
         if paced[i] {
@@ -607,7 +742,12 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
                     .flatten()
                     .is_some_and(|prev| r < ABRUPT * prev)
         });
-        let wider = b.qrs_ms.is_some_and(|w| w >= dom_width + 40.0);
+        let wider = b
+            .qrs_ms
+            .is_some_and(|w| w >= dom_width + WIDER_THAN_DOMINANT_MS);
+        wide_other[i] = !paced_rhythm
+            && !input.atrial_fibrillation
+            && ventricular_by_width(m, b.qrs_ms, dom_width);
         let ventricular = if paced_rhythm {
             premature && frac(0.6) && b.qrs_ms.is_some_and(|w| w >= 130.0)
         } else if input.atrial_fibrillation {
@@ -631,10 +771,26 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
             classes.push(BeatClass::Normal);
         }
     }
+    // On one or two leads, wide beats of another QRS between beats of the dominant one.
+    let runs = ventricular_runs_by_width(
+        &wide_other,
+        &conducted,
+        &premature,
+        &rr,
+        &morph,
+        &paced,
+        input.artefact,
+    );
+    for run in runs {
+        for i in run {
+            classes[i] = BeatClass::Ventricular;
+            undetermined_premature[i] = false;
+        }
+    }
     // Ectopic beats in a burst of artefact are not classified.
     for ((c, &a), u) in classes
         .iter_mut()
-        .zip(input.artefact)
+        .zip(&input.artefact.every_lead)
         .zip(&mut undetermined_premature)
     {
         if a && matches!(c, BeatClass::Supraventricular | BeatClass::Ventricular) {
@@ -873,6 +1029,53 @@ mod tests {
         let c = run(&[three[0].clone(), upright[0].clone()]);
         assert_eq!(c.classes[6], BeatClass::Supraventricular, "{:?}", c.classes);
         assert!(!c.undetermined_premature.iter().any(|&u| u));
+    }
+
+    #[test]
+    fn on_two_leads_a_wide_premature_beat_between_dominant_beats_with_a_pause_is_ventricular() {
+        // Ten beats at 1 s without P waves, the seventh 200 ms early, inverted and 160 ms wide
+        // (the others 90 ms): on two leads it is ventricular by its width and timing.
+        let wide = |fids: &[usize], flank_other: bool| {
+            let (leads, mut beats) = gaussian_beats(
+                fids,
+                |i| {
+                    if i == 6 || (flank_other && i == 5) {
+                        -1.0
+                    } else {
+                        1.0
+                    }
+                },
+                false,
+            );
+            beats[6].qrs_ms = Some(160.0);
+            classify_without_af(&beats, &leads[..2], &[])
+        };
+        let on_time: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
+        let mut early = on_time.clone();
+        early[6] -= 100;
+        let c = wide(&early, false);
+        assert_eq!(c.classes[6], BeatClass::Ventricular, "{:?}", c.classes);
+        assert!(!c.undetermined_premature[6]);
+        assert_eq!(
+            c.classes
+                .iter()
+                .filter(|&&k| k == BeatClass::Normal)
+                .count(),
+            9,
+            "{:?}",
+            c.classes
+        );
+        // On time (no prematurity): not ventricular.
+        let c = wide(&on_time, false);
+        assert_ne!(c.classes[6], BeatClass::Ventricular, "{:?}", c.classes);
+        // After a beat of another QRS itself (no clean beat of the dominant one before it):
+        // undetermined, as artefact in a monitor makes such runs.
+        let c = wide(&early, true);
+        assert_ne!(c.classes[6], BeatClass::Ventricular, "{:?}", c.classes);
+        // The last beat of the recording (no beat after it to show the pause): undetermined.
+        let c = wide(&early[..7], false);
+        assert_eq!(c.classes[6], BeatClass::Unknown, "{:?}", c.classes);
+        assert!(c.undetermined_premature[6]);
     }
 
     #[test]

@@ -90,7 +90,9 @@ use crate::atrial::{
     MIN_FINE_MV, MIN_ORGANISATION, MIN_OVER_NOISE,
 };
 use crate::atrial_foci::AtrialFoci;
-use crate::classify::BeatClass;
+use crate::classify::{
+    BeatClass, FEW_LEADS_VENTRICULAR_QRS_MS, MIN_DIFFERENT_LEADS, WIDER_THAN_DOMINANT_MS,
+};
 use crate::detect::median;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
 use crate::rhythm::{
@@ -1495,10 +1497,22 @@ fn premature_beat_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Sta
     if pvc > 0
         && let Some((beats, summary, leads)) = ectopic_summary(f, BeatClass::Ventricular)
     {
-        let why = if f.atrial_fibrillation {
-            "QRS different from the dominant beat in >= 3 and >= 60 % of the leads (correlation < 0.8 or size outside 0.5-2x), no P wave at the dominant PR"
+        // On one or two usable leads, ventricular beats are judged on their width and timing
+        // (`classify::ventricular_runs_by_width`): none differs in three leads.
+        let by_width = beats.iter().all(|&i| {
+            f.different_leads
+                .get(i)
+                .is_none_or(|d| d.len() < MIN_DIFFERENT_LEADS)
+        });
+        let why = if by_width {
+            format!(
+                "on {} usable lead(s), too few to judge the QRS shape by: premature (RR < 85 % of the local median and < 90 % of the RR before), the QRS >= {FEW_LEADS_VENTRICULAR_QRS_MS:.0} ms and >= {WIDER_THAN_DOMINANT_MS:.0} ms wider than the dominant beat's and different from it in each lead (correlation < 0.8 or size outside 0.5-2x), between beats of the dominant QRS with a pause after the beat or its run; no P wave at the dominant PR, or, a single beat, a full compensatory pause",
+                leads.len()
+            )
+        } else if f.atrial_fibrillation {
+            "QRS different from the dominant beat in >= 3 and >= 60 % of the leads (correlation < 0.8 or size outside 0.5-2x), no P wave at the dominant PR".to_string()
         } else {
-            "premature (RR < 85 % of the local median and < 90 % of the RR before) with a QRS different from the dominant beat in >= 3 and >= 40 % of the leads (correlation < 0.8 or size outside 0.5-2x), no P wave at the dominant PR"
+            "premature (RR < 85 % of the local median and < 90 % of the RR before) with a QRS different from the dominant beat in >= 3 and >= 40 % of the leads (correlation < 0.8 or size outside 0.5-2x), no P wave at the dominant PR".to_string()
         };
         out.push(st_on(
             "Ventricular premature complexes",

@@ -1307,12 +1307,41 @@ fn on_two_leads(t: &Tracing) -> signal::Analysis {
 }
 
 #[test]
-fn premature_beats_of_another_qrs_on_two_leads_are_of_undetermined_origin() {
+fn premature_beats_of_another_qrs_on_two_leads_are_ventricular_when_wide_else_undetermined() {
     // The PVCs of the test above (3.38 s, and a couplet at 7.38 and 7.78 s) on leads II and V5
-    // only: no beat can differ in the three leads a ventricular one needs, and up to r54 they
-    // read "Supraventricular premature complexes" (a wide, different QRS with no P wave).
+    // only: no beat can differ in the three leads a ventricular one needs by its shape. Up to
+    // r54 they read "Supraventricular premature complexes" (a wide, different QRS with no P
+    // wave), r55-r62 "Premature complexes of undetermined origin". From r63 their width
+    // (QRS >= 120 ms and 40 ms wider than the dominant one) and timing (premature, between
+    // beats of the dominant QRS, a pause after) make them ventricular.
     let t = sinus_with_pvcs(&[4, 9], &[3.38, 7.38, 7.78]);
     let a = on_two_leads(&t);
+    let what = format!("{:#?}", texts(&a));
+    let s = stated(&a, "Ventricular premature complexes");
+    let c = criterion(s);
+    assert!(
+        c.starts_with(
+            "3 of 13 beats, including a couplet, at 3.4 s, 7.4 s, 7.8 s: on 2 usable lead(s)"
+        ),
+        "{c}"
+    );
+    assert!(c.contains(">= 120 ms and >= 40 ms wider"), "{c}");
+    assert_eq!(s.evidence.beats.len(), 3, "{:?}", s.evidence);
+    assert_eq!(s.evidence.leads, [L::II, L::V5], "{:?}", s.evidence);
+    for no in ["Supraventricular premature", "Premature complexes of"] {
+        assert!(
+            !a.statements.iter().any(|s| s.text.starts_with(no)),
+            "{what}"
+        );
+    }
+    stated(&a, "Sinus rhythm");
+    // The same premature beats at half their width: another QRS, but not a wide one. Two
+    // leads cannot tell a ventricular origin from aberrant conduction: undetermined.
+    let mut narrow = t.clone();
+    for (_, waves) in &mut narrow.other {
+        *waves = scaled(waves, 0.5, 1.0);
+    }
+    let a = on_two_leads(&narrow);
     let what = format!("{:#?}", texts(&a));
     let s = stated(&a, "Premature complexes of undetermined origin");
     let c = criterion(s);
@@ -1322,7 +1351,6 @@ fn premature_beats_of_another_qrs_on_two_leads_are_of_undetermined_origin() {
     );
     assert!(c.contains("in each of the 2 usable leads"), "{c}");
     assert_eq!(s.evidence.beats.len(), 3, "{:?}", s.evidence);
-    assert_eq!(s.evidence.leads, [L::II, L::V5], "{:?}", s.evidence);
     for no in ["Supraventricular premature", "Ventricular premature"] {
         assert!(
             !a.statements.iter().any(|s| s.text.starts_with(no)),
