@@ -55,6 +55,21 @@ fn info_on_a_non_ecg_file_exits_2_and_says_so() {
 }
 
 #[test]
+fn analyze_on_an_eeg_file_exits_2_naming_the_file_and_its_channel() {
+    // pyEDFlib's test EDF holds one EEG channel (Fp1): no ECG lead to analyse.
+    let path = data("edf/pyedflib_generator/test_subsecond.edf");
+    let out = heartlens(&["analyze", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("test_subsecond.edf")
+            && err.contains("no ECG lead")
+            && err.contains("Fp1 (EEG)"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
 fn compare_json_gives_deltas_and_statement_changes() {
     let now = data("wfdb/ludb/1.hea");
     let prior = data("wfdb/ludb/2.hea");

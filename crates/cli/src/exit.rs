@@ -1,7 +1,8 @@
 //! Exit codes and error printing for the CLI.
 //!
 //! Contract (tests and scripts rely on it): 0 success; 2 bad input or usage, i.e. the file is
-//! missing, unreadable or not a valid ECG, with the message naming the file and the problem;
+//! missing, unreadable or not a valid ECG (also one the analysis cannot read as an ECG: no ECG
+//! lead, or too short), with the message naming the file and the problem;
 //! 1 any other failure; 130 (128 + SIGINT) when the user stopped a long job with Ctrl-C before
 //! it wrote anything. A closed stdout pipe (`heartlens info x | head`) counts as success.
 
@@ -48,7 +49,10 @@ pub fn report(result: anyhow::Result<()>) -> ExitCode {
         return ExitCode::from(130);
     }
     let bad_input = err.chain().any(|c| {
-        c.downcast_ref::<BadInput>().is_some() || c.downcast_ref::<formats::Error>().is_some()
+        c.downcast_ref::<BadInput>().is_some()
+            || c.downcast_ref::<formats::Error>().is_some()
+            || c.downcast_ref::<signal::Error>()
+                .is_some_and(not_analysable)
     });
     eprintln!("heartlens: error: {err}");
     for cause in err.chain().skip(1) {
@@ -59,4 +63,13 @@ pub fn report(result: anyhow::Result<()>) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Whether an analysis error says the recording itself cannot be analysed (no ECG lead, too
+/// short): bad input, as a file that is not a valid ECG is.
+fn not_analysable(e: &signal::Error) -> bool {
+    matches!(
+        e,
+        signal::Error::Unsupported(_) | signal::Error::TooShort { .. }
+    )
 }
