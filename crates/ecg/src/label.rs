@@ -153,27 +153,38 @@ impl LeadLabel {
             .filter(|t| !t.is_empty())
             .collect();
         let first = *tokens.first()?;
-        let kind = match first {
-            "EEG" => "EEG",
-            "EOG" | "LOC" | "ROC" => "EOG",
-            "EMG" | "CHIN" => "EMG",
-            "RESP" | "RESPIRATION" | "THOR" | "THORAX" | "THORACIC" | "ABDO" | "ABDOMEN"
-            | "ABD" | "CHEST" | "FLOW" | "AIRFLOW" | "NASAL" | "CANNULA" | "THERM"
-            | "THERMISTOR" | "SNORE" | "CO2" | "ETCO2" => "respiration",
-            "SPO2" | "SAO2" | "PLETH" | "PPG" | "PULSE" | "OX" | "OXIMETRY" => "oximetry or pulse",
-            "ABP" | "ART" | "PAP" | "CVP" | "ICP" | "NBP" | "BP" | "UAP" | "LAP" => {
-                "blood pressure"
-            }
-            "TEMP" | "TEMPERATURE" => "temperature",
-            "POS" | "POSITION" | "BODY" => "body position",
-            "ACC" | "ACCX" | "ACCY" | "ACCZ" | "ACCEL" | "GYRO" | "MOTION" | "ACTIVITY" => "motion",
-            "EDA" | "GSR" => "skin conductance",
-            "LIGHT" | "LUX" | "EVENT" | "MARKER" | "TRIGGER" | "STATUS" | "ANNOTATIONS" => "marker",
-            "EDF" | "BDF" if tokens.get(1) == Some(&"ANNOTATIONS") => "marker",
-            "HR" | "HEARTRATE" => "heart rate",
-            _ if is_eeg_montage(&tokens) => "EEG",
-            _ => return None,
+        let kind_of = |word: &str| -> Option<&'static str> {
+            Some(match word {
+                "EEG" => "EEG",
+                "EOG" | "LOC" | "ROC" => "EOG",
+                "EMG" | "CHIN" => "EMG",
+                "RESP" | "RESPIRATION" | "THOR" | "THORAX" | "THORACIC" | "ABDO" | "ABDOMEN"
+                | "ABD" | "CHEST" | "FLOW" | "AIRFLOW" | "NASAL" | "CANNULA" | "THERM"
+                | "THERMISTOR" | "SNORE" | "CO2" | "ETCO2" => "respiration",
+                "SPO2" | "SAO2" | "PLETH" | "PPG" | "PULSE" | "OX" | "OXIMETRY" => {
+                    "oximetry or pulse"
+                }
+                "ABP" | "ART" | "PAP" | "CVP" | "ICP" | "NBP" | "BP" | "UAP" | "LAP" => {
+                    "blood pressure"
+                }
+                "TEMP" | "TEMPERATURE" => "temperature",
+                "POS" | "POSITION" | "BODY" => "body position",
+                "ACC" | "ACCX" | "ACCY" | "ACCZ" | "ACCEL" | "GYRO" | "MOTION" | "ACTIVITY" => {
+                    "motion"
+                }
+                "EDA" | "GSR" => "skin conductance",
+                "LIGHT" | "LUX" | "EVENT" | "MARKER" | "TRIGGER" | "STATUS" | "ANNOTATIONS" => {
+                    "marker"
+                }
+                "EDF" | "BDF" if tokens.get(1) == Some(&"ANNOTATIONS") => "marker",
+                "HR" | "HEARTRATE" => "heart rate",
+                _ => return None,
+            })
         };
+        // A type word may carry a channel number ("EMG1-EMG2", "EOG2").
+        let kind = kind_of(first)
+            .or_else(|| kind_of(first.trim_end_matches(|c: char| c.is_ascii_digit())))
+            .or_else(|| is_eeg_montage(&tokens).then_some("EEG"))?;
         Some(kind)
     }
 
@@ -266,6 +277,9 @@ mod tests {
             ("ABP", "blood pressure"),
             ("Temp body", "temperature"),
             ("EDF Annotations", "marker"),
+            ("EMG1-EMG2", "EMG"),
+            ("EEG(sec)", "EEG"),
+            ("THOR RES", "respiration"),
         ] {
             assert_eq!(LeadLabel::parse(text).non_ecg_kind(), Some(kind), "{text}");
         }
@@ -276,6 +290,8 @@ mod tests {
             "V5",
             "ECG",
             "ECG 1",
+            "ECG1-ECG2",
+            "EXG1",
             "ECG II",
             "EKG",
             "V",

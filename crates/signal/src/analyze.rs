@@ -1574,6 +1574,27 @@ mod tests {
         assert_eq!(a.leads, vec![LeadLabel::Other("ECG".into())]);
         assert_eq!(a.beats, alone.beats);
         assert_eq!(a.statements, alone.statements);
+        // A BioSemi EEG cap (A1-A32, B1-B32) with the ECG on an external channel: the cap's
+        // electrodes are not leads (the same names, fewer than sixteen, would be).
+        let mut cap: Vec<Lead> = (0..32)
+            .flat_map(|k| {
+                let (a, b) = (1.3 + 0.01 * k as f64, 2.1 - 0.01 * k as f64);
+                [
+                    slow(&format!("A{}", k + 1), a, 0.05),
+                    slow(&format!("B{}", k + 1), b, 0.05),
+                ]
+            })
+            .collect();
+        cap.push(lead_with_tail("EXG1", 1.0, 0.0, &[]));
+        let a = analyze(&Recording::new(cap), &AnalysisOptions::default()).unwrap();
+        assert_eq!(a.leads, vec![LeadLabel::Other("EXG1".into())]);
+        assert_eq!(a.beats.len(), alone.beats.len());
+        let few = Recording::new(vec![
+            slow("A1", 1.3, 0.05),
+            lead_with_tail("B2", 1.0, 0.0, &[]),
+        ]);
+        let a = analyze(&few, &AnalysisOptions::default()).unwrap();
+        assert_eq!(a.leads.len(), 2, "{:?}", a.leads);
         // Without an ECG channel there is nothing to analyse, and the error names the
         // channels and what they record.
         let eeg = Recording::new(vec![slow("Fp1", 1.3, 0.08), slow("O2-M1", 2.1, 0.05)]);

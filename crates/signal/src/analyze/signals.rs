@@ -140,16 +140,28 @@ struct Leads {
 /// The leads the analysis reads of `rec` and their sampling rate: every voltage lead whose
 /// name does not say it records something else ([`LeadLabel::non_ecg_kind`]: EEG, EOG,
 /// EMG, respiration, plethysmography ...; an EDF from a sleep or EEG lab stores them in
-/// microvolts beside its ECG), at the first such lead's rate.
+/// microvolts beside its ECG; and the electrodes of a BioSemi EEG cap, [`cap_electrode`]),
+/// at the first such lead's rate.
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
     let voltage = |l: &&ecg::Lead| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0;
-    let ecg_lead = |l: &&ecg::Lead| voltage(l) && l.label.non_ecg_kind().is_none();
+    let on_cap = rec
+        .leads
+        .iter()
+        .filter(|l| voltage(l) && cap_electrode(&l.label))
+        .count()
+        >= CAP_MIN_ELECTRODES;
+    let other_kind = |l: &ecg::Lead| {
+        l.label
+            .non_ecg_kind()
+            .or_else(|| (on_cap && cap_electrode(&l.label)).then_some("EEG, a cap's electrode"))
+    };
+    let ecg_lead = |l: &&ecg::Lead| voltage(l) && other_kind(l).is_none();
     let Some(first) = rec.leads.iter().find(ecg_lead) else {
         let others: Vec<String> = rec
             .leads
             .iter()
             .filter(voltage)
-            .filter_map(|l| Some(format!("{} ({})", l.label, l.label.non_ecg_kind()?)))
+            .filter_map(|l| Some(format!("{} ({})", l.label, other_kind(l)?)))
             .collect();
         return Err(Error::Unsupported(if others.is_empty() {
             "no voltage lead with a sampling rate".into()
@@ -167,6 +179,33 @@ pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), 
         .filter(|l| ecg_lead(l) && l.sampling_rate_hz == fs)
         .collect();
     Ok((fs, chosen))
+}
+
+/// A recording with at least this many channels named as an EEG cap's electrodes in the
+/// BioSemi ABC layout ([`cap_electrode`]) is an EEG recording, those channels are not leads:
+/// its ECG, if any, is on an external channel (`EXG1`).
+const CAP_MIN_ELECTRODES: usize = 16;
+
+/// A channel named as a BioSemi cap electrode: one letter A-H and its number 1-32 (`A1`,
+/// `B17`). Alone such a name says nothing (`A1` is also an ear reference, or a first analog
+/// input); sixteen of them are a cap.
+fn cap_electrode(label: &LeadLabel) -> bool {
+    let LeadLabel::Other(name) = label else {
+        return false;
+    };
+    let name = name.trim().as_bytes();
+    match name {
+        [letter, digits @ ..] if (b'A'..=b'H').contains(&letter.to_ascii_uppercase()) => {
+            !digits.is_empty()
+                && digits.len() <= 2
+                && digits.iter().all(u8::is_ascii_digit)
+                && std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|d| d.parse::<u32>().ok())
+                    .is_some_and(|d| (1..=32).contains(&d))
+        }
+        _ => false,
+    }
 }
 
 fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
