@@ -208,7 +208,7 @@ fn tracing_page(
         TITLE,
         Rgb::BLACK,
         (col_a.0, y),
-        "12-lead ECG report",
+        &report_title(rec),
         col_a.1,
     );
     y += 5.0;
@@ -1241,6 +1241,21 @@ fn footer(input: &ReportInput, fonts: &Fonts, page: &mut Page, number: usize, to
         &right,
         w / 2.0,
     );
+}
+
+/// The report's title: "12-lead ECG report" when the recording holds the twelve standard
+/// leads, else the number of leads it holds (a Holter's or monitor's two leads are no
+/// twelve-lead ECG).
+fn report_title(rec: &ecg::Recording) -> String {
+    let standard = ecg::LeadLabel::STANDARD_12
+        .iter()
+        .filter(|s| rec.leads.iter().any(|l| &l.label == *s))
+        .count();
+    match rec.leads.len() {
+        _ if standard == 12 => "12-lead ECG report".to_string(),
+        1 => "ECG report (1 lead)".to_string(),
+        n => format!("ECG report ({n} leads)"),
+    }
 }
 
 #[cfg(test)]

@@ -202,9 +202,27 @@ fn pdf_text_holds_measurements_statements_annotations_and_chat() {
         "Dr. Signer",
         "Read and confirmed",
         "25 mm/s",
+        "12-lead ECG report",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
+}
+
+#[test]
+fn a_two_lead_recording_is_titled_by_its_leads_not_as_a_twelve_lead_ecg() {
+    // A Holter's or monitor's two leads (MIT-BIH 100 printed "12-lead ECG report").
+    if !tool("pdftotext") {
+        return;
+    }
+    let mut input = input();
+    input
+        .recording
+        .leads
+        .retain(|l| matches!(l.label.name(), "II" | "V5"));
+    let dir = tempfile::tempdir().unwrap();
+    let text = pdftotext(&write_pdf(&input, dir.path()));
+    assert!(text.contains("ECG report (2 leads)"), "{text}");
+    assert!(!text.contains("12-lead"), "{text}");
 }
 
 #[test]
