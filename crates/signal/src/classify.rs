@@ -518,7 +518,9 @@ fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, dominant_ms: f64) -
 /// fibrillation and paced rhythms), the first without a P wave at the dominant PR (`conducted`;
 /// in a run at 150/min the previous beat's T wave sits where a P wave would) unless, alone,
 /// it is followed by a full compensatory pause, and the run is
-/// timed as ectopic beats are: its first beat premature, the RR after its last beat at least
+/// timed as ectopic beats are: its first beat premature (`early`: against the local median
+/// RR, or short before a long RR and abruptly shorter than the RR before, as in bigeminy
+/// where the local median is no sinus cycle), the RR after its last beat at least
 /// 1 / [`PREMATURE`] times the last RR in it (the pause after an ectopic beat or run), the
 /// beats before and after it at least [`NOT_INTERPOSED`] cycles of the rhythm before apart
 /// (a T wave or artefact between two beats on their schedule is interposed), and it lies between two beats of the dominant QRS (they differ from it in no lead, are not
@@ -529,7 +531,7 @@ fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, dominant_ms: f64) -
 fn ventricular_runs_by_width(
     wide_other: &[bool],
     conducted: &[bool],
-    premature: &[bool],
+    early: &[bool],
     rr: &[Option<f64>],
     morph: &[Option<Morphology>],
     paced: &[bool],
@@ -591,7 +593,7 @@ fn ventricular_runs_by_width(
             matches!((spanned, cycle), (Some(sp), Some(c)) if sp >= NOT_INTERPOSED * c);
         if start > 0
             && end + 1 < n
-            && premature[start]
+            && early[start]
             && pause_after
             && not_interposed
             && !artefact.some_lead[start]
@@ -632,7 +634,13 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     // every beat normal). Then it is the template of the beats conducted from a P wave at the
     // dominant PR that are not premature (at least three), outside atrial fibrillation.
     let mut morph = morphologies(input.leads, fs, &fids);
-    let differing = morph.iter().flatten().filter(|m| m.differs_in(0.4)).count();
+    // On one or two leads a beat cannot differ in three: one that differs in every usable
+    // lead counts (two-lead bigeminy read every beat against the blend).
+    let differing = morph
+        .iter()
+        .flatten()
+        .filter(|m| m.differs_in(0.4) || different_in_too_few_leads(m))
+        .count();
     let sinus_beats: Vec<usize> = (0..fids.len())
         .filter(|&i| conducted[i] && !premature[i])
         .map(|i| fids[i])
@@ -643,7 +651,14 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     if blend {
         morph = morphologies_against(input.leads, fs, &fids, &sinus_beats);
     }
-    let widths: Vec<f64> = input.beats.iter().filter_map(|b| b.qrs_ms).collect();
+    // The dominant QRS width: of the template's beats (in bigeminy the median of all beats
+    // lies between the two kinds, and a ventricular beat is not 40 ms wider than that).
+    let widths: Vec<f64> = input
+        .beats
+        .iter()
+        .filter(|b| !blend || sinus_beats.binary_search(&b.fid).is_ok())
+        .filter_map(|b| b.qrs_ms)
+        .collect();
     let dom_width = median(&widths);
     let is_paced =
         |b: &BeatFeatures| ventricular_stimulus(input.spikes, b.fid, b.qrs_on, fs).is_some();
@@ -714,6 +729,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let mut different_leads = Vec::with_capacity(fids.len());
     let mut undetermined_premature = vec![false; fids.len()];
     let mut wide_other = vec![false; fids.len()];
+    let mut early = vec![false; fids.len()];
     for (i, b) in input.beats.iter().enumerate() {
         different_leads.push(Vec::new());
         if paced[i] {
@@ -745,6 +761,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         let wider = b
             .qrs_ms
             .is_some_and(|w| w >= dom_width + WIDER_THAN_DOMINANT_MS);
+        early[i] = premature || short_long;
         wide_other[i] = !paced_rhythm
             && !input.atrial_fibrillation
             && ventricular_by_width(m, b.qrs_ms, dom_width);
@@ -775,7 +792,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let runs = ventricular_runs_by_width(
         &wide_other,
         &conducted,
-        &premature,
+        &early,
         &rr,
         &morph,
         &paced,

@@ -1402,6 +1402,24 @@ fn ventricular_bigeminy_and_trigeminy_are_ventricular_premature_complexes() {
         ] {
             not_stated(&a, no);
         }
+        // On two leads (II and V5) too, by their width and timing (step 105): each PVC lies
+        // between sinus beats 1.6 s apart, more than the pause before it. Not the last PVC
+        // (9.05 s: no beat after it shows the pause), nor in bigeminy the first (1.05 s: no
+        // cycle before it to measure against).
+        let two = on_two_leads(&sinus_with_pvcs(&skip, &pvc));
+        let s = stated(&two, "Ventricular premature complexes");
+        let found: Vec<f64> = s.evidence.beats.iter().map(|&b| two.beats[b].r_s).collect();
+        let inner: Vec<f64> = pvc[usize::from(every == 2)..pvc.len() - 1].to_vec();
+        assert_eq!(found.len(), inner.len(), "{what} on two leads: {found:?}");
+        for (f, t) in found.iter().zip(&inner) {
+            assert!(
+                (f - t).abs() < 0.1,
+                "{what} on two leads: {found:?} vs {inner:?}"
+            );
+        }
+        // The median beat is the sinus beats' (it was a blend of the two kinds, and both
+        // leads read "noise").
+        not_stated(&two, "Technically limited");
     }
     // Negative: group beating with one QRS shape (Wenckebach 3:2, short-long RR) has no
     // premature complexes of either kind.
