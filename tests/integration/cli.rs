@@ -67,6 +67,15 @@ fn analyze_on_an_eeg_file_exits_2_naming_the_file_and_its_channel() {
             && err.contains("Fp1 (EEG)"),
         "stderr: {err}"
     );
+    // `info` says which channel the analysis leaves out, and why; an ECG lead has no such key.
+    let out = heartlens(&["info", path.to_str().unwrap(), "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["leads"][0]["not_ecg"], "EEG");
+    let ludb = data("wfdb/ludb/1.hea");
+    let out = heartlens(&["info", ludb.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert!(v["leads"][0].get("not_ecg").is_none(), "{}", v["leads"][0]);
 }
 
 #[test]

@@ -75,6 +75,7 @@ use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change};
 use signals::Signals;
 pub(crate) use signals::analysed_leads;
+pub use signals::non_ecg_channels;
 
 /// What [`analyze`] should do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -42,7 +42,10 @@ mod romhilt_estes;
 mod statements;
 pub mod summary;
 
-pub use analyze::{Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze, analyze_cancellable};
+pub use analyze::{
+    Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze, analyze_cancellable,
+    non_ecg_channels,
+};
 pub use classify::BeatClass;
 pub use detect::pacing_spikes;
 pub use error::Error;

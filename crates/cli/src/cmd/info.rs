@@ -4,7 +4,9 @@
 //! `{"format", "duration_s", "start_time", "leads": [{"name", "sampling_rate_hz", "n_samples",
 //! "unit", "derived", "first_uv"}], "annotations", "warnings"}`. Samples are reported in
 //! microvolts whatever the file's unit (`unit` is then "uV"); a non-voltage channel keeps its
-//! own unit and values.
+//! own unit and values. A channel whose name says it records something else than the ECG
+//! (EEG, EOG, respiration ..., which the analysis leaves out) also has `"not_ecg"`: what it
+//! records.
 
 use std::io::Write;
 
@@ -45,13 +47,17 @@ struct LeadInfo {
     unit: String,
     derived: bool,
     first_uv: Vec<Option<f64>>,
+    /// What the channel records, when its name says it is no ECG lead (not analysed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_ecg: Option<&'static str>,
 }
 
 fn describe(rec: &Recording, n: usize) -> Result<Info> {
     let leads = rec
         .leads
         .iter()
-        .map(|lead| {
+        .zip(signal::non_ecg_channels(rec))
+        .map(|(lead, not_ecg)| {
             let (unit, values) = match lead.read_uv(0, n) {
                 Some(v) => ("uV".to_string(), v?),
                 None => (
@@ -74,6 +80,7 @@ fn describe(rec: &Recording, n: usize) -> Result<Info> {
                     .into_iter()
                     .map(|v| v.is_finite().then_some(round_uv(v)))
                     .collect(),
+                not_ecg,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -124,12 +131,15 @@ pub fn run(args: Args) -> Result<()> {
             .collect();
         writeln!(
             out,
-            "  {:<6} {:>8} Hz {:>10} samples {}{}  first {}: [{}]",
+            "  {:<6} {:>8} Hz {:>10} samples {}{}{}  first {}: [{}]",
             l.name,
             l.sampling_rate_hz,
             l.n_samples,
             l.unit,
             if l.derived { " (derived)" } else { "" },
+            l.not_ecg
+                .map(|k| format!(" ({k}: not analysed)"))
+                .unwrap_or_default(),
             l.unit,
             first.join(", ")
         )?;

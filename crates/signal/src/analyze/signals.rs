@@ -143,25 +143,22 @@ struct Leads {
 /// microvolts beside its ECG; and the electrodes of a BioSemi EEG cap, [`cap_electrode`]),
 /// at the first such lead's rate.
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
-    let voltage = |l: &&ecg::Lead| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0;
-    let on_cap = rec
+    let voltage = |l: &ecg::Lead| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0;
+    let kinds = non_ecg_channels(rec);
+    let ecg_leads: Vec<&ecg::Lead> = rec
         .leads
         .iter()
-        .filter(|l| voltage(l) && cap_electrode(&l.label))
-        .count()
-        >= CAP_MIN_ELECTRODES;
-    let other_kind = |l: &ecg::Lead| {
-        l.label
-            .non_ecg_kind()
-            .or_else(|| (on_cap && cap_electrode(&l.label)).then_some("EEG, a cap's electrode"))
-    };
-    let ecg_lead = |l: &&ecg::Lead| voltage(l) && other_kind(l).is_none();
-    let Some(first) = rec.leads.iter().find(ecg_lead) else {
+        .zip(&kinds)
+        .filter(|(l, kind)| voltage(l) && kind.is_none())
+        .map(|(l, _)| l)
+        .collect();
+    let Some(first) = ecg_leads.first() else {
         let others: Vec<String> = rec
             .leads
             .iter()
-            .filter(voltage)
-            .filter_map(|l| Some(format!("{} ({})", l.label, other_kind(l)?)))
+            .zip(&kinds)
+            .filter(|(l, _)| voltage(l))
+            .filter_map(|(l, kind)| Some(format!("{} ({})", l.label, (*kind)?)))
             .collect();
         return Err(Error::Unsupported(if others.is_empty() {
             "no voltage lead with a sampling rate".into()
@@ -173,12 +170,33 @@ pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), 
         }));
     };
     let fs = first.sampling_rate_hz;
-    let chosen = rec
-        .leads
-        .iter()
-        .filter(|l| ecg_lead(l) && l.sampling_rate_hz == fs)
+    let chosen = ecg_leads
+        .into_iter()
+        .filter(|l| l.sampling_rate_hz == fs)
         .collect();
     Ok((fs, chosen))
+}
+
+/// Per channel of `rec`, what it records when its name says it is no ECG lead (EEG, EOG,
+/// respiration ..., [`LeadLabel::non_ecg_kind`], or "EEG, a cap's electrode" among sixteen or
+/// more BioSemi cap names, [`cap_electrode`]): the channels the analysis leaves out. `None`
+/// for the rest.
+pub fn non_ecg_channels(rec: &Recording) -> Vec<Option<&'static str>> {
+    let voltage = |l: &ecg::Lead| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0;
+    let on_cap = rec
+        .leads
+        .iter()
+        .filter(|l| voltage(l) && cap_electrode(&l.label))
+        .count()
+        >= CAP_MIN_ELECTRODES;
+    rec.leads
+        .iter()
+        .map(|l| {
+            l.label
+                .non_ecg_kind()
+                .or_else(|| (on_cap && cap_electrode(&l.label)).then_some("EEG, a cap's electrode"))
+        })
+        .collect()
 }
 
 /// A recording with at least this many channels named as an EEG cap's electrodes in the
