@@ -182,10 +182,9 @@ impl LeadLabel {
             })
         };
         // A type word may carry a channel number ("EMG1-EMG2", "EOG2").
-        let kind = kind_of(first)
+        kind_of(first)
             .or_else(|| kind_of(first.trim_end_matches(|c: char| c.is_ascii_digit())))
-            .or_else(|| is_eeg_montage(&tokens).then_some("EEG"))?;
-        Some(kind)
+            .or_else(|| is_eeg_montage(&tokens).then_some("EEG"))
     }
 
     /// Position in the standard 12-lead order, if this is one of the twelve.

@@ -1251,8 +1251,10 @@ fn report_title(rec: &ecg::Recording) -> String {
         .iter()
         .filter(|s| rec.leads.iter().any(|l| &l.label == *s))
         .count();
+    if standard == 12 {
+        return "12-lead ECG report".to_string();
+    }
     match rec.leads.len() {
-        _ if standard == 12 => "12-lead ECG report".to_string(),
         1 => "ECG report (1 lead)".to_string(),
         n => format!("ECG report ({n} leads)"),
     }

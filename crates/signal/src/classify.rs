@@ -502,13 +502,12 @@ fn different_in_too_few_leads(m: &Morphology) -> bool {
 
 /// Whether a beat on too few leads to judge its shape ([`different_in_too_few_leads`]) is
 /// wide enough to be ventricular: a QRS of at least [`FEW_LEADS_VENTRICULAR_QRS_MS`] and
-/// [`WIDER_THAN_DOMINANT_MS`] longer than the dominant beat's. Whether it is depends on its
-/// timing too ([`ventricular_runs_by_width`]).
-fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, dominant_ms: f64) -> bool {
+/// `wider` ([`WIDER_THAN_DOMINANT_MS`] longer than the dominant beat's). Whether it is
+/// depends on its timing too ([`ventricular_runs_by_width`]).
+fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, wider: bool) -> bool {
     different_in_too_few_leads(m)
-        && qrs_ms.is_some_and(|w| {
-            w >= FEW_LEADS_VENTRICULAR_QRS_MS && w >= dominant_ms + WIDER_THAN_DOMINANT_MS
-        })
+        && wider
+        && qrs_ms.is_some_and(|w| w >= FEW_LEADS_VENTRICULAR_QRS_MS)
 }
 
 /// The runs of beats (one beat or more in a row) that are ventricular by their width on one
@@ -523,9 +522,10 @@ fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, dominant_ms: f64) -
 /// where the local median is no sinus cycle), the RR after its last beat at least
 /// 1 / [`PREMATURE`] times the last RR in it (the pause after an ectopic beat or run), the
 /// beats before and after it at least [`NOT_INTERPOSED`] cycles of the rhythm before apart
-/// (a T wave or artefact between two beats on their schedule is interposed), and it lies between two beats of the dominant QRS (they differ from it in no lead, are not
-/// paced, and follow no burst of artefact) with no burst of artefact before its first beat
-/// in any lead. Bursts of artefact on a monitor (a CinC 2015 false alarm) make wide "beats"
+/// (a T wave or artefact between two beats on their schedule is interposed), and it lies
+/// between two beats of the dominant QRS (they differ from it in no lead, are not paced, and
+/// follow no burst of artefact) with no burst of artefact before its first beat in any
+/// lead. Bursts of artefact on a monitor (a CinC 2015 false alarm) make wide "beats"
 /// of another shape at any time; they seldom fall premature, with a pause after them,
 /// between two clean beats of the dominant QRS.
 fn ventricular_runs_by_width(
@@ -762,16 +762,14 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
             .qrs_ms
             .is_some_and(|w| w >= dom_width + WIDER_THAN_DOMINANT_MS);
         early[i] = premature || short_long;
-        wide_other[i] = !paced_rhythm
-            && !input.atrial_fibrillation
-            && ventricular_by_width(m, b.qrs_ms, dom_width);
+        wide_other[i] =
+            !paced_rhythm && !input.atrial_fibrillation && ventricular_by_width(m, b.qrs_ms, wider);
         let ventricular = if paced_rhythm {
             premature && frac(0.6) && b.qrs_ms.is_some_and(|w| w >= 130.0)
         } else if input.atrial_fibrillation {
             frac(0.6)
         } else {
-            ((premature || short_long) && frac(0.4) && !conducted_p)
-                || (frac(0.8) && wider && !conducted_p)
+            (early[i] && frac(0.4) && !conducted_p) || (frac(0.8) && wider && !conducted_p)
         };
         if ventricular {
             classes.push(BeatClass::Ventricular);

@@ -143,13 +143,12 @@ struct Leads {
 /// microvolts beside its ECG; and the electrodes of a BioSemi EEG cap, [`cap_electrode`]),
 /// at the first such lead's rate.
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
-    let voltage = |l: &ecg::Lead| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0;
     let kinds = non_ecg_channels(rec);
     let ecg_leads: Vec<&ecg::Lead> = rec
         .leads
         .iter()
         .zip(&kinds)
-        .filter(|(l, kind)| voltage(l) && kind.is_none())
+        .filter(|(l, kind)| voltage_lead(l) && kind.is_none())
         .map(|(l, _)| l)
         .collect();
     let Some(first) = ecg_leads.first() else {
@@ -157,7 +156,7 @@ pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), 
             .leads
             .iter()
             .zip(&kinds)
-            .filter(|(l, _)| voltage(l))
+            .filter(|(l, _)| voltage_lead(l))
             .filter_map(|(l, kind)| Some(format!("{} ({})", l.label, (*kind)?)))
             .collect();
         return Err(Error::Unsupported(if others.is_empty() {
@@ -182,11 +181,10 @@ pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), 
 /// more BioSemi cap names, [`cap_electrode`]): the channels the analysis leaves out. `None`
 /// for the rest.
 pub fn non_ecg_channels(rec: &Recording) -> Vec<Option<&'static str>> {
-    let voltage = |l: &ecg::Lead| l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0;
     let on_cap = rec
         .leads
         .iter()
-        .filter(|l| voltage(l) && cap_electrode(&l.label))
+        .filter(|l| voltage_lead(l) && cap_electrode(&l.label))
         .count()
         >= CAP_MIN_ELECTRODES;
     rec.leads
@@ -197,6 +195,11 @@ pub fn non_ecg_channels(rec: &Recording) -> Vec<Option<&'static str>> {
                 .or_else(|| (on_cap && cap_electrode(&l.label)).then_some("EEG, a cap's electrode"))
         })
         .collect()
+}
+
+/// A channel in volts with a sampling rate: one the analysis can read.
+fn voltage_lead(l: &ecg::Lead) -> bool {
+    l.unit.to_uv_factor().is_some() && l.sampling_rate_hz > 0.0
 }
 
 /// A recording with at least this many channels named as an EEG cap's electrodes in the
