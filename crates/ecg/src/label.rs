@@ -138,7 +138,8 @@ impl LeadLabel {
     /// What kind of non-ECG channel this label names, if it names one: an EEG electrode of
     /// the 10-20 system alone or as a pair (`Fp1`, `C3-A2`, `O1 M2`), or a channel whose type
     /// prefix or name says what it records, as EDF and polysomnography files write them (`EEG
-    /// Fp1-Ref`, `EOG ROC`, `EMG Chin`, `Resp thorax`, `SpO2`, `Pleth`, `ABP`, ...). `None`
+    /// Fp1-Ref`, `EOG ROC`, `EMG Chin`, `Resp thorax`, `SpO2`, `Pleth`, `ABP`, ...), or a
+    /// generator's test waveform (`sine 8 Hz`, `squarewave`, `pink noise`). `None`
     /// for the ECG leads and for names that do not say (`ECG 1`, `ch1`, `V`, `MCL1`): a
     /// channel is taken for ECG unless its name says otherwise. Some monitors store
     /// respiration or plethysmography in millivolts, and EEG is in microvolts, so the unit
@@ -185,6 +186,7 @@ impl LeadLabel {
         kind_of(first)
             .or_else(|| kind_of(first.trim_end_matches(|c: char| c.is_ascii_digit())))
             .or_else(|| is_eeg_montage(&tokens).then_some("EEG"))
+            .or_else(|| is_test_waveform(&tokens).then_some("test signal"))
     }
 
     /// Position in the standard 12-lead order, if this is one of the twelve.
@@ -224,6 +226,23 @@ fn is_eeg_montage(tokens: &[&str]) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `tokens` (upper case) name a generator's test waveform (`sine 8 Hz`, `squarewave`,
+/// `pink noise`, `ramp 7Hz`), as EDF and BDF test files do, and not an ECG channel.
+fn is_test_waveform(tokens: &[&str]) -> bool {
+    const WAVEFORMS: [&str; 8] = [
+        "SINE",
+        "SINUSOID",
+        "SQUARE",
+        "SQUAREWAVE",
+        "RAMP",
+        "TRIANGLE",
+        "SAWTOOTH",
+        "NOISE",
+    ];
+    tokens.iter().any(|t| WAVEFORMS.contains(t))
+        && !tokens.iter().any(|t| matches!(*t, "ECG" | "EKG"))
 }
 
 impl fmt::Display for LeadLabel {
@@ -279,6 +298,11 @@ mod tests {
             ("EMG1-EMG2", "EMG"),
             ("EEG(sec)", "EEG"),
             ("THOR RES", "respiration"),
+            ("squarewave", "test signal"),
+            ("sine 8.5 Hz", "test signal"),
+            ("pink noise", "test signal"),
+            ("ramp 7Hz", "test signal"),
+            ("square 13Hz", "test signal"),
         ] {
             assert_eq!(LeadLabel::parse(text).non_ecg_kind(), Some(kind), "{text}");
         }
@@ -301,7 +325,8 @@ mod tests {
             "sig 0, fmt 8",
             "Lead X",
             "CM5",
-            "squarewave",
+            "ECG noise",
+            "Sinus",
         ] {
             assert_eq!(LeadLabel::parse(text).non_ecg_kind(), None, "{text}");
         }
