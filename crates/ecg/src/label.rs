@@ -159,9 +159,10 @@ impl LeadLabel {
                 "EEG" => "EEG",
                 "EOG" | "LOC" | "ROC" => "EOG",
                 "EMG" | "CHIN" => "EMG",
-                "RESP" | "RESPIRATION" | "THOR" | "THORAX" | "THORACIC" | "ABDO" | "ABDOMEN"
-                | "ABD" | "CHEST" | "FLOW" | "AIRFLOW" | "NASAL" | "CANNULA" | "THERM"
-                | "THERMISTOR" | "SNORE" | "CO2" | "ETCO2" => "respiration",
+                "RESP" | "RSP" | "RIP" | "RESPIRATION" | "BREATH" | "BREATHING" | "THOR"
+                | "THORAX" | "THORACIC" | "ABDO" | "ABDOMEN" | "ABD" | "CHEST" | "FLOW"
+                | "AIRFLOW" | "NASAL" | "CANNULA" | "THERM" | "THERMISTOR" | "SNORE" | "CO2"
+                | "ETCO2" => "respiration",
                 "SPO2" | "SAO2" | "PLETH" | "PPG" | "PULSE" | "OX" | "OXIMETRY" => {
                     "oximetry or pulse"
                 }
@@ -290,6 +291,7 @@ mod tests {
             ("EMG Chin", "EMG"),
             ("Resp oro-nasal", "respiration"),
             ("RESP", "respiration"),
+            ("RSP", "respiration"),
             ("SaO2", "oximetry or pulse"),
             ("PLETH", "oximetry or pulse"),
             ("ABP", "blood pressure"),

@@ -46,7 +46,8 @@
 //! QRS differs in every usable lead is ventricular by its width and timing instead
 //! ([`ventricular_runs_by_width`]: QRS >= [`FEW_LEADS_VENTRICULAR_QRS_MS`] and
 //! [`WIDER_THAN_DOMINANT_MS`] wider than the dominant one, premature, a pause after, not
-//! interposed, between clean beats of the dominant QRS): a two-lead Holter could otherwise
+//! interposed, between clean beats of the dominant QRS, the beats of a run of one shape): a
+//! two-lead Holter could otherwise
 //! show no ventricular beat and no ventricular tachycardia. Another premature beat whose QRS
 //! differs in every usable lead is not classified (Q, and counted in
 //! [`Classified::undetermined_premature`]): it is not supraventricular with the dominant
@@ -384,6 +385,34 @@ fn is_premature(rr: &[Option<f64>], i: usize) -> bool {
     })
 }
 
+/// Whether the QRS complexes at fiducials `a` and `b` have one shape in every lead: the
+/// windows [`morphologies`] compares correlate at [`LEAD_DIFFERENT`] or more, their sizes
+/// within [`SIZE_RATIO`] of each other. The beats of a monomorphic ventricular run do; the
+/// "beats" of a burst of artefact do not.
+fn qrs_alike(leads: &[Vec<f64>], fs: f64, a: usize, b: usize) -> bool {
+    let (pre, post) = (ms(fs, 50.0), ms(fs, 100.0));
+    let window = |x: &[f64], f: usize| -> Option<Vec<f64>> {
+        let seg = x.get(f.checked_sub(pre)?..f + post)?;
+        let m = seg.iter().sum::<f64>() / seg.len().max(1) as f64;
+        Some(seg.iter().map(|v| v - m).collect())
+    };
+    let p2p = |v: &[f64]| {
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                (l.min(x), h.max(x))
+            });
+        hi - lo
+    };
+    leads.iter().all(|x| match (window(x, a), window(x, b)) {
+        (Some(u), Some(v)) => {
+            let ratio = p2p(&v) / p2p(&u);
+            pearson(&u, &v) >= LEAD_DIFFERENT && (SIZE_RATIO.0..=SIZE_RATIO.1).contains(&ratio)
+        }
+        _ => false,
+    })
+}
+
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len() as f64;
     let ma = a.iter().sum::<f64>() / n;
@@ -510,40 +539,33 @@ fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, wider: bool) -> boo
         && qrs_ms.is_some_and(|w| w >= FEW_LEADS_VENTRICULAR_QRS_MS)
 }
 
-/// The runs of beats (one beat or more in a row) that are ventricular by their width on one
-/// or two leads, where no beat can differ in [`MIN_DIFFERENT_LEADS`] and a two-lead Holter
-/// could otherwise never show a ventricular beat, nor a ventricular tachycardia. Each beat
-/// of the run is wide and of another QRS ([`ventricular_by_width`]; `wide_other`, outside
-/// fibrillation and paced rhythms), the first without a P wave at the dominant PR (`conducted`;
-/// in a run at 150/min the previous beat's T wave sits where a P wave would) unless, alone,
-/// it is followed by a full compensatory pause, and the run is
-/// timed as ectopic beats are: its first beat premature (`early`: against the local median
-/// RR, or short before a long RR and abruptly shorter than the RR before, as in bigeminy
-/// where the local median is no sinus cycle), the RR after its last beat at least
-/// 1 / [`PREMATURE`] times the last RR in it (the pause after an ectopic beat or run), the
-/// beats before and after it at least [`NOT_INTERPOSED`] cycles of the rhythm before apart
-/// (a T wave or artefact between two beats on their schedule is interposed), and it lies
-/// between two beats of the dominant QRS (they differ from it in no lead, are not paced, and
-/// follow no burst of artefact) with no burst of artefact before its first beat in any
-/// lead. Bursts of artefact on a monitor (a CinC 2015 false alarm) make wide "beats"
-/// of another shape at any time; they seldom fall premature, with a pause after them,
-/// between two clean beats of the dominant QRS.
+/// The runs of beats (one beat or more in a row) that are ventricular by their width on one or two
+/// leads, where no beat can differ in [`MIN_DIFFERENT_LEADS`] and a two-lead Holter could otherwise
+/// never show a ventricular beat, nor a ventricular tachycardia. Each beat of the run is wide and
+/// of another QRS ([`ventricular_by_width`]; `wide_other`, outside fibrillation and paced rhythms),
+/// the first without a P wave at the dominant PR (`conducted`; in a run at 150/min the previous
+/// beat's T wave sits where a P wave would) unless, alone, it is followed by a full compensatory
+/// pause, and the run is timed as ectopic beats are: its first beat premature (`early`: against the
+/// local median RR, or short before a long RR and abruptly shorter than the RR before, as in
+/// bigeminy where the local median is no sinus cycle), the RR after its last beat at least 1 /
+/// [`PREMATURE`] times the last RR in it (the pause after an ectopic beat or run), the beats before
+/// and after it at least [`NOT_INTERPOSED`] cycles of the rhythm before apart (a T wave or artefact
+/// between two beats on their schedule is interposed), it lies between two clean beats of the
+/// dominant QRS (`dominant`: they differ from it in no lead, are not paced, and follow no burst of
+/// artefact) with no burst of artefact before its first beat in any lead, and each beat of a run
+/// has the shape of the one before (`alike`, [`qrs_alike`]: a wearable's 100-Hz lead made three
+/// "beats" at 203/min of a burst of noise). Bursts of artefact on a monitor (a CinC 2015 false
+/// alarm) make wide "beats" of another shape at any time; they seldom fall premature, with a pause
+/// after them, between two clean beats of the dominant QRS.
 fn ventricular_runs_by_width(
     wide_other: &[bool],
     conducted: &[bool],
     early: &[bool],
     rr: &[Option<f64>],
-    morph: &[Option<Morphology>],
-    paced: &[bool],
     artefact: &ArtefactBefore,
+    dominant: &dyn Fn(usize) -> bool,
+    alike: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<std::ops::RangeInclusive<usize>> {
-    let dominant = |j: usize| {
-        !paced[j]
-            && !artefact.some_lead[j]
-            && morph[j]
-                .as_ref()
-                .is_some_and(|m| m.usable > 0 && m.different.is_empty())
-    };
     let mut out = Vec::new();
     let mut i = 0;
     let n = wide_other.len();
@@ -599,6 +621,7 @@ fn ventricular_runs_by_width(
             && !artefact.some_lead[start]
             && dominant(start - 1)
             && dominant(end + 1)
+            && (start..end).all(|k| alike(k, k + 1))
         {
             out.push(start..=end);
         }
@@ -787,14 +810,24 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         }
     }
     // On one or two leads, wide beats of another QRS between beats of the dominant one.
+    // A clean beat of the dominant QRS: it differs from it in no lead, is not paced and
+    // follows no burst of artefact.
+    let dominant = |j: usize| {
+        !paced[j]
+            && !input.artefact.some_lead[j]
+            && morph[j]
+                .as_ref()
+                .is_some_and(|m| m.usable > 0 && m.different.is_empty())
+    };
+    let alike = |a: usize, b: usize| qrs_alike(input.leads, fs, fids[a], fids[b]);
     let runs = ventricular_runs_by_width(
         &wide_other,
         &conducted,
         &early,
         &rr,
-        &morph,
-        &paced,
         input.artefact,
+        &dominant,
+        &alike,
     );
     for run in runs {
         for i in run {

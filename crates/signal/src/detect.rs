@@ -198,8 +198,8 @@ pub(crate) fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
 /// or two samples (< 2 ms at 500-1000 Hz): its curvature `|x[i] - (x[i-k] + x[i+k]) / 2|`
 /// (k = 1 sample, 2 at 1 kHz and above) exceeds [`SPIKE_FACTOR`] times the lead's reference
 /// curvature and [`SPIKE_MIN_MV`], simultaneously (±1 sample) in at least 3 leads (or in every
-/// lead when there are fewer). QRS peaks are far smoother than that at these rates. `leads` are
-/// in mV before low-pass filtering.
+/// lead when there are fewer). QRS peaks are far smoother than that at these rates; below
+/// [`PACING_MIN_FS_HZ`] none is searched for. `leads` are in mV before low-pass filtering.
 ///
 /// The reference is the 99.5th percentile of the lead's curvature over the samples that are no
 /// stimulus-like event ([`stimulus_like_events`], [`spike_free_reference`]): the sharpest the lead's own waves get. Taken
@@ -231,7 +231,7 @@ impl PacingScan {
         let n = leads.iter().map(Vec::len).min().unwrap_or(0);
         let k = curvature_span(fs_hz);
         let edge = secs(fs_hz, 0.02);
-        if n < 2 * edge + 2 * k + 1 || leads.is_empty() {
+        if n < 2 * edge + 2 * k + 1 || leads.is_empty() || fs_hz < PACING_MIN_FS_HZ {
             return Self {
                 spikes: Vec::new(),
                 ends: Vec::new(),
@@ -702,6 +702,11 @@ const RINGING_SAMPLES: usize = 4;
 /// it (the sharp narrow R peaks of record 63 reach 2.5-3.5x, so the factor is no higher than
 /// needed; classify's 20-ms rule is the other guard).
 const SPIKE_FACTOR: f64 = 2.5;
+/// Below this sampling rate (Hz) no spike is searched for: a sample lasts 5 ms or more, so a
+/// deflection of one or two samples is as wide as a QRS complex's sharpest part or a motion
+/// artefact's, and a stimulus of 0.5-1 ms is lost to the recorder's anti-alias filter anyway
+/// (a wearable's 100-Hz ECG had two "ventricular-paced complexes" in its artefacts).
+const PACING_MIN_FS_HZ: f64 = 200.0;
 /// Smallest curvature (mV) counted as a spike.
 const SPIKE_MIN_MV: f64 = 0.05;
 /// A sample is part of a narrow deflection when its curvature is at least this fraction of
@@ -1782,6 +1787,21 @@ mod tests {
         assert!((896..=904).contains(&s[0]), "{s:?}");
         scan.clip(&mut x, fs);
         assert!(x[900] < 0.5);
+    }
+
+    #[test]
+    fn no_spike_is_searched_for_below_200_hz() {
+        // One-sample deflections of 1 mV in three leads: stimuli at 250 Hz, but at 100 and
+        // 125 Hz (a wearable's, an ICU monitor's rate) a sample lasts as long as a QRS's
+        // sharpest part or a motion artefact's, and no stimulus survives the recorder's filter.
+        for (fs, found) in [(250.0, true), (125.0, false), (100.0, false)] {
+            let mut x = vec![0.0; (10.0 * fs) as usize];
+            for k in 1..9 {
+                x[(k as f64 * fs) as usize] = 1.0;
+            }
+            let scan = PacingScan::of(&[x.clone(), x.clone(), x], fs);
+            assert_eq!(!scan.spikes.is_empty(), found, "{fs} Hz: {:?}", scan.spikes);
+        }
     }
 
     #[test]

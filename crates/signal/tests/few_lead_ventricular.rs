@@ -2,7 +2,8 @@
 //! timing, as no beat can differ in the three leads its shape needs
 //! (`classify::ventricular_runs_by_width`). Tried on the synthetic 3-lead Holter read on V5
 //! alone (its true beats and runs beside it), and on a monitor's artefact that must not make
-//! ventricular beats (CinC 2015 `a103l`).
+//! ventricular beats (CinC 2015 `a103l`), nor a wearable's burst of noise a ventricular
+//! tachycardia (NeuroKit2's resting recording).
 
 use std::sync::atomic::AtomicBool;
 
@@ -98,4 +99,45 @@ fn a_monitors_bursts_of_artefact_make_no_ventricular_beats_on_two_leads() {
         "{:?}",
         a.statements
     );
+}
+
+#[test]
+fn a_wearables_burst_of_noise_is_no_ventricular_tachycardia() {
+    // NeuroKit2's resting recording (ECG, PPG and respiration at 100 Hz, a healthy subject),
+    // 80-100 s: at 92.2-93.2 s a burst of noise on the one ECG lead made three wide "beats" at
+    // 203/min, premature, between clean beats and with a pause after: "Ventricular
+    // tachycardia, non-sustained" up to r66. The beats of a ventricular run share one shape;
+    // these do not. Its "RSP" channel was read as a second lead ("Atrial fibrillation").
+    let rec = formats::OpenOptions::new()
+        .sampling_rate_hz(Some(100.0))
+        .unit(Some("mV".into()))
+        .open(data("csv/neurokit/bio_resting_80-100s_100hz.csv"))
+        .expect("CSV opens");
+    assert_eq!(
+        signal::non_ecg_channels(&rec),
+        [None, Some("oximetry or pulse"), Some("respiration")]
+    );
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis");
+    let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts.first(), Some(&"Sinus rhythm"), "{texts:?}");
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("Ventricular") || t.contains("paced")),
+        "{texts:?}"
+    );
+    assert!(
+        a.beats
+            .iter()
+            .all(|b| !matches!(b.class, BeatClass::Ventricular | BeatClass::Paced)),
+        "{:?}",
+        a.beats
+    );
+    // The burst's "beats" stay what so few leads cannot tell.
+    let burst = a
+        .beats
+        .iter()
+        .filter(|b| (12.2..13.2).contains(&b.r_s) && b.class == BeatClass::Unknown)
+        .count();
+    assert!(burst >= 2, "{:?}", a.beats);
 }
