@@ -138,8 +138,9 @@ impl LeadLabel {
     /// What kind of non-ECG channel this label names, if it names one: an EEG electrode of
     /// the 10-20 system alone or as a pair (`Fp1`, `C3-A2`, `O1 M2`), or a channel whose type
     /// prefix or name says what it records, as EDF and polysomnography files write them (`EEG
-    /// Fp1-Ref`, `EOG ROC`, `EMG Chin`, `Resp thorax`, `SpO2`, `Pleth`, `ABP`, ...), or a
-    /// generator's test waveform (`sine 8 Hz`, `squarewave`, `pink noise`). `None`
+    /// Fp1-Ref`, `EOG ROC`, `EMG Chin`, `Resp thorax`, `SpO2`, `Pleth`, `ABP`, a
+    /// cardiotocograph's `UC`, ...), a fetal ECG (`FECG`: the adult criteria do not apply), or
+    /// a generator's test waveform (`sine 8 Hz`, `squarewave`, `pink noise`). `None`
     /// for the ECG leads and for names that do not say (`ECG 1`, `ch1`, `V`, `MCL1`): a
     /// channel is taken for ECG unless its name says otherwise. Some monitors store
     /// respiration or plethysmography in millivolts, and EEG is in microvolts, so the unit
@@ -179,7 +180,11 @@ impl LeadLabel {
                     "marker"
                 }
                 "EDF" | "BDF" if tokens.get(1) == Some(&"ANNOTATIONS") => "marker",
-                "HR" | "HEARTRATE" => "heart rate",
+                "HR" | "HEARTRATE" | "FHR" => "heart rate",
+                // A cardiotocograph's uterine activity, and a fetal ECG (a scalp electrode's):
+                // adult criteria do not apply to it.
+                "UC" | "TOCO" => "uterine activity",
+                "FECG" | "FETAL" => "fetal ECG",
                 _ => return None,
             })
         };
@@ -292,6 +297,9 @@ mod tests {
             ("Resp oro-nasal", "respiration"),
             ("RESP", "respiration"),
             ("RSP", "respiration"),
+            ("UC", "uterine activity"),
+            ("FECG", "fetal ECG"),
+            ("Fetal ECG", "fetal ECG"),
             ("SaO2", "oximetry or pulse"),
             ("PLETH", "oximetry or pulse"),
             ("ABP", "blood pressure"),

@@ -1606,6 +1606,19 @@ mod tests {
             e.contains("no ECG lead") && e.contains("Fp1 (EEG)") && e.contains("O2-M1 (EEG)"),
             "{e}"
         );
+        // A cardiotocograph's fetal scalp ECG and uterine activity (PhysioNet's p10143 read
+        // "Atrial fibrillation" and "Ventricular-paced complexes"): adult criteria do not apply.
+        let ctg = Recording::new(vec![
+            lead_with_tail("FECG", 1.0, 0.0, &[]),
+            slow("UC", 0.02, 1.0),
+        ]);
+        let e = analyze(&ctg, &AnalysisOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("FECG (fetal ECG)") && e.contains("UC (uterine activity)"),
+            "{e}"
+        );
     }
 
     #[test]
