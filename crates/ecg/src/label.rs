@@ -176,9 +176,8 @@ impl LeadLabel {
                     "motion"
                 }
                 "EDA" | "GSR" => "skin conductance",
-                "LIGHT" | "LUX" | "EVENT" | "MARKER" | "TRIGGER" | "STATUS" | "ANNOTATIONS" => {
-                    "marker"
-                }
+                "LIGHT" | "LUX" | "PHOTOSENSOR" | "EVENT" | "MARKER" | "TRIGGER" | "STATUS"
+                | "ANNOTATIONS" => "marker",
                 "EDF" | "BDF" if tokens.get(1) == Some(&"ANNOTATIONS") => "marker",
                 "HR" | "HEARTRATE" | "FHR" => "heart rate",
                 // A cardiotocograph's uterine activity, and a fetal ECG (a scalp electrode's):
@@ -298,6 +297,7 @@ mod tests {
             ("RESP", "respiration"),
             ("RSP", "respiration"),
             ("UC", "uterine activity"),
+            ("Photosensor", "marker"),
             ("FECG", "fetal ECG"),
             ("Fetal ECG", "fetal ECG"),
             ("SaO2", "oximetry or pulse"),
