@@ -21,6 +21,8 @@
 //!   a 0.3-Hz sine of half that amplitude, a different phase per electrode) seen by each lead
 //!   as the difference of its electrodes, so the limb leads keep Einthoven's law;
 //! - `mains 50 Hz 40 uV`: 50-Hz interference of 40 µV amplitude in every lead;
+//! - `mains 60 Hz 40 uV`: the same at 60 Hz, read with the default 50-Hz notch (a recording
+//!   from a 60-Hz country opened without `--mains 60`);
 //! - `resampled 1000 Hz`, `resampled 250 Hz`: polyphase resampling (`signal::resample_poly`);
 //! - `resampled 250 Hz + noise 25 uV`: both together (a low-rate recorder's noisy tracing:
 //!   thinner QRS and pacing-stimulus samples under the same noise);
@@ -305,6 +307,7 @@ fn main() {
         Disturbance::Noise { rms_uv: 25.0 },
         Disturbance::Wander { mv: 0.3, hz: 0.3 },
         Disturbance::Mains { uv: 40.0, hz: 50.0 },
+        Disturbance::Mains { uv: 40.0, hz: 60.0 },
         Disturbance::Resampled { hz: 1000.0 },
         Disturbance::Resampled { hz: 250.0 },
         Disturbance::Shifted { s: 0.4 },

@@ -82,8 +82,15 @@ pub use signals::non_ecg_channels;
 pub struct AnalysisOptions {
     /// Filters for median beats and amplitudes (the band the numbers are read in).
     pub filter: FilterChain,
-    /// Mains frequency (50 or 60 Hz) notched out of the analysis copy.
+    /// Mains frequency (50 or 60 Hz) notched out of the analysis copy (and out of the
+    /// `filter` band's copy when that has a powerline filter) ...
     pub mains_hz: f64,
+    /// ... unless the recording's interference is clearly at the other one
+    /// ([`crate::detect_mains`]: a recording from a 60-Hz country read with the default 50
+    /// Hz). When interference is found, the baseline steps are also looked for with it
+    /// notched out. On in the app, the CLI and the Python API.
+    #[serde(default = "detect_mains_by_default")]
+    pub mains_detect: bool,
     /// Patient sex for sex-specific criteria; `None` takes the recording's.
     pub sex: Option<Sex>,
     /// Beats used for each median beat (evenly spread over the record).
@@ -99,11 +106,16 @@ impl Default for AnalysisOptions {
         Self {
             filter: FilterChain::diagnostic(),
             mains_hz: 50.0,
+            mains_detect: true,
             sex: None,
             max_median_beats: 300,
             max_total_samples: 40_000_000,
         }
     }
+}
+
+fn detect_mains_by_default() -> bool {
+    true
 }
 
 /// One detected beat.
@@ -360,6 +372,7 @@ pub(crate) fn analyze_in_pool(
         clean,
         display,
         analysis_band,
+        filter,
         limb_inconsistent,
     } = Signals::prepare(rec, opts, beats_only.is_some(), &check)?;
     let n = raw[0].len();
@@ -557,8 +570,8 @@ pub(crate) fn analyze_in_pool(
             medians: Vec::new(),
             median_waves: Vec::new(),
             statements: Vec::new(),
-            filter_band: opts.filter.band(),
-            filter: opts.filter,
+            filter_band: filter.band(),
+            filter,
             analysis_band,
             atrial_fibrillation: af,
             atrial_flutter: flutter.is_some(),
@@ -895,8 +908,8 @@ pub(crate) fn analyze_in_pool(
         medians: median_beats.medians,
         median_waves,
         statements,
-        filter_band: opts.filter.band(),
-        filter: opts.filter,
+        filter_band: filter.band(),
+        filter,
         analysis_band,
         atrial_fibrillation: af,
         atrial_flutter: flutter.is_some(),
@@ -1618,6 +1631,61 @@ mod tests {
         assert!(
             e.contains("FECG (fetal ECG)") && e.contains("UC (uterine activity)"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn sixty_hertz_hum_is_notched_and_does_not_hide_an_amplifier_reset() {
+        // Four leads at 75/min with an amplifier reset (a level jump in every lead, decaying
+        // over 0.3 s) 190 ms after the seventh QRS, and 0.2 mV of 60-Hz hum, read with the
+        // default 50-Hz setting. The hum made the reset's sides look unflat, so it was no
+        // step, and its energy took the place of the QRS before it: LUDB 15 read "Second-degree
+        // AV block, Mobitz II" under 40 µV of it.
+        let fs = 500.0;
+        let step_at = 0.36 + 6.0 * 0.8 + 0.19;
+        let leads: Vec<Lead> = [
+            ("I", 1.0, 0.3),
+            ("II", -0.6, 1.0),
+            ("V2", 0.8, -0.5),
+            ("V5", 1.4, 0.6),
+        ]
+        .iter()
+        .map(|&(name, gain, step)| {
+            let v: Vec<f32> = (0..5000)
+                .map(|i| {
+                    let t = i as f64 / fs;
+                    let c = t % 0.8;
+                    let g = |m: f64, w: f64, a: f64| a * (-((c - m) / w).powi(2) / 2.0).exp();
+                    let mut x =
+                        gain * (g(0.2, 0.02, 0.15) + g(0.36, 0.01, 1.2) + g(0.62, 0.04, 0.3));
+                    let d = t - step_at;
+                    if d >= 0.001 {
+                        x += step * (-d / 0.3).exp();
+                    } else if d >= -0.001 {
+                        x += step * 0.5;
+                    }
+                    (x + 0.2 * (std::f64::consts::TAU * 60.0 * t).sin()) as f32
+                })
+                .collect();
+            Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(v))
+        })
+        .collect();
+        let a = analyze(&Recording::new(leads), &AnalysisOptions::default()).unwrap();
+        assert!(
+            a.analysis_band.contains("notch 60 Hz"),
+            "{}",
+            a.analysis_band
+        );
+        let want: Vec<f64> = (0..13).map(|k| 0.36 + 0.8 * k as f64).collect();
+        let got: Vec<f64> = a.beats.iter().map(|b| b.r_s).collect();
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 0.03, "{got:?}");
+        }
+        assert!(
+            a.statements.iter().all(|s| !s.text.contains("AV block")),
+            "{:?}",
+            a.statements
         );
     }
 

@@ -30,6 +30,7 @@ pub mod interpretation_eval;
 mod lanes;
 mod lead_reversal;
 mod limb_artefact;
+mod mains;
 mod measure;
 mod median;
 mod pyramid;
@@ -56,6 +57,7 @@ pub use iir::{
     FilterKind, Sos, butter_sos, filtfilt, filtfilt_many, lfilter, lfilter_zi, sosfilt_in_place,
     sosfilt_zi, sosfiltfilt, sosfiltfilt_many, sosfiltfilt_padlen,
 };
+pub use mains::{MAINS_CANDIDATES_HZ, detect_mains, mains_prominence};
 pub use measure::LeadAmplitudes;
 pub use median::MedianBeat;
 pub use pyramid::Pyramid;
@@ -65,4 +67,4 @@ pub use statements::{JT_INDEX_MAX, QT_NOT_JUDGED, WIDE_QRS_MS, jt_index};
 /// Version of [`analyze`]'s results. Caches of an [`Analysis`] (the store's) are valid only for
 /// the same value; raise the revision whenever detection, delineation, measurements or
 /// statements change their output.
-pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r68");
+pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r69");

@@ -50,7 +50,8 @@ pub struct Args {
     /// Band for median beats and amplitudes: diagnostic (0.05-150 Hz) or monitoring (0.5-40 Hz).
     #[arg(long, default_value = "diagnostic", value_parser = ["diagnostic", "monitoring"])]
     filter: String,
-    /// Mains frequency in Hz, notched out before delineation.
+    /// Mains frequency in Hz, notched out before delineation (unless the leads show clear
+    /// interference at the other of 50 and 60 Hz, which is notched instead).
     #[arg(long, default_value_t = 50.0)]
     mains: f64,
     /// Recordings longer than this (seconds) are analysed chunk by chunk as a Holter.

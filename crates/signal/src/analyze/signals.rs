@@ -30,6 +30,8 @@ pub(super) struct Signals {
     pub display: Vec<Vec<f64>>,
     /// The analysis copy's band, e.g. "0.5-40 Hz, notch 50 Hz".
     pub analysis_band: String,
+    /// The display copy's filters: the user's, at the mains frequency the analysis used.
+    pub filter: FilterChain,
     /// The limb leads' relations (Einthoven / Goldberger) when they fail.
     pub limb_inconsistent: Option<LimbConsistency>,
 }
@@ -47,9 +49,27 @@ impl Signals {
         let Leads { labels, raw, fs } = load_leads(rec, opts.max_total_samples)?;
 
         check()?;
+        // Powerline interference, when the leads show it clearly ([`crate::mains`]).
+        let hum = opts
+            .mains_detect
+            .then(|| crate::mains::detect_mains(&raw, fs))
+            .flatten();
+
         // (2) Pacing spikes on the raw leads (any lead), and baseline steps (no return within a
-        // QRS window) on the raw leads, removed from the analysis copy; side by side.
-        let (pacing, steps) = rayon::join(|| PacingScan::of(&raw, fs), || baseline_steps(&raw, fs));
+        // QRS window) on the raw leads, removed from the analysis copy; side by side. Steps are
+        // found with the hum notched out: its swing on each side of a step would make the
+        // sides look unflat (40 µV at 60 Hz hid LUDB 15's amplifier reset, whose 5-20 Hz
+        // energy then took the place of the QRS before it: a false Mobitz II).
+        let (pacing, steps) = rayon::join(
+            || PacingScan::of(&raw, fs),
+            || -> Result<Vec<usize>, Error> {
+                Ok(match hum {
+                    Some(f) => baseline_steps(&without_hum(&raw, f, fs)?, fs),
+                    None => baseline_steps(&raw, fs),
+                })
+            },
+        );
+        let steps = steps?;
         // A step's edge passes the spike test as well: clipped as a stimulus first, it became a
         // ramp that the step's removal no longer saw whole (`PacingScan::without_steps`).
         let pacing = pacing.without_steps(&steps, fs);
@@ -58,12 +78,21 @@ impl Signals {
         // (3) Filtered copies.
         let hp = Highpass::MONITORING;
         let lp = Lowpass::HZ40;
-        let notch = (opts.mains_hz < fs / 2.0 && opts.mains_hz > lp.cutoff_hz)
-            .then(|| Notch::new(opts.mains_hz));
+        // The interference's own frequency when it is clearly the other one.
+        let detected = hum.filter(|&f| f != opts.mains_hz);
+        let mains_hz = detected.unwrap_or(opts.mains_hz);
+        let notch = (mains_hz < fs / 2.0 && mains_hz > lp.cutoff_hz).then(|| Notch::new(mains_hz));
         let mut analysis_band = String::from("0.5-40 Hz");
         if let Some(nt) = notch {
             analysis_band.push_str(&format!(", notch {} Hz", nt.freq_hz));
+            if detected.is_some() {
+                analysis_band.push_str(" (interference found there)");
+            }
         }
+        let filter = FilterChain {
+            mains_hz,
+            ..opts.filter
+        };
         // All leads at once (the IIR filters run them in interleaved lanes); the analysis and
         // display copies side by side.
         let (clean, display) = rayon::join(
@@ -75,7 +104,7 @@ impl Signals {
                 }
                 let chain = FilterChain {
                     highpass: Some(hp),
-                    mains_hz: opts.mains_hz,
+                    mains_hz,
                     powerline: if notch.is_some() {
                         PowerlineMethod::Notch
                     } else {
@@ -89,7 +118,7 @@ impl Signals {
                 if beats_only {
                     Ok(Vec::new())
                 } else {
-                    opts.filter.apply_many(&views(&raw), fs)
+                    filter.apply_many(&views(&raw), fs)
                 }
             },
         );
@@ -121,6 +150,7 @@ impl Signals {
             clean,
             display,
             analysis_band,
+            filter,
             limb_inconsistent,
         })
     }
@@ -142,6 +172,18 @@ struct Leads {
 /// EMG, respiration, plethysmography ...; an EDF from a sleep or EEG lab stores them in
 /// microvolts beside its ECG; and the electrodes of a BioSemi EEG cap, [`cap_electrode`]),
 /// at the first such lead's rate.
+/// `raw` (mV) with a notch at `mains_hz`: the copy the baseline steps are looked for in when
+/// the leads carry hum.
+fn without_hum(raw: &[Vec<f64>], mains_hz: f64, fs: f64) -> Result<Vec<Vec<f64>>, Error> {
+    FilterChain {
+        highpass: None,
+        mains_hz,
+        powerline: PowerlineMethod::Notch,
+        lowpass: None,
+    }
+    .apply_many(&views(raw), fs)
+}
+
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
     let kinds = non_ecg_channels(rec);
     let ecg_leads: Vec<&ecg::Lead> = rec
