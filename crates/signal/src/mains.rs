@@ -2,8 +2,8 @@
 //! leads themselves: a recording from a 60-Hz country is notched at 60 Hz without a setting
 //! (the app and the CLI default to 50 Hz), and one without interference keeps the default.
 //!
-//! Interference is a narrow spectral line; an ECG's own spectrum is smooth there. Each lead is
-//! cut into segments of [`SEGMENT_S`] (at most [`MAX_SEGMENTS`], evenly spread), each
+//! Interference is a narrow spectral line; an ECG's own spectrum is smooth there. Each of the
+//! first [`MAX_LEADS`] leads is cut into segments of [`SEGMENT_S`] (at most [`MAX_SEGMENTS`], evenly spread), each
 //! Hann-windowed; for each candidate frequency the power of the line (the largest within
 //! ±[`DRIFT_HZ`] of it: the grid's frequency drifts) is summed over leads and segments and
 //! compared with the power [`REFERENCE_OFFSETS_HZ`] beside it. A candidate whose line stands
@@ -14,20 +14,22 @@
 pub const MAINS_CANDIDATES_HZ: [f64; 2] = [50.0, 60.0];
 /// Length of the segments whose spectra are summed (s): 0.1-Hz resolution.
 const SEGMENT_S: f64 = 10.0;
-/// At most this many segments per lead (a Holter is judged on a minute of it).
+/// At most this many segments per lead (a Holter is judged on a minute of it) ...
 const MAX_SEGMENTS: usize = 6;
+/// ... of at most this many leads (the first ones: the hum is in every lead).
+const MAX_LEADS: usize = 3;
 /// The line is searched for within this much of the nominal frequency (Hz), in steps of
 /// [`STEP_HZ`].
-const DRIFT_HZ: f64 = 0.5;
+const DRIFT_HZ: f64 = 0.3;
 const STEP_HZ: f64 = 0.1;
 /// Where the neighbourhood is measured, from the nominal frequency (Hz): clear of the line
 /// and of the other candidate's.
 const REFERENCE_OFFSETS_HZ: [f64; 4] = [-4.0, -3.0, 3.0, 4.0];
 /// A line this many times the power of its neighbourhood is interference: 40 µV of hum in
 /// a 10-s twelve-lead tracing stands hundreds of times above it; the LUDB development split,
-/// recorded on 50-Hz mains, has lines of at most 9 at 50 Hz (one record 43) and of up to 20
-/// at 60 Hz; US recordings show 25-160 at 60 Hz (MIT-BIH 100 27, a MIMIC segment 41, the
-/// WFDB test record 103-162), Chinese and German ones 15-82 at 50 Hz.
+/// recorded on 50-Hz mains, has lines of at most 15 at 50 Hz (one record 54) and 13 at 60 Hz;
+/// US recordings show 32-162 at 60 Hz (the WFDB test record, a MIMIC segment 41, a Philips
+/// export 36), Chinese and German ones 159-183 at 50 Hz (three leads, one 10-s segment).
 pub const MIN_PROMINENCE: f64 = 30.0;
 
 /// How far each candidate's line stands above its neighbourhood (power ratio), in the order
@@ -51,35 +53,51 @@ pub fn mains_prominence(leads: &[Vec<f64>], fs_hz: f64) -> [Option<f64>; 2] {
     let window: Vec<f64> = (0..seg)
         .map(|i| 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / (seg - 1) as f64).cos())
         .collect();
-    MAINS_CANDIDATES_HZ.map(|f0| {
-        let top = f0 + DRIFT_HZ.max(REFERENCE_OFFSETS_HZ[3]);
-        if top >= fs_hz / 2.0 {
-            return None;
-        }
-        let steps = (DRIFT_HZ / STEP_HZ).round() as i32;
-        let (mut line, mut around) = (0.0, 0.0);
-        for x in leads {
-            for &s in &starts {
-                let Some(part) = x.get(s..s + seg) else {
-                    continue;
-                };
-                if part.iter().any(|v| !v.is_finite()) {
-                    continue;
-                }
-                let mean = part.iter().sum::<f64>() / seg as f64;
-                let power = |f: f64| windowed_power(part, mean, &window, f / fs_hz);
-                line += (-steps..=steps)
-                    .map(|k| power(f0 + k as f64 * STEP_HZ))
-                    .fold(0.0, f64::max);
-                around += REFERENCE_OFFSETS_HZ
-                    .iter()
-                    .map(|d| power(f0 + d))
-                    .sum::<f64>()
-                    / REFERENCE_OFFSETS_HZ.len() as f64;
+    // Every frequency asked about, per candidate: the line's search grid, then its
+    // neighbourhood.
+    let steps = (DRIFT_HZ / STEP_HZ).round() as i32;
+    let per_candidate = (2 * steps + 1) as usize + REFERENCE_OFFSETS_HZ.len();
+    let shown: Vec<bool> = MAINS_CANDIDATES_HZ
+        .iter()
+        .map(|f0| f0 + DRIFT_HZ.max(REFERENCE_OFFSETS_HZ[3]) < fs_hz / 2.0)
+        .collect();
+    let freqs: Vec<f64> = MAINS_CANDIDATES_HZ
+        .iter()
+        .zip(&shown)
+        .filter(|(_, s)| **s)
+        .flat_map(|(&f0, _)| {
+            (-steps..=steps)
+                .map(move |k| f0 + k as f64 * STEP_HZ)
+                .chain(REFERENCE_OFFSETS_HZ.iter().map(move |d| f0 + d))
+        })
+        .collect();
+    if freqs.is_empty() {
+        return [None, None];
+    }
+    let mut power = vec![0.0; freqs.len()];
+    let mut line = vec![0.0; MAINS_CANDIDATES_HZ.len()];
+    let mut around = vec![0.0; MAINS_CANDIDATES_HZ.len()];
+    for x in leads.iter().take(MAX_LEADS) {
+        for &s in &starts {
+            let Some(part) = x.get(s..s + seg) else {
+                continue;
+            };
+            if part.iter().any(|v| !v.is_finite()) {
+                continue;
+            }
+            windowed_powers(part, &window, &freqs, fs_hz, &mut power);
+            for (c, chunk) in power.chunks(per_candidate).enumerate() {
+                let k = (0..MAINS_CANDIDATES_HZ.len())
+                    .filter(|&j| shown[j])
+                    .nth(c)
+                    .unwrap_or(c);
+                let (grid, refs) = chunk.split_at(chunk.len() - REFERENCE_OFFSETS_HZ.len());
+                line[k] += grid.iter().copied().fold(0.0, f64::max);
+                around[k] += refs.iter().sum::<f64>() / refs.len() as f64;
             }
         }
-        (around > 0.0).then(|| line / around)
-    })
+    }
+    [0, 1].map(|k| (shown[k] && around[k] > 0.0).then(|| line[k] / around[k]))
 }
 
 /// The mains frequency of the interference in `leads` (mV or any unit, at `fs_hz`), if a line
@@ -92,26 +110,42 @@ pub fn detect_mains(leads: &[Vec<f64>], fs_hz: f64) -> Option<f64> {
     (best.1 >= MIN_PROMINENCE).then_some(MAINS_CANDIDATES_HZ[best.0])
 }
 
-/// |DFT|² of `x - mean`, Hann-windowed, at `cycles` per sample.
-fn windowed_power(x: &[f64], mean: f64, window: &[f64], cycles: f64) -> f64 {
-    let w = std::f64::consts::TAU * cycles;
-    let (step_c, step_s) = (w.cos(), w.sin());
-    let (mut c, mut s) = (1.0f64, 0.0f64);
-    let (mut re, mut im) = (0.0, 0.0);
+/// |DFT|² of `x` less its mean, Hann-windowed (`window`), at each of `freqs` (Hz) at
+/// `fs_hz`, into `out`: one pass over the samples, every frequency's phasor turned per sample
+/// (independent chains, which the compiler runs side by side).
+fn windowed_powers(x: &[f64], window: &[f64], freqs: &[f64], fs_hz: f64, out: &mut [f64]) {
+    let mean = x.iter().sum::<f64>() / x.len().max(1) as f64;
+    let m = freqs.len();
+    let (step_c, step_s): (Vec<f64>, Vec<f64>) = freqs
+        .iter()
+        .map(|f| {
+            let w = std::f64::consts::TAU * f / fs_hz;
+            (w.cos(), w.sin())
+        })
+        .unzip();
+    let (mut c, mut s) = (vec![1.0f64; m], vec![0.0f64; m]);
+    let (mut re, mut im) = (vec![0.0f64; m], vec![0.0f64; m]);
     for (k, (&v, &h)) in x.iter().zip(window).enumerate() {
         let y = (v - mean) * h;
-        re += y * c;
-        im -= y * s;
-        // Rotate by one sample; renormalise now and then against drift.
-        let (nc, ns) = (c * step_c - s * step_s, s * step_c + c * step_s);
-        (c, s) = (nc, ns);
+        for j in 0..m {
+            re[j] += y * c[j];
+            im[j] -= y * s[j];
+            let nc = c[j] * step_c[j] - s[j] * step_s[j];
+            s[j] = s[j] * step_c[j] + c[j] * step_s[j];
+            c[j] = nc;
+        }
+        // Renormalise now and then against rounding drift.
         if k % 1024 == 1023 {
-            let r = (c * c + s * s).sqrt();
-            c /= r;
-            s /= r;
+            for j in 0..m {
+                let r = (c[j] * c[j] + s[j] * s[j]).sqrt();
+                c[j] /= r;
+                s[j] /= r;
+            }
         }
     }
-    re * re + im * im
+    for j in 0..m {
+        out[j] = re[j] * re[j] + im[j] * im[j];
+    }
 }
 
 #[cfg(test)]
