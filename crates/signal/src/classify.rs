@@ -288,11 +288,7 @@ fn morphologies_against(
     // Sample-wise median over at most 200 evenly spaced beats (bounded cost on Holters).
     let step = valid.len().div_ceil(200).max(1);
     let picked: Vec<usize> = valid.iter().step_by(step).copied().collect();
-    let window = |x: &[f64], f: usize| -> Vec<f64> {
-        let seg = &x[f - pre..f + post];
-        let m = seg.iter().sum::<f64>() / w as f64;
-        seg.iter().map(|v| v - m).collect()
-    };
+    let window = |x: &[f64], f: usize| demeaned(&x[f - pre..f + post]);
     let templates: Vec<Vec<f64>> = leads
         .iter()
         .map(|x| {
@@ -302,15 +298,7 @@ fn morphologies_against(
                 .collect()
         })
         .collect();
-    let p2p = |v: &[f64]| {
-        let (lo, hi) = v
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                (a.min(x), b.max(x))
-            });
-        if hi >= lo { hi - lo } else { 0.0 }
-    };
-    let sizes: Vec<f64> = templates.iter().map(|t| p2p(t)).collect();
+    let sizes: Vec<f64> = templates.iter().map(|t| peak_to_peak(t)).collect();
     let largest = sizes.iter().copied().fold(0.0, f64::max);
     let usable: Vec<usize> = (0..leads.len())
         .filter(|&k| largest > 0.0 && sizes[k].is_finite() && sizes[k] >= USABLE_LEAD * largest)
@@ -325,7 +313,7 @@ fn morphologies_against(
                     .iter()
                     .map(|&k| {
                         let v = window(&leads[k], f);
-                        (pearson(&v, &templates[k]), p2p(&v) / sizes[k])
+                        (pearson(&v, &templates[k]), peak_to_peak(&v) / sizes[k])
                     })
                     .collect()
             })
@@ -391,26 +379,30 @@ fn is_premature(rr: &[Option<f64>], i: usize) -> bool {
 /// "beats" of a burst of artefact do not.
 fn qrs_alike(leads: &[Vec<f64>], fs: f64, a: usize, b: usize) -> bool {
     let (pre, post) = (ms(fs, 50.0), ms(fs, 100.0));
-    let window = |x: &[f64], f: usize| -> Option<Vec<f64>> {
-        let seg = x.get(f.checked_sub(pre)?..f + post)?;
-        let m = seg.iter().sum::<f64>() / seg.len().max(1) as f64;
-        Some(seg.iter().map(|v| v - m).collect())
-    };
-    let p2p = |v: &[f64]| {
-        let (lo, hi) = v
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
-                (l.min(x), h.max(x))
-            });
-        hi - lo
-    };
+    let window = |x: &[f64], f: usize| Some(demeaned(x.get(f.checked_sub(pre)?..f + post)?));
     leads.iter().all(|x| match (window(x, a), window(x, b)) {
         (Some(u), Some(v)) => {
-            let ratio = p2p(&v) / p2p(&u);
+            let ratio = peak_to_peak(&v) / peak_to_peak(&u);
             pearson(&u, &v) >= LEAD_DIFFERENT && (SIZE_RATIO.0..=SIZE_RATIO.1).contains(&ratio)
         }
         _ => false,
     })
+}
+
+/// `seg` less its mean.
+fn demeaned(seg: &[f64]) -> Vec<f64> {
+    let m = seg.iter().sum::<f64>() / seg.len().max(1) as f64;
+    seg.iter().map(|v| v - m).collect()
+}
+
+/// Largest minus smallest value of `v` (0 when empty).
+fn peak_to_peak(v: &[f64]) -> f64 {
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    if hi >= lo { hi - lo } else { 0.0 }
 }
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
