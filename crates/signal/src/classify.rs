@@ -43,13 +43,13 @@
 //!
 //! On one or two usable leads (a Holter, a monitor) no beat can differ in
 //! [`MIN_DIFFERENT_LEADS`] leads, so none is ventricular by its shape. A run of beats whose
-//! QRS differs in every usable lead is ventricular by its width and timing instead
+//! QRS differs in a usable lead is ventricular by its width and timing instead
 //! ([`ventricular_runs_by_width`]: QRS >= [`FEW_LEADS_VENTRICULAR_QRS_MS`] and
 //! [`WIDER_THAN_DOMINANT_MS`] wider than the dominant one, premature, a pause after, not
 //! interposed, between clean beats of the dominant QRS, the beats of a run of one shape): a
 //! two-lead Holter could otherwise
 //! show no ventricular beat and no ventricular tachycardia. Another premature beat whose QRS
-//! differs in every usable lead is not classified (Q, and counted in
+//! differs in a usable lead is not classified (Q, and counted in
 //! [`Classified::undetermined_premature`]): it is not supraventricular with the dominant
 //! QRS, and so few leads cannot tell a ventricular beat from aberrant conduction or
 //! artefact.
@@ -107,7 +107,7 @@ const NOT_INTERPOSED: f64 = 1.25;
 /// two cycles of the rhythm before it.
 const COMPENSATORY_TOLERANCE: f64 = 0.1;
 /// On fewer than [`MIN_DIFFERENT_LEADS`] usable leads (a Holter, a monitor), a beat whose QRS
-/// differs in every usable lead is ventricular when its QRS lasts at least this long (ms) ...
+/// differs in a usable lead is ventricular when its QRS lasts at least this long (ms) ...
 pub(crate) const FEW_LEADS_VENTRICULAR_QRS_MS: f64 = 120.0;
 /// ... and at least this much (ms) longer than the dominant beat's.
 pub(crate) const WIDER_THAN_DOMINANT_MS: f64 = 40.0;
@@ -515,10 +515,12 @@ pub(crate) struct Classified {
     pub undetermined_premature: Vec<bool>,
 }
 
-/// Whether a beat's QRS differs from the dominant one in each of its usable leads, and these
-/// are too few ([`MIN_DIFFERENT_LEADS`]) to call it ventricular by its shape.
+/// Whether a beat's QRS differs from the dominant one in a usable lead, and these are too few
+/// ([`MIN_DIFFERENT_LEADS`]) to call it ventricular by its shape. One lead of two is enough: it
+/// no longer has the dominant QRS (a Holter's ventricular premature beat, of the dominant
+/// shape in its second channel, was "supraventricular": SVDB 800).
 fn different_in_too_few_leads(m: &Morphology) -> bool {
-    m.usable > 0 && m.usable < MIN_DIFFERENT_LEADS && m.different.len() == m.usable
+    m.usable > 0 && m.usable < MIN_DIFFERENT_LEADS && !m.different.is_empty()
 }
 
 /// Whether a beat on too few leads to judge its shape ([`different_in_too_few_leads`]) is
@@ -649,8 +651,8 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     // every beat normal). Then it is the template of the beats conducted from a P wave at the
     // dominant PR that are not premature (at least three), outside atrial fibrillation.
     let mut morph = morphologies(input.leads, fs, &fids);
-    // On one or two leads a beat cannot differ in three: one that differs in every usable
-    // lead counts (two-lead bigeminy read every beat against the blend).
+    // On one or two leads a beat cannot differ in three: one that differs in a usable lead
+    // counts (two-lead bigeminy read every beat against the blend).
     let differing = morph
         .iter()
         .flatten()
@@ -1045,7 +1047,9 @@ mod tests {
         // Ten beats at 1 s without P waves, the seventh 200 ms early and inverted: on three
         // leads a ventricular beat; on two it cannot be one (too few leads to differ in), and
         // it is no supraventricular beat with the dominant QRS either. Inverted in one of
-        // the two leads only, it keeps the dominant QRS in the other: supraventricular.
+        // the two leads only, it no longer has the dominant QRS: undetermined too (SVDB 800's
+        // ventricular beats, of the dominant shape in the second channel, were
+        // "supraventricular"). Upright in both, it is supraventricular.
         let mut fids: Vec<usize> = (0..10).map(|i| 250 + i * 500).collect();
         fids[6] -= 100;
         let (three, beats) = gaussian_beats(&fids, |i| if i == 6 { -1.0 } else { 1.0 }, false);
@@ -1067,6 +1071,9 @@ mod tests {
         );
         let (upright, _) = gaussian_beats(&fids, |_| 1.0, false);
         let c = run(&[three[0].clone(), upright[0].clone()]);
+        assert_eq!(c.classes[6], BeatClass::Unknown, "{:?}", c.classes);
+        assert!(c.undetermined_premature[6]);
+        let c = run(&upright[..2]);
         assert_eq!(c.classes[6], BeatClass::Supraventricular, "{:?}", c.classes);
         assert!(!c.undetermined_premature.iter().any(|&u| u));
     }

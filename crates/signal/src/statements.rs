@@ -1506,7 +1506,7 @@ fn premature_beat_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Sta
         });
         let why = if by_width {
             format!(
-                "on {} usable lead(s), too few to judge the QRS shape by: premature (RR < 85 % of the local median and < 90 % of the RR before), the QRS >= {FEW_LEADS_VENTRICULAR_QRS_MS:.0} ms and >= {WIDER_THAN_DOMINANT_MS:.0} ms wider than the dominant beat's and different from it in each lead (correlation < 0.8 or size outside 0.5-2x), between beats of the dominant QRS with a pause after the beat or its run, each beat of a run of the shape of the one before; no P wave at the dominant PR, or, a single beat, a full compensatory pause",
+                "on {} usable lead(s), too few to judge the QRS shape by: premature (RR < 85 % of the local median and < 90 % of the RR before), the QRS >= {FEW_LEADS_VENTRICULAR_QRS_MS:.0} ms and >= {WIDER_THAN_DOMINANT_MS:.0} ms wider than the dominant beat's and different from it in a lead (correlation < 0.8 or size outside 0.5-2x), between beats of the dominant QRS with a pause after the beat or its run, each beat of a run of the shape of the one before; no P wave at the dominant PR, or, a single beat, a full compensatory pause",
                 leads.len()
             )
         } else if f.atrial_fibrillation {
@@ -1537,7 +1537,7 @@ fn premature_beat_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<Sta
     if let Some((beats, summary, leads)) = beats_summary(f, f.undetermined_premature) {
         out.push(st_on(
             UNDETERMINED_PREMATURE,
-            format!("{summary}: premature (RR < 85 % of the local median and < 90 % of the RR before) with a QRS different from the dominant beat in each of the {} usable leads (correlation < 0.8 or size outside 0.5-2x); a ventricular origin needs a difference in >= 3 leads, and fewer cannot tell a ventricular beat from aberrant conduction or artefact", leads.len()),
+            format!("{summary}: premature (RR < 85 % of the local median and < 90 % of the RR before) with a QRS different from the dominant beat in a lead of the {} usable (correlation < 0.8 or size outside 0.5-2x); a ventricular origin needs a difference in >= 3 leads, and fewer cannot tell a ventricular beat from aberrant conduction or artefact", leads.len()),
             leads,
             beats,
         ));

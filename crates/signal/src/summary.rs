@@ -10,7 +10,8 @@
 //! `{"measurements": {"hr_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms": {"bazett",
 //! "fridericia", "framingham", "hodges"}, "axis_deg": {"p", "qrs", "t"}}, "statements":
 //! [{"text", "criterion"}], "beats": [{"r_s", "class"}], "waves": {"<lead>": [{"kind":
-//! "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}`. Times are seconds from the start of the
+//! "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}` (a lead name that repeats is keyed
+//! "<lead> (2)", "<lead> (3)" in recording order). Times are seconds from the start of the
 //! recording, rounded to the microsecond; `class` is normal, supraventricular, ventricular,
 //! paced or unknown. A recording analysed as a Holter adds a `holter` key: [`holter::Holter`]
 //! flattened, plus `rr_ms`, the RR interval before each of `beats` (`null` for the first).
@@ -184,6 +185,7 @@ impl Summary {
     pub fn new(a: &Analysis, holter: Option<holter::Holter>) -> Self {
         let m = &a.measurements;
         let fs = a.fs_hz;
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let waves = a
             .waves
             .iter()
@@ -198,7 +200,16 @@ impl Summary {
                         offset_s: w.offset_s(fs).map(round_s),
                     })
                     .collect();
-                (lw.lead.name().to_string(), v)
+                // Two channels of one name (SVDB's "ECG", "ECG") keep a key each.
+                let name = lw.lead.name().to_string();
+                let n = seen.entry(name.clone()).or_insert(0);
+                *n += 1;
+                let key = if *n == 1 {
+                    name
+                } else {
+                    format!("{name} ({n})")
+                };
+                (key, v)
             })
             .collect();
         let holter = holter.map(|h| SummaryHolter {
@@ -295,5 +306,25 @@ mod tests {
         }
         assert!(s.holter.is_none());
         assert_eq!(s, Summary::new(&a, None));
+    }
+
+    #[test]
+    fn two_channels_of_one_name_keep_their_waves_apart() {
+        // A Holter's two channels both named "ECG" (SVDB 800): one key each, not one lost.
+        let mut rec = narrow_beats();
+        let mut second = rec.leads[0].clone();
+        second.label = ecg::LeadLabel::Other("ECG".into());
+        rec.leads[0].label = ecg::LeadLabel::Other("ECG".into());
+        rec.leads.push(second);
+        let (_, s) = summarize(
+            &rec,
+            &SummaryOptions::default(),
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("analysis");
+        let keys: Vec<&str> = s.waves.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["ECG", "ECG (2)"]);
+        assert_eq!(s.waves["ECG"], s.waves["ECG (2)"]);
     }
 }

@@ -141,3 +141,36 @@ fn a_wearables_burst_of_noise_is_no_ventricular_tachycardia() {
         .count();
     assert!(burst >= 2, "{:?}", a.beats);
 }
+
+#[test]
+fn a_holters_ventricular_beats_of_the_dominant_shape_in_one_channel_are_not_supraventricular() {
+    // SVDB record 800, 560-590 s (two channels at 128 Hz): its ventricular beats at 21.4,
+    // 23.6 and 25.6 s (the reference annotations) are wide and inverted in the first channel
+    // and much like the sinus beats in the second. Up to r69 they were "supraventricular
+    // premature complexes": a beat that keeps the dominant QRS in one of two leads counted as
+    // of the dominant QRS. It does not; so few leads cannot tell what it is.
+    let rec = formats::open(data("wfdb/svdb_800/800_560-590s.hea")).expect("SVDB excerpt opens");
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis");
+    for t in [21.375, 23.609, 25.633] {
+        let b = a
+            .beats
+            .iter()
+            .find(|b| (b.r_s - t).abs() < 0.15)
+            .unwrap_or_else(|| panic!("no beat at {t} s: {:?}", a.beats));
+        assert_eq!(b.class, BeatClass::Unknown, "beat at {t} s");
+    }
+    assert!(
+        a.beats
+            .iter()
+            .all(|b| b.class != BeatClass::Supraventricular),
+        "{:?}",
+        a.beats
+    );
+    let texts: Vec<&str> = a.statements.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts.first(), Some(&"Sinus rhythm"), "{texts:?}");
+    assert!(
+        texts.contains(&"Premature complexes of undetermined origin")
+            && !texts.contains(&"Supraventricular premature complexes"),
+        "{texts:?}"
+    );
+}
