@@ -3,12 +3,12 @@
 //! (the app and the CLI default to 50 Hz), and one without interference keeps the default.
 //!
 //! Interference is a narrow spectral line; an ECG's own spectrum is smooth there. Each of the
-//! first [`MAX_LEADS`] leads is cut into segments of [`SEGMENT_S`] (at most [`MAX_SEGMENTS`], evenly spread), each
-//! Hann-windowed; for each candidate frequency the power of the line (the largest within
-//! ±[`DRIFT_HZ`] of it: the grid's frequency drifts) is summed over leads and segments and
-//! compared with the power [`REFERENCE_OFFSETS_HZ`] beside it. A candidate whose line stands
-//! [`MIN_PROMINENCE`] times above its neighbourhood, and more than the other candidate's does,
-//! is the mains frequency.
+//! first [`MAX_LEADS`] leads is cut into segments of [`SEGMENT_S`] (at most [`MAX_SEGMENTS`],
+//! evenly spread), each Hann-windowed; for each candidate frequency the power of the line (the
+//! largest within ±[`DRIFT_HZ`] of it: the grid's frequency drifts) is summed over leads and
+//! segments and compared with the power [`REFERENCE_OFFSETS_HZ`] beside it. A candidate whose
+//! line stands [`MIN_PROMINENCE`] times above its neighbourhood, and more than the other
+//! candidate's does, is the mains frequency.
 
 /// The mains frequencies of the world's grids.
 pub const MAINS_CANDIDATES_HZ: [f64; 2] = [50.0, 60.0];
