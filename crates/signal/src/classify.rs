@@ -47,8 +47,8 @@
 //! ([`ventricular_runs_by_width`]: QRS >= [`FEW_LEADS_VENTRICULAR_QRS_MS`] and
 //! [`WIDER_THAN_DOMINANT_MS`] wider than the dominant one, premature, a pause after, not
 //! interposed, between clean beats of the dominant QRS, the beats of a run of one shape): a
-//! two-lead Holter could otherwise
-//! show no ventricular beat and no ventricular tachycardia. Another premature beat whose QRS
+//! two-lead Holter could otherwise show no ventricular beat and no ventricular tachycardia.
+//! Another premature beat whose QRS
 //! differs in a usable lead is not classified (Q, and counted in
 //! [`Classified::undetermined_premature`]): it is not supraventricular with the dominant
 //! QRS, and so few leads cannot tell a ventricular beat from aberrant conduction or
@@ -98,6 +98,8 @@ pub(crate) const SIZE_RATIO: (f64, f64) = (0.5, 2.0);
 pub(crate) const NOISE_MARGIN: f64 = 0.2;
 /// A lead takes part when its template QRS is at least this fraction of the largest lead's.
 pub(crate) const USABLE_LEAD: f64 = 0.15;
+/// The QRS window a beat's shape is compared in: this many ms before and after its fiducial.
+const QRS_WINDOW_MS: (f64, f64) = (50.0, 100.0);
 /// A ventricular beat differs in at least this many leads.
 pub(crate) const MIN_DIFFERENT_LEADS: usize = 3;
 /// A run of wide beats on one or two leads spans, from the beat before it to the beat after
@@ -272,8 +274,7 @@ fn morphologies_against(
     fids: &[usize],
     template_fids: &[usize],
 ) -> Vec<Option<Morphology>> {
-    let pre = ms(fs, 50.0);
-    let post = ms(fs, 100.0);
+    let (pre, post) = (ms(fs, QRS_WINDOW_MS.0), ms(fs, QRS_WINDOW_MS.1));
     let n = leads.first().map_or(0, Vec::len);
     let w = pre + post;
     let inside: Vec<bool> = fids.iter().map(|&f| f >= pre && f + post <= n).collect();
@@ -378,7 +379,7 @@ fn is_premature(rr: &[Option<f64>], i: usize) -> bool {
 /// within [`SIZE_RATIO`] of each other. The beats of a monomorphic ventricular run do; the
 /// "beats" of a burst of artefact do not.
 fn qrs_alike(leads: &[Vec<f64>], fs: f64, a: usize, b: usize) -> bool {
-    let (pre, post) = (ms(fs, 50.0), ms(fs, 100.0));
+    let (pre, post) = (ms(fs, QRS_WINDOW_MS.0), ms(fs, QRS_WINDOW_MS.1));
     let window = |x: &[f64], f: usize| Some(demeaned(x.get(f.checked_sub(pre)?..f + post)?));
     leads.iter().all(|x| match (window(x, a), window(x, b)) {
         (Some(u), Some(v)) => {

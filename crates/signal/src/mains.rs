@@ -61,11 +61,14 @@ pub fn mains_prominence(leads: &[Vec<f64>], fs_hz: f64) -> [Option<f64>; 2] {
         .iter()
         .map(|f0| f0 + DRIFT_HZ.max(REFERENCE_OFFSETS_HZ[3]) < fs_hz / 2.0)
         .collect();
-    let freqs: Vec<f64> = MAINS_CANDIDATES_HZ
+    // The candidates asked about, in order: their frequencies come in that order below.
+    let asked: Vec<usize> = (0..MAINS_CANDIDATES_HZ.len())
+        .filter(|&k| shown[k])
+        .collect();
+    let freqs: Vec<f64> = asked
         .iter()
-        .zip(&shown)
-        .filter(|(_, s)| **s)
-        .flat_map(|(&f0, _)| {
+        .map(|&k| MAINS_CANDIDATES_HZ[k])
+        .flat_map(|f0| {
             (-steps..=steps)
                 .map(move |k| f0 + k as f64 * STEP_HZ)
                 .chain(REFERENCE_OFFSETS_HZ.iter().map(move |d| f0 + d))
@@ -86,11 +89,7 @@ pub fn mains_prominence(leads: &[Vec<f64>], fs_hz: f64) -> [Option<f64>; 2] {
                 continue;
             }
             windowed_powers(part, &window, &freqs, fs_hz, &mut power);
-            for (c, chunk) in power.chunks(per_candidate).enumerate() {
-                let k = (0..MAINS_CANDIDATES_HZ.len())
-                    .filter(|&j| shown[j])
-                    .nth(c)
-                    .unwrap_or(c);
+            for (&k, chunk) in asked.iter().zip(power.chunks(per_candidate)) {
                 let (grid, refs) = chunk.split_at(chunk.len() - REFERENCE_OFFSETS_HZ.len());
                 line[k] += grid.iter().copied().fold(0.0, f64::max);
                 around[k] += refs.iter().sum::<f64>() / refs.len() as f64;

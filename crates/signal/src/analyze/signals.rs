@@ -167,11 +167,6 @@ struct Leads {
     fs: f64,
 }
 
-/// The leads the analysis reads of `rec` and their sampling rate: every voltage lead whose
-/// name does not say it records something else ([`LeadLabel::non_ecg_kind`]: EEG, EOG,
-/// EMG, respiration, plethysmography ...; an EDF from a sleep or EEG lab stores them in
-/// microvolts beside its ECG; and the electrodes of a BioSemi EEG cap, [`cap_electrode`]),
-/// at the first such lead's rate.
 /// `raw` (mV) with a notch at `mains_hz`: the copy the baseline steps are looked for in when
 /// the leads carry hum.
 fn without_hum(raw: &[Vec<f64>], mains_hz: f64, fs: f64) -> Result<Vec<Vec<f64>>, Error> {
@@ -184,6 +179,11 @@ fn without_hum(raw: &[Vec<f64>], mains_hz: f64, fs: f64) -> Result<Vec<Vec<f64>>
     .apply_many(&views(raw), fs)
 }
 
+/// The leads the analysis reads of `rec` and their sampling rate: every voltage lead whose
+/// name does not say it records something else ([`LeadLabel::non_ecg_kind`]: EEG, EOG,
+/// EMG, respiration, plethysmography ...; an EDF from a sleep or EEG lab stores them in
+/// microvolts beside its ECG; and the electrodes of a BioSemi EEG cap, [`cap_electrode`]),
+/// at the first such lead's rate.
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
     let kinds = non_ecg_channels(rec);
     let ecg_leads: Vec<&ecg::Lead> = rec
