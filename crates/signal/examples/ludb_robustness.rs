@@ -27,7 +27,9 @@
 //! - `resampled 250 Hz + noise 25 uV`: both together (a low-rate recorder's noisy tracing:
 //!   thinner QRS and pacing-stimulus samples under the same noise);
 //! - `shifted 0.4 s`: the first 0.4 s dropped (other beats at the window's edges);
-//! - `gain x0.8`: every lead scaled by 0.8 (amplitude criteria may move, nothing else should).
+//! - `gain x0.8`: every lead scaled by 0.8 (amplitude criteria may move, nothing else should);
+//! - `V4 off 3.0 s`: lead V4 stored as zero for its first 3 s (an electrode put on late, as a
+//!   monitor stores it), every other lead as read.
 
 #[path = "common/args.rs"]
 mod args;
@@ -65,6 +67,10 @@ enum Disturbance {
     Gain {
         factor: f64,
     },
+    /// Lead V4 zero for the first `s` seconds.
+    V4Off {
+        s: f64,
+    },
     /// Resampled to `hz`, then white noise of `rms_uv` added (as [`Self::Noise`]).
     ResampledNoise {
         hz: f64,
@@ -81,6 +87,7 @@ impl Disturbance {
             Self::Resampled { hz } => format!("resampled {hz:.0} Hz"),
             Self::Shifted { s } => format!("shifted {s:.1} s"),
             Self::Gain { factor } => format!("gain x{factor:.1}"),
+            Self::V4Off { s } => format!("V4 off {s:.1} s"),
             Self::ResampledNoise { hz, rms_uv } => {
                 format!("resampled {hz:.0} Hz + noise {rms_uv:.0} uV")
             }
@@ -142,6 +149,14 @@ impl Disturbance {
                 (x[skip..].to_vec(), fs)
             }
             Self::Gain { factor } => (x.iter().map(|v| v * factor).collect(), fs),
+            Self::V4Off { s } => {
+                let mut y = x.to_vec();
+                if *label == LeadLabel::V4 {
+                    let off = ((s * fs).round() as usize).min(y.len());
+                    y[..off].fill(0.0);
+                }
+                (y, fs)
+            }
             Self::ResampledNoise { hz, rms_uv } => {
                 let (y, fs) = Self::Resampled { hz }.apply(x, (k, label), fs, per_uv);
                 Self::Noise { rms_uv }.apply(&y, (k, label), fs, per_uv)
@@ -312,6 +327,7 @@ fn main() {
         Disturbance::Resampled { hz: 250.0 },
         Disturbance::Shifted { s: 0.4 },
         Disturbance::Gain { factor: 0.8 },
+        Disturbance::V4Off { s: 3.0 },
         Disturbance::ResampledNoise {
             hz: 250.0,
             rms_uv: 25.0,

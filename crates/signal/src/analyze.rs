@@ -53,7 +53,7 @@ use crate::lead_reversal;
 use crate::limb_artefact::LimbArtefacts;
 use crate::measure::LeadAmplitudes;
 use crate::median::MedianBeat;
-use crate::quality::{LeadInput, apply as apply_quality, assess};
+use crate::quality::{LeadInput, apply as apply_quality, assess, off_spans};
 use crate::rhythm::{NonConducted, flutter_cycle};
 use crate::statements::{ATRIAL_STIMULUS_MAX_MS, AtrialStimulus, Findings, derive};
 
@@ -202,7 +202,7 @@ pub struct Analysis {
     pub statements: Vec<Statement>,
     /// The filter chain used for medians and amplitudes.
     pub filter: FilterChain,
-    /// `filter.band()`, e.g. "0.05-150 Hz".
+    /// `filter.band_at(fs_hz)`, e.g. "0.05-150 Hz" (at 125 Hz "0.05-62.5 Hz").
     pub filter_band: String,
     /// Band of the copy used for detection and delineation.
     pub analysis_band: String,
@@ -386,6 +386,18 @@ pub(crate) fn analyze_in_pool(
             .as_ref()
             .is_some_and(|a| a.electrode_at(at).is_some())
     });
+    // Where a lead that is not off throughout was off while the others showed beats.
+    let off_spans: Vec<Vec<std::ops::Range<usize>>> = raw
+        .iter()
+        .zip(&clean)
+        .map(|(r, c)| {
+            if c.iter().all(|&v| v == 0.0) {
+                Vec::new()
+            } else {
+                off_spans(r, &fids, fs)
+            }
+        })
+        .collect();
     // Smaller stimuli at the found spikes' latency before the beats.
     let spikes = pacing.confirmed_before(&raw, &fids, fs);
     // The RR intervals (samples) and their median, one second with fewer than two beats.
@@ -570,7 +582,7 @@ pub(crate) fn analyze_in_pool(
             medians: Vec::new(),
             median_waves: Vec::new(),
             statements: Vec::new(),
-            filter_band: filter.band(),
+            filter_band: filter.band_at(fs),
             filter,
             analysis_band,
             atrial_fibrillation: af,
@@ -723,6 +735,7 @@ pub(crate) fn analyze_in_pool(
         &fids,
         classes,
         different_leads,
+        &off_spans,
         opts,
         fs,
     )?;
@@ -816,6 +829,7 @@ pub(crate) fn analyze_in_pool(
                 .zip(&median_beats.clean_native)
                 .find(|((j, _, _), _)| *j == k)
                 .map(|(_, mc)| mc.as_slice()),
+            off: &off_spans[k],
         })
         .collect();
     let lead_quality = assess(
@@ -908,7 +922,7 @@ pub(crate) fn analyze_in_pool(
         medians: median_beats.medians,
         median_waves,
         statements,
-        filter_band: filter.band(),
+        filter_band: filter.band_at(fs),
         filter,
         analysis_band,
         atrial_fibrillation: af,
@@ -1687,6 +1701,100 @@ mod tests {
             "{:?}",
             a.statements
         );
+    }
+
+    /// Four leads at 75/min for 10 s (500 Hz), lead V2 exactly zero for its first `off_s`
+    /// seconds, as a monitor stores a lead whose electrode is not yet on.
+    fn record_with_v2_off_for(off_s: f64) -> Recording {
+        let fs = 500.0;
+        let leads: Vec<Lead> = [("I", 1.0), ("II", 0.7), ("V2", -0.9), ("V5", 1.3)]
+            .iter()
+            .map(|&(name, gain)| {
+                let v: Vec<f32> = (0..5000)
+                    .map(|i| {
+                        let t = i as f64 / fs;
+                        if name == "V2" && t < off_s {
+                            return 0.0;
+                        }
+                        let c = t % 0.8;
+                        let g = |m: f64, w: f64, a: f64| a * (-((c - m) / w).powi(2) / 2.0).exp();
+                        (gain
+                            * (g(0.2, 0.02, 0.15) + g(0.36, 0.01, 1.2) - g(0.39, 0.008, 0.4)
+                                + g(0.62, 0.04, 0.3))) as f32
+                    })
+                    .collect();
+                Lead::new(name, fs, Unit::Millivolt, Signal::from_physical(v))
+            })
+            .collect();
+        Recording::new(leads)
+    }
+
+    #[test]
+    fn a_lead_off_for_part_of_the_recording_has_its_median_beat_from_the_rest() {
+        // A monitor lead connected 4 s into the recording: its flat start made every fifth of
+        // the samples of its median beat zero, shrinking the beat and moving its boundaries
+        // (a MIMIC strip read "First-degree AV block" at PR 202 ms, 200 ms without).
+        let opts = AnalysisOptions::default();
+        let whole = analyze(&record_with_v2_off_for(0.0), &opts).unwrap();
+        let part = analyze(&record_with_v2_off_for(4.0), &opts).unwrap();
+        let v2 = |a: &Analysis| {
+            a.medians
+                .iter()
+                .find(|m| m.lead == LeadLabel::V2)
+                .cloned()
+                .unwrap()
+        };
+        let peak = |m: &MedianBeat| {
+            let (lo, hi) = m
+                .samples_mv
+                .iter()
+                .fold((0.0f32, 0.0f32), |(a, b), &v| (a.min(v), b.max(v)));
+            hi - lo
+        };
+        let (w, p) = (v2(&whole), v2(&part));
+        assert!(p.n_beats < w.n_beats, "{} of {}", p.n_beats, w.n_beats);
+        assert!(p.n_beats >= 6, "{}", p.n_beats);
+        assert!(
+            (peak(&p) / peak(&w) - 1.0).abs() < 0.02,
+            "{} {}",
+            peak(&p),
+            peak(&w)
+        );
+        for (a, b) in [
+            (part.measurements.pr, whole.measurements.pr),
+            (part.measurements.qrs, whole.measurements.qrs),
+            (part.measurements.qt, whole.measurements.qt),
+        ] {
+            assert!((a.unwrap().0 - b.unwrap().0).abs() <= 2.0, "{a:?} {b:?}");
+        }
+        // Off for under half the recording: measured on the rest, nothing withheld.
+        assert!(
+            part.statements
+                .iter()
+                .all(|s| s.text != "Technically limited recording"),
+            "{:?}",
+            part.statements
+        );
+        // Off for most of it: named, and what rests on it withheld.
+        let most = analyze(&record_with_v2_off_for(6.0), &opts).unwrap();
+        let limited = most
+            .statements
+            .iter()
+            .find(|s| s.text == "Technically limited recording")
+            .expect("technically limited");
+        let c = limited.criterion.as_deref().unwrap();
+        assert!(c.contains("V2 (lead off for 6.0 of 10.0 s)"), "{c}");
+        // A pause in every lead is not a lead off: no beat falls in it.
+        let pause: Vec<f64> = (0..1500)
+            .map(|i| {
+                let d = |f: f64| (-((i as f64 - f) / 5.0).powi(2) / 2.0).exp();
+                d(100.0) + d(1400.0)
+            })
+            .collect();
+        assert!(crate::quality::off_spans(&pause, &[100, 1400], 500.0).is_empty());
+        let lone = crate::quality::off_spans(&pause, &[100, 700, 1400], 500.0);
+        assert_eq!(lone.len(), 1, "{lone:?}");
+        assert_eq!(lone[0], 150..1350);
     }
 
     #[test]

@@ -385,6 +385,29 @@ impl FilterChain {
         s
     }
 
+    /// The band as run on a recording at `fs_hz`: the upper edge is the low-pass or, when
+    /// there is none below it ([`FilterChain::apply`] skips one at or above it), the Nyquist
+    /// frequency (a 125-Hz recording is "0.05-62.5 Hz" under the 150-Hz diagnostic
+    /// low-pass); a mains filter at or above it, also skipped, is not stated.
+    pub fn band_at(&self, fs_hz: f64) -> String {
+        let nyquist = fs_hz / 2.0;
+        let applied = FilterChain {
+            lowpass: self.lowpass.filter(|l| l.cutoff_hz < nyquist),
+            powerline: if self.mains_hz < nyquist {
+                self.powerline
+            } else {
+                PowerlineMethod::Off
+            },
+            ..*self
+        };
+        let band = applied.band();
+        if nyquist.is_finite() && nyquist > 0.0 {
+            band.replacen("Nyquist", &fmt_hz(nyquist), 1)
+        } else {
+            band
+        }
+    }
+
     /// Each stage's own description, in order.
     pub fn stages(&self) -> Vec<String> {
         let mut v = Vec::new();
@@ -435,6 +458,18 @@ mod tests {
 
     fn rms(x: &[f64]) -> f64 {
         (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt()
+    }
+
+    #[test]
+    fn bands_are_stated_as_run_at_the_recordings_rate() {
+        let d = FilterChain::diagnostic();
+        assert_eq!(d.band_at(500.0), "0.05-150 Hz");
+        assert_eq!(d.band_at(125.0), "0.05-62.5 Hz");
+        let m = FilterChain::monitoring();
+        assert_eq!(m.band_at(250.0), "0.5-40 Hz, notch 50 Hz");
+        assert_eq!(m.band_at(100.0), "0.5-40 Hz");
+        let open = FilterChain { lowpass: None, ..d };
+        assert_eq!(open.band_at(125.0), "0.05-62.5 Hz");
     }
 
     #[test]

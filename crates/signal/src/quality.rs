@@ -3,6 +3,11 @@
 //!
 //! Per lead, on the raw samples and the 0.5-40 Hz analysis copy:
 //! - **Lead off**: the analysis copy's range below [`LEAD_OFF_MV`] (a flat line).
+//! - **Partly off** ([`off_spans`]): stretches of at least [`MIN_OFF_SPAN_S`] in which the
+//!   raw lead is flat (every [`OFF_BLOCK_MS`] block spans less than [`LEAD_OFF_MV`]) while
+//!   the other leads show a beat: an electrode that came loose or was not yet on. The lead's
+//!   median beat and noise leave out the beats there; the lead is poor when it was off for
+//!   at least half the recording.
 //! - **Saturation**: at least [`SATURATED_FRACTION`] of the samples sit in runs of 10 ms or
 //!   more at exactly the lead's highest or lowest value (the amplifier's rail).
 //! - **Baseline wander**: the range of the raw lead's 1-s moving average larger than
@@ -32,6 +37,10 @@ use crate::detect::median;
 
 /// Below this range (mV) the analysis copy is a flat line: the lead is off.
 pub(crate) const LEAD_OFF_MV: f64 = 0.02;
+/// A lead flat for at least this long (s) while another lead shows a beat was off then.
+pub(crate) const MIN_OFF_SPAN_S: f64 = 1.0;
+/// The blocks (ms) a lead's flatness is judged in.
+pub(crate) const OFF_BLOCK_MS: f64 = 100.0;
 /// At least this fraction of samples on the rail: saturated.
 pub(crate) const SATURATED_FRACTION: f64 = 0.01;
 /// 1-s baseline range above this multiple of the QRS size: baseline wander.
@@ -46,6 +55,8 @@ pub(crate) const MIN_QRS_REF_MV: f64 = 0.5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Problem {
     LeadOff,
+    /// Off for part of the recording ([`LeadQuality::off_s`]).
+    PartlyOff,
     Saturated,
     BaselineWander,
     Noise,
@@ -55,6 +66,7 @@ impl Problem {
     fn text(self) -> &'static str {
         match self {
             Problem::LeadOff => "lead off (flat)",
+            Problem::PartlyOff => "lead off for part of the recording",
             Problem::Saturated => "saturated",
             Problem::BaselineWander => "baseline wander",
             Problem::Noise => "noise",
@@ -73,20 +85,71 @@ pub(crate) struct LeadQuality {
     /// square root of the beats compared. An amplitude read at one instant of the median
     /// beat (the ST level at J) is that uncertain.
     pub residual_mv: Option<f64>,
+    /// How long the lead was off (s) and how long the recording is, when it was off for a
+    /// part ([`off_spans`]).
+    pub off_s: Option<(f64, f64)>,
 }
 
 impl LeadQuality {
     /// Off, saturated or noisy: statements resting on the lead are withheld. Baseline wander
     /// alone is not (the 0.5 Hz high-pass of the analysis copy removes it); it is only named
     /// when the recording is limited anyway.
+    /// A lead off for part of the recording is poor when it was off for at least half of
+    /// it: otherwise its median beat is made of the beats it saw.
     pub fn poor(&self) -> bool {
-        self.problems.iter().any(|p| *p != Problem::BaselineWander)
+        self.problems.iter().any(|p| match p {
+            Problem::BaselineWander => false,
+            Problem::PartlyOff => self.off_s.is_some_and(|(off, all)| 2.0 * off >= all),
+            _ => true,
+        })
     }
 }
 
 /// Whether a lead's analysis copy `clean` is a flat line: the lead is off.
 pub(crate) fn lead_off(clean: &[f64]) -> bool {
     range(clean) < LEAD_OFF_MV
+}
+
+/// Where a lead that is not off throughout (`raw`, mV at `fs`) was off: its stretches of at
+/// least [`MIN_OFF_SPAN_S`] made of [`OFF_BLOCK_MS`] blocks that each span less than
+/// [`LEAD_OFF_MV`], with one of the beats `fids` (found on all the leads) inside. Without a
+/// beat inside, a flat stretch is a pause every lead shows (or every lead off), not this
+/// lead's electrode. Ascending, as sample ranges.
+pub(crate) fn off_spans(raw: &[f64], fids: &[usize], fs: f64) -> Vec<std::ops::Range<usize>> {
+    let block = ms(fs, OFF_BLOCK_MS).max(1);
+    let min_len = (MIN_OFF_SPAN_S * fs).ceil() as usize;
+    let mut spans = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut close = |from: usize, to: usize| {
+        let beat_inside = fids
+            .get(fids.partition_point(|&f| f < from))
+            .is_some_and(|&f| f < to);
+        if to - from >= min_len && beat_inside {
+            spans.push(from..to);
+        }
+    };
+    for (b, chunk) in raw.chunks(block).enumerate() {
+        let flat = chunk.len() == block && range(chunk) < LEAD_OFF_MV;
+        match (flat, start) {
+            (true, None) => start = Some(b * block),
+            (false, Some(s)) => {
+                close(s, b * block);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        close(s, raw.len() / block * block);
+    }
+    spans
+}
+
+/// Whether the window `from..to` overlaps one of `spans` (ascending, disjoint).
+pub(crate) fn overlaps(spans: &[std::ops::Range<usize>], from: usize, to: usize) -> bool {
+    spans
+        .get(spans.partition_point(|s| s.end <= from))
+        .is_some_and(|s| s.start < to)
 }
 
 fn range(v: &[f64]) -> f64 {
@@ -218,6 +281,8 @@ pub(crate) struct LeadInput<'a> {
     pub clean: &'a [f64],
     /// The lead's median beat of the analysis copy, `pre` samples before the fiducial.
     pub median: Option<&'a [f64]>,
+    /// Where the lead was off ([`off_spans`]); its beats there are not compared.
+    pub off: &'a [std::ops::Range<usize>],
 }
 
 /// Quality of each lead. `fids`: the dominant beats the medians were made of; `all_fids`:
@@ -249,8 +314,13 @@ pub(crate) fn assess(
         .par_iter()
         .map(|l| {
             let mut problems = Vec::new();
+            let mut off_s = None;
             if lead_off(l.clean) {
                 problems.push(Problem::LeadOff);
+            } else if !l.off.is_empty() {
+                problems.push(Problem::PartlyOff);
+                let off: usize = l.off.iter().map(|s| s.len()).sum();
+                off_s = Some((off as f64 / fs, l.clean.len() as f64 / fs));
             }
             if rail_fraction(l.raw, ms(fs, 10.0).max(2)) >= SATURATED_FRACTION {
                 problems.push(Problem::Saturated);
@@ -268,7 +338,11 @@ pub(crate) fn assess(
                     let post = m.len() - pre;
                     let rms: Vec<f64> = spans
                         .iter()
-                        .filter(|&&(f, _, _)| f >= pre && f + post <= l.clean.len())
+                        .filter(|&&(f, _, _)| {
+                            f >= pre
+                                && f + post <= l.clean.len()
+                                && !overlaps(l.off, f - pre, f + post)
+                        })
                         .map(|&(f, before, after)| {
                             let (a, b) = (before.min(pre), after.min(post));
                             let seg = &l.clean[f - a..f + b];
@@ -295,6 +369,7 @@ pub(crate) fn assess(
                 problems,
                 noise_ratio,
                 residual_mv,
+                off_s,
             }
         })
         .collect()
@@ -326,6 +401,10 @@ pub(crate) fn apply(
                     (Problem::Noise, Some(r)) => {
                         format!("noise, beat-to-median RMS {:.0} % of the QRS", 100.0 * r)
                     }
+                    (Problem::PartlyOff, _) => match q.off_s {
+                        Some((off, all)) => format!("lead off for {off:.1} of {all:.1} s"),
+                        None => p.text().to_string(),
+                    },
                     _ => p.text().to_string(),
                 })
                 .collect();
@@ -412,6 +491,7 @@ mod tests {
             raw: x,
             clean: x,
             median: Some(&m),
+            off: &[],
         }];
         assess(&input, fids, fids, 250, fs).remove(0)
     }
@@ -448,24 +528,28 @@ mod tests {
                     raw: &clean,
                     clean: &clean,
                     median: Some(&mc),
+                    off: &[],
                 },
                 LeadInput {
                     lead: LeadLabel::II,
                     raw: &noisy,
                     clean: &noisy,
                     median: Some(&mn),
+                    off: &[],
                 },
                 LeadInput {
                     lead: LeadLabel::V1,
                     raw: &flat,
                     clean: &flat,
                     median: None,
+                    off: &[],
                 },
                 LeadInput {
                     lead: LeadLabel::V2,
                     raw: &saturated,
                     clean: &saturated,
                     median: Some(&ms_),
+                    off: &[],
                 },
             ],
             &fids,
@@ -564,6 +648,7 @@ mod tests {
             problems: vec![],
             noise_ratio: Some(0.02),
             residual_mv: Some(0.003),
+            off_s: None,
         }];
         let s = vec![ecg::Statement {
             text: "Sinus rhythm".into(),

@@ -3,6 +3,8 @@
 //! from the display and the analysis copies, and taken to `median::MEASURE_RATE_HZ`, where
 //! they are delineated and measured.
 
+use std::ops::Range;
+
 use ecg::LeadLabel;
 use rayon::prelude::*;
 
@@ -18,6 +20,7 @@ use crate::median::{
     MedianBeat, beat_shifts, measure_ratio, median_beat, median_beat_at_measure_rate,
     to_measure_index,
 };
+use crate::quality::overlaps;
 use crate::resample::PolyResampler;
 
 use super::delineation::PLook;
@@ -53,7 +56,8 @@ pub(super) struct MedianBeats {
 
 impl MedianBeats {
     /// The median beats of `display` and `clean` (the leads `labels` at `fs`) over the
-    /// beats at `fids` of the dominant class (`classes`, with each beat's `different_leads`).
+    /// beats at `fids` of the dominant class (`classes`, with each beat's `different_leads`);
+    /// a lead's beats where it was off (`off_spans`, per lead) left out of its median.
     #[allow(clippy::too_many_arguments)]
     pub fn build(
         labels: &[LeadLabel],
@@ -62,6 +66,7 @@ impl MedianBeats {
         fids: &[usize],
         classes: &[BeatClass],
         different_leads: &[Vec<usize>],
+        off_spans: &[Vec<Range<usize>>],
         opts: &AnalysisOptions,
         fs: f64,
     ) -> Result<Self, Error> {
@@ -119,13 +124,30 @@ impl MedianBeats {
         let ratio = measure_ratio(fs);
         let fs_m = fs * ratio.0 as f64 / ratio.1 as f64;
         let pre_m = to_measure_index(pre, ratio);
+        // Per lead, the beats (indices into `med_fids`) it saw: all but those whose window
+        // meets a stretch where it was off (all again when that leaves none: the quality step
+        // names the lead as off).
+        let seen: Vec<Vec<usize>> = (0..labels.len())
+            .map(|k| {
+                let off = off_spans.get(k).map_or(&[][..], Vec::as_slice);
+                let all = 0..med_fids.len();
+                let on: Vec<usize> = all
+                    .clone()
+                    .filter(|&i| {
+                        !overlaps(off, med_fids[i].saturating_sub(pre), med_fids[i] + post)
+                    })
+                    .collect();
+                if on.is_empty() { all.collect() } else { on }
+            })
+            .collect();
+        let fids_of = |k: usize| -> Vec<usize> { seen[k].iter().map(|&i| med_fids[i]).collect() };
         let native_medians: Vec<Option<_>> = labels
             .par_iter()
             .enumerate()
             .map(|(k, _)| {
-                let (md, nb) =
-                    median_beat(&display[k], &med_fids, pre, post, opts.max_median_beats)?;
-                let (mc, _) = median_beat(&clean[k], &med_fids, pre, post, opts.max_median_beats)?;
+                let fk = fids_of(k);
+                let (md, nb) = median_beat(&display[k], &fk, pre, post, opts.max_median_beats)?;
+                let (mc, _) = median_beat(&clean[k], &fk, pre, post, opts.max_median_beats)?;
                 Some((md, mc, nb))
             })
             .collect();
@@ -141,15 +163,16 @@ impl MedianBeats {
             beat_shifts(&leads, &meds, &med_fids, pre, fs)
         };
         let resampler = PolyResampler::new(ratio.0, ratio.1)?;
-        let at_measure_rate = |x: &[f64], native: Vec<f64>| {
+        let at_measure_rate = |k: usize, x: &[f64], native: Vec<f64>| {
             if ratio == (1, 1) {
                 return Some(native);
             }
+            let shifts_k: Vec<f64> = seen[k].iter().map(|&i| shifts[i]).collect();
             let at = median_beat_at_measure_rate;
             at(
                 x,
-                &med_fids,
-                &shifts,
+                &fids_of(k),
+                &shifts_k,
                 pre,
                 post,
                 opts.max_median_beats,
@@ -162,8 +185,8 @@ impl MedianBeats {
             .enumerate()
             .map(|(k, m)| {
                 let (md, mc, nb) = m?;
-                let md_m = at_measure_rate(&display[k], md)?;
-                let mc_m = at_measure_rate(&clean[k], mc.clone())?;
+                let md_m = at_measure_rate(k, &display[k], md)?;
+                let mc_m = at_measure_rate(k, &clean[k], mc.clone())?;
                 let beat = MedianBeat {
                     lead: labels[k].clone(),
                     fs_hz: fs_m,
