@@ -268,51 +268,129 @@ pub(crate) fn atrial_activity(
     global: &[BeatWaves],
     fs: f64,
 ) -> Vec<LeadAtrial> {
-    let Some(n) = leads
-        .first()
-        .map(|x| x.len().min((MAX_SECONDS * fs) as usize))
-    else {
-        return Vec::new();
+    atrial_activity_in(&LEADS, labels, leads, fids, classes, global, fs)
+}
+
+/// The median over the leads read of the atrial activity before the QRS locked to it (the
+/// dominant template's) over what is not (the residual's, as [`LeadAtrial::locked_mv`] over
+/// [`LeadAtrial::unlocked_mv`]), with those leads: V1, II, III and aVF, or, when none of them
+/// is recorded, every lead (a single-lead device's lead I, a Holter's channels). P waves conducted
+/// at a fixed PR survive in the template however small they are in each beat; in
+/// fibrillation the activity before the QRS averages away (dev split, single lead I: 0.2-0.9
+/// in the fibrillating records, about 1 or more in the others). `None` when no lead could be
+/// measured.
+pub(crate) fn locked_ratio(
+    labels: &[LeadLabel],
+    leads: &[Vec<f64>],
+    fids: &[usize],
+    classes: &[BeatClass],
+    global: &[BeatWaves],
+    fs: f64,
+) -> Option<(f64, Vec<LeadLabel>)> {
+    let four: Vec<usize> = LEADS
+        .iter()
+        .filter_map(|w| labels.iter().position(|l| l == w))
+        .collect();
+    let read: Vec<usize> = if four.is_empty() {
+        (0..labels.len()).collect()
+    } else {
+        four
     };
-    let fids: Vec<usize> = fids.iter().copied().take_while(|&f| f < n).collect();
-    let nb = fids.len();
-    if nb < 2 * MIN_TEMPLATE_BEATS || classes.len() < nb || (n as f64) < 2.0 * SEGMENT_S * fs {
-        return Vec::new();
+    let c = Canceller::new(leads.first()?.len(), fids, classes, global, fs)?;
+    let rms = |e: (f64, usize)| (e.0 / e.1.max(1) as f64).sqrt();
+    let (ratios, read): (Vec<f64>, Vec<LeadLabel>) = read
+        .into_iter()
+        .filter_map(|k| {
+            let cancelled = c.cancel(&leads[k]);
+            let (locked, unlocked) = (rms(cancelled.locked?), rms(cancelled.unlocked));
+            (unlocked > 0.0).then(|| (locked / unlocked, labels[k].clone()))
+        })
+        .unzip();
+    (!ratios.is_empty()).then(|| (crate::detect::median(&ratios), read))
+}
+
+/// The beats' windows and templates every lead is cancelled with ([`Canceller::cancel`]).
+struct Canceller {
+    /// Samples read per lead (at most [`MAX_SECONDS`]).
+    n: usize,
+    /// The beats' fiducials within them.
+    fids: Vec<usize>,
+    /// Each beat's cancellation window ([`beat_windows`]).
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+    /// Each beat's template kind ([`kind`]) and the most common one.
+    kinds: Vec<usize>,
+    dominant: usize,
+    /// Each beat's QRS blank ([`qrs_blanks`]).
+    qrs: Vec<(usize, usize)>,
+    fs: f64,
+}
+
+impl Canceller {
+    /// The cancellation of leads `n_samples` long with beats at `fids` of `classes` (QRS
+    /// boundaries from `global`); `None` with too few beats or too short a recording.
+    fn new(
+        n_samples: usize,
+        fids: &[usize],
+        classes: &[BeatClass],
+        global: &[BeatWaves],
+        fs: f64,
+    ) -> Option<Self> {
+        let n = n_samples.min((MAX_SECONDS * fs) as usize);
+        let fids: Vec<usize> = fids.iter().copied().take_while(|&f| f < n).collect();
+        let nb = fids.len();
+        if nb < 2 * MIN_TEMPLATE_BEATS || classes.len() < nb || (n as f64) < 2.0 * SEGMENT_S * fs {
+            return None;
+        }
+        let (starts, ends) = beat_windows(&fids, n, fs);
+        let kinds: Vec<usize> = classes[..nb].iter().map(|&c| kind(c)).collect();
+        let count = |k: usize| kinds.iter().filter(|&&x| x == k).count();
+        let dominant = (0..3).max_by_key(|&k| count(k)).unwrap_or(0);
+        let qrs = qrs_blanks(&fids, global, fs);
+        Some(Self {
+            n,
+            fids,
+            starts,
+            ends,
+            kinds,
+            dominant,
+            qrs,
+            fs,
+        })
     }
-    let (starts, ends) = beat_windows(&fids, n, fs);
-    let kinds: Vec<usize> = classes[..nb].iter().map(|&c| kind(c)).collect();
-    let count = |k: usize| kinds.iter().filter(|&&x| x == k).count();
-    let dominant = (0..3).max_by_key(|&k| count(k)).unwrap_or(0);
-    let qrs = qrs_blanks(&fids, global, fs);
-    // One lead's residual: each kind of beat less its template, the QRS bridged, what is not
-    // usable zeroed.
-    let cancel = |x: &[f64]| -> Cancelled {
+
+    /// One lead's residual: each kind of beat less its template, the QRS bridged, what is
+    /// not usable zeroed.
+    fn cancel(&self, x: &[f64]) -> Cancelled {
+        let x = &x[..self.n];
         let mut r = x.to_vec();
-        let mut usable = vec![true; n];
-        usable[..starts[0]].iter_mut().for_each(|u| *u = false);
+        let mut usable = vec![true; self.n];
+        usable[..self.starts[0]].iter_mut().for_each(|u| *u = false);
         let mut buf = Vec::new();
         let mut locked = None;
         let mut unlocked = (0.0, 0usize);
         for kd in 0..3 {
-            let beats: Vec<usize> = (0..nb).filter(|&i| kinds[i] == kd).collect();
+            let beats: Vec<usize> = (0..self.fids.len())
+                .filter(|&i| self.kinds[i] == kd)
+                .collect();
             if beats.is_empty() {
                 continue;
             }
             if beats.len() < MIN_TEMPLATE_BEATS {
                 for &i in &beats {
-                    usable[starts[i]..ends[i]]
+                    usable[self.starts[i]..self.ends[i]]
                         .iter_mut()
                         .for_each(|u| *u = false);
                 }
                 continue;
             }
             let windows = Windows {
-                fids: &fids,
-                starts: &starts,
-                ends: &ends,
+                fids: &self.fids,
+                starts: &self.starts,
+                ends: &self.ends,
             };
             let (template, before) = subtract_template(x, &mut r, &beats, &windows, &mut buf);
-            if kd == dominant {
+            if kd == self.dominant {
                 // Atrial activity before the QRS, from the latest window start to the
                 // median QRS-blank start (offsets from the fiducial): the template's
                 // (locked) and the residual's in every beat (unlocked). A first beat whose
@@ -320,7 +398,7 @@ pub(crate) fn atrial_activity(
                 let whole: Vec<usize> = beats
                     .iter()
                     .copied()
-                    .filter(|&i| i > 0 || fids[i] >= ms(fs, PRE_MS))
+                    .filter(|&i| i > 0 || self.fids[i] >= ms(self.fs, PRE_MS))
                     .collect();
                 let beats = if whole.len() >= MIN_TEMPLATE_BEATS {
                     &whole
@@ -329,16 +407,16 @@ pub(crate) fn atrial_activity(
                 };
                 let lo = beats
                     .iter()
-                    .map(|&i| fids[i] - starts[i])
+                    .map(|&i| self.fids[i] - self.starts[i])
                     .min()
                     .unwrap_or(0);
                 let hi = median_in(
                     &mut buf,
                     beats
                         .iter()
-                        .map(|&i| fids[i].saturating_sub(qrs[i].0) as f64),
+                        .map(|&i| self.fids[i].saturating_sub(self.qrs[i].0) as f64),
                 ) as usize;
-                if lo > hi + ms(fs, MIN_P_WINDOW_MS) {
+                if lo > hi + ms(self.fs, MIN_P_WINDOW_MS) {
                     let seg: Vec<f64> = template[before - lo..before - hi]
                         .iter()
                         .flatten()
@@ -346,7 +424,7 @@ pub(crate) fn atrial_activity(
                         .collect();
                     locked = Some(detrended_energy(&seg));
                     for &i in beats {
-                        let e = detrended_energy(&r[fids[i] - lo..fids[i] - hi]);
+                        let e = detrended_energy(&r[self.fids[i] - lo..self.fids[i] - hi]);
                         unlocked.0 += e.0;
                         unlocked.1 += e.1;
                     }
@@ -355,7 +433,7 @@ pub(crate) fn atrial_activity(
         }
         // What is left of the QRS complexes: a straight line across.
         let mut open = usable.clone();
-        bridge_qrs(&mut r, &qrs, Some(&mut open));
+        bridge_qrs(&mut r, &self.qrs, Some(&mut open));
         for (v, &u) in r.iter_mut().zip(&usable) {
             if !u {
                 *v = 0.0;
@@ -368,12 +446,31 @@ pub(crate) fn atrial_activity(
             locked,
             unlocked,
         }
+    }
+}
+
+/// [`atrial_activity`] of the leads `read` (those present, in that order).
+fn atrial_activity_in(
+    read: &[LeadLabel],
+    labels: &[LeadLabel],
+    leads: &[Vec<f64>],
+    fids: &[usize],
+    classes: &[BeatClass],
+    global: &[BeatWaves],
+    fs: f64,
+) -> Vec<LeadAtrial> {
+    let Some(c) = leads
+        .first()
+        .and_then(|x| Canceller::new(x.len(), fids, classes, global, fs))
+    else {
+        return Vec::new();
     };
+    let cancel = |x: &[f64]| c.cancel(x);
     let mut out = Vec::new();
     // Each lead's residual, what of it lies outside the QRS, and its dominant frequency, for
     // the continuity measure (all leads' band-passes run together, after the loop).
     let mut residuals: Vec<(Vec<f64>, Vec<bool>, f64)> = Vec::new();
-    for want in LEADS {
+    for want in read.iter().cloned() {
         let Some(k) = labels.iter().position(|l| *l == want) else {
             continue;
         };
@@ -383,7 +480,7 @@ pub(crate) fn atrial_activity(
             open,
             locked,
             unlocked,
-        } = cancel(&leads[k][..n]);
+        } = cancel(&leads[k]);
         let Some(psd) = welch(&r, &usable, fs) else {
             continue;
         };
@@ -424,7 +521,7 @@ pub(crate) fn atrial_activity(
         out.iter()
             .position(|l| l.lead == LeadLabel::V1 && l.fibrillatory()),
     ) {
-        let v6 = cancel(&leads[j][..n]).residual;
+        let v6 = cancel(&leads[j]).residual;
         out[k].own_share = own_share(&residuals[k].0, &v6, &residuals[k].1, fs);
     }
     out

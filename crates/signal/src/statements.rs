@@ -134,6 +134,9 @@ pub(crate) struct Findings<'a> {
     pub atrial_fibrillation: bool,
     /// What the P waves showed when the RR criterion stated atrial fibrillation.
     pub af_p_waves: Option<AfPWaves>,
+    /// With it, the atrial activity before the QRS locked to it over what is not
+    /// (`atrial::locked_ratio`), when measured.
+    pub af_locked_ratio: Option<f64>,
     pub amplitudes: &'a [LeadAmplitudes],
     pub sex: Sex,
     /// Patient age (years), for the age-specific ST-elevation thresholds.
@@ -219,6 +222,7 @@ impl<'a> Findings<'a> {
             rr_median_change: None,
             atrial_fibrillation: false,
             af_p_waves: None,
+            af_locked_ratio: None,
             amplitudes: &[],
             sex: Sex::Unknown,
             age_years: None,
@@ -1124,7 +1128,10 @@ fn rhythm_statements(
                 100.0 * crate::analyze::AF_MIN_MEDIAN_CHANGE,
                 100.0 * f.p_fraction,
                 f.af_p_waves.map_or_else(String::new, af_p_wave_text)
-            ),
+            ) + &f.af_locked_ratio.map_or_else(String::new, |r| format!(
+                "; the averaged beat's atrial activity before the QRS is {r:.2} times what is not locked to it (< {:.1}: no P wave conducted at a fixed PR)",
+                crate::analyze::AF_MAX_LOCKED_RATIO
+            )),
         ));
     } else if let Some(foci) = f.atrial_foci.filter(|_| f.av_block.is_none())
         && let Some(h) = hr
