@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::atrial::{atrial_activity, fibrillatory, fine_fibrillatory, locked_ratio};
 use crate::classify::{
-    BeatClass, BeatFeatures, ClassifyInput, SPIKE_BEFORE_ONSET_MS, artefact_before, classify,
-    ventricular_stimulus,
+    BeatClass, BeatFeatures, ClassifyInput, MIN_DIFFERENT_LEADS, SPIKE_BEFORE_ONSET_MS,
+    artefact_before, classify, qrs_differing_leads, ventricular_stimulus,
 };
 use crate::delineate::{BeatWaves, Points, ms, t_ends_before_next_ps};
 use crate::detect::{detect, median, qrs_energy};
@@ -338,7 +338,7 @@ pub fn analyze_cancellable(
 ) -> Result<Analysis, Error> {
     // The per-lead stages run on the rayon pool; entering it once here (instead of at every
     // parallel stage) saves a thread hand-off per stage.
-    rayon::scope(|_| analyze_in_pool(rec, opts, cancel, None))
+    rayon::scope(|_| analyze_in_pool(rec, opts, cancel, None, 0.0))
 }
 
 /// What the streaming analysis ([`crate::holter`]) takes from one chunk besides its beats.
@@ -362,6 +362,7 @@ pub(crate) fn analyze_in_pool(
     opts: &AnalysisOptions,
     cancel: &AtomicBool,
     beats_only: Option<&mut BeatsOnly>,
+    start_s: f64,
 ) -> Result<Analysis, Error> {
     let check = || {
         if cancel.load(Ordering::Relaxed) {
@@ -787,6 +788,17 @@ pub(crate) fn analyze_in_pool(
         let next_own = fids[b.beat_after].saturating_sub(ms(fs, STIMULUS_BEFORE_NEXT_MS));
         spikes.iter().any(|&s| s > b.peak && s < next_own)
     };
+    // The beats on either side of the pause have one QRS (they differ in fewer than
+    // MIN_DIFFERENT_LEADS leads and than 40 % of them: in none of one or two), as beats
+    // conducted through the AV node do before and after a dropped one. A P wave after a beat
+    // of another QRS found the ventricles refractory from it: MIT-BIH 208's ventricular
+    // couplets (its second beat, taken for a conducted one in a rhythm of two couplets to
+    // each sinus beat, had a "P wave" on the first one's T) read "Second-degree AV block"
+    // from the sinus P wave after each couplet.
+    let one_qrs_around = |b: &NonConducted| {
+        let d = qrs_differing_leads(&clean, fs, fids[b.beat_after - 1], fids[b.beat_after]);
+        d < MIN_DIFFERENT_LEADS && (d as f64) < 0.4 * clean.len() as f64
+    };
     let blocked_p = if p_fraction >= P_MIN_FRACTION && !af && flutter.is_none() {
         av_evidence
             .blocked_p(
@@ -797,7 +809,7 @@ pub(crate) fn analyze_in_pool(
                 rr_med,
             )
             .into_iter()
-            .filter(|b| !stimulus_in_pause(b))
+            .filter(|b| !stimulus_in_pause(b) && one_qrs_around(b))
             .collect()
     } else {
         Vec::new()
@@ -868,6 +880,7 @@ pub(crate) fn analyze_in_pool(
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
     let statements = derive(&Findings {
+        start_s,
         m: &m_read,
         classes,
         p_fraction: rhythm_p_fraction,

@@ -374,20 +374,31 @@ fn is_premature(rr: &[Option<f64>], i: usize) -> bool {
     })
 }
 
-/// Whether the QRS complexes at fiducials `a` and `b` have one shape in every lead: the
-/// windows [`morphologies`] compares correlate at [`LEAD_DIFFERENT`] or more, their sizes
-/// within [`SIZE_RATIO`] of each other. The beats of a monomorphic ventricular run do; the
+/// Whether the QRS complexes at fiducials `a` and `b` have one shape in every lead
+/// ([`qrs_differing_leads`] is 0). The beats of a monomorphic ventricular run do; the
 /// "beats" of a burst of artefact do not.
 fn qrs_alike(leads: &[Vec<f64>], fs: f64, a: usize, b: usize) -> bool {
+    qrs_differing_leads(leads, fs, a, b) == 0
+}
+
+/// In how many of `leads` the QRS complexes at fiducials `a` and `b` differ: the windows
+/// [`morphologies`] compares correlate below [`LEAD_DIFFERENT`] or their sizes are not
+/// within [`SIZE_RATIO`] of each other (a lead where either window leaves the recording
+/// counts as differing).
+pub(crate) fn qrs_differing_leads(leads: &[Vec<f64>], fs: f64, a: usize, b: usize) -> usize {
     let (pre, post) = (ms(fs, QRS_WINDOW_MS.0), ms(fs, QRS_WINDOW_MS.1));
     let window = |x: &[f64], f: usize| Some(demeaned(x.get(f.checked_sub(pre)?..f + post)?));
-    leads.iter().all(|x| match (window(x, a), window(x, b)) {
-        (Some(u), Some(v)) => {
-            let ratio = peak_to_peak(&v) / peak_to_peak(&u);
-            pearson(&u, &v) >= LEAD_DIFFERENT && (SIZE_RATIO.0..=SIZE_RATIO.1).contains(&ratio)
-        }
-        _ => false,
-    })
+    leads
+        .iter()
+        .filter(|x| match (window(x, a), window(x, b)) {
+            (Some(u), Some(v)) => {
+                let ratio = peak_to_peak(&v) / peak_to_peak(&u);
+                !(pearson(&u, &v) >= LEAD_DIFFERENT
+                    && (SIZE_RATIO.0..=SIZE_RATIO.1).contains(&ratio))
+            }
+            _ => true,
+        })
+        .count()
 }
 
 /// `seg` less its mean.

@@ -460,7 +460,7 @@ fn streamed_in_pool(
         let (w0, w1) = (c0.saturating_sub(m), (c1 + m).min(n));
         let win = window(rec, w0 as f64 / fs, w1 as f64 / fs);
         let mut extra = BeatsOnly::default();
-        let a = match analyze_in_pool(&win, opts, cancel, Some(&mut extra)) {
+        let a = match analyze_in_pool(&win, opts, cancel, Some(&mut extra), 0.0) {
             Ok(a) => a,
             // A last chunk too short to analyse (under a second) has no beats.
             Err(Error::TooShort { .. }) if k > 0 => return Ok((Vec::new(), (0.0, false))),
@@ -547,7 +547,7 @@ fn streamed_in_pool(
         return Err(Error::Cancelled);
     }
     let win = window(rec, r0 as f64 / fs, r1 as f64 / fs);
-    let rep = analyze_in_pool(&win, opts, cancel, None)?;
+    let rep = analyze_in_pool(&win, opts, cancel, None, r0 as f64 / fs)?;
     progress(Progress { done: total, total });
 
     let fids: Vec<usize> = beats.iter().map(|b| b.fid).collect();
@@ -590,6 +590,21 @@ fn streamed_in_pool(
         })
         .collect();
     let global_waves = rep.global_waves.iter().filter_map(shift).collect();
+    // The statements' evidence names the window's beats: the same beats in the whole list
+    // (their criteria already give times in the recording: the window's start was passed).
+    let statements = rep
+        .statements
+        .into_iter()
+        .map(|mut s| {
+            s.evidence.beats = s
+                .evidence
+                .beats
+                .iter()
+                .filter_map(|&i| map_beat(i))
+                .collect();
+            s
+        })
+        .collect();
     let mut out_beats = out_beats;
     let holter = holter_outputs(&beats, &mut out_beats, fs, n, n_chunks, hopts, (r0, r1));
     let analysis = Analysis {
@@ -603,7 +618,7 @@ fn streamed_in_pool(
         amplitudes: rep.amplitudes,
         medians: rep.medians,
         median_waves: rep.median_waves,
-        statements: rep.statements,
+        statements,
         filter: rep.filter,
         filter_band: rep.filter_band,
         analysis_band: rep.analysis_band,

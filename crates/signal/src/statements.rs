@@ -160,6 +160,9 @@ pub(crate) struct Findings<'a> {
     pub av_block: Option<AvBlock>,
     /// Sampling rate of the sample indices above.
     pub fs_hz: f64,
+    /// Where the analysed signal starts in the recording (s): added to every time a
+    /// criterion names (a Holter's statements come from a window of it).
+    pub start_s: f64,
     /// QRS shapes of the median beats ([`crate::conduction`]).
     pub qrs_shapes: &'a [crate::conduction::QrsShape],
     /// End-QRS notches and slurs of the median beats ([`crate::repolarisation`]).
@@ -233,6 +236,7 @@ impl<'a> Findings<'a> {
             blocked_p: &[],
             av_block: None,
             fs_hz,
+            start_s: 0.0,
             qrs_shapes: &[],
             end_qrs: &[],
             fids,
@@ -432,7 +436,7 @@ fn beat_times(f: &Findings<'_>, idx: &[usize]) -> String {
     let times: Vec<String> = idx
         .iter()
         .take(8)
-        .map(|&i| format!("{:.1} s", f.fids[i] as f64 / f.fs_hz))
+        .map(|&i| format!("{:.1} s", f.start_s + f.fids[i] as f64 / f.fs_hz))
         .collect();
     let more = if idx.len() > 8 { ", ..." } else { "" };
     format!("{}{more}", times.join(", "))
@@ -526,8 +530,8 @@ fn ventricular_tachycardia(f: &Findings<'_>, leads: Vec<LeadLabel>) -> Option<St
         format!(
             "{} consecutive ventricular beats at {bpm:.0} bpm (>= {VT_MIN_BEATS} at > {VT_MIN_BPM:.0} bpm) from {:.1} to {:.1} s, {span_s:.1} s ({} {VT_SUSTAINED_S:.0} s)",
             e - s,
-            f.fids[s] as f64 / f.fs_hz,
-            f.fids[e - 1] as f64 / f.fs_hz,
+            f.start_s + f.fids[s] as f64 / f.fs_hz,
+            f.start_s + f.fids[e - 1] as f64 / f.fs_hz,
             if sustained { ">=" } else { "<" }
         ),
         leads,
@@ -1449,7 +1453,7 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
                 format!(
                     "{} pause(s) between sinus beats, the longest {longest:.0} ms ending at {:.1} s (>= {SINUS_PAUSE_MS:.0} ms and >= {SINUS_PAUSE_RATIO} x the median sinus cycle, {med:.0} ms), no P wave in it without a QRS",
                     pauses.len(),
-                    f.fids[beat] as f64 / f.fs_hz
+                    f.start_s + f.fids[beat] as f64 / f.fs_hz
                 ),
                 Vec::new(),
                 pauses.iter().map(|p| p.0).collect(),
@@ -1632,7 +1636,7 @@ fn av_conduction_statements(
             format!(
                 "{k} P wave(s) not followed by a QRS, on time (within {:.0} % of a whole sinus cycle; first at {:.2} s, correlation {:.2} with the median P); PR {:.0} ms before the pause, {:.0} ms after (Mobitz I: lengthens >= 20 ms before the pause; II: constant within 10 ms)",
                 100.0 * ON_TIME_CYCLES,
-                first.peak as f64 / f.fs_hz,
+                f.start_s + first.peak as f64 / f.fs_hz,
                 first.r,
                 first.pr_before_ms,
                 first.pr_after_ms
@@ -1652,7 +1656,7 @@ fn av_conduction_statements(
                 premature.len(),
                 100.0 * first.of_median_cycle,
                 100.0 * ON_TIME_CYCLES,
-                first.peak as f64 / f.fs_hz,
+                f.start_s + first.peak as f64 / f.fs_hz,
                 first.r,
             ),
             Vec::new(),

@@ -111,6 +111,62 @@ fn streamed_matches_whole_signal_on_mitdb_100() {
 }
 
 #[test]
+fn a_holters_statements_name_times_and_beats_of_the_whole_recording() {
+    // The statements come from the representative window (300-600 s of MIT-BIH 100). Up to
+    // r72 their criteria gave times from the window's start ("at 55.8 s" for the atrial
+    // premature beat at 355.8 s) and their evidence indexed the window's beats, so the app
+    // highlighted the 134th beat of the recording for the window's 134th.
+    let rec = formats::open(MITDB).expect("MIT-BIH 100 opens");
+    let s = analyze_streamed(
+        &rec,
+        &AnalysisOptions::default(),
+        &HolterOptions::default(),
+        &no_progress,
+        &AtomicBool::new(false),
+    )
+    .expect("streamed analysis");
+    let svpc = s
+        .analysis
+        .statements
+        .iter()
+        .find(|x| x.text == "Supraventricular premature complexes")
+        .expect("the window's atrial premature beats");
+    let beats = &s.analysis.beats;
+    let evidence: Vec<f64> = svpc.evidence.beats.iter().map(|&i| beats[i].r_s).collect();
+    assert!(!evidence.is_empty());
+    assert!(
+        svpc.evidence
+            .beats
+            .iter()
+            .all(|&i| beats[i].class == BeatClass::Supraventricular),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence.iter().all(|&t| (300.0..600.0).contains(&t)),
+        "{evidence:?}"
+    );
+    let c = svpc.criterion.as_deref().unwrap();
+    // "..., at 355.8 s, 474.2 s: premature ...".
+    let named: Vec<f64> = c
+        .split_once(" at ")
+        .and_then(|(_, rest)| rest.split_once(':'))
+        .map(|(times, _)| {
+            times
+                .split(", ")
+                .filter_map(|t| t.trim_end_matches(" s").parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(named.len(), evidence.len().min(8), "{c}");
+    for t in named {
+        assert!(
+            evidence.iter().any(|e| (e - t).abs() < 0.1),
+            "{t} s named in {c:?}, evidence at {evidence:?}"
+        );
+    }
+}
+
+#[test]
 fn many_short_chunks_neither_duplicate_nor_lose_beats_at_the_seams() {
     let rec = formats::open(MITDB).expect("MIT-BIH 100 opens");
     let opts = AnalysisOptions::default();
