@@ -72,7 +72,7 @@ use median_beats::{BeatsFound, MedianBeats};
 use median_measure::{MedianReading, PPolarity};
 pub(crate) use p_waves::{AfPWaves, NotCountedP};
 use p_waves::{PRegularity, p_regularity};
-pub(crate) use rr::{irregularity, median_change};
+pub(crate) use rr::{irregularity, median_change, repeats_a_cycle};
 use signals::Signals;
 pub(crate) use signals::analysed_leads;
 pub use signals::non_ecg_channels;

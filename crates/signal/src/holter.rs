@@ -26,7 +26,8 @@
 //! - **Atrial fibrillation episodes** from windows of [`HolterOptions::af_window_beats`] (32)
 //!   beats every quarter window. A window is in AF when its conducted RR intervals are
 //!   irregular (RMSSD / mean > [`AF_MIN_IRREGULARITY`], 0.10) and P waves precede fewer than
-//!   [`AF_MAX_P_FRACTION`] (half) of its beats, or fewer than [`AF_MAX_P_FRACTION_UNSTABLE`]
+//!   [`AF_MAX_P_FRACTION`] (half) of its beats while the intervals repeat no short cycle
+//!   (`analyze::repeats_a_cycle`: ectopic beats every few beats), or fewer than [`AF_MAX_P_FRACTION_UNSTABLE`]
 //!   (70 %) at a PR SD above [`AF_MIN_PR_SD_MS`] (25 ms): with few leads the fibrillatory
 //!   baseline passes for a P wave before about 45 % of the AF beats, at any PR. A window is
 //!   organised when its RR intervals are regular or P waves precede at least
@@ -669,7 +670,10 @@ fn window_rhythm(beats: &[ChunkBeat], fids: &[usize], cond: &[bool], fs: f64) ->
     {
         return Atrial::Organised;
     }
-    let disorganised = p_frac < AF_MAX_P_FRACTION
+    // Few P waves in a rhythm whose intervals repeat a short cycle (ectopic beats every few
+    // beats: MIT-BIH 208's ventricular couplets, two to each sinus beat, 80 s of "AF") is
+    // no fibrillation, as in the analysis of a tracing ([`crate::analyze`]).
+    let disorganised = (p_frac < AF_MAX_P_FRACTION && !crate::analyze::repeats_a_cycle(fids, cond))
         || (p_frac < AF_MAX_P_FRACTION_UNSTABLE
             && spread.is_some_and(|(sd, _)| sd > AF_MIN_PR_SD_MS));
     if irr.is_some() && disorganised {

@@ -68,7 +68,7 @@ const REPEAT_MAX_SHARE_OF_BEAT_TO_BEAT: f64 = 0.35;
 /// every 3rd-6th beat at 100-130/min read "Atrial fibrillation" (228 of 576 synthetic
 /// tracings; 2 since). [`no_repeating_cycle`], the looser test of the rule for P waves at
 /// an unstable PR, asks only the median change at cycles of 2 and 3.
-pub(super) fn repeats_a_cycle(fids: &[usize], conducted: &[bool]) -> bool {
+pub(crate) fn repeats_a_cycle(fids: &[usize], conducted: &[bool]) -> bool {
     let beat_to_beat = median_change_at(fids, conducted, 1).unwrap_or(0.0);
     let bound = REPEAT_MAX_CHANGE.max(REPEAT_MAX_SHARE_OF_BEAT_TO_BEAT * beat_to_beat);
     (2..=REPEAT_MAX_LAG).any(|lag| {
