@@ -553,7 +553,8 @@ fn ventricular_by_width(m: &Morphology, qrs_ms: Option<f64>, wider: bool) -> boo
 /// beat's T wave sits where a P wave would) unless, alone, it is followed by a full compensatory
 /// pause, and the run is timed as ectopic beats are: its first beat premature (`early`: against the
 /// local median RR, or short before a long RR and abruptly shorter than the RR before, as in
-/// bigeminy where the local median is no sinus cycle), the RR after its last beat at least 1 /
+/// bigeminy where the local median is no sinus cycle; for a run of two or more, short against
+/// the RR after the run and abruptly shorter than the RR before it), the RR after its last beat at least 1 /
 /// [`PREMATURE`] times the last RR in it (the pause after an ectopic beat or run), the beats before
 /// and after it at least [`NOT_INTERPOSED`] cycles of the rhythm before apart (a T wave or artefact
 /// between two beats on their schedule is interposed), it lies between two clean beats of the
@@ -609,6 +610,21 @@ fn ventricular_runs_by_width(
             (Some(last), Some(after)) => after * PREMATURE >= last,
             _ => false,
         };
+        // A run of two or more is early when its first RR is short against the pause after
+        // it and abruptly shorter than the RR before it: where couplets outnumber the sinus
+        // beats (MIT-BIH 208: two ventricular beats to each sinus beat), their RR is the local
+        // median and the RR after the first one no longer than it.
+        let run_early = end > start
+            && match (
+                rr[start],
+                rr.get(end + 1).copied().flatten(),
+                start.checked_sub(1).and_then(|j| rr[j]),
+            ) {
+                (Some(first), Some(after), Some(before)) => {
+                    first < PREMATURE * after && first < ABRUPT * before
+                }
+                _ => false,
+            };
         // From the beat before the run to the beat after it: more than one cycle of the
         // rhythm before (a deflection between two beats on their schedule, a T wave or
         // artefact taken for a beat, is interposed; so is an interpolated ventricular beat,
@@ -621,7 +637,7 @@ fn ventricular_runs_by_width(
             matches!((spanned, cycle), (Some(sp), Some(c)) if sp >= NOT_INTERPOSED * c);
         if start > 0
             && end + 1 < n
-            && early[start]
+            && (early[start] || run_early)
             && pause_after
             && not_interposed
             && !artefact.some_lead[start]

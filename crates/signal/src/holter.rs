@@ -663,7 +663,17 @@ fn pr_spread(beats: &[ChunkBeat], fs: f64) -> Option<(f64, f64)> {
 /// The atrial rhythm of one window of beats (see the module docs' thresholds).
 fn window_rhythm(beats: &[ChunkBeat], fids: &[usize], cond: &[bool], fs: f64) -> Atrial {
     let irr = crate::analyze::irregularity(fids, cond);
-    let p_frac = beats.iter().filter(|b| b.p).count() as f64 / beats.len().max(1) as f64;
+    // Over the conducted beats: a ventricular beat has no P wave of its own (with two
+    // ventricular beats to each sinus beat, MIT-BIH 208's couplets left P waves before a
+    // third of the beats, and "fibrillation").
+    let (with_p, n_cond) = beats
+        .iter()
+        .zip(cond)
+        .filter(|(_, c)| **c)
+        .fold((0usize, 0usize), |(p, n), (b, _)| {
+            (p + usize::from(b.p), n + 1)
+        });
+    let p_frac = with_p as f64 / n_cond.max(1) as f64;
     let spread = pr_spread(beats, fs);
     if irr.is_some_and(|v| v <= AF_MIN_IRREGULARITY)
         || (p_frac >= SINUS_MIN_P_FRACTION && spread.is_some_and(|(_, r)| r <= SINUS_MAX_PR_SD_MS))
