@@ -632,9 +632,7 @@ pub(crate) fn analyze_in_pool(
         && !conducted_before_the_pacemaker(classes, &fids))
     .then(|| av_evidence.paced_dissociation(&global, classes))
     .flatten()
-    .filter(|&(atrial_bpm, ventricular_bpm, ..)| {
-        clean.len() >= SLOW_ATRIA_MIN_LEADS || atrial_bpm > ventricular_bpm
-    });
+    .filter(|d| clean.len() >= SLOW_ATRIA_MIN_LEADS || d.atrial_bpm > d.ventricular_bpm);
     // Atrial fibrillation under ventricular pacing (the irregular-RR criterion cannot work when
     // the pacemaker sets most intervals): conducted beats between the paced ones, none after a
     // P wave, at irregular intervals and some earlier than the paced cycle.

@@ -1455,7 +1455,7 @@ pub(crate) fn free_p_candidates(
 const P_CANDIDATE_MIN_RATIO: f64 = 4.0;
 
 /// An AV block read from the P-wave train and the QRS complexes.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AvBlock {
     /// Only every `ratio`-th P wave conducted, with a constant PR: 2:1 AV block, or advanced
     /// (high-grade) AV block at 3:1 or 4:1.
@@ -1470,18 +1470,57 @@ pub(crate) enum AvBlock {
         pr_ms: f64,
         /// See `pr_ms`.
         pr_sd_ms: f64,
+        /// The beats ending an RR interval that holds `ratio` P waves, the blocked ones and
+        /// the conducted one (indexes into the beats): the block's evidence.
+        conducted: Vec<usize>,
     },
     /// Regular P waves and a regular, slower ventricular rhythm with no fixed relation.
-    Complete {
-        /// Atrial and ventricular rates (/min).
-        atrial_bpm: f64,
-        /// See `atrial_bpm`.
-        ventricular_bpm: f64,
-        /// SD and range of the interval from the last P to each QRS (ms).
-        pr_sd_ms: f64,
-        /// See `pr_sd_ms`.
-        pr_range_ms: f64,
-    },
+    Complete(Dissociation),
+}
+
+/// P waves marching through a ventricular rhythm with no fixed relation to it: complete AV
+/// block ([`av_block`], or under ventricular pacing [`dissociated_atria`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Dissociation {
+    /// Atrial and ventricular rates (/min).
+    pub atrial_bpm: f64,
+    /// See `atrial_bpm`.
+    pub ventricular_bpm: f64,
+    /// SD and range of the interval from the last P wave to each QRS (ms).
+    pub pr_sd_ms: f64,
+    /// See `pr_sd_ms`.
+    pub pr_range_ms: f64,
+    /// The beats with a P wave within 1.2 atrial cycles before them, whose interval from it
+    /// varies (indexes into the beats): the dissociation's evidence.
+    pub beats: Vec<usize>,
+}
+
+/// The interval from the last P wave to each QRS ([`last_p_to_qrs_ms`]) varies by SD >= 60
+/// ms and range >= 150 ms over at least five beats (a fixed PR, or an atrial-synchronous
+/// pacemaker's AV delay, keeps it constant): the P waves are dissociated from the QRS.
+fn dissociation(
+    last_p: &[Option<f64>],
+    atrial_bpm: f64,
+    ventricular_bpm: f64,
+) -> Option<Dissociation> {
+    let (beats, pr): (Vec<usize>, Vec<f64>) = last_p
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| Some((i, (*v)?)))
+        .unzip();
+    if pr.len() < 5 {
+        return None;
+    }
+    let (_, pr_sd_ms) = mean_sd(&pr);
+    let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (pr_sd_ms >= 60.0 && hi - lo >= 150.0).then(|| Dissociation {
+        atrial_bpm,
+        ventricular_bpm,
+        pr_sd_ms,
+        pr_range_ms: hi - lo,
+        beats,
+    })
 }
 
 fn mean_sd(v: &[f64]) -> (f64, f64) {
@@ -1633,31 +1672,16 @@ fn last_p_to_qrs_ms(p: &[usize], fids: &[usize], cycle: f64, fs: f64) -> Vec<Opt
 /// fixed relation to it: a regular atrial train ([`regular_chain`]: at least 8 P waves, 6 at
 /// an atrial rate of 60/min or less) whose interval from the last P wave to each QRS varies
 /// by SD >= 60 ms and range >= 150 ms (an atrial-synchronous pacemaker keeps it constant at
-/// its AV delay). Returns the atrial and
-/// ventricular rates (per minute), the SD and the range (ms).
-pub(crate) fn dissociated_atria(
-    p: &[usize],
-    fids: &[usize],
-    fs: f64,
-) -> Option<(f64, f64, f64, f64)> {
+/// its AV delay): [`dissociation`].
+pub(crate) fn dissociated_atria(p: &[usize], fids: &[usize], fs: f64) -> Option<Dissociation> {
     if fids.len() < 6 || p.len() < MIN_SLOW_CHAIN_WAVES {
         return None;
     }
     let (p, cycle) = regular_chain(p, fs)?;
-    let p = p.as_slice();
     let rr: Vec<f64> = fids.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
     let rr_med = median(&rr);
-    let pr: Vec<f64> = last_p_to_qrs_ms(p, fids, cycle, fs)
-        .into_iter()
-        .flatten()
-        .collect();
-    if pr.len() < 5 {
-        return None;
-    }
-    let (_, sd) = mean_sd(&pr);
-    let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (sd >= 60.0 && hi - lo >= 150.0).then(|| (60.0 * fs / cycle, 60.0 * fs / rr_med, sd, hi - lo))
+    let last_p = last_p_to_qrs_ms(&p, fids, cycle, fs);
+    dissociation(&last_p, 60.0 * fs / cycle, 60.0 * fs / rr_med)
 }
 
 /// 2:1 or third-degree AV block from the atrial waves `p` (from [`atrial_waves`]) and the
@@ -1704,33 +1728,21 @@ pub(crate) fn av_block(p: &[usize], fids: &[usize], fs: f64) -> Option<AvBlock> 
         {
             let (pr_ms, pr_sd_ms) = mean_sd(&pr);
             if pr_sd_ms <= 20.0 {
+                let conducted = (1..fids.len()).filter(|&i| counts[i - 1] == k).collect();
                 return Some(AvBlock::FixedRatio {
                     ratio: k,
                     atrial_bpm,
                     ventricular_bpm,
                     pr_ms,
                     pr_sd_ms,
+                    conducted,
                 });
             }
         }
         // Not k:1 conduction; dissociation at about 1/k of the atrial rate is checked below.
     }
     if ratio >= 1.3 && ventricular_bpm < 60.0 {
-        let pr: Vec<f64> = last_p.iter().flatten().copied().collect();
-        if pr.len() < 5 {
-            return None;
-        }
-        let (_, pr_sd_ms) = mean_sd(&pr);
-        let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if pr_sd_ms >= 60.0 && hi - lo >= 150.0 {
-            return Some(AvBlock::Complete {
-                atrial_bpm,
-                ventricular_bpm,
-                pr_sd_ms,
-                pr_range_ms: hi - lo,
-            });
-        }
+        return dissociation(&last_p, atrial_bpm, ventricular_bpm).map(AvBlock::Complete);
     }
     None
 }

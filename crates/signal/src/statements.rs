@@ -96,8 +96,8 @@ use crate::classify::{
 use crate::detect::median;
 use crate::measure::{LeadAmplitudes, mv, of_lead};
 use crate::rhythm::{
-    AvBlock, Flutter, Locked, MIN_PHASE_COHERENCE, MIN_RECURRENCE, NonConducted, ON_TIME_CYCLES,
-    RECURRENCE_SIZE, REGULAR_TOLERANCE, Recurrence, Variable,
+    AvBlock, Dissociation, Flutter, Locked, MIN_PHASE_COHERENCE, MIN_RECURRENCE, NonConducted,
+    ON_TIME_CYCLES, RECURRENCE_SIZE, REGULAR_TOLERANCE, Recurrence, Variable,
 };
 
 /// The leads each interval of the median beat was measured in: those that set its global
@@ -176,9 +176,8 @@ pub(crate) struct Findings<'a> {
     /// Per beat, a premature beat of another QRS in each of too few leads to tell its origin
     /// (left unclassified, [`crate::classify::Classified::undetermined_premature`]).
     pub undetermined_premature: &'a [bool],
-    /// Under pacing, P waves dissociated from the ventricular beats: atrial and ventricular
-    /// rate (/min), SD and range of the P-to-QRS interval (ms).
-    pub paced_dissociation: Option<(f64, f64, f64, f64)>,
+    /// Under pacing, P waves dissociated from the ventricular beats.
+    pub paced_dissociation: Option<Dissociation>,
     /// Under ventricular pacing, fibrillating atria: the conducted beats seen between the
     /// paced ones, none with a P wave, at irregular intervals ([`PacedAf`]).
     pub paced_af: Option<PacedAf>,
@@ -854,12 +853,13 @@ fn sinus_pauses(rr: &[(usize, f64)]) -> (Vec<(usize, f64)>, f64) {
 }
 
 /// The normal RR intervals `rr` ([`normal_rr_ms`], ms; at least four of them) less the
-/// sinus `pauses`: a pause is not the phasic swing of sinus arrhythmia.
-fn sinus_rr_ms(rr: &[(usize, f64)], pauses: &[(usize, f64)]) -> Option<Vec<f64>> {
-    let rr: Vec<f64> = rr
+/// sinus `pauses`: a pause is not the phasic swing of sinus arrhythmia. Each with the beat
+/// ending it.
+fn sinus_rr_ms(rr: &[(usize, f64)], pauses: &[(usize, f64)]) -> Option<Vec<(usize, f64)>> {
+    let rr: Vec<(usize, f64)> = rr
         .iter()
+        .copied()
         .filter(|(i, _)| !pauses.iter().any(|p| p.0 == *i))
-        .map(|&(_, r)| r)
         .collect();
     (rr.len() >= 4).then_some(rr)
 }
@@ -1276,9 +1276,9 @@ fn paced_rhythm_statements(
         // dissociated from the paced beats (complete AV block: the sinus rate is the atrial
         // rate, the ventricular one is the pacemaker's).
         if f.paced_af.is_none() && f.f_waves.is_none() && f.fine_f_waves.is_none() {
-            if let Some((atrial, ..)) = f.paced_dissociation {
+            if let Some(d) = &f.paced_dissociation {
                 out.extend(sinus_at_rate(
-                    Some(atrial),
+                    Some(d.atrial_bpm),
                     "regular P waves through the paced rhythm (AV block below)",
                     "atrial rate",
                 ));
@@ -1294,12 +1294,15 @@ fn paced_rhythm_statements(
                 ));
             }
         }
-        if let Some((atrial, ventricular, sd, range)) = f.paced_dissociation {
-            out.push(st(
+        if let Some(d) = &f.paced_dissociation {
+            out.push(st_on(
                 "Third-degree (complete) AV block",
                 format!(
-                    "under ventricular pacing: regular P waves at {atrial:.0}/min march through the paced rhythm at {ventricular:.0}/min with no fixed relation (P to QRS SD {sd:.0} ms, range {range:.0} ms; >= 60 / 150)"
+                    "under ventricular pacing: regular P waves at {:.0}/min march through the paced rhythm at {:.0}/min with no fixed relation (P to QRS SD {:.0} ms, range {:.0} ms; >= 60 / 150)",
+                    d.atrial_bpm, d.ventricular_bpm, d.pr_sd_ms, d.pr_range_ms
                 ),
+                Vec::new(),
+                d.beats.clone(),
             ));
         }
     }
@@ -1390,9 +1393,10 @@ fn flutter_statement(f: &Findings<'_>, flutter: Flutter, hr: Option<f64>) -> Sta
 fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Statement>) {
     // With 2:1 or complete AV block the sinus node is named by the atrial rate.
     let (hr, rate_word) = match f.av_block {
-        Some(AvBlock::FixedRatio { atrial_bpm, .. } | AvBlock::Complete { atrial_bpm, .. }) => {
-            (Some(atrial_bpm), "atrial rate")
-        }
+        Some(
+            AvBlock::FixedRatio { atrial_bpm, .. }
+            | AvBlock::Complete(Dissociation { atrial_bpm, .. }),
+        ) => (Some(atrial_bpm), "atrial rate"),
         None => (hr, "rate"),
     };
     if sinus_p_axis(f) {
@@ -1433,16 +1437,34 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
         let normal_rr = normal_rr_ms(f);
         let (pauses, med) = sinus_pauses(&normal_rr);
         if f.av_block.is_none()
-            && let Some(rr) = sinus_rr_ms(&normal_rr, &pauses)
+            && let Some(rr_at) = sinus_rr_ms(&normal_rr, &pauses)
+            && let rr = rr_at.iter().map(|r| r.1).collect::<Vec<f64>>()
             && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
             && phasic(&rr)
         {
             let range = range_ms(&rr);
-            out.push(st(
+            // Its evidence: the beats ending the shortest and the longest cycle.
+            let ending = |longest: bool| {
+                rr_at
+                    .iter()
+                    .max_by(|a, b| {
+                        let o = a.1.total_cmp(&b.1);
+                        if longest { o } else { o.reverse() }
+                    })
+                    .map(|r| r.0)
+            };
+            let mut beats: Vec<usize> = [ending(false), ending(true)]
+                .into_iter()
+                .flatten()
+                .collect();
+            beats.sort_unstable();
+            out.push(st_on(
                 "Sinus arrhythmia",
                 format!(
                     "sinus P waves; RR between consecutive conducted beats varies by {range:.0} ms (> {SINUS_ARRHYTHMIA_MS:.0} ms), phasic (lengthening and shortening by >= {SINUS_ARRHYTHMIA_SWING_MS:.0} ms), premature beats and the pauses after them left out"
                 ),
+                Vec::new(),
+                beats,
             ));
         }
         if f.av_block.is_none()
@@ -1665,18 +1687,23 @@ fn av_conduction_statements(
     }
 
     // 2:1 and third-degree AV block from the P waves found anywhere in the cycle.
-    match f.av_block {
+    // Their evidence: the beats each ending an interval that holds the blocked P waves, or
+    // whose P-to-QRS interval varies.
+    match &f.av_block {
         Some(AvBlock::FixedRatio {
             ratio: 2,
             atrial_bpm,
             ventricular_bpm,
             pr_ms,
             pr_sd_ms,
-        }) => out.push(st(
+            conducted,
+        }) => out.push(st_on(
             "2:1 AV block",
             format!(
                 "regular P waves at {atrial_bpm:.0}/min, every other one not followed by a QRS (ventricular rate {ventricular_bpm:.0}/min); conducted PR constant ({pr_ms:.0} ± {pr_sd_ms:.0} ms, P peak to QRS, SD <= 20)"
             ),
+            Vec::new(),
+            conducted.clone(),
         )),
         Some(AvBlock::FixedRatio {
             ratio,
@@ -1684,22 +1711,28 @@ fn av_conduction_statements(
             ventricular_bpm,
             pr_ms,
             pr_sd_ms,
-        }) => out.push(st(
+            conducted,
+        }) => out.push(st_on(
             format!("Advanced (high-grade) AV block, {ratio}:1 conduction"),
             format!(
                 "regular P waves at {atrial_bpm:.0}/min, only one in {ratio} followed by a QRS (ventricular rate {ventricular_bpm:.0}/min); conducted PR constant ({pr_ms:.0} ± {pr_sd_ms:.0} ms, P peak to QRS, SD <= 20)"
             ),
+            Vec::new(),
+            conducted.clone(),
         )),
-        Some(AvBlock::Complete {
+        Some(AvBlock::Complete(Dissociation {
             atrial_bpm,
             ventricular_bpm,
             pr_sd_ms,
             pr_range_ms,
-        }) => out.push(st(
+            beats,
+        })) => out.push(st_on(
             "Third-degree (complete) AV block",
             format!(
                 "regular P waves at {atrial_bpm:.0}/min and a regular, slower ventricular rhythm at {ventricular_bpm:.0}/min (< 60) with no fixed relation: P to QRS varies by SD {pr_sd_ms:.0} ms, range {pr_range_ms:.0} ms (>= 60 / 150); atrial rate >= 1.3 x ventricular"
             ),
+            Vec::new(),
+            beats.clone(),
         )),
         None => {}
     }
@@ -1719,7 +1752,7 @@ fn av_conduction_statements(
         && paced * 2 <= n
         && f.flutter.is_none()
         && f.p_fraction >= 0.8
-        && !matches!(f.av_block, Some(AvBlock::Complete { .. }))
+        && !matches!(f.av_block, Some(AvBlock::Complete(_)))
         && let Some(pr) = f.m.pr
     {
         if pr.0 > 200.0 {

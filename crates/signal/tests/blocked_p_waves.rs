@@ -29,15 +29,29 @@ fn p_wave(mv: f64) -> Vec<Wave> {
 
 /// Beats found and statements of `leads` (mV at 500 Hz).
 fn analysed(leads: Vec<Vec<f64>>) -> (Vec<f64>, Vec<String>) {
-    let a = signal::analyze(
-        &common::recording_at(leads, common::FS),
-        &signal::AnalysisOptions::default(),
-    )
-    .expect("analysis runs");
+    let a = analysis(leads);
     (
         a.beats.iter().map(|b| b.r_s).collect(),
         a.statements.into_iter().map(|s| s.text).collect(),
     )
+}
+
+fn analysis(leads: Vec<Vec<f64>>) -> signal::Analysis {
+    signal::analyze(
+        &common::recording_at(leads, common::FS),
+        &signal::AnalysisOptions::default(),
+    )
+    .expect("analysis runs")
+}
+
+/// The times (s) of the beats the statement `text` of `a` rests on.
+fn evidence_s(a: &signal::Analysis, text: &str) -> Vec<f64> {
+    let st = a
+        .statements
+        .iter()
+        .find(|s| s.text == text)
+        .unwrap_or_else(|| panic!("no {text:?} among {:?}", a.statements));
+    st.evidence.beats.iter().map(|&i| a.beats[i].r_s).collect()
 }
 
 /// Every QRS of `qrs_s` has a beat within 100 ms and every beat a QRS.
@@ -87,13 +101,25 @@ fn dissociated_p_waves_of_complete_block_are_no_beats() {
                 ),
             ] {
                 let what = format!("{what}, P {p_mv} mV, seed {seed}");
-                let (beats, texts) = analysed(leads);
+                let a = analysis(leads);
+                let beats: Vec<f64> = a.beats.iter().map(|b| b.r_s).collect();
+                let texts: Vec<String> = a.statements.iter().map(|s| s.text.clone()).collect();
                 assert_beats_are_the_qrs(&what, &beats, &t.qrs_s, &texts);
                 assert!(
                     stated(&texts, "Third-degree (complete) AV block"),
                     "{what}: {texts:?}"
                 );
                 assert!(!stated(&texts, "Atrial fibrillation"), "{what}: {texts:?}");
+                // Its evidence: the beats whose interval from the last P wave varies, at
+                // least five of the escape or paced QRS complexes.
+                let evidence = evidence_s(&a, "Third-degree (complete) AV block");
+                assert!(evidence.len() >= 5, "{what}: evidence {evidence:?}");
+                assert!(
+                    evidence
+                        .iter()
+                        .all(|e| t.qrs_s.iter().any(|q| (q - e).abs() <= 0.1)),
+                    "{what}: evidence {evidence:?}"
+                );
             }
         }
     }
@@ -118,9 +144,23 @@ fn blocked_p_waves_of_two_to_one_block_with_a_wide_qrs_are_no_beats() {
             t.noise_mv = 0.02;
             t.seed = seed;
             let what = format!("2:1 block, P {p_mv} mV, seed {seed}");
-            let (beats, texts) = analysed(t.leads());
+            let a = analysis(t.leads());
+            let beats: Vec<f64> = a.beats.iter().map(|b| b.r_s).collect();
+            let texts: Vec<String> = a.statements.iter().map(|s| s.text.clone()).collect();
             assert_beats_are_the_qrs(&what, &beats, &t.qrs_s, &texts);
             assert!(stated(&texts, "2:1 AV block"), "{what}: {texts:?}");
+            // Its evidence: the beats after a blocked P wave, most of the QRS after the first
+            // (each interval but perhaps one whose P wave hides in a T wave).
+            let evidence = evidence_s(&a, "2:1 AV block");
+            assert!(
+                evidence.len() + 2 >= t.qrs_s.len(),
+                "{what}: evidence {evidence:?} of {:?}",
+                t.qrs_s
+            );
+            assert!(
+                evidence.iter().all(|&e| t.qrs_s[0] + 0.1 < e),
+                "{what}: evidence {evidence:?}"
+            );
         }
     }
 }

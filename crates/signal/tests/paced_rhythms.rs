@@ -83,6 +83,12 @@ fn ludb_34_names_the_sinus_rhythm_of_its_atria_under_pacing() {
         "{texts:?}"
     );
     assert!(!texts.contains(&"Atrial fibrillation"), "{texts:?}");
+    // Its evidence: the paced beats whose interval from the last P wave varies.
+    let block = s
+        .iter()
+        .find(|s| s.text == "Third-degree (complete) AV block")
+        .expect("stated");
+    assert!(block.evidence.beats.len() >= 5, "{:?}", block.evidence);
     // The sinus rate is the atrial rate (70-76/min), not the pacemaker's 60/min.
     let sinus = s
         .iter()

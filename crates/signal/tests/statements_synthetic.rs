@@ -176,6 +176,12 @@ fn sinus_arrhythmia_is_a_phasic_swing_over_160_ms() {
         20.0,
         "RR range",
     );
+    // Its evidence: the beats ending the shortest and the longest cycle, the range apart.
+    let rr_ending = |i: usize| a.beats[i].r_s - a.beats[i - 1].r_s;
+    let ends = &s.evidence.beats;
+    assert_eq!(ends.len(), 2, "{:?}", s.evidence);
+    let swing = (rr_ending(ends[0]) - rr_ending(ends[1])).abs() * 1000.0;
+    assert_near(swing, 190.0, 20.0, "the evidence beats' cycles");
     stated(&a, "Sinus rhythm");
     not_stated(&a, "Supraventricular premature");
     // ± 0.06 s: a range of about 105 ms, under the AHA's 160 ms.

@@ -9,8 +9,8 @@ use crate::delineate::{BeatWaves, Points, ms};
 use crate::detect::median;
 use crate::median::from_measure_index;
 use crate::rhythm::{
-    AvBlock, NonConducted, PREMATURE_PAUSE_RR, atrial_waves, av_block, dissociated_atria,
-    free_p_candidates, non_conducted_p, premature_non_conducted_p, qrs_t_mask,
+    AvBlock, Dissociation, NonConducted, PREMATURE_PAUSE_RR, atrial_waves, av_block,
+    dissociated_atria, free_p_candidates, non_conducted_p, premature_non_conducted_p, qrs_t_mask,
 };
 use crate::statements::PACED_AF_EARLY_FRACTION;
 
@@ -101,7 +101,7 @@ impl AvEvidence<'_> {
         &self,
         global: &[BeatWaves],
         classes: &[BeatClass],
-    ) -> Option<(f64, f64, f64, f64)> {
+    ) -> Option<Dissociation> {
         // On the leads less their median paced beat, low-passed (`crate::atrial`): the T
         // waves go (they scored with the P waves, and hid those on them), dissociated P
         // waves stay, and most of any white noise goes.
