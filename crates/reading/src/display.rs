@@ -55,15 +55,51 @@ impl DisplayFilter {
         self.chain()
             .map_or_else(|| "as recorded".to_string(), |c| c.band())
     }
+
+    /// The band as run on a recording whose slowest lead is sampled at `fs_hz`
+    /// ([`chain_at_rate`]): the diagnostic preset on a 125-Hz recording is "0.05-62.5 Hz".
+    pub fn band_at(self, fs_hz: f64) -> String {
+        self.chain().map_or_else(
+            || "as recorded".to_string(),
+            |c| chain_at_rate(c, fs_hz).band_at(fs_hz),
+        )
+    }
 }
 
-/// The band a filtered copy shows: the device's band narrowed by the display filter (the
-/// higher high-pass, the lower low-pass, the display notch or else the device's).
-pub fn combined_band(device: ecg::FilterBand, filter: DisplayFilter) -> ecg::FilterBand {
+/// `chain` as run on a lead sampled at `fs_hz`: a low-pass at or above 45 % of the rate is left
+/// out (it would pass everything), as is a notch at or above the Nyquist frequency.
+fn chain_at_rate(mut chain: FilterChain, fs_hz: f64) -> FilterChain {
+    if chain.lowpass.is_some_and(|l| l.cutoff_hz >= 0.45 * fs_hz) {
+        chain.lowpass = None;
+    }
+    if chain.mains_hz >= fs_hz / 2.0 {
+        chain.powerline = PowerlineMethod::Off;
+    }
+    chain
+}
+
+/// The slowest lead's sampling rate (Hz), the one whose filtered band is narrowest.
+fn slowest_rate(recording: &Recording) -> Option<f64> {
+    recording
+        .leads
+        .iter()
+        .map(|l| l.sampling_rate_hz)
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .reduce(f64::min)
+}
+
+/// The band a filtered copy shows: the device's band narrowed by the display filter as run on
+/// leads sampled at `fs_hz` ([`chain_at_rate`]; the higher high-pass, the lower low-pass, the
+/// display notch or else the device's).
+pub fn combined_band(
+    device: ecg::FilterBand,
+    filter: DisplayFilter,
+    fs_hz: f64,
+) -> ecg::FilterBand {
     let Some(chain) = filter.chain() else {
         return device;
     };
-    let display = chain.filter_band();
+    let display = chain_at_rate(chain, fs_hz).filter_band();
     let pick = |a: Option<f64>, b: Option<f64>, higher: bool| match (a, b) {
         (Some(x), Some(y)) => Some(if higher { x.max(y) } else { x.min(y) }),
         (x, y) => x.or(y),
@@ -103,8 +139,9 @@ impl std::str::FromStr for DisplayFilter {
 }
 
 /// A copy of `recording` with every lead filtered by `filter` (zero-phase), its stated
-/// filter band narrowed accordingly ([`combined_band`]). A low-pass at or
-/// above 45 % of a lead's sampling rate is left out for that lead (it would pass everything).
+/// filter band narrowed accordingly ([`combined_band`] at the slowest lead's rate). A low-pass
+/// at or above 45 % of a lead's sampling rate is left out for that lead (it would pass
+/// everything).
 /// Refuses recordings above [`MAX_FILTERED_SAMPLES`].
 pub fn filtered(recording: &Recording, filter: DisplayFilter) -> Result<Recording> {
     let Some(chain) = filter.chain() else {
@@ -123,15 +160,15 @@ pub fn filtered(recording: &Recording, filter: DisplayFilter) -> Result<Recordin
     for lead in &mut out.leads {
         *lead = filtered_lead(lead, chain)?;
     }
-    out.acquisition.filter_band = combined_band(recording.acquisition.filter_band, filter);
+    if let Some(fs) = slowest_rate(recording) {
+        out.acquisition.filter_band = combined_band(recording.acquisition.filter_band, filter, fs);
+    }
     Ok(out)
 }
 
-fn filtered_lead(lead: &Lead, mut chain: FilterChain) -> Result<Lead> {
+fn filtered_lead(lead: &Lead, chain: FilterChain) -> Result<Lead> {
     let fs = lead.sampling_rate_hz;
-    if chain.lowpass.is_some_and(|l| l.cutoff_hz >= 0.45 * fs) {
-        chain.lowpass = None;
-    }
+    let chain = chain_at_rate(chain, fs);
     let samples = lead.signal.to_vec().map_err(|e| Error::Argument {
         field: "lead",
         message: format!("{}: reading samples: {e}", lead.label.name()),
@@ -145,7 +182,8 @@ fn filtered_lead(lead: &Lead, mut chain: FilterChain) -> Result<Lead> {
 
 /// The one-line header `heartlens render` and the Python package's `render_png` print above the
 /// paper: patient name, acquisition time, file name, format, duration, window start (when not
-/// 0) and the display filter's band (when one is on), separated by three spaces.
+/// 0) and the display filter's band as run on its slowest lead (when one is on), separated by
+/// three spaces.
 pub fn paper_header(
     rec: &Recording,
     file_name: Option<&str>,
@@ -168,7 +206,8 @@ pub fn paper_header(
         parts.push(format!("from {start_s:.1} s"));
     }
     if filter != DisplayFilter::Off {
-        parts.push(format!("filter {}", filter.band()));
+        let band = slowest_rate(rec).map_or_else(|| filter.band(), |fs| filter.band_at(fs));
+        parts.push(format!("filter {band}"));
     }
     parts.join("   ")
 }
@@ -222,14 +261,40 @@ mod tests {
             lowpass_hz: Some(100.0),
             notch_hz: None,
         };
-        let b = combined_band(device, DisplayFilter::Monitoring60);
+        let b = combined_band(device, DisplayFilter::Monitoring60, 500.0);
         assert_eq!(
             (b.highpass_hz, b.lowpass_hz, b.notch_hz),
             (Some(0.5), Some(40.0), Some(60.0))
         );
-        assert_eq!(combined_band(device, DisplayFilter::Off), device);
-        let b = combined_band(ecg::FilterBand::default(), DisplayFilter::Diagnostic);
+        assert_eq!(combined_band(device, DisplayFilter::Off, 500.0), device);
+        let b = combined_band(ecg::FilterBand::default(), DisplayFilter::Diagnostic, 500.0);
         assert_eq!((b.highpass_hz, b.lowpass_hz), (Some(0.05), Some(150.0)));
+    }
+
+    #[test]
+    fn a_low_pass_or_notch_the_sampling_rate_leaves_out_is_not_stated() {
+        // At 125 Hz the diagnostic 150-Hz low-pass is not run: the band stays the device's.
+        let device = ecg::FilterBand {
+            highpass_hz: Some(0.05),
+            lowpass_hz: Some(40.0),
+            notch_hz: None,
+        };
+        let b = combined_band(device, DisplayFilter::Diagnostic, 125.0);
+        assert_eq!((b.highpass_hz, b.lowpass_hz), (Some(0.05), Some(40.0)));
+        let b = combined_band(ecg::FilterBand::default(), DisplayFilter::Diagnostic, 125.0);
+        assert_eq!(b.lowpass_hz, None);
+        assert_eq!(DisplayFilter::Diagnostic.band_at(125.0), "0.05-62.5 Hz");
+        assert_eq!(
+            DisplayFilter::Diagnostic.band_at(500.0),
+            DisplayFilter::Diagnostic.band()
+        );
+        // At 100 Hz the 60-Hz notch is above the Nyquist frequency; the 40-Hz low-pass runs.
+        let b = combined_band(
+            ecg::FilterBand::default(),
+            DisplayFilter::Monitoring60,
+            100.0,
+        );
+        assert_eq!((b.lowpass_hz, b.notch_hz), (Some(40.0), None));
     }
 
     #[test]
