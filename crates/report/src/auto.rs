@@ -3,7 +3,7 @@
 //! recording, and which annotations are worth listing. The CLI and the app's export dialog
 //! both call these, so a report looks the same whichever made it.
 
-use ecg::{AnnotationKind, LeadLabel};
+use ecg::{AnnotationKind, Lead, LeadLabel};
 
 use crate::input::{Layout, ReportInput, Strip};
 
@@ -14,14 +14,45 @@ const EVEN_STRIPS: usize = 4;
 /// Length of each strip and of the tracing-page window, seconds.
 const STRIP_S: f64 = 10.0;
 
+/// Whether `lead` is an ECG trace for the tracing page: a channel in volts (a pressure or a
+/// plethysmogram has no millimetres per millivolt and would leave its row empty) whose name
+/// does not say it records something else (`ecg::LeadLabel::non_ecg_kind`; a fetal ECG is
+/// drawn).
+fn is_ecg_trace(lead: &Lead) -> bool {
+    lead.unit.to_uv_factor().is_some()
+        && lead
+            .label
+            .non_ecg_kind()
+            .is_none_or(|kind| kind == "fetal ECG")
+}
+
 impl ReportInput {
-    /// The lead for rhythm strips: II when present, else the first lead.
+    /// The leads the tracing page draws: the ECG traces ([`is_ecg_trace`]), or every channel
+    /// in volts when none is named as ECG (an EEG file), or every channel when none is in volts.
+    fn drawn_leads(&self) -> Vec<&Lead> {
+        let leads = &self.recording.leads;
+        let ecg: Vec<&Lead> = leads.iter().filter(|l| is_ecg_trace(l)).collect();
+        if !ecg.is_empty() {
+            return ecg;
+        }
+        let volts: Vec<&Lead> = leads
+            .iter()
+            .filter(|l| l.unit.to_uv_factor().is_some())
+            .collect();
+        if volts.is_empty() {
+            leads.iter().collect()
+        } else {
+            volts
+        }
+    }
+
+    /// The lead for rhythm strips: II when present, else the first lead drawn
+    /// ([`Self::drawn_leads`]: a monitor's ECG, not the pressure channel stored before it).
     pub fn rhythm_lead(&self) -> LeadLabel {
-        let rec = &self.recording;
-        if rec.lead(&LeadLabel::II).is_some() {
+        if self.recording.lead(&LeadLabel::II).is_some() {
             LeadLabel::II
         } else {
-            rec.leads
+            self.drawn_leads()
                 .first()
                 .map(|l| l.label.clone())
                 .unwrap_or(LeadLabel::II)
@@ -29,18 +60,18 @@ impl ReportInput {
     }
 
     /// Sets the layout a cardiologist expects for this recording: 3x4 + rhythm strip when most
-    /// of the 12 standard leads are present, else one row per lead (at most
-    /// [`Layout::MAX_ROWS`]).
+    /// of the 12 standard leads are present, else one row per lead drawn (at most
+    /// [`Layout::MAX_ROWS`]; a monitor's pressure, plethysmogram and respiration channels
+    /// get none).
     pub fn choose_layout(&mut self) {
-        let rec = &self.recording;
-        self.options.layout = if rec.is_twelve_lead() {
+        self.options.layout = if self.recording.is_twelve_lead() {
             Layout::ThreeByFour {
                 rhythm: self.rhythm_lead(),
             }
         } else {
             Layout::Rows(
-                rec.leads
-                    .iter()
+                self.drawn_leads()
+                    .into_iter()
                     .take(Layout::MAX_ROWS)
                     .map(|l| l.label.clone())
                     .collect(),
@@ -151,6 +182,47 @@ mod tests {
         };
         assert_eq!(rows.len(), 2);
         assert_eq!(input.rhythm_lead().name(), "MLII");
+    }
+
+    #[test]
+    fn a_monitors_pressure_pleth_and_respiration_channels_get_no_rows() {
+        // As MIMIC's bedside records store them: pressure in mmHg and the plethysmogram in
+        // normalised units before the ECG, respiration in millivolts after it.
+        let ch = |name: &str, unit: Unit| {
+            Lead::new(name, 125.0, unit, Signal::from_physical(vec![0.0; 1250]))
+        };
+        let rec = Recording::new(vec![
+            ch("ABP", Unit::parse("mmHg")),
+            ch("PLETH", Unit::parse("NU")),
+            ch("V", Unit::Millivolt),
+            ch("II", Unit::Millivolt),
+            ch("RESP", Unit::Millivolt),
+        ]);
+        let mut input = ReportInput::from_recording(rec);
+        input.choose_layout();
+        let Layout::Rows(rows) = &input.options.layout else {
+            panic!("expected rows, got {:?}", input.options.layout);
+        };
+        let names: Vec<&str> = rows.iter().map(|l| l.name()).collect();
+        assert_eq!(names, ["V", "II"]);
+        assert_eq!(input.rhythm_lead(), LeadLabel::II);
+        // Without II the rhythm strips take the first ECG channel, not the pressure.
+        let rec = Recording::new(vec![
+            ch("ABP", Unit::parse("mmHg")),
+            ch("MCL1", Unit::Millivolt),
+        ]);
+        assert_eq!(
+            ReportInput::from_recording(rec).rhythm_lead().name(),
+            "MCL1"
+        );
+        // A file of nothing but other channels keeps its rows.
+        let rec = Recording::new(vec![ch("ABP", Unit::parse("mmHg"))]);
+        let mut input = ReportInput::from_recording(rec);
+        input.choose_layout();
+        assert_eq!(
+            input.options.layout,
+            Layout::Rows(vec![LeadLabel::parse("ABP")])
+        );
     }
 
     #[test]
