@@ -890,16 +890,20 @@ const STEADY_PR_MIN_P_FRACTION: f64 = 0.6;
 const STEADY_PR_SD_MS: f64 = crate::holter::SINUS_MAX_PR_SD_MS;
 /// ... and the RR is regular (RMSSD / mean RR up to this; fibrillation starts above it) ...
 const STEADY_RR_IRREGULARITY: f64 = crate::analyze::AF_MIN_IRREGULARITY;
-/// ... at a rate up to this (bpm, as printed).
-const STEADY_PR_MAX_BPM: f64 = 100.0;
+/// ... at a rate up to this (bpm, as printed): below the ventricular rates of atrial flutter
+/// at 240/min or faster conducted 2:1 ([`TWO_TO_ONE_FLUTTER_BPM`]), one of whose waves may
+/// stand at a steady PR while the other hides in the QRS or T wave. A sinus tachycardia of
+/// 101-119/min whose small P waves are found before 60-80 % of the beats is named (the
+/// WFDB sample `mixedsignals`, 104/min, P before 79 %, read "Undetermined rhythm" at 100).
+const STEADY_PR_MAX_BPM: f64 = TWO_TO_ONE_FLUTTER_BPM.0 - 1.0;
 
 /// P waves too small to be found before every beat (LUDB 12: 89 % as read, 78 % at 0.8 x the
 /// gain or under 25 µV of noise, which read "Undetermined rhythm"): where they are found,
 /// each is at the same PR, and the ventricle beats regularly. A P before 60 % of the beats at
 /// a steady PR is conduction, not chance: fibrillatory waves do not sit at one PR before a
 /// regular QRS. Flutter waves conducted at a fixed ratio do, and the flutter found is decided
-/// before this; the flutter not found is at 2:1 or 3:1 (the other waves in the QRS and T),
-/// a ventricular rate above 100/min, where this rule does not apply. The Holter's windows
+/// before this; the flutter not found is mostly at 2:1 (the other wave in the QRS or T), a
+/// ventricular rate of 120/min or more, where this rule does not apply. The Holter's windows
 /// are organised at half the beats with the same PR bound ([`crate::holter`]).
 fn p_waves_at_a_steady_pr(f: &Findings<'_>) -> bool {
     f.p_fraction >= STEADY_PR_MIN_P_FRACTION
