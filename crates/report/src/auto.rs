@@ -18,7 +18,7 @@ const STRIP_S: f64 = 10.0;
 /// plethysmogram has no millimetres per millivolt and would leave its row empty) whose name
 /// does not say it records something else (`ecg::LeadLabel::non_ecg_kind`; a fetal ECG is
 /// drawn).
-fn is_ecg_trace(lead: &Lead) -> bool {
+pub(crate) fn is_ecg_trace(lead: &Lead) -> bool {
     lead.unit.to_uv_factor().is_some()
         && lead
             .label

@@ -14,6 +14,7 @@ use ecg::{
     Annotation, AnnotationKind, AnnotationSource, LeadLabel, Recording, Sex, StatementState,
 };
 
+use crate::auto::is_ecg_trace;
 use crate::drawing::{Item, Page, Rect, Rgb};
 use crate::error::Error;
 use crate::input::{Layout, ReportInput};
@@ -1244,8 +1245,8 @@ fn footer(input: &ReportInput, fonts: &Fonts, page: &mut Page, number: usize, to
 }
 
 /// The report's title: "12-lead ECG report" when the recording holds the twelve standard
-/// leads, else the number of leads it holds (a Holter's or monitor's two leads are no
-/// twelve-lead ECG).
+/// leads, else the number of ECG leads it holds (a Holter's or monitor's two leads are no
+/// twelve-lead ECG) and of its other channels (a monitor's pressure or plethysmogram).
 fn report_title(rec: &ecg::Recording) -> String {
     let standard = ecg::LeadLabel::STANDARD_12
         .iter()
@@ -1254,9 +1255,20 @@ fn report_title(rec: &ecg::Recording) -> String {
     if standard == 12 {
         return "12-lead ECG report".to_string();
     }
-    match rec.leads.len() {
-        1 => "ECG report (1 lead)".to_string(),
-        n => format!("ECG report ({n} leads)"),
+    let ecg = rec.leads.iter().filter(|l| is_ecg_trace(l)).count();
+    let other = rec.leads.len() - ecg;
+    let count = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    };
+    if ecg == 0 || other == 0 {
+        format!("ECG report ({})", count(rec.leads.len(), "lead"))
+    } else {
+        format!(
+            "ECG report ({}, {})",
+            count(ecg, "lead"),
+            count(other, "other channel")
+        )
     }
 }
 
@@ -1281,6 +1293,26 @@ mod tests {
             })
             .collect();
         Recording::new(leads)
+    }
+
+    #[test]
+    fn the_title_counts_ecg_leads_and_a_monitors_other_channels_apart() {
+        let ch = |name: &str, unit: Unit| {
+            Lead::new(name, 125.0, unit, Signal::from_physical(vec![0.0; 10]))
+        };
+        let monitor = Recording::new(vec![
+            ch("II", Unit::Millivolt),
+            ch("V", Unit::Millivolt),
+            ch("ABP", Unit::parse("mmHg")),
+        ]);
+        assert_eq!(
+            report_title(&monitor),
+            "ECG report (2 leads, 1 other channel)"
+        );
+        let holter = Recording::new(vec![ch("MLII", Unit::Millivolt), ch("V5", Unit::Millivolt)]);
+        assert_eq!(report_title(&holter), "ECG report (2 leads)");
+        let one = Recording::new(vec![ch("ECG", Unit::Millivolt)]);
+        assert_eq!(report_title(&one), "ECG report (1 lead)");
     }
 
     fn hostile(i: usize) -> String {
