@@ -1514,7 +1514,7 @@ fn dissociation(
     let (_, pr_sd_ms) = mean_sd(&pr);
     let lo = pr.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = pr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (pr_sd_ms >= 60.0 && hi - lo >= 150.0).then(|| Dissociation {
+    (pr_sd_ms >= 60.0 && hi - lo >= 150.0).then_some(Dissociation {
         atrial_bpm,
         ventricular_bpm,
         pr_sd_ms,
