@@ -877,6 +877,13 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
+    let at_dominant_pr = crate::classify::at_dominant_pr(
+        &global
+            .iter()
+            .map(|g| g.qrs?.on?.checked_sub(g.p?.on?))
+            .collect::<Vec<_>>(),
+        fs,
+    );
     let statements = derive(&Findings {
         start_s,
         m: &m_read,
@@ -909,6 +916,7 @@ pub(crate) fn analyze_in_pool(
         f_waves: f_waves.as_ref(),
         fine_f_waves: fine_f_waves.as_ref(),
         paced_dissociation,
+        at_dominant_pr: &at_dominant_pr,
         paced_af,
         p_sinus_polarity,
         p_inferior_inverted,

@@ -651,6 +651,19 @@ fn ventricular_runs_by_width(
     out
 }
 
+/// Per beat, whether a P wave precedes it at the dominant PR: its PR (`prs`, P onset to QRS
+/// onset, samples) within 40 ms of the median PR of the beats that have one.
+pub(crate) fn at_dominant_pr(prs: &[Option<usize>], fs: f64) -> Vec<bool> {
+    let found: Vec<f64> = prs.iter().flatten().map(|&p| p as f64).collect();
+    let dom_pr = (!found.is_empty()).then(|| median(&found));
+    prs.iter()
+        .map(|pr| match (pr, dom_pr) {
+            (Some(pr), Some(d)) => (*pr as f64 - d).abs() <= ms(fs, 40.0) as f64,
+            _ => false,
+        })
+        .collect()
+}
+
 pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
     let fs = input.fs;
     let fids: Vec<usize> = input.beats.iter().map(|b| b.fid).collect();
@@ -658,21 +671,7 @@ pub(crate) fn classify(input: &ClassifyInput<'_>) -> Classified {
         .map(|i| (i > 0).then(|| (fids[i] - fids[i - 1]) as f64))
         .collect();
     let premature: Vec<bool> = (0..fids.len()).map(|i| is_premature(&rr, i)).collect();
-    let prs: Vec<f64> = input
-        .beats
-        .iter()
-        .filter_map(|b| b.pr)
-        .map(|p| p as f64)
-        .collect();
-    let dom_pr = (!prs.is_empty()).then(|| median(&prs));
-    let conducted: Vec<bool> = input
-        .beats
-        .iter()
-        .map(|b| match (b.pr, dom_pr) {
-            (Some(pr), Some(d)) => (pr as f64 - d).abs() <= ms(fs, 40.0) as f64,
-            _ => false,
-        })
-        .collect();
+    let conducted = at_dominant_pr(&input.beats.iter().map(|b| b.pr).collect::<Vec<_>>(), fs);
     // The dominant QRS is the template of all beats, unless most beats differ from it: in
     // ventricular bigeminy half the beats are ectopic, and the median of all beats is a
     // blend that every beat differs from (bigeminy at 75/min read "Undetermined rhythm" with

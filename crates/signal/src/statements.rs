@@ -178,6 +178,10 @@ pub(crate) struct Findings<'a> {
     pub undetermined_premature: &'a [bool],
     /// Under pacing, P waves dissociated from the ventricular beats.
     pub paced_dissociation: Option<Dissociation>,
+    /// Per beat, whether a P wave precedes it at the dominant PR (`classify::at_dominant_pr`
+    /// over the beats' global waves, after P waves that are not organised were withdrawn);
+    /// empty when not known (rule tests).
+    pub at_dominant_pr: &'a [bool],
     /// Under ventricular pacing, fibrillating atria: the conducted beats seen between the
     /// paced ones, none with a P wave, at irregular intervals ([`PacedAf`]).
     pub paced_af: Option<PacedAf>,
@@ -243,6 +247,7 @@ impl<'a> Findings<'a> {
             different_leads: &[],
             undetermined_premature: &[],
             paced_dissociation: None,
+            at_dominant_pr: &[],
             paced_af: None,
             p_sinus_polarity: None,
             p_inferior_inverted: None,
@@ -1440,8 +1445,19 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
         }
         let normal_rr = normal_rr_ms(f);
         let (pauses, med) = sinus_pauses(&normal_rr);
+        // The sinus cycle is read between beats that each follow a P wave at the dominant
+        // PR: a ventricular beat the classification missed (no P wave of its own, or the
+        // sinus P too close to conduct it) and the pause after it are no sinus cycles
+        // (MIT-BIH 208, two leads: its "sinus arrhythmia" of 667 ms ran from such a beat
+        // at 447 ms to the pause after another).
+        let with_p = |i: usize| f.at_dominant_pr.get(i).copied().unwrap_or(true);
+        let sinus_conducted: Vec<(usize, f64)> = normal_rr
+            .iter()
+            .copied()
+            .filter(|&(i, _)| with_p(i) && with_p(i - 1))
+            .collect();
         if f.av_block.is_none()
-            && let Some(rr_at) = sinus_rr_ms(&normal_rr, &pauses)
+            && let Some(rr_at) = sinus_rr_ms(&sinus_conducted, &pauses)
             && let rr = rr_at.iter().map(|r| r.1).collect::<Vec<f64>>()
             && range_ms(&rr) > SINUS_ARRHYTHMIA_MS
             && phasic(&rr)
@@ -2427,5 +2443,40 @@ mod tests {
         };
         assert!(statement(&[800.0, 700.0, 880.0, 720.0, 820.0, 780.0]));
         assert!(!statement(&[1000.0, 1000.0, 960.0, 920.0, 880.0, 830.0]));
+    }
+
+    #[test]
+    fn a_beat_without_a_p_wave_at_the_dominant_pr_ends_and_starts_no_sinus_cycle() {
+        // Sinus at 800 ms with one late ventricular beat the classification called normal
+        // (at 600 ms, its pause 1000 ms): a range of 400 ms, phasic, from that beat alone.
+        let rr = [800.0, 790.0, 810.0, 600.0, 1000.0, 800.0, 805.0, 795.0];
+        let mut fids = vec![100usize];
+        for r in rr {
+            fids.push(fids[fids.len() - 1] + (r / 2.0) as usize);
+        }
+        let m = Measurements {
+            hr: Some(ecg::Bpm(75.0)),
+            ..Default::default()
+        };
+        let classes = vec![BeatClass::Normal; fids.len()];
+        let stated = |at_dominant_pr: &[bool]| {
+            derive(&Findings {
+                p_fraction: 1.0,
+                rr_irregularity: Some(0.05),
+                rr_median_change: Some(0.04),
+                p_sinus_polarity: Some(true),
+                p_inferior_inverted: Some(false),
+                at_dominant_pr,
+                ..Findings::for_rule_test(&m, &classes, &fids, 500.0)
+            })
+            .into_iter()
+            .any(|s| s.text == "Sinus arrhythmia")
+        };
+        // Every beat after a P wave at the dominant PR: read as a swing of the sinus cycle.
+        assert!(stated(&vec![true; fids.len()]));
+        // The ventricular beat (the fifth) has none: no sinus cycle ends or starts at it.
+        let mut at_pr = vec![true; fids.len()];
+        at_pr[4] = false;
+        assert!(!stated(&at_pr));
     }
 }
