@@ -2420,29 +2420,40 @@ mod tests {
         ]));
         assert!(!phasic(&[800.0, 860.0, 790.0, 850.0, 800.0]));
         // Through `derive`: the same range, phasic or one way.
-        let statement = |rr: &[f64]| {
-            let mut fids = vec![100usize];
-            for r in rr {
-                fids.push(fids[fids.len() - 1] + (r / 2.0) as usize);
-            }
-            let m = Measurements {
-                hr: Some(ecg::Bpm(70.0)),
-                ..Default::default()
-            };
-            let classes = vec![BeatClass::Normal; fids.len()];
-            derive(&Findings {
-                p_fraction: 1.0,
-                rr_irregularity: Some(0.05),
-                rr_median_change: Some(0.04),
-                p_sinus_polarity: Some(true),
-                p_inferior_inverted: Some(false),
-                ..Findings::for_rule_test(&m, &classes, &fids, 500.0)
-            })
-            .into_iter()
-            .any(|s| s.text == "Sinus arrhythmia")
+        assert!(states_sinus_arrhythmia(
+            &[800.0, 700.0, 880.0, 720.0, 820.0, 780.0],
+            &[]
+        ));
+        assert!(!states_sinus_arrhythmia(
+            &[1000.0, 1000.0, 960.0, 920.0, 880.0, 830.0],
+            &[]
+        ));
+    }
+
+    /// Whether a sinus rhythm of normal beats at the RR intervals `rr` (ms, at 500 Hz), each
+    /// beat after a P wave at the dominant PR or not (`at_dominant_pr`, empty: unknown),
+    /// states sinus arrhythmia.
+    fn states_sinus_arrhythmia(rr: &[f64], at_dominant_pr: &[bool]) -> bool {
+        let mut fids = vec![100usize];
+        for r in rr {
+            fids.push(fids[fids.len() - 1] + (r / 2.0) as usize);
+        }
+        let m = Measurements {
+            hr: Some(ecg::Bpm(70.0)),
+            ..Default::default()
         };
-        assert!(statement(&[800.0, 700.0, 880.0, 720.0, 820.0, 780.0]));
-        assert!(!statement(&[1000.0, 1000.0, 960.0, 920.0, 880.0, 830.0]));
+        let classes = vec![BeatClass::Normal; fids.len()];
+        derive(&Findings {
+            p_fraction: 1.0,
+            rr_irregularity: Some(0.05),
+            rr_median_change: Some(0.04),
+            p_sinus_polarity: Some(true),
+            p_inferior_inverted: Some(false),
+            at_dominant_pr,
+            ..Findings::for_rule_test(&m, &classes, &fids, 500.0)
+        })
+        .into_iter()
+        .any(|s| s.text == "Sinus arrhythmia")
     }
 
     #[test]
@@ -2450,33 +2461,11 @@ mod tests {
         // Sinus at 800 ms with one late ventricular beat the classification called normal
         // (at 600 ms, its pause 1000 ms): a range of 400 ms, phasic, from that beat alone.
         let rr = [800.0, 790.0, 810.0, 600.0, 1000.0, 800.0, 805.0, 795.0];
-        let mut fids = vec![100usize];
-        for r in rr {
-            fids.push(fids[fids.len() - 1] + (r / 2.0) as usize);
-        }
-        let m = Measurements {
-            hr: Some(ecg::Bpm(75.0)),
-            ..Default::default()
-        };
-        let classes = vec![BeatClass::Normal; fids.len()];
-        let stated = |at_dominant_pr: &[bool]| {
-            derive(&Findings {
-                p_fraction: 1.0,
-                rr_irregularity: Some(0.05),
-                rr_median_change: Some(0.04),
-                p_sinus_polarity: Some(true),
-                p_inferior_inverted: Some(false),
-                at_dominant_pr,
-                ..Findings::for_rule_test(&m, &classes, &fids, 500.0)
-            })
-            .into_iter()
-            .any(|s| s.text == "Sinus arrhythmia")
-        };
         // Every beat after a P wave at the dominant PR: read as a swing of the sinus cycle.
-        assert!(stated(&vec![true; fids.len()]));
+        assert!(states_sinus_arrhythmia(&rr, &[true; 9]));
         // The ventricular beat (the fifth) has none: no sinus cycle ends or starts at it.
-        let mut at_pr = vec![true; fids.len()];
+        let mut at_pr = [true; 9];
         at_pr[4] = false;
-        assert!(!stated(&at_pr));
+        assert!(!states_sinus_arrhythmia(&rr, &at_pr));
     }
 }
