@@ -38,6 +38,9 @@ pub struct SessionParts {
     pub annotations: Vec<ecg::Annotation>,
     /// Statements with their review (empty when none were ever suggested or reviewed).
     pub statements: Vec<ReportStatement>,
+    /// Each statement's text as the analysis stated it (before any edit): how its evidence
+    /// is found in the analysis the report is made with (the store keeps no evidence).
+    pub statement_texts: Vec<String>,
     /// Measurement overrides.
     pub overrides: Vec<MeasurementOverride>,
     /// The signature, once signed.
@@ -95,16 +98,18 @@ impl SessionParts {
             .statements
             .iter()
             .map(|st| ReportStatement {
-                statement: review::statement_of(st),
                 reviewed_by: st.actor.clone(),
+                ..ReportStatement::from(review::statement_of(st))
             })
             .collect();
+        let statement_texts = snap.statements.iter().map(|st| st.text.clone()).collect();
         Ok(Self {
             recording_id,
             content_sha256: snap.recording.content_sha256.clone(),
             last_path: snap.recording.last_path.clone(),
             annotations: annotations.iter().map(|a| a.data.to_ecg()).collect(),
             statements,
+            statement_texts,
             overrides: snap.overrides,
             signature: snap.signature.map(|s| Signature {
                 name: s.signer,
@@ -148,7 +153,21 @@ impl SessionParts {
     pub fn apply_to(&self, input: &mut ReportInput, chosen_answers: Option<&[i64]>) {
         input.annotations = self.annotations.clone();
         if !self.statements.is_empty() {
-            input.statements = self.statements.clone();
+            // The reviewed statements, each with the evidence the analysis gave it.
+            let analysed = std::mem::take(&mut input.statements);
+            input.statements = self
+                .statements
+                .iter()
+                .zip(&self.statement_texts)
+                .map(|(s, text)| {
+                    let mut s = s.clone();
+                    if let Some(a) = analysed.iter().find(|a| &a.statement.text == text) {
+                        s.statement.evidence = a.statement.evidence.clone();
+                        s.beat_times_s = a.beat_times_s.clone();
+                    }
+                    s
+                })
+                .collect();
         }
         review::apply_overrides(&mut input.measurements, &self.overrides);
         input.signature = self.signature.clone();
@@ -378,6 +397,7 @@ mod tests {
                 "note",
             )],
             statements: Vec::new(),
+            statement_texts: Vec::new(),
             overrides: Vec::new(),
             signature: None,
             chat: vec![turn(7, "first"), turn(9, "second")],
@@ -420,6 +440,52 @@ mod tests {
         );
         let all = report_input(&recording(), None, Some(&s), &ReportChoices::default()).0;
         assert_eq!(all.chat.len(), 2);
+    }
+
+    #[test]
+    fn reviewed_statements_keep_the_evidence_the_analysis_gave_them() {
+        // The store keeps the review (an edited text) but no evidence: the analysis the
+        // report is made with supplies it, found by the text the analysis stated.
+        let mut s = session();
+        s.statements = vec![
+            ReportStatement {
+                reviewed_by: Some("Dr. A".into()),
+                ..ReportStatement::from(ecg::Statement {
+                    text: "Frequent ventricular premature complexes".into(),
+                    state: ecg::StatementState::Edited,
+                    ..ecg::Statement::default()
+                })
+            },
+            ReportStatement::from(ecg::Statement::from_device("Sinus rhythm")),
+        ];
+        s.statement_texts = vec![
+            "Ventricular premature complexes".into(),
+            "Sinus rhythm".into(),
+        ];
+        let mut input = ReportInput::from_recording(recording());
+        input.statements = vec![ReportStatement {
+            beat_times_s: vec![2.4, 6.1],
+            ..ReportStatement::from(ecg::Statement {
+                text: "Ventricular premature complexes".into(),
+                evidence: ecg::Evidence {
+                    leads: vec![ecg::LeadLabel::V1],
+                    beats: vec![3, 8],
+                },
+                ..ecg::Statement::default()
+            })
+        }];
+        s.apply_to(&mut input, None);
+        let [vpc, sinus] = input.statements.as_slice() else {
+            panic!("{:?}", input.statements);
+        };
+        assert_eq!(
+            vpc.statement.text,
+            "Frequent ventricular premature complexes"
+        );
+        assert_eq!(vpc.reviewed_by.as_deref(), Some("Dr. A"));
+        assert_eq!(vpc.beat_times_s, [2.4, 6.1]);
+        assert_eq!(vpc.statement.evidence.leads, [ecg::LeadLabel::V1]);
+        assert!(sinus.beat_times_s.is_empty() && sinus.statement.evidence.beats.is_empty());
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub struct ReportStatement {
     pub statement: Statement,
     /// Who confirmed, edited or rejected it, if anyone.
     pub reviewed_by: Option<String>,
+    /// R-peak times (seconds from the recording's start) of the beats the statement rests on
+    /// (its evidence's beats, from the analysis: [`ReportInput::with_analysis`]); empty when
+    /// it names none.
+    pub beat_times_s: Vec<f64>,
 }
 
 impl From<Statement> for ReportStatement {
@@ -99,6 +103,7 @@ impl From<Statement> for ReportStatement {
         Self {
             statement,
             reviewed_by: None,
+            beat_times_s: Vec::new(),
         }
     }
 }
@@ -214,8 +219,15 @@ impl ReportInput {
         self.statements = analysis
             .statements
             .iter()
-            .cloned()
-            .map(ReportStatement::from)
+            .map(|s| ReportStatement {
+                beat_times_s: s
+                    .evidence
+                    .beats
+                    .iter()
+                    .filter_map(|&i| analysis.beats.get(i).map(|b| b.r_s))
+                    .collect(),
+                ..ReportStatement::from(s.clone())
+            })
             .collect();
         if self.recording.median_beats.is_none() && !analysis.medians.is_empty() {
             let fs = analysis.median_fs_hz();

@@ -850,6 +850,44 @@ impl<'f> Flow<'f> {
     }
 }
 
+/// Most beat times an evidence line lists.
+const EVIDENCE_MAX_TIMES: usize = 8;
+
+/// "evidence: leads V1, V6; beats at 3.80, 4.40 s": the leads and beats a statement rests on,
+/// as the viewer highlights them (at most [`EVIDENCE_MAX_TIMES`] times, then how many in
+/// all); `None` when it names neither.
+fn evidence_line(s: &crate::input::ReportStatement) -> Option<String> {
+    let leads: Vec<&str> = s
+        .statement
+        .evidence
+        .leads
+        .iter()
+        .map(|l| l.name())
+        .collect();
+    let mut parts = Vec::new();
+    if !leads.is_empty() {
+        let word = if leads.len() == 1 { "lead" } else { "leads" };
+        parts.push(format!("{word} {}", leads.join(", ")));
+    }
+    let times = &s.beat_times_s;
+    if !times.is_empty() {
+        let shown: Vec<String> = times
+            .iter()
+            .take(EVIDENCE_MAX_TIMES)
+            .map(|t| format!("{t:.2}"))
+            .collect();
+        let word = if times.len() == 1 { "beat" } else { "beats" };
+        let more = if times.len() > EVIDENCE_MAX_TIMES {
+            format!(", ... ({} in all)", times.len())
+        } else {
+            String::new()
+        };
+        parts.push(format!("{word} at {} s{more}", shown.join(", ")));
+    }
+    (!parts.is_empty())
+        .then(|| crate::text::clean_line(&format!("evidence: {}", parts.join("; "))).to_string())
+}
+
 /// (2) Statements in full, the annotation list and the chat.
 fn details(input: &ReportInput, numbered: &[(usize, &Annotation)], flow: &mut Flow<'_>) {
     if !input.statements.is_empty() {
@@ -874,6 +912,9 @@ fn details(input: &ReportInput, numbered: &[(usize, &Annotation)], flow: &mut Fl
                     &format!("criterion: {c}"),
                     3,
                 );
+            }
+            if let Some(e) = evidence_line(s) {
+                flow.paragraph(4.0, FontKind::Regular, Rgb::GREY, &e, 2);
             }
         }
     }
@@ -1296,6 +1337,32 @@ mod tests {
     }
 
     #[test]
+    fn an_evidence_line_names_the_leads_and_at_most_eight_beat_times() {
+        let with = |leads: Vec<LeadLabel>, times: Vec<f64>| ReportStatement {
+            beat_times_s: times,
+            ..ReportStatement::from(Statement {
+                evidence: ecg::Evidence {
+                    leads,
+                    beats: Vec::new(),
+                },
+                ..Statement::default()
+            })
+        };
+        assert_eq!(evidence_line(&with(Vec::new(), Vec::new())), None);
+        assert_eq!(
+            evidence_line(&with(vec![LeadLabel::V1], vec![3.8])).as_deref(),
+            Some("evidence: lead V1; beat at 3.80 s")
+        );
+        let many: Vec<f64> = (0..20).map(f64::from).collect();
+        assert_eq!(
+            evidence_line(&with(Vec::new(), many)).as_deref(),
+            Some(
+                "evidence: beats at 0.00, 1.00, 2.00, 3.00, 4.00, 5.00, 6.00, 7.00 s, ... (20 in all)"
+            )
+        );
+    }
+
+    #[test]
     fn the_title_counts_ecg_leads_and_a_monitors_other_channels_apart() {
         let ch = |name: &str, unit: Unit| {
             Lead::new(name, 125.0, unit, Signal::from_physical(vec![0.0; 10]))
@@ -1348,6 +1415,7 @@ mod tests {
             .map(|i| ReportStatement {
                 statement: Statement::from_device(hostile(i)),
                 reviewed_by: Some(hostile(i + 1)),
+                beat_times_s: vec![i as f64; i],
             })
             .collect();
         input.annotations = (0..60)

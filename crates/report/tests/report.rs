@@ -105,9 +105,14 @@ fn input() -> ReportInput {
                 text: "Sinus rhythm".into(),
                 criterion: Some("regular RR, P before each QRS".into()),
                 state: StatementState::Confirmed,
+                evidence: ecg::Evidence {
+                    leads: vec![LeadLabel::II, LeadLabel::V1],
+                    beats: vec![1, 2],
+                },
                 ..Statement::default()
             },
             reviewed_by: Some("Dr. Reviewer".into()),
+            beat_times_s: vec![1.2, 2.0],
         },
         ReportStatement::from(Statement::from_device("Normal ECG")),
     ];
@@ -194,6 +199,7 @@ fn pdf_text_holds_measurements_statements_annotations_and_chat() {
         "QTc Fridericia",
         "431 ms",
         "Sinus rhythm [confirmed by Dr. Reviewer]",
+        "evidence: leads II, V1; beats at 1.20, 2.00 s",
         "Normal ECG [unconfirmed]",
         "ST depression noted",
         "RR 800 ms",
