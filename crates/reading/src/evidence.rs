@@ -41,12 +41,7 @@ pub fn statement_evidence(analysis: &Analysis) -> Vec<StatementEvidence> {
                 .iter()
                 .map(|l| l.name().to_string())
                 .collect(),
-            beat_times_s: s
-                .evidence
-                .beats
-                .iter()
-                .filter_map(|&i| analysis.beats.get(i).map(|b| b.r_s))
-                .collect(),
+            beat_times_s: analysis.beat_times_s(&s.evidence.beats),
         })
         .collect()
 }

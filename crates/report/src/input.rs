@@ -220,12 +220,7 @@ impl ReportInput {
             .statements
             .iter()
             .map(|s| ReportStatement {
-                beat_times_s: s
-                    .evidence
-                    .beats
-                    .iter()
-                    .filter_map(|&i| analysis.beats.get(i).map(|b| b.r_s))
-                    .collect(),
+                beat_times_s: analysis.beat_times_s(&s.evidence.beats),
                 ..ReportStatement::from(s.clone())
             })
             .collect();

@@ -217,6 +217,15 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// R-peak times (seconds from the recording's start) of the beats `beats` index, as a
+    /// statement's evidence names them (indices past the last beat are skipped).
+    pub fn beat_times_s(&self, beats: &[usize]) -> Vec<f64> {
+        beats
+            .iter()
+            .filter_map(|&i| self.beats.get(i).map(|b| b.r_s))
+            .collect()
+    }
+
     /// Sampling rate of the median beats and of [`Analysis::median_waves`]: the rate they
     /// are measured at (500 Hz from any whole-hertz recording rate), else the recording's.
     pub fn median_fs_hz(&self) -> f64 {
