@@ -109,7 +109,6 @@ fn input() -> ReportInput {
                     leads: vec![LeadLabel::II, LeadLabel::V1],
                     beats: vec![1, 2],
                 },
-                ..Statement::default()
             },
             reviewed_by: Some("Dr. Reviewer".into()),
             beat_times_s: vec![1.2, 2.0],
