@@ -71,3 +71,19 @@ fn intervals_of_a_normal_beat_do_not_depend_on_the_sampling_rate() {
 fn the_qrs_of_right_bundle_branch_block_does_not_grow_at_250_hz() {
     assert_rate_independent(&RBBB, 67.0, 2.0);
 }
+
+#[test]
+fn a_lead_stored_at_twice_the_others_rate_is_analysed_with_them() {
+    // The WFDB format test header test01_00s_frame: ECG_1 and ECG_3 at 500 Hz, ECG_2 at
+    // 1000 Hz (two samples per frame). ECG_2 was left out of the analysis without a word.
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/wfdb/formats/test01_00s/test01_00s_frame.hea");
+    let rec = formats::open(&path).expect("test01_00s_frame opens");
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
+    let names: Vec<&str> = a.leads.iter().map(|l| l.name()).collect();
+    assert_eq!(a.fs_hz, 500.0);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.contains(&"ECG_2"), "{names:?}");
+    // Its beats are the same twelve as on the 500-Hz leads.
+    assert_eq!(a.beats.len(), 12);
+}

@@ -183,7 +183,7 @@ fn without_hum(raw: &[Vec<f64>], mains_hz: f64, fs: f64) -> Result<Vec<Vec<f64>>
 /// name does not say it records something else ([`LeadLabel::non_ecg_kind`]: EEG, EOG,
 /// EMG, respiration, plethysmography ...; an EDF from a sleep or EEG lab stores them in
 /// microvolts beside its ECG; and the electrodes of a BioSemi EEG cap, [`cap_electrode`]),
-/// at the first such lead's rate.
+/// at the first such lead's rate. ECG leads at another rate are [`other_rate_leads`].
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
     let kinds = non_ecg_channels(rec);
     let ecg_leads: Vec<&ecg::Lead> = rec
@@ -216,6 +216,34 @@ pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), 
         .filter(|l| l.sampling_rate_hz == fs)
         .collect();
     Ok((fs, chosen))
+}
+
+/// The ECG leads of `rec` sampled at another rate than `fs` (the analysed leads', from
+/// [`analysed_leads`]) that polyphase resampling takes to `fs` at a ratio of small whole
+/// numbers ([`resampling_ratio`]), each with that ratio (up, down): a WFDB record may store a
+/// lead at twice the others' samples per frame.
+fn other_rate_leads(rec: &Recording, fs: f64) -> Vec<(&ecg::Lead, (usize, usize))> {
+    rec.leads
+        .iter()
+        .zip(non_ecg_channels(rec))
+        .filter(|(l, kind)| voltage_lead(l) && kind.is_none() && l.sampling_rate_hz != fs)
+        .filter_map(|(l, _)| Some((l, resampling_ratio(l.sampling_rate_hz, fs)?)))
+        .collect()
+}
+
+/// Largest factor of [`resampling_ratio`].
+const MAX_RESAMPLING_FACTOR: usize = 16;
+
+/// `(up, down)`, each at most [`MAX_RESAMPLING_FACTOR`], with `from_hz` x up / down =
+/// `to_hz` (within 1 ppm); `None` when no such pair exists.
+fn resampling_ratio(from_hz: f64, to_hz: f64) -> Option<(usize, usize)> {
+    (1..=MAX_RESAMPLING_FACTOR).find_map(|down| {
+        let up = (to_hz / from_hz * down as f64).round();
+        (up >= 1.0
+            && up <= MAX_RESAMPLING_FACTOR as f64
+            && (from_hz * up / down as f64 - to_hz).abs() <= 1e-6 * to_hz)
+            .then_some((up as usize, down))
+    })
 }
 
 /// Per channel of `rec`, what it records when its name says it is no ECG lead (EEG, EOG,
@@ -303,6 +331,27 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
         labels.push(l.label.clone());
         raw.push(interpolate_nan(&x));
         stored.push(!l.derived);
+    }
+    // Leads at another rate join at this one when the ratio is one of small whole numbers
+    // (cut to the others' length; one that comes out shorter is left out).
+    for (l, (up, down)) in other_rate_leads(&rec, fs) {
+        let f = l.unit.to_uv_factor().unwrap_or(1000.0) / 1000.0;
+        let len = (n * down).div_ceil(up).min(l.n_samples());
+        let v = l
+            .signal
+            .read_range(0, len)
+            .map_err(|source| Error::Sample {
+                lead: l.label.name().to_string(),
+                source,
+            })?;
+        let x: Vec<f64> = v.into_iter().map(|s| f64::from(s) * f).collect();
+        let mut y = crate::resample::resample_poly(&interpolate_nan(&x), up, down)?;
+        if y.len() >= n {
+            y.truncate(n);
+            labels.push(l.label.clone());
+            raw.push(y);
+            stored.push(!l.derived);
+        }
     }
     // A trailing calibration pulse (Philips appends 0.5 s of 0 then 1 mV to every lead) is
     // not ECG: it would be detected as beats and break the limb-lead relations.
@@ -430,3 +479,18 @@ fn pulse_tail_start(x: &[f64], fs: f64) -> Option<usize> {
 
 /// Leads closer than this (mV, two LSB of 5 µV) count as holding the same value.
 const CAL_TOLERANCE_MV: f64 = 0.01;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_is_reached_at_a_ratio_of_small_whole_numbers_or_not_at_all() {
+        assert_eq!(resampling_ratio(1000.0, 500.0), Some((1, 2)));
+        assert_eq!(resampling_ratio(250.0, 500.0), Some((2, 1)));
+        assert_eq!(resampling_ratio(62.4725 * 4.0, 62.4725), Some((1, 4)));
+        assert_eq!(resampling_ratio(375.0, 500.0), Some((4, 3)));
+        // 360 to 500 Hz is 25/18: beyond the factors allowed.
+        assert_eq!(resampling_ratio(360.0, 500.0), None);
+    }
+}
