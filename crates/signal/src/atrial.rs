@@ -258,19 +258,6 @@ fn kind(c: BeatClass) -> usize {
     }
 }
 
-/// Atrial activity of V1, II, III and aVF (those present). `leads` are the 0.5-40 Hz analysis
-/// copies, `global` the beats' global waves (for the QRS boundaries).
-pub(crate) fn atrial_activity(
-    labels: &[LeadLabel],
-    leads: &[Vec<f64>],
-    fids: &[usize],
-    classes: &[BeatClass],
-    global: &[BeatWaves],
-    fs: f64,
-) -> Vec<LeadAtrial> {
-    atrial_activity_in(&LEADS, labels, leads, fids, classes, global, fs)
-}
-
 /// The median over the leads read of the atrial activity before the QRS locked to it (the
 /// dominant template's) over what is not (the residual's, as [`LeadAtrial::locked_mv`] over
 /// [`LeadAtrial::unlocked_mv`]), with those leads: V1, II, III and aVF, or, when none of them
@@ -449,9 +436,9 @@ impl Canceller {
     }
 }
 
-/// [`atrial_activity`] of the leads `read` (those present, in that order).
-fn atrial_activity_in(
-    read: &[LeadLabel],
+/// Atrial activity of V1, II, III and aVF (those present). `leads` are the 0.5-40 Hz analysis
+/// copies, `global` the beats' global waves (for the QRS boundaries).
+pub(crate) fn atrial_activity(
     labels: &[LeadLabel],
     leads: &[Vec<f64>],
     fids: &[usize],
@@ -465,12 +452,11 @@ fn atrial_activity_in(
     else {
         return Vec::new();
     };
-    let cancel = |x: &[f64]| c.cancel(x);
     let mut out = Vec::new();
     // Each lead's residual, what of it lies outside the QRS, and its dominant frequency, for
     // the continuity measure (all leads' band-passes run together, after the loop).
     let mut residuals: Vec<(Vec<f64>, Vec<bool>, f64)> = Vec::new();
-    for want in read.iter().cloned() {
+    for want in LEADS {
         let Some(k) = labels.iter().position(|l| *l == want) else {
             continue;
         };
@@ -480,7 +466,7 @@ fn atrial_activity_in(
             open,
             locked,
             unlocked,
-        } = cancel(&leads[k]);
+        } = c.cancel(&leads[k]);
         let Some(psd) = welch(&r, &usable, fs) else {
             continue;
         };
@@ -521,7 +507,7 @@ fn atrial_activity_in(
         out.iter()
             .position(|l| l.lead == LeadLabel::V1 && l.fibrillatory()),
     ) {
-        let v6 = cancel(&leads[j]).residual;
+        let v6 = c.cancel(&leads[j]).residual;
         out[k].own_share = own_share(&residuals[k].0, &v6, &residuals[k].1, fs);
     }
     out
