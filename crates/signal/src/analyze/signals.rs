@@ -186,13 +186,7 @@ fn without_hum(raw: &[Vec<f64>], mains_hz: f64, fs: f64) -> Result<Vec<Vec<f64>>
 /// at the first such lead's rate. ECG leads at another rate are [`other_rate_leads`].
 pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), Error> {
     let kinds = non_ecg_channels(rec);
-    let ecg_leads: Vec<&ecg::Lead> = rec
-        .leads
-        .iter()
-        .zip(&kinds)
-        .filter(|(l, kind)| voltage_lead(l) && kind.is_none())
-        .map(|(l, _)| l)
-        .collect();
+    let ecg_leads = ecg_leads(rec, &kinds);
     let Some(first) = ecg_leads.first() else {
         let others: Vec<String> = rec
             .leads
@@ -223,12 +217,36 @@ pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), 
 /// numbers ([`resampling_ratio`]), each with that ratio (up, down): a WFDB record may store a
 /// lead at twice the others' samples per frame.
 fn other_rate_leads(rec: &Recording, fs: f64) -> Vec<(&ecg::Lead, (usize, usize))> {
+    ecg_leads(rec, &non_ecg_channels(rec))
+        .into_iter()
+        .filter(|l| l.sampling_rate_hz != fs)
+        .filter_map(|l| Some((l, resampling_ratio(l.sampling_rate_hz, fs)?)))
+        .collect()
+}
+
+/// The ECG leads of `rec`: its voltage leads whose name says nothing else (`kinds`, from
+/// [`non_ecg_channels`]).
+fn ecg_leads<'a>(rec: &'a Recording, kinds: &[Option<&str>]) -> Vec<&'a ecg::Lead> {
     rec.leads
         .iter()
-        .zip(non_ecg_channels(rec))
-        .filter(|(l, kind)| voltage_lead(l) && kind.is_none() && l.sampling_rate_hz != fs)
-        .filter_map(|(l, _)| Some((l, resampling_ratio(l.sampling_rate_hz, fs)?)))
+        .zip(kinds)
+        .filter(|(l, kind)| voltage_lead(l) && kind.is_none())
+        .map(|(l, _)| l)
         .collect()
+}
+
+/// The first `n` samples of `lead` in mV, gaps (NaN) interpolated.
+fn read_mv(lead: &ecg::Lead, n: usize) -> Result<Vec<f64>, Error> {
+    let f = lead.unit.to_uv_factor().unwrap_or(1000.0) / 1000.0;
+    let v = lead
+        .signal
+        .read_range(0, n)
+        .map_err(|source| Error::Sample {
+            lead: lead.label.name().to_string(),
+            source,
+        })?;
+    let x: Vec<f64> = v.into_iter().map(|s| f64::from(s) * f).collect();
+    Ok(interpolate_nan(&x))
 }
 
 /// Largest factor of [`resampling_ratio`].
@@ -322,30 +340,15 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
     let mut raw = Vec::new();
     let mut stored = Vec::new();
     for l in chosen {
-        let f = l.unit.to_uv_factor().unwrap_or(1000.0) / 1000.0;
-        let v = l.signal.read_range(0, n).map_err(|source| Error::Sample {
-            lead: l.label.name().to_string(),
-            source,
-        })?;
-        let x: Vec<f64> = v.into_iter().map(|s| f64::from(s) * f).collect();
         labels.push(l.label.clone());
-        raw.push(interpolate_nan(&x));
+        raw.push(read_mv(l, n)?);
         stored.push(!l.derived);
     }
     // Leads at another rate join at this one when the ratio is one of small whole numbers
     // (cut to the others' length; one that comes out shorter is left out).
     for (l, (up, down)) in other_rate_leads(&rec, fs) {
-        let f = l.unit.to_uv_factor().unwrap_or(1000.0) / 1000.0;
         let len = (n * down).div_ceil(up).min(l.n_samples());
-        let v = l
-            .signal
-            .read_range(0, len)
-            .map_err(|source| Error::Sample {
-                lead: l.label.name().to_string(),
-                source,
-            })?;
-        let x: Vec<f64> = v.into_iter().map(|s| f64::from(s) * f).collect();
-        let mut y = crate::resample::resample_poly(&interpolate_nan(&x), up, down)?;
+        let mut y = crate::resample::resample_poly(&read_mv(l, len)?, up, down)?;
         if y.len() >= n {
             y.truncate(n);
             labels.push(l.label.clone());
