@@ -67,15 +67,13 @@ impl DisplayFilter {
 }
 
 /// `chain` as run on a lead sampled at `fs_hz`: a low-pass at or above 45 % of the rate is left
-/// out (it would pass everything), as is a notch at or above the Nyquist frequency.
+/// out (it would pass everything), and what the chain itself skips at that rate
+/// ([`FilterChain::at_rate`]: a notch at or above the Nyquist frequency).
 fn chain_at_rate(mut chain: FilterChain, fs_hz: f64) -> FilterChain {
     if chain.lowpass.is_some_and(|l| l.cutoff_hz >= 0.45 * fs_hz) {
         chain.lowpass = None;
     }
-    if chain.mains_hz >= fs_hz / 2.0 {
-        chain.powerline = PowerlineMethod::Off;
-    }
-    chain
+    chain.at_rate(fs_hz)
 }
 
 /// The slowest lead's sampling rate (Hz), the one whose filtered band is narrowest.

@@ -385,13 +385,11 @@ impl FilterChain {
         s
     }
 
-    /// The band as run on a recording at `fs_hz`: the upper edge is the low-pass or, when
-    /// there is none below it ([`FilterChain::apply`] skips one at or above it), the Nyquist
-    /// frequency (a 125-Hz recording is "0.05-62.5 Hz" under the 150-Hz diagnostic
-    /// low-pass); a mains filter at or above it, also skipped, is not stated.
-    pub fn band_at(&self, fs_hz: f64) -> String {
+    /// The chain as it runs at `fs_hz`: a low-pass or mains filter at or above the Nyquist
+    /// frequency is skipped ([`FilterChain::apply`]), so left out.
+    pub fn at_rate(&self, fs_hz: f64) -> FilterChain {
         let nyquist = fs_hz / 2.0;
-        let applied = FilterChain {
+        FilterChain {
             lowpass: self.lowpass.filter(|l| l.cutoff_hz < nyquist),
             powerline: if self.mains_hz < nyquist {
                 self.powerline
@@ -399,8 +397,16 @@ impl FilterChain {
                 PowerlineMethod::Off
             },
             ..*self
-        };
-        let band = applied.band();
+        }
+    }
+
+    /// The band as run on a recording at `fs_hz` ([`FilterChain::at_rate`]): the upper edge
+    /// is the low-pass or, when there is none below the Nyquist frequency, that frequency (a
+    /// 125-Hz recording is "0.05-62.5 Hz" under the 150-Hz diagnostic low-pass); a mains
+    /// filter at or above it is not stated.
+    pub fn band_at(&self, fs_hz: f64) -> String {
+        let nyquist = fs_hz / 2.0;
+        let band = self.at_rate(fs_hz).band();
         if nyquist.is_finite() && nyquist > 0.0 {
             band.replacen("Nyquist", &fmt_hz(nyquist), 1)
         } else {
