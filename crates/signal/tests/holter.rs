@@ -36,6 +36,18 @@ const BEAT_MATCH_S: f64 = 0.005;
 
 fn no_progress(_: Progress) {}
 
+/// `rec` analysed as a Holter with the default options, not cancelled.
+fn streamed(rec: &ecg::Recording) -> signal::holter::Streamed {
+    analyze_streamed(
+        rec,
+        &AnalysisOptions::default(),
+        &HolterOptions::default(),
+        &no_progress,
+        &AtomicBool::new(false),
+    )
+    .expect("streamed analysis")
+}
+
 /// Every beat of `a` has one in `b` within [`BEAT_MATCH_S`] with the same class, and the
 /// counts agree; returns the number of class differences.
 fn compare(whole: &signal::Analysis, streamed: &signal::Analysis) -> usize {
@@ -117,14 +129,7 @@ fn a_holters_statements_name_times_and_beats_of_the_whole_recording() {
     // premature beat at 355.8 s) and their evidence indexed the window's beats, so the app
     // highlighted the 134th beat of the recording for the window's 134th.
     let rec = formats::open(MITDB).expect("MIT-BIH 100 opens");
-    let s = analyze_streamed(
-        &rec,
-        &AnalysisOptions::default(),
-        &HolterOptions::default(),
-        &no_progress,
-        &AtomicBool::new(false),
-    )
-    .expect("streamed analysis");
+    let s = streamed(&rec);
     let svpc = s
         .analysis
         .statements
@@ -250,14 +255,7 @@ fn read_truth(path: &str) -> serde_json::Value {
 fn known_events_of_the_synthetic_holter_are_found() {
     let rec = formats::open(SYNTH).expect("synthetic Holter opens");
     let t = truth();
-    let s = analyze_streamed(
-        &rec,
-        &AnalysisOptions::default(),
-        &HolterOptions::default(),
-        &no_progress,
-        &AtomicBool::new(false),
-    )
-    .expect("streamed analysis");
+    let s = streamed(&rec);
     let beats = &s.analysis.beats;
     let near = |r: f64| {
         beats
@@ -354,14 +352,7 @@ fn three_lead_holter_has_one_af_episode_and_one_vt_run() {
     assert_eq!(rec.leads.len(), 3);
     let t = read_truth(SYNTH_3_TRUTH);
     let ev = &t["events"];
-    let s = analyze_streamed(
-        &rec,
-        &AnalysisOptions::default(),
-        &HolterOptions::default(),
-        &no_progress,
-        &AtomicBool::new(false),
-    )
-    .expect("streamed analysis");
+    let s = streamed(&rec);
     let h = &s.holter;
     // AF: one episode, each end within 2 s (about two beats) of the truth.
     let (a0, a1) = (
