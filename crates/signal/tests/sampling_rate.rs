@@ -87,3 +87,56 @@ fn a_lead_stored_at_twice_the_others_rate_is_analysed_with_them() {
     // Its beats are the same twelve as on the 500-Hz leads.
     assert_eq!(a.beats.len(), 12);
 }
+
+#[test]
+fn chest_leads_at_360_hz_beside_limb_leads_at_500_hz_are_analysed_with_them() {
+    // An EDF may store each signal at its own rate. 360 Hz reaches 500 Hz only at 25/18;
+    // before, the chest leads were left out without a word and with them V1's rsR': the
+    // block below went unstated.
+    let t = Tracing::regular(10.0, 67.0, 0.16, &RBBB);
+    let leads = t.leads();
+    let all_500 = signal::analyze(
+        &recording_at(leads.clone(), common::FS),
+        &signal::AnalysisOptions::default(),
+    )
+    .expect("analysis at 500 Hz runs");
+    let mut rec = recording_at(leads, common::FS);
+    for lead in rec.leads.iter_mut().skip(6) {
+        let x: Vec<f64> = lead
+            .signal
+            .read_range(0, lead.n_samples())
+            .expect("in memory")
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let y = signal::resample_poly(&x, 18, 25).expect("a valid ratio");
+        *lead = ecg::Lead::new(
+            lead.label.name(),
+            360.0,
+            ecg::Unit::Millivolt,
+            ecg::Signal::from_physical(y.into_iter().map(|s| s as f32).collect::<Vec<_>>()),
+        );
+    }
+    let mixed = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
+    assert_eq!(mixed.fs_hz, 500.0);
+    assert_eq!(mixed.leads.len(), 12, "{:?}", mixed.leads);
+    assert_eq!(mixed.beats.len(), all_500.beats.len());
+    let qrs = |a: &signal::Analysis| a.measurements.qrs.expect("a QRS").0;
+    assert!(
+        (qrs(&mixed) - qrs(&all_500)).abs() <= 4.0,
+        "QRS {} ms against {} ms with every lead at 500 Hz",
+        qrs(&mixed),
+        qrs(&all_500)
+    );
+    let texts = |a: &signal::Analysis| -> Vec<String> {
+        a.statements.iter().map(|s| s.text.clone()).collect()
+    };
+    assert!(
+        texts(&mixed)
+            .iter()
+            .any(|t| t == "Complete right bundle branch block"),
+        "{:?}",
+        texts(&mixed)
+    );
+    assert_eq!(texts(&mixed), texts(&all_500));
+}

@@ -213,9 +213,9 @@ pub(crate) fn analysed_leads(rec: &Recording) -> Result<(f64, Vec<&ecg::Lead>), 
 }
 
 /// The ECG leads of `rec` sampled at another rate than `fs` (the analysed leads', from
-/// [`analysed_leads`]) that polyphase resampling takes to `fs` at a ratio of small whole
-/// numbers ([`resampling_ratio`]), each with that ratio (up, down): a WFDB record may store a
-/// lead at twice the others' samples per frame.
+/// [`analysed_leads`]) that polyphase resampling takes to `fs` at a ratio of whole numbers
+/// ([`resampling_ratio`]), each with that ratio (up, down): a WFDB record may store a lead at
+/// twice the others' samples per frame, an EDF one signal at 360 Hz beside others at 500.
 fn other_rate_leads(rec: &Recording, fs: f64) -> Vec<(&ecg::Lead, (usize, usize))> {
     ecg_leads(rec, &non_ecg_channels(rec))
         .into_iter()
@@ -249,8 +249,10 @@ fn read_mv(lead: &ecg::Lead, n: usize) -> Result<Vec<f64>, Error> {
     Ok(interpolate_nan(&x))
 }
 
-/// Largest factor of [`resampling_ratio`].
-const MAX_RESAMPLING_FACTOR: usize = 16;
+/// Largest factor of [`resampling_ratio`]: any two rates in whole hertz up to 1000 Hz apart
+/// (257 to 500 Hz is 500/257). The polyphase filter has 20 taps per factor (20 001 at 1000)
+/// but spends about 20 multiplications per output sample at any ratio.
+const MAX_RESAMPLING_FACTOR: usize = 1000;
 
 /// `(up, down)`, each at most [`MAX_RESAMPLING_FACTOR`], with `from_hz` x up / down =
 /// `to_hz` (within 1 ppm); `None` when no such pair exists.
@@ -344,8 +346,7 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
         raw.push(read_mv(l, n)?);
         stored.push(!l.derived);
     }
-    // Leads at another rate join at this one when the ratio is one of small whole numbers
-    // (cut to the others' length; one that comes out shorter is left out).
+    // Leads at another rate join at this one when a ratio of whole numbers reaches it (cut to the others' length; one that comes out shorter is left out).
     for (l, (up, down)) in other_rate_leads(&rec, fs) {
         let len = (n * down).div_ceil(up).min(l.n_samples());
         let mut y = crate::resample::resample_poly(&read_mv(l, len)?, up, down)?;
@@ -488,12 +489,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_rate_is_reached_at_a_ratio_of_small_whole_numbers_or_not_at_all() {
+    fn a_rate_is_reached_at_a_ratio_of_whole_numbers_up_to_a_thousand_or_not_at_all() {
         assert_eq!(resampling_ratio(1000.0, 500.0), Some((1, 2)));
         assert_eq!(resampling_ratio(250.0, 500.0), Some((2, 1)));
         assert_eq!(resampling_ratio(62.4725 * 4.0, 62.4725), Some((1, 4)));
         assert_eq!(resampling_ratio(375.0, 500.0), Some((4, 3)));
-        // 360 to 500 Hz is 25/18: beyond the factors allowed.
-        assert_eq!(resampling_ratio(360.0, 500.0), None);
+        assert_eq!(resampling_ratio(360.0, 500.0), Some((25, 18)));
+        assert_eq!(resampling_ratio(257.0, 500.0), Some((500, 257)));
+        // 250.1 to 500 Hz is 5000/2501: beyond the factors allowed.
+        assert_eq!(resampling_ratio(250.1, 500.0), None);
     }
 }
