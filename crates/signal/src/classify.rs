@@ -100,6 +100,11 @@ pub(crate) const NOISE_MARGIN: f64 = 0.2;
 pub(crate) const USABLE_LEAD: f64 = 0.15;
 /// The QRS window a beat's shape is compared in: this many ms before and after its fiducial.
 const QRS_WINDOW_MS: (f64, f64) = (50.0, 100.0);
+/// A beat's QRS is compared with the template at the shift, up to this many ms either way,
+/// that matches it best ([`morphologies`]): alike beats' fiducials can stand this far apart.
+const FIDUCIAL_JITTER_MS: f64 = 24.0;
+/// Times the template's beats are moved onto it and its median taken again.
+const ALIGNMENT_PASSES: usize = 3;
 /// A ventricular beat differs in at least this many leads.
 pub(crate) const MIN_DIFFERENT_LEADS: usize = 3;
 /// A run of wide beats on one or two leads spans, from the beat before it to the beat after
@@ -289,31 +294,77 @@ fn morphologies_against(
     // Sample-wise median over at most 200 evenly spaced beats (bounded cost on Holters).
     let step = valid.len().div_ceil(200).max(1);
     let picked: Vec<usize> = valid.iter().step_by(step).copied().collect();
-    let window = |x: &[f64], f: usize| demeaned(&x[f - pre..f + post]);
-    let templates: Vec<Vec<f64>> = leads
-        .iter()
-        .map(|x| {
-            let wins: Vec<Vec<f64>> = picked.iter().map(|&f| window(x, f)).collect();
-            (0..w)
-                .map(|k| median(&wins.iter().map(|v| v[k]).collect::<Vec<_>>()))
-                .collect()
-        })
-        .collect();
-    let sizes: Vec<f64> = templates.iter().map(|t| peak_to_peak(t)).collect();
-    let largest = sizes.iter().copied().fold(0.0, f64::max);
-    let usable: Vec<usize> = (0..leads.len())
-        .filter(|&k| largest > 0.0 && sizes[k].is_finite() && sizes[k] >= USABLE_LEAD * largest)
-        .collect();
+    let max_shift = ms(fs, FIDUCIAL_JITTER_MS);
+    // The window of beat `f` moved by `d` samples (kept inside the recording).
+    let window = |x: &[f64], f: usize, d: isize| {
+        let lo = (f - pre).saturating_add_signed(d);
+        demeaned(&x[lo..lo + w])
+    };
+    let shifts = |f: usize| -> std::ops::RangeInclusive<isize> {
+        let back = (f - pre).min(max_shift) as isize;
+        let ahead = (n - (f + post)).min(max_shift) as isize;
+        -back..=ahead
+    };
+    let templates_of = |moved: &[(usize, isize)]| -> Vec<Vec<f64>> {
+        leads
+            .iter()
+            .map(|x| {
+                let wins: Vec<Vec<f64>> = moved.iter().map(|&(f, d)| window(x, f, d)).collect();
+                (0..w)
+                    .map(|k| median(&wins.iter().map(|v| v[k]).collect::<Vec<_>>()))
+                    .collect()
+            })
+            .collect()
+    };
+    let usable_of = |templates: &[Vec<f64>]| -> (Vec<f64>, Vec<usize>) {
+        let sizes: Vec<f64> = templates.iter().map(|t| peak_to_peak(t)).collect();
+        let largest = sizes.iter().copied().fold(0.0, f64::max);
+        let usable = (0..leads.len())
+            .filter(|&k| largest > 0.0 && sizes[k].is_finite() && sizes[k] >= USABLE_LEAD * largest)
+            .collect();
+        (sizes, usable)
+    };
+    // The shift of beat `f` whose windows best match `templates` over `usable`, summed.
+    let best_shift = |f: usize, templates: &[Vec<f64>], usable: &[usize]| -> isize {
+        let score = |d: isize| -> f64 {
+            usable
+                .iter()
+                .map(|&k| pearson(&window(&leads[k], f, d), &templates[k]))
+                .sum()
+        };
+        let mut best = (0, score(0));
+        for d in shifts(f).filter(|&d| d != 0) {
+            let s = score(d);
+            if s > best.1 + 1e-12 {
+                best = (d, s);
+            }
+        }
+        best.0
+    };
+    // The fiducials (energy centres) of alike beats may sit a few samples apart where a QRS's
+    // energy has two lobes of about equal size; the template is the median of the picked
+    // beats each moved onto a first median, and each beat is compared at its best shift.
+    let mut templates = templates_of(&picked.iter().map(|&f| (f, 0)).collect::<Vec<_>>());
+    for _ in 0..ALIGNMENT_PASSES {
+        let (_, usable) = usable_of(&templates);
+        let moved: Vec<(usize, isize)> = picked
+            .iter()
+            .map(|&f| (f, best_shift(f, &templates, &usable)))
+            .collect();
+        templates = templates_of(&moved);
+    }
+    let (sizes, usable) = usable_of(&templates);
     // Each beat's correlation and size ratio in each usable lead.
     let measured: Vec<Option<Vec<(f64, f64)>>> = fids
         .iter()
         .zip(&inside)
         .map(|(&f, ok)| {
             ok.then(|| {
+                let d = best_shift(f, &templates, &usable);
                 usable
                     .iter()
                     .map(|&k| {
-                        let v = window(&leads[k], f);
+                        let v = window(&leads[k], f, d);
                         (pearson(&v, &templates[k]), peak_to_peak(&v) / sizes[k])
                     })
                     .collect()
