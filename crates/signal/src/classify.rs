@@ -102,7 +102,7 @@ pub(crate) const USABLE_LEAD: f64 = 0.15;
 const QRS_WINDOW_MS: (f64, f64) = (50.0, 100.0);
 /// A beat's QRS is compared with the template at the shift, up to this many ms either way,
 /// that matches it best ([`morphologies`]): alike beats' fiducials can stand this far apart.
-const FIDUCIAL_JITTER_MS: f64 = 24.0;
+const FIDUCIAL_JITTER_MS: f64 = 4.0;
 /// Times the template's beats are moved onto it and its median taken again.
 const ALIGNMENT_PASSES: usize = 3;
 /// A ventricular beat differs in at least this many leads.
