@@ -325,6 +325,65 @@ fn models_catalog_lists_publisher_urls_and_download_installs_from_a_url() {
 }
 
 #[test]
+fn analyze_names_each_statements_evidence_in_json_and_text() {
+    // LUDB 38: atrial fibrillation with one ventricular premature complex.
+    let path = data("wfdb/ludb/38.hea");
+    let out = heartlens(&["analyze", path.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let statements = v["statements"].as_array().unwrap();
+    // Every statement has the key, empty or not.
+    for s in statements {
+        assert!(
+            s["evidence"]["leads"].is_array() && s["evidence"]["beat_times_s"].is_array(),
+            "{s}"
+        );
+    }
+    let vpc = statements
+        .iter()
+        .find(|s| s["text"] == "Ventricular premature complexes")
+        .expect("a VPC statement");
+    let times: Vec<f64> = vpc["evidence"]["beat_times_s"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_f64().unwrap())
+        .collect();
+    // The beats it names are the ventricular ones, by their R times.
+    let ventricular: Vec<f64> = v["beats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["class"] == "ventricular")
+        .map(|b| b["r_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(times, ventricular);
+    assert!(!ventricular.is_empty());
+    let leads = vpc["evidence"]["leads"].as_array().unwrap();
+    assert!(
+        leads.len() >= 3 && leads.contains(&serde_json::json!("V1")),
+        "{leads:?}"
+    );
+    // The text output prints it under the statement.
+    let out = heartlens(&["analyze", path.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let after = text
+        .split("Ventricular premature complexes [")
+        .nth(1)
+        .expect("the statement in the text");
+    let evidence = after.lines().nth(1).unwrap_or("");
+    assert!(
+        evidence.trim_start().starts_with("evidence: leads ")
+            && evidence.contains(&format!("beat at {:.2} s", ventricular[0])),
+        "{evidence}"
+    );
+}
+
+#[test]
 fn analyze_json_of_a_holter_has_the_holter_key_and_progress() {
     let path = data("holter/synth_12lead_10m.hea");
     let out = heartlens(&[

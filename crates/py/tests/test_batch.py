@@ -85,8 +85,15 @@ def test_ray_job_writes_measurements_statements_and_errors_and_resumes(tmp_path,
         for ax in ("p", "qrs", "t"):
             assert row[f"axis_{ax}_deg"] == em["axis_deg"][ax]
         assert row["beats"] == len(expected["beats"])
-        mine = sorted((s["index"], s["text"], s["criterion"]) for s in statements if s["file"] == row["file"])
-        assert mine == [(i, s["text"], s["criterion"]) for i, s in enumerate(expected["statements"])]
+        mine = sorted(
+            (s["index"], s["text"], s["criterion"], s["evidence_leads"], s["evidence_beat_times_s"])
+            for s in statements
+            if s["file"] == row["file"]
+        )
+        assert mine == [
+            (i, s["text"], s["criterion"], s["evidence"]["leads"], s["evidence"]["beat_times_s"])
+            for i, s in enumerate(expected["statements"])
+        ]
     errors = t["errors"].to_pylist()
     assert [e["file"] for e in errors] == [BAD]
     assert errors[0]["stage"] == "open" and errors[0]["error_type"] == "InputError"

@@ -850,12 +850,8 @@ impl<'f> Flow<'f> {
     }
 }
 
-/// Most beat times an evidence line lists.
-const EVIDENCE_MAX_TIMES: usize = 8;
-
-/// "evidence: leads V1, V6; beats at 3.80, 4.40 s": the leads and beats a statement rests on,
-/// as the viewer highlights them (at most [`EVIDENCE_MAX_TIMES`] times, then how many in
-/// all); `None` when it names neither.
+/// The leads and beats a statement rests on, as the viewer highlights them
+/// ([`signal::summary::evidence_text`]); `None` when it names neither.
 fn evidence_line(s: &crate::input::ReportStatement) -> Option<String> {
     let leads: Vec<&str> = s
         .statement
@@ -864,28 +860,8 @@ fn evidence_line(s: &crate::input::ReportStatement) -> Option<String> {
         .iter()
         .map(|l| l.name())
         .collect();
-    let mut parts = Vec::new();
-    if !leads.is_empty() {
-        let word = if leads.len() == 1 { "lead" } else { "leads" };
-        parts.push(format!("{word} {}", leads.join(", ")));
-    }
-    let times = &s.beat_times_s;
-    if !times.is_empty() {
-        let shown: Vec<String> = times
-            .iter()
-            .take(EVIDENCE_MAX_TIMES)
-            .map(|t| format!("{t:.2}"))
-            .collect();
-        let word = if times.len() == 1 { "beat" } else { "beats" };
-        let more = if times.len() > EVIDENCE_MAX_TIMES {
-            format!(", ... ({} in all)", times.len())
-        } else {
-            String::new()
-        };
-        parts.push(format!("{word} at {} s{more}", shown.join(", ")));
-    }
-    (!parts.is_empty())
-        .then(|| crate::text::clean_line(&format!("evidence: {}", parts.join("; "))).to_string())
+    signal::summary::evidence_text(&leads, &s.beat_times_s)
+        .map(|line| crate::text::clean_line(&line).to_string())
 }
 
 /// (2) Statements in full, the annotation list and the chat.

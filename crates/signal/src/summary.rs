@@ -9,10 +9,11 @@
 //! The JSON shape is a contract (tests and tools rely on it; `null` where not found):
 //! `{"measurements": {"hr_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms": {"bazett",
 //! "fridericia", "framingham", "hodges"}, "axis_deg": {"p", "qrs", "t"}}, "statements":
-//! [{"text", "criterion"}], "beats": [{"r_s", "class"}], "waves": {"<lead>": [{"kind":
+//! [{"text", "criterion", "evidence": {"leads", "beat_times_s"}}], "beats": [{"r_s", "class"}], "waves": {"<lead>": [{"kind":
 //! "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}` (a lead name that repeats is keyed
 //! "<lead> (2)", "<lead> (3)" in recording order). Times are seconds from the start of the
-//! recording, rounded to the microsecond; `class` is normal, supraventricular, ventricular,
+//! recording, rounded to the microsecond; a statement's evidence names the leads and the beats
+//! (their R times) it rests on, both empty when it names none; `class` is normal, supraventricular, ventricular,
 //! paced or unknown. A recording analysed as a Holter adds a `holter` key: [`holter::Holter`]
 //! flattened, plus `rr_ms`, the RR interval before each of `beats` (`null` for the first).
 
@@ -142,6 +143,58 @@ pub struct SummaryStatement {
     pub text: String,
     /// The criterion it rests on.
     pub criterion: Option<String>,
+    /// The leads and beats it rests on.
+    pub evidence: SummaryEvidence,
+}
+
+/// The leads and beats a statement rests on, as the viewer highlights them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryEvidence {
+    /// Lead names (empty: every lead, or none in particular).
+    pub leads: Vec<String>,
+    /// R times (s) of the beats (empty: every beat, or the median beat).
+    pub beat_times_s: Vec<f64>,
+}
+
+impl SummaryEvidence {
+    /// [`evidence_text`] of these leads and beats.
+    pub fn text(&self) -> Option<String> {
+        let leads: Vec<&str> = self.leads.iter().map(String::as_str).collect();
+        evidence_text(&leads, &self.beat_times_s)
+    }
+}
+
+/// Most beat times [`evidence_text`] lists.
+pub const EVIDENCE_MAX_TIMES: usize = 8;
+
+/// "evidence: leads V1, V6; beats at 3.80, 4.40 s": the leads and beats (R times, s) a
+/// statement rests on, at most [`EVIDENCE_MAX_TIMES`] times, then how many in all; `None`
+/// when it names neither. The CLI prints it under each statement; the report cites it.
+pub fn evidence_text(leads: &[&str], beat_times_s: &[f64]) -> Option<String> {
+    let mut parts = Vec::new();
+    if !leads.is_empty() {
+        let word = if leads.len() == 1 { "lead" } else { "leads" };
+        parts.push(format!("{word} {}", leads.join(", ")));
+    }
+    if !beat_times_s.is_empty() {
+        let shown: Vec<String> = beat_times_s
+            .iter()
+            .take(EVIDENCE_MAX_TIMES)
+            .map(|t| format!("{t:.2}"))
+            .collect();
+        let word = if beat_times_s.len() == 1 {
+            "beat"
+        } else {
+            "beats"
+        };
+        let more = if beat_times_s.len() > EVIDENCE_MAX_TIMES {
+            format!(", ... ({} in all)", beat_times_s.len())
+        } else {
+            String::new()
+        };
+        parts.push(format!("{word} at {} s{more}", shown.join(", ")));
+    }
+    (!parts.is_empty()).then(|| format!("evidence: {}", parts.join("; ")))
 }
 
 /// One beat.
@@ -245,6 +298,19 @@ impl Summary {
                 .map(|s| SummaryStatement {
                     text: s.text.clone(),
                     criterion: s.criterion.clone(),
+                    evidence: SummaryEvidence {
+                        leads: s
+                            .evidence
+                            .leads
+                            .iter()
+                            .map(|l| l.name().to_string())
+                            .collect(),
+                        beat_times_s: a
+                            .beat_times_s(&s.evidence.beats)
+                            .into_iter()
+                            .map(round_s)
+                            .collect(),
+                    },
                 })
                 .collect(),
             beats: a

@@ -273,6 +273,9 @@ pub fn run(args: Args) -> Result<()> {
     writeln!(w, "statements (suggestions, to be confirmed):")?;
     for s in &out.statements {
         writeln!(w, "  {} [{}]", s.text, s.criterion.as_deref().unwrap_or(""))?;
+        if let Some(evidence) = s.evidence.text() {
+            writeln!(w, "    {evidence}")?;
+        }
     }
     Ok(())
 }

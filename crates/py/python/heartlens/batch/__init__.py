@@ -173,6 +173,8 @@ def _schemas() -> Dict[str, Any]:
                 ("index", pa.int32()),
                 ("text", pa.string()),
                 ("criterion", pa.string()),
+                ("evidence_leads", pa.list_(pa.string())),
+                ("evidence_beat_times_s", pa.list_(f64)),
             ]
         ),
         "errors": pa.schema(
@@ -258,7 +260,14 @@ def analyse_file(
     )
     for i, s in enumerate(a["statements"]):
         rows["statements"].append(
-            {"file": rel, "index": i, "text": s["text"], "criterion": s["criterion"]}
+            {
+                "file": rel,
+                "index": i,
+                "text": s["text"],
+                "criterion": s["criterion"],
+                "evidence_leads": s["evidence"]["leads"],
+                "evidence_beat_times_s": s["evidence"]["beat_times_s"],
+            }
         )
     return rows
 
