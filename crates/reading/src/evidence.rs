@@ -33,15 +33,13 @@ pub fn statement_evidence(analysis: &Analysis) -> Vec<StatementEvidence> {
         .statements
         .iter()
         .filter(|s| !s.evidence.is_empty())
-        .map(|s| StatementEvidence {
-            code: statement_code(&s.text),
-            leads: s
-                .evidence
-                .leads
-                .iter()
-                .map(|l| l.name().to_string())
-                .collect(),
-            beat_times_s: analysis.beat_times_s(&s.evidence.beats),
+        .map(|s| {
+            let e = signal::summary::SummaryEvidence::of(analysis, s);
+            StatementEvidence {
+                code: statement_code(&s.text),
+                leads: e.leads,
+                beat_times_s: e.beat_times_s,
+            }
         })
         .collect()
 }

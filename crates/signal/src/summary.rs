@@ -157,6 +157,24 @@ pub struct SummaryEvidence {
 }
 
 impl SummaryEvidence {
+    /// Statement `s`'s evidence in names and times: its leads' names, its beats' R times in
+    /// `a` (rounded to the microsecond).
+    pub fn of(a: &Analysis, s: &ecg::Statement) -> Self {
+        Self {
+            leads: s
+                .evidence
+                .leads
+                .iter()
+                .map(|l| l.name().to_string())
+                .collect(),
+            beat_times_s: a
+                .beat_times_s(&s.evidence.beats)
+                .into_iter()
+                .map(round_s)
+                .collect(),
+        }
+    }
+
     /// [`evidence_text`] of these leads and beats.
     pub fn text(&self) -> Option<String> {
         let leads: Vec<&str> = self.leads.iter().map(String::as_str).collect();
