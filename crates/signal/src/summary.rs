@@ -316,19 +316,7 @@ impl Summary {
                 .map(|s| SummaryStatement {
                     text: s.text.clone(),
                     criterion: s.criterion.clone(),
-                    evidence: SummaryEvidence {
-                        leads: s
-                            .evidence
-                            .leads
-                            .iter()
-                            .map(|l| l.name().to_string())
-                            .collect(),
-                        beat_times_s: a
-                            .beat_times_s(&s.evidence.beats)
-                            .into_iter()
-                            .map(round_s)
-                            .collect(),
-                    },
+                    evidence: SummaryEvidence::of(a, s),
                 })
                 .collect(),
             beats: a
