@@ -2023,15 +2023,20 @@ fn calibration_suspect(f: &Findings<'_>, out: &mut Vec<Statement>) -> bool {
         return true;
     }
     // Calibration: voltage criteria need leads on one calibration.
+    // The limb leads the relations were checked in are its evidence: when one of them is
+    // poor (off, saturated, noisy), the residual may be that lead's noise and not a gain, and
+    // the quality step withholds the statement, naming why.
     if let Some(r) = f.limb_residual {
         lvh_pattern_untested(out, "lead gains suspect");
-        out.push(st(
+        out.push(st_on(
             "Limb leads inconsistent with Einthoven's law: lead gains suspect, voltage criteria not applied",
             format!(
                 "RMS of III - (II - I) (or aVR/aVL/aVF against I, II) is {:.0}% of the lead (> {:.0}%); the frontal axis uses the gain ratio of I to aVF fitted from aVF = a II + b I",
                 100.0 * r,
                 100.0 * crate::measure::EINTHOVEN_MAX_RESIDUAL
             ),
+            present(f, &LeadLabel::STANDARD_12[..6]),
+            Vec::new(),
         ));
         return true;
     }

@@ -2776,6 +2776,11 @@ fn limb_leads_off_einthoven_suspend_the_voltage_criteria() {
         2.0,
         "residual %",
     );
+    // It rests on the six limb leads: clicked, the viewer shows them.
+    assert_eq!(
+        s.evidence.leads,
+        [L::I, L::II, L::III, L::AVR, L::AVL, L::AVF]
+    );
     not_stated(&a, "Left ventricular hypertrophy");
     // At 1.05 (about 5 %) the leads are one calibration.
     let mut t = beats(&qrs_scaled(1.0, 1.5));
@@ -2783,6 +2788,18 @@ fn limb_leads_off_einthoven_suspend_the_voltage_criteria() {
     let a = t.analyze();
     not_stated(&a, "Limb leads inconsistent");
     stated(&a, "Left ventricular hypertrophy by voltage criteria");
+    // One calibration, but lead III buried in 3 mV of noise: the residual is the noise's, not a gain.
+    // The statement rests on a poor lead and is withheld, saying so.
+    let mut t = beats(&qrs_scaled(1.0, 1.5));
+    t.lead_noise = vec![(2, 3.0)];
+    let a = t.analyze();
+    not_stated(&a, "Limb leads inconsistent");
+    let c = criterion(stated(&a, "Technically limited recording"));
+    assert!(
+        c.contains("withheld because they rest on these leads: ")
+            && c.contains("Limb leads inconsistent with Einthoven's law"),
+        "{c}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
