@@ -9,7 +9,7 @@ use crate::beat_preprocess::interpolate_nan;
 use crate::detect::{PacingScan, baseline_steps, remove_steps};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
-use crate::measure::{EINTHOVEN_MAX_RESIDUAL, LimbConsistency, einthoven};
+use crate::measure::{LimbConsistency, einthoven};
 
 use super::AnalysisOptions;
 
@@ -32,8 +32,10 @@ pub(super) struct Signals {
     pub analysis_band: String,
     /// The display copy's filters: the user's, at the mains frequency the analysis used.
     pub filter: FilterChain,
-    /// The limb leads' relations (Einthoven / Goldberger) when they fail.
-    pub limb_inconsistent: Option<LimbConsistency>,
+    /// The limb leads' relations (Einthoven / Goldberger) over the whole recording: what the
+    /// analysis judges them by when the median beat has no QRS
+    /// (`MedianReading::limb_consistency`).
+    pub limb_whole: Option<LimbConsistency>,
 }
 
 impl Signals {
@@ -135,13 +137,12 @@ impl Signals {
         }
 
         // Limb-lead consistency (Einthoven / Goldberger) on the analysis copy.
-        let limb = einthoven(&|l: &LeadLabel| {
+        let limb_whole = einthoven(&|l: &LeadLabel| {
             labels
                 .iter()
                 .position(|x| x == l)
                 .map(|k| clean[k].as_slice())
         });
-        let limb_inconsistent = limb.filter(|c| c.residual > EINTHOVEN_MAX_RESIDUAL);
         Ok(Self {
             labels,
             raw,
@@ -151,7 +152,7 @@ impl Signals {
             display,
             analysis_band,
             filter,
-            limb_inconsistent,
+            limb_whole,
         })
     }
 }
