@@ -830,7 +830,7 @@ pub(crate) fn analyze_in_pool(
     };
     // Limb-lead consistency over the median beat's QRS (else over the whole recording).
     let limb_inconsistent = reading
-        .limb_consistency()
+        .limb_consistency(&clean)
         .or(limb_whole)
         .filter(|c| c.residual > EINTHOVEN_MAX_RESIDUAL);
     let qtc_rr_ms = dominant_rr_ms(classes, &fids, fs);

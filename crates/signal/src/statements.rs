@@ -2031,7 +2031,7 @@ fn calibration_suspect(f: &Findings<'_>, out: &mut Vec<Statement>) -> bool {
         out.push(st_on(
             "Limb leads inconsistent with Einthoven's law: lead gains suspect, voltage criteria not applied",
             format!(
-                "III, aVR, aVL and aVF fitted on I and II over the median beat's QRS depart from Einthoven's and Goldberger's relations by up to {:.0}% of the lead (> {:.0}%); the frontal axis uses the gain ratio of I to aVF fitted from aVF = a II + b I",
+                "III, aVR, aVL and aVF fitted on I and II over the averaged QRS depart from Einthoven's and Goldberger's relations by up to {:.0}% of the lead (> {:.0}%); the frontal axis uses the gain ratio of I to aVF fitted from aVF = a II + b I",
                 100.0 * r,
                 100.0 * crate::measure::EINTHOVEN_MAX_RESIDUAL
             ),

@@ -2800,7 +2800,7 @@ fn limb_leads_off_einthoven_suspend_the_voltage_criteria() {
         not_stated(&a, "Limb leads inconsistent");
         stated(&a, "Left ventricular hypertrophy by voltage criteria");
     }
-    // Lead III buried in 3 mV of noise: even the median beat's QRS is the noise's. The
+    // Lead III buried in 3 mV of noise: even the averaged QRS is the noise's. The
     // statement rests on the limb leads, one of them poor, and is withheld, saying so.
     let mut t = beats(&qrs_scaled(1.0, 1.5));
     t.lead_noise = vec![(2, 3.0)];

@@ -17,8 +17,8 @@ use crate::detect::median;
 use crate::error::Error;
 use crate::measure::{QrsEnd, qrs_end};
 use crate::median::{
-    MedianBeat, beat_shifts, measure_ratio, median_beat, median_beat_at_measure_rate,
-    to_measure_index,
+    MedianBeat, beat_shifts, from_measure_index, measure_ratio, median_beat,
+    median_beat_at_measure_rate, to_measure_index,
 };
 use crate::quality::overlaps;
 use crate::resample::PolyResampler;
@@ -55,6 +55,31 @@ pub(super) struct MedianBeats {
 }
 
 impl MedianBeats {
+    /// The mean of `x` (a lead at the recording's rate) over the beats the medians are built
+    /// over, from median-beat index `on` to `off` (at `fs_m`): a linear average, so leads
+    /// that are linear combinations of each other keep that relation in it (the sample-wise
+    /// median does not, and each lead's median leaves out the beats that differ in it).
+    pub fn mean_window(&self, x: &[f64], on: usize, off: usize) -> Option<Vec<f64>> {
+        let (a, b) = (
+            from_measure_index(on, self.ratio),
+            from_measure_index(off, self.ratio),
+        );
+        let len = b.checked_sub(a)? + 1;
+        let mut sum = vec![0.0; len];
+        let mut n = 0usize;
+        for &f in &self.fids {
+            let Some(start) = (f + a).checked_sub(self.pre) else {
+                continue;
+            };
+            let Some(w) = x.get(start..start + len) else {
+                continue;
+            };
+            sum.iter_mut().zip(w).for_each(|(s, v)| *s += v);
+            n += 1;
+        }
+        (n > 0).then(|| sum.into_iter().map(|s| s / n as f64).collect())
+    }
+
     /// The median beats of `display` and `clean` (the leads `labels` at `fs`) over the
     /// beats at `fids` of the dominant class (`classes`, with each beat's `different_leads`);
     /// a lead's beats where it was off (`off_spans`, per lead) left out of its median.

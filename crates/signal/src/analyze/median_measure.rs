@@ -50,17 +50,25 @@ impl MedianReading<'_> {
             .find(|(k, _, _)| &self.labels[*k] == l)
     }
 
-    /// The limb leads' consistency ([`einthoven`]) over the median beat's QRS on the analysis
-    /// copy: where the leads are largest and their noise averaged over the beats, so 25-50 µV
-    /// of noise independent from lead to lead leaves calibrated leads at 2-8 % (over the whole
-    /// recording: up to 79 %). `None` without a QRS on the median beat.
-    pub fn limb_consistency(&self) -> Option<LimbConsistency> {
+    /// The limb leads' consistency ([`einthoven`]) over the median beat's QRS, each lead of
+    /// `clean` (the analysis copy) averaged over the median's beats
+    /// ([`MedianBeats::mean_window`]) less its mean: where the leads are largest and their
+    /// noise averaged, so 25-50 µV of noise independent from lead to lead leaves calibrated
+    /// leads within a few per cent (over the whole recording: up to 79 %). `None` without a
+    /// QRS on the median beat.
+    pub fn limb_consistency(&self, clean: &[Vec<f64>]) -> Option<LimbConsistency> {
         let q = self.waves.global.qrs?;
         let (on, off) = (q.on?, q.off?);
-        einthoven(&|l: &LeadLabel| {
-            let m = self.analysis_of(l)?;
-            m.get(on..=off.min(m.len().checked_sub(1)?))
-        })
+        let qrs: Vec<(LeadLabel, Vec<f64>)> = LeadLabel::STANDARD_12[..6]
+            .iter()
+            .filter_map(|l| {
+                let k = self.labels.iter().position(|x| x == l)?;
+                let w = self.beats.mean_window(clean.get(k)?, on, off)?;
+                let mean = w.iter().sum::<f64>() / w.len() as f64;
+                Some((l.clone(), w.iter().map(|v| v - mean).collect()))
+            })
+            .collect();
+        einthoven(&|l: &LeadLabel| qrs.iter().find(|(x, _)| x == l).map(|(_, w)| w.as_slice()))
     }
 
     /// Lead `l`'s median beat on the display copy.
