@@ -34,23 +34,30 @@ fn main() {
             }
         };
         for uv in LEVELS_UV {
-            let leads = rec
+            let leads: Result<Vec<ecg::Lead>, String> = rec
                 .leads
                 .iter()
                 .enumerate()
                 .map(|(k, l)| {
                     let per_uv = 1.0 / l.unit.to_uv_factor().unwrap_or(1000.0);
                     let mut g = noise::Gaussian::new(noise::SEED ^ (k as u64 + 1));
-                    let x: Vec<f32> = match l.signal.to_vec() {
-                        Ok(x) => x,
-                        Err(_) => Vec::new(),
-                    }
-                    .into_iter()
-                    .map(|v| (f64::from(v) + uv * per_uv * g.next()) as f32)
-                    .collect();
-                    l.with_samples(l.sampling_rate_hz, x)
+                    let x: Vec<f32> = l
+                        .signal
+                        .to_vec()
+                        .map_err(|e| format!("{}: {e}", l.label))?
+                        .into_iter()
+                        .map(|v| (f64::from(v) + uv * per_uv * g.next()) as f32)
+                        .collect();
+                    Ok(l.with_samples(l.sampling_rate_hz, x))
                 })
                 .collect();
+            let leads = match leads {
+                Ok(l) => l,
+                Err(e) => {
+                    println!("{f}: {e}");
+                    break;
+                }
+            };
             let a = match signal::analyze(
                 &ecg::Recording::new(leads),
                 &signal::AnalysisOptions::default(),
