@@ -937,8 +937,8 @@ mod tests {
     fn alike_beats_whose_fiducials_stand_a_sample_apart_do_not_differ() {
         // Two leads at 250 Hz of a narrow biphasic QRS (a Gaussian's derivative, 5 ms wide),
         // every other beat's fiducial one sample (4 ms) after its QRS centre, as an energy
-        // centroid with two lobes falls: compared at its fiducial alone, each beat correlated
-        // about 0.6 with the median of both kinds. Beat 7 is inverted and still differs.
+        // centroid with two lobes falls: compared at their fiducials alone, beats differed
+        // from the median of both kinds in both leads. Beat 7 is inverted and still differs.
         let fs = 250.0;
         let centres: Vec<f64> = (0..14)
             .map(|k| 150.0 + k as f64 * 200.0 + 0.37 * k as f64)
