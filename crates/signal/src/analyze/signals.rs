@@ -250,9 +250,9 @@ fn read_mv(lead: &ecg::Lead, n: usize) -> Result<Vec<f64>, Error> {
     Ok(interpolate_nan(&x))
 }
 
-/// Largest factor of [`resampling_ratio`]: any two rates in whole hertz up to 1000 Hz apart
-/// (257 to 500 Hz is 500/257). The polyphase filter has 20 taps per factor (20 001 at 1000)
-/// but spends about 20 multiplications per output sample at any ratio.
+/// Largest factor of [`resampling_ratio`]: it reaches any whole-hertz rate up to 1000 Hz from
+/// any other (257 to 500 Hz is 500/257). The polyphase filter has 20 taps per factor (20 001
+/// at 1000) but spends about 20 multiplications per output sample at any ratio.
 const MAX_RESAMPLING_FACTOR: usize = 1000;
 
 /// `(up, down)`, each at most [`MAX_RESAMPLING_FACTOR`], with `from_hz` x up / down =
