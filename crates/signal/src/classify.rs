@@ -59,6 +59,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::delineate::ms;
 use crate::detect::{median, quantile, robust_sd};
+use crate::median::column_medians;
 
 /// The class of a beat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -299,10 +300,12 @@ fn morphologies_against(
     let step = valid.len().div_ceil(200).max(1);
     let picked: Vec<usize> = valid.iter().step_by(step).copied().collect();
     let max_shift = ms(fs, FIDUCIAL_JITTER_MS);
-    // The window of beat `f` moved by `d` samples (kept inside the recording).
-    let window = |x: &[f64], f: usize, d: isize| {
+    // The window of beat `f` moved by `d` samples (kept inside the recording). Correlation
+    // and peak-to-peak size do not depend on its mean; the templates' medians do, and take
+    // each window less its mean.
+    let window = |k: usize, f: usize, d: isize| -> &[f64] {
         let lo = (f - pre).saturating_add_signed(d);
-        demeaned(&x[lo..lo + w])
+        &leads[k][lo..lo + w]
     };
     let shifts = |f: usize| -> std::ops::RangeInclusive<isize> {
         let back = (f - pre).min(max_shift) as isize;
@@ -310,13 +313,14 @@ fn morphologies_against(
         -back..=ahead
     };
     let templates_of = |moved: &[(usize, isize)]| -> Vec<Vec<f64>> {
-        leads
-            .iter()
-            .map(|x| {
-                let wins: Vec<Vec<f64>> = moved.iter().map(|&(f, d)| window(x, f, d)).collect();
-                (0..w)
-                    .map(|k| median(&wins.iter().map(|v| v[k]).collect::<Vec<_>>()))
-                    .collect()
+        (0..leads.len())
+            .map(|k| {
+                let wins: Vec<Vec<f64>> = moved
+                    .iter()
+                    .map(|&(f, d)| demeaned(window(k, f, d)))
+                    .collect();
+                let refs: Vec<&[f64]> = wins.iter().map(Vec::as_slice).collect();
+                column_medians(&refs, w)
             })
             .collect()
     };
@@ -333,7 +337,7 @@ fn morphologies_against(
         let score = |d: isize| -> f64 {
             usable
                 .iter()
-                .map(|&k| pearson(&window(&leads[k], f, d), &templates[k]))
+                .map(|&k| pearson(window(k, f, d), &templates[k]))
                 .sum()
         };
         let mut best = (0, score(0));
@@ -368,8 +372,8 @@ fn morphologies_against(
                 usable
                     .iter()
                     .map(|&k| {
-                        let v = window(&leads[k], f, d);
-                        (pearson(&v, &templates[k]), peak_to_peak(&v) / sizes[k])
+                        let v = window(k, f, d);
+                        (pearson(v, &templates[k]), peak_to_peak(v) / sizes[k])
                     })
                     .collect()
             })

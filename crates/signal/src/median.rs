@@ -193,7 +193,7 @@ fn spread_beats<B: Copy>(beats: &[B], max_beats: usize, fit: impl Fn(B) -> bool)
 }
 
 /// Sample-wise median of equally long `windows` (`len` samples).
-fn column_medians(windows: &[&[f64]], len: usize) -> Vec<f64> {
+pub(crate) fn column_medians(windows: &[&[f64]], len: usize) -> Vec<f64> {
     // Neighbouring samples of the beats are ranked almost alike, so each column is sorted
     // by insertion starting from the previous column's order: a few swaps per sample instead
     // of a sort. The median only depends on the sorted values, so it is the same as
