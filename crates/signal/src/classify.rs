@@ -109,7 +109,7 @@ const QRS_WINDOW_MS: (f64, f64) = (50.0, 100.0);
 /// 24 ms let conducted beats under pacing pass for paced ones in one lead (LUDB 95 on I).
 const FIDUCIAL_JITTER_MS: f64 = 4.0;
 /// Times the template's beats are moved onto it and its median taken again.
-const ALIGNMENT_PASSES: usize = 3;
+const ALIGNMENT_PASSES: usize = 1;
 /// A ventricular beat differs in at least this many leads.
 pub(crate) const MIN_DIFFERENT_LEADS: usize = 3;
 /// A run of wide beats on one or two leads spans, from the beat before it to the beat after
