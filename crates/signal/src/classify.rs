@@ -110,6 +110,9 @@ const QRS_WINDOW_MS: (f64, f64) = (50.0, 100.0);
 const FIDUCIAL_JITTER_MS: f64 = 4.0;
 /// Times the template's beats are moved onto it and its median taken again.
 const ALIGNMENT_PASSES: usize = 1;
+/// A beat correlating at least this well with the template in every usable lead at its
+/// fiducial is compared there: above [`LEAD_DIFFERENT`], no shift changes what it is.
+const ALIGNED: f64 = 0.9;
 /// A ventricular beat differs in at least this many leads.
 pub(crate) const MIN_DIFFERENT_LEADS: usize = 3;
 /// A run of wide beats on one or two leads spans, from the beat before it to the beat after
@@ -334,13 +337,23 @@ fn morphologies_against(
     };
     // The shift of beat `f` whose windows best match `templates` over `usable`, summed.
     let best_shift = |f: usize, templates: &[Vec<f64>], usable: &[usize]| -> isize {
+        let at_fiducial: Vec<f64> = usable
+            .iter()
+            .map(|&k| pearson(window(k, f, 0), &templates[k]))
+            .collect();
+        // Alike in every lead where it stands: no shift can change what it is compared as
+        // (a beat differs below LEAD_DIFFERENT), and most beats are so (the search costs five
+        // comparisons).
+        if at_fiducial.iter().all(|&r| r >= ALIGNED) {
+            return 0;
+        }
         let score = |d: isize| -> f64 {
             usable
                 .iter()
                 .map(|&k| pearson(window(k, f, d), &templates[k]))
                 .sum()
         };
-        let mut best = (0, score(0));
+        let mut best = (0, at_fiducial.iter().sum::<f64>());
         for d in shifts(f).filter(|&d| d != 0) {
             let s = score(d);
             if s > best.1 + 1e-12 {
