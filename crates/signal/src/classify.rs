@@ -338,58 +338,59 @@ fn morphologies_against(
             .collect();
         (sizes, usable)
     };
-    // The shift of beat `f` whose windows best match `templates` over `usable`, summed.
-    let best_shift = |f: usize, templates: &[Vec<f64>], usable: &[usize]| -> isize {
-        let at_fiducial: Vec<f64> = usable
+    // Per usable lead, beat `f`'s correlation with its template at shift `d`.
+    let corrs = |f: usize, d: isize, templates: &[Centred], usable: &[usize]| -> Vec<f64> {
+        usable
             .iter()
-            .map(|&k| pearson(window(k, f, 0), &templates[k]))
-            .collect();
+            .map(|&k| templates[k].corr(window(k, f, d)))
+            .collect()
+    };
+    // The shift of beat `f` whose windows best match `templates` over `usable`, summed, and
+    // its correlations there.
+    let best_shift = |f: usize, templates: &[Centred], usable: &[usize]| -> (isize, Vec<f64>) {
+        let at_fiducial = corrs(f, 0, templates, usable);
         // Alike in every lead where it stands, as most beats are: the search (five
         // comparisons) is skipped.
         if at_fiducial.iter().all(|&r| r >= ALIGNED) {
-            return 0;
+            return (0, at_fiducial);
         }
-        let score = |d: isize| -> f64 {
-            usable
-                .iter()
-                .map(|&k| pearson(window(k, f, d), &templates[k]))
-                .sum()
-        };
-        let mut best = (0, at_fiducial.iter().sum::<f64>());
+        let mut best = (0, at_fiducial.iter().sum::<f64>(), at_fiducial);
         for d in shifts(f).filter(|&d| d != 0) {
-            let s = score(d);
+            let c = corrs(f, d, templates, usable);
+            let s: f64 = c.iter().sum();
             if s > best.1 + 1e-12 {
-                best = (d, s);
+                best = (d, s, c);
             }
         }
-        best.0
+        (best.0, best.2)
     };
+    let centred = |t: &[Vec<f64>]| -> Vec<Centred> { t.iter().map(|v| Centred::new(v)).collect() };
     // The fiducials (energy centres) of alike beats may sit a few samples apart where a QRS's
     // energy has two lobes of about equal size; the template is the median of the picked
     // beats each moved onto a first median, and each beat is compared at its best shift.
     let mut templates = templates_of(&picked.iter().map(|&f| (f, 0)).collect::<Vec<_>>());
     for _ in 0..ALIGNMENT_PASSES {
         let (_, usable) = usable_of(&templates);
+        let c = centred(&templates);
         let moved: Vec<(usize, isize)> = picked
             .iter()
-            .map(|&f| (f, best_shift(f, &templates, &usable)))
+            .map(|&f| (f, best_shift(f, &c, &usable).0))
             .collect();
         templates = templates_of(&moved);
     }
     let (sizes, usable) = usable_of(&templates);
+    let c = centred(&templates);
     // Each beat's correlation and size ratio in each usable lead.
     let measured: Vec<Option<Vec<(f64, f64)>>> = fids
         .iter()
         .zip(&inside)
         .map(|(&f, ok)| {
             ok.then(|| {
-                let d = best_shift(f, &templates, &usable);
+                let (d, r) = best_shift(f, &c, &usable);
                 usable
                     .iter()
-                    .map(|&k| {
-                        let v = window(k, f, d);
-                        (pearson(v, &templates[k]), peak_to_peak(v) / sizes[k])
-                    })
+                    .zip(r)
+                    .map(|(&k, r)| (r, peak_to_peak(window(k, f, d)) / sizes[k]))
                     .collect()
             })
         })
@@ -489,6 +490,39 @@ fn peak_to_peak(v: &[f64]) -> f64 {
             (a.min(x), b.max(x))
         });
     if hi >= lo { hi - lo } else { 0.0 }
+}
+
+/// A template less its mean, with its sum of squares: [`pearson`] against it in one pass
+/// over the other window (the template's sums are taken once for all beats and shifts).
+struct Centred {
+    v: Vec<f64>,
+    ss: f64,
+}
+
+impl Centred {
+    fn new(t: &[f64]) -> Self {
+        let v = demeaned(t);
+        let ss = v.iter().map(|x| x * x).sum();
+        Self { v, ss }
+    }
+
+    /// Pearson's correlation of `a` (as long as the template) with the template.
+    fn corr(&self, a: &[f64]) -> f64 {
+        let n = a.len() as f64;
+        let (mut s, mut s2, mut sab) = (0.0, 0.0, 0.0);
+        for (x, y) in a.iter().zip(&self.v) {
+            s += x;
+            s2 += x * x;
+            sab += x * y;
+        }
+        // The template sums to 0: the window's mean drops out of the cross term.
+        let saa = s2 - s * s / n;
+        if saa <= 0.0 || self.ss <= 0.0 {
+            0.0
+        } else {
+            sab / (saa * self.ss).sqrt()
+        }
+    }
 }
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
