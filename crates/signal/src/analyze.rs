@@ -51,7 +51,7 @@ use crate::error::Error;
 use crate::filters::FilterChain;
 use crate::lead_reversal;
 use crate::limb_artefact::LimbArtefacts;
-use crate::measure::{EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes};
+use crate::measure::{EINTHOVEN_MAX_RESIDUAL, LeadAmplitudes, einthoven};
 use crate::median::MedianBeat;
 use crate::quality::{LeadInput, apply as apply_quality, assess, off_spans};
 use crate::rhythm::{NonConducted, flutter_cycle};
@@ -390,7 +390,6 @@ pub(crate) fn analyze_in_pool(
         display,
         analysis_band,
         filter,
-        limb_whole,
     } = Signals::prepare(rec, opts, beats_only.is_some(), &check)?;
     let n = raw[0].len();
 
@@ -828,10 +827,17 @@ pub(crate) fn analyze_in_pool(
         waves: &med,
         p_min_mv,
     };
-    // Limb-lead consistency over the median beat's QRS (else over the whole recording).
+    // Limb-lead consistency over the median beat's QRS (else over the whole analysis copy).
     let limb_inconsistent = reading
         .limb_consistency(&clean)
-        .or(limb_whole)
+        .or_else(|| {
+            einthoven(&|l: &LeadLabel| {
+                labels
+                    .iter()
+                    .position(|x| x == l)
+                    .map(|k| clean[k].as_slice())
+            })
+        })
         .filter(|c| c.residual > EINTHOVEN_MAX_RESIDUAL);
     let qtc_rr_ms = dominant_rr_ms(classes, &fids, fs);
     let mut m = reading.intervals(&rr_samples, qtc_rr_ms, fs);

@@ -443,6 +443,8 @@ pub(crate) fn einthoven<'a>(
         (L::AVF, -0.5, 1.0),
     ];
     let mut worst: Option<f64> = None;
+    // aVF = a II + b I: consistent leads give b = -1/2.
+    let mut i_over_avf = None;
     for (l, ci, cii) in rel {
         let Some(x) = lead(&l) else { continue };
         let m = n.min(x.len());
@@ -450,7 +452,11 @@ pub(crate) fn einthoven<'a>(
         if den <= 0.0 {
             continue;
         }
-        let num = match fit_on_ii_and_i(&x[..m], &ii[..m], &i[..m]) {
+        let fit = fit_on_ii_and_i(&x[..m], &ii[..m], &i[..m]);
+        if l == L::AVF {
+            i_over_avf = fit.and_then(|(_, b)| (b < 0.0).then_some(-2.0 * b));
+        }
+        let num = match fit {
             Some((a, b)) => rms((0..m).map(|k| (a - cii) * ii[k] + (b - ci) * i[k])),
             // I and II proportional: the relation itself.
             None => rms((0..m).map(|k| x[k] - ci * i[k] - cii * ii[k])),
@@ -459,12 +465,6 @@ pub(crate) fn einthoven<'a>(
         worst = Some(worst.map_or(r, |w: f64| w.max(r)));
     }
     let residual = worst?;
-    // aVF = a II + b I: consistent leads give b = -1/2.
-    let i_over_avf = lead(&L::AVF).and_then(|f| {
-        let m = n.min(f.len());
-        let (_, b) = fit_on_ii_and_i(&f[..m], &ii[..m], &i[..m])?;
-        (b < 0.0).then_some(-2.0 * b)
-    });
     Some(LimbConsistency {
         residual,
         i_over_avf,
@@ -482,7 +482,7 @@ fn fit_on_ii_and_i(x: &[f64], ii: &[f64], i: &[f64]) -> Option<(f64, f64)> {
         y2 += v * x;
     }
     let det = s11 * s22 - s12 * s12;
-    if det.abs() <= f64::EPSILON * s11 * s22 || det == 0.0 {
+    if det.abs() <= f64::EPSILON * s11 * s22 {
         return None;
     }
     Some(((s22 * y1 - s12 * y2) / det, (s11 * y2 - s12 * y1) / det))

@@ -9,7 +9,6 @@ use crate::beat_preprocess::interpolate_nan;
 use crate::detect::{PacingScan, baseline_steps, remove_steps};
 use crate::error::Error;
 use crate::filters::{FilterChain, Highpass, Lowpass, Notch, PowerlineMethod, views};
-use crate::measure::{LimbConsistency, einthoven};
 
 use super::AnalysisOptions;
 
@@ -32,10 +31,6 @@ pub(super) struct Signals {
     pub analysis_band: String,
     /// The display copy's filters: the user's, at the mains frequency the analysis used.
     pub filter: FilterChain,
-    /// The limb leads' relations (Einthoven / Goldberger) over the whole recording: what the
-    /// analysis judges them by when the median beat has no QRS
-    /// (`MedianReading::limb_consistency`).
-    pub limb_whole: Option<LimbConsistency>,
 }
 
 impl Signals {
@@ -136,13 +131,6 @@ impl Signals {
             }
         }
 
-        // Limb-lead consistency (Einthoven / Goldberger) on the analysis copy.
-        let limb_whole = einthoven(&|l: &LeadLabel| {
-            labels
-                .iter()
-                .position(|x| x == l)
-                .map(|k| clean[k].as_slice())
-        });
         Ok(Self {
             labels,
             raw,
@@ -152,7 +140,6 @@ impl Signals {
             display,
             analysis_band,
             filter,
-            limb_whole,
         })
     }
 }
