@@ -10,6 +10,8 @@
 //! statements read (hypertrophy, low voltage, atrial abnormality by height), which the
 //! statement withholds. A calibrated file should read "-" at every level.
 
+#[path = "common/disturb.rs"]
+mod disturb;
 #[path = "common/noise.rs"]
 mod noise;
 
@@ -34,34 +36,14 @@ fn main() {
             }
         };
         for uv in LEVELS_UV {
-            let leads: Result<Vec<ecg::Lead>, String> = rec
-                .leads
-                .iter()
-                .enumerate()
-                .map(|(k, l)| {
-                    let per_uv = 1.0 / l.unit.to_uv_factor().unwrap_or(1000.0);
-                    let mut g = noise::Gaussian::new(noise::SEED ^ (k as u64 + 1));
-                    let x: Vec<f32> = l
-                        .signal
-                        .to_vec()
-                        .map_err(|e| format!("{}: {e}", l.label))?
-                        .into_iter()
-                        .map(|v| (f64::from(v) + uv * per_uv * g.next()) as f32)
-                        .collect();
-                    Ok(l.with_samples(l.sampling_rate_hz, x))
-                })
-                .collect();
-            let leads = match leads {
-                Ok(l) => l,
+            let disturbed = match disturb::per_lead(&rec, uv, 0.0) {
+                Ok(r) => r,
                 Err(e) => {
                     println!("{f}: {e}");
                     break;
                 }
             };
-            let a = match signal::analyze(
-                &ecg::Recording::new(leads),
-                &signal::AnalysisOptions::default(),
-            ) {
+            let a = match signal::analyze(&disturbed, &signal::AnalysisOptions::default()) {
                 Ok(a) => a,
                 Err(e) => {
                     println!("{f}: {e}");

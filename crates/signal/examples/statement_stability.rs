@@ -1,5 +1,6 @@
 //! Statement stability on any recording: which statements come and go when each lead gets
-//! disturbances of its own, as leads digitised one by one (scanned or converted archives) do.
+//! disturbances of its own, as leads digitised one by one (scanned or converted archives)
+//! carry them.
 //!
 //! `cargo run --release -p heartlens-signal --example statement_stability -- FILE...`
 //!
@@ -11,6 +12,8 @@
 //! of 0.3 mV at a phase of its own per lead (breathing, lead by lead). Philips files end in a
 //! calibration pulse that is cut only while it is clean: disturbed, it makes a beat there.
 
+#[path = "common/disturb.rs"]
+mod disturb;
 #[path = "common/noise.rs"]
 mod noise;
 
@@ -25,33 +28,6 @@ fn statements(rec: &ecg::Recording) -> Result<Vec<String>, String> {
     signal::analyze(rec, &signal::AnalysisOptions::default())
         .map(|a| a.statements.into_iter().map(|s| s.text).collect())
         .map_err(|e| e.to_string())
-}
-
-fn disturbed(rec: &ecg::Recording, uv: f64, wander_mv: f64) -> Result<ecg::Recording, String> {
-    let leads = rec
-        .leads
-        .iter()
-        .enumerate()
-        .map(|(k, l)| {
-            let per_mv = 1000.0 / l.unit.to_uv_factor().unwrap_or(1000.0);
-            let fs = l.sampling_rate_hz;
-            let mut g = noise::Gaussian::new(noise::SEED ^ (k as u64 + 1));
-            let x: Vec<f32> = l
-                .signal
-                .to_vec()
-                .map_err(|e| format!("{}: {e}", l.label))?
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let t = i as f64 / fs;
-                    let w = wander_mv * (std::f64::consts::TAU * 0.3 * t + k as f64).sin();
-                    (f64::from(v) + (uv / 1000.0 * g.next() + w) * per_mv) as f32
-                })
-                .collect();
-            Ok(l.with_samples(fs, x))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(ecg::Recording::new(leads))
 }
 
 fn main() {
@@ -76,7 +52,7 @@ fn main() {
             }
         };
         for (name, uv, wander) in DISTURBANCES {
-            match disturbed(&rec, uv, wander).and_then(|r| statements(&r)) {
+            match disturb::per_lead(&rec, uv, wander).and_then(|r| statements(&r)) {
                 Ok(t) => {
                     let plus: Vec<&String> = t.iter().filter(|s| !base.contains(s)).collect();
                     let minus: Vec<&String> = base.iter().filter(|s| !t.contains(s)).collect();
