@@ -367,7 +367,8 @@ fn morphologies_against(
     let centred = |t: &[Vec<f64>]| -> Vec<Centred> { t.iter().map(|v| Centred::new(v)).collect() };
     // The fiducials (energy centres) of alike beats may sit a few samples apart where a QRS's
     // energy has two lobes of about equal size; the template is the median of the picked
-    // beats each moved onto a first median, and each beat is compared at its best shift.
+    // beats each moved onto the previous median ([`ALIGNMENT_PASSES`] times), and each beat
+    // is compared at its best shift.
     let mut templates = templates_of(&picked.iter().map(|&f| (f, 0)).collect::<Vec<_>>());
     for _ in 0..ALIGNMENT_PASSES {
         let (_, usable) = usable_of(&templates);

@@ -9,13 +9,14 @@
 //! The JSON shape is a contract (tests and tools rely on it; `null` where not found):
 //! `{"measurements": {"hr_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms": {"bazett",
 //! "fridericia", "framingham", "hodges"}, "axis_deg": {"p", "qrs", "t"}}, "statements":
-//! [{"text", "criterion", "evidence": {"leads", "beat_times_s"}}], "beats": [{"r_s", "class"}], "waves": {"<lead>": [{"kind":
-//! "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}` (a lead name that repeats is keyed
-//! "<lead> (2)", "<lead> (3)" in recording order). Times are seconds from the start of the
-//! recording, rounded to the microsecond; a statement's evidence names the leads and the beats
-//! (their R times) it rests on, both empty when it names none; `class` is normal, supraventricular, ventricular,
-//! paced or unknown. A recording analysed as a Holter adds a `holter` key: [`holter::Holter`]
-//! flattened, plus `rr_ms`, the RR interval before each of `beats` (`null` for the first).
+//! [{"text", "criterion", "evidence": {"leads", "beat_times_s"}}], "beats": [{"r_s",
+//! "class"}], "waves": {"<lead>": [{"kind": "P|QRS|T", "onset_s", "peak_s", "offset_s"}]}}`
+//! (a lead name that repeats is keyed "<lead> (2)", "<lead> (3)" in recording order). Times
+//! are seconds from the start of the recording, rounded to the microsecond; a statement's
+//! evidence names the leads and the beats (their R times) it rests on, both empty when it
+//! names none; `class` is normal, supraventricular, ventricular, paced or unknown. A
+//! recording analysed as a Holter adds a `holter` key: [`holter::Holter`] flattened, plus
+//! `rr_ms`, the RR interval before each of `beats` (`null` for the first).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
