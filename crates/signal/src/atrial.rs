@@ -969,18 +969,32 @@ fn fine_activity(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<FineA
     out
 }
 
-/// The envelope of `y`, the largest |value| over `w` samples centred on each sample, at the
-/// samples whose whole window is `open`.
+/// The envelope of `y`, the largest |value| over the `2 * (w / 2) + 1` samples centred on
+/// each sample (NaN counts as 0), at the samples whose whole window is `open`. One pass: the
+/// window's largest value is the front of a queue of candidates in falling order (a sample
+/// leaves it once a later one is as large), and a count of the open samples ending at each
+/// sample says whether the window is open.
 fn open_envelope(y: &[f64], open: &[bool], w: usize) -> Vec<f64> {
     let half = w / 2;
-    (half..y.len().saturating_sub(half))
-        .filter(|&i| open[i - half..=i + half].iter().all(|&o| o))
-        .map(|i| {
-            y[i - half..=i + half]
-                .iter()
-                .fold(0.0f64, |m, v| m.max(v.abs()))
-        })
-        .collect()
+    let span = 2 * half + 1;
+    let mut out = Vec::with_capacity(y.len().saturating_sub(2 * half));
+    let mut queue: std::collections::VecDeque<(usize, f64)> = std::collections::VecDeque::new();
+    let mut open_run = 0;
+    for (j, (&v, &o)) in y.iter().zip(open).enumerate() {
+        let a = if v.is_nan() { 0.0 } else { v.abs() };
+        while queue.back().is_some_and(|&(_, b)| b <= a) {
+            queue.pop_back();
+        }
+        queue.push_back((j, a));
+        if queue.front().is_some_and(|&(i, _)| i + span <= j) {
+            queue.pop_front();
+        }
+        open_run = if o { open_run + 1 } else { 0 };
+        if j + 1 >= span && open_run >= span {
+            out.push(queue.front().map_or(0.0, |&(_, b)| b));
+        }
+    }
+    out
 }
 
 /// [`LeadAtrial::continuity`] of the band-passed residual `y` over the windows wholly `open`.
@@ -1091,6 +1105,49 @@ fn welch(r: &[f64], usable: &[bool], fs: f64) -> Option<Vec<f64>> {
 
 #[cfg(test)]
 mod tests {
+
+    /// [`open_envelope`]'s one pass against the window-by-window maximum it replaced, on
+    /// noise with closed stretches (short and longer than the window), NaN and signed zeros.
+    #[test]
+    fn envelope_in_one_pass_is_the_maximum_of_each_open_window() {
+        let naive = |y: &[f64], open: &[bool], w: usize| -> Vec<f64> {
+            let half = w / 2;
+            (half..y.len().saturating_sub(half))
+                .filter(|&i| open[i - half..=i + half].iter().all(|&o| o))
+                .map(|i| {
+                    y[i - half..=i + half]
+                        .iter()
+                        .fold(0.0f64, |m, v| m.max(v.abs()))
+                })
+                .collect()
+        };
+        let mut s = 11u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [0, 1, 5, 62, 63, 64, 700, 3000] {
+            let mut y: Vec<f64> = (0..n).map(|_| next() - 0.5).collect();
+            let open: Vec<bool> = (0..n).map(|k| !(k % 500 < 40 || k % 777 == 3)).collect();
+            for (k, v) in y.iter_mut().enumerate() {
+                match k % 97 {
+                    5 => *v = f64::NAN,
+                    6 => *v = -0.0,
+                    7 => *v = *v * 3.0,
+                    _ => {}
+                }
+            }
+            for w in [0, 1, 2, 7, 62, 63] {
+                let (a, b) = (open_envelope(&y, &open, w), naive(&y, &open, w));
+                assert_eq!(a.len(), b.len(), "n {n} w {w}");
+                for (x, z) in a.iter().zip(&b) {
+                    assert_eq!(x.to_bits(), z.to_bits(), "n {n} w {w}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn v1_activity_common_to_v6_is_not_its_own() {

@@ -192,8 +192,26 @@ fn spread_beats<B: Copy>(beats: &[B], max_beats: usize, fit: impl Fn(B) -> bool)
     fit.into_iter().step_by(step).collect()
 }
 
-/// Sample-wise median of equally long `windows` (`len` samples).
+/// Up to this many windows, [`column_medians`] runs a median network over
+/// [`NETWORK_LANES`] columns at once; above it, an insertion sort from the previous column's
+/// order (a network's comparisons grow faster than the insertions a nearly sorted column
+/// needs).
+const NETWORK_MAX_WINDOWS: usize = 24;
+/// Columns the median network takes side by side (one AVX-512 vector of `f64`).
+const NETWORK_LANES: usize = 8;
+
+/// Sample-wise median of equally long `windows` (`len` samples; at least one window).
 pub(crate) fn column_medians(windows: &[&[f64]], len: usize) -> Vec<f64> {
+    if windows.len() <= NETWORK_MAX_WINDOWS {
+        let mut out = Vec::with_capacity(len);
+        pulp::Arch::new().dispatch(MedianNetwork {
+            windows,
+            len,
+            comparators: &median_comparators(windows.len()),
+            out: &mut out,
+        });
+        return out;
+    }
     // Neighbouring samples of the beats are ranked almost alike, so each column is sorted
     // by insertion starting from the previous column's order: a few swaps per sample instead
     // of a sort. The median only depends on the sorted values, so it is the same as
@@ -218,6 +236,117 @@ pub(crate) fn column_medians(windows: &[&[f64]], len: usize) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// The compare-exchanges of Batcher's odd-even merge sort of `m` values (for the next power
+/// of two, less those reaching past `m`: the missing values would be +∞ and never move),
+/// less those that cannot change the middle position(s): after them, position `m / 2`
+/// (and `m / 2 - 1` when `m` is even) holds the median value(s) of the sorted order.
+fn median_comparators(m: usize) -> Vec<(usize, usize)> {
+    let mut all = Vec::new();
+    let size = m.next_power_of_two();
+    let mut p = 1;
+    while p < size {
+        let mut k = p;
+        while k >= 1 {
+            let mut j = k % p;
+            while j + k < size {
+                for i in 0..k.min(size - j - k) {
+                    let (a, b) = (i + j, i + j + k);
+                    if a / (2 * p) == b / (2 * p) && b < m {
+                        all.push((a, b));
+                    }
+                }
+                j += 2 * k;
+            }
+            k /= 2;
+        }
+        p *= 2;
+    }
+    // Backwards from the middle: a comparator matters if it writes a position that matters.
+    let mut matters = vec![false; m];
+    if m > 0 {
+        matters[m / 2] = true;
+        if m % 2 == 0 {
+            matters[m / 2 - 1] = true;
+        }
+    }
+    let mut kept: Vec<(usize, usize)> = all
+        .into_iter()
+        .rev()
+        .filter(|&(a, b)| {
+            let keep = matters[a] || matters[b];
+            if keep {
+                matters[a] = true;
+                matters[b] = true;
+            }
+            keep
+        })
+        .collect();
+    kept.reverse();
+    kept
+}
+
+/// [`column_medians`] of at most [`NETWORK_MAX_WINDOWS`] windows: [`NETWORK_LANES`]
+/// neighbouring columns at a time, a row of lanes per window, through the median
+/// `comparators` (each a lane-wise min and max), compiled for the widest vector unit the CPU
+/// has. Comparing as numbers ranks finite values as `f64::total_cmp` does except for -0 and
+/// +0, so a column whose median is zero, or that holds a non-finite value, and the last
+/// columns that do not fill the lanes are taken one by one ([`median_in`]): every value is the
+/// one the sort of the column gives.
+struct MedianNetwork<'a> {
+    windows: &'a [&'a [f64]],
+    len: usize,
+    comparators: &'a [(usize, usize)],
+    out: &'a mut Vec<f64>,
+}
+
+impl pulp::WithSimd for MedianNetwork<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        const L: usize = NETWORK_LANES;
+        let Self {
+            windows,
+            len,
+            comparators,
+            out,
+        } = self;
+        let m = windows.len();
+        let mut rows = vec![[0.0f64; L]; m];
+        let mut scratch = Vec::with_capacity(m);
+        let mut one_by_one = |k: usize| median_in(&mut scratch, windows.iter().map(|w| w[k]));
+        let mut k = 0;
+        while k + L <= len {
+            let mut finite = [true; L];
+            for (row, w) in rows.iter_mut().zip(windows) {
+                row.copy_from_slice(&w[k..k + L]);
+                for (f, v) in finite.iter_mut().zip(row.iter()) {
+                    *f &= v.is_finite();
+                }
+            }
+            for &(a, b) in comparators {
+                let (x, y) = (rows[a], rows[b]);
+                rows[a] = std::array::from_fn(|l| if y[l] < x[l] { y[l] } else { x[l] });
+                rows[b] = std::array::from_fn(|l| if y[l] < x[l] { x[l] } else { y[l] });
+            }
+            for l in 0..L {
+                let v = if m % 2 == 1 {
+                    rows[m / 2][l]
+                } else {
+                    0.5 * (rows[m / 2 - 1][l] + rows[m / 2][l])
+                };
+                out.push(if finite[l] && v != 0.0 {
+                    v
+                } else {
+                    one_by_one(k + l)
+                });
+            }
+            k += L;
+        }
+        out.extend((k..len).map(one_by_one));
+    }
 }
 
 /// Sample `k` of every window into `col`, with its `f64::total_cmp` key in `key`; whether
@@ -374,6 +503,45 @@ mod tests {
             for (k, m) in med.iter().enumerate() {
                 let col: Vec<f64> = used.iter().map(|&f| x[f - pre + k]).collect();
                 assert_eq!(m.to_bits(), median(&col).to_bits(), "column {k}");
+            }
+        }
+    }
+
+    /// Both paths of [`column_medians`] (the network up to [`NETWORK_MAX_WINDOWS`] windows,
+    /// insertion above) give each column's median bit for bit, with signed zeros (alone, in
+    /// pairs and at the middle), infinities, NaN and ties, and columns that do not fill the
+    /// network's lanes.
+    #[test]
+    fn column_medians_are_each_columns_median_with_zeros_and_non_finite_values() {
+        let mut s = 3u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let len = 67;
+        for m in 1..=40 {
+            let windows: Vec<Vec<f64>> = (0..m)
+                .map(|b| {
+                    (0..len)
+                        .map(|k| match (k * 7 + b * 3) % 23 {
+                            0 => 0.0,
+                            1 => -0.0,
+                            2 if k % 5 == 0 => f64::NAN,
+                            3 if k % 7 == 0 => f64::INFINITY,
+                            4 if k % 11 == 0 => f64::NEG_INFINITY,
+                            5 => 0.25,
+                            _ if k < 16 => [0.0, -0.0][(b + k) % 2],
+                            _ => next(),
+                        })
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[f64]> = windows.iter().map(Vec::as_slice).collect();
+            for (k, v) in column_medians(&refs, len).iter().enumerate() {
+                let col: Vec<f64> = windows.iter().map(|w| w[k]).collect();
+                assert_eq!(v.to_bits(), median(&col).to_bits(), "m {m} column {k}");
             }
         }
     }
