@@ -49,6 +49,7 @@
 //! its QRS and T match it at some lag (a paced beat the classifier took for another kind).
 
 use ecg::LeadLabel;
+use rayon::prelude::*;
 
 use crate::classify::BeatClass;
 use crate::delineate::{BeatWaves, ms};
@@ -452,53 +453,23 @@ pub(crate) fn atrial_activity(
     else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    // Each lead's residual, what of it lies outside the QRS, and its dominant frequency, for
-    // the continuity measure (all leads' band-passes run together, after the loop).
-    let mut residuals: Vec<(Vec<f64>, Vec<bool>, f64)> = Vec::new();
-    for want in LEADS {
-        let Some(k) = labels.iter().position(|l| *l == want) else {
-            continue;
-        };
-        let Cancelled {
-            residual: r,
-            usable,
-            open,
-            locked,
-            unlocked,
-        } = c.cancel(&leads[k]);
-        let Some(psd) = welch(&r, &usable, fs) else {
-            continue;
-        };
-        let grid = |f: f64| ((f / GRID_HZ).round() as usize).min(psd.len() - 1);
-        let (lo, hi) = (grid(BAND_HZ.0), grid(BAND_HZ.1));
-        let peak = (lo..=hi)
-            .max_by(|&a, &b| psd[a].total_cmp(&psd[b]))
-            .unwrap_or(lo);
-        let w = (PEAK_HALF_WIDTH_HZ / GRID_HZ).round() as usize;
-        let in_peak: f64 = psd[peak.saturating_sub(w).max(lo)..=(peak + w).min(hi)]
-            .iter()
-            .sum();
-        let total: f64 = psd[lo..=hi].iter().sum();
-        let rms = |e: (f64, usize)| (e.0 / e.1.max(1) as f64).sqrt();
-        let dominant_hz = peak as f64 * GRID_HZ;
-        out.push(LeadAtrial {
-            continuity: 0.0,
-            lead: want,
-            dominant_hz,
-            organisation: if total > 0.0 { in_peak / total } else { 0.0 },
-            f_rms_mv: (in_peak * GRID_HZ).sqrt(),
-            locked_mv: locked.map(rms),
-            unlocked_mv: rms(unlocked),
-            fine: FineActivity::default(),
-            own_share: None,
-        });
-        residuals.push((r, open, dominant_hz));
-    }
-    for (l, c) in out.iter_mut().zip(continuities(&residuals, fs)) {
+    // Each lead's measures, with its residual, what of it lies outside the QRS and its
+    // dominant frequency for the continuity measure (all leads' band-passes run together,
+    // after this); the leads are cancelled side by side on the pool.
+    let per_lead: Vec<(LeadAtrial, (Vec<f64>, Vec<bool>, f64))> = LEADS
+        .par_iter()
+        .filter_map(|want| {
+            let k = labels.iter().position(|l| l == want)?;
+            lead_atrial(want.clone(), c.cancel(&leads[k]), fs)
+        })
+        .collect();
+    let (mut out, residuals): (Vec<LeadAtrial>, Vec<_>) = per_lead.into_iter().unzip();
+    let (continuity, fine) = rayon::join(
+        || continuities(&residuals, fs),
+        || fine_activity(&residuals, fs),
+    );
+    for ((l, c), f) in out.iter_mut().zip(continuity).zip(fine) {
         l.continuity = c;
-    }
-    for (l, f) in out.iter_mut().zip(fine_activity(&residuals, fs)) {
         l.fine = f;
     }
     // How much of V1's fibrillatory waves is its own, asked for only where V1 shows them.
@@ -511,6 +482,48 @@ pub(crate) fn atrial_activity(
         out[k].own_share = own_share(&residuals[k].0, &v6, &residuals[k].1, fs);
     }
     out
+}
+
+/// One lead's [`LeadAtrial`] (its continuity and fine activity still to come) from its
+/// cancellation, with its residual, open samples and dominant frequency; `None` when its
+/// spectrum cannot be taken.
+fn lead_atrial(
+    lead: LeadLabel,
+    cancelled: Cancelled,
+    fs: f64,
+) -> Option<(LeadAtrial, (Vec<f64>, Vec<bool>, f64))> {
+    let Cancelled {
+        residual: r,
+        usable,
+        open,
+        locked,
+        unlocked,
+    } = cancelled;
+    let psd = welch(&r, &usable, fs)?;
+    let grid = |f: f64| ((f / GRID_HZ).round() as usize).min(psd.len() - 1);
+    let (lo, hi) = (grid(BAND_HZ.0), grid(BAND_HZ.1));
+    let peak = (lo..=hi)
+        .max_by(|&a, &b| psd[a].total_cmp(&psd[b]))
+        .unwrap_or(lo);
+    let w = (PEAK_HALF_WIDTH_HZ / GRID_HZ).round() as usize;
+    let in_peak: f64 = psd[peak.saturating_sub(w).max(lo)..=(peak + w).min(hi)]
+        .iter()
+        .sum();
+    let total: f64 = psd[lo..=hi].iter().sum();
+    let rms = |e: (f64, usize)| (e.0 / e.1.max(1) as f64).sqrt();
+    let dominant_hz = peak as f64 * GRID_HZ;
+    let lead_atrial = LeadAtrial {
+        continuity: 0.0,
+        lead,
+        dominant_hz,
+        organisation: if total > 0.0 { in_peak / total } else { 0.0 },
+        f_rms_mv: (in_peak * GRID_HZ).sqrt(),
+        locked_mv: locked.map(rms),
+        unlocked_mv: rms(unlocked),
+        fine: FineActivity::default(),
+        own_share: None,
+    };
+    Some((lead_atrial, (r, open, dominant_hz)))
 }
 
 /// One lead's residual after QRST cancellation ([`atrial_activity`]).
