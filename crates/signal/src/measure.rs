@@ -83,7 +83,7 @@ pub(crate) fn mv(v: Option<ecg::Microvolts>) -> Option<f64> {
     v.map(|u| u.0 / 1000.0)
 }
 
-fn uv(mv: f64) -> ecg::Microvolts {
+pub(crate) fn uv(mv: f64) -> ecg::Microvolts {
     ecg::Microvolts((mv * 1000.0 * 10.0).round() / 10.0)
 }
 
@@ -383,6 +383,49 @@ pub(crate) fn amplitudes(
         a.t = extreme(m, tstart, toff.min(m.len() - 1), b).map(uv);
     }
     a
+}
+
+/// At least this many beats for [`beat_st_levels`]; with fewer the median beat's levels stand.
+pub(crate) const MIN_ST_BEATS: usize = 3;
+
+/// One lead's ST levels at J, J+60 and J+80 ms (mV) measured beat by beat: in each beat of
+/// `x` (at `fs`; fiducials `fids`) the level at the J point less the beat's own PQ level (the
+/// mean over 25-5 ms before the QRS onset, as [`baseline`] on the median beat), then the
+/// median over the beats. `qrs` is the median beat's QRS onset and offset as offsets from
+/// the fiducial in samples of `x` (fractional at another measure rate). A baseline that
+/// wanders over the recording moves each beat's PQ level and J point together, where the
+/// sample-wise median beat can take them from different beats (0.3 mV of wander at 0.3 Hz
+/// read 0.13 mV of ST elevation in V5 on MUSE's muse-sinus). `None` for a level fewer than
+/// [`MIN_ST_BEATS`] beats hold.
+pub(crate) fn beat_st_levels(
+    x: &[f64],
+    fids: &[usize],
+    qrs: (f64, f64),
+    fs: f64,
+) -> [Option<f64>; 3] {
+    let at = |f: usize, d: f64| -> Option<usize> {
+        let i = (f as f64 + d).round();
+        (i >= 0.0 && (i as usize) < x.len()).then_some(i as usize)
+    };
+    let (gap, span) = (ms(fs, 5.0), ms(fs, 20.0));
+    let after_j = [0, ms(fs, 60.0), ms(fs, 80.0)];
+    let mut levels: [Vec<f64>; 3] = Default::default();
+    for &f in fids {
+        let Some(e) = at(f, qrs.0).and_then(|on| on.checked_sub(gap)) else {
+            continue;
+        };
+        let Some(s) = e.checked_sub(span).filter(|&s| s < e) else {
+            continue;
+        };
+        let base = x[s..e].iter().sum::<f64>() / (e - s) as f64;
+        let Some(j) = at(f, qrs.1) else { continue };
+        for (l, d) in levels.iter_mut().zip(after_j) {
+            if let Some(v) = x.get(j + d).map(|v| v - base).filter(|v| v.is_finite()) {
+                l.push(v);
+            }
+        }
+    }
+    levels.map(|l| (l.len() >= MIN_ST_BEATS).then(|| crate::detect::median(&l)))
 }
 
 /// Net area of `m - baseline` over `a..=c` (mV·samples).

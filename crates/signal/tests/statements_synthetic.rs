@@ -2814,6 +2814,44 @@ fn limb_leads_off_einthoven_suspend_the_voltage_criteria() {
     );
 }
 
+#[test]
+fn baseline_wander_moves_no_st_level_into_a_statement() {
+    // A normal tracing at 90/min with 0.3 mV of wander at 0.3 Hz in every lead, each at its
+    // own phase (five beats to a wander cycle). The display copy keeps the wander (0.05 Hz
+    // high-pass); its sample-wise median beat took the PQ level and the J point from beats
+    // on the wander's flanks, and a recording like this (MUSE muse-sinus) read an ST
+    // elevation of 0.13 mV in V5. The ST levels are measured beat by beat, each against the
+    // beat's own PQ level.
+    let t = sinus(90.0, 0.16);
+    let clean = t.analyze();
+    let mut leads = t.leads();
+    for (k, x) in leads.iter_mut().enumerate() {
+        for (i, v) in x.iter_mut().enumerate() {
+            let s = i as f64 / common::FS;
+            *v += 0.3 * (std::f64::consts::TAU * 0.3 * s + k as f64).sin();
+        }
+    }
+    let a = signal::analyze(
+        &common::recording_at(leads, common::FS),
+        &signal::AnalysisOptions::default(),
+    )
+    .expect("analysis runs");
+    not_stated(&a, "ST elevation");
+    not_stated(&a, "ST depression");
+    for (wa, ca) in a.amplitudes.iter().zip(&clean.amplitudes) {
+        let (Some(w), Some(c)) = (wa.st_j, ca.st_j) else {
+            continue;
+        };
+        assert!(
+            (w.0 - c.0).abs() <= 30.0,
+            "{}: ST at J {} µV under wander, {} µV without",
+            ca.lead,
+            w.0,
+            c.0
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Repolarisation and Q waves
 

@@ -52,6 +52,8 @@ pub(super) struct MedianBeats {
     pub leads: Vec<(usize, Vec<f64>, Vec<f64>)>,
     /// The analysis copy's median beats at the recording's rate, in the order of `leads`.
     pub clean_native: Vec<Vec<f64>>,
+    /// The beats each lead's median is built over (fiducials), in the order of `leads`.
+    pub lead_fids: Vec<Vec<usize>>,
 }
 
 impl MedianBeats {
@@ -219,19 +221,17 @@ impl MedianBeats {
                     fiducial_sample: pre_m,
                     n_beats: nb,
                 };
-                Some((beat, (k, md_m, mc_m), mc))
+                Some((beat, (k, md_m, mc_m), mc, fids_of(k)))
             })
             .collect();
-        let (medians, med_clean, med_clean_native): (Vec<MedianBeat>, Vec<_>, Vec<Vec<f64>>) =
-            per_lead_medians.into_iter().flatten().fold(
-                Default::default(),
-                |(mut a, mut b, mut c), (x, y, z)| {
-                    a.push(x);
-                    b.push(y);
-                    c.push(z);
-                    (a, b, c)
-                },
-            );
+        let (mut medians, mut med_clean, mut med_clean_native, mut lead_fids) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (beat, lead, native, fk) in per_lead_medians.into_iter().flatten() {
+            medians.push(beat);
+            med_clean.push(lead);
+            med_clean_native.push(native);
+            lead_fids.push(fk);
+        }
         Ok(Self {
             fids: med_fids,
             pre,
@@ -241,6 +241,7 @@ impl MedianBeats {
             medians,
             leads: med_clean,
             clean_native: med_clean_native,
+            lead_fids,
         })
     }
 

@@ -9,8 +9,8 @@ use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{P_MIN_MV, Points, boundary_leads, ms};
 use crate::lead_reversal::{self, Reversal};
 use crate::measure::{
-    LeadAmplitudes, LimbConsistency, QrsEnd, amplitudes, baseline, einthoven, frontal_axis,
-    net_area, p_net_area,
+    LeadAmplitudes, LimbConsistency, QrsEnd, amplitudes, baseline, beat_st_levels, einthoven,
+    frontal_axis, net_area, p_net_area, uv,
 };
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::statements::IntervalLeads;
@@ -232,18 +232,29 @@ impl MedianReading<'_> {
         }
     }
 
-    /// Each lead's amplitudes on its display-copy median beat.
-    pub fn amplitudes(&self) -> Vec<LeadAmplitudes> {
-        self.beats
-            .leads
+    /// Each lead's amplitudes on its display-copy median beat, the ST levels measured beat
+    /// by beat on `display` (the display copy at the recording's rate) where enough beats
+    /// hold them ([`beat_st_levels`]).
+    pub fn amplitudes(&self, display: &[Vec<f64>], fs: f64) -> Vec<LeadAmplitudes> {
+        let b = self.beats;
+        // The median beat's QRS onset and offset from the fiducial, in samples at `fs`.
+        let qrs = self.waves.global.qrs.and_then(|q| {
+            let from_fiducial =
+                |i: usize| (i as f64 - b.pre_m as f64) * b.ratio.1 as f64 / b.ratio.0 as f64;
+            Some((from_fiducial(q.on?), from_fiducial(q.off?)))
+        });
+        b.leads
             .iter()
-            .map(|(k, md, _)| {
-                amplitudes(
-                    self.labels[*k].clone(),
-                    md,
-                    &self.waves.global,
-                    self.beats.fs_m,
-                )
+            .zip(&b.lead_fids)
+            .map(|((k, md, _), fids)| {
+                let mut a = amplitudes(self.labels[*k].clone(), md, &self.waves.global, b.fs_m);
+                if let (Some(qrs), Some(x), Some(_)) = (qrs, display.get(*k), a.st_j) {
+                    let [j, j60, j80] = beat_st_levels(x, fids, qrs, fs);
+                    a.st_j = j.map(uv).or(a.st_j);
+                    a.st_j60 = j60.map(uv).or(a.st_j60);
+                    a.st_j80 = j80.map(uv).or(a.st_j80);
+                }
+                a
             })
             .collect()
     }
