@@ -56,7 +56,9 @@ pub struct LeadAmplitudes {
     pub s: Option<ecg::Microvolts>,
     /// R' (second positive deflection).
     pub r_prime: Option<ecg::Microvolts>,
-    /// ST level at the J point (the QRS end, [`qrs_end`]).
+    /// ST level at the J point (the QRS end, [`qrs_end`]) against the PQ level: the median
+    /// over the beats of each beat's own level ([`beat_st_levels`]), on the median beat
+    /// itself when fewer than [`MIN_ST_BEATS`] beats hold it (so also the two below).
     pub st_j: Option<ecg::Microvolts>,
     /// ST level 60 ms after J.
     pub st_j60: Option<ecg::Microvolts>,
@@ -543,6 +545,37 @@ pub(crate) fn frontal_axis(i: f64, avf: f64) -> Option<ecg::Degrees> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each beat's ST level against its own PQ level: beats with 0.1 mV of ST elevation on a
+    /// baseline that ramps 1 mV/s, each beat at a PQ level of its own, read 0.1 mV plus the
+    /// ramp from the PQ window's centre (25-5 ms before the onset) to J, J+60 and J+80;
+    /// fewer than [`MIN_ST_BEATS`] beats read nothing.
+    #[test]
+    fn st_levels_beat_by_beat_follow_each_beats_pq_level() {
+        let fs = 1000.0;
+        let fids: Vec<usize> = (0..8).map(|k| 400 + 550 * k).collect();
+        let mut x: Vec<f64> = (0..5000).map(|i| i as f64 / fs).collect();
+        for (b, &f) in fids.iter().enumerate() {
+            for v in &mut x[f + 30..f + 200] {
+                *v += 0.1;
+            }
+            for v in &mut x[f - 200..f + 200] {
+                *v += 0.3 * b as f64;
+            }
+        }
+        // QRS onset 40 ms before the fiducial, J 60 ms after; the PQ window's centre is
+        // 55.5 ms before the fiducial.
+        let qrs = (-40.0, 60.0);
+        let levels = beat_st_levels(&x, &fids, qrs, fs);
+        for (v, after_j) in levels.iter().zip([0.0, 60.0, 80.0]) {
+            let want = 0.1 + (55.5 + 60.0 + after_j) / 1000.0;
+            assert!((v.unwrap() - want).abs() < 1e-9, "{v:?} against {want}");
+        }
+        assert_eq!(
+            beat_st_levels(&x, &fids[..MIN_ST_BEATS - 1], qrs, fs),
+            [None, None, None]
+        );
+    }
 
     /// Einthoven-consistent limb leads of a frontal dipole loop (x, y) rotated by `deg`.
     fn limb_leads(deg: f64, n: usize) -> Vec<(ecg::LeadLabel, Vec<f64>)> {
