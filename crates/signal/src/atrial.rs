@@ -456,7 +456,7 @@ pub(crate) fn atrial_activity(
     // Each lead's measures, with its residual, what of it lies outside the QRS and its
     // dominant frequency for the continuity measure (all leads' band-passes run together,
     // after this); the leads are cancelled side by side on the pool.
-    let per_lead: Vec<(LeadAtrial, (Vec<f64>, Vec<bool>, f64))> = LEADS
+    let per_lead: Vec<(LeadAtrial, Residual)> = LEADS
         .par_iter()
         .filter_map(|want| {
             let k = labels.iter().position(|l| l == want)?;
@@ -487,11 +487,7 @@ pub(crate) fn atrial_activity(
 /// One lead's [`LeadAtrial`] (its continuity and fine activity still to come) from its
 /// cancellation, with its residual, open samples and dominant frequency; `None` when its
 /// spectrum cannot be taken.
-fn lead_atrial(
-    lead: LeadLabel,
-    cancelled: Cancelled,
-    fs: f64,
-) -> Option<(LeadAtrial, (Vec<f64>, Vec<bool>, f64))> {
+fn lead_atrial(lead: LeadLabel, cancelled: Cancelled, fs: f64) -> Option<(LeadAtrial, Residual)> {
     let Cancelled {
         residual: r,
         usable,
@@ -525,6 +521,11 @@ fn lead_atrial(
     };
     Some((lead_atrial, (r, open, dominant_hz)))
 }
+
+/// A lead's residual after cancellation, which of its samples are open (outside the QRS
+/// blanks) and its dominant frequency (Hz): what the continuity and fine-activity measures
+/// read.
+type Residual = (Vec<f64>, Vec<bool>, f64);
 
 /// One lead's residual after QRST cancellation ([`atrial_activity`]).
 struct Cancelled {
@@ -897,7 +898,7 @@ const CONTINUITY_LEVEL: f64 = 0.4;
 /// [`LeadAtrial::continuity`] of each residual `r` band-passed around its `hz` (±1 Hz wider
 /// band edges: `hz` - 2 to `hz` + 2 Hz), over the windows wholly `open` (outside the QRS).
 /// The band-passes of all leads run together ([`sosfiltfilt_each`]), each as its own.
-fn continuities(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<f64> {
+fn continuities(residuals: &[Residual], fs: f64) -> Vec<f64> {
     let band = |hz: f64| -> Result<Vec<Sos>, crate::error::Error> {
         let hp = butter_sos(2, (hz - 2.0).max(1.0), fs, FilterKind::Highpass)?;
         let lp = butter_sos(2, hz + 2.0, fs, FilterKind::Lowpass)?;
@@ -927,7 +928,7 @@ fn continuities(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<f64> {
 /// at [`FIB_HZ`] and at [`NOISE_HZ`] (2nd-order Butterworth high- and low-pass each, zero
 /// phase; all leads' filters run together), measured over the [`CONTINUITY_WINDOW_MS`]
 /// windows wholly open. Default (nothing found) where the filters cannot be made or run.
-fn fine_activity(residuals: &[(Vec<f64>, Vec<bool>, f64)], fs: f64) -> Vec<FineActivity> {
+fn fine_activity(residuals: &[Residual], fs: f64) -> Vec<FineActivity> {
     let band = |(lo, hi): (f64, f64)| -> Result<Vec<Sos>, crate::error::Error> {
         Ok(vec![
             butter_sos(2, lo, fs, FilterKind::Highpass)?,
@@ -1148,7 +1149,7 @@ mod tests {
                 match k % 97 {
                     5 => *v = f64::NAN,
                     6 => *v = -0.0,
-                    7 => *v = *v * 3.0,
+                    7 => *v *= 3.0,
                     _ => {}
                 }
             }

@@ -267,7 +267,7 @@ fn median_comparators(m: usize) -> Vec<(usize, usize)> {
     let mut matters = vec![false; m];
     if m > 0 {
         matters[m / 2] = true;
-        if m % 2 == 0 {
+        if m.is_multiple_of(2) {
             matters[m / 2 - 1] = true;
         }
     }
