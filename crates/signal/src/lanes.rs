@@ -337,7 +337,7 @@ pub(crate) fn forward_backward_chain(stages: &[Stage], xs: &[&[f64]]) -> Vec<Vec
             // are interleaved and taken apart a block of samples at a time, so the block's
             // lanes stay in the cache while each lead is written or read (lead by lead over
             // the whole buffer, every lead would fetch every line of it again).
-            let mut buf = take_buffer(n + 2 * pad);
+            let mut buf: Vec<Lane> = vec![[0.0; LANES]; n + 2 * pad];
             for (rows, from) in buf[pad..pad + n]
                 .chunks_mut(COPY_BLOCK)
                 .zip((0..).step_by(COPY_BLOCK))
@@ -346,9 +346,6 @@ pub(crate) fn forward_backward_chain(stages: &[Stage], xs: &[&[f64]]) -> Vec<Vec
                     for (c, &v) in rows.iter_mut().zip(&x[from..]) {
                         c[l] = v;
                     }
-                }
-                for c in rows.iter_mut() {
-                    c[group.len()..].fill(0.0);
                 }
             }
             pulp::Arch::new().dispatch(ChainRun {
@@ -367,34 +364,8 @@ pub(crate) fn forward_backward_chain(stages: &[Stage], xs: &[&[f64]]) -> Vec<Vec
                     }
                 }
             }
-            give_back(buf);
             leads
         })
         .collect();
     groups.into_iter().flatten().collect()
-}
-
-/// Largest lane buffer a thread keeps for its next chain (lanes; 4 MiB): a 10-s recording's
-/// buffer is a few hundred KiB, which the allocator hands out as fresh pages each time, so
-/// half the cost of filling it was page faults; a Holter chunk's larger buffer is not kept.
-const KEPT_BUFFER_LANES: usize = 1 << 16;
-
-thread_local! {
-    /// The lane buffer of this thread's last chain ([`KEPT_BUFFER_LANES`] at most).
-    static LANE_BUFFER: std::cell::Cell<Vec<Lane>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// A buffer of `len` lanes, the thread's kept one when there is one; its contents are
-/// whatever the last chain left (every lane the chain reads is written first).
-fn take_buffer(len: usize) -> Vec<Lane> {
-    let mut buf = LANE_BUFFER.with(|b| b.take());
-    buf.resize(len, [0.0; LANES]);
-    buf
-}
-
-/// Keeps `buf` for the thread's next chain if it is small enough.
-fn give_back(buf: Vec<Lane>) {
-    if buf.capacity() <= KEPT_BUFFER_LANES {
-        LANE_BUFFER.with(|b| b.set(buf));
-    }
 }
