@@ -843,7 +843,7 @@ pub(crate) fn analyze_in_pool(
     let mut m = reading.intervals(&rr_samples, qtc_rr_ms, fs);
     // Lead I's gain relative to aVF when the stored gains are not a common calibration.
     m.axis = reading.frontal_axes(limb_inconsistent.and_then(|c| c.i_over_avf).unwrap_or(1.0));
-    let amps = reading.amplitudes(&display, fs);
+    let amps = reading.amplitudes(&display, &fids, fs);
     // Limb electrodes swapped, with organised P waves.
     let reversal = (p_organised && !af)
         .then(|| reading.reversal(&amps))

@@ -58,7 +58,7 @@ pub struct LeadAmplitudes {
     pub r_prime: Option<ecg::Microvolts>,
     /// ST level at the J point (the QRS end, [`qrs_end`]) against the PQ level: the median
     /// over the beats of each beat's own level ([`beat_st_levels`]), on the median beat
-    /// itself when fewer than [`MIN_ST_BEATS`] beats hold it (so also the two below).
+    /// itself when fewer than [`MIN_LEVEL_BEATS`] beats hold it (so also the two below).
     pub st_j: Option<ecg::Microvolts>,
     /// ST level 60 ms after J.
     pub st_j60: Option<ecg::Microvolts>,
@@ -378,56 +378,109 @@ pub(crate) fn amplitudes(
     let j80 = off + ms(fs, 80.0);
     a.st_j60 = m.get(j60).map(|v| uv(v - b));
     a.st_j80 = m.get(j80).map(|v| uv(v - b));
-    if let Some(t) = g.t
-        && let Some(toff) = t.off
-    {
-        let tstart = t.on.unwrap_or(off + ms(fs, 80.0)).max(off + 1);
-        a.t = extreme(m, tstart, toff.min(m.len() - 1), b).map(uv);
-    }
+    a.t = t_window(m.len(), g, fs).and_then(|(on, off)| extreme(m, on, off, b).map(uv));
     a
 }
 
-/// At least this many beats for [`beat_st_levels`]; with fewer the median beat's levels stand.
-pub(crate) const MIN_ST_BEATS: usize = 3;
+/// The T wave of a median beat `len` samples long (waves `g`, at `fs`) as its amplitude is
+/// read: from the T onset (80 ms after the QRS offset without one) to the T offset.
+pub(crate) fn t_window(len: usize, g: &BeatWaves, fs: f64) -> Option<(usize, usize)> {
+    let off = g.qrs?.off?;
+    let t = g.t?;
+    let toff = t.off?.min(len.checked_sub(1)?);
+    let tstart = t.on.unwrap_or(off + ms(fs, 80.0)).max(off + 1);
+    (tstart <= toff).then_some((tstart, toff))
+}
 
-/// One lead's ST levels at J, J+60 and J+80 ms (mV) measured beat by beat: in each beat of
-/// `x` (at `fs`; fiducials `fids`) the level at the J point less the beat's own PQ level (the
-/// mean over 25-5 ms before the QRS onset, as [`baseline`] on the median beat), then the
-/// median over the beats. `qrs` is the median beat's QRS onset and offset as offsets from
-/// the fiducial in samples of `x` (fractional at another measure rate). A baseline that
-/// wanders over the recording moves each beat's PQ level and J point together, where the
-/// sample-wise median beat can take them from different beats (0.3 mV of wander at 0.3 Hz
-/// read 0.13 mV of ST elevation in V5 on MUSE's muse-sinus). `None` for a level fewer than
-/// [`MIN_ST_BEATS`] beats hold.
-pub(crate) fn beat_st_levels(
+/// At least this many beats for [`levelled_median`]; with fewer the median beat's levels
+/// stand.
+pub(crate) const MIN_LEVEL_BEATS: usize = 3;
+
+/// One lead's median beat over `len` samples from `from`, each beat levelled first: in each
+/// beat of `x` (at `fs`; fiducials `fids`, each with the fiducial of the beat after it in the
+/// recording, if any) the window less the baseline under it, then the sample-wise median
+/// over the beats. The baseline is the straight line from the beat's PQ level to the next
+/// beat's (each the mean over 25-5 ms before the QRS onset, as [`baseline`] on the median
+/// beat), the beat's own PQ level where there is no next beat. `qrs_on` and `from` are places
+/// on the median beat as offsets from the fiducial in samples of `x` (fractional at another
+/// measure rate; rounded to the nearest sample). A baseline that wanders over the recording
+/// moves each beat's PQ level and later samples together, where the median beat of the
+/// unlevelled beats can take them from beats at different levels (0.3 mV of wander at 0.3 Hz
+/// read 0.13 mV of ST elevation in V5 on MUSE's muse-sinus); the line to the next beat's PQ
+/// level follows the wander's slope on to the T wave. `None` when fewer than
+/// [`MIN_LEVEL_BEATS`] beats hold the window.
+pub(crate) fn levelled_median(
     x: &[f64],
-    fids: &[usize],
-    qrs: (f64, f64),
+    fids: &[(usize, Option<usize>)],
+    qrs_on: f64,
+    from: f64,
+    len: usize,
     fs: f64,
-) -> [Option<f64>; 3] {
+) -> Option<Vec<f64>> {
     let at = |f: usize, d: f64| -> Option<usize> {
         let i = (f as f64 + d).round();
         (i >= 0.0 && (i as usize) < x.len()).then_some(i as usize)
     };
     let (gap, span) = (ms(fs, 5.0), ms(fs, 20.0));
-    let after_j = [0, ms(fs, 60.0), ms(fs, 80.0)];
-    let mut levels: [Vec<f64>; 3] = Default::default();
-    for &f in fids {
-        let Some(e) = at(f, qrs.0).and_then(|on| on.checked_sub(gap)) else {
-            continue;
-        };
-        let Some(s) = e.checked_sub(span).filter(|&s| s < e) else {
-            continue;
-        };
-        let base = x[s..e].iter().sum::<f64>() / (e - s) as f64;
-        let Some(j) = at(f, qrs.1) else { continue };
-        for (l, d) in levels.iter_mut().zip(after_j) {
-            if let Some(v) = x.get(j + d).map(|v| v - base).filter(|v| v.is_finite()) {
-                l.push(v);
-            }
-        }
+    // The PQ level of the beat at `f` and the centre of its window.
+    let pq = |f: usize| -> Option<(f64, f64)> {
+        let e = at(f, qrs_on)?.checked_sub(gap)?;
+        let s = e.checked_sub(span).filter(|&s| s < e)?;
+        let level = x[s..e].iter().sum::<f64>() / (e - s) as f64;
+        Some(((s + e - 1) as f64 / 2.0, level))
+    };
+    let windows: Vec<Vec<f64>> = fids
+        .iter()
+        .filter_map(|&(f, next)| {
+            let (t0, y0) = pq(f)?;
+            let start = at(f, from)?;
+            let w = x.get(start..start + len)?;
+            let slope = next
+                .and_then(pq)
+                .filter(|&(t1, _)| t1 > t0)
+                .map_or(0.0, |(t1, y1)| (y1 - y0) / (t1 - t0));
+            Some(
+                w.iter()
+                    .enumerate()
+                    .map(|(k, v)| v - (y0 + slope * ((start + k) as f64 - t0)))
+                    .collect(),
+            )
+        })
+        .collect();
+    if windows.len() < MIN_LEVEL_BEATS.max(1) || len == 0 {
+        return None;
     }
-    levels.map(|l| (l.len() >= MIN_ST_BEATS).then(|| crate::detect::median(&l)))
+    let refs: Vec<&[f64]> = windows.iter().map(Vec::as_slice).collect();
+    Some(crate::median::column_medians(&refs, len))
+}
+
+/// One lead's ST levels (mV) at J, J+60 and J+80 ms on its [`levelled_median`], the J point
+/// at the median beat's QRS offset: `qrs` is its onset and offset from the fiducial, as
+/// there. `None` (each) when too few beats hold the window.
+pub(crate) fn beat_st_levels(
+    x: &[f64],
+    fids: &[(usize, Option<usize>)],
+    qrs: (f64, f64),
+    fs: f64,
+) -> [Option<f64>; 3] {
+    let after = [0, ms(fs, 60.0), ms(fs, 80.0)];
+    let m = levelled_median(x, fids, qrs.0, qrs.1, after[2] + 1, fs);
+    after.map(|d| m.as_ref().map(|m| m[d]))
+}
+
+/// Signed extreme (largest magnitude) of one lead's [`levelled_median`] over its T wave,
+/// `t` (onset and offset from the fiducial as there).
+pub(crate) fn beat_t_level(
+    x: &[f64],
+    fids: &[(usize, Option<usize>)],
+    qrs_on: f64,
+    t: (f64, f64),
+    fs: f64,
+) -> Option<f64> {
+    let len = (t.1.round() - t.0.round()).max(0.0) as usize + 1;
+    levelled_median(x, fids, qrs_on, t.0, len, fs)?
+        .into_iter()
+        .max_by(|a, b| a.abs().total_cmp(&b.abs()))
 }
 
 /// Net area of `m - baseline` over `a..=c` (mV·samples).
@@ -546,33 +599,50 @@ pub(crate) fn frontal_axis(i: f64, avf: f64) -> Option<ecg::Degrees> {
 mod tests {
     use super::*;
 
-    /// Each beat's ST level against its own PQ level: beats with 0.1 mV of ST elevation on a
-    /// baseline that ramps 1 mV/s, each beat at a PQ level of its own, read 0.1 mV plus the
-    /// ramp from the PQ window's centre (25-5 ms before the onset) to J, J+60 and J+80;
-    /// fewer than [`MIN_ST_BEATS`] beats read nothing.
+    /// ST levels on the levelled median: beats with 0.1 mV of ST elevation on a baseline that
+    /// ramps 1 mV/s and steps up 0.05 mV after each beat read 0.1 mV plus the ramp from the
+    /// PQ window's centre without the next beats' PQ levels, and 0.1 mV less the step's share
+    /// with them (the line between two PQ levels takes the ramp off); fewer than
+    /// [`MIN_LEVEL_BEATS`] beats read nothing.
     #[test]
-    fn st_levels_beat_by_beat_follow_each_beats_pq_level() {
+    fn st_levels_on_levelled_beats_follow_each_beats_pq_level() {
         let fs = 1000.0;
         let fids: Vec<usize> = (0..8).map(|k| 400 + 550 * k).collect();
         let mut x: Vec<f64> = (0..5000).map(|i| i as f64 / fs).collect();
-        for (b, &f) in fids.iter().enumerate() {
+        for &f in &fids {
             for v in &mut x[f + 30..f + 200] {
                 *v += 0.1;
             }
-            for v in &mut x[f - 200..f + 200] {
-                *v += 0.3 * b as f64;
+            // A step of 0.05 mV after each beat (inside no PQ window or ST segment).
+            for v in &mut x[f + 300..] {
+                *v += 0.05;
             }
         }
         // QRS onset 40 ms before the fiducial, J 60 ms after; the PQ window's centre is
         // 55.5 ms before the fiducial.
         let qrs = (-40.0, 60.0);
-        let levels = beat_st_levels(&x, &fids, qrs, fs);
+        let alone: Vec<(usize, Option<usize>)> = fids.iter().map(|&f| (f, None)).collect();
+        let levels = beat_st_levels(&x, &alone, qrs, fs);
         for (v, after_j) in levels.iter().zip([0.0, 60.0, 80.0]) {
             let want = 0.1 + (55.5 + 60.0 + after_j) / 1000.0;
             assert!((v.unwrap() - want).abs() < 1e-9, "{v:?} against {want}");
         }
+        // With the next beat (all but the last, which holds no median place): the line to
+        // the next PQ level takes the ramp off and rises by the step too, 0.05 mV over the
+        // 550 ms to the next beat.
+        let paired: Vec<(usize, Option<usize>)> = fids
+            .iter()
+            .enumerate()
+            .map(|(k, &f)| (f, fids.get(k + 1).copied()))
+            .collect();
+        let levels = beat_st_levels(&x, &paired, qrs, fs);
+        for (v, after_j) in levels.iter().zip([0.0, 60.0, 80.0]) {
+            let step = 0.05 * (55.5 + 60.0 + after_j) / 550.0;
+            let want = 0.1 - step;
+            assert!((v.unwrap() - want).abs() < 1e-9, "{v:?} against {want}");
+        }
         assert_eq!(
-            beat_st_levels(&x, &fids[..MIN_ST_BEATS - 1], qrs, fs),
+            beat_st_levels(&x, &alone[..MIN_LEVEL_BEATS - 1], qrs, fs),
             [None, None, None]
         );
     }

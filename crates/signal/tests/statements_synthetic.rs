@@ -2815,13 +2815,15 @@ fn limb_leads_off_einthoven_suspend_the_voltage_criteria() {
 }
 
 #[test]
-fn baseline_wander_moves_no_st_level_into_a_statement() {
+fn baseline_wander_moves_no_st_or_t_level_into_a_statement() {
     // A normal tracing at 90/min with 0.3 mV of wander at 0.3 Hz in every lead, each at its
     // own phase (five beats to a wander cycle). The display copy keeps the wander (0.05 Hz
     // high-pass); its sample-wise median beat took the PQ level and the J point from beats
     // on the wander's flanks, and a recording like this (MUSE muse-sinus) read an ST
-    // elevation of 0.13 mV in V5. The ST levels are measured beat by beat, each against the
-    // beat's own PQ level.
+    // elevation of 0.13 mV in V5, and T amplitudes moved by up to 0.26 mV (V2's upright T
+    // read inverted). The ST levels and the T amplitude are read on a median of beats each
+    // levelled on the line through its PQ level and the next beat's: every lead within
+    // 30 µV of the tracing without wander.
     let t = sinus(90.0, 0.16);
     let clean = t.analyze();
     let mut leads = t.leads();
@@ -2839,16 +2841,18 @@ fn baseline_wander_moves_no_st_level_into_a_statement() {
     not_stated(&a, "ST elevation");
     not_stated(&a, "ST depression");
     for (wa, ca) in a.amplitudes.iter().zip(&clean.amplitudes) {
-        let (Some(w), Some(c)) = (wa.st_j, ca.st_j) else {
-            continue;
-        };
-        assert!(
-            (w.0 - c.0).abs() <= 30.0,
-            "{}: ST at J {} µV under wander, {} µV without",
-            ca.lead,
-            w.0,
-            c.0
-        );
+        for (what, w, c) in [("ST at J", wa.st_j, ca.st_j), ("T", wa.t, ca.t)] {
+            let (Some(w), Some(c)) = (w, c) else {
+                continue;
+            };
+            assert!(
+                (w.0 - c.0).abs() <= 30.0,
+                "{}: {what} {} µV under wander, {} µV without",
+                ca.lead,
+                w.0,
+                c.0
+            );
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{P_MIN_MV, Points, boundary_leads, ms};
 use crate::lead_reversal::{self, Reversal};
 use crate::measure::{
-    LeadAmplitudes, LimbConsistency, QrsEnd, amplitudes, baseline, beat_st_levels, einthoven,
-    frontal_axis, net_area, p_net_area, uv,
+    LeadAmplitudes, LimbConsistency, QrsEnd, amplitudes, baseline, beat_st_levels, beat_t_level,
+    einthoven, frontal_axis, net_area, p_net_area, t_window, uv,
 };
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::statements::IntervalLeads;
@@ -232,27 +232,47 @@ impl MedianReading<'_> {
         }
     }
 
-    /// Each lead's amplitudes on its display-copy median beat, the ST levels measured beat
-    /// by beat on `display` (the display copy at the recording's rate) where enough beats
-    /// hold them ([`beat_st_levels`]).
-    pub fn amplitudes(&self, display: &[Vec<f64>], fs: f64) -> Vec<LeadAmplitudes> {
+    /// Each lead's amplitudes on its display-copy median beat; the ST levels and the T wave's
+    /// level (at the median beat's T extreme) measured beat by beat on `display` (the display
+    /// copy at the recording's rate), each beat against its own PQ level, where enough beats
+    /// hold them ([`beat_levels`]).
+    /// `beats` are all the recording's beats (fiducials), for the beat after each.
+    pub fn amplitudes(
+        &self,
+        display: &[Vec<f64>],
+        beats: &[usize],
+        fs: f64,
+    ) -> Vec<LeadAmplitudes> {
         let b = self.beats;
-        // The median beat's QRS onset and offset from the fiducial, in samples at `fs`.
-        let qrs = self.waves.global.qrs.and_then(|q| {
-            let from_fiducial =
-                |i: usize| (i as f64 - b.pre_m as f64) * b.ratio.1 as f64 / b.ratio.0 as f64;
-            Some((from_fiducial(q.on?), from_fiducial(q.off?)))
-        });
+        let g = &self.waves.global;
+        // A median-beat index as an offset from the fiducial, in samples at `fs`.
+        let from_fiducial =
+            |i: usize| (i as f64 - b.pre_m as f64) * b.ratio.1 as f64 / b.ratio.0 as f64;
+        let qrs = g
+            .qrs
+            .and_then(|q| Some((from_fiducial(q.on?), from_fiducial(q.off?))));
         b.leads
             .iter()
             .zip(&b.lead_fids)
             .map(|((k, md, _), fids)| {
-                let mut a = amplitudes(self.labels[*k].clone(), md, &self.waves.global, b.fs_m);
-                if let (Some(qrs), Some(x), Some(_)) = (qrs, display.get(*k), a.st_j) {
-                    let [j, j60, j80] = beat_st_levels(x, fids, qrs, fs);
+                let mut a = amplitudes(self.labels[*k].clone(), md, g, b.fs_m);
+                let fids: Vec<(usize, Option<usize>)> = fids
+                    .iter()
+                    .map(|&f| (f, beats.get(beats.partition_point(|&x| x <= f)).copied()))
+                    .collect();
+                let fids = fids.as_slice();
+                let (Some((on, off)), Some(x)) = (qrs, display.get(*k)) else {
+                    return a;
+                };
+                if a.st_j.is_some() {
+                    let [j, j60, j80] = beat_st_levels(x, fids, (on, off), fs);
                     a.st_j = j.map(uv).or(a.st_j);
                     a.st_j60 = j60.map(uv).or(a.st_j60);
                     a.st_j80 = j80.map(uv).or(a.st_j80);
+                }
+                if let Some((t_on, t_off)) = t_window(md.len(), g, b.fs_m) {
+                    let t = (from_fiducial(t_on), from_fiducial(t_off));
+                    a.t = beat_t_level(x, fids, on, t, fs).map(uv).or(a.t);
                 }
                 a
             })
