@@ -10,6 +10,8 @@
 //! line stands [`MIN_PROMINENCE`] times above its neighbourhood, and more than the other
 //! candidate's does, is the mains frequency.
 
+use rayon::prelude::*;
+
 /// The mains frequencies of the world's grids.
 pub const MAINS_CANDIDATES_HZ: [f64; 2] = [50.0, 60.0];
 /// Length of the segments whose spectra are summed (s): 0.1-Hz resolution.
@@ -77,23 +79,29 @@ pub fn mains_prominence(leads: &[Vec<f64>], fs_hz: f64) -> [Option<f64>; 2] {
     if freqs.is_empty() {
         return [None, None];
     }
-    let mut power = vec![0.0; freqs.len()];
+    // Every (lead, segment) spectrum on the pool, summed below in the same order as one by
+    // one.
+    let parts: Vec<&[f64]> = leads
+        .iter()
+        .take(MAX_LEADS)
+        .flat_map(|x| starts.iter().filter_map(move |&s| x.get(s..s + seg)))
+        .filter(|part| part.iter().all(|v| v.is_finite()))
+        .collect();
+    let powers: Vec<Vec<f64>> = parts
+        .par_iter()
+        .map(|part| {
+            let mut power = vec![0.0; freqs.len()];
+            windowed_powers(part, &window, &freqs, fs_hz, &mut power);
+            power
+        })
+        .collect();
     let mut line = vec![0.0; MAINS_CANDIDATES_HZ.len()];
     let mut around = vec![0.0; MAINS_CANDIDATES_HZ.len()];
-    for x in leads.iter().take(MAX_LEADS) {
-        for &s in &starts {
-            let Some(part) = x.get(s..s + seg) else {
-                continue;
-            };
-            if part.iter().any(|v| !v.is_finite()) {
-                continue;
-            }
-            windowed_powers(part, &window, &freqs, fs_hz, &mut power);
-            for (&k, chunk) in asked.iter().zip(power.chunks(per_candidate)) {
-                let (grid, refs) = chunk.split_at(chunk.len() - REFERENCE_OFFSETS_HZ.len());
-                line[k] += grid.iter().copied().fold(0.0, f64::max);
-                around[k] += refs.iter().sum::<f64>() / refs.len() as f64;
-            }
+    for power in &powers {
+        for (&k, chunk) in asked.iter().zip(power.chunks(per_candidate)) {
+            let (grid, refs) = chunk.split_at(chunk.len() - REFERENCE_OFFSETS_HZ.len());
+            line[k] += grid.iter().copied().fold(0.0, f64::max);
+            around[k] += refs.iter().sum::<f64>() / refs.len() as f64;
         }
     }
     [0, 1].map(|k| (shown[k] && around[k] > 0.0).then(|| line[k] / around[k]))
