@@ -56,15 +56,16 @@ pub struct LeadAmplitudes {
     pub s: Option<ecg::Microvolts>,
     /// R' (second positive deflection).
     pub r_prime: Option<ecg::Microvolts>,
-    /// ST level at the J point (the QRS end, [`qrs_end`]) against the PQ level: the median
-    /// over the beats of each beat's own level ([`beat_st_levels`]), on the median beat
-    /// itself when fewer than [`MIN_LEVEL_BEATS`] beats hold it (so also the two below).
+    /// ST level at the J point (the QRS end, [`qrs_end`]) against the PQ level, on the
+    /// median of the levelled beats ([`beat_st_levels`], [`levelled_median`]); on the median
+    /// beat itself when fewer than [`MIN_LEVEL_BEATS`] beats hold it (so also the two below
+    /// and the T wave's extreme).
     pub st_j: Option<ecg::Microvolts>,
     /// ST level 60 ms after J.
     pub st_j60: Option<ecg::Microvolts>,
     /// ST level 80 ms after J.
     pub st_j80: Option<ecg::Microvolts>,
-    /// T wave extreme.
+    /// T wave extreme (on the levelled beats, as the ST levels).
     pub t: Option<ecg::Microvolts>,
     /// QRS peak-to-peak.
     pub qrs_p2p: Option<ecg::Microvolts>,

@@ -30,8 +30,9 @@
 //! (e.g. anteroseptal for V1-V4).
 //!
 //! Levels are the per-lead amplitudes of [`crate::measure`]: relative to the PR-segment (PQ)
-//! level, each beat's level less its own PQ level and the median over the beats
-//! ([`crate::measure::beat_st_levels`]: a wandering baseline moves both alike), the J point
+//! level, read on a median of the beats each levelled on the line through its PQ level and
+//! the next beat's ([`crate::measure::levelled_median`]: a wandering baseline moves them
+//! alike), the J point
 //! being where the QRS of the median beat ends ([`crate::measure::qrs_end`]:
 //! past a terminal S or R' that outlasts the other leads, so ST is not read on the S wave). A lead without a
 //! measurable J point (or QRS) never counts.

@@ -233,9 +233,10 @@ impl MedianReading<'_> {
     }
 
     /// Each lead's amplitudes on its display-copy median beat; the ST levels and the T wave's
-    /// level (at the median beat's T extreme) measured beat by beat on `display` (the display
-    /// copy at the recording's rate), each beat against its own PQ level, where enough beats
-    /// hold them ([`beat_levels`]).
+    /// extreme on the median of the beats of `display` (the display copy at the recording's
+    /// rate) each levelled on the line through its PQ level and the next beat's, over the
+    /// median beat's ST and T windows, where enough beats hold them
+    /// ([`crate::measure::levelled_median`]).
     /// `beats` are all the recording's beats (fiducials), for the beat after each.
     pub fn amplitudes(
         &self,
