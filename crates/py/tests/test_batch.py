@@ -6,6 +6,7 @@ address in HEARTLENS_RAY_ADDRESS; without it these tests fail, they do not skip.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -130,3 +131,16 @@ def test_ray_job_writes_measurements_statements_and_errors_and_resumes(tmp_path,
     # Another analysis setting refuses the same OUT_DIR.
     r = batch(in_dir, out_dir, ray_address, "--filter", "monitoring")
     assert r.returncode == 2 and "another OUT_DIR" in r.stderr
+
+    # So does an OUT_DIR of another table layout (a manifest without the columns, as before
+    # the statements table had its evidence columns): its parts and new ones would not read
+    # as one table. Nothing is written.
+    manifest_path = out_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["columns"]["statements"][-2:] == ["evidence_leads", "evidence_beat_times_s"]
+    del manifest["columns"]
+    manifest_path.write_text(json.dumps(manifest))
+    parts = {t: sorted(p.name for p in (out_dir / t).iterdir()) for t in ("measurements", "statements")}
+    r = batch(in_dir, out_dir, ray_address)
+    assert r.returncode == 2 and "other table columns" in r.stderr, r.stderr
+    assert {t: sorted(p.name for p in (out_dir / t).iterdir()) for t in parts} == parts

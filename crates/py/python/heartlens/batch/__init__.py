@@ -373,7 +373,8 @@ def _chunks(items: Sequence[str], n: int) -> Iterable[Sequence[str]]:
 
 
 class ManifestMismatch(Exception):
-    """OUT_DIR holds results of another analysis version or other options."""
+    """OUT_DIR holds results of another analysis version, other options or another table
+    layout."""
 
 
 def run(
@@ -393,22 +394,25 @@ def run(
     """Runs the job on the Ray cluster at ``address`` (``None``: a local one started for the
     run) and returns its statistics. ``files_from`` names a text file of paths relative to
     ``in_dir`` (one per line) used instead of walking ``in_dir``. Raises :class:`ManifestMismatch` when ``out_dir`` was
-    written with another analysis version or other options."""
+    written with another analysis version, other options or another table layout."""
     import heartlens
     import ray
 
     in_dir, out_dir = Path(in_dir).resolve(), Path(out_dir).resolve()
     opts = opts or Options()
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = {"analysis_version": heartlens.ANALYSIS_VERSION, "options": asdict(opts)}
+    # The table layout too: parts of two layouts in one table would not read as one.
+    columns = {t: schema.names for t, schema in _schemas().items()}
+    settings = {"analysis_version": heartlens.ANALYSIS_VERSION, "options": asdict(opts), "columns": columns}
     manifest = _read_manifest(out_dir)
     if manifest is None:
         manifest = {**settings, "in_dir": str(in_dir), "runs": []}
     elif {k: manifest.get(k) for k in settings} != settings:
+        other_columns = "" if manifest.get("columns") == columns else " and other table columns"
         raise ManifestMismatch(
             f"{out_dir}: written by {manifest.get('analysis_version')} with options "
-            f"{manifest.get('options')}; this run is {settings['analysis_version']} with "
-            f"{settings['options']}: use another OUT_DIR"
+            f"{manifest.get('options')}{other_columns}; this run is "
+            f"{settings['analysis_version']} with {settings['options']}: use another OUT_DIR"
         )
     if files_from is not None:  # (1) a list made once (walking 10^7 files is slow on NFS)
         lines = Path(files_from).read_text().splitlines()
