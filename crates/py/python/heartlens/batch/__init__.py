@@ -9,7 +9,8 @@ machine, or many).
 Output layout of ``OUT_DIR`` (one Parquet *part* per shard and table, so a rerun never rewrites
 what is done)::
 
-    manifest.json                    analysis version, options, runs (files, errors, seconds)
+    manifest.json                    analysis version, options, tables' columns, runs (files,
+                                     errors, seconds)
     measurements/part-<run>-<n>.parquet   one row per analysed file
     statements/part-<run>-<n>.parquet     one row per statement
     errors/part-<run>-<n>.parquet         one row per file that failed (stage, message)
