@@ -198,6 +198,12 @@ impl LeadLabel {
     pub fn standard_index(&self) -> Option<usize> {
         Self::STANDARD_12.iter().position(|l| l == self)
     }
+
+    /// Sorts `leads` into the standard 12-lead order, any other leads after them in the order
+    /// they had (a file may store I, II, V1-V6, then III, aVR, aVL, aVF).
+    pub fn sort_standard(leads: &mut [LeadLabel]) {
+        leads.sort_by_key(|l| l.standard_index().unwrap_or(usize::MAX));
+    }
 }
 
 /// Whether `tokens` (upper case) name a 10-20 EEG electrode, or a pair of them or one with

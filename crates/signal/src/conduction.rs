@@ -841,7 +841,11 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
                 "{qt} >= {IVCD_STATED_MS:.0} (AHA: > {QRS_INCOMPLETE_MS:.0}; stated from {IVCD_STATED_MS:.0} ms, beyond the global QRS measurement's error) without the criteria of a bundle-branch or fascicular block or pre-excitation; the duration spans all leads"
             ),
             // The global duration rests on every lead: a poor lead withholds it.
-            &x.shapes.iter().map(|s| s.lead.clone()).collect::<Vec<_>>(),
+            &{
+                let mut all: Vec<LeadLabel> = x.shapes.iter().map(|s| s.lead.clone()).collect();
+                LeadLabel::sort_standard(&mut all);
+                all
+            },
         ));
     }
     out

@@ -2078,6 +2078,27 @@ fn non_specific_delay_at_130_ms_and_not_at_112() {
     let s = stated(&a, "Non-specific intraventricular conduction delay");
     assert_near(number_after(criterion(s), "QRS "), 130.0, 6.0, "QRS");
     assert_eq!(s.evidence.leads.len(), 12, "{:?}", s.evidence.leads);
+    // The leads stored as the ECG Toolkit's SCP example stores them (I, II, V1-V6, III, aVR,
+    // aVL, aVF): the same statement, its evidence in the standard order.
+    let stored = [0, 1, 6, 7, 8, 9, 10, 11, 2, 3, 4, 5];
+    let leads = beats(&qrs_scaled(1.3, 1.0)).leads();
+    let rec = ecg::Recording::new(
+        stored
+            .iter()
+            .map(|&k| {
+                let x: Vec<f32> = leads[k].iter().map(|&v| v as f32).collect();
+                ecg::Lead::new(
+                    common::LEADS[k],
+                    common::FS,
+                    ecg::Unit::Millivolt,
+                    ecg::Signal::from_physical(x),
+                )
+            })
+            .collect(),
+    );
+    let b = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("analysis runs");
+    let s = stated(&b, "Non-specific intraventricular conduction delay");
+    assert_eq!(s.evidence.leads, L::STANDARD_12, "{:?}", s.evidence.leads);
     let a = beats(&qrs_scaled(1.1, 1.0)).analyze();
     assert_near(a.measurements.qrs.unwrap().0, 112.0, 6.0, "QRS");
     not_stated(&a, "Non-specific intraventricular conduction delay");

@@ -334,7 +334,8 @@ impl MedianReading<'_> {
     }
 
     /// The leads the median beat's intervals were measured in (those that set their global
-    /// boundaries): an interval statement rests on them.
+    /// boundaries), in the standard order whatever the file's (others after them, as
+    /// stored): an interval statement rests on them.
     pub fn interval_leads(&self) -> IntervalLeads {
         let b = boundary_leads(&self.waves.per_lead, &self.waves.global);
         let label = |k: &usize| self.labels[self.beats.leads[*k].0].clone();
@@ -342,7 +343,9 @@ impl MedianReading<'_> {
             let mut k: Vec<usize> = x.iter().chain(y).copied().collect();
             k.sort_unstable();
             k.dedup();
-            k.iter().map(label).collect()
+            let mut leads: Vec<LeadLabel> = k.iter().map(label).collect();
+            LeadLabel::sort_standard(&mut leads);
+            leads
         };
         IntervalLeads {
             p: union(&b.p_on, &b.p_off),
