@@ -1273,11 +1273,7 @@ mod tests {
             ),
         ) {
             let names = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"];
-            let mut st = seed;
-            let mut rnd = move || {
-                st = st.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                (st >> 11) as f64 / (1u64 << 53) as f64
-            };
+            let mut rnd = crate::test_rng::uniform(seed);
             let leads: Vec<Lead> = names[..n_leads]
                 .iter()
                 .map(|name| {
@@ -2020,13 +2016,7 @@ mod av_block_tests {
             (0.028, 0.010, -0.4, [-0.3, 0.2, 0.9]),
             (0.30, 0.045, 0.35, [0.7, 0.5, -0.5]),
         ];
-        let mut s = seed;
-        let mut noise = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut noise = crate::test_rng::centred(seed);
         let mut vec3 = vec![[0.0f64; 3]; n];
         let mut add = |at: f64, parts: &[(f64, f64, f64, [f64; 3])]| {
             for &(off, w, a, d) in parts {

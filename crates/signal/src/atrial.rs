@@ -1135,13 +1135,7 @@ mod tests {
                 })
                 .collect()
         };
-        let mut s = 11u64;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::test_rng::uniform(11);
         for n in [0, 1, 5, 62, 63, 64, 700, 3000] {
             let mut y: Vec<f64> = (0..n).map(|_| next() - 0.5).collect();
             let open: Vec<bool> = (0..n).map(|k| !(k % 500 < 40 || k % 777 == 3)).collect();
@@ -1205,13 +1199,7 @@ mod tests {
             .map(|k| ((0.4 + 0.84 * k as f64) * FS) as usize)
             .collect();
         let gauss = |t: f64, c: f64, w: f64| (-((t - c) / w).powi(2) / 2.0).exp();
-        let mut s = seed.wrapping_add(1);
-        let mut uniform = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut uniform = crate::test_rng::centred(seed.wrapping_add(1));
         let labels = LEADS.to_vec();
         let leads = (0..labels.len())
             .map(|li| {

@@ -1041,13 +1041,7 @@ mod tests {
         let fs = 500.0;
         let fids: Vec<usize> = (0..12).map(|k| 300 + k * 500).collect();
         let n = 6400;
-        let mut s = 11u64;
-        let mut uniform = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut uniform = crate::test_rng::centred(11u64);
         let leads: Vec<Vec<f64>> = (0..3)
             .map(|_| {
                 (0..n)

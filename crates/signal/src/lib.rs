@@ -42,6 +42,8 @@ mod rhythm;
 mod romhilt_estes;
 mod statements;
 pub mod summary;
+#[cfg(test)]
+mod test_rng;
 
 pub use analyze::{
     Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze, analyze_cancellable,

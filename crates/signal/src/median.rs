@@ -513,13 +513,7 @@ mod tests {
     /// network's lanes.
     #[test]
     fn column_medians_are_each_columns_median_with_zeros_and_non_finite_values() {
-        let mut s = 3u64;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut next = crate::test_rng::centred(3);
         let len = 67;
         for m in 1..=40 {
             let windows: Vec<Vec<f64>> = (0..m)
