@@ -92,7 +92,7 @@ pub(crate) fn median_beat(
     post: usize,
     max_beats: usize,
 ) -> Option<(Vec<f64>, usize)> {
-    let windows: Vec<&[f64]> = spread_beats(fids, max_beats, |f| f >= pre && f + post <= x.len())
+    let windows: Vec<&[f64]> = median_beat_fids(fids, x.len(), pre, post, max_beats)
         .into_iter()
         .map(|f| &x[f - pre..f + post])
         .collect();
@@ -182,6 +182,19 @@ pub(crate) fn median_beat_at_measure_rate(
     }
     let windows: Vec<&[f64]> = beats.iter().map(Vec::as_slice).collect();
     Some((column_medians(&windows, pre_m + post_m), windows.len()))
+}
+
+/// The fiducials [`median_beat`] takes from `fids` in a lead of `n` samples: at most
+/// `max_beats`, evenly spread, among those whose window (`pre` before, `post` after) lies in
+/// it.
+pub(crate) fn median_beat_fids(
+    fids: &[usize],
+    n: usize,
+    pre: usize,
+    post: usize,
+    max_beats: usize,
+) -> Vec<usize> {
+    spread_beats(fids, max_beats, |f| f >= pre && f + post <= n)
 }
 
 /// At most `max_beats` of `beats`, evenly spread, among those that `fit` (their window lies in

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::measure::{QrsEnd, qrs_end};
 use crate::median::{
     MedianBeat, beat_shifts, from_measure_index, measure_ratio, median_beat,
-    median_beat_at_measure_rate, to_measure_index,
+    median_beat_at_measure_rate, median_beat_fids, to_measure_index,
 };
 use crate::quality::overlaps;
 use crate::resample::PolyResampler;
@@ -52,7 +52,8 @@ pub(super) struct MedianBeats {
     pub leads: Vec<(usize, Vec<f64>, Vec<f64>)>,
     /// The analysis copy's median beats at the recording's rate, in the order of `leads`.
     pub clean_native: Vec<Vec<f64>>,
-    /// The beats each lead's median is built over (fiducials), in the order of `leads`.
+    /// The beats each lead's median is built over (fiducials, [`median_beat_fids`]), in the
+    /// order of `leads`.
     pub lead_fids: Vec<Vec<usize>>,
 }
 
@@ -221,7 +222,14 @@ impl MedianBeats {
                     fiducial_sample: pre_m,
                     n_beats: nb,
                 };
-                Some((beat, (k, md_m, mc_m), mc, fids_of(k)))
+                let used = median_beat_fids(
+                    &fids_of(k),
+                    display[k].len(),
+                    pre,
+                    post,
+                    opts.max_median_beats,
+                );
+                Some((beat, (k, md_m, mc_m), mc, used))
             })
             .collect();
         let (mut medians, mut med_clean, mut med_clean_native, mut lead_fids) =
