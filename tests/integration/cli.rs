@@ -79,6 +79,68 @@ fn analyze_on_an_eeg_file_exits_2_naming_the_file_and_its_channel() {
 }
 
 #[test]
+fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
+    // LUDB 1's I, II and V5 at 500 Hz, V1 relabelled 250.1 Hz (every other sample): no ratio
+    // of whole numbers up to 1000 takes 250.1 to 500 Hz, so the analysis cannot join it.
+    let ludb = formats::open(data("wfdb/ludb/1.hea")).unwrap();
+    let lead = |name: &str| ludb.leads.iter().find(|l| l.label.name() == name).unwrap();
+    let mut v1 = lead("V1").clone();
+    let every_other: Vec<f32> = v1
+        .signal
+        .read_range(0, 5000)
+        .unwrap()
+        .into_iter()
+        .step_by(2)
+        .chain(std::iter::once(0.0))
+        .collect();
+    v1.signal = ecg::Signal::from_physical(every_other);
+    v1.sampling_rate_hz = 250.1;
+    let rec = ecg::Recording::new(vec![
+        lead("I").clone(),
+        lead("II").clone(),
+        v1,
+        lead("V5").clone(),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1_at_250_1.edf");
+    std::fs::write(&path, formats::write_edf(&rec).unwrap()).unwrap();
+    let p = path.to_str().unwrap();
+
+    let out = heartlens(&["analyze", p]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(" 3 leads at 500 Hz"), "{text}");
+    assert!(
+        text.contains("not analysed: V1 (sampled at 250.1 Hz, which no ratio of whole numbers up to 1000 takes to the analysed leads' 500 Hz)"),
+        "{text}"
+    );
+    let out = heartlens(&["info", p, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let names: Vec<&str> = v["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    let v1 = names.iter().position(|n| *n == "V1").unwrap();
+    assert!(
+        v["leads"][v1]["not_analysed"]
+            .as_str()
+            .unwrap()
+            .starts_with("sampled at 250.1 Hz")
+    );
+    assert!(
+        v["leads"][0].get("not_analysed").is_none(),
+        "{}",
+        v["leads"][0]
+    );
+}
+
+#[test]
 fn compare_json_gives_deltas_and_statement_changes() {
     let now = data("wfdb/ludb/1.hea");
     let prior = data("wfdb/ludb/2.hea");

@@ -50,6 +50,10 @@ struct LeadInfo {
     /// What the channel records, when its name says it is no ECG lead (not analysed).
     #[serde(skip_serializing_if = "Option::is_none")]
     not_ecg: Option<&'static str>,
+    /// Why the analysis leaves this ECG lead out: its sampling rate joins the analysed
+    /// leads' no way ([`signal::other_rate_left_out`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_analysed: Option<String>,
 }
 
 fn describe(rec: &Recording, n: usize) -> Result<Info> {
@@ -57,7 +61,11 @@ fn describe(rec: &Recording, n: usize) -> Result<Info> {
         .leads
         .iter()
         .zip(signal::non_ecg_channels(rec))
-        .map(|(lead, not_ecg)| {
+        .zip(signal::other_rate_left_out(
+            rec,
+            &signal::AnalysisOptions::default(),
+        ))
+        .map(|((lead, not_ecg), not_analysed)| {
             let (unit, values) = match lead.read_uv(0, n) {
                 Some(v) => ("uV".to_string(), v?),
                 None => (
@@ -81,6 +89,7 @@ fn describe(rec: &Recording, n: usize) -> Result<Info> {
                     .map(|v| v.is_finite().then_some(round_uv(v)))
                     .collect(),
                 not_ecg,
+                not_analysed,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -131,7 +140,7 @@ pub fn run(args: Args) -> Result<()> {
             .collect();
         writeln!(
             out,
-            "  {:<6} {:>8} Hz {:>10} samples {}{}{}  first {}: [{}]",
+            "  {:<6} {:>8} Hz {:>10} samples {}{}{}{}  first {}: [{}]",
             l.name,
             l.sampling_rate_hz,
             l.n_samples,
@@ -139,6 +148,10 @@ pub fn run(args: Args) -> Result<()> {
             if l.derived { " (derived)" } else { "" },
             l.not_ecg
                 .map(|k| format!(" ({k}: not analysed)"))
+                .unwrap_or_default(),
+            l.not_analysed
+                .as_ref()
+                .map(|why| format!(" (not analysed: {why})"))
                 .unwrap_or_default(),
             l.unit,
             first.join(", ")

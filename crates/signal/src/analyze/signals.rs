@@ -254,6 +254,45 @@ fn resampling_ratio(from_hz: f64, to_hz: f64) -> Option<(usize, usize)> {
     })
 }
 
+/// Per channel of `rec`, why the analysis (with `opts`) leaves it out when it is an ECG lead
+/// at another rate than the analysed leads' that joins them no way: no ratio of whole numbers
+/// up to [`MAX_RESAMPLING_FACTOR`] takes its rate to theirs, or it is shorter than them once
+/// taken there. `None` for every other channel (analysed, or no ECG lead:
+/// [`non_ecg_channels`]), and for all when nothing can be analysed.
+pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
+    let mut none = vec![None; rec.leads.len()];
+    let mut derived = rec.clone();
+    derived.derive_limb_leads();
+    let Ok((fs, chosen)) = analysed_leads(&derived) else {
+        return none;
+    };
+    let shortest = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
+    let needed = (fs.ceil() as usize).max(MIN_SAMPLES);
+    let n = shortest
+        .min(opts.max_total_samples / chosen.len().max(1))
+        .max(needed);
+    let kinds = non_ecg_channels(rec);
+    for ((l, kind), out) in rec.leads.iter().zip(&kinds).zip(none.iter_mut()) {
+        if !voltage_lead(l) || kind.is_some() || l.sampling_rate_hz == fs {
+            continue;
+        }
+        *out = match resampling_ratio(l.sampling_rate_hz, fs) {
+            None => Some(format!(
+                "sampled at {} Hz, which no ratio of whole numbers up to {MAX_RESAMPLING_FACTOR} takes to the analysed leads' {fs} Hz",
+                l.sampling_rate_hz
+            )),
+            // Resampled, it has ceil(samples x up / down) samples ([`load_leads`]).
+            Some((up, down)) => ((l.n_samples() * up).div_ceil(down) < n).then(|| {
+                format!(
+                    "shorter than the analysed leads once taken from {} to {fs} Hz",
+                    l.sampling_rate_hz
+                )
+            }),
+        };
+    }
+    none
+}
+
 /// Per channel of `rec`, what it records when its name says it is no ECG lead (EEG, EOG,
 /// respiration ..., [`LeadLabel::non_ecg_kind`], or "EEG, a cap's electrode" among sixteen or
 /// more BioSemi cap names, [`cap_electrode`]): the channels the analysis leaves out. `None`
@@ -486,5 +525,55 @@ mod tests {
         assert_eq!(resampling_ratio(257.0, 500.0), Some((500, 257)));
         // 250.1 to 500 Hz is 5000/2501: beyond the factors allowed.
         assert_eq!(resampling_ratio(250.1, 500.0), None);
+    }
+
+    /// The leads a recording's analysis leaves out for their rate are the ones
+    /// [`other_rate_left_out`] names, with why: V1 at 250.1 Hz (no ratio), V3 at 250 Hz but a
+    /// second short; V2 at 250 Hz joins, and respiration at 250.1 Hz is no ECG lead.
+    #[test]
+    fn leads_left_out_for_their_rate_are_named_with_why() {
+        let lead = |name: &str, fs: f64, seconds: f64| {
+            let mut u = crate::test_rng::centred(name.len() as u64);
+            let x: Vec<f32> = (0..(fs * seconds) as usize).map(|_| u() as f32).collect();
+            ecg::Lead::new(
+                name,
+                fs,
+                ecg::Unit::Millivolt,
+                ecg::Signal::from_physical(x),
+            )
+        };
+        let rec = Recording::new(vec![
+            lead("I", 500.0, 10.0),
+            lead("II", 500.0, 10.0),
+            lead("V1", 250.1, 10.0),
+            lead("V2", 250.0, 10.0),
+            lead("V3", 250.0, 9.0),
+            lead("Resp", 250.1, 10.0),
+        ]);
+        let why = other_rate_left_out(&rec, &AnalysisOptions::default());
+        assert_eq!(
+            why.iter().map(Option::is_some).collect::<Vec<_>>(),
+            [false, false, true, false, true, false]
+        );
+        assert!(
+            why[2]
+                .as_ref()
+                .unwrap()
+                .starts_with("sampled at 250.1 Hz, which no ratio"),
+            "{why:?}"
+        );
+        assert!(
+            why[4]
+                .as_ref()
+                .unwrap()
+                .starts_with("shorter than the analysed leads"),
+            "{why:?}"
+        );
+        let analysed = load_leads(&rec, AnalysisOptions::default().max_total_samples).unwrap();
+        let names: Vec<&str> = analysed.labels.iter().map(LeadLabel::name).collect();
+        assert!(
+            names.contains(&"V2") && !names.contains(&"V1") && !names.contains(&"V3"),
+            "{names:?}"
+        );
     }
 }
