@@ -113,7 +113,8 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(" 3 leads at 500 Hz"), "{text}");
+    // I, II and V5, and III, aVR, aVL, aVF derived from I and II.
+    assert!(text.contains(" 7 leads at 500 Hz"), "{text}");
     assert!(
         text.contains("not analysed: V1 (sampled at 250.1 Hz, which no ratio of whole numbers up to 1000 takes to the analysed leads' 500 Hz)"),
         "{text}"
