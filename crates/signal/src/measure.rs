@@ -57,7 +57,7 @@ pub struct LeadAmplitudes {
     /// R' (second positive deflection).
     pub r_prime: Option<ecg::Microvolts>,
     /// ST level at the J point (the QRS end, [`qrs_end`]) against the PQ level, on the
-    /// median of the levelled beats ([`beat_st_levels`], [`levelled_median`]); on the median
+    /// median of the levelled beats ([`levelled_st`], [`levelled_median`]); on the median
     /// beat itself when fewer than [`MIN_LEVEL_BEATS`] beats hold it (so also the two below
     /// and the T wave's extreme).
     pub st_j: Option<ecg::Microvolts>,
@@ -448,7 +448,7 @@ pub(crate) fn levelled_median(
             )
         })
         .collect();
-    if windows.len() < MIN_LEVEL_BEATS.max(1) || len == 0 {
+    if windows.len() < MIN_LEVEL_BEATS || len == 0 {
         return None;
     }
     let refs: Vec<&[f64]> = windows.iter().map(Vec::as_slice).collect();
@@ -458,7 +458,7 @@ pub(crate) fn levelled_median(
 /// One lead's ST levels (mV) at J, J+60 and J+80 ms on its [`levelled_median`], the J point
 /// at the median beat's QRS offset: `qrs` is its onset and offset from the fiducial, as
 /// there. `None` (each) when too few beats hold the window.
-pub(crate) fn beat_st_levels(
+pub(crate) fn levelled_st(
     x: &[f64],
     fids: &[(usize, Option<usize>)],
     qrs: (f64, f64),
@@ -471,7 +471,7 @@ pub(crate) fn beat_st_levels(
 
 /// Signed extreme (largest magnitude) of one lead's [`levelled_median`] over its T wave,
 /// `t` (onset and offset from the fiducial as there).
-pub(crate) fn beat_t_level(
+pub(crate) fn levelled_t(
     x: &[f64],
     fids: &[(usize, Option<usize>)],
     qrs_on: f64,
@@ -623,7 +623,7 @@ mod tests {
         // 55.5 ms before the fiducial.
         let qrs = (-40.0, 60.0);
         let alone: Vec<(usize, Option<usize>)> = fids.iter().map(|&f| (f, None)).collect();
-        let levels = beat_st_levels(&x, &alone, qrs, fs);
+        let levels = levelled_st(&x, &alone, qrs, fs);
         for (v, after_j) in levels.iter().zip([0.0, 60.0, 80.0]) {
             let want = 0.1 + (55.5 + 60.0 + after_j) / 1000.0;
             assert!((v.unwrap() - want).abs() < 1e-9, "{v:?} against {want}");
@@ -636,14 +636,14 @@ mod tests {
             .enumerate()
             .map(|(k, &f)| (f, fids.get(k + 1).copied()))
             .collect();
-        let levels = beat_st_levels(&x, &paired, qrs, fs);
+        let levels = levelled_st(&x, &paired, qrs, fs);
         for (v, after_j) in levels.iter().zip([0.0, 60.0, 80.0]) {
             let step = 0.05 * (55.5 + 60.0 + after_j) / 550.0;
             let want = 0.1 - step;
             assert!((v.unwrap() - want).abs() < 1e-9, "{v:?} against {want}");
         }
         assert_eq!(
-            beat_st_levels(&x, &alone[..MIN_LEVEL_BEATS - 1], qrs, fs),
+            levelled_st(&x, &alone[..MIN_LEVEL_BEATS - 1], qrs, fs),
             [None, None, None]
         );
     }

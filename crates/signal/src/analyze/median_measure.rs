@@ -9,8 +9,8 @@ use crate::conduction::{QrsShape, shape as qrs_shape};
 use crate::delineate::{P_MIN_MV, Points, boundary_leads, ms};
 use crate::lead_reversal::{self, Reversal};
 use crate::measure::{
-    LeadAmplitudes, LimbConsistency, QrsEnd, amplitudes, baseline, beat_st_levels, beat_t_level,
-    einthoven, frontal_axis, net_area, p_net_area, t_window, uv,
+    LeadAmplitudes, LimbConsistency, QrsEnd, amplitudes, baseline, einthoven, frontal_axis,
+    levelled_st, levelled_t, net_area, p_net_area, t_window, uv,
 };
 use crate::repolarisation::{EndQrs, end_qrs_notch_or_slur};
 use crate::statements::IntervalLeads;
@@ -234,10 +234,9 @@ impl MedianReading<'_> {
 
     /// Each lead's amplitudes on its display-copy median beat; the ST levels and the T wave's
     /// extreme on the median of the beats of `display` (the display copy at the recording's
-    /// rate) each levelled on the line through its PQ level and the next beat's, over the
-    /// median beat's ST and T windows, where enough beats hold them
-    /// ([`crate::measure::levelled_median`]).
-    /// `beats` are all the recording's beats (fiducials), for the beat after each.
+    /// rate), each levelled on the line through its PQ level and the next beat's (`beats`:
+    /// all the recording's fiducials), over the median beat's ST and T windows, where enough
+    /// beats hold them ([`crate::measure::levelled_median`]).
     pub fn amplitudes(
         &self,
         display: &[Vec<f64>],
@@ -257,23 +256,24 @@ impl MedianReading<'_> {
             .zip(&b.lead_fids)
             .map(|((k, md, _), fids)| {
                 let mut a = amplitudes(self.labels[*k].clone(), md, g, b.fs_m);
+                let (Some((on, off)), Some(x)) = (qrs, display.get(*k)) else {
+                    return a;
+                };
+                // Each beat with the one after it.
                 let fids: Vec<(usize, Option<usize>)> = fids
                     .iter()
                     .map(|&f| (f, beats.get(beats.partition_point(|&x| x <= f)).copied()))
                     .collect();
                 let fids = fids.as_slice();
-                let (Some((on, off)), Some(x)) = (qrs, display.get(*k)) else {
-                    return a;
-                };
                 if a.st_j.is_some() {
-                    let [j, j60, j80] = beat_st_levels(x, fids, (on, off), fs);
+                    let [j, j60, j80] = levelled_st(x, fids, (on, off), fs);
                     a.st_j = j.map(uv).or(a.st_j);
                     a.st_j60 = j60.map(uv).or(a.st_j60);
                     a.st_j80 = j80.map(uv).or(a.st_j80);
                 }
                 if let Some((t_on, t_off)) = t_window(md.len(), g, b.fs_m) {
                     let t = (from_fiducial(t_on), from_fiducial(t_off));
-                    a.t = beat_t_level(x, fids, on, t, fs).map(uv).or(a.t);
+                    a.t = levelled_t(x, fids, on, t, fs).map(uv).or(a.t);
                 }
                 a
             })
