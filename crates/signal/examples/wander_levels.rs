@@ -17,31 +17,36 @@ mod noise;
 /// Wander sizes (mV) at 0.3 Hz.
 const WANDER_MV: [f64; 3] = [0.1, 0.3, 0.5];
 
-/// Per lead (name, ST at J, T), µV.
-fn levels(rec: &ecg::Recording) -> Result<Vec<(String, Option<f64>, Option<f64>)>, String> {
+/// One lead's levels (µV).
+struct Levels {
+    lead: String,
+    st_j: Option<f64>,
+    t: Option<f64>,
+}
+
+/// Each lead's levels as the analysis reads them.
+fn levels(rec: &ecg::Recording) -> Result<Vec<Levels>, String> {
     let a = signal::analyze(rec, &signal::AnalysisOptions::default()).map_err(|e| e.to_string())?;
     Ok(a.amplitudes
         .iter()
-        .map(|l| {
-            (
-                l.lead.name().to_string(),
-                l.st_j.map(|v| v.0),
-                l.t.map(|v| v.0),
-            )
+        .map(|l| Levels {
+            lead: l.lead.name().to_string(),
+            st_j: l.st_j.map(|v| v.0),
+            t: l.t.map(|v| v.0),
         })
         .collect())
 }
 
 /// The largest |change| between two readings of the same leads, with its lead.
 fn largest(
-    base: &[(String, Option<f64>, Option<f64>)],
-    moved: &[(String, Option<f64>, Option<f64>)],
-    pick: fn(&(String, Option<f64>, Option<f64>)) -> Option<f64>,
+    base: &[Levels],
+    moved: &[Levels],
+    pick: fn(&Levels) -> Option<f64>,
 ) -> Option<(f64, String)> {
     base.iter()
         .filter_map(|b| {
-            let m = moved.iter().find(|m| m.0 == b.0)?;
-            Some(((pick(m)? - pick(b)?).abs(), b.0.clone()))
+            let m = moved.iter().find(|m| m.lead == b.lead)?;
+            Some(((pick(m)? - pick(b)?).abs(), b.lead.clone()))
         })
         .max_by(|x, y| x.0.total_cmp(&y.0))
 }
@@ -67,8 +72,8 @@ fn main() {
         for (w, mv) in WANDER_MV.iter().enumerate() {
             match disturb::per_lead(&rec, 0.0, *mv).and_then(|r| levels(&r)) {
                 Ok(moved) => {
-                    let st = largest(&base, &moved, |l| l.1);
-                    let t = largest(&base, &moved, |l| l.2);
+                    let st = largest(&base, &moved, |l| l.st_j);
+                    let t = largest(&base, &moved, |l| l.t);
                     let show = |x: &Option<(f64, String)>| {
                         x.as_ref()
                             .map_or("-".to_string(), |(v, l)| format!("{v:.0} ({l})"))
