@@ -119,6 +119,26 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
         text.contains("not analysed: V1 (sampled at 250.1 Hz, which no ratio of whole numbers up to 1000 takes to the analysed leads' 500 Hz)"),
         "{text}"
     );
+    // The JSON summary lists it too (the Python package's `Recording.analyze()` is the same).
+    let out = heartlens(&["analyze", p, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["not_analysed"][0]["lead"], "V1", "{}", v["not_analysed"]);
+    assert!(
+        v["not_analysed"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("sampled at 250.1 Hz")
+    );
+    let ludb = heartlens(&[
+        "analyze",
+        data("wfdb/ludb/1.hea").to_str().unwrap(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&ludb.stdout).expect("valid JSON");
+    assert!(
+        v.get("not_analysed").is_none(),
+        "every lead analysed: no key"
+    );
     let out = heartlens(&["info", p, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let names: Vec<&str> = v["leads"]

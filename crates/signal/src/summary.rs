@@ -16,7 +16,8 @@
 //! evidence names the leads and the beats (their R times) it rests on, both empty when it
 //! names none; `class` is normal, supraventricular, ventricular, paced or unknown. A
 //! recording analysed as a Holter adds a `holter` key: [`holter::Holter`] flattened, plus
-//! `rr_ms`, the RR interval before each of `beats` (`null` for the first).
+//! `rr_ms`, the RR interval before each of `beats` (`null` for the first). An ECG lead the
+//! analysis could not join for its rate adds `"not_analysed": [{"lead", "reason"}]`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -59,11 +60,13 @@ pub fn summarize(
 ) -> Result<(Analysis, Summary), Error> {
     if rec.duration_s() > opts.holter_min_s {
         let s = holter::analyze_streamed(rec, &opts.analysis, &opts.holter, progress, cancel)?;
-        let summary = Summary::new(&s.analysis, Some(s.holter));
+        let mut summary = Summary::new(&s.analysis, Some(s.holter));
+        summary.not_analysed = not_analysed(rec, &opts.analysis);
         Ok((s.analysis, summary))
     } else {
         let a = crate::analyze_cancellable(rec, &opts.analysis, cancel)?;
-        let summary = Summary::new(&a, None);
+        let mut summary = Summary::new(&a, None);
+        summary.not_analysed = not_analysed(rec, &opts.analysis);
         Ok((a, summary))
     }
 }
@@ -82,6 +85,33 @@ pub struct Summary {
     /// Holter outputs, for recordings analysed as a Holter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holter: Option<SummaryHolter>,
+    /// ECG leads of the recording the analysis could not join for their rate, with why
+    /// ([`crate::other_rate_left_out`]); set by [`summarize`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_analysed: Vec<SummaryNotAnalysed>,
+}
+
+/// An ECG lead the analysis left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryNotAnalysed {
+    /// The lead's name.
+    pub lead: String,
+    /// Why ("sampled at 250.1 Hz, which no ratio ...").
+    pub reason: String,
+}
+
+/// The ECG leads of `rec` that the analysis with `opts` leaves out for their rate.
+fn not_analysed(rec: &Recording, opts: &AnalysisOptions) -> Vec<SummaryNotAnalysed> {
+    rec.leads
+        .iter()
+        .zip(crate::other_rate_left_out(rec, opts))
+        .filter_map(|(l, why)| {
+            Some(SummaryNotAnalysed {
+                lead: l.label.name().to_string(),
+                reason: why?,
+            })
+        })
+        .collect()
 }
 
 /// Holter outputs plus the RR interval before each beat.
@@ -330,6 +360,7 @@ impl Summary {
                 .collect(),
             waves,
             holter,
+            not_analysed: Vec::new(),
         }
     }
 }

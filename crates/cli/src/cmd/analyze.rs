@@ -205,11 +205,8 @@ pub fn run(args: Args) -> Result<()> {
         a.leads.len(),
         a.fs_hz
     )?;
-    let names = rec.leads.iter().map(|l| l.label.name());
-    for (name, why) in names.zip(signal::other_rate_left_out(&rec, &sopts.analysis)) {
-        if let Some(why) = why {
-            writeln!(w, "not analysed: {name} ({why})")?;
-        }
+    for n in &out.not_analysed {
+        writeln!(w, "not analysed: {} ({})", n.lead, n.reason)?;
     }
     writeln!(
         w,
