@@ -58,17 +58,17 @@ pub fn summarize(
     progress: &(dyn Fn(Progress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<(Analysis, Summary), Error> {
-    if rec.duration_s() > opts.holter_min_s {
+    let (a, mut summary) = if rec.duration_s() > opts.holter_min_s {
         let s = holter::analyze_streamed(rec, &opts.analysis, &opts.holter, progress, cancel)?;
-        let mut summary = Summary::new(&s.analysis, Some(s.holter));
-        summary.not_analysed = not_analysed(rec, &opts.analysis);
-        Ok((s.analysis, summary))
+        let summary = Summary::new(&s.analysis, Some(s.holter));
+        (s.analysis, summary)
     } else {
         let a = crate::analyze_cancellable(rec, &opts.analysis, cancel)?;
-        let mut summary = Summary::new(&a, None);
-        summary.not_analysed = not_analysed(rec, &opts.analysis);
-        Ok((a, summary))
-    }
+        let summary = Summary::new(&a, None);
+        (a, summary)
+    };
+    summary.not_analysed = not_analysed(rec, &opts.analysis);
+    Ok((a, summary))
 }
 
 /// What `heartlens analyze --json` prints (see the module doc for the shape).

@@ -261,16 +261,13 @@ fn resampling_ratio(from_hz: f64, to_hz: f64) -> Option<(usize, usize)> {
 /// [`non_ecg_channels`]), and for all when nothing can be analysed.
 pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
     let mut none = vec![None; rec.leads.len()];
+    // The leads and length [`load_leads`] reads.
     let mut derived = rec.clone();
     derived.derive_limb_leads();
     let Ok((fs, chosen)) = analysed_leads(&derived) else {
         return none;
     };
-    let shortest = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
-    let needed = (fs.ceil() as usize).max(MIN_SAMPLES);
-    let n = shortest
-        .min(opts.max_total_samples / chosen.len().max(1))
-        .max(needed);
+    let n = analysed_length(&chosen, fs, opts.max_total_samples);
     let kinds = non_ecg_channels(rec);
     for ((l, kind), out) in rec.leads.iter().zip(&kinds).zip(none.iter_mut()) {
         if !voltage_lead(l) || kind.is_some() || l.sampling_rate_hz == fs {
@@ -281,8 +278,7 @@ pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Optio
                 "sampled at {} Hz, which no ratio of whole numbers up to {MAX_RESAMPLING_FACTOR} takes to the analysed leads' {fs} Hz",
                 l.sampling_rate_hz
             )),
-            // Resampled, it has ceil(samples x up / down) samples ([`load_leads`]).
-            Some((up, down)) => ((l.n_samples() * up).div_ceil(down) < n).then(|| {
+            Some(ratio) => (!joins(l, ratio, n)).then(|| {
                 format!(
                     "shorter than the analysed leads once taken from {} to {fs} Hz",
                     l.sampling_rate_hz
@@ -291,6 +287,26 @@ pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Optio
         };
     }
     none
+}
+
+/// Fewest samples per lead the analysis takes at `fs`: one second, and [`MIN_SAMPLES`].
+fn samples_needed(fs: f64) -> usize {
+    (fs.ceil() as usize).max(MIN_SAMPLES)
+}
+
+/// Samples per lead the analysis reads of the leads `chosen` at `fs`: the shortest one's, at
+/// most `max_total` over all of them, at least [`samples_needed`].
+fn analysed_length(chosen: &[&ecg::Lead], fs: f64, max_total: usize) -> usize {
+    let shortest = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
+    shortest
+        .min(max_total / chosen.len().max(1))
+        .max(samples_needed(fs))
+}
+
+/// Whether lead `l`, taken to the analysed rate at `(up, down)`, still holds the `n` samples
+/// the analysed leads have: polyphase resampling gives ceil(samples x up / down).
+fn joins(l: &ecg::Lead, (up, down): (usize, usize), n: usize) -> bool {
+    (l.n_samples() * up).div_ceil(down) >= n
 }
 
 /// Per channel of `rec`, what it records when its name says it is no ECG lead (EEG, EOG,
@@ -350,13 +366,13 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
     let mut rec = rec.clone();
     rec.derive_limb_leads();
     let (fs, chosen) = analysed_leads(&rec)?;
-    let n = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
-    let needed = (fs.ceil() as usize).max(MIN_SAMPLES);
-    if n < needed {
+    let shortest = chosen.iter().map(|l| l.n_samples()).min().unwrap_or(0);
+    let needed = samples_needed(fs);
+    if shortest < needed {
         return Err(Error::TooShort {
             what: "analysis (one second and 64 samples of signal)",
             needed: needed - 1,
-            found: n,
+            found: shortest,
         });
     }
     if fs < MIN_FS_HZ {
@@ -364,7 +380,7 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
             "sampling rate {fs} Hz is below {MIN_FS_HZ} Hz"
         )));
     }
-    let n = n.min(max_total / chosen.len().max(1)).max(needed);
+    let n = analysed_length(&chosen, fs, max_total);
     let mut labels = Vec::new();
     let mut raw = Vec::new();
     let mut stored = Vec::new();
@@ -374,15 +390,17 @@ fn load_leads(rec: &Recording, max_total: usize) -> Result<Leads, Error> {
         stored.push(!l.derived);
     }
     // Leads at another rate join at this one when a ratio of whole numbers reaches it (cut to the others' length; one that comes out shorter is left out).
-    for (l, (up, down)) in other_rate_leads(&rec, fs) {
+    for (l, ratio) in other_rate_leads(&rec, fs) {
+        if !joins(l, ratio, n) {
+            continue;
+        }
+        let (up, down) = ratio;
         let len = (n * down).div_ceil(up).min(l.n_samples());
         let mut y = crate::resample::resample_poly(&read_mv(l, len)?, up, down)?;
-        if y.len() >= n {
-            y.truncate(n);
-            labels.push(l.label.clone());
-            raw.push(y);
-            stored.push(!l.derived);
-        }
+        y.truncate(n);
+        labels.push(l.label.clone());
+        raw.push(y);
+        stored.push(!l.derived);
     }
     // A trailing calibration pulse (Philips appends 0.5 s of 0 then 1 mV to every lead) is
     // not ECG: it would be detected as beats and break the limb-lead relations.
@@ -569,6 +587,25 @@ mod tests {
                 .starts_with("shorter than the analysed leads"),
             "{why:?}"
         );
+        // `joins` is the resampler's own output length, the test the loader once made after
+        // resampling.
+        for (samples, ratio, n) in [
+            (2500, (2, 1), 5000),
+            (2499, (2, 1), 5000),
+            (3600, (25, 18), 5000),
+            (3599, (25, 18), 5000),
+            (29, (1, 3), 10),
+            (28, (1, 3), 10),
+        ] {
+            let l = lead("V4", 100.0, 0.0).with_samples(100.0, vec![0.0; samples]);
+            let x = vec![0.0; samples];
+            let out = crate::resample::resample_poly(&x, ratio.0, ratio.1).unwrap();
+            assert_eq!(
+                joins(&l, ratio, n),
+                out.len() >= n,
+                "{samples} at {ratio:?}"
+            );
+        }
         let analysed = load_leads(&rec, AnalysisOptions::default().max_total_samples).unwrap();
         let names: Vec<&str> = analysed.labels.iter().map(LeadLabel::name).collect();
         assert!(
