@@ -10,6 +10,8 @@
 //! statements read (hypertrophy, low voltage, atrial abnormality by height), which the
 //! statement withholds. A calibrated file should read "-" at every level.
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/disturb.rs"]
 mod disturb;
 #[path = "common/noise.rs"]
@@ -18,22 +20,14 @@ mod noise;
 const LEVELS_UV: [f64; 4] = [0.0, 25.0, 50.0, 100.0];
 
 fn main() {
-    let files: Vec<String> = std::env::args().skip(1).collect();
-    if files.is_empty() {
-        eprintln!("usage: limb_noise FILE...");
-        std::process::exit(2);
-    }
+    let files = args::files_or_usage("limb_noise");
     println!(
         "{:<48} {:>8} {:>10}  voltage statements",
         "file", "noise uV", "departure"
     );
     for f in &files {
-        let rec = match formats::open(std::path::Path::new(f)) {
-            Ok(r) => r,
-            Err(e) => {
-                println!("{f}: {e}");
-                continue;
-            }
+        let Some(rec) = args::open_or_say(f) else {
+            continue;
         };
         for uv in LEVELS_UV {
             let disturbed = match disturb::per_lead(&rec, uv, 0.0) {

@@ -12,6 +12,8 @@
 //! of 0.3 mV at a phase of its own per lead (breathing, lead by lead). Philips files end in a
 //! calibration pulse that is cut only while it is clean: disturbed, it makes a beat there.
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/disturb.rs"]
 mod disturb;
 #[path = "common/noise.rs"]
@@ -31,18 +33,10 @@ fn statements(rec: &ecg::Recording) -> Result<Vec<String>, String> {
 }
 
 fn main() {
-    let files: Vec<String> = std::env::args().skip(1).collect();
-    if files.is_empty() {
-        eprintln!("usage: statement_stability FILE...");
-        std::process::exit(2);
-    }
+    let files = args::files_or_usage("statement_stability");
     for f in &files {
-        let rec = match formats::open(std::path::Path::new(f)) {
-            Ok(r) => r,
-            Err(e) => {
-                println!("{f}: {e}");
-                continue;
-            }
+        let Some(rec) = args::open_or_say(f) else {
+            continue;
         };
         let base = match statements(&rec) {
             Ok(s) => s,

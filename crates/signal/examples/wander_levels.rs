@@ -9,6 +9,8 @@
 //! then over all files the median and the largest of those. `statement_stability` shows which
 //! statements such changes move.
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/disturb.rs"]
 mod disturb;
 #[path = "common/noise.rs"]
@@ -52,17 +54,13 @@ fn largest(
 }
 
 fn main() {
-    let files: Vec<String> = std::env::args().skip(1).collect();
-    if files.is_empty() {
-        eprintln!("usage: wander_levels FILE...");
-        std::process::exit(2);
-    }
+    let files = args::files_or_usage("wander_levels");
     let mut worst: Vec<Vec<(f64, f64)>> = vec![Vec::new(); WANDER_MV.len()];
     for f in &files {
-        let read = formats::open(std::path::Path::new(f))
-            .map_err(|e| e.to_string())
-            .and_then(|rec| Ok((levels(&rec)?, rec)));
-        let (base, rec) = match read {
+        let Some(rec) = args::open_or_say(f) else {
+            continue;
+        };
+        let base = match levels(&rec) {
             Ok(x) => x,
             Err(e) => {
                 println!("{f}: {e}");

@@ -25,3 +25,23 @@ pub fn take_value(args: &mut Vec<String>, option: &str, value: &str) -> Option<S
     args.drain(i..=i + 1);
     Some(v)
 }
+
+/// The files named on the command line; exits with `usage: NAME FILE...` when there are none.
+#[allow(dead_code, reason = "each example uses what it needs of this file")]
+pub fn files_or_usage(name: &str) -> Vec<String> {
+    let files: Vec<String> = std::env::args().skip(1).collect();
+    if files.is_empty() {
+        eprintln!("usage: {name} FILE...");
+        std::process::exit(2);
+    }
+    files
+}
+
+/// The recording in file `f` (any format the readers open), or `None` after printing
+/// "`f`: why" so the example goes on with the next file.
+#[allow(dead_code, reason = "each example uses what it needs of this file")]
+pub fn open_or_say(f: &str) -> Option<ecg::Recording> {
+    formats::open(std::path::Path::new(f))
+        .inspect_err(|e| println!("{f}: {e}"))
+        .ok()
+}
