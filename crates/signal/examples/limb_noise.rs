@@ -30,7 +30,7 @@ fn main() {
             continue;
         };
         for uv in LEVELS_UV {
-            let disturbed = match disturb::per_lead(&rec, uv, 0.0) {
+            let disturbed = match disturb::per_lead(&rec, uv, 0.0, 0) {
                 Ok(r) => r,
                 Err(e) => {
                     println!("{f}: {e}");

@@ -68,7 +68,7 @@ fn main() {
             }
         };
         for (w, mv) in WANDER_MV.iter().enumerate() {
-            match disturb::per_lead(&rec, 0.0, *mv).and_then(|r| levels(&r)) {
+            match disturb::per_lead(&rec, 0.0, *mv, 0).and_then(|r| levels(&r)) {
                 Ok(moved) => {
                     let st = largest(&base, &moved, |l| l.st_j);
                     let t = largest(&base, &moved, |l| l.t);

@@ -386,7 +386,7 @@ pub(crate) fn analyze_in_pool(
         raw,
         fs,
         pacing,
-        clean,
+        mut clean,
         display,
         analysis_band,
         filter,
@@ -396,12 +396,26 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (4) Beats.
     // The energies (one copy of every lead) are dropped once the beats are found.
-    let limb_artefacts = LimbArtefacts::new(&labels, &clean, fs);
-    let fids = detect(&qrs_energy(&clean, fs)?, fs, &|at| {
-        limb_artefacts
-            .as_ref()
-            .is_some_and(|a| a.electrode_at(at).is_some())
-    });
+    let find_beats = |clean: &[Vec<f64>]| -> Result<Vec<usize>, Error> {
+        let limb_artefacts = LimbArtefacts::new(&labels, clean, fs);
+        Ok(detect(&qrs_energy(clean, fs)?, fs, &|at| {
+            limb_artefacts
+                .as_ref()
+                .is_some_and(|a| a.electrode_at(at).is_some())
+        }))
+    };
+    let mut fids = find_beats(&clean)?;
+    // A lead with no beat in it (amplifier noise of an electrode that is off, which is not
+    // the flat line `quality::lead_off` finds) is analysed as off too, and the beats found
+    // again without it: the detector scales each lead by its own QRS energy, and every
+    // comparison of a beat with the dominant one would find its noise different.
+    let no_beats = no_beat_leads(&clean, &fids, fs);
+    if no_beats.iter().any(Option::is_some) {
+        for (c, _) in clean.iter_mut().zip(&no_beats).filter(|(_, r)| r.is_some()) {
+            c.fill(0.0);
+        }
+        fids = find_beats(&clean)?;
+    }
     // Where a lead that is not off throughout was off while the others showed beats.
     let off_spans: Vec<Vec<std::ops::Range<usize>>> = raw
         .iter()
@@ -880,6 +894,7 @@ pub(crate) fn analyze_in_pool(
                 .find(|((j, _, _), _)| *j == k)
                 .map(|(_, mc)| mc.as_slice()),
             off: &off_spans[k],
+            no_beats: no_beats[k],
         })
         .collect();
     let lead_quality = assess(
@@ -1044,6 +1059,38 @@ fn atrial_stimuli(
 }
 
 /// The dominant rhythm's beat class: paced when more than half the beats are, else normal.
+/// Each lead's [`crate::quality::qrs_slope_ratio`] where it and its
+/// [`crate::quality::beat_locked_ratio`] are both below [`crate::quality::NO_BEATS_RATIO`]
+/// while another lead's slope ratio reaches [`crate::quality::BEATS_SLOPE_RATIO`] (the beats
+/// `fids` are a heart's there): a lead that records no beat. `None` for every other lead
+/// (and for a lead already flat).
+fn no_beat_leads(clean: &[Vec<f64>], fids: &[usize], fs: f64) -> Vec<Option<f64>> {
+    use crate::quality::{BEATS_SLOPE_RATIO, NO_BEATS_RATIO, beat_locked_ratio, qrs_slope_ratio};
+    let slopes: Vec<Option<f64>> = clean
+        .iter()
+        .map(|c| {
+            if c.iter().all(|&v| v == 0.0) {
+                None
+            } else {
+                qrs_slope_ratio(c, fids, fs)
+            }
+        })
+        .collect();
+    if !slopes.iter().flatten().any(|&r| r >= BEATS_SLOPE_RATIO) {
+        return vec![None; clean.len()];
+    }
+    slopes
+        .into_iter()
+        .zip(clean)
+        .map(|(r, c)| {
+            r.filter(|&r| {
+                r < NO_BEATS_RATIO
+                    && beat_locked_ratio(c, fids, fs).is_some_and(|f| f < NO_BEATS_RATIO)
+            })
+        })
+        .collect()
+}
+
 fn dominant_class(classes: &[BeatClass]) -> BeatClass {
     let paced = classes.iter().filter(|&&c| c == BeatClass::Paced).count();
     if paced * 2 > classes.len() {
@@ -1851,6 +1898,45 @@ mod tests {
         let lone = crate::quality::off_spans(&pause, &[100, 700, 1400], 500.0);
         assert_eq!(lone.len(), 1, "{lone:?}");
         assert_eq!(lone[0], 150..1350);
+    }
+
+    #[test]
+    fn a_lead_without_beats_is_told_from_a_small_one() {
+        // Ten beats a second apart at 500 Hz: a lead with a QRS (10 ms wide), one with noise
+        // alone, one whose QRS is lost in noise but whose T wave (0.3 mV, 60 ms wide) repeats
+        // with every beat, and a flat one (off already).
+        let fs = 500.0;
+        let fids: Vec<usize> = (0..10).map(|k| 300 + 500 * k).collect();
+        let wave = |at: f64, width: f64, mv: f64| -> Vec<f64> {
+            (0..5300)
+                .map(|i| {
+                    fids.iter()
+                        .map(|&f| {
+                            let d = (i as f64 - f as f64 - at * fs) / (width * fs);
+                            mv * (-d * d / 2.0).exp()
+                        })
+                        .sum()
+                })
+                .collect()
+        };
+        let mut r = crate::test_rng::centred(11);
+        let mut noise =
+            |x: Vec<f64>, mv: f64| -> Vec<f64> { x.into_iter().map(|v| v + mv * r()).collect() };
+        let qrs = noise(wave(0.0, 0.01, 1.0), 0.02);
+        let only_noise = noise(vec![0.0; 5300], 0.1);
+        let t_only = noise(wave(0.25, 0.06, 0.3), 0.05);
+        let leads = vec![qrs, only_noise, t_only, vec![0.0; 5300]];
+        let slope = |x: &[f64]| crate::quality::qrs_slope_ratio(x, &fids, fs).unwrap();
+        let locked = |x: &[f64]| crate::quality::beat_locked_ratio(x, &fids, fs).unwrap();
+        assert!(slope(&leads[0]) > 20.0 && locked(&leads[0]) > 20.0);
+        assert!(slope(&leads[1]) < 1.5 && locked(&leads[1]) < 1.5);
+        // The T-wave lead's slope is no steeper at the QRS, but its beats repeat.
+        assert!(slope(&leads[2]) < 2.0 && locked(&leads[2]) > 20.0);
+        let found = no_beat_leads(&leads, &fids, fs);
+        assert!(found[1].is_some_and(|r| r < 1.5), "{found:?}");
+        assert_eq!([found[0], found[2], found[3]], [None; 3], "{found:?}");
+        // Without a lead of clear beats, nothing is taken for noise.
+        assert_eq!(no_beat_leads(&leads[1..], &fids, fs), vec![None; 3]);
     }
 
     #[test]

@@ -3,6 +3,11 @@
 //!
 //! Per lead, on the raw samples and the 0.5-40 Hz analysis copy:
 //! - **Lead off**: the analysis copy's range below [`LEAD_OFF_MV`] (a flat line).
+//! - **No beats** ([`qrs_slope_ratio`], [`beat_locked_ratio`]): a lead that is not flat but
+//!   records no beat where the other leads do: neither steeper at the beats than between
+//!   them nor repeating a shape with them, below [`NO_BEATS_RATIO`] both (an electrode that
+//!   is off and picks up amplifier noise). The analysis takes it as off
+//!   (`analyze::no_beat_leads`: set to zero and the beats found again without it).
 //! - **Partly off** ([`off_spans`]): stretches of at least [`MIN_OFF_SPAN_S`] in which the
 //!   raw lead is flat (every [`OFF_BLOCK_MS`] block spans less than [`LEAD_OFF_MV`]) while
 //!   the other leads show a beat: an electrode that came loose or was not yet on. The lead's
@@ -37,6 +42,22 @@ use crate::detect::median;
 
 /// Below this range (mV) the analysis copy is a flat line: the lead is off.
 pub(crate) const LEAD_OFF_MV: f64 = 0.02;
+/// [`qrs_slope_ratio`] takes the QRS as this many ms either side of a beat's fiducial.
+pub(crate) const QRS_HALF_MS: f64 = 60.0;
+/// A lead whose [`qrs_slope_ratio`] and [`beat_locked_ratio`] are both below this records no
+/// beat (noise only: about 1; on the sample files' six flat chest leads given 25-50 µV of
+/// noise of their own or a 0.3 Hz wander, slope ratios up to 1.4 and F ratios up to 1.3;
+/// every LUDB dev lead's slope ratio 3.96 or more, the sample files' leads' 3.09 or more with
+/// 50 µV of noise, and a lead with a QRS too small for the one, a T wave, has the other) ...
+pub(crate) const NO_BEATS_RATIO: f64 = 2.0;
+/// ... when another lead's reaches this: the beats are a heart's there.
+pub(crate) const BEATS_SLOPE_RATIO: f64 = 4.0;
+/// The window (ms before and after each beat's fiducial) [`beat_locked_ratio`] compares
+/// the beats over: P wave, QRS and most of the T wave.
+pub(crate) const LOCKED_BEFORE_MS: f64 = 200.0;
+pub(crate) const LOCKED_AFTER_MS: f64 = 400.0;
+/// Fewest beats [`qrs_slope_ratio`] and [`beat_locked_ratio`] judge a lead on.
+pub(crate) const MIN_LOCKED_BEATS: usize = 4;
 /// A lead flat for at least this long (s) while another lead shows a beat was off then.
 pub(crate) const MIN_OFF_SPAN_S: f64 = 1.0;
 /// The blocks (ms) a lead's flatness is judged in.
@@ -55,6 +76,8 @@ pub(crate) const MIN_QRS_REF_MV: f64 = 0.5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Problem {
     LeadOff,
+    /// No beat in the lead, only noise ([`qrs_slope_ratio`], [`LeadQuality::no_beats`]).
+    NoBeats,
     /// Off for part of the recording ([`LeadQuality::off_s`]).
     PartlyOff,
     Saturated,
@@ -66,6 +89,7 @@ impl Problem {
     fn text(self) -> &'static str {
         match self {
             Problem::LeadOff => "lead off (flat)",
+            Problem::NoBeats => "lead off (no beats, noise only)",
             Problem::PartlyOff => "lead off for part of the recording",
             Problem::Saturated => "saturated",
             Problem::BaselineWander => "baseline wander",
@@ -88,6 +112,8 @@ pub(crate) struct LeadQuality {
     /// How long the lead was off (s) and how long the recording is, when it was off for a
     /// part ([`off_spans`]).
     pub off_s: Option<(f64, f64)>,
+    /// The lead's [`qrs_slope_ratio`] when it records no beat ([`Problem::NoBeats`]).
+    pub no_beats: Option<f64>,
 }
 
 impl LeadQuality {
@@ -108,6 +134,79 @@ impl LeadQuality {
 /// Whether a lead's analysis copy `clean` is a flat line: the lead is off.
 pub(crate) fn lead_off(clean: &[f64]) -> bool {
     range(clean) < LEAD_OFF_MV
+}
+
+/// How much of a lead's slope lies at the beats: the mean squared first difference of its
+/// analysis copy `clean` (at `fs`) within [`QRS_HALF_MS`] of the beats `fids` found on all
+/// the leads, over its mean elsewhere. A QRS is the steepest part of a lead that records the
+/// heart, whatever its shape (paced, conducted and ectopic beats alike); noise alone is as
+/// steep at the beats as between them, about 1. `None` with fewer than [`MIN_LOCKED_BEATS`]
+/// beats or nothing between them.
+pub(crate) fn qrs_slope_ratio(clean: &[f64], fids: &[usize], fs: f64) -> Option<f64> {
+    let half = ms(fs, QRS_HALF_MS);
+    let n = clean.len();
+    if fids.len() < MIN_LOCKED_BEATS || n < 2 {
+        return None;
+    }
+    let mut at_beats = vec![false; n];
+    for &f in fids {
+        at_beats[f.saturating_sub(half)..(f + half + 1).min(n)].fill(true);
+    }
+    let (mut inside, mut n_in, mut outside, mut n_out) = (0.0, 0usize, 0.0, 0usize);
+    for (i, w) in clean.windows(2).enumerate() {
+        let d2 = (w[1] - w[0]).powi(2);
+        if at_beats[i] {
+            inside += d2;
+            n_in += 1;
+        } else {
+            outside += d2;
+            n_out += 1;
+        }
+    }
+    (n_in > 0 && n_out > 0 && outside > 0.0)
+        .then(|| (inside / n_in as f64) / (outside / n_out as f64))
+}
+
+/// How much of a lead repeats with the beats against what does not: over the window from
+/// [`LOCKED_BEFORE_MS`] before to [`LOCKED_AFTER_MS`] after each of the beats `fids` (the
+/// analysis copy `clean` at `fs`), the power of the mean beat times the number of beats over
+/// the per-sample variance of the beats about it (a one-way analysis of variance's F ratio).
+/// Noise alone gives about 1 (the mean of N beats keeps 1/N of its power); a lead that
+/// records the heart's beats, one shape of them, 1 + N x its beat's power over the noise's
+/// (beats of several shapes count as spread). `None` with fewer than [`MIN_LOCKED_BEATS`]
+/// beats inside the lead.
+pub(crate) fn beat_locked_ratio(clean: &[f64], fids: &[usize], fs: f64) -> Option<f64> {
+    let (pre, post) = (ms(fs, LOCKED_BEFORE_MS), ms(fs, LOCKED_AFTER_MS));
+    let len = pre + post;
+    let windows: Vec<&[f64]> = fids
+        .iter()
+        .filter(|&&f| f >= pre && f + post <= clean.len())
+        .map(|&f| &clean[f - pre..f + post])
+        .collect();
+    let n = windows.len();
+    if n < MIN_LOCKED_BEATS || len == 0 {
+        return None;
+    }
+    let mut mean = vec![0.0; len];
+    for w in &windows {
+        for (m, v) in mean.iter_mut().zip(*w) {
+            *m += v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let level = mean.iter().sum::<f64>() / len as f64;
+    let beat_power = mean.iter().map(|m| (m - level).powi(2)).sum::<f64>() / len as f64;
+    let spread = windows
+        .iter()
+        .map(|w| {
+            w.iter()
+                .zip(&mean)
+                .map(|(v, m)| (v - m).powi(2))
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / ((n - 1) * len) as f64;
+    (spread > 0.0).then(|| n as f64 * beat_power / spread)
 }
 
 /// Where a lead that is not off throughout (`raw`, mV at `fs`) was off: its stretches of at
@@ -283,6 +382,8 @@ pub(crate) struct LeadInput<'a> {
     pub median: Option<&'a [f64]>,
     /// Where the lead was off ([`off_spans`]); its beats there are not compared.
     pub off: &'a [std::ops::Range<usize>],
+    /// Its [`qrs_slope_ratio`] when it records no beat (the analysis took it as off).
+    pub no_beats: Option<f64>,
 }
 
 /// Quality of each lead. `fids`: the dominant beats the medians were made of; `all_fids`:
@@ -315,7 +416,9 @@ pub(crate) fn assess(
         .map(|l| {
             let mut problems = Vec::new();
             let mut off_s = None;
-            if lead_off(l.clean) {
+            if l.no_beats.is_some() {
+                problems.push(Problem::NoBeats);
+            } else if lead_off(l.clean) {
                 problems.push(Problem::LeadOff);
             } else if !l.off.is_empty() {
                 problems.push(Problem::PartlyOff);
@@ -330,7 +433,7 @@ pub(crate) fn assess(
             if let Some(m) = l.median {
                 let qrs =
                     range(&m[pre.saturating_sub(ms(fs, 60.0))..(pre + ms(fs, 80.0)).min(m.len())]);
-                if qrs > 0.0 && !problems.contains(&Problem::LeadOff) {
+                if qrs > 0.0 && !problems.contains(&Problem::LeadOff) && l.no_beats.is_none() {
                     let qrs = qrs.max(MIN_QRS_REF_MV);
                     if wander(l.raw, fs) > WANDER_QRS_RATIO * qrs {
                         problems.push(Problem::BaselineWander);
@@ -370,6 +473,7 @@ pub(crate) fn assess(
                 noise_ratio,
                 residual_mv,
                 off_s,
+                no_beats: l.no_beats,
             }
         })
         .collect()
@@ -401,6 +505,13 @@ pub(crate) fn apply(
                     (Problem::Noise, Some(r)) => {
                         format!("noise, beat-to-median RMS {:.0} % of the QRS", 100.0 * r)
                     }
+                    (Problem::NoBeats, _) => match q.no_beats {
+                        Some(r) => format!(
+                            "lead off (no beats, noise only: the QRS slope at the beats {r:.1} times \
+                             that between them, < {NO_BEATS_RATIO}, and no beat shape repeating)"
+                        ),
+                        None => p.text().to_string(),
+                    },
                     (Problem::PartlyOff, _) => match q.off_s {
                         Some((off, all)) => format!("lead off for {off:.1} of {all:.1} s"),
                         None => p.text().to_string(),
@@ -492,6 +603,7 @@ mod tests {
             clean: x,
             median: Some(&m),
             off: &[],
+            no_beats: None,
         }];
         assess(&input, fids, fids, 250, fs).remove(0)
     }
@@ -502,16 +614,8 @@ mod tests {
         let n = 5000;
         let fids: Vec<usize> = (0..9).map(|i| 400 + i * 500).collect();
         let clean = beat_train(n, fs, &fids);
-        let mut s = 7u64;
-        let noisy: Vec<f64> = clean
-            .iter()
-            .map(|v| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                v + 0.8 * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
-            })
-            .collect();
+        let mut r = crate::test_rng::centred(7);
+        let noisy: Vec<f64> = clean.iter().map(|v| v + 0.8 * r()).collect();
         let flat = vec![0.001; n];
         let saturated: Vec<f64> = clean.iter().map(|v| v.min(0.5)).collect();
         let pre = 250;
@@ -529,6 +633,7 @@ mod tests {
                     clean: &clean,
                     median: Some(&mc),
                     off: &[],
+                    no_beats: None,
                 },
                 LeadInput {
                     lead: LeadLabel::II,
@@ -536,6 +641,7 @@ mod tests {
                     clean: &noisy,
                     median: Some(&mn),
                     off: &[],
+                    no_beats: None,
                 },
                 LeadInput {
                     lead: LeadLabel::V1,
@@ -543,6 +649,7 @@ mod tests {
                     clean: &flat,
                     median: None,
                     off: &[],
+                    no_beats: None,
                 },
                 LeadInput {
                     lead: LeadLabel::V2,
@@ -550,6 +657,7 @@ mod tests {
                     clean: &saturated,
                     median: Some(&ms_),
                     off: &[],
+                    no_beats: None,
                 },
             ],
             &fids,
@@ -608,15 +716,10 @@ mod tests {
         let fs = 500.0;
         let n = 5000;
         let fids: Vec<usize> = (0..9).map(|k| 400 + k * 500).collect();
-        let mut s = 3u64;
+        let mut r = crate::test_rng::centred(3);
         let small: Vec<f64> = beat_train(n, fs, &fids)
             .iter()
-            .map(|v| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                0.03 * v + 0.035 * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
-            })
+            .map(|v| 0.03 * v + 0.035 * r())
             .collect();
         let q = assess_one(LeadLabel::AVR, &small, &fids, fs);
         assert!(q.problems.is_empty(), "{q:?}");
@@ -649,6 +752,7 @@ mod tests {
             noise_ratio: Some(0.02),
             residual_mv: Some(0.003),
             off_s: None,
+            no_beats: None,
         }];
         let s = vec![ecg::Statement {
             text: "Sinus rhythm".into(),
