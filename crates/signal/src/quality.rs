@@ -6,7 +6,7 @@
 //! - **No beats** ([`qrs_slope_ratio`], [`beat_locked_ratio`]): a lead that is not flat but
 //!   records no beat where the other leads do: neither steeper at the beats than between
 //!   them nor repeating a shape with them, below [`NO_BEATS_RATIO`] both (an electrode that
-//!   is off and picks up amplifier noise). The analysis takes it as off
+//!   is off and picks up amplifier noise, or a lead all artefact). The analysis takes it as off
 //!   (`analyze::no_beat_leads`: set to zero and the beats found again without it).
 //! - **Partly off** ([`off_spans`]): stretches of at least [`MIN_OFF_SPAN_S`] in which the
 //!   raw lead is flat (every [`OFF_BLOCK_MS`] block spans less than [`LEAD_OFF_MV`]) while
@@ -89,7 +89,7 @@ impl Problem {
     fn text(self) -> &'static str {
         match self {
             Problem::LeadOff => "lead off (flat)",
-            Problem::NoBeats => "lead off (no beats, noise only)",
+            Problem::NoBeats => "no beats, only noise",
             Problem::PartlyOff => "lead off for part of the recording",
             Problem::Saturated => "saturated",
             Problem::BaselineWander => "baseline wander",
@@ -507,8 +507,8 @@ pub(crate) fn apply(
                     }
                     (Problem::NoBeats, _) => match q.no_beats {
                         Some(r) => format!(
-                            "lead off (no beats, noise only: the QRS slope at the beats {r:.1} times \
-                             that between them, < {NO_BEATS_RATIO}, and no beat shape repeating)"
+                            "no beats, only noise: the QRS slope at the beats {r:.1} times that \
+                             between them (< {NO_BEATS_RATIO}) and no beat shape repeating"
                         ),
                         None => p.text().to_string(),
                     },
