@@ -37,6 +37,11 @@ pub struct LeadSummary {
     pub n_samples: usize,
     /// Derived from other leads.
     pub derived: bool,
+    /// Why the analysis leaves this channel out, when it does: what it records when its name
+    /// says it is no ECG lead ([`signal::non_ecg_channels`]), or a sampling rate that does
+    /// not join the analysed leads' ([`signal::other_rate_left_out`]). The statements then
+    /// rest on the other leads only, and the screen says so beside the lead.
+    pub not_analysed: Option<String>,
 }
 
 impl RecordingSummary {
@@ -52,11 +57,19 @@ impl RecordingSummary {
             leads: rec
                 .leads
                 .iter()
-                .map(|l| LeadSummary {
+                .zip(signal::non_ecg_channels(rec))
+                .zip(signal::other_rate_left_out(
+                    rec,
+                    &signal::AnalysisOptions::default(),
+                ))
+                .map(|((l, not_ecg), other_rate)| LeadSummary {
                     name: l.label.name().to_string(),
                     sampling_rate_hz: l.sampling_rate_hz,
                     n_samples: l.n_samples(),
                     derived: l.derived,
+                    not_analysed: not_ecg
+                        .map(|kind| format!("{kind}, not an ECG lead"))
+                        .or(other_rate),
                 })
                 .collect(),
             warnings: rec
@@ -414,6 +427,30 @@ mod tests {
             serde_json::to_value(&c[0]).unwrap()["fact"],
             "measured heart rate 61 bpm"
         );
+    }
+
+    #[test]
+    fn the_summary_says_which_channels_the_analysis_leaves_out() {
+        let lead = |name: &str, fs: f64| {
+            ecg::Lead::new(
+                name,
+                fs,
+                ecg::Unit::Millivolt,
+                ecg::Signal::from_physical(vec![0.0f32; (fs * 10.0) as usize]),
+            )
+        };
+        let rec = ecg::Recording::new(vec![
+            lead("II", 500.0),
+            lead("V1", 250.1),
+            lead("Resp thorax", 500.0),
+        ]);
+        let s = RecordingSummary::of(std::path::Path::new("x.edf"), &rec);
+        let why: Vec<Option<&str>> = s.leads.iter().map(|l| l.not_analysed.as_deref()).collect();
+        assert_eq!(why[0], None);
+        assert!(why[1].is_some_and(|w| w.contains("250.1 Hz")), "{why:?}");
+        assert_eq!(why[2], Some("respiration, not an ECG lead"));
+        let wire = serde_json::to_value(&s.leads[2]).unwrap();
+        assert_eq!(wire["notAnalysed"], "respiration, not an ECG lead");
     }
 
     fn view(layout: &str) -> ViewSettings {

@@ -21,7 +21,10 @@ export function summaryView(s: RecordingSummary): HTMLElement {
   const table = document.createElement("table");
   for (const lead of s.leads) {
     const tr = document.createElement("tr");
-    for (const text of [lead.name, `${lead.samplingRateHz} Hz`, `${lead.nSamples} samples`, lead.derived ? "derived" : ""]) {
+    // A channel the analysis leaves out says why: its statements rest on the other leads.
+    const notAnalysed = lead.notAnalysed === null ? "" : `not analysed: ${lead.notAnalysed}`;
+    if (lead.notAnalysed !== null) tr.className = "not-analysed";
+    for (const text of [lead.name, `${lead.samplingRateHz} Hz`, `${lead.nSamples} samples`, lead.derived ? "derived" : "", notAnalysed]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.append(td);

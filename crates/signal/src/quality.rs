@@ -46,8 +46,8 @@ pub(crate) const LEAD_OFF_MV: f64 = 0.02;
 pub(crate) const QRS_HALF_MS: f64 = 60.0;
 /// A lead whose [`qrs_slope_ratio`] and [`beat_locked_ratio`] are both below this records no
 /// beat (noise only: about 1; on the sample files' six flat chest leads given 25-50 µV of
-/// noise of their own or a 0.3 Hz wander, slope ratios up to 1.4 and F ratios up to 1.3;
-/// every LUDB dev lead's slope ratio 3.96 or more, the sample files' leads' 3.09 or more with
+/// noise of their own or a 0.3 Hz wander, slope ratios up to 1.25 and F ratios up to 1.3;
+/// every LUDB dev lead's slope ratio 3.55 or more, the sample files' leads' 3.28 or more with
 /// 50 µV of noise, and a lead with a QRS too small for the one, a T wave, has the other) ...
 pub(crate) const NO_BEATS_RATIO: f64 = 2.0;
 /// ... when another lead's reaches this: the beats are a heart's there.
@@ -137,34 +137,32 @@ pub(crate) fn lead_off(clean: &[f64]) -> bool {
 }
 
 /// How much of a lead's slope lies at the beats: the mean squared first difference of its
-/// analysis copy `clean` (at `fs`) within [`QRS_HALF_MS`] of the beats `fids` found on all
-/// the leads, over its mean elsewhere. A QRS is the steepest part of a lead that records the
-/// heart, whatever its shape (paced, conducted and ectopic beats alike); noise alone is as
-/// steep at the beats as between them, about 1. `None` with fewer than [`MIN_LOCKED_BEATS`]
-/// beats or nothing between them.
+/// analysis copy `clean` (at `fs`) within [`QRS_HALF_MS`] of each of the beats `fids` found
+/// on all the leads, and over each stretch between two of them; the median over the beats
+/// over the median over the stretches. A QRS is the steepest part of a lead that records
+/// the heart, whatever its shape (paced, conducted and ectopic beats alike); noise alone is
+/// as steep at the beats as between them, about 1. The medians keep an artefact between two
+/// beats (an electrode's pop, steeper than any QRS) to its own stretch. `None` with fewer
+/// than [`MIN_LOCKED_BEATS`] beats inside the lead or fewer than three stretches.
 pub(crate) fn qrs_slope_ratio(clean: &[f64], fids: &[usize], fs: f64) -> Option<f64> {
     let half = ms(fs, QRS_HALF_MS);
-    let n = clean.len();
-    if fids.len() < MIN_LOCKED_BEATS || n < 2 {
+    let mean_d2 = |from: usize, to: usize| -> Option<f64> {
+        let w = clean.get(from..to).filter(|w| w.len() >= 2)?;
+        Some(w.windows(2).map(|d| (d[1] - d[0]).powi(2)).sum::<f64>() / (w.len() - 1) as f64)
+    };
+    let at_beats: Vec<f64> = fids
+        .iter()
+        .filter_map(|&f| mean_d2(f.checked_sub(half)?, f + half + 1))
+        .collect();
+    let between: Vec<f64> = fids
+        .windows(2)
+        .filter_map(|w| mean_d2(w[0] + half + 1, w[1].checked_sub(half)?))
+        .collect();
+    if at_beats.len() < MIN_LOCKED_BEATS || between.len() < 3 {
         return None;
     }
-    let mut at_beats = vec![false; n];
-    for &f in fids {
-        at_beats[f.saturating_sub(half)..(f + half + 1).min(n)].fill(true);
-    }
-    let (mut inside, mut n_in, mut outside, mut n_out) = (0.0, 0usize, 0.0, 0usize);
-    for (i, w) in clean.windows(2).enumerate() {
-        let d2 = (w[1] - w[0]).powi(2);
-        if at_beats[i] {
-            inside += d2;
-            n_in += 1;
-        } else {
-            outside += d2;
-            n_out += 1;
-        }
-    }
-    (n_in > 0 && n_out > 0 && outside > 0.0)
-        .then(|| (inside / n_in as f64) / (outside / n_out as f64))
+    let (inside, outside) = (median(&at_beats), median(&between));
+    (outside > 0.0).then(|| inside / outside)
 }
 
 /// How much of a lead repeats with the beats against what does not: over the window from

@@ -6,6 +6,8 @@ export interface LeadSummary {
   samplingRateHz: number;
   nSamples: number;
   derived: boolean;
+  /** Why the analysis leaves this channel out (not an ECG lead, or a rate it cannot join). */
+  notAnalysed: string | null;
 }
 
 export interface RecordingSummary {
