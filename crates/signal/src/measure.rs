@@ -73,6 +73,29 @@ pub struct LeadAmplitudes {
     pub qrs_terminal_positive: Option<bool>,
 }
 
+impl LeadAmplitudes {
+    /// Nothing measured in `lead` (no QRS found, or a lead the analysis takes as off).
+    pub(crate) fn unmeasured(lead: ecg::LeadLabel) -> Self {
+        Self {
+            lead,
+            p: None,
+            p_up: None,
+            p_terminal_depth: None,
+            p_terminal_ms: None,
+            q: None,
+            r: None,
+            s: None,
+            r_prime: None,
+            st_j: None,
+            st_j60: None,
+            st_j80: None,
+            t: None,
+            qrs_p2p: None,
+            qrs_terminal_positive: None,
+        }
+    }
+}
+
 /// The amplitudes of lead `l` among `a`.
 pub(crate) fn of_lead<'a>(
     a: &'a [LeadAmplitudes],
@@ -311,23 +334,7 @@ pub(crate) fn amplitudes(
     g: &BeatWaves,
     fs: f64,
 ) -> LeadAmplitudes {
-    let mut a = LeadAmplitudes {
-        lead,
-        p: None,
-        p_up: None,
-        p_terminal_depth: None,
-        p_terminal_ms: None,
-        q: None,
-        r: None,
-        s: None,
-        r_prime: None,
-        st_j: None,
-        st_j60: None,
-        st_j80: None,
-        t: None,
-        qrs_p2p: None,
-        qrs_terminal_positive: None,
-    };
+    let mut a = LeadAmplitudes::unmeasured(lead);
     let Some(q) = g.qrs else { return a };
     let (Some(on), Some(off)) = (q.on, q.off) else {
         return a;

@@ -88,5 +88,17 @@ fn chest_electrodes_off_with_amplifier_noise_are_leads_off_not_beats() {
             assert!(c.contains(&format!("V{v} (no beats, only noise")), "{c}");
         }
         assert_eq!(limited.evidence.leads.len(), 6, "{c}");
+        // Nothing is measured in the noise: no P, R, ST or T of a chest lead.
+        for amp in a
+            .amplitudes
+            .iter()
+            .filter(|m| m.lead.to_string().starts_with('V'))
+        {
+            assert_eq!(
+                (amp.p, amp.r, amp.st_j, amp.t),
+                (None, None, None, None),
+                "{amp:?}"
+            );
+        }
     }
 }

@@ -3269,6 +3269,15 @@ fn leads_off_are_named_and_do_not_make_beats_or_measurements() {
         criterion(s)
     );
     not_stated(&a, "Ventricular premature");
+    // Nothing is measured in them: no amplitude for a table or a criterion to read.
+    for amp in &a.amplitudes[6..] {
+        assert_eq!(
+            (amp.p, amp.r, amp.s, amp.st_j, amp.t, amp.qrs_p2p),
+            (None, None, None, None, None, None),
+            "{amp:?}"
+        );
+    }
+    assert!(a.amplitudes[1].r.is_some());
 }
 
 /// A P wave spreading upwards from the AV junction: its vector points superiorly (negative in

@@ -236,7 +236,9 @@ impl MedianReading<'_> {
     /// extreme on the median of the beats of `display` (the display copy at the recording's
     /// rate), each levelled on the line through its PQ level and the next beat's (`beats`:
     /// all the recording's fiducials), over the median beat's ST and T windows, where enough
-    /// beats hold them ([`crate::measure::levelled_median`]).
+    /// beats hold them ([`crate::measure::levelled_median`]). None in a lead the analysis
+    /// takes as off (its analysis copy zeroed: flat, or without beats), whose display copy
+    /// holds only what the electrode picked up.
     pub fn amplitudes(
         &self,
         display: &[Vec<f64>],
@@ -254,7 +256,10 @@ impl MedianReading<'_> {
         b.leads
             .iter()
             .zip(&b.lead_fids)
-            .map(|((k, md, _), fids)| {
+            .map(|((k, md, mc), fids)| {
+                if mc.iter().all(|&v| v == 0.0) {
+                    return LeadAmplitudes::unmeasured(self.labels[*k].clone());
+                }
                 let mut a = amplitudes(self.labels[*k].clone(), md, g, b.fs_m);
                 let (Some((on, off)), Some(x)) = (qrs, display.get(*k)) else {
                     return a;
