@@ -2110,10 +2110,13 @@ fn voltage_statements(
             lvh.push(format!("Cornell R(aVL)+S(V3) {v:.2} mV > {limit:.1}"));
             lvh_leads.extend([LeadLabel::AVL, LeadLabel::V3]);
         }
-        if ravl >= 1.1 {
-            lvh.push(format!("R(aVL) {ravl:.2} mV >= 1.1"));
-            lvh_leads.push(LeadLabel::AVL);
-        }
+    }
+    // A limb-lead criterion: read also without V3 (a limb-lead recording, a chest lead off).
+    if let Some(ravl) = r(LeadLabel::AVL)
+        && ravl >= 1.1
+    {
+        lvh.push(format!("R(aVL) {ravl:.2} mV >= 1.1"));
+        lvh_leads.push(LeadLabel::AVL);
     }
     // Incomplete LBBB (AHA 2009) needs the LVH pattern besides the QRS, the late lateral R and
     // no lateral q: with calibrated leads, LVH by voltage; without it the statement is

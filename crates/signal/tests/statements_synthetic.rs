@@ -2711,6 +2711,32 @@ fn lvh_by_sokolow_lyon_at_3_8_mv_and_not_at_3_1() {
     not_stated(&a, "Left ventricular hypertrophy");
 }
 
+#[test]
+fn lvh_by_r_in_avl_needs_no_chest_lead() {
+    // R(aVL) >= 1.1 mV is a limb-lead criterion, met also by a six-lead recording or one with
+    // V3 off; it was read only beside S(V3), with Cornell's sum (the Contec EDF, chest leads
+    // off, R(aVL) 4.6 mV as its file scales it, lost it once the off leads were no longer
+    // measured). A QRS of 1.6 mV towards -30°: R(aVL) about 1.4 mV.
+    let qrs = vec![
+        TEXTBOOK[0],
+        (0.0, 0.011, 1.6, frontal(-30.0, 0.0)),
+        TEXTBOOK[2],
+        T,
+    ];
+    let mut rec = beats(&qrs).record();
+    rec.leads.truncate(6);
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).unwrap();
+    let s = stated(&a, "Left ventricular hypertrophy by voltage criteria");
+    assert_near(number_after(criterion(s), "R(aVL) "), 1.39, 0.1, "R(aVL)");
+    // aVL first; the Romhilt-Estes points it also scores add theirs.
+    assert_eq!(
+        s.evidence.leads.first(),
+        Some(&L::AVL),
+        "{:?}",
+        s.evidence.leads
+    );
+}
+
 /// A QRS whose main force points anterior (`z`) and inferior: the tall R of V1.
 fn anterior_r(z: f64) -> Vec<Wave> {
     vec![
