@@ -1379,21 +1379,10 @@ mod tests {
         };
         let uv = |mv: f64| Some(ecg::Microvolts(mv * 1000.0));
         let a = |lead: L, r: f64, s: f64| crate::measure::LeadAmplitudes {
-            lead,
-            p: None,
-            p_up: None,
-            p_terminal_depth: None,
-            p_terminal_ms: None,
-            q: None,
             r: uv(r),
             s: uv(-s),
-            r_prime: None,
-            st_j: None,
-            st_j60: None,
-            st_j80: None,
-            t: None,
             qrs_p2p: uv(r + s),
-            qrs_terminal_positive: None,
+            ..crate::measure::LeadAmplitudes::unmeasured(lead)
         };
         let amplitudes = vec![
             a(L::V1, 0.1, amps.0),

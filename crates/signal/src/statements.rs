@@ -2276,21 +2276,10 @@ mod tests {
         let twelve = [const { LeadLabel::II }; 12];
         let two = [LeadLabel::II, LeadLabel::V5];
         let lead = |l: LeadLabel, t_mv: f64| crate::measure::LeadAmplitudes {
-            lead: l,
-            p: None,
-            p_up: None,
-            p_terminal_depth: None,
-            p_terminal_ms: None,
-            q: None,
             r: Some(ecg::Microvolts(1000.0)),
-            s: None,
-            r_prime: None,
-            st_j: None,
-            st_j60: None,
-            st_j80: None,
             t: Some(ecg::Microvolts(t_mv * 1000.0)),
             qrs_p2p: Some(ecg::Microvolts(1000.0)),
-            qrs_terminal_positive: None,
+            ..crate::measure::LeadAmplitudes::unmeasured(l)
         };
         let qt_text = |qt: f64, leads: &[LeadLabel], t_mv: f64| {
             let m = Measurements {
