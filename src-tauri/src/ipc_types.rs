@@ -37,10 +37,10 @@ pub struct LeadSummary {
     pub n_samples: usize,
     /// Derived from other leads.
     pub derived: bool,
-    /// Why the analysis leaves this channel out, when it does: what it records when its name
-    /// says it is no ECG lead ([`signal::non_ecg_channels`]), or a sampling rate that does
-    /// not join the analysed leads' ([`signal::other_rate_left_out`]). The statements then
-    /// rest on the other leads only, and the screen says so beside the lead.
+    /// Why the analysis leaves this channel out, when it does ([`signal::left_out_channels`]:
+    /// another signal by its name, not in volts, or a sampling rate that does not join the
+    /// analysed leads'). The statements then rest on the other leads only, and the screen
+    /// says so beside the lead.
     pub not_analysed: Option<String>,
 }
 
@@ -57,19 +57,16 @@ impl RecordingSummary {
             leads: rec
                 .leads
                 .iter()
-                .zip(signal::non_ecg_channels(rec))
-                .zip(signal::other_rate_left_out(
+                .zip(signal::left_out_channels(
                     rec,
                     &signal::AnalysisOptions::default(),
                 ))
-                .map(|((l, not_ecg), other_rate)| LeadSummary {
+                .map(|(l, not_analysed)| LeadSummary {
                     name: l.label.name().to_string(),
                     sampling_rate_hz: l.sampling_rate_hz,
                     n_samples: l.n_samples(),
                     derived: l.derived,
-                    not_analysed: not_ecg
-                        .map(|kind| format!("{kind}, not an ECG lead"))
-                        .or(other_rate),
+                    not_analysed,
                 })
                 .collect(),
             warnings: rec
@@ -439,16 +436,20 @@ mod tests {
                 ecg::Signal::from_physical(vec![0.0f32; (fs * 10.0) as usize]),
             )
         };
+        let mut pressure = lead("P1", 500.0);
+        pressure.unit = ecg::Unit::Other("mmHg".into());
         let rec = ecg::Recording::new(vec![
             lead("II", 500.0),
             lead("V1", 250.1),
             lead("Resp thorax", 500.0),
+            pressure,
         ]);
         let s = RecordingSummary::of(std::path::Path::new("x.edf"), &rec);
         let why: Vec<Option<&str>> = s.leads.iter().map(|l| l.not_analysed.as_deref()).collect();
         assert_eq!(why[0], None);
         assert!(why[1].is_some_and(|w| w.contains("250.1 Hz")), "{why:?}");
         assert_eq!(why[2], Some("respiration, not an ECG lead"));
+        assert_eq!(why[3], Some("not a voltage channel (mmHg, 500 Hz)"));
         let wire = serde_json::to_value(&s.leads[2]).unwrap();
         assert_eq!(wire["notAnalysed"], "respiration, not an ECG lead");
     }

@@ -95,11 +95,15 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
         .collect();
     v1.signal = ecg::Signal::from_physical(every_other);
     v1.sampling_rate_hz = 250.1;
+    // A respiration belt beside them, in millivolts as some monitors store it.
+    let mut resp = lead("V5").clone();
+    resp.label = ecg::LeadLabel::parse("Resp thorax");
     let rec = ecg::Recording::new(vec![
         lead("I").clone(),
         lead("II").clone(),
         v1,
         lead("V5").clone(),
+        resp,
     ]);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1_at_250_1.edf");
@@ -119,6 +123,10 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
         text.contains("not analysed: V1 (sampled at 250.1 Hz, which no ratio of whole numbers up to 1000 takes to the analysed leads' 500 Hz)"),
         "{text}"
     );
+    assert!(
+        text.contains("not analysed: Resp thorax (respiration, not an ECG lead)"),
+        "{text}"
+    );
     // The JSON summary lists it too (the Python package's `Recording.analyze()` is the same).
     let out = heartlens(&["analyze", p, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
@@ -128,6 +136,11 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
             .as_str()
             .unwrap()
             .starts_with("sampled at 250.1 Hz")
+    );
+    assert_eq!(v["not_analysed"][1]["lead"], "Resp thorax");
+    assert_eq!(
+        v["not_analysed"][1]["reason"],
+        "respiration, not an ECG lead"
     );
     let ludb = heartlens(&[
         "analyze",

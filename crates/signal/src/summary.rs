@@ -16,8 +16,9 @@
 //! evidence names the leads and the beats (their R times) it rests on, both empty when it
 //! names none; `class` is normal, supraventricular, ventricular, paced or unknown. A
 //! recording analysed as a Holter adds a `holter` key: [`holter::Holter`] flattened, plus
-//! `rr_ms`, the RR interval before each of `beats` (`null` for the first). An ECG lead the
-//! analysis could not join for its rate adds `"not_analysed": [{"lead", "reason"}]`.
+//! `rr_ms`, the RR interval before each of `beats` (`null` for the first). A channel the
+//! analysis leaves out (another signal by its name, not in volts, or an ECG lead it could not
+//! join for its rate) adds `"not_analysed": [{"lead", "reason"}]`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -85,8 +86,8 @@ pub struct Summary {
     /// Holter outputs, for recordings analysed as a Holter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holter: Option<SummaryHolter>,
-    /// ECG leads of the recording the analysis could not join for their rate, with why
-    /// ([`crate::other_rate_left_out`]); set by [`summarize`].
+    /// Channels of the recording the analysis leaves out, with why
+    /// ([`crate::left_out_channels`]); set by [`summarize`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_analysed: Vec<SummaryNotAnalysed>,
 }
@@ -96,15 +97,16 @@ pub struct Summary {
 pub struct SummaryNotAnalysed {
     /// The lead's name.
     pub lead: String,
-    /// Why ("sampled at 250.1 Hz, which no ratio ...").
+    /// Why ("respiration, not an ECG lead", "sampled at 250.1 Hz, which no ratio ...").
     pub reason: String,
 }
 
-/// The ECG leads of `rec` that the analysis with `opts` leaves out for their rate.
+/// The channels of `rec` that the analysis with `opts` leaves out, with why
+/// ([`crate::left_out_channels`]).
 fn not_analysed(rec: &Recording, opts: &AnalysisOptions) -> Vec<SummaryNotAnalysed> {
     rec.leads
         .iter()
-        .zip(crate::other_rate_left_out(rec, opts))
+        .zip(crate::left_out_channels(rec, opts))
         .filter_map(|(l, why)| {
             Some(SummaryNotAnalysed {
                 lead: l.label.name().to_string(),

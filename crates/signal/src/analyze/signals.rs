@@ -289,6 +289,37 @@ pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Optio
     none
 }
 
+/// Per channel of `rec`, why the analysis (with `opts`) leaves it out, in one line for a
+/// reader: a channel whose name says it records something else ("respiration, not an ECG
+/// lead", [`non_ecg_channels`]), one not in volts or without a sampling rate, and an ECG lead
+/// at a rate that does not join the analysed leads' ([`other_rate_left_out`]). `None` for the
+/// analysed leads; all `None` when nothing can be analysed (the analysis then says why).
+pub fn left_out_channels(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
+    let mut derived = rec.clone();
+    derived.derive_limb_leads();
+    if analysed_leads(&derived).is_err() {
+        return vec![None; rec.leads.len()];
+    }
+    rec.leads
+        .iter()
+        .zip(non_ecg_channels(rec))
+        .zip(other_rate_left_out(rec, opts))
+        .map(|((l, kind), other_rate)| {
+            if let Some(kind) = kind {
+                Some(format!("{kind}, not an ECG lead"))
+            } else if !voltage_lead(l) {
+                Some(format!(
+                    "not a voltage channel ({}, {} Hz)",
+                    l.unit.symbol(),
+                    l.sampling_rate_hz
+                ))
+            } else {
+                other_rate
+            }
+        })
+        .collect()
+}
+
 /// Fewest samples per lead the analysis takes at `fs`: one second, and [`MIN_SAMPLES`].
 fn samples_needed(fs: f64) -> usize {
     (fs.ceil() as usize).max(MIN_SAMPLES)
