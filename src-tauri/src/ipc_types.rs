@@ -436,7 +436,7 @@ mod tests {
                 ecg::Signal::from_physical(vec![0.0f32; (fs * 10.0) as usize]),
             )
         };
-        let mut pressure = lead("P1", 500.0);
+        let mut pressure = lead("Ch5", 500.0);
         pressure.unit = ecg::Unit::Other("mmHg".into());
         let rec = ecg::Recording::new(vec![
             lead("II", 500.0),
