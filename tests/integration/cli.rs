@@ -98,6 +98,7 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
     // A respiration belt beside them, in millivolts as some monitors store it.
     let mut resp = lead("V5").clone();
     resp.label = ecg::LeadLabel::parse("Resp thorax");
+    resp.original_label = "Resp thorax".into();
     let rec = ecg::Recording::new(vec![
         lead("I").clone(),
         lead("II").clone(),
