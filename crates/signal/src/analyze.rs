@@ -412,7 +412,7 @@ pub(crate) fn analyze_in_pool(
     let no_beats = no_beat_leads(&clean, &fids, fs);
     if no_beats.iter().any(Option::is_some) {
         for (c, _) in clean.iter_mut().zip(&no_beats).filter(|(_, r)| r.is_some()) {
-            c.fill(0.0);
+            crate::quality::take_as_off(c);
         }
         fids = find_beats(&clean)?;
     }
@@ -421,7 +421,7 @@ pub(crate) fn analyze_in_pool(
         .iter()
         .zip(&clean)
         .map(|(r, c)| {
-            if c.iter().all(|&v| v == 0.0) {
+            if crate::quality::taken_as_off(c) {
                 Vec::new()
             } else {
                 off_spans(r, &fids, fs)
@@ -1058,18 +1058,19 @@ fn atrial_stimuli(
         .collect()
 }
 
-/// The dominant rhythm's beat class: paced when more than half the beats are, else normal.
 /// Each lead's [`crate::quality::qrs_slope_ratio`] where it and its
 /// [`crate::quality::beat_locked_ratio`] are both below [`crate::quality::NO_BEATS_RATIO`]
 /// while another lead's slope ratio reaches [`crate::quality::BEATS_SLOPE_RATIO`] (the beats
 /// `fids` are a heart's there): a lead that records no beat. `None` for every other lead
 /// (and for a lead already flat).
 fn no_beat_leads(clean: &[Vec<f64>], fids: &[usize], fs: f64) -> Vec<Option<f64>> {
-    use crate::quality::{BEATS_SLOPE_RATIO, NO_BEATS_RATIO, beat_locked_ratio, qrs_slope_ratio};
+    use crate::quality::{
+        BEATS_SLOPE_RATIO, NO_BEATS_RATIO, beat_locked_ratio, qrs_slope_ratio, taken_as_off,
+    };
     let slopes: Vec<Option<f64>> = clean
         .iter()
         .map(|c| {
-            if c.iter().all(|&v| v == 0.0) {
+            if taken_as_off(c) {
                 None
             } else {
                 qrs_slope_ratio(c, fids, fs)
@@ -1091,6 +1092,7 @@ fn no_beat_leads(clean: &[Vec<f64>], fids: &[usize], fs: f64) -> Vec<Option<f64>
         .collect()
 }
 
+/// The dominant rhythm's beat class: paced when more than half the beats are, else normal.
 fn dominant_class(classes: &[BeatClass]) -> BeatClass {
     let paced = classes.iter().filter(|&&c| c == BeatClass::Paced).count();
     if paced * 2 > classes.len() {

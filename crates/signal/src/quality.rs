@@ -136,6 +136,18 @@ pub(crate) fn lead_off(clean: &[f64]) -> bool {
     range(clean) < LEAD_OFF_MV
 }
 
+/// Takes a lead's analysis copy `clean` as off: zero throughout (its residue, amplifier
+/// noise or mains, would otherwise be raised to a QRS's size by the detector's per-lead
+/// scaling). The display copy keeps what was recorded.
+pub(crate) fn take_as_off(clean: &mut [f64]) {
+    clean.fill(0.0);
+}
+
+/// Whether a lead's analysis copy (or its median beat) was taken as off ([`take_as_off`]).
+pub(crate) fn taken_as_off(clean: &[f64]) -> bool {
+    clean.iter().all(|&v| v == 0.0)
+}
+
 /// How much of a lead's slope lies at the beats: the mean squared first difference of its
 /// analysis copy `clean` (at `fs`) within [`QRS_HALF_MS`] of each of the beats `fids` found
 /// on all the leads, and over each stretch between two of them; the median over the beats

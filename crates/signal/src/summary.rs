@@ -92,7 +92,7 @@ pub struct Summary {
     pub not_analysed: Vec<SummaryNotAnalysed>,
 }
 
-/// An ECG lead the analysis left out.
+/// A channel the analysis left out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SummaryNotAnalysed {
     /// The lead's name.

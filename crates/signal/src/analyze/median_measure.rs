@@ -257,7 +257,7 @@ impl MedianReading<'_> {
             .iter()
             .zip(&b.lead_fids)
             .map(|((k, md, mc), fids)| {
-                if mc.iter().all(|&v| v == 0.0) {
+                if crate::quality::taken_as_off(mc) {
                     return LeadAmplitudes::unmeasured(self.labels[*k].clone());
                 }
                 let mut a = amplitudes(self.labels[*k].clone(), md, g, b.fs_m);

@@ -127,7 +127,7 @@ impl Signals {
         // it as off; the display copy keeps what was recorded.
         for c in &mut clean {
             if crate::quality::lead_off(c) {
-                c.fill(0.0);
+                crate::quality::take_as_off(c);
             }
         }
 
@@ -254,57 +254,69 @@ fn resampling_ratio(from_hz: f64, to_hz: f64) -> Option<(usize, usize)> {
     })
 }
 
-/// Per channel of `rec`, why the analysis (with `opts`) leaves it out when it is an ECG lead
-/// at another rate than the analysed leads' that joins them no way: no ratio of whole numbers
-/// up to [`MAX_RESAMPLING_FACTOR`] takes its rate to theirs, or it is shorter than them once
-/// taken there. `None` for every other channel (analysed, or no ECG lead:
-/// [`non_ecg_channels`]), and for all when nothing can be analysed.
-pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
-    let mut none = vec![None; rec.leads.len()];
-    // The leads and length [`load_leads`] reads.
+/// The analysed leads' rate and the samples per lead the analysis reads of `rec` with
+/// `opts`, as [`load_leads`] takes them (limb leads derived); `None` when nothing can be
+/// analysed.
+fn analysed_rate_and_length(rec: &Recording, opts: &AnalysisOptions) -> Option<(f64, usize)> {
     let mut derived = rec.clone();
     derived.derive_limb_leads();
-    let Ok((fs, chosen)) = analysed_leads(&derived) else {
-        return none;
-    };
-    let n = analysed_length(&chosen, fs, opts.max_total_samples);
-    let kinds = non_ecg_channels(rec);
-    for ((l, kind), out) in rec.leads.iter().zip(&kinds).zip(none.iter_mut()) {
-        if !voltage_lead(l) || kind.is_some() || l.sampling_rate_hz == fs {
-            continue;
-        }
-        *out = match resampling_ratio(l.sampling_rate_hz, fs) {
-            None => Some(format!(
-                "sampled at {} Hz, which no ratio of whole numbers up to {MAX_RESAMPLING_FACTOR} takes to the analysed leads' {fs} Hz",
-                l.sampling_rate_hz
-            )),
-            Some(ratio) => (!joins(l, ratio, n)).then(|| {
-                format!(
-                    "shorter than the analysed leads once taken from {} to {fs} Hz",
-                    l.sampling_rate_hz
-                )
-            }),
-        };
+    let (fs, chosen) = analysed_leads(&derived).ok()?;
+    Some((fs, analysed_length(&chosen, fs, opts.max_total_samples)))
+}
+
+/// Why the ECG lead `l` does not join analysed leads of `n` samples at `fs`: no ratio of
+/// whole numbers up to [`MAX_RESAMPLING_FACTOR`] takes its rate to theirs, or it is shorter
+/// than them once taken there. `None` when it joins (or is at their rate).
+fn other_rate_reason(l: &ecg::Lead, fs: f64, n: usize) -> Option<String> {
+    if l.sampling_rate_hz == fs {
+        return None;
     }
-    none
+    match resampling_ratio(l.sampling_rate_hz, fs) {
+        None => Some(format!(
+            "sampled at {} Hz, which no ratio of whole numbers up to {MAX_RESAMPLING_FACTOR} takes to the analysed leads' {fs} Hz",
+            l.sampling_rate_hz
+        )),
+        Some(ratio) => (!joins(l, ratio, n)).then(|| {
+            format!(
+                "shorter than the analysed leads once taken from {} to {fs} Hz",
+                l.sampling_rate_hz
+            )
+        }),
+    }
+}
+
+/// Per channel of `rec`, why the analysis (with `opts`) leaves it out when it is an ECG lead
+/// at another rate than the analysed leads' that joins them no way ([`other_rate_reason`]).
+/// `None` for every other channel (analysed, or no ECG lead: [`non_ecg_channels`]), and for
+/// all when nothing can be analysed.
+pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
+    let Some((fs, n)) = analysed_rate_and_length(rec, opts) else {
+        return vec![None; rec.leads.len()];
+    };
+    rec.leads
+        .iter()
+        .zip(non_ecg_channels(rec))
+        .map(|(l, kind)| {
+            (voltage_lead(l) && kind.is_none())
+                .then(|| other_rate_reason(l, fs, n))
+                .flatten()
+        })
+        .collect()
 }
 
 /// Per channel of `rec`, why the analysis (with `opts`) leaves it out, in one line for a
 /// reader: a channel whose name says it records something else ("respiration, not an ECG
 /// lead", [`non_ecg_channels`]), one not in volts or without a sampling rate, and an ECG lead
-/// at a rate that does not join the analysed leads' ([`other_rate_left_out`]). `None` for the
+/// at a rate that does not join the analysed leads' ([`other_rate_reason`]). `None` for the
 /// analysed leads; all `None` when nothing can be analysed (the analysis then says why).
 pub fn left_out_channels(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
-    let mut derived = rec.clone();
-    derived.derive_limb_leads();
-    if analysed_leads(&derived).is_err() {
+    let Some((fs, n)) = analysed_rate_and_length(rec, opts) else {
         return vec![None; rec.leads.len()];
-    }
+    };
     rec.leads
         .iter()
         .zip(non_ecg_channels(rec))
-        .zip(other_rate_left_out(rec, opts))
-        .map(|((l, kind), other_rate)| {
+        .map(|(l, kind)| {
             if let Some(kind) = kind {
                 Some(format!("{kind}, not an ECG lead"))
             } else if !voltage_lead(l) {
@@ -314,7 +326,7 @@ pub fn left_out_channels(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<
                     l.sampling_rate_hz
                 ))
             } else {
-                other_rate
+                other_rate_reason(l, fs, n)
             }
         })
         .collect()
