@@ -376,15 +376,26 @@ pub(crate) fn prominent_extremum(y: &[f64], a: usize, b: usize) -> Option<(usize
     if a + 2 >= b {
         return None;
     }
+    // No walk can go below the window's lowest point (above its highest, for a minimum): an
+    // extremum whose height above it cannot beat the best so far is not walked from (most
+    // ripples, once the wave's own peak is found). Only a bound: the result is the same.
+    let (lowest, highest) = y[a..b]
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let mut best: Option<(usize, f64)> = None;
     for i in a + 1..b - 1 {
-        let sign = if y[i] >= y[i - 1] && y[i] > y[i + 1] {
-            1.0
+        let (sign, bound) = if y[i] >= y[i - 1] && y[i] > y[i + 1] {
+            (1.0, y[i] - lowest)
         } else if y[i] <= y[i - 1] && y[i] < y[i + 1] {
-            -1.0
+            (-1.0, highest - y[i])
         } else {
             continue;
         };
+        if best.is_some_and(|(_, p)| bound <= p.abs()) {
+            continue;
+        }
         // The lowest points as a compare and select (one instruction), not `f64::min`,
         // whose NaN handling puts several into each step of these walks: the same values
         // (a NaN neither ends a walk nor lowers it either way; only which of two equal zeros
@@ -1543,6 +1554,60 @@ mod tests {
         assert!((p + 0.08).abs() < 1e-3);
         // A monotonic window has no interior extremum.
         assert_eq!(prominent_extremum(&y, 0, 50), None);
+    }
+
+    /// [`prominent_extremum`] walking from every extremum (no bound): the definition.
+    fn prominent_extremum_walking_all(y: &[f64], a: usize, b: usize) -> Option<(usize, f64)> {
+        let b = b.min(y.len());
+        if a + 2 >= b {
+            return None;
+        }
+        let mut best: Option<(usize, f64)> = None;
+        for i in a + 1..b - 1 {
+            let sign = if y[i] >= y[i - 1] && y[i] > y[i + 1] {
+                1.0
+            } else if y[i] <= y[i - 1] && y[i] < y[i + 1] {
+                -1.0
+            } else {
+                continue;
+            };
+            let h = sign * y[i];
+            let walk = |ks: &mut dyn Iterator<Item = usize>| {
+                let mut low = h;
+                for k in ks {
+                    let v = sign * y[k];
+                    if v > h {
+                        break;
+                    }
+                    low = if v < low { v } else { low };
+                }
+                low
+            };
+            let (left, right) = (walk(&mut (a..i).rev()), walk(&mut (i + 1..b)));
+            let prom = h - left.max(right);
+            if best.is_none_or(|(_, p)| prom > p.abs()) {
+                best = Some((i, sign * prom));
+            }
+        }
+        best
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Skipping the extrema that cannot win changes nothing: the same index and signed
+        /// prominence, bit for bit, on ripples, plateaus (repeated values) and windows inside
+        /// the signal.
+        #[test]
+        fn the_prominence_bound_only_skips_losers(
+            steps in proptest::collection::vec(-8i32..8, 3..120),
+            cut in (0usize..20, 0usize..20),
+        ) {
+            let y: Vec<f64> = steps.iter().map(|&v| v as f64 * 0.05).collect();
+            let (a, b) = (cut.0.min(y.len()), y.len().saturating_sub(cut.1));
+            let got = prominent_extremum(&y, a, b).map(|(i, p)| (i, p.to_bits()));
+            let want = prominent_extremum_walking_all(&y, a, b).map(|(i, p)| (i, p.to_bits()));
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     /// One lead at 500 Hz of beats every 200 samples (150/min): a QRS at each fiducial, a

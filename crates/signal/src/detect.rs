@@ -653,6 +653,18 @@ fn spike_threshold(z: &[f64], reference: f64, n_leads: usize) -> f64 {
     if n_leads < NOISE_THRESHOLD_MIN_LEADS {
         return factor;
     }
+    // Most leads' reference is their QRS complexes', far above their noise: more than half of
+    // their curvature below 0.9 x the level at which the test below could hold settles it
+    // without the median (which is then below that level, and the test false).
+    if reference > 0.0 {
+        let level = 0.9 * reference * HALF_NORMAL_MEDIAN / NOISE_REFERENCE_SIGMAS;
+        let (finite, below) = z.iter().fold((0usize, 0usize), |(f, b), &v| {
+            (f + usize::from(v.is_finite()), b + usize::from(v < level))
+        });
+        if below > finite / 2 {
+            return factor;
+        }
+    }
     let mut buf = Vec::with_capacity(z.len());
     let sigma = median_in(&mut buf, z.iter().copied()) / HALF_NORMAL_MEDIAN;
     if sigma > 0.0 && reference <= NOISE_REFERENCE_SIGMAS * sigma {
@@ -1409,6 +1421,34 @@ fn fiducial(e: &[f64], p: usize, fs_hz: f64) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The spike threshold settled by counting the curvature below the level is the one
+        /// the median gives: on QRS-like leads (a reference far above the noise), on noise
+        /// alone (near it) and on values at the level itself.
+        #[test]
+        fn the_spike_threshold_needs_the_median_only_near_the_noise(
+            z in proptest::collection::vec(0.0f64..0.2, 1..400),
+            reference in 0.0f64..0.6,
+            at_level in 0usize..50,
+        ) {
+            let mut z = z;
+            let level = 0.9 * reference * HALF_NORMAL_MEDIAN / NOISE_REFERENCE_SIGMAS;
+            for v in z.iter_mut().take(at_level) {
+                *v = level;
+            }
+            let factor = (SPIKE_FACTOR * reference).max(SPIKE_MIN_MV);
+            let sigma = median(&z) / HALF_NORMAL_MEDIAN;
+            let want = if sigma > 0.0 && reference <= NOISE_REFERENCE_SIGMAS * sigma {
+                factor.min((NOISE_SPIKE_SIGMAS * sigma).max(SPIKE_MIN_MV))
+            } else {
+                factor
+            };
+            proptest::prop_assert_eq!(spike_threshold(&z, reference, 12).to_bits(), want.to_bits());
+        }
+    }
 
     #[test]
     fn spikes_in_a_burst_are_dropped_and_paired_stimuli_kept() {
@@ -1422,7 +1462,6 @@ mod tests {
         // Three stimuli within 50 ms of one (two neighbours) stay.
         assert_eq!(without_bursts(vec![500, 520, 540], span), [500, 520, 540]);
     }
-    use super::*;
 
     #[test]
     fn median_is_the_middle_of_the_total_order_sort() {

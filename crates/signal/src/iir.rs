@@ -12,7 +12,7 @@
 
 use crate::error::Error;
 use crate::lanes::{
-    BaLanes, LANES, Lane, Recursion, SosEachLanes, SosLanes, Stage, forward_backward_chain,
+    BaLanes, Lane, Recursion, SosEachLanes, SosLanes, Stage, WIDEST, forward_backward_chain,
 };
 
 /// A minimal complex number with NumPy's arithmetic (Smith division, as `npy_cdiv`).
@@ -650,7 +650,7 @@ pub(crate) fn ba_stage(b: &[f64], a: &[f64]) -> Result<Stage, Error> {
 /// Each signal through its own cascades: `filters[i]` (one or more [`Sos`], applied in
 /// order, each as [`sosfiltfilt`] of the previous output) for `xs[i]`, bit-identical to
 /// filtering each alone. When the cascades agree in their number of sections and padding at
-/// every step (Butterworth filters of one order do, whatever their corners), up to [`LANES`]
+/// every step (Butterworth filters of one order do, whatever their corners), up to [`WIDEST`]
 /// signals run together in interleaved lanes, one per lane with its own coefficients.
 pub(crate) fn sosfiltfilt_each(
     filters: &[Vec<Sos>],
@@ -670,25 +670,27 @@ pub(crate) fn sosfiltfilt_each(
             .collect();
     }
     let mut out = Vec::with_capacity(xs.len());
-    for (fs, group) in filters.chunks(LANES).zip(xs.chunks(LANES)) {
+    for (fs, group) in filters.chunks(WIDEST).zip(xs.chunks(WIDEST)) {
         let mut stages = Vec::with_capacity(fs[0].len());
         for step in 0..fs[0].len() {
             let zis: Vec<Vec<[f64; 2]>> = fs
                 .iter()
                 .map(|f| sosfilt_zi(&f[step]))
                 .collect::<Result<_, _>>()?;
-            // Lanes without a signal take the first lane's filter (their zeros stay zeros).
+            // Lanes without a signal take the last signal's filter (their zeros stay zeros).
             let lane = |l: usize| l.min(fs.len() - 1);
             let sections = (0..fs[0][step].len())
                 .map(|k| {
-                    std::array::from_fn(|c| -> Lane {
+                    std::array::from_fn(|c| -> Lane<WIDEST> {
                         std::array::from_fn(|l| fs[lane(l)][step].sections[k][c])
                     })
                 })
                 .collect();
             let zi = (0..fs[0][step].len())
                 .map(|k| {
-                    std::array::from_fn(|c| -> Lane { std::array::from_fn(|l| zis[lane(l)][k][c]) })
+                    std::array::from_fn(|c| -> Lane<WIDEST> {
+                        std::array::from_fn(|l| zis[lane(l)][k][c])
+                    })
                 })
                 .collect();
             stages.push(Stage {
@@ -816,7 +818,7 @@ mod tests {
 
     #[test]
     fn leads_filtered_together_equal_each_filtered_alone_bit_for_bit() {
-        // Six leads (a full group of four lanes and a partial one), different content.
+        // Six leads (one group of eight lanes, two of them empty), different content.
         let leads: Vec<Vec<f64>> = (0..6)
             .map(|l| {
                 (0..700)
@@ -857,8 +859,8 @@ mod tests {
 
     #[test]
     fn a_chain_equals_its_stages_one_after_the_other_bit_for_bit() {
-        // Ten leads (a full group of lanes and a partial one), different content.
-        let leads: Vec<Vec<f64>> = (0..10)
+        // Eighteen leads (a full group of sixteen lanes and a partial one), different content.
+        let leads: Vec<Vec<f64>> = (0..18)
             .map(|l| {
                 (0..900)
                     .map(|i| {
@@ -903,7 +905,8 @@ mod tests {
 
     #[test]
     fn each_lead_through_its_own_band_equals_filtering_it_alone() {
-        let leads: Vec<Vec<f64>> = (0..11)
+        // Twenty leads: a group of sixteen lanes, each with its own band, and one of eight.
+        let leads: Vec<Vec<f64>> = (0..20)
             .map(|l| {
                 (0..800)
                     .map(|i| ((i * (l + 3)) as f64 * 0.013).sin() + 0.1 * ((i % 17) as f64))
@@ -911,7 +914,7 @@ mod tests {
             })
             .collect();
         let views: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
-        let bands: Vec<Vec<Sos>> = (0..11)
+        let bands: Vec<Vec<Sos>> = (0..20)
             .map(|l| {
                 let hz = 4.0 + 0.5 * l as f64;
                 vec![

@@ -1,13 +1,13 @@
 //! Zero-phase IIR filtering of several equally long signals at once, in interleaved lanes.
 //!
 //! A recursive filter's cost is its recursion: every output waits for the one before, so one
-//! lead keeps the floating-point units mostly idle. Here [`LANES`] leads run side by side
-//! (sample `i` of lead `l` at `buf[i][l]`): the independent recursions fill the pipeline and the
-//! per-lane arithmetic vectorises. Each lane executes exactly the scalar operation order of
-//! SciPy's `sosfilt` / `lfilter` (transposed direct form II) from the same steady-state initial
-//! conditions, so every lead's output is bit-identical to filtering it alone; [`crate::iir`]'s
-//! `sosfiltfilt` and `filtfilt` are this with one lane in use. Groups of lanes run on the rayon
-//! pool.
+//! lead keeps the floating-point units mostly idle. Here up to [`WIDEST`] leads run side by
+//! side (sample `i` of lead `l` at `buf[i][l]`): the independent recursions fill the pipeline
+//! and the per-lane arithmetic vectorises. Each lane executes exactly the scalar operation
+//! order of SciPy's `sosfilt` / `lfilter` (transposed direct form II) from the same
+//! steady-state initial conditions, so every lead's output is bit-identical to filtering it
+//! alone, whatever the number of lanes; [`crate::iir`]'s `sosfiltfilt` and `filtfilt` are this
+//! with one lane in use. Groups of lanes run on the rayon pool.
 //!
 //! A chain of filters ([`forward_backward_chain`], e.g. high-pass, notch, low-pass) runs all
 //! its stages on one interleaved buffer: each stage's odd extension is built from the previous
@@ -16,22 +16,30 @@
 
 use rayon::prelude::*;
 
-/// Leads filtered together: a standard 12-lead ECG in one group. The recursion waits on its
-/// own latency, not on arithmetic throughput, so 16 lanes cost little more than 8 per sample.
-pub(crate) const LANES: usize = 8;
+/// Lanes of a group of up to eight signals (a single lead, a 3-lead Holter, the eight
+/// independent leads of a 12-lead ECG).
+const NARROW: usize = 8;
 
-/// Samples interleaved or taken apart at a time ([`forward_backward_chain`]): 4 KiB of
+/// Lanes of a group of more than eight signals: a standard 12-lead ECG in one group. The
+/// recursion waits on its own latency, not on arithmetic throughput, so 16 lanes cost little
+/// more than 8 per sample: one group of 16 instead of two of 8 takes a one-thread 12-lead
+/// analysis from about 56 to 51 ms for the eight speed-table LUDB records (AVX-512 and AVX2
+/// alike), and the default pool no longer. Fewer signals keep [`NARROW`] lanes, so a
+/// streamed Holter's buffer does not double.
+pub(crate) const WIDEST: usize = 16;
+
+/// Samples interleaved or taken apart at a time ([`forward_backward_chain`]): 4-8 KiB of
 /// lanes.
 const COPY_BLOCK: usize = 64;
 
-/// One sample of every lane.
-pub(crate) type Lane = [f64; LANES];
+/// One sample of every lane of an `N`-lane group.
+pub(crate) type Lane<const N: usize> = [f64; N];
 
 /// A recursive filter run over lanes from its steady state.
 pub(crate) trait LaneFilter: Sync {
     /// Filters the samples `x` yields, in that order, in place, starting from the steady state
     /// of a constant input equal to `x0` (per lane), as SciPy's `zi * x0`.
-    fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane);
+    fn run<'a, const N: usize>(&self, x: impl Iterator<Item = &'a mut Lane<N>>, x0: Lane<N>);
 }
 
 /// Second-order sections `[b0, b1, b2, 1, a1, a2]` with their unit-step steady state
@@ -43,14 +51,14 @@ pub(crate) struct SosLanes {
 
 impl LaneFilter for SosLanes {
     #[inline(always)]
-    fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+    fn run<'a, const N: usize>(&self, x: impl Iterator<Item = &'a mut Lane<N>>, x0: Lane<N>) {
         // The usual cascades (Butterworth orders 1-8) keep their state in registers; a state
         // in memory would put a store and a load into every section's recursion.
         match self.sections.len() {
-            1 => self.run_fixed::<1>(x, x0),
-            2 => self.run_fixed::<2>(x, x0),
-            3 => self.run_fixed::<3>(x, x0),
-            4 => self.run_fixed::<4>(x, x0),
+            1 => self.run_fixed::<1, N>(x, x0),
+            2 => self.run_fixed::<2, N>(x, x0),
+            3 => self.run_fixed::<3, N>(x, x0),
+            4 => self.run_fixed::<4, N>(x, x0),
             _ => self.run_any(x, x0),
         }
     }
@@ -59,9 +67,13 @@ impl LaneFilter for SosLanes {
 impl SosLanes {
     /// [`LaneFilter::run`] of exactly `S` sections.
     #[inline(always)]
-    fn run_fixed<'a, const S: usize>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+    fn run_fixed<'a, const S: usize, const N: usize>(
+        &self,
+        x: impl Iterator<Item = &'a mut Lane<N>>,
+        x0: Lane<N>,
+    ) {
         let sections: [[f64; 6]; S] = std::array::from_fn(|k| self.sections[k]);
-        let mut z: [[Lane; 2]; S] =
+        let mut z: [[Lane<N>; 2]; S] =
             std::array::from_fn(|k| [scale(x0, self.zi[k][0]), scale(x0, self.zi[k][1])]);
         for v in x {
             let mut cur = *v;
@@ -74,8 +86,8 @@ impl SosLanes {
 
     /// [`LaneFilter::run`] of any number of sections.
     #[inline(always)]
-    fn run_any<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
-        let mut z: Vec<[Lane; 2]> = self
+    fn run_any<'a, const N: usize>(&self, x: impl Iterator<Item = &'a mut Lane<N>>, x0: Lane<N>) {
+        let mut z: Vec<[Lane<N>; 2]> = self
             .zi
             .iter()
             .map(|zi| [scale(x0, zi[0]), scale(x0, zi[1])])
@@ -93,7 +105,7 @@ impl SosLanes {
 /// One sample through one second-order section (transposed direct form II), per lane:
 /// new = b0 x + z0; z0 = b1 x - a1 new + z1; z1 = b2 x - a2 new.
 #[inline(always)]
-fn section(s: &[f64; 6], zs: &mut [Lane; 2], cur: Lane) -> Lane {
+fn section<const N: usize>(s: &[f64; 6], zs: &mut [Lane<N>; 2], cur: Lane<N>) -> Lane<N> {
     let new = add(scale(cur, s[0]), zs[0]);
     zs[0] = add(sub(scale(cur, s[1]), scale(new, s[4])), zs[1]);
     zs[1] = sub(scale(cur, s[2]), scale(new, s[5]));
@@ -101,17 +113,17 @@ fn section(s: &[f64; 6], zs: &mut [Lane; 2], cur: Lane) -> Lane {
 }
 
 #[inline(always)]
-fn scale(a: Lane, k: f64) -> Lane {
+fn scale<const N: usize>(a: Lane<N>, k: f64) -> Lane<N> {
     a.map(|v| v * k)
 }
 
 #[inline(always)]
-fn add(a: Lane, b: Lane) -> Lane {
+fn add<const N: usize>(a: Lane<N>, b: Lane<N>) -> Lane<N> {
     std::array::from_fn(|l| a[l] + b[l])
 }
 
 #[inline(always)]
-fn sub(a: Lane, b: Lane) -> Lane {
+fn sub<const N: usize>(a: Lane<N>, b: Lane<N>) -> Lane<N> {
     std::array::from_fn(|l| a[l] - b[l])
 }
 
@@ -125,7 +137,7 @@ pub(crate) struct BaLanes {
 
 impl LaneFilter for BaLanes {
     #[inline(always)]
-    fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+    fn run<'a, const N: usize>(&self, x: impl Iterator<Item = &'a mut Lane<N>>, x0: Lane<N>) {
         // A notch (three coefficients) keeps its state in registers.
         match self.b.len() {
             0 | 1 => {
@@ -134,7 +146,7 @@ impl LaneFilter for BaLanes {
                     *v = scale(*v, b0);
                 }
             }
-            3 => self.run_fixed::<2>(x, x0),
+            3 => self.run_fixed::<2, N>(x, x0),
             _ => self.run_any(x, x0),
         }
     }
@@ -143,8 +155,12 @@ impl LaneFilter for BaLanes {
 impl BaLanes {
     /// [`LaneFilter::run`] of exactly `S + 1` coefficients (`S` states).
     #[inline(always)]
-    fn run_fixed<'a, const S: usize>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
-        let mut z: [Lane; S] = std::array::from_fn(|k| {
+    fn run_fixed<'a, const S: usize, const N: usize>(
+        &self,
+        x: impl Iterator<Item = &'a mut Lane<N>>,
+        x0: Lane<N>,
+    ) {
+        let mut z: [Lane<N>; S] = std::array::from_fn(|k| {
             let zk = self.zi.get(k).copied().unwrap_or(0.0);
             x0.map(|v| zk * v)
         });
@@ -160,9 +176,9 @@ impl BaLanes {
 
     /// [`LaneFilter::run`] of any number of coefficients (at least two).
     #[inline(always)]
-    fn run_any<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+    fn run_any<'a, const N: usize>(&self, x: impl Iterator<Item = &'a mut Lane<N>>, x0: Lane<N>) {
         let nb = self.b.len();
-        let mut z: Vec<Lane> = (0..nb - 1)
+        let mut z: Vec<Lane<N>> = (0..nb - 1)
             .map(|k| {
                 let zk = self.zi.get(k).copied().unwrap_or(0.0);
                 x0.map(|v| zk * v)
@@ -181,9 +197,15 @@ impl BaLanes {
 /// y = z0 + b0 x; z[k] = z[k+1] + x b[k+1] - y a[k+1]; the last z = x b[last] - y a[last].
 /// `b` and `a` here are the coefficients after the first.
 #[inline(always)]
-fn transfer_step(z: &mut [Lane], b: &[f64], a: &[f64], b0: f64, xn: Lane) -> Lane {
+fn transfer_step<const N: usize>(
+    z: &mut [Lane<N>],
+    b: &[f64],
+    a: &[f64],
+    b0: f64,
+    xn: Lane<N>,
+) -> Lane<N> {
     let s = z.len();
-    let yn: Lane = std::array::from_fn(|l| z[0][l] + b0 * xn[l]);
+    let yn: Lane<N> = std::array::from_fn(|l| z[0][l] + b0 * xn[l]);
     for k in 0..s - 1 {
         z[k] = std::array::from_fn(|l| z[k + 1][l] + xn[l] * b[k] - yn[l] * a[k]);
     }
@@ -192,21 +214,28 @@ fn transfer_step(z: &mut [Lane], b: &[f64], a: &[f64], b0: f64, xn: Lane) -> Lan
 }
 
 /// Second-order sections that differ from lane to lane (the same number in each lane):
-/// `sections[k][c][l]` is coefficient `c` of section `k` in lane `l`, `zi` its `sosfilt_zi`.
+/// `sections[k][c][l]` is coefficient `c` of section `k` in lane `l`, `zi` its `sosfilt_zi`
+/// (for up to [`WIDEST`] lanes; a group of fewer runs on the first ones).
 pub(crate) struct SosEachLanes {
-    pub sections: Vec<[Lane; 6]>,
-    pub zi: Vec<[Lane; 2]>,
+    pub sections: Vec<[Lane<WIDEST>; 6]>,
+    pub zi: Vec<[Lane<WIDEST>; 2]>,
 }
 
 impl LaneFilter for SosEachLanes {
     #[inline(always)]
-    fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
-        let mut z: Vec<[Lane; 2]> = self
+    fn run<'a, const N: usize>(&self, x: impl Iterator<Item = &'a mut Lane<N>>, x0: Lane<N>) {
+        let first = |c: &Lane<WIDEST>| -> Lane<N> { std::array::from_fn(|l| c[l]) };
+        let sections: Vec<[Lane<N>; 6]> = self
+            .sections
+            .iter()
+            .map(|s| s.each_ref().map(first))
+            .collect();
+        let mut z: Vec<[Lane<N>; 2]> = self
             .zi
             .iter()
-            .map(|zi| [mul(x0, zi[0]), mul(x0, zi[1])])
+            .map(|zi| [mul(x0, first(&zi[0])), mul(x0, first(&zi[1]))])
             .collect();
-        match (self.sections.as_slice(), z.as_mut_slice()) {
+        match (sections.as_slice(), z.as_mut_slice()) {
             // One section (order 1-2, the usual band edges) with its state in registers.
             ([s], [zs]) => {
                 let mut zs1 = *zs;
@@ -229,7 +258,7 @@ impl LaneFilter for SosEachLanes {
 
 /// [`section`] with per-lane coefficients.
 #[inline(always)]
-fn section_each(s: &[Lane; 6], zs: &mut [Lane; 2], cur: Lane) -> Lane {
+fn section_each<const N: usize>(s: &[Lane<N>; 6], zs: &mut [Lane<N>; 2], cur: Lane<N>) -> Lane<N> {
     let new = add(mul(cur, s[0]), zs[0]);
     zs[0] = add(sub(mul(cur, s[1]), mul(new, s[4])), zs[1]);
     zs[1] = sub(mul(cur, s[2]), mul(new, s[5]));
@@ -237,7 +266,7 @@ fn section_each(s: &[Lane; 6], zs: &mut [Lane; 2], cur: Lane) -> Lane {
 }
 
 #[inline(always)]
-fn mul(a: Lane, b: Lane) -> Lane {
+fn mul<const N: usize>(a: Lane<N>, b: Lane<N>) -> Lane<N> {
     std::array::from_fn(|l| a[l] * b[l])
 }
 
@@ -253,7 +282,7 @@ pub(crate) enum Recursion {
 
 impl LaneFilter for Recursion {
     #[inline(always)]
-    fn run<'a>(&self, x: impl Iterator<Item = &'a mut Lane>, x0: Lane) {
+    fn run<'a, const N: usize>(&self, x: impl Iterator<Item = &'a mut Lane<N>>, x0: Lane<N>) {
         match self {
             Recursion::Sos(f) => f.run(x, x0),
             Recursion::Ba(f) => f.run(x, x0),
@@ -274,13 +303,13 @@ pub(crate) struct Stage {
 /// the result does not depend on which one runs. `buf` holds the group's `n` samples at
 /// `pad..pad + n`, with `pad` (at least every stage's edge) samples of room on either side for
 /// the extensions; each stage filters them in place.
-struct ChainRun<'a> {
+struct ChainRun<'a, const N: usize> {
     stages: &'a [Stage],
-    buf: &'a mut [Lane],
+    buf: &'a mut [Lane<N>],
     pad: usize,
 }
 
-impl pulp::WithSimd for ChainRun<'_> {
+impl<const N: usize> pulp::WithSimd for ChainRun<'_, N> {
     type Output = ();
 
     #[inline(always)]
@@ -309,7 +338,7 @@ impl pulp::WithSimd for ChainRun<'_> {
 
 /// `2 end - v` per lane (SciPy's odd extension).
 #[inline(always)]
-fn odd(end: Lane, v: &Lane) -> Lane {
+fn odd<const N: usize>(end: Lane<N>, v: &Lane<N>) -> Lane<N> {
     std::array::from_fn(|l| 2.0 * end[l] - v[l])
 }
 
@@ -329,15 +358,24 @@ pub(crate) fn forward_backward_chain(stages: &[Stage], xs: &[&[f64]]) -> Vec<Vec
     if stages.is_empty() {
         return xs.iter().map(|x| x.to_vec()).collect();
     }
+    if xs.len() > NARROW {
+        chain_in_groups::<WIDEST>(stages, xs, n)
+    } else {
+        chain_in_groups::<NARROW>(stages, xs, n)
+    }
+}
+
+/// [`forward_backward_chain`] of `n`-sample signals, `N` of them at a time.
+fn chain_in_groups<const N: usize>(stages: &[Stage], xs: &[&[f64]], n: usize) -> Vec<Vec<f64>> {
     let pad = stages.iter().map(|s| s.edge).max().unwrap_or(0);
     let groups: Vec<Vec<Vec<f64>>> = xs
-        .par_chunks(LANES)
+        .par_chunks(N)
         .map(|group| {
             // Sample-major: lanes without a lead hold zeros and are not read back. The leads
             // are interleaved and taken apart a block of samples at a time, so the block's
             // lanes stay in the cache while each lead is written or read (lead by lead over
             // the whole buffer, every lead would fetch every line of it again).
-            let mut buf: Vec<Lane> = vec![[0.0; LANES]; n + 2 * pad];
+            let mut buf: Vec<Lane<N>> = vec![[0.0; N]; n + 2 * pad];
             for (rows, from) in buf[pad..pad + n]
                 .chunks_mut(COPY_BLOCK)
                 .zip((0..).step_by(COPY_BLOCK))
