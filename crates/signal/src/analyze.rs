@@ -666,7 +666,8 @@ pub(crate) fn analyze_in_pool(
     // P-wave criteria cannot see: fibrillation under pacing, or with a regular ventricular
     // response (where deflections of the f waves can pass for organised P waves).
     let atrial_leads = if n_beats >= 6 && !af && flutter.is_none() && paced_dissociation.is_none() {
-        atrial_activity(&labels, &clean, &fids, classes, &global, fs)
+        // Fine f waves are asked about under ventricular pacing only (below).
+        atrial_activity(&labels, &clean, &fids, classes, &global, fs, paced)
     } else {
         Vec::new()
     };

@@ -121,7 +121,9 @@ pub(crate) struct LeadAtrial {
     pub unlocked_mv: f64,
     /// Share of the [`CONTINUITY_WINDOW_MS`] windows outside the QRS complexes in which the
     /// residual around the dominant frequency is at least [`CONTINUITY_LEVEL`] of its 90th
-    /// percentile: f waves run on through the cycle, P waves come and go.
+    /// percentile: f waves run on through the cycle, P waves come and go. Measured only where
+    /// it can decide [`fibrillatory`] (every lead read without a locked P wave, and this one
+    /// [`LeadAtrial::may_be_fibrillatory`]); 0 elsewhere.
     pub continuity: f64,
     /// The residual's activity in the fibrillatory band at any frequency within it
     /// ([`FineActivity`]): fine f waves make no dominant peak above the cancellation's
@@ -190,14 +192,20 @@ impl LeadAtrial {
         self.locked_mv.is_some_and(|l| self.unlocked_mv > l)
     }
 
-    /// Whether this lead shows fibrillatory waves: a dominant frequency in 4-9 Hz holding at
-    /// least [`MIN_ORGANISATION`] of the 3-12 Hz power, at least [`MIN_F_RMS_MV`], present
-    /// through [`MIN_CONTINUITY`] of the cycle, and no P wave locked to the QRS.
+    /// Whether this lead shows fibrillatory waves: [`LeadAtrial::may_be_fibrillatory`] and
+    /// present through [`MIN_CONTINUITY`] of the cycle.
     pub(crate) fn fibrillatory(&self) -> bool {
+        self.may_be_fibrillatory() && self.continuity >= MIN_CONTINUITY
+    }
+
+    /// Whether this lead shows fibrillatory waves as far as its spectrum and P waves tell: a
+    /// dominant frequency in 4-9 Hz holding at least [`MIN_ORGANISATION`] of the 3-12 Hz
+    /// power, at least [`MIN_F_RMS_MV`], and no P wave locked to the QRS. Only then is its
+    /// continuity measured.
+    fn may_be_fibrillatory(&self) -> bool {
         (FIB_HZ.0..=FIB_HZ.1).contains(&self.dominant_hz)
             && self.organisation >= MIN_ORGANISATION
             && self.f_rms_mv >= MIN_F_RMS_MV
-            && self.continuity >= MIN_CONTINUITY
             && self.unlocked()
     }
 }
@@ -438,7 +446,9 @@ impl Canceller {
 }
 
 /// Atrial activity of V1, II, III and aVF (those present). `leads` are the 0.5-40 Hz analysis
-/// copies, `global` the beats' global waves (for the QRS boundaries).
+/// copies, `global` the beats' global waves (for the QRS boundaries). The fine activity
+/// ([`LeadAtrial::fine`], for [`fine_fibrillatory`]) is measured only `with_fine` (the default,
+/// nothing found, otherwise): it is asked about under ventricular pacing alone.
 pub(crate) fn atrial_activity(
     labels: &[LeadLabel],
     leads: &[Vec<f64>],
@@ -446,6 +456,7 @@ pub(crate) fn atrial_activity(
     classes: &[BeatClass],
     global: &[BeatWaves],
     fs: f64,
+    with_fine: bool,
 ) -> Vec<LeadAtrial> {
     let Some(c) = leads
         .first()
@@ -464,9 +475,22 @@ pub(crate) fn atrial_activity(
         })
         .collect();
     let (mut out, residuals): (Vec<LeadAtrial>, Vec<_>) = per_lead.into_iter().unzip();
+    // [`fibrillatory`] needs every lead read unlocked, and asks about the continuity of the
+    // leads that may be fibrillatory only (with P waves conducted, as in sinus rhythm: none).
+    let all_unlocked = out.iter().all(LeadAtrial::unlocked);
+    let asked: Vec<bool> = out
+        .iter()
+        .map(|l| all_unlocked && l.may_be_fibrillatory())
+        .collect();
     let (continuity, fine) = rayon::join(
-        || continuities(&residuals, fs),
-        || fine_activity(&residuals, fs),
+        || continuities(&residuals, &asked, fs),
+        || {
+            if with_fine {
+                fine_activity(&residuals, fs)
+            } else {
+                vec![FineActivity::default(); residuals.len()]
+            }
+        },
     );
     for ((l, c), f) in out.iter_mut().zip(continuity).zip(fine) {
         l.continuity = c;
@@ -896,9 +920,10 @@ const CONTINUITY_WINDOW_MS: f64 = 200.0;
 const CONTINUITY_LEVEL: f64 = 0.4;
 
 /// [`LeadAtrial::continuity`] of each residual `r` band-passed around its `hz` (±1 Hz wider
-/// band edges: `hz` - 2 to `hz` + 2 Hz), over the windows wholly `open` (outside the QRS).
-/// The band-passes of all leads run together ([`sosfiltfilt_each`]), each as its own.
-fn continuities(residuals: &[Residual], fs: f64) -> Vec<f64> {
+/// band edges: `hz` - 2 to `hz` + 2 Hz), over the windows wholly `open` (outside the QRS),
+/// where `asked` (0 elsewhere). The band-passes of those leads run together
+/// ([`sosfiltfilt_each`]), each as its own.
+fn continuities(residuals: &[Residual], asked: &[bool], fs: f64) -> Vec<f64> {
     let band = |hz: f64| -> Result<Vec<Sos>, crate::error::Error> {
         let hp = butter_sos(2, (hz - 2.0).max(1.0), fs, FilterKind::Highpass)?;
         let lp = butter_sos(2, hz + 2.0, fs, FilterKind::Lowpass)?;
@@ -908,6 +933,7 @@ fn continuities(residuals: &[Residual], fs: f64) -> Vec<f64> {
     let designed: Vec<(usize, Vec<Sos>)> = residuals
         .iter()
         .enumerate()
+        .filter(|&(k, _)| asked[k])
         .filter_map(|(k, &(_, _, hz))| Some((k, band(hz).ok()?)))
         .collect();
     let filters: Vec<Vec<Sos>> = designed.iter().map(|(_, f)| f.clone()).collect();
@@ -1226,7 +1252,9 @@ mod tests {
     fn fine_waves(labels: &[LeadLabel], leads: &[Vec<f64>], fids: &[usize]) -> Option<FineFWaves> {
         let classes = vec![BeatClass::Paced; fids.len()];
         let global = vec![BeatWaves::default(); fids.len()];
-        fine_fibrillatory(&atrial_activity(labels, leads, fids, &classes, &global, FS))
+        fine_fibrillatory(&atrial_activity(
+            labels, leads, fids, &classes, &global, FS, true,
+        ))
     }
 
     /// Fine f waves: three incommensurate rates in 4-9 Hz, phases differing by lead, of
