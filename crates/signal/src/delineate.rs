@@ -446,6 +446,31 @@ fn noise_level(v: &LeadView<'_>, a: usize, b: usize) -> f64 {
     median(&slopes) * ms(v.fs, 40.0) as f64
 }
 
+/// Whether a wave of size `x` (mV, not negative) is below `k` times the lead's
+/// [`noise_level`] in `a..b`, as `x < k * noise_level(v, a, b)`. Most waves stand far above
+/// or below that: more than half the slopes below 0.99 of the median that would make it so
+/// (or above 1.01 of it) put the median there, and settle it without the median.
+fn under_noise(v: &LeadView<'_>, a: usize, b: usize, x: f64, k: f64) -> bool {
+    let slopes = v.ds.get(a..b.min(v.ds.len())).unwrap_or_default();
+    // x < k * median * (40 ms), up to rounding, where the median exceeds t.
+    let t = x / (k * ms(v.fs, 40.0) as f64);
+    let (lo, hi) = (0.99 * t, 1.01 * t);
+    let (mut finite, mut below, mut above) = (0usize, 0usize, 0usize);
+    for d in slopes {
+        let s = d.abs();
+        finite += usize::from(s.is_finite());
+        below += usize::from(s < lo);
+        above += usize::from(s > hi && s.is_finite());
+    }
+    if below > finite / 2 {
+        return false;
+    }
+    if above > finite / 2 {
+        return true;
+    }
+    x < k * noise_level(v, a, b)
+}
+
 /// T wave. `win`: a narrower window for the peak (second pass, from the other leads).
 fn twave(
     v: &LeadView<'_>,
@@ -469,15 +494,14 @@ fn twave(
     let base = iso_level(v, q_on);
     let search_end = end.saturating_sub(ms(fs, 30.0)).max(start + 1);
     let (pa, pb, min_amp) = match win {
-        Some((lo, hi)) => (
-            lo.max(start),
-            hi.min(search_end),
-            T_MIN_MV_HINTED.max(T_NOISE_HINTED * noise_level(v, start, end)),
-        ),
+        Some((lo, hi)) => (lo.max(start), hi.min(search_end), T_MIN_MV_HINTED),
         None => (start, search_end, T_MIN_MV),
     };
     let (peak, amp) = wave_peak(&v.s, pa, pb, base)?;
-    if amp.abs() < min_amp {
+    // Hinted, at least T_NOISE_HINTED times the lead's noise level too.
+    if amp.abs() < min_amp
+        || (win.is_some() && under_noise(v, start, end, amp.abs(), T_NOISE_HINTED))
+    {
         return None;
     }
     let pol = amp.signum();
@@ -590,18 +614,18 @@ fn pwave_with(
     }
     let base = iso_level(v, q_on);
     let lo = start + ms(fs, 20.0);
-    let noise = noise_level(v, start, end);
-    let min_amp = match floor {
-        PFloor::First => c.p_min_mv.max(P_NOISE * noise),
-        PFloor::Hinted => P_MIN_MV_HINTED.max(P_NOISE_HINTED * noise),
-        PFloor::Faint => P_MIN_MV_FAINT.max(P_NOISE_FAINT * noise),
+    // At least the floor, and so many times the lead's noise level.
+    let (min_amp, times_noise) = match floor {
+        PFloor::First => (c.p_min_mv, P_NOISE),
+        PFloor::Hinted => (P_MIN_MV_HINTED, P_NOISE_HINTED),
+        PFloor::Faint => (P_MIN_MV_FAINT, P_NOISE_FAINT),
     };
     let (pa, pb) = match win {
         Some((a, b)) => (a.max(lo), b.min(end)),
         None => (lo, end),
     };
     let (peak, amp) = wave_peak(&v.s, pa, pb, base)?;
-    if amp.abs() < min_amp {
+    if amp.abs() < min_amp || under_noise(v, start, end, amp.abs(), times_noise) {
         return None;
     }
     let pol = amp.signum();
@@ -1554,6 +1578,27 @@ mod tests {
         assert!((p + 0.08).abs() < 1e-3);
         // A monotonic window has no interior extremum.
         assert_eq!(prominent_extremum(&y, 0, 50), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whether a wave is under the noise, settled by counting where the count can tell,
+        /// is the comparison with the median's noise level: for sizes far from it, near it
+        /// and exactly at it.
+        #[test]
+        fn a_wave_under_the_noise_is_told_by_count_as_by_the_median(
+            x in proptest::collection::vec(-0.3f64..0.3, 20..300),
+            cut in (0usize..40, 0usize..40),
+            ratio in 0.0f64..2.0,
+            exact in proptest::prelude::any::<bool>(),
+        ) {
+            let v = LeadView::new(&x, 500.0);
+            let (a, b) = (cut.0, x.len().saturating_sub(cut.1));
+            let k = 1.5;
+            let level = k * noise_level(&v, a, b);
+            let size = if exact { level } else { ratio * level };
+            proptest::prop_assert_eq!(under_noise(&v, a, b, size, k), size < level);
+        }
     }
 
     /// [`prominent_extremum`] walking from every extremum (no bound): the definition.
