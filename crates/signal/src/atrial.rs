@@ -127,7 +127,8 @@ pub(crate) struct LeadAtrial {
     pub continuity: f64,
     /// The residual's activity in the fibrillatory band at any frequency within it
     /// ([`FineActivity`]): fine f waves make no dominant peak above the cancellation's
-    /// low-frequency residue.
+    /// low-frequency residue. Measured only when [`atrial_activity`] is asked for it (under
+    /// ventricular pacing); the default (nothing found) otherwise.
     pub fine: FineActivity,
     /// V1 only, when V6 is recorded and V1 shows fibrillatory waves: how much of its residual
     /// is its own rather than common to the chest leads ([`own_share`]).

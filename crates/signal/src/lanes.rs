@@ -24,7 +24,7 @@ const NARROW: usize = 8;
 /// recursion waits on its own latency, not on arithmetic throughput, so 16 lanes cost little
 /// more than 8 per sample: one group of 16 instead of two of 8 takes a one-thread 12-lead
 /// analysis from about 56 to 51 ms for the eight speed-table LUDB records (AVX-512 and AVX2
-/// alike), and the default pool no longer. Fewer signals keep [`NARROW`] lanes, so a
+/// alike), and the default pool's takes no longer. Fewer signals keep [`NARROW`] lanes, so a
 /// streamed Holter's buffer does not double.
 pub(crate) const WIDEST: usize = 16;
 
