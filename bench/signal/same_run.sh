@@ -37,3 +37,11 @@ for r in $(seq 1 "$ROUNDS"); do
   nk=$(sed -n 's/.*records, \([0-9]*\) ms total.*/\1/p' "$OUT/neurokit_round$r.txt")
   awk -v r="$r" -v d="$d" -v o="$o" -v nk="$nk" 'BEGIN { printf "round %s: ours default %s ms analysis, one thread %s ms analysis; neurokit %s ms total -> %.0fx default, %.0fx one thread\n", r, d, o, nk, nk / d, nk / o }' | tee -a "$OUT/same_run.txt"
 done
+# The rounds' medians (on a shared VM one round's speed can wander by a fifth).
+awk '/^round/ { d[++n] = $(NF - 4) + 0; o[n] = $(NF - 2) + 0 }
+  function median(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  END { if (n) printf "median of %d rounds: %.0fx default, %.0fx one thread\n", n, median(d, n), median(o, n) }' \
+  "$OUT/same_run.txt" | tee -a "$OUT/same_run.txt"
