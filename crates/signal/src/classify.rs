@@ -369,7 +369,8 @@ fn morphologies_against(
     // energy has two lobes of about equal size; the template is the median of the picked
     // beats each moved onto the previous median ([`ALIGNMENT_PASSES`] times), and each beat
     // is compared at its best shift.
-    let mut templates = templates_of(&picked.iter().map(|&f| (f, 0)).collect::<Vec<_>>());
+    let mut placed: Vec<(usize, isize)> = picked.iter().map(|&f| (f, 0)).collect();
+    let mut templates = templates_of(&placed);
     for _ in 0..ALIGNMENT_PASSES {
         let (_, usable) = usable_of(&templates);
         let c = centred(&templates);
@@ -377,7 +378,13 @@ fn morphologies_against(
             .iter()
             .map(|&f| (f, best_shift(f, &c, &usable).0))
             .collect();
+        // Where no beat moves, the template is the one it was built from, and so would be
+        // every further pass's (most recordings: every beat at its fiducial).
+        if moved == placed {
+            break;
+        }
         templates = templates_of(&moved);
+        placed = moved;
     }
     let (sizes, usable) = usable_of(&templates);
     let c = centred(&templates);
