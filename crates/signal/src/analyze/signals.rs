@@ -285,21 +285,43 @@ fn other_rate_reason(l: &ecg::Lead, fs: f64, n: usize) -> Option<String> {
     }
 }
 
+/// Why the analysis leaves a channel out ([`left_out`]).
+enum LeftOut {
+    /// Its name says it records something else ([`non_ecg_channels`]: "respiration").
+    NotEcg(&'static str),
+    /// An ECG lead not in volts, or without a sampling rate.
+    NotVoltage,
+    /// An ECG lead at a rate that joins the analysed leads' no way ([`other_rate_reason`]).
+    OtherRate(String),
+}
+
+/// Per channel of `rec`, why the analysis (with `opts`) leaves it out; `None` for the
+/// analysed leads, and for all when nothing can be analysed (the analysis then says why).
+fn left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<LeftOut>> {
+    let Some((fs, n)) = analysed_rate_and_length(rec, opts) else {
+        return rec.leads.iter().map(|_| None).collect();
+    };
+    rec.leads
+        .iter()
+        .zip(non_ecg_channels(rec))
+        .map(|(l, kind)| match kind {
+            Some(kind) => Some(LeftOut::NotEcg(kind)),
+            None if !voltage_lead(l) => Some(LeftOut::NotVoltage),
+            None => other_rate_reason(l, fs, n).map(LeftOut::OtherRate),
+        })
+        .collect()
+}
+
 /// Per channel of `rec`, why the analysis (with `opts`) leaves it out when it is an ECG lead
 /// at another rate than the analysed leads' that joins them no way ([`other_rate_reason`]).
 /// `None` for every other channel (analysed, or no ECG lead: [`non_ecg_channels`]), and for
 /// all when nothing can be analysed.
 pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
-    let Some((fs, n)) = analysed_rate_and_length(rec, opts) else {
-        return vec![None; rec.leads.len()];
-    };
-    rec.leads
-        .iter()
-        .zip(non_ecg_channels(rec))
-        .map(|(l, kind)| {
-            (voltage_lead(l) && kind.is_none())
-                .then(|| other_rate_reason(l, fs, n))
-                .flatten()
+    left_out(rec, opts)
+        .into_iter()
+        .map(|why| match why {
+            Some(LeftOut::OtherRate(reason)) => Some(reason),
+            _ => None,
         })
         .collect()
 }
@@ -310,24 +332,19 @@ pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Optio
 /// at a rate that does not join the analysed leads' ([`other_rate_reason`]). `None` for the
 /// analysed leads; all `None` when nothing can be analysed (the analysis then says why).
 pub fn left_out_channels(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
-    let Some((fs, n)) = analysed_rate_and_length(rec, opts) else {
-        return vec![None; rec.leads.len()];
-    };
-    rec.leads
-        .iter()
-        .zip(non_ecg_channels(rec))
-        .map(|(l, kind)| {
-            if let Some(kind) = kind {
-                Some(format!("{kind}, not an ECG lead"))
-            } else if !voltage_lead(l) {
-                Some(format!(
+    left_out(rec, opts)
+        .into_iter()
+        .zip(&rec.leads)
+        .map(|(why, l)| {
+            why.map(|why| match why {
+                LeftOut::NotEcg(kind) => format!("{kind}, not an ECG lead"),
+                LeftOut::NotVoltage => format!(
                     "not a voltage channel ({}, {} Hz)",
                     l.unit.symbol(),
                     l.sampling_rate_hz
-                ))
-            } else {
-                other_rate_reason(l, fs, n)
-            }
+                ),
+                LeftOut::OtherRate(reason) => reason,
+            })
         })
         .collect()
 }
