@@ -99,12 +99,18 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
     let mut resp = lead("V5").clone();
     resp.label = ecg::LeadLabel::parse("Resp thorax");
     resp.original_label = "Resp thorax".into();
+    // And a channel whose name says nothing, in mmHg (a pressure a monitor stores beside).
+    let mut pressure = lead("V6").clone();
+    pressure.label = ecg::LeadLabel::parse("Ch6");
+    pressure.original_label = "Ch6".into();
+    pressure.unit = ecg::Unit::Other("mmHg".into());
     let rec = ecg::Recording::new(vec![
         lead("I").clone(),
         lead("II").clone(),
         v1,
         lead("V5").clone(),
         resp,
+        pressure,
     ]);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1_at_250_1.edf");
@@ -172,6 +178,24 @@ fn analyze_and_info_name_an_ecg_lead_left_out_for_its_rate() {
         v["leads"][0].get("not_analysed").is_none(),
         "{}",
         v["leads"][0]
+    );
+    // `info` words a channel left out as `analyze` does: the pressure is no voltage; the
+    // respiration belt keeps its `not_ecg` alone.
+    let ch6 = names.iter().position(|n| *n == "Ch6").unwrap();
+    assert_eq!(
+        v["leads"][ch6]["not_analysed"], "not a voltage channel (mmHg, 500 Hz)",
+        "{}",
+        v["leads"][ch6]
+    );
+    let resp = names.iter().position(|n| *n == "Resp thorax").unwrap();
+    assert_eq!(v["leads"][resp]["not_ecg"], "respiration");
+    assert!(v["leads"][resp].get("not_analysed").is_none());
+    let analysed = heartlens(&["analyze", p]);
+    assert!(
+        String::from_utf8_lossy(&analysed.stdout)
+            .contains("not analysed: Ch6 (not a voltage channel (mmHg, 500 Hz))"),
+        "{}",
+        String::from_utf8_lossy(&analysed.stdout)
     );
 }
 

@@ -101,8 +101,8 @@ fn spread(v: &[f64]) -> String {
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args::take_flag(&mut args, "--verbose");
-    let seeds: u64 = args::take_value(&mut args, "--seeds", "N")
-        .map_or(3, |s| s.parse().expect("--seeds N"));
+    let seeds: u64 =
+        args::take_value(&mut args, "--seeds", "N").map_or(3, |s| s.parse().expect("--seeds N"));
     let uv: f64 = args::take_value(&mut args, "--noise", "UV")
         .map_or(25.0, |s| s.parse().expect("--noise UV"));
     let inputs: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
@@ -141,7 +141,8 @@ fn main() {
             }
             readings += 1;
             let crosses = |a: Option<f64>, b: Option<f64>, bound: f64, ge: bool| {
-                let st = |v: Option<f64>| v.is_some_and(|v| if ge { v >= bound } else { v > bound });
+                let st =
+                    |v: Option<f64>| v.is_some_and(|v| if ge { v >= bound } else { v > bound });
                 st(a) != st(b)
             };
             laa_flips += usize::from(crosses(pd, npd, LAA_MS, true));
@@ -163,10 +164,22 @@ fn main() {
             );
         }
     }
-    println!("error against the marks (ms), as read: PR {}", spread(&pr_err));
-    println!("                                      P duration {}", spread(&pd_err));
-    println!("error against the marks under {uv} uV: PR {}", spread(&pr_err_n));
-    println!("                                      P duration {}", spread(&pd_err_n));
+    println!(
+        "error against the marks (ms), as read: PR {}",
+        spread(&pr_err)
+    );
+    println!(
+        "                                      P duration {}",
+        spread(&pd_err)
+    );
+    println!(
+        "error against the marks under {uv} uV: PR {}",
+        spread(&pr_err_n)
+    );
+    println!(
+        "                                      P duration {}",
+        spread(&pd_err_n)
+    );
     println!("shift under noise: PR {}", spread(&pr_shift));
     println!("                   P duration {}", spread(&pd_shift));
     println!(

@@ -75,7 +75,7 @@ use p_waves::{PRegularity, p_regularity};
 pub(crate) use rr::{irregularity, median_change, repeats_a_cycle};
 use signals::Signals;
 pub(crate) use signals::analysed_leads;
-pub use signals::{left_out_channels, non_ecg_channels, other_rate_left_out};
+pub use signals::{ecg_lead_left_out, left_out_channels, non_ecg_channels};
 
 /// What [`analyze`] should do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -47,7 +47,7 @@ mod test_rng;
 
 pub use analyze::{
     Analysis, AnalysisOptions, Beat, LeadWaves, Wave, analyze, analyze_cancellable,
-    left_out_channels, non_ecg_channels, other_rate_left_out,
+    ecg_lead_left_out, left_out_channels, non_ecg_channels,
 };
 pub use classify::BeatClass;
 pub use detect::pacing_spikes;

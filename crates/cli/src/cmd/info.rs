@@ -6,7 +6,9 @@
 //! microvolts whatever the file's unit (`unit` is then "uV"); a non-voltage channel keeps its
 //! own unit and values. A channel whose name says it records something else than the ECG
 //! (EEG, EOG, respiration ..., which the analysis leaves out) also has `"not_ecg"`: what it
-//! records.
+//! records; an ECG lead the analysis leaves out (not in volts, or at a rate that does not
+//! join the analysed leads') has `"not_analysed"`: why, worded as `heartlens analyze` words
+//! it.
 
 use std::io::Write;
 
@@ -50,8 +52,8 @@ struct LeadInfo {
     /// What the channel records, when its name says it is no ECG lead (not analysed).
     #[serde(skip_serializing_if = "Option::is_none")]
     not_ecg: Option<&'static str>,
-    /// Why the analysis leaves this ECG lead out: its sampling rate joins the analysed
-    /// leads' no way ([`signal::other_rate_left_out`]).
+    /// Why the analysis leaves this ECG lead out: not in volts, or its sampling rate joins
+    /// the analysed leads' no way ([`signal::ecg_lead_left_out`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     not_analysed: Option<String>,
 }
@@ -61,7 +63,7 @@ fn describe(rec: &Recording, n: usize) -> Result<Info> {
         .leads
         .iter()
         .zip(signal::non_ecg_channels(rec))
-        .zip(signal::other_rate_left_out(
+        .zip(signal::ecg_lead_left_out(
             rec,
             &signal::AnalysisOptions::default(),
         ))

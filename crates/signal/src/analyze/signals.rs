@@ -312,16 +312,18 @@ fn left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<LeftOut>> {
         .collect()
 }
 
-/// Per channel of `rec`, why the analysis (with `opts`) leaves it out when it is an ECG lead
-/// at another rate than the analysed leads' that joins them no way ([`other_rate_reason`]).
-/// `None` for every other channel (analysed, or no ECG lead: [`non_ecg_channels`]), and for
-/// all when nothing can be analysed.
-pub fn other_rate_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
+/// Per channel of `rec`, why the analysis (with `opts`) leaves it out although its name makes
+/// it an ECG lead: not in volts or without a sampling rate, or at a rate that joins the
+/// analysed leads' no way ([`other_rate_reason`]), worded as [`left_out_channels`] words it.
+/// `None` for the analysed leads and for the channels whose name says they record something
+/// else ([`non_ecg_channels`] names those), and for all when nothing can be analysed.
+pub fn ecg_lead_left_out(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<String>> {
     left_out(rec, opts)
         .into_iter()
-        .map(|why| match why {
-            Some(LeftOut::OtherRate(reason)) => Some(reason),
-            _ => None,
+        .zip(&rec.leads)
+        .map(|(why, l)| match why {
+            Some(LeftOut::NotEcg(_)) | None => None,
+            Some(why) => Some(why.worded(l)),
         })
         .collect()
 }
@@ -335,18 +337,23 @@ pub fn left_out_channels(rec: &Recording, opts: &AnalysisOptions) -> Vec<Option<
     left_out(rec, opts)
         .into_iter()
         .zip(&rec.leads)
-        .map(|(why, l)| {
-            why.map(|why| match why {
-                LeftOut::NotEcg(kind) => format!("{kind}, not an ECG lead"),
-                LeftOut::NotVoltage => format!(
-                    "not a voltage channel ({}, {} Hz)",
-                    l.unit.symbol(),
-                    l.sampling_rate_hz
-                ),
-                LeftOut::OtherRate(reason) => reason,
-            })
-        })
+        .map(|(why, l)| why.map(|why| why.worded(l)))
         .collect()
+}
+
+impl LeftOut {
+    /// Why `l` is left out, in one line for a reader.
+    fn worded(self, l: &ecg::Lead) -> String {
+        match self {
+            Self::NotEcg(kind) => format!("{kind}, not an ECG lead"),
+            Self::NotVoltage => format!(
+                "not a voltage channel ({}, {} Hz)",
+                l.unit.symbol(),
+                l.sampling_rate_hz
+            ),
+            Self::OtherRate(reason) => reason,
+        }
+    }
 }
 
 /// Fewest samples per lead the analysis takes at `fs`: one second, and [`MIN_SAMPLES`].
@@ -606,7 +613,7 @@ mod tests {
     }
 
     /// The leads a recording's analysis leaves out for their rate are the ones
-    /// [`other_rate_left_out`] names, with why: V1 at 250.1 Hz (no ratio), V3 at 250 Hz but a
+    /// [`ecg_lead_left_out`] names, with why: V1 at 250.1 Hz (no ratio), V3 at 250 Hz but a
     /// second short; V2 at 250 Hz joins, and respiration at 250.1 Hz is no ECG lead.
     #[test]
     fn leads_left_out_for_their_rate_are_named_with_why() {
@@ -628,7 +635,7 @@ mod tests {
             lead("V3", 250.0, 9.0),
             lead("Resp", 250.1, 10.0),
         ]);
-        let why = other_rate_left_out(&rec, &AnalysisOptions::default());
+        let why = ecg_lead_left_out(&rec, &AnalysisOptions::default());
         assert_eq!(
             why.iter().map(Option::is_some).collect::<Vec<_>>(),
             [false, false, true, false, true, false]
