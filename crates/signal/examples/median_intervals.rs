@@ -10,14 +10,17 @@
 //! latest P offset (P duration), the earliest QRS onset to the latest QRS offset (QRS) and to
 //! the latest offset of the T wave after it (QT); the median over the beats. The record is
 //! then read again under `--seeds` realisations of white noise of `--noise` µV RMS (its own
-//! stream per lead and realisation). Printed per interval: the error against the marks
-//! (mean ± SD and mean absolute error, as read and under noise) and the shift noise causes
-//! (noisy minus as read); then how many noisy readings cross a statement's bound that the
-//! reading as read did not (P duration 120 ms for left atrial abnormality, PR 200 ms for
-//! first-degree AV block, QRS 120 ms for a complete bundle-branch block), or the other way.
+//! stream per lead and realisation, `common/disturb.rs`; the first is `ludb_robustness`'s).
+//! Printed per interval: the error against the marks (mean ± SD and mean absolute error, as
+//! read and under noise) and the shift noise causes (noisy minus as read); then how many
+//! noisy readings cross a statement's bound that the reading as read did not (P duration
+//! 120 ms for left atrial abnormality, PR 200 ms for first-degree AV block, QRS 120 ms for a
+//! complete bundle-branch block), or the other way.
 
 #[path = "common/args.rs"]
 mod args;
+#[path = "common/disturb.rs"]
+mod disturb;
 #[path = "common/noise.rs"]
 mod noise;
 #[path = "common/records.rs"]
@@ -80,29 +83,6 @@ fn marked(annotations: &[ecg::Annotation]) -> Intervals {
     })
 }
 
-/// `rec` with white noise of `uv` µV RMS, lead k's stream seeded `seed ^ (k + 1)`.
-fn with_noise(rec: &ecg::Recording, uv: f64, seed: u64) -> ecg::Recording {
-    let mut out = rec.clone();
-    out.leads = rec
-        .leads
-        .iter()
-        .enumerate()
-        .map(|(k, l)| {
-            let per_uv = 1.0 / l.unit.to_uv_factor().unwrap_or(1000.0);
-            let mut g = noise::Gaussian::new(seed ^ (k as u64 + 1));
-            let y: Vec<f32> = l
-                .signal
-                .to_vec()
-                .unwrap_or_else(|e| panic!("{}: {e}", l.original_label))
-                .into_iter()
-                .map(|v| (f64::from(v) + uv * per_uv * g.next()) as f32)
-                .collect();
-            l.with_samples(l.sampling_rate_hz, y)
-        })
-        .collect();
-    out
-}
-
 /// The analysis' global intervals of `rec` (none where it fails).
 fn read(rec: &ecg::Recording) -> Intervals {
     match signal::analyze(rec, &signal::AnalysisOptions::default()) {
@@ -158,7 +138,8 @@ fn main() {
         let as_read = read(&rec);
         let mut noisy = Vec::new();
         for s in 0..seeds {
-            let n = read(&with_noise(&rec, uv, noise::SEED.wrapping_add(s * 7919)));
+            let noisy_rec = disturb::per_lead(&rec, uv, 0.0, s).unwrap_or_else(|e| panic!("{e}"));
+            let n = read(&noisy_rec);
             for i in 0..4 {
                 err_noisy[i].extend(diff(n[i], marks[i]));
                 shift[i].extend(diff(n[i], as_read[i]));
