@@ -361,12 +361,22 @@ pub(crate) fn shape(
     // well inside the QRS and have a peak of their own there: the ST segment leaving a J
     // point off the PQ level (the discordant ST elevation of V1 in LBBB) rises through the
     // offset without one (LUDB 51's V1 under 10 µV of noise: a "terminal r" there, so no
-    // QS in V1 and no LBBB).
+    // QS in V1 and no LBBB). A peak of its own is a hump as above: the signal falls from it
+    // by the humps' dip before it rises to the lobe's extreme past the offset. A local
+    // maximum of noise on the rising ST segment is none (LUDB 51 at 250 Hz under 25 µV: an
+    // "r'" in V2 and an "S" in I on the descent into the inverted T, complete RBBB stated
+    // for its LBBB).
     let peak_inside = |l: &Lobe| {
         let sgn = if l.positive { 1.0 } else { -1.0 };
         (l.start.max(1)..l.end.min(qrs_len - 1)).any(|k| {
             let v = y[k] * sgn;
-            v >= thr && v >= y[k - 1] * sgn && v > y[k + 1] * sgn
+            let is_peak = v >= thr && v >= y[k - 1] * sgn && v > y[k + 1] * sgn;
+            is_peak && {
+                let dip = (k..=l.peak)
+                    .map(|j| y[j] * sgn)
+                    .fold(f64::INFINITY, f64::min);
+                v - dip >= (thr / 2.0).max(0.1 * v.min(l.amp.abs()))
+            }
         })
     };
     lobes.retain(|l| {
@@ -999,6 +1009,28 @@ mod tests {
                 (150.0, 12.0, 0.3),
             ],
         );
+        assert!(s.rsr_prime(), "{:?}", s.lobes);
+    }
+
+    #[test]
+    fn noise_on_st_elevation_rising_through_the_qrs_offset_makes_no_terminal_r() {
+        // The same QS and discordant ST elevation with the wiggles a noisy median beat keeps
+        // (6 µV, 6-ms period, a crest at 138 ms): local maxima above the lobe threshold inside
+        // the QRS, none a hump of its own (LUDB 51 at 250 Hz under 25 µV: an "r'" in V2,
+        // complete RBBB read for its LBBB). A real R' inside the QRS keeps its lobe under the
+        // same wiggles.
+        let wiggle = |t: f64| 0.006 * (std::f64::consts::TAU * (t - 136.5) / 6.0).sin();
+        let st = gaussians(&[(55.0, 18.0, -0.8), (155.0, 15.0, 0.08)]);
+        let s = lead_fn(L::V1, 140.0, &|t| st(t) + wiggle(t));
+        assert_eq!(s.lobes.len(), 1, "{:?}", s.lobes);
+        assert!(s.rs_or_qs());
+        let r_prime = gaussians(&[
+            (20.0, 6.0, 0.2),
+            (55.0, 14.0, -0.8),
+            (128.0, 5.0, 0.25),
+            (150.0, 12.0, 0.3),
+        ]);
+        let s = lead_fn(L::V1, 140.0, &|t| r_prime(t) + wiggle(t));
         assert!(s.rsr_prime(), "{:?}", s.lobes);
     }
 
