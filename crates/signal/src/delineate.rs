@@ -45,7 +45,7 @@
 //! The constants below were tuned on the eight LUDB records in `tests/data/wfdb/ludb`
 //! (see `crates/signal/tests/ludb.rs` for the resulting accuracy).
 
-use crate::detect::{median, median_in, moving_average};
+use crate::detect::{median, median_in, moving_average, moving_averages};
 use crate::rhythm::FLUTTER_MAX_CYCLE_MS;
 
 /// A wave's three points as sample indices (any may be missing).
@@ -79,8 +79,22 @@ pub(crate) struct LeadView<'a> {
 
 impl<'a> LeadView<'a> {
     pub fn new(x: &'a [f64], fs: f64) -> Self {
-        let d = diff(x);
         let s = moving_average(x, ms(fs, SMOOTH_MS));
+        Self::with_smoothed(x, s, fs)
+    }
+
+    /// The views of each of `xs` (at `fs`), as [`Self::new`] makes them, the smoothing
+    /// of several leads at once ([`moving_averages`]).
+    pub fn many(xs: &[&'a [f64]], fs: f64) -> Vec<Self> {
+        moving_averages(xs, ms(fs, SMOOTH_MS))
+            .into_iter()
+            .zip(xs)
+            .map(|(s, x)| Self::with_smoothed(x, s, fs))
+            .collect()
+    }
+
+    fn with_smoothed(x: &'a [f64], s: Vec<f64>, fs: f64) -> Self {
+        let d = diff(x);
         let ds = diff(&s);
         Self { x, d, s, ds, fs }
     }

@@ -162,15 +162,55 @@ pub(crate) fn median_in(buf: &mut Vec<f64>, v: impl Iterator<Item = f64>) -> f64
 
 /// Centred moving average of width `w` (odd-ised), edges averaged over what exists.
 pub(crate) fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
-    let n = x.len();
-    let h = w / 2;
-    let mut pre = Vec::with_capacity(n + 1);
+    let mut pre = Vec::with_capacity(x.len() + 1);
     pre.push(0.0);
     let mut acc = 0.0;
     for &v in x {
         acc += v;
         pre.push(acc);
     }
+    windowed_means(&pre, w)
+}
+
+/// How many leads' running sums [`moving_averages`] advances together.
+pub(crate) const RUNNING_SUMS_TOGETHER: usize = 4;
+
+/// [`moving_average`] of each of `xs`, bit for bit: the running sums of
+/// [`RUNNING_SUMS_TOGETHER`] equally long leads advance together, so their serial additions
+/// (each one waiting for the one before) overlap.
+pub(crate) fn moving_averages(xs: &[&[f64]], w: usize) -> Vec<Vec<f64>> {
+    const G: usize = RUNNING_SUMS_TOGETHER;
+    let mut out = Vec::with_capacity(xs.len());
+    for group in xs.chunks(G) {
+        let n = group[0].len();
+        if group.len() < 2 || group.iter().any(|x| x.len() != n) {
+            out.extend(group.iter().map(|x| moving_average(x, w)));
+            continue;
+        }
+        // Lanes without a lead repeat the first one and are not read back.
+        let lanes: [&[f64]; G] = std::array::from_fn(|l| &group.get(l).unwrap_or(&group[0])[..n]);
+        let mut sums: Vec<[f64; G]> = Vec::with_capacity(n + 1);
+        let mut acc = [0.0f64; G];
+        sums.push(acc);
+        for i in 0..n {
+            for (a, x) in acc.iter_mut().zip(&lanes) {
+                *a += x[i];
+            }
+            sums.push(acc);
+        }
+        for l in 0..group.len() {
+            let pre: Vec<f64> = sums.iter().map(|s| s[l]).collect();
+            out.push(windowed_means(&pre, w));
+        }
+    }
+    out
+}
+
+/// The centred `w`-sample means (`w / 2` each side, fewer at the ends) of the signal whose
+/// running sums from 0 are `pre` (`pre[i]` the sum of its first `i` samples).
+fn windowed_means(pre: &[f64], w: usize) -> Vec<f64> {
+    let n = pre.len() - 1;
+    let h = w / 2;
     let edge = |i: usize| {
         let a = i.saturating_sub(h);
         let b = (i + h + 1).min(n);
@@ -1425,6 +1465,30 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Several leads' moving averages taken together are each lead's own, bit for bit:
+        /// any number of leads (groups full and partial), any length and width, and leads
+        /// of unequal length (taken one by one).
+        #[test]
+        fn moving_averages_together_are_each_leads_own(
+            leads in proptest::collection::vec(proptest::collection::vec(-5.0f64..5.0, 0..300), 1..11),
+            w in 1usize..80,
+            equal in proptest::bool::ANY,
+        ) {
+            let mut leads = leads;
+            if equal {
+                let n = leads.iter().map(Vec::len).min().unwrap_or(0);
+                leads.iter_mut().for_each(|x| x.truncate(n));
+            }
+            let refs: Vec<&[f64]> = leads.iter().map(Vec::as_slice).collect();
+            let together = moving_averages(&refs, w);
+            proptest::prop_assert_eq!(together.len(), leads.len());
+            for (x, m) in leads.iter().zip(&together) {
+                let alone: Vec<u64> = moving_average(x, w).iter().map(|v| v.to_bits()).collect();
+                let with: Vec<u64> = m.iter().map(|v| v.to_bits()).collect();
+                proptest::prop_assert_eq!(alone, with);
+            }
+        }
+
         /// The spike threshold settled by counting the curvature below the level is the one
         /// the median gives: on QRS-like leads (a reference far above the noise), on noise
         /// alone (near it) and on values at the level itself.

@@ -112,7 +112,11 @@ impl<'a> Passes<'a> {
         fs: f64,
         flutter_cycle: &dyn Fn() -> Option<Flutter>,
     ) -> Self {
-        let views: Vec<LeadView<'a>> = clean.par_iter().map(|x| LeadView::new(x, fs)).collect();
+        let refs: Vec<&'a [f64]> = clean.iter().map(Vec::as_slice).collect();
+        let views: Vec<LeadView<'a>> = refs
+            .par_chunks(crate::detect::RUNNING_SUMS_TOGETHER)
+            .flat_map_iter(|group| LeadView::many(group, fs))
+            .collect();
         // A regular tachycardia may carry its P waves on the previous T wave's descending limb;
         // a beat on time (RR within 15 % of the median) is searched there too, in the leads
         // where a sinus P has a fixed polarity (`delineate::p_on_t_descent`). So may one whose

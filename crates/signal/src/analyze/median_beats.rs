@@ -273,11 +273,8 @@ impl MedianBeats {
             p_on_t: None,
             prev_t_peak: None,
         };
-        let med_views: Vec<LeadView<'_>> = self
-            .leads
-            .iter()
-            .map(|(_, _, mc)| LeadView::new(mc, self.fs_m))
-            .collect();
+        let med_refs: Vec<&[f64]> = self.leads.iter().map(|(_, _, mc)| mc.as_slice()).collect();
+        let med_views: Vec<LeadView<'_>> = LeadView::many(&med_refs, self.fs_m);
         // The previous beat's T ends one median RR before the median T offset; at fast rates it
         // lies inside the 300 ms P search window (muse-sinus at 90 bpm: a "P onset" on the previous
         // T's downslope, PR 310 ms). The per-beat delineation knows it from the previous beat; the
