@@ -45,7 +45,7 @@
 //! The constants below were tuned on the eight LUDB records in `tests/data/wfdb/ludb`
 //! (see `crates/signal/tests/ludb.rs` for the resulting accuracy).
 
-use crate::detect::{median, median_in, moving_average, moving_averages};
+use crate::detect::{median, median_in, moving_averages};
 use crate::rhythm::FLUTTER_MAX_CYCLE_MS;
 
 /// A wave's three points as sample indices (any may be missing).
@@ -78,8 +78,10 @@ pub(crate) struct LeadView<'a> {
 }
 
 impl<'a> LeadView<'a> {
+    /// One lead's views (the analysis makes them several at once, [`Self::many`]).
+    #[cfg(test)]
     pub fn new(x: &'a [f64], fs: f64) -> Self {
-        let s = moving_average(x, ms(fs, SMOOTH_MS));
+        let s = crate::detect::moving_average(x, ms(fs, SMOOTH_MS));
         Self::with_smoothed(x, s, fs)
     }
 
