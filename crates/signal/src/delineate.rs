@@ -85,8 +85,8 @@ impl<'a> LeadView<'a> {
         Self::with_smoothed(x, s, fs)
     }
 
-    /// The views of each of `xs` (at `fs`), as [`Self::new`] makes them, the smoothing
-    /// of several leads at once ([`moving_averages`]).
+    /// The views of each of `xs` (at `fs`), the same as each lead's alone: the smoothing
+    /// runs over several leads at once ([`moving_averages`]).
     pub fn many(xs: &[&'a [f64]], fs: f64) -> Vec<Self> {
         moving_averages(xs, ms(fs, SMOOTH_MS))
             .into_iter()
