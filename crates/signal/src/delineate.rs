@@ -45,7 +45,9 @@
 //! The constants below were tuned on the eight LUDB records in `tests/data/wfdb/ludb`
 //! (see `crates/signal/tests/ludb.rs` for the resulting accuracy).
 
-use crate::detect::{median, median_in, moving_averages};
+use std::cmp::Ordering;
+
+use crate::detect::{median, median_by_count, median_in, moving_averages};
 use crate::rhythm::FLUTTER_MAX_CYCLE_MS;
 
 /// A wave's three points as sample indices (any may be missing).
@@ -470,21 +472,11 @@ fn under_noise(v: &LeadView<'_>, a: usize, b: usize, x: f64, k: f64) -> bool {
     let slopes = v.ds.get(a..b.min(v.ds.len())).unwrap_or_default();
     // x < k * median * (40 ms), up to rounding, where the median exceeds t.
     let t = x / (k * ms(v.fs, 40.0) as f64);
-    let (lo, hi) = (0.99 * t, 1.01 * t);
-    let (mut finite, mut below, mut above) = (0usize, 0usize, 0usize);
-    for d in slopes {
-        let s = d.abs();
-        finite += usize::from(s.is_finite());
-        below += usize::from(s < lo);
-        above += usize::from(s > hi && s.is_finite());
+    match median_by_count(slopes.iter().map(|d| d.abs()), 0.99 * t, 1.01 * t) {
+        Some(Ordering::Less) => false,
+        Some(Ordering::Greater) => true,
+        _ => x < k * noise_level(v, a, b),
     }
-    if below > finite / 2 {
-        return false;
-    }
-    if above > finite / 2 {
-        return true;
-    }
-    x < k * noise_level(v, a, b)
 }
 
 /// T wave. `win`: a narrower window for the peak (second pass, from the other leads).

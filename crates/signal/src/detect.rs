@@ -35,6 +35,8 @@
 //! amplifier reset: a level change within 4 ms that holds, where a QRS returns to the
 //! baseline within its window) are found by [`baseline_steps`] and removed the same way.
 
+use std::cmp::Ordering;
+
 use rayon::prelude::*;
 
 use crate::error::Error;
@@ -157,6 +159,30 @@ pub(crate) fn median_in(buf: &mut Vec<f64>, v: impl Iterator<Item = f64>) -> f64
     } else {
         let below = lower.iter().copied().max().unwrap_or(mid);
         0.5 * (from_total_order_key(below) + from_total_order_key(mid))
+    }
+}
+
+/// Where the median of `values` lies against `lo <= hi`, when counting them tells without
+/// the median: below `lo` ([`Ordering::Less`]) when more than half of the finite count lies
+/// below it, above `hi` ([`Ordering::Greater`]) when more than half lies above it (finite);
+/// `None` when neither does, and the median itself must decide. One pass, no sorting.
+pub(crate) fn median_by_count(
+    values: impl Iterator<Item = f64>,
+    lo: f64,
+    hi: f64,
+) -> Option<Ordering> {
+    let (mut finite, mut below, mut above) = (0usize, 0usize, 0usize);
+    for v in values {
+        finite += usize::from(v.is_finite());
+        below += usize::from(v < lo);
+        above += usize::from(v > hi && v.is_finite());
+    }
+    if below > finite / 2 {
+        Some(Ordering::Less)
+    } else if above > finite / 2 {
+        Some(Ordering::Greater)
+    } else {
+        None
     }
 }
 
@@ -698,10 +724,7 @@ fn spike_threshold(z: &[f64], reference: f64, n_leads: usize) -> f64 {
     // without the median (which is then below that level, and the test false).
     if reference > 0.0 {
         let level = 0.9 * reference * HALF_NORMAL_MEDIAN / NOISE_REFERENCE_SIGMAS;
-        let (finite, below) = z.iter().fold((0usize, 0usize), |(f, b), &v| {
-            (f + usize::from(v.is_finite()), b + usize::from(v < level))
-        });
-        if below > finite / 2 {
+        if median_by_count(z.iter().copied(), level, f64::INFINITY) == Some(Ordering::Less) {
             return factor;
         }
     }
