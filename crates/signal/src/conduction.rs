@@ -289,6 +289,9 @@ pub(crate) fn shape(
             }
         }
     }
+    // Two humps of one sign are two when the signal dips between them (from the smaller
+    // one) by at least the lobe threshold's half and 10 % of the smaller one.
+    let hump_dip = |a: f64, b: f64| (thr / 2.0).max(0.1 * a.min(b));
     let mut lobes = Vec::with_capacity(cores.len());
     for (i, &(pos, cs, ce)) in cores.iter().enumerate() {
         let sgn = if pos { 1.0 } else { -1.0 };
@@ -321,8 +324,7 @@ pub(crate) fn shape(
             match humps.last_mut() {
                 Some(h) => {
                     let prev = y[*h] * sgn;
-                    let need = (thr / 2.0).max(0.1 * prev.min(v));
-                    if prev.min(v) - dip >= need {
+                    if prev.min(v) - dip >= hump_dip(prev, v) {
                         humps.push(k);
                     } else if v > prev {
                         *h = k;
@@ -375,7 +377,7 @@ pub(crate) fn shape(
                 let dip = (k..=l.peak)
                     .map(|j| y[j] * sgn)
                     .fold(f64::INFINITY, f64::min);
-                v - dip >= (thr / 2.0).max(0.1 * v.min(l.amp.abs()))
+                v - dip >= hump_dip(v, l.amp.abs())
             }
         })
     };
