@@ -26,6 +26,7 @@ mod mortara;
 mod muse;
 mod options;
 mod philips;
+mod plausible;
 mod registry;
 mod scp;
 mod source;

@@ -5,8 +5,8 @@ use std::path::Path;
 use ecg::Recording;
 
 use crate::error::{Error, ErrorKind};
-use crate::registry;
 use crate::source::Input;
+use crate::{plausible, registry};
 
 /// Bounds on allocations driven by untrusted header values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,8 @@ impl OpenOptions {
                 "not a recognised ECG file (no reader matched its content)",
             )
         })?;
-        let rec = format.read(input, self)?;
+        let mut rec = format.read(input, self)?;
+        plausible::warn_implausible_dates(&mut rec);
         if self.strict
             && let Some(w) = rec.source.warnings.first()
         {

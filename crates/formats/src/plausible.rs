@@ -1,0 +1,120 @@
+//! Checks every reader's output shares: calendar dates no ECG can carry.
+//!
+//! A file's fields can be well formed and still impossible: anonymisers overwrite a year with
+//! filler bytes (a Welch Allyn SCP file says its ECG was taken in the year 53255), research
+//! databases shift dates centuries ahead (MIMIC's waveforms are dated around 2100-2700), and a
+//! birth date can fall after the recording. Such a date is kept as the file has it (a
+//! de-identified database is cross-referenced by its shifted dates) and a warning says it is
+//! no real calendar date, so `info`, the app and the report's reader see that beside it.
+
+use ecg::{Date, Recording, Warning};
+
+/// Earliest year taken as an ECG's acquisition date (Einthoven's string galvanometer
+/// recorded in 1901-1903; no digital file holds an earlier one).
+const FIRST_ACQUISITION_YEAR: i32 = 1900;
+/// Latest year taken as a real date in an ECG file.
+const LAST_YEAR: i32 = 2100;
+/// Earliest year taken as a birth date.
+const FIRST_BIRTH_YEAR: i32 = 1850;
+
+/// Warns of implausible acquisition and birth dates in `rec`, one warning each.
+pub(crate) fn warn_implausible_dates(rec: &mut Recording) {
+    let recorded = rec.acquisition.start_time.and_then(|t| t.date);
+    if let Some(date) = recorded
+        && !(FIRST_ACQUISITION_YEAR..=LAST_YEAR).contains(&date.year)
+    {
+        rec.source.warnings.push(Warning::new(
+            "acquisition date",
+            format!(
+                "{date} is not a plausible recording date (year outside \
+                 {FIRST_ACQUISITION_YEAR}-{LAST_YEAR}): an anonymised or date-shifted file; \
+                 shown as the file has it"
+            ),
+        ));
+    }
+    if let Some(birth) = rec.patient.birth_date {
+        let why = if !(FIRST_BIRTH_YEAR..=LAST_YEAR).contains(&birth.year) {
+            Some(format!("year outside {FIRST_BIRTH_YEAR}-{LAST_YEAR}"))
+        } else {
+            recorded
+                .filter(|r| after(birth, *r))
+                .map(|r| format!("after the recording date {r}"))
+        };
+        if let Some(why) = why {
+            rec.source.warnings.push(Warning::new(
+                "patient birth date",
+                format!("{birth} is not a plausible birth date ({why}); shown as the file has it"),
+            ));
+        }
+    }
+}
+
+fn after(a: Date, b: Date) -> bool {
+    (a.year, a.month, a.day) > (b.year, b.month, b.day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecg::{DateTime, Lead, Signal, TimeOfDay, Unit};
+
+    fn recording(start: Option<Date>, birth: Option<Date>) -> Recording {
+        let mut rec = Recording::new(vec![Lead::new(
+            "II",
+            500.0,
+            Unit::Millivolt,
+            Signal::from_physical(vec![0.0; 10]),
+        )]);
+        rec.acquisition.start_time = Some(DateTime {
+            date: start,
+            time: TimeOfDay::new(11, 23, 52.0).unwrap(),
+        });
+        rec.patient.birth_date = birth;
+        rec
+    }
+
+    #[test]
+    fn an_anonymised_or_shifted_year_is_kept_with_a_warning() {
+        for year in [53255, 2704, 1899] {
+            let date = Date::new(year, 1, 1);
+            let mut rec = recording(date, None);
+            warn_implausible_dates(&mut rec);
+            assert_eq!(rec.acquisition.start_time.unwrap().date, date);
+            assert_eq!(rec.source.warnings.len(), 1);
+            let w = &rec.source.warnings[0];
+            assert_eq!(w.field, "acquisition date");
+            assert!(
+                w.message.contains(&format!("{year}-01-01")),
+                "{}",
+                w.message
+            );
+        }
+    }
+
+    #[test]
+    fn real_dates_stay_and_warn_nothing() {
+        for (start, birth) in [
+            (Date::new(2006, 6, 20), Date::new(1950, 2, 28)),
+            (Date::new(1985, 1, 1), None),
+            (Date::new(2084, 12, 31), Date::new(2084, 12, 31)),
+            (None, Date::new(1900, 1, 1)),
+        ] {
+            let mut rec = recording(start, birth);
+            warn_implausible_dates(&mut rec);
+            assert_eq!(rec.acquisition.start_time.unwrap().date, start);
+            assert_eq!(rec.patient.birth_date, birth);
+            assert!(rec.source.warnings.is_empty(), "{:?}", rec.source.warnings);
+        }
+    }
+
+    #[test]
+    fn a_birth_after_the_recording_or_before_1850_is_flagged() {
+        for birth in [Date::new(2007, 1, 1), Date::new(1066, 10, 14)] {
+            let mut rec = recording(Date::new(2006, 6, 20), birth);
+            warn_implausible_dates(&mut rec);
+            assert_eq!(rec.patient.birth_date, birth);
+            assert_eq!(rec.source.warnings.len(), 1);
+            assert_eq!(rec.source.warnings[0].field, "patient birth date");
+        }
+    }
+}
