@@ -204,6 +204,45 @@ impl LeadLabel {
     pub fn sort_standard(leads: &mut [LeadLabel]) {
         leads.sort_by_key(|l| l.standard_index().unwrap_or(usize::MAX));
     }
+
+    /// Extra chest leads in their order around the chest: right-sided, then posterior.
+    pub const EXTRA_CHEST: [LeadLabel; 6] = [
+        LeadLabel::V5R,
+        LeadLabel::V4R,
+        LeadLabel::V3R,
+        LeadLabel::V7,
+        LeadLabel::V8,
+        LeadLabel::V9,
+    ];
+
+    /// The leads a twelve-lead page shows for a recording holding `recorded`: `twelve` (the
+    /// standard or Cabrera order), with each precordial slot whose lead was not recorded given
+    /// to a recorded extra chest lead, both taken in order around the chest. This is how
+    /// paediatric and right-sided protocols print: a Welch Allyn paediatric ECG (I, II, V3R,
+    /// V1, V2, V4, V6, V7) shows V3R where V3 stands and V7 where V5 stands, rather than two
+    /// empty cells and two recorded leads left off the page.
+    pub fn page_twelve(twelve: &[LeadLabel; 12], recorded: &[LeadLabel]) -> [LeadLabel; 12] {
+        let mut extras = Self::EXTRA_CHEST.iter().filter(|l| recorded.contains(l));
+        let mut page = twelve.clone();
+        for slot in page.iter_mut() {
+            let precordial = matches!(
+                slot,
+                LeadLabel::V1
+                    | LeadLabel::V2
+                    | LeadLabel::V3
+                    | LeadLabel::V4
+                    | LeadLabel::V5
+                    | LeadLabel::V6
+            );
+            if precordial
+                && !recorded.contains(slot)
+                && let Some(extra) = extras.next()
+            {
+                *slot = extra.clone();
+            }
+        }
+        page
+    }
 }
 
 /// Whether `tokens` (upper case) name a 10-20 EEG electrode, or a pair of them or one with
@@ -265,6 +304,34 @@ impl fmt::Display for LeadLabel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_gives_absent_precordial_slots_to_extra_chest_leads_in_order() {
+        use LeadLabel::*;
+        let paediatric = [I, II, V7, V3R, V1, V2, V4, V6];
+        let page = LeadLabel::page_twelve(&LeadLabel::STANDARD_12, &paediatric);
+        assert_eq!(page, [I, II, III, AVR, AVL, AVF, V1, V2, V3R, V4, V7, V6]);
+        // A full set keeps its page; extras beyond the absent slots stay off it.
+        let fifteen: Vec<_> = LeadLabel::STANDARD_12
+            .iter()
+            .cloned()
+            .chain([V4R, V8, V9])
+            .collect();
+        assert_eq!(
+            LeadLabel::page_twelve(&LeadLabel::STANDARD_12, &fifteen),
+            LeadLabel::STANDARD_12
+        );
+        // Limb slots are never given away, and without extras nothing moves.
+        assert_eq!(LeadLabel::page_twelve(&LeadLabel::STANDARD_12, &[V4R]), {
+            let mut p = LeadLabel::STANDARD_12;
+            p[6] = V4R;
+            p
+        });
+        assert_eq!(
+            LeadLabel::page_twelve(&LeadLabel::STANDARD_12, &[I, II]),
+            LeadLabel::STANDARD_12
+        );
+    }
 
     #[test]
     fn file_spellings_normalise_to_standard_leads() {

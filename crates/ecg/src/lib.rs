@@ -46,4 +46,4 @@ pub use signal::{
     Calibration, DigitalSource, LinearCombination, PhysicalSource, SampleError, SampleSource,
     Signal, Unit, check_range,
 };
-pub use time::{Date, DateTime, TimeOfDay};
+pub use time::{BIRTH_YEARS, Date, DateTime, RECORDING_YEARS, TimeOfDay};

@@ -5,8 +5,16 @@
 //! (EDF+ TAL offsets, WFDB `hh:mm:ss.sss`).
 
 use std::fmt;
+use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
+
+/// Years a real ECG's recording date falls in. Einthoven's string galvanometer recorded from
+/// 1901; a later year is an anonymiser's filler (a Welch Allyn SCP file's 53255) or a research
+/// database's date shift (MIMIC's waveforms are dated around 2100-2700).
+pub const RECORDING_YEARS: RangeInclusive<i32> = 1900..=2100;
+/// Years a real patient's birth date falls in.
+pub const BIRTH_YEARS: RangeInclusive<i32> = 1850..=2100;
 
 /// A calendar date (proleptic Gregorian).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -33,6 +41,32 @@ impl Date {
         (1..=days)
             .contains(&day)
             .then_some(Date { year, month, day })
+    }
+
+    /// Why this is no real recording date (its year is outside [`RECORDING_YEARS`]), if so.
+    pub fn implausible_as_recording(&self) -> Option<String> {
+        (!RECORDING_YEARS.contains(&self.year)).then(|| {
+            format!(
+                "year outside {}-{}",
+                RECORDING_YEARS.start(),
+                RECORDING_YEARS.end()
+            )
+        })
+    }
+
+    /// Why this is no real birth date (a year outside [`BIRTH_YEARS`], or after the
+    /// recording's date `recorded`), if so.
+    pub fn implausible_as_birth(&self, recorded: Option<Date>) -> Option<String> {
+        if !BIRTH_YEARS.contains(&self.year) {
+            return Some(format!(
+                "year outside {}-{}",
+                BIRTH_YEARS.start(),
+                BIRTH_YEARS.end()
+            ));
+        }
+        recorded
+            .filter(|r| self > r)
+            .map(|r| format!("after the recording date {r}"))
     }
 }
 
@@ -101,6 +135,17 @@ impl DateTime {
             None => self.time.to_string(),
         }
     }
+
+    /// [`Self::to_iso8601`], with "(implausible date)" after a date that is no real recording
+    /// date ([`Date::implausible_as_recording`]): what pages and reports print, so that an
+    /// anonymised year is not read as fact.
+    pub fn to_iso8601_marked(&self) -> String {
+        let text = self.to_iso8601();
+        match self.date.and_then(|d| d.implausible_as_recording()) {
+            Some(_) => format!("{text} (implausible date)"),
+            None => text,
+        }
+    }
 }
 
 impl fmt::Display for DateTime {
@@ -120,8 +165,39 @@ mod tests {
             time: TimeOfDay::new(9, 10, 0.25).unwrap(),
         };
         assert_eq!(dt.to_iso8601(), "2002-11-22T09:10:00.25");
+        assert_eq!(dt.to_iso8601_marked(), dt.to_iso8601());
         assert!(Date::new(2023, 2, 29).is_none());
         assert!(Date::new(2024, 2, 29).is_some());
         assert!(TimeOfDay::new(24, 0, 0.0).is_none());
+    }
+
+    #[test]
+    fn anonymised_and_shifted_dates_are_implausible_real_ones_not() {
+        let date = |y| Date::new(y, 1, 1).unwrap();
+        for y in [53255, 2704, 1899] {
+            assert!(date(y).implausible_as_recording().is_some(), "{y}");
+        }
+        for y in [1900, 1985, 2006, 2100] {
+            assert_eq!(date(y).implausible_as_recording(), None, "{y}");
+        }
+        let recorded = Some(date(2006));
+        assert_eq!(date(1950).implausible_as_birth(recorded), None);
+        assert_eq!(date(2006).implausible_as_birth(recorded), None);
+        assert!(
+            date(2007)
+                .implausible_as_birth(recorded)
+                .unwrap()
+                .contains("after")
+        );
+        assert!(date(27655).implausible_as_birth(None).is_some());
+        assert!(date(1849).implausible_as_birth(None).is_some());
+        let dt = DateTime {
+            date: Some(date(53255)),
+            time: TimeOfDay::new(0, 0, 0.0).unwrap(),
+        };
+        assert_eq!(
+            dt.to_iso8601_marked(),
+            "53255-01-01T00:00:00 (implausible date)"
+        );
     }
 }

@@ -5,58 +5,40 @@
 //! databases shift dates centuries ahead (MIMIC's waveforms are dated around 2100-2700), and a
 //! birth date can fall after the recording. Such a date is kept as the file has it (a
 //! de-identified database is cross-referenced by its shifted dates) and a warning says it is
-//! no real calendar date, so `info`, the app and the report's reader see that beside it.
+//! no real calendar date, so `info`, the app and the report's reader see that beside it. The
+//! bounds are [`ecg::RECORDING_YEARS`] and [`ecg::BIRTH_YEARS`].
 
-use ecg::{Date, Recording, Warning};
+use ecg::{Recording, Warning};
 
-/// Earliest year taken as an ECG's acquisition date (Einthoven's string galvanometer
-/// recorded in 1901-1903; no digital file holds an earlier one).
-const FIRST_ACQUISITION_YEAR: i32 = 1900;
-/// Latest year taken as a real date in an ECG file.
-const LAST_YEAR: i32 = 2100;
-/// Earliest year taken as a birth date.
-const FIRST_BIRTH_YEAR: i32 = 1850;
-
-/// Warns of implausible acquisition and birth dates in `rec`, one warning each.
+/// Warns of implausible acquisition and birth dates in `rec` ([`ecg::Date::implausible_as_recording`],
+/// [`ecg::Date::implausible_as_birth`]), one warning each.
 pub(crate) fn warn_implausible_dates(rec: &mut Recording) {
     let recorded = rec.acquisition.start_time.and_then(|t| t.date);
     if let Some(date) = recorded
-        && !(FIRST_ACQUISITION_YEAR..=LAST_YEAR).contains(&date.year)
+        && let Some(why) = date.implausible_as_recording()
     {
         rec.source.warnings.push(Warning::new(
             "acquisition date",
             format!(
-                "{date} is not a plausible recording date (year outside \
-                 {FIRST_ACQUISITION_YEAR}-{LAST_YEAR}): an anonymised or date-shifted file; \
-                 shown as the file has it"
+                "{date} is not a plausible recording date ({why}): an anonymised or \
+                 date-shifted file; shown as the file has it"
             ),
         ));
     }
-    if let Some(birth) = rec.patient.birth_date {
-        let why = if !(FIRST_BIRTH_YEAR..=LAST_YEAR).contains(&birth.year) {
-            Some(format!("year outside {FIRST_BIRTH_YEAR}-{LAST_YEAR}"))
-        } else {
-            recorded
-                .filter(|r| after(birth, *r))
-                .map(|r| format!("after the recording date {r}"))
-        };
-        if let Some(why) = why {
-            rec.source.warnings.push(Warning::new(
-                "patient birth date",
-                format!("{birth} is not a plausible birth date ({why}); shown as the file has it"),
-            ));
-        }
+    if let Some(birth) = rec.patient.birth_date
+        && let Some(why) = birth.implausible_as_birth(recorded)
+    {
+        rec.source.warnings.push(Warning::new(
+            "patient birth date",
+            format!("{birth} is not a plausible birth date ({why}); shown as the file has it"),
+        ));
     }
-}
-
-fn after(a: Date, b: Date) -> bool {
-    (a.year, a.month, a.day) > (b.year, b.month, b.day)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ecg::{DateTime, Lead, Signal, TimeOfDay, Unit};
+    use ecg::{Date, DateTime, Lead, Signal, TimeOfDay, Unit};
 
     fn recording(start: Option<Date>, birth: Option<Date>) -> Recording {
         let mut rec = Recording::new(vec![Lead::new(

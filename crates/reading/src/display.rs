@@ -193,7 +193,7 @@ pub fn paper_header(
         parts.push(name);
     }
     if let Some(t) = rec.acquisition.start_time {
-        parts.push(t.to_iso8601());
+        parts.push(t.to_iso8601_marked());
     }
     parts.extend(file_name.map(str::to_string));
     if !rec.source.format.is_empty() {

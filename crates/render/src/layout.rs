@@ -189,7 +189,9 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
         insets: Vec::new(),
     };
     let rec = scene.recording;
-    let twelve = scene.order.twelve();
+    // Absent precordial cells show the recording's extra chest leads (V3R, V7...) instead.
+    let recorded: Vec<LeadLabel> = rec.leads.iter().map(|l| l.label.clone()).collect();
+    let twelve = LeadLabel::page_twelve(&scene.order.twelve(), &recorded);
     let paper = |mm: f64| mm / speed; // seconds for mm of paper
     match &scene.layout {
         Layout::ThreeByFour { rhythm } => {
@@ -593,6 +595,48 @@ mod tests {
         assert!((g.t0_s - 2.5).abs() < 1e-9, "{}", g.t0_s);
         assert_eq!(plan.pulses.len(), 4);
         assert!((plan.pulses[0].width_px - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_paediatric_lead_set_shows_v3r_and_v7_in_the_absent_precordial_cells() {
+        // Welch Allyn's paediatric set: I, II, V3R, V1, V2, V4, V6, V7 (limb leads derived).
+        let leads = ["I", "II", "V3R", "V1", "V2", "V4", "V6", "V7"]
+            .iter()
+            .map(|n| {
+                Lead::new(
+                    n,
+                    500.0,
+                    Unit::Millivolt,
+                    Signal::from_physical(vec![0.0; 5000]),
+                )
+            })
+            .collect();
+        let rec = Recording::new(leads);
+        for (layout, want) in [
+            (
+                "3x4",
+                [
+                    "I", "aVR", "V1", "V4", "II", "aVL", "V2", "V7", "III", "aVF", "V3R", "V6",
+                ],
+            ),
+            (
+                "6x2",
+                [
+                    "I", "V1", "II", "V2", "III", "V3R", "aVR", "V4", "aVL", "V7", "aVF", "V6",
+                ],
+            ),
+        ] {
+            let mut scene = Scene::new(&rec);
+            scene.layout = layout.parse().unwrap();
+            let plan = plan(&scene, 1600, 900).unwrap();
+            let names: Vec<_> = plan
+                .cells
+                .iter()
+                .map(|c| c.geometry.lead.as_str())
+                .collect();
+            assert_eq!(names, want, "{layout}");
+            assert!(plan.cells.iter().all(|c| c.lead.is_some()), "{layout}");
+        }
     }
 
     #[test]

@@ -221,10 +221,14 @@ fn tracing_page(
         let name = p.display_name().unwrap_or_else(|| "—".into());
         lines.push((FontKind::Bold, format!("Patient: {name}")));
         let id = p.id.clone().unwrap_or_else(|| "—".into());
-        let born = p
-            .birth_date
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| "—".into());
+        let recorded = rec.acquisition.start_time.and_then(|t| t.date);
+        let born = match p.birth_date {
+            Some(d) if d.implausible_as_birth(recorded).is_some() => {
+                format!("{d} (implausible date)")
+            }
+            Some(d) => d.to_string(),
+            None => "—".into(),
+        };
         lines.push((FontKind::Regular, format!("ID: {id}  ·  Born: {born}")));
     }
     let age = p
@@ -241,7 +245,7 @@ fn tracing_page(
     let acquired = rec
         .acquisition
         .start_time
-        .map(|t| t.to_iso8601())
+        .map(|t| t.to_iso8601_marked())
         .unwrap_or_else(|| "not stated".into());
     lines.push((FontKind::Regular, format!("Acquired: {acquired}")));
     let d = &rec.acquisition.device;
@@ -421,7 +425,9 @@ fn tracing_page(
     let grid = Rect::new(((w - GRID_W) / 2.0).round(), GRID_TOP, GRID_W, GRID_H);
     page.grids.push(grid);
     let mut clipped = tracing::grid(grid);
-    let panels = layout_panels(&opts.layout, grid, opts.start_s);
+    let recorded: Vec<LeadLabel> = rec.leads.iter().map(|l| l.label.clone()).collect();
+    let twelve = LeadLabel::page_twelve(&LeadLabel::STANDARD_12, &recorded);
+    let panels = layout_panels(&opts.layout, &twelve, grid, opts.start_s);
     let mut row_tops: Vec<(f32, f32)> = Vec::new();
     for panel in &panels {
         if !row_tops.iter().any(|(t, _)| (*t - panel.top).abs() < 1e-3) {
@@ -691,8 +697,14 @@ fn signature_block(input: &ReportInput, fonts: &Fonts, page: &mut Page, rect: Re
     }
 }
 
-/// Panels for a layout inside the grid.
-fn layout_panels(layout: &Layout, grid: Rect, start_s: f64) -> Vec<Panel> {
+/// Panels for a layout inside the grid; `twelve` are the leads of the 3x4 cells
+/// ([`LeadLabel::page_twelve`]).
+fn layout_panels(
+    layout: &Layout,
+    twelve: &[LeadLabel; 12],
+    grid: Rect,
+    start_s: f64,
+) -> Vec<Panel> {
     let x0 = grid.x + PULSE_SPACE_MM;
     match layout {
         Layout::ThreeByFour { rhythm } => {
@@ -700,7 +712,7 @@ fn layout_panels(layout: &Layout, grid: Rect, start_s: f64) -> Vec<Panel> {
             let mut panels = Vec::new();
             for col in 0..4 {
                 for row in 0..3 {
-                    let lead = LeadLabel::STANDARD_12[col * 3 + row].clone();
+                    let lead = twelve[col * 3 + row].clone();
                     let top = grid.y + row as f32 * row_h;
                     panels.push(Panel {
                         lead,

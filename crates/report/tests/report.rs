@@ -231,6 +231,42 @@ fn a_two_lead_recording_is_titled_by_its_leads_not_as_a_twelve_lead_ecg() {
 }
 
 #[test]
+fn a_paediatric_lead_set_prints_its_extra_chest_leads_and_an_anonymised_year_is_marked() {
+    // A Welch Allyn paediatric ECG records V3R and V7 instead of V3 and V5; its anonymiser
+    // wrote the year 53255.
+    if !tool("pdftotext") {
+        return;
+    }
+    let mut input = input();
+    for lead in &mut input.recording.leads {
+        match lead.label {
+            LeadLabel::V3 => lead.label = LeadLabel::V3R,
+            LeadLabel::V5 => lead.label = LeadLabel::V7,
+            _ => {}
+        }
+    }
+    if let Some(start) = input.recording.acquisition.start_time.as_mut() {
+        start.date = Date::new(53255, 1, 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = pdftotext(&write_pdf(&input, dir.path()));
+    for label in ["V3R", "V7"] {
+        assert!(
+            text.lines().any(|l| l.trim() == label),
+            "{label} not on the page: {text}"
+        );
+    }
+    assert!(!text.contains("V3 —") && !text.contains("V5 —"), "{text}");
+    assert!(text.contains("53255-01-01T"), "{text}");
+    assert!(text.contains("(implausible date)"), "{text}");
+    assert_eq!(
+        text.matches("(implausible date)").count(),
+        1,
+        "the birth date is real: {text}"
+    );
+}
+
+#[test]
 fn deidentified_report_drops_name_id_and_birth_date() {
     if !tool("pdftotext") {
         return;
