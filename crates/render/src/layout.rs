@@ -277,6 +277,7 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
             let n = *rows as usize;
             for r in 0..n {
                 let t0 = scene.start_s + paper(page.trace_w_mm) * r as f64;
+                plan.note_past_the_end(scene, &page, r, n, t0);
                 plan.add_cell(
                     scene,
                     &page,
@@ -300,6 +301,7 @@ pub(crate) fn plan(scene: &Scene<'_>, width: u32, height: u32) -> Result<Plan> {
             let overview_speed = page.trace_w_mm / seconds_per_row;
             for r in 0..n {
                 let t0 = scene.start_s + seconds_per_row * r as f64;
+                plan.note_past_the_end(scene, &page, r, n, t0);
                 plan.add_cell(
                     scene,
                     &page,
@@ -527,6 +529,30 @@ impl Plan {
         });
     }
 
+    /// Says so on a row that starts after the recording ends (a strip or overview with more
+    /// rows than the recording fills), which would otherwise be an empty row with a pulse.
+    fn note_past_the_end(
+        &mut self,
+        scene: &Scene<'_>,
+        page: &Page,
+        row: usize,
+        n_rows: usize,
+        t0_s: f64,
+    ) {
+        let end_s = scene.recording.duration_s();
+        if t0_s < end_s {
+            return;
+        }
+        let (_, _, base) = page.row(row, n_rows);
+        self.texts.push(TextItem {
+            pos_px: px2(page.trace_x_mm + 2.0, base - 1.0, page.ppm),
+            size_px: (LABEL_MM * page.ppm) as f32,
+            text: format!("after the end of the recording ({end_s:.1} s)"),
+            anchor: Anchor::Left,
+            color: page.text_color,
+        });
+    }
+
     fn add_separators(&mut self, page: &Page, row: usize, n_rows: usize, col_w: f64, cols: usize) {
         let (_, _, base) = page.row(row, n_rows);
         for c in 1..cols {
@@ -711,6 +737,36 @@ mod tests {
         assert_eq!(names, ["MLII", "V5"]);
         assert!(plan.cells.iter().all(|c| c.lead.is_some()));
         assert_eq!(plan.pulses.len(), 2);
+    }
+
+    #[test]
+    fn strip_rows_after_the_recording_end_say_so() {
+        let rec = twelve_lead(10.0);
+        let mut scene = Scene::new(&rec);
+        scene.layout = Layout::Strip {
+            lead: LeadLabel::II,
+            rows: 3,
+        };
+        // 1600 px at 96 dpi: about 16 s of paper per row, so rows 2 and 3 start after 10 s.
+        let three = plan(&scene, 1600, 900).unwrap();
+        let notes: Vec<_> = three
+            .texts
+            .iter()
+            .filter(|t| t.text.starts_with("after the end of the recording"))
+            .collect();
+        assert_eq!(notes.len(), 2, "{:?}", three.texts);
+        assert!(notes[0].text.contains("(10.0 s)"), "{}", notes[0].text);
+        scene.layout = Layout::Strip {
+            lead: LeadLabel::II,
+            rows: 1,
+        };
+        let plan = plan(&scene, 1600, 900).unwrap();
+        assert!(
+            !plan
+                .texts
+                .iter()
+                .any(|t| t.text.starts_with("after the end"))
+        );
     }
 
     #[test]
