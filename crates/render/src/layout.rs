@@ -601,17 +601,21 @@ mod tests {
         )
     }
 
+    /// The lead names of a plan's cells, in placing order.
+    fn cell_leads(plan: &Plan) -> Vec<&str> {
+        plan.cells
+            .iter()
+            .map(|c| c.geometry.lead.as_str())
+            .collect()
+    }
+
     #[test]
     fn three_by_four_plus_one_places_columns_of_two_and_a_half_seconds() {
         let rec = twelve_lead(10.0);
         let scene = Scene::new(&rec).with_dpi(254.0); // 10 px/mm
         let plan = plan(&scene, 2900, 2000).unwrap();
         assert_eq!(plan.cells.len(), 13);
-        let names: Vec<_> = plan
-            .cells
-            .iter()
-            .map(|c| c.geometry.lead.as_str())
-            .collect();
+        let names = cell_leads(&plan);
         assert_eq!(&names[..4], ["I", "aVR", "V1", "V4"]);
         assert_eq!(names[12], "II");
         let g = &plan.cells[1].geometry;
@@ -655,11 +659,7 @@ mod tests {
             let mut scene = Scene::new(&rec);
             scene.layout = layout.parse().unwrap();
             let plan = plan(&scene, 1600, 900).unwrap();
-            let names: Vec<_> = plan
-                .cells
-                .iter()
-                .map(|c| c.geometry.lead.as_str())
-                .collect();
+            let names = cell_leads(&plan);
             assert_eq!(names, want, "{layout}");
             assert!(plan.cells.iter().all(|c| c.lead.is_some()), "{layout}");
         }
@@ -729,11 +729,7 @@ mod tests {
         let mut scene = Scene::new(&rec);
         scene.layout = "leads".parse().unwrap();
         let plan = plan(&scene, 1600, 900).unwrap();
-        let names: Vec<_> = plan
-            .cells
-            .iter()
-            .map(|c| c.geometry.lead.as_str())
-            .collect();
+        let names = cell_leads(&plan);
         assert_eq!(names, ["MLII", "V5"]);
         assert!(plan.cells.iter().all(|c| c.lead.is_some()));
         assert_eq!(plan.pulses.len(), 2);
