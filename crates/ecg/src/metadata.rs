@@ -38,6 +38,22 @@ pub struct Patient {
 }
 
 impl Patient {
+    /// Age in years when the ECG was recorded on `recorded`: as the file states it, else from
+    /// the birth date to `recorded` when both are real dates ([`Date::implausible_as_birth`],
+    /// [`Date::implausible_as_recording`]).
+    pub fn age_at(&self, recorded: Option<Date>) -> Option<f64> {
+        if let Some(age) = self.age_years.filter(|a| a.is_finite() && *a >= 0.0) {
+            return Some(age);
+        }
+        let (birth, recorded) = (self.birth_date?, recorded?);
+        if recorded.implausible_as_recording().is_some()
+            || birth.implausible_as_birth(Some(recorded)).is_some()
+        {
+            return None;
+        }
+        Some((recorded.days_since_1970() - birth.days_since_1970()) as f64 / 365.2425)
+    }
+
     /// "Last, First" or whichever part exists.
     pub fn display_name(&self) -> Option<String> {
         match (&self.last_name, &self.first_name) {
@@ -83,4 +99,28 @@ pub struct Acquisition {
     pub filter_band: FilterBand,
     /// Free-text comments from the header (WFDB `#` lines, EDF recording field...).
     pub comments: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_is_the_stated_one_else_from_real_birth_and_recording_dates() {
+        let date = |y, m, d| Date::new(y, m, d);
+        let mut p = Patient {
+            birth_date: date(2014, 6, 21),
+            ..Patient::default()
+        };
+        let age = p.age_at(date(2022, 6, 20)).unwrap();
+        assert!((7.99..8.0).contains(&age), "{age}");
+        assert_eq!(p.age_at(None), None);
+        // An anonymised year on either date gives no age.
+        assert_eq!(p.age_at(date(53255, 1, 1)), None);
+        p.birth_date = date(27655, 1, 1);
+        assert_eq!(p.age_at(date(2006, 6, 20)), None);
+        // The stated age wins.
+        p.age_years = Some(36.0);
+        assert_eq!(p.age_at(date(2006, 6, 20)), Some(36.0));
+    }
 }

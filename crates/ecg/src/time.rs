@@ -43,6 +43,18 @@ impl Date {
             .then_some(Date { year, month, day })
     }
 
+    /// Days from 1970-01-01 (negative before), by the proleptic Gregorian calendar.
+    pub fn days_since_1970(&self) -> i64 {
+        // Howard Hinnant's days_from_civil: years start in March, so the leap day ends one.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// Why this is no real recording date (its year is outside [`RECORDING_YEARS`]), if so.
     pub fn implausible_as_recording(&self) -> Option<String> {
         (!RECORDING_YEARS.contains(&self.year)).then(|| {
@@ -199,5 +211,16 @@ mod tests {
             dt.to_iso8601_marked(),
             "53255-01-01T00:00:00 (implausible date)"
         );
+    }
+
+    #[test]
+    fn days_since_1970_count_leap_days() {
+        let days = |y, m, d| Date::new(y, m, d).unwrap().days_since_1970();
+        assert_eq!(days(1970, 1, 1), 0);
+        assert_eq!(days(1969, 12, 31), -1);
+        assert_eq!(days(2000, 3, 1) - days(2000, 2, 28), 2);
+        assert_eq!(days(2100, 3, 1) - days(2100, 2, 28), 1);
+        assert_eq!(days(2024, 1, 1) - days(2023, 1, 1), 365);
+        assert_eq!(days(2006, 6, 20), 13_319);
     }
 }

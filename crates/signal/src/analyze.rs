@@ -33,7 +33,8 @@
 //!    measurements, axes, P polarities and per-lead amplitudes on them ([`median_measure`]
 //!    over [`crate::measure`]).
 //! 8. Statements with their criteria ([`crate::statements`]), then those resting on a poor
-//!    lead withheld ([`crate::quality`]).
+//!    lead withheld ([`crate::quality`]), and for a child (under 16 years) those whose
+//!    adult bound a healthy child's normal range exceeds ([`crate::paediatric`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -913,6 +914,9 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
+    let age_years = rec
+        .patient
+        .age_at(rec.acquisition.start_time.and_then(|t| t.date));
     let at_dominant_pr = crate::classify::at_dominant_pr(
         &global
             .iter()
@@ -935,7 +939,7 @@ pub(crate) fn analyze_in_pool(
         af_locked_ratio: af_locked.filter(|_| af).map(|(r, _)| r),
         amplitudes: &amps,
         sex,
-        age_years: rec.patient.age_years,
+        age_years,
         limb_residual: limb_inconsistent.map(|c| c.residual),
         flutter,
         half_rr_activity,
@@ -967,6 +971,9 @@ pub(crate) fn analyze_in_pool(
     };
     // (9) Signal quality: statements resting on a poor lead are withheld, with the reason.
     let statements = apply_quality(statements, &lead_quality);
+    // A child's ECG: the adult criteria that a healthy child's normal range exceeds are
+    // left out, and a statement says so.
+    let statements = crate::paediatric::apply(statements, age_years);
 
     let waves = labels
         .iter()

@@ -33,6 +33,7 @@ mod limb_artefact;
 mod mains;
 mod measure;
 mod median;
+mod paediatric;
 mod pyramid;
 mod quality;
 mod reduce;
@@ -62,6 +63,7 @@ pub use iir::{
 pub use mains::{MAINS_CANDIDATES_HZ, detect_mains, mains_prominence};
 pub use measure::LeadAmplitudes;
 pub use median::MedianBeat;
+pub use paediatric::{ADULT_FROM_YEARS, PAEDIATRIC};
 pub use pyramid::Pyramid;
 pub use resample::{firwin_kaiser_lowpass, kaiser_window, resample_poly, resample_poly_taps};
 pub use statements::{JT_INDEX_MAX, QT_NOT_JUDGED, WIDE_QRS_MS, jt_index};
@@ -69,4 +71,4 @@ pub use statements::{JT_INDEX_MAX, QT_NOT_JUDGED, WIDE_QRS_MS, jt_index};
 /// Version of [`analyze`]'s results. Caches of an [`Analysis`] (the store's) are valid only for
 /// the same value; raise the revision whenever detection, delineation, measurements or
 /// statements change their output.
-pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r85");
+pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r86");

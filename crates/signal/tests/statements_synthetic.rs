@@ -148,6 +148,45 @@ fn sinus_tachycardia_above_100_and_sinus_rhythm_at_95() {
     not_stated(&a, "Sinus tachycardia");
 }
 
+#[test]
+fn a_childs_sinus_rhythm_at_120_is_no_tachycardia_and_the_reading_says_why() {
+    // 120/min is a healthy 8-year-old's rate; for a 30-year-old it is sinus tachycardia.
+    let t = sinus(120.0, 0.14);
+    let analyze_at = |age: Option<f64>, birth: Option<ecg::Date>| {
+        let mut rec = t.record();
+        rec.patient.age_years = age;
+        rec.patient.birth_date = birth;
+        rec.acquisition.start_time = Some(ecg::DateTime {
+            date: ecg::Date::new(2026, 12, 7),
+            time: ecg::TimeOfDay::new(9, 0, 0.0).unwrap(),
+        });
+        signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("the analysis runs")
+    };
+    let adult = analyze_at(Some(30.0), None);
+    stated(&adult, "Sinus tachycardia");
+    not_stated(&adult, "Paediatric");
+    // The age stated, or counted from the birth date to the recording's date.
+    for child in [
+        analyze_at(Some(8.0), None),
+        analyze_at(None, ecg::Date::new(2018, 3, 1)),
+    ] {
+        not_stated(&child, "Sinus tachycardia");
+        let s = stated(&child, "Sinus rhythm");
+        assert!(criterion(s).contains("rate 120 bpm"), "{}", criterion(s));
+        assert!(
+            criterion(s).contains("no tachycardia under 16 years"),
+            "{}",
+            criterion(s)
+        );
+        let note = criterion(stated(&child, signal::PAEDIATRIC)).to_string();
+        assert!(note.starts_with("patient aged 8 years (< 16)"), "{note}");
+        assert!(
+            note.contains("Sinus tachycardia (read as sinus rhythm)"),
+            "{note}"
+        );
+    }
+}
+
 /// Sinus beats whose cycle swings by `swing_s` either side of 0.85 s over six beats (a
 /// respiratory cycle).
 fn phasic_sinus(swing_s: f64) -> Tracing {

@@ -1,0 +1,194 @@
+//! Adult criteria on a child's ECG: which statements are left out under 16 years, and the
+//! statement that says so.
+//!
+//! The AHA/ACC/HRS recommendations (Mason et al. 2007, Surawicz et al. 2009, Hancock et al.
+//! 2009) and the Fourth Universal Definition of MI are written for adults. Children's normal
+//! values change with age up to about 16 years (Davignon et al. 1979/80; Rijnbeek et al.
+//! 2001, 1912 children aged 0-16): their heart rate is faster, their QRS axis further right,
+//! their QRS voltages larger, their PR interval shorter, and their T waves inverted in the
+//! right chest leads (the juvenile T pattern). A criterion tuned to an adult's normal range
+//! then fires on a healthy child. Those statements are left out, and the reader is told:
+//!
+//! - **Sinus tachycardia** (rate > 100/min) is read as "Sinus rhythm", its rate kept in the
+//!   criterion: a child's normal rate reaches 120-160/min.
+//! - **Right axis deviation** and **left posterior fascicular block** (an axis of +90° or
+//!   more): a child's normal axis reaches +120° and more.
+//! - **Ventricular hypertrophy** by the adult voltage criteria or Romhilt-Estes points, left
+//!   and right: a child's QRS voltages are larger, and the R wave in V1 taller.
+//! - **Short PR interval** (< 120 ms): a child's normal PR is shorter.
+//! - **T-wave inversion** resting on V1-V4 only: the juvenile T pattern.
+//!
+//! Every criterion that errs the other way for a child is kept: what is abnormal for an
+//! adult is abnormal for a child too (a rate below 60/min, a PR above 200 ms, a QRS of 120
+//! ms, a left axis, a QTc above 450-470 ms, any arrhythmia, block or ST elevation).
+//! Age-specific paediatric criteria are not applied: the statement says so.
+
+use ecg::{Evidence, LeadLabel, Statement, StatementState};
+
+/// Under this age (years) the patient is a child for the criteria above.
+pub const ADULT_FROM_YEARS: f64 = 16.0;
+
+/// The statement that names what was left out for a child's age.
+pub const PAEDIATRIC: &str = "Paediatric ECG: adult criteria that depend on age not applied";
+
+/// Statements whose criterion is an adult's normal range that a healthy child's exceeds.
+const AGE_DEPENDENT: [&str; 5] = [
+    "Right axis deviation",
+    "Left posterior fascicular block",
+    "Left ventricular hypertrophy",
+    "Right ventricular hypertrophy",
+    "Short PR interval",
+];
+
+/// `statements` for a patient aged `age_years`: unchanged for an adult or an unknown age;
+/// for a child (under [`ADULT_FROM_YEARS`]), without the age-dependent adult criteria (see
+/// the module), sinus tachycardia read as sinus rhythm, and with the [`PAEDIATRIC`]
+/// statement last, naming the age and what was left out.
+pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<Statement> {
+    let Some(age) = age_years.filter(|a| *a < ADULT_FROM_YEARS) else {
+        return statements;
+    };
+    let mut out = Vec::with_capacity(statements.len() + 1);
+    let mut left_out: Vec<String> = Vec::new();
+    for mut s in statements {
+        if s.text == "Sinus tachycardia" {
+            s.text = "Sinus rhythm".into();
+            let said = s.criterion.take().unwrap_or_default();
+            s.criterion = Some(format!(
+                "{said}; not named sinus tachycardia: the adult bound of 100/min is no \
+                 tachycardia under {ADULT_FROM_YEARS:.0} years"
+            ));
+            left_out.push("Sinus tachycardia (read as sinus rhythm)".into());
+            out.push(s);
+        } else if AGE_DEPENDENT.iter().any(|p| s.text.starts_with(p))
+            || (s.text.starts_with("T-wave inversion") && right_chest_only(&s.evidence.leads))
+        {
+            left_out.push(s.text);
+        } else {
+            out.push(s);
+        }
+    }
+    let years = if age < 1.0 {
+        format!("{:.0} months", (age * 12.0).floor())
+    } else {
+        format!("{:.0} years", age.floor())
+    };
+    let what = if left_out.is_empty() {
+        "none of them fired here".to_string()
+    } else {
+        format!("left out here: {}", left_out.join("; "))
+    };
+    out.push(Statement {
+        text: PAEDIATRIC.into(),
+        criterion: Some(format!(
+            "patient aged {years} (< {ADULT_FROM_YEARS:.0}): the adult bounds of sinus \
+             tachycardia, right axis deviation, left posterior fascicular block, ventricular \
+             hypertrophy, short PR and right-chest T-wave inversion fall inside a child's \
+             normal range and are not applied, and no age-specific paediatric criteria are \
+             (Rijnbeek et al. 2001); {what}"
+        )),
+        state: StatementState::Suggested,
+        evidence: Evidence::default(),
+    });
+    out
+}
+
+/// Whether every lead of `leads` is V1-V4 (and there is one).
+fn right_chest_only(leads: &[LeadLabel]) -> bool {
+    !leads.is_empty()
+        && leads.iter().all(|l| {
+            matches!(
+                l,
+                LeadLabel::V1 | LeadLabel::V2 | LeadLabel::V3 | LeadLabel::V4
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(text: &str, leads: Vec<LeadLabel>) -> Statement {
+        Statement {
+            text: text.into(),
+            criterion: Some("rate 120 bpm > 100".into()),
+            state: StatementState::Suggested,
+            evidence: Evidence {
+                leads,
+                beats: Vec::new(),
+            },
+        }
+    }
+
+    fn reading() -> Vec<Statement> {
+        use LeadLabel::*;
+        vec![
+            statement("Sinus tachycardia", vec![II]),
+            statement("Right axis deviation", vec![I, AVF]),
+            statement(
+                "Right ventricular hypertrophy by voltage criteria",
+                vec![V1],
+            ),
+            statement(
+                "T-wave inversion, anteroseptal (V1, V2, V3)",
+                vec![V1, V2, V3],
+            ),
+            statement("T-wave inversion, lateral (V5, V6)", vec![V5, V6]),
+            statement("Left axis deviation", vec![I, AVF]),
+            statement("First-degree AV block", vec![II]),
+        ]
+    }
+
+    fn texts(s: &[Statement]) -> Vec<&str> {
+        s.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn an_adult_or_an_unknown_age_keeps_every_statement() {
+        for age in [None, Some(16.0), Some(70.0)] {
+            assert_eq!(apply(reading(), age), reading(), "{age:?}");
+        }
+    }
+
+    #[test]
+    fn a_child_loses_the_age_dependent_criteria_and_is_told_which() {
+        let out = apply(reading(), Some(8.4));
+        assert_eq!(
+            texts(&out),
+            [
+                "Sinus rhythm",
+                "T-wave inversion, lateral (V5, V6)",
+                "Left axis deviation",
+                "First-degree AV block",
+                PAEDIATRIC,
+            ]
+        );
+        let sinus = out[0].criterion.as_deref().unwrap();
+        assert!(
+            sinus.starts_with("rate 120 bpm > 100; not named sinus tachycardia"),
+            "{sinus}"
+        );
+        let note = out[4].criterion.as_deref().unwrap();
+        assert!(note.starts_with("patient aged 8 years (< 16)"), "{note}");
+        for gone in [
+            "Sinus tachycardia (read as sinus rhythm)",
+            "Right axis deviation",
+            "Right ventricular hypertrophy by voltage criteria",
+            "T-wave inversion, anteroseptal (V1, V2, V3)",
+        ] {
+            assert!(note.contains(gone), "{gone} not named in {note}");
+        }
+    }
+
+    #[test]
+    fn an_infant_is_aged_in_months_and_the_note_stands_when_nothing_was_left_out() {
+        let out = apply(
+            vec![statement("Sinus rhythm", vec![LeadLabel::II])],
+            Some(0.5),
+        );
+        assert_eq!(texts(&out), ["Sinus rhythm", PAEDIATRIC]);
+        let note = out[1].criterion.as_deref().unwrap();
+        assert!(note.starts_with("patient aged 6 months"), "{note}");
+        assert!(note.ends_with("none of them fired here"), "{note}");
+    }
+}
