@@ -9,8 +9,10 @@
 //! right chest leads (the juvenile T pattern). A criterion tuned to an adult's normal range
 //! then fires on a healthy child. Those statements are left out, and the reader is told:
 //!
-//! - **Sinus tachycardia** (rate > 100/min) is read as "Sinus rhythm", its rate kept in the
-//!   criterion: a child's normal rate reaches 120-160/min.
+//! - **Sinus tachycardia** (rate > 100/min) under 12 years is read as "Sinus rhythm", its
+//!   rate kept in the criterion: a child's normal rate reaches 120/min at 6-12 years and
+//!   140-160/min below; from 12 years the adult range of 60-100/min applies (the APLS
+//!   ranges; Fleming et al., Lancet 2011, review them).
 //! - **Right axis deviation** and **left posterior fascicular block** (an axis of +90° or
 //!   more): a child's normal axis reaches +120° and more.
 //! - **Ventricular hypertrophy** by the adult voltage criteria or Romhilt-Estes points, left
@@ -27,6 +29,9 @@ use ecg::{Evidence, LeadLabel, Statement, StatementState};
 
 /// Under this age (years) the patient is a child for the criteria above.
 pub const ADULT_FROM_YEARS: f64 = 16.0;
+
+/// From this age (years) a child's normal resting rate is the adult one, 60-100/min.
+const ADULT_RATE_FROM_YEARS: f64 = 12.0;
 
 /// The statement that names what was left out for a child's age.
 pub const PAEDIATRIC: &str = "Paediatric ECG: adult criteria that depend on age not applied";
@@ -51,12 +56,12 @@ pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<S
     let mut out = Vec::with_capacity(statements.len() + 1);
     let mut left_out: Vec<String> = Vec::new();
     for mut s in statements {
-        if s.text == "Sinus tachycardia" {
+        if s.text == "Sinus tachycardia" && age < ADULT_RATE_FROM_YEARS {
             s.text = "Sinus rhythm".into();
             let said = s.criterion.take().unwrap_or_default();
             s.criterion = Some(format!(
                 "{said}; not named sinus tachycardia: the adult bound of 100/min is no \
-                 tachycardia under {ADULT_FROM_YEARS:.0} years"
+                 tachycardia under {ADULT_RATE_FROM_YEARS:.0} years"
             ));
             left_out.push("Sinus tachycardia (read as sinus rhythm)".into());
             out.push(s);
@@ -81,11 +86,11 @@ pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<S
     out.push(Statement {
         text: PAEDIATRIC.into(),
         criterion: Some(format!(
-            "patient aged {years} (< {ADULT_FROM_YEARS:.0}): the adult bounds of sinus \
-             tachycardia, right axis deviation, left posterior fascicular block, ventricular \
-             hypertrophy, short PR and right-chest T-wave inversion fall inside a child's \
-             normal range and are not applied, and no age-specific paediatric criteria are \
-             (Rijnbeek et al. 2001); {what}"
+            "patient aged {years} (< {ADULT_FROM_YEARS:.0}): the adult bounds of right axis \
+             deviation, left posterior fascicular block, ventricular hypertrophy, short PR, \
+             right-chest T-wave inversion and (under {ADULT_RATE_FROM_YEARS:.0} years) sinus \
+             tachycardia fall inside a child's normal range and are not applied, and no \
+             age-specific paediatric criteria are (Rijnbeek et al. 2001); {what}"
         )),
         state: StatementState::Suggested,
         evidence: Evidence::default(),
@@ -178,6 +183,21 @@ mod tests {
         ] {
             assert!(note.contains(gone), "{gone} not named in {note}");
         }
+    }
+
+    #[test]
+    fn from_12_years_a_rate_over_100_is_tachycardia_but_the_axis_bound_still_goes() {
+        let out = apply(reading(), Some(13.0));
+        assert_eq!(
+            texts(&out),
+            [
+                "Sinus tachycardia",
+                "T-wave inversion, lateral (V5, V6)",
+                "Left axis deviation",
+                "First-degree AV block",
+                PAEDIATRIC,
+            ]
+        );
     }
 
     #[test]
