@@ -238,7 +238,9 @@ impl Grounding {
                 .collect(),
             duration_s: rec.duration_s(),
             sampling_rate_hz: rec.leads.first().map_or(0.0, |l| l.sampling_rate_hz),
-            age_years: rec.patient.age_years,
+            age_years: rec
+                .patient
+                .age_at(rec.acquisition.start_time.and_then(|t| t.date)),
             sex,
             measurements: rec
                 .device_measurements
@@ -273,7 +275,8 @@ impl Grounding {
             self.duration_s,
             self.sampling_rate_hz
         ));
-        match (self.age_years, &self.sex) {
+        // Whole years, as ages are said (an age counted from the birth date has a fraction).
+        match (self.age_years.map(f64::floor), &self.sex) {
             (Some(a), Some(sx)) => s.push_str(&format!("- patient: {a:.0}-year-old {sx}\n")),
             (Some(a), None) => s.push_str(&format!("- patient: {a:.0} years old\n")),
             (None, Some(sx)) => s.push_str(&format!("- patient: {sx}\n")),
@@ -402,6 +405,24 @@ mod tests {
             ChatTemplate::Llama2.render(&m),
             "[INST] <<SYS>>\nS\n<</SYS>>\n\nQ [/INST]"
         );
+    }
+
+    #[test]
+    fn grounding_gives_an_age_counted_from_the_birth_date_in_whole_years() {
+        let mut rec = Recording::new(vec![ecg::Lead::new(
+            "II",
+            500.0,
+            ecg::Unit::Millivolt,
+            ecg::Signal::from_physical(vec![0.0; 500]),
+        )]);
+        rec.patient.birth_date = ecg::Date::new(1953, 5, 8);
+        rec.patient.sex = ecg::Sex::Male;
+        rec.acquisition.start_time = Some(ecg::DateTime {
+            date: ecg::Date::new(2002, 11, 22),
+            time: ecg::TimeOfDay::new(9, 10, 0.0).unwrap(),
+        });
+        let t = Grounding::from_recording(&rec).to_text();
+        assert!(t.contains("- patient: 49-year-old male"), "{t}");
     }
 
     #[test]

@@ -2311,11 +2311,9 @@ fn judge_number(n: &FoundNumber, facts: &Facts) -> (ClaimStatus, Option<String>)
             }
             None => none,
         },
-        Quantity::Age => match facts.age_years {
-            Some(a) => verdict(
-                within(n, a.round(), 1.0),
-                format!("patient age {a:.0} years"),
-            ),
+        Quantity::Age => match facts.age_years.map(f64::floor) {
+            // Whole years, as ages are said (an age counted from the birth date has a fraction).
+            Some(a) => verdict(within(n, a, 1.0), format!("patient age {a:.0} years")),
             None => none,
         },
         Quantity::Leads => match facts.leads {

@@ -231,11 +231,12 @@ fn tracing_page(
         };
         lines.push((FontKind::Regular, format!("ID: {id}  ·  Born: {born}")));
     }
-    let age = p
-        .age_years
-        .filter(|a| a.is_finite())
-        .map(|a| format!("{a:.0} y"))
-        .unwrap_or_else(|| "—".into());
+    // As stated, else from the birth date to the recording's date (whole years; months under 2).
+    let age = match p.age_at(rec.acquisition.start_time.and_then(|t| t.date)) {
+        Some(a) if a < 2.0 => format!("{:.0} mo", (a * 12.0).floor()),
+        Some(a) => format!("{:.0} y", a.floor()),
+        None => "—".into(),
+    };
     let sex = match p.sex {
         Sex::Male => "male",
         Sex::Female => "female",

@@ -267,6 +267,23 @@ fn a_paediatric_lead_set_prints_its_extra_chest_leads_and_an_anonymised_year_is_
 }
 
 #[test]
+fn an_age_the_file_does_not_state_is_counted_from_the_birth_date() {
+    // DICOM and EDF+ files often give the birth date and no age (ECG Toolkit's Example.dcm).
+    if !tool("pdftotext") {
+        return;
+    }
+    let mut input = input();
+    input.recording.patient.age_years = None;
+    let dir = tempfile::tempdir().unwrap();
+    let text = pdftotext(&write_pdf(&input, dir.path()));
+    // Born 1961-03-14, recorded 2024-05-02.
+    assert!(text.contains("Age: 63 y"), "{text}");
+    input.recording.patient.birth_date = Date::new(2023, 1, 10);
+    let text = pdftotext(&write_pdf(&input, dir.path()));
+    assert!(text.contains("Age: 15 mo"), "{text}");
+}
+
+#[test]
 fn deidentified_report_drops_name_id_and_birth_date() {
     if !tool("pdftotext") {
         return;
