@@ -1,4 +1,5 @@
-//! Checks every reader's output shares: calendar dates no ECG can carry.
+//! Checks every reader's output shares: calendar dates no ECG can carry, and a stated age its
+//! birth date contradicts.
 //!
 //! A file's fields can be well formed and still impossible: anonymisers overwrite a year with
 //! filler bytes (a Welch Allyn SCP file says its ECG was taken in the year 53255), research
@@ -31,6 +32,23 @@ pub(crate) fn warn_implausible_dates(rec: &mut Recording) {
         rec.source.warnings.push(Warning::new(
             "patient birth date",
             format!("{birth} is not a plausible birth date ({why}); shown as the file has it"),
+        ));
+    }
+    // A stated age that the birth date contradicts: one of them is wrong, and the stated one
+    // is what the analysis and the report use.
+    let stated = rec.patient.age_years.take();
+    let counted = rec.patient.age_at(recorded);
+    rec.patient.age_years = stated;
+    if let (Some(stated), Some(counted), Some(birth)) = (stated, counted, rec.patient.birth_date)
+        && (stated - counted).abs() >= 1.0
+    {
+        rec.source.warnings.push(Warning::new(
+            "patient age",
+            format!(
+                "the stated age of {stated:.0} years disagrees with the birth date {birth} \
+                 ({:.0} years at the recording); the stated age is used",
+                counted.floor()
+            ),
         ));
     }
 }
@@ -86,6 +104,34 @@ mod tests {
             assert_eq!(rec.acquisition.start_time.unwrap().date, start);
             assert_eq!(rec.patient.birth_date, birth);
             assert!(rec.source.warnings.is_empty(), "{:?}", rec.source.warnings);
+        }
+    }
+
+    #[test]
+    fn a_stated_age_the_birth_date_contradicts_is_flagged() {
+        // HL7 aECG Example.xml: aged 46, born 1953-05-08, recorded 2002-11-22 (49 years).
+        let mut rec = recording(Date::new(2002, 11, 22), Date::new(1953, 5, 8));
+        rec.patient.age_years = Some(46.0);
+        warn_implausible_dates(&mut rec);
+        assert_eq!(rec.patient.age_years, Some(46.0));
+        assert_eq!(rec.source.warnings.len(), 1);
+        let w = &rec.source.warnings[0];
+        assert_eq!(w.field, "patient age");
+        assert!(
+            w.message.contains("(49 years at the recording)"),
+            "{}",
+            w.message
+        );
+        // Within a year (an age in completed years, or a birthday on the day) is no conflict.
+        for age in [49.0, 49.9] {
+            let mut rec = recording(Date::new(2002, 11, 22), Date::new(1953, 5, 8));
+            rec.patient.age_years = Some(age);
+            warn_implausible_dates(&mut rec);
+            assert!(
+                rec.source.warnings.is_empty(),
+                "{age}: {:?}",
+                rec.source.warnings
+            );
         }
     }
 
