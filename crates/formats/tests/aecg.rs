@@ -96,6 +96,12 @@ fn hl7_example_matches_reference_values() {
     assert!(rec.annotations.iter().any(
         |a| matches!(&a.kind, AnnotationKind::Rhythm { code } if code == "MDC_ECG_RHY_SINUS_RHY")
     ));
+    // The rhythm's words, where the file gives them beside the code (its displayName).
+    assert!(
+        rec.annotations
+            .iter()
+            .any(|a| matches!(&a.kind, AnnotationKind::Rhythm { .. }) && a.text == "Sinus Rhythm")
+    );
     assert_eq!(rec.patient.id.as_deref(), Some("SBJ-123"));
     assert_eq!(rec.patient.last_name.as_deref(), Some("Clark"));
     assert_eq!(rec.patient.sex, ecg::Sex::Male);

@@ -288,6 +288,12 @@ fn walk_annotation(a: &Element, start_abs: Option<f64>, in_beat: bool, out: &mut
     let code = code_of(a).unwrap_or("");
     let value = a.child("value");
     let vcode = value.and_then(|v| v.attr("code")).unwrap_or("");
+    // A beat's or rhythm's words ("Sinus Rhythm"), when the file gives them beside the code.
+    let vtext = value
+        .and_then(|v| v.attr("displayName"))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(vcode);
     // Time span from the supporting ROI.
     let mut span: (Option<f64>, Option<f64>) = (None, None);
     let mut lead: Option<LeadLabel> = None;
@@ -355,7 +361,7 @@ fn walk_annotation(a: &Element, start_abs: Option<f64>, in_beat: bool, out: &mut
                     lo,
                     hi.map_or(0.0, |h| h - lo),
                     AnnotationKind::Beat { code: vcode.into() },
-                    vcode.into(),
+                    vtext.into(),
                 );
             }
         }
@@ -365,7 +371,7 @@ fn walk_annotation(a: &Element, start_abs: Option<f64>, in_beat: bool, out: &mut
                     lo,
                     hi.map_or(0.0, |h| h - lo),
                     AnnotationKind::Rhythm { code: vcode.into() },
-                    vcode.into(),
+                    vtext.into(),
                 );
             }
         }
