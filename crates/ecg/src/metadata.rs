@@ -42,9 +42,13 @@ impl Patient {
     /// the birth date to `recorded` when both are real dates ([`Date::implausible_as_birth`],
     /// [`Date::implausible_as_recording`]).
     pub fn age_at(&self, recorded: Option<Date>) -> Option<f64> {
-        if let Some(age) = self.age_years.filter(|a| a.is_finite() && *a >= 0.0) {
-            return Some(age);
-        }
+        self.age_years
+            .filter(|a| a.is_finite() && *a >= 0.0)
+            .or_else(|| self.age_from_birth_date(recorded))
+    }
+
+    /// Age in years from the birth date to `recorded`, when both are real dates.
+    pub fn age_from_birth_date(&self, recorded: Option<Date>) -> Option<f64> {
         let (birth, recorded) = (self.birth_date?, recorded?);
         if recorded.implausible_as_recording().is_some()
             || birth.implausible_as_birth(Some(recorded)).is_some()

@@ -109,7 +109,7 @@ impl OpenOptions {
             )
         })?;
         let mut rec = format.read(input, self)?;
-        plausible::warn_implausible_dates(&mut rec);
+        plausible::warn_implausible_dates_and_age(&mut rec);
         if self.strict
             && let Some(w) = rec.source.warnings.first()
         {

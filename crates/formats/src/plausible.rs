@@ -12,8 +12,9 @@
 use ecg::{Recording, Warning};
 
 /// Warns of implausible acquisition and birth dates in `rec` ([`ecg::Date::implausible_as_recording`],
-/// [`ecg::Date::implausible_as_birth`]), one warning each.
-pub(crate) fn warn_implausible_dates(rec: &mut Recording) {
+/// [`ecg::Date::implausible_as_birth`]) and of a stated age the birth date contradicts, one
+/// warning each.
+pub(crate) fn warn_implausible_dates_and_age(rec: &mut Recording) {
     let recorded = rec.acquisition.start_time.and_then(|t| t.date);
     if let Some(date) = recorded
         && let Some(why) = date.implausible_as_recording()
@@ -36,10 +37,9 @@ pub(crate) fn warn_implausible_dates(rec: &mut Recording) {
     }
     // A stated age that the birth date contradicts: one of them is wrong, and the stated one
     // is what the analysis and the report use.
-    let stated = rec.patient.age_years.take();
-    let counted = rec.patient.age_at(recorded);
-    rec.patient.age_years = stated;
-    if let (Some(stated), Some(counted), Some(birth)) = (stated, counted, rec.patient.birth_date)
+    let counted = rec.patient.age_from_birth_date(recorded);
+    if let (Some(stated), Some(counted), Some(birth)) =
+        (rec.patient.age_years, counted, rec.patient.birth_date)
         && (stated - counted).abs() >= 1.0
     {
         rec.source.warnings.push(Warning::new(
@@ -78,7 +78,7 @@ mod tests {
         for year in [53255, 2704, 1899] {
             let date = Date::new(year, 1, 1);
             let mut rec = recording(date, None);
-            warn_implausible_dates(&mut rec);
+            warn_implausible_dates_and_age(&mut rec);
             assert_eq!(rec.acquisition.start_time.unwrap().date, date);
             assert_eq!(rec.source.warnings.len(), 1);
             let w = &rec.source.warnings[0];
@@ -100,7 +100,7 @@ mod tests {
             (None, Date::new(1900, 1, 1)),
         ] {
             let mut rec = recording(start, birth);
-            warn_implausible_dates(&mut rec);
+            warn_implausible_dates_and_age(&mut rec);
             assert_eq!(rec.acquisition.start_time.unwrap().date, start);
             assert_eq!(rec.patient.birth_date, birth);
             assert!(rec.source.warnings.is_empty(), "{:?}", rec.source.warnings);
@@ -112,7 +112,7 @@ mod tests {
         // HL7 aECG Example.xml: aged 46, born 1953-05-08, recorded 2002-11-22 (49 years).
         let mut rec = recording(Date::new(2002, 11, 22), Date::new(1953, 5, 8));
         rec.patient.age_years = Some(46.0);
-        warn_implausible_dates(&mut rec);
+        warn_implausible_dates_and_age(&mut rec);
         assert_eq!(rec.patient.age_years, Some(46.0));
         assert_eq!(rec.source.warnings.len(), 1);
         let w = &rec.source.warnings[0];
@@ -126,7 +126,7 @@ mod tests {
         for age in [49.0, 49.9] {
             let mut rec = recording(Date::new(2002, 11, 22), Date::new(1953, 5, 8));
             rec.patient.age_years = Some(age);
-            warn_implausible_dates(&mut rec);
+            warn_implausible_dates_and_age(&mut rec);
             assert!(
                 rec.source.warnings.is_empty(),
                 "{age}: {:?}",
@@ -139,7 +139,7 @@ mod tests {
     fn a_birth_after_the_recording_or_before_1850_is_flagged() {
         for birth in [Date::new(2007, 1, 1), Date::new(1066, 10, 14)] {
             let mut rec = recording(Date::new(2006, 6, 20), birth);
-            warn_implausible_dates(&mut rec);
+            warn_implausible_dates_and_age(&mut rec);
             assert_eq!(rec.patient.birth_date, birth);
             assert_eq!(rec.source.warnings.len(), 1);
             assert_eq!(rec.source.warnings[0].field, "patient birth date");
