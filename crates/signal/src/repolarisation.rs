@@ -10,6 +10,13 @@
 //!   years, >= 0.25 mV for men < 40 years, >= 0.15 mV for women ([`ste_v2v3_mv`]). With the sex, or a
 //!   man's age, unknown the men >= 40 threshold (0.2 mV) is used and the criterion says so.
 //!   Stated as "consider acute myocardial injury": the ECG alone does not make the diagnosis.
+//! - ST elevation in the extra chest leads, where they were recorded: at least 0.05 mV
+//!   ([`STE_EXTRA_MV`]) at the J point in two neighbouring posterior leads (V7-V8, V8-V9; at
+//!   least 0.1 mV for men < 40 years), "ST elevation, posterior"; or in two neighbouring
+//!   right-sided leads (V3R-V4R, V4R-V5R; at least 0.1 mV for men < 30 years), "ST
+//!   elevation, right ventricular". With the sex, or a man's age, unknown the 0.05-mV
+//!   threshold is used and the criterion says so. The twelve standard leads' criteria do not
+//!   read these leads.
 //! - ST depression: new horizontal or downsloping ST depression >= 0.05 mV ([`STD_MV`]) at
 //!   the J point in two contiguous leads; horizontal or downsloping means the level 60 ms
 //!   after J is not above the J level. Stated as "consider ischaemia"; beside a stated ST
@@ -111,6 +118,9 @@ pub(crate) const STE_V2V3_MEN_40_MV: f64 = 0.2;
 pub(crate) const STE_V2V3_MEN_UNDER_40_MV: f64 = 0.25;
 /// ST elevation at J in V2-V3, women (mV, at least).
 pub(crate) const STE_V2V3_WOMEN_MV: f64 = 0.15;
+/// ST elevation at J in the posterior (V7-V9) and right-sided (V3R-V5R) leads (mV, at least;
+/// [`ste_extra_mv`] doubles it for young men).
+pub(crate) const STE_EXTRA_MV: f64 = 0.05;
 /// ST depression at J (mV, at least).
 pub(crate) const STD_MV: f64 = 0.05;
 /// T-wave inversion (mV, deeper than).
@@ -485,6 +495,43 @@ pub(crate) fn ste_v2v3_mv(sex: Sex, age_years: Option<f64>) -> (f64, &'static st
     }
 }
 
+/// The extra chest leads' ST-elevation territories: the leads in their order around the
+/// chest (neighbours are contiguous), the territory named, and the age under which a man's
+/// threshold is 0.1 mV (Fourth Universal Definition of MI).
+const EXTRA_STE_GROUPS: [(&[LeadLabel], &str, f64); 2] = [
+    (
+        &[LeadLabel::V3R, LeadLabel::V4R, LeadLabel::V5R],
+        "right ventricular",
+        30.0,
+    ),
+    (
+        &[LeadLabel::V7, LeadLabel::V8, LeadLabel::V9],
+        "posterior",
+        40.0,
+    ),
+];
+
+/// ST elevation threshold in an extra chest lead group (mV) and how it was chosen, for men
+/// under `young_men_under` years 0.1 mV, else 0.05 mV.
+fn ste_extra_mv(sex: Sex, age_years: Option<f64>, young_men_under: f64) -> (f64, String) {
+    match (sex, age_years) {
+        (Sex::Female, _) => (STE_EXTRA_MV, "women".into()),
+        (Sex::Male, Some(a)) if a < young_men_under => (
+            2.0 * STE_EXTRA_MV,
+            format!("men < {young_men_under:.0} years"),
+        ),
+        (Sex::Male, Some(_)) => (STE_EXTRA_MV, format!("men >= {young_men_under:.0} years")),
+        (Sex::Male, None) => (
+            STE_EXTRA_MV,
+            format!("men >= {young_men_under:.0} years, used as the age is unknown"),
+        ),
+        (Sex::Unknown, _) => (
+            STE_EXTRA_MV,
+            format!("men >= {young_men_under:.0} years, used as the sex is unknown"),
+        ),
+    }
+}
+
 /// Lead values formatted as "V2 0.21, V3 0.25".
 fn values(leads: &[LeadLabel], v: &dyn Fn(&LeadLabel) -> Option<f64>, unit: &str) -> String {
     leads
@@ -626,13 +673,48 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
             .cloned()
             .collect();
         let ste = contiguous_hits(&hits, st_contiguous);
-        let stated_ste = !ste.is_empty();
+        let mut stated_ste = !ste.is_empty();
         if stated_ste {
             let crit = format!(
                 "consider acute myocardial injury; meets the Fourth Universal Definition of MI ST-elevation thresholds at the J point in two contiguous leads ({}; >= {STE_MV:.2} mV, V2-V3 >= {v23:.2} mV for {v23_why}); clinical context required",
                 values(&ste, &j, " mV"),
             );
             out.push(statement("ST elevation", ste, crit));
+        }
+        // ST elevation in the right-sided and posterior leads, where they were recorded.
+        for (group, territory, young_men_under) in EXTRA_STE_GROUPS {
+            let (limit, why) = ste_extra_mv(i.sex, i.age_years, young_men_under);
+            let clear = |l: &LeadLabel, v: f64| {
+                i.residual_mv
+                    .iter()
+                    .find(|(x, _)| x == l)
+                    .is_none_or(|&(_, r)| {
+                        r <= STE_MAX_RESIDUAL_OF_LIMIT * limit || v - 2.0 * r >= limit
+                    })
+            };
+            let hit = |l: &LeadLabel| j(l).is_some_and(|v| v >= limit - 1e-9 && clear(l, v));
+            let ste: Vec<LeadLabel> = (0..group.len())
+                .filter(|&k| {
+                    hit(&group[k])
+                        && ((k > 0 && hit(&group[k - 1])) || group.get(k + 1).is_some_and(&hit))
+                })
+                .map(|k| group[k].clone())
+                .collect();
+            if !ste.is_empty() {
+                stated_ste = true;
+                out.push(Statement {
+                    text: format!("ST elevation, {territory} ({})", names(&ste)),
+                    criterion: Some(format!(
+                        "consider acute myocardial injury; meets the Fourth Universal Definition of MI ST-elevation threshold for the {territory} leads at the J point in two neighbouring leads ({}; >= {limit:.2} mV for {why}); clinical context required",
+                        values(&ste, &j, " mV"),
+                    )),
+                    state: StatementState::Suggested,
+                    evidence: Evidence {
+                        leads: ste,
+                        beats: Vec::new(),
+                    },
+                });
+            }
         }
 
         // ST depression, horizontal or downsloping.
@@ -903,6 +985,47 @@ mod tests {
                 a.st_j60 = uv(mv + 0.05);
             });
         }
+    }
+
+    #[test]
+    fn posterior_and_right_sided_st_elevation_by_their_own_thresholds() {
+        use LeadLabel::*;
+        let with_extra = |elevated: &[LeadLabel], mv: f64, age: f64| -> Vec<Statement> {
+            let mut c = Case::new();
+            for l in [V3R, V4R, V5R, V7, V8, V9] {
+                c.amps.push(normal(l));
+            }
+            elevate(&mut c, elevated, mv);
+            c.age = Some(age);
+            c.run()
+        };
+        let texts = |s: &[Statement]| s.iter().map(|s| s.text.clone()).collect::<Vec<_>>();
+        let out = with_extra(&[V7, V8], 0.06, 60.0);
+        assert_eq!(texts(&out), ["ST elevation, posterior (V7, V8)"]);
+        let c = out[0].criterion.as_deref().unwrap();
+        assert!(
+            c.contains("(V7 0.06 mV, V8 0.06 mV; >= 0.05 mV for men >= 40 years)"),
+            "{c}"
+        );
+        assert_eq!(out[0].evidence.leads, [V7, V8]);
+        // A man under 40 needs 0.1 mV there; one lead, or two that are not neighbours, is none.
+        assert!(with_extra(&[V7, V8], 0.06, 35.0).is_empty());
+        assert_eq!(
+            texts(&with_extra(&[V8, V9], 0.12, 35.0)),
+            ["ST elevation, posterior (V8, V9)"]
+        );
+        assert!(with_extra(&[V7], 0.3, 60.0).is_empty());
+        assert!(with_extra(&[V7, V9], 0.3, 60.0).is_empty());
+        // Right-sided: 0.05 mV, 0.1 mV for a man under 30.
+        assert_eq!(
+            texts(&with_extra(&[V3R, V4R], 0.06, 60.0)),
+            ["ST elevation, right ventricular (V3R, V4R)"]
+        );
+        assert!(with_extra(&[V3R, V4R], 0.06, 25.0).is_empty());
+        assert_eq!(
+            texts(&with_extra(&[V4R, V5R], 0.06, 35.0)),
+            ["ST elevation, right ventricular (V4R, V5R)"]
+        );
     }
 
     #[test]
