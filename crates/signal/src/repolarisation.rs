@@ -495,6 +495,16 @@ pub(crate) fn ste_v2v3_mv(sex: Sex, age_years: Option<f64>) -> (f64, &'static st
     }
 }
 
+/// Whether lead `l`'s ST level `v` counts against the elevation threshold `limit`: its median
+/// beat's residual noise ([`Inputs::residual_mv`]) is at most [`STE_MAX_RESIDUAL_OF_LIMIT`] of
+/// the threshold, or the level clears the threshold by twice that noise.
+fn clears_its_noise(residual_mv: &[(LeadLabel, f64)], l: &LeadLabel, v: f64, limit: f64) -> bool {
+    residual_mv
+        .iter()
+        .find(|(x, _)| x == l)
+        .is_none_or(|&(_, r)| r <= STE_MAX_RESIDUAL_OF_LIMIT * limit || v - 2.0 * r >= limit)
+}
+
 /// The extra chest leads' ST-elevation territories: the leads in their order around the
 /// chest (neighbours are contiguous), the territory named, and the age under which a man's
 /// threshold is 0.1 mV (Fourth Universal Definition of MI).
@@ -659,14 +669,7 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
         // instant of it shows an elevation only when it clears the threshold by twice that
         // noise (a 0.2 mV limb tremor leaves 0.03-0.05 mV in II and III: "ST elevation,
         // inferior" at 0.13-0.16 mV).
-        let clear = |l: &LeadLabel, v: f64| {
-            i.residual_mv
-                .iter()
-                .find(|(x, _)| x == l)
-                .is_none_or(|&(_, r)| {
-                    r <= STE_MAX_RESIDUAL_OF_LIMIT * limit(l) || v - 2.0 * r >= limit(l)
-                })
-        };
+        let clear = |l: &LeadLabel, v: f64| clears_its_noise(i.residual_mv, l, v, limit(l));
         let hits: Vec<LeadLabel> = leads
             .iter()
             .filter(|l| j(l).is_some_and(|v| v >= limit(l) - 1e-9 && clear(l, v)))
@@ -684,15 +687,11 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
         // ST elevation in the right-sided and posterior leads, where they were recorded.
         for (group, territory, young_men_under) in EXTRA_STE_GROUPS {
             let (limit, why) = ste_extra_mv(i.sex, i.age_years, young_men_under);
-            let clear = |l: &LeadLabel, v: f64| {
-                i.residual_mv
-                    .iter()
-                    .find(|(x, _)| x == l)
-                    .is_none_or(|&(_, r)| {
-                        r <= STE_MAX_RESIDUAL_OF_LIMIT * limit || v - 2.0 * r >= limit
-                    })
+            let hit = |l: &LeadLabel| {
+                j(l).is_some_and(|v| {
+                    v >= limit - 1e-9 && clears_its_noise(i.residual_mv, l, v, limit)
+                })
             };
-            let hit = |l: &LeadLabel| j(l).is_some_and(|v| v >= limit - 1e-9 && clear(l, v));
             let ste: Vec<LeadLabel> = (0..group.len())
                 .filter(|&k| {
                     hit(&group[k])
