@@ -33,6 +33,34 @@ fn info_json_reports_ludb_record_1_sample_exact() {
 }
 
 #[test]
+fn info_marks_an_anonymised_year_and_warns_of_it() {
+    // Welch Allyn's anonymiser wrote the year 53255 and a birth in 27655.
+    let path = data("scp/welchallyn/ECG_20060620_112352_ANON000002.SCP");
+    let out = heartlens(&["info", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("start: 53255-01-01T00:00:00 (implausible date)"),
+        "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("acquisition date: 53255-01-01 is not a plausible recording date"),
+        "{err}"
+    );
+    assert!(err.contains("patient birth date: 27655-01-01"), "{err}");
+    // The JSON keeps the file's text, and lists the warnings.
+    let out = heartlens(&["info", path.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["start_time"], "53255-01-01T00:00:00");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn info_on_a_missing_file_exits_2_naming_the_file() {
     let out = heartlens(&["info", "/nonexistent/record.hea"]);
     assert_eq!(out.status.code(), Some(2));

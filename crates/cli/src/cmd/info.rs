@@ -127,8 +127,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     writeln!(out, "{}: {}", args.input.file.display(), info.format)?;
     writeln!(out, "duration: {:.3} s", info.duration_s)?;
-    if let Some(t) = &info.start_time {
-        writeln!(out, "start: {t}")?;
+    // As pages print it: an anonymised or shifted year marked (the JSON keeps the file's text).
+    if let Some(t) = rec.acquisition.start_time {
+        writeln!(out, "start: {}", t.to_iso8601_marked())?;
     }
     if let Some(name) = rec.patient.display_name() {
         writeln!(out, "patient: {name}")?;
