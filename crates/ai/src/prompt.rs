@@ -238,9 +238,7 @@ impl Grounding {
                 .collect(),
             duration_s: rec.duration_s(),
             sampling_rate_hz: rec.leads.first().map_or(0.0, |l| l.sampling_rate_hz),
-            age_years: rec
-                .patient
-                .age_at(rec.acquisition.start_time.and_then(|t| t.date)),
+            age_years: rec.patient_age_years(),
             sex,
             measurements: rec
                 .device_measurements

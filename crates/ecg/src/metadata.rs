@@ -105,6 +105,13 @@ pub struct Acquisition {
     pub comments: Vec<String>,
 }
 
+impl Acquisition {
+    /// The recording's calendar date, when the file gives one.
+    pub fn date(&self) -> Option<Date> {
+        self.start_time.and_then(|t| t.date)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -193,6 +193,12 @@ impl Recording {
         self.leads.iter().find(|l| &l.label == label)
     }
 
+    /// The patient's age in years when this ECG was recorded ([`crate::Patient::age_at`] on
+    /// the recording's date): what the analysis, the report and the chat take as the age.
+    pub fn patient_age_years(&self) -> Option<f64> {
+        self.patient.age_at(self.acquisition.date())
+    }
+
     /// Whether most of the standard 12 leads are present (at least 8), so 12-lead layouts and
     /// reports suit the recording; 2- and 3-lead Holters and odd montages are not.
     pub fn is_twelve_lead(&self) -> bool {

@@ -15,7 +15,7 @@ use ecg::{Recording, Warning};
 /// [`ecg::Date::implausible_as_birth`]) and of a stated age the birth date contradicts, one
 /// warning each.
 pub(crate) fn warn_implausible_dates_and_age(rec: &mut Recording) {
-    let recorded = rec.acquisition.start_time.and_then(|t| t.date);
+    let recorded = rec.acquisition.date();
     if let Some(date) = recorded
         && let Some(why) = date.implausible_as_recording()
     {

@@ -258,10 +258,7 @@ pub fn check_chat(input: &mut ReportInput) {
         leads: Some(input.recording.leads.len()),
         duration_s: Some(input.recording.duration_s()),
         sampling_rate_hz: input.recording.leads.first().map(|l| l.sampling_rate_hz),
-        age_years: input
-            .recording
-            .patient
-            .age_at(input.recording.acquisition.start_time.and_then(|t| t.date)),
+        age_years: input.recording.patient_age_years(),
     };
     for c in &mut input.chat {
         c.checks = crate::claims::check(&c.answer, &facts)

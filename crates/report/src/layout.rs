@@ -221,9 +221,8 @@ fn tracing_page(
         let name = p.display_name().unwrap_or_else(|| "—".into());
         lines.push((FontKind::Bold, format!("Patient: {name}")));
         let id = p.id.clone().unwrap_or_else(|| "—".into());
-        let recorded = rec.acquisition.start_time.and_then(|t| t.date);
         let born = match p.birth_date {
-            Some(d) if d.implausible_as_birth(recorded).is_some() => {
+            Some(d) if d.implausible_as_birth(rec.acquisition.date()).is_some() => {
                 format!("{d} (implausible date)")
             }
             Some(d) => d.to_string(),
@@ -232,7 +231,7 @@ fn tracing_page(
         lines.push((FontKind::Regular, format!("ID: {id}  ·  Born: {born}")));
     }
     // As stated, else from the birth date to the recording's date (whole years; months under 2).
-    let age = match p.age_at(rec.acquisition.start_time.and_then(|t| t.date)) {
+    let age = match rec.patient_age_years() {
         Some(a) if a < 2.0 => format!("{:.0} mo", (a * 12.0).floor()),
         Some(a) => format!("{:.0} y", a.floor()),
         None => "—".into(),

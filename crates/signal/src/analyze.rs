@@ -914,9 +914,7 @@ pub(crate) fn analyze_in_pool(
     check()?;
     // (8) Statements.
     let sex = opts.sex.unwrap_or(rec.patient.sex);
-    let age_years = rec
-        .patient
-        .age_at(rec.acquisition.start_time.and_then(|t| t.date));
+    let age_years = rec.patient_age_years();
     let at_dominant_pr = crate::classify::at_dominant_pr(
         &global
             .iter()
