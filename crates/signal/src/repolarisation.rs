@@ -7,7 +7,7 @@
 //! changes associated with prior myocardial infarction (in the absence of QRS confounders)"):
 //! - ST elevation: new ST elevation at the J point in two contiguous leads, >= 0.1 mV
 //!   ([`STE_MV`]) in all leads other than V2-V3; in V2-V3 >= 0.2 mV for men >= 40
-//!   years, >= 0.25 mV for men < 40 years, >= 0.15 mV for women ([`ste_v2v3_mv`]). With the sex, or a
+//!   years, >= 0.25 mV for men < 40 years, >= 0.15 mV for women ([`STE_V2V3`]). With the sex, or a
 //!   man's age, unknown the men >= 40 threshold (0.2 mV) is used and the criterion says so.
 //!   Stated as "consider acute myocardial injury": the ECG alone does not make the diagnosis.
 //! - ST elevation in the extra chest leads, where they were recorded: at least 0.05 mV
@@ -119,7 +119,7 @@ pub(crate) const STE_V2V3_MEN_UNDER_40_MV: f64 = 0.25;
 /// ST elevation at J in V2-V3, women (mV, at least).
 pub(crate) const STE_V2V3_WOMEN_MV: f64 = 0.15;
 /// ST elevation at J in the posterior (V7-V9) and right-sided (V3R-V5R) leads (mV, at least;
-/// [`ste_extra_mv`] doubles it for young men).
+/// twice that for young men: [`EXTRA_STE_GROUPS`]).
 pub(crate) const STE_EXTRA_MV: f64 = 0.05;
 /// ST depression at J (mV, at least).
 pub(crate) const STD_MV: f64 = 0.05;
@@ -467,8 +467,18 @@ fn names(leads: &[LeadLabel]) -> String {
 }
 
 fn statement(kind: &str, leads: Vec<LeadLabel>, criterion: String) -> Statement {
+    statement_in(kind, &territory(&leads), leads, criterion)
+}
+
+/// "`kind`, `territory` (leads)" with its criterion, resting on `leads`.
+fn statement_in(
+    kind: &str,
+    territory: &str,
+    leads: Vec<LeadLabel>,
+    criterion: String,
+) -> Statement {
     Statement {
-        text: format!("{kind}, {} ({})", territory(&leads), names(&leads)),
+        text: format!("{kind}, {territory} ({})", names(&leads)),
         criterion: Some(criterion),
         state: StatementState::Suggested,
         evidence: Evidence {
@@ -478,20 +488,41 @@ fn statement(kind: &str, leads: Vec<LeadLabel>, criterion: String) -> Statement 
     }
 }
 
-/// ST elevation threshold in V2-V3 (mV) and how it was chosen.
-pub(crate) fn ste_v2v3_mv(sex: Sex, age_years: Option<f64>) -> (f64, &'static str) {
-    match (sex, age_years) {
-        (Sex::Female, _) => (STE_V2V3_WOMEN_MV, "women"),
-        (Sex::Male, Some(a)) if a < 40.0 => (STE_V2V3_MEN_UNDER_40_MV, "men < 40 years"),
-        (Sex::Male, Some(_)) => (STE_V2V3_MEN_40_MV, "men >= 40 years"),
-        (Sex::Male, None) => (
-            STE_V2V3_MEN_40_MV,
-            "men >= 40 years, used as the age is unknown",
-        ),
-        (Sex::Unknown, _) => (
-            STE_V2V3_MEN_40_MV,
-            "men >= 40 years, used as the sex is unknown",
-        ),
+/// An ST-elevation threshold at J that depends on the sex and a man's age (Fourth Universal
+/// Definition of MI): for women, for men under `young_under` years, and for other men (also
+/// taken when the sex, or a man's age, is unknown).
+pub(crate) struct SteBySexAge {
+    women: f64,
+    young_men: f64,
+    men: f64,
+    young_under: f64,
+}
+
+/// V2-V3's threshold.
+pub(crate) const STE_V2V3: SteBySexAge = SteBySexAge {
+    women: STE_V2V3_WOMEN_MV,
+    young_men: STE_V2V3_MEN_UNDER_40_MV,
+    men: STE_V2V3_MEN_40_MV,
+    young_under: 40.0,
+};
+
+impl SteBySexAge {
+    /// The threshold (mV) for a patient, and how it was chosen.
+    pub(crate) fn mv(&self, sex: Sex, age_years: Option<f64>) -> (f64, String) {
+        let y = self.young_under;
+        match (sex, age_years) {
+            (Sex::Female, _) => (self.women, "women".into()),
+            (Sex::Male, Some(a)) if a < y => (self.young_men, format!("men < {y:.0} years")),
+            (Sex::Male, Some(_)) => (self.men, format!("men >= {y:.0} years")),
+            (Sex::Male, None) => (
+                self.men,
+                format!("men >= {y:.0} years, used as the age is unknown"),
+            ),
+            (Sex::Unknown, _) => (
+                self.men,
+                format!("men >= {y:.0} years, used as the sex is unknown"),
+            ),
+        }
     }
 }
 
@@ -506,41 +537,31 @@ fn clears_its_noise(residual_mv: &[(LeadLabel, f64)], l: &LeadLabel, v: f64, lim
 }
 
 /// The extra chest leads' ST-elevation territories: the leads in their order around the
-/// chest (neighbours are contiguous), the territory named, and the age under which a man's
-/// threshold is 0.1 mV (Fourth Universal Definition of MI).
-const EXTRA_STE_GROUPS: [(&[LeadLabel], &str, f64); 2] = [
+/// chest (neighbours are contiguous), the territory named, and the threshold: 0.05 mV
+/// ([`STE_EXTRA_MV`]), 0.1 mV for men under 30 years on the right and under 40 posteriorly
+/// (Fourth Universal Definition of MI).
+const EXTRA_STE_GROUPS: [(&[LeadLabel], &str, SteBySexAge); 2] = [
     (
         &[LeadLabel::V3R, LeadLabel::V4R, LeadLabel::V5R],
         "right ventricular",
-        30.0,
+        SteBySexAge {
+            women: STE_EXTRA_MV,
+            young_men: 2.0 * STE_EXTRA_MV,
+            men: STE_EXTRA_MV,
+            young_under: 30.0,
+        },
     ),
     (
         &[LeadLabel::V7, LeadLabel::V8, LeadLabel::V9],
         "posterior",
-        40.0,
+        SteBySexAge {
+            women: STE_EXTRA_MV,
+            young_men: 2.0 * STE_EXTRA_MV,
+            men: STE_EXTRA_MV,
+            young_under: 40.0,
+        },
     ),
 ];
-
-/// ST elevation threshold in an extra chest lead group (mV) and how it was chosen, for men
-/// under `young_men_under` years 0.1 mV, else 0.05 mV.
-fn ste_extra_mv(sex: Sex, age_years: Option<f64>, young_men_under: f64) -> (f64, String) {
-    match (sex, age_years) {
-        (Sex::Female, _) => (STE_EXTRA_MV, "women".into()),
-        (Sex::Male, Some(a)) if a < young_men_under => (
-            2.0 * STE_EXTRA_MV,
-            format!("men < {young_men_under:.0} years"),
-        ),
-        (Sex::Male, Some(_)) => (STE_EXTRA_MV, format!("men >= {young_men_under:.0} years")),
-        (Sex::Male, None) => (
-            STE_EXTRA_MV,
-            format!("men >= {young_men_under:.0} years, used as the age is unknown"),
-        ),
-        (Sex::Unknown, _) => (
-            STE_EXTRA_MV,
-            format!("men >= {young_men_under:.0} years, used as the sex is unknown"),
-        ),
-    }
-}
 
 /// Lead values formatted as "V2 0.21, V3 0.25".
 fn values(leads: &[LeadLabel], v: &dyn Fn(&LeadLabel) -> Option<f64>, unit: &str) -> String {
@@ -656,7 +677,7 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
     let st_t_confounded = i.paced || lbbb || rbbb || wide || lvh;
     if !st_t_confounded {
         // ST elevation.
-        let (v23, v23_why) = ste_v2v3_mv(i.sex, i.age_years);
+        let (v23, v23_why) = STE_V2V3.mv(i.sex, i.age_years);
         let limit = |l: &LeadLabel| {
             if matches!(l, LeadLabel::V2 | LeadLabel::V3) {
                 v23
@@ -685,8 +706,8 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
             out.push(statement("ST elevation", ste, crit));
         }
         // ST elevation in the right-sided and posterior leads, where they were recorded.
-        for (group, territory, young_men_under) in EXTRA_STE_GROUPS {
-            let (limit, why) = ste_extra_mv(i.sex, i.age_years, young_men_under);
+        for (group, territory, threshold) in EXTRA_STE_GROUPS {
+            let (limit, why) = threshold.mv(i.sex, i.age_years);
             let hit = |l: &LeadLabel| {
                 j(l).is_some_and(|v| {
                     v >= limit - 1e-9 && clears_its_noise(i.residual_mv, l, v, limit)
@@ -701,18 +722,11 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
                 .collect();
             if !ste.is_empty() {
                 stated_ste = true;
-                out.push(Statement {
-                    text: format!("ST elevation, {territory} ({})", names(&ste)),
-                    criterion: Some(format!(
-                        "consider acute myocardial injury; meets the Fourth Universal Definition of MI ST-elevation threshold for the {territory} leads at the J point in two neighbouring leads ({}; >= {limit:.2} mV for {why}); clinical context required",
-                        values(&ste, &j, " mV"),
-                    )),
-                    state: StatementState::Suggested,
-                    evidence: Evidence {
-                        leads: ste,
-                        beats: Vec::new(),
-                    },
-                });
+                let crit = format!(
+                    "consider acute myocardial injury; meets the Fourth Universal Definition of MI ST-elevation threshold for the {territory} leads at the J point in two neighbouring leads ({}; >= {limit:.2} mV for {why}); clinical context required",
+                    values(&ste, &j, " mV"),
+                );
+                out.push(statement_in("ST elevation", territory, ste, crit));
             }
         }
 
