@@ -224,17 +224,9 @@ impl LeadLabel {
     pub fn page_twelve(twelve: &[LeadLabel; 12], recorded: &[LeadLabel]) -> [LeadLabel; 12] {
         let mut extras = Self::EXTRA_CHEST.iter().filter(|l| recorded.contains(l));
         let mut page = twelve.clone();
+        let precordial = &Self::STANDARD_12[6..];
         for slot in page.iter_mut() {
-            let precordial = matches!(
-                slot,
-                LeadLabel::V1
-                    | LeadLabel::V2
-                    | LeadLabel::V3
-                    | LeadLabel::V4
-                    | LeadLabel::V5
-                    | LeadLabel::V6
-            );
-            if precordial
+            if precordial.contains(slot)
                 && !recorded.contains(slot)
                 && let Some(extra) = extras.next()
             {
