@@ -71,4 +71,4 @@ pub use statements::{JT_INDEX_MAX, QT_NOT_JUDGED, WIDE_QRS_MS, jt_index};
 /// Version of [`analyze`]'s results. Caches of an [`Analysis`] (the store's) are valid only for
 /// the same value; raise the revision whenever detection, delineation, measurements or
 /// statements change their output.
-pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r87");
+pub const ANALYSIS_VERSION: &str = concat!("heartlens-signal ", env!("CARGO_PKG_VERSION"), " r88");

@@ -23,7 +23,12 @@
 //! Every criterion that errs the other way for a child is kept: what is abnormal for an
 //! adult is abnormal for a child too (a rate below 60/min, a PR above 200 ms, a QRS of 120
 //! ms, a left axis, a QTc above 450-470 ms, any arrhythmia, block or ST elevation).
-//! Age-specific paediatric criteria are not applied: the statement says so.
+//!
+//! One set of age-specific criteria is applied: the bundle-branch, fascicular and
+//! non-specific conduction delay statements use the QRS durations the AHA/ACC/HRS 2009
+//! recommendations give for children by age ([`crate::conduction::QrsBounds`]: a complete
+//! block above 100 ms at 4-15 years, above 90 ms under 4). No other paediatric normal range
+//! (rate, axis, voltages, PR by age) is: the statement says so.
 
 use ecg::{Evidence, LeadLabel, Statement, StatementState};
 
@@ -89,8 +94,9 @@ pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<S
             "patient aged {years} (< {ADULT_FROM_YEARS:.0}): the adult bounds of right axis \
              deviation, left posterior fascicular block, ventricular hypertrophy, short PR, \
              right-chest T-wave inversion and (under {ADULT_RATE_FROM_YEARS:.0} years) sinus \
-             tachycardia fall inside a child's normal range and are not applied, and no \
-             age-specific paediatric criteria are (Rijnbeek et al. 2001); {what}"
+             tachycardia fall inside a child's normal range and are not applied; the \
+             conduction statements use the AHA 2009 QRS durations for the age, and no other \
+             age-specific paediatric criteria are applied (Rijnbeek et al. 2001); {what}"
         )),
         state: StatementState::Suggested,
         evidence: Evidence::default(),

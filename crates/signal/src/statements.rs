@@ -1820,6 +1820,7 @@ fn intraventricular_statements(f: &Findings<'_>, c: &BeatCounts, out: &mut Vec<S
             atrial_waves_in_qrs: f.atrial_fibrillation
                 || f.flutter.is_some()
                 || f.half_rr_activity.is_some(),
+            bounds: crate::conduction::QrsBounds::for_age(f.age_years),
         });
         // A wide-QRS tachycardia of unknown origin is no bundle-branch block: the pattern
         // its QRS matches is named in its criterion instead.
@@ -2121,7 +2122,17 @@ fn voltage_statements(
     // Incomplete LBBB (AHA 2009) needs the LVH pattern besides the QRS, the late lateral R and
     // no lateral q: with calibrated leads, LVH by voltage; without it the statement is
     // withdrawn (a QRS of 110-119 ms is below the non-specific delay's stated 120 ms).
-    if let Some(k) = out.iter().position(|s| s.text == INCOMPLETE_LBBB) {
+    // A child's voltages are larger than an adult's: the adult LVH criteria cannot tell the
+    // pattern ([`crate::paediatric`]), which is named as untested.
+    let child = f
+        .age_years
+        .is_some_and(|a| a < crate::paediatric::ADULT_FROM_YEARS);
+    if child {
+        lvh_pattern_untested(
+            out,
+            "the adult voltage criteria do not apply under 16 years",
+        );
+    } else if let Some(k) = out.iter().position(|s| s.text == INCOMPLETE_LBBB) {
         if lvh.is_empty() {
             out.remove(k);
         } else if let Some(c) = out[k].criterion.take() {

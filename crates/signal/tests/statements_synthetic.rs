@@ -2010,6 +2010,35 @@ fn complete_rbbb_at_124_ms_incomplete_at_114_ms_none_at_102() {
     not_stated(&a, "Non-specific intraventricular conduction delay");
 }
 
+#[test]
+fn a_childs_bundle_branch_block_is_read_by_the_aha_durations_for_the_age() {
+    // The same RBBB at QRS 114 ms: incomplete in an adult (110-119), complete in a
+    // 10-year-old (> 100 ms at 4-16 years); the paediatric note says the bounds are the
+    // child's.
+    let t = beats(&rbbb(0.035, 0.4));
+    let at_age = |age: f64| {
+        let mut rec = t.record();
+        rec.patient.age_years = Some(age);
+        signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("the analysis runs")
+    };
+    let adult = at_age(30.0);
+    stated(&adult, "Incomplete right bundle branch block");
+    not_stated(&adult, "Complete right bundle branch block");
+    let child = at_age(10.0);
+    not_stated(&child, "Incomplete right bundle branch block");
+    let c = criterion(stated(&child, "Complete right bundle branch block"));
+    assert_near(number_after(c, "QRS "), 114.0, 5.0, "QRS");
+    assert!(
+        c.contains("> 100 (AHA 2009, children aged 8-15 years)"),
+        "{c}"
+    );
+    let note = criterion(stated(&child, signal::PAEDIATRIC));
+    assert!(
+        note.contains("the conduction statements use the AHA 2009 QRS durations for the age"),
+        "{note}"
+    );
+}
+
 /// Left bundle-branch block: the septum activated from the right, so the forces are
 /// leftward and posterior from the start (no q in I, V5, V6; QS in V1), slow and notched,
 /// with a discordant T; time scale `k`.
