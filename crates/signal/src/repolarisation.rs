@@ -20,7 +20,10 @@
 //! - ST depression: new horizontal or downsloping ST depression >= 0.05 mV ([`STD_MV`]) at
 //!   the J point in two contiguous leads; horizontal or downsloping means the level 60 ms
 //!   after J is not above the J level. Stated as "consider ischaemia"; beside a stated ST
-//!   elevation the criterion notes that it may be reciprocal.
+//!   elevation the criterion notes that it may be reciprocal. In two or more of V1-V3,
+//!   where V7-V9 were not recorded, the criterion adds that it may be posterior injury (an
+//!   ST-elevation equivalent, the more so with an upright T) and that V7-V9 would show it
+//!   ([`posterior_note`]).
 //! - T-wave inversion: T inversion > 0.1 mV ([`TWI_MV`]) in two contiguous leads with a
 //!   prominent R wave or R/S ratio > 1 (here: R larger than |S|). aVR and V1, where an inverted
 //!   T is normal, never count; III counts only with a contiguous partner (II or aVF).
@@ -662,6 +665,47 @@ fn early_repolarisation(
 /// The early repolarisation statement's text.
 pub(crate) const EARLY_REPOLARISATION: &str = "Early repolarisation pattern";
 
+/// What ST depression in V1-V3 adds (Fourth Universal Definition of MI): it may be
+/// posterior injury, an ST-elevation equivalent the more so with an upright terminal T, which
+/// ST elevation of at least 0.05 mV in V7-V9 confirms. `std` are the leads with the ST
+/// depression, `t` a lead's T amplitude (mV) and `recorded` whether a lead was recorded.
+/// Empty when fewer than two of V1-V3 carry it or V7-V9 were recorded (their own ST
+/// elevation is then read: [`EXTRA_STE_GROUPS`]).
+fn posterior_note(
+    std: &[LeadLabel],
+    t: &dyn Fn(&LeadLabel) -> Option<f64>,
+    recorded: &dyn Fn(&LeadLabel) -> bool,
+) -> String {
+    let right: Vec<LeadLabel> = std
+        .iter()
+        .filter(|l| matches!(l, LeadLabel::V1 | LeadLabel::V2 | LeadLabel::V3))
+        .cloned()
+        .collect();
+    let posterior_recorded = [LeadLabel::V7, LeadLabel::V8, LeadLabel::V9]
+        .iter()
+        .any(recorded);
+    if right.len() < 2 || posterior_recorded {
+        return String::new();
+    }
+    let upright: Vec<LeadLabel> = right
+        .iter()
+        .filter(|l| t(l).is_some_and(|t| t > 0.0))
+        .cloned()
+        .collect();
+    let t_txt = if upright.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (upright T in {}: an ST-elevation equivalent)",
+            names(&upright)
+        )
+    };
+    format!(
+        "; ST depression in {}{t_txt} may be posterior injury: consider recording V7-V9 (ST elevation >= {STE_EXTRA_MV:.2} mV there confirms it)",
+        names(&right)
+    )
+}
+
 /// The repolarisation and Q-wave statements.
 pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
     let mut out = Vec::new();
@@ -747,8 +791,11 @@ pub(crate) fn statements(i: &Inputs<'_>) -> Vec<Statement> {
             } else {
                 ""
             };
+            let posterior = posterior_note(&std, &|l| amp(l).and_then(|a| mv(a.t)), &|l| {
+                amp(l).is_some()
+            });
             let crit = format!(
-                "consider ischaemia; horizontal or downsloping ST depression >= {STD_MV:.2} mV at the J point (J+60 ms not above J) in two contiguous leads ({}){reciprocal}",
+                "consider ischaemia; horizontal or downsloping ST depression >= {STD_MV:.2} mV at the J point (J+60 ms not above J) in two contiguous leads ({}){reciprocal}{posterior}",
                 values(&std, &j, " mV"),
             );
             out.push(statement("ST depression", std, crit));
@@ -1177,6 +1224,47 @@ mod tests {
             });
         }
         assert!(c.texts().is_empty());
+    }
+
+    #[test]
+    fn st_depression_in_v1_to_v3_names_posterior_injury_unless_v7_to_v9_were_recorded() {
+        use LeadLabel::*;
+        let depressed = |leads: &[LeadLabel], t_mv: f64, extra: bool| -> Vec<Statement> {
+            let mut c = Case::new();
+            if extra {
+                for l in [V7, V8, V9] {
+                    c.amps.push(normal(l));
+                }
+            }
+            for l in leads {
+                set(&mut c.amps, l.clone(), |a| {
+                    a.st_j = uv(-0.1);
+                    a.st_j60 = uv(-0.1);
+                    a.t = uv(t_mv);
+                });
+            }
+            c.run()
+        };
+        let crit = |out: &[Statement]| out[0].criterion.clone().unwrap_or_default();
+        // V1-V3 with upright T: an ST-elevation equivalent; record V7-V9.
+        let out = depressed(&[V1, V2, V3], 0.3, false);
+        assert_eq!(out[0].text, "ST depression, anteroseptal (V1, V2, V3)");
+        let c = crit(&out);
+        assert!(
+            c.contains(
+                "; ST depression in V1, V2, V3 (upright T in V1, V2, V3: an ST-elevation equivalent) may be posterior injury: consider recording V7-V9 (ST elevation >= 0.05 mV there confirms it)"
+            ),
+            "{c}"
+        );
+        // Inverted T: the note without the equivalent.
+        let c = crit(&depressed(&[V2, V3], -0.2, false));
+        assert!(
+            c.contains("; ST depression in V2, V3 may be posterior injury"),
+            "{c}"
+        );
+        // V7-V9 recorded (their own ST elevation is read), or the depression lateral: no note.
+        assert!(!crit(&depressed(&[V1, V2, V3], 0.3, true)).contains("posterior"));
+        assert!(!crit(&depressed(&[V4, V5, V6], 0.3, false)).contains("posterior"));
     }
 
     #[test]
