@@ -97,10 +97,12 @@
 //!   or ST elevation statement; the reverse does not hold.
 //!
 //! Then definitional thresholds on the measurements, applied to the rounded value without
-//! tolerance: bradycardia < 60 bpm, tachycardia > 100 bpm, multifocal atrial tachycardia
+//! tolerance: bradycardia < 60 bpm, tachycardia > 100 bpm (under 12 years above the APLS
+//! upper bound for the age, as the statements judge it), multifocal atrial tachycardia
 //! contradicted at <= 100 bpm and a wandering atrial pacemaker above 100 bpm (AHA/ACCF/HRS 2009),
 //! first-degree AV block PR > 200 ms, short PR < 120 ms, complete bundle-branch block QRS of
-//! at least 120 ms (contradicted below 110), incomplete 100-129 ms, left axis deviation -30..-90°,
+//! at least 120 ms (contradicted below 110), incomplete 100-129 ms (under 16 years the
+//! statements' children's bounds less the same 10 ms: `signal::bundle_branch_qrs_ms`), left axis deviation -30..-90°,
 //! right +90..+180°, extreme -90..-180°, normal -30..+90°, left anterior fascicular block
 //! contradicted outside -45..-90° and left posterior outside +90..+180° (AHA 2009 part III), QT
 //! prolongation contradicted when every QTc is <= 440 ms and supported from Bazett and
@@ -1299,15 +1301,21 @@ fn hr_fact(m: &Measurements) -> Option<f64> {
 
 /// What the measurements say about `finding`: `Some(true, fact)` supports, `Some(false, fact)`
 /// contradicts.
+/// How far (ms) a QRS duration may fall short of a bundle-branch block's bound before a
+/// claim of that block is contradicted: readers and programs measure it 10 ms apart.
+const BBB_TOLERANCE_MS: f64 = 10.0;
+
 fn measured_evidence(finding: Finding, facts: &Facts) -> Option<(bool, String)> {
     let m = facts.measurements.as_ref()?;
+    // A child's tachycardia starts above the age's bound, as the statements judge it.
+    let tachy_above = signal::sinus_tachycardia_above(facts.age_years);
     let rate = |class: RateClass, can_support: bool| -> Option<(bool, String)> {
         let hr = hr_fact(m)?;
         let fact = format!("measured heart rate {hr:.0} bpm");
         let inside = match class {
             RateClass::Brady => hr < 60.0,
-            RateClass::Tachy => hr > 100.0,
-            RateClass::Normal => (60.0..=100.0).contains(&hr),
+            RateClass::Tachy => hr > tachy_above,
+            RateClass::Normal => (60.0..=tachy_above).contains(&hr),
             RateClass::Any => return None,
         };
         if !inside {
@@ -1349,9 +1357,14 @@ fn measured_evidence(finding: Finding, facts: &Facts) -> Option<(bool, String)> 
                 Finding::Bbb(_, c) => c,
                 _ => Completeness::Incomplete,
             };
+            // The statements' bounds for the age (an adult's 110 and 120 ms, a child's
+            // shorter), less the 10 ms a QRS duration can differ by between readers.
+            let (incomplete, complete) = signal::bundle_branch_qrs_ms(facts.age_years);
             let wide_enough = match c {
-                Completeness::Incomplete => qrs >= 100.0,
-                Completeness::Complete | Completeness::Unspecified => qrs >= 110.0,
+                Completeness::Incomplete => qrs >= incomplete - BBB_TOLERANCE_MS,
+                Completeness::Complete | Completeness::Unspecified => {
+                    qrs >= complete - BBB_TOLERANCE_MS
+                }
             };
             (!wide_enough).then_some((false, fact))
         }

@@ -262,6 +262,61 @@ fn rhythms_are_checked_against_rhythm_statements_and_the_rate() {
 }
 
 #[test]
+fn a_childs_rate_and_bundle_branch_claims_are_judged_by_the_ages_bounds() {
+    // No statements: the measurements decide, by the bounds the statements use for the age.
+    let aged = |age: f64, hr: f64, qrs: f64| {
+        let mut f = facts();
+        f.statements.clear();
+        f.age_years = Some(age);
+        let m = f.measurements.as_mut().unwrap();
+        m.hr = Some(Bpm(hr));
+        m.qrs = Some(Millis(qrs));
+        f
+    };
+    // 110/min: tachycardia at 30 years, inside an 8-year-old's 60-120.
+    expect_with(
+        &aged(30.0, 110.0, 92.0),
+        "Tachycardia.",
+        &[("Tachycardia", S, "measured heart rate 110 bpm")],
+    );
+    expect_with(
+        &aged(8.0, 110.0, 92.0),
+        "Tachycardia.",
+        &[("Tachycardia", C, "measured heart rate 110 bpm")],
+    );
+    expect_with(
+        &aged(8.0, 130.0, 92.0),
+        "Tachycardia.",
+        &[("Tachycardia", S, "measured heart rate 130 bpm")],
+    );
+    // QRS 96 ms: too short for a complete block in an adult (120, less 10), not at 10 years
+    // (> 100, less 10), where it rests on the statements.
+    expect_with(
+        &aged(64.0, 70.0, 96.0),
+        "Complete right bundle branch block.",
+        &[(
+            "Complete right bundle branch block",
+            C,
+            "measured QRS 96 ms",
+        )],
+    );
+    expect_with(
+        &aged(10.0, 70.0, 96.0),
+        "Complete right bundle branch block.",
+        &[("Complete right bundle branch block", N, "")],
+    );
+    expect_with(
+        &aged(10.0, 70.0, 84.0),
+        "Complete right bundle branch block.",
+        &[(
+            "Complete right bundle branch block",
+            C,
+            "measured QRS 84 ms",
+        )],
+    );
+}
+
+#[test]
 fn negated_findings_are_judged_the_other_way_round() {
     expect(
         "There is no atrial fibrillation.",

@@ -145,6 +145,13 @@ impl QrsBounds {
         }
     }
 
+    /// The QRS durations (ms) from which an incomplete right bundle-branch block and a
+    /// complete bundle-branch block start for this age: (110, 120) for an adult, (90, 100)
+    /// at 4-15 years (the complete bound exclusive there: > 100 ms).
+    pub(crate) fn incomplete_and_complete_ms(&self) -> (f64, f64) {
+        (self.incomplete_rbbb_ms, self.complete_ms)
+    }
+
     /// Whether a QRS of `q` ms is as wide as a complete block's.
     fn complete(&self, q: f64) -> bool {
         if self.complete_inclusive {
@@ -201,6 +208,14 @@ const WPW_PR_MS: f64 = 120.0;
 const LOBE_FRACTION: f64 = 0.05;
 /// ... and at least this many mV.
 const LOBE_MIN_MV: f64 = 0.02;
+
+/// The QRS durations (ms) from which an incomplete right bundle-branch block and a complete
+/// bundle-branch block start for a patient aged `age_years` (AHA 2009: (110, 120) for an adult
+/// or an unknown age, the children's bounds under 16 years; see [`QrsBounds`]), for checking
+/// what others say of a reading against the statements' own bounds.
+pub fn bundle_branch_qrs_ms(age_years: Option<f64>) -> (f64, f64) {
+    QrsBounds::for_age(age_years).incomplete_and_complete_ms()
+}
 
 /// One deflection of the QRS: a run of one sign. Indices are samples from the QRS onset.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -51,6 +51,7 @@ pub use analyze::{
     ecg_lead_left_out, left_out_channels, non_ecg_channels,
 };
 pub use classify::BeatClass;
+pub use conduction::bundle_branch_qrs_ms;
 pub use detect::pacing_spikes;
 pub use error::Error;
 pub use filters::{
@@ -63,7 +64,7 @@ pub use iir::{
 pub use mains::{MAINS_CANDIDATES_HZ, detect_mains, mains_prominence};
 pub use measure::LeadAmplitudes;
 pub use median::MedianBeat;
-pub use paediatric::{ADULT_FROM_YEARS, PAEDIATRIC};
+pub use paediatric::{ADULT_FROM_YEARS, PAEDIATRIC, sinus_tachycardia_above};
 pub use pyramid::Pyramid;
 pub use resample::{firwin_kaiser_lowpass, kaiser_window, resample_poly, resample_poly_taps};
 pub use statements::{JT_INDEX_MAX, QT_NOT_JUDGED, WIDE_QRS_MS, jt_index};

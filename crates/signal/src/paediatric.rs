@@ -9,10 +9,14 @@
 //! right chest leads (the juvenile T pattern). A criterion tuned to an adult's normal range
 //! then fires on a healthy child. Those statements are left out, and the reader is told:
 //!
-//! - **Sinus tachycardia** (rate > 100/min) under 12 years is read as "Sinus rhythm", its
-//!   rate kept in the criterion: a child's normal rate reaches 120/min at 6-12 years and
-//!   140-160/min below; from 12 years the adult range of 60-100/min applies (the APLS
-//!   ranges; Fleming et al., Lancet 2011, review them).
+//! - **Sinus tachycardia** under 12 years starts above the upper bound of a child's normal
+//!   resting rate for the age, not above 100/min ([`tachycardia_above`]): 160/min under 1
+//!   year, 150 at 1 year, 140 at 2-4 years, 120 at 5-11 years; from 12 years the adult range
+//!   of 60-100/min applies (the APLS ranges; Fleming et al., Lancet 2011, review them). Read
+//!   where the sinus statements are made ([`crate::statements`]); their criterion names the
+//!   bound. A rate slow for a child's age is judged only by the adult bound (below 60/min):
+//!   the ranges' lower bounds are for awake children, and a resting child's rate falls below
+//!   them.
 //! - **Right axis deviation** and **left posterior fascicular block** (an axis of +90° or
 //!   more): a child's normal axis reaches +120° and more.
 //! - **Ventricular hypertrophy** by the adult voltage criteria or Romhilt-Estes points, left
@@ -38,6 +42,29 @@ pub const ADULT_FROM_YEARS: f64 = 16.0;
 /// From this age (years) a child's normal resting rate is the adult one, 60-100/min.
 const ADULT_RATE_FROM_YEARS: f64 = 12.0;
 
+/// The upper bound of a child's normal resting sinus rate (bpm) under
+/// [`ADULT_RATE_FROM_YEARS`] and the age band it is for (the APLS ranges), or `None` for an
+/// older or unknown age (the adult 100/min).
+pub(crate) fn tachycardia_above(age_years: Option<f64>) -> Option<(f64, &'static str)> {
+    let age = age_years.filter(|a| *a < ADULT_RATE_FROM_YEARS)?;
+    Some(if age < 1.0 {
+        (160.0, "under 1 year")
+    } else if age < 2.0 {
+        (150.0, "at 1 year")
+    } else if age < 5.0 {
+        (140.0, "at 2-4 years")
+    } else {
+        (120.0, "at 5-11 years")
+    })
+}
+
+/// The sinus rate (bpm) above which the statements call it tachycardia for a patient aged
+/// `age_years`: 100 for an adult, an unknown age or from 12 years, the APLS upper bound of a
+/// child's resting rate below ([`tachycardia_above`]).
+pub fn sinus_tachycardia_above(age_years: Option<f64>) -> f64 {
+    tachycardia_above(age_years).map_or(100.0, |(top, _)| top)
+}
+
 /// The statement that names what was left out for a child's age.
 pub const PAEDIATRIC: &str = "Paediatric ECG: adult criteria that depend on age not applied";
 
@@ -52,25 +79,16 @@ const AGE_DEPENDENT: [&str; 5] = [
 
 /// `statements` for a patient aged `age_years`: unchanged for an adult or an unknown age;
 /// for a child (under [`ADULT_FROM_YEARS`]), without the age-dependent adult criteria (see
-/// the module), sinus tachycardia read as sinus rhythm, and with the [`PAEDIATRIC`]
-/// statement last, naming the age and what was left out.
+/// the module), and with the [`PAEDIATRIC`] statement last, naming the age and what was left
+/// out.
 pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<Statement> {
     let Some(age) = age_years.filter(|a| *a < ADULT_FROM_YEARS) else {
         return statements;
     };
     let mut out = Vec::with_capacity(statements.len() + 1);
     let mut left_out: Vec<String> = Vec::new();
-    for mut s in statements {
-        if s.text == "Sinus tachycardia" && age < ADULT_RATE_FROM_YEARS {
-            s.text = "Sinus rhythm".into();
-            let said = s.criterion.take().unwrap_or_default();
-            s.criterion = Some(format!(
-                "{said}; not named sinus tachycardia: the adult bound of 100/min is no \
-                 tachycardia under {ADULT_RATE_FROM_YEARS:.0} years"
-            ));
-            left_out.push("Sinus tachycardia (read as sinus rhythm)".into());
-            out.push(s);
-        } else if AGE_DEPENDENT.iter().any(|p| s.text.starts_with(p))
+    for s in statements {
+        if AGE_DEPENDENT.iter().any(|p| s.text.starts_with(p))
             || (s.text.starts_with("T-wave inversion") && right_chest_only(&s.evidence.leads))
         {
             left_out.push(s.text);
@@ -92,9 +110,10 @@ pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<S
         text: PAEDIATRIC.into(),
         criterion: Some(format!(
             "patient aged {years} (< {ADULT_FROM_YEARS:.0}): the adult bounds of right axis \
-             deviation, left posterior fascicular block, ventricular hypertrophy, short PR, \
-             right-chest T-wave inversion and (under {ADULT_RATE_FROM_YEARS:.0} years) sinus \
-             tachycardia fall inside a child's normal range and are not applied; the \
+             deviation, left posterior fascicular block, ventricular hypertrophy, short PR \
+             and right-chest T-wave inversion fall inside a child's normal range and are not \
+             applied; under {ADULT_RATE_FROM_YEARS:.0} years sinus tachycardia starts above \
+             the APLS upper bound of the age's resting rate (120-160/min); the \
              conduction statements use the AHA 2009 QRS durations for the age, and no other \
              age-specific paediatric criteria are applied (Rijnbeek et al. 2001); {what}"
         )),
@@ -164,36 +183,7 @@ mod tests {
     #[test]
     fn a_child_loses_the_age_dependent_criteria_and_is_told_which() {
         let out = apply(reading(), Some(8.4));
-        assert_eq!(
-            texts(&out),
-            [
-                "Sinus rhythm",
-                "T-wave inversion, lateral (V5, V6)",
-                "Left axis deviation",
-                "First-degree AV block",
-                PAEDIATRIC,
-            ]
-        );
-        let sinus = out[0].criterion.as_deref().unwrap();
-        assert!(
-            sinus.starts_with("rate 120 bpm > 100; not named sinus tachycardia"),
-            "{sinus}"
-        );
-        let note = out[4].criterion.as_deref().unwrap();
-        assert!(note.starts_with("patient aged 8 years (< 16)"), "{note}");
-        for gone in [
-            "Sinus tachycardia (read as sinus rhythm)",
-            "Right axis deviation",
-            "Right ventricular hypertrophy by voltage criteria",
-            "T-wave inversion, anteroseptal (V1, V2, V3)",
-        ] {
-            assert!(note.contains(gone), "{gone} not named in {note}");
-        }
-    }
-
-    #[test]
-    fn from_12_years_a_rate_over_100_is_tachycardia_but_the_axis_bound_still_goes() {
-        let out = apply(reading(), Some(13.0));
+        // (The sinus rate is judged for the age where the statement is made.)
         assert_eq!(
             texts(&out),
             [
@@ -204,6 +194,33 @@ mod tests {
                 PAEDIATRIC,
             ]
         );
+        let note = out[4].criterion.as_deref().unwrap();
+        assert!(note.starts_with("patient aged 8 years (< 16)"), "{note}");
+        for gone in [
+            "Right axis deviation",
+            "Right ventricular hypertrophy by voltage criteria",
+            "T-wave inversion, anteroseptal (V1, V2, V3)",
+        ] {
+            assert!(note.contains(gone), "{gone} not named in {note}");
+        }
+        assert!(
+            note.contains("sinus tachycardia starts above the APLS upper bound"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn a_childs_tachycardia_bound_is_the_apls_one_for_the_age() {
+        assert_eq!(tachycardia_above(None), None);
+        assert_eq!(tachycardia_above(Some(12.0)), None);
+        assert_eq!(
+            tachycardia_above(Some(11.9)),
+            Some((120.0, "at 5-11 years"))
+        );
+        assert_eq!(tachycardia_above(Some(5.0)), Some((120.0, "at 5-11 years")));
+        assert_eq!(tachycardia_above(Some(4.9)), Some((140.0, "at 2-4 years")));
+        assert_eq!(tachycardia_above(Some(1.0)), Some((150.0, "at 1 year")));
+        assert_eq!(tachycardia_above(Some(0.2)), Some((160.0, "under 1 year")));
     }
 
     #[test]

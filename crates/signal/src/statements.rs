@@ -1013,14 +1013,37 @@ fn regular_tachycardia_without_p(f: &Findings<'_>, hr: Option<f64>) -> Option<St
 /// P-wave criterion) and `rate_word` ("rate" or "atrial rate") in the criterion. Judged on
 /// the rate as printed (whole bpm), so that "60 bpm" is never called below 60 (a Welch Allyn
 /// file at RR 1.00-1.01 s, which its device reads as 60 bpm, was "Sinus bradycardia, rate 60
-/// bpm < 60").
-fn sinus_at_rate(rate: Option<f64>, why: &str, rate_word: &str) -> Option<Statement> {
+/// bpm < 60"). Under 12 years (`age_years`) tachycardia starts above the upper bound of a
+/// child's normal rate for the age ([`crate::paediatric::tachycardia_above`]).
+fn sinus_at_rate(
+    rate: Option<f64>,
+    why: &str,
+    rate_word: &str,
+    age_years: Option<f64>,
+) -> Option<Statement> {
     let h = rate?.round();
+    let child_top = crate::paediatric::tachycardia_above(age_years);
     Some(if h < 60.0 {
         st(
             "Sinus bradycardia",
             format!("{why}, {rate_word} {h:.0} bpm < 60"),
         )
+    } else if let Some((top, band)) = child_top {
+        if h > top {
+            st(
+                "Sinus tachycardia",
+                format!(
+                    "{why}, {rate_word} {h:.0} bpm > {top:.0} (the APLS upper bound of a child's resting rate {band})"
+                ),
+            )
+        } else {
+            st(
+                "Sinus rhythm",
+                format!(
+                    "{why}, {rate_word} {h:.0} bpm (60-{top:.0}: the APLS upper bound of a child's resting rate {band}; a rate slow for the age is judged only below 60)"
+                ),
+            )
+        }
     } else if h > 100.0 {
         st(
             "Sinus tachycardia",
@@ -1290,6 +1313,7 @@ fn paced_rhythm_statements(
                     Some(d.atrial_bpm),
                     "regular P waves through the paced rhythm (AV block below)",
                     "atrial rate",
+                    f.age_years,
                 ));
             } else if f.p_fraction >= 0.8 && sinus_p_axis(f) {
                 out.extend(sinus_at_rate(
@@ -1300,6 +1324,7 @@ fn paced_rhythm_statements(
                         p_axis_text(f)
                     ),
                     "rate",
+                    f.age_years,
                 ));
             }
         }
@@ -1427,7 +1452,12 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
             )
         };
         let axis_txt = p_axis_text(f);
-        out.extend(sinus_at_rate(hr, &format!("{p_txt}{axis_txt}"), rate_word));
+        out.extend(sinus_at_rate(
+            hr,
+            &format!("{p_txt}{axis_txt}"),
+            rate_word,
+            f.age_years,
+        ));
         // A regular rhythm at half the flutter range may be 2:1 flutter whose second
         // wave hides in the QRS or T wave, where no recurrence can be checked.
         if let Some(s) = out.last_mut()
@@ -2347,6 +2377,39 @@ mod tests {
             assert_eq!(t, text, "{hr}: {c}");
             assert!(c.ends_with(rate), "{hr}: {c}");
         }
+    }
+
+    #[test]
+    fn a_childs_sinus_tachycardia_starts_above_the_ages_upper_bound() {
+        let at = |bpm: f64, age: f64| {
+            let s = sinus_at_rate(Some(bpm), "P before 100% of QRS", "rate", Some(age))
+                .expect("a rate");
+            (s.text, s.criterion.unwrap_or_default())
+        };
+        // 8 years: 120/min normal, 125 tachycardia; 13 years: the adult 100.
+        let (t, c) = at(120.0, 8.0);
+        assert_eq!(t, "Sinus rhythm", "{c}");
+        assert!(
+            c.ends_with("rate 120 bpm (60-120: the APLS upper bound of a child's resting rate at 5-11 years; a rate slow for the age is judged only below 60)"),
+            "{c}"
+        );
+        let (t, c) = at(125.0, 8.0);
+        assert_eq!(t, "Sinus tachycardia", "{c}");
+        assert!(
+            c.ends_with(
+                "rate 125 bpm > 120 (the APLS upper bound of a child's resting rate at 5-11 years)"
+            ),
+            "{c}"
+        );
+        assert_eq!(at(105.0, 13.0).0, "Sinus tachycardia");
+        // By age band: 140 at 3 years, 150 at 1, 160 under 1.
+        assert_eq!(at(138.0, 3.0).0, "Sinus rhythm");
+        assert_eq!(at(145.0, 3.0).0, "Sinus tachycardia");
+        assert_eq!(at(148.0, 1.5).0, "Sinus rhythm");
+        assert_eq!(at(158.0, 0.5).0, "Sinus rhythm");
+        assert_eq!(at(165.0, 0.5).0, "Sinus tachycardia");
+        // Below 60 is bradycardia at any age.
+        assert_eq!(at(55.0, 8.0).0, "Sinus bradycardia");
     }
 
     #[test]
