@@ -273,47 +273,45 @@ fn a_childs_rate_and_bundle_branch_claims_are_judged_by_the_ages_bounds() {
         m.qrs = Some(Millis(qrs));
         f
     };
-    // 110/min: tachycardia at 30 years, inside an 8-year-old's 60-120.
-    expect_with(
-        &aged(30.0, 110.0, 92.0),
-        "Tachycardia.",
-        &[("Tachycardia", S, "measured heart rate 110 bpm")],
-    );
-    expect_with(
-        &aged(8.0, 110.0, 92.0),
-        "Tachycardia.",
-        &[("Tachycardia", C, "measured heart rate 110 bpm")],
-    );
-    expect_with(
-        &aged(8.0, 130.0, 92.0),
-        "Tachycardia.",
-        &[("Tachycardia", S, "measured heart rate 130 bpm")],
-    );
-    // QRS 96 ms: too short for a complete block in an adult (120, less 10), not at 10 years
-    // (> 100, less 10), where it rests on the statements.
-    expect_with(
-        &aged(64.0, 70.0, 96.0),
-        "Complete right bundle branch block.",
-        &[(
-            "Complete right bundle branch block",
+    // (age, rate, QRS, answer, status, fact): 110/min is tachycardia at 30 years, inside an
+    // 8-year-old's 60-120; a QRS of 96 ms is too short for a complete block in an adult (120,
+    // less 10), not at 10 years (> 100, less 10), where it rests on the statements.
+    let rbbb = "Complete right bundle branch block";
+    for (age, hr, qrs, answer, status, fact) in [
+        (
+            30.0,
+            110.0,
+            92.0,
+            "Tachycardia",
+            S,
+            "measured heart rate 110 bpm",
+        ),
+        (
+            8.0,
+            110.0,
+            92.0,
+            "Tachycardia",
             C,
-            "measured QRS 96 ms",
-        )],
-    );
-    expect_with(
-        &aged(10.0, 70.0, 96.0),
-        "Complete right bundle branch block.",
-        &[("Complete right bundle branch block", N, "")],
-    );
-    expect_with(
-        &aged(10.0, 70.0, 84.0),
-        "Complete right bundle branch block.",
-        &[(
-            "Complete right bundle branch block",
-            C,
-            "measured QRS 84 ms",
-        )],
-    );
+            "measured heart rate 110 bpm",
+        ),
+        (
+            8.0,
+            130.0,
+            92.0,
+            "Tachycardia",
+            S,
+            "measured heart rate 130 bpm",
+        ),
+        (64.0, 70.0, 96.0, rbbb, C, "measured QRS 96 ms"),
+        (10.0, 70.0, 96.0, rbbb, N, ""),
+        (10.0, 70.0, 84.0, rbbb, C, "measured QRS 84 ms"),
+    ] {
+        expect_with(
+            &aged(age, hr, qrs),
+            &format!("{answer}."),
+            &[(answer, status, fact)],
+        );
+    }
 }
 
 #[test]

@@ -1863,47 +1863,64 @@ mod tests {
         assert_eq!(QrsBounds::for_age(None), QrsBounds::ADULT);
         assert_eq!(QrsBounds::for_age(Some(16.0)), QrsBounds::ADULT);
         assert_eq!(QrsBounds::for_age(Some(45.0)), QrsBounds::ADULT);
-        // RBBB at 104 ms: complete at 10 years (> 100), below the adult incomplete bound.
-        let out = run_aged(104.0, 10.0, &rbbb(104.0));
-        assert_eq!(texts(&out), ["Complete right bundle branch block"]);
-        let c = out[0].criterion.as_deref().unwrap();
-        assert!(
-            c.contains("QRS 104 ms > 100 (AHA 2009, children aged 8-15 years)"),
-            "{c}"
-        );
-        let out = run_aged(104.0, 30.0, &rbbb(104.0));
-        assert_eq!(texts(&out), ["Incomplete right bundle branch block"]);
-        assert!(
-            out[0]
-                .criterion
-                .as_deref()
-                .unwrap()
-                .contains("not met: the AHA 2009 criteria's QRS 110-119 ms")
-        );
-        // At 100 ms: incomplete at 10 years (90-100, the bound not exceeded), complete under 4.
-        let out = run_aged(100.0, 10.0, &rbbb(100.0));
-        assert_eq!(texts(&out), ["Incomplete right bundle branch block"]);
-        let c = out[0].criterion.as_deref().unwrap();
-        assert!(
-            c.contains("QRS 100 ms (90-100, children aged 8-15 years)") && !c.contains("not met"),
-            "{c}"
-        );
-        let out = run_aged(100.0, 2.0, &rbbb(100.0));
-        assert_eq!(texts(&out), ["Complete right bundle branch block"]);
-        assert!(
-            out[0]
-                .criterion
-                .as_deref()
-                .unwrap()
-                .contains("> 90 (AHA 2009, children under 4 years)")
-        );
-        // LBBB at 110 ms: complete at 6 years, incomplete in an adult (110-119).
-        let out = run_aged(110.0, 6.0, &lbbb(110.0));
-        assert_eq!(texts(&out), ["Complete left bundle branch block"]);
-        assert_eq!(
-            texts(&run_aged(110.0, 40.0, &lbbb(110.0))),
-            ["Incomplete left bundle branch block"]
-        );
+        // (QRS ms, age, leads, statement, a piece of its criterion): RBBB at 104 ms is complete
+        // at 10 years (> 100) and below an adult's incomplete bound; at 100 ms incomplete at 10
+        // years (the bound not exceeded) and complete under 4; LBBB at 110 ms complete at 6
+        // years, incomplete in an adult.
+        let cases = [
+            (
+                104.0,
+                10.0,
+                rbbb(104.0),
+                "Complete right",
+                "QRS 104 ms > 100 (AHA 2009, children aged 8-15 years)",
+            ),
+            (
+                104.0,
+                30.0,
+                rbbb(104.0),
+                "Incomplete right",
+                "not met: the AHA 2009 criteria's QRS 110-119 ms",
+            ),
+            (
+                100.0,
+                10.0,
+                rbbb(100.0),
+                "Incomplete right",
+                "QRS 100 ms (90-100, children aged 8-15 years); ",
+            ),
+            (
+                100.0,
+                2.0,
+                rbbb(100.0),
+                "Complete right",
+                "QRS 100 ms > 90 (AHA 2009, children under 4 years)",
+            ),
+            (
+                110.0,
+                6.0,
+                lbbb(110.0),
+                "Complete left",
+                "QRS 110 ms > 100 (AHA 2009, children aged 4-7 years)",
+            ),
+            (
+                110.0,
+                40.0,
+                lbbb(110.0),
+                "Incomplete left",
+                "QRS 110 ms (110-119); ",
+            ),
+        ];
+        for (q, age, shapes, kind, piece) in cases {
+            let out = run_aged(q, age, &shapes);
+            assert_eq!(
+                texts(&out),
+                [format!("{kind} bundle branch block")],
+                "{q} ms at {age}"
+            );
+            let c = out[0].criterion.as_deref().unwrap_or_default();
+            assert!(c.contains(piece), "{q} ms at {age}: {c}");
+        }
     }
 
     #[test]
