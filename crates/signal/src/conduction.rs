@@ -1903,6 +1903,32 @@ mod tests {
     }
 
     #[test]
+    fn the_bounds_never_fall_as_the_age_rises_and_stay_ordered() {
+        // Over 0-20 years in steps of a month: every bound is at least the younger age's, an
+        // incomplete block starts below the complete one, and the stated delay at or above
+        // the AHA's.
+        let mut last = QrsBounds::for_age(Some(0.0));
+        for month in 0..=240 {
+            let b = QrsBounds::for_age(Some(month as f64 / 12.0));
+            assert!(b.complete_ms >= last.complete_ms, "{month}: {b:?}");
+            assert!(
+                b.incomplete_rbbb_ms >= last.incomplete_rbbb_ms,
+                "{month}: {b:?}"
+            );
+            assert!(
+                b.incomplete_lbbb_ms >= last.incomplete_lbbb_ms,
+                "{month}: {b:?}"
+            );
+            assert!(b.ivcd_stated_ms >= last.ivcd_stated_ms, "{month}: {b:?}");
+            assert!(b.incomplete_rbbb_ms < b.complete_ms, "{month}: {b:?}");
+            assert!(b.incomplete_lbbb_ms < b.complete_ms, "{month}: {b:?}");
+            assert!(b.ivcd_stated_ms > b.ivcd_aha_ms, "{month}: {b:?}");
+            last = b;
+        }
+        assert_eq!(last, QrsBounds::ADULT);
+    }
+
+    #[test]
     fn a_narrow_rsr_prime_names_the_childs_range_as_not_met() {
         // rSr' in V1 at QRS 88 ms: incomplete RBBB as readers report it, with the AHA range not
         // met named: 110-119 ms in an adult, 90-100 ms at 10 years; within 86-90 ms at 3 years

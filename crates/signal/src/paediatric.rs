@@ -224,6 +224,18 @@ mod tests {
     }
 
     #[test]
+    fn the_tachycardia_bound_falls_with_age_to_the_adult_100() {
+        let mut last = sinus_tachycardia_above(Some(0.0));
+        for month in 0..=240 {
+            let top = sinus_tachycardia_above(Some(month as f64 / 12.0));
+            assert!(top <= last && top >= 100.0, "{month}: {top}");
+            last = top;
+        }
+        assert_eq!(last, 100.0);
+        assert_eq!(sinus_tachycardia_above(None), 100.0);
+    }
+
+    #[test]
     fn an_infant_is_aged_in_months_and_the_note_stands_when_nothing_was_left_out() {
         let out = apply(
             vec![statement("Sinus rhythm", vec![LeadLabel::II])],
