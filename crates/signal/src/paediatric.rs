@@ -28,11 +28,12 @@
 //! adult is abnormal for a child too (a rate below 60/min, a PR above 200 ms, a QRS of 120
 //! ms, a left axis, a QTc above 450-470 ms, any arrhythmia, block or ST elevation).
 //!
-//! One set of age-specific criteria is applied: the bundle-branch, fascicular and
-//! non-specific conduction delay statements use the QRS durations the AHA/ACC/HRS 2009
-//! recommendations give for children by age ([`crate::conduction::QrsBounds`]: a complete
-//! block above 100 ms at 4-15 years, above 90 ms under 4). No other paediatric normal range
-//! (rate, axis, voltages, PR by age) is: the statement says so.
+//! Age-specific criteria applied: the bundle-branch block statements use the QRS durations
+//! the AHA/ACC/HRS 2009 recommendations give for children by age
+//! ([`crate::conduction::QrsBounds`]: a complete block above 100 ms at 4-15 years, above 90
+//! ms under 4; the non-specific delay keeps the adult bound, see there), and sinus
+//! tachycardia its bound for the age (above). No other paediatric normal range (slow rates,
+//! axis, voltages, PR by age) is: the statement says so.
 
 use ecg::{Evidence, LeadLabel, Statement, StatementState};
 
@@ -114,7 +115,7 @@ pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<S
              and right-chest T-wave inversion fall inside a child's normal range and are not \
              applied; under {ADULT_RATE_FROM_YEARS:.0} years sinus tachycardia starts above \
              the APLS upper bound of the age's resting rate (120-160/min); the \
-             conduction statements use the AHA 2009 QRS durations for the age, and no other \
+             bundle-branch statements use the AHA 2009 QRS durations for the age, and no other \
              age-specific paediatric criteria are applied (Rijnbeek et al. 2001); {what}"
         )),
         state: StatementState::Suggested,

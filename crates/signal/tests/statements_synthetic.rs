@@ -2046,7 +2046,7 @@ fn a_childs_bundle_branch_block_is_read_by_the_aha_durations_for_the_age() {
     );
     let note = criterion(stated(&child, signal::PAEDIATRIC));
     assert!(
-        note.contains("the conduction statements use the AHA 2009 QRS durations for the age"),
+        note.contains("the bundle-branch statements use the AHA 2009 QRS durations for the age"),
         "{note}"
     );
 }
