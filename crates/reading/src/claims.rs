@@ -97,9 +97,9 @@
 //!   or ST elevation statement; the reverse does not hold.
 //!
 //! Then definitional thresholds on the measurements, applied to the rounded value without
-//! tolerance: bradycardia < 60 bpm, tachycardia > 100 bpm (under 12 years above the APLS
-//! upper bound for the age, as the statements judge it), multifocal atrial tachycardia
-//! contradicted at <= 100 bpm and a wandering atrial pacemaker above 100 bpm (AHA/ACCF/HRS 2009),
+//! tolerance: bradycardia < 60 bpm, tachycardia > 100 bpm, multifocal atrial tachycardia
+//! contradicted at <= 100 bpm and a wandering atrial pacemaker above 100 bpm (AHA/ACCF/HRS 2009;
+//! each 100 under 12 years the APLS upper bound of the age's rate, as the statements judge it),
 //! first-degree AV block PR > 200 ms, short PR < 120 ms, complete bundle-branch block QRS of
 //! at least 120 ms (contradicted below 110), incomplete 100-129 ms (under 16 years the
 //! statements' children's bounds less the same 10 ms: `signal::bundle_branch_qrs_ms`), left axis deviation -30..-90°,
@@ -1331,7 +1331,7 @@ fn measured_evidence(finding: Finding, facts: &Facts) -> Option<(bool, String)> 
         Finding::Rhythm(Rhythm::MultifocalAtrialTachycardia) => rate(RateClass::Tachy, false),
         Finding::Rhythm(Rhythm::WanderingPacemaker) => {
             let hr = hr_fact(m)?;
-            (hr > 100.0).then(|| (false, format!("measured heart rate {hr:.0} bpm")))
+            (hr > tachy_above).then(|| (false, format!("measured heart rate {hr:.0} bpm")))
         }
         Finding::Rate(c) => rate(c, true),
         Finding::Av(1) => {

@@ -273,10 +273,11 @@ fn a_childs_rate_and_bundle_branch_claims_are_judged_by_the_ages_bounds() {
         m.qrs = Some(Millis(qrs));
         f
     };
-    // (age, rate, QRS, answer, status, fact): 110/min is tachycardia at 30 years, inside an
-    // 8-year-old's 60-120; a QRS of 96 ms is too short for a complete block in an adult (120,
+    // (age, rate, QRS, answer, status, fact): 110/min is tachycardia at 30 years (and too fast
+    // for a wandering pacemaker), inside an 8-year-old's 60-120; a QRS of 96 ms is too short for a complete block in an adult (120,
     // less 10), not at 10 years (> 100, less 10), where it rests on the statements.
     let rbbb = "Complete right bundle branch block";
+    let wap = "Wandering atrial pacemaker";
     for (age, hr, qrs, answer, status, fact) in [
         (
             30.0,
@@ -302,6 +303,8 @@ fn a_childs_rate_and_bundle_branch_claims_are_judged_by_the_ages_bounds() {
             S,
             "measured heart rate 130 bpm",
         ),
+        (30.0, 110.0, 92.0, wap, C, "measured heart rate 110 bpm"),
+        (8.0, 110.0, 92.0, wap, N, ""),
         (64.0, 70.0, 96.0, rbbb, C, "measured QRS 96 ms"),
         (10.0, 70.0, 96.0, rbbb, N, ""),
         (10.0, 70.0, 84.0, rbbb, C, "measured QRS 84 ms"),

@@ -183,7 +183,9 @@ impl AtrialFoci {
 
     /// The criterion text of the statement: the morphologies with their beats, PR and
     /// polarities, and the thresholds.
-    pub fn criterion(&self, rate_bpm: f64) -> String {
+    /// `tachycardia_above`: the rate (bpm) above which the rhythm is a tachycardia (100, or a
+    /// child's bound for the age: [`crate::paediatric::sinus_tachycardia_above`]).
+    pub fn criterion(&self, rate_bpm: f64, tachycardia_above: f64) -> String {
         let groups: Vec<String> = self
             .foci
             .iter()
@@ -207,7 +209,7 @@ impl AtrialFoci {
             .collect();
         let (lo, hi) = self.pr_range();
         format!(
-            "{} P-wave morphologies (>= {MIN_FOCI}, each on >= {MIN_GROUP_BEATS} beats at a steady PR, within {MAX_GROUP_PR_SPREAD_MS:.0} ms; shapes compared lead by lead against the lead's noise, different in >= {MIN_DIFFERENT_LEADS} leads): {}; P before {} of {} conducted QRS (>= {:.0}%), the commonest morphology on {:.0}% of them (< {:.0}%: no dominant pacemaker), PR varying: P centre to QRS onset from {lo:.0} to {hi:.0} ms (>= {MIN_PR_RANGE_MS:.0} ms apart); rate {:.0} bpm (<= 100 wandering atrial pacemaker, > 100 multifocal atrial tachycardia)",
+            "{} P-wave morphologies (>= {MIN_FOCI}, each on >= {MIN_GROUP_BEATS} beats at a steady PR, within {MAX_GROUP_PR_SPREAD_MS:.0} ms; shapes compared lead by lead against the lead's noise, different in >= {MIN_DIFFERENT_LEADS} leads): {}; P before {} of {} conducted QRS (>= {:.0}%), the commonest morphology on {:.0}% of them (< {:.0}%: no dominant pacemaker), PR varying: P centre to QRS onset from {lo:.0} to {hi:.0} ms (>= {MIN_PR_RANGE_MS:.0} ms apart); rate {:.0} bpm (<= {tachycardia_above:.0} wandering atrial pacemaker, > {tachycardia_above:.0} multifocal atrial tachycardia{})",
             self.foci.len(),
             groups.join("; "),
             self.with_p,
@@ -215,7 +217,12 @@ impl AtrialFoci {
             100.0 * MIN_P_FRACTION,
             100.0 * self.dominant_share(),
             100.0 * MAX_DOMINANT,
-            rate_bpm.round()
+            rate_bpm.round(),
+            if tachycardia_above > 100.0 {
+                ", the bound of a child's resting rate for the age"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -696,7 +703,7 @@ mod tests {
             kinds_ii,
             vec![Polarity::Upright, Polarity::Inverted, Polarity::Flat]
         );
-        assert!(f.criterion(72.0).contains("3 P-wave morphologies"));
+        assert!(f.criterion(72.0, 100.0).contains("3 P-wave morphologies"));
     }
 
     #[test]

@@ -1172,13 +1172,15 @@ fn rhythm_statements(
     } else if let Some(foci) = f.atrial_foci.filter(|_| f.av_block.is_none())
         && let Some(h) = hr
     {
+        // A child's tachycardia starts above the bound of the age's resting rate.
+        let tachy_above = crate::paediatric::sinus_tachycardia_above(f.age_years);
         out.push(st_on(
-            if h.round() > 100.0 {
+            if h.round() > tachy_above {
                 MULTIFOCAL_RHYTHMS[1]
             } else {
                 MULTIFOCAL_RHYTHMS[0]
             },
-            foci.criterion(h),
+            foci.criterion(h, tachy_above),
             foci.leads.clone(),
             foci.foci
                 .iter()
@@ -1538,7 +1540,9 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
         // Retrograde P waves at a short PR: the rhythm starts in the AV junction.
         let h = hr.map_or(f64::NAN, f64::round);
         let [slow, accelerated, tachycardia] = JUNCTIONAL_RHYTHMS;
-        let name = if h > 100.0 {
+        // A child's tachycardia starts above the bound of the age's resting rate.
+        let top = crate::paediatric::sinus_tachycardia_above(f.age_years);
+        let name = if h > top {
             tachycardia
         } else if h >= 60.0 {
             accelerated
@@ -1548,9 +1552,14 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
         out.push(st_on(
             name,
             format!(
-                "P waves inverted in II, III and aVF (retrograde; P axis {:.0}°) at PR {pr:.0} ms < {JUNCTIONAL_PR_MS:.0} before {:.0}% of the QRS, rate {h:.0} bpm (< 60 junctional, 60-100 accelerated, > 100 tachycardia)",
+                "P waves inverted in II, III and aVF (retrograde; P axis {:.0}°) at PR {pr:.0} ms < {JUNCTIONAL_PR_MS:.0} before {:.0}% of the QRS, rate {h:.0} bpm (< 60 junctional, 60-{top:.0} accelerated, > {top:.0} tachycardia{})",
                 a.0,
-                100.0 * f.p_fraction
+                100.0 * f.p_fraction,
+                if top > 100.0 {
+                    ", the bound of a child's resting rate for the age"
+                } else {
+                    ""
+                }
             ),
             present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF]),
             Vec::new(),

@@ -3490,6 +3490,17 @@ fn retrograde_p_waves_at_a_short_pr_are_a_junctional_rhythm() {
         not_stated(&a, "Ectopic atrial rhythm");
         not_stated(&a, "Short PR interval");
     }
+    // At 110/min a 6-year-old's junctional rhythm is accelerated, not a tachycardia (the bound
+    // of a child's resting rate at 5-11 years is 120/min).
+    let mut rec = retrograde(110.0, 0.11).record();
+    rec.patient.age_years = Some(6.0);
+    let child = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs");
+    not_stated(&child, "Junctional tachycardia");
+    let c = criterion(stated(&child, "Accelerated junctional rhythm"));
+    assert!(
+        c.contains("(< 60 junctional, 60-120 accelerated, > 120 tachycardia, the bound of a child's resting rate for the age)"),
+        "{c}"
+    );
     // The same P waves at PR about 154 ms come from the low atria; upright P waves at a short
     // PR are a sinus rhythm with a short PR.
     let a = retrograde(75.0, 0.16).analyze();
@@ -3629,6 +3640,17 @@ fn three_p_morphologies_at_120_per_minute_are_multifocal_atrial_tachycardia() {
     ] {
         not_stated(&a, other);
     }
+    // At 120/min a 3-year-old's wandering pacemaker is no tachycardia (the bound of a child's
+    // resting rate at 2-4 years is 140/min).
+    let mut rec = t.record();
+    rec.patient.age_years = Some(3.0);
+    let child = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs");
+    not_stated(&child, "Multifocal atrial tachycardia");
+    let c = criterion(stated(&child, "Wandering atrial pacemaker"));
+    assert!(
+        c.contains("(<= 140 wandering atrial pacemaker, > 140 multifocal atrial tachycardia, the bound of a child's resting rate for the age)"),
+        "{c}"
+    );
 }
 
 #[test]
