@@ -975,11 +975,18 @@ fn regular_tachycardia_without_p(f: &Findings<'_>, hr: Option<f64>) -> Option<St
         .is_some_and(|v| v <= crate::analyze::AF_MIN_IRREGULARITY)
         && f.rr_median_change
             .is_some_and(|v| v <= crate::analyze::AF_MIN_MEDIAN_CHANGE);
-    if h <= 100.0 || !regular || f.p_fraction >= 0.5 || qrs < MIN_QRS_MS {
+    // A child's tachycardia starts above the bound of the age's resting rate.
+    let top = crate::paediatric::sinus_tachycardia_above(f.age_years);
+    if h <= top || !regular || f.p_fraction >= 0.5 || qrs < MIN_QRS_MS {
         return None;
     }
+    let child = if top > 100.0 {
+        format!(" (> {top:.0}, the bound of a child's resting rate for the age)")
+    } else {
+        String::new()
+    };
     let seen = format!(
-        "regular at {h:.0} bpm (RMSSD/mean RR {:.2} <= {:.2}) with P waves before {:.0}% of the beats (< 50%): the atrial activity is not seen",
+        "regular at {h:.0} bpm{child} (RMSSD/mean RR {:.2} <= {:.2}) with P waves before {:.0}% of the beats (< 50%): the atrial activity is not seen",
         f.rr_irregularity.unwrap_or(0.0),
         crate::analyze::AF_MIN_IRREGULARITY,
         100.0 * f.p_fraction

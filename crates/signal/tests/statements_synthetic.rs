@@ -773,6 +773,22 @@ fn a_regular_tachycardia_without_p_waves_is_named_by_its_qrs_not_flutter() {
     let a = sinus_with(90.0, &TEXTBOOK, false).analyze();
     stated(&a, "Undetermined rhythm");
     not_stated(&a, "Supraventricular tachycardia");
+    // For a 1-year-old 130/min is a resting rate (up to 150): undetermined, no tachycardia;
+    // at 170/min it is one, the criterion naming the child's bound.
+    let at_one_year = |bpm: f64| {
+        let mut rec = sinus_with(bpm, &TEXTBOOK, false).record();
+        rec.patient.age_years = Some(1.0);
+        signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs")
+    };
+    let a = at_one_year(130.0);
+    stated(&a, "Undetermined rhythm");
+    not_stated(&a, "Supraventricular tachycardia");
+    let a = at_one_year(170.0);
+    let c = criterion(stated(&a, "Supraventricular tachycardia"));
+    assert!(
+        c.contains("regular at 170 bpm (> 150, the bound of a child's resting rate for the age)"),
+        "{c}"
+    );
     let a = sinus_with(110.0, &lbbb(0.8), true).analyze();
     stated(&a, "Sinus tachycardia");
     stated(&a, "Complete left bundle branch block");
