@@ -975,8 +975,14 @@ fn regular_tachycardia_without_p(f: &Findings<'_>, hr: Option<f64>) -> Option<St
         .is_some_and(|v| v <= crate::analyze::AF_MIN_IRREGULARITY)
         && f.rr_median_change
             .is_some_and(|v| v <= crate::analyze::AF_MIN_MEDIAN_CHANGE);
-    // A child's tachycardia starts above the bound of the age's resting rate.
-    let top = crate::paediatric::sinus_tachycardia_above(f.age_years);
+    // A child's narrow-QRS tachycardia starts above the bound of the age's resting rate; a
+    // wide QRS without P waves above 100/min is abnormal at any age (ventricular until shown
+    // otherwise).
+    let top = if qrs >= WIDE_QRS_MS {
+        100.0
+    } else {
+        crate::paediatric::sinus_tachycardia_above(f.age_years)
+    };
     if h <= top || !regular || f.p_fraction >= 0.5 || qrs < MIN_QRS_MS {
         return None;
     }

@@ -789,6 +789,12 @@ fn a_regular_tachycardia_without_p_waves_is_named_by_its_qrs_not_flutter() {
         c.contains("regular at 170 bpm (> 150, the bound of a child's resting rate for the age)"),
         "{c}"
     );
+    // A wide QRS without P waves is abnormal at any age: at 130/min a 1-year-old's reads
+    // wide-QRS tachycardia as an adult's does.
+    let mut rec = sinus_with(130.0, &lbbb(0.8), false).record();
+    rec.patient.age_years = Some(1.0);
+    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs");
+    stated(&a, "Wide-QRS tachycardia");
     let a = sinus_with(110.0, &lbbb(0.8), true).analyze();
     stated(&a, "Sinus tachycardia");
     stated(&a, "Complete left bundle branch block");
