@@ -192,10 +192,7 @@ fn a_childs_sinus_rhythm_is_tachycardia_above_the_ages_bound_and_the_reading_say
         );
     }
     // Above the age's bound a child's sinus rhythm is tachycardia: 140/min at 8 years.
-    let t = sinus(140.0, 0.12);
-    let mut rec = t.record();
-    rec.patient.age_years = Some(8.0);
-    let fast = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs");
+    let fast = sinus(140.0, 0.12).analyze_aged(8.0);
     let s = stated(&fast, "Sinus tachycardia");
     assert!(
         criterion(s).contains("rate 140 bpm > 120 (the APLS upper bound"),
@@ -775,11 +772,7 @@ fn a_regular_tachycardia_without_p_waves_is_named_by_its_qrs_not_flutter() {
     not_stated(&a, "Supraventricular tachycardia");
     // For a 1-year-old 130/min is a resting rate (up to 150): undetermined, no tachycardia;
     // at 170/min it is one, the criterion naming the child's bound.
-    let at_one_year = |bpm: f64| {
-        let mut rec = sinus_with(bpm, &TEXTBOOK, false).record();
-        rec.patient.age_years = Some(1.0);
-        signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs")
-    };
+    let at_one_year = |bpm: f64| sinus_with(bpm, &TEXTBOOK, false).analyze_aged(1.0);
     let a = at_one_year(130.0);
     stated(&a, "Undetermined rhythm");
     not_stated(&a, "Supraventricular tachycardia");
@@ -791,9 +784,7 @@ fn a_regular_tachycardia_without_p_waves_is_named_by_its_qrs_not_flutter() {
     );
     // A wide QRS without P waves is abnormal at any age: at 130/min a 1-year-old's reads
     // wide-QRS tachycardia as an adult's does.
-    let mut rec = sinus_with(130.0, &lbbb(0.8), false).record();
-    rec.patient.age_years = Some(1.0);
-    let a = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs");
+    let a = sinus_with(130.0, &lbbb(0.8), false).analyze_aged(1.0);
     stated(&a, "Wide-QRS tachycardia");
     let a = sinus_with(110.0, &lbbb(0.8), true).analyze();
     stated(&a, "Sinus tachycardia");
@@ -2050,11 +2041,7 @@ fn a_childs_bundle_branch_block_is_read_by_the_aha_durations_for_the_age() {
     // 10-year-old (> 100 ms at 4-16 years); the paediatric note says the bounds are the
     // child's.
     let t = beats(&rbbb(0.035, 0.4));
-    let at_age = |age: f64| {
-        let mut rec = t.record();
-        rec.patient.age_years = Some(age);
-        signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("the analysis runs")
-    };
+    let at_age = |age: f64| t.analyze_aged(age);
     let adult = at_age(30.0);
     stated(&adult, "Incomplete right bundle branch block");
     not_stated(&adult, "Complete right bundle branch block");
@@ -3514,9 +3501,7 @@ fn retrograde_p_waves_at_a_short_pr_are_a_junctional_rhythm() {
     }
     // At 110/min a 6-year-old's junctional rhythm is accelerated, not a tachycardia (the bound
     // of a child's resting rate at 5-11 years is 120/min).
-    let mut rec = retrograde(110.0, 0.11).record();
-    rec.patient.age_years = Some(6.0);
-    let child = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs");
+    let child = retrograde(110.0, 0.11).analyze_aged(6.0);
     not_stated(&child, "Junctional tachycardia");
     let c = criterion(stated(&child, "Accelerated junctional rhythm"));
     assert!(
@@ -3664,9 +3649,7 @@ fn three_p_morphologies_at_120_per_minute_are_multifocal_atrial_tachycardia() {
     }
     // At 120/min a 3-year-old's wandering pacemaker is no tachycardia (the bound of a child's
     // resting rate at 2-4 years is 140/min).
-    let mut rec = t.record();
-    rec.patient.age_years = Some(3.0);
-    let child = signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("runs");
+    let child = t.analyze_aged(3.0);
     not_stated(&child, "Multifocal atrial tachycardia");
     let c = criterion(stated(&child, "Wandering atrial pacemaker"));
     assert!(

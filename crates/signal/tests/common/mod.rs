@@ -274,6 +274,13 @@ impl Tracing {
         signal::analyze(&self.record(), &signal::AnalysisOptions::default())
             .expect("the analysis runs")
     }
+
+    /// The analysis with default options, of a patient aged `age_years`.
+    pub fn analyze_aged(&self, age_years: f64) -> signal::Analysis {
+        let mut rec = self.record();
+        rec.patient.age_years = Some(age_years);
+        signal::analyze(&rec, &signal::AnalysisOptions::default()).expect("the analysis runs")
+    }
 }
 
 /// Uniform noise in [-0.5, 0.5) from `seed` (a 64-bit linear congruential generator): the
