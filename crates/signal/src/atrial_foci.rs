@@ -218,11 +218,7 @@ impl AtrialFoci {
             100.0 * self.dominant_share(),
             100.0 * MAX_DOMINANT,
             rate_bpm.round(),
-            if tachycardia_above > 100.0 {
-                ", the bound of a child's resting rate for the age"
-            } else {
-                ""
-            }
+            crate::paediatric::child_rate_note(tachycardia_above)
         )
     }
 }

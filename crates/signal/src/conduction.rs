@@ -125,7 +125,7 @@ impl QrsBounds {
 
     /// The bounds for a patient aged `age_years` (see the table above).
     pub(crate) fn for_age(age_years: Option<f64>) -> QrsBounds {
-        let Some(age) = age_years.filter(|a| *a < crate::paediatric::ADULT_FROM_YEARS) else {
+        let Some(age) = age_years.filter(|&a| crate::paediatric::is_child(a)) else {
             return QrsBounds::ADULT;
         };
         let (complete_ms, incomplete_rbbb_ms, incomplete_lbbb_ms, ivcd_aha_ms, child) =
@@ -144,13 +144,6 @@ impl QrsBounds {
             ivcd_aha_ms,
             child: Some(child),
         }
-    }
-
-    /// The QRS durations (ms) from which an incomplete right bundle-branch block and a
-    /// complete bundle-branch block start for this age: (110, 120) for an adult, (90, 100)
-    /// at 4-15 years (the complete bound exclusive there: > 100 ms).
-    pub(crate) fn incomplete_and_complete_ms(&self) -> (f64, f64) {
-        (self.incomplete_rbbb_ms, self.complete_ms)
     }
 
     /// Whether a QRS of `q` ms is as wide as a complete block's.
@@ -215,7 +208,8 @@ const LOBE_MIN_MV: f64 = 0.02;
 /// or an unknown age, the children's bounds under 16 years; see [`QrsBounds`]), for checking
 /// what others say of a reading against the statements' own bounds.
 pub fn bundle_branch_qrs_ms(age_years: Option<f64>) -> (f64, f64) {
-    QrsBounds::for_age(age_years).incomplete_and_complete_ms()
+    let b = QrsBounds::for_age(age_years);
+    (b.incomplete_rbbb_ms, b.complete_ms)
 }
 
 /// One deflection of the QRS: a run of one sign. Indices are samples from the QRS onset.
@@ -851,42 +845,39 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
 
     let mut bbb = false;
     let mut rbbb = false;
-    // The bound a block's criterion prints: ">= 120", or the incomplete range from `from`.
-    let bound = |from: f64| {
-        if complete {
+    // A bundle-branch block: its side, where its incomplete range starts, and its morphology.
+    let block = if (complete || incomplete_r)
+        && let Some(m) = rbbb_morphology(&get)
+    {
+        Some(("right", b.incomplete_rbbb_ms, m))
+    } else if (complete || incomplete_l)
+        && let Some(m) = if complete {
+            lbbb_morphology(&get, q)
+        } else {
+            incomplete_lbbb_morphology(&get)
+        }
+    {
+        Some(("left", b.incomplete_lbbb_ms, m))
+    } else {
+        None
+    };
+    if let Some((side, from, (why, leads))) = block {
+        // The bound the criterion prints: ">= 120", or the incomplete range from `from`.
+        let (kind, bound) = if complete {
             ("Complete", format!("{qt} {}", b.complete_text()))
         } else {
             (
                 "Incomplete",
                 format!("{qt} ({}{})", b.incomplete_range(from), b.for_whom()),
             )
-        }
-    };
-    if (complete || incomplete_r)
-        && let Some((why, leads)) = rbbb_morphology(&get)
-    {
-        let (kind, bound) = bound(b.incomplete_rbbb_ms);
+        };
         out.push(st(
-            &format!("{kind} right bundle branch block"),
+            &format!("{kind} {side} bundle branch block"),
             format!("{bound}; {why}"),
             &with_leads(leads, &duration_leads),
         ));
         bbb = true;
-        rbbb = true;
-    } else if (complete || incomplete_l)
-        && let Some((why, leads)) = if complete {
-            lbbb_morphology(&get, q)
-        } else {
-            incomplete_lbbb_morphology(&get)
-        }
-    {
-        let (kind, bound) = bound(b.incomplete_lbbb_ms);
-        out.push(st(
-            &format!("{kind} left bundle branch block"),
-            format!("{bound}; {why}"),
-            &with_leads(leads, &duration_leads),
-        ));
-        bbb = true;
+        rbbb = side == "right";
     }
 
     // The rSr' pattern of V1 (or its notched, late-peaking R: the r' fused with the r) below the
@@ -943,7 +934,7 @@ pub(crate) fn statements(x: &Inputs<'_>) -> Vec<Statement> {
         rbbb = true;
     }
 
-    // Fascicular blocks: QRS below the complete bound, or beside a right bundle-branch block (each block stated by itself: the AHA 2009 recommends against "bifascicular").
+    // Fascicular blocks: QRS < 120 ms at every age, or beside a right bundle-branch block (each block stated by itself: the AHA 2009 recommends against "bifascicular").
     let mut fascicular = false;
     let lbbb = bbb && !rbbb;
     if !lbbb && (q < QRS_COMPLETE_MS || rbbb) {

@@ -63,7 +63,26 @@ pub(crate) fn tachycardia_above(age_years: Option<f64>) -> Option<(f64, &'static
 /// `age_years`: 100 for an adult, an unknown age or from 12 years, the APLS upper bound of a
 /// child's resting rate below ([`tachycardia_above`]).
 pub fn sinus_tachycardia_above(age_years: Option<f64>) -> f64 {
-    tachycardia_above(age_years).map_or(100.0, |(top, _)| top)
+    tachycardia_above(age_years).map_or(ADULT_TACHYCARDIA_BPM, |(top, _)| top)
+}
+
+/// The adult bound of tachycardia (bpm): a rate above it.
+pub(crate) const ADULT_TACHYCARDIA_BPM: f64 = 100.0;
+
+/// Whether a patient aged `age_years` is a child for these criteria (under
+/// [`ADULT_FROM_YEARS`]).
+pub(crate) fn is_child(age_years: f64) -> bool {
+    age_years < ADULT_FROM_YEARS
+}
+
+/// What a rate criterion adds after a tachycardia bound of `tachycardia_above` bpm (from
+/// [`sinus_tachycardia_above`]): that it is a child's, or nothing for the adult 100.
+pub(crate) fn child_rate_note(tachycardia_above: f64) -> &'static str {
+    if tachycardia_above > ADULT_TACHYCARDIA_BPM {
+        ", the bound of a child's resting rate for the age"
+    } else {
+        ""
+    }
 }
 
 /// The statement that names what was left out for a child's age.
@@ -83,7 +102,7 @@ const AGE_DEPENDENT: [&str; 5] = [
 /// the module), and with the [`PAEDIATRIC`] statement last, naming the age and what was left
 /// out.
 pub(crate) fn apply(statements: Vec<Statement>, age_years: Option<f64>) -> Vec<Statement> {
-    let Some(age) = age_years.filter(|a| *a < ADULT_FROM_YEARS) else {
+    let Some(age) = age_years.filter(|&a| is_child(a)) else {
         return statements;
     };
     let mut out = Vec::with_capacity(statements.len() + 1);

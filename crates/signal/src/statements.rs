@@ -979,17 +979,18 @@ fn regular_tachycardia_without_p(f: &Findings<'_>, hr: Option<f64>) -> Option<St
     // wide QRS without P waves above 100/min is abnormal at any age (ventricular until shown
     // otherwise).
     let top = if qrs >= WIDE_QRS_MS {
-        100.0
+        crate::paediatric::ADULT_TACHYCARDIA_BPM
     } else {
         crate::paediatric::sinus_tachycardia_above(f.age_years)
     };
     if h <= top || !regular || f.p_fraction >= 0.5 || qrs < MIN_QRS_MS {
         return None;
     }
-    let child = if top > 100.0 {
-        format!(" (> {top:.0}, the bound of a child's resting rate for the age)")
-    } else {
+    let note = crate::paediatric::child_rate_note(top);
+    let child = if note.is_empty() {
         String::new()
+    } else {
+        format!(" (> {top:.0}{note})")
     };
     let seen = format!(
         "regular at {h:.0} bpm{child} (RMSSD/mean RR {:.2} <= {:.2}) with P waves before {:.0}% of the beats (< 50%): the atrial activity is not seen",
@@ -1568,11 +1569,7 @@ fn atrial_origin_statements(f: &Findings<'_>, hr: Option<f64>, out: &mut Vec<Sta
                 "P waves inverted in II, III and aVF (retrograde; P axis {:.0}°) at PR {pr:.0} ms < {JUNCTIONAL_PR_MS:.0} before {:.0}% of the QRS, rate {h:.0} bpm (< 60 junctional, 60-{top:.0} accelerated, > {top:.0} tachycardia{})",
                 a.0,
                 100.0 * f.p_fraction,
-                if top > 100.0 {
-                    ", the bound of a child's resting rate for the age"
-                } else {
-                    ""
-                }
+                crate::paediatric::child_rate_note(top)
             ),
             present(f, &[LeadLabel::II, LeadLabel::III, LeadLabel::AVF]),
             Vec::new(),
@@ -2176,10 +2173,7 @@ fn voltage_statements(
     // withdrawn (a QRS of 110-119 ms is below the non-specific delay's stated 120 ms).
     // A child's voltages are larger than an adult's: the adult LVH criteria cannot tell the
     // pattern ([`crate::paediatric`]), which is named as untested.
-    let child = f
-        .age_years
-        .is_some_and(|a| a < crate::paediatric::ADULT_FROM_YEARS);
-    if child {
+    if f.age_years.is_some_and(crate::paediatric::is_child) {
         lvh_pattern_untested(
             out,
             "the adult voltage criteria do not apply under 16 years",
